@@ -1,0 +1,85 @@
+// Lint, including the layering rules of ARCHITECTURE.md as import boundaries.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = [
+  'node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util',
+  'events', 'stream', 'buffer', 'worker_threads', 'dgram', 'tls', 'zlib', 'readline',
+];
+
+const layer = (message, group) => ({ group, message });
+
+/** Each area lists what it must never import; `files` scope where the list applies. */
+const boundaries = [
+  {
+    files: ['src-shared/**/*.ts'],
+    patterns: [
+      layer('src-shared is the contract: it imports zod only (no Node, no DOM, no other area).', [
+        ...NODE_BUILTINS, 'electron', 'react', 'react-dom', 'zustand', 'fastify', '@fastify/*', 'pino', 'better-sqlite3',
+        '**/src-main/**', '**/src-renderer/**', '**/src-preload/**',
+      ]),
+    ],
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    patterns: [
+      layer('src-renderer talks to the studio only through src-shared and its api/ client.', [
+        ...NODE_BUILTINS, 'electron', '**/src-main/**', '**/src-preload/**',
+      ]),
+    ],
+  },
+  {
+    files: ['src-preload/**/*.ts'],
+    patterns: [layer('src-preload builds window.studio from src-shared only.', ['**/src-main/**', '**/src-renderer/**'])],
+  },
+  {
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/app/**', 'src-main/entry/**'],
+    patterns: [
+      layer("Only src-main/app (and src-preload) may import 'electron'.", ['electron']),
+      layer('Domain folders never import the composition roots (entry/) or the Electron shell (app/).', [
+        '**/entry/*', '**/entry/**', '**/app/*', '**/app/**',
+      ]),
+      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
+    ],
+  },
+  {
+    files: ['src-main/entry/**/*.ts'],
+    ignores: ['src-main/entry/electron.ts'],
+    patterns: [
+      layer("Only the Electron entry may import 'electron' or app/.", ['electron', '**/app/*', '**/app/**']),
+      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
+    ],
+  },
+  {
+    files: ['src-main/app/**/*.ts', 'src-main/entry/electron.ts'],
+    patterns: [layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**'])],
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'e2e/artifacts/**', 'bench/results/**', '**/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  ...boundaries.map(({ files, ignores, patterns }) => ({
+    files,
+    ...(ignores ? { ignores } : {}),
+    rules: {
+      'no-restricted-imports': ['error', { patterns }],
+      '@typescript-eslint/no-restricted-imports': 'off',
+    },
+  })),
+);

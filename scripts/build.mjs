@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Builds main (host CLI + Electron main), preload and renderer into dist/.
+// `--if-stale` skips the build when dist/ is newer than every source file (npm start stays fast).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build as esbuild } from 'esbuild';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const define = { __STUDIO_VERSION__: JSON.stringify(pkg.version) };
+const SOURCES = ['src-main', 'src-shared', 'src-preload', 'src-renderer', 'package.json', 'vite.config.ts'];
+const OUTPUTS = ['dist/main/cli.js', 'dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html'];
+
+function newestMtime(p) {
+  const full = path.join(root, p);
+  if (!fs.existsSync(full)) return 0;
+  const stat = fs.statSync(full);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...fs.readdirSync(full).map((name) => newestMtime(path.join(p, name))));
+}
+
+function isStale() {
+  const built = OUTPUTS.map((p) => newestMtime(p));
+  if (built.some((t) => t === 0)) return true;
+  return Math.max(...SOURCES.map(newestMtime)) > Math.min(...built);
+}
+
+if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
+
+const started = Date.now();
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, define, logLevel: 'warning', absWorkingDir: root };
+
+await esbuild({
+  ...common,
+  entryPoints: ['src-main/entry/cli.ts'],
+  outfile: 'dist/main/cli.js',
+  format: 'esm',
+  packages: 'external',
+});
+
+// Electron loads CommonJS most reliably; import.meta.url is rebuilt from __filename.
+const cjsMeta = { banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" } };
+if (fs.existsSync(path.join(root, 'src-main/entry/electron.ts'))) {
+  await esbuild({
+    ...common,
+    ...cjsMeta,
+    entryPoints: ['src-main/entry/electron.ts'],
+    outfile: 'dist/main/electron.cjs',
+    format: 'cjs',
+    packages: 'external',
+    define: { ...define, 'import.meta.url': '__importMetaUrl' },
+  });
+}
+// A sandboxed preload can require only 'electron': everything else is bundled in.
+if (fs.existsSync(path.join(root, 'src-preload/preload.ts'))) {
+  await esbuild({
+    ...common,
+    entryPoints: ['src-preload/preload.ts'],
+    outfile: 'dist/preload/preload.cjs',
+    format: 'cjs',
+    platform: 'browser',
+    external: ['electron'],
+  });
+}
+
+const { build: viteBuild } = await import('vite');
+await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+process.stdout.write(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import { API_PREFIX, methods, SESSION_COOKIE, type MethodDef } from '../../src-shared/contract/index.js';
+import type { EventBus } from '../core/bus.js';
+import { StudioError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { AuthService } from './auth.js';
+import type { Dispatch } from './dispatch.js';
+import { registerLoginRoutes } from './login-routes.js';
+import { sendError } from './reply.js';
+import { buildOpenApi } from './openapi.js';
+import { registerEventSocket } from './ws.js';
+
+export interface HttpServerOptions {
+  dispatch: Dispatch;
+  auth: AuthService;
+  bus: EventBus;
+  metrics: Registry;
+  logger: Logger;
+  version: string;
+  startedAt: number;
+  /** The built renderer (index.html and assets); a short notice is served when it is missing. */
+  rendererDir: string;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/login', '/auth/login', '/auth/logout', `${API_PREFIX}/openapi.json`]);
+
+/** Builds the HTTP(S) app: healthz, the contract's REST routes, events over WebSocket, metrics, UI. */
+export async function createHttpApp(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+  const secure = Boolean(options.tls);
+  // The API speaks JSON only: other bodies are refused with 415 instead of reaching a handler as text.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+    const pathname = req.url.split('?')[0] ?? '/';
+    const needsAuth = pathname.startsWith(`${API_PREFIX}/`) || pathname === '/metrics';
+    if (!needsAuth || PUBLIC_PATHS.has(pathname)) return;
+    const principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
+    if (!principal) {
+      return sendError(reply, {
+        code: 'UNAUTHORIZED',
+        message: 'send Authorization: Bearer <api-token>, or sign in through a login link',
+      });
+    }
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (error instanceof StudioError) return sendError(reply, error.toJSON());
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendError(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send a JSON body (Content-Type: application/json)' });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 1 MiB' });
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, { code: 'BAD_REQUEST', message: error.message });
+    }
+    options.logger.error({ err: error, url: req.url }, 'request failed');
+    return sendError(reply, { code: 'INTERNAL', message: 'internal error; see the host log' });
+  });
+
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    version: options.version,
+    uptimeSec: Math.round((Date.now() - options.startedAt) / 1000),
+  }));
+
+  const openapi = buildOpenApi(options.version);
+  app.get(`${API_PREFIX}/openapi.json`, async () => openapi);
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(options.metrics.contentType);
+    return options.metrics.metrics();
+  });
+
+  for (const [name, def] of Object.entries(methods) as [string, MethodDef][]) {
+    app.route({
+      method: def.http.method,
+      url: API_PREFIX + def.http.path,
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const input = httpInput(def, req);
+        const result = await options.dispatch(name, input, {
+          transport: 'http',
+          remoteAddress: req.ip,
+          baseUrl: `${secure ? 'https' : 'http'}://${req.headers.host ?? req.hostname}`,
+        });
+        if (!result.ok) return sendError(reply, result.error);
+        return reply.code(def.http.status ?? 200).send(result.result);
+      },
+    });
+  }
+
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  registerEventSocket(app, options);
+  registerLoginRoutes(app, { auth: options.auth, secure, logger: options.logger });
+  await registerRenderer(app, options.rendererDir);
+  return app;
+}
+
+/** Merges query (GET/DELETE) or JSON body with path params: the contract sees one input object. */
+function httpInput(def: MethodDef, req: FastifyRequest): unknown {
+  const params = (req.params ?? {}) as Record<string, unknown>;
+  if (def.http.method === 'GET' || def.http.method === 'DELETE') {
+    return { ...(req.query as Record<string, unknown>), ...params };
+  }
+  const body = req.body ?? {};
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  return Object.keys(params).length > 0 ? { ...(body as Record<string, unknown>), ...params } : body;
+}
+
+async function registerRenderer(app: FastifyInstance, dir: string): Promise<void> {
+  const index = path.join(dir, 'index.html');
+  const built = fs.existsSync(index);
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: dir,
+      prefix: '/',
+      index: false,
+      wildcard: false,
+      setHeaders: (res, file) => {
+        // Hashed asset names never change content; index.html must always be revalidated.
+        res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+  app.setNotFoundHandler(async (req, reply) => {
+    const pathname = req.url.split('?')[0] ?? '/';
+    const wantsPage =
+      req.method === 'GET' && !pathname.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(pathname) && (req.headers.accept ?? '').includes('text/html');
+    if (wantsPage || (req.method === 'GET' && pathname === '/')) {
+      if (!built) {
+        return reply
+          .code(503)
+          .type('text/html; charset=utf-8')
+          .send('<!doctype html><title>Streams Studio</title><p>The web UI is not built. Run <code>npm run build</code>, then reload.</p>');
+      }
+      reply.header('Cache-Control', 'no-cache');
+      return reply.type('text/html; charset=utf-8').send(fs.createReadStream(index));
+    }
+    return sendError(reply, { code: 'NOT_FOUND', message: `nothing at ${req.method} ${pathname}` });
+  });
+}

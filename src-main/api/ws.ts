@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import {
+  EVENT_NAMES,
+  isEventName,
+  WS_EVENTS_PATH,
+  type EventEnvelope,
+  type EventName,
+  type WsServerMessage,
+} from '../../src-shared/contract/index.js';
+import type { EventBus } from '../core/bus.js';
+import type { Logger } from '../core/logger.js';
+
+/** A client further behind than this skips events (counted) instead of growing host memory. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const KEEPALIVE_MS = 30_000;
+
+export interface EventSocketStats {
+  clients: number;
+  dropped: number;
+}
+
+export const eventSocketStats: EventSocketStats = { clients: 0, dropped: 0 };
+
+/** Same-origin check against cross-site WebSocket hijacking; non-browser clients send no Origin. */
+export function originAllowed(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+export function registerEventSocket(
+  app: FastifyInstance,
+  deps: { bus: EventBus; logger: Logger; version: string },
+): void {
+  app.get(
+    WS_EVENTS_PATH,
+    {
+      websocket: true,
+      preValidation: async (req, reply) => {
+        if (!originAllowed(req.headers.origin, req.headers.host)) {
+          return reply.code(403).send({ error: { code: 'FORBIDDEN', message: 'cross-origin event sockets are refused' } });
+        }
+      },
+    },
+    (socket: WebSocket) => {
+      let subscribed = new Set<EventName>(EVENT_NAMES);
+      const send = (message: WsServerMessage): void => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+          eventSocketStats.dropped++;
+          return;
+        }
+        socket.send(JSON.stringify(message));
+      };
+      eventSocketStats.clients++;
+      send({ type: 'hello', version: deps.version, events: EVENT_NAMES });
+      // A client joining late gets the current state of every event at once.
+      for (const name of EVENT_NAMES) {
+        const last = deps.bus.lastOf(name);
+        if (last !== undefined) send({ type: 'event', event: name, data: last } as WsServerMessage);
+      }
+      const unsubscribe = deps.bus.onAny((envelope: EventEnvelope) => {
+        if (subscribed.has(envelope.event)) send({ type: 'event', ...envelope } as WsServerMessage);
+      });
+      let alive = true;
+      const keepalive = setInterval(() => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, KEEPALIVE_MS);
+      socket.on('pong', () => (alive = true));
+      socket.on('message', (raw) => {
+        let message: unknown;
+        try {
+          message = JSON.parse(String(raw));
+        } catch {
+          return;
+        }
+        if (typeof message !== 'object' || message === null) return;
+        const m = message as { type?: unknown; events?: unknown; id?: unknown };
+        if (m.type === 'subscribe' && Array.isArray(m.events)) {
+          subscribed = new Set(m.events.filter(isEventName));
+        } else if (m.type === 'ping') {
+          send({ type: 'pong', ...(typeof m.id === 'number' ? { id: m.id } : {}) });
+        }
+      });
+      socket.on('close', () => {
+        eventSocketStats.clients--;
+        clearInterval(keepalive);
+        unsubscribe();
+      });
+    },
+  );
+}

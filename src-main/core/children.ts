@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { Service } from './lifecycle.js';
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Keep at most this many characters of each stream (from the end). */
+  maxOutput?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Every child process the host starts is spawned through here, so that none outlives the host:
+ * dispose() sends SIGTERM to all, then SIGKILL to whatever is left after the grace period.
+ */
+export class ChildRegistry implements Service {
+  readonly name = 'children';
+  private readonly children = new Set<ChildProcess>();
+  private disposed = false;
+
+  constructor(private readonly killGraceMs = 3000) {}
+
+  get count(): number {
+    return this.children.size;
+  }
+
+  spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+    if (this.disposed) throw new Error(`refusing to start ${command}: the host is stopping`);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    this.children.add(child);
+    const forget = (): void => {
+      this.children.delete(child);
+    };
+    child.once('exit', forget);
+    child.once('error', forget);
+    return child;
+  }
+
+  /** Runs a command to completion, capturing its output; kills it when the timeout passes. */
+  run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const started = Date.now();
+    const max = options.maxOutput ?? 256 * 1024;
+    return new Promise((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = this.spawn(command, args, { env: options.env, cwd: options.cwd });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout = (stdout + chunk).slice(-max);
+      });
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-max);
+      });
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              child.kill('SIGKILL');
+            }, options.timeoutMs);
+      child.once('error', (error) => {
+        if (timer) clearTimeout(timer);
+        reject(error);
+      });
+      child.once('close', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
+      });
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const alive = [...this.children].filter((c) => c.exitCode === null && c.signalCode === null);
+    if (alive.length === 0) return;
+    const exited = alive.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
+    for (const child of alive) child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.killGraceMs);
+    });
+    const outcome = await Promise.race([Promise.all(exited).then(() => 'done' as const), grace]);
+    if (timer) clearTimeout(timer);
+    if (outcome === 'timeout') {
+      for (const child of alive) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await Promise.all(exited);
+    }
+  }
+}

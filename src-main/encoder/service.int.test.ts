@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FfmpegInfo } from '../../src-shared/contract/system.js';
+import { ffmpegInfoSchema } from '../../src-shared/contract/system.js';
+import { EventBus } from '../core/bus.js';
+import { ChildRegistry } from '../core/children.js';
+import { silentLogger } from '../core/logger.js';
+import { MemoryProbeCache } from './cache.js';
+import type { ProbeRunner } from './probe.js';
+import { FfmpegService } from './service.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-ffmpeg-service-'));
+const children = new ChildRegistry();
+afterAll(async () => {
+  await children.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function setup(env: NodeJS.ProcessEnv, cache = new MemoryProbeCache()) {
+  const counter = { runs: 0 };
+  const runner: ProbeRunner = {
+    run: (command, args, options) => {
+      counter.runs++;
+      return children.run(command, args, options);
+    },
+  };
+  const bus = new EventBus();
+  const events: FfmpegInfo[] = [];
+  bus.on('system.ffmpeg', (info) => events.push(info));
+  const service = new FfmpegService({ children: runner, bus, logger: silentLogger(), cache, timeoutMs: () => 15_000, env });
+  return { service, counter, events, cache };
+}
+
+describe('FfmpegService with the Debian ffmpeg', () => {
+  it('probes once, shares the probe between concurrent callers, and serves the cache afterwards', { timeout: 120_000 }, async () => {
+    const first = setup({ PATH: '/usr/bin' });
+    const [a, b] = await Promise.all([first.service.info(), first.service.info()]);
+    expect(a).toBe(b);
+    expect(a.cached).toBe(false);
+    const runsOfOneProbe = first.counter.runs;
+    expect(runsOfOneProbe).toBeGreaterThan(5);
+    await first.service.info();
+    expect(first.counter.runs).toBe(runsOfOneProbe);
+    expect(first.events).toHaveLength(1);
+
+    // A new service (a restart) with the same cache runs no ffmpeg at all.
+    const second = setup({ PATH: '/usr/bin' }, first.cache);
+    const again = await second.service.info();
+    expect(second.counter.runs).toBe(0);
+    expect(again.cached).toBe(true);
+    expect(ffmpegInfoSchema.parse(again)).toEqual({ ...a, cached: true });
+    expect(second.events).toEqual([again]);
+
+    // reprobe() ignores the cache, runs every trial again and announces the result.
+    const fresh = await second.service.reprobe();
+    expect(second.counter.runs).toBe(runsOfOneProbe);
+    expect(fresh.cached).toBe(false);
+    expect(second.events).toHaveLength(2);
+    expect(await second.service.info()).toBe(fresh);
+    await second.service.dispose();
+  });
+
+  it('honours FFMPEG_PATH over the PATH', { timeout: 120_000 }, async () => {
+    const wrapper = path.join(tmp, 'ffmpeg');
+    fs.writeFileSync(wrapper, '#!/bin/sh\nexec /usr/bin/ffmpeg "$@"\n', { mode: 0o755 });
+    const { service } = setup({ FFMPEG_PATH: wrapper, PATH: '/usr/bin' });
+    const info = await service.info();
+    expect(info).toMatchObject({ found: true, path: wrapper, source: 'env', ffprobePath: '/usr/bin/ffprobe' });
+    expect(info.encoders.find((e) => e.name === 'libx264')?.usable).toBe(true);
+  });
+});

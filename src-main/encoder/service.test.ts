@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FfmpegInfo } from '../../src-shared/contract/system.js';
+import { ffmpegInfoSchema } from '../../src-shared/contract/system.js';
+import { EventBus } from '../core/bus.js';
+import { ChildRegistry } from '../core/children.js';
+import { silentLogger } from '../core/logger.js';
+import { MemoryProbeCache } from './cache.js';
+import type { ProbeRunner } from './probe.js';
+import { FfmpegService } from './service.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-ffmpeg-service-'));
+const children = new ChildRegistry();
+afterAll(async () => {
+  await children.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function setup(env: NodeJS.ProcessEnv, cache = new MemoryProbeCache()) {
+  const counter = { runs: 0 };
+  const runner: ProbeRunner = {
+    run: (command, args, options) => {
+      counter.runs++;
+      return children.run(command, args, options);
+    },
+  };
+  const bus = new EventBus();
+  const events: FfmpegInfo[] = [];
+  bus.on('system.ffmpeg', (info) => events.push(info));
+  const service = new FfmpegService({ children: runner, bus, logger: silentLogger(), cache, timeoutMs: () => 15_000, env });
+  return { service, counter, events, cache };
+}
+
+describe('FfmpegService', () => {
+  it('reports a non-executable FFMPEG_PATH as the error, without probing', async () => {
+    const plain = path.join(tmp, 'plain');
+    fs.writeFileSync(plain, 'text', { mode: 0o644 });
+    const { service, counter, events } = setup({ FFMPEG_PATH: plain, PATH: '/usr/bin' });
+    const info = await service.info();
+    expect(ffmpegInfoSchema.parse(info)).toMatchObject({ found: false, path: plain, source: 'env' });
+    expect(info.error).toBe(`FFMPEG_PATH=${plain} is not an executable file (no execute permission)`);
+    expect(counter.runs).toBe(0);
+    expect(events).toEqual([info]);
+  });
+
+  it('says so when no ffmpeg exists anywhere', async () => {
+    const bus = new EventBus();
+    const service = new FfmpegService({
+      children, bus, logger: silentLogger(), cache: new MemoryProbeCache(), timeoutMs: () => 1000, env: {}, locate: () => null,
+    });
+    const info = await service.info();
+    expect(ffmpegInfoSchema.parse(info)).toMatchObject({ found: false, path: null, source: null, encoders: [] });
+    expect(info.error).toMatch(/^ffmpeg not found/);
+    expect(bus.lastOf('system.ffmpeg')).toBe(info);
+  });
+});

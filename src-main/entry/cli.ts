@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { STUDIO_VERSION } from '../../src-shared/version.js';
+import { StudioError } from '../core/errors.js';
+import { ConfigStore } from '../conf/config-store.js';
+import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
+import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
+
+const USAGE = `Streams Studio ${STUDIO_VERSION}
+
+Usage: streams <command> [options]
+
+Commands:
+  host          run the studio headless: media server, API and web UI
+  login-link    print a new one-time sign-in URL of the host running on a home
+  version       print the version
+
+${HOST_USAGE}`;
+
+/** Asks the running host of a home for a fresh login link, authenticating with the home's api-token. */
+async function loginLink(argv: string[]): Promise<number> {
+  const homeFlag = argv[0] === '--home' ? argv[1] : undefined;
+  const layout = homeLayout(resolveHome(homeFlag));
+  let token: string;
+  try {
+    token = fs.readFileSync(layout.token, 'utf8').trim();
+  } catch {
+    process.stderr.write(`streams: no api-token in ${layout.root}: is a host set up on this home?\n`);
+    return 2;
+  }
+  const { http } = ConfigStore.load(layout.config, path.join(resourcesDir(), 'config.default.yaml')).current;
+  const host = http.bind === '0.0.0.0' || http.bind === '::' ? '127.0.0.1' : http.bind.includes(':') ? `[${http.bind}]` : http.bind;
+  const port = http.port;
+  try {
+    const res = await fetch(`${http.tlsCert ? 'https' : 'http'}://${host}:${port}/api/v1/auth/login-links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const body = (await res.json()) as { url?: string; error?: { message: string } };
+    if (!res.ok || !body.url) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    process.stdout.write(`${body.url}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`streams: cannot reach the host of ${path.resolve(layout.root)} on port ${port}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'host':
+      return runHost(rest);
+    case 'login-link':
+      return loginLink(rest);
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`${STUDIO_VERSION}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`streams: unknown command "${command}"\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof StudioError ? error.message : ((error as Error).stack ?? String(error));
+    process.stderr.write(`streams: ${message}\n`);
+    process.exit(exitCodeFor(error));
+  },
+);

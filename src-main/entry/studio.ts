@@ -1,0 +1,171 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { CallResult, SystemInfo } from '../../src-shared/contract/index.js';
+import { STUDIO_VERSION } from '../../src-shared/version.js';
+import { AuthService } from '../api/auth.js';
+import { createDispatcher, type CallContext } from '../api/dispatch.js';
+import { createHandlers } from '../api/handlers.js';
+import { HttpService } from '../api/http-service.js';
+import { ConfigStore } from '../conf/config-store.js';
+import { EventBus } from '../core/bus.js';
+import { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
+import { ServiceGroup } from '../core/lifecycle.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { FfmpegService } from '../encoder/service.js';
+import { bindSystemStats, createMetrics } from '../metrics/registry.js';
+import { SystemStatsService } from '../metrics/system-stats.js';
+import { ensureApiToken, HomeLock, prepareHome } from '../platform/home.js';
+import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDir } from '../platform/paths.js';
+import { openDatabase } from '../store/db.js';
+import { SqliteProbeCache } from '../store/probe-cache.js';
+import { SessionStore } from '../store/sessions.js';
+
+export interface StudioOptions {
+  mode: 'host' | 'desktop';
+  home?: string;
+  /** Command-line overrides; they win over config.yaml and STREAMS_* for this run only. */
+  port?: number;
+  bind?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Also log JSON lines to stderr. */
+  consoleLog?: boolean;
+  rendererDir?: string;
+  resourcesDir?: string;
+}
+
+export interface Studio {
+  readonly home: string;
+  readonly logger: Logger;
+  readonly bus: EventBus;
+  readonly http: HttpService;
+  readonly apiToken: string;
+  url(): string;
+  /** A fresh one-time login URL for a browser. */
+  loginUrl(): string;
+  dispatch(method: string, input: unknown, ctx?: Partial<CallContext>): Promise<CallResult<unknown>>;
+  stop(reason: string): Promise<void>;
+}
+
+function checkFlag(value: number | undefined, flag: string): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 65535)) {
+    throw new StudioError('CONFIG_INVALID', `${flag}: must be a port number between 1 and 65535`, { field: flag });
+  }
+}
+
+/**
+ * Wires every service of the studio by hand (constructor injection) and starts them in order.
+ * Shared by the headless host and the Electron app; a failure undoes what was already started.
+ */
+export async function startStudio(options: StudioOptions): Promise<Studio> {
+  const env = options.env ?? process.env;
+  checkFlag(options.port, '--port');
+  const layout = homeLayout(resolveHome(options.home, env));
+  prepareHome(layout);
+  const config = ConfigStore.load(layout.config, path.join(options.resourcesDir ?? resourcesDir(), 'config.default.yaml'), env);
+  const startedAt = Date.now();
+  let studioUrl = '';
+  const lock = await HomeLock.acquire(layout.root, () => ({ pid: process.pid, url: studioUrl, mode: options.mode }));
+
+  const logger = createLogger({ level: config.current.log.level, file: layout.logFile, console: options.consoleLog ?? false });
+  const group = new ServiceGroup((service, error) => logger.error({ err: error, service }, 'service failed to stop'));
+  const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
+  const children = new ChildRegistry();
+  let db: ReturnType<typeof openDatabase> | undefined;
+
+  try {
+    db = openDatabase(layout.database);
+    const apiToken = ensureApiToken(layout.token);
+    const sessions = new SessionStore(db);
+    const auth = new AuthService(apiToken, sessions, () => config.current.http.sessionTtlHours * 3_600_000);
+    const metrics = createMetrics();
+    const ffmpeg = new FfmpegService({
+      children,
+      bus,
+      logger: logger.child({ service: 'ffmpeg' }),
+      cache: new SqliteProbeCache(db),
+      timeoutMs: () => config.current.ffmpeg.probeTimeoutMs,
+      env,
+    });
+    const stats = new SystemStatsService({
+      bus,
+      children,
+      logger: logger.child({ service: 'system-stats' }),
+      intervalMs: () => config.current.system.statsIntervalMs,
+    });
+    bindSystemStats(metrics, bus);
+
+    config.onChange(({ changed }) => {
+      logger.level = config.current.log.level;
+      logger.info({ changed }, 'config changed');
+      bus.emit('config.changed', { changed, view: config.view() });
+    });
+
+    const systemInfo = (): SystemInfo => ({
+      name: config.current.studio.name,
+      version: STUDIO_VERSION,
+      pid: process.pid,
+      startedAt,
+      uptimeSec: Math.round((Date.now() - startedAt) / 1000),
+      platform: process.platform,
+      arch: process.arch,
+      node: process.versions.node,
+      hostname: os.hostname(),
+      home: layout.root,
+      mode: options.mode,
+      url: http.url,
+    });
+    const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
+    const dispatch = createDispatcher(
+      createHandlers({ systemInfo, stats, ffmpeg, config, auth, loginUrl: (code) => loginUrlFor(code) }),
+      logger,
+    );
+    const listen = { ...config.current.http, port: options.port ?? config.current.http.port, bind: options.bind ?? config.current.http.bind };
+    const http = new HttpService(
+      {
+        dispatch,
+        auth,
+        bus,
+        metrics,
+        logger: logger.child({ service: 'http' }),
+        version: STUDIO_VERSION,
+        startedAt,
+        rendererDir: options.rendererDir ?? defaultRendererDir(),
+      },
+      listen,
+    );
+
+    await group.start([children, ffmpeg, stats, http]);
+    studioUrl = http.url;
+    logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      home: layout.root,
+      logger,
+      bus,
+      http,
+      apiToken,
+      url: () => http.url,
+      loginUrl: () => loginUrlFor(auth.issueLoginCode().code),
+      dispatch: (method, input, ctx) => dispatch(method, input, { transport: 'ipc', ...ctx }),
+      stop: (reason) =>
+        (stopping ??= (async () => {
+          logger.info({ reason }, 'studio stopping');
+          bus.emit('host.stopping', { reason });
+          await group.dispose();
+          db?.close();
+          await lock.release();
+          logger.info('studio stopped');
+          logger.flush();
+        })()),
+    };
+  } catch (error) {
+    await group.dispose();
+    await children.dispose();
+    db?.close();
+    await lock.release();
+    logger.flush();
+    throw error;
+  }
+}

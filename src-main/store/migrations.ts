@@ -1,0 +1,24 @@
+/** Append-only: never edit a migration that has shipped; add the next version instead. */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'sessions and probe cache',
+    sql: `
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        user_agent TEXT NOT NULL DEFAULT '',
+        ip TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX sessions_expires ON sessions (expires_at);
+      CREATE TABLE ffmpeg_probe (
+        key TEXT PRIMARY KEY,
+        info TEXT NOT NULL,
+        probed_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+
+/**
+ * The one config schema: it validates config.yaml, STREAMS_* environment variables and API patches.
+ * `description` is what the Settings page and the shipped config.yaml say about a key;
+ * `restart: true` marks keys that take effect only when the host restarts.
+ */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+export const configSchema = z
+  .object({
+    studio: z
+      .object({
+        name: z
+          .string()
+          .trim()
+          .min(1, 'must not be empty')
+          .max(64, 'must be at most 64 characters')
+          .default('Streams Studio')
+          .meta({ description: 'Name shown in the window title, the browser tab and to paired devices.' }),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        port: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 65535')
+          .max(65535, 'must be between 1 and 65535')
+          .default(7070)
+          .meta({ description: 'Port of the control API, the web UI and the media playback URLs.', restart: true }),
+        bind: z
+          .string()
+          .min(1, 'must not be empty')
+          .default('127.0.0.1')
+          .meta({
+            description: 'Address to listen on. Anything but loopback needs tlsCert and tlsKey.',
+            restart: true,
+          }),
+        tlsCert: z
+          .string()
+          .default('')
+          .meta({ description: 'PEM certificate file; with tlsKey, the host serves HTTPS.', restart: true }),
+        tlsKey: z.string().default('').meta({ description: 'PEM private key file for tlsCert.', restart: true }),
+        allowInsecureRemote: z
+          .boolean()
+          .default(false)
+          .meta({
+            description: 'Allow a non-loopback bind without TLS (tokens then cross the network in clear text).',
+            restart: true,
+          }),
+        sessionTtlHours: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 8760')
+          .max(8760, 'must be between 1 and 8760')
+          .default(168)
+          .meta({ description: 'How long a browser stays signed in after opening a login link.' }),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z
+          .enum(logLevels)
+          .default('info')
+          .meta({ description: 'Least severe level written to the log file and the console.' }),
+      })
+      .strict()
+      .prefault({}),
+    system: z
+      .object({
+        statsIntervalMs: z
+          .number()
+          .int('must be a whole number')
+          .min(500, 'must be between 500 and 60000')
+          .max(60000, 'must be between 500 and 60000')
+          .default(2000)
+          .meta({ description: 'How often CPU, memory, network and process stats are sampled and pushed.' }),
+      })
+      .strict()
+      .prefault({}),
+    ffmpeg: z
+      .object({
+        probeTimeoutMs: z
+          .number()
+          .int('must be a whole number')
+          .min(1000, 'must be between 1000 and 120000')
+          .max(120000, 'must be between 1000 and 120000')
+          .default(15000)
+          .meta({ description: 'Time allowed for each one-frame trial encode when probing encoders.' }),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type StudioConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export const CONFIG_DEFAULTS: StudioConfig = configSchema.parse({});
+
+/** A deep partial of the config, as sent by `config.update`. Unknown keys are refused. */
+export const configPatchSchema = z.record(z.string(), z.unknown());
+
+export type ConfigFieldType = 'string' | 'integer' | 'number' | 'boolean' | 'enum';
+
+export interface ConfigField {
+  /** Dotted path, e.g. `http.port`. */
+  path: string;
+  /** The environment variable that overrides it, e.g. `STREAMS_HTTP_PORT`. */
+  env: string;
+  type: ConfigFieldType;
+  description: string;
+  restart: boolean;
+  default: unknown;
+  options?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+/** `http.statsIntervalMs` -> `STREAMS_HTTP_STATS_INTERVAL_MS`. */
+export function envNameOf(path: string): string {
+  return (
+    'STREAMS_' +
+    path
+      .split('.')
+      .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))
+      .join('_')
+      .toUpperCase()
+  );
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s: z.ZodType = schema;
+  for (;;) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) {
+      s = s.unwrap() as z.ZodType;
+    } else {
+      return s;
+    }
+  }
+}
+
+function metaOf(schema: z.ZodType): { description?: string; restart?: boolean } {
+  return (schema.meta() as { description?: string; restart?: boolean } | undefined) ?? {};
+}
+
+/** Every leaf key of the config, in declaration order: drives the Settings page and the env mapping. */
+export function listConfigFields(): ConfigField[] {
+  const fields: ConfigField[] = [];
+  const walk = (schema: z.ZodObject, prefix: string[], defaults: Record<string, unknown>): void => {
+    for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+      const inner = unwrap(child);
+      const path = [...prefix, key];
+      if (inner instanceof z.ZodObject) {
+        walk(inner, path, defaults[key] as Record<string, unknown>);
+        continue;
+      }
+      const meta = metaOf(child);
+      const field: ConfigField = {
+        path: path.join('.'),
+        env: envNameOf(path.join('.')),
+        type: 'string',
+        description: meta.description ?? '',
+        restart: meta.restart ?? false,
+        default: defaults[key],
+      };
+      if (inner instanceof z.ZodBoolean) field.type = 'boolean';
+      else if (inner instanceof z.ZodEnum) {
+        field.type = 'enum';
+        field.options = inner.options as string[];
+      } else if (inner instanceof z.ZodNumber) {
+        field.type = inner.format === 'safeint' || inner.isInt ? 'integer' : 'number';
+        if (inner.minValue !== null && Number.isFinite(inner.minValue)) field.min = inner.minValue;
+        if (inner.maxValue !== null && Number.isFinite(inner.maxValue)) field.max = inner.maxValue;
+      }
+      fields.push(field);
+    }
+  };
+  walk(configSchema, [], CONFIG_DEFAULTS as unknown as Record<string, unknown>);
+  return fields;
+}
+
+export function getAtPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}

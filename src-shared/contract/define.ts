@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One API method. Its HTTP route, its IPC channel entry and its OpenAPI operation are all derived from
+ * this declaration; the handler is the only other thing to write.
+ */
+export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  summary: string;
+  /** Validated input: for HTTP, path params, query and JSON body merged into one object. */
+  input: I;
+  output: O;
+  /** Path under `/api/v1`; `:param` segments become input fields. */
+  http: { method: HttpVerb; path: string; status?: number };
+  /** Tag for grouping in OpenAPI and the UI. */
+  tag: string;
+}
+
+export interface EventDef<P extends z.ZodType = z.ZodType> {
+  summary: string;
+  payload: P;
+}
+
+export function method<I extends z.ZodType, O extends z.ZodType>(def: MethodDef<I, O>): MethodDef<I, O> {
+  return def;
+}
+
+export function event<P extends z.ZodType>(def: EventDef<P>): EventDef<P> {
+  return def;
+}

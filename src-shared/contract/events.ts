@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { configViewSchema } from './config.js';
+import { event } from './define.js';
+import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
+
+/** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
+export const events = {
+  'system.stats': event({ summary: 'A new system sample, every system.statsIntervalMs', payload: systemStatsSchema }),
+  'system.ffmpeg': event({ summary: 'ffmpeg was located and probed again', payload: ffmpegInfoSchema }),
+  'config.changed': event({
+    summary: 'The config was changed through the API',
+    payload: z.object({ changed: z.array(z.string()), view: configViewSchema }),
+  }),
+  'host.stopping': event({
+    summary: 'The host is shutting down; clients should expect the connection to close',
+    payload: z.object({ reason: z.string() }),
+  }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]['payload']>;
+
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** The one envelope of every pushed event, on IPC and WebSocket alike. */
+export interface EventEnvelope<E extends EventName = EventName> {
+  event: E;
+  data: EventPayload<E>;
+}

@@ -1,0 +1,6 @@
+export * from './define.js';
+export * from './methods.js';
+export * from './events.js';
+export * from './system.js';
+export * from './config.js';
+export * from './transport.js';

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Every error that crosses a transport carries one of these codes. The UI maps codes to words
+ * through `error-catalogue.ts`; clients branch on codes, never on messages.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  LOGIN_CODE_INVALID: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_IMPLEMENTED_ON_OS: 501,
+  UNAVAILABLE: 503,
+  // Start-up faults: the host prints one line and exits 2.
+  CONFIG_INVALID: 500,
+  PORT_IN_USE: 500,
+  HOME_UNWRITABLE: 500,
+  HOME_LOCKED: 500,
+  INSECURE_BIND: 500,
+  // Media tooling.
+  FFMPEG_NOT_FOUND: 503,
+  FFMPEG_FAILED: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const errorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
+
+/** One invalid field: `path` is dotted (`http.port`), as in the config file and the API input. */
+export const fieldIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+});
+export type FieldIssue = z.infer<typeof fieldIssueSchema>;
+
+export const studioErrorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  details: z
+    .object({
+      fields: z.array(fieldIssueSchema).optional(),
+    })
+    .catchall(z.unknown())
+    .optional(),
+});
+
+/** The plain-object form of an error, as it travels over IPC, HTTP and WebSocket. */
+export type StudioErrorShape = z.infer<typeof studioErrorSchema>;
+
+export function isStudioErrorShape(value: unknown): value is StudioErrorShape {
+  return studioErrorSchema.safeParse(value).success;
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code];
+}
+
+/** Turns zod issues into dotted field paths, the form the UI shows next to each field. */
+export function fieldIssuesFromZod(error: z.ZodError, prefix: readonly (string | number)[] = []): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys;
+      return { path: [...path, keys[0] ?? ''].filter((p) => p !== '').join('.'), message: `unknown key "${keys.join('", "')}"` };
+    }
+    if (message.startsWith('Invalid input: ')) message = message.slice('Invalid input: '.length);
+    return { path: path.join('.'), message };
+  });
+}

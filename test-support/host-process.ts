@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
+
+export function tempHome(prefix = 'streams-home-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment of a test host: ours, minus any STREAMS_* a developer may have set. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STREAMS_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export interface HostProcess {
+  proc: ChildProcess;
+  home: string;
+  port: number;
+  url: string;
+  loginUrl: string;
+  token: string;
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code (null when killed by the signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ExitResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `streams <args>` to completion (for start-up failures): resolves with code and output. */
+export function runStreams(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 20_000): Promise<ExitResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [STREAMS_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`streams ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts `streams host` on a free port and waits for its sign-in line. */
+export async function startHost(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<HostProcess> {
+  const home = options.home ?? tempHome();
+  const port = options.port ?? (await freePort());
+  const proc = spawn(process.execPath, [STREAMS_BIN, 'host', '--home', home, '--port', String(port), ...(options.args ?? [])], {
+    env: options.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const loginUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start in 30 s:\n${stdout}\n${stderr}`)), 30_000);
+    const check = (): void => {
+      const match = /Sign in:\s+(\S+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited with ${String(code)} before starting:\n${stdout}\n${stderr}`));
+    });
+  });
+  const token = fs.readFileSync(path.join(home, 'api-token'), 'utf8').trim();
+  return {
+    proc,
+    home,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    loginUrl,
+    token,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          resolve(proc.exitCode);
+          return;
+        }
+        proc.once('exit', (code) => resolve(code));
+        proc.kill(signal);
+      }),
+  };
+}
+
+export async function api(host: HostProcess, method: string, urlPath: string, body?: unknown, token: string | null = host.token) {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${host.url}${urlPath}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json: json as Record<string, any> };
+}

@@ -31,12 +31,15 @@ if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
 const started = Date.now();
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, define, logLevel: 'warning', absWorkingDir: root };
 
+// The CLI bundles its dependencies: one file loads in about half the time of resolving hundreds of
+// modules at start-up. Native addons and packages that locate binaries at run time stay external.
 await esbuild({
   ...common,
   entryPoints: ['src-main/entry/cli.ts'],
   outfile: 'dist/main/cli.js',
   format: 'esm',
-  packages: 'external',
+  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg'],
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 
 // Electron loads CommonJS most reliably; import.meta.url is rebuilt from __filename.

@@ -35,15 +35,20 @@ export interface EnvOverrides {
   errors: { env: string; message: string }[];
 }
 
-/** Reads every STREAMS_* variable; an unknown one is an error (a typo must not be silently ignored). */
+/**
+ * Reads every STREAMS_* variable. An unknown one inside a config section (STREAMS_HTTP_PROT) is an
+ * error, since it is almost surely a typo; others (STREAMS_ELECTRON_PATH, used by tooling) are not ours.
+ */
 export function readEnvOverrides(fields: readonly ConfigField[], env: NodeJS.ProcessEnv): EnvOverrides {
   const byEnv = new Map(fields.map((f) => [f.env, f]));
+  const sections = new Set(fields.map((f) => f.env.split('_')[1]));
   const result: EnvOverrides = { values: [], errors: [] };
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('STREAMS_') || raw === undefined || RESERVED_ENV.has(name)) continue;
     const field = byEnv.get(name);
+    if (!field && !sections.has(name.split('_')[1])) continue;
     if (!field) {
-      result.errors.push({ env: name, message: 'is not a config key (see config.yaml for the list)' });
+      result.errors.push({ env: name, message: 'is not a config key (config.yaml lists them)' });
       continue;
     }
     const coerced = coerceEnvValue(field, raw);

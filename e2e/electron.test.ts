@@ -1,0 +1,175 @@
+// The desktop shell end to end: the built app in the real Electron binary, driven by Playwright, on a
+// throwaway studio home. Where the binary or a display is missing the suite is SKIPPED and says why.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { _electron as electron, type ElectronApplication, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallResult, EventEnvelope, StudioBridge } from '../src-shared/contract/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BUILT = ['dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html'];
+
+/**
+ * Finds the Electron executable without `require('electron')`: with the binary missing, that call
+ * tries to download it. STREAMS_ELECTRON_PATH points at any Electron binary (or a packaged app).
+ */
+function findElectron(): { binary: string } | { reason: string } {
+  const explicit = process.env.STREAMS_ELECTRON_PATH;
+  if (explicit) return fs.existsSync(explicit) ? { binary: explicit } : { reason: `STREAMS_ELECTRON_PATH=${explicit} does not exist` };
+  let pkgDir: string;
+  try {
+    pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  } catch {
+    return { reason: 'the electron package is not installed' };
+  }
+  const pathTxt = path.join(pkgDir, 'path.txt');
+  const relative = fs.existsSync(pathTxt) ? fs.readFileSync(pathTxt, 'utf8').trim() : undefined;
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  const binary = override ? path.join(override, relative || 'electron') : relative ? path.join(pkgDir, 'dist', relative) : undefined;
+  if (!binary || !fs.existsSync(binary)) {
+    return { reason: 'the Electron binary is not installed (node_modules/electron has no downloaded dist; its download is blocked here)' };
+  }
+  return { binary };
+}
+
+function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Linux without a display needs Xvfb (as xvfb-run would provide); other systems always have one. */
+function displayNeed(): 'present' | 'xvfb' | { reason: string } {
+  if (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY) return 'present';
+  return hasCommand('Xvfb') ? 'xvfb' : { reason: 'no display ($DISPLAY unset) and Xvfb is not installed' };
+}
+
+const found = findElectron();
+const display = displayNeed();
+const skipReason = 'reason' in found ? found.reason : typeof display === 'object' ? display.reason : undefined;
+if (skipReason) console.warn(`SKIPPED electron e2e: ${skipReason}`);
+
+/** Starts Xvfb on a free display number (it picks one and writes it to fd 3). */
+async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
+  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const number = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error('Xvfb did not report a display in 10 s')), 10_000);
+    child.stdio[3]?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) {
+        clearTimeout(timer);
+        resolve(text.trim());
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}`)));
+  });
+  return { display: `:${number}`, process: child };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The page's window.studio (the renderer's global type is not in the test build); inlined per evaluate. */
+type PageWindow = Window & { studio: StudioBridge; require?: unknown; process?: unknown };
+
+describe.skipIf(skipReason !== undefined)('Electron desktop app', () => {
+  let home: string;
+  let port: number;
+  let xvfb: ChildProcess | undefined;
+  let app: ElectronApplication;
+  let page: Page;
+
+  beforeAll(async () => {
+    const missing = BUILT.filter((file) => !fs.existsSync(path.join(root, file)));
+    if (missing.length > 0) throw new Error(`build first (npm run build): missing ${missing.join(', ')}`);
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-electron-e2e-'));
+    port = await freePort();
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), STREAMS_HOME: home };
+    if (display === 'xvfb') {
+      const started = await startXvfb();
+      xvfb = started.process;
+      env.DISPLAY = started.display;
+    }
+    app = await electron.launch({
+      executablePath: (found as { binary: string }).binary,
+      args: [root, `--home=${home}`, `--port=${port}`],
+      cwd: root,
+      env,
+      timeout: 60_000,
+    });
+    page = await app.firstWindow();
+  }, 90_000);
+
+  afterAll(async () => {
+    await app?.close().catch(() => {});
+    xvfb?.kill();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  }, 30_000);
+
+  it('shows the dashboard with live system stats', async () => {
+    await page.waitForSelector('[data-testid="stat-cpu"]', { timeout: 30_000 });
+    expect(page.url()).toMatch(/^file:\/\/.*\/dist\/renderer\/index\.html/);
+  });
+
+  it('exposes window.studio with the contract methods and nothing of Node or ipcRenderer', async () => {
+    const shape = await page.evaluate(() => {
+      const w = window as unknown as PageWindow;
+      return { keys: Object.keys(w.studio).sort(), methods: [...w.studio.methods], require: typeof w.require, process: typeof w.process };
+    });
+    expect(shape.keys).toEqual(['invoke', 'methods', 'onEvent']);
+    expect(shape.methods).toContain('system.info');
+    expect(shape.require).toBe('undefined');
+    expect(shape.process).toBe('undefined');
+  });
+
+  it('answers contract calls over IPC and refuses unknown methods without sending them', async () => {
+    const info = (await page.evaluate(() => (window as unknown as PageWindow).studio.invoke('system.info', {}))) as CallResult<{ mode: string; home: string }>;
+    expect(info.ok && info.result.mode).toBe('desktop');
+    expect(info.ok && fs.realpathSync(info.result.home)).toBe(fs.realpathSync(home));
+    const refused = await page.evaluate(() => (window as unknown as PageWindow).studio.invoke('system.rm-rf' as never, {}));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('pushes bus events to the window', async () => {
+    const envelope = await page.evaluate(
+      () =>
+        new Promise<EventEnvelope>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no system.stats event in 10 s')), 10_000);
+          const off = (window as unknown as PageWindow).studio.onEvent((e) => {
+            if (e.event !== 'system.stats') return;
+            clearTimeout(timer);
+            off();
+            resolve(e);
+          });
+        }),
+    );
+    expect(envelope.event).toBe('system.stats');
+  });
+
+  it('serves the same studio over HTTP while the window is open', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(res.ok).toBe(true);
+  });
+
+  it('stops the studio cleanly on quit', async () => {
+    await app.close();
+    const log = fs.readFileSync(path.join(home, 'logs', 'host.log'), 'utf8');
+    expect(log).toContain('studio stopped');
+  }, 30_000);
+});
+
+// Keeps the skip visible in the report too, instead of an empty file.
+describe.runIf(skipReason !== undefined)('Electron desktop app (skipped)', () => {
+  it.skip(`SKIPPED: ${skipReason ?? ''}`, () => {});
+});

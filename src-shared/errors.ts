@@ -65,14 +65,14 @@ export function httpStatusOf(code: ErrorCode): number {
 
 /** Turns zod issues into dotted field paths, the form the UI shows next to each field. */
 export function fieldIssuesFromZod(error: z.ZodError, prefix: readonly (string | number)[] = []): FieldIssue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys;
-      return { path: [...path, keys[0] ?? ''].filter((p) => p !== '').join('.'), message: `unknown key "${keys.join('", "')}"` };
+      // One entry per unknown key, so that each can be shown where it was typed.
+      return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: `unknown key "${key}"` }));
     }
     if (message.startsWith('Invalid input: ')) message = message.slice('Invalid input: '.length);
-    return { path: path.join('.'), message };
+    return [{ path: path.join('.'), message }];
   });
 }

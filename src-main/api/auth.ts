@@ -95,6 +95,9 @@ export class AuthService {
 
   private checkRateLimit(ip: string): void {
     const now = Date.now();
+    if (this.failures.size > 1000) {
+      for (const [addr, times] of this.failures) if (times.every((t) => now - t >= FAILED_LOGIN_WINDOW_MS)) this.failures.delete(addr);
+    }
     const recent = (this.failures.get(ip) ?? []).filter((t) => now - t < FAILED_LOGIN_WINDOW_MS);
     this.failures.set(ip, recent);
     if (recent.length >= FAILED_LOGIN_LIMIT) {

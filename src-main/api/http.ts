@@ -66,6 +66,8 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 1 MiB' });
     }
+    if (error.statusCode === 403) return sendError(reply, { code: 'FORBIDDEN', message: error.message });
+    if (error.statusCode === 404) return sendError(reply, { code: 'NOT_FOUND', message: error.message });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, { code: 'BAD_REQUEST', message: error.message });
     }
@@ -125,32 +127,34 @@ function httpInput(def: MethodDef, req: FastifyRequest): unknown {
 async function registerRenderer(app: FastifyInstance, dir: string): Promise<void> {
   const index = path.join(dir, 'index.html');
   const built = fs.existsSync(index);
+  const sendIndex = (reply: FastifyReply): FastifyReply => {
+    if (!built) {
+      return reply
+        .code(503)
+        .type('text/html; charset=utf-8')
+        .send('<!doctype html><title>Streams Studio</title><p>The web UI is not built. Run <code>npm run build</code>, then reload.</p>');
+    }
+    return reply.header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(fs.createReadStream(index));
+  };
   if (built) {
+    // wildcard: files are looked up per request, so a rebuilt renderer is served without a restart.
     await app.register(fastifyStatic, {
       root: dir,
       prefix: '/',
       index: false,
-      wildcard: false,
+      wildcard: true,
       setHeaders: (res, file) => {
         // Hashed asset names never change content; index.html must always be revalidated.
         res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
   }
+  app.get('/', async (_req, reply) => sendIndex(reply));
   app.setNotFoundHandler(async (req, reply) => {
     const pathname = req.url.split('?')[0] ?? '/';
     const wantsPage =
       req.method === 'GET' && !pathname.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(pathname) && (req.headers.accept ?? '').includes('text/html');
-    if (wantsPage || (req.method === 'GET' && pathname === '/')) {
-      if (!built) {
-        return reply
-          .code(503)
-          .type('text/html; charset=utf-8')
-          .send('<!doctype html><title>Streams Studio</title><p>The web UI is not built. Run <code>npm run build</code>, then reload.</p>');
-      }
-      reply.header('Cache-Control', 'no-cache');
-      return reply.type('text/html; charset=utf-8').send(fs.createReadStream(index));
-    }
+    if (wantsPage) return sendIndex(reply);
     return sendError(reply, { code: 'NOT_FOUND', message: `nothing at ${req.method} ${pathname}` });
   });
 }

@@ -1,6 +1,19 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { Service } from './lifecycle.js';
 
+/** Signals a child's whole process group (POSIX), or the child alone (Windows, or no group). */
+export function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (process.platform !== 'win32' && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, signal);
+      return;
+    } catch {
+      // Not a group leader (spawned with detached: false): fall back to the child itself.
+    }
+  }
+  child.kill(signal);
+}
+
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -35,7 +48,8 @@ export class ChildRegistry implements Service {
 
   spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
     if (this.disposed) throw new Error(`refusing to start ${command}: the host is stopping`);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    // Own process group on POSIX, so that killing it reaches grandchildren too (sh wrappers, xvfb-run).
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', ...options });
     this.children.add(child);
     const forget = (): void => {
       this.children.delete(child);
@@ -71,7 +85,7 @@ export class ChildRegistry implements Service {
           ? undefined
           : setTimeout(() => {
               timedOut = true;
-              child.kill('SIGKILL');
+              killTree(child, 'SIGKILL');
             }, options.timeoutMs);
       child.once('error', (error) => {
         if (timer) clearTimeout(timer);
@@ -89,7 +103,7 @@ export class ChildRegistry implements Service {
     const alive = [...this.children].filter((c) => c.exitCode === null && c.signalCode === null);
     if (alive.length === 0) return;
     const exited = alive.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
-    for (const child of alive) child.kill('SIGTERM');
+    for (const child of alive) killTree(child, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.killGraceMs);
@@ -97,7 +111,7 @@ export class ChildRegistry implements Service {
     const outcome = await Promise.race([Promise.all(exited).then(() => 'done' as const), grace]);
     if (timer) clearTimeout(timer);
     if (outcome === 'timeout') {
-      for (const child of alive) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const child of alive) if (child.exitCode === null && child.signalCode === null) killTree(child, 'SIGKILL');
       await Promise.all(exited);
     }
   }

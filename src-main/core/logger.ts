@@ -5,17 +5,12 @@ import pino, { type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /** Keys whose values never reach a log line. */
+const SECRET_KEYS = ['token', 'apiToken', 'password', 'key', 'streamKey', 'secret', 'authorization', 'cookie'];
+
 export const REDACT_PATHS = [
-  'token',
-  'password',
-  'key',
-  'secret',
-  'authorization',
-  '*.token',
-  '*.password',
-  '*.key',
-  '*.secret',
-  '*.authorization',
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

@@ -14,7 +14,7 @@ export function defaultHome(platform: NodeJS.Platform = process.platform, env: N
 }
 
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(flag ?? env.STREAMS_HOME ?? defaultHome(process.platform, env));
+  return path.resolve(flag ?? (env.STREAMS_HOME || defaultHome(process.platform, env)));
 }
 
 let cachedRoot: string | undefined;

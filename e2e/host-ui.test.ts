@@ -1,0 +1,88 @@
+// The web UI end to end: a real `streams host`, Debian Chromium through Playwright, signing in with
+// the URL the host printed, watching live stats, editing a setting and being refused a bad one.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../test-support/browser.js';
+import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
+
+const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
+
+describe('host UI in Chromium', () => {
+  let host: HostProcess;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    host = await startHost();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    expect(await host?.stop('SIGTERM')).toBe(0);
+  });
+
+  it('shows the sign-in screen without a session', async () => {
+    await page.goto(host.url);
+    await page.getByTestId('login-screen').waitFor();
+    await page.getByTestId('login-code').fill('NOTACODE12');
+    await page.getByTestId('login-submit').click();
+    await expect.poll(() => page.getByTestId('login-error').textContent()).toMatch(/expired|used|unknown/i);
+  });
+
+  it('signs in through the printed URL and shows live system stats', async () => {
+    await page.goto(host.loginUrl);
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.getByTestId('page-dashboard').waitFor();
+    await page.getByTestId('connection-status').waitFor();
+    const tiles = async (): Promise<string> =>
+      (await page.locator('[data-testid^="stat-"]').allTextContents()).join(' | ');
+    const points = async (): Promise<number> => Number(await page.getByTestId('chart-cpu').getAttribute('data-points'));
+    await expect.poll(points, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => (await page.getByTestId('stat-cpu-value').textContent()) ?? '').toMatch(/\d/);
+    // Two real samples apart: the chart grows and the tiles (uptime at least) show new numbers.
+    const firstPoints = await points();
+    const first = await tiles();
+    await expect.poll(points, { timeout: 10_000 }).toBeGreaterThan(firstPoints);
+    await expect.poll(tiles, { timeout: 5_000 }).not.toBe(first);
+    await expect.poll(() => page.locator('[data-testid="chart-cpu"] canvas').count()).toBeGreaterThan(0);
+    await page.getByTestId('ffmpeg-card').waitFor();
+    await expect.poll(() => page.getByTestId('ffmpeg-source').textContent(), { timeout: 20_000 }).toBeTruthy();
+    await expect.poll(() => page.getByTestId('ffmpeg-encoder-libx264').textContent(), { timeout: 20_000 }).toMatch(/yes|usable|✓/i);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  });
+
+  it('edits a setting through the Settings page and the change reaches the host and the header', async () => {
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('page-settings').waitFor();
+    await page.getByTestId('field-studio.name').fill('E2E Show');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('toast').first().textContent()).toMatch(/saved/i);
+    const view = await api(host, 'GET', '/api/v1/config');
+    expect(view.json.config.studio.name).toBe('E2E Show');
+    expect(fs.readFileSync(path.join(host.home, 'config.yaml'), 'utf8')).toContain('name: E2E Show');
+    await expect.poll(() => page.getByTestId('studio-name').textContent()).toBe('E2E Show');
+  });
+
+  it('rejects a bad value at the field and changes nothing', async () => {
+    const before = fs.readFileSync(path.join(host.home, 'config.yaml'), 'utf8');
+    await page.getByTestId('field-http.port').fill('70000');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('field-error-http.port').textContent()).toMatch(/65535/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'settings-invalid.png'), fullPage: true });
+    expect(fs.readFileSync(path.join(host.home, 'config.yaml'), 'utf8')).toBe(before);
+    expect((await api(host, 'GET', '/api/v1/config')).json.config.http.port).toBe(7070);
+  });
+
+  it('logged no errors in the browser console', () => {
+    expect(consoleErrors.filter((e) => !/401|Unauthorized/i.test(e))).toEqual([]);
+  });
+});

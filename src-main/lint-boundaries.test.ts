@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// The layering rules of ARCHITECTURE.md are enforced by no-restricted-imports in eslint.config.js.
+// These tests plant imports in virtual files (lintText needs no file on disk) and check the verdict.
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const eslint = new ESLint({ cwd: repoRoot });
+
+async function boundaryErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, file) });
+  expect(result, file).toBeDefined();
+  // A file outside every config would be ignored silently: make sure it was really linted.
+  expect(result!.messages.filter((m) => /ignored/i.test(m.message))).toEqual([]);
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+const refused: [string, string, RegExp][] = [
+  ['src-shared/planted.ts', "import fs from 'node:fs';\nexport const x = fs;\n", /src-shared is the contract/],
+  ['src-shared/contract/planted.ts', "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n", /src-shared is the contract/],
+  ['src-shared/planted.ts', "import { StudioError } from '../src-main/core/errors.js';\nexport const x = StudioError;\n", /src-shared never imports another area/],
+  ['src-shared/contract/planted.ts', "export { EventBus } from '../../src-main/core/bus.js';\n", /src-shared never imports another area/],
+  ['src-shared/planted.ts', "import React from 'react';\nexport const x = React;\n", /src-shared is the contract/],
+  ['src-main/media/planted.ts', "import { startStudio } from '../entry/studio.js';\nexport const x = startStudio;\n", /never import the composition roots/],
+  ['src-main/media/planted.ts', "import { x as y } from '../app/tray.js';\nexport const x = y;\n", /never import the composition roots/],
+  ['src-main/core/planted.ts', "import { app } from 'electron';\nexport const x = app;\n", /Only src-main\/app/],
+  ['src-main/api/planted.ts', "import { ipcMain } from 'electron';\nexport const x = ipcMain;\n", /Only src-main\/app/],
+  ['src-main/entry/host.ts', "import { app } from 'electron';\nexport const x = app;\n", /Only the Electron entry/],
+  ['src-main/core/planted.ts', "import { x as y } from '../../src-renderer/api/client.js';\nexport const x = y;\n", /never imports the renderer/],
+  ['src-renderer/features/planted.ts', "import { EventBus } from '../../src-main/core/bus.js';\nexport const x = EventBus;\n", /src-renderer talks to the studio only/],
+  ['src-renderer/planted.tsx', "import fs from 'node:fs';\nexport const x = fs;\n", /src-renderer talks to the studio only/],
+  ['src-renderer/app/planted.ts', "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n", /src-renderer talks to the studio only/],
+  ['src-preload/planted.ts', "import { EventBus } from '../src-main/core/bus.js';\nexport const x = EventBus;\n", /src-preload builds window.studio/],
+];
+
+const allowed: [string, string][] = [
+  ['src-main/media/planted.ts', "import { StudioError } from '../core/errors.js';\nexport const x = StudioError;\n"],
+  ['src-main/media/planted.ts', "import type { EventName } from '../../src-shared/contract/index.js';\nexport type X = EventName;\n"],
+  ['src-main/media/planted.ts', "import fs from 'node:fs';\nexport const x = fs;\n"],
+  ['src-shared/contract/planted.ts', "import { z } from 'zod';\nimport { errorCodeSchema } from '../errors.js';\nexport const x = z.object({ code: errorCodeSchema });\n"],
+  ['src-main/app/planted.ts', "import { app } from 'electron';\nexport const x = app;\n"],
+  ['src-main/app/planted.ts', "import { startStudio } from '../entry/studio.js';\nexport const x = startStudio;\n"],
+  ['src-main/entry/electron.ts', "import { app } from 'electron';\nimport { x as y } from '../app/tray.js';\nexport const x = [app, y];\n"],
+  ['src-main/entry/host.ts', "import { startStudio } from './studio.js';\nexport const x = startStudio;\n"],
+  ['src-preload/planted.ts', "import { contextBridge } from 'electron';\nimport { METHOD_NAMES } from '../src-shared/contract/index.js';\nexport const x = [contextBridge, METHOD_NAMES];\n"],
+  ['src-renderer/features/planted.tsx', "import { METHOD_NAMES } from '../../src-shared/contract/index.js';\nexport const x = METHOD_NAMES;\n"],
+];
+
+const firstLine = (code: string): string => code.split('\n')[0]!;
+
+describe('lint: import boundaries', () => {
+  it.each(refused.map(([file, code, message]) => [file, firstLine(code), code, message] as const))('refuses in %s: %s', async (file, _title, code, message) => {
+    const errors = await boundaryErrors(file, code);
+    expect(errors.length, `${file} should be refused`).toBeGreaterThan(0);
+    expect(errors.join('\n')).toMatch(message);
+  });
+
+  it.each(allowed.map(([file, code]) => [file, firstLine(code), code] as const))('allows in %s: %s', async (file, _title, code) => {
+    expect(await boundaryErrors(file, code)).toEqual([]);
+  });
+
+  // ARCHITECTURE.md: "src-shared ... Imports zod only". The lint list names some packages but lets
+  // any other one through, and no-restricted-imports does not look at dynamic import().
+  it.each([
+    ['src-shared/planted.ts', "import YAML from 'yaml';\nexport const x = YAML;\n"],
+    ['src-shared/planted.ts', "export const load = async () => (await import('node:fs')).readFileSync;\n"],
+  ])('refuses in %s what the list does not name: %j', async (file, code) => {
+    const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, file) });
+    expect(result!.errorCount, `${file} should be refused`).toBeGreaterThan(0);
+  });
+});

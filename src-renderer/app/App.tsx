@@ -1,0 +1,41 @@
+import { useEffect } from 'react';
+import { Toasts } from '../ui/Toasts.js';
+import { FEATURES } from './features.js';
+import { Header } from './Header.js';
+import { LoginScreen } from './LoginScreen.js';
+import { useHashRoute } from './route.js';
+import { useSession } from './session-store.js';
+import { Sidebar } from './Sidebar.js';
+import { StatusScreen } from './StatusScreen.js';
+
+function Shell() {
+  const route = useHashRoute();
+  const feature = FEATURES.find((f) => f.id === route) ?? FEATURES[0];
+  if (!feature) return null;
+  const Page = feature.component;
+  return (
+    <div className="app">
+      <Sidebar features={FEATURES} active={feature.id} />
+      <div className="app-main">
+        <Header title={feature.label} />
+        <main className="page" data-testid={`page-${feature.id}`}>
+          <Page />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+export function App() {
+  const auth = useSession((s) => s.auth);
+  const bootstrap = useSession((s) => s.bootstrap);
+  useEffect(() => {
+    void bootstrap();
+  }, [bootstrap]);
+  return (
+    <>
+      {auth === 'signed-in' ? <Shell /> : auth === 'signed-out' ? <LoginScreen /> : <StatusScreen />}
+      <Toasts />
+    </>
+  );
+}

@@ -1,0 +1,20 @@
+import type { ComponentType } from 'react';
+import { dashboardFeature } from '../features/dashboard/index.js';
+import { settingsFeature } from '../features/settings/index.js';
+import type { IconName } from '../ui/Icon.js';
+
+/** One page of the app: the navigation and the router are built from this list. */
+export interface FeatureEntry {
+  id: string;
+  label: string;
+  icon: IconName;
+  component: ComponentType;
+  /** Subscribes the feature's store to events, once at start-up (before any page is shown). */
+  connect?: () => void;
+}
+
+/** Add a feature: create features/<id>/index.ts exporting its entry, then add one line here. */
+export const FEATURES: readonly FeatureEntry[] = [
+  dashboardFeature,
+  settingsFeature,
+];

@@ -1,0 +1,220 @@
+/// <reference types="vite/client" />
+// src-shared may not import Node (lint): the shipped defaults file is read through Vite's `?raw` import.
+import shippedYaml from '../resources/config.default.yaml?raw';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { CONFIG_DEFAULTS, configSchema, envNameOf, getAtPath, listConfigFields, type ConfigField } from './config.js';
+
+const EXPECTED: Omit<ConfigField, 'description'>[] = [
+  { path: 'studio.name', env: 'STREAMS_STUDIO_NAME', type: 'string', restart: false, default: 'Streams Studio' },
+  { path: 'http.port', env: 'STREAMS_HTTP_PORT', type: 'integer', restart: true, default: 7070, min: 1, max: 65535 },
+  { path: 'http.bind', env: 'STREAMS_HTTP_BIND', type: 'string', restart: true, default: '127.0.0.1' },
+  { path: 'http.tlsCert', env: 'STREAMS_HTTP_TLS_CERT', type: 'string', restart: true, default: '' },
+  { path: 'http.tlsKey', env: 'STREAMS_HTTP_TLS_KEY', type: 'string', restart: true, default: '' },
+  {
+    path: 'http.allowInsecureRemote',
+    env: 'STREAMS_HTTP_ALLOW_INSECURE_REMOTE',
+    type: 'boolean',
+    restart: true,
+    default: false,
+  },
+  {
+    path: 'http.sessionTtlHours',
+    env: 'STREAMS_HTTP_SESSION_TTL_HOURS',
+    type: 'integer',
+    restart: false,
+    default: 168,
+    min: 1,
+    max: 8760,
+  },
+  {
+    path: 'log.level',
+    env: 'STREAMS_LOG_LEVEL',
+    type: 'enum',
+    restart: false,
+    default: 'info',
+    options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+  },
+  {
+    path: 'system.statsIntervalMs',
+    env: 'STREAMS_SYSTEM_STATS_INTERVAL_MS',
+    type: 'integer',
+    restart: false,
+    default: 2000,
+    min: 500,
+    max: 60000,
+  },
+  {
+    path: 'ffmpeg.probeTimeoutMs',
+    env: 'STREAMS_FFMPEG_PROBE_TIMEOUT_MS',
+    type: 'integer',
+    restart: false,
+    default: 15000,
+    min: 1000,
+    max: 120000,
+  },
+];
+
+describe('envNameOf', () => {
+  it.each([
+    ['http.port', 'STREAMS_HTTP_PORT'],
+    ['http.statsIntervalMs', 'STREAMS_HTTP_STATS_INTERVAL_MS'],
+    ['system.statsIntervalMs', 'STREAMS_SYSTEM_STATS_INTERVAL_MS'],
+    ['http.tlsCert', 'STREAMS_HTTP_TLS_CERT'],
+    ['http.allowInsecureRemote', 'STREAMS_HTTP_ALLOW_INSECURE_REMOTE'],
+    ['a.b2C', 'STREAMS_A_B2_C'],
+    ['studio', 'STREAMS_STUDIO'],
+  ])('%s -> %s', (path, env) => {
+    expect(envNameOf(path)).toBe(env);
+  });
+});
+
+describe('listConfigFields', () => {
+  const fields = listConfigFields();
+
+  it('lists every leaf in declaration order with its env name, type, bounds, options and default', () => {
+    expect(fields.map(({ description: _d, ...rest }) => rest)).toEqual(EXPECTED);
+  });
+
+  it('derives every env name with envNameOf, and names are unique', () => {
+    for (const f of fields) expect(f.env).toBe(envNameOf(f.path));
+    expect(new Set(fields.map((f) => f.env)).size).toBe(fields.length);
+    expect(new Set(fields.map((f) => f.path)).size).toBe(fields.length);
+  });
+
+  it('gives every field a description, and its default is the value in CONFIG_DEFAULTS', () => {
+    for (const f of fields) {
+      expect(f.description.length, f.path).toBeGreaterThan(10);
+      expect(f.default, f.path).toEqual(getAtPath(CONFIG_DEFAULTS, f.path));
+    }
+  });
+
+  it('covers every leaf of CONFIG_DEFAULTS and nothing else', () => {
+    const leaves: string[] = [];
+    const walk = (obj: Record<string, unknown>, prefix: string): void => {
+      for (const [k, v] of Object.entries(obj)) {
+        const p = prefix ? `${prefix}.${k}` : k;
+        if (v !== null && typeof v === 'object') walk(v as Record<string, unknown>, p);
+        else leaves.push(p);
+      }
+    };
+    walk(CONFIG_DEFAULTS as unknown as Record<string, unknown>, '');
+    expect(fields.map((f) => f.path)).toEqual(leaves);
+  });
+
+  it('returns fresh objects: mutating one result does not change the next', () => {
+    const a = listConfigFields();
+    a[0]!.description = 'changed';
+    expect(listConfigFields()[0]!.description).not.toBe('changed');
+  });
+
+  it('states bounds that the schema really enforces', () => {
+    for (const f of fields.filter((x) => x.min !== undefined)) {
+      const at = (v: number): unknown => {
+        const obj: Record<string, Record<string, unknown>> = {};
+        const [section, key] = f.path.split('.') as [string, string];
+        obj[section] = { [key]: v };
+        return obj;
+      };
+      expect(configSchema.safeParse(at(f.min!)).success, f.path).toBe(true);
+      expect(configSchema.safeParse(at(f.max!)).success, f.path).toBe(true);
+      expect(configSchema.safeParse(at(f.min! - 1)).success, f.path).toBe(false);
+      expect(configSchema.safeParse(at(f.max! + 1)).success, f.path).toBe(false);
+      if (f.type === 'integer') expect(configSchema.safeParse(at(f.min! + 0.5)).success, f.path).toBe(false);
+    }
+  });
+});
+
+describe('CONFIG_DEFAULTS and configSchema', () => {
+  it('are the documented defaults', () => {
+    expect(CONFIG_DEFAULTS).toEqual({
+      studio: { name: 'Streams Studio' },
+      http: {
+        port: 7070,
+        bind: '127.0.0.1',
+        tlsCert: '',
+        tlsKey: '',
+        allowInsecureRemote: false,
+        sessionTtlHours: 168,
+      },
+      log: { level: 'info' },
+      system: { statsIntervalMs: 2000 },
+      ffmpeg: { probeTimeoutMs: 15000 },
+    });
+  });
+
+  it('fills missing sections and keys with defaults, and parses its own defaults unchanged', () => {
+    expect(configSchema.parse({ http: { port: 8080 } })).toEqual({ ...CONFIG_DEFAULTS, http: { ...CONFIG_DEFAULTS.http, port: 8080 } });
+    expect(configSchema.parse(CONFIG_DEFAULTS)).toEqual(CONFIG_DEFAULTS);
+  });
+
+  it('refuses unknown keys at every level, wrong types and empty names', () => {
+    expect(configSchema.safeParse({ bogus: {} }).success).toBe(false);
+    expect(configSchema.safeParse({ http: { bogus: 1 } }).success).toBe(false);
+    expect(configSchema.safeParse({ http: { port: '7070' } }).success).toBe(false);
+    expect(configSchema.safeParse({ log: { level: 'loud' } }).success).toBe(false);
+    expect(configSchema.safeParse({ studio: { name: '   ' } }).success).toBe(false);
+    expect(configSchema.safeParse({ studio: { name: 'x'.repeat(65) } }).success).toBe(false);
+    expect(configSchema.parse({ studio: { name: '  Mine  ' } }).studio.name).toBe('Mine');
+  });
+
+  it('getAtPath reads dotted paths and is undefined past a leaf', () => {
+    expect(getAtPath(CONFIG_DEFAULTS, 'http.port')).toBe(7070);
+    expect(getAtPath(CONFIG_DEFAULTS, 'http')).toBe(CONFIG_DEFAULTS.http);
+    expect(getAtPath(CONFIG_DEFAULTS, 'http.port.x')).toBeUndefined();
+    expect(getAtPath(CONFIG_DEFAULTS, 'nope.x')).toBeUndefined();
+    expect(getAtPath(null, 'a')).toBeUndefined();
+  });
+});
+
+describe('the shipped resources/config.default.yaml', () => {
+  const doc = YAML.parseDocument(shippedYaml);
+  const lines = shippedYaml.split('\n');
+
+  /** The comment lines directly above `key:` inside `section:`. */
+  function commentAbove(fieldPath: string): string {
+    const [section, key] = fieldPath.split('.') as [string, string];
+    const start = lines.findIndex((l) => l === `${section}:`);
+    expect(start, `section ${section}`).toBeGreaterThanOrEqual(0);
+    let at = start + 1;
+    while (at < lines.length && !new RegExp(`^\\s+${key}:`).test(lines[at]!)) {
+      expect(lines[at], `key ${fieldPath} inside its section`).toMatch(/^(\s|$)/);
+      at++;
+    }
+    expect(at, `key ${fieldPath}`).toBeLessThan(lines.length);
+    const block: string[] = [];
+    for (let i = at - 1; i > start && /^\s*#/.test(lines[i]!); i--) block.unshift(lines[i]!);
+    return block.join('\n');
+  }
+
+  it('parses without errors or warnings', () => {
+    expect(doc.errors).toEqual([]);
+    expect(doc.warnings).toEqual([]);
+  });
+
+  it('holds exactly CONFIG_DEFAULTS, and is valid as it is', () => {
+    expect(doc.toJS()).toStrictEqual(CONFIG_DEFAULTS);
+    expect(configSchema.parse(doc.toJS())).toStrictEqual(CONFIG_DEFAULTS);
+  });
+
+  it.each(listConfigFields().map((f) => [f.path, f] as const))(
+    'documents %s right above the key: its env var, (restart), bounds and options',
+    (_path, field) => {
+      const comment = commentAbove(field.path);
+      expect(comment.length, field.path).toBeGreaterThan(0);
+      expect(comment).toMatch(new RegExp(`\\b${field.env}\\b`));
+      expect(comment.includes('(restart)'), `${field.path} (restart) marker`).toBe(field.restart);
+      const range = /\((\d+) to (\d+)\)/.exec(comment);
+      if (range && field.min !== undefined) expect([Number(range[1]), Number(range[2])]).toEqual([field.min, field.max]);
+      for (const option of field.options ?? []) expect(comment).toMatch(new RegExp(`\\b${option}\\b`));
+    },
+  );
+
+  it('mentions each env name once per key and no env name that is not a key', () => {
+    const mentioned = new Set(shippedYaml.match(/\bSTREAMS_[A-Z0-9_]+/g) ?? []);
+    const known = new Set(listConfigFields().map((f) => f.env));
+    // The header mentions STREAMS_HOME (not a key) and the examples; everything else must be a key.
+    for (const name of mentioned) if (name !== 'STREAMS_HOME') expect(known, name).toContain(name);
+    for (const name of known) expect(mentioned).toContain(name);
+  });
+});

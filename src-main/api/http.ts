@@ -26,7 +26,12 @@ export interface HttpServerOptions {
   /** The built renderer (index.html and assets); a short notice is served when it is missing. */
   rendererDir: string;
   tls?: { cert: Buffer; key: Buffer };
+  /** Routes of other servers that share this listener (HLS/DASH playback, WHIP/WHEP, player pages). */
+  plugins?: readonly HttpPlugin[];
 }
+
+/** A server folder's routes, registered on the shared HTTP app; it handles its own auth. */
+export type HttpPlugin = (app: FastifyInstance) => void | Promise<void>;
 
 const PUBLIC_PATHS = new Set(['/healthz', '/login', '/auth/login', '/auth/logout', `${API_PREFIX}/openapi.json`]);
 
@@ -36,6 +41,8 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     logger: false,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
+    // On stop, keep-alive and upgraded connections are closed too, not waited for.
+    forceCloseConnections: true,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   }) as unknown as FastifyInstance;
   const secure = Boolean(options.tls);
@@ -109,6 +116,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   registerEventSocket(app, options);
   registerLoginRoutes(app, { auth: options.auth, secure, logger: options.logger });
+  for (const plugin of options.plugins ?? []) await plugin(app);
   await registerRenderer(app, options.rendererDir);
   return app;
 }

@@ -3,5 +3,10 @@ import { httpStatusOf, type StudioErrorShape } from '../../src-shared/errors.js'
 
 /** Every HTTP error body has one shape: `{"error": {code, message, details?}}`. */
 export function sendError(reply: FastifyReply, error: StudioErrorShape): FastifyReply {
+  if (reply.request.headers.upgrade) {
+    // A refused WebSocket upgrade: the socket would otherwise stay open (and hold up shutdown).
+    reply.header('Connection', 'close');
+    reply.raw.once('finish', () => reply.request.raw.socket.destroy());
+  }
   return reply.code(httpStatusOf(error.code)).type('application/json').send({ error });
 }

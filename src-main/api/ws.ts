@@ -10,6 +10,7 @@ import {
 } from '../../src-shared/contract/index.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
+import { sendError } from './reply.js';
 
 /** A client further behind than this skips events (counted) instead of growing host memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -42,7 +43,7 @@ export function registerEventSocket(
       websocket: true,
       preValidation: async (req, reply) => {
         if (!originAllowed(req.headers.origin, req.headers.host)) {
-          return reply.code(403).send({ error: { code: 'FORBIDDEN', message: 'cross-origin event sockets are refused' } });
+          return sendError(reply, { code: 'FORBIDDEN', message: 'cross-origin event sockets are refused' });
         }
       },
     },

@@ -14,7 +14,8 @@ describe('streams host: a running host', () => {
     host = await startHost();
   });
   afterAll(async () => {
-    expect(await host.stop('SIGTERM')).toBe(0);
+    const code = await host.stop('SIGTERM');
+    expect(code, host.stderr()).toBe(0);
   });
 
   it('answers /healthz without a token, with its version', async () => {

@@ -60,6 +60,63 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    rtmp: z
+      .object({
+        port: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 65535')
+          .max(65535, 'must be between 1 and 65535')
+          .default(1935)
+          .meta({ description: 'RTMP ingest port (OBS: Server rtmp://HOST:PORT/live).', restart: true }),
+        bind: z
+          .string()
+          .min(1, 'must not be empty')
+          .default('127.0.0.1')
+          .meta({ description: 'RTMP listen address; 0.0.0.0 accepts encoders on other machines.', restart: true }),
+      })
+      .strict()
+      .prefault({}),
+    srt: z
+      .object({
+        port: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 65535')
+          .max(65535, 'must be between 1 and 65535')
+          .default(8890)
+          .meta({ description: 'SRT ingest port (UDP): srt://HOST:PORT?streamid=publish:KEY.', restart: true }),
+        bind: z
+          .string()
+          .min(1, 'must not be empty')
+          .default('127.0.0.1')
+          .meta({ description: 'SRT listen address; 0.0.0.0 accepts encoders on other machines.', restart: true }),
+      })
+      .strict()
+      .prefault({}),
+    live: z
+      .object({
+        defaultLadder: z
+          .enum(['passthrough', 'standard', 'high'])
+          .default('standard')
+          .meta({ description: 'Ladder of new streams: passthrough (no re-encode), standard (source+720/480/360p), high (1080p..360p).' }),
+        segmentSeconds: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 10')
+          .max(10, 'must be between 1 and 10')
+          .default(2)
+          .meta({ description: 'HLS/DASH segment length and keyframe interval of re-encoded renditions, in seconds.' }),
+        windowSegments: z
+          .number()
+          .int('must be a whole number')
+          .min(3, 'must be between 3 and 60')
+          .max(60, 'must be between 3 and 60')
+          .default(6)
+          .meta({ description: 'Segments listed in a live playlist (the sliding window viewers can seek in).' }),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z

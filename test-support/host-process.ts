@@ -32,6 +32,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 export interface HostProcess {
   proc: ChildProcess;
+  rtmpPort: number;
   home: string;
   port: number;
   url: string;
@@ -49,10 +50,20 @@ export interface ExitResult {
   stderr: string;
 }
 
+/** Free ingest ports, unless the test chose them: hosts in one test run must not collide on 1935. */
+async function withIngestPorts(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  return {
+    ...env,
+    STREAMS_RTMP_PORT: env.STREAMS_RTMP_PORT ?? String(await freePort()),
+    STREAMS_SRT_PORT: env.STREAMS_SRT_PORT ?? String(await freePort()),
+  };
+}
+
 /** Runs `streams <args>` to completion (for start-up failures): resolves with code and output. */
-export function runStreams(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 20_000): Promise<ExitResult> {
+export async function runStreams(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 20_000): Promise<ExitResult> {
+  const fullEnv = args[0] === 'host' ? await withIngestPorts(env) : env;
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [STREAMS_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [STREAMS_BIN, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,8 +83,9 @@ export function runStreams(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), 
 export async function startHost(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<HostProcess> {
   const home = options.home ?? tempHome();
   const port = options.port ?? (await freePort());
+  const env = await withIngestPorts(options.env ?? cleanEnv());
   const proc = spawn(process.execPath, [STREAMS_BIN, 'host', '--home', home, '--port', String(port), ...(options.args ?? [])], {
-    env: options.env ?? cleanEnv(),
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -98,6 +110,7 @@ export async function startHost(options: { home?: string; port?: number; env?: N
   const token = fs.readFileSync(path.join(home, 'api-token'), 'utf8').trim();
   return {
     proc,
+    rtmpPort: Number(env.STREAMS_RTMP_PORT),
     home,
     port,
     url: `http://127.0.0.1:${port}`,

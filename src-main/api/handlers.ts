@@ -1,5 +1,6 @@
 import type { FfmpegInfo, SystemInfo, SystemStats } from '../../src-shared/contract/index.js';
 import type { ConfigStore } from '../conf/config-store.js';
+import type { StreamService } from '../media/stream-service.js';
 import type { AuthService } from './auth.js';
 import type { Handlers } from './dispatch.js';
 
@@ -12,6 +13,9 @@ export interface HandlerDeps {
   auth: AuthService;
   /** The URL a browser opens to redeem a login code. */
   loginUrl(code: string): string;
+  streams: StreamService;
+  /** Signed playback URLs of a private stream. */
+  signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -29,5 +33,19 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const { code, expiresAt } = deps.auth.issueLoginCode();
       return { url: deps.loginUrl(code), expiresAt };
     },
+    'streams.list': (_input, ctx) => deps.streams.list(ctx.baseUrl),
+    'streams.create': (input, ctx) => deps.streams.create(input, ctx.baseUrl),
+    'streams.get': ({ name }, ctx) => deps.streams.get(name, ctx.baseUrl),
+    'streams.update': (input, ctx) => deps.streams.update(input, ctx.baseUrl),
+    'streams.delete': async ({ name }) => {
+      await deps.streams.delete(name);
+      return { name, deleted: true as const };
+    },
+    'streams.rotateKey': ({ name }, ctx) => deps.streams.rotateKey(name, ctx.baseUrl),
+    'streams.signUrl': ({ name, expiresInSec, ip }, ctx) => {
+      deps.streams.get(name);
+      return deps.signPlayback(name, { expiresInSec, ...(ip ? { ip } : {}) }, ctx.baseUrl);
+    },
+    'streams.viewers': ({ name }) => deps.streams.viewers(name),
   };
 }

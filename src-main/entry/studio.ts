@@ -19,6 +19,7 @@ import { ensureApiToken, HomeLock, prepareHome } from '../platform/home.js';
 import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDir } from '../platform/paths.js';
 import { openDatabase } from '../store/db.js';
 import { SqliteProbeCache } from '../store/probe-cache.js';
+import { wireLiveServer } from './live.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -115,9 +116,28 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       mode: options.mode,
       url: http.url,
     });
+    const live = wireLiveServer({
+      config: () => config.current,
+      home: layout.root,
+      db,
+      bus,
+      children,
+      ffmpeg,
+      logger,
+      httpUrl: () => http.url,
+    });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
-      createHandlers({ systemInfo, stats, ffmpeg, config, auth, loginUrl: (code) => loginUrlFor(code) }),
+      createHandlers({
+        systemInfo,
+        stats,
+        ffmpeg,
+        config,
+        auth,
+        loginUrl: (code) => loginUrlFor(code),
+        streams: live.streams,
+        signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
+      }),
       logger,
     );
     const listen = { ...config.current.http, port: options.port ?? config.current.http.port, bind: options.bind ?? config.current.http.bind };
@@ -131,11 +151,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
+        plugins: live.plugins,
       },
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -21,4 +21,25 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'streams and secrets',
+    sql: `
+      CREATE TABLE streams (
+        name TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        ladder TEXT NOT NULL,
+        private INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'idle',
+        state_at INTEGER NOT NULL,
+        state_reason TEXT
+      );
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

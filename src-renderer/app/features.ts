@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { dashboardFeature } from '../features/dashboard/index.js';
 import { settingsFeature } from '../features/settings/index.js';
+import { streamsFeature } from '../features/streams/index.js';
 import type { IconName } from '../ui/Icon.js';
 
 /** One page of the app: the navigation and the router are built from this list. */
@@ -16,5 +17,6 @@ export interface FeatureEntry {
 /** Add a feature: create features/<id>/index.ts exporting its entry, then add one line here. */
 export const FEATURES: readonly FeatureEntry[] = [
   dashboardFeature,
+  streamsFeature,
   settingsFeature,
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configViewSchema } from './config.js';
 import { event } from './define.js';
+import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, viewerStatsSchema } from './streams.js';
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
@@ -10,6 +11,16 @@ export const events = {
   'config.changed': event({
     summary: 'The config was changed through the API',
     payload: z.object({ changed: z.array(z.string()), view: configViewSchema }),
+  }),
+  'stream.state': event({
+    summary: 'A stream changed state (idle, live, ended, error)',
+    payload: z.object({ name: streamNameSchema, state: streamStateSchema, at: z.number(), reason: z.string().nullable() }),
+  }),
+  'stream.stats': event({ summary: 'Live stream statistics, every second while live', payload: streamStatsSchema }),
+  'stream.viewers': event({ summary: 'Viewer counts of a stream changed', payload: viewerStatsSchema }),
+  'streams.changed': event({
+    summary: 'A stream was created, updated or deleted (the whole stream, or null when deleted)',
+    payload: z.object({ name: streamNameSchema, stream: streamSchema.nullable() }),
   }),
   'host.stopping': event({
     summary: 'The host is shutting down; clients should expect the connection to close',

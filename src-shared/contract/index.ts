@@ -3,4 +3,5 @@ export * from './methods.js';
 export * from './events.js';
 export * from './system.js';
 export * from './config.js';
+export * from './streams.js';
 export * from './transport.js';

@@ -3,6 +3,7 @@ import type uPlot from 'uplot';
 import { Card } from '../../ui/Card.js';
 import { FfmpegCard } from './FfmpegCard.js';
 import { formatBytes, formatRate } from './format.js';
+import { LiveStreamsCard } from './LiveStreamsCard.js';
 import { StatTiles } from './StatTiles.js';
 import { useDashboard } from './store.js';
 import { TimeChart } from './TimeChart.js';
@@ -30,6 +31,7 @@ export function DashboardPage() {
   return (
     <div className="dashboard">
       <StatTiles stats={latest} />
+      <LiveStreamsCard />
       <div className="charts">
         <Card title="CPU" className="chart-card">
           <TimeChart testId="chart-cpu" series={CPU_SERIES} data={cpu} formatValue={percent} yMax={100} />

@@ -19,6 +19,8 @@ interface TimeChartProps {
   /** Ticks on binary steps (1, 2, 4 … KiB) instead of decimal ones. */
   byteAxis?: boolean;
   height?: number;
+  /** Seconds of history shown (default WINDOW_SEC). */
+  windowSec?: number;
 }
 
 function cssColor(color: string): string {
@@ -47,6 +49,7 @@ function buildOptions(props: TimeChartProps, width: number, yMax: { current: num
   const gridColor = cssColor('--border-subtle');
   const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : props.formatValue(v));
   const axis = { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 }, font: '11px system-ui, sans-serif' };
+  const windowSec = props.windowSec ?? WINDOW_SEC;
   const clock: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
   return {
     width,
@@ -56,7 +59,7 @@ function buildOptions(props: TimeChartProps, width: number, yMax: { current: num
     legend: { live: true },
     scales: {
       // Always show the whole window, so the first samples enter from the right instead of stretching.
-      x: { time: true, range: (_u, _min, max) => [max - WINDOW_SEC, max] },
+      x: { time: true, range: (_u, _min, max) => [max - windowSec, max] },
       y: { range: () => [0, yMax.current] },
     },
     axes: [

@@ -1,0 +1,138 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { StudioConfig } from '../../src-shared/config.js';
+import { isLoopback } from '../api/http-service.js';
+import type { HttpPlugin } from '../api/http.js';
+import type { EventBus } from '../core/bus.js';
+import type { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { planLadder } from '../encoder/ladder.js';
+import { Packager } from '../encoder/packager.js';
+import type { FfmpegService } from '../encoder/service.js';
+import { PathManager } from '../media/path-manager.js';
+import { StreamService, type PackagerFactory, type StreamUrls } from '../media/stream-service.js';
+import { ViewerAnalytics } from '../servers/hls/analytics.js';
+import { liveRoutes } from '../servers/hls/routes.js';
+import { UrlSigner } from '../servers/hls/signing.js';
+import { RtmpServer } from '../servers/rtmp/server.js';
+import type { Db } from '../store/db.js';
+import { StreamStore } from '../store/streams.js';
+
+export interface LiveServer {
+  streams: StreamService;
+  signer: UrlSigner;
+  services: Service[];
+  plugins: HttpPlugin[];
+}
+
+/** The host an encoder or a player should use to reach a listener bound to `bind`. */
+export function publicHost(bind: string, baseUrl: string | undefined): string {
+  if (isLoopback(bind)) return '127.0.0.1';
+  if (bind === '0.0.0.0' || bind === '::') {
+    if (!baseUrl) return '127.0.0.1';
+    return new URL(baseUrl).hostname;
+  }
+  return bind.includes(':') ? `[${bind}]` : bind;
+}
+
+/**
+ * Wires the live server (part of the studio composition root): the Path hub, RTMP ingest, the
+ * stream service with one packager per publish, HLS/DASH serving, signed URLs and analytics.
+ */
+export function wireLiveServer(deps: {
+  config: () => StudioConfig;
+  home: string;
+  db: Db;
+  bus: EventBus;
+  children: ChildRegistry;
+  ffmpeg: FfmpegService;
+  logger: Logger;
+  httpUrl: () => string;
+}): LiveServer {
+  const { config, logger } = deps;
+  const store = new StreamStore(deps.db);
+  const paths = new PathManager(logger.child({ service: 'paths' }));
+  const analytics = new ViewerAnalytics();
+  const signer = new UrlSigner({ current: store.secret('playback-signing-key', () => crypto.randomBytes(32).toString('base64url')) });
+
+  const createPackager: PackagerFactory = async (request) => {
+    const info = await deps.ffmpeg.info();
+    if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+    const video = request.tracks.video;
+    const audio = request.tracks.audio;
+    const plan = planLadder(
+      request.ladder,
+      {
+        width: video?.width || 1280,
+        height: video?.height || 720,
+        fps: video?.fps || 30,
+        videoBitrateKbps: video?.bitrateKbps ?? 0,
+        videoCodec: video?.codec ?? 'h264',
+        audioCodec: audio?.codec ?? null,
+        audioBitrateKbps: audio?.bitrateKbps ?? 0,
+      },
+      info,
+      process.platform,
+    );
+    const packager = new Packager({
+      name: request.name,
+      outDir: request.outDir,
+      renditions: plan.renditions,
+      encoder: plan.encoder,
+      segmentSeconds: config().live.segmentSeconds,
+      windowSegments: config().live.windowSegments,
+      children: deps.children,
+      logger: logger.child({ service: 'packager', stream: request.name }),
+      ffmpegPath: info.path,
+      attach: request.attach,
+      fps: video?.fps || 30,
+      audio: plan.audio,
+    });
+    packager.onFailed(request.onFailed);
+    return { packager, renditions: plan.renditions };
+  };
+
+  const urls: StreamUrls = {
+    http: (baseUrl) => baseUrl ?? deps.httpUrl(),
+    rtmp: (baseUrl) => `rtmp://${publicHost(config().rtmp.bind, baseUrl)}:${config().rtmp.port}`,
+    srt: (baseUrl) => `srt://${publicHost(config().srt.bind, baseUrl)}:${config().srt.port}`,
+  };
+
+  const streams = new StreamService({
+    store,
+    paths,
+    bus: deps.bus,
+    logger: logger.child({ service: 'streams' }),
+    analytics,
+    createPackager,
+    urls,
+    liveRoot: path.join(deps.home, 'live'),
+    defaultLadder: () => config().live.defaultLadder,
+  });
+
+  const rtmp = new RtmpServer({
+    port: config().rtmp.port,
+    bind: config().rtmp.bind,
+    logger: logger.child({ service: 'rtmp' }),
+    paths,
+    authorize: (app, key) => (app === 'live' ? streams.authorize(key) : null),
+  });
+
+  return {
+    streams,
+    signer,
+    // Started in this order, stopped in reverse: ingest stops first, then packagers finish.
+    services: [analytics, streams, rtmp],
+    plugins: [
+      liveRoutes({
+        catalog: streams,
+        signer,
+        analytics,
+        logger: logger.child({ service: 'hls' }),
+        windowSize: config().live.windowSegments,
+      }),
+    ],
+  };
+}

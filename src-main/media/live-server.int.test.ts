@@ -1,0 +1,239 @@
+// The live server end to end without a browser: a real host, ffmpeg publishing over RTMP, ffprobe
+// reading what we serve, the state machine driven by real process deaths.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
+import { collectEvents, exitOf, ffprobe, pidsMatching, publishTestPattern } from '../../test-support/media.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('live server: RTMP in, HLS and DASH out', () => {
+  let host: HostProcess;
+  let events: Awaited<ReturnType<typeof collectEvents>>;
+  beforeAll(async () => {
+    host = await startHost();
+    events = await collectEvents(host);
+  });
+  afterAll(async () => {
+    events?.close();
+    expect(await host?.stop('SIGTERM')).toBe(0);
+    expect(pidsMatching(`${host.home}/live`)).toEqual([]);
+  });
+
+  it('validates stream names and refuses duplicates, changing nothing', async () => {
+    const bad = await api(host, 'POST', '/api/v1/streams', { name: 'Bad Name!' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('VALIDATION_FAILED');
+    expect(bad.json.error.details.fields[0].path).toBe('name');
+    const long = await api(host, 'POST', '/api/v1/streams', { name: 'a'.repeat(65) });
+    expect(long.status).toBe(400);
+    const created = await api(host, 'POST', '/api/v1/streams', { name: 'dup', ladder: 'passthrough' });
+    expect(created.status).toBe(201);
+    const again = await api(host, 'POST', '/api/v1/streams', { name: 'dup' });
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe('CONFLICT');
+    expect((await api(host, 'GET', '/api/v1/streams')).json.map((s: { name: string }) => s.name)).toEqual(['dup']);
+    expect((await api(host, 'GET', '/api/v1/streams/nope')).status).toBe(404);
+    expect((await api(host, 'DELETE', '/api/v1/streams/dup')).status).toBe(200);
+  });
+
+  it('publishes over RTMP and serves an adaptive ladder as HLS and DASH that ffprobe reads', async () => {
+    const created = await api(host, 'POST', '/api/v1/streams', { name: 'show', ladder: 'standard' });
+    expect(created.status).toBe(201);
+    const { key, playback, ingest } = created.json;
+    expect(ingest.obsServer).toBe(`rtmp://127.0.0.1:${host.rtmpPort}/live`);
+    expect(playback.hls).toBe(`${host.url}/live/show/index.m3u8`);
+    const publisher = publishTestPattern(`${ingest.rtmp}/${key}`);
+    try {
+      await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'show' && e.data.state === 'live'), 5000, 'live');
+      const master = await waitFor(async () => {
+        const res = await fetch(playback.hls);
+        return res.status === 200 ? res.text() : undefined;
+      }, 30_000, 'the master playlist');
+      expect(master).toMatch(/^#EXTM3U/);
+      // Every rendition has a first segment before we probe.
+      await waitFor(async () => {
+        const res = await fetch(`${host.url}/live/show/v0.m3u8`);
+        return res.status === 200 && (await res.text()).includes('.m4s') ? true : undefined;
+      }, 30_000, 'segments');
+      await sleep(2500);
+      const probe = ffprobe(playback.hls);
+      expect(probe.error).toBeUndefined();
+      const heights = [...new Set(probe.streams.filter((s) => s.codec_type === 'video').map((s) => s.height))].sort((a, b) => a! - b!);
+      expect(heights.length).toBeGreaterThanOrEqual(3);
+      expect(heights).toContain(360);
+      expect(heights).toContain(720);
+      expect(Math.max(...(heights as number[]))).toBeLessThanOrEqual(720); // never upscaled
+      expect(probe.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac')).toBe(true);
+
+      const mpd = await fetch(playback.dash);
+      expect(mpd.status).toBe(200);
+      expect(mpd.headers.get('content-type')).toContain('application/dash+xml');
+      const xml = await mpd.text();
+      expect(xml).toContain('type="dynamic"');
+      expect(xml.match(/<AdaptationSet/g)?.length).toBe(2);
+      const dashProbe = ffprobe(playback.dash);
+      expect(dashProbe.error).toBeUndefined();
+      expect(dashProbe.streams.filter((s) => s.codec_type === 'video').length).toBeGreaterThanOrEqual(3);
+
+      const stream = (await api(host, 'GET', '/api/v1/streams/show')).json;
+      expect(stream.state).toBe('live');
+      expect(stream.live.tracks.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
+      expect(stream.live.renditions.length).toBeGreaterThanOrEqual(3);
+      expect(stream.live.bitrateInKbps).toBeGreaterThan(0);
+      expect(events.events.some((e) => e.event === 'stream.stats' && e.data.name === 'show')).toBe(true);
+    } finally {
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+    }
+    const ended = await waitFor(
+      () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'show' && e.data.state === 'ended'),
+      2000,
+      'ended within 2 s',
+    );
+    expect(ended.data.reason).toMatch(/disconnect/);
+    await waitFor(async () => ((await (await fetch(`${host.url}/live/show/v0.m3u8`)).text()).includes('#EXT-X-ENDLIST') ? true : undefined), 5000, 'ENDLIST');
+  });
+
+  it('refuses a wrong key at connect: ffmpeg fails fast and nothing goes live', async () => {
+    const started = Date.now();
+    const publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/sk_wrong`, { seconds: 20 });
+    expect(await exitOf(publisher)).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const streams = (await api(host, 'GET', '/api/v1/streams')).json as { state: string }[];
+    expect(streams.every((s) => s.state !== 'live')).toBe(true);
+  });
+
+  it('goes to error within 5 s when the packager dies 3 times, with ENDLIST; a returning publisher resumes the same URLs', async () => {
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'crashy', ladder: 'passthrough' })).json;
+    const url = `${created.ingest.rtmp}/${created.key}`;
+    let publisher = publishTestPattern(url, { size: '640x360' });
+    try {
+      await waitFor(async () => ((await fetch(`${host.url}/live/crashy/v0.m3u8`)).status === 200 ? true : undefined), 30_000, 'playlist');
+      const needle = `${host.home}/live/crashy/`;
+      let kills = 0;
+      let lastKillAt = 0;
+      while (kills < 3) {
+        const pids = await waitFor(() => {
+          const p = pidsMatching(needle);
+          return p.length > 0 ? p : undefined;
+        }, 10_000, 'a packager process');
+        for (const pid of pids) process.kill(pid, 'SIGKILL');
+        lastKillAt = Date.now();
+        kills++;
+        await sleep(300);
+        if (events.events.some((e) => e.event === 'stream.state' && e.data.name === 'crashy' && e.data.state === 'error')) break;
+      }
+      const error = await waitFor(
+        () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'crashy' && e.data.state === 'error'),
+        15_000,
+        'error state',
+      );
+      expect(kills).toBe(3);
+      expect(error.at - lastKillAt).toBeLessThan(5000);
+      expect(error.data.reason).toMatch(/packager/);
+      const text = await (await fetch(`${host.url}/live/crashy/v0.m3u8`)).text();
+      expect(text).toContain('#EXT-X-ENDLIST');
+
+      // The publisher comes back: same playback URL, continued with a discontinuity.
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+      await sleep(500);
+      publisher = publishTestPattern(url, { size: '640x360' });
+      await waitFor(
+        () => events.events.filter((e) => e.event === 'stream.state' && e.data.name === 'crashy' && e.data.state === 'live').length >= 2 || undefined,
+        5000,
+        'live again',
+      );
+      const resumed = await waitFor(async () => {
+        const t = await (await fetch(`${host.url}/live/crashy/v0.m3u8`)).text();
+        return t.includes('#EXT-X-DISCONTINUITY\n') && !t.includes('#EXT-X-ENDLIST') && t.split('.m4s').length > 2 ? t : undefined;
+      }, 30_000, 'resumed playlist');
+      expect(resumed).toMatch(/#EXT-X-DISCONTINUITY-SEQUENCE:\d+/);
+    } finally {
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+    }
+  });
+
+  it('rotating the key disconnects the publisher and refuses the old key; deleting kicks and forgets', async () => {
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'rotate', ladder: 'passthrough' })).json;
+    const publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
+    await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'rotate' && e.data.state === 'live'), 5000, 'live');
+    const rotated = await api(host, 'POST', '/api/v1/streams/rotate/rotate-key');
+    expect(rotated.status).toBe(200);
+    expect(rotated.json.key).not.toBe(created.key);
+    await exitOf(publisher);
+    const old = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360', seconds: 20 });
+    expect(await exitOf(old)).not.toBe(0);
+    const fresh = publishTestPattern(`${created.ingest.rtmp}/${rotated.json.key}`, { size: '640x360' });
+    await waitFor(
+      () => events.events.filter((e) => e.event === 'stream.state' && e.data.name === 'rotate' && e.data.state === 'live').length >= 2 || undefined,
+      5000,
+      'live with the new key',
+    );
+    expect((await api(host, 'DELETE', '/api/v1/streams/rotate')).status).toBe(200);
+    await exitOf(fresh);
+    expect((await fetch(`${host.url}/live/rotate/index.m3u8`)).status).toBe(404);
+    expect(events.events.some((e) => e.event === 'streams.changed' && e.data.name === 'rotate' && e.data.stream === null)).toBe(true);
+  });
+
+  it('serves 200 concurrent HLS viewers on loopback with zero errors and counts them', async () => {
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'crowd', ladder: 'passthrough' })).json;
+    const publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
+    try {
+      await waitFor(async () => {
+        const t = await (await fetch(`${host.url}/live/crowd/v0.m3u8`)).text();
+        return t.split('.m4s').length > 2 ? true : undefined;
+      }, 30_000, 'segments');
+      // The readiness probe above counts as one viewer of its own: measure from here.
+      const baseline = (await api(host, 'GET', '/api/v1/streams/crowd/viewers')).json.viewers as number;
+      const VIEWERS = 200;
+      let errors = 0;
+      let segments = 0;
+      const viewer = async (): Promise<void> => {
+        const master = await fetch(`${host.url}/live/crowd/index.m3u8`);
+        if (master.status !== 200) return void errors++;
+        const variant = (await master.text()).split('\n').find((l) => l.startsWith('v') && l.includes('.m3u8'));
+        if (!variant) return void errors++;
+        const until = Date.now() + 8000;
+        const seen = new Set<string>();
+        while (Date.now() < until) {
+          const res = await fetch(`${host.url}/live/crowd/${variant}`);
+          if (res.status !== 200) errors++;
+          const uris = (await res.text()).split('\n').filter((l) => l && !l.startsWith('#'));
+          for (const uri of uris.slice(-2)) {
+            if (seen.has(uri)) continue;
+            seen.add(uri);
+            const seg = await fetch(`${host.url}/live/crowd/${uri}`);
+            if (seg.status !== 200) errors++;
+            await seg.arrayBuffer();
+            segments++;
+          }
+          await sleep(1000);
+        }
+      };
+      const running = Array.from({ length: VIEWERS }, viewer);
+      await sleep(4000);
+      const during = (await api(host, 'GET', '/api/v1/streams/crowd/viewers')).json;
+      await Promise.all(running);
+      expect(errors).toBe(0);
+      expect(segments).toBeGreaterThanOrEqual(VIEWERS * 2);
+      expect(during.viewers - baseline).toBe(VIEWERS);
+      expect(during.byProtocol.hls - baseline).toBe(VIEWERS);
+      expect(during.bytesOut).toBeGreaterThan(0);
+    } finally {
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+    }
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * The hub's vocabulary. A publisher (RTMP, SRT, WHIP, local capture) writes FLV tags to a Path;
+ * readers (HLS/DASH packager, recorder, relays, WebRTC) each receive them through a bounded queue.
+ * FLV is the lingua franca because RTMP carries it natively and ffmpeg reads it on stdin.
+ */
+
+export type MediaKind = 'header' | 'metadata' | 'video' | 'audio';
+
+/** One unit on a Path: the FLV file header, or one complete FLV tag (11-byte header + body + 4-byte size). */
+export interface MediaChunk {
+  kind: MediaKind;
+  /** Raw bytes, ready to be written to an FLV byte stream in order. */
+  data: Buffer;
+  /** Video keyframe (or a sequence header): where a reader may join or resume after drops. */
+  keyframe: boolean;
+  /** A codec configuration record (AVC/HEVC sequence header, AAC AudioSpecificConfig): never dropped. */
+  sequenceHeader: boolean;
+  /** Milliseconds, from the FLV tag. */
+  timestamp: number;
+}
+
+export interface PublisherInfo {
+  protocol: 'rtmp' | 'srt' | 'whip' | 'capture';
+  remoteAddress: string;
+  /** Ends the publisher's connection (key rotated, stream deleted, host stopping). */
+  kick(reason: string): void;
+}
+
+export interface TrackInfo {
+  video?: { codec: string; width: number; height: number; fps: number; bitrateKbps: number };
+  audio?: { codec: string; sampleRate: number; channels: number; bitrateKbps: number };
+}
+
+/** What a publisher holds while it is live on a Path. */
+export interface PathPublisher {
+  write(chunk: MediaChunk): void;
+  /** Media parameters learned from metadata and sequence headers. */
+  setTracks(tracks: TrackInfo): void;
+  /** The publisher is gone (socket closed, kicked): readers are told at once. */
+  end(reason: string): void;
+}
+
+/** A consumer of a Path. Its queue is bounded: when it falls behind it drops until the next keyframe. */
+export interface PathReader {
+  readonly id: string;
+  /** Called for every chunk in order; must not block (queue internally, never await here). */
+  push(chunk: MediaChunk): void;
+  /** The publisher ended; the reader finishes what it has and releases its resources. */
+  close(reason: string): void;
+}
+
+export interface PathStats {
+  bytesIn: number;
+  /** Bits per second over the last few seconds. */
+  bitrateInBps: number;
+  chunksIn: number;
+  readers: number;
+}

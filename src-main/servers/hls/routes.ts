@@ -1,0 +1,279 @@
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
+import type { HttpPlugin } from '../../api/http.js';
+import { sendError } from '../../api/reply.js';
+import type { Logger } from '../../core/logger.js';
+import { isValidSid, protocolOfSid, type ViewerAnalytics, type ViewerHit } from './analytics.js';
+import type { LiveCatalog, LiveSession, LiveStreamEntry } from './catalog.js';
+import { segmentContentType, sendSessionFile, SessionFileCache } from './files.js';
+import { isDynamicMpd, rewriteMpd } from './mpd.js';
+import {
+  buildStitchedPlaylist, DEFAULT_WINDOW, packagerMediaPlaylist, rewriteMaster, SERVED_MEDIA_RE, streamIndexOfFile,
+  writeMediaPlaylist,
+} from './playlist.js';
+import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from './signing.js';
+
+/**
+ * HLS/DASH playback routes (URL shapes: see playlist.ts). Public streams need nothing; private ones a
+ * valid signature on every request (403 FORBIDDEN with the reason otherwise). Errors are JSON
+ * `{"error":{code,message}}` with `Cache-Control: no-store`; every response carries CORS headers.
+ *
+ * Cache-Control: live playlists and MPD `public, max-age=1`; once the stream is not live (playlists
+ * carry ENDLIST) `public, max-age=<endedMaxAgeSec>`; a master or MPD answer that gave the client its
+ * viewer id is `private` (a shared cache must not hand one sid to everybody); segments and init
+ * `public, max-age=600, immutable`.
+ */
+
+export interface LiveRoutesOptions {
+  catalog: LiveCatalog;
+  signer: Pick<UrlSigner, 'verify'>;
+  analytics: ViewerAnalytics;
+  logger: Logger;
+  /** Segments per stitched media playlist (default 10). */
+  windowSize?: number;
+  /** max-age of the playlists of a stream that is no longer live (default 10 s). */
+  endedMaxAgeSec?: number;
+  /** minimumUpdatePeriod written into live MPDs (default 2 s); null keeps the packager's. */
+  mpdUpdatePeriodSec?: number | null;
+}
+
+const M3U8 = 'application/vnd.apple.mpegurl';
+const MPD = 'application/dash+xml';
+const SEGMENT_CACHE = 'public, max-age=600, immutable';
+const LIVE_CACHE = 'public, max-age=1';
+const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+interface StreamContext {
+  name: string;
+  entry: LiveStreamEntry;
+  live: boolean;
+  /** The signature query to propagate (private streams), else ''. */
+  signature: string;
+}
+
+type Params = { name: string; playlist?: string; session?: string; file?: string };
+
+export function liveRoutes(options: LiveRoutesOptions): HttpPlugin {
+  return (app) => registerLiveRoutes(app, options);
+}
+
+export async function registerLiveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
+  await app.register(async (scope) => liveScope(scope, options));
+}
+
+async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
+  const { catalog, signer, analytics, logger } = options;
+  const windowSize = options.windowSize ?? DEFAULT_WINDOW;
+  const endedCache = `public, max-age=${options.endedMaxAgeSec ?? 10}`;
+  const mpdUpdatePeriodSec = options.mpdUpdatePeriodSec === undefined ? 2 : options.mpdUpdatePeriodSec;
+  const files = new SessionFileCache();
+  const hits = new WeakMap<FastifyRequest, { name: string; hit: ViewerHit }>();
+  const cacheFor = (live: boolean): string => (live ? LIVE_CACHE : endedCache);
+  const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
+  const unavailable = (reply: FastifyReply, message: string): FastifyReply =>
+    sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message });
+
+  scope.addHook('onRequest', async (_req, reply) => {
+    reply.header('Access-Control-Allow-Origin', '*');
+    reply.header('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified');
+  });
+  scope.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.statusCode >= 400) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+  scope.addHook('onResponse', async (req, reply) => {
+    const record = hits.get(req);
+    if (!record || reply.statusCode >= 400) return;
+    const sent = req.method !== 'HEAD' && reply.statusCode !== 304;
+    analytics.record(record.name, { ...record.hit, bytes: sent ? Number(reply.getHeader('content-length') ?? 0) || 0 : 0 });
+  });
+  scope.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 404) return notFound(reply, error.message);
+    if (status === 413) return sendError(reply, { code: 'PAYLOAD_TOO_LARGE', message: error.message });
+    if (status === 415) return sendError(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: error.message });
+    if (status >= 400 && status < 500) return sendError(reply, { code: 'BAD_REQUEST', message: error.message });
+    logger.error({ err: error, url: req.url }, 'playback request failed');
+    return sendError(reply, { code: 'INTERNAL', message: 'internal error; see the host log' });
+  });
+  // navigator.sendBeacon posts text/plain; the API app refuses text/plain, this scope reads it as JSON text.
+  if (!scope.hasContentTypeParser('text/plain')) {
+    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  }
+
+  /** Resolves and authorizes the stream of a request; answers the error itself and returns null. */
+  function openStream(req: FastifyRequest, reply: FastifyReply): StreamContext | null {
+    const { name } = req.params as Params;
+    const entry = STREAM_NAME_PATTERN.test(name) ? catalog.lookup(name) : undefined;
+    if (!entry) {
+      notFound(reply, `no stream named "${name}"`);
+      return null;
+    }
+    if (entry.private) {
+      const verdict = signer.verify(name, req.query as QueryLike, req.ip);
+      if (!verdict.ok) {
+        sendError(reply, {
+          code: 'FORBIDDEN',
+          message: `stream "${name}" is private: its playback URL must be signed (${verdict.reason.replace('_', ' ')})`,
+          details: { reason: verdict.reason },
+        });
+        return null;
+      }
+    }
+    if (entry.sessions.length === 0) {
+      notFound(reply, `stream "${name}" is not live`);
+      return null;
+    }
+    return { name, entry, live: entry.state === 'live', signature: entry.private ? signatureQueryOf(req.query as QueryLike) : '' };
+  }
+
+  const query = (sid: string, signature: string): string => [`sid=${encodeURIComponent(sid)}`, signature].filter(Boolean).join('&');
+  const sidOf = (req: FastifyRequest): string | undefined => {
+    const sid = firstString((req.query as QueryLike).sid);
+    return isValidSid(sid) ? sid : undefined;
+  };
+  const derived = (req: FastifyRequest, name: string, protocol: 'hls' | 'dash'): string =>
+    analytics.derivedSid(protocol, name, req.ip, req.headers['user-agent'] ?? '');
+  const endedSince = (s: LiveSession): number | null => s.endedAt;
+  const renditionOf = (session: LiveSession | undefined, index: number | null): string | null =>
+    index === null ? null : (session?.renditions[index]?.id ?? null);
+
+  async function newestFile(sessions: readonly LiveSession[], file: string): Promise<{ session: LiveSession; text: string } | null> {
+    for (let i = sessions.length - 1; i >= 0; i -= 1) {
+      const session = sessions[i]!;
+      const text = await files.readText(path.join(session.dir, file), endedSince(session));
+      if (text !== null) return { session, text };
+    }
+    return null;
+  }
+
+  scope.get('/live/:name/index.m3u8', async (req, reply) => {
+    const ctx = openStream(req, reply);
+    if (!ctx) return reply;
+    const found = await newestFile(ctx.entry.sessions, 'master.m3u8');
+    if (!found) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no playlist');
+    const given = sidOf(req);
+    const sid = given && protocolOfSid(given) === 'hls' ? given : analytics.mintSid('hls');
+    const body = rewriteMaster(found.text, { query: query(sid, ctx.signature) });
+    hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
+    return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(M3U8).send(body);
+  });
+
+  scope.get('/live/:name/manifest.mpd', async (req, reply) => {
+    const ctx = openStream(req, reply);
+    if (!ctx) return reply;
+    const session = ctx.entry.sessions.at(-1)!;
+    const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));
+    if (xml === null) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no manifest');
+    // A dynamic MPD of a stream that is over would be served as live forever.
+    if (!ctx.live && isDynamicMpd(xml)) return notFound(reply, `stream "${ctx.name}" has ended`);
+    const given = sidOf(req);
+    const sid = given && protocolOfSid(given) === 'dash' ? given : derived(req, ctx.name, 'dash');
+    const body = rewriteMpd(xml, {
+      prefix: `s/${encodeURIComponent(session.id)}/`,
+      query: query(sid, ctx.signature),
+      minimumUpdatePeriodSec: mpdUpdatePeriodSec,
+      utcTimingIso: new Date().toISOString(),
+    });
+    hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
+    return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(MPD).send(body);
+  });
+
+  scope.get('/live/:name/:playlist', async (req, reply) => {
+    const match = SERVED_MEDIA_RE.exec((req.params as Params).playlist ?? '');
+    if (!match) return notFound(reply, `nothing at ${req.url.split('?')[0]}`);
+    const ctx = openStream(req, reply);
+    if (!ctx) return reply;
+    const index = Number(match[1]);
+    const sessions = await Promise.all(
+      ctx.entry.sessions.map(async (s) => ({
+        id: s.id,
+        playlist: await readPlaylistSafe(path.join(s.dir, packagerMediaPlaylist(index)), endedSince(s)),
+        ended: s.endedAt !== null,
+        discontinuityBefore: s.discontinuityBefore,
+      })),
+    );
+    const sid = sidOf(req) ?? derived(req, ctx.name, 'hls');
+    const stitched = buildStitchedPlaylist(sessions, { windowSize, endList: !ctx.live, query: query(sid, ctx.signature) });
+    if (stitched.segments.length === 0) {
+      // Retry only while the packager is starting; a playlist no session has is not coming.
+      const current = ctx.entry.sessions.at(-1)!;
+      const starting = sessions.some((s) => s.playlist) || !(await files.readText(path.join(current.dir, 'master.m3u8')));
+      return ctx.live && starting ? unavailable(reply, 'no segment yet; retry') : notFound(reply, `no media playlist ${index}`);
+    }
+    const rendition = renditionOf(ctx.entry.sessions.at(-1), index);
+    hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
+    return reply.header('Cache-Control', cacheFor(ctx.live)).type(M3U8).send(writeMediaPlaylist(stitched));
+  });
+
+  async function readPlaylistSafe(file: string, finalSince: number | null): ReturnType<SessionFileCache['readPlaylist']> {
+    try {
+      return await files.readPlaylist(file, finalSince);
+    } catch (error) {
+      logger.warn({ err: error, file }, 'unreadable packager playlist');
+      return null;
+    }
+  }
+
+  scope.get('/live/:name/s/:session/:file', async (req, reply) => {
+    const { session: sessionId = '', file = '' } = req.params as Params;
+    const contentType = segmentContentType(file);
+    if (!contentType || !SESSION_ID_RE.test(sessionId)) return notFound(reply, 'no such file');
+    const ctx = openStream(req, reply);
+    if (!ctx) return reply;
+    const session = ctx.entry.sessions.find((s) => s.id === sessionId);
+    if (!session) return notFound(reply, `no session "${sessionId}" of stream "${ctx.name}"`);
+    const sid = sidOf(req) ?? derived(req, ctx.name, 'hls');
+    const outcome = await sendSessionFile(req, reply, session.dir, file, { contentType, cacheControl: SEGMENT_CACHE });
+    if (outcome === 'not_found') return notFound(reply, 'no such file');
+    if (outcome === 'unsatisfiable') {
+      return reply.code(416).type('application/json').send({ error: { code: 'BAD_REQUEST', message: 'range not satisfiable' } });
+    }
+    const rendition = renditionOf(session, streamIndexOfFile(file));
+    hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
+    return reply;
+  });
+
+  scope.post('/live/:name/beacon', { bodyLimit: 4096 }, async (req, reply) => {
+    const { name } = req.params as Params;
+    if (!STREAM_NAME_PATTERN.test(name) || !catalog.lookup(name)) return notFound(reply, `no stream named "${name}"`);
+    const body = parseBeacon(req.body);
+    if (!body) return sendError(reply, { code: 'BAD_REQUEST', message: 'send {"sid": string, "startupMs": number}' });
+    if (!analytics.reportStartup(name, body.sid, body.startupMs)) return notFound(reply, 'unknown player session');
+    return reply.code(204).send();
+  });
+
+  scope.options('/live/*', async (req, reply) =>
+    reply
+      .code(204)
+      .header('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS')
+      .header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Range, If-None-Match, Content-Type')
+      .header('Access-Control-Max-Age', '86400')
+      .send(),
+  );
+
+  // Anything else under /live (traversal attempts, unknown files) is a JSON 404.
+  scope.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+    url: '/live/*',
+    handler: async (req, reply) => notFound(reply, `nothing at ${req.method} ${req.url.split('?')[0]}`),
+  });
+}
+
+function parseBeacon(raw: unknown): { sid: string; startupMs: number } | null {
+  let body = raw;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return null;
+    }
+  }
+  if (!body || typeof body !== 'object') return null;
+  const { sid, startupMs } = body as Record<string, unknown>;
+  if (!isValidSid(sid) || typeof startupMs !== 'number' || !Number.isFinite(startupMs) || startupMs < 0 || startupMs > 600_000) {
+    return null;
+  }
+  return { sid, startupMs };
+}

@@ -1,0 +1,99 @@
+import crypto from 'node:crypto';
+import type { LadderPreset, StreamState } from '../../src-shared/contract/index.js';
+import type { Db } from './db.js';
+
+export interface StreamRecord {
+  name: string;
+  ladder: LadderPreset;
+  private: boolean;
+  createdAt: number;
+  state: StreamState;
+  stateAt: number;
+  stateReason: string | null;
+}
+
+interface Row {
+  name: string;
+  ladder: string;
+  private: number;
+  created_at: number;
+  state: string;
+  state_at: number;
+  state_reason: string | null;
+}
+
+const fromRow = (r: Row): StreamRecord => ({
+  name: r.name,
+  ladder: r.ladder as LadderPreset,
+  private: r.private === 1,
+  createdAt: r.created_at,
+  state: r.state as StreamState,
+  stateAt: r.state_at,
+  stateReason: r.state_reason,
+});
+
+export const hashKey = (key: string): string => crypto.createHash('sha256').update(key).digest('hex');
+
+/** A new stream key: URL-safe (it goes into the RTMP path and SRT streamid), 160 bits. */
+export function newStreamKey(): string {
+  return `sk_${crypto.randomBytes(20).toString('base64url')}`;
+}
+
+/** Streams and their keys. Only a hash of each key is stored: the key itself is shown once. */
+export class StreamStore {
+  constructor(private readonly db: Db) {}
+
+  list(): StreamRecord[] {
+    return (this.db.prepare('SELECT * FROM streams ORDER BY created_at, name').all() as Row[]).map(fromRow);
+  }
+
+  get(name: string): StreamRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM streams WHERE name = ?').get(name) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** The stream a key publishes to, if the key is current. */
+  byKey(key: string): StreamRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM streams WHERE key_hash = ?').get(hashKey(key)) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Inserts a stream; returns false when the name is taken. */
+  create(record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason'>, key: string): boolean {
+    const result = this.db
+      .prepare(
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, private, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(record.name, hashKey(key), record.ladder, record.private ? 1 : 0, record.createdAt, 'idle', record.createdAt);
+    return result.changes === 1;
+  }
+
+  update(name: string, patch: { ladder?: LadderPreset; private?: boolean }): void {
+    const current = this.get(name);
+    if (!current) return;
+    this.db
+      .prepare('UPDATE streams SET ladder = ?, private = ? WHERE name = ?')
+      .run(patch.ladder ?? current.ladder, (patch.private ?? current.private) ? 1 : 0, name);
+  }
+
+  setKey(name: string, key: string): void {
+    this.db.prepare('UPDATE streams SET key_hash = ? WHERE name = ?').run(hashKey(key), name);
+  }
+
+  setState(name: string, state: StreamState, at: number, reason: string | null): void {
+    this.db.prepare('UPDATE streams SET state = ?, state_at = ?, state_reason = ? WHERE name = ?').run(state, at, reason, name);
+  }
+
+  delete(name: string): boolean {
+    return this.db.prepare('DELETE FROM streams WHERE name = ?').run(name).changes === 1;
+  }
+
+  /** A secret kept in the database, created at first use (signing keys). */
+  secret(name: string, create: () => string): string {
+    const row = this.db.prepare('SELECT value FROM secrets WHERE name = ?').get(name) as { value: string } | undefined;
+    if (row) return row.value;
+    const value = create();
+    this.db.prepare('INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(name, value, Date.now());
+    return value;
+  }
+}

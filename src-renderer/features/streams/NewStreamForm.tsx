@@ -1,0 +1,90 @@
+import { useState, type FormEvent } from 'react';
+import { ladderPresets, streamNameSchema, type LadderPreset } from '../../../src-shared/contract/index.js';
+import { Card } from '../../ui/Card.js';
+import { Icon } from '../../ui/Icon.js';
+import { LADDER_WORDS } from './format.js';
+import { selectStream } from './route.js';
+import { useStreams } from './store.js';
+
+/** The schema's own message, so client and host word a bad name the same way. */
+function nameError(name: string): string | null {
+  const parsed = streamNameSchema.safeParse(name);
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a valid name');
+}
+
+export function NewStreamForm() {
+  const create = useStreams((s) => s.create);
+  const [name, setName] = useState('');
+  const [ladder, setLadder] = useState<LadderPreset>('standard');
+  const [isPrivate, setPrivate] = useState(false);
+  const [touched, setTouched] = useState(false);
+  const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const clientError = nameError(name);
+  const error = (touched ? clientError : null) ?? serverErrors.name ?? null;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (clientError) return;
+    setBusy(true);
+    const errors = await create({ name, ladder, private: isPrivate });
+    setBusy(false);
+    if (errors) {
+      setServerErrors(errors);
+      return;
+    }
+    setName('');
+    setTouched(false);
+    setServerErrors({});
+    selectStream(name);
+  };
+
+  return (
+    <Card title="New stream" testId="new-stream" className="new-stream-card">
+      <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+        <label className="field-label" htmlFor="new-stream-name">Name</label>
+        <input
+          id="new-stream-name"
+          className="input"
+          data-testid="new-stream-name"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="my-show"
+          value={name}
+          aria-invalid={error ? true : undefined}
+          aria-describedby="new-stream-name-help"
+          onChange={(e) => {
+            setName(e.target.value);
+            if (e.target.value) setTouched(true);
+            setServerErrors({});
+          }}
+        />
+        {error ? (
+          <div className="field-error" role="alert" data-testid="field-error-name">{error}</div>
+        ) : (
+          <div className="field-hint" id="new-stream-name-help">Lowercase letters, digits and dashes; it appears in playback URLs.</div>
+        )}
+
+        <label className="field-label" htmlFor="new-stream-ladder">Quality ladder</label>
+        <select id="new-stream-ladder" className="input" data-testid="new-stream-ladder" value={ladder} onChange={(e) => setLadder(e.target.value as LadderPreset)}>
+          {ladderPresets.map((preset) => (
+            <option key={preset} value={preset}>{LADDER_WORDS[preset].label}</option>
+          ))}
+        </select>
+        <div className="field-hint" data-testid="new-stream-ladder-explain">{LADDER_WORDS[ladder].explain}</div>
+
+        <label className="switch">
+          <input type="checkbox" data-testid="new-stream-private" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} />
+          <span className="switch-track" aria-hidden="true" />
+          <span className="switch-text">Private: viewers need a signed, expiring URL</span>
+        </label>
+
+        <button className="button primary" type="submit" data-testid="new-stream-submit" disabled={busy}>
+          <Icon name="plus" size={16} /> {busy ? 'Creating…' : 'Create stream'}
+        </button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,133 @@
+import { useEffect, useRef, useState } from 'react';
+import { sendStartupBeacon } from './player/beacon.js';
+import { createDashEngine } from './player/dash-engine.js';
+import type { PlayerLevel, PreviewEngine } from './player/engine.js';
+import { createHlsEngine } from './player/hls-engine.js';
+import { formatMs } from './format.js';
+
+export type Protocol = 'hls' | 'dash';
+
+interface Snapshot {
+  kind: PreviewEngine['kind'] | null;
+  levels: PlayerLevel[];
+  current: number | null;
+  latencySec: number | null;
+}
+
+const EMPTY: Snapshot = { kind: null, levels: [], current: null, latencySec: null };
+const RETRY_MS = 3000;
+
+const read = (engine: PreviewEngine): Snapshot => ({
+  kind: engine.kind,
+  levels: engine.levels(),
+  current: engine.currentLevel(),
+  latencySec: engine.latencySec(),
+});
+
+interface PreviewPlayerProps {
+  urls: { hls: string; dash: string } | null;
+  /** Playing only makes sense while live; a new live session (stateAt) starts a fresh player. */
+  live: boolean;
+  session: number;
+}
+
+export function PreviewPlayer({ urls, live, session }: PreviewPlayerProps) {
+  const video = useRef<HTMLVideoElement>(null);
+  const engineRef = useRef<PreviewEngine | null>(null);
+  const [protocol, setProtocol] = useState<Protocol>('hls');
+  const [level, setLevel] = useState(-1);
+  const [snap, setSnap] = useState<Snapshot>(EMPTY);
+  const [startupMs, setStartupMs] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const url = urls ? urls[protocol] : null;
+
+  useEffect(() => {
+    const el = video.current;
+    setSnap(EMPTY);
+    setLevel(-1);
+    setStartupMs(null);
+    if (!el || !url || !live) return;
+    let engine: PreviewEngine | null = null;
+    let dead = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const started = performance.now();
+    const onPlaying = () => {
+      const ms = performance.now() - started;
+      setStartupMs(ms);
+      setError(null);
+      sendStartupBeacon(url, ms, engine?.sessionId() ?? null);
+    };
+    el.addEventListener('playing', onPlaying, { once: true });
+    const fail = (message: string) => {
+      if (dead) return;
+      dead = true;
+      setError(message);
+      engine?.destroy();
+      engine = engineRef.current = null;
+      retry = setTimeout(() => setAttempt((a) => a + 1), RETRY_MS);
+    };
+    const factory = protocol === 'hls' ? createHlsEngine : createDashEngine;
+    factory(el, url, { onUpdate: () => engine && !dead && setSnap(read(engine)), onError: fail }).then(
+      (created) => {
+        if (dead) return created.destroy();
+        engine = engineRef.current = created;
+        setSnap(read(created));
+      },
+      (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+    );
+    const poll = setInterval(() => engine && setSnap(read(engine)), 1000);
+    return () => {
+      dead = true;
+      clearInterval(poll);
+      clearTimeout(retry);
+      el.removeEventListener('playing', onPlaying);
+      engine?.destroy();
+      engineRef.current = null;
+    };
+  }, [protocol, url, live, session, attempt]);
+
+  const choose = (index: number) => {
+    setLevel(index);
+    engineRef.current?.setLevel(index);
+  };
+  const current = snap.current === null ? null : snap.levels[snap.current];
+
+  return (
+    <div className="player">
+      <div className="player-stage">
+        <video ref={video} className="player-video" data-testid="player-video" muted playsInline controls />
+        {!live && <div className="player-overlay">Offline. The preview starts when a publisher connects.</div>}
+        {live && error && <div className="player-overlay player-overlay-error" data-testid="player-error">{error}. Retrying…</div>}
+      </div>
+      <div className="player-bar">
+        <div className="segmented" role="group" aria-label="Protocol">
+          {(['hls', 'dash'] as const).map((p) => (
+            <button key={p} className={`segment ${protocol === p ? 'active' : ''}`} aria-pressed={protocol === p} data-testid={`player-protocol-${p}`} onClick={() => setProtocol(p)}>
+              {p.toUpperCase()}
+            </button>
+          ))}
+        </div>
+        <label className="player-field">
+          <span className="muted small">Rendition</span>
+          <select className="input input-compact" data-testid="player-rendition" value={level} disabled={snap.levels.length === 0} onChange={(e) => choose(Number(e.target.value))}>
+            <option value={-1}>Auto</option>
+            {snap.levels.map((l) => (
+              <option key={l.index} value={l.index}>{l.label}</option>
+            ))}
+          </select>
+        </label>
+        <dl className="player-stats">
+          <dt>Playing</dt>
+          <dd data-testid="player-current-rendition">{current ? `${current.label}${level < 0 ? ' (auto)' : ''}` : '—'}</dd>
+          <dt>Latency</dt>
+          <dd data-testid="player-latency">{snap.latencySec === null ? '—' : `${snap.latencySec.toFixed(1)} s`}</dd>
+          <dt>Startup</dt>
+          <dd data-testid="player-startup">{formatMs(startupMs)}</dd>
+          <dt>Player</dt>
+          <dd data-testid="player-engine">{snap.kind ?? '—'}</dd>
+        </dl>
+      </div>
+    </div>
+  );
+}

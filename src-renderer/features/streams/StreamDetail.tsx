@@ -1,0 +1,79 @@
+import { useEffect } from 'react';
+import { Card } from '../../ui/Card.js';
+import { formatDuration, formatKbps, STATE_WORDS } from './format.js';
+import { PlaybackUrls } from './PlaybackUrls.js';
+import { PreviewPlayer } from './PreviewPlayer.js';
+import { StateBadge } from './StateBadge.js';
+import { StreamActions } from './StreamActions.js';
+import { StreamCharts } from './StreamCharts.js';
+import { PublisherInfo, RenditionsTable } from './StreamFacts.js';
+import { liveNumbers } from './StreamList.js';
+import { useStreams } from './store.js';
+import { ViewerBreakdown } from './ViewerBreakdown.js';
+
+/** Renditions and tracks are known a few seconds after a publish starts: ask again meanwhile. */
+const REFRESH_WHILE_LIVE_MS = 5000;
+/** Ask for fresh signed URLs this long before the ones in use expire. */
+const SIGN_MARGIN_MS = 60_000;
+
+function usePreviewUrls(name: string, isPrivate: boolean, live: boolean) {
+  const playback = useStreams((s) => s.streams[name]?.playback);
+  const signed = useStreams((s) => s.signed[name]);
+  const signUrls = useStreams((s) => s.signUrls);
+  const needsSigning = isPrivate && live && (!signed || signed.expiresAt - Date.now() < SIGN_MARGIN_MS);
+  useEffect(() => {
+    if (needsSigning) void signUrls(name);
+  }, [name, needsSigning, signUrls]);
+  if (!isPrivate) return playback ?? null;
+  return signed ? { hls: signed.hls, dash: signed.dash } : null;
+}
+
+export function StreamDetail({ name }: { name: string }) {
+  const stream = useStreams((s) => s.streams[name]);
+  const stats = useStreams((s) => s.stats[name]);
+  const loaded = useStreams((s) => s.loaded);
+  const refresh = useStreams((s) => s.refresh);
+  const live = stream?.state === 'live';
+  const urls = usePreviewUrls(name, stream?.private ?? false, live);
+
+  useEffect(() => {
+    void refresh(name);
+    if (!live) return;
+    const timer = setInterval(() => void refresh(name), REFRESH_WHILE_LIVE_MS);
+    return () => clearInterval(timer);
+  }, [name, live, refresh]);
+
+  if (!stream) {
+    return <Card title={name}><p className="muted" data-testid="stream-missing">{loaded ? 'No stream by this name: it may have been deleted.' : 'Loading…'}</p></Card>;
+  }
+  const numbers = liveNumbers(stream, stats);
+  return (
+    <div className="stream-detail" data-testid={`stream-detail-${name}`}>
+      <div className="stream-detail-head">
+        <div>
+          <h2 className="stream-title">{stream.name} <StateBadge stream={stream} /></h2>
+          <div className="muted small">
+            {STATE_WORDS[stream.state]}
+            {stream.stateReason ? ` — ${stream.stateReason}` : ''}
+            {numbers && ` · up ${formatDuration(numbers.uptimeSec)} · ${numbers.viewers} watching · ${formatKbps(numbers.bitrateIn)} in`}
+            {stats?.packager.speed != null && ` · packager ${stats.packager.speed.toFixed(2)}×`}
+            {stats && stats.packager.restarts > 0 && ` · ${stats.packager.restarts} packager restarts`}
+          </div>
+        </div>
+        <StreamActions stream={stream} />
+      </div>
+      <div className="stream-detail-grid">
+        <Card title="Preview" testId="stream-preview" className="preview-card">
+          <PreviewPlayer urls={urls} live={live} session={stream.stateAt} />
+        </Card>
+        <div className="stream-side">
+          <PublisherInfo live={stream.live} />
+          <ViewerBreakdown name={name} />
+        </div>
+      </div>
+      <StreamCharts name={name} />
+      <RenditionsTable live={stream.live} />
+      <PlaybackUrls stream={stream} />
+    </div>
+  );
+}

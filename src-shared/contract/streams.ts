@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+export const STREAM_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
+
+export const streamNameSchema = z
+  .string()
+  .regex(STREAM_NAME_PATTERN, 'use 1 to 64 lowercase letters, digits and dashes');
+
+export const ladderPresets = ['passthrough', 'standard', 'high'] as const;
+export const ladderPresetSchema = z.enum(ladderPresets);
+export type LadderPreset = z.infer<typeof ladderPresetSchema>;
+
+export const streamStates = ['idle', 'live', 'ended', 'error'] as const;
+export const streamStateSchema = z.enum(streamStates);
+export type StreamState = z.infer<typeof streamStateSchema>;
+
+/** One quality level of the adaptive ladder. */
+export const renditionSchema = z.object({
+  id: z.string().describe('source, 1080p, 720p, 480p or 360p'),
+  width: z.number().int(),
+  height: z.number().int(),
+  videoBitrateKbps: z.number(),
+  audioBitrateKbps: z.number(),
+  videoCodec: z.string(),
+  /** The source passed through without re-encoding. */
+  copy: z.boolean(),
+});
+export type Rendition = z.infer<typeof renditionSchema>;
+
+export const trackInfoSchema = z.object({
+  video: z
+    .object({ codec: z.string(), width: z.number(), height: z.number(), fps: z.number(), bitrateKbps: z.number() })
+    .optional(),
+  audio: z.object({ codec: z.string(), sampleRate: z.number(), channels: z.number(), bitrateKbps: z.number() }).optional(),
+});
+
+export const streamSchema = z.object({
+  name: streamNameSchema,
+  state: streamStateSchema,
+  stateAt: z.number().describe('Unix ms of the last state change'),
+  stateReason: z.string().nullable(),
+  ladder: ladderPresetSchema,
+  private: z.boolean().describe('Playback needs a signed URL'),
+  createdAt: z.number(),
+  ingest: z.object({
+    rtmp: z.string().describe('Full publish URL without the key: append /<key>'),
+    obsServer: z.string().describe('What OBS calls "Server"'),
+    srt: z.string().describe('SRT publish URL without the key: append the key to streamid=publish:'),
+  }),
+  playback: z.object({ hls: z.string(), dash: z.string() }),
+  live: z
+    .object({
+      since: z.number(),
+      uptimeSec: z.number(),
+      publisher: z.object({ protocol: z.string(), remoteAddress: z.string() }),
+      tracks: trackInfoSchema,
+      renditions: z.array(renditionSchema),
+      bitrateInKbps: z.number(),
+      bitrateOutKbps: z.number(),
+      viewers: z.number().int(),
+      droppedChunks: z.number().int(),
+    })
+    .nullable(),
+});
+export type Stream = z.infer<typeof streamSchema>;
+
+export const streamWithKeySchema = streamSchema.extend({
+  key: z.string().describe('The stream key: shown once, at creation and rotation'),
+  publishUrls: z.object({ rtmp: z.string(), srt: z.string() }),
+});
+export type StreamWithKey = z.infer<typeof streamWithKeySchema>;
+
+export const viewerStatsSchema = z.object({
+  name: streamNameSchema,
+  at: z.number(),
+  viewers: z.number().int(),
+  byRendition: z.record(z.string(), z.number().int()),
+  byProtocol: z.record(z.string(), z.number().int()),
+  bytesOut: z.number(),
+  renditionSwitches: z.number().int(),
+  startupMsP50: z.number().nullable().describe('Median player startup time reported by our player'),
+});
+export type ViewerStats = z.infer<typeof viewerStatsSchema>;
+
+export const streamStatsSchema = z.object({
+  name: streamNameSchema,
+  at: z.number(),
+  uptimeSec: z.number(),
+  bitrateInKbps: z.number(),
+  bitrateOutKbps: z.number(),
+  viewers: z.number().int(),
+  droppedChunks: z.number().int(),
+  packager: z.object({ speed: z.number().nullable(), fps: z.number().nullable(), restarts: z.number().int() }),
+});
+export type StreamStats = z.infer<typeof streamStatsSchema>;

@@ -1,0 +1,67 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import WebSocket from 'ws';
+import type { HostProcess } from './host-process.js';
+
+/** ffmpeg publishing a moving test pattern with a tone, the way OBS would (2 s keyframes). */
+export function publishTestPattern(
+  url: string,
+  options: { size?: string; fps?: number; seconds?: number; format?: 'flv' | 'mpegts'; extra?: string[] } = {},
+): ChildProcess {
+  const { size = '1280x720', fps = 30, seconds, format = 'flv' } = options;
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    ...(seconds ? ['-t', String(seconds)] : []),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(fps * 2), '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k',
+    ...(options.extra ?? []),
+    '-f', format, url,
+  ];
+  return spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function exitOf(proc: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.exitCode);
+    else proc.once('exit', (code) => resolve(code));
+  });
+}
+
+export interface ProbeStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+}
+
+/** ffprobe's view of a URL or file: its streams, or the error it printed. */
+export function ffprobe(target: string): { streams: ProbeStream[]; error?: string } {
+  const result = spawnSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', target], { encoding: 'utf8', timeout: 30_000 });
+  if (result.status !== 0) return { streams: [], error: result.stderr };
+  return { streams: (JSON.parse(result.stdout) as { streams: ProbeStream[] }).streams };
+}
+
+/** Collects the host's pushed events (with their arrival time) over the authenticated WebSocket. */
+export async function collectEvents(host: HostProcess): Promise<{ events: { event: string; data: any; at: number }[]; close(): void }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/v1/events`, { headers: { authorization: `Bearer ${host.token}` } });
+  const events: { event: string; data: any; at: number }[] = [];
+  ws.on('message', (raw) => {
+    const m = JSON.parse(String(raw)) as { type: string; event?: string; data?: unknown };
+    if (m.type === 'event' && m.event) events.push({ event: m.event, data: m.data, at: Date.now() });
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { events, close: () => ws.close() };
+}
+
+/** PIDs of processes whose command line contains `needle` (e.g. a stream's live folder). */
+export function pidsMatching(needle: string): number[] {
+  const result = spawnSync('pgrep', ['-f', needle], { encoding: 'utf8' });
+  return result.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
+}

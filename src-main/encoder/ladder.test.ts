@@ -52,15 +52,19 @@ describe('buildLadder', () => {
     expect(summary(buildLadder('passthrough', src({ videoCodec: 'hevc' }), x264))).toEqual(['source 1280x720 6000k copy']);
   });
 
-  it('standard: the source copied + 720p/480p/360p', () => {
-    expect(summary(buildLadder('standard', src(), x264))).toEqual([
-      'source 1280x720 6000k copy',
+  it('standard: the source copied + the rungs below it, up to 720p (no rung as tall as the copy)', () => {
+    expect(summary(buildLadder('standard', src({ width: 1920, height: 1080, videoBitrateKbps: 8000 }), x264))).toEqual([
+      'source 1920x1080 8000k copy',
       '720p 1280x720 2500k h264',
       '480p 832x468 1200k h264',
       '360p 640x360 700k h264',
     ]);
-    const from1080 = buildLadder('standard', src({ width: 1920, height: 1080 }), x264);
-    expect(from1080.map((r) => r.id)).toEqual(['source', '720p', '480p', '360p']);
+    // A 720p source is copied: an encoded 720p rung would be the same picture encoded twice.
+    expect(summary(buildLadder('standard', src(), x264))).toEqual([
+      'source 1280x720 6000k copy',
+      '480p 832x468 1200k h264',
+      '360p 640x360 700k h264',
+    ]);
   });
 
   it('standard encodes a non-H.264 source at its own size, without a duplicate rung', () => {
@@ -87,17 +91,21 @@ describe('buildLadder', () => {
 
   it('never upscales', () => {
     expect(buildLadder('high', src(), x264).map((r) => r.id)).toEqual(['720p', '480p', '360p']);
-    expect(summary(buildLadder('standard', src({ width: 640, height: 360 }), x264))).toEqual(['source 640x360 6000k copy', '360p 640x360 700k h264']);
+    // A 360p H.264 source is copied alone: the only rung that fits would duplicate it.
+    expect(summary(buildLadder('standard', src({ width: 640, height: 360 }), x264))).toEqual(['source 640x360 6000k copy']);
+    expect(summary(buildLadder('standard', src({ width: 854, height: 480 }), x264))).toEqual(['source 854x480 6000k copy', '360p 640x360 700k h264']);
     for (const r of buildLadder('standard', src({ width: 854, height: 480 }), x264)) expect(r.height).toBeLessThanOrEqual(480);
     // Smaller than every rung: the source alone.
     expect(summary(buildLadder('high', src({ width: 320, height: 240 }), x264))).toEqual(['source 320x240 6000k copy']);
   });
 
   it('caps every rung at the source bitrate (unknown bitrate caps nothing)', () => {
-    const low = buildLadder('standard', src({ videoBitrateKbps: 1000 }), x264);
+    const low = buildLadder('standard', src({ width: 1920, height: 1080, videoBitrateKbps: 1000 }), x264);
     expect(low.map((r) => r.videoBitrateKbps)).toEqual([1000, 1000, 1000, 700]);
+    expect(buildLadder('standard', src({ videoBitrateKbps: 1000 }), x264).map((r) => r.videoBitrateKbps)).toEqual([1000, 1000, 700]);
+    // Unknown: the copy is given the typical bitrate for its size, the rungs their own.
     const unknown = buildLadder('standard', src({ videoBitrateKbps: 0 }), x264);
-    expect(unknown.map((r) => r.videoBitrateKbps)).toEqual([2500, 2500, 1200, 700]);
+    expect(unknown.map((r) => r.videoBitrateKbps)).toEqual([2500, 1200, 700]);
   });
 
   it('keeps aspect and even sides for every preset and odd sources', () => {

@@ -7,13 +7,13 @@ import type { EncoderProbe, FfmpegInfo } from '../../src-shared/contract/system.
  *
  * Decisions:
  * - `passthrough`: the source alone, copied (any codec): about 1% of a core.
- * - `standard`: the source (copied when it is H.264, else encoded at its own size) + 720p/480p/360p.
+ * - `standard`: the source (copied when it is H.264, else encoded at its own size) + 720p/480p/360p
+ *   below it (a 720p H.264 source: source + 480p/360p, not the same picture encoded a second time).
  * - `high`: 1080p/720p/480p/360p, all encoded (aligned GOPs, predictable bitrates), plus the source
  *   copied on top when it is H.264 and taller than 1080p (a 1440p/4K source keeps its full quality
  *   without a 4K encode). A non-H.264 source above 1080p gets an encoded source rung only with a
  *   hardware encoder: re-encoding it at full size is out of reach of a software one.
- * - Never upscale: rungs taller than the source are dropped; a rung as tall as the source is kept
- *   (the copied source and an encoded rung of the same size differ in bitrate and GOP).
+ * - Never upscale: rungs taller than the source are dropped.
  * - Sizes keep the source's aspect exactly with even dimensions (the dash muxer refuses an adaptation
  *   set whose renditions differ in aspect): 16:9 at 480 lines is 832x468. Where no exact size lies
  *   within 10% of the target, the rung keeps the target height and packager-args sets a compensating
@@ -158,7 +158,8 @@ export function buildLadder(preset: LadderPreset, source: LadderSource, encoder:
   if (preset === 'passthrough') return [copied()];
   const h264 = isH264(source.videoCodec);
   if (preset === 'standard') {
-    if (h264) return [copied(), ...rungs(720)];
+    // A rung as tall as the copied source would be the same picture encoded twice: left out.
+    if (h264) return [copied(), ...rungs(720).filter((r) => r.height < source.height)];
     // The source re-encoded at its own size replaces a rung of the same height.
     const top = encoded('source', source.height, typicalBitrateKbps(source.width, source.height));
     return [top, ...rungs(720).filter((r) => r.height < top.height)];

@@ -40,13 +40,13 @@ describe('packagerArgs fixtures', () => {
     expect(args).toContain('-master_m3u8_publish_rate');
   });
 
-  it('standard from 720p: source copied + 720p/480p/360p from one split', () => {
+  it('standard from 720p: source copied + 480p/360p from one split (no second 720p)', () => {
     const args = packagerArgs(options('standard', source720, { utcTimingUrl: 'http://127.0.0.1:7070/api/time' }));
     expectFixture('standard-720p', args);
     expect(values(args, '-filter_complex')).toEqual([
-      '[0:v]split=3[s0][s1][s2];[s0]scale=w=1280:h=720,setsar=1,format=yuv420p[v1];[s1]scale=w=832:h=468,setsar=1,format=yuv420p[v2];[s2]scale=w=640:h=360,setsar=1,format=yuv420p[v3]',
+      '[0:v]split=2[s0][s1];[s0]scale=w=832:h=468,setsar=1,format=yuv420p[v1];[s1]scale=w=640:h=360,setsar=1,format=yuv420p[v2]',
     ]);
-    expect(values(args, '-map')).toEqual(['0:v:0', '[v1]', '[v2]', '[v3]', '0:a:0']);
+    expect(values(args, '-map')).toEqual(['0:v:0', '[v1]', '[v2]', '0:a:0']);
     expect(values(args, '-utc_timing_url')).toEqual(['http://127.0.0.1:7070/api/time']);
   });
 
@@ -95,10 +95,17 @@ describe('packagerArgs rules', () => {
   });
 
   it('forces a keyframe at every segment boundary in every encoded rung', () => {
-    expect(values(args, '-g:v:1')).toEqual(['60']);
-    expect(values(args, '-keyint_min:v:3')).toEqual(['60']);
-    expect(values(args, '-sc_threshold:v:2')).toEqual(['0']);
-    expect(values(args, '-force_key_frames:v:2')).toEqual(['expr:gte(t,n_forced*2)']);
+    // 720p source: streams 1 and 2 are the encoded 480p and 360p rungs.
+    for (const v of [1, 2]) {
+      expect(values(args, `-g:v:${v}`)).toEqual(['60']);
+      expect(values(args, `-keyint_min:v:${v}`)).toEqual(['60']);
+      expect(values(args, `-sc_threshold:v:${v}`)).toEqual(['0']);
+      expect(values(args, `-force_key_frames:v:${v}`)).toEqual(['expr:gte(t,n_forced*2)']);
+    }
+    expect(args.some((a) => a.endsWith(':v:3'))).toBe(false);
+    // From 1080p: three encoded rungs, each with its keyframes forced.
+    const from1080 = packagerArgs(options('standard', source1080));
+    expect([1, 2, 3].map((v) => values(from1080, `-force_key_frames:v:${v}`)[0])).toEqual(Array(3).fill('expr:gte(t,n_forced*2)'));
     const at60 = packagerArgs(options('standard', { ...source720, fps: 60 }, { segmentSeconds: 1.5 }));
     expect(values(at60, '-g:v:1')).toEqual(['90']);
     expect(values(at60, '-force_key_frames:v:1')).toEqual(['expr:gte(t,n_forced*1.5)']);
@@ -107,9 +114,12 @@ describe('packagerArgs rules', () => {
   });
 
   it('gives every rendition a bitrate (BANDWIDTH comes from it), capped at the source bitrate', () => {
-    expect(['-b:v:0', '-b:v:1', '-b:v:2', '-b:v:3', '-b:a'].map((f) => values(args, f)[0])).toEqual(['6000k', '2500k', '1200k', '700k', '128k']);
-    const capped = packagerArgs(options('standard', { ...source720, videoBitrateKbps: 1500 }));
-    expect(values(capped, '-b:v:1')).toEqual(['1500k']);
+    expect(['-b:v:0', '-b:v:1', '-b:v:2', '-b:a'].map((f) => values(args, f)[0])).toEqual(['6000k', '1200k', '700k', '128k']);
+    expect(values(args, '-b:v:3')).toEqual([]);
+    // 1080p source at 1500 kbps: the 720p rung is capped, the 480p one is below the cap.
+    const capped = packagerArgs(options('standard', { ...source1080, videoBitrateKbps: 1500 }));
+    expect(['-b:v:0', '-b:v:1', '-b:v:2', '-b:v:3'].map((f) => values(capped, f)[0])).toEqual(['1500k', '1500k', '1200k', '700k']);
+    expect(values(capped, '-maxrate:v:1')).toEqual(['1500k']);
     expect(values(capped, '-maxrate:v:2')).toEqual(['1200k']);
   });
 

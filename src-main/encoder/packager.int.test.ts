@@ -109,12 +109,12 @@ describe('Packager with a real ffmpeg', () => {
     await until('ready', () => readyAt > 0, 30_000);
     await until('8 s of media', () => (p.progress.outTimeSec ?? 0) >= 8, 30_000);
 
-    // HLS: the source copied + 720p/480p/360p, each at its size.
+    // HLS: the 720p source copied (no second 720p encode) + 480p/360p, each at its size.
     const master = await ffprobeJson(path.join(outDir, MASTER_FILE), 'stream=codec_type,width,height:program=program_id:program_tags=variant_bitrate');
     const sizes = master.programs.map((prog: any) => prog.streams.filter((s: any) => s.codec_type === 'video').map((s: any) => `${s.width}x${s.height}`).join());
-    expect(sizes).toEqual(['1280x720', '1280x720', '832x468', '640x360']);
+    expect(sizes).toEqual(['1280x720', '832x468', '640x360']);
     expect(master.programs.every((prog: any) => prog.streams.some((s: any) => s.codec_type === 'audio'))).toBe(true);
-    expect(plan.renditions.map((r) => r.id)).toEqual(['source', '720p', '480p', '360p']);
+    expect(plan.renditions.map((r) => r.id)).toEqual(['source', '480p', '360p']);
 
     // DASH: libxml2 (ffprobe's dash demuxer) parses it; one video and one audio adaptation set.
     const mpd = fs.readFileSync(path.join(outDir, MANIFEST_FILE), 'utf8');

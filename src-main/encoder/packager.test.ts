@@ -191,10 +191,11 @@ describe('Packager supervision (fake ffmpeg)', () => {
     let ready = 0;
     packager.onReady(() => ready++);
     packager.start();
-    for (const f of ['master.m3u8', 'manifest.mpd', ...[0, 1, 2, 3].map((i) => chunkFile(i, 1))]) fs.writeFileSync(path.join(outDir, f), '');
+    // 720p H.264 under standard: source copied + 480p + 360p (streams 0-2), then audio (3).
+    for (const f of ['master.m3u8', 'manifest.mpd', ...[0, 1, 2].map((i) => chunkFile(i, 1))]) fs.writeFileSync(path.join(outDir, f), '');
     await new Promise((r) => setTimeout(r, 100));
-    expect(ready).toBe(0); // the audio stream (4) has no segment yet
-    fs.writeFileSync(path.join(outDir, chunkFile(4, 1)), '');
+    expect(ready).toBe(0); // the audio stream (3) has no segment yet
+    fs.writeFileSync(path.join(outDir, chunkFile(3, 1)), '');
     await until(() => ready === 1);
     expect(packager.progress).toMatchObject({ ready: true, state: 'running' });
     await packager.stop('bye');

@@ -40,6 +40,12 @@ export interface PackagerOptions {
   name: string;
   /** A fresh folder per live session (created if missing). */
   outDir: string;
+  /**
+   * The folder of a restarted run. ffmpeg's dash muxer always numbers from 1, so a restart into the
+   * same folder would overwrite segments players already hold; a new folder lets the playlists go on
+   * with a discontinuity instead. Without it, restarts reuse outDir.
+   */
+  outDirFor?: (attempt: number) => string;
   renditions: readonly Rendition[];
   encoder: EncoderChoice;
   segmentSeconds: number;
@@ -77,6 +83,7 @@ export interface PackagerProgress {
 
 interface Run {
   attempt: number;
+  outDir: string;
   child: ChildProcess;
   reader: PackagerReader | undefined;
   detach: (() => void) | undefined;
@@ -123,18 +130,8 @@ export class Packager {
     this.options = options;
     this.supervision = { ...DEFAULT_SUPERVISION, ...options.supervision };
     this.logger = options.logger.child({ packager: options.name });
-    this.args = packagerArgs({
-      renditions: options.renditions,
-      encoder: options.encoder,
-      segmentSeconds: options.segmentSeconds,
-      outDir: options.outDir,
-      windowSegments: options.windowSegments,
-      extraWindowSegments: options.extraWindowSegments,
-      utcTimingUrl: options.utcTimingUrl,
-      fps: options.fps,
-      audio: options.audio,
-      aspect: options.aspect,
-    });
+    // PackagerOptions carries every packagerArgs option under the same names.
+    this.args = packagerArgs(options);
   }
 
   get progress(): PackagerProgress {
@@ -223,9 +220,12 @@ export class Packager {
   private launch(): void {
     const { children, ffmpegPath } = this.options;
     const attempt = ++this.attempt;
+    const outDir = attempt > 1 && this.options.outDirFor ? this.options.outDirFor(attempt) : this.options.outDir;
     let child: ChildProcess;
     try {
-      child = children.spawn(ffmpegPath, this.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      if (outDir !== this.options.outDir) fs.mkdirSync(outDir, { recursive: true });
+      const args = outDir === this.options.outDir ? this.args : packagerArgs({ ...this.options, outDir });
+      child = children.spawn(ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (error) {
       this.fail(`could not start ffmpeg: ${(error as Error).message}`);
       return;
@@ -233,6 +233,7 @@ export class Packager {
     let resolveExited!: () => void;
     const run: Run = {
       attempt,
+      outDir,
       child,
       reader: undefined,
       detach: undefined,
@@ -370,7 +371,7 @@ export class Packager {
   }
 
   private async checkReady(run: Run): Promise<boolean> {
-    const { outDir } = this.options;
+    const { outDir } = run;
     const streams = streamCount({ renditions: this.options.renditions, audio: this.options.audio });
     const files = [MASTER_FILE, MANIFEST_FILE, ...Array.from({ length: streams }, (_, i) => chunkFile(i, 1))];
     // After a restart the old run's files are still there: only what this run wrote counts.

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { StudioConfig } from '../../src-shared/config.js';
 import { isLoopback } from '../api/http-service.js';
@@ -75,10 +76,12 @@ export function wireLiveServer(deps: {
       },
       info,
       process.platform,
+      { cores: os.availableParallelism() },
     );
     const packager = new Packager({
       name: request.name,
       outDir: request.outDir,
+      outDirFor: request.outDirFor,
       renditions: plan.renditions,
       encoder: plan.encoder,
       segmentSeconds: config().live.segmentSeconds,

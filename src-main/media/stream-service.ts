@@ -37,6 +37,8 @@ export interface PackagerPort {
 export interface PackagerRequest {
   name: string;
   outDir: string;
+  /** A new session folder for a restarted packager run: playlists continue with a discontinuity. */
+  outDirFor: (attempt: number) => string;
   ladder: LadderPreset;
   tracks: TrackInfo;
   attach: (reader: PathReader) => () => void;
@@ -302,6 +304,12 @@ export class StreamService implements Service {
         const { packager, renditions } = await this.options.createPackager({
           name,
           outDir: session.dir,
+          outDirFor: () => {
+            this.endSession(name);
+            const next = this.newSession(name, true);
+            next.renditions = live.renditions;
+            return next.dir;
+          },
           ladder: record.ladder,
           tracks: live.tracks,
           attach: (reader) => this.options.paths.addReader(name, reader),
@@ -324,11 +332,14 @@ export class StreamService implements Service {
     await live.starting;
   }
 
-  private newSession(name: string): LiveSessionRecord {
+  private newSession(name: string, continuing = false): LiveSessionRecord {
     const list = this.sessions.get(name) ?? [];
     const last = list[list.length - 1];
-    const resume = last?.endedAt !== undefined && last.endedAt !== null && Date.now() - last.endedAt < (this.options.resumeWindowMs ?? 5 * 60_000);
-    const kept = resume ? list.slice(-1) : [];
+    const resume =
+      continuing || (last?.endedAt !== undefined && last.endedAt !== null && Date.now() - last.endedAt < (this.options.resumeWindowMs ?? 5 * 60_000));
+    // The stitched playlists number segments across every session of the current run: keep them all
+    // (each session's ffmpeg deletes its own old segments); a run that ended long ago is dropped.
+    const kept = resume ? list : [];
     for (const old of list) if (!kept.includes(old)) fs.rmSync(old.dir, { recursive: true, force: true });
     const id = `${Date.now().toString(36)}${(this.sessionCounter++).toString(36)}`;
     const dir = path.join(this.options.liveRoot, name, id);

@@ -1,0 +1,146 @@
+import type { ChildProcess } from 'node:child_process';
+import { killTree, type ChildRegistry } from '../../core/children.js';
+import type { Logger } from '../../core/logger.js';
+import { FlvSplitter } from '../../media/flv.js';
+import type { MediaChunk } from '../../media/types.js';
+
+/** Turns an SRT connection's MPEG-TS bytes into FLV chunks for the hub. */
+export interface TsConverter {
+  write(ts: Buffer): void;
+  /** Stops at once; resolves when the process (if any) has exited. */
+  stop(): Promise<void>;
+}
+
+export interface ConverterSink {
+  chunk(chunk: MediaChunk): void;
+  /** The converter died on its own: the connection ends with this reason. */
+  failed(reason: string): void;
+}
+
+export type ConverterFactory = (sink: ConverterSink) => TsConverter;
+
+/** ffmpeg's arguments: first video and first audio copied from MPEG-TS on stdin to FLV on stdout. */
+export function tsToFlvArgs(): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    // ffmpeg's default 5 s of stream analysis delays the first frame by as much: 1 s finds the
+    // parameters of streams that start together, as an encoder's do.
+    '-analyzeduration', '1000000',
+    '-f', 'mpegts', '-i', 'pipe:0',
+    '-map', '0:v:0?', '-map', '0:a:0?', '-c', 'copy', '-dn', '-sn',
+    // The flv muxer inserts aac_adtstoasc itself for ADTS AAC; naming it would refuse MP3 or Opus audio.
+    '-flvflags', 'no_duration_filesize',
+    '-f', 'flv', 'pipe:1',
+  ];
+}
+
+/** Bytes waiting for ffmpeg (before it starts, or when it reads slower than the caller sends). */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+const KILL_GRACE_MS = 2000;
+
+export interface FfmpegConverterOptions {
+  children: ChildRegistry;
+  ffmpegPath: () => Promise<string>;
+  logger: Logger;
+}
+
+/** One ffmpeg per connection, spawned through the ChildRegistry so that none outlives the host. */
+export class FfmpegConverter implements TsConverter {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private stopped = false;
+  private stderrTail = '';
+  private readonly splitter = new FlvSplitter();
+
+  constructor(
+    private readonly options: FfmpegConverterOptions,
+    private readonly sink: ConverterSink,
+  ) {
+    void this.launch();
+  }
+
+  write(ts: Buffer): void {
+    if (this.stopped) return;
+    const stdin = this.child?.stdin;
+    if (!stdin) {
+      this.pending.push(ts);
+      this.pendingBytes += ts.length;
+      if (this.pendingBytes > MAX_PENDING_BYTES) this.fail('the converter did not start in time');
+      return;
+    }
+    if (stdin.writableLength > MAX_PENDING_BYTES) {
+      this.fail('the converter fell behind the stream');
+      return;
+    }
+    stdin.write(ts);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pending = [];
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.stdin?.destroy();
+      killTree(child, 'SIGTERM');
+      const escalate = setTimeout(() => killTree(child, 'SIGKILL'), KILL_GRACE_MS);
+      escalate.unref();
+      await this.exited;
+      clearTimeout(escalate);
+    }
+  }
+
+  private async launch(): Promise<void> {
+    let command: string;
+    try {
+      command = await this.options.ffmpegPath();
+    } catch (error) {
+      this.fail(`ffmpeg not found: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (this.stopped) return;
+    let child: ChildProcess;
+    try {
+      child = this.options.children.spawn(command, tsToFlvArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      this.fail(`cannot start ffmpeg: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.child = child;
+    this.exited = new Promise((resolve) => {
+      child.once('close', (code, signal) => {
+        resolve();
+        if (!this.stopped) this.fail(`ffmpeg exited (${signal ?? `code ${code}`}): ${this.stderrTail.trim().split('\n').pop() ?? ''}`);
+      });
+    });
+    child.once('error', (error) => this.fail(`ffmpeg failed: ${error.message}`));
+    child.stdin?.on('error', (error) => this.options.logger.debug({ err: error }, 'ffmpeg stdin error'));
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      this.stderrTail = (this.stderrTail + s).slice(-2000);
+    });
+    child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
+    for (const ts of this.pending) child.stdin?.write(ts);
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private onFlv(data: Buffer): void {
+    if (this.stopped) return;
+    let chunks: MediaChunk[];
+    try {
+      chunks = this.splitter.push(data);
+    } catch (error) {
+      this.fail(`converter output is not FLV: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    for (const chunk of chunks) this.sink.chunk(chunk);
+  }
+
+  private fail(reason: string): void {
+    if (this.stopped) return;
+    this.options.logger.warn({ reason, stderr: this.stderrTail.trim().slice(-500) }, 'SRT converter failed');
+    void this.stop();
+    this.sink.failed(reason);
+  }
+}

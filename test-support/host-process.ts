@@ -33,6 +33,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export interface HostProcess {
   proc: ChildProcess;
   rtmpPort: number;
+  srtPort: number;
   home: string;
   port: number;
   url: string;
@@ -111,6 +112,7 @@ export async function startHost(options: { home?: string; port?: number; env?: N
   return {
     proc,
     rtmpPort: Number(env.STREAMS_RTMP_PORT),
+    srtPort: Number(env.STREAMS_SRT_PORT),
     home,
     port,
     url: `http://127.0.0.1:${port}`,

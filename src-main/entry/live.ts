@@ -18,6 +18,7 @@ import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
 import { UrlSigner } from '../servers/hls/signing.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
+import { SrtServer } from '../servers/srt/server.js';
 import type { Db } from '../store/db.js';
 import { StreamStore } from '../store/streams.js';
 
@@ -123,11 +124,25 @@ export function wireLiveServer(deps: {
     authorize: (app, key) => (app === 'live' ? streams.authorize(key) : null),
   });
 
+  const srt = new SrtServer({
+    port: config().srt.port,
+    bind: config().srt.bind,
+    logger: logger.child({ service: 'srt' }),
+    paths,
+    children: deps.children,
+    ffmpegPath: async () => {
+      const info = await deps.ffmpeg.info();
+      if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+      return info.path;
+    },
+    authorize: (key) => streams.authorize(key),
+  });
+
   return {
     streams,
     signer,
     // Started in this order, stopped in reverse: ingest stops first, then packagers finish.
-    services: [analytics, streams, rtmp],
+    services: [analytics, streams, rtmp, srt],
     plugins: [
       liveRoutes({
         catalog: streams,

@@ -14,6 +14,7 @@ import { ServiceGroup } from '../core/lifecycle.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { FfmpegService } from '../encoder/service.js';
 import { bindSystemStats, createMetrics } from '../metrics/registry.js';
+import { bindStreamMetrics } from '../metrics/stream-metrics.js';
 import { SystemStatsService } from '../metrics/system-stats.js';
 import { ensureApiToken, HomeLock, prepareHome } from '../platform/home.js';
 import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDir } from '../platform/paths.js';
@@ -95,6 +96,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       intervalMs: () => config.current.system.statsIntervalMs,
     });
     bindSystemStats(metrics, bus);
+    bindStreamMetrics(metrics, bus);
 
     config.onChange(({ changed }) => {
       logger.level = config.current.log.level;

@@ -104,6 +104,31 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     await waitFor(async () => ((await (await fetch(`${host.url}/live/show/v0.m3u8`)).text()).includes('#EXT-X-ENDLIST') ? true : undefined), 5000, 'ENDLIST');
   });
 
+  it('publishes over SRT (MPEG-TS) to the same stream and serves it as HLS', async () => {
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'srt-show', ladder: 'passthrough' })).json;
+    expect(created.publishUrls.srt).toBe(`srt://127.0.0.1:${host.srtPort}?streamid=publish:${created.key}`);
+    const publisher = publishTestPattern(`${created.publishUrls.srt}&latency=200000&pkt_size=1316`, { size: '640x360', format: 'mpegts' });
+    try {
+      await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'srt-show' && e.data.state === 'live'), 10_000, 'live over SRT');
+      await waitFor(async () => {
+        const t = await (await fetch(`${host.url}/live/srt-show/v0.m3u8`)).text();
+        return t.split('.m4s').length > 2 ? true : undefined;
+      }, 30_000, 'segments');
+      const probe = ffprobe(`${host.url}/live/srt-show/index.m3u8`);
+      expect(probe.error).toBeUndefined();
+      expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 640, height: 360 });
+      const stream = (await api(host, 'GET', '/api/v1/streams/srt-show')).json;
+      expect(stream.live.publisher.protocol).toBe('srt');
+    } finally {
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+    }
+    // A vanished SRT caller sends nothing more: it is dropped after the 5 s peer timeout.
+    await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'srt-show' && e.data.state === 'ended'), 8000, 'ended');
+    const wrong = publishTestPattern(`srt://127.0.0.1:${host.srtPort}?streamid=publish:sk_wrong`, { size: '640x360', format: 'mpegts', seconds: 20 });
+    expect(await exitOf(wrong)).not.toBe(0);
+  });
+
   it('refuses a wrong key at connect: ffmpeg fails fast and nothing goes live', async () => {
     const started = Date.now();
     const publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/sk_wrong`, { seconds: 20 });
@@ -231,6 +256,9 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       expect(during.viewers - baseline).toBe(VIEWERS);
       expect(during.byProtocol.hls - baseline).toBe(VIEWERS);
       expect(during.bytesOut).toBeGreaterThan(0);
+      const metrics = (await api(host, 'GET', '/metrics')).text;
+      expect(metrics).toMatch(/^streams_stream_viewers\{stream="crowd"\} \d+/m);
+      expect(metrics).toMatch(/^streams_stream_state\{stream="crowd",state="live"\} 1/m);
     } finally {
       publisher.kill('SIGKILL');
       await exitOf(publisher);

@@ -20,7 +20,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, busy, onC
       onClose={onCancel}
       footer={
         <>
-          <button className="button ghost" data-testid="confirm-no" onClick={onCancel}>
+          <button className="button ghost" data-testid="confirm-no" data-autofocus={danger ? true : undefined} onClick={onCancel}>
             Cancel
           </button>
           <button className={`button primary ${danger ? 'danger' : ''}`} data-testid="confirm-yes" disabled={busy} onClick={onConfirm}>

@@ -223,7 +223,9 @@ describe('SRT ingest with ffmpeg (libsrt) publishers', () => {
     proxy.close();
     expect(proxy.dropped()).toBeGreaterThan(5);
     const gone = logLines.filter((l) => l.msg === 'SRT publisher gone').at(-1)!;
-    expect(gone.lost).toBeGreaterThanOrEqual(proxy.dropped() - 2);
+    // Every hole was found and refilled by a retransmission (a hole at the very end may be cut by SHUTDOWN).
+    expect(gone.lost).toBeGreaterThan(0);
+    expect(gone.retransmitted).toBeGreaterThanOrEqual(Number(gone.lost) - 1);
     expect(gone.dropped).toBe(0);
     expect(streamsOf(file).map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     expect(decodeErrors(file).length).toBeLessThanOrEqual(1);

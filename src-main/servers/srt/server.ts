@@ -42,6 +42,7 @@ export interface SrtServerOptions {
 const SYN_INTERVAL_MS = 10;
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 const REFUSAL_LOG_MEMORY_MS = 10_000;
+const MAX_REMEMBERED_REFUSALS = 1024;
 
 /**
  * SRT ingest, receive only, in TypeScript over one UDP socket: callers publish MPEG-TS to
@@ -61,6 +62,8 @@ export class SrtServer implements Service {
   private readonly createConverter: ConverterFactory;
   private readonly stopping = new Set<Promise<void>>();
   private readonly startedAt = performance.now();
+  private sending = 0;
+  private flushed: (() => void) | undefined;
 
   constructor(private readonly options: SrtServerOptions) {
     this.log = options.logger.child({ service: 'srt' });
@@ -113,6 +116,11 @@ export class SrtServer implements Service {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const connection of [...this.bySocketId.values()]) connection.close('server stopping');
+    // Let the SHUTDOWN packets leave before the socket closes.
+    if (this.sending > 0) await new Promise<void>((resolve) => {
+      this.flushed = resolve;
+      setTimeout(resolve, 200).unref();
+    });
     this.socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
     await Promise.all([...this.stopping]);
@@ -154,9 +162,11 @@ export class SrtServer implements Service {
   private accept(req: Handshake, callerKey: string, rinfo: dgram.RemoteInfo, now: number): void {
     const refuse = (reason: number, why: string, fields: Record<string, unknown> = {}): void => {
       this.sendHandshake(rejection(req, reason, rinfo.address), req.socketId, rinfo);
-      // A caller repeats its conclusion until answered: log a refusal once, not every 250 ms.
-      if (this.recentRefusals.has(callerKey)) return;
-      this.recentRefusals.set(callerKey, now);
+      // A caller repeats its conclusion until answered: log a refusal once per address and reason
+      // for a while, not every 250 ms (nor once per forged socket id).
+      const logKey = `${rinfo.address}|${reason}`;
+      if (this.recentRefusals.has(logKey) || this.recentRefusals.size >= MAX_REMEMBERED_REFUSALS) return;
+      this.recentRefusals.set(logKey, now);
       this.log.warn({ remoteAddress: rinfo.address, reason, ...fields }, `SRT caller refused: ${why}`);
     };
     const check = checkConclusion(req);
@@ -175,8 +185,9 @@ export class SrtServer implements Service {
 
     const socketId = this.newSocketId();
     const { response, agreement } = conclusionResponse(req, check.hsreq, { socketId, latencyMs: this.options.latencyMs ?? 120, peerAddress: rinfo.address });
-    let connection: SrtConnection | undefined;
-    const info: PublisherInfo = { protocol: 'srt', remoteAddress: rinfo.address, kick: (reason) => connection?.close(reason) };
+    // The path manager ends the path itself right after kick(): close on the next microtask, so that it
+    // still finds its publisher live and reports the kick as done.
+    const info: PublisherInfo = { protocol: 'srt', remoteAddress: rinfo.address, kick: (reason) => queueMicrotask(() => connection.close(reason)) };
     let publisher: PathPublisher;
     try {
       publisher = this.options.paths.publish(grant.name, info);
@@ -186,7 +197,7 @@ export class SrtServer implements Service {
       return refuse(conflict ? Reject.CONFLICT : Reject.ISE, conflict ? 'stream already live' : 'publishing failed', { stream: grant.name });
     }
     const raw = encodeControl({ type: CTRL_HANDSHAKE, timestamp: this.timestamp(now), destSocketId: req.socketId, cif: encodeHandshake(response) });
-    connection = new SrtConnection({ address: rinfo.address, port: rinfo.port, socketId: req.socketId }, socketId, grant.name, raw, agreement, publisher, {
+    const connection: SrtConnection = new SrtConnection({ address: rinfo.address, port: rinfo.port, socketId: req.socketId }, socketId, grant.name, raw, agreement, publisher, {
       logger: this.log,
       send: (packet) => this.sendRaw(packet, rinfo),
       createConverter: this.createConverter,
@@ -195,7 +206,6 @@ export class SrtServer implements Service {
     }, now);
     this.bySocketId.set(socketId, connection);
     this.byCaller.set(callerKey, connection);
-    this.recentRefusals.delete(callerKey);
     this.log.info({ stream: grant.name, remoteAddress: rinfo.address, latencyMs: agreement.latencyMs, conn: connection.id }, 'SRT publishing');
     this.sendRaw(raw, rinfo);
   }
@@ -231,8 +241,11 @@ export class SrtServer implements Service {
   }
 
   private sendRaw(packet: Buffer, rinfo: { address: string; port: number }): void {
-    this.socket?.send(packet, rinfo.port, rinfo.address, (error) => {
+    if (!this.socket) return;
+    this.sending++;
+    this.socket.send(packet, rinfo.port, rinfo.address, (error) => {
       if (error) this.log.debug({ err: error }, 'SRT send failed');
+      if (--this.sending === 0) this.flushed?.();
     });
   }
 }

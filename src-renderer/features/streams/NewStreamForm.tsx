@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ladderPresets, streamNameSchema, type LadderPreset } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { Icon } from '../../ui/Icon.js';
+import { capitalise } from '../../ui/toast-store.js';
 import { LADDER_WORDS } from './format.js';
 import { selectStream } from './route.js';
 import { useStreams } from './store.js';
@@ -9,7 +10,7 @@ import { useStreams } from './store.js';
 /** The schema's own message, so client and host word a bad name the same way. */
 function nameError(name: string): string | null {
   const parsed = streamNameSchema.safeParse(name);
-  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a valid name');
+  return parsed.success ? null : capitalise(parsed.error.issues[0]?.message ?? 'not a valid name');
 }
 
 export function NewStreamForm() {
@@ -22,7 +23,8 @@ export function NewStreamForm() {
   const [busy, setBusy] = useState(false);
 
   const clientError = nameError(name);
-  const error = (touched ? clientError : null) ?? serverErrors.name ?? null;
+  const serverError = serverErrors.name ? capitalise(serverErrors.name) : null;
+  const error = (touched ? clientError : null) ?? serverError;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -36,6 +38,8 @@ export function NewStreamForm() {
       return;
     }
     setName('');
+    setLadder('standard');
+    setPrivate(false);
     setTouched(false);
     setServerErrors({});
     selectStream(name);

@@ -96,7 +96,7 @@ export function PreviewPlayer({ urls, live, session }: PreviewPlayerProps) {
   return (
     <div className="player">
       <div className="player-stage">
-        <video ref={video} className="player-video" data-testid="player-video" muted playsInline controls />
+        <video ref={video} className="player-video" data-testid="player-video" muted playsInline controls={live} />
         {!live && <div className="player-overlay">Offline. The preview starts when a publisher connects.</div>}
         {live && error && <div className="player-overlay player-overlay-error" data-testid="player-error">{error}. Retrying…</div>}
       </div>

@@ -78,6 +78,7 @@ export const useStreams = create<StreamsState>()((set) => ({
       return null;
     } catch (err) {
       const error = toClientError(err);
+      // As in Settings: the toast says what happened, the field says where.
       toastError(error);
       return Object.fromEntries(error.fields.map((f) => [f.path, f.message]));
     }

@@ -29,6 +29,7 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   },
   { path: 'rtmp.port', env: 'STREAMS_RTMP_PORT', type: 'integer', restart: true, default: 1935, min: 1, max: 65535 },
   { path: 'rtmp.bind', env: 'STREAMS_RTMP_BIND', type: 'string', restart: true, default: '127.0.0.1' },
+  { path: 'rtmp.tlsPort', env: 'STREAMS_RTMP_TLS_PORT', type: 'integer', restart: true, default: 0, min: 0, max: 65535 },
   { path: 'srt.port', env: 'STREAMS_SRT_PORT', type: 'integer', restart: true, default: 8890, min: 1, max: 65535 },
   { path: 'srt.bind', env: 'STREAMS_SRT_BIND', type: 'string', restart: true, default: '127.0.0.1' },
   {
@@ -151,7 +152,7 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
         allowInsecureRemote: false,
         sessionTtlHours: 168,
       },
-      rtmp: { port: 1935, bind: '127.0.0.1' },
+      rtmp: { port: 1935, bind: '127.0.0.1', tlsPort: 0 },
       srt: { port: 8890, bind: '127.0.0.1' },
       live: { defaultLadder: 'standard', segmentSeconds: 2, windowSegments: 6 },
       log: { level: 'info' },

@@ -74,6 +74,13 @@ export const configSchema = z
           .min(1, 'must not be empty')
           .default('127.0.0.1')
           .meta({ description: 'RTMP listen address; 0.0.0.0 accepts encoders on other machines.', restart: true }),
+        tlsPort: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be 0 (off) or a port between 1 and 65535')
+          .max(65535, 'must be 0 (off) or a port between 1 and 65535')
+          .default(0)
+          .meta({ description: 'RTMPS port, using http.tlsCert and http.tlsKey; 0 turns RTMPS off.', restart: true }),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StudioConfig } from '../../src-shared/config.js';
@@ -27,6 +28,14 @@ export interface LiveServer {
   signer: UrlSigner;
   services: Service[];
   plugins: HttpPlugin[];
+}
+
+function readPem(file: string, field: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new StudioError('CONFIG_INVALID', `${field}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field });
+  }
 }
 
 /** The host an encoder or a player should use to reach a listener bound to `bind`. */
@@ -116,7 +125,13 @@ export function wireLiveServer(deps: {
     defaultLadder: () => config().live.defaultLadder,
   });
 
+  const { tlsPort } = config().rtmp;
+  const { tlsCert, tlsKey } = config().http;
+  if (tlsPort > 0 && (tlsCert === '' || tlsKey === '')) {
+    throw new StudioError('CONFIG_INVALID', 'rtmp.tlsPort: RTMPS needs http.tlsCert and http.tlsKey', { field: 'rtmp.tlsPort' });
+  }
   const rtmp = new RtmpServer({
+    ...(tlsPort > 0 ? { tlsPort, tls: { cert: readPem(tlsCert, 'http.tlsCert'), key: readPem(tlsKey, 'http.tlsKey') } } : {}),
     port: config().rtmp.port,
     bind: config().rtmp.bind,
     logger: logger.child({ service: 'rtmp' }),

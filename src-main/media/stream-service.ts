@@ -92,9 +92,12 @@ interface LiveState {
   packager?: PackagerPort;
   renditions: Rendition[];
   starting?: Promise<void>;
-  lastBytesOut: number;
-  lastStatsAt: number;
+  /** (time, bytes served) samples of the last few seconds: bitrate out is averaged over them. */
+  outSamples: { at: number; bytes: number }[];
 }
+
+/** Segments are fetched every 2 s or so: a 1 s window would swing between 0 and twice the rate. */
+const BITRATE_OUT_WINDOW_MS = 6000;
 
 /**
  * Streams: their keys, their state machine (idle -> live -> ended | error), and what happens on
@@ -259,10 +262,15 @@ export class StreamService implements Service {
   }
 
   private bitrateOut(live: LiveState, viewers: ViewerStats | undefined): number {
-    if (!viewers) return 0;
-    const now = Date.now();
-    const seconds = (now - live.lastStatsAt) / 1000;
-    return seconds > 0 ? Math.round(((viewers.bytesOut - live.lastBytesOut) * 8) / 1000 / seconds) : 0;
+    const first = live.outSamples[0];
+    if (!viewers || !first) return 0;
+    const seconds = (Date.now() - first.at) / 1000;
+    return seconds > 0 ? Math.round(((viewers.bytesOut - first.bytes) * 8) / 1000 / seconds) : 0;
+  }
+
+  private sampleOut(live: LiveState, bytes: number, now: number): void {
+    live.outSamples.push({ at: now, bytes });
+    while (live.outSamples.length > 1 && now - live.outSamples[0]!.at > BITRATE_OUT_WINDOW_MS) live.outSamples.shift();
   }
 
   private transition(name: string, event: StreamEvent, reason: string | null): void {
@@ -281,7 +289,7 @@ export class StreamService implements Service {
       publisher.kick('unknown stream');
       return;
     }
-    this.live.set(name, { since: Date.now(), publisher, tracks, renditions: [], lastBytesOut: 0, lastStatsAt: Date.now() });
+    this.live.set(name, { since: Date.now(), publisher, tracks, renditions: [], outSamples: [] });
     this.transition(name, 'publish', `${publisher.protocol} publisher from ${publisher.remoteAddress}`);
     // Wait briefly for codec parameters: the ladder depends on the source size.
     setTimeout(() => void this.ensurePackager(name), tracks.video ? 0 : 1500).unref();
@@ -385,8 +393,7 @@ export class StreamService implements Service {
       const viewers = this.options.analytics.snapshot(name);
       const now = Date.now();
       const bitrateOutKbps = this.bitrateOut(live, viewers);
-      live.lastBytesOut = viewers.bytesOut;
-      live.lastStatsAt = now;
+      this.sampleOut(live, viewers.bytesOut, now);
       this.options.bus.emit('stream.stats', {
         name,
         at: now,

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
+import type { Rendition } from '../../../src-shared/contract/index.js';
 import { sendStartupBeacon } from './player/beacon.js';
 import { createDashEngine } from './player/dash-engine.js';
 import type { PlayerLevel, PreviewEngine } from './player/engine.js';
 import { createHlsEngine } from './player/hls-engine.js';
-import { formatMs } from './format.js';
+import { formatKbps, formatMs } from './format.js';
 
 export type Protocol = 'hls' | 'dash';
 
@@ -24,14 +25,21 @@ const read = (engine: PreviewEngine): Snapshot => ({
   latencySec: engine.latencySec(),
 });
 
+/** A player level under the host's rendition id (`source`, `480p`), matched by height, so it reads as in the table. */
+function nameLevel(level: PlayerLevel, renditions: readonly Rendition[]): string {
+  const rendition = renditions.find((r) => r.height === level.height);
+  return rendition ? `${rendition.id} · ${formatKbps(level.bitrateKbps)}` : level.label;
+}
+
 interface PreviewPlayerProps {
   urls: { hls: string; dash: string } | null;
   /** Playing only makes sense while live; a new live session (stateAt) starts a fresh player. */
   live: boolean;
   session: number;
+  renditions: readonly Rendition[];
 }
 
-export function PreviewPlayer({ urls, live, session }: PreviewPlayerProps) {
+export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayerProps) {
   const video = useRef<HTMLVideoElement>(null);
   const engineRef = useRef<PreviewEngine | null>(null);
   const [protocol, setProtocol] = useState<Protocol>('hls');
@@ -113,13 +121,13 @@ export function PreviewPlayer({ urls, live, session }: PreviewPlayerProps) {
           <select className="input input-compact" data-testid="player-rendition" value={level} disabled={snap.levels.length === 0} onChange={(e) => choose(Number(e.target.value))}>
             <option value={-1}>Auto</option>
             {snap.levels.map((l) => (
-              <option key={l.index} value={l.index}>{l.label}</option>
+              <option key={l.index} value={l.index}>{nameLevel(l, renditions)}</option>
             ))}
           </select>
         </label>
         <dl className="player-stats">
           <dt>Playing</dt>
-          <dd data-testid="player-current-rendition">{current ? `${current.label}${level < 0 ? ' (auto)' : ''}` : '—'}</dd>
+          <dd data-testid="player-current-rendition">{current ? `${nameLevel(current, renditions)}${level < 0 ? ' (auto)' : ''}` : '—'}</dd>
           <dt>Latency</dt>
           <dd data-testid="player-latency">{snap.latencySec === null ? '—' : `${snap.latencySec.toFixed(1)} s`}</dd>
           <dt>Startup</dt>

@@ -11,7 +11,8 @@ const BITRATE_SERIES = [
   { label: 'Out', color: '--chart-2' },
 ];
 const VIEWER_SERIES = [{ label: 'Viewers', color: '--chart-3' }];
-const count = (v: number) => String(Math.round(v));
+/** Viewers are whole: ticks between two counts (0.5) stay blank instead of repeating a number. */
+const count = (v: number) => (Number.isInteger(v) ? String(v) : '');
 
 /** Bitrate in/out and viewers over the last five minutes, from `stream.stats`. */
 export function StreamCharts({ name }: { name: string }) {

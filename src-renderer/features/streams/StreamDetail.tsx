@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Card } from '../../ui/Card.js';
 import { formatDuration, formatKbps, STATE_WORDS } from './format.js';
 import { PlaybackUrls } from './PlaybackUrls.js';
@@ -8,24 +8,40 @@ import { StreamActions } from './StreamActions.js';
 import { StreamCharts } from './StreamCharts.js';
 import { PublisherInfo, RenditionsTable } from './StreamFacts.js';
 import { liveNumbers } from './StreamList.js';
-import { useStreams } from './store.js';
+import { useStreams, type SignedUrls } from './store.js';
 import { ViewerBreakdown } from './ViewerBreakdown.js';
+
+const NO_RENDITIONS: never[] = [];
 
 /** Renditions and tracks are known a few seconds after a publish starts: ask again meanwhile. */
 const REFRESH_WHILE_LIVE_MS = 5000;
 /** Ask for fresh signed URLs this long before the ones in use expire. */
 const SIGN_MARGIN_MS = 60_000;
+const PREVIEW_SIGN_SEC = 3600;
 
+/** The preview's own signed URLs (a private stream), renewed before they expire; shared ones are apart. */
 function usePreviewUrls(name: string, isPrivate: boolean, live: boolean) {
   const playback = useStreams((s) => s.streams[name]?.playback);
-  const signed = useStreams((s) => s.signed[name]);
   const signUrls = useStreams((s) => s.signUrls);
-  const needsSigning = isPrivate && live && (!signed || signed.expiresAt - Date.now() < SIGN_MARGIN_MS);
+  const [signed, setSigned] = useState<SignedUrls | null>(null);
   useEffect(() => {
-    if (needsSigning) void signUrls(name);
-  }, [name, needsSigning, signUrls]);
+    if (!isPrivate || !live) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const renew = async () => {
+      const urls = await signUrls(name, PREVIEW_SIGN_SEC, false);
+      if (stopped) return;
+      if (urls) setSigned(urls);
+      timer = setTimeout(() => void renew(), urls ? urls.expiresAt - Date.now() - SIGN_MARGIN_MS : SIGN_MARGIN_MS);
+    };
+    void renew();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [name, isPrivate, live, signUrls]);
   if (!isPrivate) return playback ?? null;
-  return signed ? { hls: signed.hls, dash: signed.dash } : null;
+  return signed && live ? { hls: signed.hls, dash: signed.dash } : null;
 }
 
 export function StreamDetail({ name }: { name: string }) {
@@ -51,20 +67,20 @@ export function StreamDetail({ name }: { name: string }) {
     <div className="stream-detail" data-testid={`stream-detail-${name}`}>
       <div className="stream-detail-head">
         <div>
-          <h2 className="stream-title">{stream.name} <StateBadge stream={stream} /></h2>
+          <h2 className="stream-title">{stream.name} <StateBadge stream={stream} testId="stream-detail-state" /></h2>
           <div className="muted small">
             {STATE_WORDS[stream.state]}
             {stream.stateReason ? ` — ${stream.stateReason}` : ''}
             {numbers && ` · up ${formatDuration(numbers.uptimeSec)} · ${numbers.viewers} watching · ${formatKbps(numbers.bitrateIn)} in`}
-            {stats?.packager.speed != null && ` · packager ${stats.packager.speed.toFixed(2)}×`}
-            {stats && stats.packager.restarts > 0 && ` · ${stats.packager.restarts} packager restarts`}
+            {numbers && stats?.packager.speed != null && ` · packager ${stats.packager.speed.toFixed(2)}×`}
+            {numbers && stats && stats.packager.restarts > 0 && ` · ${stats.packager.restarts} packager restarts`}
           </div>
         </div>
         <StreamActions stream={stream} />
       </div>
       <div className="stream-detail-grid">
         <Card title="Preview" testId="stream-preview" className="preview-card">
-          <PreviewPlayer urls={urls} live={live} session={stream.stateAt} />
+          <PreviewPlayer urls={urls} live={live} session={stream.stateAt} renditions={stream.live?.renditions ?? NO_RENDITIONS} />
         </Card>
         <div className="stream-side">
           <PublisherInfo live={stream.live} />

@@ -34,7 +34,8 @@ interface StreamsState {
   update(input: { name: string; ladder?: LadderPreset; private?: boolean }): Promise<void>;
   remove(name: string): Promise<boolean>;
   rotateKey(name: string): Promise<void>;
-  signUrls(name: string, expiresInSec?: number): Promise<SignedUrls | null>;
+  /** Signed URLs to hand out (kept for the Playback URLs card), or with `keep` false for the preview only. */
+  signUrls(name: string, expiresInSec?: number, keep?: boolean): Promise<SignedUrls | null>;
   loadViewers(name: string): Promise<void>;
   dismissKey(): void;
 }
@@ -114,10 +115,10 @@ export const useStreams = create<StreamsState>()((set) => ({
     }
   },
 
-  async signUrls(name, expiresInSec = 3600) {
+  async signUrls(name, expiresInSec = 3600, keep = true) {
     try {
       const urls = await call('streams.signUrl', { name, expiresInSec });
-      set((s) => ({ signed: { ...s.signed, [name]: urls } }));
+      if (keep) set((s) => ({ signed: { ...s.signed, [name]: urls } }));
       return urls;
     } catch (err) {
       toastError(err);
@@ -165,10 +166,10 @@ export function connectStreams(): void {
   });
   onEvent('stream.state', ({ name, state, at, reason }) => {
     const current = useStreams.getState().streams[name];
-    if (current) {
-      const next = { ...current, state, stateAt: at, stateReason: reason, live: state === 'live' ? current.live : null };
-      useStreams.setState((s) => ({ streams: { ...s.streams, [name]: next } }));
-    }
+    // Unknown here: a replay about a deleted stream; a new one arrives with streams.changed.
+    if (!current) return;
+    const next = { ...current, state, stateAt: at, stateReason: reason, live: state === 'live' ? current.live : null };
+    useStreams.setState((s) => ({ streams: { ...s.streams, [name]: next } }));
     // Publisher, tracks and renditions come with the stream itself, not with the event.
     void useStreams.getState().refresh(name);
   });

@@ -1,4 +1,4 @@
-import { finite, levelLabel, releaseVideo, type EngineCallbacks, type PreviewEngine } from './engine.js';
+import { finite, levelLabel, releaseVideo, sidOf, type EngineCallbacks, type PreviewEngine } from './engine.js';
 
 /**
  * dash.js reports recoverable trouble (a failed clock sync, a segment retried) as `error` too; only
@@ -22,6 +22,12 @@ export async function createDashEngine(video: HTMLVideoElement, url: string, cal
     const error = (e as { error?: { message?: string | null; code?: number | null } }).error;
     if (error?.code != null && FATAL_CODES.has(error.code)) callbacks.onError(error.message ?? `dash.js error ${error.code}`);
   });
+  // The host puts the viewer's sid into the segment addresses of the MPD: read it off the first request.
+  let sid: string | null = null;
+  player.addRequestInterceptor((request) => {
+    sid ??= sidOf(request.url);
+    return Promise.resolve(request);
+  });
   player.initialize(video, url, true);
   const representations = () => player.getRepresentationsByType('video');
   return {
@@ -39,7 +45,7 @@ export async function createDashEngine(video: HTMLVideoElement, url: string, cal
       if (index >= 0) player.setRepresentationForTypeByIndex('video', index, true);
     },
     latencySec: () => finite(player.getCurrentLiveLatency()),
-    sessionId: () => null,
+    sessionId: () => sid,
     destroy: () => {
       player.destroy();
       releaseVideo(video);

@@ -41,6 +41,16 @@ export function releaseVideo(video: HTMLVideoElement): void {
   video.load();
 }
 
+/** The `sid` query parameter the host writes into the URLs it hands a player. */
+export function sidOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url, window.location.href).searchParams.get('sid');
+  } catch {
+    return null;
+  }
+}
+
 export function finite(value: number | null | undefined): number | null {
   return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
 }

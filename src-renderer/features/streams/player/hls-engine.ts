@@ -1,13 +1,4 @@
-import { finite, levelLabel, releaseVideo, type EngineCallbacks, type PreviewEngine } from './engine.js';
-
-function sidOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url, window.location.href).searchParams.get('sid');
-  } catch {
-    return null;
-  }
-}
+import { finite, levelLabel, releaseVideo, sidOf, type EngineCallbacks, type PreviewEngine } from './engine.js';
 
 /** Safari (and iOS) play HLS themselves: no level control, latency from the seekable range. */
 function nativeEngine(video: HTMLVideoElement, url: string, callbacks: EngineCallbacks): PreviewEngine {

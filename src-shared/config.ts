@@ -124,6 +124,44 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    recording: z
+      .object({
+        dir: z
+          .string()
+          .default('')
+          .meta({ description: 'Folder of recordings; empty means "recordings" in the studio home.' }),
+        format: z.enum(['mp4', 'mkv']).default('mp4').meta({ description: 'Container: fragmented MP4 (plays while written) or MKV.' }),
+        splitMinutes: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be between 0 (never) and 1440')
+          .max(1440, 'must be between 0 (never) and 1440')
+          .default(60)
+          .meta({ description: 'Start a new file after this many minutes; 0 never splits by time.' }),
+        splitMegabytes: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be 0 (never) or more')
+          .max(1_000_000, 'must be at most 1000000')
+          .default(0)
+          .meta({ description: 'Start a new file after this many megabytes; 0 never splits by size.' }),
+        retentionDays: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be between 0 (keep forever) and 3650')
+          .max(3650, 'must be between 0 (keep forever) and 3650')
+          .default(30)
+          .meta({ description: 'Delete recordings older than this many days; 0 keeps them forever.' }),
+        minFreeMegabytes: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be 0 or more')
+          .max(10_000_000, 'must be at most 10000000')
+          .default(2048)
+          .meta({ description: 'Keep this much disk free: the oldest recordings go first, and recording stops below it.' }),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z

@@ -1,6 +1,8 @@
 import type { FfmpegInfo, SystemInfo, SystemStats } from '../../src-shared/contract/index.js';
 import type { ConfigStore } from '../conf/config-store.js';
 import type { StreamService } from '../media/stream-service.js';
+import type { RecordingService } from '../recorder/recording-service.js';
+import type { RestreamService } from '../restream/restream-service.js';
 import type { AuthService } from './auth.js';
 import type { Handlers } from './dispatch.js';
 
@@ -14,6 +16,8 @@ export interface HandlerDeps {
   /** The URL a browser opens to redeem a login code. */
   loginUrl(code: string): string;
   streams: StreamService;
+  restream: RestreamService;
+  recordings: RecordingService;
   /** Signed playback URLs of a private stream. */
   signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
 }
@@ -47,5 +51,30 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return deps.signPlayback(name, { expiresInSec, ...(ip ? { ip } : {}) }, ctx.baseUrl);
     },
     'streams.viewers': ({ name }) => deps.streams.viewers(name),
+    'destinations.presets': () => deps.restream.presets(),
+    'destinations.list': ({ name }) => deps.restream.list(name),
+    'destinations.create': ({ name, ...input }) => deps.restream.create(name, input),
+    'destinations.update': ({ name, id, ...patch }) => deps.restream.update(name, id, patch),
+    'destinations.delete': async ({ name, id }) => {
+      await deps.restream.delete(name, id);
+      return { id, deleted: true as const };
+    },
+    'destinations.start': ({ name, id }) => deps.restream.start(name, id),
+    'destinations.stop': ({ name, id }) => deps.restream.stop(name, id),
+    'recordings.list': ({ stream }) => deps.recordings.list(stream),
+    'recordings.get': ({ id }) => deps.recordings.get(id),
+    'recordings.delete': async ({ id }) => {
+      await deps.recordings.delete(id);
+      return { id, deleted: true as const };
+    },
+    'recordings.start': ({ name }) => {
+      deps.streams.get(name);
+      return deps.recordings.start(name);
+    },
+    'recordings.stop': ({ name }) => {
+      deps.streams.get(name);
+      return deps.recordings.stop(name);
+    },
+    'recordings.convert': ({ id, ladder }) => deps.recordings.convert(id, ladder),
   };
 }

@@ -18,6 +18,10 @@ import { StreamService, type PackagerFactory, type StreamUrls } from '../media/s
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
 import { UrlSigner } from '../servers/hls/signing.js';
+import { RecordingService } from '../recorder/recording-service.js';
+import { recordingRoutes } from '../recorder/routes.js';
+import { RestreamService } from '../restream/restream-service.js';
+import { newBoxSecret } from '../restream/secret-box.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
 import { SrtServer } from '../servers/srt/server.js';
 import type { Db } from '../store/db.js';
@@ -25,6 +29,8 @@ import { StreamStore } from '../store/streams.js';
 
 export interface LiveServer {
   streams: StreamService;
+  restream: RestreamService;
+  recordings: RecordingService;
   signer: UrlSigner;
   services: Service[];
   plugins: HttpPlugin[];
@@ -107,6 +113,43 @@ export function wireLiveServer(deps: {
     return { packager, renditions: plan.renditions };
   };
 
+  const ffmpegPath = async (): Promise<string> => {
+    const info = await deps.ffmpeg.info();
+    if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+    return info.path;
+  };
+  const isLive = (name: string): boolean => paths.publisherOf(name) !== undefined;
+  const restream = new RestreamService({
+    db: deps.db,
+    secret: () => store.secret('destination-key', newBoxSecret),
+    paths,
+    streamExists: (name) => store.get(name) !== undefined,
+    isLive,
+    children: deps.children,
+    ffmpegPath,
+    ffmpegInfo: () => deps.ffmpeg.info(),
+    bus: deps.bus,
+    logger,
+  });
+  const recordings = new RecordingService({
+    db: deps.db,
+    paths,
+    isLive,
+    shouldRecord: (name) => store.get(name)?.record ?? false,
+    children: deps.children,
+    ffmpegPath,
+    ffprobePath: async () => {
+      const info = await deps.ffmpeg.info();
+      if (!info.ffprobePath) throw new StudioError('FFMPEG_NOT_FOUND', 'ffprobe was not found next to ffmpeg or on the PATH');
+      return info.ffprobePath;
+    },
+    ffmpegInfo: () => deps.ffmpeg.info(),
+    config: () => config().recording,
+    home: deps.home,
+    bus: deps.bus,
+    logger,
+  });
+
   const urls: StreamUrls = {
     http: (baseUrl) => baseUrl ?? deps.httpUrl(),
     rtmp: (baseUrl) => `rtmp://${publicHost(config().rtmp.bind, baseUrl)}:${config().rtmp.port}`,
@@ -123,6 +166,11 @@ export function wireLiveServer(deps: {
     urls,
     liveRoot: path.join(deps.home, 'live'),
     defaultLadder: () => config().live.defaultLadder,
+    recordingOf: (name) => recordings.activeOf(name),
+    onDeleted: (name) => {
+      restream.forgetStream(name);
+      recordings.forgetStream(name);
+    },
   });
 
   const { tlsPort } = config().rtmp;
@@ -145,19 +193,17 @@ export function wireLiveServer(deps: {
     logger: logger.child({ service: 'srt' }),
     paths,
     children: deps.children,
-    ffmpegPath: async () => {
-      const info = await deps.ffmpeg.info();
-      if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
-      return info.path;
-    },
+    ffmpegPath,
     authorize: (key) => streams.authorize(key),
   });
 
   return {
     streams,
+    restream,
+    recordings,
     signer,
-    // Started in this order, stopped in reverse: ingest stops first, then packagers finish.
-    services: [analytics, streams, rtmp, srt],
+    // Started in this order, stopped in reverse: ingest stops first, then relays, recorders and packagers finish.
+    services: [analytics, streams, recordings, restream, rtmp, srt],
     plugins: [
       liveRoutes({
         catalog: streams,
@@ -166,6 +212,7 @@ export function wireLiveServer(deps: {
         logger: logger.child({ service: 'hls' }),
         windowSize: config().live.windowSegments,
       }),
+      recordingRoutes(recordings, logger.child({ service: 'recordings' })),
     ],
   };
 }

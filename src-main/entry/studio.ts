@@ -138,6 +138,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         auth,
         loginUrl: (code) => loginUrlFor(code),
         streams: live.streams,
+        restream: live.restream,
+        recordings: live.recordings,
         signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
       }),
       logger,

@@ -14,7 +14,7 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { newStreamKey, type StreamRecord, type StreamStore } from '../store/streams.js';
 import { nextState, type StreamEvent } from './stream-state.js';
-import type { PathReader, PathStats, PublisherInfo, TrackInfo } from './types.js';
+import type { LiveSession, PathReader, PathStats, PublisherInfo, TrackInfo } from './types.js';
 
 /** What the service needs of the Path hub. */
 export interface PathsPort {
@@ -53,14 +53,8 @@ export interface AnalyticsPort {
   forget(name: string): void;
 }
 
-export interface LiveSessionRecord {
-  id: string;
-  dir: string;
-  startedAt: number;
-  endedAt: number | null;
-  renditions: Rendition[];
-  discontinuityBefore: boolean;
-}
+/** One packager run's output, as the playback routes read it (servers/hls/catalog.ts documents the fields). */
+export type LiveSessionRecord = LiveSession;
 
 export interface StreamUrls {
   /** Base of playback URLs (`http://host:7070`), from the client's own address when known. */
@@ -83,6 +77,10 @@ export interface StreamServiceOptions {
   /** Continue the same playlists (with a discontinuity) when a publisher returns within this time. */
   resumeWindowMs?: number;
   statsIntervalMs?: number;
+  /** The id of a stream's recording in progress, if any (the recorder answers). */
+  recordingOf?: (name: string) => string | null;
+  /** A stream was deleted: its destinations and recording go with it. */
+  onDeleted?: (name: string) => void;
 }
 
 interface LiveState {
@@ -155,10 +153,16 @@ export class StreamService implements Service {
     return this.view(this.require(name), baseUrl);
   }
 
-  create(input: { name: string; ladder?: LadderPreset; private?: boolean }, baseUrl?: string): StreamWithKey {
+  create(input: { name: string; ladder?: LadderPreset; private?: boolean; record?: boolean }, baseUrl?: string): StreamWithKey {
     const key = newStreamKey();
     const created = this.options.store.create(
-      { name: input.name, ladder: input.ladder ?? this.options.defaultLadder(), private: input.private ?? false, createdAt: Date.now() },
+      {
+        name: input.name,
+        ladder: input.ladder ?? this.options.defaultLadder(),
+        private: input.private ?? false,
+        record: input.record ?? false,
+        createdAt: Date.now(),
+      },
       key,
     );
     if (!created) {
@@ -172,7 +176,7 @@ export class StreamService implements Service {
     return this.withKey(stream, key, baseUrl);
   }
 
-  update(input: { name: string; ladder?: LadderPreset; private?: boolean }, baseUrl?: string): Stream {
+  update(input: { name: string; ladder?: LadderPreset; private?: boolean; record?: boolean }, baseUrl?: string): Stream {
     this.require(input.name);
     this.options.store.update(input.name, input);
     const stream = this.get(input.name, baseUrl);
@@ -198,6 +202,7 @@ export class StreamService implements Service {
     this.options.store.delete(name);
     this.sessions.delete(name);
     this.options.analytics.forget(name);
+    this.options.onDeleted?.(name);
     fs.rmSync(path.join(this.options.liveRoot, name), { recursive: true, force: true });
     this.options.logger.info({ stream: name }, 'stream deleted');
     this.options.bus.emit('streams.changed', { name, stream: null });
@@ -242,6 +247,8 @@ export class StreamService implements Service {
       stateReason: record.stateReason,
       ladder: record.ladder,
       private: record.private,
+      record: record.record,
+      recording: this.options.recordingOf?.(record.name) ?? null,
       createdAt: record.createdAt,
       ingest: { rtmp: `${rtmp}/live`, obsServer: `${rtmp}/live`, srt: `${this.options.urls.srt(baseUrl)}?streamid=publish:` },
       playback: { hls: `${http}/live/${record.name}/index.m3u8`, dash: `${http}/live/${record.name}/manifest.mpd` },

@@ -1,3 +1,5 @@
+import type { Rendition } from '../../src-shared/contract/streams.js';
+
 /**
  * The hub's vocabulary. A publisher (RTMP, SRT, WHIP, local capture) writes FLV tags to a Path;
  * readers (HLS/DASH packager, recorder, relays, WebRTC) each receive them through a bounded queue.
@@ -47,6 +49,21 @@ export interface PathReader {
   push(chunk: MediaChunk): void;
   /** The publisher ended; the reader finishes what it has and releases its resources. */
   close(reason: string): void;
+}
+
+/** One packager run of a stream: the folder its HLS/DASH files are in, and how it joins the previous one. */
+export interface LiveSession {
+  /** Unique per stream; appears in URLs (`s/<id>/<file>`): [A-Za-z0-9_-], at most 64 characters. */
+  id: string;
+  /** The packager's output folder: manifest.mpd, master.m3u8, media_N.m3u8, init-streamN.m4s, chunk-streamN-NNNNN.m4s. */
+  dir: string;
+  startedAt: number;
+  /** When the packager exited (its playlists carry ENDLIST, its MPD is static); null while it runs. */
+  endedAt: number | null;
+  /** The ladder of this session; renditions[N] is packager stream N (video streams first, audio after). */
+  renditions: Rendition[];
+  /** Whether a discontinuity separates this session from the previous one (a new ffmpeg: true). */
+  discontinuityBefore: boolean;
 }
 
 export interface PathStats {

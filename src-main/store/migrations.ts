@@ -42,4 +42,41 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 3,
+    name: 'destinations and recordings',
+    sql: `
+      ALTER TABLE streams ADD COLUMN record INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE destinations (
+        id TEXT PRIMARY KEY,
+        stream TEXT NOT NULL REFERENCES streams (name) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        url TEXT NOT NULL,
+        key_enc TEXT,
+        key_hint TEXT,
+        auto_start INTEGER NOT NULL DEFAULT 1,
+        rendition TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX destinations_stream ON destinations (stream);
+      CREATE TABLE recordings (
+        id TEXT PRIMARY KEY,
+        stream TEXT NOT NULL,
+        file TEXT NOT NULL,
+        container TEXT NOT NULL,
+        state TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        duration_sec REAL NOT NULL DEFAULT 0,
+        size_bytes INTEGER NOT NULL DEFAULT 0,
+        video TEXT,
+        audio TEXT,
+        error TEXT,
+        thumbnail TEXT,
+        vod TEXT
+      );
+      CREATE INDEX recordings_stream ON recordings (stream, started_at);
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ export interface StreamRecord {
   name: string;
   ladder: LadderPreset;
   private: boolean;
+  record: boolean;
   createdAt: number;
   state: StreamState;
   stateAt: number;
@@ -16,6 +17,7 @@ interface Row {
   name: string;
   ladder: string;
   private: number;
+  record: number;
   created_at: number;
   state: string;
   state_at: number;
@@ -26,6 +28,7 @@ const fromRow = (r: Row): StreamRecord => ({
   name: r.name,
   ladder: r.ladder as LadderPreset,
   private: r.private === 1,
+  record: r.record === 1,
   createdAt: r.created_at,
   state: r.state as StreamState,
   stateAt: r.state_at,
@@ -62,18 +65,18 @@ export class StreamStore {
   create(record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason'>, key: string): boolean {
     const result = this.db
       .prepare(
-        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, private, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, private, record, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(record.name, hashKey(key), record.ladder, record.private ? 1 : 0, record.createdAt, 'idle', record.createdAt);
+      .run(record.name, hashKey(key), record.ladder, record.private ? 1 : 0, record.record ? 1 : 0, record.createdAt, 'idle', record.createdAt);
     return result.changes === 1;
   }
 
-  update(name: string, patch: { ladder?: LadderPreset; private?: boolean }): void {
+  update(name: string, patch: { ladder?: LadderPreset; private?: boolean; record?: boolean }): void {
     const current = this.get(name);
     if (!current) return;
     this.db
-      .prepare('UPDATE streams SET ladder = ?, private = ? WHERE name = ?')
-      .run(patch.ladder ?? current.ladder, (patch.private ?? current.private) ? 1 : 0, name);
+      .prepare('UPDATE streams SET ladder = ?, private = ?, record = ? WHERE name = ?')
+      .run(patch.ladder ?? current.ladder, (patch.private ?? current.private) ? 1 : 0, (patch.record ?? current.record) ? 1 : 0, name);
   }
 
   setKey(name: string, key: string): void {

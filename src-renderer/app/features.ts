@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { dashboardFeature } from '../features/dashboard/index.js';
+import { recordingsFeature } from '../features/recordings/index.js';
 import { settingsFeature } from '../features/settings/index.js';
 import { streamsFeature } from '../features/streams/index.js';
 import type { IconName } from '../ui/Icon.js';
@@ -18,5 +19,6 @@ export interface FeatureEntry {
 export const FEATURES: readonly FeatureEntry[] = [
   dashboardFeature,
   streamsFeature,
+  recordingsFeature,
   settingsFeature,
 ];

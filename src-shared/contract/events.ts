@@ -3,6 +3,7 @@ import { configViewSchema } from './config.js';
 import { event } from './define.js';
 import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, viewerStatsSchema } from './streams.js';
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
+import { destinationSchema, recordingSchema } from './restream.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
 export const events = {
@@ -21,6 +22,14 @@ export const events = {
   'streams.changed': event({
     summary: 'A stream was created, updated or deleted (the whole stream, or null when deleted)',
     payload: z.object({ name: streamNameSchema, stream: streamSchema.nullable() }),
+  }),
+  'destination.changed': event({
+    summary: 'A destination changed state, bitrate or settings (null when deleted)',
+    payload: z.object({ stream: streamNameSchema, id: z.string(), destination: destinationSchema.nullable() }),
+  }),
+  'recording.changed': event({
+    summary: 'A recording started, grew, ended, was converted or deleted (null when deleted)',
+    payload: z.object({ id: z.string(), recording: recordingSchema.nullable() }),
   }),
   'host.stopping': event({
     summary: 'The host is shutting down; clients should expect the connection to close',

@@ -5,3 +5,4 @@ export * from './system.js';
 export * from './config.js';
 export * from './streams.js';
 export * from './transport.js';
+export * from './restream.js';

@@ -10,6 +10,12 @@ import {
   viewerStatsSchema,
 } from './streams.js';
 import { ffmpegInfoSchema, systemInfoSchema, systemStatsSchema } from './system.js';
+import {
+  destinationInputSchema,
+  destinationPresetSchema,
+  destinationSchema,
+  recordingSchema,
+} from './restream.js';
 
 const none = z.object({}).strict();
 
@@ -79,6 +85,7 @@ export const methods = {
         name: streamNameSchema,
         ladder: ladderPresetSchema.optional(),
         private: z.boolean().optional(),
+        record: z.boolean().optional(),
       })
       .strict(),
     output: streamWithKeySchema,
@@ -94,7 +101,9 @@ export const methods = {
   'streams.update': method({
     tag: 'streams',
     summary: 'Change the ladder or privacy of a stream (the ladder applies from the next publish)',
-    input: z.object({ name: streamNameSchema, ladder: ladderPresetSchema.optional(), private: z.boolean().optional() }).strict(),
+    input: z
+      .object({ name: streamNameSchema, ladder: ladderPresetSchema.optional(), private: z.boolean().optional(), record: z.boolean().optional() })
+      .strict(),
     output: streamSchema,
     http: { method: 'PATCH', path: '/streams/:name' },
   }),
@@ -131,6 +140,97 @@ export const methods = {
     input: z.object({ name: streamNameSchema }).strict(),
     output: viewerStatsSchema,
     http: { method: 'GET', path: '/streams/:name/viewers' },
+  }),
+  'destinations.presets': method({
+    tag: 'restream',
+    summary: 'Ingest servers of the platforms the studio knows (YouTube, Twitch, Kick, Facebook)',
+    input: none,
+    output: z.array(destinationPresetSchema),
+    http: { method: 'GET', path: '/destinations/presets' },
+  }),
+  'destinations.list': method({
+    tag: 'restream',
+    summary: 'Where a stream is relayed to, each with its state, bitrate and last error',
+    input: z.object({ name: streamNameSchema }).strict(),
+    output: z.array(destinationSchema),
+    http: { method: 'GET', path: '/streams/:name/destinations' },
+  }),
+  'destinations.create': method({
+    tag: 'restream',
+    summary: 'Add a destination (rtmp://, rtmps:// or srt://); the key is stored encrypted',
+    input: destinationInputSchema.extend({ name: streamNameSchema }),
+    output: destinationSchema,
+    http: { method: 'POST', path: '/streams/:name/destinations', status: 201 },
+  }),
+  'destinations.update': method({
+    tag: 'restream',
+    summary: 'Change a destination (a running relay restarts with the new settings)',
+    input: destinationInputSchema.partial().extend({ name: streamNameSchema, id: z.string().min(1).max(64) }),
+    output: destinationSchema,
+    http: { method: 'PATCH', path: '/streams/:name/destinations/:id' },
+  }),
+  'destinations.delete': method({
+    tag: 'restream',
+    summary: 'Remove a destination (its relay stops)',
+    input: z.object({ name: streamNameSchema, id: z.string().min(1).max(64) }).strict(),
+    output: z.object({ id: z.string(), deleted: z.literal(true) }),
+    http: { method: 'DELETE', path: '/streams/:name/destinations/:id' },
+  }),
+  'destinations.start': method({
+    tag: 'restream',
+    summary: 'Start relaying to a destination now (the stream must be live)',
+    input: z.object({ name: streamNameSchema, id: z.string().min(1).max(64) }).strict(),
+    output: destinationSchema,
+    http: { method: 'POST', path: '/streams/:name/destinations/:id/start' },
+  }),
+  'destinations.stop': method({
+    tag: 'restream',
+    summary: 'Stop relaying to a destination',
+    input: z.object({ name: streamNameSchema, id: z.string().min(1).max(64) }).strict(),
+    output: destinationSchema,
+    http: { method: 'POST', path: '/streams/:name/destinations/:id/stop' },
+  }),
+  'recordings.list': method({
+    tag: 'recordings',
+    summary: 'Recordings, newest first',
+    input: z.object({ stream: streamNameSchema.optional() }).strict(),
+    output: z.array(recordingSchema),
+    http: { method: 'GET', path: '/recordings' },
+  }),
+  'recordings.get': method({
+    tag: 'recordings',
+    summary: 'One recording',
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: recordingSchema,
+    http: { method: 'GET', path: '/recordings/:id' },
+  }),
+  'recordings.delete': method({
+    tag: 'recordings',
+    summary: 'Delete a recording, its thumbnail and its VOD',
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: z.object({ id: z.string(), deleted: z.literal(true) }),
+    http: { method: 'DELETE', path: '/recordings/:id' },
+  }),
+  'recordings.start': method({
+    tag: 'recordings',
+    summary: 'Start recording a live stream now',
+    input: z.object({ name: streamNameSchema }).strict(),
+    output: recordingSchema,
+    http: { method: 'POST', path: '/streams/:name/recording', status: 201 },
+  }),
+  'recordings.stop': method({
+    tag: 'recordings',
+    summary: "Stop a stream's recording",
+    input: z.object({ name: streamNameSchema }).strict(),
+    output: recordingSchema,
+    http: { method: 'DELETE', path: '/streams/:name/recording' },
+  }),
+  'recordings.convert': method({
+    tag: 'recordings',
+    summary: 'Turn a recording into an HLS/DASH VOD with a ladder (progress as recording.vod events)',
+    input: z.object({ id: z.string().min(1).max(64), ladder: ladderPresetSchema.default('standard') }).strict(),
+    output: recordingSchema,
+    http: { method: 'POST', path: '/recordings/:id/vod', status: 202 },
   }),
 } as const;
 

@@ -41,6 +41,8 @@ export const streamSchema = z.object({
   stateReason: z.string().nullable(),
   ladder: ladderPresetSchema,
   private: z.boolean().describe('Playback needs a signed URL'),
+  record: z.boolean().describe('Recorded automatically whenever it is live'),
+  recording: z.string().nullable().describe('Id of the recording in progress'),
   createdAt: z.number(),
   ingest: z.object({
     rtmp: z.string().describe('Full publish URL without the key: append /<key>'),

@@ -1,22 +1,11 @@
-import type { Rendition, StreamState } from '../../../src-shared/contract/streams.js';
+import type { StreamState } from '../../../src-shared/contract/streams.js';
+import type { LiveSession } from '../../media/types.js';
 
 /**
  * What the playback routes read about a stream. The lead implements it from the stream service and
  * the packager's sessions; the routes never write to it.
  */
-export interface LiveSession {
-  /** Unique per stream; appears in URLs (`s/<id>/<file>`): use [A-Za-z0-9_-], at most 64 characters. */
-  id: string;
-  /** The packager's output folder: manifest.mpd, master.m3u8, media_N.m3u8, init-streamN.m4s, chunk-streamN-NNNNN.m4s. */
-  dir: string;
-  startedAt: number;
-  /** When the packager exited (its playlists carry ENDLIST, its MPD is static); null while it runs. */
-  endedAt: number | null;
-  /** The ladder of this session; renditions[N] is packager stream N (video streams first, audio after). */
-  renditions: Rendition[];
-  /** Whether a discontinuity separates this session from the previous one (a new ffmpeg: true). */
-  discontinuityBefore: boolean;
-}
+export type { LiveSession } from '../../media/types.js';
 
 export interface LiveStreamEntry {
   state: StreamState;

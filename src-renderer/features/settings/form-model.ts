@@ -93,7 +93,17 @@ export function labelOf(path: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-const SECTIONS: Record<string, string> = { studio: 'Studio', http: 'Web UI and API', log: 'Logging', system: 'System', ffmpeg: 'ffmpeg' };
+const SECTIONS: Record<string, string> = {
+  studio: 'Studio',
+  http: 'Web UI and API',
+  rtmp: 'RTMP ingest',
+  srt: 'SRT ingest',
+  live: 'Live packaging',
+  recording: 'Recording',
+  log: 'Logging',
+  system: 'System',
+  ffmpeg: 'ffmpeg',
+};
 
 export function sectionsOf(fields: readonly ConfigField[]): { id: string; title: string; fields: ConfigField[] }[] {
   const sections = new Map<string, ConfigField[]>();

@@ -18,6 +18,7 @@ export function NewStreamForm() {
   const [name, setName] = useState('');
   const [ladder, setLadder] = useState<LadderPreset>('standard');
   const [isPrivate, setPrivate] = useState(false);
+  const [record, setRecord] = useState(false);
   const [touched, setTouched] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -31,7 +32,7 @@ export function NewStreamForm() {
     setTouched(true);
     if (clientError) return;
     setBusy(true);
-    const errors = await create({ name, ladder, private: isPrivate });
+    const errors = await create({ name, ladder, private: isPrivate, record });
     setBusy(false);
     if (errors) {
       setServerErrors(errors);
@@ -40,6 +41,7 @@ export function NewStreamForm() {
     setName('');
     setLadder('standard');
     setPrivate(false);
+    setRecord(false);
     setTouched(false);
     setServerErrors({});
     selectStream(name);
@@ -83,6 +85,12 @@ export function NewStreamForm() {
           <input type="checkbox" data-testid="new-stream-private" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} />
           <span className="switch-track" aria-hidden="true" />
           <span className="switch-text">Private: viewers need a signed, expiring URL</span>
+        </label>
+
+        <label className="switch">
+          <input type="checkbox" data-testid="new-stream-record" checked={record} onChange={(e) => setRecord(e.target.checked)} />
+          <span className="switch-track" aria-hidden="true" />
+          <span className="switch-text">Record every publish to a file</span>
         </label>
 
         <button className="button primary" type="submit" data-testid="new-stream-submit" disabled={busy}>

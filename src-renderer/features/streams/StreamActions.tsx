@@ -2,13 +2,15 @@ import { useState } from 'react';
 import { ladderPresets, type LadderPreset, type Stream } from '../../../src-shared/contract/index.js';
 import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
 import { Icon } from '../../ui/Icon.js';
+import { AutoRecordToggle } from '../recordings/AutoRecordToggle.js';
+import { RecordingControls } from '../recordings/RecordingControls.js';
 import { LADDER_WORDS } from './format.js';
 import { selectStream } from './route.js';
 import { useStreams } from './store.js';
 
 type Pending = 'rotate' | 'delete' | null;
 
-/** Privacy and ladder (applied from the next publish), key rotation and deletion, both confirmed. */
+/** Recording, auto-record, privacy and ladder (applied from the next publish), key rotation and deletion, both confirmed. */
 export function StreamActions({ stream }: { stream: Stream }) {
   const { update, rotateKey, remove } = useStreams.getState();
   const [pending, setPending] = useState<Pending>(null);
@@ -25,6 +27,8 @@ export function StreamActions({ stream }: { stream: Stream }) {
 
   return (
     <div className="stream-actions">
+      <RecordingControls stream={stream} />
+      <AutoRecordToggle stream={stream} />
       <label className="switch" title="Private streams play only from signed URLs">
         <input type="checkbox" data-testid="stream-private" checked={stream.private} onChange={(e) => void update({ name: stream.name, private: e.target.checked })} />
         <span className="switch-track" aria-hidden="true" />

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Card } from '../../ui/Card.js';
+import { DestinationsCard } from './destinations/DestinationsCard.js';
 import { formatDuration, formatKbps, STATE_WORDS } from './format.js';
 import { PlaybackUrls } from './PlaybackUrls.js';
 import { PreviewPlayer } from './PreviewPlayer.js';
@@ -89,6 +90,7 @@ export function StreamDetail({ name }: { name: string }) {
       </div>
       <StreamCharts name={name} />
       <RenditionsTable live={stream.live} />
+      <DestinationsCard stream={stream} />
       <PlaybackUrls stream={stream} />
     </div>
   );

@@ -1,0 +1,120 @@
+// A headless hls.js player for latency benchmarks: Debian Chromium via playwright-core, a tiny local
+// page server (the page and node_modules/hls.js), and an in-page decoder of the publisher's
+// wall-clock barcode (bench/lib/live.mjs BARCODE) read from a canvas copy of the <video>.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { BARCODE, ROOT } from './live.mjs';
+
+export const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium';
+const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>bench player</title></head>
+<body style="margin:0;background:#000">
+<video id="v" muted autoplay playsinline style="width:1280px;height:720px"></video>
+<script src="/hls.min.js"></script>
+<script>
+const BARCODE = ${JSON.stringify(BARCODE)};
+const MOD = 2 ** BARCODE.bits;
+window.bench = { playingAt: null, loadAt: null, errors: [], hls: null };
+const v = document.getElementById('v');
+v.addEventListener('playing', () => { if (bench.playingAt === null) bench.playingAt = Date.now(); });
+window.startPlayer = (src, config) => {
+  bench.loadAt = Date.now();
+  const hls = new Hls(config);
+  bench.hls = hls;
+  hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) bench.errors.push(d.type + ':' + d.details); });
+  hls.loadSource(src);
+  hls.attachMedia(v);
+  v.play().catch(() => {});
+};
+const canvas = document.createElement('canvas');
+const ctx = canvas.getContext('2d', { willReadFrequently: true });
+// The barcode strip of the current frame -> the publisher's ms clock (mod 2^bits), or null.
+function decode() {
+  const scale = v.videoWidth / 1280;
+  if (!(scale > 0)) return null;
+  const stripH = BARCODE.y0 + BARCODE.blockH + 8;
+  const stripW = BARCODE.x0 + BARCODE.bits * BARCODE.blockW + 8;
+  canvas.width = stripW; canvas.height = stripH;
+  ctx.drawImage(v, 0, 0, stripW * scale, stripH * scale, 0, 0, stripW, stripH);
+  const img = ctx.getImageData(0, 0, stripW, stripH).data;
+  const luma = (x0, y0, w, h) => {
+    let s = 0;
+    for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) { const i = (y * stripW + x) * 4; s += img[i] + img[i + 1] + img[i + 2]; }
+    return s / (3 * w * h);
+  };
+  // The black frame around the blocks must be black (else this is not a stamped frame).
+  if (luma(BARCODE.x0 - 6, BARCODE.y0 + 8, 4, BARCODE.blockH - 16) > 60) return null;
+  let code = 0;
+  for (let k = 0; k < BARCODE.bits; k++) {
+    const l = luma(BARCODE.x0 + k * BARCODE.blockW + 12, BARCODE.y0 + 14, BARCODE.blockW - 24, BARCODE.blockH - 28);
+    if (l > 200 || l < 55) { if (l > 128) code += 2 ** k; } else return null; // ambiguous block: skip the frame
+  }
+  return code;
+}
+// n samples, one per presented frame at least intervalMs apart: display time (Date.now() in the
+// frame callback) minus the stamped capture time.
+window.sampleLatency = (n, intervalMs, timeoutMs) => new Promise((resolve) => {
+  const out = []; let last = 0; let bad = 0;
+  const deadline = Date.now() + timeoutMs;
+  const step = () => {
+    const now = Date.now();
+    if (now - last >= intervalMs) {
+      const code = decode();
+      if (code === null) bad++;
+      else {
+        const lat = (((now % MOD) - code) % MOD + MOD) % MOD;
+        if (lat < 60000) { out.push(lat); last = now; } else bad++;
+      }
+    }
+    if (out.length >= n || now > deadline) resolve({ samples: out, bad, currentTime: v.currentTime, stalls: bench.errors });
+    else v.requestVideoFrameCallback(step);
+  };
+  v.requestVideoFrameCallback(step);
+});
+</script></body></html>`;
+
+export async function launchPlayer() {
+  const { chromium } = await import('playwright-core');
+  const server = http.createServer((req, res) => {
+    if (req.url === '/hls.min.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      fs.createReadStream(HLS_JS).pipe(res);
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(PAGE);
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const pageUrl = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  return {
+    /** Opens a page, starts hls.js on `src`, returns { page, loadAt }. */
+    async play(src, config) {
+      const page = await context.newPage();
+      await page.goto(pageUrl);
+      await page.evaluate(({ src, config }) => window.startPlayer(src, config), { src, config });
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+export function haveHlsJs() {
+  return fs.existsSync(HLS_JS);
+}

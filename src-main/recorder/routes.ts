@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpPlugin } from '../api/http.js';
+import { sendError } from '../api/reply.js';
+import type { Logger } from '../core/logger.js';
+import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
+import { contentDisposition, downloadFileName, isRecordingId } from './naming.js';
+import type { RecordingService } from './recording-service.js';
+import { VOD_MANIFEST_FILE, VOD_MASTER_FILE } from './vod-args.js';
+
+/**
+ * Files of recordings over HTTP:
+ * - `GET /api/v1/recordings/:id/file`: the recording as a download (Range, ETag); the API token or a
+ *   session is required (the global /api/v1 hook checks it).
+ * - `GET /api/v1/recordings/:id/thumbnail.jpg`.
+ * - `GET /vod/:id/{index.m3u8,manifest.mpd,media_N.m3u8,<segment>}`: a converted VOD, public like live
+ *   playback (the id is random), with CORS. Segment names carry the conversion's generation, so they
+ *   are immutable; playlists and the MPD are cached briefly, since converting again replaces them.
+ * Errors are JSON `{"error":{code,message}}` with `Cache-Control: no-store`.
+ */
+
+export type RecordingFiles = Pick<RecordingService, 'fileOf' | 'readyVodDir'>;
+
+const CONTAINER_TYPES = { mp4: 'video/mp4', mkv: 'video/x-matroska' } as const;
+const M3U8 = 'application/vnd.apple.mpegurl';
+const MPD = 'application/dash+xml';
+const SEGMENT_CACHE = 'public, max-age=31536000, immutable';
+const MANIFEST_CACHE = 'public, max-age=60';
+const PRIVATE_CACHE = 'private, no-cache';
+const MEDIA_PLAYLIST_RE = /^media_\d{1,3}\.m3u8$/;
+
+type Params = { id?: string; file?: string };
+
+/** A VOD URL's file name -> the file in the VOD folder, its type and caching; null when not served. */
+export function vodFile(name: string): { file: string; contentType: string; cacheControl: string } | null {
+  if (name === 'index.m3u8' || name === VOD_MASTER_FILE) return { file: VOD_MASTER_FILE, contentType: M3U8, cacheControl: MANIFEST_CACHE };
+  if (name === VOD_MANIFEST_FILE) return { file: VOD_MANIFEST_FILE, contentType: MPD, cacheControl: MANIFEST_CACHE };
+  if (MEDIA_PLAYLIST_RE.test(name)) return { file: name, contentType: M3U8, cacheControl: MANIFEST_CACHE };
+  const segment = segmentContentType(name);
+  return segment ? { file: name, contentType: segment, cacheControl: SEGMENT_CACHE } : null;
+}
+
+export function recordingRoutes(service: RecordingFiles, logger: Logger): HttpPlugin {
+  return async (app) => {
+    await app.register(async (scope) => recordingScope(scope, service, logger));
+  };
+}
+
+async function recordingScope(scope: FastifyInstance, service: RecordingFiles, logger: Logger): Promise<void> {
+  const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
+
+  scope.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/vod/')) return;
+    reply.header('Access-Control-Allow-Origin', '*');
+    reply.header('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified');
+  });
+  scope.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.statusCode >= 400) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+  scope.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 404) return notFound(reply, error.message);
+    if (status >= 400 && status < 500) return sendError(reply, { code: 'BAD_REQUEST', message: error.message });
+    logger.error({ err: error, url: req.url }, 'recording file request failed');
+    return sendError(reply, { code: 'INTERNAL', message: 'internal error; see the host log' });
+  });
+
+  async function send(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    dir: string,
+    file: string,
+    headers: { contentType: string; cacheControl: string },
+  ): Promise<FastifyReply> {
+    const outcome = await sendSessionFile(req, reply, dir, file, headers);
+    if (outcome === 'sent') return reply;
+    reply.removeHeader('Content-Disposition');
+    if (outcome === 'unsatisfiable') {
+      return reply.code(416).type('application/json').send({ error: { code: 'BAD_REQUEST', message: 'range not satisfiable' } });
+    }
+    return notFound(reply, 'no such file');
+  }
+
+  scope.get('/api/v1/recordings/:id/file', async (req, reply) => {
+    const { id = '' } = req.params as Params;
+    const found = service.fileOf(id, 'file');
+    if (!found) return notFound(reply, `no recording "${id}"`);
+    const { recording } = found;
+    reply.header('Content-Disposition', contentDisposition(downloadFileName(recording.stream, recording.startedAt, recording.container)));
+    return send(req, reply, found.dir, found.file, { contentType: CONTAINER_TYPES[recording.container], cacheControl: PRIVATE_CACHE });
+  });
+
+  scope.get('/api/v1/recordings/:id/thumbnail.jpg', async (req, reply) => {
+    const { id = '' } = req.params as Params;
+    const found = service.fileOf(id, 'thumbnail');
+    if (!found) return notFound(reply, `no thumbnail for recording "${id}"`);
+    return send(req, reply, found.dir, found.file, { contentType: 'image/jpeg', cacheControl: PRIVATE_CACHE });
+  });
+
+  scope.get('/vod/:id/:file', async (req, reply) => {
+    const { id = '', file = '' } = req.params as Params;
+    const target = vodFile(file);
+    if (!isRecordingId(id) || !target) return notFound(reply, 'no such file');
+    const dir = service.readyVodDir(id);
+    if (!dir) return notFound(reply, `no VOD of recording "${id}"`);
+    return send(req, reply, dir, target.file, target);
+  });
+
+  scope.options('/vod/*', async (req, reply) =>
+    reply
+      .code(204)
+      .header('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
+      .header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Range, If-None-Match')
+      .header('Access-Control-Max-Age', '86400')
+      .send(),
+  );
+
+  // Anything else under /vod (traversal attempts, nested paths, unknown files) is a JSON 404.
+  scope.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+    url: '/vod/*',
+    handler: async (req, reply) => notFound(reply, `nothing at ${req.method} ${req.url.split('?')[0]}`),
+  });
+}

@@ -1,0 +1,365 @@
+import type { ChildProcess } from 'node:child_process';
+import type { DestinationState } from '../../src-shared/contract/restream.js';
+import { killTree, type ChildRegistry } from '../core/children.js';
+import type { Logger } from '../core/logger.js';
+import { ProgressReader, type FfmpegProgress } from '../encoder/progress.js';
+import { BoundedReader } from '../media/bounded-reader.js';
+import type { PathReader } from '../media/types.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { classifyRelayExit } from './relay-exit.js';
+
+export interface RelaySupervision {
+  /** This many failures in a row and the relay gives up (state failed). */
+  maxFailures: number;
+  /**
+   * This many refusals in a row (the server turned the key away) and it gives up sooner: one retry
+   * covers a platform that still holds the previous session of the same key for a moment.
+   */
+  maxRefusals: number;
+  backoff: BackoffOptions;
+  /** Live this long and the failure count starts again from zero. */
+  stableMs: number;
+  /** stop(): how long ffmpeg may take to flush after its stdin closed, before SIGKILL. */
+  stopGraceMs: number;
+  /** Bitrate-only changes are reported at most this often (state changes at once). */
+  statsIntervalMs: number;
+  /** The bitrate is averaged over this window of progress reports. */
+  bitrateWindowMs: number;
+}
+
+export const DEFAULT_RELAY_SUPERVISION: RelaySupervision = {
+  maxFailures: 8,
+  maxRefusals: 2,
+  backoff: DEFAULT_BACKOFF,
+  stableMs: 10_000,
+  stopGraceMs: 3000,
+  statsIntervalMs: 2000,
+  bitrateWindowMs: 3000,
+};
+
+export interface RelayStatus {
+  state: DestinationState;
+  error: string | null;
+  /** Unix ms when it went live (uptime), null when not live. */
+  since: number | null;
+  bitrateKbps: number;
+  /** Consecutive failures so far. */
+  retries: number;
+  nextRetryAt: number | null;
+}
+
+/** One launch: the binary, its arguments, and the secrets to strip from its stderr before it is shown or logged. */
+export interface RelayLaunch {
+  ffmpegPath: string;
+  args: string[];
+  /** Replaces the key in any text (stderr lines, the URL in ffmpeg's messages). */
+  redact: (text: string) => string;
+  /** argv safe to log. */
+  logArgs: string[];
+}
+
+export interface RelayOptions {
+  /** For logs and reader ids: `<stream>/<destination id>`. */
+  id: string;
+  /** Called before every launch: settings changed since the last one apply to the next. */
+  prepare: () => Promise<RelayLaunch>;
+  /** Adds a reader to the stream's Path (which replays header, metadata, sequence headers and the current GOP). */
+  attach: (reader: PathReader) => () => void;
+  children: Pick<ChildRegistry, 'spawn'>;
+  logger: Logger;
+  onChange: (status: RelayStatus) => void;
+  readerMaxBytes?: number;
+  supervision?: Partial<RelaySupervision>;
+  random?: () => number;
+}
+
+interface Run {
+  generation: number;
+  child: ChildProcess;
+  reader: BoundedReader | undefined;
+  detach: (() => void) | undefined;
+  redact: (text: string) => string;
+  stderr: string;
+  /** The Path closed the reader: the publisher is gone, so ffmpeg's exit is the end, not a failure. */
+  inputEnded: boolean;
+  lastTotal: number | null;
+  samples: { at: number; bytes: number }[];
+  exited: Promise<void>;
+}
+
+/**
+ * One destination's relay: a supervised ffmpeg fed from the Path through its own BoundedReader, so
+ * that a slow or dead destination never stalls the ingest or another relay.
+ * idle -> connecting -> live (ffmpeg's output grows) -> retrying (backoff) -> connecting ... -> failed
+ * (after maxFailures in a row, or maxRefusals when the server refuses the key).
+ */
+export class Relay {
+  private readonly supervision: RelaySupervision;
+  private readonly log: Logger;
+  private status: RelayStatus = { state: 'idle', error: null, since: null, bitrateKbps: 0, retries: 0, nextRetryAt: null };
+  private generation = 0;
+  private failures = 0;
+  private refusals = 0;
+  private run: Run | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
+  private lastStatsEmit = 0;
+  private disposed = false;
+
+  constructor(private readonly options: RelayOptions) {
+    this.supervision = { ...DEFAULT_RELAY_SUPERVISION, ...options.supervision };
+    this.log = options.logger.child({ relay: options.id });
+  }
+
+  get current(): RelayStatus {
+    return { ...this.status };
+  }
+
+  /** connecting, live or retrying. */
+  get active(): boolean {
+    return this.status.state === 'connecting' || this.status.state === 'live' || this.status.state === 'retrying';
+  }
+
+  get pid(): number | undefined {
+    return this.run?.child.pid;
+  }
+
+  /** Starts relaying; a no-op while already active. From failed it starts over. */
+  start(): void {
+    if (this.disposed || this.active) return;
+    this.generation++;
+    this.failures = 0;
+    this.refusals = 0;
+    this.status = { ...this.status, error: null, retries: 0 };
+    this.launch();
+  }
+
+  /** Back to idle: ffmpeg's stdin is closed so that it ends the stream cleanly; SIGKILL after the grace period. */
+  async stop(): Promise<void> {
+    this.generation++;
+    this.clearTimers();
+    const run = this.run;
+    if (this.status.state !== 'idle') this.set({ state: 'idle', error: null, since: null, bitrateKbps: 0, retries: 0, nextRetryAt: null });
+    this.failures = 0;
+    this.refusals = 0;
+    if (run) await this.finish(run, 'relay stopped');
+  }
+
+  /** Kills ffmpeg at once; the relay does nothing more. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.generation++;
+    this.clearTimers();
+    const run = this.run;
+    if (!run) return;
+    this.detach(run);
+    if (run.child.exitCode === null && run.child.signalCode === null) killTree(run.child, 'SIGKILL');
+    await run.exited;
+  }
+
+  private launch(): void {
+    const generation = this.generation;
+    this.set({ state: 'connecting', since: null, bitrateKbps: 0, nextRetryAt: null });
+    this.options.prepare().then(
+      (launch) => {
+        if (generation === this.generation && !this.disposed) this.spawn(generation, launch);
+      },
+      (error: unknown) => {
+        if (generation === this.generation && !this.disposed) this.fail((error as Error).message ?? String(error));
+      },
+    );
+  }
+
+  private spawn(generation: number, launch: RelayLaunch): void {
+    let child: ChildProcess;
+    try {
+      child = this.options.children.spawn(launch.ffmpegPath, launch.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      this.fail(`could not start ffmpeg: ${(error as Error).message}`);
+      return;
+    }
+    let resolveExited!: () => void;
+    const run: Run = {
+      generation,
+      child,
+      reader: undefined,
+      detach: undefined,
+      redact: launch.redact,
+      stderr: '',
+      inputEnded: false,
+      lastTotal: null,
+      samples: [],
+      exited: new Promise((resolve) => (resolveExited = resolve)),
+    };
+    this.run = run;
+    const progress = new ProgressReader((block) => this.onBlock(run, block));
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => progress.push(text));
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      run.stderr = (run.stderr + text).slice(-16 * 1024);
+    });
+    child.stdin?.on('error', (error) => this.log.debug({ err: error }, 'ffmpeg stdin closed'));
+    let done = false;
+    const exited = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
+      if (done) return;
+      done = true;
+      this.onExit(run, code, signal, error);
+      resolveExited();
+    };
+    child.once('error', (error) => exited(null, null, error));
+    child.once('close', (code, signal) => exited(code, signal));
+    if (!child.stdin) return;
+    const reader = new BoundedReader({
+      id: `relay:${this.options.id}#${generation}`,
+      sink: child.stdin,
+      logger: this.log,
+      maxBytes: this.options.readerMaxBytes,
+    });
+    run.reader = reader;
+    const tap: PathReader = {
+      id: reader.id,
+      push: (chunk) => reader.push(chunk),
+      close: (reason) => {
+        run.inputEnded = true;
+        reader.close(reason);
+      },
+    };
+    try {
+      run.detach = this.options.attach(tap);
+    } catch (error) {
+      killTree(child, 'SIGKILL');
+      this.fail(`could not attach to the stream: ${(error as Error).message}`);
+      return;
+    }
+    this.log.info({ pid: child.pid, args: launch.logArgs, failures: this.failures }, 'relay ffmpeg started');
+  }
+
+  private onBlock(run: Run, block: FfmpegProgress): void {
+    if (this.run !== run || run.generation !== this.generation) return;
+    const now = Date.now();
+    const total = block.totalSize;
+    const grew = total !== null && total > 0 && run.lastTotal !== null && total > run.lastTotal;
+    if (total !== null) {
+      run.lastTotal = total;
+      run.samples.push({ at: now, bytes: total });
+      while (run.samples.length > 2 && now - run.samples[0]!.at > this.supervision.bitrateWindowMs) run.samples.shift();
+    }
+    const first = run.samples[0];
+    const last = run.samples.at(-1);
+    const kbps = first && last && last.at > first.at ? Math.round(((last.bytes - first.bytes) * 8) / (last.at - first.at)) : 0;
+    if (this.status.state === 'connecting' && grew) {
+      this.set({ state: 'live', since: now, error: null, bitrateKbps: kbps, nextRetryAt: null });
+      this.log.info({ afterFailures: this.failures }, 'relay live');
+      this.stableTimer = setTimeout(() => {
+        this.stableTimer = undefined;
+        if (this.run === run && this.status.state === 'live') {
+          this.failures = 0;
+          this.refusals = 0;
+          this.set({ retries: 0 });
+        }
+      }, this.supervision.stableMs);
+      return;
+    }
+    if (this.status.state === 'live' && kbps !== this.status.bitrateKbps && now - this.lastStatsEmit >= this.supervision.statsIntervalMs) {
+      this.set({ bitrateKbps: kbps });
+    } else if (this.status.state === 'live') {
+      this.status.bitrateKbps = kbps;
+    }
+  }
+
+  private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
+    this.detach(run);
+    run.reader?.close('ffmpeg exited');
+    if (this.run === run) this.run = undefined;
+    if (run.generation !== this.generation || this.disposed) return;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+    if (error) {
+      // The binary is missing or not executable: retrying changes nothing.
+      this.fail(`could not start ffmpeg: ${error.message}`);
+      return;
+    }
+    if (run.inputEnded) {
+      this.log.info({ code }, 'relay ended: the stream ended');
+      this.set({ state: 'idle', since: null, bitrateKbps: 0, nextRetryAt: null });
+      return;
+    }
+    const stderr = run.redact(run.stderr);
+    const { refused, reason } = classifyRelayExit(stderr, { code, signal });
+    this.failures++;
+    this.refusals = refused ? this.refusals + 1 : 0;
+    if (refused && this.refusals >= this.supervision.maxRefusals) {
+      this.fail(reason, stderr);
+      return;
+    }
+    if (this.failures >= this.supervision.maxFailures) {
+      this.fail(`${reason} (${this.failures} failures in a row)`, stderr);
+      return;
+    }
+    const delay = backoffDelay(this.failures, this.supervision.backoff, this.options.random);
+    this.log.warn({ reason, code, signal, failures: this.failures, retryInMs: delay, stderr: stderr.slice(-1500) }, 'relay ffmpeg exited: retrying');
+    this.set({ state: 'retrying', error: reason, since: null, bitrateKbps: 0, retries: this.failures, nextRetryAt: Date.now() + delay });
+    const generation = this.generation;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (generation === this.generation && this.status.state === 'retrying') this.launch();
+    }, delay);
+  }
+
+  private fail(reason: string, stderr?: string): void {
+    this.clearTimers();
+    const run = this.run;
+    if (run) {
+      this.detach(run);
+      if (run.child.exitCode === null && run.child.signalCode === null) killTree(run.child, 'SIGKILL');
+    }
+    this.log.error({ reason, failures: this.failures, stderr: stderr?.slice(-1500) }, 'relay failed');
+    this.set({ state: 'failed', error: reason, since: null, bitrateKbps: 0, retries: this.failures, nextRetryAt: null });
+  }
+
+  private async finish(run: Run, reason: string): Promise<void> {
+    this.detach(run);
+    // The reader flushes what it holds, then ends ffmpeg's stdin: ffmpeg closes the stream and exits.
+    run.reader?.close(reason);
+    const stdin = run.child.stdin;
+    const endTimer = setTimeout(() => {
+      // A reader stuck waiting for 'drain' (a server that stopped reading): end stdin ourselves.
+      if (stdin && !stdin.writableEnded) stdin.end();
+    }, Math.min(1000, this.supervision.stopGraceMs / 2));
+    const killTimer = setTimeout(() => {
+      this.log.warn({ pid: run.child.pid }, 'relay ffmpeg did not finish in time: killing it');
+      killTree(run.child, 'SIGKILL');
+    }, this.supervision.stopGraceMs);
+    await run.exited;
+    clearTimeout(endTimer);
+    clearTimeout(killTimer);
+  }
+
+  private detach(run: Run): void {
+    const detach = run.detach;
+    run.detach = undefined;
+    if (!detach) return;
+    try {
+      detach();
+    } catch (error) {
+      this.log.warn({ err: error }, 'detaching the relay reader failed');
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.retryTimer = undefined;
+    this.stableTimer = undefined;
+  }
+
+  private set(patch: Partial<RelayStatus>): void {
+    this.status = { ...this.status, ...patch };
+    if (this.disposed) return;
+    this.lastStatsEmit = Date.now();
+    try {
+      this.options.onChange(this.current);
+    } catch (error) {
+      this.log.warn({ err: error }, 'relay listener failed');
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import { ladderPresets, type LadderPreset, type Recording } from '../../../src-shared/contract/index.js';
+import { CopyField } from '../../ui/CopyButton.js';
+import { Icon } from '../../ui/Icon.js';
+import { LADDER_WORDS } from '../streams/format.js';
+import { useRecordings } from './store.js';
+
+const ladderLabel = (ladder: string) => (ladder in LADDER_WORDS ? LADDER_WORDS[ladder as LadderPreset].label : ladder);
+
+/** Make VOD: the recording packaged as HLS/DASH with a ladder; progress from events, then its URLs. */
+export function VodControls({ recording: r }: { recording: Recording }) {
+  const convert = useRecordings((s) => s.convert);
+  const [ladder, setLadder] = useState<LadderPreset>('standard');
+  const [busy, setBusy] = useState(false);
+  const { vod } = r;
+
+  if (r.state === 'recording' || r.state === 'failed') return null;
+
+  if (vod.state === 'converting') {
+    const percent = Math.round(vod.progress * 100);
+    return (
+      <div className="vod vod-progress" data-testid={`recording-vod-progress-${r.id}`}>
+        <span className="muted small">Making VOD{vod.ladder ? ` (${ladderLabel(vod.ladder)})` : ''}… {percent} %</span>
+        <div className="meter" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+          <div className="meter-fill" style={{ width: `${percent}%` }} />
+        </div>
+      </div>
+    );
+  }
+
+  if (vod.state === 'ready' && (vod.hls || vod.dash)) {
+    return (
+      <div className="vod" data-testid={`recording-vod-ready-${r.id}`}>
+        {vod.hls && (
+          <div className="vod-url">
+            <span className="vod-label">HLS</span>
+            <CopyField value={vod.hls} testId={`recording-vod-hls-${r.id}`} copyTestId={`recording-vod-hls-copy-${r.id}`} />
+          </div>
+        )}
+        {vod.dash && (
+          <div className="vod-url">
+            <span className="vod-label">DASH</span>
+            <CopyField value={vod.dash} testId={`recording-vod-dash-${r.id}`} copyTestId={`recording-vod-dash-copy-${r.id}`} />
+          </div>
+        )}
+      </div>
+    );
+  }
+
+  const make = async () => {
+    setBusy(true);
+    await convert(r.id, ladder);
+    setBusy(false);
+  };
+  return (
+    <div className="vod vod-make">
+      {vod.state === 'failed' && <div className="field-error" data-testid={`recording-vod-error-${r.id}`}>VOD failed{vod.error ? `: ${vod.error}` : ''}</div>}
+      <div className="vod-row">
+        <select
+          className="input input-compact"
+          aria-label="VOD ladder"
+          title={LADDER_WORDS[ladder].explain}
+          data-testid={`recording-convert-ladder-${r.id}`}
+          value={ladder}
+          onChange={(e) => setLadder(e.target.value as LadderPreset)}
+        >
+          {ladderPresets.map((p) => (
+            <option key={p} value={p}>{LADDER_WORDS[p].label} ladder</option>
+          ))}
+        </select>
+        <button className="button" data-testid={`recording-convert-${r.id}`} disabled={busy} onClick={() => void make()}>
+          <Icon name="film" size={16} /> {busy ? 'Starting…' : vod.state === 'failed' ? 'Try VOD again' : 'Make VOD'}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -11,6 +11,7 @@
 //      after a new segment appears in the media playlist (latency depends on the join time within a
 //      segment); 10 samples once playback is steady, median.
 // Needs ffmpeg, nginx + libnginx-mod-rtmp, /usr/bin/chromium; prints a skip line without them.
+/* global window -- functions passed to page.evaluate run in the browser */
 import {
   cleanup,
   fmt,
@@ -222,7 +223,10 @@ const aRow = (label, field) => {
 };
 aRow('publish -> media playlist lists a segment', 'listedMs');
 aRow('publish -> first segment fetched', 'fetchedMs');
+const perRun = (side) => results[side].a.map((x) => fmt(x.listedMs / 1000, 2)).join(', ');
+const aDetail = `${NAME}: publish -> playlist per run (s): ours ${perRun('ours')}; nginx ${perRun('nginx')}`;
 if (!player) {
+  console.log(aDetail);
   console.log(`${NAME}: glass-to-glass SKIPPED: ${CHROMIUM} or node_modules/hls.js missing`);
 } else {
   const lat = (side, label) => JOIN_OFFSETS_S.map((off) => results[side].b[`${label}|${off}`]?.latencyMs);
@@ -250,6 +254,7 @@ if (!player) {
     });
     console.log(`${NAME}: ${label}, ours/nginx per join: ${per.join(', ')}`);
   }
+  console.log(aDetail);
   for (const side of ['ours', 'nginx']) {
     for (const [key, r] of Object.entries(results[side].b)) if (r.error) console.log(`${NAME}: ${side} ${key}: ${r.error}`);
   }

@@ -5,11 +5,13 @@ import type { HostProcess } from './host-process.js';
 /** ffmpeg publishing a moving test pattern with a tone, the way OBS would (2 s keyframes). */
 export function publishTestPattern(
   url: string,
-  options: { size?: string; fps?: number; seconds?: number; format?: 'flv' | 'mpegts'; extra?: string[] } = {},
+  options: { size?: string; fps?: number; seconds?: number; format?: 'flv' | 'mpegts'; extra?: string[]; realtime?: boolean; readrate?: number } = {},
 ): ChildProcess {
   const { size = '1280x720', fps = 30, seconds, format = 'flv' } = options;
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-re',
+    '-hide_banner', '-loglevel', 'error',
+    // -re sends at real time like an encoder; -readrate N at N times real time (long recordings in tests).
+    ...(options.readrate ? ['-readrate', String(options.readrate)] : options.realtime === false ? [] : ['-re']),
     '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     ...(seconds ? ['-t', String(seconds)] : []),

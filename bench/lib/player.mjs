@@ -1,6 +1,7 @@
 // A headless hls.js player for latency benchmarks: Debian Chromium via playwright-core, a tiny local
 // page server (the page and node_modules/hls.js), and an in-page decoder of the publisher's
 // wall-clock barcode (bench/lib/live.mjs BARCODE) read from a canvas copy of the <video>.
+/* global window -- functions passed to page.evaluate run in the browser */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';

@@ -143,7 +143,7 @@ describe('packagerArgs rules', () => {
     expect(sampleAspect(854, 480, { width: 1366, height: 768 })).toBe('3415/3416');
     expect(sampleAspect(832, 468, { width: 1280, height: 720 })).toBe('1');
     const graph = filterGraph(buildLadder('high', { ...source720, width: 1366, height: 768 }, softwareEncoder('ultrafast')), softwareEncoder('ultrafast'), { width: 1366, height: 768 })!;
-    for (const m of graph.matchAll(/scale=w=(\d+):h=(\d+),setsar=(\d+)(?:\/(\d+))?/g)) {
+    for (const m of graph.matchAll(/scale=w=(\d+):h=(\d+),setsar=(?:r=)?(\d+)(?:\/(\d+))?/g)) {
       const [, w, h, num, den] = m.map(Number);
       // display aspect = w * sar / h equals the source's
       expect((w! * num!) / ((den || 1) * h!)).toBeCloseTo(1366 / 768, 9);

@@ -65,7 +65,10 @@ export function filterGraph(renditions: readonly Rendition[], encoder: EncoderCh
   const encoded = renditions.map((r, i) => ({ r, i })).filter(({ r }) => !r.copy);
   if (encoded.length === 0) return null;
   const chains = encoded.map(({ r, i }) => {
-    const filters = [`scale=w=${r.width}:h=${r.height}`, `setsar=${sampleAspect(r.width, r.height, aspect)}`];
+    const sar = sampleAspect(r.width, r.height, aspect);
+    // setsar rounds a ratio to terms below 100 unless told otherwise (1281/1280 became 1:1, and the
+    // dash muxer then refused the ladder for conflicting aspect ratios).
+    const filters = [`scale=w=${r.width}:h=${r.height}`, sar === '1' ? 'setsar=1' : `setsar=r=${sar}:max=100000`];
     if (encoder.uploadFilter) filters.push(encoder.uploadFilter);
     return { label: `v${i}`, filters: filters.join(',') };
   });

@@ -168,8 +168,9 @@ export function wireLiveServer(deps: {
     defaultLadder: () => config().live.defaultLadder,
     recordingOf: (name) => recordings.activeOf(name),
     onDeleted: (name) => {
-      restream.forgetStream(name);
-      recordings.forgetStream(name);
+      const log = (error: unknown): void => logger.error({ err: error, stream: name }, 'cleanup of a deleted stream failed');
+      restream.forgetStream(name).catch(log);
+      recordings.forgetStream(name).catch(log);
     },
   });
 

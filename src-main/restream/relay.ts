@@ -100,6 +100,7 @@ export class Relay {
   private generation = 0;
   private failures = 0;
   private refusals = 0;
+  private attempts = 0;
   private run: Run | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
@@ -209,7 +210,7 @@ export class Relay {
     child.once('close', (code, signal) => exited(code, signal));
     if (!child.stdin) return;
     const reader = new BoundedReader({
-      id: `relay:${this.options.id}#${generation}`,
+      id: `relay:${this.options.id}#${++this.attempts}`,
       sink: child.stdin,
       logger: this.log,
       maxBytes: this.options.readerMaxBytes,
@@ -306,6 +307,8 @@ export class Relay {
   }
 
   private fail(reason: string, stderr?: string): void {
+    // A process still running (attach failed) exits later: that exit belongs to no live generation.
+    this.generation++;
     this.clearTimers();
     const run = this.run;
     if (run) {

@@ -3,6 +3,7 @@ import { ladderPresets, type LadderPreset, type Recording } from '../../../src-s
 import { CopyField } from '../../ui/CopyButton.js';
 import { Icon } from '../../ui/Icon.js';
 import { LADDER_WORDS } from '../streams/format.js';
+import { absoluteUrl } from './format.js';
 import { useRecordings } from './store.js';
 
 const ladderLabel = (ladder: string) => (ladder in LADDER_WORDS ? LADDER_WORDS[ladder as LadderPreset].label : ladder);
@@ -34,13 +35,13 @@ export function VodControls({ recording: r }: { recording: Recording }) {
         {vod.hls && (
           <div className="vod-url">
             <span className="vod-label">HLS</span>
-            <CopyField value={vod.hls} testId={`recording-vod-hls-${r.id}`} copyTestId={`recording-vod-hls-copy-${r.id}`} />
+            <CopyField value={absoluteUrl(vod.hls, window.location.href)} testId={`recording-vod-hls-${r.id}`} copyTestId={`recording-vod-hls-copy-${r.id}`} />
           </div>
         )}
         {vod.dash && (
           <div className="vod-url">
             <span className="vod-label">DASH</span>
-            <CopyField value={vod.dash} testId={`recording-vod-dash-${r.id}`} copyTestId={`recording-vod-dash-copy-${r.id}`} />
+            <CopyField value={absoluteUrl(vod.dash, window.location.href)} testId={`recording-vod-dash-${r.id}`} copyTestId={`recording-vod-dash-copy-${r.id}`} />
           </div>
         )}
       </div>

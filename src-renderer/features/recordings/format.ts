@@ -25,12 +25,14 @@ export function formatClock(seconds: number): string {
   return h > 0 ? `${h}:${rest}` : rest;
 }
 
+const CHANNEL_WORDS: Record<number, string> = { 1: 'mono', 2: 'stereo' };
+
 /** `h264 · 1920×1080 · aac 48 kHz stereo`, or `—` before the tracks are known. */
 export function describeTracks(recording: Pick<Recording, 'video' | 'audio'>): string {
   const parts: string[] = [];
   const { video, audio } = recording;
   if (video) parts.push(video.codec, `${video.width}×${video.height}`);
-  if (audio) parts.push(`${audio.codec} ${audio.sampleRate / 1000} kHz ${audio.channels === 2 ? 'stereo' : `${audio.channels} ch`}`);
+  if (audio) parts.push(`${audio.codec} ${audio.sampleRate / 1000} kHz ${CHANNEL_WORDS[audio.channels] ?? `${audio.channels} ch`}`);
   return parts.length > 0 ? parts.join(' · ') : '—';
 }
 
@@ -51,4 +53,14 @@ export function activeRecording(recordings: Record<string, Recording>, stream: s
   const named = id ? recordings[id] : undefined;
   if (named) return named;
   return Object.values(recordings).find((r) => r.stream === stream && r.state === 'recording') ?? null;
+}
+
+/** The host may answer a path (`/vod/…`): a URL handed to viewers must be whole. A non-web base (file://) keeps it as is. */
+export function absoluteUrl(url: string, base: string): string {
+  if (!/^https?:/.test(base)) return url;
+  try {
+    return new URL(url, base).href;
+  } catch {
+    return url;
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Recording } from '../../../src-shared/contract/index.js';
-import { activeRecording, describeTracks, formatClock, recordedSeconds, sortRecordings } from './format.js';
+import { absoluteUrl, activeRecording, describeTracks, formatClock, recordedSeconds, sortRecordings } from './format.js';
 
 function recording(id: string, over: Partial<Recording> = {}): Recording {
   return {
@@ -43,6 +43,13 @@ describe('recordings model', () => {
     });
     expect(describeTracks(r)).toBe('h264 · 1920×1080 · aac 48 kHz stereo');
     expect(describeTracks(recording('b'))).toBe('—');
+    expect(describeTracks(recording('c', { audio: { codec: 'aac', sampleRate: 44100, channels: 1 } }))).toBe('aac 44.1 kHz mono');
+  });
+
+  it('hands out whole VOD URLs', () => {
+    expect(absoluteUrl('/vod/r1/index.m3u8', 'http://studio.local:7373/#/recordings')).toBe('http://studio.local:7373/vod/r1/index.m3u8');
+    expect(absoluteUrl('https://cdn.example/v.m3u8', 'http://studio.local/')).toBe('https://cdn.example/v.m3u8');
+    expect(absoluteUrl('/vod/r1/index.m3u8', 'file:///app/index.html')).toBe('/vod/r1/index.m3u8');
   });
 
   it('lists newest first, optionally of one stream', () => {

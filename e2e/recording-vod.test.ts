@@ -1,0 +1,110 @@
+// Recording and VOD as a creator meets them: a stream recorded automatically, 60 s of media, turned
+// into an adaptive VOD from the Recordings page, played with hls.js in Chromium; and a destination
+// added from the stream page relaying to a second stream of the same studio.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../test-support/browser.js';
+import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
+import { exitOf, ffprobe, publishTestPattern } from '../test-support/media.js';
+
+const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('recordings, VOD and restreaming in Chromium', () => {
+  let host: HostProcess;
+  let browser: Browser;
+  let page: Page;
+  let recordingId = '';
+
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    host = await startHost();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await page.goto(host.loginUrl);
+    await page.getByTestId('page-dashboard').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    expect(await host?.stop('SIGTERM')).toBe(0);
+  });
+
+  it('records a stream automatically: 60 s of media, playable, probed, with a thumbnail', async () => {
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'rec', ladder: 'passthrough', record: true })).json;
+    expect(created.record).toBe(true);
+    // 60 s of media sent at 4x real time: the recording is a remux and keeps up.
+    const publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '854x480', seconds: 60, readrate: 4 });
+    expect(await exitOf(publisher)).toBe(0);
+    const recording = await waitFor(async () => {
+      const list = (await api(host, 'GET', '/api/v1/recordings?stream=rec')).json as any[];
+      return list.find((r) => r.state === 'complete');
+    }, 30_000, 'a complete recording');
+    recordingId = recording.id;
+    expect(recording.durationSec).toBeGreaterThan(50);
+    expect(recording.video).toMatchObject({ codec: 'h264', width: 854, height: 480 });
+    const file = await fetch(`${host.url}${recording.fileUrl}`, { headers: { authorization: `Bearer ${host.token}`, range: 'bytes=0-99' } });
+    expect(file.status).toBe(206);
+    expect((await file.arrayBuffer()).byteLength).toBe(100);
+  });
+
+  it('turns the recording into an adaptive VOD from the Recordings page and plays it with hls.js', async () => {
+    await page.getByTestId('nav-recordings').click();
+    await page.getByTestId(`recording-row-${recordingId}`).waitFor();
+    await page.getByTestId(`recording-convert-ladder-${recordingId}`).selectOption('standard');
+    await page.getByTestId(`recording-convert-${recordingId}`).click();
+    await page.getByTestId(`recording-vod-ready-${recordingId}`).waitFor({ timeout: 120_000 });
+    const recording = (await api(host, 'GET', `/api/v1/recordings/${recordingId}`)).json;
+    expect(recording.vod.state).toBe('ready');
+    const probe = ffprobe(`${host.url}${recording.vod.hls}`);
+    expect(probe.error).toBeUndefined();
+    expect(new Set(probe.streams.filter((s) => s.codec_type === 'video').map((s) => s.height)).size).toBeGreaterThanOrEqual(2);
+    await page.getByTestId(`recording-play-${recordingId}`).click();
+    await page.getByTestId('recording-player-source-hls').click();
+    const video = page.getByTestId('recording-player').locator('video');
+    await expect.poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 30_000 }).toBeGreaterThan(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'recording-vod-playing.png') });
+  });
+
+  it('relays a live stream to a destination added on the stream page', async () => {
+    const target = (await api(host, 'POST', '/api/v1/streams', { name: 'relay-target', ladder: 'passthrough' })).json;
+    const source = (await api(host, 'POST', '/api/v1/streams', { name: 'relay-source', ladder: 'passthrough' })).json;
+    const publisher = publishTestPattern(`${source.ingest.rtmp}/${source.key}`, { size: '640x360' });
+    try {
+      await page.goto(`${host.url}/`);
+      await page.getByTestId('nav-streams').click();
+      await page.getByTestId('stream-row-relay-source').click();
+      await page.getByTestId('destinations').waitFor();
+      await page.getByTestId('destination-url').fill('http://nope');
+      await page.getByTestId('destination-submit').click();
+      await expect.poll(() => page.getByTestId('field-error-url').textContent()).toMatch(/rtmp/i);
+      await page.getByTestId('destination-url').fill(target.ingest.rtmp);
+      await page.getByTestId('destination-key').fill(target.key);
+      await page.getByTestId('destination-submit').click();
+      const destination = await waitFor(async () => {
+        const list = (await api(host, 'GET', '/api/v1/streams/relay-source/destinations')).json as any[];
+        return list[0];
+      }, 5000, 'the destination');
+      expect(destination.keyHint).toBe(`…${target.key.slice(-4)}`);
+      expect(JSON.stringify(destination)).not.toContain(target.key);
+      await page.getByTestId(`destination-start-${destination.id}`).click();
+      await expect.poll(() => page.getByTestId(`destination-state-${destination.id}`).textContent(), { timeout: 20_000 }).toMatch(/live/i);
+      await waitFor(async () => ((await api(host, 'GET', '/api/v1/streams/relay-target')).json.state === 'live' ? true : undefined), 10_000, 'target live');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'destination-live.png') });
+    } finally {
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-// Helpers shared by the live benchmarks (bench/live-latency.mjs, bench/ladder-cpu.mjs): our host,
+// Helpers shared by the live benchmarks (bench/live-latency.mjs, bench/ladder-cpu.mjs, bench/restream-cpu.mjs): our host,
 // an nginx-rtmp reference, the publisher ffmpeg, and CPU accounting from /proc. Plain ESM, no build.
 // Everything started here is tracked and stopped by PID (see `cleanup`), never by name.
 import { spawn, spawnSync } from 'node:child_process';
@@ -262,6 +262,85 @@ http {
     rtmpPort,
     publishUrl: (key) => `rtmp://127.0.0.1:${rtmpPort}/live/${key}`,
     hls: (key) => `${url}/hls/${key}.m3u8`,
+    async stop() {
+      await stopProcess(proc, 'SIGTERM', 5000);
+      removeDir(prefix);
+    },
+  };
+}
+
+/**
+ * nginx-rtmp as a sink: `apps` RTMP applications (`live1`..`liveN`, `live on`, no recording, no HLS)
+ * on one port, one worker, plus `rtmp_stat` over HTTP (`bytesIn()`: the server's total bytes_in, to
+ * check that two runs delivered the same media). Used as the restream destinations.
+ */
+export async function startNginxReceivers(apps = 4) {
+  const prefix = tempDir('streams-bench-receivers-');
+  fs.chmodSync(prefix, 0o755);
+  fs.mkdirSync(path.join(prefix, 'logs'));
+  fs.mkdirSync(path.join(prefix, 'tmp'), { mode: 0o777 });
+  fs.chmodSync(path.join(prefix, 'tmp'), 0o777);
+  const rtmpPort = await freePort();
+  const httpPort = await freePort();
+  const names = Array.from({ length: apps }, (_, i) => `live${i + 1}`);
+  const conf = path.join(prefix, 'nginx.conf');
+  fs.writeFileSync(
+    conf,
+    `load_module ${NGINX_RTMP_MODULE};
+worker_processes 1;
+error_log ${prefix}/error.log warn;
+events { worker_connections 256; }
+rtmp {
+  server {
+    listen 127.0.0.1:${rtmpPort};
+    chunk_size 4096;
+    access_log off;
+${names.map((n) => `    application ${n} { live on; record off; }`).join('\n')}
+  }
+}
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${prefix}/tmp/uwsgi;
+  scgi_temp_path ${prefix}/tmp/scgi;
+  server {
+    listen 127.0.0.1:${httpPort};
+    location /stat { rtmp_stat all; }
+  }
+}
+`,
+  );
+  const proc = track(
+    spawn('nginx', ['-e', path.join(prefix, 'error.log'), '-c', conf, '-p', prefix, '-g', `daemon off; pid ${prefix}/nginx.pid;`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const started = performance.now();
+  for (;;) {
+    if (!alive(proc)) throw new Error(`nginx exited with ${proc.exitCode}: ${err}${readIf(path.join(prefix, 'error.log'))}`);
+    if ((await portOpen(rtmpPort)) && (await portOpen(httpPort))) break;
+    if (performance.now() - started > 10_000) throw new Error(`nginx did not listen in 10 s: ${err}`);
+    await sleep(20);
+  }
+  return {
+    proc,
+    prefix,
+    rtmpPort,
+    /** Server URLs without the key (`rtmp://127.0.0.1:<port>/liveN`). */
+    servers: names.map((n) => `rtmp://127.0.0.1:${rtmpPort}/${n}`),
+    /** Total bytes received by the server so far (rtmp_stat), NaN when the page cannot be read. */
+    async bytesIn() {
+      try {
+        const xml = await (await fetch(`http://127.0.0.1:${httpPort}/stat`)).text();
+        return Number(/<bytes_in>(\d+)<\/bytes_in>/.exec(xml)?.[1] ?? NaN);
+      } catch {
+        return NaN;
+      }
+    },
     async stop() {
       await stopProcess(proc, 'SIGTERM', 5000);
       removeDir(prefix);

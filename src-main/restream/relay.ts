@@ -1,82 +1,23 @@
 import type { ChildProcess } from 'node:child_process';
-import type { DestinationState } from '../../src-shared/contract/restream.js';
-import { killTree, type ChildRegistry } from '../core/children.js';
+import { killTree } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { ProgressReader, type FfmpegProgress } from '../encoder/progress.js';
 import { BoundedReader } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { backoffDelay } from './backoff.js';
 import { classifyRelayExit } from './relay-exit.js';
+import { DEFAULT_RELAY_SUPERVISION, type RelayLaunch, type RelayOptions, type RelayStatus, type RelaySupervision } from './relay-types.js';
+import { RtmpPush, type RtmpPushEnd } from './rtmp-push.js';
 
-export interface RelaySupervision {
-  /** This many failures in a row and the relay gives up (state failed). */
-  maxFailures: number;
-  /**
-   * This many refusals in a row (the server turned the key away) and it gives up sooner: one retry
-   * covers a platform that still holds the previous session of the same key for a moment.
-   */
-  maxRefusals: number;
-  backoff: BackoffOptions;
-  /** Live this long and the failure count starts again from zero. */
-  stableMs: number;
-  /** stop(): how long ffmpeg may take to flush after its stdin closed, before SIGKILL. */
-  stopGraceMs: number;
-  /** Bitrate-only changes are reported at most this often (state changes at once). */
-  statsIntervalMs: number;
-  /** The bitrate is averaged over this window of progress reports. */
-  bitrateWindowMs: number;
-}
-
-export const DEFAULT_RELAY_SUPERVISION: RelaySupervision = {
-  maxFailures: 8,
-  maxRefusals: 2,
-  backoff: DEFAULT_BACKOFF,
-  stableMs: 10_000,
-  stopGraceMs: 3000,
-  statsIntervalMs: 2000,
-  bitrateWindowMs: 3000,
-};
-
-export interface RelayStatus {
-  state: DestinationState;
-  error: string | null;
-  /** Unix ms when it went live (uptime), null when not live. */
-  since: number | null;
-  bitrateKbps: number;
-  /** Consecutive failures so far. */
-  retries: number;
-  nextRetryAt: number | null;
-}
-
-/** One launch: the binary, its arguments, and the secrets to strip from its stderr before it is shown or logged. */
-export interface RelayLaunch {
-  ffmpegPath: string;
-  args: string[];
-  /** Replaces the key in any text (stderr lines, the URL in ffmpeg's messages). */
-  redact: (text: string) => string;
-  /** argv safe to log. */
-  logArgs: string[];
-}
-
-export interface RelayOptions {
-  /** For logs and reader ids: `<stream>/<destination id>`. */
-  id: string;
-  /** Called before every launch: settings changed since the last one apply to the next. */
-  prepare: () => Promise<RelayLaunch>;
-  /** Adds a reader to the stream's Path (which replays header, metadata, sequence headers and the current GOP). */
-  attach: (reader: PathReader) => () => void;
-  children: Pick<ChildRegistry, 'spawn'>;
-  logger: Logger;
-  onChange: (status: RelayStatus) => void;
-  readerMaxBytes?: number;
-  supervision?: Partial<RelaySupervision>;
-  random?: () => number;
-}
+export { DEFAULT_RELAY_SUPERVISION } from './relay-types.js';
+export type { RelayLaunch, RelayOptions, RelayStatus, RelaySupervision } from './relay-types.js';
 
 interface Run {
   generation: number;
-  child: ChildProcess;
-  reader: BoundedReader | undefined;
+  /** ffmpeg, or undefined for an in-process push. */
+  child: ChildProcess | undefined;
+  push: RtmpPush | undefined;
+  reader: Pick<BoundedReader, 'close'> | undefined;
   detach: (() => void) | undefined;
   redact: (text: string) => string;
   stderr: string;
@@ -122,7 +63,7 @@ export class Relay {
   }
 
   get pid(): number | undefined {
-    return this.run?.child.pid;
+    return this.run?.child?.pid;
   }
 
   /** Starts relaying; a no-op while already active. From failed it starts over. */
@@ -154,7 +95,7 @@ export class Relay {
     const run = this.run;
     if (!run) return;
     this.detach(run);
-    if (run.child.exitCode === null && run.child.signalCode === null) killTree(run.child, 'SIGKILL');
+    this.kill(run, 'relay disposed');
     await run.exited;
   }
 
@@ -163,7 +104,9 @@ export class Relay {
     this.set({ state: 'connecting', since: null, bitrateKbps: 0, nextRetryAt: null });
     this.options.prepare().then(
       (launch) => {
-        if (generation === this.generation && !this.disposed) this.spawn(generation, launch);
+        if (generation !== this.generation || this.disposed) return;
+        if (launch.push) this.startPush(generation, launch, launch.push);
+        else this.spawn(generation, launch);
       },
       (error: unknown) => {
         if (generation === this.generation && !this.disposed) this.fail((error as Error).message ?? String(error));
@@ -183,6 +126,7 @@ export class Relay {
     const run: Run = {
       generation,
       child,
+      push: undefined,
       reader: undefined,
       detach: undefined,
       redact: launch.redact,
@@ -234,6 +178,52 @@ export class Relay {
     this.log.info({ pid: child.pid, args: launch.logArgs, failures: this.failures }, 'relay ffmpeg started');
   }
 
+  /** Passthrough to rtmp(s)://: no ffmpeg, the Path's tags are pushed from this process (RtmpPush). */
+  private startPush(generation: number, launch: RelayLaunch, target: { url: string; key: string }): void {
+    let resolveExited!: () => void;
+    const exited = new Promise<void>((resolve) => (resolveExited = resolve));
+    const run: Run = { generation, child: undefined, push: undefined, reader: undefined, detach: undefined, redact: launch.redact, stderr: '', inputEnded: false, lastTotal: 0, samples: [], exited };
+    const push = new RtmpPush({
+      id: `relay:${this.options.id}#${++this.attempts}`,
+      url: target.url,
+      key: target.key,
+      logger: this.log,
+      maxBytes: this.options.readerMaxBytes,
+      onEnd: (end: RtmpPushEnd) => {
+        clearInterval(timer);
+        run.inputEnded ||= end.inputEnded;
+        this.onExit(run, end.inputEnded ? 0 : 1, null, undefined, end);
+        resolveExited();
+      },
+    });
+    // Progress as ffmpeg's -progress would report it: the bytes sent, twice a second.
+    const timer = setInterval(() => this.onBlock(run, { totalSize: push.bytesSent } as FfmpegProgress), 500);
+    run.push = push;
+    run.reader = push;
+    this.run = run;
+    const tap: PathReader = {
+      id: push.id,
+      push: (chunk) => push.push(chunk),
+      close: (reason) => {
+        run.inputEnded = true;
+        push.close(reason);
+      },
+    };
+    try {
+      run.detach = this.options.attach(tap);
+    } catch (error) {
+      this.fail(`could not attach to the stream: ${(error as Error).message}`);
+      return;
+    }
+    push.start();
+    this.log.info({ url: launch.redact(target.url), failures: this.failures }, 'relay push started');
+  }
+
+  private kill(run: Run, reason: string): void {
+    if (run.push) run.push.destroy(reason);
+    else if (run.child && run.child.exitCode === null && run.child.signalCode === null) killTree(run.child, 'SIGKILL');
+  }
+
   private onBlock(run: Run, block: FfmpegProgress): void {
     if (this.run !== run || run.generation !== this.generation) return;
     const now = Date.now();
@@ -267,9 +257,9 @@ export class Relay {
     }
   }
 
-  private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
+  private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: Error, pushEnd?: RtmpPushEnd): void {
     this.detach(run);
-    run.reader?.close('ffmpeg exited');
+    run.reader?.close(run.push ? 'push ended' : 'ffmpeg exited');
     if (this.run === run) this.run = undefined;
     if (run.generation !== this.generation || this.disposed) return;
     if (this.stableTimer) clearTimeout(this.stableTimer);
@@ -285,7 +275,7 @@ export class Relay {
       return;
     }
     const stderr = run.redact(run.stderr);
-    const { refused, reason } = classifyRelayExit(stderr, { code, signal });
+    const { refused, reason } = pushEnd ? { refused: pushEnd.refused, reason: run.redact(pushEnd.reason) } : classifyRelayExit(stderr, { code, signal });
     this.failures++;
     this.refusals = refused ? this.refusals + 1 : 0;
     if (refused && this.refusals >= this.supervision.maxRefusals) {
@@ -313,7 +303,7 @@ export class Relay {
     const run = this.run;
     if (run) {
       this.detach(run);
-      if (run.child.exitCode === null && run.child.signalCode === null) killTree(run.child, 'SIGKILL');
+      this.kill(run, reason);
     }
     this.log.error({ reason, failures: this.failures, stderr: stderr?.slice(-1500) }, 'relay failed');
     this.set({ state: 'failed', error: reason, since: null, bitrateKbps: 0, retries: this.failures, nextRetryAt: null });
@@ -323,14 +313,14 @@ export class Relay {
     this.detach(run);
     // The reader flushes what it holds, then ends ffmpeg's stdin: ffmpeg closes the stream and exits.
     run.reader?.close(reason);
-    const stdin = run.child.stdin;
+    const stdin = run.child?.stdin;
     const endTimer = setTimeout(() => {
       // A reader stuck waiting for 'drain' (a server that stopped reading): end stdin ourselves.
       if (stdin && !stdin.writableEnded) stdin.end();
     }, Math.min(1000, this.supervision.stopGraceMs / 2));
     const killTimer = setTimeout(() => {
-      this.log.warn({ pid: run.child.pid }, 'relay ffmpeg did not finish in time: killing it');
-      killTree(run.child, 'SIGKILL');
+      this.log.warn({ pid: run.child?.pid }, 'relay did not finish in time: killing it');
+      this.kill(run, 'relay did not finish in time');
     }, this.supervision.stopGraceMs);
     await run.exited;
     clearTimeout(endTimer);

@@ -72,6 +72,8 @@ beforeEach(() => {
     bus,
     logger: silentLogger(),
     supervision: { backoff: { baseMs: 20, maxMs: 20, jitter: 0 }, stopGraceMs: 200 },
+    // These tests drive the ffmpeg relay (FakeChildren); the in-process push has its own tests.
+    inProcessRtmp: false,
   });
   service.start();
 });
@@ -236,7 +238,7 @@ describe('RestreamService: relays', () => {
     paths.live.add('other');
     service = new RestreamService({
       db, secret: () => streams.secret('destination-key', newBoxSecret), paths, streamExists: () => true, isLive: (n) => paths.live.has(n),
-      children, ffmpegPath: () => Promise.resolve('ffmpeg'), bus: new EventBus(), logger: silentLogger(),
+      children, ffmpegPath: () => Promise.resolve('ffmpeg'), bus: new EventBus(), logger: silentLogger(), inProcessRtmp: false,
     });
     service.start();
     await waitFor(() => children.spawned.length === 3);

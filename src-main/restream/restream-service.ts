@@ -43,6 +43,8 @@ export interface RestreamServiceOptions {
   ffmpegInfo?: () => Promise<FfmpegInfo>;
   supervision?: Partial<RelaySupervision>;
   readerMaxBytes?: number;
+  /** Passthrough rtmp(s):// destinations pushed in-process, without an ffmpeg each (default true). */
+  inProcessRtmp?: boolean;
 }
 
 const IDLE: RelayStatus = { state: 'idle', error: null, since: null, bitrateKbps: 0, retries: 0, nextRetryAt: null };
@@ -236,7 +238,8 @@ export class RestreamService implements Service {
     const rendition = record.rendition === null ? null : relayRendition(record.rendition, this.options.paths.tracksOf?.(record.stream), await this.encoder());
     const ffmpegPath = await this.options.ffmpegPath();
     const args = relayArgs({ protocol: valid.protocol, publishUrl: valid.publishUrl, rendition: rendition ?? null });
-    return { ffmpegPath, args, logArgs: argsForLog(args, valid.publishUrl), redact: (text) => redactSecret(text, key) };
+    const push = !rendition && valid.protocol !== 'srt' && key !== null && this.options.inProcessRtmp !== false ? { url: valid.url, key } : undefined;
+    return { ffmpegPath, args, logArgs: argsForLog(args, valid.publishUrl), redact: (text) => redactSecret(text, key), push };
   }
 
   private async encoder(): Promise<EncoderChoice> {

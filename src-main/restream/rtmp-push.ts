@@ -222,10 +222,7 @@ export class RtmpPush implements PathReader {
     const timestamp = this.baseTs === undefined ? 0 : Math.max(0, ts - this.baseTs);
     if (!media) body = Buffer.concat([SET_DATA_FRAME, body]);
     const cid = type === 8 ? CHANNEL.audio : type === 9 ? CHANNEL.video : CHANNEL.data;
-    const chunks = Rtmp.chunksCreate({
-      header: { fmt: 0, cid, type, length: body.length, timestamp, stream_id: this.client.streamId },
-      payload: body,
-    });
+    const chunks = sharedChunks(tag, cid, type, timestamp, this.client.streamId, body);
     this.bytes += chunks.length;
     const more = socket.write(chunks);
     if (media && !this.live) {
@@ -314,6 +311,21 @@ const SOCKET_ERRORS: Record<string, string> = {
   EHOSTUNREACH: 'No route to host',
   ENETUNREACH: 'Network is unreachable',
 };
+
+/**
+ * Chunking a tag costs more than writing it. Relays of one stream that started together send the same
+ * tag with the same timestamp and stream id: they share one chunked copy, remembered per tag buffer.
+ */
+const chunkCache = new WeakMap<Buffer, { key: string; chunks: Buffer }>();
+
+export function sharedChunks(tag: Buffer, cid: number, type: number, timestamp: number, streamId: number, body: Buffer): Buffer {
+  const key = `${cid}:${timestamp}:${streamId}:${body.length}`;
+  const cached = chunkCache.get(tag);
+  if (cached?.key === key) return cached.chunks;
+  const chunks = Rtmp.chunksCreate({ header: { fmt: 0, cid, type, length: body.length, timestamp, stream_id: streamId }, payload: body });
+  chunkCache.set(tag, { key, chunks });
+  return chunks;
+}
 
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -264,4 +264,33 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       await exitOf(publisher);
     }
   });
+
+  it('relays a live stream over SRT and over RTMP to other streams of the same studio', async () => {
+    const source = (await api(host, 'POST', '/api/v1/streams', { name: 'relay-src', ladder: 'passthrough' })).json;
+    const viaSrt = (await api(host, 'POST', '/api/v1/streams', { name: 'via-srt', ladder: 'passthrough' })).json;
+    const viaRtmp = (await api(host, 'POST', '/api/v1/streams', { name: 'via-rtmp', ladder: 'passthrough' })).json;
+    const srtDest = await api(host, 'POST', '/api/v1/streams/relay-src/destinations', {
+      url: `srt://127.0.0.1:${host.srtPort}`,
+      key: `publish:${viaSrt.key}`,
+      autoStart: true,
+    });
+    expect(srtDest.status).toBe(201);
+    const rtmpDest = await api(host, 'POST', '/api/v1/streams/relay-src/destinations', { url: viaRtmp.ingest.rtmp, key: viaRtmp.key, autoStart: true });
+    expect(rtmpDest.status).toBe(201);
+    expect(JSON.stringify(rtmpDest.json)).not.toContain(viaRtmp.key);
+    const publisher = publishTestPattern(`${source.ingest.rtmp}/${source.key}`, { size: '640x360' });
+    try {
+      for (const name of ['via-srt', 'via-rtmp']) {
+        await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === name && e.data.state === 'live'), 20_000, `${name} live`);
+      }
+      await waitFor(async () => {
+        const list = (await api(host, 'GET', '/api/v1/streams/relay-src/destinations')).json as { state: string }[];
+        return list.every((d) => d.state === 'live') ? true : undefined;
+      }, 10_000, 'both destinations live');
+      expect((await api(host, 'GET', '/api/v1/streams/via-srt')).json.live.publisher.protocol).toBe('srt');
+    } finally {
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+    }
+  });
 });

@@ -178,7 +178,7 @@ export function buildLadder(preset: LadderPreset, source: LadderSource, encoder:
  * 2 shared cores (Debian ffmpeg 5.1, 720p30 FLV in, 720/480/360 encoded + source copied), full
  * throughput: ultrafast 4.3x (2.3-2.5x with the machine loaded 7x over), superfast 1.9x (1.3x
  * loaded), veryfast 1.4x; live, loaded, superfast fell to 0.93-0.97x. So on 2 cores: 1 rung
- * veryfast, 2 superfast, 3 or more ultrafast (FIELD-NOTES: veryfast misses real time at 3 rungs).
+ * veryfast, 2 superfast, 3 or more ultrafast (veryfast misses real time at 3 rungs).
  */
 export function x264PresetFor(encodedRungs: number, cores: number): X264Preset {
   const perCore = encodedRungs / Math.max(1, cores);

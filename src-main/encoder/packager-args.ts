@@ -5,7 +5,7 @@ import { AUDIO_BITRATE_KBPS, type AudioPlan, type EncoderChoice } from './ladder
 /**
  * The arguments of the one ffmpeg that packages a live stream: FLV on stdin, every rendition encoded
  * (or copied) once, CMAF segments written by the dash muxer with both a DASH MPD and an HLS master
- * pointing at the same files (FIELD-NOTES: hls.js and dash.js both play it). Pure.
+ * pointing at the same files (hls.js and dash.js both play it). Pure.
  *
  * Files in outDir: manifest.mpd, master.m3u8, media_N.m3u8, init-streamN.m4s, chunk-streamN-NNNNN.m4s,
  * where N is the output stream: the renditions in order, then the audio track. Each is written as

@@ -2,7 +2,7 @@ import type { StreamState } from '../../../src-shared/contract/streams.js';
 import type { LiveSession } from '../../media/types.js';
 
 /**
- * What the playback routes read about a stream. The lead implements it from the stream service and
+ * What the playback routes read about a stream. The stream service implements it from its records and
  * the packager's sessions; the routes never write to it.
  */
 export type { LiveSession } from '../../media/types.js';

@@ -12,7 +12,7 @@ import { parseMediaPlaylist } from './playlist.js';
 import { registerLiveRoutes } from './routes.js';
 import { UrlSigner } from './signing.js';
 
-// The packager recipe of FIELD-NOTES run for real: a live session, a reconnect (second ffmpeg), the end.
+// The packager recipe run for real: a live session, a reconnect (second ffmpeg), the end.
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 
 function packager(dir: string, seconds: number, realtime: boolean): ChildProcess {

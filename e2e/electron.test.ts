@@ -3,13 +3,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallResult, EventEnvelope, StudioBridge } from '../src-shared/contract/index.js';
+import { freePort } from '../test-support/host-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUILT = ['dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html'];
@@ -72,18 +72,11 @@ async function startXvfb(): Promise<{ display: string; process: ChildProcess }> 
   return { display: `:${number}`, process: child };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The page's window.studio (the renderer's global type is not in the test build); inlined per evaluate. */
 type PageWindow = Window & { studio: StudioBridge; require?: unknown; process?: unknown };
 
-describe.skipIf(skipReason !== undefined)('Electron desktop app', () => {
+describe.skipIf(skipReason !== undefined)('Electron desktop app (skipped, with the reason printed, where the Electron binary or a display is missing)', () => {
   let home: string;
   let port: number;
   let xvfb: ChildProcess | undefined;
@@ -167,9 +160,4 @@ describe.skipIf(skipReason !== undefined)('Electron desktop app', () => {
     const log = fs.readFileSync(path.join(home, 'logs', 'host.log'), 'utf8');
     expect(log).toContain('studio stopped');
   }, 30_000);
-});
-
-// Keeps the skip visible in the report too, instead of an empty file.
-describe.runIf(skipReason !== undefined)('Electron desktop app (skipped)', () => {
-  it.skip(`SKIPPED: ${skipReason ?? ''}`, () => {});
 });

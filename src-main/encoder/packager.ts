@@ -8,7 +8,7 @@ import { BoundedReader, type ByteSink } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
 import type { AudioPlan, EncoderChoice } from './ladder.js';
 import { chunkFile, MANIFEST_FILE, MASTER_FILE, packagerArgs, streamCount } from './packager-args.js';
-import { pickErrorLine, ProgressReader, type FfmpegProgress } from './progress.js';
+import { pickErrorLine, watchFfmpeg, type FfmpegProgress } from './progress.js';
 
 export interface PackagerSupervision {
   /** Delay before the 1st, 2nd, 3rd... restart within the failure window (the last one repeats). */
@@ -230,37 +230,18 @@ export class Packager {
       this.fail(`could not start ffmpeg: ${(error as Error).message}`);
       return;
     }
-    let resolveExited!: () => void;
-    const run: Run = {
-      attempt,
-      outDir,
-      child,
-      reader: undefined,
-      detach: undefined,
-      startedAt: Date.now(),
-      stderr: '',
-      ready: false,
-      exited: new Promise((resolve) => (resolveExited = resolve)),
-    };
+    // The callbacks run on later events, by when `run` below exists.
+    const exited = watchFfmpeg(child, {
+      onBlock: (block) => this.onBlock(run, block),
+      onStderr: (tail) => (run.stderr = tail),
+      stderrMax: 32 * 1024,
+      onExit: (code, signal, error) => this.onExit(run, code, signal, error),
+      logger: this.logger.child({ attempt }),
+    });
+    const run: Run = { attempt, outDir, child, reader: undefined, detach: undefined, startedAt: Date.now(), stderr: '', ready: false, exited };
     this.run = run;
     this.last = undefined;
     if (this.state !== 'stopping') this.state = 'starting';
-
-    const progress = new ProgressReader((block) => this.onBlock(run, block));
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => progress.push(text));
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      run.stderr = (run.stderr + text).slice(-32 * 1024);
-    });
-    child.stdin?.on('error', (error) => this.logger.debug({ err: error, attempt }, 'ffmpeg stdin closed'));
-    let done = false;
-    const exited = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
-      if (done) return;
-      done = true;
-      this.onExit(run, code, signal, error);
-      resolveExited();
-    };
-    child.once('error', (error) => exited(null, null, error));
-    child.once('close', (code, signal) => exited(code, signal));
     if (!child.stdin) return;
 
     const reader = (this.options.createReader ?? defaultReader)({

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { killTree } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
-import { ProgressReader, type FfmpegProgress } from '../encoder/progress.js';
+import { watchFfmpeg, type FfmpegProgress } from '../encoder/progress.js';
 import { BoundedReader } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
 import { backoffDelay } from './backoff.js';
@@ -122,7 +122,14 @@ export class Relay {
       this.fail(`could not start ffmpeg: ${(error as Error).message}`);
       return;
     }
-    let resolveExited!: () => void;
+    // The callbacks run on later events, by when `run` below exists.
+    const exited = watchFfmpeg(child, {
+      onBlock: (block) => this.onBlock(run, block),
+      onStderr: (tail) => (run.stderr = tail),
+      stderrMax: 16 * 1024,
+      onExit: (code, signal, error) => this.onExit(run, code, signal, error),
+      logger: this.log,
+    });
     const run: Run = {
       generation,
       child,
@@ -134,24 +141,9 @@ export class Relay {
       inputEnded: false,
       lastTotal: null,
       samples: [],
-      exited: new Promise((resolve) => (resolveExited = resolve)),
+      exited,
     };
     this.run = run;
-    const progress = new ProgressReader((block) => this.onBlock(run, block));
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => progress.push(text));
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      run.stderr = (run.stderr + text).slice(-16 * 1024);
-    });
-    child.stdin?.on('error', (error) => this.log.debug({ err: error }, 'ffmpeg stdin closed'));
-    let done = false;
-    const exited = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
-      if (done) return;
-      done = true;
-      this.onExit(run, code, signal, error);
-      resolveExited();
-    };
-    child.once('error', (error) => exited(null, null, error));
-    child.once('close', (code, signal) => exited(code, signal));
     if (!child.stdin) return;
     const reader = new BoundedReader({
       id: `relay:${this.options.id}#${++this.attempts}`,

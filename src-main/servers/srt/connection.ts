@@ -124,7 +124,7 @@ export class SrtConnection {
     if (notifyPeer) this.sendControl(CTRL_SHUTDOWN, performance.now(), Buffer.alloc(4));
     this.stopping = this.converter.stop().catch((error: unknown) => this.log.warn({ err: error }, 'converter stop failed'));
     const s = this.receiver.stats;
-    this.log.info({ reason, packets: s.packets, bytes: s.bytes, lost: s.lost, retransmitted: s.retransmitted, dropped: s.dropped, rttMs: Math.round(this.receiver.rttMs * 10) / 10 }, 'SRT publisher gone');
+    this.log.info({ reason, packets: s.packets, bytes: s.bytes, lost: s.lost, retransmitted: s.retransmitted, dropped: s.dropped, pending: this.receiver.pendingLoss, rttMs: Math.round(this.receiver.rttMs * 10) / 10 }, 'SRT publisher gone');
     this.publisher.end(reason);
     this.deps.onClosed(this);
   }

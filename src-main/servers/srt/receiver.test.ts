@@ -29,6 +29,7 @@ describe('SrtReceiver: order and loss', () => {
     r.onData(110, p(10), 0);
     r.onData(105, p(5), 1);
     expect(r.lossList).toEqual([{ from: 101, to: 104 }, { from: 106, to: 109 }]);
+    expect(r.pendingLoss).toBe(8);
     expect(r.onData(105, p(5), 2).deliver).toEqual([]);
     expect(r.onData(99, p(99), 2).deliver).toEqual([]);
     expect(r.stats.duplicates).toBe(2);

@@ -93,6 +93,11 @@ export class SrtReceiver {
     return this.buffer.size;
   }
 
+  /** Packets still missing and still awaited (the sum of the loss list). */
+  get pendingLoss(): number {
+    return this.loss.reduce((sum, { from, to }) => sum + seqDiff(to, from) + 1, 0);
+  }
+
   /** The current loss list (tests, diagnostics). */
   get lossList(): SeqRange[] {
     return this.loss.map(({ from, to }) => ({ from, to }));

@@ -223,9 +223,11 @@ describe('SRT ingest with ffmpeg (libsrt) publishers', () => {
     proxy.close();
     expect(proxy.dropped()).toBeGreaterThan(5);
     const gone = logLines.filter((l) => l.msg === 'SRT publisher gone').at(-1)!;
-    // Every hole was found and refilled by a retransmission (a hole at the very end may be cut by SHUTDOWN).
+    // Every hole was found and refilled by a retransmission, but for the few still awaited when SHUTDOWN
+    // came (ffmpeg does not linger in live mode, so holes of the last round trips stay open).
     expect(gone.lost).toBeGreaterThan(0);
-    expect(gone.retransmitted).toBeGreaterThanOrEqual(Number(gone.lost) - 1);
+    expect(Number(gone.retransmitted) + Number(gone.pending)).toBeGreaterThanOrEqual(Number(gone.lost));
+    expect(gone.pending).toBeLessThanOrEqual(5);
     expect(gone.dropped).toBe(0);
     expect(streamsOf(file).map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     expect(decodeErrors(file).length).toBeLessThanOrEqual(1);

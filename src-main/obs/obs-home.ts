@@ -70,8 +70,11 @@ export function writeObsHome(home: string, o: ObsHomeOptions): string {
   return configDir;
 }
 
-/** The command that runs OBS under a virtual display (`xvfb-run -a`), its websocket on `port`. */
-export function obsCommand(o: { websocketPort: number; websocketPassword: string; width?: number; height?: number; obsPath?: string }): { file: string; args: string[] } {
+/**
+ * The command that runs OBS under a virtual display (`xvfb-run -a`), its websocket on `port`. The
+ * password stays in global.ini (mode 0600), off the command line that `ps` shows to every user.
+ */
+export function obsCommand(o: { websocketPort: number; width?: number; height?: number; obsPath?: string }): { file: string; args: string[] } {
   const screen = `${o.width ?? 1280}x${o.height ?? 720}x24`;
   return {
     file: 'xvfb-run',
@@ -89,8 +92,6 @@ export function obsCommand(o: { websocketPort: number; websocketPassword: string
       OBS_COLLECTION,
       '--websocket_port',
       String(o.websocketPort),
-      '--websocket_password',
-      o.websocketPassword,
     ],
   };
 }

@@ -1,7 +1,9 @@
 // OBS control against a real OBS Studio 29 under xvfb-run: connections (wrong password, OBS away),
 // scenes and switch events, a template, a transform, a filter, stream start/stop with stats into our
 // own RTMP ingest, and OBS killed and restarted. One OBS and one host for the whole file.
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObsProcess } from './obs-process.js';
 import { api, freePort, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { collectEvents } from '../../test-support/media.js';
 import { startObs, waitFor, type TestObs } from '../../test-support/obs.js';
@@ -25,14 +27,14 @@ describe('OBS control against a real OBS', () => {
     expect(obs.process.running).toBe(false);
   });
 
-  it('refuses a wrong password with OBS_AUTH_FAILED, stores nothing and does not retry', async () => {
+  it('refuses a wrong password with OBS_AUTH_FAILED and stores nothing', async () => {
     const before = events.events.length;
     const res = await api(host, 'POST', '/api/v1/obs/connections', { host: '127.0.0.1', port: obs.port, password: 'wrong' });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('OBS_AUTH_FAILED');
     expect((await api(host, 'GET', '/api/v1/obs/connections')).json).toEqual([]);
-    await new Promise((r) => setTimeout(r, 2500));
-    // One attempt: connecting, then auth_failed; nothing after (no retry storm), nothing published for a row that does not exist.
+    await new Promise((r) => setTimeout(r, 1000));
+    // Nothing published for a row that does not exist.
     const attempts = events.events.slice(before).filter((e) => e.event === 'obs.connection');
     expect(attempts).toEqual([]);
   });
@@ -162,5 +164,26 @@ describe('OBS control against a real OBS', () => {
     const fresh = await waitFor(() => events.events.find((e) => e.event === 'obs.scene' && e.at >= restartedAt && e.data.listChanged), 'the fresh scene event');
     const scenes = (await api(host, 'GET', `${base()}/scenes`)).json;
     expect(fresh.data.programScene).toBe(scenes.programScene);
+  });
+
+  it('stops retrying when OBS comes back with another password, and reconnects when it is changed here', async () => {
+    await obs.process.stop();
+    const other = new ObsProcess({ home: obs.home, websocketPort: obs.port, websocketPassword: 'changed-in-obs', recordDir: path.join(obs.home, 'recordings') });
+    try {
+      await other.start(45_000);
+      const refused = await waitFor(() => events.events.find((e) => e.event === 'obs.connection' && e.data.connection?.state === 'auth_failed'), 'auth_failed', 40_000, 100);
+      expect(refused.data.connection.error.code).toBe('OBS_AUTH_FAILED');
+      expect(refused.data.connection.nextRetryAt).toBeNull();
+      await new Promise((r) => setTimeout(r, 3000));
+      const after = events.events.filter((e) => e.event === 'obs.connection' && e.at > refused.at && e.data.connection?.state !== 'auth_failed');
+      expect(after).toEqual([]); // no retry storm: not a single new attempt
+      const wrong = await api(host, 'PATCH', base(), { password: 'still-wrong' });
+      expect(wrong.json.error.code).toBe('OBS_AUTH_FAILED');
+      const fixed = await api(host, 'PATCH', base(), { password: 'changed-in-obs' });
+      expect(fixed.status).toBe(200);
+      expect(fixed.json.state).toBe('connected');
+    } finally {
+      await other.stop();
+    }
   });
 });

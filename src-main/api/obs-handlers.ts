@@ -2,11 +2,22 @@ import type { MethodName } from '../../src-shared/contract/index.js';
 import { TEMPLATES } from '../obs/templates.js';
 import type { ObsService } from '../obs/obs-service.js';
 import { listScenes, listSceneItems, sceneItem } from '../obs/scene-ops.js';
-import { createFilter, createInput, filterOf, listFilters, listInputs, updateFilter, updateInput } from '../obs/source-ops.js';
+import { createFilter, createInput, filterOf, listFilters, listInputs, removeInput, updateFilter, updateInput } from '../obs/source-ops.js';
 import { applyTemplate } from '../obs/template-apply.js';
 import type { Handlers } from './dispatch.js';
 
 type ObsMethod = Extract<MethodName, `obs.${string}`>;
+
+/** OBS applies some changes on its UI thread, after answering: read again until they show (up to `ms`). */
+async function settle<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 3000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
+}
 
 /** Handlers of the `obs.*` methods (spread into createHandlers). */
 export function createObsHandlers(obs: ObsService): Pick<Handlers, ObsMethod> {
@@ -60,7 +71,10 @@ export function createObsHandlers(obs: ObsService): Pick<Handlers, ObsMethod> {
       if (durationMs !== undefined) requests.push({ requestType: 'SetCurrentSceneTransitionDuration', requestData: { transitionDuration: durationMs } });
       if (trigger) requests.push({ requestType: 'TriggerStudioModeTransition' });
       if (requests.length > 0) await link(id).batch(requests);
-      const t = await link(id).call('GetCurrentSceneTransition');
+      const t = await settle(
+        () => link(id).call('GetCurrentSceneTransition'),
+        (r) => (name === undefined || r.transitionName === name) && (durationMs === undefined || r.transitionDuration === durationMs || r.transitionFixed === true),
+      );
       return { current: (t.transitionName as string) ?? null, durationMs: typeof t.transitionDuration === 'number' ? t.transitionDuration : null };
     },
     'obs.collections.list': async ({ id }) => {
@@ -75,7 +89,7 @@ export function createObsHandlers(obs: ObsService): Pick<Handlers, ObsMethod> {
     'obs.inputs.list': ({ id }) => listInputs(link(id)),
     'obs.inputs.create': ({ id, scene, name, kind, settings }) => createInput(link(id), { scene, name, kind, settings }, obs.platform),
     'obs.inputs.delete': async ({ id, input }) => {
-      await link(id).call('RemoveInput', { inputName: input });
+      await removeInput(link(id), input);
       return { name: input, deleted: true as const };
     },
     'obs.inputs.get': async ({ id, input }) => {

@@ -98,3 +98,29 @@ export async function updateFilter(link: ObsLink, source: string, name: string, 
   if (requests.length > 0) await link.batch(requests);
   return filterOf(link, source, name);
 }
+
+/**
+ * Removes an input and its items in every scene. OBS 29 drops the items of a removed source only when
+ * their scene next renders, so an inactive scene would keep showing it: its items are removed first.
+ * The InputRemoved event fires either way.
+ */
+export async function removeInput(link: ObsLink, name: string): Promise<void> {
+  await link.call('GetInputSettings', { inputName: name });
+  const { scenes } = await link.call('GetSceneList');
+  const names = (scenes as { sceneName: string }[]).map((sc) => sc.sceneName);
+  const lists = await link.batch(names.map((sceneName) => ({ requestType: 'GetSceneItemList' as const, requestData: { sceneName } })), true);
+  const removals = lists.flatMap((r, i) =>
+    r.ok
+      ? (r.data.sceneItems as { sceneItemId: number; sourceName: string }[])
+          .filter((item) => item.sourceName === name)
+          .map((item) => ({ requestType: 'RemoveSceneItem' as const, requestData: { sceneName: names[i], sceneItemId: item.sceneItemId } }))
+      : [],
+  );
+  if (removals.length > 0) await link.batch(removals);
+  try {
+    await link.call('RemoveInput', { inputName: name });
+  } catch (error) {
+    // Its last scene item held the only reference: removing the items already destroyed it.
+    if (!(removals.length > 0 && error instanceof StudioError && error.code === 'NOT_FOUND')) throw error;
+  }
+}

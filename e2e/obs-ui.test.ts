@@ -1,6 +1,7 @@
 // The OBS page in Chromium against a real host and a real OBS 29 under xvfb-run: connect (a wrong
 // password first), build a scene from a template, switch scenes from the thumbnail grid, hide a source,
 // send OBS to the studio in one click and watch it with hls.js on the Streams page, with screenshots.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -64,6 +65,17 @@ describe('the OBS page in Chromium', () => {
     // Thumbnails are screenshots of each scene: wait for the Game one to be drawn.
     await expect.poll(() => game.locator('img').count(), { timeout: 15_000 }).toBe(1);
     await page.getByTestId('obs-scenes').screenshot({ path: path.join(ARTIFACTS, 'obs-scene-grid.png') });
+  });
+
+  it('shows a live audio meter for a playing media source', async () => {
+    const tone = path.join(obs.home, 'tone.wav');
+    expect(spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=5', '-af', 'volume=0.5', tone]).status).toBe(0);
+    const id = await connectionId();
+    expect((await api(host, 'POST', `/api/v1/obs/connections/${id}/inputs`, { scene: 'Game', name: 'Tone', kind: 'media', settings: { local_file: tone, looping: true } })).status).toBe(201);
+    const fill = page.getByTestId('obs-meter-Tone').locator('.obs-meter-fill');
+    const width = async (): Promise<number> => Number(/width: (\d+)%/.exec((await fill.getAttribute('style')) ?? '')?.[1] ?? 0);
+    await expect.poll(width, { timeout: 15_000 }).toBeGreaterThan(20);
+    await page.getByTestId('obs-sources').screenshot({ path: path.join(ARTIFACTS, 'obs-sources-meters.png') });
   });
 
   it('hides a source from the sources list', async () => {

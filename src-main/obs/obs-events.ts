@@ -2,13 +2,16 @@ import type { OBSWebSocket } from 'obs-websocket-js';
 import type { ObsOutputName } from '../../src-shared/contract/index.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
+import { MeterWindow, metersOf } from './meters.js';
 import type { ObsLink } from './obs-link.js';
+
+const METERS_EVERY_MS = 200;
 
 /**
  * OBS events -> contract events, for one connection. On every (re)connection the current program
  * scene, preview and transition are read and pushed at once, so that no client keeps stale state.
  */
-export function bindObsEvents(socket: OBSWebSocket, id: string, link: ObsLink, bus: EventBus, logger: Logger): void {
+export function bindObsEvents(socket: OBSWebSocket, id: string, link: ObsLink, bus: EventBus, logger: Logger): () => void {
   let program: string | null = null;
   let preview: string | null = null;
   const scene = (listChanged: boolean): void => bus.emit('obs.scene', { connectionId: id, programScene: program, previewScene: preview, listChanged });
@@ -58,6 +61,15 @@ export function bindObsEvents(socket: OBSWebSocket, id: string, link: ObsLink, b
   socket.on('CurrentSceneTransitionChanged', () => void transition());
   socket.on('CurrentSceneTransitionDurationChanged', () => void transition());
 
+  // OBS sends meters 20 times a second: pushed 5 times a second, with each window's peak.
+  const meters = new MeterWindow();
+  socket.on('InputVolumeMeters', (d) => meters.add(metersOf(d.inputs as Record<string, unknown>[])));
+  const meterTimer = setInterval(() => {
+    const inputs = meters.take();
+    if (inputs) bus.emit('obs.meters', { connectionId: id, inputs });
+  }, METERS_EVERY_MS);
+  meterTimer.unref();
+
   // Fresh state after every (re)connection; runs once the link reports `connected`.
   setImmediate(() => {
     void (async () => {
@@ -71,4 +83,5 @@ export function bindObsEvents(socket: OBSWebSocket, id: string, link: ObsLink, b
       }
     })();
   });
+  return () => clearInterval(meterTimer);
 }

@@ -5,8 +5,9 @@ import type { Logger } from '../core/logger.js';
 import { backoffDelay, type BackoffOptions } from '../restream/backoff.js';
 import { OBS_AUTH_FAILED_CLOSE, obsError } from './obs-errors.js';
 
-/** Only what the UI shows: no high-volume events (meters, transform drags), no media-input or vendor events. */
+/** Only what the UI shows: audio meters, but no other high-volume events (transform drags), no media-input or vendor events. */
 export const OBS_EVENT_SUBSCRIPTIONS =
+  EventSubscription.InputVolumeMeters |
   EventSubscription.General |
   EventSubscription.Config |
   EventSubscription.Scenes |
@@ -34,8 +35,8 @@ export interface ObsLinkOptions {
   backoff: BackoffOptions;
   /** Every state, latency or error change. */
   onStatus: (status: ObsLinkStatus) => void;
-  /** Called once per connection, after it is identified (subscribe to events on `socket`). */
-  onConnected: (socket: OBSWebSocket) => void;
+  /** Called once per connection, after it is identified (subscribe to events on `socket`); returns what undoes it. */
+  onConnected: (socket: OBSWebSocket) => () => void;
   /** Time allowed for the websocket handshake and identification. */
   connectTimeoutMs?: number;
 }
@@ -54,6 +55,7 @@ export class ObsLink {
    * TCP segments, and with delayed ACKs the answer waited ~40 ms behind the event (measured: 44 ms
    * with events, 5 ms without, per scene switch). */
   private rpc: OBSWebSocket | undefined;
+  private unbind: (() => void) | undefined;
   private generation = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -183,7 +185,7 @@ export class ObsLink {
         return;
       }
       this.noteLatency(performance.now() - started);
-      this.options.onConnected(socket);
+      this.unbind = this.options.onConnected(socket);
       this.set({ state: 'connected', error: null, retries: 0, nextRetryAt: null, obsVersion: hello.obsWebSocketVersion ?? null });
       this.options.logger.info({ url: this.options.url }, 'OBS connected');
     } catch (error) {
@@ -196,6 +198,8 @@ export class ObsLink {
 
   private onLost(code: number | undefined, message: string): void {
     this.generation++;
+    this.unbind?.();
+    this.unbind = undefined;
     for (const ws of [this.socket, this.rpc]) {
       ws?.removeAllListeners();
       void ws?.disconnect().catch(() => undefined);
@@ -228,6 +232,8 @@ export class ObsLink {
 
   private async dropSocket(): Promise<void> {
     this.generation++;
+    this.unbind?.();
+    this.unbind = undefined;
     const sockets = [this.socket, this.rpc];
     this.socket = undefined;
     this.rpc = undefined;

@@ -1,6 +1,7 @@
 // OBS control against a real OBS Studio 29 under xvfb-run: connections (wrong password, OBS away),
 // scenes and switch events, a template, a transform, a filter, stream start/stop with stats into our
 // own RTMP ingest, and OBS killed and restarted. One OBS and one host for the whole file.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObsProcess } from './obs-process.js';
@@ -160,6 +161,22 @@ describe('OBS control against a real OBS', () => {
     expect(items).toEqual(['Backdrop']);
     const names = ((await api(host, 'GET', `${base()}/inputs`)).json as { name: string }[]).map((i) => i.name);
     expect(names).not.toContain('Web');
+  });
+
+  it('pushes live audio meters of a playing media source', async () => {
+    const tone = path.join(obs.home, 'tone.wav');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=5', '-af', 'volume=0.5', tone]);
+    expect(made.status).toBe(0);
+    const since = Date.now();
+    const res = await api(host, 'POST', `${base()}/inputs`, { scene: 'Game', name: 'Tone', kind: 'media', settings: { local_file: tone, looping: true } });
+    expect(res.status).toBe(201);
+    const loud = await waitFor(
+      () => events.events.find((e) => e.event === 'obs.meters' && e.at >= since && e.data.inputs.some((i: { name: string; peakDb: number }) => i.name === 'Tone' && i.peakDb > -30)),
+      'a meter reading of the tone',
+    );
+    const level = loud.data.inputs.find((i: { name: string }) => i.name === 'Tone').peakDb;
+    expect(level).toBeLessThanOrEqual(0);
+    expect((await api(host, 'DELETE', `${base()}/inputs/Tone`)).status).toBe(200);
   });
 
   it('records to a file and stops', async () => {

@@ -417,4 +417,8 @@ export const obsEvents = {
   }),
   'obs.transition': event({ summary: 'The current transition or its duration changed', payload: z.object({ connectionId: z.string(), name: z.string().nullable(), durationMs: z.number().nullable() }) }),
   'obs.stats': event({ summary: 'OBS stats, every obs.statsIntervalMs while connected', payload: obsStatsSchema }),
+  'obs.meters': event({
+    summary: 'Audio levels of the inputs that make sound (peak dBFS, -60 is silence), 5 times a second',
+    payload: z.object({ connectionId: z.string(), inputs: z.array(z.object({ name: z.string(), peakDb: z.number() })) }),
+  }),
 } as const;

@@ -1,11 +1,15 @@
 import { Card } from '../../ui/Card.js';
 import { setItemEnabled, setMuted, useObs } from './store.js';
 
+/** A -60..0 dBFS peak as the width of a meter bar. */
+const meterPercent = (db: number | undefined): number => Math.round(Math.max(0, Math.min(1, ((db ?? -60) + 60) / 60)) * 100);
+
 /** The sources of the focused scene (visibility) and the audio inputs (mute, volume). */
 export function SourcesCard() {
   const scene = useObs((s) => s.focusScene);
   const items = useObs((s) => s.items);
   const inputs = useObs((s) => s.inputs);
+  const meters = useObs((s) => s.meters);
   const audio = inputs.filter((i) => i.muted !== null);
   return (
     <Card title={<>Sources <span className="muted">{scene ?? ''}</span></>} testId="obs-sources">
@@ -38,6 +42,9 @@ export function SourcesCard() {
                   <span className="switch-track" aria-hidden="true" />
                   <span className="switch-text">{i.name}</span>
                 </label>
+                <span className="obs-meter" data-testid={`obs-meter-${i.name}`} title={`${meters[i.name] ?? -60} dBFS`}>
+                  <span className="obs-meter-fill" style={{ width: `${meterPercent(meters[i.name])}%` }} />
+                </span>
                 <span className="muted obs-source-meta">{i.volumeDb !== null ? `${i.volumeDb} dB` : ''}</span>
               </li>
             ))}

@@ -22,6 +22,8 @@ interface ObsState {
   templates: Templates;
   series: ObsSeries;
   lastStats: ObsStats | null;
+  /** Peak dBFS per input, from obs.meters. */
+  meters: Record<string, number>;
 }
 
 export const useObs = create<ObsState>()(() => ({
@@ -35,6 +37,7 @@ export const useObs = create<ObsState>()(() => ({
   templates: [],
   series: EMPTY_OBS_SERIES,
   lastStats: null,
+  meters: {},
 }));
 
 const selectedId = (): string | null => useObs.getState().selected;
@@ -118,7 +121,7 @@ export async function refreshOutputs(): Promise<void> {
 }
 
 export function selectConnection(id: string): void {
-  useObs.setState({ selected: id, scenes: null, items: [], inputs: [], outputs: null, series: EMPTY_OBS_SERIES, lastStats: null, focusScene: null });
+  useObs.setState({ selected: id, scenes: null, items: [], inputs: [], outputs: null, series: EMPTY_OBS_SERIES, lastStats: null, focusScene: null, meters: {} });
   void refreshAll();
 }
 
@@ -251,6 +254,10 @@ export function connectObs(): void {
   });
   onEvent('obs.output', ({ connectionId }) => {
     if (connectionId === selectedId()) void refreshOutputs();
+  });
+  onEvent('obs.meters', ({ connectionId, inputs }) => {
+    if (connectionId !== selectedId()) return;
+    useObs.setState({ meters: Object.fromEntries(inputs.map((i) => [i.name, i.peakDb])) });
   });
   onEvent('obs.stats', (sample) => {
     if (sample.connectionId !== selectedId()) return;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import type { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../restream/backoff.js';
@@ -38,6 +39,9 @@ export class ManagedObs implements Service {
   ) {}
 
   async start(): Promise<void> {
+    if (process.platform !== 'linux') {
+      throw new StudioError('NOT_IMPLEMENTED_ON_OS', 'obs.managed needs Linux (OBS runs under xvfb-run); start OBS yourself and add it on the OBS page');
+    }
     const port = await freePort();
     const password = crypto.randomBytes(18).toString('base64url');
     const obsHome = path.join(this.o.home, 'obs');
@@ -67,17 +71,28 @@ export class ManagedObs implements Service {
     const watch = setInterval(() => {
       if (proc.running || this.stopping) return;
       clearInterval(watch);
-      this.failures++;
-      const delay = backoffDelay(this.failures, DEFAULT_BACKOFF);
-      this.o.logger.warn({ retryInMs: delay, log: proc.log().slice(-500) }, 'managed OBS exited; restarting');
-      this.restartTimer = setTimeout(() => {
-        if (this.stopping) return;
-        this.launch().then(
-          () => (this.failures = 0),
-          (error: unknown) => this.o.logger.error({ err: error }, 'managed OBS failed to restart'),
-        );
-      }, delay);
+      this.o.logger.warn({ log: proc.log().slice(-500) }, 'managed OBS exited');
+      this.restartLater();
     }, 1000);
     watch.unref();
+  }
+
+  /** Restarts OBS with backoff until it stays up (the link reconnects by itself: same port and password). */
+  private restartLater(): void {
+    if (this.stopping) return;
+    this.failures++;
+    const delay = backoffDelay(this.failures, DEFAULT_BACKOFF);
+    this.o.logger.info({ retryInMs: delay }, 'restarting managed OBS');
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.launch().then(
+        () => (this.failures = 0),
+        (error: unknown) => {
+          this.o.logger.error({ err: error }, 'managed OBS failed to restart');
+          this.restartLater();
+        },
+      );
+    }, delay);
+    this.restartTimer.unref();
   }
 }

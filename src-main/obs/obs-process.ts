@@ -43,6 +43,7 @@ export class ObsProcess {
   private child: ChildProcess | undefined;
   private output = '';
   private exited: Promise<void> = Promise.resolve();
+  private spawnError: Error | undefined;
 
   constructor(private readonly options: ObsProcessOptions) {}
 
@@ -51,7 +52,7 @@ export class ObsProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== undefined && this.spawnError === undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** The PID of the OBS binary itself (a child of xvfb-run), or undefined while it is not up. */
@@ -71,6 +72,7 @@ export class ObsProcess {
     const child = spawnFn(cmd.file, cmd.args, { env, detached: true });
     this.child = child;
     this.output = '';
+    this.spawnError = undefined;
     const keep = (d: Buffer): void => {
       this.output = (this.output + d.toString()).slice(-8000);
     };
@@ -79,9 +81,16 @@ export class ObsProcess {
     this.exited = new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
+      // xvfb-run missing: no exit follows the spawn error.
+      child.once('error', (error) => {
+        this.spawnError = error;
+        resolve();
+      });
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      const spawnError = this.spawnError as Error | undefined;
+      if (spawnError) throw new Error(`cannot run ${cmd.file} (${spawnError.message}): install xvfb and obs-studio`);
       if (!this.running) throw new Error(`OBS exited before its websocket opened:\n${this.output}\n${obsLogTail(o.home)}`);
       if (await portOpen(o.websocketPort)) return;
       await new Promise((r) => setTimeout(r, 200));

@@ -192,7 +192,7 @@ export class ObsService implements Service {
 
   private entryFor(record: ObsConnectionRecord): Entry {
     const id = record.id;
-    const url = `ws://${record.host.includes(':') ? `[${record.host}]` : record.host}:${record.port}`;
+    const url = `ws://${record.host.includes(':') && !record.host.startsWith('[') ? `[${record.host}]` : record.host}:${record.port}`;
     const entry: Entry = { record, stats: null, lastBytes: undefined, link: undefined as unknown as ObsLink };
     entry.link = new ObsLink({
       url,

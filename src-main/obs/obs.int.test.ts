@@ -34,6 +34,10 @@ describe('OBS control against a real OBS', () => {
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('OBS_AUTH_FAILED');
     expect((await api(host, 'GET', '/api/v1/obs/connections')).json).toEqual([]);
+    const url = await api(host, 'POST', '/api/v1/obs/connections', { host: `ws://127.0.0.1:${obs.port}`, password: obs.password });
+    expect(url.status).toBe(400);
+    expect(url.json.error.code).toBe('VALIDATION_FAILED');
+    expect(url.json.error.details.fields[0].path).toBe('host');
     await new Promise((r) => setTimeout(r, 1000));
     // Nothing published for a row that does not exist.
     const attempts = events.events.slice(before).filter((e) => e.event === 'obs.connection');

@@ -9,6 +9,13 @@ export const obsConnectionStateSchema = z.enum(obsConnectionStates);
 export type ObsConnectionState = z.infer<typeof obsConnectionStateSchema>;
 
 const idSchema = z.string().min(1).max(64);
+/** A host name or IP address, without a scheme or a port. */
+const obsHostSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(253)
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/, 'a host name or IP address, without ws:// or a port');
 /** An OBS scene, input, source or filter name (as typed in OBS). */
 const obsNameSchema = z.string().trim().min(1, 'must not be empty').max(256);
 
@@ -166,7 +173,7 @@ export const obsMethods = {
     summary: 'Add an OBS instance (password sealed at rest); OBS_AUTH_FAILED when OBS refuses the password',
     input: z
       .object({
-        host: z.string().trim().min(1).max(253).default('127.0.0.1'),
+        host: obsHostSchema.default('127.0.0.1'),
         port: z.number().int().min(1).max(65535).default(4455),
         password: z.string().max(256).default(''),
         label: z.string().trim().min(1).max(64).optional(),
@@ -179,7 +186,7 @@ export const obsMethods = {
     tag: 'obs',
     summary: 'Change the address, password or label of an OBS instance (it reconnects)',
     input: z
-      .object({ ...conn, host: z.string().trim().min(1).max(253).optional(), port: z.number().int().min(1).max(65535).optional(), password: z.string().max(256).optional(), label: z.string().trim().min(1).max(64).optional() })
+      .object({ ...conn, host: obsHostSchema.optional(), port: z.number().int().min(1).max(65535).optional(), password: z.string().max(256).optional(), label: z.string().trim().min(1).max(64).optional() })
       .strict(),
     output: obsConnectionSchema,
     http: { method: 'PATCH', path: '/obs/connections/:id' },

@@ -27,7 +27,7 @@ describe('managed OBS (host mode)', () => {
     await host?.stop('SIGTERM');
   });
 
-  it('starts OBS, connects to it as "managed", and stops it with the host', async () => {
+  it('starts OBS, connects to it as "managed", restarts it when it dies, and stops it with the host', async () => {
     host = await startHost({ env: cleanEnv({ STREAMS_OBS_MANAGED: 'true' }) });
     const managed = await waitFor(async () => {
       const list = (await api(host!, 'GET', '/api/v1/obs/connections')).json as { id: string; state: string; managed: boolean }[];
@@ -40,6 +40,14 @@ describe('managed OBS (host mode)', () => {
     const obsHome = `${host.home}/obs`;
     const running = pidsWithHome(obsHome);
     expect(running.length).toBeGreaterThanOrEqual(2); // xvfb-run, Xvfb, obs
+
+    // Supervised: OBS killed -> restarted by the host, and the connection comes back by itself.
+    const obsPid = running.find((pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'obs');
+    expect(obsPid).toBeDefined();
+    process.kill(obsPid!, 'SIGKILL');
+    await waitFor(async () => ((await api(host!, 'GET', '/api/v1/obs/connections')).json as { state: string }[])[0]?.state !== 'connected', 'the loss to show', 10_000, 50);
+    await waitFor(async () => ((await api(host!, 'GET', '/api/v1/obs/connections')).json as { state: string }[])[0]?.state === 'connected', 'the managed OBS to come back', 45_000, 250);
+    expect(pidsWithHome(obsHome)).not.toContain(obsPid);
     expect(await host.stop('SIGTERM')).toBe(0);
     host = undefined;
     expect(pidsWithHome(obsHome)).toEqual([]);

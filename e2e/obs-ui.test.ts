@@ -67,6 +67,22 @@ describe('the OBS page in Chromium', () => {
     await page.getByTestId('obs-scenes').screenshot({ path: path.join(ARTIFACTS, 'obs-scene-grid.png') });
   });
 
+  it('previews a scene in studio mode and takes it to program with the transition', async () => {
+    await page.getByTestId('obs-transition').selectOption('Cut');
+    await page.getByTestId('obs-transition-bar').locator('label.switch').click();
+    await expect.poll(() => page.getByTestId('obs-studio-mode').isChecked(), { timeout: 10_000 }).toBe(true);
+    const brb = page.getByTestId('obs-scene-Be right back');
+    await brb.locator('.obs-scene-thumb').click();
+    await expect.poll(() => brb.getAttribute('class'), { timeout: 10_000 }).toContain('is-preview');
+    await page.getByTestId('obs-scenes').screenshot({ path: path.join(ARTIFACTS, 'obs-studio-mode.png') });
+    await page.getByTestId('obs-transition-go').click();
+    await expect.poll(() => brb.getAttribute('class'), { timeout: 10_000 }).toContain('is-program');
+    await page.getByTestId('obs-transition-bar').locator('label.switch').click();
+    await expect.poll(() => page.getByTestId('obs-studio-mode').isChecked(), { timeout: 10_000 }).toBe(false);
+    await page.getByTestId('obs-scene-Game').locator('.obs-scene-thumb').click();
+    await expect.poll(() => page.getByTestId('obs-scene-Game').getAttribute('class'), { timeout: 10_000 }).toContain('is-program');
+  });
+
   it('shows a live audio meter for a playing media source', async () => {
     const tone = path.join(obs.home, 'tone.wav');
     expect(spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=5', '-af', 'volume=0.5', tone]).status).toBe(0);

@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Card } from '../../ui/Card.js';
 import { Icon } from '../../ui/Icon.js';
-import { createScene, focusScene, refreshScenes, removeScene, switchScene, useObs } from './store.js';
+import { createScene, focusScene, previewScene, refreshScenes, removeScene, switchScene, useObs } from './store.js';
+import { TransitionBar } from './TransitionBar.js';
 
 const THUMBNAIL_REFRESH_MS = 5000;
 
@@ -34,15 +35,22 @@ export function SceneGrid() {
         </form>
       }
     >
+      <TransitionBar />
       {!scenes ? (
         <p className="muted">Loading…</p>
       ) : (
         <div className="obs-scene-grid" data-testid="obs-scene-grid">
           {scenes.scenes.map((s) => (
             <div key={s.name} className={`obs-scene${s.current ? ' is-program' : ''}${s.preview ? ' is-preview' : ''}${s.name === focused ? ' is-focused' : ''}`} data-testid={`obs-scene-${s.name}`}>
-              <button type="button" className="obs-scene-thumb" title={`Switch to ${s.name}`} onClick={() => void switchScene(s.name)}>
+              <button
+                type="button"
+                className="obs-scene-thumb"
+                title={scenes.studioMode ? `Preview ${s.name}` : `Switch to ${s.name}`}
+                onClick={() => void (scenes.studioMode ? previewScene(s.name) : switchScene(s.name))}
+              >
                 {s.screenshot ? <img src={s.screenshot} alt="" /> : <span className="obs-scene-blank" />}
                 {s.current && <span className="badge badge-live obs-scene-badge">PROGRAM</span>}
+                {s.preview && !s.current && <span className="badge badge-ok obs-scene-badge">PREVIEW</span>}
               </button>
               <div className="obs-scene-footer">
                 <button type="button" className="obs-scene-name" onClick={() => focusScene(s.name)} data-testid="obs-scene-sources">{s.name}</button>

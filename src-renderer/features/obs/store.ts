@@ -9,6 +9,7 @@ type Items = MethodOutput<'obs.sceneItems.list'>;
 type Inputs = MethodOutput<'obs.inputs.list'>;
 type Outputs = MethodOutput<'obs.outputs.get'>;
 type Templates = MethodOutput<'obs.templates.list'>;
+type Transitions = MethodOutput<'obs.transitions.get'>;
 
 interface ObsState {
   connections: Record<string, ObsConnection>;
@@ -24,6 +25,7 @@ interface ObsState {
   lastStats: ObsStats | null;
   /** Peak dBFS per input, from obs.meters. */
   meters: Record<string, number>;
+  transitions: Transitions | null;
 }
 
 export const useObs = create<ObsState>()(() => ({
@@ -38,6 +40,7 @@ export const useObs = create<ObsState>()(() => ({
   series: EMPTY_OBS_SERIES,
   lastStats: null,
   meters: {},
+  transitions: null,
 }));
 
 const selectedId = (): string | null => useObs.getState().selected;
@@ -74,7 +77,31 @@ export async function refreshAll(): Promise<void> {
     useObs.setState({ scenes: null, items: [], inputs: [], outputs: null });
     return;
   }
-  await Promise.all([refreshScenes(true), refreshInputs(), refreshOutputs()]);
+  await Promise.all([refreshScenes(true), refreshInputs(), refreshOutputs(), refreshTransitions()]);
+}
+
+export async function refreshTransitions(): Promise<void> {
+  const id = selectedId();
+  if (!id || !isConnected()) return;
+  const transitions = await call('obs.transitions.get', { id }).catch(() => null);
+  if (transitions) useObs.setState({ transitions });
+}
+
+export async function setStudioMode(enabled: boolean): Promise<void> {
+  const id = selectedId();
+  if (id && (await attempt(() => call('obs.studioMode.set', { id, enabled })))) await refreshScenes(false);
+}
+
+export async function previewScene(name: string): Promise<void> {
+  const id = selectedId();
+  if (id) await attempt(() => call('obs.previewScene.set', { id, name }));
+}
+
+export async function setTransition(change: { name?: string; durationMs?: number; trigger?: boolean }): Promise<void> {
+  const id = selectedId();
+  if (!id) return;
+  const r = await attempt(() => call('obs.transitions.set', { id, ...change }));
+  if (r) useObs.setState((s) => ({ transitions: s.transitions ? { ...s.transitions, current: r.current, durationMs: r.durationMs } : s.transitions }));
 }
 
 export async function refreshScenes(screenshots: boolean): Promise<void> {
@@ -240,12 +267,16 @@ export function connectObs(): void {
   });
   onEvent('obs.scene', ({ connectionId, programScene, previewScene, listChanged }) => {
     if (connectionId !== selectedId()) return;
+    const before = useObs.getState().scenes;
+    // Studio mode switched (in OBS or here): read the flag again.
+    const modeChanged = before !== null && (before.previewScene === null) !== (previewScene === null);
     useObs.setState((s) =>
       s.scenes
         ? { scenes: { ...s.scenes, programScene, previewScene, scenes: s.scenes.scenes.map((sc) => ({ ...sc, current: sc.name === programScene, preview: sc.name === previewScene })) } }
         : {},
     );
     if (listChanged) scenesSoon(true);
+    else if (modeChanged) scenesSoon(false);
   });
   onEvent('obs.input', ({ connectionId, change }) => {
     if (connectionId !== selectedId()) return;
@@ -258,6 +289,10 @@ export function connectObs(): void {
   onEvent('obs.meters', ({ connectionId, inputs }) => {
     if (connectionId !== selectedId()) return;
     useObs.setState({ meters: Object.fromEntries(inputs.map((i) => [i.name, i.peakDb])) });
+  });
+  onEvent('obs.transition', ({ connectionId, name, durationMs }) => {
+    if (connectionId !== selectedId()) return;
+    useObs.setState((s) => ({ transitions: s.transitions ? { ...s.transitions, current: name, durationMs } : s.transitions }));
   });
   onEvent('obs.stats', (sample) => {
     if (sample.connectionId !== selectedId()) return;

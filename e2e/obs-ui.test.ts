@@ -94,7 +94,7 @@ describe('the OBS page in Chromium', () => {
     await page.getByTestId('obs-sources').screenshot({ path: path.join(ARTIFACTS, 'obs-sources-meters.png') });
   });
 
-  it('hides a source from the sources list', async () => {
+  it('hides a source and gives it a chroma key filter, then turns the filter off', async () => {
     const title = page.getByTestId('obs-item-Game - Title');
     expect(await title.getByTestId('obs-item-visible').isChecked()).toBe(true);
     // The switch is controlled: it flips once OBS has answered.
@@ -104,6 +104,16 @@ describe('the OBS page in Chromium', () => {
     await expect
       .poll(async () => ((await api(host, 'GET', `/api/v1/obs/connections/${id}/scenes/Game/items`)).json as { sourceName: string; enabled: boolean }[]).find((i) => i.sourceName === 'Game - Title')?.enabled)
       .toBe(false);
+    await title.getByTestId('obs-item-filters').click();
+    await page.getByTestId('obs-filter-kind').selectOption('chroma_key');
+    await page.getByTestId('obs-filter-add').click();
+    const filter = page.getByTestId('obs-filter-Chroma key');
+    await filter.waitFor({ timeout: 10_000 });
+    await filter.locator('label.switch').click();
+    await expect.poll(() => filter.getByTestId('obs-filter-enabled').isChecked(), { timeout: 10_000 }).toBe(false);
+    const filters = (await api(host, 'GET', `/api/v1/obs/connections/${id}/sources/${encodeURIComponent('Game - Title')}/filters`)).json as { name: string; kind: string; enabled: boolean }[];
+    expect(filters).toEqual([expect.objectContaining({ name: 'Chroma key', kind: 'chroma_key_filter_v2', enabled: false })]);
+    await page.getByTestId('obs-sources').screenshot({ path: path.join(ARTIFACTS, 'obs-sources-filters.png') });
   });
 
   it('sends OBS to the studio in one click; hls.js plays it on the Streams page', async () => {

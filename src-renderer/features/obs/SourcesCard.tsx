@@ -1,5 +1,6 @@
 import { Card } from '../../ui/Card.js';
-import { setItemEnabled, setMuted, useObs } from './store.js';
+import { FiltersPanel } from './FiltersPanel.js';
+import { setItemEnabled, setMuted, showFilters, useObs } from './store.js';
 
 /** A -60..0 dBFS peak as the width of a meter bar. */
 const meterPercent = (db: number | undefined): number => Math.round(Math.max(0, Math.min(1, ((db ?? -60) + 60) / 60)) * 100);
@@ -24,6 +25,9 @@ export function SourcesCard() {
                 <span className="switch-track" aria-hidden="true" />
                 <span className="switch-text">{i.sourceName}</span>
               </label>
+              <button type="button" className="button ghost small-button" data-testid="obs-item-filters" onClick={() => void showFilters(i.sourceName)}>
+                Filters
+              </button>
               <span className="muted obs-source-meta">
                 {i.inputKind ?? 'scene'} · {Math.round(i.transform.width)}×{Math.round(i.transform.height)} at {Math.round(i.transform.positionX)},{Math.round(i.transform.positionY)}
               </span>
@@ -31,6 +35,7 @@ export function SourcesCard() {
           ))}
         </ul>
       )}
+      <FiltersPanel />
       {audio.length > 0 && (
         <>
           <h4 className="obs-subtitle">Audio</h4>

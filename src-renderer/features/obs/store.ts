@@ -10,6 +10,7 @@ type Inputs = MethodOutput<'obs.inputs.list'>;
 type Outputs = MethodOutput<'obs.outputs.get'>;
 type Templates = MethodOutput<'obs.templates.list'>;
 type Transitions = MethodOutput<'obs.transitions.get'>;
+type Filters = MethodOutput<'obs.filters.list'>;
 
 interface ObsState {
   connections: Record<string, ObsConnection>;
@@ -26,6 +27,9 @@ interface ObsState {
   /** Peak dBFS per input, from obs.meters. */
   meters: Record<string, number>;
   transitions: Transitions | null;
+  /** The source whose filters are shown, and its filters. */
+  filterSource: string | null;
+  filters: Filters;
 }
 
 export const useObs = create<ObsState>()(() => ({
@@ -41,6 +45,8 @@ export const useObs = create<ObsState>()(() => ({
   lastStats: null,
   meters: {},
   transitions: null,
+  filterSource: null,
+  filters: [],
 }));
 
 const selectedId = (): string | null => useObs.getState().selected;
@@ -78,6 +84,37 @@ export async function refreshAll(): Promise<void> {
     return;
   }
   await Promise.all([refreshScenes(true), refreshInputs(), refreshOutputs(), refreshTransitions()]);
+}
+
+export async function showFilters(source: string | null): Promise<void> {
+  useObs.setState({ filterSource: source, filters: [] });
+  await refreshFilters();
+}
+
+export async function refreshFilters(): Promise<void> {
+  const id = selectedId();
+  const source = useObs.getState().filterSource;
+  if (!id || !source || !isConnected()) return;
+  const filters = await call('obs.filters.list', { id, source }).catch(() => null);
+  if (filters && useObs.getState().filterSource === source) useObs.setState({ filters });
+}
+
+export async function addFilter(kind: MethodInput<'obs.filters.create'>['kind'], name: string): Promise<void> {
+  const id = selectedId();
+  const source = useObs.getState().filterSource;
+  if (id && source && (await attempt(() => call('obs.filters.create', { id, source, name, kind })))) await refreshFilters();
+}
+
+export async function setFilterEnabled(filter: string, enabled: boolean): Promise<void> {
+  const id = selectedId();
+  const source = useObs.getState().filterSource;
+  if (id && source && (await attempt(() => call('obs.filters.update', { id, source, filter, enabled })))) await refreshFilters();
+}
+
+export async function removeFilter(filter: string): Promise<void> {
+  const id = selectedId();
+  const source = useObs.getState().filterSource;
+  if (id && source && (await attempt(() => call('obs.filters.delete', { id, source, filter })))) await refreshFilters();
 }
 
 export async function refreshTransitions(): Promise<void> {
@@ -148,7 +185,7 @@ export async function refreshOutputs(): Promise<void> {
 }
 
 export function selectConnection(id: string): void {
-  useObs.setState({ selected: id, scenes: null, items: [], inputs: [], outputs: null, series: EMPTY_OBS_SERIES, lastStats: null, focusScene: null, meters: {} });
+  useObs.setState({ selected: id, scenes: null, items: [], inputs: [], outputs: null, series: EMPTY_OBS_SERIES, lastStats: null, focusScene: null, meters: {}, filterSource: null, filters: [] });
   void refreshAll();
 }
 
@@ -280,7 +317,8 @@ export function connectObs(): void {
   });
   onEvent('obs.input', ({ connectionId, change }) => {
     if (connectionId !== selectedId()) return;
-    if (change === 'items' || change === 'filters') void refreshItems();
+    if (change === 'filters') void refreshFilters();
+    else if (change === 'items') void refreshItems();
     else void refreshInputs();
   });
   onEvent('obs.output', ({ connectionId }) => {

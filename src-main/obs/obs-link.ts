@@ -1,4 +1,4 @@
-import { OBSWebSocket, EventSubscription, type OBSRequestTypes, type OBSResponseTypes, type OBSEventTypes } from 'obs-websocket-js';
+import { OBSWebSocket, EventSubscription, type OBSRequestTypes, type OBSResponseTypes } from 'obs-websocket-js';
 import type { ObsConnectionState } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -75,14 +75,6 @@ export class ObsLink {
     return this.firstAttempt;
   }
 
-  /** Forget the backoff and try now (after a password change, or from the UI). */
-  async reconnect(): Promise<void> {
-    this.clearRetry();
-    this.status.retries = 0;
-    await this.dropSocket();
-    await this.attempt();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.clearRetry();
@@ -120,10 +112,6 @@ export class ObsLink {
     );
     if (!tolerate) for (const r of out) if (!r.ok) throw r.error;
     return out;
-  }
-
-  on<E extends keyof OBSEventTypes>(event: E, listener: (data: OBSEventTypes[E]) => void): void {
-    this.socket?.on(event, listener as never);
   }
 
   private connectedSocket(): OBSWebSocket {

@@ -74,6 +74,8 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
     min: 1000,
     max: 120000,
   },
+  { path: 'obs.statsIntervalMs', env: 'STREAMS_OBS_STATS_INTERVAL_MS', type: 'integer', restart: false, default: 1000, min: 250, max: 10000 },
+  { path: 'obs.managed', env: 'STREAMS_OBS_MANAGED', type: 'boolean', restart: true, default: false },
 ];
 
 describe('envNameOf', () => {
@@ -165,6 +167,7 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       log: { level: 'info' },
       system: { statsIntervalMs: 2000 },
       ffmpeg: { probeTimeoutMs: 15000 },
+      obs: { statsIntervalMs: 1000, managed: false },
     });
   });
 

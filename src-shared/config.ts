@@ -195,6 +195,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    obs: z
+      .object({
+        statsIntervalMs: z
+          .number()
+          .int('must be a whole number')
+          .min(250, 'must be between 250 and 10000')
+          .max(10000, 'must be between 250 and 10000')
+          .default(1000)
+          .meta({ description: 'How often OBS stats (fps, dropped frames, CPU, bitrate) are sampled and pushed.' }),
+        managed: z
+          .boolean()
+          .default(false)
+          .meta({
+            description: 'Host mode: start OBS Studio under a virtual display (websocket on, random password), supervised and stopped with the host.',
+            restart: true,
+          }),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

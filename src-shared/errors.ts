@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   // Media tooling.
   FFMPEG_NOT_FOUND: 503,
   FFMPEG_FAILED: 500,
+  // OBS control.
+  OBS_AUTH_FAILED: 400,
+  OBS_NOT_CONNECTED: 503,
+  OBS_REQUEST_FAILED: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,7 +4,9 @@ import type { StreamService } from '../media/stream-service.js';
 import type { RecordingService } from '../recorder/recording-service.js';
 import type { RestreamService } from '../restream/restream-service.js';
 import type { AuthService } from './auth.js';
+import type { ObsService } from '../obs/obs-service.js';
 import type { Handlers } from './dispatch.js';
+import { createObsHandlers } from './obs-handlers.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -18,6 +20,7 @@ export interface HandlerDeps {
   streams: StreamService;
   restream: RestreamService;
   recordings: RecordingService;
+  obs: ObsService;
   /** Signed playback URLs of a private stream. */
   signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
 }
@@ -76,5 +79,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return deps.recordings.stop(name);
     },
     'recordings.convert': ({ id, ladder }) => deps.recordings.convert(id, ladder),
+    ...createObsHandlers(deps.obs),
   };
 }

@@ -21,6 +21,7 @@ import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDi
 import { openDatabase } from '../store/db.js';
 import { SqliteProbeCache } from '../store/probe-cache.js';
 import { wireLiveServer } from './live.js';
+import { wireObs } from './obs.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -128,6 +129,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger,
       httpUrl: () => http.url,
     });
+    const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -140,6 +142,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         streams: live.streams,
         restream: live.restream,
         recordings: live.recordings,
+        obs: obs.obs,
         signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
       }),
       logger,
@@ -160,7 +163,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...obs.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

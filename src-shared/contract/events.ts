@@ -4,6 +4,7 @@ import { event } from './define.js';
 import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, viewerStatsSchema } from './streams.js';
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
 import { destinationSchema, recordingSchema } from './restream.js';
+import { obsEvents } from './obs.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
 export const events = {
@@ -35,6 +36,7 @@ export const events = {
     summary: 'The host is shutting down; clients should expect the connection to close',
     payload: z.object({ reason: z.string() }),
   }),
+  ...obsEvents,
 } as const;
 
 export type Events = typeof events;

@@ -1,0 +1,98 @@
+import crypto from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import type { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../restream/backoff.js';
+import type { ObsService } from './obs-service.js';
+import { ObsProcess } from './obs-process.js';
+
+export const MANAGED_OBS_ID = 'managed';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Host mode: one OBS Studio under a virtual display, with its own HOME in the studio home, the
+ * websocket on a free port with a random password (new at every host start), 2 s keyframes.
+ * Restarted with backoff when it exits, stopped with the host. Registered as the `managed` connection.
+ */
+export class ManagedObs implements Service {
+  readonly name = 'managed-obs';
+  private process: ObsProcess | undefined;
+  private stopping = false;
+  private failures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly o: { home: string; children: ChildRegistry; obs: ObsService; logger: Logger },
+  ) {}
+
+  async start(): Promise<void> {
+    if (process.platform !== 'linux') {
+      throw new StudioError('NOT_IMPLEMENTED_ON_OS', 'obs.managed needs Linux (OBS runs under xvfb-run); start OBS yourself and add it on the OBS page');
+    }
+    const port = await freePort();
+    const password = crypto.randomBytes(18).toString('base64url');
+    const obsHome = path.join(this.o.home, 'obs');
+    this.process = new ObsProcess({
+      home: obsHome,
+      websocketPort: port,
+      websocketPassword: password,
+      recordDir: path.join(obsHome, 'recordings'),
+      spawn: (file, args, options) => this.o.children.spawn(file, args, { env: options.env, detached: options.detached }),
+    });
+    await this.launch();
+    const existing = this.o.obs.list().find((c) => c.id === MANAGED_OBS_ID);
+    if (existing) await this.o.obs.update(MANAGED_OBS_ID, { host: '127.0.0.1', port, password });
+    else await this.o.obs.create({ id: MANAGED_OBS_ID, host: '127.0.0.1', port, password, managed: true });
+  }
+
+  async dispose(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.process?.stop();
+  }
+
+  private async launch(): Promise<void> {
+    const proc = this.process!;
+    await proc.start();
+    this.o.logger.info({ pid: proc.pid }, 'managed OBS started');
+    const watch = setInterval(() => {
+      if (proc.running || this.stopping) return;
+      clearInterval(watch);
+      this.o.logger.warn({ log: proc.log().slice(-500) }, 'managed OBS exited');
+      this.restartLater();
+    }, 1000);
+    watch.unref();
+  }
+
+  /** Restarts OBS with backoff until it stays up (the link reconnects by itself: same port and password). */
+  private restartLater(): void {
+    if (this.stopping) return;
+    this.failures++;
+    const delay = backoffDelay(this.failures, DEFAULT_BACKOFF);
+    this.o.logger.info({ retryInMs: delay }, 'restarting managed OBS');
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.launch().then(
+        () => (this.failures = 0),
+        (error: unknown) => {
+          this.o.logger.error({ err: error }, 'managed OBS failed to restart');
+          this.restartLater();
+        },
+      );
+    }, delay);
+    this.restartTimer.unref();
+  }
+}

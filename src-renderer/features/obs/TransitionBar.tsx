@@ -1,0 +1,51 @@
+import { useEffect, useState } from 'react';
+import { setStudioMode, setTransition, useObs } from './store.js';
+
+/** Studio mode, the transition and its duration; in studio mode, the button that takes preview to program. */
+export function TransitionBar() {
+  const studioMode = useObs((s) => s.scenes?.studioMode ?? false);
+  const transitions = useObs((s) => s.transitions);
+  const [duration, setDuration] = useState('');
+  const current = transitions?.transitions.find((t) => t.name === transitions.current);
+
+  useEffect(() => {
+    setDuration(transitions?.durationMs !== null && transitions?.durationMs !== undefined ? String(transitions.durationMs) : '');
+  }, [transitions?.durationMs]);
+
+  const commitDuration = () => {
+    const ms = Number(duration);
+    if (Number.isInteger(ms) && ms >= 50 && ms <= 20_000 && ms !== transitions?.durationMs) void setTransition({ durationMs: ms });
+  };
+
+  return (
+    <div className="obs-transition-bar" data-testid="obs-transition-bar">
+      <label className="switch">
+        <input type="checkbox" data-testid="obs-studio-mode" checked={studioMode} onChange={(e) => void setStudioMode(e.target.checked)} />
+        <span className="switch-track" aria-hidden="true" />
+        <span className="switch-text">Studio mode</span>
+      </label>
+      <select className="input input-compact" aria-label="Transition" data-testid="obs-transition" value={transitions?.current ?? ''} onChange={(e) => void setTransition({ name: e.target.value })}>
+        {(transitions?.transitions ?? []).map((t) => (
+          <option key={t.name} value={t.name}>{t.name}</option>
+        ))}
+      </select>
+      <input
+        className="input input-compact input-port"
+        aria-label="Transition duration (ms)"
+        data-testid="obs-transition-duration"
+        inputMode="numeric"
+        disabled={!current || current.fixed}
+        value={duration}
+        onChange={(e) => setDuration(e.target.value)}
+        onBlur={commitDuration}
+        onKeyDown={(e) => e.key === 'Enter' && commitDuration()}
+      />
+      <span className="muted">ms</span>
+      {studioMode && (
+        <button type="button" className="button primary small-button" data-testid="obs-transition-go" onClick={() => void setTransition({ trigger: true })}>
+          Transition
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ObsProcess } from '../src-main/obs/obs-process.js';
+import { freePort } from './host-process.js';
+
+export interface TestObs {
+  home: string;
+  port: number;
+  password: string;
+  process: ObsProcess;
+  /** SIGINT, then SIGKILL to its group: no orphans. Removes its HOME. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real OBS Studio 29 under `xvfb-run -a`, with its own HOME (profile with 2 s keyframes),
+ * websocket on a free port with a password. Reuse one per test file: it takes a few seconds to start.
+ */
+export async function startObs(options: { password?: string; port?: number } = {}): Promise<TestObs> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-home-'));
+  const port = options.port ?? (await freePort());
+  const password = options.password ?? `pw-${Math.random().toString(36).slice(2, 10)}`;
+  const process = new ObsProcess({ home, websocketPort: port, websocketPassword: password, recordDir: path.join(home, 'recordings'), bitrateKbps: 1500 });
+  await process.start(45_000);
+  return {
+    home,
+    port,
+    password,
+    process,
+    stop: async () => {
+      await process.stop();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value (generous timeouts: CI machines are loaded). */
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 20_000, everyMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

@@ -16,6 +16,7 @@ import {
   destinationSchema,
   recordingSchema,
 } from './restream.js';
+import { cdnMethods } from './cdn.js';
 
 const none = z.object({}).strict();
 
@@ -232,6 +233,7 @@ export const methods = {
     output: recordingSchema,
     http: { method: 'POST', path: '/recordings/:id/vod', status: 202 },
   }),
+  ...cdnMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -84,6 +84,9 @@ function cacheBlock(scheme: string, hostHeader: string, defaultTtl: string): str
     'proxy_read_timeout 15s;',
     'proxy_next_upstream off;',
     'add_header X-Cache $upstream_cache_status always;',
+    // Once, on answers of the edge itself (403, 404) as on proxied ones.
+    'proxy_hide_header Access-Control-Allow-Origin;',
+    'add_header Access-Control-Allow-Origin * always;',
   ];
 }
 
@@ -132,6 +135,7 @@ http {
 
     server {
         listen ${o.bind}:${o.port} reuseport;
+        default_type application/json;
         set $sign_key_current ${quote(o.keys.current)};
         set $sign_key_previous ${quote(o.keys.previous ?? '')};
 

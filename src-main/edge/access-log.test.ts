@@ -87,3 +87,14 @@ describe('TagIndex and planPurge', () => {
     expect(pathOf('/live/%E0%A4%A/x')).toBe('/live/%E0%A4%A/x');
   });
 });
+
+describe('TagIndex persistence', () => {
+  it('round-trips through JSON and skips malformed entries', () => {
+    const index = new TagIndex();
+    for (const r of records) if (r) index.add(r);
+    const copy = new TagIndex();
+    copy.load([...JSON.parse(JSON.stringify(index)), ['/x', 'bad'], 42]);
+    expect(copy.toJSON()).toEqual(index.toJSON());
+    expect(planPurge({ tags: ['stream/other'] }, copy)).toEqual(['/live/other/v0.m3u8']);
+  });
+});

@@ -139,6 +139,22 @@ export class TagIndex {
     if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /** Saved across restarts, so that a purge replayed to a returning edge finds what it cached before. */
+  toJSON(): [string, string[], ('s' | 'p')[]][] {
+    return [...this.entries].map(([uri, e]) => [uri, [...e.tags], [...e.variants]]);
+  }
+
+  load(saved: unknown): void {
+    if (!Array.isArray(saved)) return;
+    for (const item of saved) {
+      if (!Array.isArray(item) || typeof item[0] !== 'string' || !Array.isArray(item[1]) || !Array.isArray(item[2])) continue;
+      const tags = new Set((item[1] as unknown[]).filter((t): t is string => typeof t === 'string'));
+      const variants = new Set((item[2] as unknown[]).filter((v): v is 's' | 'p' => v === 's' || v === 'p'));
+      this.entries.set(item[0], { tags, variants });
+    }
+    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+  }
+
   forget(uri: string): void {
     this.entries.delete(uri);
   }

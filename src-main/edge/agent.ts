@@ -82,8 +82,16 @@ export class EdgeAgentCore implements Service {
       state: EdgeState;
       saveState: (state: EdgeState) => void;
       drainLog: () => void;
+      /** Where the tag index is kept between runs. */
+      indexFile: string;
     },
-  ) {}
+  ) {
+    try {
+      this.index.load(JSON.parse(fs.readFileSync(deps.indexFile, 'utf8')));
+    } catch {
+      // No saved index (first run, or a crash): purges by tag then reach only what is cached from now on.
+    }
+  }
 
   get state(): EdgeState {
     return this.deps.state;
@@ -195,6 +203,8 @@ export class EdgeAgentCore implements Service {
 
   async dispose(): Promise<void> {
     if (this.sizeTimer) clearInterval(this.sizeTimer);
+    this.deps.drainLog();
+    fs.writeFileSync(this.deps.indexFile, JSON.stringify(this.index.toJSON()));
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

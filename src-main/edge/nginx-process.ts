@@ -28,6 +28,28 @@ export function findNginx(candidates: readonly string[] = NGINX_BINS): string | 
   return null;
 }
 
+/** uid/gid of a user from /etc/passwd (nginx workers of a root master run as `nobody`). */
+export function passwdEntry(user: string, passwd = '/etc/passwd'): { uid: number; gid: number } | null {
+  try {
+    for (const line of fs.readFileSync(passwd, 'utf8').split('\n')) {
+      const [name, , uid, gid] = line.split(':');
+      if (name === user && uid && gid) return { uid: Number(uid), gid: Number(gid) };
+    }
+  } catch {
+    // No passwd file: nothing to hand over.
+  }
+  return null;
+}
+
+function chownTree(dir: string, uid: number, gid: number): void {
+  fs.chownSync(dir, uid, gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(full, uid, gid);
+    else fs.chownSync(full, uid, gid);
+  }
+}
+
 export function waitForPort(port: number, host: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
@@ -108,6 +130,15 @@ export class NginxProcess implements Service {
     const { dir, cacheDir } = this.options;
     for (const sub of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
     fs.mkdirSync(cacheDir, { recursive: true });
+    if (process.getuid?.() === 0) {
+      // A root master runs its workers as nobody: they must reach the folder and own cache and temp files.
+      const worker = passwdEntry('nobody');
+      if (worker) {
+        fs.chmodSync(dir, 0o711);
+        chownTree(path.join(dir, 'tmp'), worker.uid, worker.gid);
+        chownTree(cacheDir, worker.uid, worker.gid);
+      }
+    }
     fs.writeFileSync(path.join(dir, NJS_FILE), NJS_SIGNING_SCRIPT);
     // The config holds the signing keys.
     fs.writeFileSync(this.confFile, buildNginxConf(this.options), { mode: 0o600 });

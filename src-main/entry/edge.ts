@@ -111,6 +111,7 @@ export async function runEdge(argv: string[]): Promise<number> {
     state,
     saveState: (s) => stateFile.save(s),
     drainLog: () => tail?.drain(),
+    indexFile: path.join(dir, 'tag-index.json'),
   });
 
   let stopRequested: NodeJS.Signals | undefined;

@@ -1,5 +1,6 @@
-import type { PurgeRequest, PurgeResult } from '../../src-shared/contract/cdn.js';
-import type { EdgeInfo } from '../../src-shared/contract/cdn.js';
+import type { z } from 'zod';
+import type { decommissionInputSchema, EdgeInfo, provisionInputSchema, ProvisionJob, PurgeRequest, PurgeResult } from '../../src-shared/contract/cdn.js';
+import { StudioError } from '../core/errors.js';
 import type { Handlers } from './dispatch.js';
 
 /** What the CDN methods need from the edge registry and the stream service. */
@@ -10,9 +11,12 @@ export interface CdnHandlerDeps {
   purge(request: PurgeRequest): Promise<PurgeResult>;
   /** Playback paths of a stream (throws NOT_FOUND for an unknown one). */
   playbackPaths(name: string): { hls: string; dash: string };
+  provision(input: z.output<typeof provisionInputSchema> & { origin: string }): ProvisionJob;
+  decommission(input: z.output<typeof decommissionInputSchema>): ProvisionJob;
+  job(id: string): ProvisionJob;
 }
 
-type CdnMethod = 'cdn.edges' | 'cdn.removeEdge' | 'cdn.purge' | 'cdn.playback';
+type CdnMethod = 'cdn.edges' | 'cdn.removeEdge' | 'cdn.purge' | 'cdn.playback' | 'cdn.provision' | 'cdn.decommission' | 'cdn.job';
 
 export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMethod> {
   return {
@@ -22,6 +26,13 @@ export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMetho
       return { id, deleted: true as const };
     },
     'cdn.purge': (request) => deps.purge(request),
+    'cdn.provision': (input, ctx) => {
+      const origin = input.origin ?? ctx.baseUrl;
+      if (!origin) throw new StudioError('VALIDATION_FAILED', 'origin: give the URL the edge reaches this host at', { fields: [{ path: 'origin', message: 'required' }] });
+      return deps.provision({ ...input, origin });
+    },
+    'cdn.decommission': (input) => deps.decommission(input),
+    'cdn.job': ({ id }) => deps.job(id),
     'cdn.playback': ({ name }, ctx) => {
       const paths = deps.playbackPaths(name);
       const base = ctx.baseUrl ?? '';

@@ -52,6 +52,16 @@ export class EdgeRegistry implements Service {
     },
   ) {}
 
+  private lastPublished = 0;
+
+  /** The edge list for clients (UI); heartbeats publish at most once a second. */
+  private publish(force: boolean): void {
+    const now = this.now();
+    if (!force && now - this.lastPublished < 1000) return;
+    this.lastPublished = now;
+    this.deps.bus.emit('cdn.edges', this.list());
+  }
+
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
@@ -106,6 +116,7 @@ export class EdgeRegistry implements Service {
         if (message.type === 'heartbeat') {
           live.stats = message.stats;
           this.deps.store.seen(id!, live.lastSeen);
+          this.publish(false);
         } else {
           if (message.ok) this.deps.store.applied(id!, message.seq);
           live.acks.get(message.seq)?.({ ok: message.ok, objects: message.objects });
@@ -118,6 +129,7 @@ export class EdgeRegistry implements Service {
           for (const resolve of live.acks.values()) resolve({ ok: false, objects: 0 });
           this.live.delete(id);
           this.deps.logger.info({ edge: id }, 'edge disconnected');
+          this.publish(true);
         }
       },
     };
@@ -134,6 +146,7 @@ export class EdgeRegistry implements Service {
     const missed = hello.lastSeq === null ? [] : this.deps.store.purgesAfter(hello.lastSeq);
     for (const purge of missed) conn.send({ type: 'purge', seq: purge.seq, id: purge.id, request: purge.request });
     this.deps.logger.info({ edge: hello.id, url: hello.url, replayed: missed.length }, 'edge registered');
+    this.publish(true);
   }
 
   private healthy(live: Live | undefined): boolean {
@@ -159,6 +172,16 @@ export class EdgeRegistry implements Service {
     });
   }
 
+  /** Resolves true once edge `id` is connected (false after `timeoutMs`). */
+  async waitConnected(id: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.live.has(id)) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return true;
+  }
+
   /** Edges in rotation: connected and heartbeating. */
   healthyEdges(): EdgeInfo[] {
     return this.list().filter((e) => e.healthy);
@@ -169,6 +192,7 @@ export class EdgeRegistry implements Service {
     if (!this.deps.store.remove(id) && !live) throw new StudioError('NOT_FOUND', `no edge "${id}"`);
     live?.conn.close(4001, 'removed by the origin');
     this.live.delete(id);
+    this.publish(true);
   }
 
   /** New signing keys (a rotation): every connected edge reloads nginx with both. */

@@ -5,6 +5,7 @@ import { StudioError } from '../core/errors.js';
 import { ConfigStore } from '../conf/config-store.js';
 import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
 import { EDGE_USAGE, runEdge } from './edge.js';
+import { PROVISION_USAGE, runEdgeProvision } from './edge-provision.js';
 import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
 
 const USAGE = `Streams Studio ${STUDIO_VERSION}
@@ -19,7 +20,9 @@ Commands:
 
 ${HOST_USAGE}
 
-${EDGE_USAGE}`;
+${EDGE_USAGE}
+
+${PROVISION_USAGE}`;
 
 /** Asks the running host of a home for a fresh login link, authenticating with the home's api-token. */
 async function loginLink(argv: string[]): Promise<number> {
@@ -57,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'host':
       return runHost(rest);
     case 'edge':
+      if (rest[0] === 'provision' || rest[0] === 'decommission') return runEdgeProvision(rest[0], rest.slice(1));
       return runEdge(rest);
     case 'login-link':
       return loginLink(rest);

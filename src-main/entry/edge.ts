@@ -53,14 +53,14 @@ export async function runEdge(argv: string[]): Promise<number> {
     options: {
       origin: { type: 'string' },
       token: { type: 'string' },
-      port: { type: 'string', default: '8081' },
-      bind: { type: 'string', default: '0.0.0.0' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
       dir: { type: 'string' },
       'cache-dir': { type: 'string' },
-      'cache-size': { type: 'string', default: '1g' },
-      region: { type: 'string', default: '' },
+      'cache-size': { type: 'string' },
+      region: { type: 'string' },
       'public-url': { type: 'string' },
-      'heartbeat-ms': { type: 'string', default: '5000' },
+      'heartbeat-ms': { type: 'string' },
       workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -70,13 +70,26 @@ export async function runEdge(argv: string[]): Promise<number> {
     process.stdout.write(`${EDGE_USAGE}\n`);
     return 0;
   }
-  const origin = values.origin ?? bad('--origin', 'required (the studio host URL)');
+  // A provisioned edge is configured through its environment file (STREAMS_EDGE_*); flags win.
+  const env = process.env;
+  const opt = (flag: keyof typeof values, name: string, fallback: string): string => {
+    const value = values[flag];
+    return typeof value === 'string' ? value : (env[`STREAMS_EDGE_${name}`] ?? fallback);
+  };
+  values.port = opt('port', 'PORT', '8081');
+  values.bind = opt('bind', 'BIND', '0.0.0.0');
+  values['cache-size'] = opt('cache-size', 'CACHE_SIZE', '1g');
+  values.region = opt('region', 'REGION', '');
+  values['heartbeat-ms'] = opt('heartbeat-ms', 'HEARTBEAT_MS', '5000');
+  values.dir ??= env.STREAMS_EDGE_DIR;
+  values['public-url'] ??= env.STREAMS_EDGE_PUBLIC_URL || undefined;
+  const origin = values.origin ?? env.STREAMS_EDGE_ORIGIN ?? bad('--origin', 'required (the studio host URL)');
   try {
     originParts(origin);
   } catch (error) {
     bad('--origin', (error as Error).message);
   }
-  const token = values.token ?? process.env.STREAMS_EDGE_TOKEN ?? bad('--token', 'required (the host API token)');
+  const token = values.token ?? env.STREAMS_EDGE_TOKEN ?? bad('--token', 'required (the host API token)');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) bad('--port', `expected a port number, got "${values.port}"`);
   if (!SIZE_RE.test(values['cache-size'])) bad('--cache-size', `expected e.g. 512m or 2g, got "${values['cache-size']}"`);
@@ -86,7 +99,8 @@ export async function runEdge(argv: string[]): Promise<number> {
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) bad('--workers', 'expected 1..64');
   const dir = path.resolve(values.dir ?? path.join(os.homedir(), '.streams-edge'));
   const cacheDir = path.resolve(values['cache-dir'] ?? path.join(dir, 'cache'));
-  const bind = values.bind;
+  const bind = values.bind ?? '0.0.0.0';
+  const region = values.region ?? '';
   const publicUrl = (values['public-url'] ?? `http://${bind === '0.0.0.0' ? os.hostname() : bind}:${port}`).replace(/\/$/, '');
 
   const nginxBin = findNginx() ?? bad('nginx', 'not found; install the nginx package');
@@ -141,7 +155,7 @@ export async function runEdge(argv: string[]): Promise<number> {
       origin,
       token,
       logger: logger.child({ service: 'origin-link' }),
-      hello: () => ({ id: state.id, url: publicUrl, region: values.region, version: STUDIO_VERSION, heartbeatMs, lastSeq: state.lastSeq }),
+      hello: () => ({ id: state.id, url: publicUrl, region, version: STUDIO_VERSION, heartbeatMs, lastSeq: state.lastSeq }),
       stats: () => core.stats(),
       onWelcome: async (seq, next) => {
         if (state.lastSeq === null) state.lastSeq = seq;

@@ -129,7 +129,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger,
       httpUrl: () => http.url,
     });
-    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams });
+    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, apiToken });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method } from './define.js';
+import { event, method } from './define.js';
 
 /** Edge nodes: a cache fleet in front of the origin's `/live/...` paths, purged and watched from here. */
 
@@ -91,6 +91,56 @@ export type EdgeServerMessage =
   | { type: 'keys'; keys: SigningKeys }
   | { type: 'purge'; seq: number; id: string; request: PurgeRequest };
 
+export const provisionStepSchema = z.object({
+  id: z.string().describe('connect, detect-os, packages, upload, configure, service, health, register (decommission: stop, remove-files)'),
+  title: z.string(),
+  status: z.enum(['running', 'done', 'skipped', 'failed']),
+  message: z.string(),
+  log: z.string(),
+  at: z.number(),
+});
+export type ProvisionStep = z.infer<typeof provisionStepSchema>;
+
+export const provisionJobSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['provision', 'decommission']),
+  target: z.string().describe('user@host:port'),
+  state: z.enum(['running', 'done', 'failed']),
+  steps: z.array(provisionStepSchema),
+  edgeId: z.string().nullable(),
+  failedStep: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+});
+export type ProvisionJob = z.infer<typeof provisionJobSchema>;
+
+const sshTargetInput = {
+  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'a host name or address'),
+  sshPort: z.number().int().min(1).max(65535).default(22),
+  user: z.string().min(1).max(32).regex(/^[a-z_][a-z0-9_-]*$/, 'a user name'),
+  privateKey: z.string().min(1).max(16_384).describe('PEM/OpenSSH private key text; used for this job only, never stored'),
+  /** Install under this folder instead of / (for tests on a shared machine). */
+  root: z.string().max(256).regex(/^(\/[A-Za-z0-9._-]+)*$/, 'an absolute path').default(''),
+};
+
+export const provisionInputSchema = z
+  .object({
+    ...sshTargetInput,
+    port: z.number().int().min(1).max(65535).default(8081).describe('The edge HTTP port'),
+    region: z.string().max(64).regex(/^[A-Za-z0-9 _.-]*$/).default(''),
+    origin: z.string().url().optional().describe('How the edge reaches this host (default: the URL of this request)'),
+    publicUrl: z.string().url().optional(),
+    cacheSize: z.string().regex(/^\d{1,9}[kmgKMG]?$/).default('1g'),
+  })
+  .strict();
+export const decommissionInputSchema = z.object({ ...sshTargetInput, edgeId: z.string().max(64).optional() }).strict();
+
+export const cdnEvents = {
+  'cdn.provision': event({ summary: 'A provisioning or decommission job moved on (one step)', payload: provisionJobSchema }),
+  'cdn.edges': event({ summary: 'The edge list changed (registration, heartbeat health, removal)', payload: z.array(edgeSchema) }),
+};
+
 export const EDGE_SOCKET_PATH = '/api/v1/cdn/edge-socket';
 
 export const cdnMethods = {
@@ -114,6 +164,27 @@ export const cdnMethods = {
     input: purgeRequestSchema,
     output: purgeResultSchema,
     http: { method: 'POST', path: '/cdn/purge' },
+  }),
+  'cdn.provision': method({
+    tag: 'cdn',
+    summary: 'Provision (or upgrade) an edge over SSH; progress as cdn.provision events',
+    input: provisionInputSchema,
+    output: provisionJobSchema,
+    http: { method: 'POST', path: '/cdn/provision', status: 202 },
+  }),
+  'cdn.decommission': method({
+    tag: 'cdn',
+    summary: 'Stop an edge and remove what provisioning installed; progress as cdn.provision events',
+    input: decommissionInputSchema,
+    output: provisionJobSchema,
+    http: { method: 'POST', path: '/cdn/decommission', status: 202 },
+  }),
+  'cdn.job': method({
+    tag: 'cdn',
+    summary: 'A provisioning or decommission job with its steps and logs',
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: provisionJobSchema,
+    http: { method: 'GET', path: '/cdn/jobs/:id' },
   }),
   'cdn.playback': method({
     tag: 'cdn',

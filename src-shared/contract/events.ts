@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configViewSchema } from './config.js';
+import { cdnEvents } from './cdn.js';
 import { event } from './define.js';
 import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, viewerStatsSchema } from './streams.js';
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
@@ -35,6 +36,7 @@ export const events = {
     summary: 'The host is shutting down; clients should expect the connection to close',
     payload: z.object({ reason: z.string() }),
   }),
+  ...cdnEvents,
 } as const;
 
 export type Events = typeof events;

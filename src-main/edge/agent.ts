@@ -136,6 +136,20 @@ export class EdgeAgentCore implements Service {
     };
   }
 
+  private readonly controlAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+  /** A GET on nginx's control listener (kept-alive connections: a purge is many small requests). */
+  private control(url: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(url, { agent: this.controlAgent, timeout: 20_000 }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.once('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+      req.once('error', reject);
+    });
+  }
+
   /** Applies purge `seq` (in order) and records it as the last one applied. */
   async applyPurge(seq: number, request: PurgeRequest): Promise<number> {
     const { lastSeq } = this.deps.state;
@@ -151,9 +165,7 @@ export class EdgeAgentCore implements Service {
         if (!name || !signer) return;
         target += `?${new URLSearchParams(signer.sign(name, { expiresInSec: 60 })).toString()}`;
       }
-      const res = await fetch(target);
-      await res.arrayBuffer();
-      if (res.status === 200) objects += 1;
+      if ((await this.control(target)) === 200) objects += 1;
     };
     const jobs = uris.flatMap((uri) => [() => one(uri, 'p'), () => one(uri, 's')]);
     await runLimited(jobs, 16);
@@ -203,6 +215,7 @@ export class EdgeAgentCore implements Service {
 
   async dispose(): Promise<void> {
     if (this.sizeTimer) clearInterval(this.sizeTimer);
+    this.controlAgent.destroy();
     this.deps.drainLog();
     fs.writeFileSync(this.deps.indexFile, JSON.stringify(this.index.toJSON()));
     const server = this.server;

@@ -126,7 +126,9 @@ http {
 
     js_path ${quote(o.dir)};
     js_import signing from ${NJS_FILE};
-    js_set $edge_sig signing.verdict;
+    js_set $edge_sig_njs signing.verdict;
+    # njs runs only for requests that carry signature parameters; the rest read "none" from the map.
+    map "$arg_exp$arg_sig" $edge_sig { "" none; default $edge_sig_njs; }
     map $edge_sig $edge_variant { ok s; default p; }
     map $edge_sig $edge_refused { ok 0; none 0; default 1; }
 

@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { dashboardFeature } from '../features/dashboard/index.js';
+import { edgesFeature } from '../features/edges/index.js';
 import { recordingsFeature } from '../features/recordings/index.js';
 import { settingsFeature } from '../features/settings/index.js';
 import { streamsFeature } from '../features/streams/index.js';
@@ -20,5 +21,6 @@ export const FEATURES: readonly FeatureEntry[] = [
   dashboardFeature,
   streamsFeature,
   recordingsFeature,
+  edgesFeature,
   settingsFeature,
 ];

@@ -25,6 +25,7 @@ describe('parseAccessLine', () => {
       upstream: true,
       tags: ['stream/demo'],
       variant: 'p',
+      prefetch: false,
     });
     expect(records[1]!.upstream).toBe(false);
     expect(records[4]!.variant).toBe('s');
@@ -96,5 +97,14 @@ describe('TagIndex persistence', () => {
     copy.load([...JSON.parse(JSON.stringify(index)), ['/x', 'bad'], 42]);
     expect(copy.toJSON()).toEqual(index.toJSON());
     expect(planPurge({ tags: ['stream/other'] }, copy)).toEqual(['/live/other/v0.m3u8']);
+  });
+});
+
+describe('newestSegments', () => {
+  it('resolves the newest segments of a media playlist against its path', async () => {
+    const { newestSegments } = await import('./prefetch.js');
+    const playlist = '#EXTM3U\n#EXTINF:2,\ns/a/1.m4s?sid=x\n#EXTINF:2,\ns/a/2.m4s?sid=x\n#EXTINF:2,\ns/a/3.m4s?sid=x\n';
+    expect(newestSegments(playlist, '/live/demo/v0.m3u8')).toEqual(['/live/demo/s/a/2.m4s', '/live/demo/s/a/3.m4s']);
+    expect(newestSegments('#EXTM3U\nhttp://elsewhere/x.m4s\n../../etc/passwd\n', '/live/demo/v0.m3u8')).toEqual([]);
   });
 });

@@ -20,6 +20,8 @@ export interface AccessRecord {
   tags: string[];
   /** Cache variant: `s` (signature verified) or `p`. */
   variant: 's' | 'p';
+  /** A request of the agent itself (prefetch), not a viewer's. */
+  prefetch: boolean;
 }
 
 export function parseAccessLine(line: string): AccessRecord | null {
@@ -42,6 +44,7 @@ export function parseAccessLine(line: string): AccessRecord | null {
     upstream: typeof raw.up === 'string' && raw.up !== '' && raw.up !== '-',
     tags,
     variant: raw.v === 's' ? 's' : 'p',
+    prefetch: raw.pf === '1',
   };
 }
 
@@ -72,6 +75,7 @@ export class RequestWindow {
   constructor(private readonly windowMs = 60_000) {}
 
   add(record: AccessRecord): void {
+    if (record.prefetch) return;
     this.records.push(record);
     this.totals.requests += 1;
     this.totals.bytes += record.bytes;

@@ -6,7 +6,7 @@ import type { EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/cont
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { UrlSigner } from '../servers/hls/signing.js';
-import { parseAccessLine, RequestWindow, TagIndex } from './access-log.js';
+import { parseAccessLine, RequestWindow, TagIndex, type AccessRecord } from './access-log.js';
 import { planPurge } from './purge-plan.js';
 import type { NginxProcess } from './nginx-process.js';
 
@@ -84,6 +84,8 @@ export class EdgeAgentCore implements Service {
       drainLog: () => void;
       /** Where the tag index is kept between runs. */
       indexFile: string;
+      /** Warms the cache after fresh playlists (optional). */
+      prefetcher?: { onRecord(record: AccessRecord): void; dispose(): void };
     },
   ) {
     try {
@@ -103,6 +105,7 @@ export class EdgeAgentCore implements Service {
     if (!record || !record.uri.startsWith('/live/')) return;
     this.window.add(record);
     this.index.add(record);
+    this.deps.prefetcher?.onRecord(record);
   };
 
   /** Starts the agent's own HTTP server on a free loopback port; nginx proxies to it. */
@@ -216,6 +219,7 @@ export class EdgeAgentCore implements Service {
   async dispose(): Promise<void> {
     if (this.sizeTimer) clearInterval(this.sizeTimer);
     this.controlAgent.destroy();
+    this.deps.prefetcher?.dispose();
     this.deps.drainLog();
     fs.writeFileSync(this.deps.indexFile, JSON.stringify(this.index.toJSON()));
     const server = this.server;

@@ -87,6 +87,18 @@ describe('edge nodes in front of a live origin', () => {
     await waitFor('the hit in /metrics', async () => /edge_cache_hits_total [1-9]/.test(await (await fetch(`${edges[0]!.url}/metrics`)).text()));
   });
 
+  it('a fresh playlist makes the edge prefetch its newest segments', async () => {
+    const edge = edges[0]!;
+    const seen = new Set(edge.accessLog().map((l) => l.u));
+    const fresh = await waitFor('a playlist through edge 0 naming a segment it has not served', async () => {
+      const playlist = await get(edge.url, '/live/demo/v0.m3u8');
+      const newest = playlist.body.toString().split('\n').filter((l) => l.includes('.m4s')).map((l) => `/live/demo/${l.split('?')[0]}`).at(-1);
+      return newest && !seen.has(newest) ? newest : null;
+    });
+    await waitFor('the prefetch', () => edge.accessLog().some((l) => l.u === fresh && l.pf === '1' && l.up !== ''));
+    expect((await get(edge.url, fresh)).cache).toBe('HIT');
+  });
+
   it('500 concurrent requests for a new segment cause exactly one origin fetch', async () => {
     const edge = edges[1]!;
     const seen = new Set(edge.accessLog().map((l) => l.u));

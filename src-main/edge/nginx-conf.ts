@@ -45,7 +45,7 @@ export const NJS_FILE = 'edge-signing.js';
 /** One JSON object per request (see access-log.ts for the reader). */
 const LOG_FORMAT =
   '\'{"t":$msec,"m":"$request_method","u":"$uri","s":$status,"b":$body_bytes_sent,"rt":$request_time,' +
-  '"c":"$upstream_cache_status","up":"$upstream_addr","k":"$upstream_http_surrogate_key","v":"$edge_variant"}\'';
+  '"c":"$upstream_cache_status","up":"$upstream_addr","k":"$upstream_http_surrogate_key","v":"$edge_variant","pf":"$http_x_edge_prefetch"}\'';
 
 /** A double-quoted nginx string; values that nginx would expand or split are refused. */
 export function quote(value: string): string {
@@ -121,6 +121,8 @@ http {
 
     log_format edge_json escape=json ${LOG_FORMAT};
     access_log ${d(ACCESS_LOG)} edge_json;
+    # Background cache updates are subrequests: logged, so that fresh playlists trigger prefetch.
+    log_subrequest on;
 
     proxy_cache_path ${quote(o.cacheDir)} levels=1:2 keys_zone=edge:${o.keysZone ?? '32m'} max_size=${o.cacheSize} inactive=1h use_temp_path=off;
 

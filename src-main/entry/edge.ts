@@ -12,6 +12,8 @@ import { LogTail } from '../edge/log-tail.js';
 import { ACCESS_LOG, originParts } from '../edge/nginx-conf.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
 import { OriginLink } from '../edge/origin-link.js';
+import { Prefetcher } from '../edge/prefetch.js';
+import { UrlSigner } from '../servers/hls/signing.js';
 
 export const EDGE_USAGE = `Usage: streams edge --origin URL --token T [options]
 
@@ -126,6 +128,9 @@ export async function runEdge(argv: string[]): Promise<number> {
     saveState: (s) => stateFile.save(s),
     drainLog: () => tail?.drain(),
     indexFile: path.join(dir, 'tag-index.json'),
+    prefetcher: new Prefetcher({ host: bind === '0.0.0.0' ? '127.0.0.1' : bind, port }, (name) =>
+      state.keys ? new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString() : null,
+    ),
   });
 
   let stopRequested: NodeJS.Signals | undefined;

@@ -162,6 +162,18 @@ describe('edge nodes in front of a live origin', () => {
     for (const edge of edges) expect((await get(edge.url, segment!)).cache).toBe('MISS');
   });
 
+  it('a soft purge fetches again instead of deleting', async () => {
+    const edge = edges[0]!;
+    const [segment] = (await originSegments()).slice(-1);
+    await get(edge.url, segment!);
+    const purge = await api(host, 'POST', '/api/v1/cdn/purge', { urls: [segment], soft: true });
+    expect(purge.json.edges.every((e: any) => e.status === 'done')).toBe(true);
+    expect(purge.json.edges.find((e: any) => e.objects >= 1)).toBeDefined();
+    await waitFor('the refresh in the log', () => edge.accessLog().some((l) => l.u === `/refresh/p${segment}` && l.s === 200 && l.up !== ''));
+    // Refreshed in place: the next viewer still gets a cache hit.
+    expect((await get(edge.url, segment!)).cache).toBe('HIT');
+  });
+
   it('an edge stopped during a purge catches up when it returns', async () => {
     const edge = edges[2]!;
     const [segment] = (await originSegments()).slice(-1);

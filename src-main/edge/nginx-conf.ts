@@ -138,7 +138,7 @@ http {
     upstream edge_origin { server ${server}; keepalive 32; }
 
     server {
-        listen ${o.bind}:${o.port} reuseport;
+        listen ${o.bind}:${o.port};
         default_type application/json;
         set $sign_key_current ${quote(o.keys.current)};
         set $sign_key_previous ${quote(o.keys.previous ?? '')};

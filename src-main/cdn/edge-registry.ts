@@ -72,7 +72,8 @@ export class EdgeRegistry implements Service {
         // Ended: its objects go. Live again: 404s cached while it was off go too.
         const request: PurgeRequest | null =
           state === 'ended' || state === 'error' ? { tags: [`stream/${name}`] } : state === 'live' ? { prefix: `/live/${name}/` } : null;
-        if (!request || this.live.size === 0) return;
+        // Logged even with every edge away: they are replayed it when they return.
+        if (!request || this.deps.store.list().length === 0) return;
         this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, stream: name }, 'automatic purge failed'));
       }),
     );

@@ -78,6 +78,26 @@ describe('edges page in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'edges-purge.png'), fullPage: true });
   });
 
+  it('a viewer player picks the fastest edge and fails over when it goes away', { timeout: 120_000 }, async () => {
+    await page.getByTestId('edge-player-stream').selectOption('show');
+    await page.getByTestId('edge-player-start').click();
+    const via = page.getByTestId('edge-player-via');
+    await expect.poll(() => via.textContent(), { timeout: 15_000 }).toMatch(/Playing via edge-/);
+    const first = /Playing via (edge-[0-9a-f]+)/.exec((await via.textContent()) ?? '')![1]!;
+    const currentTime = () => page.getByTestId('edge-player-video').evaluate((v) => (v as HTMLVideoElement).currentTime);
+    await expect.poll(currentTime, { timeout: 30_000 }).toBeGreaterThan(1);
+    const list = (await api(host, 'GET', '/api/v1/cdn/edges')).json as unknown as any[];
+    const url = list.find((e) => e.id === first).url as string;
+    const victim = edges.find((e) => e.url === url)!;
+    await victim.stop();
+    await expect.poll(() => via.textContent(), { timeout: 90_000 }).toMatch(/Playing via edge-/);
+    await expect.poll(async () => /Playing via (edge-[0-9a-f]+)/.exec((await via.textContent()) ?? '')?.[1], { timeout: 90_000 }).not.toBe(first);
+    const after = await currentTime();
+    await expect.poll(currentTime, { timeout: 30_000 }).toBeGreaterThan(after + 1);
+    await page.getByTestId('edge-player').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'edges-failover.png'), fullPage: true });
+  });
+
   it('the provision wizard streams its steps and names the one that failed', { timeout: 60_000 }, async () => {
     await page.getByTestId('provision-open').click();
     await page.getByTestId('provision-host').fill('127.0.0.1');

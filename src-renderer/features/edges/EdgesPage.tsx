@@ -6,6 +6,7 @@ import { formatRate } from '../dashboard/format.js';
 import { TimeChart } from '../dashboard/TimeChart.js';
 import { useNow } from '../recordings/use-now.js';
 import { EdgeList } from './EdgeList.js';
+import { EdgePlayer } from './EdgePlayer.js';
 import { EDGE_WINDOW_SEC, mergeSeries } from './model.js';
 import { ProvisionDialog } from './ProvisionDialog.js';
 import { PurgeForm } from './PurgeForm.js';
@@ -63,6 +64,7 @@ export function EdgesPage() {
         </Card>
       )}
       <PurgeForm />
+      {edges.some((e) => e.healthy) && <EdgePlayer />}
       {dialog && <ProvisionDialog {...(dialog.edge ? { edge: dialog.edge } : {})} onClose={() => setDialog(null)} />}
     </div>
   );

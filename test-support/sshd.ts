@@ -45,8 +45,8 @@ export async function startSshd(): Promise<SshdProcess> {
       '',
     ].join('\n'),
   );
-  // Privilege separation needs this folder (absent where sshd never ran).
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  // A root sshd needs its privilege separation folder (absent where sshd never ran); others do not.
+  if (process.getuid?.() === 0) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const proc: ChildProcess = spawn(SSHD_PATH, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -6,6 +6,8 @@
 //    origin's Cache-Control (segments `public, max-age=600, immutable`, playlists `public, max-age=1`).
 //  - Through the edge: the same static nginx is the edge's origin, so after the first request every
 //    segment request is a cache hit, and playlists are revalidated about once a second (as live).
+//    A bare `proxy_cache` of the same origin (no njs, no log, no lock) is measured too: the share of
+//    the gap that is nginx's cache path itself, not ours.
 //  - Load: wrk (OS package), BENCH_THREADS threads, BENCH_CONNECTIONS connections, BENCH_SECONDS each,
 //    sides alternated BENCH_RUNS times; medians of requests/s and of wrk's p99 latency.
 //  - Purge: a real host (`streams host`) with three edges on loopback; BENCH_PURGES purges of 10 URLs
@@ -68,6 +70,31 @@ http {
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 
+/** A bare proxy_cache of the static nginx (no njs, no log, no lock): what nginx's cache path costs by itself. */
+async function startBareCache(originUrl) {
+  const dir = tempDir('bench-bare-cache-');
+  const port = await freePort();
+  fs.mkdirSync(path.join(dir, 'cache'));
+  fs.mkdirSync(path.join(dir, 'tmp'));
+  fs.chmodSync(dir, 0o755);
+  if (process.getuid?.() === 0) for (const d of ['cache', 'tmp']) fs.chownSync(path.join(dir, d), 65534, 65534);
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
+  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=bare:10m;
+  server { listen 127.0.0.1:${port}; location / { proxy_pass ${originUrl}; proxy_cache bare; } }
+}
+`,
+  );
+  const proc = track(spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' }));
+  await waitHttp(`http://127.0.0.1:${port}/live/demo/v0.m3u8`);
+  return { proc, url: `http://127.0.0.1:${port}` };
+}
+
 async function waitHttp(url, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -121,6 +148,8 @@ async function throughput() {
   const staticNginx = await startStaticNginx(root);
   // No origin host here: the agent keeps retrying its registration; nginx serves regardless.
   const edge = await startEdge(staticNginx.url, 'bench-token');
+  const bare = await startBareCache(staticNginx.url);
+  const bases = { static: staticNginx.url, edge: edge.url, bare: bare.url };
   const cases = [
     ['200 KB segment', '/live/demo/s/a/seg.m4s'],
     ['playlist', '/live/demo/v0.m3u8'],
@@ -128,16 +157,18 @@ async function throughput() {
   const results = {};
   for (const [label, p] of cases) {
     await waitHttp(edge.url + p);
-    results[label] = { static: [], edge: [] };
+    await waitHttp(bare.url + p);
+    results[label] = { static: [], edge: [], bare: [] };
     for (let run = 0; run < RUNS; run++) {
-      for (const side of run % 2 === 0 ? ['static', 'edge'] : ['edge', 'static']) {
-        const r = wrk((side === 'static' ? staticNginx.url : edge.url) + p);
+      for (const side of run % 2 === 0 ? ['static', 'edge', 'bare'] : ['bare', 'edge', 'static']) {
+        const r = wrk(bases[side] + p);
         if (r.non2xx > 0) throw new Error(`${side} ${label}: ${r.non2xx} non-2xx answers`);
         results[label][side].push(r);
       }
     }
   }
   await stopProcess(edge.proc);
+  await stopProcess(bare.proc);
   await stopProcess(staticNginx.proc);
   return results;
 }
@@ -170,14 +201,18 @@ try {
   console.log(`${NAME}: wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s, ${RUNS} runs per side (medians); edge and static nginx 1 worker each`);
   const t = await throughput();
   console.log('');
-  console.log('| file | static nginx req/s | edge req/s | ratio (goal >= 0.9) | static p99 ms | edge p99 ms |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| file | static nginx req/s | edge req/s | ratio (goal >= 0.9) | bare proxy_cache req/s | its ratio | static p99 ms | edge p99 ms |');
+  console.log('|---|---|---|---|---|---|---|---|');
   let worst = Infinity;
   for (const [label, r] of Object.entries(t)) {
     const s = median(r.static.map((x) => x.rps));
     const e = median(r.edge.map((x) => x.rps));
     worst = Math.min(worst, e / s);
-    console.log(`| ${label} | ${fmt(s, 0)} | ${fmt(e, 0)} | ${ratio(e, s)} | ${fmt(median(r.static.map((x) => x.p99Ms)))} | ${fmt(median(r.edge.map((x) => x.p99Ms)))} |`);
+    const b = median(r.bare.map((x) => x.rps));
+    console.log(
+      `| ${label} | ${fmt(s, 0)} | ${fmt(e, 0)} | ${ratio(e, s)} | ${fmt(b, 0)} | ${ratio(b, s)} | ` +
+        `${fmt(median(r.static.map((x) => x.p99Ms)))} | ${fmt(median(r.edge.map((x) => x.p99Ms)))} |`,
+    );
   }
   const p = await purgePropagation();
   console.log('');

@@ -38,7 +38,17 @@ await esbuild({
   entryPoints: ['src-main/entry/cli.ts'],
   outfile: 'dist/main/cli.js',
   format: 'esm',
-  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg'],
+  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2'],
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+});
+
+// The edge agent as one file: `streams edge provision` uploads it to the edge server.
+await esbuild({
+  ...common,
+  entryPoints: ['src-main/entry/edge-main.ts'],
+  outfile: 'dist/edge/streams-edge.mjs',
+  format: 'esm',
+  sourcemap: false,
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 

@@ -7,6 +7,7 @@ import type { AuthService } from './auth.js';
 import type { ObsService } from '../obs/obs-service.js';
 import type { Handlers } from './dispatch.js';
 import { createObsHandlers } from './obs-handlers.js';
+import { createCdnHandlers, type CdnHandlerDeps } from './handlers-cdn.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -23,6 +24,7 @@ export interface HandlerDeps {
   obs: ObsService;
   /** Signed playback URLs of a private stream. */
   signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
+  cdn: CdnHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -80,5 +82,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'recordings.convert': ({ id, ladder }) => deps.recordings.convert(id, ladder),
     ...createObsHandlers(deps.obs),
+    ...createCdnHandlers(deps.cdn),
   };
 }

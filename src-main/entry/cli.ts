@@ -4,6 +4,8 @@ import { STUDIO_VERSION } from '../../src-shared/version.js';
 import { StudioError } from '../core/errors.js';
 import { ConfigStore } from '../conf/config-store.js';
 import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
+import { EDGE_USAGE, runEdge } from './edge.js';
+import { PROVISION_USAGE, runEdgeProvision } from './edge-provision.js';
 import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
 
 const USAGE = `Streams Studio ${STUDIO_VERSION}
@@ -12,10 +14,15 @@ Usage: streams <command> [options]
 
 Commands:
   host          run the studio headless: media server, API and web UI
+  edge          run an edge node (caching nginx + agent) for a studio host
   login-link    print a new one-time sign-in URL of the host running on a home
   version       print the version
 
-${HOST_USAGE}`;
+${HOST_USAGE}
+
+${EDGE_USAGE}
+
+${PROVISION_USAGE}`;
 
 /** Asks the running host of a home for a fresh login link, authenticating with the home's api-token. */
 async function loginLink(argv: string[]): Promise<number> {
@@ -52,6 +59,9 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'host':
       return runHost(rest);
+    case 'edge':
+      if (rest[0] === 'provision' || rest[0] === 'decommission') return runEdgeProvision(rest[0], rest.slice(1));
+      return runEdge(rest);
     case 'login-link':
       return loginLink(rest);
     case 'version':

@@ -20,6 +20,7 @@ import { ensureApiToken, HomeLock, prepareHome } from '../platform/home.js';
 import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDir } from '../platform/paths.js';
 import { openDatabase } from '../store/db.js';
 import { SqliteProbeCache } from '../store/probe-cache.js';
+import { wireCdn } from './cdn.js';
 import { wireLiveServer } from './live.js';
 import { wireObs } from './obs.js';
 import { SessionStore } from '../store/sessions.js';
@@ -130,6 +131,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       httpUrl: () => http.url,
     });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
+    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, apiToken });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -144,6 +146,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         recordings: live.recordings,
         obs: obs.obs,
         signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
+        cdn: cdn.handlers,
       }),
       logger,
     );
@@ -158,12 +161,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: live.plugins,
+        plugins: [...live.plugins, ...cdn.plugins],
       },
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, ...obs.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...obs.services, ...cdn.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

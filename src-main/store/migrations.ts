@@ -79,4 +79,25 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX recordings_stream ON recordings (stream, started_at);
     `,
   },
+  {
+    version: 4,
+    name: 'edge nodes and purge log',
+    sql: `
+      CREATE TABLE edges (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        region TEXT NOT NULL DEFAULT '',
+        version TEXT NOT NULL DEFAULT '',
+        registered_at INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        last_seq INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE cdn_purges (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        request TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { dashboardFeature } from '../features/dashboard/index.js';
 import { obsFeature } from '../features/obs/index.js';
+import { edgesFeature } from '../features/edges/index.js';
 import { recordingsFeature } from '../features/recordings/index.js';
 import { settingsFeature } from '../features/settings/index.js';
 import { streamsFeature } from '../features/streams/index.js';
@@ -22,5 +23,6 @@ export const FEATURES: readonly FeatureEntry[] = [
   streamsFeature,
   recordingsFeature,
   obsFeature,
+  edgesFeature,
   settingsFeature,
 ];

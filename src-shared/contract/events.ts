@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configViewSchema } from './config.js';
+import { cdnEvents } from './cdn.js';
 import { event } from './define.js';
 import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, viewerStatsSchema } from './streams.js';
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
@@ -37,6 +38,7 @@ export const events = {
     payload: z.object({ reason: z.string() }),
   }),
   ...obsEvents,
+  ...cdnEvents,
 } as const;
 
 export type Events = typeof events;

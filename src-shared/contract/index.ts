@@ -7,3 +7,4 @@ export * from './streams.js';
 export * from './transport.js';
 export * from './restream.js';
 export * from './obs.js';
+export * from './cdn.js';

@@ -17,6 +17,7 @@ import {
   recordingSchema,
 } from './restream.js';
 import { obsMethods } from './obs.js';
+import { cdnMethods } from './cdn.js';
 
 const none = z.object({}).strict();
 
@@ -234,6 +235,7 @@ export const methods = {
     http: { method: 'POST', path: '/recordings/:id/vod', status: 202 },
   }),
   ...obsMethods,
+  ...cdnMethods,
 } as const;
 
 export type Methods = typeof methods;

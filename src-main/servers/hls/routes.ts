@@ -78,7 +78,16 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     reply.header('Access-Control-Allow-Origin', '*');
     reply.header('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified');
   });
-  scope.addHook('onSend', async (_req, reply, payload) => {
+  scope.addHook('onSend', async (req, reply, payload) => {
+    const { name } = (req.params ?? {}) as Params;
+    // Tags for edge purges (servers of the edge fleet index objects by them).
+    if (name && STREAM_NAME_PATTERN.test(name)) reply.header('Surrogate-Key', `stream/${name}`);
+    if (reply.statusCode === 404) {
+      // Shared caches (edges) keep a 404 for 60 s; browsers keep nothing. nginx honours
+      // X-Accel-Expires only when it comes before Cache-Control, hence the order.
+      reply.removeHeader('Cache-Control');
+      reply.header('X-Accel-Expires', '60');
+    }
     if (reply.statusCode >= 400) reply.header('Cache-Control', 'no-store');
     return payload;
   });

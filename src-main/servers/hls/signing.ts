@@ -65,6 +65,11 @@ export class UrlSigner {
     this.keys = UrlSigner.checked(keys);
   }
 
+  /** Both keys, for edges that verify signatures themselves. */
+  verifyingKeys(): { current: string; previous: string | null } {
+    return { ...this.keys };
+  }
+
   /** Rotation: the new key signs; the old one keeps verifying URLs issued before. */
   setKeys(keys: SignerKeys): void {
     this.keys = UrlSigner.checked(keys);

@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// bench/edge: an edge (`streams edge`: nginx proxy_cache + njs + our agent) against nginx serving the
+// same files statically (the limit), in the same run, and purge propagation to three edges.
+//  - Files: one 200 KB segment (`/live/demo/s/a/seg.m4s`) and one HLS playlist (`/live/demo/v0.m3u8`),
+//    written to a folder that a static nginx (1 worker, access log off, sendfile) serves with the
+//    origin's Cache-Control (segments `public, max-age=600, immutable`, playlists `public, max-age=1`).
+//  - Through the edge: the same static nginx is the edge's origin, so after the first request every
+//    segment request is a cache hit, and playlists are revalidated about once a second (as live).
+//    A bare `proxy_cache` of the same origin (no njs, no log, no lock) is measured too: the share of
+//    the gap that is nginx's cache path itself, not ours.
+//  - Load: wrk (OS package), BENCH_THREADS threads, BENCH_CONNECTIONS connections, BENCH_SECONDS each,
+//    sides alternated BENCH_RUNS times; medians of requests/s and of wrk's p99 latency.
+//  - Purge: a real host (`streams host`) with three edges on loopback; BENCH_PURGES purges of 10 URLs
+//    each through POST /api/v1/cdn/purge; p50/p99 of the `propagatedMs` it answers (until the last of
+//    the three edges confirmed) and of the client round trip.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  cleanup, fmt, freePort, haveCommand, median, ratio, requireBuild, sleep, startHost, STREAMS_BIN, stopProcess, tempDir, track,
+} from './lib/live.mjs';
+
+const NAME = 'bench/edge';
+const RUNS = Number(process.env.BENCH_RUNS ?? 2);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const PURGES = Number(process.env.BENCH_PURGES ?? 60);
+const THROUGHPUT_GOAL = 0.9;
+const PURGE_GOAL_MS = 200;
+
+for (const cmd of ['nginx', 'wrk']) {
+  if (!haveCommand(cmd)) {
+    console.log(`${NAME}: SKIPPED: ${cmd} is not installed`);
+    process.exit(0);
+  }
+}
+requireBuild(NAME);
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+async function startStaticNginx(root) {
+  const dir = tempDir('bench-static-nginx-');
+  const port = await freePort();
+  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, sub));
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  types { application/vnd.apple.mpegurl m3u8; video/iso.segment m4s; }
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location ~ \\.m4s$ { add_header Cache-Control "public, max-age=600, immutable"; }
+    location ~ \\.m3u8$ { add_header Cache-Control "public, max-age=1"; }
+  }
+}
+`,
+  );
+  const proc = track(spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' }));
+  await waitHttp(`http://127.0.0.1:${port}/live/demo/v0.m3u8`);
+  return { proc, url: `http://127.0.0.1:${port}` };
+}
+
+/** A bare proxy_cache of the static nginx (no njs, no log, no lock): what nginx's cache path costs by itself. */
+async function startBareCache(originUrl) {
+  const dir = tempDir('bench-bare-cache-');
+  const port = await freePort();
+  fs.mkdirSync(path.join(dir, 'cache'));
+  fs.mkdirSync(path.join(dir, 'tmp'));
+  fs.chmodSync(dir, 0o755);
+  if (process.getuid?.() === 0) for (const d of ['cache', 'tmp']) fs.chownSync(path.join(dir, d), 65534, 65534);
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
+  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=bare:10m;
+  server { listen 127.0.0.1:${port}; location / { proxy_pass ${originUrl}; proxy_cache bare; } }
+}
+`,
+  );
+  const proc = track(spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' }));
+  await waitHttp(`http://127.0.0.1:${port}/live/demo/v0.m3u8`);
+  return { proc, url: `http://127.0.0.1:${port}` };
+}
+
+async function waitHttp(url, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(url).catch(() => null);
+    if (res) {
+      await res.arrayBuffer();
+      if (res.ok) return;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer`);
+    await sleep(100);
+  }
+}
+
+async function startEdge(origin, token, { workers = 1 } = {}) {
+  const dir = tempDir('bench-edge-');
+  const port = await freePort();
+  const proc = track(
+    spawn(process.execPath, [STREAMS_BIN, 'edge', '--origin', origin, '--token', token, '--port', String(port), '--bind', '127.0.0.1',
+      '--dir', dir, '--workers', String(workers), '--heartbeat-ms', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('Streams edge ')) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`edge did not start:\n${out}`);
+    await sleep(100);
+  }
+  return { proc, url: `http://127.0.0.1:${port}`, dir };
+}
+
+function wrk(url) {
+  const r = spawnSync('wrk', ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const p99Ms = p99 ? Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2]] : NaN;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
+  return { rps, p99Ms, non2xx };
+}
+
+async function throughput() {
+  const root = tempDir('bench-edge-files-');
+  fs.chmodSync(root, 0o755);
+  fs.mkdirSync(path.join(root, 'live/demo/s/a'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'live/demo/s/a/seg.m4s'), Buffer.alloc(200 * 1024, 7));
+  const playlist = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:100']
+    .concat(Array.from({ length: 10 }, (_, i) => `#EXTINF:2.000000,\ns/a/chunk-stream0-${String(100 + i).padStart(5, '0')}.m4s`))
+    .join('\n');
+  fs.writeFileSync(path.join(root, 'live/demo/v0.m3u8'), `${playlist}\n`);
+  for (const d of ['live', 'live/demo', 'live/demo/s', 'live/demo/s/a']) fs.chmodSync(path.join(root, d), 0o755);
+  const staticNginx = await startStaticNginx(root);
+  // No origin host here: the agent keeps retrying its registration; nginx serves regardless.
+  const edge = await startEdge(staticNginx.url, 'bench-token');
+  const bare = await startBareCache(staticNginx.url);
+  const bases = { static: staticNginx.url, edge: edge.url, bare: bare.url };
+  const cases = [
+    ['200 KB segment', '/live/demo/s/a/seg.m4s'],
+    ['playlist', '/live/demo/v0.m3u8'],
+  ];
+  const results = {};
+  for (const [label, p] of cases) {
+    await waitHttp(edge.url + p);
+    await waitHttp(bare.url + p);
+    results[label] = { static: [], edge: [], bare: [] };
+    for (let run = 0; run < RUNS; run++) {
+      for (const side of run % 2 === 0 ? ['static', 'edge', 'bare'] : ['bare', 'edge', 'static']) {
+        const r = wrk(bases[side] + p);
+        if (r.non2xx > 0) throw new Error(`${side} ${label}: ${r.non2xx} non-2xx answers`);
+        results[label][side].push(r);
+      }
+    }
+  }
+  await stopProcess(edge.proc);
+  await stopProcess(bare.proc);
+  await stopProcess(staticNginx.proc);
+  return results;
+}
+
+async function purgePropagation() {
+  const host = await startHost();
+  const edges = [];
+  for (let i = 0; i < 3; i++) edges.push(await startEdge(host.url, host.token));
+  const deadline = Date.now() + 30_000;
+  while ((await host.api('GET', '/api/v1/cdn/edges')).json.filter((e) => e.connected).length < 3) {
+    if (Date.now() > deadline) throw new Error('the three edges did not register');
+    await sleep(100);
+  }
+  const propagated = [];
+  const roundTrip = [];
+  for (let i = 0; i < PURGES; i++) {
+    const urls = Array.from({ length: 10 }, (_, k) => `/live/demo/s/a/chunk-${i}-${k}.m4s`);
+    const t0 = performance.now();
+    const res = await host.api('POST', '/api/v1/cdn/purge', { urls });
+    roundTrip.push(performance.now() - t0);
+    if (res.status !== 200 || res.json.propagatedMs === null) throw new Error(`purge failed: ${res.text}`);
+    propagated.push(res.json.propagatedMs);
+  }
+  for (const edge of edges) await stopProcess(edge.proc);
+  await stopProcess(host.proc);
+  return { propagated, roundTrip };
+}
+
+try {
+  console.log(`${NAME}: wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s, ${RUNS} runs per side (medians); edge and static nginx 1 worker each`);
+  const t = await throughput();
+  console.log('');
+  console.log('| file | static nginx req/s | edge req/s | ratio (goal >= 0.9) | bare proxy_cache req/s | its ratio | static p99 ms | edge p99 ms |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  let worst = Infinity;
+  for (const [label, r] of Object.entries(t)) {
+    const s = median(r.static.map((x) => x.rps));
+    const e = median(r.edge.map((x) => x.rps));
+    worst = Math.min(worst, e / s);
+    const b = median(r.bare.map((x) => x.rps));
+    console.log(
+      `| ${label} | ${fmt(s, 0)} | ${fmt(e, 0)} | ${ratio(e, s)} | ${fmt(b, 0)} | ${ratio(b, s)} | ` +
+        `${fmt(median(r.static.map((x) => x.p99Ms)))} | ${fmt(median(r.edge.map((x) => x.p99Ms)))} |`,
+    );
+  }
+  const p = await purgePropagation();
+  console.log('');
+  console.log(`| purge to 3 edges (${PURGES} purges x 10 URLs) | p50 ms | p99 ms | goal p99 |`);
+  console.log('|---|---|---|---|');
+  console.log(`| propagatedMs (until the last edge confirmed) | ${fmt(percentile(p.propagated, 50))} | ${fmt(percentile(p.propagated, 99))} | < ${PURGE_GOAL_MS} |`);
+  console.log(`| API round trip | ${fmt(percentile(p.roundTrip, 50))} | ${fmt(percentile(p.roundTrip, 99))} | |`);
+  console.log('');
+  console.log(
+    `${NAME}: throughput ratio (worst) ${fmt(worst)} (goal >= ${THROUGHPUT_GOAL}: ${worst >= THROUGHPUT_GOAL ? 'met' : 'NOT met'}); ` +
+      `purge p99 ${fmt(percentile(p.propagated, 99))} ms (goal < ${PURGE_GOAL_MS}: ${percentile(p.propagated, 99) < PURGE_GOAL_MS ? 'met' : 'NOT met'})`,
+  );
+} catch (error) {
+  console.error(`${NAME}: FAILED: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

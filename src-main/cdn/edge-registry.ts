@@ -1,0 +1,235 @@
+import crypto from 'node:crypto';
+import {
+  edgeClientMessageSchema,
+  type EdgeInfo,
+  type EdgeServerMessage,
+  type EdgeStats,
+  type PurgeRequest,
+  type PurgeResult,
+  type SigningKeys,
+} from '../../src-shared/contract/cdn.js';
+import type { EventBus } from '../core/bus.js';
+import { StudioError } from '../core/errors.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import type { EdgeStore } from '../store/edges.js';
+
+/** One edge's socket as the registry sees it. */
+export interface EdgeConnection {
+  send(message: EdgeServerMessage): void;
+  close(code: number, reason: string): void;
+}
+
+interface Live {
+  conn: EdgeConnection;
+  heartbeatMs: number;
+  lastSeen: number;
+  stats: EdgeStats | null;
+  acks: Map<number, (ack: { ok: boolean; objects: number }) => void>;
+}
+
+/** Heartbeats an edge may miss before it leaves rotation. */
+export const MISSED_HEARTBEATS = 3;
+
+/**
+ * The origin's view of its edges: who is connected and healthy, and the purge fan-out. A purge is
+ * appended to the log (its sequence number), pushed to every connected edge, and answered when they
+ * confirmed (or after `ackTimeoutMs`); an edge that was away is replayed what it missed on hello.
+ */
+export class EdgeRegistry implements Service {
+  readonly name = 'cdn';
+  private readonly live = new Map<string, Live>();
+  private unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: {
+      store: EdgeStore;
+      keys: () => SigningKeys;
+      logger: Logger;
+      bus: EventBus;
+      ackTimeoutMs?: number;
+      now?: () => number;
+    },
+  ) {}
+
+  private lastPublished = 0;
+
+  /** The edge list for clients (UI); heartbeats publish at most once a second. */
+  private publish(force: boolean): void {
+    const now = this.now();
+    if (!force && now - this.lastPublished < 1000) return;
+    this.lastPublished = now;
+    this.deps.bus.emit('cdn.edges', this.list());
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  start(): void {
+    this.unsubscribe.push(
+      this.deps.bus.on('stream.state', ({ name, state }) => {
+        // Ended: its objects go. Live again: 404s cached while it was off go too.
+        const request: PurgeRequest | null =
+          state === 'ended' || state === 'error' ? { tags: [`stream/${name}`] } : state === 'live' ? { prefix: `/live/${name}/` } : null;
+        // Logged even with every edge away: they are replayed it when they return.
+        if (!request || this.deps.store.list().length === 0) return;
+        this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, stream: name }, 'automatic purge failed'));
+      }),
+    );
+  }
+
+  dispose(): void {
+    for (const off of this.unsubscribe) off();
+    for (const live of this.live.values()) live.conn.close(1001, 'origin stopping');
+    this.live.clear();
+  }
+
+  /** A new socket: returns its message and close handlers. The first message must be a hello. */
+  attach(conn: EdgeConnection): { onMessage(raw: string): void; onClose(): void } {
+    let id: string | null = null;
+    return {
+      onMessage: (raw) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          conn.close(1003, 'not JSON');
+          return;
+        }
+        const result = edgeClientMessageSchema.safeParse(parsed);
+        if (!result.success) {
+          conn.close(1003, 'bad message');
+          return;
+        }
+        const message = result.data;
+        if (message.type === 'hello') {
+          id = message.id;
+          this.hello(conn, message);
+          return;
+        }
+        const live = id ? this.live.get(id) : undefined;
+        if (!live || live.conn !== conn) {
+          conn.close(1008, 'hello first');
+          return;
+        }
+        live.lastSeen = this.now();
+        if (message.type === 'heartbeat') {
+          live.stats = message.stats;
+          this.deps.store.seen(id!, live.lastSeen);
+          this.publish(false);
+        } else {
+          if (message.ok) this.deps.store.applied(id!, message.seq);
+          live.acks.get(message.seq)?.({ ok: message.ok, objects: message.objects });
+          live.acks.delete(message.seq);
+        }
+      },
+      onClose: () => {
+        if (id && this.live.get(id)?.conn === conn) {
+          const live = this.live.get(id)!;
+          for (const resolve of live.acks.values()) resolve({ ok: false, objects: 0 });
+          this.live.delete(id);
+          this.deps.logger.info({ edge: id }, 'edge disconnected');
+          this.publish(true);
+        }
+      },
+    };
+  }
+
+  private hello(conn: EdgeConnection, hello: { id: string; url: string; region: string; version: string; heartbeatMs: number; lastSeq: number | null }): void {
+    const previous = this.live.get(hello.id);
+    if (previous && previous.conn !== conn) previous.conn.close(4000, 'replaced by a new connection');
+    this.deps.store.upsert(hello);
+    const now = this.now();
+    this.live.set(hello.id, { conn, heartbeatMs: hello.heartbeatMs, lastSeen: now, stats: null, acks: new Map() });
+    const seq = this.deps.store.lastSeq();
+    conn.send({ type: 'welcome', seq, keys: this.deps.keys() });
+    const missed = hello.lastSeq === null ? [] : this.deps.store.purgesAfter(hello.lastSeq);
+    for (const purge of missed) conn.send({ type: 'purge', seq: purge.seq, id: purge.id, request: purge.request });
+    this.deps.logger.info({ edge: hello.id, url: hello.url, replayed: missed.length }, 'edge registered');
+    this.publish(true);
+  }
+
+  private healthy(live: Live | undefined): boolean {
+    return live !== undefined && this.now() - live.lastSeen <= MISSED_HEARTBEATS * live.heartbeatMs;
+  }
+
+  list(): EdgeInfo[] {
+    return this.deps.store.list().map((edge) => {
+      const live = this.live.get(edge.id);
+      return {
+        id: edge.id,
+        url: edge.url,
+        region: edge.region,
+        version: edge.version,
+        healthy: this.healthy(live),
+        connected: live !== undefined,
+        hitRatio: live?.stats?.hitRatio ?? 0,
+        lastSeen: live?.lastSeen ?? edge.lastSeenAt,
+        lastSeq: edge.lastSeq,
+        stats: live?.stats ?? null,
+        registeredAt: edge.registeredAt,
+      };
+    });
+  }
+
+  /** Resolves true once edge `id` is connected (false after `timeoutMs`). */
+  async waitConnected(id: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.live.has(id)) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return true;
+  }
+
+  /** Edges in rotation: connected and heartbeating. */
+  healthyEdges(): EdgeInfo[] {
+    return this.list().filter((e) => e.healthy);
+  }
+
+  remove(id: string): void {
+    const live = this.live.get(id);
+    if (!this.deps.store.remove(id) && !live) throw new StudioError('NOT_FOUND', `no edge "${id}"`);
+    live?.conn.close(4001, 'removed by the origin');
+    this.live.delete(id);
+    this.publish(true);
+  }
+
+  /** New signing keys (a rotation): every connected edge reloads nginx with both. */
+  pushKeys(): void {
+    const keys = this.deps.keys();
+    for (const live of this.live.values()) live.conn.send({ type: 'keys', keys });
+  }
+
+  async purge(request: PurgeRequest): Promise<PurgeResult> {
+    const id = `pg_${crypto.randomBytes(8).toString('hex')}`;
+    const seq = this.deps.store.appendPurge(id, request);
+    const started = performance.now();
+    const timeoutMs = this.deps.ackTimeoutMs ?? 5000;
+    const targets = [...this.live.entries()];
+    const pending = new Set(this.deps.store.list().map((e) => e.id));
+    const results = await Promise.all(
+      targets.map(([edgeId, live]) => {
+        pending.delete(edgeId);
+        return new Promise<PurgeResult['edges'][number]>((resolve) => {
+          const timer = setTimeout(() => {
+            live.acks.delete(seq);
+            resolve({ id: edgeId, status: 'pending', ms: null, objects: null });
+          }, timeoutMs);
+          live.acks.set(seq, (ack) => {
+            clearTimeout(timer);
+            const ms = Math.round((performance.now() - started) * 10) / 10;
+            resolve({ id: edgeId, status: ack.ok ? 'done' : 'failed', ms, objects: ack.objects });
+          });
+          live.conn.send({ type: 'purge', seq, id, request });
+        });
+      }),
+    );
+    for (const edgeId of pending) results.push({ id: edgeId, status: 'pending', ms: null, objects: null });
+    const done = results.filter((r) => r.status === 'done').map((r) => r.ms!);
+    const propagatedMs = targets.length > 0 && done.length === targets.length ? Math.max(...done) : null;
+    this.deps.logger.info({ id, seq, edges: results.length, propagatedMs }, 'purge sent');
+    return { id, seq, edges: results, propagatedMs };
+  }
+}

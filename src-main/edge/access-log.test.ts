@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAccessLine, percentile, RequestWindow, TagIndex, type AccessRecord } from './access-log.js';
+import { pathOf, planPurge } from './purge-plan.js';
+
+// Lines written by nginx 1.22 with the edge's log_format (nginx-conf.ts), plus two broken ones.
+const LINES = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'access.json.log'), 'utf8').trim().split('\n');
+const records = LINES.map(parseAccessLine);
+
+describe('parseAccessLine', () => {
+  it('reads nginx JSON lines and refuses broken ones', () => {
+    expect(records.filter(Boolean)).toHaveLength(6);
+    expect(records[6]).toBeNull();
+    expect(records[7]).toBeNull();
+    expect(records[3]).toEqual<AccessRecord>({
+      at: 1795315962001,
+      method: 'GET',
+      uri: '/live/demo/s/mwr8rgz10/chunk-stream0-00005.m4s',
+      status: 200,
+      bytes: 484106,
+      ms: 32,
+      cache: 'MISS',
+      upstream: true,
+      tags: ['stream/demo'],
+      variant: 'p',
+      prefetch: false,
+    });
+    expect(records[1]!.upstream).toBe(false);
+    expect(records[4]!.variant).toBe('s');
+  });
+});
+
+describe('RequestWindow', () => {
+  it('computes hit ratio, bytes and latency percentiles over the window', () => {
+    const window = new RequestWindow(60_000);
+    for (const r of records) if (r) window.add(r);
+    const stats = window.stats(1795315962301);
+    // The two 1795315684/693 lines are older than a minute.
+    expect(stats.requests).toBe(3);
+    expect(stats.bytes).toBe(484106 + 600);
+    expect(stats.hitRatio).toBeCloseTo(1 / 3);
+    expect(stats.originFetches).toBe(3);
+    expect(stats.p99Ms).toBe(32);
+    expect(window.totals).toMatchObject({ requests: 6, hits: 2, cached: 5, originFetches: 4 });
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99)]).toEqual([50, 95, 99]);
+    expect(percentile([], 99)).toBe(0);
+  });
+});
+
+describe('TagIndex and planPurge', () => {
+  const index = new TagIndex(3);
+  for (const r of records) if (r) index.add(r);
+
+  it('indexes only what entered the cache from the origin', () => {
+    // The HIT and the 403 did not come from the origin; the 404 did (cached 60 s).
+    expect([...index.match(() => true)].sort()).toEqual([
+      '/live/demo/missing.m3u8',
+      '/live/demo/s/mwr8rgz10/chunk-stream0-00005.m4s',
+      '/live/other/v0.m3u8',
+    ]);
+  });
+
+  it('resolves tags, prefixes and patterns against the index; URLs as given', () => {
+    expect(planPurge({ tags: ['stream/demo'] }, index)).toEqual(['/live/demo/s/mwr8rgz10/chunk-stream0-00005.m4s']);
+    expect(planPurge({ prefix: '/live/other/' }, index)).toEqual(['/live/other/v0.m3u8']);
+    expect(planPurge({ pattern: '\\.m3u8$' }, index).sort()).toEqual(['/live/demo/missing.m3u8', '/live/other/v0.m3u8']);
+    expect(planPurge({ urls: ['/live/x/a.m4s?sid=1', '/live/x/a.m4s'] }, index)).toEqual(['/live/x/a.m4s']);
+    expect(planPurge({ tags: ['stream/none'] }, index)).toEqual([]);
+  });
+
+  it('drops the oldest entry past its limit and forgets purged ones', () => {
+    const small = new TagIndex(2);
+    for (const r of records) if (r) small.add(r);
+    expect(small.size).toBe(2);
+    expect([...small.match((u) => u.includes('missing'))]).toEqual([]);
+    small.forget('/live/other/v0.m3u8');
+    expect(small.size).toBe(1);
+  });
+
+  it('takes the path of a URL, decoded like nginx $uri', () => {
+    expect(pathOf('/live/a%20b/x.m3u8?sid=1#f')).toBe('/live/a b/x.m3u8');
+    expect(pathOf('/live/%E0%A4%A/x')).toBe('/live/%E0%A4%A/x');
+  });
+});
+
+describe('TagIndex persistence', () => {
+  it('round-trips through JSON and skips malformed entries', () => {
+    const index = new TagIndex();
+    for (const r of records) if (r) index.add(r);
+    const copy = new TagIndex();
+    copy.load([...JSON.parse(JSON.stringify(index)), ['/x', 'bad'], 42]);
+    expect(copy.toJSON()).toEqual(index.toJSON());
+    expect(planPurge({ tags: ['stream/other'] }, copy)).toEqual(['/live/other/v0.m3u8']);
+  });
+});
+
+describe('newestSegments', () => {
+  it('resolves the newest segments of a media playlist against its path', async () => {
+    const { newestSegments } = await import('./prefetch.js');
+    const playlist = '#EXTM3U\n#EXTINF:2,\ns/a/1.m4s?sid=x\n#EXTINF:2,\ns/a/2.m4s?sid=x\n#EXTINF:2,\ns/a/3.m4s?sid=x\n';
+    expect(newestSegments(playlist, '/live/demo/v0.m3u8')).toEqual(['/live/demo/s/a/2.m4s', '/live/demo/s/a/3.m4s']);
+    expect(newestSegments('#EXTM3U\nhttp://elsewhere/x.m4s\n../../etc/passwd\n', '/live/demo/v0.m3u8')).toEqual([]);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * nginx's JSON access log (format: nginx-conf.ts) read back: request statistics for heartbeats and
+ * /metrics, and the tag index (Surrogate-Key of every object that entered the cache) that tag,
+ * prefix and pattern purges resolve against.
+ */
+
+export interface AccessRecord {
+  /** Unix ms. */
+  at: number;
+  method: string;
+  uri: string;
+  status: number;
+  bytes: number;
+  /** Request time, ms. */
+  ms: number;
+  /** `$upstream_cache_status`: HIT, MISS, EXPIRED, STALE, UPDATING, REVALIDATED, BYPASS, or '' (not cached). */
+  cache: string;
+  /** Whether the origin was contacted. */
+  upstream: boolean;
+  tags: string[];
+  /** Cache variant: `s` (signature verified) or `p`. */
+  variant: 's' | 'p';
+  /** A request of the agent itself (prefetch), not a viewer's. */
+  prefetch: boolean;
+}
+
+export function parseAccessLine(line: string): AccessRecord | null {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (typeof raw.u !== 'string' || typeof raw.s !== 'number' || typeof raw.t !== 'number') return null;
+  const tags = typeof raw.k === 'string' && raw.k !== '' ? raw.k.split(/\s+/).filter(Boolean) : [];
+  return {
+    at: Math.round(raw.t * 1000),
+    method: typeof raw.m === 'string' ? raw.m : '',
+    uri: raw.u,
+    status: raw.s,
+    bytes: typeof raw.b === 'number' ? raw.b : 0,
+    ms: typeof raw.rt === 'number' ? raw.rt * 1000 : 0,
+    cache: typeof raw.c === 'string' ? raw.c : '',
+    upstream: typeof raw.up === 'string' && raw.up !== '' && raw.up !== '-',
+    tags,
+    variant: raw.v === 's' ? 's' : 'p',
+    prefetch: raw.pf === '1',
+  };
+}
+
+const HIT_STATES = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED']);
+
+export interface WindowStats {
+  requests: number;
+  bytes: number;
+  hitRatio: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** Requests that reached the origin. */
+  originFetches: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/** A sliding window of requests (default one minute) plus totals since start. */
+export class RequestWindow {
+  private records: AccessRecord[] = [];
+  totals = { requests: 0, bytes: 0, hits: 0, cached: 0, originFetches: 0 };
+
+  constructor(private readonly windowMs = 60_000) {}
+
+  add(record: AccessRecord): void {
+    if (record.prefetch) return;
+    this.records.push(record);
+    this.totals.requests += 1;
+    this.totals.bytes += record.bytes;
+    if (record.upstream) this.totals.originFetches += 1;
+    if (record.cache !== '') {
+      this.totals.cached += 1;
+      if (HIT_STATES.has(record.cache)) this.totals.hits += 1;
+    }
+  }
+
+  stats(now: number): WindowStats {
+    const from = now - this.windowMs;
+    let first = 0;
+    while (first < this.records.length && this.records[first]!.at < from) first += 1;
+    if (first > 0) this.records = this.records.slice(first);
+    let bytes = 0;
+    let cached = 0;
+    let hits = 0;
+    let originFetches = 0;
+    const times: number[] = [];
+    for (const r of this.records) {
+      bytes += r.bytes;
+      times.push(r.ms);
+      if (r.upstream) originFetches += 1;
+      if (r.cache !== '') {
+        cached += 1;
+        if (HIT_STATES.has(r.cache)) hits += 1;
+      }
+    }
+    times.sort((a, b) => a - b);
+    return {
+      requests: this.records.length,
+      bytes,
+      hitRatio: cached === 0 ? 0 : hits / cached,
+      p50Ms: percentile(times, 50),
+      p95Ms: percentile(times, 95),
+      p99Ms: percentile(times, 99),
+      originFetches,
+    };
+  }
+}
+
+/** URI -> the tags and cache variants seen for it; the oldest entries go first past `limit`. */
+export class TagIndex {
+  private readonly entries = new Map<string, { tags: Set<string>; variants: Set<'s' | 'p'> }>();
+
+  constructor(private readonly limit = 200_000) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Objects that entered the cache (a response from the origin, through the cache) are indexed. */
+  add(record: AccessRecord): void {
+    if (!record.upstream || record.cache === '' || record.cache === 'BYPASS' || record.status >= 500) return;
+    let entry = this.entries.get(record.uri);
+    if (entry) {
+      this.entries.delete(record.uri);
+    } else {
+      entry = { tags: new Set(), variants: new Set() };
+    }
+    for (const tag of record.tags) entry.tags.add(tag);
+    entry.variants.add(record.variant);
+    this.entries.set(record.uri, entry);
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** Saved across restarts, so that a purge replayed to a returning edge finds what it cached before. */
+  toJSON(): [string, string[], ('s' | 'p')[]][] {
+    return [...this.entries].map(([uri, e]) => [uri, [...e.tags], [...e.variants]]);
+  }
+
+  load(saved: unknown): void {
+    if (!Array.isArray(saved)) return;
+    for (const item of saved) {
+      if (!Array.isArray(item) || typeof item[0] !== 'string' || !Array.isArray(item[1]) || !Array.isArray(item[2])) continue;
+      const tags = new Set((item[1] as unknown[]).filter((t): t is string => typeof t === 'string'));
+      const variants = new Set((item[2] as unknown[]).filter((v): v is 's' | 'p' => v === 's' || v === 'p'));
+      this.entries.set(item[0], { tags, variants });
+    }
+    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  forget(uri: string): void {
+    this.entries.delete(uri);
+  }
+
+  *match(test: (uri: string, tags: ReadonlySet<string>) => boolean): Iterable<string> {
+    for (const [uri, entry] of this.entries) if (test(uri, entry.tags)) yield uri;
+  }
+}

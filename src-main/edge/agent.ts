@@ -1,0 +1,239 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { UrlSigner } from '../servers/hls/signing.js';
+import { parseAccessLine, RequestWindow, TagIndex, type AccessRecord } from './access-log.js';
+import { planPurge } from './purge-plan.js';
+import type { NginxProcess } from './nginx-process.js';
+
+export interface EdgeState {
+  id: string;
+  lastSeq: number | null;
+  keys: SigningKeys | null;
+}
+
+/** The agent's small persistent state (edge id, last purge applied, signing keys): 0600, in its folder. */
+export class EdgeStateFile {
+  constructor(private readonly file: string) {}
+
+  load(): EdgeState {
+    try {
+      const raw = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<EdgeState>;
+      if (typeof raw.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(raw.id)) {
+        return { id: raw.id, lastSeq: typeof raw.lastSeq === 'number' ? raw.lastSeq : null, keys: raw.keys ?? null };
+      }
+    } catch {
+      // First run, or an unreadable file: a new identity.
+    }
+    return { id: `edge-${crypto.randomBytes(6).toString('hex')}`, lastSeq: null, keys: null };
+  }
+
+  save(state: EdgeState): void {
+    const tmp = `${this.file}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+}
+
+/** Total size of the files under a folder (the disk cache). */
+export async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  const walk = async (d: string): Promise<void> => {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) total += (await fs.promises.stat(full).catch(() => ({ size: 0 }))).size;
+    }
+  };
+  await walk(dir);
+  return total;
+}
+
+/**
+ * The control plane of one edge: reads nginx's access log into statistics and the tag index,
+ * applies purges through nginx's control listener, and serves /metrics and /edge/health.
+ */
+export class EdgeAgentCore implements Service {
+  readonly name = 'edge-agent';
+  readonly window = new RequestWindow();
+  readonly index = new TagIndex();
+  private server: http.Server | null = null;
+  private cacheBytes = 0;
+  private sizeTimer: NodeJS.Timeout | null = null;
+  private purges = { applied: 0, objects: 0 };
+  linkConnected: () => boolean = () => false;
+
+  constructor(
+    private readonly deps: {
+      logger: Logger;
+      nginx: Pick<NginxProcess, 'up'>;
+      controlPort: number;
+      cacheDir: string;
+      state: EdgeState;
+      saveState: (state: EdgeState) => void;
+      drainLog: () => void;
+      /** Where the tag index is kept between runs. */
+      indexFile: string;
+      /** Warms the cache after fresh playlists (optional). */
+      prefetcher?: { onRecord(record: AccessRecord): void; dispose(): void };
+    },
+  ) {
+    try {
+      this.index.load(JSON.parse(fs.readFileSync(deps.indexFile, 'utf8')));
+    } catch {
+      // No saved index (first run, or a crash): purges by tag then reach only what is cached from now on.
+    }
+  }
+
+  get state(): EdgeState {
+    return this.deps.state;
+  }
+
+  /** One line of nginx's access log. */
+  onLogLine = (line: string): void => {
+    const record = parseAccessLine(line);
+    if (!record || !record.uri.startsWith('/live/')) return;
+    this.window.add(record);
+    this.index.add(record);
+    this.deps.prefetcher?.onRecord(record);
+  };
+
+  /** Starts the agent's own HTTP server on a free loopback port; nginx proxies to it. */
+  async listen(): Promise<number> {
+    const server = http.createServer((req, res) => this.serve(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const refresh = (): void => {
+      folderBytes(this.deps.cacheDir).then((bytes) => (this.cacheBytes = bytes), () => undefined);
+    };
+    refresh();
+    this.sizeTimer = setInterval(refresh, 10_000);
+    this.sizeTimer.unref();
+    return (server.address() as { port: number }).port;
+  }
+
+  stats(): EdgeStats {
+    const w = this.window.stats(Date.now());
+    return {
+      hitRatio: w.hitRatio,
+      requests: w.requests,
+      bytes: w.bytes,
+      p50Ms: w.p50Ms,
+      p95Ms: w.p95Ms,
+      p99Ms: w.p99Ms,
+      cacheBytes: this.cacheBytes,
+      nginxUp: this.deps.nginx.up,
+    };
+  }
+
+  private readonly controlAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+  /** A GET on nginx's control listener (kept-alive connections: a purge is many small requests). */
+  private control(url: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(url, { agent: this.controlAgent, timeout: 20_000 }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.once('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+      req.once('error', reject);
+    });
+  }
+
+  /** Applies purge `seq` (in order) and records it as the last one applied. */
+  async applyPurge(seq: number, request: PurgeRequest): Promise<number> {
+    const { lastSeq } = this.deps.state;
+    if (lastSeq !== null && seq <= lastSeq) return 0;
+    this.deps.drainLog();
+    const uris = planPurge(request, this.index);
+    let objects = 0;
+    const signer = this.deps.state.keys ? new UrlSigner(this.deps.state.keys) : null;
+    const one = async (uri: string, variant: 's' | 'p'): Promise<void> => {
+      let target = `http://127.0.0.1:${this.deps.controlPort}/${request.soft ? 'refresh' : 'purge'}/${variant}${encodeURI(uri)}`;
+      if (request.soft && variant === 's') {
+        const name = /^\/live\/([^/]+)\//.exec(uri)?.[1];
+        if (!name || !signer) return;
+        target += `?${new URLSearchParams(signer.sign(name, { expiresInSec: 60 })).toString()}`;
+      }
+      if ((await this.control(target)) === 200) objects += 1;
+    };
+    const jobs = uris.flatMap((uri) => [() => one(uri, 'p'), () => one(uri, 's')]);
+    await runLimited(jobs, 16);
+    if (!request.soft) for (const uri of uris) this.index.forget(uri);
+    this.purges.applied += 1;
+    this.purges.objects += objects;
+    this.deps.state.lastSeq = seq;
+    this.deps.saveState(this.deps.state);
+    this.deps.logger.info({ seq, uris: uris.length, objects, soft: request.soft ?? false }, 'purge applied');
+    return objects;
+  }
+
+  metricsText(): string {
+    const s = this.stats();
+    const t = this.window.totals;
+    const lines = [
+      ['edge_requests_total', 'counter', 'Requests served', t.requests],
+      ['edge_sent_bytes_total', 'counter', 'Body bytes sent', t.bytes],
+      ['edge_cache_hits_total', 'counter', 'Requests answered from the cache', t.hits],
+      ['edge_origin_fetches_total', 'counter', 'Requests that reached the origin', t.originFetches],
+      ['edge_hit_ratio', 'gauge', 'Hit ratio over the last minute', s.hitRatio],
+      ['edge_cache_bytes', 'gauge', 'Size of the disk cache', s.cacheBytes],
+      ['edge_nginx_up', 'gauge', 'nginx is running', s.nginxUp ? 1 : 0],
+      ['edge_origin_connected', 'gauge', 'The connection to the origin is up', this.linkConnected() ? 1 : 0],
+      ['edge_purges_total', 'counter', 'Purges applied', this.purges.applied],
+      ['edge_purged_objects_total', 'counter', 'Cache objects removed or refreshed by purges', this.purges.objects],
+      ['edge_indexed_objects', 'gauge', 'Objects in the tag index', this.index.size],
+    ] as const;
+    const out: string[] = [];
+    for (const [name, type, help, value] of lines) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+    out.push('# HELP edge_request_ms Request time over the last minute', '# TYPE edge_request_ms summary');
+    out.push(`edge_request_ms{quantile="0.5"} ${s.p50Ms}`, `edge_request_ms{quantile="0.95"} ${s.p95Ms}`, `edge_request_ms{quantile="0.99"} ${s.p99Ms}`);
+    return `${out.join('\n')}\n`;
+  }
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.metricsText());
+    } else if (req.url === '/edge/health') {
+      const healthy = this.deps.nginx.up;
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ id: this.deps.state.id, nginx: healthy, origin: this.linkConnected(), lastSeq: this.deps.state.lastSeq }));
+    } else {
+      res.writeHead(404).end();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.sizeTimer) clearInterval(this.sizeTimer);
+    this.controlAgent.destroy();
+    this.deps.prefetcher?.dispose();
+    this.deps.drainLog();
+    fs.writeFileSync(this.deps.indexFile, JSON.stringify(this.index.toJSON()));
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      await job();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+}

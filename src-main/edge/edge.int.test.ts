@@ -1,0 +1,252 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, launchChromium } from '../../test-support/browser.js';
+import { startEdge, waitFor, type EdgeProcess } from '../../test-support/edge.js';
+import { api, ROOT, runStreams, startHost, type HostProcess } from '../../test-support/host-process.js';
+import { pidsMatching, publishTestPattern } from '../../test-support/media.js';
+import { UrlSigner } from '../servers/hls/signing.js';
+
+// One origin (the real host, ffmpeg publishing over RTMP), three edges (real nginx each), on loopback.
+describe('edge nodes in front of a live origin', () => {
+  let host: HostProcess;
+  let ffmpeg: ChildProcess;
+  const edges: EdgeProcess[] = [];
+  const token = (): string => host.token;
+
+  /** Segment paths (no query) of the origin's newest video playlist. */
+  async function originSegments(): Promise<string[]> {
+    const res = await fetch(`${host.url}/live/demo/v0.m3u8`);
+    if (!res.ok) return [];
+    return (await res.text())
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => `/live/demo/${l.split('?')[0]}`);
+  }
+
+  const get = async (base: string, p: string): Promise<{ status: number; cache: string | null; body: Buffer; json: any }> => {
+    const res = await fetch(base + p);
+    const body = Buffer.from(await res.arrayBuffer());
+    let json: any;
+    try {
+      json = JSON.parse(body.toString());
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, cache: res.headers.get('x-cache'), body, json };
+  };
+
+  const edgeList = async (): Promise<any[]> => (await api(host, 'GET', '/api/v1/cdn/edges')).json as unknown as any[];
+
+  beforeAll(async () => {
+    host = await startHost();
+    const created = await api(host, 'POST', '/api/v1/streams', { name: 'demo', ladder: 'passthrough' });
+    expect(created.status).toBe(201);
+    ffmpeg = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${created.json.key}`, { size: '640x360' });
+    for (let i = 0; i < 3; i++) edges.push(await startEdge({ origin: host.url, token: token(), region: `r${i}` }));
+    await waitFor('three healthy edges', async () => (await edgeList()).filter((e) => e.healthy).length === 3);
+    await waitFor('two segments at the origin', async () => (await originSegments()).length >= 2, 40_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const edge of edges) await edge.stop();
+    ffmpeg?.kill('SIGKILL');
+    await host?.stop();
+    // No nginx left behind by any edge.
+    for (const edge of edges) expect(pidsMatching(edge.dir)).toEqual([]);
+    for (const edge of edges) fs.rmSync(edge.dir, { recursive: true, force: true });
+  });
+
+  it('lists the edges with health, hit ratio and last heartbeat', async () => {
+    const list = await edgeList();
+    expect(list).toHaveLength(3);
+    for (const edge of list) {
+      expect(edge).toMatchObject({ healthy: true, connected: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+      expect(typeof edge.hitRatio).toBe('number');
+      expect(Date.now() - edge.lastSeen).toBeLessThan(10_000);
+    }
+    const playback = await api(host, 'GET', '/api/v1/cdn/streams/demo/playback');
+    expect(playback.json.edges.map((e: any) => e.hls).sort()).toEqual(edges.map((e) => `${e.url}/live/demo/index.m3u8`).sort());
+  });
+
+  it('serves the origin /live paths unchanged and caches segments', async () => {
+    const [segment] = await originSegments();
+    const first = await get(edges[0]!.url, segment!);
+    const origin = await get(host.url, segment!);
+    expect(first.status).toBe(200);
+    expect(first.body.equals(origin.body)).toBe(true);
+    expect((await get(edges[0]!.url, segment!)).cache).toBe('HIT');
+    const playlist = await get(edges[0]!.url, '/live/demo/v0.m3u8');
+    expect(playlist.status).toBe(200);
+    expect(playlist.body.toString()).toContain('#EXTM3U');
+    // The agent reads nginx's access log a few times a second.
+    await waitFor('the hit in /metrics', async () => /edge_cache_hits_total [1-9]/.test(await (await fetch(`${edges[0]!.url}/metrics`)).text()));
+  });
+
+  it('a fresh playlist makes the edge prefetch its newest segments', async () => {
+    const edge = edges[0]!;
+    const seen = new Set(edge.accessLog().map((l) => l.u));
+    const fresh = await waitFor('a playlist through edge 0 naming a segment it has not served', async () => {
+      const playlist = await get(edge.url, '/live/demo/v0.m3u8');
+      const newest = playlist.body.toString().split('\n').filter((l) => l.includes('.m4s')).map((l) => `/live/demo/${l.split('?')[0]}`).at(-1);
+      return newest && !seen.has(newest) ? newest : null;
+    });
+    await waitFor('the prefetch', () => edge.accessLog().some((l) => l.u === fresh && l.pf === '1' && l.up !== ''));
+    expect((await get(edge.url, fresh)).cache).toBe('HIT');
+  });
+
+  it('500 concurrent requests for a new segment cause exactly one origin fetch', async () => {
+    const edge = edges[1]!;
+    const seen = new Set(edge.accessLog().map((l) => l.u));
+    const fresh = await waitFor('a segment edge 1 has not seen', async () => (await originSegments()).find((s) => !seen.has(s)));
+    const bodies = await Promise.all(Array.from({ length: 500 }, () => get(edge.url, fresh)));
+    expect(bodies.every((b) => b.status === 200 && b.body.length === bodies[0]!.body.length)).toBe(true);
+    const lines = await waitFor('500 log lines', () => {
+      const hits = edge.accessLog().filter((l) => l.u === fresh);
+      return hits.length >= 500 ? hits : null;
+    });
+    expect(lines.filter((l) => l.up !== '').length).toBe(1);
+  });
+
+  it.skipIf(!CHROMIUM_PATH)('hls.js in Chromium plays the live stream through an edge', { timeout: 60_000 }, async () => {
+    const hlsJs = fs.readFileSync(path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js'));
+    const page = http.createServer((req, res) => {
+      if (req.url === '/hls.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<video id=v muted></video><script src=/hls.js></script>');
+    });
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    const browser = await launchChromium();
+    try {
+      const tab = await browser.newPage();
+      await tab.goto(`http://127.0.0.1:${(page.address() as { port: number }).port}/`);
+      const result = await tab.evaluate(async (src) => {
+        const video = document.getElementById('v') as HTMLVideoElement;
+        const Hls = (window as any).Hls;
+        const hls = new Hls();
+        const errors: string[] = [];
+        hls.on(Hls.Events.ERROR, (_e: unknown, d: any) => d.fatal && errors.push(d.details));
+        hls.loadSource(src);
+        hls.attachMedia(video);
+        await video.play().catch(() => undefined);
+        const t0 = Date.now();
+        while (Date.now() - t0 < 40_000 && video.currentTime < 3 && errors.length === 0) await new Promise((r) => setTimeout(r, 200));
+        const out = { time: video.currentTime, errors };
+        hls.destroy();
+        return out;
+      }, `${edges[2]!.url}/live/demo/index.m3u8`);
+      expect(result.errors).toEqual([]);
+      expect(result.time).toBeGreaterThan(2);
+      expect(edges[2]!.accessLog().some((l) => /\.m4s$/.test(l.u) && l.s === 200)).toBe(true);
+    } finally {
+      await browser.close();
+      await new Promise((resolve) => page.close(resolve));
+    }
+  });
+
+  it('a tag purge reaches all three edges (measured)', async () => {
+    const [segment] = (await originSegments()).slice(-1);
+    for (const edge of edges) {
+      await get(edge.url, segment!);
+      expect((await get(edge.url, segment!)).cache).toBe('HIT');
+    }
+    const purge = await api(host, 'POST', '/api/v1/cdn/purge', { tags: ['stream/demo'] });
+    expect(purge.status).toBe(200);
+    expect(purge.json.edges).toHaveLength(3);
+    expect(purge.json.edges.every((e: any) => e.status === 'done' && e.objects >= 1)).toBe(true);
+    expect(purge.json.propagatedMs).toBeGreaterThan(0);
+    expect(purge.json.propagatedMs).toBeLessThan(5000);
+    for (const edge of edges) expect((await get(edge.url, segment!)).cache).toBe('MISS');
+  });
+
+  it('a soft purge fetches again instead of deleting', async () => {
+    const edge = edges[0]!;
+    const [segment] = (await originSegments()).slice(-1);
+    await get(edge.url, segment!);
+    const purge = await api(host, 'POST', '/api/v1/cdn/purge', { urls: [segment], soft: true });
+    expect(purge.json.edges.every((e: any) => e.status === 'done')).toBe(true);
+    expect(purge.json.edges.find((e: any) => e.objects >= 1)).toBeDefined();
+    await waitFor('the refresh in the log', () => edge.accessLog().some((l) => l.u === `/refresh/p${segment}` && l.s === 200 && l.up !== ''));
+    // Refreshed in place: the next viewer still gets a cache hit.
+    expect((await get(edge.url, segment!)).cache).toBe('HIT');
+  });
+
+  it('an edge stopped during a purge catches up when it returns', async () => {
+    const edge = edges[2]!;
+    const [segment] = (await originSegments()).slice(-1);
+    await get(edge.url, segment!);
+    expect((await get(edge.url, segment!)).cache).toBe('HIT');
+    const id = (await edgeList()).find((e) => e.url === edge.url)!.id;
+    expect(await edge.stop()).toBe(0);
+    const purge = await api(host, 'POST', '/api/v1/cdn/purge', { tags: ['stream/demo'] });
+    expect(purge.json.edges.find((e: any) => e.id === id)).toMatchObject({ status: 'pending' });
+    edges[2] = await startEdge({ origin: host.url, token: token(), dir: edge.dir, port: edge.port });
+    await waitFor('the returning edge to apply the missed purge', async () => (await edgeList()).find((e) => e.id === id)?.lastSeq >= purge.json.seq);
+    expect((await get(edge.url, segment!)).cache).toBe('MISS');
+  });
+
+  it('refuses bad and expired signatures with 403, accepts good ones', async () => {
+    const db = new Database(path.join(host.home, 'studio.db'), { readonly: true, fileMustExist: true });
+    const key = (db.prepare("SELECT value FROM secrets WHERE name = 'playback-signing-key'").get() as { value: string }).value;
+    db.close();
+    const [segment] = (await originSegments()).slice(-1);
+    const sign = (signer: UrlSigner, opts: { expiresInSec: number; ip?: string }): string =>
+      `${segment}?${new URLSearchParams(signer.sign('demo', opts)).toString()}`;
+    const good = await get(edges[0]!.url, sign(new UrlSigner({ current: key }), { expiresInSec: 60 }));
+    expect(good.status).toBe(200);
+    const expired = await get(edges[0]!.url, sign(new UrlSigner({ current: key }, () => Date.now() - 3_600_000), { expiresInSec: 60 }));
+    expect(expired).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN', details: { reason: 'expired' } } } });
+    const wrongKey = await get(edges[0]!.url, sign(new UrlSigner({ current: 'some-other-key-0123456789' }), { expiresInSec: 60 }));
+    expect(wrongKey.json.error.details.reason).toBe('bad_signature');
+    const otherIp = await get(edges[0]!.url, sign(new UrlSigner({ current: key }), { expiresInSec: 60, ip: '10.9.9.9' }));
+    expect(otherIp).toMatchObject({ status: 403, json: { error: { details: { reason: 'wrong_ip' } } } });
+    const tampered = await get(edges[0]!.url, `${segment}?exp=9999999999&sig=${'A'.repeat(43)}`);
+    expect(tampered.status).toBe(403);
+    expect((await get(edges[0]!.url, `${segment}?exp=9999999999`)).json.error.details.reason).toBe('missing');
+  });
+
+  it('refuses bad purges, unauthenticated calls and bad edge arguments', async () => {
+    for (const body of [{}, { pattern: '(' }, { prefix: '/etc/' }, { tags: ['a b'] }, { urls: [], soft: true }, { tags: ['x'], extra: 1 }]) {
+      const res = await api(host, 'POST', '/api/v1/cdn/purge', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await api(host, 'POST', '/api/v1/cdn/purge', { tags: ['x'] }, null)).status).toBe(401);
+    expect((await api(host, 'GET', '/api/v1/cdn/edges', undefined, null)).status).toBe(401);
+    expect((await api(host, 'DELETE', '/api/v1/cdn/edges/nope')).json.error.code).toBe('NOT_FOUND');
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${host.url.replace('http', 'ws')}/api/v1/cdn/edge-socket`);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+    });
+    expect(status).toBe(401);
+    const badPort = await runStreams(['edge', '--origin', host.url, '--token', 't', '--port', 'abc']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain('--port');
+    const badOrigin = await runStreams(['edge', '--origin', 'ftp://x', '--token', 't']);
+    expect(badOrigin.code).toBe(2);
+    expect(badOrigin.stderr).toContain('--origin');
+    expect((await edgeList()).length).toBe(3);
+  });
+
+  it('keeps serving cached segments and playlists when the origin is down', async () => {
+    const [segment] = (await originSegments()).slice(-1);
+    const before = await get(edges[0]!.url, segment!);
+    expect(before.status).toBe(200);
+    expect((await get(edges[0]!.url, '/live/demo/v0.m3u8')).status).toBe(200);
+    // An outage, not a shutdown: a stream that ends is purged from the edges on purpose.
+    await host.stop('SIGKILL');
+    ffmpeg.kill('SIGKILL');
+    // nginx counts freshness in whole seconds: max-age=1 may last up to 2 s.
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await get(edges[0]!.url, segment!);
+    expect(after.status).toBe(200);
+    expect(after.body.equals(before.body)).toBe(true);
+    const playlist = await get(edges[0]!.url, '/live/demo/v0.m3u8');
+    expect(playlist.status).toBe(200);
+    expect(['STALE', 'UPDATING']).toContain(playlist.cache);
+  });
+});

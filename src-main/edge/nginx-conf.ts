@@ -1,0 +1,195 @@
+import path from 'node:path';
+
+/**
+ * The nginx configuration of an edge: a caching reverse proxy of the origin's `/live/...` paths.
+ *
+ * - Cache key `<uri>|<variant>`: `s` for requests whose signature njs verified, `p` for unsigned ones,
+ *   so that an object fetched with a valid signature is never handed to an unsigned request. Query
+ *   strings (viewer ids, signatures) are not part of the key: one copy serves every viewer.
+ * - Freshness comes from the origin (Cache-Control: playlists max-age=1, segments max-age=600,
+ *   X-Accel-Expires on 404s); `proxy_cache_valid` only applies where the origin says nothing.
+ * - `proxy_cache_lock`: one origin fetch per object however many viewers ask at once.
+ * - `proxy_cache_use_stale`: when the origin fails, the last copy is served.
+ * - A control server on 127.0.0.1 purges keys (cache-purge module) and refreshes them (soft purge:
+ *   the origin is asked again, the old copy stays when it cannot answer).
+ */
+
+export interface EdgeNginxOptions {
+  /** The edge's own folder: pid, temp paths, logs, njs script. */
+  dir: string;
+  cacheDir: string;
+  /** `max_size` of the cache, e.g. `1g`. */
+  cacheSize: string;
+  /** Public listener. */
+  port: number;
+  bind: string;
+  /** Purge/refresh listener, 127.0.0.1 only. */
+  controlPort: number;
+  /** The agent's own HTTP server (metrics, health), proxied at `/metrics` and `/edge/health`. */
+  agentPort: number;
+  /** Origin base URL, e.g. `http://origin.example:8080`. */
+  origin: string;
+  /** URL signing keys; njs verifies with both during a rotation. */
+  keys: { current: string; previous: string | null };
+  /** Where the dynamic modules live (Debian: /usr/lib/nginx/modules). */
+  modulesDir: string;
+  workerProcesses?: number;
+  /** Hot tier: size of the in-memory keys zone, e.g. `32m`. */
+  keysZone?: string;
+}
+
+export const ACCESS_LOG = 'access.json.log';
+export const ERROR_LOG = 'error.log';
+export const NJS_FILE = 'edge-signing.js';
+
+/** One JSON object per request (see access-log.ts for the reader). */
+const LOG_FORMAT =
+  '\'{"t":$msec,"m":"$request_method","u":"$uri","s":$status,"b":$body_bytes_sent,"rt":$request_time,' +
+  '"c":"$upstream_cache_status","up":"$upstream_addr","k":"$upstream_http_surrogate_key","v":"$edge_variant","pf":"$http_x_edge_prefetch"}\'';
+
+/** A double-quoted nginx string; values that nginx would expand or split are refused. */
+export function quote(value: string): string {
+  if (/["\\$\r\n]/.test(value)) throw new Error(`not allowed in the nginx config: ${JSON.stringify(value)}`);
+  return `"${value}"`;
+}
+
+export function originParts(origin: string): { scheme: 'http' | 'https'; server: string; hostHeader: string } {
+  const url = new URL(origin);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`the origin must be an http(s) URL: ${origin}`);
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  const port = url.port || (scheme === 'https' ? '443' : '80');
+  return { scheme, server: `${url.hostname}:${port}`, hostHeader: url.host };
+}
+
+/** The proxy/caching directives shared by the live locations. */
+function cacheBlock(scheme: string, hostHeader: string, defaultTtl: string): string[] {
+  return [
+    `proxy_pass ${scheme}://edge_origin;`,
+    'proxy_ssl_server_name on;',
+    `proxy_set_header Host ${quote(hostHeader)};`,
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    'proxy_http_version 1.1;',
+    'proxy_set_header Connection "";',
+    'proxy_cache edge;',
+    'proxy_cache_key "$uri|$edge_variant";',
+    `proxy_cache_valid 200 206 ${defaultTtl};`,
+    'proxy_cache_valid 404 60s;',
+    'proxy_cache_lock on;',
+    'proxy_cache_lock_timeout 30s;',
+    'proxy_cache_lock_age 30s;',
+    'proxy_cache_use_stale error timeout invalid_header updating http_500 http_502 http_503 http_504;',
+    'proxy_cache_background_update on;',
+    'proxy_cache_revalidate on;',
+    'proxy_connect_timeout 3s;',
+    'proxy_read_timeout 15s;',
+    'proxy_next_upstream off;',
+    'add_header X-Cache $upstream_cache_status always;',
+    // Once, on answers of the edge itself (403, 404) as on proxied ones.
+    'proxy_hide_header Access-Control-Allow-Origin;',
+    'add_header Access-Control-Allow-Origin * always;',
+  ];
+}
+
+export function buildNginxConf(o: EdgeNginxOptions): string {
+  const { scheme, server, hostHeader } = originParts(o.origin);
+  const d = (name: string): string => quote(path.join(o.dir, name));
+  const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repeat(n) + l).join('\n');
+  const forbidden =
+    'return 403 \'{"error":{"code":"FORBIDDEN","message":"signed URL refused ($edge_sig)","details":{"reason":"$edge_sig"}}}\';';
+  return `# Written by the streams edge agent; rewritten on every start and key rotation.
+load_module ${quote(path.join(o.modulesDir, 'ngx_http_js_module.so'))};
+load_module ${quote(path.join(o.modulesDir, 'ngx_http_cache_purge_module.so'))};
+daemon off;
+master_process on;
+worker_processes ${o.workerProcesses ?? 'auto'};
+pid ${d('nginx.pid')};
+error_log ${d(ERROR_LOG)} warn;
+events { worker_connections 4096; }
+
+http {
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65;
+    keepalive_requests 100000;
+    server_tokens off;
+    client_body_temp_path ${d('tmp/body')};
+    proxy_temp_path ${d('tmp/proxy')};
+    fastcgi_temp_path ${d('tmp/fastcgi')};
+    uwsgi_temp_path ${d('tmp/uwsgi')};
+    scgi_temp_path ${d('tmp/scgi')};
+
+    log_format edge_json escape=json ${LOG_FORMAT};
+    access_log ${d(ACCESS_LOG)} edge_json;
+    # Background cache updates are subrequests: logged, so that fresh playlists trigger prefetch.
+    log_subrequest on;
+
+    proxy_cache_path ${quote(o.cacheDir)} levels=1:2 keys_zone=edge:${o.keysZone ?? '32m'} max_size=${o.cacheSize} inactive=1h use_temp_path=off;
+
+    js_path ${quote(o.dir)};
+    js_import signing from ${NJS_FILE};
+    js_set $edge_sig_njs signing.verdict;
+    # njs runs only for requests that carry signature parameters; the rest read "none" from the map.
+    map "$arg_exp$arg_sig" $edge_sig { "" none; default $edge_sig_njs; }
+    map $edge_sig $edge_variant { ok s; default p; }
+    map $edge_sig $edge_refused { ok 0; none 0; default 1; }
+
+    upstream edge_agent { server 127.0.0.1:${o.agentPort}; }
+    upstream edge_origin { server ${server}; keepalive 32; }
+
+    server {
+        listen ${o.bind}:${o.port};
+        default_type application/json;
+        set $sign_key_current ${quote(o.keys.current)};
+        set $sign_key_previous ${quote(o.keys.previous ?? '')};
+
+        location = /metrics { proxy_pass http://edge_agent; }
+        location = /edge/health { proxy_pass http://edge_agent; }
+
+        # Segments and init files (immutable once written).
+        location ~ ^/live/[^/]+/s/ {
+            if ($edge_refused) { ${forbidden} }
+${indent(cacheBlock(scheme, hostHeader, '10m'), 12)}
+        }
+
+        # Playlists and manifests (about a second).
+        location /live/ {
+            if ($edge_refused) { ${forbidden} }
+${indent(cacheBlock(scheme, hostHeader, '1s'), 12)}
+        }
+
+        location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/ only"}}'; }
+    }
+
+    server {
+        listen 127.0.0.1:${o.controlPort};
+        set $sign_key_current "";
+        set $sign_key_previous "";
+
+        # Hard purge: /purge/<variant>/<uri>
+        location ~ ^/purge/(?<pv>[sp])(?<pu>/.*)$ {
+            allow 127.0.0.1;
+            deny all;
+            proxy_cache_purge edge "$pu|$pv";
+        }
+
+        # Soft purge: fetch again into the cache; the old copy stays if the origin fails.
+        location ~ ^/refresh/(?<rv>[sp])(?<ru>/.*)$ {
+            allow 127.0.0.1;
+            deny all;
+            proxy_pass ${scheme}://edge_origin$ru$is_args$args;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host ${quote(hostHeader)};
+            proxy_cache edge;
+            proxy_cache_key "$ru|$rv";
+            proxy_cache_bypass 1;
+            proxy_cache_valid 200 206 1s;
+            proxy_cache_valid 404 60s;
+            proxy_connect_timeout 3s;
+            proxy_read_timeout 15s;
+        }
+    }
+}
+`;
+}

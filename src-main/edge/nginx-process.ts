@@ -1,0 +1,196 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { buildNginxConf, ERROR_LOG, NJS_FILE, type EdgeNginxOptions } from './nginx-conf.js';
+import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
+
+const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
+const NGINX_BINS = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
+
+/** The folder holding nginx's dynamic modules, or null when the js and cache-purge modules are not found. */
+export function findModulesDir(candidates: readonly string[] = MODULE_DIRS): string | null {
+  for (const dir of candidates) {
+    if (fs.existsSync(path.join(dir, 'ngx_http_js_module.so')) && fs.existsSync(path.join(dir, 'ngx_http_cache_purge_module.so'))) return dir;
+  }
+  return null;
+}
+
+export function findNginx(candidates: readonly string[] = NGINX_BINS): string | null {
+  for (const bin of candidates) if (fs.existsSync(bin)) return bin;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && fs.existsSync(path.join(dir, 'nginx'))) return path.join(dir, 'nginx');
+  }
+  return null;
+}
+
+/** uid/gid of a user from /etc/passwd (nginx workers of a root master run as `nobody`). */
+export function passwdEntry(user: string, passwd = '/etc/passwd'): { uid: number; gid: number } | null {
+  try {
+    for (const line of fs.readFileSync(passwd, 'utf8').split('\n')) {
+      const [name, , uid, gid] = line.split(':');
+      if (name === user && uid && gid) return { uid: Number(uid), gid: Number(gid) };
+    }
+  } catch {
+    // No passwd file: nothing to hand over.
+  }
+  return null;
+}
+
+function chownTree(dir: string, uid: number, gid: number): void {
+  fs.chownSync(dir, uid, gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(full, uid, gid);
+    else fs.chownSync(full, uid, gid);
+  }
+}
+
+export function waitForPort(port: number, host: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * nginx supervised by the agent: the config is written and tested before every (re)start and reload,
+ * a crash restarts it with backoff, dispose stops it (the ChildRegistry kills its process group).
+ */
+export class NginxProcess implements Service {
+  readonly name = 'nginx';
+  private child: ChildProcess | null = null;
+  private stopping = false;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  /** Set once nginx first came up: only then is an exit a crash to recover from. */
+  private supervised = false;
+
+  constructor(
+    private readonly deps: { children: ChildRegistry; logger: Logger; bin: string },
+    private options: EdgeNginxOptions,
+  ) {}
+
+  get up(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get confFile(): string {
+    return path.join(this.options.dir, 'nginx.conf');
+  }
+
+  async start(): Promise<void> {
+    await this.writeAndTest();
+    await this.launch();
+  }
+
+  /** New options (e.g. rotated signing keys): tested, then applied by a graceful reload (SIGHUP). */
+  async reload(options: Partial<EdgeNginxOptions>): Promise<void> {
+    const previous = this.options;
+    this.options = { ...this.options, ...options };
+    try {
+      await this.writeAndTest();
+    } catch (error) {
+      this.options = previous;
+      await this.writeAndTest();
+      throw error;
+    }
+    if (this.child?.pid) process.kill(this.child.pid, 'SIGHUP');
+  }
+
+  async dispose(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async writeAndTest(): Promise<void> {
+    const { dir, cacheDir } = this.options;
+    for (const sub of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    fs.mkdirSync(cacheDir, { recursive: true });
+    if (process.getuid?.() === 0) {
+      // A root master runs its workers as nobody: they must reach the folder and own cache and temp files.
+      const worker = passwdEntry('nobody');
+      if (worker) {
+        fs.chmodSync(dir, 0o711);
+        chownTree(path.join(dir, 'tmp'), worker.uid, worker.gid);
+        chownTree(cacheDir, worker.uid, worker.gid);
+      }
+    }
+    fs.writeFileSync(path.join(dir, NJS_FILE), NJS_SIGNING_SCRIPT);
+    // The config holds the signing keys.
+    fs.writeFileSync(this.confFile, buildNginxConf(this.options), { mode: 0o600 });
+    const result = await this.deps.children.run(this.deps.bin, this.args(['-t']), { timeoutMs: 15_000 });
+    if (result.code !== 0) {
+      throw new StudioError('CONFIG_INVALID', `nginx refused the edge config: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
+    }
+  }
+
+  private args(extra: string[]): string[] {
+    return ['-p', this.options.dir, '-c', this.confFile, '-e', path.join(this.options.dir, ERROR_LOG), ...extra];
+  }
+
+  private async launch(): Promise<void> {
+    const child = this.deps.children.spawn(this.deps.bin, this.args([]), { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.once('exit', (code, signal) => {
+      if (this.stopping || this.child !== child || !this.supervised) return;
+      this.child = null;
+      const delay = Math.min(10_000, 500 * 2 ** this.restarts);
+      this.restarts += 1;
+      this.deps.logger.error({ code, signal, stderr: stderr.slice(-500), delay }, 'nginx exited; restarting');
+      this.restartTimer = setTimeout(() => {
+        this.launch().catch((error: unknown) => this.deps.logger.error({ err: error }, 'nginx restart failed'));
+      }, delay);
+    });
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const onExit = (code: number | null): void => {
+        if (settled) return;
+        settled = true;
+        reject(new StudioError('UNAVAILABLE', `nginx exited with ${String(code)}: ${stderr.trim()}`));
+      };
+      child.once('exit', onExit);
+      const host = this.options.bind === '0.0.0.0' ? '127.0.0.1' : this.options.bind;
+      waitForPort(this.options.port, host, 15_000).then(
+        () => {
+          if (settled) return;
+          settled = true;
+          child.off('exit', onExit);
+          resolve();
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          reject(error as Error);
+        },
+      );
+    });
+    this.supervised = true;
+    this.restarts = 0;
+  }
+}

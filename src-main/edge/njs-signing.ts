@@ -1,0 +1,60 @@
+/**
+ * The njs module nginx runs on every edge request: the signed-URL check of servers/hls/signing.ts,
+ * the same scheme byte for byte (`v1|<name>|<exp>|`, the IP-bound two-half form, two keys during a
+ * rotation). `verdict` answers `none` (no signature: the origin decides, as for public streams), `ok`,
+ * or the failure reason the origin would give (`missing`, `bad_signature`, `expired`, `wrong_ip`).
+ * The keys come from `$sign_key_current` / `$sign_key_previous`, set in the generated config.
+ */
+export const NJS_SIGNING_SCRIPT = `import crypto from 'crypto';
+
+function mac(key, message) {
+  return crypto.createHmac('sha256', key).update(message).digest();
+}
+
+function arg(r, name) {
+  var value = r.args[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function same(a, b, from, to) {
+  if (b.length !== to - from) return false;
+  var diff = 0;
+  for (var i = 0; i < b.length; i++) diff |= a[from + i] ^ b[i];
+  return diff === 0;
+}
+
+function normalizeIp(ip) {
+  return ip.indexOf('::ffff:') === 0 && ip.indexOf('.') !== -1 ? ip.slice(7) : ip;
+}
+
+function verdict(r) {
+  var exp = arg(r, 'exp');
+  var sig = arg(r, 'sig');
+  var ipFlag = arg(r, 'ip');
+  if (exp === undefined && sig === undefined) return 'none';
+  if (exp === undefined || sig === undefined) return 'missing';
+  if (!/^\\d{1,12}$/.test(exp) || (ipFlag !== undefined && ipFlag !== '1') || !/^[A-Za-z0-9_-]{43}$/.test(sig)) {
+    return 'bad_signature';
+  }
+  var match = /^\\/live\\/([^\\/]+)\\//.exec(r.uri);
+  if (!match) return 'bad_signature';
+  var name = match[1];
+  var given = Buffer.from(sig, 'base64url');
+  var keys = [r.variables.sign_key_current, r.variables.sign_key_previous].filter(function (k) { return k; });
+  var expired = Number(exp) * 1000 <= Date.now();
+  for (var i = 0; i < keys.length; i++) {
+    var key = keys[i];
+    if (ipFlag === undefined) {
+      if (!same(given, mac(key, 'v1|' + name + '|' + exp + '|'), 0, 32)) continue;
+      return expired ? 'expired' : 'ok';
+    }
+    if (!same(given, mac(key, 'v1|' + name + '|' + exp + '|ip').slice(0, 16), 0, 16)) continue;
+    if (expired) return 'expired';
+    var addr = mac(key, 'v1|' + name + '|' + exp + '|ip=' + normalizeIp(r.remoteAddress)).slice(0, 16);
+    return same(given, addr, 16, 32) ? 'ok' : 'wrong_ip';
+  }
+  return 'bad_signature';
+}
+
+export default { verdict };
+`;

@@ -1,0 +1,119 @@
+import WebSocket from 'ws';
+import { EDGE_SOCKET_PATH, type EdgeServerMessage, type EdgeStats, type PurgeRequest, type SigningKeys } from '../../src-shared/contract/cdn.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+
+export interface OriginLinkDeps {
+  origin: string;
+  token: string;
+  logger: Logger;
+  hello: () => { id: string; url: string; region: string; version: string; heartbeatMs: number; lastSeq: number | null };
+  stats: () => EdgeStats;
+  onWelcome: (seq: number, keys: SigningKeys) => Promise<void> | void;
+  onKeys: (keys: SigningKeys) => Promise<void> | void;
+  /** Applies one purge; resolves with the number of cache objects it touched. */
+  onPurge: (seq: number, request: PurgeRequest) => Promise<number>;
+}
+
+/**
+ * The edge's one persistent connection to the origin: hello (with the last purge applied, so that
+ * the origin replays what was missed), heartbeats, purges applied in sequence order and acknowledged.
+ * Reconnects with backoff for as long as the agent runs.
+ */
+export class OriginLink implements Service {
+  readonly name = 'origin-link';
+  private socket: WebSocket | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private attempts = 0;
+  private stopped = false;
+  private queue: Promise<void> = Promise.resolve();
+  connected = false;
+
+  constructor(private readonly deps: OriginLinkDeps) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = `${this.deps.origin.replace(/^http/, 'ws').replace(/\/$/, '')}${EDGE_SOCKET_PATH}`;
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.deps.token}` }, handshakeTimeout: 5000 });
+    this.socket = socket;
+    socket.on('open', () => {
+      this.attempts = 0;
+      socket.send(JSON.stringify({ type: 'hello', ...this.deps.hello() }));
+    });
+    socket.on('message', (data) => {
+      let message: EdgeServerMessage;
+      try {
+        message = JSON.parse(data.toString()) as EdgeServerMessage;
+      } catch {
+        return;
+      }
+      this.queue = this.queue.then(() => this.handle(socket, message)).catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'origin message failed');
+      });
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      this.deps.logger.error({ status: res.statusCode }, 'the origin refused the edge connection (check --token)');
+    });
+    socket.on('error', (error) => this.deps.logger.warn({ err: error.message }, 'origin connection error'));
+    socket.on('close', () => {
+      this.connected = false;
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = null;
+      if (this.stopped) return;
+      const delay = Math.min(5000, 250 * 2 ** this.attempts);
+      this.attempts += 1;
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  private async handle(socket: WebSocket, message: EdgeServerMessage): Promise<void> {
+    if (message.type === 'welcome') {
+      await this.deps.onWelcome(message.seq, message.keys);
+      this.connected = true;
+      this.deps.logger.info({ seq: message.seq }, 'registered with the origin');
+      this.sendHeartbeat(socket);
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => this.sendHeartbeat(socket), this.deps.hello().heartbeatMs);
+    } else if (message.type === 'keys') {
+      await this.deps.onKeys(message.keys);
+    } else if (message.type === 'purge') {
+      let objects = 0;
+      let error: string | undefined;
+      try {
+        objects = await this.deps.onPurge(message.seq, message.request);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      if (socket.readyState === socket.OPEN) {
+        socket.send(JSON.stringify({ type: 'ack', seq: message.seq, ok: error === undefined, objects, ...(error ? { error } : {}) }));
+      }
+    }
+  }
+
+  private sendHeartbeat(socket: WebSocket): void {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify({ type: 'heartbeat', stats: this.deps.stats() }));
+  }
+
+  async dispose(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const socket = this.socket;
+    if (socket && socket.readyState !== socket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.close(1001, 'edge stopping');
+        setTimeout(() => {
+          socket.terminate();
+          resolve();
+        }, 1000).unref();
+      });
+    }
+  }
+}

@@ -1,0 +1,228 @@
+import crypto from 'node:crypto';
+import type { ProvisionStep } from '../../src-shared/contract/cdn.js';
+import {
+  EDGE_PACKAGES,
+  edgeLayout,
+  envFileText,
+  isSupportedOs,
+  missingPackages,
+  NODE_PACKAGE,
+  nodeIsRecent,
+  parseOsRelease,
+  sh,
+  supervisorScript,
+  unitFileText,
+  type EdgeLayout,
+  type EdgeSettings,
+} from './provision-plan.js';
+import type { ExecResult, RemoteShell } from './ssh-shell.js';
+
+export type StepUpdate = Omit<ProvisionStep, 'at'>;
+
+export interface ProvisionDeps {
+  connect: () => Promise<RemoteShell>;
+  onStep: (update: StepUpdate) => void;
+  /** The agent bundle (dist/edge/streams-edge.mjs) and the systemd unit template. */
+  bundle: () => Buffer;
+  unitTemplate: () => string;
+  /** Resolves once the origin lists the edge as connected. */
+  waitRegistered: (edgeId: string, timeoutMs: number) => Promise<boolean>;
+  /** Prefix of every path on the server (tests install under a temporary folder). */
+  root?: string;
+  healthTimeoutMs?: number;
+}
+
+class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ProvisionOutcome {
+  ok: boolean;
+  edgeId: string | null;
+  failedStep: string | null;
+  error: string | null;
+}
+
+/**
+ * Installs (or upgrades: every step is idempotent, a re-run replaces what changed) an edge on a
+ * Debian/Ubuntu server, step by step, reporting each; stops at the first failed step and names it.
+ */
+export class EdgeProvisioner {
+  private readonly layout: EdgeLayout;
+  private shell: RemoteShell | null = null;
+
+  constructor(private readonly deps: ProvisionDeps) {
+    this.layout = edgeLayout(deps.root ?? '');
+  }
+
+  private async step<T>(id: string, title: string, run: (log: (line: string) => void) => Promise<T | 'skipped'>): Promise<T | 'skipped'> {
+    const lines: string[] = [];
+    const log = (line: string): void => {
+      lines.push(line.trimEnd());
+    };
+    this.deps.onStep({ id, title, status: 'running', message: '', log: '' });
+    try {
+      const result = await run(log);
+      this.deps.onStep({ id, title, status: result === 'skipped' ? 'skipped' : 'done', message: lines.at(-1) ?? '', log: lines.join('\n') });
+      return result;
+    } catch (error) {
+      const message = (error as Error).message;
+      log(message);
+      this.deps.onStep({ id, title, status: 'failed', message, log: lines.join('\n') });
+      throw new StepFailed(id, message);
+    }
+  }
+
+  private async run(command: string, log: (line: string) => void, allowFail = false): Promise<ExecResult> {
+    const result = await this.shell!.exec(command);
+    log(`$ ${command.length > 200 ? `${command.slice(0, 200)}…` : command}`);
+    if (result.stdout.trim()) log(result.stdout.trim().split('\n').slice(-20).join('\n'));
+    if (result.stderr.trim()) log(result.stderr.trim().split('\n').slice(-20).join('\n'));
+    if (result.code !== 0 && !allowFail) throw new Error(`exit ${result.code}: ${(result.stderr || result.stdout).trim().split('\n').at(-1) ?? ''}`);
+    return result;
+  }
+
+  async provision(settings: EdgeSettings): Promise<ProvisionOutcome> {
+    const L = this.layout;
+    try {
+      await this.step('connect', 'Connect over SSH', async (log) => {
+        this.shell = await this.deps.connect();
+        log('connected');
+      });
+      await this.step('detect-os', 'Detect the operating system', async (log) => {
+        const os = parseOsRelease((await this.run('cat /etc/os-release', () => undefined)).stdout);
+        if (!isSupportedOs(os)) throw new Error(`${os.prettyName} is not supported (Debian or Ubuntu only)`);
+        log(os.prettyName);
+      });
+      const nodePath = await this.step('packages', 'Install nginx, its modules and Node', async (log) => {
+        const dpkg = await this.run(`dpkg-query -W -f='\${Package} \${Status}\\n' ${EDGE_PACKAGES.join(' ')} 2>/dev/null`, () => undefined, true);
+        const missing = missingPackages(dpkg.stdout, EDGE_PACKAGES);
+        const node = await this.run('command -v node && node --version', () => undefined, true);
+        const [nodeBin = '', version = ''] = node.stdout.trim().split('\n');
+        if (!nodeIsRecent(version)) missing.push(NODE_PACKAGE);
+        if (missing.length === 0) {
+          log(`already installed (node ${version.trim()})`);
+          return nodeBin.trim();
+        }
+        await this.run(`mkdir -p ${sh(L.confDir)}`, log);
+        await this.run(
+          `apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing.join(' ')} && printf '%s\\n' ${missing.join(' ')} >> ${sh(L.installedList)}`,
+          log,
+        );
+        const installed = (await this.run('command -v node && node --version', () => undefined, true)).stdout.trim().split('\n');
+        if (!nodeIsRecent(installed[1] ?? '')) throw new Error(`the OS packages give Node ${installed[1] ?? 'none'}; the agent needs 20 or newer`);
+        log(`installed ${missing.join(', ')}`);
+        return installed[0]!.trim();
+      });
+      const node = nodePath === 'skipped' ? 'node' : nodePath;
+      await this.step('upload', 'Upload the agent', async (log) => {
+        const bundle = this.deps.bundle();
+        const digest = crypto.createHash('sha256').update(bundle).digest('hex');
+        await this.run(`mkdir -p ${sh(L.installDir)} ${sh(L.confDir)} ${sh(L.dataDir)}`, () => undefined);
+        const remote = await this.run(`sha256sum ${sh(L.bundle)} 2>/dev/null`, () => undefined, true);
+        if (remote.stdout.startsWith(digest)) {
+          log('the agent is up to date');
+          return 'skipped';
+        }
+        await this.shell!.upload(bundle, L.bundle, 0o644);
+        log(`uploaded ${(bundle.length / 1024).toFixed(0)} KiB (sha256 ${digest.slice(0, 12)})`);
+        return undefined;
+      });
+      await this.step('configure', 'Write the configuration', async (log) => {
+        await this.shell!.upload(envFileText(settings, L), L.envFile, 0o600);
+        log(`${L.envFile} (origin ${settings.origin}, port ${settings.port})`);
+      });
+      await this.step('service', 'Install and start the service', async (log) => {
+        const systemd = (await this.run('test -d /run/systemd/system && command -v systemctl', () => undefined, true)).code === 0;
+        if (systemd && !this.deps.root) {
+          await this.shell!.upload(unitFileText(this.deps.unitTemplate(), L, node), L.unitFile, 0o644);
+          await this.run('systemctl daemon-reload && systemctl enable streams-edge && systemctl restart streams-edge', log);
+          log('systemd unit streams-edge enabled and (re)started');
+          return;
+        }
+        await this.shell!.upload(supervisorScript(L, node), L.supervisor, 0o755);
+        await this.run(this.stopSupervisorCommand(), () => undefined, true);
+        await this.run(`setsid nohup sh ${sh(L.supervisor)} > ${sh(`${L.dataDir}/supervisor.log`)} 2>&1 < /dev/null & echo $! > ${sh(L.supervisorPid)}`, log);
+        log('no systemd: started under a supervising restart loop');
+      });
+      const edgeId = await this.step('health', 'Check health', async (log) => {
+        const url = `http://127.0.0.1:${settings.port}/edge/health`;
+        const probe = `node -e ${sh(`fetch(${JSON.stringify(url)}).then(async r=>{const t=await r.text();console.log(t);process.exit(r.ok?0:1)},()=>process.exit(1))`)}`;
+        const deadline = Date.now() + (this.deps.healthTimeoutMs ?? 30_000);
+        for (;;) {
+          const result = await this.shell!.exec(probe.replace(/^node /, `${sh(node)} `));
+          if (result.code === 0) {
+            const health = JSON.parse(result.stdout) as { id: string; nginx: boolean };
+            log(`edge ${health.id} answers on port ${settings.port}`);
+            return health.id;
+          }
+          if (Date.now() > deadline) {
+            const tail = await this.run(`tail -n 5 ${sh(`${L.dataDir}/supervisor.log`)} ${sh(`${L.dataDir}/error.log`)} 2>/dev/null`, log, true);
+            throw new Error(`no healthy answer from ${url} ${tail.stdout ? '(see the log)' : ''}`);
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      });
+      const id = edgeId === 'skipped' ? null : edgeId;
+      await this.step('register', 'Register with the origin', async (log) => {
+        if (!id || !(await this.deps.waitRegistered(id, 30_000))) throw new Error('the edge did not connect to the origin (check the origin URL and token)');
+        log(`edge ${id} is in rotation`);
+      });
+      return { ok: true, edgeId: id, failedStep: null, error: null };
+    } catch (error) {
+      const failed = error instanceof StepFailed ? error : new StepFailed('unknown', (error as Error).message);
+      return { ok: false, edgeId: null, failedStep: failed.step, error: failed.message };
+    } finally {
+      this.shell?.close();
+    }
+  }
+
+  private stopSupervisorCommand(): string {
+    const pid = sh(this.layout.supervisorPid);
+    return `if [ -f ${pid} ]; then kill -TERM -- -$(cat ${pid}) 2>/dev/null; for i in $(seq 1 50); do kill -0 $(cat ${pid}) 2>/dev/null || break; sleep 0.2; done; rm -f ${pid}; fi`;
+  }
+
+  /** Stops the edge and removes everything provisioning installed (packages only if it installed them). */
+  async decommission(): Promise<ProvisionOutcome> {
+    const L = this.layout;
+    try {
+      await this.step('connect', 'Connect over SSH', async (log) => {
+        this.shell = await this.deps.connect();
+        log('connected');
+      });
+      await this.step('stop', 'Stop the service', async (log) => {
+        if (!this.deps.root) await this.run('systemctl disable --now streams-edge 2>/dev/null; true', log, true);
+        await this.run(this.stopSupervisorCommand(), log, true);
+        // The agent stops its nginx on SIGTERM; wait until that nginx is gone.
+        // `[n]` keeps the pattern from matching this very shell's command line.
+        await this.run(`for i in $(seq 1 50); do pgrep -f ${sh(`[n]ginx: master process .*${L.dataDir}`)} >/dev/null || break; sleep 0.2; done`, log, true);
+        log('stopped');
+      });
+      await this.step('packages', 'Remove the packages it installed', async (log) => {
+        const list = await this.run(`cat ${sh(L.installedList)} 2>/dev/null`, () => undefined, true);
+        const packages = [...new Set(list.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9.+-]+$/.test(l)))];
+        if (packages.length === 0) {
+          log('none were installed by provisioning');
+          return 'skipped';
+        }
+        await this.run(`DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${packages.join(' ')}`, log);
+        return undefined;
+      });
+      await this.step('remove-files', 'Remove files', async (log) => {
+        await this.run(`rm -rf ${sh(L.installDir)} ${sh(L.confDir)} ${sh(L.dataDir)} ${sh(L.unitFile)}`, log);
+        if (!this.deps.root) await this.run('systemctl daemon-reload 2>/dev/null; true', log, true);
+      });
+      return { ok: true, edgeId: null, failedStep: null, error: null };
+    } catch (error) {
+      const failed = error instanceof StepFailed ? error : new StepFailed('unknown', (error as Error).message);
+      return { ok: false, edgeId: null, failedStep: failed.step, error: failed.message };
+    } finally {
+      this.shell?.close();
+    }
+  }
+}

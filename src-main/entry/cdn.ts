@@ -1,0 +1,55 @@
+import path from 'node:path';
+import type { HttpPlugin } from '../api/http.js';
+import type { CdnHandlerDeps } from '../api/handlers-cdn.js';
+import { EdgeRegistry } from '../cdn/edge-registry.js';
+import { edgeSocketRoutes } from '../cdn/edge-socket.js';
+import { ProvisionJobs } from '../cdn/provision-jobs.js';
+import { packageRoot, resourcesDir } from '../platform/paths.js';
+import type { EventBus } from '../core/bus.js';
+import type { Logger } from '../core/logger.js';
+import type { Service } from '../core/lifecycle.js';
+import type { StreamService } from '../media/stream-service.js';
+import { playbackPaths, type UrlSigner } from '../servers/hls/signing.js';
+import type { Db } from '../store/db.js';
+import { EdgeStore } from '../store/edges.js';
+
+/** Wires the origin side of the edge fleet (part of the studio composition root). */
+export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: UrlSigner; streams: StreamService; apiToken: string }): {
+  registry: EdgeRegistry;
+  handlers: CdnHandlerDeps;
+  services: Service[];
+  plugins: HttpPlugin[];
+} {
+  const registry = new EdgeRegistry({
+    store: new EdgeStore(deps.db),
+    keys: () => deps.signer.verifyingKeys(),
+    logger: deps.logger.child({ service: 'cdn' }),
+    bus: deps.bus,
+  });
+  const jobs = new ProvisionJobs({
+    bus: deps.bus,
+    logger: deps.logger.child({ service: 'provision' }),
+    bundleFile: () => path.join(packageRoot(), 'dist', 'edge', 'streams-edge.mjs'),
+    unitTemplateFile: () => path.join(resourcesDir(), 'edge', 'streams-edge.service'),
+    waitRegistered: (id, timeoutMs) => registry.waitConnected(id, timeoutMs),
+    forgetEdge: (id) => registry.remove(id),
+  });
+  return {
+    registry,
+    handlers: {
+      edges: () => registry.list(),
+      healthyEdges: () => registry.healthyEdges(),
+      removeEdge: (id) => registry.remove(id),
+      purge: (request) => registry.purge(request),
+      playbackPaths: (name) => {
+        deps.streams.get(name);
+        return playbackPaths(name);
+      },
+      provision: (input) => jobs.provision({ ...input, token: deps.apiToken }),
+      decommission: (input) => jobs.decommission(input),
+      job: (id) => jobs.get(id),
+    },
+    services: [registry],
+    plugins: [edgeSocketRoutes(registry)],
+  };
+}

@@ -1,0 +1,198 @@
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { STUDIO_VERSION } from '../../src-shared/version.js';
+import { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
+import { ServiceGroup } from '../core/lifecycle.js';
+import { createLogger } from '../core/logger.js';
+import { EdgeAgentCore, EdgeStateFile } from '../edge/agent.js';
+import { LogTail } from '../edge/log-tail.js';
+import { ACCESS_LOG, originParts } from '../edge/nginx-conf.js';
+import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
+import { OriginLink } from '../edge/origin-link.js';
+import { Prefetcher } from '../edge/prefetch.js';
+import { UrlSigner } from '../servers/hls/signing.js';
+
+export const EDGE_USAGE = `Usage: streams edge --origin URL --token T [options]
+
+Runs an edge node: nginx caches the origin's /live/... paths; this agent supervises it, applies
+purges pushed by the origin, verifies nothing itself (nginx's njs checks signed URLs), and reports.
+  --origin URL        the studio host, e.g. http://studio.example:7070
+  --token T           the host's API token (or $STREAMS_EDGE_TOKEN)
+  --port N            public HTTP port (default 8081)
+  --bind ADDR         listen address (default 0.0.0.0)
+  --dir DIR           the edge's folder: config, logs, state (default ~/.streams-edge)
+  --cache-dir DIR     disk cache (default DIR/cache)
+  --cache-size SIZE   cache limit, nginx units (default 1g)
+  --region LABEL      region label shown to the origin (default "")
+  --public-url URL    how viewers reach this edge (default http://<bind>:<port>)
+  --heartbeat-ms N    heartbeat period (default 5000)
+  --workers N         nginx worker processes (default auto)`;
+
+const SIZE_RE = /^\d{1,9}[kmg]?$/i;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function bad(field: string, message: string): never {
+  throw new StudioError('CONFIG_INVALID', `${field}: ${message}`, { field });
+}
+
+/** `streams edge`: the composition root of an edge node. Resolves with the exit code when stopped. */
+export async function runEdge(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      origin: { type: 'string' },
+      token: { type: 'string' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      dir: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'cache-size': { type: 'string' },
+      region: { type: 'string' },
+      'public-url': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${EDGE_USAGE}\n`);
+    return 0;
+  }
+  // A provisioned edge is configured through its environment file (STREAMS_EDGE_*); flags win.
+  const env = process.env;
+  const opt = (flag: keyof typeof values, name: string, fallback: string): string => {
+    const value = values[flag];
+    return typeof value === 'string' ? value : (env[`STREAMS_EDGE_${name}`] ?? fallback);
+  };
+  values.port = opt('port', 'PORT', '8081');
+  values.bind = opt('bind', 'BIND', '0.0.0.0');
+  values['cache-size'] = opt('cache-size', 'CACHE_SIZE', '1g');
+  values.region = opt('region', 'REGION', '');
+  values['heartbeat-ms'] = opt('heartbeat-ms', 'HEARTBEAT_MS', '5000');
+  values.dir ??= env.STREAMS_EDGE_DIR;
+  values['public-url'] ??= env.STREAMS_EDGE_PUBLIC_URL || undefined;
+  const origin = values.origin ?? env.STREAMS_EDGE_ORIGIN ?? bad('--origin', 'required (the studio host URL)');
+  try {
+    originParts(origin);
+  } catch (error) {
+    bad('--origin', (error as Error).message);
+  }
+  const token = values.token ?? env.STREAMS_EDGE_TOKEN ?? bad('--token', 'required (the host API token)');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) bad('--port', `expected a port number, got "${values.port}"`);
+  if (!SIZE_RE.test(values['cache-size'])) bad('--cache-size', `expected e.g. 512m or 2g, got "${values['cache-size']}"`);
+  const heartbeatMs = Number(values['heartbeat-ms']);
+  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 60_000) bad('--heartbeat-ms', 'expected 100..60000');
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) bad('--workers', 'expected 1..64');
+  const dir = path.resolve(values.dir ?? path.join(os.homedir(), '.streams-edge'));
+  const cacheDir = path.resolve(values['cache-dir'] ?? path.join(dir, 'cache'));
+  const bind = values.bind ?? '0.0.0.0';
+  const region = values.region ?? '';
+  const publicUrl = (values['public-url'] ?? `http://${bind === '0.0.0.0' ? os.hostname() : bind}:${port}`).replace(/\/$/, '');
+
+  const nginxBin = findNginx() ?? bad('nginx', 'not found; install the nginx package');
+  const modulesDir = findModulesDir() ?? bad('nginx', 'the js and cache-purge modules were not found (libnginx-mod-http-js, libnginx-mod-http-cache-purge)');
+
+  const logger = createLogger({ level: 'info', file: path.join(dir, 'agent.log'), console: true });
+  const children = new ChildRegistry();
+  const group = new ServiceGroup((service, error) => logger.error({ err: error, service }, 'service failed to stop'));
+  const stateFile = new EdgeStateFile(path.join(dir, 'state.json'));
+  const state = stateFile.load();
+  const controlPort = await freePort();
+  let tail: LogTail | undefined;
+  // Until the origin hands out the signing keys, a random key refuses every signed URL.
+  const keys = state.keys ?? { current: `unregistered-${Math.random().toString(36).slice(2)}-key`, previous: null };
+
+  const nginxRef: { current?: NginxProcess } = {};
+  const core = new EdgeAgentCore({
+    logger: logger.child({ service: 'edge' }),
+    nginx: { get up() { return nginxRef.current?.up ?? false; } },
+    controlPort,
+    cacheDir,
+    state,
+    saveState: (s) => stateFile.save(s),
+    drainLog: () => tail?.drain(),
+    indexFile: path.join(dir, 'tag-index.json'),
+    prefetcher: new Prefetcher({ host: bind === '0.0.0.0' ? '127.0.0.1' : bind, port }, (name) =>
+      state.keys ? new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString() : null,
+    ),
+  });
+
+  let stopRequested: NodeJS.Signals | undefined;
+  let onStop: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopRequested ??= signal;
+    onStop?.(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const agentPort = await core.listen();
+    const nginx = new NginxProcess(
+      { children, logger: logger.child({ service: 'nginx' }), bin: nginxBin },
+      { dir, cacheDir, cacheSize: values['cache-size'], port, bind, controlPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },
+    );
+    nginxRef.current = nginx;
+    tail = new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine);
+    const applyKeys = async (next: typeof keys): Promise<void> => {
+      const same = state.keys && state.keys.current === next.current && state.keys.previous === next.previous;
+      state.keys = next;
+      stateFile.save(state);
+      if (!same) await nginx.reload({ keys: next });
+    };
+    const link = new OriginLink({
+      origin,
+      token,
+      logger: logger.child({ service: 'origin-link' }),
+      hello: () => ({ id: state.id, url: publicUrl, region, version: STUDIO_VERSION, heartbeatMs, lastSeq: state.lastSeq }),
+      stats: () => core.stats(),
+      onWelcome: async (seq, next) => {
+        if (state.lastSeq === null) state.lastSeq = seq;
+        await applyKeys(next);
+      },
+      onKeys: applyKeys,
+      onPurge: (seq, request) => core.applyPurge(seq, request),
+    });
+    core.linkConnected = () => link.connected;
+    await group.start([children, core, nginx, tail, link]);
+    process.stdout.write(`Streams edge ${state.id} serving ${publicUrl} (origin ${origin}, cache ${cacheDir})\n`);
+  } catch (error) {
+    await group.dispose();
+    await children.dispose();
+    logger.flush();
+    throw error;
+  }
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'edge stopping');
+      const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
+      group.dispose().then(
+        () => {
+          logger.flush();
+          resolve(0);
+        },
+        () => resolve(1),
+      );
+    };
+    if (stopRequested) stop(stopRequested);
+    else onStop = stop;
+  });
+}

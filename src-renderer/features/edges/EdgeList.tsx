@@ -1,0 +1,40 @@
+import type { EdgeInfo } from '../../../src-shared/contract/index.js';
+import { formatBytes } from '../dashboard/format.js';
+import { ago, percent } from './model.js';
+
+export function EdgeList({ edges, now, onDecommission }: { edges: EdgeInfo[]; now: number; onDecommission(edge: EdgeInfo): void }) {
+  if (edges.length === 0) {
+    return <p className="muted" data-testid="edges-empty">No edges yet. Provision one on any Debian or Ubuntu server you can reach over SSH.</p>;
+  }
+  return (
+    <table className="table" data-testid="edges-table">
+      <thead>
+        <tr>
+          <th>Edge</th><th>Region</th><th>Health</th><th>Hit ratio</th><th>Sent / min</th><th>p99</th><th>Last heartbeat</th><th />
+        </tr>
+      </thead>
+      <tbody>
+        {edges.map((e) => (
+          <tr key={e.id} data-testid={`edge-row-${e.id}`}>
+            <td><div>{e.id}</div><div className="muted small">{e.url}</div></td>
+            <td>{e.region || '—'}</td>
+            <td>
+              <span className={`badge ${e.healthy ? 'badge-ok' : 'badge-bad'}`} data-testid={`edge-health-${e.id}`}>
+                {e.healthy ? 'healthy' : e.connected ? 'missed heartbeats' : 'offline'}
+              </span>
+            </td>
+            <td>{percent(e.hitRatio)}</td>
+            <td>{e.stats ? formatBytes(e.stats.bytes) : '—'}</td>
+            <td>{e.stats ? `${e.stats.p99Ms.toFixed(0)} ms` : '—'}</td>
+            <td>{ago(e.lastSeen, now)}</td>
+            <td>
+              <button className="button danger-outline" data-testid={`edge-decommission-${e.id}`} onClick={() => onDecommission(e)}>
+                Decommission
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,71 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { EdgeInfo } from '../../../src-shared/contract/index.js';
+import { Card } from '../../ui/Card.js';
+import { Icon } from '../../ui/Icon.js';
+import { formatRate } from '../dashboard/format.js';
+import { TimeChart } from '../dashboard/TimeChart.js';
+import { useNow } from '../recordings/use-now.js';
+import { EdgeList } from './EdgeList.js';
+import { EdgePlayer } from './EdgePlayer.js';
+import { EDGE_WINDOW_SEC, mergeSeries } from './model.js';
+import { ProvisionDialog } from './ProvisionDialog.js';
+import { PurgeForm } from './PurgeForm.js';
+import { useEdges } from './store.js';
+
+const COLORS = ['--chart-1', '--chart-2', '--chart-3', '--chart-4'];
+
+/** The edge fleet: health, charts, purge, provisioning and decommission. */
+export function EdgesPage() {
+  const edges = useEdges((s) => s.edges);
+  const series = useEdges((s) => s.series);
+  const loaded = useEdges((s) => s.loaded);
+  const now = useNow(true, 1000);
+  const [dialog, setDialog] = useState<{ edge?: EdgeInfo } | null>(null);
+  useEffect(() => {
+    void useEdges.getState().load();
+  }, []);
+  const ids = useMemo(() => edges.map((e) => e.id), [edges]);
+  const chartSeries = edges.map((e, i) => ({ label: e.id, color: COLORS[i % COLORS.length]! }));
+  const chart = (key: 'hit' | 'bps' | 'p99', title: string, format: (v: number) => string, yMax?: number) => (
+    <div className="edge-chart">
+      <h3>{title}</h3>
+      <TimeChart
+        testId={`edge-chart-${key}`}
+        series={chartSeries}
+        data={mergeSeries(series, ids, key) as never}
+        formatValue={format}
+        windowSec={EDGE_WINDOW_SEC}
+        height={140}
+        {...(yMax ? { yMax } : {})}
+      />
+    </div>
+  );
+
+  return (
+    <div className="edges">
+      <Card
+        title={<>Edges <span className="muted">{edges.length || ''}</span></>}
+        testId="edges-card"
+        actions={
+          <button className="button primary" data-testid="provision-open" onClick={() => setDialog({})}>
+            <Icon name="plus" size={16} /> Provision an edge
+          </button>
+        }
+      >
+        {loaded ? <EdgeList edges={edges} now={now} onDecommission={(edge) => setDialog({ edge })} /> : <p className="muted">Loading…</p>}
+      </Card>
+      {edges.length > 0 && (
+        <Card title="Fleet" testId="edges-charts">
+          <div className="charts">
+            {chart('hit', 'Hit ratio', (v) => `${v.toFixed(0)} %`, 100)}
+            {chart('bps', 'Bandwidth', (v) => formatRate(v))}
+            {chart('p99', 'p99 latency', (v) => `${v.toFixed(0)} ms`)}
+          </div>
+        </Card>
+      )}
+      <PurgeForm />
+      {edges.some((e) => e.healthy) && <EdgePlayer />}
+      {dialog && <ProvisionDialog {...(dialog.edge ? { edge: dialog.edge } : {})} onClose={() => setDialog(null)} />}
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import { create } from 'zustand';
+import type { EdgeInfo, ProvisionJob, PurgeRequest, PurgeResult } from '../../../src-shared/contract/index.js';
+import { call, onConnection, onEvent } from '../../api/client.js';
+import { toastError, toastSuccess } from '../../ui/toast-store.js';
+import { appendEdgeSample, EMPTY_EDGE_SERIES, type EdgeSeries } from './model.js';
+
+export interface SshForm {
+  host: string;
+  sshPort: number;
+  user: string;
+  privateKey: string;
+}
+
+interface EdgesState {
+  loaded: boolean;
+  edges: EdgeInfo[];
+  series: Record<string, EdgeSeries>;
+  jobs: Record<string, ProvisionJob>;
+  lastPurge: PurgeResult | null;
+  load(): Promise<void>;
+  purge(request: PurgeRequest): Promise<PurgeResult | null>;
+  provision(input: SshForm & { port: number; region: string }): Promise<ProvisionJob | null>;
+  decommission(input: SshForm & { edgeId: string }): Promise<ProvisionJob | null>;
+}
+
+const take = (edges: EdgeInfo[]): void =>
+  useEdges.setState((s) => {
+    const series = { ...s.series };
+    // One timestamp for the whole list, so that the edges share the charts' time axis.
+    const at = Date.now();
+    for (const edge of edges) series[edge.id] = appendEdgeSample(series[edge.id] ?? EMPTY_EDGE_SERIES, edge, at);
+    return { loaded: true, edges, series };
+  });
+
+// The call's answer can arrive after the job's later events (a job that fails at once): never go back.
+const keepJob = (job: ProvisionJob): void =>
+  useEdges.setState((s) => {
+    const known = s.jobs[job.id];
+    if (known && (known.state !== 'running' || known.steps.length > job.steps.length) && job.state === 'running') return s;
+    return { jobs: { ...s.jobs, [job.id]: job } };
+  });
+
+export const useEdges = create<EdgesState>()(() => ({
+  loaded: false,
+  edges: [],
+  series: {},
+  jobs: {},
+  lastPurge: null,
+
+  async load() {
+    try {
+      take(await call('cdn.edges', {}));
+    } catch (err) {
+      toastError(err);
+    }
+  },
+
+  async purge(request) {
+    try {
+      const result = await call('cdn.purge', request);
+      useEdges.setState({ lastPurge: result });
+      const done = result.edges.filter((e) => e.status === 'done').length;
+      toastSuccess('Purged', `${done} of ${result.edges.length} edges confirmed${result.propagatedMs !== null ? ` in ${result.propagatedMs} ms` : ''}`);
+      return result;
+    } catch (err) {
+      toastError(err);
+      return null;
+    }
+  },
+
+  async provision(input) {
+    try {
+      const job = await call('cdn.provision', input);
+      keepJob(job);
+      return job;
+    } catch (err) {
+      toastError(err);
+      return null;
+    }
+  },
+
+  async decommission(input) {
+    try {
+      const job = await call('cdn.decommission', input);
+      keepJob(job);
+      return job;
+    } catch (err) {
+      toastError(err);
+      return null;
+    }
+  },
+}));
+
+export function connectEdges(): void {
+  onConnection((state) => {
+    if (state === 'live') void useEdges.getState().load();
+  });
+  onEvent('cdn.edges', (edges) => take(edges));
+  onEvent('cdn.provision', (job) => keepJob(job));
+}

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { event, method } from './define.js';
+
+/** Edge nodes: a cache fleet in front of the origin's `/live/...` paths, purged and watched from here. */
+
+export const edgeStatsSchema = z.object({
+  hitRatio: z.number().min(0).max(1).describe('Cache hits / requests that went through the cache, last minute'),
+  requests: z.number().int().describe('Requests in the last minute'),
+  bytes: z.number().describe('Bytes sent in the last minute'),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  p99Ms: z.number(),
+  cacheBytes: z.number().describe('Size of the cache folder'),
+  nginxUp: z.boolean(),
+});
+export type EdgeStats = z.infer<typeof edgeStatsSchema>;
+
+export const edgeSchema = z.object({
+  id: z.string(),
+  url: z.string().describe('Public base URL of the edge'),
+  region: z.string(),
+  version: z.string(),
+  healthy: z.boolean().describe('Connected and heartbeating (3 missed heartbeats take it out of rotation)'),
+  connected: z.boolean(),
+  hitRatio: z.number(),
+  lastSeen: z.number().nullable().describe('Unix ms of the last heartbeat'),
+  lastSeq: z.number().int().describe('The last purge the edge applied'),
+  stats: edgeStatsSchema.nullable(),
+  registeredAt: z.number(),
+});
+export type EdgeInfo = z.infer<typeof edgeSchema>;
+
+const urlPath = z.string().min(1).max(2048).regex(/^\/live\//, 'must start with /live/');
+
+/** What a purge removes; at least one selector. `soft` refreshes from the origin instead of deleting. */
+export const purgeRequestSchema = z
+  .object({
+    urls: z.array(urlPath).max(1000).optional(),
+    prefix: urlPath.optional(),
+    pattern: z
+      .string()
+      .min(1)
+      .max(512)
+      .refine((p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not a valid regular expression')
+      .optional(),
+    tags: z.array(z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:/-]+$/, 'letters, digits and _ . : / -')).max(100).optional(),
+    soft: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => Boolean(p.urls?.length || p.prefix || p.pattern || p.tags?.length), 'give urls, prefix, pattern or tags');
+export type PurgeRequest = z.infer<typeof purgeRequestSchema>;
+
+export const purgeResultSchema = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  edges: z.array(
+    z.object({ id: z.string(), status: z.enum(['done', 'failed', 'pending']), ms: z.number().nullable(), objects: z.number().int().nullable() }),
+  ),
+  propagatedMs: z.number().nullable().describe('Until the last connected edge confirmed; null when none is connected'),
+});
+export type PurgeResult = z.infer<typeof purgeResultSchema>;
+
+/** Messages on the edge's persistent connection (`EDGE_SOCKET_PATH`). */
+export const edgeHelloSchema = z.object({
+  type: z.literal('hello'),
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  url: z.string().url(),
+  region: z.string().max(64),
+  version: z.string().max(64),
+  heartbeatMs: z.number().int().min(100).max(60_000),
+  /** The last purge applied; null for a new edge (an empty cache needs no history). */
+  lastSeq: z.number().int().nullable(),
+});
+export const edgeClientMessageSchema = z.discriminatedUnion('type', [
+  edgeHelloSchema,
+  z.object({ type: z.literal('heartbeat'), stats: edgeStatsSchema }),
+  z.object({ type: z.literal('ack'), seq: z.number().int(), ok: z.boolean(), objects: z.number().int(), error: z.string().optional() }),
+]);
+export type EdgeClientMessage = z.infer<typeof edgeClientMessageSchema>;
+
+export type SigningKeys = { current: string; previous: string | null };
+export type EdgeServerMessage =
+  | { type: 'welcome'; seq: number; keys: SigningKeys }
+  | { type: 'keys'; keys: SigningKeys }
+  | { type: 'purge'; seq: number; id: string; request: PurgeRequest };
+
+export const provisionStepSchema = z.object({
+  id: z.string().describe('connect, detect-os, packages, upload, configure, service, health, register (decommission: stop, remove-files)'),
+  title: z.string(),
+  status: z.enum(['running', 'done', 'skipped', 'failed']),
+  message: z.string(),
+  log: z.string(),
+  at: z.number(),
+});
+export type ProvisionStep = z.infer<typeof provisionStepSchema>;
+
+export const provisionJobSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['provision', 'decommission']),
+  target: z.string().describe('user@host:port'),
+  state: z.enum(['running', 'done', 'failed']),
+  steps: z.array(provisionStepSchema),
+  edgeId: z.string().nullable(),
+  failedStep: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+});
+export type ProvisionJob = z.infer<typeof provisionJobSchema>;
+
+const sshTargetInput = {
+  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'a host name or address'),
+  sshPort: z.number().int().min(1).max(65535).default(22),
+  user: z.string().min(1).max(32).regex(/^[a-z_][a-z0-9_-]*$/, 'a user name'),
+  privateKey: z.string().min(1).max(16_384).describe('PEM/OpenSSH private key text; used for this job only, never stored'),
+  /** Install under this folder instead of / (for tests on a shared machine). */
+  root: z.string().max(256).regex(/^(\/[A-Za-z0-9._-]+)*$/, 'an absolute path').default(''),
+};
+
+export const provisionInputSchema = z
+  .object({
+    ...sshTargetInput,
+    port: z.number().int().min(1).max(65535).default(8081).describe('The edge HTTP port'),
+    region: z.string().max(64).regex(/^[A-Za-z0-9 _.-]*$/).default(''),
+    origin: z.string().url().optional().describe('How the edge reaches this host (default: the URL of this request)'),
+    publicUrl: z.string().url().optional(),
+    cacheSize: z.string().regex(/^\d{1,9}[kmgKMG]?$/).default('1g'),
+  })
+  .strict();
+export const decommissionInputSchema = z.object({ ...sshTargetInput, edgeId: z.string().max(64).optional() }).strict();
+
+export const cdnEvents = {
+  'cdn.provision': event({ summary: 'A provisioning or decommission job moved on (one step)', payload: provisionJobSchema }),
+  'cdn.edges': event({ summary: 'The edge list changed (registration, heartbeat health, removal)', payload: z.array(edgeSchema) }),
+};
+
+export const EDGE_SOCKET_PATH = '/api/v1/cdn/edge-socket';
+
+export const cdnMethods = {
+  'cdn.edges': method({
+    tag: 'cdn',
+    summary: 'Edge nodes with health, hit ratio and last heartbeat',
+    input: z.object({}).strict(),
+    output: z.array(edgeSchema),
+    http: { method: 'GET', path: '/cdn/edges' },
+  }),
+  'cdn.removeEdge': method({
+    tag: 'cdn',
+    summary: 'Forget an edge (it is disconnected; it registers again if its agent still runs)',
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: z.object({ id: z.string(), deleted: z.literal(true) }),
+    http: { method: 'DELETE', path: '/cdn/edges/:id' },
+  }),
+  'cdn.purge': method({
+    tag: 'cdn',
+    summary: 'Purge objects from every edge by URL, prefix, regular expression or tag; waits for the connected edges',
+    input: purgeRequestSchema,
+    output: purgeResultSchema,
+    http: { method: 'POST', path: '/cdn/purge' },
+  }),
+  'cdn.provision': method({
+    tag: 'cdn',
+    summary: 'Provision (or upgrade) an edge over SSH; progress as cdn.provision events',
+    input: provisionInputSchema,
+    output: provisionJobSchema,
+    http: { method: 'POST', path: '/cdn/provision', status: 202 },
+  }),
+  'cdn.decommission': method({
+    tag: 'cdn',
+    summary: 'Stop an edge and remove what provisioning installed; progress as cdn.provision events',
+    input: decommissionInputSchema,
+    output: provisionJobSchema,
+    http: { method: 'POST', path: '/cdn/decommission', status: 202 },
+  }),
+  'cdn.job': method({
+    tag: 'cdn',
+    summary: 'A provisioning or decommission job with its steps and logs',
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: provisionJobSchema,
+    http: { method: 'GET', path: '/cdn/jobs/:id' },
+  }),
+  'cdn.playback': method({
+    tag: 'cdn',
+    summary: 'Playback URLs of a stream on the healthy edges (the player probes them and picks the fastest)',
+    input: z.object({ name: z.string().min(1).max(64) }).strict(),
+    output: z.object({
+      origin: z.object({ hls: z.string(), dash: z.string() }),
+      edges: z.array(z.object({ id: z.string(), region: z.string(), hls: z.string(), dash: z.string() })),
+    }),
+    http: { method: 'GET', path: '/cdn/streams/:name/playback' },
+  }),
+};

@@ -1,0 +1,85 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './host-process.js';
+
+export const SSHD_PATH = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => fs.existsSync(p));
+
+export interface SshdProcess {
+  port: number;
+  dir: string;
+  /** The client's private key file (ed25519, no passphrase), authorized for the current user. */
+  keyFile: string;
+  user: string;
+  stop(): Promise<void>;
+}
+
+/** A real sshd on 127.0.0.1 with its own host key, config and authorized_keys (key auth only). */
+export async function startSshd(): Promise<SshdProcess> {
+  if (!SSHD_PATH) throw new Error('sshd not found: install openssh-server');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshd-'));
+  const port = await freePort();
+  const keygen = (file: string): void => {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
+  };
+  keygen(path.join(dir, 'host_ed25519'));
+  keygen(path.join(dir, 'client_ed25519'));
+  fs.copyFileSync(path.join(dir, 'client_ed25519.pub'), path.join(dir, 'authorized_keys'));
+  fs.chmodSync(path.join(dir, 'authorized_keys'), 0o600);
+  fs.writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(dir, 'host_ed25519')}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'UsePAM no',
+      'Subsystem sftp internal-sftp',
+      '',
+    ].join('\n'),
+  );
+  // A root sshd needs its privilege separation folder (absent where sshd never ran); others do not.
+  if (process.getuid?.() === 0) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const proc: ChildProcess = spawn(SSHD_PATH, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sshd did not start:\n${stderr}`)), 10_000);
+    const check = (): void => {
+      if (/Server listening/.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stderr!.on('data', check);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sshd exited with ${String(code)}:\n${stderr}`));
+    });
+  });
+  return {
+    port,
+    dir,
+    keyFile: path.join(dir, 'client_ed25519'),
+    user: os.userInfo().username,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          resolve();
+          return;
+        }
+        proc.once('exit', () => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}

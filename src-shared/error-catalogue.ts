@@ -26,4 +26,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   INSECURE_BIND: { title: 'Refusing to listen on the network without TLS', hint: 'Configure http.tls, or bind to 127.0.0.1.' },
   FFMPEG_NOT_FOUND: { title: 'ffmpeg was not found', hint: 'Install ffmpeg, or set FFMPEG_PATH to its binary.' },
   FFMPEG_FAILED: { title: 'ffmpeg failed', hint: 'See the host log for its output.' },
+  SDP_INVALID: { title: 'The WebRTC offer is not valid', hint: 'Send an SDP offer (Content-Type: application/sdp) from a WebRTC client.' },
+  SDP_TOO_LARGE: { title: 'The WebRTC offer is too large', hint: 'Offer fewer media sections or codecs.' },
+  CODEC_UNSUPPORTED: { title: 'No codec in common', hint: 'Offer H.264 (packetization-mode 1) or VP8 video and Opus audio.' },
+  STREAM_OFFLINE: { title: 'The stream is not live', hint: 'Start publishing, then open the player again.' },
 };

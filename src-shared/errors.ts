@@ -28,6 +28,11 @@ export const ERROR_CODES = {
   // Media tooling.
   FFMPEG_NOT_FOUND: 503,
   FFMPEG_FAILED: 500,
+  // WebRTC (WHIP/WHEP).
+  SDP_INVALID: 400,
+  SDP_TOO_LARGE: 413,
+  CODEC_UNSUPPORTED: 422,
+  STREAM_OFFLINE: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

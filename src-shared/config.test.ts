@@ -74,6 +74,16 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
     min: 1000,
     max: 120000,
   },
+  { path: 'webrtc.portMin', env: 'STREAMS_WEBRTC_PORT_MIN', type: 'integer', restart: false, default: 0, min: 0, max: 65535 },
+  { path: 'webrtc.portMax', env: 'STREAMS_WEBRTC_PORT_MAX', type: 'integer', restart: false, default: 0, min: 0, max: 65535 },
+  { path: 'webrtc.bindAddress', env: 'STREAMS_WEBRTC_BIND_ADDRESS', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.publicAddress', env: 'STREAMS_WEBRTC_PUBLIC_ADDRESS', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.stunServer', env: 'STREAMS_WEBRTC_STUN_SERVER', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.turnServer', env: 'STREAMS_WEBRTC_TURN_SERVER', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.turnUsername', env: 'STREAMS_WEBRTC_TURN_USERNAME', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.turnCredential', env: 'STREAMS_WEBRTC_TURN_CREDENTIAL', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.silenceTimeoutSec', env: 'STREAMS_WEBRTC_SILENCE_TIMEOUT_SEC', type: 'integer', restart: false, default: 8, min: 3, max: 60 },
+  { path: 'webrtc.twcc', env: 'STREAMS_WEBRTC_TWCC', type: 'boolean', restart: false, default: false },
 ];
 
 describe('envNameOf', () => {
@@ -165,6 +175,10 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       log: { level: 'info' },
       system: { statsIntervalMs: 2000 },
       ffmpeg: { probeTimeoutMs: 15000 },
+      webrtc: {
+        portMin: 0, portMax: 0, bindAddress: '', publicAddress: '', stunServer: '', turnServer: '', turnUsername: '', turnCredential: '',
+        silenceTimeoutSec: 8, twcc: false,
+      },
     });
   });
 

@@ -29,5 +29,6 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   SDP_INVALID: { title: 'The WebRTC offer is not valid', hint: 'Send an SDP offer (Content-Type: application/sdp) from a WebRTC client.' },
   SDP_TOO_LARGE: { title: 'The WebRTC offer is too large', hint: 'Offer fewer media sections or codecs.' },
   CODEC_UNSUPPORTED: { title: 'No codec in common', hint: 'Offer H.264 (packetization-mode 1) or VP8 video and Opus audio.' },
+  ICE_RESTART_UNSUPPORTED: { title: 'ICE restart is not supported', hint: 'End the session (DELETE) and send a new offer.' },
   STREAM_OFFLINE: { title: 'The stream is not live', hint: 'Start publishing, then open the player again.' },
 };

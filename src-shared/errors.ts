@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   SDP_TOO_LARGE: 413,
   CODEC_UNSUPPORTED: 422,
   STREAM_OFFLINE: 404,
+  ICE_RESTART_UNSUPPORTED: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -21,6 +21,7 @@ import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDi
 import { openDatabase } from '../store/db.js';
 import { SqliteProbeCache } from '../store/probe-cache.js';
 import { wireLiveServer } from './live.js';
+import { wireWebRtc } from './webrtc.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -128,6 +129,19 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger,
       httpUrl: () => http.url,
     });
+    const webrtc = wireWebRtc({
+      config: () => config.current,
+      paths: live.paths,
+      streams: live.streams,
+      signer: live.signer,
+      children,
+      ffmpegPath: async () => {
+        const info = await ffmpeg.info();
+        if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+        return info.path;
+      },
+      logger,
+    });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -155,12 +169,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: live.plugins,
+        plugins: [...live.plugins, ...webrtc.plugins],
       },
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -59,3 +59,28 @@ describe('H.264 from FLV to RTP (ffmpeg-made fixture, High profile)', () => {
     expect(parseFlvAvc(Buffer.from([0x22, 1, 0, 0, 0]))).toBeUndefined();
   });
 });
+
+describe('FlvToRtp', () => {
+  it('turns the fixture into RTP with a 90 kHz clock, markers at frame ends, and caches the GOP from the last keyframe', async () => {
+    const { FlvToRtp } = await import('./flv-to-rtp.js');
+    const { readRtp } = await import('./rtp.js');
+    const bridge = new FlvToRtp(800);
+    const chunks = new FlvSplitter().push(fs.readFileSync(fixture));
+    const all: Buffer[] = [];
+    for (const chunk of chunks) all.push(...bridge.push(chunk));
+    expect(bridge.profile).toBe('64');
+    expect(bridge.broken).toBe(0);
+    const headers = all.map((p) => readRtp(p)!);
+    for (let i = 1; i < headers.length; i++) expect(headers[i]!.sequenceNumber).toBe((headers[i - 1]!.sequenceNumber + 1) & 0xffff);
+    const frames = headers.filter((h) => h.marker);
+    const videoTags = chunks.filter((c) => c.kind === 'video' && tagBody(c.data)[1] === 1).length;
+    expect(frames.length).toBe(videoTags);
+    // 10 fps: 100 ms apart in presentation order; every timestamp is a multiple of 9000 here (cts included).
+    expect(new Set(frames.map((h) => h.timestamp % 9000))).toEqual(new Set([0]));
+    const lastKey = chunks.filter((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader).at(-1)!;
+    const firstCached = readRtp(bridge.cachedGop[0]!)!;
+    const keyTs = Math.round(lastKey.timestamp * 90);
+    expect(firstCached.timestamp).toBeGreaterThanOrEqual(keyTs);
+    expect(bridge.cachedGop.at(-1)).toBe(all.at(-1));
+  });
+});

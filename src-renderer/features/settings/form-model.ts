@@ -103,6 +103,7 @@ const SECTIONS: Record<string, string> = {
   log: 'Logging',
   system: 'System',
   ffmpeg: 'ffmpeg',
+  webrtc: 'WebRTC',
 };
 
 export function sectionsOf(fields: readonly ConfigField[]): { id: string; title: string; fields: ConfigField[] }[] {

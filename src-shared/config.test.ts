@@ -82,7 +82,7 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   { path: 'webrtc.turnServer', env: 'STREAMS_WEBRTC_TURN_SERVER', type: 'string', restart: false, default: '' },
   { path: 'webrtc.turnUsername', env: 'STREAMS_WEBRTC_TURN_USERNAME', type: 'string', restart: false, default: '' },
   { path: 'webrtc.turnCredential', env: 'STREAMS_WEBRTC_TURN_CREDENTIAL', type: 'string', restart: false, default: '' },
-  { path: 'webrtc.silenceTimeoutSec', env: 'STREAMS_WEBRTC_SILENCE_TIMEOUT_SEC', type: 'integer', restart: false, default: 8, min: 3, max: 60 },
+  { path: 'webrtc.silenceTimeoutSec', env: 'STREAMS_WEBRTC_SILENCE_TIMEOUT_SEC', type: 'integer', restart: false, default: 6, min: 3, max: 60 },
   { path: 'webrtc.twcc', env: 'STREAMS_WEBRTC_TWCC', type: 'boolean', restart: false, default: false },
 ];
 
@@ -177,7 +177,7 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       ffmpeg: { probeTimeoutMs: 15000 },
       webrtc: {
         portMin: 0, portMax: 0, bindAddress: '', publicAddress: '', stunServer: '', turnServer: '', turnUsername: '', turnCredential: '',
-        silenceTimeoutSec: 8, twcc: false,
+        silenceTimeoutSec: 6, twcc: false,
       },
     });
   });

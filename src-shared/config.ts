@@ -242,7 +242,7 @@ export const configSchema = z
           .int('must be a whole number')
           .min(3, 'must be between 3 and 60')
           .max(60, 'must be between 3 and 60')
-          .default(8)
+          .default(6)
           .meta({ description: 'A WebRTC viewer without receiver reports, or a publisher without media, for this long is dropped.' }),
         twcc: z
           .boolean()

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
 
@@ -111,4 +112,44 @@ export async function inboundStats(page: Page): Promise<InboundStats> {
     });
     return out;
   });
+}
+
+/** UDP sockets a process holds (ICE candidates of its peer connections, RTP bridges): its socket fds found in /proc/net/udp. */
+export function udpSocketCount(pid: number): number {
+  const inodes = new Set<string>();
+  for (const table of ['udp', 'udp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const inode = line.trim().split(/\s+/)[9];
+      if (inode && inode !== '0') inodes.add(inode);
+    }
+  }
+  let count = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m && inodes.has(m[1]!)) count++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return count;
+}
+
+/** POSTs an offer (or anything) to a WHIP/WHEP endpoint from Node. */
+export async function postOffer(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any; location: string | null }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp', ...headers }, body });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, location: res.headers.get('location') };
 }

@@ -134,6 +134,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       paths: live.paths,
       streams: live.streams,
       signer: live.signer,
+      analytics: live.analytics,
       children,
       ffmpegPath: async () => {
         const info = await ffmpeg.info();

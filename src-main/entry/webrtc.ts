@@ -7,6 +7,7 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { PathManager } from '../media/path-manager.js';
 import type { StreamService } from '../media/stream-service.js';
+import type { ViewerAnalytics } from '../servers/hls/analytics.js';
 import type { QueryLike, UrlSigner } from '../servers/hls/signing.js';
 import type { IceOptions } from '../servers/webrtc/peer.js';
 import { webrtcRoutes } from '../servers/webrtc/routes.js';
@@ -38,6 +39,7 @@ export function wireWebRtc(deps: {
   paths: PathManager;
   streams: StreamService;
   signer: UrlSigner;
+  analytics: ViewerAnalytics;
   children: ChildRegistry;
   ffmpegPath: () => Promise<string>;
   logger: Logger;
@@ -53,6 +55,7 @@ export function wireWebRtc(deps: {
     logger,
     ice: () => iceOptionsOf(deps.config().webrtc),
     silenceTimeoutMs: deps.config().webrtc.silenceTimeoutSec * 1000,
+    analytics: deps.analytics,
   });
   const checkView = (name: string, req: FastifyRequest): void => {
     const entry = streams.lookup(name);

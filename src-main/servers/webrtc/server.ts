@@ -21,11 +21,18 @@ export interface WebRtcServerOptions {
   ffmpegPath: () => Promise<string>;
   logger: Logger;
   ice: () => IceOptions;
-  /** A viewer without RTCP, or a publisher without media, for this long is dropped (default 8 s). */
+  /** A viewer without RTCP, or a publisher without media, for this long is dropped (default 6 s). */
   silenceTimeoutMs?: number;
-  /** Viewers joined or left a stream (analytics). */
-  onViewersChanged?: (name: string) => void;
+  /** Viewer accounting beside HLS/DASH (protocol "webrtc"): a connected viewer is recorded, then kept alive. */
+  analytics?: {
+    record(name: string, hit: { sid: string; protocol: 'webrtc' }): void;
+    leave(name: string, sid: string): void;
+  };
 }
+
+/** Connected viewers are recorded again this often, well inside the analytics' idle time. */
+const ANALYTICS_HEARTBEAT_MS = 5000;
+const sidOf = (session: WhepSession): string => `w${session.id}`;
 
 export interface WebRtcViewerInfo {
   id: string;
@@ -48,15 +55,26 @@ export class WebRtcServer implements Service {
   private readonly pathFeeds = new Map<string, PathFeed>();
   private readonly viewersByName = new Map<string, Set<WhepSession>>();
   private stopping = false;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WebRtcServerOptions) {}
 
+  start(): void {
+    const { analytics } = this.options;
+    if (!analytics) return;
+    this.heartbeat = setInterval(() => {
+      for (const [name, set] of this.viewersByName) for (const s of set) if (s.connected) analytics.record(name, { sid: sidOf(s), protocol: 'webrtc' });
+    }, ANALYTICS_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
   private get silenceTimeoutMs(): number {
-    return this.options.silenceTimeoutMs ?? 8000;
+    return this.options.silenceTimeoutMs ?? 6000;
   }
 
   /** WHIP: the key must be the stream's; the stream must have no other publisher. */
   async publish(name: string, key: string | undefined, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }> {
+    this.assertRunning();
     const parsed = parseOffer(offer);
     if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
     const owner = key ? this.options.authorize(key) : null;
@@ -96,6 +114,7 @@ export class WebRtcServer implements Service {
 
   /** WHEP: any live stream, whatever its ingest. */
   async view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }> {
+    this.assertRunning();
     const parsed = parseOffer(offer);
     if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
     const feed = await this.feedFor(name);
@@ -115,6 +134,7 @@ export class WebRtcServer implements Service {
         logger: this.options.logger.child({ stream: name }),
         remoteAddress,
         silenceTimeoutMs: this.silenceTimeoutMs,
+        onConnected: (s) => this.options.analytics?.record(name, { sid: sidOf(s), protocol: 'webrtc' }),
         onClosed: (s) => this.onWhepClosed(s),
       });
     } catch (error) {
@@ -126,7 +146,6 @@ export class WebRtcServer implements Service {
     let set = this.viewersByName.get(name);
     if (!set) this.viewersByName.set(name, (set = new Set()));
     set.add(session);
-    this.options.onViewersChanged?.(name);
     return { id: session.id, answer: created.answer };
   }
 
@@ -165,6 +184,7 @@ export class WebRtcServer implements Service {
 
   async dispose(): Promise<void> {
     this.stopping = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
     const ingests: Promise<void>[] = [];
     for (const entry of [...this.sessions.values()]) {
       entry.session.close('host stopping');
@@ -173,6 +193,10 @@ export class WebRtcServer implements Service {
     for (const feed of this.pathFeeds.values()) feed.stop('host stopping');
     this.pathFeeds.clear();
     await Promise.all(ingests);
+  }
+
+  private assertRunning(): void {
+    if (this.stopping) throw new StudioError('UNAVAILABLE', 'the host is stopping');
   }
 
   private async feedFor(name: string): Promise<MediaFeed> {
@@ -242,7 +266,7 @@ export class WebRtcServer implements Service {
     set?.delete(session);
     if (set && set.size === 0) this.viewersByName.delete(session.name);
     this.releaseFeedIfIdle(session.name);
-    if (!this.stopping) this.options.onViewersChanged?.(session.name);
+    if (session.connected) this.options.analytics?.leave(session.name, sidOf(session));
   }
 
   /** The Opus encoder and the Path reader run only while a stream has WebRTC viewers. */

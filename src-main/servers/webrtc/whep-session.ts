@@ -18,6 +18,7 @@ export interface WhepSessionOptions {
   remoteAddress: string;
   /** No RTCP from the viewer for this long (after it connected, or since the offer): it is gone. */
   silenceTimeoutMs: number;
+  onConnected?(session: WhepSession): void;
   onClosed(session: WhepSession, reason: string): void;
 }
 
@@ -106,6 +107,7 @@ export class WhepSession implements FeedSink {
         // Attached only once DTLS is up: packets before that would be dropped by the sender anyway.
         this.detach = feed.attach(this);
         feed.requestKeyframe();
+        this.options.onConnected?.(this);
       } else if (state === 'failed' || state === 'closed') this.close(`connection ${state}`);
     });
     const answer = await answerWhenGathered(this.pc);

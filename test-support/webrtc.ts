@@ -118,7 +118,7 @@ export async function inboundStats(page: Page): Promise<InboundStats> {
 export function udpSocketCount(pid: number): number {
   const inodes = new Set<string>();
   for (const table of ['udp', 'udp6']) {
-    let text = '';
+    let text: string;
     try {
       text = fs.readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
     } catch {

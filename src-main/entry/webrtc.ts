@@ -56,6 +56,7 @@ export function wireWebRtc(deps: {
     ice: () => iceOptionsOf(deps.config().webrtc),
     silenceTimeoutMs: deps.config().webrtc.silenceTimeoutSec * 1000,
     analytics: deps.analytics,
+    keyframeIntervalMs: () => deps.config().live.segmentSeconds * 1000,
   });
   const checkView = (name: string, req: FastifyRequest): void => {
     const entry = streams.lookup(name);

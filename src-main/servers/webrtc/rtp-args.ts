@@ -61,7 +61,7 @@ export function ingestArgs(sdpPath: string, videoCodec: 'h264' | 'vp8' | undefin
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-protocol_whitelist', 'file,udp,rtp',
     // Enough to see one keyframe's SPS/PPS (a PLI is sent when ffmpeg starts); RTP arrives in real time.
-    '-analyzeduration', '2000000', '-probesize', '5000000',
+    '-analyzeduration', '1000000', '-probesize', '5000000',
     // Reordering is already done by the WebRTC receiver (NACK): a deep queue only adds delay.
     '-reorder_queue_size', '50',
     '-f', 'sdp', '-i', sdpPath,

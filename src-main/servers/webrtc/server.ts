@@ -3,7 +3,6 @@ import type { ChildRegistry } from '../../core/children.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import type { PathManager } from '../../media/path-manager.js';
-import type { PathPublisher } from '../../media/types.js';
 import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
 import type { IceOptions } from './peer.js';
@@ -23,6 +22,8 @@ export interface WebRtcServerOptions {
   ice: () => IceOptions;
   /** A viewer without RTCP, or a publisher without media, for this long is dropped (default 6 s). */
   silenceTimeoutMs?: number;
+  /** Keyframes asked of a WHIP publisher for HLS/DASH segments (the live segment duration). */
+  keyframeIntervalMs?: () => number;
   /** Viewer accounting beside HLS/DASH (protocol "webrtc"): a connected viewer is recorded, then kept alive. */
   analytics?: {
     record(name: string, hit: { sid: string; protocol: 'webrtc' }): void;
@@ -41,7 +42,7 @@ export interface WebRtcViewerInfo {
   connected: boolean;
 }
 
-type Session = { kind: 'whip'; session: WhipSession; ingest?: WhipIngest; publisher: PathPublisher } | { kind: 'whep'; session: WhepSession };
+type Session = { kind: 'whip'; session: WhipSession; ingest?: WhipIngest } | { kind: 'whep'; session: WhepSession };
 
 /**
  * WHIP ingest and WHEP playback on werift. A WHEP viewer is fed by the stream's WHIP publisher
@@ -81,13 +82,11 @@ export class WebRtcServer implements Service {
     if (!owner || owner.name !== name) throw new StudioError('UNAUTHORIZED', 'send Authorization: Bearer <stream key> of this stream');
     const choice = chooseCodecs(parsed, 'receive', ['h264', 'vp8']);
     const log = this.options.logger.child({ stream: name });
-    let session: WhipSession | undefined;
+    if (this.whipByName.has(name)) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: 'whip' });
+    const current = this.options.paths.publisherOf(name);
+    if (current) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: current.protocol });
+    let session: WhipSession;
     let answer: string;
-    const publisher = this.options.paths.publish(name, {
-      protocol: 'whip',
-      remoteAddress,
-      kick: (reason) => session?.close(reason),
-    });
     try {
       const created = await WhipSession.create({
         name,
@@ -103,10 +102,9 @@ export class WebRtcServer implements Service {
       session = created.session;
       answer = created.answer;
     } catch (error) {
-      publisher.end('WHIP negotiation failed');
       throw negotiationError(error);
     }
-    this.sessions.set(session.id, { kind: 'whip', session, publisher });
+    this.sessions.set(session.id, { kind: 'whip', session });
     this.whipByName.set(name, session);
     log.info({ publisher: session.id, remoteAddress, video: choice.video?.name, audio: choice.audio ? 'opus' : undefined }, 'WHIP publisher accepted');
     return { id: session.id, answer };
@@ -188,7 +186,7 @@ export class WebRtcServer implements Service {
     const ingests: Promise<void>[] = [];
     for (const entry of [...this.sessions.values()]) {
       entry.session.close('host stopping');
-      if (entry.kind === 'whip' && entry.ingest) ingests.push(entry.ingest.stop());
+      if (entry.kind === 'whip' && entry.ingest) ingests.push(entry.ingest.stop('host stopping'));
     }
     for (const feed of this.pathFeeds.values()) feed.stop('host stopping');
     this.pathFeeds.clear();
@@ -237,7 +235,8 @@ export class WebRtcServer implements Service {
       name: session.name,
       ...(session.video && payloadTypes.video !== undefined ? { video: { codec: session.video.codec, payloadType: payloadTypes.video } } : {}),
       ...(payloadTypes.audio !== undefined ? { audio: { payloadType: payloadTypes.audio } } : {}),
-      publisher: entry.publisher,
+      publish: () => this.options.paths.publish(session.name, { protocol: 'whip', remoteAddress: session.remoteAddress, kick: (reason) => session.close(reason) }),
+      keyframeIntervalMs: this.options.keyframeIntervalMs?.() ?? 2000,
       children: this.options.children,
       ffmpegPath: this.options.ffmpegPath,
       logger: this.options.logger,
@@ -253,10 +252,7 @@ export class WebRtcServer implements Service {
     const entry = this.sessions.get(session.id);
     this.sessions.delete(session.id);
     if (this.whipByName.get(session.name) === session) this.whipByName.delete(session.name);
-    if (entry?.kind === 'whip') {
-      void entry.ingest?.stop();
-      entry.publisher.end(reason);
-    }
+    if (entry?.kind === 'whip') void entry.ingest?.stop(reason);
     for (const viewer of [...(this.viewersByName.get(session.name) ?? [])]) viewer.close('publisher ended');
   }
 

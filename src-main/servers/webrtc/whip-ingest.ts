@@ -16,7 +16,10 @@ export interface WhipIngestOptions {
   name: string;
   video?: { codec: 'h264' | 'vp8'; payloadType: number };
   audio?: { payloadType: number };
-  publisher: PathPublisher;
+  /** Publishes into the Path (throws CONFLICT when the name was taken meanwhile); called at ffmpeg's first output. */
+  publish(): PathPublisher;
+  /** Keyframes are requested this often: Chrome sends them rarely, and HLS/DASH segments cut only at keyframes. */
+  keyframeIntervalMs: number;
   children: ChildRegistry;
   ffmpegPath: () => Promise<string>;
   logger: Logger;
@@ -25,8 +28,7 @@ export interface WhipIngestOptions {
   failed(reason: string): void;
 }
 
-const KEYFRAME_RETRY_MS = 1000;
-const KEYFRAME_RETRIES = 8;
+const KEYFRAME_RETRY_MS = 500;
 
 /**
  * A WHIP publisher's RTP into the Path: forwarded over loopback UDP to one ffmpeg that reads it through
@@ -43,6 +45,7 @@ export class WhipIngest {
   private stopped = false;
   private sawVideo = false;
   private retry: NodeJS.Timeout | undefined;
+  private publisher: PathPublisher | undefined;
 
   constructor(private readonly options: WhipIngestOptions) {}
 
@@ -69,15 +72,22 @@ export class WhipIngest {
       this.options.failed(`ingest failed: ${reason}`);
     });
     this.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
-    let tries = 0;
+    if (!video) return;
+    // Quickly until ffmpeg has seen its first keyframe (its probing needs SPS/PPS), then at the segment pace.
+    let last = 0;
     this.retry = setInterval(() => {
-      if (this.sawVideo || !video || ++tries > KEYFRAME_RETRIES) {
-        clearInterval(this.retry);
-        return;
+      const now = Date.now();
+      if (!this.sawVideo || now - last >= this.options.keyframeIntervalMs) {
+        last = now;
+        this.options.requestKeyframe();
       }
-      this.options.requestKeyframe();
     }, KEYFRAME_RETRY_MS);
     this.retry.unref();
+  }
+
+  /** The Path publisher once the ingest publishes (ffmpeg's first output). */
+  get pathPublisher(): PathPublisher | undefined {
+    return this.publisher;
   }
 
   video(rtp: Buffer): void {
@@ -88,9 +98,11 @@ export class WhipIngest {
     if (this.ports.audio !== undefined) this.socket?.send(rtp, this.ports.audio, '127.0.0.1');
   }
 
-  async stop(): Promise<void> {
+  /** Stops ffmpeg and ends the Path publisher (if it published) with `reason`. */
+  async stop(reason: string): Promise<void> {
     this.stopped = true;
     if (this.retry) clearInterval(this.retry);
+    this.publisher?.end(reason);
     await this.ffmpeg?.stop();
     this.cleanup();
   }
@@ -114,9 +126,18 @@ export class WhipIngest {
     for (const chunk of chunks) {
       if (chunk.kind === 'metadata' && parseScriptTag(tagBody(chunk.data))?.name !== 'onMetaData') continue;
       if (chunk.kind === 'video') this.sawVideo = true;
-      this.options.publisher.write(chunk);
       const tracks = this.tracks.feed(chunk);
-      if (tracks) this.options.publisher.setTracks(tracks);
+      if (!this.publisher) {
+        // ffmpeg writes its header and onMetaData first: the Path goes live with both tracks known.
+        try {
+          this.publisher = this.options.publish();
+        } catch (error) {
+          this.options.failed(error instanceof Error ? error.message : String(error));
+          return;
+        }
+      }
+      this.publisher.write(chunk);
+      if (tracks) this.publisher.setTracks(tracks);
     }
   }
 }

@@ -87,6 +87,20 @@ describe('WHEP: RTMP in, WebRTC out', () => {
     await waitFor(async () => (await inboundStats(page)).framesDecoded > framesBefore + 15, 15_000, 'the viewer to keep decoding');
   }, 60_000);
 
+  it('takes trickled candidates with PATCH and refuses an ICE restart (422) or a malformed fragment', async () => {
+    const url = `${host.url}${viewerLocation}`;
+    const ufrag = await page.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as any).__pc.localDescription.sdp)?.[1]);
+    const patch = (body: string, type = 'application/trickle-ice-sdpfrag') => fetch(url, { method: 'PATCH', headers: { 'content-type': type }, body });
+    const candidate = `a=ice-ufrag:${ufrag}\r\na=mid:0\r\na=candidate:1 1 udp 2122194687 127.0.0.1 9 typ host\r\n`;
+    expect((await patch(candidate)).status).toBe(204);
+    const restart = await patch('a=ice-ufrag:another\r\na=ice-pwd:somethingsomethingsome\r\n');
+    expect([restart.status, ((await restart.json()) as any).error.code]).toEqual([422, 'ICE_RESTART_UNSUPPORTED']);
+    const bad = await patch('a=candidate:nonsense');
+    expect([bad.status, ((await bad.json()) as any).error.code]).toEqual([400, 'SDP_INVALID']);
+    expect((await patch(candidate, 'application/sdp')).status).toBe(415);
+    expect((await inboundStats(page)).state).toBe('connected');
+  }, 30_000);
+
   it('counts the viewer as webrtc, and DELETE frees it within 1 s', async () => {
     const viewers = async () => (await api(host, 'GET', '/api/v1/streams/rtmp-show/viewers')).json;
     await waitFor(async () => (await viewers()).byProtocol.webrtc === 1, 15_000, 'the webrtc viewer to be counted');

@@ -135,6 +135,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       streams: live.streams,
       signer: live.signer,
       analytics: live.analytics,
+      auth,
       children,
       ffmpegPath: async () => {
         const info = await ffmpeg.info();

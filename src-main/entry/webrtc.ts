@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { StudioConfig } from '../../src-shared/config.js';
+import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
+import type { AuthService } from '../api/auth.js';
 import type { HttpPlugin } from '../api/http.js';
 import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
@@ -40,6 +42,7 @@ export function wireWebRtc(deps: {
   streams: StreamService;
   signer: UrlSigner;
   analytics: ViewerAnalytics;
+  auth: Pick<AuthService, 'authenticate'>;
   children: ChildRegistry;
   ffmpegPath: () => Promise<string>;
   logger: Logger;
@@ -64,5 +67,6 @@ export function wireWebRtc(deps: {
     const verdict = signer.verify(name, req.query as QueryLike, req.ip);
     if (!verdict.ok) throw new StudioError('FORBIDDEN', `stream "${name}" is private: its playback URL must be signed (${verdict.reason.replace('_', ' ')})`);
   };
-  return { server, services: [server], plugins: [webrtcRoutes({ server, logger, checkView })] };
+  const isOperator = (req: FastifyRequest): boolean => deps.auth.authenticate(req.headers, SESSION_COOKIE) !== undefined;
+  return { server, services: [server], plugins: [webrtcRoutes({ server, logger, checkView, isOperator, streamExists: (name) => streams.lookup(name) !== undefined })] };
 }

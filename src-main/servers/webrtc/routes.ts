@@ -1,9 +1,12 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
 import type { HttpPlugin } from '../../api/http.js';
 import { sendError } from '../../api/reply.js';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { playerPage } from './player-page.js';
 import type { WebRtcServer } from './server.js';
 
 /**
@@ -12,6 +15,7 @@ import type { WebRtcServer } from './server.js';
  *   POST   /live/<name>/whep          body: SDP offer -> 201 answer + Location
  *   PATCH  <Location>                 application/trickle-ice-sdpfrag -> 204 (ICE restart: 422)
  *   DELETE <Location>                 -> 200, the session is freed at once
+ *   GET    /play/<name>               the player page (WebRTC first, HLS fallback, latency shown)
  * Errors are JSON `{"error":{code,message}}` like every other route.
  */
 export interface WebRtcRoutesOptions {
@@ -19,6 +23,18 @@ export interface WebRtcRoutesOptions {
   logger: Logger;
   /** A viewer may watch this stream (private streams need a signed URL, as for HLS); throws StudioError otherwise. */
   checkView(name: string, req: FastifyRequest): void;
+  /** The request comes from a signed-in studio client (session cookie): it may publish without the stream key. */
+  isOperator(req: FastifyRequest): boolean;
+  streamExists(name: string): boolean;
+}
+
+/** hls.js's browser build (the player page's fallback), when the package is installed beside us. */
+function hlsScriptPath(): string | null {
+  try {
+    return createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+  } catch {
+    return null;
+  }
 }
 
 const SDP = 'application/sdp';
@@ -62,13 +78,30 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
   const created = (reply: FastifyReply, name: string, kind: string, id: string, answer: string): FastifyReply =>
     reply.code(201).header('Location', `/live/${name}/${kind}/${id}`).header('Cache-Control', 'no-store').type(SDP).send(answer);
 
+  const hlsJs = hlsScriptPath();
+  scope.get('/play/:name', async (req, reply) => {
+    try {
+      const { name } = req.params as Params;
+      checkName(name);
+      if (!options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
+      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(playerPage(name, hlsJs ? '/play/assets/hls.min.js' : null));
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  });
+  if (hlsJs) {
+    scope.get('/play/assets/hls.min.js', async (_req, reply) =>
+      reply.header('Cache-Control', 'public, max-age=86400').type('text/javascript; charset=utf-8').send(fs.createReadStream(hlsJs)),
+    );
+  }
+
   scope.post('/live/:name/whip', async (req, reply) => {
     try {
       const { name } = req.params as Params;
       checkName(name);
       requireSdp(req, SDP);
       const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      const { id, answer } = await server.publish(name, auth, req.body, req.ip);
+      const { id, answer } = await server.publish(name, auth, req.body, req.ip, options.isOperator(req));
       return created(reply, name, 'whip', id, answer);
     } catch (error) {
       return fail(reply, error, logger);

@@ -73,13 +73,16 @@ export class WebRtcServer implements Service {
     return this.options.silenceTimeoutMs ?? 6000;
   }
 
-  /** WHIP: the key must be the stream's; the stream must have no other publisher. */
-  async publish(name: string, key: string | undefined, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }> {
+  /**
+   * WHIP: the key must be the stream's (or `operator`: a signed-in studio client, which may publish to
+   * any stream); the stream must have no other publisher.
+   */
+  async publish(name: string, key: string | undefined, offer: unknown, remoteAddress: string, operator = false): Promise<{ id: string; answer: string }> {
     this.assertRunning();
     const parsed = parseOffer(offer);
     if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
     const owner = key ? this.options.authorize(key) : null;
-    if (!owner || owner.name !== name) throw new StudioError('UNAUTHORIZED', 'send Authorization: Bearer <stream key> of this stream');
+    if (!operator && (!owner || owner.name !== name)) throw new StudioError('UNAUTHORIZED', 'send Authorization: Bearer <stream key> of this stream');
     const choice = chooseCodecs(parsed, 'receive', ['h264', 'vp8']);
     const log = this.options.logger.child({ stream: name });
     if (this.whipByName.has(name)) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: 'whip' });

@@ -8,7 +8,7 @@
 // The barcode is the sender's wall clock in ms (bench/lib/live.mjs BARCODE); the viewer page decodes
 // it in a video frame callback and subtracts it from Date.now(). SAMPLES samples after SETTLE_MS.
 // Needs ffmpeg and /usr/bin/chromium; prints a skip line without them.
-/* global window, document -- functions passed to page.evaluate run in the browser */
+/* global window, document, RTCPeerConnection, MediaStream -- functions passed to page.evaluate run in the browser */
 import fs from 'node:fs';
 import { BARCODE, cleanup, fmt, haveCommand, ratio, requireBuild, sleep, startHost, startPublisher } from './lib/live.mjs';
 import { CHROMIUM, launchPlayer } from './lib/player.mjs';

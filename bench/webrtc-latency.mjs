@@ -4,7 +4,9 @@
 // werift track and on to the browser (no Path, no FLV, no repacketizing).
 //  floor          ffmpeg (x264 ultrafast zerolatency, barcode) -> RTP -> werift track -> Chromium
 //  RTMP -> WHEP   ffmpeg (same, FLV over RTMP) -> host Path -> H.264 repacketized -> Chromium
-//  WHIP -> WHEP   Chromium canvas (barcode drawn each 10 ms, captureStream 30 fps) -> WHIP -> host SFU -> Chromium
+//  WHIP -> WHEP   Chromium canvas (barcode drawn each 10 ms, captureStream 30 fps) -> WHIP -> host SFU -> Chromium,
+//                 once with webrtc.twcc off (the default) and once on: the publisher's bandwidth estimate
+//                 (availableOutgoingBitrate) and sent frame width after the run say what TWCC does to Chrome.
 // The barcode is the sender's wall clock in ms (bench/lib/live.mjs BARCODE); the viewer page decodes
 // it in a video frame callback and subtracts it from Date.now(). SAMPLES samples after SETTLE_MS.
 // Needs ffmpeg and /usr/bin/chromium; prints a skip line without them.
@@ -95,6 +97,18 @@ async function publishCanvas(page, whipUrl, key) {
   await page.evaluate((answer) => window.publisherPc.setRemoteDescription({ type: 'answer', sdp: answer }), sdp);
 }
 
+/** The WHIP publisher's view: Chrome's bandwidth estimate and what it sends. */
+async function publisherStats(page) {
+  return page.evaluate(async () => {
+    const out = { estimateKbps: NaN, sentWidth: 0, sentKbps: NaN };
+    (await window.publisherPc.getStats()).forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) out.estimateKbps = s.availableOutgoingBitrate / 1000;
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.sentWidth = s.frameWidth ?? 0;
+    });
+    return out;
+  });
+}
+
 async function measure(page) {
   await page.waitForFunction(() => document.getElementById('v').videoWidth > 0, null, { timeout: 30_000 });
   await sleep(SETTLE_MS);
@@ -114,8 +128,31 @@ try {
     await page.close();
     await floor.stop();
   }
-  const host = await startHost();
-  try {
+  for (const twcc of [false, true]) {
+    const host = await startHost({ env: { STREAMS_WEBRTC_TWCC: String(twcc) } });
+    try {
+      if (!twcc) await rtmpScenario(host);
+      const created = await host.api('POST', '/api/v1/streams', { name: 'bench-whip', ladder: 'passthrough' });
+      const publisher = await player.page();
+      await publishCanvas(publisher, `${host.url}/live/bench-whip/whip`, created.json.key);
+      await sleep(1500);
+      const viewer = await player.page();
+      await watch(viewer, whepSignal(`${host.url}/live/bench-whip/whep`));
+      const r = await measure(viewer);
+      results.push({ label: `WHIP -> WHEP (ours, twcc ${twcc ? 'on' : 'off'})`, ...r, publisher: await publisherStats(publisher) });
+      await viewer.close();
+      await publisher.close();
+    } finally {
+      await host.stop();
+    }
+  }
+} finally {
+  await player.close();
+  await cleanup();
+}
+
+async function rtmpScenario(host) {
+  {
     const rtmp = await host.createStream('bench-rtmp', 'passthrough');
     const pub = startPublisher(rtmp.publishUrl, { barcode: true });
     await sleep(2500);
@@ -124,20 +161,7 @@ try {
     results.push({ label: 'RTMP -> WHEP (ours)', ...(await measure(page)) });
     await page.close();
     pub.kill('SIGTERM');
-
-    const created = await host.api('POST', '/api/v1/streams', { name: 'bench-whip', ladder: 'passthrough' });
-    const publisher = await player.page();
-    await publishCanvas(publisher, `${host.url}/live/bench-whip/whip`, created.json.key);
-    await sleep(1500);
-    const viewer = await player.page();
-    await watch(viewer, whepSignal(`${host.url}/live/bench-whip/whep`));
-    results.push({ label: 'WHIP -> WHEP (ours)', ...(await measure(viewer)) });
-  } finally {
-    await host.stop();
   }
-} finally {
-  await player.close();
-  await cleanup();
 }
 
 const floor = results[0];
@@ -147,3 +171,6 @@ for (const r of results) {
   console.log(`${r.label.padEnd(36)} ${fmt(r.p50, 0).padStart(5)}   ${fmt(r.p90, 0).padStart(6)}   ${String(r.n).padStart(7)}  ${String(r.width).padStart(5)}   ${r === floor ? '(floor)' : ratio(r.p50, floor.p50)}`);
 }
 console.log('goal: p50 within 1.3x of the floor and under 150 ms');
+for (const r of results.filter((x) => x.publisher)) {
+  console.log(`${r.label}: publisher estimate ${fmt(r.publisher.estimateKbps, 0)} kb/s, sending ${r.publisher.sentWidth} px wide`);
+}

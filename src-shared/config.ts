@@ -214,7 +214,7 @@ export const configSchema = z
         bindAddress: z
           .string()
           .default('')
-          .meta({ description: 'IPv4 address of the one interface whose host candidates are offered; empty offers every interface.' }),
+          .meta({ description: 'IPv4 address of the one (non-loopback) interface whose host candidates are offered; empty offers every interface.' }),
         publicAddress: z
           .string()
           .default('')

@@ -1,5 +1,5 @@
 import {
-  MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useFIR, useNACK, usePLI, useREMB, useTWCC,
+  MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useFIR, useNACK, usePLI, useREMB, useTransportWideCC, useTWCC,
   type RTCPeerConnectionConfig,
 } from 'werift';
 import type { CodecChoice } from './sdp.js';
@@ -8,7 +8,7 @@ import type { CodecChoice } from './sdp.js';
 export interface IceOptions {
   /** UDP port range of ICE host candidates; undefined lets the OS choose. */
   portRange?: [number, number];
-  /** Bind host candidates to this IPv4 address only (one interface); undefined: every interface. */
+  /** Host candidates of this IPv4 address only (one non-loopback interface; werift ignores others); undefined: every interface. */
   bindAddress?: string;
   /** Extra host candidate addresses (a public address in front of a 1:1 NAT). */
   additionalHostAddresses?: string[];
@@ -35,7 +35,8 @@ export function peerConfig(ice: IceOptions, choice: CodecChoice): PeerConfigInpu
   const audio = choice.audio ? [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })] : [];
   return {
     codecs: { video, audio },
-    headerExtensions: { video: [], audio: [] },
+    // The transport-wide sequence number extension is what TWCC feedback counts: only with twcc.
+    headerExtensions: ice.twcc ? { video: [useTransportWideCC()], audio: [useTransportWideCC()] } : { video: [], audio: [] },
     iceServers: ice.iceServers ?? [],
     ...(ice.portRange ? { icePortRange: ice.portRange } : {}),
     ...(ice.bindAddress ? { iceInterfaceAddresses: { udp4: ice.bindAddress } } : {}),

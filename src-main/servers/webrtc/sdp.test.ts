@@ -39,6 +39,9 @@ describe('SDP offers (Chromium fixtures)', () => {
     expect(narrowed).toContain('a=fingerprint:');
     expect(narrowed.match(/a=ice-ufrag:/g)?.length).toBe(whepOffer.match(/a=ice-ufrag:/g)?.length);
     expect(narrowed).not.toMatch(/a=rtpmap:96 VP8/);
+    expect(whepOffer).toMatch(/transport-cc/);
+    expect(narrowed).not.toMatch(/transport-cc/);
+    expect(narrowOffer(whepOffer, choice, true)).toMatch(new RegExp(`a=rtcp-fb:${choice.video!.codec.pt} transport-cc`));
   });
 
   it('takes a publisher offer with H.264 before VP8 when both are allowed', () => {

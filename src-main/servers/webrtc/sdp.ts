@@ -179,9 +179,10 @@ function describe(name: VideoCodecName): string {
 
 /**
  * The offer with each audio/video section narrowed to the chosen payload type: other formats, and
- * their rtpmap/fmtp/rtcp-fb lines, are removed. Line endings are normalised to CRLF.
+ * their rtpmap/fmtp/rtcp-fb lines, are removed; so is transport-cc feedback unless `twcc` (werift
+ * echoes the offer's feedback types in its answer). Line endings are normalised to CRLF.
  */
-export function narrowOffer(sdp: string, choice: CodecChoice): string {
+export function narrowOffer(sdp: string, choice: CodecChoice, twcc = false): string {
   const out: string[] = [];
   let keep: number | undefined;
   for (const line of lines(sdp)) {
@@ -194,6 +195,7 @@ export function narrowOffer(sdp: string, choice: CodecChoice): string {
     if (line.startsWith('m=')) keep = undefined;
     const attr = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ /]/.exec(line);
     if (keep !== undefined && attr && attr[2] !== '*' && Number(attr[2]) !== keep) continue;
+    if (!twcc && /^a=rtcp-fb:\S+ transport-cc$/.test(line)) continue;
     out.push(line);
   }
   return `${out.join('\r\n')}\r\n`;

@@ -90,12 +90,13 @@ export class WebRtcServer implements Service {
     if (current) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: current.protocol });
     let session: WhipSession;
     let answer: string;
+    const ice = this.options.ice();
     try {
       const created = await WhipSession.create({
         name,
-        offer: narrowOffer(offer as string, choice),
+        offer: narrowOffer(offer as string, choice, ice.twcc),
         choice,
-        ice: this.options.ice(),
+        ice,
         logger: log,
         remoteAddress,
         silenceTimeoutMs: this.silenceTimeoutMs,
@@ -126,12 +127,13 @@ export class WebRtcServer implements Service {
       feed.video?.h264Profile,
     );
     let created: { session: WhepSession; answer: string };
+    const ice = this.options.ice();
     try {
       created = await WhepSession.create({
         feed,
-        offer: narrowOffer(offer as string, choice),
+        offer: narrowOffer(offer as string, choice, ice.twcc),
         choice,
-        ice: this.options.ice(),
+        ice,
         logger: this.options.logger.child({ stream: name }),
         remoteAddress,
         silenceTimeoutMs: this.silenceTimeoutMs,

@@ -6,7 +6,7 @@ import type { PathManager } from '../../media/path-manager.js';
 import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
 import type { IceOptions } from './peer.js';
-import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment } from './sdp.js';
+import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus } from './sdp.js';
 import { WhepSession } from './whep-session.js';
 import { WhipIngest } from './whip-ingest.js';
 import { WhipSession } from './whip-session.js';
@@ -33,6 +33,8 @@ export interface WebRtcServerOptions {
 
 /** Connected viewers are recorded again this often, well inside the analytics' idle time. */
 const ANALYTICS_HEARTBEAT_MS = 5000;
+/** How long a WHEP request waits for a just-connected publisher's codec parameters. */
+const TRACKS_WAIT_MS = 5000;
 const sidOf = (session: WhepSession): string => `w${session.id}`;
 
 export interface WebRtcViewerInfo {
@@ -120,8 +122,10 @@ export class WebRtcServer implements Service {
     const parsed = parseOffer(offer);
     if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
     const feed = await this.feedFor(name);
+    // A stream without audio still answers an audio section that offers Opus (a silent track): a
+    // browser offers audio and video whatever the stream carries.
     const choice = chooseCodecs(
-      { media: parsed.media.filter((m) => m.kind === 'video' ? feed.video !== undefined : feed.hasAudio) },
+      { media: parsed.media.filter((m) => (m.kind === 'video' ? feed.video !== undefined : feed.hasAudio || pickOpus(m) !== undefined)) },
       'send',
       feed.video ? [feed.video.codec] : [],
       feed.video?.h264Profile,
@@ -207,9 +211,17 @@ export class WebRtcServer implements Service {
     if (whip) return whip;
     const existing = this.pathFeeds.get(name);
     if (existing) return existing;
-    const info = this.options.paths.publisherOf(name);
-    const tracks = this.options.paths.tracksOf(name);
-    if (!info || !tracks) throw new StudioError('STREAM_OFFLINE', `stream "${name}" is not live`, { name });
+    if (!this.options.paths.publisherOf(name)) throw new StudioError('STREAM_OFFLINE', `stream "${name}" is not live`, { name });
+    // A publisher that just connected has not sent its codec parameters yet: wait a little for them.
+    const until = Date.now() + TRACKS_WAIT_MS;
+    let tracks = this.options.paths.tracksOf(name);
+    while (!tracks?.video && Date.now() < until && this.options.paths.publisherOf(name)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      tracks = this.options.paths.tracksOf(name);
+    }
+    if (!tracks) throw new StudioError('STREAM_OFFLINE', `stream "${name}" is not live`, { name });
+    const again = this.whipByName.get(name) ?? this.pathFeeds.get(name);
+    if (again) return again;
     const video = tracks.video;
     if (video && video.codec !== 'h264') {
       throw new StudioError('CODEC_UNSUPPORTED', `stream "${name}" carries ${video.codec} video: WebRTC playback needs H.264 from RTMP/SRT`, { codec: video.codec });

@@ -62,6 +62,29 @@ describe('WHEP: RTMP in, WebRTC out', () => {
     viewerLocation = answer.location!;
   }, 60_000);
 
+  it('plays a video-only SRT stream too (the audio section of the offer gets a silent track)', async () => {
+    const created = await api(host, 'POST', '/api/v1/streams', { name: 'srt-show', ladder: 'passthrough' });
+    const srt = publishTestPattern(`srt://127.0.0.1:${host.srtPort}?streamid=publish:${created.json.key}&latency=200000&pkt_size=1316`, {
+      size: '640x360',
+      format: 'mpegts',
+      extra: ['-g', '30', '-an'],
+    });
+    try {
+      await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/srt-show')).json.live?.publisher?.protocol === 'srt', 20_000, 'the SRT publisher');
+      const other = await browser.newPage();
+      await other.goto(`${host.url}/healthz`);
+      const answer = await startWhepViewer(other, `${host.url}/live/srt-show/whep`);
+      expect(answer.status, answer.body).toBe(201);
+      await waitFor(async () => (await inboundStats(other)).framesDecoded > 20, 30_000, 'frames of the SRT stream');
+      expect((await fetch(`${host.url}${answer.location}`, { method: 'DELETE' })).status).toBe(200);
+      await other.close();
+      // Gone for the host too before the next test counts sockets.
+      await waitFor(async () => !(await api(host, 'GET', '/api/v1/streams/srt-show/viewers')).json.byProtocol.webrtc, 15_000, 'the closed page to leave');
+    } finally {
+      srt.kill('SIGTERM');
+    }
+  }, 60_000);
+
   it('refuses bad offers with stable codes, leaks no peer connection, and the viewer keeps playing', async () => {
     const whep = `${host.url}/live/rtmp-show/whep`;
     const before = udpSocketCount(host.proc.pid!);

@@ -1,7 +1,7 @@
 import { finite, releaseVideo, type EngineCallbacks, type PreviewEngine } from './engine.js';
 import { receiveLatencySec, watchWhep, type WebRtcSession } from './whep-client.js';
 
-/** WebRTC preview (WHEP): no levels (one rendition, the source), latency from getStats. */
+/** WebRTC preview (WHEP): one level (the source as it arrives), latency from getStats. */
 export async function createWebRtcEngine(video: HTMLVideoElement, url: string, callbacks: EngineCallbacks): Promise<PreviewEngine> {
   const session: WebRtcSession = await watchWhep(url, video);
   let latency: number | null = null;
@@ -18,8 +18,9 @@ export async function createWebRtcEngine(video: HTMLVideoElement, url: string, c
   }, 1000);
   return {
     kind: 'WebRTC',
-    levels: () => [],
-    currentLevel: () => null,
+    // One level: the stream as it arrives (WebRTC carries the source, not the ladder).
+    levels: () => (video.videoHeight > 0 ? [{ index: 0, label: `${video.videoHeight}p`, height: video.videoHeight, bitrateKbps: 0 }] : []),
+    currentLevel: () => (video.videoHeight > 0 ? 0 : null),
     setLevel: () => undefined,
     latencySec: () => finite(latency),
     sessionId: () => null,

@@ -11,7 +11,7 @@ import type { PathManager } from '../media/path-manager.js';
 import type { StreamService } from '../media/stream-service.js';
 import type { ViewerAnalytics } from '../servers/hls/analytics.js';
 import type { QueryLike, UrlSigner } from '../servers/hls/signing.js';
-import type { IceOptions } from '../servers/webrtc/peer.js';
+import { iceOptionsOf } from '../servers/webrtc/peer.js';
 import { webrtcRoutes } from '../servers/webrtc/routes.js';
 import { WebRtcServer } from '../servers/webrtc/server.js';
 
@@ -19,20 +19,6 @@ export interface WebRtc {
   server: WebRtcServer;
   services: Service[];
   plugins: HttpPlugin[];
-}
-
-/** The ICE settings of the `webrtc` config section, as werift wants them. */
-export function iceOptionsOf(c: StudioConfig['webrtc']): IceOptions {
-  const iceServers: NonNullable<IceOptions['iceServers']> = [];
-  if (c.stunServer) iceServers.push({ urls: c.stunServer });
-  if (c.turnServer) iceServers.push({ urls: c.turnServer, username: c.turnUsername, credential: c.turnCredential });
-  return {
-    ...(c.portMin > 0 ? { portRange: [c.portMin, Math.max(c.portMin, c.portMax || 65535)] as [number, number] } : {}),
-    ...(c.bindAddress ? { bindAddress: c.bindAddress } : {}),
-    ...(c.publicAddress ? { additionalHostAddresses: [c.publicAddress] } : {}),
-    iceServers,
-    twcc: c.twcc,
-  };
 }
 
 /** Wires WHIP/WHEP (part of the studio composition root), on the live server's Path hub and stream keys. */

@@ -2,6 +2,7 @@ import {
   MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useFIR, useNACK, usePLI, useREMB, useTransportWideCC, useTWCC,
   type RTCPeerConnectionConfig,
 } from 'werift';
+import type { StudioConfig } from '../../../src-shared/config.js';
 import type { CodecChoice } from './sdp.js';
 
 /** ICE and congestion settings of every peer connection (the `webrtc` config section). */
@@ -18,6 +19,20 @@ export interface IceOptions {
 }
 
 export type PeerConfigInput = Partial<RTCPeerConnectionConfig> & Record<string, unknown>;
+
+/** The ICE settings of the `webrtc` config section, as werift wants them. */
+export function iceOptionsOf(c: StudioConfig['webrtc']): IceOptions {
+  const iceServers: NonNullable<IceOptions['iceServers']> = [];
+  if (c.stunServer) iceServers.push({ urls: c.stunServer });
+  if (c.turnServer) iceServers.push({ urls: c.turnServer, username: c.turnUsername, credential: c.turnCredential });
+  return {
+    ...(c.portMin > 0 ? { portRange: [c.portMin, Math.max(c.portMin, c.portMax || 65535)] as [number, number] } : {}),
+    ...(c.bindAddress ? { bindAddress: c.bindAddress } : {}),
+    ...(c.publicAddress ? { additionalHostAddresses: [c.publicAddress] } : {}),
+    iceServers,
+    twcc: c.twcc,
+  };
+}
 
 /** The werift configuration for one session, with exactly the negotiated codecs. */
 export function peerConfig(ice: IceOptions, choice: CodecChoice): PeerConfigInput {

@@ -43,7 +43,7 @@ export function wireWebRtc(deps: {
     ffmpegPath: deps.ffmpegPath,
     logger,
     ice: () => iceOptionsOf(deps.config().webrtc),
-    silenceTimeoutMs: deps.config().webrtc.silenceTimeoutSec * 1000,
+    silenceTimeoutMs: () => deps.config().webrtc.silenceTimeoutSec * 1000,
     analytics: deps.analytics,
     keyframeIntervalMs: () => deps.config().live.segmentSeconds * 1000,
   });

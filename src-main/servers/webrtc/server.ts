@@ -21,7 +21,7 @@ export interface WebRtcServerOptions {
   logger: Logger;
   ice: () => IceOptions;
   /** A viewer without RTCP, or a publisher without media, for this long is dropped (default 6 s). */
-  silenceTimeoutMs?: number;
+  silenceTimeoutMs?: () => number;
   /** Keyframes asked of a WHIP publisher for HLS/DASH segments (the live segment duration). */
   keyframeIntervalMs?: () => number;
   /** Viewer accounting beside HLS/DASH (protocol "webrtc"): a connected viewer is recorded, then kept alive. */
@@ -72,7 +72,7 @@ export class WebRtcServer implements Service {
   }
 
   private get silenceTimeoutMs(): number {
-    return this.options.silenceTimeoutMs ?? 6000;
+    return this.options.silenceTimeoutMs?.() ?? 6000;
   }
 
   /**

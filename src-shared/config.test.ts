@@ -76,6 +76,16 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   },
   { path: 'obs.statsIntervalMs', env: 'STREAMS_OBS_STATS_INTERVAL_MS', type: 'integer', restart: false, default: 1000, min: 250, max: 10000 },
   { path: 'obs.managed', env: 'STREAMS_OBS_MANAGED', type: 'boolean', restart: true, default: false },
+  { path: 'webrtc.portMin', env: 'STREAMS_WEBRTC_PORT_MIN', type: 'integer', restart: false, default: 0, min: 0, max: 65535 },
+  { path: 'webrtc.portMax', env: 'STREAMS_WEBRTC_PORT_MAX', type: 'integer', restart: false, default: 0, min: 0, max: 65535 },
+  { path: 'webrtc.bindAddress', env: 'STREAMS_WEBRTC_BIND_ADDRESS', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.publicAddress', env: 'STREAMS_WEBRTC_PUBLIC_ADDRESS', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.stunServer', env: 'STREAMS_WEBRTC_STUN_SERVER', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.turnServer', env: 'STREAMS_WEBRTC_TURN_SERVER', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.turnUsername', env: 'STREAMS_WEBRTC_TURN_USERNAME', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.turnCredential', env: 'STREAMS_WEBRTC_TURN_CREDENTIAL', type: 'string', restart: false, default: '' },
+  { path: 'webrtc.silenceTimeoutSec', env: 'STREAMS_WEBRTC_SILENCE_TIMEOUT_SEC', type: 'integer', restart: false, default: 6, min: 3, max: 60 },
+  { path: 'webrtc.twcc', env: 'STREAMS_WEBRTC_TWCC', type: 'boolean', restart: false, default: false },
 ];
 
 describe('envNameOf', () => {
@@ -168,6 +178,10 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       system: { statsIntervalMs: 2000 },
       ffmpeg: { probeTimeoutMs: 15000 },
       obs: { statsIntervalMs: 1000, managed: false },
+      webrtc: {
+        portMin: 0, portMax: 0, bindAddress: '', publicAddress: '', stunServer: '', turnServer: '', turnUsername: '', turnCredential: '',
+        silenceTimeoutSec: 6, twcc: false,
+      },
     });
   });
 

@@ -214,6 +214,62 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    webrtc: z
+      .object({
+        portMin: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be between 0 and 65535')
+          .max(65535, 'must be between 0 and 65535')
+          .default(0)
+          .meta({ description: 'Lowest UDP port of WebRTC ICE candidates; 0 lets the system choose any port.', restart: false }),
+        portMax: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be between 0 and 65535')
+          .max(65535, 'must be between 0 and 65535')
+          .default(0)
+          .meta({ description: 'Highest UDP port of WebRTC ICE candidates when portMin is set; 0 means 65535.', restart: false }),
+        bindAddress: z
+          .string()
+          .default('')
+          .meta({ description: 'IPv4 address of the one (non-loopback) interface whose host candidates are offered; empty offers every interface.' }),
+        publicAddress: z
+          .string()
+          .default('')
+          .meta({ description: 'An extra host candidate address, e.g. the public address in front of a 1:1 NAT; empty adds none.' }),
+        stunServer: z
+          .string()
+          .refine((v) => v === '' || /^stuns?:/.test(v), 'must start with stun: or stuns:')
+          .default('')
+          .meta({ description: 'STUN server for server-reflexive candidates, e.g. stun:stun.example.com:3478; empty uses none.' }),
+        turnServer: z
+          .string()
+          .refine((v) => v === '' || /^turns?:/.test(v), 'must start with turn: or turns:')
+          .default('')
+          .meta({ description: 'TURN server for relayed candidates, e.g. turn:turn.example.com:3478?transport=udp; empty uses none.' }),
+        turnUsername: z
+          .string()
+          .default('')
+          .meta({ description: 'User name for the TURN server.' }),
+        turnCredential: z
+          .string()
+          .default('')
+          .meta({ description: 'Password for the TURN server.' }),
+        silenceTimeoutSec: z
+          .number()
+          .int('must be a whole number')
+          .min(3, 'must be between 3 and 60')
+          .max(60, 'must be between 3 and 60')
+          .default(6)
+          .meta({ description: 'A WebRTC viewer without receiver reports, or a publisher without media, for this long is dropped.' }),
+        twcc: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'Negotiate transport-wide congestion control feedback (off: it made Chrome underestimate bandwidth).' }),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -29,4 +29,9 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   OBS_AUTH_FAILED: { title: 'OBS refused the password', hint: 'Copy the password from OBS: Tools > WebSocket Server Settings > Show Connect Info.' },
   OBS_NOT_CONNECTED: { title: 'OBS is not connected', hint: 'Start OBS with its WebSocket server on; the studio reconnects by itself.' },
   OBS_REQUEST_FAILED: { title: 'OBS could not do that', hint: 'See the message for what OBS answered.' },
+  SDP_INVALID: { title: 'The WebRTC offer is not valid', hint: 'Send an SDP offer (Content-Type: application/sdp) from a WebRTC client.' },
+  SDP_TOO_LARGE: { title: 'The WebRTC offer is too large', hint: 'Offer fewer media sections or codecs.' },
+  CODEC_UNSUPPORTED: { title: 'No codec in common', hint: 'Offer H.264 (packetization-mode 1) or VP8 video and Opus audio.' },
+  ICE_RESTART_UNSUPPORTED: { title: 'ICE restart is not supported', hint: 'End the session (DELETE) and send a new offer.' },
+  STREAM_OFFLINE: { title: 'The stream is not live', hint: 'Start publishing, then open the player again.' },
 };

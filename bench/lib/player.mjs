@@ -109,6 +109,12 @@ export async function launchPlayer() {
       await page.evaluate(({ src, config }) => window.startPlayer(src, config), { src, config });
       return page;
     },
+    /** A blank bench page (the barcode decoder loaded, no player started). */
+    async page() {
+      const page = await context.newPage();
+      await page.goto(pageUrl);
+      return page;
+    },
     async close() {
       await browser.close().catch(() => {});
       await new Promise((r) => server.close(r));

@@ -29,6 +29,8 @@ import { StreamStore } from '../store/streams.js';
 
 export interface LiveServer {
   streams: StreamService;
+  paths: PathManager;
+  analytics: ViewerAnalytics;
   restream: RestreamService;
   recordings: RecordingService;
   signer: UrlSigner;
@@ -200,6 +202,8 @@ export function wireLiveServer(deps: {
 
   return {
     streams,
+    paths,
+    analytics,
     restream,
     recordings,
     signer,

@@ -23,6 +23,7 @@ import { SqliteProbeCache } from '../store/probe-cache.js';
 import { wireCdn } from './cdn.js';
 import { wireLiveServer } from './live.js';
 import { wireObs } from './obs.js';
+import { wireWebRtc } from './webrtc.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -132,6 +133,21 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, apiToken });
+    const webrtc = wireWebRtc({
+      config: () => config.current,
+      paths: live.paths,
+      streams: live.streams,
+      signer: live.signer,
+      analytics: live.analytics,
+      auth,
+      children,
+      ffmpegPath: async () => {
+        const info = await ffmpeg.info();
+        if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+        return info.path;
+      },
+      logger,
+    });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -161,12 +177,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...live.plugins, ...cdn.plugins],
+        plugins: [...live.plugins, ...webrtc.plugins, ...cdn.plugins],
       },
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, ...obs.services, ...cdn.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, ...obs.services, ...cdn.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -14,7 +14,7 @@ import type { Service } from '../../core/lifecycle.js';
  * (audio-only fetches do not change it); moving between renditions counts a switch.
  */
 
-export type PlaybackProtocol = 'hls' | 'dash';
+export type PlaybackProtocol = 'hls' | 'dash' | 'webrtc';
 
 export interface ViewerHit {
   sid: string;
@@ -192,6 +192,12 @@ export class ViewerAnalytics implements Service {
     for (const [name, stats] of this.streams) {
       if (this.pruneStream(stats, now)) this.changed(name, stats);
     }
+  }
+
+  /** A viewer left for sure (a WebRTC session ended): it stops counting at once, not after idling out. */
+  leave(name: string, sid: string): void {
+    const stats = this.streams.get(name);
+    if (stats?.viewers.delete(sid)) this.changed(name, stats);
   }
 
   /** Forgets a stream (deleted). */

@@ -256,8 +256,8 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   scope.options('/live/*', async (req, reply) =>
     reply
       .code(204)
-      .header('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS')
-      .header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Range, If-None-Match, Content-Type')
+      .header('Access-Control-Allow-Methods', 'GET, HEAD, POST, PATCH, DELETE, OPTIONS')
+      .header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Range, If-None-Match, Content-Type, Authorization')
       .header('Access-Control-Max-Age', '86400')
       .send(),
   );

@@ -104,6 +104,7 @@ const SECTIONS: Record<string, string> = {
   system: 'System',
   ffmpeg: 'ffmpeg',
   obs: 'OBS Studio',
+  webrtc: 'WebRTC',
 };
 
 export function sectionsOf(fields: readonly ConfigField[]): { id: string; title: string; fields: ConfigField[] }[] {

@@ -4,9 +4,11 @@ import { sendStartupBeacon } from './player/beacon.js';
 import { createDashEngine } from './player/dash-engine.js';
 import type { PlayerLevel, PreviewEngine } from './player/engine.js';
 import { createHlsEngine } from './player/hls-engine.js';
+import { createWebRtcEngine } from './player/webrtc-engine.js';
+import { whepUrlOf } from './player/whep-client.js';
 import { formatKbps, formatMs } from './format.js';
 
-export type Protocol = 'hls' | 'dash';
+export type Protocol = 'hls' | 'dash' | 'webrtc';
 
 interface Snapshot {
   kind: PreviewEngine['kind'] | null;
@@ -48,7 +50,7 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
   const [startupMs, setStartupMs] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
-  const url = urls ? urls[protocol] : null;
+  const url = urls ? (protocol === 'webrtc' ? whepUrlOf(urls.hls) : urls[protocol]) : null;
 
   useEffect(() => {
     const el = video.current;
@@ -64,7 +66,7 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
       const ms = performance.now() - started;
       setStartupMs(ms);
       setError(null);
-      sendStartupBeacon(url, ms, engine?.sessionId() ?? null);
+      if (protocol !== 'webrtc') sendStartupBeacon(url, ms, engine?.sessionId() ?? null);
     };
     el.addEventListener('playing', onPlaying, { once: true });
     const fail = (message: string) => {
@@ -75,7 +77,7 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
       engine = engineRef.current = null;
       retry = setTimeout(() => setAttempt((a) => a + 1), RETRY_MS);
     };
-    const factory = protocol === 'hls' ? createHlsEngine : createDashEngine;
+    const factory = protocol === 'hls' ? createHlsEngine : protocol === 'dash' ? createDashEngine : createWebRtcEngine;
     factory(el, url, { onUpdate: () => engine && !dead && setSnap(read(engine)), onError: fail }).then(
       (created) => {
         if (dead) return created.destroy();
@@ -110,9 +112,9 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
       </div>
       <div className="player-bar">
         <div className="segmented" role="group" aria-label="Protocol">
-          {(['hls', 'dash'] as const).map((p) => (
+          {(['hls', 'dash', 'webrtc'] as const).map((p) => (
             <button key={p} className={`segment ${protocol === p ? 'active' : ''}`} aria-pressed={protocol === p} data-testid={`player-protocol-${p}`} onClick={() => setProtocol(p)}>
-              {p.toUpperCase()}
+              {p === 'webrtc' ? 'WebRTC' : p.toUpperCase()}
             </button>
           ))}
         </div>
@@ -129,7 +131,7 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
           <dt>Playing</dt>
           <dd data-testid="player-current-rendition">{current ? `${nameLevel(current, renditions)}${level < 0 ? ' (auto)' : ''}` : '—'}</dd>
           <dt>Latency</dt>
-          <dd data-testid="player-latency">{snap.latencySec === null ? '—' : `${snap.latencySec.toFixed(1)} s`}</dd>
+          <dd data-testid="player-latency">{snap.latencySec === null ? '—' : snap.latencySec < 1 ? `${Math.round(snap.latencySec * 1000)} ms` : `${snap.latencySec.toFixed(1)} s`}</dd>
           <dt>Startup</dt>
           <dd data-testid="player-startup">{formatMs(startupMs)}</dd>
           <dt>Player</dt>

@@ -4,6 +4,7 @@ import { DestinationsCard } from './destinations/DestinationsCard.js';
 import { formatDuration, formatKbps, STATE_WORDS } from './format.js';
 import { PlaybackUrls } from './PlaybackUrls.js';
 import { PreviewPlayer } from './PreviewPlayer.js';
+import { PublishFromBrowser } from './PublishFromBrowser.js';
 import { StateBadge } from './StateBadge.js';
 import { StreamActions } from './StreamActions.js';
 import { StreamCharts } from './StreamCharts.js';
@@ -86,6 +87,7 @@ export function StreamDetail({ name }: { name: string }) {
         <div className="stream-side">
           <PublisherInfo live={stream.live} />
           <ViewerBreakdown name={name} />
+          <PublishFromBrowser hlsUrl={stream.playback?.hls} live={live} />
         </div>
       </div>
       <StreamCharts name={name} />

@@ -16,7 +16,7 @@ export interface EngineCallbacks {
 
 /** A preview player bound to one <video> and one URL; destroy() releases everything it holds. */
 export interface PreviewEngine {
-  readonly kind: 'hls.js' | 'native HLS' | 'dash.js';
+  readonly kind: 'hls.js' | 'native HLS' | 'dash.js' | 'WebRTC';
   levels(): PlayerLevel[];
   /** The level playing now, or null before the first one is chosen. */
   currentLevel(): number | null;

@@ -1,0 +1,58 @@
+import type { FastifyRequest } from 'fastify';
+import type { StudioConfig } from '../../src-shared/config.js';
+import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
+import type { AuthService } from '../api/auth.js';
+import type { HttpPlugin } from '../api/http.js';
+import type { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import type { PathManager } from '../media/path-manager.js';
+import type { StreamService } from '../media/stream-service.js';
+import type { ViewerAnalytics } from '../servers/hls/analytics.js';
+import type { QueryLike, UrlSigner } from '../servers/hls/signing.js';
+import { iceOptionsOf } from '../servers/webrtc/peer.js';
+import { webrtcRoutes } from '../servers/webrtc/routes.js';
+import { WebRtcServer } from '../servers/webrtc/server.js';
+
+export interface WebRtc {
+  server: WebRtcServer;
+  services: Service[];
+  plugins: HttpPlugin[];
+}
+
+/** Wires WHIP/WHEP (part of the studio composition root), on the live server's Path hub and stream keys. */
+export function wireWebRtc(deps: {
+  config: () => StudioConfig;
+  paths: PathManager;
+  streams: StreamService;
+  signer: UrlSigner;
+  analytics: ViewerAnalytics;
+  auth: Pick<AuthService, 'authenticate'>;
+  children: ChildRegistry;
+  ffmpegPath: () => Promise<string>;
+  logger: Logger;
+}): WebRtc {
+  const { streams, signer } = deps;
+  const logger = deps.logger.child({ service: 'webrtc' });
+  const server = new WebRtcServer({
+    paths: deps.paths,
+    authorize: (key) => streams.authorize(key),
+    streamExists: (name) => streams.lookup(name) !== undefined,
+    children: deps.children,
+    ffmpegPath: deps.ffmpegPath,
+    logger,
+    ice: () => iceOptionsOf(deps.config().webrtc),
+    silenceTimeoutMs: () => deps.config().webrtc.silenceTimeoutSec * 1000,
+    analytics: deps.analytics,
+    keyframeIntervalMs: () => deps.config().live.segmentSeconds * 1000,
+  });
+  const checkView = (name: string, req: FastifyRequest): void => {
+    const entry = streams.lookup(name);
+    if (!entry?.private) return;
+    const verdict = signer.verify(name, req.query as QueryLike, req.ip);
+    if (!verdict.ok) throw new StudioError('FORBIDDEN', `stream "${name}" is private: its playback URL must be signed (${verdict.reason.replace('_', ' ')})`);
+  };
+  const isOperator = (req: FastifyRequest): boolean => deps.auth.authenticate(req.headers, SESSION_COOKIE) !== undefined;
+  return { server, services: [server], plugins: [webrtcRoutes({ server, logger, checkView, isOperator, streamExists: (name) => streams.lookup(name) !== undefined })] };
+}

@@ -1,0 +1,23 @@
+import type { VideoCodecName } from './sdp.js';
+
+/** One WebRTC viewer as a feed sees it: RTP packets (serialized, so that each sender parses its own copy). */
+export interface FeedSink {
+  readonly id: string;
+  video(rtp: Buffer): void;
+  audio(rtp: Buffer): void;
+}
+
+/**
+ * A stream's media as RTP for WHEP viewers: either a WHIP publisher's packets as they arrive (SFU),
+ * or an RTMP/SRT stream from the Path, repacketized (video) and transcoded (audio).
+ */
+export interface MediaFeed {
+  readonly name: string;
+  readonly video: { codec: VideoCodecName; h264Profile?: string } | undefined;
+  readonly hasAudio: boolean;
+  /** Adds a viewer; a feed that caches the current GOP sends it first. Returns the detach function. */
+  attach(sink: FeedSink): () => void;
+  /** A viewer lost a picture (PLI/FIR): ask the source for a keyframe where it can be asked. */
+  requestKeyframe(): void;
+  readonly sinkCount: number;
+}

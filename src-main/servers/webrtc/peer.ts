@@ -1,0 +1,90 @@
+import {
+  MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useFIR, useNACK, usePLI, useREMB, useTransportWideCC, useTWCC,
+  type RTCPeerConnectionConfig,
+} from 'werift';
+import type { StudioConfig } from '../../../src-shared/config.js';
+import type { CodecChoice } from './sdp.js';
+
+/** ICE and congestion settings of every peer connection (the `webrtc` config section). */
+export interface IceOptions {
+  /** UDP port range of ICE host candidates; undefined lets the OS choose. */
+  portRange?: [number, number];
+  /** Host candidates of this IPv4 address only (one non-loopback interface; werift ignores others); undefined: every interface. */
+  bindAddress?: string;
+  /** Extra host candidate addresses (a public address in front of a 1:1 NAT). */
+  additionalHostAddresses?: string[];
+  iceServers?: { urls: string; username?: string; credential?: string }[];
+  /** Transport-wide congestion control feedback (off by default: see the README). */
+  twcc?: boolean;
+}
+
+export type PeerConfigInput = Partial<RTCPeerConnectionConfig> & Record<string, unknown>;
+
+/** The ICE settings of the `webrtc` config section, as werift wants them. */
+export function iceOptionsOf(c: StudioConfig['webrtc']): IceOptions {
+  const iceServers: NonNullable<IceOptions['iceServers']> = [];
+  if (c.stunServer) iceServers.push({ urls: c.stunServer });
+  if (c.turnServer) iceServers.push({ urls: c.turnServer, username: c.turnUsername, credential: c.turnCredential });
+  return {
+    ...(c.portMin > 0 ? { portRange: [c.portMin, Math.max(c.portMin, c.portMax || 65535)] as [number, number] } : {}),
+    ...(c.bindAddress ? { bindAddress: c.bindAddress } : {}),
+    ...(c.publicAddress ? { additionalHostAddresses: [c.publicAddress] } : {}),
+    iceServers,
+    twcc: c.twcc,
+  };
+}
+
+/** The werift configuration for one session, with exactly the negotiated codecs. */
+export function peerConfig(ice: IceOptions, choice: CodecChoice): PeerConfigInput {
+  const feedback = [useNACK(), usePLI(), useFIR(), useREMB(), ...(ice.twcc ? [useTWCC()] : [])];
+  const video = choice.video
+    ? [
+        new RTCRtpCodecParameters({
+          mimeType: choice.video.name === 'h264' ? 'video/H264' : 'video/VP8',
+          clockRate: 90000,
+          rtcpFeedback: feedback,
+          ...(choice.video.name === 'h264' ? { parameters: fmtpLine(choice.video.codec.fmtp) } : {}),
+        }),
+      ]
+    : [];
+  const audio = choice.audio ? [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })] : [];
+  return {
+    codecs: { video, audio },
+    // The transport-wide sequence number extension is what TWCC feedback counts: only with twcc.
+    headerExtensions: ice.twcc ? { video: [useTransportWideCC()], audio: [useTransportWideCC()] } : { video: [], audio: [] },
+    iceServers: ice.iceServers ?? [],
+    ...(ice.portRange ? { icePortRange: ice.portRange } : {}),
+    ...(ice.bindAddress ? { iceInterfaceAddresses: { udp4: ice.bindAddress } } : {}),
+    ...(ice.additionalHostAddresses?.length ? { iceAdditionalHostAddresses: ice.additionalHostAddresses } : {}),
+    iceUseIpv6: false,
+    bundlePolicy: 'max-bundle',
+  };
+}
+
+function fmtpLine(fmtp: Record<string, string>): string {
+  return Object.entries(fmtp)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(';');
+}
+
+/** The answer once ICE gathering is complete (WHIP/WHEP answers carry all candidates: no server trickle). */
+export async function answerWhenGathered(pc: RTCPeerConnection, timeoutMs = 5000): Promise<string> {
+  const answer = await pc.createAnswer();
+  await pc.setLocalDescription(answer);
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      pc.iceGatheringStateChange.subscribe((state) => {
+        if (state === 'complete') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new Error('no local description');
+  return sdp;
+}
+
+export { MediaStreamTrack, RTCPeerConnection };

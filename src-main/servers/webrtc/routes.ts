@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
+import type { HttpPlugin } from '../../api/http.js';
+import { sendError } from '../../api/reply.js';
+import { StudioError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { playerPage } from './player-page.js';
+import type { WebRtcServer } from './server.js';
+
+/**
+ * WHIP (RFC 9725) and WHEP routes:
+ *   POST   /live/<name>/whip          Authorization: Bearer <stream key>, body: SDP offer -> 201 answer + Location
+ *   POST   /live/<name>/whep          body: SDP offer -> 201 answer + Location
+ *   PATCH  <Location>                 application/trickle-ice-sdpfrag -> 204 (ICE restart: 422)
+ *   DELETE <Location>                 -> 200, the session is freed at once
+ *   GET    /play/<name>               the player page (WebRTC first, HLS fallback, latency shown)
+ * Errors are JSON `{"error":{code,message}}` like every other route.
+ */
+export interface WebRtcRoutesOptions {
+  server: WebRtcServer;
+  logger: Logger;
+  /** A viewer may watch this stream (private streams need a signed URL, as for HLS); throws StudioError otherwise. */
+  checkView(name: string, req: FastifyRequest): void;
+  /** The request comes from a signed-in studio client (session cookie): it may publish without the stream key. */
+  isOperator(req: FastifyRequest): boolean;
+  streamExists(name: string): boolean;
+}
+
+/** hls.js's browser build (the player page's fallback), when the package is installed beside us. */
+function hlsScriptPath(): string | null {
+  try {
+    return createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+  } catch {
+    return null;
+  }
+}
+
+const SDP = 'application/sdp';
+const TRICKLE = 'application/trickle-ice-sdpfrag';
+const ID_RE = /^[A-Za-z0-9_-]{16}$/;
+
+type Params = { name: string; id?: string; kind?: string };
+
+export function webrtcRoutes(options: WebRtcRoutesOptions): HttpPlugin {
+  return async (app) => {
+    await app.register(async (scope) => webrtcScope(scope, options));
+  };
+}
+
+function contentType(req: FastifyRequest): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function fail(reply: FastifyReply, error: unknown, logger: Logger): FastifyReply {
+  const studio = StudioError.from(error);
+  if (studio.code === 'INTERNAL') logger.error({ err: error }, 'WebRTC request failed');
+  return sendError(reply.header('Cache-Control', 'no-store'), studio.toJSON());
+}
+
+async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions): Promise<void> {
+  const { server, logger } = options;
+  // SDP bodies as text; the size limit is checked by the SDP parser (SDP_TOO_LARGE), not here.
+  scope.addContentTypeParser([SDP, TRICKLE], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  scope.addHook('onRequest', async (_req, reply) => {
+    reply.header('Access-Control-Allow-Origin', '*');
+    reply.header('Access-Control-Expose-Headers', 'Location, Link, Content-Type');
+  });
+
+  const requireSdp = (req: FastifyRequest, type: string): void => {
+    if (contentType(req) !== type) throw new StudioError('UNSUPPORTED_MEDIA_TYPE', `send the body as ${type}`);
+  };
+  const checkName = (name: string): void => {
+    if (!STREAM_NAME_PATTERN.test(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
+  };
+  const created = (reply: FastifyReply, name: string, kind: string, id: string, answer: string): FastifyReply =>
+    reply.code(201).header('Location', `/live/${name}/${kind}/${id}`).header('Cache-Control', 'no-store').type(SDP).send(answer);
+
+  const hlsJs = hlsScriptPath();
+  scope.get('/play/:name', async (req, reply) => {
+    try {
+      const { name } = req.params as Params;
+      checkName(name);
+      if (!options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
+      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(playerPage(name, hlsJs ? '/play/assets/hls.min.js' : null));
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  });
+  if (hlsJs) {
+    scope.get('/play/assets/hls.min.js', async (_req, reply) =>
+      reply.header('Cache-Control', 'public, max-age=86400').type('text/javascript; charset=utf-8').send(fs.createReadStream(hlsJs)),
+    );
+  }
+
+  scope.post('/live/:name/whip', async (req, reply) => {
+    try {
+      const { name } = req.params as Params;
+      checkName(name);
+      requireSdp(req, SDP);
+      const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const { id, answer } = await server.publish(name, auth, req.body, req.ip, options.isOperator(req));
+      return created(reply, name, 'whip', id, answer);
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  });
+
+  scope.post('/live/:name/whep', async (req, reply) => {
+    try {
+      const { name } = req.params as Params;
+      checkName(name);
+      requireSdp(req, SDP);
+      options.checkView(name, req);
+      const { id, answer } = await server.view(name, req.body, req.ip);
+      return created(reply, name, 'whep', id, answer);
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  });
+
+  const session = (req: FastifyRequest): string => {
+    const { name, id, kind } = req.params as Params;
+    const info = id && ID_RE.test(id) ? server.sessionInfo(id) : undefined;
+    if (!info || info.name !== name || info.kind !== kind) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
+    return id!;
+  };
+
+  scope.delete('/live/:name/:kind/:id', async (req, reply) => {
+    try {
+      server.end(session(req));
+      return reply.code(200).header('Cache-Control', 'no-store').send();
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  });
+
+  scope.patch('/live/:name/:kind/:id', async (req, reply) => {
+    try {
+      const id = session(req);
+      requireSdp(req, TRICKLE);
+      await server.trickle(id, req.body);
+      return reply.code(204).send();
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  });
+}

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { chooseCodecs, MAX_SDP_BYTES, narrowOffer, parseOffer, parseTrickleFragment } from './sdp.js';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const whepOffer = fs.readFileSync(path.join(dir, 'chromium-whep-offer.sdp'), 'utf8');
+const whipOffer = fs.readFileSync(path.join(dir, 'chromium-whip-offer.sdp'), 'utf8');
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('SDP offers (Chromium fixtures)', () => {
+  it('parses a viewer offer and picks H.264 packetization-mode 1, the source profile first', () => {
+    const offer = parseOffer(whepOffer);
+    expect(offer.media.map((m) => [m.kind, m.direction])).toEqual([['video', 'recvonly'], ['audio', 'recvonly']]);
+    const main = chooseCodecs(offer, 'send', ['h264'], '4d');
+    expect(main.video?.codec.fmtp).toMatchObject({ 'packetization-mode': '1', 'profile-level-id': '4d001f' });
+    const high = chooseCodecs(offer, 'send', ['h264'], '64');
+    expect(high.video?.codec.fmtp['profile-level-id']).toBe('42e01f');
+    expect(chooseCodecs(offer, 'send', ['vp8']).video?.name).toBe('vp8');
+    expect(high.audio?.codec.name).toBe('opus');
+  });
+
+  it('narrows each section to the chosen payload type and keeps ICE and DTLS lines', () => {
+    const offer = parseOffer(whepOffer);
+    const choice = chooseCodecs(offer, 'send', ['h264']);
+    const narrowed = narrowOffer(whepOffer, choice);
+    const again = parseOffer(narrowed);
+    expect(again.media[0]!.codecs.map((c) => c.pt)).toEqual([choice.video!.codec.pt]);
+    expect(again.media[1]!.codecs.map((c) => c.name)).toEqual(['opus']);
+    expect(narrowed).toContain('a=fingerprint:');
+    expect(narrowed.match(/a=ice-ufrag:/g)?.length).toBe(whepOffer.match(/a=ice-ufrag:/g)?.length);
+    expect(narrowed).not.toMatch(/a=rtpmap:96 VP8/);
+    expect(whepOffer).toMatch(/transport-cc/);
+    expect(narrowed).not.toMatch(/transport-cc/);
+    expect(narrowOffer(whepOffer, choice, true)).toMatch(new RegExp(`a=rtcp-fb:${choice.video!.codec.pt} transport-cc`));
+  });
+
+  it('takes a publisher offer with H.264 before VP8 when both are allowed', () => {
+    const offer = parseOffer(whipOffer);
+    expect(chooseCodecs(offer, 'receive', ['h264', 'vp8']).video?.name).toBe('h264');
+    expect(chooseCodecs(offer, 'receive', ['vp8', 'h264']).video?.name).toBe('vp8');
+  });
+
+  it('refuses a viewer offer in a publisher role and the reverse', () => {
+    expect(codeOf(() => chooseCodecs(parseOffer(whepOffer), 'receive', ['h264']))).toBe('SDP_INVALID');
+    expect(codeOf(() => chooseCodecs(parseOffer(whipOffer), 'send', ['h264']))).toBe('SDP_INVALID');
+  });
+
+  it('refuses an offer without a codec we can forward', () => {
+    const noH264 = whepOffer.replace(/a=rtpmap:(\d+) H264\/90000/g, 'a=rtpmap:$1 X-H264/90000');
+    expect(codeOf(() => chooseCodecs(parseOffer(noH264), 'send', ['h264']))).toBe('CODEC_UNSUPPORTED');
+    const mode0Only = whepOffer.replace(/packetization-mode=1/g, 'packetization-mode=0');
+    expect(codeOf(() => chooseCodecs(parseOffer(mode0Only), 'send', ['h264']))).toBe('CODEC_UNSUPPORTED');
+    const noOpus = whepOffer.replace('opus/48000/2', 'speex/48000');
+    expect(codeOf(() => chooseCodecs(parseOffer(noOpus), 'send', ['h264']))).toBe('CODEC_UNSUPPORTED');
+    expect(codeOf(() => parseOffer(whepOffer.replace('m=audio', 'm=application')))).toBe('CODEC_UNSUPPORTED');
+  });
+
+  it('refuses garbage, oversized and incomplete offers with stable codes', () => {
+    expect(codeOf(() => parseOffer(''))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseOffer(42))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseOffer('hello world'))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseOffer('v=0\r\nthis is not sdp\r\n'))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseOffer('v=0\r\ns=-\r\n'))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseOffer(whepOffer + `a=x:${'y'.repeat(MAX_SDP_BYTES)}\r\n`))).toBe('SDP_TOO_LARGE');
+    expect(codeOf(() => parseOffer(whepOffer.replace(/a=fingerprint:.*\r\n/g, '')))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseOffer(whepOffer.replace(/a=ice-ufrag:.*\r\n/g, '')))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseOffer(whepOffer.replace('m=audio', 'm=video')))).toBe('SDP_INVALID');
+  });
+
+  it('reads trickle fragments and refuses malformed candidates', () => {
+    const frag = [
+      'a=ice-ufrag:abcd', 'a=ice-pwd:efgh', 'm=audio 9 UDP/TLS/RTP/SAVPF 0', 'a=mid:0',
+      'a=candidate:1 1 udp 2122194687 192.0.2.2 47365 typ host generation 0', 'a=end-of-candidates', '',
+    ].join('\r\n');
+    expect(parseTrickleFragment(frag)).toEqual({
+      ufrag: 'abcd',
+      candidates: [{ candidate: 'candidate:1 1 udp 2122194687 192.0.2.2 47365 typ host generation 0', mid: '0' }],
+      end: true,
+    });
+    expect(codeOf(() => parseTrickleFragment('a=candidate:garbage'))).toBe('SDP_INVALID');
+    expect(codeOf(() => parseTrickleFragment('nonsense'))).toBe('SDP_INVALID');
+  });
+});

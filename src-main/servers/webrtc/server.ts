@@ -1,0 +1,304 @@
+import { StudioError } from '../../core/errors.js';
+import type { ChildRegistry } from '../../core/children.js';
+import type { Service } from '../../core/lifecycle.js';
+import type { Logger } from '../../core/logger.js';
+import type { PathManager } from '../../media/path-manager.js';
+import type { MediaFeed } from './feed.js';
+import { PathFeed } from './path-feed.js';
+import type { IceOptions } from './peer.js';
+import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus } from './sdp.js';
+import { WhepSession } from './whep-session.js';
+import { WhipIngest } from './whip-ingest.js';
+import { WhipSession } from './whip-session.js';
+
+export interface WebRtcServerOptions {
+  paths: PathManager;
+  /** Stream key -> stream name (the same check as RTMP and SRT). */
+  authorize(key: string): { name: string } | null;
+  streamExists(name: string): boolean;
+  children: ChildRegistry;
+  ffmpegPath: () => Promise<string>;
+  logger: Logger;
+  ice: () => IceOptions;
+  /** A viewer without RTCP, or a publisher without media, for this long is dropped (default 6 s). */
+  silenceTimeoutMs?: () => number;
+  /** Keyframes asked of a WHIP publisher for HLS/DASH segments (the live segment duration). */
+  keyframeIntervalMs?: () => number;
+  /** Viewer accounting beside HLS/DASH (protocol "webrtc"): a connected viewer is recorded, then kept alive. */
+  analytics?: {
+    record(name: string, hit: { sid: string; protocol: 'webrtc' }): void;
+    leave(name: string, sid: string): void;
+  };
+}
+
+/** Connected viewers are recorded again this often, well inside the analytics' idle time. */
+const ANALYTICS_HEARTBEAT_MS = 5000;
+/** How long a WHEP request waits for a just-connected publisher's codec parameters. */
+const TRACKS_WAIT_MS = 5000;
+const sidOf = (session: WhepSession): string => `w${session.id}`;
+
+export interface WebRtcViewerInfo {
+  id: string;
+  since: number;
+  remoteAddress: string;
+  connected: boolean;
+}
+
+type Session = { kind: 'whip'; session: WhipSession; ingest?: WhipIngest } | { kind: 'whep'; session: WhepSession };
+
+/**
+ * WHIP ingest and WHEP playback on werift. A WHEP viewer is fed by the stream's WHIP publisher
+ * directly (SFU), or by a PathFeed that bridges an RTMP/SRT publisher from the Path; a WHIP
+ * publisher also publishes into the Path (through ffmpeg) for HLS/DASH, recording and restreaming.
+ */
+export class WebRtcServer implements Service {
+  readonly name = 'webrtc';
+  private readonly sessions = new Map<string, Session>();
+  private readonly whipByName = new Map<string, WhipSession>();
+  private readonly pathFeeds = new Map<string, PathFeed>();
+  private readonly viewersByName = new Map<string, Set<WhepSession>>();
+  private stopping = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: WebRtcServerOptions) {}
+
+  start(): void {
+    const { analytics } = this.options;
+    if (!analytics) return;
+    this.heartbeat = setInterval(() => {
+      for (const [name, set] of this.viewersByName) for (const s of set) if (s.connected) analytics.record(name, { sid: sidOf(s), protocol: 'webrtc' });
+    }, ANALYTICS_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private get silenceTimeoutMs(): number {
+    return this.options.silenceTimeoutMs?.() ?? 6000;
+  }
+
+  /**
+   * WHIP: the key must be the stream's (or `operator`: a signed-in studio client, which may publish to
+   * any stream); the stream must have no other publisher.
+   */
+  async publish(name: string, key: string | undefined, offer: unknown, remoteAddress: string, operator = false): Promise<{ id: string; answer: string }> {
+    this.assertRunning();
+    const parsed = parseOffer(offer);
+    if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
+    const owner = key ? this.options.authorize(key) : null;
+    if (!operator && (!owner || owner.name !== name)) throw new StudioError('UNAUTHORIZED', 'send Authorization: Bearer <stream key> of this stream');
+    const choice = chooseCodecs(parsed, 'receive', ['h264', 'vp8']);
+    const log = this.options.logger.child({ stream: name });
+    if (this.whipByName.has(name)) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: 'whip' });
+    const current = this.options.paths.publisherOf(name);
+    if (current) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: current.protocol });
+    let session: WhipSession;
+    let answer: string;
+    const ice = this.options.ice();
+    try {
+      const created = await WhipSession.create({
+        name,
+        offer: narrowOffer(offer as string, choice, ice.twcc),
+        choice,
+        ice,
+        logger: log,
+        remoteAddress,
+        silenceTimeoutMs: this.silenceTimeoutMs,
+        onConnected: (s) => this.startIngest(s),
+        onClosed: (s, reason) => this.onWhipClosed(s, reason),
+      });
+      session = created.session;
+      answer = created.answer;
+    } catch (error) {
+      throw negotiationError(error);
+    }
+    this.sessions.set(session.id, { kind: 'whip', session });
+    this.whipByName.set(name, session);
+    log.info({ publisher: session.id, remoteAddress, video: choice.video?.name, audio: choice.audio ? 'opus' : undefined }, 'WHIP publisher accepted');
+    return { id: session.id, answer };
+  }
+
+  /** WHEP: any live stream, whatever its ingest. */
+  async view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }> {
+    this.assertRunning();
+    const parsed = parseOffer(offer);
+    if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
+    const feed = await this.feedFor(name);
+    // A stream without audio still answers an audio section that offers Opus (a silent track): a
+    // browser offers audio and video whatever the stream carries.
+    const choice = chooseCodecs(
+      { media: parsed.media.filter((m) => (m.kind === 'video' ? feed.video !== undefined : feed.hasAudio || pickOpus(m) !== undefined)) },
+      'send',
+      feed.video ? [feed.video.codec] : [],
+      feed.video?.h264Profile,
+    );
+    let created: { session: WhepSession; answer: string };
+    const ice = this.options.ice();
+    try {
+      created = await WhepSession.create({
+        feed,
+        offer: narrowOffer(offer as string, choice, ice.twcc),
+        choice,
+        ice,
+        logger: this.options.logger.child({ stream: name }),
+        remoteAddress,
+        silenceTimeoutMs: this.silenceTimeoutMs,
+        onConnected: (s) => this.options.analytics?.record(name, { sid: sidOf(s), protocol: 'webrtc' }),
+        onClosed: (s) => this.onWhepClosed(s),
+      });
+    } catch (error) {
+      this.releaseFeedIfIdle(name);
+      throw negotiationError(error);
+    }
+    const { session } = created;
+    this.sessions.set(session.id, { kind: 'whep', session });
+    let set = this.viewersByName.get(name);
+    if (!set) this.viewersByName.set(name, (set = new Set()));
+    set.add(session);
+    return { id: session.id, answer: created.answer };
+  }
+
+  /** DELETE of a session's Location: frees it at once. */
+  end(id: string): boolean {
+    const entry = this.sessions.get(id);
+    if (!entry) return false;
+    entry.session.close('ended by the client');
+    return true;
+  }
+
+  /** PATCH with a trickle-ice-sdpfrag: the candidates are added; an ICE restart is refused. */
+  async trickle(id: string, fragment: unknown): Promise<void> {
+    const entry = this.sessions.get(id);
+    if (!entry) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
+    const { ufrag, candidates } = parseTrickleFragment(fragment);
+    if (ufrag !== undefined && ufrag !== entry.session.iceUfrag) {
+      throw new StudioError('ICE_RESTART_UNSUPPORTED', 'ICE restarts are not supported: the fragment names another ICE ufrag');
+    }
+    for (const c of candidates) await entry.session.addIceCandidate(c.candidate, c.mid);
+  }
+
+  viewers(name: string): WebRtcViewerInfo[] {
+    return [...(this.viewersByName.get(name) ?? [])].map((s) => ({ id: s.id, since: s.createdAt, remoteAddress: s.remoteAddress, connected: s.connected }));
+  }
+
+  /** Which stream and direction a session id belongs to. */
+  sessionInfo(id: string): { kind: 'whip' | 'whep'; name: string } | undefined {
+    const entry = this.sessions.get(id);
+    return entry ? { kind: entry.kind, name: entry.session.name } : undefined;
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async dispose(): Promise<void> {
+    this.stopping = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const ingests: Promise<void>[] = [];
+    for (const entry of [...this.sessions.values()]) {
+      entry.session.close('host stopping');
+      if (entry.kind === 'whip' && entry.ingest) ingests.push(entry.ingest.stop('host stopping'));
+    }
+    for (const feed of this.pathFeeds.values()) feed.stop('host stopping');
+    this.pathFeeds.clear();
+    await Promise.all(ingests);
+  }
+
+  private assertRunning(): void {
+    if (this.stopping) throw new StudioError('UNAVAILABLE', 'the host is stopping');
+  }
+
+  private async feedFor(name: string): Promise<MediaFeed> {
+    const whip = this.whipByName.get(name);
+    if (whip) return whip;
+    const existing = this.pathFeeds.get(name);
+    if (existing) return existing;
+    if (!this.options.paths.publisherOf(name)) throw new StudioError('STREAM_OFFLINE', `stream "${name}" is not live`, { name });
+    // A publisher that just connected has not sent its codec parameters yet: wait a little for them.
+    const until = Date.now() + TRACKS_WAIT_MS;
+    let tracks = this.options.paths.tracksOf(name);
+    while (!tracks?.video && Date.now() < until && this.options.paths.publisherOf(name)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      tracks = this.options.paths.tracksOf(name);
+    }
+    if (!tracks) throw new StudioError('STREAM_OFFLINE', `stream "${name}" is not live`, { name });
+    const again = this.whipByName.get(name) ?? this.pathFeeds.get(name);
+    if (again) return again;
+    const video = tracks.video;
+    if (video && video.codec !== 'h264') {
+      throw new StudioError('CODEC_UNSUPPORTED', `stream "${name}" carries ${video.codec} video: WebRTC playback needs H.264 from RTMP/SRT`, { codec: video.codec });
+    }
+    if (!video) throw new StudioError('UNAVAILABLE', `stream "${name}" has not sent its video parameters yet`, { name });
+    const feed = new PathFeed(name, tracks.audio?.codec === 'aac', {
+      children: this.options.children,
+      ffmpegPath: this.options.ffmpegPath,
+      logger: this.options.logger.child({ stream: name }),
+      onEnded: (f, reason) => this.onPathFeedEnded(f, reason),
+    });
+    this.pathFeeds.set(name, feed);
+    try {
+      await feed.start((reader) => this.options.paths.addReader(name, reader));
+    } catch (error) {
+      this.pathFeeds.delete(name);
+      feed.stop('start failed');
+      throw StudioError.from(error);
+    }
+    return feed;
+  }
+
+  private startIngest(session: WhipSession): void {
+    const entry = this.sessions.get(session.id);
+    if (!entry || entry.kind !== 'whip' || session.isClosed) return;
+    const { payloadTypes } = session;
+    const ingest = new WhipIngest({
+      name: session.name,
+      ...(session.video && payloadTypes.video !== undefined ? { video: { codec: session.video.codec, payloadType: payloadTypes.video } } : {}),
+      ...(payloadTypes.audio !== undefined ? { audio: { payloadType: payloadTypes.audio } } : {}),
+      publish: () => this.options.paths.publish(session.name, { protocol: 'whip', remoteAddress: session.remoteAddress, kick: (reason) => session.close(reason) }),
+      keyframeIntervalMs: this.options.keyframeIntervalMs?.() ?? 2000,
+      children: this.options.children,
+      ffmpegPath: this.options.ffmpegPath,
+      logger: this.options.logger,
+      requestKeyframe: () => session.requestKeyframe(),
+      failed: (reason) => session.close(reason),
+    });
+    entry.ingest = ingest;
+    session.ingest = ingest;
+    ingest.start().catch((error: unknown) => session.close(`ingest failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  private onWhipClosed(session: WhipSession, reason: string): void {
+    const entry = this.sessions.get(session.id);
+    this.sessions.delete(session.id);
+    if (this.whipByName.get(session.name) === session) this.whipByName.delete(session.name);
+    if (entry?.kind === 'whip') void entry.ingest?.stop(reason);
+    for (const viewer of [...(this.viewersByName.get(session.name) ?? [])]) viewer.close('publisher ended');
+  }
+
+  private onWhepClosed(session: WhepSession): void {
+    this.sessions.delete(session.id);
+    const set = this.viewersByName.get(session.name);
+    set?.delete(session);
+    if (set && set.size === 0) this.viewersByName.delete(session.name);
+    this.releaseFeedIfIdle(session.name);
+    if (session.connected) this.options.analytics?.leave(session.name, sidOf(session));
+  }
+
+  /** The Opus encoder and the Path reader run only while a stream has WebRTC viewers. */
+  private releaseFeedIfIdle(name: string): void {
+    const feed = this.pathFeeds.get(name);
+    if (feed && feed.sinkCount === 0 && !this.viewersByName.get(name)?.size) {
+      this.pathFeeds.delete(name);
+      feed.stop('no viewers left');
+    }
+  }
+
+  private onPathFeedEnded(feed: PathFeed, reason: string): void {
+    if (this.pathFeeds.get(feed.name) === feed) this.pathFeeds.delete(feed.name);
+    for (const viewer of [...(this.viewersByName.get(feed.name) ?? [])]) viewer.close(reason);
+  }
+}
+
+/** werift's own negotiation errors are the offer's fault (no common transport, bad fingerprint). */
+function negotiationError(error: unknown): StudioError {
+  if (error instanceof StudioError) return error;
+  return new StudioError('SDP_INVALID', `the offer could not be negotiated: ${error instanceof Error ? error.message : String(error)}`);
+}

@@ -1,0 +1,143 @@
+import type dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildRegistry } from '../../core/children.js';
+import type { Logger } from '../../core/logger.js';
+import { FlvSplitter, tagBody } from '../../media/flv.js';
+import { parseScriptTag } from '../../media/amf0.js';
+import { TrackTracker } from '../../media/tracks.js';
+import type { PathPublisher } from '../../media/types.js';
+import { FfmpegChild } from './ffmpeg-child.js';
+import { ingestArgs, ingestSdp, type IngestSdpInput } from './rtp-args.js';
+import { bindUdp, freeRtpPort } from './udp.js';
+
+export interface WhipIngestOptions {
+  name: string;
+  video?: { codec: 'h264' | 'vp8'; payloadType: number };
+  audio?: { payloadType: number };
+  /** Publishes into the Path (throws CONFLICT when the name was taken meanwhile); called at ffmpeg's first output. */
+  publish(): PathPublisher;
+  /** Keyframes are requested this often: Chrome sends them rarely, and HLS/DASH segments cut only at keyframes. */
+  keyframeIntervalMs: number;
+  children: ChildRegistry;
+  ffmpegPath: () => Promise<string>;
+  logger: Logger;
+  /** ffmpeg needs a keyframe (with SPS/PPS) to start: asked when it starts, and again until video flows. */
+  requestKeyframe(): void;
+  failed(reason: string): void;
+}
+
+const KEYFRAME_RETRY_MS = 500;
+
+/**
+ * A WHIP publisher's RTP into the Path: forwarded over loopback UDP to one ffmpeg that reads it through
+ * an SDP file and writes FLV (H.264 copied or VP8 re-encoded, Opus to AAC), so that HLS/DASH,
+ * recording and restreaming see a WHIP stream like any other.
+ */
+export class WhipIngest {
+  private ffmpeg: FfmpegChild | undefined;
+  private socket: dgram.Socket | undefined;
+  private ports: { video?: number; audio?: number } = {};
+  private sdpDir: string | undefined;
+  private readonly splitter = new FlvSplitter();
+  private readonly tracks = new TrackTracker();
+  private stopped = false;
+  private sawVideo = false;
+  private retry: NodeJS.Timeout | undefined;
+  private publisher: PathPublisher | undefined;
+
+  constructor(private readonly options: WhipIngestOptions) {}
+
+  async start(): Promise<void> {
+    const { video, audio } = this.options;
+    const command = await this.options.ffmpegPath();
+    this.socket = await bindUdp(0);
+    const input: IngestSdpInput = {};
+    if (video) {
+      this.ports.video = await freeRtpPort();
+      input.video = { port: this.ports.video, payloadType: video.payloadType, codec: video.codec };
+    }
+    if (audio) {
+      this.ports.audio = await freeRtpPort();
+      input.audio = { port: this.ports.audio, payloadType: audio.payloadType };
+    }
+    if (this.stopped) return this.cleanup();
+    this.sdpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-whip-'));
+    const sdpPath = path.join(this.sdpDir, 'input.sdp');
+    fs.writeFileSync(sdpPath, ingestSdp(input));
+    this.ffmpeg = FfmpegChild.spawn(this.options.children, command, ingestArgs(sdpPath, video?.codec, audio !== undefined), (reason) => {
+      if (this.stopped) return;
+      this.options.logger.warn({ stream: this.options.name, reason }, 'WHIP ingest ffmpeg failed');
+      this.options.failed(`ingest failed: ${reason}`);
+    });
+    this.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
+    if (!video) return;
+    // Quickly until ffmpeg has seen its first keyframe (its probing needs SPS/PPS), then at the segment pace.
+    let last = 0;
+    this.retry = setInterval(() => {
+      const now = Date.now();
+      if (!this.sawVideo || now - last >= this.options.keyframeIntervalMs) {
+        last = now;
+        this.options.requestKeyframe();
+      }
+    }, KEYFRAME_RETRY_MS);
+    this.retry.unref();
+  }
+
+  /** The Path publisher once the ingest publishes (ffmpeg's first output). */
+  get pathPublisher(): PathPublisher | undefined {
+    return this.publisher;
+  }
+
+  video(rtp: Buffer): void {
+    if (this.ports.video !== undefined) this.socket?.send(rtp, this.ports.video, '127.0.0.1');
+  }
+
+  audio(rtp: Buffer): void {
+    if (this.ports.audio !== undefined) this.socket?.send(rtp, this.ports.audio, '127.0.0.1');
+  }
+
+  /** Stops ffmpeg and ends the Path publisher (if it published) with `reason`. */
+  async stop(reason: string): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearInterval(this.retry);
+    this.publisher?.end(reason);
+    await this.ffmpeg?.stop();
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    this.socket?.close();
+    this.socket = undefined;
+    if (this.sdpDir) fs.rmSync(this.sdpDir, { recursive: true, force: true });
+    this.sdpDir = undefined;
+  }
+
+  private onFlv(data: Buffer): void {
+    if (this.stopped) return;
+    let chunks;
+    try {
+      chunks = this.splitter.push(data);
+    } catch (error) {
+      this.options.failed(`ingest output is not FLV: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    for (const chunk of chunks) {
+      if (chunk.kind === 'metadata' && parseScriptTag(tagBody(chunk.data))?.name !== 'onMetaData') continue;
+      if (chunk.kind === 'video') this.sawVideo = true;
+      const tracks = this.tracks.feed(chunk);
+      if (!this.publisher) {
+        // ffmpeg writes its header and onMetaData first: the Path goes live with both tracks known.
+        try {
+          this.publisher = this.options.publish();
+        } catch (error) {
+          this.options.failed(error instanceof Error ? error.message : String(error));
+          return;
+        }
+      }
+      this.publisher.write(chunk);
+      if (tracks) this.publisher.setTracks(tracks);
+    }
+  }
+}

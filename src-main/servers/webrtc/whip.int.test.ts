@@ -1,0 +1,156 @@
+// WHIP with real peers: Chromium publishes its fake camera; a second Chromium watches over WHEP
+// (the SFU path), ffprobe reads the same stream's HLS (the RTP -> ffmpeg -> Path path), and a Node
+// viewer (@roamhq/wrtc, VP8 only) watches a VP8 publisher.
+import wrtc from '@roamhq/wrtc';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
+import { ffprobe, pidsMatching } from '../../../test-support/media.js';
+import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../../../test-support/webrtc.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** A Node WHEP viewer (libwebrtc inside @roamhq/wrtc): counts decoded video frames. */
+async function nodeViewer(url: string): Promise<{ status: number; frames: () => number; width: () => number; close(): void }> {
+  const pc = new wrtc.RTCPeerConnection();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  let frames = 0;
+  let width = 0;
+  let sink: InstanceType<typeof wrtc.nonstandard.RTCVideoSink> | undefined;
+  pc.ontrack = (e: RTCTrackEvent) => {
+    if (e.track.kind !== 'video') return;
+    sink = new wrtc.nonstandard.RTCVideoSink(e.track as never);
+    sink.onframe = (event: Event) => {
+      frames++;
+      width = (event as unknown as { frame: { width: number } }).frame.width;
+    };
+  };
+  await pc.setLocalDescription(await pc.createOffer());
+  await waitFor(() => pc.iceGatheringState === 'complete', 5000, 'ICE gathering');
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  const body = await res.text();
+  if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
+  return {
+    status: res.status,
+    frames: () => frames,
+    width: () => width,
+    close: () => {
+      sink?.stop();
+      pc.close();
+    },
+  };
+}
+
+describe('WHIP: WebRTC in, WebRTC and HLS out', () => {
+  let host: HostProcess;
+  let browser: Browser;
+  let publisherPage: Page;
+  let viewerPage: Page;
+  let key = '';
+  let whipLocation = '';
+  let spareOffer = '';
+  beforeAll(async () => {
+    host = await startHost();
+    browser = await launchMediaChromium();
+    const created = await api(host, 'POST', '/api/v1/streams', { name: 'cam', ladder: 'passthrough' });
+    key = created.json.key;
+    publisherPage = await browser.newPage();
+    viewerPage = await browser.newPage();
+    await publisherPage.goto(`${host.url}/healthz`);
+    await viewerPage.goto(`${host.url}/healthz`);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    expect(await host?.stop('SIGTERM')).toBe(0);
+    expect(pidsMatching(host.home)).toEqual([]);
+  });
+
+  it('refuses a wrong or missing key and an unknown stream, leaving nothing behind', async () => {
+    const offer = await publisherPage.evaluate(async () => {
+      const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      const pc = new RTCPeerConnection();
+      for (const t of media.getTracks()) pc.addTransceiver(t, { direction: 'sendonly' });
+      const o = await pc.createOffer();
+      pc.close();
+      media.getTracks().forEach((t) => t.stop());
+      return o.sdp!;
+    });
+    spareOffer = offer;
+    const before = udpSocketCount(host.proc.pid!);
+    const wrong = await postOffer(`${host.url}/live/cam/whip`, offer, { authorization: 'Bearer not-the-key' });
+    expect([wrong.status, wrong.json.error.code]).toEqual([401, 'UNAUTHORIZED']);
+    const missing = await postOffer(`${host.url}/live/cam/whip`, offer);
+    expect([missing.status, missing.json.error.code]).toEqual([401, 'UNAUTHORIZED']);
+    const unknown = await postOffer(`${host.url}/live/nobody/whip`, offer, { authorization: `Bearer ${key}` });
+    expect([unknown.status, unknown.json.error.code]).toEqual([404, 'NOT_FOUND']);
+    const noVideoCodec = offer.replace(/ (H264|VP8|VP9|AV1)\/90000/g, ' X-$1/90000');
+    const codec = await postOffer(`${host.url}/live/cam/whip`, noVideoCodec, { authorization: `Bearer ${key}` });
+    expect([codec.status, codec.json.error.code]).toEqual([422, 'CODEC_UNSUPPORTED']);
+    expect(udpSocketCount(host.proc.pid!)).toBe(before);
+    expect((await api(host, 'GET', '/api/v1/streams/cam')).json.state).not.toBe('live');
+  }, 30_000);
+
+  it('publishes the fake camera; Chromium watches over WHEP and ffprobe reads the HLS', async () => {
+    const published = await startWhipPublisher(publisherPage, `${host.url}/live/cam/whip`, key);
+    expect(published.status, published.body).toBe(201);
+    expect(published.location).toMatch(/^\/live\/cam\/whip\/[A-Za-z0-9_-]{16}$/);
+    whipLocation = published.location!;
+    await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state === 'live', 20_000, 'the stream to go live');
+
+    const again = await postOffer(`${host.url}/live/cam/whip`, spareOffer, { authorization: `Bearer ${key}` });
+    expect([again.status, again.json?.error?.code]).toEqual([409, 'CONFLICT']);
+
+    const watched = await startWhepViewer(viewerPage, `${host.url}/live/cam/whep`);
+    expect(watched.status, watched.body).toBe(201);
+    const stats = await waitFor(async () => {
+      const s = await inboundStats(viewerPage);
+      return s.framesDecoded > 30 && s.audioPackets > 20 ? s : undefined;
+    }, 30_000, 'the WHEP viewer to decode');
+    expect(stats.codec).toBe('video/H264');
+    expect(stats.frameWidth).toBeGreaterThan(0);
+
+    const hls = `${host.url}/live/cam/index.m3u8`;
+    await waitFor(async () => (await fetch(hls)).status === 200, 30_000, 'the HLS master playlist');
+    const probe = await waitFor(() => {
+      const p = ffprobe(hls);
+      return p.streams.some((s) => s.codec_type === 'video') ? p : undefined;
+    }, 30_000, 'ffprobe to see video');
+    expect(probe.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    expect(probe.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac')).toBe(true);
+  }, 90_000);
+
+  it('DELETE ends the publisher: the stream leaves live and its viewers are closed', async () => {
+    const res = await fetch(`${host.url}${whipLocation}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state !== 'live', 5000, 'the stream to end');
+    await waitFor(async () => ((await api(host, 'GET', '/api/v1/streams/cam/viewers')).json.byProtocol.webrtc ?? 0) === 0, 5000, 'the viewer to be closed');
+  }, 30_000);
+
+  it('a VP8 publisher is watched by a Node viewer (@roamhq/wrtc)', async () => {
+    const created = await api(host, 'POST', '/api/v1/streams', { name: 'vp8cam', ladder: 'passthrough' });
+    const page = await browser.newPage();
+    await page.goto(`${host.url}/healthz`);
+    const published = await startWhipPublisher(page, `${host.url}/live/vp8cam/whip`, created.json.key, 'VP8');
+    expect(published.status, published.body).toBe(201);
+    expect(published.body).toMatch(/a=rtpmap:\d+ VP8\/90000/);
+    const viewer = await nodeViewer(`${host.url}/live/vp8cam/whep`);
+    try {
+      expect(viewer.status).toBe(201);
+      await waitFor(() => viewer.frames() > 20, 30_000, 'the Node viewer to decode VP8 frames');
+      expect(viewer.width()).toBeGreaterThan(0);
+    } finally {
+      viewer.close();
+      await page.close();
+    }
+  }, 60_000);
+});

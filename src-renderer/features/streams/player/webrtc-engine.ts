@@ -1,0 +1,35 @@
+import { finite, releaseVideo, type EngineCallbacks, type PreviewEngine } from './engine.js';
+import { receiveLatencySec, watchWhep, type WebRtcSession } from './whep-client.js';
+
+/** WebRTC preview (WHEP): one level (the source as it arrives), latency from getStats. */
+export async function createWebRtcEngine(video: HTMLVideoElement, url: string, callbacks: EngineCallbacks): Promise<PreviewEngine> {
+  const session: WebRtcSession = await watchWhep(url, video);
+  let latency: number | null = null;
+  const onState = () => {
+    const state = session.pc.connectionState;
+    if (state === 'failed' || state === 'closed') callbacks.onError(`WebRTC connection ${state}`);
+  };
+  session.pc.addEventListener('connectionstatechange', onState);
+  const timer = setInterval(() => {
+    void receiveLatencySec(session.pc).then((sec) => {
+      latency = sec;
+      callbacks.onUpdate();
+    });
+  }, 1000);
+  return {
+    kind: 'WebRTC',
+    // One level: the stream as it arrives (WebRTC carries the source, not the ladder).
+    levels: () => (video.videoHeight > 0 ? [{ index: 0, label: `${video.videoHeight}p`, height: video.videoHeight, bitrateKbps: 0 }] : []),
+    currentLevel: () => (video.videoHeight > 0 ? 0 : null),
+    setLevel: () => undefined,
+    latencySec: () => finite(latency),
+    sessionId: () => null,
+    destroy: () => {
+      clearInterval(timer);
+      session.pc.removeEventListener('connectionstatechange', onState);
+      session.close();
+      video.srcObject = null;
+      releaseVideo(video);
+    },
+  };
+}

@@ -5,6 +5,7 @@ import type { RecordingService } from '../recorder/recording-service.js';
 import type { RestreamService } from '../restream/restream-service.js';
 import type { AuthService } from './auth.js';
 import type { Handlers } from './dispatch.js';
+import { remoteHandlers, type RemoteHandlerDeps } from './remote-handlers.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -20,6 +21,7 @@ export interface HandlerDeps {
   recordings: RecordingService;
   /** Signed playback URLs of a private stream. */
   signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
+  remote: RemoteHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -76,5 +78,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return deps.recordings.stop(name);
     },
     'recordings.convert': ({ id, ladder }) => deps.recordings.convert(id, ladder),
+    ...remoteHandlers(deps.remote),
   };
 }

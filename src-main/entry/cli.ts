@@ -5,6 +5,7 @@ import { StudioError } from '../core/errors.js';
 import { ConfigStore } from '../conf/config-store.js';
 import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
 import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
+import { runInputAgent } from '../remote/input-agent.js';
 
 const USAGE = `Streams Studio ${STUDIO_VERSION}
 
@@ -54,6 +55,9 @@ export async function main(argv: string[]): Promise<number> {
       return runHost(rest);
     case 'login-link':
       return loginLink(rest);
+    case 'input-agent':
+      // Internal: the remote-desktop host starts one per display (JSON commands on stdin).
+      return runInputAgent();
     case 'version':
     case '--version':
     case '-v':

@@ -22,6 +22,7 @@ import { openDatabase } from '../store/db.js';
 import { SqliteProbeCache } from '../store/probe-cache.js';
 import { wireLiveServer } from './live.js';
 import { wireWebRtc } from './webrtc.js';
+import { wireRemote } from './remote.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -144,6 +145,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       },
       logger,
     });
+    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -157,6 +159,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         restream: live.restream,
         recordings: live.recordings,
         signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
+        remote,
       }),
       logger,
     );
@@ -171,12 +174,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...live.plugins, ...webrtc.plugins],
+        plugins: [...live.plugins, ...webrtc.plugins, ...remote.plugins],
       },
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, ...remote.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -6,3 +6,4 @@ export * from './config.js';
 export * from './streams.js';
 export * from './transport.js';
 export * from './restream.js';
+export * from './remote.js';

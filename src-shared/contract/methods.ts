@@ -16,6 +16,7 @@ import {
   destinationSchema,
   recordingSchema,
 } from './restream.js';
+import { remoteMethods } from './remote.js';
 
 const none = z.object({}).strict();
 
@@ -232,6 +233,7 @@ export const methods = {
     output: recordingSchema,
     http: { method: 'POST', path: '/recordings/:id/vod', status: 202 },
   }),
+  ...remoteMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { dashboardFeature } from '../features/dashboard/index.js';
 import { recordingsFeature } from '../features/recordings/index.js';
+import { remoteFeature } from '../features/remote/index.js';
 import { settingsFeature } from '../features/settings/index.js';
 import { streamsFeature } from '../features/streams/index.js';
 import type { IconName } from '../ui/Icon.js';
@@ -20,5 +21,6 @@ export const FEATURES: readonly FeatureEntry[] = [
   dashboardFeature,
   streamsFeature,
   recordingsFeature,
+  remoteFeature,
   settingsFeature,
 ];

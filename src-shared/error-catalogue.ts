@@ -33,5 +33,9 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   SDP_TOO_LARGE: { title: 'The WebRTC offer is too large', hint: 'Offer fewer media sections or codecs.' },
   CODEC_UNSUPPORTED: { title: 'No codec in common', hint: 'Offer H.264 (packetization-mode 1) or VP8 video and Opus audio.' },
   ICE_RESTART_UNSUPPORTED: { title: 'ICE restart is not supported', hint: 'End the session (DELETE) and send a new offer.' },
+  DISPLAY_LIMIT_REACHED: { title: 'Too many virtual displays', hint: 'Delete a virtual display first.' },
+  DISPLAY_FAILED: { title: 'The display could not be started', hint: 'Check that Xvfb is installed; see the host log.' },
+  PAIRING_CODE_INVALID: { title: 'That pairing code is not valid', hint: 'Ask the host for the code shown with the session; codes expire.' },
+  REMOTE_TOKEN_INVALID: { title: 'The remote session has expired', hint: 'Pair again with a new code.' },
   STREAM_OFFLINE: { title: 'The stream is not live', hint: 'Start publishing, then open the player again.' },
 };

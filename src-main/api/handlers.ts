@@ -8,6 +8,7 @@ import type { ObsService } from '../obs/obs-service.js';
 import type { Handlers } from './dispatch.js';
 import { createObsHandlers } from './obs-handlers.js';
 import { createCdnHandlers, type CdnHandlerDeps } from './handlers-cdn.js';
+import { remoteHandlers, type RemoteHandlerDeps } from './remote-handlers.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -25,6 +26,7 @@ export interface HandlerDeps {
   /** Signed playback URLs of a private stream. */
   signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
   cdn: CdnHandlerDeps;
+  remote: RemoteHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -83,5 +85,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'recordings.convert': ({ id, ladder }) => deps.recordings.convert(id, ladder),
     ...createObsHandlers(deps.obs),
     ...createCdnHandlers(deps.cdn),
+    ...remoteHandlers(deps.remote),
   };
 }

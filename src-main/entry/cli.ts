@@ -7,6 +7,7 @@ import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
 import { EDGE_USAGE, runEdge } from './edge.js';
 import { PROVISION_USAGE, runEdgeProvision } from './edge-provision.js';
 import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
+import { runInputAgent } from '../remote/input-agent.js';
 
 const USAGE = `Streams Studio ${STUDIO_VERSION}
 
@@ -64,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
       return runEdge(rest);
     case 'login-link':
       return loginLink(rest);
+    case 'input-agent':
+      // Internal: the remote-desktop host starts one per display (JSON commands on stdin).
+      return runInputAgent();
     case 'version':
     case '--version':
     case '-v':

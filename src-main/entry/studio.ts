@@ -24,6 +24,7 @@ import { wireCdn } from './cdn.js';
 import { wireLiveServer } from './live.js';
 import { wireObs } from './obs.js';
 import { wireWebRtc } from './webrtc.js';
+import { wireRemote } from './remote.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -148,6 +149,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       },
       logger,
     });
+    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -163,6 +165,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         obs: obs.obs,
         signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
         cdn: cdn.handlers,
+        remote,
       }),
       logger,
     );
@@ -177,12 +180,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...live.plugins, ...webrtc.plugins, ...cdn.plugins],
+        plugins: [...live.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
       },
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, ...obs.services, ...cdn.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, ...remote.services, ...obs.services, ...cdn.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -3,6 +3,7 @@ import { dashboardFeature } from '../features/dashboard/index.js';
 import { obsFeature } from '../features/obs/index.js';
 import { edgesFeature } from '../features/edges/index.js';
 import { recordingsFeature } from '../features/recordings/index.js';
+import { remoteFeature } from '../features/remote/index.js';
 import { settingsFeature } from '../features/settings/index.js';
 import { streamsFeature } from '../features/streams/index.js';
 import type { IconName } from '../ui/Icon.js';
@@ -24,5 +25,6 @@ export const FEATURES: readonly FeatureEntry[] = [
   recordingsFeature,
   obsFeature,
   edgesFeature,
+  remoteFeature,
   settingsFeature,
 ];

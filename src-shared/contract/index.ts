@@ -8,3 +8,4 @@ export * from './transport.js';
 export * from './restream.js';
 export * from './obs.js';
 export * from './cdn.js';
+export * from './remote.js';

@@ -18,6 +18,7 @@ import {
 } from './restream.js';
 import { obsMethods } from './obs.js';
 import { cdnMethods } from './cdn.js';
+import { remoteMethods } from './remote.js';
 
 const none = z.object({}).strict();
 
@@ -236,6 +237,7 @@ export const methods = {
   }),
   ...obsMethods,
   ...cdnMethods,
+  ...remoteMethods,
 } as const;
 
 export type Methods = typeof methods;

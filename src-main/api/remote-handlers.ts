@@ -1,0 +1,28 @@
+import type { DisplayService } from '../displays/display-service.js';
+import type { RemoteService } from '../remote/remote-service.js';
+import type { Handlers } from './dispatch.js';
+
+type RemoteMethod = 'displays.list' | 'displays.create' | 'displays.delete' | 'remote.sessions.list' | 'remote.sessions.create' | 'remote.sessions.end';
+
+export interface RemoteHandlerDeps {
+  displays: Pick<DisplayService, 'list' | 'create' | 'delete'>;
+  remote: Pick<RemoteService, 'list' | 'create' | 'end'>;
+}
+
+/** Handlers of the remote-desktop methods (displays, sessions). */
+export function remoteHandlers(deps: RemoteHandlerDeps): Pick<Handlers, RemoteMethod> {
+  return {
+    'displays.list': () => deps.displays.list(),
+    'displays.create': (input) => deps.displays.create(input),
+    'displays.delete': async ({ id }) => {
+      await deps.displays.delete(id);
+      return { id, deleted: true as const };
+    },
+    'remote.sessions.list': () => deps.remote.list(),
+    'remote.sessions.create': ({ displayId, permission }) => deps.remote.create(displayId, permission),
+    'remote.sessions.end': ({ id }) => {
+      deps.remote.end(id);
+      return { id, ended: true as const };
+    },
+  };
+}

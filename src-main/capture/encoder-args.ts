@@ -1,0 +1,38 @@
+import type { EncoderProbe } from '../../src-shared/contract/index.js';
+
+/** Hardware H.264 encoders in order of preference; x264 is the fallback every ffmpeg build here has. */
+const PREFERENCE = ['h264_nvenc', 'h264_qsv', 'h264_amf', 'h264_videotoolbox', 'h264_vaapi'] as const;
+
+/** The H.264 encoder to capture with: the first usable hardware one of the probe, else libx264. */
+export function pickCaptureEncoder(encoders: readonly EncoderProbe[]): string {
+  for (const name of PREFERENCE) if (encoders.some((e) => e.name === name && e.usable)) return name;
+  return 'libx264';
+}
+
+/**
+ * Low-latency H.264 arguments for interactive capture: no B-frames, a GOP of one second (ffmpeg cannot
+ * answer a viewer's keyframe request, so a joining viewer waits at most that long), constrained
+ * baseline where the encoder allows it (what every browser decodes), bitrate capped for the network.
+ */
+export function h264EncoderArgs(encoder: string, fps: number, bitrateKbps: number): string[] {
+  const gop = String(Math.max(1, Math.round(fps)));
+  const rate = ['-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${Math.round(bitrateKbps / 2)}k`];
+  const common = ['-g', gop, '-bf', '0', ...rate];
+  switch (encoder) {
+    case 'h264_nvenc':
+      return ['-c:v', encoder, '-preset', 'p1', '-tune', 'ull', '-zerolatency', '1', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', ...common];
+    case 'h264_qsv':
+      return ['-c:v', encoder, '-preset', 'veryfast', '-low_power', '1', '-profile:v', 'baseline', '-pix_fmt', 'nv12', ...common];
+    case 'h264_amf':
+      return ['-c:v', encoder, '-usage', 'ultralowlatency', '-profile:v', 'constrained_baseline', '-pix_fmt', 'yuv420p', ...common];
+    case 'h264_videotoolbox':
+      return ['-c:v', encoder, '-realtime', '1', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', ...common];
+    case 'h264_vaapi':
+      return ['-vf', 'format=nv12,hwupload', '-c:v', encoder, '-profile:v', 'constrained_baseline', ...common];
+    default:
+      return [
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+        '-sc_threshold', '0', ...common,
+      ];
+  }
+}

@@ -1,0 +1,24 @@
+/** What to capture: a whole display, or a rectangle of it (a window is captured as its rectangle). */
+export interface CaptureTarget {
+  /** The display as the OS names it (`:5` on Linux). */
+  display: string;
+  width: number;
+  height: number;
+  /** Top-left corner of the captured rectangle; 0,0 for a whole screen. */
+  x?: number;
+  y?: number;
+}
+
+export interface CaptureOptions {
+  target: CaptureTarget;
+  fps: number;
+  encoder: string;
+  bitrateKbps: number;
+  /** Loopback UDP port the RTP goes to. */
+  rtpPort: number;
+  /** Show the pointer in the picture. */
+  drawMouse: boolean;
+}
+
+/** Builds the ffmpeg arguments that capture and encode a target as H.264 RTP on loopback. */
+export type CaptureArgsBuilder = (options: CaptureOptions) => string[];

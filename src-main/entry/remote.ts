@@ -1,0 +1,57 @@
+import type { StudioConfig } from '../../src-shared/config.js';
+import type { HttpPlugin } from '../api/http.js';
+import { pickCaptureEncoder } from '../capture/encoder-args.js';
+import { captureArgsFor } from '../capture/index.js';
+import type { ChildRegistry } from '../core/children.js';
+import type { Service } from '../core/lifecycle.js';
+import { StudioError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { DisplayService, displayBackendFor } from '../displays/display-service.js';
+import type { FfmpegService } from '../encoder/service.js';
+import { InputInjector } from '../remote/input-injector.js';
+import { RemoteService } from '../remote/remote-service.js';
+import { remoteRoutes } from '../remote/routes.js';
+import { iceOptionsOf } from '../servers/webrtc/peer.js';
+
+export interface Remote {
+  displays: DisplayService;
+  remote: RemoteService;
+  services: Service[];
+  plugins: HttpPlugin[];
+}
+
+/** Wires virtual displays, capture and remote-desktop sessions (part of the studio composition root). */
+export function wireRemote(deps: {
+  config: () => StudioConfig;
+  children: ChildRegistry;
+  ffmpeg: Pick<FfmpegService, 'info'>;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+}): Remote {
+  const logger = deps.logger.child({ service: 'remote' });
+  const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env }));
+  // The input agent is this same program (`streams input-agent`), one per display.
+  const injector = new InputInjector({
+    children: deps.children,
+    launcher: { command: process.execPath, args: process.argv[1] ? [process.argv[1]] : [] },
+    env: deps.env,
+    logger,
+  });
+  const remote = new RemoteService({
+    displays,
+    children: deps.children,
+    injector,
+    ffmpegPath: async () => {
+      const info = await deps.ffmpeg.info();
+      if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+      return info.path;
+    },
+    captureArgs: captureArgsFor(process.platform),
+    encoder: async () => pickCaptureEncoder((await deps.ffmpeg.info()).encoders),
+    ice: () => iceOptionsOf(deps.config().webrtc),
+    bitrateKbps: 4000,
+    logger,
+  });
+  // Sessions end before their displays go away.
+  return { displays, remote, services: [displays, remote], plugins: [remoteRoutes({ remote, logger })] };
+}

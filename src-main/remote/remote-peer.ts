@@ -1,0 +1,132 @@
+import crypto from 'node:crypto';
+import type { RTCDataChannel } from 'werift';
+import { StudioError } from '../core/errors.js';
+import { answerWhenGathered, MediaStreamTrack, peerConfig, RTCPeerConnection, type IceOptions } from '../servers/webrtc/peer.js';
+import { chooseCodecs, narrowOffer, parseOffer, type CodecChoice } from '../servers/webrtc/sdp.js';
+
+/** A viewer that sends nothing (no data-channel ping) for this long is gone: its held input is released. */
+export const VIEWER_SILENCE_MS = 3000;
+
+/**
+ * Checks a viewer's offer: one recvonly/sendrecv video section (H.264, constrained baseline preferred)
+ * and the data channel (m=application) that carries input. The WHEP parser checks the media part; the
+ * data-channel section is checked here, then kept as it is in the narrowed offer werift reads.
+ */
+export function checkViewerOffer(sdp: unknown): { narrowed: string; choice: CodecChoice } {
+  if (typeof sdp !== 'string') throw new StudioError('SDP_INVALID', 'the body must be an SDP offer (Content-Type: application/sdp)');
+  const sections = sdp.split(/\r?\n(?=m=)/);
+  const application = sections.filter((s) => s.startsWith('m=application'));
+  if (application.length !== 1 || !/^m=application \d+ UDP\/DTLS\/SCTP webrtc-datachannel/.test(application[0]!)) {
+    throw new StudioError('SDP_INVALID', 'the offer needs one data channel (m=application ... webrtc-datachannel) for input');
+  }
+  const media = parseOffer(sections.filter((s) => !s.startsWith('m=application')).join('\r\n'));
+  if (media.media.length !== 1 || media.media[0]!.kind !== 'video') throw new StudioError('SDP_INVALID', 'the offer needs exactly one video section');
+  const choice = chooseCodecs(media, 'send', ['h264'], '42');
+  return { narrowed: narrowOffer(sdp, choice), choice };
+}
+
+export interface RemotePeerEvents {
+  onMessage(text: string): void;
+  onClosed(reason: string): void;
+}
+
+/** One viewer's peer connection: a sending video track fed with capture RTP, and the input data channel. */
+export class RemotePeer {
+  readonly id = crypto.randomBytes(12).toString('base64url');
+  readonly since = Date.now();
+  private readonly pc: RTCPeerConnection;
+  private readonly track = new MediaStreamTrack({ kind: 'video' });
+  private channel: RTCDataChannel | undefined;
+  private readonly pending: string[] = [];
+  private lastHeardAt = Date.now();
+  private watchdog: NodeJS.Timeout | undefined;
+  private closed = false;
+  connected = false;
+
+  private constructor(
+    ice: IceOptions,
+    choice: CodecChoice,
+    readonly remoteAddress: string,
+    private readonly events: RemotePeerEvents,
+    private readonly onConnected: () => void,
+  ) {
+    this.pc = new RTCPeerConnection(peerConfig(ice, choice));
+  }
+
+  static async create(options: {
+    offer: string;
+    ice: IceOptions;
+    remoteAddress: string;
+    events: RemotePeerEvents;
+    onConnected: (peer: RemotePeer) => void;
+  }): Promise<{ peer: RemotePeer; answer: string }> {
+    const { narrowed, choice } = checkViewerOffer(options.offer);
+    const peer: RemotePeer = new RemotePeer(options.ice, choice, options.remoteAddress, options.events, () => options.onConnected(peer));
+    try {
+      return { peer, answer: await peer.negotiate(narrowed) };
+    } catch (error) {
+      peer.close('negotiation failed', false);
+      throw error instanceof StudioError ? error : new StudioError('SDP_INVALID', `the offer could not be answered: ${(error as Error).message}`);
+    }
+  }
+
+  video(rtp: Buffer): void {
+    if (this.connected) this.track.writeRtp(rtp);
+  }
+
+  /** A message to the viewer over the data channel; kept until the channel opens. */
+  send(message: object): void {
+    const text = JSON.stringify(message);
+    if (this.channel?.readyState === 'open') this.channel.send(text);
+    else if (this.pending.length < 16) this.pending.push(text);
+  }
+
+  close(reason: string, notify = true): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.track.stop();
+    void this.pc.close().catch(() => undefined);
+    if (notify) this.events.onClosed(reason);
+  }
+
+  private async negotiate(offer: string): Promise<string> {
+    this.pc.onDataChannel.subscribe((channel) => {
+      this.channel = channel;
+      channel.onMessage.subscribe((data) => {
+        this.lastHeardAt = Date.now();
+        this.events.onMessage(typeof data === 'string' ? data : data.toString('utf8'));
+      });
+      const flush = (): void => {
+        for (const text of this.pending.splice(0)) channel.send(text);
+      };
+      if (channel.readyState === 'open') flush();
+      channel.stateChanged.subscribe((state) => {
+        if (state === 'open') flush();
+        if (state === 'closed') this.close('data channel closed');
+      });
+    });
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    for (const transceiver of this.pc.getTransceivers()) {
+      if (transceiver.kind !== 'video') continue;
+      transceiver.setDirection('sendonly');
+      await transceiver.sender.replaceTrack(this.track);
+      transceiver.sender.onRtcp.subscribe(() => (this.lastHeardAt = Date.now()));
+    }
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && !this.connected) {
+        this.connected = true;
+        this.lastHeardAt = Date.now();
+        this.onConnected();
+      } else if (state === 'failed' || state === 'closed') this.close(`connection ${state}`);
+    });
+    const answer = await answerWhenGathered(this.pc);
+    this.watchdog = setInterval(() => {
+      // Before the connection is up, ICE and DTLS get a generous 15 s.
+      const limit = this.connected ? VIEWER_SILENCE_MS : 15_000;
+      if (Date.now() - this.lastHeardAt > limit) this.close(this.connected ? 'viewer went silent' : 'viewer never connected');
+    }, 500);
+    this.watchdog.unref();
+    return answer;
+  }
+}

@@ -1,0 +1,184 @@
+import type { Display, RemotePermission, RemoteSession } from '../../src-shared/contract/index.js';
+import { CaptureFeed } from '../capture/capture-feed.js';
+import type { CaptureArgsBuilder } from '../capture/types.js';
+import type { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import type { DisplayService } from '../displays/display-service.js';
+import type { IceOptions } from '../servers/webrtc/peer.js';
+import type { InputInjector } from './input-injector.js';
+import { HeldInput, parseViewerMessage } from './input-protocol.js';
+import { PairingBook, type PairingEntry } from './pairing.js';
+import { RemotePeer } from './remote-peer.js';
+
+interface Viewer {
+  peer: RemotePeer;
+  sessionId: string;
+  display: Display;
+  held: HeldInput;
+  detach?: () => void;
+}
+
+export interface RemoteServiceDeps {
+  displays: Pick<DisplayService, 'get' | 'onChange'>;
+  children: ChildRegistry;
+  injector: Pick<InputInjector, 'send' | 'stop' | 'dispose'>;
+  ffmpegPath: () => Promise<string>;
+  captureArgs: CaptureArgsBuilder;
+  /** The H.264 encoder to use (from the capability probe). */
+  encoder: () => Promise<string>;
+  ice: () => IceOptions;
+  bitrateKbps: number;
+  logger: Logger;
+}
+
+/**
+ * Remote-desktop sessions: pairing, one capture per display shared by its viewers, and input from
+ * each viewer's data channel injected into the session's display (control sessions only).
+ */
+export class RemoteService implements Service {
+  readonly name = 'remote';
+  readonly book = new PairingBook();
+  private readonly viewers = new Map<string, Viewer>();
+  private readonly feeds = new Map<string, CaptureFeed>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: RemoteServiceDeps) {}
+
+  start(): void {
+    // A display that disappears ends its sessions.
+    this.unsubscribe = this.deps.displays.onChange((all) => {
+      const ids = new Set(all.map((d) => d.id));
+      for (const session of this.book.list()) if (!ids.has(session.displayId)) this.end(session.id, 'display removed');
+    });
+  }
+
+  list(): RemoteSession[] {
+    return this.book.list().map((s) => this.describe(s));
+  }
+
+  async create(displayId: string, permission: RemotePermission): Promise<RemoteSession> {
+    await this.deps.displays.get(displayId);
+    const entry = this.book.open(displayId, permission);
+    this.deps.logger.info({ session: entry.id, display: displayId, permission }, 'remote session opened');
+    return this.describe(entry);
+  }
+
+  /** Ends a session: its viewers are told, then disconnected; their held keys are released. */
+  end(id: string, reason = 'ended by the host'): void {
+    const session = this.book.end(id);
+    if (!session) throw new StudioError('NOT_FOUND', `no remote session "${id}"`, { id });
+    for (const viewer of [...this.viewers.values()]) {
+      if (viewer.sessionId !== id) continue;
+      // The viewer is told first (it closes at once); the peer connection goes shortly after.
+      viewer.peer.send({ t: 'ended', reason });
+      setTimeout(() => viewer.peer.close(reason), 200).unref();
+    }
+    this.deps.logger.info({ session: id, reason }, 'remote session ended');
+  }
+
+  /** Pairing: a code for a token and what the viewer needs to know. */
+  async pair(code: unknown): Promise<{ token: string; expiresAt: number; sessionId: string; permission: RemotePermission; width: number; height: number }> {
+    const { grant, session } = this.book.redeem(code);
+    const display = await this.deps.displays.get(session.displayId);
+    return { token: grant.token, expiresAt: grant.expiresAt, sessionId: session.id, permission: session.permission, width: display.width, height: display.height };
+  }
+
+  /** A viewer's offer, authorised by its token: the answer and the viewer id (for DELETE). */
+  async connect(token: string | undefined, offer: string, remoteAddress: string): Promise<{ id: string; answer: string }> {
+    const session = this.book.check(token);
+    const display = await this.deps.displays.get(session.displayId);
+    const held = new HeldInput();
+    // Filled in once the peer exists; its events cannot fire before the answer is sent.
+    const slot: { viewer?: Viewer } = {};
+    const { peer, answer } = await RemotePeer.create({
+      offer,
+      ice: this.deps.ice(),
+      remoteAddress,
+      events: {
+        onMessage: (text) => slot.viewer && this.onMessage(slot.viewer, session, text),
+        onClosed: (reason) => slot.viewer && this.onViewerClosed(slot.viewer, reason),
+      },
+      onConnected: (p) => void this.attach(display, p).catch((error: unknown) => p.close(`capture failed: ${(error as Error).message}`)),
+    });
+    slot.viewer = { peer, sessionId: session.id, display, held };
+    this.viewers.set(peer.id, slot.viewer);
+    this.deps.logger.info({ session: session.id, viewer: peer.id, display: display.name }, 'remote viewer joined');
+    return { id: peer.id, answer };
+  }
+
+  /** A viewer leaves (DELETE with its token): only viewers of the token's session can be removed. */
+  disconnect(viewerId: string, sessionId: string): void {
+    const viewer = this.viewers.get(viewerId);
+    if (!viewer || viewer.sessionId !== sessionId) throw new StudioError('NOT_FOUND', `no remote viewer "${viewerId}"`);
+    viewer.peer.close('viewer left');
+  }
+
+  dispose(): void {
+    this.unsubscribe?.();
+    for (const viewer of [...this.viewers.values()]) viewer.peer.close('host stopping');
+    for (const feed of this.feeds.values()) void feed.stop();
+    this.feeds.clear();
+    this.deps.injector.dispose();
+  }
+
+  private async attach(display: Display, peer: RemotePeer): Promise<void> {
+    let feed = this.feeds.get(display.id);
+    if (!feed) {
+      feed = new CaptureFeed({
+        children: this.deps.children,
+        ffmpegPath: this.deps.ffmpegPath,
+        buildArgs: this.deps.captureArgs,
+        options: {
+          target: { display: display.name, width: display.width, height: display.height },
+          fps: Math.min(60, display.refreshHz),
+          encoder: await this.deps.encoder(),
+          bitrateKbps: this.deps.bitrateKbps,
+          drawMouse: true,
+        },
+        logger: this.deps.logger,
+      });
+      this.feeds.set(display.id, feed);
+    }
+    const viewer = this.viewers.get(peer.id);
+    if (!viewer) return;
+    const detach = await feed.attach(peer);
+    const current = feed;
+    viewer.detach = () => {
+      detach();
+      if (current.sinkCount === 0 && this.feeds.get(display.id) === current) this.feeds.delete(display.id);
+    };
+    peer.send({ t: 'hello', width: display.width, height: display.height, permission: this.book.get(viewer.sessionId)?.permission });
+  }
+
+  private onMessage(viewer: Viewer, session: PairingEntry, text: string): void {
+    const parsed = parseViewerMessage(text);
+    if (!parsed.ok) {
+      viewer.peer.send({ t: 'error', code: 'BAD_REQUEST', message: parsed.reason });
+      return;
+    }
+    const { message } = parsed;
+    if (message.t === 'ping') return;
+    if (session.permission !== 'control') {
+      viewer.peer.send({ t: 'error', code: 'FORBIDDEN', message: 'this session is view only: input is refused' });
+      return;
+    }
+    this.deps.injector.send(viewer.display.name, viewer.held.commands(message, viewer.display));
+  }
+
+  private onViewerClosed(viewer: Viewer, reason: string): void {
+    this.viewers.delete(viewer.peer.id);
+    viewer.detach?.();
+    const release = viewer.held.releaseAll();
+    if (release.length > 0) this.deps.injector.send(viewer.display.name, release);
+    this.deps.logger.info({ session: viewer.sessionId, viewer: viewer.peer.id, reason, released: release.length }, 'remote viewer left');
+  }
+
+  private describe(s: PairingEntry): RemoteSession {
+    const viewers = [...this.viewers.values()]
+      .filter((v) => v.sessionId === s.id)
+      .map((v) => ({ id: v.peer.id, remoteAddress: v.peer.remoteAddress, connected: v.peer.connected, since: v.peer.since }));
+    return { id: s.id, displayId: s.displayId, permission: s.permission, pairingCode: s.pairingCode, pairingExpiresAt: s.pairingExpiresAt, createdAt: s.createdAt, viewers };
+  }
+}

@@ -1,0 +1,195 @@
+// Remote desktop with real peers: the host creates an Xvfb display, xev runs in it, Chromium pairs on
+// /remote and decodes the capture; clicks and keys land in that display (seen by xev and xdotool),
+// a view-only session's input is refused, a killed viewer's held key is released, and ending the
+// session from the host closes the viewer within a second.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../test-support/browser.js';
+import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
+import { pidsMatching } from '../../test-support/media.js';
+
+const W = 640;
+const H = 360;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+interface RemoteState {
+  phase: string;
+  videoWidth?: number;
+  videoHeight?: number;
+  frames: number;
+  errors: string[];
+  endedAt: number | null;
+}
+
+async function pair(browser: Browser, host: HostProcess, code: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: W, height: H } });
+  await page.goto(`${host.url}/remote`);
+  await page.fill('#code', code);
+  await page.click('#connect');
+  await waitFor(async () => {
+    const s = await remoteState(page);
+    return s.phase === 'connected' && (s.videoWidth ?? 0) > 0 && s.frames > 5;
+  }, 30_000, 'the viewer to decode frames');
+  return page;
+}
+
+/** xev's report as events: `KeyPress:Control_L`, `ButtonPress:200,100`... */
+function xevEvents(text: string): string[] {
+  return text.split(/\n\s*\n/).flatMap((block) => {
+    const type = /^(KeyPress|KeyRelease|ButtonPress|ButtonRelease) event/m.exec(block)?.[1];
+    if (!type) return [];
+    const key = /keysym 0x[0-9a-f]+, (\w+)\)/.exec(block)?.[1];
+    const at = /root:\((\d+),(\d+)\)/.exec(block);
+    return [`${type}:${key ?? (at ? `${at[1]},${at[2]}` : '?')}`];
+  });
+}
+
+const remoteState = (page: Page): Promise<RemoteState> => page.evaluate(() => (window as unknown as { remote: RemoteState }).remote);
+
+describe('remote desktop on a virtual display', () => {
+  let host: HostProcess;
+  let browser: Browser;
+  let xev: ChildProcess | undefined;
+  let xevOut = '';
+  let display = { id: '', name: '' };
+
+  beforeAll(async () => {
+    host = await startHost();
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    xev?.kill('SIGTERM');
+    await browser?.close();
+    expect(await host?.stop('SIGTERM')).toBe(0);
+    expect(pidsMatching(host.home)).toEqual([]);
+  });
+
+  it('refuses bad display sizes and unknown ids with stable codes', async () => {
+    const odd = await api(host, 'POST', '/api/v1/displays', { width: 641, height: 360 });
+    expect(odd.status).toBe(400);
+    expect(odd.json.error.code).toBe('VALIDATION_FAILED');
+    const tiny = await api(host, 'POST', '/api/v1/displays', { width: 10, height: 10 });
+    expect(tiny.status).toBe(400);
+    const gone = await api(host, 'DELETE', '/api/v1/displays/vd-999');
+    expect(gone.status).toBe(404);
+    const noDisplay = await api(host, 'POST', '/api/v1/remote/sessions', { displayId: 'vd-999', permission: 'control' });
+    expect(noDisplay.status).toBe(404);
+    const badPermission = await api(host, 'POST', '/api/v1/remote/sessions', { displayId: 'vd-1', permission: 'admin' });
+    expect(badPermission.status).toBe(400);
+    expect((await api(host, 'GET', '/api/v1/remote/sessions')).json).toEqual([]);
+  });
+
+  it('creates a virtual display of the chosen size and lists it', async () => {
+    const created = await api(host, 'POST', '/api/v1/displays', { width: W, height: H, refreshHz: 30 });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json).toMatchObject({ width: W, height: H, virtual: true, state: 'running' });
+    expect(created.json.name).toMatch(/^:\d+$/);
+    display = created.json as typeof display;
+    const list = await api(host, 'GET', '/api/v1/displays');
+    expect(list.json.map((d: { id: string }) => d.id)).toContain(display.id);
+    // An X client inside the new display: xev reports every pointer and key event it receives.
+    xev = spawn('xev', ['-display', display.name, '-geometry', `${W}x${H}+0+0`, '-event', 'mouse', '-event', 'keyboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    xev.stdout!.on('data', (d: Buffer) => (xevOut += d.toString()));
+    await waitFor(() => xevOut.includes('MapNotify') || xevOut.length > 0 || undefined, 10_000, 'xev to start').catch(() => undefined);
+    await sleep(500);
+  });
+
+  it('refuses wrong pairing codes and missing tokens', async () => {
+    const wrong = await fetch(`${host.url}/remote/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: '000000x' }) });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('PAIRING_CODE_INVALID');
+    const noToken = await fetch(`${host.url}/remote/viewers`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
+    expect(noToken.status).toBe(401);
+    expect(((await noToken.json()) as { error: { code: string } }).error.code).toBe('REMOTE_TOKEN_INVALID');
+  });
+
+  let control = { id: '', pairingCode: '' };
+  let viewer: Page;
+
+  it('pairs a viewer that decodes the display at its size; clicks and keys land in that display', async () => {
+    const session = await api(host, 'POST', '/api/v1/remote/sessions', { displayId: display.id, permission: 'control' });
+    expect(session.status, session.text).toBe(201);
+    expect(session.json.pairingCode).toMatch(/^\d{6}$/);
+    control = session.json as typeof control;
+    viewer = await pair(browser, host, control.pairingCode);
+    const state = await remoteState(viewer);
+    expect([state.videoWidth, state.videoHeight]).toEqual([W, H]);
+
+    await viewer.mouse.click(200, 100);
+    await waitFor(() => xevEvents(xevOut).includes('ButtonPress:200,100'), 10_000, 'xev to see the click at 200,100').catch((error: Error) => {
+      throw new Error(`${error.message}; xev saw ${xevEvents(xevOut).join(' ')}; ${xevOut.slice(-600)}`);
+    });
+    const where = spawnSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' }).stdout;
+    expect(where).toMatch(/x:200 y:100/);
+
+    await viewer.keyboard.press('KeyA');
+    await viewer.keyboard.down('Shift');
+    await viewer.keyboard.press('KeyB');
+    await viewer.keyboard.up('Shift');
+    await waitFor(() => xevEvents(xevOut).includes('KeyRelease:Shift_L'), 10_000, 'xev to see Shift+B');
+    const keys = xevEvents(xevOut).filter((e) => e.startsWith('Key'));
+    expect(keys).toEqual(['KeyPress:a', 'KeyRelease:a', 'KeyPress:Shift_L', 'KeyPress:B', 'KeyRelease:B', 'KeyRelease:Shift_L']);
+
+    await viewer.fill('#text', 'hi');
+    await viewer.click('#send');
+    await waitFor(() => xevEvents(xevOut).join(' ').includes('KeyPress:h KeyRelease:h KeyPress:i KeyRelease:i'), 10_000, 'xev to see the typed text');
+    const sessions = await api(host, 'GET', '/api/v1/remote/sessions');
+    expect(sessions.json[0].viewers).toHaveLength(1);
+    expect(sessions.json[0].viewers[0].connected).toBe(true);
+  });
+
+  it("refuses a view-only session's input: nothing reaches the display", async () => {
+    const session = await api(host, 'POST', '/api/v1/remote/sessions', { displayId: display.id, permission: 'view' });
+    const page = await pair(browser, host, session.json.pairingCode);
+    const before = xevEvents(xevOut).length;
+    await page.mouse.click(400, 300);
+    await page.keyboard.press('KeyZ');
+    await waitFor(async () => (await remoteState(page)).errors.some((e) => e.startsWith('FORBIDDEN')), 10_000, 'the refusal');
+    await sleep(500);
+    expect(xevEvents(xevOut).slice(before)).toEqual([]);
+    await page.close();
+    await api(host, 'DELETE', `/api/v1/remote/sessions/${session.json.id as string}`);
+  });
+
+  it('releases the keys a killed viewer was holding', async () => {
+    await viewer.keyboard.down('Control');
+    await waitFor(() => xevEvents(xevOut).at(-1) === 'KeyPress:Control_L', 10_000, 'Control pressed in the display');
+    await viewer.context().close();
+    await waitFor(() => xevEvents(xevOut).at(-1) === 'KeyRelease:Control_L', 15_000, 'Control released after the viewer vanished');
+    await waitFor(async () => (await api(host, 'GET', '/api/v1/remote/sessions')).json[0]?.viewers.length === 0, 10_000, 'the viewer to leave the session');
+  });
+
+  it('ends a session from the host: the viewer closes within 1 s', async () => {
+    const page = await pair(browser, host, control.pairingCode);
+    const asked = Date.now();
+    const ended = await api(host, 'DELETE', `/api/v1/remote/sessions/${control.id}`);
+    expect(ended.json).toEqual({ id: control.id, ended: true });
+    const endedAt = await waitFor(async () => (await remoteState(page)).endedAt ?? undefined, 5000, 'the viewer to close').catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await remoteState(page))} ${host.stdout().slice(-3000)}`);
+    });
+    expect(endedAt - asked).toBeLessThan(1000);
+    expect((await api(host, 'GET', '/api/v1/remote/sessions')).json).toEqual([]);
+    const reuse = await fetch(`${host.url}/remote/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: control.pairingCode }) });
+    expect(reuse.status).toBe(401);
+  });
+
+  it('deletes the virtual display and its Xvfb', async () => {
+    xev?.kill('SIGTERM');
+    const deleted = await api(host, 'DELETE', `/api/v1/displays/${display.id}`);
+    expect(deleted.json).toEqual({ id: display.id, deleted: true });
+    expect((await api(host, 'GET', '/api/v1/displays')).json.map((d: { id: string }) => d.id)).not.toContain(display.id);
+    const check = spawnSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' });
+    expect(check.status).not.toBe(0);
+  });
+});

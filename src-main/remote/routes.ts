@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpPlugin } from '../api/http.js';
+import { sendError } from '../api/reply.js';
+import { StudioError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { RemoteService } from './remote-service.js';
+import { viewerPage } from './viewer-page.js';
+
+/**
+ * The viewer's side of remote desktop (no studio sign-in: the pairing code is the credential):
+ *   GET    /remote                        the viewer page
+ *   POST   /remote/pair      {code}       -> {token, expiresAt, sessionId, permission, width, height}
+ *   POST   /remote/viewers   Authorization: Bearer <token>, body: SDP offer -> 201 answer + Location
+ *   DELETE /remote/viewers/<id>           Authorization: Bearer <token> -> 200
+ * The host's side (sessions, displays) is the authenticated API.
+ */
+export function remoteRoutes(options: { remote: RemoteService; logger: Logger }): HttpPlugin {
+  return async (app) => {
+    await app.register(async (scope) => remoteScope(scope, options));
+  };
+}
+
+const SDP = 'application/sdp';
+const ID_RE = /^[A-Za-z0-9_-]{16}$/;
+
+function bearer(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization ?? '';
+  return header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+async function remoteScope(scope: FastifyInstance, options: { remote: RemoteService; logger: Logger }): Promise<void> {
+  const { remote, logger } = options;
+  scope.addContentTypeParser(SDP, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  const fail = (reply: FastifyReply, error: unknown): FastifyReply => {
+    const studio = StudioError.from(error);
+    if (studio.code === 'INTERNAL') logger.error({ err: error }, 'remote request failed');
+    return sendError(reply.header('Cache-Control', 'no-store'), studio.toJSON());
+  };
+
+  scope.get('/remote', async (_req, reply) =>
+    reply
+      .header('Cache-Control', 'no-store')
+      .header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; media-src 'self' blob:")
+      .type('text/html; charset=utf-8')
+      .send(viewerPage()),
+  );
+
+  scope.post('/remote/pair', async (req, reply) => {
+    try {
+      const body = req.body as { code?: unknown } | undefined;
+      return reply.header('Cache-Control', 'no-store').send(await remote.pair(body?.code));
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  scope.post('/remote/viewers', async (req, reply) => {
+    try {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      remote.book.check(bearer(req));
+      if (type !== SDP) throw new StudioError('UNSUPPORTED_MEDIA_TYPE', `send the offer as ${SDP}`);
+      const { id, answer } = await remote.connect(bearer(req), req.body as string, req.ip);
+      return reply.code(201).header('Location', `/remote/viewers/${id}`).header('Cache-Control', 'no-store').type(SDP).send(answer);
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  scope.delete<{ Params: { id: string } }>('/remote/viewers/:id', async (req, reply) => {
+    try {
+      const session = remote.book.check(bearer(req));
+      if (!ID_RE.test(req.params.id)) throw new StudioError('NOT_FOUND', 'no such viewer');
+      remote.disconnect(req.params.id, session.id);
+      return reply.send({ id: req.params.id, deleted: true });
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+}

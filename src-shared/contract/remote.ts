@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { method } from './define.js';
+
+/** A display the host can capture: a real screen, or a virtual one it created (Xvfb on Linux). */
+export const displaySchema = z.object({
+  id: z.string(),
+  name: z.string().describe('The X display on Linux (":5"), the adapter name elsewhere'),
+  width: z.number().int(),
+  height: z.number().int(),
+  refreshHz: z.number(),
+  virtual: z.boolean(),
+  state: z.enum(['running', 'restarting', 'failed']),
+});
+export type Display = z.infer<typeof displaySchema>;
+
+export const displayInputSchema = z
+  .object({
+    width: z.number().int().min(160).max(7680).multipleOf(2, 'must be even (H.264 needs even sizes)'),
+    height: z.number().int().min(120).max(4320).multipleOf(2, 'must be even (H.264 needs even sizes)'),
+    refreshHz: z.number().int().min(1).max(240).optional(),
+  })
+  .strict();
+
+export const remotePermissionSchema = z.enum(['view', 'control']);
+export type RemotePermission = z.infer<typeof remotePermissionSchema>;
+
+export const remoteViewerSchema = z.object({
+  id: z.string(),
+  remoteAddress: z.string(),
+  connected: z.boolean(),
+  since: z.number(),
+});
+
+export const remoteSessionSchema = z.object({
+  id: z.string(),
+  displayId: z.string(),
+  permission: remotePermissionSchema,
+  pairingCode: z.string().describe('Six digits the viewer types on /remote; valid until pairingExpiresAt'),
+  pairingExpiresAt: z.number(),
+  createdAt: z.number(),
+  viewers: z.array(remoteViewerSchema),
+});
+export type RemoteSession = z.infer<typeof remoteSessionSchema>;
+
+const displayId = z.string().min(1).max(64);
+const sessionId = z.string().min(1).max(64);
+
+export const remoteMethods = {
+  'displays.list': method({
+    tag: 'remote',
+    summary: 'Real and virtual displays the host can capture',
+    input: z.object({}).strict(),
+    output: z.array(displaySchema),
+    http: { method: 'GET', path: '/displays' },
+  }),
+  'displays.create': method({
+    tag: 'remote',
+    summary: 'Create a virtual display (Xvfb on Linux) of the chosen size; it lives until deleted or the host stops',
+    input: displayInputSchema,
+    output: displaySchema,
+    http: { method: 'POST', path: '/displays', status: 201 },
+  }),
+  'displays.delete': method({
+    tag: 'remote',
+    summary: 'Destroy a virtual display: its remote sessions end',
+    input: z.object({ id: displayId }).strict(),
+    output: z.object({ id: z.string(), deleted: z.literal(true) }),
+    http: { method: 'DELETE', path: '/displays/:id' },
+  }),
+  'remote.sessions.list': method({
+    tag: 'remote',
+    summary: 'Remote-desktop sessions with their viewers',
+    input: z.object({}).strict(),
+    output: z.array(remoteSessionSchema),
+    http: { method: 'GET', path: '/remote/sessions' },
+  }),
+  'remote.sessions.create': method({
+    tag: 'remote',
+    summary: 'Open a remote-desktop session on a display: returns the pairing code a viewer enters on /remote',
+    input: z.object({ displayId, permission: remotePermissionSchema }).strict(),
+    output: remoteSessionSchema,
+    http: { method: 'POST', path: '/remote/sessions', status: 201 },
+  }),
+  'remote.sessions.end': method({
+    tag: 'remote',
+    summary: 'End a session: every viewer is disconnected and its held keys are released',
+    input: z.object({ id: sessionId }).strict(),
+    output: z.object({ id: z.string(), ended: z.literal(true) }),
+    http: { method: 'DELETE', path: '/remote/sessions/:id' },
+  }),
+} as const;

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { RemotePermission } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
-import { parseSize, useRemote } from './store.js';
+import { parseSize } from './size.js';
+import { useRemote } from './store.js';
 
 const SIZES = ['1280x720', '1920x1080', '1024x768', '2560x1440'];
 const REFRESH_MS = 2000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSize } from './store.js';
+import { parseSize } from './size.js';
 
 describe('parseSize', () => {
   it('reads WxH and refuses odd or out-of-range sizes', () => {

@@ -34,9 +34,23 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
+/** In `page`: the offer of `window[pcName]` once ICE gathering is complete (3 s at most). */
+function offerOf(page, pcName) {
+  return page.evaluate(async (key) => {
+    const pc = window[key];
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((r) => {
+      if (pc.iceGatheringState === 'complete') r();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+      setTimeout(r, 3000);
+    });
+    return pc.localDescription.sdp;
+  }, pcName);
+}
+
 /** Starts a recvonly WebRTC viewer in `page`; `signal(offer) -> {sdp}` answers it. */
 async function watch(page, signal) {
-  const offer = await page.evaluate(async () => {
+  await page.evaluate(() => {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
     const v = document.getElementById('v');
@@ -44,22 +58,15 @@ async function watch(page, signal) {
       v.srcObject = new MediaStream([e.track]);
       v.play().catch(() => {});
     };
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((r) => {
-      if (pc.iceGatheringState === 'complete') r();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-      setTimeout(r, 3000);
-    });
     window.viewerPc = pc;
-    return pc.localDescription.sdp;
   });
-  const answer = await signal(offer);
+  const answer = await signal(await offerOf(page, 'viewerPc'));
   await page.evaluate((sdp) => window.viewerPc.setRemoteDescription({ type: 'answer', sdp }), answer.sdp);
 }
 
 /** A WHIP publisher in `page`: a 1280x720 canvas with the wall-clock barcode, 30 fps. */
 async function publishCanvas(page, whipUrl, key) {
-  const offer = await page.evaluate(async (B) => {
+  await page.evaluate(async (B) => {
     const canvas = document.createElement('canvas');
     canvas.width = 1280;
     canvas.height = 720;
@@ -82,15 +89,9 @@ async function publishCanvas(page, whipUrl, key) {
     const params = t.sender.getParameters();
     params.degradationPreference = 'maintain-resolution';
     await t.sender.setParameters(params).catch(() => {});
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((r) => {
-      if (pc.iceGatheringState === 'complete') r();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-      setTimeout(r, 3000);
-    });
     window.publisherPc = pc;
-    return pc.localDescription.sdp;
   }, BARCODE);
+  const offer = await offerOf(page, 'publisherPc');
   const res = await fetch(whipUrl, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${key}` }, body: offer });
   const sdp = await res.text();
   if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${sdp}`);

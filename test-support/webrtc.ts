@@ -13,9 +13,33 @@ export interface SignalResult {
   body: string;
 }
 
+/**
+ * In `page`: offers `window.__pc` (once ICE gathering is complete, 3 s at most) to a WHIP/WHEP
+ * `url`; the answer is applied on 201, else the connection is closed.
+ */
+async function signalInPage(page: Page, url: string, headers: Record<string, string> = {}): Promise<SignalResult> {
+  return page.evaluate(
+    async ({ endpoint, extra }) => {
+      const pc = (window as unknown as { __pc: RTCPeerConnection }).__pc;
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+        setTimeout(resolve, 3000);
+      });
+      const res = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/sdp', ...extra }, body: pc.localDescription!.sdp });
+      const body = await res.text();
+      if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
+      else pc.close();
+      return { status: res.status, location: res.headers.get('location'), body };
+    },
+    { endpoint: url, extra: headers },
+  );
+}
+
 /** In a page of the host's origin: a WHEP viewer (recvonly audio + video) of `url`; the answer is applied on 201. */
 export async function startWhepViewer(page: Page, url: string): Promise<SignalResult> {
-  return page.evaluate(async (endpoint) => {
+  await page.evaluate(() => {
     const w = window as unknown as Record<string, unknown>;
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
@@ -31,55 +55,27 @@ export async function startWhepViewer(page: Page, url: string): Promise<SignalRe
       video.srcObject = stream;
       void video.play().catch(() => undefined);
     };
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === 'complete') resolve();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      setTimeout(resolve, 3000);
-    });
-    const res = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
-    const body = await res.text();
-    if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
-    else pc.close();
     w.__pc = pc;
     w.__video = video;
-    return { status: res.status, location: res.headers.get('location'), body };
-  }, url);
+  });
+  return signalInPage(page, url);
 }
 
 /** In a page of the host's origin: publishes the fake camera (or `codec` only) over WHIP with `key`. */
 export async function startWhipPublisher(page: Page, url: string, key: string, codec?: 'H264' | 'VP8'): Promise<SignalResult> {
-  return page.evaluate(
-    async ({ endpoint, streamKey, only }) => {
-      const w = window as unknown as Record<string, unknown>;
-      const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 }, audio: true });
-      const pc = new RTCPeerConnection();
-      for (const track of media.getTracks()) {
-        const t = pc.addTransceiver(track, { direction: 'sendonly' });
-        if (only && track.kind === 'video') {
-          const codecs = RTCRtpSender.getCapabilities('video')!.codecs.filter((c) => c.mimeType === `video/${only}`);
-          t.setCodecPreferences(codecs);
-        }
+  await page.evaluate(async (only) => {
+    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 }, audio: true });
+    const pc = new RTCPeerConnection();
+    for (const track of media.getTracks()) {
+      const t = pc.addTransceiver(track, { direction: 'sendonly' });
+      if (only && track.kind === 'video') {
+        const codecs = RTCRtpSender.getCapabilities('video')!.codecs.filter((c) => c.mimeType === `video/${only}`);
+        t.setCodecPreferences(codecs);
       }
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-        setTimeout(resolve, 3000);
-      });
-      const res = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${streamKey}` },
-        body: pc.localDescription!.sdp,
-      });
-      const body = await res.text();
-      if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
-      else pc.close();
-      w.__pc = pc;
-      return { status: res.status, location: res.headers.get('location'), body };
-    },
-    { endpoint: url, streamKey: key, only: codec },
-  );
+    }
+    (window as unknown as Record<string, unknown>).__pc = pc;
+  }, codec);
+  return signalInPage(page, url, { Authorization: `Bearer ${key}` });
 }
 
 export interface InboundStats {

@@ -37,15 +37,6 @@ const ANALYTICS_HEARTBEAT_MS = 5000;
 const TRACKS_WAIT_MS = 5000;
 const sidOf = (session: WhepSession): string => `w${session.id}`;
 
-export interface WebRtcViewerInfo {
-  id: string;
-  since: number;
-  remoteAddress: string;
-  connected: boolean;
-}
-
-type Session = { kind: 'whip'; session: WhipSession; ingest?: WhipIngest } | { kind: 'whep'; session: WhepSession };
-
 /**
  * WHIP ingest and WHEP playback on werift. A WHEP viewer is fed by the stream's WHIP publisher
  * directly (SFU), or by a PathFeed that bridges an RTMP/SRT publisher from the Path; a WHIP
@@ -53,7 +44,7 @@ type Session = { kind: 'whip'; session: WhipSession; ingest?: WhipIngest } | { k
  */
 export class WebRtcServer implements Service {
   readonly name = 'webrtc';
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, WhipSession | WhepSession>();
   private readonly whipByName = new Map<string, WhipSession>();
   private readonly pathFeeds = new Map<string, PathFeed>();
   private readonly viewersByName = new Map<string, Set<WhepSession>>();
@@ -110,7 +101,7 @@ export class WebRtcServer implements Service {
     } catch (error) {
       throw negotiationError(error);
     }
-    this.sessions.set(session.id, { kind: 'whip', session });
+    this.sessions.set(session.id, session);
     this.whipByName.set(name, session);
     log.info({ publisher: session.id, remoteAddress, video: choice.video?.name, audio: choice.audio ? 'opus' : undefined }, 'WHIP publisher accepted');
     return { id: session.id, answer };
@@ -149,7 +140,7 @@ export class WebRtcServer implements Service {
       throw negotiationError(error);
     }
     const { session } = created;
-    this.sessions.set(session.id, { kind: 'whep', session });
+    this.sessions.set(session.id, session);
     let set = this.viewersByName.get(name);
     if (!set) this.viewersByName.set(name, (set = new Set()));
     set.add(session);
@@ -158,44 +149,35 @@ export class WebRtcServer implements Service {
 
   /** DELETE of a session's Location: frees it at once. */
   end(id: string): boolean {
-    const entry = this.sessions.get(id);
-    if (!entry) return false;
-    entry.session.close('ended by the client');
-    return true;
+    const session = this.sessions.get(id);
+    session?.close('ended by the client');
+    return session !== undefined;
   }
 
   /** PATCH with a trickle-ice-sdpfrag: the candidates are added; an ICE restart is refused. */
   async trickle(id: string, fragment: unknown): Promise<void> {
-    const entry = this.sessions.get(id);
-    if (!entry) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
+    const session = this.sessions.get(id);
+    if (!session) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
     const { ufrag, candidates } = parseTrickleFragment(fragment);
-    if (ufrag !== undefined && ufrag !== entry.session.iceUfrag) {
+    if (ufrag !== undefined && ufrag !== session.iceUfrag) {
       throw new StudioError('ICE_RESTART_UNSUPPORTED', 'ICE restarts are not supported: the fragment names another ICE ufrag');
     }
-    for (const c of candidates) await entry.session.addIceCandidate(c.candidate, c.mid);
-  }
-
-  viewers(name: string): WebRtcViewerInfo[] {
-    return [...(this.viewersByName.get(name) ?? [])].map((s) => ({ id: s.id, since: s.createdAt, remoteAddress: s.remoteAddress, connected: s.connected }));
+    for (const c of candidates) await session.addIceCandidate(c.candidate, c.mid);
   }
 
   /** Which stream and direction a session id belongs to. */
   sessionInfo(id: string): { kind: 'whip' | 'whep'; name: string } | undefined {
-    const entry = this.sessions.get(id);
-    return entry ? { kind: entry.kind, name: entry.session.name } : undefined;
-  }
-
-  sessionCount(): number {
-    return this.sessions.size;
+    const session = this.sessions.get(id);
+    return session ? { kind: session instanceof WhipSession ? 'whip' : 'whep', name: session.name } : undefined;
   }
 
   async dispose(): Promise<void> {
     this.stopping = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     const ingests: Promise<void>[] = [];
-    for (const entry of [...this.sessions.values()]) {
-      entry.session.close('host stopping');
-      if (entry.kind === 'whip' && entry.ingest) ingests.push(entry.ingest.stop('host stopping'));
+    for (const session of [...this.sessions.values()]) {
+      session.close('host stopping');
+      if (session instanceof WhipSession && session.ingest) ingests.push(session.ingest.stop('host stopping'));
     }
     for (const feed of this.pathFeeds.values()) feed.stop('host stopping');
     this.pathFeeds.clear();
@@ -245,8 +227,7 @@ export class WebRtcServer implements Service {
   }
 
   private startIngest(session: WhipSession): void {
-    const entry = this.sessions.get(session.id);
-    if (!entry || entry.kind !== 'whip' || session.isClosed) return;
+    if (this.sessions.get(session.id) !== session || session.isClosed) return;
     const { payloadTypes } = session;
     const ingest = new WhipIngest({
       name: session.name,
@@ -260,16 +241,14 @@ export class WebRtcServer implements Service {
       requestKeyframe: () => session.requestKeyframe(),
       failed: (reason) => session.close(reason),
     });
-    entry.ingest = ingest;
     session.ingest = ingest;
     ingest.start().catch((error: unknown) => session.close(`ingest failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   private onWhipClosed(session: WhipSession, reason: string): void {
-    const entry = this.sessions.get(session.id);
     this.sessions.delete(session.id);
     if (this.whipByName.get(session.name) === session) this.whipByName.delete(session.name);
-    if (entry?.kind === 'whip') void entry.ingest?.stop(reason);
+    void session.ingest?.stop(reason);
     for (const viewer of [...(this.viewersByName.get(session.name) ?? [])]) viewer.close('publisher ended');
   }
 

@@ -1,29 +1,18 @@
 // WHEP with real peers: ffmpeg publishes H.264 + AAC over RTMP, Chromium watches over WebRTC
 // (video repacketized, audio through the Opus encoder), and DELETE frees the viewer.
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test-support/edge.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../../../test-support/media.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test-support/browser.js';
 import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, udpSocketCount } from '../../../test-support/webrtc.js';
 
 const OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
-import type { ChildProcess } from 'node:child_process';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe('WHEP: RTMP in, WebRTC out', () => {
   let host: HostProcess;
@@ -37,7 +26,7 @@ describe('WHEP: RTMP in, WebRTC out', () => {
     await api(host, 'POST', '/api/v1/streams', { name: 'idle-show', ladder: 'passthrough' });
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'rtmp-show', ladder: 'passthrough' });
     publisher = publishTestPattern(`${created.json.ingest.rtmp}/${created.json.key}`, { size: '640x360', extra: ['-g', '30'] });
-    await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/rtmp-show')).json.state === 'live', 15_000, 'live');
+    await waitFor('live', async () => (await api(host, 'GET', '/api/v1/streams/rtmp-show')).json.state === 'live', 15_000);
     page = await browser.newPage();
     await page.goto(`${host.url}/healthz`);
   }, 60_000);
@@ -53,10 +42,10 @@ describe('WHEP: RTMP in, WebRTC out', () => {
     expect(answer.status, answer.body).toBe(201);
     expect(answer.location).toMatch(/^\/live\/rtmp-show\/whep\/[A-Za-z0-9_-]{16}$/);
     expect(answer.body).toMatch(/^v=0/);
-    const stats = await waitFor(async () => {
+    const stats = await waitFor('decoded frames and audio packets', async () => {
       const s = await inboundStats(page);
       return s.framesDecoded > 30 && s.audioPackets > 20 ? s : undefined;
-    }, 30_000, 'decoded frames and audio packets');
+    }, 30_000);
     expect(stats.codec).toBe('video/H264');
     expect([stats.frameWidth, stats.frameHeight]).toEqual([640, 360]);
     viewerLocation = answer.location!;
@@ -70,16 +59,16 @@ describe('WHEP: RTMP in, WebRTC out', () => {
       extra: ['-g', '30', '-an'],
     });
     try {
-      await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/srt-show')).json.live?.publisher?.protocol === 'srt', 20_000, 'the SRT publisher');
+      await waitFor('the SRT publisher', async () => (await api(host, 'GET', '/api/v1/streams/srt-show')).json.live?.publisher?.protocol === 'srt', 20_000);
       const other = await browser.newPage();
       await other.goto(`${host.url}/healthz`);
       const answer = await startWhepViewer(other, `${host.url}/live/srt-show/whep`);
       expect(answer.status, answer.body).toBe(201);
-      await waitFor(async () => (await inboundStats(other)).framesDecoded > 20, 30_000, 'frames of the SRT stream');
+      await waitFor('frames of the SRT stream', async () => (await inboundStats(other)).framesDecoded > 20, 30_000);
       expect((await fetch(`${host.url}${answer.location}`, { method: 'DELETE' })).status).toBe(200);
       await other.close();
       // Gone for the host too before the next test counts sockets.
-      await waitFor(async () => !(await api(host, 'GET', '/api/v1/streams/srt-show/viewers')).json.byProtocol.webrtc, 15_000, 'the closed page to leave');
+      await waitFor('the closed page to leave', async () => !(await api(host, 'GET', '/api/v1/streams/srt-show/viewers')).json.byProtocol.webrtc, 15_000);
     } finally {
       srt.kill('SIGTERM');
     }
@@ -107,7 +96,7 @@ describe('WHEP: RTMP in, WebRTC out', () => {
     expect(del.status).toBe(404);
     expect(((await del.json()) as any).error.code).toBe('NOT_FOUND');
     expect(udpSocketCount(host.proc.pid!)).toBe(before);
-    await waitFor(async () => (await inboundStats(page)).framesDecoded > framesBefore + 15, 15_000, 'the viewer to keep decoding');
+    await waitFor('the viewer to keep decoding', async () => (await inboundStats(page)).framesDecoded > framesBefore + 15, 15_000);
   }, 60_000);
 
   it('takes trickled candidates with PATCH and refuses an ICE restart (422) or a malformed fragment', async () => {
@@ -126,17 +115,17 @@ describe('WHEP: RTMP in, WebRTC out', () => {
 
   it('counts the viewer as webrtc, and DELETE frees it within 1 s', async () => {
     const viewers = async () => (await api(host, 'GET', '/api/v1/streams/rtmp-show/viewers')).json;
-    await waitFor(async () => (await viewers()).byProtocol.webrtc === 1, 15_000, 'the webrtc viewer to be counted');
+    await waitFor('the webrtc viewer to be counted', async () => (await viewers()).byProtocol.webrtc === 1, 15_000);
     const location = viewerLocation;
     const sockets = udpSocketCount(host.proc.pid!);
     const started = Date.now();
     const res = await fetch(`${host.url}${location}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
-    await waitFor(async () => ((await viewers()).byProtocol.webrtc ?? 0) === 0, 1000, 'the viewer to be gone');
+    await waitFor('the viewer to be gone', async () => ((await viewers()).byProtocol.webrtc ?? 0) === 0, 1000);
     expect(Date.now() - started).toBeLessThan(1000);
     // Its ICE socket and the stream's Opus encoder (no viewer left) are released too.
     expect(udpSocketCount(host.proc.pid!)).toBeLessThan(sockets);
-    await waitFor(() => pidsMatching('libopus').length === 0, 5000, 'the Opus encoder to stop');
+    await waitFor('the Opus encoder to stop', () => pidsMatching('libopus').length === 0, 5000);
     expect((await fetch(`${host.url}${location}`, { method: 'DELETE' })).status).toBe(404);
   }, 30_000);
 
@@ -146,12 +135,12 @@ describe('WHEP: RTMP in, WebRTC out', () => {
     const doomed = await remote.newPage();
     await doomed.goto(`${host.url}/healthz`);
     expect((await startWhepViewer(doomed, `${host.url}/live/rtmp-show/whep`)).status).toBe(201);
-    await waitFor(async () => (await inboundStats(doomed)).framesDecoded > 5, 20_000, 'the doomed viewer to play');
+    await waitFor('the doomed viewer to play', async () => (await inboundStats(doomed)).framesDecoded > 5, 20_000);
     const viewers = async () => (await api(host, 'GET', '/api/v1/streams/rtmp-show/viewers')).json;
-    await waitFor(async () => (await viewers()).byProtocol.webrtc === 1, 10_000, 'the viewer to be counted');
+    await waitFor('the viewer to be counted', async () => (await viewers()).byProtocol.webrtc === 1, 10_000);
     const killedAt = Date.now();
     process.kill(-server.process().pid!, 'SIGKILL');
-    await waitFor(async () => ((await viewers()).byProtocol.webrtc ?? 0) === 0, 10_000, 'the vanished viewer to be dropped');
+    await waitFor('the vanished viewer to be dropped', async () => ((await viewers()).byProtocol.webrtc ?? 0) === 0, 10_000);
     expect(Date.now() - killedAt).toBeLessThan(10_000);
   }, 60_000);
 });

@@ -85,11 +85,6 @@ export class WhipIngest {
     this.retry.unref();
   }
 
-  /** The Path publisher once the ingest publishes (ffmpeg's first output). */
-  get pathPublisher(): PathPublisher | undefined {
-    return this.publisher;
-  }
-
   video(rtp: Buffer): void {
     if (this.ports.video !== undefined) this.socket?.send(rtp, this.ports.video, '127.0.0.1');
   }

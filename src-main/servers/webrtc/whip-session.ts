@@ -1,19 +1,10 @@
-import crypto from 'node:crypto';
 import type { RTCRtpTransceiver } from 'werift';
-import type { Logger } from '../../core/logger.js';
 import type { FeedSink, MediaFeed } from './feed.js';
-import { answerWhenGathered, peerConfig, RTCPeerConnection, type IceOptions } from './peer.js';
-import type { CodecChoice } from './sdp.js';
+import { PeerSession, type PeerSessionOptions } from './peer-session.js';
+import type { WhipIngest } from './whip-ingest.js';
 
-export interface WhipSessionOptions {
+export interface WhipSessionOptions extends PeerSessionOptions {
   name: string;
-  offer: string;
-  choice: CodecChoice;
-  ice: IceOptions;
-  logger: Logger;
-  remoteAddress: string;
-  /** No media from the publisher for this long: it is gone. */
-  silenceTimeoutMs: number;
   /** Called once the peer connection is up: the ingest into the Path starts then. */
   onConnected(session: WhipSession): void;
   onClosed(session: WhipSession, reason: string): void;
@@ -22,62 +13,61 @@ export interface WhipSessionOptions {
 /** Keyframe requests from many viewers are merged: one PLI to the publisher per interval at most. */
 const PLI_MIN_INTERVAL_MS = 500;
 
+const ROLE = { key: 'publisher', label: 'WHIP publisher', silent: 'publisher stopped sending', neverConnected: 'publisher never connected' } as const;
+
 /**
  * One WHIP publisher, and the feed of its stream's WHEP viewers (SFU): its RTP goes to every viewer
  * as received (each viewer's own track rewrites SSRC, payload type and sequence offsets), and to the
  * ingest that turns it into FLV for the Path. Viewers' PLI/FIR become a PLI to the publisher.
+ * Media from the publisher keeps it alive.
  */
-export class WhipSession implements MediaFeed {
-  readonly id = crypto.randomBytes(12).toString('base64url');
-  readonly createdAt = Date.now();
+export class WhipSession extends PeerSession implements MediaFeed {
   readonly video: MediaFeed['video'];
   readonly hasAudio: boolean;
   /** The payload types the publisher sends with (from its offer, echoed in our answer). */
   readonly payloadTypes: { video?: number; audio?: number };
-  private readonly pc: RTCPeerConnection;
   private readonly sinks = new Set<FeedSink>();
-  /** Where the ingest listens; set once it runs. */
-  ingest: { video(rtp: Buffer): void; audio(rtp: Buffer): void } | undefined;
+  /** The ingest into the Path; set once it runs. */
+  ingest: WhipIngest | undefined;
   private videoTransceiver: RTCRtpTransceiver | undefined;
   private videoSsrc: number | undefined;
   private lastPliAt = 0;
-  private lastMediaAt = Date.now();
-  private watchdog: NodeJS.Timeout | undefined;
-  private closed = false;
-  connected = false;
 
   private constructor(private readonly options: WhipSessionOptions) {
+    super(options, ROLE);
     const { choice } = options;
     this.video = choice.video ? { codec: choice.video.name } : undefined;
     this.hasAudio = choice.audio !== undefined;
     this.payloadTypes = { ...(choice.video ? { video: choice.video.codec.pt } : {}), ...(choice.audio ? { audio: choice.audio.codec.pt } : {}) };
-    this.pc = new RTCPeerConnection(peerConfig(options.ice, choice));
+    // Subscribed before the offer is applied: werift reports the remote tracks while applying it.
+    this.pc.onTrack.subscribe((track) => {
+      const kind = track.kind === 'video' ? 'video' : 'audio';
+      if (kind === 'video') {
+        this.videoSsrc = track.ssrc;
+        this.videoTransceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
+      }
+      track.onReceiveRtp.subscribe((rtp) => {
+        this.heard();
+        if (kind === 'video' && this.videoSsrc === undefined) this.videoSsrc = rtp.header.ssrc;
+        const packet = rtp.serialize();
+        this.ingest?.[kind](packet);
+        for (const sink of this.sinks) sink[kind](packet);
+      });
+    });
   }
 
   get name(): string {
     return this.options.name;
   }
 
-  get remoteAddress(): string {
-    return this.options.remoteAddress;
-  }
-
   get sinkCount(): number {
     return this.sinks.size;
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
+  /** Negotiates and returns the session and its answer; on failure the peer connection is closed. */
   static async create(options: WhipSessionOptions): Promise<{ session: WhipSession; answer: string }> {
     const session = new WhipSession(options);
-    try {
-      return { session, answer: await session.negotiate() };
-    } catch (error) {
-      session.close('negotiation failed', false);
-      throw error;
-    }
+    return { session, answer: await session.answer() };
   }
 
   attach(sink: FeedSink): () => void {
@@ -94,55 +84,19 @@ export class WhipSession implements MediaFeed {
     void this.videoTransceiver.receiver.sendRtcpPLI(this.videoSsrc).catch(() => undefined);
   }
 
-  async addIceCandidate(candidate: string, mid: string | undefined): Promise<void> {
-    await this.pc.addIceCandidate({ candidate, sdpMid: mid ?? this.pc.getTransceivers()[0]?.mid ?? '0' });
-  }
-
-  get iceUfrag(): string | undefined {
-    return /a=ice-ufrag:(\S+)/.exec(this.pc.remoteDescription?.sdp ?? '')?.[1];
-  }
-
-  close(reason: string, notify = true): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.sinks.clear();
-    void this.pc.close().catch(() => undefined);
-    this.options.logger.info({ publisher: this.id, stream: this.name, reason }, 'WHIP publisher closed');
-    if (notify) this.options.onClosed(this, reason);
-  }
-
-  private async negotiate(): Promise<string> {
-    this.pc.onTrack.subscribe((track) => {
-      const kind = track.kind === 'video' ? 'video' : 'audio';
-      if (kind === 'video') {
-        this.videoSsrc = track.ssrc;
-        this.videoTransceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
-      }
-      track.onReceiveRtp.subscribe((rtp) => {
-        this.lastMediaAt = Date.now();
-        if (kind === 'video' && this.videoSsrc === undefined) this.videoSsrc = rtp.header.ssrc;
-        const packet = rtp.serialize();
-        this.ingest?.[kind](packet);
-        for (const sink of this.sinks) sink[kind](packet);
-      });
-    });
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: this.options.offer });
+  protected prepare(): void {
     for (const transceiver of this.pc.getTransceivers()) transceiver.setDirection('recvonly');
-    this.pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected' && !this.connected) {
-        this.connected = true;
-        this.lastMediaAt = Date.now();
-        this.options.onConnected(this);
-      } else if (state === 'failed' || state === 'closed') this.close(`connection ${state}`);
-    });
-    const answer = await answerWhenGathered(this.pc);
-    this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastMediaAt > this.options.silenceTimeoutMs) {
-        this.close(this.connected ? 'publisher stopped sending' : 'publisher never connected');
-      }
-    }, 1000);
-    this.watchdog.unref();
-    return answer;
+  }
+
+  protected onConnected(): void {
+    this.options.onConnected(this);
+  }
+
+  protected release(): void {
+    this.sinks.clear();
+  }
+
+  protected onClosed(reason: string): void {
+    this.options.onClosed(this, reason);
   }
 }

@@ -4,21 +4,10 @@
 import wrtc from '@roamhq/wrtc';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test-support/edge.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { ffprobe, pidsMatching } from '../../../test-support/media.js';
 import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../../../test-support/webrtc.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** A Node WHEP viewer (libwebrtc inside @roamhq/wrtc): counts decoded video frames. */
 async function nodeViewer(url: string): Promise<{ status: number; frames: () => number; width: () => number; close(): void }> {
@@ -36,7 +25,7 @@ async function nodeViewer(url: string): Promise<{ status: number; frames: () => 
     };
   };
   await pc.setLocalDescription(await pc.createOffer());
-  await waitFor(() => pc.iceGatheringState === 'complete', 5000, 'ICE gathering');
+  await waitFor('ICE gathering', () => pc.iceGatheringState === 'complete', 5000);
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
   const body = await res.text();
   if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
@@ -105,26 +94,26 @@ describe('WHIP: WebRTC in, WebRTC and HLS out', () => {
     expect(published.status, published.body).toBe(201);
     expect(published.location).toMatch(/^\/live\/cam\/whip\/[A-Za-z0-9_-]{16}$/);
     whipLocation = published.location!;
-    await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state === 'live', 20_000, 'the stream to go live');
+    await waitFor('the stream to go live', async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state === 'live', 20_000);
 
     const again = await postOffer(`${host.url}/live/cam/whip`, spareOffer, { authorization: `Bearer ${key}` });
     expect([again.status, again.json?.error?.code]).toEqual([409, 'CONFLICT']);
 
     const watched = await startWhepViewer(viewerPage, `${host.url}/live/cam/whep`);
     expect(watched.status, watched.body).toBe(201);
-    const stats = await waitFor(async () => {
+    const stats = await waitFor('the WHEP viewer to decode', async () => {
       const s = await inboundStats(viewerPage);
       return s.framesDecoded > 30 && s.audioPackets > 20 ? s : undefined;
-    }, 30_000, 'the WHEP viewer to decode');
+    }, 30_000);
     expect(stats.codec).toBe('video/H264');
     expect(stats.frameWidth).toBeGreaterThan(0);
 
     const hls = `${host.url}/live/cam/index.m3u8`;
-    await waitFor(async () => (await fetch(hls)).status === 200, 30_000, 'the HLS master playlist');
-    const probe = await waitFor(() => {
+    await waitFor('the HLS master playlist', async () => (await fetch(hls)).status === 200, 30_000);
+    const probe = await waitFor('ffprobe to see video', () => {
       const p = ffprobe(hls);
       return p.streams.some((s) => s.codec_type === 'video') ? p : undefined;
-    }, 30_000, 'ffprobe to see video');
+    }, 30_000);
     expect(probe.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
     expect(probe.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac')).toBe(true);
   }, 90_000);
@@ -132,8 +121,8 @@ describe('WHIP: WebRTC in, WebRTC and HLS out', () => {
   it('DELETE ends the publisher: the stream leaves live and its viewers are closed', async () => {
     const res = await fetch(`${host.url}${whipLocation}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
-    await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state !== 'live', 5000, 'the stream to end');
-    await waitFor(async () => ((await api(host, 'GET', '/api/v1/streams/cam/viewers')).json.byProtocol.webrtc ?? 0) === 0, 5000, 'the viewer to be closed');
+    await waitFor('the stream to end', async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state !== 'live', 5000);
+    await waitFor('the viewer to be closed', async () => ((await api(host, 'GET', '/api/v1/streams/cam/viewers')).json.byProtocol.webrtc ?? 0) === 0, 5000);
   }, 30_000);
 
   it('a VP8 publisher is watched by a Node viewer (@roamhq/wrtc)', async () => {
@@ -146,7 +135,7 @@ describe('WHIP: WebRTC in, WebRTC and HLS out', () => {
     const viewer = await nodeViewer(`${host.url}/live/vp8cam/whep`);
     try {
       expect(viewer.status).toBe(201);
-      await waitFor(() => viewer.frames() > 20, 30_000, 'the Node viewer to decode VP8 frames');
+      await waitFor('the Node viewer to decode VP8 frames', () => viewer.frames() > 20, 30_000);
       expect(viewer.width()).toBeGreaterThan(0);
     } finally {
       viewer.close();

@@ -5,7 +5,7 @@ import { createDashEngine } from './player/dash-engine.js';
 import type { PlayerLevel, PreviewEngine } from './player/engine.js';
 import { createHlsEngine } from './player/hls-engine.js';
 import { createWebRtcEngine } from './player/webrtc-engine.js';
-import { whepUrlOf } from './player/whep-client.js';
+import { endpointOf } from './player/whep-client.js';
 import { formatKbps, formatMs } from './format.js';
 
 export type Protocol = 'hls' | 'dash' | 'webrtc';
@@ -50,7 +50,7 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
   const [startupMs, setStartupMs] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
-  const url = urls ? (protocol === 'webrtc' ? whepUrlOf(urls.hls) : urls[protocol]) : null;
+  const url = urls ? (protocol === 'webrtc' ? endpointOf(urls.hls, 'whep') : urls[protocol]) : null;
 
   useEffect(() => {
     const el = video.current;

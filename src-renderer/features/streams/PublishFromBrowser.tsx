@@ -1,16 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { Card } from '../../ui/Card.js';
-import { publishWhip, type WebRtcSession } from './player/whep-client.js';
+import { endpointOf, publishWhip, type WebRtcSession } from './player/whep-client.js';
 
 type Source = 'camera' | 'screen';
-
-/** WHIP endpoint of a stream from its HLS URL (signatures are for viewers: dropped). */
-function whipUrlOf(hlsUrl: string): string {
-  const url = new URL(hlsUrl, window.location.href);
-  url.pathname = url.pathname.replace(/\/index\.m3u8$/, '/whip');
-  url.search = '';
-  return url.href;
-}
 
 async function capture(source: Source): Promise<MediaStream> {
   if (source === 'screen') return navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 30 }, audio: true });
@@ -46,7 +38,7 @@ export function PublishFromBrowser({ hlsUrl, live }: { hlsUrl: string | undefine
     let media: MediaStream | null = null;
     try {
       media = await capture(source);
-      const whip = await publishWhip(whipUrlOf(hlsUrl), media);
+      const whip = await publishWhip(endpointOf(hlsUrl, 'whip'), media);
       session.current = { whip, media };
       whip.pc.addEventListener('connectionstatechange', () => {
         if (whip.pc.connectionState === 'failed') {

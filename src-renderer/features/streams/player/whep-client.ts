@@ -104,9 +104,13 @@ export async function receiveLatencySec(pc: RTCPeerConnection): Promise<number |
   return (rtt ?? 0) / 2 + buffer;
 }
 
-/** WHEP endpoint of a stream from its HLS URL (`.../live/<name>/index.m3u8[?sig]` -> `.../live/<name>/whep[?sig]`). */
-export function whepUrlOf(hlsUrl: string): string {
+/**
+ * WHEP or WHIP endpoint of a stream from its HLS URL (`.../live/<name>/index.m3u8[?sig]` -> `.../live/<name>/whep[?sig]`).
+ * A private stream's signature is for viewers: the WHIP endpoint drops it.
+ */
+export function endpointOf(hlsUrl: string, kind: 'whep' | 'whip'): string {
   const url = new URL(hlsUrl, window.location.href);
-  url.pathname = url.pathname.replace(/\/index\.m3u8$/, '/whep');
+  url.pathname = url.pathname.replace(/\/index\.m3u8$/, `/${kind}`);
+  if (kind === 'whip') url.search = '';
   return url.href;
 }

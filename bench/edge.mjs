@@ -42,10 +42,11 @@ function percentile(xs, p) {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-async function startStaticNginx(root) {
-  const dir = tempDir('bench-static-nginx-');
+/** A plain nginx (daemon off, 1 worker, no access log) in its own folder on a free port, `http` its server part. */
+async function startPlainNginx(prefix, http) {
+  const dir = tempDir(prefix);
   const port = await freePort();
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, sub));
+  fs.mkdirSync(path.join(dir, 'tmp'));
   fs.chmodSync(dir, 0o755);
   fs.writeFileSync(
     path.join(dir, 'nginx.conf'),
@@ -53,15 +54,8 @@ async function startStaticNginx(root) {
 events { worker_connections 4096; }
 http {
   access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  types { application/vnd.apple.mpegurl m3u8; video/iso.segment m4s; }
-  server {
-    listen 127.0.0.1:${port};
-    root ${root};
-    location ~ \\.m4s$ { add_header Cache-Control "public, max-age=600, immutable"; }
-    location ~ \\.m3u8$ { add_header Cache-Control "public, max-age=1"; }
-  }
+  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
+${http({ dir, port })}
 }
 `,
   );
@@ -70,30 +64,26 @@ http {
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 
-/** A bare proxy_cache of the static nginx (no njs, no log, no lock): what nginx's cache path costs by itself. */
-async function startBareCache(originUrl) {
-  const dir = tempDir('bench-bare-cache-');
-  const port = await freePort();
-  fs.mkdirSync(path.join(dir, 'cache'));
-  fs.mkdirSync(path.join(dir, 'tmp'));
-  fs.chmodSync(dir, 0o755);
-  if (process.getuid?.() === 0) for (const d of ['cache', 'tmp']) fs.chownSync(path.join(dir, d), 65534, 65534);
-  fs.writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
-  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
-  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=bare:10m;
-  server { listen 127.0.0.1:${port}; location / { proxy_pass ${originUrl}; proxy_cache bare; } }
-}
-`,
+const startStaticNginx = (root) =>
+  startPlainNginx(
+    'bench-static-nginx-',
+    ({ port }) => `  types { application/vnd.apple.mpegurl m3u8; video/iso.segment m4s; }
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location ~ \\.m4s$ { add_header Cache-Control "public, max-age=600, immutable"; }
+    location ~ \\.m3u8$ { add_header Cache-Control "public, max-age=1"; }
+  }`,
   );
-  const proc = track(spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' }));
-  await waitHttp(`http://127.0.0.1:${port}/live/demo/v0.m3u8`);
-  return { proc, url: `http://127.0.0.1:${port}` };
-}
+
+/** A bare proxy_cache of the static nginx (no njs, no log, no lock): what nginx's cache path costs by itself. */
+const startBareCache = (originUrl) =>
+  startPlainNginx('bench-bare-cache-', ({ dir, port }) => {
+    fs.mkdirSync(path.join(dir, 'cache'));
+    if (process.getuid?.() === 0) for (const d of ['cache', 'tmp']) fs.chownSync(path.join(dir, d), 65534, 65534);
+    return `  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=bare:10m;
+  server { listen 127.0.0.1:${port}; location / { proxy_pass ${originUrl}; proxy_cache bare; } }`;
+  });
 
 async function waitHttp(url, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;

@@ -4,6 +4,7 @@ import type { ProvisionJob } from '../../src-shared/contract/cdn.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { defaultPublicUrl } from '../edge/provision-plan.js';
 import { EdgeProvisioner, type ProvisionOutcome } from '../edge/provisioner.js';
 import { SshShell } from '../edge/ssh-shell.js';
 
@@ -42,7 +43,7 @@ export class ProvisionJobs {
   provision(input: SshInput & { port: number; region: string; origin: string; publicUrl?: string; cacheSize: string; token: string }): ProvisionJob {
     const bundle = this.deps.bundleFile();
     if (!fs.existsSync(bundle)) throw new StudioError('UNAVAILABLE', `the edge agent bundle is missing (${bundle}); run npm run build`);
-    const publicUrl = input.publicUrl ?? `http://${input.host.includes(':') ? `[${input.host}]` : input.host}:${input.port}`;
+    const publicUrl = input.publicUrl ?? defaultPublicUrl(input.host, input.port);
     return this.launch('provision', input, (p) =>
       p.provision({ origin: input.origin, token: input.token, port: input.port, region: input.region, publicUrl, cacheSize: input.cacheSize }),
     );

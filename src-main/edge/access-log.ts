@@ -67,23 +67,38 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
+interface Tally {
+  requests: number;
+  bytes: number;
+  hits: number;
+  /** Requests that went through the cache (hit or not). */
+  cached: number;
+  originFetches: number;
+}
+
+const emptyTally = (): Tally => ({ requests: 0, bytes: 0, hits: 0, cached: 0, originFetches: 0 });
+
+function count(tally: Tally, record: AccessRecord): void {
+  tally.requests += 1;
+  tally.bytes += record.bytes;
+  if (record.upstream) tally.originFetches += 1;
+  if (record.cache !== '') {
+    tally.cached += 1;
+    if (HIT_STATES.has(record.cache)) tally.hits += 1;
+  }
+}
+
 /** A sliding window of requests (default one minute) plus totals since start. */
 export class RequestWindow {
   private records: AccessRecord[] = [];
-  totals = { requests: 0, bytes: 0, hits: 0, cached: 0, originFetches: 0 };
+  readonly totals = emptyTally();
 
   constructor(private readonly windowMs = 60_000) {}
 
   add(record: AccessRecord): void {
     if (record.prefetch) return;
     this.records.push(record);
-    this.totals.requests += 1;
-    this.totals.bytes += record.bytes;
-    if (record.upstream) this.totals.originFetches += 1;
-    if (record.cache !== '') {
-      this.totals.cached += 1;
-      if (HIT_STATES.has(record.cache)) this.totals.hits += 1;
-    }
+    count(this.totals, record);
   }
 
   stats(now: number): WindowStats {
@@ -91,29 +106,17 @@ export class RequestWindow {
     let first = 0;
     while (first < this.records.length && this.records[first]!.at < from) first += 1;
     if (first > 0) this.records = this.records.slice(first);
-    let bytes = 0;
-    let cached = 0;
-    let hits = 0;
-    let originFetches = 0;
-    const times: number[] = [];
-    for (const r of this.records) {
-      bytes += r.bytes;
-      times.push(r.ms);
-      if (r.upstream) originFetches += 1;
-      if (r.cache !== '') {
-        cached += 1;
-        if (HIT_STATES.has(r.cache)) hits += 1;
-      }
-    }
-    times.sort((a, b) => a - b);
+    const window = emptyTally();
+    for (const r of this.records) count(window, r);
+    const times = this.records.map((r) => r.ms).sort((a, b) => a - b);
     return {
-      requests: this.records.length,
-      bytes,
-      hitRatio: cached === 0 ? 0 : hits / cached,
+      requests: window.requests,
+      bytes: window.bytes,
+      hitRatio: window.cached === 0 ? 0 : window.hits / window.cached,
       p50Ms: percentile(times, 50),
       p95Ms: percentile(times, 95),
       p99Ms: percentile(times, 99),
-      originFetches,
+      originFetches: window.originFetches,
     };
   }
 }

@@ -65,8 +65,8 @@ export async function folderBytes(dir: string): Promise<number> {
  */
 export class EdgeAgentCore implements Service {
   readonly name = 'edge-agent';
-  readonly window = new RequestWindow();
-  readonly index = new TagIndex();
+  private readonly window = new RequestWindow();
+  private readonly index = new TagIndex();
   private server: http.Server | null = null;
   private cacheBytes = 0;
   private sizeTimer: NodeJS.Timeout | null = null;
@@ -93,10 +93,6 @@ export class EdgeAgentCore implements Service {
     } catch {
       // No saved index (first run, or a crash): purges by tag then reach only what is cached from now on.
     }
-  }
-
-  get state(): EdgeState {
-    return this.deps.state;
   }
 
   /** One line of nginx's access log. */

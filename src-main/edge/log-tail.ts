@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { Service } from '../core/lifecycle.js';
 
 /**
@@ -10,6 +11,9 @@ export class LogTail implements Service {
   private offset = 0;
   private partial = '';
   private timer: NodeJS.Timeout | null = null;
+  private readonly chunk = Buffer.allocUnsafe(1024 * 1024);
+  /** Keeps a character cut by a chunk's end for the next chunk. */
+  private decoder = new StringDecoder('utf8');
 
   constructor(
     private readonly file: string,
@@ -38,18 +42,20 @@ export class LogTail implements Service {
     if (size < this.offset) {
       this.offset = 0;
       this.partial = '';
+      this.decoder = new StringDecoder('utf8');
     }
     if (size === this.offset) return;
     const fd = fs.openSync(this.file, 'r');
     try {
-      const length = Math.min(size - this.offset, 16 * 1024 * 1024);
-      const buffer = Buffer.alloc(length);
-      const read = fs.readSync(fd, buffer, 0, length, this.offset);
-      this.offset += read;
-      const text = this.partial + buffer.subarray(0, read).toString('utf8');
-      const lines = text.split('\n');
-      this.partial = lines.pop() ?? '';
-      for (const line of lines) if (line) this.onLine(line);
+      // Up to `size` in chunks of one reused buffer: a purge must see every line written before it.
+      while (this.offset < size) {
+        const read = fs.readSync(fd, this.chunk, 0, Math.min(size - this.offset, this.chunk.length), this.offset);
+        if (read === 0) break;
+        this.offset += read;
+        const lines = (this.partial + this.decoder.write(this.chunk.subarray(0, read))).split('\n');
+        this.partial = lines.pop() ?? '';
+        for (const line of lines) if (line) this.onLine(line);
+      }
     } finally {
       fs.closeSync(fd);
     }

@@ -2,15 +2,18 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ChildRegistry } from '../core/children.js';
+import { killTree, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { backoffDelay, type BackoffOptions } from '../restream/backoff.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
 
 const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
 const NGINX_BINS = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
+/** Restarts after a crash: 0.5 s, 1 s, 2 s ... up to 10 s. */
+const RESTART_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000, jitter: 0 };
 
 /** The folder holding nginx's dynamic modules, or null when the js and cache-purge modules are not found. */
 export function findModulesDir(candidates: readonly string[] = MODULE_DIRS): string | null {
@@ -120,8 +123,8 @@ export class NginxProcess implements Service {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.pid) process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000);
+    killTree(child, 'SIGTERM');
+    const timer = setTimeout(() => killTree(child, 'SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
   }
@@ -160,8 +163,8 @@ export class NginxProcess implements Service {
     child.once('exit', (code, signal) => {
       if (this.stopping || this.child !== child || !this.supervised) return;
       this.child = null;
-      const delay = Math.min(10_000, 500 * 2 ** this.restarts);
       this.restarts += 1;
+      const delay = backoffDelay(this.restarts, RESTART_BACKOFF);
       this.deps.logger.error({ code, signal, stderr: stderr.slice(-500), delay }, 'nginx exited; restarting');
       this.restartTimer = setTimeout(() => {
         this.launch().catch((error: unknown) => this.deps.logger.error({ err: error }, 'nginx restart failed'));

@@ -2,6 +2,10 @@ import WebSocket from 'ws';
 import { EDGE_SOCKET_PATH, type EdgeServerMessage, type EdgeStats, type PurgeRequest, type SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { backoffDelay, type BackoffOptions } from '../restream/backoff.js';
+
+/** Reconnects: 0.25 s, 0.5 s, 1 s ... up to 5 s. */
+const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 5000, jitter: 0 };
 
 export interface OriginLinkDeps {
   origin: string;
@@ -65,8 +69,8 @@ export class OriginLink implements Service {
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = null;
       if (this.stopped) return;
-      const delay = Math.min(5000, 250 * 2 ** this.attempts);
       this.attempts += 1;
+      const delay = backoffDelay(this.attempts, RECONNECT_BACKOFF);
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     });
   }

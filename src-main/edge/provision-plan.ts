@@ -96,6 +96,11 @@ export interface EdgeSettings {
   cacheSize: string;
 }
 
+/** How viewers reach an edge unless told: its SSH host (bracketed when IPv6) and HTTP port. */
+export function defaultPublicUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** The agent's environment file (0600: it holds the token). */
 export function envFileText(settings: EdgeSettings, layout: EdgeLayout): string {
   const line = (name: string, value: string): string => {

@@ -87,13 +87,25 @@ export class EdgeProvisioner {
     return result;
   }
 
-  async provision(settings: EdgeSettings): Promise<ProvisionOutcome> {
-    const L = this.layout;
+  /** Connects (the first step), runs `steps` and turns a failed step into the outcome; always disconnects. */
+  private async session(steps: () => Promise<string | null>): Promise<ProvisionOutcome> {
     try {
       await this.step('connect', 'Connect over SSH', async (log) => {
         this.shell = await this.deps.connect();
         log('connected');
       });
+      return { ok: true, edgeId: await steps(), failedStep: null, error: null };
+    } catch (error) {
+      const failed = error instanceof StepFailed ? error : new StepFailed('unknown', (error as Error).message);
+      return { ok: false, edgeId: null, failedStep: failed.step, error: failed.message };
+    } finally {
+      this.shell?.close();
+    }
+  }
+
+  async provision(settings: EdgeSettings): Promise<ProvisionOutcome> {
+    const L = this.layout;
+    return this.session(async () => {
       await this.step('detect-os', 'Detect the operating system', async (log) => {
         const os = parseOsRelease((await this.run('cat /etc/os-release', () => undefined)).stdout);
         if (!isSupportedOs(os)) throw new Error(`${os.prettyName} is not supported (Debian or Ubuntu only)`);
@@ -119,7 +131,6 @@ export class EdgeProvisioner {
         log(`installed ${missing.join(', ')}`);
         return installed[0]!.trim();
       });
-      const node = nodePath === 'skipped' ? 'node' : nodePath;
       await this.step('upload', 'Upload the agent', async (log) => {
         const bundle = this.deps.bundle();
         const digest = crypto.createHash('sha256').update(bundle).digest('hex');
@@ -140,22 +151,22 @@ export class EdgeProvisioner {
       await this.step('service', 'Install and start the service', async (log) => {
         const systemd = (await this.run('test -d /run/systemd/system && command -v systemctl', () => undefined, true)).code === 0;
         if (systemd && !this.deps.root) {
-          await this.shell!.upload(unitFileText(this.deps.unitTemplate(), L, node), L.unitFile, 0o644);
+          await this.shell!.upload(unitFileText(this.deps.unitTemplate(), L, nodePath), L.unitFile, 0o644);
           await this.run('systemctl daemon-reload && systemctl enable streams-edge && systemctl restart streams-edge', log);
           log('systemd unit streams-edge enabled and (re)started');
           return;
         }
-        await this.shell!.upload(supervisorScript(L, node), L.supervisor, 0o755);
+        await this.shell!.upload(supervisorScript(L, nodePath), L.supervisor, 0o755);
         await this.run(this.stopSupervisorCommand(), () => undefined, true);
         await this.run(`setsid nohup sh ${sh(L.supervisor)} > ${sh(`${L.dataDir}/supervisor.log`)} 2>&1 < /dev/null & echo $! > ${sh(L.supervisorPid)}`, log);
         log('no systemd: started under a supervising restart loop');
       });
       const edgeId = await this.step('health', 'Check health', async (log) => {
         const url = `http://127.0.0.1:${settings.port}/edge/health`;
-        const probe = `node -e ${sh(`fetch(${JSON.stringify(url)}).then(async r=>{const t=await r.text();console.log(t);process.exit(r.ok?0:1)},()=>process.exit(1))`)}`;
+        const probe = `${sh(nodePath)} -e ${sh(`fetch(${JSON.stringify(url)}).then(async r=>{const t=await r.text();console.log(t);process.exit(r.ok?0:1)},()=>process.exit(1))`)}`;
         const deadline = Date.now() + (this.deps.healthTimeoutMs ?? 30_000);
         for (;;) {
-          const result = await this.shell!.exec(probe.replace(/^node /, `${sh(node)} `));
+          const result = await this.shell!.exec(probe);
           if (result.code === 0) {
             const health = JSON.parse(result.stdout) as { id: string; nginx: boolean };
             log(`edge ${health.id} answers on port ${settings.port}`);
@@ -168,18 +179,12 @@ export class EdgeProvisioner {
           await new Promise((r) => setTimeout(r, 500));
         }
       });
-      const id = edgeId === 'skipped' ? null : edgeId;
       await this.step('register', 'Register with the origin', async (log) => {
-        if (!id || !(await this.deps.waitRegistered(id, 30_000))) throw new Error('the edge did not connect to the origin (check the origin URL and token)');
-        log(`edge ${id} is in rotation`);
+        if (!edgeId || !(await this.deps.waitRegistered(edgeId, 30_000))) throw new Error('the edge did not connect to the origin (check the origin URL and token)');
+        log(`edge ${edgeId} is in rotation`);
       });
-      return { ok: true, edgeId: id, failedStep: null, error: null };
-    } catch (error) {
-      const failed = error instanceof StepFailed ? error : new StepFailed('unknown', (error as Error).message);
-      return { ok: false, edgeId: null, failedStep: failed.step, error: failed.message };
-    } finally {
-      this.shell?.close();
-    }
+      return edgeId;
+    });
   }
 
   private stopSupervisorCommand(): string {
@@ -190,11 +195,7 @@ export class EdgeProvisioner {
   /** Stops the edge and removes everything provisioning installed (packages only if it installed them). */
   async decommission(): Promise<ProvisionOutcome> {
     const L = this.layout;
-    try {
-      await this.step('connect', 'Connect over SSH', async (log) => {
-        this.shell = await this.deps.connect();
-        log('connected');
-      });
+    return this.session(async () => {
       await this.step('stop', 'Stop the service', async (log) => {
         if (!this.deps.root) await this.run('systemctl disable --now streams-edge 2>/dev/null; true', log, true);
         await this.run(this.stopSupervisorCommand(), log, true);
@@ -217,12 +218,7 @@ export class EdgeProvisioner {
         await this.run(`rm -rf ${sh(L.installDir)} ${sh(L.confDir)} ${sh(L.dataDir)} ${sh(L.unitFile)}`, log);
         if (!this.deps.root) await this.run('systemctl daemon-reload 2>/dev/null; true', log, true);
       });
-      return { ok: true, edgeId: null, failedStep: null, error: null };
-    } catch (error) {
-      const failed = error instanceof StepFailed ? error : new StepFailed('unknown', (error as Error).message);
-      return { ok: false, edgeId: null, failedStep: failed.step, error: failed.message };
-    } finally {
-      this.shell?.close();
-    }
+      return null;
+    });
   }
 }

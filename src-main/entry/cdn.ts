@@ -1,10 +1,8 @@
-import path from 'node:path';
 import type { HttpPlugin } from '../api/http.js';
 import type { CdnHandlerDeps } from '../api/handlers-cdn.js';
 import { EdgeRegistry } from '../cdn/edge-registry.js';
 import { edgeSocketRoutes } from '../cdn/edge-socket.js';
 import { ProvisionJobs } from '../cdn/provision-jobs.js';
-import { packageRoot, resourcesDir } from '../platform/paths.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { Service } from '../core/lifecycle.js';
@@ -12,6 +10,7 @@ import type { StreamService } from '../media/stream-service.js';
 import { playbackPaths, type UrlSigner } from '../servers/hls/signing.js';
 import type { Db } from '../store/db.js';
 import { EdgeStore } from '../store/edges.js';
+import { edgeBundleFile, edgeUnitTemplateFile } from './edge-provision.js';
 
 /** Wires the origin side of the edge fleet (part of the studio composition root). */
 export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: UrlSigner; streams: StreamService; apiToken: string }): {
@@ -29,8 +28,8 @@ export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: U
   const jobs = new ProvisionJobs({
     bus: deps.bus,
     logger: deps.logger.child({ service: 'provision' }),
-    bundleFile: () => path.join(packageRoot(), 'dist', 'edge', 'streams-edge.mjs'),
-    unitTemplateFile: () => path.join(resourcesDir(), 'edge', 'streams-edge.service'),
+    bundleFile: edgeBundleFile,
+    unitTemplateFile: edgeUnitTemplateFile,
     waitRegistered: (id, timeoutMs) => registry.waitConnected(id, timeoutMs),
     forgetEdge: (id) => registry.remove(id),
   });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { StudioError } from '../core/errors.js';
+import { defaultPublicUrl } from '../edge/provision-plan.js';
 import { EdgeProvisioner, type ProvisionOutcome } from '../edge/provisioner.js';
 import { SshShell } from '../edge/ssh-shell.js';
 import { homeLayout, packageRoot, resolveHome, resourcesDir } from '../platform/paths.js';
@@ -21,6 +22,10 @@ Installs (re-run: upgrades) or removes an edge on a Debian/Ubuntu server over SS
   --cache-size S    cache limit (default 1g)
   --edge-id ID      decommission: also forget this edge on the origin
   --root DIR        install under DIR instead of / (testing)`;
+
+/** The agent bundle that provisioning uploads (built by scripts/build.mjs) and the systemd unit template. */
+export const edgeBundleFile = (): string => path.join(packageRoot(), 'dist', 'edge', 'streams-edge.mjs');
+export const edgeUnitTemplateFile = (): string => path.join(resourcesDir(), 'edge', 'streams-edge.service');
 
 function bad(field: string, message: string): never {
   throw new StudioError('CONFIG_INVALID', `${field}: ${message}`, { field });
@@ -79,8 +84,8 @@ export async function runEdgeProvision(kind: 'provision' | 'decommission', argv:
       process.stdout.write(`[${mark}] ${step.title}${step.message ? ` — ${step.message}` : ''}\n`);
       if (step.status === 'failed' && step.log) process.stdout.write(`${step.log.replace(/^/gm, '       ')}\n`);
     },
-    bundle: () => fs.readFileSync(path.join(packageRoot(), 'dist', 'edge', 'streams-edge.mjs')),
-    unitTemplate: () => fs.readFileSync(path.join(resourcesDir(), 'edge', 'streams-edge.service'), 'utf8'),
+    bundle: () => fs.readFileSync(edgeBundleFile()),
+    unitTemplate: () => fs.readFileSync(edgeUnitTemplateFile(), 'utf8'),
     waitRegistered: async (id, timeoutMs) => {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
@@ -95,7 +100,7 @@ export async function runEdgeProvision(kind: 'provision' | 'decommission', argv:
   });
   let outcome: ProvisionOutcome;
   if (kind === 'provision') {
-    const publicUrl = values['public-url'] ?? `http://${host!.includes(':') ? `[${host}]` : host}:${port}`;
+    const publicUrl = values['public-url'] ?? defaultPublicUrl(host!, port);
     outcome = await provisioner.provision({ origin: origin!, token, port, region: values.region, publicUrl, cacheSize: values['cache-size'] });
   } else {
     outcome = await provisioner.decommission();

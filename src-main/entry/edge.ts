@@ -78,13 +78,10 @@ export async function runEdge(argv: string[]): Promise<number> {
     const value = values[flag];
     return typeof value === 'string' ? value : (env[`STREAMS_EDGE_${name}`] ?? fallback);
   };
-  values.port = opt('port', 'PORT', '8081');
-  values.bind = opt('bind', 'BIND', '0.0.0.0');
-  values['cache-size'] = opt('cache-size', 'CACHE_SIZE', '1g');
-  values.region = opt('region', 'REGION', '');
-  values['heartbeat-ms'] = opt('heartbeat-ms', 'HEARTBEAT_MS', '5000');
-  values.dir ??= env.STREAMS_EDGE_DIR;
-  values['public-url'] ??= env.STREAMS_EDGE_PUBLIC_URL || undefined;
+  const portText = opt('port', 'PORT', '8081');
+  const bind = opt('bind', 'BIND', '0.0.0.0');
+  const cacheSize = opt('cache-size', 'CACHE_SIZE', '1g');
+  const region = opt('region', 'REGION', '');
   const origin = values.origin ?? env.STREAMS_EDGE_ORIGIN ?? bad('--origin', 'required (the studio host URL)');
   try {
     originParts(origin);
@@ -92,18 +89,16 @@ export async function runEdge(argv: string[]): Promise<number> {
     bad('--origin', (error as Error).message);
   }
   const token = values.token ?? env.STREAMS_EDGE_TOKEN ?? bad('--token', 'required (the host API token)');
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) bad('--port', `expected a port number, got "${values.port}"`);
-  if (!SIZE_RE.test(values['cache-size'])) bad('--cache-size', `expected e.g. 512m or 2g, got "${values['cache-size']}"`);
-  const heartbeatMs = Number(values['heartbeat-ms']);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) bad('--port', `expected a port number, got "${portText}"`);
+  if (!SIZE_RE.test(cacheSize)) bad('--cache-size', `expected e.g. 512m or 2g, got "${cacheSize}"`);
+  const heartbeatMs = Number(opt('heartbeat-ms', 'HEARTBEAT_MS', '5000'));
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 60_000) bad('--heartbeat-ms', 'expected 100..60000');
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) bad('--workers', 'expected 1..64');
-  const dir = path.resolve(values.dir ?? path.join(os.homedir(), '.streams-edge'));
+  const dir = path.resolve(values.dir ?? env.STREAMS_EDGE_DIR ?? path.join(os.homedir(), '.streams-edge'));
   const cacheDir = path.resolve(values['cache-dir'] ?? path.join(dir, 'cache'));
-  const bind = values.bind ?? '0.0.0.0';
-  const region = values.region ?? '';
-  const publicUrl = (values['public-url'] ?? `http://${bind === '0.0.0.0' ? os.hostname() : bind}:${port}`).replace(/\/$/, '');
+  const publicUrl = (values['public-url'] ?? (env.STREAMS_EDGE_PUBLIC_URL || `http://${bind === '0.0.0.0' ? os.hostname() : bind}:${port}`)).replace(/\/$/, '');
 
   const nginxBin = findNginx() ?? bad('nginx', 'not found; install the nginx package');
   const modulesDir = findModulesDir() ?? bad('nginx', 'the js and cache-purge modules were not found (libnginx-mod-http-js, libnginx-mod-http-cache-purge)');
@@ -146,7 +141,7 @@ export async function runEdge(argv: string[]): Promise<number> {
     const agentPort = await core.listen();
     const nginx = new NginxProcess(
       { children, logger: logger.child({ service: 'nginx' }), bin: nginxBin },
-      { dir, cacheDir, cacheSize: values['cache-size'], port, bind, controlPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },
+      { dir, cacheDir, cacheSize, port, bind, controlPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },
     );
     nginxRef.current = nginx;
     tail = new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine);

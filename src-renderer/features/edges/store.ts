@@ -40,6 +40,24 @@ const keepJob = (job: ProvisionJob): void =>
     return { jobs: { ...s.jobs, [job.id]: job } };
   });
 
+/** Runs a call and reports its failure as a toast; resolves null then. */
+async function attempt<T>(run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (err) {
+    toastError(err);
+    return null;
+  }
+}
+
+/** Starts a provisioning or decommission job and keeps it (its steps then come as events). */
+const startJob = (run: () => Promise<ProvisionJob>): Promise<ProvisionJob | null> =>
+  attempt(async () => {
+    const job = await run();
+    keepJob(job);
+    return job;
+  });
+
 export const useEdges = create<EdgesState>()(() => ({
   loaded: false,
   edges: [],
@@ -48,47 +66,21 @@ export const useEdges = create<EdgesState>()(() => ({
   lastPurge: null,
 
   async load() {
-    try {
-      take(await call('cdn.edges', {}));
-    } catch (err) {
-      toastError(err);
-    }
+    const edges = await attempt(() => call('cdn.edges', {}));
+    if (edges) take(edges);
   },
 
-  async purge(request) {
-    try {
+  purge: (request) =>
+    attempt(async () => {
       const result = await call('cdn.purge', request);
       useEdges.setState({ lastPurge: result });
       const done = result.edges.filter((e) => e.status === 'done').length;
       toastSuccess('Purged', `${done} of ${result.edges.length} edges confirmed${result.propagatedMs !== null ? ` in ${result.propagatedMs} ms` : ''}`);
       return result;
-    } catch (err) {
-      toastError(err);
-      return null;
-    }
-  },
+    }),
 
-  async provision(input) {
-    try {
-      const job = await call('cdn.provision', input);
-      keepJob(job);
-      return job;
-    } catch (err) {
-      toastError(err);
-      return null;
-    }
-  },
-
-  async decommission(input) {
-    try {
-      const job = await call('cdn.decommission', input);
-      keepJob(job);
-      return job;
-    } catch (err) {
-      toastError(err);
-      return null;
-    }
-  },
+  provision: (input) => startJob(() => call('cdn.provision', input)),
+  decommission: (input) => startJob(() => call('cdn.decommission', input)),
 }));
 
 export function connectEdges(): void {

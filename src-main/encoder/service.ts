@@ -1,5 +1,6 @@
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
 import type { EventBus } from '../core/bus.js';
+import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { probeCacheKey, type FfmpegProbeCache } from './cache.js';
@@ -46,6 +47,11 @@ export class FfmpegService implements Service {
   info(): Promise<FfmpegInfo> {
     this.current ??= this.track(this.resolve(false));
     return this.current;
+  }
+
+  /** The path of a usable ffmpeg, for services that spawn it; FFMPEG_NOT_FOUND when there is none. */
+  async path(): Promise<string> {
+    return usablePath(await this.info());
   }
 
   /** Locates ffmpeg again and re-runs every trial encode, ignoring (and refreshing) the cache. */
@@ -134,4 +140,10 @@ export class FfmpegService implements Service {
       return undefined;
     }
   }
+}
+
+/** The binary of a probe that found a usable ffmpeg, else FFMPEG_NOT_FOUND with the probe's reason. */
+export function usablePath(info: FfmpegInfo): string {
+  if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+  return info.path;
 }

@@ -12,7 +12,7 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { planLadder } from '../encoder/ladder.js';
 import { Packager } from '../encoder/packager.js';
-import type { FfmpegService } from '../encoder/service.js';
+import { usablePath, type FfmpegService } from '../encoder/service.js';
 import { PathManager } from '../media/path-manager.js';
 import { StreamService, type PackagerFactory, type StreamUrls } from '../media/stream-service.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
@@ -78,7 +78,7 @@ export function wireLiveServer(deps: {
 
   const createPackager: PackagerFactory = async (request) => {
     const info = await deps.ffmpeg.info();
-    if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
+    const ffmpegBinary = usablePath(info);
     const video = request.tracks.video;
     const audio = request.tracks.audio;
     const plan = planLadder(
@@ -106,7 +106,7 @@ export function wireLiveServer(deps: {
       windowSegments: config().live.windowSegments,
       children: deps.children,
       logger: logger.child({ service: 'packager', stream: request.name }),
-      ffmpegPath: info.path,
+      ffmpegPath: ffmpegBinary,
       attach: request.attach,
       fps: video?.fps || 30,
       audio: plan.audio,
@@ -115,11 +115,7 @@ export function wireLiveServer(deps: {
     return { packager, renditions: plan.renditions };
   };
 
-  const ffmpegPath = async (): Promise<string> => {
-    const info = await deps.ffmpeg.info();
-    if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
-    return info.path;
-  };
+  const ffmpegPath = (): Promise<string> => deps.ffmpeg.path();
   const isLive = (name: string): boolean => paths.publisherOf(name) !== undefined;
   const restream = new RestreamService({
     db: deps.db,

@@ -142,11 +142,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       analytics: live.analytics,
       auth,
       children,
-      ffmpegPath: async () => {
-        const info = await ffmpeg.info();
-        if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
-        return info.path;
-      },
+      ffmpegPath: () => ffmpeg.path(),
       logger,
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });

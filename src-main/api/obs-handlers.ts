@@ -1,6 +1,7 @@
 import type { MethodName } from '../../src-shared/contract/index.js';
 import { TEMPLATES } from '../obs/templates.js';
 import type { ObsService } from '../obs/obs-service.js';
+import { settle } from '../obs/settle.js';
 import { listScenes, listSceneItems, sceneItem } from '../obs/scene-ops.js';
 import { createFilter, createInput, filterOf, listFilters, listInputs, removeInput, updateFilter, updateInput } from '../obs/source-ops.js';
 import { applyTemplate } from '../obs/template-apply.js';
@@ -8,20 +9,13 @@ import type { Handlers } from './dispatch.js';
 
 type ObsMethod = Extract<MethodName, `obs.${string}`>;
 
-/** OBS applies some changes on its UI thread, after answering: read again until they show (up to `ms`). */
-async function settle<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
-}
-
 /** Handlers of the `obs.*` methods (spread into createHandlers). */
 export function createObsHandlers(obs: ObsService): Pick<Handlers, ObsMethod> {
   const link = (id: string) => obs.link(id);
+  const collections = async (id: string) => {
+    const r = await link(id).call('GetSceneCollectionList');
+    return { current: r.currentSceneCollectionName, collections: r.sceneCollections };
+  };
   return {
     'obs.connections.list': () => obs.list(),
     'obs.connections.create': (input) => obs.create(input),
@@ -77,14 +71,10 @@ export function createObsHandlers(obs: ObsService): Pick<Handlers, ObsMethod> {
       );
       return { current: (t.transitionName as string) ?? null, durationMs: typeof t.transitionDuration === 'number' ? t.transitionDuration : null };
     },
-    'obs.collections.list': async ({ id }) => {
-      const r = await link(id).call('GetSceneCollectionList');
-      return { current: r.currentSceneCollectionName, collections: r.sceneCollections };
-    },
+    'obs.collections.list': ({ id }) => collections(id),
     'obs.collections.set': async ({ id, name, create }) => {
       await link(id).call(create ? 'CreateSceneCollection' : 'SetCurrentSceneCollection', { sceneCollectionName: name });
-      const r = await link(id).call('GetSceneCollectionList');
-      return { current: r.currentSceneCollectionName, collections: r.sceneCollections };
+      return collections(id);
     },
     'obs.inputs.list': ({ id }) => listInputs(link(id)),
     'obs.inputs.create': ({ id, scene, name, kind, settings }) => createInput(link(id), { scene, name, kind, settings }, obs.platform),

@@ -68,13 +68,11 @@ export class ManagedObs implements Service {
     const proc = this.process!;
     await proc.start();
     this.o.logger.info({ pid: proc.pid }, 'managed OBS started');
-    const watch = setInterval(() => {
-      if (proc.running || this.stopping) return;
-      clearInterval(watch);
+    void proc.whenExited.then(() => {
+      if (this.stopping) return;
       this.o.logger.warn({ log: proc.log().slice(-500) }, 'managed OBS exited');
       this.restartLater();
-    }, 1000);
-    watch.unref();
+    });
   }
 
   /** Restarts OBS with backoff until it stays up (the link reconnects by itself: same port and password). */

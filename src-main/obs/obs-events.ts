@@ -9,7 +9,7 @@ const METERS_EVERY_MS = 200;
 
 /**
  * OBS events -> contract events, for one connection. On every (re)connection the current program
- * scene, preview and transition are read and pushed at once, so that no client keeps stale state.
+ * and preview scenes are read and pushed at once, so that no client keeps stale state.
  */
 export function bindObsEvents(socket: OBSWebSocket, id: string, link: ObsLink, bus: EventBus, logger: Logger): () => void {
   let program: string | null = null;

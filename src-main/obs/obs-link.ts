@@ -43,6 +43,15 @@ export interface ObsLinkOptions {
 
 type Req = keyof OBSRequestTypes;
 
+/** `promise`, or a rejection with code -1 (no close code) when it has not settled within `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: -1 })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * One OBS instance over obs-websocket v5: connects, reconnects with backoff while OBS is away,
  * stops retrying when OBS refuses the password (close 4009: retrying would only repeat the refusal),
@@ -154,20 +163,9 @@ export class ObsLink {
     const password = this.options.password() || undefined;
     try {
       const timeout = this.options.connectTimeoutMs ?? 10_000;
-      let timer: NodeJS.Timeout | undefined;
       // The request socket first: a wrong password is then refused once, not twice.
-      const hello = await Promise.race([
-        rpc.connect(this.options.url, password, { eventSubscriptions: EventSubscription.None, rpcVersion: 1 }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeout} ms`), { code: -1 })), timeout);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      await Promise.race([
-        socket.connect(this.options.url, password, { eventSubscriptions: OBS_EVENT_SUBSCRIPTIONS, rpcVersion: 1 }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeout} ms`), { code: -1 })), timeout);
-        }),
-      ]).finally(() => clearTimeout(timer));
+      const hello = await withTimeout(rpc.connect(this.options.url, password, { eventSubscriptions: EventSubscription.None, rpcVersion: 1 }), timeout);
+      await withTimeout(socket.connect(this.options.url, password, { eventSubscriptions: OBS_EVENT_SUBSCRIPTIONS, rpcVersion: 1 }), timeout);
       if (generation !== this.generation || this.closed) {
         await Promise.all([socket.disconnect().catch(() => undefined), rpc.disconnect().catch(() => undefined)]);
         return;
@@ -185,15 +183,7 @@ export class ObsLink {
   }
 
   private onLost(code: number | undefined, message: string): void {
-    this.generation++;
-    this.unbind?.();
-    this.unbind = undefined;
-    for (const ws of [this.socket, this.rpc]) {
-      ws?.removeAllListeners();
-      void ws?.disconnect().catch(() => undefined);
-    }
-    this.socket = undefined;
-    this.rpc = undefined;
+    void this.dropSocket();
     if (this.closed) return;
     if (code === OBS_AUTH_FAILED_CLOSE) {
       this.options.logger.warn({ url: this.options.url }, 'OBS refused the password; not retrying until it is changed');
@@ -218,6 +208,7 @@ export class ObsLink {
     this.retryTimer = undefined;
   }
 
+  /** Forgets the current sockets at once (their late events are ignored) and resolves when both are closed. */
   private async dropSocket(): Promise<void> {
     this.generation++;
     this.unbind?.();
@@ -225,11 +216,7 @@ export class ObsLink {
     const sockets = [this.socket, this.rpc];
     this.socket = undefined;
     this.rpc = undefined;
-    await Promise.all(
-      sockets.map(async (ws) => {
-        ws?.removeAllListeners();
-        await ws?.disconnect().catch(() => undefined);
-      }),
-    );
+    for (const ws of sockets) ws?.removeAllListeners();
+    await Promise.all(sockets.map((ws) => ws?.disconnect().catch(() => undefined)));
   }
 }

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { killTree } from '../core/children.js';
 import { obsCommand, obsLogTail, writeObsHome, type ObsHomeOptions } from './obs-home.js';
 
 /**
@@ -49,6 +50,11 @@ export class ObsProcess {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Settles when the current run ends (exit, or a failed spawn). */
+  get whenExited(): Promise<void> {
+    return this.exited;
   }
 
   get running(): boolean {
@@ -131,12 +137,6 @@ export class ObsProcess {
   }
 
   private killGroup(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (!pid) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // The group is empty.
-    }
+    if (this.child) killTree(this.child, signal);
   }
 }

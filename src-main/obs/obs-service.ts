@@ -253,8 +253,9 @@ export class ObsService implements Service {
         try {
           const [stats, stream] = await e.link.batch([{ requestType: 'GetStats' }, { requestType: 'GetStreamStatus' }]);
           const at = Date.now();
-          const sample = statsSample(e.record.id, at, stats?.ok ? stats.data : {}, stream?.ok ? stream.data : {}, e.lastBytes);
-          e.lastBytes = { at, bytes: Number((stream?.ok ? stream.data : {}).outputBytes ?? 0) };
+          const streamData = stream?.ok ? stream.data : {};
+          const sample = statsSample(e.record.id, at, stats?.ok ? stats.data : {}, streamData, e.lastBytes);
+          e.lastBytes = { at, bytes: Number(streamData.outputBytes ?? 0) };
           e.stats = sample;
           this.o.bus.emit('obs.stats', sample);
           // Latency moves every sample: show it every few seconds, not on every tick.

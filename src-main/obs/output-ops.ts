@@ -1,5 +1,6 @@
 import type { ObsOutputName, ObsOutputs, ObsStats } from '../../src-shared/contract/index.js';
 import type { ObsLink } from './obs-link.js';
+import { settle } from './settle.js';
 
 const START: Record<ObsOutputName, 'StartStream' | 'StartRecord' | 'StartReplayBuffer' | 'StartVirtualCam'> = {
   stream: 'StartStream',
@@ -69,18 +70,8 @@ export async function outputsStatus(link: ObsLink, stats: ObsStats | null): Prom
   };
 }
 
-function activeOf(o: ObsOutputs, name: ObsOutputName): boolean {
-  return o[name].active;
-}
-
 /** Starts or stops an output and waits (up to `waitMs`) until OBS reports the new state. */
 export async function setOutput(link: ObsLink, name: ObsOutputName, on: boolean, stats: () => ObsStats | null, waitMs = 8000): Promise<ObsOutputs> {
   await link.call(on ? START[name] : STOP[name]);
-  const deadline = Date.now() + waitMs;
-  let status = await outputsStatus(link, stats());
-  while (activeOf(status, name) !== on && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    status = await outputsStatus(link, stats());
-  }
-  return status;
+  return settle(() => outputsStatus(link, stats()), (status) => status[name].active === on, waitMs, 100);
 }

@@ -99,22 +99,23 @@ export async function refreshFilters(): Promise<void> {
   if (filters && useObs.getState().filterSource === source) useObs.setState({ filters });
 }
 
-export async function addFilter(kind: MethodInput<'obs.filters.create'>['kind'], name: string): Promise<void> {
+/** Runs a change to the shown source's filters, then reads them again (a failure is a toast). */
+async function changeFilters(run: (target: { id: string; source: string }) => Promise<unknown>): Promise<void> {
   const id = selectedId();
   const source = useObs.getState().filterSource;
-  if (id && source && (await attempt(() => call('obs.filters.create', { id, source, name, kind })))) await refreshFilters();
+  if (id && source && (await attempt(() => run({ id, source })))) await refreshFilters();
 }
 
-export async function setFilterEnabled(filter: string, enabled: boolean): Promise<void> {
-  const id = selectedId();
-  const source = useObs.getState().filterSource;
-  if (id && source && (await attempt(() => call('obs.filters.update', { id, source, filter, enabled })))) await refreshFilters();
+export function addFilter(kind: MethodInput<'obs.filters.create'>['kind'], name: string): Promise<void> {
+  return changeFilters((t) => call('obs.filters.create', { ...t, name, kind }));
 }
 
-export async function removeFilter(filter: string): Promise<void> {
-  const id = selectedId();
-  const source = useObs.getState().filterSource;
-  if (id && source && (await attempt(() => call('obs.filters.delete', { id, source, filter })))) await refreshFilters();
+export function setFilterEnabled(filter: string, enabled: boolean): Promise<void> {
+  return changeFilters((t) => call('obs.filters.update', { ...t, filter, enabled }));
+}
+
+export function removeFilter(filter: string): Promise<void> {
+  return changeFilters((t) => call('obs.filters.delete', { ...t, filter }));
 }
 
 export async function refreshTransitions(): Promise<void> {
@@ -334,6 +335,6 @@ export function connectObs(): void {
   });
   onEvent('obs.stats', (sample) => {
     if (sample.connectionId !== selectedId()) return;
-    useObs.setState((s) => ({ series: appendObsSample(s.series, sample, s.lastStats), lastStats: sample, outputs: s.outputs ? { ...s.outputs, stats: sample } : s.outputs }));
+    useObs.setState((s) => ({ series: appendObsSample(s.series, sample, s.lastStats), lastStats: sample }));
   });
 }

@@ -24,7 +24,6 @@ export class CaptureFeed {
   private starting: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  packets = 0;
 
   constructor(
     private readonly deps: {
@@ -55,7 +54,6 @@ export class CaptureFeed {
     const sockets = await bindRtpPair();
     this.sockets = sockets;
     sockets.rtp.on('message', (packet) => {
-      this.packets++;
       for (const sink of this.sinks.values()) sink.video(packet);
     });
     sockets.rtcp.on('message', () => undefined);

@@ -72,11 +72,6 @@ export class DisplayService implements Service {
     return this.describe(id, display);
   }
 
-  /** The X display name of a display id (what capture and input use). */
-  async resolve(id: string): Promise<Display> {
-    return this.get(id);
-  }
-
   async delete(id: string): Promise<void> {
     const display = this.virtual.get(id);
     if (!display) {

@@ -1,13 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import type { Display } from '../../src-shared/contract/index.js';
 import { killTree, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../restream/backoff.js';
 import type { VirtualDisplay, VirtualDisplaySpec } from './types.js';
 
 const START_TIMEOUT_MS = 10_000;
 const KILL_GRACE_MS = 2000;
 const MAX_RESTARTS = 5;
+/** 1, 2, 4, 8, 16 s: no jitter, one display restarts alone. */
+const RESTART_BACKOFF = { ...DEFAULT_BACKOFF, jitter: 0 };
 
 /**
  * Xvfb arguments. `-displayfd 3` lets the server pick a free display number itself (no race with other
@@ -48,7 +52,6 @@ function readDisplayNumber(child: ChildProcess, stderrTail: () => string): Promi
 
 /** Waits until the X socket of `:n` accepts connections (the server may report before it listens). */
 async function waitForSocket(display: number, timeoutMs = START_TIMEOUT_MS): Promise<void> {
-  const { default: net } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -128,7 +131,7 @@ export class XvfbDisplay implements VirtualDisplay {
       return;
     }
     this.setState('restarting');
-    const delay = 1000 * 2 ** this.restarts++;
+    const delay = backoffDelay(++this.restarts, RESTART_BACKOFF);
     this.restartTimer = setTimeout(() => {
       if (this.stopping) return;
       try {

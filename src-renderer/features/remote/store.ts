@@ -14,7 +14,17 @@ interface RemoteState {
   endSession(id: string): Promise<void>;
 }
 
-export const useRemote = create<RemoteState>()((set, get) => ({
+/** A change through the API, then a fresh list; a refusal becomes a toast. */
+async function change(run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+    await useRemote.getState().load();
+  } catch (err) {
+    toastError(err);
+  }
+}
+
+export const useRemote = create<RemoteState>()((set) => ({
   loaded: false,
   displays: [],
   sessions: [],
@@ -28,40 +38,12 @@ export const useRemote = create<RemoteState>()((set, get) => ({
     }
   },
 
-  async createDisplay(width, height) {
-    try {
+  createDisplay: (width, height) =>
+    change(async () => {
       const display = await call('displays.create', { width, height });
       toastSuccess('Virtual display created', `${display.name}, ${display.width}×${display.height}`);
-      await get().load();
-    } catch (err) {
-      toastError(err);
-    }
-  },
-
-  async deleteDisplay(id) {
-    try {
-      await call('displays.delete', { id });
-      await get().load();
-    } catch (err) {
-      toastError(err);
-    }
-  },
-
-  async openSession(displayId, permission) {
-    try {
-      await call('remote.sessions.create', { displayId, permission });
-      await get().load();
-    } catch (err) {
-      toastError(err);
-    }
-  },
-
-  async endSession(id) {
-    try {
-      await call('remote.sessions.end', { id });
-      await get().load();
-    } catch (err) {
-      toastError(err);
-    }
-  },
+    }),
+  deleteDisplay: (id) => change(() => call('displays.delete', { id })),
+  openSession: (displayId, permission) => change(() => call('remote.sessions.create', { displayId, permission })),
+  endSession: (id) => change(() => call('remote.sessions.end', { id })),
 }));

@@ -56,7 +56,12 @@ export class InputInjector {
     }
   }
 
+  /** Stops the agents of displays not in `displays` (those went away). */
+  retain(displays: ReadonlySet<string>): void {
+    for (const display of [...this.agents.keys()]) if (!displays.has(display)) this.stop(display);
+  }
+
   dispose(): void {
-    for (const display of [...this.agents.keys()]) this.stop(display);
+    this.retain(new Set());
   }
 }

@@ -23,7 +23,7 @@ interface Viewer {
 export interface RemoteServiceDeps {
   displays: Pick<DisplayService, 'get' | 'onChange'>;
   children: ChildRegistry;
-  injector: Pick<InputInjector, 'send' | 'stop' | 'dispose'>;
+  injector: Pick<InputInjector, 'send' | 'retain' | 'dispose'>;
   ffmpegPath: () => Promise<string>;
   captureArgs: CaptureArgsBuilder;
   /** The H.264 encoder to use (from the capability probe). */
@@ -47,10 +47,11 @@ export class RemoteService implements Service {
   constructor(private readonly deps: RemoteServiceDeps) {}
 
   start(): void {
-    // A display that disappears ends its sessions.
+    // A display that disappears ends its sessions and its input agent.
     this.unsubscribe = this.deps.displays.onChange((all) => {
       const ids = new Set(all.map((d) => d.id));
       for (const session of this.book.list()) if (!ids.has(session.displayId)) this.end(session.id, 'display removed');
+      this.deps.injector.retain(new Set(all.map((d) => d.name)));
     });
   }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../test-support/edge.js';
+import { waitFor } from '../../test-support/wait.js';
 import { api, freePort, runStreams, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../../test-support/media.js';
 import { SSHD_PATH, startSshd, type SshdProcess } from '../../test-support/sshd.js';

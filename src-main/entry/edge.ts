@@ -1,4 +1,3 @@
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +13,7 @@ import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.j
 import { OriginLink } from '../edge/origin-link.js';
 import { Prefetcher } from '../edge/prefetch.js';
 import { UrlSigner } from '../servers/hls/signing.js';
+import { freePort } from '../platform/net.js';
 
 export const EDGE_USAGE = `Usage: streams edge --origin URL --token T [options]
 
@@ -32,17 +32,6 @@ purges pushed by the origin, verifies nothing itself (nginx's njs checks signed 
   --workers N         nginx worker processes (default auto)`;
 
 const SIZE_RE = /^\d{1,9}[kmg]?$/i;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function bad(field: string, message: string): never {
   throw new StudioError('CONFIG_INVALID', `${field}: ${message}`, { field });

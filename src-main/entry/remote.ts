@@ -4,7 +4,6 @@ import { pickCaptureEncoder } from '../capture/encoder-args.js';
 import { captureArgsFor } from '../capture/index.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Service } from '../core/lifecycle.js';
-import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { DisplayService, displayBackendFor } from '../displays/display-service.js';
 import type { FfmpegService } from '../encoder/service.js';
@@ -24,7 +23,7 @@ export interface Remote {
 export function wireRemote(deps: {
   config: () => StudioConfig;
   children: ChildRegistry;
-  ffmpeg: Pick<FfmpegService, 'info'>;
+  ffmpeg: Pick<FfmpegService, 'info' | 'path'>;
   env: NodeJS.ProcessEnv;
   logger: Logger;
 }): Remote {
@@ -41,11 +40,7 @@ export function wireRemote(deps: {
     displays,
     children: deps.children,
     injector,
-    ffmpegPath: async () => {
-      const info = await deps.ffmpeg.info();
-      if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
-      return info.path;
-    },
+    ffmpegPath: () => deps.ffmpeg.path(),
     captureArgs: captureArgsFor(process.platform),
     encoder: async () => pickCaptureEncoder((await deps.ffmpeg.info()).encoders),
     ice: () => iceOptionsOf(deps.config().webrtc),

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, cleanEnv, startHost, type HostProcess } from '../../test-support/host-process.js';
-import { waitFor } from '../../test-support/obs.js';
+import { waitFor } from '../../test-support/wait.js';
 
 /** Processes started with HOME=`home` (OBS, xvfb-run and Xvfb all inherit it). */
 function pidsWithHome(home: string): number[] {
@@ -29,10 +29,15 @@ describe('managed OBS (host mode)', () => {
 
   it('starts OBS, connects to it as "managed", restarts it when it dies, and stops it with the host', async () => {
     host = await startHost({ env: cleanEnv({ STREAMS_OBS_MANAGED: 'true' }) });
-    const managed = await waitFor(async () => {
-      const list = (await api(host!, 'GET', '/api/v1/obs/connections')).json as { id: string; state: string; managed: boolean }[];
-      return list.find((c) => c.id === 'managed' && c.state === 'connected');
-    }, 'the managed OBS to connect', 45_000, 250);
+    const managed = await waitFor(
+      'the managed OBS to connect',
+      async () => {
+        const list = (await api(host!, 'GET', '/api/v1/obs/connections')).json as { id: string; state: string; managed: boolean }[];
+        return list.find((c) => c.id === 'managed' && c.state === 'connected');
+      },
+      45_000,
+      250,
+    );
     expect(managed.managed).toBe(true);
     const scenes = await api(host, 'GET', '/api/v1/obs/connections/managed/scenes');
     expect(scenes.status).toBe(200);
@@ -45,8 +50,8 @@ describe('managed OBS (host mode)', () => {
     const obsPid = running.find((pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'obs');
     expect(obsPid).toBeDefined();
     process.kill(obsPid!, 'SIGKILL');
-    await waitFor(async () => ((await api(host!, 'GET', '/api/v1/obs/connections')).json as { state: string }[])[0]?.state !== 'connected', 'the loss to show', 10_000, 50);
-    await waitFor(async () => ((await api(host!, 'GET', '/api/v1/obs/connections')).json as { state: string }[])[0]?.state === 'connected', 'the managed OBS to come back', 45_000, 250);
+    await waitFor('the loss to show', async () => ((await api(host!, 'GET', '/api/v1/obs/connections')).json as { state: string }[])[0]?.state !== 'connected', 10_000, 50);
+    await waitFor('the managed OBS to come back', async () => ((await api(host!, 'GET', '/api/v1/obs/connections')).json as { state: string }[])[0]?.state === 'connected', 45_000, 250);
     expect(pidsWithHome(obsHome)).not.toContain(obsPid);
     expect(await host.stop('SIGTERM')).toBe(0);
     host = undefined;

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
@@ -8,19 +7,9 @@ import type { Logger } from '../core/logger.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../restream/backoff.js';
 import type { ObsService } from './obs-service.js';
 import { ObsProcess } from './obs-process.js';
+import { freePort } from '../platform/net.js';
 
 export const MANAGED_OBS_ID = 'managed';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Host mode: one OBS Studio under a virtual display, with its own HOME in the studio home, the

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObsProcess } from './obs-process.js';
 import { api, freePort, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { collectEvents } from '../../test-support/media.js';
-import { startObs, waitFor, type TestObs } from '../../test-support/obs.js';
+import { startObs, type TestObs } from '../../test-support/obs.js';
+import { waitFor } from '../../test-support/wait.js';
 
 describe('OBS control against a real OBS', () => {
   let host: HostProcess;
@@ -77,7 +78,7 @@ describe('OBS control against a real OBS', () => {
     const since = Date.now();
     const put = await api(host, 'PUT', `${base()}/program-scene`, { name: 'Starting soon' });
     expect(put.status).toBe(200);
-    const ev = await waitFor(() => events.events.find((e) => e.event === 'obs.scene' && e.at >= since && e.data.programScene === 'Starting soon'), 'obs.scene event');
+    const ev = await waitFor('obs.scene event', () => events.events.find((e) => e.event === 'obs.scene' && e.at >= since && e.data.programScene === 'Starting soon'));
     expect(ev.at - since).toBeLessThan(5000);
     const list = await api(host, 'GET', `${base()}/scenes?screenshots=true`);
     const current = list.json.scenes.find((s: { current: boolean }) => s.current);
@@ -138,7 +139,7 @@ describe('OBS control against a real OBS', () => {
     expect(set.json.current).toBe('Cut');
     const since = Date.now();
     await api(host, 'PUT', `${base()}/transition`, { trigger: true });
-    await waitFor(() => events.events.find((e) => e.event === 'obs.scene' && e.at >= since && e.data.programScene === 'Game'), 'the program to become Game');
+    await waitFor('the program to become Game', () => events.events.find((e) => e.event === 'obs.scene' && e.at >= since && e.data.programScene === 'Game'));
     expect((await api(host, 'PUT', `${base()}/transition`, { name: 'No such transition' })).status).toBe(404);
     expect((await api(host, 'PUT', `${base()}/studio-mode`, { enabled: false })).json.studioMode).toBe(false);
     const collections = (await api(host, 'GET', `${base()}/scene-collections`)).json;
@@ -154,13 +155,13 @@ describe('OBS control against a real OBS', () => {
     expect(media.status).toBe(201);
     const muted = await api(host, 'PATCH', `${base()}/inputs/Music`, { muted: true, volumeDb: -12 });
     expect(muted.json).toMatchObject({ name: 'Music', muted: true, volumeDb: -12 });
-    await waitFor(() => events.events.find((e) => e.event === 'obs.input' && e.data.change === 'mute' && e.data.name === 'Music'), 'the mute event');
+    await waitFor('the mute event', () => events.events.find((e) => e.event === 'obs.input' && e.data.change === 'mute' && e.data.name === 'Music'));
     const browser = await api(host, 'POST', `${base()}/inputs`, { scene: 'Starting soon', name: 'Web', kind: 'browser' });
     expect(browser.status).toBe(400); // Debian's OBS has no browser source: said, not half-made
     expect(browser.json.error.message).toContain('browser_source');
     expect((await api(host, 'PATCH', `${base()}/inputs/Nope`, { muted: true })).status).toBe(404);
     expect((await api(host, 'DELETE', `${base()}/inputs/Music`)).status).toBe(200);
-    await waitFor(() => events.events.find((e) => e.event === 'obs.input' && e.data.change === 'removed' && e.data.name === 'Music'), 'the removed event');
+    await waitFor('the removed event', () => events.events.find((e) => e.event === 'obs.input' && e.data.change === 'removed' && e.data.name === 'Music'));
     const items = ((await api(host, 'GET', `${base()}/scenes/${encodeURIComponent('Starting soon')}/items`)).json as { sourceName: string }[]).map((i) => i.sourceName);
     expect(items).toEqual(['Backdrop']);
     const names = ((await api(host, 'GET', `${base()}/inputs`)).json as { name: string }[]).map((i) => i.name);
@@ -175,8 +176,8 @@ describe('OBS control against a real OBS', () => {
     const res = await api(host, 'POST', `${base()}/inputs`, { scene: 'Game', name: 'Tone', kind: 'media', settings: { local_file: tone, looping: true } });
     expect(res.status).toBe(201);
     const loud = await waitFor(
-      () => events.events.find((e) => e.event === 'obs.meters' && e.at >= since && e.data.inputs.some((i: { name: string; peakDb: number }) => i.name === 'Tone' && i.peakDb > -30)),
       'a meter reading of the tone',
+      () => events.events.find((e) => e.event === 'obs.meters' && e.at >= since && e.data.inputs.some((i: { name: string; peakDb: number }) => i.name === 'Tone' && i.peakDb > -30)),
     );
     const level = loud.data.inputs.find((i: { name: string }) => i.name === 'Tone').peakDb;
     expect(level).toBeLessThanOrEqual(0);
@@ -186,7 +187,7 @@ describe('OBS control against a real OBS', () => {
   it('records to a file and stops', async () => {
     const started = await api(host, 'POST', `${base()}/outputs/record/start`);
     expect(started.json.record.active).toBe(true);
-    await waitFor(() => events.events.find((e) => e.event === 'obs.output' && e.data.output === 'record' && e.data.active), 'the record started event');
+    await waitFor('the record started event', () => events.events.find((e) => e.event === 'obs.output' && e.data.output === 'record' && e.data.active));
     await new Promise((r) => setTimeout(r, 1000));
     const stopped = await api(host, 'POST', `${base()}/outputs/record/stop`);
     expect(stopped.json.record.active).toBe(false);
@@ -199,8 +200,8 @@ describe('OBS control against a real OBS', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ stream: 'obs-show', created: true, streaming: true });
     expect(res.json.server).toBe(`rtmp://127.0.0.1:${host.rtmpPort}/live`);
-    await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/obs-show')).json.state === 'live', 'the stream to go live', 30_000);
-    const stats = await waitFor(() => events.events.find((e) => e.event === 'obs.stats' && e.data.connectionId === id && e.data.streamBitrateKbps > 0), 'OBS stats with a bitrate', 20_000);
+    await waitFor('the stream to go live', async () => (await api(host, 'GET', '/api/v1/streams/obs-show')).json.state === 'live', 30_000);
+    const stats = await waitFor('OBS stats with a bitrate', () => events.events.find((e) => e.event === 'obs.stats' && e.data.connectionId === id && e.data.streamBitrateKbps > 0), 20_000);
     expect(stats.data.fps).toBeGreaterThan(0);
     expect(stats.data.streamTotalFrames).toBeGreaterThan(0);
     const outputs = (await api(host, 'GET', `${base()}/outputs`)).json;
@@ -210,16 +211,16 @@ describe('OBS control against a real OBS', () => {
     expect(busy.json.error.code).toBe('CONFLICT');
     const stopped = await api(host, 'POST', `${base()}/outputs/stream/stop`);
     expect(stopped.json.stream.active).toBe(false);
-    await waitFor(() => events.events.find((e) => e.event === 'obs.output' && e.data.output === 'stream' && e.data.state === 'stopped'), 'the stream stopped event');
-    await waitFor(async () => (await api(host, 'GET', '/api/v1/streams/obs-show')).json.state !== 'live', 'the stream to end', 20_000);
+    await waitFor('the stream stopped event', () => events.events.find((e) => e.event === 'obs.output' && e.data.output === 'stream' && e.data.state === 'stopped'));
+    await waitFor('the stream to end', async () => (await api(host, 'GET', '/api/v1/streams/obs-show')).json.state !== 'live', 20_000);
   });
 
   it('sees OBS killed within 2 s, and reconnects with fresh state when it returns', async () => {
     const killedAt = Date.now();
     await obs.process.crash();
     const down = await waitFor(
-      () => events.events.find((e) => e.event === 'obs.connection' && e.at >= killedAt && e.data.connection?.state === 'disconnected'),
       'the disconnected event',
+      () => events.events.find((e) => e.event === 'obs.connection' && e.at >= killedAt && e.data.connection?.state === 'disconnected'),
       10_000,
       20,
     );
@@ -228,9 +229,9 @@ describe('OBS control against a real OBS', () => {
     expect((await api(host, 'GET', `${base()}/scenes`)).json.error.code).toBe('OBS_NOT_CONNECTED');
     const restartedAt = Date.now();
     await obs.process.start(45_000);
-    await waitFor(async () => (await api(host, 'GET', '/api/v1/obs/connections')).json[0]?.state === 'connected', 'the reconnection', 40_000, 200);
+    await waitFor('the reconnection', async () => (await api(host, 'GET', '/api/v1/obs/connections')).json[0]?.state === 'connected', 40_000, 200);
     // Fresh state pushed on reconnection: the scene list as the new OBS has it.
-    const fresh = await waitFor(() => events.events.find((e) => e.event === 'obs.scene' && e.at >= restartedAt && e.data.listChanged), 'the fresh scene event');
+    const fresh = await waitFor('the fresh scene event', () => events.events.find((e) => e.event === 'obs.scene' && e.at >= restartedAt && e.data.listChanged));
     const scenes = (await api(host, 'GET', `${base()}/scenes`)).json;
     expect(fresh.data.programScene).toBe(scenes.programScene);
   });
@@ -240,7 +241,7 @@ describe('OBS control against a real OBS', () => {
     const other = new ObsProcess({ home: obs.home, websocketPort: obs.port, websocketPassword: 'changed-in-obs', recordDir: path.join(obs.home, 'recordings') });
     try {
       await other.start(45_000);
-      const refused = await waitFor(() => events.events.find((e) => e.event === 'obs.connection' && e.data.connection?.state === 'auth_failed'), 'auth_failed', 40_000, 100);
+      const refused = await waitFor('auth_failed', () => events.events.find((e) => e.event === 'obs.connection' && e.data.connection?.state === 'auth_failed'), 40_000, 100);
       expect(refused.data.connection.error.code).toBe('OBS_AUTH_FAILED');
       expect(refused.data.connection.nextRetryAt).toBeNull();
       await new Promise((r) => setTimeout(r, 3000));

@@ -8,20 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../test-support/browser.js';
 import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching } from '../../test-support/media.js';
+import { waitFor } from '../../test-support/wait.js';
 
 const W = 640;
 const H = 360;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface RemoteState {
   phase: string;
@@ -37,10 +28,10 @@ async function pair(browser: Browser, host: HostProcess, code: string): Promise<
   await page.goto(`${host.url}/remote`);
   await page.fill('#code', code);
   await page.click('#connect');
-  await waitFor(async () => {
+  await waitFor('the viewer to decode frames', async () => {
     const s = await remoteState(page);
     return s.phase === 'connected' && (s.videoWidth ?? 0) > 0 && s.frames > 5;
-  }, 30_000, 'the viewer to decode frames');
+  }, 30_000);
   return page;
 }
 
@@ -101,7 +92,7 @@ describe('remote desktop on a virtual display', () => {
     // An X client inside the new display: xev reports every pointer and key event it receives.
     xev = spawn('xev', ['-display', display.name, '-geometry', `${W}x${H}+0+0`, '-event', 'mouse', '-event', 'keyboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
     xev.stdout!.on('data', (d: Buffer) => (xevOut += d.toString()));
-    await waitFor(() => xevOut.includes('MapNotify') || xevOut.length > 0 || undefined, 10_000, 'xev to start').catch(() => undefined);
+    await waitFor('xev to start', () => xevOut.includes('MapNotify') || xevOut.length > 0 || undefined, 10_000).catch(() => undefined);
     await sleep(500);
   });
 
@@ -127,7 +118,7 @@ describe('remote desktop on a virtual display', () => {
     expect([state.videoWidth, state.videoHeight]).toEqual([W, H]);
 
     await viewer.mouse.click(200, 100);
-    await waitFor(() => xevEvents(xevOut).includes('ButtonPress:200,100'), 10_000, 'xev to see the click at 200,100').catch((error: Error) => {
+    await waitFor('xev to see the click at 200,100', () => xevEvents(xevOut).includes('ButtonPress:200,100'), 10_000).catch((error: Error) => {
       throw new Error(`${error.message}; xev saw ${xevEvents(xevOut).join(' ')}; ${xevOut.slice(-600)}`);
     });
     const where = spawnSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' }).stdout;
@@ -137,13 +128,13 @@ describe('remote desktop on a virtual display', () => {
     await viewer.keyboard.down('Shift');
     await viewer.keyboard.press('KeyB');
     await viewer.keyboard.up('Shift');
-    await waitFor(() => xevEvents(xevOut).includes('KeyRelease:Shift_L'), 10_000, 'xev to see Shift+B');
+    await waitFor('xev to see Shift+B', () => xevEvents(xevOut).includes('KeyRelease:Shift_L'), 10_000);
     const keys = xevEvents(xevOut).filter((e) => e.startsWith('Key'));
     expect(keys).toEqual(['KeyPress:a', 'KeyRelease:a', 'KeyPress:Shift_L', 'KeyPress:B', 'KeyRelease:B', 'KeyRelease:Shift_L']);
 
     await viewer.fill('#text', 'hi');
     await viewer.click('#send');
-    await waitFor(() => xevEvents(xevOut).join(' ').includes('KeyPress:h KeyRelease:h KeyPress:i KeyRelease:i'), 10_000, 'xev to see the typed text');
+    await waitFor('xev to see the typed text', () => xevEvents(xevOut).join(' ').includes('KeyPress:h KeyRelease:h KeyPress:i KeyRelease:i'), 10_000);
     const sessions = await api(host, 'GET', '/api/v1/remote/sessions');
     expect(sessions.json[0].viewers).toHaveLength(1);
     expect(sessions.json[0].viewers[0].connected).toBe(true);
@@ -155,7 +146,7 @@ describe('remote desktop on a virtual display', () => {
     const before = xevEvents(xevOut).length;
     await page.mouse.click(400, 300);
     await page.keyboard.press('KeyZ');
-    await waitFor(async () => (await remoteState(page)).errors.some((e) => e.startsWith('FORBIDDEN')), 10_000, 'the refusal');
+    await waitFor('the refusal', async () => (await remoteState(page)).errors.some((e) => e.startsWith('FORBIDDEN')), 10_000);
     await sleep(500);
     expect(xevEvents(xevOut).slice(before)).toEqual([]);
     await page.close();
@@ -164,10 +155,10 @@ describe('remote desktop on a virtual display', () => {
 
   it('releases the keys a killed viewer was holding', async () => {
     await viewer.keyboard.down('Control');
-    await waitFor(() => xevEvents(xevOut).at(-1) === 'KeyPress:Control_L', 10_000, 'Control pressed in the display');
+    await waitFor('Control pressed in the display', () => xevEvents(xevOut).at(-1) === 'KeyPress:Control_L', 10_000);
     await viewer.context().close();
-    await waitFor(() => xevEvents(xevOut).at(-1) === 'KeyRelease:Control_L', 15_000, 'Control released after the viewer vanished');
-    await waitFor(async () => (await api(host, 'GET', '/api/v1/remote/sessions')).json[0]?.viewers.length === 0, 10_000, 'the viewer to leave the session');
+    await waitFor('Control released after the viewer vanished', () => xevEvents(xevOut).at(-1) === 'KeyRelease:Control_L', 15_000);
+    await waitFor('the viewer to leave the session', async () => (await api(host, 'GET', '/api/v1/remote/sessions')).json[0]?.viewers.length === 0, 10_000);
   });
 
   it('ends a session from the host: the viewer closes within 1 s', async () => {
@@ -175,7 +166,7 @@ describe('remote desktop on a virtual display', () => {
     const asked = Date.now();
     const ended = await api(host, 'DELETE', `/api/v1/remote/sessions/${control.id}`);
     expect(ended.json).toEqual({ id: control.id, ended: true });
-    const endedAt = await waitFor(async () => (await remoteState(page)).endedAt ?? undefined, 5000, 'the viewer to close').catch(async (error: Error) => {
+    const endedAt = await waitFor('the viewer to close', async () => (await remoteState(page)).endedAt ?? undefined, 5000).catch(async (error: Error) => {
       throw new Error(`${error.message}: ${JSON.stringify(await remoteState(page))} ${host.stdout().slice(-3000)}`);
     });
     expect(endedAt - asked).toBeLessThan(1000);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test-support/edge.js';
+import { waitFor } from '../../../test-support/wait.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../../../test-support/media.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test-support/browser.js';

@@ -4,7 +4,7 @@
 import wrtc from '@roamhq/wrtc';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test-support/edge.js';
+import { waitFor } from '../../../test-support/wait.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { ffprobe, pidsMatching } from '../../../test-support/media.js';
 import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../../../test-support/webrtc.js';

@@ -325,9 +325,17 @@ export function connectObs(): void {
   onEvent('obs.output', ({ connectionId }) => {
     if (connectionId === selectedId()) void refreshOutputs();
   });
+  let inputsReadForMetersAt = 0;
   onEvent('obs.meters', ({ connectionId, inputs }) => {
     if (connectionId !== selectedId()) return;
     useObs.setState({ meters: Object.fromEntries(inputs.map((i) => [i.name, i.peakDb])) });
+    // An input can be listed before its audio starts (a media source just created): when one meters but is
+    // not shown with audio, read the inputs again, at most every 2 s.
+    const withAudio = new Set(useObs.getState().inputs.filter((i) => i.muted !== null).map((i) => i.name));
+    if (inputs.some((i) => !withAudio.has(i.name)) && Date.now() - inputsReadForMetersAt > 2000) {
+      inputsReadForMetersAt = Date.now();
+      void refreshInputs();
+    }
   });
   onEvent('obs.transition', ({ connectionId, name, durationMs }) => {
     if (connectionId !== selectedId()) return;

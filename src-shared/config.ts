@@ -270,6 +270,35 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    remote: z
+      .object({
+        bitrateKbps: z
+          .number()
+          .int('must be a whole number')
+          .min(300, 'must be between 300 and 50000')
+          .max(50000, 'must be between 300 and 50000')
+          .default(4000)
+          .meta({ description: 'Video bitrate of a remote-desktop capture at full quality; adaptation steps down from it when a viewer loses packets.' }),
+        adaptive: z
+          .boolean()
+          .default(true)
+          .meta({ description: 'Lower the resolution and bitrate of a remote-desktop capture while a viewer reports loss or delay, and raise them again when it clears.' }),
+        audio: z
+          .enum(['auto', 'off'])
+          .default('auto')
+          .meta({ description: 'Send the sound of the host session (PulseAudio monitor on Linux) to remote viewers as Opus when a sound server answers; off sends none.' }),
+        audioSource: z
+          .string()
+          .max(256, 'must be at most 256 characters')
+          .default('')
+          .meta({ description: 'PulseAudio source to send; empty uses the monitor of the default sink.' }),
+        clipboard: z
+          .boolean()
+          .default(true)
+          .meta({ description: 'Share clipboard text both ways with viewers of control sessions.' }),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import { h264EncoderArgs } from './encoder-args.js';
+import { h264EncoderArgs, withOutputSize } from './encoder-args.js';
 import type { CaptureOptions } from './types.js';
 
 export const CAPTURE_PAYLOAD_TYPE = 96;
@@ -15,7 +15,7 @@ export function captureArgsLinux(o: CaptureOptions): string[] {
     '-fflags', 'nobuffer',
     '-f', 'x11grab', '-draw_mouse', o.drawMouse ? '1' : '0', '-framerate', String(o.fps),
     '-video_size', `${target.width}x${target.height}`, '-i', input,
-    ...h264EncoderArgs(o.encoder, o.fps, o.bitrateKbps),
+    ...withOutputSize(h264EncoderArgs(o.encoder, o.fps, o.bitrateKbps), o.outputSize),
     '-fps_mode', 'passthrough',
     '-an', '-payload_type', String(CAPTURE_PAYLOAD_TYPE),
     '-f', 'rtp', `rtp://127.0.0.1:${o.rtpPort}?pkt_size=1200`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EncoderProbe } from '../../src-shared/contract/index.js';
 import { captureArgsLinux } from './args.linux.js';
-import { pickCaptureEncoder } from './encoder-args.js';
+import { h264EncoderArgs, pickCaptureEncoder, withOutputSize } from './encoder-args.js';
 import { captureArgsFor } from './index.js';
 
 const base = { fps: 30, encoder: 'libx264', bitrateKbps: 4000, rtpPort: 40000, drawMouse: true };
@@ -15,6 +15,18 @@ describe('captureArgsLinux', () => {
     expect(joined).toContain('-g 30 -bf 0');
     expect(joined).toContain('-fps_mode passthrough');
     expect(args.at(-1)).toBe('rtp://127.0.0.1:40000?pkt_size=1200');
+  });
+
+  it('scales before encoding when an output size is set (adaptation), and not otherwise', () => {
+    const scaled = captureArgsLinux({ ...base, target: { display: ':5', width: 1280, height: 720 }, outputSize: { width: 640, height: 360 } }).join(' ');
+    expect(scaled).toContain('-i :5.0+0,0 -vf scale=640:360:flags=fast_bilinear,setsar=1 -c:v libx264');
+    expect(captureArgsLinux({ ...base, target: { display: ':5', width: 1280, height: 720 } })).not.toContain('-vf');
+  });
+
+  it('scales ahead of the upload into a VAAPI encoder', () => {
+    const args = withOutputSize(h264EncoderArgs('h264_vaapi', 30, 4000), { width: 960, height: 540 });
+    expect(args.filter((a) => a === '-vf')).toHaveLength(1);
+    expect(args[args.indexOf('-vf') + 1]).toBe('scale=960:540:flags=fast_bilinear,setsar=1,format=nv12,hwupload');
   });
 
   it('grabs a region (a window) from its corner', () => {

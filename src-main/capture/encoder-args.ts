@@ -36,3 +36,17 @@ export function h264EncoderArgs(encoder: string, fps: number, bitrateKbps: numbe
       ];
   }
 }
+
+/**
+ * Encoder arguments with the picture scaled to `size` first (remote-desktop adaptation): merged into
+ * the encoder's own `-vf` where it has one (VAAPI uploads after scaling), else a new `-vf` before it.
+ */
+export function withOutputSize(encoderArgs: readonly string[], size: { width: number; height: number } | undefined): string[] {
+  if (!size) return [...encoderArgs];
+  const scale = `scale=${size.width}:${size.height}:flags=fast_bilinear,setsar=1`;
+  const at = encoderArgs.indexOf('-vf');
+  if (at < 0) return ['-vf', scale, ...encoderArgs];
+  const out = [...encoderArgs];
+  out[at + 1] = `${scale},${out[at + 1]}`;
+  return out;
+}

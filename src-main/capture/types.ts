@@ -18,6 +18,8 @@ export interface CaptureOptions {
   rtpPort: number;
   /** Show the pointer in the picture. */
   drawMouse: boolean;
+  /** Encode at this size instead of the captured one (adaptation to a poor network). */
+  outputSize?: { width: number; height: number };
 }
 
 /** Builds the ffmpeg arguments that capture and encode a target as H.264 RTP on loopback. */

@@ -7,6 +7,8 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { DisplayService, displayBackendFor } from '../displays/display-service.js';
 import type { FfmpegService } from '../encoder/service.js';
+import { clipboardFor } from '../remote/clipboard.js';
+import { HostSound } from '../remote/host-sound.js';
 import { InputInjector } from '../remote/input-injector.js';
 import { RemoteService } from '../remote/remote-service.js';
 import { remoteRoutes } from '../remote/routes.js';
@@ -36,15 +38,20 @@ export function wireRemote(deps: {
     env: deps.env,
     logger,
   });
+  const ffmpegPath = (): Promise<string> => deps.ffmpeg.path();
+  const sound = new HostSound({ children: deps.children, ffmpegPath, settings: () => deps.config().remote, env: deps.env, logger });
   const remote = new RemoteService({
     displays,
     children: deps.children,
     injector,
-    ffmpegPath: () => deps.ffmpeg.path(),
+    ffmpegPath,
     captureArgs: captureArgsFor(process.platform),
     encoder: async () => pickCaptureEncoder((await deps.ffmpeg.info()).encoders),
     ice: () => iceOptionsOf(deps.config().webrtc),
-    bitrateKbps: 4000,
+    settings: () => deps.config().remote,
+    sound,
+    clipboard: clipboardFor(process.platform),
+    onDispose: () => sound.dispose(),
     logger,
   });
   // Sessions end before their displays go away.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeldInput, KEY_NAMES, MAX_TEXT_LENGTH, parseViewerMessage, toDisplayPixel } from './input-protocol.js';
+import { HeldInput, KEY_NAMES, MAX_CLIPBOARD_LENGTH, MAX_TEXT_LENGTH, parseViewerMessage, toDisplayPixel } from './input-protocol.js';
 
 const size = { width: 1280, height: 720 };
 
@@ -11,6 +11,9 @@ describe('parseViewerMessage', () => {
     expect(parseViewerMessage('{"t":"key","code":"ShiftLeft","down":false}')).toEqual({ ok: true, message: { t: 'key', code: 'ShiftLeft', down: false } });
     expect(parseViewerMessage(Buffer.from('{"t":"text","text":"héllo"}'))).toEqual({ ok: true, message: { t: 'text', text: 'héllo' } });
     expect(parseViewerMessage('{"t":"ping"}')).toEqual({ ok: true, message: { t: 'ping' } });
+    expect(parseViewerMessage('{"t":"clipboard","text":"a\\nb ✓"}')).toEqual({ ok: true, message: { t: 'clipboard', text: 'a\nb ✓' } });
+    expect(parseViewerMessage('{"t":"quality","level":"auto"}')).toEqual({ ok: true, message: { t: 'quality', level: 'auto' } });
+    expect(parseViewerMessage('{"t":"quality","level":2}')).toEqual({ ok: true, message: { t: 'quality', level: 2 } });
   });
 
   it.each([
@@ -24,6 +27,10 @@ describe('parseViewerMessage', () => {
     ['{"t":"key","code":"Hyper","down":true}', 'unknown key code "Hyper"'],
     ['{"t":"key","code":"__proto__","down":true}', 'unknown key code "__proto__"'],
     ['{"t":"exec","cmd":"rm"}', 'unknown message type "exec"'],
+    ['{"t":"clipboard","text":7}', `clipboard text is a string of at most ${MAX_CLIPBOARD_LENGTH} characters`],
+    ['{"t":"quality","level":4}', 'quality level is "auto" or 0..3'],
+    ['{"t":"quality","level":1.5}', 'quality level is "auto" or 0..3'],
+    ['{"t":"quality","level":"best"}', 'quality level is "auto" or 0..3'],
   ])('refuses %s', (raw, reason) => {
     expect(parseViewerMessage(raw)).toEqual({ ok: false, reason });
   });
@@ -34,7 +41,9 @@ describe('parseViewerMessage', () => {
   });
 
   it('refuses oversized messages before parsing them', () => {
-    expect(parseViewerMessage('x'.repeat(20_000))).toEqual({ ok: false, reason: 'message too large' });
+    expect(parseViewerMessage('x'.repeat(210_000))).toEqual({ ok: false, reason: 'message too large' });
+    const clip = JSON.stringify({ t: 'clipboard', text: 'x'.repeat(MAX_CLIPBOARD_LENGTH + 1) });
+    expect(parseViewerMessage(clip)).toEqual({ ok: false, reason: `clipboard text is a string of at most ${MAX_CLIPBOARD_LENGTH} characters` });
   });
 });
 

@@ -13,6 +13,8 @@ export type ViewerMessage =
   | { t: 'wheel'; dx: number; dy: number }
   | { t: 'key'; code: string; down: boolean }
   | { t: 'text'; text: string }
+  | { t: 'clipboard'; text: string }
+  | { t: 'quality'; level: number | 'auto' }
   | { t: 'ping' };
 
 /** What the input agent of a display executes. */
@@ -24,7 +26,11 @@ export type AgentCommand =
   | { op: 'type'; text: string };
 
 export const MAX_TEXT_LENGTH = 4096;
-const MAX_MESSAGE_BYTES = 16 * 1024;
+/** Clipboard text shared either way, in characters (a data-channel message stays under 256 KB). */
+export const MAX_CLIPBOARD_LENGTH = 65_536;
+const MAX_MESSAGE_BYTES = 200 * 1024;
+/** Quality levels a viewer may choose: 0 (full) .. 3 (lowest), see quality.ts. */
+const MAX_QUALITY_LEVEL = 3;
 const BUTTONS: ButtonName[] = ['left', 'middle', 'right'];
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -81,6 +87,14 @@ export function parseViewerMessage(raw: string | Buffer): ParseResult {
     case 'text':
       if (typeof m.text !== 'string' || m.text.length > MAX_TEXT_LENGTH) return { ok: false, reason: `text is a string of at most ${MAX_TEXT_LENGTH} characters` };
       return { ok: true, message: { t: 'text', text: m.text } };
+    case 'clipboard':
+      if (typeof m.text !== 'string' || m.text.length > MAX_CLIPBOARD_LENGTH) return { ok: false, reason: `clipboard text is a string of at most ${MAX_CLIPBOARD_LENGTH} characters` };
+      return { ok: true, message: { t: 'clipboard', text: m.text } };
+    case 'quality':
+      if (m.level === 'auto' || (Number.isInteger(m.level) && (m.level as number) >= 0 && (m.level as number) <= MAX_QUALITY_LEVEL)) {
+        return { ok: true, message: { t: 'quality', level: m.level as number | 'auto' } };
+      }
+      return { ok: false, reason: `quality level is "auto" or 0..${MAX_QUALITY_LEVEL}` };
     default:
       return { ok: false, reason: `unknown message type ${JSON.stringify(m.t)}` };
   }

@@ -17,6 +17,17 @@ describe('checkViewerOffer', () => {
     expect(narrowed).toContain('m=application 9 UDP/DTLS/SCTP webrtc-datachannel');
   });
 
+  it('accepts the audio section of the host sound (Opus) beside the video', () => {
+    const { choice, narrowed } = checkViewerOffer(WHEP_OFFER.replace(/\r?\n?$/, '\r\n') + DATA);
+    expect(choice.audio?.codec.name).toBe('opus');
+    expect(narrowed).toMatch(/m=audio \d+ \S+ \d+\r\n/);
+  });
+
+  it('refuses two video sections', () => {
+    const video = WHEP_OFFER.split(/\r?\n(?=m=)/).find((s) => s.startsWith('m=video'))!;
+    expect(() => checkViewerOffer(VIEWER_OFFER.replace(/\r\n$/, '') + '\r\n' + video.replace('a=mid:1', 'a=mid:7'))).toThrow(expect.objectContaining({ code: 'SDP_INVALID' }));
+  });
+
   it('refuses offers without a data channel, without video, or not SDP at all', () => {
     expect(() => checkViewerOffer(WHEP_OFFER.split(/\r?\n(?=m=audio)/)[0])).toThrow(expect.objectContaining({ code: 'SDP_INVALID' }));
     expect(() => checkViewerOffer(`v=0\r\n${DATA}`)).toThrow(expect.objectContaining({ code: 'SDP_INVALID' }));

@@ -1,16 +1,18 @@
 import crypto from 'node:crypto';
-import type { RTCDataChannel } from 'werift';
+import { RtcpRrPacket, RtcpSrPacket, type RTCDataChannel } from 'werift';
 import { StudioError } from '../core/errors.js';
 import { answerWhenGathered, MediaStreamTrack, peerConfig, RTCPeerConnection, type IceOptions } from '../servers/webrtc/peer.js';
 import { chooseCodecs, narrowOffer, parseOffer, type CodecChoice } from '../servers/webrtc/sdp.js';
+import type { NetworkSample } from './quality.js';
 
 /** A viewer that sends nothing (no data-channel ping) for this long is gone: its held input is released. */
 export const VIEWER_SILENCE_MS = 3000;
 
 /**
- * Checks a viewer's offer: one recvonly/sendrecv video section (H.264, constrained baseline preferred)
- * and the data channel (m=application) that carries input. The WHEP parser checks the media part; the
- * data-channel section is checked here, then kept as it is in the narrowed offer werift reads.
+ * Checks a viewer's offer: one recvonly/sendrecv video section (H.264, constrained baseline preferred),
+ * optionally one audio section (Opus: the host's sound), and the data channel (m=application) that
+ * carries input. The WHEP parser checks the media part; the data-channel section is checked here,
+ * then kept as it is in the narrowed offer werift reads.
  */
 export function checkViewerOffer(sdp: unknown): { narrowed: string; choice: CodecChoice } {
   if (typeof sdp !== 'string') throw new StudioError('SDP_INVALID', 'the body must be an SDP offer (Content-Type: application/sdp)');
@@ -20,7 +22,10 @@ export function checkViewerOffer(sdp: unknown): { narrowed: string; choice: Code
     throw new StudioError('SDP_INVALID', 'the offer needs one data channel (m=application ... webrtc-datachannel) for input');
   }
   const media = parseOffer(sections.filter((s) => !s.startsWith('m=application')).join('\r\n'));
-  if (media.media.length !== 1 || media.media[0]!.kind !== 'video') throw new StudioError('SDP_INVALID', 'the offer needs exactly one video section');
+  const kinds = media.media.map((m) => m.kind).sort().join(',');
+  if (kinds !== 'video' && kinds !== 'audio,video') {
+    throw new StudioError('SDP_INVALID', 'the offer needs exactly one video section, and at most one audio section');
+  }
   const choice = chooseCodecs(media, 'send', ['h264'], '42');
   return { narrowed: narrowOffer(sdp, choice), choice };
 }
@@ -28,6 +33,8 @@ export function checkViewerOffer(sdp: unknown): { narrowed: string; choice: Code
 export interface RemotePeerEvents {
   onMessage(text: string): void;
   onClosed(reason: string): void;
+  /** A receiver report of the video: loss since the last one and the smoothed round trip. */
+  onReport?(sample: NetworkSample): void;
 }
 
 /** One viewer's peer connection: a sending video track fed with capture RTP, and the input data channel. */
@@ -36,6 +43,7 @@ export class RemotePeer {
   readonly since = Date.now();
   private readonly pc: RTCPeerConnection;
   private readonly track = new MediaStreamTrack({ kind: 'video' });
+  private readonly soundTrack = new MediaStreamTrack({ kind: 'audio' });
   private channel: RTCDataChannel | undefined;
   private readonly pending: string[] = [];
   private lastHeardAt = Date.now();
@@ -74,6 +82,10 @@ export class RemotePeer {
     if (this.connected) this.track.writeRtp(rtp);
   }
 
+  audio(rtp: Buffer): void {
+    if (this.connected) this.soundTrack.writeRtp(rtp);
+  }
+
   /** A message to the viewer over the data channel; kept until the channel opens. */
   send(message: object): void {
     const text = JSON.stringify(message);
@@ -86,6 +98,7 @@ export class RemotePeer {
     this.closed = true;
     if (this.watchdog) clearInterval(this.watchdog);
     this.track.stop();
+    this.soundTrack.stop();
     void this.pc.close().catch(() => undefined);
     if (notify) this.events.onClosed(reason);
   }
@@ -108,10 +121,21 @@ export class RemotePeer {
     });
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     for (const transceiver of this.pc.getTransceivers()) {
-      if (transceiver.kind !== 'video') continue;
       transceiver.setDirection('sendonly');
-      await transceiver.sender.replaceTrack(this.track);
-      transceiver.sender.onRtcp.subscribe(() => (this.lastHeardAt = Date.now()));
+      const { sender } = transceiver;
+      if (transceiver.kind === 'audio') {
+        await sender.replaceTrack(this.soundTrack);
+        continue;
+      }
+      await sender.replaceTrack(this.track);
+      sender.onRtcp.subscribe((packet) => {
+        this.lastHeardAt = Date.now();
+        // werift has read the report into the sender (loss fraction, smoothed round trip) before this.
+        if (packet.type === RtcpRrPacket.type || packet.type === RtcpSrPacket.type) {
+          const read = sender as unknown as { remoteFractionLost?: number; rtt?: number };
+          this.events.onReport?.({ at: Date.now(), lossFraction: read.remoteFractionLost ?? 0, ...(read.rtt !== undefined ? { rttMs: read.rtt * 1000 } : {}) });
+        }
+      });
     }
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected' && !this.connected) {

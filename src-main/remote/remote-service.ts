@@ -1,12 +1,9 @@
 import type { Display, RemotePermission, RemoteSession } from '../../src-shared/contract/index.js';
-import { CaptureFeed } from '../capture/capture-feed.js';
-import type { CaptureArgsBuilder } from '../capture/types.js';
-import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
-import type { Logger } from '../core/logger.js';
 import type { DisplayService } from '../displays/display-service.js';
 import type { IceOptions } from '../servers/webrtc/peer.js';
+import { DisplayShare, type DisplayShareDeps } from './display-share.js';
 import type { InputInjector } from './input-injector.js';
 import { HeldInput, parseViewerMessage } from './input-protocol.js';
 import { PairingBook, type PairingEntry } from './pairing.js';
@@ -17,31 +14,26 @@ interface Viewer {
   sessionId: string;
   display: Display;
   held: HeldInput;
-  detach?: () => void;
+  share?: DisplayShare;
 }
 
-export interface RemoteServiceDeps {
+export interface RemoteServiceDeps extends DisplayShareDeps {
   displays: Pick<DisplayService, 'get' | 'onChange'>;
-  children: ChildRegistry;
   injector: Pick<InputInjector, 'send' | 'retain' | 'dispose'>;
-  ffmpegPath: () => Promise<string>;
-  captureArgs: CaptureArgsBuilder;
-  /** The H.264 encoder to use (from the capability probe). */
-  encoder: () => Promise<string>;
   ice: () => IceOptions;
-  bitrateKbps: number;
-  logger: Logger;
+  /** Stopped with the service (the host's sound feed). */
+  onDispose?: () => Promise<void>;
 }
 
 /**
- * Remote-desktop sessions: pairing, one capture per display shared by its viewers, and input from
- * each viewer's data channel injected into the session's display (control sessions only).
+ * Remote-desktop sessions: pairing, one share per display (capture, sound, clipboard) for its viewers,
+ * and input from each viewer's data channel injected into the session's display (control sessions only).
  */
 export class RemoteService implements Service {
   readonly name = 'remote';
   readonly book = new PairingBook();
   private readonly viewers = new Map<string, Viewer>();
-  private readonly feeds = new Map<string, CaptureFeed>();
+  private readonly shares = new Map<string, DisplayShare>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly deps: RemoteServiceDeps) {}
@@ -100,8 +92,9 @@ export class RemoteService implements Service {
       events: {
         onMessage: (text) => slot.viewer && this.onMessage(slot.viewer, session, text),
         onClosed: (reason) => slot.viewer && this.onViewerClosed(slot.viewer, reason),
+        onReport: (sample) => slot.viewer?.share?.report(slot.viewer.peer.id, sample),
       },
-      onConnected: (p) => void this.attach(display, p).catch((error: unknown) => p.close(`capture failed: ${(error as Error).message}`)),
+      onConnected: (p) => void this.attach(display, p, session.permission).catch((error: unknown) => p.close(`capture failed: ${(error as Error).message}`)),
     });
     slot.viewer = { peer, sessionId: session.id, display, held };
     this.viewers.set(peer.id, slot.viewer);
@@ -116,41 +109,31 @@ export class RemoteService implements Service {
     viewer.peer.close('viewer left');
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     this.unsubscribe?.();
     for (const viewer of [...this.viewers.values()]) viewer.peer.close('host stopping');
-    for (const feed of this.feeds.values()) void feed.stop();
-    this.feeds.clear();
+    await Promise.all([...this.shares.values()].map((share) => share.stop()));
+    this.shares.clear();
     this.deps.injector.dispose();
+    await this.deps.onDispose?.();
   }
 
-  private async attach(display: Display, peer: RemotePeer): Promise<void> {
-    let feed = this.feeds.get(display.id);
-    if (!feed) {
-      feed = new CaptureFeed({
-        children: this.deps.children,
-        ffmpegPath: this.deps.ffmpegPath,
-        buildArgs: this.deps.captureArgs,
-        options: {
-          target: { display: display.name, width: display.width, height: display.height },
-          fps: Math.min(60, display.refreshHz),
-          encoder: await this.deps.encoder(),
-          bitrateKbps: this.deps.bitrateKbps,
-          drawMouse: true,
-        },
-        logger: this.deps.logger,
-      });
-      this.feeds.set(display.id, feed);
-    }
+  private async attach(display: Display, peer: RemotePeer, permission: RemotePermission): Promise<void> {
     const viewer = this.viewers.get(peer.id);
     if (!viewer) return;
-    const detach = await feed.attach(peer);
-    const current = feed;
-    viewer.detach = () => {
-      detach();
-      if (current.sinkCount === 0 && this.feeds.get(display.id) === current) this.feeds.delete(display.id);
-    };
-    peer.send({ t: 'hello', width: display.width, height: display.height, permission: this.book.get(viewer.sessionId)?.permission });
+    let share = this.shares.get(display.id);
+    if (!share) {
+      share = new DisplayShare(display, this.deps);
+      this.shares.set(display.id, share);
+    }
+    viewer.share = share;
+    await share.add({
+      id: peer.id,
+      control: permission === 'control',
+      video: (rtp) => peer.video(rtp),
+      audio: (rtp) => peer.audio(rtp),
+      send: (message) => peer.send(message),
+    });
   }
 
   private onMessage(viewer: Viewer, session: PairingEntry, text: string): void {
@@ -161,8 +144,18 @@ export class RemoteService implements Service {
     }
     const { message } = parsed;
     if (message.t === 'ping') return;
+    if (message.t === 'quality') {
+      viewer.share?.choose(viewer.peer.id, message.level);
+      return;
+    }
     if (session.permission !== 'control') {
       viewer.peer.send({ t: 'error', code: 'FORBIDDEN', message: 'this session is view only: input is refused' });
+      return;
+    }
+    if (message.t === 'clipboard') {
+      void viewer.share?.setClipboard(message.text).then((ok) => {
+        if (!ok) viewer.peer.send({ t: 'error', code: 'UNAVAILABLE', message: 'clipboard sharing is off or unavailable on this display' });
+      });
       return;
     }
     this.deps.injector.send(viewer.display.name, viewer.held.commands(message, viewer.display));
@@ -170,7 +163,8 @@ export class RemoteService implements Service {
 
   private onViewerClosed(viewer: Viewer, reason: string): void {
     this.viewers.delete(viewer.peer.id);
-    viewer.detach?.();
+    const share = viewer.share;
+    if (share?.remove(viewer.peer.id) && this.shares.get(viewer.display.id) === share) this.shares.delete(viewer.display.id);
     const release = viewer.held.releaseAll();
     if (release.length > 0) this.deps.injector.send(viewer.display.name, release);
     this.deps.logger.info({ session: viewer.sessionId, viewer: viewer.peer.id, reason, released: release.length }, 'remote viewer left');

@@ -8,32 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../test-support/browser.js';
 import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching } from '../../test-support/media.js';
+import { pairViewer as pair, remoteState } from '../../test-support/remote.js';
 import { waitFor } from '../../test-support/wait.js';
 
 const W = 640;
 const H = 360;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface RemoteState {
-  phase: string;
-  videoWidth?: number;
-  videoHeight?: number;
-  frames: number;
-  errors: string[];
-  endedAt: number | null;
-}
-
-async function pair(browser: Browser, host: HostProcess, code: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: W, height: H } });
-  await page.goto(`${host.url}/remote`);
-  await page.fill('#code', code);
-  await page.click('#connect');
-  await waitFor('the viewer to decode frames', async () => {
-    const s = await remoteState(page);
-    return s.phase === 'connected' && (s.videoWidth ?? 0) > 0 && s.frames > 5;
-  }, 30_000);
-  return page;
-}
 
 /** xev's report as events: `KeyPress:Control_L`, `ButtonPress:200,100`... */
 function xevEvents(text: string): string[] {
@@ -45,8 +25,6 @@ function xevEvents(text: string): string[] {
     return [`${type}:${key ?? (at ? `${at[1]},${at[2]}` : '?')}`];
   });
 }
-
-const remoteState = (page: Page): Promise<RemoteState> => page.evaluate(() => (window as unknown as { remote: RemoteState }).remote);
 
 describe('remote desktop on a virtual display', () => {
   let host: HostProcess;

@@ -3,21 +3,23 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { FfmpegChild } from '../servers/webrtc/ffmpeg-child.js';
 import { bindRtpPair } from '../servers/webrtc/udp.js';
-import type { CaptureArgsBuilder, CaptureOptions } from './types.js';
+import { RtpContinuity } from './rtp-continuity.js';
 
 export interface RtpSink {
   readonly id: string;
-  video(rtp: Buffer): void;
+  rtp(packet: Buffer): void;
 }
 
 const RESTART_DELAY_MS = 1000;
 
 /**
- * One capture of a display shared by its viewers: ffmpeg encodes once, its RTP arrives on a loopback
- * UDP socket and every packet is handed to each viewer (each has its own werift track, which rewrites
- * the header of what it sends). Runs while at least one viewer is attached; restarted if ffmpeg dies.
+ * One ffmpeg whose RTP output is shared by many receivers (a display's capture, or the host's sound):
+ * ffmpeg encodes once, its RTP arrives on a loopback UDP socket and every packet is handed to each
+ * sink (each viewer has its own werift track, which rewrites the header of what it sends). Runs while
+ * at least one sink is attached; restarted if ffmpeg dies; `reconfigure` restarts it with new
+ * arguments (a new size or bitrate) on the same socket, so the sinks see one continuous stream.
  */
-export class CaptureFeed {
+export class RtpFeed {
   private readonly sinks = new Map<string, RtpSink>();
   private sockets: { rtp: dgram.Socket; rtcp: dgram.Socket; port: number } | undefined;
   private ffmpeg: FfmpegChild | undefined;
@@ -29,8 +31,12 @@ export class CaptureFeed {
     private readonly deps: {
       children: ChildRegistry;
       ffmpegPath: () => Promise<string>;
-      buildArgs: CaptureArgsBuilder;
-      options: Omit<CaptureOptions, 'rtpPort'>;
+      /** ffmpeg's arguments, sending RTP to the given loopback port. */
+      args: (rtpPort: number) => string[];
+      /** RTP clock rate of the stream (90000 for video, 48000 for Opus). */
+      clockRate: number;
+      /** What the logs say this feed is, e.g. `{ display: ':5' }`. */
+      label: Record<string, unknown>;
       logger: Logger;
     },
   ) {}
@@ -39,7 +45,7 @@ export class CaptureFeed {
     return this.sinks.size;
   }
 
-  /** Adds a viewer and starts the capture if it is the first; returns the detach function. */
+  /** Adds a sink and starts ffmpeg if it is the first; returns the detach function. */
   async attach(sink: RtpSink): Promise<() => void> {
     this.sinks.set(sink.id, sink);
     await (this.starting ??= this.start());
@@ -49,12 +55,25 @@ export class CaptureFeed {
     };
   }
 
+  /** New arguments from now on: a running ffmpeg is replaced at once. */
+  async reconfigure(args: (rtpPort: number) => string[]): Promise<void> {
+    this.deps.args = args;
+    if (!this.ffmpeg || this.closed) return;
+    const old = this.ffmpeg;
+    this.ffmpeg = undefined;
+    await old.stop();
+    await this.spawn();
+  }
+
   private async start(): Promise<void> {
     this.closed = false;
     const sockets = await bindRtpPair();
     this.sockets = sockets;
+    // One numbering for the receivers across ffmpeg restarts (reconfigurations and crashes).
+    const continuity = new RtpContinuity(this.deps.clockRate);
     sockets.rtp.on('message', (packet) => {
-      for (const sink of this.sinks.values()) sink.video(packet);
+      continuity.rewrite(packet);
+      for (const sink of this.sinks.values()) sink.rtp(packet);
     });
     sockets.rtcp.on('message', () => undefined);
     await this.spawn();
@@ -62,14 +81,17 @@ export class CaptureFeed {
 
   private async spawn(): Promise<void> {
     if (this.closed || !this.sockets) return;
-    const args = this.deps.buildArgs({ ...this.deps.options, rtpPort: this.sockets.port });
+    const args = this.deps.args(this.sockets.port);
     const command = await this.deps.ffmpegPath();
-    this.deps.logger.info({ display: this.deps.options.target.display, encoder: this.deps.options.encoder }, 'capture started');
-    this.ffmpeg = FfmpegChild.spawn(this.deps.children, command, args, (reason) => {
-      this.deps.logger.warn({ display: this.deps.options.target.display, reason }, 'capture ffmpeg exited; restarting');
+    if (this.closed) return;
+    this.deps.logger.info({ ...this.deps.label }, 'rtp feed started');
+    const child = FfmpegChild.spawn(this.deps.children, command, args, (reason) => {
+      if (this.ffmpeg !== child) return;
+      this.deps.logger.warn({ ...this.deps.label, reason }, 'rtp feed ffmpeg exited; restarting');
       this.restartTimer = setTimeout(() => void this.spawn().catch(() => undefined), RESTART_DELAY_MS);
       this.restartTimer.unref();
     });
+    this.ffmpeg = child;
   }
 
   async stop(): Promise<void> {

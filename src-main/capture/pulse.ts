@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+
+/**
+ * Sound of the host session on Linux: PulseAudio (or PipeWire's Pulse server) plays into a sink, and
+ * the sink's monitor source is what a remote viewer or a broadcast hears. Found through `pactl info`;
+ * no server, no pactl, or a server that does not answer in time all mean "no sound here".
+ */
+
+const PACTL_TIMEOUT_MS = 2000;
+/** 10 ms of 48 kHz stereo s16: ffmpeg's pulse input otherwise reads in large fragments (added delay). */
+const FRAGMENT_BYTES = 1920;
+
+/** The `Default Sink:` of `pactl info` output. */
+export function parseDefaultSink(pactlInfo: string): string | undefined {
+  const sink = /^Default Sink:\s*(\S+)\s*$/m.exec(pactlInfo)?.[1];
+  return sink && sink !== '@DEFAULT_SINK@' ? sink : undefined;
+}
+
+/** The monitor source to capture (`configured` wins), or undefined when no sound server answers. */
+export function findPulseMonitor(options: { env: NodeJS.ProcessEnv; configured?: string }): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('pactl', ['info'], { env: { ...options.env, LC_ALL: 'C' }, timeout: PACTL_TIMEOUT_MS }, (error, stdout) => {
+      if (error) return resolve(undefined);
+      if (options.configured) return resolve(options.configured);
+      const sink = parseDefaultSink(stdout);
+      resolve(sink ? `${sink}.monitor` : undefined);
+    });
+  });
+}
+
+/** ffmpeg input arguments for a PulseAudio source, read in small fragments for low delay. */
+export function pulseInputArgs(source: string): string[] {
+  return ['-f', 'pulse', '-fragment_size', String(FRAGMENT_BYTES), '-sample_rate', '48000', '-channels', '2', '-i', source];
+}
+
+export const AUDIO_PAYLOAD_TYPE = 111;
+
+/** A PulseAudio source as Opus RTP on loopback: 10 ms frames, low-delay mode, what browsers play. */
+export function opusRtpArgs(source: string, rtpPort: number, bitrateKbps = 96): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    ...pulseInputArgs(source),
+    '-c:a', 'libopus', '-application', 'lowdelay', '-frame_duration', '10', '-b:a', `${bitrateKbps}k`,
+    '-vn', '-payload_type', String(AUDIO_PAYLOAD_TYPE),
+    '-f', 'rtp', `rtp://127.0.0.1:${rtpPort}?pkt_size=1200`,
+  ];
+}

@@ -1,0 +1,207 @@
+import type { Display } from '../../src-shared/contract/index.js';
+import { RtpFeed, type RtpSink } from '../capture/rtp-feed.js';
+import type { CaptureArgsBuilder } from '../capture/types.js';
+import type { ChildRegistry } from '../core/children.js';
+import type { Logger } from '../core/logger.js';
+import type { ClipboardBridge, ClipboardOpener } from './clipboard.js';
+import { encodeSettings, LOWEST_LEVEL, QualityController, type EncodeSettings, type NetworkSample } from './quality.js';
+
+/** What a display share needs of one viewer. */
+export interface ShareViewer {
+  readonly id: string;
+  readonly control: boolean;
+  video(rtp: Buffer): void;
+  audio(rtp: Buffer): void;
+  send(message: object): void;
+}
+
+/** The host's sound, shared by every viewer that receives audio; undefined when there is none. */
+export interface SoundSource {
+  attach(sink: RtpSink): Promise<(() => void) | undefined>;
+}
+
+export interface ShareSettings {
+  bitrateKbps: number;
+  adaptive: boolean;
+  clipboard: boolean;
+}
+
+export interface DisplayShareDeps {
+  children: ChildRegistry;
+  ffmpegPath: () => Promise<string>;
+  captureArgs: CaptureArgsBuilder;
+  /** The H.264 encoder (from the capability probe). */
+  encoder: () => Promise<string>;
+  settings: () => ShareSettings;
+  sound: SoundSource;
+  clipboard: ClipboardOpener | undefined;
+  logger: Logger;
+}
+
+interface Member {
+  viewer: ShareViewer;
+  auto: QualityController;
+  /** A level the viewer chose by hand, else undefined (automatic). */
+  manual: number | undefined;
+  detach: (() => void)[];
+}
+
+/**
+ * Everything one display shares with its viewers: one capture, encoded at the level the worst-placed
+ * viewer can take (one encode for all; a viewer on a poor network lowers it for the others too),
+ * the host's sound, and the display's clipboard (control viewers only).
+ */
+export class DisplayShare {
+  private readonly members = new Map<string, Member>();
+  private feed: RtpFeed | undefined;
+  private level = 0;
+  private clipboard: Promise<ClipboardBridge | undefined> | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly display: Display,
+    private readonly deps: DisplayShareDeps,
+  ) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** Starts sending to a viewer whose connection is up. */
+  async add(viewer: ShareViewer): Promise<void> {
+    const member: Member = { viewer, auto: new QualityController(), manual: undefined, detach: [] };
+    this.members.set(viewer.id, member);
+    const feed = (this.feed ??= await this.createFeed());
+    member.detach.push(await feed.attach({ id: viewer.id, rtp: (p) => viewer.video(p) }));
+    const sound = await this.deps.sound.attach({ id: viewer.id, rtp: (p) => viewer.audio(p) });
+    if (sound) member.detach.push(sound);
+    const clipboard = viewer.control && this.deps.settings().clipboard ? await this.openClipboard() : undefined;
+    if (!this.members.has(viewer.id)) {
+      // The viewer left while its media was being set up.
+      this.remove(viewer.id, member);
+      return;
+    }
+    viewer.send({ t: 'hello', width: this.display.width, height: this.display.height, audio: sound !== undefined, clipboard: clipboard !== undefined });
+    viewer.send(this.qualityMessage(member));
+  }
+
+  /** Stops sending to a viewer; returns true when the share has no viewers left (and has stopped). */
+  remove(viewerId: string, known = this.members.get(viewerId)): boolean {
+    this.members.delete(viewerId);
+    for (const detach of known?.detach ?? []) detach();
+    if (this.members.size === 0) {
+      void this.stop();
+      return true;
+    }
+    if (![...this.members.values()].some((m) => m.viewer.control)) this.closeClipboard();
+    this.applyLevel();
+    return false;
+  }
+
+  /** A receiver report of a viewer: its automatic level may change, and with it the capture's. */
+  report(viewerId: string, sample: NetworkSample): void {
+    const member = this.members.get(viewerId);
+    if (!member || !this.deps.settings().adaptive) return;
+    if (member.auto.observe(sample) !== undefined && member.manual === undefined) this.applyLevel();
+  }
+
+  /** A viewer's own choice: a level, or back to automatic. */
+  choose(viewerId: string, level: number | 'auto'): void {
+    const member = this.members.get(viewerId);
+    if (!member) return;
+    member.manual = level === 'auto' ? undefined : Math.min(LOWEST_LEVEL, Math.max(0, level));
+    if (!this.applyLevel()) member.viewer.send(this.qualityMessage(member));
+  }
+
+  /** Text a control viewer copied: applications on the display paste it. */
+  async setClipboard(text: string): Promise<boolean> {
+    const bridge = await (this.clipboard ?? Promise.resolve(undefined));
+    bridge?.set(text);
+    return bridge !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.closeClipboard();
+    const feed = this.feed;
+    this.feed = undefined;
+    await feed?.stop();
+  }
+
+  private settingsAt(level: number): EncodeSettings {
+    const fps = Math.min(60, this.display.refreshHz);
+    return encodeSettings(level, { width: this.display.width, height: this.display.height, fps }, this.deps.settings().bitrateKbps);
+  }
+
+  private async createFeed(): Promise<RtpFeed> {
+    const encoder = await this.deps.encoder();
+    return new RtpFeed({
+      children: this.deps.children,
+      ffmpegPath: this.deps.ffmpegPath,
+      args: this.argsAt(0, encoder),
+      clockRate: 90_000,
+      label: { display: this.display.name, encoder },
+      logger: this.deps.logger,
+    });
+  }
+
+  private argsAt(level: number, encoder: string): (rtpPort: number) => string[] {
+    const s = this.settingsAt(level);
+    const { width, height } = this.display;
+    return (rtpPort) =>
+      this.deps.captureArgs({
+        target: { display: this.display.name, width, height },
+        fps: s.fps,
+        encoder,
+        bitrateKbps: s.bitrateKbps,
+        drawMouse: true,
+        rtpPort,
+        ...(s.width !== width || s.height !== height ? { outputSize: { width: s.width, height: s.height } } : {}),
+      });
+  }
+
+  /** The capture's level is the highest (poorest) any viewer needs; returns true when it changed. */
+  private applyLevel(): boolean {
+    const level = Math.max(0, ...[...this.members.values()].map((m) => m.manual ?? m.auto.level));
+    if (level === this.level || this.stopped) return false;
+    this.level = level;
+    const s = this.settingsAt(level);
+    this.deps.logger.info({ display: this.display.name, level, ...s }, 'remote capture quality changed');
+    const feed = this.feed;
+    if (feed) {
+      void this.deps
+        .encoder()
+        .then((encoder) => feed.reconfigure(this.argsAt(level, encoder)))
+        .catch((error: unknown) => this.deps.logger.warn({ err: error, display: this.display.name }, 'capture reconfiguration failed'));
+    }
+    for (const member of this.members.values()) member.viewer.send(this.qualityMessage(member));
+    return true;
+  }
+
+  private qualityMessage(member: Member): object {
+    return { t: 'quality', level: this.level, choice: member.manual ?? 'auto', levels: LOWEST_LEVEL + 1, ...this.settingsAt(this.level) };
+  }
+
+  private openClipboard(): Promise<ClipboardBridge | undefined> {
+    const opener = this.deps.clipboard;
+    if (!opener) return Promise.resolve(undefined);
+    this.clipboard ??= opener(
+      this.display.name,
+      (text) => {
+        for (const m of this.members.values()) if (m.viewer.control) m.viewer.send({ t: 'clipboard', text });
+      },
+      (error) => this.deps.logger.warn({ display: this.display.name, err: error }, 'clipboard'),
+    ).catch((error: unknown) => {
+      this.deps.logger.warn({ display: this.display.name, err: error }, 'clipboard unavailable');
+      this.clipboard = undefined;
+      return undefined;
+    });
+    return this.clipboard;
+  }
+
+  private closeClipboard(): void {
+    const pending = this.clipboard;
+    this.clipboard = undefined;
+    void pending?.then((bridge) => bridge?.close());
+  }
+}

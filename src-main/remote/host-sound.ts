@@ -1,0 +1,61 @@
+import { findPulseMonitor, opusRtpArgs } from '../capture/pulse.js';
+import { RtpFeed, type RtpSink } from '../capture/rtp-feed.js';
+import type { ChildRegistry } from '../core/children.js';
+import type { Logger } from '../core/logger.js';
+import type { SoundSource } from './display-share.js';
+
+/** How long a look-up of the sound server is trusted (a server started later is found soon after). */
+const SOURCE_TTL_MS = 10_000;
+
+/**
+ * The host session's sound for remote viewers: the PulseAudio monitor source encoded once as Opus
+ * RTP and shared by every viewer; none when `remote.audio` is off or no sound server answers.
+ */
+export class HostSound implements SoundSource {
+  private feed: RtpFeed | undefined;
+  private lookup: { at: number; source: Promise<string | undefined> } | undefined;
+
+  constructor(
+    private readonly deps: {
+      children: ChildRegistry;
+      ffmpegPath: () => Promise<string>;
+      settings: () => { audio: 'auto' | 'off'; audioSource: string };
+      env: NodeJS.ProcessEnv;
+      logger: Logger;
+    },
+  ) {}
+
+  async attach(sink: RtpSink): Promise<(() => void) | undefined> {
+    const source = await this.source();
+    if (!source) return undefined;
+    const feed = (this.feed ??= new RtpFeed({
+      children: this.deps.children,
+      ffmpegPath: this.deps.ffmpegPath,
+      args: (port) => opusRtpArgs(source, port),
+      clockRate: 48_000,
+      label: { sound: source },
+      logger: this.deps.logger,
+    }));
+    const detach = await feed.attach(sink);
+    return () => {
+      detach();
+      if (feed.sinkCount === 0 && this.feed === feed) this.feed = undefined;
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const feed = this.feed;
+    this.feed = undefined;
+    await feed?.stop();
+  }
+
+  private source(): Promise<string | undefined> {
+    const { audio, audioSource } = this.deps.settings();
+    if (audio === 'off') return Promise.resolve(undefined);
+    const now = Date.now();
+    if (!this.lookup || now - this.lookup.at > SOURCE_TTL_MS) {
+      this.lookup = { at: now, source: findPulseMonitor({ env: this.deps.env, ...(audioSource ? { configured: audioSource } : {}) }) };
+    }
+    return this.lookup.source;
+  }
+}

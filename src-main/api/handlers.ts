@@ -9,6 +9,7 @@ import type { Handlers } from './dispatch.js';
 import { createObsHandlers } from './obs-handlers.js';
 import { createCdnHandlers, type CdnHandlerDeps } from './handlers-cdn.js';
 import { remoteHandlers, type RemoteHandlerDeps } from './remote-handlers.js';
+import { broadcastHandlers, type BroadcastHandlerDeps } from './broadcast-handlers.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -27,6 +28,7 @@ export interface HandlerDeps {
   signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
   cdn: CdnHandlerDeps;
   remote: RemoteHandlerDeps;
+  broadcasts: BroadcastHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -86,5 +88,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...createObsHandlers(deps.obs),
     ...createCdnHandlers(deps.cdn),
     ...remoteHandlers(deps.remote),
+    ...broadcastHandlers(deps.broadcasts),
   };
 }

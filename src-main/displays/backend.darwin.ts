@@ -12,4 +12,8 @@ export class DarwinDisplayBackend implements DisplayBackend {
   createVirtual(): Promise<VirtualDisplay> {
     return Promise.reject(new StudioError('NOT_IMPLEMENTED_ON_OS', 'virtual displays are unsupported on this OS (macOS)'));
   }
+
+  listWindows(): Promise<never[]> {
+    return Promise.reject(new StudioError('NOT_IMPLEMENTED_ON_OS', 'window listing is unsupported on this OS (macOS)'));
+  }
 }

@@ -1,7 +1,9 @@
+import type { DisplayWindow } from '../../src-shared/contract/index.js';
 import type { ChildRegistry } from '../core/children.js';
+import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { DisplayBackend, VirtualDisplay, VirtualDisplaySpec } from './types.js';
-import { screenSize } from './x11-client.linux.js';
+import { listWindows, screenSize } from './x11-client.linux.js';
 import { XvfbDisplay } from './xvfb.linux.js';
 
 /** Linux: the host's own X display ($DISPLAY) when it has one, and Xvfb servers as virtual displays. */
@@ -26,5 +28,13 @@ export class LinuxDisplayBackend implements DisplayBackend {
 
   createVirtual(spec: VirtualDisplaySpec, onStateChange: () => void): Promise<VirtualDisplay> {
     return XvfbDisplay.start({ children: this.deps.children, command: this.deps.xvfbCommand ?? 'Xvfb', logger: this.deps.logger, onStateChange }, spec);
+  }
+
+  async listWindows(displayName: string): Promise<DisplayWindow[]> {
+    try {
+      return await listWindows(displayName);
+    } catch (error) {
+      throw new StudioError('UNAVAILABLE', `X display ${displayName} does not answer: ${(error as Error).message}`, { display: displayName });
+    }
   }
 }

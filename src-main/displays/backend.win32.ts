@@ -18,4 +18,8 @@ export class WindowsDisplayBackend implements DisplayBackend {
       new StudioError('NOT_IMPLEMENTED_ON_OS', 'virtual displays on Windows need the indirect display driver adapter, which this build does not ship yet (unsupported on this OS)'),
     );
   }
+
+  listWindows(): Promise<never[]> {
+    return Promise.reject(new StudioError('NOT_IMPLEMENTED_ON_OS', 'window listing on Windows is unsupported on this OS build'));
+  }
 }

@@ -1,4 +1,4 @@
-import type { Display } from '../../src-shared/contract/index.js';
+import type { Display, DisplayWindow } from '../../src-shared/contract/index.js';
 import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
@@ -47,6 +47,12 @@ export class DisplayService implements Service {
     const found = (await this.list()).find((d) => d.id === id);
     if (!found) throw new StudioError('NOT_FOUND', `no display "${id}"`, { id });
     return found;
+  }
+
+  /** The windows of a display a broadcast can capture. */
+  async windows(id: string): Promise<DisplayWindow[]> {
+    const display = await this.get(id);
+    return this.backend.listWindows(display.name);
   }
 
   async create(spec: { width: number; height: number; refreshHz?: number | undefined }): Promise<Display> {

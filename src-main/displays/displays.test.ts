@@ -24,6 +24,7 @@ describe('displays', () => {
       const service = new DisplayService(displayBackendFor(os, deps));
       await expect(service.create({ width: 640, height: 360 })).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED_ON_OS' });
       expect(await service.list()).toEqual([]);
+      await expect(displayBackendFor(os, deps).listWindows(':0')).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED_ON_OS' });
     }
   });
 });

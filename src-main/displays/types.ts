@@ -1,4 +1,4 @@
-import type { Display } from '../../src-shared/contract/index.js';
+import type { Display, DisplayWindow } from '../../src-shared/contract/index.js';
 
 export interface VirtualDisplaySpec {
   width: number;
@@ -23,4 +23,6 @@ export interface DisplayBackend {
   readonly os: NodeJS.Platform;
   listPhysical(): Promise<Omit<Display, 'id'>[]>;
   createVirtual(spec: VirtualDisplaySpec, onStateChange: () => void): Promise<VirtualDisplay>;
+  /** The mapped top-level windows of a display (by its OS name), for window capture. */
+  listWindows(displayName: string): Promise<DisplayWindow[]>;
 }

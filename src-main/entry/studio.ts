@@ -25,6 +25,7 @@ import { wireLiveServer } from './live.js';
 import { wireObs } from './obs.js';
 import { wireWebRtc } from './webrtc.js';
 import { wireRemote } from './remote.js';
+import { wireBroadcasts } from './broadcast.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -146,6 +147,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger,
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
+    const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, paths: live.paths, streams: live.streams, children, ffmpeg, bus, env, logger });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -162,6 +164,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
         cdn: cdn.handlers,
         remote,
+        broadcasts: { displays: remote.displays, broadcasts },
       }),
       logger,
     );
@@ -181,7 +184,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, ...remote.services, ...obs.services, ...cdn.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -6,6 +6,7 @@ import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, v
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
 import { destinationSchema, recordingSchema } from './restream.js';
 import { obsEvents } from './obs.js';
+import { broadcastEvents } from './broadcast.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
 export const events = {
@@ -39,6 +40,7 @@ export const events = {
   }),
   ...obsEvents,
   ...cdnEvents,
+  ...broadcastEvents,
 } as const;
 
 export type Events = typeof events;

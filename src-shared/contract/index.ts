@@ -9,3 +9,4 @@ export * from './restream.js';
 export * from './obs.js';
 export * from './cdn.js';
 export * from './remote.js';
+export * from './broadcast.js';

@@ -19,6 +19,7 @@ import {
 import { obsMethods } from './obs.js';
 import { cdnMethods } from './cdn.js';
 import { remoteMethods } from './remote.js';
+import { broadcastMethods } from './broadcast.js';
 
 const none = z.object({}).strict();
 
@@ -238,6 +239,7 @@ export const methods = {
   ...obsMethods,
   ...cdnMethods,
   ...remoteMethods,
+  ...broadcastMethods,
 } as const;
 
 export type Methods = typeof methods;

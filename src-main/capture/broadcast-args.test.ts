@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { broadcastArgsFor } from './broadcast-args.js';
+import { broadcastArgsLinux } from './broadcast-args.linux.js';
+import { broadcastTarget } from './broadcast-target.js';
+import { pulseInputArgs } from './pulse.js';
+
+const base = { fps: 30, encoder: 'libx264', bitrateKbps: 4000, keyframeSeconds: 2, drawMouse: true };
+const HEAD = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-thread_queue_size', '512'];
+const AAC_FLV = ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'pipe:1'];
+
+describe('broadcastArgsLinux', () => {
+  it('grabs a whole display with a silent track: x264, 2 s GOPs on time, H.264 + AAC as FLV on stdout', () => {
+    expect(broadcastArgsLinux({ ...base, target: { display: ':5', width: 640, height: 360 } })).toEqual([
+      ...HEAD,
+      '-f', 'x11grab', '-draw_mouse', '1', '-framerate', '30', '-video_size', '640x360', '-i', ':5.0+0,0',
+      '-thread_queue_size', '512', '-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000',
+      '-map', '0:v:0', '-map', '1:a:0',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+      '-sc_threshold', '0', '-g', '60', '-bf', '0', '-b:v', '4000k', '-maxrate', '4000k', '-bufsize', '2000k',
+      '-keyint_min', '60', '-force_key_frames', 'expr:gte(t,n_forced*2)',
+      ...AAC_FLV,
+    ]);
+  });
+
+  it('grabs a region from its corner, with the sound of a PulseAudio monitor and the segment length as GOP', () => {
+    const args = broadcastArgsLinux({
+      ...base,
+      fps: 25,
+      keyframeSeconds: 4,
+      drawMouse: false,
+      target: { display: ':7', width: 300, height: 200, x: 10, y: 20 },
+      audioInput: pulseInputArgs('sink.monitor'),
+    });
+    const joined = args.join(' ');
+    expect(joined).toContain('-f x11grab -draw_mouse 0 -framerate 25 -video_size 300x200 -i :7.0+10,20');
+    expect(joined).toContain('-thread_queue_size 512 -f pulse -fragment_size 1920 -sample_rate 48000 -channels 2 -i sink.monitor -map 0:v:0 -map 1:a:0');
+    expect(joined).not.toContain('anullsrc');
+    expect(joined).toContain('-g 100 -bf 0');
+    expect(joined).toContain('-keyint_min 100 -force_key_frames expr:gte(t,n_forced*4)');
+    expect(args.slice(-AAC_FLV.length)).toEqual(AAC_FLV);
+  });
+
+  it('keeps a hardware encoder from the probe, with the broadcast GOP', () => {
+    const joined = broadcastArgsLinux({ ...base, encoder: 'h264_nvenc', target: { display: ':5', width: 640, height: 360 } }).join(' ');
+    expect(joined).toContain('-c:v h264_nvenc');
+    expect(joined).toContain('-g 60 -bf 0');
+  });
+});
+
+describe('broadcast per OS', () => {
+  it('refuses Windows and macOS with NOT_IMPLEMENTED_ON_OS', () => {
+    for (const os of ['win32', 'darwin'] as const) {
+      expect(() => broadcastArgsFor(os)({ ...base, target: { display: '0', width: 640, height: 360 } })).toThrow(
+        expect.objectContaining({ code: 'NOT_IMPLEMENTED_ON_OS' }),
+      );
+    }
+    expect(broadcastArgsFor('linux')).toBe(broadcastArgsLinux);
+  });
+});
+
+describe('broadcastTarget', () => {
+  const display = { width: 640, height: 360 };
+  const win = (x: number, y: number, width: number, height: number) => ({ id: 7, title: 'w', x, y, width, height });
+
+  it('is the whole display without a region or window', () => {
+    expect(broadcastTarget(display, {})).toEqual({ x: 0, y: 0, width: 640, height: 360 });
+  });
+
+  it('keeps a region inside the display, its odd sizes rounded down to even', () => {
+    expect(broadcastTarget(display, { region: { x: 10, y: 20, width: 301, height: 199 } })).toEqual({ x: 10, y: 20, width: 300, height: 198 });
+    expect(broadcastTarget(display, { region: { x: 0, y: 0, width: 640, height: 360 } })).toEqual({ x: 0, y: 0, width: 640, height: 360 });
+  });
+
+  it('refuses a region that leaves the display with VALIDATION_FAILED and the field', () => {
+    for (const region of [{ x: 600, y: 0, width: 100, height: 100 }, { x: 0, y: 300, width: 640, height: 61 }]) {
+      expect(() => broadcastTarget(display, { region })).toThrow(
+        expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ fields: [expect.objectContaining({ path: 'region' })] }) }),
+      );
+    }
+  });
+
+  it("captures a window's rectangle clamped to the display, even-sized", () => {
+    expect(broadcastTarget(display, { window: win(100, 50, 201, 101) })).toEqual({ x: 100, y: 50, width: 200, height: 100 });
+    expect(broadcastTarget(display, { window: win(-20, -10, 700, 400) })).toEqual({ x: 0, y: 0, width: 640, height: 360 });
+    expect(broadcastTarget(display, { window: win(500, 300, 300, 300) })).toEqual({ x: 500, y: 300, width: 140, height: 60 });
+  });
+
+  it('refuses a window with nothing of it on the display', () => {
+    expect(() => broadcastTarget(display, { window: win(700, 0, 100, 100) })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
+});

@@ -1,0 +1,252 @@
+import type { Broadcast as BroadcastView, BroadcastState, Rect } from '../../src-shared/contract/index.js';
+import type { ChildRegistry } from '../core/children.js';
+import type { Logger } from '../core/logger.js';
+import { parseScriptTag } from '../media/amf0.js';
+import { FlvSplitter, tagBody } from '../media/flv.js';
+import { TrackTracker } from '../media/tracks.js';
+import type { MediaChunk, PathPublisher, PublisherInfo } from '../media/types.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../restream/backoff.js';
+import { FfmpegChild } from '../servers/webrtc/ffmpeg-child.js';
+
+export interface BroadcastSupervision {
+  /** This many failures in a row and the broadcast gives up (state failed). */
+  maxFailures: number;
+  /** Live this long and the failure count starts again from zero. */
+  stableMs: number;
+  backoff: BackoffOptions;
+}
+
+export const DEFAULT_BROADCAST_SUPERVISION: BroadcastSupervision = { maxFailures: 5, stableMs: 10_000, backoff: DEFAULT_BACKOFF };
+
+/** One launch: ffmpeg's arguments and the sound it captures ("silence" or a PulseAudio source). */
+export interface BroadcastLaunch {
+  args: string[];
+  audio: string;
+}
+
+export interface BroadcastDeps {
+  id: string;
+  displayId: string;
+  /** The X display (`:5`), shown as the publisher's address. */
+  displayName: string;
+  stream: string;
+  target: Rect;
+  windowId?: number | undefined;
+  fps: number;
+  bitrateKbps: number;
+  encoder: string;
+  children: ChildRegistry;
+  ffmpegPath: () => Promise<string>;
+  /** Called per launch: a sound server may have come or gone since the last one. */
+  prepare: () => Promise<BroadcastLaunch>;
+  /** Makes this broadcast the stream's publisher; throws CONFLICT when the stream has another one. */
+  publish: (info: PublisherInfo) => PathPublisher;
+  onChange: (view: BroadcastView) => void;
+  /** The stream turned the publisher away (deleted, key rotated): the broadcast has ended for good. */
+  onKicked: (reason: string) => void;
+  logger: Logger;
+  supervision?: Partial<BroadcastSupervision>;
+}
+
+interface Run {
+  ffmpeg: FfmpegChild;
+  splitter: FlvSplitter;
+  tracks: TrackTracker;
+  publisher: PathPublisher | undefined;
+}
+
+/**
+ * A display published as a live stream: one supervised ffmpeg (x11grab + sound -> H.264/AAC FLV) whose
+ * output is published into the stream's Path at its first tag, so that HLS/DASH, recording, relays and
+ * WebRTC read it like any ingest. starting -> live; an ffmpeg exit ends the publish (the next one is a
+ * new packager session) and relaunches after the shared backoff (restarting), or gives up (failed).
+ */
+export class Broadcast {
+  private state: BroadcastState = 'starting';
+  private audio = 'silence';
+  private lastError: string | undefined;
+  private failures = 0;
+  private run: Run | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly startedAt = Date.now();
+  private readonly supervision: BroadcastSupervision;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: BroadcastDeps) {
+    this.supervision = { ...DEFAULT_BROADCAST_SUPERVISION, ...deps.supervision };
+    this.log = deps.logger.child({ broadcast: deps.id, stream: deps.stream, display: deps.displayName });
+  }
+
+  get id(): string {
+    return this.deps.id;
+  }
+
+  get displayId(): string {
+    return this.deps.displayId;
+  }
+
+  get stream(): string {
+    return this.deps.stream;
+  }
+
+  view(): BroadcastView {
+    const d = this.deps;
+    return {
+      id: d.id,
+      displayId: d.displayId,
+      stream: d.stream,
+      target: { ...d.target },
+      ...(d.windowId !== undefined ? { windowId: d.windowId } : {}),
+      fps: d.fps,
+      bitrateKbps: d.bitrateKbps,
+      encoder: d.encoder,
+      audio: this.audio,
+      state: this.state,
+      startedAt: this.startedAt,
+      restarts: this.failures,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  start(): void {
+    void this.launch();
+  }
+
+  /**
+   * Ends the broadcast: ffmpeg is asked to stop (its last tags still reach the stream), then the
+   * publish ends with `reason`, so that the stream ends cleanly (playlists closed, recording finished).
+   */
+  async stop(reason: string): Promise<void> {
+    this.closed = true;
+    this.clearTimers();
+    const run = this.run;
+    this.run = undefined;
+    if (!run) return;
+    await run.ffmpeg.stop();
+    run.publisher?.end(reason);
+    this.log.info({ reason }, 'broadcast stopped');
+  }
+
+  private async launch(): Promise<void> {
+    if (this.closed) return;
+    let command: string;
+    let launch: BroadcastLaunch;
+    try {
+      [command, launch] = await Promise.all([this.deps.ffmpegPath(), this.deps.prepare()]);
+    } catch (error) {
+      this.failed(`cannot start the capture: ${(error as Error).message}`);
+      return;
+    }
+    if (this.closed) return;
+    this.audio = launch.audio;
+    const run: Run = {
+      ffmpeg: FfmpegChild.spawn(this.deps.children, command, launch.args, (reason) => this.onExit(run, reason)),
+      splitter: new FlvSplitter(),
+      tracks: new TrackTracker(),
+      publisher: undefined,
+    };
+    this.run = run;
+    run.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(run, data));
+    this.log.info({ pid: run.ffmpeg.child.pid, encoder: this.deps.encoder, audio: launch.audio, target: this.deps.target, failures: this.failures }, 'broadcast ffmpeg started');
+  }
+
+  private onFlv(run: Run, data: Buffer): void {
+    let chunks: MediaChunk[];
+    try {
+      chunks = run.splitter.push(data);
+    } catch (error) {
+      void run.ffmpeg.stop();
+      this.onExit(run, `capture output is not FLV: ${(error as Error).message}`);
+      return;
+    }
+    for (const chunk of chunks) {
+      // Only onMetaData is the stream's metadata; the Path caches the latest script tag as such.
+      if (chunk.kind === 'metadata' && parseScriptTag(tagBody(chunk.data))?.name !== 'onMetaData') continue;
+      if (!run.publisher && !this.publish(run)) return;
+      run.publisher!.write(chunk);
+      const tracks = run.tracks.feed(chunk);
+      if (tracks) run.publisher!.setTracks(tracks);
+    }
+  }
+
+  /** ffmpeg's header and onMetaData come first: the stream goes live when media really flows. */
+  private publish(run: Run): boolean {
+    if (this.closed || this.run !== run) return false;
+    const info: PublisherInfo = {
+      protocol: 'capture',
+      remoteAddress: `display ${this.deps.displayName}`,
+      // The path manager ends the publish itself right after kick(): stop on the next microtask.
+      kick: (reason) => queueMicrotask(() => this.kicked(reason)),
+    };
+    try {
+      run.publisher = this.deps.publish(info);
+    } catch (error) {
+      void run.ffmpeg.stop();
+      this.onExit(run, (error as Error).message);
+      return false;
+    }
+    this.lastError = undefined;
+    this.set('live');
+    this.stableTimer = setTimeout(() => {
+      this.stableTimer = undefined;
+      if (this.run === run && this.failures > 0) {
+        this.failures = 0;
+        this.set('live');
+      }
+    }, this.supervision.stableMs);
+    this.stableTimer.unref();
+    return true;
+  }
+
+  private kicked(reason: string): void {
+    if (this.closed) return;
+    this.log.info({ reason }, 'broadcast publisher kicked');
+    void this.stop(reason);
+    this.deps.onKicked(reason);
+  }
+
+  private onExit(run: Run, reason: string): void {
+    if (this.closed || this.run !== run) return;
+    this.run = undefined;
+    this.clearTimers();
+    run.publisher?.end(`capture restarting: ${reason}`);
+    this.failures++;
+    if (this.failures >= this.supervision.maxFailures) {
+      this.failed(`${reason} (${this.failures} failures in a row)`);
+      return;
+    }
+    const delay = backoffDelay(this.failures, this.supervision.backoff);
+    this.log.warn({ reason, failures: this.failures, retryInMs: delay }, 'broadcast ffmpeg exited: restarting');
+    this.lastError = reason;
+    this.set('restarting');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.launch();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private failed(reason: string): void {
+    this.log.error({ reason, failures: this.failures }, 'broadcast failed');
+    this.lastError = reason;
+    this.set('failed');
+  }
+
+  private set(state: BroadcastState): void {
+    this.state = state;
+    try {
+      this.deps.onChange(this.view());
+    } catch (error) {
+      this.log.warn({ err: error }, 'broadcast listener failed');
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.retryTimer = undefined;
+    this.stableTimer = undefined;
+  }
+}

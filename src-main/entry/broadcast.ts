@@ -1,0 +1,46 @@
+import type { StudioConfig } from '../../src-shared/config.js';
+import { broadcastArgsFor } from '../capture/broadcast-args.js';
+import { BroadcastService } from '../capture/broadcast-service.js';
+import { pickCaptureEncoder } from '../capture/encoder-args.js';
+import { findPulseMonitor, pulseInputArgs } from '../capture/pulse.js';
+import type { EventBus } from '../core/bus.js';
+import type { ChildRegistry } from '../core/children.js';
+import type { Logger } from '../core/logger.js';
+import type { DisplayService } from '../displays/display-service.js';
+import type { FfmpegService } from '../encoder/service.js';
+import type { PathManager } from '../media/path-manager.js';
+import type { StreamService } from '../media/stream-service.js';
+
+/** Wires display broadcasts (part of the studio composition root): displays published into the live server's Paths. */
+export function wireBroadcasts(deps: {
+  config: () => StudioConfig;
+  displays: DisplayService;
+  paths: PathManager;
+  streams: Pick<StreamService, 'lookup'>;
+  children: ChildRegistry;
+  ffmpeg: Pick<FfmpegService, 'info' | 'path'>;
+  bus: EventBus;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+}): BroadcastService {
+  return new BroadcastService({
+    displays: deps.displays,
+    streamExists: (name) => deps.streams.lookup(name) !== undefined,
+    paths: deps.paths,
+    children: deps.children,
+    ffmpegPath: () => deps.ffmpeg.path(),
+    encoder: async () => pickCaptureEncoder((await deps.ffmpeg.info()).encoders),
+    buildArgs: broadcastArgsFor(process.platform),
+    // The host session's sound as remote viewers hear it (remote.audio, remote.audioSource) when a
+    // PulseAudio server answers, else a silent track.
+    audio: async () => {
+      const { audio, audioSource } = deps.config().remote;
+      if (process.platform !== 'linux' || audio === 'off') return undefined;
+      const source = await findPulseMonitor({ env: deps.env, ...(audioSource ? { configured: audioSource } : {}) });
+      return source ? { source, input: pulseInputArgs(source) } : undefined;
+    },
+    keyframeSeconds: () => deps.config().live.segmentSeconds,
+    bus: deps.bus,
+    logger: deps.logger.child({ service: 'broadcasts' }),
+  });
+}

@@ -1,6 +1,7 @@
 // Remote desktop as the host and a viewer meet it: the Remote page creates a virtual display and shares
 // it (pairing code shown), a viewer opens /remote, enters the code and sees the display (a moving test
-// picture played in it), the host sees the viewer and ends the session, and the viewer is told.
+// picture played in it), the host sees the viewer and ends the session, and the viewer is told. Then the
+// page broadcasts the display into a stream (live, HLS) and stops it (the stream ends).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ describe('Remote page and viewer', () => {
   let browser: Browser;
   let page: Page;
   let picture: ChildProcess | undefined;
+  let display: { id: string; name: string };
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -38,7 +40,7 @@ describe('Remote page and viewer', () => {
     await page.getByTestId('nav-remote').click();
     await page.getByTestId('display-size').fill('640x360');
     await page.getByTestId('create-display').click();
-    const display = await expect
+    display = await expect
       .poll(async () => (await api(host, 'GET', '/api/v1/displays')).json.find((d: { virtual: boolean }) => d.virtual), { timeout: 15_000 })
       .toBeTruthy()
       .then(async () => (await api(host, 'GET', '/api/v1/displays')).json.find((d: { virtual: boolean }) => d.virtual) as { id: string; name: string });
@@ -69,5 +71,23 @@ describe('Remote page and viewer', () => {
     await expect.poll(async () => (await state()).phase, { timeout: 5000 }).toBe('ended');
     await expect.poll(() => viewer.locator('#banner').textContent()).toBe('Session ended by the host');
     await viewer.screenshot({ path: path.join(ARTIFACTS, 'remote-viewer-ended.png') });
+  });
+
+  it('broadcasts the display into a stream from the page and stops it', async () => {
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'desktop', ladder: 'passthrough' })).status).toBe(201);
+    await page.getByTestId(`broadcast-display-${display.id}`).click();
+    await page.getByTestId('broadcast-form').waitFor();
+    await expect.poll(() => page.getByTestId('broadcast-stream').inputValue(), { timeout: 5000 }).toBe('desktop');
+    // The test picture's window is offered beside the whole display.
+    await expect.poll(() => page.getByTestId('broadcast-window').locator('option').count(), { timeout: 5000 }).toBeGreaterThan(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'remote-page-broadcast-form.png') });
+    await page.getByTestId('broadcast-start').click();
+    const state = page.getByTestId('remote-broadcasts').getByTestId('broadcast-state');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+    await expect.poll(async () => (await fetch(`${host.url}/live/desktop/index.m3u8`)).status, { timeout: 20_000 }).toBe(200);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'remote-page-broadcast.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByTestId('remote-broadcasts').textContent(), { timeout: 5000 }).toContain('No broadcast');
+    await expect.poll(async () => (await api(host, 'GET', '/api/v1/streams/desktop')).json.state, { timeout: 5000 }).toBe('ended');
   });
 });

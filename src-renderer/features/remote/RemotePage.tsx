@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { RemotePermission } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
+import { BroadcastForm, BroadcastList } from './Broadcasts.js';
 import { parseSize } from './size.js';
 import { useRemote } from './store.js';
 
@@ -13,6 +14,8 @@ export function RemotePage() {
   const { load, createDisplay, deleteDisplay, openSession, endSession } = useRemote.getState();
   const [size, setSize] = useState(SIZES[0]!);
   const [permission, setPermission] = useState<RemotePermission>('control');
+  const [broadcastOf, setBroadcastOf] = useState<string | null>(null);
+  const broadcastDisplay = displays.find((d) => d.id === broadcastOf);
   const parsed = parseSize(size);
 
   useEffect(() => {
@@ -65,6 +68,7 @@ export function RemotePage() {
                       <option value="view">View only</option>
                     </select>
                     <button className="button" type="button" data-testid={`share-${d.id}`} onClick={() => void openSession(d.id, permission)}>Share</button>
+                    <button className="button" type="button" data-testid={`broadcast-display-${d.id}`} onClick={() => setBroadcastOf(d.id)}>Broadcast</button>
                     {d.virtual && <button className="button danger-outline" type="button" onClick={() => void deleteDisplay(d.id)}>Delete</button>}
                   </td>
                 </tr>
@@ -72,6 +76,7 @@ export function RemotePage() {
             </tbody>
           </table>
         )}
+        {broadcastDisplay && <BroadcastForm key={broadcastDisplay.id} display={broadcastDisplay} onDone={() => setBroadcastOf(null)} />}
       </Card>
       <Card title="Remote sessions" testId="remote-sessions">
         {sessions.length === 0 ? (
@@ -98,6 +103,7 @@ export function RemotePage() {
           </table>
         )}
       </Card>
+      <BroadcastList displays={displays} />
     </div>
   );
 }

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { EncoderProbe } from '../../src-shared/contract/index.js';
-import { captureArgsLinux } from './args.linux.js';
-import { h264EncoderArgs, pickCaptureEncoder, withOutputSize } from './encoder-args.js';
+import { outputIndexOf } from './args.win32.js';
+import { h264EncoderArgs, pickCaptureEncoder, withFilters } from './encoder-args.js';
 import { captureArgsFor } from './index.js';
 
 const base = { fps: 30, encoder: 'libx264', bitrateKbps: 4000, rtpPort: 40000, drawMouse: true };
+const linux = captureArgsFor('linux');
 
-describe('captureArgsLinux', () => {
+describe('capture on Linux (x11grab)', () => {
   it('grabs a whole display with x264 zerolatency, a one-second GOP and no duplicated frames', () => {
-    const args = captureArgsLinux({ ...base, target: { display: ':5', width: 1280, height: 720 } });
+    const args = linux({ ...base, target: { display: ':5', width: 1280, height: 720 } });
     const joined = args.join(' ');
     expect(joined).toContain('-f x11grab -draw_mouse 1 -framerate 30 -video_size 1280x720 -i :5.0+0,0');
     expect(joined).toContain('-c:v libx264 -preset ultrafast -tune zerolatency -profile:v baseline');
@@ -18,30 +19,55 @@ describe('captureArgsLinux', () => {
   });
 
   it('scales before encoding when an output size is set (adaptation), and not otherwise', () => {
-    const scaled = captureArgsLinux({ ...base, target: { display: ':5', width: 1280, height: 720 }, outputSize: { width: 640, height: 360 } }).join(' ');
+    const scaled = linux({ ...base, target: { display: ':5', width: 1280, height: 720 }, outputSize: { width: 640, height: 360 } }).join(' ');
     expect(scaled).toContain('-i :5.0+0,0 -vf scale=640:360:flags=fast_bilinear,setsar=1 -c:v libx264');
-    expect(captureArgsLinux({ ...base, target: { display: ':5', width: 1280, height: 720 } })).not.toContain('-vf');
-  });
-
-  it('scales ahead of the upload into a VAAPI encoder', () => {
-    const args = withOutputSize(h264EncoderArgs('h264_vaapi', 30, 4000), { width: 960, height: 540 });
-    expect(args.filter((a) => a === '-vf')).toHaveLength(1);
-    expect(args[args.indexOf('-vf') + 1]).toBe('scale=960:540:flags=fast_bilinear,setsar=1,format=nv12,hwupload');
+    expect(linux({ ...base, target: { display: ':5', width: 1280, height: 720 } })).not.toContain('-vf');
   });
 
   it('grabs a region (a window) from its corner', () => {
-    const args = captureArgsLinux({ ...base, target: { display: ':0', width: 300, height: 200, x: 10, y: 20 } });
+    const args = linux({ ...base, target: { display: ':0', width: 300, height: 200, x: 10, y: 20 } });
     expect(args.join(' ')).toContain('-video_size 300x200 -i :0.0+10,20');
   });
 });
 
-describe('capture per OS', () => {
-  it('refuses Windows and macOS capture with NOT_IMPLEMENTED_ON_OS', () => {
-    for (const os of ['win32', 'darwin'] as const) {
-      expect(() => captureArgsFor(os)({ ...base, target: { display: '0', width: 640, height: 360 } })).toThrow(
-        expect.objectContaining({ code: 'NOT_IMPLEMENTED_ON_OS' }),
-      );
-    }
+// Fixtures only: no Windows or macOS machine runs this build's tests, so these arguments are checked
+// against ffmpeg's documented ddagrab and avfoundation options, not run.
+describe('capture on Windows (ddagrab; Windows APIs not run here)', () => {
+  const win = captureArgsFor('win32');
+  it('keeps Direct3D frames on the GPU for NVENC', () => {
+    const args = win({ ...base, encoder: 'h264_nvenc', target: { display: '\\\\.\\DISPLAY2', width: 1920, height: 1080 } }).join(' ');
+    expect(args).toContain('-f lavfi -i ddagrab=output_idx=1:framerate=30:video_size=1920x1080:offset_x=0:offset_y=0:draw_mouse=1 -c:v h264_nvenc');
+    expect(args).not.toContain('hwdownload');
+  });
+  it('downloads frames for x264, and for any encoder when scaling', () => {
+    expect(win({ ...base, target: { display: '\\\\.\\DISPLAY1', width: 800, height: 600, x: 100, y: 50 } }).join(' ')).toContain(
+      'ddagrab=output_idx=0:framerate=30:video_size=800x600:offset_x=100:offset_y=50:draw_mouse=1 -vf hwdownload,format=bgra -c:v libx264',
+    );
+    const scaled = win({ ...base, encoder: 'h264_nvenc', target: { display: '\\\\.\\DISPLAY1', width: 1920, height: 1080 }, outputSize: { width: 960, height: 540 } });
+    expect(scaled[scaled.indexOf('-vf') + 1]).toBe('hwdownload,format=bgra,scale=960:540:flags=fast_bilinear,setsar=1');
+  });
+  it('maps QSV through a derived device', () => {
+    expect(win({ ...base, encoder: 'h264_qsv', target: { display: '\\\\.\\DISPLAY1', width: 1280, height: 720 } }).join(' ')).toContain('-vf hwmap=derive_device=qsv,format=qsv -c:v h264_qsv');
+  });
+  it('refuses a display name that is not a Windows one', () => {
+    expect(outputIndexOf('\\\\.\\DISPLAY3')).toBe(2);
+    expect(() => outputIndexOf(':0')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => outputIndexOf('\\\\.\\DISPLAY0')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
+});
+
+describe('capture on macOS (avfoundation; not run here)', () => {
+  it('grabs a screen by device name with the cursor, cropped to the region, into VideoToolbox', () => {
+    const args = captureArgsFor('darwin')({ ...base, encoder: 'h264_videotoolbox', target: { display: 'Capture screen 0', width: 1280, height: 720, x: 0, y: 40 } });
+    expect(args.join(' ')).toContain('-f avfoundation -capture_cursor 1 -framerate 30 -i Capture screen 0:none -vf crop=1280:720:0:40 -c:v h264_videotoolbox -realtime 1');
+  });
+});
+
+describe('withFilters', () => {
+  it('runs filters ahead of the upload into a VAAPI encoder', () => {
+    const args = withFilters(h264EncoderArgs('h264_vaapi', 30, 4000), ['scale=960:540']);
+    expect(args.filter((a) => a === '-vf')).toHaveLength(1);
+    expect(args[args.indexOf('-vf') + 1]).toBe('scale=960:540,format=nv12,hwupload');
   });
 });
 

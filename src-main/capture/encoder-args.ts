@@ -38,15 +38,20 @@ export function h264EncoderArgs(encoder: string, fps: number, bitrateKbps: numbe
 }
 
 /**
- * Encoder arguments with the picture scaled to `size` first (remote-desktop adaptation): merged into
- * the encoder's own `-vf` where it has one (VAAPI uploads after scaling), else a new `-vf` before it.
+ * Encoder arguments with `filters` run on the frames first (a download from the GPU, a scale for
+ * adaptation): merged ahead of the encoder's own `-vf` where it has one (VAAPI uploads last).
  */
-export function withOutputSize(encoderArgs: readonly string[], size: { width: number; height: number } | undefined): string[] {
-  if (!size) return [...encoderArgs];
-  const scale = `scale=${size.width}:${size.height}:flags=fast_bilinear,setsar=1`;
+export function withFilters(encoderArgs: readonly string[], filters: readonly string[]): string[] {
+  if (filters.length === 0) return [...encoderArgs];
+  const chain = filters.join(',');
   const at = encoderArgs.indexOf('-vf');
-  if (at < 0) return ['-vf', scale, ...encoderArgs];
+  if (at < 0) return ['-vf', chain, ...encoderArgs];
   const out = [...encoderArgs];
-  out[at + 1] = `${scale},${out[at + 1]}`;
+  out[at + 1] = `${chain},${out[at + 1]}`;
   return out;
+}
+
+/** The filter that scales frames to `size` (square pixels). */
+export function scaleFilter(size: { width: number; height: number }): string {
+  return `scale=${size.width}:${size.height}:flags=fast_bilinear,setsar=1`;
 }

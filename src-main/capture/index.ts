@@ -1,13 +1,40 @@
-import { captureArgsDarwin } from './args.darwin.js';
-import { captureArgsLinux } from './args.linux.js';
-import { captureArgsWin32 } from './args.win32.js';
-import type { CaptureArgsBuilder } from './types.js';
+import { screenInputDarwin } from './args.darwin.js';
+import { screenInputLinux } from './args.linux.js';
+import { screenInputWin32 } from './args.win32.js';
+import { h264EncoderArgs, scaleFilter, withFilters } from './encoder-args.js';
+import type { CaptureArgsBuilder, CaptureOptions, ScreenInputBuilder } from './types.js';
 
-/** The one place that picks the capture of this operating system. */
+export const CAPTURE_PAYLOAD_TYPE = 96;
+
+/** The one place that picks how this operating system grabs a screen. */
+export function screenInputFor(platform: NodeJS.Platform): ScreenInputBuilder {
+  if (platform === 'win32') return screenInputWin32;
+  if (platform === 'darwin') return screenInputDarwin;
+  return screenInputLinux;
+}
+
+/**
+ * A screen grab encoded for interactive viewing, as H.264 RTP on loopback. `-fps_mode passthrough`:
+ * when the machine is starved the grabber drops frames, and constant-rate output would duplicate
+ * them to fill the time.
+ */
+export function captureArgs(screenInput: ScreenInputBuilder, o: CaptureOptions): string[] {
+  const input = screenInput({ target: o.target, fps: o.fps, drawMouse: o.drawMouse, encoder: o.encoder, scaled: o.outputSize !== undefined });
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-fflags', 'nobuffer',
+    ...input.args,
+    ...withFilters(h264EncoderArgs(o.encoder, o.fps, o.bitrateKbps), [...input.filters, ...(o.outputSize ? [scaleFilter(o.outputSize)] : [])]),
+    '-fps_mode', 'passthrough',
+    '-an', '-payload_type', String(CAPTURE_PAYLOAD_TYPE),
+    '-f', 'rtp', `rtp://127.0.0.1:${o.rtpPort}?pkt_size=1200`,
+  ];
+}
+
+/** The capture of this operating system. */
 export function captureArgsFor(platform: NodeJS.Platform): CaptureArgsBuilder {
-  if (platform === 'win32') return captureArgsWin32;
-  if (platform === 'darwin') return captureArgsDarwin;
-  return captureArgsLinux;
+  const input = screenInputFor(platform);
+  return (o) => captureArgs(input, o);
 }
 
 export type { CaptureOptions, CaptureTarget } from './types.js';

@@ -24,3 +24,21 @@ export interface CaptureOptions {
 
 /** Builds the ffmpeg arguments that capture and encode a target as H.264 RTP on loopback. */
 export type CaptureArgsBuilder = (options: CaptureOptions) => string[];
+
+export interface ScreenInputOptions {
+  target: CaptureTarget;
+  fps: number;
+  drawMouse: boolean;
+  /** The encoder the frames go to (some take GPU frames as they are). */
+  encoder: string;
+  /** The frames are scaled before encoding (they must be in system memory then). */
+  scaled: boolean;
+}
+
+/** How one OS grabs a screen: ffmpeg input arguments, and filters its frames need before encoding. */
+export interface ScreenInput {
+  args: string[];
+  filters: string[];
+}
+
+export type ScreenInputBuilder = (options: ScreenInputOptions) => ScreenInput;

@@ -4,7 +4,7 @@
 // view-only viewer gets none and cannot set it; choosing a lower quality re-encodes the capture at a
 // smaller size, and "auto" returns to full size; real packet loss on the host's WebRTC ports (a
 // loopback firewall rule, where this runs as root) lowers the quality by itself, and it recovers.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../test-support/browser.js';
@@ -130,6 +130,22 @@ describe.runIf(havePulse())('remote desktop sound, clipboard and quality', () =>
     await waitFor('full-size frames again', async () => (await remoteState(viewer)).videoWidth === W, 15_000);
     expect((await remoteState(viewer)).quality).toMatchObject({ level: 0, choice: 'auto' });
     expect((await remoteState(viewer)).errors).toEqual([]);
+  });
+
+  it('moves the host pointer by relative motion under pointer lock', async () => {
+    const lock = (await viewer.locator('#lock').boundingBox())!;
+    const from = { x: lock.x + lock.width / 2, y: lock.y + lock.height / 2 };
+    await viewer.click('#lock');
+    await waitFor('the pointer lock', async () => (await remoteState(viewer)).pointerLocked, 5000);
+    // Locked, the pointer starts at the centre of the display and follows the mouse's movement:
+    // 64 x 36 CSS pixels over a 640 x 360 picture shown at 640 x 360.
+    await viewer.mouse.move(from.x + 64, from.y + 36);
+    const where = () => spawnSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' }).stdout;
+    await waitFor('the pointer at 384,216', () => /x:384 y:216/.test(where()), 5000).catch((error: Error) => {
+      throw new Error(`${error.message}: ${where()}`);
+    });
+    await viewer.evaluate(() => document.exitPointerLock());
+    await waitFor('the pointer lock to end', async () => !(await remoteState(viewer)).pointerLocked, 5000);
   });
 
   it.runIf(canDropPackets())('lowers the quality by itself when 20 % of the packets are lost, and raises it when the loss stops (needs root and iptables)', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { broadcastArgsFor } from './broadcast-args.js';
-import { broadcastArgsLinux } from './broadcast-args.linux.js';
 import { broadcastTarget } from './broadcast-target.js';
 import { pulseInputArgs } from './pulse.js';
 
+const broadcastArgsLinux = broadcastArgsFor('linux');
 const base = { fps: 30, encoder: 'libx264', bitrateKbps: 4000, keyframeSeconds: 2, drawMouse: true };
 const HEAD = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-thread_queue_size', '512'];
 const AAC_FLV = ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'pipe:1'];
@@ -47,14 +47,17 @@ describe('broadcastArgsLinux', () => {
   });
 });
 
-describe('broadcast per OS', () => {
-  it('refuses Windows and macOS with NOT_IMPLEMENTED_ON_OS', () => {
-    for (const os of ['win32', 'darwin'] as const) {
-      expect(() => broadcastArgsFor(os)({ ...base, target: { display: '0', width: 640, height: 360 } })).toThrow(
-        expect.objectContaining({ code: 'NOT_IMPLEMENTED_ON_OS' }),
-      );
-    }
-    expect(broadcastArgsFor('linux')).toBe(broadcastArgsLinux);
+describe('broadcast per OS (Windows and macOS arguments checked, not run here)', () => {
+  it('grabs with ddagrab on Windows, downloading the frames for x264, with a silent track', () => {
+    const joined = broadcastArgsFor('win32')({ ...base, target: { display: '\\\\.\\DISPLAY1', width: 1920, height: 1080 } }).join(' ');
+    expect(joined).toContain('-thread_queue_size 512 -f lavfi -i ddagrab=output_idx=0:framerate=30:video_size=1920x1080:offset_x=0:offset_y=0:draw_mouse=1');
+    expect(joined).toContain('-vf hwdownload,format=bgra -c:v libx264');
+    expect(joined).toContain('anullsrc');
+  });
+  it('grabs with avfoundation on macOS', () => {
+    const joined = broadcastArgsFor('darwin')({ ...base, encoder: 'h264_videotoolbox', target: { display: 'Capture screen 0', width: 1280, height: 720 } }).join(' ');
+    expect(joined).toContain('-f avfoundation -capture_cursor 1 -framerate 30 -i Capture screen 0:none');
+    expect(joined).toContain('-vf crop=1280:720:0:0 -c:v h264_videotoolbox');
   });
 });
 

@@ -1,6 +1,6 @@
-import { StudioError } from '../core/errors.js';
-import { broadcastArgsLinux } from './broadcast-args.linux.js';
-import type { CaptureTarget } from './types.js';
+import { h264EncoderArgs, withFilters } from './encoder-args.js';
+import { screenInputFor } from './index.js';
+import type { CaptureTarget, ScreenInputBuilder } from './types.js';
 
 export interface BroadcastCaptureOptions {
   target: CaptureTarget;
@@ -17,13 +17,48 @@ export interface BroadcastCaptureOptions {
 /** Builds the ffmpeg arguments that capture a display with sound and write H.264 + AAC as FLV on stdout. */
 export type BroadcastArgsBuilder = (options: BroadcastCaptureOptions) => string[];
 
-/** The one place that picks the broadcast capture of this operating system. */
+/** A silent stereo track when the host has no sound server: players and packagers expect audio. */
+export const SILENT_AUDIO_INPUT = ['-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000'];
+const AUDIO_BITRATE_KBPS = 128;
+
+/** The capture encoder's arguments with a GOP of `frames` instead of its interactive one second. */
+function withGop(encoderArgs: readonly string[], frames: number): string[] {
+  const out = [...encoderArgs];
+  const at = out.indexOf('-g');
+  if (at >= 0) out[at + 1] = String(frames);
+  else out.push('-g', String(frames));
+  return out;
+}
+
+/**
+ * A screen grab (or a rectangle of it) plus a sound input, to H.264 + AAC in FLV on stdout for the
+ * hub. Keyframes every `keyframeSeconds` exactly (`-g`/`-keyint_min` the same, no scene-cut keyframes,
+ * forced on time): HLS/DASH passthrough then cuts every segment at the same length.
+ */
+export function broadcastArgs(screenInput: ScreenInputBuilder, o: BroadcastCaptureOptions): string[] {
+  const gop = Math.max(1, Math.round(o.fps * o.keyframeSeconds));
+  const input = screenInput({ target: o.target, fps: o.fps, drawMouse: o.drawMouse, encoder: o.encoder, scaled: false });
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    // A live input must not wait for the other one: each gets a queue instead of blocking the reader.
+    '-thread_queue_size', '512',
+    ...input.args,
+    '-thread_queue_size', '512',
+    ...(o.audioInput ?? SILENT_AUDIO_INPUT),
+    '-map', '0:v:0', '-map', '1:a:0',
+    ...withGop(withFilters(h264EncoderArgs(o.encoder, o.fps, o.bitrateKbps), input.filters), gop),
+    '-keyint_min', String(gop), '-force_key_frames', `expr:gte(t,n_forced*${o.keyframeSeconds})`,
+    '-c:a', 'aac', '-b:a', `${AUDIO_BITRATE_KBPS}k`, '-ar', '48000', '-ac', '2',
+    '-flvflags', 'no_duration_filesize',
+    '-f', 'flv', 'pipe:1',
+  ];
+}
+
+/**
+ * The broadcast capture of this operating system: x11grab on Linux, ddagrab on Windows, avfoundation
+ * on macOS (the screen inputs of capture/index.ts); the sound is the caller's, else silence.
+ */
 export function broadcastArgsFor(platform: NodeJS.Platform): BroadcastArgsBuilder {
-  if (platform === 'win32' || platform === 'darwin') {
-    // Windows would be ddagrab + WASAPI loopback, macOS avfoundation: neither runs in this build's tests.
-    return () => {
-      throw new StudioError('NOT_IMPLEMENTED_ON_OS', `broadcasting a display is unsupported on this OS (${platform})`);
-    };
-  }
-  return broadcastArgsLinux;
+  const input = screenInputFor(platform);
+  return (o) => broadcastArgs(input, o);
 }

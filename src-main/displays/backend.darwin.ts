@@ -1,12 +1,50 @@
+import { execFile } from 'node:child_process';
+import type { Display } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { DisplayBackend, VirtualDisplay } from './types.js';
 
-/** macOS: capture would be ffmpeg avfoundation; virtual displays need a private API: unsupported on this OS. */
+const QUERY_TIMEOUT_MS = 10_000;
+
+interface ProfilerScreen {
+  _name?: string;
+  _spdisplays_pixels?: string;
+  _spdisplays_resolution?: string;
+}
+
+/**
+ * `system_profiler SPDisplaysDataType -json`: each graphics card's screens, in pixels, named as
+ * ffmpeg's avfoundation names them ("Capture screen 0", "Capture screen 1"... in the same order).
+ */
+export function parseProfilerScreens(json: string): Omit<Display, 'id'>[] {
+  let cards: { spdisplays_ndrvs?: ProfilerScreen[] }[];
+  try {
+    cards = (JSON.parse(json) as { SPDisplaysDataType?: typeof cards }).SPDisplaysDataType ?? [];
+  } catch {
+    return [];
+  }
+  const screens = cards.flatMap((card) => card.spdisplays_ndrvs ?? []);
+  return screens.flatMap((screen, index) => {
+    const pixels = /(\d+)\s*x\s*(\d+)/.exec(screen._spdisplays_pixels ?? screen._spdisplays_resolution ?? '');
+    if (!pixels) return [];
+    const hz = /@\s*([\d.]+)\s*Hz/.exec(screen._spdisplays_resolution ?? '');
+    return [{ name: `Capture screen ${index}`, width: Number(pixels[1]), height: Number(pixels[2]), refreshHz: hz ? Math.round(Number(hz[1])) : 60, virtual: false, state: 'running' as const }];
+  });
+}
+
+/** macOS: the screens (captured with ffmpeg avfoundation); virtual displays need a private API: unsupported on this OS. */
 export class DarwinDisplayBackend implements DisplayBackend {
   readonly os = 'darwin' as const;
 
-  listPhysical(): Promise<never[]> {
-    return Promise.resolve([]);
+  constructor(private readonly deps: { logger: Logger; env: NodeJS.ProcessEnv }) {}
+
+  listPhysical(): Promise<Omit<Display, 'id'>[]> {
+    return new Promise((resolve) => {
+      execFile('system_profiler', ['SPDisplaysDataType', '-json'], { env: this.deps.env, timeout: QUERY_TIMEOUT_MS }, (error, stdout) => {
+        if (error) this.deps.logger.warn({ err: error }, 'listing the screens failed');
+        resolve(error ? [] : parseProfilerScreens(String(stdout)));
+      });
+    });
   }
 
   createVirtual(): Promise<VirtualDisplay> {

@@ -1,16 +1,49 @@
+import { execFile } from 'node:child_process';
+import type { Display } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { DisplayBackend, VirtualDisplay } from './types.js';
 
+const QUERY_TIMEOUT_MS = 10_000;
+
 /**
- * Windows: virtual displays come from an indirect display driver (IDD) adapter, which must be installed
- * and signed as a driver; capture is ffmpeg ddagrab (Desktop Duplication). Neither exists on the
- * machines this build is tested on, so both refuse with NOT_IMPLEMENTED_ON_OS instead of pretending.
+ * The screens as physical pixels: the query makes PowerShell per-monitor DPI aware first (otherwise
+ * Windows reports scaled sizes, and ddagrab captures physical ones), then prints one line per screen:
+ * `\\.\DISPLAY1|x|y|width|height|primary`.
+ */
+export const SCREENS_QUERY = [
+  "Add-Type -Namespace Studio -Name Dpi -MemberDefinition '[DllImport(\"user32.dll\")] public static extern bool SetProcessDpiAwarenessContext(System.IntPtr value);'",
+  '[void][Studio.Dpi]::SetProcessDpiAwarenessContext([System.IntPtr]::new(-4))',
+  'Add-Type -AssemblyName System.Windows.Forms',
+  "[System.Windows.Forms.Screen]::AllScreens | ForEach-Object { '{0}|{1}|{2}|{3}|{4}|{5}' -f $_.DeviceName,$_.Bounds.X,$_.Bounds.Y,$_.Bounds.Width,$_.Bounds.Height,$_.Primary }",
+].join('; ');
+
+/** Parses the query's lines; lines that do not fit are skipped. */
+export function parseScreens(output: string): Omit<Display, 'id'>[] {
+  return output.split(/\r?\n/).flatMap((line) => {
+    const m = /^(\\\\\.\\DISPLAY\d+)\|-?\d+\|-?\d+\|(\d+)\|(\d+)\|(True|False)\s*$/.exec(line.trim());
+    return m ? [{ name: m[1]!, width: Number(m[2]), height: Number(m[3]), refreshHz: 60, virtual: false, state: 'running' as const }] : [];
+  });
+}
+
+/**
+ * Windows: the screens (captured with ffmpeg ddagrab, see capture/args.win32.ts). Virtual displays
+ * would come from an indirect display driver (IDD) adapter, which must be installed and signed as a
+ * driver; this build ships none and no Windows machine runs its tests, so creating one refuses with
+ * NOT_IMPLEMENTED_ON_OS instead of pretending, and so does the window list.
  */
 export class WindowsDisplayBackend implements DisplayBackend {
   readonly os = 'win32' as const;
 
-  listPhysical(): Promise<never[]> {
-    return Promise.resolve([]);
+  constructor(private readonly deps: { logger: Logger; env: NodeJS.ProcessEnv }) {}
+
+  listPhysical(): Promise<Omit<Display, 'id'>[]> {
+    return new Promise((resolve) => {
+      execFile('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', SCREENS_QUERY], { env: this.deps.env, timeout: QUERY_TIMEOUT_MS, windowsHide: true }, (error, stdout) => {
+        if (error) this.deps.logger.warn({ err: error }, 'listing the screens failed');
+        resolve(error ? [] : parseScreens(String(stdout)));
+      });
+    });
   }
 
   createVirtual(): Promise<VirtualDisplay> {

@@ -12,15 +12,18 @@ export const MAX_VIRTUAL_DISPLAYS = 8;
 
 /** The one place that picks the display backend of this operating system. */
 export function displayBackendFor(platform: NodeJS.Platform, deps: { children: ChildRegistry; logger: Logger; env: NodeJS.ProcessEnv }): DisplayBackend {
-  if (platform === 'win32') return new WindowsDisplayBackend();
-  if (platform === 'darwin') return new DarwinDisplayBackend();
+  if (platform === 'win32') return new WindowsDisplayBackend(deps);
+  if (platform === 'darwin') return new DarwinDisplayBackend(deps);
   return new LinuxDisplayBackend(deps);
 }
 
-/** Display ids: `x11-0` for the real `:0`, `vd-5` for a virtual `:5` (stable while the display lives). */
-export function displayIdOf(name: string, virtual: boolean): string {
+/**
+ * Display ids: `x11-0` for the real X display `:0`, `screen-DISPLAY1` for a real screen elsewhere,
+ * `vd-5` for a virtual `:5` (stable while the display lives).
+ */
+export function displayIdOf(name: string, virtual: boolean, os: NodeJS.Platform = 'linux'): string {
   const tail = name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'primary';
-  return `${virtual ? 'vd' : 'x11'}-${tail}`;
+  return `${virtual ? 'vd' : os === 'linux' ? 'x11' : 'screen'}-${tail}`;
 }
 
 /** Real and virtual displays; virtual ones are stopped with the host (dispose). */
@@ -39,7 +42,7 @@ export class DisplayService implements Service {
   }
 
   async list(): Promise<Display[]> {
-    const physical = (await this.backend.listPhysical()).map((d) => ({ ...d, id: displayIdOf(d.name, false) }));
+    const physical = (await this.backend.listPhysical()).map((d) => ({ ...d, id: displayIdOf(d.name, false, this.backend.os) }));
     return [...physical, ...[...this.virtual.entries()].map(([id, d]) => this.describe(id, d))];
   }
 

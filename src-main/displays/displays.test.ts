@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChildRegistry } from '../core/children.js';
 import { createLogger } from '../core/logger.js';
+import { parseProfilerScreens } from './backend.darwin.js';
+import { parseScreens } from './backend.win32.js';
 import { DisplayService, displayBackendFor, displayIdOf } from './display-service.js';
 import { xvfbArgs } from './xvfb.linux.js';
 
@@ -9,6 +11,31 @@ describe('displays', () => {
     expect(displayIdOf(':5', true)).toBe('vd-5');
     expect(displayIdOf(':0', false)).toBe('x11-0');
     expect(displayIdOf('localhost:10.0', false)).toBe('x11-localhost-10-0');
+    expect(displayIdOf('\\\\.\\DISPLAY2', false, 'win32')).toBe('screen-DISPLAY2');
+  });
+
+  it('reads the screens of Windows from the PowerShell query (fixture: Windows APIs cannot run here)', () => {
+    const output = '\\\\.\\DISPLAY1|0|0|2560|1440|True\r\n\\\\.\\DISPLAY2|-1920|0|1920|1080|False\r\nWARNING: noise\r\n';
+    expect(parseScreens(output)).toEqual([
+      { name: '\\\\.\\DISPLAY1', width: 2560, height: 1440, refreshHz: 60, virtual: false, state: 'running' },
+      { name: '\\\\.\\DISPLAY2', width: 1920, height: 1080, refreshHz: 60, virtual: false, state: 'running' },
+    ]);
+  });
+
+  it('reads the screens of macOS from system_profiler, named as avfoundation names them (fixture: cannot run here)', () => {
+    const json = JSON.stringify({
+      SPDisplaysDataType: [
+        { sppci_model: 'Apple M2', spdisplays_ndrvs: [
+          { _name: 'Color LCD', _spdisplays_pixels: '3024 x 1964', _spdisplays_resolution: '1512 x 982 @ 120.00Hz' },
+          { _name: 'LG', _spdisplays_resolution: '3840 x 2160 @ 60.00Hz' },
+        ] },
+      ],
+    });
+    expect(parseProfilerScreens(json)).toEqual([
+      { name: 'Capture screen 0', width: 3024, height: 1964, refreshHz: 120, virtual: false, state: 'running' },
+      { name: 'Capture screen 1', width: 3840, height: 2160, refreshHz: 60, virtual: false, state: 'running' },
+    ]);
+    expect(parseProfilerScreens('not json')).toEqual([]);
   });
 
   it('lets Xvfb choose a free display number, and keeps the number on restart', () => {

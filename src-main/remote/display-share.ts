@@ -41,6 +41,7 @@ export interface DisplayShareDeps {
 interface Member {
   viewer: ShareViewer;
   auto: QualityController;
+  last: NetworkSample | undefined;
   /** A level the viewer chose by hand, else undefined (automatic). */
   manual: number | undefined;
   detach: (() => void)[];
@@ -69,7 +70,7 @@ export class DisplayShare {
 
   /** Starts sending to a viewer whose connection is up. */
   async add(viewer: ShareViewer): Promise<void> {
-    const member: Member = { viewer, auto: new QualityController(), manual: undefined, detach: [] };
+    const member: Member = { viewer, auto: new QualityController(), last: undefined, manual: undefined, detach: [] };
     this.members.set(viewer.id, member);
     const feed = (this.feed ??= await this.createFeed());
     member.detach.push(await feed.attach({ id: viewer.id, rtp: (p) => viewer.video(p) }));
@@ -101,7 +102,9 @@ export class DisplayShare {
   /** A receiver report of a viewer: its automatic level may change, and with it the capture's. */
   report(viewerId: string, sample: NetworkSample): void {
     const member = this.members.get(viewerId);
-    if (!member || !this.deps.settings().adaptive) return;
+    if (!member) return;
+    member.last = sample;
+    if (!this.deps.settings().adaptive) return;
     if (member.auto.observe(sample) !== undefined && member.manual === undefined) this.applyLevel();
   }
 
@@ -111,6 +114,19 @@ export class DisplayShare {
     if (!member) return;
     member.manual = level === 'auto' ? undefined : Math.min(LOWEST_LEVEL, Math.max(0, level));
     if (!this.applyLevel()) member.viewer.send(this.qualityMessage(member));
+  }
+
+  /** The viewer's last receiver report and the level it needs, for the host's view of its sessions. */
+  network(viewerId: string): { lossPercent: number; rttMs: number | null; level: number; auto: boolean } | undefined {
+    const member = this.members.get(viewerId);
+    if (!member?.last) return undefined;
+    const { lossFraction, rttMs } = member.last;
+    return {
+      lossPercent: Math.round(lossFraction * 1000) / 10,
+      rttMs: rttMs === undefined ? null : Math.round(rttMs),
+      level: member.manual ?? member.auto.level,
+      auto: member.manual === undefined,
+    };
   }
 
   /** Text a control viewer copied: applications on the display paste it. */

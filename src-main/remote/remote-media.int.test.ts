@@ -126,6 +126,13 @@ describe.runIf(havePulse())('remote desktop sound, clipboard and quality', () =>
     });
     expect(low.quality).toMatchObject({ choice: 3, width: W / 2, height: H / 2, fps: 15 });
     expect(low.videoHeight).toBe(H / 2);
+    // The host sees the viewer's choice and its receiver reports.
+    const network = await waitFor('the viewer network in the session list', async () => {
+      const sessions = (await api(host, 'GET', '/api/v1/remote/sessions')).json as { id: string; viewers: { network?: { level: number; auto: boolean; lossPercent: number; rttMs: number | null } }[] }[];
+      return sessions.find((x) => x.id === session.id)?.viewers[0]?.network;
+    }, 10_000);
+    expect(network).toMatchObject({ level: 3, auto: false });
+    expect(network.lossPercent).toBeGreaterThanOrEqual(0);
     await viewer.selectOption('#quality', 'auto');
     await waitFor('full-size frames again', async () => (await remoteState(viewer)).videoWidth === W, 15_000);
     expect((await remoteState(viewer)).quality).toMatchObject({ level: 0, choice: 'auto' });

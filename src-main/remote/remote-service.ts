@@ -173,7 +173,10 @@ export class RemoteService implements Service {
   private describe(s: PairingEntry): RemoteSession {
     const viewers = [...this.viewers.values()]
       .filter((v) => v.sessionId === s.id)
-      .map((v) => ({ id: v.peer.id, remoteAddress: v.peer.remoteAddress, connected: v.peer.connected, since: v.peer.since }));
+      .map((v) => {
+        const network = v.share?.network(v.peer.id);
+        return { id: v.peer.id, remoteAddress: v.peer.remoteAddress, connected: v.peer.connected, since: v.peer.since, ...(network ? { network } : {}) };
+      });
     return { id: s.id, displayId: s.displayId, permission: s.permission, pairingCode: s.pairingCode, pairingExpiresAt: s.pairingExpiresAt, createdAt: s.createdAt, viewers };
   }
 }

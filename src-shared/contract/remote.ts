@@ -29,6 +29,15 @@ export const remoteViewerSchema = z.object({
   remoteAddress: z.string(),
   connected: z.boolean(),
   since: z.number(),
+  network: z
+    .object({
+      lossPercent: z.number().describe('Video packets lost since the viewer\'s previous receiver report'),
+      rttMs: z.number().nullable().describe('Smoothed round trip; null until measured'),
+      level: z.number().int().describe('Quality level the viewer needs: 0 full .. 3 lowest'),
+      auto: z.boolean().describe('The level follows the network (false: the viewer chose it)'),
+    })
+    .optional()
+    .describe('What the viewer\'s receiver reports say, once it receives video'),
 });
 
 export const remoteSessionSchema = z.object({

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RemotePermission } from '../../../src-shared/contract/index.js';
+import type { RemotePermission, RemoteSession } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { BroadcastForm, BroadcastList } from './Broadcasts.js';
 import { parseSize } from './size.js';
@@ -95,7 +95,7 @@ export function RemotePage() {
                   </td>
                   <td>{displays.find((d) => d.id === s.displayId)?.name ?? s.displayId}</td>
                   <td>{s.permission === 'control' ? 'Control' : 'View only'}</td>
-                  <td>{s.viewers.length === 0 ? <span className="muted">none</span> : s.viewers.map((v) => <div key={v.id}>{v.remoteAddress} {v.connected ? '· connected' : '· connecting'}</div>)}</td>
+                  <td>{s.viewers.length === 0 ? <span className="muted">none</span> : s.viewers.map((v) => <ViewerLine key={v.id} viewer={v} />)}</td>
                   <td><button className="button danger" type="button" data-testid={`end-${s.id}`} onClick={() => void endSession(s.id)}>End session</button></td>
                 </tr>
               ))}
@@ -104,6 +104,23 @@ export function RemotePage() {
         )}
       </Card>
       <BroadcastList displays={displays} />
+    </div>
+  );
+}
+
+const LEVEL_NAMES = ['full', 'high', 'medium', 'low'];
+
+/** One viewer: where from, and what its network reports (loss, round trip, the quality it needs). */
+function ViewerLine({ viewer }: { viewer: RemoteSession['viewers'][number] }) {
+  const n = viewer.network;
+  return (
+    <div data-testid={`viewer-${viewer.id}`}>
+      {viewer.remoteAddress} · {viewer.connected ? 'connected' : 'connecting'}
+      {n && (
+        <span className="muted">
+          {' '}· {n.lossPercent}% loss{n.rttMs !== null ? ` · ${n.rttMs} ms` : ''} · {LEVEL_NAMES[n.level] ?? n.level} quality{n.auto ? '' : ' (chosen)'}
+        </span>
+      )}
     </div>
   );
 }

@@ -83,7 +83,7 @@ export function validateEdits(fields: readonly ConfigField[], config: unknown, e
   return errors;
 }
 
-const WORDS: Record<string, string> = { ms: '(ms)', tls: 'TLS', ttl: 'TTL', http: 'HTTP', api: 'API' };
+const WORDS: Record<string, string> = { ms: '(ms)', kbps: '(kb/s)', tls: 'TLS', ttl: 'TTL', http: 'HTTP', api: 'API' };
 
 /** `probeTimeoutMs` -> `Probe timeout (ms)`. */
 export function labelOf(path: string): string {
@@ -105,6 +105,7 @@ const SECTIONS: Record<string, string> = {
   ffmpeg: 'ffmpeg',
   obs: 'OBS Studio',
   webrtc: 'WebRTC',
+  remote: 'Remote desktop',
 };
 
 export function sectionsOf(fields: readonly ConfigField[]): { id: string; title: string; fields: ConfigField[] }[] {

@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  cleanup, fmt, freePort, haveCommand, median, ratio, requireBuild, sleep, startHost, STREAMS_BIN, stopProcess, tempDir, track,
+  cleanup, fmt, freePort, haveCommand, median, percentile, ratio, requireBuild, sleep, startHost, STREAMS_BIN, stopProcess, tempDir, track,
 } from './lib/live.mjs';
 
 const NAME = 'bench/edge';
@@ -36,11 +36,6 @@ for (const cmd of ['nginx', 'wrk']) {
   }
 }
 requireBuild(NAME);
-
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
 
 /** A plain nginx (daemon off, 1 worker, no access log) in its own folder on a free port, `http` its server part. */
 async function startPlainNginx(prefix, http) {

@@ -33,6 +33,7 @@ import {
   startPublisher,
   stopProcess,
   track,
+  waitFor,
 } from './lib/live.mjs';
 
 const NAME = 'bench/restream-cpu';
@@ -55,16 +56,6 @@ if (nginxMissing) {
 requireBuild(NAME);
 
 const sum = (xs) => xs.reduce((a, b) => a + (b ?? 0), 0);
-
-async function waitFor(what, check, timeoutMs, detail = () => '') {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s\n${detail()}`);
-    await sleep(50);
-  }
-}
 
 /** CPU of `pids` (and of `hostPid` when given) and the receivers' bytes over WARMUP_S + MEASURE_S. */
 async function measureWindow({ pids, hostPid, receivers }) {

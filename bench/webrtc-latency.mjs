@@ -10,10 +10,10 @@
 // The barcode is the sender's wall clock in ms (bench/lib/live.mjs BARCODE); the viewer page decodes
 // it in a video frame callback and subtracts it from Date.now(). SAMPLES samples after SETTLE_MS.
 // Needs ffmpeg and /usr/bin/chromium; prints a skip line without them.
-/* global window, document, RTCPeerConnection, MediaStream -- functions passed to page.evaluate run in the browser */
+/* global window, document, RTCPeerConnection -- functions passed to page.evaluate run in the browser */
 import fs from 'node:fs';
-import { BARCODE, cleanup, fmt, haveCommand, ratio, requireBuild, sleep, startHost, startPublisher } from './lib/live.mjs';
-import { CHROMIUM, launchPlayer } from './lib/player.mjs';
+import { BARCODE, cleanup, fmt, haveCommand, percentile, ratio, requireBuild, sleep, startHost, startPublisher } from './lib/live.mjs';
+import { CHROMIUM, launchPlayer, offerOf, watch } from './lib/player.mjs';
 import { startFloorRelay, whepSignal } from './lib/webrtc.mjs';
 
 const NAME = 'bench/webrtc-latency';
@@ -27,42 +27,6 @@ const skip = (why) => {
 if (!haveCommand('ffmpeg')) skip('ffmpeg is not installed');
 if (!fs.existsSync(CHROMIUM)) skip(`no Chromium at ${CHROMIUM}`);
 requireBuild(NAME);
-
-const pct = (xs, p) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-
-/** In `page`: the offer of `window[pcName]` once ICE gathering is complete (3 s at most). */
-function offerOf(page, pcName) {
-  return page.evaluate(async (key) => {
-    const pc = window[key];
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((r) => {
-      if (pc.iceGatheringState === 'complete') r();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-      setTimeout(r, 3000);
-    });
-    return pc.localDescription.sdp;
-  }, pcName);
-}
-
-/** Starts a recvonly WebRTC viewer in `page`; `signal(offer) -> {sdp}` answers it. */
-async function watch(page, signal) {
-  await page.evaluate(() => {
-    const pc = new RTCPeerConnection();
-    pc.addTransceiver('video', { direction: 'recvonly' });
-    const v = document.getElementById('v');
-    pc.ontrack = (e) => {
-      v.srcObject = new MediaStream([e.track]);
-      v.play().catch(() => {});
-    };
-    window.viewerPc = pc;
-  });
-  const answer = await signal(await offerOf(page, 'viewerPc'));
-  await page.evaluate((sdp) => window.viewerPc.setRemoteDescription({ type: 'answer', sdp }), answer.sdp);
-}
 
 /** A WHIP publisher in `page`: a 1280x720 canvas with the wall-clock barcode, 30 fps. */
 async function publishCanvas(page, whipUrl, key) {
@@ -115,7 +79,7 @@ async function measure(page) {
   await sleep(SETTLE_MS);
   const r = await page.evaluate((n) => window.sampleLatency(n, 150, 40_000), SAMPLES);
   const width = await page.evaluate(() => document.getElementById('v').videoWidth);
-  return { p50: pct(r.samples, 50), p90: pct(r.samples, 90), n: r.samples.length, bad: r.bad, width };
+  return { p50: percentile(r.samples, 50), p90: percentile(r.samples, 90), n: r.samples.length, bad: r.bad, width };
 }
 
 const player = await launchPlayer();

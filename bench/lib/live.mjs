@@ -14,6 +14,17 @@ export const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check` every 50 ms until it returns something truthy (returned); throws after `timeoutMs`. */
+export async function waitFor(what, check, timeoutMs, detail = () => '') {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s\n${detail()}`);
+    await sleep(50);
+  }
+}
+
 export const freePort = () =>
   new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -29,6 +40,12 @@ export const median = (xs) => {
   if (s.length === 0) return NaN;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** The p-th percentile of `xs` (nearest rank), NaN when empty. */
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
 
 /** The environment of a bench host: ours, minus any STREAMS_* a developer may have set. */
 export function cleanEnv(extra = {}) {
@@ -427,6 +444,13 @@ export function cpuSeconds(pid) {
   } catch {
     return null;
   }
+}
+
+/** Jiffies of the whole machine from /proc/stat: { busy, total } (all cores; iowait counts as idle). */
+export function machineTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
 }
 
 export function cmdline(pid) {

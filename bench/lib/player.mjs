@@ -1,7 +1,7 @@
 // A headless hls.js player for latency benchmarks: Debian Chromium via playwright-core, a tiny local
 // page server (the page and node_modules/hls.js), and an in-page decoder of the publisher's
 // wall-clock barcode (bench/lib/live.mjs BARCODE) read from a canvas copy of the <video>.
-/* global window -- functions passed to page.evaluate run in the browser */
+/* global window, document, RTCPeerConnection, MediaStream -- functions passed to page.evaluate run in the browser */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -16,8 +16,6 @@ const PAGE = `<!doctype html>
 <video id="v" muted autoplay playsinline style="width:1280px;height:720px"></video>
 <script src="/hls.min.js"></script>
 <script>
-const BARCODE = ${JSON.stringify(BARCODE)};
-const MOD = 2 ** BARCODE.bits;
 window.bench = { playingAt: null, loadAt: null, errors: [], hls: null };
 const v = document.getElementById('v');
 v.addEventListener('playing', () => { if (bench.playingAt === null) bench.playingAt = Date.now(); });
@@ -30,6 +28,20 @@ window.startPlayer = (src, config) => {
   hls.attachMedia(v);
   v.play().catch(() => {});
 };
+${samplerScript('v')}
+</script></body></html>`;
+
+/**
+ * The in-page barcode decoder for the <video> with id `videoId`, as script text (the bench page embeds
+ * it; other pages get it through page.evaluate). Defines window.sampleLatency(n, intervalMs, timeoutMs),
+ * window.frameLatency(now) (now minus the current frame's stamp, or null) and window.regionLuma(x, y,
+ * w, h) (mean luma 0-255 of a rectangle of the current frame, in video pixels).
+ */
+export function samplerScript(videoId) {
+  return `(() => {
+const BARCODE = ${JSON.stringify(BARCODE)};
+const MOD = 2 ** BARCODE.bits;
+const v = document.getElementById(${JSON.stringify(videoId)});
 const canvas = document.createElement('canvas');
 const ctx = canvas.getContext('2d', { willReadFrequently: true });
 // The barcode strip of the current frame -> the publisher's ms clock (mod 2^bits), or null.
@@ -55,27 +67,76 @@ function decode() {
   }
   return code;
 }
+const latencyOf = (now, code) => (((now % MOD) - code) % MOD + MOD) % MOD;
 // n samples, one per presented frame at least intervalMs apart: display time (Date.now() in the
 // frame callback) minus the stamped capture time.
+// WebRTC frames also give \`received\`: per sample, the time from the arrival of the frame's last packet
+// (the frame callback's receiveTime) to display.
 window.sampleLatency = (n, intervalMs, timeoutMs) => new Promise((resolve) => {
-  const out = []; let last = 0; let bad = 0;
+  const out = []; const received = []; let last = 0; let bad = 0;
   const deadline = Date.now() + timeoutMs;
-  const step = () => {
+  const step = (_t, meta) => {
     const now = Date.now();
     if (now - last >= intervalMs) {
       const code = decode();
       if (code === null) bad++;
       else {
-        const lat = (((now % MOD) - code) % MOD + MOD) % MOD;
-        if (lat < 60000) { out.push(lat); last = now; } else bad++;
+        const lat = latencyOf(now, code);
+        if (lat < 60000) {
+          out.push(lat); last = now;
+          if (meta && meta.receiveTime) received.push(now - (performance.timeOrigin + meta.receiveTime));
+        } else bad++;
       }
     }
-    if (out.length >= n || now > deadline) resolve({ samples: out, bad, currentTime: v.currentTime, stalls: bench.errors });
+    if (out.length >= n || now > deadline) resolve({ samples: out, received, bad, currentTime: v.currentTime, stalls: window.bench ? window.bench.errors : [] });
     else v.requestVideoFrameCallback(step);
   };
   v.requestVideoFrameCallback(step);
 });
-</script></body></html>`;
+// The current frame's age at \`now\` (its stamp subtracted), or null when it has no readable stamp.
+window.frameLatency = (now) => { const code = decode(); return code === null ? null : latencyOf(now, code); };
+const patch = document.createElement('canvas');
+patch.width = 16; patch.height = 16;
+const patchCtx = patch.getContext('2d', { willReadFrequently: true });
+window.regionLuma = (x, y, w, h) => {
+  patchCtx.drawImage(v, x, y, w, h, 0, 0, 16, 16);
+  const img = patchCtx.getImageData(0, 0, 16, 16).data;
+  let s = 0;
+  for (let i = 0; i < img.length; i += 4) s += img[i] + img[i + 1] + img[i + 2];
+  return s / (3 * 256);
+};
+})();`;
+}
+
+/** In `page`: the offer of `window[pcName]` once ICE gathering is complete (3 s at most). */
+export function offerOf(page, pcName) {
+  return page.evaluate(async (key) => {
+    const pc = window[key];
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((r) => {
+      if (pc.iceGatheringState === 'complete') r();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+      setTimeout(r, 3000);
+    });
+    return pc.localDescription.sdp;
+  }, pcName);
+}
+
+/** Starts a recvonly WebRTC viewer in `page`; `signal(offer) -> {sdp}` answers it. */
+export async function watch(page, signal) {
+  await page.evaluate(() => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    const v = document.getElementById('v');
+    pc.ontrack = (e) => {
+      v.srcObject = new MediaStream([e.track]);
+      v.play().catch(() => {});
+    };
+    window.viewerPc = pc;
+  });
+  const answer = await signal(await offerOf(page, 'viewerPc'));
+  await page.evaluate((sdp) => window.viewerPc.setRemoteDescription({ type: 'answer', sdp }), answer.sdp);
+}
 
 export async function launchPlayer() {
   const { chromium } = await import('playwright-core');
@@ -102,6 +163,8 @@ export async function launchPlayer() {
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   return {
+    /** The browser context (1280x720 viewport) the pages open in. */
+    context,
     /** Opens a page, starts hls.js on `src`, returns { page, loadAt }. */
     async play(src, config) {
       const page = await context.newPage();

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI } from 'werift';
-import { barcodeFilter, track } from './live.mjs';
+import { barcodeFilter, stopProcess, track } from './live.mjs';
 
 const h264 = () =>
   new RTCRtpCodecParameters({
@@ -38,6 +38,9 @@ export function rtpPublisherArgs(port, { size = '1280x720', fps = 30, barcode = 
 /**
  * The floor: ffmpeg sends RTP to a UDP socket; every packet is written to each viewer's own werift
  * track. `answer(offer)` adds a viewer. A viewer that joins waits for the next keyframe (1 s GOP).
+ * The sender is the lavfi test source of `rtpPublisherArgs(port, options)`, or any other ffmpeg:
+ * `options.ffmpegArgs(port)` gives its arguments (RTP to 127.0.0.1:port) and `options.ffmpegCommand`
+ * its binary (default `ffmpeg`).
  */
 export async function startFloorRelay(options = {}) {
   const socket = dgram.createSocket('udp4');
@@ -46,9 +49,14 @@ export async function startFloorRelay(options = {}) {
   socket.on('message', (packet) => {
     for (const v of viewers) v.track.writeRtp(packet);
   });
-  const ffmpeg = track(spawn('ffmpeg', rtpPublisherArgs(socket.address().port, options), { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const { port } = socket.address();
+  const args = options.ffmpegArgs ? options.ffmpegArgs(port) : rtpPublisherArgs(port, options);
+  const ffmpeg = track(spawn(options.ffmpegCommand ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  let errors = '';
+  ffmpeg.stderr.on('data', (d) => (errors = (errors + d).slice(-4000)));
   return {
     ffmpeg,
+    errors: () => errors,
     async answer(offer) {
       const pc = new RTCPeerConnection({ codecs: { video: [h264()], audio: [] }, headerExtensions: { video: [], audio: [] } });
       await pc.setRemoteDescription({ type: 'offer', sdp: offer });
@@ -74,7 +82,7 @@ export async function startFloorRelay(options = {}) {
     },
     async stop() {
       await this.closeViewers();
-      ffmpeg.kill('SIGTERM');
+      await stopProcess(ffmpeg, 'SIGTERM', 3000);
       socket.close();
     },
   };

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// bench/remote-latency: remote-desktop latency at 720p30 and 1080p30, against the floor measured in the
+// same run on the same display.
+//  painter   an ordinary X client (bench/lib/x-painter.mjs) on a virtual display of the host: it paints
+//            the wall clock as the bench barcode every 4 ms, and a target that switches black <-> white
+//            on each click in it.
+//  ours      the host's display + remote session; Chromium on /remote paired with the code: x11grab ->
+//            x264 -> RTP -> host -> WebRTC -> <video id="video">, barcode decoded in a frame callback.
+//  floor     the host's own capture command line (read from /proc: same ffmpeg, same arguments, same
+//            display), its RTP written straight into a werift track -> Chromium (no host in between).
+//  click     click-to-photon (ours only: the floor has no input path): Playwright clicks the target in the
+//            /remote page (its pointer handlers -> data channel -> nut-js -> X) and the time runs from the
+//            page's pointerdown to the first presented frame showing the target's new colour.
+// Per size: ours (half the samples; its capture's command line is what the floor replays), the floor,
+// ours again (the other half, then the clicks). BENCH_SAMPLES barcode samples (150 ms apart) per
+// scenario and BENCH_CLICKS clicks per size.
+// Needs ffmpeg, Xvfb and /usr/bin/chromium; prints a skip line without them.
+/* global window, document -- functions passed to page.evaluate run in the browser */
+import fs from 'node:fs';
+import os from 'node:os';
+import { cleanup, cpuSeconds, fmt, haveCommand, machineTicks, percentile, ratio, requireBuild, sleep, startHost, waitFor } from './lib/live.mjs';
+import { CHROMIUM, launchPlayer, watch } from './lib/player.mjs';
+import { clickToPhoton, hostCapture, painterLayout, pairViewer, receiverStats, startPainter, statsDelta, withRtpPort } from './lib/remote.mjs';
+import { startFloorRelay } from './lib/webrtc.mjs';
+
+const NAME = 'bench/remote-latency';
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 60);
+const CLICKS = Number(process.env.BENCH_CLICKS ?? 20);
+const SETTLE_MS = 3000;
+const FPS = 30;
+const SIZES = [
+  [1280, 720],
+  [1920, 1080],
+];
+const GOAL = { p50Ms: 60, floorRatio: 1.3, clickP50Ms: 120 };
+
+const skip = (why) => {
+  console.log(`${NAME}: SKIPPED: ${why}`);
+  process.exit(0);
+};
+if (!haveCommand('ffmpeg')) skip('ffmpeg is not installed');
+if (!haveCommand('Xvfb')) skip('Xvfb is not installed (apt-get install -y xvfb)');
+if (!fs.existsSync(CHROMIUM)) skip(`no Chromium at ${CHROMIUM}`);
+requireBuild(NAME);
+
+/**
+ * `n` capture-to-display samples in `page` (any page with one <video> and samplerScript loaded), with
+ * the receiver's stats and the CPU over the sampling: the capture ffmpeg's and the relay's (the host,
+ * or this process for the floor) in % of one core, the machine's in % of all its cores.
+ */
+async function measure(page, n, { ffmpegPid, relayPid }) {
+  await page.waitForFunction(() => document.querySelector('video').videoWidth > 0, null, { timeout: 30_000 });
+  await sleep(SETTLE_MS);
+  const before = await receiverStats(page);
+  const cpu0 = [cpuSeconds(ffmpegPid), cpuSeconds(relayPid), machineTicks(), performance.now()];
+  const r = await page.evaluate((k) => window.sampleLatency(k, 150, 40_000), n);
+  const cpu1 = [cpuSeconds(ffmpegPid), cpuSeconds(relayPid), machineTicks(), performance.now()];
+  const seconds = (cpu1[3] - cpu0[3]) / 1000;
+  return {
+    samples: r.samples,
+    received: r.received,
+    ...statsDelta(before, await receiverStats(page)),
+    cpu: {
+      ffmpeg: ((cpu1[0] - cpu0[0]) / seconds) * 100,
+      relay: ((cpu1[1] - cpu0[1]) / seconds) * 100,
+      machine: ((cpu1[2].busy - cpu0[2].busy) / (cpu1[2].total - cpu0[2].total)) * 100,
+    },
+  };
+}
+
+/** Segments of one scenario as one result: samples pooled, rates and CPU averaged. */
+function pooled(parts) {
+  const samples = parts.flatMap((p) => p.samples);
+  const received = parts.flatMap((p) => p.received);
+  const toRx = received.length === samples.length ? samples.map((x, i) => x - received[i]) : [];
+  const mean = (f) => parts.reduce((sum, p) => sum + f(p), 0) / parts.length;
+  return {
+    p50: percentile(samples, 50),
+    p90: percentile(samples, 90),
+    n: samples.length,
+    toRx50: percentile(toRx, 50),
+    rxShown50: percentile(received, 50),
+    fps: mean((p) => p.fps),
+    jitterMs: mean((p) => p.jitterMs),
+    decodeMs: mean((p) => p.decodeMs),
+    cpu: { ffmpeg: mean((p) => p.cpu.ffmpeg), relay: mean((p) => p.cpu.relay), machine: mean((p) => p.cpu.machine) },
+  };
+}
+
+/** Ours: a control session, /remote paired in Chromium, `n` samples, then `then(page)`; the viewer leaves. */
+async function oursSegment(host, player, display, n, then = async () => undefined) {
+  const session = await host.api('POST', '/api/v1/remote/sessions', { displayId: display.id, permission: 'control' });
+  if (session.status !== 201) throw new Error(`POST /api/v1/remote/sessions -> ${session.status}: ${session.text}`);
+  const page = await pairViewer(player.context, host.url, session.json.pairingCode);
+  const capture = await waitFor('no host capture ffmpeg', () => hostCapture(host.proc.pid, display.name), 5000);
+  const measured = await measure(page, n, { ffmpegPid: capture.pid, relayPid: host.proc.pid });
+  const extra = await then(page);
+  await page.click('#leave');
+  await page.close();
+  await waitFor('the host capture did not stop', () => cpuSeconds(capture.pid) === null, 10_000);
+  return { measured, capture, extra };
+}
+
+/** The floor: the host's capture command line replayed (RTP to our werift track), `n` samples in the bench page. */
+async function floorSegment(player, argv, n) {
+  const floor = await startFloorRelay({ ffmpegCommand: argv[0], ffmpegArgs: (port) => withRtpPort(argv, port).slice(1) });
+  try {
+    const page = await player.page();
+    await watch(page, async (offer) => ({ sdp: await floor.answer(offer) }));
+    const measured = await measure(page, n, { ffmpegPid: floor.ffmpeg.pid, relayPid: process.pid }).catch((error) => {
+      throw new Error(`floor: ${error.message}\n${floor.errors()}`);
+    });
+    await page.close();
+    return measured;
+  } finally {
+    await floor.stop();
+  }
+}
+
+/**
+ * One display size, in three segments so that a drift of the machine's load weighs on both sides alike:
+ * ours (half the samples), the floor (all), ours again (the other half, then the clicks).
+ */
+async function runSize(host, player, width, height) {
+  const label = `${height}p${FPS}`;
+  const created = await host.api('POST', '/api/v1/displays', { width, height, refreshHz: FPS });
+  if (created.status !== 201) throw new Error(`POST /api/v1/displays -> ${created.status}: ${created.text}`);
+  const display = created.json;
+  const layout = painterLayout(width, height);
+  const painter = await startPainter(display.name, layout);
+  try {
+    const half = Math.ceil(SAMPLES / 2);
+    const first = await oursSegment(host, player, display, half);
+    const floor = await floorSegment(player, first.capture.argv, SAMPLES);
+    const second = await oursSegment(host, player, display, SAMPLES - half, (page) => clickToPhoton(page, painter, layout, { n: CLICKS }));
+    return { label, ours: pooled([first.measured, second.measured]), floor: pooled([floor]), clicks: second.extra, capture: first.capture.argv };
+  } finally {
+    await painter.stop();
+    await host.api('DELETE', `/api/v1/displays/${display.id}`);
+  }
+}
+
+const started = Date.now();
+const loadBefore = os.loadavg()[0];
+const results = [];
+const host = await startHost();
+const player = await launchPlayer();
+try {
+  for (const [w, h] of SIZES) results.push(await runSize(host, player, w, h));
+} finally {
+  await player.close();
+  await host.stop();
+  await cleanup();
+}
+
+const col = (x, w, digits = 0) => fmt(x, digits).padStart(w);
+const row = (label, r, floor) =>
+  `${label.padEnd(38)} ${col(r.p50, 5)} ${col(r.p90, 6)} ${String(r.n).padStart(7)} ${col(r.toRx50, 8)} ${col(r.rxShown50, 8)} ${col(r.fps, 6, 1)} ${col(r.jitterMs, 7, 1)} ${col(r.decodeMs, 7, 1)}   ${floor ? ratio(r.p50, floor.p50) : '(floor)'}`;
+console.log(`\n${NAME}: capture-to-display (ms; the painter's wall clock on a virtual display, decoded in Chromium; ${SAMPLES} samples each)`);
+console.log(`capture: ${results[0].capture.join(' ')}`);
+console.log(`${'scenario'.padEnd(38)} ${'p50'.padStart(5)} ${'p90'.padStart(6)} ${'samples'.padStart(7)} ${'to rx'.padStart(8)} ${'rx>shown'.padStart(8)} ${'fps'.padStart(6)} ${'jitbuf'.padStart(7)} ${'decode'.padStart(7)}   p50 / floor`);
+for (const r of results) {
+  console.log(row(`${r.label} floor: x11grab RTP -> werift`, r.floor));
+  console.log(row(`${r.label} ours: host /remote`, r.ours, r.floor));
+}
+console.log('(to rx, rx>shown: medians of paint -> last packet of the frame received -> frame shown (jitter buffer, decode, render);');
+console.log(' fps, jitbuf, decode: the receiver\'s decoded frame rate, jitter-buffer delay and decode time per frame)');
+console.log('CPU while sampling: capture ffmpeg / relay (host or, for the floor, this process) in % of a core; machine in % of all cores');
+for (const r of results) {
+  for (const [name, x] of [['floor', r.floor], ['ours', r.ours]]) {
+    console.log(`  ${r.label} ${name.padEnd(5)}  ffmpeg ${fmt(x.cpu.ffmpeg, 0).padStart(3)}%  relay ${fmt(x.cpu.relay, 0).padStart(3)}%  machine ${fmt(x.cpu.machine, 0).padStart(3)}%`);
+  }
+}
+console.log(`\nclick-to-photon (ours: pointerdown in /remote -> data channel -> nut-js -> X -> capture -> frame; ${CLICKS} clicks each)`);
+console.log('size        p50    p90  clicks  missed   input p50  display p50  frame age p50');
+for (const r of results) {
+  const c = r.clicks;
+  console.log(
+    `${r.label.padEnd(9)} ${fmt(percentile(c.total, 50), 0).padStart(5)} ${fmt(percentile(c.total, 90), 0).padStart(6)} ${String(c.total.length).padStart(7)} ${String(c.missed).padStart(7)}   ${fmt(percentile(c.input, 50), 0).padStart(9)}  ${fmt(percentile(c.display, 50), 0).padStart(11)}  ${fmt(percentile(c.stampMs, 50), 0).padStart(13)}`,
+  );
+}
+console.log('(input: pointerdown -> the painter\'s ButtonPress; display: ButtonPress -> frame seen; frame age: that frame\'s own capture-to-display)');
+const goal = results.find((r) => r.label === `720p${FPS}`);
+if (goal) {
+  const met = (ok) => (ok ? 'met' : 'NOT met');
+  const click50 = percentile(goal.clicks.total, 50);
+  const r50 = goal.ours.p50 / goal.floor.p50;
+  console.log(`\ngoal at 720p30: capture-to-display p50 under ${GOAL.p50Ms} ms: ${met(goal.ours.p50 < GOAL.p50Ms)} (${fmt(goal.ours.p50, 0)} ms)`);
+  console.log(`goal at 720p30: capture-to-display p50 within ${GOAL.floorRatio}x of the floor: ${met(r50 <= GOAL.floorRatio)} (${fmt(r50)}x)`);
+  console.log(`goal at 720p30: click-to-photon p50 under ${GOAL.clickP50Ms} ms: ${met(click50 < GOAL.clickP50Ms)} (${fmt(click50, 0)} ms)`);
+}
+console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after, ${os.cpus().length} cores)`);

@@ -1,6 +1,8 @@
+import wrtc from '@roamhq/wrtc';
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
+import { waitFor } from './wait.js';
 
 /** Chromium with a fake camera and microphone (a moving pattern and a beep), no permission prompts. */
 export function launchMediaChromium(): Promise<Browser> {
@@ -148,4 +150,44 @@ export async function postOffer(url: string, body: string, headers: Record<strin
     json = undefined;
   }
   return { status: res.status, json, location: res.headers.get('location') };
+}
+
+/**
+ * A viewer in Node (libwebrtc inside @roamhq/wrtc: VP8/VP9/AV1, no H.264) that offers to `url` and
+ * counts decoded video frames; `dataChannel` adds the channel a remote-desktop viewer needs.
+ */
+export async function nodeViewer(
+  url: string,
+  options: { headers?: Record<string, string>; dataChannel?: boolean } = {},
+): Promise<{ status: number; frames: () => number; width: () => number; height: () => number; close(): void }> {
+  const pc = new wrtc.RTCPeerConnection();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  if (options.dataChannel) pc.createDataChannel('input');
+  let frames = 0;
+  let size = { width: 0, height: 0 };
+  let sink: InstanceType<typeof wrtc.nonstandard.RTCVideoSink> | undefined;
+  pc.ontrack = (e: RTCTrackEvent) => {
+    if (e.track.kind !== 'video') return;
+    sink = new wrtc.nonstandard.RTCVideoSink(e.track as never);
+    sink.onframe = (event: Event) => {
+      frames++;
+      const { width, height } = (event as unknown as { frame: { width: number; height: number } }).frame;
+      size = { width, height };
+    };
+  };
+  await pc.setLocalDescription(await pc.createOffer());
+  await waitFor('ICE gathering', () => pc.iceGatheringState === 'complete', 5000);
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp', ...options.headers }, body: pc.localDescription!.sdp });
+  const body = await res.text();
+  if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
+  return {
+    status: res.status,
+    frames: () => frames,
+    width: () => size.width,
+    height: () => size.height,
+    close: () => {
+      sink?.stop();
+      pc.close();
+    },
+  };
 }

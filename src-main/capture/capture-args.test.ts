@@ -24,6 +24,13 @@ describe('capture on Linux (x11grab)', () => {
     expect(linux({ ...base, target: { display: ':5', width: 1280, height: 720 } })).not.toContain('-vf');
   });
 
+  it('encodes VP8 in realtime mode for viewers without H.264', () => {
+    const joined = linux({ ...base, encoder: 'libvpx', target: { display: ':5', width: 1280, height: 720 } }).join(' ');
+    expect(joined).toContain('-c:v libvpx -deadline realtime -cpu-used 16 -static-thresh 100 -lag-in-frames 0');
+    expect(joined).toContain('-g 30 -b:v 4000k');
+    expect(joined).not.toContain('libx264');
+  });
+
   it('grabs a region (a window) from its corner', () => {
     const args = linux({ ...base, target: { display: ':0', width: 300, height: 200, x: 10, y: 20 } });
     expect(args.join(' ')).toContain('-video_size 300x200 -i :0.0+10,20');

@@ -1,7 +1,7 @@
 import { screenInputDarwin } from './args.darwin.js';
 import { screenInputLinux } from './args.linux.js';
 import { screenInputWin32 } from './args.win32.js';
-import { h264EncoderArgs, scaleFilter, withFilters } from './encoder-args.js';
+import { scaleFilter, videoEncoderArgs, withFilters } from './encoder-args.js';
 import type { CaptureArgsBuilder, CaptureOptions, ScreenInputBuilder } from './types.js';
 
 export const CAPTURE_PAYLOAD_TYPE = 96;
@@ -14,7 +14,7 @@ export function screenInputFor(platform: NodeJS.Platform): ScreenInputBuilder {
 }
 
 /**
- * A screen grab encoded for interactive viewing, as H.264 RTP on loopback. `-fps_mode passthrough`:
+ * A screen grab encoded for interactive viewing (H.264, or VP8 with `libvpx`), as RTP on loopback. `-fps_mode passthrough`:
  * when the machine is starved the grabber drops frames, and constant-rate output would duplicate
  * them to fill the time.
  */
@@ -24,7 +24,7 @@ export function captureArgs(screenInput: ScreenInputBuilder, o: CaptureOptions):
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-fflags', 'nobuffer',
     ...input.args,
-    ...withFilters(h264EncoderArgs(o.encoder, o.fps, o.bitrateKbps), [...input.filters, ...(o.outputSize ? [scaleFilter(o.outputSize)] : [])]),
+    ...withFilters(videoEncoderArgs(o.encoder, o.fps, o.bitrateKbps), [...input.filters, ...(o.outputSize ? [scaleFilter(o.outputSize)] : [])]),
     '-fps_mode', 'passthrough',
     '-an', '-payload_type', String(CAPTURE_PAYLOAD_TYPE),
     '-f', 'rtp', `rtp://127.0.0.1:${o.rtpPort}?pkt_size=1200`,

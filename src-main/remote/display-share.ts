@@ -7,9 +7,13 @@ import type { ClipboardBridge, ClipboardOpener } from './clipboard.js';
 import { encodeSettings, LOWEST_LEVEL, QualityController, type EncodeSettings, type NetworkSample } from './quality.js';
 
 /** What a display share needs of one viewer. */
+/** The video codec a viewer decodes: H.264, or VP8 for viewers without it. */
+export type ViewerCodec = 'h264' | 'vp8';
+
 export interface ShareViewer {
   readonly id: string;
   readonly control: boolean;
+  readonly codec: ViewerCodec;
   video(rtp: Buffer): void;
   audio(rtp: Buffer): void;
   send(message: object): void;
@@ -54,7 +58,8 @@ interface Member {
  */
 export class DisplayShare {
   private readonly members = new Map<string, Member>();
-  private feed: RtpFeed | undefined;
+  /** One capture per codec the viewers need (almost always H.264 alone). */
+  private readonly feeds = new Map<ViewerCodec, { feed: RtpFeed; encoder: string }>();
   private level = 0;
   private clipboard: Promise<ClipboardBridge | undefined> | undefined;
   private stopped = false;
@@ -72,8 +77,7 @@ export class DisplayShare {
   async add(viewer: ShareViewer): Promise<void> {
     const member: Member = { viewer, auto: new QualityController(), last: undefined, manual: undefined, detach: [] };
     this.members.set(viewer.id, member);
-    const feed = (this.feed ??= await this.createFeed());
-    member.detach.push(await feed.attach({ id: viewer.id, rtp: (p) => viewer.video(p) }));
+    member.detach.push(await this.attachVideo(viewer));
     const sound = await this.deps.sound.attach({ id: viewer.id, rtp: (p) => viewer.audio(p) });
     if (sound) member.detach.push(sound);
     const clipboard = viewer.control && this.deps.settings().clipboard ? await this.openClipboard() : undefined;
@@ -139,9 +143,9 @@ export class DisplayShare {
   async stop(): Promise<void> {
     this.stopped = true;
     this.closeClipboard();
-    const feed = this.feed;
-    this.feed = undefined;
-    await feed?.stop();
+    const feeds = [...this.feeds.values()];
+    this.feeds.clear();
+    await Promise.all(feeds.map(({ feed }) => feed.stop()));
   }
 
   private settingsAt(level: number): EncodeSettings {
@@ -149,16 +153,31 @@ export class DisplayShare {
     return encodeSettings(level, { width: this.display.width, height: this.display.height, fps }, this.deps.settings().bitrateKbps);
   }
 
-  private async createFeed(): Promise<RtpFeed> {
-    const encoder = await this.deps.encoder();
-    return new RtpFeed({
-      children: this.deps.children,
-      ffmpegPath: this.deps.ffmpegPath,
-      args: this.argsAt(0, encoder),
-      clockRate: 90_000,
-      label: { display: this.display.name, encoder },
-      logger: this.deps.logger,
-    });
+  /** Sends the capture in the viewer's codec, starting it if it is the first viewer of that codec. */
+  private async attachVideo(viewer: ShareViewer): Promise<() => void> {
+    let entry = this.feeds.get(viewer.codec);
+    if (!entry) {
+      // VP8 realtime for viewers without H.264; H.264 from the probe (hardware first, else x264).
+      const encoder = viewer.codec === 'vp8' ? 'libvpx' : await this.deps.encoder();
+      entry = this.feeds.get(viewer.codec) ?? {
+        encoder,
+        feed: new RtpFeed({
+          children: this.deps.children,
+          ffmpegPath: this.deps.ffmpegPath,
+          args: this.argsAt(this.level, encoder),
+          clockRate: 90_000,
+          label: { display: this.display.name, encoder },
+          logger: this.deps.logger,
+        }),
+      };
+      this.feeds.set(viewer.codec, entry);
+    }
+    const { feed } = entry;
+    const detach = await feed.attach({ id: viewer.id, rtp: (p) => viewer.video(p) });
+    return () => {
+      detach();
+      if (feed.sinkCount === 0 && this.feeds.get(viewer.codec)?.feed === feed) this.feeds.delete(viewer.codec);
+    };
   }
 
   private argsAt(level: number, encoder: string): (rtpPort: number) => string[] {
@@ -183,12 +202,8 @@ export class DisplayShare {
     this.level = level;
     const s = this.settingsAt(level);
     this.deps.logger.info({ display: this.display.name, level, ...s }, 'remote capture quality changed');
-    const feed = this.feed;
-    if (feed) {
-      void this.deps
-        .encoder()
-        .then((encoder) => feed.reconfigure(this.argsAt(level, encoder)))
-        .catch((error: unknown) => this.deps.logger.warn({ err: error, display: this.display.name }, 'capture reconfiguration failed'));
+    for (const { feed, encoder } of this.feeds.values()) {
+      void feed.reconfigure(this.argsAt(level, encoder)).catch((error: unknown) => this.deps.logger.warn({ err: error, display: this.display.name }, 'capture reconfiguration failed'));
     }
     for (const member of this.members.values()) member.viewer.send(this.qualityMessage(member));
     return true;

@@ -3,13 +3,14 @@ import { RtcpRrPacket, RtcpSrPacket, type RTCDataChannel } from 'werift';
 import { StudioError } from '../core/errors.js';
 import { answerWhenGathered, MediaStreamTrack, peerConfig, RTCPeerConnection, type IceOptions } from '../servers/webrtc/peer.js';
 import { chooseCodecs, narrowOffer, parseOffer, type CodecChoice } from '../servers/webrtc/sdp.js';
+import type { ViewerCodec } from './display-share.js';
 import type { NetworkSample } from './quality.js';
 
 /** A viewer that sends nothing (no data-channel ping) for this long is gone: its held input is released. */
 export const VIEWER_SILENCE_MS = 3000;
 
 /**
- * Checks a viewer's offer: one recvonly/sendrecv video section (H.264, constrained baseline preferred),
+ * Checks a viewer's offer: one recvonly/sendrecv video section (H.264, constrained baseline preferred; VP8),
  * optionally one audio section (Opus: the host's sound), and the data channel (m=application) that
  * carries input. The WHEP parser checks the media part; the data-channel section is checked here,
  * then kept as it is in the narrowed offer werift reads.
@@ -26,7 +27,8 @@ export function checkViewerOffer(sdp: unknown): { narrowed: string; choice: Code
   if (kinds !== 'video' && kinds !== 'audio,video') {
     throw new StudioError('SDP_INVALID', 'the offer needs exactly one video section, and at most one audio section');
   }
-  const choice = chooseCodecs(media, 'send', ['h264'], '42');
+  // H.264 (constrained baseline preferred) when the viewer has it, else VP8.
+  const choice = chooseCodecs(media, 'send', ['h264', 'vp8'], '42');
   return { narrowed: narrowOffer(sdp, choice), choice };
 }
 
@@ -51,6 +53,9 @@ export class RemotePeer {
   private closed = false;
   connected = false;
 
+  /** The video codec the viewer decodes. */
+  readonly codec: ViewerCodec;
+
   private constructor(
     ice: IceOptions,
     choice: CodecChoice,
@@ -59,6 +64,7 @@ export class RemotePeer {
     private readonly onConnected: () => void,
   ) {
     this.pc = new RTCPeerConnection(peerConfig(ice, choice));
+    this.codec = choice.video?.name === 'vp8' ? 'vp8' : 'h264';
   }
 
   static async create(options: {
@@ -91,6 +97,20 @@ export class RemotePeer {
     const text = JSON.stringify(message);
     if (this.channel?.readyState === 'open') this.channel.send(text);
     else if (this.pending.length < 16) this.pending.push(text);
+  }
+
+  /**
+   * Resolves once the viewer has acknowledged everything sent to it (the SCTP association has nothing
+   * queued or in flight), or after `timeoutMs`. A message can need a retransmission (werift's
+   * retransmission timer is one second at least), so closing right after a send could lose it.
+   */
+  async delivered(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // werift keeps these counters private; they are read, never written.
+    const sctp = this.pc.sctpTransport as unknown as { dataChannelQueue?: unknown[]; sctp?: { flightSize?: number; outboundQueue?: unknown[] } } | undefined;
+    const idle = (): boolean =>
+      this.pending.length === 0 && !sctp?.dataChannelQueue?.length && !sctp?.sctp?.outboundQueue?.length && !sctp?.sctp?.flightSize;
+    while (!this.closed && !idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   close(reason: string, notify = true): void {

@@ -9,6 +9,9 @@ import { HeldInput, parseViewerMessage } from './input-protocol.js';
 import { PairingBook, type PairingEntry } from './pairing.js';
 import { RemotePeer } from './remote-peer.js';
 
+/** How long an ended session's viewers are given to acknowledge the "ended" message. */
+const ENDED_DELIVERY_MS = 1500;
+
 interface Viewer {
   peer: RemotePeer;
   sessionId: string;
@@ -64,9 +67,10 @@ export class RemoteService implements Service {
     if (!session) throw new StudioError('NOT_FOUND', `no remote session "${id}"`, { id });
     for (const viewer of [...this.viewers.values()]) {
       if (viewer.sessionId !== id) continue;
-      // The viewer is told first (it closes at once); the peer connection goes shortly after.
+      // The viewer is told first (it closes at once); the peer connection goes once the message is
+      // acknowledged, or after a second and a half.
       viewer.peer.send({ t: 'ended', reason });
-      setTimeout(() => viewer.peer.close(reason), 200).unref();
+      void viewer.peer.delivered(ENDED_DELIVERY_MS).then(() => viewer.peer.close(reason));
     }
     this.deps.logger.info({ session: id, reason }, 'remote session ended');
   }
@@ -130,6 +134,7 @@ export class RemoteService implements Service {
     await share.add({
       id: peer.id,
       control: permission === 'control',
+      codec: peer.codec,
       video: (rtp) => peer.video(rtp),
       audio: (rtp) => peer.audio(rtp),
       send: (message) => peer.send(message),

@@ -9,6 +9,7 @@ import { launchChromium } from '../../test-support/browser.js';
 import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching } from '../../test-support/media.js';
 import { pairViewer as pair, remoteState } from '../../test-support/remote.js';
+import { nodeViewer } from '../../test-support/webrtc.js';
 import { waitFor } from '../../test-support/wait.js';
 
 const W = 640;
@@ -116,6 +117,23 @@ describe('remote desktop on a virtual display', () => {
     const sessions = await api(host, 'GET', '/api/v1/remote/sessions');
     expect(sessions.json[0].viewers).toHaveLength(1);
     expect(sessions.json[0].viewers[0].connected).toBe(true);
+  });
+
+  it('sends VP8 (realtime) to a viewer without H.264, beside the H.264 viewer (libwebrtc in Node)', async () => {
+    const paired = await fetch(`${host.url}/remote/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: control.pairingCode }) });
+    const { token } = (await paired.json()) as { token: string };
+    const vp8 = await nodeViewer(`${host.url}/remote/viewers`, { headers: { authorization: `Bearer ${token}` }, dataChannel: true });
+    try {
+      expect(vp8.status).toBe(201);
+      await waitFor('VP8 frames at the display size', () => vp8.frames() > 5 && vp8.width() === W && vp8.height() === H, 20_000);
+      expect(pidsMatching('libvpx -deadline').length).toBe(1);
+      // The Chromium viewer goes on decoding H.264 meanwhile.
+      const before = (await remoteState(viewer)).frames;
+      await waitFor('H.264 frames still decoding', async () => (await remoteState(viewer)).frames > before + 10, 10_000);
+    } finally {
+      vp8.close();
+    }
+    await waitFor('the VP8 capture to stop with its last viewer', () => pidsMatching('libvpx -deadline').length === 0, 15_000);
   });
 
   it("refuses a view-only session's input: nothing reaches the display", async () => {

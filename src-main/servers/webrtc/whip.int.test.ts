@@ -1,44 +1,12 @@
 // WHIP with real peers: Chromium publishes its fake camera; a second Chromium watches over WHEP
 // (the SFU path), ffprobe reads the same stream's HLS (the RTP -> ffmpeg -> Path path), and a Node
 // viewer (@roamhq/wrtc, VP8 only) watches a VP8 publisher.
-import wrtc from '@roamhq/wrtc';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test-support/wait.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { ffprobe, pidsMatching } from '../../../test-support/media.js';
-import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../../../test-support/webrtc.js';
-
-/** A Node WHEP viewer (libwebrtc inside @roamhq/wrtc): counts decoded video frames. */
-async function nodeViewer(url: string): Promise<{ status: number; frames: () => number; width: () => number; close(): void }> {
-  const pc = new wrtc.RTCPeerConnection();
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  let frames = 0;
-  let width = 0;
-  let sink: InstanceType<typeof wrtc.nonstandard.RTCVideoSink> | undefined;
-  pc.ontrack = (e: RTCTrackEvent) => {
-    if (e.track.kind !== 'video') return;
-    sink = new wrtc.nonstandard.RTCVideoSink(e.track as never);
-    sink.onframe = (event: Event) => {
-      frames++;
-      width = (event as unknown as { frame: { width: number } }).frame.width;
-    };
-  };
-  await pc.setLocalDescription(await pc.createOffer());
-  await waitFor('ICE gathering', () => pc.iceGatheringState === 'complete', 5000);
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
-  const body = await res.text();
-  if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
-  return {
-    status: res.status,
-    frames: () => frames,
-    width: () => width,
-    close: () => {
-      sink?.stop();
-      pc.close();
-    },
-  };
-}
+import { inboundStats, launchMediaChromium, nodeViewer, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../../../test-support/webrtc.js';
 
 describe('WHIP: WebRTC in, WebRTC and HLS out', () => {
   let host: HostProcess;

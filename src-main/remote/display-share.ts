@@ -4,12 +4,13 @@ import type { CaptureArgsBuilder } from '../capture/types.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import type { ClipboardBridge, ClipboardOpener } from './clipboard.js';
+import { MAX_CLIPBOARD_LENGTH } from './input-protocol.js';
 import { encodeSettings, LOWEST_LEVEL, QualityController, type EncodeSettings, type NetworkSample } from './quality.js';
 
-/** What a display share needs of one viewer. */
 /** The video codec a viewer decodes: H.264, or VP8 for viewers without it. */
 export type ViewerCodec = 'h264' | 'vp8';
 
+/** What a display share needs of one viewer. */
 export interface ShareViewer {
   readonly id: string;
   readonly control: boolean;
@@ -68,10 +69,6 @@ export class DisplayShare {
     readonly display: Display,
     private readonly deps: DisplayShareDeps,
   ) {}
-
-  get size(): number {
-    return this.members.size;
-  }
 
   /** Starts sending to a viewer whose connection is up. */
   async add(viewer: ShareViewer): Promise<void> {
@@ -219,7 +216,11 @@ export class DisplayShare {
     this.clipboard ??= opener(
       this.display.name,
       (text) => {
-        for (const m of this.members.values()) if (m.viewer.control) m.viewer.send({ t: 'clipboard', text });
+        // A data-channel message stays under 256 KB: larger clipboard text is not shared, and the viewer is told.
+        const message = text.length <= MAX_CLIPBOARD_LENGTH
+          ? { t: 'clipboard', text }
+          : { t: 'error', code: 'PAYLOAD_TOO_LARGE', message: `the host clipboard holds more than ${MAX_CLIPBOARD_LENGTH} characters: not shared` };
+        for (const m of this.members.values()) if (m.viewer.control) m.viewer.send(message);
       },
       (error) => this.deps.logger.warn({ display: this.display.name, err: error }, 'clipboard'),
     ).catch((error: unknown) => {

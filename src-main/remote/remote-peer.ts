@@ -39,7 +39,7 @@ export interface RemotePeerEvents {
   onReport?(sample: NetworkSample): void;
 }
 
-/** One viewer's peer connection: a sending video track fed with capture RTP, and the input data channel. */
+/** One viewer's peer connection: sending video and sound tracks fed with capture RTP, and the input data channel. */
 export class RemotePeer {
   readonly id = crypto.randomBytes(12).toString('base64url');
   readonly since = Date.now();

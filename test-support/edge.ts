@@ -20,7 +20,7 @@ export async function startEdge(options: { origin: string; token: string; dir?: 
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'streams-edge-'));
   const port = options.port ?? (await freePort());
   const args = [
-    STREAMS_BIN, 'edge', '--origin', options.origin, '--token', options.token, '--port', String(port), '--bind', '127.0.0.1',
+    STREAMS_BIN, 'edge', '--origin', options.origin, `--token=${options.token}`, '--port', String(port), '--bind', '127.0.0.1',
     '--dir', dir, '--heartbeat-ms', '500', '--workers', '1', '--cache-size', '256m', '--region', options.region ?? 'test',
   ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -46,7 +46,7 @@ describe.skipIf(!SSHD_PATH)('provisioning an edge over SSH', () => {
 
   const provisionArgs = (): string[] => [
     'edge', 'provision', `${sshd.user}@127.0.0.1`, '--ssh-port', String(sshd.port), '--key', sshd.keyFile,
-    '--origin', host.url, '--token', host.token, '--port', String(edgePort), '--public-url', `http://127.0.0.1:${edgePort}`,
+    '--origin', host.url, `--token=${host.token}`, '--port', String(edgePort), '--public-url', `http://127.0.0.1:${edgePort}`,
     '--region', 'loopback', '--root', root,
   ];
 

@@ -65,6 +65,10 @@ describe('ensureApiToken', () => {
     expect(ensureApiToken(path.join(tmp, 'api-token-other'))).not.toBe(token);
   });
 
+  it('never starts a token with a dash or underscore (a command line would read it as an option)', () => {
+    for (let i = 0; i < 200; i++) expect(ensureApiToken(path.join(tmp, `api-token-lead-${i}`))).toMatch(/^[A-Za-z0-9]/);
+  });
+
   it('tightens loose permissions of an existing token file and keeps the token', () => {
     const file = path.join(tmp, 'api-token-loose');
     const existing = 'E'.repeat(40);

@@ -32,7 +32,10 @@ export function ensureApiToken(file: string): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const token = crypto.randomBytes(32).toString('base64url');
+  // Never a leading '-' or '_': `streams edge --token <token>` would read a leading dash as an option.
+  let token: string;
+  do token = crypto.randomBytes(32).toString('base64url');
+  while (!/^[A-Za-z0-9]/.test(token));
   fs.writeFileSync(file, token + '\n', { mode: 0o600 });
   fs.chmodSync(file, 0o600);
   return token;

@@ -10,6 +10,15 @@ const LINES = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.u
 const records = LINES.map(parseAccessLine);
 
 describe('parseAccessLine', () => {
+  it("indexes a soft purge's refresh as the object it put back in the cache, not as the control URL", () => {
+    const line = JSON.stringify({ t: 1795315962.5, m: 'GET', u: '/refresh/s/live/demo/s/x/chunk-stream0-00009.m4s', s: 200, b: 1000, rt: 0.01, c: 'BYPASS', up: '127.0.0.1:7070', k: 'stream/demo', v: 'p', pf: '' });
+    const record = parseAccessLine(line)!;
+    expect(record).toMatchObject({ uri: '/live/demo/s/x/chunk-stream0-00009.m4s', variant: 's', cache: 'MISS', upstream: true, tags: ['stream/demo'], prefetch: true });
+    const index = new TagIndex();
+    index.add(record);
+    expect([...index.match((_u, tags) => tags.has('stream/demo'))]).toEqual(['/live/demo/s/x/chunk-stream0-00009.m4s']);
+  });
+
   it('reads nginx JSON lines and refuses broken ones', () => {
     expect(records.filter(Boolean)).toHaveLength(6);
     expect(records[6]).toBeNull();

@@ -20,7 +20,7 @@ export interface AccessRecord {
   tags: string[];
   /** Cache variant: `s` (signature verified) or `p`. */
   variant: 's' | 'p';
-  /** A request of the agent itself (prefetch), not a viewer's. */
+  /** A request of the agent itself (prefetch, soft-purge refresh), not a viewer's. */
   prefetch: boolean;
 }
 
@@ -33,18 +33,22 @@ export function parseAccessLine(line: string): AccessRecord | null {
   }
   if (typeof raw.u !== 'string' || typeof raw.s !== 'number' || typeof raw.t !== 'number') return null;
   const tags = typeof raw.k === 'string' && raw.k !== '' ? raw.k.split(/\s+/).filter(Boolean) : [];
+  // A soft purge is the agent's own request to the control server, `/refresh/<variant><uri>`: it puts
+  // <uri> back in the cache, so it is that object (in that variant) that the tag index must know.
+  const refresh = /^\/refresh\/([sp])(\/.*)$/.exec(raw.u);
   return {
     at: Math.round(raw.t * 1000),
     method: typeof raw.m === 'string' ? raw.m : '',
-    uri: raw.u,
+    uri: refresh ? refresh[2]! : raw.u,
     status: raw.s,
     bytes: typeof raw.b === 'number' ? raw.b : 0,
     ms: typeof raw.rt === 'number' ? raw.rt * 1000 : 0,
-    cache: typeof raw.c === 'string' ? raw.c : '',
+    // A refresh bypasses the cache lookup (BYPASS) but stores what it fetched: for the index, a MISS.
+    cache: refresh && raw.c === 'BYPASS' ? 'MISS' : typeof raw.c === 'string' ? raw.c : '',
     upstream: typeof raw.up === 'string' && raw.up !== '' && raw.up !== '-',
     tags,
-    variant: raw.v === 's' ? 's' : 'p',
-    prefetch: raw.pf === '1',
+    variant: refresh ? (refresh[1] as 's' | 'p') : raw.v === 's' ? 's' : 'p',
+    prefetch: raw.pf === '1' || refresh !== null,
   };
 }
 

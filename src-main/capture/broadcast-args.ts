@@ -21,15 +21,6 @@ export type BroadcastArgsBuilder = (options: BroadcastCaptureOptions) => string[
 export const SILENT_AUDIO_INPUT = ['-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000'];
 const AUDIO_BITRATE_KBPS = 128;
 
-/** The capture encoder's arguments with a GOP of `frames` instead of its interactive one second. */
-function withGop(encoderArgs: readonly string[], frames: number): string[] {
-  const out = [...encoderArgs];
-  const at = out.indexOf('-g');
-  if (at >= 0) out[at + 1] = String(frames);
-  else out.push('-g', String(frames));
-  return out;
-}
-
 /**
  * A screen grab (or a rectangle of it) plus a sound input, to H.264 + AAC in FLV on stdout for the
  * hub. Keyframes every `keyframeSeconds` exactly (`-g`/`-keyint_min` the same, no scene-cut keyframes,
@@ -46,7 +37,7 @@ export function broadcastArgs(screenInput: ScreenInputBuilder, o: BroadcastCaptu
     '-thread_queue_size', '512',
     ...(o.audioInput ?? SILENT_AUDIO_INPUT),
     '-map', '0:v:0', '-map', '1:a:0',
-    ...withGop(withFilters(h264EncoderArgs(o.encoder, o.fps, o.bitrateKbps), input.filters), gop),
+    ...withFilters(h264EncoderArgs(o.encoder, o.fps, o.bitrateKbps, gop), input.filters),
     '-keyint_min', String(gop), '-force_key_frames', `expr:gte(t,n_forced*${o.keyframeSeconds})`,
     '-c:a', 'aac', '-b:a', `${AUDIO_BITRATE_KBPS}k`, '-ar', '48000', '-ac', '2',
     '-flvflags', 'no_duration_filesize',

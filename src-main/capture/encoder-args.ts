@@ -13,9 +13,10 @@ export function pickCaptureEncoder(encoders: readonly EncoderProbe[]): string {
  * Low-latency H.264 arguments for interactive capture: no B-frames, a GOP of one second (ffmpeg cannot
  * answer a viewer's keyframe request, so a joining viewer waits at most that long), constrained
  * baseline where the encoder allows it (what every browser decodes), bitrate capped for the network.
+ * A broadcast passes its own GOP instead: the live segment length.
  */
-export function h264EncoderArgs(encoder: string, fps: number, bitrateKbps: number): string[] {
-  const gop = String(Math.max(1, Math.round(fps)));
+export function h264EncoderArgs(encoder: string, fps: number, bitrateKbps: number, gopFrames = Math.round(fps)): string[] {
+  const gop = String(Math.max(1, gopFrames));
   const rate = ['-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${Math.round(bitrateKbps / 2)}k`];
   const common = ['-g', gop, '-bf', '0', ...rate];
   switch (encoder) {

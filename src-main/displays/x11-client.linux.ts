@@ -17,46 +17,60 @@ interface XRequests {
   GetProperty(del: number, window: number, property: number, type: number, offset: number, length: number, cb: XCallback<{ data: Buffer }>): void;
   atoms: Record<string, number>;
 }
+interface XScreen {
+  root: number;
+  pixel_width: number;
+  pixel_height: number;
+}
 interface XDisplayInfo {
   client: XRequests & { terminate(): void; on(event: 'error', cb: (error: Error) => void): void };
-  screen: { root: number; pixel_width: number; pixel_height: number }[];
+  screen: XScreen[];
 }
 interface X11Module {
-  createClient(options: { display: string }, cb: Callback<XDisplayInfo>): { on(event: 'error', cb: (error: Error) => void): void };
+  createClient(options: { display: string }, cb: Callback<{ client: unknown; screen: XScreen[] }>): { on(event: 'error', cb: (error: Error) => void): void };
 }
 
 const CONNECT_TIMEOUT_MS = 3000;
 
-function loadX11(): X11Module {
-  return createRequire(import.meta.url)('x11') as X11Module;
+/**
+ * A connection to an X display (refused after 3 s without an answer); `Client` describes the requests
+ * the caller uses. The caller terminates the client.
+ */
+export function openXDisplay<Client>(display: string): Promise<{ client: Client; screen: XScreen[] }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from X display ${display}`)), CONNECT_TIMEOUT_MS);
+    const x11 = createRequire(import.meta.url)('x11') as X11Module;
+    x11
+      .createClient({ display }, (error, d) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve({ client: d.client as Client, screen: d.screen });
+      })
+      .on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+  });
 }
 
-/** Connects to an X display, runs `fn`, and disconnects whatever happens. */
-function withXDisplay<T>(display: string, fn: (d: XDisplayInfo) => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let info: XDisplayInfo | undefined;
-    const timer = setTimeout(() => finish(new Error(`no answer from X display ${display}`)), CONNECT_TIMEOUT_MS);
-    const finish = (error: Error | null, value?: T): void => {
-      clearTimeout(timer);
-      try {
-        info?.client.terminate();
-      } catch {
-        // Already closed.
-      }
-      if (error) reject(error);
-      else resolve(value as T);
-    };
-    const emitter = loadX11().createClient({ display }, (error, d) => {
-      if (error) return finish(error);
-      info = d;
-      d.client.on('error', (e) => finish(e));
-      fn(d).then(
-        (v) => finish(null, v),
-        (e: Error) => finish(e),
-      );
+/** Connects to an X display, runs `fn` (3 s at most), and disconnects whatever happens. */
+async function withXDisplay<T>(display: string, fn: (d: XDisplayInfo) => Promise<T>): Promise<T> {
+  const d = (await openXDisplay<XDisplayInfo['client']>(display)) as XDisplayInfo;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from X display ${display}`)), CONNECT_TIMEOUT_MS);
+      d.client.on('error', reject);
+      fn(d).then(resolve, reject);
     });
-    emitter.on('error', (e) => finish(e));
-  });
+  } finally {
+    clearTimeout(timer);
+    try {
+      d.client.terminate();
+    } catch {
+      // Already closed.
+    }
+  }
 }
 
 export function screenSize(display: string): Promise<{ width: number; height: number }> {

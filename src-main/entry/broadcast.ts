@@ -2,25 +2,26 @@ import type { StudioConfig } from '../../src-shared/config.js';
 import { broadcastArgsFor } from '../capture/broadcast-args.js';
 import { BroadcastService } from '../capture/broadcast-service.js';
 import { pickCaptureEncoder } from '../capture/encoder-args.js';
-import { findPulseMonitor, pulseInputArgs } from '../capture/pulse.js';
+import { pulseInputArgs } from '../capture/pulse.js';
 import type { EventBus } from '../core/bus.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import type { DisplayService } from '../displays/display-service.js';
 import type { FfmpegService } from '../encoder/service.js';
 import type { PathManager } from '../media/path-manager.js';
+import type { HostSound } from '../remote/host-sound.js';
 import type { StreamService } from '../media/stream-service.js';
 
 /** Wires display broadcasts (part of the studio composition root): displays published into the live server's Paths. */
 export function wireBroadcasts(deps: {
   config: () => StudioConfig;
   displays: DisplayService;
+  sound: Pick<HostSound, 'source'>;
   paths: PathManager;
   streams: Pick<StreamService, 'lookup'>;
   children: ChildRegistry;
   ffmpeg: Pick<FfmpegService, 'info' | 'path'>;
   bus: EventBus;
-  env: NodeJS.ProcessEnv;
   logger: Logger;
 }): BroadcastService {
   return new BroadcastService({
@@ -31,12 +32,9 @@ export function wireBroadcasts(deps: {
     ffmpegPath: () => deps.ffmpeg.path(),
     encoder: async () => pickCaptureEncoder((await deps.ffmpeg.info()).encoders),
     buildArgs: broadcastArgsFor(process.platform),
-    // The host session's sound as remote viewers hear it (remote.audio, remote.audioSource) when a
-    // PulseAudio server answers, else a silent track.
+    // The host session's sound as remote viewers hear it (remote.audio, remote.audioSource), else a silent track.
     audio: async () => {
-      const { audio, audioSource } = deps.config().remote;
-      if (process.platform !== 'linux' || audio === 'off') return undefined;
-      const source = await findPulseMonitor({ env: deps.env, ...(audioSource ? { configured: audioSource } : {}) });
+      const source = await deps.sound.source();
       return source ? { source, input: pulseInputArgs(source) } : undefined;
     },
     keyframeSeconds: () => deps.config().live.segmentSeconds,

@@ -16,6 +16,8 @@ import { iceOptionsOf } from '../servers/webrtc/peer.js';
 
 export interface Remote {
   displays: DisplayService;
+  /** The host session's sound, shared with display broadcasts. */
+  sound: HostSound;
   remote: RemoteService;
   services: Service[];
   plugins: HttpPlugin[];
@@ -39,7 +41,7 @@ export function wireRemote(deps: {
     logger,
   });
   const ffmpegPath = (): Promise<string> => deps.ffmpeg.path();
-  const sound = new HostSound({ children: deps.children, ffmpegPath, settings: () => deps.config().remote, env: deps.env, logger });
+  const sound = new HostSound({ children: deps.children, ffmpegPath, settings: () => deps.config().remote, env: deps.env, platform: process.platform, logger });
   const remote = new RemoteService({
     displays,
     children: deps.children,
@@ -51,9 +53,8 @@ export function wireRemote(deps: {
     settings: () => deps.config().remote,
     sound,
     clipboard: clipboardFor(process.platform),
-    onDispose: () => sound.dispose(),
     logger,
   });
-  // Sessions end before their displays go away.
-  return { displays, remote, services: [displays, remote], plugins: [remoteRoutes({ remote, logger })] };
+  // Sessions end before the sound feed and the displays go away.
+  return { displays, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger })] };
 }

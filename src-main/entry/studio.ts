@@ -147,7 +147,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger,
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
-    const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, paths: live.paths, streams: live.streams, children, ffmpeg, bus, env, logger });
+    const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({

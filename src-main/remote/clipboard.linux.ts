@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { openXDisplay } from '../displays/x11-client.linux.js';
 import type { ClipboardBridge } from './clipboard.js';
 
 /**
@@ -10,7 +10,6 @@ import type { ClipboardBridge } from './clipboard.js';
  */
 
 export const MAX_CLIPBOARD_BYTES = 256 * 1024;
-const CONNECT_TIMEOUT_MS = 3000;
 const ATOM = 4;
 const STRING = 31;
 const PROPERTY_CHANGE_MASK = 0x00400000;
@@ -45,33 +44,13 @@ interface XClient {
   on(event: 'error' | 'end', cb: (error?: Error) => void): void;
   terminate(): void;
 }
-interface X11Module {
-  createClient(options: { display: string }, cb: Callback<{ client: XClient; screen: { root: number }[] }>): { on(event: 'error', cb: (error: Error) => void): void };
-}
-
 const promisify = <T>(fn: (cb: Callback<T>) => void): Promise<T> =>
   new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
 
-function connect(display: string): Promise<{ client: XClient; root: number }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer from X display ${display}`)), CONNECT_TIMEOUT_MS);
-    const x11 = createRequire(import.meta.url)('x11') as X11Module;
-    x11
-      .createClient({ display }, (error, d) => {
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve({ client: d.client, root: d.screen[0]!.root });
-      })
-      .on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-  });
-}
-
 /** Opens the clipboard of `display`; `onChange` gets the text another client put there. */
 export async function openX11Clipboard(display: string, onChange: (text: string) => void, onError: (error: Error) => void): Promise<ClipboardBridge> {
-  const { client, root } = await connect(display);
+  const { client, screen } = await openXDisplay<XClient>(display);
+  const root = screen[0]!.root;
   try {
     const atom = (name: string): Promise<number> => promisify((cb) => client.InternAtom(false, name, cb));
     const [CLIPBOARD, UTF8, TARGETS, TEXT, PROP, INCR] = await Promise.all(

@@ -1,6 +1,7 @@
 import { findPulseMonitor, opusRtpArgs } from '../capture/pulse.js';
 import { RtpFeed, type RtpSink } from '../capture/rtp-feed.js';
 import type { ChildRegistry } from '../core/children.js';
+import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { SoundSource } from './display-share.js';
 
@@ -8,10 +9,12 @@ import type { SoundSource } from './display-share.js';
 const SOURCE_TTL_MS = 10_000;
 
 /**
- * The host session's sound for remote viewers: the PulseAudio monitor source encoded once as Opus
- * RTP and shared by every viewer; none when `remote.audio` is off or no sound server answers.
+ * The host session's sound: the PulseAudio monitor source (also what a display broadcast captures),
+ * encoded once as Opus RTP for every remote viewer; none when `remote.audio` is off, off Linux (ffmpeg's
+ * pulse input is a Linux device), or when no sound server answers.
  */
-export class HostSound implements SoundSource {
+export class HostSound implements SoundSource, Service {
+  readonly name = 'host-sound';
   private feed: RtpFeed | undefined;
   private lookup: { at: number; source: Promise<string | undefined> } | undefined;
 
@@ -21,6 +24,7 @@ export class HostSound implements SoundSource {
       ffmpegPath: () => Promise<string>;
       settings: () => { audio: 'auto' | 'off'; audioSource: string };
       env: NodeJS.ProcessEnv;
+      platform: NodeJS.Platform;
       logger: Logger;
     },
   ) {}
@@ -49,9 +53,10 @@ export class HostSound implements SoundSource {
     await feed?.stop();
   }
 
-  private source(): Promise<string | undefined> {
+  /** The PulseAudio source to capture, looked up at most every 10 s; undefined when there is none. */
+  source(): Promise<string | undefined> {
     const { audio, audioSource } = this.deps.settings();
-    if (audio === 'off') return Promise.resolve(undefined);
+    if (audio === 'off' || this.deps.platform !== 'linux') return Promise.resolve(undefined);
     const now = Date.now();
     if (!this.lookup || now - this.lookup.at > SOURCE_TTL_MS) {
       this.lookup = { at: now, source: findPulseMonitor({ env: this.deps.env, ...(audioSource ? { configured: audioSource } : {}) }) };

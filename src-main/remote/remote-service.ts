@@ -24,8 +24,6 @@ export interface RemoteServiceDeps extends DisplayShareDeps {
   displays: Pick<DisplayService, 'get' | 'onChange'>;
   injector: Pick<InputInjector, 'send' | 'retain' | 'dispose'>;
   ice: () => IceOptions;
-  /** Stopped with the service (the host's sound feed). */
-  onDispose?: () => Promise<void>;
 }
 
 /**
@@ -119,7 +117,6 @@ export class RemoteService implements Service {
     await Promise.all([...this.shares.values()].map((share) => share.stop()));
     this.shares.clear();
     this.deps.injector.dispose();
-    await this.deps.onDispose?.();
   }
 
   private async attach(display: Display, peer: RemotePeer, permission: RemotePermission): Promise<void> {

@@ -1,10 +1,8 @@
 import type { Broadcast as BroadcastView, BroadcastState, Rect } from '../../src-shared/contract/index.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
-import { parseScriptTag } from '../media/amf0.js';
-import { FlvSplitter, tagBody } from '../media/flv.js';
-import { TrackTracker } from '../media/tracks.js';
-import type { MediaChunk, PathPublisher, PublisherInfo } from '../media/types.js';
+import { FlvToPath } from '../media/flv-to-path.js';
+import type { PathPublisher, PublisherInfo } from '../media/types.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../restream/backoff.js';
 import { FfmpegChild } from '../servers/webrtc/ffmpeg-child.js';
 
@@ -50,9 +48,7 @@ export interface BroadcastDeps {
 
 interface Run {
   ffmpeg: FfmpegChild;
-  splitter: FlvSplitter;
-  tracks: TrackTracker;
-  publisher: PathPublisher | undefined;
+  flv: FlvToPath;
 }
 
 /**
@@ -125,7 +121,7 @@ export class Broadcast {
     this.run = undefined;
     if (!run) return;
     await run.ffmpeg.stop();
-    run.publisher?.end(reason);
+    run.flv.publisher?.end(reason);
     this.log.info({ reason }, 'broadcast stopped');
   }
 
@@ -143,9 +139,7 @@ export class Broadcast {
     this.audio = launch.audio;
     const run: Run = {
       ffmpeg: FfmpegChild.spawn(this.deps.children, command, launch.args, (reason) => this.onExit(run, reason)),
-      splitter: new FlvSplitter(),
-      tracks: new TrackTracker(),
-      publisher: undefined,
+      flv: new FlvToPath('capture', () => this.publish(run)),
     };
     this.run = run;
     run.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(run, data));
@@ -153,40 +147,24 @@ export class Broadcast {
   }
 
   private onFlv(run: Run, data: Buffer): void {
-    let chunks: MediaChunk[];
+    if (this.closed || this.run !== run) return;
     try {
-      chunks = run.splitter.push(data);
+      run.flv.push(data);
     } catch (error) {
+      // Not FLV, or the stream refused the publish (it has another publisher).
       void run.ffmpeg.stop();
-      this.onExit(run, `capture output is not FLV: ${(error as Error).message}`);
-      return;
-    }
-    for (const chunk of chunks) {
-      // Only onMetaData is the stream's metadata; the Path caches the latest script tag as such.
-      if (chunk.kind === 'metadata' && parseScriptTag(tagBody(chunk.data))?.name !== 'onMetaData') continue;
-      if (!run.publisher && !this.publish(run)) return;
-      run.publisher!.write(chunk);
-      const tracks = run.tracks.feed(chunk);
-      if (tracks) run.publisher!.setTracks(tracks);
+      this.onExit(run, (error as Error).message);
     }
   }
 
-  /** ffmpeg's header and onMetaData come first: the stream goes live when media really flows. */
-  private publish(run: Run): boolean {
-    if (this.closed || this.run !== run) return false;
-    const info: PublisherInfo = {
+  /** Called at ffmpeg's first tag (its header and onMetaData come first): the stream goes live when media really flows. */
+  private publish(run: Run): PathPublisher {
+    const publisher = this.deps.publish({
       protocol: 'capture',
       remoteAddress: `display ${this.deps.displayName}`,
       // The path manager ends the publish itself right after kick(): stop on the next microtask.
       kick: (reason) => queueMicrotask(() => this.kicked(reason)),
-    };
-    try {
-      run.publisher = this.deps.publish(info);
-    } catch (error) {
-      void run.ffmpeg.stop();
-      this.onExit(run, (error as Error).message);
-      return false;
-    }
+    });
     this.lastError = undefined;
     this.set('live');
     this.stableTimer = setTimeout(() => {
@@ -197,7 +175,7 @@ export class Broadcast {
       }
     }, this.supervision.stableMs);
     this.stableTimer.unref();
-    return true;
+    return publisher;
   }
 
   private kicked(reason: string): void {
@@ -211,7 +189,7 @@ export class Broadcast {
     if (this.closed || this.run !== run) return;
     this.run = undefined;
     this.clearTimers();
-    run.publisher?.end(`capture restarting: ${reason}`);
+    run.flv.publisher?.end(`capture restarting: ${reason}`);
     this.failures++;
     if (this.failures >= this.supervision.maxFailures) {
       this.failed(`${reason} (${this.failures} failures in a row)`);

@@ -150,7 +150,7 @@ export class DisplayShare {
     return encodeSettings(level, { width: this.display.width, height: this.display.height, fps }, this.deps.settings().bitrateKbps);
   }
 
-  /** Sends the capture in the viewer's codec, starting it if it is the first viewer of that codec. */
+  /** Sends the capture in the viewer's codec, starting it for the first viewer of that codec. */
   private async attachVideo(viewer: ShareViewer): Promise<() => void> {
     let entry = this.feeds.get(viewer.codec);
     if (!entry) {
@@ -169,12 +169,8 @@ export class DisplayShare {
       };
       this.feeds.set(viewer.codec, entry);
     }
-    const { feed } = entry;
-    const detach = await feed.attach({ id: viewer.id, rtp: (p) => viewer.video(p) });
-    return () => {
-      detach();
-      if (feed.sinkCount === 0 && this.feeds.get(viewer.codec)?.feed === feed) this.feeds.delete(viewer.codec);
-    };
+    // A feed stops when its last viewer leaves and starts again (at the current level) with the next.
+    return entry.feed.attach({ id: viewer.id, rtp: (p) => viewer.video(p) });
   }
 
   private argsAt(level: number, encoder: string): (rtpPort: number) => string[] {

@@ -4,6 +4,8 @@
  * key names, button names. Anything malformed is refused, not guessed at.
  */
 
+import { LOWEST_LEVEL } from './quality.js';
+
 export type ButtonName = 'left' | 'middle' | 'right';
 
 /** What the viewer page sends. Pointer positions are fractions of the picture (0..1), display-independent. */
@@ -29,8 +31,6 @@ export const MAX_TEXT_LENGTH = 4096;
 /** Clipboard text shared either way, in characters (a data-channel message stays under 256 KB). */
 export const MAX_CLIPBOARD_LENGTH = 65_536;
 const MAX_MESSAGE_BYTES = 200 * 1024;
-/** Quality levels a viewer may choose: 0 (full) .. 3 (lowest), see quality.ts. */
-const MAX_QUALITY_LEVEL = 3;
 const BUTTONS: ButtonName[] = ['left', 'middle', 'right'];
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -91,10 +91,10 @@ export function parseViewerMessage(raw: string | Buffer): ParseResult {
       if (typeof m.text !== 'string' || m.text.length > MAX_CLIPBOARD_LENGTH) return { ok: false, reason: `clipboard text is a string of at most ${MAX_CLIPBOARD_LENGTH} characters` };
       return { ok: true, message: { t: 'clipboard', text: m.text } };
     case 'quality':
-      if (m.level === 'auto' || (Number.isInteger(m.level) && (m.level as number) >= 0 && (m.level as number) <= MAX_QUALITY_LEVEL)) {
+      if (m.level === 'auto' || (Number.isInteger(m.level) && (m.level as number) >= 0 && (m.level as number) <= LOWEST_LEVEL)) {
         return { ok: true, message: { t: 'quality', level: m.level as number | 'auto' } };
       }
-      return { ok: false, reason: `quality level is "auto" or 0..${MAX_QUALITY_LEVEL}` };
+      return { ok: false, reason: `quality level is "auto" or 0..${LOWEST_LEVEL}` };
     default:
       return { ok: false, reason: `unknown message type ${JSON.stringify(m.t)}` };
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CLEAN_BEFORE_UP_MS, encodeSettings, LOWEST_LEVEL, QualityController, SETTLE_MS, type NetworkSample } from './quality.js';
+import { QUALITY_LEVEL_NAMES } from '../../src-shared/contract/index.js';
+import { CLEAN_BEFORE_UP_MS, encodeSettings, LOWEST_LEVEL, QUALITY_LEVELS, QualityController, SETTLE_MS, type NetworkSample } from './quality.js';
 
 /** Feeds one report a second from `from` for `seconds`; returns the level changes with their times. */
 function feed(c: QualityController, from: number, seconds: number, sample: Omit<NetworkSample, 'at'>): { at: number; level: number }[] {
@@ -11,6 +12,10 @@ function feed(c: QualityController, from: number, seconds: number, sample: Omit<
   }
   return changes;
 }
+
+it('names every level for the viewer menu and the host page', () => {
+  expect(QUALITY_LEVEL_NAMES).toHaveLength(QUALITY_LEVELS.length);
+});
 
 describe('encodeSettings', () => {
   const display = { width: 1280, height: 720, fps: 30 };

@@ -1,7 +1,4 @@
-import { QUALITY_LEVELS } from './quality.js';
-
-/** Names of the quality levels in the viewer's menu, best first. */
-const LEVEL_NAMES = ['Full', 'High', 'Medium', 'Low'].slice(0, QUALITY_LEVELS.length);
+import { QUALITY_LEVEL_NAMES as LEVEL_NAMES } from '../../src-shared/contract/index.js';
 
 /**
  * The remote-desktop viewer page (served at /remote, self-contained: no bundle, no outside requests).

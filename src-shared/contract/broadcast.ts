@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define.js';
+import { displayIdSchema } from './remote.js';
 import { streamNameSchema } from './streams.js';
 
 /** A top-level window of a display, as a broadcast can capture it (its rectangle, in display pixels). */
@@ -27,7 +28,7 @@ export type BroadcastState = z.infer<typeof broadcastStateSchema>;
 
 export const broadcastInputSchema = z
   .object({
-    displayId: z.string().min(1).max(64),
+    displayId: displayIdSchema,
     stream: streamNameSchema,
     region: rectSchema.strict().optional().describe('A rectangle of the display; odd sizes are rounded down to even (H.264)'),
     windowId: z.number().int().min(1).optional().describe("Capture this window's rectangle (GET /displays/:id/windows)"),
@@ -58,13 +59,11 @@ export const broadcastSchema = z.object({
 });
 export type Broadcast = z.infer<typeof broadcastSchema>;
 
-const displayId = z.string().min(1).max(64);
-
 export const broadcastMethods = {
   'displays.windows': method({
     tag: 'remote',
     summary: 'The mapped top-level windows of a display, with their titles and rectangles',
-    input: z.object({ id: displayId }).strict(),
+    input: z.object({ id: displayIdSchema }).strict(),
     output: z.array(displayWindowSchema),
     http: { method: 'GET', path: '/displays/:id/windows' },
   }),

@@ -51,7 +51,11 @@ export const remoteSessionSchema = z.object({
 });
 export type RemoteSession = z.infer<typeof remoteSessionSchema>;
 
-const displayId = z.string().min(1).max(64);
+/** Names of a remote-desktop capture's quality levels, best first (level 0 is full quality). */
+export const QUALITY_LEVEL_NAMES = ['Full', 'High', 'Medium', 'Low'] as const;
+
+/** A display's id in method inputs (`x11-0`, `vd-5`...). */
+export const displayIdSchema = z.string().min(1).max(64);
 const sessionId = z.string().min(1).max(64);
 
 export const remoteMethods = {
@@ -72,7 +76,7 @@ export const remoteMethods = {
   'displays.delete': method({
     tag: 'remote',
     summary: 'Destroy a virtual display: its remote sessions end',
-    input: z.object({ id: displayId }).strict(),
+    input: z.object({ id: displayIdSchema }).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),
     http: { method: 'DELETE', path: '/displays/:id' },
   }),
@@ -86,7 +90,7 @@ export const remoteMethods = {
   'remote.sessions.create': method({
     tag: 'remote',
     summary: 'Open a remote-desktop session on a display: returns the pairing code a viewer enters on /remote',
-    input: z.object({ displayId, permission: remotePermissionSchema }).strict(),
+    input: z.object({ displayId: displayIdSchema, permission: remotePermissionSchema }).strict(),
     output: remoteSessionSchema,
     http: { method: 'POST', path: '/remote/sessions', status: 201 },
   }),

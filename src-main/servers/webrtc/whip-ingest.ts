@@ -4,9 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
-import { FlvSplitter, tagBody } from '../../media/flv.js';
-import { parseScriptTag } from '../../media/amf0.js';
-import { TrackTracker } from '../../media/tracks.js';
+import { FlvToPath } from '../../media/flv-to-path.js';
 import type { PathPublisher } from '../../media/types.js';
 import { FfmpegChild } from './ffmpeg-child.js';
 import { ingestArgs, ingestSdp, type IngestSdpInput } from './rtp-args.js';
@@ -40,14 +38,14 @@ export class WhipIngest {
   private socket: dgram.Socket | undefined;
   private ports: { video?: number; audio?: number } = {};
   private sdpDir: string | undefined;
-  private readonly splitter = new FlvSplitter();
-  private readonly tracks = new TrackTracker();
+  private readonly flv: FlvToPath;
   private stopped = false;
   private sawVideo = false;
   private retry: NodeJS.Timeout | undefined;
-  private publisher: PathPublisher | undefined;
 
-  constructor(private readonly options: WhipIngestOptions) {}
+  constructor(private readonly options: WhipIngestOptions) {
+    this.flv = new FlvToPath('ingest', () => options.publish());
+  }
 
   async start(): Promise<void> {
     const { video, audio } = this.options;
@@ -97,7 +95,7 @@ export class WhipIngest {
   async stop(reason: string): Promise<void> {
     this.stopped = true;
     if (this.retry) clearInterval(this.retry);
-    this.publisher?.end(reason);
+    this.flv.publisher?.end(reason);
     await this.ffmpeg?.stop();
     this.cleanup();
   }
@@ -111,28 +109,11 @@ export class WhipIngest {
 
   private onFlv(data: Buffer): void {
     if (this.stopped) return;
-    let chunks;
     try {
-      chunks = this.splitter.push(data);
+      if (this.flv.push(data).some((chunk) => chunk.kind === 'video')) this.sawVideo = true;
     } catch (error) {
-      this.options.failed(`ingest output is not FLV: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    for (const chunk of chunks) {
-      if (chunk.kind === 'metadata' && parseScriptTag(tagBody(chunk.data))?.name !== 'onMetaData') continue;
-      if (chunk.kind === 'video') this.sawVideo = true;
-      const tracks = this.tracks.feed(chunk);
-      if (!this.publisher) {
-        // ffmpeg writes its header and onMetaData first: the Path goes live with both tracks known.
-        try {
-          this.publisher = this.options.publish();
-        } catch (error) {
-          this.options.failed(error instanceof Error ? error.message : String(error));
-          return;
-        }
-      }
-      this.publisher.write(chunk);
-      if (tracks) this.publisher.setTracks(tracks);
+      // Not FLV, or the Path refused the publish (CONFLICT: the name was taken meanwhile).
+      this.options.failed((error as Error).message);
     }
   }
 }

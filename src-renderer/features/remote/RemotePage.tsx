@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RemotePermission, RemoteSession } from '../../../src-shared/contract/index.js';
+import { QUALITY_LEVEL_NAMES, type RemotePermission, type RemoteSession } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { BroadcastForm, BroadcastList } from './Broadcasts.js';
 import { parseSize } from './size.js';
@@ -108,8 +108,6 @@ export function RemotePage() {
   );
 }
 
-const LEVEL_NAMES = ['full', 'high', 'medium', 'low'];
-
 /** One viewer: where from, and what its network reports (loss, round trip, the quality it needs). */
 function ViewerLine({ viewer }: { viewer: RemoteSession['viewers'][number] }) {
   const n = viewer.network;
@@ -118,7 +116,7 @@ function ViewerLine({ viewer }: { viewer: RemoteSession['viewers'][number] }) {
       {viewer.remoteAddress} · {viewer.connected ? 'connected' : 'connecting'}
       {n && (
         <span className="muted">
-          {' '}· {n.lossPercent}% loss{n.rttMs !== null ? ` · ${n.rttMs} ms` : ''} · {LEVEL_NAMES[n.level] ?? n.level} quality{n.auto ? '' : ' (chosen)'}
+          {' '}· {n.lossPercent}% loss{n.rttMs !== null ? ` · ${n.rttMs} ms` : ''} · {QUALITY_LEVEL_NAMES[n.level]?.toLowerCase() ?? n.level} quality{n.auto ? '' : ' (chosen)'}
         </span>
       )}
     </div>

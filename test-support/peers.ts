@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The one gate for tests that need something from the machine (a Debian package, root, a binary).
+ * `needs('pulseaudio')` is false when everything is there, else the reason (truthy), so a suite reads
+ * `describe.skipIf(needs('nginx', 'chromium'))(...)` and only the tests that need a peer skip.
+ *
+ * Every reason is also appended, as one JSON line `{file, reason}`, to the file named by
+ * STREAMS_SKIP_LOG (set by scripts/test.mjs), so the summary names each skipped suite and why, and a
+ * CI run can fail when anything but the Electron suite skipped.
+ */
+
+const PACKAGE: Record<Peer, string> = {
+  ffmpeg: 'ffmpeg',
+  ffprobe: 'ffmpeg',
+  chromium: 'chromium',
+  xvfb: 'xvfb xauth',
+  xdotool: 'xdotool',
+  xev: 'x11-utils',
+  xclip: 'xclip',
+  pulseaudio: 'pulseaudio',
+  obs: 'obs-studio',
+  nginx: 'nginx libnginx-mod-http-cache-purge libnginx-mod-http-js',
+  'nginx-rtmp': 'libnginx-mod-rtmp',
+  sshd: 'openssh-server',
+  iptables: 'iptables',
+  mosquitto: 'mosquitto mosquitto-clients',
+  wrk: 'wrk',
+  root: '',
+};
+
+export type Peer =
+  | 'ffmpeg'
+  | 'ffprobe'
+  | 'chromium'
+  | 'xvfb'
+  | 'xdotool'
+  | 'xev'
+  | 'xclip'
+  | 'pulseaudio'
+  | 'obs'
+  | 'nginx'
+  | 'nginx-rtmp'
+  | 'sshd'
+  | 'iptables'
+  | 'mosquitto'
+  | 'wrk'
+  | 'root';
+
+const NGINX_MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
+
+/** The first executable named `name` on the PATH (or at one of `extra`), else null. */
+export function which(name: string, extra: readonly string[] = []): string | null {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  for (const candidate of [...extra, ...dirs.map((d) => path.join(d, name))]) {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const nginxModule = (file: string): boolean => NGINX_MODULE_DIRS.some((dir) => fs.existsSync(path.join(dir, file)));
+const runs = (command: string, args: string[]): boolean => spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
+
+const CHECKS: Record<Peer, () => boolean> = {
+  ffmpeg: () => which('ffmpeg') !== null,
+  ffprobe: () => which('ffprobe') !== null,
+  chromium: () =>
+    (process.env.CHROMIUM_PATH !== undefined && fs.existsSync(process.env.CHROMIUM_PATH)) ||
+    which('chromium', ['/usr/bin/chromium']) !== null ||
+    which('chromium-browser') !== null,
+  xvfb: () => which('Xvfb') !== null && which('xauth') !== null,
+  xdotool: () => which('xdotool') !== null,
+  xev: () => which('xev') !== null,
+  xclip: () => which('xclip') !== null,
+  pulseaudio: () => which('pulseaudio') !== null && which('pactl') !== null,
+  obs: () => which('obs') !== null && which('xvfb-run') !== null,
+  nginx: () =>
+    which('nginx', ['/usr/sbin/nginx']) !== null && nginxModule('ngx_http_js_module.so') && nginxModule('ngx_http_cache_purge_module.so'),
+  'nginx-rtmp': () => which('nginx', ['/usr/sbin/nginx']) !== null && nginxModule('ngx_rtmp_module.so'),
+  sshd: () => which('sshd', ['/usr/sbin/sshd']) !== null,
+  iptables: () => process.getuid?.() === 0 && which('iptables', ['/usr/sbin/iptables']) !== null && runs('iptables', ['-w', '-L', 'OUTPUT', '-n']),
+  mosquitto: () => which('mosquitto', ['/usr/sbin/mosquitto']) !== null && which('mosquitto_pub') !== null,
+  wrk: () => which('wrk') !== null,
+  root: () => process.getuid?.() === 0,
+};
+
+const cache = new Map<Peer, boolean>();
+const present = (peer: Peer): boolean => {
+  let ok = cache.get(peer);
+  if (ok === undefined) cache.set(peer, (ok = CHECKS[peer]()));
+  return ok;
+};
+
+/** The test file that called `needs`, relative to the repository, from the call stack. */
+function callerFile(): string {
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const self = fileURLToPath(import.meta.url);
+  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+    const match = /(?:file:\/\/)?(\/[^():]+\.(?:ts|tsx|mjs|js)):\d+:\d+/.exec(line);
+    if (match && match[1] !== self && !match[1]!.includes('node_modules')) return path.relative(root, match[1]!);
+  }
+  return 'unknown';
+}
+
+/** Records a skip reason for the summary of `npm test` (and prints it, so a plain vitest run shows it too). */
+export function recordSkip(reason: string, file = callerFile()): string {
+  const log = process.env.STREAMS_SKIP_LOG;
+  if (log) fs.appendFileSync(log, `${JSON.stringify({ file, reason })}\n`);
+  process.stderr.write(`SKIPPED ${file}: ${reason}\n`);
+  return reason;
+}
+
+/**
+ * False when every peer is there; else the reason they are missing (recorded for the summary), e.g.
+ * "needs pulseaudio (apt-get install pulseaudio)". Checks run once per process.
+ */
+export function needs(...peers: Peer[]): string | false {
+  const missing = peers.filter((p) => !present(p));
+  if (missing.length === 0) return false;
+  const packages = [...new Set(missing.map((p) => PACKAGE[p]).filter(Boolean))].join(' ');
+  const reason =
+    `needs ${missing.join(', ')}` +
+    (missing.includes('root') ? ' (run as root)' : '') +
+    (packages ? ` (apt-get install ${packages}, or: node scripts/setup-system.mjs)` : '');
+  return recordSkip(reason, callerFile());
+}

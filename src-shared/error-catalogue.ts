@@ -7,6 +7,7 @@ import type { ErrorCode } from './errors.js';
 export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }> = {
   VALIDATION_FAILED: { title: 'Some values are not valid', hint: 'Fix the highlighted fields and try again.' },
   BAD_REQUEST: { title: 'The request was not understood', hint: 'Reload the page; if it persists, report it.' },
+  BODY_REQUIRED: { title: 'The request had no body', hint: 'Send the values as a JSON body (Content-Type: application/json).' },
   UNAUTHORIZED: { title: 'You are signed out', hint: 'Open the login link printed by the host, or send the API token.' },
   LOGIN_CODE_INVALID: { title: 'That login link has expired or was used', hint: 'Ask the host for a new login link.' },
   FORBIDDEN: { title: 'Not allowed', hint: 'This client is not permitted to do that.' },

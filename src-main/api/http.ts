@@ -48,6 +48,15 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
   const secure = Boolean(options.tls);
   // The API speaks JSON only: other bodies are refused with 415 instead of reaching a handler as text.
   app.removeContentTypeParser('text/plain');
+  // Many clients send `Content-Type: application/json` on every request: an empty body is no body
+  // (a GET, DELETE or HEAD goes through; a call that needs a body answers BODY_REQUIRED below).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    return parseJson(req, text, done);
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -102,6 +111,9 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
       url: API_PREFIX + def.http.path,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const input = httpInput(def, req);
+        if (req.body === undefined && !hasQueryInput(def) && !def.input.safeParse(input).success) {
+          return sendError(reply, { code: 'BODY_REQUIRED', message: `${def.http.method} ${def.http.path} needs a JSON body` });
+        }
         const result = await options.dispatch(name, input, {
           transport: 'http',
           remoteAddress: req.ip,
@@ -124,13 +136,16 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
 /** Merges query (GET/DELETE) or JSON body with path params: the contract sees one input object. */
 function httpInput(def: MethodDef, req: FastifyRequest): unknown {
   const params = (req.params ?? {}) as Record<string, unknown>;
-  if (def.http.method === 'GET' || def.http.method === 'DELETE') {
+  if (hasQueryInput(def)) {
     return { ...(req.query as Record<string, unknown>), ...params };
   }
   const body = req.body ?? {};
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
   return Object.keys(params).length > 0 ? { ...(body as Record<string, unknown>), ...params } : body;
 }
+
+/** GET and DELETE take their input from the query and path; the others from a JSON body. */
+const hasQueryInput = (def: MethodDef): boolean => def.http.method === 'GET' || def.http.method === 'DELETE';
 
 async function registerRenderer(app: FastifyInstance, dir: string): Promise<void> {
   const index = path.join(dir, 'index.html');

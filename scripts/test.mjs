@@ -87,15 +87,18 @@ const runId = `${process.pid}-${Date.now().toString(36)}`;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-test-'));
 const results = [];
 let running; // the StageWatcher of the stage under way
+let interrupted; // the signal that stopped the run
 
+// Ctrl-C reaches only us (a stage runs in its own process group): stop the stage, then summarize.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
+    interrupted = signal;
     console.error(`\n${signal}: stopping the stage under way`);
-    void (running ? killStage(running) : Promise.resolve()).then(() => process.exit(130));
+    if (running) void killStage(running);
   });
 }
 
-const describe = (procs) => procs.map((p) => `${p.name} (pid ${p.pid}: ${p.cmdline})`).join(', ');
+const describe = (procs) => (procs.length === 0 ? 'nothing left' : procs.map((p) => `${p.name} (pid ${p.pid}: ${p.cmdline})`).join(', '));
 
 const readJson = (file) => {
   try {
@@ -150,6 +153,7 @@ async function runOne(stage) {
   });
   result.seconds = (Date.now() - started) / 1000;
 
+  if (interrupted) result.problems.push(`interrupted by ${interrupted}`);
   if (timedOut) {
     const current = files.run ? readJson(`${files.run}.current`) : undefined;
     const where = current ? ` while running ${path.relative(ROOT, current.file)} > ${current.test} (for ${Math.round((Date.now() - current.since) / 1000)} s)` : '';
@@ -164,12 +168,12 @@ async function runOne(stage) {
       result.counts = { passed: summary.passed, failed: summary.failed, skipped: summary.skipped };
       result.failures = summary.failures;
       result.skips = summary.skips;
-    } else if (!timedOut) {
+    } else if (!timedOut && !interrupted) {
       result.problems.push(`vitest exited with code ${code} and wrote no report (see its output above)`);
     }
   }
   if (code !== 0 && !timedOut && (result.counts?.failed ?? 0) === 0 && result.problems.length === 0) {
-    result.problems.push(`${path.basename(command[0])} ${command.slice(1, 3).join(' ')} exited with code ${code}`);
+    result.problems.push(`${[path.basename(command[0]), ...command.slice(1)].join(' ')} exited with code ${code}`);
   }
 
   const strays = await strayProcesses(watcher);
@@ -184,8 +188,8 @@ async function runOne(stage) {
 
 let failed = false;
 for (const stage of selected) {
-  if (failed) {
-    results.push({ name: stage.name, status: 'not run', note: 'a stage before it failed' });
+  if (failed || interrupted) {
+    results.push({ name: stage.name, status: 'not run', note: interrupted ? `interrupted by ${interrupted}` : 'a stage before it failed' });
     continue;
   }
   process.stdout.write(`\n== ${stage.name} ==\n`);
@@ -197,4 +201,4 @@ for (const stage of selected) {
 fs.rmSync(work, { recursive: true, force: true });
 const { lines, exitCode } = formatSummary(results, { ci: process.env.CI === 'true' || process.env.CI === '1' });
 process.stdout.write(`${lines.join('\n')}\n`);
-process.exit(exitCode);
+process.exit(interrupted ? 130 : exitCode);

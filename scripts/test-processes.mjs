@@ -49,7 +49,7 @@ export class StageWatcher {
   known = new Set();
   #marked = new Map(); // identity -> carries the marker (environ read once per process)
 
-  constructor({ marker, pgid, intervalMs = 1000 }) {
+  constructor({ marker, pgid, intervalMs = 2000 }) {
     this.marker = marker;
     this.pgid = pgid;
     this.timer = setInterval(() => this.poll(), intervalMs);

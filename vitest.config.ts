@@ -5,17 +5,22 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 
 // Three projects: unit (pure and in-process), integration (real processes: the built host, ffmpeg,
 // sqlite files), e2e (Chromium through Playwright against a running host).
+// Every test and hook has a bound; a whole stage also has a wall-clock limit in scripts/test.mjs, which
+// kills what a stage leaves running.
 export default defineConfig({
   define: { __STUDIO_VERSION__: JSON.stringify(version) },
   test: {
+    // Closing workers and teardowns at the end of a run: past this vitest exits anyway.
+    teardownTimeout: 20_000,
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
-          include: ['src-*/**/*.test.{ts,tsx}'],
+          include: ['src-*/**/*.test.{ts,tsx}', 'scripts/**/*.test.mjs'],
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
           testTimeout: 30_000,
+          hookTimeout: 30_000,
         },
       },
       {

@@ -1,6 +1,6 @@
 // The desktop shell end to end: the built app in the real Electron binary, driven by Playwright, on a
 // throwaway studio home. Where the binary or a display is missing the suite is SKIPPED and says why.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { _electron as electron, type ElectronApplication, type Page } from 'play
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallResult, EventEnvelope, StudioBridge } from '../src-shared/contract/index.js';
 import { freePort } from '../test-support/host-process.js';
+import { needs, recordSkip } from '../test-support/peers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUILT = ['dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html'];
@@ -37,20 +38,13 @@ function findElectron(): { binary: string } | { reason: string } {
   return { binary };
 }
 
-function hasCommand(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
-}
-
 /** Linux without a display needs Xvfb (as xvfb-run would provide); other systems always have one. */
-function displayNeed(): 'present' | 'xvfb' | { reason: string } {
-  if (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY) return 'present';
-  return hasCommand('Xvfb') ? 'xvfb' : { reason: 'no display ($DISPLAY unset) and Xvfb is not installed' };
-}
+const display: 'present' | 'xvfb' = process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? 'present' : 'xvfb';
 
+// Printed and logged for the summary of `npm test`: the one suite CI lets skip (no Electron download there).
 const found = findElectron();
-const display = displayNeed();
-const skipReason = 'reason' in found ? found.reason : typeof display === 'object' ? display.reason : undefined;
-if (skipReason) console.warn(`SKIPPED electron e2e: ${skipReason}`);
+const skipReason =
+  'reason' in found ? recordSkip(`Electron binary not found: ${found.reason}`) : display === 'xvfb' ? needs('xvfb') || undefined : undefined;
 
 /** Starts Xvfb on a free display number (it picks one and writes it to fd 3). */
 async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {

@@ -5,11 +5,12 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
+import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
-describe('host UI in Chromium', () => {
+describe.skipIf(needs('chromium'))('host UI in Chromium', () => {
   let host: HostProcess;
   let browser: Browser;
   let page: Page;

@@ -6,13 +6,14 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
+import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../test-support/media.js';
 import type { ChildProcess } from 'node:child_process';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
-describe('live streaming through the UI in Chromium', () => {
+describe.skipIf(needs('chromium', 'ffmpeg'))('live streaming through the UI in Chromium', () => {
   let host: HostProcess;
   let browser: Browser;
   let page: Page;

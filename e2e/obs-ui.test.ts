@@ -7,12 +7,13 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
+import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { startObs, type TestObs } from '../test-support/obs.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
-describe('the OBS page in Chromium', () => {
+describe.skipIf(needs('chromium', 'obs', 'xvfb'))('the OBS page in Chromium', () => {
   let host: HostProcess;
   let obs: TestObs;
   let browser: Browser;
@@ -83,7 +84,8 @@ describe('the OBS page in Chromium', () => {
     await expect.poll(() => page.getByTestId('obs-scene-Game').getAttribute('class'), { timeout: 10_000 }).toContain('is-program');
   });
 
-  it('shows a live audio meter for a playing media source', async () => {
+  // ffmpeg writes the tone OBS plays.
+  it.skipIf(needs('ffmpeg'))('shows a live audio meter for a playing media source', async () => {
     const tone = path.join(obs.home, 'tone.wav');
     expect(spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=5', '-af', 'volume=0.5', tone]).status).toBe(0);
     const id = await connectionId();

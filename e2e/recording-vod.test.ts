@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
+import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, ffprobe, publishTestPattern } from '../test-support/media.js';
 
@@ -21,7 +22,7 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, w
   }
 }
 
-describe('recordings, VOD and restreaming in Chromium', () => {
+describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and restreaming in Chromium', () => {
   let host: HostProcess;
   let browser: Browser;
   let page: Page;

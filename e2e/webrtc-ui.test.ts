@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../test-support/media.js';
 import { launchMediaChromium } from '../test-support/webrtc.js';
+import { needs } from '../test-support/peers.js';
 import type { ChildProcess } from 'node:child_process';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
-describe('WebRTC in the UI and on the player page', () => {
+describe.skipIf(needs('chromium', 'ffmpeg'))('WebRTC in the UI and on the player page', () => {
   let host: HostProcess;
   let browser: Browser;
   let page: Page;

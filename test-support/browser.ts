@@ -1,9 +1,11 @@
-import fs from 'node:fs';
 import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromiumPath } from './peers.js';
 
-/** Debian's Chromium (never a downloaded one); CHROMIUM_PATH overrides. */
-export const CHROMIUM_PATH =
-  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => fs.existsSync(p));
+/**
+ * The system's Chromium (never a downloaded one): CHROMIUM_PATH, else the first on the PATH. Suites gate
+ * on `needs('chromium')` (test-support/peers.ts), which looks for the same binary.
+ */
+export const CHROMIUM_PATH = chromiumPath() ?? undefined;
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -16,6 +18,6 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
-  if (!CHROMIUM_PATH) throw new Error('Chromium not found: install the chromium package or set CHROMIUM_PATH');
+  if (!CHROMIUM_PATH) throw new Error("Chromium not found: install the chromium package or set CHROMIUM_PATH (gate the suite with needs('chromium'))");
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, ...options, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
 }

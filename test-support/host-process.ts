@@ -15,10 +15,16 @@ import { freePort } from '../src-main/platform/net.js';
 
 export { freePort };
 
+/**
+ * Kept by cleanEnv: scripts/test.mjs marks every process of a test stage with it, to find and kill
+ * what a stage leaves behind (the host ignores it: TEST is no config section).
+ */
+const TEST_RUN_MARKER = 'STREAMS_TEST_RUN';
+
 /** The environment of a test host: ours, minus any STREAMS_* a developer may have set. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STREAMS_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STREAMS_') || k === TEST_RUN_MARKER) env[k] = v;
   return { ...env, ...extra };
 }
 

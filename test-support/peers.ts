@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 const PACKAGE: Record<Peer, string> = {
   ffmpeg: 'ffmpeg',
   ffprobe: 'ffmpeg',
+  ffplay: 'ffmpeg',
   chromium: 'chromium',
   xvfb: 'xvfb xauth',
   xdotool: 'xdotool',
@@ -29,12 +30,14 @@ const PACKAGE: Record<Peer, string> = {
   iptables: 'iptables',
   mosquitto: 'mosquitto mosquitto-clients',
   wrk: 'wrk',
+  openssl: 'openssl',
   root: '',
 };
 
 export type Peer =
   | 'ffmpeg'
   | 'ffprobe'
+  | 'ffplay'
   | 'chromium'
   | 'xvfb'
   | 'xdotool'
@@ -48,6 +51,7 @@ export type Peer =
   | 'iptables'
   | 'mosquitto'
   | 'wrk'
+  | 'openssl'
   | 'root';
 
 const NGINX_MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
@@ -69,13 +73,18 @@ export function which(name: string, extra: readonly string[] = []): string | nul
 const nginxModule = (file: string): boolean => NGINX_MODULE_DIRS.some((dir) => fs.existsSync(path.join(dir, file)));
 const runs = (command: string, args: string[]): boolean => spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
 
+/** The Chromium to drive: CHROMIUM_PATH, else the first on the PATH (Debian's `chromium` first). */
+export function chromiumPath(): string | null {
+  const explicit = process.env.CHROMIUM_PATH;
+  if (explicit !== undefined) return fs.existsSync(explicit) ? explicit : null;
+  return which('chromium') ?? which('chromium-browser') ?? which('google-chrome');
+}
+
 const CHECKS: Record<Peer, () => boolean> = {
   ffmpeg: () => which('ffmpeg') !== null,
   ffprobe: () => which('ffprobe') !== null,
-  chromium: () =>
-    (process.env.CHROMIUM_PATH !== undefined && fs.existsSync(process.env.CHROMIUM_PATH)) ||
-    which('chromium', ['/usr/bin/chromium']) !== null ||
-    which('chromium-browser') !== null,
+  ffplay: () => which('ffplay') !== null,
+  chromium: () => chromiumPath() !== null,
   xvfb: () => which('Xvfb') !== null && which('xauth') !== null,
   xdotool: () => which('xdotool') !== null,
   xev: () => which('xev') !== null,
@@ -89,13 +98,17 @@ const CHECKS: Record<Peer, () => boolean> = {
   iptables: () => process.getuid?.() === 0 && which('iptables', ['/usr/sbin/iptables']) !== null && runs('iptables', ['-w', '-L', 'OUTPUT', '-n']),
   mosquitto: () => which('mosquitto', ['/usr/sbin/mosquitto']) !== null && which('mosquitto_pub') !== null,
   wrk: () => which('wrk') !== null,
+  openssl: () => which('openssl') !== null,
   root: () => process.getuid?.() === 0,
 };
+
+/** STREAMS_TEST_PRETEND_MISSING=obs,pulseaudio: see what a machine without them runs and skips. */
+const pretendMissing = new Set((process.env.STREAMS_TEST_PRETEND_MISSING ?? '').split(',').map((p) => p.trim()).filter(Boolean));
 
 const cache = new Map<Peer, boolean>();
 const present = (peer: Peer): boolean => {
   let ok = cache.get(peer);
-  if (ok === undefined) cache.set(peer, (ok = CHECKS[peer]()));
+  if (ok === undefined) cache.set(peer, (ok = !pretendMissing.has(peer) && CHECKS[peer]()));
   return ok;
 };
 
@@ -129,6 +142,7 @@ export function needs(...peers: Peer[]): string | false {
   const reason =
     `needs ${missing.join(', ')}` +
     (missing.includes('root') ? ' (run as root)' : '') +
-    (packages ? ` (apt-get install ${packages}, or: node scripts/setup-system.mjs)` : '');
+    (packages ? ` (apt-get install ${packages}, or: node scripts/setup-system.mjs)` : '') +
+    (missing.some((p) => pretendMissing.has(p)) ? ' [pretended missing: STREAMS_TEST_PRETEND_MISSING]' : '');
   return recordSkip(reason, callerFile());
 }

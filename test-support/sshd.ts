@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './host-process.js';
+import { which } from './peers.js';
 
-export const SSHD_PATH = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => fs.existsSync(p));
+/** sshd from the PATH or sbin (often not on a user's PATH); suites gate on `needs('sshd')`. */
+export const SSHD_PATH = which('sshd', ['/usr/sbin/sshd']) ?? undefined;
 
 export interface SshdProcess {
   port: number;

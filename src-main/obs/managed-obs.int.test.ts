@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, cleanEnv, startHost, type HostProcess } from '../../test-support/host-process.js';
+import { needs } from '../../test-support/peers.js';
 import { waitFor } from '../../test-support/wait.js';
 
 /** Processes started with HOME=`home` (OBS, xvfb-run and Xvfb all inherit it). */
@@ -20,7 +21,7 @@ function pidsWithHome(home: string): number[] {
     .map(Number);
 }
 
-describe('managed OBS (host mode)', () => {
+describe.skipIf(needs('obs', 'xvfb'))('managed OBS (host mode)', () => {
   let host: HostProcess | undefined;
 
   afterAll(async () => {

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, launchChromium } from '../../../test-support/browser.js';
+import { launchChromium } from '../../../test-support/browser.js';
+import { needs } from '../../../test-support/peers.js';
 import { silentLogger } from '../../core/logger.js';
 import { ViewerAnalytics } from './analytics.js';
 import type { LiveStreamEntry } from './catalog.js';
@@ -17,7 +18,7 @@ import { UrlSigner } from './signing.js';
 const FIXTURE = fileURLToPath(new URL('./fixtures/session', import.meta.url));
 const rendition = (id: string) => ({ id, width: 0, height: 0, videoBitrateKbps: 0, audioBitrateKbps: 0, videoCodec: 'h264', copy: false });
 
-describe.skipIf(!CHROMIUM_PATH)('hls.js and dash.js play what the routes serve', () => {
+describe.skipIf(needs('chromium'))('hls.js and dash.js play what the routes serve', () => {
   let root: string;
   let app: FastifyInstance;
   let browser: Browser;

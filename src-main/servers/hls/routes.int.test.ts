@@ -5,6 +5,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rendition } from '../../../src-shared/contract/streams.js';
+import { needs } from '../../../test-support/peers.js';
 import { silentLogger } from '../../core/logger.js';
 import { ViewerAnalytics } from './analytics.js';
 import type { LiveSession, LiveStreamEntry } from './catalog.js';
@@ -33,7 +34,7 @@ const exited = (child: ChildProcess): Promise<number | null> =>
 
 const rendition = (id: string): Rendition => ({ id, width: 0, height: 0, videoBitrateKbps: 0, audioBitrateKbps: 0, videoCodec: 'h264', copy: false });
 
-describe('playback routes over a real ffmpeg packager', () => {
+describe.skipIf(process.env.FFMPEG_PATH ? false : needs('ffmpeg'))('playback routes over a real ffmpeg packager', () => {
   let root: string;
   let app: FastifyInstance;
   const children: ChildProcess[] = [];

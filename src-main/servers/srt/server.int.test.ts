@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../../../test-support/peers.js';
 import { ChildRegistry } from '../../core/children.js';
 import { StudioError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
@@ -131,7 +132,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('SRT ingest with ffmpeg (libsrt) publishers', () => {
+describe.skipIf(needs('ffmpeg', 'ffprobe'))('SRT ingest with ffmpeg (libsrt) publishers', () => {
   it('delivers a decodable FLV with h264 640x360 + aac tracks; SIGKILL ends the path within 6 s', async () => {
     const reader = new CollectingReader('early');
     paths.addReader('main', reader);

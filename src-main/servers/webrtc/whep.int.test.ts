@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test-support/wait.js';
+import { needs } from '../../../test-support/peers.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../../../test-support/media.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test-support/browser.js';
@@ -14,7 +15,7 @@ import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, udpSocke
 
 const OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
 
-describe('WHEP: RTMP in, WebRTC out', () => {
+describe.skipIf(needs('ffmpeg', 'chromium'))('WHEP: RTMP in, WebRTC out', () => {
   let host: HostProcess;
   let browser: Browser;
   let publisher: ChildProcess;

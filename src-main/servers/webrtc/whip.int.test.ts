@@ -4,11 +4,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test-support/wait.js';
+import { needs } from '../../../test-support/peers.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { ffprobe, pidsMatching } from '../../../test-support/media.js';
 import { inboundStats, launchMediaChromium, nodeViewer, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../../../test-support/webrtc.js';
 
-describe('WHIP: WebRTC in, WebRTC and HLS out', () => {
+describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS out', () => {
   let host: HostProcess;
   let browser: Browser;
   let publisherPage: Page;

@@ -1,3 +1,4 @@
+import { fpsModeArgs, MODERN_CAPS } from '../encoder/capabilities.js';
 import { screenInputDarwin } from './args.darwin.js';
 import { screenInputLinux } from './args.linux.js';
 import { screenInputWin32 } from './args.win32.js';
@@ -25,7 +26,7 @@ export function captureArgs(screenInput: ScreenInputBuilder, o: CaptureOptions):
     '-fflags', 'nobuffer',
     ...input.args,
     ...withFilters(videoEncoderArgs(o.encoder, o.fps, o.bitrateKbps), [...input.filters, ...(o.outputSize ? [scaleFilter(o.outputSize)] : [])]),
-    '-fps_mode', 'passthrough',
+    ...fpsModeArgs(o.caps ?? MODERN_CAPS, 'passthrough'),
     '-an', '-payload_type', String(CAPTURE_PAYLOAD_TYPE),
     '-f', 'rtp', `rtp://127.0.0.1:${o.rtpPort}?pkt_size=1200`,
   ];

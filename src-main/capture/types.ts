@@ -1,3 +1,5 @@
+import type { FfmpegCaps } from '../encoder/capabilities.js';
+
 /** What to capture: a whole display, or a rectangle of it (a window is captured as its rectangle). */
 export interface CaptureTarget {
   /** The display as the OS names it (`:5` on Linux). */
@@ -20,6 +22,8 @@ export interface CaptureOptions {
   drawMouse: boolean;
   /** Encode at this size instead of the captured one (adaptation to a poor network). */
   outputSize?: { width: number; height: number };
+  /** What the found ffmpeg accepts; a current ffmpeg when omitted. */
+  caps?: FfmpegCaps;
 }
 
 /** Builds the ffmpeg arguments that capture and encode a target as H.264 RTP on loopback. */

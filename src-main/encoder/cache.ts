@@ -7,11 +7,14 @@ export interface FfmpegProbeCache {
   set(key: string, info: FfmpegInfo): void;
 }
 
+/** Bumped when a probe learns to read more (v2: option capabilities), so older cached probes are redone. */
+const PROBE_FORMAT = 2;
+
 /** Same path, size and mtime: the same binary, so its probe still holds. Null when the file cannot be read. */
 export function probeCacheKey(file: string): string | null {
   try {
     const stat = fs.statSync(file);
-    return `${file}|${stat.size}|${stat.mtimeMs}`;
+    return `v${PROBE_FORMAT}|${file}|${stat.size}|${stat.mtimeMs}`;
   } catch {
     return null;
   }

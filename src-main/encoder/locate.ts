@@ -22,6 +22,8 @@ export interface LocateOptions {
   platform?: NodeJS.Platform;
   /** Where the npm-shipped binary is; null when the package is absent. Defaults to @ffmpeg-installer/ffmpeg. */
   bundledPath?: () => string | null;
+  /** Where the npm-shipped ffprobe is; null when absent. Defaults to @ffprobe-installer/ffprobe. */
+  bundledProbePath?: () => string | null;
 }
 
 export function isLocateError(result: FfmpegLocation | FfmpegLocateError | null): result is FfmpegLocateError {
@@ -63,11 +65,11 @@ export function searchPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJ
   return null;
 }
 
-/** The binary of @ffmpeg-installer/ffmpeg, required lazily: the package is optional and throws strings. */
-export function bundledFfmpegPath(): string | null {
+/** The binary an installer package ships, required lazily: the packages are optional and throw strings. */
+function bundledBinary(pkg: string): string | null {
   try {
     const require = createRequire(import.meta.url);
-    const installer = require('@ffmpeg-installer/ffmpeg') as { path?: unknown };
+    const installer = require(pkg) as { path?: unknown };
     if (typeof installer.path !== 'string') return null;
     // Inside a packaged Electron app the binary lives next to the asar archive, not in it.
     return installer.path.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
@@ -76,17 +78,26 @@ export function bundledFfmpegPath(): string | null {
   }
 }
 
-function locateFfprobe(ffmpegPath: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | null {
+/** The ffmpeg of @ffmpeg-installer/ffmpeg (a 2018 static 4.1 build). */
+export const bundledFfmpegPath = (): string | null => bundledBinary('@ffmpeg-installer/ffmpeg');
+/** The ffprobe of @ffprobe-installer/ffprobe (the ffmpeg package ships none). */
+export const bundledFfprobePath = (): string | null => bundledBinary('@ffprobe-installer/ffprobe');
+
+function locateFfprobe(ffmpegPath: string, env: NodeJS.ProcessEnv, options: LocateOptions, platform: NodeJS.Platform): string | null {
   const exe = platform === 'win32' ? 'ffprobe.exe' : 'ffprobe';
   const fromEnv = env.FFPROBE_PATH;
   if (fromEnv && whyNotExecutable(fromEnv, platform) === null) return fromEnv;
   const sibling = path.join(path.dirname(ffmpegPath), exe);
   if (whyNotExecutable(sibling, platform) === null) return sibling;
-  return searchPath(exe, env, platform);
+  const onPath = searchPath(exe, env, platform);
+  if (onPath) return onPath;
+  const bundled = (options.bundledProbePath ?? bundledFfprobePath)();
+  return bundled && whyNotExecutable(bundled, platform) === null ? bundled : null;
 }
 
 /**
  * Finds ffmpeg: FFMPEG_PATH, then the PATH, then the binary shipped in the npm package. Never downloads.
+ * ffprobe: FFPROBE_PATH, beside ffmpeg, the PATH, then the npm-shipped one.
  * Returns an error (not a fallback) when FFMPEG_PATH is set but unusable, and null when nothing is found.
  */
 export function locateFfmpeg(
@@ -97,7 +108,7 @@ export function locateFfmpeg(
   const found = (file: string, source: FfmpegSource): FfmpegLocation => ({
     path: file,
     source,
-    ffprobePath: locateFfprobe(file, env, platform),
+    ffprobePath: locateFfprobe(file, env, options, platform),
   });
 
   const fromEnv = env.FFMPEG_PATH;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LadderPreset } from '../../src-shared/contract/streams.js';
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
+import { capabilityFlags, capsOf } from './capabilities.js';
 import { audioPlan, buildLadder, chooseEncoder, softwareEncoder, type LadderSource } from './ladder.js';
 import { chunkFile, filterGraph, packagerArgs, sampleAspect, streamCount, type PackagerArgsOptions } from './packager-args.js';
 
@@ -48,6 +49,31 @@ describe('packagerArgs fixtures', () => {
     ]);
     expect(values(args, '-map')).toEqual(['0:v:0', '[v1]', '[v2]', '0:a:0']);
     expect(values(args, '-utc_timing_url')).toEqual(['http://127.0.0.1:7070/api/time']);
+  });
+
+  it('standard from 720p on the npm-shipped ffmpeg 4.1: only options its dash muxer has, the same file names', () => {
+    const read = (name: string): string => fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+    const caps = capsOf(
+      capabilityFlags({
+        mainHelp: read('ffmpeg41-help-long.txt'),
+        muxerHelp: { dash: read('ffmpeg41-muxer-dash.txt'), hls: read('ffmpeg41-muxer-hls.txt') },
+        filters: read('ffmpeg41-filters.txt'),
+      }),
+    );
+    const args = packagerArgs(options('standard', source720, { caps }));
+    expectFixture('standard-720p-ffmpeg41', args);
+    expect(args).not.toContain('-master_m3u8_publish_rate');
+    // Its dash muxer would call the segments .mp4: the names are given in full.
+    expect(values(args, '-init_seg_name')).toEqual(['init-stream$RepresentationID$.m4s']);
+    expect(values(args, '-media_seg_name')).toEqual(['chunk-stream$RepresentationID$-$Number%05d$.m4s']);
+    // Every option it emits is one this ffmpeg lists somewhere in its help.
+    const known = new Set(
+      ['ffmpeg41-help-long.txt', 'ffmpeg41-muxer-dash.txt'].flatMap((f) => [...read(f).matchAll(/^\s*-([A-Za-z0-9_]+)/gm)].map((m) => m[1]!)),
+    );
+    const emitted = args.filter((a) => /^-[a-z_]+(:|$)/.test(a)).map((a) => a.slice(1).split(':')[0]!);
+    // Codec options and the expert main options are listed only by `-h full` (700 KB: not a fixture).
+    const elsewhere = ['c', 'b', 'maxrate', 'bufsize', 'g', 'keyint_min', 'sc_threshold', 'preset', 'map', 'f', 'i', 'progress', 'loglevel', 'nostdin', 'nostats'];
+    expect(emitted.filter((o) => !known.has(o) && !elsewhere.includes(o))).toEqual([]);
   });
 
   it('high from 1080p: four encoded rungs, no copy, no master republishing', () => {

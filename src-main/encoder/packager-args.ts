@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Rendition } from '../../src-shared/contract/streams.js';
+import { MODERN_CAPS, type FfmpegCaps } from './capabilities.js';
 import { AUDIO_BITRATE_KBPS, type AudioPlan, type EncoderChoice } from './ladder.js';
 
 /**
@@ -38,6 +39,10 @@ export interface PackagerArgsOptions {
   aspect?: { width: number; height: number };
   /** ffmpeg's log level (level tags are always on, for pickErrorLine). */
   logLevel?: 'error' | 'warning' | 'info';
+  /** What the found ffmpeg accepts (see capabilities.ts); a current ffmpeg when omitted. */
+  caps?: FfmpegCaps;
+  /** Put after `init-` and `chunk-` in segment names (a VOD's generation, `g1-`); none by default. */
+  segmentPrefix?: string;
 }
 
 /** Output streams: renditions first, then the audio track (if any). */
@@ -153,11 +158,17 @@ export function packagerArgs(options: PackagerArgsOptions): string[] {
     String(options.extraWindowSegments ?? windowSegments),
     '-adaptation_sets',
     audio ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
+    // Named in full: ffmpeg 4.1 calls fMP4 segments .mp4 where later ones say .m4s.
+    '-init_seg_name',
+    `init-${options.segmentPrefix ?? ''}stream$RepresentationID$.m4s`,
+    '-media_seg_name',
+    `chunk-${options.segmentPrefix ?? ''}stream$RepresentationID$-$Number%05d$.m4s`,
     '-hls_playlist',
     '1',
   );
-  // Copied streams have no bitrate at header time: without republishing, the master says BANDWIDTH=69000.
-  if (anyCopied) args.push('-master_m3u8_publish_rate', '1');
+  // Copied streams have no bitrate at header time: without republishing, ffmpeg 5 masters say
+  // BANDWIDTH=69000. Older dash muxers lack the option but take the copied rung's -b as its bitrate.
+  if (anyCopied && (options.caps ?? MODERN_CAPS).has('dash:master_m3u8_publish_rate')) args.push('-master_m3u8_publish_rate', '1');
   if (options.utcTimingUrl) args.push('-utc_timing_url', options.utcTimingUrl);
   args.push(path.join(outDir, MANIFEST_FILE));
   return args;

@@ -6,6 +6,7 @@ import { killTree, type ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { BoundedReader, type ByteSink } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
+import type { FfmpegCaps } from './capabilities.js';
 import type { AudioPlan, EncoderChoice } from './ladder.js';
 import { chunkFile, MANIFEST_FILE, MASTER_FILE, packagerArgs, streamCount } from './packager-args.js';
 import { pickErrorLine, watchFfmpeg, type FfmpegProgress } from './progress.js';
@@ -65,6 +66,8 @@ export interface PackagerOptions {
   readerMaxBytes?: number;
   createReader?: ReaderFactory;
   supervision?: Partial<PackagerSupervision>;
+  /** What the found ffmpeg accepts (capabilities.ts); a current ffmpeg when omitted. */
+  caps?: FfmpegCaps;
 }
 
 export type PackagerState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';

@@ -1,5 +1,6 @@
 import type { EncoderProbe, FfmpegInfo } from '../../src-shared/contract/system.js';
 import type { RunOptions, RunResult } from '../core/children.js';
+import { capabilityFlags, describeLimits } from './capabilities.js';
 import { describeMissing, featuresOf } from './features.js';
 import type { FfmpegLocation } from './locate.js';
 import { lastErrorLine, namesOf, parseEncoders, parseFormats, parseProtocols, parseVersion } from './parse.js';
@@ -55,8 +56,8 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
-async function list(ffmpeg: string, flag: string, options: ProbeOptions): Promise<string> {
-  const result = await options.runner.run(ffmpeg, ['-hide_banner', flag], { timeoutMs: options.timeoutMs });
+async function list(ffmpeg: string, flag: string | string[], options: ProbeOptions): Promise<string> {
+  const result = await options.runner.run(ffmpeg, ['-hide_banner', ...(typeof flag === 'string' ? [flag] : flag)], { timeoutMs: options.timeoutMs });
   // Older builds print some listings on stderr; a failed listing counts as empty rather than failing the probe.
   return result.code === 0 ? result.stdout || result.stderr : '';
 }
@@ -98,8 +99,10 @@ export async function probeFfmpeg(location: FfmpegLocation, options: ProbeOption
     return unavailableInfo(`${location.path} did not answer as ffmpeg (-version): ${why}`, location, now());
   }
 
-  const [encodersText, muxersText, protocolsText, devicesText] = await Promise.all(
-    ['-encoders', '-muxers', '-protocols', '-devices'].map((flag) => list(location.path, flag, options)),
+  const [encodersText, muxersText, protocolsText, devicesText, mainHelp, dashHelp, hlsHelp, filtersText] = await Promise.all(
+    ['-encoders', '-muxers', '-protocols', '-devices', ['-h', 'long'], ['-h', 'muxer=dash'], ['-h', 'muxer=hls'], '-filters'].map((flag) =>
+      list(location.path, flag, options),
+    ),
   );
   const compiled = new Set(parseEncoders(encodersText!).map((e) => e.name));
   const protocols = parseProtocols(protocolsText!);
@@ -117,7 +120,10 @@ export async function probeFfmpeg(location: FfmpegLocation, options: ProbeOption
   });
   options.signal?.throwIfAborted();
 
-  const features = featuresOf(listings, encoders);
+  const features = {
+    ...featuresOf(listings, encoders),
+    ...capabilityFlags({ mainHelp: mainHelp!, muxerHelp: { dash: dashHelp!, hls: hlsHelp! }, filters: filtersText! }),
+  };
   return {
     found: true,
     path: location.path,
@@ -128,6 +134,6 @@ export async function probeFfmpeg(location: FfmpegLocation, options: ProbeOption
     cached: false,
     encoders,
     features,
-    missing: describeMissing(features, encoders, options.platform),
+    missing: [...describeMissing(features, encoders, options.platform), ...describeLimits(features)],
   };
 }

@@ -10,6 +10,7 @@ import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { capsOf } from '../encoder/capabilities.js';
 import { planLadder } from '../encoder/ladder.js';
 import { Packager } from '../encoder/packager.js';
 import { usablePath, type FfmpegService } from '../encoder/service.js';
@@ -110,6 +111,7 @@ export function wireLiveServer(deps: {
       attach: request.attach,
       fps: video?.fps || 30,
       audio: plan.audio,
+      caps: capsOf(info.features),
     });
     packager.onFailed(request.onFailed);
     return { packager, renditions: plan.renditions };

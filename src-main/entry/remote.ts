@@ -6,6 +6,7 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { DisplayService, displayBackendFor } from '../displays/display-service.js';
+import { capsOf, MODERN_CAPS, type FfmpegCaps } from '../encoder/capabilities.js';
 import type { FfmpegService } from '../encoder/service.js';
 import { clipboardFor } from '../remote/clipboard.js';
 import { HostSound } from '../remote/host-sound.js';
@@ -33,6 +34,9 @@ export function wireRemote(deps: {
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
   const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env }));
+  // The capture's options follow the found ffmpeg (-vsync where it has no -fps_mode); read with the encoder.
+  let caps: FfmpegCaps = MODERN_CAPS;
+  const captureArgs = captureArgsFor(process.platform);
   // The input agent is this same program (`streams input-agent`), one per display.
   const injector = new InputInjector({
     children: deps.children,
@@ -41,14 +45,22 @@ export function wireRemote(deps: {
     logger,
   });
   const ffmpegPath = (): Promise<string> => deps.ffmpeg.path();
-  const sound = new HostSound({ children: deps.children, ffmpegPath, settings: () => deps.config().remote, env: deps.env, platform: process.platform, logger });
+  const sound = new HostSound({
+    children: deps.children,
+    ffmpegPath,
+    ffmpegHasPulse: async () => (await deps.ffmpeg.info()).features.pulse !== false,
+    settings: () => deps.config().remote, env: deps.env, platform: process.platform, logger });
   const remote = new RemoteService({
     displays,
     children: deps.children,
     injector,
     ffmpegPath,
-    captureArgs: captureArgsFor(process.platform),
-    encoder: async () => pickCaptureEncoder((await deps.ffmpeg.info()).encoders),
+    captureArgs: (options) => captureArgs({ ...options, caps }),
+    encoder: async () => {
+      const info = await deps.ffmpeg.info();
+      caps = capsOf(info.features);
+      return pickCaptureEncoder(info.encoders);
+    },
     ice: () => iceOptionsOf(deps.config().webrtc),
     settings: () => deps.config().remote,
     sound,

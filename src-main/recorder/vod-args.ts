@@ -1,3 +1,4 @@
+import type { FfmpegCaps } from '../encoder/capabilities.js';
 import type { LadderSource, LadderPlan } from '../encoder/ladder.js';
 import { packagerArgs } from '../encoder/packager-args.js';
 import type { MediaInfo } from './media-info.js';
@@ -24,6 +25,8 @@ export interface VodArgsOptions {
   /** A short [a-z0-9] tag unique to this conversion. */
   generation: string;
   segmentSeconds?: number;
+  /** What the found ffmpeg accepts; a current ffmpeg when omitted. */
+  caps?: FfmpegCaps;
 }
 
 /** The ladder's view of a probed recording (defaults where ffprobe had nothing). */
@@ -54,19 +57,12 @@ export function vodArgs(options: VodArgsOptions): string[] {
     fps: source.fps,
     audio: plan.audio,
     aspect: { width: source.width, height: source.height },
+    caps: options.caps,
+    segmentPrefix: `${options.generation}-`,
   });
   const input = live.findIndex((arg, i) => arg === '-f' && live[i + 1] === 'flv' && live[i + 2] === '-i' && live[i + 3] === 'pipe:0');
   if (input === -1) throw new Error('packager arguments without the FLV input');
   live.splice(input, 4, '-i', options.input);
-  const output = live.pop()!;
-  const gen = options.generation;
-  live.push(
-    '-init_seg_name',
-    `init-${gen}-stream$RepresentationID$.$ext$`,
-    '-media_seg_name',
-    `chunk-${gen}-stream$RepresentationID$-$Number%05d$.$ext$`,
-    output,
-  );
   return live;
 }
 

@@ -7,6 +7,7 @@ import type { LadderPreset } from '../../src-shared/contract/streams.js';
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
 import { killTree, type ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
+import { capsOf } from '../encoder/capabilities.js';
 import { planLadder } from '../encoder/ladder.js';
 import { pickErrorLine, ProgressReader } from '../encoder/progress.js';
 import { probeMedia } from './media-info.js';
@@ -130,6 +131,7 @@ export class VodConverter {
       source,
       generation: crypto.randomBytes(4).toString('hex'),
       segmentSeconds: this.options.segmentSeconds,
+      caps: capsOf(info.features),
     });
     this.log.info({ id: job.id, ladder: job.ladder, renditions: plan.renditions.map((r) => r.id), encoder: plan.encoder.name }, 'VOD conversion starting');
     job.onStart?.(plan.renditions.length);

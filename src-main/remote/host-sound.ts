@@ -22,6 +22,8 @@ export class HostSound implements SoundSource, Service {
     private readonly deps: {
       children: ChildRegistry;
       ffmpegPath: () => Promise<string>;
+      /** Whether the found ffmpeg has the pulse input device (the npm-shipped build has none). */
+      ffmpegHasPulse?: () => Promise<boolean>;
       settings: () => { audio: 'auto' | 'off'; audioSource: string };
       env: NodeJS.ProcessEnv;
       platform: NodeJS.Platform;
@@ -53,14 +55,26 @@ export class HostSound implements SoundSource, Service {
     await feed?.stop();
   }
 
-  /** The PulseAudio source to capture, looked up at most every 10 s; undefined when there is none. */
+  /**
+   * The PulseAudio source to capture, looked up at most every 10 s; undefined when there is none, or
+   * when the found ffmpeg cannot read it (the npm-shipped build has no pulse input).
+   */
   source(): Promise<string | undefined> {
     const { audio, audioSource } = this.deps.settings();
     if (audio === 'off' || this.deps.platform !== 'linux') return Promise.resolve(undefined);
     const now = Date.now();
     if (!this.lookup || now - this.lookup.at > SOURCE_TTL_MS) {
-      this.lookup = { at: now, source: findPulseMonitor({ env: this.deps.env, ...(audioSource ? { configured: audioSource } : {}) }) };
+      this.lookup = { at: now, source: this.lookUp(audioSource) };
     }
     return this.lookup.source;
+  }
+
+  private async lookUp(configured: string): Promise<string | undefined> {
+    const source = await findPulseMonitor({ env: this.deps.env, ...(configured ? { configured } : {}) });
+    if (source && this.deps.ffmpegHasPulse && !(await this.deps.ffmpegHasPulse())) {
+      this.deps.logger.warn({ source }, 'a sound server answers, but this ffmpeg has no pulse input: remote sessions and broadcasts are silent');
+      return undefined;
+    }
+    return source;
   }
 }

@@ -115,9 +115,11 @@ export class EdgeRegistry implements Service {
         }
         live.lastSeen = this.now();
         if (message.type === 'heartbeat') {
+          const before = this.outOfRotation(live);
           live.stats = message.stats;
           this.deps.store.seen(id!, live.lastSeen);
-          this.publish(false);
+          // Into or out of rotation: clients hear it at once, not with the next throttled update.
+          this.publish(this.outOfRotation(live) !== before);
         } else {
           if (message.ok) this.deps.store.applied(id!, message.seq);
           live.acks.get(message.seq)?.({ ok: message.ok, objects: message.objects });

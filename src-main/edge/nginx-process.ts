@@ -63,6 +63,8 @@ export class NginxProcess implements Service {
   private restartTimer: NodeJS.Timeout | null = null;
   /** Set once nginx first came up: only then is an exit a crash to recover from. */
   private supervised = false;
+  /** The workers' folders were handed over whole once (at start); reloads check the folders only. */
+  private prepared = false;
 
   constructor(
     private readonly deps: { children: ChildRegistry; logger: Logger; bin: string },
@@ -123,7 +125,9 @@ export class NginxProcess implements Service {
         ...TEMP_DIRS.map((sub) => ({ path: path.join(dir, sub), field: '--dir', label: 'temp folder' })),
       ],
       worker,
+      { recursive: !this.prepared },
     );
+    this.prepared = true;
     fs.writeFileSync(path.join(dir, NJS_FILE), NJS_SIGNING_SCRIPT);
     // The config holds the signing keys.
     fs.writeFileSync(this.confFile, buildNginxConf(this.options), { mode: 0o600 });

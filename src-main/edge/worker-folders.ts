@@ -140,7 +140,7 @@ export interface WorkerFolder {
  * user can reach and write each one (through a symbolic link's target too). Throws CONFIG_INVALID
  * (exit 2) naming the first folder, why, and the user.
  */
-export function prepareWorkerFolders(folders: WorkerFolder[], who: WorkerUser): void {
+export function prepareWorkerFolders(folders: WorkerFolder[], who: WorkerUser, options: { recursive: boolean }): void {
   const root = process.getuid?.() === 0;
   for (const folder of folders) {
     const fail = (why: string): never => {
@@ -150,18 +150,19 @@ export function prepareWorkerFolders(folders: WorkerFolder[], who: WorkerUser): 
         user: who.user,
       });
     };
+    let problem: string | null = null;
     try {
       // Ancestors we create are searchable (0755 less the umask); the folder itself is the workers' alone.
       fs.mkdirSync(path.dirname(folder.path), { recursive: true, mode: 0o755 });
       if (!fs.existsSync(folder.path)) fs.mkdirSync(folder.path, { mode: 0o700 });
-      if (root) chownTree(folder.path, who.uid, who.gid);
+      // What is inside was written by the workers, unless an earlier run had other workers (a whole
+      // cache to hand over once at start, not on every reload).
+      if (root && options.recursive) chownTree(folder.path, who.uid, who.gid);
+      else if (root) fs.chownSync(folder.path, who.uid, who.gid);
+      for (const p of new Set([folder.path, fs.realpathSync(folder.path)])) problem ??= folderProblem(statChain(p), who);
     } catch (error) {
-      fail((error as Error).message);
+      problem = (error as Error).message;
     }
-    const real = fs.realpathSync(folder.path);
-    for (const p of new Set([folder.path, real])) {
-      const problem = folderProblem(statChain(p), who);
-      if (problem) fail(problem);
-    }
+    if (problem) fail(problem);
   }
 }

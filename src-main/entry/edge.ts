@@ -27,17 +27,17 @@ purges pushed by the origin, verifies nothing itself (nginx's njs checks signed 
   --bind ADDR         listen address (default 0.0.0.0)
   --dir DIR           the edge's folder: config, logs, state, temp files (default ~/.streams-edge;
                       as root /var/lib/streams-edge, or $STREAMS_EDGE_SYSTEM_DIR)
-  --cache-dir DIR     disk cache (default DIR/cache)
-
-As root, nginx's workers run as "nobody": the cache and temp folders are handed to that user, and
-every folder above them must be searchable by it (a cache under /root is refused with exit 2).
-The edge is in rotation only while a probe through its own nginx (GET /edge/probe, fetched from the
-origin) answers; the origin lists why an edge is out in GET /api/v1/cdn/edges (unhealthyReason).
+  --cache-dir DIR     disk cache (default DIR/cache, or $STREAMS_EDGE_CACHE_DIR)
   --cache-size SIZE   cache limit, nginx units (default 1g)
   --region LABEL      region label shown to the origin (default "")
   --public-url URL    how viewers reach this edge (default http://<bind>:<port>)
   --heartbeat-ms N    heartbeat period (default 5000)
-  --workers N         nginx worker processes (default auto)`;
+  --workers N         nginx worker processes (default auto)
+
+As root, nginx's workers run as "nobody": the cache and temp folders are handed to that user, and
+every folder above them must be searchable by it (a cache under /root is refused with exit 2).
+The edge is in rotation only while a probe through its own nginx (GET /edge/probe, fetched from the
+origin) answers; the origin lists why an edge is out in GET /api/v1/cdn/edges (unhealthyReason).`;
 
 const SIZE_RE = /^\d{1,9}[kmg]?$/i;
 

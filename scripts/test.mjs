@@ -37,6 +37,9 @@ export const BUNDLED_FFMPEG_FILES = [
   'src-main/recorder/recorder.int.test.ts',
   'src-main/servers/webrtc/whep.int.test.ts',
   'src-main/restream/restream.int.test.ts',
+  'src-main/servers/webrtc/whip.int.test.ts',
+  'src-main/capture/broadcast.int.test.ts',
+  'src-main/remote/remote.int.test.ts',
 ];
 
 /** vitest's CLI, run by node directly: a stage's process is vitest itself, not npx around it. */

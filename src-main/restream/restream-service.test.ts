@@ -127,7 +127,7 @@ describe('RestreamService: destinations', () => {
   it('refuses an SRT destination up front when the found ffmpeg has no srt protocol (FFMPEG_FEATURE_MISSING), storing nothing', async () => {
     const info = (srt: boolean) => () =>
       Promise.resolve({
-        found: true, path: '/opt/ffmpeg-4.1/ffmpeg', source: 'npm' as const, version: '4.1', ffprobePath: null, probedAt: 0, cached: false,
+        found: true, path: '/opt/ffmpeg-4.1/ffmpeg', source: 'bundled' as const, version: '4.1', ffprobePath: null, probedAt: 0, cached: false,
         encoders: [], features: { srt }, missing: [],
       });
     const withoutSrt = new RestreamService({

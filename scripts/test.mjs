@@ -37,6 +37,7 @@ export const BUNDLED_FFMPEG_FILES = [
   'src-main/recorder/recorder.int.test.ts',
   'src-main/servers/webrtc/whep.int.test.ts',
   'src-main/restream/restream.int.test.ts',
+  'src-main/restream/restream-receivers.int.test.ts',
 ];
 
 /** vitest's CLI, run by node directly: a stage's process is vitest itself, not npx around it. */

@@ -70,7 +70,13 @@ export function which(name: string, extra: readonly string[] = []): string | nul
   return null;
 }
 
-const nginxModule = (file: string): boolean => NGINX_MODULE_DIRS.some((dir) => fs.existsSync(path.join(dir, file)));
+/** Where the OS package put an nginx dynamic module (e.g. ngx_rtmp_module.so), else null. */
+export function nginxModulePath(file: string): string | null {
+  for (const dir of NGINX_MODULE_DIRS) if (fs.existsSync(path.join(dir, file))) return path.join(dir, file);
+  return null;
+}
+
+const nginxModule = (file: string): boolean => nginxModulePath(file) !== null;
 const runs = (command: string, args: string[]): boolean => spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
 
 /** The Chromium to drive: CHROMIUM_PATH, else the first on the PATH (Debian's `chromium` first). */

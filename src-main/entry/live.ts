@@ -130,6 +130,7 @@ export function wireLiveServer(deps: {
     ffmpegInfo: () => deps.ffmpeg.info(),
     bus: deps.bus,
     logger,
+    caBundleFile: path.join(deps.home, 'restream', 'ca-bundle.pem'),
   });
   const recordings = new RecordingService({
     db: deps.db,

@@ -22,6 +22,13 @@ describe('relayArgs', () => {
     expect(relayArgs({ protocol: 'rtmps', publishUrl: 'rtmps://x/app/k', rendition: null })).not.toContain('-timeout');
   });
 
+  it('makes ffmpeg verify an rtmps:// server against the CA file it is given (ffmpeg does not by default)', () => {
+    const args = relayArgs({ protocol: 'rtmps', publishUrl: 'rtmps://x/app/k', rendition: null, caFile: '/home/ca.pem' });
+    expect(args.slice(-9)).toEqual(['-tls_verify', '1', '-ca_file', '/home/ca.pem', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'rtmps://x/app/k']);
+    expect(relayArgs({ protocol: 'rtmps', publishUrl: 'rtmps://x/app/k', rendition: null })).toContain('-tls_verify');
+    expect(relayArgs({ protocol: 'rtmp', publishUrl: 'rtmp://x/app/k', rendition: null, caFile: '/home/ca.pem' })).not.toContain('-tls_verify');
+  });
+
   it('encodes a 720p rendition from a 1080p source: rung size and bitrate, 2 s GOP, AAC copied', () => {
     const rendition = relayRendition('720p', source, x264)!;
     expect(rendition).toMatchObject({ width: 1280, height: 720, videoBitrateKbps: 2500, fps: 30, audio: { copy: true } });

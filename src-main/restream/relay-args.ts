@@ -30,6 +30,11 @@ export interface RelayArgsOptions {
   /** A server that stops reading (or never answers) for this long ends ffmpeg: the relay retries. */
   ioTimeoutSec?: number;
   logLevel?: 'error' | 'warning' | 'info';
+  /**
+   * rtmps://: the PEM file of the CAs to trust (caBundleFile). ffmpeg does not verify a server's
+   * certificate unless told to (-tls_verify 0 is its default): we always tell it.
+   */
+  caFile?: string;
 }
 
 export const GOP_SECONDS = 2;
@@ -90,6 +95,7 @@ export function relayArgs(options: RelayArgsOptions): string[] {
   // rw_timeout (µs) is the generic I/O timeout: it covers the TCP connect, the RTMP handshake and every
   // write. Not `-timeout`: for rtmp:// that option means "listen for an incoming connection".
   args.push('-rw_timeout', timeoutUs);
+  if (protocol === 'rtmps') args.push('-tls_verify', '1', ...(options.caFile ? ['-ca_file', options.caFile] : []));
   if (protocol === 'srt') {
     args.push('-f', 'mpegts', options.publishUrl);
   } else {

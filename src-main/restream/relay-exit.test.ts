@@ -14,6 +14,7 @@ describe('classifyRelayExit', () => {
     ['rtmp-connection-refused', false, 'rtmp://127.0.0.1:40271/live/good: Connection refused'],
     ['rtmp-server-gone', false, 'Error closing file rtmp://127.0.0.1:40271/live/good: Broken pipe'],
     ['rtmp-timeout', false, 'rtmp://127.0.0.1:19350/live/sk_live_abcdef123456: Connection timed out'],
+    ['rtmps-untrusted-cert', true, "the server's TLS certificate is not trusted (tls: Peer certificate failed verification): for a server with a private CA, add that CA to the PEM file named by NODE_EXTRA_CA_CERTS and restart the host"],
     ['srt-no-listener', false, /^srt:\/\/127\.0\.0\.1:\d+\?streamid=sk_wrong_key_123: Input\/output error$/],
   ] as const)('%s', (name, refused, reason) => {
     const exit = classifyRelayExit(fixture(name), failed);

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Destination, destinationInputSchema } from '../../src-shared/contract/restream.js';
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
 import type { z } from 'zod';
@@ -11,6 +13,7 @@ import type { Logger } from '../core/logger.js';
 import { chooseEncoder, softwareEncoder, x264PresetFor, type EncoderChoice } from '../encoder/ladder.js';
 import type { PathReader, TrackInfo } from '../media/types.js';
 import type { Db } from '../store/db.js';
+import { caBundle, writeCaBundle } from './ca-bundle.js';
 import { DestinationStore, type DestinationPatch, type DestinationRecord } from './destination-store.js';
 import { defaultLabel, PRESETS, redactSecret, validateDestination, type DestinationPreset, type ValidDestination } from './destination-url.js';
 import { argsForLog, relayArgs, relayRendition, renditionIds } from './relay-args.js';
@@ -45,6 +48,8 @@ export interface RestreamServiceOptions {
   readerMaxBytes?: number;
   /** Passthrough rtmp(s):// destinations pushed in-process, without an ffmpeg each (default true). */
   inProcessRtmp?: boolean;
+  /** Where the CA file of ffmpeg relays to rtmps:// is written (ca-bundle.ts); default a private temporary folder. */
+  caBundleFile?: string;
 }
 
 const IDLE: RelayStatus = { state: 'idle', error: null, since: null, bitrateKbps: 0, retries: 0, nextRetryAt: null };
@@ -60,6 +65,8 @@ export class RestreamService implements Service {
   private readonly relays = new Map<string, { stream: string; relay: Relay }>();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly log: Logger;
+  private caFile: string | undefined;
+  private caTempDir: string | undefined;
 
   constructor(private readonly options: RestreamServiceOptions) {
     this.store = new DestinationStore(options.db);
@@ -93,6 +100,9 @@ export class RestreamService implements Service {
     const relays = [...this.relays.values()];
     this.relays.clear();
     await Promise.all(relays.map(({ relay }) => relay.dispose()));
+    if (this.caTempDir) fs.rmSync(this.caTempDir, { recursive: true, force: true });
+    this.caTempDir = undefined;
+    this.caFile = undefined;
   }
 
   presets(): DestinationPreset[] {
@@ -255,9 +265,24 @@ export class RestreamService implements Service {
     await this.checkFfmpegSupports(record.url);
     const rendition = record.rendition === null ? null : relayRendition(record.rendition, this.options.paths.tracksOf?.(record.stream), await this.encoder());
     const ffmpegPath = await this.options.ffmpegPath();
-    const args = relayArgs({ protocol: valid.protocol, publishUrl: valid.publishUrl, rendition: rendition ?? null });
     const push = !rendition && valid.protocol !== 'srt' && key !== null && this.options.inProcessRtmp !== false ? { url: valid.url, key } : undefined;
+    const caFile = valid.protocol === 'rtmps' && !push ? this.trustedCaFile() : undefined;
+    const args = relayArgs({ protocol: valid.protocol, publishUrl: valid.publishUrl, rendition: rendition ?? null, caFile });
     return { ffmpegPath, args, logArgs: argsForLog(args, valid.publishUrl), redact: (text) => redactSecret(text, key), push };
+  }
+
+  /** The CA file for ffmpeg relays to rtmps://, written once: the CAs the in-process push trusts too. */
+  private trustedCaFile(): string {
+    if (this.caFile) return this.caFile;
+    const bundle = caBundle();
+    if (bundle.problem) this.log.warn({ problem: bundle.problem }, 'rtmps relays trust the public CAs only');
+    let file = this.options.caBundleFile;
+    if (!file) {
+      this.caTempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-restream-'));
+      file = path.join(this.caTempDir, 'ca-bundle.pem');
+    }
+    this.caFile = writeCaBundle(file, bundle.pem);
+    return this.caFile;
   }
 
   private async encoder(): Promise<EncoderChoice> {

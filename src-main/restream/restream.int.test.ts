@@ -16,9 +16,13 @@ import { openDatabase, type Db } from '../store/db.js';
 import { StreamStore } from '../store/streams.js';
 import { RestreamService } from './restream-service.js';
 import { newBoxSecret } from './secret-box.js';
+import { waitFor } from '../../test-support/wait.js';
 
 // Our RTMP ingest fed by a real ffmpeg; three more RtmpServer instances on loopback stand in for
-// YouTube, Twitch and a custom server; the relays are real ffmpeg processes.
+// YouTube, Twitch and a custom server. The two passthrough destinations are pushed from this process
+// (RtmpPush, no ffmpeg); the 360p one is encoded by a real ffmpeg (FFMPEG_PATH when set, as the host
+// finds it). Receivers that are not ours (nginx-rtmp, ffmpeg -listen, rtmps://) are in
+// restream-receivers.int.test.ts.
 const INGEST_KEY = 'sk_ingest_0123456789';
 const logger = silentLogger();
 const children = new ChildRegistry(500);
@@ -64,16 +68,6 @@ class Receiver {
 
 const receivers = [new Receiver('rx-youtube-key-0001'), new Receiver('rx-twitch-key-0002'), new Receiver('rx-custom-key-0003')];
 
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const stateOf = (id: string) => service.list('main').find((d) => d.id === id)?.state;
 
 /** ffprobe reading a receiver's path from stdin (the path replays header, sequence headers and the GOP). */
@@ -109,7 +103,7 @@ beforeAll(async () => {
     streamExists: (name) => streams.get(name) !== undefined,
     isLive: (name) => ingestPaths.publisherOf(name) !== undefined,
     children,
-    ffmpegPath: () => Promise.resolve('ffmpeg'),
+    ffmpegPath: () => Promise.resolve(process.env.FFMPEG_PATH ?? 'ffmpeg'),
     bus,
     logger,
   });
@@ -153,29 +147,29 @@ describe('restreaming a live stream to three RTMP servers', () => {
     publisher = children.spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine',
       '-t', '50', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-c:a', 'aac', '-f', 'flv', `rtmp://127.0.0.1:${ingest.address().port}/live/${INGEST_KEY}`]);
     const liveAt = Date.now();
-    await waitFor(() => ids.every((id) => stateOf(id) === 'live'), 15_000, 'three relays live');
+    await waitFor('three relays live', () => ids.every((id) => stateOf(id) === 'live'), 15_000, 50);
     const firstLiveMs = Date.now() - liveAt;
     expect(service.list('main').every((d) => d.since !== null && d.retries === 0 && d.error === null)).toBe(true);
     expect(service.start('main', ids[0]!).state).toBe('live'); // idempotent
     const probes = await Promise.all(receivers.map(probe));
     expect(probes).toEqual([['aac', 'h264'], ['aac', 'h264'], ['aac', 'h264']]);
-    await waitFor(() => service.list('main').every((d) => d.bitrateKbps > 0), 8000, 'bitrates');
+    await waitFor('bitrates', () => service.list('main').every((d) => d.bitrateKbps > 0), 8000, 50);
 
     // Receiver 1 goes away and comes back on the same port: its relay retries, the others carry on.
     const [a, b, c] = receivers as [Receiver, Receiver, Receiver];
     const mark = events.length;
     const before = [a.bytes, c.bytes];
     await b.stop();
-    await waitFor(() => stateOf(ids[1]!) === 'retrying', 10_000, 'relay 1 retrying');
+    await waitFor('relay 1 retrying', () => stateOf(ids[1]!) === 'retrying', 10_000, 50);
     const retrying = service.list('main')[1]!;
     expect(retrying.error).toBeTruthy();
     expect(retrying.error).not.toContain(b.key);
     expect(retrying.nextRetryAt).toBeGreaterThan(Date.now() - 100);
     // Down long enough for one retry to meet a closed port, then back.
-    await waitFor(() => service.list('main')[1]!.retries >= 2, 10_000, 'a retry refused');
+    await waitFor('a retry refused', () => service.list('main')[1]!.retries >= 2, 10_000, 50);
     expect(service.list('main')[1]!.error).toMatch(/Connection refused/);
     await b.start();
-    await waitFor(() => stateOf(ids[1]!) === 'live', 20_000, 'relay 1 live again');
+    await waitFor('relay 1 live again', () => stateOf(ids[1]!) === 'live', 20_000, 50);
     const after = [a.bytes, c.bytes];
     expect(after[0]).toBeGreaterThan(before[0]!);
     expect(after[1]).toBeGreaterThan(before[1]!);
@@ -189,7 +183,7 @@ describe('restreaming a live stream to three RTMP servers', () => {
     const mark2 = events.length;
     const bad = service.create('main', { url: a.url, key: 'not-the-right-key', autoStart: false });
     expect(service.start('main', bad.id).state).toBe('connecting');
-    await waitFor(() => stateOf(bad.id) === 'failed', 15_000, 'refused relay failed');
+    await waitFor('refused relay failed', () => stateOf(bad.id) === 'failed', 15_000, 50);
     const failed = service.list('main').find((d) => d.id === bad.id)!;
     expect(failed.error).toMatch(/refused.*Stream key refused/i);
     expect(failed.error).not.toContain('not-the-right-key');
@@ -205,7 +199,7 @@ describe('restreaming a live stream to three RTMP servers', () => {
 
     // The stream ends: the relays stop and go idle.
     publisher.kill('SIGKILL');
-    await waitFor(() => ids.every((id) => stateOf(id) === 'idle'), 8000, 'relays idle');
+    await waitFor('relays idle', () => ids.every((id) => stateOf(id) === 'idle'), 8000, 50);
     expect(firstLiveMs).toBeLessThan(10_000);
   });
 });

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import type { Logger } from '../core/logger.js';
 import { BoundedReader, type ByteSink } from '../media/bounded-reader.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
-import { classifyRelayExit } from './relay-exit.js';
+import { classifyRelayExit, untrustedCertificateReason } from './relay-exit.js';
 
 /**
  * An in-process RTMP(S) publisher: the Path's FLV tags pushed as RTMP messages to one destination,
@@ -268,7 +268,7 @@ export class RtmpPush implements PathReader {
 
   private abort(error: unknown, log = true): void {
     if (this.ended) return;
-    const exit = (error as { exit?: { refused: boolean; reason: string } }).exit;
+    const exit = (error as { exit?: { refused: boolean; reason: string } }).exit ?? certificateRefusal(error);
     const reason = exit?.reason ?? describeError(error);
     if (log) this.log.warn({ reason }, 'rtmp push ended');
     this.end({ refused: exit?.refused ?? false, reason, inputEnded: this.inputEnded && !exit });
@@ -325,6 +325,22 @@ export function sharedChunks(tag: Buffer, cid: number, type: number, timestamp: 
   const chunks = Rtmp.chunksCreate({ header: { fmt: 0, cid, type, length: body.length, timestamp, stream_id: streamId }, payload: body });
   chunkCache.set(tag, { key, chunks });
   return chunks;
+}
+
+/**
+ * Node's codes for a server certificate that failed verification. tls.connect checks it against
+ * Node's CAs plus NODE_EXTRA_CA_CERTS and never accepts an untrusted one; retrying cannot help.
+ */
+const CERTIFICATE_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE', 'INVALID_CA', 'INVALID_PURPOSE', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function certificateRefusal(error: unknown): { refused: boolean; reason: string } | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (!code || !CERTIFICATE_ERRORS.has(code)) return undefined;
+  return { refused: true, reason: untrustedCertificateReason(`${(error as Error).message} (${code})`) };
 }
 
 function describeError(error: unknown): string {

@@ -1,12 +1,13 @@
 // The web UI end to end: a real `streams host`, Debian Chromium through Playwright, signing in with
 // the URL the host printed, watching live stats, editing a setting and being refused a bad one.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
-import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
+import { api, cleanEnv, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
@@ -58,6 +59,9 @@ describe.skipIf(needs('chromium'))('host UI in Chromium', () => {
     await page.getByTestId('ffmpeg-card').waitFor();
     await expect.poll(() => page.getByTestId('ffmpeg-source').textContent(), { timeout: 20_000 }).toBeTruthy();
     await expect.poll(() => page.getByTestId('ffmpeg-encoder-libx264').textContent(), { timeout: 20_000 }).toMatch(/yes|usable|✓/i);
+    // What this ffmpeg can do for the creator: the main job at least.
+    await expect.poll(() => page.getByTestId('ffmpeg-ability-ladder').getAttribute('data-ok'), { timeout: 20_000 }).toBe('true');
+    expect(await page.getByTestId('ffmpeg-ability-record').getAttribute('data-ok')).toBe('true');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   });
 
@@ -81,6 +85,30 @@ describe.skipIf(needs('chromium'))('host UI in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'settings-invalid.png'), fullPage: true });
     expect(fs.readFileSync(path.join(host.home, 'config.yaml'), 'utf8')).toBe(before);
     expect((await api(host, 'GET', '/api/v1/config')).json.config.http.port).toBe(7070);
+  });
+
+  it('with the npm-shipped ffmpeg, the ffmpeg card says what it can and cannot do and how to get a newer one', async () => {
+    const bundled = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const old = await startHost({ env: cleanEnv({ FFMPEG_PATH: bundled }) });
+    const oldPage = await browser.newPage({ viewport: { width: 1360, height: 1100 } });
+    try {
+      await oldPage.goto(old.loginUrl);
+      await oldPage.getByTestId('ffmpeg-card').waitFor();
+      await expect.poll(() => oldPage.getByTestId('ffmpeg-path').textContent(), { timeout: 20_000 }).toBe(bundled);
+      await expect.poll(() => oldPage.getByTestId('ffmpeg-ability-ladder').getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
+      expect(await oldPage.getByTestId('ffmpeg-ability-record').getAttribute('data-ok')).toBe('true');
+      expect(await oldPage.getByTestId('ffmpeg-ability-webrtc').getAttribute('data-ok')).toBe('true');
+      expect(await oldPage.getByTestId('ffmpeg-ability-srt').getAttribute('data-ok')).toBe('false');
+      expect(await oldPage.getByTestId('ffmpeg-ability-srt').textContent()).toMatch(/no srt protocol/);
+      expect(await oldPage.getByTestId('ffmpeg-ability-lowLatency').getAttribute('data-ok')).toBe('false');
+      const advice = (await oldPage.getByTestId('ffmpeg-newer').textContent()) ?? '';
+      expect(advice).toMatch(/apt install ffmpeg/);
+      expect(advice).toMatch(/restart the studio without FFMPEG_PATH/);
+      await oldPage.getByTestId('ffmpeg-card').screenshot({ path: path.join(ARTIFACTS, 'ffmpeg-card-bundled.png') });
+    } finally {
+      await oldPage.close();
+      expect(await old.stop('SIGTERM')).toBe(0);
+    }
   });
 
   it('logged no errors in the browser console', () => {

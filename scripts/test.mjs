@@ -31,11 +31,15 @@ const require = createRequire(import.meta.url);
 /** The live-path integration files that must also pass on the npm-shipped ffmpeg (FFMPEG_PATH). */
 export const BUNDLED_FFMPEG_FILES = [
   'src-main/media/live-server.int.test.ts',
+  'src-main/media/ladder-players.int.test.ts',
   'src-main/encoder/packager.int.test.ts',
   'src-main/servers/hls/players.int.test.ts',
   'src-main/recorder/recorder.int.test.ts',
   'src-main/servers/webrtc/whep.int.test.ts',
   'src-main/restream/restream.int.test.ts',
+  'src-main/servers/webrtc/whip.int.test.ts',
+  'src-main/capture/broadcast.int.test.ts',
+  'src-main/remote/remote.int.test.ts',
 ];
 
 /** vitest's CLI, run by node directly: a stage's process is vitest itself, not npx around it. */

@@ -50,7 +50,7 @@ const REQUIRED: readonly [string, string][] = [
   ['tee', 'No tee muxer: one encode cannot feed several outputs, so each destination encodes on its own'],
   ['rtmp', 'No RTMP protocol: RTMP destinations (YouTube, Twitch) are unavailable'],
   ['rtmps', 'No RTMPS protocol: destinations that require TLS (e.g. Facebook Live) are unavailable'],
-  ['srt', 'No SRT protocol: SRT ingest and SRT destinations are unavailable'],
+  ['srt', 'No SRT protocol: SRT destinations are unavailable (SRT ingest still works: the studio serves it itself)'],
   ['rist', 'No RIST protocol: RIST destinations are unavailable'],
   ['aac', 'No AAC encoder opened: audio for HLS, DASH and RTMP is unavailable'],
   ['libopus', 'No Opus encoder (libopus) opened: audio for WebRTC viewers is unavailable'],

@@ -121,7 +121,7 @@ describe('features and missing', () => {
     const features = featuresOf(listings('41'), software);
     expect(features).toMatchObject({ hls: true, dash: true, flv: true, srt: false, rist: false, rtmp: true, x11grab: true, libx264: true });
     const missing = describeMissing(features, software, 'linux');
-    expect(missing).toContain('No SRT protocol: SRT ingest and SRT destinations are unavailable');
+    expect(missing).toContain('No SRT protocol: SRT destinations are unavailable (SRT ingest still works: the studio serves it itself)');
     expect(missing).toContain('No hardware encoder opened: encoding uses x264 on the CPU');
     expect(missing.some((m) => m.includes('gdigrab'))).toBe(false);
   });

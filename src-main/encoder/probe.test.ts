@@ -23,7 +23,7 @@ describe('probeFfmpeg with a scripted runner', () => {
       error: 'trial encode timed out after 1000 ms',
     });
     expect(info.missing[0]).toBe('No hardware encoder opened and libx264 does not open: H.264 encoding is unavailable');
-    expect(info.missing).toContain('No SRT protocol: SRT ingest and SRT destinations are unavailable');
+    expect(info.missing).toContain('No SRT protocol: SRT destinations are unavailable (SRT ingest still works: the studio serves it itself)');
   });
 
   it('reports a binary that is not ffmpeg as not found, with its path', async () => {

@@ -1,6 +1,8 @@
 import type { FfmpegInfo } from '../../../src-shared/contract/index.js';
+import { useSession } from '../../app/session-store.js';
 import { Card } from '../../ui/Card.js';
 import { Icon } from '../../ui/Icon.js';
+import { ffmpegAbilities, NEWER_FFMPEG, suggestNewer, type FfmpegAbility } from './ffmpeg-abilities.js';
 import { useDashboard } from './store.js';
 
 const SOURCE_WORDS: Record<NonNullable<FfmpegInfo['source']>, string> = {
@@ -55,10 +57,47 @@ function EncoderTable({ info }: { info: FfmpegInfo }) {
   );
 }
 
+/** What the studio can do with this build, then what it cannot and why. */
+function Abilities({ abilities }: { abilities: FfmpegAbility[] }) {
+  if (abilities.length === 0) return null;
+  return (
+    <ul className="abilities" data-testid="ffmpeg-abilities">
+      {abilities.map((a) => (
+        <li key={`${a.id}-${a.label}`} className={a.ok ? 'ability-ok' : 'ability-no'} data-testid={`ffmpeg-ability-${a.id}`} data-ok={a.ok}>
+          <Icon name={a.ok ? 'check' : 'close'} size={14} />
+          <span>
+            {a.label}
+            {!a.ok && <span className="muted">: {a.why}</span>}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** How to get a build that can do more: the OS package, or FFMPEG_PATH. */
+function NewerFfmpeg({ platform, fromEnv }: { platform: string; fromEnv: boolean }) {
+  return (
+    <div className="notice notice-info" data-testid="ffmpeg-newer">
+      <Icon name="info" />
+      <span>
+        A newer ffmpeg does more. Install your system’s: <code>{NEWER_FFMPEG[platform] ?? NEWER_FFMPEG.linux}</code>
+        {fromEnv ? (
+          <>, then restart the studio without <code>FFMPEG_PATH</code> (it names this one), or with it set to the new binary.</>
+        ) : (
+          <>, then press Probe again (one on the PATH comes before the bundled build). Or start the studio with <code>FFMPEG_PATH</code> set to an ffmpeg binary.</>
+        )}
+      </span>
+    </div>
+  );
+}
+
 export function FfmpegCard() {
   const info = useDashboard((s) => s.ffmpeg);
   const probing = useDashboard((s) => s.probing);
   const probe = useDashboard((s) => s.probeFfmpeg);
+  const platform = useSession((s) => s.info?.platform) ?? 'linux';
+  const abilities = info ? ffmpegAbilities(info, platform) : [];
   const action = (
     <button className="button" data-testid="ffmpeg-probe" disabled={probing} onClick={() => void probe()}>
       <Icon name="refresh" size={16} /> {probing ? 'Probing…' : 'Probe again'}
@@ -89,22 +128,30 @@ export function FfmpegCard() {
             </dd>
           </dl>
           {info.found && info.error && <div className="notice notice-bad">{info.error}</div>}
+          <Abilities abilities={abilities} />
+          {info && suggestNewer(info, abilities) && <NewerFfmpeg platform={platform} fromEnv={info.source === 'env'} />}
           {info.missing.length > 0 && (
-            <ul className="warnings" data-testid="ffmpeg-missing">
-              {info.missing.map((line) => (
-                <li key={line} className="notice notice-warn"><Icon name="alert" /> {line}</li>
-              ))}
-            </ul>
+            <details className="details" data-testid="ffmpeg-missing">
+              <summary>What this build lacks, in detail ({info.missing.length})</summary>
+              <ul className="warnings">
+                {info.missing.map((line) => (
+                  <li key={line} className="notice notice-warn"><Icon name="alert" /> {line}</li>
+                ))}
+              </ul>
+            </details>
           )}
           <EncoderTable info={info} />
           {Object.keys(info.features).length > 0 && (
-            <div className="chips" data-testid="ffmpeg-features">
-              {Object.entries(info.features).map(([name, ok]) => (
-                <span key={name} className={`chip ${ok ? 'chip-ok' : 'chip-bad'}`} title={ok ? 'available' : 'missing'}>
-                  {name}
-                </span>
-              ))}
-            </div>
+            <details className="details">
+              <summary>Every probed feature ({Object.keys(info.features).length})</summary>
+              <div className="chips" data-testid="ffmpeg-features">
+                {Object.entries(info.features).map(([name, ok]) => (
+                  <span key={name} className={`chip ${ok ? 'chip-ok' : 'chip-bad'}`} title={ok ? 'available' : 'missing'}>
+                    {name}
+                  </span>
+                ))}
+              </div>
+            </details>
           )}
         </>
       )}

@@ -48,6 +48,29 @@ const boundaries = [
     ],
   },
   {
+    // The API layer maps the contract onto the domain: the domain never imports it back. Routes take
+    // the plugin type and the error reply from http/, a leaf.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/api/**', 'src-main/app/**', 'src-main/entry/**', 'src-main/**/*.test.ts'],
+    patterns: [
+      layer('Domain folders never import the API layer (api/): take the route-plugin type and the error reply from http/.', ['**/api/*', '**/api/**']),
+      layer('Domain folders never import the composition roots (entry/) or the Electron shell (app/).', [
+        '**/entry/*', '**/entry/**', '**/app/*', '**/app/**',
+      ]),
+      layer("Only src-main/app (and src-preload) may import 'electron'.", ['electron']),
+      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
+    ],
+  },
+  {
+    files: ['src-main/app/**/*.ts'],
+    patterns: [
+      layer('The Electron shell takes a dispatch function and the event bus: it never imports the composition roots (entry/).', [
+        '**/entry/*', '**/entry/**',
+      ]),
+      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
+    ],
+  },
+  {
     files: ['src-main/entry/**/*.ts'],
     ignores: ['src-main/entry/electron.ts'],
     patterns: [
@@ -56,7 +79,7 @@ const boundaries = [
     ],
   },
   {
-    files: ['src-main/app/**/*.ts', 'src-main/entry/electron.ts'],
+    files: ['src-main/entry/electron.ts'],
     patterns: [layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**'])],
   },
 ];

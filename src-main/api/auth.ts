@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { StudioError } from '../core/errors.js';
+import { bearerOf, parseCookies } from '../http/credentials.js';
 import type { SessionRecord, SessionStore } from '../store/sessions.js';
 
 const LOGIN_CODE_TTL_MS = 10 * 60_000;
@@ -13,29 +14,6 @@ function safeEqual(a: string, b: string): boolean {
   const ha = crypto.createHash('sha256').update(a).digest();
   const hb = crypto.createHash('sha256').update(b).digest();
   return crypto.timingSafeEqual(ha, hb);
-}
-
-/** Parses a Cookie header into a map (first value of each name wins). */
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!cookies.has(name)) {
-      try {
-        cookies.set(name, decodeURIComponent(part.slice(eq + 1).trim()));
-      } catch {
-        // A malformed cookie value is ignored, not fatal.
-      }
-    }
-  }
-  return cookies;
-}
-
-export function bearerOf(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1];
 }
 
 /**

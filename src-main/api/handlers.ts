@@ -6,10 +6,10 @@ import type { RestreamService } from '../restream/restream-service.js';
 import type { AuthService } from './auth.js';
 import type { ObsService } from '../obs/obs-service.js';
 import type { Handlers } from './dispatch.js';
-import { createObsHandlers } from './obs-handlers.js';
+import { createObsHandlers } from './handlers-obs.js';
 import { createCdnHandlers, type CdnHandlerDeps } from './handlers-cdn.js';
-import { remoteHandlers, type RemoteHandlerDeps } from './remote-handlers.js';
-import { broadcastHandlers, type BroadcastHandlerDeps } from './broadcast-handlers.js';
+import { remoteHandlers, type RemoteHandlerDeps } from './handlers-remote.js';
+import { broadcastHandlers, type BroadcastHandlerDeps } from './handlers-broadcast.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {

@@ -8,10 +8,11 @@ import { API_PREFIX, methods, SESSION_COOKIE, type MethodDef } from '../../src-s
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import { sendError } from '../http/reply.js';
 import type { AuthService } from './auth.js';
 import type { Dispatch } from './dispatch.js';
 import { registerLoginRoutes } from './login-routes.js';
-import { sendError } from './reply.js';
 import { buildOpenApi } from './openapi.js';
 import { registerEventSocket } from './ws.js';
 
@@ -29,9 +30,6 @@ export interface HttpServerOptions {
   /** Routes of other servers that share this listener (HLS/DASH playback, WHIP/WHEP, player pages). */
   plugins?: readonly HttpPlugin[];
 }
-
-/** A server folder's routes, registered on the shared HTTP app; it handles its own auth. */
-export type HttpPlugin = (app: FastifyInstance) => void | Promise<void>;
 
 const PUBLIC_PATHS = new Set(['/healthz', '/login', '/auth/login', '/auth/logout', `${API_PREFIX}/openapi.json`]);
 

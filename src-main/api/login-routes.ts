@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { parseCookies, type AuthService } from './auth.js';
-import { sendError } from './reply.js';
+import { parseCookies } from '../http/credentials.js';
+import { sendError } from '../http/reply.js';
+import type { AuthService } from './auth.js';
 
 function sessionCookie(value: string, maxAgeSec: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure ? '; Secure' : ''}`;

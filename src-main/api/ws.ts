@@ -10,7 +10,7 @@ import {
 } from '../../src-shared/contract/index.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
-import { sendError } from './reply.js';
+import { sendError } from '../http/reply.js';
 
 /** A client further behind than this skips events (counted) instead of growing host memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;

@@ -1,11 +1,13 @@
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isMethodName, type CallResult } from '../../src-shared/contract/index.js';
+import type { Dispatch } from '../api/dispatch.js';
+import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
-import type { Studio } from '../entry/studio.js';
 import { isAppPage } from './app-paths.js';
 
 export interface IpcAdapterOptions {
-  studio: Pick<Studio, 'dispatch' | 'bus'>;
+  dispatch: Dispatch;
+  bus: Pick<EventBus, 'onAny'>;
   logger: Logger;
   /** file:// URL of our index.html: the only page whose calls are served. */
   indexUrl: string;
@@ -19,7 +21,7 @@ const refuse = (code: 'FORBIDDEN' | 'NOT_FOUND', message: string): CallResult<un
  * The IPC transport of the contract: one invoke channel for every method, one event channel for every
  * event. Only the top frame of our own window, showing our own page, is answered.
  */
-export function attachIpc({ studio, logger, indexUrl, ownsContents }: IpcAdapterOptions): () => void {
+export function attachIpc({ dispatch, bus, logger, indexUrl, ownsContents }: IpcAdapterOptions): () => void {
   const trusted = (event: IpcMainInvokeEvent): boolean => {
     const frame = event.senderFrame;
     return frame !== null && frame.parent === null && ownsContents(event.sender) && isAppPage(frame.url, indexUrl);
@@ -31,10 +33,10 @@ export function attachIpc({ studio, logger, indexUrl, ownsContents }: IpcAdapter
       return refuse('FORBIDDEN', 'this page may not call the studio');
     }
     if (!isMethodName(method)) return refuse('NOT_FOUND', `unknown method "${String(method)}"`);
-    return studio.dispatch(method, input, { transport: 'ipc' });
+    return dispatch(method, input, { transport: 'ipc' });
   });
 
-  const stopForwarding = studio.bus.onAny((envelope) => {
+  const stopForwarding = bus.onAny((envelope) => {
     for (const window of BrowserWindow.getAllWindows()) {
       const contents = window.webContents;
       if (window.isDestroyed() || contents.isDestroyed() || !ownsContents(contents)) continue;

@@ -1,9 +1,18 @@
 import { Menu, Tray, dialog, shell, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { Logger } from '../core/logger.js';
-import type { Studio } from '../entry/studio.js';
+
+/** The HTTP server the tray shows and toggles. */
+export interface TrayServer {
+  readonly running: boolean;
+  readonly url: string;
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
 
 export interface StudioTrayOptions {
-  studio: Pick<Studio, 'http' | 'loginUrl'>;
+  server: TrayServer;
+  /** A fresh one-time login URL for a browser. */
+  loginUrl(): string;
   logger: Logger;
   icon: NativeImage;
   openWindow(): void;
@@ -26,9 +35,9 @@ export class StudioTray {
   }
 
   refresh(): void {
-    const { http } = this.options.studio;
+    const { server } = this.options;
     const status = this.busy === 'starting' ? 'Starting server…' : this.busy === 'stopping' ? 'Stopping server…' : undefined;
-    const serving = http.running ? `Serving on ${http.url}` : 'Server stopped';
+    const serving = server.running ? `Serving on ${server.url}` : 'Server stopped';
     this.tray.setToolTip(`Streams Studio — ${status ?? serving}`);
     this.tray.setContextMenu(Menu.buildFromTemplate(this.menu(status ?? serving)));
   }
@@ -38,11 +47,11 @@ export class StudioTray {
   }
 
   private menu(status: string): MenuItemConstructorOptions[] {
-    const { studio, openWindow, quit } = this.options;
-    const running = studio.http.running;
+    const { server, loginUrl, openWindow, quit } = this.options;
+    const running = server.running;
     return [
       { label: 'Open Streams Studio', click: () => openWindow() },
-      { label: 'Open in browser', enabled: running && !this.busy, click: () => void shell.openExternal(studio.loginUrl()) },
+      { label: 'Open in browser', enabled: running && !this.busy, click: () => void shell.openExternal(loginUrl()) },
       { type: 'separator' },
       { label: status, enabled: false },
       {
@@ -56,14 +65,14 @@ export class StudioTray {
   }
 
   private async toggleServer(): Promise<void> {
-    const { http } = this.options.studio;
-    const starting = !http.running;
+    const { server } = this.options;
+    const starting = !server.running;
     this.busy = starting ? 'starting' : 'stopping';
     this.refresh();
     try {
-      if (starting) await http.start();
-      else await http.dispose();
-      this.options.logger.info({ url: http.url, running: http.running }, starting ? 'server started from the tray' : 'server stopped from the tray');
+      if (starting) await server.start();
+      else await server.dispose();
+      this.options.logger.info({ url: server.url, running: server.running }, starting ? 'server started from the tray' : 'server stopped from the tray');
     } catch (error) {
       this.options.logger.warn({ err: error }, 'server toggle failed');
       void dialog.showMessageBox({

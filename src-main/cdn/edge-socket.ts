@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { EDGE_PROBE_BODY, EDGE_PROBE_ORIGIN_PATH, EDGE_SOCKET_PATH } from '../../src-shared/contract/cdn.js';
-import type { HttpPlugin } from '../api/http.js';
+import type { HttpPlugin } from '../http/plugin.js';
 import type { EdgeRegistry } from './edge-registry.js';
 
 const KEEPALIVE_MS = 10_000;

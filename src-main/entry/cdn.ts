@@ -1,4 +1,3 @@
-import type { HttpPlugin } from '../api/http.js';
 import type { CdnHandlerDeps } from '../api/handlers-cdn.js';
 import { EdgeRegistry } from '../cdn/edge-registry.js';
 import { edgeSocketRoutes } from '../cdn/edge-socket.js';
@@ -6,6 +5,7 @@ import { ProvisionJobs } from '../cdn/provision-jobs.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { Service } from '../core/lifecycle.js';
+import type { HttpPlugin } from '../http/plugin.js';
 import type { StreamService } from '../media/stream-service.js';
 import { playbackPaths, type UrlSigner } from '../servers/hls/signing.js';
 import type { Db } from '../store/db.js';

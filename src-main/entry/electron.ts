@@ -50,9 +50,10 @@ async function run(args: LaunchArgs, home: string): Promise<void> {
     onProblem: (message, details) => logger.error(details, message),
   });
   window = studioWindow;
-  attachIpc({ studio, logger, indexUrl: paths.indexUrl, ownsContents: (contents) => studioWindow.owns(contents) });
+  attachIpc({ dispatch: studio.dispatch, bus: studio.bus, logger, indexUrl: paths.indexUrl, ownsContents: (contents) => studioWindow.owns(contents) });
   tray = new StudioTray({
-    studio,
+    server: studio.http,
+    loginUrl: () => studio.loginUrl(),
     logger,
     icon: trayIcon(paths.iconsDir),
     openWindow: () => studioWindow.show(),

@@ -1,5 +1,4 @@
 import type { StudioConfig } from '../../src-shared/config.js';
-import type { HttpPlugin } from '../api/http.js';
 import { pickCaptureEncoder } from '../capture/encoder-args.js';
 import { captureArgsFor } from '../capture/index.js';
 import type { ChildRegistry } from '../core/children.js';
@@ -8,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { DisplayService, displayBackendFor } from '../displays/display-service.js';
 import { capsOf, MODERN_CAPS, type FfmpegCaps } from '../encoder/capabilities.js';
 import type { FfmpegService } from '../encoder/service.js';
+import type { HttpPlugin } from '../http/plugin.js';
 import { clipboardFor } from '../remote/clipboard.js';
 import { HostSound } from '../remote/host-sound.js';
 import { InputInjector } from '../remote/input-injector.js';

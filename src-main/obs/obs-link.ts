@@ -1,4 +1,4 @@
-import { OBSWebSocket, EventSubscription, type OBSRequestTypes, type OBSResponseTypes } from 'obs-websocket-js';
+import { OBSWebSocket, EventSubscription, type OBSRequestTypes, type OBSResponseTypes, type RequestBatchRequest } from 'obs-websocket-js';
 import type { ObsConnectionState } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -42,6 +42,15 @@ export interface ObsLinkOptions {
 }
 
 type Req = keyof OBSRequestTypes;
+
+/** One request of a batch, typed like `call()`: the request data of its type, optional. */
+export type BatchRequest<T extends Req = Req> = T extends Req ? { requestType: T; requestData?: OBSRequestTypes[T] } : never;
+
+/** One answer of a batch: the response data of its request (typed like `call()`), or its failure, mapped. */
+export type BatchResult<T extends Req = Req> = { ok: true; data: OBSResponseTypes[T] } | { ok: false; error: StudioError };
+
+/** The answers of a batch, in the order (and, for a tuple, with the types) of its requests. */
+export type BatchResults<R extends readonly BatchRequest[]> = { -readonly [K in keyof R]: R[K] extends { requestType: infer T extends Req } ? BatchResult<T> : never };
 
 /** `promise`, or a rejection with code -1 (no close code) when it has not settled within `ms`. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -104,23 +113,24 @@ export class ObsLink {
   }
 
   /** Several requests in one message; throws the first failure (mapped) unless `tolerate` is set. */
-  async batch(requests: { requestType: Req; requestData?: object }[], tolerate = false): Promise<({ ok: true; data: Record<string, unknown> } | { ok: false; error: StudioError })[]> {
+  async batch<const R extends readonly BatchRequest[]>(requests: R, tolerate = false): Promise<BatchResults<R>> {
     const rpc = this.connectedSocket();
     const started = performance.now();
     let responses;
     try {
-      responses = await rpc.callBatch(requests as Parameters<OBSWebSocket['callBatch']>[0]);
+      // OBS takes a request without data (a default); obs-websocket-js's own type insists on `requestData` for some.
+      responses = await rpc.callBatch(requests as readonly BatchRequest[] as RequestBatchRequest[]);
     } catch (error) {
       throw obsError(error, 'batch');
     }
     this.noteLatency(performance.now() - started);
-    const out = responses.map((r) =>
+    const out: BatchResult[] = responses.map((r) =>
       r.requestStatus.result
-        ? { ok: true as const, data: ((r as { responseData?: Record<string, unknown> }).responseData ?? {}) }
+        ? { ok: true as const, data: r.responseData ?? ({} as OBSResponseTypes[Req]) }
         : { ok: false as const, error: obsError(Object.assign(new Error(r.requestStatus.comment ?? `request failed (${r.requestStatus.code})`), { code: r.requestStatus.code }), r.requestType) },
     );
     if (!tolerate) for (const r of out) if (!r.ok) throw r.error;
-    return out;
+    return out as BatchResults<R>;
   }
 
   private connectedSocket(): OBSWebSocket {

@@ -253,7 +253,7 @@ export class ObsService implements Service {
         try {
           const [stats, stream] = await e.link.batch([{ requestType: 'GetStats' }, { requestType: 'GetStreamStatus' }]);
           const at = Date.now();
-          const streamData = stream?.ok ? stream.data : {};
+          const streamData: Record<string, unknown> = stream?.ok ? stream.data : {};
           const sample = statsSample(e.record.id, at, stats?.ok ? stats.data : {}, streamData, e.lastBytes);
           e.lastBytes = { at, bytes: Number(streamData.outputBytes ?? 0) };
           e.stats = sample;

@@ -1,5 +1,5 @@
 import type { ObsOutputName, ObsOutputs, ObsStats } from '../../src-shared/contract/index.js';
-import type { ObsLink } from './obs-link.js';
+import type { BatchResult, ObsLink } from './obs-link.js';
 import { settle } from './settle.js';
 
 const START: Record<ObsOutputName, 'StartStream' | 'StartRecord' | 'StartReplayBuffer' | 'StartVirtualCam'> = {
@@ -51,7 +51,7 @@ export async function outputsStatus(link: ObsLink, stats: ObsStats | null): Prom
     ],
     true,
   );
-  const d = (r: typeof stream): Raw => (r?.ok ? (r.data as Raw) : {});
+  const d = (r: BatchResult | undefined): Raw => (r?.ok ? (r.data as Raw) : {});
   const s = d(stream);
   const r = d(record);
   const settings = (d(service).streamServiceSettings ?? {}) as Raw;

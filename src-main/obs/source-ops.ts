@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ObsFilterKind, ObsInputKind, obsFilterSchema, obsInputSchema } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import { defaultInputSettings, OBS_FILTER_KIND, obsInputKindOf } from './kinds.js';
-import type { ObsLink } from './obs-link.js';
+import type { BatchRequest, ObsLink } from './obs-link.js';
 
 type Input = z.infer<typeof obsInputSchema>;
 type Filter = z.infer<typeof obsFilterSchema>;
@@ -37,6 +37,12 @@ export async function inputOf(link: ObsLink, name: string): Promise<Input> {
   return input;
 }
 
+/** An input's kind and settings. */
+export async function inputSettingsOf(link: ObsLink, name: string): Promise<{ name: string; kind: string; settings: Record<string, unknown> }> {
+  const r = await link.call('GetInputSettings', { inputName: name });
+  return { name, kind: r.inputKind, settings: r.inputSettings as Record<string, unknown> };
+}
+
 export async function canvasOf(link: ObsLink): Promise<{ width: number; height: number }> {
   const v = await link.call('GetVideoSettings');
   return { width: Number(v.baseWidth), height: Number(v.baseHeight) };
@@ -58,8 +64,8 @@ export async function createInput(
 }
 
 export async function updateInput(link: ObsLink, name: string, patch: { settings?: Record<string, unknown> | undefined; muted?: boolean | undefined; volumeDb?: number | undefined }): Promise<Input> {
-  const requests: { requestType: 'SetInputSettings' | 'SetInputMute' | 'SetInputVolume'; requestData: object }[] = [];
-  if (patch.settings) requests.push({ requestType: 'SetInputSettings', requestData: { inputName: name, inputSettings: patch.settings, overlay: true } });
+  const requests: BatchRequest<'SetInputSettings' | 'SetInputMute' | 'SetInputVolume'>[] = [];
+  if (patch.settings) requests.push({ requestType: 'SetInputSettings', requestData: { inputName: name, inputSettings: patch.settings as never, overlay: true } });
   if (patch.muted !== undefined) requests.push({ requestType: 'SetInputMute', requestData: { inputName: name, inputMuted: patch.muted } });
   if (patch.volumeDb !== undefined) requests.push({ requestType: 'SetInputVolume', requestData: { inputName: name, inputVolumeDb: patch.volumeDb } });
   // Checks the name first, so that a typo changes nothing.
@@ -92,11 +98,17 @@ export async function createFilter(link: ObsLink, source: string, f: { name: str
 
 export async function updateFilter(link: ObsLink, source: string, name: string, patch: { enabled?: boolean | undefined; settings?: Record<string, unknown> | undefined }): Promise<Filter> {
   await filterOf(link, source, name);
-  const requests: { requestType: 'SetSourceFilterEnabled' | 'SetSourceFilterSettings'; requestData: object }[] = [];
+  const requests: BatchRequest<'SetSourceFilterEnabled' | 'SetSourceFilterSettings'>[] = [];
   if (patch.enabled !== undefined) requests.push({ requestType: 'SetSourceFilterEnabled', requestData: { sourceName: source, filterName: name, filterEnabled: patch.enabled } });
-  if (patch.settings) requests.push({ requestType: 'SetSourceFilterSettings', requestData: { sourceName: source, filterName: name, filterSettings: patch.settings, overlay: true } });
+  if (patch.settings) requests.push({ requestType: 'SetSourceFilterSettings', requestData: { sourceName: source, filterName: name, filterSettings: patch.settings as never, overlay: true } });
   if (requests.length > 0) await link.batch(requests);
   return filterOf(link, source, name);
+}
+
+/** Removes a filter of a source; checks it first, so that a wrong name answers NOT_FOUND. */
+export async function removeFilter(link: ObsLink, source: string, name: string): Promise<void> {
+  await filterOf(link, source, name);
+  await link.call('RemoveSourceFilter', { sourceName: source, filterName: name });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpPlugin } from '../api/http.js';
-import { sendError } from '../api/reply.js';
 import type { Logger } from '../core/logger.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import { sendError } from '../http/reply.js';
 import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
 import { contentDisposition, downloadFileName, isRecordingId } from './naming.js';
 import type { RecordingService } from './recording-service.js';

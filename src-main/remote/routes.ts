@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpPlugin } from '../api/http.js';
-import { sendError } from '../api/reply.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { bearerOf } from '../http/credentials.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import { sendError } from '../http/reply.js';
 import type { RemoteService } from './remote-service.js';
 import { viewerPage } from './viewer-page.js';
 
@@ -22,11 +23,6 @@ export function remoteRoutes(options: { remote: RemoteService; logger: Logger })
 
 const SDP = 'application/sdp';
 const ID_RE = /^[A-Za-z0-9_-]{16}$/;
-
-function bearer(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization ?? '';
-  return header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-}
 
 async function remoteScope(scope: FastifyInstance, options: { remote: RemoteService; logger: Logger }): Promise<void> {
   const { remote, logger } = options;
@@ -57,9 +53,9 @@ async function remoteScope(scope: FastifyInstance, options: { remote: RemoteServ
   scope.post('/remote/viewers', async (req, reply) => {
     try {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      remote.book.check(bearer(req));
+      remote.book.check(bearerOf(req.headers.authorization));
       if (type !== SDP) throw new StudioError('UNSUPPORTED_MEDIA_TYPE', `send the offer as ${SDP}`);
-      const { id, answer } = await remote.connect(bearer(req), req.body as string, req.ip);
+      const { id, answer } = await remote.connect(bearerOf(req.headers.authorization), req.body as string, req.ip);
       return reply.code(201).header('Location', `/remote/viewers/${id}`).header('Cache-Control', 'no-store').type(SDP).send(answer);
     } catch (error) {
       return fail(reply, error);
@@ -68,7 +64,7 @@ async function remoteScope(scope: FastifyInstance, options: { remote: RemoteServ
 
   scope.delete<{ Params: { id: string } }>('/remote/viewers/:id', async (req, reply) => {
     try {
-      const session = remote.book.check(bearer(req));
+      const session = remote.book.check(bearerOf(req.headers.authorization));
       if (!ID_RE.test(req.params.id)) throw new StudioError('NOT_FOUND', 'no such viewer');
       remote.disconnect(req.params.id, session.id);
       return reply.send({ id: req.params.id, deleted: true });

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
-import type { HttpPlugin } from '../../api/http.js';
-import { sendError } from '../../api/reply.js';
 import type { Logger } from '../../core/logger.js';
+import type { HttpPlugin } from '../../http/plugin.js';
+import { sendError } from '../../http/reply.js';
 import { isValidSid, protocolOfSid, type ViewerAnalytics, type ViewerHit } from './analytics.js';
 import type { LiveCatalog, LiveSession, LiveStreamEntry } from './catalog.js';
 import { segmentContentType, sendSessionFile, SessionFileCache } from './files.js';

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
-import type { HttpPlugin } from '../../api/http.js';
-import { sendError } from '../../api/reply.js';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { bearerOf } from '../../http/credentials.js';
+import type { HttpPlugin } from '../../http/plugin.js';
+import { sendError } from '../../http/reply.js';
 import { playerPage } from './player-page.js';
 import type { WebRtcServer } from './server.js';
 
@@ -100,7 +101,7 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
       const { name } = req.params as Params;
       checkName(name);
       requireSdp(req, SDP);
-      const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const auth = bearerOf(req.headers.authorization);
       const { id, answer } = await server.publish(name, auth, req.body, req.ip, options.isOperator(req));
       return created(reply, name, 'whip', id, answer);
     } catch (error) {

@@ -12,12 +12,10 @@ export interface PulseServer {
   stop(): void;
 }
 
-/** True when PulseAudio and pactl are installed. */
-export const havePulse = (): boolean => spawnSync('pulseaudio', ['--version']).status === 0 && spawnSync('pactl', ['--version']).status === 0;
-
 /**
  * A private PulseAudio daemon (its own runtime folder and socket, a null sink "studio" as the
  * default, no D-Bus), the sound server of a host session with no sound card. Stopped by PID.
+ * Tests that use it gate on `needs('pulseaudio')` (test-support/peers.ts).
  */
 export async function startPulse(): Promise<PulseServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-pulse-'));

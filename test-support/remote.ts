@@ -11,6 +11,8 @@ export interface RemoteState {
   videoHeight?: number;
   frames: number;
   fps: number;
+  /** Received video bitrate over the last stats tick (one a second). */
+  kbps: number;
   errors: string[];
   received: string[];
   endedAt: number | null;
@@ -39,3 +41,58 @@ export async function pairViewer(from: Browser | BrowserContext, host: HostProce
   }, 30_000);
   return page;
 }
+
+/** The spectrum of the sound a /remote page receives: its strongest frequency, and how far it stands out. */
+export interface ReceivedSpectrum {
+  /** The strongest frequency, interpolated between the bins around the peak. */
+  peakHz: number;
+  /** Width of one FFT bin. */
+  binHz: number;
+  peakDb: number;
+  /** Median level of the bins away from the peak (the noise floor), in dB. */
+  floorDb: number;
+}
+
+/**
+ * Measures the sound the viewer page receives with a WebAudio analyser on its received track (set up
+ * on the first call; null until the track is there): the power spectrum averaged over `frames` reads
+ * `everyMs` apart (the receiver's jitter buffer stretches and conceals bits of a tone, which moves a
+ * single window's peak by a bin or two). Levels are dBFS, floored at -200 (digital silence).
+ */
+export const receivedSpectrum = (page: Page, frames = 8, everyMs = 100): Promise<ReceivedSpectrum | null> =>
+  page.evaluate(
+    async ({ frames, everyMs }) => {
+      const w = window as unknown as { soundAnalyser?: AnalyserNode };
+      if (!w.soundAnalyser) {
+        const stream = (document.getElementById('sound') as HTMLAudioElement | null)?.srcObject as MediaStream | null;
+        if (!stream || stream.getAudioTracks().length === 0) return null;
+        const ctx = new AudioContext();
+        await ctx.resume();
+        const analyser = ctx.createAnalyser();
+        analyser.fftSize = 8192;
+        analyser.smoothingTimeConstant = 0;
+        const mute = ctx.createGain();
+        mute.gain.value = 0;
+        ctx.createMediaStreamSource(stream).connect(analyser).connect(mute).connect(ctx.destination);
+        w.soundAnalyser = analyser;
+      }
+      const analyser = w.soundAnalyser;
+      const bins = new Float32Array(analyser.frequencyBinCount);
+      const power = new Float64Array(bins.length);
+      for (let f = 0; f < frames; f++) {
+        if (f > 0) await new Promise((r) => setTimeout(r, everyMs));
+        analyser.getFloatFrequencyData(bins);
+        for (let i = 0; i < bins.length; i++) power[i]! += 10 ** (bins[i]! / 10) / frames;
+      }
+      const db = Array.from(power, (p) => Math.max(-200, 10 * Math.log10(p)));
+      let peak = 1;
+      for (let i = 2; i < db.length - 1; i++) if (db[i]! > db[peak]!) peak = i;
+      // Parabolic interpolation over the peak bin and its neighbours.
+      const [a, b, c] = [db[peak - 1]!, db[peak]!, db[peak + 1]!];
+      const offset = a - 2 * b + c === 0 ? 0 : (0.5 * (a - c)) / (a - 2 * b + c);
+      const rest = db.filter((_, i) => Math.abs(i - peak) > 8).sort((x, y) => x - y);
+      const binHz = analyser.context.sampleRate / analyser.fftSize;
+      return { peakHz: (peak + offset) * binHz, binHz, peakDb: b, floorDb: rest[rest.length >> 1]! };
+    },
+    { frames, everyMs },
+  );

@@ -1,6 +1,7 @@
 // The X clipboard bridge against a real X server (Xvfb) and a real X client of it (xclip).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../../test-support/peers.js';
 import { waitFor } from '../../test-support/wait.js';
 import { openX11Clipboard } from './clipboard.linux.js';
 
@@ -23,7 +24,7 @@ const xclipOut = (display: string): Promise<string> =>
     execFile('xclip', ['-o', '-selection', 'clipboard'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 3000 }, (_error, stdout) => resolve(stdout));
   });
 
-describe('X11 clipboard bridge (real Xvfb and xclip)', () => {
+describe.skipIf(needs('xvfb', 'xclip'))('X11 clipboard bridge (real Xvfb and xclip)', () => {
   let xvfb: { name: string; child: ChildProcess };
   const copiers: ChildProcess[] = [];
 

@@ -163,8 +163,8 @@ async function purgePropagation() {
   const edges = [];
   for (let i = 0; i < 3; i++) edges.push(await startEdge(host.url, host.token));
   const deadline = Date.now() + 30_000;
-  while ((await host.api('GET', '/api/v1/cdn/edges')).json.filter((e) => e.connected).length < 3) {
-    if (Date.now() > deadline) throw new Error('the three edges did not register');
+  while ((await host.api('GET', '/api/v1/cdn/edges')).json.filter((e) => e.healthy).length < 3) {
+    if (Date.now() > deadline) throw new Error('the three edges did not come into rotation');
     await sleep(100);
   }
   const propagated = [];

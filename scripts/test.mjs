@@ -31,6 +31,7 @@ const require = createRequire(import.meta.url);
 /** The live-path integration files that must also pass on the npm-shipped ffmpeg (FFMPEG_PATH). */
 export const BUNDLED_FFMPEG_FILES = [
   'src-main/media/live-server.int.test.ts',
+  'src-main/media/ladder-players.int.test.ts',
   'src-main/encoder/packager.int.test.ts',
   'src-main/servers/hls/players.int.test.ts',
   'src-main/recorder/recorder.int.test.ts',

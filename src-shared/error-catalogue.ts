@@ -27,6 +27,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   INSECURE_BIND: { title: 'Refusing to listen on the network without TLS', hint: 'Configure http.tls, or bind to 127.0.0.1.' },
   FFMPEG_NOT_FOUND: { title: 'ffmpeg was not found', hint: 'Install ffmpeg, or set FFMPEG_PATH to its binary.' },
   FFMPEG_FAILED: { title: 'ffmpeg failed', hint: 'See the host log for its output.' },
+  FFMPEG_FEATURE_MISSING: {
+    title: 'The ffmpeg found cannot do this',
+    hint: 'Install a current ffmpeg (apt install ffmpeg, or your OS package) or set FFMPEG_PATH to one, then restart the host.',
+  },
   OBS_AUTH_FAILED: { title: 'OBS refused the password', hint: 'Copy the password from OBS: Tools > WebSocket Server Settings > Show Connect Info.' },
   OBS_NOT_CONNECTED: { title: 'OBS is not connected', hint: 'Start OBS with its WebSocket server on; the studio reconnects by itself.' },
   OBS_REQUEST_FAILED: { title: 'OBS could not do that', hint: 'See the message for what OBS answered.' },

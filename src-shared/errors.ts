@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   // Media tooling.
   FFMPEG_NOT_FOUND: 503,
   FFMPEG_FAILED: 500,
+  FFMPEG_FEATURE_MISSING: 501,
   // OBS control.
   OBS_AUTH_FAILED: 400,
   OBS_NOT_CONNECTED: 503,

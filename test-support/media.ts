@@ -40,7 +40,10 @@ export interface ProbeStream {
 /** ffprobe's view of a URL or file: its streams, or the error it printed. */
 export function ffprobe(target: string): { streams: ProbeStream[]; error?: string } {
   const result = spawnSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', target], { encoding: 'utf8', timeout: 30_000 });
-  if (result.status !== 0) return { streams: [], error: result.stderr };
+  if (result.status !== 0) {
+    const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exited with code ${result.status}`;
+    return { streams: [], error: result.stderr.trim() || `ffprobe ${why} without a word` };
+  }
   return { streams: (JSON.parse(result.stdout) as { streams: ProbeStream[] }).streams };
 }
 

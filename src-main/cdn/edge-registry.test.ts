@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EdgeServerMessage } from '../../src-shared/contract/cdn.js';
+import type { DataPlaneProbe, EdgeServerMessage, EdgeStats } from '../../src-shared/contract/cdn.js';
 import { EventBus } from '../core/bus.js';
 import { silentLogger } from '../core/logger.js';
 import { openDatabase, type Db } from '../store/db.js';
@@ -7,6 +7,8 @@ import { EdgeStore } from '../store/edges.js';
 import { EdgeRegistry, type EdgeConnection } from './edge-registry.js';
 
 // In-process peers stand in for edge sockets here; edge.int.test.ts runs real agents and nginx.
+const PROBE_OK: DataPlaneProbe = { ok: true, status: 200, error: null, at: 0, ms: 2 };
+const STATS: EdgeStats = { hitRatio: 0, requests: 0, bytes: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, cacheBytes: 0, nginxUp: true, dataPlane: PROBE_OK };
 class FakeEdge implements EdgeConnection {
   sent: EdgeServerMessage[] = [];
   closed: { code: number; reason: string } | null = null;
@@ -32,6 +34,17 @@ class FakeEdge implements EdgeConnection {
   hello(id: string, lastSeq: number | null, heartbeatMs = 1000): void {
     this.handler.onMessage(JSON.stringify({ type: 'hello', id, url: `http://${id}.example`, region: 'eu', version: '1', heartbeatMs, lastSeq }));
   }
+
+  heartbeat(stats: Partial<EdgeStats> & { dataPlane?: DataPlaneProbe | null } = {}): void {
+    this.handler.onMessage(JSON.stringify({ type: 'heartbeat', stats: { ...STATS, ...stats } }));
+  }
+
+  /** Hello plus a heartbeat whose data-plane probe passed: in rotation. */
+  serving(id: string, lastSeq: number | null, heartbeatMs = 1000): this {
+    this.hello(id, lastSeq, heartbeatMs);
+    this.heartbeat();
+    return this;
+  }
 }
 
 describe('EdgeRegistry', () => {
@@ -51,26 +64,64 @@ describe('EdgeRegistry', () => {
   };
   afterEach(() => db?.close());
 
-  it('welcomes an edge with the purge sequence and the signing keys', () => {
+  it('welcomes an edge with the purge sequence and the signing keys; in rotation once its data plane answered', () => {
     const registry = make();
     const edge = new FakeEdge(registry);
     edge.hello('e1', null);
     expect(edge.sent[0]).toEqual({ type: 'welcome', seq: 0, keys: { current: 'c'.repeat(20), previous: null } });
-    expect(registry.list()).toMatchObject([{ id: 'e1', url: 'http://e1.example', region: 'eu', healthy: true, connected: true }]);
+    // Registered before nginx serves: not sent viewers yet.
+    expect(registry.list()).toMatchObject([{ id: 'e1', healthy: false, connected: true, unhealthyReason: 'waiting for its first heartbeat' }]);
+    edge.heartbeat({ dataPlane: null });
+    expect(registry.list()[0]).toMatchObject({ healthy: false, unhealthyReason: 'waiting for its first data-plane probe' });
+    expect(registry.healthyEdges()).toEqual([]);
+    edge.heartbeat();
+    expect(registry.list()).toMatchObject([{ id: 'e1', url: 'http://e1.example', region: 'eu', healthy: true, connected: true, unhealthyReason: null }]);
+  });
+
+  it('takes an edge whose data plane fails out of rotation, says why, and puts it back when it answers', () => {
+    const registry = make();
+    const edge = new FakeEdge(registry).serving('e1', null);
+    edge.heartbeat({ dataPlane: { ok: false, status: 500, error: 'nginx answered 500 for /edge/probe', at: now, ms: 1 } });
+    expect(registry.list()[0]).toMatchObject({ healthy: false, connected: true, unhealthyReason: 'data plane: nginx answered 500 for /edge/probe' });
+    expect(registry.healthyEdges()).toEqual([]);
+    edge.heartbeat({ nginxUp: false, dataPlane: { ok: false, status: null, error: 'connect ECONNREFUSED', at: now, ms: null } });
+    expect(registry.list()[0]!.unhealthyReason).toBe('nginx is not running');
+    // An agent from before the probe existed sends no dataPlane at all: it is kept out, with the remedy.
+    const { dataPlane: _omitted, ...old } = STATS;
+    edge.handler.onMessage(JSON.stringify({ type: 'heartbeat', stats: old }));
+    expect(registry.list()[0]!.unhealthyReason).toMatch(/does not probe its data plane .*provision it again/);
+    edge.heartbeat();
+    expect(registry.healthyEdges().map((e) => e.id)).toEqual(['e1']);
+  });
+
+  it('counts only edges in rotation in a purge: one out of rotation is sent it but not waited for', async () => {
+    const registry = make();
+    const a = new FakeEdge(registry).serving('a', null);
+    const b = new FakeEdge(registry).serving('b', null);
+    b.autoAck = false;
+    b.heartbeat({ dataPlane: { ok: false, status: 500, error: 'nginx answered 500 for /edge/probe', at: now, ms: 1 } });
+    const started = performance.now();
+    const result = await registry.purge({ tags: ['stream/demo'] });
+    expect(performance.now() - started).toBeLessThan(150);
+    expect(result.edges).toEqual([
+      { id: 'a', status: 'done', ms: expect.any(Number), objects: 2, inRotation: true },
+      { id: 'b', status: 'pending', ms: null, objects: null, inRotation: false },
+    ]);
+    expect(result.propagatedMs).toBe(result.edges[0]!.ms);
+    expect(b.sent.filter((m) => m.type === 'purge')).toHaveLength(1);
+    expect(a.sent.filter((m) => m.type === 'purge')).toHaveLength(1);
   });
 
   it('fans a purge out, waits for the acks and reports each edge', async () => {
     const registry = make();
-    const a = new FakeEdge(registry);
-    const b = new FakeEdge(registry);
-    a.hello('a', null);
-    b.hello('b', null);
+    new FakeEdge(registry).serving('a', null);
+    const b = new FakeEdge(registry).serving('b', null);
     b.autoAck = false;
     const result = await registry.purge({ tags: ['stream/demo'] });
     expect(result.seq).toBe(1);
     expect(result.edges).toEqual([
-      { id: 'a', status: 'done', ms: expect.any(Number), objects: 2 },
-      { id: 'b', status: 'pending', ms: null, objects: null },
+      { id: 'a', status: 'done', ms: expect.any(Number), objects: 2, inRotation: true },
+      { id: 'b', status: 'pending', ms: null, objects: null, inRotation: true },
     ]);
     expect(result.propagatedMs).toBeNull();
     expect(registry.list().find((e) => e.id === 'a')!.lastSeq).toBe(1);
@@ -94,13 +145,13 @@ describe('EdgeRegistry', () => {
     const edge = new FakeEdge(registry);
     edge.hello('e1', null, 1000);
     now += 2500;
-    edge.handler.onMessage(JSON.stringify({ type: 'heartbeat', stats: { hitRatio: 0.9, requests: 1, bytes: 1, p50Ms: 1, p95Ms: 1, p99Ms: 1, cacheBytes: 0, nginxUp: true } }));
+    edge.heartbeat({ hitRatio: 0.9 });
     now += 3000;
     expect(registry.healthyEdges().map((e) => e.id)).toEqual(['e1']);
     expect(registry.list()[0]!.hitRatio).toBe(0.9);
     now += 1;
     expect(registry.healthyEdges()).toEqual([]);
-    expect(registry.list()[0]).toMatchObject({ healthy: false, connected: true });
+    expect(registry.list()[0]).toMatchObject({ healthy: false, connected: true, unhealthyReason: 'missed heartbeats: the last one 3.0 s ago' });
   });
 
   it('closes sockets that send garbage or skip the hello', () => {

@@ -115,9 +115,11 @@ export class EdgeRegistry implements Service {
         }
         live.lastSeen = this.now();
         if (message.type === 'heartbeat') {
+          const before = this.outOfRotation(live);
           live.stats = message.stats;
           this.deps.store.seen(id!, live.lastSeen);
-          this.publish(false);
+          // Into or out of rotation: clients hear it at once, not with the next throttled update.
+          this.publish(this.outOfRotation(live) !== before);
         } else {
           if (message.ok) this.deps.store.applied(id!, message.seq);
           live.acks.get(message.seq)?.({ ok: message.ok, objects: message.objects });
@@ -150,19 +152,34 @@ export class EdgeRegistry implements Service {
     this.publish(true);
   }
 
-  private healthy(live: Live | undefined): boolean {
-    return live !== undefined && this.now() - live.lastSeen <= MISSED_HEARTBEATS * live.heartbeatMs;
+  /**
+   * Why an edge is out of rotation, or null when it is in: connected, heartbeating, nginx up and its
+   * data plane answered the last probe. A fresh edge is out until its first heartbeat says it serves.
+   */
+  private outOfRotation(live: Live | undefined): string | null {
+    if (!live) return 'offline: not connected to the origin';
+    const silentMs = this.now() - live.lastSeen;
+    if (silentMs > MISSED_HEARTBEATS * live.heartbeatMs) return `missed heartbeats: the last one ${(silentMs / 1000).toFixed(1)} s ago`;
+    const stats = live.stats;
+    if (!stats) return 'waiting for its first heartbeat';
+    if (!stats.nginxUp) return 'nginx is not running';
+    if (stats.dataPlane === undefined) return 'its agent does not probe its data plane (older than this origin: provision it again)';
+    if (stats.dataPlane === null) return 'waiting for its first data-plane probe';
+    if (!stats.dataPlane.ok) return `data plane: ${stats.dataPlane.error ?? `nginx answered ${String(stats.dataPlane.status)}`}`;
+    return null;
   }
 
   list(): EdgeInfo[] {
     return this.deps.store.list().map((edge) => {
       const live = this.live.get(edge.id);
+      const reason = this.outOfRotation(live);
       return {
         id: edge.id,
         url: edge.url,
         region: edge.region,
         version: edge.version,
-        healthy: this.healthy(live),
+        healthy: reason === null,
+        unhealthyReason: reason,
         connected: live !== undefined,
         hitRatio: live?.stats?.hitRatio ?? 0,
         lastSeen: live?.lastSeen ?? edge.lastSeenAt,
@@ -173,17 +190,18 @@ export class EdgeRegistry implements Service {
     });
   }
 
-  /** Resolves true once edge `id` is connected (false after `timeoutMs`). */
-  async waitConnected(id: string, timeoutMs: number): Promise<boolean> {
+  /** Resolves null once edge `id` is in rotation, else (after `timeoutMs`) why it is not. */
+  async waitInRotation(id: string, timeoutMs: number): Promise<string | null> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.live.has(id)) {
-      if (Date.now() > deadline) return false;
+    for (;;) {
+      const reason = this.live.has(id) ? this.outOfRotation(this.live.get(id)) : 'it did not connect to the origin (check the origin URL and token)';
+      if (reason === null) return null;
+      if (Date.now() > deadline) return reason;
       await new Promise((r) => setTimeout(r, 200));
     }
-    return true;
   }
 
-  /** Edges in rotation: connected and heartbeating. */
+  /** Edges in rotation: connected, heartbeating, and serving (their data-plane probe passed). */
   healthyEdges(): EdgeInfo[] {
     return this.list().filter((e) => e.healthy);
   }
@@ -207,28 +225,33 @@ export class EdgeRegistry implements Service {
     const seq = this.deps.store.appendPurge(id, request);
     const started = performance.now();
     const timeoutMs = this.deps.ackTimeoutMs ?? 5000;
+    // Every connected edge is sent the purge (one out of rotation may return); only those in rotation
+    // are waited for and counted in propagatedMs. An edge's ack updates its lastSeq either way.
+    const inRotation = new Set(this.healthyEdges().map((e) => e.id));
     const targets = [...this.live.entries()];
     const pending = new Set(this.deps.store.list().map((e) => e.id));
     const results = await Promise.all(
       targets.map(([edgeId, live]) => {
         pending.delete(edgeId);
+        const counted = inRotation.has(edgeId);
         return new Promise<PurgeResult['edges'][number]>((resolve) => {
           const timer = setTimeout(() => {
             live.acks.delete(seq);
-            resolve({ id: edgeId, status: 'pending', ms: null, objects: null });
-          }, timeoutMs);
+            resolve({ id: edgeId, status: 'pending', ms: null, objects: null, inRotation: counted });
+          }, counted ? timeoutMs : 0);
           live.acks.set(seq, (ack) => {
             clearTimeout(timer);
             const ms = Math.round((performance.now() - started) * 10) / 10;
-            resolve({ id: edgeId, status: ack.ok ? 'done' : 'failed', ms, objects: ack.objects });
+            resolve({ id: edgeId, status: ack.ok ? 'done' : 'failed', ms, objects: ack.objects, inRotation: counted });
           });
           live.conn.send({ type: 'purge', seq, id, request });
         });
       }),
     );
-    for (const edgeId of pending) results.push({ id: edgeId, status: 'pending', ms: null, objects: null });
-    const done = results.filter((r) => r.status === 'done').map((r) => r.ms!);
-    const propagatedMs = targets.length > 0 && done.length === targets.length ? Math.max(...done) : null;
+    for (const edgeId of pending) results.push({ id: edgeId, status: 'pending', ms: null, objects: null, inRotation: false });
+    const counted = results.filter((r) => r.inRotation);
+    const done = counted.filter((r) => r.status === 'done').map((r) => r.ms!);
+    const propagatedMs = counted.length > 0 && done.length === counted.length ? Math.max(...done) : null;
     this.deps.logger.info({ id, seq, edges: results.length, propagatedMs }, 'purge sent');
     return { id, seq, edges: results, propagatedMs };
   }

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { EDGE_SOCKET_PATH } from '../../src-shared/contract/cdn.js';
+import { EDGE_PROBE_BODY, EDGE_PROBE_ORIGIN_PATH, EDGE_SOCKET_PATH } from '../../src-shared/contract/cdn.js';
 import type { HttpPlugin } from '../api/http.js';
 import type { EdgeRegistry } from './edge-registry.js';
 
@@ -11,6 +11,12 @@ const KEEPALIVE_MS = 10_000;
  */
 export function edgeSocketRoutes(registry: EdgeRegistry): HttpPlugin {
   return (app) => {
+    // What each edge's probe fetches through its nginx (outside /api/v1: public, like /live). Kept 1 s
+    // by the edge, so that its probes exercise both the cache store and the cache lookup.
+    app.get(EDGE_PROBE_ORIGIN_PATH, async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=1').type('text/plain; charset=utf-8');
+      return EDGE_PROBE_BODY;
+    });
     app.get(EDGE_SOCKET_PATH, { websocket: true }, (socket: WebSocket) => {
       const handler = registry.attach({
         send: (message) => {

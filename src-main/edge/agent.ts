@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import type { EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
+import type { DataPlaneProbe, EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { UrlSigner } from '../servers/hls/signing.js';
@@ -77,6 +77,8 @@ export class EdgeAgentCore implements Service {
     private readonly deps: {
       logger: Logger;
       nginx: Pick<NginxProcess, 'up'>;
+      /** The last probe through nginx (null before the first). */
+      dataPlane: () => DataPlaneProbe | null;
       controlPort: number;
       cacheDir: string;
       state: EdgeState;
@@ -132,6 +134,7 @@ export class EdgeAgentCore implements Service {
       p99Ms: w.p99Ms,
       cacheBytes: this.cacheBytes,
       nginxUp: this.deps.nginx.up,
+      dataPlane: this.deps.dataPlane(),
     };
   }
 
@@ -188,6 +191,7 @@ export class EdgeAgentCore implements Service {
       ['edge_hit_ratio', 'gauge', 'Hit ratio over the last minute', s.hitRatio],
       ['edge_cache_bytes', 'gauge', 'Size of the disk cache', s.cacheBytes],
       ['edge_nginx_up', 'gauge', 'nginx is running', s.nginxUp ? 1 : 0],
+      ['edge_data_plane_ok', 'gauge', 'The last probe through nginx passed', s.dataPlane?.ok ? 1 : 0],
       ['edge_origin_connected', 'gauge', 'The connection to the origin is up', this.linkConnected() ? 1 : 0],
       ['edge_purges_total', 'counter', 'Purges applied', this.purges.applied],
       ['edge_purged_objects_total', 'counter', 'Cache objects removed or refreshed by purges', this.purges.objects],
@@ -204,9 +208,12 @@ export class EdgeAgentCore implements Service {
     if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.metricsText());
     } else if (req.url === '/edge/health') {
-      const healthy = this.deps.nginx.up;
+      // Serving means nginx runs and its data plane answered the last probe.
+      const dataPlane = this.deps.dataPlane();
+      const nginx = this.deps.nginx.up;
+      const healthy = nginx && dataPlane?.ok === true;
       res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ id: this.deps.state.id, nginx: healthy, origin: this.linkConnected(), lastSeq: this.deps.state.lastSeq }));
+      res.end(JSON.stringify({ id: this.deps.state.id, nginx, dataPlane, origin: this.linkConnected(), lastSeq: this.deps.state.lastSeq }));
     } else {
       res.writeHead(404).end();
     }

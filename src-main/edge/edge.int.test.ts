@@ -1,19 +1,21 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, launchChromium } from '../../test-support/browser.js';
-import { startEdge, type EdgeProcess } from '../../test-support/edge.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../test-support/browser.js';
+import { runEdgeToExit, startEdge, type EdgeProcess } from '../../test-support/edge.js';
+import { needs } from '../../test-support/peers.js';
 import { waitFor } from '../../test-support/wait.js';
 import { api, ROOT, runStreams, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../../test-support/media.js';
 import { UrlSigner } from '../servers/hls/signing.js';
 
 // One origin (the real host, ffmpeg publishing over RTMP), three edges (real nginx each), on loopback.
-describe('edge nodes in front of a live origin', () => {
+describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin', () => {
   let host: HostProcess;
   let ffmpeg: ChildProcess;
   const edges: EdgeProcess[] = [];
@@ -42,6 +44,19 @@ describe('edge nodes in front of a live origin', () => {
   };
 
   const edgeList = async (): Promise<any[]> => (await api(host, 'GET', '/api/v1/cdn/edges')).json as unknown as any[];
+  /** The origin's entry for the edge serving at `url`. */
+  const listed = async (edge: EdgeProcess): Promise<any> => (await edgeList()).find((e) => e.url === edge.url);
+  /** Edges started by one test only (stopped and removed after it, even when it fails). */
+  const extra: EdgeProcess[] = [];
+  afterEach(async () => {
+    for (const edge of extra.splice(0)) {
+      await edge.stop();
+      const id = (await edgeList().catch(() => [])).find((e) => e.url === edge.url)?.id;
+      if (id) await api(host, 'DELETE', `/api/v1/cdn/edges/${id}`).catch(() => undefined);
+      expect(pidsMatching(edge.dir)).toEqual([]);
+      edge.remove();
+    }
+  });
 
   beforeAll(async () => {
     host = await startHost();
@@ -59,17 +74,34 @@ describe('edge nodes in front of a live origin', () => {
     await host?.stop();
     // No nginx left behind by any edge.
     for (const edge of edges) expect(pidsMatching(edge.dir)).toEqual([]);
-    for (const edge of edges) fs.rmSync(edge.dir, { recursive: true, force: true });
+    for (const edge of edges) edge.remove();
   });
 
   it('lists the edges with health, hit ratio and last heartbeat', async () => {
     const list = await edgeList();
     expect(list).toHaveLength(3);
     for (const edge of list) {
-      expect(edge).toMatchObject({ healthy: true, connected: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
-      expect(typeof edge.hitRatio).toBe('number');
+      expect(edge).toMatchObject({
+        healthy: true,
+        unhealthyReason: null,
+        connected: true,
+        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        stats: { nginxUp: true, dataPlane: { ok: true, status: 200, error: null } },
+      });
       expect(Date.now() - edge.lastSeen).toBeLessThan(10_000);
     }
+    // A known sequence per fresh edge (no viewer yet, so nothing prefetched): one miss, three hits.
+    const [segment] = await originSegments();
+    for (const edge of edges) {
+      const caches = [];
+      for (let i = 0; i < 4; i++) caches.push((await get(edge.url, segment!)).cache);
+      expect(caches).toEqual(['MISS', 'HIT', 'HIT', 'HIT']);
+    }
+    const ratios = await waitFor('a heartbeat of each edge counting the 4 requests', async () => {
+      const now = await edgeList();
+      return now.every((e) => e.stats?.requests === 4) ? now.map((e) => e.hitRatio) : null;
+    });
+    expect(ratios).toEqual([0.75, 0.75, 0.75]);
     const playback = await api(host, 'GET', '/api/v1/cdn/streams/demo/playback');
     expect(playback.json.edges.map((e: any) => e.hls).sort()).toEqual(edges.map((e) => `${e.url}/live/demo/index.m3u8`).sort());
   });
@@ -113,7 +145,7 @@ describe('edge nodes in front of a live origin', () => {
     expect(lines.filter((l) => l.up !== '').length).toBe(1);
   });
 
-  it.skipIf(!CHROMIUM_PATH)('hls.js in Chromium plays the live stream through an edge', { timeout: 60_000 }, async () => {
+  it.skipIf(needs('chromium'))('hls.js in Chromium plays the live stream through an edge', { timeout: 60_000 }, async () => {
     const hlsJs = fs.readFileSync(path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js'));
     const page = http.createServer((req, res) => {
       if (req.url === '/hls.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
@@ -244,6 +276,96 @@ describe('edge nodes in front of a live origin', () => {
     expect((await edgeList()).length).toBe(3);
   });
 
+  it.skipIf(needs('root'))('as root with the default folders, serves a live playlist and segments through nginx (misses and hits)', { timeout: 60_000 }, async () => {
+    // No --dir, no --cache-dir: as an operator runs it. HOME and the root default are temporary here.
+    const edge = await startEdge({ origin: host.url, token: token(), defaultFolders: true, region: 'root-default' });
+    extra.push(edge);
+    expect(edge.dir).not.toContain('.streams-edge');
+    expect(edge.output()).toContain(`folder ${edge.dir}, cache ${path.join(edge.dir, 'cache')}`);
+    // The workers' folders belong to their user; the config holding the signing keys stays root's.
+    for (const sub of ['cache', 'tmp/proxy', 'tmp/body']) expect(fs.statSync(path.join(edge.dir, sub)).uid).toBe(65534);
+    const conf = fs.statSync(path.join(edge.dir, 'nginx.conf'));
+    expect({ uid: conf.uid, mode: conf.mode & 0o777 }).toEqual({ uid: 0, mode: 0o600 });
+    expect(fs.readFileSync(path.join(edge.dir, 'nginx.conf'), 'utf8')).toMatch(/^user "nobody" "nogroup";$/m);
+
+    const listedEdge = await waitFor('the root edge in rotation', async () => {
+      const e = await listed(edge);
+      return e?.healthy ? e : null;
+    });
+    expect(listedEdge).toMatchObject({ unhealthyReason: null, stats: { dataPlane: { ok: true, status: 200 } } });
+
+    // A segment the edge cannot have prefetched (no playlist through it yet): a miss, then a hit.
+    const segment = (await originSegments()).at(-1)!;
+    const miss = await get(edge.url, segment);
+    const origin = await get(host.url, segment);
+    expect({ status: miss.status, cache: miss.cache }).toEqual({ status: 200, cache: 'MISS' });
+    expect(miss.body.equals(origin.body)).toBe(true);
+    const hit = await get(edge.url, segment);
+    expect({ status: hit.status, cache: hit.cache }).toEqual({ status: 200, cache: 'HIT' });
+    expect(hit.body.equals(origin.body)).toBe(true);
+    // The live playlist: the first request through this edge is a miss, served whole.
+    const playlist = await get(edge.url, '/live/demo/v0.m3u8');
+    expect({ status: playlist.status, cache: playlist.cache }).toEqual({ status: 200, cache: 'MISS' });
+    expect(playlist.body.toString()).toMatch(/^#EXTM3U[\s\S]*\.m4s/);
+    expect(fs.readFileSync(path.join(edge.dir, 'error.log'), 'utf8')).not.toContain('Permission denied');
+  });
+
+  it.skipIf(needs('root'))('an edge whose cache folder the workers cannot reach exits 2 naming it and the user', { timeout: 30_000 }, async () => {
+    const blocked = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-blocked-'));
+    try {
+      // Owned by root, 0700 (as mkdtemp makes it, and as /root is): nobody cannot search it.
+      expect(fs.statSync(blocked).mode & 0o777).toBe(0o700);
+      const cacheDir = path.join(blocked, 'cache');
+      const run = await runEdgeToExit({ origin: host.url, token: token(), cacheDir });
+      expect(run.code).toBe(2);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toBe(`streams: --cache-dir: nginx workers (user nobody) cannot use the cache folder ${cacheDir}: ${blocked} (mode 0700, owner 0:0) cannot be searched by nobody`);
+      expect(pidsMatching(run.dir)).toEqual([]);
+      fs.rmSync(run.dir, { recursive: true, force: true });
+      // It never registered: the origin still lists the three edges only.
+      expect((await edgeList()).map((e) => e.url).sort()).toEqual(edges.map((e) => e.url).sort());
+    } finally {
+      fs.rmSync(blocked, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(needs('root'))('an edge whose nginx answers 500 leaves rotation within 3 heartbeats, saying why, and returns when it serves again', { timeout: 60_000 }, async () => {
+    const heartbeatMs = 1000;
+    const edge = await startEdge({ origin: host.url, token: token(), heartbeatMs, region: 'breaks' });
+    extra.push(edge);
+    const id = (await waitFor('the edge in rotation', async () => {
+      const e = await listed(edge);
+      return e?.healthy ? e : null;
+    })).id as string;
+    // Break the data plane under the running nginx: its workers (nobody) can no longer search the
+    // edge's folder, so every cache lookup fails (the very failure of a cache under /root).
+    fs.chmodSync(edge.dir, 0o700);
+    const broken = Date.now();
+    try {
+      expect((await get(edge.url, '/live/demo/v0.m3u8')).status).toBe(500);
+      const out = await waitFor('the origin to take the edge out of rotation', async () => {
+        const e = await listed(edge);
+        return e && !e.healthy ? e : null;
+      }, 10_000, 50);
+      expect(Date.now() - broken).toBeLessThan(3 * heartbeatMs);
+      expect(out).toMatchObject({ connected: true, unhealthyReason: 'data plane: nginx answered 500 for /edge/probe', stats: { nginxUp: true, dataPlane: { ok: false, status: 500 } } });
+      // Out of rotation: no viewer is sent there, and purges do not wait for it.
+      const playback = await api(host, 'GET', '/api/v1/cdn/streams/demo/playback');
+      expect(playback.json.edges.map((e: any) => e.id)).not.toContain(id);
+      expect(playback.json.edges).toHaveLength(3);
+      const purge = await api(host, 'POST', '/api/v1/cdn/purge', { urls: ['/live/demo/none.m4s'] });
+      expect(purge.json.edges.find((e: any) => e.id === id)).toMatchObject({ inRotation: false });
+      expect(purge.json.edges.filter((e: any) => e.inRotation)).toHaveLength(3);
+      expect(purge.json.propagatedMs).not.toBeNull();
+      expect((await fetch(`${edge.url}/edge/health`)).status).toBe(503);
+    } finally {
+      fs.chmodSync(edge.dir, 0o711);
+    }
+    await waitFor('the edge back in rotation', async () => (await listed(edge))?.healthy === true, 10_000);
+    expect((await get(edge.url, '/live/demo/v0.m3u8')).status).toBe(200);
+  });
+
   it('keeps serving cached segments and playlists when the origin is down', async () => {
     const [segment] = (await originSegments()).slice(-1);
     const before = await get(edges[0]!.url, segment!);
@@ -252,13 +374,14 @@ describe('edge nodes in front of a live origin', () => {
     // An outage, not a shutdown: a stream that ends is purged from the edges on purpose.
     await host.stop('SIGKILL');
     ffmpeg.kill('SIGKILL');
-    // nginx counts freshness in whole seconds: max-age=1 may last up to 2 s.
-    await new Promise((r) => setTimeout(r, 3000));
+    // nginx counts freshness in whole seconds: max-age=1 may last up to 2 s, then the stale copy is served.
+    const playlist = await waitFor('the expired playlist served stale', async () => {
+      const p = await get(edges[0]!.url, '/live/demo/v0.m3u8');
+      return p.status === 200 && ['STALE', 'UPDATING'].includes(p.cache ?? '') ? p : null;
+    }, 10_000);
+    expect(playlist.body.toString()).toContain('#EXTM3U');
     const after = await get(edges[0]!.url, segment!);
     expect(after.status).toBe(200);
     expect(after.body.equals(before.body)).toBe(true);
-    const playlist = await get(edges[0]!.url, '/live/demo/v0.m3u8');
-    expect(playlist.status).toBe(200);
-    expect(['STALE', 'UPDATING']).toContain(playlist.cache);
   });
 });

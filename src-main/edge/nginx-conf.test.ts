@@ -39,9 +39,21 @@ describe('buildNginxConf', () => {
 
   it('keeps every writable path inside the edge folder (runs unprivileged)', () => {
     const conf = buildNginxConf(options);
-    for (const line of conf.split('\n').filter((l) => /_temp_path|^pid|^error_log|access_log/.test(l.trim()))) {
+    for (const line of conf.split('\n').filter((l) => /_temp_path|^pid|^error_log|access_log/.test(l.trim()) && !l.includes('access_log off'))) {
       expect(line).toContain('/srv/edge/');
     }
+    // No user directive unless a root master must drop its workers to one.
+    expect(conf).not.toMatch(/^user /m);
+    expect(buildNginxConf({ ...options, workerUser: { user: 'nobody', group: 'nogroup' } })).toMatch(/^master_process on;\nuser "nobody" "nogroup";$/m);
+  });
+
+  it('probes the data plane along the viewers\' path: origin upstream, cache lookup and store', () => {
+    const conf = buildNginxConf(options);
+    const probe = /location = \/edge\/probe \{([^}]*)\}/.exec(conf)?.[1] ?? '';
+    expect(probe).toContain('proxy_pass https://edge_origin/cdn/edge-probe;');
+    expect(probe).toContain('proxy_cache edge;');
+    expect(probe).not.toContain('proxy_cache_bypass');
+    expect(probe).not.toContain('proxy_no_cache');
   });
 
   it('writes an empty previous key when there is no rotation', () => {

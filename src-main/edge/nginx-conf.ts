@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contract/cdn.js';
 
 /**
  * The nginx configuration of an edge: a caching reverse proxy of the origin's `/live/...` paths.
@@ -36,7 +37,12 @@ export interface EdgeNginxOptions {
   workerProcesses?: number;
   /** Hot tier: size of the in-memory keys zone, e.g. `32m`. */
   keysZone?: string;
+  /** Under a root master: the user and group the workers run as (`user` directive). */
+  workerUser?: { user: string; group: string };
 }
+
+/** The temp folders (under `dir`) nginx's workers write request and response bodies to. */
+export const TEMP_DIRS = ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi'] as const;
 
 export const ACCESS_LOG = 'access.json.log';
 export const ERROR_LOG = 'error.log';
@@ -101,7 +107,7 @@ load_module ${quote(path.join(o.modulesDir, 'ngx_http_js_module.so'))};
 load_module ${quote(path.join(o.modulesDir, 'ngx_http_cache_purge_module.so'))};
 daemon off;
 master_process on;
-worker_processes ${o.workerProcesses ?? 'auto'};
+${o.workerUser ? `user ${quote(o.workerUser.user)} ${quote(o.workerUser.group)};\n` : ''}worker_processes ${o.workerProcesses ?? 'auto'};
 pid ${d('nginx.pid')};
 error_log ${d(ERROR_LOG)} warn;
 events { worker_connections 4096; }
@@ -145,6 +151,23 @@ http {
 
         location = /metrics { proxy_pass http://edge_agent; }
         location = /edge/health { proxy_pass http://edge_agent; }
+
+        # The agent's data-plane probe: the viewers' path (origin upstream, cache lookup and store in
+        # the cache folder), for a tiny origin object kept 1 s.
+        location = ${EDGE_PROBE_PATH} {
+            access_log off;
+            proxy_pass ${scheme}://edge_origin${EDGE_PROBE_ORIGIN_PATH};
+            proxy_ssl_server_name on;
+            proxy_set_header Host ${quote(hostHeader)};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache edge;
+            proxy_cache_key "edge-probe";
+            proxy_cache_valid 200 1s;
+            proxy_connect_timeout 3s;
+            proxy_read_timeout 5s;
+            add_header X-Cache $upstream_cache_status always;
+        }
 
         # Segments and init files (immutable once written).
         location ~ ^/live/[^/]+/s/ {

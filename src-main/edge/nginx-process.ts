@@ -7,8 +7,9 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { backoffDelay, type BackoffOptions } from '../restream/backoff.js';
-import { buildNginxConf, ERROR_LOG, NJS_FILE, type EdgeNginxOptions } from './nginx-conf.js';
+import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
+import { prepareWorkerFolders, workerUser } from './worker-folders.js';
 
 const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
 const NGINX_BINS = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
@@ -29,28 +30,6 @@ export function findNginx(candidates: readonly string[] = NGINX_BINS): string | 
     if (dir && fs.existsSync(path.join(dir, 'nginx'))) return path.join(dir, 'nginx');
   }
   return null;
-}
-
-/** uid/gid of a user from /etc/passwd (nginx workers of a root master run as `nobody`). */
-export function passwdEntry(user: string, passwd = '/etc/passwd'): { uid: number; gid: number } | null {
-  try {
-    for (const line of fs.readFileSync(passwd, 'utf8').split('\n')) {
-      const [name, , uid, gid] = line.split(':');
-      if (name === user && uid && gid) return { uid: Number(uid), gid: Number(gid) };
-    }
-  } catch {
-    // No passwd file: nothing to hand over.
-  }
-  return null;
-}
-
-function chownTree(dir: string, uid: number, gid: number): void {
-  fs.chownSync(dir, uid, gid);
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) chownTree(full, uid, gid);
-    else fs.chownSync(full, uid, gid);
-  }
 }
 
 export function waitForPort(port: number, host: string, timeoutMs: number): Promise<void> {
@@ -84,6 +63,8 @@ export class NginxProcess implements Service {
   private restartTimer: NodeJS.Timeout | null = null;
   /** Set once nginx first came up: only then is an exit a crash to recover from. */
   private supervised = false;
+  /** The workers' folders were handed over whole once (at start); reloads check the folders only. */
+  private prepared = false;
 
   constructor(
     private readonly deps: { children: ChildRegistry; logger: Logger; bin: string },
@@ -131,17 +112,22 @@ export class NginxProcess implements Service {
 
   private async writeAndTest(): Promise<void> {
     const { dir, cacheDir } = this.options;
-    for (const sub of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-    fs.mkdirSync(cacheDir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const worker = workerUser();
     if (process.getuid?.() === 0) {
-      // A root master runs its workers as nobody: they must reach the folder and own cache and temp files.
-      const worker = passwdEntry('nobody');
-      if (worker) {
-        fs.chmodSync(dir, 0o711);
-        chownTree(path.join(dir, 'tmp'), worker.uid, worker.gid);
-        chownTree(cacheDir, worker.uid, worker.gid);
-      }
+      // The workers search the agent's folder for their temp folders; they list and read nothing in it.
+      fs.chmodSync(dir, 0o711);
+      this.options = { ...this.options, workerUser: { user: worker.user, group: worker.group } };
     }
+    prepareWorkerFolders(
+      [
+        { path: cacheDir, field: '--cache-dir', label: 'cache folder' },
+        ...TEMP_DIRS.map((sub) => ({ path: path.join(dir, sub), field: '--dir', label: 'temp folder' })),
+      ],
+      worker,
+      { recursive: !this.prepared },
+    );
+    this.prepared = true;
     fs.writeFileSync(path.join(dir, NJS_FILE), NJS_SIGNING_SCRIPT);
     // The config holds the signing keys.
     fs.writeFileSync(this.confFile, buildNginxConf(this.options), { mode: 0o600 });

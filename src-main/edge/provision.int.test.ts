@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test-support/wait.js';
 import { api, freePort, runStreams, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../../test-support/media.js';
-import { SSHD_PATH, startSshd, type SshdProcess } from '../../test-support/sshd.js';
+import { needs } from '../../test-support/peers.js';
+import { startSshd, type SshdProcess } from '../../test-support/sshd.js';
 import { edgeLayout } from './provision-plan.js';
 
 // A real sshd on loopback (key auth): the edge is provisioned through it end to end, under a
 // temporary root so that the machine running the test keeps its /opt and /etc untouched.
-describe.skipIf(!SSHD_PATH)('provisioning an edge over SSH', () => {
+describe.skipIf(needs('sshd', 'nginx', 'ffmpeg'))('provisioning an edge over SSH', () => {
   let host: HostProcess;
   let sshd: SshdProcess;
   let ffmpeg: ChildProcess;

@@ -25,7 +25,7 @@ export interface ProvisionDeps {
   /** The agent bundle (dist/edge/streams-edge.mjs) and the systemd unit template. */
   bundle: () => Buffer;
   unitTemplate: () => string;
-  /** Resolves once the origin lists the edge as connected. */
+  /** Resolves true once the origin lists the edge as in rotation (healthy). */
   waitRegistered: (edgeId: string, timeoutMs: number) => Promise<boolean>;
   /** Prefix of every path on the server (tests install under a temporary folder). */
   root?: string;
@@ -165,8 +165,10 @@ export class EdgeProvisioner {
         const url = `http://127.0.0.1:${settings.port}/edge/health`;
         const probe = `${sh(nodePath)} -e ${sh(`fetch(${JSON.stringify(url)}).then(async r=>{const t=await r.text();console.log(t);process.exit(r.ok?0:1)},()=>process.exit(1))`)}`;
         const deadline = Date.now() + (this.deps.healthTimeoutMs ?? 30_000);
+        let last: string;
         for (;;) {
           const result = await this.shell!.exec(probe);
+          last = result.stdout.trim();
           if (result.code === 0) {
             const health = JSON.parse(result.stdout) as { id: string; nginx: boolean };
             log(`edge ${health.id} answers on port ${settings.port}`);
@@ -174,13 +176,16 @@ export class EdgeProvisioner {
           }
           if (Date.now() > deadline) {
             const tail = await this.run(`tail -n 5 ${sh(`${L.dataDir}/supervisor.log`)} ${sh(`${L.dataDir}/error.log`)} 2>/dev/null`, log, true);
-            throw new Error(`no healthy answer from ${url} ${tail.stdout ? '(see the log)' : ''}`);
+            // A 503 says why (nginx down, or the data-plane probe failing and its reason).
+            throw new Error(`no healthy answer from ${url}${last ? `: ${last.slice(0, 300)}` : ''} ${tail.stdout ? '(see the log)' : ''}`);
           }
           await new Promise((r) => setTimeout(r, 500));
         }
       });
       await this.step('register', 'Register with the origin', async (log) => {
-        if (!edgeId || !(await this.deps.waitRegistered(edgeId, 30_000))) throw new Error('the edge did not connect to the origin (check the origin URL and token)');
+        if (!edgeId || !(await this.deps.waitRegistered(edgeId, 30_000))) {
+          throw new Error('the edge is not in rotation at the origin (check the origin URL and token; GET /api/v1/cdn/edges says why)');
+        }
         log(`edge ${edgeId} is in rotation`);
       });
       return edgeId;

@@ -63,6 +63,7 @@ describe('caps', () => {
 
   it('describe what an old build cannot do, and nothing for a current one', () => {
     expect(describeLimits(capabilityFlags(texts('41')))).toHaveLength(3);
+    expect(describeLimits({ ...capabilityFlags(texts('41')), 'remux:flv_adts': false })).toHaveLength(4);
     expect(describeLimits(capabilityFlags(texts('5')))).toEqual([]);
   });
 });

@@ -107,6 +107,9 @@ export function describeLimits(features: Readonly<Record<string, boolean>>): str
     limits.push('Old dash muxer (no -master_m3u8_publish_rate): the HLS master states copied renditions at their nominal bitrate');
   }
   if (features['option:fps_mode'] === false) limits.push('No -fps_mode (ffmpeg before 5.1): -vsync is used instead');
+  if (features['remux:flv_adts'] === false) {
+    limits.push('Its flv muxer refuses ADTS AAC unless told: SRT ingest converts AAC explicitly, and MP3 or Opus audio over SRT is refused');
+  }
   if (features['dash:ldash'] === false || features['dash:frag_type'] === false) {
     limits.push('No low-latency DASH options (-ldash, -frag_type): low-latency streaming needs ffmpeg 4.4 or newer');
   }

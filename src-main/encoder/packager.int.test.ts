@@ -2,16 +2,18 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LadderPreset } from '../../src-shared/contract/streams.js';
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
 import { ChildRegistry, killTree } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
 import { FlvSplitter } from '../media/flv.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
+import { capsOf, type FfmpegCaps } from './capabilities.js';
 import { planLadder, type LadderSource } from './ladder.js';
 import { chunkFile, MANIFEST_FILE, MASTER_FILE, mediaPlaylistFile } from './packager-args.js';
 import { Packager, type PackagerOptions } from './packager.js';
+import { probeFfmpeg } from './probe.js';
 
 // A real ffmpeg packaging a live FLV byte stream. The Path is bypassed: each attach starts a fresh
 // generator (so a restarted packager gets header, sequence headers and a keyframe first, as from a
@@ -21,6 +23,11 @@ const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-packager-int-'));
 const children = new ChildRegistry();
+// The packager is given what this ffmpeg accepts, as the host gives it from its probe.
+let caps: FfmpegCaps;
+beforeAll(async () => {
+  caps = capsOf((await probeFfmpeg({ path: FFMPEG, source: 'env', ffprobePath: null }, { runner: children, timeoutMs: 20_000, candidates: [] })).features);
+});
 afterAll(async () => {
   await children.dispose();
   expect(children.count).toBe(0);
@@ -74,6 +81,7 @@ function packager(preset: LadderPreset, attach: PackagerOptions['attach'], over:
     logger: silentLogger(),
     ffmpegPath: FFMPEG,
     attach,
+    caps,
     ...over,
   });
   return { p, plan, outDir };

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ffmpegInfoSchema } from '../../src-shared/contract/system.js';
+import { needs, which } from '../../test-support/peers.js';
 import { ChildRegistry, type RunOptions, type RunResult } from '../core/children.js';
+import { bundledFfmpegPath } from './locate.js';
 import { probeFfmpeg, type ProbeRunner } from './probe.js';
-import { ENCODER_CANDIDATES } from './trial.js';
+import { ENCODER_CANDIDATES, trialArgs } from './trial.js';
 
-const debian = { path: '/usr/bin/ffmpeg', source: 'path' as const, ffprobePath: '/usr/bin/ffprobe' };
+const osFfmpeg = which('ffmpeg');
+const system = { path: osFfmpeg ?? 'ffmpeg', source: 'path' as const, ffprobePath: which('ffprobe') };
+const bundled = bundledFfmpegPath();
 
 /** Wraps a runner to count runs and the most trial encodes seen at once. */
 function counting(inner: ProbeRunner) {
@@ -27,11 +31,19 @@ function counting(inner: ProbeRunner) {
   return { runner, stats };
 }
 
-describe('probeFfmpeg against the Debian ffmpeg', () => {
-  it('reports nvenc as compiled in but unusable on a machine without an NVIDIA GPU', { timeout: 120_000 }, async () => {
+describe.skipIf(needs('ffmpeg'))('probeFfmpeg against the system ffmpeg', () => {
+  it('agrees with a trial encode of its own about every hardware encoder, and lists what the studio uses', { timeout: 120_000 }, async () => {
     const children = new ChildRegistry();
     const { runner, stats } = counting(children);
-    const info = await probeFfmpeg(debian, { runner, timeoutMs: 15_000, platform: 'linux' });
+    const info = await probeFfmpeg(system, { runner, timeoutMs: 15_000, platform: 'linux' });
+    // The verdict for each compiled-in hardware encoder is what a one-frame encode of this test says,
+    // on a machine with a GPU as on one without.
+    for (const probe of info.encoders.filter((e) => e.hardware && e.compiledIn)) {
+      const candidate = ENCODER_CANDIDATES.find((c) => c.name === probe.name)!;
+      const own = await children.run(system.path, trialArgs(candidate), { timeoutMs: 15_000 });
+      expect(probe.usable, `${probe.name}: ${own.stderr.trim().split('\n').pop() ?? ''}`).toBe(own.code === 0 && !own.timedOut);
+      if (!probe.usable) expect(probe.error, probe.name).toMatch(/\S/);
+    }
     await children.dispose();
 
     expect(ffmpegInfoSchema.parse(info)).toEqual(info);
@@ -41,16 +53,38 @@ describe('probeFfmpeg against the Debian ffmpeg', () => {
     expect(byName.get('libx264')?.error).toBeUndefined();
     expect(byName.get('aac')?.usable).toBe(true);
     expect(byName.get('libopus')?.usable).toBe(true);
-    // This assertion relies on no NVIDIA GPU (no libcuda) being present on the test machine.
-    expect(byName.get('h264_nvenc')).toMatchObject({ compiledIn: true, usable: false, hardware: true, vendor: 'nvidia' });
-    expect(byName.get('h264_nvenc')?.error).toMatch(/\S/);
+    expect(byName.get('h264_nvenc')).toMatchObject({ compiledIn: true, hardware: true, vendor: 'nvidia' });
     expect(byName.get('h264_nvenc')?.probeMs).toBeGreaterThanOrEqual(0);
     expect(byName.get('h264_amf')).toMatchObject({ compiledIn: false, usable: false });
     expect(info.encoders.map((e) => e.name)).toEqual(ENCODER_CANDIDATES.map((c) => c.name));
 
     expect(info.features).toMatchObject({ hls: true, dash: true, srt: true, rist: true, rtmp: true, x11grab: true, libx264: true });
-    expect(info.missing).toContain('No hardware encoder opened: encoding uses x264 on the CPU');
+    if (!info.features.hardwareEncoder) expect(info.missing).toContain('No hardware encoder opened: encoding uses x264 on the CPU');
+    // Debian's 5.1 has every option the builders may use.
+    expect(info.features).toMatchObject({ 'option:fps_mode': true, 'dash:master_m3u8_publish_rate': true, 'remux:flv_adts': true, 'filter:scale': true });
     expect(stats.maxInFlight).toBeLessThanOrEqual(2);
     expect(stats.trials).toBe(info.encoders.filter((e) => e.compiledIn).length);
+  });
+});
+
+describe.skipIf(!bundled)('probeFfmpeg against the npm-shipped ffmpeg 4.1', () => {
+  it('finds what it lacks by asking it, not by its version', { timeout: 120_000 }, async () => {
+    const children = new ChildRegistry();
+    const info = await probeFfmpeg({ path: bundled!, source: 'bundled', ffprobePath: null }, { runner: children, timeoutMs: 15_000, platform: 'linux', candidates: [] });
+    await children.dispose();
+    expect(ffmpegInfoSchema.parse(info)).toEqual(info);
+    expect(info.version).toMatch(/^N-47683/);
+    expect(info.features).toMatchObject({
+      hls: true,
+      dash: true,
+      srt: false,
+      'option:fps_mode': false,
+      'option:vsync': true,
+      'dash:master_m3u8_publish_rate': false,
+      'dash:init_seg_name': true,
+      'remux:flv_adts': false,
+      'filter:scale': true,
+    });
+    expect(info.missing).toEqual(expect.arrayContaining([expect.stringMatching(/^No SRT protocol/), expect.stringMatching(/ADTS AAC/)]));
   });
 });

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { EncoderProbe, FfmpegInfo } from '../../src-shared/contract/system.js';
 import type { RunOptions, RunResult } from '../core/children.js';
 import { capabilityFlags, describeLimits } from './capabilities.js';
@@ -62,6 +65,29 @@ async function list(ffmpeg: string, flag: string | string[], options: ProbeOptio
   return result.code === 0 ? result.stdout || result.stderr : '';
 }
 
+/**
+ * Whether the flv muxer takes ADTS AAC (as MPEG-TS carries it) without being told to convert it:
+ * current ones insert aac_adtstoasc themselves, 4.1 refuses. No help text says so, so it is tried:
+ * a fifth of a second of silence to MPEG-TS, then copied to FLV.
+ */
+async function flvTakesAdts(ffmpeg: string, options: ProbeOptions): Promise<boolean> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-probe-'));
+  const ts = path.join(dir, 'adts.ts');
+  try {
+    const quiet = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+    const made = await options.runner.run(ffmpeg, [...quiet, '-f', 'lavfi', '-i', 'anullsrc=r=48000', '-t', '0.2', '-c:a', 'aac', '-f', 'mpegts', '-y', ts], { timeoutMs: options.timeoutMs });
+    if (made.code !== 0) return true; // no AAC encoder to try with: assume the current behaviour
+    const copied = await options.runner.run(ffmpeg, [...quiet, '-f', 'mpegts', '-i', ts, '-c', 'copy', '-f', 'flv', '-y', path.join(dir, 'out.flv')], {
+      timeoutMs: options.timeoutMs,
+    });
+    return copied.code === 0;
+  } catch {
+    return true;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function trial(ffmpeg: string, candidate: EncoderCandidate, options: ProbeOptions): Promise<EncoderProbe> {
   const base = { name: candidate.name, codec: candidate.codec, vendor: candidate.vendor, hardware: candidate.hardware };
   options.signal?.throwIfAborted();
@@ -123,6 +149,7 @@ export async function probeFfmpeg(location: FfmpegLocation, options: ProbeOption
   const features = {
     ...featuresOf(listings, encoders),
     ...capabilityFlags({ mainHelp: mainHelp!, muxerHelp: { dash: dashHelp!, hls: hlsHelp! }, filters: filtersText! }),
+    'remux:flv_adts': await flvTakesAdts(location.path, options),
   };
   return {
     found: true,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
 import { ffmpegInfoSchema } from '../../src-shared/contract/system.js';
+import { needs, which } from '../../test-support/peers.js';
 import { EventBus } from '../core/bus.js';
 import { ChildRegistry } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
@@ -11,6 +12,8 @@ import { MemoryProbeCache } from './cache.js';
 import type { ProbeRunner } from './probe.js';
 import { FfmpegService } from './service.js';
 
+/** The folder of the system ffmpeg (and ffprobe), as the only PATH entry. */
+const binDir = path.dirname(which('ffmpeg') ?? '/nonexistent/ffmpeg');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-ffmpeg-service-'));
 const children = new ChildRegistry();
 afterAll(async () => {
@@ -33,9 +36,9 @@ function setup(env: NodeJS.ProcessEnv, cache = new MemoryProbeCache()) {
   return { service, counter, events, cache };
 }
 
-describe('FfmpegService with the Debian ffmpeg', () => {
+describe.skipIf(needs('ffmpeg', 'ffprobe'))('FfmpegService with the system ffmpeg', () => {
   it('probes once, shares the probe between concurrent callers, and serves the cache afterwards', { timeout: 120_000 }, async () => {
-    const first = setup({ PATH: '/usr/bin' });
+    const first = setup({ PATH: binDir });
     const [a, b] = await Promise.all([first.service.info(), first.service.info()]);
     expect(a).toBe(b);
     expect(a.cached).toBe(false);
@@ -46,7 +49,7 @@ describe('FfmpegService with the Debian ffmpeg', () => {
     expect(first.events).toHaveLength(1);
 
     // A new service (a restart) with the same cache runs no ffmpeg at all.
-    const second = setup({ PATH: '/usr/bin' }, first.cache);
+    const second = setup({ PATH: binDir }, first.cache);
     const again = await second.service.info();
     expect(second.counter.runs).toBe(0);
     expect(again.cached).toBe(true);
@@ -64,10 +67,10 @@ describe('FfmpegService with the Debian ffmpeg', () => {
 
   it('honours FFMPEG_PATH over the PATH', { timeout: 120_000 }, async () => {
     const wrapper = path.join(tmp, 'ffmpeg');
-    fs.writeFileSync(wrapper, '#!/bin/sh\nexec /usr/bin/ffmpeg "$@"\n', { mode: 0o755 });
-    const { service } = setup({ FFMPEG_PATH: wrapper, PATH: '/usr/bin' });
+    fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${which('ffmpeg')} "$@"\n`, { mode: 0o755 });
+    const { service } = setup({ FFMPEG_PATH: wrapper, PATH: binDir });
     const info = await service.info();
-    expect(info).toMatchObject({ found: true, path: wrapper, source: 'env', ffprobePath: '/usr/bin/ffprobe' });
+    expect(info).toMatchObject({ found: true, path: wrapper, source: 'env', ffprobePath: which('ffprobe') });
     expect(info.encoders.find((e) => e.name === 'libx264')?.usable).toBe(true);
   });
 });

@@ -30,7 +30,7 @@ export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: U
     logger: deps.logger.child({ service: 'provision' }),
     bundleFile: edgeBundleFile,
     unitTemplateFile: edgeUnitTemplateFile,
-    waitRegistered: (id, timeoutMs) => registry.waitConnected(id, timeoutMs),
+    waitRegistered: async (id, timeoutMs) => (await registry.waitInRotation(id, timeoutMs)) === null,
     forgetEdge: (id) => registry.remove(id),
   });
   return {

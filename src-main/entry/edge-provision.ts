@@ -90,8 +90,8 @@ export async function runEdgeProvision(kind: 'provision' | 'decommission', argv:
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const res = await fetch(`${origin}/api/v1/cdn/edges`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
-        const edges = res?.ok ? ((await res.json()) as { id: string; connected: boolean }[]) : [];
-        if (edges.some((e) => e.id === id && e.connected)) return true;
+        const edges = res?.ok ? ((await res.json()) as { id: string; healthy: boolean }[]) : [];
+        if (edges.some((e) => e.id === id && e.healthy)) return true;
         await new Promise((r) => setTimeout(r, 500));
       }
       return false;

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +8,7 @@ import { StudioError } from '../core/errors.js';
 import { ServiceGroup } from '../core/lifecycle.js';
 import { createLogger } from '../core/logger.js';
 import { EdgeAgentCore, EdgeStateFile } from '../edge/agent.js';
+import { DataPlaneProber } from '../edge/data-plane-probe.js';
 import { LogTail } from '../edge/log-tail.js';
 import { ACCESS_LOG, originParts } from '../edge/nginx-conf.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
@@ -23,15 +25,38 @@ purges pushed by the origin, verifies nothing itself (nginx's njs checks signed 
   --token T           the host's API token (or $STREAMS_EDGE_TOKEN)
   --port N            public HTTP port (default 8081)
   --bind ADDR         listen address (default 0.0.0.0)
-  --dir DIR           the edge's folder: config, logs, state (default ~/.streams-edge)
-  --cache-dir DIR     disk cache (default DIR/cache)
+  --dir DIR           the edge's folder: config, logs, state, temp files (default ~/.streams-edge;
+                      as root /var/lib/streams-edge, or $STREAMS_EDGE_SYSTEM_DIR)
+  --cache-dir DIR     disk cache (default DIR/cache, or $STREAMS_EDGE_CACHE_DIR)
   --cache-size SIZE   cache limit, nginx units (default 1g)
   --region LABEL      region label shown to the origin (default "")
   --public-url URL    how viewers reach this edge (default http://<bind>:<port>)
   --heartbeat-ms N    heartbeat period (default 5000)
-  --workers N         nginx worker processes (default auto)`;
+  --workers N         nginx worker processes (default auto)
+
+As root, nginx's workers run as "nobody": the cache and temp folders are handed to that user, and
+every folder above them must be searchable by it (a cache under /root is refused with exit 2).
+The edge is in rotation only while a probe through its own nginx (GET /edge/probe, fetched from the
+origin) answers; the origin lists why an edge is out in GET /api/v1/cdn/edges (unhealthyReason).`;
 
 const SIZE_RE = /^\d{1,9}[kmg]?$/i;
+
+/**
+ * The edge's folder unless told. As root, /var/lib/streams-edge (where a provisioned edge lives too):
+ * root's home is 0700, which nginx's workers (nobody) cannot search, so a cache there fails every
+ * request. STREAMS_EDGE_SYSTEM_DIR moves it (tests on a shared machine).
+ */
+export function defaultEdgeDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
+  if (uid === 0) return env.STREAMS_EDGE_SYSTEM_DIR || '/var/lib/streams-edge';
+  return path.join(os.homedir(), '.streams-edge');
+}
+
+/** Where the agent reaches its own nginx. */
+function loopbackFor(bind: string): string {
+  if (bind === '0.0.0.0') return '127.0.0.1';
+  if (bind === '::') return '::1';
+  return bind;
+}
 
 function bad(field: string, message: string): never {
   throw new StudioError('CONFIG_INVALID', `${field}: ${message}`, { field });
@@ -85,13 +110,20 @@ export async function runEdge(argv: string[]): Promise<number> {
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 60_000) bad('--heartbeat-ms', 'expected 100..60000');
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) bad('--workers', 'expected 1..64');
-  const dir = path.resolve(values.dir ?? env.STREAMS_EDGE_DIR ?? path.join(os.homedir(), '.streams-edge'));
-  const cacheDir = path.resolve(values['cache-dir'] ?? path.join(dir, 'cache'));
+  const dir = path.resolve(values.dir ?? (env.STREAMS_EDGE_DIR || defaultEdgeDir(env)));
+  const cacheDir = path.resolve(values['cache-dir'] ?? (env.STREAMS_EDGE_CACHE_DIR || path.join(dir, 'cache')));
   const publicUrl = (values['public-url'] ?? (env.STREAMS_EDGE_PUBLIC_URL || `http://${bind === '0.0.0.0' ? os.hostname() : bind}:${port}`)).replace(/\/$/, '');
 
   const nginxBin = findNginx() ?? bad('nginx', 'not found; install the nginx package');
   const modulesDir = findModulesDir() ?? bad('nginx', 'the js and cache-purge modules were not found (libnginx-mod-http-js, libnginx-mod-http-cache-purge)');
 
+  try {
+    // Searchable by nginx's workers when we are root (they reach their temp folders through it).
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
+  } catch (error) {
+    bad('--dir', `cannot create ${dir}: ${(error as Error).message}`);
+  }
   const logger = createLogger({ level: 'info', file: path.join(dir, 'agent.log'), console: true });
   const children = new ChildRegistry();
   const group = new ServiceGroup((service, error) => logger.error({ err: error, service }, 'service failed to stop'));
@@ -103,16 +135,19 @@ export async function runEdge(argv: string[]): Promise<number> {
   const keys = state.keys ?? { current: `unregistered-${Math.random().toString(36).slice(2)}-key`, previous: null };
 
   const nginxRef: { current?: NginxProcess } = {};
+  const local = loopbackFor(bind);
+  const prober = new DataPlaneProber({ logger: logger.child({ service: 'data-plane' }), target: { host: local, port }, everyMs: heartbeatMs });
   const core = new EdgeAgentCore({
     logger: logger.child({ service: 'edge' }),
     nginx: { get up() { return nginxRef.current?.up ?? false; } },
+    dataPlane: () => prober.result,
     controlPort,
     cacheDir,
     state,
     saveState: (s) => stateFile.save(s),
     drainLog: () => tail?.drain(),
     indexFile: path.join(dir, 'tag-index.json'),
-    prefetcher: new Prefetcher({ host: bind === '0.0.0.0' ? '127.0.0.1' : bind, port }, (name) =>
+    prefetcher: new Prefetcher({ host: local, port }, (name) =>
       state.keys ? new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString() : null,
     ),
   });
@@ -154,8 +189,9 @@ export async function runEdge(argv: string[]): Promise<number> {
       onPurge: (seq, request) => core.applyPurge(seq, request),
     });
     core.linkConnected = () => link.connected;
-    await group.start([children, core, nginx, tail, link]);
-    process.stdout.write(`Streams edge ${state.id} serving ${publicUrl} (origin ${origin}, cache ${cacheDir})\n`);
+    // The first probe before the origin link: the first heartbeat already says whether nginx serves.
+    await group.start([children, core, nginx, tail, prober, link]);
+    process.stdout.write(`Streams edge ${state.id} serving ${publicUrl} (origin ${origin}, folder ${dir}, cache ${cacheDir})\n`);
   } catch (error) {
     await group.dispose();
     await children.dispose();

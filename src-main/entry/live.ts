@@ -195,6 +195,7 @@ export function wireLiveServer(deps: {
     paths,
     children: deps.children,
     ffmpegPath,
+    ffmpegCaps: async () => capsOf((await deps.ffmpeg.info()).features),
     authorize: (key) => streams.authorize(key),
   });
 

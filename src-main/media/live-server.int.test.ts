@@ -60,12 +60,16 @@ describe('live server: RTMP in, HLS and DASH out', () => {
         return res.status === 200 ? res.text() : undefined;
       }, 30_000, 'the master playlist');
       expect(master).toMatch(/^#EXTM3U/);
-      // Every rendition has a first segment before we probe.
+      // Every media playlist the master names (renditions and audio) has a first segment before we probe.
+      const variants = [...master.matchAll(/^(v\d+\.m3u8)|URI="(v\d+\.m3u8)/gm)].map((m) => (m[1] ?? m[2])!);
+      expect(variants.length).toBeGreaterThanOrEqual(4);
       await waitFor(async () => {
-        const res = await fetch(`${host.url}/live/show/v0.m3u8`);
-        return res.status === 200 && (await res.text()).includes('.m4s') ? true : undefined;
-      }, 30_000, 'segments');
-      await sleep(2500);
+        for (const variant of variants) {
+          const res = await fetch(`${host.url}/live/show/${variant.split('?')[0]}`);
+          if (res.status !== 200 || !(await res.text()).includes('.m4s')) return undefined;
+        }
+        return true;
+      }, 30_000, 'a segment in every media playlist');
       const probe = ffprobe(playback.hls);
       expect(probe.error).toBeUndefined();
       const heights = [...new Set(probe.streams.filter((s) => s.codec_type === 'video').map((s) => s.height))].sort((a, b) => a! - b!);
@@ -172,7 +176,8 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       // The publisher comes back: same playback URL, continued with a discontinuity.
       publisher.kill('SIGKILL');
       await exitOf(publisher);
-      await sleep(500);
+      // An error stays an error when the publisher leaves; the studio has let go of the session once `live` is gone.
+      await waitFor(async () => ((await api(host, 'GET', '/api/v1/streams/crashy')).json.live === null ? true : undefined), 5000, 'the session released');
       publisher = publishTestPattern(url, { size: '640x360' });
       await waitFor(
         () => events.events.filter((e) => e.event === 'stream.state' && e.data.name === 'crashy' && e.data.state === 'live').length >= 2 || undefined,
@@ -248,8 +253,10 @@ describe('live server: RTMP in, HLS and DASH out', () => {
         }
       };
       const running = Array.from({ length: VIEWERS }, viewer);
-      await sleep(4000);
-      const during = (await api(host, 'GET', '/api/v1/streams/crowd/viewers')).json;
+      const during = await waitFor(async () => {
+        const now = (await api(host, 'GET', '/api/v1/streams/crowd/viewers')).json;
+        return now.viewers - baseline >= VIEWERS ? now : undefined;
+      }, 8000, 'every viewer counted');
       await Promise.all(running);
       expect(errors).toBe(0);
       expect(segments).toBeGreaterThanOrEqual(VIEWERS * 2);
@@ -265,7 +272,9 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     }
   });
 
-  it('relays a live stream over SRT and over RTMP to other streams of the same studio', async () => {
+  it('relays a live stream over SRT and over RTMP to other streams of the same studio (SRT refused up front by an ffmpeg without it)', async () => {
+    const ffmpeg = (await api(host, 'GET', '/api/v1/system/ffmpeg')).json;
+    const canSrt = ffmpeg.features.srt === true;
     const source = (await api(host, 'POST', '/api/v1/streams', { name: 'relay-src', ladder: 'passthrough' })).json;
     const viaSrt = (await api(host, 'POST', '/api/v1/streams', { name: 'via-srt', ladder: 'passthrough' })).json;
     const viaRtmp = (await api(host, 'POST', '/api/v1/streams', { name: 'via-rtmp', ladder: 'passthrough' })).json;
@@ -274,20 +283,28 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       key: `publish:${viaSrt.key}`,
       autoStart: true,
     });
-    expect(srtDest.status).toBe(201);
+    if (canSrt) {
+      expect(srtDest.status).toBe(201);
+    } else {
+      // The npm-shipped 4.1 has no srt protocol: refused with the feature named, nothing stored.
+      expect(srtDest.status).toBe(501);
+      expect(srtDest.json.error).toMatchObject({ code: 'FFMPEG_FEATURE_MISSING', details: { feature: 'srt' } });
+      expect((await api(host, 'GET', '/api/v1/streams/relay-src/destinations')).json).toEqual([]);
+    }
     const rtmpDest = await api(host, 'POST', '/api/v1/streams/relay-src/destinations', { url: viaRtmp.ingest.rtmp, key: viaRtmp.key, autoStart: true });
     expect(rtmpDest.status).toBe(201);
     expect(JSON.stringify(rtmpDest.json)).not.toContain(viaRtmp.key);
     const publisher = publishTestPattern(`${source.ingest.rtmp}/${source.key}`, { size: '640x360' });
     try {
-      for (const name of ['via-srt', 'via-rtmp']) {
+      for (const name of canSrt ? ['via-srt', 'via-rtmp'] : ['via-rtmp']) {
         await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === name && e.data.state === 'live'), 20_000, `${name} live`);
       }
       await waitFor(async () => {
         const list = (await api(host, 'GET', '/api/v1/streams/relay-src/destinations')).json as { state: string }[];
-        return list.every((d) => d.state === 'live') ? true : undefined;
-      }, 10_000, 'both destinations live');
-      expect((await api(host, 'GET', '/api/v1/streams/via-srt')).json.live.publisher.protocol).toBe('srt');
+        return list.length === (canSrt ? 2 : 1) && list.every((d) => d.state === 'live') ? true : undefined;
+      }, 10_000, 'the destinations live');
+      if (canSrt) expect((await api(host, 'GET', '/api/v1/streams/via-srt')).json.live.publisher.protocol).toBe('srt');
+      expect((await api(host, 'GET', '/api/v1/streams/via-rtmp')).json.live.publisher.protocol).toBe('rtmp');
     } finally {
       publisher.kill('SIGKILL');
       await exitOf(publisher);

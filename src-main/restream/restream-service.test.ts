@@ -124,6 +124,36 @@ describe('RestreamService: destinations', () => {
     expect(events).toEqual([]);
   });
 
+  it('refuses an SRT destination up front when the found ffmpeg has no srt protocol (FFMPEG_FEATURE_MISSING), storing nothing', async () => {
+    const info = (srt: boolean) => () =>
+      Promise.resolve({
+        found: true, path: '/opt/ffmpeg-4.1/ffmpeg', source: 'npm' as const, version: '4.1', ffprobePath: null, probedAt: 0, cached: false,
+        encoders: [], features: { srt }, missing: [],
+      });
+    const withoutSrt = new RestreamService({
+      db, secret: () => streams.secret('destination-key', newBoxSecret), paths, streamExists: (n) => streams.get(n) !== undefined,
+      isLive: (n) => paths.live.has(n), children, ffmpegPath: () => Promise.resolve('/opt/ffmpeg-4.1/ffmpeg'), ffmpegInfo: info(false),
+      bus: new EventBus(), logger: silentLogger(), inProcessRtmp: false,
+    });
+    const refused = await withoutSrt.checkFfmpegSupports(' SRT://live.example.com:9000?streamid=publish:k').then(() => undefined, (e: StudioError) => e);
+    expect(refused?.code).toBe('FFMPEG_FEATURE_MISSING');
+    expect(refused?.details).toMatchObject({ feature: 'srt' });
+    expect(refused?.message).toMatch(/FFMPEG_PATH/);
+    await expect(withoutSrt.checkFfmpegSupports('rtmp://a.rtmp.youtube.com/live2')).resolves.toBeUndefined();
+    // An RTMP destination switched to SRT is refused too, and keeps its URL.
+    const d = withoutSrt.create('main', { url: 'rtmp://a.rtmp.youtube.com/live2', key: YT_KEY });
+    await expect(withoutSrt.update('main', d.id, { url: 'srt://live.example.com:9000' })).rejects.toMatchObject({ code: 'FFMPEG_FEATURE_MISSING' });
+    expect(withoutSrt.list('main')[0]?.url).toBe('rtmp://a.rtmp.youtube.com/live2');
+    await withoutSrt.dispose();
+    const withSrt = new RestreamService({
+      db, secret: () => streams.secret('destination-key', newBoxSecret), paths, streamExists: (n) => streams.get(n) !== undefined,
+      isLive: (n) => paths.live.has(n), children, ffmpegPath: () => Promise.resolve('/usr/bin/ffmpeg'), ffmpegInfo: info(true),
+      bus: new EventBus(), logger: silentLogger(), inProcessRtmp: false,
+    });
+    await expect(withSrt.checkFfmpegSupports('srt://live.example.com:9000')).resolves.toBeUndefined();
+    await withSrt.dispose();
+  });
+
   it('answers NOT_FOUND for an unknown stream or id, and for an id of another stream', async () => {
     const d = youtube();
     expect(errorOf(() => service.list('nope')).code).toBe('NOT_FOUND');

@@ -104,6 +104,22 @@ export class RestreamService implements Service {
     return this.store.list(stream).map((r) => this.view(r));
   }
 
+  /**
+   * Refuses, before anything is stored, a destination whose protocol the found ffmpeg cannot send
+   * (SRT with the npm-shipped 4.1, which has no srt protocol): FFMPEG_FEATURE_MISSING names it.
+   */
+  async checkFfmpegSupports(url: string): Promise<void> {
+    if (!this.options.ffmpegInfo || !/^srt:\/\//i.test(url.trim())) return;
+    const info = await this.options.ffmpegInfo();
+    if (info.found && info.features.srt === false) {
+      throw new StudioError(
+        'FFMPEG_FEATURE_MISSING',
+        `SRT destinations need an ffmpeg with the srt protocol, and the one found (${info.version ?? 'unknown version'}, ${info.path ?? '?'}) has none: install a current ffmpeg (apt install ffmpeg) or set FFMPEG_PATH to one`,
+        { feature: 'srt', ffmpeg: info.path },
+      );
+    }
+  }
+
   /** Stores a destination. It does not start by itself, even with autoStart while the stream is live: start() does. */
   create(stream: string, input: DestinationInput): Destination {
     this.requireStream(stream);
@@ -131,6 +147,7 @@ export class RestreamService implements Service {
   async update(stream: string, id: string, patch: Partial<DestinationInput>): Promise<Destination> {
     const current = this.require(stream, id);
     const next: DestinationPatch = {};
+    if (patch.url !== undefined) await this.checkFfmpegSupports(patch.url);
     if (patch.url !== undefined || patch.key !== undefined) {
       const storedKey = current.keyEnc === null ? null : this.box.open(current.keyEnc, id);
       const valid = this.validate({ url: patch.url ?? current.url, key: patch.key ?? null }, storedKey);
@@ -235,6 +252,7 @@ export class RestreamService implements Service {
     if (!record) throw new Error('the destination was deleted');
     const key = record.keyEnc === null ? null : this.box.open(record.keyEnc, id);
     const valid = this.validate({ url: record.url, key });
+    await this.checkFfmpegSupports(record.url);
     const rendition = record.rendition === null ? null : relayRendition(record.rendition, this.options.paths.tracksOf?.(record.stream), await this.encoder());
     const ffmpegPath = await this.options.ffmpegPath();
     const args = relayArgs({ protocol: valid.protocol, publishUrl: valid.publishUrl, rendition: rendition ?? null });

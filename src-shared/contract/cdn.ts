@@ -3,6 +3,22 @@ import { event, method } from './define.js';
 
 /** Edge nodes: a cache fleet in front of the origin's `/live/...` paths, purged and watched from here. */
 
+/** The edge's own probe through its nginx: a small origin object fetched along the viewers' path. */
+export const dataPlaneProbeSchema = z.object({
+  ok: z.boolean().describe('nginx answered 200 with the probe object'),
+  status: z.number().int().nullable().describe('The HTTP status nginx answered; null when it gave no answer'),
+  error: z.string().nullable().describe('Why the probe failed, in words; null when it passed'),
+  at: z.number().describe('Unix ms of the probe'),
+  ms: z.number().nullable().describe('How long the answer took'),
+});
+export type DataPlaneProbe = z.infer<typeof dataPlaneProbeSchema>;
+
+/** Where an edge's nginx fetches its probe object from the origin (public, tiny, cacheable for 1 s). */
+export const EDGE_PROBE_ORIGIN_PATH = '/cdn/edge-probe';
+/** The same object through the edge's own nginx (the path the agent asks its data plane for). */
+export const EDGE_PROBE_PATH = '/edge/probe';
+export const EDGE_PROBE_BODY = 'streams-edge-probe\n';
+
 export const edgeStatsSchema = z.object({
   hitRatio: z.number().min(0).max(1).describe('Cache hits / requests that went through the cache, last minute'),
   requests: z.number().int().describe('Requests in the last minute'),
@@ -12,6 +28,8 @@ export const edgeStatsSchema = z.object({
   p99Ms: z.number(),
   cacheBytes: z.number().describe('Size of the cache folder'),
   nginxUp: z.boolean(),
+  // null: not probed yet; absent: an agent from before the probe existed (kept out of rotation).
+  dataPlane: dataPlaneProbeSchema.nullable().optional().describe('The last probe through the edge\'s nginx'),
 });
 export type EdgeStats = z.infer<typeof edgeStatsSchema>;
 
@@ -20,7 +38,10 @@ export const edgeSchema = z.object({
   url: z.string().describe('Public base URL of the edge'),
   region: z.string(),
   version: z.string(),
-  healthy: z.boolean().describe('Connected and heartbeating (3 missed heartbeats take it out of rotation)'),
+  healthy: z
+    .boolean()
+    .describe('In rotation: connected, heartbeating (3 missed heartbeats take it out) and its data plane answered the last probe'),
+  unhealthyReason: z.string().nullable().describe('Why the edge is out of rotation, in words (e.g. "data plane: nginx answered 500 for /edge/probe"); null when healthy'),
   connected: z.boolean(),
   hitRatio: z.number(),
   lastSeen: z.number().nullable().describe('Unix ms of the last heartbeat'),
@@ -61,9 +82,15 @@ export const purgeResultSchema = z.object({
   id: z.string(),
   seq: z.number().int(),
   edges: z.array(
-    z.object({ id: z.string(), status: z.enum(['done', 'failed', 'pending']), ms: z.number().nullable(), objects: z.number().int().nullable() }),
+    z.object({
+      id: z.string(),
+      status: z.enum(['done', 'failed', 'pending']),
+      ms: z.number().nullable(),
+      objects: z.number().int().nullable(),
+      inRotation: z.boolean().describe('Counted in propagatedMs; an edge out of rotation is sent the purge too but not waited for'),
+    }),
   ),
-  propagatedMs: z.number().nullable().describe('Until the last connected edge confirmed; null when none is connected'),
+  propagatedMs: z.number().nullable().describe('Until the last edge in rotation confirmed; null when none is in rotation or one did not confirm'),
 });
 export type PurgeResult = z.infer<typeof purgeResultSchema>;
 

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { killTree, type ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
+import { MODERN_CAPS, type FfmpegCaps } from '../../encoder/capabilities.js';
 import { FlvSplitter } from '../../media/flv.js';
 import type { MediaChunk } from '../../media/types.js';
 
@@ -19,8 +20,12 @@ export interface ConverterSink {
 
 export type ConverterFactory = (sink: ConverterSink) => TsConverter;
 
-/** ffmpeg's arguments: first video and first audio copied from MPEG-TS on stdin to FLV on stdout. */
-export function tsToFlvArgs(): string[] {
+/**
+ * ffmpeg's arguments: first video and first audio copied from MPEG-TS on stdin to FLV on stdout.
+ * Current flv muxers insert aac_adtstoasc themselves for ADTS AAC (naming it would refuse MP3 or Opus
+ * audio); older ones (the npm-shipped 4.1) refuse ADTS unless it is named, so there it is named.
+ */
+export function tsToFlvArgs(caps: FfmpegCaps = MODERN_CAPS): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     // ffmpeg's default 5 s of stream analysis delays the first frame by as much: 1 s finds the
@@ -28,7 +33,7 @@ export function tsToFlvArgs(): string[] {
     '-analyzeduration', '1000000',
     '-f', 'mpegts', '-i', 'pipe:0',
     '-map', '0:v:0?', '-map', '0:a:0?', '-c', 'copy', '-dn', '-sn',
-    // The flv muxer inserts aac_adtstoasc itself for ADTS AAC; naming it would refuse MP3 or Opus audio.
+    ...(caps.has('remux:flv_adts') ? [] : ['-bsf:a', 'aac_adtstoasc']),
     '-flvflags', 'no_duration_filesize',
     '-f', 'flv', 'pipe:1',
   ];
@@ -41,6 +46,8 @@ const KILL_GRACE_MS = 2000;
 export interface FfmpegConverterOptions {
   children: ChildRegistry;
   ffmpegPath: () => Promise<string>;
+  /** What the found ffmpeg accepts; a current ffmpeg when omitted. */
+  ffmpegCaps?: () => Promise<FfmpegCaps>;
   logger: Logger;
 }
 
@@ -93,8 +100,10 @@ export class FfmpegConverter implements TsConverter {
 
   private async launch(): Promise<void> {
     let command: string;
+    let caps: FfmpegCaps;
     try {
       command = await this.options.ffmpegPath();
+      caps = (await this.options.ffmpegCaps?.()) ?? MODERN_CAPS;
     } catch (error) {
       this.fail(`ffmpeg not found: ${error instanceof Error ? error.message : String(error)}`);
       return;
@@ -102,7 +111,7 @@ export class FfmpegConverter implements TsConverter {
     if (this.stopped) return;
     let child: ChildProcess;
     try {
-      child = this.options.children.spawn(command, tsToFlvArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
+      child = this.options.children.spawn(command, tsToFlvArgs(caps), { stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (error) {
       this.fail(`cannot start ffmpeg: ${error instanceof Error ? error.message : String(error)}`);
       return;

@@ -2,10 +2,11 @@ import dgram from 'node:dgram';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildRegistry } from '../../core/children.js';
+import { capsOf } from '../../encoder/capabilities.js';
 import { buildTag, chunkFromTag, flvHeader, TAG_SCRIPT, TAG_VIDEO } from '../../media/flv.js';
 import { PathManager } from '../../media/path-manager.js';
 import type { MediaChunk, PathReader } from '../../media/types.js';
-import type { ConverterSink, TsConverter } from './converter.js';
+import { tsToFlvArgs, type ConverterSink, type TsConverter } from './converter.js';
 import { decodeHandshake, decodeSrtHs, encodeHandshake, EXT_HSRSP, findExtension, HS_INDUCTION, type Handshake } from './handshake.js';
 import { callerConclusion } from './negotiate.js';
 import { CTRL_ACK, CTRL_ACKACK, CTRL_HANDSHAKE, CTRL_NAK, CTRL_SHUTDOWN, decodeAckCif, encodeControl, encodeData, parsePacket, type ControlPacket } from './packet.js';
@@ -256,5 +257,15 @@ describe('SrtServer connection', () => {
     expect(paths.liveNames()).toEqual([]);
     expect(c.received.some((p) => p.type === CTRL_SHUTDOWN) || (await c.next(CTRL_SHUTDOWN))).toBeTruthy();
     expect(converters[0]!.stopped).toBe(true);
+  });
+});
+
+describe('tsToFlvArgs', () => {
+  it('leaves ADTS AAC to a current flv muxer, and names aac_adtstoasc for one that refuses it (ffmpeg 4.1)', () => {
+    expect(tsToFlvArgs()).not.toContain('-bsf:a');
+    expect(tsToFlvArgs(capsOf({ 'remux:flv_adts': true }))).not.toContain('-bsf:a');
+    const old = tsToFlvArgs(capsOf({ 'remux:flv_adts': false }));
+    expect(old[old.indexOf('-bsf:a') + 1]).toBe('aac_adtstoasc');
+    expect(old.slice(-3)).toEqual(['-f', 'flv', 'pipe:1']);
   });
 });

@@ -4,6 +4,7 @@ import type { ChildRegistry } from '../../core/children.js';
 import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
+import type { FfmpegCaps } from '../../encoder/capabilities.js';
 import type { PathPublisher, PublisherInfo } from '../../media/types.js';
 import { SrtConnection } from './connection.js';
 import { FfmpegConverter, type ConverterFactory } from './converter.js';
@@ -28,6 +29,8 @@ export interface SrtServerOptions {
   paths: PathPublishing;
   children: ChildRegistry;
   ffmpegPath: () => Promise<string>;
+  /** What the found ffmpeg accepts; a current ffmpeg when omitted. */
+  ffmpegCaps?: () => Promise<FfmpegCaps>;
   authorize: SrtAuthorize;
   /** Our receive latency in ms; the larger of this and the caller's proposal is used (default 120). */
   latencyMs?: number;
@@ -68,7 +71,7 @@ export class SrtServer implements Service {
   constructor(private readonly options: SrtServerOptions) {
     this.log = options.logger.child({ service: 'srt' });
     this.createConverter =
-      options.createConverter ?? ((sink) => new FfmpegConverter({ children: options.children, ffmpegPath: options.ffmpegPath, logger: this.log }, sink));
+      options.createConverter ?? ((sink) => new FfmpegConverter({ children: options.children, ffmpegPath: options.ffmpegPath, ffmpegCaps: options.ffmpegCaps, logger: this.log }, sink));
   }
 
   async start(): Promise<void> {

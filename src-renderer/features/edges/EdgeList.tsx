@@ -20,8 +20,13 @@ export function EdgeList({ edges, now, onDecommission }: { edges: EdgeInfo[]; no
             <td>{e.region || '—'}</td>
             <td>
               <span className={`badge ${e.healthy ? 'badge-ok' : 'badge-bad'}`} data-testid={`edge-health-${e.id}`}>
-                {e.healthy ? 'healthy' : e.connected ? 'missed heartbeats' : 'offline'}
+                {e.healthy ? 'healthy' : e.connected ? 'out of rotation' : 'offline'}
               </span>
+              {e.unhealthyReason && (
+                <div className="muted small" data-testid={`edge-reason-${e.id}`}>
+                  {e.unhealthyReason}
+                </div>
+              )}
             </td>
             <td>{percent(e.hitRatio)}</td>
             <td>{e.stats ? formatBytes(e.stats.bytes) : '—'}</td>

@@ -47,13 +47,15 @@ for (const name of all.filter((n) => only.length === 0 || only.includes(n))) {
     killSignal: 'SIGTERM',
   });
   const seconds = (performance.now() - t0) / 1000;
-  const own = fs.existsSync(file)
-    ? fs
-        .readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
+  // One row per goal: the last one written (a goal failed by an error, then recorded from a partial run).
+  const byGoal = new Map();
+  if (fs.existsSync(file)) {
+    for (const l of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+      const row = JSON.parse(l);
+      byGoal.set(row.goal, row);
+    }
+  }
+  const own = [...byGoal.values()];
   const timedOut = run.error?.code === 'ETIMEDOUT';
   const how = timedOut ? `stopped after ${timeoutS} s (BENCH_TIMEOUT_S)` : run.signal ? `killed by ${run.signal}` : `exited with code ${run.status}`;
   if (own.length === 0) {

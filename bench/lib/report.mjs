@@ -1,7 +1,7 @@
 // The verdict of one benchmark. Each bench declares its goals once, at its top, with `defineBench`;
 // records its figures against them (`record`), and ends with `finish()`, which prints one line per goal
-// and sets the exit code: 0 every goal met, 1 a goal missed or not measured (the bench failed), 2 the
-// bench was skipped (a peer is missing: the reason names the command that installs it).
+// and sets the exit code: 0 every goal met, 1 a goal missed or not measured, or the run hit an error
+// (`fail`), 2 the bench was skipped (a peer is missing: the reason names the command that installs it).
 // Under bench/run.mjs each verdict is also appended as one JSON line to the file named by BENCH_RESULTS,
 // for the final table. A bench that dies before measuring a goal still reports it (FAIL, not measured).
 // BENCH_SHORT=1 (`npm run bench -- --short`): fewer runs and shorter windows, through `knob`.
@@ -25,6 +25,18 @@ export function goalText(goal) {
 }
 
 /**
+ * The verdict on one figure: ratio = ours / reference (NaN without a usable reference); `judged` is the
+ * ratio (`on: 'ratio'`) or our figure (`on: 'ours'`); PASS only when it is a number that meets the goal,
+ * so a figure that was not measured (NaN) fails.
+ */
+export function verdict(goal, ours, reference) {
+  const ratio = Number.isFinite(ours) && Number.isFinite(reference) && reference !== 0 ? ours / reference : NaN;
+  const judged = goal.on === 'ratio' ? ratio : ours;
+  const measured = Number.isFinite(judged);
+  return { ratio, measured, status: measured && OPS[goal.op](judged, goal.target) ? 'PASS' : 'FAIL' };
+}
+
+/**
  * `goals`: id -> { what, on: 'ratio' | 'ours', op: '<' | '<=' | '>' | '>=', target, unit?, digits? }.
  * `on: 'ratio'` judges ours / reference, `on: 'ours'` our figure alone (in `unit`).
  */
@@ -34,6 +46,7 @@ export function defineBench(name, goals) {
   }
   const short = process.env.BENCH_SHORT === '1';
   const rows = new Map();
+  const errors = [];
   let finished = false;
 
   const write = (row) => {
@@ -69,27 +82,32 @@ export function defineBench(name, goals) {
       finished = true;
       process.exit(EXIT.skipped);
     },
-    /** Our figure and the reference's for goal `id` (ratio = ours / reference); `note` is printed beside it. */
-    record(id, { ours, reference, note = '' }) {
+    /**
+     * Our figure and the reference's for goal `id` (ratio = ours / reference; `reference` NaN when the
+     * goal has none); `note` is printed beside it. Recorded after `fail()` (figures of a partial run),
+     * the note says so and the bench still exits 1.
+     */
+    record(id, { ours, reference = NaN, note = '' }) {
       const g = goals[id];
       if (!g) throw new Error(`${name}: no goal ${id}`);
-      const ratio = Number.isFinite(ours) && Number.isFinite(reference) && reference !== 0 ? ours / reference : NaN;
-      const judged = g.on === 'ratio' ? ratio : ours;
-      const status = Number.isFinite(judged) && OPS[g.op](judged, g.target) ? 'PASS' : 'FAIL';
-      write({ ...base(id), ours, reference, ratio, status, note: Number.isFinite(judged) ? note : `not measured${note ? `; ${note}` : ''}` });
+      const { ratio, measured, status } = verdict(g, ours, reference);
+      const notes = [measured ? '' : 'not measured', note, errors.length > 0 ? `from a partial run (${errors[0]})` : ''].filter(Boolean);
+      write({ ...base(id), ours, reference, ratio, status, note: notes.join('; ') });
     },
-    /** Every goal not recorded yet fails with `error`. */
+    /** The run hit `error`: every goal not recorded yet fails with it, and the bench exits 1. */
     fail(error) {
       const why = String(error?.message ?? error).split('\n')[0];
+      errors.push(why);
       for (const id of Object.keys(goals)) if (!rows.has(id)) write({ ...base(id), ours: NaN, reference: NaN, ratio: NaN, status: 'FAIL', note: `not measured: ${why}` });
     },
-    /** Prints the verdicts and sets the exit code (1 when any goal failed or was not measured). */
+    /** Prints the verdicts and sets the exit code (1 when any goal failed or was not measured, or the run hit an error). */
     finish() {
-      bench.fail('the bench ended before measuring it');
+      for (const id of Object.keys(goals)) if (!rows.has(id)) write({ ...base(id), ours: NaN, reference: NaN, ratio: NaN, status: 'FAIL', note: 'not measured: the bench ended before measuring it' });
       finished = true;
       console.log(`${name}: goals${short ? ' (short mode: fewer runs, noisier)' : ''}`);
       for (const row of rows.values()) console.log(line(row));
-      const failed = [...rows.values()].some((r) => r.status !== 'PASS');
+      for (const why of errors) console.log(`${name}: the run failed: ${why}`);
+      const failed = errors.length > 0 || [...rows.values()].some((r) => r.status !== 'PASS');
       if (failed) process.exitCode = EXIT.fail;
       return !failed;
     },

@@ -57,9 +57,10 @@ export function defineBench(name, goals) {
     const g = goals[id];
     return { bench: name, goal: id, what: g.what, unit: g.unit ?? '', digits: g.digits ?? 2, goalText: goalText(g) };
   };
+  const figure = (x, row) => `${fmtNumber(x, row.digits)}${row.unit && Number.isFinite(x) ? ` ${row.unit}` : ''}`;
   const line = (row) =>
-    `${name}: ${row.status.padEnd(7)} ${row.what}: ours ${fmtNumber(row.ours, row.digits)}${row.unit ? ` ${row.unit}` : ''}, ` +
-    `reference ${fmtNumber(row.reference, row.digits)}${row.unit ? ` ${row.unit}` : ''}, ratio ${fmtNumber(row.ratio, 2)} (goal: ${row.goalText})` +
+    `${name}: ${row.status.padEnd(7)} ${row.what}: ours ${figure(row.ours, row)}, ` +
+    `${Number.isFinite(row.reference) ? `reference ${figure(row.reference, row)}, ratio ${fmtNumber(row.ratio, 2)}` : 'no reference'} (goal: ${row.goalText})` +
     `${row.note ? `; ${row.note}` : ''}`;
 
   const bench = {

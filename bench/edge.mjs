@@ -12,30 +12,26 @@
 //    sides alternated BENCH_RUNS times; medians of requests/s and of wrk's p99 latency.
 //  - Purge: a real host (`streams host`) with three edges on loopback; BENCH_PURGES purges of 10 URLs
 //    each through POST /api/v1/cdn/purge; p50/p99 of the `propagatedMs` it answers (until the last of
-//    the three edges confirmed) and of the client round trip.
+//    the three edges confirmed) and of the client round trip. No reference: the goal bounds our figure.
+// BENCH_SHORT=1: 1 run of 3 s per side, 20 purges.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  cleanup, fmt, freePort, haveCommand, median, percentile, ratio, requireBuild, sleep, startHost, STREAMS_BIN, stopProcess, tempDir, track,
-} from './lib/live.mjs';
+import { cleanup, fmt, freePort, median, percentile, ratio, sleep, startHost, STREAMS_BIN, stopProcess, tempDir, track } from './lib/live.mjs';
+import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/edge';
-const RUNS = Number(process.env.BENCH_RUNS ?? 2);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const THREADS = Number(process.env.BENCH_THREADS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
-const PURGES = Number(process.env.BENCH_PURGES ?? 60);
-const THROUGHPUT_GOAL = 0.9;
-const PURGE_GOAL_MS = 200;
-
-for (const cmd of ['nginx', 'wrk']) {
-  if (!haveCommand(cmd)) {
-    console.log(`${NAME}: SKIPPED: ${cmd} is not installed`);
-    process.exit(0);
-  }
-}
-requireBuild(NAME);
+const bench = defineBench(NAME, {
+  segment: { what: '200 KB segment req/s, edge vs static nginx', on: 'ratio', op: '>=', target: 0.9, unit: 'req/s', digits: 0 },
+  playlist: { what: 'playlist req/s, edge vs static nginx', on: 'ratio', op: '>=', target: 0.9, unit: 'req/s', digits: 0 },
+  purgeP99: { what: 'purge to 3 edges, p99 propagatedMs (no reference)', on: 'ours', op: '<', target: 200, unit: 'ms', digits: 1 },
+});
+const RUNS = bench.knob('BENCH_RUNS', 2, 1);
+const SECONDS = bench.knob('BENCH_SECONDS', 8, 3);
+const THREADS = bench.knob('BENCH_THREADS', 2);
+const CONNECTIONS = bench.knob('BENCH_CONNECTIONS', 100);
+const PURGES = bench.knob('BENCH_PURGES', 60, 20);
+bench.requires('nginx', 'wrk', 'build');
 
 /** A plain nginx (daemon off, 1 worker, no access log) in its own folder on a free port, `http` its server part. */
 async function startPlainNginx(prefix, http) {
@@ -182,37 +178,35 @@ async function purgePropagation() {
   return { propagated, roundTrip };
 }
 
+const GOAL_OF = { '200 KB segment': 'segment', playlist: 'playlist' };
 try {
   console.log(`${NAME}: wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s, ${RUNS} runs per side (medians); edge and static nginx 1 worker each`);
   const t = await throughput();
   console.log('');
-  console.log('| file | static nginx req/s | edge req/s | ratio (goal >= 0.9) | bare proxy_cache req/s | its ratio | static p99 ms | edge p99 ms |');
+  console.log(`| file | static nginx req/s | edge req/s | ratio (goal >= ${bench.goals.segment.target}) | bare proxy_cache req/s | its ratio | static p99 ms | edge p99 ms |`);
   console.log('|---|---|---|---|---|---|---|---|');
-  let worst = Infinity;
   for (const [label, r] of Object.entries(t)) {
     const s = median(r.static.map((x) => x.rps));
     const e = median(r.edge.map((x) => x.rps));
-    worst = Math.min(worst, e / s);
     const b = median(r.bare.map((x) => x.rps));
     console.log(
       `| ${label} | ${fmt(s, 0)} | ${fmt(e, 0)} | ${ratio(e, s)} | ${fmt(b, 0)} | ${ratio(b, s)} | ` +
         `${fmt(median(r.static.map((x) => x.p99Ms)))} | ${fmt(median(r.edge.map((x) => x.p99Ms)))} |`,
     );
+    bench.record(GOAL_OF[label], { ours: e, reference: s, note: `bare proxy_cache of the same origin ${ratio(b, s)}x static` });
   }
   const p = await purgePropagation();
   console.log('');
   console.log(`| purge to 3 edges (${PURGES} purges x 10 URLs) | p50 ms | p99 ms | goal p99 |`);
   console.log('|---|---|---|---|');
-  console.log(`| propagatedMs (until the last edge confirmed) | ${fmt(percentile(p.propagated, 50))} | ${fmt(percentile(p.propagated, 99))} | < ${PURGE_GOAL_MS} |`);
+  console.log(`| propagatedMs (until the last edge confirmed) | ${fmt(percentile(p.propagated, 50))} | ${fmt(percentile(p.propagated, 99))} | < ${bench.goals.purgeP99.target} |`);
   console.log(`| API round trip | ${fmt(percentile(p.roundTrip, 50))} | ${fmt(percentile(p.roundTrip, 99))} | |`);
   console.log('');
-  console.log(
-    `${NAME}: throughput ratio (worst) ${fmt(worst)} (goal >= ${THROUGHPUT_GOAL}: ${worst >= THROUGHPUT_GOAL ? 'met' : 'NOT met'}); ` +
-      `purge p99 ${fmt(percentile(p.propagated, 99))} ms (goal < ${PURGE_GOAL_MS}: ${percentile(p.propagated, 99) < PURGE_GOAL_MS ? 'met' : 'NOT met'})`,
-  );
+  bench.record('purgeP99', { ours: percentile(p.propagated, 99), note: `p50 ${fmt(percentile(p.propagated, 50))} ms` });
 } catch (error) {
   console.error(`${NAME}: FAILED: ${error.stack ?? error}`);
-  process.exitCode = 1;
+  bench.fail(error);
 } finally {
   await cleanup();
 }
+bench.finish();

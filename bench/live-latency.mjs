@@ -10,44 +10,30 @@
 //      canvas, decodes the barcode and subtracts it from Date.now(). The player joins at fixed offsets
 //      after a new segment appears in the media playlist (latency depends on the join time within a
 //      segment); 10 samples once playback is steady, median.
-// Needs ffmpeg, nginx + libnginx-mod-rtmp, /usr/bin/chromium; prints a skip line without them.
+// Goals (set when the bench got its verdict; it printed no goal before): ours within 1.1x of nginx-rtmp
+// for the first segment fetched and for glass-to-glass under both hls.js configs.
+// Needs ffmpeg, nginx + libnginx-mod-rtmp, Chromium and hls.js; skips (exit 2) without them.
+// BENCH_SHORT=1: 1 run, joins at +0 and +1 s.
 /* global window -- functions passed to page.evaluate run in the browser */
-import {
-  cleanup,
-  fmt,
-  haveCommand,
-  median,
-  nginxRtmpMissing,
-  ratio,
-  requireBuild,
-  sleep,
-  startHost,
-  startNginxRtmp,
-  startPublisher,
-  stopProcess,
-} from './lib/live.mjs';
-import { CHROMIUM, haveHlsJs, launchPlayer } from './lib/player.mjs';
-import fs from 'node:fs';
+import { cleanup, fmt, median, ratio, sleep, startHost, startNginxRtmp, startPublisher, stopProcess } from './lib/live.mjs';
+import { launchPlayer } from './lib/player.mjs';
+import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/live-latency';
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const JOIN_OFFSETS_S = (process.env.BENCH_JOIN_OFFSETS ?? '0,0.5,1,1.5').split(',').map(Number);
+const CONFIGS = [
+  { label: 'hls.js defaults', config: {}, goal: 'glassDefaults' },
+  { label: 'hls.js liveSyncDurationCount 1', config: { liveSyncDurationCount: 1 }, goal: 'glassSync1' },
+];
+const bench = defineBench(NAME, {
+  firstSegment: { what: 'publish -> first segment fetched, ours vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
+  glassDefaults: { what: 'glass-to-glass, hls.js defaults, ours vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
+  glassSync1: { what: 'glass-to-glass, hls.js liveSyncDurationCount 1, ours vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
+});
+const RUNS = bench.knob('BENCH_RUNS', 3, 1);
+const JOIN_OFFSETS_S = (process.env.BENCH_JOIN_OFFSETS ?? (bench.short ? '0,1' : '0,0.5,1,1.5')).split(',').map(Number);
 const SAMPLES = 10;
 const SETTLE_MS = 2000;
-const CONFIGS = [
-  { label: 'hls.js defaults', config: {} },
-  { label: 'hls.js liveSyncDurationCount 1', config: { liveSyncDurationCount: 1 } },
-];
-
-const skip = (why) => {
-  console.log(`${NAME}: SKIPPED: ${why}`);
-  process.exit(0);
-};
-if (!haveCommand('ffmpeg')) skip('ffmpeg is not installed');
-const nginxMissing = nginxRtmpMissing();
-if (nginxMissing) skip(nginxMissing);
-requireBuild(NAME);
-const browserOk = fs.existsSync(CHROMIUM) && haveHlsJs();
+bench.requires('ffmpeg', 'nginx-rtmp', 'chromium', 'hls.js', 'build');
 
 // ---- playlists ----
 
@@ -173,7 +159,7 @@ const results = { ours: { a: [], b: {} }, nginx: { a: [], b: {} } };
 let player = null;
 const started = performance.now();
 try {
-  if (browserOk) player = await launchPlayer();
+  player = await launchPlayer();
   for (let run = 0; run < RUNS; run++) {
     const last = run === RUNS - 1;
     for (const side of ['ours', 'nginx']) {
@@ -184,7 +170,7 @@ try {
         pub = startPublisher(server.publishUrl, { barcode: true });
         const a = await firstSegment(server.playlist, t0);
         results[side].a.push(a);
-        if (last && player) {
+        if (last) {
           // Playback needs the default 3-segment hold-back: let the window fill first.
           await waitSegments(a.mediaUrl, 3);
           for (const offset of JOIN_OFFSETS_S) {
@@ -204,6 +190,9 @@ try {
       }
     }
   }
+} catch (error) {
+  console.error(`${NAME}: FAILED: ${error.stack ?? error}`);
+  bench.fail(error);
 } finally {
   if (player) await player.close();
   await cleanup();
@@ -224,38 +213,53 @@ const aRow = (label, field) => {
 aRow('publish -> media playlist lists a segment', 'listedMs');
 aRow('publish -> first segment fetched', 'fetchedMs');
 const perRun = (side) => results[side].a.map((x) => fmt(x.listedMs / 1000, 2)).join(', ');
-const aDetail = `${NAME}: publish -> playlist per run (s): ours ${perRun('ours')}; nginx ${perRun('nginx')}`;
-if (!player) {
-  console.log(aDetail);
-  console.log(`${NAME}: glass-to-glass SKIPPED: ${CHROMIUM} or node_modules/hls.js missing`);
-} else {
-  const lat = (side, label) => JOIN_OFFSETS_S.map((off) => results[side].b[`${label}|${off}`]?.latencyMs);
-  const cell = (xs) => {
-    const ok = xs.filter(Number.isFinite);
-    if (ok.length === 0) return 'n/a';
-    return `${s(median(ok))} (${fmt(Math.min(...ok) / 1000, 1)}-${fmt(Math.max(...ok) / 1000, 1)})${ok.length < xs.length ? ` ${xs.length - ok.length} failed` : ''}`;
-  };
-  for (const { label } of CONFIGS) {
-    const o = lat('ours', label);
-    const n = lat('nginx', label);
-    console.log(`| glass-to-glass, ${label}: median (min-max) of ${JOIN_OFFSETS_S.length} joins | ${cell(o)} | ${cell(n)} | ${ratio(median(o), median(n))} |`);
-  }
-  for (const { label } of CONFIGS) {
-    const o = median(JOIN_OFFSETS_S.map((off) => results.ours.b[`${label}|${off}`]?.startupMs));
-    const n = median(JOIN_OFFSETS_S.map((off) => results.nginx.b[`${label}|${off}`]?.startupMs));
-    console.log(`| player load -> playing, ${label} | ${s(o)} | ${s(n)} | ${ratio(o, n)} |`);
-  }
-  // Per join offset (same offset on both sides), and any playback that failed.
-  for (const { label } of CONFIGS) {
-    const per = JOIN_OFFSETS_S.map((off) => {
-      const o = results.ours.b[`${label}|${off}`]?.latencyMs;
-      const n = results.nginx.b[`${label}|${off}`]?.latencyMs;
-      return `+${off} s ${fmt(o / 1000, 2)}/${fmt(n / 1000, 2)}`;
-    });
-    console.log(`${NAME}: ${label}, ours/nginx per join: ${per.join(', ')}`);
-  }
-  console.log(aDetail);
-  for (const side of ['ours', 'nginx']) {
-    for (const [key, r] of Object.entries(results[side].b)) if (r.error) console.log(`${NAME}: ${side} ${key}: ${r.error}`);
+const lat = (side, label) => JOIN_OFFSETS_S.map((off) => results[side].b[`${label}|${off}`]?.latencyMs);
+const cell = (xs) => {
+  const ok = xs.filter(Number.isFinite);
+  if (ok.length === 0) return 'n/a';
+  return `${s(median(ok))} (${fmt(Math.min(...ok) / 1000, 1)}-${fmt(Math.max(...ok) / 1000, 1)})${ok.length < xs.length ? ` ${xs.length - ok.length} failed` : ''}`;
+};
+for (const { label } of CONFIGS) {
+  const o = lat('ours', label);
+  const n = lat('nginx', label);
+  console.log(`| glass-to-glass, ${label}: median (min-max) of ${JOIN_OFFSETS_S.length} joins | ${cell(o)} | ${cell(n)} | ${ratio(median(o), median(n))} |`);
+}
+for (const { label } of CONFIGS) {
+  const o = median(JOIN_OFFSETS_S.map((off) => results.ours.b[`${label}|${off}`]?.startupMs));
+  const n = median(JOIN_OFFSETS_S.map((off) => results.nginx.b[`${label}|${off}`]?.startupMs));
+  console.log(`| player load -> playing, ${label} | ${s(o)} | ${s(n)} | ${ratio(o, n)} |`);
+}
+// Per join offset (same offset on both sides), and any playback that failed.
+for (const { label } of CONFIGS) {
+  const per = JOIN_OFFSETS_S.map((off) => {
+    const o = results.ours.b[`${label}|${off}`]?.latencyMs;
+    const n = results.nginx.b[`${label}|${off}`]?.latencyMs;
+    return `+${off} s ${fmt(o / 1000, 2)}/${fmt(n / 1000, 2)}`;
+  });
+  console.log(`${NAME}: ${label}, ours/nginx per join: ${per.join(', ')}`);
+}
+console.log(`${NAME}: publish -> playlist per run (s): ours ${perRun('ours')}; nginx ${perRun('nginx')}`);
+const failures = [];
+for (const side of ['ours', 'nginx']) {
+  for (const [key, r] of Object.entries(results[side].b)) {
+    if (!r.error) continue;
+    console.log(`${NAME}: ${side} ${key}: ${r.error}`);
+    failures.push(`${side} ${key}`);
   }
 }
+
+const secondsOf = (xs, f) => median(xs.map(f)) / 1000;
+bench.record('firstSegment', {
+  ours: secondsOf(results.ours.a, (x) => x.fetchedMs),
+  reference: secondsOf(results.nginx.a, (x) => x.fetchedMs),
+  note: `median of ${results.ours.a.length}/${results.nginx.a.length} runs`,
+});
+for (const { label, goal } of CONFIGS) {
+  const failed = failures.filter((f) => f.includes(label)).length;
+  bench.record(goal, {
+    ours: median(lat('ours', label)) / 1000,
+    reference: median(lat('nginx', label)) / 1000,
+    note: `median of ${JOIN_OFFSETS_S.length} joins${failed ? `, ${failed} playbacks failed` : ''}`,
+  });
+}
+bench.finish();

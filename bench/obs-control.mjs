@@ -4,22 +4,24 @@
 // directly, same OBS, same run, interleaved. Two references: obs-websocket-js as connected by default
 // (subscribed to events), and obs-websocket-js subscribed to nothing (how our host sends requests:
 // OBS writes the scene event and the answer as two small segments, and the answer then waits ~40 ms
-// for a delayed ACK on a socket that receives events). Goal: ratio <= 1.2.
+// for a delayed ACK on a socket that receives events). Goal: ratio <= 1.2 against each reference.
+// Needs obs-studio and xvfb (xvfb-run); skips (exit 2) without them.
+// BENCH_SHORT=1: 50 switches each.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { OBSWebSocket } from 'obs-websocket-js';
-import { cleanup, fmt, freePort, haveCommand, median, ratio, requireBuild, sleep, startHost, tempDir } from './lib/live.mjs';
+import { cleanup, fmt, freePort, median, ratio, sleep, startHost, tempDir } from './lib/live.mjs';
+import { defineBench } from './lib/report.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const bench = defineBench('bench/obs-control', {
+  vsDefault: { what: 'scene switch round trip, our API vs obs-websocket-js (default connect, events on)', on: 'ratio', op: '<=', target: 1.2, unit: 'ms' },
+  vsQuiet: { what: 'scene switch round trip, our API vs obs-websocket-js (no event subscriptions)', on: 'ratio', op: '<=', target: 1.2, unit: 'ms' },
+});
+const RUNS = bench.knob('BENCH_RUNS', 200, 50);
 const WARMUP = 20;
-
-requireBuild('bench/obs-control');
-if (!haveCommand('obs') || !haveCommand('xvfb-run')) {
-  console.log('bench/obs-control: skipped (needs obs-studio and xvfb: apt-get install -y obs-studio xvfb)');
-  process.exit(0);
-}
+bench.requires('obs', 'build');
 
 /** OBS under xvfb-run with its websocket on `port` (the same files src-main/obs/obs-home.ts writes). */
 async function startObs(port, password) {
@@ -37,9 +39,28 @@ async function startObs(port, password) {
     stdio: 'ignore',
     detached: true,
   });
+  const stop = async () => {
+    const exited = new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+    const obsPid = spawnSync('pgrep', ['-P', String(proc.pid), '-x', 'obs'], { encoding: 'utf8' }).stdout.trim();
+    try {
+      if (obsPid) process.kill(Number(obsPid), 'SIGINT');
+      else process.kill(-proc.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    await Promise.race([exited, sleep(8000)]);
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      // the group is empty
+    }
+  };
   const deadline = Date.now() + 45_000;
   for (;;) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('OBS did not open its websocket');
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      await stop();
+      throw new Error('OBS did not open its websocket within 45 s');
+    }
     const open = await new Promise((r) => {
       const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), r(true)));
       s.once('error', () => r(false));
@@ -47,32 +68,19 @@ async function startObs(port, password) {
     if (open) break;
     await sleep(200);
   }
-  return {
-    async stop() {
-      const exited = new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
-      const obsPid = spawnSync('pgrep', ['-P', String(proc.pid), '-x', 'obs'], { encoding: 'utf8' }).stdout.trim();
-      try {
-        if (obsPid) process.kill(Number(obsPid), 'SIGINT');
-        else process.kill(-proc.pid, 'SIGTERM');
-      } catch {
-        // gone
-      }
-      await Promise.race([exited, sleep(8000)]);
-      try {
-        process.kill(-proc.pid, 'SIGKILL');
-      } catch {
-        // the group is empty
-      }
-    },
-  };
+  return { stop };
 }
 
 let obs;
 let host;
+let obsStarting;
+let hostStarting;
 try {
   const port = await freePort();
   const password = `bench-${Math.random().toString(36).slice(2)}`;
-  [obs, host] = await Promise.all([startObs(port, password), startHost()]);
+  obsStarting = startObs(port, password);
+  hostStarting = startHost();
+  [obs, host] = await Promise.all([obsStarting, hostStarting]);
   const created = await host.api('POST', '/api/v1/obs/connections', { host: '127.0.0.1', port, password });
   if (created.status !== 201 || created.json.state !== 'connected') throw new Error(`connecting the host to OBS failed: ${created.text}`);
   const id = created.json.id;
@@ -124,12 +132,18 @@ try {
   console.log(`| our API: PUT /obs/connections/:id/program-scene | ${fmt(mo)} ms | ${fmt(p90(samples.ours))} ms | 1.00 |`);
   console.log(`| reference: obs-websocket-js SetCurrentProgramScene, default connect (events on) | ${fmt(mr)} ms | ${fmt(p90(samples.direct))} ms | ${ratio(mo, mr)} |`);
   console.log(`| reference: obs-websocket-js SetCurrentProgramScene, no event subscriptions | ${fmt(mq)} ms | ${fmt(p90(samples.quiet))} ms | ${ratio(mo, mq)} |`);
-  console.log(`ratio ${ratio(mo, mr)} against the default client, ${ratio(mo, mq)} against the tuned one (goal <= 1.2)`);
+  const p90Of = (xs) => `p90 ${fmt(p90(xs))} ms`;
+  bench.record('vsDefault', { ours: mo, reference: mr, note: `medians of ${RUNS}; ours ${p90Of(samples.ours)}, reference ${p90Of(samples.direct)}` });
+  bench.record('vsQuiet', { ours: mo, reference: mq, note: `medians of ${RUNS}; ours ${p90Of(samples.ours)}, reference ${p90Of(samples.quiet)}` });
 } catch (error) {
-  console.error(`bench/obs-control failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+  console.error(`bench/obs-control: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  bench.fail(error);
 } finally {
+  // One of the two may have started while the other failed.
+  host ??= await hostStarting?.catch(() => undefined);
+  obs ??= await obsStarting?.catch(() => undefined);
   await host?.stop();
   await obs?.stop();
   await cleanup();
 }
+bench.finish();

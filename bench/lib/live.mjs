@@ -1,4 +1,4 @@
-// Helpers shared by the live benchmarks (bench/live-latency.mjs, bench/ladder-cpu.mjs, bench/restream-cpu.mjs): our host,
+// Helpers shared by the benchmarks (bench/live-latency.mjs, bench/ladder-cpu.mjs, bench/restream-cpu.mjs and others): our host,
 // an nginx-rtmp reference, the publisher ffmpeg, and CPU accounting from /proc. Plain ESM, no build.
 // Everything started here is tracked and stopped by PID (see `cleanup`), never by name.
 import { spawn, spawnSync } from 'node:child_process';
@@ -7,10 +7,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nginxModule } from './peers.mjs';
 
 export const ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
-export const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+/** Where the OS keeps nginx's rtmp module (bench/lib/peers.mjs checks it is there before a bench uses it). */
+export const NGINX_RTMP_MODULE = nginxModule('ngx_rtmp_module.so') ?? '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -123,26 +125,6 @@ process.once('exit', () => {
   }
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-// ---- tools present? ----
-
-export function haveCommand(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** Why the nginx-rtmp reference cannot run here, or null when it can. */
-export function nginxRtmpMissing() {
-  if (!haveCommand('nginx')) return 'nginx is not installed (apt-get install -y nginx libnginx-mod-rtmp)';
-  if (!fs.existsSync(NGINX_RTMP_MODULE)) return `${NGINX_RTMP_MODULE} is missing (apt-get install -y libnginx-mod-rtmp)`;
-  return null;
-}
-
-export function requireBuild(name) {
-  if (!fs.existsSync(path.join(ROOT, 'dist/main/cli.js'))) {
-    console.error(`${name}: run \`npm run build\` first`);
-    process.exit(2);
-  }
-}
 
 // ---- our host ----
 

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { BARCODE, ROOT } from './live.mjs';
+import { chromiumPath } from './peers.mjs';
 
-export const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium';
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
 
 const PAGE = `<!doctype html>
@@ -152,7 +152,7 @@ export async function launchPlayer() {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const pageUrl = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath() ?? 'chromium',
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -183,8 +183,4 @@ export async function launchPlayer() {
       await new Promise((r) => server.close(r));
     },
   };
-}
-
-export function haveHlsJs() {
-  return fs.existsSync(HLS_JS);
 }

@@ -1,0 +1,65 @@
+// What the benchmarks need from the machine, checked in one place (the bench side of
+// test-support/peers.ts). `missing(...peers)` is null when all are there, else the reason, naming the
+// one command that installs them: every package here is in scripts/setup-system.mjs --bench.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+const NGINX_MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
+
+export const SETUP_COMMAND = 'node scripts/setup-system.mjs --bench';
+export const BUILD_COMMAND = 'node scripts/build.mjs';
+
+/** The first executable named `name` on the PATH (or at one of `extra`), else null. */
+export function which(name, extra = []) {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  for (const candidate of [...extra, ...dirs.map((d) => path.join(d, name))]) {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** The nginx module file `file` (ngx_rtmp_module.so...) where Debian and others put them, else null. */
+export function nginxModule(file) {
+  for (const dir of NGINX_MODULE_DIRS) if (fs.existsSync(path.join(dir, file))) return path.join(dir, file);
+  return null;
+}
+
+/** The Chromium to drive: BENCH_CHROMIUM or CHROMIUM_PATH, else the first on the PATH. */
+export function chromiumPath() {
+  const explicit = process.env.BENCH_CHROMIUM ?? process.env.CHROMIUM_PATH;
+  if (explicit !== undefined) return fs.existsSync(explicit) ? explicit : null;
+  return which('chromium') ?? which('chromium-browser') ?? which('google-chrome');
+}
+
+const nginx = () => which('nginx', ['/usr/sbin/nginx']) !== null;
+
+/** Peer -> [present?, how to get it]. */
+const PEERS = {
+  ffmpeg: [() => which('ffmpeg') !== null, SETUP_COMMAND],
+  nginx: [() => nginx() && nginxModule('ngx_http_js_module.so') !== null && nginxModule('ngx_http_cache_purge_module.so') !== null, SETUP_COMMAND],
+  'nginx-rtmp': [() => nginx() && nginxModule('ngx_rtmp_module.so') !== null, SETUP_COMMAND],
+  wrk: [() => which('wrk') !== null, SETUP_COMMAND],
+  chromium: [() => chromiumPath() !== null, SETUP_COMMAND],
+  xvfb: [() => which('Xvfb') !== null && which('xvfb-run') !== null, SETUP_COMMAND],
+  obs: [() => which('obs') !== null && which('xvfb-run') !== null, SETUP_COMMAND],
+  'hls.js': [() => fs.existsSync(path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js')), 'npm ci'],
+  build: [() => fs.existsSync(path.join(ROOT, 'dist/main/cli.js')), BUILD_COMMAND],
+};
+
+/** Null when every peer is there; else "needs wrk, nginx-rtmp (node scripts/setup-system.mjs --bench)". */
+export function missing(...peers) {
+  const absent = peers.filter((p) => {
+    if (!PEERS[p]) throw new Error(`unknown bench peer ${p}`);
+    return !PEERS[p][0]();
+  });
+  if (absent.length === 0) return null;
+  const how = [...new Set(absent.map((p) => PEERS[p][1]))].join('; ');
+  return `needs ${absent.map((p) => (p === 'build' ? 'dist/ (the build)' : p)).join(', ')} (${how})`;
+}

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildLedger } from './child-ledger.js';
 import type { Service } from './lifecycle.js';
 
 /** Signals a child's whole process group (POSIX), or the child alone (Windows, or no group). */
@@ -31,16 +34,50 @@ export interface RunOptions {
   cwd?: string;
 }
 
+/** The executable `command` names (a path, or a name looked up on `PATH`), or null when there is none. */
+export function resolveExecutable(command: string, envPath = process.env.PATH ?? ''): string | null {
+  const candidates = command.includes('/') ? [command] : envPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+  for (const candidate of candidates) {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+
+export interface ChildRegistryOptions {
+  /** Lists running children in the home, for the next host to reap after a SIGKILL of this one. */
+  ledger?: ChildLedger;
+  /**
+   * util-linux's setpriv, to start children with a parent-death signal (SIGKILL), so that they die
+   * with the host even when it is killed with SIGKILL. Null: children are started as they are.
+   */
+  setpriv?: string | null;
+}
+
+/** The parent-death launcher of this machine: setpriv on Linux where it is installed, else null. */
+export function findSetpriv(): string | null {
+  return process.platform === 'linux' ? resolveExecutable('setpriv') : null;
+}
+
 /**
  * Every child process the host starts is spawned through here, so that none outlives the host:
- * dispose() sends SIGTERM to all, then SIGKILL to whatever is left after the grace period.
+ * dispose() sends SIGTERM to all, then SIGKILL to whatever is left after the grace period. With
+ * options, children also die with a host killed outright (parent-death signal), and those that do
+ * not are in the ledger the next host reaps.
  */
 export class ChildRegistry implements Service {
   readonly name = 'children';
   private readonly children = new Set<ChildProcess>();
   private disposed = false;
 
-  constructor(private readonly killGraceMs = 3000) {}
+  constructor(
+    private readonly killGraceMs = 3000,
+    private readonly options: ChildRegistryOptions = {},
+  ) {}
 
   get count(): number {
     return this.children.size;
@@ -48,11 +85,22 @@ export class ChildRegistry implements Service {
 
   spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
     if (this.disposed) throw new Error(`refusing to start ${command}: the host is stopping`);
+    const merged: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', ...options };
+    const detached = merged.detached === true;
+    // setpriv execs the command in place (same pid, same command line once started). Only a command
+    // that exists is wrapped: a missing one still fails with ENOENT, as callers expect.
+    const setpriv = this.options.setpriv;
+    const wrap = setpriv && resolveExecutable(command, options.env?.PATH ?? process.env.PATH) !== null;
+    const [file, argv] = wrap ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
     // Own process group on POSIX, so that killing it reaches grandchildren too (sh wrappers, xvfb-run).
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', ...options });
+    const child = spawn(file, argv, merged);
     this.children.add(child);
+    const ledger = this.options.ledger;
+    const pid = child.pid;
+    if (ledger && pid !== undefined) ledger.add(pid, [command, ...args].join(' ').slice(0, 300), detached);
     const forget = (): void => {
       this.children.delete(child);
+      if (ledger && pid !== undefined) ledger.remove(pid);
     };
     child.once('exit', forget);
     child.once('error', forget);

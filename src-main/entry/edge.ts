@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { STUDIO_VERSION } from '../../src-shared/version.js';
-import { ChildRegistry } from '../core/children.js';
+import { ChildRegistry, findSetpriv } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import { ServiceGroup } from '../core/lifecycle.js';
 import { createLogger } from '../core/logger.js';
@@ -125,7 +125,8 @@ export async function runEdge(argv: string[]): Promise<number> {
     bad('--dir', `cannot create ${dir}: ${(error as Error).message}`);
   }
   const logger = createLogger({ level: 'info', file: path.join(dir, 'agent.log'), console: true });
-  const children = new ChildRegistry();
+  // nginx dies with the agent even when the agent is killed outright (parent-death signal).
+  const children = new ChildRegistry(undefined, { setpriv: findSetpriv() });
   const group = new ServiceGroup((service, error) => logger.error({ err: error, service }, 'service failed to stop'));
   const stateFile = new EdgeStateFile(path.join(dir, 'state.json'));
   const state = stateFile.load();

@@ -8,7 +8,8 @@ import { createHandlers } from '../api/handlers.js';
 import { HttpService } from '../api/http-service.js';
 import { ConfigStore } from '../conf/config-store.js';
 import { EventBus } from '../core/bus.js';
-import { ChildRegistry } from '../core/children.js';
+import { ChildLedger } from '../core/child-ledger.js';
+import { ChildRegistry, findSetpriv } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import { ServiceGroup } from '../core/lifecycle.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -74,10 +75,17 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   let studioUrl = '';
   const lock = await HomeLock.acquire(layout.root, () => ({ pid: process.pid, url: studioUrl, mode: options.mode }));
 
+  // Children a host killed outright left behind (it held this lock, so it is gone): reaped first.
+  const ledger = new ChildLedger(path.join(layout.root, 'children'));
+  const reaped = ledger.reap();
+
   const logger = createLogger({ level: config.current.log.level, file: layout.logFile, console: options.consoleLog ?? false });
+  if (reaped.length > 0) logger.warn({ reaped }, `reaped ${reaped.length} child process(es) left by a host that was killed`);
   const group = new ServiceGroup((service, error) => logger.error({ err: error, service }, 'service failed to stop'));
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
-  const children = new ChildRegistry();
+  // STREAMS_PDEATHSIG=off starts children without the parent-death signal (the ledger alone then
+  // reaps them at the next start; tests prove that path with it).
+  const children = new ChildRegistry(undefined, { ledger, setpriv: env.STREAMS_PDEATHSIG === 'off' ? null : findSetpriv() });
   let db: ReturnType<typeof openDatabase> | undefined;
 
   try {

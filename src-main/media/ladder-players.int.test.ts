@@ -17,6 +17,17 @@ const HLS_JS = fs.readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8'
 // dashjs's package exports no subpath for its UMD build: read it from the package folder.
 const DASH_JS = fs.readFileSync(new URL('../../node_modules/dashjs/dist/modern/umd/dash.all.min.js', import.meta.url), 'utf8');
 
+const SHOWN_AT = `window.shownAt = async (video, height) => {
+  const t0 = Date.now();
+  let from = -1;
+  while (Date.now() - t0 < 25000) {
+    if (video.videoHeight === height && from < 0) from = video.currentTime;
+    if (from >= 0 && video.currentTime - from > 1.5) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { height, videoHeight: video.videoHeight, advancedSec: from < 0 ? 0 : video.currentTime - from, ms: Date.now() - t0 };
+};`;
+
 interface Played {
   renditions: { height: number; bitrate: number }[];
   shown: { height: number; videoHeight: number; advancedSec: number; ms: number }[];
@@ -55,6 +66,8 @@ describe.skipIf(needs('chromium'))('the standard ladder in real players', () => 
     await page.goto(`${host.url}/__players`);
     await page.addScriptTag({ content: HLS_JS });
     await page.addScriptTag({ content: DASH_JS });
+    // Waits (25 s at most) until the video shows `height` and plays on for 1.5 s; what it saw.
+    await page.addScriptTag({ content: SHOWN_AT });
   }, 90_000);
 
   afterAll(async () => {
@@ -99,14 +112,7 @@ describe.skipIf(needs('chromium'))('the standard ladder in real players', () => 
       const shown: Played['shown'] = [];
       for (const [index, level] of levels.entries()) {
         hls.currentLevel = index;
-        const t0 = Date.now();
-        let from = -1;
-        while (Date.now() - t0 < 25_000) {
-          if (video.videoHeight === level.height && from < 0) from = video.currentTime;
-          if (from >= 0 && video.currentTime - from > 1.5) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        shown.push({ height: level.height, videoHeight: video.videoHeight, advancedSec: from < 0 ? 0 : video.currentTime - from, ms: Date.now() - t0 });
+        shown.push(await (window as any).shownAt(video, level.height));
       }
       const frames = video.getVideoPlaybackQuality().totalVideoFrames;
       hls.destroy();
@@ -131,14 +137,7 @@ describe.skipIf(needs('chromium'))('the standard ladder in real players', () => 
       const shown: Played['shown'] = [];
       for (const rep of reps) {
         player.setRepresentationForTypeById('video', rep.id, true);
-        const t0 = Date.now();
-        let from = -1;
-        while (Date.now() - t0 < 25_000) {
-          if (video.videoHeight === rep.height && from < 0) from = video.currentTime;
-          if (from >= 0 && video.currentTime - from > 1.5) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        shown.push({ height: rep.height, videoHeight: video.videoHeight, advancedSec: from < 0 ? 0 : video.currentTime - from, ms: Date.now() - t0 });
+        shown.push(await (window as any).shownAt(video, rep.height));
       }
       const frames = video.getVideoPlaybackQuality().totalVideoFrames;
       player.reset();

@@ -38,8 +38,8 @@ export interface ProbeStream {
 }
 
 /** ffprobe's view of a URL or file: its streams, or the error it printed. */
-export function ffprobe(target: string): { streams: ProbeStream[]; error?: string } {
-  const result = spawnSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', target], { encoding: 'utf8', timeout: 30_000 });
+export function ffprobe(target: string, timeoutMs = 30_000): { streams: ProbeStream[]; error?: string } {
+  const result = spawnSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', target], { encoding: 'utf8', timeout: timeoutMs });
   if (result.status !== 0) {
     const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exited with code ${result.status}`;
     return { streams: [], error: result.stderr.trim() || `ffprobe ${why} without a word` };

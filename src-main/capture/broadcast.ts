@@ -3,7 +3,7 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { FlvToPath } from '../media/flv-to-path.js';
 import type { PathPublisher, PublisherInfo } from '../media/types.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../restream/backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff.js';
 import { FfmpegChild } from '../servers/webrtc/ffmpeg-child.js';
 
 export interface BroadcastSupervision {

@@ -4,7 +4,7 @@ import type { Display } from '../../src-shared/contract/index.js';
 import { killTree, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../restream/backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../core/backoff.js';
 import type { VirtualDisplay, VirtualDisplaySpec } from './types.js';
 
 const START_TIMEOUT_MS = 10_000;

@@ -6,7 +6,7 @@ import { killTree, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, type BackoffOptions } from '../restream/backoff.js';
+import { backoffDelay, type BackoffOptions } from '../core/backoff.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
 import { prepareWorkerFolders, workerUser } from './worker-folders.js';

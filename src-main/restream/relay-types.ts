@@ -2,7 +2,7 @@ import type { DestinationState } from '../../src-shared/contract/restream.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import type { PathReader } from '../media/types.js';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff.js';
 
 export interface RelaySupervision {
   /** This many failures in a row and the relay gives up (state failed). */

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { watchFfmpeg, type FfmpegProgress } from '../encoder/progress.js';
 import { BoundedReader } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../core/backoff.js';
 import { classifyRelayExit } from './relay-exit.js';
 import { DEFAULT_RELAY_SUPERVISION, type RelayLaunch, type RelayOptions, type RelayStatus, type RelaySupervision } from './relay-types.js';
 import { RtmpPush, type RtmpPushEnd } from './rtmp-push.js';

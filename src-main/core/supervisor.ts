@@ -154,10 +154,10 @@ export class Supervisor {
     this.set('failed');
   }
 
-  /** Stopped on purpose (or ended on its own): no restart is pending any more. */
+  /** Stopped on purpose (or ended on its own): no restart is pending any more. A failed one stays failed. */
   stop(): void {
     this.clearTimers();
-    this.set('stopped');
+    if (this.current !== 'failed') this.set('stopped');
   }
 
   /** Forgets the failures (a fresh start asked for by the user). */

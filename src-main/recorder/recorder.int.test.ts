@@ -96,7 +96,7 @@ function harness(
     bus,
     logger,
     freeBytes: options.freeBytes,
-    tuning: { pollMs: 250, diskCheckMs: 250, stopGraceMs: 4000, backoffMs: [300], vodProgressIntervalMs: 500, ...options.tuning },
+    tuning: { pollMs: 250, diskCheckMs: 250, stopGraceMs: 4000, backoff: { baseMs: 300, maxMs: 300, jitter: 0 }, vodProgressIntervalMs: 500, ...options.tuning },
   });
   service.start();
   services.push(service);

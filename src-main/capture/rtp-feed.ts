@@ -2,7 +2,7 @@ import type dgram from 'node:dgram';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { FfmpegChild } from '../servers/webrtc/ffmpeg-child.js';
-import { bindRtpPair } from '../servers/webrtc/udp.js';
+import { bindRtpPair } from '../protocols/webrtc/udp.js';
 import { RtpContinuity } from './rtp-continuity.js';
 
 export interface RtpSink {

@@ -13,7 +13,7 @@ import { HostSound } from '../remote/host-sound.js';
 import { InputInjector } from '../remote/input-injector.js';
 import { RemoteService } from '../remote/remote-service.js';
 import { remoteRoutes } from '../remote/routes.js';
-import { iceOptionsOf } from '../servers/webrtc/peer.js';
+import { iceOptionsOf } from '../protocols/webrtc/peer.js';
 
 export interface Remote {
   displays: DisplayService;

@@ -5,9 +5,9 @@ import { flvHeader } from '../../media/flv.js';
 import type { MediaChunk, PathReader } from '../../media/types.js';
 import type { FeedSink, MediaFeed } from './feed.js';
 import { FfmpegChild } from './ffmpeg-child.js';
-import { FlvToRtp } from './flv-to-rtp.js';
+import { FlvToRtp } from '../../protocols/webrtc/flv-to-rtp.js';
 import { aacToOpusArgs } from './rtp-args.js';
-import { bindRtpPair } from './udp.js';
+import { bindRtpPair } from '../../protocols/webrtc/udp.js';
 
 export interface PathFeedDeps {
   children: ChildRegistry;

@@ -1,7 +1,7 @@
 import type dgram from 'node:dgram';
 import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
-import { flvHeader } from '../../media/flv.js';
+import { flvHeader } from '../../protocols/flv/flv.js';
 import type { MediaChunk, PathReader } from '../../media/types.js';
 import type { FeedSink, MediaFeed } from './feed.js';
 import { FfmpegChild } from './ffmpeg-child.js';

@@ -1,5 +1,5 @@
 import type { StudioConfig } from '../../src-shared/config.js';
-import { pickCaptureEncoder } from '../capture/encoder-args.js';
+import { pickCaptureEncoder } from '../encoder/encoders.js';
 import { captureArgsFor } from '../capture/index.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Service } from '../core/lifecycle.js';

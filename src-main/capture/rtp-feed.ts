@@ -3,7 +3,7 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { Supervisor } from '../core/supervisor.js';
 import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
-import { bindRtpPair } from '../servers/webrtc/udp.js';
+import { bindRtpPair } from '../protocols/webrtc/udp.js';
 import { RtpContinuity } from './rtp-continuity.js';
 
 export interface RtpSink {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
-import { chunkFromTag, FILE_HEADER_SIZE, parseTagHeader, TAG_HEADER_SIZE } from '../media/flv.js';
+import { chunkFromTag, FILE_HEADER_SIZE, parseTagHeader, TAG_HEADER_SIZE } from '../protocols/flv/flv.js';
 import { PathManager } from '../media/path-manager.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
@@ -13,7 +13,7 @@ import { parsePushUrl, RtmpPush, type RtmpPushEnd } from './rtmp-push.js';
 // RtmpPush against our own RTMP ingest (an in-process RtmpServer) as the destination.
 const logger = silentLogger();
 const KEY = 'rx-key-0001';
-const FIXTURE = fs.readFileSync(new URL('../media/fixtures/testsrc-1s.flv', import.meta.url));
+const FIXTURE = fs.readFileSync(new URL('../protocols/flv/fixtures/testsrc-1s.flv', import.meta.url));
 
 function fixtureChunks(): MediaChunk[] {
   const chunks = [chunkFromTag(FIXTURE.subarray(0, FILE_HEADER_SIZE))];

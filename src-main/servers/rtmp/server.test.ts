@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
-import { tagBody } from '../../media/flv.js';
+import { tagBody } from '../../protocols/flv/flv.js';
 import { PathManager } from '../../media/path-manager.js';
 import type { MediaChunk, PathReader } from '../../media/types.js';
 import { RtmpServer, type RtmpServerOptions } from './server.js';

@@ -2,7 +2,7 @@ import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
 import { MODERN_CAPS, type FfmpegCaps } from '../../encoder/capabilities.js';
 import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
-import { FlvSplitter } from '../../media/flv.js';
+import { FlvSplitter } from '../../protocols/flv/flv.js';
 import type { MediaChunk } from '../../media/types.js';
 
 /** Turns an SRT connection's MPEG-TS bytes into FLV chunks for the hub. */

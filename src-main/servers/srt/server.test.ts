@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildRegistry } from '../../core/children.js';
 import { capsOf } from '../../encoder/capabilities.js';
-import { buildTag, chunkFromTag, flvHeader, TAG_SCRIPT, TAG_VIDEO } from '../../media/flv.js';
+import { buildTag, chunkFromTag, flvHeader, TAG_SCRIPT, TAG_VIDEO } from '../../protocols/flv/flv.js';
 import { PathManager } from '../../media/path-manager.js';
 import type { MediaChunk, PathReader } from '../../media/types.js';
 import { tsToFlvArgs, type ConverterSink, type TsConverter } from './converter.js';

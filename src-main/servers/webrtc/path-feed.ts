@@ -1,13 +1,13 @@
 import type dgram from 'node:dgram';
 import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
-import { flvHeader } from '../../media/flv.js';
+import { flvHeader } from '../../protocols/flv/flv.js';
 import type { MediaChunk, PathReader } from '../../media/types.js';
 import type { FeedSink, MediaFeed } from './feed.js';
 import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
-import { FlvToRtp } from './flv-to-rtp.js';
+import { FlvToRtp } from '../../protocols/webrtc/flv-to-rtp.js';
 import { aacToOpusArgs } from './rtp-args.js';
-import { bindRtpPair } from './udp.js';
+import { bindRtpPair } from '../../protocols/webrtc/udp.js';
 
 export interface PathFeedDeps {
   children: ChildRegistry;

@@ -8,7 +8,7 @@ import { FlvToPath } from '../../media/flv-to-path.js';
 import type { PathPublisher } from '../../media/types.js';
 import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
 import { ingestArgs, ingestSdp, type IngestSdpInput } from './rtp-args.js';
-import { bindUdp, freeRtpPort } from './udp.js';
+import { bindUdp, freeRtpPort } from '../../protocols/webrtc/udp.js';
 
 export interface WhipIngestOptions {
   name: string;

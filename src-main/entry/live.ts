@@ -10,7 +10,7 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { capsOf } from '../encoder/capabilities.js';
-import { planLadder } from '../encoder/ladder.js';
+import { planLiveLadder } from '../encoder/live-ladder.js';
 import { Packager } from '../encoder/packager.js';
 import { usablePath, type FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
@@ -79,24 +79,8 @@ export function wireLiveServer(deps: {
 
   const createPackager: PackagerFactory = async (request) => {
     const info = await deps.ffmpeg.info();
-    const ffmpegBinary = usablePath(info);
-    const video = request.tracks.video;
-    const audio = request.tracks.audio;
-    const plan = planLadder(
-      request.ladder,
-      {
-        width: video?.width || 1280,
-        height: video?.height || 720,
-        fps: video?.fps || 30,
-        videoBitrateKbps: video?.bitrateKbps ?? 0,
-        videoCodec: video?.codec ?? 'h264',
-        audioCodec: audio?.codec ?? null,
-        audioBitrateKbps: audio?.bitrateKbps ?? 0,
-      },
-      info,
-      process.platform,
-      { cores: os.availableParallelism() },
-    );
+    const binary = usablePath(info);
+    const plan = planLiveLadder(request.ladder, request.tracks, info, { platform: process.platform, cores: os.availableParallelism() });
     const packager = new Packager({
       name: request.name,
       outDir: request.outDir,
@@ -107,9 +91,9 @@ export function wireLiveServer(deps: {
       windowSegments: config().live.windowSegments,
       children: deps.children,
       logger: logger.child({ service: 'packager', stream: request.name }),
-      ffmpegPath: ffmpegBinary,
+      ffmpegPath: binary,
       attach: request.attach,
-      fps: video?.fps || 30,
+      fps: plan.fps,
       audio: plan.audio,
       caps: capsOf(info.features),
     });

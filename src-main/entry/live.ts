@@ -15,7 +15,11 @@ import { Packager } from '../encoder/packager.js';
 import { usablePath, type FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { PathManager } from '../media/path-manager.js';
-import { StreamService, type PackagerFactory, type StreamUrls } from '../media/stream-service.js';
+import { LiveSessions } from '../media/live-sessions.js';
+import { LiveStreams, type PackagerFactory } from '../media/live-streams.js';
+import { StreamService } from '../media/stream-service.js';
+import { StreamTransitions } from '../media/stream-transitions.js';
+import type { StreamUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
 import { UrlSigner } from '../servers/hls/signing.js';
@@ -141,15 +145,19 @@ export function wireLiveServer(deps: {
     srt: (baseUrl) => `srt://${publicHost(config().srt.bind, baseUrl)}:${config().srt.port}`,
   };
 
+  const streamsLog = logger.child({ service: 'streams' });
+  const sessions = new LiveSessions({ root: path.join(deps.home, 'live') });
+  const transitions = new StreamTransitions({ store, bus: deps.bus, logger: streamsLog });
+  const live = new LiveStreams({ store, paths, analytics, bus: deps.bus, logger: streamsLog, createPackager, transitions, sessions });
   const streams = new StreamService({
     store,
-    paths,
-    bus: deps.bus,
-    logger: logger.child({ service: 'streams' }),
+    live,
+    sessions,
+    transitions,
     analytics,
-    createPackager,
     urls,
-    liveRoot: path.join(deps.home, 'live'),
+    bus: deps.bus,
+    logger: streamsLog,
     defaultLadder: () => config().live.defaultLadder,
     recordingOf: (name) => recordings.activeOf(name),
     onDeleted: (name) => {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { basesFor, ingestUrls, playbackUrls, publishUrls, type UrlBases } from './stream-urls.js';
+
+const bases: UrlBases = { http: 'http://10.0.0.5:7070', rtmp: 'rtmp://10.0.0.5:1935', srt: 'srt://10.0.0.5:8890' };
+
+describe('stream URLs', () => {
+  it('resolves every base for the client asking', () => {
+    const urls = {
+      http: (b?: string) => b ?? 'http://127.0.0.1:7070',
+      rtmp: (b?: string) => `rtmp://${b ? new URL(b).hostname : '127.0.0.1'}:1935`,
+      srt: () => 'srt://127.0.0.1:8890',
+    };
+    expect(basesFor(urls)).toEqual({ http: 'http://127.0.0.1:7070', rtmp: 'rtmp://127.0.0.1:1935', srt: 'srt://127.0.0.1:8890' });
+    expect(basesFor(urls, 'http://studio.lan:7070')).toMatchObject({ http: 'http://studio.lan:7070', rtmp: 'rtmp://studio.lan:1935' });
+  });
+
+  it('gives OBS the RTMP application and SRT the publish stream id without the key', () => {
+    expect(ingestUrls(bases)).toEqual({
+      rtmp: 'rtmp://10.0.0.5:1935/live',
+      obsServer: 'rtmp://10.0.0.5:1935/live',
+      srt: 'srt://10.0.0.5:8890?streamid=publish:',
+    });
+  });
+
+  it('puts the key after the application (RTMP) or in the stream id (SRT)', () => {
+    expect(publishUrls(bases, 'sk_abc')).toEqual({ rtmp: 'rtmp://10.0.0.5:1935/live/sk_abc', srt: 'srt://10.0.0.5:8890?streamid=publish:sk_abc' });
+  });
+
+  it('serves HLS and DASH under /live/<name>', () => {
+    expect(playbackUrls(bases, 'show')).toEqual({ hls: 'http://10.0.0.5:7070/live/show/index.m3u8', dash: 'http://10.0.0.5:7070/live/show/manifest.mpd' });
+  });
+});

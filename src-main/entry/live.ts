@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StudioConfig } from '../../src-shared/config.js';
-import { isLoopback } from '../api/http-service.js';
 import type { EventBus } from '../core/bus.js';
 import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
@@ -19,7 +18,7 @@ import { LiveSessions } from '../media/live-sessions.js';
 import { LiveStreams, type PackagerFactory } from '../media/live-streams.js';
 import { StreamService } from '../media/stream-service.js';
 import { StreamTransitions } from '../media/stream-transitions.js';
-import type { StreamUrls } from '../media/stream-urls.js';
+import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
 import { UrlSigner } from '../servers/hls/signing.js';
@@ -49,16 +48,6 @@ function readPem(file: string, field: string): Buffer {
   } catch (error) {
     throw new StudioError('CONFIG_INVALID', `${field}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field });
   }
-}
-
-/** The host an encoder or a player should use to reach a listener bound to `bind`. */
-export function publicHost(bind: string, baseUrl: string | undefined): string {
-  if (isLoopback(bind)) return '127.0.0.1';
-  if (bind === '0.0.0.0' || bind === '::') {
-    if (!baseUrl) return '127.0.0.1';
-    return new URL(baseUrl).hostname;
-  }
-  return bind.includes(':') ? `[${bind}]` : bind;
 }
 
 /**
@@ -139,11 +128,7 @@ export function wireLiveServer(deps: {
     logger,
   });
 
-  const urls: StreamUrls = {
-    http: (baseUrl) => baseUrl ?? deps.httpUrl(),
-    rtmp: (baseUrl) => `rtmp://${publicHost(config().rtmp.bind, baseUrl)}:${config().rtmp.port}`,
-    srt: (baseUrl) => `srt://${publicHost(config().srt.bind, baseUrl)}:${config().srt.port}`,
-  };
+  const urls = configuredUrls(config, deps.httpUrl);
 
   const streamsLog = logger.child({ service: 'streams' });
   const sessions = new LiveSessions({ root: path.join(deps.home, 'live') });

@@ -116,11 +116,7 @@ export function wireLiveServer(deps: {
     shouldRecord: (name) => store.get(name)?.record ?? false,
     children: deps.children,
     ffmpegPath,
-    ffprobePath: async () => {
-      const info = await deps.ffmpeg.info();
-      if (!info.ffprobePath) throw new StudioError('FFMPEG_NOT_FOUND', 'ffprobe was not found next to ffmpeg or on the PATH');
-      return info.ffprobePath;
-    },
+    ffprobePath: () => deps.ffmpeg.ffprobePath(),
     ffmpegInfo: () => deps.ffmpeg.info(),
     config: () => config().recording,
     home: deps.home,

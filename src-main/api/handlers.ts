@@ -81,11 +81,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'recordings.start': ({ name }) => {
       deps.streams.get(name);
-      return deps.recordings.start(name);
+      return deps.recordings.startRecording(name);
     },
     'recordings.stop': ({ name }) => {
       deps.streams.get(name);
-      return deps.recordings.stop(name);
+      return deps.recordings.stopRecording(name);
     },
     'recordings.convert': ({ id, ladder }) => deps.recordings.convert(id, ladder),
     ...createObsHandlers(deps.obs),

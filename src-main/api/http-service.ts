@@ -2,12 +2,8 @@ import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
+import { isLoopback } from '../http/loopback.js';
 import { createHttpApp, type HttpServerOptions } from './http.js';
-
-export function isLoopback(address: string): boolean {
-  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  return a === 'localhost' || a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a) || a === '::ffff:127.0.0.1';
-}
 
 export interface ListenOptions {
   port: number;

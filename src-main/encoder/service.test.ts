@@ -9,7 +9,7 @@ import { ChildRegistry } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
 import { MemoryProbeCache } from './cache.js';
 import type { ProbeRunner } from './probe.js';
-import { FfmpegService } from './service.js';
+import { FfmpegService, usableFfprobePath } from './service.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-ffmpeg-service-'));
 const children = new ChildRegistry();
@@ -54,5 +54,13 @@ describe('FfmpegService', () => {
     expect(ffmpegInfoSchema.parse(info)).toMatchObject({ found: false, path: null, source: null, encoders: [] });
     expect(info.error).toMatch(/^ffmpeg not found/);
     expect(bus.lastOf('system.ffmpeg')).toBe(info);
+  });
+});
+
+describe('usableFfprobePath', () => {
+  it('answers the ffprobe a probe found, FFMPEG_NOT_FOUND without one', () => {
+    const info = ffmpegInfoSchema.parse({ found: true, path: '/opt/ffmpeg', source: 'path', version: '5.1', ffprobePath: '/opt/ffprobe', probedAt: 0, cached: false, encoders: [], features: {}, missing: [] });
+    expect(usableFfprobePath(info)).toBe('/opt/ffprobe');
+    expect(() => usableFfprobePath({ ...info, ffprobePath: null })).toThrow(expect.objectContaining({ code: 'FFMPEG_NOT_FOUND' }));
   });
 });

@@ -54,6 +54,11 @@ export class FfmpegService implements Service {
     return usablePath(await this.info());
   }
 
+  /** The path of ffprobe (beside ffmpeg or on the PATH), for probing files; FFMPEG_NOT_FOUND when there is none. */
+  async ffprobePath(): Promise<string> {
+    return usableFfprobePath(await this.info());
+  }
+
   /** Locates ffmpeg again and re-runs every trial encode, ignoring (and refreshing) the cache. */
   reprobe(): Promise<FfmpegInfo> {
     if (this.reprobing) return this.reprobing;
@@ -146,4 +151,10 @@ export class FfmpegService implements Service {
 export function usablePath(info: FfmpegInfo): string {
   if (!info.found || !info.path) throw new StudioError('FFMPEG_NOT_FOUND', info.error ?? 'ffmpeg was not found');
   return info.path;
+}
+
+/** The ffprobe a probe found, else FFMPEG_NOT_FOUND. */
+export function usableFfprobePath(info: FfmpegInfo): string {
+  if (!info.ffprobePath) throw new StudioError('FFMPEG_NOT_FOUND', 'ffprobe was not found next to ffmpeg or on the PATH');
+  return info.ffprobePath;
 }

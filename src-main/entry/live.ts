@@ -3,19 +3,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StudioConfig } from '../../src-shared/config.js';
-import { isLoopback } from '../api/http-service.js';
 import type { EventBus } from '../core/bus.js';
 import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { capsOf } from '../encoder/capabilities.js';
-import { planLadder } from '../encoder/ladder.js';
+import { planLiveLadder } from '../encoder/live-ladder.js';
 import { Packager } from '../encoder/packager.js';
 import { usablePath, type FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { PathManager } from '../media/path-manager.js';
-import { StreamService, type PackagerFactory, type StreamUrls } from '../media/stream-service.js';
+import { LiveSessions } from '../media/live-sessions.js';
+import { LiveStreams, type PackagerFactory } from '../media/live-streams.js';
+import { StreamService } from '../media/stream-service.js';
+import { StreamTransitions } from '../media/stream-transitions.js';
+import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
 import { UrlSigner } from '../protocols/signing.js';
@@ -47,16 +50,6 @@ function readPem(file: string, field: string): Buffer {
   }
 }
 
-/** The host an encoder or a player should use to reach a listener bound to `bind`. */
-export function publicHost(bind: string, baseUrl: string | undefined): string {
-  if (isLoopback(bind)) return '127.0.0.1';
-  if (bind === '0.0.0.0' || bind === '::') {
-    if (!baseUrl) return '127.0.0.1';
-    return new URL(baseUrl).hostname;
-  }
-  return bind.includes(':') ? `[${bind}]` : bind;
-}
-
 /**
  * Wires the live server (part of the studio composition root): the Path hub, RTMP ingest, the
  * stream service with one packager per publish, HLS/DASH serving, signed URLs and analytics.
@@ -79,24 +72,8 @@ export function wireLiveServer(deps: {
 
   const createPackager: PackagerFactory = async (request) => {
     const info = await deps.ffmpeg.info();
-    const ffmpegBinary = usablePath(info);
-    const video = request.tracks.video;
-    const audio = request.tracks.audio;
-    const plan = planLadder(
-      request.ladder,
-      {
-        width: video?.width || 1280,
-        height: video?.height || 720,
-        fps: video?.fps || 30,
-        videoBitrateKbps: video?.bitrateKbps ?? 0,
-        videoCodec: video?.codec ?? 'h264',
-        audioCodec: audio?.codec ?? null,
-        audioBitrateKbps: audio?.bitrateKbps ?? 0,
-      },
-      info,
-      process.platform,
-      { cores: os.availableParallelism() },
-    );
+    const binary = usablePath(info);
+    const plan = planLiveLadder(request.ladder, request.tracks, info, { platform: process.platform, cores: os.availableParallelism() });
     const packager = new Packager({
       name: request.name,
       outDir: request.outDir,
@@ -107,9 +84,9 @@ export function wireLiveServer(deps: {
       windowSegments: config().live.windowSegments,
       children: deps.children,
       logger: logger.child({ service: 'packager', stream: request.name }),
-      ffmpegPath: ffmpegBinary,
+      ffmpegPath: binary,
       attach: request.attach,
-      fps: video?.fps || 30,
+      fps: plan.fps,
       audio: plan.audio,
       caps: capsOf(info.features),
     });
@@ -139,11 +116,7 @@ export function wireLiveServer(deps: {
     shouldRecord: (name) => store.get(name)?.record ?? false,
     children: deps.children,
     ffmpegPath,
-    ffprobePath: async () => {
-      const info = await deps.ffmpeg.info();
-      if (!info.ffprobePath) throw new StudioError('FFMPEG_NOT_FOUND', 'ffprobe was not found next to ffmpeg or on the PATH');
-      return info.ffprobePath;
-    },
+    ffprobePath: () => deps.ffmpeg.ffprobePath(),
     ffmpegInfo: () => deps.ffmpeg.info(),
     config: () => config().recording,
     home: deps.home,
@@ -151,21 +124,21 @@ export function wireLiveServer(deps: {
     logger,
   });
 
-  const urls: StreamUrls = {
-    http: (baseUrl) => baseUrl ?? deps.httpUrl(),
-    rtmp: (baseUrl) => `rtmp://${publicHost(config().rtmp.bind, baseUrl)}:${config().rtmp.port}`,
-    srt: (baseUrl) => `srt://${publicHost(config().srt.bind, baseUrl)}:${config().srt.port}`,
-  };
+  const urls = configuredUrls(config, deps.httpUrl);
 
+  const streamsLog = logger.child({ service: 'streams' });
+  const sessions = new LiveSessions({ root: path.join(deps.home, 'live') });
+  const transitions = new StreamTransitions({ store, bus: deps.bus, logger: streamsLog });
+  const live = new LiveStreams({ store, paths, analytics, bus: deps.bus, logger: streamsLog, createPackager, transitions, sessions });
   const streams = new StreamService({
     store,
-    paths,
-    bus: deps.bus,
-    logger: logger.child({ service: 'streams' }),
+    live,
+    sessions,
+    transitions,
     analytics,
-    createPackager,
     urls,
-    liveRoot: path.join(deps.home, 'live'),
+    bus: deps.bus,
+    logger: streamsLog,
     defaultLadder: () => config().live.defaultLadder,
     recordingOf: (name) => recordings.activeOf(name),
     onDeleted: (name) => {

@@ -126,16 +126,16 @@ afterAll(async () => {
 describe.concurrent('recorder with a live RTMP stream', () => {
   it('records ~20 s with the right duration, codecs, size and thumbnail; serves it; converts it to a 2-rendition VOD', async () => {
     const { service, events, home } = harness('basic');
-    const started = await service.start('main');
+    const started = await service.startRecording('main');
     expect(started).toMatchObject({ stream: 'main', state: 'recording', container: 'mp4', fileUrl: `/api/v1/recordings/${started.id}/file`, thumbnailUrl: null });
     expect(service.activeOf('main')).toBe(started.id);
-    await expect(service.start('main')).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(service.start('nobody')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(service.startRecording('main')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(service.startRecording('nobody')).rejects.toMatchObject({ code: 'CONFLICT' });
     await sleep(20_000);
-    const done = await service.stop('main');
+    const done = await service.stopRecording('main');
     const wall = (Date.now() - started.startedAt) / 1000;
     expect(service.activeOf('main')).toBeNull();
-    await expect(service.stop('main')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.stopRecording('main')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(done.state).toBe('complete');
     expect(done.durationSec).toBeGreaterThan(wall - 2);
     expect(done.durationSec).toBeLessThan(wall + 2);
@@ -194,7 +194,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
 
   it('SIGKILL of the recorder ffmpeg leaves a file that plays up to the kill; recording goes on in a new file', async () => {
     const { service } = harness('kill');
-    const first = await service.start('main');
+    const first = await service.startRecording('main');
     await sleep(6000);
     const pid = await waitFor(() => service.pidOf('main'));
     process.kill(pid, 'SIGKILL');
@@ -209,7 +209,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
 
     const next = await waitFor(() => { const id = service.activeOf('main'); return id && id !== first.id ? id : null; }, 5000, 'the next file');
     await sleep(2000);
-    const last = await service.stop('main');
+    const last = await service.stopRecording('main');
     expect(last).toMatchObject({ id: next, state: 'complete' });
     expect(last.durationSec).toBeGreaterThan(1);
 
@@ -232,9 +232,9 @@ describe.concurrent('recorder with a live RTMP stream', () => {
 
   it('splits by duration into consecutive files that all play', async () => {
     const { service, home } = harness('split', { tuning: { splitSeconds: 4 } });
-    const first = await service.start('main');
+    const first = await service.startRecording('main');
     await sleep(9500);
-    const last = await service.stop('main');
+    const last = await service.stopRecording('main');
     const rows = service.list('main');
     expect(rows.length).toBeGreaterThanOrEqual(2);
     expect(rows[0]!.id).toBe(last.id);
@@ -264,7 +264,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     fs.mkdirSync(path.join(h.home, 'recordings'), { recursive: true });
     fs.writeFileSync(path.join(h.home, 'recordings', 'old.mp4'), 'old bytes');
     store.insert(old);
-    const started = await h.service.start('main');
+    const started = await h.service.startRecording('main');
     await sleep(2500);
     free = 10 * 1024 * 1024;
     const failedAt = Date.now();
@@ -278,7 +278,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     const final = await waitFor(() => (h.service.get(started.id).durationSec > 0 ? h.service.get(started.id) : null));
     expect(final.durationSec).toBeGreaterThan(1.5);
     expect(ffprobe(path.join(h.home, 'recordings', final.file)).streams).toHaveLength(2);
-    await expect(h.service.start('main')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(h.service.startRecording('main')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   }, 30_000);
 
   it('records a stream with the record flag as soon as it goes live, in MKV, and ends with the publisher', async () => {

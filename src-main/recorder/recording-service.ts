@@ -64,20 +64,8 @@ export class RecordingService implements Service {
     return dir === '' ? path.join(this.options.home, 'recordings') : path.resolve(this.options.home, dir);
   }
 
-  /**
-   * Without a stream: the service lifecycle (crash recovery, automatic recording, retention).
-   * With one: starts recording that live stream now; CONFLICT when it is not live or already recorded.
-   */
-  start(): void;
-  start(stream: string): Promise<Recording>;
-  start(stream?: string): void | Promise<Recording> {
-    if (stream === undefined) return this.boot();
-    if (this.sessions.has(stream)) return Promise.reject(new StudioError('CONFLICT', `stream "${stream}" is already being recorded`, { stream }));
-    if (!this.options.isLive(stream)) return Promise.reject(new StudioError('CONFLICT', `stream "${stream}" is not live`, { stream }));
-    return this.begin(stream);
-  }
-
-  private boot(): void {
+  /** The service lifecycle: crash recovery, automatic recording of streams with the record flag, retention. */
+  start(): void {
     this.recoverCrashed();
     const { paths } = this.options;
     this.unsubscribe.push(
@@ -91,6 +79,13 @@ export class RecordingService implements Service {
     this.retentionTimer = setInterval(() => void this.sweep(), every);
     this.retentionTimer.unref();
     void this.sweep();
+  }
+
+  /** Starts recording a live stream now; CONFLICT when it is not live or already being recorded. */
+  startRecording(stream: string): Promise<Recording> {
+    if (this.sessions.has(stream)) return Promise.reject(new StudioError('CONFLICT', `stream "${stream}" is already being recorded`, { stream }));
+    if (!this.options.isLive(stream)) return Promise.reject(new StudioError('CONFLICT', `stream "${stream}" is not live`, { stream }));
+    return this.begin(stream);
   }
 
   list(stream?: string): Recording[] {
@@ -112,7 +107,7 @@ export class RecordingService implements Service {
   }
 
   /** Stops a stream's recording; resolves with its last file, probed and final. */
-  async stop(stream: string, reason = 'stopped by request'): Promise<Recording> {
+  async stopRecording(stream: string, reason = 'stopped by request'): Promise<Recording> {
     const session = this.sessions.get(stream);
     if (!session) throw new StudioError('NOT_FOUND', `stream "${stream}" is not being recorded`, { stream });
     await session.ready.catch(() => undefined);
@@ -126,14 +121,14 @@ export class RecordingService implements Service {
 
   /** The stream was deleted: its recording stops; its files stay. */
   async forgetStream(name: string): Promise<void> {
-    if (this.sessions.has(name)) await this.stop(name, 'the stream was deleted').catch(() => undefined);
+    if (this.sessions.has(name)) await this.stopRecording(name, 'the stream was deleted').catch(() => undefined);
   }
 
   /** Deletes the file, thumbnail and VOD (stopping the recording or conversion first). */
   async delete(id: string): Promise<{ id: string; deleted: true }> {
     const recording = this.require(id);
     for (const [stream, session] of [...this.sessions]) {
-      if (session.recorder?.currentFile?.id === id) await this.stop(stream, 'the recording was deleted').catch(() => undefined);
+      if (session.recorder?.currentFile?.id === id) await this.stopRecording(stream, 'the recording was deleted').catch(() => undefined);
     }
     await this.finalizing.get(id);
     this.vod.cancel(id, 'the recording was deleted');
@@ -207,7 +202,7 @@ export class RecordingService implements Service {
     this.disposed = true;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
-    await Promise.allSettled([...this.sessions.keys()].map((stream) => this.stop(stream, 'the host is stopping')));
+    await Promise.allSettled([...this.sessions.keys()].map((stream) => this.stopRecording(stream, 'the host is stopping')));
     await this.vod.dispose();
     await Promise.allSettled([...this.finalizing.values(), ...this.vodJobs.values(), this.sweeping]);
   }

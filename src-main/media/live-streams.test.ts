@@ -1,0 +1,130 @@
+// LiveStreams with real parts (Path hub, SQLite store, bus, session folders) and a recording fake
+// in place of the packager's ffmpeg (packager.int.test.ts and live-server.int.test.ts run the real one).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventPayload, ViewerStats } from '../../src-shared/contract/index.js';
+import { waitFor } from '../../test-support/wait.js';
+import { EventBus } from '../core/bus.js';
+import { silentLogger } from '../core/logger.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { StreamStore } from '../store/streams.js';
+import { LiveSessions } from './live-sessions.js';
+import { LiveStreams, type PackagerPort, type PackagerRequest } from './live-streams.js';
+import { PathManager } from './path-manager.js';
+import { StreamTransitions } from './stream-transitions.js';
+import type { PublisherInfo } from './types.js';
+
+const VIDEO = { video: { codec: 'h264', width: 640, height: 360, fps: 30, bitrateKbps: 800 } };
+
+class RecordingPackager implements PackagerPort {
+  readonly progress = { speed: 1.01, fps: 30, restarts: 0 };
+  readonly droppedChunks = 0;
+  started = false;
+  stoppedWith: string | undefined;
+  constructor(readonly request: PackagerRequest) {}
+  start(): void {
+    this.started = true;
+  }
+  stop(reason: string): Promise<void> {
+    this.stoppedWith = reason;
+    return Promise.resolve();
+  }
+}
+
+const noViewers = (name: string): ViewerStats => ({ name, at: 0, viewers: 0, byRendition: {}, byProtocol: {}, bytesOut: 0, renditionSwitches: 0, startupMsP50: null });
+
+let tmp: string;
+let db: Db;
+let store: StreamStore;
+let paths: PathManager;
+let sessions: LiveSessions;
+let live: LiveStreams;
+let packagers: RecordingPackager[];
+let states: EventPayload<'stream.state'>[];
+let stats: EventPayload<'stream.stats'>[];
+
+const publisher = (kicked: string[] = []): PublisherInfo => ({ protocol: 'rtmp', remoteAddress: '127.0.0.1', kick: (r) => kicked.push(r) });
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'live-streams-'));
+  db = openDatabase(path.join(tmp, 'studio.db'));
+  store = new StreamStore(db);
+  store.create({ name: 'show', ladder: 'standard', private: false, record: false, createdAt: 1 }, 'sk_show');
+  paths = new PathManager();
+  sessions = new LiveSessions({ root: path.join(tmp, 'live') });
+  sessions.reset();
+  const bus = new EventBus();
+  states = [];
+  stats = [];
+  bus.on('stream.state', (e) => states.push(e));
+  bus.on('stream.stats', (e) => stats.push(e));
+  packagers = [];
+  live = new LiveStreams({
+    store,
+    paths,
+    analytics: { snapshot: noViewers, onChange: () => () => {} },
+    bus,
+    logger: silentLogger(),
+    createPackager: (request) => {
+      const packager = new RecordingPackager(request);
+      packagers.push(packager);
+      return Promise.resolve({ packager, renditions: [] });
+    },
+    transitions: new StreamTransitions({ store, bus, logger: silentLogger() }),
+    sessions,
+    statsIntervalMs: 50,
+  });
+  live.start();
+});
+afterEach(async () => {
+  await live.dispose();
+  db.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('LiveStreams', () => {
+  it('goes live on publish with one packager in a new session folder, and ends on unpublish', async () => {
+    const handle = paths.publish('show', publisher());
+    handle.setTracks(VIDEO);
+    const packager = await waitFor('the packager to start', () => packagers[0]?.started && packagers[0]);
+    expect(packager.request).toMatchObject({ name: 'show', ladder: 'standard', tracks: VIDEO });
+    expect(sessions.of('show').map((s) => s.dir)).toEqual([packager.request.outDir]);
+    expect(live.viewOf('show')).toMatchObject({ publisher: { protocol: 'rtmp', remoteAddress: '127.0.0.1' }, tracks: VIDEO, viewers: 0 });
+    const tick = await waitFor('a stats event', () => stats.find((s) => s.name === 'show'));
+    expect(tick.packager).toEqual({ speed: 1.01, fps: 30, restarts: 0 });
+
+    handle.end('publisher left');
+    await waitFor('the packager to stop', () => packager.stoppedWith);
+    expect(packager.stoppedWith).toBe('publisher left');
+    expect(states.map((s) => s.state)).toEqual(['live', 'ended']);
+    expect(sessions.of('show')[0]!.endedAt).not.toBeNull();
+    expect(live.viewOf('show')).toBeNull();
+  });
+
+  it('gives a restarted packager a continuing session folder', async () => {
+    paths.publish('show', publisher()).setTracks(VIDEO);
+    const packager = await waitFor('the packager', () => packagers[0]?.started && packagers[0]);
+    const next = packager.request.outDirFor(1);
+    expect(sessions.of('show').map((s) => [s.dir, s.discontinuityBefore])).toEqual([
+      [packager.request.outDir, false],
+      [next, true],
+    ]);
+  });
+
+  it('turns a packager failure into the error state', async () => {
+    paths.publish('show', publisher()).setTracks(VIDEO);
+    const packager = await waitFor('the packager', () => packagers[0]?.started && packagers[0]);
+    packager.request.onFailed('exited with code 1');
+    expect(states.at(-1)).toMatchObject({ state: 'error', reason: 'packager failed: exited with code 1' });
+  });
+
+  it('kicks the publisher of an unknown stream, and only a live stream on request', () => {
+    const kicked: string[] = [];
+    paths.publish('nobody', publisher(kicked));
+    expect(kicked).toEqual(['unknown stream']);
+    live.kick('show', 'stream key rotated');
+    expect(states).toEqual([]);
+  });
+});

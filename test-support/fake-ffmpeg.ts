@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { MediaChunk, PathReader } from '../media/types.js';
+import type { MediaChunk, PathReader } from '../src-main/media/types.js';
 
 /**
  * A stand-in for a relay's ffmpeg (unit tests): it swallows stdin, prints progress blocks and stderr
@@ -83,15 +83,5 @@ export class FakePath {
     const readers = [...this.readers];
     this.readers.clear();
     for (const reader of readers) reader.close(reason);
-  }
-}
-
-export async function waitFor<T>(probe: () => T | undefined | false | null, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }

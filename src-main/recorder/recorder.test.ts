@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test-support/wait.js';
 import { silentLogger } from '../core/logger.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
 import { DISK_FULL, Recorder, type FileOutcome, type RecorderFile, type RecorderLimits } from './recorder.js';
@@ -53,14 +54,6 @@ const chunk = (kind: MediaChunk['kind'], size: number, flags: Partial<MediaChunk
 });
 const key = (size = 100): MediaChunk => chunk('video', size, { keyframe: true });
 const frame = (size = 100): MediaChunk => chunk('video', size);
-const waitFor = async (probe: () => unknown, ms = 3000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
 function setup(name: string, options: { limits?: Partial<RecorderLimits>; free?: () => number; lowDisk?: () => Promise<boolean> } = {}) {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
@@ -104,10 +97,10 @@ describe('Recorder', () => {
     const t = setup('size', { limits: { splitBytes: 1000 } });
     t.recorder.start();
     t.push(chunk('header', 13), key(), frame(600), frame(600));
-    await waitFor(() => t.fakes.length === 2);
+    await waitFor('the second ffmpeg', () => t.fakes.length === 2, 3000, 5);
     expect(t.recorder.currentFile?.id).toBe('f1');
     t.push(frame(50), key(), frame(100));
-    await waitFor(() => t.ended.length === 1);
+    await waitFor('the recorder ended', () => t.ended.length === 1, 3000, 5);
     expect(t.ended[0]).toEqual({ file: expect.objectContaining({ id: 'f1' }), outcome: { state: 'complete', error: null, started: true } });
     expect(fs.statSync(path.join(t.dir, 'f1.mp4')).size).toBe(13 + 100 + 600 + 600 + 50);
     expect(t.recorder.currentFile?.id).toBe('f2');
@@ -123,16 +116,16 @@ describe('Recorder', () => {
     t.recorder.start();
     t.push(chunk('header', 13), key());
     t.fakes[0]!.crash('[flv @ 0x1] [error] broken input\n');
-    await waitFor(() => t.fakes.length === 2);
+    await waitFor('the second ffmpeg', () => t.fakes.length === 2, 3000, 5);
     expect(t.ended[0]!.outcome).toEqual({ state: 'interrupted', error: 'ffmpeg exited with code 1: flv: broken input', started: true });
     t.push(frame(), key());
     expect(t.recorder.currentFile?.id).toBe('f2');
     t.fakes[1]!.kill('SIGKILL');
-    await waitFor(() => t.fakes.length === 3);
+    await waitFor('the third ffmpeg', () => t.fakes.length === 3, 3000, 5);
     expect(t.ended[1]!.outcome).toMatchObject({ state: 'interrupted', error: 'ffmpeg was killed by SIGKILL' });
     t.push(key());
     t.fakes[2]!.crash('boom');
-    await waitFor(() => t.endings.length === 1);
+    await waitFor('the file ending', () => t.endings.length === 1, 3000, 5);
     expect(t.endings[0]).toMatch(/^ffmpeg exited with code 1: boom \(3 failures within 60 s\)$/);
     expect(t.recorder.running).toBe(false);
     expect(t.fakes).toHaveLength(3);
@@ -156,7 +149,7 @@ describe('Recorder', () => {
     t.recorder.start();
     t.push(chunk('header', 13), key(), frame());
     free = 10;
-    await waitFor(() => t.endings.length === 1);
+    await waitFor('the file ending', () => t.endings.length === 1, 3000, 5);
     expect(asked).toBe(1);
     expect(t.endings).toEqual([DISK_FULL]);
     expect(t.ended[0]!.outcome).toEqual({ state: 'failed', error: DISK_FULL, started: true });

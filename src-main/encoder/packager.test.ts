@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FakeFfmpeg } from '../../test-support/fake-ffmpeg.js';
 import { waitFor } from '../../test-support/wait.js';
 import { silentLogger } from '../core/logger.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
@@ -15,46 +14,8 @@ import { Packager, type PackagerOptions } from './packager.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-packager-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A stand-in ffmpeg: stdin/stdout/stderr streams; exits on stdin EOF unless told to hang. */
-class FakeChild extends EventEmitter {
-  readonly stdin = new PassThrough();
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  // No pid: killTree then signals the child object, never a real process group.
-  readonly pid = undefined;
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
-  received = 0;
-  signals: string[] = [];
-
-  constructor(readonly hangOnEof = false) {
-    super();
-    this.stdin.on('data', (d: Buffer) => (this.received += d.length));
-    this.stdin.on('end', () => {
-      if (!this.hangOnEof) this.exit(0, null);
-    });
-  }
-
-  kill(signal: NodeJS.Signals): boolean {
-    this.signals.push(signal);
-    this.exit(null, signal);
-    return true;
-  }
-
-  exit(code: number | null, signal: NodeJS.Signals | null, stderr = ''): void {
-    if (this.exitCode !== null || this.signalCode !== null) return;
-    if (stderr) this.stderr.write(stderr);
-    this.exitCode = code;
-    this.signalCode = signal;
-    setImmediate(() => {
-      this.emit('exit', code, signal);
-      this.emit('close', code, signal);
-    });
-  }
-}
-
 function setup(over: Partial<PackagerOptions> & { hang?: boolean } = {}) {
-  const spawned: FakeChild[] = [];
+  const spawned: FakeFfmpeg[] = [];
   const attached: PathReader[] = [];
   let detached = 0;
   const outDir = fs.mkdtempSync(path.join(tmp, 'session-'));
@@ -69,7 +30,7 @@ function setup(over: Partial<PackagerOptions> & { hang?: boolean } = {}) {
     windowSegments: 6,
     children: {
       spawn: () => {
-        const child = new FakeChild(over.hang);
+        const child = new FakeFfmpeg('ffmpeg', [], !over.hang);
         spawned.push(child);
         return child as unknown as ChildProcess;
       },
@@ -95,7 +56,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
     expect(packager.progress.state).toBe('starting');
     expect(attached).toHaveLength(1);
     attached[0]!.push(chunk('hello'));
-    await waitFor('5 bytes on ffmpeg stdin', () => spawned[0]!.received === 5, 2000, 5);
+    await waitFor('5 bytes on ffmpeg stdin', () => spawned[0]!.stdinBytes === 5, 2000, 5);
     spawned[0]!.stdout.write('frame=10\nfps=29.5\nspeed=1.01x\nprogress=continue\n');
     await waitFor('the progress speed', () => packager.progress.speed === 1.01, 2000, 5);
     expect(packager.progress).toMatchObject({ fps: 29.5, restarts: 0 });
@@ -122,7 +83,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
     packager.start();
     for (let i = 0; i < 3; i++) {
       await waitFor('the next ffmpeg', () => spawned.length === i + 1, 2000, 5);
-      spawned[i]!.exit(1, null, '[h264 @ 0x1] [error] decode_slice_header error\n[fatal] pipe:0: Invalid data found when processing input\n');
+      spawned[i]!.fail('[h264 @ 0x1] [error] decode_slice_header error\n[fatal] pipe:0: Invalid data found when processing input\n');
     }
     await waitFor('the failure', () => failures.length === 1, 2000, 5);
     expect(failures[0]).toMatch(/code 1: pipe:0: Invalid data found when processing input \(3 failures within 30 s\)/);
@@ -156,7 +117,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
     const started = Date.now();
     await stubborn.packager.stop('bye');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    expect(stubborn.spawned[0]!.signals).toEqual(['SIGKILL']);
+    expect(stubborn.spawned[0]!.kills).toEqual(['SIGKILL']);
   });
 
   it('stop() during a restart backoff cancels the restart', async () => {

@@ -1,4 +1,5 @@
 // Lint, including the layering rules of ARCHITECTURE.md as import boundaries.
+import fs from 'node:fs';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -9,6 +10,22 @@ const NODE_BUILTINS = [
 ];
 
 const layer = (message, group) => ({ group, message });
+const folders = (names) => names.flatMap((name) => [`**/${name}/*`, `**/${name}/**`]);
+const subfolders = (dir) =>
+  fs.readdirSync(new URL(dir, import.meta.url), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+/** The top-level folders of src-main and the protocol servers, as they are on disk. */
+const SRC_MAIN_FOLDERS = subfolders('./src-main/');
+const SERVERS = subfolders('./src-main/servers/');
+
+/** What no domain folder (outside api/, app/, entry/) imports. */
+const DOMAIN = [
+  layer('Domain folders never import the API layer (api/): take the route-plugin type and the error reply from http/.', ['**/api/*', '**/api/**']),
+  layer('Domain folders never import the composition roots (entry/) or the Electron shell (app/).', [
+    '**/entry/*', '**/entry/**', '**/app/*', '**/app/**',
+  ]),
+  layer("Only src-main/app (and src-preload) may import 'electron'.", ['electron']),
+  layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
+];
 
 /** Each area lists what it must never import; `files` scope where the list applies. */
 const boundaries = [
@@ -51,16 +68,32 @@ const boundaries = [
     // The API layer maps the contract onto the domain: the domain never imports it back. Routes take
     // the plugin type and the error reply from http/, a leaf.
     files: ['src-main/**/*.ts'],
-    ignores: ['src-main/api/**', 'src-main/app/**', 'src-main/entry/**', 'src-main/**/*.test.ts'],
+    ignores: ['src-main/api/**', 'src-main/app/**', 'src-main/entry/**', 'src-main/**/*.test.ts', 'src-main/protocols/**', 'src-main/servers/**'],
+    patterns: DOMAIN,
+  },
+  {
+    // protocols/ sits under every folder that speaks a protocol: it takes core/ and the contract only.
+    files: ['src-main/protocols/**/*.ts'],
     patterns: [
-      layer('Domain folders never import the API layer (api/): take the route-plugin type and the error reply from http/.', ['**/api/*', '**/api/**']),
-      layer('Domain folders never import the composition roots (entry/) or the Electron shell (app/).', [
-        '**/entry/*', '**/entry/**', '**/app/*', '**/app/**',
-      ]),
-      layer("Only src-main/app (and src-preload) may import 'electron'.", ['electron']),
-      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
+      layer('protocols/ is a toolkit under the domain: it imports core/, src-shared and its own files only, never a server or another folder.', folders(
+        SRC_MAIN_FOLDERS.filter((name) => name !== 'core' && name !== 'protocols'),
+      )),
+      ...DOMAIN,
     ],
   },
+  // A server takes what it shares with another server from protocols/ (or the hub, media/), never from
+  // that server's folder. One block per server, so that its own files stay allowed.
+  ...SERVERS.map((server) => ({
+    files: [`src-main/servers/${server}/**/*.ts`],
+    ignores: ['src-main/**/*.test.ts'],
+    patterns: [
+      layer("A server never imports another server's files: what servers share lives in protocols/ (or media/, the hub).", [
+        ...SERVERS.filter((other) => other !== server).flatMap((other) => [`../${other}/*`, `../${other}/**`]),
+        ...SERVERS.filter((other) => other !== server).flatMap((other) => [`**/servers/${other}/*`, `**/servers/${other}/**`]),
+      ]),
+      ...DOMAIN,
+    ],
+  })),
   {
     files: ['src-main/app/**/*.ts'],
     patterns: [

@@ -12,7 +12,7 @@ import { needs } from '../test-support/peers.js';
 import { waitFor } from '../test-support/wait.js';
 import { api, ROOT, runStreams, startHost, type HostProcess } from '../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../test-support/media.js';
-import { UrlSigner } from '../src-main/servers/hls/signing.js';
+import { UrlSigner } from '../src-main/protocols/signing.js';
 
 // One origin (the real host, ffmpeg publishing over RTMP), three edges (real nginx each), on loopback.
 describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin', () => {

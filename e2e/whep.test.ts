@@ -13,7 +13,7 @@ import { pidsMatching, publishTestPattern } from '../test-support/media.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test-support/browser.js';
 import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, udpSocketCount } from '../test-support/webrtc.js';
 
-const OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src-main', 'servers', 'webrtc', 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
+const OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src-main', 'protocols', 'webrtc', 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
 
 describe.skipIf(needs('ffmpeg', 'chromium'))('WHEP: RTMP in, WebRTC out', () => {
   let host: HostProcess;

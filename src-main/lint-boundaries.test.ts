@@ -40,6 +40,15 @@ const refused: [string, string, RegExp][] = [
   ['src-renderer/planted.tsx', "import fs from 'node:fs';\nexport const x = fs;\n", /src-renderer talks to the studio only/],
   ['src-renderer/app/planted.ts', `import { ipcRenderer } from '${ELECTRON}';\nexport const x = ipcRenderer;\n`, /src-renderer talks to the studio only/],
   ['src-preload/planted.ts', "import { EventBus } from '../src-main/core/bus.js';\nexport const x = EventBus;\n", /src-preload builds window.studio/],
+  ['src-main/protocols/webrtc/planted.ts', "import type { PathReader } from '../../media/types.js';\nexport type X = PathReader;\n", /protocols\/ is a toolkit/],
+  ['src-main/protocols/planted.ts', "import { WebRtcServer } from '../servers/webrtc/server.js';\nexport const x = WebRtcServer;\n", /protocols\/ is a toolkit/],
+  ['src-main/protocols/flv/planted.ts', "import { Packager } from '../../encoder/packager.js';\nexport const x = Packager;\n", /protocols\/ is a toolkit/],
+  ['src-main/protocols/flv/planted.ts', "import type { HttpPlugin } from '../../api/http.js';\nexport type X = HttpPlugin;\n", /never import the API layer/],
+  ['src-main/protocols/webrtc/planted.test.ts', "import { RemoteService } from '../../remote/remote-service.js';\nexport const x = RemoteService;\n", /protocols\/ is a toolkit/],
+  ['src-main/servers/rtmp/planted.ts', "import { sendSessionFile } from '../hls/files.js';\nexport const x = sendSessionFile;\n", /never imports another server/],
+  ['src-main/servers/hls/planted.ts', "import { PathFeed } from '../webrtc/path-feed.js';\nexport const x = PathFeed;\n", /never imports another server/],
+  ['src-main/servers/srt/planted.ts', "import { x as y } from '../../servers/rtmp/session.js';\nexport const x = y;\n", /never imports another server/],
+  ['src-main/servers/webrtc/planted.ts', "import { startStudio } from '../../entry/studio.js';\nexport const x = startStudio;\n", /never import the composition roots/],
 ];
 
 const allowed: [string, string][] = [
@@ -55,6 +64,10 @@ const allowed: [string, string][] = [
   ['src-main/entry/host.ts', "import { startStudio } from './studio.js';\nexport const x = startStudio;\n"],
   ['src-preload/planted.ts', `import { contextBridge } from '${ELECTRON}';\nimport { METHOD_NAMES } from '../src-shared/contract/index.js';\nexport const x = [contextBridge, METHOD_NAMES];\n`],
   ['src-renderer/features/planted.tsx', "import { METHOD_NAMES } from '../../src-shared/contract/index.js';\nexport const x = METHOD_NAMES;\n"],
+  ['src-main/protocols/webrtc/planted.ts', "import { StudioError } from '../../core/errors.js';\nimport { tagBody } from '../flv/flv.js';\nimport type { StudioConfig } from '../../../src-shared/config.js';\nexport const x = [StudioError, tagBody];\nexport type X = StudioConfig;\n"],
+  ['src-main/servers/rtmp/planted.ts', "import { parseScriptTag } from '../../protocols/flv/amf0.js';\nimport type { PathManager } from '../../media/path-manager.js';\nimport { x as y } from './session.js';\nexport const x = [parseScriptTag, y];\nexport type X = PathManager;\n"],
+  ['src-main/servers/hls/planted.ts', "import { parseOffer } from '../../protocols/webrtc/sdp.js';\nimport { UrlSigner } from '../../protocols/signing.js';\nexport const x = [parseOffer, UrlSigner];\n"],
+  ['src-main/remote/planted.ts', "import { parseOffer } from '../protocols/webrtc/sdp.js';\nexport const x = parseOffer;\n"],
 ];
 
 const firstLine = (code: string): string => code.split('\n')[0]!;

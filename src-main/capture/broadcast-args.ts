@@ -1,4 +1,4 @@
-import { h264EncoderArgs, withFilters } from './encoder-args.js';
+import { h264EncoderArgs, withFilters } from '../encoder/encoders.js';
 import { screenInputFor } from './index.js';
 import type { CaptureTarget, ScreenInputBuilder } from './types.js';
 

@@ -3,15 +3,13 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { FlvToPath } from '../media/flv-to-path.js';
 import type { PathPublisher, PublisherInfo } from '../media/types.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../restream/backoff.js';
-import { FfmpegChild } from '../servers/webrtc/ffmpeg-child.js';
+import { DEFAULT_BACKOFF } from '../core/backoff.js';
+import { describeFailures, Supervisor, type RestartPolicy } from '../core/supervisor.js';
+import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
 
-export interface BroadcastSupervision {
-  /** This many failures in a row and the broadcast gives up (state failed). */
-  maxFailures: number;
-  /** Live this long and the failure count starts again from zero. */
+/** maxFailures in a row and the broadcast gives up (state failed); live stableMs and the count starts again from zero. */
+export interface BroadcastSupervision extends RestartPolicy {
   stableMs: number;
-  backoff: BackoffOptions;
 }
 
 export const DEFAULT_BROADCAST_SUPERVISION: BroadcastSupervision = { maxFailures: 5, stableMs: 10_000, backoff: DEFAULT_BACKOFF };
@@ -47,7 +45,7 @@ export interface BroadcastDeps {
 }
 
 interface Run {
-  ffmpeg: FfmpegChild;
+  ffmpeg: FfmpegRunner;
   flv: FlvToPath;
 }
 
@@ -61,17 +59,14 @@ export class Broadcast {
   private state: BroadcastState = 'starting';
   private audio = 'silence';
   private lastError: string | undefined;
-  private failures = 0;
   private run: Run | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private stableTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly startedAt = Date.now();
-  private readonly supervision: BroadcastSupervision;
+  private readonly supervisor: Supervisor;
   private readonly log: Logger;
 
   constructor(private readonly deps: BroadcastDeps) {
-    this.supervision = { ...DEFAULT_BROADCAST_SUPERVISION, ...deps.supervision };
+    this.supervisor = new Supervisor({ ...DEFAULT_BROADCAST_SUPERVISION, ...deps.supervision }, { unref: true });
     this.log = deps.logger.child({ broadcast: deps.id, stream: deps.stream, display: deps.displayName });
   }
 
@@ -101,7 +96,7 @@ export class Broadcast {
       audio: this.audio,
       state: this.state,
       startedAt: this.startedAt,
-      restarts: this.failures,
+      restarts: this.supervisor.failures,
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }
@@ -116,7 +111,7 @@ export class Broadcast {
    */
   async stop(reason: string): Promise<void> {
     this.closed = true;
-    this.clearTimers();
+    this.supervisor.stop();
     const run = this.run;
     this.run = undefined;
     if (!run) return;
@@ -137,13 +132,14 @@ export class Broadcast {
     }
     if (this.closed) return;
     this.audio = launch.audio;
+    this.supervisor.starting();
     const run: Run = {
-      ffmpeg: FfmpegChild.spawn(this.deps.children, command, launch.args, (reason) => this.onExit(run, reason)),
+      ffmpeg: FfmpegRunner.start(this.deps.children, command, launch.args, { stderrMax: 4000, onUnexpectedExit: (reason) => this.onExit(run, reason) }),
       flv: new FlvToPath('capture', () => this.publish(run)),
     };
     this.run = run;
     run.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(run, data));
-    this.log.info({ pid: run.ffmpeg.child.pid, encoder: this.deps.encoder, audio: launch.audio, target: this.deps.target, failures: this.failures }, 'broadcast ffmpeg started');
+    this.log.info({ pid: run.ffmpeg.child.pid, encoder: this.deps.encoder, audio: launch.audio, target: this.deps.target, failures: this.supervisor.failures }, 'broadcast ffmpeg started');
   }
 
   private onFlv(run: Run, data: Buffer): void {
@@ -167,14 +163,11 @@ export class Broadcast {
     });
     this.lastError = undefined;
     this.set('live');
-    this.stableTimer = setTimeout(() => {
-      this.stableTimer = undefined;
-      if (this.run === run && this.failures > 0) {
-        this.failures = 0;
-        this.set('live');
-      }
-    }, this.supervision.stableMs);
-    this.stableTimer.unref();
+    // Live long enough: the failure count (shown as restarts) starts again from zero.
+    const hadFailures = this.supervisor.failures > 0;
+    this.supervisor.running(() => {
+      if (this.run === run && hadFailures) this.set('live');
+    });
     return publisher;
   }
 
@@ -188,26 +181,20 @@ export class Broadcast {
   private onExit(run: Run, reason: string): void {
     if (this.closed || this.run !== run) return;
     this.run = undefined;
-    this.clearTimers();
     run.flv.publisher?.end(`capture restarting: ${reason}`);
-    this.failures++;
-    if (this.failures >= this.supervision.maxFailures) {
-      this.failed(`${reason} (${this.failures} failures in a row)`);
+    const decision = this.supervisor.failed(() => void this.launch());
+    if (decision.action === 'give-up') {
+      this.failed(`${reason} (${describeFailures(decision.failures, this.supervisor.policy)})`);
       return;
     }
-    const delay = backoffDelay(this.failures, this.supervision.backoff);
-    this.log.warn({ reason, failures: this.failures, retryInMs: delay }, 'broadcast ffmpeg exited: restarting');
+    this.log.warn({ reason, failures: decision.failures, retryInMs: decision.delayMs }, 'broadcast ffmpeg exited: restarting');
     this.lastError = reason;
     this.set('restarting');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.launch();
-    }, delay);
-    this.retryTimer.unref();
   }
 
   private failed(reason: string): void {
-    this.log.error({ reason, failures: this.failures }, 'broadcast failed');
+    this.supervisor.giveUp();
+    this.log.error({ reason, failures: this.supervisor.failures }, 'broadcast failed');
     this.lastError = reason;
     this.set('failed');
   }
@@ -219,12 +206,5 @@ export class Broadcast {
     } catch (error) {
       this.log.warn({ err: error }, 'broadcast listener failed');
     }
-  }
-
-  private clearTimers(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.stableTimer) clearTimeout(this.stableTimer);
-    this.retryTimer = undefined;
-    this.stableTimer = undefined;
   }
 }

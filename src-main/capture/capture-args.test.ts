@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EncoderProbe } from '../../src-shared/contract/index.js';
 import { outputIndexOf } from './args.win32.js';
-import { h264EncoderArgs, pickCaptureEncoder, withFilters } from './encoder-args.js';
+import { h264EncoderArgs, pickCaptureEncoder, withFilters } from '../encoder/encoders.js';
 import { captureArgsFor } from './index.js';
 
 const base = { fps: 30, encoder: 'libx264', bitrateKbps: 4000, rtpPort: 40000, drawMouse: true };

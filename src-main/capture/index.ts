@@ -2,7 +2,7 @@ import { fpsModeArgs, MODERN_CAPS } from '../encoder/capabilities.js';
 import { screenInputDarwin } from './args.darwin.js';
 import { screenInputLinux } from './args.linux.js';
 import { screenInputWin32 } from './args.win32.js';
-import { scaleFilter, videoEncoderArgs, withFilters } from './encoder-args.js';
+import { scaleFilter, videoEncoderArgs, withFilters } from '../encoder/encoders.js';
 import type { CaptureArgsBuilder, CaptureOptions, ScreenInputBuilder } from './types.js';
 
 export const CAPTURE_PAYLOAD_TYPE = 96;

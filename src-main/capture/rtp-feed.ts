@@ -1,8 +1,9 @@
 import type dgram from 'node:dgram';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
-import { FfmpegChild } from '../servers/webrtc/ffmpeg-child.js';
-import { bindRtpPair } from '../servers/webrtc/udp.js';
+import { Supervisor } from '../core/supervisor.js';
+import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
+import { bindRtpPair } from '../protocols/webrtc/udp.js';
 import { RtpContinuity } from './rtp-continuity.js';
 
 export interface RtpSink {
@@ -10,7 +11,8 @@ export interface RtpSink {
   rtp(packet: Buffer): void;
 }
 
-const RESTART_DELAY_MS = 1000;
+/** A feed restarts 1 s after every unexpected exit, for as long as it has sinks. */
+const RESTART_POLICY = { maxFailures: Number.POSITIVE_INFINITY, backoff: { baseMs: 1000, maxMs: 1000, jitter: 0 } };
 
 /**
  * One ffmpeg whose RTP output is shared by many receivers (a display's capture, or the host's sound):
@@ -22,9 +24,9 @@ const RESTART_DELAY_MS = 1000;
 export class RtpFeed {
   private readonly sinks = new Map<string, RtpSink>();
   private sockets: { rtp: dgram.Socket; rtcp: dgram.Socket; port: number } | undefined;
-  private ffmpeg: FfmpegChild | undefined;
+  private ffmpeg: FfmpegRunner | undefined;
   private starting: Promise<void> | undefined;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly supervisor = new Supervisor(RESTART_POLICY, { unref: true });
   private closed = false;
 
   constructor(
@@ -85,11 +87,14 @@ export class RtpFeed {
     const command = await this.deps.ffmpegPath();
     if (this.closed) return;
     this.deps.logger.info({ ...this.deps.label }, 'rtp feed started');
-    const child = FfmpegChild.spawn(this.deps.children, command, args, (reason) => {
-      if (this.ffmpeg !== child) return;
-      this.deps.logger.warn({ ...this.deps.label, reason }, 'rtp feed ffmpeg exited; restarting');
-      this.restartTimer = setTimeout(() => void this.spawn().catch(() => undefined), RESTART_DELAY_MS);
-      this.restartTimer.unref();
+    this.supervisor.starting();
+    const child = FfmpegRunner.start(this.deps.children, command, args, {
+      stderrMax: 4000,
+      onUnexpectedExit: (reason) => {
+        if (this.ffmpeg !== child) return;
+        this.deps.logger.warn({ ...this.deps.label, reason }, 'rtp feed ffmpeg exited; restarting');
+        this.supervisor.failed(() => void this.spawn().catch(() => undefined));
+      },
     });
     this.ffmpeg = child;
   }
@@ -97,7 +102,7 @@ export class RtpFeed {
   async stop(): Promise<void> {
     this.closed = true;
     this.starting = undefined;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.supervisor.stop();
     const ffmpeg = this.ffmpeg;
     this.ffmpeg = undefined;
     const sockets = this.sockets;

@@ -17,6 +17,62 @@ export function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   child.kill(signal);
 }
 
+/** How long a child asked to stop (SIGTERM, or its input ended) may take before it gets SIGKILL. */
+export const KILL_GRACE_MS = 2000;
+
+export interface StopOptions {
+  /** Sent at once; null: none (the caller has ended the child's input and it finishes on its own). */
+  signal?: NodeJS.Signals | null;
+  /** Then SIGKILL (KILL_GRACE_MS when omitted). */
+  graceMs?: number;
+  /** Destroy the child's stdin before signalling (nothing more will be written to it). */
+  destroyStdin?: boolean;
+  /** End its stdin after this long: a writer stuck waiting for 'drain' never ends it itself. */
+  endStdinAfterMs?: number;
+  /** Resolves once the child is gone (its 'close' when the caller waits for its output); its 'exit' when omitted. */
+  exited?: Promise<unknown>;
+  /** Called right before the SIGKILL (to log it). */
+  onKill?: () => void;
+}
+
+function isAlive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/**
+ * The one graceful stop: a signal (or nothing, when the caller has ended the child's input), then
+ * SIGKILL of its process group when it has not exited after the grace period. Resolves on its exit.
+ */
+export async function stopChild(child: ChildProcess, options: StopOptions = {}): Promise<void> {
+  const alive = isAlive(child);
+  const exited = options.exited ?? (alive ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : Promise.resolve());
+  if (!alive) {
+    await exited;
+    return;
+  }
+  const signal = options.signal === undefined ? 'SIGTERM' : options.signal;
+  if (options.destroyStdin) child.stdin?.destroy();
+  if (signal) killTree(child, signal);
+  const stdin = child.stdin;
+  const endTimer =
+    options.endStdinAfterMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          if (stdin && !stdin.writableEnded) stdin.end();
+        }, options.endStdinAfterMs);
+  const killTimer = setTimeout(() => {
+    if (!isAlive(child)) return;
+    options.onKill?.();
+    killTree(child, 'SIGKILL');
+  }, options.graceMs ?? KILL_GRACE_MS);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(endTimer);
+    clearTimeout(killTimer);
+  }
+}
+
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -148,19 +204,7 @@ export class ChildRegistry implements Service {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const alive = [...this.children].filter((c) => c.exitCode === null && c.signalCode === null);
-    if (alive.length === 0) return;
-    const exited = alive.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
-    for (const child of alive) killTree(child, 'SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.killGraceMs);
-    });
-    const outcome = await Promise.race([Promise.all(exited).then(() => 'done' as const), grace]);
-    if (timer) clearTimeout(timer);
-    if (outcome === 'timeout') {
-      for (const child of alive) if (child.exitCode === null && child.signalCode === null) killTree(child, 'SIGKILL');
-      await Promise.all(exited);
-    }
+    const alive = [...this.children].filter(isAlive);
+    await Promise.all(alive.map((child) => stopChild(child, { graceMs: this.killGraceMs })));
   }
 }

@@ -1,17 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Display } from '../../src-shared/contract/index.js';
-import { killTree, type ChildRegistry } from '../core/children.js';
+import { killTree, stopChild, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../restream/backoff.js';
+import { DEFAULT_BACKOFF } from '../core/backoff.js';
+import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import type { VirtualDisplay, VirtualDisplaySpec } from './types.js';
 
 const START_TIMEOUT_MS = 10_000;
-const KILL_GRACE_MS = 2000;
-const MAX_RESTARTS = 5;
-/** 1, 2, 4, 8, 16 s: no jitter, one display restarts alone. */
-const RESTART_BACKOFF = { ...DEFAULT_BACKOFF, jitter: 0 };
+/**
+ * Up to 5 restarts in a row (the 6th exit leaves it failed), after 1, 2, 4, 8, 16 s: no jitter, one
+ * display restarts alone. Counted again from zero once its socket accepts connections.
+ */
+const RESTART_POLICY: RestartPolicy = { maxFailures: 6, stableMs: 0, backoff: { ...DEFAULT_BACKOFF, jitter: 0 } };
 
 /**
  * Xvfb arguments. `-displayfd 3` lets the server pick a free display number itself (no race with other
@@ -70,14 +72,13 @@ async function waitForSocket(display: number, timeoutMs = START_TIMEOUT_MS): Pro
 
 /**
  * One Xvfb server, owned through the ChildRegistry. An unexpected exit restarts it on the same display
- * number with backoff (1, 2, 4... s), up to MAX_RESTARTS in a row; then it stays `failed`.
+ * number with backoff (1, 2, 4... s), up to 5 restarts in a row; then it stays `failed`.
  */
 export class XvfbDisplay implements VirtualDisplay {
   private child!: ChildProcess;
   private stderr = '';
   private stopping = false;
-  private restarts = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly supervisor = new Supervisor(RESTART_POLICY, { unref: true });
   state: Display['state'] = 'running';
 
   private constructor(
@@ -112,11 +113,13 @@ export class XvfbDisplay implements VirtualDisplay {
     }
     const display = new XvfbDisplay(deps, spec, number);
     display.adopt(child);
+    display.supervisor.running();
     return display;
   }
 
   private adopt(child: ChildProcess): void {
     this.child = child;
+    this.supervisor.starting();
     child.stderr?.on('data', (t: string | Buffer) => (this.stderr = (this.stderr + t.toString()).slice(-2000)));
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
@@ -126,29 +129,26 @@ export class XvfbDisplay implements VirtualDisplay {
   }
 
   private scheduleRestart(): void {
-    if (this.restarts >= MAX_RESTARTS) {
+    const decision = this.supervisor.failed(() => this.restart());
+    this.setState(decision.action === 'restart' ? 'restarting' : 'failed');
+  }
+
+  private restart(): void {
+    if (this.stopping) return;
+    try {
+      const child = this.deps.children.spawn(this.deps.command, xvfbArgs(this.spec, this.display), { stdio: ['ignore', 'ignore', 'pipe'] });
+      this.adopt(child);
+      waitForSocket(this.display).then(
+        () => {
+          this.supervisor.running();
+          this.setState('running');
+        },
+        () => undefined,
+      );
+    } catch {
+      this.supervisor.giveUp();
       this.setState('failed');
-      return;
     }
-    this.setState('restarting');
-    const delay = backoffDelay(++this.restarts, RESTART_BACKOFF);
-    this.restartTimer = setTimeout(() => {
-      if (this.stopping) return;
-      try {
-        const child = this.deps.children.spawn(this.deps.command, xvfbArgs(this.spec, this.display), { stdio: ['ignore', 'ignore', 'pipe'] });
-        this.adopt(child);
-        waitForSocket(this.display).then(
-          () => {
-            this.restarts = 0;
-            this.setState('running');
-          },
-          () => undefined,
-        );
-      } catch {
-        this.setState('failed');
-      }
-    }, delay);
-    this.restartTimer.unref();
   }
 
   private setState(state: Display['state']): void {
@@ -159,13 +159,7 @@ export class XvfbDisplay implements VirtualDisplay {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    killTree(child, 'SIGTERM');
-    const escalate = setTimeout(() => killTree(child, 'SIGKILL'), KILL_GRACE_MS);
-    await exited;
-    clearTimeout(escalate);
+    this.supervisor.stop();
+    await stopChild(this.child);
   }
 }

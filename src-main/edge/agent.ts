@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { DataPlaneProbe, EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { UrlSigner } from '../servers/hls/signing.js';
+import { UrlSigner } from '../protocols/signing.js';
 import { parseAccessLine, RequestWindow, TagIndex, type AccessRecord } from './access-log.js';
 import { planPurge } from './purge-plan.js';
 import type { NginxProcess } from './nginx-process.js';

@@ -2,19 +2,21 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { killTree, type ChildRegistry } from '../core/children.js';
+import { stopChild, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, type BackoffOptions } from '../restream/backoff.js';
+import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
 import { prepareWorkerFolders, workerUser } from './worker-folders.js';
 
 const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
 const NGINX_BINS = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
-/** Restarts after a crash: 0.5 s, 1 s, 2 s ... up to 10 s. */
-const RESTART_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000, jitter: 0 };
+/** Restarts after a crash, for as long as the agent runs: 0.5 s, 1 s, 2 s ... up to 10 s; counted again from 0.5 s once it is up. */
+const RESTART_POLICY: RestartPolicy = { maxFailures: Number.POSITIVE_INFINITY, stableMs: 0, backoff: { baseMs: 500, maxMs: 10_000, jitter: 0 } };
+/** nginx closes its workers on SIGTERM: it may take longer than an ffmpeg. */
+const STOP_GRACE_MS = 5000;
 
 /** The folder holding nginx's dynamic modules, or null when the js and cache-purge modules are not found. */
 export function findModulesDir(candidates: readonly string[] = MODULE_DIRS): string | null {
@@ -59,8 +61,7 @@ export class NginxProcess implements Service {
   readonly name = 'nginx';
   private child: ChildProcess | null = null;
   private stopping = false;
-  private restarts = 0;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly supervisor = new Supervisor(RESTART_POLICY);
   /** Set once nginx first came up: only then is an exit a crash to recover from. */
   private supervised = false;
   /** The workers' folders were handed over whole once (at start); reloads check the folders only. */
@@ -100,14 +101,8 @@ export class NginxProcess implements Service {
 
   async dispose(): Promise<void> {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    killTree(child, 'SIGTERM');
-    const timer = setTimeout(() => killTree(child, 'SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    this.supervisor.stop();
+    if (this.child) await stopChild(this.child, { graceMs: STOP_GRACE_MS });
   }
 
   private async writeAndTest(): Promise<void> {
@@ -144,17 +139,17 @@ export class NginxProcess implements Service {
   private async launch(): Promise<void> {
     const child = this.deps.children.spawn(this.deps.bin, this.args([]), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    this.supervisor.starting();
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.once('exit', (code, signal) => {
       if (this.stopping || this.child !== child || !this.supervised) return;
       this.child = null;
-      this.restarts += 1;
-      const delay = backoffDelay(this.restarts, RESTART_BACKOFF);
-      this.deps.logger.error({ code, signal, stderr: stderr.slice(-500), delay }, 'nginx exited; restarting');
-      this.restartTimer = setTimeout(() => {
+      const decision = this.supervisor.failed(() => {
         this.launch().catch((error: unknown) => this.deps.logger.error({ err: error }, 'nginx restart failed'));
-      }, delay);
+      });
+      const delay = decision.action === 'restart' ? decision.delayMs : null;
+      this.deps.logger.error({ code, signal, stderr: stderr.slice(-500), delay }, 'nginx exited; restarting');
     });
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -180,6 +175,6 @@ export class NginxProcess implements Service {
       );
     });
     this.supervised = true;
-    this.restarts = 0;
+    this.supervisor.running();
   }
 }

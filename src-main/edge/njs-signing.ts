@@ -1,5 +1,5 @@
 /**
- * The njs module nginx runs on every edge request: the signed-URL check of servers/hls/signing.ts,
+ * The njs module nginx runs on every edge request: the signed-URL check of protocols/signing.ts,
  * the same scheme byte for byte (`v1|<name>|<exp>|`, the IP-bound two-half form, two keys during a
  * rotation). `verdict` answers `none` (no signature: the origin decides, as for public streams), `ok`,
  * or the failure reason the origin would give (`missing`, `bad_signature`, `expired`, `wrong_ip`).

@@ -9,10 +9,10 @@ import { needs } from '../../test-support/peers.js';
 import { waitFor } from '../../test-support/wait.js';
 import { ChildRegistry } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
-import { UrlSigner } from '../servers/hls/signing.js';
+import { UrlSigner } from '../protocols/signing.js';
 import { findModulesDir, findNginx, NginxProcess } from './nginx-process.js';
 
-// nginx + njs verify the origin's signed-URL scheme (servers/hls/signing.ts) byte for byte, and a key
+// nginx + njs verify the origin's signed-URL scheme (protocols/signing.ts) byte for byte, and a key
 // rotation is a graceful reload: requests in flight during it all succeed.
 const KEY_A = 'rotation-key-a-0123456789';
 const KEY_B = 'rotation-key-b-0123456789';

@@ -1,8 +1,10 @@
 import type { LadderPreset, Rendition } from '../../src-shared/contract/streams.js';
 import type { EncoderProbe, FfmpegInfo } from '../../src-shared/contract/system.js';
+import { HARDWARE_H264, runsOn, VIDEO_ENCODERS, type LadderProfileOptions, type VideoEncoderRow } from './encoders.js';
 
 /**
- * The adaptive ladder: which renditions a live stream gets, and which H.264 encoder makes them.
+ * The adaptive ladder: which renditions a live stream gets, and which H.264 encoder of the one table
+ * (encoders.ts, its `ladder` profile) makes them.
  * Pure: the packager turns the result into ffmpeg arguments (packager-args.ts).
  *
  * Decisions:
@@ -196,82 +198,32 @@ export interface ChooseEncoderOptions {
   vaapiDevice?: string;
 }
 
-type HardwareFamily = Omit<EncoderChoice, 'name' | 'hardware' | 'inputArgs'> & {
-  name: string;
-  platforms: readonly NodeJS.Platform[];
-  inputArgs: (options: ChooseEncoderOptions) => string[];
-};
+/** The ladder profile of a row of the encoder table, as the packager takes it. */
+function choiceOf(row: VideoEncoderRow, options: LadderProfileOptions): EncoderChoice {
+  const profile = row.ladder!;
+  return {
+    name: row.name,
+    vendor: row.vendor,
+    hardware: row.hardware,
+    inputArgs: profile.inputArgs(options),
+    uploadFilter: profile.uploadFilter,
+    streamOptions: profile.streamOptions(options),
+  };
+}
 
-/** In order of preference. Forced keyframes must be IDR frames for segments to start cleanly. */
-const HARDWARE: readonly HardwareFamily[] = [
-  {
-    name: 'h264_nvenc',
-    vendor: 'nvidia',
-    platforms: ['linux', 'win32'],
-    inputArgs: () => [],
-    uploadFilter: 'format=yuv420p',
-    streamOptions: [['-preset', 'p4'], ['-tune', 'll'], ['-rc', 'cbr'], ['-forced-idr', '1'], ['-no-scenecut', '1']],
-  },
-  {
-    name: 'h264_qsv',
-    vendor: 'intel',
-    platforms: ['linux', 'win32'],
-    inputArgs: () => ['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw'],
-    uploadFilter: 'format=nv12,hwupload=extra_hw_frames=64,format=qsv',
-    streamOptions: [['-preset', 'veryfast'], ['-look_ahead', '0'], ['-forced_idr', '1']],
-  },
-  {
-    name: 'h264_amf',
-    vendor: 'amd',
-    platforms: ['linux', 'win32'],
-    inputArgs: () => [],
-    uploadFilter: 'format=nv12',
-    streamOptions: [['-usage', 'lowlatency'], ['-quality', 'speed'], ['-rc', 'cbr']],
-  },
-  {
-    name: 'h264_vaapi',
-    vendor: 'vaapi',
-    platforms: ['linux', 'freebsd', 'openbsd'],
-    inputArgs: (o) => ['-vaapi_device', o.vaapiDevice ?? '/dev/dri/renderD128'],
-    uploadFilter: 'format=nv12,hwupload',
-    streamOptions: [['-rc_mode', 'CBR']],
-  },
-  {
-    name: 'h264_videotoolbox',
-    vendor: 'apple',
-    platforms: ['darwin'],
-    inputArgs: () => [],
-    uploadFilter: 'format=nv12',
-    streamOptions: [['-realtime', '1'], ['-allow_sw', '0']],
-  },
-];
-
-/** The best usable H.264 encoder: hardware when a trial encode succeeded, else libx264. */
+/** The best usable H.264 encoder of the table: hardware when a trial encode succeeded, else libx264. */
 export function chooseEncoder(info: FfmpegInfo, platform: NodeJS.Platform, options: ChooseEncoderOptions = {}): EncoderChoice {
   const usable = new Set(info.encoders.filter((e) => e.usable).map((e) => e.name));
-  for (const family of HARDWARE) {
-    if (!usable.has(family.name) || !family.platforms.includes(platform)) continue;
-    return {
-      name: family.name,
-      vendor: family.vendor,
-      hardware: true,
-      inputArgs: family.inputArgs(options),
-      uploadFilter: family.uploadFilter,
-      streamOptions: family.streamOptions.map(([k, v]) => [k, v]),
-    };
+  const x264Preset = x264PresetFor(options.rungs ?? 3, options.cores ?? 2);
+  for (const row of HARDWARE_H264) {
+    if (!row.ladder || !usable.has(row.name) || !runsOn(row, platform)) continue;
+    return choiceOf(row, { x264Preset, vaapiDevice: options.vaapiDevice });
   }
-  return softwareEncoder(x264PresetFor(options.rungs ?? 3, options.cores ?? 2));
+  return softwareEncoder(x264Preset);
 }
 
 export function softwareEncoder(preset: X264Preset): EncoderChoice {
-  return {
-    name: 'libx264',
-    vendor: 'software',
-    hardware: false,
-    inputArgs: [],
-    uploadFilter: 'format=yuv420p',
-    streamOptions: [['-preset', preset]],
-  };
+  return choiceOf(VIDEO_ENCODERS.find((row) => row.name === 'libx264')!, { x264Preset: preset });
 }
 
 export interface LadderPlan {

@@ -8,7 +8,7 @@ import type { FfmpegInfo } from '../../src-shared/contract/system.js';
 import { waitFor } from '../../test-support/wait.js';
 import { ChildRegistry, killTree } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
-import { FlvSplitter } from '../media/flv.js';
+import { FlvSplitter } from '../protocols/flv/flv.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
 import { capsOf, type FfmpegCaps } from './capabilities.js';
 import { planLadder, type LadderSource } from './ladder.js';

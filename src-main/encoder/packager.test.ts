@@ -41,7 +41,7 @@ function setup(over: Partial<PackagerOptions> & { hang?: boolean } = {}) {
       attached.push(reader);
       return () => detached++;
     },
-    supervision: { backoffMs: [20, 40, 80], stopGraceMs: 300, readyPollMs: 20 },
+    supervision: { backoff: { baseMs: 20, maxMs: 80, jitter: 0 }, stopGraceMs: 300, readyPollMs: 20 },
     ...over,
   });
   return { packager, spawned, attached, outDir, detachedCount: () => detached };
@@ -121,7 +121,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
   });
 
   it('stop() during a restart backoff cancels the restart', async () => {
-    const { packager, spawned } = setup({ supervision: { backoffMs: [200], readyPollMs: 20 } });
+    const { packager, spawned } = setup({ supervision: { backoff: { baseMs: 200, maxMs: 200, jitter: 0 }, readyPollMs: 20 } });
     packager.start();
     spawned[0]!.exit(1, null);
     await waitFor('the packager restarting', () => packager.progress.state === 'restarting', 2000, 5);

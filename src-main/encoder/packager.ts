@@ -1,21 +1,19 @@
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Rendition } from '../../src-shared/contract/streams.js';
-import { killTree, type ChildRegistry } from '../core/children.js';
+import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
+import { describeFailures, Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { BoundedReader, type ByteSink } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
 import type { FfmpegCaps } from './capabilities.js';
 import type { AudioPlan, EncoderChoice } from './ladder.js';
+import { FfmpegRunner, type FfmpegExit } from './ffmpeg-runner.js';
 import { chunkFile, MANIFEST_FILE, MASTER_FILE, packagerArgs, streamCount } from './packager-args.js';
-import { pickErrorLine, watchFfmpeg, type FfmpegProgress } from './progress.js';
+import type { FfmpegProgress } from './progress.js';
 
-export interface PackagerSupervision {
-  /** Delay before the 1st, 2nd, 3rd... restart within the failure window (the last one repeats). */
-  backoffMs: number[];
-  /** This many unexpected exits within failureWindowMs and the packager gives up. */
-  maxFailures: number;
+/** maxFailures unexpected exits within failureWindowMs and the packager gives up; each restart waits for the backoff. */
+export interface PackagerSupervision extends RestartPolicy {
   failureWindowMs: number;
   /** stop(): how long ffmpeg may take to finalise after its stdin closed, before SIGKILL. */
   stopGraceMs: number;
@@ -23,7 +21,8 @@ export interface PackagerSupervision {
 }
 
 export const DEFAULT_SUPERVISION: PackagerSupervision = {
-  backoffMs: [500, 1000, 2000, 4000],
+  // 500, 1000, 2000, 4000 ms, the last one repeating.
+  backoff: { baseMs: 500, maxMs: 4000, jitter: 0 },
   maxFailures: 3,
   failureWindowMs: 30_000,
   stopGraceMs: 3000,
@@ -87,13 +86,11 @@ export interface PackagerProgress {
 interface Run {
   attempt: number;
   outDir: string;
-  child: ChildProcess;
+  ffmpeg: FfmpegRunner;
   reader: PackagerReader | undefined;
   detach: (() => void) | undefined;
   startedAt: number;
-  stderr: string;
   ready: boolean;
-  exited: Promise<void>;
 }
 
 type Listener<T extends unknown[]> = (...args: T) => void;
@@ -110,15 +107,13 @@ export class Packager {
   readonly args: readonly string[];
   private readonly options: PackagerOptions;
   private readonly supervision: PackagerSupervision;
+  private readonly supervisor: Supervisor;
   private readonly logger: Logger;
   private state: PackagerState = 'idle';
   private run: Run | undefined;
   private attempt = 0;
-  private restarts = 0;
-  private failures: number[] = [];
   private droppedBefore = 0;
   private last: FfmpegProgress | undefined;
-  private restartTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private everReady = false;
@@ -132,6 +127,7 @@ export class Packager {
   constructor(options: PackagerOptions) {
     this.options = options;
     this.supervision = { ...DEFAULT_SUPERVISION, ...options.supervision };
+    this.supervisor = new Supervisor(this.supervision);
     this.logger = options.logger.child({ packager: options.name });
     // PackagerOptions carries every packagerArgs option under the same names.
     this.args = packagerArgs(options);
@@ -141,7 +137,7 @@ export class Packager {
     return {
       fps: this.last?.fps ?? null,
       speed: this.last?.speed ?? null,
-      restarts: this.restarts,
+      restarts: this.supervisor.counters.restarts,
       outTimeSec: this.last?.outTimeUs != null ? this.last.outTimeUs / 1e6 : null,
       dropFrames: this.last?.dropFrames ?? 0,
       dupFrames: this.last?.dupFrames ?? 0,
@@ -157,7 +153,7 @@ export class Packager {
 
   /** The running ffmpeg's pid (tests, diagnostics). */
   get pid(): number | undefined {
-    return this.run?.child.pid;
+    return this.run?.ffmpeg.pid;
   }
 
   onReady(listener: () => void): () => void {
@@ -194,6 +190,7 @@ export class Packager {
     }
     this.state = 'stopping';
     this.clearTimers();
+    this.supervisor.stop();
     const run = this.run;
     this.stopping = run ? this.finish(run, reason) : Promise.resolve();
     return this.stopping.then(() => {
@@ -206,50 +203,40 @@ export class Packager {
     this.detach(run);
     // The reader flushes what it holds, then ends ffmpeg's stdin.
     run.reader?.close(reason);
-    const stdin = run.child.stdin;
-    const endTimer = setTimeout(() => {
-      // A reader stuck waiting for 'drain': end stdin ourselves.
-      if (stdin && !stdin.writableEnded) stdin.end();
-    }, Math.min(1000, this.supervision.stopGraceMs / 2));
-    const killTimer = setTimeout(() => {
-      this.logger.warn({ pid: run.child.pid }, 'ffmpeg did not finish in time: killing it');
-      killTree(run.child, 'SIGKILL');
-    }, this.supervision.stopGraceMs);
-    await run.exited;
-    clearTimeout(endTimer);
-    clearTimeout(killTimer);
+    const grace = this.supervision.stopGraceMs;
+    await run.ffmpeg.finish(grace, Math.min(1000, grace / 2), () => this.logger.warn({ pid: run.ffmpeg.pid }, 'ffmpeg did not finish in time: killing it'));
   }
 
   private launch(): void {
     const { children, ffmpegPath } = this.options;
     const attempt = ++this.attempt;
     const outDir = attempt > 1 && this.options.outDirFor ? this.options.outDirFor(attempt) : this.options.outDir;
-    let child: ChildProcess;
+    let ffmpeg: FfmpegRunner;
     try {
       if (outDir !== this.options.outDir) fs.mkdirSync(outDir, { recursive: true });
       const args = outDir === this.options.outDir ? this.args : packagerArgs({ ...this.options, outDir });
-      child = children.spawn(ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // The callbacks run on later events, by when `run` below exists.
+      ffmpeg = FfmpegRunner.start(children, ffmpegPath, args, {
+        stderrMax: 32 * 1024,
+        onProgress: (block) => this.onBlock(run, block),
+        onExit: (exit) => this.onExit(run, exit),
+        logger: this.logger.child({ attempt }),
+      });
     } catch (error) {
       this.fail(`could not start ffmpeg: ${(error as Error).message}`);
       return;
     }
-    // The callbacks run on later events, by when `run` below exists.
-    const exited = watchFfmpeg(child, {
-      onBlock: (block) => this.onBlock(run, block),
-      onStderr: (tail) => (run.stderr = tail),
-      stderrMax: 32 * 1024,
-      onExit: (code, signal, error) => this.onExit(run, code, signal, error),
-      logger: this.logger.child({ attempt }),
-    });
-    const run: Run = { attempt, outDir, child, reader: undefined, detach: undefined, startedAt: Date.now(), stderr: '', ready: false, exited };
+    this.supervisor.starting();
+    const run: Run = { attempt, outDir, ffmpeg, reader: undefined, detach: undefined, startedAt: Date.now(), ready: false };
     this.run = run;
     this.last = undefined;
     if (this.state !== 'stopping') this.state = 'starting';
-    if (!child.stdin) return;
+    const stdin = ffmpeg.child.stdin;
+    if (!stdin) return;
 
     const reader = (this.options.createReader ?? defaultReader)({
       id: `packager:${this.options.name}#${attempt}`,
-      sink: child.stdin,
+      sink: stdin,
       logger: this.logger,
       maxBytes: this.options.readerMaxBytes,
     });
@@ -258,11 +245,11 @@ export class Packager {
       run.detach = this.options.attach(reader);
     } catch (error) {
       this.logger.error({ err: error }, 'could not attach the packager to the stream');
-      killTree(child, 'SIGKILL');
+      ffmpeg.kill();
       this.fail(`could not attach to the stream: ${(error as Error).message}`);
       return;
     }
-    this.logger.info({ pid: child.pid, attempt }, 'ffmpeg started');
+    this.logger.info({ pid: ffmpeg.pid, attempt }, 'ffmpeg started');
     this.schedulePoll(run);
   }
 
@@ -272,7 +259,7 @@ export class Packager {
     this.emit(this.listeners.progress, this.progress);
   }
 
-  private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
+  private onExit(run: Run, exit: FfmpegExit): void {
     this.detach(run);
     run.reader?.close('ffmpeg exited');
     this.droppedBefore += readerDropped(run.reader);
@@ -280,47 +267,40 @@ export class Packager {
     if (this.run === run) this.run = undefined;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'failed') return;
-    if (error) {
+    if (exit.error) {
       // The binary is missing or not executable: retrying changes nothing.
-      this.fail(`could not start ffmpeg: ${error.message}`);
+      this.fail(run.ffmpeg.reason(exit));
       return;
     }
-    if (code === 0) {
+    if (exit.code === 0) {
       this.state = 'stopped';
+      this.supervisor.stop();
       this.logger.info('ffmpeg finished: its input ended');
       this.emit(this.listeners.ended, 'input ended');
       return;
     }
-    const reason = signal
-      ? `ffmpeg was killed by ${signal}`
-      : `ffmpeg exited with code ${code ?? '?'}: ${pickErrorLine(run.stderr) ?? 'no error message'}`;
-    const now = Date.now();
-    this.failures = [...this.failures.filter((t) => now - t < this.supervision.failureWindowMs), now];
-    const count = this.failures.length;
-    if (count >= this.supervision.maxFailures) {
-      this.fail(`${reason} (${count} failures within ${Math.round(this.supervision.failureWindowMs / 1000)} s)`);
+    const reason = run.ffmpeg.reason(exit);
+    const decision = this.supervisor.failed(() => {
+      if (this.state !== 'restarting') return;
+      this.launch();
+    });
+    if (decision.action === 'give-up') {
+      this.fail(`${reason} (${describeFailures(decision.failures, this.supervision)})`);
       return;
     }
-    const backoff = this.supervision.backoffMs;
-    const delay = backoff[Math.min(count - 1, backoff.length - 1)] ?? 1000;
-    this.logger.warn({ reason, failures: count, restartInMs: delay, stderr: run.stderr.slice(-2000) }, 'ffmpeg exited unexpectedly: restarting');
+    this.logger.warn({ reason, failures: decision.failures, restartInMs: decision.delayMs, stderr: run.ffmpeg.stderr.slice(-2000) }, 'ffmpeg exited unexpectedly: restarting');
     this.state = 'restarting';
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.state !== 'restarting') return;
-      this.restarts++;
-      this.launch();
-    }, delay);
   }
 
   private fail(reason: string): void {
     if (this.state === 'failed') return;
     this.clearTimers();
+    this.supervisor.giveUp();
     this.state = 'failed';
     const run = this.run;
     if (run) {
       this.detach(run);
-      if (run.child.exitCode === null && run.child.signalCode === null) killTree(run.child, 'SIGKILL');
+      run.ffmpeg.kill();
     }
     this.logger.error({ reason }, 'packager failed');
     this.emit(this.listeners.failed, reason);
@@ -345,6 +325,7 @@ export class Packager {
         if (!ready) return this.schedulePoll(run);
         run.ready = true;
         this.state = 'running';
+        this.supervisor.running();
         this.logger.info({ attempt: run.attempt, ms: Date.now() - run.startedAt }, 'packager ready');
         if (!this.everReady) {
           this.everReady = true;
@@ -365,9 +346,7 @@ export class Packager {
   }
 
   private clearTimers(): void {
-    if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.restartTimer = undefined;
     this.pollTimer = undefined;
   }
 

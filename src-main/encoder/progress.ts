@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import type { Logger } from '../core/logger.js';
 /**
  * ffmpeg's `-progress` output: blocks of key=value lines, each closed by `progress=continue` (or
  * `progress=end` when ffmpeg finishes), about every 0.5 s. Pure: the packager feeds stdout text in.
@@ -143,40 +141,4 @@ export function pickErrorLine(stderr: string, maxLength = 300): string | undefin
     lines.at(-1)!;
   const text = chosen.text.replace(/\s*--\s*$/, '');
   return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
-}
-
-export interface FfmpegWatch {
-  onBlock(progress: FfmpegProgress): void;
-  /** The newest stderr, at most `stderrMax` characters (the useful error is at the end). */
-  onStderr(tail: string): void;
-  stderrMax: number;
-  /** Called once, on 'error' or 'close', whichever comes first. */
-  onExit(code: number | null, signal: NodeJS.Signals | null, error?: Error): void;
-  logger: Logger;
-}
-
-/**
- * The wiring every supervised ffmpeg needs (packager, relays): `-progress` blocks from stdout, a
- * bounded stderr tail, a quiet stdin error when ffmpeg exits first, one exit callback. Resolves on exit.
- */
-export function watchFfmpeg(child: ChildProcess, watch: FfmpegWatch): Promise<void> {
-  let stderr = '';
-  const progress = new ProgressReader((block) => watch.onBlock(block));
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => progress.push(text));
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    stderr = (stderr + text).slice(-watch.stderrMax);
-    watch.onStderr(stderr);
-  });
-  child.stdin?.on('error', (error) => watch.logger.debug({ err: error }, 'ffmpeg stdin closed'));
-  return new Promise((resolve) => {
-    let done = false;
-    const exited = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
-      if (done) return;
-      done = true;
-      watch.onExit(code, signal, error);
-      resolve();
-    };
-    child.once('error', (error) => exited(null, null, error));
-    child.once('close', (code, signal) => exited(code, signal));
-  });
 }

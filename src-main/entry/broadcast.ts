@@ -1,7 +1,7 @@
 import type { StudioConfig } from '../../src-shared/config.js';
 import { broadcastArgsFor } from '../capture/broadcast-args.js';
 import { BroadcastService } from '../capture/broadcast-service.js';
-import { pickCaptureEncoder } from '../capture/encoder-args.js';
+import { pickCaptureEncoder } from '../encoder/encoders.js';
 import { pulseInputArgs } from '../capture/pulse.js';
 import type { EventBus } from '../core/bus.js';
 import type { ChildRegistry } from '../core/children.js';

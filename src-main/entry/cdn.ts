@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { Service } from '../core/lifecycle.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import type { StreamService } from '../media/stream-service.js';
-import { playbackPaths, type UrlSigner } from '../servers/hls/signing.js';
+import { playbackPaths, type UrlSigner } from '../protocols/signing.js';
 import type { Db } from '../store/db.js';
 import { EdgeStore } from '../store/edges.js';
 import { edgeBundleFile, edgeUnitTemplateFile } from './edge-provision.js';

@@ -14,7 +14,7 @@ import { ACCESS_LOG, originParts } from '../edge/nginx-conf.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
 import { OriginLink } from '../edge/origin-link.js';
 import { Prefetcher } from '../edge/prefetch.js';
-import { UrlSigner } from '../servers/hls/signing.js';
+import { UrlSigner } from '../protocols/signing.js';
 import { freePort } from '../platform/net.js';
 
 export const EDGE_USAGE = `Usage: streams edge --origin URL --token T [options]

@@ -18,7 +18,7 @@ import { PathManager } from '../media/path-manager.js';
 import { StreamService, type PackagerFactory, type StreamUrls } from '../media/stream-service.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
-import { UrlSigner } from '../servers/hls/signing.js';
+import { UrlSigner } from '../protocols/signing.js';
 import { RecordingService } from '../recorder/recording-service.js';
 import { recordingRoutes } from '../recorder/routes.js';
 import { RestreamService } from '../restream/restream-service.js';

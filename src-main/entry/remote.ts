@@ -1,5 +1,5 @@
 import type { StudioConfig } from '../../src-shared/config.js';
-import { pickCaptureEncoder } from '../capture/encoder-args.js';
+import { pickCaptureEncoder } from '../encoder/encoders.js';
 import { captureArgsFor } from '../capture/index.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Service } from '../core/lifecycle.js';
@@ -13,7 +13,7 @@ import { HostSound } from '../remote/host-sound.js';
 import { InputInjector } from '../remote/input-injector.js';
 import { RemoteService } from '../remote/remote-service.js';
 import { remoteRoutes } from '../remote/routes.js';
-import { iceOptionsOf } from '../servers/webrtc/peer.js';
+import { iceOptionsOf } from '../protocols/webrtc/peer.js';
 
 export interface Remote {
   displays: DisplayService;

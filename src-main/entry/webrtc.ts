@@ -10,8 +10,8 @@ import type { HttpPlugin } from '../http/plugin.js';
 import type { PathManager } from '../media/path-manager.js';
 import type { StreamService } from '../media/stream-service.js';
 import type { ViewerAnalytics } from '../servers/hls/analytics.js';
-import type { QueryLike, UrlSigner } from '../servers/hls/signing.js';
-import { iceOptionsOf } from '../servers/webrtc/peer.js';
+import type { QueryLike, UrlSigner } from '../protocols/signing.js';
+import { iceOptionsOf } from '../protocols/webrtc/peer.js';
 import { webrtcRoutes } from '../servers/webrtc/routes.js';
 import { WebRtcServer } from '../servers/webrtc/server.js';
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { BoundedReader } from './bounded-reader.js';
-import { buildTag, chunkFromTag, flvHeader, FlvSplitter, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from './flv.js';
+import { buildTag, chunkFromTag, flvHeader, FlvSplitter, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../protocols/flv/flv.js';
 import { PathManager } from './path-manager.js';
 import type { MediaChunk } from './types.js';
 

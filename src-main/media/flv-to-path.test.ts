@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../core/errors.js';
-import { buildTag, flvHeader, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from './flv.js';
+import { buildTag, flvHeader, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../protocols/flv/flv.js';
 import { FlvToPath } from './flv-to-path.js';
 import type { MediaChunk, PathPublisher, TrackInfo } from './types.js';
 

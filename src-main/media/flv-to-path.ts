@@ -1,6 +1,6 @@
-import { parseScriptTag } from './amf0.js';
-import { FlvSplitter, tagBody } from './flv.js';
-import { TrackTracker } from './tracks.js';
+import { parseScriptTag } from '../protocols/flv/amf0.js';
+import { FlvSplitter, tagBody } from '../protocols/flv/flv.js';
+import { TrackTracker } from '../protocols/flv/tracks.js';
 import type { MediaChunk, PathPublisher } from './types.js';
 
 /**

@@ -3,11 +3,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { CollectingReader } from '../../test-support/collecting-reader.js';
 import { silentLogger } from '../core/logger.js';
 import { StudioError } from '../core/errors.js';
-import { buildTag, chunkFromTag, FlvSplitter, TAG_VIDEO } from './flv.js';
+import { buildTag, chunkFromTag, FlvSplitter, TAG_VIDEO } from '../protocols/flv/flv.js';
 import { PathManager } from './path-manager.js';
 import type { MediaChunk, PathReader, PublisherInfo } from './types.js';
 
-const FIXTURE = fs.readFileSync(new URL('./fixtures/testsrc-1s.flv', import.meta.url));
+const FIXTURE = fs.readFileSync(new URL('../protocols/flv/fixtures/testsrc-1s.flv', import.meta.url));
 const CHUNKS = new FlvSplitter().push(FIXTURE);
 
 function publisher(): PublisherInfo & { kicked: string[] } {

@@ -1,6 +1,6 @@
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { flvHeader } from './flv.js';
+import { flvHeader } from '../protocols/flv/flv.js';
 import type { MediaChunk, PathPublisher, PathReader, PathStats, PublisherInfo, TrackInfo } from './types.js';
 
 /** What a Path tells its manager; the manager turns these into listener calls. */

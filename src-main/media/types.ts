@@ -1,36 +1,22 @@
 import type { Rendition } from '../../src-shared/contract/streams.js';
+import type { MediaChunk } from '../protocols/flv/flv.js';
+import type { TrackInfo } from '../protocols/flv/tracks.js';
 
 /**
  * The hub's vocabulary. A publisher (RTMP, SRT, WHIP, local capture) writes FLV tags to a Path;
  * readers (HLS/DASH packager, recorder, relays, WebRTC) each receive them through a bounded queue.
- * FLV is the lingua franca because RTMP carries it natively and ffmpeg reads it on stdin.
+ * FLV is the lingua franca because RTMP carries it natively and ffmpeg reads it on stdin: its chunk and
+ * track types live with the FLV toolkit (protocols/flv/) and are re-exported here.
  */
 
-export type MediaKind = 'header' | 'metadata' | 'video' | 'audio';
-
-/** One unit on a Path: the FLV file header, or one complete FLV tag (11-byte header + body + 4-byte size). */
-export interface MediaChunk {
-  kind: MediaKind;
-  /** Raw bytes, ready to be written to an FLV byte stream in order. */
-  data: Buffer;
-  /** Video keyframe (or a sequence header): where a reader may join or resume after drops. */
-  keyframe: boolean;
-  /** A codec configuration record (AVC/HEVC sequence header, AAC AudioSpecificConfig): never dropped. */
-  sequenceHeader: boolean;
-  /** Milliseconds, from the FLV tag. */
-  timestamp: number;
-}
+export type { MediaChunk, MediaKind } from '../protocols/flv/flv.js';
+export type { TrackInfo } from '../protocols/flv/tracks.js';
 
 export interface PublisherInfo {
   protocol: 'rtmp' | 'srt' | 'whip' | 'capture';
   remoteAddress: string;
   /** Ends the publisher's connection (key rotated, stream deleted, host stopping). */
   kick(reason: string): void;
-}
-
-export interface TrackInfo {
-  video?: { codec: string; width: number; height: number; fps: number; bitrateKbps: number };
-  audio?: { codec: string; sampleRate: number; channels: number; bitrateKbps: number };
 }
 
 /** What a publisher holds while it is live on a Path. */

@@ -4,12 +4,16 @@ import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../restream/backoff.js';
+import { DEFAULT_BACKOFF } from '../core/backoff.js';
+import { Supervisor } from '../core/supervisor.js';
 import type { ObsService } from './obs-service.js';
 import { ObsProcess } from './obs-process.js';
 import { freePort } from '../platform/net.js';
 
 export const MANAGED_OBS_ID = 'managed';
+
+/** Restarted for as long as the host runs, with the default backoff; counted again from zero once it is up. */
+const RESTART_POLICY = { maxFailures: Number.POSITIVE_INFINITY, stableMs: 0, backoff: DEFAULT_BACKOFF };
 
 /**
  * Host mode: one OBS Studio under a virtual display, with its own HOME in the studio home, the
@@ -20,8 +24,7 @@ export class ManagedObs implements Service {
   readonly name = 'managed-obs';
   private process: ObsProcess | undefined;
   private stopping = false;
-  private failures = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly supervisor = new Supervisor(RESTART_POLICY, { unref: true });
 
   constructor(
     private readonly o: { home: string; children: ChildRegistry; obs: ObsService; logger: Logger },
@@ -49,13 +52,15 @@ export class ManagedObs implements Service {
 
   async dispose(): Promise<void> {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.supervisor.stop();
     await this.process?.stop();
   }
 
   private async launch(): Promise<void> {
     const proc = this.process!;
+    this.supervisor.starting();
     await proc.start();
+    this.supervisor.running();
     this.o.logger.info({ pid: proc.pid }, 'managed OBS started');
     void proc.whenExited.then(() => {
       if (this.stopping) return;
@@ -67,19 +72,13 @@ export class ManagedObs implements Service {
   /** Restarts OBS with backoff until it stays up (the link reconnects by itself: same port and password). */
   private restartLater(): void {
     if (this.stopping) return;
-    this.failures++;
-    const delay = backoffDelay(this.failures, DEFAULT_BACKOFF);
-    this.o.logger.info({ retryInMs: delay }, 'restarting managed OBS');
-    this.restartTimer = setTimeout(() => {
+    const decision = this.supervisor.failed(() => {
       if (this.stopping) return;
-      this.launch().then(
-        () => (this.failures = 0),
-        (error: unknown) => {
-          this.o.logger.error({ err: error }, 'managed OBS failed to restart');
-          this.restartLater();
-        },
-      );
-    }, delay);
-    this.restartTimer.unref();
+      this.launch().catch((error: unknown) => {
+        this.o.logger.error({ err: error }, 'managed OBS failed to restart');
+        this.restartLater();
+      });
+    });
+    if (decision.action === 'restart') this.o.logger.info({ retryInMs: decision.delayMs }, 'restarting managed OBS');
   }
 }

@@ -85,7 +85,7 @@ function harness(
     bus,
     logger,
     freeBytes: options.freeBytes,
-    tuning: { pollMs: 250, diskCheckMs: 250, stopGraceMs: 4000, backoffMs: [300], vodProgressIntervalMs: 500, ...options.tuning },
+    tuning: { pollMs: 250, diskCheckMs: 250, stopGraceMs: 4000, backoff: { baseMs: 300, maxMs: 300, jitter: 0 }, vodProgressIntervalMs: 500, ...options.tuning },
   });
   service.start();
   services.push(service);
@@ -238,8 +238,10 @@ describe.concurrent('recorder with a live RTMP stream', () => {
       // Decodes from its first frame: every file starts at a keyframe with its own headers.
       execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-t', '1', '-i', file, '-f', 'null', '-'], { timeout: 30_000 });
     }
+    // The split hands over at the first keyframe after 4 s: with the publisher's 2 s GOP that is the
+    // one at 4 s, or the next at 6 s when the split comes a moment late (a loaded machine).
     expect(rows.at(-1)!.durationSec).toBeGreaterThan(3.5);
-    expect(rows.at(-1)!.durationSec).toBeLessThan(5.5);
+    expect(rows.at(-1)!.durationSec).toBeLessThan(6.5);
   }, 60_000);
 
   it('stops cleanly as failed when the disk falls below the floor, after retention freed what it could; the stream stays live', async () => {

@@ -43,7 +43,7 @@ function setup(name: string, options: { limits?: Partial<RecorderLimits>; free?:
     logger: silentLogger(),
     limits: () => ({ splitSeconds: 0, splitBytes: 0, minFreeBytes: 100, ...options.limits }),
     freeBytes: options.free ?? (() => 1e12),
-    timing: { pollMs: 10, diskCheckMs: 10, stopGraceMs: 500, backoffMs: [10], maxFailures: 3, failureWindowMs: 60_000 },
+    timing: { pollMs: 10, diskCheckMs: 10, stopGraceMs: 500, backoff: { baseMs: 10, maxMs: 10, jitter: 0 }, maxFailures: 3, failureWindowMs: 60_000 },
     hooks: {
       newFile: () => ({ id: `f${++n}`, path: path.join(dir, `f${n}.mp4`), container: 'mp4' }),
       progress: () => undefined,

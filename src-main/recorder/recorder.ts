@@ -1,8 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { killTree, type ChildRegistry } from '../core/children.js';
+import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
-import { pickErrorLine, ProgressReader, type FfmpegProgress } from '../encoder/progress.js';
+import { describeFailures, Supervisor, type RestartPolicy } from '../core/supervisor.js';
+import { FfmpegRunner, type FfmpegExit } from '../encoder/ffmpeg-runner.js';
+import type { FfmpegProgress } from '../encoder/progress.js';
 import { BoundedReader } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
 import { recorderArgs } from './recorder-args.js';
@@ -43,16 +44,13 @@ export interface RecorderLimits {
   minFreeBytes: number;
 }
 
-export interface RecorderTiming {
+/** maxFailures unexpected exits within failureWindowMs and the recording gives up; each new file waits for the backoff. */
+export interface RecorderTiming extends RestartPolicy {
   /** Size, progress and split checks. */
   pollMs: number;
   diskCheckMs: number;
   /** stop(): how long ffmpeg may take to finish its file after its input ended, before SIGKILL. */
   stopGraceMs: number;
-  /** Delay before each new file after an unexpected ffmpeg exit (the last one repeats). */
-  backoffMs: number[];
-  /** This many unexpected exits within failureWindowMs and the recording gives up. */
-  maxFailures: number;
   failureWindowMs: number;
 }
 
@@ -60,7 +58,8 @@ export const DEFAULT_RECORDER_TIMING: RecorderTiming = {
   pollMs: 2000,
   diskCheckMs: 5000,
   stopGraceMs: 5000,
-  backoffMs: [500, 2000, 5000],
+  // 500, 2000, 5000 ms, the last one repeating.
+  backoff: { baseMs: 500, maxMs: 5000, jitter: 0, factor: 4 },
   maxFailures: 3,
   failureWindowMs: 60_000,
 };
@@ -83,17 +82,14 @@ export interface RecorderOptions {
 
 interface FileRun {
   file: RecorderFile;
-  child: ChildProcess;
+  ffmpeg: FfmpegRunner;
   reader: BoundedReader;
-  stderr: string;
   last: FfmpegProgress | undefined;
   /** When its first frame arrived; undefined while it waits for a keyframe. */
   mediaStartedAt: number | undefined;
   /** The outcome we asked for by ending its input (stop, split, disk full). */
   requested: RequestedOutcome | undefined;
   fatal: string | undefined;
-  timers: NodeJS.Timeout[];
-  exited: Promise<void>;
 }
 
 export const DISK_FULL = 'disk almost full';
@@ -109,6 +105,7 @@ type RequestedOutcome = { state: 'complete'; error: null } | { state: 'failed'; 
  */
 export class Recorder {
   private readonly timing: RecorderTiming;
+  private readonly supervisor: Supervisor;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly tap: SplitTap;
@@ -118,8 +115,6 @@ export class Recorder {
   private detach: (() => void) | undefined;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private stopping: Promise<void> | undefined;
-  private failures: number[] = [];
-  private restartTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private checkingDisk = false;
@@ -128,6 +123,7 @@ export class Recorder {
     this.timing = { ...DEFAULT_RECORDER_TIMING, ...options.timing };
     this.log = options.logger.child({ recorder: options.stream });
     this.now = options.now ?? Date.now;
+    this.supervisor = new Supervisor(this.timing, { now: this.now });
     this.tap = new SplitTap(`recorder:${options.stream}`, {
       handedOver: (reader) => this.handedOver(reader),
       closed: (reason) => void this.stop(reason),
@@ -141,7 +137,7 @@ export class Recorder {
 
   /** The pid of the ffmpeg writing the current file (tests, diagnostics). */
   get pid(): number | undefined {
-    return (this.active ?? this.pending)?.child.pid;
+    return (this.active ?? this.pending)?.ffmpeg.pid;
   }
 
   get running(): boolean {
@@ -158,7 +154,7 @@ export class Recorder {
     } catch (error) {
       this.state = 'stopped';
       this.tap.close('attach failed');
-      killTree(run.child, 'SIGKILL');
+      run.ffmpeg.kill();
       throw error;
     }
     this.pollTimer = setInterval(() => this.poll(), this.timing.pollMs);
@@ -188,7 +184,7 @@ export class Recorder {
     // The tap closes the readers: each flushes its queue into ffmpeg's stdin and ends it.
     this.tap.close(reason);
     for (const run of runs) this.guardFinish(run);
-    void Promise.all(runs.map((r) => r.exited)).then(() => {
+    void Promise.all(runs.map((r) => r.ffmpeg.exited)).then(() => {
       this.state = 'stopped';
       this.log.info({ reason }, 'recording stopped');
       this.call(() => this.options.hooks.ended(reason));
@@ -199,44 +195,30 @@ export class Recorder {
 
   private launch(): FileRun {
     const file = this.options.hooks.newFile();
-    const child = this.options.children.spawn(this.options.ffmpegPath, recorderArgs({ container: file.container, output: file.path }), {
-      stdio: ['pipe', 'pipe', 'pipe'],
+    // The callbacks run on later events, by when `run` below exists.
+    const ffmpeg = FfmpegRunner.start(this.options.children, this.options.ffmpegPath, recorderArgs({ container: file.container, output: file.path }), {
+      stderrMax: 16 * 1024,
+      onProgress: (block) => (run.last = block),
+      onExit: (exit) => this.onExit(run, exit),
+      logger: this.log,
     });
-    let resolveExited!: () => void;
+    this.supervisor.starting();
     const run: FileRun = {
       file,
-      child,
+      ffmpeg,
       reader: new BoundedReader({
         id: `recorder:${this.options.stream}:${file.id}`,
-        sink: child.stdin!,
+        sink: ffmpeg.child.stdin!,
         logger: this.log,
         maxBytes: this.options.readerMaxBytes,
       }),
-      stderr: '',
       last: undefined,
       mediaStartedAt: undefined,
       requested: undefined,
       fatal: undefined,
-      timers: [],
-      exited: new Promise((resolve) => (resolveExited = resolve)),
     };
     this.runs.add(run);
-    const progress = new ProgressReader((block) => (run.last = block));
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => progress.push(text));
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      run.stderr = (run.stderr + text).slice(-16 * 1024);
-    });
-    let done = false;
-    const exited = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
-      if (done) return;
-      done = true;
-      if (error) run.fatal = `could not start ffmpeg: ${error.message}`;
-      this.onExit(run, code, signal);
-      resolveExited();
-    };
-    child.once('error', (error) => exited(null, null, error));
-    child.once('close', (code, signal) => exited(code, signal));
-    this.log.info({ pid: child.pid, file: file.path }, 'recording file started');
+    this.log.info({ pid: ffmpeg.pid, file: file.path }, 'recording file started');
     this.pending = run;
     this.tap.handOver(run.reader);
     return run;
@@ -254,22 +236,23 @@ export class Recorder {
     this.active = run;
     if (this.pending === run) this.pending = undefined;
     run.mediaStartedAt = this.now();
+    this.supervisor.running();
   }
 
-  private onExit(run: FileRun, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(run: FileRun, exit: FfmpegExit): void {
+    if (exit.error) run.fatal = run.ffmpeg.reason(exit);
     this.runs.delete(run);
     this.tap.drop(run.reader);
-    for (const timer of run.timers) clearTimeout(timer);
     const wasActive = this.active === run;
     if (wasActive) this.active = undefined;
     if (this.pending === run) this.pending = undefined;
-    const crash = run.fatal ?? (signal ? `ffmpeg was killed by ${signal}` : `ffmpeg exited with code ${code ?? '?'}: ${pickErrorLine(run.stderr) ?? 'no error message'}`);
-    const clean = code === 0 && !run.fatal;
+    const crash = run.ffmpeg.reason(exit);
+    const clean = exit.code === 0 && !run.fatal;
     // Disk full stays `failed` however ffmpeg ended; otherwise a clean exit is complete, any other interrupted.
     const outcome: Omit<FileOutcome, 'started'> =
       run.requested?.state === 'failed' ? run.requested : clean ? { state: 'complete', error: null } : { state: 'interrupted', error: crash };
     const started = run.mediaStartedAt !== undefined;
-    if (outcome.state !== 'complete') this.log.warn({ file: run.file.path, error: outcome.error, stderr: run.stderr.slice(-2000) }, 'recording file ended abnormally');
+    if (outcome.state !== 'complete') this.log.warn({ file: run.file.path, error: outcome.error, stderr: run.ffmpeg.stderr.slice(-2000) }, 'recording file ended abnormally');
     else this.log.info({ file: run.file.path }, 'recording file finished');
     this.call(() => this.options.hooks.fileEnded(run.file, { ...outcome, started }));
     if (this.state !== 'running' || run.requested) return;
@@ -282,22 +265,17 @@ export class Recorder {
 
   /** An unexpected exit: go on in a new file after a backoff, or give up after too many. */
   private afterCrash(wasActive: boolean, reason: string): void {
-    const now = this.now();
-    this.failures = [...this.failures.filter((t) => now - t < this.timing.failureWindowMs), now];
-    const count = this.failures.length;
-    if (count >= this.timing.maxFailures) {
-      const why = `${reason} (${count} failures within ${Math.round(this.timing.failureWindowMs / 1000)} s)`;
-      void this.stop(why);
+    const decision = this.supervisor.failed();
+    if (decision.action === 'give-up') {
+      void this.stop(`${reason} (${describeFailures(decision.failures, this.timing)})`);
       return;
     }
     // A failed split leaves the current file going: the next poll tries again.
-    if (!wasActive || this.pending || this.restartTimer) return;
-    const delay = this.timing.backoffMs[Math.min(count - 1, this.timing.backoffMs.length - 1)] ?? 1000;
-    this.log.warn({ reason, failures: count, restartInMs: delay }, 'recording ffmpeg died: going on in a new file');
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
+    if (!wasActive || this.pending || this.supervisor.retrying) return;
+    this.log.warn({ reason, failures: decision.failures, restartInMs: decision.delayMs }, 'recording ffmpeg died: going on in a new file');
+    this.supervisor.retryIn(decision.delayMs, () => {
       if (this.state === 'running' && !this.pending) this.safeLaunch();
-    }, delay);
+    });
   }
 
   private safeLaunch(): void {
@@ -312,18 +290,9 @@ export class Recorder {
 
   /** After its input ended, ffmpeg gets stopGraceMs to finish the file; then it is killed. */
   private guardFinish(run: FileRun): void {
-    if (run.timers.length > 0) return;
-    const stdin = run.child.stdin;
-    run.timers.push(
-      setTimeout(() => {
-        // A reader stuck waiting for 'drain': end stdin ourselves.
-        if (stdin && !stdin.writableEnded) stdin.end();
-      }, this.timing.stopGraceMs / 2),
-      setTimeout(() => {
-        this.log.warn({ pid: run.child.pid }, 'recording ffmpeg did not finish in time: killing it');
-        killTree(run.child, 'SIGKILL');
-      }, this.timing.stopGraceMs),
-    );
+    const grace = this.timing.stopGraceMs;
+    // A reader stuck waiting for 'drain' gets its stdin ended at half the grace period.
+    void run.ffmpeg.finish(grace, grace / 2, () => this.log.warn({ pid: run.ffmpeg.pid }, 'recording ffmpeg did not finish in time: killing it'));
   }
 
   private poll(): void {
@@ -333,7 +302,7 @@ export class Recorder {
     const elapsedSec = (this.now() - run.mediaStartedAt) / 1000;
     const outSec = run.last?.outTimeUs != null && run.last.outTimeUs > 0 ? run.last.outTimeUs / 1e6 : elapsedSec;
     this.call(() => this.options.hooks.progress(run.file, { durationSec: Math.round(outSec * 10) / 10, sizeBytes }));
-    if (this.pending || this.restartTimer) return;
+    if (this.pending || this.supervisor.retrying) return;
     const { splitSeconds, splitBytes } = this.options.limits();
     const byTime = splitSeconds > 0 && elapsedSec >= splitSeconds;
     const bySize = splitBytes > 0 && sizeBytes >= splitBytes;
@@ -369,10 +338,9 @@ export class Recorder {
 
   private clearTimers(): void {
     for (const timer of [this.pollTimer, this.diskTimer]) if (timer) clearInterval(timer);
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.supervisor.stop();
     this.pollTimer = undefined;
     this.diskTimer = undefined;
-    this.restartTimer = undefined;
   }
 
   private call(fn: () => void): void {

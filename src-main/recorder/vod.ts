@@ -1,15 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LadderPreset } from '../../src-shared/contract/streams.js';
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
-import { killTree, type ChildRegistry } from '../core/children.js';
+import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { capsOf } from '../encoder/capabilities.js';
 import { planLadder } from '../encoder/ladder.js';
-import { pickErrorLine, ProgressReader } from '../encoder/progress.js';
+import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
 import { probeMedia } from './media-info.js';
 import { ladderSourceOf, VOD_MANIFEST_FILE, VOD_MASTER_FILE, vodArgs, vodProgress } from './vod-args.js';
 
@@ -41,7 +40,7 @@ export interface VodConverterOptions {
 
 interface Running {
   cancelled: string | undefined;
-  child: ChildProcess | undefined;
+  ffmpeg: FfmpegRunner | undefined;
 }
 
 /** With no probe at hand: no hardware encoder, so the ladder is encoded with libx264. */
@@ -80,7 +79,7 @@ export class VodConverter {
   /** Queues a conversion; resolves when the VOD is complete, rejects with the reason it is not. */
   convert(job: VodJob): Promise<void> {
     if (this.jobs.has(job.id)) return Promise.reject(new Error('already converting'));
-    const running: Running = { cancelled: undefined, child: undefined };
+    const running: Running = { cancelled: undefined, ffmpeg: undefined };
     this.jobs.set(job.id, running);
     const result = this.queue.then(() => this.run(job, running));
     const settle = (): void => {
@@ -94,7 +93,7 @@ export class VodConverter {
     const running = this.jobs.get(id);
     if (!running) return;
     running.cancelled = reason;
-    if (running.child) killTree(running.child, 'SIGKILL');
+    running.ffmpeg?.kill();
   }
 
   async dispose(): Promise<void> {
@@ -136,45 +135,33 @@ export class VodConverter {
     this.log.info({ id: job.id, ladder: job.ladder, renditions: plan.renditions.map((r) => r.id), encoder: plan.encoder.name }, 'VOD conversion starting');
     job.onStart?.(plan.renditions.length);
     const started = Date.now();
-    const { code, signal, stderr } = await this.spawn(ffmpeg, args, media.durationSec, job, running);
+    const runner = this.spawn(ffmpeg, args, media.durationSec, job, running);
+    const exit = await runner.exited;
+    if (exit.error) throw new Error(runner.reason(exit));
     checkCancelled();
-    if (code !== 0) {
-      throw new Error(signal ? `ffmpeg was killed by ${signal}` : `ffmpeg exited with code ${code ?? '?'}: ${pickErrorLine(stderr) ?? 'no error message'}`);
-    }
+    if (exit.code !== 0) throw new Error(runner.reason(exit));
     for (const file of [VOD_MASTER_FILE, VOD_MANIFEST_FILE]) {
       if (!fs.existsSync(path.join(job.outDir, file))) throw new Error(`ffmpeg finished without writing ${file}`);
     }
     this.log.info({ id: job.id, ms: Date.now() - started }, 'VOD ready');
   }
 
-  private spawn(
-    ffmpeg: string,
-    args: string[],
-    durationSec: number,
-    job: VodJob,
-    running: Running,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  private spawn(ffmpeg: string, args: string[], durationSec: number, job: VodJob, running: Running): FfmpegRunner {
     const interval = this.options.minProgressIntervalMs ?? 500;
-    return new Promise((resolve, reject) => {
-      const child = this.options.children.spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      running.child = child;
-      let stderr = '';
-      let lastAt = 0;
-      let last = -1;
-      const progress = new ProgressReader((block) => {
+    let lastAt = 0;
+    let last = -1;
+    const runner = FfmpegRunner.start(this.options.children, ffmpeg, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      onProgress: (block) => {
         const value = vodProgress(block.outTimeUs, durationSec, block.state === 'end');
         const now = Date.now();
         if (value === last || value === 1 || now - lastAt < interval) return;
         lastAt = now;
         last = value;
         job.onProgress(value);
-      });
-      child.stdout?.setEncoding('utf8').on('data', (text: string) => progress.push(text));
-      child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-        stderr = (stderr + text).slice(-16 * 1024);
-      });
-      child.once('error', (error) => reject(new Error(`could not start ffmpeg: ${error.message}`)));
-      child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+      },
     });
+    running.ffmpeg = runner;
+    return runner;
   }
 }

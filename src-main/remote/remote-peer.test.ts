@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkViewerOffer } from './remote-peer.js';
 
-const WHEP_OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'servers', 'webrtc', 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
+const WHEP_OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'protocols', 'webrtc', 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
 const DATA = 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\na=sctp-port:5000\r\n';
 /** Chromium's offer of the viewer page: its video section and the input data channel (audio left out). */
 const VIEWER_OFFER = WHEP_OFFER.split(/\r?\n(?=m=)/).filter((s) => !s.startsWith('m=audio')).join('\r\n').replace(/\r?\n?$/, '\r\n') + DATA;

@@ -2,7 +2,7 @@ import type { Display, RemotePermission, RemoteSession } from '../../src-shared/
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { DisplayService } from '../displays/display-service.js';
-import type { IceOptions } from '../servers/webrtc/peer.js';
+import type { IceOptions } from '../protocols/webrtc/peer.js';
 import { DisplayShare, type DisplayShareDeps } from './display-share.js';
 import type { InputInjector } from './input-injector.js';
 import { HeldInput, parseViewerMessage } from './input-protocol.js';

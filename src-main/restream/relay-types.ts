@@ -1,19 +1,17 @@
 import type { DestinationState } from '../../src-shared/contract/restream.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
+import type { RestartPolicy } from '../core/supervisor.js';
 import type { PathReader } from '../media/types.js';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF } from '../core/backoff.js';
 
-export interface RelaySupervision {
-  /** This many failures in a row and the relay gives up (state failed). */
-  maxFailures: number;
+/** maxFailures in a row and the relay gives up (state failed); live stableMs and the count starts again from zero. */
+export interface RelaySupervision extends RestartPolicy {
   /**
    * This many refusals in a row (the server turned the key away) and it gives up sooner: one retry
    * covers a platform that still holds the previous session of the same key for a moment.
    */
   maxRefusals: number;
-  backoff: BackoffOptions;
-  /** Live this long and the failure count starts again from zero. */
   stableMs: number;
   /** stop(): how long ffmpeg may take to flush after its stdin closed, before SIGKILL. */
   stopGraceMs: number;

@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import { killTree } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
-import { watchFfmpeg, type FfmpegProgress } from '../encoder/progress.js';
+import { describeFailures, Supervisor } from '../core/supervisor.js';
+import { FfmpegRunner, type FfmpegExit } from '../encoder/ffmpeg-runner.js';
+import type { FfmpegProgress } from '../encoder/progress.js';
 import { BoundedReader } from '../media/bounded-reader.js';
 import type { PathReader } from '../media/types.js';
-import { backoffDelay } from './backoff.js';
 import { classifyRelayExit } from './relay-exit.js';
 import { DEFAULT_RELAY_SUPERVISION, type RelayLaunch, type RelayOptions, type RelayStatus, type RelaySupervision } from './relay-types.js';
 import { RtmpPush, type RtmpPushEnd } from './rtmp-push.js';
@@ -15,12 +14,11 @@ export type { RelayLaunch, RelayOptions, RelayStatus, RelaySupervision } from '.
 interface Run {
   generation: number;
   /** ffmpeg, or undefined for an in-process push. */
-  child: ChildProcess | undefined;
+  ffmpeg: FfmpegRunner | undefined;
   push: RtmpPush | undefined;
   reader: Pick<BoundedReader, 'close'> | undefined;
   detach: (() => void) | undefined;
   redact: (text: string) => string;
-  stderr: string;
   /** The Path closed the reader: the publisher is gone, so ffmpeg's exit is the end, not a failure. */
   inputEnded: boolean;
   lastTotal: number | null;
@@ -36,20 +34,19 @@ interface Run {
  */
 export class Relay {
   private readonly supervision: RelaySupervision;
+  private readonly supervisor: Supervisor;
   private readonly log: Logger;
   private status: RelayStatus = { state: 'idle', error: null, since: null, bitrateKbps: 0, retries: 0, nextRetryAt: null };
   private generation = 0;
-  private failures = 0;
   private refusals = 0;
   private attempts = 0;
   private run: Run | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private stableTimer: NodeJS.Timeout | undefined;
   private lastStatsEmit = 0;
   private disposed = false;
 
   constructor(private readonly options: RelayOptions) {
     this.supervision = { ...DEFAULT_RELAY_SUPERVISION, ...options.supervision };
+    this.supervisor = new Supervisor(this.supervision, options.random ? { random: options.random } : {});
     this.log = options.logger.child({ relay: options.id });
   }
 
@@ -63,14 +60,14 @@ export class Relay {
   }
 
   get pid(): number | undefined {
-    return this.run?.child?.pid;
+    return this.run?.ffmpeg?.pid;
   }
 
   /** Starts relaying; a no-op while already active. From failed it starts over. */
   start(): void {
     if (this.disposed || this.active) return;
     this.generation++;
-    this.failures = 0;
+    this.supervisor.reset();
     this.refusals = 0;
     this.status = { ...this.status, error: null, retries: 0 };
     this.launch();
@@ -79,10 +76,10 @@ export class Relay {
   /** Back to idle: ffmpeg's stdin is closed so that it ends the stream cleanly; SIGKILL after the grace period. */
   async stop(): Promise<void> {
     this.generation++;
-    this.clearTimers();
+    this.supervisor.stop();
     const run = this.run;
     if (this.status.state !== 'idle') this.set({ state: 'idle', error: null, since: null, bitrateKbps: 0, retries: 0, nextRetryAt: null });
-    this.failures = 0;
+    this.supervisor.reset();
     this.refusals = 0;
     if (run) await this.finish(run, 'relay stopped');
   }
@@ -91,7 +88,7 @@ export class Relay {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.generation++;
-    this.clearTimers();
+    this.supervisor.stop();
     const run = this.run;
     if (!run) return;
     this.detach(run);
@@ -101,6 +98,7 @@ export class Relay {
 
   private launch(): void {
     const generation = this.generation;
+    this.supervisor.starting();
     this.set({ state: 'connecting', since: null, bitrateKbps: 0, nextRetryAt: null });
     this.options.prepare().then(
       (launch) => {
@@ -115,35 +113,33 @@ export class Relay {
   }
 
   private spawn(generation: number, launch: RelayLaunch): void {
-    let child: ChildProcess;
+    let ffmpeg: FfmpegRunner;
     try {
-      child = this.options.children.spawn(launch.ffmpegPath, launch.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // The callbacks run on later events, by when `run` below exists.
+      ffmpeg = FfmpegRunner.start(this.options.children, launch.ffmpegPath, launch.args, {
+        stderrMax: 16 * 1024,
+        onProgress: (block) => this.onBlock(run, block),
+        onExit: (exit) => this.onExit(run, exit),
+        logger: this.log,
+      });
     } catch (error) {
       this.fail(`could not start ffmpeg: ${(error as Error).message}`);
       return;
     }
-    // The callbacks run on later events, by when `run` below exists.
-    const exited = watchFfmpeg(child, {
-      onBlock: (block) => this.onBlock(run, block),
-      onStderr: (tail) => (run.stderr = tail),
-      stderrMax: 16 * 1024,
-      onExit: (code, signal, error) => this.onExit(run, code, signal, error),
-      logger: this.log,
-    });
     const run: Run = {
       generation,
-      child,
+      ffmpeg,
       push: undefined,
       reader: undefined,
       detach: undefined,
       redact: launch.redact,
-      stderr: '',
       inputEnded: false,
       lastTotal: null,
       samples: [],
-      exited,
+      exited: ffmpeg.exited.then(() => undefined),
     };
     this.run = run;
+    const child = ffmpeg.child;
     if (!child.stdin) return;
     const reader = new BoundedReader({
       id: `relay:${this.options.id}#${++this.attempts}`,
@@ -163,18 +159,18 @@ export class Relay {
     try {
       run.detach = this.options.attach(tap);
     } catch (error) {
-      killTree(child, 'SIGKILL');
+      ffmpeg.kill();
       this.fail(`could not attach to the stream: ${(error as Error).message}`);
       return;
     }
-    this.log.info({ pid: child.pid, args: launch.logArgs, failures: this.failures }, 'relay ffmpeg started');
+    this.log.info({ pid: child.pid, args: launch.logArgs, failures: this.supervisor.failures }, 'relay ffmpeg started');
   }
 
   /** Passthrough to rtmp(s)://: no ffmpeg, the Path's tags are pushed from this process (RtmpPush). */
   private startPush(generation: number, launch: RelayLaunch, target: { url: string; key: string }): void {
     let resolveExited!: () => void;
     const exited = new Promise<void>((resolve) => (resolveExited = resolve));
-    const run: Run = { generation, child: undefined, push: undefined, reader: undefined, detach: undefined, redact: launch.redact, stderr: '', inputEnded: false, lastTotal: 0, samples: [], exited };
+    const run: Run = { generation, ffmpeg: undefined, push: undefined, reader: undefined, detach: undefined, redact: launch.redact, inputEnded: false, lastTotal: 0, samples: [], exited };
     const push = new RtmpPush({
       id: `relay:${this.options.id}#${++this.attempts}`,
       url: target.url,
@@ -184,7 +180,7 @@ export class Relay {
       onEnd: (end: RtmpPushEnd) => {
         clearInterval(timer);
         run.inputEnded ||= end.inputEnded;
-        this.onExit(run, end.inputEnded ? 0 : 1, null, undefined, end);
+        this.onExit(run, { code: end.inputEnded ? 0 : 1, signal: null, requested: false }, end);
         resolveExited();
       },
     });
@@ -208,12 +204,12 @@ export class Relay {
       return;
     }
     push.start();
-    this.log.info({ url: launch.redact(target.url), failures: this.failures }, 'relay push started');
+    this.log.info({ url: launch.redact(target.url), failures: this.supervisor.failures }, 'relay push started');
   }
 
   private kill(run: Run, reason: string): void {
     if (run.push) run.push.destroy(reason);
-    else if (run.child && run.child.exitCode === null && run.child.signalCode === null) killTree(run.child, 'SIGKILL');
+    else run.ffmpeg?.kill();
   }
 
   private onBlock(run: Run, block: FfmpegProgress): void {
@@ -231,15 +227,11 @@ export class Relay {
     const kbps = first && last && last.at > first.at ? Math.round(((last.bytes - first.bytes) * 8) / (last.at - first.at)) : 0;
     if (this.status.state === 'connecting' && grew) {
       this.set({ state: 'live', since: now, error: null, bitrateKbps: kbps, nextRetryAt: null });
-      this.log.info({ afterFailures: this.failures }, 'relay live');
-      this.stableTimer = setTimeout(() => {
-        this.stableTimer = undefined;
-        if (this.run === run && this.status.state === 'live') {
-          this.failures = 0;
-          this.refusals = 0;
-          this.set({ retries: 0 });
-        }
-      }, this.supervision.stableMs);
+      this.log.info({ afterFailures: this.supervisor.failures }, 'relay live');
+      this.supervisor.running(() => {
+        this.refusals = 0;
+        this.set({ retries: 0 });
+      });
       return;
     }
     if (this.status.state === 'live' && kbps !== this.status.bitrateKbps && now - this.lastStatsEmit >= this.supervision.statsIntervalMs) {
@@ -249,73 +241,70 @@ export class Relay {
     }
   }
 
-  private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: Error, pushEnd?: RtmpPushEnd): void {
+  private onExit(run: Run, exit: FfmpegExit, pushEnd?: RtmpPushEnd): void {
     this.detach(run);
     run.reader?.close(run.push ? 'push ended' : 'ffmpeg exited');
     if (this.run === run) this.run = undefined;
     if (run.generation !== this.generation || this.disposed) return;
-    if (this.stableTimer) clearTimeout(this.stableTimer);
-    this.stableTimer = undefined;
-    if (error) {
+    const { code, signal } = exit;
+    if (exit.error) {
       // The binary is missing or not executable: retrying changes nothing.
-      this.fail(`could not start ffmpeg: ${error.message}`);
+      this.fail(`could not start ffmpeg: ${exit.error.message}`);
       return;
     }
     if (run.inputEnded) {
+      this.supervisor.stop();
       this.log.info({ code }, 'relay ended: the stream ended');
       this.set({ state: 'idle', since: null, bitrateKbps: 0, nextRetryAt: null });
       return;
     }
-    const stderr = run.redact(run.stderr);
+    const stderr = run.redact(run.ffmpeg?.stderr ?? '');
     const { refused, reason } = pushEnd ? { refused: pushEnd.refused, reason: run.redact(pushEnd.reason) } : classifyRelayExit(stderr, { code, signal });
-    this.failures++;
+    const decision = this.supervisor.failed();
     this.refusals = refused ? this.refusals + 1 : 0;
     if (refused && this.refusals >= this.supervision.maxRefusals) {
       this.fail(reason, stderr);
       return;
     }
-    if (this.failures >= this.supervision.maxFailures) {
-      this.fail(`${reason} (${this.failures} failures in a row)`, stderr);
+    if (decision.action === 'give-up') {
+      this.fail(`${reason} (${describeFailures(decision.failures, this.supervision)})`, stderr);
       return;
     }
-    const delay = backoffDelay(this.failures, this.supervision.backoff, this.options.random);
-    this.log.warn({ reason, code, signal, failures: this.failures, retryInMs: delay, stderr: stderr.slice(-1500) }, 'relay ffmpeg exited: retrying');
-    this.set({ state: 'retrying', error: reason, since: null, bitrateKbps: 0, retries: this.failures, nextRetryAt: Date.now() + delay });
+    const delay = decision.delayMs;
+    this.log.warn({ reason, code, signal, failures: decision.failures, retryInMs: delay, stderr: stderr.slice(-1500) }, 'relay ffmpeg exited: retrying');
+    this.set({ state: 'retrying', error: reason, since: null, bitrateKbps: 0, retries: decision.failures, nextRetryAt: Date.now() + delay });
     const generation = this.generation;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
+    this.supervisor.retryIn(delay, () => {
       if (generation === this.generation && this.status.state === 'retrying') this.launch();
-    }, delay);
+    });
   }
 
   private fail(reason: string, stderr?: string): void {
     // A process still running (attach failed) exits later: that exit belongs to no live generation.
     this.generation++;
-    this.clearTimers();
+    this.supervisor.giveUp();
     const run = this.run;
     if (run) {
       this.detach(run);
       this.kill(run, reason);
     }
-    this.log.error({ reason, failures: this.failures, stderr: stderr?.slice(-1500) }, 'relay failed');
-    this.set({ state: 'failed', error: reason, since: null, bitrateKbps: 0, retries: this.failures, nextRetryAt: null });
+    this.log.error({ reason, failures: this.supervisor.failures, stderr: stderr?.slice(-1500) }, 'relay failed');
+    this.set({ state: 'failed', error: reason, since: null, bitrateKbps: 0, retries: this.supervisor.failures, nextRetryAt: null });
   }
 
   private async finish(run: Run, reason: string): Promise<void> {
     this.detach(run);
     // The reader flushes what it holds, then ends ffmpeg's stdin: ffmpeg closes the stream and exits.
     run.reader?.close(reason);
-    const stdin = run.child?.stdin;
-    const endTimer = setTimeout(() => {
-      // A reader stuck waiting for 'drain' (a server that stopped reading): end stdin ourselves.
-      if (stdin && !stdin.writableEnded) stdin.end();
-    }, Math.min(1000, this.supervision.stopGraceMs / 2));
+    const grace = this.supervision.stopGraceMs;
+    const late = (): void => this.log.warn({ pid: run.ffmpeg?.pid }, 'relay did not finish in time: killing it');
+    // A reader stuck waiting for 'drain' (a server that stopped reading): ffmpeg's stdin is ended for it.
+    if (run.ffmpeg) return run.ffmpeg.finish(grace, Math.min(1000, grace / 2), late);
     const killTimer = setTimeout(() => {
-      this.log.warn({ pid: run.child?.pid }, 'relay did not finish in time: killing it');
+      late();
       this.kill(run, 'relay did not finish in time');
-    }, this.supervision.stopGraceMs);
+    }, grace);
     await run.exited;
-    clearTimeout(endTimer);
     clearTimeout(killTimer);
   }
 
@@ -328,13 +317,6 @@ export class Relay {
     } catch (error) {
       this.log.warn({ err: error }, 'detaching the relay reader failed');
     }
-  }
-
-  private clearTimers(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.stableTimer) clearTimeout(this.stableTimer);
-    this.retryTimer = undefined;
-    this.stableTimer = undefined;
   }
 
   private set(patch: Partial<RelayStatus>): void {

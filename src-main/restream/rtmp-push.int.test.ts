@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CollectingReader } from '../../test-support/collecting-reader.js';
 import { waitFor } from '../../test-support/wait.js';
 import { silentLogger } from '../core/logger.js';
-import { chunkFromTag, FILE_HEADER_SIZE, parseTagHeader, TAG_HEADER_SIZE } from '../media/flv.js';
+import { chunkFromTag, FILE_HEADER_SIZE, parseTagHeader, TAG_HEADER_SIZE } from '../protocols/flv/flv.js';
 import { PathManager } from '../media/path-manager.js';
 import type { MediaChunk } from '../media/types.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
@@ -15,7 +15,7 @@ import { parsePushUrl, RtmpPush, type RtmpPushEnd } from './rtmp-push.js';
 // RtmpPush against our own RTMP ingest (an in-process RtmpServer) as the destination.
 const logger = silentLogger();
 const KEY = 'rx-key-0001';
-const FIXTURE = fs.readFileSync(new URL('../media/fixtures/testsrc-1s.flv', import.meta.url));
+const FIXTURE = fs.readFileSync(new URL('../protocols/flv/fixtures/testsrc-1s.flv', import.meta.url));
 
 function fixtureChunks(): MediaChunk[] {
   const chunks = [chunkFromTag(FIXTURE.subarray(0, FILE_HEADER_SIZE))];

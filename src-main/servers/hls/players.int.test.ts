@@ -11,7 +11,7 @@ import { silentLogger } from '../../core/logger.js';
 import { ViewerAnalytics } from './analytics.js';
 import type { LiveStreamEntry } from './catalog.js';
 import { registerLiveRoutes } from './routes.js';
-import { UrlSigner } from './signing.js';
+import { UrlSigner } from '../../protocols/signing.js';
 
 // Real players (hls.js, dash.js in Chromium) against our routes: two packager sessions (a reconnect),
 // played across the discontinuity; a private stream played from its signed master URL alone.

@@ -11,7 +11,7 @@ import { ViewerAnalytics } from './analytics.js';
 import type { LiveSession, LiveStreamEntry } from './catalog.js';
 import { parseMediaPlaylist } from './playlist.js';
 import { registerLiveRoutes } from './routes.js';
-import { UrlSigner } from './signing.js';
+import { UrlSigner } from '../../protocols/signing.js';
 
 // The packager recipe run for real: a live session, a reconnect (second ffmpeg), the end.
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';

@@ -11,7 +11,7 @@ import { ViewerAnalytics } from './analytics.js';
 import type { LiveCatalog, LiveStreamEntry } from './catalog.js';
 import { parseMediaPlaylist } from './playlist.js';
 import { registerLiveRoutes } from './routes.js';
-import { UrlSigner } from './signing.js';
+import { UrlSigner } from '../../protocols/signing.js';
 
 // Real ffmpeg output (fixtures/capture.sh) copied into two session folders: a publisher that reconnected.
 const FIXTURE = fileURLToPath(new URL('./fixtures/session', import.meta.url));

@@ -12,7 +12,7 @@ import {
   buildStitchedPlaylist, DEFAULT_WINDOW, packagerMediaPlaylist, rewriteMaster, SERVED_MEDIA_RE, streamIndexOfFile,
   writeMediaPlaylist,
 } from './playlist.js';
-import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from './signing.js';
+import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from '../../protocols/signing.js';
 
 /**
  * HLS/DASH playback routes (URL shapes: see playlist.ts). Public streams need nothing; private ones a

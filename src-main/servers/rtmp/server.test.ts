@@ -6,7 +6,7 @@ import { CollectingReader } from '../../../test-support/collecting-reader.js';
 import { waitFor } from '../../../test-support/wait.js';
 import { StudioError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
-import { tagBody } from '../../media/flv.js';
+import { tagBody } from '../../protocols/flv/flv.js';
 import { PathManager } from '../../media/path-manager.js';
 import { RtmpServer, type RtmpServerOptions } from './server.js';
 

@@ -1,9 +1,9 @@
 import type net from 'node:net';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { parseScriptTag } from '../../media/amf0.js';
-import { buildTag, chunkFromTag, flvHeader, stripSetDataFrame, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../../media/flv.js';
-import { TrackTracker } from '../../media/tracks.js';
+import { parseScriptTag } from '../../protocols/flv/amf0.js';
+import { buildTag, chunkFromTag, flvHeader, stripSetDataFrame, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../../protocols/flv/flv.js';
+import { TrackTracker } from '../../protocols/flv/tracks.js';
 import type { MediaChunk, PathPublisher, PublisherInfo } from '../../media/types.js';
 import { createRtmpEngine, type NmsAvPacket, type NmsInvokeMessage, type NmsRtmp } from './nms.js';
 

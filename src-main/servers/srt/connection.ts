@@ -1,7 +1,7 @@
 import type { Logger } from '../../core/logger.js';
-import { parseScriptTag } from '../../media/amf0.js';
-import { tagBody } from '../../media/flv.js';
-import { TrackTracker } from '../../media/tracks.js';
+import { parseScriptTag } from '../../protocols/flv/amf0.js';
+import { tagBody } from '../../protocols/flv/flv.js';
+import { TrackTracker } from '../../protocols/flv/tracks.js';
 import type { MediaChunk, PathPublisher } from '../../media/types.js';
 import type { ConverterFactory, TsConverter } from './converter.js';
 import type { Agreement } from './negotiate.js';

@@ -1,8 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { killTree, type ChildRegistry } from '../../core/children.js';
+import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
 import { MODERN_CAPS, type FfmpegCaps } from '../../encoder/capabilities.js';
-import { FlvSplitter } from '../../media/flv.js';
+import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
+import { FlvSplitter } from '../../protocols/flv/flv.js';
 import type { MediaChunk } from '../../media/types.js';
 
 /** Turns an SRT connection's MPEG-TS bytes into FLV chunks for the hub. */
@@ -41,7 +41,6 @@ export function tsToFlvArgs(caps: FfmpegCaps = MODERN_CAPS): string[] {
 
 /** Bytes waiting for ffmpeg (before it starts, or when it reads slower than the caller sends). */
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
-const KILL_GRACE_MS = 2000;
 
 export interface FfmpegConverterOptions {
   children: ChildRegistry;
@@ -53,12 +52,10 @@ export interface FfmpegConverterOptions {
 
 /** One ffmpeg per connection, spawned through the ChildRegistry so that none outlives the host. */
 export class FfmpegConverter implements TsConverter {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
+  private ffmpeg: FfmpegRunner | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private stopped = false;
-  private stderrTail = '';
   private readonly splitter = new FlvSplitter();
 
   constructor(
@@ -70,7 +67,7 @@ export class FfmpegConverter implements TsConverter {
 
   write(ts: Buffer): void {
     if (this.stopped) return;
-    const stdin = this.child?.stdin;
+    const stdin = this.ffmpeg?.child.stdin;
     if (!stdin) {
       this.pending.push(ts);
       this.pendingBytes += ts.length;
@@ -87,15 +84,7 @@ export class FfmpegConverter implements TsConverter {
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending = [];
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.stdin?.destroy();
-      killTree(child, 'SIGTERM');
-      const escalate = setTimeout(() => killTree(child, 'SIGKILL'), KILL_GRACE_MS);
-      escalate.unref();
-      await this.exited;
-      clearTimeout(escalate);
-    }
+    await this.ffmpeg?.stop();
   }
 
   private async launch(): Promise<void> {
@@ -109,25 +98,19 @@ export class FfmpegConverter implements TsConverter {
       return;
     }
     if (this.stopped) return;
-    let child: ChildProcess;
+    let ffmpeg: FfmpegRunner;
     try {
-      child = this.options.children.spawn(command, tsToFlvArgs(caps), { stdio: ['pipe', 'pipe', 'pipe'] });
+      ffmpeg = FfmpegRunner.start(this.options.children, command, tsToFlvArgs(caps), {
+        stderrMax: 2000,
+        logger: this.options.logger,
+        onUnexpectedExit: (reason) => this.fail(reason),
+      });
     } catch (error) {
       this.fail(`cannot start ffmpeg: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    this.child = child;
-    this.exited = new Promise((resolve) => {
-      child.once('close', (code, signal) => {
-        resolve();
-        if (!this.stopped) this.fail(`ffmpeg exited (${signal ?? `code ${code}`}): ${this.stderrTail.trim().split('\n').pop() ?? ''}`);
-      });
-    });
-    child.once('error', (error) => this.fail(`ffmpeg failed: ${error.message}`));
-    child.stdin?.on('error', (error) => this.options.logger.debug({ err: error }, 'ffmpeg stdin error'));
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-      this.stderrTail = (this.stderrTail + s).slice(-2000);
-    });
+    this.ffmpeg = ffmpeg;
+    const child = ffmpeg.child;
     child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
     for (const ts of this.pending) child.stdin?.write(ts);
     this.pending = [];
@@ -148,7 +131,7 @@ export class FfmpegConverter implements TsConverter {
 
   private fail(reason: string): void {
     if (this.stopped) return;
-    this.options.logger.warn({ reason, stderr: this.stderrTail.trim().slice(-500) }, 'SRT converter failed');
+    this.options.logger.warn({ reason, stderr: this.ffmpeg?.stderr.trim().slice(-500) }, 'SRT converter failed');
     void this.stop();
     this.sink.failed(reason);
   }

@@ -5,7 +5,7 @@ import { CollectingReader } from '../../../test-support/collecting-reader.js';
 import { waitFor } from '../../../test-support/wait.js';
 import { ChildRegistry } from '../../core/children.js';
 import { capsOf } from '../../encoder/capabilities.js';
-import { buildTag, chunkFromTag, flvHeader, TAG_SCRIPT, TAG_VIDEO } from '../../media/flv.js';
+import { buildTag, chunkFromTag, flvHeader, TAG_SCRIPT, TAG_VIDEO } from '../../protocols/flv/flv.js';
 import { PathManager } from '../../media/path-manager.js';
 import { tsToFlvArgs, type ConverterSink, type TsConverter } from './converter.js';
 import { decodeHandshake, decodeSrtHs, encodeHandshake, EXT_HSRSP, findExtension, HS_INDUCTION, type Handshake } from './handshake.js';

@@ -1,4 +1,4 @@
-import type { VideoCodecName } from './sdp.js';
+import type { VideoCodecName } from '../../protocols/webrtc/sdp.js';
 
 /** One WebRTC viewer as a feed sees it: RTP packets (serialized, so that each sender parses its own copy). */
 export interface FeedSink {

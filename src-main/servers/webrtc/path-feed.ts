@@ -1,13 +1,13 @@
 import type dgram from 'node:dgram';
 import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
-import { flvHeader } from '../../media/flv.js';
+import { flvHeader } from '../../protocols/flv/flv.js';
 import type { MediaChunk, PathReader } from '../../media/types.js';
 import type { FeedSink, MediaFeed } from './feed.js';
-import { FfmpegChild } from './ffmpeg-child.js';
-import { FlvToRtp } from './flv-to-rtp.js';
+import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
+import { FlvToRtp } from '../../protocols/webrtc/flv-to-rtp.js';
 import { aacToOpusArgs } from './rtp-args.js';
-import { bindRtpPair } from './udp.js';
+import { bindRtpPair } from '../../protocols/webrtc/udp.js';
 
 export interface PathFeedDeps {
   children: ChildRegistry;
@@ -29,7 +29,7 @@ export class PathFeed implements MediaFeed, PathReader {
   readonly id: string;
   private readonly sinks = new Set<FeedSink>();
   private readonly video2rtp = new FlvToRtp();
-  private encoder: FfmpegChild | undefined;
+  private encoder: FfmpegRunner | undefined;
   private sockets: dgram.Socket[] = [];
   private audioHead: Buffer[] = [];
   private audioStarted = false;
@@ -108,9 +108,12 @@ export class PathFeed implements MediaFeed, PathReader {
     pair.rtp.on('message', (packet: Buffer) => {
       for (const sink of this.sinks) sink.audio(packet);
     });
-    this.encoder = FfmpegChild.spawn(this.deps.children, command, aacToOpusArgs(pair.port), (reason) => {
-      this.deps.logger.warn({ stream: this.name, reason }, 'Opus encoder of a WebRTC feed failed');
-      this.stop(`audio encoder failed: ${reason}`, true);
+    this.encoder = FfmpegRunner.start(this.deps.children, command, aacToOpusArgs(pair.port), {
+      stderrMax: 4000,
+      onUnexpectedExit: (reason) => {
+        this.deps.logger.warn({ stream: this.name, reason }, 'Opus encoder of a WebRTC feed failed');
+        this.stop(`audio encoder failed: ${reason}`, true);
+      },
     });
     this.encoder.child.stdin?.write(flvHeader(true, false));
   }

@@ -1,6 +1,6 @@
 import { RtcpPayloadSpecificFeedback, type RtcpPacket } from 'werift';
 import type { FeedSink, MediaFeed } from './feed.js';
-import { MediaStreamTrack } from './peer.js';
+import { MediaStreamTrack } from '../../protocols/webrtc/peer.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
 
 // Payload-specific feedback formats (RFC 4585, RFC 5104).

@@ -6,9 +6,9 @@ import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
 import { FlvToPath } from '../../media/flv-to-path.js';
 import type { PathPublisher } from '../../media/types.js';
-import { FfmpegChild } from './ffmpeg-child.js';
+import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
 import { ingestArgs, ingestSdp, type IngestSdpInput } from './rtp-args.js';
-import { bindUdp, freeRtpPort } from './udp.js';
+import { bindUdp, freeRtpPort } from '../../protocols/webrtc/udp.js';
 
 export interface WhipIngestOptions {
   name: string;
@@ -34,7 +34,7 @@ const KEYFRAME_RETRY_MS = 500;
  * recording and restreaming see a WHIP stream like any other.
  */
 export class WhipIngest {
-  private ffmpeg: FfmpegChild | undefined;
+  private ffmpeg: FfmpegRunner | undefined;
   private socket: dgram.Socket | undefined;
   private ports: { video?: number; audio?: number } = {};
   private sdpDir: string | undefined;
@@ -64,10 +64,13 @@ export class WhipIngest {
     this.sdpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-whip-'));
     const sdpPath = path.join(this.sdpDir, 'input.sdp');
     fs.writeFileSync(sdpPath, ingestSdp(input));
-    this.ffmpeg = FfmpegChild.spawn(this.options.children, command, ingestArgs(sdpPath, video?.codec, audio !== undefined), (reason) => {
-      if (this.stopped) return;
-      this.options.logger.warn({ stream: this.options.name, reason }, 'WHIP ingest ffmpeg failed');
-      this.options.failed(`ingest failed: ${reason}`);
+    this.ffmpeg = FfmpegRunner.start(this.options.children, command, ingestArgs(sdpPath, video?.codec, audio !== undefined), {
+      stderrMax: 4000,
+      onUnexpectedExit: (reason) => {
+        if (this.stopped) return;
+        this.options.logger.warn({ stream: this.options.name, reason }, 'WHIP ingest ffmpeg failed');
+        this.options.failed(`ingest failed: ${reason}`);
+      },
     });
     this.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
     if (!video) return;

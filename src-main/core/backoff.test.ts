@@ -27,3 +27,19 @@ describe('backoffDelay', () => {
     expect(backoffDelay(0, options)).toBe(50);
   });
 });
+
+describe('backoffDelay as a fixed ladder', () => {
+  it('gives the packager ladder 500, 1000, 2000, 4000 ms (the last repeats)', () => {
+    const ladder = { baseMs: 500, maxMs: 4000, jitter: 0 };
+    expect([1, 2, 3, 4, 5, 9].map((n) => backoffDelay(n, ladder))).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
+  });
+
+  it('gives the recorder ladder 500, 2000, 5000 ms with a factor of 4', () => {
+    const ladder = { baseMs: 500, maxMs: 5000, jitter: 0, factor: 4 };
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, ladder))).toEqual([500, 2000, 5000, 5000]);
+  });
+
+  it('repeats one delay when base and max are equal', () => {
+    expect([1, 2, 7].map((n) => backoffDelay(n, { baseMs: 200, maxMs: 200, jitter: 0 }))).toEqual([200, 200, 200]);
+  });
+});

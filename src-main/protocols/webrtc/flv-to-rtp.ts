@@ -1,5 +1,4 @@
-import { tagBody } from '../../media/flv.js';
-import type { MediaChunk } from '../../media/types.js';
+import { tagBody, type MediaChunk } from '../flv/flv.js';
 import { accessUnitNals, DEFAULT_MAX_PAYLOAD, packetizeH264, parseAvcConfig, parseFlvAvc, splitAvcc, type AvcConfig } from './h264.js';
 import { buildRtp } from './rtp.js';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FlvSplitter, tagBody } from '../../media/flv.js';
+import { FlvSplitter, tagBody } from '../flv/flv.js';
 import {
   accessUnitNals, depacketizeH264, NAL_IDR, NAL_PPS, NAL_SPS, nalType, packetizeH264, parseAvcConfig, parseFlvAvc, splitAvcc,
 } from './h264.js';

@@ -1,6 +1,10 @@
 import { parseScriptTag, type AmfValue } from './amf0.js';
-import { describeAudio, describeVideo, parseAudioSpecificConfig, tagBody } from './flv.js';
-import type { MediaChunk, TrackInfo } from './types.js';
+import { describeAudio, describeVideo, parseAudioSpecificConfig, tagBody, type MediaChunk } from './flv.js';
+
+export interface TrackInfo {
+  video?: { codec: string; width: number; height: number; fps: number; bitrateKbps: number };
+  audio?: { codec: string; sampleRate: number; channels: number; bitrateKbps: number };
+}
 
 type VideoTrack = NonNullable<TrackInfo['video']>;
 type AudioTrack = NonNullable<TrackInfo['audio']>;

@@ -1,9 +1,22 @@
-import type { MediaChunk, MediaKind } from './types.js';
-
 /**
  * Pure FLV helpers: the file header, tag headers, and what a tag's first bytes say about its codec,
  * keyframe and configuration status (legacy FLV and Enhanced RTMP v1/v2 FourCC headers).
  */
+
+export type MediaKind = 'header' | 'metadata' | 'video' | 'audio';
+
+/** One unit on a Path: the FLV file header, or one complete FLV tag (11-byte header + body + 4-byte size). */
+export interface MediaChunk {
+  kind: MediaKind;
+  /** Raw bytes, ready to be written to an FLV byte stream in order. */
+  data: Buffer;
+  /** Video keyframe (or a sequence header): where a reader may join or resume after drops. */
+  keyframe: boolean;
+  /** A codec configuration record (AVC/HEVC sequence header, AAC AudioSpecificConfig): never dropped. */
+  sequenceHeader: boolean;
+  /** Milliseconds, from the FLV tag. */
+  timestamp: number;
+}
 
 export const TAG_AUDIO = 8;
 export const TAG_VIDEO = 9;

@@ -31,6 +31,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // A run of both (the bundled-ffmpeg stage) runs integration files first, then e2e: never two hosts at once.
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -41,6 +43,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

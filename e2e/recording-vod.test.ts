@@ -9,18 +9,9 @@ import { launchChromium } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, ffprobe, publishTestPattern } from '../test-support/media.js';
+import { waitFor } from '../test-support/wait.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and restreaming in Chromium', () => {
   let host: HostProcess;
@@ -48,10 +39,10 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and res
     // 60 s of media sent at 4x real time: the recording is a remux and keeps up.
     const publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '854x480', seconds: 60, readrate: 4 });
     expect(await exitOf(publisher)).toBe(0);
-    const recording = await waitFor(async () => {
+    const recording = await waitFor('a complete recording', async () => {
       const list = (await api(host, 'GET', '/api/v1/recordings?stream=rec')).json as any[];
       return list.find((r) => r.state === 'complete');
-    }, 30_000, 'a complete recording');
+    }, 30_000, 250);
     recordingId = recording.id;
     expect(recording.durationSec).toBeGreaterThan(50);
     expect(recording.video).toMatchObject({ codec: 'h264', width: 854, height: 480 });
@@ -93,15 +84,15 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and res
       await page.getByTestId('destination-url').fill(target.ingest.rtmp);
       await page.getByTestId('destination-key').fill(target.key);
       await page.getByTestId('destination-submit').click();
-      const destination = await waitFor(async () => {
+      const destination = await waitFor('the destination', async () => {
         const list = (await api(host, 'GET', '/api/v1/streams/relay-source/destinations')).json as any[];
         return list[0];
-      }, 5000, 'the destination');
+      }, 5000, 250);
       expect(destination.keyHint).toBe(`…${target.key.slice(-4)}`);
       expect(JSON.stringify(destination)).not.toContain(target.key);
       await page.getByTestId(`destination-start-${destination.id}`).click();
       await expect.poll(() => page.getByTestId(`destination-state-${destination.id}`).textContent(), { timeout: 20_000 }).toMatch(/live/i);
-      await waitFor(async () => ((await api(host, 'GET', '/api/v1/streams/relay-target')).json.state === 'live' ? true : undefined), 10_000, 'target live');
+      await waitFor('target live', async () => ((await api(host, 'GET', '/api/v1/streams/relay-target')).json.state === 'live' ? true : undefined), 10_000, 250);
       await page.screenshot({ path: path.join(ARTIFACTS, 'destination-live.png') });
     } finally {
       publisher.kill('SIGKILL');

@@ -28,18 +28,21 @@ import { killAll, killStage, MARKER, runStage, strayProcesses } from './test-pro
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 
-/** The live-path integration files that must also pass on the npm-shipped ffmpeg (FFMPEG_PATH). */
+/**
+ * The live-path test files that must also pass on the npm-shipped ffmpeg (FFMPEG_PATH): integration files
+ * and the whole-host scenarios of e2e/ that drive the live path; the stage runs both projects, one after the other.
+ */
 export const BUNDLED_FFMPEG_FILES = [
   'src-main/media/live-server.int.test.ts',
-  'src-main/media/ladder-players.int.test.ts',
+  'e2e/ladder-players.test.ts',
   'src-main/encoder/packager.int.test.ts',
   'src-main/recorder/recorder.int.test.ts',
-  'src-main/servers/webrtc/whep.int.test.ts',
+  'e2e/whep.test.ts',
   'src-main/restream/restream.int.test.ts',
   'src-main/restream/restream-receivers.int.test.ts',
-  'src-main/servers/webrtc/whip.int.test.ts',
+  'e2e/whip.test.ts',
   'src-main/capture/broadcast.int.test.ts',
-  'src-main/remote/remote.int.test.ts',
+  'e2e/remote.test.ts',
 ];
 
 /** vitest's CLI, run by node directly: a stage's process is vitest itself, not npx around it. */
@@ -55,7 +58,7 @@ const STAGES = [
   { name: 'build', command: [process.execPath, 'scripts/build.mjs'], minutes: 10 },
   { name: 'unit', vitest: { project: 'unit' }, minutes: 15 },
   { name: 'integration', vitest: { project: 'integration' }, minutes: 45 },
-  { name: 'integration-bundled-ffmpeg', vitest: { project: 'integration', files: BUNDLED_FFMPEG_FILES, bundledFfmpeg: true }, minutes: 20 },
+  { name: 'integration-bundled-ffmpeg', vitest: { projects: ['integration', 'e2e'], files: BUNDLED_FFMPEG_FILES, bundledFfmpeg: true }, minutes: 20 },
   { name: 'e2e', vitest: { project: 'e2e' }, minutes: 45 },
 ];
 
@@ -143,7 +146,7 @@ async function runOne(stage) {
     const targets = filters.length === 0 ? listed : stage.vitest.files ? listed.filter((f) => filters.some((x) => f.startsWith(path.relative(ROOT, path.resolve(ROOT, x))))) : filters;
     if (stage.vitest.files && targets.length === 0) return { ...result, status: 'skipped', optional: true, note: 'none of its files is among the files asked for' };
     command = [
-      process.execPath, VITEST_BIN, 'run', '--project', stage.vitest.project, ...targets,
+      process.execPath, VITEST_BIN, 'run', ...(stage.vitest.projects ?? [stage.vitest.project]).flatMap((p) => ['--project', p]), ...targets,
       ...(filters.length > 0 ? ['--passWithNoTests'] : []),
       '--reporter=default', '--reporter=json', `--outputFile.json=${files.json}`, `--reporter=${path.join(ROOT, 'scripts', 'vitest-run-reporter.mjs')}`,
     ];

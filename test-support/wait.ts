@@ -1,3 +1,6 @@
+/** Resolves after `ms`: for a pause that is the point of a test (media to flow, a timer to pass), never to wait for a condition. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Polls `probe` until it returns something truthy and returns that; a probe that throws is tried again.
  * Fails after `timeoutMs` naming `what` and the last error, if any.
@@ -18,6 +21,6 @@ export async function waitFor<T>(
       last = error;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }

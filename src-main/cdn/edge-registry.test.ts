@@ -6,7 +6,7 @@ import { openDatabase, type Db } from '../store/db.js';
 import { EdgeStore } from '../store/edges.js';
 import { EdgeRegistry, type EdgeConnection } from './edge-registry.js';
 
-// In-process peers stand in for edge sockets here; edge.int.test.ts runs real agents and nginx.
+// In-process peers stand in for edge sockets here; e2e/edge.test.ts runs real agents and nginx.
 const PROBE_OK: DataPlaneProbe = { ok: true, status: 200, error: null, at: 0, ms: 2 };
 const STATS: EdgeStats = { hitRatio: 0, requests: 0, bytes: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, cacheBytes: 0, nginxUp: true, dataPlane: PROBE_OK };
 class FakeEdge implements EdgeConnection {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LadderPreset } from '../../src-shared/contract/streams.js';
 import type { FfmpegInfo } from '../../src-shared/contract/system.js';
+import { waitFor } from '../../test-support/wait.js';
 import { ChildRegistry, killTree } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
 import { FlvSplitter } from '../protocols/flv/flv.js';
@@ -87,14 +88,6 @@ function packager(preset: LadderPreset, attach: PackagerOptions['attach'], over:
   return { p, plan, outDir };
 }
 
-const until = async (what: string, check: () => boolean, ms: number): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 const ffprobeJson = async (file: string, entries: string): Promise<any> => {
   const result = await children.run(FFPROBE, ['-v', 'error', '-show_entries', entries, '-of', 'json', file], { timeoutMs: 30_000 });
   expect(result.stderr).toBe('');
@@ -114,8 +107,8 @@ describe('Packager with a real ffmpeg', () => {
     p.onReady(() => (readyAt = Date.now()));
     const started = Date.now();
     p.start();
-    await until('ready', () => readyAt > 0, 30_000);
-    await until('8 s of media', () => (p.progress.outTimeSec ?? 0) >= 8, 30_000);
+    await waitFor('ready', () => readyAt > 0, 30_000, 50);
+    await waitFor('8 s of media', () => (p.progress.outTimeSec ?? 0) >= 8, 30_000, 50);
 
     // HLS: the 720p source copied (no second 720p encode) + 480p/360p, each at its size.
     const master = await ffprobeJson(path.join(outDir, MASTER_FILE), 'stream=codec_type,width,height:program=program_id:program_tags=variant_bitrate');
@@ -195,13 +188,13 @@ describe('Packager with a real ffmpeg', () => {
     const { p } = packager('passthrough', liveAttach([]));
     const failed = new Promise<string>((resolve) => p.onFailed(resolve));
     p.start();
-    await until('ffmpeg running', () => (p.progress.outTimeSec ?? 0) > 0.5, 20_000);
+    await waitFor('ffmpeg running', () => (p.progress.outTimeSec ?? 0) > 0.5, 20_000, 50);
     const firstKill = Date.now();
     for (let i = 0; i < 3; i++) {
-      await until(`ffmpeg #${i + 1}`, () => p.pid !== undefined, 10_000);
+      await waitFor(`ffmpeg #${i + 1}`, () => p.pid !== undefined, 10_000, 50);
       const pid = p.pid!;
       process.kill(pid, 'SIGKILL');
-      if (i < 2) await until(`restart #${i + 1}`, () => p.pid !== undefined && p.pid !== pid, 10_000);
+      if (i < 2) await waitFor(`restart #${i + 1}`, () => p.pid !== undefined && p.pid !== pid, 10_000, 50);
     }
     const reason = await failed;
     console.log(`[packager] onFailed ${Date.now() - firstKill} ms after the first kill: ${reason}`);
@@ -216,11 +209,11 @@ describe('Packager with a real ffmpeg', () => {
     const failures: string[] = [];
     p.onFailed((r) => failures.push(r));
     p.start();
-    await until('ready', () => p.progress.ready, 30_000);
+    await waitFor('ready', () => p.progress.ready, 30_000, 50);
     const pid = p.pid!;
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
-    await until('restart', () => p.pid !== undefined && p.pid !== pid, 10_000);
+    await waitFor('restart', () => p.pid !== undefined && p.pid !== pid, 10_000, 50);
     expect(p.progress.restarts).toBe(1);
     // New segments from the new ffmpeg, for video and audio.
     const fresh = (stream: number, n: number): boolean => {
@@ -230,7 +223,7 @@ describe('Packager with a real ffmpeg', () => {
         return false;
       }
     };
-    await until('new segments', () => fresh(0, 2) && fresh(1, 2), 20_000);
+    await waitFor('new segments', () => fresh(0, 2) && fresh(1, 2), 20_000, 50);
     expect(p.progress).toMatchObject({ ready: true, state: 'running' });
     expect(failures).toEqual([]);
     await p.stop('test over');

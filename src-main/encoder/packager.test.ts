@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FakeFfmpeg } from '../../test-support/fake-ffmpeg.js';
+import { waitFor } from '../../test-support/wait.js';
 import { silentLogger } from '../core/logger.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
 import { buildLadder, softwareEncoder } from './ladder.js';
@@ -14,46 +14,8 @@ import { Packager, type PackagerOptions } from './packager.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-packager-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A stand-in ffmpeg: stdin/stdout/stderr streams; exits on stdin EOF unless told to hang. */
-class FakeChild extends EventEmitter {
-  readonly stdin = new PassThrough();
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  // No pid: killTree then signals the child object, never a real process group.
-  readonly pid = undefined;
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
-  received = 0;
-  signals: string[] = [];
-
-  constructor(readonly hangOnEof = false) {
-    super();
-    this.stdin.on('data', (d: Buffer) => (this.received += d.length));
-    this.stdin.on('end', () => {
-      if (!this.hangOnEof) this.exit(0, null);
-    });
-  }
-
-  kill(signal: NodeJS.Signals): boolean {
-    this.signals.push(signal);
-    this.exit(null, signal);
-    return true;
-  }
-
-  exit(code: number | null, signal: NodeJS.Signals | null, stderr = ''): void {
-    if (this.exitCode !== null || this.signalCode !== null) return;
-    if (stderr) this.stderr.write(stderr);
-    this.exitCode = code;
-    this.signalCode = signal;
-    setImmediate(() => {
-      this.emit('exit', code, signal);
-      this.emit('close', code, signal);
-    });
-  }
-}
-
 function setup(over: Partial<PackagerOptions> & { hang?: boolean } = {}) {
-  const spawned: FakeChild[] = [];
+  const spawned: FakeFfmpeg[] = [];
   const attached: PathReader[] = [];
   let detached = 0;
   const outDir = fs.mkdtempSync(path.join(tmp, 'session-'));
@@ -68,7 +30,7 @@ function setup(over: Partial<PackagerOptions> & { hang?: boolean } = {}) {
     windowSegments: 6,
     children: {
       spawn: () => {
-        const child = new FakeChild(over.hang);
+        const child = new FakeFfmpeg('ffmpeg', [], !over.hang);
         spawned.push(child);
         return child as unknown as ChildProcess;
       },
@@ -85,14 +47,6 @@ function setup(over: Partial<PackagerOptions> & { hang?: boolean } = {}) {
   return { packager, spawned, attached, outDir, detachedCount: () => detached };
 }
 
-const until = async (check: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
 const chunk = (data: string): MediaChunk => ({ kind: 'video', data: Buffer.from(data), keyframe: true, sequenceHeader: false, timestamp: 0 });
 
 describe('Packager supervision (fake ffmpeg)', () => {
@@ -102,9 +56,9 @@ describe('Packager supervision (fake ffmpeg)', () => {
     expect(packager.progress.state).toBe('starting');
     expect(attached).toHaveLength(1);
     attached[0]!.push(chunk('hello'));
-    await until(() => spawned[0]!.received === 5);
+    await waitFor('5 bytes on ffmpeg stdin', () => spawned[0]!.stdinBytes === 5, 2000, 5);
     spawned[0]!.stdout.write('frame=10\nfps=29.5\nspeed=1.01x\nprogress=continue\n');
-    await until(() => packager.progress.speed === 1.01);
+    await waitFor('the progress speed', () => packager.progress.speed === 1.01, 2000, 5);
     expect(packager.progress).toMatchObject({ fps: 29.5, restarts: 0 });
     await packager.stop('test over');
   });
@@ -113,7 +67,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
     const { packager, spawned, attached, detachedCount } = setup();
     packager.start();
     spawned[0]!.exit(null, 'SIGKILL');
-    await until(() => spawned.length === 2);
+    await waitFor('the second ffmpeg', () => spawned.length === 2, 2000, 5);
     expect(detachedCount()).toBe(1);
     expect(attached).toHaveLength(2);
     expect(attached[1]).not.toBe(attached[0]);
@@ -128,10 +82,10 @@ describe('Packager supervision (fake ffmpeg)', () => {
     packager.onFailed((reason) => failures.push(reason));
     packager.start();
     for (let i = 0; i < 3; i++) {
-      await until(() => spawned.length === i + 1);
-      spawned[i]!.exit(1, null, '[h264 @ 0x1] [error] decode_slice_header error\n[fatal] pipe:0: Invalid data found when processing input\n');
+      await waitFor('the next ffmpeg', () => spawned.length === i + 1, 2000, 5);
+      spawned[i]!.fail('[h264 @ 0x1] [error] decode_slice_header error\n[fatal] pipe:0: Invalid data found when processing input\n');
     }
-    await until(() => failures.length === 1);
+    await waitFor('the failure', () => failures.length === 1, 2000, 5);
     expect(failures[0]).toMatch(/code 1: pipe:0: Invalid data found when processing input \(3 failures within 30 s\)/);
     expect(packager.progress.state).toBe('failed');
     await new Promise((r) => setTimeout(r, 150));
@@ -145,7 +99,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
     packager.onEnded((r) => ended.push(r));
     packager.start();
     attached[0]!.close('publisher gone'); // the Path closes its readers: stdin ends, ffmpeg exits 0
-    await until(() => ended.length === 1);
+    await waitFor('the end', () => ended.length === 1, 2000, 5);
     await new Promise((r) => setTimeout(r, 100));
     expect(spawned).toHaveLength(1);
     expect(packager.progress.state).toBe('stopped');
@@ -163,14 +117,14 @@ describe('Packager supervision (fake ffmpeg)', () => {
     const started = Date.now();
     await stubborn.packager.stop('bye');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    expect(stubborn.spawned[0]!.signals).toEqual(['SIGKILL']);
+    expect(stubborn.spawned[0]!.kills).toEqual(['SIGKILL']);
   });
 
   it('stop() during a restart backoff cancels the restart', async () => {
     const { packager, spawned } = setup({ supervision: { backoff: { baseMs: 200, maxMs: 200, jitter: 0 }, readyPollMs: 20 } });
     packager.start();
     spawned[0]!.exit(1, null);
-    await until(() => packager.progress.state === 'restarting');
+    await waitFor('the packager restarting', () => packager.progress.state === 'restarting', 2000, 5);
     await packager.stop('bye');
     await new Promise((r) => setTimeout(r, 300));
     expect(spawned).toHaveLength(1);
@@ -182,7 +136,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
     packager.onFailed((r) => failures.push(r));
     packager.start();
     spawned[0]!.emit('error', Object.assign(new Error('spawn ffmpeg ENOENT'), { code: 'ENOENT' }));
-    await until(() => failures.length === 1);
+    await waitFor('the failure', () => failures.length === 1, 2000, 5);
     expect(failures[0]).toMatch(/ENOENT/);
   });
 
@@ -196,7 +150,7 @@ describe('Packager supervision (fake ffmpeg)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(ready).toBe(0); // the audio stream (3) has no segment yet
     fs.writeFileSync(path.join(outDir, chunkFile(3, 1)), '');
-    await until(() => ready === 1);
+    await waitFor('ready', () => ready === 1, 2000, 5);
     expect(packager.progress).toMatchObject({ ready: true, state: 'running' });
     await packager.stop('bye');
   });

@@ -3,18 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { collectEvents, exitOf, ffprobe, pidsMatching, publishTestPattern } from '../../test-support/media.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { sleep, waitFor } from '../../test-support/wait.js';
 
 describe('live server: RTMP in, HLS and DASH out', () => {
   let host: HostProcess;
@@ -54,22 +43,22 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     expect(playback.hls).toBe(`${host.url}/live/show/index.m3u8`);
     const publisher = publishTestPattern(`${ingest.rtmp}/${key}`);
     try {
-      await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'show' && e.data.state === 'live'), 5000, 'live');
-      const master = await waitFor(async () => {
+      await waitFor('live', () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'show' && e.data.state === 'live'), 5000);
+      const master = await waitFor('the master playlist', async () => {
         const res = await fetch(playback.hls);
         return res.status === 200 ? res.text() : undefined;
-      }, 30_000, 'the master playlist');
+      }, 30_000);
       expect(master).toMatch(/^#EXTM3U/);
       // Every media playlist the master names (renditions and audio) has a first segment before we probe.
       const variants = [...master.matchAll(/^(v\d+\.m3u8)|URI="(v\d+\.m3u8)/gm)].map((m) => (m[1] ?? m[2])!);
       expect(variants.length).toBeGreaterThanOrEqual(4);
-      await waitFor(async () => {
+      await waitFor('a segment in every media playlist', async () => {
         for (const variant of variants) {
           const res = await fetch(`${host.url}/live/show/${variant.split('?')[0]}`);
           if (res.status !== 200 || !(await res.text()).includes('.m4s')) return undefined;
         }
         return true;
-      }, 30_000, 'a segment in every media playlist');
+      }, 30_000);
       const probe = ffprobe(playback.hls);
       expect(probe.error).toBeUndefined();
       const heights = [...new Set(probe.streams.filter((s) => s.codec_type === 'video').map((s) => s.height))].sort((a, b) => a! - b!);
@@ -106,12 +95,12 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       await exitOf(publisher);
     }
     const ended = await waitFor(
+      'ended within 2 s',
       () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'show' && e.data.state === 'ended'),
       2000,
-      'ended within 2 s',
     );
     expect(ended.data.reason).toMatch(/disconnect/);
-    await waitFor(async () => ((await (await fetch(`${host.url}/live/show/v0.m3u8`)).text()).includes('#EXT-X-ENDLIST') ? true : undefined), 5000, 'ENDLIST');
+    await waitFor('ENDLIST', async () => ((await (await fetch(`${host.url}/live/show/v0.m3u8`)).text()).includes('#EXT-X-ENDLIST') ? true : undefined), 5000);
   });
 
   it('publishes over SRT (MPEG-TS) to the same stream and serves it as HLS', async () => {
@@ -119,11 +108,11 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     expect(created.publishUrls.srt).toBe(`srt://127.0.0.1:${host.srtPort}?streamid=publish:${created.key}`);
     const publisher = publishTestPattern(`${created.publishUrls.srt}&latency=200000&pkt_size=1316`, { size: '640x360', format: 'mpegts' });
     try {
-      await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'srt-show' && e.data.state === 'live'), 10_000, 'live over SRT');
-      await waitFor(async () => {
+      await waitFor('live over SRT', () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'srt-show' && e.data.state === 'live'), 10_000);
+      await waitFor('segments', async () => {
         const t = await (await fetch(`${host.url}/live/srt-show/v0.m3u8`)).text();
         return t.split('.m4s').length > 2 ? true : undefined;
-      }, 30_000, 'segments');
+      }, 30_000);
       const probe = ffprobe(`${host.url}/live/srt-show/index.m3u8`);
       expect(probe.error).toBeUndefined();
       expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 640, height: 360 });
@@ -134,7 +123,7 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       await exitOf(publisher);
     }
     // A vanished SRT caller sends nothing more: it is dropped after the 5 s peer timeout.
-    await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'srt-show' && e.data.state === 'ended'), 8000, 'ended');
+    await waitFor('ended', () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'srt-show' && e.data.state === 'ended'), 8000);
     const wrong = publishTestPattern(`srt://127.0.0.1:${host.srtPort}?streamid=publish:sk_wrong`, { size: '640x360', format: 'mpegts', seconds: 20 });
     expect(await exitOf(wrong)).not.toBe(0);
   });
@@ -153,15 +142,15 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     const url = `${created.ingest.rtmp}/${created.key}`;
     let publisher = publishTestPattern(url, { size: '640x360' });
     try {
-      await waitFor(async () => ((await fetch(`${host.url}/live/crashy/v0.m3u8`)).status === 200 ? true : undefined), 30_000, 'playlist');
+      await waitFor('playlist', async () => ((await fetch(`${host.url}/live/crashy/v0.m3u8`)).status === 200 ? true : undefined), 30_000);
       const needle = `${host.home}/live/crashy/`;
       let kills = 0;
       let lastKillAt = 0;
       while (kills < 3) {
-        const pids = await waitFor(() => {
+        const pids = await waitFor('a packager process', () => {
           const p = pidsMatching(needle);
           return p.length > 0 ? p : undefined;
-        }, 10_000, 'a packager process');
+        }, 10_000);
         for (const pid of pids) process.kill(pid, 'SIGKILL');
         lastKillAt = Date.now();
         kills++;
@@ -169,9 +158,9 @@ describe('live server: RTMP in, HLS and DASH out', () => {
         if (events.events.some((e) => e.event === 'stream.state' && e.data.name === 'crashy' && e.data.state === 'error')) break;
       }
       const error = await waitFor(
+        'error state',
         () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'crashy' && e.data.state === 'error'),
         15_000,
-        'error state',
       );
       expect(kills).toBe(3);
       expect(error.at - lastKillAt).toBeLessThan(5000);
@@ -183,17 +172,17 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       publisher.kill('SIGKILL');
       await exitOf(publisher);
       // An error stays an error when the publisher leaves; the studio has let go of the session once `live` is gone.
-      await waitFor(async () => ((await api(host, 'GET', '/api/v1/streams/crashy')).json.live === null ? true : undefined), 5000, 'the session released');
+      await waitFor('the session released', async () => ((await api(host, 'GET', '/api/v1/streams/crashy')).json.live === null ? true : undefined), 5000);
       publisher = publishTestPattern(url, { size: '640x360' });
       await waitFor(
+        'live again',
         () => events.events.filter((e) => e.event === 'stream.state' && e.data.name === 'crashy' && e.data.state === 'live').length >= 2 || undefined,
         5000,
-        'live again',
       );
-      const resumed = await waitFor(async () => {
+      const resumed = await waitFor('resumed playlist', async () => {
         const t = await (await fetch(`${host.url}/live/crashy/v0.m3u8`)).text();
         return t.includes('#EXT-X-DISCONTINUITY\n') && !t.includes('#EXT-X-ENDLIST') && t.split('.m4s').length > 2 ? t : undefined;
-      }, 30_000, 'resumed playlist');
+      }, 30_000);
       expect(resumed).toMatch(/#EXT-X-DISCONTINUITY-SEQUENCE:\d+/);
     } finally {
       publisher.kill('SIGKILL');
@@ -204,7 +193,7 @@ describe('live server: RTMP in, HLS and DASH out', () => {
   it('rotating the key disconnects the publisher and refuses the old key; deleting kicks and forgets', async () => {
     const created = (await api(host, 'POST', '/api/v1/streams', { name: 'rotate', ladder: 'passthrough' })).json;
     const publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
-    await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'rotate' && e.data.state === 'live'), 5000, 'live');
+    await waitFor('live', () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'rotate' && e.data.state === 'live'), 5000);
     const rotated = await api(host, 'POST', '/api/v1/streams/rotate/rotate-key');
     expect(rotated.status).toBe(200);
     expect(rotated.json.key).not.toBe(created.key);
@@ -213,9 +202,9 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     expect(await exitOf(old)).not.toBe(0);
     const fresh = publishTestPattern(`${created.ingest.rtmp}/${rotated.json.key}`, { size: '640x360' });
     await waitFor(
+      'live with the new key',
       () => events.events.filter((e) => e.event === 'stream.state' && e.data.name === 'rotate' && e.data.state === 'live').length >= 2 || undefined,
       5000,
-      'live with the new key',
     );
     expect((await api(host, 'DELETE', '/api/v1/streams/rotate')).status).toBe(200);
     await exitOf(fresh);
@@ -227,10 +216,10 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     const created = (await api(host, 'POST', '/api/v1/streams', { name: 'crowd', ladder: 'passthrough' })).json;
     const publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
     try {
-      await waitFor(async () => {
+      await waitFor('segments', async () => {
         const t = await (await fetch(`${host.url}/live/crowd/v0.m3u8`)).text();
         return t.split('.m4s').length > 2 ? true : undefined;
-      }, 30_000, 'segments');
+      }, 30_000);
       // The readiness probe above counts as one viewer of its own: measure from here.
       const baseline = (await api(host, 'GET', '/api/v1/streams/crowd/viewers')).json.viewers as number;
       const VIEWERS = 200;
@@ -259,10 +248,10 @@ describe('live server: RTMP in, HLS and DASH out', () => {
         }
       };
       const running = Array.from({ length: VIEWERS }, viewer);
-      const during = await waitFor(async () => {
+      const during = await waitFor('every viewer counted', async () => {
         const now = (await api(host, 'GET', '/api/v1/streams/crowd/viewers')).json;
         return now.viewers - baseline >= VIEWERS ? now : undefined;
-      }, 8000, 'every viewer counted');
+      }, 8000);
       await Promise.all(running);
       expect(errors).toBe(0);
       expect(segments).toBeGreaterThanOrEqual(VIEWERS * 2);
@@ -303,12 +292,12 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     const publisher = publishTestPattern(`${source.ingest.rtmp}/${source.key}`, { size: '640x360' });
     try {
       for (const name of canSrt ? ['via-srt', 'via-rtmp'] : ['via-rtmp']) {
-        await waitFor(() => events.events.find((e) => e.event === 'stream.state' && e.data.name === name && e.data.state === 'live'), 20_000, `${name} live`);
+        await waitFor(`${name} live`, () => events.events.find((e) => e.event === 'stream.state' && e.data.name === name && e.data.state === 'live'), 20_000);
       }
-      await waitFor(async () => {
+      await waitFor('the destinations live', async () => {
         const list = (await api(host, 'GET', '/api/v1/streams/relay-src/destinations')).json as { state: string }[];
         return list.length === (canSrt ? 2 : 1) && list.every((d) => d.state === 'live') ? true : undefined;
-      }, 10_000, 'the destinations live');
+      }, 10_000);
       if (canSrt) expect((await api(host, 'GET', '/api/v1/streams/via-srt')).json.live.publisher.protocol).toBe('srt');
       expect((await api(host, 'GET', '/api/v1/streams/via-rtmp')).json.live.publisher.protocol).toBe('rtmp');
     } finally {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { CollectingReader } from '../../test-support/collecting-reader.js';
 import { silentLogger } from '../core/logger.js';
 import { StudioError } from '../core/errors.js';
 import { buildTag, chunkFromTag, FlvSplitter, TAG_VIDEO } from '../protocols/flv/flv.js';
@@ -8,21 +9,6 @@ import type { MediaChunk, PathReader, PublisherInfo } from './types.js';
 
 const FIXTURE = fs.readFileSync(new URL('../protocols/flv/fixtures/testsrc-1s.flv', import.meta.url));
 const CHUNKS = new FlvSplitter().push(FIXTURE);
-
-class CollectingReader implements PathReader {
-  readonly chunks: MediaChunk[] = [];
-  closedWith: string | undefined;
-  constructor(readonly id: string) {}
-  push(chunk: MediaChunk): void {
-    this.chunks.push(chunk);
-  }
-  close(reason: string): void {
-    this.closedWith = reason;
-  }
-  kinds(): string[] {
-    return this.chunks.map((c) => (c.sequenceHeader ? `${c.kind}-config` : c.kind === 'video' && c.keyframe ? 'key' : c.kind));
-  }
-}
 
 function publisher(): PublisherInfo & { kicked: string[] } {
   const kicked: string[] = [];

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { systemStatsSchema, type SystemStats } from '../../src-shared/contract/system.js';
+import { waitFor } from '../../test-support/wait.js';
 import { EventBus } from '../core/bus.js';
 import { silentLogger } from '../core/logger.js';
 import { SystemStatsService } from './system-stats.js';
-
-const waitFor = async (check: () => boolean, timeoutMs: number): Promise<void> => {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('SystemStatsService with systeminformation', () => {
   it('emits samples that match the contract every intervalMs and stops cleanly', { timeout: 20_000 }, async () => {
@@ -20,7 +13,7 @@ describe('SystemStatsService with systeminformation', () => {
     const service = new SystemStatsService({ children: { count: 3 }, bus, logger: silentLogger(), intervalMs: () => 500 });
     expect(service.latest()).toBeNull();
     service.start();
-    await waitFor(() => samples.length >= 2, 10_000);
+    await waitFor('two samples', () => samples.length >= 2, 10_000, 20);
     await service.dispose();
     const emitted = samples.length;
 

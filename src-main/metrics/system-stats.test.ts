@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { systemStatsSchema, type SystemStats } from '../../src-shared/contract/system.js';
+import { waitFor } from '../../test-support/wait.js';
 import { EventBus } from '../core/bus.js';
 import { silentLogger } from '../core/logger.js';
 import { SystemStatsService, type StatsSources } from './system-stats.js';
-
-const waitFor = async (check: () => boolean, timeoutMs: number): Promise<void> => {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('SystemStatsService', () => {
   it('logs and skips a sample that throws, then keeps sampling; follows a changed interval', { timeout: 10_000 }, async () => {
@@ -39,7 +32,7 @@ describe('SystemStatsService', () => {
     const service = new SystemStatsService({ children: { count: 0 }, bus, logger, intervalMs: () => interval, sources: fake });
     interval = 100; // read after the first tick: the failed sample must not stop the timer
     service.start();
-    await waitFor(() => samples.length >= 2, 5_000);
+    await waitFor('two samples', () => samples.length >= 2, 5_000, 20);
     await service.dispose();
     expect(warnings).toHaveLength(1);
     expect(systemStatsSchema.parse(samples[0])).toMatchObject({

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioConfig } from '../../src-shared/config.js';
 import type { Recording } from '../../src-shared/contract/restream.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 import { EventBus } from '../core/bus.js';
 import { ChildRegistry } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
@@ -40,18 +41,6 @@ function publish(key: string, size: string, seconds: number): ChildProcess {
   args.push('-f', 'flv', `rtmp://127.0.0.1:${port}/live/${key}`);
   return children.spawn('ffmpeg', args);
 }
-
-async function waitFor<T>(probe: () => T | undefined | null | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Probe {
   format: { duration?: string; size: string };
@@ -109,7 +98,7 @@ beforeAll(async () => {
   port = rtmp.address().port;
   publisher = publish('sk_main_0123456789', '640x480', 90);
   // Live, with tracks known and a keyframe cached.
-  await waitFor(() => paths.tracksOf('main')?.video, 15_000, 'the publisher');
+  await waitFor('the publisher', () => paths.tracksOf('main')?.video, 15_000, 50);
   await sleep(1500);
 });
 
@@ -168,7 +157,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     const converting = service.convert(done.id, 'standard');
     expect(converting.vod).toMatchObject({ state: 'converting', progress: 0, ladder: 'standard' });
     expect(() => service.convert(done.id, 'standard')).toThrow(/already being converted/);
-    const ready = await waitFor(() => (service.get(done.id).vod.state !== 'converting' ? service.get(done.id) : null), 45_000, 'the VOD');
+    const ready = await waitFor('the VOD', () => (service.get(done.id).vod.state !== 'converting' ? service.get(done.id) : null), 45_000, 50);
     expect(ready.vod).toEqual({ state: 'ready', progress: 1, ladder: 'standard', hls: `/vod/${done.id}/index.m3u8`, dash: `/vod/${done.id}/manifest.mpd`, error: null });
     const progress = events.filter((e) => e.id === done.id && e.recording?.vod.state === 'converting');
     const values = progress.map((e) => e.recording!.vod.progress);
@@ -196,10 +185,10 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     const { service } = harness('kill');
     const first = await service.startRecording('main');
     await sleep(6000);
-    const pid = await waitFor(() => service.pidOf('main'));
+    const pid = await waitFor('the recorder ffmpeg', () => service.pidOf('main'), 15_000, 50);
     process.kill(pid, 'SIGKILL');
     const killedAt = Date.now();
-    const interrupted = await waitFor(() => (service.get(first.id).state === 'interrupted' && service.get(first.id).thumbnailUrl ? service.get(first.id) : null));
+    const interrupted = await waitFor('the interrupted recording with a thumbnail', () => (service.get(first.id).state === 'interrupted' && service.get(first.id).thumbnailUrl ? service.get(first.id) : null), 15_000, 50);
     expect(interrupted.error).toBe('ffmpeg was killed by SIGKILL');
     const seconds = (killedAt - first.startedAt) / 1000;
     const probe = ffprobe(path.join(tmp, 'kill', 'recordings', first.file));
@@ -207,7 +196,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     expect(Math.abs(interrupted.durationSec - seconds)).toBeLessThan(2);
 
-    const next = await waitFor(() => { const id = service.activeOf('main'); return id && id !== first.id ? id : null; }, 5000, 'the next file');
+    const next = await waitFor('the next file', () => { const id = service.activeOf('main'); return id && id !== first.id ? id : null; }, 5000, 50);
     await sleep(2000);
     const last = await service.stopRecording('main');
     expect(last).toMatchObject({ id: next, state: 'complete' });
@@ -226,7 +215,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     services.push(recovering);
     expect(recovering.get(first.id)).toMatchObject({ state: 'interrupted', error: 'the studio stopped while recording' });
     expect(recovering.get(first.id).vod).toMatchObject({ state: 'failed' });
-    const reprobed = await waitFor(() => (recovering.get(first.id).thumbnailUrl ? recovering.get(first.id) : null));
+    const reprobed = await waitFor('the thumbnail after recovery', () => (recovering.get(first.id).thumbnailUrl ? recovering.get(first.id) : null), 15_000, 50);
     expect(Math.abs(reprobed.durationSec - interrupted.durationSec)).toBeLessThan(0.5);
   }, 60_000);
 
@@ -268,14 +257,14 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     await sleep(2500);
     free = 10 * 1024 * 1024;
     const failedAt = Date.now();
-    const failed = await waitFor(() => h.events.find((e) => e.id === started.id && e.recording?.state === 'failed'), 5000, 'the failed event');
+    const failed = await waitFor('the failed event', () => h.events.find((e) => e.id === started.id && e.recording?.state === 'failed'), 5000, 50);
     expect(failed.at - failedAt).toBeLessThan(2000);
     expect(failed.recording).toMatchObject({ state: 'failed', error: 'disk almost full' });
     expect(h.events.some((e) => e.id === old.id && e.recording === null)).toBe(true);
     expect(fs.existsSync(path.join(h.home, 'recordings', 'old.mp4'))).toBe(false);
     expect(h.service.activeOf('main')).toBeNull();
     expect(paths.publisherOf('main')).toBeDefined();
-    const final = await waitFor(() => (h.service.get(started.id).durationSec > 0 ? h.service.get(started.id) : null));
+    const final = await waitFor('a duration', () => (h.service.get(started.id).durationSec > 0 ? h.service.get(started.id) : null), 15_000, 50);
     expect(final.durationSec).toBeGreaterThan(1.5);
     expect(ffprobe(path.join(h.home, 'recordings', final.file)).streams).toHaveLength(2);
     await expect(h.service.startRecording('main')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -284,8 +273,8 @@ describe.concurrent('recorder with a live RTMP stream', () => {
   it('records a stream with the record flag as soon as it goes live, in MKV, and ends with the publisher', async () => {
     const { service, home } = harness('auto', { shouldRecord: (n) => n === 'auto', config: { format: 'mkv' } });
     const auto = publish('sk_auto_0123456789', '320x240', 4);
-    const id = await waitFor(() => service.activeOf('auto'), 15_000, 'the automatic recording');
-    await waitFor(() => service.activeOf('auto') === null && service.get(id).state !== 'recording' && service.get(id).thumbnailUrl, 20_000, 'the end');
+    const id = await waitFor('the automatic recording', () => service.activeOf('auto'), 15_000, 50);
+    await waitFor('the end', () => service.activeOf('auto') === null && service.get(id).state !== 'recording' && service.get(id).thumbnailUrl, 20_000, 50);
     const recording = service.get(id);
     expect(recording).toMatchObject({ stream: 'auto', container: 'mkv', state: 'complete', video: { codec: 'h264', width: 320, height: 240 } });
     expect(recording.durationSec).toBeGreaterThan(3);

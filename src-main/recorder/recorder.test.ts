@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FakeFfmpeg } from '../../test-support/fake-ffmpeg.js';
+import { waitFor } from '../../test-support/wait.js';
 import { silentLogger } from '../core/logger.js';
 import type { MediaChunk, PathReader } from '../media/types.js';
 import { DISK_FULL, Recorder, type FileOutcome, type RecorderFile, type RecorderLimits } from './recorder.js';
@@ -13,54 +13,11 @@ import { DISK_FULL, Recorder, type FileOutcome, type RecorderFile, type Recorder
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'recorder-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-class FakeFfmpeg extends EventEmitter {
-  readonly stdin = new PassThrough();
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  // No pid: killTree then signals this object, never a real process group.
-  readonly pid = undefined;
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
-
-  constructor(readonly output: string) {
-    super();
-    const file = fs.createWriteStream(output);
-    this.stdin.pipe(file);
-    file.on('finish', () => this.exit(0, null));
-  }
-
-  crash(stderr: string): void {
-    this.stderr.write(stderr);
-    setTimeout(() => this.exit(1, null), 5);
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
-    this.exit(null, signal);
-    return true;
-  }
-
-  private exit(code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.exitCode !== null || this.signalCode !== null) return;
-    this.exitCode = code;
-    this.signalCode = signal;
-    this.emit('exit', code, signal);
-    this.emit('close', code, signal);
-  }
-}
-
 const chunk = (kind: MediaChunk['kind'], size: number, flags: Partial<MediaChunk> = {}): MediaChunk => ({
   kind, data: Buffer.alloc(size, 1), keyframe: false, sequenceHeader: false, timestamp: 0, ...flags,
 });
 const key = (size = 100): MediaChunk => chunk('video', size, { keyframe: true });
 const frame = (size = 100): MediaChunk => chunk('video', size);
-const waitFor = async (probe: () => unknown, ms = 3000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
 function setup(name: string, options: { limits?: Partial<RecorderLimits>; free?: () => number; lowDisk?: () => Promise<boolean> } = {}) {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
@@ -77,7 +34,7 @@ function setup(name: string, options: { limits?: Partial<RecorderLimits>; free?:
     },
     children: {
       spawn: (_cmd: string, args: readonly string[]) => {
-        const fake = new FakeFfmpeg(args.at(-1)!);
+        const fake = new FakeFfmpeg('ffmpeg', args, false).copyStdinTo(args.at(-1)!);
         fakes.push(fake);
         return fake as unknown as ChildProcess;
       },
@@ -104,10 +61,10 @@ describe('Recorder', () => {
     const t = setup('size', { limits: { splitBytes: 1000 } });
     t.recorder.start();
     t.push(chunk('header', 13), key(), frame(600), frame(600));
-    await waitFor(() => t.fakes.length === 2);
+    await waitFor('the second ffmpeg', () => t.fakes.length === 2, 3000, 5);
     expect(t.recorder.currentFile?.id).toBe('f1');
     t.push(frame(50), key(), frame(100));
-    await waitFor(() => t.ended.length === 1);
+    await waitFor('the recorder ended', () => t.ended.length === 1, 3000, 5);
     expect(t.ended[0]).toEqual({ file: expect.objectContaining({ id: 'f1' }), outcome: { state: 'complete', error: null, started: true } });
     expect(fs.statSync(path.join(t.dir, 'f1.mp4')).size).toBe(13 + 100 + 600 + 600 + 50);
     expect(t.recorder.currentFile?.id).toBe('f2');
@@ -122,17 +79,17 @@ describe('Recorder', () => {
     const t = setup('crash');
     t.recorder.start();
     t.push(chunk('header', 13), key());
-    t.fakes[0]!.crash('[flv @ 0x1] [error] broken input\n');
-    await waitFor(() => t.fakes.length === 2);
+    t.fakes[0]!.fail('[flv @ 0x1] [error] broken input\n');
+    await waitFor('the second ffmpeg', () => t.fakes.length === 2, 3000, 5);
     expect(t.ended[0]!.outcome).toEqual({ state: 'interrupted', error: 'ffmpeg exited with code 1: flv: broken input', started: true });
     t.push(frame(), key());
     expect(t.recorder.currentFile?.id).toBe('f2');
     t.fakes[1]!.kill('SIGKILL');
-    await waitFor(() => t.fakes.length === 3);
+    await waitFor('the third ffmpeg', () => t.fakes.length === 3, 3000, 5);
     expect(t.ended[1]!.outcome).toMatchObject({ state: 'interrupted', error: 'ffmpeg was killed by SIGKILL' });
     t.push(key());
-    t.fakes[2]!.crash('boom');
-    await waitFor(() => t.endings.length === 1);
+    t.fakes[2]!.fail('boom');
+    await waitFor('the file ending', () => t.endings.length === 1, 3000, 5);
     expect(t.endings[0]).toMatch(/^ffmpeg exited with code 1: boom \(3 failures within 60 s\)$/);
     expect(t.recorder.running).toBe(false);
     expect(t.fakes).toHaveLength(3);
@@ -156,7 +113,7 @@ describe('Recorder', () => {
     t.recorder.start();
     t.push(chunk('header', 13), key(), frame());
     free = 10;
-    await waitFor(() => t.endings.length === 1);
+    await waitFor('the file ending', () => t.endings.length === 1, 3000, 5);
     expect(asked).toBe(1);
     expect(t.endings).toEqual([DISK_FULL]);
     expect(t.ended[0]!.outcome).toEqual({ state: 'failed', error: DISK_FULL, started: true });

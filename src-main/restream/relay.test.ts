@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeChildren, FakePath } from '../../test-support/fake-ffmpeg.js';
+import { waitFor } from '../../test-support/wait.js';
 import { silentLogger } from '../core/logger.js';
-import { FakeChildren, FakePath, waitFor } from './fake-ffmpeg.test-support.js';
 import { Relay, type RelayLaunch, type RelayStatus, type RelaySupervision } from './relay.js';
 
 const KEY = 'live_secret_key_1234';
@@ -44,10 +45,10 @@ function setup(options: { supervision?: Partial<RelaySupervision>; prepare?: () 
 }
 
 async function goLive(t: ReturnType<typeof setup>, spawned = t.children.spawned.length + 1) {
-  await waitFor(() => t.children.spawned.length === spawned);
+  await waitFor('ffmpeg spawned', () => t.children.spawned.length === spawned, 3000, 5);
   t.children.last.progress(1000);
   t.children.last.progress(1000);
-  await waitFor(() => t.relay.current.state === 'live');
+  await waitFor('the relay live', () => t.relay.current.state === 'live', 3000, 5);
 }
 
 describe('Relay', () => {
@@ -55,9 +56,9 @@ describe('Relay', () => {
     const t = setup();
     t.relay.start();
     expect(t.relay.current.state).toBe('connecting');
-    await waitFor(() => t.path.readers.size === 1);
+    await waitFor('the relay attached', () => t.path.readers.size === 1, 3000, 5);
     t.path.push(5000);
-    await waitFor(() => t.children.last.stdinBytes === 5000);
+    await waitFor('5000 bytes on ffmpeg stdin', () => t.children.last.stdinBytes === 5000, 3000, 5);
     expect(t.children.last.args).toEqual(launch.args);
     t.children.last.progress(0);
     await new Promise((r) => setTimeout(r, 20));
@@ -67,7 +68,7 @@ describe('Relay', () => {
     expect(t.relay.current.since).toBeGreaterThanOrEqual(before);
     await new Promise((r) => setTimeout(r, 100));
     t.children.last.progress(12_500); // 100 kbit more, ~100+ ms later
-    await waitFor(() => t.relay.current.bitrateKbps > 0);
+    await waitFor('a bitrate', () => t.relay.current.bitrateKbps > 0, 3000, 5);
     expect(t.relay.current.bitrateKbps).toBeLessThan(1200);
     t.relay.start(); // idempotent
     expect(t.children.spawned).toHaveLength(1);
@@ -80,7 +81,7 @@ describe('Relay', () => {
     await goLive(t, 1);
     const firstReader = [...t.path.readers][0];
     t.children.last.fail(`[error] Error writing trailer of rtmp://h/app/${KEY}: Broken pipe\n`);
-    await waitFor(() => t.relay.current.state === 'retrying');
+    await waitFor('the relay retrying', () => t.relay.current.state === 'retrying', 3000, 5);
     const retrying = t.relay.current;
     expect(retrying).toMatchObject({ retries: 1, since: null, bitrateKbps: 0, error: 'Error writing trailer of rtmp://h/app/<key>: Broken pipe' });
     expect(retrying.nextRetryAt! - Date.now()).toBeLessThanOrEqual(20);
@@ -89,7 +90,7 @@ describe('Relay', () => {
     expect([...t.path.readers][0]).not.toBe(firstReader);
     expect(t.relay.current.error).toBeNull();
     // Live past stableMs: the failure count starts again.
-    await waitFor(() => t.relay.current.retries === 0, 1000);
+    await waitFor('the retries reset', () => t.relay.current.retries === 0, 1000, 5);
     expect(t.states()).toEqual(['connecting', 'live', 'retrying', 'connecting', 'live']);
   });
 
@@ -97,9 +98,9 @@ describe('Relay', () => {
     const t = setup();
     t.relay.start();
     for (let n = 1; n <= 4; n++) {
-      await waitFor(() => t.children.spawned.length === n);
+      await waitFor('ffmpeg #n', () => t.children.spawned.length === n, 3000, 5);
       t.children.last.fail('[tcp @ 0x1] [error] Connection to tcp://h:1935 failed: Connection refused\n[error] rtmp://h/app/x: Connection refused\n');
-      await waitFor(() => (n < 4 ? t.relay.current.state === 'retrying' && t.relay.current.retries === n : t.relay.current.state === 'failed'));
+      await waitFor('retry n, then failed', () => (n < 4 ? t.relay.current.state === 'retrying' && t.relay.current.retries === n : t.relay.current.state === 'failed'), 3000, 5);
     }
     const delays = t.changes.filter((c) => c.state === 'retrying').map((c) => Math.round((c.nextRetryAt! - c.at) / 10) * 10);
     expect(delays).toEqual([20, 40, 80]);
@@ -108,19 +109,19 @@ describe('Relay', () => {
     expect(t.children.spawned).toHaveLength(4);
     // start() from failed starts over.
     t.relay.start();
-    await waitFor(() => t.children.spawned.length === 5);
+    await waitFor('the fifth ffmpeg', () => t.children.spawned.length === 5, 3000, 5);
     expect(t.relay.current).toMatchObject({ state: 'connecting', retries: 0, error: null });
   });
 
   it('fails on the second refusal of the key in a row, with the server reason', async () => {
     const t = setup();
     t.relay.start();
-    await waitFor(() => t.children.spawned.length === 1);
+    await waitFor('the first ffmpeg', () => t.children.spawned.length === 1, 3000, 5);
     t.children.last.fail('[rtmp @ 0x1] [error] Server error: Stream key refused.\n[error] rtmp://h/app/x: Operation not permitted\n');
-    await waitFor(() => t.relay.current.state === 'retrying');
-    await waitFor(() => t.children.spawned.length === 2);
+    await waitFor('the relay retrying', () => t.relay.current.state === 'retrying', 3000, 5);
+    await waitFor('the second ffmpeg', () => t.children.spawned.length === 2, 3000, 5);
     t.children.last.fail('[rtmp @ 0x1] [error] Server error: Stream key refused.\n');
-    await waitFor(() => t.relay.current.state === 'failed');
+    await waitFor('the relay failed', () => t.relay.current.state === 'failed', 3000, 5);
     expect(t.relay.current).toMatchObject({ retries: 2, error: 'the server refused the stream: Stream key refused.' });
     expect(t.states()).toEqual(['connecting', 'retrying', 'connecting', 'failed']);
   });
@@ -130,7 +131,7 @@ describe('Relay', () => {
     t.relay.start();
     await goLive(t, 1);
     t.path.end('publisher disconnected');
-    await waitFor(() => t.relay.current.state === 'idle');
+    await waitFor('the relay idle', () => t.relay.current.state === 'idle', 3000, 5);
     expect(t.relay.current).toMatchObject({ since: null, bitrateKbps: 0, error: null });
     await new Promise((r) => setTimeout(r, 60));
     expect(t.children.spawned).toHaveLength(1);
@@ -158,15 +159,15 @@ describe('Relay', () => {
   it('stop() during a backoff cancels the retry; dispose() kills at once', async () => {
     const t = setup({ supervision: { backoff: { baseMs: 100, maxMs: 100, jitter: 0 } } });
     t.relay.start();
-    await waitFor(() => t.children.spawned.length === 1);
+    await waitFor('the first ffmpeg', () => t.children.spawned.length === 1, 3000, 5);
     t.children.last.fail('boom\n');
-    await waitFor(() => t.relay.current.state === 'retrying');
+    await waitFor('the relay retrying', () => t.relay.current.state === 'retrying', 3000, 5);
     await t.relay.stop();
     await new Promise((r) => setTimeout(r, 150));
     expect(t.children.spawned).toHaveLength(1);
     t.children.exitOnStdinEnd = false;
     t.relay.start();
-    await waitFor(() => t.children.spawned.length === 2);
+    await waitFor('the second ffmpeg', () => t.children.spawned.length === 2, 3000, 5);
     await t.relay.dispose();
     expect(t.children.last.kills).toEqual(['SIGKILL']);
   });
@@ -174,13 +175,13 @@ describe('Relay', () => {
   it('fails without retrying when ffmpeg cannot be found or started', async () => {
     const t = setup({ prepare: () => Promise.reject(new Error('ffmpeg was not found')) });
     t.relay.start();
-    await waitFor(() => t.relay.current.state === 'failed');
+    await waitFor('the relay failed', () => t.relay.current.state === 'failed', 3000, 5);
     expect(t.relay.current.error).toBe('ffmpeg was not found');
     const u = setup();
     u.relay.start();
-    await waitFor(() => u.children.spawned.length === 1);
+    await waitFor('the first ffmpeg', () => u.children.spawned.length === 1, 3000, 5);
     u.children.last.emit('error', Object.assign(new Error('spawn ffmpeg ENOENT'), { code: 'ENOENT' }));
-    await waitFor(() => u.relay.current.state === 'failed');
+    await waitFor('the relay failed', () => u.relay.current.state === 'failed', 3000, 5);
     expect(u.relay.current.error).toBe('could not start ffmpeg: spawn ffmpeg ENOENT');
   });
 });

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { destinationSchema, type Destination } from '../../src-shared/contract/restream.js';
+import { FakeChildren } from '../../test-support/fake-ffmpeg.js';
+import { waitFor } from '../../test-support/wait.js';
 import { EventBus } from '../core/bus.js';
 import type { StudioError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
@@ -10,7 +12,6 @@ import type { PathReader, TrackInfo } from '../media/types.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { StreamStore } from '../store/streams.js';
 import { DestinationStore } from './destination-store.js';
-import { FakeChildren, waitFor } from './fake-ffmpeg.test-support.js';
 import { RestreamService } from './restream-service.js';
 import { newBoxSecret } from './secret-box.js';
 
@@ -187,14 +188,14 @@ describe('RestreamService: relays', () => {
     paths.live.add('main');
     expect(service.start('main', d.id).state).toBe('connecting');
     expect(service.start('main', d.id).state).toBe('connecting');
-    await waitFor(() => children.spawned.length === 1);
+    await waitFor('the first ffmpeg', () => children.spawned.length === 1, 3000, 5);
     expect(children.last.command).toBe('/usr/bin/ffmpeg');
     expect(publishUrlOf()).toBe(`rtmp://a.rtmp.youtube.com/live2/${YT_KEY}`);
     expect(children.last.args).toContain('copy');
     expect(paths.readers.get('main')?.size).toBe(1);
     children.last.progress(100);
     children.last.progress(200);
-    await waitFor(() => service.list('main')[0]!.state === 'live');
+    await waitFor('the destination live', () => service.list('main')[0]!.state === 'live', 3000, 5);
     expect(events.at(-1)?.destination).toMatchObject({ state: 'live' });
     expect((await service.stop('main', d.id)).state).toBe('idle');
     expect(children.last.exitCode).toBe(0);
@@ -205,18 +206,18 @@ describe('RestreamService: relays', () => {
     const manual = service.create('main', { url: 'rtmp://h/live', key: 'k1', autoStart: false });
     const refused = service.create('main', { url: 'rtmp://r/live', key: 'k2' });
     paths.publish('main');
-    await waitFor(() => children.spawned.length === 2);
+    await waitFor('the second ffmpeg', () => children.spawned.length === 2, 3000, 5);
     expect(children.spawned.map((c) => c.args.at(-1))).toEqual([`rtmp://a.rtmp.youtube.com/live2/${YT_KEY}`, 'rtmp://r/live/k2']);
     for (let n = 0; n < 2; n++) {
-      await waitFor(() => children.spawned.length === 2 + n);
+      await waitFor('the next ffmpeg', () => children.spawned.length === 2 + n, 3000, 5);
       children.last.fail('[rtmp @ 0x1] [error] Server error: Invalid stream key\n');
-      await waitFor(() => children.spawned[1 + n]!.exitCode !== null);
+      await waitFor('that ffmpeg to exit', () => children.spawned[1 + n]!.exitCode !== null, 3000, 5);
     }
-    await waitFor(() => service.list('main').find((d) => d.id === refused.id)?.state === 'failed');
+    await waitFor('the refused destination failed', () => service.list('main').find((d) => d.id === refused.id)?.state === 'failed', 3000, 5);
     service.start('main', manual.id);
-    await waitFor(() => children.spawned.length === 4);
+    await waitFor('the fourth ffmpeg', () => children.spawned.length === 4, 3000, 5);
     paths.unpublish('main');
-    await waitFor(() => service.list('main').every((d) => d.state !== 'connecting'));
+    await waitFor('no destination connecting', () => service.list('main').every((d) => d.state !== 'connecting'), 3000, 5);
     const states = Object.fromEntries(service.list('main').map((d) => [d.id, [d.state, d.error]]));
     expect(states).toEqual({
       [auto.id]: ['idle', null],
@@ -225,7 +226,7 @@ describe('RestreamService: relays', () => {
     });
     // The next publish starts the auto ones again, the failed one included; not the manual one.
     paths.publish('main');
-    await waitFor(() => children.spawned.length === 6);
+    await waitFor('the sixth ffmpeg', () => children.spawned.length === 6, 3000, 5);
     expect(children.spawned.slice(4).map((c) => c.args.at(-1)).sort()).toEqual([`rtmp://a.rtmp.youtube.com/live2/${YT_KEY}`, 'rtmp://r/live/k2'].sort());
   });
 
@@ -233,10 +234,10 @@ describe('RestreamService: relays', () => {
     const d = youtube();
     paths.live.add('main');
     service.start('main', d.id);
-    await waitFor(() => children.spawned.length === 1);
+    await waitFor('the first ffmpeg', () => children.spawned.length === 1, 3000, 5);
     paths.tracks = { video: { codec: 'h264', width: 1920, height: 1080, fps: 30, bitrateKbps: 6000 } };
     await service.update('main', d.id, { rendition: '720p', key: 'new-key-5678' });
-    await waitFor(() => children.spawned.length === 2);
+    await waitFor('the second ffmpeg', () => children.spawned.length === 2, 3000, 5);
     expect(children.spawned[0]!.exitCode).toBe(0);
     const args = children.last.args;
     expect(args.at(-1)).toBe('rtmp://a.rtmp.youtube.com/live2/new-key-5678');
@@ -252,7 +253,7 @@ describe('RestreamService: relays', () => {
     const b = service.create('main', { url: 'srt://h:9000', key: 'publish:k' });
     const c = service.create('other', { url: 'rtmp://h/live', key: 'k3' });
     paths.publish('main');
-    await waitFor(() => children.spawned.length === 2);
+    await waitFor('the second ffmpeg', () => children.spawned.length === 2, 3000, 5);
     expect(children.spawned[1]!.args.slice(-3)).toEqual(['-f', 'mpegts', 'srt://h:9000?streamid=publish:k']);
     expect(await service.delete('main', a.id)).toEqual({ id: a.id, deleted: true });
     expect(children.spawned[0]!.exitCode).toBe(0);
@@ -271,7 +272,7 @@ describe('RestreamService: relays', () => {
       children, ffmpegPath: () => Promise.resolve('ffmpeg'), bus: new EventBus(), logger: silentLogger(), inProcessRtmp: false,
     });
     service.start();
-    await waitFor(() => children.spawned.length === 3);
+    await waitFor('the third ffmpeg', () => children.spawned.length === 3, 3000, 5);
     expect(publishUrlOf()).toBe('rtmp://h/live/k3');
   });
 });

@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CollectingReader } from '../../test-support/collecting-reader.js';
+import { waitFor } from '../../test-support/wait.js';
 import { silentLogger } from '../core/logger.js';
 import { chunkFromTag, FILE_HEADER_SIZE, parseTagHeader, TAG_HEADER_SIZE } from '../protocols/flv/flv.js';
 import { PathManager } from '../media/path-manager.js';
-import type { MediaChunk, PathReader } from '../media/types.js';
+import type { MediaChunk } from '../media/types.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
 import { parsePushUrl, RtmpPush, type RtmpPushEnd } from './rtmp-push.js';
 
@@ -32,17 +34,14 @@ afterEach(async () => {
 
 async function receiver() {
   const paths = new PathManager(logger);
-  const received: Buffer[] = [];
+  const reader = new CollectingReader('collect');
   let unpublished = 0;
-  paths.onPublish((name) => {
-    const reader: PathReader = { id: 'collect', push: (c) => received.push(c.data), close: () => {} };
-    paths.addReader(name, reader);
-  });
+  paths.onPublish((name) => paths.addReader(name, reader));
   paths.onUnpublish(() => unpublished++);
   const server = new RtmpServer({ port: 0, bind: '127.0.0.1', logger, paths, authorize: (_app, key) => (key === KEY ? { name: 'main' } : null) });
   await server.start();
   cleanups.push(() => server.dispose());
-  return { url: `rtmp://127.0.0.1:${server.address().port}/live`, received, unpublished: () => unpublished };
+  return { url: `rtmp://127.0.0.1:${server.address().port}/live`, reader, unpublished: () => unpublished };
 }
 
 function pusher(url: string, key: string) {
@@ -52,16 +51,6 @@ function pusher(url: string, key: string) {
   const push = new RtmpPush({ id: 'push', url, key, logger, timeoutMs: 3000, onLive: () => live++, onEnd: (end) => resolveEnded(end) });
   cleanups.push(() => push.destroy('test over'));
   return { push, ended, live: () => live };
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('RtmpPush', () => {
@@ -78,13 +67,13 @@ describe('RtmpPush', () => {
     // Pushed before the publish completes: held by the bounded queue, then sent in order.
     for (const chunk of chunks) p.push.push(chunk);
     p.push.start();
-    await waitFor(() => p.live() === 1 && rx.received.reduce((n, b) => n + b.length, 0) >= FIXTURE.length - 4096);
+    await waitFor('the pushed tags to arrive', () => p.live() === 1 && rx.reader.bytes().length >= FIXTURE.length - 4096, 5000, 10);
     expect(p.push.bytesSent).toBeGreaterThan(FIXTURE.length / 2);
     p.push.close('the stream ended');
     await expect(p.ended).resolves.toEqual({ refused: false, reason: 'the stream ended', inputEnded: true });
-    await waitFor(() => rx.unpublished() === 1);
+    await waitFor('the unpublish', () => rx.unpublished() === 1, 5000, 10);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rtmp-push-')), 'rx.flv');
-    fs.writeFileSync(file, Buffer.concat(rx.received));
+    fs.writeFileSync(file, rx.reader.bytes());
     const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'csv=p=0', file], { encoding: 'utf8' });
     expect(probe.status).toBe(0);
     const streams = probe.stdout.trim().split('\n').sort();

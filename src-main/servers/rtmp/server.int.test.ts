@@ -5,12 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CollectingReader } from '../../../test-support/collecting-reader.js';
 import { needs } from '../../../test-support/peers.js';
+import { waitFor } from '../../../test-support/wait.js';
 import { ChildRegistry } from '../../core/children.js';
 import { silentLogger } from '../../core/logger.js';
 import { BoundedReader } from '../../media/bounded-reader.js';
 import { PathManager } from '../../media/path-manager.js';
-import type { MediaChunk, PathReader, TrackInfo } from '../../media/types.js';
+import type { MediaChunk, TrackInfo } from '../../media/types.js';
 import { RtmpServer } from './server.js';
 
 // Real ffmpeg publishers against the server; real ffprobe/ffmpeg check what readers receive.
@@ -38,28 +40,6 @@ function publish(url: string, size = '640x360', seconds = 30): Ffmpeg {
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
   return { child, exited, stderr: () => stderr };
-}
-
-class CollectingReader implements PathReader {
-  readonly chunks: MediaChunk[] = [];
-  closedWith: string | undefined;
-  constructor(readonly id: string) {}
-  push(chunk: MediaChunk): void {
-    this.chunks.push(chunk);
-  }
-  close(reason: string): void {
-    this.closedWith = reason;
-  }
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function streamsOf(json: string): Record<string, unknown>[] {
@@ -107,7 +87,7 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'openssl'))('RTMP ingest with ffmpeg 
     paths.onUnpublish((_n, reason) => unpublished.push([reason, Date.now()]));
 
     const ffmpeg = publish(`rtmp://127.0.0.1:${port}/live/${KEY}`);
-    await waitFor(() => early.chunks.some((c) => c.kind === 'video' && !c.sequenceHeader));
+    await waitFor('a video frame', () => early.chunks.some((c) => c.kind === 'video' && !c.sequenceHeader), 10_000, 10);
     const firstFive = early.chunks.slice(0, 5).map(label);
     expect(firstFive.slice(0, 2)).toEqual(['header', 'metadata']);
     expect(firstFive.slice(2, 4).sort()).toEqual(['audio-config', 'video-config']);
@@ -136,7 +116,7 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'openssl'))('RTMP ingest with ffmpeg 
     await new Promise((r) => setTimeout(r, 500));
     const killedAt = Date.now();
     ffmpeg.child.kill('SIGKILL');
-    const [reason, at] = await waitFor(() => unpublished[0], 3000);
+    const [reason, at] = await waitFor('the unpublish', () => unpublished[0], 3000, 10);
     expect(reason).toBe('publisher disconnected');
     expect(at - killedAt).toBeLessThan(1000);
     expect(early.closedWith).toBe('publisher disconnected');
@@ -172,7 +152,7 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'openssl'))('RTMP ingest with ffmpeg 
     const reader = new CollectingReader('watch');
     paths.addReader('main', reader);
     const first = publish(`rtmp://127.0.0.1:${port}/live/${KEY}`);
-    await waitFor(() => reader.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader));
+    await waitFor('a keyframe', () => reader.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader), 10_000, 10);
     const started = Date.now();
     const second = publish(`rtmp://127.0.0.1:${port}/live/${KEY}`, '320x240');
     const { code, at } = await second.exited;
@@ -180,22 +160,22 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'openssl'))('RTMP ingest with ffmpeg 
     expect(at - started).toBeLessThan(1500);
     expect(second.stderr()).toMatch(/already live|Server error/);
     const before = reader.chunks.length;
-    await waitFor(() => reader.chunks.length > before + 30);
+    await waitFor('30 more chunks', () => reader.chunks.length > before + 30, 10_000, 10);
     // A second publisher's packets would bring its own header, metadata and sequence headers.
     const labels = reader.chunks.map(label);
     expect(labels.filter((l) => l === 'header' || l === 'metadata' || l.endsWith('-config')).sort()).toEqual(['audio-config', 'header', 'metadata', 'video-config']);
     expect(paths.tracksOf('main')?.video).toMatchObject({ width: 640, height: 360 });
     first.child.kill('SIGKILL');
-    await waitFor(() => paths.liveNames().length === 0, 3000);
+    await waitFor('no live path', () => paths.liveNames().length === 0, 3000, 10);
   });
 
   it('takes RTMPS publishers on the TLS port', async () => {
     const reader = new CollectingReader('tls');
     paths.addReader('main', reader);
     const ffmpeg = publish(`rtmps://127.0.0.1:${tlsPort}/live/${KEY}`);
-    await waitFor(() => reader.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader));
+    await waitFor('a keyframe', () => reader.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader), 10_000, 10);
     expect(paths.tracksOf('main')).toMatchObject({ video: { codec: 'h264', width: 640, height: 360 }, audio: { codec: 'aac' } });
     ffmpeg.child.kill('SIGKILL');
-    await waitFor(() => reader.closedWith);
+    await waitFor('the reader to close', () => reader.closedWith, 10_000, 10);
   });
 });

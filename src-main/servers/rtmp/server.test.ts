@@ -2,11 +2,12 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CollectingReader } from '../../../test-support/collecting-reader.js';
+import { waitFor } from '../../../test-support/wait.js';
 import { StudioError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import { tagBody } from '../../protocols/flv/flv.js';
 import { PathManager } from '../../media/path-manager.js';
-import type { MediaChunk, PathReader } from '../../media/types.js';
 import { RtmpServer, type RtmpServerOptions } from './server.js';
 
 // NMS's own RTMP client (a test peer in-process): it can send any tag, Enhanced RTMP included.
@@ -46,28 +47,6 @@ async function publisher(port: number, key = KEY): Promise<any> {
 
 const packet = (type: number, dts: number, data: Buffer) => ({ codec_type: type, codec_id: 0, flags: 0, dts, pts: dts, size: data.length, data });
 
-class CollectingReader implements PathReader {
-  readonly chunks: MediaChunk[] = [];
-  closedWith: string | undefined;
-  constructor(readonly id = 'collector') {}
-  push(chunk: MediaChunk): void {
-    this.chunks.push(chunk);
-  }
-  close(reason: string): void {
-    this.closedWith = reason;
-  }
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const hevcConfig = Buffer.from([0x90, ...Buffer.from('hvc1'), 0x01, 0x01, 0x60, 0x00, 0x00, 0x00]);
 const hevcKey = Buffer.from([0x91, ...Buffer.from('hvc1'), 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x26, 0x01, 0xaf]);
 const hevcInter = Buffer.from([0xa1, ...Buffer.from('hvc1'), 0x00, 0x00, 0x21, 0x00, 0x00, 0x00, 0x08, 0x02, 0x01, 0xd0]);
@@ -87,7 +66,7 @@ describe('RtmpServer', () => {
     c.sendPacket(packet(8, 0, aacConfig));
     c.sendPacket(packet(9, 0, hevcKey));
     c.sendPacket(packet(9, 20, hevcInter));
-    await waitFor(() => reader.chunks.length >= 6);
+    await waitFor('six chunks', () => reader.chunks.length >= 6, 3000, 5);
     expect(reader.chunks.map((ch) => ch.kind)).toEqual(['header', 'metadata', 'video', 'audio', 'video', 'video']);
     expect(reader.chunks[0]!.data[4]).toBe(0x05);
     // FLV files carry onMetaData directly: "@setDataFrame" is gone.
@@ -117,7 +96,7 @@ describe('RtmpServer', () => {
     const started = Date.now();
     await expect(c.sendPublish('not-the-key-42')).rejects.toThrow(/Stream key refused/);
     expect(Date.now() - started).toBeLessThan(500);
-    await waitFor(() => c.socket === null);
+    await waitFor('the socket released', () => c.socket === null, 3000, 5);
     expect(published).toEqual([]);
     expect(paths.liveNames()).toEqual([]);
     expect(lines.join('\n')).toMatch(/publish refused: unknown stream key/);
@@ -150,7 +129,7 @@ describe('RtmpServer', () => {
     await expect(second.sendPublish(KEY)).rejects.toThrow(/already live/);
     second.sendPacket(packet(9, 40, Buffer.from([0x17, 0x01, 0, 0, 0, 0xbb])));
     first.sendPacket(packet(9, 40, Buffer.from([0x27, 0x01, 0, 0, 0, 0xaa])));
-    await waitFor(() => reader.chunks.length >= 3);
+    await waitFor('three chunks', () => reader.chunks.length >= 3, 3000, 5);
     await new Promise((r) => setTimeout(r, 50));
     const markers = reader.chunks.filter((c) => c.kind === 'video').map((c) => tagBody(c.data).at(-1));
     expect(markers).toEqual([0xaa, 0xaa]);
@@ -164,7 +143,7 @@ describe('RtmpServer', () => {
     const c = await publisher(port);
     const dropped = Date.now();
     c.socket.destroy();
-    const [reason, at] = await waitFor(() => ended[0]);
+    const [reason, at] = await waitFor('the end', () => ended[0], 3000, 5);
     expect(reason).toBe('publisher disconnected');
     expect(at - dropped).toBeLessThan(1000);
 
@@ -172,7 +151,7 @@ describe('RtmpServer', () => {
     let closed = false;
     again.onCloseCallback = () => (closed = true);
     expect(paths.kick('main', 'key rotated')).toBe(true);
-    await waitFor(() => closed);
+    await waitFor('the close', () => closed, 3000, 5);
     expect(ended.map((e) => e[0])).toEqual(['publisher disconnected', 'key rotated']);
   });
 
@@ -199,8 +178,8 @@ describe('RtmpServer', () => {
       }
     });
     socket.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
-    await waitFor(() => socket.destroyed || socket.readableEnded);
-    await waitFor(() => server.connectionCount === 0);
+    await waitFor('the socket closed', () => socket.destroyed || socket.readableEnded, 3000, 5);
+    await waitFor('no connection left', () => server.connectionCount === 0, 3000, 5);
   });
 
   it('reports a port in use as PORT_IN_USE, not process.exit', async () => {

@@ -7,13 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CollectingReader } from '../../../test-support/collecting-reader.js';
 import { needs } from '../../../test-support/peers.js';
+import { waitFor } from '../../../test-support/wait.js';
 import { ChildRegistry } from '../../core/children.js';
 import { StudioError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import { BoundedReader } from '../../media/bounded-reader.js';
 import { PathManager } from '../../media/path-manager.js';
-import type { MediaChunk, PathReader, TrackInfo } from '../../media/types.js';
+import type { TrackInfo } from '../../media/types.js';
 import { SrtServer } from './server.js';
 
 // Real ffmpeg (libsrt caller) publishers against the TypeScript listener; ffprobe/ffmpeg check what readers get.
@@ -46,28 +48,6 @@ function publish(url: string, seconds = 30, size = '640x360'): Ffmpeg {
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
   return { child, exited, stderr: () => stderr };
-}
-
-class CollectingReader implements PathReader {
-  readonly chunks: MediaChunk[] = [];
-  closedWith: string | undefined;
-  constructor(readonly id: string) {}
-  push(chunk: MediaChunk): void {
-    this.chunks.push(chunk);
-  }
-  close(reason: string): void {
-    this.closedWith = reason;
-  }
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Records the whole stream to a file through a BoundedReader; resolves with the close reason. */
@@ -144,17 +124,17 @@ describe.skipIf(needs('ffmpeg', 'ffprobe'))('SRT ingest with ffmpeg (libsrt) pub
     const offUnpublish = paths.onUnpublish((_n, reason) => unpublished.push([reason, Date.now()]));
 
     const ffmpeg = publish(srtUrl(`publish:${KEY}`));
-    await waitFor(() => reader.chunks.some((c) => c.kind === 'video' && !c.sequenceHeader));
+    await waitFor('a video frame', () => reader.chunks.some((c) => c.kind === 'video' && !c.sequenceHeader), 10_000, 10);
     expect(reader.chunks[0]?.kind).toBe('header');
     expect(reader.chunks.find((c) => c.kind === 'video' && !c.sequenceHeader)?.keyframe).toBe(true);
     expect(paths.publisherOf('main')).toMatchObject({ protocol: 'srt', remoteAddress: '127.0.0.1' });
-    await waitFor(() => tracks.at(-1)?.audio?.sampleRate);
+    await waitFor('the audio sample rate', () => tracks.at(-1)?.audio?.sampleRate, 10_000, 10);
     expect(tracks.at(-1)).toMatchObject({ video: { codec: 'h264', width: 640, height: 360 }, audio: { codec: 'aac', sampleRate: 44100, channels: 1 } });
 
     await new Promise((r) => setTimeout(r, 3000));
     const killedAt = Date.now();
     ffmpeg.child.kill('SIGKILL');
-    const [reason, at] = await waitFor(() => unpublished[0], 8000);
+    const [reason, at] = await waitFor('the unpublish', () => unpublished[0], 8000, 10);
     offTracks();
     offUnpublish();
     expect(reason).toBe('publisher timed out');
@@ -167,7 +147,7 @@ describe.skipIf(needs('ffmpeg', 'ffprobe'))('SRT ingest with ffmpeg (libsrt) pub
       expect.objectContaining({ codec_name: 'aac', sample_rate: '44100' }),
     ]));
     expect(decodeErrors(file)).toEqual([]);
-    await waitFor(() => children.count === 0, 3000);
+    await waitFor('no child left', () => children.count === 0, 3000, 10);
   });
 
   it('refuses a wrong or missing key at the handshake: ffmpeg fails fast, nothing publishes, the key is not logged', async () => {
@@ -197,7 +177,7 @@ describe.skipIf(needs('ffmpeg', 'ffprobe'))('SRT ingest with ffmpeg (libsrt) pub
     const reader = new CollectingReader('watch');
     paths.addReader('main', reader);
     const first = publish(srtUrl(`publish:${KEY}`));
-    await waitFor(() => reader.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader));
+    await waitFor('a keyframe', () => reader.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader), 10_000, 10);
     const started = Date.now();
     const second = publish(srtUrl(`#!::r=${KEY},m=publish`), 30, '320x240');
     const { code, at } = await second.exited;
@@ -208,7 +188,7 @@ describe.skipIf(needs('ffmpeg', 'ffprobe'))('SRT ingest with ffmpeg (libsrt) pub
     // A clean end: SIGTERM lets ffmpeg send SHUTDOWN, which ends the path at once.
     const stoppedAt = Date.now();
     first.child.kill('SIGTERM');
-    await waitFor(() => reader.closedWith, 3000);
+    await waitFor('the reader to close', () => reader.closedWith, 3000, 10);
     expect(reader.closedWith).toBe('publisher disconnected');
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
   });
@@ -245,11 +225,11 @@ describe.skipIf(needs('ffmpeg', 'ffprobe'))('SRT ingest with ffmpeg (libsrt) pub
     const reader = new CollectingReader('other');
     paths.addReader('other', reader);
     const ffmpeg = publish(srtUrl(`publish:${KEY}`, second.address().port));
-    await waitFor(() => reader.chunks.some((c) => c.kind === 'video'));
+    await waitFor('video', () => reader.chunks.some((c) => c.kind === 'video'), 10_000, 10);
     await second.dispose();
     expect(reader.closedWith).toBe('server stopping');
     expect(second.connectionCount).toBe(0);
     ffmpeg.child.kill('SIGKILL');
-    await waitFor(() => children.count === 0, 3000);
+    await waitFor('no child left', () => children.count === 0, 3000, 10);
   });
 });

@@ -1,11 +1,12 @@
 import dgram from 'node:dgram';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CollectingReader } from '../../../test-support/collecting-reader.js';
+import { waitFor } from '../../../test-support/wait.js';
 import { ChildRegistry } from '../../core/children.js';
 import { capsOf } from '../../encoder/capabilities.js';
 import { buildTag, chunkFromTag, flvHeader, TAG_SCRIPT, TAG_VIDEO } from '../../protocols/flv/flv.js';
 import { PathManager } from '../../media/path-manager.js';
-import type { MediaChunk, PathReader } from '../../media/types.js';
 import { tsToFlvArgs, type ConverterSink, type TsConverter } from './converter.js';
 import { decodeHandshake, decodeSrtHs, encodeHandshake, EXT_HSRSP, findExtension, HS_INDUCTION, type Handshake } from './handshake.js';
 import { callerConclusion } from './negotiate.js';
@@ -49,10 +50,10 @@ class Caller {
     this.send(encodeControl({ type: CTRL_HANDSHAKE, timestamp: 0, destSocketId: 0, cif: encodeHandshake(hs) }));
   }
   async next(type: number, timeoutMs = 2000): Promise<ControlPacket> {
-    const found = await waitFor(() => {
+    const found = await waitFor(`a packet of type ${type}`, () => {
       const index = this.received.findIndex((p) => p.type === type);
       return index >= 0 ? this.received.splice(index, 1)[0] : undefined;
-    }, timeoutMs);
+    }, timeoutMs, 5);
     return found;
   }
   /** Induction then conclusion; returns the listener's answer to the conclusion. */
@@ -67,28 +68,6 @@ class Caller {
   }
   close(): void {
     this.socket.close();
-  }
-}
-
-class Reader implements PathReader {
-  readonly chunks: MediaChunk[] = [];
-  closedWith: string | undefined;
-  readonly id = 'reader';
-  push(chunk: MediaChunk): void {
-    this.chunks.push(chunk);
-  }
-  close(reason: string): void {
-    this.closedWith = reason;
-  }
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -190,9 +169,9 @@ describe('SrtServer connection', () => {
     expect(decodeLossList(nak.cif)).toEqual([{ from: 0x7fffffff, to: 0x7fffffff }]);
     expect(nak.destSocketId).toBe(c.socketId);
     c.data(0x7fffffff, socketId);
-    await waitFor(() => converters[0]!.ts.length === 3);
+    await waitFor('three TS packets in the converter', () => converters[0]!.ts.length === 3, 2000, 5);
     expect(converters[0]!.ts.map((b) => b[0])).toEqual([0xfe, 0xff, 0x00]);
-    const ack = await waitFor(() => c.received.find((p) => p.type === CTRL_ACK && decodeAckCif(p.cif)?.lastAckSeq === 1));
+    const ack = await waitFor('the ACK of packet 1', () => c.received.find((p) => p.type === CTRL_ACK && decodeAckCif(p.cif)?.lastAckSeq === 1), 2000, 5);
     c.send(encodeControl({ type: CTRL_ACKACK, typeInfo: ack.typeInfo, timestamp: 0, destSocketId: socketId, cif: Buffer.alloc(4) }));
     // Packets for this socket id from another address or port are not the caller's: ignored.
     const stranger = await caller(c.socketId);
@@ -202,7 +181,7 @@ describe('SrtServer connection', () => {
   });
 
   it('feeds converter output to the path (onMetaData only) and sets tracks', async () => {
-    const reader = new Reader();
+    const reader = new CollectingReader('reader');
     paths.addReader('main', reader);
     const c = await caller();
     await c.connect(`publish:${KEY}`);
@@ -216,22 +195,22 @@ describe('SrtServer connection', () => {
   });
 
   it('ends the path at once on SHUTDOWN and stops the converter', async () => {
-    const reader = new Reader();
+    const reader = new CollectingReader('reader');
     paths.addReader('main', reader);
     const c = await caller();
     const { socketId } = await c.connect(`publish:${KEY}`);
     c.send(encodeControl({ type: CTRL_SHUTDOWN, timestamp: 0, destSocketId: socketId, cif: Buffer.alloc(4) }));
-    await waitFor(() => reader.closedWith, 200);
+    await waitFor('the reader to close', () => reader.closedWith, 200, 5);
     expect(reader.closedWith).toBe('publisher disconnected');
     expect(converters[0]!.stopped).toBe(true);
     expect(server.connectionCount).toBe(0);
   });
 
   it('drops a silent peer after the idle timeout; kick and a converter failure send SHUTDOWN', async () => {
-    const reader = new Reader();
+    const reader = new CollectingReader('reader');
     paths.addReader('main', reader);
     await (await caller()).connect(`publish:${KEY}`);
-    await waitFor(() => reader.closedWith, 1000);
+    await waitFor('the reader to close', () => reader.closedWith, 1000, 5);
     expect(reader.closedWith).toBe('publisher timed out');
 
     const kicked = await caller();
@@ -241,7 +220,7 @@ describe('SrtServer connection', () => {
     expect(converters[1]!.stopped).toBe(true);
 
     const failing = await caller();
-    const failReader = new Reader();
+    const failReader = new CollectingReader('reader');
     paths.addReader('main', failReader);
     await failing.connect(`publish:${KEY}`);
     converters[2]!.sink.failed('ffmpeg exited (code 1)');

@@ -3,11 +3,11 @@
 // viewer (@roamhq/wrtc, VP8 only) watches a VP8 publisher.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test-support/wait.js';
-import { needs } from '../../../test-support/peers.js';
-import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
-import { ffprobe, pidsMatching } from '../../../test-support/media.js';
-import { inboundStats, launchMediaChromium, nodeViewer, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../../../test-support/webrtc.js';
+import { waitFor } from '../test-support/wait.js';
+import { needs } from '../test-support/peers.js';
+import { api, startHost, type HostProcess } from '../test-support/host-process.js';
+import { ffprobe, pidsMatching } from '../test-support/media.js';
+import { inboundStats, launchMediaChromium, nodeViewer, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../test-support/webrtc.js';
 
 describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS out', () => {
   let host: HostProcess;

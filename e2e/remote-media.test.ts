@@ -9,15 +9,15 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../test-support/browser.js';
-import { api, cleanEnv, startHost, type HostProcess } from '../../test-support/host-process.js';
-import { pidsMatching } from '../../test-support/media.js';
-import { canDropPackets, dropUdpFromPorts } from '../../test-support/netloss.js';
-import { needs, recordSkip } from '../../test-support/peers.js';
-import { startPulse, type PulseServer } from '../../test-support/pulse.js';
-import { pairViewer, receivedSpectrum, remoteState, type ReceivedSpectrum } from '../../test-support/remote.js';
-import { waitFor } from '../../test-support/wait.js';
-import { encodeSettings, LOSS_CLEAN } from './quality.js';
+import { launchChromium } from '../test-support/browser.js';
+import { api, cleanEnv, startHost, type HostProcess } from '../test-support/host-process.js';
+import { pidsMatching } from '../test-support/media.js';
+import { canDropPackets, dropUdpFromPorts } from '../test-support/netloss.js';
+import { needs, recordSkip } from '../test-support/peers.js';
+import { startPulse, type PulseServer } from '../test-support/pulse.js';
+import { pairViewer, receivedSpectrum, remoteState, type ReceivedSpectrum } from '../test-support/remote.js';
+import { waitFor } from '../test-support/wait.js';
+import { encodeSettings, LOSS_CLEAN } from '../src-main/remote/quality.js';
 
 const W = 640;
 const H = 360;

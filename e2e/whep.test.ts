@@ -6,14 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test-support/wait.js';
-import { needs } from '../../../test-support/peers.js';
-import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
-import { pidsMatching, publishTestPattern } from '../../../test-support/media.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test-support/browser.js';
-import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, udpSocketCount } from '../../../test-support/webrtc.js';
+import { waitFor } from '../test-support/wait.js';
+import { needs } from '../test-support/peers.js';
+import { api, startHost, type HostProcess } from '../test-support/host-process.js';
+import { pidsMatching, publishTestPattern } from '../test-support/media.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test-support/browser.js';
+import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, udpSocketCount } from '../test-support/webrtc.js';
 
-const OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'protocols', 'webrtc', 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
+const OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src-main', 'protocols', 'webrtc', 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
 
 describe.skipIf(needs('ffmpeg', 'chromium'))('WHEP: RTMP in, WebRTC out', () => {
   let host: HostProcess;

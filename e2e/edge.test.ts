@@ -6,13 +6,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../test-support/browser.js';
-import { runEdgeToExit, startEdge, type EdgeProcess } from '../../test-support/edge.js';
-import { needs } from '../../test-support/peers.js';
-import { waitFor } from '../../test-support/wait.js';
-import { api, ROOT, runStreams, startHost, type HostProcess } from '../../test-support/host-process.js';
-import { pidsMatching, publishTestPattern } from '../../test-support/media.js';
-import { UrlSigner } from '../protocols/signing.js';
+import { launchChromium } from '../test-support/browser.js';
+import { runEdgeToExit, startEdge, type EdgeProcess } from '../test-support/edge.js';
+import { needs } from '../test-support/peers.js';
+import { waitFor } from '../test-support/wait.js';
+import { api, ROOT, runStreams, startHost, type HostProcess } from '../test-support/host-process.js';
+import { pidsMatching, publishTestPattern } from '../test-support/media.js';
+import { UrlSigner } from '../src-main/protocols/signing.js';
 
 // One origin (the real host, ffmpeg publishing over RTMP), three edges (real nginx each), on loopback.
 describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin', () => {

@@ -6,16 +6,16 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../test-support/browser.js';
-import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
-import { exitOf, publishTestPattern } from '../../test-support/media.js';
-import { needs } from '../../test-support/peers.js';
-import { waitFor } from '../../test-support/wait.js';
+import { launchChromium } from '../test-support/browser.js';
+import { api, startHost, type HostProcess } from '../test-support/host-process.js';
+import { exitOf, publishTestPattern } from '../test-support/media.js';
+import { needs } from '../test-support/peers.js';
+import { waitFor } from '../test-support/wait.js';
 
 const require = createRequire(import.meta.url);
 const HLS_JS = fs.readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
 // dashjs's package exports no subpath for its UMD build: read it from the package folder.
-const DASH_JS = fs.readFileSync(new URL('../../node_modules/dashjs/dist/modern/umd/dash.all.min.js', import.meta.url), 'utf8');
+const DASH_JS = fs.readFileSync(new URL('../node_modules/dashjs/dist/modern/umd/dash.all.min.js', import.meta.url), 'utf8');
 
 const SHOWN_AT = `window.shownAt = async (video, height) => {
   const t0 = Date.now();

@@ -5,13 +5,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../test-support/browser.js';
-import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
-import { pidsMatching } from '../../test-support/media.js';
-import { needs } from '../../test-support/peers.js';
-import { pairViewer as pair, remoteState } from '../../test-support/remote.js';
-import { nodeViewer } from '../../test-support/webrtc.js';
-import { waitFor } from '../../test-support/wait.js';
+import { launchChromium } from '../test-support/browser.js';
+import { api, startHost, type HostProcess } from '../test-support/host-process.js';
+import { pidsMatching } from '../test-support/media.js';
+import { needs } from '../test-support/peers.js';
+import { pairViewer as pair, remoteState } from '../test-support/remote.js';
+import { nodeViewer } from '../test-support/webrtc.js';
+import { waitFor } from '../test-support/wait.js';
 
 const W = 640;
 const H = 360;

@@ -1,11 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
-import type { MediaChunk, PathReader } from '../media/types.js';
+import type { MediaChunk, PathReader } from '../src-main/media/types.js';
 
 /**
- * A stand-in for a relay's ffmpeg (unit tests): it swallows stdin, prints progress blocks and stderr
- * when told, and exits 0 when its stdin ends, as ffmpeg does when its input ends.
+ * A stand-in for an ffmpeg child (unit tests of what supervises one: packager, recorder, relays): it
+ * swallows stdin (or copies it to a file), prints progress blocks and stderr when told, and exits 0 when
+ * its stdin ends, as ffmpeg does when its input ends, unless told to hang. It has no pid, so killTree
+ * signals this object, never a real process group.
  */
 export class FakeFfmpeg extends EventEmitter {
   readonly stdin = new PassThrough();
@@ -26,6 +29,14 @@ export class FakeFfmpeg extends EventEmitter {
     super();
     this.stdin.on('data', (b: Buffer) => (this.stdinBytes += b.length));
     if (exitOnStdinEnd) this.stdin.on('end', () => setImmediate(() => this.exit(0)));
+  }
+
+  /** Writes stdin to `file` (the output ffmpeg would write) and exits 0 once all of it is written. */
+  copyStdinTo(file: string): this {
+    const out = fs.createWriteStream(file);
+    this.stdin.pipe(out);
+    out.on('finish', () => this.exit(0));
+    return this;
   }
 
   /** One progress block; `bytes` more written to the server. */
@@ -83,15 +94,5 @@ export class FakePath {
     const readers = [...this.readers];
     this.readers.clear();
     for (const reader of readers) reader.close(reason);
-  }
-}
-
-export async function waitFor<T>(probe: () => T | undefined | false | null, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }

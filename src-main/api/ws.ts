@@ -11,6 +11,7 @@ import {
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import { sendError } from '../http/reply.js';
+import { keepAlive } from '../http/websocket.js';
 
 /** A client further behind than this skips events (counted) instead of growing host memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -67,16 +68,7 @@ export function registerEventSocket(
       const unsubscribe = deps.bus.onAny((envelope: EventEnvelope) => {
         if (subscribed.has(envelope.event)) send({ type: 'event', ...envelope } as WsServerMessage);
       });
-      let alive = true;
-      const keepalive = setInterval(() => {
-        if (!alive) {
-          socket.terminate();
-          return;
-        }
-        alive = false;
-        socket.ping();
-      }, KEEPALIVE_MS);
-      socket.on('pong', () => (alive = true));
+      keepAlive(socket, KEEPALIVE_MS);
       socket.on('message', (raw) => {
         let message: unknown;
         try {
@@ -94,7 +86,6 @@ export function registerEventSocket(
       });
       socket.on('close', () => {
         eventSocketStats.clients--;
-        clearInterval(keepalive);
         unsubscribe();
       });
     },

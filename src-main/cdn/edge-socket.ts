@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { EDGE_PROBE_BODY, EDGE_PROBE_ORIGIN_PATH, EDGE_SOCKET_PATH } from '../../src-shared/contract/cdn.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import type { EdgeRegistry } from './edge-registry.js';
+import { keepAlive } from '../http/websocket.js';
 
 const KEEPALIVE_MS = 10_000;
 
@@ -24,19 +25,9 @@ export function edgeSocketRoutes(registry: EdgeRegistry): HttpPlugin {
         },
         close: (code, reason) => socket.close(code, reason),
       });
-      let alive = true;
-      const keepalive = setInterval(() => {
-        if (!alive) {
-          socket.terminate();
-          return;
-        }
-        alive = false;
-        socket.ping();
-      }, KEEPALIVE_MS);
-      socket.on('pong', () => (alive = true));
+      keepAlive(socket, KEEPALIVE_MS);
       socket.on('message', (raw) => handler.onMessage(String(raw)));
       socket.on('close', () => {
-        clearInterval(keepalive);
         handler.onClose();
       });
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ServiceGroup, type Service } from './lifecycle.js';
+import { detachOnce, ServiceGroup, type Service } from './lifecycle.js';
 
 function recorder() {
   const log: string[] = [];
@@ -62,5 +62,20 @@ describe('ServiceGroup', () => {
     await group.dispose();
     await group.dispose();
     expect(log).toEqual(['start a', 'dispose a']);
+  });
+});
+
+describe('detachOnce', () => {
+  it('calls the detach at most once and reports, never throws, its error', () => {
+    let calls = 0;
+    const holder: { detach: (() => void) | undefined } = { detach: () => calls++ };
+    const errors: unknown[] = [];
+    detachOnce(holder, (e) => errors.push(e));
+    detachOnce(holder, (e) => errors.push(e));
+    expect(calls).toBe(1);
+    expect(holder.detach).toBeUndefined();
+    const failing = { detach: (): void => { throw new Error('gone'); } };
+    expect(() => detachOnce(failing, (e) => errors.push(e))).not.toThrow();
+    expect(String(errors[0])).toMatch(/gone/);
   });
 });

@@ -29,3 +29,18 @@ export class ServiceGroup {
     }
   }
 }
+
+/**
+ * Calls and forgets `holder.detach` (a reader's unsubscribe, at most once); a throwing detach is
+ * reported to `onError`, never thrown: stopping must go on.
+ */
+export function detachOnce(holder: { detach: (() => void) | undefined }, onError: (error: unknown) => void): void {
+  const detach = holder.detach;
+  holder.detach = undefined;
+  if (!detach) return;
+  try {
+    detach();
+  } catch (error) {
+    onError(error);
+  }
+}

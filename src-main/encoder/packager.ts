@@ -11,6 +11,7 @@ import type { AudioPlan, EncoderChoice } from './ladder.js';
 import { FfmpegRunner, type FfmpegExit } from './ffmpeg-runner.js';
 import { chunkFile, MANIFEST_FILE, MASTER_FILE, packagerArgs, streamCount } from './packager-args.js';
 import type { FfmpegProgress } from './progress.js';
+import { detachOnce } from '../core/lifecycle.js';
 
 /** maxFailures unexpected exits within failureWindowMs and the packager gives up; each restart waits for the backoff. */
 export interface PackagerSupervision extends RestartPolicy {
@@ -307,14 +308,7 @@ export class Packager {
   }
 
   private detach(run: Run): void {
-    const detach = run.detach;
-    run.detach = undefined;
-    if (!detach) return;
-    try {
-      detach();
-    } catch (error) {
-      this.logger.warn({ err: error }, 'detaching the packager reader failed');
-    }
+    detachOnce(run, (error) => this.logger.warn({ err: error }, 'detaching the packager reader failed'));
   }
 
   /** Polls the output folder until this run has written both manifests and a first segment per stream. */

@@ -6,6 +6,7 @@ import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
 import { contentDisposition, downloadFileName, isRecordingId } from './naming.js';
 import type { RecordingService } from './recording-service.js';
 import { VOD_MANIFEST_FILE, VOD_MASTER_FILE } from './vod-args.js';
+import { preflight } from '../http/cors.js';
 
 /**
  * Files of recordings over HTTP:
@@ -106,14 +107,7 @@ async function recordingScope(scope: FastifyInstance, service: RecordingFiles, l
     return send(req, reply, dir, target.file, target);
   });
 
-  scope.options('/vod/*', async (req, reply) =>
-    reply
-      .code(204)
-      .header('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
-      .header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Range, If-None-Match')
-      .header('Access-Control-Max-Age', '86400')
-      .send(),
-  );
+  scope.options('/vod/*', preflight('GET, HEAD, OPTIONS', 'Range, If-None-Match'));
 
   // Anything else under /vod (traversal attempts, nested paths, unknown files) is a JSON 404.
   scope.route({

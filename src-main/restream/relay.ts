@@ -7,6 +7,7 @@ import type { PathReader } from '../media/types.js';
 import { classifyRelayExit } from './relay-exit.js';
 import { DEFAULT_RELAY_SUPERVISION, type RelayLaunch, type RelayOptions, type RelayStatus, type RelaySupervision } from './relay-types.js';
 import { RtmpPush, type RtmpPushEnd } from './rtmp-push.js';
+import { detachOnce } from '../core/lifecycle.js';
 
 export { DEFAULT_RELAY_SUPERVISION } from './relay-types.js';
 export type { RelayLaunch, RelayOptions, RelayStatus, RelaySupervision } from './relay-types.js';
@@ -309,14 +310,7 @@ export class Relay {
   }
 
   private detach(run: Run): void {
-    const detach = run.detach;
-    run.detach = undefined;
-    if (!detach) return;
-    try {
-      detach();
-    } catch (error) {
-      this.log.warn({ err: error }, 'detaching the relay reader failed');
-    }
+    detachOnce(run, (error) => this.log.warn({ err: error }, 'detaching the relay reader failed'));
   }
 
   private set(patch: Partial<RelayStatus>): void {

@@ -13,6 +13,7 @@ import {
   writeMediaPlaylist,
 } from './playlist.js';
 import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from '../../protocols/signing.js';
+import { preflight } from '../../http/cors.js';
 
 /**
  * HLS/DASH playback routes (URL shapes: see playlist.ts). Public streams need nothing; private ones a
@@ -253,14 +254,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     return reply.code(204).send();
   });
 
-  scope.options('/live/*', async (req, reply) =>
-    reply
-      .code(204)
-      .header('Access-Control-Allow-Methods', 'GET, HEAD, POST, PATCH, DELETE, OPTIONS')
-      .header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Range, If-None-Match, Content-Type, Authorization')
-      .header('Access-Control-Max-Age', '86400')
-      .send(),
-  );
+  scope.options('/live/*', preflight('GET, HEAD, POST, PATCH, DELETE, OPTIONS', 'Range, If-None-Match, Content-Type, Authorization'));
 
   // Anything else under /live (traversal attempts, unknown files) is a JSON 404.
   scope.route({

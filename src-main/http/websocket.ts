@@ -1,0 +1,19 @@
+import type { WebSocket } from 'ws';
+
+/**
+ * Pings `socket` every `everyMs` and terminates it when the previous ping got no pong: a peer that
+ * vanished (sleep, network loss) is dropped within two periods. Stops by itself when the socket closes.
+ */
+export function keepAlive(socket: WebSocket, everyMs: number): void {
+  let alive = true;
+  const timer = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+  }, everyMs);
+  socket.on('pong', () => (alive = true));
+  socket.once('close', () => clearInterval(timer));
+}

@@ -1,23 +1,15 @@
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
-import { StudioError } from '../core/errors.js';
+import type { StudioError } from '../core/errors.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { SessionStore } from '../store/sessions.js';
 import { AuthService } from './auth.js';
+import { caught } from '../../test-support/errors.js';
 
 const TOKEN = 'k'.repeat(43);
 const HOUR = 3_600_000;
 
-function caught(fn: () => unknown): StudioError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(StudioError);
-    return error as StudioError;
-  }
-  throw new Error('expected a StudioError');
-}
 
 describe('AuthService', () => {
   let db: Db;

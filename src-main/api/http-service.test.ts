@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StudioError } from '../core/errors.js';
 import { resolveTls, type ListenOptions } from './http-service.js';
+import { caught } from '../../test-support/errors.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-http-service-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -14,15 +14,6 @@ fs.writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY--
 
 const base: ListenOptions = { port: 7070, bind: '127.0.0.1', tlsCert: '', tlsKey: '', allowInsecureRemote: false };
 
-function caught(fn: () => unknown): StudioError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(StudioError);
-    return error as StudioError;
-  }
-  throw new Error('expected a StudioError');
-}
 
 describe('resolveTls', () => {
   it('needs no TLS on loopback', () => {

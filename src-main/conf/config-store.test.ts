@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONFIG_DEFAULTS } from '../../src-shared/config.js';
-import { StudioError } from '../core/errors.js';
 import { ConfigStore, type ConfigChange } from './config-store.js';
+import { caught } from '../../test-support/errors.js';
 
 const DEFAULTS_FILE = fileURLToPath(new URL('../../resources/config.default.yaml', import.meta.url));
 const DEFAULTS_TEXT = fs.readFileSync(DEFAULTS_FILE, 'utf8');
@@ -21,15 +21,6 @@ beforeEach(() => {
   file = path.join(dir, 'config.yaml');
 });
 
-function caught(fn: () => unknown): StudioError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(StudioError);
-    return error as StudioError;
-  }
-  throw new Error('expected a StudioError');
-}
 
 const load = (env: NodeJS.ProcessEnv = {}): ConfigStore => ConfigStore.load(file, DEFAULTS_FILE, env);
 const read = (): string => fs.readFileSync(file, 'utf8');

@@ -70,3 +70,28 @@ export function pidsMatching(needle: string): number[] {
     .map((l) => Number(l.trim()))
     .filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
 }
+
+/** A test publisher started through a ChildRegistry (so the registry's dispose stops it), with its exit and stderr. */
+export interface RegisteredPublisher {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  stderr: () => string;
+}
+
+/** ffmpeg publishing a test pattern with a tone to `url` in `format` (2 s GOP), through `children`. */
+export function publishThrough(
+  children: { spawn(command: string, args: readonly string[]): ChildProcess },
+  url: string,
+  options: { format: 'flv' | 'mpegts'; size?: string; seconds?: number },
+): RegisteredPublisher {
+  const { format, size = '640x360', seconds = 30 } = options;
+  const args = ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`, '-f', 'lavfi', '-i', 'sine'];
+  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-c:a', 'aac', '-f', format, url);
+  const child = children.spawn('ffmpeg', args);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  return { child, exited, stderr: () => stderr };
+}

@@ -1,40 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { FfmpegInfo } from '../../src-shared/contract/system.js';
+import { describe, expect, it } from 'vitest';
 import { ffmpegInfoSchema } from '../../src-shared/contract/system.js';
 import { needs, which } from '../../test-support/peers.js';
-import { EventBus } from '../core/bus.js';
-import { ChildRegistry } from '../core/children.js';
-import { silentLogger } from '../core/logger.js';
-import { MemoryProbeCache } from './cache.js';
-import type { ProbeRunner } from './probe.js';
-import { FfmpegService } from './service.js';
+import { ffmpegServiceHarness } from '../../test-support/ffmpeg-service.js';
 
 /** The folder of the system ffmpeg (and ffprobe), as the only PATH entry. */
 const binDir = path.dirname(which('ffmpeg') ?? '/nonexistent/ffmpeg');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-ffmpeg-service-'));
-const children = new ChildRegistry();
-afterAll(async () => {
-  await children.dispose();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function setup(env: NodeJS.ProcessEnv, cache = new MemoryProbeCache()) {
-  const counter = { runs: 0 };
-  const runner: ProbeRunner = {
-    run: (command, args, options) => {
-      counter.runs++;
-      return children.run(command, args, options);
-    },
-  };
-  const bus = new EventBus();
-  const events: FfmpegInfo[] = [];
-  bus.on('system.ffmpeg', (info) => events.push(info));
-  const service = new FfmpegService({ children: runner, bus, logger: silentLogger(), cache, timeoutMs: () => 15_000, env });
-  return { service, counter, events, cache };
-}
+const { tmp, setup } = ffmpegServiceHarness();
 
 describe.skipIf(needs('ffmpeg', 'ffprobe'))('FfmpegService with the system ffmpeg', () => {
   it('probes once, shares the probe between concurrent callers, and serves the cache afterwards', { timeout: 120_000 }, async () => {

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -6,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectingReader } from '../../../test-support/collecting-reader.js';
+import { publishThrough, type RegisteredPublisher } from '../../../test-support/media.js';
 import { needs } from '../../../test-support/peers.js';
 import { waitFor } from '../../../test-support/wait.js';
 import { ChildRegistry } from '../../core/children.js';
@@ -24,23 +24,9 @@ let server: RtmpServer;
 let port: number;
 let tlsPort: number;
 
-interface Ffmpeg {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  stderr: () => string;
-}
+type Ffmpeg = RegisteredPublisher;
 
-function publish(url: string, size = '640x360', seconds = 30): Ffmpeg {
-  const args = ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`, '-f', 'lavfi', '-i', 'sine'];
-  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-c:a', 'aac', '-f', 'flv', url);
-  const child = children.spawn('ffmpeg', args);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  return { child, exited, stderr: () => stderr };
-}
+const publish = (url: string, size = '640x360', seconds = 30): Ffmpeg => publishThrough(children, url, { format: 'flv', size, seconds });
 
 function streamsOf(json: string): Record<string, unknown>[] {
   return (JSON.parse(json) as { streams: Record<string, unknown>[] }).streams;

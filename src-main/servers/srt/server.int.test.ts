@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
@@ -8,6 +7,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectingReader } from '../../../test-support/collecting-reader.js';
+import { publishThrough, type RegisteredPublisher } from '../../../test-support/media.js';
 import { needs } from '../../../test-support/peers.js';
 import { waitFor } from '../../../test-support/wait.js';
 import { ChildRegistry } from '../../core/children.js';
@@ -28,27 +28,13 @@ let paths: PathManager;
 let server: SrtServer;
 let port: number;
 
-interface Ffmpeg {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  stderr: () => string;
-}
+type Ffmpeg = RegisteredPublisher;
 
 function srtUrl(streamId: string, toPort = port, extra = ''): string {
   return `srt://127.0.0.1:${toPort}?streamid=${streamId}&latency=200000&pkt_size=1316${extra}`;
 }
 
-function publish(url: string, seconds = 30, size = '640x360'): Ffmpeg {
-  const args = ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`, '-f', 'lavfi', '-i', 'sine'];
-  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-c:a', 'aac', '-f', 'mpegts', url);
-  const child = children.spawn('ffmpeg', args);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  return { child, exited, stderr: () => stderr };
-}
+const publish = (url: string, seconds = 30, size = '640x360'): Ffmpeg => publishThrough(children, url, { format: 'mpegts', size, seconds });
 
 /** Records the whole stream to a file through a BoundedReader; resolves with the close reason. */
 function record(name: string, file: string): { closed: Promise<string>; sink: fs.WriteStream } {

@@ -3,7 +3,7 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { FlvToPath } from '../media/flv-to-path.js';
 import type { PathPublisher, PublisherInfo } from '../media/types.js';
-import { DEFAULT_BACKOFF } from '../core/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 import { describeFailures, Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
 

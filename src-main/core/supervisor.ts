@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
 
 /**
  * The restart policy of every supervised child (ffmpeg, Xvfb, nginx...). The decision is pure

@@ -4,7 +4,7 @@ import type { Display } from '../../src-shared/contract/index.js';
 import { killTree, stopChild, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { DEFAULT_BACKOFF } from '../core/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import type { VirtualDisplay, VirtualDisplaySpec } from './types.js';
 

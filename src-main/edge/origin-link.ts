@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { EDGE_SOCKET_PATH, type EdgeServerMessage, type EdgeStats, type PurgeRequest, type SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, type BackoffOptions } from '../core/backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
 
 /** Reconnects: 0.25 s, 0.5 s, 1 s ... up to 5 s. */
 const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 5000, jitter: 0 };

@@ -4,7 +4,7 @@ import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { DEFAULT_BACKOFF } from '../core/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 import { Supervisor } from '../core/supervisor.js';
 import type { ObsService } from './obs-service.js';
 import { ObsProcess } from './obs-process.js';

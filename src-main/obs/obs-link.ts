@@ -2,7 +2,7 @@ import { OBSWebSocket, EventSubscription, type OBSRequestTypes, type OBSResponse
 import type { ObsConnectionState } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, type BackoffOptions } from '../core/backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
 import { OBS_AUTH_FAILED_CLOSE, obsError } from './obs-errors.js';
 
 /** Only what the UI shows: audio meters, but no other high-volume events (transform drags), no media-input or vendor events. */

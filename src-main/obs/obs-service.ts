@@ -5,7 +5,7 @@ import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../src-shared/backoff.js';
 import type { SecretBox } from '../restream/secret-box.js';
 import type { ObsConnectionRecord, ObsConnectionStore } from './connection-store.js';
 import { bindObsEvents } from './obs-events.js';

@@ -3,7 +3,7 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import type { RestartPolicy } from '../core/supervisor.js';
 import type { PathReader } from '../media/types.js';
-import { DEFAULT_BACKOFF } from '../core/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 
 /** maxFailures in a row and the relay gives up (state failed); live stableMs and the count starts again from zero. */
 export interface RelaySupervision extends RestartPolicy {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WS_EVENTS_PATH } from '../../src-shared/contract/index.js';
 import { extractLoginCode } from './auth.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../../src-shared/backoff.js';
 import { eventsUrl, parseServerMessage } from './event-socket.js';
 
 describe('eventsUrl', () => {
@@ -30,16 +30,19 @@ describe('parseServerMessage', () => {
   });
 });
 
+// The reconnect delay: the house backoff (src-shared/backoff.ts), attempt n after n failures.
+const reconnect = (attempt: number, baseMs: number, maxMs: number, random: () => number) => backoffDelay(attempt + 1, { baseMs, maxMs, jitter: 0.2 }, random);
+
 describe('backoffDelay', () => {
   it('doubles up to the cap', () => {
     const mid = () => 0.5;
-    expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 500, 4000, mid))).toEqual([500, 1000, 2000, 4000, 4000]);
+    expect([0, 1, 2, 3, 10].map((n) => reconnect(n, 500, 4000, mid))).toEqual([500, 1000, 2000, 4000, 4000]);
   });
 
   it('jitters within ±20% and never above the cap', () => {
-    expect(backoffDelay(0, 1000, 10_000, () => 0)).toBe(800);
-    expect(backoffDelay(0, 1000, 10_000, () => 1)).toBe(1200);
-    expect(backoffDelay(9, 1000, 10_000, () => 1)).toBe(10_000);
+    expect(reconnect(0, 1000, 10_000, () => 0)).toBe(800);
+    expect(reconnect(0, 1000, 10_000, () => 1)).toBe(1200);
+    expect(reconnect(9, 1000, 10_000, () => 1)).toBe(10_000);
   });
 });
 

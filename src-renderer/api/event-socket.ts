@@ -1,5 +1,8 @@
 import { WS_EVENTS_PATH, isEventName, type EventEnvelope, type WsServerMessage } from '../../src-shared/contract/index.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
+
+/** Reconnecting to the host: from 0.5 s, doubling to 15 s, ±20% so that many tabs do not reconnect in step. */
+export const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 15_000, jitter: 0.2 };
 import { Listeners, type ConnectionState } from './transport.js';
 
 const PING_EVERY_MS = 20_000;
@@ -87,7 +90,7 @@ export class EventSocket {
       this.clearTimers();
       if (!this.running) return;
       this.setState('reconnecting');
-      this.retryTimer = setTimeout(() => this.open(), backoffDelay(this.attempt++));
+      this.retryTimer = setTimeout(() => this.open(), backoffDelay(++this.attempt, RECONNECT_BACKOFF));
     };
   }
 

@@ -138,6 +138,22 @@ export default tseslint.config(
     files: ['**/*.test.{ts,tsx}', 'test-support/**', 'e2e/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // Rule 5: core/children.ts is the one module that starts processes (parent-death signal, ledger,
+    // graceful stop); everything else asks a ChildRegistry. Type imports are fine.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/core/children.ts', 'src-main/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[importKind='value'][source.value=/^(node:)?child_process$/] > :matches(ImportSpecifier[importKind='value'][imported.name=/^(spawn|spawnSync|exec|execSync|execFile|execFileSync|fork)$/], ImportDefaultSpecifier, ImportNamespaceSpecifier)",
+          message: 'Only core/children.ts starts processes: spawn or run through a ChildRegistry.',
+        },
+      ],
+    },
+  },
   ...boundaries.map(({ files, ignores, patterns, dynamic }) => ({
     files,
     ...(ignores ? { ignores } : {}),

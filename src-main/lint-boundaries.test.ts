@@ -93,3 +93,25 @@ describe('lint: import boundaries', () => {
     expect(result!.errorCount, `${file} should be refused`).toBeGreaterThan(0);
   });
 });
+
+describe('lint: one module starts processes', () => {
+  const verdict = async (file: string, code: string) => {
+    const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, file) });
+    return result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+  };
+  it.each([
+    ['src-main/encoder/planted.ts', "import { spawn } from 'node:child_process';\nexport const x = spawn;\n"],
+    ['src-main/obs/planted.ts', "import { execFile as run } from 'child_process';\nexport const x = run;\n"],
+    ['src-main/api/planted.ts', "import * as cp from 'node:child_process';\nexport const x = cp;\n"],
+    ['src-main/entry/planted.ts', "import { spawnSync } from 'node:child_process';\nexport const x = spawnSync;\n"],
+  ])('refuses in %s: %j', async (file, code) => {
+    expect((await verdict(file, code)).join('\n')).toMatch(/Only core\/children.ts starts processes/);
+  });
+  it.each([
+    ['src-main/core/children.ts', "import { spawn } from 'node:child_process';\nexport const x = spawn;\n"],
+    ['src-main/encoder/planted.ts', "import type { ChildProcess } from 'node:child_process';\nexport type X = ChildProcess;\n"],
+    ['src-main/encoder/planted.ts', "import { type SpawnOptions } from 'node:child_process';\nexport type X = SpawnOptions;\n"],
+  ])('allows in %s: %j', async (file, code) => {
+    expect(await verdict(file, code)).toEqual([]);
+  });
+});

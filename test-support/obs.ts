@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ObsProcess } from '../src-main/obs/obs-process.js';
 import { freePort } from './host-process.js';
+import { ChildRegistry } from '../src-main/core/children.js';
 
 export interface TestObs {
   home: string;
@@ -21,7 +22,8 @@ export async function startObs(options: { password?: string; port?: number } = {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-home-'));
   const port = options.port ?? (await freePort());
   const password = options.password ?? `pw-${Math.random().toString(36).slice(2, 10)}`;
-  const process = new ObsProcess({ home, websocketPort: port, websocketPassword: password, recordDir: path.join(home, 'recordings'), bitrateKbps: 1500 });
+  const children = new ChildRegistry();
+  const process = new ObsProcess({ children, home, websocketPort: port, websocketPassword: password, recordDir: path.join(home, 'recordings'), bitrateKbps: 1500 });
   await process.start(45_000);
   return {
     home,
@@ -30,6 +32,7 @@ export async function startObs(options: { password?: string; port?: number } = {
     process,
     stop: async () => {
       await process.stop();
+      await children.dispose();
       fs.rmSync(home, { recursive: true, force: true });
     },
   };

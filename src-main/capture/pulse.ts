@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import type { ChildRegistry } from '../core/children.js';
 
 /**
  * Sound of the host session on Linux: PulseAudio (or PipeWire's Pulse server) plays into a sink, and
@@ -17,15 +17,17 @@ export function parseDefaultSink(pactlInfo: string): string | undefined {
 }
 
 /** The monitor source to capture (`configured` wins), or undefined when no sound server answers. */
-export function findPulseMonitor(options: { env: NodeJS.ProcessEnv; configured?: string }): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('pactl', ['info'], { env: { ...options.env, LC_ALL: 'C' }, timeout: PACTL_TIMEOUT_MS }, (error, stdout) => {
-      if (error) return resolve(undefined);
-      if (options.configured) return resolve(options.configured);
-      const sink = parseDefaultSink(stdout);
-      resolve(sink ? `${sink}.monitor` : undefined);
-    });
-  });
+export async function findPulseMonitor(options: { children: Pick<ChildRegistry, 'run'>; env: NodeJS.ProcessEnv; configured?: string }): Promise<string | undefined> {
+  let info;
+  try {
+    info = await options.children.run('pactl', ['info'], { env: { ...options.env, LC_ALL: 'C' }, timeoutMs: PACTL_TIMEOUT_MS });
+  } catch {
+    return undefined; // no pactl
+  }
+  if (info.code !== 0 || info.timedOut) return undefined;
+  if (options.configured) return options.configured;
+  const sink = parseDefaultSink(info.stdout);
+  return sink ? `${sink}.monitor` : undefined;
 }
 
 /** ffmpeg input arguments for a PulseAudio source, read in small fragments for low delay. */

@@ -141,7 +141,7 @@ export class ChildRegistry implements Service {
 
   spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
     if (this.disposed) throw new Error(`refusing to start ${command}: the host is stopping`);
-    const merged: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', ...options };
+    const merged: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true, ...options };
     const detached = merged.detached === true;
     // setpriv execs the command in place (same pid, same command line once started). Only a command
     // that exists is wrapped: a missing one still fails with ENOENT, as callers expect.

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import type { Display } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { DisplayBackend, VirtualDisplay } from './types.js';
+import type { ChildRegistry } from '../core/children.js';
 
 const QUERY_TIMEOUT_MS = 10_000;
 
@@ -35,15 +35,17 @@ export function parseScreens(output: string): Omit<Display, 'id'>[] {
 export class WindowsDisplayBackend implements DisplayBackend {
   readonly os = 'win32' as const;
 
-  constructor(private readonly deps: { logger: Logger; env: NodeJS.ProcessEnv }) {}
+  constructor(private readonly deps: { children: Pick<ChildRegistry, 'run'>; logger: Logger; env: NodeJS.ProcessEnv }) {}
 
-  listPhysical(): Promise<Omit<Display, 'id'>[]> {
-    return new Promise((resolve) => {
-      execFile('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', SCREENS_QUERY], { env: this.deps.env, timeout: QUERY_TIMEOUT_MS, windowsHide: true }, (error, stdout) => {
-        if (error) this.deps.logger.warn({ err: error }, 'listing the screens failed');
-        resolve(error ? [] : parseScreens(String(stdout)));
-      });
-    });
+  async listPhysical(): Promise<Omit<Display, 'id'>[]> {
+    try {
+      const r = await this.deps.children.run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', SCREENS_QUERY], { env: this.deps.env, timeoutMs: QUERY_TIMEOUT_MS });
+      if (r.code === 0 && !r.timedOut) return parseScreens(r.stdout);
+      this.deps.logger.warn({ code: r.code, timedOut: r.timedOut, stderr: r.stderr.slice(-500) }, 'listing the screens failed');
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'listing the screens failed');
+    }
+    return [];
   }
 
   createVirtual(): Promise<VirtualDisplay> {

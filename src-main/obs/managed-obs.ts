@@ -42,7 +42,7 @@ export class ManagedObs implements Service {
       websocketPort: port,
       websocketPassword: password,
       recordDir: path.join(obsHome, 'recordings'),
-      spawn: (file, args, options) => this.o.children.spawn(file, args, { env: options.env, detached: options.detached }),
+      children: this.o.children,
     });
     await this.launch();
     const existing = this.o.obs.list().find((c) => c.id === MANAGED_OBS_ID);

@@ -1,6 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
-import { killTree } from '../core/children.js';
+import { killTree, type ChildRegistry } from '../core/children.js';
 import { obsCommand, obsLogTail, writeObsHome, type ObsHomeOptions } from './obs-home.js';
 
 /**
@@ -11,8 +12,8 @@ import { obsCommand, obsLogTail, writeObsHome, type ObsHomeOptions } from './obs
 export interface ObsProcessOptions extends ObsHomeOptions {
   home: string;
   obsPath?: string;
-  /** How children are spawned (the host passes its ChildRegistry; tests the plain spawn). */
-  spawn?: (file: string, args: string[], options: { env: NodeJS.ProcessEnv; detached: boolean }) => ChildProcess;
+  /** Where OBS (xvfb-run) is spawned: the host's ChildRegistry, or a test's. */
+  children: Pick<ChildRegistry, 'spawn'>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -27,17 +28,27 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** The PIDs of `pid`'s direct children (Linux /proc via pgrep). */
+/** The PIDs of `pid`'s direct children (Linux /proc). */
 function childPids(pid: number): number[] {
-  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout ?? '';
+  let out: string;
+  try {
+    out = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  } catch {
+    return [];
+  }
   return out
-    .split('\n')
-    .map((l) => Number(l.trim()))
+    .split(/\s+/)
+    .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0);
 }
 
+/** The command name of `pid` (Linux /proc), '' when it is gone. */
 function commandOf(pid: number): string {
-  return spawnSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 export class ObsProcess {
@@ -74,8 +85,7 @@ export class ObsProcess {
     writeObsHome(o.home, o);
     const cmd = obsCommand({ ...o, ...(o.obsPath ? { obsPath: o.obsPath } : {}) });
     const env = { ...(o.env ?? process.env), HOME: o.home, XDG_CONFIG_HOME: `${o.home}/.config`, QT_QPA_PLATFORM: 'xcb' };
-    const spawnFn = o.spawn ?? ((file, args, opts) => spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] }));
-    const child = spawnFn(cmd.file, cmd.args, { env, detached: true });
+    const child = o.children.spawn(cmd.file, cmd.args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
     this.spawnError = undefined;

@@ -10,6 +10,7 @@ import { collectEvents } from '../../test-support/media.js';
 import { startObs, type TestObs } from '../../test-support/obs.js';
 import { needs } from '../../test-support/peers.js';
 import { waitFor } from '../../test-support/wait.js';
+import { ChildRegistry } from '../core/children.js';
 
 describe.skipIf(needs('obs', 'xvfb'))('OBS control against a real OBS', () => {
   let host: HostProcess;
@@ -240,7 +241,7 @@ describe.skipIf(needs('obs', 'xvfb'))('OBS control against a real OBS', () => {
 
   it('stops retrying when OBS comes back with another password, and reconnects when it is changed here', async () => {
     await obs.process.stop();
-    const other = new ObsProcess({ home: obs.home, websocketPort: obs.port, websocketPassword: 'changed-in-obs', recordDir: path.join(obs.home, 'recordings') });
+    const other = new ObsProcess({ children: new ChildRegistry(), home: obs.home, websocketPort: obs.port, websocketPassword: 'changed-in-obs', recordDir: path.join(obs.home, 'recordings') });
     try {
       await other.start(45_000);
       const refused = await waitFor('auth_failed', () => events.events.find((e) => e.event === 'obs.connection' && e.data.connection?.state === 'auth_failed'), 40_000, 100);

@@ -70,7 +70,7 @@ export class HostSound implements SoundSource, Service {
   }
 
   private async lookUp(configured: string): Promise<string | undefined> {
-    const source = await findPulseMonitor({ env: this.deps.env, ...(configured ? { configured } : {}) });
+    const source = await findPulseMonitor({ children: this.deps.children, env: this.deps.env, ...(configured ? { configured } : {}) });
     if (source && this.deps.ffmpegHasPulse && !(await this.deps.ffmpegHasPulse())) {
       this.deps.logger.warn({ source }, 'a sound server answers, but this ffmpeg has no pulse input: remote sessions and broadcasts are silent');
       return undefined;

@@ -38,6 +38,9 @@ export function startTicksOf(pid: number, procRoot = '/proc'): number | null {
 }
 
 export class ChildLedger {
+  /** The folder has been made (once, not at every spawn). */
+  private made = false;
+
   constructor(
     private readonly dir: string,
     private readonly procRoot = '/proc',
@@ -47,7 +50,8 @@ export class ChildLedger {
   add(pid: number, command: string, group: boolean): void {
     const entry: LedgerEntry = { pid, startTicks: startTicksOf(pid, this.procRoot), command, group };
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
+      if (!this.made) fs.mkdirSync(this.dir, { recursive: true });
+      this.made = true;
       fs.writeFileSync(this.file(pid), JSON.stringify(entry));
     } catch {
       // best effort

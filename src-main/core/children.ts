@@ -91,7 +91,7 @@ export interface RunOptions {
 }
 
 /** The executable `command` names (a path, or a name looked up on `PATH`), or null when there is none. */
-export function resolveExecutable(command: string, envPath = process.env.PATH ?? ''): string | null {
+function resolveExecutable(command: string, envPath = process.env.PATH ?? ''): string | null {
   const candidates = command.includes('/') ? [command] : envPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
   for (const candidate of candidates) {
     try {
@@ -128,6 +128,8 @@ export function findSetpriv(): string | null {
 export class ChildRegistry implements Service {
   readonly name = 'children';
   private readonly children = new Set<ChildProcess>();
+  /** `PATH\0name` of the names a PATH lookup found: not walked again at every spawn. */
+  private readonly onPath = new Set<string>();
   private disposed = false;
 
   constructor(
@@ -146,7 +148,7 @@ export class ChildRegistry implements Service {
     // setpriv execs the command in place (same pid, same command line once started). Only a command
     // that exists is wrapped: a missing one still fails with ENOENT, as callers expect.
     const setpriv = this.options.setpriv;
-    const wrap = setpriv && resolveExecutable(command, options.env?.PATH ?? process.env.PATH) !== null;
+    const wrap = setpriv && this.exists(command, options.env?.PATH ?? process.env.PATH);
     const [file, argv] = wrap ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
     // Own process group on POSIX, so that killing it reaches grandchildren too (sh wrappers, xvfb-run).
     const child = spawn(file, argv, merged);
@@ -161,6 +163,19 @@ export class ChildRegistry implements Service {
     child.once('exit', forget);
     child.once('error', forget);
     return child;
+  }
+
+  /**
+   * Whether `command` exists (checked only for setpriv). A path is checked every time (cheap); a
+   * name found on a PATH is remembered for that PATH: one that vanishes later fails in setpriv (exit 127).
+   */
+  private exists(command: string, envPath: string | undefined): boolean {
+    if (command.includes('/')) return resolveExecutable(command) !== null;
+    const key = `${envPath ?? ''}\0${command}`;
+    if (this.onPath.has(key)) return true;
+    const found = resolveExecutable(command, envPath) !== null;
+    if (found) this.onPath.add(key);
+    return found;
   }
 
   /** Runs a command to completion, capturing its output; kills it when the timeout passes. */

@@ -11,8 +11,12 @@ export interface RtpSink {
   rtp(packet: Buffer): void;
 }
 
-/** A feed restarts 1 s after every unexpected exit, for as long as it has sinks. */
-const RESTART_POLICY = { maxFailures: Number.POSITIVE_INFINITY, backoff: { baseMs: 1000, maxMs: 1000, jitter: 0 } };
+/**
+ * A feed restarts 1 s after every unexpected exit, for as long as it has sinks. The window only bounds
+ * the failures the supervisor remembers (the delay never grows): without it a feed that fails for
+ * hours keeps every failure time.
+ */
+const RESTART_POLICY = { maxFailures: Number.POSITIVE_INFINITY, failureWindowMs: 60_000, backoff: { baseMs: 1000, maxMs: 1000, jitter: 0 } };
 
 /**
  * One ffmpeg whose RTP output is shared by many receivers (a display's capture, or the host's sound):

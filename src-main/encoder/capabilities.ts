@@ -18,10 +18,10 @@ export interface CapabilityTexts {
 }
 
 /** Main options some builders emit: fps_mode is 5.1+ (-vsync before), readrate 5.0+. */
-export const MAIN_OPTIONS = ['fps_mode', 'vsync', 'readrate', 'max_muxing_queue_size', 'force_key_frames', 'stats_period'] as const;
+const MAIN_OPTIONS = ['fps_mode', 'vsync', 'readrate', 'max_muxing_queue_size', 'force_key_frames', 'stats_period'] as const;
 
 /** Muxer options the packager and the recorder use, or would use where present. */
-export const MUXER_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+const MUXER_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   dash: [
     'seg_duration',
     'init_seg_name',
@@ -42,7 +42,7 @@ export const MUXER_OPTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Filters the builders put in their graphs. */
-export const FILTERS = ['scale', 'setsar', 'split', 'format', 'fps', 'aresample', 'hwupload', 'hwdownload', 'scale_vaapi', 'ssim', 'psnr'] as const;
+const FILTERS = ['scale', 'setsar', 'split', 'format', 'fps', 'aresample', 'hwupload', 'hwdownload', 'scale_vaapi', 'ssim', 'psnr'] as const;
 
 /** `-name` at the start of a line (main options) or indented (AVOptions). */
 function optionNames(text: string, indented: boolean): Set<string> {

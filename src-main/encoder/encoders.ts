@@ -143,7 +143,8 @@ export const VIDEO_ENCODERS: readonly VideoEncoderRow[] = [
 ];
 
 const rowNamed = (name: string): VideoEncoderRow | undefined => VIDEO_ENCODERS.find((row) => row.name === name);
-const X264 = rowNamed('libx264')!;
+/** The software H.264 row: the fallback of the ladder and of capture. */
+export const X264 = rowNamed('libx264')!;
 
 /** The hardware H.264 rows, in order of preference. */
 export const HARDWARE_H264: readonly VideoEncoderRow[] = VIDEO_ENCODERS.filter((row) => row.hardware && row.codec === 'h264');
@@ -179,7 +180,7 @@ export function h264EncoderArgs(encoder: string, fps: number, bitrateKbps: numbe
 }
 
 /** VP8 for viewers without H.264, with the same one-second GOP and rate cap as H.264. */
-export function vp8EncoderArgs(fps: number, bitrateKbps: number): string[] {
+function vp8EncoderArgs(fps: number, bitrateKbps: number): string[] {
   return lowLatencyArgs(rowNamed('libvpx')!, bitrateKbps, Math.round(fps));
 }
 

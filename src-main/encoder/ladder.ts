@@ -1,6 +1,6 @@
 import type { LadderPreset, Rendition } from '../../src-shared/contract/streams.js';
 import type { EncoderProbe, FfmpegInfo } from '../../src-shared/contract/system.js';
-import { HARDWARE_H264, runsOn, VIDEO_ENCODERS, type LadderProfileOptions, type VideoEncoderRow } from './encoders.js';
+import { HARDWARE_H264, runsOn, X264, type LadderProfileOptions, type VideoEncoderRow } from './encoders.js';
 
 /**
  * The adaptive ladder: which renditions a live stream gets, and which H.264 encoder of the one table
@@ -223,7 +223,7 @@ export function chooseEncoder(info: FfmpegInfo, platform: NodeJS.Platform, optio
 }
 
 export function softwareEncoder(preset: X264Preset): EncoderChoice {
-  return choiceOf(VIDEO_ENCODERS.find((row) => row.name === 'libx264')!, { x264Preset: preset });
+  return choiceOf(X264, { x264Preset: preset });
 }
 
 export interface LadderPlan {

@@ -4,7 +4,7 @@ import type { TrackInfo } from '../media/types.js';
 import { planLadder, type LadderPlan, type LadderSource } from './ladder.js';
 
 /** Assumed until the publisher's metadata says otherwise (and when it never does). */
-export const ASSUMED_SOURCE = { width: 1280, height: 720, fps: 30, videoCodec: 'h264' } as const;
+const ASSUMED_SOURCE = { width: 1280, height: 720, fps: 30, videoCodec: 'h264' } as const;
 
 /** What the ladder planner knows of a live source from its tracks; 0 (unknown) sizes count as the assumed ones. */
 export function liveLadderSource(tracks: TrackInfo): LadderSource {

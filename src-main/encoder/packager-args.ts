@@ -16,7 +16,6 @@ import { AUDIO_BITRATE_KBPS, type AudioPlan, type EncoderChoice } from './ladder
 export const MANIFEST_FILE = 'manifest.mpd';
 export const MASTER_FILE = 'master.m3u8';
 export const mediaPlaylistFile = (stream: number): string => `media_${stream}.m3u8`;
-export const initSegmentFile = (stream: number): string => `init-stream${stream}.m4s`;
 export const chunkFile = (stream: number, number: number): string => `chunk-stream${stream}-${String(number).padStart(5, '0')}.m4s`;
 
 export interface PackagerArgsOptions {

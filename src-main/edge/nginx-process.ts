@@ -6,6 +6,7 @@ import { stopChild, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { localAddressOf } from '../http/loopback.js';
 import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
@@ -159,8 +160,7 @@ export class NginxProcess implements Service {
         reject(new StudioError('UNAVAILABLE', `nginx exited with ${String(code)}: ${stderr.trim()}`));
       };
       child.once('exit', onExit);
-      const host = this.options.bind === '0.0.0.0' ? '127.0.0.1' : this.options.bind;
-      waitForPort(this.options.port, host, 15_000).then(
+      waitForPort(this.options.port, localAddressOf(this.options.bind), 15_000).then(
         () => {
           if (settled) return;
           settled = true;

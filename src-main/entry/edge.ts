@@ -15,6 +15,7 @@ import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.j
 import { OriginLink } from '../edge/origin-link.js';
 import { Prefetcher } from '../edge/prefetch.js';
 import { UrlSigner } from '../protocols/signing.js';
+import { localAddressOf } from '../http/loopback.js';
 import { freePort } from '../platform/net.js';
 
 export const EDGE_USAGE = `Usage: streams edge --origin URL --token T [options]
@@ -49,13 +50,6 @@ const SIZE_RE = /^\d{1,9}[kmg]?$/i;
 export function defaultEdgeDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
   if (uid === 0) return env.STREAMS_EDGE_SYSTEM_DIR || '/var/lib/streams-edge';
   return path.join(os.homedir(), '.streams-edge');
-}
-
-/** Where the agent reaches its own nginx. */
-function loopbackFor(bind: string): string {
-  if (bind === '0.0.0.0') return '127.0.0.1';
-  if (bind === '::') return '::1';
-  return bind;
 }
 
 function bad(field: string, message: string): never {
@@ -136,7 +130,7 @@ export async function runEdge(argv: string[]): Promise<number> {
   const keys = state.keys ?? { current: `unregistered-${Math.random().toString(36).slice(2)}-key`, previous: null };
 
   const nginxRef: { current?: NginxProcess } = {};
-  const local = loopbackFor(bind);
+  const local = localAddressOf(bind);
   const prober = new DataPlaneProber({ logger: logger.child({ service: 'data-plane' }), target: { host: local, port }, everyMs: heartbeatMs });
   const core = new EdgeAgentCore({
     logger: logger.child({ service: 'edge' }),

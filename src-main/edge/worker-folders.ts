@@ -128,6 +128,17 @@ function chownTree(dir: string, uid: number, gid: number): void {
   for (const entry of fs.readdirSync(dir)) chownTree(path.join(dir, entry), uid, gid);
 }
 
+/**
+ * The agent's own folder (config, logs, state; the temp folders inside): ancestors we create are
+ * searchable (0755), the folder itself private; under a root master it is searchable by the workers
+ * (0711), who reach their temp folders through it and list or read nothing in it.
+ */
+export function prepareAgentDir(dir: string): void {
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
+  if (process.getuid?.() === 0) fs.chmodSync(dir, 0o711);
+}
+
 export interface WorkerFolder {
   path: string;
   /** The flag or setting that chose it, named in the error (e.g. `--cache-dir`). */

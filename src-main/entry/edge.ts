@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +12,7 @@ import { LogTail } from '../edge/log-tail.js';
 import { ACCESS_LOG, originParts } from '../edge/nginx-conf.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
 import { OriginLink } from '../edge/origin-link.js';
+import { prepareAgentDir } from '../edge/worker-folders.js';
 import { Prefetcher } from '../edge/prefetch.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { localAddressOf } from '../http/loopback.js';
@@ -112,9 +112,7 @@ export async function runEdge(argv: string[]): Promise<number> {
   const modulesDir = findModulesDir() ?? bad('nginx', 'the js and cache-purge modules were not found (libnginx-mod-http-js, libnginx-mod-http-cache-purge)');
 
   try {
-    // Searchable by nginx's workers when we are root (they reach their temp folders through it).
-    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
-    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
+    prepareAgentDir(dir);
   } catch (error) {
     bad('--dir', `cannot create ${dir}: ${(error as Error).message}`);
   }

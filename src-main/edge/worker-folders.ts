@@ -28,7 +28,7 @@ export interface WorkerUser {
  * directive so that what we check is what nginx does): it owns nothing else, and the agent hands it
  * only the cache and temp folders (chown), while the config with the signing keys stays root's (0600).
  */
-export const ROOT_WORKER_USER = 'nobody';
+const ROOT_WORKER_USER = 'nobody';
 
 function readLines(file: string): string[] {
   try {
@@ -109,7 +109,7 @@ export function folderProblem(chain: FolderStat[], who: WorkerUser): string | nu
 }
 
 /** The folder and every ancestor, root first, as stat() sees them (symbolic links followed). */
-export function statChain(folder: string): FolderStat[] {
+function statChain(folder: string): FolderStat[] {
   const chain: FolderStat[] = [];
   let p = path.resolve(folder);
   for (;;) {

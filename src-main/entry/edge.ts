@@ -47,7 +47,7 @@ const SIZE_RE = /^\d{1,9}[kmg]?$/i;
  * root's home is 0700, which nginx's workers (nobody) cannot search, so a cache there fails every
  * request. STREAMS_EDGE_SYSTEM_DIR moves it (tests on a shared machine).
  */
-export function defaultEdgeDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
+function defaultEdgeDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
   if (uid === 0) return env.STREAMS_EDGE_SYSTEM_DIR || '/var/lib/streams-edge';
   return path.join(os.homedir(), '.streams-edge');
 }

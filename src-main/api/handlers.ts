@@ -62,10 +62,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'streams.viewers': ({ name }) => deps.streams.viewers(name),
     'destinations.presets': () => deps.restream.presets(),
     'destinations.list': ({ name }) => deps.restream.list(name),
-    'destinations.create': async ({ name, ...input }) => {
-      await deps.restream.checkFfmpegSupports(input.url);
-      return deps.restream.create(name, input);
-    },
+    'destinations.create': ({ name, ...input }) => deps.restream.create(name, input),
     'destinations.update': ({ name, id, ...patch }) => deps.restream.update(name, id, patch),
     'destinations.delete': async ({ name, id }) => {
       await deps.restream.delete(name, id);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
-import { isLoopback } from '../http/loopback.js';
+import { isLoopback, publicHost } from '../http/loopback.js';
 import { createHttpApp, type HttpServerOptions } from './http.js';
 
 export interface ListenOptions {
@@ -71,9 +71,7 @@ export class HttpService implements Service {
 
   /** The base URL clients use; loopback binds and wildcards are shown as 127.0.0.1. */
   get url(): string {
-    const host = this.listen.bind === '0.0.0.0' || this.listen.bind === '::' || isLoopback(this.listen.bind) ? '127.0.0.1' : this.listen.bind;
-    const shown = host.includes(':') ? `[${host}]` : host;
-    return `${this.secure ? 'https' : 'http'}://${shown}:${this.boundPort || this.listen.port}`;
+    return `${this.secure ? 'https' : 'http'}://${publicHost(this.listen.bind)}:${this.boundPort || this.listen.port}`;
   }
 
   async start(): Promise<void> {

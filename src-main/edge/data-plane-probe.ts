@@ -4,7 +4,7 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 
 /** One GET through nginx; resolves with the verdict, never rejects. */
-export function probeOnce(target: { host: string; port: number }, timeoutMs: number, now = Date.now): Promise<DataPlaneProbe> {
+function probeOnce(target: { host: string; port: number }, timeoutMs: number, now = Date.now): Promise<DataPlaneProbe> {
   const started = performance.now();
   const at = now();
   const where = `${EDGE_PROBE_PATH} on ${target.host}:${target.port}`;

@@ -6,10 +6,11 @@ import { stopChild, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { localAddressOf } from '../http/loopback.js';
 import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
-import { prepareWorkerFolders, workerUser } from './worker-folders.js';
+import { prepareAgentDir, prepareWorkerFolders, workerUser } from './worker-folders.js';
 
 const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
 const NGINX_BINS = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
@@ -107,11 +108,9 @@ export class NginxProcess implements Service {
 
   private async writeAndTest(): Promise<void> {
     const { dir, cacheDir } = this.options;
-    fs.mkdirSync(dir, { recursive: true });
+    prepareAgentDir(dir);
     const worker = workerUser();
     if (process.getuid?.() === 0) {
-      // The workers search the agent's folder for their temp folders; they list and read nothing in it.
-      fs.chmodSync(dir, 0o711);
       this.options = { ...this.options, workerUser: { user: worker.user, group: worker.group } };
     }
     prepareWorkerFolders(
@@ -159,8 +158,7 @@ export class NginxProcess implements Service {
         reject(new StudioError('UNAVAILABLE', `nginx exited with ${String(code)}: ${stderr.trim()}`));
       };
       child.once('exit', onExit);
-      const host = this.options.bind === '0.0.0.0' ? '127.0.0.1' : this.options.bind;
-      waitForPort(this.options.port, host, 15_000).then(
+      waitForPort(this.options.port, localAddressOf(this.options.bind), 15_000).then(
         () => {
           if (settled) return;
           settled = true;

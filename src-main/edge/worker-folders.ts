@@ -28,7 +28,7 @@ export interface WorkerUser {
  * directive so that what we check is what nginx does): it owns nothing else, and the agent hands it
  * only the cache and temp folders (chown), while the config with the signing keys stays root's (0600).
  */
-export const ROOT_WORKER_USER = 'nobody';
+const ROOT_WORKER_USER = 'nobody';
 
 function readLines(file: string): string[] {
   try {
@@ -109,7 +109,7 @@ export function folderProblem(chain: FolderStat[], who: WorkerUser): string | nu
 }
 
 /** The folder and every ancestor, root first, as stat() sees them (symbolic links followed). */
-export function statChain(folder: string): FolderStat[] {
+function statChain(folder: string): FolderStat[] {
   const chain: FolderStat[] = [];
   let p = path.resolve(folder);
   for (;;) {
@@ -126,6 +126,17 @@ function chownTree(dir: string, uid: number, gid: number): void {
   if (st.uid !== uid || st.gid !== gid) fs.lchownSync(dir, uid, gid);
   if (!st.isDirectory()) return;
   for (const entry of fs.readdirSync(dir)) chownTree(path.join(dir, entry), uid, gid);
+}
+
+/**
+ * The agent's own folder (config, logs, state; the temp folders inside): ancestors we create are
+ * searchable (0755), the folder itself private; under a root master it is searchable by the workers
+ * (0711), who reach their temp folders through it and list or read nothing in it.
+ */
+export function prepareAgentDir(dir: string): void {
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
+  if (process.getuid?.() === 0) fs.chmodSync(dir, 0o711);
 }
 
 export interface WorkerFolder {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { STUDIO_VERSION } from '../../src-shared/version.js';
 import { StudioError } from '../core/errors.js';
 import { ConfigStore } from '../conf/config-store.js';
+import { publicHost } from '../http/loopback.js';
 import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
 import { EDGE_USAGE, runEdge } from './edge.js';
 import { PROVISION_USAGE, runEdgeProvision } from './edge-provision.js';
@@ -37,7 +38,7 @@ async function loginLink(argv: string[]): Promise<number> {
     return 2;
   }
   const { http } = ConfigStore.load(layout.config, path.join(resourcesDir(), 'config.default.yaml')).current;
-  const host = http.bind === '0.0.0.0' || http.bind === '::' ? '127.0.0.1' : http.bind.includes(':') ? `[${http.bind}]` : http.bind;
+  const host = publicHost(http.bind);
   const port = http.port;
   try {
     const res = await fetch(`${http.tlsCert ? 'https' : 'http'}://${host}:${port}/api/v1/auth/login-links`, {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,8 +12,10 @@ import { LogTail } from '../edge/log-tail.js';
 import { ACCESS_LOG, originParts } from '../edge/nginx-conf.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
 import { OriginLink } from '../edge/origin-link.js';
+import { prepareAgentDir } from '../edge/worker-folders.js';
 import { Prefetcher } from '../edge/prefetch.js';
 import { UrlSigner } from '../protocols/signing.js';
+import { localAddressOf } from '../http/loopback.js';
 import { freePort } from '../platform/net.js';
 
 export const EDGE_USAGE = `Usage: streams edge --origin URL --token T [options]
@@ -46,16 +47,9 @@ const SIZE_RE = /^\d{1,9}[kmg]?$/i;
  * root's home is 0700, which nginx's workers (nobody) cannot search, so a cache there fails every
  * request. STREAMS_EDGE_SYSTEM_DIR moves it (tests on a shared machine).
  */
-export function defaultEdgeDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
+function defaultEdgeDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
   if (uid === 0) return env.STREAMS_EDGE_SYSTEM_DIR || '/var/lib/streams-edge';
   return path.join(os.homedir(), '.streams-edge');
-}
-
-/** Where the agent reaches its own nginx. */
-function loopbackFor(bind: string): string {
-  if (bind === '0.0.0.0') return '127.0.0.1';
-  if (bind === '::') return '::1';
-  return bind;
 }
 
 function bad(field: string, message: string): never {
@@ -118,9 +112,7 @@ export async function runEdge(argv: string[]): Promise<number> {
   const modulesDir = findModulesDir() ?? bad('nginx', 'the js and cache-purge modules were not found (libnginx-mod-http-js, libnginx-mod-http-cache-purge)');
 
   try {
-    // Searchable by nginx's workers when we are root (they reach their temp folders through it).
-    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
-    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
+    prepareAgentDir(dir);
   } catch (error) {
     bad('--dir', `cannot create ${dir}: ${(error as Error).message}`);
   }
@@ -136,7 +128,7 @@ export async function runEdge(argv: string[]): Promise<number> {
   const keys = state.keys ?? { current: `unregistered-${Math.random().toString(36).slice(2)}-key`, previous: null };
 
   const nginxRef: { current?: NginxProcess } = {};
-  const local = loopbackFor(bind);
+  const local = localAddressOf(bind);
   const prober = new DataPlaneProber({ logger: logger.child({ service: 'data-plane' }), target: { host: local, port }, everyMs: heartbeatMs });
   const core = new EdgeAgentCore({
     logger: logger.child({ service: 'edge' }),

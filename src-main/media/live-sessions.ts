@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { LiveSession } from './types.js';
 
 /** Continue the same playlists (with a discontinuity) when a publisher returns within this time. */
-export const RESUME_WINDOW_MS = 5 * 60_000;
+const RESUME_WINDOW_MS = 5 * 60_000;
 
 /**
  * Whether a new session joins the previous run's playlists: a restarted packager always does, a

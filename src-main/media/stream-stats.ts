@@ -1,7 +1,7 @@
 import type { ViewerStats } from '../../src-shared/contract/index.js';
 
 /** Segments are fetched every 2 s or so: a 1 s window would swing between 0 and twice the rate. */
-export const BITRATE_OUT_WINDOW_MS = 6000;
+const BITRATE_OUT_WINDOW_MS = 6000;
 
 /** (time, bytes served) samples of the last few seconds: the bitrate out is averaged over them. */
 export class BitrateWindow {

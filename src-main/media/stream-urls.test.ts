@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, type StudioConfig } from '../../src-shared/config.js';
-import { basesFor, configuredUrls, ingestUrls, playbackUrls, publicHost, publishUrls, type UrlBases } from './stream-urls.js';
+import { basesFor, configuredUrls, ingestUrls, playbackUrls, publishUrls, type UrlBases } from './stream-urls.js';
 
 const bases: UrlBases = { http: 'http://10.0.0.5:7070', rtmp: 'rtmp://10.0.0.5:1935', srt: 'srt://10.0.0.5:8890' };
 
@@ -29,24 +29,6 @@ describe('stream URLs', () => {
 
   it('serves HLS and DASH under /live/<name>', () => {
     expect(playbackUrls(bases, 'show')).toEqual({ hls: 'http://10.0.0.5:7070/live/show/index.m3u8', dash: 'http://10.0.0.5:7070/live/show/manifest.mpd' });
-  });
-});
-
-describe('publicHost', () => {
-  it('answers 127.0.0.1 for a loopback bind, whoever asks', () => {
-    expect(publicHost('127.0.0.1', 'http://studio.lan:7070')).toBe('127.0.0.1');
-    expect(publicHost('::1', undefined)).toBe('127.0.0.1');
-  });
-
-  it('answers the host the client used for a wildcard bind, 127.0.0.1 without one', () => {
-    expect(publicHost('0.0.0.0', 'http://studio.lan:7070')).toBe('studio.lan');
-    expect(publicHost('::', 'http://[fd00::5]:7070')).toBe('[fd00::5]');
-    expect(publicHost('0.0.0.0', undefined)).toBe('127.0.0.1');
-  });
-
-  it('answers a specific bind address as it is, IPv6 in brackets', () => {
-    expect(publicHost('192.168.1.10', 'http://studio.lan:7070')).toBe('192.168.1.10');
-    expect(publicHost('fd00::5', undefined)).toBe('[fd00::5]');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { StudioConfig } from '../../src-shared/config.js';
 import type { Stream, StreamWithKey } from '../../src-shared/contract/index.js';
-import { isLoopback } from '../http/loopback.js';
+import { publicHost } from '../http/loopback.js';
 
 /** Where the listeners are reached from, per protocol; each from the client's own address when known. */
 export interface StreamUrls {
@@ -10,16 +10,6 @@ export interface StreamUrls {
   rtmp(baseUrl?: string): string;
   /** `srt://host:8890` */
   srt(baseUrl?: string): string;
-}
-
-/** The host an encoder or a player should use to reach a listener bound to `bind`. */
-export function publicHost(bind: string, baseUrl: string | undefined): string {
-  if (isLoopback(bind)) return '127.0.0.1';
-  if (bind === '0.0.0.0' || bind === '::') {
-    if (!baseUrl) return '127.0.0.1';
-    return new URL(baseUrl).hostname;
-  }
-  return bind.includes(':') ? `[${bind}]` : bind;
 }
 
 /** The listeners as configured (read at each call), as the asking client reaches them. */

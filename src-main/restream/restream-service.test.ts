@@ -86,9 +86,9 @@ afterEach(async () => {
 });
 
 const youtube = () => service.create('main', { url: 'rtmp://a.rtmp.youtube.com/live2', key: YT_KEY });
-const errorOf = (fn: () => unknown): StudioError => {
+const errorOf = async (fn: () => unknown): Promise<StudioError> => {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error as StudioError;
   }
@@ -97,8 +97,8 @@ const errorOf = (fn: () => unknown): StudioError => {
 const publishUrlOf = (n = children.spawned.length - 1) => children.spawned[n]!.args.at(-1);
 
 describe('RestreamService: destinations', () => {
-  it('creates a destination: the contract shape, the key sealed and hinted, an event', () => {
-    const d = youtube();
+  it('creates a destination: the contract shape, the key sealed and hinted, an event', async () => {
+    const d = await youtube();
     expect(destinationSchema.parse(d)).toEqual(d);
     expect(d).toMatchObject({ stream: 'main', kind: 'youtube', label: 'YouTube', url: 'rtmp://a.rtmp.youtube.com/live2', keyHint: '…mnop', autoStart: true, rendition: null, state: 'idle', retries: 0 });
     expect(JSON.stringify(d)).not.toContain(YT_KEY);
@@ -111,13 +111,13 @@ describe('RestreamService: destinations', () => {
     expect(service.presets().map((p) => p.kind)).toEqual(['youtube', 'twitch', 'kick', 'facebook', 'custom']);
   });
 
-  it('refuses bad input with a field error and stores nothing', () => {
+  it('refuses bad input with a field error and stores nothing', async () => {
     for (const [input, field] of [
       [{ url: 'http://a.rtmp.youtube.com/live2', key: 'k' }, 'url'],
       [{ url: 'rtmp://a.rtmp.youtube.com/live2' }, 'key'],
       [{ url: 'rtmp://h/live', key: 'k', rendition: '4k' }, 'rendition'],
     ] as const) {
-      const error = errorOf(() => service.create('main', input));
+      const error = await errorOf(() => service.create('main', input));
       expect(error.code).toBe('VALIDATION_FAILED');
       expect(error.details?.fields?.[0]?.path).toBe(field);
     }
@@ -136,13 +136,13 @@ describe('RestreamService: destinations', () => {
       isLive: (n) => paths.live.has(n), children, ffmpegPath: () => Promise.resolve('/opt/ffmpeg-4.1/ffmpeg'), ffmpegInfo: info(false),
       bus: new EventBus(), logger: silentLogger(), inProcessRtmp: false,
     });
-    const refused = await withoutSrt.checkFfmpegSupports(' SRT://live.example.com:9000?streamid=publish:k').then(() => undefined, (e: StudioError) => e);
+    const refused = await withoutSrt.create('main', { url: ' SRT://live.example.com:9000?streamid=publish:k' }).then(() => undefined, (e: StudioError) => e);
     expect(refused?.code).toBe('FFMPEG_FEATURE_MISSING');
     expect(refused?.details).toMatchObject({ feature: 'srt' });
     expect(refused?.message).toMatch(/FFMPEG_PATH/);
-    await expect(withoutSrt.checkFfmpegSupports('rtmp://a.rtmp.youtube.com/live2')).resolves.toBeUndefined();
     // An RTMP destination switched to SRT is refused too, and keeps its URL.
-    const d = withoutSrt.create('main', { url: 'rtmp://a.rtmp.youtube.com/live2', key: YT_KEY });
+    expect(withoutSrt.list('main')).toEqual([]);
+    const d = await withoutSrt.create('main', { url: 'rtmp://a.rtmp.youtube.com/live2', key: YT_KEY });
     await expect(withoutSrt.update('main', d.id, { url: 'srt://live.example.com:9000' })).rejects.toMatchObject({ code: 'FFMPEG_FEATURE_MISSING' });
     expect(withoutSrt.list('main')[0]?.url).toBe('rtmp://a.rtmp.youtube.com/live2');
     await withoutSrt.dispose();
@@ -151,23 +151,23 @@ describe('RestreamService: destinations', () => {
       isLive: (n) => paths.live.has(n), children, ffmpegPath: () => Promise.resolve('/usr/bin/ffmpeg'), ffmpegInfo: info(true),
       bus: new EventBus(), logger: silentLogger(), inProcessRtmp: false,
     });
-    await expect(withSrt.checkFfmpegSupports('srt://live.example.com:9000')).resolves.toBeUndefined();
+    await expect(withSrt.create('main', { url: 'srt://live.example.com:9000', key: 'publish:k' })).resolves.toMatchObject({ stream: 'main', state: 'idle' });
     await withSrt.dispose();
   });
 
   it('answers NOT_FOUND for an unknown stream or id, and for an id of another stream', async () => {
-    const d = youtube();
-    expect(errorOf(() => service.list('nope')).code).toBe('NOT_FOUND');
-    expect(errorOf(() => service.create('nope', { url: 'rtmp://h/live', key: 'k' })).code).toBe('NOT_FOUND');
-    expect(errorOf(() => service.start('main', 'dst_nope')).code).toBe('NOT_FOUND');
-    expect(errorOf(() => service.start('other', d.id)).code).toBe('NOT_FOUND');
+    const d = await youtube();
+    expect((await errorOf(() => service.list('nope'))).code).toBe('NOT_FOUND');
+    expect((await errorOf(() => service.create('nope', { url: 'rtmp://h/live', key: 'k' }))).code).toBe('NOT_FOUND');
+    expect((await errorOf(() => service.start('main', 'dst_nope'))).code).toBe('NOT_FOUND');
+    expect((await errorOf(() => service.start('other', d.id))).code).toBe('NOT_FOUND');
     await expect(service.stop('main', 'dst_nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(service.update('other', d.id, { label: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(service.delete('main', 'dst_nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('updates: a new server keeps the stored key, a key in the URL replaces it, a default label follows', async () => {
-    const d = youtube();
+    const d = await youtube();
     const moved = await service.update('main', d.id, { url: 'rtmp://live.twitch.tv/app' });
     expect(moved).toMatchObject({ kind: 'twitch', label: 'Twitch', url: 'rtmp://live.twitch.tv/app', keyHint: '…mnop' });
     const rekeyed = await service.update('main', d.id, { url: 'rtmp://live.twitch.tv/app/live_999_zzzz', label: 'Mine' });
@@ -181,8 +181,8 @@ describe('RestreamService: destinations', () => {
 
 describe('RestreamService: relays', () => {
   it('start needs a live stream (CONFLICT), is idempotent, and publishes with the decrypted key', async () => {
-    const d = youtube();
-    const conflict = errorOf(() => service.start('main', d.id));
+    const d = await youtube();
+    const conflict = await errorOf(() => service.start('main', d.id));
     expect(conflict.code).toBe('CONFLICT');
     expect(conflict.message).toBe('the stream is not live');
     paths.live.add('main');
@@ -202,9 +202,9 @@ describe('RestreamService: relays', () => {
   });
 
   it('auto-start destinations follow the stream; a failed one keeps its reason after the stream ends', async () => {
-    const auto = youtube();
-    const manual = service.create('main', { url: 'rtmp://h/live', key: 'k1', autoStart: false });
-    const refused = service.create('main', { url: 'rtmp://r/live', key: 'k2' });
+    const auto = await youtube();
+    const manual = await service.create('main', { url: 'rtmp://h/live', key: 'k1', autoStart: false });
+    const refused = await service.create('main', { url: 'rtmp://r/live', key: 'k2' });
     paths.publish('main');
     await waitFor('the second ffmpeg', () => children.spawned.length === 2, 3000, 5);
     expect(children.spawned.map((c) => c.args.at(-1))).toEqual([`rtmp://a.rtmp.youtube.com/live2/${YT_KEY}`, 'rtmp://r/live/k2']);
@@ -231,7 +231,7 @@ describe('RestreamService: relays', () => {
   });
 
   it('an update restarts a running relay with the new settings; a rendition is sized from the tracks', async () => {
-    const d = youtube();
+    const d = await youtube();
     paths.live.add('main');
     service.start('main', d.id);
     await waitFor('the first ffmpeg', () => children.spawned.length === 1, 3000, 5);
@@ -249,9 +249,9 @@ describe('RestreamService: relays', () => {
   });
 
   it('delete stops the relay; forgetStream removes every destination of a stream; start() picks up live streams', async () => {
-    const a = youtube();
-    const b = service.create('main', { url: 'srt://h:9000', key: 'publish:k' });
-    const c = service.create('other', { url: 'rtmp://h/live', key: 'k3' });
+    const a = await youtube();
+    const b = await service.create('main', { url: 'srt://h:9000', key: 'publish:k' });
+    const c = await service.create('other', { url: 'rtmp://h/live', key: 'k3' });
     paths.publish('main');
     await waitFor('the second ffmpeg', () => children.spawned.length === 2, 3000, 5);
     expect(children.spawned[1]!.args.slice(-3)).toEqual(['-f', 'mpegts', 'srt://h:9000?streamid=publish:k']);

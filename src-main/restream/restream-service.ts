@@ -10,6 +10,7 @@ import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { capsOf } from '../encoder/capabilities.js';
 import { chooseEncoder, softwareEncoder, x264PresetFor, type EncoderChoice } from '../encoder/ladder.js';
 import type { PathReader, TrackInfo } from '../media/types.js';
 import type { Db } from '../store/db.js';
@@ -115,13 +116,14 @@ export class RestreamService implements Service {
   }
 
   /**
-   * Refuses, before anything is stored, a destination whose protocol the found ffmpeg cannot send
-   * (SRT with the npm-shipped 4.1, which has no srt protocol): FFMPEG_FEATURE_MISSING names it.
+   * Refuses a destination whose protocol the found ffmpeg cannot send (SRT with the npm-shipped 4.1,
+   * which has no srt protocol): FFMPEG_FEATURE_MISSING names it. Checked before a destination is stored
+   * or changed, and again at each launch (the ffmpeg may have changed since).
    */
-  async checkFfmpegSupports(url: string): Promise<void> {
-    if (!this.options.ffmpegInfo || !/^srt:\/\//i.test(url.trim())) return;
+  private async requireProtocol(protocol: ValidDestination['protocol']): Promise<void> {
+    if (protocol !== 'srt' || !this.options.ffmpegInfo) return;
     const info = await this.options.ffmpegInfo();
-    if (info.found && info.features.srt === false) {
+    if (info.found && !capsOf(info.features).has('srt')) {
       throw new StudioError(
         'FFMPEG_FEATURE_MISSING',
         `SRT destinations need an ffmpeg with the srt protocol, and the one found (${info.version ?? 'unknown version'}, ${info.path ?? '?'}) has none: install a current ffmpeg (apt install ffmpeg) or set FFMPEG_PATH to one`,
@@ -131,10 +133,11 @@ export class RestreamService implements Service {
   }
 
   /** Stores a destination. It does not start by itself, even with autoStart while the stream is live: start() does. */
-  create(stream: string, input: DestinationInput): Destination {
+  async create(stream: string, input: DestinationInput): Promise<Destination> {
     this.requireStream(stream);
     const valid = this.validate({ url: input.url, key: input.key ?? null });
     const rendition = this.checkRendition(input.rendition ?? null);
+    await this.requireProtocol(valid.protocol);
     const id = `dst_${crypto.randomBytes(9).toString('base64url')}`;
     const record: DestinationRecord = {
       id,
@@ -157,10 +160,10 @@ export class RestreamService implements Service {
   async update(stream: string, id: string, patch: Partial<DestinationInput>): Promise<Destination> {
     const current = this.require(stream, id);
     const next: DestinationPatch = {};
-    if (patch.url !== undefined) await this.checkFfmpegSupports(patch.url);
     if (patch.url !== undefined || patch.key !== undefined) {
       const storedKey = current.keyEnc === null ? null : this.box.open(current.keyEnc, id);
       const valid = this.validate({ url: patch.url ?? current.url, key: patch.key ?? null }, storedKey);
+      if (patch.url !== undefined) await this.requireProtocol(valid.protocol);
       next.kind = valid.kind;
       next.url = valid.url;
       if (valid.key !== storedKey) {
@@ -262,7 +265,7 @@ export class RestreamService implements Service {
     if (!record) throw new Error('the destination was deleted');
     const key = record.keyEnc === null ? null : this.box.open(record.keyEnc, id);
     const valid = this.validate({ url: record.url, key });
-    await this.checkFfmpegSupports(record.url);
+    await this.requireProtocol(valid.protocol);
     const rendition = record.rendition === null ? null : relayRendition(record.rendition, this.options.paths.tracksOf?.(record.stream), await this.encoder());
     const ffmpegPath = await this.options.ffmpegPath();
     const push = !rendition && valid.protocol !== 'srt' && key !== null && this.options.inProcessRtmp !== false ? { url: valid.url, key } : undefined;

@@ -122,20 +122,17 @@ afterAll(async () => {
 describe('restreaming a live stream to three RTMP servers', () => {
   it('relays to all three, survives one server restarting, fails a refused key, and keeps keys sealed', async () => {
     // The third one gets its own encode (a 360p rung): the others pass the source through.
-    const created = receivers.map((r, i) => service.create('main', { url: r.url, key: r.key, label: `rx${i}`, rendition: i === 2 ? '360p' : null }));
+    const created = await Promise.all(receivers.map((r, i) => service.create('main', { url: r.url, key: r.key, label: `rx${i}`, rendition: i === 2 ? '360p' : null })));
     const ids = created.map((d) => d.id);
     expect(created.map((d) => [d.kind, d.state, d.keyHint])).toEqual(receivers.map((r) => ['custom', 'idle', `…${r.key.slice(-4)}`]));
     expect(JSON.stringify(created)).not.toContain(receivers[0]!.key);
 
     // Bad input is refused with a field error and stores nothing.
     for (const url of ['http://127.0.0.1/live', 'rtmp://', 'rtmp//127.0.0.1/live', `${receivers[0]!.url}/${receivers[0]!.key}`]) {
-      const error = (() => {
-        try {
-          service.create('main', { url, key: receivers[0]!.key });
-        } catch (e) {
-          return e as StudioError;
-        }
-      })();
+      const error = await service.create('main', { url, key: receivers[0]!.key }).then(
+        () => undefined,
+        (e: unknown) => e as StudioError,
+      );
       expect(error).toBeInstanceOf(StudioError);
       expect(error?.code).toBe('VALIDATION_FAILED');
       expect(error?.details?.fields?.[0]?.path).toBe('url');
@@ -181,7 +178,7 @@ describe('restreaming a live stream to three RTMP servers', () => {
 
     // A server that refuses the key: retrying, then failed with the reason; the others unaffected.
     const mark2 = events.length;
-    const bad = service.create('main', { url: a.url, key: 'not-the-right-key', autoStart: false });
+    const bad = await service.create('main', { url: a.url, key: 'not-the-right-key', autoStart: false });
     expect(service.start('main', bad.id).state).toBe('connecting');
     await waitFor('refused relay failed', () => stateOf(bad.id) === 'failed', 15_000, 50);
     const failed = service.list('main').find((d) => d.id === bad.id)!;

@@ -176,19 +176,19 @@ async function runReference() {
 // ---- (2) quality per CPU second ----
 
 /**
- * The encoded renditions of the packager's argument list: output stream number, the filter chain that
- * feeds it (from the -filter_complex graph, labels removed), and its own options ([option, value] with
- * the `:v:N` specifier cut off). Copied renditions are left out: they cost nothing and lose nothing.
+ * The video renditions of the packager's argument list: output stream number, codec (`copy` for a copied
+ * one), the filter chain that feeds an encoded one (from the -filter_complex graph, labels removed), and
+ * its own options ([option, value] with the `:v:N` specifier cut off).
  */
-function encodedRenditions(args) {
+function renditionsOf(args) {
   const graph = args[args.indexOf('-filter_complex') + 1] ?? '';
   const out = [];
   args.forEach((a, i) => {
     const m = /^-c:v:(\d+)$/.exec(a);
-    if (!m || args[i + 1] === 'copy') return;
+    if (!m) return;
     const n = Number(m[1]);
-    const chain = graph.split(';').find((c) => c.endsWith(`[v${n}]`));
-    if (!chain) throw new Error(`no filter chain for output v${n} in ${graph}`);
+    if (args[i + 1] === 'copy') return void out.push({ n, codec: 'copy', options: [] });
+    const chain = graph.split(';').find((c) => c.endsWith(`[v${n}]`)) ?? '';
     const options = [];
     args.forEach((b, j) => {
       const o = new RegExp(`^(-[\\w-]+):v:${n}$`).exec(b);
@@ -198,6 +198,7 @@ function encodedRenditions(args) {
     out.push({
       n,
       label: size ? `${size[1]}x${size[2]}` : `v${n}`,
+      height: size?.[2],
       filters: chain.replace(/^(\[[^\]]+\])+/, '').replace(/\[v\d+\]$/, ''),
       options,
       codec: args[i + 1],
@@ -257,8 +258,12 @@ async function measureQuality() {
     const source = path.join(dir, 'source.flv');
     // The publisher's own stream (same source, same x264 ultrafast encode), as fast as it can be made.
     await runTimed('ffmpeg', publisherArgs(source, { seconds: QUALITY_S }).filter((a) => a !== '-re'));
-    const { graph, renditions } = encodedRenditions(packagerArgs);
+    const { graph, renditions: all } = renditionsOf(packagerArgs);
+    // Copied renditions are left out: they cost nothing and lose nothing.
+    const renditions = all.filter((r) => r.codec !== 'copy');
     if (renditions.length === 0) throw new Error('the ladder encodes nothing (all copied)');
+    const unfed = renditions.find((r) => !r.filters);
+    if (unfed) throw new Error(`no filter chain for output v${unfed.n} in ${graph}`);
     const sides = {
       ours: { optionsOf: (r) => r.options, cpu: [] },
       reference: { optionsOf: (r) => [['-c', r.codec], ['-b', r.bitrate]], cpu: [] },
@@ -312,17 +317,11 @@ if (ours.length > 0 && reference.length > 0) {
   ];
   const windowS = m([...ours, ...reference], (r) => r.wall);
   // The ladder, as read from the packager's arguments: each video output's codec (and size when scaled).
-  const graph = packagerArgs[packagerArgs.indexOf('-filter_complex') + 1] ?? '';
-  const ladder = packagerArgs
-    .map((a, i) => (/^-c:v:\d+$/.test(a) ? { n: Number(a.slice(5)), codec: packagerArgs[i + 1] } : null))
-    .filter(Boolean)
-    .map(({ n, codec }) => {
-      if (codec === 'copy') return 'copy';
-      const chain = graph.split(';').find((c) => c.endsWith(`[v${n}]`)) ?? '';
-      const size = /scale=w=(\d+):h=(\d+)/.exec(chain);
-      const preset = packagerArgs[packagerArgs.indexOf(`-preset:v:${n}`) + 1];
-      return `${size ? `${size[2]}p ` : ''}${codec}${packagerArgs.includes(`-preset:v:${n}`) ? ` ${preset}` : ''}`;
-    });
+  const ladder = renditionsOf(packagerArgs).renditions.map((r) => {
+    if (r.codec === 'copy') return 'copy';
+    const preset = r.options.find(([o]) => o === '-preset')?.[1];
+    return `${r.height ? `${r.height}p ` : ''}${r.codec}${preset ? ` ${preset}` : ''}`;
+  });
   console.log(
     `${NAME}: (1) overhead only (the reference replays our own packager command line): \`standard\` ladder [${ladder.join(' | ')}] ` +
       `on a 1280x720@30 test pattern; CPU over ${fmt(windowS, 1)} s after ${WARMUP_S} s warm-up; ${RUNS} runs each, medians; ${fmt((performance.now() - started) / 1000, 0)} s total`,

@@ -15,7 +15,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { goalText } from './lib/report.mjs';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -78,7 +77,7 @@ console.log(`\nbench: ${rows.length} goals, ${((performance.now() - started) / 1
 console.log('| bench | figure | ours | reference | ratio | goal | result |');
 console.log('|---|---|---:|---:|---:|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.bench.replace(/^bench\//, '')} | ${r.what} | ${withUnit(r.ours, r)} | ${withUnit(r.reference, r)} | ${num(r.ratio, 2)} | ${r.goalText ?? goalText(r)} | ${r.status} |`);
+  console.log(`| ${r.bench.replace(/^bench\//, '')} | ${r.what} | ${withUnit(r.ours, r)} | ${withUnit(r.reference, r)} | ${num(r.ratio, 2)} | ${r.goalText} | ${r.status} |`);
 }
 const notes = rows.filter((r) => r.status !== 'PASS' && r.note);
 const seen = new Set();

@@ -11,9 +11,9 @@
 // command to run and exits 0: the suites that need a missing package then skip, each naming its reason
 // (test-support/peers.ts), and the summary of `npm test` lists them.
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from '../test-support/machine.mjs';
 
 /** Package -> why the tests need it. */
 export const TEST_PACKAGES = {
@@ -30,7 +30,7 @@ export const TEST_PACKAGES = {
   nginx: 'the edge data plane',
   'libnginx-mod-http-cache-purge': 'edge purges',
   'libnginx-mod-http-js': 'edge signed URLs and tags (njs)',
-  'libnginx-mod-rtmp': 'a third-party RTMP receiver for restreaming',
+  'libnginx-mod-rtmp': 'a third-party RTMP receiver for restreaming (and nginx-rtmp, the reference of bench/live-latency and bench/restream-cpu)',
   'openssh-server': 'provisioning an edge over a real sshd on loopback (ssh-keygen comes with it)',
   mosquitto: 'a real MQTT broker as a peer of ours',
   'mosquitto-clients': 'real MQTT clients (mosquitto_pub, mosquitto_sub)',
@@ -41,7 +41,6 @@ export const TEST_PACKAGES = {
 /** Package -> why a benchmark needs it (on top of the test packages). */
 export const BENCH_PACKAGES = {
   wrk: 'HTTP load for bench/edge',
-  'libnginx-mod-rtmp': 'nginx-rtmp, the reference of bench/live-latency and bench/restream-cpu',
 };
 
 /** The packages to have for these flags, in a stable order, without duplicates. */
@@ -66,14 +65,14 @@ export function plan({ missing, hasApt, isRoot, hasSudo, checkOnly = false }) {
 
 const quiet = { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] };
 
-function installed(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], quiet);
-  return r.status === 0 && r.stdout.includes('install ok installed');
+/** Which of `pkgs` dpkg has installed: one dpkg-query for all (it names the unknown ones on stderr and exits 1). */
+function installedOf(pkgs) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...pkgs], quiet);
+  const lines = (r.stdout ?? '').split('\n');
+  return new Set(lines.filter((l) => l.endsWith(' install ok installed')).map((l) => l.split(' ')[0]));
 }
 
-function onPath(name) {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, name)));
-}
+const onPath = (name) => which(name) !== null;
 
 function run(prefix, command, args) {
   const full = [...prefix, command, ...args];
@@ -88,7 +87,8 @@ function main(argv) {
   const checkOnly = argv.includes('--check');
   const wanted = wantedPackages({ bench });
   const hasApt = onPath('apt-get') && onPath('dpkg-query');
-  const missing = hasApt ? wanted.filter((p) => !installed(p)) : wanted;
+  const present = hasApt ? installedOf(wanted) : new Set();
+  const missing = wanted.filter((p) => !present.has(p));
   const isRoot = process.getuid?.() === 0;
   const hasSudo = !isRoot && !checkOnly && hasApt && missing.length > 0 && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], quiet).status === 0;
   const step = plan({ missing, hasApt, isRoot, hasSudo, checkOnly });
@@ -120,7 +120,8 @@ function main(argv) {
     console.error('setup: fix the above, or skip this stage with STREAMS_TEST_SKIP_SETUP=1 (the suites that need the packages then skip)');
     return 1;
   }
-  const still = available.filter((p) => !installed(p));
+  const nowInstalled = installedOf(available);
+  const still = available.filter((p) => !nowInstalled.has(p));
   if (still.length > 0) {
     console.error(`setup: apt-get reported success but these are not installed: ${still.join(' ')}`);
     return 1;

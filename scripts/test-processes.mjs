@@ -46,13 +46,13 @@ const identity = (pid, info) => `${pid}:${info.start}`;
  * orphaned by a killed parent is still known by what it was when its parent was alive.
  */
 export class StageWatcher {
-  known = new Set();
+  #known = new Set(); // identities (pid:start) of every process seen as the stage's
   #marked = new Map(); // identity -> carries the marker (environ read once per process)
 
   constructor({ marker, pgid, intervalMs = 2000 }) {
     this.marker = marker;
     this.pgid = pgid;
-    this.timer = setInterval(() => this.poll(), intervalMs);
+    this.timer = setInterval(() => this.#track(), intervalMs);
     this.timer.unref();
   }
 
@@ -65,14 +65,14 @@ export class StageWatcher {
     return marked;
   }
 
-  /** The stage's processes alive now (and remembers them). */
-  poll() {
+  /** The pids of the stage's processes alive now (and remembers them). */
+  #track() {
     const table = processTable();
     const mine = new Set();
     for (const [pid, info] of table) {
       if (pid === process.pid) continue;
       const id = identity(pid, info);
-      if (this.known.has(id) || (this.pgid !== undefined && info.pgrp === this.pgid) || this.#isMarked(pid, id)) mine.add(pid);
+      if (this.#known.has(id) || (this.pgid !== undefined && info.pgrp === this.pgid) || this.#isMarked(pid, id)) mine.add(pid);
     }
     // Descendants of what is ours are ours.
     let grew = true;
@@ -85,8 +85,13 @@ export class StageWatcher {
         }
       }
     }
-    for (const pid of mine) this.known.add(identity(pid, table.get(pid)));
-    return [...mine].map((pid) => {
+    for (const pid of mine) this.#known.add(identity(pid, table.get(pid)));
+    return mine;
+  }
+
+  /** The stage's processes alive now (and remembers them), each with its name and command line. */
+  poll() {
+    return [...this.#track()].map((pid) => {
       const name = (readProc(pid, 'comm') ?? '?').trim();
       const cmdline = (readProc(pid, 'cmdline') ?? '').split('\0').filter(Boolean).join(' ');
       return { pid, name, cmdline: cmdline.length > 100 ? `${cmdline.slice(0, 100)}...` : cmdline };
@@ -133,15 +138,15 @@ export async function strayProcesses(watcher, settleMs = 3000) {
 }
 
 /**
- * Runs `command` in a process group of its own with `marker` (NAME=value) in its environment, watched
+ * Runs `command` in a process group of its own with MARKER=`mark` in its environment, watched
  * by a StageWatcher. Resolves with {code, timedOut, killed, watcher}. At `timeoutMs` the whole group and every
  * process of the stage get SIGTERM, then SIGKILL. `onStart` gets the watcher, so an interrupted
  * `npm test` can stop the stage.
  */
-export function runStage({ command, args, env, marker, timeoutMs, onStart }) {
+export function runStage({ command, args, env, mark, timeoutMs, onStart }) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'inherit', env, detached: true });
-    const watcher = new StageWatcher({ marker, pgid: child.pid });
+    const child = spawn(command, args, { stdio: 'inherit', env: { ...env, [MARKER]: mark }, detached: true });
+    const watcher = new StageWatcher({ marker: `${MARKER}=${mark}`, pgid: child.pid });
     onStart?.(watcher);
     let timedOut = false;
     let killing = Promise.resolve([]);

@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSummary, parseSkipLog, summarizeVitest } from './test-summary.mjs';
-import { killAll, killStage, MARKER, runStage, strayProcesses } from './test-processes.mjs';
+import { killAll, killStage, runStage, strayProcesses } from './test-processes.mjs';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
@@ -46,10 +46,10 @@ export const BUNDLED_FFMPEG_FILES = [
 ];
 
 /** vitest's CLI, run by node directly: a stage's process is vitest itself, not npx around it. */
-const VITEST_BIN = (() => {
+function vitestBin() {
   const manifest = require.resolve('vitest/package.json');
   return path.join(path.dirname(manifest), JSON.parse(fs.readFileSync(manifest, 'utf8')).bin.vitest);
-})();
+}
 
 const STAGES = [
   { name: 'setup', command: [process.execPath, 'scripts/setup-system.mjs'], minutes: 20 },
@@ -116,8 +116,7 @@ const readJson = (file) => {
 };
 
 async function runOne(stage) {
-  const marker = `${MARKER}=${runId}:${stage.name}`;
-  const env = { ...process.env, [MARKER]: `${runId}:${stage.name}` };
+  const env = { ...process.env };
   const result = { name: stage.name, status: 'passed', problems: [] };
   let command = stage.command;
   const files = {};
@@ -131,10 +130,16 @@ async function runOne(stage) {
       if (!ffmpeg.path) return { ...result, status: 'skipped', note: ffmpeg.reason };
       env.FFMPEG_PATH = ffmpeg.path;
       console.log(`FFMPEG_PATH=${ffmpeg.path}`);
-      const missing = stage.vitest.files.filter((f) => !fs.existsSync(path.join(ROOT, f)));
-      for (const f of missing) result.problems.push(`${f} is listed in BUNDLED_FFMPEG_FILES (scripts/test.mjs) but does not exist`);
-      if (missing.length === stage.vitest.files.length) return { ...result, status: 'failed' };
     }
+    // A stage with its own list of files: those that exist (a missing one is a problem), narrowed to the files asked for.
+    const listed = stage.vitest.files?.filter((f) => fs.existsSync(path.join(ROOT, f)));
+    for (const f of stage.vitest.files ?? []) {
+      if (!listed.includes(f)) result.problems.push(`${f} is listed in BUNDLED_FFMPEG_FILES (scripts/test.mjs) but does not exist`);
+    }
+    if (listed?.length === 0) return { ...result, status: 'failed' };
+    const asked = filters.map((x) => path.relative(ROOT, path.resolve(ROOT, x)));
+    const targets = !listed ? filters : filters.length === 0 ? listed : listed.filter((f) => asked.some((x) => f.startsWith(x)));
+    if (listed && targets.length === 0) return { ...result, status: 'skipped', optional: true, note: 'none of its files is among the files asked for' };
     Object.assign(files, {
       json: path.join(work, `${stage.name}.json`),
       run: path.join(work, `${stage.name}.run.json`),
@@ -142,11 +147,8 @@ async function runOne(stage) {
     });
     env.STREAMS_SKIP_LOG = files.skips;
     env.STREAMS_TEST_REPORT = files.run;
-    const listed = (stage.vitest.files ?? []).filter((f) => fs.existsSync(path.join(ROOT, f)));
-    const targets = filters.length === 0 ? listed : stage.vitest.files ? listed.filter((f) => filters.some((x) => f.startsWith(path.relative(ROOT, path.resolve(ROOT, x))))) : filters;
-    if (stage.vitest.files && targets.length === 0) return { ...result, status: 'skipped', optional: true, note: 'none of its files is among the files asked for' };
     command = [
-      process.execPath, VITEST_BIN, 'run', ...(stage.vitest.projects ?? [stage.vitest.project]).flatMap((p) => ['--project', p]), ...targets,
+      process.execPath, vitestBin(), 'run', ...(stage.vitest.projects ?? [stage.vitest.project]).flatMap((p) => ['--project', p]), ...targets,
       ...(filters.length > 0 ? ['--passWithNoTests'] : []),
       '--reporter=default', '--reporter=json', `--outputFile.json=${files.json}`, `--reporter=${path.join(ROOT, 'scripts', 'vitest-run-reporter.mjs')}`,
     ];
@@ -155,7 +157,7 @@ async function runOne(stage) {
   const minutes = timeoutMinutes(stage);
   const started = Date.now();
   const { code, timedOut, killed, watcher } = await runStage({
-    command: command[0], args: command.slice(1), env, marker, timeoutMs: minutes * 60_000,
+    command: command[0], args: command.slice(1), env, mark: `${runId}:${stage.name}`, timeoutMs: minutes * 60_000,
     onStart: (w) => (running = w),
   });
   result.seconds = (Date.now() - started) / 1000;

@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findChromium, nginxModulePath, which } from './machine.mjs';
+
+export { nginxModulePath, which };
 
 /**
  * The one gate for tests that need something from the machine (a Debian package, root, a binary).
@@ -54,37 +57,11 @@ export type Peer =
   | 'openssl'
   | 'root';
 
-const NGINX_MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
-
-/** The first executable named `name` on the PATH (or at one of `extra`), else null. */
-export function which(name: string, extra: readonly string[] = []): string | null {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  for (const candidate of [...extra, ...dirs.map((d) => path.join(d, name))]) {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-/** Where the OS package put an nginx dynamic module (e.g. ngx_rtmp_module.so), else null. */
-export function nginxModulePath(file: string): string | null {
-  for (const dir of NGINX_MODULE_DIRS) if (fs.existsSync(path.join(dir, file))) return path.join(dir, file);
-  return null;
-}
-
 const nginxModule = (file: string): boolean => nginxModulePath(file) !== null;
 const runs = (command: string, args: string[]): boolean => spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
 
 /** The Chromium to drive: CHROMIUM_PATH, else the first on the PATH (Debian's `chromium` first). */
-export function chromiumPath(): string | null {
-  const explicit = process.env.CHROMIUM_PATH;
-  if (explicit !== undefined) return fs.existsSync(explicit) ? explicit : null;
-  return which('chromium') ?? which('chromium-browser') ?? which('google-chrome');
-}
+export const chromiumPath = (): string | null => findChromium(process.env.CHROMIUM_PATH);
 
 const CHECKS: Record<Peer, () => boolean> = {
   ffmpeg: () => which('ffmpeg') !== null,

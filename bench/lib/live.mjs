@@ -7,12 +7,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nginxModule } from './peers.mjs';
+import { nginxModulePath } from './peers.mjs';
 
 export const ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
 /** Where the OS keeps nginx's rtmp module (bench/lib/peers.mjs checks it is there before a bench uses it). */
-export const NGINX_RTMP_MODULE = nginxModule('ngx_rtmp_module.so') ?? '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+export const NGINX_RTMP_MODULE = nginxModulePath('ngx_rtmp_module.so') ?? '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

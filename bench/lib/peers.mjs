@@ -4,47 +4,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findChromium, nginxModulePath, which } from '../../test-support/machine.mjs';
 
 const ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
-const NGINX_MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
 
 export const SETUP_COMMAND = 'node scripts/setup-system.mjs --bench';
 export const BUILD_COMMAND = 'node scripts/build.mjs';
 
-/** The first executable named `name` on the PATH (or at one of `extra`), else null. */
-export function which(name, extra = []) {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  for (const candidate of [...extra, ...dirs.map((d) => path.join(d, name))]) {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-/** The nginx module file `file` (ngx_rtmp_module.so...) where Debian and others put them, else null. */
-export function nginxModule(file) {
-  for (const dir of NGINX_MODULE_DIRS) if (fs.existsSync(path.join(dir, file))) return path.join(dir, file);
-  return null;
-}
+export { nginxModulePath };
 
 /** The Chromium to drive: BENCH_CHROMIUM or CHROMIUM_PATH, else the first on the PATH. */
-export function chromiumPath() {
-  const explicit = process.env.BENCH_CHROMIUM ?? process.env.CHROMIUM_PATH;
-  if (explicit !== undefined) return fs.existsSync(explicit) ? explicit : null;
-  return which('chromium') ?? which('chromium-browser') ?? which('google-chrome');
-}
+export const chromiumPath = () => findChromium(process.env.BENCH_CHROMIUM ?? process.env.CHROMIUM_PATH);
 
 const nginx = () => which('nginx', ['/usr/sbin/nginx']) !== null;
 
 /** Peer -> [present?, how to get it]. */
 const PEERS = {
   ffmpeg: [() => which('ffmpeg') !== null, SETUP_COMMAND],
-  nginx: [() => nginx() && nginxModule('ngx_http_js_module.so') !== null && nginxModule('ngx_http_cache_purge_module.so') !== null, SETUP_COMMAND],
-  'nginx-rtmp': [() => nginx() && nginxModule('ngx_rtmp_module.so') !== null, SETUP_COMMAND],
+  nginx: [() => nginx() && nginxModulePath('ngx_http_js_module.so') !== null && nginxModulePath('ngx_http_cache_purge_module.so') !== null, SETUP_COMMAND],
+  'nginx-rtmp': [() => nginx() && nginxModulePath('ngx_rtmp_module.so') !== null, SETUP_COMMAND],
   wrk: [() => which('wrk') !== null, SETUP_COMMAND],
   chromium: [() => chromiumPath() !== null, SETUP_COMMAND],
   xvfb: [() => which('Xvfb') !== null && which('xvfb-run') !== null, SETUP_COMMAND],

@@ -57,6 +57,10 @@ export function defineBench(name, goals) {
     const g = goals[id];
     return { bench: name, goal: id, what: g.what, unit: g.unit ?? '', digits: g.digits ?? 2, goalText: goalText(g) };
   };
+  /** A row with no figure, `status`, for every goal not recorded yet. */
+  const writeUnrecorded = (status, note) => {
+    for (const id of Object.keys(goals)) if (!rows.has(id)) write({ ...base(id), ours: NaN, reference: NaN, ratio: NaN, status, note });
+  };
   const figure = (x, row) => `${fmtNumber(x, row.digits)}${row.unit && Number.isFinite(x) ? ` ${row.unit}` : ''}`;
   const line = (row) =>
     `${name}: ${row.status.padEnd(7)} ${row.what}: ours ${figure(row.ours, row)}, ` +
@@ -64,7 +68,6 @@ export function defineBench(name, goals) {
     `${row.note ? `; ${row.note}` : ''}`;
 
   const bench = {
-    name,
     goals,
     short,
     /** A number from the environment (`env`), else `full`, or `shortValue` in short mode. */
@@ -79,7 +82,7 @@ export function defineBench(name, goals) {
     },
     skip(reason) {
       console.log(`${name}: SKIPPED: ${reason}`);
-      for (const id of Object.keys(goals)) if (!rows.has(id)) write({ ...base(id), ours: NaN, reference: NaN, ratio: NaN, status: 'SKIPPED', note: reason });
+      writeUnrecorded('SKIPPED', reason);
       finished = true;
       process.exit(EXIT.skipped);
     },
@@ -99,11 +102,11 @@ export function defineBench(name, goals) {
     fail(error) {
       const why = String(error?.message ?? error).split('\n')[0];
       errors.push(why);
-      for (const id of Object.keys(goals)) if (!rows.has(id)) write({ ...base(id), ours: NaN, reference: NaN, ratio: NaN, status: 'FAIL', note: `not measured: ${why}` });
+      writeUnrecorded('FAIL', `not measured: ${why}`);
     },
     /** Prints the verdicts and sets the exit code (1 when any goal failed or was not measured, or the run hit an error). */
     finish() {
-      for (const id of Object.keys(goals)) if (!rows.has(id)) write({ ...base(id), ours: NaN, reference: NaN, ratio: NaN, status: 'FAIL', note: 'not measured: the bench ended before measuring it' });
+      writeUnrecorded('FAIL', 'not measured: the bench ended before measuring it');
       finished = true;
       console.log(`${name}: goals${short ? ' (short mode: fewer runs, noisier)' : ''}`);
       for (const row of rows.values()) console.log(line(row));

@@ -1,0 +1,4 @@
+// Types of machine.mjs for the TypeScript tests.
+export function which(name: string, extra?: readonly string[]): string | null;
+export function nginxModulePath(file: string): string | null;
+export function findChromium(explicit: string | undefined): string | null;

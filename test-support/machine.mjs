@@ -1,0 +1,34 @@
+// Where this machine keeps the tools the tests and benchmarks drive. Plain JavaScript so that the tests
+// (test-support/peers.ts), the benchmarks (bench/lib/peers.mjs, run by node without a build) and
+// scripts/setup-system.mjs share it. The host has its own lookup (src-main/core/children.ts
+// resolveExecutable): product code does not import test helpers.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const NGINX_MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
+
+/** The first executable named `name` on the PATH (or at one of `extra`, tried first), else null. */
+export function which(name, extra = []) {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  for (const candidate of [...extra, ...dirs.map((d) => path.join(d, name))]) {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Where the OS package put an nginx dynamic module (e.g. ngx_rtmp_module.so), else null. */
+export function nginxModulePath(file) {
+  for (const dir of NGINX_MODULE_DIRS) if (fs.existsSync(path.join(dir, file))) return path.join(dir, file);
+  return null;
+}
+
+/** The Chromium to drive: `explicit` (a path from the environment) when given, else the first on the PATH. */
+export function findChromium(explicit) {
+  if (explicit !== undefined) return fs.existsSync(explicit) ? explicit : null;
+  return which('chromium') ?? which('chromium-browser') ?? which('google-chrome');
+}

@@ -17,15 +17,16 @@ const subfolders = (dir) =>
 const SRC_MAIN_FOLDERS = subfolders('./src-main/');
 const SERVERS = subfolders('./src-main/servers/');
 
+// Flat config gives a file the no-restricted-imports of the LAST block that matches it, so each block
+// below lists everything its files may not import, built from these shared layers.
+const NOT_RENDERER = layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']);
+const NOT_ELECTRON = layer("Only src-main/app (and src-preload) may import 'electron'.", ['electron']);
+const NOT_ROOTS = layer('Domain folders never import the composition roots (entry/) or the Electron shell (app/).', [
+  '**/entry/*', '**/entry/**', '**/app/*', '**/app/**',
+]);
+const NOT_API = layer('Domain folders never import the API layer (api/): take the route-plugin type and the error reply from http/.', ['**/api/*', '**/api/**']);
 /** What no domain folder (outside api/, app/, entry/) imports. */
-const DOMAIN = [
-  layer('Domain folders never import the API layer (api/): take the route-plugin type and the error reply from http/.', ['**/api/*', '**/api/**']),
-  layer('Domain folders never import the composition roots (entry/) or the Electron shell (app/).', [
-    '**/entry/*', '**/entry/**', '**/app/*', '**/app/**',
-  ]),
-  layer("Only src-main/app (and src-preload) may import 'electron'.", ['electron']),
-  layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
-];
+const DOMAIN = [NOT_API, NOT_ROOTS, NOT_ELECTRON, NOT_RENDERER];
 
 /** Each area lists what it must never import; `files` scope where the list applies. */
 const boundaries = [
@@ -53,22 +54,15 @@ const boundaries = [
     files: ['src-preload/**/*.ts'],
     patterns: [layer('src-preload builds window.studio from src-shared only.', ['**/src-main/**', '**/src-renderer/**'])],
   },
-  {
-    files: ['src-main/**/*.ts'],
-    ignores: ['src-main/app/**', 'src-main/entry/**'],
-    patterns: [
-      layer("Only src-main/app (and src-preload) may import 'electron'.", ['electron']),
-      layer('Domain folders never import the composition roots (entry/) or the Electron shell (app/).', [
-        '**/entry/*', '**/entry/**', '**/app/*', '**/app/**',
-      ]),
-      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
-    ],
-  },
+  // Every src-main file; what stays of it after the blocks below is entry/electron.ts's list.
+  { files: ['src-main/**/*.ts'], patterns: [NOT_RENDERER] },
+  // api/ and the tests of domain folders (which may drive the API layer).
+  { files: ['src-main/**/*.ts'], ignores: ['src-main/app/**', 'src-main/entry/**'], patterns: [NOT_ROOTS, NOT_ELECTRON, NOT_RENDERER] },
   {
     // The API layer maps the contract onto the domain: the domain never imports it back. Routes take
-    // the plugin type and the error reply from http/, a leaf.
+    // the plugin type and the error reply from http/, a leaf. protocols/ and servers/ add theirs below.
     files: ['src-main/**/*.ts'],
-    ignores: ['src-main/api/**', 'src-main/app/**', 'src-main/entry/**', 'src-main/**/*.test.ts', 'src-main/protocols/**', 'src-main/servers/**'],
+    ignores: ['src-main/api/**', 'src-main/app/**', 'src-main/entry/**', 'src-main/**/*.test.ts'],
     patterns: DOMAIN,
   },
   {
@@ -87,10 +81,9 @@ const boundaries = [
     files: [`src-main/servers/${server}/**/*.ts`],
     ignores: ['src-main/**/*.test.ts'],
     patterns: [
-      layer("A server never imports another server's files: what servers share lives in protocols/ (or media/, the hub).", [
-        ...SERVERS.filter((other) => other !== server).flatMap((other) => [`../${other}/*`, `../${other}/**`]),
-        ...SERVERS.filter((other) => other !== server).flatMap((other) => [`**/servers/${other}/*`, `**/servers/${other}/**`]),
-      ]),
+      layer("A server never imports another server's files: what servers share lives in protocols/ (or media/, the hub).",
+        SERVERS.filter((other) => other !== server).flatMap((other) => [`../${other}/*`, `../${other}/**`, `**/servers/${other}/*`, `**/servers/${other}/**`]),
+      ),
       ...DOMAIN,
     ],
   })),
@@ -100,20 +93,13 @@ const boundaries = [
       layer('The Electron shell takes a dispatch function and the event bus: it never imports the composition roots (entry/).', [
         '**/entry/*', '**/entry/**',
       ]),
-      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
+      NOT_RENDERER,
     ],
   },
   {
     files: ['src-main/entry/**/*.ts'],
     ignores: ['src-main/entry/electron.ts'],
-    patterns: [
-      layer("Only the Electron entry may import 'electron' or app/.", ['electron', '**/app/*', '**/app/**']),
-      layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**']),
-    ],
-  },
-  {
-    files: ['src-main/entry/electron.ts'],
-    patterns: [layer('src-main never imports the renderer or the preload.', ['**/src-renderer/**', '**/src-preload/**'])],
+    patterns: [layer("Only the Electron entry may import 'electron' or app/.", ['electron', '**/app/*', '**/app/**']), NOT_RENDERER],
   },
 ];
 

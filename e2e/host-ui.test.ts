@@ -1,10 +1,10 @@
 // The web UI end to end: a real `streams host`, Debian Chromium through Playwright, signing in with
 // the URL the host printed, watching live stats, editing a setting and being refused a bad one.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledFfmpegPath } from '../src-main/encoder/locate.js';
 import { launchChromium } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import { api, cleanEnv, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
@@ -88,7 +88,7 @@ describe.skipIf(needs('chromium'))('host UI in Chromium', () => {
   });
 
   it('with the npm-shipped ffmpeg, the ffmpeg card says what it can and cannot do and how to get a newer one', async () => {
-    const bundled = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const bundled = bundledFfmpegPath()!;
     const old = await startHost({ env: cleanEnv({ FFMPEG_PATH: bundled }) });
     const oldPage = await browser.newPage({ viewport: { width: 1360, height: 1100 } });
     try {

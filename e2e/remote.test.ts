@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
 import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { pidsMatching } from '../test-support/media.js';
+import { pidsMatching, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { pairViewer as pair, remoteState } from '../test-support/remote.js';
 import { nodeViewer } from '../test-support/webrtc.js';
@@ -41,8 +41,7 @@ describe.skipIf(needs('xvfb', 'chromium', 'xev', 'xdotool'))('remote desktop on 
   afterAll(async () => {
     xev?.kill('SIGTERM');
     await browser?.close();
-    expect(await host?.stop('SIGTERM')).toBe(0);
-    expect(pidsMatching(host.home)).toEqual([]);
+    await stopHostCleanly(host);
   });
 
   it('refuses bad display sizes and unknown ids with stable codes', async () => {

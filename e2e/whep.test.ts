@@ -4,13 +4,13 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../test-support/wait.js';
 import { needs } from '../test-support/peers.js';
 import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { pidsMatching, publishTestPattern } from '../test-support/media.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test-support/browser.js';
+import { pidsMatching, publishTestPattern, stopHostCleanly } from '../test-support/media.js';
+import { launchChromiumServer, pageAt } from '../test-support/browser.js';
 import { inboundStats, launchMediaChromium, postOffer, startWhepViewer, udpSocketCount } from '../test-support/webrtc.js';
 
 const OFFER = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src-main', 'protocols', 'webrtc', 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');
@@ -28,14 +28,12 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('WHEP: RTMP in, WebRTC out', () => 
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'rtmp-show', ladder: 'passthrough' });
     publisher = publishTestPattern(`${created.json.ingest.rtmp}/${created.json.key}`, { size: '640x360', extra: ['-g', '30'] });
     await waitFor('live', async () => (await api(host, 'GET', '/api/v1/streams/rtmp-show')).json.state === 'live', 15_000);
-    page = await browser.newPage();
-    await page.goto(`${host.url}/healthz`);
+    page = await pageAt(browser, host.url);
   }, 60_000);
   afterAll(async () => {
     publisher?.kill('SIGTERM');
     await browser?.close();
-    expect(await host?.stop('SIGTERM')).toBe(0);
-    expect(pidsMatching(host.home)).toEqual([]);
+    await stopHostCleanly(host);
   });
 
   it('plays H.264 and Opus in Chromium, frames decoded', async () => {
@@ -61,8 +59,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('WHEP: RTMP in, WebRTC out', () => 
     });
     try {
       await waitFor('the SRT publisher', async () => (await api(host, 'GET', '/api/v1/streams/srt-show')).json.live?.publisher?.protocol === 'srt', 20_000);
-      const other = await browser.newPage();
-      await other.goto(`${host.url}/healthz`);
+      const other = await pageAt(browser, host.url);
       const answer = await startWhepViewer(other, `${host.url}/live/srt-show/whep`);
       expect(answer.status, answer.body).toBe(201);
       await waitFor('frames of the SRT stream', async () => (await inboundStats(other)).framesDecoded > 20, 30_000);
@@ -131,16 +128,14 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('WHEP: RTMP in, WebRTC out', () => 
   }, 30_000);
 
   it('drops a viewer that vanishes (browser killed) within 10 s', async () => {
-    const server = await chromium.launchServer({ executablePath: CHROMIUM_PATH!, headless: true, args: [...CHROMIUM_ARGS] });
-    const remote = await chromium.connect(server.wsEndpoint());
-    const doomed = await remote.newPage();
-    await doomed.goto(`${host.url}/healthz`);
+    const doomedBrowser = await launchChromiumServer();
+    const doomed = await pageAt(doomedBrowser.browser, host.url);
     expect((await startWhepViewer(doomed, `${host.url}/live/rtmp-show/whep`)).status).toBe(201);
     await waitFor('the doomed viewer to play', async () => (await inboundStats(doomed)).framesDecoded > 5, 20_000);
     const viewers = async () => (await api(host, 'GET', '/api/v1/streams/rtmp-show/viewers')).json;
     await waitFor('the viewer to be counted', async () => (await viewers()).byProtocol.webrtc === 1, 10_000);
     const killedAt = Date.now();
-    process.kill(-server.process().pid!, 'SIGKILL');
+    process.kill(-doomedBrowser.pid, 'SIGKILL');
     await waitFor('the vanished viewer to be dropped', async () => ((await viewers()).byProtocol.webrtc ?? 0) === 0, 10_000);
     expect(Date.now() - killedAt).toBeLessThan(10_000);
   }, 60_000);

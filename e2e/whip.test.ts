@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../test-support/wait.js';
 import { needs } from '../test-support/peers.js';
 import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { ffprobe, pidsMatching } from '../test-support/media.js';
+import { pageAt } from '../test-support/browser.js';
+import { ffprobe, stopHostCleanly } from '../test-support/media.js';
 import { inboundStats, launchMediaChromium, nodeViewer, postOffer, startWhepViewer, startWhipPublisher, udpSocketCount } from '../test-support/webrtc.js';
 
 describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS out', () => {
@@ -22,15 +23,12 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     browser = await launchMediaChromium();
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'cam', ladder: 'passthrough' });
     key = created.json.key;
-    publisherPage = await browser.newPage();
-    viewerPage = await browser.newPage();
-    await publisherPage.goto(`${host.url}/healthz`);
-    await viewerPage.goto(`${host.url}/healthz`);
+    publisherPage = await pageAt(browser, host.url);
+    viewerPage = await pageAt(browser, host.url);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    expect(await host?.stop('SIGTERM')).toBe(0);
-    expect(pidsMatching(host.home)).toEqual([]);
+    await stopHostCleanly(host);
   });
 
   it('refuses a wrong or missing key and an unknown stream, leaving nothing behind', async () => {
@@ -96,8 +94,7 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
 
   it('a VP8 publisher is watched by a Node viewer (@roamhq/wrtc)', async () => {
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'vp8cam', ladder: 'passthrough' });
-    const page = await browser.newPage();
-    await page.goto(`${host.url}/healthz`);
+    const page = await pageAt(browser, host.url);
     const published = await startWhipPublisher(page, `${host.url}/live/vp8cam/whip`, created.json.key, 'VP8');
     expect(published.status, published.body).toBe(201);
     expect(published.body).toMatch(/a=rtpmap:\d+ VP8\/90000/);

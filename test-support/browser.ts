@@ -1,4 +1,4 @@
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
 import { chromiumPath } from './peers.js';
 
 /**
@@ -17,7 +17,24 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+function launchOptions(options: LaunchOptions): LaunchOptions {
   if (!CHROMIUM_PATH) throw new Error("Chromium not found: install the chromium package or set CHROMIUM_PATH (gate the suite with needs('chromium'))");
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, ...options, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
+  return { executablePath: CHROMIUM_PATH, headless: true, ...options, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] };
+}
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch(launchOptions(options));
+}
+
+/** The same Chromium as a server of its own process group, for a test that kills it outright (`process.kill(-pid)`). */
+export async function launchChromiumServer(options: LaunchOptions = {}): Promise<{ browser: Browser; pid: number }> {
+  const server = await chromium.launchServer(launchOptions(options));
+  return { browser: await chromium.connect(server.wsEndpoint()), pid: server.process().pid! };
+}
+
+/** A page on `origin` (its /healthz), so that fetches from the page to the host are same-origin. */
+export async function pageAt(from: Pick<Browser, 'newPage'>, origin: string): Promise<Page> {
+  const page = await from.newPage();
+  await page.goto(`${origin}/healthz`);
+  return page;
 }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { HostProcess } from './host-process.js';
 
@@ -69,6 +70,13 @@ export function pidsMatching(needle: string): number[] {
     .split('\n')
     .map((l) => Number(l.trim()))
     .filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
+}
+
+/** Stops a test host with SIGTERM and checks it went cleanly: exit code 0, no process left that names its home. */
+export async function stopHostCleanly(host: HostProcess | undefined): Promise<void> {
+  if (!host) return;
+  expect(await host.stop('SIGTERM')).toBe(0);
+  expect(pidsMatching(host.home)).toEqual([]);
 }
 
 /** A test publisher started through a ChildRegistry (so the registry's dispose stops it), with its exit and stderr. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WS_EVENTS_PATH } from '../../src-shared/contract/index.js';
 import { extractLoginCode } from './auth.js';
 import { backoffDelay } from '../../src-shared/backoff.js';
-import { eventsUrl, parseServerMessage } from './event-socket.js';
+import { eventsUrl, parseServerMessage, RECONNECT_BACKOFF } from './event-socket.js';
 
 describe('eventsUrl', () => {
   it('follows the page scheme and host', () => {
@@ -30,8 +30,8 @@ describe('parseServerMessage', () => {
   });
 });
 
-// The reconnect delay: the house backoff (src-shared/backoff.ts), attempt n after n failures.
-const reconnect = (attempt: number, baseMs: number, maxMs: number, random: () => number) => backoffDelay(attempt + 1, { baseMs, maxMs, jitter: 0.2 }, random);
+// The reconnect delay: the house backoff (src-shared/backoff.ts) with the socket's jitter, attempt n after n failures.
+const reconnect = (attempt: number, baseMs: number, maxMs: number, random: () => number) => backoffDelay(attempt + 1, { ...RECONNECT_BACKOFF, baseMs, maxMs }, random);
 
 describe('backoffDelay', () => {
   it('doubles up to the cap', () => {

@@ -1,9 +1,9 @@
 import { WS_EVENTS_PATH, isEventName, type EventEnvelope, type WsServerMessage } from '../../src-shared/contract/index.js';
 import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
+import { Listeners, type ConnectionState } from './transport.js';
 
 /** Reconnecting to the host: from 0.5 s, doubling to 15 s, ±20% so that many tabs do not reconnect in step. */
 export const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 15_000, jitter: 0.2 };
-import { Listeners, type ConnectionState } from './transport.js';
 
 const PING_EVERY_MS = 20_000;
 /** No message at all (events, pongs) for this long means the socket is dead even if not closed. */

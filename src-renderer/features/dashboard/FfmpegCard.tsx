@@ -129,7 +129,7 @@ export function FfmpegCard() {
           </dl>
           {info.found && info.error && <div className="notice notice-bad">{info.error}</div>}
           <Abilities abilities={abilities} />
-          {info && suggestNewer(info, abilities) && <NewerFfmpeg platform={platform} fromEnv={info.source === 'env'} />}
+          {suggestNewer(info, abilities) && <NewerFfmpeg platform={platform} fromEnv={info.source === 'env'} />}
           {info.missing.length > 0 && (
             <details className="details" data-testid="ffmpeg-missing">
               <summary>What this build lacks, in detail ({info.missing.length})</summary>

@@ -4,6 +4,7 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { probeCacheKey, type FfmpegProbeCache } from './cache.js';
+import { capsOf, type FfmpegCaps } from './capabilities.js';
 import { FFMPEG_NOT_FOUND, isLocateError, locateFfmpeg, type FfmpegLocateError, type FfmpegLocation } from './locate.js';
 import { probeFfmpeg, unavailableInfo, type ProbeRunner } from './probe.js';
 import type { TrialOptions } from './trial.js';
@@ -47,6 +48,11 @@ export class FfmpegService implements Service {
   info(): Promise<FfmpegInfo> {
     this.current ??= this.track(this.resolve(false));
     return this.current;
+  }
+
+  /** What the found ffmpeg accepts, for the argument builders (every flag present when none was found). */
+  async caps(): Promise<FfmpegCaps> {
+    return capsOf((await this.info()).features);
   }
 
   /** The path of a usable ffmpeg, for services that spawn it; FFMPEG_NOT_FOUND when there is none. */

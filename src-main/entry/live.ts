@@ -169,7 +169,7 @@ export function wireLiveServer(deps: {
     paths,
     children: deps.children,
     ffmpegPath,
-    ffmpegCaps: async () => capsOf((await deps.ffmpeg.info()).features),
+    ffmpegCaps: () => deps.ffmpeg.caps(),
     authorize: (key) => streams.authorize(key),
   });
 

@@ -5,7 +5,6 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { DisplayService, displayBackendFor } from '../displays/display-service.js';
-import { capsOf, MODERN_CAPS, type FfmpegCaps } from '../encoder/capabilities.js';
 import type { FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { clipboardFor } from '../remote/clipboard.js';
@@ -28,14 +27,12 @@ export interface Remote {
 export function wireRemote(deps: {
   config: () => StudioConfig;
   children: ChildRegistry;
-  ffmpeg: Pick<FfmpegService, 'info' | 'path'>;
+  ffmpeg: Pick<FfmpegService, 'info' | 'path' | 'caps'>;
   env: NodeJS.ProcessEnv;
   logger: Logger;
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
   const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env }));
-  // The capture's options follow the found ffmpeg (-vsync where it has no -fps_mode); read with the encoder.
-  let caps: FfmpegCaps = MODERN_CAPS;
   const captureArgs = captureArgsFor(process.platform);
   // The input agent is this same program (`streams input-agent`), one per display.
   const injector = new InputInjector({
@@ -48,19 +45,16 @@ export function wireRemote(deps: {
   const sound = new HostSound({
     children: deps.children,
     ffmpegPath,
-    ffmpegHasPulse: async () => (await deps.ffmpeg.info()).features.pulse !== false,
+    ffmpegHasPulse: async () => (await deps.ffmpeg.caps()).has('pulse'),
     settings: () => deps.config().remote, env: deps.env, platform: process.platform, logger });
   const remote = new RemoteService({
     displays,
     children: deps.children,
     injector,
     ffmpegPath,
-    captureArgs: (options) => captureArgs({ ...options, caps }),
-    encoder: async () => {
-      const info = await deps.ffmpeg.info();
-      caps = capsOf(info.features);
-      return pickCaptureEncoder(info.encoders);
-    },
+    captureArgs,
+    encoder: async () => pickCaptureEncoder((await deps.ffmpeg.info()).encoders),
+    caps: () => deps.ffmpeg.caps(),
     ice: () => iceOptionsOf(deps.config().webrtc),
     settings: () => deps.config().remote,
     sound,

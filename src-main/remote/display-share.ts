@@ -2,6 +2,7 @@ import type { Display } from '../../src-shared/contract/index.js';
 import { RtpFeed, type RtpSink } from '../capture/rtp-feed.js';
 import type { CaptureArgsBuilder } from '../capture/types.js';
 import type { ChildRegistry } from '../core/children.js';
+import type { FfmpegCaps } from '../encoder/capabilities.js';
 import type { Logger } from '../core/logger.js';
 import type { ClipboardBridge, ClipboardOpener } from './clipboard.js';
 import { MAX_CLIPBOARD_LENGTH } from './input-protocol.js';
@@ -37,6 +38,8 @@ export interface DisplayShareDeps {
   captureArgs: CaptureArgsBuilder;
   /** The H.264 encoder (from the capability probe). */
   encoder: () => Promise<string>;
+  /** What the found ffmpeg accepts (the capture emits -vsync where it has no -fps_mode). */
+  caps: () => Promise<FfmpegCaps>;
   settings: () => ShareSettings;
   sound: SoundSource;
   clipboard: ClipboardOpener | undefined;
@@ -60,7 +63,7 @@ interface Member {
 export class DisplayShare {
   private readonly members = new Map<string, Member>();
   /** One capture per codec the viewers need (almost always H.264 alone). */
-  private readonly feeds = new Map<ViewerCodec, { feed: RtpFeed; encoder: string }>();
+  private readonly feeds = new Map<ViewerCodec, { feed: RtpFeed; encoder: string; caps: FfmpegCaps }>();
   private level = 0;
   private clipboard: Promise<ClipboardBridge | undefined> | undefined;
   private stopped = false;
@@ -156,12 +159,14 @@ export class DisplayShare {
     if (!entry) {
       // VP8 realtime for viewers without H.264; H.264 from the probe (hardware first, else x264).
       const encoder = viewer.codec === 'vp8' ? 'libvpx' : await this.deps.encoder();
+      const caps = await this.deps.caps();
       entry = this.feeds.get(viewer.codec) ?? {
         encoder,
+        caps,
         feed: new RtpFeed({
           children: this.deps.children,
           ffmpegPath: this.deps.ffmpegPath,
-          args: this.argsAt(this.level, encoder),
+          args: this.argsAt(this.level, encoder, caps),
           clockRate: 90_000,
           label: { display: this.display.name, encoder },
           logger: this.deps.logger,
@@ -173,7 +178,7 @@ export class DisplayShare {
     return entry.feed.attach({ id: viewer.id, rtp: (p) => viewer.video(p) });
   }
 
-  private argsAt(level: number, encoder: string): (rtpPort: number) => string[] {
+  private argsAt(level: number, encoder: string, caps: FfmpegCaps): (rtpPort: number) => string[] {
     const s = this.settingsAt(level);
     const { width, height } = this.display;
     return (rtpPort) =>
@@ -181,6 +186,7 @@ export class DisplayShare {
         target: { display: this.display.name, width, height },
         fps: s.fps,
         encoder,
+        caps,
         bitrateKbps: s.bitrateKbps,
         drawMouse: true,
         rtpPort,
@@ -195,8 +201,8 @@ export class DisplayShare {
     this.level = level;
     const s = this.settingsAt(level);
     this.deps.logger.info({ display: this.display.name, level, ...s }, 'remote capture quality changed');
-    for (const { feed, encoder } of this.feeds.values()) {
-      void feed.reconfigure(this.argsAt(level, encoder)).catch((error: unknown) => this.deps.logger.warn({ err: error, display: this.display.name }, 'capture reconfiguration failed'));
+    for (const { feed, encoder, caps } of this.feeds.values()) {
+      void feed.reconfigure(this.argsAt(level, encoder, caps)).catch((error: unknown) => this.deps.logger.warn({ err: error, display: this.display.name }, 'capture reconfiguration failed'));
     }
     for (const member of this.members.values()) member.viewer.send(this.qualityMessage(member));
     return true;

@@ -90,7 +90,7 @@ describe.skipIf(needs('chromium'))('host UI in Chromium', () => {
   it('with the npm-shipped ffmpeg, the ffmpeg card says what it can and cannot do and how to get a newer one', async () => {
     const bundled = bundledFfmpegPath()!;
     const old = await startHost({ env: cleanEnv({ FFMPEG_PATH: bundled }) });
-    const oldPage = await browser.newPage({ viewport: { width: 1360, height: 1100 } });
+    const oldPage = await browser.newPage({ viewport: { width: 1360, height: 1800 } });
     try {
       await oldPage.goto(old.loginUrl);
       await oldPage.getByTestId('ffmpeg-card').waitFor();

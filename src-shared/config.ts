@@ -121,6 +121,31 @@ export const configSchema = z
           .max(60, 'must be between 3 and 60')
           .default(6)
           .meta({ description: 'Segments listed in a live playlist (the sliding window viewers can seek in).' }),
+        defaultLatency: z
+          .enum(['low', 'standard'])
+          .default('low')
+          .meta({ description: 'Latency mode of new streams: low (LL-HLS parts, chunked LL-DASH, DVR window) or standard (2 s segments).' }),
+        partMs: z
+          .number()
+          .int('must be a whole number')
+          .min(100, 'must be between 100 and 1000')
+          .max(1000, 'must be between 100 and 1000')
+          .default(200)
+          .meta({ description: 'Low latency: the part (CMAF chunk) target in milliseconds; players wait about three parts behind live.' }),
+        dvrMinutes: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be between 0 and 240')
+          .max(240, 'must be between 0 and 240')
+          .default(60)
+          .meta({ description: 'Low latency: minutes viewers can rewind while a stream is live (new streams; each stream can set its own).' }),
+        dvrMaxMegabytes: z
+          .number()
+          .int('must be a whole number')
+          .min(100, 'must be between 100 and 10000000')
+          .max(10_000_000, 'must be between 100 and 10000000')
+          .default(20_480)
+          .meta({ description: 'Disk the DVR windows of all live streams may use together, in megabytes; the oldest segments go first.' }),
       })
       .strict()
       .prefault({}),

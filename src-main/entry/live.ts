@@ -140,6 +140,8 @@ export function wireLiveServer(deps: {
     bus: deps.bus,
     logger: streamsLog,
     defaultLadder: () => config().live.defaultLadder,
+    defaultLatency: () => config().live.defaultLatency,
+    defaultDvrMinutes: () => config().live.dvrMinutes,
     recordingOf: (name) => recordings.activeOf(name),
     onDeleted: (name) => {
       const log = (error: unknown): void => logger.error({ err: error, stream: name }, 'cleanup of a deleted stream failed');

@@ -33,7 +33,7 @@ class RecordingPackager implements PackagerPort {
   }
 }
 
-const noViewers = (name: string): ViewerStats => ({ name, at: 0, viewers: 0, byRendition: {}, byProtocol: {}, bytesOut: 0, renditionSwitches: 0, startupMsP50: null });
+const noViewers = (name: string): ViewerStats => ({ name, at: 0, viewers: 0, byRendition: {}, byProtocol: {}, bytesOut: 0, renditionSwitches: 0, startupMsP50: null, latencyMsP50: {} });
 
 let tmp: string;
 let db: Db;
@@ -51,7 +51,7 @@ beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'live-streams-'));
   db = openDatabase(path.join(tmp, 'studio.db'));
   store = new StreamStore(db);
-  store.create({ name: 'show', ladder: 'standard', private: false, record: false, createdAt: 1 }, 'sk_show');
+  store.create({ name: 'show', ladder: 'standard', latency: 'standard', dvrMinutes: 0, private: false, record: false, createdAt: 1 }, 'sk_show');
   paths = new PathManager();
   sessions = new LiveSessions({ root: path.join(tmp, 'live') });
   sessions.reset();

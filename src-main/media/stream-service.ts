@@ -1,9 +1,9 @@
-import type { LadderPreset, Stream, StreamState, StreamWithKey, ViewerStats } from '../../src-shared/contract/index.js';
+import type { LadderPreset, LatencyMode, Stream, StreamState, StreamWithKey, ViewerStats } from '../../src-shared/contract/index.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { newStreamKey, type StreamRecord, type StreamStore } from '../store/streams.js';
+import { newStreamKey, type StreamPatch, type StreamRecord, type StreamStore } from '../store/streams.js';
 import type { LiveSessions } from './live-sessions.js';
 import type { AnalyticsPort, LiveStreams } from './live-streams.js';
 import type { StreamTransitions } from './stream-transitions.js';
@@ -20,6 +20,8 @@ export interface StreamServiceOptions {
   bus: Pick<EventBus, 'emit'>;
   logger: Logger;
   defaultLadder: () => LadderPreset;
+  defaultLatency: () => LatencyMode;
+  defaultDvrMinutes: () => number;
   /** The id of a stream's recording in progress, if any (the recorder answers). */
   recordingOf?: (name: string) => string | null;
   /** A stream was deleted: its destinations and recording go with it. */
@@ -59,12 +61,14 @@ export class StreamService implements Service {
     return this.view(this.require(name), baseUrl);
   }
 
-  create(input: { name: string; ladder?: LadderPreset; private?: boolean; record?: boolean }, baseUrl?: string): StreamWithKey {
+  create(input: { name: string } & StreamPatch, baseUrl?: string): StreamWithKey {
     const key = newStreamKey();
     const created = this.options.store.create(
       {
         name: input.name,
         ladder: input.ladder ?? this.options.defaultLadder(),
+        latency: input.latency ?? this.options.defaultLatency(),
+        dvrMinutes: input.dvrMinutes ?? this.options.defaultDvrMinutes(),
         private: input.private ?? false,
         record: input.record ?? false,
         createdAt: Date.now(),
@@ -82,9 +86,10 @@ export class StreamService implements Service {
     return this.withKey(stream, key, baseUrl);
   }
 
-  update(input: { name: string; ladder?: LadderPreset; private?: boolean; record?: boolean }, baseUrl?: string): Stream {
+  update(input: { name: string } & StreamPatch, baseUrl?: string): Stream {
     this.require(input.name);
-    this.options.store.update(input.name, input);
+    const { name, ...patch } = input;
+    this.options.store.update(name, patch);
     const stream = this.get(input.name, baseUrl);
     this.options.bus.emit('streams.changed', { name: input.name, stream });
     return stream;
@@ -142,6 +147,8 @@ export class StreamService implements Service {
       stateAt: record.stateAt,
       stateReason: record.stateReason,
       ladder: record.ladder,
+      latency: record.latency,
+      dvrMinutes: record.dvrMinutes,
       private: record.private,
       record: record.record,
       recording: this.options.recordingOf?.(record.name) ?? null,

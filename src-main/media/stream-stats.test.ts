@@ -11,6 +11,7 @@ const viewers = (count: number, bytesOut: number): ViewerStats => ({
   bytesOut,
   renditionSwitches: 0,
   startupMsP50: null,
+  latencyMsP50: {},
 });
 
 describe('BitrateWindow', () => {

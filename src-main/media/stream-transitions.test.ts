@@ -19,7 +19,7 @@ beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stream-transitions-'));
   db = openDatabase(path.join(tmp, 'studio.db'));
   store = new StreamStore(db);
-  store.create({ name: 'show', ladder: 'passthrough', private: false, record: false, createdAt: 1 }, 'sk_show');
+  store.create({ name: 'show', ladder: 'passthrough', latency: 'standard', dvrMinutes: 0, private: false, record: false, createdAt: 1 }, 'sk_show');
   const bus = new EventBus();
   events = [];
   bus.on('stream.state', (e) => events.push(e));
@@ -58,7 +58,7 @@ describe('StreamTransitions', () => {
   });
 
   it('ends a stream left live by a crash, without an event', () => {
-    store.create({ name: 'idle', ladder: 'passthrough', private: false, record: false, createdAt: 1 }, 'sk_idle');
+    store.create({ name: 'idle', ladder: 'passthrough', latency: 'standard', dvrMinutes: 0, private: false, record: false, createdAt: 1 }, 'sk_idle');
     transitions.apply('show', 'publish', null);
     events.length = 0;
     transitions.endLeftLive();

@@ -56,7 +56,7 @@ beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'restream-unit-'));
   db = openDatabase(path.join(tmp, 'studio.db'));
   streams = new StreamStore(db);
-  for (const name of ['main', 'other']) streams.create({ name, ladder: 'passthrough', private: false, record: false, createdAt: Date.now() }, `sk_${name}`);
+  for (const name of ['main', 'other']) streams.create({ name, ladder: 'passthrough', latency: 'standard', dvrMinutes: 0, private: false, record: false, createdAt: Date.now() }, `sk_${name}`);
   paths = new FakePaths();
   children = new FakeChildren();
   const bus = new EventBus();

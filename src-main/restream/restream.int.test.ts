@@ -88,7 +88,7 @@ function probe(receiver: Receiver): Promise<string[]> {
 beforeAll(async () => {
   db = openDatabase(dbFile);
   const streams = new StreamStore(db);
-  streams.create({ name: 'main', ladder: 'passthrough', private: false, record: false, createdAt: Date.now() }, INGEST_KEY);
+  streams.create({ name: 'main', ladder: 'passthrough', latency: 'standard', dvrMinutes: 0, private: false, record: false, createdAt: Date.now() }, INGEST_KEY);
   ingestPaths = new PathManager(logger);
   ingest = new RtmpServer({ port: 0, bind: '127.0.0.1', logger, paths: ingestPaths, authorize: (_a, key) => (key === INGEST_KEY ? { name: 'main' } : null) });
   await ingest.start();

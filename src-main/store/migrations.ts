@@ -100,4 +100,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 5,
+    name: 'stream latency mode and DVR window',
+    // Streams made before low latency existed keep the output they had.
+    sql: `
+      ALTER TABLE streams ADD COLUMN latency TEXT NOT NULL DEFAULT 'standard';
+      ALTER TABLE streams ADD COLUMN dvr_minutes INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

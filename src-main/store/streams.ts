@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
-import type { LadderPreset, StreamState } from '../../src-shared/contract/index.js';
+import type { LadderPreset, LatencyMode, StreamState } from '../../src-shared/contract/index.js';
 import type { Db } from './db.js';
 
 export interface StreamRecord {
   name: string;
   ladder: LadderPreset;
+  latency: LatencyMode;
+  dvrMinutes: number;
   private: boolean;
   record: boolean;
   createdAt: number;
@@ -13,9 +15,14 @@ export interface StreamRecord {
   stateReason: string | null;
 }
 
+/** What PATCH /streams/:name may change. */
+export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record'>>;
+
 interface Row {
   name: string;
   ladder: string;
+  latency: string;
+  dvr_minutes: number;
   private: number;
   record: number;
   created_at: number;
@@ -27,6 +34,8 @@ interface Row {
 const fromRow = (r: Row): StreamRecord => ({
   name: r.name,
   ladder: r.ladder as LadderPreset,
+  latency: r.latency === 'low' ? 'low' : 'standard',
+  dvrMinutes: r.dvr_minutes,
   private: r.private === 1,
   record: r.record === 1,
   createdAt: r.created_at,
@@ -65,18 +74,22 @@ export class StreamStore {
   create(record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason'>, key: string): boolean {
     const result = this.db
       .prepare(
-        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, private, record, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(record.name, hashKey(key), record.ladder, record.private ? 1 : 0, record.record ? 1 : 0, record.createdAt, 'idle', record.createdAt);
+      .run(
+        record.name, hashKey(key), record.ladder, record.latency, record.dvrMinutes, record.private ? 1 : 0, record.record ? 1 : 0,
+        record.createdAt, 'idle', record.createdAt,
+      );
     return result.changes === 1;
   }
 
-  update(name: string, patch: { ladder?: LadderPreset; private?: boolean; record?: boolean }): void {
+  update(name: string, patch: StreamPatch): void {
     const current = this.get(name);
     if (!current) return;
+    const next = { ...current, ...patch };
     this.db
-      .prepare('UPDATE streams SET ladder = ?, private = ?, record = ? WHERE name = ?')
-      .run(patch.ladder ?? current.ladder, (patch.private ?? current.private) ? 1 : 0, (patch.record ?? current.record) ? 1 : 0, name);
+      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ? WHERE name = ?')
+      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, name);
   }
 
   setKey(name: string, key: string): void {

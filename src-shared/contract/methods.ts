@@ -3,7 +3,9 @@ import { configPatchSchema } from '../config.js';
 import { configViewSchema } from './config.js';
 import { method } from './define.js';
 import {
+  dvrMinutesSchema,
   ladderPresetSchema,
+  latencyModeSchema,
   streamNameSchema,
   streamSchema,
   streamWithKeySchema,
@@ -88,6 +90,8 @@ export const methods = {
       .object({
         name: streamNameSchema,
         ladder: ladderPresetSchema.optional(),
+        latency: latencyModeSchema.optional(),
+        dvrMinutes: dvrMinutesSchema.optional(),
         private: z.boolean().optional(),
         record: z.boolean().optional(),
       })
@@ -104,9 +108,16 @@ export const methods = {
   }),
   'streams.update': method({
     tag: 'streams',
-    summary: 'Change the ladder or privacy of a stream (the ladder applies from the next publish)',
+    summary: 'Change the ladder, latency mode, DVR window or privacy of a stream (ladder, latency and DVR apply from the next publish)',
     input: z
-      .object({ name: streamNameSchema, ladder: ladderPresetSchema.optional(), private: z.boolean().optional(), record: z.boolean().optional() })
+      .object({
+        name: streamNameSchema,
+        ladder: ladderPresetSchema.optional(),
+        latency: latencyModeSchema.optional(),
+        dvrMinutes: dvrMinutesSchema.optional(),
+        private: z.boolean().optional(),
+        record: z.boolean().optional(),
+      })
       .strict(),
     output: streamSchema,
     http: { method: 'PATCH', path: '/streams/:name' },

@@ -10,6 +10,21 @@ export const ladderPresets = ['passthrough', 'standard', 'high'] as const;
 export const ladderPresetSchema = z.enum(ladderPresets);
 export type LadderPreset = z.infer<typeof ladderPresetSchema>;
 
+export const latencyModes = ['low', 'standard'] as const;
+export const latencyModeSchema = z
+  .enum(latencyModes)
+  .describe('low: LL-HLS parts and chunked LL-DASH, about 1-2 s; standard: 2 s segments, about 6-8 s');
+export type LatencyMode = z.infer<typeof latencyModeSchema>;
+
+/** The DVR window a stream keeps (minutes viewers can rewind while it is live); 0 keeps the live window only. */
+export const DVR_MAX_MINUTES = 240;
+export const dvrMinutesSchema = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(0, `must be between 0 and ${DVR_MAX_MINUTES}`)
+  .max(DVR_MAX_MINUTES, `must be between 0 and ${DVR_MAX_MINUTES}`)
+  .describe('Minutes a viewer can rewind while the stream is live (low latency only)');
+
 export const streamStates = ['idle', 'live', 'ended', 'error'] as const;
 export const streamStateSchema = z.enum(streamStates);
 export type StreamState = z.infer<typeof streamStateSchema>;
@@ -40,6 +55,8 @@ export const streamSchema = z.object({
   stateAt: z.number().describe('Unix ms of the last state change'),
   stateReason: z.string().nullable(),
   ladder: ladderPresetSchema,
+  latency: latencyModeSchema,
+  dvrMinutes: z.number().int(),
   private: z.boolean().describe('Playback needs a signed URL'),
   record: z.boolean().describe('Recorded automatically whenever it is live'),
   recording: z.string().nullable().describe('Id of the recording in progress'),
@@ -81,6 +98,9 @@ export const viewerStatsSchema = z.object({
   bytesOut: z.number(),
   renditionSwitches: z.number().int(),
   startupMsP50: z.number().nullable().describe('Median player startup time reported by our player'),
+  latencyMsP50: z
+    .record(z.string(), z.number())
+    .describe('Median glass-to-glass latency our players measured, per protocol (hls, dash, webrtc)'),
 });
 export type ViewerStats = z.infer<typeof viewerStatsSchema>;
 

@@ -46,6 +46,8 @@ interface StreamStats {
   bytesOut: number;
   switches: number;
   startups: number[];
+  /** Glass-to-glass latency our players measured, per protocol (newest last). */
+  latencies: Partial<Record<PlaybackProtocol, number[]>>;
   lastNotify: number;
   timer: NodeJS.Timeout | null;
 }
@@ -146,6 +148,19 @@ export class ViewerAnalytics implements Service {
     return true;
   }
 
+  /** Latency measured by our player (it reads the wall clock the stream carries); false as for reportStartup. */
+  reportLatency(name: string, sid: string, ms: number): boolean {
+    const stats = this.streams.get(name);
+    const viewer = stats?.viewers.get(sid);
+    if (!stats || !viewer || this.now() - viewer.lastSeen > this.idleMs) return false;
+    if (!Number.isFinite(ms) || ms < 0) return false;
+    const list = (stats.latencies[viewer.protocol] ??= []);
+    list.push(ms);
+    if (list.length > STARTUP_SAMPLES) list.shift();
+    this.changed(name, stats);
+    return true;
+  }
+
   snapshot(name: string): ViewerStats {
     const stats = this.streams.get(name);
     const now = this.now();
@@ -167,6 +182,12 @@ export class ViewerAnalytics implements Service {
       bytesOut: stats?.bytesOut ?? 0,
       renditionSwitches: stats?.switches ?? 0,
       startupMsP50: median(stats?.startups ?? []),
+      latencyMsP50: Object.fromEntries(
+        Object.entries(stats?.latencies ?? {}).flatMap(([protocol, list]) => {
+          const p50 = median(list);
+          return p50 === null ? [] : [[protocol, p50]];
+        }),
+      ),
     };
   }
 
@@ -221,7 +242,7 @@ export class ViewerAnalytics implements Service {
   private stats(name: string): StreamStats {
     let stats = this.streams.get(name);
     if (!stats) {
-      stats = { viewers: new Map(), bytesOut: 0, switches: 0, startups: [], lastNotify: -Infinity, timer: null };
+      stats = { viewers: new Map(), bytesOut: 0, switches: 0, startups: [], latencies: {}, lastNotify: -Infinity, timer: null };
       this.streams.set(name, stats);
     }
     return stats;

@@ -249,8 +249,11 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const { name } = req.params as Params;
     if (!STREAM_NAME_PATTERN.test(name) || !catalog.lookup(name)) return notFound(reply, `no stream named "${name}"`);
     const body = parseBeacon(req.body);
-    if (!body) return sendError(reply, { code: 'BAD_REQUEST', message: 'send {"sid": string, "startupMs": number}' });
-    if (!analytics.reportStartup(name, body.sid, body.startupMs)) return notFound(reply, 'unknown player session');
+    if (!body) return sendError(reply, { code: 'BAD_REQUEST', message: 'send {"sid": string, "startupMs"?: number, "latencyMs"?: number}' });
+    const known =
+      (body.startupMs === undefined || analytics.reportStartup(name, body.sid, body.startupMs)) &&
+      (body.latencyMs === undefined || analytics.reportLatency(name, body.sid, body.latencyMs));
+    if (!known) return notFound(reply, 'unknown player session');
     return reply.code(204).send();
   });
 
@@ -264,7 +267,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   });
 }
 
-function parseBeacon(raw: unknown): { sid: string; startupMs: number } | null {
+function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs?: number } | null {
   let body = raw;
   if (typeof body === 'string') {
     try {
@@ -274,9 +277,11 @@ function parseBeacon(raw: unknown): { sid: string; startupMs: number } | null {
     }
   }
   if (!body || typeof body !== 'object') return null;
-  const { sid, startupMs } = body as Record<string, unknown>;
-  if (!isValidSid(sid) || typeof startupMs !== 'number' || !Number.isFinite(startupMs) || startupMs < 0 || startupMs > 600_000) {
-    return null;
-  }
-  return { sid, startupMs };
+  const { sid, startupMs, latencyMs } = body as Record<string, unknown>;
+  const figure = (v: unknown): number | undefined | null =>
+    v === undefined ? undefined : typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 600_000 ? v : null;
+  const startup = figure(startupMs);
+  const latency = figure(latencyMs);
+  if (!isValidSid(sid) || startup === null || latency === null || (startup === undefined && latency === undefined)) return null;
+  return { sid, ...(startup === undefined ? {} : { startupMs: startup }), ...(latency === undefined ? {} : { latencyMs: latency }) };
 }

@@ -62,7 +62,7 @@ export function sampleAspect(width: number, height: number, aspect: { width: num
 }
 
 /** Seconds without trailing zeros, as ffmpeg expressions and options want them. */
-const seconds = (s: number): string => String(Number(s.toFixed(3)));
+export const seconds = (s: number): string => String(Number(s.toFixed(3)));
 
 /** The filter graph: the source decoded once, split, and each encoded rung scaled from it. */
 export function filterGraph(renditions: readonly Rendition[], encoder: EncoderChoice, aspect: { width: number; height: number }): string | null {

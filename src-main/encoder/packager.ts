@@ -10,6 +10,7 @@ import type { FfmpegCaps } from './capabilities.js';
 import type { AudioPlan, EncoderChoice } from './ladder.js';
 import { FfmpegRunner, type FfmpegExit } from './ffmpeg-runner.js';
 import { chunkFile, MANIFEST_FILE, MASTER_FILE, packagerArgs, streamCount } from './packager-args.js';
+import { LL_FIRST_FD, llPackagerArgs } from './ll-packager-args.js';
 import type { FfmpegProgress } from './progress.js';
 import { detachOnce } from '../core/lifecycle.js';
 
@@ -33,6 +34,22 @@ export const DEFAULT_SUPERVISION: PackagerSupervision = {
 /** A reader the packager can ask for its drop count (BoundedReader is one). */
 export interface PackagerReader extends PathReader {
   toJSON?(): { dropped: { chunks: number } };
+}
+
+/**
+ * Where a low-latency run's tracks go: one fragmented-MP4 byte stream per track (the segmenter's
+ * side, servers/hls/ll/). Opened once per ffmpeg run with that run's session folder.
+ */
+export interface LowLatencySink {
+  openRun(outDir: string): LowLatencyRun;
+}
+
+export interface LowLatencyRun {
+  data(track: number, chunk: Buffer): void;
+  /** ffmpeg exited: what it held back is flushed, segments in progress complete. */
+  end(): void;
+  /** Every track has produced a part. */
+  readonly ready: boolean;
 }
 
 export type ReaderFactory = (options: { id: string; sink: ByteSink; logger: Logger; maxBytes?: number }) => PackagerReader;
@@ -68,6 +85,8 @@ export interface PackagerOptions {
   supervision?: Partial<PackagerSupervision>;
   /** What the found ffmpeg accepts (capabilities.ts); a current ffmpeg when omitted. */
   caps?: FfmpegCaps;
+  /** Low latency: tracks go to pipes and our segmenter instead of ffmpeg's dash muxer. */
+  lowLatency?: LowLatencySink;
 }
 
 export type PackagerState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -92,6 +111,7 @@ interface Run {
   detach: (() => void) | undefined;
   startedAt: number;
   ready: boolean;
+  sink: LowLatencyRun | undefined;
 }
 
 type Listener<T extends unknown[]> = (...args: T) => void;
@@ -131,7 +151,7 @@ export class Packager {
     this.supervisor = new Supervisor(this.supervision);
     this.logger = options.logger.child({ packager: options.name });
     // PackagerOptions carries every packagerArgs option under the same names.
-    this.args = packagerArgs(options);
+    this.args = options.lowLatency ? llPackagerArgs(options) : packagerArgs(options);
   }
 
   get progress(): PackagerProgress {
@@ -215,9 +235,11 @@ export class Packager {
     let ffmpeg: FfmpegRunner;
     try {
       if (outDir !== this.options.outDir) fs.mkdirSync(outDir, { recursive: true });
-      const args = outDir === this.options.outDir ? this.args : packagerArgs({ ...this.options, outDir });
+      const args = outDir === this.options.outDir || this.options.lowLatency ? this.args : packagerArgs({ ...this.options, outDir });
+      const tracks = this.options.lowLatency ? streamCount({ renditions: this.options.renditions, audio: this.options.audio }) : 0;
       // The callbacks run on later events, by when `run` below exists.
       ffmpeg = FfmpegRunner.start(children, ffmpegPath, args, {
+        stdio: ['pipe', 'pipe', 'pipe', ...Array.from({ length: tracks }, () => 'pipe' as const)],
         stderrMax: 32 * 1024,
         onProgress: (block) => this.onBlock(run, block),
         onExit: (exit) => this.onExit(run, exit),
@@ -228,8 +250,9 @@ export class Packager {
       return;
     }
     this.supervisor.starting();
-    const run: Run = { attempt, outDir, ffmpeg, reader: undefined, detach: undefined, startedAt: Date.now(), ready: false };
+    const run: Run = { attempt, outDir, ffmpeg, reader: undefined, detach: undefined, startedAt: Date.now(), ready: false, sink: undefined };
     this.run = run;
+    if (this.options.lowLatency) this.connectTracks(run, this.options.lowLatency);
     this.last = undefined;
     if (this.state !== 'stopping') this.state = 'starting';
     const stdin = ffmpeg.child.stdin;
@@ -254,6 +277,25 @@ export class Packager {
     this.schedulePoll(run);
   }
 
+  private connectTracks(run: Run, sink: LowLatencySink): void {
+    const out = sink.openRun(run.outDir);
+    run.sink = out;
+    const stdio = run.ffmpeg.child.stdio;
+    for (let track = 0; LL_FIRST_FD + track < stdio.length; track += 1) {
+      const pipe = stdio[LL_FIRST_FD + track] as NodeJS.ReadableStream | null;
+      pipe?.on('data', (chunk: Buffer) => {
+        try {
+          out.data(track, chunk);
+        } catch (error) {
+          // A stream the segmenter cannot read is a failed run: restart ffmpeg.
+          this.logger.error({ err: error, track }, 'low-latency track unreadable: restarting ffmpeg');
+          run.ffmpeg.kill();
+        }
+      });
+      pipe?.on('error', () => undefined);
+    }
+  }
+
   private onBlock(run: Run, block: FfmpegProgress): void {
     if (this.run !== run) return;
     this.last = block;
@@ -262,6 +304,7 @@ export class Packager {
 
   private onExit(run: Run, exit: FfmpegExit): void {
     this.detach(run);
+    run.sink?.end();
     run.reader?.close('ffmpeg exited');
     this.droppedBefore += readerDropped(run.reader);
     run.reader = undefined;
@@ -330,6 +373,7 @@ export class Packager {
   }
 
   private async checkReady(run: Run): Promise<boolean> {
+    if (run.sink) return run.sink.ready;
     const { outDir } = run;
     const streams = streamCount({ renditions: this.options.renditions, audio: this.options.audio });
     const files = [MASTER_FILE, MANIFEST_FILE, ...Array.from({ length: streams }, (_, i) => chunkFile(i, 1))];

@@ -21,6 +21,8 @@ import { StreamTransitions } from '../media/stream-transitions.js';
 import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
+import { LlHub } from '../servers/hls/ll/ll-hub.js';
+import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { RecordingService } from '../recorder/recording-service.js';
 import { recordingRoutes } from '../recorder/routes.js';
@@ -70,10 +72,36 @@ export function wireLiveServer(deps: {
   const analytics = new ViewerAnalytics();
   const signer = new UrlSigner({ current: store.secret('playback-signing-key', () => crypto.randomBytes(32).toString('base64url')) });
 
+  const lowLatency = new LlHub({
+    logger: logger.child({ service: 'll-hls' }),
+    partTargetSec: () => config().live.partMs / 1000,
+    segmentSeconds: () => config().live.segmentSeconds,
+    minWindowSegments: () => config().live.windowSegments,
+    maxDiskBytes: () => config().live.dvrMaxMegabytes * 1024 * 1024,
+  });
+
   const createPackager: PackagerFactory = async (request) => {
     const info = await deps.ffmpeg.info();
     const binary = usablePath(info);
     const plan = planLiveLadder(request.ladder, request.tracks, info, { platform: process.platform, cores: os.availableParallelism() });
+    const llTracks: RunTrack[] = plan.renditions.map((r, index) => ({
+      info: { index, kind: 'video', bandwidthBps: (r.videoBitrateKbps + r.audioBitrateKbps) * 1000, width: r.width, height: r.height, fps: plan.fps },
+    }));
+    if (plan.audio) {
+      const { audio } = request.tracks;
+      llTracks.push({
+        info: {
+          index: plan.renditions.length,
+          kind: 'audio',
+          bandwidthBps: plan.audio.bitrateKbps * 1000,
+          ...(audio ? { sampleRate: audio.sampleRate, channels: audio.channels } : {}),
+        },
+      });
+    }
+    const sink =
+      request.latency === 'low'
+        ? lowLatency.sink({ name: request.name, continuing: request.continuing, dvrMinutes: request.dvrMinutes, tracks: llTracks })
+        : undefined;
     const packager = new Packager({
       name: request.name,
       outDir: request.outDir,
@@ -89,9 +117,27 @@ export function wireLiveServer(deps: {
       fps: plan.fps,
       audio: plan.audio,
       caps: capsOf(info.features),
+      ...(sink ? { lowLatency: sink } : {}),
     });
     packager.onFailed(request.onFailed);
-    return { packager, renditions: plan.renditions };
+    if (!sink) return { packager, renditions: plan.renditions };
+    // The timeline ends with the publish: playlists get ENDLIST, blocked requests are answered.
+    packager.onFailed(() => lowLatency.end(request.name));
+    packager.onEnded(() => lowLatency.end(request.name));
+    const port = {
+      start: () => packager.start(),
+      stop: async (reason: string) => {
+        await packager.stop(reason);
+        lowLatency.end(request.name);
+      },
+      get progress() {
+        return packager.progress;
+      },
+      get droppedChunks() {
+        return packager.droppedChunks;
+      },
+    };
+    return { packager: port, renditions: plan.renditions };
   };
 
   const ffmpegPath = (): Promise<string> => deps.ffmpeg.path();
@@ -145,6 +191,7 @@ export function wireLiveServer(deps: {
     recordingOf: (name) => recordings.activeOf(name),
     onDeleted: (name) => {
       const log = (error: unknown): void => logger.error({ err: error, stream: name }, 'cleanup of a deleted stream failed');
+      lowLatency.forget(name);
       restream.forgetStream(name).catch(log);
       recordings.forgetStream(name).catch(log);
     },
@@ -191,6 +238,12 @@ export function wireLiveServer(deps: {
         analytics,
         logger: logger.child({ service: 'hls' }),
         windowSize: config().live.windowSegments,
+        lowLatency: {
+          streams: lowLatency,
+          partTargetSec: () => config().live.partMs / 1000,
+          segmentSeconds: () => config().live.segmentSeconds,
+          dvrSecondsOf: (name) => (store.get(name)?.dvrMinutes ?? 0) * 60,
+        },
       }),
       recordingRoutes(recordings, logger.child({ service: 'recordings' })),
     ],

@@ -1,4 +1,4 @@
-import type { LadderPreset, Rendition, Stream, ViewerStats } from '../../src-shared/contract/index.js';
+import type { LadderPreset, LatencyMode, Rendition, Stream, ViewerStats } from '../../src-shared/contract/index.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamStore } from '../store/streams.js';
@@ -31,6 +31,10 @@ export interface PackagerRequest {
   /** A new session folder for a restarted packager run: playlists continue with a discontinuity. */
   outDirFor: (attempt: number) => string;
   ladder: LadderPreset;
+  latency: LatencyMode;
+  dvrMinutes: number;
+  /** This session continues the previous one's playlists (a publisher back within the resume window). */
+  continuing: boolean;
   tracks: TrackInfo;
   attach: (reader: PathReader) => () => void;
   onFailed: (reason: string) => void;
@@ -164,6 +168,9 @@ export class LiveStreams {
             return next.dir;
           },
           ladder: record.ladder,
+          latency: record.latency,
+          dvrMinutes: record.dvrMinutes,
+          continuing: session.discontinuityBefore,
           tracks: live.tracks,
           attach: (reader) => this.options.paths.addReader(name, reader),
           onFailed: (reason) => this.onPackagerFailed(name, reason),

@@ -14,6 +14,8 @@ import {
 } from './playlist.js';
 import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from '../../protocols/signing.js';
 import { preflight } from '../../http/cors.js';
+import type { LlStream } from './ll/ll-stream.js';
+import { llFile, llManifest, llMaster, llMediaPlaylist, type LlRouteContext } from './ll/ll-routes.js';
 
 /**
  * HLS/DASH playback routes (URL shapes: see playlist.ts). Public streams need nothing; private ones a
@@ -37,6 +39,13 @@ export interface LiveRoutesOptions {
   endedMaxAgeSec?: number;
   /** minimumUpdatePeriod written into live MPDs (default 2 s); null keeps the packager's. */
   mpdUpdatePeriodSec?: number | null;
+  /** Streams packaged for low latency (LL-HLS, LL-DASH) are answered from their timelines. */
+  lowLatency?: {
+    streams: { get(name: string): LlStream | undefined };
+    partTargetSec: () => number;
+    segmentSeconds: () => number;
+    dvrSecondsOf: (name: string) => number;
+  };
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -83,7 +92,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const { name } = (req.params ?? {}) as Params;
     // Tags for edge purges (servers of the edge fleet index objects by them).
     if (name && STREAM_NAME_PATTERN.test(name)) reply.header('Surrogate-Key', `stream/${name}`);
-    if (reply.statusCode === 404) {
+    if (reply.statusCode === 404 && reply.getHeader('x-accel-expires') === undefined) {
       // Shared caches (edges) keep a 404 for 60 s; browsers keep nothing. nginx honours
       // X-Accel-Expires only when it comes before Cache-Control, hence the order.
       reply.removeHeader('Cache-Control');
@@ -138,6 +147,22 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     return { name, entry, live: entry.state === 'live', signature: entry.private ? signatureQueryOf(req.query as QueryLike) : '' };
   }
 
+  /** The low-latency context of a stream whose current session is a low-latency run, else null. */
+  const llOf = (ctx: StreamContext, sid: string): LlRouteContext | null => {
+    const ll = options.lowLatency;
+    const stream = ll?.streams.get(ctx.name);
+    const run = stream?.currentRun;
+    if (!ll || !stream || !run || ctx.entry.sessions.at(-1)?.id !== run.id) return null;
+    return {
+      stream,
+      live: ctx.live,
+      query: query(sid, ctx.signature),
+      partTargetSec: ll.partTargetSec(),
+      segmentSeconds: ll.segmentSeconds(),
+      dvrSeconds: ll.dvrSecondsOf(ctx.name),
+    };
+  };
+
   const query = (sid: string, signature: string): string => [`sid=${encodeURIComponent(sid)}`, signature].filter(Boolean).join('&');
   const sidOf = (req: FastifyRequest): string | undefined => {
     const sid = firstString((req.query as QueryLike).sid);
@@ -161,10 +186,15 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   scope.get('/live/:name/index.m3u8', async (req, reply) => {
     const ctx = openStream(req, reply);
     if (!ctx) return reply;
-    const found = await newestFile(ctx.entry.sessions, 'master.m3u8');
-    if (!found) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no playlist');
     const given = sidOf(req);
     const sid = given && protocolOfSid(given) === 'hls' ? given : analytics.mintSid('hls');
+    const ll = llOf(ctx, sid);
+    if (ll) {
+      hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
+      return llMaster(reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1'), ll);
+    }
+    const found = await newestFile(ctx.entry.sessions, 'master.m3u8');
+    if (!found) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no playlist');
     const body = rewriteMaster(found.text, { query: query(sid, ctx.signature) });
     hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
     return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(M3U8).send(body);
@@ -174,6 +204,13 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const ctx = openStream(req, reply);
     if (!ctx) return reply;
     const session = ctx.entry.sessions.at(-1)!;
+    const llSid = sidOf(req);
+    const ll = llOf(ctx, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'));
+    if (ll) {
+      const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
+      hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
+      return llManifest(reply.header('Cache-Control', sid === llSid ? cacheFor(ctx.live) : 'private, max-age=1'), ll);
+    }
     const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));
     if (xml === null) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no manifest');
     // A dynamic MPD of a stream that is over would be served as live forever.
@@ -196,6 +233,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const ctx = openStream(req, reply);
     if (!ctx) return reply;
     const index = Number(match[1]);
+    const llSid = sidOf(req) ?? derived(req, ctx.name, 'hls');
+    const ll = llOf(ctx, llSid);
+    if (ll) {
+      hits.set(req, { name: ctx.name, hit: { sid: llSid, protocol: protocolOfSid(llSid), rendition: renditionOf(ctx.entry.sessions.at(-1), index) } });
+      return llMediaPlaylist(req, reply, ll, index);
+    }
     const sessions = await Promise.all(
       ctx.entry.sessions.map(async (s) => ({
         id: s.id,
@@ -235,12 +278,20 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const session = ctx.entry.sessions.find((s) => s.id === sessionId);
     if (!session) return notFound(reply, `no session "${sessionId}" of stream "${ctx.name}"`);
     const sid = sidOf(req) ?? derived(req, ctx.name, 'hls');
+    const rendition = renditionOf(session, streamIndexOfFile(file));
+    const ll = llOf(ctx, sid);
+    if (ll) {
+      const answered = await llFile(reply, ll, session.id, file);
+      if (answered) {
+        hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
+        return answered;
+      }
+    }
     const outcome = await sendSessionFile(req, reply, session.dir, file, { contentType, cacheControl: SEGMENT_CACHE });
     if (outcome === 'not_found') return notFound(reply, 'no such file');
     if (outcome === 'unsatisfiable') {
       return reply.code(416).type('application/json').send({ error: { code: 'BAD_REQUEST', message: 'range not satisfiable' } });
     }
-    const rendition = renditionOf(session, streamIndexOfFile(file));
     hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
     return reply;
   });

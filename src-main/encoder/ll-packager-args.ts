@@ -1,0 +1,66 @@
+import { AUDIO_BITRATE_KBPS, type EncoderChoice } from './ladder.js';
+import { filterGraph, seconds, type PackagerArgsOptions } from './packager-args.js';
+
+/**
+ * The arguments of the low-latency packager's ffmpeg: FLV on stdin, every rendition encoded (or
+ * copied) once as today, but each track written as fragmented MP4 with one fragment per frame to its
+ * own pipe (fd 3 + track: the video renditions in order, then the audio track). Our segmenter groups
+ * those frames into parts and segments (servers/hls/ll/), which ffmpeg's muxers cannot do. Pure.
+ */
+
+/** Per frame, flushed at once: the segmenter sees each frame as soon as it is encoded. */
+const FRAGMENTED_MP4 = ['-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+frag_every_frame+skip_trailer', '-flush_packets', '1'];
+
+/** The first pipe's file descriptor (0-2 are stdin, progress, stderr). */
+export const LL_FIRST_FD = 3;
+
+export type LlPackagerArgsOptions = Pick<
+  PackagerArgsOptions,
+  'renditions' | 'encoder' | 'segmentSeconds' | 'fps' | 'audio' | 'aspect' | 'logLevel'
+>;
+
+/** x264's lookahead and B-frames hold frames back: in low-latency mode they cost more than they save. */
+function lowDelayOptions(encoder: EncoderChoice): string[] {
+  return encoder.name === 'libx264' ? ['-tune', 'zerolatency'] : [];
+}
+
+export function llPackagerArgs(options: LlPackagerArgsOptions): string[] {
+  const { renditions, encoder, segmentSeconds } = options;
+  if (renditions.length === 0) throw new Error('a ladder needs at least one rendition');
+  if (!(segmentSeconds > 0)) throw new Error('segmentSeconds must be positive');
+  const audio = options.audio === undefined ? { copy: false, bitrateKbps: AUDIO_BITRATE_KBPS } : options.audio;
+  const fps = options.fps !== undefined && options.fps > 0 && Number.isFinite(options.fps) ? options.fps : 30;
+  const gop = String(Math.max(1, Math.round(fps * segmentSeconds)));
+  const reference = renditions.find((r) => r.copy) ?? renditions[0]!;
+  const aspect = options.aspect ?? { width: reference.width, height: reference.height };
+  const anyEncoded = renditions.some((r) => !r.copy);
+  const anyCopied = renditions.some((r) => r.copy);
+
+  const args = ['-hide_banner', '-nostdin', '-loglevel', `level+${options.logLevel ?? 'warning'}`, '-nostats', '-progress', 'pipe:1'];
+  if (anyEncoded) args.push(...encoder.inputArgs);
+  // Read the input as it comes: no probing delay beyond what the FLV header and sequence headers give.
+  args.push('-fflags', '+nobuffer', '-f', 'flv', '-i', 'pipe:0');
+  const graph = filterGraph(renditions, encoder, aspect);
+  if (graph) args.push('-filter_complex', graph);
+
+  renditions.forEach((r, i) => {
+    const kbps = Math.max(1, Math.round(r.videoBitrateKbps));
+    args.push('-map', r.copy ? '0:v:0' : `[v${i}]`);
+    if (r.copy) {
+      args.push('-c:v', 'copy');
+    } else {
+      args.push('-c:v', encoder.name);
+      for (const [option, value] of encoder.streamOptions) args.push(option, value);
+      args.push(...lowDelayOptions(encoder));
+      args.push('-b:v', `${kbps}k`, '-maxrate:v', `${kbps}k`, '-bufsize:v', `${kbps * 2}k`, '-g:v', gop, '-keyint_min:v', gop, '-sc_threshold:v', '0');
+      // Keyframes where the copied rung has them (segments align across renditions), else every segment.
+      args.push('-force_key_frames:v', anyCopied ? 'source' : `expr:gte(t,n_forced*${seconds(segmentSeconds)})`);
+    }
+    args.push(...FRAGMENTED_MP4, `pipe:${LL_FIRST_FD + i}`);
+  });
+  if (audio) {
+    args.push('-map', '0:a:0', '-c:a', audio.copy ? 'copy' : 'aac', '-b:a', `${Math.max(1, Math.round(audio.bitrateKbps))}k`);
+    args.push(...FRAGMENTED_MP4, `pipe:${LL_FIRST_FD + renditions.length}`);
+  }
+  return args;
+}

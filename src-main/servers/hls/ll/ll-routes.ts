@@ -1,0 +1,225 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from '../../../http/reply.js';
+import { firstString, type QueryLike } from '../../../protocols/signing.js';
+import { appendQuery } from '../playlist.js';
+import type { LlStream } from './ll-stream.js';
+import { writeLlMasterPlaylist, writeLlMediaPlaylist } from './ll-playlist.js';
+import { writeLlMpd } from './ll-mpd.js';
+import type { TrackState } from './track-state.js';
+import { LL_FILE_RE, llUris } from './types.js';
+import { closedSignal, waitFor } from './waits.js';
+
+/**
+ * The low-latency answers of the playback routes (routes.ts decides when a stream is low latency and
+ * has authorised the request): LL-HLS playlists with blocking reloads and delta updates
+ * (RFC 8216bis 6.2.5), parts that block until written, segments in progress streamed chunk by chunk
+ * (LL-DASH), and the LL-DASH MPD.
+ */
+
+export interface LlRouteContext {
+  stream: LlStream;
+  live: boolean;
+  /** Appended to every URI we write (`sid`, signature). */
+  query: string;
+  partTargetSec: number;
+  segmentSeconds: number;
+  dvrSeconds: number;
+}
+
+const M3U8 = 'application/vnd.apple.mpegurl';
+const MPD = 'application/dash+xml';
+const SEGMENT_CACHE = 'public, max-age=600, immutable';
+const LIVE_CACHE = 'public, max-age=1';
+const INT_RE = /^\d{1,10}$/;
+
+/** A 404 for what is not produced yet: no cache may keep it (edges keep other 404s for a minute). */
+export function notYet(reply: FastifyReply, message: string): FastifyReply {
+  return sendError(reply.header('X-Accel-Expires', '0'), { code: 'NOT_FOUND', message });
+}
+
+const badRequest = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'BAD_REQUEST', message });
+
+function targetDuration(ctx: LlRouteContext, track: TrackState): number {
+  const longest = Math.max(ctx.segmentSeconds, ...track.segments.filter((s) => s.complete).map((s) => s.duration));
+  return Math.max(1, Math.round(longest));
+}
+
+export function llMaster(reply: FastifyReply, ctx: LlRouteContext): FastifyReply {
+  const infos = ctx.stream.infos();
+  if (infos.length === 0 || !infos.every((i) => i.codec)) {
+    return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
+  }
+  return reply.type(M3U8).send(writeLlMasterPlaylist(infos, { query: ctx.query }));
+}
+
+/** `v<N>.m3u8`: waits for `_HLS_msn`/`_HLS_part` when asked, answers a delta update for `_HLS_skip`. */
+export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, ctx: LlRouteContext, index: number): Promise<FastifyReply> {
+  const track = ctx.stream.track(index);
+  if (!track) return sendError(reply, { code: 'NOT_FOUND', message: `no media playlist ${index}` });
+  const q = req.query as QueryLike;
+  const msnText = firstString(q._HLS_msn);
+  const partText = firstString(q._HLS_part);
+  const skipText = firstString(q._HLS_skip);
+  if (partText !== undefined && msnText === undefined) return badRequest(reply, '_HLS_part needs _HLS_msn');
+  if ((msnText !== undefined && !INT_RE.test(msnText)) || (partText !== undefined && !INT_RE.test(partText))) {
+    return badRequest(reply, '_HLS_msn and _HLS_part must be whole numbers');
+  }
+  if (skipText !== undefined && skipText !== 'YES' && skipText !== 'v2') return badRequest(reply, '_HLS_skip must be YES or v2');
+  const td = targetDuration(ctx, track);
+  if (msnText !== undefined) {
+    const msn = Number(msnText);
+    const part = partText === undefined ? undefined : Number(partText);
+    const last = track.current();
+    const lastMsn = last?.msn ?? -1;
+    // RFC 8216bis 6.2.5.2: more than two segments ahead, or a part beyond the advance limit, is a 400.
+    const partsPerSegment = Math.ceil(ctx.segmentSeconds / ctx.partTargetSec);
+    const tooFarPart = part !== undefined && last !== undefined && msn === lastMsn && part > last.parts.length + partsPerSegment * 3;
+    if (msn > lastMsn + 2 || (part !== undefined && part > partsPerSegment * 4) || tooFarPart) {
+      return badRequest(reply, `_HLS_msn=${msn}${part === undefined ? '' : ` _HLS_part=${part}`} is too far ahead of the live edge (${lastMsn})`);
+    }
+    const ok = await waitFor(track, () => track.has(msn, part), {
+      timeoutMs: td * 3000,
+      ended: () => ctx.stream.ended,
+      signal: closedSignal(reply.raw),
+    });
+    if (!ok && !track.has(msn, part)) {
+      if (reply.raw.destroyed) return reply;
+      return sendError(reply.header('Retry-After', '1').header('X-Accel-Expires', '0'), {
+        code: 'UNAVAILABLE',
+        message: `segment ${msn}${part === undefined ? '' : ` part ${part}`} was not produced in time`,
+      });
+    }
+  }
+  const snapshot = track.snapshot(!ctx.live || ctx.stream.ended);
+  const renditionReports = ctx.stream
+    .trackIndexes()
+    .filter((i) => i !== index)
+    .map((i) => {
+      const last = ctx.stream.track(i)!.lastPart();
+      return { uri: appendQuery(llUris.media(i), ctx.query), lastMsn: last?.msn ?? 0, lastPart: last?.part ?? 0 };
+    });
+  const body = writeLlMediaPlaylist(snapshot, {
+    partTargetSec: ctx.partTargetSec,
+    targetDurationSec: td,
+    query: ctx.query,
+    skip: skipText === undefined ? false : skipText,
+    renditionReports,
+    endList: snapshot.ended,
+  });
+  // An answer to a blocking request describes one moment: shared caches may keep it (a later identical
+  // request is satisfied by it); the plain playlist changes every part.
+  const cache = !ctx.live ? 'public, max-age=10' : msnText !== undefined ? `public, max-age=${td * 3}` : LIVE_CACHE;
+  return reply.header('Cache-Control', cache).type(M3U8).send(body);
+}
+
+export function llManifest(reply: FastifyReply, ctx: LlRouteContext): FastifyReply {
+  const infos = ctx.stream.infos();
+  const tracks = ctx.stream.trackIndexes().map((i) => ctx.stream.snapshot(i)!);
+  if (infos.length === 0 || tracks.every((t) => t.segments.length === 0)) {
+    return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
+  }
+  const body = writeLlMpd({
+    tracks,
+    infos,
+    query: ctx.query,
+    partTargetSec: ctx.partTargetSec,
+    segmentSeconds: ctx.segmentSeconds,
+    dvrSeconds: ctx.dvrSeconds,
+    now: Date.now(),
+    ended: !ctx.live || ctx.stream.ended,
+  });
+  return reply.header('Cache-Control', ctx.live ? LIVE_CACHE : 'public, max-age=10').type(MPD).send(body);
+}
+
+/**
+ * `s/<run>/<file>` of a low-latency run: held in memory (recent parts and segments, segments in
+ * progress) or null when the caller should serve the run's folder from disk.
+ */
+export async function llFile(reply: FastifyReply, ctx: LlRouteContext, run: string, file: string): Promise<FastifyReply | null> {
+  const m = LL_FILE_RE.exec(file);
+  if (!m) return null;
+  const signal = closedSignal(reply.raw);
+  const ended = (): boolean => ctx.stream.ended;
+  if (m[1] !== undefined) {
+    const init = ctx.stream.track(Number(m[1]))?.inits.get(run);
+    return init ? send(reply, init) : null;
+  }
+  const index = Number(m[2] ?? m[4]);
+  const track = ctx.stream.track(index);
+  if (!track) return null;
+  const timeoutMs = targetDuration(ctx, track) * 3000;
+  if (m[4] !== undefined) {
+    const msn = Number(m[5]);
+    const p = Number(m[6]);
+    const partOf = (): Buffer | null | undefined => {
+      const seg = track.find(msn);
+      return seg && seg.run === run ? seg.parts[p]?.data : undefined;
+    };
+    const known = partOf();
+    if (known) return send(reply, known);
+    // The preload hint names the next part: hold the request until it is written.
+    const last = track.current();
+    const isNext = last !== undefined && ((last.msn === msn && !last.complete && p === last.parts.length) || (last.msn + 1 === msn && p === 0));
+    if (!isNext || !ctx.live) return notYet(reply, `no part ${p} of segment ${msn}`);
+    const ok = await waitFor(track, () => Boolean(partOf()) || Boolean(track.find(msn)?.complete && !partOf()), { timeoutMs, ended, signal });
+    const data = partOf();
+    if (data) return send(reply, data);
+    if (reply.raw.destroyed) return reply;
+    return notYet(reply, ok ? `segment ${msn} ended before part ${p}` : `part ${p} of segment ${msn} was not produced in time`);
+  }
+  const msn = Number(m[3]);
+  let seg = track.find(msn);
+  if (seg && seg.run !== run) return null;
+  if (!seg) {
+    const last = track.current();
+    // LL-DASH asks for the segment about to start a little early (availabilityTimeOffset).
+    if (!ctx.live || !last || msn !== last.msn + 1) return null;
+    await waitFor(track, () => track.find(msn) !== undefined, { timeoutMs, ended, signal });
+    seg = track.find(msn);
+    if (!seg) return reply.raw.destroyed ? reply : notYet(reply, `segment ${msn} was not produced in time`);
+  }
+  if (seg.complete) {
+    if (seg.parts.every((part) => part.data !== null)) return send(reply, Buffer.concat(seg.parts.map((part) => part.data!)));
+    return null;
+  }
+  return streamSegment(reply, track, seg.msn, { timeoutMs, ended, signal });
+}
+
+function send(reply: FastifyReply, data: Buffer): FastifyReply {
+  return reply.header('Cache-Control', SEGMENT_CACHE).type('video/mp4').send(data);
+}
+
+/** A segment in progress, sent part by part as each is written (chunked transfer). */
+function streamSegment(
+  reply: FastifyReply,
+  track: TrackState,
+  msn: number,
+  options: { timeoutMs: number; ended: () => boolean; signal: AbortSignal },
+): FastifyReply {
+  const body = new PassThrough();
+  let sent = 0;
+  const pump = async (): Promise<void> => {
+    for (;;) {
+      const seg = track.find(msn);
+      if (!seg) break;
+      while (sent < seg.parts.length) {
+        const data = seg.parts[sent]?.data;
+        if (!data) break;
+        body.write(data);
+        sent += 1;
+      }
+      if (seg.complete) break;
+      const more = await waitFor(track, () => (track.find(msn)?.parts.length ?? 0) > sent || Boolean(track.find(msn)?.complete), options);
+      if (!more) {
+        // Cut short (the run died, the client left): abort, so that no cache keeps half a segment.
+        if (!track.find(msn)?.complete) body.destroy(new Error('segment not completed'));
+        return;
+      }
+    }
+    body.end();
+  };
+  pump().catch(() => body.destroy());
+  return reply.header('Cache-Control', SEGMENT_CACHE).header('X-Accel-Buffering', 'no').type('video/mp4').send(body);
+}
+

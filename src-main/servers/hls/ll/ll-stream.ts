@@ -1,0 +1,311 @@
+import type { Logger } from '../../../core/logger.js';
+import { TrackSegmenter, type Cut, type TimedSample } from './segmenter.js';
+import { TrackState, type SegmentRecord } from './track-state.js';
+import type { LlTrackInfo, LlTrackSnapshot } from './types.js';
+
+/**
+ * A low-latency stream's timeline across the packager runs of one live run: every track's segments
+ * and parts, the DVR window (complete segments written to the run's session folder, the oldest
+ * removed), and waits for blocking playlist reloads, preload-hinted parts and chunked segments.
+ *
+ * Fragment bytes come from the caller (`FragmentWriter`), so this file holds no box code; files go
+ * through `LlFiles`, so tests run without a disk.
+ */
+
+export interface LlSample extends TimedSample {
+  cto: number;
+  flags: number;
+  data: Buffer;
+}
+
+export interface LlFiles {
+  write(dir: string, file: string, data: Buffer): Promise<void>;
+  remove(dir: string, file: string): Promise<void>;
+}
+
+/** Turns a part's samples into one moof+mdat. */
+export type FragmentWriter = (fragment: { sequence: number; trackId: number; baseDecodeTime: number; samples: LlSample[] }) => Buffer;
+
+export interface LlStreamOptions {
+  name: string;
+  partTargetSec: number;
+  segmentTargetSec: number;
+  /** Seconds of complete segments kept (the DVR window); at least `minWindowSegments` segments. */
+  windowSec: number;
+  minWindowSegments: number;
+  /** Complete segments whose parts stay in memory (listed as EXT-X-PART). */
+  partsKeptSegments?: number;
+  files: LlFiles;
+  writeFragment: FragmentWriter;
+  logger: Logger;
+  now?: () => number;
+  /** Bytes written (positive) or removed (negative) on disk, for a shared DVR budget. */
+  onDiskBytes?: (delta: number) => void;
+}
+
+export interface RunTrack {
+  info: Omit<LlTrackInfo, 'codec' | 'timescale'>;
+}
+
+interface RunTrackState {
+  track: TrackState;
+  trackId: number;
+  segmenter: TrackSegmenter<LlSample> | null;
+  sequence: number;
+  parts: number;
+}
+
+export class LlStream {
+  readonly name: string;
+  private readonly tracks = new Map<number, TrackState>();
+  private run: LlRun | undefined;
+  private endedFlag = false;
+  private readonly now: () => number;
+  /** Bytes of this stream's segment files on disk. */
+  diskBytes = 0;
+
+  constructor(readonly options: LlStreamOptions) {
+    this.name = options.name;
+    this.now = options.now ?? Date.now;
+  }
+
+  get ended(): boolean {
+    return this.endedFlag;
+  }
+
+  get currentRun(): LlRun | undefined {
+    return this.run;
+  }
+
+  trackIndexes(): number[] {
+    return [...this.tracks.keys()].sort((a, b) => a - b);
+  }
+
+  track(index: number): TrackState | undefined {
+    return this.tracks.get(index);
+  }
+
+  infos(): LlTrackInfo[] {
+    return this.trackIndexes().map((i) => this.tracks.get(i)!.info);
+  }
+
+  snapshot(index: number): LlTrackSnapshot | undefined {
+    return this.tracks.get(index)?.snapshot(this.endedFlag);
+  }
+
+  /** A new ffmpeg run writing to `dir`: its first segments follow a discontinuity. */
+  startRun(id: string, dir: string, tracks: RunTrack[]): LlRun {
+    this.run?.end();
+    this.endedFlag = false;
+    const next = Math.max(0, ...[...this.tracks.values()].map((t) => t.nextMsn));
+    for (const t of this.tracks.values()) t.nextMsn = next;
+    this.run = new LlRun(this, id, dir, tracks);
+    return this.run;
+  }
+
+  /** The stream is over (its publisher left): playlists end, waits give up. */
+  end(): void {
+    this.run?.end();
+    this.endedFlag = true;
+    for (const t of this.tracks.values()) t.changed();
+  }
+
+  /** @internal */ trackFor(info: LlTrackInfo): TrackState {
+    let track = this.tracks.get(info.index);
+    if (!track) {
+      track = new TrackState(info);
+      this.tracks.set(info.index, track);
+    } else track.info = info;
+    return track;
+  }
+
+  /** The oldest complete segment's wall-clock time across tracks (for a shared disk budget). */
+  oldestProgramDateTime(): number | null {
+    let oldest: number | null = null;
+    for (const t of this.tracks.values()) {
+      const first = t.segments[0];
+      if (first?.complete && (oldest === null || first.programDateTime < oldest)) oldest = first.programDateTime;
+    }
+    return oldest;
+  }
+
+  /** Drops the oldest complete segment of every track (the disk budget is exceeded). */
+  evictOldest(): void {
+    for (const t of this.tracks.values()) if (t.segments.length > 1 && t.segments[0]!.complete) this.drop(t);
+  }
+
+  /** @internal */ segmentCompleted(track: TrackState, seg: SegmentRecord, dir: string): void {
+    const data = Buffer.concat(seg.parts.map((p) => p.data ?? Buffer.alloc(0)));
+    seg.bytes = data.length;
+    this.options.files
+      .write(dir, `seg-${track.index}-${seg.msn}.m4s`, data)
+      .then(() => {
+        seg.onDisk = true;
+        this.diskBytes += data.length;
+        this.options.onDiskBytes?.(data.length);
+        this.trimMemory(track);
+      })
+      .catch((error: unknown) => this.options.logger.warn({ err: error, stream: this.name, msn: seg.msn }, 'could not write a DVR segment'));
+    this.trimWindow(track);
+  }
+
+  private trimMemory(track: TrackState): void {
+    const keep = this.options.partsKeptSegments ?? 4;
+    const complete = track.segments.filter((s) => s.complete);
+    for (const seg of complete.slice(0, Math.max(0, complete.length - keep))) {
+      if (seg.onDisk) for (const part of seg.parts) part.data = null;
+    }
+  }
+
+  private trimWindow(track: TrackState): void {
+    const { windowSec, minWindowSegments } = this.options;
+    let total = track.segments.reduce((sum, s) => sum + (s.complete ? s.duration : 0), 0);
+    while (track.segments.length > minWindowSegments + 1 && total - track.segments[0]!.duration >= windowSec) {
+      total -= track.segments[0]!.duration;
+      this.drop(track);
+    }
+  }
+
+  private drop(track: TrackState): void {
+    const seg = track.segments.shift();
+    if (!seg) return;
+    if (seg.discontinuity) track.discontinuitySequence += 1;
+    const dir = this.run?.dirOf(seg.run);
+    if (seg.onDisk && dir) {
+      this.diskBytes -= seg.bytes;
+      this.options.onDiskBytes?.(-seg.bytes);
+      this.options.files.remove(dir, `seg-${track.index}-${seg.msn}.m4s`).catch(() => undefined);
+    }
+  }
+
+  /** @internal */ nowMs(): number {
+    return this.now();
+  }
+}
+
+/** One ffmpeg run: per track, an init section then samples. */
+export class LlRun {
+  private readonly perTrack = new Map<number, RunTrackState>();
+  private anchor: { wallMs: number; mediaSec: number } | null = null;
+  private ended = false;
+  private readonly dirs: Map<string, string>;
+  private readonly videoIndex: number | undefined;
+
+  constructor(
+    private readonly stream: LlStream,
+    readonly id: string,
+    readonly dir: string,
+    private readonly tracks: RunTrack[],
+  ) {
+    this.dirs = new Map(previousDirs(stream).concat([[id, dir]]));
+    this.videoIndex = tracks.find((t) => t.info.kind === 'video')?.info.index;
+  }
+
+  /** The folder of a run of this live run (for files of older runs still in the window). */
+  dirOf(run: string): string | undefined {
+    return this.dirs.get(run);
+  }
+
+  /** Every track has a part in this run. */
+  get ready(): boolean {
+    return this.tracks.every((t) => (this.perTrack.get(t.info.index)?.parts ?? 0) > 0);
+  }
+
+  init(index: number, init: { trackId: number; timescale: number; codec: string }, data: Buffer): void {
+    const spec = this.tracks.find((t) => t.info.index === index);
+    if (!spec || this.ended) return;
+    const track = this.stream.trackFor({ ...spec.info, codec: init.codec, timescale: init.timescale });
+    track.inits.set(this.id, data);
+    const { partTargetSec, segmentTargetSec } = this.stream.options;
+    const segmenter = new TrackSegmenter<LlSample>({
+      kind: spec.info.kind,
+      timescale: init.timescale,
+      partTargetSec,
+      segmentTargetSec,
+      followsBoundaries: spec.info.kind === 'audio' && this.videoIndex !== undefined,
+    });
+    this.perTrack.set(index, { track, trackId: init.trackId, segmenter, sequence: 1, parts: 0 });
+    this.stream.options.files.write(this.dir, `init-${index}.mp4`, data).catch((error: unknown) =>
+      this.stream.options.logger.warn({ err: error, stream: this.stream.name }, 'could not write an init section'),
+    );
+  }
+
+  samples(index: number, samples: LlSample[]): void {
+    const state = this.perTrack.get(index);
+    if (!state?.segmenter || this.ended || samples.length === 0) return;
+    const timescale = state.track.info.timescale;
+    this.anchor ??= { wallMs: this.stream.nowMs(), mediaSec: samples[0]!.dts / timescale };
+    for (const cut of state.segmenter.push(samples)) this.addPart(state, cut);
+  }
+
+  /** The run's ffmpeg is gone: the held samples make last parts, the segments in progress complete. */
+  end(): void {
+    if (this.ended) return;
+    for (const state of this.perTrack.values()) {
+      for (const cut of state.segmenter?.flush() ?? []) this.addPart(state, cut);
+      const last = state.track.current();
+      if (last && last.run === this.id && !last.complete) this.complete(state, last);
+      state.segmenter = null;
+    }
+    this.ended = true;
+  }
+
+  private addPart(state: RunTrackState, cut: Cut<LlSample>): void {
+    const { track } = state;
+    const timescale = track.info.timescale;
+    const data = this.stream.options.writeFragment({ sequence: state.sequence++, trackId: state.trackId, baseDecodeTime: cut.baseDecodeTime, samples: cut.samples });
+    let seg = track.current();
+    if (cut.startsSegment || !seg || seg.run !== this.id) {
+      if (seg && !seg.complete) this.complete(state, seg);
+      const startSec = cut.baseDecodeTime / timescale;
+      if (track.info.kind === 'video' && track.info.index === this.videoIndex) this.announceBoundary(startSec);
+      seg = {
+        msn: track.nextMsn++,
+        run: this.id,
+        parts: [],
+        duration: 0,
+        complete: false,
+        programDateTime: this.wallOf(startSec),
+        discontinuity: track.segments.length > 0 && track.segments.at(-1)!.run !== this.id,
+        baseDecodeTime: cut.baseDecodeTime,
+        bytes: 0,
+        onDisk: false,
+      };
+      track.segments.push(seg);
+    }
+    seg.parts.push({ duration: cut.duration / timescale, independent: cut.independent, data });
+    seg.duration += cut.duration / timescale;
+    state.parts += 1;
+    track.changed();
+  }
+
+  private complete(state: RunTrackState, seg: SegmentRecord): void {
+    seg.complete = true;
+    this.stream.segmentCompleted(state.track, seg, this.dirOf(seg.run) ?? this.dir);
+    state.track.changed();
+  }
+
+  private announceBoundary(timeSec: number): void {
+    for (const state of this.perTrack.values()) {
+      if (state.track.info.kind === 'audio') state.segmenter?.boundary(timeSec);
+    }
+  }
+
+  private wallOf(mediaSec: number): number {
+    const anchor = this.anchor ?? { wallMs: this.stream.nowMs(), mediaSec };
+    return Math.round(anchor.wallMs + (mediaSec - anchor.mediaSec) * 1000);
+  }
+}
+
+function previousDirs(stream: LlStream): [string, string][] {
+  const run = stream.currentRun;
+  if (!run) return [];
+  const out: [string, string][] = [];
+  for (const index of stream.trackIndexes()) {
+    for (const seg of stream.track(index)!.segments) {
+      const dir = run.dirOf(seg.run);
+      if (dir) out.push([seg.run, dir]);
+    }
+  }
+  return out;
+}

@@ -3,6 +3,9 @@ import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { HostProcess } from './host-process.js';
 
+/** The npm-shipped ffmpeg 4.1 (null without the package), for tests that must pass on both builds the studio may run. */
+export { bundledFfmpegPath } from '../src-main/encoder/locate.js';
+
 /** ffmpeg publishing a moving test pattern with a tone, the way OBS would (2 s keyframes). */
 export function publishTestPattern(
   url: string,

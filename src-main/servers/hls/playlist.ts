@@ -67,10 +67,12 @@ export function parseAttributes(list: string): Record<string, string> {
   return out;
 }
 
-/** Attributes whose values RFC 8216 defines as enumerated or numeric (written without quotes). */
+/** Attributes whose values RFC 8216 (and 8216bis, for low latency) define as enumerated or numeric (written without quotes). */
 const UNQUOTED = new Set([
   'METHOD', 'BANDWIDTH', 'AVERAGE-BANDWIDTH', 'RESOLUTION', 'FRAME-RATE', 'HDCP-LEVEL', 'TYPE', 'DEFAULT',
   'AUTOSELECT', 'FORCED', 'CLOSED-CAPTIONS', 'TIME-OFFSET', 'PRECISE', 'IV', 'DURATION', 'PLANNED-DURATION',
+  'PART-TARGET', 'CAN-BLOCK-RELOAD', 'PART-HOLD-BACK', 'HOLD-BACK', 'CAN-SKIP-UNTIL', 'CAN-SKIP-DATERANGES',
+  'SKIPPED-SEGMENTS', 'INDEPENDENT', 'GAP', 'LAST-MSN', 'LAST-PART', 'BYTERANGE-START', 'BYTERANGE-LENGTH',
 ]);
 
 export function formatAttributes(attrs: Record<string, string>): string {

@@ -1,0 +1,97 @@
+/**
+ * Low-latency windows as the segmenter would hand them to the writers: video at 30 fps in a 90 kHz
+ * timescale cut into 200 ms parts, AAC audio (1024-sample frames at 48 kHz) whose segments follow the
+ * video's boundaries to the nearest frame. Times are exact so golden outputs stay stable.
+ */
+
+import type { LlPart, LlSegment, LlTrackInfo, LlTrackSnapshot } from '../src-main/servers/hls/ll/types.js';
+
+/** 2026-01-01T00:00:00.000Z */
+export const T0 = Date.UTC(2026, 0, 1);
+
+export interface LlRunSpec {
+  run: string;
+  /** Wall clock (Unix ms) of the run's first segment. */
+  startMs: number;
+  /** Durations (seconds) of the run's complete segments. */
+  segments: readonly number[];
+  /** Seconds already written of a segment in progress after them (parts only). */
+  inProgress?: number;
+  /** Decode time (seconds) of the run's first sample; default 0. */
+  startDecodeSec?: number;
+}
+
+export interface LlTrackSpec {
+  index: number;
+  kind: 'video' | 'audio';
+  firstMsn: number;
+  runs: readonly LlRunSpec[];
+  discontinuitySequence?: number;
+  ended?: boolean;
+  partSec?: number;
+  /** Segments (from the oldest) whose parts are no longer held; default 0. */
+  partsDropped?: number;
+}
+
+const VIDEO_TIMESCALE = 90_000;
+const AUDIO_RATE = 48_000;
+const AAC_FRAME = 1024;
+
+/** Parts of `duration` seconds in `quantum`-second steps, none longer than `partSec`. */
+function partsOf(duration: number, partSec: number, quantum: number, kind: 'video' | 'audio'): LlPart[] {
+  const step = Math.floor((partSec + 1e-9) / quantum) * quantum;
+  const parts: LlPart[] = [];
+  let left = duration;
+  while (left > 1e-9) {
+    const d = Math.min(step, left);
+    parts.push({ duration: Number(d.toFixed(9)), independent: kind === 'audio' || parts.length === 0 });
+    left -= d;
+  }
+  return parts;
+}
+
+/** A track's window from its runs; audio boundaries snap to AAC frames. */
+export function llTrack(spec: LlTrackSpec): LlTrackSnapshot {
+  const partSec = spec.partSec ?? 0.2;
+  const audio = spec.kind === 'audio';
+  const timescale = audio ? AUDIO_RATE : VIDEO_TIMESCALE;
+  const quantum = audio ? AAC_FRAME / AUDIO_RATE : 1 / 30;
+  const snap = (sec: number): number => (audio ? Math.round((sec * AUDIO_RATE) / AAC_FRAME) * AAC_FRAME : Math.round(sec * VIDEO_TIMESCALE));
+  const segments: LlSegment[] = [];
+  let msn = spec.firstMsn;
+  spec.runs.forEach((run, r) => {
+    const base = run.startDecodeSec ?? 0;
+    const bounds = [0];
+    for (const d of run.segments) bounds.push(bounds.at(-1)! + d);
+    const pieces = run.segments.map((_, i) => ({ from: bounds[i]!, to: bounds[i + 1]!, complete: true }));
+    if (run.inProgress !== undefined) pieces.push({ from: bounds.at(-1)!, to: bounds.at(-1)! + run.inProgress, complete: false });
+    pieces.forEach((piece, i) => {
+      const t0 = snap(base + piece.from);
+      const duration = (snap(base + piece.to) - t0) / timescale;
+      const parts = partsOf(duration, partSec, quantum, spec.kind);
+      const dropped = segments.length < (spec.partsDropped ?? 0);
+      segments.push({
+        msn: msn++,
+        run: run.run,
+        parts: dropped ? [] : parts,
+        partsListed: !dropped,
+        duration: Number(duration.toFixed(9)),
+        complete: piece.complete,
+        programDateTime: run.startMs + Math.round((t0 / timescale - base) * 1000),
+        discontinuity: r > 0 && i === 0,
+        baseDecodeTime: t0,
+      });
+    });
+  });
+  return {
+    index: spec.index, kind: spec.kind, timescale, segments,
+    discontinuitySequence: spec.discontinuitySequence ?? 0, ended: spec.ended ?? false,
+  };
+}
+
+/** A 720p and a 360p rendition and stereo AAC, as the master and the MPD describe them. */
+export const LL_TRACKS: readonly LlTrackInfo[] = [
+  { index: 0, kind: 'video', codec: 'avc1.64001f', bandwidthBps: 2_500_000, width: 1280, height: 720, fps: 30, timescale: VIDEO_TIMESCALE },
+  { index: 1, kind: 'video', codec: 'avc1.64001e', bandwidthBps: 800_000, width: 640, height: 360, fps: 30, timescale: VIDEO_TIMESCALE },
+  { index: 2, kind: 'audio', codec: 'mp4a.40.2', bandwidthBps: 128_000, sampleRate: AUDIO_RATE, channels: 2, timescale: AUDIO_RATE },
+];

@@ -209,7 +209,8 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (ll) {
       const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
       hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
-      return llManifest(reply.header('Cache-Control', sid === llSid ? cacheFor(ctx.live) : 'private, max-age=1'), ll);
+      if (sid !== llSid) reply.header('Cache-Control', 'private, max-age=1');
+      return llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`);
     }
     const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));
     if (xml === null) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no manifest');
@@ -226,6 +227,9 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
     return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(MPD).send(body);
   });
+
+  // The server clock for dash.js (UTCTiming http-iso): never cached, so players behind an edge read the origin's time.
+  scope.get('/live/:name/time', async (_req, reply) => reply.header('Cache-Control', 'no-store').type('text/plain').send(new Date().toISOString()));
 
   scope.get('/live/:name/:playlist', async (req, reply) => {
     const match = SERVED_MEDIA_RE.exec((req.params as Params).playlist ?? '');

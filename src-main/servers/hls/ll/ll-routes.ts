@@ -2,7 +2,6 @@ import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../../../http/reply.js';
 import { firstString, type QueryLike } from '../../../protocols/signing.js';
-import { appendQuery } from '../playlist.js';
 import type { LlStream } from './ll-stream.js';
 import { writeLlMasterPlaylist, writeLlMediaPlaylist } from './ll-playlist.js';
 import { writeLlMpd } from './ll-mpd.js';
@@ -95,9 +94,9 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
   const renditionReports = ctx.stream
     .trackIndexes()
     .filter((i) => i !== index)
-    .map((i) => {
+    .flatMap((i) => {
       const last = ctx.stream.track(i)!.lastPart();
-      return { uri: appendQuery(llUris.media(i), ctx.query), lastMsn: last?.msn ?? 0, lastPart: last?.part ?? 0 };
+      return last ? [{ uri: llUris.media(i), lastMsn: last.msn, lastPart: last.part }] : [];
     });
   const body = writeLlMediaPlaylist(snapshot, {
     partTargetSec: ctx.partTargetSec,
@@ -113,24 +112,33 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
   return reply.header('Cache-Control', cache).type(M3U8).send(body);
 }
 
-export function llManifest(reply: FastifyReply, ctx: LlRouteContext): FastifyReply {
-  const infos = ctx.stream.infos();
-  const tracks = ctx.stream.trackIndexes().map((i) => ctx.stream.snapshot(i)!);
-  if (infos.length === 0 || tracks.every((t) => t.segments.length === 0)) {
+export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: string): FastifyReply {
+  const tracks = ctx.stream.trackIndexes().map((i) => ({ info: ctx.stream.track(i)!.info, snapshot: ctx.stream.snapshot(i)! }));
+  const start = ctx.stream.availabilityStartMs;
+  if (tracks.length === 0 || start === null || tracks.every((t) => t.snapshot.segments.length === 0)) {
     return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
   }
+  const now = Date.now();
   const body = writeLlMpd({
     tracks,
-    infos,
+    availabilityStartMs: start,
+    publishMs: now,
+    segmentSec: ctx.segmentSeconds,
+    partSec: ctx.partTargetSec,
+    minimumUpdatePeriodSec: ctx.segmentSeconds,
+    timeShiftBufferDepthSec: Math.max(ctx.dvrSeconds, windowSeconds(tracks[0]!.snapshot.segments)),
+    // Three parts behind the live edge, as LL-HLS's PART-HOLD-BACK, plus the time a part takes to reach the player.
+    targetLatencyMs: Math.round(ctx.partTargetSec * 3000 + 900),
+    utcTiming: { kind: 'http-iso', url: timeUrl },
     query: ctx.query,
-    partTargetSec: ctx.partTargetSec,
-    segmentSeconds: ctx.segmentSeconds,
-    dvrSeconds: ctx.dvrSeconds,
-    now: Date.now(),
     ended: !ctx.live || ctx.stream.ended,
   });
-  return reply.header('Cache-Control', ctx.live ? LIVE_CACHE : 'public, max-age=10').type(MPD).send(body);
+  // A caller that minted the viewer's id has made the answer private already.
+  if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', ctx.live ? LIVE_CACHE : 'public, max-age=10');
+  return reply.type(MPD).send(body);
 }
+
+const windowSeconds = (segments: readonly { duration: number }[]): number => segments.reduce((sum, s) => sum + s.duration, 0);
 
 /**
  * `s/<run>/<file>` of a low-latency run: held in memory (recent parts and segments, segments in

@@ -63,6 +63,8 @@ export class LlStream {
   private readonly now: () => number;
   /** Bytes of this stream's segment files on disk. */
   diskBytes = 0;
+  /** Wall-clock time of the live run's first segment: the MPD's availabilityStartTime. */
+  availabilityStartMs: number | null = null;
 
   constructor(readonly options: LlStreamOptions) {
     this.name = options.name;
@@ -272,6 +274,7 @@ export class LlRun {
         onDisk: false,
       };
       track.segments.push(seg);
+      this.stream.availabilityStartMs ??= seg.programDateTime;
     }
     seg.parts.push({ duration: cut.duration / timescale, independent: cut.independent, data });
     seg.duration += cut.duration / timescale;

@@ -23,9 +23,7 @@ function liveEdge(text: string): Edge {
   const lines = text.split('\n');
   let msn = mseq - 1;
   let part = -1;
-  let seenSkip = Number(/SKIPPED-SEGMENTS=(\d+)/.exec(text)?.[1] ?? 0);
-  msn += seenSkip;
-  seenSkip = 0;
+  msn += Number(/SKIPPED-SEGMENTS=(\d+)/.exec(text)?.[1] ?? 0);
   let inSegment = false;
   for (const line of lines) {
     if (line.startsWith('#EXT-X-PART:')) {
@@ -85,7 +83,7 @@ describe.skipIf(needs('ffmpeg'))('low-latency HLS and DASH from a real host', ()
     await waitFor('two segments', async () => liveEdge((await text('v0.m3u8')).body).msn >= 2, 20_000);
     for (const playlist of ['v0.m3u8', 'v1.m3u8']) {
       const { body } = await text(playlist);
-      expect(checkLlPlaylist(body, { expectRenditionReports: true })).toEqual([]);
+      expect(checkLlPlaylist(body, { expectRenditionReports: 1 })).toEqual([]);
       for (const tag of ['#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES', '#EXT-X-PART-INF:PART-TARGET=0.2', '#EXT-X-PROGRAM-DATE-TIME', '#EXT-X-PRELOAD-HINT', '#EXT-X-RENDITION-REPORT']) {
         expect(body).toContain(tag);
       }
@@ -131,7 +129,7 @@ describe.skipIf(needs('ffmpeg'))('low-latency HLS and DASH from a real host', ()
     // CAN-SKIP-UNTIL is six target durations (12 s): wait until there is something to skip.
     await waitFor('a delta update that skips', async () => (await text('v0.m3u8?_HLS_skip=YES')).body.includes('#EXT-X-SKIP:SKIPPED-SEGMENTS='), 30_000, 500);
     const delta = (await text('v0.m3u8?_HLS_skip=YES')).body;
-    expect(checkLlPlaylist(delta, { expectRenditionReports: true })).toEqual([]);
+    expect(checkLlPlaylist(delta, { expectRenditionReports: 1 })).toEqual([]);
     expect(delta.length).toBeLessThan((await text('v0.m3u8')).body.length);
   }, 60_000);
 
@@ -176,15 +174,13 @@ describe.skipIf(needs('ffmpeg'))('low-latency HLS and DASH from a real host', ()
 
   it('a killed packager and a returning publisher continue the playlists with a discontinuity', async () => {
     const before = liveEdge((await text('v0.m3u8')).body);
-    const [pid] = pidsMatching(`${host.home}/live`).length ? [] : [];
-    void pid;
     const ffmpegs = pidsMatching('pipe:3');
     expect(ffmpegs.length).toBe(1);
     process.kill(ffmpegs[0]!, 'SIGKILL');
     await waitFor('a discontinuity after the packager restart', async () => (await text('v0.m3u8')).body.includes('#EXT-X-DISCONTINUITY'), 20_000, 250);
     const after = liveEdge((await text('v0.m3u8')).body);
     expect(after.msn).toBeGreaterThanOrEqual(before.msn);
-    expect(checkLlPlaylist((await text('v0.m3u8')).body, { expectRenditionReports: true })).toEqual([]);
+    expect(checkLlPlaylist((await text('v0.m3u8')).body, { expectRenditionReports: 1 })).toEqual([]);
 
     publisher!.kill('SIGKILL');
     await exitOf(publisher!);

@@ -75,6 +75,15 @@ export function pidsMatching(needle: string): number[] {
     .filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
 }
 
+/** Child processes of `parent` whose command line contains `needle` (a host's ffmpegs, in either latency mode). */
+export function childPids(parent: number, needle: string): number[] {
+  const result = spawnSync('pgrep', ['-P', String(parent), '-f', needle], { encoding: 'utf8' });
+  return result.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
 /** Stops a test host with SIGTERM and checks it went cleanly: exit code 0, no process left that names its home. */
 export async function stopHostCleanly(host: HostProcess | undefined): Promise<void> {
   if (!host) return;

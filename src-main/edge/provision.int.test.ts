@@ -70,7 +70,7 @@ describe.skipIf(needs('sshd', 'nginx', 'ffmpeg'))('provisioning an edge over SSH
       const text = await res.text();
       return res.ok && text.includes('.m4s') ? text : null;
     }, 40_000);
-    const segment = playlist.split('\n').filter((l) => l.endsWith('.m4s') || l.includes('.m4s?')).at(-1)!;
+    const segment = playlist.split('\n').filter((l) => !l.startsWith('#') && (l.endsWith('.m4s') || l.includes('.m4s?'))).at(-1)!;
     const res = await fetch(`${edgeUrl}/live/demo/${segment}`);
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);

@@ -8,8 +8,18 @@ import { filterGraph, seconds, type PackagerArgsOptions } from './packager-args.
  * those frames into parts and segments (servers/hls/ll/), which ffmpeg's muxers cannot do. Pure.
  */
 
-/** Per frame, flushed at once: the segmenter sees each frame as soon as it is encoded. */
-const FRAGMENTED_MP4 = ['-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+frag_every_frame+skip_trailer', '-flush_packets', '1'];
+/**
+ * Per frame, flushed at once: the segmenter sees each frame as soon as it is encoded. The mp4 muxer
+ * starts every output's decode times at zero, which would shift the audio against the video by the
+ * gap between their first packets; `frag_discont` keeps the packets' own times (the same clock in
+ * every output), and the offset keeps a copied source's first B-frame decode times above zero.
+ */
+const FRAGMENTED_MP4 = [
+  '-f', 'mp4', '-avoid_negative_ts', 'disabled', '-output_ts_offset', '10',
+  '-movflags', 'empty_moov+default_base_moof+frag_every_frame+frag_discont+skip_trailer', '-flush_packets', '1',
+];
+/** 90 kHz divides every common frame rate (30, 29.97, 25, 60): part durations come out exact. */
+const VIDEO_TIMESCALE = ['-video_track_timescale', '90000'];
 
 /** The first pipe's file descriptor (0-2 are stdin, progress, stderr). */
 export const LL_FIRST_FD = 3;
@@ -56,7 +66,7 @@ export function llPackagerArgs(options: LlPackagerArgsOptions): string[] {
       // Keyframes where the copied rung has them (segments align across renditions), else every segment.
       args.push('-force_key_frames:v', anyCopied ? 'source' : `expr:gte(t,n_forced*${seconds(segmentSeconds)})`);
     }
-    args.push(...FRAGMENTED_MP4, `pipe:${LL_FIRST_FD + i}`);
+    args.push(...FRAGMENTED_MP4, ...VIDEO_TIMESCALE, `pipe:${LL_FIRST_FD + i}`);
   });
   if (audio) {
     args.push('-map', '0:a:0', '-c:a', audio.copy ? 'copy' : 'aac', '-b:a', `${Math.max(1, Math.round(audio.bitrateKbps))}k`);

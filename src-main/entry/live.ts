@@ -240,7 +240,6 @@ export function wireLiveServer(deps: {
         windowSize: config().live.windowSegments,
         lowLatency: {
           streams: lowLatency,
-          partTargetSec: () => config().live.partMs / 1000,
           segmentSeconds: () => config().live.segmentSeconds,
           dvrSecondsOf: (name) => (store.get(name)?.dvrMinutes ?? 0) * 60,
         },

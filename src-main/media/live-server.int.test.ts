@@ -2,7 +2,7 @@
 // reading what we serve, the state machine driven by real process deaths.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
-import { collectEvents, exitOf, ffprobe, pidsMatching, publishTestPattern } from '../../test-support/media.js';
+import { childPids, collectEvents, exitOf, ffprobe, pidsMatching, publishTestPattern } from '../../test-support/media.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
 
 describe('live server: RTMP in, HLS and DASH out', () => {
@@ -143,12 +143,13 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     let publisher = publishTestPattern(url, { size: '640x360' });
     try {
       await waitFor('playlist', async () => ((await fetch(`${host.url}/live/crashy/v0.m3u8`)).status === 200 ? true : undefined), 30_000);
-      const needle = `${host.home}/live/crashy/`;
+      // The packager: the host's ffmpeg reading FLV on stdin (RTMP publishers feed it; no other ffmpeg runs here).
+      const packagers = (): number[] => childPids(host.proc.pid!, 'flv -i pipe:0');
       let kills = 0;
       let lastKillAt = 0;
       while (kills < 3) {
         const pids = await waitFor('a packager process', () => {
-          const p = pidsMatching(needle);
+          const p = packagers();
           return p.length > 0 ? p : undefined;
         }, 10_000);
         for (const pid of pids) process.kill(pid, 'SIGKILL');

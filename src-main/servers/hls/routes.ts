@@ -42,7 +42,6 @@ export interface LiveRoutesOptions {
   /** Streams packaged for low latency (LL-HLS, LL-DASH) are answered from their timelines. */
   lowLatency?: {
     streams: { get(name: string): LlStream | undefined };
-    partTargetSec: () => number;
     segmentSeconds: () => number;
     dvrSecondsOf: (name: string) => number;
   };
@@ -157,7 +156,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       stream,
       live: ctx.live,
       query: query(sid, ctx.signature),
-      partTargetSec: ll.partTargetSec(),
+      partTargetSec: stream.partLimitSec,
       segmentSeconds: ll.segmentSeconds(),
       dvrSeconds: ll.dvrSecondsOf(ctx.name),
     };

@@ -46,7 +46,7 @@ function targetDuration(ctx: LlRouteContext, track: TrackState): number {
 
 export function llMaster(reply: FastifyReply, ctx: LlRouteContext): FastifyReply {
   const infos = ctx.stream.infos();
-  if (infos.length === 0 || !infos.every((i) => i.codec)) {
+  if (infos.length < (ctx.stream.currentRun?.trackCount ?? 1) || !infos.every((i) => i.codec)) {
     return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
   }
   return reply.type(M3U8).send(writeLlMasterPlaylist(infos, { query: ctx.query }));
@@ -115,7 +115,8 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
 export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: string): FastifyReply {
   const tracks = ctx.stream.trackIndexes().map((i) => ({ info: ctx.stream.track(i)!.info, snapshot: ctx.stream.snapshot(i)! }));
   const start = ctx.stream.availabilityStartMs;
-  if (tracks.length === 0 || start === null || tracks.every((t) => t.snapshot.segments.length === 0)) {
+  const expected = ctx.stream.currentRun?.trackCount ?? 1;
+  if (tracks.length < expected || start === null || tracks.some((t) => t.snapshot.segments.length === 0)) {
     return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
   }
   const now = Date.now();

@@ -71,6 +71,14 @@ export class LlStream {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * PART-TARGET as announced: the configured part target plus 5 %. Sources timed in milliseconds
+   * (RTMP) give 33/34 ms frames, so six frames are 200-201 ms; a strict 200 ms limit would cut five.
+   */
+  get partLimitSec(): number {
+    return Math.round(this.options.partTargetSec * 1050) / 1000;
+  }
+
   get ended(): boolean {
     return this.endedFlag;
   }
@@ -208,6 +216,11 @@ export class LlRun {
     return this.dirs.get(run);
   }
 
+  /** Tracks this run writes (every one appears in the master once it has its init section). */
+  get trackCount(): number {
+    return this.tracks.length;
+  }
+
   /** Every track has a part in this run. */
   get ready(): boolean {
     return this.tracks.every((t) => (this.perTrack.get(t.info.index)?.parts ?? 0) > 0);
@@ -218,11 +231,11 @@ export class LlRun {
     if (!spec || this.ended) return;
     const track = this.stream.trackFor({ ...spec.info, codec: init.codec, timescale: init.timescale });
     track.inits.set(this.id, data);
-    const { partTargetSec, segmentTargetSec } = this.stream.options;
+    const { segmentTargetSec } = this.stream.options;
     const segmenter = new TrackSegmenter<LlSample>({
       kind: spec.info.kind,
       timescale: init.timescale,
-      partTargetSec,
+      partTargetSec: this.stream.partLimitSec,
       segmentTargetSec,
       followsBoundaries: spec.info.kind === 'audio' && this.videoIndex !== undefined,
     });

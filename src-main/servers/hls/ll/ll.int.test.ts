@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHost, type HostProcess } from '../../../../test-support/host-process.js';
 import { checkLlPlaylist } from '../../../../test-support/ll-hls-conformance.js';
-import { exitOf, ffprobe, pidsMatching, publishTestPattern } from '../../../../test-support/media.js';
+import { childPids, exitOf, ffprobe, pidsMatching, publishTestPattern } from '../../../../test-support/media.js';
 import { needs } from '../../../../test-support/peers.js';
 import { sleep, waitFor } from '../../../../test-support/wait.js';
 
@@ -84,11 +84,24 @@ describe.skipIf(needs('ffmpeg'))('low-latency HLS and DASH from a real host', ()
     for (const playlist of ['v0.m3u8', 'v1.m3u8']) {
       const { body } = await text(playlist);
       expect(checkLlPlaylist(body, { expectRenditionReports: 1 })).toEqual([]);
-      for (const tag of ['#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES', '#EXT-X-PART-INF:PART-TARGET=0.2', '#EXT-X-PROGRAM-DATE-TIME', '#EXT-X-PRELOAD-HINT', '#EXT-X-RENDITION-REPORT']) {
+      for (const tag of ['#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES', '#EXT-X-PART-INF:PART-TARGET=0.21\n', '#EXT-X-PROGRAM-DATE-TIME', '#EXT-X-PRELOAD-HINT', '#EXT-X-RENDITION-REPORT']) {
         expect(body).toContain(tag);
       }
       expect(body).toMatch(/#EXT-X-PART:DURATION=[\d.]+,URI="[^"]+",INDEPENDENT=YES/);
+      // Parts are whole 200 ms steps (six frames, about ten AAC frames), not a 33 ms sliver at a segment's end.
+      const durations = [...body.matchAll(/#EXT-X-PART:DURATION=([\d.]+)/g)].map((m) => Number(m[1]));
+      expect(durations.filter((d) => d < 0.15).length).toBeLessThanOrEqual(2);
     }
+    // Audio and video segments of the same number start at the same instant (one clock for both pipes).
+    const pdts = async (playlist: string): Promise<Map<number, number>> => {
+      const { body } = await text(playlist);
+      const first = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(body)![1]);
+      return new Map([...body.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)/g)].map((m, i) => [first + i, Date.parse(m[1]!)]));
+    };
+    const [video, audio] = [await pdts('v0.m3u8'), await pdts('v1.m3u8')];
+    const common = [...video.keys()].filter((msn) => audio.has(msn));
+    expect(common.length).toBeGreaterThan(1);
+    for (const msn of common) expect(Math.abs(video.get(msn)! - audio.get(msn)!), `segment ${msn}`).toBeLessThan(50);
   });
 
   it('answers a blocking reload for the next part within one part of the part being written', async () => {
@@ -174,7 +187,7 @@ describe.skipIf(needs('ffmpeg'))('low-latency HLS and DASH from a real host', ()
 
   it('a killed packager and a returning publisher continue the playlists with a discontinuity', async () => {
     const before = liveEdge((await text('v0.m3u8')).body);
-    const ffmpegs = pidsMatching('pipe:3');
+    const ffmpegs = childPids(host.proc.pid!, 'pipe:3');
     expect(ffmpegs.length).toBe(1);
     process.kill(ffmpegs[0]!, 'SIGKILL');
     await waitFor('a discontinuity after the packager restart', async () => (await text('v0.m3u8')).body.includes('#EXT-X-DISCONTINUITY'), 20_000, 250);

@@ -6,10 +6,13 @@ import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contra
  *
  * - Cache key `<uri>|<variant>`: `s` for requests whose signature njs verified, `p` for unsigned ones,
  *   so that an object fetched with a valid signature is never handed to an unsigned request. Query
- *   strings (viewer ids, signatures) are not part of the key: one copy serves every viewer.
+ *   strings (viewer ids, signatures) are not part of the key: one copy serves every viewer. LL-HLS
+ *   playlist requests add their `_HLS_msn`/`_HLS_part`/`_HLS_skip` (see `hlsKeyMaps`).
  * - Freshness comes from the origin (Cache-Control: playlists max-age=1, segments max-age=600,
  *   X-Accel-Expires on 404s); `proxy_cache_valid` only applies where the origin says nothing.
- * - `proxy_cache_lock`: one origin fetch per object however many viewers ask at once.
+ * - `proxy_cache_lock` (one origin fetch per object however many viewers ask at once) only where a
+ *   waiter can afford nginx's re-check of a locked entry, every 500 ms (hard-coded): standard segments
+ *   and init files. Playlists and low-latency parts and segments go without (see `LOW_LATENCY`).
  * - `proxy_cache_use_stale`: when the origin fails, the last copy is served.
  * - A control server on 127.0.0.1 purges keys (cache-purge module) and refreshes them (soft purge:
  *   the origin is asked again, the old copy stays when it cannot answer).
@@ -67,8 +70,34 @@ export function originParts(origin: string): { scheme: 'http' | 'https'; server:
   return { scheme, server: `${url.hostname}:${port}`, hostHeader: url.host };
 }
 
+/**
+ * Low-latency requests (blocking playlist reloads, preload-hinted parts, LL-DASH segments in progress)
+ * are held by the origin until the object exists, and the origin answers every waiter of one object at
+ * the same instant: it collapses identical requests itself. Measured (bench/edge-ll, 20 identical
+ * requests for a part that appears 200 ms after the first): with `proxy_cache_lock` the waiters got it
+ * ~310 ms after the origin answered (the 500 ms re-check), without it ~5 ms, for 20 origin requests
+ * instead of 1. A part lasts 200 ms, so these go without the lock.
+ * - `proxy_read_timeout`: the origin may hold a blocking request up to three target durations.
+ * - 404s: the origin marks "not produced yet" `no-store` + `X-Accel-Expires: 0` (honoured: nothing is
+ *   ignored); one without those is kept 1 s only, as the object may appear within the next part.
+ * - Buffering stays on, so that a complete answer is cached. nginx passes a partly filled buffer on
+ *   only when the response ends, so a response the origin is still writing (chunked) must carry
+ *   `X-Accel-Buffering: no`: it then streams through as written, and is not cached; the next request,
+ *   once the object is complete, is.
+ */
+const LOW_LATENCY = { lock: false, readTimeout: '20s', notFoundTtl: '1s' } as const;
+
+interface CachePolicy {
+  key: string;
+  /** For 200/206 answers without Cache-Control or X-Accel-Expires. */
+  ttl: string;
+  lock: boolean;
+  readTimeout: string;
+  notFoundTtl: string;
+}
+
 /** The proxy/caching directives shared by the live locations. */
-function cacheBlock(scheme: string, hostHeader: string, defaultTtl: string): string[] {
+function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[] {
   return [
     `proxy_pass ${scheme}://edge_origin;`,
     'proxy_ssl_server_name on;',
@@ -77,22 +106,44 @@ function cacheBlock(scheme: string, hostHeader: string, defaultTtl: string): str
     'proxy_http_version 1.1;',
     'proxy_set_header Connection "";',
     'proxy_cache edge;',
-    'proxy_cache_key "$uri|$edge_variant";',
-    `proxy_cache_valid 200 206 ${defaultTtl};`,
-    'proxy_cache_valid 404 60s;',
-    'proxy_cache_lock on;',
-    'proxy_cache_lock_timeout 30s;',
-    'proxy_cache_lock_age 30s;',
+    `proxy_cache_key "${p.key}";`,
+    `proxy_cache_valid 200 206 ${p.ttl};`,
+    `proxy_cache_valid 404 ${p.notFoundTtl};`,
+    ...(p.lock ? ['proxy_cache_lock on;', 'proxy_cache_lock_timeout 30s;', 'proxy_cache_lock_age 30s;'] : ['proxy_cache_lock off;']),
     'proxy_cache_use_stale error timeout invalid_header updating http_500 http_502 http_503 http_504;',
     'proxy_cache_background_update on;',
     'proxy_cache_revalidate on;',
     'proxy_connect_timeout 3s;',
-    'proxy_read_timeout 15s;',
+    `proxy_read_timeout ${p.readTimeout};`,
     'proxy_next_upstream off;',
     'add_header X-Cache $upstream_cache_status always;',
     // Once, on answers of the edge itself (403, 404) as on proxied ones.
     'proxy_hide_header Access-Control-Allow-Origin;',
     'add_header Access-Control-Allow-Origin * always;',
+  ];
+}
+
+const MEDIA_KEY = '$uri|$edge_variant';
+
+/**
+ * `$edge_hls_key`: empty for a plain request (today's key), else `|msn=<n>&part=<n>&skip=<v>` from
+ * the request's `_HLS_msn`, `_HLS_part`, `_HLS_skip`, so that identical blocking requests share one
+ * entry and different ones never share an answer. Names are matched case-sensitively, first
+ * occurrence, as the origin reads them (nginx's `$arg_*` would not be); numbers lose leading zeros.
+ * A request with a percent-encoded argument name (which the origin would decode and the maps would not
+ * see) is neither served from nor stored in the cache (`$edge_args_odd`), so that a delta or blocking
+ * answer can never land under the plain key.
+ */
+function hlsKeyMaps(): string[] {
+  const arg = (name: string, label: string, numeric: boolean): string =>
+    `map $args $edge_hls_${label} { ${numeric ? `"~(?:^|&)_HLS_${name}=0*(?<hls_${label}>[0-9]+)(?:&|$)" "${label}=$hls_${label}"; ` : ''}` +
+    `"~(?:^|&)_HLS_${name}=(?<hls_${label}_raw>[^&]*)" "${label}=$hls_${label}_raw"; default ""; }`;
+  return [
+    arg('msn', 'msn', true),
+    arg('part', 'part', true),
+    arg('skip', 'skip', false),
+    'map "$edge_hls_msn&$edge_hls_part&$edge_hls_skip" $edge_hls_key { "&&" ""; default "|$edge_hls_msn&$edge_hls_part&$edge_hls_skip"; }',
+    'map $args $edge_args_odd { "~(?:^|&)[^=&]*%" 1; default 0; }',
   ];
 }
 
@@ -139,6 +190,7 @@ http {
     map "$arg_exp$arg_sig" $edge_sig { "" none; default $edge_sig_njs; }
     map $edge_sig $edge_variant { ok s; default p; }
     map $edge_sig $edge_refused { ok 0; none 0; default 1; }
+${indent(hlsKeyMaps(), 4)}
 
     upstream edge_agent { server 127.0.0.1:${o.agentPort}; }
     upstream edge_origin { server ${server}; keepalive 32; }
@@ -169,16 +221,25 @@ http {
             add_header X-Cache $upstream_cache_status always;
         }
 
-        # Segments and init files (immutable once written).
-        location ~ ^/live/[^/]+/s/ {
+        # Low-latency parts and segments: held by the origin until they exist, or streamed while written.
+        location ~ ^/live/[^/]+/s/[^/]+/(?:part|seg)- {
             if ($edge_refused) { ${forbidden} }
-${indent(cacheBlock(scheme, hostHeader, '10m'), 12)}
+${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', ...LOW_LATENCY }), 12)}
         }
 
-        # Playlists and manifests (about a second).
+        # Standard segments and init files (immutable once written, answered at once).
+        location ~ ^/live/[^/]+/s/ {
+            if ($edge_refused) { ${forbidden} }
+${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', lock: true, readTimeout: '15s', notFoundTtl: '60s' }), 12)}
+        }
+
+        # Playlists and manifests (about a second); LL-HLS blocking reloads and delta updates. No lock:
+        # a plain playlist has one origin request in flight at a time once cached (stale-while-updating).
         location /live/ {
             if ($edge_refused) { ${forbidden} }
-${indent(cacheBlock(scheme, hostHeader, '1s'), 12)}
+            proxy_cache_bypass $edge_args_odd;
+            proxy_no_cache $edge_args_odd;
+${indent(cacheBlock(scheme, hostHeader, { key: `${MEDIA_KEY}$edge_hls_key`, ttl: '1s', ...LOW_LATENCY }), 12)}
         }
 
         location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/ only"}}'; }

@@ -125,7 +125,7 @@ describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin'
     const seen = new Set(edge.accessLog().map((l) => l.u));
     const fresh = await waitFor('a playlist through edge 0 naming a segment it has not served', async () => {
       const playlist = await get(edge.url, '/live/demo/v0.m3u8');
-      const newest = playlist.body.toString().split('\n').filter((l) => l.includes('.m4s')).map((l) => `/live/demo/${l.split('?')[0]}`).at(-1);
+      const newest = playlist.body.toString().split('\n').filter((l) => !l.startsWith('#') && l.includes('.m4s')).map((l) => `/live/demo/${l.split('?')[0]}`).at(-1);
       return newest && !seen.has(newest) ? newest : null;
     });
     await waitFor('the prefetch', () => edge.accessLog().some((l) => l.u === fresh && l.pf === '1' && l.up !== ''));

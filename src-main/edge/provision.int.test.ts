@@ -68,7 +68,7 @@ describe.skipIf(needs('sshd', 'nginx', 'ffmpeg'))('provisioning an edge over SSH
     const playlist = await waitFor('a media playlist through the edge', async () => {
       const res = await fetch(`${edgeUrl}/live/demo/v0.m3u8`);
       const text = await res.text();
-      return res.ok && text.includes('.m4s') ? text : null;
+      return res.ok && text.includes('#EXTINF') ? text : null;
     }, 40_000);
     const segment = playlist.split('\n').filter((l) => !l.startsWith('#') && (l.endsWith('.m4s') || l.includes('.m4s?'))).at(-1)!;
     const res = await fetch(`${edgeUrl}/live/demo/${segment}`);

@@ -55,7 +55,7 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       await waitFor('a segment in every media playlist', async () => {
         for (const variant of variants) {
           const res = await fetch(`${host.url}/live/show/${variant.split('?')[0]}`);
-          if (res.status !== 200 || !(await res.text()).includes('.m4s')) return undefined;
+          if (res.status !== 200 || !(await res.text()).includes('#EXTINF')) return undefined;
         }
         return true;
       }, 30_000);
@@ -111,7 +111,7 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       await waitFor('live over SRT', () => events.events.find((e) => e.event === 'stream.state' && e.data.name === 'srt-show' && e.data.state === 'live'), 10_000);
       await waitFor('segments', async () => {
         const t = await (await fetch(`${host.url}/live/srt-show/v0.m3u8`)).text();
-        return t.split('.m4s').length > 2 ? true : undefined;
+        return t.split('#EXTINF').length > 2 ? true : undefined;
       }, 30_000);
       const probe = ffprobe(`${host.url}/live/srt-show/index.m3u8`);
       expect(probe.error).toBeUndefined();
@@ -142,7 +142,8 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     const url = `${created.ingest.rtmp}/${created.key}`;
     let publisher = publishTestPattern(url, { size: '640x360' });
     try {
-      await waitFor('playlist', async () => ((await fetch(`${host.url}/live/crashy/v0.m3u8`)).status === 200 ? true : undefined), 30_000);
+      // A first complete segment, so that the restarted session's playlist has one to continue from.
+      await waitFor('playlist', async () => ((await (await fetch(`${host.url}/live/crashy/v0.m3u8`)).text()).includes('#EXTINF') ? true : undefined), 30_000);
       // The packager: the host's ffmpeg reading FLV on stdin (RTMP publishers feed it; no other ffmpeg runs here).
       const packagers = (): number[] => childPids(host.proc.pid!, 'flv -i pipe:0');
       let kills = 0;
@@ -182,7 +183,7 @@ describe('live server: RTMP in, HLS and DASH out', () => {
       );
       const resumed = await waitFor('resumed playlist', async () => {
         const t = await (await fetch(`${host.url}/live/crashy/v0.m3u8`)).text();
-        return t.includes('#EXT-X-DISCONTINUITY\n') && !t.includes('#EXT-X-ENDLIST') && t.split('.m4s').length > 2 ? t : undefined;
+        return t.includes('#EXT-X-DISCONTINUITY\n') && !t.includes('#EXT-X-ENDLIST') && t.split('#EXTINF').length > 2 ? t : undefined;
       }, 30_000);
       expect(resumed).toMatch(/#EXT-X-DISCONTINUITY-SEQUENCE:\d+/);
     } finally {
@@ -219,7 +220,7 @@ describe('live server: RTMP in, HLS and DASH out', () => {
     try {
       await waitFor('segments', async () => {
         const t = await (await fetch(`${host.url}/live/crowd/v0.m3u8`)).text();
-        return t.split('.m4s').length > 2 ? true : undefined;
+        return t.split('#EXTINF').length > 2 ? true : undefined;
       }, 30_000);
       // The readiness probe above counts as one viewer of its own: measure from here.
       const baseline = (await api(host, 'GET', '/api/v1/streams/crowd/viewers')).json.viewers as number;

@@ -90,6 +90,9 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
       });
     }
   }
+  if (track.segments.length === 0) {
+    return sendError(reply.header('Retry-After', '1').header('X-Accel-Expires', '0'), { code: 'UNAVAILABLE', message: 'no part yet; retry' });
+  }
   const snapshot = track.snapshot(!ctx.live || ctx.stream.ended);
   const renditionReports = ctx.stream
     .trackIndexes()

@@ -107,8 +107,9 @@ export class LlStream {
   startRun(id: string, dir: string, tracks: RunTrack[]): LlRun {
     this.run?.end();
     this.endedFlag = false;
-    const next = Math.max(0, ...[...this.tracks.values()].map((t) => t.nextMsn));
-    for (const t of this.tracks.values()) t.nextMsn = next;
+    // Each track numbers on from its own last segment: a run killed after the audio started a segment
+    // but before the video did leaves them one apart, and a jump would be a hole in a playlist (whose
+    // numbers are implied by position). Players align tracks by time, not by number.
     this.run = new LlRun(this, id, dir, tracks);
     return this.run;
   }
@@ -148,8 +149,10 @@ export class LlStream {
     const data = Buffer.concat(seg.parts.map((p) => p.data ?? Buffer.alloc(0)));
     seg.bytes = data.length;
     this.options.files
-      .write(dir, `seg-${track.index}-${seg.msn}.m4s`, data)
+      .write(dir, fileOf(track.index, seg.msn), data)
       .then(() => {
+        // Dropped from the window while being written (a short window, a slow disk): remove it now.
+        if (seg.dropped) return this.options.files.remove(dir, fileOf(track.index, seg.msn));
         seg.onDisk = true;
         this.diskBytes += data.length;
         this.options.onDiskBytes?.(data.length);
@@ -170,7 +173,7 @@ export class LlStream {
   private trimWindow(track: TrackState): void {
     const { windowSec, minWindowSegments } = this.options;
     let total = track.segments.reduce((sum, s) => sum + (s.complete ? s.duration : 0), 0);
-    while (track.segments.length > minWindowSegments + 1 && total - track.segments[0]!.duration >= windowSec) {
+    while (track.segments.length > minWindowSegments + 1 && total - track.segments[0]!.duration >= windowSec - 1e-6) {
       total -= track.segments[0]!.duration;
       this.drop(track);
     }
@@ -180,11 +183,12 @@ export class LlStream {
     const seg = track.segments.shift();
     if (!seg) return;
     if (seg.discontinuity) track.discontinuitySequence += 1;
+    seg.dropped = true;
     const dir = this.run?.dirOf(seg.run);
     if (seg.onDisk && dir) {
       this.diskBytes -= seg.bytes;
       this.options.onDiskBytes?.(-seg.bytes);
-      this.options.files.remove(dir, `seg-${track.index}-${seg.msn}.m4s`).catch(() => undefined);
+      this.options.files.remove(dir, fileOf(track.index, seg.msn)).catch(() => undefined);
     }
   }
 
@@ -279,6 +283,7 @@ export class LlRun {
         run: this.id,
         parts: [],
         duration: 0,
+        ticks: 0,
         complete: false,
         programDateTime: this.wallOf(startSec),
         discontinuity: track.segments.length > 0 && track.segments.at(-1)!.run !== this.id,
@@ -290,7 +295,8 @@ export class LlRun {
       this.stream.availabilityStartMs ??= seg.programDateTime;
     }
     seg.parts.push({ duration: cut.duration / timescale, independent: cut.independent, data });
-    seg.duration += cut.duration / timescale;
+    seg.ticks += cut.duration;
+    seg.duration = seg.ticks / timescale;
     state.parts += 1;
     track.changed();
   }
@@ -312,6 +318,8 @@ export class LlRun {
     return Math.round(anchor.wallMs + (mediaSec - anchor.mediaSec) * 1000);
   }
 }
+
+const fileOf = (track: number, msn: number): string => `seg-${track}-${msn}.m4s`;
 
 function previousDirs(stream: LlStream): [string, string][] {
   const run = stream.currentRun;

@@ -17,7 +17,9 @@ export interface SegmentRecord {
   msn: number;
   run: string;
   parts: PartRecord[];
+  /** Seconds: `ticks` over the track's timescale (summed as integers, so 10 x 0.2 s is exactly 2 s). */
   duration: number;
+  ticks: number;
   complete: boolean;
   programDateTime: number;
   discontinuity: boolean;
@@ -25,6 +27,8 @@ export interface SegmentRecord {
   bytes: number;
   /** The whole segment is on disk (its file can be served and the parts dropped). */
   onDisk: boolean;
+  /** Left the window (its file goes as soon as it is written). */
+  dropped?: boolean;
 }
 
 export class TrackState {

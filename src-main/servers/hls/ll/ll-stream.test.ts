@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../core/logger.js';
+import { LlStream, type LlFiles, type LlSample } from './ll-stream.js';
+
+/** In-memory files: what the stream wrote and removed. */
+function memoryFiles(): LlFiles & { files: Map<string, Buffer> } {
+  const files = new Map<string, Buffer>();
+  return {
+    files,
+    write: async (dir, file, data) => void files.set(`${dir}/${file}`, data),
+    remove: async (dir, file) => void files.delete(`${dir}/${file}`),
+  };
+}
+
+const VIDEO = { info: { index: 0, kind: 'video' as const, bandwidthBps: 1e6, width: 640, height: 360, fps: 30 } };
+const AUDIO = { info: { index: 1, kind: 'audio' as const, bandwidthBps: 128e3, sampleRate: 48_000, channels: 2 } };
+const frames = (from: number, count: number): LlSample[] =>
+  Array.from({ length: count }, (_, i) => ({
+    dts: (from + i) * 3000, duration: 3000, keyframe: (from + i) % 60 === 0, cto: 0, flags: 0, data: Buffer.alloc(100, from + i),
+  }));
+const aac = (from: number, count: number): LlSample[] =>
+  Array.from({ length: count }, (_, i) => ({ dts: (from + i) * 1024, duration: 1024, keyframe: true, cto: 0, flags: 0, data: Buffer.alloc(50) }));
+
+function stream(windowSec = 6, now = () => 1_000_000) {
+  const files = memoryFiles();
+  const s = new LlStream({
+    name: 'show', partTargetSec: 0.2, segmentTargetSec: 2, windowSec, minWindowSegments: 2, files,
+    writeFragment: ({ sequence, samples }) => Buffer.concat([Buffer.from([sequence & 0xff]), ...samples.map((x) => x.data)]),
+    logger: silentLogger(), now,
+  });
+  return { s, files };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('LlStream', () => {
+  it('cuts parts and segments, numbers them from 0, announces a part target with 5 % room', () => {
+    const { s } = stream();
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1.42c01e' }, Buffer.from('init'));
+    run.samples(0, frames(0, 130));
+    const snap = s.snapshot(0)!;
+    expect(s.partLimitSec).toBe(0.21);
+    expect(snap.segments.map((x) => [x.msn, x.complete, x.parts.length])).toEqual([[0, true, 10], [1, true, 10], [2, false, 1]]);
+    expect(snap.segments[1]!.programDateTime - snap.segments[0]!.programDateTime).toBe(2000);
+    expect(run.ready).toBe(true);
+  });
+
+  it('writes complete segments and the init section to the run folder, and keeps the DVR window only', async () => {
+    const { s, files } = stream(6);
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('init'));
+    run.samples(0, frames(0, 600)); // 20 s
+    await tick();
+    const snap = s.snapshot(0)!;
+    // 6 s of complete segments (plus the one being written) stay; older files are removed.
+    expect(snap.segments.filter((x) => x.complete).length).toBe(3);
+    expect(snap.segments[0]!.msn).toBe(6);
+    expect([...files.files.keys()].sort()).toEqual(['/d/r1/init-0.mp4', '/d/r1/seg-0-6.m4s', '/d/r1/seg-0-7.m4s', '/d/r1/seg-0-8.m4s']);
+    expect(s.diskBytes).toBe([...files.files.entries()].filter(([k]) => k.includes('seg-')).reduce((n, [, v]) => n + v.length, 0));
+  });
+
+  it('a new run continues the numbers after a discontinuity, each track from its own last segment', () => {
+    const { s } = stream(60);
+    const a = s.startRun('r1', '/d/r1', [VIDEO, AUDIO]);
+    a.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('v'));
+    a.init(1, { trackId: 1, timescale: 48_000, codec: 'mp4a.40.2' }, Buffer.from('a'));
+    a.samples(0, frames(0, 61)); // the video starts segment 1 with one frame
+    a.samples(1, aac(0, 95));
+    const b = s.startRun('r2', '/d/r2', [VIDEO, AUDIO]); // the first run is ended: its segments complete
+    b.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('v'));
+    b.init(1, { trackId: 1, timescale: 48_000, codec: 'mp4a.40.2' }, Buffer.from('a'));
+    b.samples(0, frames(0, 70));
+    b.samples(1, aac(0, 100));
+    for (const index of [0, 1]) {
+      const segs = s.snapshot(index)!.segments;
+      const msns = segs.map((x) => x.msn);
+      expect(msns).toEqual(msns.map((_, i) => msns[0]! + i)); // no hole
+      const first = segs.findIndex((x) => x.run === 'r2');
+      expect(segs[first]!.discontinuity).toBe(true);
+      expect(segs.slice(0, first).every((x) => x.complete && !x.discontinuity)).toBe(true);
+    }
+    expect(s.track(0)!.inits.get('r2')).toEqual(Buffer.from('v'));
+  });
+
+  it('waits see every part, and end() wakes them', () => {
+    const { s } = stream();
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('init'));
+    const track = s.track(0)!;
+    let wakes = 0;
+    const stop = track.watch(() => (wakes += 1));
+    run.samples(0, frames(0, 12));
+    expect(wakes).toBe(2);
+    expect(track.has(0, 1)).toBe(true);
+    expect(track.has(0, 2)).toBe(false);
+    s.end();
+    expect(wakes).toBeGreaterThanOrEqual(3);
+    expect(s.ended).toBe(true);
+    stop();
+  });
+
+  it('evictOldest drops the oldest complete segment of every track (a shared disk budget)', async () => {
+    const { s, files } = stream(600);
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('init'));
+    run.samples(0, frames(0, 200));
+    await tick();
+    const oldest = s.oldestProgramDateTime();
+    s.evictOldest();
+    expect(s.snapshot(0)!.segments[0]!.msn).toBe(1);
+    expect(s.oldestProgramDateTime()).toBe(oldest! + 2000);
+    expect(files.files.has('/d/r1/seg-0-0.m4s')).toBe(false);
+  });
+});

@@ -222,9 +222,10 @@ addEventListener('keydown', (e) => {
   act();
   render();
 });
+// Startup is the HLS/DASH figure (one median for both); WebRTC reports only its latency.
 video.addEventListener('playing', () => {
   const sid = engine && engine.sid();
-  if (sid) beacon({ sid, startupMs: Math.round(performance.now() - started) });
+  if (sid && body.dataset.mode !== 'webrtc') beacon({ sid, startupMs: Math.round(performance.now() - started) });
 }, { once: true });
 // Latency is worth reporting only at live and read from a clock: a rewound viewer is not late.
 setInterval(() => {

@@ -69,7 +69,8 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
       const ms = performance.now() - started;
       setStartupMs(ms);
       setError(null);
-      sendBeacon(url, engine?.sessionId() ?? null, { startupMs: ms });
+      // Startup is the HLS/DASH figure (one median for both); WebRTC reports only its latency.
+      if (protocol !== 'webrtc') sendBeacon(url, engine?.sessionId() ?? null, { startupMs: ms });
     };
     el.addEventListener('playing', onPlaying, { once: true });
     const fail = (message: string) => {

@@ -53,11 +53,11 @@ describe('DVR seek bar arithmetic', () => {
     expect(rewound.behindSec).toBe(750);
     expect(rewound.atLive).toBe(false);
     expect(rewound.fraction).toBeCloseTo(1050 / 1800);
-    // Up to 1.5 steps behind is live (a playlist moves in steps); 1 s at least for tiny parts.
+    // Up to 1.5 steps behind is live (a playlist moves in steps); 2 s at least for tiny parts.
     expect(dvrPosition(STANDARD, 63.1).atLive).toBe(true);
     expect(dvrPosition(STANDARD, 62.9).atLive).toBe(false);
-    expect(dvrPosition(LL, 1899.05).atLive).toBe(true);
-    expect(dvrPosition(LL, 1898.9).atLive).toBe(false);
+    expect(dvrPosition(LL, 1898.1).atLive).toBe(true);
+    expect(dvrPosition(LL, 1897.9).atLive).toBe(false);
     // Past the live point (a player ahead of its hold-back) is live, at the right end.
     expect(dvrPosition(STANDARD, 70)).toMatchObject({ behindSec: 0, fraction: 1, atLive: true });
   });

@@ -31,7 +31,10 @@ export interface DvrPosition {
   behindSec: number;
   /** Where the thumb stands, 0 (oldest) to 1 (live). */
   fraction: number;
-  /** Close enough to the live point to call it live: within one and a half steps, at least a second. */
+  /**
+   * Close enough to the live point to call it live: within one and a half steps, at least 2 s (hls.js
+   * in LL mode sits about a second behind its live point while its forward buffer is under a second).
+   */
   atLive: boolean;
   /** The window is long enough for a seek bar to mean something (10 s, or five steps). */
   seekable: boolean;
@@ -71,7 +74,7 @@ export function dvrPosition(dvr: DvrWindow, currentTime: number): DvrPosition {
   const spanSec = live - dvr.start;
   const behindSec = Math.max(0, live - currentTime);
   const fraction = spanSec > 0 ? Math.min(1, Math.max(0, (currentTime - dvr.start) / spanSec)) : 1;
-  const tolerance = Math.max(1, 1.5 * dvr.stepSec);
+  const tolerance = Math.max(2, 1.5 * dvr.stepSec);
   return { spanSec, behindSec, fraction, atLive: behindSec <= tolerance, seekable: spanSec >= Math.max(10, 5 * dvr.stepSec) };
 }
 

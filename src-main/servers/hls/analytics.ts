@@ -57,6 +57,9 @@ const STARTUP_SAMPLES = 200;
 
 export const protocolOfSid = (sid: string): PlaybackProtocol => (sid.startsWith('d') ? 'dash' : 'hls');
 export const isValidSid = (sid: unknown): sid is string => typeof sid === 'string' && SID_RE.test(sid);
+/** A WHEP viewer is `w` + its session id (WebRtcServer): it never fetches playlists, but its player may send beacons. */
+const WHEP_SID_RE = /^w[A-Za-z0-9_-]{16}$/;
+export const isBeaconSid = (sid: unknown): sid is string => isValidSid(sid) || (typeof sid === 'string' && WHEP_SID_RE.test(sid));
 
 export class ViewerAnalytics implements Service {
   readonly name = 'hls-analytics';

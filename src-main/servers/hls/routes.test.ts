@@ -285,5 +285,12 @@ describe('live playback routes', () => {
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'BAD_REQUEST']);
     const unknown = await app.inject({ method: 'POST', url: '/live/demo/beacon', payload: { sid: analytics.mintSid(), startupMs: 5 } });
     expect(unknown.statusCode).toBe(404);
+    // A WebRTC viewer (the player page over WHEP) reports its latency under its session's sid.
+    analytics.record('demo', { sid: 'wAAAAAAAAAAAAAAAA', protocol: 'webrtc' });
+    const rtc = await app.inject({ method: 'POST', url: '/live/demo/beacon', payload: { sid: 'wAAAAAAAAAAAAAAAA', latencyMs: 48 } });
+    expect(rtc.statusCode).toBe(204);
+    const withLatency = await app.inject({ method: 'POST', url: '/live/demo/beacon', payload: { sid: sids[0], latencyMs: 1400 } });
+    expect(withLatency.statusCode).toBe(204);
+    expect(analytics.snapshot('demo').latencyMsP50).toEqual({ webrtc: 48, hls: 1400 });
   });
 });

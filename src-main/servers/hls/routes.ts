@@ -4,7 +4,7 @@ import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
 import type { Logger } from '../../core/logger.js';
 import type { HttpPlugin } from '../../http/plugin.js';
 import { sendError } from '../../http/reply.js';
-import { isValidSid, protocolOfSid, type ViewerAnalytics, type ViewerHit } from './analytics.js';
+import { isBeaconSid, isValidSid, protocolOfSid, type ViewerAnalytics, type ViewerHit } from './analytics.js';
 import type { LiveCatalog, LiveSession, LiveStreamEntry } from './catalog.js';
 import { segmentContentType, sendSessionFile, SessionFileCache } from './files.js';
 import { isDynamicMpd, rewriteMpd } from './mpd.js';
@@ -336,6 +336,6 @@ function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs
     v === undefined ? undefined : typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 600_000 ? v : null;
   const startup = figure(startupMs);
   const latency = figure(latencyMs);
-  if (!isValidSid(sid) || startup === null || latency === null || (startup === undefined && latency === undefined)) return null;
+  if (!isBeaconSid(sid) || startup === null || latency === null || (startup === undefined && latency === undefined)) return null;
   return { sid, ...(startup === undefined ? {} : { startupMs: startup }), ...(latency === undefined ? {} : { latencyMs: latency }) };
 }

@@ -1,98 +1,99 @@
+import { playerScript } from './player-page-script.js';
+
 /**
- * The standalone player page `/play/<name>`: WebRTC (WHEP) first, HLS when WebRTC fails or shows no
- * frame in time; it shows the measured latency (WebRTC: half the RTT plus the jitter buffer delay from
- * getStats; HLS: hls.js's distance to the live edge). `body[data-mode]` and `body[data-latency-ms]`
- * say what it does, for people and for tests.
+ * The standalone player page `/play/<name>`: WebRTC (WHEP) first, HLS (hls.js in low-latency mode)
+ * when WebRTC fails, shows no frame in time or `?via=hls` asks for it. Over HLS a seek bar spans the
+ * DVR window with a "Live" button; arrows seek 10 s, End goes live. The measured latency is shown and
+ * reported to the host. `body[data-mode|data-latency-ms|data-live|data-dvr|data-behind-sec]` say what
+ * it does, for people and for tests.
  */
 export function playerPage(name: string, hlsScript: string | null): string {
   // Stream names are [a-z0-9-] (checked before this is called): safe in HTML and in a JS string.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · live</title>
-<style>
-  html, body { margin: 0; height: 100%; background: #000; color: #e6e6e6; font: 14px system-ui, sans-serif; }
-  video { display: block; width: 100vw; height: calc(100vh - 36px); background: #000; object-fit: contain; }
-  #bar { height: 36px; display: flex; align-items: center; gap: 18px; padding: 0 14px; background: #111; }
-  #bar b { color: #fff; } #err { color: #f87171; }
-</style></head>
-<body data-mode="connecting">
-<video id="v" muted autoplay playsinline controls></video>
-<div id="bar"><span>${name}</span><span>via <b id="mode">connecting…</b></span><span>latency <b id="lat">—</b></span><span id="err"></span></div>
-<script type="module">
-const name = ${JSON.stringify(name)};
-const video = document.getElementById('v');
-const show = (mode, text) => { document.body.dataset.mode = mode; document.getElementById('mode').textContent = text; };
-const latency = (sec) => {
-  if (sec == null || !isFinite(sec)) return;
-  document.body.dataset.latencyMs = String(Math.round(sec * 1000));
-  document.getElementById('lat').textContent = sec < 1 ? Math.round(sec * 1000) + ' ms' : sec.toFixed(1) + ' s';
-};
-const error = (text) => { document.getElementById('err').textContent = text; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function webrtc() {
-  const pc = new RTCPeerConnection();
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
-  const stream = new MediaStream();
-  pc.ontrack = (e) => { stream.addTrack(e.track); video.srcObject = stream; video.play().catch(() => {}); };
-  await pc.setLocalDescription(await pc.createOffer());
-  await new Promise((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-    setTimeout(resolve, 3000);
-  });
-  const res = await fetch('/live/' + name + '/whep' + location.search, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
-  if (res.status !== 201) {
-    pc.close();
-    let why = 'HTTP ' + res.status;
-    try { why = (await res.json()).error.code; } catch {}
-    throw new Error(why);
-  }
-  const where = new URL(res.headers.get('Location'), location.href).href;
-  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-  addEventListener('pagehide', () => fetch(where, { method: 'DELETE', keepalive: true }));
-  const stats = async () => {
-    let rtt = 0, buffer = null, frames = 0;
-    (await pc.getStats()).forEach((s) => {
-      if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime;
-      if (s.type === 'inbound-rtp' && s.kind === 'video') {
-        frames = s.framesDecoded || 0;
-        if (s.jitterBufferEmittedCount) buffer = s.jitterBufferDelay / s.jitterBufferEmittedCount;
-      }
-    });
-    return { frames, latency: buffer == null ? null : rtt / 2 + buffer };
-  };
-  for (let i = 0; i < 40; i++) {
-    if ((await stats()).frames > 0) break;
-    if (i === 39 || pc.connectionState === 'failed') { pc.close(); fetch(where, { method: 'DELETE' }); throw new Error('no video over WebRTC'); }
-    await sleep(250);
-  }
-  show('webrtc', 'WebRTC');
-  setInterval(async () => latency((await stats()).latency), 1000);
-}
-
-async function hls() {
-  const src = '/live/' + name + '/index.m3u8' + location.search;
-  const script = ${JSON.stringify(hlsScript)};
-  if (script && !window.Hls) await new Promise((resolve, reject) => {
-    const el = document.createElement('script'); el.src = script; el.onload = resolve; el.onerror = reject; document.head.append(el);
-  });
-  if (window.Hls && window.Hls.isSupported()) {
-    const player = new window.Hls({ liveSyncDurationCount: 2 });
-    player.loadSource(src);
-    player.attachMedia(video);
-    player.on(window.Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
-    setInterval(() => latency(player.latency), 1000);
-  } else {
-    video.src = src;
-    setInterval(() => { if (video.seekable.length) latency(video.seekable.end(video.seekable.length - 1) - video.currentTime); }, 1000);
-  }
-  show('hls', 'HLS');
-}
-
-webrtc().catch((e) => { error('WebRTC: ' + e.message + ', using HLS'); return hls(); }).catch((e) => { show('failed', 'nothing'); error(String(e.message || e)); });
-</script>
+<style>${STYLE}</style></head>
+<body data-mode="connecting" data-live="yes" data-dvr="no">
+<main id="stage">
+<video id="v" muted autoplay playsinline></video>
+<div id="controls">
+  <div id="seek">
+    <span id="from" class="time">-0:00</span>
+    <div id="track"><input id="bar" type="range" min="0" max="1000" step="1" value="1000" aria-label="Position in the DVR window"><span id="tip"></span></div>
+    <span id="pos" class="time">live</span>
+  </div>
+  <div id="row">
+    <button id="play" class="icon" type="button" aria-label="Play or pause (space)" data-state="playing">${ICONS.play}${ICONS.pause}</button>
+    <button id="mute" class="icon" type="button" aria-label="Sound on or off (m)" data-state="muted">${ICONS.sound}${ICONS.muted}</button>
+    <button id="live" type="button"><i></i>Live</button>
+    <span class="info"><b class="name">${name}</b><span class="dim">via</span> <b id="mode">connecting…</b><span class="dim">latency</span> <b id="lat">—</b></span>
+    <span id="err"></span>
+    <span class="grow"></span>
+    <a id="rewind" href="?via=hls" title="WebRTC plays live only: HLS can rewind in the DVR window">Rewind with HLS</a>
+    <button id="fs" class="icon" type="button" aria-label="Full screen (f)">${ICONS.fullscreen}</button>
+  </div>
+</div>
+</main>
+<script type="module">${playerScript(name, hlsScript)}</script>
 </body></html>
 `;
 }
+
+const svg = (cls: string, path: string, extra = ''): string =>
+  `<svg class="${cls}" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="${path}"/>${extra}</svg>`;
+
+const ICONS = {
+  play: svg('when-paused', 'M8 5.5v13a1 1 0 0 0 1.5.86l10.2-6.5a1 1 0 0 0 0-1.72L9.5 4.64A1 1 0 0 0 8 5.5z'),
+  pause: svg('when-playing', 'M7 5h3.5v14H7zM13.5 5H17v14h-3.5z'),
+  sound: svg('when-sound', 'M4 9h4l5-4v14l-5-4H4z', '<path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" d="M16 8.5a4.5 4.5 0 0 1 0 7M18.5 6a8 8 0 0 1 0 12"/>'),
+  muted: svg('when-muted', 'M4 9h4l5-4v14l-5-4H4zM16.3 9.3l1.4-1.4 2.1 2.1 2.1-2.1 1.4 1.4-2.1 2.1 2.1 2.1-1.4 1.4-2.1-2.1-2.1 2.1-1.4-1.4 2.1-2.1z'),
+  fullscreen: svg('', 'M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z'),
+};
+
+const STYLE = `
+  :root { --accent: #7c5cff; --live: #ef4444; --muted: #8b94a7; }
+  html, body { margin: 0; height: 100%; background: #000; color: #e6e9ef; font: 14px system-ui, -apple-system, 'Segoe UI', sans-serif; }
+  #stage { display: flex; flex-direction: column; height: 100vh; background: #000; }
+  video { flex: 1; min-height: 0; width: 100%; background: #000; object-fit: contain; cursor: pointer; }
+  #controls { background: linear-gradient(#0d1016, #0a0c11); border-top: 1px solid #1f2633; padding: 6px 14px 8px; }
+  #seek { display: flex; align-items: center; gap: 12px; height: 26px; }
+  body[data-dvr="no"] #seek { display: none; }
+  .time { font-variant-numeric: tabular-nums; font-size: 12px; color: var(--muted); min-width: 48px; }
+  #pos { text-align: right; }
+  body[data-live="no"] #pos { color: #e6e9ef; }
+  #track { position: relative; flex: 1; display: flex; align-items: center; }
+  #bar { --fill: 100%; flex: 1; margin: 0; height: 18px; background: transparent; cursor: pointer; -webkit-appearance: none; appearance: none; }
+  #bar::-webkit-slider-runnable-track { height: 4px; border-radius: 2px; background: linear-gradient(to right, var(--accent) var(--fill), #2b3342 var(--fill)); }
+  #bar::-moz-range-track { height: 4px; border-radius: 2px; background: linear-gradient(to right, var(--accent) var(--fill), #2b3342 var(--fill)); }
+  #bar::-webkit-slider-thumb { -webkit-appearance: none; width: 14px; height: 14px; margin-top: -5px; border-radius: 50%; background: #fff; box-shadow: 0 0 0 3px rgba(124, 92, 255, 0.35); }
+  #bar::-moz-range-thumb { width: 14px; height: 14px; border: 0; border-radius: 50%; background: #fff; }
+  #bar:hover::-webkit-slider-runnable-track { height: 6px; }
+  #bar:hover::-webkit-slider-thumb { margin-top: -4px; }
+  #bar:focus-visible { outline: 2px solid var(--accent); outline-offset: 4px; border-radius: 4px; }
+  #tip { position: absolute; bottom: 22px; transform: translateX(-50%); padding: 2px 6px; border-radius: 4px; background: #1b2130; font-size: 11px;
+    font-variant-numeric: tabular-nums; pointer-events: none; opacity: 0; transition: opacity 0.1s; }
+  #track:hover #tip { opacity: 1; }
+  #row { display: flex; align-items: center; gap: 10px; height: 36px; }
+  button { font: inherit; color: inherit; }
+  .icon { display: grid; place-items: center; width: 32px; height: 32px; padding: 0; border: 0; border-radius: 6px; background: transparent; cursor: pointer; }
+  .icon:hover, .icon:focus-visible { background: #1b2130; outline: none; }
+  #play[data-state="paused"] .when-playing, #play[data-state="playing"] .when-paused,
+  #mute[data-state="muted"] .when-sound, #mute[data-state="sound"] .when-muted { display: none; }
+  #live { display: inline-flex; align-items: center; gap: 7px; height: 26px; padding: 0 11px; border: 1px solid #2b3342; border-radius: 999px;
+    background: #151a23; color: var(--muted); font-size: 12px; font-weight: 650; letter-spacing: 0.06em; text-transform: uppercase; cursor: pointer; }
+  #live i { width: 8px; height: 8px; border-radius: 50%; background: #5d6678; }
+  #live:hover { border-color: var(--muted); color: #fff; }
+  body[data-live="yes"] #live { color: #fff; border-color: rgba(239, 68, 68, 0.45); background: rgba(239, 68, 68, 0.14); cursor: default; }
+  body[data-live="yes"] #live i { background: var(--live); box-shadow: 0 0 0 3px rgba(239, 68, 68, 0.25); }
+  .info { display: inline-flex; align-items: baseline; gap: 6px; white-space: nowrap; font-size: 13px; }
+  .info .name { margin-right: 8px; }
+  .info b { font-weight: 600; font-variant-numeric: tabular-nums; }
+  .dim { color: var(--muted); }
+  .dim:not(:first-of-type) { margin-left: 8px; }
+  #err { color: #f87171; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
+  .grow { flex: 1; }
+  #rewind { display: none; color: var(--muted); font-size: 12px; text-decoration: none; }
+  #rewind:hover { color: #fff; }
+  body[data-mode="webrtc"] #rewind { display: inline; }
+  @media (max-width: 560px) { .info .dim, #lat, #mode { display: none; } }
+`;

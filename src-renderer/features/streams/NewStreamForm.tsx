@@ -1,9 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { CONFIG_DEFAULTS, type StudioConfig } from '../../../src-shared/config.js';
 import { ladderPresets, streamNameSchema, type LadderPreset } from '../../../src-shared/contract/index.js';
+import { call } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
 import { Icon } from '../../ui/Icon.js';
 import { capitalise } from '../../ui/toast-store.js';
 import { LADDER_WORDS } from './format.js';
+import { LatencyFields, type LatencyChoice } from './LatencyFields.js';
 import { selectStream } from './route.js';
 import { useStreams } from './store.js';
 
@@ -13,12 +16,36 @@ function nameError(name: string): string | null {
   return parsed.success ? null : capitalise(parsed.error.issues[0]?.message ?? 'not a valid name');
 }
 
+const BUILT_IN: LatencyChoice = { latency: CONFIG_DEFAULTS.live.defaultLatency, dvrMinutes: CONFIG_DEFAULTS.live.dvrMinutes };
+
+/** The host's defaults for new streams (live.defaultLatency, live.dvrMinutes); the built-in ones if it will not say. */
+function useLatencyDefaults(): LatencyChoice {
+  const [defaults, setDefaults] = useState(BUILT_IN);
+  useEffect(() => {
+    let gone = false;
+    call('config.get').then(
+      ({ config }) => {
+        const live = (config as Partial<StudioConfig>).live;
+        if (!gone && live) setDefaults({ latency: live.defaultLatency, dvrMinutes: live.dvrMinutes });
+      },
+      () => undefined, // a role without config access gets the built-in defaults
+    );
+    return () => {
+      gone = true;
+    };
+  }, []);
+  return defaults;
+}
+
 export function NewStreamForm() {
   const create = useStreams((s) => s.create);
   const [name, setName] = useState('');
   const [ladder, setLadder] = useState<LadderPreset>('standard');
   const [isPrivate, setPrivate] = useState(false);
   const [record, setRecord] = useState(false);
+  const defaults = useLatencyDefaults();
+  const [latency, setLatency] = useState<Partial<LatencyChoice>>({});
+  const choice = { ...defaults, ...latency };
   const [touched, setTouched] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -32,7 +59,7 @@ export function NewStreamForm() {
     setTouched(true);
     if (clientError) return;
     setBusy(true);
-    const errors = await create({ name, ladder, private: isPrivate, record });
+    const errors = await create({ name, ladder, private: isPrivate, record, ...choice });
     setBusy(false);
     if (errors) {
       setServerErrors(errors);
@@ -42,6 +69,7 @@ export function NewStreamForm() {
     setLadder('standard');
     setPrivate(false);
     setRecord(false);
+    setLatency({});
     setTouched(false);
     setServerErrors({});
     selectStream(name);
@@ -80,6 +108,9 @@ export function NewStreamForm() {
           ))}
         </select>
         <div className="field-hint" data-testid="new-stream-ladder-explain">{LADDER_WORDS[ladder].explain}</div>
+
+        <LatencyFields {...choice} commit="change" testId="new-stream-latency" onChange={(change) => setLatency((l) => ({ ...l, ...change }))} />
+        {serverErrors.dvrMinutes && <div className="field-error" role="alert">{capitalise(serverErrors.dvrMinutes)}</div>}
 
         <label className="switch">
           <input type="checkbox" data-testid="new-stream-private" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} />

@@ -1,10 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Rendition } from '../../../src-shared/contract/index.js';
-import { sendStartupBeacon } from './player/beacon.js';
+import { dvrPosition, formatLatency } from '../../../src-shared/dvr.js';
+import { LATENCY_BEACON_MS, sendBeacon } from './player/beacon.js';
 import { createDashEngine } from './player/dash-engine.js';
+import { DvrBar } from './player/DvrBar.js';
 import type { PlayerLevel, PreviewEngine } from './player/engine.js';
 import { createHlsEngine } from './player/hls-engine.js';
 import { createWebRtcEngine } from './player/webrtc-engine.js';
+import { SEEK_STEP_SEC, useDvr } from './player/use-dvr.js';
 import { endpointOf } from './player/whep-client.js';
 import { formatKbps, formatMs } from './format.js';
 
@@ -66,7 +69,8 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
       const ms = performance.now() - started;
       setStartupMs(ms);
       setError(null);
-      if (protocol !== 'webrtc') sendStartupBeacon(url, ms, engine?.sessionId() ?? null);
+      // Startup is the HLS/DASH figure (one median for both); WebRTC reports only its latency.
+      if (protocol !== 'webrtc') sendBeacon(url, engine?.sessionId() ?? null, { startupMs: ms });
     };
     el.addEventListener('playing', onPlaying, { once: true });
     const fail = (message: string) => {
@@ -87,9 +91,17 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
       (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
     );
     const poll = setInterval(() => engine && setSnap(read(engine)), 1000);
+    // Latency is reported only at live and read from a clock: a rewound viewer is not late.
+    const report = setInterval(() => {
+      const latency = engine?.wallClockLatencySec() ?? null;
+      const seekWindow = engine?.dvr() ?? null;
+      const atLive = !seekWindow || dvrPosition(seekWindow, el.currentTime).atLive;
+      if (engine && latency !== null && atLive && !el.paused) sendBeacon(url, engine.sessionId(), { latencyMs: latency * 1000 });
+    }, LATENCY_BEACON_MS);
     return () => {
       dead = true;
       clearInterval(poll);
+      clearInterval(report);
       clearTimeout(retry);
       el.removeEventListener('playing', onPlaying);
       engine?.destroy();
@@ -102,14 +114,25 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
     engineRef.current?.setLevel(index);
   };
   const current = snap.current === null ? null : snap.levels[snap.current];
+  const dvr = useDvr(engineRef, video);
+  const rewound = dvr.position !== null && !dvr.position.atLive;
+  const onKey = (e: KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const act = { ArrowLeft: () => dvr.seekBy(-SEEK_STEP_SEC), ArrowRight: () => dvr.seekBy(SEEK_STEP_SEC), End: dvr.goLive }[e.key];
+    if (!act) return;
+    e.preventDefault();
+    act();
+  };
 
   return (
     <div className="player">
-      <div className="player-stage">
+      {/* Focusable so that the arrows seek (10 s) and End goes live, as on the player page. */}
+      <div className="player-stage" tabIndex={live ? 0 : -1} data-testid="player-stage" onKeyDown={onKey} aria-label="Preview: arrows seek 10 s, End goes live">
         <video ref={video} className="player-video" data-testid="player-video" muted playsInline controls={live} />
         {!live && <div className="player-overlay">Offline. The preview starts when a publisher connects.</div>}
         {live && error && <div className="player-overlay player-overlay-error" data-testid="player-error">{error}. Retrying…</div>}
       </div>
+      {live && <DvrBar position={dvr.position} onSeek={dvr.seekTo} onLive={dvr.goLive} />}
       <div className="player-bar">
         <div className="segmented" role="group" aria-label="Protocol">
           {(['hls', 'dash', 'webrtc'] as const).map((p) => (
@@ -131,7 +154,7 @@ export function PreviewPlayer({ urls, live, session, renditions }: PreviewPlayer
           <dt>Playing</dt>
           <dd data-testid="player-current-rendition">{current ? `${nameLevel(current, renditions)}${level < 0 ? ' (auto)' : ''}` : '—'}</dd>
           <dt>Latency</dt>
-          <dd data-testid="player-latency">{snap.latencySec === null ? '—' : snap.latencySec < 1 ? `${Math.round(snap.latencySec * 1000)} ms` : `${snap.latencySec.toFixed(1)} s`}</dd>
+          <dd data-testid="player-latency" title={rewound ? 'Rewound: latency is measured at live' : undefined}>{rewound ? '—' : formatLatency(snap.latencySec)}</dd>
           <dt>Startup</dt>
           <dd data-testid="player-startup">{formatMs(startupMs)}</dd>
           <dt>Player</dt>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Card } from '../../ui/Card.js';
 import { DestinationsCard } from './destinations/DestinationsCard.js';
 import { formatDuration, formatKbps, STATE_WORDS } from './format.js';
+import { LatencyCard } from './LatencyCard.js';
 import { PlaybackUrls } from './PlaybackUrls.js';
 import { PreviewPlayer } from './PreviewPlayer.js';
 import { PublishFromBrowser } from './PublishFromBrowser.js';
@@ -86,6 +87,7 @@ export function StreamDetail({ name }: { name: string }) {
         </Card>
         <div className="stream-side">
           <PublisherInfo live={stream.live} />
+          <LatencyCard stream={stream} />
           <ViewerBreakdown name={name} />
           <PublishFromBrowser hlsUrl={stream.playback?.hls} live={live} />
         </div>

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type {
-  LadderPreset,
+  MethodInput,
   MethodOutput,
   Stream,
   StreamStats,
@@ -30,8 +30,8 @@ interface StreamsState {
   load(): Promise<void>;
   refresh(name: string): Promise<void>;
   /** Resolves to the host's field errors (`{name: 'already taken'}`), or null on success. */
-  create(input: { name: string; ladder: LadderPreset; private: boolean; record?: boolean }): Promise<Record<string, string> | null>;
-  update(input: { name: string; ladder?: LadderPreset; private?: boolean; record?: boolean }): Promise<void>;
+  create(input: MethodInput<'streams.create'>): Promise<Record<string, string> | null>;
+  update(input: MethodInput<'streams.update'>): Promise<void>;
   remove(name: string): Promise<boolean>;
   rotateKey(name: string): Promise<void>;
   /** Signed URLs to hand out (kept for the Playback URLs card), or with `keep` false for the preview only. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamStats } from '../../../src-shared/contract/index.js';
-import { ffmpegCommand, formatKbps, formatMs } from './format.js';
+import { ffmpegCommand, formatDvrMinutes, formatKbps, formatMeasuredLatency, formatMs } from './format.js';
 import { levelLabel } from './player/engine.js';
 import { selectedFromHash } from './route.js';
 import { appendStreamSample, EMPTY_STREAM_SERIES } from './stream-series.js';
@@ -41,6 +41,17 @@ describe('streams model', () => {
     expect(formatMs(1500)).toBe('1.50 s');
     expect(levelLabel(720, 2800)).toBe('720p · 2800 kb/s');
     expect(levelLabel(1080, 0, 'source')).toBe('source');
+  });
+
+  it('writes DVR windows and the latency players measured, per protocol', () => {
+    expect(formatDvrMinutes(0)).toBe('off');
+    expect(formatDvrMinutes(45)).toBe('45 min');
+    expect(formatDvrMinutes(60)).toBe('1 h');
+    expect(formatDvrMinutes(90)).toBe('1 h 30 min');
+    expect(formatMeasuredLatency({ webrtc: 48, dash: 1630, hls: 1420 })).toBe('HLS 1.4 s · DASH 1.6 s · WebRTC 0.05 s');
+    expect(formatMeasuredLatency({ rtsp: 700, hls: 2000 })).toBe('HLS 2.0 s · rtsp 0.7 s');
+    expect(formatMeasuredLatency({})).toBeNull();
+    expect(formatMeasuredLatency(undefined)).toBeNull();
   });
 
   it('builds an ffmpeg line with 2-second keyframes', () => {

@@ -6,12 +6,17 @@ export function beaconUrl(playbackUrl: string): string {
   return beacon.href;
 }
 
+/** How often a playing preview reports its latency (viewer analytics keep the median per protocol). */
+export const LATENCY_BEACON_MS = 10_000;
+
 /**
- * Tells the host how long this player took to start (viewer analytics). Best effort: a host without
- * the route (404), a network error or a refusal changes nothing for the viewer.
+ * Tells the host what this player measured: its startup time, or its latency at the live point
+ * (viewer analytics). Best effort: a host without the route (404), a network error or a refusal
+ * changes nothing for the viewer.
  */
-export function sendStartupBeacon(playbackUrl: string, startupMs: number, sid: string | null): void {
-  const body = JSON.stringify(sid ? { sid, startupMs: Math.round(startupMs) } : { startupMs: Math.round(startupMs) });
+export function sendBeacon(playbackUrl: string, sid: string | null, figures: { startupMs?: number; latencyMs?: number }): void {
+  const rounded = Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, Math.round(value)]));
+  const body = JSON.stringify(sid ? { sid, ...rounded } : rounded);
   try {
     void fetch(beaconUrl(playbackUrl), {
       method: 'POST',

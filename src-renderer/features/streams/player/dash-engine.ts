@@ -1,4 +1,4 @@
-import { finite, levelLabel, releaseVideo, sidOf, type EngineCallbacks, type PreviewEngine } from './engine.js';
+import { elementDvr, finite, levelLabel, releaseVideo, sidOf, type EngineCallbacks, type PreviewEngine } from './engine.js';
 
 /**
  * dash.js reports recoverable trouble (a failed clock sync, a segment retried) as `error` too; only
@@ -30,6 +30,16 @@ export async function createDashEngine(video: HTMLVideoElement, url: string, cal
   });
   player.initialize(video, url, true);
   const representations = () => player.getRepresentationsByType('video');
+  const liveLatency = () => {
+    const sec = finite(player.getCurrentLiveLatency());
+    return sec !== null && sec > 0 ? sec : null;
+  };
+  // Where dash.js would play live: the seekable end less the delay it targets.
+  const dashLivePoint = () => {
+    const end = video.seekable.length > 0 ? video.seekable.end(video.seekable.length - 1) : null;
+    const delay = finite(player.getTargetLiveDelay());
+    return end === null ? null : end - (delay ?? 0);
+  };
   return {
     kind: 'dash.js',
     levels: () =>
@@ -44,7 +54,11 @@ export async function createDashEngine(video: HTMLVideoElement, url: string, cal
       setAbr(index < 0);
       if (index >= 0) player.setRepresentationForTypeByIndex('video', index, true);
     },
-    latencySec: () => finite(player.getCurrentLiveLatency()),
+    // dash.js reads the latency against the host's clock (UTCTiming): glass to glass.
+    latencySec: () => liveLatency(),
+    wallClockLatencySec: () => liveLatency(),
+    dvr: () => (player.isDynamic() ? elementDvr(video, dashLivePoint(), 2) : null),
+    goLive: () => player.seekToOriginalLive(),
     sessionId: () => sid,
     destroy: () => {
       player.destroy();

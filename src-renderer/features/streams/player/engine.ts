@@ -1,3 +1,5 @@
+import { seekableSpan, type DvrWindow } from '../../../../src-shared/dvr.js';
+
 /** One quality level as the player sees it (from the master playlist or the MPD). */
 export interface PlayerLevel {
   /** Position in the player's own list: what setLevel takes. */
@@ -22,8 +24,14 @@ export interface PreviewEngine {
   currentLevel(): number | null;
   /** -1: automatic (ABR on); else a fixed level with ABR off. */
   setLevel(index: number): void;
-  /** Seconds behind the live edge, when the engine can tell. */
+  /** Latency to show: glass to glass when the stream carries a clock, else the distance to the live edge. */
   latencySec(): number | null;
+  /** Glass-to-glass latency read from a clock (PROGRAM-DATE-TIME, DASH UTC timing, WebRTC stats): worth reporting. */
+  wallClockLatencySec(): number | null;
+  /** The window a viewer may seek in, or null (WebRTC, a stream not yet loaded). */
+  dvr(): DvrWindow | null;
+  /** Back to the live point. */
+  goLive(): void;
   /** The viewer session id the host put into the variant URLs, when the engine exposes them. */
   sessionId(): string | null;
   destroy(): void;
@@ -53,4 +61,10 @@ export function sidOf(url: string | undefined): string | null {
 
 export function finite(value: number | null | undefined): number | null {
   return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/** The DVR window from the element's seekable range, with the engine's own live point (null: the range's end). */
+export function elementDvr(video: HTMLVideoElement, live: number | null, stepSec: number): DvrWindow | null {
+  const span = seekableSpan(video.seekable);
+  return span ? { start: span.start, live: Math.min(live ?? span.end, span.end), stepSec } : null;
 }

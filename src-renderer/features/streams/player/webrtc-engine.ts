@@ -23,7 +23,11 @@ export async function createWebRtcEngine(video: HTMLVideoElement, url: string, c
     currentLevel: () => (video.videoHeight > 0 ? 0 : null),
     setLevel: () => undefined,
     latencySec: () => finite(latency),
-    sessionId: () => null,
+    wallClockLatencySec: () => finite(latency),
+    dvr: () => null,
+    goLive: () => undefined,
+    // The host counts a WHEP viewer as "w" + the id its Location ends with.
+    sessionId: () => `w${new URL(session.location).pathname.split('/').pop() ?? ''}`,
     destroy: () => {
       clearInterval(timer);
       session.pc.removeEventListener('connectionstatechange', onState);

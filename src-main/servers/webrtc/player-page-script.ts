@@ -1,0 +1,243 @@
+import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, seekableSpan, timeAtFraction, wallClockLatencySec } from '../../../src-shared/dvr.js';
+
+/** How often the page tells the host the latency it measures (viewer analytics keep the median). */
+export const LATENCY_BEACON_MS = 10_000;
+
+/**
+ * The player page's script. An engine (WebRTC, hls.js or the browser's own HLS) answers four questions:
+ * the DVR window (`dvr()`, null when there is none), where live is (`goLive()`), the latency it
+ * measures (`latency()`: `wallClock` when read from the stream's PROGRAM-DATE-TIME or WebRTC stats,
+ * i.e. glass to glass, worth reporting) and the viewer session id the host gave it (`sid()`).
+ * The seek bar arithmetic is src-shared/dvr.ts, inlined so the page needs no bundle of its own.
+ */
+export function playerScript(name: string, hlsScript: string | null): string {
+  return `
+const name = ${JSON.stringify(name)};
+${DVR_FUNCTIONS.map(String).join('\n')}
+const position = ${dvrPosition.name}, clamp = ${clampSeek.name}, timeAt = ${timeAtFraction.name}, behind = ${formatBehind.name};
+const showLatency = ${formatLatency.name}, span = ${seekableSpan.name}, wallClock = ${wallClockLatencySec.name};
+
+// ?via=hls skips WebRTC (to rewind); every other parameter (a signed URL's token) goes on to the host.
+const params = new URLSearchParams(location.search);
+const via = params.get('via');
+params.delete('via');
+const query = params.toString() ? '?' + params.toString() : '';
+
+const $ = (id) => document.getElementById(id);
+const video = $('v'), bar = $('bar'), body = document.body;
+const started = performance.now();
+let engine = null;
+let dragging = false;
+const show = (mode, text) => { body.dataset.mode = mode; $('mode').textContent = text; };
+const error = (text) => { $('err').textContent = text; };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sidOf = (url) => { try { return new URL(url, location.href).searchParams.get('sid'); } catch { return null; } };
+const beacon = (report) => fetch('/live/' + name + '/beacon' + query, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report), keepalive: true,
+}).catch(() => {});
+
+async function webrtc() {
+  if (via === 'hls') throw new Error('HLS asked for');
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  const stream = new MediaStream();
+  pc.ontrack = (e) => { stream.addTrack(e.track); video.srcObject = stream; video.play().catch(() => {}); };
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+    setTimeout(resolve, 3000);
+  });
+  const res = await fetch('/live/' + name + '/whep' + query, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+  if (res.status !== 201) {
+    pc.close();
+    let why = 'HTTP ' + res.status;
+    try { why = (await res.json()).error.code; } catch {}
+    throw new Error(why);
+  }
+  const where = new URL(res.headers.get('Location'), location.href);
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  addEventListener('pagehide', () => fetch(where.href, { method: 'DELETE', keepalive: true }));
+  const stats = async () => {
+    let rtt = 0, buffer = null, frames = 0;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime;
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        frames = s.framesDecoded || 0;
+        if (s.jitterBufferEmittedCount) buffer = s.jitterBufferDelay / s.jitterBufferEmittedCount;
+      }
+    });
+    return { frames, latency: buffer == null ? null : rtt / 2 + buffer };
+  };
+  for (let i = 0; i < 40; i++) {
+    if ((await stats()).frames > 0) break;
+    if (i === 39 || pc.connectionState === 'failed') { pc.close(); fetch(where.href, { method: 'DELETE' }); throw new Error('no video over WebRTC'); }
+    await sleep(250);
+  }
+  let latency = null;
+  setInterval(async () => { latency = (await stats()).latency; }, 1000);
+  show('webrtc', 'WebRTC');
+  // The host counts a WHEP viewer as "w" + the session id of its Location.
+  const sid = 'w' + where.pathname.split('/').pop();
+  return { dvr: () => null, goLive: () => {}, latency: () => (latency == null ? null : { sec: latency, wallClock: true }), sid: () => sid };
+}
+
+async function loadHlsJs() {
+  const script = ${JSON.stringify(hlsScript)};
+  if (!script || window.Hls) return;
+  await new Promise((resolve, reject) => {
+    const el = document.createElement('script'); el.src = script; el.onload = resolve; el.onerror = reject; document.head.append(el);
+  });
+}
+
+async function hls() {
+  const src = '/live/' + name + '/index.m3u8' + query;
+  await loadHlsJs();
+  show('hls', 'HLS');
+  if (!window.Hls || !window.Hls.isSupported()) return nativeHls(src);
+  const Hls = window.Hls;
+  // lowLatencyMode: parts, blocking reloads and the playlist's PART-HOLD-BACK. A liveSync* option given
+  // here would override that hold-back, so the closer start for playlists that declare none (2 segments
+  // behind, not 3) goes on the merged config, which hls.js reads only when the playlist names no hold-back.
+  // The first playlist may not exist yet in the seconds after a publish starts: retry it a while.
+  const retry = { maxNumRetry: 8, retryDelayMs: 1000, maxRetryDelayMs: 3000 };
+  const player = new Hls({
+    lowLatencyMode: true,
+    maxLiveSyncPlaybackRate: 1.1,
+    manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } },
+  });
+  player.config.liveSyncDurationCount = 2;
+  player.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
+  // A stream whose packager is still starting answers 404: load it again until it plays.
+  player.on(Hls.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    error('HLS: ' + data.details + ', retrying…');
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR) player.recoverMediaError();
+    else setTimeout(() => player.loadSource(src), 2000);
+  });
+  player.on(Hls.Events.FRAG_BUFFERED, () => error(''));
+  player.loadSource(src);
+  player.attachMedia(video);
+  return {
+    dvr() {
+      const seekable = span(video.seekable), live = player.liveSyncPosition, details = player.latestLevelDetails;
+      if (!seekable || live == null || !details || !details.live) return null;
+      return { start: seekable.start, live: Math.min(live, seekable.end), stepSec: details.partTarget || details.targetduration || 2 };
+    },
+    goLive() { if (player.liveSyncPosition != null) video.currentTime = player.liveSyncPosition; },
+    latency() {
+      const date = player.playingDate;
+      const sec = wallClock(Date.now(), date ? date.getTime() : null);
+      if (sec != null) return { sec, wallClock: true };
+      return player.latency > 0 ? { sec: player.latency, wallClock: false } : null;
+    },
+    sid: () => (player.levels[0] ? sidOf(player.levels[0].uri) : null),
+  };
+}
+
+/** Safari plays HLS itself: the window is the element's seekable range, the wall clock its getStartDate(). */
+function nativeHls(src) {
+  video.src = src;
+  video.play().catch(() => {});
+  return {
+    dvr() { const s = span(video.seekable); return s ? { start: s.start, live: s.end, stepSec: 2 } : null; },
+    goLive() { const s = span(video.seekable); if (s) video.currentTime = s.end; },
+    latency() {
+      const start = video.getStartDate ? video.getStartDate().getTime() : NaN;
+      const sec = wallClock(Date.now(), start + video.currentTime * 1000);
+      if (sec != null) return { sec, wallClock: true };
+      const s = span(video.seekable);
+      return s ? { sec: s.end - video.currentTime, wallClock: false } : null;
+    },
+    sid: () => null,
+  };
+}
+
+function render() {
+  const dvr = engine && engine.dvr();
+  const at = dvr ? position(dvr, video.currentTime) : null;
+  const atLive = !at || at.atLive;
+  body.dataset.dvr = at && at.seekable ? 'yes' : 'no';
+  body.dataset.live = atLive ? 'yes' : 'no';
+  body.dataset.behindSec = at ? String(Math.round(at.behindSec)) : '0';
+  $('live').title = atLive ? 'Playing live' : 'Jump to live (End)';
+  $('play').dataset.state = video.paused ? 'paused' : 'playing';
+  $('mute').dataset.state = video.muted ? 'muted' : 'sound';
+  if (at && at.seekable) {
+    const fraction = dragging ? Number(bar.value) / 1000 : at.fraction;
+    if (!dragging) bar.value = String(Math.round(fraction * 1000));
+    bar.style.setProperty('--fill', (fraction * 100).toFixed(2) + '%');
+    bar.setAttribute('aria-valuetext', atLive && !dragging ? 'live' : behind(at.spanSec * (1 - fraction)) + ' behind live');
+    $('from').textContent = behind(at.spanSec);
+    $('pos').textContent = dragging ? behind(at.spanSec * (1 - fraction)) : atLive ? 'live' : behind(at.behindSec);
+  }
+  const latency = engine && engine.latency();
+  if (latency && atLive) {
+    body.dataset.latencyMs = String(Math.round(latency.sec * 1000));
+    $('lat').textContent = showLatency(latency.sec);
+  } else {
+    // Rewound, the distance to live is the position label; latency is what live viewers get.
+    $('lat').textContent = '—';
+  }
+}
+
+function seekBy(sec) {
+  const dvr = engine && engine.dvr();
+  if (dvr) video.currentTime = clamp(dvr, video.currentTime + sec);
+}
+function goLive() {
+  if (engine) engine.goLive();
+  video.play().catch(() => {});
+}
+const togglePlay = () => (video.paused ? video.play().catch(() => {}) : video.pause());
+const toggleFullscreen = () => (document.fullscreenElement ? document.exitFullscreen() : $('stage').requestFullscreen()).catch(() => {});
+
+bar.addEventListener('input', () => { dragging = true; render(); });
+bar.addEventListener('change', () => {
+  const dvr = engine && engine.dvr();
+  if (dvr) video.currentTime = timeAt(dvr, Number(bar.value) / 1000);
+  dragging = false;
+});
+bar.addEventListener('pointermove', (e) => {
+  const dvr = engine && engine.dvr();
+  if (!dvr) return;
+  const box = bar.getBoundingClientRect();
+  const fraction = Math.min(1, Math.max(0, (e.clientX - box.left) / box.width));
+  const tip = $('tip');
+  tip.textContent = fraction > 0.995 ? 'live' : behind(position(dvr, 0).spanSec * (1 - fraction));
+  tip.style.left = (fraction * 100).toFixed(2) + '%';
+});
+$('live').addEventListener('click', goLive);
+$('play').addEventListener('click', togglePlay);
+$('mute').addEventListener('click', () => { video.muted = !video.muted; render(); });
+$('fs').addEventListener('click', toggleFullscreen);
+video.addEventListener('click', togglePlay);
+addEventListener('keydown', (e) => {
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  const keys = { ArrowLeft: () => seekBy(-10), ArrowRight: () => seekBy(10), End: goLive, ' ': togglePlay, k: togglePlay, m: () => $('mute').click(), f: toggleFullscreen };
+  const act = keys[e.key];
+  if (!act || (e.key === ' ' && e.target instanceof HTMLButtonElement)) return;
+  e.preventDefault();
+  act();
+  render();
+});
+// Startup is the HLS/DASH figure (one median for both); WebRTC reports only its latency.
+video.addEventListener('playing', () => {
+  const sid = engine && engine.sid();
+  if (sid && body.dataset.mode !== 'webrtc') beacon({ sid, startupMs: Math.round(performance.now() - started) });
+}, { once: true });
+// Latency is worth reporting only at live and read from a clock: a rewound viewer is not late.
+setInterval(() => {
+  const latency = engine && engine.latency(), sid = engine && engine.sid();
+  if (latency && latency.wallClock && sid && body.dataset.live === 'yes' && !video.paused) beacon({ sid, latencyMs: Math.round(latency.sec * 1000) });
+}, ${LATENCY_BEACON_MS});
+setInterval(render, 250);
+['play', 'pause', 'volumechange', 'seeked'].forEach((type) => video.addEventListener(type, render));
+
+webrtc()
+  .catch((e) => { if (via !== 'hls') error('WebRTC: ' + e.message + ', using HLS'); return hls(); })
+  .then((created) => { engine = created; render(); })
+  .catch((e) => { show('failed', 'nothing'); error(String(e.message || e)); });
+`;
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { playerPage } from './player-page.js';
+
+const scriptOf = (html: string): string => /<script type="module">([\s\S]*)<\/script>/.exec(html)![1]!;
+
+describe('player page', () => {
+  it('carries a script that parses, with the seek bar arithmetic inlined', () => {
+    const html = playerPage('my-show', '/play/assets/hls.min.js');
+    const script = scriptOf(html);
+    // A syntax error (say, an inlined function clashing with a page name) would leave the page blank.
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).toContain('const name = "my-show"');
+    expect(script).toContain('"/play/assets/hls.min.js"');
+    expect(script).toMatch(/function formatBehind\d*\(/);
+    expect(script).toContain("'/live/' + name + '/beacon' + query");
+    expect(html).toContain('<title>my-show · live</title>');
+    expect(html).toMatch(/<input id="bar" type="range"/);
+  });
+
+  it('works without hls.js beside it (the browser plays HLS, or the page says it cannot)', () => {
+    const script = scriptOf(playerPage('x', null));
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).toContain('const script = null');
+  });
+});

@@ -48,6 +48,7 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
   let edge: EdgeProcess;
   let browser: Browser;
   let page: Page;
+  let edgePage: Page;
   let publisher: ReturnType<typeof publishTestPattern>;
 
   beforeAll(async () => {
@@ -60,13 +61,20 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
       return res.status === 200 && (await res.text()).split('#EXTINF').length > 3;
     }, 40_000);
     browser = await launchChromium();
-    page = await browser.newPage();
-    await page.route(`${host.url}/__players`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
-    await page.goto(`${host.url}/__players`);
-    await page.addScriptTag({ content: HLS_JS });
-    await page.addScriptTag({ content: DASH_JS });
-    await page.addScriptTag({ content: WATCH });
+    page = await playerPageAt(host.url);
+    edgePage = await playerPageAt(edge.url);
   }, 90_000);
+
+  /** A page on the origin it plays from, as a viewer's player page is (Chromium refuses loopback requests across origins). */
+  async function playerPageAt(origin: string): Promise<Page> {
+    const p = await browser.newPage();
+    await p.route(`${origin}/__players`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
+    await p.goto(`${origin}/__players`);
+    await p.addScriptTag({ content: HLS_JS });
+    await p.addScriptTag({ content: DASH_JS });
+    await p.addScriptTag({ content: WATCH });
+    return p;
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -82,8 +90,8 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
     }
   });
 
-  const playHls = (src: string): Promise<Watched> =>
-    page.evaluate(async (url) => {
+  const playHls = (src: string, on = page): Promise<Watched> =>
+    on.evaluate(async (url) => {
       const video = document.getElementById('v') as HTMLVideoElement;
       const Hls = (window as any).Hls;
       const errors: string[] = [];
@@ -99,8 +107,8 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
       return { ...watched, errors };
     }, src);
 
-  const playDash = (src: string): Promise<Watched> =>
-    page.evaluate(async (url) => {
+  const playDash = (src: string, on = page): Promise<Watched> =>
+    on.evaluate(async (url) => {
       const video = document.getElementById('v') as HTMLVideoElement;
       const dashjs = (window as any).dashjs;
       const player = dashjs.MediaPlayer().create();
@@ -132,10 +140,10 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
   });
 
   it('hls.js in low-latency mode plays through an edge', { timeout: 60_000 }, async () => {
-    check('hls.js edge', await playHls(`${edge.url}/live/ll/index.m3u8`));
+    check('hls.js edge', await playHls(`${edge.url}/live/ll/index.m3u8`, edgePage));
   });
 
   it('dash.js in low-latency mode plays through an edge', { timeout: 60_000 }, async () => {
-    check('dash.js edge', await playDash(`${edge.url}/live/ll/manifest.mpd`));
+    check('dash.js edge', await playDash(`${edge.url}/live/ll/manifest.mpd`, edgePage));
   });
 });

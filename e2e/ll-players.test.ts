@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
 import { startEdge, type EdgeProcess } from '../test-support/edge.js';
 import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { exitOf, pidsMatching, publishTestPattern } from '../test-support/media.js';
+import { childPids, exitOf, pidsMatching, publishTestPattern } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { waitFor } from '../test-support/wait.js';
 
@@ -50,11 +50,13 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
   let page: Page;
   let edgePage: Page;
   let publisher: ReturnType<typeof publishTestPattern>;
+  let publishUrl: string;
 
   beforeAll(async () => {
     host = await startHost();
     const created = (await api(host, 'POST', '/api/v1/streams', { name: 'll', ladder: 'passthrough', latency: 'low', dvrMinutes: 1 })).json;
-    publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
+    publishUrl = `${created.ingest.rtmp}/${created.key}`;
+    publisher = publishTestPattern(publishUrl, { size: '640x360' });
     edge = await startEdge({ origin: host.url, token: host.token });
     await waitFor('three segments', async () => {
       const res = await fetch(`${host.url}/live/ll/v0.m3u8`);
@@ -145,5 +147,38 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
 
   it('dash.js in low-latency mode plays through an edge', { timeout: 60_000 }, async () => {
     check('dash.js edge', await playDash(`${edge.url}/live/ll/manifest.mpd`, edgePage));
+  });
+  it('hls.js plays on without a reload across a killed packager and a publisher that drops and returns', { timeout: 90_000 }, async () => {
+    const playing = page.evaluate(async (url) => {
+      const video = document.getElementById('v') as HTMLVideoElement;
+      const Hls = (window as any).Hls;
+      const errors: string[] = [];
+      const hls = new Hls({ lowLatencyMode: true });
+      hls.on(Hls.Events.ERROR, (_e: unknown, d: any) => d.fatal && errors.push(`${d.type}/${d.details}`));
+      hls.loadSource(url);
+      hls.attachMedia(video);
+      await video.play().catch((e: Error) => errors.push(`play: ${e.message}`));
+      const t0 = Date.now();
+      while (video.currentTime < 1 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 100));
+      const start = video.currentTime;
+      await new Promise((r) => setTimeout(r, 30_000));
+      const advanced = video.currentTime - start;
+      const discontinuities = hls.levels[hls.currentLevel]?.details?.fragments?.some((f: any) => f.cc > 0) ?? false;
+      hls.destroy();
+      return { advanced, errors, discontinuities };
+    }, `${host.url}/live/ll/index.m3u8`);
+    await new Promise((r) => setTimeout(r, 6000));
+    for (const pid of childPids(host.proc.pid!, 'pipe:3')) process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 8000));
+    publisher.kill('SIGKILL');
+    await exitOf(publisher);
+    await new Promise((r) => setTimeout(r, 1500));
+    publisher = publishTestPattern(publishUrl, { size: '640x360' });
+    const result = await playing;
+    console.log(`[ll-players] hls.js across restarts: played ${result.advanced.toFixed(1)} s of 30 s`);
+    expect(result.errors).toEqual([]);
+    expect(result.discontinuities).toBe(true);
+    // Two gaps of a few seconds each at most: the player carried on by itself.
+    expect(result.advanced).toBeGreaterThan(18);
   });
 });

@@ -83,6 +83,23 @@ describe('LlStream', () => {
     expect(s.track(0)!.inits.get('r2')).toEqual(Buffer.from('v'));
   });
 
+  it('audio waits for the first keyframe: both tracks\' first segments start together', () => {
+    const { s } = stream(60);
+    const run = s.startRun('r1', '/d/r1', [VIDEO, AUDIO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('v'));
+    run.init(1, { trackId: 1, timescale: 48_000, codec: 'mp4a.40.2' }, Buffer.from('a'));
+    // Audio from 0 s, video from its first keyframe at 1 s (frame 30).
+    run.samples(1, aac(0, 100));
+    expect(s.snapshot(1)!.segments).toEqual([]);
+    run.samples(0, frames(30, 100).map((f, i) => ({ ...f, keyframe: i % 60 === 0 })));
+    run.samples(1, aac(100, 100));
+    const v = s.snapshot(0)!.segments;
+    const a = s.snapshot(1)!.segments;
+    expect(v[0]!.baseDecodeTime / 90_000).toBe(1);
+    expect(Math.abs(a[0]!.baseDecodeTime / 48_000 - 1)).toBeLessThan(1024 / 48_000);
+    expect(Math.abs(a[1]!.baseDecodeTime / 48_000 - 3)).toBeLessThan(1024 / 48_000);
+  });
+
   it('waits see every part, and end() wakes them', () => {
     const { s } = stream();
     const run = s.startRun('r1', '/d/r1', [VIDEO]);

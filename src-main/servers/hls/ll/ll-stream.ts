@@ -201,6 +201,9 @@ export class LlStream {
 export class LlRun {
   private readonly perTrack = new Map<number, RunTrackState>();
   private anchor: { wallMs: number; mediaSec: number } | null = null;
+  /** Media time of the video's first segment (null until its first keyframe). */
+  private firstBoundary: number | null = null;
+  private readonly heldAudio: LlSample[] = [];
   private ended = false;
   private readonly dirs: Map<string, string>;
   private readonly videoIndex: number | undefined;
@@ -254,12 +257,33 @@ export class LlRun {
     if (!state?.segmenter || this.ended || samples.length === 0) return;
     const timescale = state.track.info.timescale;
     this.anchor ??= { wallMs: this.stream.nowMs(), mediaSec: samples[0]!.dts / timescale };
+    if (state.track.info.kind === 'audio' && this.videoIndex !== undefined && this.firstBoundary === null) {
+      // The audio waits for the video's first keyframe, so that both first segments start together
+      // (and every segment after them sits at the same multiple of the segment length: LL-DASH).
+      this.heldAudio.push(...samples);
+      const heldSec = this.heldAudio.reduce((sum, x) => sum + x.duration, 0) / timescale;
+      if (heldSec > 5) this.releaseAudio(-Infinity); // no video is coming: go on without it
+      return;
+    }
     for (const cut of state.segmenter.push(samples)) this.addPart(state, cut);
+  }
+
+  /** Feeds the held audio from the first sample at or after `fromSec` (earlier ones have no picture). */
+  private releaseAudio(fromSec: number): void {
+    const held = this.heldAudio.splice(0);
+    this.firstBoundary ??= fromSec;
+    for (const state of this.perTrack.values()) {
+      if (state.track.info.kind !== 'audio' || !state.segmenter) continue;
+      const { timescale } = state.track.info;
+      const kept = held.filter((x) => (x.dts + x.duration / 2) / timescale >= fromSec);
+      if (kept.length > 0) for (const cut of state.segmenter.push(kept)) this.addPart(state, cut);
+    }
   }
 
   /** The run's ffmpeg is gone: the held samples make last parts, the segments in progress complete. */
   end(): void {
     if (this.ended) return;
+    if (this.heldAudio.length > 0) this.releaseAudio(-Infinity);
     for (const state of this.perTrack.values()) {
       for (const cut of state.segmenter?.flush() ?? []) this.addPart(state, cut);
       const last = state.track.current();
@@ -311,6 +335,7 @@ export class LlRun {
     for (const state of this.perTrack.values()) {
       if (state.track.info.kind === 'audio') state.segmenter?.boundary(timeSec);
     }
+    if (this.firstBoundary === null) this.releaseAudio(timeSec);
   }
 
   private wallOf(mediaSec: number): number {

@@ -60,6 +60,14 @@ describe('buildNginxConf', () => {
     expect(buildNginxConf(options)).toBe(fs.readFileSync(FIXTURE, 'utf8'));
   });
 
+  it('never answers a playlist from an expired copy while refreshing it (a join would start far behind live)', () => {
+    const conf = buildNginxConf(options);
+    const live = conf.slice(conf.indexOf('location /live/ {'));
+    const block = live.slice(0, live.indexOf('\n        }'));
+    expect(block).toContain('proxy_cache_use_stale error timeout invalid_header http_500 http_502 http_503 http_504;');
+    expect(block).toContain('proxy_cache_background_update off;');
+  });
+
   it('keeps the live-media caching rules', () => {
     const conf = buildNginxConf(options);
     expect(conf).toContain('proxy_cache_lock on;');

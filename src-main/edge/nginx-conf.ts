@@ -13,7 +13,8 @@ import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contra
  * - `proxy_cache_lock` (one origin fetch per object however many viewers ask at once) only where a
  *   waiter can afford nginx's re-check of a locked entry, every 500 ms (hard-coded): standard segments
  *   and init files. Playlists and low-latency parts and segments go without (see `LOW_LATENCY`).
- * - `proxy_cache_use_stale`: when the origin fails, the last copy is served.
+ * - `proxy_cache_use_stale`: when the origin fails, the last copy is served (media objects also while
+ *   they are refreshed; playlists never: see staleWhileUpdating).
  * - A control server on 127.0.0.1 purges keys (cache-purge module) and refreshes them (soft purge:
  *   the origin is asked again, the old copy stays when it cannot answer).
  */
@@ -94,6 +95,13 @@ interface CachePolicy {
   lock: boolean;
   readTimeout: string;
   notFoundTtl: string;
+  /**
+   * Answer an expired copy at once while refreshing it in the background. Right for immutable media;
+   * wrong for playlists: after a quiet spell the first viewer would get a playlist tens of seconds old
+   * and start that far behind live (measured: LL-HLS joins 31-38 s late). Stale copies are still served
+   * when the origin fails.
+   */
+  staleWhileUpdating: boolean;
 }
 
 /** The proxy/caching directives shared by the live locations. */
@@ -110,8 +118,8 @@ function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[
     `proxy_cache_valid 200 206 ${p.ttl};`,
     `proxy_cache_valid 404 ${p.notFoundTtl};`,
     ...(p.lock ? ['proxy_cache_lock on;', 'proxy_cache_lock_timeout 30s;', 'proxy_cache_lock_age 30s;'] : ['proxy_cache_lock off;']),
-    'proxy_cache_use_stale error timeout invalid_header updating http_500 http_502 http_503 http_504;',
-    'proxy_cache_background_update on;',
+    `proxy_cache_use_stale error timeout invalid_header${p.staleWhileUpdating ? ' updating' : ''} http_500 http_502 http_503 http_504;`,
+    `proxy_cache_background_update ${p.staleWhileUpdating ? 'on' : 'off'};`,
     'proxy_cache_revalidate on;',
     'proxy_connect_timeout 3s;',
     `proxy_read_timeout ${p.readTimeout};`,
@@ -224,13 +232,13 @@ ${indent(hlsKeyMaps(), 4)}
         # Low-latency parts and segments: held by the origin until they exist, or streamed while written.
         location ~ ^/live/[^/]+/s/[^/]+/(?:part|seg)- {
             if ($edge_refused) { ${forbidden} }
-${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', ...LOW_LATENCY }), 12)}
+${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', ...LOW_LATENCY, staleWhileUpdating: true }), 12)}
         }
 
         # Standard segments and init files (immutable once written, answered at once).
         location ~ ^/live/[^/]+/s/ {
             if ($edge_refused) { ${forbidden} }
-${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', lock: true, readTimeout: '15s', notFoundTtl: '60s' }), 12)}
+${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', lock: true, readTimeout: '15s', notFoundTtl: '60s', staleWhileUpdating: true }), 12)}
         }
 
         # Playlists and manifests (about a second); LL-HLS blocking reloads and delta updates. No lock:
@@ -239,7 +247,7 @@ ${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', lock: true
             if ($edge_refused) { ${forbidden} }
             proxy_cache_bypass $edge_args_odd;
             proxy_no_cache $edge_args_odd;
-${indent(cacheBlock(scheme, hostHeader, { key: `${MEDIA_KEY}$edge_hls_key`, ttl: '1s', ...LOW_LATENCY }), 12)}
+${indent(cacheBlock(scheme, hostHeader, { key: `${MEDIA_KEY}$edge_hls_key`, ttl: '1s', ...LOW_LATENCY, staleWhileUpdating: false }), 12)}
         }
 
         location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/ only"}}'; }

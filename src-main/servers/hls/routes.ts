@@ -52,6 +52,8 @@ const MPD = 'application/dash+xml';
 const SEGMENT_CACHE = 'public, max-age=600, immutable';
 const LIVE_CACHE = 'public, max-age=1';
 const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** How long low-latency playlists of a stream whose publisher left stay open for it to return. */
+const LL_RETURN_GRACE_MS = 15_000;
 
 interface StreamContext {
   name: string;
@@ -152,9 +154,13 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const stream = ll?.streams.get(ctx.name);
     const run = stream?.currentRun;
     if (!ll || !stream || !run || ctx.entry.sessions.at(-1)?.id !== run.id) return null;
+    // A publisher that drops often returns within seconds (an encoder's reconnect): playlists stay
+    // open for a grace period so that players carry on across the gap instead of stopping at ENDLIST.
+    const endedFor = stream.endedAt === null ? 0 : Date.now() - stream.endedAt;
     return {
       stream,
       live: ctx.live,
+      over: ctx.entry.state === 'error' || (!ctx.live && (stream.endedAt === null || endedFor > LL_RETURN_GRACE_MS)),
       query: query(sid, ctx.signature),
       partTargetSec: stream.partLimitSec,
       segmentSeconds: ll.segmentSeconds(),

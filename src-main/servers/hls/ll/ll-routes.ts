@@ -19,6 +19,8 @@ import { closedSignal, waitFor } from './waits.js';
 export interface LlRouteContext {
   stream: LlStream;
   live: boolean;
+  /** No more media is coming: ENDLIST, a static MPD. Not at once when a publisher drops (see routes.ts). */
+  over: boolean;
   /** Appended to every URI we write (`sid`, signature). */
   query: string;
   partTargetSec: number;
@@ -79,7 +81,8 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
     }
     const ok = await waitFor(track, () => track.has(msn, part), {
       timeoutMs: td * 3000,
-      ended: () => ctx.stream.ended,
+      // Within the grace after a publisher left, a returning one may still answer the request.
+      ended: () => ctx.over,
       signal: closedSignal(reply.raw),
     });
     if (!ok && !track.has(msn, part)) {
@@ -93,7 +96,7 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
   if (track.segments.length === 0) {
     return sendError(reply.header('Retry-After', '1').header('X-Accel-Expires', '0'), { code: 'UNAVAILABLE', message: 'no part yet; retry' });
   }
-  const snapshot = track.snapshot(!ctx.live || ctx.stream.ended);
+  const snapshot = track.snapshot(ctx.over);
   const renditionReports = ctx.stream
     .trackIndexes()
     .filter((i) => i !== index)
@@ -111,7 +114,7 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
   });
   // An answer to a blocking request describes one moment: shared caches may keep it (a later identical
   // request is satisfied by it); the plain playlist changes every part.
-  const cache = !ctx.live ? 'public, max-age=10' : msnText !== undefined ? `public, max-age=${td * 3}` : LIVE_CACHE;
+  const cache = ctx.over ? 'public, max-age=10' : msnText !== undefined ? `public, max-age=${td * 3}` : LIVE_CACHE;
   return reply.header('Cache-Control', cache).type(M3U8).send(body);
 }
 
@@ -135,10 +138,10 @@ export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: st
     targetLatencyMs: Math.round(ctx.partTargetSec * 3000 + 900),
     utcTiming: { kind: 'http-iso', url: timeUrl },
     query: ctx.query,
-    ended: !ctx.live || ctx.stream.ended,
+    ended: ctx.over,
   });
   // A caller that minted the viewer's id has made the answer private already.
-  if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', ctx.live ? LIVE_CACHE : 'public, max-age=10');
+  if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', ctx.over ? 'public, max-age=10' : LIVE_CACHE);
   return reply.type(MPD).send(body);
 }
 

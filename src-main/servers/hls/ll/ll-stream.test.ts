@@ -89,10 +89,11 @@ describe('LlStream', () => {
     run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('v'));
     run.init(1, { trackId: 1, timescale: 48_000, codec: 'mp4a.40.2' }, Buffer.from('a'));
     // Audio from 0 s, video from its first keyframe at 1 s (frame 30).
-    run.samples(1, aac(0, 100));
+    run.samples(1, aac(0, 80)); // 1.7 s ahead of any picture
     expect(s.snapshot(1)!.segments).toEqual([]);
     run.samples(0, frames(30, 100).map((f, i) => ({ ...f, keyframe: i % 60 === 0 })));
-    run.samples(1, aac(100, 100));
+    run.samples(1, aac(80, 120));
+    run.samples(0, frames(130, 100).map((f, i) => ({ ...f, keyframe: (i + 100) % 60 === 0 })));
     const v = s.snapshot(0)!.segments;
     const a = s.snapshot(1)!.segments;
     expect(v[0]!.baseDecodeTime / 90_000).toBe(1);

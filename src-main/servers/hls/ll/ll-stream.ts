@@ -83,6 +83,9 @@ export class LlStream {
     return this.endedFlag;
   }
 
+  /** When end() was called (Unix ms), null while a run is on. */
+  endedAt: number | null = null;
+
   get currentRun(): LlRun | undefined {
     return this.run;
   }
@@ -107,6 +110,7 @@ export class LlStream {
   startRun(id: string, dir: string, tracks: RunTrack[]): LlRun {
     this.run?.end();
     this.endedFlag = false;
+    this.endedAt = null;
     // Each track numbers on from its own last segment: a run killed after the audio started a segment
     // but before the video did leaves them one apart, and a jump would be a hole in a playlist (whose
     // numbers are implied by position). Players align tracks by time, not by number.
@@ -114,9 +118,10 @@ export class LlStream {
     return this.run;
   }
 
-  /** The stream is over (its publisher left): playlists end, waits give up. */
+  /** The stream is over (its publisher left): waits give up; playlists end after a grace (see ll-routes). */
   end(): void {
     this.run?.end();
+    if (!this.endedFlag) this.endedAt = this.now();
     this.endedFlag = true;
     for (const t of this.tracks.values()) t.changed();
   }
@@ -204,6 +209,8 @@ export class LlRun {
   /** Media time of the video's first segment (null until its first keyframe). */
   private firstBoundary: number | null = null;
   private readonly heldAudio: LlSample[] = [];
+  /** Media time up to which the reference video has been pushed. */
+  private videoEndSec = -Infinity;
   private ended = false;
   private readonly dirs: Map<string, string>;
   private readonly videoIndex: number | undefined;
@@ -245,6 +252,7 @@ export class LlRun {
       partTargetSec: this.stream.partLimitSec,
       segmentTargetSec,
       followsBoundaries: spec.info.kind === 'audio' && this.videoIndex !== undefined,
+      ...(index === this.videoIndex ? { onSegmentStart: (dts: number) => this.announceBoundary(dts / init.timescale) } : {}),
     });
     this.perTrack.set(index, { track, trackId: init.trackId, segmenter, sequence: 1, parts: 0 });
     this.stream.options.files.write(this.dir, `init-${index}.mp4`, data).catch((error: unknown) =>
@@ -257,33 +265,45 @@ export class LlRun {
     if (!state?.segmenter || this.ended || samples.length === 0) return;
     const timescale = state.track.info.timescale;
     this.anchor ??= { wallMs: this.stream.nowMs(), mediaSec: samples[0]!.dts / timescale };
-    if (state.track.info.kind === 'audio' && this.videoIndex !== undefined && this.firstBoundary === null) {
-      // The audio waits for the video's first keyframe, so that both first segments start together
-      // (and every segment after them sits at the same multiple of the segment length: LL-DASH).
+    if (state.track.info.kind === 'audio' && this.videoIndex !== undefined) {
+      // Audio never runs ahead of the video: its segments then start where the video's do, whose
+      // keyframes are known by the time the audio gets there (one grid for LL-DASH's @duration).
       this.heldAudio.push(...samples);
-      const heldSec = this.heldAudio.reduce((sum, x) => sum + x.duration, 0) / timescale;
-      if (heldSec > 5) this.releaseAudio(-Infinity); // no video is coming: go on without it
+      this.pumpAudio();
       return;
     }
     for (const cut of state.segmenter.push(samples)) this.addPart(state, cut);
+    if (index === this.videoIndex) {
+      const last = samples.at(-1)!;
+      this.videoEndSec = (last.dts + last.duration) / timescale;
+      this.pumpAudio();
+    }
   }
 
-  /** Feeds the held audio from the first sample at or after `fromSec` (earlier ones have no picture). */
-  private releaseAudio(fromSec: number): void {
-    const held = this.heldAudio.splice(0);
-    this.firstBoundary ??= fromSec;
-    for (const state of this.perTrack.values()) {
-      if (state.track.info.kind !== 'audio' || !state.segmenter) continue;
-      const { timescale } = state.track.info;
-      const kept = held.filter((x) => (x.dts + x.duration / 2) / timescale >= fromSec);
-      if (kept.length > 0) for (const cut of state.segmenter.push(kept)) this.addPart(state, cut);
-    }
+  /** Feeds the held audio the video has caught up with; what precedes the first keyframe has no picture. */
+  private pumpAudio(): void {
+    const state = [...this.perTrack.values()].find((s) => s.track.info.kind === 'audio');
+    if (!state?.segmenter || this.heldAudio.length === 0) return;
+    const { timescale } = state.track.info;
+    const heldSec = this.heldAudio.reduce((sum, x) => sum + x.duration, 0) / timescale;
+    // No video for a while (a stalled or absent picture): the audio goes on alone.
+    const stalled = heldSec > AUDIO_HOLD_MAX_SEC;
+    if (this.firstBoundary === null && !stalled) return;
+    let n = 0;
+    while (n < this.heldAudio.length && (stalled || this.heldAudio[n]!.dts / timescale < this.videoEndSec)) n += 1;
+    const from = this.firstBoundary ?? -Infinity;
+    const ready = this.heldAudio.splice(0, n).filter((x) => (x.dts + x.duration / 2) / timescale >= from);
+    if (ready.length > 0) for (const cut of state.segmenter.push(ready)) this.addPart(state, cut);
   }
 
   /** The run's ffmpeg is gone: the held samples make last parts, the segments in progress complete. */
   end(): void {
     if (this.ended) return;
-    if (this.heldAudio.length > 0) this.releaseAudio(-Infinity);
+    if (this.heldAudio.length > 0) {
+      this.videoEndSec = Infinity;
+      this.firstBoundary ??= -Infinity;
+      this.pumpAudio();
+    }
     for (const state of this.perTrack.values()) {
       for (const cut of state.segmenter?.flush() ?? []) this.addPart(state, cut);
       const last = state.track.current();
@@ -301,7 +321,6 @@ export class LlRun {
     if (cut.startsSegment || !seg || seg.run !== this.id) {
       if (seg && !seg.complete) this.complete(state, seg);
       const startSec = cut.baseDecodeTime / timescale;
-      if (track.info.kind === 'video' && track.info.index === this.videoIndex) this.announceBoundary(startSec);
       seg = {
         msn: track.nextMsn++,
         run: this.id,
@@ -332,10 +351,10 @@ export class LlRun {
   }
 
   private announceBoundary(timeSec: number): void {
+    this.firstBoundary ??= timeSec;
     for (const state of this.perTrack.values()) {
       if (state.track.info.kind === 'audio') state.segmenter?.boundary(timeSec);
     }
-    if (this.firstBoundary === null) this.releaseAudio(timeSec);
   }
 
   private wallOf(mediaSec: number): number {
@@ -343,6 +362,9 @@ export class LlRun {
     return Math.round(anchor.wallMs + (mediaSec - anchor.mediaSec) * 1000);
   }
 }
+
+/** Audio held behind a picture that does not come goes on alone after this long. */
+const AUDIO_HOLD_MAX_SEC = 2;
 
 const fileOf = (track: number, msn: number): string => `seg-${track}-${msn}.m4s`;
 

@@ -28,6 +28,8 @@ export interface SegmenterOptions {
   segmentTargetSec: number;
   /** Audio only: cut segments at boundaries given with `boundary()` (the video's), else by itself. */
   followsBoundaries?: boolean;
+  /** Told the decode time of every sample that starts a segment, as soon as it is pushed. */
+  onSegmentStart?: (dts: number) => void;
 }
 
 export interface Cut<S extends TimedSample> {
@@ -73,6 +75,7 @@ export class TrackSegmenter<S extends TimedSample> {
       const keyPart = this.options.kind === 'video' && sample.keyframe && this.pending.length > 0;
       if (this.pending.length > 0 && (startsSegment || overTarget || keyPart)) cuts.push(this.cut());
       if (startsSegment) {
+        this.options.onSegmentStart?.(sample.dts);
         this.pendingStartsSegment = true;
         this.segmentDuration = 0;
       }

@@ -17,7 +17,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanup, fmt, freePort, median, percentile, ratio, sleep, startHost, STREAMS_BIN, stopProcess, tempDir, track } from './lib/live.mjs';
+import { cleanup, fmt, freePort, median, percentile, ratio, sleep, startEdge, startHost, stopProcess, tempDir, track } from './lib/live.mjs';
 import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/edge';
@@ -87,24 +87,6 @@ async function waitHttp(url, timeoutMs = 20_000) {
     if (Date.now() > deadline) throw new Error(`${url} did not answer`);
     await sleep(100);
   }
-}
-
-async function startEdge(origin, token, { workers = 1 } = {}) {
-  const dir = tempDir('bench-edge-');
-  const port = await freePort();
-  const proc = track(
-    spawn(process.execPath, [STREAMS_BIN, 'edge', '--origin', origin, '--token', token, '--port', String(port), '--bind', '127.0.0.1',
-      '--dir', dir, '--workers', String(workers), '--heartbeat-ms', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  const deadline = Date.now() + 30_000;
-  while (!out.includes('Streams edge ')) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`edge did not start:\n${out}`);
-    await sleep(100);
-  }
-  return { proc, url: `http://127.0.0.1:${port}`, dir };
 }
 
 function wrk(url) {

@@ -1,193 +1,157 @@
 #!/usr/bin/env node
-// bench/live-latency: live HLS latency of our host (passthrough ladder) against nginx +
-// libnginx-mod-rtmp (`hls on; hls_fragment 2s; hls_playlist_length 6s`), in the same run, fed by the
-// same publisher (ffmpeg test pattern 720p30, x264 ultrafast zerolatency, 2 s GOP, FLV over RTMP):
-//  (a) publish -> first playable segment: from spawning the publisher to the first media playlist
-//      that lists a segment, and to that segment answering 200 (polled every 20 ms). BENCH_RUNS runs.
-//  (b) glass-to-glass: the publisher burns its wall clock (ms, at the moment the test source emits
-//      the frame) into each frame as a barcode; Chromium plays the stream with hls.js (same config on
-//      both sides: defaults, then liveSyncDurationCount 1), a frame callback copies the frame to a
-//      canvas, decodes the barcode and subtracts it from Date.now(). The player joins at fixed offsets
-//      after a new segment appears in the media playlist (latency depends on the join time within a
-//      segment); 10 samples once playback is steady, median.
-// Goals (set when the bench got its verdict; it printed no goal before): ours within 1.1x of nginx-rtmp
-// for the first segment fetched and for glass-to-glass under both hls.js configs.
-// Needs ffmpeg, nginx + libnginx-mod-rtmp, Chromium and hls.js; skips (exit 2) without them.
-// BENCH_SHORT=1: 1 run, joins at +0 and +1 s.
-/* global window -- functions passed to page.evaluate run in the browser */
-import { cleanup, fmt, median, ratio, sleep, startHost, startNginxRtmp, startPublisher, stopProcess } from './lib/live.mjs';
+// bench/live-latency: live HLS/DASH latency of our host against nginx + libnginx-mod-rtmp (`hls on;
+// hls_fragment 2s; hls_playlist_length 6s`), in the same run, each server fed by the same publisher
+// (ffmpeg test pattern 720p30, x264 ultrafast zerolatency, 2 s GOP, FLV over RTMP), one server at a time:
+//   nginx-rtmp HLS                         hls.js defaults, then liveSyncDurationCount 1
+//   ours, standard latency, passthrough    the same two hls.js configs
+//   ours, low latency, passthrough         LL-HLS in hls.js `lowLatencyMode: true`; LL-DASH in dash.js
+//   ours, low latency, standard ladder     (liveDelay = the MPD's ServiceDescription target, liveCatchup
+//                                          on); each directly and through an edge (`streams edge`)
+//   ours, standard latency, standard ladder  (CPU only)
+//  (a) publish -> first playable segment: from spawning the publisher to the first media playlist that
+//      lists a segment, and to that segment answering 200 (polled every 20 ms). BENCH_RUNS runs for
+//      nginx-rtmp and our standard HLS (the extra runs only start, publish and stop).
+//  (b) glass-to-glass: the publisher burns its wall clock (ms, at the moment the test source emits the
+//      frame) into each frame as a barcode; Chromium plays, a frame callback copies the frame to a canvas,
+//      decodes the barcode and subtracts it from Date.now(). The player joins at fixed offsets after a new
+//      segment appears in the media playlist; after it settles, SAMPLES frames per join; p50/p90 over the
+//      frames of all joins of a path.
+//  (c) CPU per stream, with no viewer: utime+stime from /proc/<pid>/stat over BENCH_CPU_S, in % of one
+//      core. "host above idle" = the host process while the stream is live minus the same host idle
+//      (stream created, no publisher): RTMP ingest + feeding the packager, plus our segmenter in low mode.
+//      "packager" = the host's ffmpeg children (the encoder/packager; in low mode it writes fMP4 pipes).
+// Goals: (a)/(b) our standard HLS within 1.1x of nginx-rtmp (as before low latency); LL-HLS and LL-DASH
+// p50 <= 1.5 s with passthrough, <= 2.0 s with the standard ladder, and <= 0.3x nginx-rtmp (hls.js
+// defaults: the reference of the issue); through the edge at most 0.3 s above direct (p50).
+// Needs ffmpeg, nginx + libnginx-mod-rtmp, nginx (edge), Chromium, hls.js, dash.js; skips (exit 2) without.
+// BENCH_SHORT=1: 1 run, joins at +0 and +1 s, 6 s CPU windows.
+import { firstSegment, glassToGlass, mpdTargetLatencyS, waitSegments } from './lib/glass.mjs';
+import { childPids, cleanup, cpuSeconds, fmt, percentile, median, ratio, sleep, startEdge, startHost, startNginxRtmp, startPublisher, stopProcess } from './lib/live.mjs';
 import { launchPlayer } from './lib/player.mjs';
 import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/live-latency';
-const CONFIGS = [
-  { label: 'hls.js defaults', config: {}, goal: 'glassDefaults' },
-  { label: 'hls.js liveSyncDurationCount 1', config: { liveSyncDurationCount: 1 }, goal: 'glassSync1' },
-];
+const llGoals = (ladder, max) => ({
+  [`llHls_${ladder}`]: { what: `LL-HLS glass-to-glass p50, ${ladder} ladder (hls.js lowLatencyMode)`, on: 'ours', op: '<=', target: max, unit: 's' },
+  [`llHlsRatio_${ladder}`]: { what: `LL-HLS p50, ${ladder} ladder, vs nginx-rtmp (hls.js defaults)`, on: 'ratio', op: '<=', target: 0.3, unit: 's' },
+  [`llDash_${ladder}`]: { what: `LL-DASH glass-to-glass p50, ${ladder} ladder (dash.js low latency)`, on: 'ours', op: '<=', target: max, unit: 's' },
+  [`llDashRatio_${ladder}`]: { what: `LL-DASH p50, ${ladder} ladder, vs nginx-rtmp (hls.js defaults)`, on: 'ratio', op: '<=', target: 0.3, unit: 's' },
+  [`edgeHls_${ladder}`]: { what: `LL-HLS p50 through an edge minus direct, ${ladder} ladder`, on: 'ours', op: '<=', target: 0.3, unit: 's' },
+  [`edgeDash_${ladder}`]: { what: `LL-DASH p50 through an edge minus direct, ${ladder} ladder`, on: 'ours', op: '<=', target: 0.3, unit: 's' },
+});
 const bench = defineBench(NAME, {
-  firstSegment: { what: 'publish -> first segment fetched, ours vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
-  glassDefaults: { what: 'glass-to-glass, hls.js defaults, ours vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
-  glassSync1: { what: 'glass-to-glass, hls.js liveSyncDurationCount 1, ours vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
+  firstSegment: { what: 'publish -> first segment fetched, ours (standard) vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
+  glassDefaults: { what: 'glass-to-glass p50, hls.js defaults, ours (standard) vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
+  glassSync1: { what: 'glass-to-glass p50, hls.js liveSyncDurationCount 1, ours (standard) vs nginx-rtmp', on: 'ratio', op: '<=', target: 1.1, unit: 's' },
+  ...llGoals('passthrough', 1.5),
+  ...llGoals('standard', 2.0),
 });
 const RUNS = bench.knob('BENCH_RUNS', 3, 1);
 const JOIN_OFFSETS_S = (process.env.BENCH_JOIN_OFFSETS ?? (bench.short ? '0,1' : '0,0.5,1,1.5')).split(',').map(Number);
 const SAMPLES = 10;
-const SETTLE_MS = 2000;
-bench.requires('ffmpeg', 'nginx-rtmp', 'chromium', 'hls.js', 'build');
+const CPU_S = bench.knob('BENCH_CPU_S', 12, 6);
+const EDGE = process.env.BENCH_EDGE !== '0';
+bench.requires('ffmpeg', 'nginx-rtmp', 'chromium', 'hls.js', 'dash.js', 'build', ...(EDGE ? ['nginx'] : []));
 
-// ---- playlists ----
+const HLS_DEFAULTS = { kind: 'hls', label: 'hls.js defaults', config: {}, settleMs: 2000 };
+const HLS_SYNC1 = { kind: 'hls', label: 'hls.js liveSyncDurationCount 1', config: { liveSyncDurationCount: 1 }, settleMs: 2000 };
+// How long LL players settle before sampling (dash.js catches up at most at the MPD's PlaybackRate max).
+const LL_SETTLE_MS = bench.knob('BENCH_LL_SETTLE_MS', 4000);
+const LL_HLS = { kind: 'hls', label: 'LL-HLS, hls.js lowLatencyMode', config: { lowLatencyMode: true }, settleMs: LL_SETTLE_MS };
+// dash.js 5: liveDelay from the MPD's ServiceDescription target (filled in per stream), catch-up on.
+const LL_DASH = { kind: 'dash', label: 'LL-DASH, dash.js low latency', settleMs: LL_SETTLE_MS };
+const dashSettings = (targetS) => ({ streaming: { delay: { liveDelay: targetS }, liveCatchup: { enabled: true } } });
 
-const noQuery = (u) => u.split('?')[0];
+/** CPU seconds per wall second (x100: % of one core) of `pids` over `seconds`; a PID that vanished makes it NaN. */
+async function cpuRate(pids, seconds) {
+  const c0 = pids.map(cpuSeconds);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const c1 = pids.map(cpuSeconds);
+  const wall = (performance.now() - t0) / 1000;
+  if (pids.length === 0 || [...c0, ...c1].some((c) => c === null)) return NaN;
+  return (100 * c1.reduce((a, c, i) => a + c - c0[i], 0)) / wall;
+}
 
-async function getText(url) {
-  try {
-    const res = await fetch(url, { cache: 'no-store' });
-    return res.status === 200 ? await res.text() : null;
-  } catch {
-    return null;
+// The servers, one at a time; `paths` are played on each (`edge`: through a `streams edge` in front).
+const SERVERS = [
+  { id: 'nginx', label: 'nginx-rtmp', nginx: true, paths: [HLS_DEFAULTS, HLS_SYNC1] },
+  { id: 'std-pass', label: 'ours standard, passthrough', ladder: 'passthrough', latency: 'standard', paths: [HLS_DEFAULTS, HLS_SYNC1] },
+  { id: 'low-pass', label: 'ours low, passthrough', ladder: 'passthrough', latency: 'low', paths: [LL_HLS, LL_DASH], edge: EDGE },
+  { id: 'low-std', label: 'ours low, standard ladder', ladder: 'standard', latency: 'low', paths: [LL_HLS, LL_DASH], edge: EDGE },
+  { id: 'std-std', label: 'ours standard, standard ladder', ladder: 'standard', latency: 'standard', paths: [] },
+];
+
+async function startServer(server) {
+  if (server.nginx) {
+    const ngx = await startNginxRtmp();
+    return { publishUrl: ngx.publishUrl('bench'), hls: ngx.hls('bench'), stop: () => ngx.stop() };
   }
+  const host = await startHost();
+  const stream = await host.createStream('bench', server.ladder, { latency: server.latency });
+  return { host, publishUrl: stream.publishUrl, hls: stream.hls, dash: stream.dash, stop: () => host.stop() };
 }
 
-/** The media playlist URL behind `url` (follows a master's first variant), or null while not there. */
-async function mediaPlaylistUrl(url) {
-  const text = await getText(url);
-  if (text === null) return null;
-  if (!text.includes('#EXT-X-STREAM-INF')) return url;
-  const lines = text.split('\n').map((l) => l.trim());
-  const i = lines.findIndex((l) => l.startsWith('#EXT-X-STREAM-INF'));
-  const variant = lines.slice(i + 1).find((l) => l && !l.startsWith('#'));
-  return variant ? new URL(variant, url).href : null;
-}
-
-async function segmentsOf(mediaUrl) {
-  const text = await getText(mediaUrl);
-  if (text === null) return null;
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => new URL(l, mediaUrl).href);
-}
-
-/** (a): ms from `t0` to the first playlist listing a segment, and to that segment fetched. */
-async function firstSegment(playlistUrl, t0, timeoutMs = 30_000) {
-  let listedMs = null;
-  let mediaUrl = null;
-  while (performance.now() - t0 < timeoutMs) {
-    mediaUrl ??= await mediaPlaylistUrl(playlistUrl);
-    const segs = mediaUrl ? await segmentsOf(mediaUrl) : null;
-    if (segs && segs.length > 0) {
-      listedMs ??= performance.now() - t0;
-      try {
-        const res = await fetch(segs[0], { cache: 'no-store' });
-        const body = await res.arrayBuffer();
-        if (res.status === 200 && body.byteLength > 0) return { listedMs, fetchedMs: performance.now() - t0, mediaUrl };
-      } catch {
-        // retry
-      }
-    }
-    await sleep(20);
-  }
-  throw new Error(`no segment at ${playlistUrl} within ${timeoutMs} ms`);
-}
-
-/** Resolves right after the media playlist gains a new last segment. */
-async function nextSegmentBoundary(mediaUrl, timeoutMs = 15_000) {
-  const lastOf = async () => {
-    const segs = await segmentsOf(mediaUrl);
-    return segs && segs.length ? noQuery(segs[segs.length - 1]) : null;
-  };
-  const first = await lastOf();
-  const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    await sleep(20);
-    const last = await lastOf();
-    if (last && last !== first) return;
-  }
-  throw new Error(`no new segment in ${mediaUrl} within ${timeoutMs} ms`);
-}
-
-async function waitSegments(mediaUrl, n, timeoutMs = 30_000) {
-  const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    const segs = await segmentsOf(mediaUrl);
-    if (segs && segs.length >= n) return;
-    await sleep(100);
-  }
-  throw new Error(`${mediaUrl} did not reach ${n} segments`);
-}
-
-// ---- (b) one playback ----
-
-async function glassToGlass(player, src, mediaUrl, config, offsetS) {
-  await nextSegmentBoundary(mediaUrl);
-  await sleep(offsetS * 1000);
-  const page = await player.play(src, config);
-  try {
-    await page.waitForFunction(() => window.bench.playingAt !== null || window.bench.errors.length > 0, null, { timeout: 20_000 });
-    const { playingAt, loadAt, errors } = await page.evaluate(() => ({ playingAt: window.bench.playingAt, loadAt: window.bench.loadAt, errors: window.bench.errors }));
-    if (errors.length) throw new Error(`hls.js: ${errors.join(', ')}`);
-    await sleep(SETTLE_MS);
-    const r = await page.evaluate(({ n, interval }) => window.sampleLatency(n, interval, 10_000), { n: SAMPLES, interval: 250 });
-    return { latencyMs: median(r.samples), startupMs: playingAt - loadAt, n: r.samples.length, bad: r.bad };
-  } finally {
-    await page.close().catch(() => {});
-  }
-}
-
-// ---- the sides ----
-
-const SIDES = {
-  ours: {
-    label: 'ours (passthrough)',
-    async start() {
-      const host = await startHost();
-      const stream = await host.createStream('bench', 'passthrough');
-      return { publishUrl: stream.publishUrl, playlist: stream.hls, stop: () => host.stop() };
-    },
-  },
-  nginx: {
-    label: 'nginx-rtmp',
-    async start() {
-      const ngx = await startNginxRtmp();
-      return { publishUrl: ngx.publishUrl('bench'), playlist: ngx.hls('bench'), stop: () => ngx.stop() };
-    },
-  },
-};
-
-const results = { ours: { a: [], b: {} }, nginx: { a: [], b: {} } };
+const results = {}; // `${server.id}|${path.label}|${edge}` -> { samples, startups, errors, states }
+const firstSeg = { nginx: [], 'std-pass': [] };
+const cpu = {}; // server.id -> { idle, host, packager } in % of a core
 let player = null;
 const started = performance.now();
+
+async function measureServer(server, run) {
+  const s = await startServer(server);
+  let pub = null;
+  let edge = null;
+  try {
+    if (s.host && run === 0) cpu[server.id] = { idle: await cpuRate([s.host.proc.pid], CPU_S / 2) };
+    const t0 = performance.now();
+    pub = startPublisher(s.publishUrl, { barcode: true });
+    const a = await firstSegment(s.hls, t0);
+    firstSeg[server.id]?.push(a);
+    if (run > 0) return;
+    if (s.host) {
+      await sleep(2000);
+      const packagers = childPids(s.host.proc.pid, 'ffmpeg');
+      const [host, packager] = await Promise.all([cpuRate([s.host.proc.pid], CPU_S), cpuRate(packagers, CPU_S)]);
+      Object.assign(cpu[server.id], { host, packager, packagers: packagers.length });
+    }
+    if (server.paths.length === 0) return;
+    // hls.js defaults hold back 3 segments: let the window fill first.
+    await waitSegments(a.mediaUrl, 3);
+    const dashTarget = s.dash ? await mpdTargetLatencyS(s.dash) : NaN;
+    if (server.edge) edge = await startEdge(s.host.url, s.host.token);
+    const via = (url, throughEdge) => (throughEdge ? url.replace(s.host.url, edge.url) : url);
+    for (const offsetS of JOIN_OFFSETS_S) {
+      for (const throughEdge of server.edge ? [false, true] : [false]) {
+        for (const p of server.paths) {
+          const key = `${server.id}|${p.label}|${throughEdge}`;
+          const r = (results[key] ??= { samples: [], startups: [], errors: [], states: [], dashTarget });
+          const src = via(p.kind === 'dash' ? s.dash : s.hls, throughEdge);
+          const config = p.kind === 'dash' ? dashSettings(dashTarget) : p.config;
+          try {
+            const g = await glassToGlass(player, { kind: p.kind, src, mediaUrl: a.mediaUrl, config, offsetS, settleMs: p.settleMs, samples: SAMPLES });
+            r.samples.push(...g.samples);
+            r.startups.push(g.startupMs);
+            r.states.push(g.state);
+          } catch (err) {
+            r.errors.push(`+${offsetS} s: ${String(err.message ?? err).split('\n')[0]}`);
+          }
+        }
+      }
+    }
+  } finally {
+    if (pub) await stopProcess(pub, 'SIGTERM', 3000);
+    if (edge) await stopProcess(edge.proc, 'SIGTERM', 5000);
+    await s.stop();
+  }
+}
+
 try {
   player = await launchPlayer();
   for (let run = 0; run < RUNS; run++) {
-    const last = run === RUNS - 1;
-    for (const side of ['ours', 'nginx']) {
-      const server = await SIDES[side].start();
-      let pub = null;
-      try {
-        const t0 = performance.now();
-        pub = startPublisher(server.publishUrl, { barcode: true });
-        const a = await firstSegment(server.playlist, t0);
-        results[side].a.push(a);
-        if (last) {
-          // Playback needs the default 3-segment hold-back: let the window fill first.
-          await waitSegments(a.mediaUrl, 3);
-          for (const offset of JOIN_OFFSETS_S) {
-            for (const { label, config } of CONFIGS) {
-              const key = `${label}|${offset}`;
-              try {
-                results[side].b[key] = await glassToGlass(player, server.playlist, a.mediaUrl, config, offset);
-              } catch (err) {
-                results[side].b[key] = { error: String(err.message ?? err).split('\n')[0] };
-              }
-            }
-          }
-        }
-      } finally {
-        if (pub) await stopProcess(pub, 'SIGTERM', 3000);
-        await server.stop();
-      }
+    for (const server of SERVERS) {
+      if (run > 0 && !firstSeg[server.id]) continue;
+      await measureServer(server, run);
     }
   }
 } catch (error) {
@@ -198,68 +162,75 @@ try {
   await cleanup();
 }
 
-const s = (ms) => `${fmt(ms / 1000, 2)} s`;
+// ---- report ----
+
+const sec = (ms, d = 2) => fmt(ms / 1000, d);
+const get = (id, label, throughEdge = false) => results[`${id}|${label}|${throughEdge}`];
+const p50 = (r) => (r && r.samples.length ? percentile(r.samples, 50) : NaN);
+const p90 = (r) => (r && r.samples.length ? percentile(r.samples, 90) : NaN);
+const reference = p50(get('nginx', HLS_DEFAULTS.label));
 console.log(
-  `${NAME}: publisher 1280x720@30 x264 ultrafast zerolatency, 2 s GOP, RTMP; (a) medians of ${RUNS} runs; ` +
-    `(b) median of ${SAMPLES} frames, joined at +${JOIN_OFFSETS_S.join('/+')} s after a new segment; ${fmt((performance.now() - started) / 1000, 0)} s total`,
+  `${NAME}: publisher 1280x720@30 x264 ultrafast zerolatency, 2 s GOP, RTMP; glass-to-glass over ${SAMPLES} frames x ` +
+    `${JOIN_OFFSETS_S.length} joins (+${JOIN_OFFSETS_S.join('/+')} s after a new segment) per path; ${fmt((performance.now() - started) / 1000, 0)} s total`,
 );
-console.log('| metric | ours (passthrough) | nginx-rtmp | ratio |');
-console.log('|---|---:|---:|---:|');
-const aRow = (label, field) => {
-  const o = median(results.ours.a.map((x) => x[field]));
-  const n = median(results.nginx.a.map((x) => x[field]));
-  console.log(`| ${label} | ${s(o)} | ${s(n)} | ${ratio(o, n)} |`);
-};
-aRow('publish -> media playlist lists a segment', 'listedMs');
-aRow('publish -> first segment fetched', 'fetchedMs');
-const perRun = (side) => results[side].a.map((x) => fmt(x.listedMs / 1000, 2)).join(', ');
-const lat = (side, label) => JOIN_OFFSETS_S.map((off) => results[side].b[`${label}|${off}`]?.latencyMs);
-const cell = (xs) => {
-  const ok = xs.filter(Number.isFinite);
-  if (ok.length === 0) return 'n/a';
-  return `${s(median(ok))} (${fmt(Math.min(...ok) / 1000, 1)}-${fmt(Math.max(...ok) / 1000, 1)})${ok.length < xs.length ? ` ${xs.length - ok.length} failed` : ''}`;
-};
-for (const { label } of CONFIGS) {
-  const o = lat('ours', label);
-  const n = lat('nginx', label);
-  console.log(`| glass-to-glass, ${label}: median (min-max) of ${JOIN_OFFSETS_S.length} joins | ${cell(o)} | ${cell(n)} | ${ratio(median(o), median(n))} |`);
-}
-for (const { label } of CONFIGS) {
-  const o = median(JOIN_OFFSETS_S.map((off) => results.ours.b[`${label}|${off}`]?.startupMs));
-  const n = median(JOIN_OFFSETS_S.map((off) => results.nginx.b[`${label}|${off}`]?.startupMs));
-  console.log(`| player load -> playing, ${label} | ${s(o)} | ${s(n)} | ${ratio(o, n)} |`);
-}
-// Per join offset (same offset on both sides), and any playback that failed.
-for (const { label } of CONFIGS) {
-  const per = JOIN_OFFSETS_S.map((off) => {
-    const o = results.ours.b[`${label}|${off}`]?.latencyMs;
-    const n = results.nginx.b[`${label}|${off}`]?.latencyMs;
-    return `+${off} s ${fmt(o / 1000, 2)}/${fmt(n / 1000, 2)}`;
-  });
-  console.log(`${NAME}: ${label}, ours/nginx per join: ${per.join(', ')}`);
-}
-console.log(`${NAME}: publish -> playlist per run (s): ours ${perRun('ours')}; nginx ${perRun('nginx')}`);
-const failures = [];
-for (const side of ['ours', 'nginx']) {
-  for (const [key, r] of Object.entries(results[side].b)) {
-    if (!r.error) continue;
-    console.log(`${NAME}: ${side} ${key}: ${r.error}`);
-    failures.push(`${side} ${key}`);
+console.log('| path | player | p50 (s) | p90 (s) | frames | load -> playing (s) | p50 / nginx-rtmp (hls.js defaults) |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const server of SERVERS) {
+  for (const throughEdge of server.edge ? [false, true] : [false]) {
+    for (const p of server.paths) {
+      const r = get(server.id, p.label, throughEdge);
+      const where = `${server.label}${throughEdge ? ', through an edge' : ''}`;
+      console.log(`| ${where} | ${p.label} | ${sec(p50(r))} | ${sec(p90(r))} | ${r?.samples.length ?? 0} | ${sec(median(r?.startups ?? []))} | ${ratio(p50(r), reference)} |`);
+    }
   }
 }
+if (!EDGE) console.log(`${NAME}: through an edge: not measured (BENCH_EDGE=0)`);
+for (const [key, r] of Object.entries(results)) {
+  for (const e of r.errors) console.log(`${NAME}: ${key.replace(/\|/g, ', ')}: playback failed ${e}`);
+  // What the LL players say of themselves at the end of each join: their latency estimate and target, rate, buffer.
+  if (r.states.length && (key.includes('LL-') || process.env.BENCH_VERBOSE)) {
+    const st = r.states.map((x) => `${fmt(x.playerLatencyS, 2)}/${fmt(x.targetS, 2)} s x${fmt(x.rate, 2)} buf ${fmt(x.bufferS, 2)}`).join('; ');
+    console.log(`${NAME}: ${key.replace(/\|/g, ', ')}: player latency/target, rate, buffer per join: ${st}${Number.isFinite(r.dashTarget) && key.includes('DASH') ? ` (MPD target ${r.dashTarget} s)` : ''}`);
+  }
+}
+const fsRow = (id, field) => median((firstSeg[id] ?? []).map((x) => x[field]));
+console.log(`| publish -> media playlist lists a segment | ours standard ${sec(fsRow('std-pass', 'listedMs'))} s | nginx-rtmp ${sec(fsRow('nginx', 'listedMs'))} s | ratio ${ratio(fsRow('std-pass', 'listedMs'), fsRow('nginx', 'listedMs'))} |`);
+console.log(`| publish -> first segment fetched | ours standard ${sec(fsRow('std-pass', 'fetchedMs'))} s | nginx-rtmp ${sec(fsRow('nginx', 'fetchedMs'))} s | ratio ${ratio(fsRow('std-pass', 'fetchedMs'), fsRow('nginx', 'fetchedMs'))} |`);
 
-const secondsOf = (xs, f) => median(xs.map(f)) / 1000;
-bench.record('firstSegment', {
-  ours: secondsOf(results.ours.a, (x) => x.fetchedMs),
-  reference: secondsOf(results.nginx.a, (x) => x.fetchedMs),
-  note: `median of ${results.ours.a.length}/${results.nginx.a.length} runs`,
-});
-for (const { label, goal } of CONFIGS) {
-  const failed = failures.filter((f) => f.includes(label)).length;
-  bench.record(goal, {
-    ours: median(lat('ours', label)) / 1000,
-    reference: median(lat('nginx', label)) / 1000,
-    note: `median of ${JOIN_OFFSETS_S.length} joins${failed ? `, ${failed} playbacks failed` : ''}`,
-  });
+console.log(`\n${NAME}: CPU per stream, no viewer, ${CPU_S} s window, % of one core (utime+stime from /proc/<pid>/stat)`);
+console.log('| ladder | latency | host process above idle (ingest + segmenter in low mode) | host idle | packager ffmpeg (encode/copy + mux) |');
+console.log('|---|---|---:|---:|---:|');
+for (const server of SERVERS.filter((x) => !x.nginx)) {
+  const c = cpu[server.id] ?? {};
+  console.log(`| ${server.ladder} | ${server.latency} | ${fmt(c.host - c.idle, 1)} % | ${fmt(c.idle, 1)} % | ${fmt(c.packager, 1)} % (${c.packagers ?? 0} process) |`);
+}
+for (const ladder of ['passthrough', 'standard']) {
+  const low = cpu[`low-${ladder === 'passthrough' ? 'pass' : 'std'}`] ?? {};
+  const std = cpu[`std-${ladder === 'passthrough' ? 'pass' : 'std'}`] ?? {};
+  console.log(
+    `${NAME}: ${ladder} ladder, low minus standard: host ${fmt(low.host - low.idle - (std.host - std.idle), 1)} % of a core ` +
+      `(our segmenter's share), packager ${fmt(low.packager - std.packager, 1)} %`,
+  );
+}
+
+const s = (ms) => ms / 1000;
+bench.record('firstSegment', { ours: s(fsRow('std-pass', 'fetchedMs')), reference: s(fsRow('nginx', 'fetchedMs')), note: `median of ${firstSeg['std-pass'].length}/${firstSeg.nginx.length} runs` });
+for (const [goal, p] of [['glassDefaults', HLS_DEFAULTS], ['glassSync1', HLS_SYNC1]]) {
+  const o = get('std-pass', p.label);
+  const n = get('nginx', p.label);
+  bench.record(goal, { ours: s(p50(o)), reference: s(p50(n)), note: `p90 ${sec(p90(o))} vs ${sec(p90(n))} s${o?.errors.length || n?.errors.length ? `, ${(o?.errors.length ?? 0) + (n?.errors.length ?? 0)} playbacks failed` : ''}` });
+}
+for (const [ladder, id] of [['passthrough', 'low-pass'], ['standard', 'low-std']]) {
+  for (const [kind, p] of [['Hls', LL_HLS], ['Dash', LL_DASH]]) {
+    const direct = get(id, p.label);
+    const failed = direct?.errors.length ? `, ${direct.errors.length} playbacks failed` : '';
+    bench.record(`ll${kind}_${ladder}`, { ours: s(p50(direct)), reference: s(reference), note: `p90 ${sec(p90(direct))} s${failed}` });
+    bench.record(`ll${kind}Ratio_${ladder}`, { ours: s(p50(direct)), reference: s(reference), note: 'reference: nginx-rtmp, hls.js defaults' });
+    const viaEdge = get(id, p.label, true);
+    bench.record(`edge${kind}_${ladder}`, {
+      ours: s(p50(viaEdge) - p50(direct)),
+      note: EDGE ? `edge p50 ${sec(p50(viaEdge))} s, direct ${sec(p50(direct))} s` : 'not measured: BENCH_EDGE=0',
+    });
+  }
 }
 bench.finish();

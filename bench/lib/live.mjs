@@ -175,16 +175,36 @@ export async function startHost({ env: extraEnv = {} } = {}) {
     token,
     api,
     output: () => out,
-    async createStream(name, ladder) {
-      const res = await api('POST', '/api/v1/streams', { name, ladder });
+    /** `options`: more fields of POST /api/v1/streams (`latency`, `dvrMinutes`). */
+    async createStream(name, ladder, options = {}) {
+      const res = await api('POST', '/api/v1/streams', { name, ladder, ...options });
       if (res.status !== 201) throw new Error(`POST /api/v1/streams -> ${res.status}: ${res.text}`);
-      return { publishUrl: `${res.json.ingest.rtmp}/${res.json.key}`, hls: res.json.playback.hls };
+      return { publishUrl: `${res.json.ingest.rtmp}/${res.json.key}`, hls: res.json.playback.hls, dash: res.json.playback.dash };
     },
     async stop() {
       await stopProcess(proc, 'SIGTERM', 10_000);
       removeDir(home);
     },
   };
+}
+
+/** `streams edge` (nginx proxy_cache + njs + our agent) on a free loopback port in front of `origin`; { proc, url, dir }. */
+export async function startEdge(origin, token, { workers = 1 } = {}) {
+  const dir = tempDir('bench-edge-');
+  const port = await freePort();
+  const proc = track(
+    spawn(process.execPath, [STREAMS_BIN, 'edge', '--origin', origin, '--token', token, '--port', String(port), '--bind', '127.0.0.1',
+      '--dir', dir, '--workers', String(workers), '--heartbeat-ms', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('Streams edge ')) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`edge did not start:\n${out}`);
+    await sleep(100);
+  }
+  return { proc, url: `http://127.0.0.1:${port}`, dir };
 }
 
 // ---- nginx + libnginx-mod-rtmp reference ----
@@ -450,6 +470,15 @@ export function pidsMatching(needle) {
     .split('\n')
     .map((l) => Number(l.trim()))
     .filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
+}
+
+/** PIDs of the children of `parent` whose command line contains `needle` (pgrep -P). */
+export function childPids(parent, needle) {
+  const result = spawnSync('pgrep', ['-P', String(parent), '-f', needle], { encoding: 'utf8' });
+  return result.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 export const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');

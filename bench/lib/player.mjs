@@ -1,5 +1,5 @@
-// A headless hls.js player for latency benchmarks: Debian Chromium via playwright-core, a tiny local
-// page server (the page and node_modules/hls.js), and an in-page decoder of the publisher's
+// A headless hls.js / dash.js player for latency benchmarks: Debian Chromium via playwright-core, a tiny
+// local page server (the page, node_modules/hls.js and dashjs), and an in-page decoder of the publisher's
 // wall-clock barcode (bench/lib/live.mjs BARCODE) read from a canvas copy of the <video>.
 /* global window, document, RTCPeerConnection, MediaStream -- functions passed to page.evaluate run in the browser */
 import fs from 'node:fs';
@@ -9,12 +9,15 @@ import { BARCODE, ROOT } from './live.mjs';
 import { chromiumPath } from './peers.mjs';
 
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
+// dashjs exports no subpath for its UMD build: served from the package folder.
+const DASH_JS = path.join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js');
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>bench player</title></head>
 <body style="margin:0;background:#000">
 <video id="v" muted autoplay playsinline style="width:1280px;height:720px"></video>
 <script src="/hls.min.js"></script>
+<script src="/dash.all.min.js"></script>
 <script>
 window.bench = { playingAt: null, loadAt: null, errors: [], hls: null };
 const v = document.getElementById('v');
@@ -27,6 +30,14 @@ window.startPlayer = (src, config) => {
   hls.loadSource(src);
   hls.attachMedia(v);
   v.play().catch(() => {});
+};
+window.startDash = (src, settings) => {
+  bench.loadAt = Date.now();
+  const player = dashjs.MediaPlayer().create();
+  bench.dash = player;
+  player.updateSettings(settings);
+  player.on(dashjs.MediaPlayer.events.ERROR, (e) => bench.errors.push('dash:' + JSON.stringify(e.error && (e.error.code || e.error.message) || e.error)));
+  player.initialize(v, src, true);
 };
 ${samplerScript('v')}
 </script></body></html>`;
@@ -141,9 +152,9 @@ export async function watch(page, signal) {
 export async function launchPlayer() {
   const { chromium } = await import('playwright-core');
   const server = http.createServer((req, res) => {
-    if (req.url === '/hls.min.js') {
+    if (req.url === '/hls.min.js' || req.url === '/dash.all.min.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
-      fs.createReadStream(HLS_JS).pipe(res);
+      fs.createReadStream(req.url === '/hls.min.js' ? HLS_JS : DASH_JS).pipe(res);
     } else {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(PAGE);
@@ -170,6 +181,13 @@ export async function launchPlayer() {
       const page = await context.newPage();
       await page.goto(pageUrl);
       await page.evaluate(({ src, config }) => window.startPlayer(src, config), { src, config });
+      return page;
+    },
+    /** Opens a page, starts dash.js on `src` with `settings` (player.updateSettings), returns the page. */
+    async playDash(src, settings) {
+      const page = await context.newPage();
+      await page.goto(pageUrl);
+      await page.evaluate(({ src, settings }) => window.startDash(src, settings), { src, settings });
       return page;
     },
     /** A blank bench page (the barcode decoder loaded, no player started). */

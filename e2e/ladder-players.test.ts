@@ -35,7 +35,9 @@ interface Played {
   errors: string[];
 }
 
-describe.skipIf(needs('chromium'))('the standard ladder in real players', () => {
+// Both latency modes: low (our segmenter: LL-HLS/LL-DASH, played here by players in their default,
+// non-LL modes, as older players would) and standard (ffmpeg's segments).
+describe.skipIf(needs('chromium')).each(['low', 'standard'] as const)('the standard ladder in real players (%s latency)', (latency) => {
   let host: HostProcess;
   let browser: Browser;
   let page: Page;
@@ -44,7 +46,7 @@ describe.skipIf(needs('chromium'))('the standard ladder in real players', () => 
 
   beforeAll(async () => {
     host = await startHost();
-    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'ladder', ladder: 'standard' })).json;
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'ladder', ladder: 'standard', latency })).json;
     playback = created.playback;
     publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '1280x720' });
     // Every media playlist the master names has two segments: a player can start on any of them.
@@ -118,7 +120,7 @@ describe.skipIf(needs('chromium'))('the standard ladder in real players', () => 
       hls.destroy();
       return { renditions: levels, shown, frames, errors };
     }, playback.hls);
-    console.log(`[ladder-players] hls.js: ${played.shown.map((s) => `${s.height}p in ${s.ms} ms`).join(', ')}; ${played.frames} frames`);
+    console.log(`[ladder-players] ${latency}: hls.js: ${played.shown.map((s) => `${s.height}p in ${s.ms} ms`).join(', ')}; ${played.frames} frames`);
     expectEveryRenditionShown(played);
   });
 
@@ -143,7 +145,7 @@ describe.skipIf(needs('chromium'))('the standard ladder in real players', () => 
       player.reset();
       return { renditions: reps.map(({ height, bitrate }) => ({ height, bitrate })), shown, frames, errors };
     }, playback.dash);
-    console.log(`[ladder-players] dash.js: ${played.shown.map((s) => `${s.height}p in ${s.ms} ms`).join(', ')}; ${played.frames} frames`);
+    console.log(`[ladder-players] ${latency}: dash.js: ${played.shown.map((s) => `${s.height}p in ${s.ms} ms`).join(', ')}; ${played.frames} frames`);
     expectEveryRenditionShown(played);
   });
 });

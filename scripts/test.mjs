@@ -35,6 +35,8 @@ const require = createRequire(import.meta.url);
 export const BUNDLED_FFMPEG_FILES = [
   'src-main/media/live-server.int.test.ts',
   'e2e/ladder-players.test.ts',
+  'src-main/servers/hls/ll/ll.int.test.ts',
+  'e2e/ll-players.test.ts',
   'src-main/encoder/packager.int.test.ts',
   'src-main/recorder/recorder.int.test.ts',
   'e2e/whep.test.ts',

@@ -45,9 +45,10 @@ describe.skipIf(needs('chromium', 'nginx', 'ffmpeg'))('edges page in Chromium', 
 
   /** Viewers through both edges, so that hit ratio and bandwidth have something to show. */
   async function traffic(): Promise<void> {
-    const playlist = await waitFor('a playlist', async () => {
+    const playlist = await waitFor('a playlist with complete segments', async () => {
       const res = await fetch(`${host.url}/live/show/v0.m3u8`);
-      return res.ok ? await res.text() : null;
+      const text = res.ok ? await res.text() : '';
+      return text.includes('#EXTINF') ? text : null;
     }, 40_000);
     const segments = playlist.split('\n').filter((l) => !l.startsWith('#') && l.includes('.m4s')).map((l) => `/live/show/${l.split('?')[0]}`);
     for (const edge of edges) for (let i = 0; i < 5; i++) for (const s of segments) await (await fetch(edge.url + s)).arrayBuffer();

@@ -80,7 +80,7 @@ describe('buildNginxConf', () => {
     expect(conf.match(/proxy_cache_valid 200 206 1s;/g)).toHaveLength(2);
   });
 
-  it('locks standard segments only: playlists and low-latency parts and segments are collapsed by the origin', () => {
+  it('locks standard segments for 30 s, playlists and low-latency parts and segments for 100 ms at most', () => {
     const conf = buildNginxConf(options);
     const ll = location(conf, 'location ~ ^/live/[^/]+/s/[^/]+/(?:part|seg)- {');
     const standard = location(conf, 'location ~ ^/live/[^/]+/s/ {');
@@ -88,13 +88,15 @@ describe('buildNginxConf', () => {
     // The low-latency media location comes first: nginx takes the first regex location that matches.
     expect(conf.indexOf('(?:part|seg)- {')).toBeLessThan(conf.indexOf('location ~ ^/live/[^/]+/s/ {'));
     for (const block of [ll, playlists]) {
-      expect(block).toContain('proxy_cache_lock off;');
+      expect(block).toContain('proxy_cache_lock on;');
+      expect(block).toContain('proxy_cache_lock_timeout 100ms;');
       expect(block).toContain('proxy_read_timeout 20s;');
       expect(block).toContain('proxy_cache_valid 404 1s;');
       // Buffered, so that complete answers are cached; the origin unbuffers what it is still writing.
       expect(block).not.toContain('proxy_buffering');
     }
     expect(standard).toContain('proxy_cache_lock on;');
+    expect(standard).toContain('proxy_cache_lock_timeout 30s;');
     expect(standard).toContain('proxy_cache_valid 404 60s;');
     expect(ll).toContain('proxy_cache_key "$uri|$edge_variant";');
     expect(playlists).toContain('proxy_cache_key "$uri|$edge_variant$edge_hls_key";');

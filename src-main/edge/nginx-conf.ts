@@ -12,7 +12,7 @@ import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contra
  *   X-Accel-Expires on 404s); `proxy_cache_valid` only applies where the origin says nothing.
  * - `proxy_cache_lock` (one origin fetch per object however many viewers ask at once) only where a
  *   waiter can afford nginx's re-check of a locked entry, every 500 ms (hard-coded): standard segments
- *   and init files. Playlists and low-latency parts and segments go without (see `LOW_LATENCY`).
+ *   and init files; playlists and low-latency parts and segments wait 100 ms at most (see `LOW_LATENCY`).
  * - `proxy_cache_use_stale`: when the origin fails, the last copy is served (media objects also while
  *   they are refreshed; playlists never: see staleWhileUpdating).
  * - A control server on 127.0.0.1 purges keys (cache-purge module) and refreshes them (soft purge:
@@ -77,7 +77,10 @@ export function originParts(origin: string): { scheme: 'http' | 'https'; server:
  * the same instant: it collapses identical requests itself. Measured (bench/edge-ll, 20 identical
  * requests for a part that appears 200 ms after the first): with `proxy_cache_lock` the waiters got it
  * ~310 ms after the origin answered (the 500 ms re-check), without it ~5 ms, for 20 origin requests
- * instead of 1. A part lasts 200 ms, so these go without the lock.
+ * instead of 1. A part lasts 200 ms. So the lock waits 100 ms at most (`proxy_cache_lock_timeout`):
+ * a complete object (a finished segment 500 viewers ask for at once) still costs one origin fetch,
+ * since it is cached within those 100 ms (measured: max 102 ms, 1 fetch), while a waiter of an object
+ * that is still being produced gives up after 100 ms and asks the origin itself, uncached.
  * - `proxy_read_timeout`: the origin may hold a blocking request up to three target durations.
  * - 404s: the origin marks "not produced yet" `no-store` + `X-Accel-Expires: 0` (honoured: nothing is
  *   ignored); one without those is kept 1 s only, as the object may appear within the next part.
@@ -86,13 +89,15 @@ export function originParts(origin: string): { scheme: 'http' | 'https'; server:
  *   `X-Accel-Buffering: no`: it then streams through as written, and is not cached; the next request,
  *   once the object is complete, is.
  */
-const LOW_LATENCY = { lock: false, readTimeout: '20s', notFoundTtl: '1s' } as const;
+const LOW_LATENCY = { lock: true, lockTimeout: '100ms', readTimeout: '20s', notFoundTtl: '1s' } as const;
 
 interface CachePolicy {
   key: string;
   /** For 200/206 answers without Cache-Control or X-Accel-Expires. */
   ttl: string;
   lock: boolean;
+  /** How long a request waits for another's fetch of the same object before it asks the origin itself. */
+  lockTimeout?: string;
   readTimeout: string;
   notFoundTtl: string;
   /**
@@ -117,7 +122,9 @@ function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[
     `proxy_cache_key "${p.key}";`,
     `proxy_cache_valid 200 206 ${p.ttl};`,
     `proxy_cache_valid 404 ${p.notFoundTtl};`,
-    ...(p.lock ? ['proxy_cache_lock on;', 'proxy_cache_lock_timeout 30s;', 'proxy_cache_lock_age 30s;'] : ['proxy_cache_lock off;']),
+    ...(p.lock
+      ? ['proxy_cache_lock on;', `proxy_cache_lock_timeout ${p.lockTimeout ?? '30s'};`, `proxy_cache_lock_age ${p.lockTimeout ?? '30s'};`]
+      : ['proxy_cache_lock off;']),
     `proxy_cache_use_stale error timeout invalid_header${p.staleWhileUpdating ? ' updating' : ''} http_500 http_502 http_503 http_504;`,
     `proxy_cache_background_update ${p.staleWhileUpdating ? 'on' : 'off'};`,
     'proxy_cache_revalidate on;',

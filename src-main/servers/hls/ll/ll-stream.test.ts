@@ -101,6 +101,22 @@ describe('LlStream', () => {
     expect(Math.abs(a[1]!.baseDecodeTime / 48_000 - 3)).toBeLessThan(1024 / 48_000);
   });
 
+  it('renditions start together: a copied rung that begins a GOP later sets the start for all', () => {
+    const { s } = stream(60);
+    const second = { info: { ...VIDEO.info, index: 1, width: 320, height: 180 } };
+    const run = s.startRun('r1', '/d/r1', [VIDEO, second]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('v0'));
+    run.init(1, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('v1'));
+    run.samples(1, frames(0, 90)); // the encoded rung from 0 s
+    expect(s.snapshot(1)!.segments).toEqual([]);
+    run.samples(0, frames(60, 90)); // the copied rung from its keyframe at 2 s
+    run.samples(1, frames(90, 60));
+    const first = (index: number) => s.snapshot(index)!.segments[0]!;
+    expect(first(0).baseDecodeTime).toBe(first(1).baseDecodeTime);
+    expect(first(0).baseDecodeTime / 90_000).toBe(2);
+    expect(s.snapshot(0)!.segments.map((x) => x.msn)).toEqual(s.snapshot(1)!.segments.map((x) => x.msn));
+  });
+
   it('waits see every part, and end() wakes them', () => {
     const { s } = stream();
     const run = s.startRun('r1', '/d/r1', [VIDEO]);

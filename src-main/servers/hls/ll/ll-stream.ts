@@ -53,6 +53,8 @@ interface RunTrackState {
   segmenter: TrackSegmenter<LlSample> | null;
   sequence: number;
   parts: number;
+  /** Its first samples went to the segmenter. */
+  started?: boolean;
 }
 
 export class LlStream {
@@ -209,6 +211,12 @@ export class LlRun {
   /** Media time of the video's first segment (null until its first keyframe). */
   private firstBoundary: number | null = null;
   private readonly heldAudio: LlSample[] = [];
+  /** Video tracks held until every rendition has its first samples (see holdVideo). */
+  private readonly videoStart: { aligned: boolean; from: number | null; held: Map<number, LlSample[]> } = {
+    aligned: false,
+    from: null,
+    held: new Map(),
+  };
   /** Media time up to which the reference video has been pushed. */
   private videoEndSec = -Infinity;
   private ended = false;
@@ -272,12 +280,62 @@ export class LlRun {
       this.pumpAudio();
       return;
     }
-    for (const cut of state.segmenter.push(samples)) this.addPart(state, cut);
-    if (index === this.videoIndex) {
+    const videoTracks = this.tracks.filter((t) => t.info.kind === 'video').length;
+    if (!this.videoStart.aligned && videoTracks > 1) {
+      this.holdVideo(state, samples);
+      return;
+    }
+    if (this.videoStart.from !== null && !state.started) {
+      // A rendition that started late joins at the others' start (or its first keyframe after it).
+      const at = samples.findIndex((x) => x.keyframe && x.dts / timescale >= this.videoStart.from!);
+      if (at < 0) return;
+      samples = samples.slice(at);
+    }
+    this.pushVideo(state, samples);
+  }
+
+  private pushVideo(state: RunTrackState, samples: LlSample[]): void {
+    if (samples.length === 0) return;
+    state.started = true;
+    for (const cut of state.segmenter!.push(samples)) this.addPart(state, cut);
+    if (state.track.info.index === this.videoIndex) {
       const last = samples.at(-1)!;
-      this.videoEndSec = (last.dts + last.duration) / timescale;
+      this.videoEndSec = (last.dts + last.duration) / state.track.info.timescale;
       this.pumpAudio();
     }
+  }
+
+  /**
+   * The renditions of a run start together: a copied rung's output begins at the source's next
+   * keyframe while encoded rungs begin at once (measured: one 2 s GOP apart), which would give the
+   * same media sequence number to different moments. Each video track is held until all have
+   * samples, then starts at the first keyframe at or after the latest first sample.
+   */
+  private holdVideo(state: RunTrackState, samples: LlSample[]): void {
+    const held = this.videoStart.held;
+    const list = held.get(state.track.info.index) ?? [];
+    list.push(...samples);
+    held.set(state.track.info.index, list);
+    const videos = [...this.perTrack.values()].filter((s) => s.track.info.kind === 'video');
+    const expected = this.tracks.filter((t) => t.info.kind === 'video').length;
+    const heldSec = (s: RunTrackState): number => (held.get(s.track.info.index) ?? []).reduce((n, x) => n + x.duration, 0) / s.track.info.timescale;
+    const ready = videos.length === expected && videos.every((s) => (held.get(s.track.info.index)?.length ?? 0) > 0);
+    // A rendition that never starts does not hold the others back for long.
+    if (!ready && !videos.some((s) => heldSec(s) > VIDEO_ALIGN_MAX_SEC)) return;
+    this.videoStart.aligned = true;
+    const starts = videos.flatMap((s) => {
+      const first = held.get(s.track.info.index)?.[0];
+      return first ? [first.dts / s.track.info.timescale] : [];
+    });
+    const from = Math.max(...starts) - 0.001;
+    this.videoStart.from = from;
+    for (const s of videos) {
+      const list = held.get(s.track.info.index) ?? [];
+      const { timescale } = s.track.info;
+      const at = list.findIndex((x) => x.keyframe && x.dts / timescale >= from);
+      this.pushVideo(s, at < 0 ? [] : list.slice(at));
+    }
+    held.clear();
   }
 
   /** Feeds the held audio the video has caught up with; what precedes the first keyframe has no picture. */
@@ -299,6 +357,11 @@ export class LlRun {
   /** The run's ffmpeg is gone: the held samples make last parts, the segments in progress complete. */
   end(): void {
     if (this.ended) return;
+    if (!this.videoStart.aligned && this.videoStart.held.size > 0) {
+      this.videoStart.aligned = true;
+      for (const [index, list] of this.videoStart.held) this.pushVideo(this.perTrack.get(index)!, list);
+      this.videoStart.held.clear();
+    }
     if (this.heldAudio.length > 0) {
       this.videoEndSec = Infinity;
       this.firstBoundary ??= -Infinity;
@@ -362,6 +425,9 @@ export class LlRun {
     return Math.round(anchor.wallMs + (mediaSec - anchor.mediaSec) * 1000);
   }
 }
+
+/** Renditions wait this long at most for each other at the start of a run. */
+const VIDEO_ALIGN_MAX_SEC = 6;
 
 /** Audio held behind a picture that does not come goes on alone after this long. */
 const AUDIO_HOLD_MAX_SEC = 2;

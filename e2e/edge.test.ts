@@ -32,7 +32,12 @@ describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin'
   }
 
   const get = async (base: string, p: string): Promise<{ status: number; cache: string | null; body: Buffer; json: any }> => {
-    const res = await fetch(base + p);
+    // A keep-alive connection nginx closes as the agent reloads it fails the next request sent on it
+    // ("other side closed"); a player asks again, and so does this helper, once.
+    const res = await fetch(base + p).catch((error: Error & { cause?: { code?: string } }) => {
+      if (error.cause?.code !== 'UND_ERR_SOCKET') throw error;
+      return fetch(base + p);
+    });
     const body = Buffer.from(await res.arrayBuffer());
     let json: any;
     try {

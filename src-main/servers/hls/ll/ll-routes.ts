@@ -134,8 +134,9 @@ export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: st
     partSec: ctx.partTargetSec,
     minimumUpdatePeriodSec: ctx.segmentSeconds,
     timeShiftBufferDepthSec: Math.max(ctx.dvrSeconds, windowSeconds(tracks[0]!.snapshot.segments)),
-    // Three parts behind the live edge, as LL-HLS's PART-HOLD-BACK, plus the time a part takes to reach the player.
-    targetLatencyMs: Math.round(ctx.partTargetSec * 3000 + 900),
+    // Three parts behind the live edge, as LL-HLS's PART-HOLD-BACK, plus half a second for a part to
+    // reach the player (dash.js then sits ~1.2 s behind the encoder; 1.53 s put it at 1.7 s glass-to-glass).
+    targetLatencyMs: Math.round(ctx.partTargetSec * 3000 + 500),
     utcTiming: { kind: 'http-iso', url: timeUrl },
     query: ctx.query,
     ended: ctx.over,

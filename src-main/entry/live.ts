@@ -128,7 +128,9 @@ export function wireLiveServer(deps: {
       start: () => packager.start(),
       stop: async (reason: string) => {
         await packager.stop(reason);
-        lowLatency.end(request.name);
+        // An encoder that dropped (RTMP/SRT connection lost) often reconnects within seconds; one that
+        // was stopped, deleted or kicked does not.
+        lowLatency.end(request.name, { mayReturn: /disconnected/.test(reason) });
       },
       get progress() {
         return packager.progress;

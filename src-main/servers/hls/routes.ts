@@ -156,11 +156,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (!ll || !stream || !run || ctx.entry.sessions.at(-1)?.id !== run.id) return null;
     // A publisher that drops often returns within seconds (an encoder's reconnect): playlists stay
     // open for a grace period so that players carry on across the gap instead of stopping at ENDLIST.
+    // One that was stopped (a broadcast, a deleted stream, a rotated key) ends them at once.
     const endedFor = stream.endedAt === null ? 0 : Date.now() - stream.endedAt;
     return {
       stream,
       live: ctx.live,
-      over: ctx.entry.state === 'error' || (!ctx.live && (stream.endedAt === null || endedFor > LL_RETURN_GRACE_MS)),
+      over: ctx.entry.state === 'error' || (!ctx.live && (!stream.mayReturn || stream.endedAt === null || endedFor > LL_RETURN_GRACE_MS)),
       query: query(sid, ctx.signature),
       partTargetSec: stream.partLimitSec,
       segmentSeconds: ll.segmentSeconds(),

@@ -83,9 +83,12 @@ export class LlHub {
     };
   }
 
-  /** The stream's publish ended: its playlists end (the DVR window stays until the next live run). */
-  end(name: string): void {
-    this.streams.get(name)?.end();
+  /**
+   * The stream's publish ended: its playlists end (the DVR window stays until the next live run);
+   * `mayReturn`: the publisher dropped rather than stopped, so they stay open a little while for it.
+   */
+  end(name: string, options: { mayReturn?: boolean } = {}): void {
+    this.streams.get(name)?.end(options);
   }
 
   /** The stream was deleted. */

@@ -87,6 +87,8 @@ export class LlStream {
 
   /** When end() was called (Unix ms), null while a run is on. */
   endedAt: number | null = null;
+  /** The publisher dropped (it may reconnect) rather than stopped. */
+  mayReturn = false;
 
   get currentRun(): LlRun | undefined {
     return this.run;
@@ -121,9 +123,10 @@ export class LlStream {
   }
 
   /** The stream is over (its publisher left): waits give up; playlists end after a grace (see ll-routes). */
-  end(): void {
+  end(options: { mayReturn?: boolean } = {}): void {
     this.run?.end();
     if (!this.endedFlag) this.endedAt = this.now();
+    this.mayReturn = options.mayReturn ?? false;
     this.endedFlag = true;
     for (const t of this.tracks.values()) t.changed();
   }

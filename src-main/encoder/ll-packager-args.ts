@@ -1,5 +1,5 @@
-import { AUDIO_BITRATE_KBPS, type EncoderChoice } from './ladder.js';
-import { filterGraph, seconds, type PackagerArgsOptions } from './packager-args.js';
+import type { EncoderChoice } from './ladder.js';
+import { ladderBasics, seconds, type PackagerArgsOptions } from './packager-args.js';
 
 /**
  * The arguments of the low-latency packager's ffmpeg: FLV on stdin, every rendition encoded (or
@@ -36,21 +36,11 @@ function lowDelayOptions(encoder: EncoderChoice): string[] {
 
 export function llPackagerArgs(options: LlPackagerArgsOptions): string[] {
   const { renditions, encoder, segmentSeconds } = options;
-  if (renditions.length === 0) throw new Error('a ladder needs at least one rendition');
-  if (!(segmentSeconds > 0)) throw new Error('segmentSeconds must be positive');
-  const audio = options.audio === undefined ? { copy: false, bitrateKbps: AUDIO_BITRATE_KBPS } : options.audio;
-  const fps = options.fps !== undefined && options.fps > 0 && Number.isFinite(options.fps) ? options.fps : 30;
-  const gop = String(Math.max(1, Math.round(fps * segmentSeconds)));
-  const reference = renditions.find((r) => r.copy) ?? renditions[0]!;
-  const aspect = options.aspect ?? { width: reference.width, height: reference.height };
-  const anyEncoded = renditions.some((r) => !r.copy);
+  // Read the input as it comes: no probing delay beyond what the FLV header and sequence headers give.
+  const { audio, gop, head, graph } = ladderBasics(options, ['-fflags', '+nobuffer']);
   const anyCopied = renditions.some((r) => r.copy);
 
-  const args = ['-hide_banner', '-nostdin', '-loglevel', `level+${options.logLevel ?? 'warning'}`, '-nostats', '-progress', 'pipe:1'];
-  if (anyEncoded) args.push(...encoder.inputArgs);
-  // Read the input as it comes: no probing delay beyond what the FLV header and sequence headers give.
-  args.push('-fflags', '+nobuffer', '-f', 'flv', '-i', 'pipe:0');
-  const graph = filterGraph(renditions, encoder, aspect);
+  const args = [...head];
   if (graph) args.push('-filter_complex', graph);
 
   renditions.forEach((r, i) => {

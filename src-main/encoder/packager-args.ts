@@ -81,23 +81,42 @@ export function filterGraph(renditions: readonly Rendition[], encoder: EncoderCh
   return [split, ...chains.map((c, n) => `[s${n}]${c.filters}[${c.label}]`)].join(';');
 }
 
-export function packagerArgs(options: PackagerArgsOptions): string[] {
-  const { renditions, encoder, segmentSeconds, outDir, windowSegments } = options;
+/** What both packagers (ffmpeg's dash muxer, our low-latency pipes) derive from a ladder the same way. */
+export interface LadderBasics {
+  audio: AudioPlan | null;
+  /** Frames per segment: the GOP of encoded rungs. */
+  gop: string;
+  anyEncoded: boolean;
+  /** The head of the command line: logging, progress on stdout, hardware input options, FLV on stdin. */
+  head: string[];
+  /** The filter graph of the encoded rungs, if any. */
+  graph: string | null;
+}
+
+export function ladderBasics(
+  options: Pick<PackagerArgsOptions, 'renditions' | 'encoder' | 'segmentSeconds' | 'fps' | 'audio' | 'aspect' | 'logLevel'>,
+  inputOptions: readonly string[] = [],
+): LadderBasics {
+  const { renditions, encoder, segmentSeconds } = options;
   if (renditions.length === 0) throw new Error('a ladder needs at least one rendition');
   if (!(segmentSeconds > 0)) throw new Error('segmentSeconds must be positive');
   const audio = options.audio === undefined ? { copy: false, bitrateKbps: AUDIO_BITRATE_KBPS } : options.audio;
   const fps = options.fps !== undefined && options.fps > 0 && Number.isFinite(options.fps) ? options.fps : 30;
-  const gop = String(Math.max(1, Math.round(fps * segmentSeconds)));
   const reference = renditions.find((r) => r.copy) ?? renditions[0]!;
   const aspect = options.aspect ?? { width: reference.width, height: reference.height };
   const anyEncoded = renditions.some((r) => !r.copy);
+  const head = ['-hide_banner', '-nostdin', '-loglevel', `level+${options.logLevel ?? 'warning'}`, '-nostats', '-progress', 'pipe:1'];
+  if (anyEncoded) head.push(...encoder.inputArgs);
+  head.push(...inputOptions, '-f', 'flv', '-i', 'pipe:0');
+  return { audio, gop: String(Math.max(1, Math.round(fps * segmentSeconds))), anyEncoded, head, graph: filterGraph(renditions, encoder, aspect) };
+}
+
+export function packagerArgs(options: PackagerArgsOptions): string[] {
+  const { renditions, encoder, segmentSeconds, outDir, windowSegments } = options;
+  const { audio, gop, head, graph } = ladderBasics(options);
   const anyCopied = renditions.some((r) => r.copy) || audio?.copy === true;
 
-  const args = ['-hide_banner', '-nostdin', '-loglevel', `level+${options.logLevel ?? 'warning'}`, '-nostats', '-progress', 'pipe:1'];
-  if (anyEncoded) args.push(...encoder.inputArgs);
-  args.push('-f', 'flv', '-i', 'pipe:0');
-
-  const graph = filterGraph(renditions, encoder, aspect);
+  const args = [...head];
   if (graph) args.push('-filter_complex', graph);
   renditions.forEach((r, i) => args.push('-map', r.copy ? '0:v:0' : `[v${i}]`));
   if (audio) args.push('-map', '0:a:0');

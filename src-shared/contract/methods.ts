@@ -26,6 +26,19 @@ import { broadcastMethods } from './broadcast.js';
 const none = z.object({}).strict();
 
 /** Every API method of the studio. Add one here, add its handler in src-main/api/handlers, done. */
+
+/** What creating a stream sets and updating it changes (the name identifies it). */
+const streamSettingsInput = z
+  .object({
+    name: streamNameSchema,
+    ladder: ladderPresetSchema.optional(),
+    latency: latencyModeSchema.optional(),
+    dvrMinutes: dvrMinutesSchema.optional(),
+    private: z.boolean().optional(),
+    record: z.boolean().optional(),
+  })
+  .strict();
+
 export const methods = {
   'system.info': method({
     tag: 'system',
@@ -86,16 +99,7 @@ export const methods = {
   'streams.create': method({
     tag: 'streams',
     summary: 'Create a stream: returns its key (shown this once), ingest and playback URLs',
-    input: z
-      .object({
-        name: streamNameSchema,
-        ladder: ladderPresetSchema.optional(),
-        latency: latencyModeSchema.optional(),
-        dvrMinutes: dvrMinutesSchema.optional(),
-        private: z.boolean().optional(),
-        record: z.boolean().optional(),
-      })
-      .strict(),
+    input: streamSettingsInput,
     output: streamWithKeySchema,
     http: { method: 'POST', path: '/streams', status: 201 },
   }),
@@ -109,16 +113,7 @@ export const methods = {
   'streams.update': method({
     tag: 'streams',
     summary: 'Change the ladder, latency mode, DVR window or privacy of a stream (ladder, latency and DVR apply from the next publish)',
-    input: z
-      .object({
-        name: streamNameSchema,
-        ladder: ladderPresetSchema.optional(),
-        latency: latencyModeSchema.optional(),
-        dvrMinutes: dvrMinutesSchema.optional(),
-        private: z.boolean().optional(),
-        record: z.boolean().optional(),
-      })
-      .strict(),
+    input: streamSettingsInput,
     output: streamSchema,
     http: { method: 'PATCH', path: '/streams/:name' },
   }),

@@ -214,6 +214,8 @@ export class LlRun {
   /** Media time of the video's first segment (null until its first keyframe). */
   private firstBoundary: number | null = null;
   private readonly heldAudio: LlSample[] = [];
+  /** The run's audio track, once its init section came. */
+  private audio: RunTrackState | undefined;
   /** Video tracks held until every rendition has its first samples (see holdVideo). */
   private readonly videoStart: { aligned: boolean; from: number | null; held: Map<number, LlSample[]> } = {
     aligned: false,
@@ -265,7 +267,9 @@ export class LlRun {
       followsBoundaries: spec.info.kind === 'audio' && this.videoIndex !== undefined,
       ...(index === this.videoIndex ? { onSegmentStart: (dts: number) => this.announceBoundary(dts / init.timescale) } : {}),
     });
-    this.perTrack.set(index, { track, trackId: init.trackId, segmenter, sequence: 1, parts: 0 });
+    const state: RunTrackState = { track, trackId: init.trackId, segmenter, sequence: 1, parts: 0 };
+    this.perTrack.set(index, state);
+    if (spec.info.kind === 'audio') this.audio = state;
     this.stream.options.files.write(this.dir, `init-${index}.mp4`, data).catch((error: unknown) =>
       this.stream.options.logger.warn({ err: error, stream: this.stream.name }, 'could not write an init section'),
     );
@@ -343,7 +347,7 @@ export class LlRun {
 
   /** Feeds the held audio the video has caught up with; what precedes the first keyframe has no picture. */
   private pumpAudio(): void {
-    const state = [...this.perTrack.values()].find((s) => s.track.info.kind === 'audio');
+    const state = this.audio;
     if (!state?.segmenter || this.heldAudio.length === 0) return;
     const { timescale } = state.track.info;
     const heldSec = this.heldAudio.reduce((sum, x) => sum + x.duration, 0) / timescale;

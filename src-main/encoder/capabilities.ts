@@ -110,8 +110,5 @@ export function describeLimits(features: Readonly<Record<string, boolean>>): str
   if (features['remux:flv_adts'] === false) {
     limits.push('Its flv muxer refuses ADTS AAC unless told: SRT ingest converts AAC explicitly, and MP3 or Opus audio over SRT is refused');
   }
-  if (features['dash:ldash'] === false || features['dash:frag_type'] === false) {
-    limits.push('No low-latency DASH options (-ldash, -frag_type): low-latency streaming needs ffmpeg 4.4 or newer');
-  }
   return limits;
 }

@@ -48,7 +48,8 @@ const RULES: readonly AbilityRule[] = [
   {
     id: 'lowLatency',
     label: 'Low-latency DASH and HLS',
-    check: all(['dash:ldash', 'its DASH muxer is older than ffmpeg 4.4 (no -ldash)'], ['dash:frag_type', 'its DASH muxer is older than ffmpeg 4.4 (no -frag_type)']),
+    // Our own segmenter cuts the parts (ffmpeg's dash/hls muxers cannot): fragmented MP4 is all it needs.
+    check: all(['mp4', 'no MP4 muxer (the low-latency segmenter reads fragmented MP4)']),
   },
 ];
 

@@ -25,7 +25,10 @@ function packager(dir: string, seconds: number, realtime: boolean): ChildProcess
     '-map', '[a]', '-map', '[b2]', '-map', '1:a', '-c:v', 'libx264', '-preset', 'ultrafast',
     '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v:0', '200k', '-b:v:1', '80k', '-c:a', 'aac', '-b:a', '32k',
     '-f', 'dash', '-seg_duration', '2', '-use_template', '1', '-use_timeline', '0', '-hls_playlist', '1', '-streaming', '0',
-    '-adaptation_sets', 'id=0,streams=v id=1,streams=a', path.join(dir, 'manifest.mpd'),
+    '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
+    // Named in full, as the packager does: ffmpeg 4.1 (the npm-shipped one) calls fMP4 segments .mp4.
+    '-init_seg_name', 'init-stream$RepresentationID$.m4s', '-media_seg_name', 'chunk-stream$RepresentationID$-$Number%05d$.m4s',
+    path.join(dir, 'manifest.mpd'),
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 

@@ -2,9 +2,21 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { HostProcess } from './host-process.js';
+import { isLocateError, locateFfmpeg } from '../src-main/encoder/locate.js';
 
 /** The npm-shipped ffmpeg 4.1 (null without the package), for tests that must pass on both builds the studio may run. */
 export { bundledFfmpegPath } from '../src-main/encoder/locate.js';
+
+/**
+ * Whether the ffmpeg a host started with `env` would find (FFMPEG_PATH, the PATH, then the npm-shipped
+ * one) has an input device, e.g. `pulse`: the npm-shipped 4.1 has none, and the host then keeps sound off.
+ */
+export function hostFfmpegHasDevice(device: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const found = locateFfmpeg(env);
+  if (!found || isLocateError(found)) return false;
+  const listing = spawnSync(found.path, ['-hide_banner', '-devices'], { encoding: 'utf8', timeout: 10_000 });
+  return new RegExp(`^\\s*D\\S*\\s+${device}\\s`, 'm').test(listing.stdout ?? '');
+}
 
 /** ffmpeg publishing a moving test pattern with a tone, the way OBS would (2 s keyframes). */
 export function publishTestPattern(

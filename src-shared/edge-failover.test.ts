@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { afterMeasuring, FAILOVER_FUNCTIONS, FAILOVER_RULE, measureSet, moveOnReason, nextSource, type SourceHealth } from './edge-failover.js';
+import { afterMeasuring, FAILOVER_FUNCTIONS, FAILOVER_RULE, isLoadFailure, measureSet, moveOnReason, nextSource, type SourceHealth } from './edge-failover.js';
 
 const rule = FAILOVER_RULE;
-const healthy: SourceHealth = { fatal: false, errorsAt: [], wantsPlay: true, progressAt: 10_000 };
+const healthy: SourceHealth = { fatal: false, errorsAt: [], wantsPlay: true, started: true, progressAt: 10_000 };
 
 describe('moveOnReason', () => {
   const table: { name: string; health: Partial<SourceHealth>; now: number; want: string | null }[] = [
@@ -13,9 +13,18 @@ describe('moveOnReason', () => {
     { name: 'two errors, one of them old', health: { errorsAt: [1_000, 11_500] }, now: 12_000, want: null },
     { name: 'no progress for the stall time', health: { progressAt: 10_000 }, now: 13_000, want: 'stalled 3.0 s' },
     { name: 'just under the stall time', health: { progressAt: 10_000 }, now: 12_999, want: null },
+    { name: 'a source that has not played yet has the startup time', health: { started: false }, now: 17_000, want: null },
+    { name: 'and then it stalled', health: { started: false }, now: 18_000, want: 'stalled 8.0 s' },
     { name: 'paused by the viewer is no stall', health: { wantsPlay: false }, now: 60_000, want: null },
   ];
   for (const row of table) it(row.name, () => expect(moveOnReason({ ...healthy, ...row.health }, row.now, rule)).toBe(row.want));
+});
+
+describe('isLoadFailure', () => {
+  it('counts requests that failed or timed out, not playlists that are early or empty', () => {
+    for (const d of ['fragLoadError', 'fragLoadTimeOut', 'levelLoadError', 'levelLoadTimeOut', 'manifestLoadError', 'manifestLoadTimeOut']) expect(isLoadFailure(d)).toBe(true);
+    for (const d of ['levelEmptyError', 'manifestParsingError', 'bufferStalledError', 'fragParsingError']) expect(isLoadFailure(d)).toBe(false);
+  });
 });
 
 describe('measuring and choosing', () => {

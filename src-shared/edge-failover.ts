@@ -9,10 +9,13 @@
  *   parallel) and the fastest that answered goes first. None answered: the server's order.
  * - Move on from the current source when
  *     a. the player reports a fatal network error (hls.js gave up), or
- *     b. `errorCount` network errors (playlist or fragment load failed or timed out) within
- *        `errorWindowMs`, or
- *     c. a stall: the page wants to play and the playhead has not moved for `stallMs`.
- *   Media (decode) errors are not a reason: the player recovers those in place.
+ *     b. `errorCount` load failures (a playlist or fragment request refused, failed or timed out:
+ *        `isLoadFailure`) within `errorWindowMs`, or
+ *     c. a stall: the page wants to play and the playhead has not moved for `stallMs` (a source
+ *        that has not played yet: `startupMs`).
+ *   Media (decode) errors are not a reason: the player recovers those in place; nor is a playlist
+ *   that loads but lists no segment yet (a stream starting): another source has no more, so the
+ *   player loads the same source again 2 s later.
  * - Move to: the playback order is fetched again (drained or dead edges have left it), and the first
  *   source that did not fail in the last `cooldownMs` is taken, the origin last; when every one
  *   failed lately, the one that failed longest ago. No reload: the same player loads the new URL and
@@ -28,6 +31,8 @@ export interface FailoverRule {
   errorCount: number;
   errorWindowMs: number;
   stallMs: number;
+  /** A source that has not played yet gets this long before its silence counts as a stall. */
+  startupMs: number;
   cooldownMs: number;
 }
 
@@ -37,6 +42,7 @@ export const FAILOVER_RULE: FailoverRule = {
   errorCount: 2,
   errorWindowMs: 10_000,
   stallMs: 3000,
+  startupMs: 8000,
   cooldownMs: 30_000,
 };
 
@@ -48,7 +54,9 @@ export interface SourceHealth {
   errorsAt: readonly number[];
   /** The viewer wants playback (not paused by them, not ended). */
   wantsPlay: boolean;
-  /** Last time the playhead moved, or when this source was started (it has `stallMs` to begin). */
+  /** The playhead moved on this source at least once. */
+  started: boolean;
+  /** Last time the playhead moved, or when this source was started. */
   progressAt: number;
 }
 
@@ -57,8 +65,14 @@ export function moveOnReason(health: SourceHealth, now: number, rule: FailoverRu
   if (health.fatal) return 'fatal network error';
   const recent = health.errorsAt.filter((at) => now - at <= rule.errorWindowMs).length;
   if (recent >= rule.errorCount) return `${recent} network errors in ${Math.round(rule.errorWindowMs / 1000)} s`;
-  if (health.wantsPlay && now - health.progressAt >= rule.stallMs) return `stalled ${((now - health.progressAt) / 1000).toFixed(1)} s`;
+  const allowed = health.started ? rule.stallMs : rule.startupMs;
+  if (health.wantsPlay && now - health.progressAt >= allowed) return `stalled ${((now - health.progressAt) / 1000).toFixed(1)} s`;
   return null;
+}
+
+/** An hls.js network error that says the source failed to answer (not that its answer was early or empty). */
+export function isLoadFailure(details: string): boolean {
+  return /Load(Error|TimeOut)$/.test(details);
 }
 
 /**
@@ -96,4 +110,4 @@ export function nextSource(ids: readonly string[], failedAt: Readonly<Record<str
   return oldest;
 }
 
-export const FAILOVER_FUNCTIONS = [moveOnReason, measureSet, afterMeasuring, nextSource] as const;
+export const FAILOVER_FUNCTIONS = [moveOnReason, isLoadFailure, measureSet, afterMeasuring, nextSource] as const;

@@ -185,4 +185,19 @@ describe.skipIf(needs('nginx', 'ffmpeg', 'chromium'))('viewers through the edges
     await waitFor('the dead edge out of the order', async () => (await viewerOrder()).json.edges.length === 1, 10_000);
     await waitFor('every process of the killed edge gone', () => pids.every((pid) => !running(pid)), 5000);
   });
+
+  it('a private stream: the order needs the player URL\'s signature, and the page plays signed URLs through the edge left', { timeout: 60_000 }, async () => {
+    expect((await api(host, 'PATCH', '/api/v1/streams/demo', { private: true })).status).toBe(200);
+    const refused = await fetch(`${host.url}/api/v1/cdn/streams/demo/playback`);
+    expect(refused.status).toBe(403);
+    const signed = await api(host, 'POST', '/api/v1/streams/demo/signed-urls', { expiresInSec: 600 });
+    const query = new URL(signed.json.hls as string).search;
+    const order = await (await fetch(`${host.url}/api/v1/cdn/streams/demo/playback${query}`)).json();
+    expect(order.edges).toHaveLength(1);
+    expect(order.edges[0].hls).toBe(`${edges.find((e) => order.edges[0].hls.startsWith(e.url))!.url}/live/demo/index.m3u8${query}`);
+    // The edge checks the signature itself: unsigned it refuses.
+    expect((await fetch(order.edges[0].hls.split('?')[0])).status).toBe(403);
+    const page = await openPlayer(`/play/demo${query}`);
+    expect(await playingVia(page)).toBe(order.edges[0].id);
+  });
 });

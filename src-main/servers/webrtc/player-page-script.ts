@@ -92,7 +92,9 @@ async function webrtc() {
 
 /** The host's playback order for this viewer (edges, the origin last), or null when it has no edges. */
 async function playbackOrder() {
-  const q = new URLSearchParams(params);
+  // Only what the method takes: a private stream's signature and the region.
+  const q = new URLSearchParams();
+  for (const key of ['exp', 'sig', 'ip']) if (params.has(key)) q.set(key, params.get(key));
   if (region) q.set('region', region);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 2000);

@@ -88,6 +88,19 @@ describe.skipIf(needs('chromium', 'nginx', 'ffmpeg'))('edges page in Chromium', 
     await page.screenshot({ path: path.join(ARTIFACTS, 'edges-list.png'), fullPage: true });
   });
 
+  it('drains an edge from its row and puts it back: the viewers\' playback order follows', async () => {
+    const id = ((await api(host, 'GET', '/api/v1/cdn/edges')).json as unknown as { id: string; url: string }[]).find((e) => e.url === edges[0]!.url)!.id;
+    const order = async (): Promise<string[]> => ((await (await fetch(`${host.url}/api/v1/cdn/streams/show/playback`)).json()) as { edges: { id: string }[] }).edges.map((e) => e.id);
+    await page.getByTestId(`edge-drain-${id}`).click();
+    await expect.poll(() => page.getByTestId(`edge-draining-${id}`).textContent()).toBe('draining: no new viewers');
+    expect(await page.getByTestId(`edge-drain-${id}`).textContent()).toBe('Undrain');
+    expect(await order()).not.toContain(id);
+    await page.getByTestId('edges-table').screenshot({ path: path.join(ARTIFACTS, 'edges-drained.png') });
+    await page.getByTestId(`edge-drain-${id}`).click();
+    await expect.poll(() => page.getByTestId(`edge-draining-${id}`).count()).toBe(0);
+    expect(await order()).toContain(id);
+  });
+
   it('purges by tag from the form: both edges confirm; a bad pattern is refused in words', async () => {
     await page.getByTestId('purge-mode').selectOption('pattern');
     await page.getByTestId('purge-text').fill('(');

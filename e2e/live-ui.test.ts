@@ -54,6 +54,12 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('live streaming through the UI in C
     await page.getByTestId('stream-key-done').click();
     publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${key}`);
     await expect.poll(() => page.getByTestId('stream-state-e2e-live').textContent(), { timeout: 10_000 }).toMatch(/live/i);
+    // Where viewers go: the player page and an embed snippet for other sites.
+    expect(await page.getByTestId('player-page-url').textContent()).toBe(`${host.url}/play/e2e-live`);
+    expect(await page.getByTestId('embed-snippet').textContent()).toBe(
+      `<iframe src="${host.url}/embed/e2e-live" width="960" height="540" style="border:0;max-width:100%" allow="autoplay; fullscreen" allowfullscreen title="e2e-live (live)"></iframe>`,
+    );
+    await page.getByTestId('stream-playback-urls').screenshot({ path: path.join(ARTIFACTS, 'stream-viewer-links.png') });
   });
 
   it('plays the stream with hls.js, switches rendition, and reports viewers', async () => {

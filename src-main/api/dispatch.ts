@@ -15,6 +15,12 @@ export interface CallContext {
   remoteAddress?: string;
   /** Base URL the client used to reach us, for links we hand back (login links). */
   baseUrl?: string;
+  /**
+   * Set only by the HTTP transport, for a `public` method called without the API token or a session:
+   * the handler must then check the caller's own credentials (a signed URL's signature). Every other
+   * call was authenticated by its transport before it got here.
+   */
+  anonymous?: true;
 }
 
 export type Handler<M extends MethodName> = (

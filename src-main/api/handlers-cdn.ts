@@ -1,30 +1,53 @@
 import type { z } from 'zod';
 import type { decommissionInputSchema, EdgeInfo, provisionInputSchema, ProvisionJob, PurgeRequest, PurgeResult } from '../../src-shared/contract/cdn.js';
+import { orderEdges } from '../cdn/edge-order.js';
 import { StudioError } from '../core/errors.js';
-import type { Handlers } from './dispatch.js';
+import { signatureQueryOf, type QueryLike, type VerifyResult } from '../protocols/signing.js';
+import type { CallContext, Handlers } from './dispatch.js';
 
 /** What the CDN methods need from the edge registry and the stream service. */
 export interface CdnHandlerDeps {
   edges(): EdgeInfo[];
   healthyEdges(): EdgeInfo[];
   removeEdge(id: string): void;
+  setDraining(id: string, draining: boolean): EdgeInfo;
   purge(request: PurgeRequest): Promise<PurgeResult>;
-  /** Playback paths of a stream (throws NOT_FOUND for an unknown one). */
-  playbackPaths(name: string): { hls: string; dash: string };
+  /** Playback paths of a stream and whether it is private (throws NOT_FOUND for an unknown one). */
+  playbackPaths(name: string): { hls: string; dash: string; private: boolean };
+  /** Checks a viewer's signature for stream `name`, as the playback routes do. */
+  verifySignature(name: string, query: QueryLike, remoteIp: string): VerifyResult;
+  /** A fresh signature query (`exp=..&sig=..`) for stream `name`, for an operator's own player. */
+  signQuery(name: string, expiresInSec: number): string;
   provision(input: z.output<typeof provisionInputSchema> & { origin: string }): ProvisionJob;
   decommission(input: z.output<typeof decommissionInputSchema>): ProvisionJob;
   job(id: string): ProvisionJob;
 }
 
-type CdnMethod = 'cdn.edges' | 'cdn.removeEdge' | 'cdn.purge' | 'cdn.playback' | 'cdn.provision' | 'cdn.decommission' | 'cdn.job';
+type CdnMethod = 'cdn.edges' | 'cdn.removeEdge' | 'cdn.drainEdge' | 'cdn.purge' | 'cdn.playback' | 'cdn.provision' | 'cdn.decommission' | 'cdn.job';
+
+/** How long the edge URLs handed to an operator's player for a private stream stay valid. */
+const OPERATOR_SIGNATURE_SEC = 3600;
 
 export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMethod> {
+  /**
+   * The query a stream's playback URLs need: none for a public stream; for a private one, a viewer's
+   * own signature (checked here: the method is public) or, for an operator, a fresh one.
+   */
+  const signatureFor = (name: string, isPrivate: boolean, given: QueryLike, ctx: CallContext): string => {
+    if (!isPrivate) return '';
+    if (!ctx.anonymous) return `?${deps.signQuery(name, OPERATOR_SIGNATURE_SEC)}`;
+    const verdict = deps.verifySignature(name, given, ctx.remoteAddress ?? '');
+    if (!verdict.ok) throw new StudioError('FORBIDDEN', `stream "${name}" is private: give the signature of its player URL (${verdict.reason.replace('_', ' ')})`);
+    return `?${signatureQueryOf(given)}`;
+  };
+
   return {
     'cdn.edges': () => deps.edges(),
     'cdn.removeEdge': ({ id }) => {
       deps.removeEdge(id);
       return { id, deleted: true as const };
     },
+    'cdn.drainEdge': ({ id, draining }) => deps.setDraining(id, draining),
     'cdn.purge': (request) => deps.purge(request),
     'cdn.provision': (input, ctx) => {
       const origin = input.origin ?? ctx.baseUrl;
@@ -33,12 +56,21 @@ export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMetho
     },
     'cdn.decommission': (input) => deps.decommission(input),
     'cdn.job': ({ id }) => deps.job(id),
-    'cdn.playback': ({ name }, ctx) => {
+    'cdn.playback': ({ name, region, exp, sig, ip }, ctx) => {
       const paths = deps.playbackPaths(name);
+      const query = signatureFor(name, paths.private, { exp, sig, ip }, ctx);
       const base = ctx.baseUrl ?? '';
+      const match = ['region', 'area', 'none'] as const;
       return {
-        origin: { hls: base + paths.hls, dash: base + paths.dash },
-        edges: deps.healthyEdges().map((e) => ({ id: e.id, region: e.region, hls: e.url + paths.hls, dash: e.url + paths.dash })),
+        origin: { hls: base + paths.hls + query, dash: base + paths.dash + query },
+        edges: orderEdges(deps.edges(), { region: region ?? null, key: ctx.remoteAddress ?? '' }).map(({ edge, regionRank, load }) => ({
+          id: edge.id,
+          region: edge.region,
+          hls: edge.url + paths.hls + query,
+          dash: edge.url + paths.dash + query,
+          regionMatch: match[regionRank],
+          load: load === null ? null : Math.round(load),
+        })),
       };
     },
   };

@@ -63,6 +63,8 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     const pathname = req.url.split('?')[0] ?? '/';
     const needsAuth = pathname.startsWith(`${API_PREFIX}/`) || pathname === '/metrics';
     if (!needsAuth || PUBLIC_PATHS.has(pathname)) return;
+    // A contract method declared `public` (players call it): its handler checks the viewer's own credentials.
+    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
     const principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
     if (!principal) {
       return sendError(reply, {
@@ -107,7 +109,11 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     app.route({
       method: def.http.method,
       url: API_PREFIX + def.http.path,
+      config: { public: def.public === true },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        // Authenticate before parsing: a public method's caller is told apart here, before its input is read.
+        const anonymous = def.public === true && options.auth.authenticate(req.headers, SESSION_COOKIE) === undefined;
+        if (anonymous) reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', 'no-store');
         const input = httpInput(def, req);
         if (req.body === undefined && !hasQueryInput(def) && !def.input.safeParse(input).success) {
           return sendError(reply, { code: 'BODY_REQUIRED', message: `${def.http.method} ${def.http.path} needs a JSON body` });
@@ -116,6 +122,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
           transport: 'http',
           remoteAddress: req.ip,
           baseUrl: `${secure ? 'https' : 'http'}://${req.headers.host ?? req.hostname}`,
+          ...(anonymous ? { anonymous: true as const } : {}),
         });
         if (!result.ok) return sendError(reply, result.error);
         return reply.code(def.http.status ?? 200).send(result.result);

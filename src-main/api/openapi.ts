@@ -35,6 +35,7 @@ export function buildOpenApi(version: string): JsonSchema {
       operationId: name,
       summary: def.summary,
       tags: [def.tag],
+      ...(def.public ? { security: [{}, { bearer: [] }, { session: [] }] } : {}),
       parameters: params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
       responses: {
         [String(def.http.status ?? 200)]: {

@@ -4,6 +4,7 @@ import { EventBus } from '../core/bus.js';
 import { silentLogger } from '../core/logger.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { EdgeStore } from '../store/edges.js';
+import { orderEdges } from './edge-order.js';
 import { EdgeRegistry, type EdgeConnection } from './edge-registry.js';
 
 // In-process peers stand in for edge sockets here; e2e/edge.test.ts runs real agents and nginx.
@@ -185,5 +186,46 @@ describe('EdgeRegistry', () => {
   it('refuses to remove an unknown edge', () => {
     const registry = make();
     expect(() => registry.remove('nope')).toThrow(/no edge/);
+  });
+
+  it('keeps a fresh edge out of purge counts and playback until its data plane answered', async () => {
+    const registry = make();
+    const fresh = new FakeEdge(registry);
+    fresh.autoAck = false;
+    fresh.hello('fresh', null);
+    fresh.heartbeat({ dataPlane: null });
+    const serving = new FakeEdge(registry).serving('serving', null);
+    const result = await registry.purge({ tags: ['stream/demo'] });
+    expect(result.edges.find((e) => e.id === 'fresh')).toMatchObject({ inRotation: false, status: 'pending' });
+    expect(result.propagatedMs).not.toBeNull();
+    expect(orderEdges(registry.list()).map((o) => o.edge.id)).toEqual(['serving']);
+    fresh.heartbeat();
+    expect(orderEdges(registry.list(), { key: 'v' }).map((o) => o.edge.id).sort()).toEqual(['fresh', 'serving']);
+    serving.close(1000, 'bye');
+  });
+
+  it('drains an edge: no new viewers, still purged; a job\'s drain ends with the job, an operator\'s stays', async () => {
+    const registry = make();
+    new FakeEdge(registry).serving('a', null);
+    new FakeEdge(registry).serving('b', null);
+    expect(registry.setDraining('a', true)).toMatchObject({ id: 'a', draining: 'operator', healthy: true });
+    expect(orderEdges(registry.list()).map((o) => o.edge.id)).toEqual(['b']);
+    expect((await registry.purge({ tags: ['x'] })).edges.map((e) => [e.id, e.inRotation, e.status])).toEqual([
+      ['a', true, 'done'],
+      ['b', true, 'done'],
+    ]);
+    // An upgrade while an operator drains: the job's end leaves the operator's drain.
+    registry.drainFor('a', 'upgrade').release();
+    expect(registry.list()[0]!.draining).toBe('operator');
+    registry.setDraining('a', false);
+    const upgrade = registry.drainFor('b', 'upgrade');
+    expect(registry.list().map((e) => e.draining)).toEqual([null, 'upgrade']);
+    upgrade.release();
+    expect(registry.list().map((e) => e.draining)).toEqual([null, null]);
+    expect(() => registry.setDraining('nope', true)).toThrow(/no edge/);
+    registry.setDraining('b', true);
+    registry.remove('b');
+    new FakeEdge(registry).serving('b', null);
+    expect(registry.list()[1]!.draining).toBeNull();
   });
 });

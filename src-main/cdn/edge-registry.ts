@@ -28,6 +28,8 @@ interface Live {
   acks: Map<number, (ack: { ok: boolean; objects: number }) => void>;
 }
 
+export type Drain = NonNullable<EdgeInfo['draining']>;
+
 /** Heartbeats an edge may miss before it leaves rotation. */
 export const MISSED_HEARTBEATS = 3;
 
@@ -39,6 +41,8 @@ export const MISSED_HEARTBEATS = 3;
 export class EdgeRegistry implements Service {
   readonly name = 'cdn';
   private readonly live = new Map<string, Live>();
+  /** Edges that get no new viewers, and why. Kept in memory: an origin restart puts them all back. */
+  private readonly draining = new Map<string, Drain>();
   private unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -181,6 +185,7 @@ export class EdgeRegistry implements Service {
         healthy: reason === null,
         unhealthyReason: reason,
         connected: live !== undefined,
+        draining: this.draining.get(edge.id) ?? null,
         hitRatio: live?.stats?.hitRatio ?? 0,
         lastSeen: live?.lastSeen ?? edge.lastSeenAt,
         lastSeq: edge.lastSeq,
@@ -206,9 +211,33 @@ export class EdgeRegistry implements Service {
     return this.list().filter((e) => e.healthy);
   }
 
+  /** An operator drains edge `id` (`draining` true) or puts it back for new viewers (false, whoever drained it). */
+  setDraining(id: string, draining: boolean): EdgeInfo {
+    if (!this.list().some((e) => e.id === id)) throw new StudioError('NOT_FOUND', `no edge "${id}"`);
+    this.applyDrain(id, draining ? 'operator' : null);
+    return this.list().find((e) => e.id === id)!;
+  }
+
+  /**
+   * A decommission or an upgrade drains the edge it works on for as long as it runs; `release` undoes
+   * only that drain (an operator's drain, set before or meanwhile, stays).
+   */
+  drainFor(id: string, why: Exclude<Drain, 'operator'>): { release(): void } {
+    if (!this.draining.has(id)) this.applyDrain(id, why);
+    return { release: () => this.draining.get(id) === why && this.applyDrain(id, null) };
+  }
+
+  private applyDrain(id: string, why: Drain | null): void {
+    if (why === null) this.draining.delete(id);
+    else this.draining.set(id, why);
+    this.deps.logger.info({ edge: id, draining: why }, why ? 'edge draining: no new viewers' : 'edge takes new viewers again');
+    this.publish(true);
+  }
+
   remove(id: string): void {
     const live = this.live.get(id);
     if (!this.deps.store.remove(id) && !live) throw new StudioError('NOT_FOUND', `no edge "${id}"`);
+    this.draining.delete(id);
     live?.conn.close(4001, 'removed by the origin');
     this.live.delete(id);
     this.publish(true);

@@ -31,6 +31,9 @@ export class ProvisionJobs {
       unitTemplateFile: () => string;
       waitRegistered: (edgeId: string, timeoutMs: number) => Promise<boolean>;
       forgetEdge: (edgeId: string) => void;
+      /** Registered edges (to find the one a job works on) and the drain a job holds while it runs. */
+      edges?: () => { id: string; url: string }[];
+      drainFor?: (edgeId: string, why: 'decommission' | 'upgrade') => { release(): void };
     },
   ) {}
 
@@ -44,13 +47,27 @@ export class ProvisionJobs {
     const bundle = this.deps.bundleFile();
     if (!fs.existsSync(bundle)) throw new StudioError('UNAVAILABLE', `the edge agent bundle is missing (${bundle}); run npm run build`);
     const publicUrl = input.publicUrl ?? defaultPublicUrl(input.host, input.port);
-    return this.launch('provision', input, (p) =>
+    // Provisioning an edge that is registered already is an upgrade: it restarts, so no new viewers meanwhile.
+    const drained = this.drain('upgrade', (e) => sameUrl(e.url, publicUrl));
+    return this.launch('provision', input, drained, (p) =>
       p.provision({ origin: input.origin, token: input.token, port: input.port, region: input.region, publicUrl, cacheSize: input.cacheSize }),
     );
   }
 
+  /**
+   * Drains the registered edges a job works on while it runs. A decommission that succeeded forgets
+   * its edge; one that failed keeps it draining (it was meant to go: an operator puts it back).
+   */
+  private drain(why: 'decommission' | 'upgrade', concerned: (edge: { id: string; url: string }) => boolean): (ok: boolean) => void {
+    const holds = (this.deps.edges?.() ?? []).filter(concerned).map((e) => this.deps.drainFor!(e.id, why));
+    return (ok) => {
+      if (why === 'upgrade' || ok) for (const hold of holds) hold.release();
+    };
+  }
+
   decommission(input: SshInput & { edgeId?: string }): ProvisionJob {
-    return this.launch('decommission', input, async (p) => {
+    const drained = this.drain('decommission', (e) => (input.edgeId ? e.id === input.edgeId : hostOf(e.url) === input.host.toLowerCase()));
+    return this.launch('decommission', input, drained, async (p) => {
       const outcome = await p.decommission();
       if (outcome.ok && input.edgeId) {
         try {
@@ -63,7 +80,7 @@ export class ProvisionJobs {
     });
   }
 
-  private launch(kind: ProvisionJob['kind'], input: SshInput, run: (p: EdgeProvisioner) => Promise<ProvisionOutcome>): ProvisionJob {
+  private launch(kind: ProvisionJob['kind'], input: SshInput, drained: (ok: boolean) => void, run: (p: EdgeProvisioner) => Promise<ProvisionOutcome>): ProvisionJob {
     const job: ProvisionJob = {
       id: `job_${crypto.randomBytes(6).toString('hex')}`,
       kind,
@@ -94,16 +111,34 @@ export class ProvisionJobs {
     });
     run(provisioner).then(
       (outcome) => {
+        drained(outcome.ok);
         Object.assign(job, { state: outcome.ok ? 'done' : 'failed', edgeId: outcome.edgeId, failedStep: outcome.failedStep, error: outcome.error, endedAt: Date.now() });
         this.deps.logger.info({ job: job.id, kind, target: job.target, ok: outcome.ok, failedStep: outcome.failedStep }, 'provisioning job ended');
         publish();
         setTimeout(() => this.jobs.delete(job.id), 3_600_000).unref();
       },
       (error: unknown) => {
+        drained(false);
         Object.assign(job, { state: 'failed', error: (error as Error).message, endedAt: Date.now() });
         publish();
       },
     );
     return structuredClone(job);
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { DataPlaneProbe, EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
@@ -133,6 +134,7 @@ export class EdgeAgentCore implements Service {
       p95Ms: w.p95Ms,
       p99Ms: w.p99Ms,
       cacheBytes: this.cacheBytes,
+      cores: os.availableParallelism(),
       nginxUp: this.deps.nginx.up,
       dataPlane: this.deps.dataPlane(),
     };

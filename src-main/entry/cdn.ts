@@ -32,6 +32,8 @@ export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: U
     unitTemplateFile: edgeUnitTemplateFile,
     waitRegistered: async (id, timeoutMs) => (await registry.waitInRotation(id, timeoutMs)) === null,
     forgetEdge: (id) => registry.remove(id),
+    edges: () => registry.list(),
+    drainFor: (id, why) => registry.drainFor(id, why),
   });
   return {
     registry,
@@ -40,10 +42,13 @@ export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: U
       healthyEdges: () => registry.healthyEdges(),
       removeEdge: (id) => registry.remove(id),
       purge: (request) => registry.purge(request),
+      setDraining: (id, draining) => registry.setDraining(id, draining),
       playbackPaths: (name) => {
-        deps.streams.get(name);
-        return playbackPaths(name);
+        const stream = deps.streams.get(name);
+        return { ...playbackPaths(name), private: stream.private };
       },
+      verifySignature: (name, query, remoteIp) => deps.signer.verify(name, query, remoteIp),
+      signQuery: (name, expiresInSec) => new URLSearchParams(Object.entries(deps.signer.sign(name, { expiresInSec }))).toString(),
       provision: (input) => jobs.provision({ ...input, token: deps.apiToken }),
       decommission: (input) => jobs.decommission(input),
       job: (id) => jobs.get(id),

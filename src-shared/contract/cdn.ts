@@ -28,6 +28,7 @@ export const edgeStatsSchema = z.object({
   p99Ms: z.number(),
   cacheBytes: z.number().describe('Size of the cache folder'),
   nginxUp: z.boolean(),
+  cores: z.number().int().min(1).optional().describe('CPU cores of the edge (its load is weighed per core); absent from older agents: 1'),
   // null: not probed yet; absent: an agent from before the probe existed (kept out of rotation).
   dataPlane: dataPlaneProbeSchema.nullable().optional().describe('The last probe through the edge\'s nginx'),
 });
@@ -43,6 +44,10 @@ export const edgeSchema = z.object({
     .describe('In rotation: connected, heartbeating (3 missed heartbeats take it out) and its data plane answered the last probe'),
   unhealthyReason: z.string().nullable().describe('Why the edge is out of rotation, in words (e.g. "data plane: nginx answered 500 for /edge/probe"); null when healthy'),
   connected: z.boolean(),
+  draining: z
+    .enum(['operator', 'decommission', 'upgrade'])
+    .nullable()
+    .describe('Why the edge gets no new viewers (it keeps serving those it has and stays purged); null when it takes new viewers'),
   hitRatio: z.number(),
   lastSeen: z.number().nullable().describe('Unix ms of the last heartbeat'),
   lastSeq: z.number().int().describe('The last purge the edge applied'),
@@ -213,13 +218,43 @@ export const cdnMethods = {
     output: provisionJobSchema,
     http: { method: 'GET', path: '/cdn/jobs/:id' },
   }),
+  'cdn.drainEdge': method({
+    tag: 'cdn',
+    summary: 'Drain an edge (no new viewers; those it has keep playing, purges still reach it) or, with draining false, put it back',
+    input: z.object({ id: z.string().min(1).max(64), draining: z.boolean().default(true) }).strict(),
+    output: edgeSchema,
+    http: { method: 'POST', path: '/cdn/edges/:id/drain' },
+  }),
   'cdn.playback': method({
     tag: 'cdn',
-    summary: 'Playback URLs of a stream on the healthy edges (the player probes them and picks the fastest)',
-    input: z.object({ name: z.string().min(1).max(64) }).strict(),
+    public: true,
+    summary:
+      'Where a viewer plays a stream: the origin and the edges in the order to try them. Callable without the API token ' +
+      '(players call it): a public stream answers anyone; a private one needs the signature its player URL carries ' +
+      '(exp, sig, ip) and answers signed edge URLs. Order: edges in rotation and not draining; the viewer\'s region ' +
+      '(region=) first, then the same area, then the rest; then the least loaded (bytes/s per core); then the quickest ' +
+      'data-plane probe. A player tries the first, moves on after a fatal error or a stall (see src-shared/edge-failover.ts).',
+    input: z
+      .object({
+        name: z.string().min(1).max(64),
+        region: z.string().max(64).optional().describe('The viewer\'s region, as the edges name theirs (`--region`)'),
+        exp: z.string().max(16).optional().describe('Signature of a private stream\'s player URL'),
+        sig: z.string().max(64).optional(),
+        ip: z.string().max(2).optional(),
+      })
+      .strict(),
     output: z.object({
       origin: z.object({ hls: z.string(), dash: z.string() }),
-      edges: z.array(z.object({ id: z.string(), region: z.string(), hls: z.string(), dash: z.string() })),
+      edges: z.array(
+        z.object({
+          id: z.string(),
+          region: z.string(),
+          hls: z.string(),
+          dash: z.string(),
+          regionMatch: z.enum(['region', 'area', 'none']).describe('How the edge\'s region matches the viewer\'s hint'),
+          load: z.number().nullable().describe('Bytes/s per core sent over the last minute; null before its first stats'),
+        }),
+      ),
     }),
     http: { method: 'GET', path: '/cdn/streams/:name/playback' },
   }),

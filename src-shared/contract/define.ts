@@ -15,6 +15,11 @@ export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   http: { method: HttpVerb; path: string; status?: number };
   /** Tag for grouping in OpenAPI and the UI. */
   tag: string;
+  /**
+   * Callable over HTTP without the API token or a session (viewers' players). The handler then decides
+   * who may see what (it gets `ctx.anonymous`); every input field must be bounded. Default: not public.
+   */
+  public?: true;
 }
 
 export interface EventDef<P extends z.ZodType = z.ZodType> {

@@ -1,3 +1,4 @@
+import { FAILOVER_FUNCTIONS, FAILOVER_RULE } from '../../../src-shared/edge-failover.js';
 import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, seekableSpan, timeAtFraction, wallClockLatencySec } from '../../../src-shared/dvr.js';
 
 /** How often the page tells the host the latency it measures (viewer analytics keep the median). */
@@ -16,12 +17,17 @@ const name = ${JSON.stringify(name)};
 ${DVR_FUNCTIONS.map(String).join('\n')}
 const position = ${dvrPosition.name}, clamp = ${clampSeek.name}, timeAt = ${timeAtFraction.name}, behind = ${formatBehind.name};
 const showLatency = ${formatLatency.name}, span = ${seekableSpan.name}, wallClock = ${wallClockLatencySec.name};
+${FAILOVER_FUNCTIONS.map(String).join('\n')}
+const RULE = ${JSON.stringify(FAILOVER_RULE)};
 
-// ?via=hls skips WebRTC (to rewind); every other parameter (a signed URL's token) goes on to the host.
+// ?via=hls skips WebRTC (to rewind), ?via=webrtc skips the edges, ?region= is the viewer's region for
+// the edge order; every other parameter (a signed URL's token) goes on to the host.
 const params = new URLSearchParams(location.search);
-const via = params.get('via');
+const via = params.get('via'), region = params.get('region');
 params.delete('via');
+params.delete('region');
 const query = params.toString() ? '?' + params.toString() : '';
+const originSource = { id: 'origin', hls: '/live/' + name + '/index.m3u8' + query };
 
 const $ = (id) => document.getElementById(id);
 const video = $('v'), bar = $('bar'), body = document.body;
@@ -31,6 +37,7 @@ let dragging = false;
 const show = (mode, text) => { body.dataset.mode = mode; $('mode').textContent = text; };
 const error = (text) => { $('err').textContent = text; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ms = () => performance.now();
 const sidOf = (url) => { try { return new URL(url, location.href).searchParams.get('sid'); } catch { return null; } };
 const beacon = (report) => fetch('/live/' + name + '/beacon' + query, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report), keepalive: true,
@@ -83,6 +90,44 @@ async function webrtc() {
   return { dvr: () => null, goLive: () => {}, latency: () => (latency == null ? null : { sec: latency, wallClock: true }), sid: () => sid };
 }
 
+/** The host's playback order for this viewer (edges, the origin last), or null when it has no edges. */
+async function playbackOrder() {
+  // Only what the method takes: a private stream's signature and the region.
+  const q = new URLSearchParams();
+  for (const key of ['exp', 'sig', 'ip']) if (params.has(key)) q.set(key, params.get(key));
+  if (region) q.set('region', region);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 2000);
+  try {
+    const res = await fetch('/api/v1/cdn/streams/' + name + '/playback?' + q, { cache: 'no-store', signal: controller.signal });
+    if (!res.ok) return null;
+    const order = await res.json();
+    return order.edges.map((e) => ({ id: e.id, hls: e.hls, match: e.regionMatch }));
+  } catch { return null; } finally { clearTimeout(timer); }
+}
+
+/** Time to fetch a master playlist, ms; null when it failed or took longer than the rule allows. */
+async function timeMaster(url) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), RULE.measureTimeoutMs);
+  const t0 = ms();
+  try {
+    const res = await fetch(url, { cache: 'no-store', signal: controller.signal });
+    await res.text();
+    return res.ok ? ms() - t0 : null;
+  } catch { return null; } finally { clearTimeout(timer); }
+}
+
+/** The edges to play from, the fastest of the leading ones (measured) first; null: no edges, use the host. */
+async function edgeRoute() {
+  const edges = await playbackOrder();
+  if (!edges || edges.length === 0) return null;
+  const n = measureSet(edges.map((e) => e.match), RULE.measureCount);
+  const times = await Promise.all(edges.slice(0, n).map((e) => timeMaster(e.hls)));
+  window.edgeMeasures = edges.slice(0, n).map((e, i) => ({ id: e.id, ms: times[i] }));
+  return afterMeasuring(edges, times);
+}
+
 async function loadHlsJs() {
   const script = ${JSON.stringify(hlsScript)};
   if (!script || window.Hls) return;
@@ -91,8 +136,9 @@ async function loadHlsJs() {
   });
 }
 
-async function hls() {
-  const src = '/live/' + name + '/index.m3u8' + query;
+/** Over HLS, from the host or (route given) from the edges in the route's order, moving on by the failover rule. */
+async function hls(route) {
+  const src = route ? route[0].hls : originSource.hls;
   await loadHlsJs();
   show('hls', 'HLS');
   if (!window.Hls || !window.Hls.isSupported()) return nativeHls(src);
@@ -109,16 +155,19 @@ async function hls() {
   });
   player.config.liveSyncDurationCount = 2;
   player.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
+  const failover = route ? edgeFailover(player, route) : null;
   // A stream whose packager is still starting answers 404: load it again until it plays.
   player.on(Hls.Events.ERROR, (_event, data) => {
+    if (failover && data.type === Hls.ErrorTypes.NETWORK_ERROR) return failover.networkError(data);
     if (!data.fatal) return;
     error('HLS: ' + data.details + ', retrying…');
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) player.recoverMediaError();
     else setTimeout(() => player.loadSource(src), 2000);
   });
-  player.on(Hls.Events.FRAG_BUFFERED, () => error(''));
-  player.loadSource(src);
+  player.on(Hls.Events.FRAG_BUFFERED, () => { if (!failover || !failover.moving()) error(''); });
   player.attachMedia(video);
+  if (failover) failover.start();
+  else player.loadSource(src);
   return {
     dvr() {
       const seekable = span(video.seekable), live = player.liveSyncPosition, details = player.latestLevelDetails;
@@ -133,6 +182,68 @@ async function hls() {
       return player.latency > 0 ? { sec: player.latency, wallClock: false } : null;
     },
     sid: () => (player.levels[0] ? sidOf(player.levels[0].uri) : null),
+  };
+}
+
+/**
+ * Plays from the route's sources (edges, then the origin) with one hls.js player: on a fatal network
+ * error, repeated network errors or a stall (src-shared/edge-failover.ts) it fetches the order again
+ * and loads the next source, keeping the page and the player; the live edge is where it resumes.
+ * body[data-edge] and window.edgeSwitches say where it plays and where it moved, for people and tests.
+ */
+function edgeFailover(player, route) {
+  let sources = [...route, originSource];
+  const failedAt = {};
+  let current = null, moving = false, lastTime = -1;
+  window.edgeSwitches = [];
+  const use = (source, why) => {
+    current = { source, fatal: false, errorsAt: [], started: false, progressAt: ms() };
+    lastTime = video.currentTime;
+    body.dataset.edge = source.id;
+    // Edge ids read "edge-…" already; a named one (an operator's id) gets the word.
+    show('hls', source.id === 'origin' ? 'HLS' : /^edge/i.test(source.id) ? source.id : 'edge ' + source.id);
+    window.edgeSwitches.push({ id: source.id, at: Date.now(), why: why || null });
+    player.loadSource(source.hls);
+  };
+  const moveOn = async (reason) => {
+    moving = true;
+    const left = current.source.id;
+    failedAt[left] = ms();
+    const fresh = await playbackOrder();
+    if (fresh) sources = [...fresh, originSource];
+    const next = sources[nextSource(sources.map((s) => s.id), failedAt, ms(), RULE.cooldownMs)];
+    error((left === 'origin' ? 'origin' : 'edge ' + left) + ': ' + reason + '; now ' + (next.id === 'origin' ? 'the origin' : 'edge ' + next.id));
+    use(next, left + ': ' + reason);
+    moving = false;
+  };
+  setInterval(() => {
+    if (!current || moving) return;
+    if (video.currentTime !== lastTime && !video.paused) {
+      lastTime = video.currentTime;
+      current.started = true;
+      current.progressAt = ms();
+    }
+    // Autoplay the browser holds back is no stall either: network errors still move on.
+    const reason = moveOnReason({ ...current, wantsPlay: !pausedByViewer && !video.paused }, ms(), RULE);
+    if (reason) moveOn(reason);
+  }, 250);
+  return {
+    start: () => use(sources[0]),
+    moving: () => moving,
+    networkError(data) {
+      if (!current || moving) return;
+      // A request still in flight from the source left behind says nothing about this one.
+      const url = (data.context && data.context.url) || data.url;
+      if (url && new URL(url, location.href).origin !== new URL(current.source.hls, location.href).origin) return;
+      if (!isLoadFailure(data.details)) {
+        // It answered, early (a stream starting lists no segment yet): load it again, as without edges.
+        if (data.fatal) setTimeout(() => current && !moving && use(current.source, 'reload'), 2000);
+        return;
+      }
+      if (data.fatal) current.fatal = true;
+      else current.errorsAt.push(ms());
+      console.warn('edge ' + current.source.id + ': ' + data.details + (data.response ? ' ' + data.response.code : '') + ' ' + ((data.context && data.context.url) || data.url || ''));
+    },
   };
 }
 
@@ -187,10 +298,16 @@ function seekBy(sec) {
   if (dvr) video.currentTime = clamp(dvr, video.currentTime + sec);
 }
 function goLive() {
+  pausedByViewer = false;
   if (engine) engine.goLive();
   video.play().catch(() => {});
 }
-const togglePlay = () => (video.paused ? video.play().catch(() => {}) : video.pause());
+// Paused by the viewer: not a stall.
+let pausedByViewer = false;
+const togglePlay = () => {
+  pausedByViewer = !video.paused;
+  return video.paused ? video.play().catch(() => {}) : video.pause();
+};
 const toggleFullscreen = () => (document.fullscreenElement ? document.exitFullscreen() : $('stage').requestFullscreen()).catch(() => {});
 
 bar.addEventListener('input', () => { dragging = true; render(); });
@@ -225,7 +342,7 @@ addEventListener('keydown', (e) => {
 // Startup is the HLS/DASH figure (one median for both); WebRTC reports only its latency.
 video.addEventListener('playing', () => {
   const sid = engine && engine.sid();
-  if (sid && body.dataset.mode !== 'webrtc') beacon({ sid, startupMs: Math.round(performance.now() - started) });
+  if (sid && body.dataset.mode !== 'webrtc') beacon({ sid, startupMs: Math.round(performance.now() - started), ...(body.dataset.edge ? { edge: body.dataset.edge } : {}) });
 }, { once: true });
 // Latency is worth reporting only at live and read from a clock: a rewound viewer is not late.
 setInterval(() => {
@@ -235,8 +352,9 @@ setInterval(() => {
 setInterval(render, 250);
 ['play', 'pause', 'volumechange', 'seeked'].forEach((type) => video.addEventListener(type, render));
 
-webrtc()
-  .catch((e) => { if (via !== 'hls') error('WebRTC: ' + e.message + ', using HLS'); return hls(); })
+// A stream with edges plays through them (they carry the viewers; WebRTC is the host's own uplink).
+(via === 'webrtc' ? Promise.resolve(null) : edgeRoute())
+  .then((route) => route ? hls(route) : webrtc().catch((e) => { if (via !== 'hls') error('WebRTC: ' + e.message + ', using HLS'); return hls(null); }))
   .then((created) => { engine = created; render(); })
   .catch((e) => { show('failed', 'nothing'); error(String(e.message || e)); });
 `;

@@ -22,4 +22,16 @@ describe('player page', () => {
     expect(() => new Function(script)).not.toThrow();
     expect(script).toContain('const script = null');
   });
+
+  it('carries the edge failover rule and, as an embed, renders chromeless', () => {
+    const html = playerPage('my-show', null, { embed: true });
+    const script = scriptOf(html);
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).toMatch(/function moveOnReason\d*\(/);
+    expect(script).toMatch(/function nextSource\d*\(/);
+    expect(script).toContain('"stallMs":3000');
+    expect(script).toContain("'/api/v1/cdn/streams/' + name + '/playback?'");
+    expect(html).toContain('data-embed="yes"');
+    expect(playerPage('my-show', null)).toContain('data-embed="no"');
+  });
 });

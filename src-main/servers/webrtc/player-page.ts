@@ -6,14 +6,19 @@ import { playerScript } from './player-page-script.js';
  * DVR window with a "Live" button; arrows seek 10 s, End goes live. The measured latency is shown and
  * reported to the host. `body[data-mode|data-latency-ms|data-live|data-dvr|data-behind-sec]` say what
  * it does, for people and for tests.
+ *
+ * When the stream has edges (`cdn.playback` lists some), the page plays HLS through them instead:
+ * the fastest of the first ones measured, moving on by src-shared/edge-failover.ts without a reload;
+ * `via edge <id>` and `body[data-edge]` say which. `embed`: the chromeless variant for an iframe
+ * (`/embed/<name>`): the video fills the frame, the controls show on hover.
  */
-export function playerPage(name: string, hlsScript: string | null): string {
+export function playerPage(name: string, hlsScript: string | null, options: { embed?: boolean } = {}): string {
   // Stream names are [a-z0-9-] (checked before this is called): safe in HTML and in a JS string.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · live</title>
 <style>${STYLE}</style></head>
-<body data-mode="connecting" data-live="yes" data-dvr="no">
+<body data-mode="connecting" data-live="yes" data-dvr="no" data-embed="${options.embed ? 'yes' : 'no'}">
 <main id="stage">
 <video id="v" muted autoplay playsinline></video>
 <div id="controls">
@@ -95,5 +100,10 @@ const STYLE = `
   #rewind { display: none; color: var(--muted); font-size: 12px; text-decoration: none; }
   #rewind:hover { color: #fff; }
   body[data-mode="webrtc"] #rewind { display: inline; }
+  body[data-embed="yes"] #stage { position: relative; }
+  body[data-embed="yes"] #controls { position: absolute; left: 0; right: 0; bottom: 0; background: linear-gradient(transparent, rgba(0, 0, 0, 0.85));
+    border-top: 0; opacity: 0; transition: opacity 0.2s; }
+  body[data-embed="yes"] #stage:hover #controls, body[data-embed="yes"] #controls:focus-within { opacity: 1; }
+  body[data-embed="yes"] #rewind { display: none; }
   @media (max-width: 560px) { .info .dim, #lat, #mode { display: none; } }
 `;

@@ -16,7 +16,9 @@ import type { WebRtcServer } from './server.js';
  *   POST   /live/<name>/whep          body: SDP offer -> 201 answer + Location
  *   PATCH  <Location>                 application/trickle-ice-sdpfrag -> 204 (ICE restart: 422)
  *   DELETE <Location>                 -> 200, the session is freed at once
- *   GET    /play/<name>               the player page (WebRTC first, HLS fallback, latency shown)
+ *   GET    /play/<name>               the player page (through the edges when there are some, else WebRTC
+ *                                     first with an HLS fallback; latency shown)
+ *   GET    /embed/<name>              the same player, chromeless, for an <iframe> on any site
  * Errors are JSON `{"error":{code,message}}` like every other route.
  */
 export interface WebRtcRoutesOptions {
@@ -80,16 +82,20 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     reply.code(201).header('Location', `/live/${name}/${kind}/${id}`).header('Cache-Control', 'no-store').type(SDP).send(answer);
 
   const hlsJs = hlsScriptPath();
-  scope.get('/play/:name', async (req, reply) => {
+  const page = (embed: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const { name } = req.params as Params;
       checkName(name);
       if (!options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
-      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(playerPage(name, hlsJs ? '/play/assets/hls.min.js' : null));
+      // The embed is meant for other sites' frames (the host's pages otherwise refuse to be framed).
+      if (embed) reply.removeHeader('X-Frame-Options');
+      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(playerPage(name, hlsJs ? '/play/assets/hls.min.js' : null, { embed }));
     } catch (error) {
       return fail(reply, error, logger);
     }
-  });
+  };
+  scope.get('/play/:name', page(false));
+  scope.get('/embed/:name', page(true));
   if (hlsJs) {
     scope.get('/play/assets/hls.min.js', async (_req, reply) =>
       reply.header('Cache-Control', 'public, max-age=86400').type('text/javascript; charset=utf-8').send(fs.createReadStream(hlsJs)),

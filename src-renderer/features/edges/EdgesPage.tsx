@@ -52,7 +52,7 @@ export function EdgesPage() {
           </button>
         }
       >
-        {loaded ? <EdgeList edges={edges} now={now} onDecommission={(edge) => setDialog({ edge })} /> : <p className="muted">Loading…</p>}
+        {loaded ? <EdgeList edges={edges} now={now} onDecommission={(edge) => setDialog({ edge })} onDrain={(edge, draining) => void useEdges.getState().drain(edge.id, draining)} /> : <p className="muted">Loading…</p>}
       </Card>
       {edges.length > 0 && (
         <Card title="Fleet" testId="edges-charts">

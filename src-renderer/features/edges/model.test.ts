@@ -3,7 +3,7 @@ import type { EdgeInfo } from '../../../src-shared/contract/index.js';
 import { ago, appendEdgeSample, EMPTY_EDGE_SERIES, mergeSeries, purgeFromForm } from './model.js';
 
 const edge = (hitRatio: number, bytes: number): EdgeInfo => ({
-  id: 'e1', url: 'http://e1', region: '', version: '1', healthy: true, unhealthyReason: null, connected: true, hitRatio, lastSeen: 0, lastSeq: 0, registeredAt: 0,
+  id: 'e1', url: 'http://e1', region: '', version: '1', healthy: true, unhealthyReason: null, connected: true, draining: null, hitRatio, lastSeen: 0, lastSeq: 0, registeredAt: 0,
   stats: { hitRatio, requests: 10, bytes, p50Ms: 1, p95Ms: 2, p99Ms: 3, cacheBytes: 0, nginxUp: true },
 });
 

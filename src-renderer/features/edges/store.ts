@@ -21,6 +21,8 @@ interface EdgesState {
   purge(request: PurgeRequest): Promise<PurgeResult | null>;
   provision(input: SshForm & { port: number; region: string }): Promise<ProvisionJob | null>;
   decommission(input: SshForm & { edgeId: string }): Promise<ProvisionJob | null>;
+  /** Drain an edge (no new viewers) or put it back. */
+  drain(id: string, draining: boolean): Promise<void>;
 }
 
 const take = (edges: EdgeInfo[]): void =>
@@ -81,6 +83,11 @@ export const useEdges = create<EdgesState>()(() => ({
 
   provision: (input) => startJob(() => call('cdn.provision', input)),
   decommission: (input) => startJob(() => call('cdn.decommission', input)),
+
+  async drain(id, draining) {
+    const edge = await attempt(() => call('cdn.drainEdge', { id, draining }));
+    if (edge) take(useEdges.getState().edges.map((e) => (e.id === id ? edge : e)));
+  },
 }));
 
 export function connectEdges(): void {

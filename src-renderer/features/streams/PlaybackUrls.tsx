@@ -3,6 +3,7 @@ import type { Stream } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { CopyField } from '../../ui/CopyButton.js';
 import { Icon } from '../../ui/Icon.js';
+import { viewerLinks } from './embed.js';
 import { useStreams } from './store.js';
 
 const EXPIRY_CHOICES = [
@@ -18,6 +19,8 @@ export function PlaybackUrls({ stream }: { stream: Stream }) {
   const signUrls = useStreams((s) => s.signUrls);
   const [expiresInSec, setExpiry] = useState(3600);
   const [busy, setBusy] = useState(false);
+  // A private stream's pages need the signature: they show once signed URLs exist.
+  const links = !stream.private || signed ? viewerLinks(stream.name, stream.playback.hls, signed?.hls) : null;
   const sign = async () => {
     setBusy(true);
     await signUrls(stream.name, expiresInSec);
@@ -55,6 +58,14 @@ export function PlaybackUrls({ stream }: { stream: Stream }) {
           <CopyField value={signed.dash} testId="signed-dash" copyTestId="signed-dash-copy" />
           <div className="muted small">Expire {new Date(signed.expiresAt).toLocaleString()}</div>
         </div>
+      )}
+      {links && (
+        <>
+          <div className="field-label">Player page (through the edges when there are some)</div>
+          <CopyField value={links.page} testId="player-page-url" copyTestId="player-page-copy" />
+          <div className="field-label">Embed (paste into a web page)</div>
+          <CopyField value={links.iframe} testId="embed-snippet" copyTestId="embed-snippet-copy" />
+        </>
       )}
     </Card>
   );

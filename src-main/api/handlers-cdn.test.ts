@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { EdgeInfo } from '../../src-shared/contract/cdn.js';
+import { UrlSigner } from '../protocols/signing.js';
+import { createCdnHandlers, type CdnHandlerDeps } from './handlers-cdn.js';
+
+const signer = new UrlSigner({ current: 'k'.repeat(32) });
+const edge = (id: string, region: string, draining: EdgeInfo['draining'] = null): EdgeInfo => ({
+  id, url: `http://${id}:8081`, region, version: '1', healthy: true, unhealthyReason: null, connected: true, draining, hitRatio: 1,
+  lastSeen: 0, lastSeq: 0, registeredAt: 0, stats: null,
+});
+
+function handlers(privateStream: boolean) {
+  const deps = {
+    edges: () => [edge('us1', 'us-east'), edge('eu1', 'eu-west'), edge('eu2', 'eu-west', 'operator')],
+    playbackPaths: (name: string) => ({ hls: `/live/${name}/index.m3u8`, dash: `/live/${name}/manifest.mpd`, private: privateStream }),
+    verifySignature: (name: string, query: Record<string, unknown>, ip: string) => signer.verify(name, query, ip),
+    signQuery: (name: string, sec: number) => new URLSearchParams(Object.entries(signer.sign(name, { expiresInSec: sec }))).toString(),
+  } as Partial<CdnHandlerDeps> as CdnHandlerDeps;
+  return createCdnHandlers(deps)['cdn.playback'];
+}
+
+const viewer = { transport: 'http' as const, baseUrl: 'http://host:7070', remoteAddress: '10.0.0.9', anonymous: true as const };
+
+describe('cdn.playback', () => {
+  it('answers anyone for a public stream: the viewer\'s region first, draining edges left out', async () => {
+    const out = await handlers(false)({ name: 'show', region: 'eu-west' }, viewer);
+    expect(out.origin).toEqual({ hls: 'http://host:7070/live/show/index.m3u8', dash: 'http://host:7070/live/show/manifest.mpd' });
+    expect(out.edges).toEqual([
+      { id: 'eu1', region: 'eu-west', hls: 'http://eu1:8081/live/show/index.m3u8', dash: 'http://eu1:8081/live/show/manifest.mpd', regionMatch: 'region', load: null },
+      expect.objectContaining({ id: 'us1', regionMatch: 'none' }),
+    ]);
+  });
+
+  it('asks an anonymous viewer of a private stream for its signature and hands back signed edge URLs', async () => {
+    const play = handlers(true);
+    await expect(Promise.resolve().then(() => play({ name: 'show' }, viewer))).rejects.toMatchObject({ code: 'FORBIDDEN', message: /private.*missing/ });
+    const forged = { name: 'show', exp: '9999999999', sig: 'A'.repeat(43) };
+    await expect(Promise.resolve().then(() => play(forged, viewer))).rejects.toMatchObject({ code: 'FORBIDDEN', message: /bad signature/ });
+    const signed = signer.sign('show', { expiresInSec: 60 });
+    const out = await play({ name: 'show', ...signed }, viewer);
+    const query = `?exp=${signed.exp}&sig=${signed.sig}`;
+    expect(out.origin.hls).toBe(`http://host:7070/live/show/index.m3u8${query}`);
+    expect(out.edges.map((e) => e.id).sort()).toEqual(['eu1', 'us1']);
+    expect(out.edges.every((e) => e.hls.endsWith(query) && e.dash.endsWith(query))).toBe(true);
+  });
+
+  it('signs fresh edge URLs for an operator (token or session) of a private stream', async () => {
+    const out = await handlers(true)({ name: 'show' }, { transport: 'http', baseUrl: 'http://host:7070', remoteAddress: '127.0.0.1' });
+    const url = new URL(out.edges[0]!.hls);
+    expect(signer.verify('show', Object.fromEntries(url.searchParams), '1.2.3.4')).toEqual({ ok: true });
+  });
+});

@@ -228,4 +228,27 @@ describe('EdgeRegistry', () => {
     new FakeEdge(registry).serving('b', null);
     expect(registry.list()[1]!.draining).toBeNull();
   });
+
+  it("keeps an operator's drain across a restart of the origin, not a job's", () => {
+    const registry = make();
+    new FakeEdge(registry).serving('a', null);
+    new FakeEdge(registry).serving('b', null);
+    registry.setDraining('a', true);
+    registry.drainFor('b', 'decommission');
+    const restarted = new EdgeRegistry({
+      store: new EdgeStore(db),
+      keys: () => ({ current: 'c'.repeat(20), previous: null }),
+      logger: silentLogger(),
+      bus,
+      now: () => now,
+    });
+    new FakeEdge(restarted).serving('a', 0);
+    new FakeEdge(restarted).serving('b', 0);
+    expect(restarted.list().map((e) => [e.id, e.draining])).toEqual([
+      ['a', 'operator'],
+      ['b', null],
+    ]);
+    restarted.setDraining('a', false);
+    expect(new EdgeStore(db).list().map((e) => e.drained)).toEqual([false, false]);
+  });
 });

@@ -41,7 +41,10 @@ export const MISSED_HEARTBEATS = 3;
 export class EdgeRegistry implements Service {
   readonly name = 'cdn';
   private readonly live = new Map<string, Live>();
-  /** Edges that get no new viewers, and why. Kept in memory: an origin restart puts them all back. */
+  /**
+   * Edges that get no new viewers, and why. An operator's drain is also stored (it outlives a restart
+   * of the origin); a job's lasts as long as the job, which a restart ends.
+   */
   private readonly draining = new Map<string, Drain>();
   private unsubscribe: (() => void)[] = [];
 
@@ -54,7 +57,9 @@ export class EdgeRegistry implements Service {
       ackTimeoutMs?: number;
       now?: () => number;
     },
-  ) {}
+  ) {
+    for (const edge of deps.store.list()) if (edge.drained) this.draining.set(edge.id, 'operator');
+  }
 
   private lastPublished = 0;
 
@@ -228,6 +233,7 @@ export class EdgeRegistry implements Service {
   }
 
   private applyDrain(id: string, why: Drain | null): void {
+    this.deps.store.setDrained(id, why === 'operator');
     if (why === null) this.draining.delete(id);
     else this.draining.set(id, why);
     this.deps.logger.info({ edge: id, draining: why }, why ? 'edge draining: no new viewers' : 'edge takes new viewers again');

@@ -9,9 +9,20 @@ export interface EdgeRecord {
   registeredAt: number;
   lastSeenAt: number | null;
   lastSeq: number;
+  /** An operator drained it: no new viewers, until undrained (survives restarts). */
+  drained: boolean;
 }
 
-type EdgeRow = { id: string; url: string; region: string; version: string; registered_at: number; last_seen_at: number | null; last_seq: number };
+type EdgeRow = {
+  id: string;
+  url: string;
+  region: string;
+  version: string;
+  registered_at: number;
+  last_seen_at: number | null;
+  last_seq: number;
+  drained: number;
+};
 
 const toRecord = (r: EdgeRow): EdgeRecord => ({
   id: r.id,
@@ -21,6 +32,7 @@ const toRecord = (r: EdgeRow): EdgeRecord => ({
   registeredAt: r.registered_at,
   lastSeenAt: r.last_seen_at,
   lastSeq: r.last_seq,
+  drained: r.drained === 1,
 });
 
 /** How many purges are kept for edges that come back (older ones are replayed as nothing). */
@@ -55,6 +67,10 @@ export class EdgeStore {
 
   applied(id: string, seq: number): void {
     this.db.prepare('UPDATE edges SET last_seq = MAX(last_seq, ?) WHERE id = ?').run(seq, id);
+  }
+
+  setDrained(id: string, drained: boolean): void {
+    this.db.prepare('UPDATE edges SET drained = ? WHERE id = ?').run(drained ? 1 : 0, id);
   }
 
   remove(id: string): boolean {

@@ -109,4 +109,10 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE streams ADD COLUMN dvr_minutes INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 6,
+    name: "an operator's drain of an edge",
+    // Only an operator's drain is kept: a decommission's or an upgrade's lasts as long as its job.
+    sql: `ALTER TABLE edges ADD COLUMN drained INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

@@ -7,10 +7,11 @@
 // LL-HLS blocking reloads for a share of them, a playback buffer, failover between edges) in this
 // process. Phases:
 //  1. ramp: viewers join over BENCH_RAMP_S; 2. steady: BENCH_STEADY_S of play, with BENCH_PURGES purges
-//  through POST /api/v1/cdn/purge while it serves (propagatedMs to every edge); 3. kill: SIGKILL of the
-//  first edge's nginx and agent (by PID), BENCH_KILL_WATCH_S of watching every one of its viewers play
-//  again from another edge; 4. origin cut: the namespaces cannot reach the origin for BENCH_CUT_S
-//  (packets dropped), then BENCH_AFTER_CUT_S with it back.
+//  through POST /api/v1/cdn/purge while it serves (propagatedMs to every edge); 3. origin cut: the
+//  namespaces cannot reach the origin for BENCH_CUT_S (packets dropped), then BENCH_AFTER_CUT_S with it
+//  back; 4. kill: SIGKILL of the first edge's nginx and agent (by PID), BENCH_KILL_WATCH_S of watching
+//  every one of its viewers play again from another edge. (The cut comes first so that a dead edge,
+//  which viewers try again now and then, does not count among the cut's errors.)
 // Figures: viewers, errors (by phase), stall ratio (stalled / played time), origin offload (1 - origin
 // fetches of the edges / viewer requests, from the edges' /metrics), startup p50/p95, viewers per edge
 // core (edge CPU from /proc: nginx workers + agent) and the edges that 10,000 / 100,000 viewers need,
@@ -21,7 +22,7 @@
 import { bedUnavailable } from '../test-support/fleet/netns.mjs';
 import { createFleet } from '../test-support/fleet/bed.mjs';
 import { ViewerSim } from '../test-support/fleet/viewers.mjs';
-import { cleanup, fmt, percentile, sleep } from './lib/live.mjs';
+import { cleanup, fmt, machineTicks, percentile, sleep } from './lib/live.mjs';
 import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/fleet';
@@ -41,8 +42,8 @@ const STEADY_S = bench.knob('BENCH_STEADY_S', 60, 20);
 const PURGES = bench.knob('BENCH_PURGES', 40, 15);
 const KILL_WATCH_S = bench.knob('BENCH_KILL_WATCH_S', 15, 10);
 const CUT_S = bench.knob('BENCH_CUT_S', 30, 30);
-const AFTER_CUT_S = bench.knob('BENCH_AFTER_CUT_S', 10, 5);
-const LL_SHARE = bench.knob('BENCH_LL_SHARE', 0.02, 0.05);
+const AFTER_CUT_S = bench.knob('BENCH_AFTER_CUT_S', 15, 10);
+const LL_SHARE = bench.knob('BENCH_LL_SHARE', 0.01, 0.05);
 const KBPS = bench.knob('BENCH_KBPS', 150);
 const RATE_MBIT = bench.knob('BENCH_RATE_MBIT', 400);
 const HEADROOM = 0.7; // an edge core is planned at 70 % busy
@@ -87,6 +88,19 @@ try {
     regions: bed.edges.map((e) => e.region),
   });
 
+  // A status line every 10 s: how many play, requests, errors, stalls, and this process's CPU.
+  let last = { t: performance.now(), requests: 0 };
+  const status = setInterval(() => {
+    const p = sim.phase;
+    const t = performance.now();
+    const started = sim.viewers.filter((v) => v.startupMs !== null).length;
+    const playing = sim.viewers.filter((v) => v.playing).length;
+    const rps = p.requests >= last.requests ? (p.requests - last.requests) / ((t - last.t) / 1000) : NaN;
+    last = { t, requests: p.requests };
+    log(`${p.name}: ${sim.viewers.length} viewers, ${started} started, ${playing} playing; ${fmt(rps, 0)} req/s, ${p.errors} errors, ${p.stalls} stalls; simulator CPU ${fmt(sim.cpu().share, 2)}`);
+  }, 10_000);
+  status.unref();
+
   // ---- ramp ----
   log(`ramp: ${VIEWERS} viewers over ${RAMP_S} s (${(LL_SHARE * 100).toFixed(0)} % in LL mode)`);
   sim.markPhase('ramp');
@@ -95,7 +109,9 @@ try {
 
   // ---- steady, with purges under load ----
   const steady = sim.markPhase('steady');
-  sim.cpu();
+  log(`steady: ${STEADY_S} s, ${PURGES} purges from a third of it on`);
+  const simCpu0 = process.cpuUsage();
+  const machine0 = machineTicks();
   const cpu0 = bed.edges.map((e) => e.cpu());
   const m0 = await metricsOf(bed.edges);
   const ts = performance.now();
@@ -113,10 +129,13 @@ try {
   await sleep(STEADY_S * 1000);
   await purging;
   const wall = (performance.now() - ts) / 1000;
-  const simCpu = sim.cpu().share;
+  const machine1 = machineTicks();
+  const machineBusy = (machine1.busy - machine0.busy) / (machine1.total - machine0.total);
+  const simCpuUsed = process.cpuUsage(simCpu0);
+  const simCpu = (simCpuUsed.user + simCpuUsed.system) / 1e6 / wall;
   const edgeCpu = bed.edges.map((e, i) => (e.cpu() - cpu0[i]) / wall);
   const m1 = await metricsOf(bed.edges);
-  sim.markPhase('kill');
+  sim.markPhase('origin cut');
   const playing = sim.viewers.filter((v) => v.playing || v.stalledSince !== null).length;
   const perEdge = new Map(bed.edges.map((e) => [e.id, sim.viewers.filter((v) => v.edge?.id === e.id).length]));
   const viewerRequests = sum(m1.map((m, i) => m.requests - m0[i].requests));
@@ -145,35 +164,16 @@ try {
   console.log(`${NAME}: startup p50 ${fmt(percentile(startups, 50), 0)} ms, p95 ${fmt(percentile(startups, 95), 0)} ms (${startups.length} viewers started)`);
   console.log(`${NAME}: origin offload ${fmt(offload * 100, 2)} % (${originFetches} origin fetches for ${viewerRequests} viewer requests at the edges; the simulator sent ${steady.requests})`);
   console.log(`${NAME}: ${fmt(viewersPerCore, 0)} viewers per edge core -> at ${HEADROOM * 100} % busy, 10,000 viewers need ${edgesFor(10_000)} one-core edges, 100,000 need ${edgesFor(100_000)} (CPU only; at ${KBPS} kbps per rendition)`);
-  console.log(`${NAME}: the simulator used ${fmt(simCpu, 2)} of a core${simCpu > 0.9 ? ' (near one core: it may be the bottleneck)' : ''}; host ${bed.host.pid}`);
-  if (steady.samples.length) console.log(`${NAME}: steady errors (first ${steady.samples.length}): ${steady.samples.join('; ')}`);
+  console.log(
+    `${NAME}: the simulator used ${fmt(simCpu, 2)} of a core${simCpu > 0.9 ? ' (near one core: it may be the bottleneck)' : ''}, the edges ${fmt(sum(edgeCpu), 2)}; ` +
+      `the machine was ${fmt(machineBusy * 100, 0)} % busy (all its cores, other work included)`,
+  );
+  if (steady.samples.length) console.log(`${NAME}: steady errors, examples: ${steady.samples.join('; ')}`);
   console.log(`${NAME}: purges under load: ${propagated.length} confirmed, p50 ${fmt(percentile(propagated, 50), 1)} ms, p99 ${fmt(percentile(propagated, 99), 1)} ms${purgeFailures.length ? `; ${purgeFailures.length} failed: ${purgeFailures[0]}` : ''}`);
   bench.record('viewers', { ours: playing, note: `${startups.length} started` });
   bench.record('steadyErrors', { ours: steady.errors, note: `stall ratio ${fmt(steady.stalledMs / steady.playedMs, 4)}` });
   bench.record('offload', { ours: offload });
   bench.record('purgeP99', { ours: purgeFailures.length ? NaN : percentile(propagated, 99), note: `p50 ${fmt(percentile(propagated, 50), 1)} ms${purgeFailures.length ? `, ${purgeFailures.length} failed` : ''}` });
-
-  // ---- kill an edge while viewers play ----
-  const victim = bed.edges[0];
-  const victims = sim.viewers.filter((v) => v.edge?.id === victim.id);
-  const killPhase = sim.phase;
-  log(`kill: SIGKILL of edge 1 (${victim.pids().join(', ')}) with ${victims.length} viewers on it`);
-  const killAt = performance.now();
-  victim.kill();
-  await sleep(KILL_WATCH_S * 1000);
-  const recoveries = victims.map((v) => {
-    const moved = v.history.find((h) => h.at >= killAt && h.edge !== victim.id && h.firstMediaAt !== null);
-    return moved ? moved.firstMediaAt - killAt : Infinity;
-  });
-  const stuck = recoveries.filter((r) => !Number.isFinite(r)).length;
-  const victimStalls = sum(victims.map((v) => v.stalls));
-  sim.markPhase('origin cut');
-  const killErrorsElsewhere = Object.entries(killPhase.errorsByEdge).filter(([id]) => id !== victim.id).reduce((a, [, n]) => a + n, 0);
-  console.log(
-    `${NAME}: kill: ${victims.length} viewers moved; back to playing from another edge after p50 ${fmt(percentile(recoveries, 50), 0)} ms, p95 ${fmt(percentile(recoveries, 95), 0)} ms, ` +
-      `max ${fmt(Math.max(...recoveries), 0)} ms${stuck ? ` (${stuck} never did)` : ''}; their stalls ${victimStalls}; errors ${killPhase.errors} (${killErrorsElsewhere} on the other edges)`,
-  );
-  bench.record('recovery', { ours: victims.length ? Math.max(...recoveries) : NaN, note: `${victims.length} viewers, p95 ${fmt(percentile(recoveries, 95), 0)} ms, ${victimStalls} stalls` });
 
   // ---- cut the origin ----
   const cutPhase = sim.phase;
@@ -184,9 +184,32 @@ try {
   sim.markPhase('after the cut');
   log(`origin back; watching ${AFTER_CUT_S} s`);
   await sleep(AFTER_CUT_S * 1000);
-  sim.markPhase('end');
-  console.log(`${NAME}: origin cut ${CUT_S} s: ${cutPhase.errors} errors (${cutPhase.errorsLowLatency} of LL viewers), ${cutPhase.stalls} stalls, stall ratio ${fmt(cutPhase.stalledMs / cutPhase.playedMs, 4)}${cutPhase.samples.length ? `; errors: ${cutPhase.samples.slice(0, 5).join('; ')}` : ''}`);
+  sim.markPhase('kill');
+  console.log(`${NAME}: origin cut ${CUT_S} s: ${cutPhase.errors} errors (${cutPhase.errorsLowLatency} of LL viewers), ${cutPhase.stalls} stalls, stall ratio ${fmt(cutPhase.stalledMs / cutPhase.playedMs, 4)}${cutPhase.samples.length ? `; examples: ${cutPhase.samples.join('; ')}` : ''}`);
   bench.record('cutErrors', { ours: cutPhase.errors, note: `${cutPhase.stalls} stalls while cut` });
+
+  // ---- kill an edge while viewers play ----
+  const victim = bed.edges[0];
+  const victims = sim.viewers.filter((v) => v.edge?.id === victim.id);
+  const killPhase = sim.phase;
+  const stallsBefore = sum(victims.map((v) => v.stalls));
+  log(`kill: SIGKILL of edge 1 (${victim.pids().join(', ')}) with ${victims.length} viewers on it`);
+  const killAt = performance.now();
+  victim.kill();
+  await sleep(KILL_WATCH_S * 1000);
+  const recoveries = victims.map((v) => {
+    const moved = v.history.find((h) => h.at >= killAt && h.edge !== victim.id && h.firstMediaAt !== null);
+    return moved ? moved.firstMediaAt - killAt : Infinity;
+  });
+  const stuck = recoveries.filter((r) => !Number.isFinite(r)).length;
+  const victimStalls = sum(victims.map((v) => v.stalls)) - stallsBefore;
+  const killErrorsElsewhere = Object.entries(killPhase.errorsByEdge).filter(([id]) => id !== victim.id).reduce((a, [, n]) => a + n, 0);
+  console.log(
+    `${NAME}: kill: ${victims.length} viewers moved; back to playing from another edge after p50 ${fmt(percentile(recoveries, 50), 0)} ms, p95 ${fmt(percentile(recoveries, 95), 0)} ms, ` +
+      `max ${fmt(Math.max(...recoveries), 0)} ms${stuck ? ` (${stuck} never did)` : ''}; their stalls ${victimStalls}; errors ${killPhase.errors} (${killErrorsElsewhere} on the other edges)`,
+  );
+  sim.markPhase('end');
+  bench.record('recovery', { ours: victims.length ? Math.max(...recoveries) : NaN, note: `${victims.length} viewers, p95 ${fmt(percentile(recoveries, 95), 0)} ms, ${victimStalls} stalls` });
 
   console.log('');
   console.log('| phase | s | requests | MB | errors | kinds | stalls | stall ratio | failovers | stall switches |');

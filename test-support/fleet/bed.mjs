@@ -133,6 +133,7 @@ export async function createFleet({ edges: links, deadlineMs, stream = {}, log =
     const api = async (method, p, body) => {
       const res = await fetch(`${url}${p}`, {
         method,
+        signal: AbortSignal.timeout(20_000),
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
@@ -193,7 +194,7 @@ export async function createFleet({ edges: links, deadlineMs, stream = {}, log =
           }
         },
         async metrics() {
-          const text = await (await fetch(`${edge.url}/metrics`)).text();
+          const text = await (await fetch(`${edge.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
           const value = (n) => Number(new RegExp(`^${n}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
           return { requests: value('edge_requests_total'), hits: value('edge_cache_hits_total'), originFetches: value('edge_origin_fetches_total') };
         },

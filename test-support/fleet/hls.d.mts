@@ -30,6 +30,6 @@ export interface MediaPlaylist {
   preloadHint: string | null;
 }
 export function parseMaster(text: string): { variants: Variant[]; audio: string | null };
-export function parseMedia(text: string): MediaPlaylist;
+export function parseMedia(text: string, options?: { parts?: boolean }): MediaPlaylist;
 export function joinPosition(media: MediaPlaylist, options: { lowLatency: boolean; holdSegments?: number }): { msn: number; part: number } | null;
 export function liveEdgePdt(media: MediaPlaylist): number | null;

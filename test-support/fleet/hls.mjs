@@ -38,8 +38,9 @@ export function parseMaster(text) {
  * map, segments: [{ msn, duration (0 while only its parts exist), uri, pdt (Unix ms or null),
  * parts: [{ duration, uri, independent }] }], preloadHint }. The trailing entry whose parts are listed
  * but whose EXTINF has not come yet is a segment in progress (`duration` 0, `uri` null).
+ * `parts: false` (a player not in low-latency mode) skips the parts: less work on LL playlists.
  */
-export function parseMedia(text) {
+export function parseMedia(text, { parts = true } = {}) {
   const out = { targetDuration: 0, mediaSequence: 0, endList: false, partTarget: 0, canBlockReload: false, partHoldBack: 0, map: null, segments: [], preloadHint: null };
   let pending = { parts: [], pdt: null };
   let nextPdt = null;
@@ -57,6 +58,7 @@ export function parseMedia(text) {
     } else if (line.startsWith('#EXT-X-MAP:')) out.map = attrs(line.slice(11)).URI ?? null;
     else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pending.pdt = Date.parse(line.slice(25));
     else if (line.startsWith('#EXT-X-PART:')) {
+      if (!parts) continue;
       const a = attrs(line.slice(12));
       pending.parts.push({ duration: Number(a.DURATION) || 0, uri: a.URI, independent: a.INDEPENDENT === 'YES' });
     } else if (line.startsWith('#EXT-X-PRELOAD-HINT:')) {

@@ -20,6 +20,8 @@ import { joinPosition, liveEdgePdt, parseMaster, parseMedia } from './hls.mjs';
 
 /** How long an edge that failed a request is passed over (longer than the origin takes to drop a dead edge). */
 const FAILED_MS = 30_000;
+/** A failover asks the playback API for a fresh edge list when the one it has is older than this. */
+const LIST_REFRESH_MS = 5_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 
@@ -95,7 +97,7 @@ function targetOf(url) {
 
 /** Counters of one phase of a run (steady, kill, origin cut...). */
 function newPhase(name) {
-  return { name, startedAt: now(), requests: 0, bytes: 0, errors: 0, errorsLowLatency: 0, errorsByKind: {}, errorsByEdge: {}, stalls: 0, stalledMs: 0, playedMs: 0, failovers: 0, stallSwitches: 0, samples: [] };
+  return { name, startedAt: now(), requests: 0, bytes: 0, errors: 0, errorsLowLatency: 0, errorsByKind: {}, errorsByEdge: {}, stalls: 0, stalledMs: 0, playedMs: 0, failovers: 0, stallSwitches: 0, samples: [], sampled: {} };
 }
 
 export class ViewerSim {
@@ -182,7 +184,11 @@ export class ViewerSim {
   /** Adds `count` viewers, spread evenly over `rampMs`; resolves once all have started their run. */
   async add(count, { rampMs = 0 } = {}) {
     const first = this.viewers.length;
+    const t0 = now();
     for (let i = 0; i < count; i++) {
+      // On a schedule, not a fixed sleep between viewers: a busy event loop makes sleeps overrun.
+      const wait = t0 + (rampMs * i) / count - now();
+      if (wait > 0) await sleep(wait);
       const n = first + i;
       const viewer = new Viewer(this, n, {
         lowLatency: this.lowLatencyShare > 0 && (n % Math.round(1 / this.lowLatencyShare)) === 0,
@@ -191,7 +197,6 @@ export class ViewerSim {
       });
       this.viewers.push(viewer);
       viewer.run();
-      if (rampMs > 0) await sleep(rampMs / count);
     }
   }
 
@@ -241,6 +246,7 @@ class Viewer {
     this.fatal = null;
     this.level = -1;
     this.startPdt = null;
+    this.listAt = 0;
   }
 
   get edge() {
@@ -250,6 +256,7 @@ class Viewer {
   async run() {
     try {
       this.edges = await this.withRetry(() => this.sim.playbackEdges(this.region));
+      this.listAt = now();
       if (this.edges.length === 0) throw new FetchError('no-edge', 'the playback API listed no edge');
       this.switchTo(0, 'start');
       await this.withFailover(() => this.open());
@@ -297,6 +304,21 @@ class Viewer {
     if (reason !== 'stall') this.failedAt.set(failed.id, now());
     if (reason === 'stall') this.sim.phase.stallSwitches++;
     else this.sim.phase.failovers++;
+    // A fresh list now and then (a player page asks again on failover): an edge the origin took out of
+    // rotation (dead, draining) is no longer offered.
+    if (now() - this.listAt > LIST_REFRESH_MS) {
+      this.listAt = now();
+      try {
+        const edges = await this.sim.playbackEdges(this.region);
+        if (edges.length > 0) {
+          this.edges = edges;
+          // -1 when the failed edge is gone from the list: the search below starts at the first edge.
+          this.edgeIndex = edges.findIndex((e) => e.id === failed.id);
+        }
+      } catch {
+        // keep the list we have
+      }
+    }
     // The next edge that has not failed in the last FAILED_MS; all have: a fresh list from the API.
     for (let k = 1; k <= this.edges.length; k++) {
       const i = (this.edgeIndex + k) % this.edges.length;
@@ -345,7 +367,10 @@ class Viewer {
       if (this.lowLatency) phase.errorsLowLatency++;
       phase.errorsByKind[e.kind] = (phase.errorsByKind[e.kind] ?? 0) + 1;
       phase.errorsByEdge[edge.id] = (phase.errorsByEdge[edge.id] ?? 0) + 1;
-      if (phase.samples.length < 20) phase.samples.push(`${edge.id} ${target.path.replace(/\?.*/, '')}${target.path.includes('_HLS_msn') ? ' (blocking)' : ''}: ${e.kind}`);
+      // A few examples of each kind of error, for the report.
+      const sampleKey = `${e.kind} ${this.lowLatency}`;
+      phase.sampled[sampleKey] = (phase.sampled[sampleKey] ?? 0) + 1;
+      if (phase.sampled[sampleKey] <= 2) phase.samples.push(`${e.kind}: ${this.lowLatency ? 'LL' : 'standard'} viewer, ${edge.id} ${target.path.replace(/\?.*/, '')}${target.path.includes('_HLS_msn') ? ' (blocking)' : ''}`);
       es.errors++;
       throw e;
     }
@@ -361,7 +386,7 @@ class Viewer {
     }
     const target = track.media?.targetDuration || 2;
     const res = await this.fetch(uri, { keep: true, timeoutMs: blocking ? Math.max(10_000, target * 3000) : 10_000 });
-    const media = parseMedia(res.text);
+    const media = parseMedia(res.text, { parts: this.lowLatency });
     // A reload that started before a level switch answers for the old level: keep the new one.
     if (track.uri !== uri.split(/[?&]_HLS_msn=/)[0]) return { changed: false, ms: res.ms };
     const changed = !track.media || media.segments.at(-1)?.msn !== track.media.segments.at(-1)?.msn || media.segments.at(-1)?.parts.length !== track.media.segments.at(-1)?.parts.length;
@@ -473,7 +498,17 @@ class Viewer {
         if (item) {
           if (track.kind === 'video' && (await this.maybeSwitchLevel(track, item.sec))) return;
           if (blocking() && !track.pending) this.reloadAhead(track, item.next);
-          await this.fetch(item.uri, { timeoutMs: 20_000, mediaSec: track.kind === 'video' ? item.sec : 0 });
+          try {
+            await this.fetch(item.uri, { timeoutMs: 20_000, mediaSec: track.kind === 'video' ? item.sec : 0 });
+          } catch (error) {
+            // Gone (a part the origin dropped while the viewer was behind): the edge is fine; a player
+            // reloads and moves on to what the playlist lists now, as after a long stall.
+            if (error.kind !== 'http-404') throw error;
+            await this.loadMedia(track);
+            track.pending = null;
+            track.pos = joinPosition(track.media, { lowLatency: this.lowLatency }) ?? track.pos;
+            return;
+          }
           track.pos = item.next;
           this.buffered(track, item);
           return;

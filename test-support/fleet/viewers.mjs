@@ -247,6 +247,7 @@ class Viewer {
     this.level = -1;
     this.startPdt = null;
     this.listAt = 0;
+    this.failing = null;
   }
 
   get edge() {
@@ -294,32 +295,40 @@ class Viewer {
         if (this.sim.stopped) throw error;
         const stall = error instanceof StallSwitch;
         if (!stall && !(error instanceof FetchError)) throw error;
-        if (edgeIndex === this.edgeIndex) await this.failover(stall ? 'stall' : error.kind);
+        // One failover at a time: the other track's loop waits for it instead of skipping an edge.
+        if (this.failing) await this.failing;
+        else if (edgeIndex === this.edgeIndex) {
+          this.failing = this.failover(stall ? 'stall' : error.kind).finally(() => (this.failing = null));
+          await this.failing;
+        }
       }
     }
   }
 
+  /**
+   * The next edge of the list that has not failed in the last FAILED_MS, at once; the list itself is
+   * asked for again in the background now and then (as a player page does on failover), so that an
+   * edge the origin took out of rotation (dead, draining) stops being offered.
+   */
   async failover(reason) {
     const failed = this.edge;
     if (reason !== 'stall') this.failedAt.set(failed.id, now());
     if (reason === 'stall') this.sim.phase.stallSwitches++;
     else this.sim.phase.failovers++;
-    // A fresh list now and then (a player page asks again on failover): an edge the origin took out of
-    // rotation (dead, draining) is no longer offered.
     if (now() - this.listAt > LIST_REFRESH_MS) {
       this.listAt = now();
-      try {
-        const edges = await this.sim.playbackEdges(this.region);
-        if (edges.length > 0) {
-          this.edges = edges;
-          // -1 when the failed edge is gone from the list: the search below starts at the first edge.
-          this.edgeIndex = edges.findIndex((e) => e.id === failed.id);
-        }
-      } catch {
-        // keep the list we have
-      }
+      this.sim.playbackEdges(this.region).then(
+        (edges) => {
+          if (edges.length === 0 || this.sim.stopped) return;
+          const current = this.edge;
+          const at = edges.findIndex((e) => e.id === current.id);
+          // The edge in use stays in use (first of the new list when the origin no longer lists it).
+          this.edges = at >= 0 ? edges : [current, ...edges];
+          this.edgeIndex = Math.max(0, at);
+        },
+        () => {}, // keep the list we have
+      );
     }
-    // The next edge that has not failed in the last FAILED_MS; all have: a fresh list from the API.
     for (let k = 1; k <= this.edges.length; k++) {
       const i = (this.edgeIndex + k) % this.edges.length;
       const t = this.failedAt.get(this.edges[i].id);
@@ -328,15 +337,19 @@ class Viewer {
         return;
       }
     }
+    // Every edge failed lately: wait a little, ask for the list again, and start over.
     await sleep(500);
     try {
       const edges = await this.sim.playbackEdges(this.region);
-      if (edges.length > 0) this.edges = edges;
+      if (edges.length > 0) {
+        this.edges = edges;
+        this.edgeIndex = 0;
+      }
     } catch {
       // keep the list we have
     }
     this.failedAt.clear();
-    this.switchTo((this.edges.findIndex((e) => e.id === failed.id) + 1) % this.edges.length, reason);
+    this.switchTo((Math.max(0, this.edges.findIndex((e) => e.id === failed.id)) + 1) % this.edges.length, reason);
   }
 
   /** One request to the current edge, counted; throws FetchError on a transport error or a non-2xx answer. */

@@ -158,6 +158,11 @@ export function sweepBed(owner) {
   if (state.origin) run('ip', ['addr', 'del', `${ORIGIN_ADDRESS}/32`, 'dev', 'lo']);
   removeRootRules();
   fs.rmSync(stateFile(owner), { force: true });
+  try {
+    fs.rmdirSync(STATE_DIR);
+  } catch {
+    // another bed's state is there, or it is gone already
+  }
 }
 
 /** Sweeps beds whose owner is gone; throws when a live process owns one (one bed at a time). */

@@ -17,7 +17,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src-*/**/*.test.{ts,tsx}', 'scripts/**/*.test.mjs'],
+          include: ['src-*/**/*.test.{ts,tsx}', 'scripts/**/*.test.mjs', 'test-support/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -1,0 +1,67 @@
+// Types of viewers.mjs for the TypeScript tests.
+export class FetchError extends Error {
+  kind: string;
+}
+
+export interface Phase {
+  name: string;
+  startedAt: number;
+  endedAt?: number;
+  requests: number;
+  bytes: number;
+  errors: number;
+  errorsLowLatency: number;
+  errorsByKind: Record<string, number>;
+  errorsByEdge: Record<string, number>;
+  stalls: number;
+  stalledMs: number;
+  playedMs: number;
+  failovers: number;
+  stallSwitches: number;
+  samples: string[];
+}
+
+export interface SimEdge {
+  id: string;
+  region: string;
+  hls: string;
+}
+
+export interface Viewer {
+  n: number;
+  lowLatency: boolean;
+  region: string;
+  edge: SimEdge | undefined;
+  startupMs: number | null;
+  playing: boolean;
+  stalledSince: number | null;
+  stalls: number;
+  stalledMs: number;
+  playedMs: number;
+  errors: number;
+  requests: number;
+  bytes: number;
+  fatal: string | null;
+  latencies: { at: number; edge: string; ms: number }[];
+  history: { edge: string; at: number; reason: string; firstMediaAt: number | null }[];
+}
+
+export class ViewerSim {
+  constructor(options: {
+    playbackUrl: string;
+    token?: string;
+    delayMs?: (edgeUrl: string) => number;
+    lowLatencyShare?: number;
+    maxHeights?: number[];
+    regions?: string[];
+    stallFailoverMs?: number;
+    maxSocketsPerEdge?: number;
+  });
+  viewers: Viewer[];
+  phase: Phase;
+  phases: Phase[];
+  markPhase(name: string): Phase;
+  add(count: number, options?: { rampMs?: number }): Promise<void>;
+  cpu(): { share: number; wallMs: number };
+  stop(): Promise<void>;
+}

@@ -159,21 +159,34 @@ export class EdgeAgentCore implements Service {
   private readonly controlAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
   /**
-   * A GET on nginx's control listener (kept-alive connections: a purge is many small requests). A
-   * kept-alive connection that nginx closed as we reused it (an old worker leaving after a reload) is
-   * retried once on a new one: purging and refreshing are idempotent.
+   * A GET on nginx's control listener (kept-alive connections: a purge is many small requests).
+   * Purging and refreshing are idempotent, so a connection nginx closed without an answer is tried
+   * again (3 attempts, 50 ms apart): during a graceful reload (every edge reloads on its welcome, to
+   * take the origin's signing keys; key rotations too) an old worker on its way out closes the
+   * connections it holds, kept-alive or just accepted. That was the "fresh edge answered its first
+   * purge `failed` (objects 0)" bug: one request of the purge got "socket hang up".
    */
-  private control(url: string, retried = false): Promise<number> {
+  private async control(url: string): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.controlOnce(url);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= 3 || !(code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private controlOnce(url: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const req = http.get(url, { agent: this.controlAgent, timeout: 20_000 }, (res) => {
         res.resume();
         res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
       });
       req.once('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-      req.once('error', (error: NodeJS.ErrnoException) => {
-        if (!retried && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) this.control(url, true).then(resolve, reject);
-        else reject(error);
-      });
+      req.once('error', reject);
     });
   }
 

@@ -76,9 +76,8 @@ function controlText(port: number, urlPath: string): Promise<string> {
 /** Resolves once nginx's control server answers `generation` (the config written last is in force). */
 export async function waitForGeneration(controlPort: number, generation: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
   for (;;) {
-    last = await controlText(controlPort, '/generation');
+    const last = await controlText(controlPort, '/generation');
     if (last === String(generation)) return;
     if (Date.now() > deadline) throw new StudioError('UNAVAILABLE', `nginx did not apply its new config within ${timeoutMs} ms (generation ${last}, expected ${generation})`);
     await new Promise((r) => setTimeout(r, 20));
@@ -121,10 +120,10 @@ export class NginxProcess implements Service {
 
   /**
    * New options (e.g. rotated signing keys): tested, then applied by a graceful reload (SIGHUP), and
-   * resolved once the new workers answer (the control server reports the new generation). Until then
-   * the old workers may still hold connections they close as they exit: a purge sent through the
-   * control listener in that window lost its request (the "fresh edge answered its first purge
-   * failed" bug: every edge reloads on its welcome, to take the origin's signing keys).
+   * resolved once new workers answer (the control server reports the new generation): an edge says
+   * it is registered (its first heartbeat follows its welcome) only once the origin's keys are in
+   * force. Old workers may still take a connection for a few ms and close it on their way out; the
+   * agent's control requests retry for that (agent.ts).
    */
   async reload(options: Partial<EdgeNginxOptions>): Promise<void> {
     const previous = this.options;

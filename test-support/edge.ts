@@ -105,7 +105,8 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
           const file = path.join(dir, name);
           return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
         })
-        .map((l) => JSON.parse(l) as Record<string, any>)
+        // Hit lines leave out the fields that are empty for a hit (upstream, tags, fill status).
+        .map((l): Record<string, any> => ({ up: '', k: '', f: '', ...(JSON.parse(l) as Record<string, any>) }))
         .sort((a, b) => a.t - b.t),
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {

@@ -11,7 +11,7 @@ export interface EdgeProcess {
   port: number;
   url: string;
   output(): string;
-  /** Lines of nginx's JSON access log so far. */
+  /** Lines of nginx's JSON access logs so far (hits reach the file within a second). */
   accessLog(): Record<string, any>[];
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Removes what the edge wrote (its folder, and the temporary HOME / system folder of `defaultFolders`). */
@@ -98,12 +98,16 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
     port,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
+    // Hits (written by nginx within a second) and upstream fetches (at once), in time order.
     accessLog: () =>
-      fs
-        .readFileSync(path.join(dir, 'access.json.log'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, any>),
+      ['access.json.log', 'fetch.json.log']
+        .flatMap((name) => {
+          const file = path.join(dir, name);
+          return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+        })
+        // Hit lines leave out the fields that are empty for a hit (upstream, tags, fill status).
+        .map((l): Record<string, any> => ({ up: '', k: '', f: '', ...(JSON.parse(l) as Record<string, any>) }))
+        .sort((a, b) => a.t - b.t),
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) {

@@ -183,6 +183,22 @@ describe('EdgeRegistry', () => {
     expect(edge.closed?.code).toBe(1001);
   });
 
+  it('purges a recording\'s VOD and download from the edges when it is deleted or converted again', async () => {
+    const registry = make();
+    registry.start();
+    const edge = new FakeEdge(registry);
+    edge.hello('e1', null);
+    const vod = (state: string) => ({ id: 'rec_1', vod: { state, progress: 0, ladder: null, hls: null, dash: null, error: null } }) as any;
+    bus.emit('recording.changed', { id: 'rec_1', recording: vod('ready') });
+    bus.emit('recording.changed', { id: 'rec_1', recording: vod('ready') });
+    bus.emit('recording.changed', { id: 'rec_1', recording: vod('converting') });
+    bus.emit('recording.changed', { id: 'rec_1', recording: null });
+    await new Promise((r) => setTimeout(r, 10));
+    const purges = edge.sent.filter((m) => m.type === 'purge');
+    expect(purges.map((m) => m.type === 'purge' && m.request)).toEqual([{ prefix: '/vod/rec_1/' }, { prefix: '/vod/rec_1/' }, { prefix: '/vod/rec_1/' }]);
+    registry.dispose();
+  });
+
   it('refuses to remove an unknown edge', () => {
     const registry = make();
     expect(() => registry.remove('nope')).toThrow(/no edge/);

@@ -13,6 +13,7 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { EdgeStore } from '../store/edges.js';
+import { VodPurgeTracker } from './vod-purge.js';
 
 /** One edge's socket as the registry sees it. */
 export interface EdgeConnection {
@@ -47,6 +48,7 @@ export class EdgeRegistry implements Service {
    */
   private readonly draining = new Map<string, Drain>();
   private unsubscribe: (() => void)[] = [];
+  private readonly vodPurges = new VodPurgeTracker();
 
   constructor(
     private readonly deps: {
@@ -84,6 +86,12 @@ export class EdgeRegistry implements Service {
         // Logged even with every edge away: they are replayed it when they return.
         if (!request || this.deps.store.list().length === 0) return;
         this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, stream: name }, 'automatic purge failed'));
+      }),
+      // A recording deleted or converted (again): its VOD and download leave the edges.
+      this.deps.bus.on('recording.changed', ({ id, recording }) => {
+        const request = this.vodPurges.onRecordingChanged(id, recording);
+        if (!request || this.deps.store.list().length === 0) return;
+        this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, recording: id }, 'automatic purge failed'));
       }),
     );
   }

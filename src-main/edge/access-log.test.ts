@@ -11,7 +11,7 @@ const records = LINES.map(parseAccessLine);
 
 describe('parseAccessLine', () => {
   it("indexes a soft purge's refresh as the object it put back in the cache, not as the control URL", () => {
-    const line = JSON.stringify({ t: 1795315962.5, m: 'GET', u: '/refresh/s/live/demo/s/x/chunk-stream0-00009.m4s', s: 200, b: 1000, rt: 0.01, c: 'BYPASS', up: '127.0.0.1:7070', k: 'stream/demo', v: 'p', pf: '' });
+    const line = JSON.stringify({ t: 1795315962.5, m: 'GET', u: '/refresh/edge_fill/s/live/demo/s/x/chunk-stream0-00009.m4s', s: 200, b: 1000, rt: 0.01, c: 'BYPASS', up: '127.0.0.1:7070', k: 'stream/demo', v: 'p', pf: '' });
     const record = parseAccessLine(line)!;
     expect(record).toMatchObject({ uri: '/live/demo/s/x/chunk-stream0-00009.m4s', variant: 's', cache: 'MISS', upstream: true, tags: ['stream/demo'], prefetch: true });
     const index = new TagIndex();
@@ -35,6 +35,7 @@ describe('parseAccessLine', () => {
       tags: ['stream/demo'],
       variant: 'p',
       prefetch: false,
+      stored: false,
     });
     expect(records[1]!.upstream).toBe(false);
     expect(records[4]!.variant).toBe('s');
@@ -115,5 +116,31 @@ describe('newestSegments', () => {
     const playlist = '#EXTM3U\n#EXTINF:2,\ns/a/1.m4s?sid=x\n#EXTINF:2,\ns/a/2.m4s?sid=x\n#EXTINF:2,\ns/a/3.m4s?sid=x\n';
     expect(newestSegments(playlist, '/live/demo/v0.m3u8')).toEqual(['/live/demo/s/a/2.m4s', '/live/demo/s/a/3.m4s']);
     expect(newestSegments('#EXTM3U\nhttp://elsewhere/x.m4s\n../../etc/passwd\n', '/live/demo/v0.m3u8')).toEqual([]);
+  });
+});
+
+describe('parseAccessLine: the mirror tier', () => {
+  const line = (fields: Record<string, unknown>): string =>
+    JSON.stringify({ t: 1795315962.5, m: 'GET', s: 200, b: 204800, rt: 0.001, c: '', v: 'p', pf: '', ...fields });
+
+  it('reads a mirrored file served without an upstream as a hit, not an origin fetch', () => {
+    const hit = parseAccessLine(line({ u: '/live/demo/s/a/chunk-stream0-00001.m4s' }))!;
+    expect({ cache: hit.cache, upstream: hit.upstream, stored: hit.stored }).toEqual({ cache: 'HIT', upstream: false, stored: false });
+    // A playlist without a cache status is not a mirror hit.
+    expect(parseAccessLine(line({ u: '/live/demo/v0.m3u8' }))!.cache).toBe('');
+    expect(parseAccessLine(line({ u: '/live/demo/s/a/chunk-stream0-00001.m4s', s: 404 }))!.cache).toBe('');
+  });
+
+  it('reads a miss filled through the fill server by the fill zone\'s status, and indexes it with its tags', () => {
+    const miss = parseAccessLine(line({ u: '/vod/r1/chunk-stream0-00001.m4s', up: '127.0.0.1:9003', f: 'MISS', k: 'vod/r1' }))!;
+    expect({ cache: miss.cache, upstream: miss.upstream, stored: miss.stored }).toEqual({ cache: 'MISS', upstream: true, stored: true });
+    // A waiter of the same miss was answered from the fill zone: no origin fetch, but stored in the mirror too.
+    const waiter = parseAccessLine(line({ u: '/vod/r2/chunk-stream0-00001.m4s', up: '127.0.0.1:9003', f: 'HIT', k: 'vod/r2' }))!;
+    expect({ cache: waiter.cache, upstream: waiter.upstream, stored: waiter.stored }).toEqual({ cache: 'HIT', upstream: false, stored: true });
+    const index = new TagIndex();
+    index.add(miss);
+    index.add(waiter);
+    expect([...index.match((_u, tags) => tags.has('vod/r2'))]).toEqual(['/vod/r2/chunk-stream0-00001.m4s']);
+    expect(index.size).toBe(2);
   });
 });

@@ -1,3 +1,5 @@
+import { isMirrored } from './nginx-conf.js';
+
 /**
  * nginx's JSON access log (format: nginx-conf.ts) read back: request statistics for heartbeats and
  * /metrics, and the tag index (Surrogate-Key of every object that entered the cache) that tag,
@@ -22,6 +24,8 @@ export interface AccessRecord {
   variant: 's' | 'p';
   /** A request of the agent itself (prefetch, soft-purge refresh), not a viewer's. */
   prefetch: boolean;
+  /** Went through the fill server, so its answer was stored in the mirror (nginx-conf.ts). */
+  stored: boolean;
 }
 
 export function parseAccessLine(line: string): AccessRecord | null {
@@ -35,17 +39,25 @@ export function parseAccessLine(line: string): AccessRecord | null {
   const tags = typeof raw.k === 'string' && raw.k !== '' ? raw.k.split(/\s+/).filter(Boolean) : [];
   // A soft purge is the agent's own request to the control server, `/refresh/<variant><uri>`: it puts
   // <uri> back in the cache, so it is that object (in that variant) that the tag index must know.
-  const refresh = /^\/refresh\/([sp])(\/.*)$/.exec(raw.u);
+  const refresh = /^\/refresh\/[a-z_]+\/([sp])(\/.*)$/.exec(raw.u);
+  const uri = refresh ? refresh[2]! : raw.u;
+  // A miss of the mirror goes through the fill server: its cache status says whether the origin was asked.
+  const fill = typeof raw.f === 'string' ? raw.f : '';
+  const addressed = typeof raw.up === 'string' && raw.up !== '' && raw.up !== '-';
+  const own = typeof raw.c === 'string' ? raw.c : '';
+  // Neither cache status nor upstream: a mirrored object served as a file, a hit.
+  const mirrorHit = !addressed && own === '' && raw.s < 400 && isMirrored(uri);
   return {
     at: Math.round(raw.t * 1000),
     method: typeof raw.m === 'string' ? raw.m : '',
-    uri: refresh ? refresh[2]! : raw.u,
+    uri,
     status: raw.s,
     bytes: typeof raw.b === 'number' ? raw.b : 0,
     ms: typeof raw.rt === 'number' ? raw.rt * 1000 : 0,
     // A refresh bypasses the cache lookup (BYPASS) but stores what it fetched: for the index, a MISS.
-    cache: refresh && raw.c === 'BYPASS' ? 'MISS' : typeof raw.c === 'string' ? raw.c : '',
-    upstream: typeof raw.up === 'string' && raw.up !== '' && raw.up !== '-',
+    cache: refresh && own === 'BYPASS' ? 'MISS' : own || fill || (mirrorHit ? 'HIT' : ''),
+    upstream: addressed && !(fill !== '' && HIT_STATES.has(fill)),
+    stored: fill !== '',
     tags,
     variant: refresh ? (refresh[1] as 's' | 'p') : raw.v === 's' ? 's' : 'p',
     prefetch: raw.pf === '1' || refresh !== null,
@@ -135,9 +147,9 @@ export class TagIndex {
     return this.entries.size;
   }
 
-  /** Objects that entered the cache (a response from the origin, through the cache) are indexed. */
+  /** Objects that entered the cache (a response from the origin, through the cache, or stored in the mirror) are indexed. */
   add(record: AccessRecord): void {
-    if (!record.upstream || record.cache === '' || record.cache === 'BYPASS' || record.status >= 500) return;
+    if (!(record.upstream || record.stored) || record.cache === '' || record.cache === 'BYPASS' || record.status >= 500) return;
     let entry = this.entries.get(record.uri);
     if (entry) {
       this.entries.delete(record.uri);

@@ -8,7 +8,9 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { parseAccessLine, RequestWindow, TagIndex, type AccessRecord } from './access-log.js';
-import { planPurge } from './purge-plan.js';
+import { MirrorTree } from './mirror.js';
+import { isMirrored, zoneOf, type CacheZone } from './nginx-conf.js';
+import { planPurge, type CacheVariant } from './purge-plan.js';
 import type { NginxProcess } from './nginx-process.js';
 
 export interface EdgeState {
@@ -72,6 +74,8 @@ export class EdgeAgentCore implements Service {
   private cacheBytes = 0;
   private sizeTimer: NodeJS.Timeout | null = null;
   private purges = { applied: 0, objects: 0 };
+  private evicted = { files: 0, bytes: 0 };
+  private readonly mirror: MirrorTree;
   linkConnected: () => boolean = () => false;
 
   constructor(
@@ -82,6 +86,8 @@ export class EdgeAgentCore implements Service {
       dataPlane: () => DataPlaneProbe | null;
       controlPort: number;
       cacheDir: string;
+      /** The mirror tree (nginx-conf.ts cacheLayout) and its share of --cache-size (cacheBudget). */
+      mirror: { dir: string; budgetBytes: number };
       state: EdgeState;
       saveState: (state: EdgeState) => void;
       drainLog: () => void;
@@ -91,6 +97,7 @@ export class EdgeAgentCore implements Service {
       prefetcher?: { onRecord(record: AccessRecord): void; dispose(): void };
     },
   ) {
+    this.mirror = new MirrorTree(deps.mirror.dir);
     try {
       this.index.load(JSON.parse(fs.readFileSync(deps.indexFile, 'utf8')));
     } catch {
@@ -101,7 +108,7 @@ export class EdgeAgentCore implements Service {
   /** One line of nginx's access log. */
   onLogLine = (line: string): void => {
     const record = parseAccessLine(line);
-    if (!record || !record.uri.startsWith('/live/')) return;
+    if (!record || !(record.uri.startsWith('/live/') || record.uri.startsWith('/vod/'))) return;
     this.window.add(record);
     this.index.add(record);
     this.deps.prefetcher?.onRecord(record);
@@ -116,12 +123,23 @@ export class EdgeAgentCore implements Service {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const refresh = (): void => {
-      folderBytes(this.deps.cacheDir).then((bytes) => (this.cacheBytes = bytes), () => undefined);
+      this.evict()
+        .then(() => folderBytes(this.deps.cacheDir))
+        .then((bytes) => (this.cacheBytes = bytes), () => undefined);
     };
     refresh();
     this.sizeTimer = setInterval(refresh, 10_000);
     this.sizeTimer.unref();
     return (server.address() as { port: number }).port;
+  }
+
+  /** Keeps the mirror within its budget, oldest files first (nginx's cache manager does the zones). */
+  async evict(): Promise<void> {
+    const result = await this.mirror.evict(this.deps.mirror.budgetBytes);
+    if (result.files === 0) return;
+    this.evicted.files += result.files;
+    this.evicted.bytes += result.bytes;
+    this.deps.logger.info({ files: result.files, bytes: result.bytes, kept: result.kept }, 'mirror evicted');
   }
 
   stats(): EdgeStats {
@@ -142,12 +160,32 @@ export class EdgeAgentCore implements Service {
 
   private readonly controlAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-  /** A GET on nginx's control listener (kept-alive connections: a purge is many small requests). */
-  private control(url: string): Promise<number> {
+  /**
+   * A GET on nginx's control listener (kept-alive connections: a purge is many small requests).
+   * Purging and refreshing are idempotent, so a connection nginx closed without an answer is tried
+   * again (3 attempts, 50 ms apart): during a graceful reload (every edge reloads on its welcome, to
+   * take the origin's signing keys; key rotations too) an old worker on its way out closes the
+   * connections it holds, kept-alive or just accepted. That was the "fresh edge answered its first
+   * purge `failed` (objects 0)" bug: one request of the purge got "socket hang up".
+   */
+  private async control(url: string): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.controlOnce(url);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= 3 || !(code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private controlOnce(url: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const req = http.get(url, { agent: this.controlAgent, timeout: 20_000 }, (res) => {
         res.resume();
         res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
       });
       req.once('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
       req.once('error', reject);
@@ -159,26 +197,40 @@ export class EdgeAgentCore implements Service {
     const { lastSeq } = this.deps.state;
     if (lastSeq !== null && seq <= lastSeq) return 0;
     this.deps.drainLog();
-    const uris = planPurge(request, this.index);
+    const uris = new Set(planPurge(request, this.index));
+    // The mirror is its own record of what it holds: a prefix purge does not depend on the index.
+    if (request.prefix) for (const uri of await this.mirror.urisUnder(request.prefix)) uris.add(uri);
     let objects = 0;
     const signer = this.deps.state.keys ? new UrlSigner(this.deps.state.keys) : null;
-    const one = async (uri: string, variant: 's' | 'p'): Promise<void> => {
-      let target = `http://127.0.0.1:${this.deps.controlPort}/${request.soft ? 'refresh' : 'purge'}/${variant}${encodeURI(uri)}`;
+    const control = (kind: 'purge' | 'refresh', zone: CacheZone, variant: CacheVariant, uri: string, query = ''): Promise<number> =>
+      this.control(`http://127.0.0.1:${this.deps.controlPort}/${kind}/${zone}/${variant}${encodeURI(uri)}${query}`);
+    const one = async (uri: string, variant: CacheVariant): Promise<void> => {
+      let query = '';
       if (request.soft && variant === 's') {
-        const name = /^\/live\/([^/]+)\//.exec(uri)?.[1];
+        const name = signedName(uri);
         if (!name || !signer) return;
-        target += `?${new URLSearchParams(signer.sign(name, { expiresInSec: 60 })).toString()}`;
+        query = `?${new URLSearchParams(signer.sign(name, { expiresInSec: 60 })).toString()}`;
       }
-      if ((await this.control(target)) === 200) objects += 1;
+      const zone = zoneOf(uri);
+      if (!isMirrored(uri)) {
+        if ((await control(request.soft ? 'refresh' : 'purge', zone, variant, uri, query)) === 200) objects += 1;
+      } else if (request.soft) {
+        // Fetched again into the fill zone; the mirror file goes only then, and the next viewer's
+        // miss is answered from the fresh copy. When the origin fails, the old file stays.
+        if ((await control('refresh', zone, variant, uri, query)) === 200 && (await this.mirror.remove(variant, uri))) objects += 1;
+      } else {
+        const [file, fill] = await Promise.all([this.mirror.remove(variant, uri), control('purge', zone, variant, uri)]);
+        if (file || fill === 200) objects += 1;
+      }
     };
-    const jobs = uris.flatMap((uri) => [() => one(uri, 'p'), () => one(uri, 's')]);
+    const jobs = [...uris].flatMap((uri) => [() => one(uri, 'p'), () => one(uri, 's')]);
     await runLimited(jobs, 16);
     if (!request.soft) for (const uri of uris) this.index.forget(uri);
     this.purges.applied += 1;
     this.purges.objects += objects;
     this.deps.state.lastSeq = seq;
     this.deps.saveState(this.deps.state);
-    this.deps.logger.info({ seq, uris: uris.length, objects, soft: request.soft ?? false }, 'purge applied');
+    this.deps.logger.info({ seq, uris: uris.size, objects, soft: request.soft ?? false }, 'purge applied');
     return objects;
   }
 
@@ -198,6 +250,8 @@ export class EdgeAgentCore implements Service {
       ['edge_purges_total', 'counter', 'Purges applied', this.purges.applied],
       ['edge_purged_objects_total', 'counter', 'Cache objects removed or refreshed by purges', this.purges.objects],
       ['edge_indexed_objects', 'gauge', 'Objects in the tag index', this.index.size],
+      ['edge_mirror_evicted_files_total', 'counter', 'Mirror files deleted to stay within the cache size', this.evicted.files],
+      ['edge_mirror_evicted_bytes_total', 'counter', 'Bytes of mirror files deleted to stay within the cache size', this.evicted.bytes],
     ] as const;
     const out: string[] = [];
     for (const [name, type, help, value] of lines) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
@@ -230,6 +284,14 @@ export class EdgeAgentCore implements Service {
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** The name a signed URL of `uri` is signed for (protocols/signing.ts): a stream, or `vod/<id>`. */
+export function signedName(uri: string): string | null {
+  const live = /^\/live\/([^/]+)\//.exec(uri);
+  if (live) return live[1]!;
+  const vod = /^\/vod\/([^/]+)\//.exec(uri);
+  return vod ? `vod/${vod[1]!}` : null;
 }
 
 async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {

@@ -135,7 +135,7 @@ describe.skipIf(needs('nginx'))('low-latency HLS and DASH through an edge', () =
     nginx = new NginxProcess(
       { children, logger: silentLogger(), bin: nginxBin! },
       {
-        dir, cacheDir: path.join(dir, 'cache'), cacheSize: '64m', port, bind: '127.0.0.1', controlPort: await freePort(), agentPort: await freePort(),
+        dir, cacheDir: path.join(dir, 'cache'), cacheSize: '64m', port, bind: '127.0.0.1', controlPort: await freePort(), fillPort: await freePort(), agentPort: await freePort(),
         origin: `http://127.0.0.1:${(origin.server.address() as { port: number }).port}`, keys: { current: 'll-edge-key-0123456789', previous: null },
         modulesDir: modulesDir!, workerProcesses: 2,
       },

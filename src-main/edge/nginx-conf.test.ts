@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildNginxConf, originParts, quote, type EdgeNginxOptions } from './nginx-conf.js';
+import { buildNginxConf, cacheBudget, isMirrored, originParts, parseSize, quote, zoneOf, type EdgeNginxOptions } from './nginx-conf.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'edge-nginx.conf');
 
@@ -13,6 +13,7 @@ const options: EdgeNginxOptions = {
   port: 8081,
   bind: '0.0.0.0',
   controlPort: 9001,
+  fillPort: 9003,
   agentPort: 9002,
   origin: 'https://studio.example:7070',
   keys: { current: 'current-key-0123456789abcdef', previous: 'previous-key-0123456789abcdef' },
@@ -60,12 +61,65 @@ describe('buildNginxConf', () => {
     expect(buildNginxConf(options)).toBe(fs.readFileSync(FIXTURE, 'utf8'));
   });
 
-  it('never answers a playlist from an expired copy while refreshing it (a join would start far behind live)', () => {
+  it('never refreshes a playlist in the background (a join would start far behind live); requests during a refresh get the copy it replaces, at most 3 s unused', () => {
     const conf = buildNginxConf(options);
-    const live = conf.slice(conf.indexOf('location /live/ {'));
-    const block = live.slice(0, live.indexOf('\n        }'));
-    expect(block).toContain('proxy_cache_use_stale error timeout invalid_header http_500 http_502 http_503 http_504;');
+    const block = location(conf, 'location /live/ {');
+    expect(block).toContain('proxy_cache edge_live;');
+    expect(block).toContain('proxy_cache_use_stale error timeout invalid_header updating http_500 http_502 http_503 http_504;');
     expect(block).toContain('proxy_cache_background_update off;');
+    expect(block).toContain('sendfile off;');
+    expect(conf).toMatch(/proxy_cache_path "\/srv\/edge\/cache\/live" levels=1:2 keys_zone=edge_live:8m max_size=\d+k inactive=3s use_temp_path=off;/);
+  });
+
+  it('serves immutable media from the mirror as static files, per signing variant, and fills misses through the locked fill zone', () => {
+    const conf = buildNginxConf(options);
+    for (const opening of ['location ~ ^/live/[^/]+/s/ {', 'location /vod/ {']) {
+      const block = location(conf, opening);
+      expect(block).toContain('if ($edge_refused) {');
+      expect(block).toContain('root "/srv/edge/cache/mirror/$edge_variant";');
+      expect(block).toContain('try_files $uri @edge_fill;');
+      // A purged file must not be served from a cached descriptor; no cache path either.
+      expect(block).not.toContain('open_file_cache');
+      expect(block).not.toContain('proxy_');
+    }
+    const fill = location(conf, 'location @edge_fill {');
+    expect(fill).toContain('proxy_pass http://edge_fill;');
+    expect(fill).toContain('proxy_set_header X-Edge-Variant $edge_variant;');
+    expect(fill).toContain('proxy_store "/srv/edge/cache/mirror/$edge_variant$uri";');
+    // What is stored is always the whole 200: ranges and conditions are not passed on.
+    for (const header of ['Range', 'If-Range', 'If-None-Match', 'If-Modified-Since']) expect(fill).toContain(`proxy_set_header ${header} "";`);
+    expect(fill).toContain('proxy_temp_path "/srv/edge/cache/store-tmp";');
+    expect(conf).toContain('upstream edge_fill { server 127.0.0.1:9003; keepalive 32; }');
+    const server = location(conf, 'listen 127.0.0.1:9003;');
+    expect(server).toContain('access_log off;');
+    const inner = location(conf, 'proxy_cache_bypass $edge_fill_skip;');
+    expect(inner).toContain('proxy_cache edge_fill;');
+    expect(inner).toContain('proxy_cache_key "$uri|$http_x_edge_variant";');
+    expect(inner).toContain('proxy_cache_lock on;');
+    expect(inner).toContain('proxy_cache_lock_timeout 30s;');
+    expect(inner).toContain('add_header X-Edge-Fill $upstream_cache_status always;');
+    // The viewer's address goes to the origin once, not with the loopback hop appended.
+    expect(inner).toContain('proxy_set_header X-Forwarded-For $http_x_forwarded_for;');
+  });
+
+  it('writes hits in blocks flushed within a second, upstream fetches (tags) at once', () => {
+    const conf = buildNginxConf(options);
+    expect(conf).toContain('access_log "/srv/edge/access.json.log" edge_hit buffer=64k flush=1s if=$edge_served;');
+    expect(conf).toContain('access_log "/srv/edge/fetch.json.log" edge_json if=$edge_fetched;');
+    expect(evalMap(conf, 'edge_fetched', { upstream_addr: '' })).toBe('0');
+    expect(evalMap(conf, 'edge_served', { upstream_addr: '' })).toBe('1');
+    expect(evalMap(conf, 'edge_served', { upstream_addr: '127.0.0.1:9003' })).toBe('0');
+  });
+
+  it('purges and refreshes through one control location pair per zone', () => {
+    const conf = buildNginxConf(options);
+    for (const zone of ['edge', 'edge_live', 'edge_fill']) {
+      expect(conf).toContain(`location ~ ^/purge/${zone}/(?<${zone}_v>[sp])(?<${zone}_u>/.*)$ {`);
+      expect(conf).toContain(`proxy_cache_purge ${zone} "$${zone}_u|$${zone}_v";`);
+      expect(conf).toContain(`location ~ ^/refresh/${zone}/(?<r${zone}_v>[sp])(?<r${zone}_u>/.*)$ {`);
+    }
+    expect(conf).toContain('location = /generation { return 200 "0"; }');
+    expect(buildNginxConf({ ...options, generation: 7 })).toContain('location = /generation { return 200 "7"; }');
   });
 
   it('keeps the live-media caching rules', () => {
@@ -77,13 +131,15 @@ describe('buildNginxConf', () => {
     // Origin Cache-Control is honoured: nothing tells nginx to ignore it.
     expect(conf).not.toContain('proxy_ignore_headers');
     expect(conf.match(/proxy_cache_valid 200 206 10m;/g)).toHaveLength(2);
-    expect(conf.match(/proxy_cache_valid 200 206 1s;/g)).toHaveLength(2);
+    // Playlists, and the three zones' refresh locations.
+    expect(conf.match(/proxy_cache_valid 200 206 1s;/g)).toHaveLength(4);
   });
 
   it('locks standard segments for 30 s, playlists and low-latency parts and segments for 100 ms at most', () => {
     const conf = buildNginxConf(options);
     const ll = location(conf, 'location ~ ^/live/[^/]+/s/[^/]+/(?:part|seg)- {');
-    const standard = location(conf, 'location ~ ^/live/[^/]+/s/ {');
+    // Standard segments are filled (on a mirror miss) through the fill server's location.
+    const standard = location(conf, 'proxy_cache_bypass $edge_fill_skip;');
     const playlists = location(conf, 'location /live/ {');
     // The low-latency media location comes first: nginx takes the first regex location that matches.
     expect(conf.indexOf('(?:part|seg)- {')).toBeLessThan(conf.indexOf('location ~ ^/live/[^/]+/s/ {'));
@@ -146,6 +202,34 @@ describe('buildNginxConf', () => {
     expect(probe).toContain('proxy_cache edge;');
     expect(probe).not.toContain('proxy_cache_bypass');
     expect(probe).not.toContain('proxy_no_cache');
+  });
+
+  it('classifies objects: mirrored (immutable) or in which zone', () => {
+    const cases: [string, boolean, string][] = [
+      ['/live/demo/s/a1/chunk-stream0-00005.m4s', true, 'edge_fill'],
+      ['/live/demo/s/a1/init-stream0.m4s', true, 'edge_fill'],
+      ['/live/demo/s/a1/part-0-5-2.m4s', false, 'edge'],
+      ['/live/demo/s/a1/seg-0-5.m4s', false, 'edge'],
+      ['/live/demo/v0.m3u8', false, 'edge_live'],
+      ['/live/demo/manifest.mpd', false, 'edge_live'],
+      ['/vod/r_abc/chunk-stream0-00001.m4s', true, 'edge_fill'],
+      ['/vod/r_abc/download/demo-2026.mp4', true, 'edge_fill'],
+      ['/vod/r_abc/index.m3u8', false, 'edge'],
+      ['/vod/r_abc/manifest.mpd', false, 'edge'],
+    ];
+    for (const [uri, mirrored, zone] of cases) expect({ uri, mirrored: isMirrored(uri), zone: zoneOf(uri) }).toEqual({ uri, mirrored, zone });
+  });
+
+  it('splits --cache-size between the mirror and the zones, and writes the zones\' max_size', () => {
+    expect(parseSize('2g')).toBe(2 * 1024 ** 3);
+    expect(parseSize('512m')).toBe(512 * 1024 ** 2);
+    expect(parseSize('100')).toBe(100);
+    const b = cacheBudget(parseSize('2g'));
+    expect(b.mirror + b.hot + b.live + b.fill).toBe(parseSize('2g'));
+    expect(b.mirror / parseSize('2g')).toBeCloseTo(0.7, 5);
+    const conf = buildNginxConf(options);
+    expect(conf).toContain(`keys_zone=edge:32m max_size=${Math.floor(b.hot / 1024)}k inactive=1h`);
+    expect(conf).toContain(`keys_zone=edge_fill:8m max_size=${Math.floor(b.fill / 1024)}k inactive=2m`);
   });
 
   it('writes an empty previous key when there is no rotation', () => {

@@ -2,7 +2,15 @@ import path from 'node:path';
 import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contract/cdn.js';
 
 /**
- * The nginx configuration of an edge: a caching reverse proxy of the origin's `/live/...` paths.
+ * The nginx configuration of an edge: a caching reverse proxy of the origin's `/live/...` and `/vod/...`
+ * paths.
+ *
+ * - Two tiers (see `MIRROR` for the measurements): immutable media (standard live segments and init
+ *   files, VOD segments, signed recording downloads) are kept as plain files in a mirror tree that nginx
+ *   serves as static files; a miss falls back to a loopback server whose `proxy_cache` (zone
+ *   `edge_fill`, with the cache lock) fetches the origin once however many viewers miss at once, and
+ *   `proxy_store` writes the answer into the mirror. Everything else (playlists, manifests, LL parts and
+ *   LL segments, the probe) stays in `proxy_cache` zone `edge`.
  *
  * - Cache key `<uri>|<variant>`: `s` for requests whose signature njs verified, `p` for unsigned ones,
  *   so that an object fetched with a valid signature is never handed to an unsigned request. Query
@@ -22,14 +30,17 @@ import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contra
 export interface EdgeNginxOptions {
   /** The edge's own folder: pid, temp paths, logs, njs script. */
   dir: string;
+  /** Holds `hot/` (zone edge), `fill/` (zone edge_fill), `mirror/{s,p}/` and `store-tmp/`; see `cacheLayout`. */
   cacheDir: string;
-  /** `max_size` of the cache, e.g. `1g`. */
+  /** The whole disk budget, e.g. `1g`; split by `cacheBudget`. */
   cacheSize: string;
   /** Public listener. */
   port: number;
   bind: string;
   /** Purge/refresh listener, 127.0.0.1 only. */
   controlPort: number;
+  /** The fill server (misses of mirrored objects), 127.0.0.1 only. */
+  fillPort: number;
   /** The agent's own HTTP server (metrics, health), proxied at `/metrics` and `/edge/health`. */
   agentPort: number;
   /** Origin base URL, e.g. `http://origin.example:8080`. */
@@ -41,6 +52,8 @@ export interface EdgeNginxOptions {
   workerProcesses?: number;
   /** Hot tier: size of the in-memory keys zone, e.g. `32m`. */
   keysZone?: string;
+  /** Counted up by every (re)write: the control server answers it at /generation once nginx applied it. */
+  generation?: number;
   /** Under a root master: the user and group the workers run as (`user` directive). */
   workerUser?: { user: string; group: string };
 }
@@ -48,14 +61,24 @@ export interface EdgeNginxOptions {
 /** The temp folders (under `dir`) nginx's workers write request and response bodies to. */
 export const TEMP_DIRS = ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi'] as const;
 
+/** Requests served without the origin (hits): written in 64 KB blocks, at least once a second. */
 export const ACCESS_LOG = 'access.json.log';
+/** Requests that reached an upstream (what entered a cache, with its tags): written at once, for purges. */
+export const FETCH_LOG = 'fetch.json.log';
+/** How long a line may wait in nginx's buffer of ACCESS_LOG. */
+export const ACCESS_LOG_FLUSH_MS = 1000;
 export const ERROR_LOG = 'error.log';
 export const NJS_FILE = 'edge-signing.js';
+
+/** One JSON object per request served without an upstream (the fields of LOG_FORMAT that are not empty then). */
+const HIT_LOG_FORMAT =
+  '\'{"t":$msec,"m":"$request_method","u":"$uri","s":$status,"b":$body_bytes_sent,"rt":$request_time,' +
+  '"c":"$upstream_cache_status","v":"$edge_variant","pf":"$http_x_edge_prefetch"}\'';
 
 /** One JSON object per request (see access-log.ts for the reader). */
 const LOG_FORMAT =
   '\'{"t":$msec,"m":"$request_method","u":"$uri","s":$status,"b":$body_bytes_sent,"rt":$request_time,' +
-  '"c":"$upstream_cache_status","up":"$upstream_addr","k":"$upstream_http_surrogate_key","v":"$edge_variant","pf":"$http_x_edge_prefetch"}\'';
+  '"c":"$upstream_cache_status","up":"$upstream_addr","k":"$upstream_http_surrogate_key","v":"$edge_variant","pf":"$http_x_edge_prefetch","f":"$upstream_http_x_edge_fill"}\'';
 
 /** A double-quoted nginx string; values that nginx would expand or split are refused. */
 export function quote(value: string): string {
@@ -92,6 +115,8 @@ export function originParts(origin: string): { scheme: 'http' | 'https'; server:
 const LOW_LATENCY = { lock: true, lockTimeout: '100ms', readTimeout: '20s', notFoundTtl: '1s' } as const;
 
 interface CachePolicy {
+  /** The proxy_cache zone (see `CacheZone`); `edge` unless told. */
+  zone?: CacheZone;
   key: string;
   /** For 200/206 answers without Cache-Control or X-Accel-Expires. */
   ttl: string;
@@ -101,13 +126,33 @@ interface CachePolicy {
   readTimeout: string;
   notFoundTtl: string;
   /**
-   * Answer an expired copy at once while refreshing it in the background. Right for immutable media;
-   * wrong for playlists: after a quiet spell the first viewer would get a playlist tens of seconds old
-   * and start that far behind live (measured: LL-HLS joins 31-38 s late). Stale copies are still served
-   * when the origin fails.
+   * What an expired copy is good for while it is being refreshed:
+   * - `background`: answered at once to everyone, refreshed in the background. Right for immutable
+   *   media; wrong for playlists: after a quiet spell the first viewer would get a playlist tens of
+   *   seconds old and start that far behind live (measured: LL-HLS joins 31-38 s late).
+   * - `others`: the request that finds it expired fetches it (and waits, so it gets the new one); the
+   *   requests that arrive during that fetch get the copy it replaces, instead of each going to the
+   *   origin. Measured (bench/edge playlists, 100 connections): 1 origin request a second instead of
+   *   ~50. The copy handed out is at most the zone's `inactive` (3 s) plus max-age old, and only in a
+   *   burst right after a quiet spell; measured under load (30 viewers, playlist rewritten every
+   *   100 ms): age p99 2.04 s either way, max 2.6 s instead of 2.1 s.
+   * - `never`.
+   * Stale copies are still served when the origin fails.
    */
-  staleWhileUpdating: boolean;
+  staleWhileUpdating: 'background' | 'others' | 'never';
 }
+
+/** `edge`: LL parts and segments, VOD manifests; `edge_live`: live playlists; `edge_fill`: misses of mirrored objects. */
+export type CacheZone = 'edge' | 'edge_live' | 'edge_fill';
+export const CACHE_ZONES: readonly CacheZone[] = ['edge', 'edge_live', 'edge_fill'];
+
+/**
+ * For proxy_cache locations only (a cache hit looks its entry up in the zone first, so a purged object
+ * is never found through a cached descriptor). Measured on playlist hits: 12.5 -> 10.3 us of worker
+ * CPU per request. Not in the mirror's locations: there a purged file could be served from a cached
+ * descriptor for up to `open_file_cache_valid`.
+ */
+const OPEN_FILE_CACHE = ['open_file_cache max=10000 inactive=30s;', 'open_file_cache_valid 1s;', 'open_file_cache_min_uses 1;'];
 
 /** The proxy/caching directives shared by the live locations. */
 function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[] {
@@ -115,18 +160,19 @@ function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[
     `proxy_pass ${scheme}://edge_origin;`,
     'proxy_ssl_server_name on;',
     `proxy_set_header Host ${quote(hostHeader)};`,
-    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    // Behind the fill server's loopback hop, the viewer's address is already in the header.
+    `proxy_set_header X-Forwarded-For ${p.zone === 'edge_fill' ? '$http_x_forwarded_for' : '$proxy_add_x_forwarded_for'};`,
     'proxy_http_version 1.1;',
     'proxy_set_header Connection "";',
-    'proxy_cache edge;',
+    `proxy_cache ${p.zone ?? 'edge'};`,
     `proxy_cache_key "${p.key}";`,
     `proxy_cache_valid 200 206 ${p.ttl};`,
     `proxy_cache_valid 404 ${p.notFoundTtl};`,
     ...(p.lock
       ? ['proxy_cache_lock on;', `proxy_cache_lock_timeout ${p.lockTimeout ?? '30s'};`, `proxy_cache_lock_age ${p.lockTimeout ?? '30s'};`]
       : ['proxy_cache_lock off;']),
-    `proxy_cache_use_stale error timeout invalid_header${p.staleWhileUpdating ? ' updating' : ''} http_500 http_502 http_503 http_504;`,
-    `proxy_cache_background_update ${p.staleWhileUpdating ? 'on' : 'off'};`,
+    `proxy_cache_use_stale error timeout invalid_header${p.staleWhileUpdating !== 'never' ? ' updating' : ''} http_500 http_502 http_503 http_504;`,
+    `proxy_cache_background_update ${p.staleWhileUpdating === 'background' ? 'on' : 'off'};`,
     'proxy_cache_revalidate on;',
     'proxy_connect_timeout 3s;',
     `proxy_read_timeout ${p.readTimeout};`,
@@ -135,6 +181,7 @@ function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[
     // Once, on answers of the edge itself (403, 404) as on proxied ones.
     'proxy_hide_header Access-Control-Allow-Origin;',
     'add_header Access-Control-Allow-Origin * always;',
+    ...OPEN_FILE_CACHE,
   ];
 }
 
@@ -157,17 +204,93 @@ function hlsKeyMaps(): string[] {
     arg('msn', 'msn', true),
     arg('part', 'part', true),
     arg('skip', 'skip', false),
-    'map "$edge_hls_msn&$edge_hls_part&$edge_hls_skip" $edge_hls_key { "&&" ""; default "|$edge_hls_msn&$edge_hls_part&$edge_hls_skip"; }',
-    'map $args $edge_args_odd { "~(?:^|&)[^=&]*%" 1; default 0; }',
+    'map "$edge_hls_msn&$edge_hls_part&$edge_hls_skip" $edge_hls_key_args { "&&" ""; default "|$edge_hls_msn&$edge_hls_part&$edge_hls_skip"; }',
+    // Most requests have no query: one hash lookup instead of four regexes (a playlist hit's budget is ~10 us).
+    'map $args $edge_hls_key { "" ""; default $edge_hls_key_args; }',
+    'map $args $edge_args_odd { "" 0; "~(?:^|&)[^=&]*%" 1; default 0; }',
   ];
 }
+
+/**
+ * Objects kept in the mirror (immutable: a name is never reused for other bytes): standard live
+ * segments and init files (not LL parts and LL segments, which may be answered while still written),
+ * and everything under `/vod/<id>/` but its playlists and manifests (VOD segment names carry the
+ * conversion's generation; signed recording downloads). The agent purges and evicts by the same rule.
+ */
+export function isMirrored(uri: string): boolean {
+  if (/^\/live\/[^/]+\/s\//.test(uri)) return !/^\/live\/[^/]+\/s\/[^/]+\/(?:part|seg)-/.test(uri);
+  return /^\/vod\/[^/]+\/./.test(uri) && !/\.(?:m3u8|mpd)$/.test(uri);
+}
+
+/** Where each tier lives under `--cache-dir`. */
+export function cacheLayout(cacheDir: string): { hot: string; live: string; fill: string; mirror: string; storeTmp: string } {
+  return {
+    hot: path.join(cacheDir, 'hot'),
+    live: path.join(cacheDir, 'live'),
+    fill: path.join(cacheDir, 'fill'),
+    mirror: path.join(cacheDir, 'mirror'),
+    storeTmp: path.join(cacheDir, 'store-tmp'),
+  };
+}
+
+/** `512m` -> bytes (nginx size units: none, k, m, g). */
+export function parseSize(size: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(size.trim());
+  if (!m) throw new Error(`not a size: ${size}`);
+  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+}
+
+/**
+ * `--cache-size` split between the tiers: the mirror (evicted by the agent, oldest first) holds the
+ * bulk, the media (70 %); the hot zone (LL parts and segments of the last minutes, VOD manifests)
+ * 15 %; the playlists' zone 5 %; the fill zone only needs a missed object until the mirror has it (entries leave after 2 min
+ * unused), a tenth. nginx's cache manager keeps the two zones under their `max_size`.
+ */
+export function cacheBudget(totalBytes: number): { mirror: number; hot: number; live: number; fill: number } {
+  const hot = Math.floor(totalBytes * 0.15);
+  const live = Math.floor(totalBytes * 0.05);
+  const fill = Math.floor(totalBytes * 0.1);
+  return { mirror: totalBytes - hot - live - fill, hot, live, fill };
+}
+
+/** A quoted path (checked by `quote`) followed by trusted variables. */
+const withVariables = (fixed: string, variables: string): string => `${quote(fixed).slice(0, -1)}${variables}"`;
+
+const kib = (bytes: number): string => `${Math.max(1024, Math.floor(bytes / 1024))}k`;
+
+/**
+ * Why a mirror (measured with bench/edge on this 2-core machine, wrk 100 connections, 1 worker each,
+ * 200 KB segment): a `proxy_cache` hit served 0.33-0.45x the requests of static nginx (the cache file's
+ * header is read and its stored upstream headers parsed again on every hit); a file of the mirror is
+ * static nginx's own path: 21.8 vs 21.7 us of worker CPU per request, 0.71-1.04x the requests in runs
+ * disturbed by other load (0.91x in the quiet one). `try_files` vs `error_page 404`, and the two `$uri`
+ * maps below, made no difference within that noise (19.9-21.8 us). No `open_file_cache` here: a purged
+ * file could be served from a cached descriptor. Misses take the loopback hop to the fill server
+ * (nginx refuses `proxy_store` and `proxy_cache` in one location), whose lock keeps 500 simultaneous
+ * misses at one origin fetch (mirror.int.test.ts).
+ */
+const MIRROR_TYPES =
+  'types { video/mp4 m4s mp4 m4v; audio/mp4 m4a; video/mp2t ts; audio/aac aac; text/vtt vtt; video/x-matroska mkv; image/jpeg jpg; }';
 
 export function buildNginxConf(o: EdgeNginxOptions): string {
   const { scheme, server, hostHeader } = originParts(o.origin);
   const d = (name: string): string => quote(path.join(o.dir, name));
   const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repeat(n) + l).join('\n');
+  const layout = cacheLayout(o.cacheDir);
+  const budget = cacheBudget(parseSize(o.cacheSize));
   const forbidden =
     'return 403 \'{"error":{"code":"FORBIDDEN","message":"signed URL refused ($edge_sig)","details":{"reason":"$edge_sig"}}}\';';
+  // A mirrored object: the file if the mirror has it (in the request's variant), else the fill server.
+  const mirrorLocation = [
+    `root ${withVariables(layout.mirror, '/$edge_variant')};`,
+    'try_files $uri @edge_fill;',
+    MIRROR_TYPES,
+    'default_type application/octet-stream;',
+    'add_header Cache-Control $edge_mirror_cache_control;',
+    'add_header Content-Disposition $edge_disposition;',
+    'add_header X-Cache HIT;',
+    'add_header Access-Control-Allow-Origin * always;',
+  ];
   return `# Written by the streams edge agent; rewritten on every start and key rotation.
 load_module ${quote(path.join(o.modulesDir, 'ngx_http_js_module.so'))};
 load_module ${quote(path.join(o.modulesDir, 'ngx_http_cache_purge_module.so'))};
@@ -192,11 +315,22 @@ http {
     scgi_temp_path ${d('tmp/scgi')};
 
     log_format edge_json escape=json ${LOG_FORMAT};
-    access_log ${d(ACCESS_LOG)} edge_json;
+    log_format edge_hit escape=json ${HIT_LOG_FORMAT};
+    # Hits are written in blocks (a JSON line per request cost ~1 us of a playlist hit's 8-12 us of worker
+    # CPU, most of it the write); what reached an upstream,
+    # and so entered a cache with its tags, is written at once: a purge reads it before resolving tags.
+    map $upstream_addr $edge_fetched { "" 0; default 1; }
+    map $edge_fetched $edge_served { 0 1; default 0; }
+    access_log ${d(ACCESS_LOG)} edge_hit buffer=64k flush=${ACCESS_LOG_FLUSH_MS / 1000}s if=$edge_served;
+    access_log ${d(FETCH_LOG)} edge_json if=$edge_fetched;
     # Background cache updates are subrequests: logged, so that fresh playlists trigger prefetch.
     log_subrequest on;
 
-    proxy_cache_path ${quote(o.cacheDir)} levels=1:2 keys_zone=edge:${o.keysZone ?? '32m'} max_size=${o.cacheSize} inactive=1h use_temp_path=off;
+    proxy_cache_path ${quote(layout.hot)} levels=1:2 keys_zone=edge:${o.keysZone ?? '32m'} max_size=${kib(budget.hot)} inactive=1h use_temp_path=off;
+    # Playlists leave 3 s after their last request: the bound on the age of a copy handed out while it
+    # is refreshed ('others' in CachePolicy).
+    proxy_cache_path ${quote(layout.live)} levels=1:2 keys_zone=edge_live:8m max_size=${kib(budget.live)} inactive=3s use_temp_path=off;
+    proxy_cache_path ${quote(layout.fill)} levels=1:2 keys_zone=edge_fill:8m max_size=${kib(budget.fill)} inactive=2m use_temp_path=off;
 
     js_path ${quote(o.dir)};
     js_import signing from ${NJS_FILE};
@@ -206,9 +340,15 @@ http {
     map $edge_sig $edge_variant { ok s; default p; }
     map $edge_sig $edge_refused { ok 0; none 0; default 1; }
 ${indent(hlsKeyMaps(), 4)}
+    # The origin's Cache-Control for mirrored objects (the mirror keeps bodies, not headers).
+    map $uri $edge_mirror_cache_control { "~^/vod/[^/]+/download/" "private, max-age=3600"; "~^/vod/" "public, max-age=31536000, immutable"; default "public, max-age=600, immutable"; }
+    map $uri $edge_disposition { "~^/vod/[^/]+/download/" attachment; default ""; }
+    # Recording downloads (large, rarely asked for at once) skip the fill zone: stored in the mirror only.
+    map $uri $edge_fill_skip { "~^/vod/[^/]+/download/" 1; default 0; }
 
     upstream edge_agent { server 127.0.0.1:${o.agentPort}; }
     upstream edge_origin { server ${server}; keepalive 32; }
+    upstream edge_fill { server 127.0.0.1:${o.fillPort}; keepalive 32; }
 
     server {
         listen ${o.bind}:${o.port};
@@ -239,13 +379,13 @@ ${indent(hlsKeyMaps(), 4)}
         # Low-latency parts and segments: held by the origin until they exist, or streamed while written.
         location ~ ^/live/[^/]+/s/[^/]+/(?:part|seg)- {
             if ($edge_refused) { ${forbidden} }
-${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', ...LOW_LATENCY, staleWhileUpdating: true }), 12)}
+${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', ...LOW_LATENCY, staleWhileUpdating: 'background' }), 12)}
         }
 
-        # Standard segments and init files (immutable once written, answered at once).
+        # Standard segments and init files (immutable once written): the mirror.
         location ~ ^/live/[^/]+/s/ {
             if ($edge_refused) { ${forbidden} }
-${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', lock: true, readTimeout: '15s', notFoundTtl: '60s', staleWhileUpdating: true }), 12)}
+${indent(mirrorLocation, 12)}
         }
 
         # Playlists and manifests (about a second); LL-HLS blocking reloads and delta updates. No lock:
@@ -254,10 +394,63 @@ ${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', lock: true
             if ($edge_refused) { ${forbidden} }
             proxy_cache_bypass $edge_args_odd;
             proxy_no_cache $edge_args_odd;
-${indent(cacheBlock(scheme, hostHeader, { key: `${MEDIA_KEY}$edge_hls_key`, ttl: '1s', ...LOW_LATENCY, staleWhileUpdating: false }), 12)}
+            # A playlist is a few KB: read into the answer's buffer and written with the headers in one
+            # writev, rather than corked writev + sendfile + uncork (measured 9.3 -> 8.7 us per hit).
+            sendfile off;
+${indent(cacheBlock(scheme, hostHeader, { zone: 'edge_live', key: `${MEDIA_KEY}$edge_hls_key`, ttl: '1s', ...LOW_LATENCY, staleWhileUpdating: 'others' }), 12)}
         }
 
-        location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/ only"}}'; }
+        # VOD playlists and manifests: replaced when a recording is converted again (then purged).
+        location ~ ^/vod/[^/]+/[^/]+\\.(?:m3u8|mpd)$ {
+            if ($edge_refused) { ${forbidden} }
+${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '60s', lock: true, lockTimeout: '5s', readTimeout: '15s', notFoundTtl: '10s', staleWhileUpdating: 'others' }), 12)}
+        }
+
+        # VOD segments and signed recording downloads: the mirror.
+        location /vod/ {
+            if ($edge_refused) { ${forbidden} }
+${indent(mirrorLocation, 12)}
+        }
+
+        # A miss of the mirror: the fill server fetches (once for every waiter), the answer is stored.
+        location @edge_fill {
+            proxy_pass http://edge_fill;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Edge-Variant $edge_variant;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            # The whole object, always: what is stored must be the complete 200 (ranges are cut here).
+            proxy_set_header Range "";
+            proxy_set_header If-Range "";
+            proxy_set_header If-None-Match "";
+            proxy_set_header If-Modified-Since "";
+            proxy_force_ranges on;
+            proxy_store ${withVariables(layout.mirror, '/$edge_variant$uri')};
+            proxy_store_access user:rw group:r all:r;
+            proxy_temp_path ${quote(layout.storeTmp)};
+            proxy_connect_timeout 3s;
+            proxy_read_timeout 60s;
+            proxy_hide_header X-Edge-Fill;
+            proxy_hide_header Access-Control-Allow-Origin;
+            add_header Access-Control-Allow-Origin * always;
+        }
+
+        location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/ and /vod/ only"}}'; }
+    }
+
+    # The fill server: misses of mirrored objects, through zone edge_fill and its lock (500 viewers
+    # missing one segment at once make one origin fetch). Loopback only; the variant comes from the
+    # public server, which sets it on every request.
+    server {
+        listen 127.0.0.1:${o.fillPort};
+        access_log off;
+
+        location / {
+            proxy_cache_bypass $edge_fill_skip;
+            proxy_no_cache $edge_fill_skip;
+${indent(cacheBlock(scheme, hostHeader, { zone: 'edge_fill', key: '$uri|$http_x_edge_variant', ttl: '10m', lock: true, readTimeout: '30s', notFoundTtl: '60s', staleWhileUpdating: 'background' }), 12)}
+            add_header X-Edge-Fill $upstream_cache_status always;
+        }
     }
 
     server {
@@ -265,30 +458,47 @@ ${indent(cacheBlock(scheme, hostHeader, { key: `${MEDIA_KEY}$edge_hls_key`, ttl:
         set $sign_key_current "";
         set $sign_key_previous "";
 
-        # Hard purge: /purge/<variant>/<uri>
-        location ~ ^/purge/(?<pv>[sp])(?<pu>/.*)$ {
-            allow 127.0.0.1;
-            deny all;
-            proxy_cache_purge edge "$pu|$pv";
-        }
+        # The agent's check that a reload took effect (nginx-process.ts): the generation of this config.
+        location = /generation { return 200 "${o.generation ?? 0}"; }
 
-        # Soft purge: fetch again into the cache; the old copy stays if the origin fails.
-        location ~ ^/refresh/(?<rv>[sp])(?<ru>/.*)$ {
-            allow 127.0.0.1;
-            deny all;
-            proxy_pass ${scheme}://edge_origin$ru$is_args$args;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host ${quote(hostHeader)};
-            proxy_cache edge;
-            proxy_cache_key "$ru|$rv";
-            proxy_cache_bypass 1;
-            proxy_cache_valid 200 206 1s;
-            proxy_cache_valid 404 60s;
-            proxy_connect_timeout 3s;
-            proxy_read_timeout 15s;
-        }
+        # Hard purge: /purge/<zone>/<variant><uri>. Soft purge: /refresh/<zone>/<variant><uri> fetches
+        # again into the zone; the old copy stays if the origin fails.
+${indent(CACHE_ZONES.flatMap((zone) => controlLocations(zone, scheme, hostHeader)), 8)}
     }
 }
 `;
+}
+
+function controlLocations(zone: CacheZone, scheme: string, hostHeader: string): string[] {
+  const v = `${zone}_v`;
+  const u = `${zone}_u`;
+  return [
+    `location ~ ^/purge/${zone}/(?<${v}>[sp])(?<${u}>/.*)$ {`,
+    '    allow 127.0.0.1;',
+    '    deny all;',
+    `    proxy_cache_purge ${zone} "$${u}|$${v}";`,
+    '}',
+    `location ~ ^/refresh/${zone}/(?<r${v}>[sp])(?<r${u}>/.*)$ {`,
+    '    allow 127.0.0.1;',
+    '    deny all;',
+    `    proxy_pass ${scheme}://edge_origin$r${u}$is_args$args;`,
+    '    proxy_http_version 1.1;',
+    '    proxy_set_header Connection "";',
+    `    proxy_set_header Host ${quote(hostHeader)};`,
+    `    proxy_cache ${zone};`,
+    `    proxy_cache_key "$r${u}|$r${v}";`,
+    '    proxy_cache_bypass 1;',
+    '    proxy_cache_valid 200 206 1s;',
+    '    proxy_cache_valid 404 60s;',
+    '    proxy_connect_timeout 3s;',
+    '    proxy_read_timeout 15s;',
+    '}',
+  ];
+}
+
+/** The zone that holds `uri` (by the locations above); a mirrored object also has its mirror file. */
+export function zoneOf(uri: string): CacheZone {
+  if (isMirrored(uri)) return 'edge_fill';
+  if (/^\/live\/[^/]+\/s\//.test(uri)) return 'edge';
+  return uri.startsWith('/live/') ? 'edge_live' : 'edge';
 }

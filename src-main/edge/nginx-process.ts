@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { stopChild, type ChildRegistry } from '../core/children.js';
@@ -54,6 +55,35 @@ export function waitForPort(port: number, host: string, timeoutMs: number): Prom
   });
 }
 
+/** A reload that has not taken effect after this long is reported (nginx logs why in error.log). */
+const RELOAD_TIMEOUT_MS = 10_000;
+
+/** The body of a GET on the control listener (on a new connection: a kept-alive one may belong to an old worker), or the error. */
+function controlText(port: number, urlPath: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.once('end', () => resolve(res.statusCode === 200 ? body : `status ${String(res.statusCode)}`));
+      res.once('error', (error) => resolve(error.message));
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', (error) => resolve(error.message));
+  });
+}
+
+/** Resolves once nginx's control server answers `generation` (the config written last is in force). */
+export async function waitForGeneration(controlPort: number, generation: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await controlText(controlPort, '/generation');
+    if (last === String(generation)) return;
+    if (Date.now() > deadline) throw new StudioError('UNAVAILABLE', `nginx did not apply its new config within ${timeoutMs} ms (generation ${last}, expected ${generation})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
  * nginx supervised by the agent: the config is written and tested before every (re)start and reload,
  * a crash restarts it with backoff, dispose stops it (the ChildRegistry kills its process group).
@@ -67,6 +97,8 @@ export class NginxProcess implements Service {
   private supervised = false;
   /** The workers' folders were handed over whole once (at start); reloads check the folders only. */
   private prepared = false;
+  /** Of the config last written (see reload). */
+  private generation = 0;
 
   constructor(
     private readonly deps: { children: ChildRegistry; logger: Logger; bin: string },
@@ -86,7 +118,13 @@ export class NginxProcess implements Service {
     await this.launch();
   }
 
-  /** New options (e.g. rotated signing keys): tested, then applied by a graceful reload (SIGHUP). */
+  /**
+   * New options (e.g. rotated signing keys): tested, then applied by a graceful reload (SIGHUP), and
+   * resolved once new workers answer (the control server reports the new generation): an edge says
+   * it is registered (its first heartbeat follows its welcome) only once the origin's keys are in
+   * force. Old workers may still take a connection for a few ms and close it on their way out; the
+   * agent's control requests retry for that (agent.ts).
+   */
   async reload(options: Partial<EdgeNginxOptions>): Promise<void> {
     const previous = this.options;
     this.options = { ...this.options, ...options };
@@ -97,7 +135,9 @@ export class NginxProcess implements Service {
       await this.writeAndTest();
       throw error;
     }
-    if (this.child?.pid) process.kill(this.child.pid, 'SIGHUP');
+    if (!this.child?.pid) return;
+    process.kill(this.child.pid, 'SIGHUP');
+    await waitForGeneration(this.options.controlPort, this.generation, RELOAD_TIMEOUT_MS);
   }
 
   async dispose(): Promise<void> {
@@ -123,6 +163,8 @@ export class NginxProcess implements Service {
     );
     this.prepared = true;
     fs.writeFileSync(path.join(dir, NJS_FILE), NJS_SIGNING_SCRIPT);
+    this.generation += 1;
+    this.options = { ...this.options, generation: this.generation };
     // The config holds the signing keys.
     fs.writeFileSync(this.confFile, buildNginxConf(this.options), { mode: 0o600 });
     const result = await this.deps.children.run(this.deps.bin, this.args(['-t']), { timeoutMs: 15_000 });

@@ -1,5 +1,5 @@
 /**
- * The njs module nginx runs on every edge request: the signed-URL check of protocols/signing.ts,
+ * The njs module nginx runs on every edge request that carries a signature: the signed-URL check of protocols/signing.ts,
  * the same scheme byte for byte (`v1|<name>|<exp>|`, the IP-bound two-half form, two keys during a
  * rotation). `verdict` answers `none` (no signature: the origin decides, as for public streams), `ok`,
  * or the failure reason the origin would give (`missing`, `bad_signature`, `expired`, `wrong_ip`).
@@ -36,9 +36,10 @@ function verdict(r) {
   if (!/^\\d{1,12}$/.test(exp) || (ipFlag !== undefined && ipFlag !== '1') || !/^[A-Za-z0-9_-]{43}$/.test(sig)) {
     return 'bad_signature';
   }
-  var match = /^\\/live\\/([^\\/]+)\\//.exec(r.uri);
+  // Signed for a stream (/live/<name>/) or a recording (/vod/<id>/, signed as "vod/<id>").
+  var match = /^\\/(live|vod)\\/([^\\/]+)\\//.exec(r.uri);
   if (!match) return 'bad_signature';
-  var name = match[1];
+  var name = match[1] === 'vod' ? 'vod/' + match[2] : match[2];
   var given = Buffer.from(sig, 'base64url');
   var keys = [r.variables.sign_key_current, r.variables.sign_key_previous].filter(function (k) { return k; });
   var expired = Number(exp) * 1000 <= Date.now();

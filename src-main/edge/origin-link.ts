@@ -92,6 +92,7 @@ export class OriginLink implements Service {
         objects = await this.deps.onPurge(message.seq, message.request);
       } catch (e) {
         error = (e as Error).message;
+        this.deps.logger.error({ seq: message.seq, err: e }, 'purge failed');
       }
       if (socket.readyState === socket.OPEN) {
         socket.send(JSON.stringify({ type: 'ack', seq: message.seq, ok: error === undefined, objects, ...(error ? { error } : {}) }));

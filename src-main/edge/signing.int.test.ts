@@ -36,7 +36,7 @@ describe.skipIf(needs('nginx'))('signed URLs checked by njs at the edge', () => 
     nginx = new NginxProcess(
       { children, logger: silentLogger(), bin: nginxBin! },
       {
-        dir, cacheDir: path.join(dir, 'cache'), cacheSize: '64m', port, bind: '127.0.0.1', controlPort: await freePort(), agentPort: await freePort(),
+        dir, cacheDir: path.join(dir, 'cache'), cacheSize: '64m', port, bind: '127.0.0.1', controlPort: await freePort(), fillPort: await freePort(), agentPort: await freePort(),
         origin: `http://127.0.0.1:${(origin.address() as { port: number }).port}`, keys: { current: KEY_A, previous: null }, modulesDir: modulesDir!, workerProcesses: 1,
       },
     );

@@ -9,7 +9,7 @@ import { createLogger } from '../core/logger.js';
 import { EdgeAgentCore, EdgeStateFile } from '../edge/agent.js';
 import { DataPlaneProber } from '../edge/data-plane-probe.js';
 import { LogTail } from '../edge/log-tail.js';
-import { ACCESS_LOG, originParts } from '../edge/nginx-conf.js';
+import { ACCESS_LOG, cacheBudget, cacheLayout, FETCH_LOG, originParts, parseSize } from '../edge/nginx-conf.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
 import { OriginLink } from '../edge/origin-link.js';
 import { prepareAgentDir } from '../edge/worker-folders.js';
@@ -29,7 +29,9 @@ purges pushed by the origin, verifies nothing itself (nginx's njs checks signed 
   --dir DIR           the edge's folder: config, logs, state, temp files (default ~/.streams-edge;
                       as root /var/lib/streams-edge, or $STREAMS_EDGE_SYSTEM_DIR)
   --cache-dir DIR     disk cache (default DIR/cache, or $STREAMS_EDGE_CACHE_DIR)
-  --cache-size SIZE   cache limit, nginx units (default 1g)
+  --cache-size SIZE   disk cache limit, nginx units (default 1g): 70 % for the mirror of segments
+                      (files, evicted oldest first), 20 % playlists and low-latency objects,
+                      10 % misses in flight
   --region LABEL      region label shown to the origin (default "")
   --public-url URL    how viewers reach this edge (default http://<bind>:<port>)
   --heartbeat-ms N    heartbeat period (default 5000)
@@ -123,7 +125,9 @@ export async function runEdge(argv: string[]): Promise<number> {
   const stateFile = new EdgeStateFile(path.join(dir, 'state.json'));
   const state = stateFile.load();
   const controlPort = await freePort();
-  let tail: LogTail | undefined;
+  const fillPort = await freePort();
+  // Hits (written by nginx in blocks) and upstream fetches (written at once): see nginx-conf.ts.
+  let tails: LogTail[] = [];
   // Until the origin hands out the signing keys, a random key refuses every signed URL.
   const keys = state.keys ?? { current: `unregistered-${Math.random().toString(36).slice(2)}-key`, previous: null };
 
@@ -136,9 +140,12 @@ export async function runEdge(argv: string[]): Promise<number> {
     dataPlane: () => prober.result,
     controlPort,
     cacheDir,
+    mirror: { dir: cacheLayout(cacheDir).mirror, budgetBytes: cacheBudget(parseSize(cacheSize)).mirror },
     state,
     saveState: (s) => stateFile.save(s),
-    drainLog: () => tail?.drain(),
+    drainLog: () => {
+      for (const tail of tails) tail.drain();
+    },
     indexFile: path.join(dir, 'tag-index.json'),
     prefetcher: new Prefetcher({ host: local, port }, (name) =>
       state.keys ? new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString() : null,
@@ -158,10 +165,10 @@ export async function runEdge(argv: string[]): Promise<number> {
     const agentPort = await core.listen();
     const nginx = new NginxProcess(
       { children, logger: logger.child({ service: 'nginx' }), bin: nginxBin },
-      { dir, cacheDir, cacheSize, port, bind, controlPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },
+      { dir, cacheDir, cacheSize, port, bind, controlPort, fillPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },
     );
     nginxRef.current = nginx;
-    tail = new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine);
+    tails = [new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine), new LogTail(path.join(dir, FETCH_LOG), core.onLogLine, 100)];
     const applyKeys = async (next: typeof keys): Promise<void> => {
       const same = state.keys && state.keys.current === next.current && state.keys.previous === next.previous;
       state.keys = next;
@@ -183,7 +190,7 @@ export async function runEdge(argv: string[]): Promise<number> {
     });
     core.linkConnected = () => link.connected;
     // The first probe before the origin link: the first heartbeat already says whether nginx serves.
-    await group.start([children, core, nginx, tail, prober, link]);
+    await group.start([children, core, nginx, ...tails, prober, link]);
     process.stdout.write(`Streams edge ${state.id} serving ${publicUrl} (origin ${origin}, folder ${dir}, cache ${cacheDir})\n`);
   } catch (error) {
     await group.dispose();

@@ -246,7 +246,7 @@ export function wireLiveServer(deps: {
           dvrSecondsOf: (name) => (store.get(name)?.dvrMinutes ?? 0) * 60,
         },
       }),
-      recordingRoutes(recordings, logger.child({ service: 'recordings' })),
+      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer),
     ],
   };
 }

@@ -5,14 +5,18 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
 import { NO_VOD, type StoredRecording } from './recording-store.js';
-import { recordingRoutes, vodFile, type RecordingFiles } from './routes.js';
+import { UrlSigner } from '../protocols/signing.js';
+import { recordingRoutes, signedDownloadPath, vodFile, type RecordingFiles } from './routes.js';
 
 const ID = 'rec_abcdefabcdef';
 const CONVERTING = 'rec_converting00';
 const BODY = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
 
+const signer = new UrlSigner({ current: 'recording-routes-key-0123456789' });
+
 describe('recording routes', () => {
   let root: string;
+  let recording: StoredRecording;
   let app: FastifyInstance;
 
   beforeAll(async () => {
@@ -27,7 +31,7 @@ describe('recording routes', () => {
     fs.writeFileSync(path.join(vod, 'media_0.m3u8'), '#EXTM3U\n#EXT-X-ENDLIST\n');
     fs.writeFileSync(path.join(vod, 'manifest.mpd'), '<MPD type="static"/>');
     fs.writeFileSync(path.join(vod, 'chunk-k2x9-stream0-00001.m4s'), 'segment');
-    const recording: StoredRecording = {
+    recording = {
       id: ID, stream: 'main', file: 'main_2024-05-01_14-03-09_rec.mp4', container: 'mp4', state: 'complete',
       startedAt: Date.UTC(2024, 4, 1, 14, 3, 9), endedAt: null, durationSec: 1, sizeBytes: BODY.length,
       video: null, audio: null, error: null, thumbnail: `${ID}.jpg`, vod: NO_VOD,
@@ -40,7 +44,7 @@ describe('recording routes', () => {
       readyVodDir: (id) => (id === ID ? vod : undefined),
     };
     app = Fastify();
-    await recordingRoutes(service, silentLogger())(app);
+    await recordingRoutes(service, silentLogger(), signer)(app);
     await app.ready();
   });
   afterAll(async () => {
@@ -49,6 +53,31 @@ describe('recording routes', () => {
   });
 
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+
+  it('serves a complete recording through a signed download URL (for edges), refusing unsigned or wrong ones', async () => {
+    const signed = signedDownloadPath(signer, recording, 60);
+    expect(signed).toMatch(new RegExp(`^/vod/${ID}/download/main%202024-05-01%2014-03-09\\.mp4\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
+    const ok = await get(signed);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.rawPayload.equals(BODY)).toBe(true);
+    expect(ok.headers['cache-control']).toBe('private, max-age=3600');
+    expect(ok.headers['content-disposition']).toContain('filename="main 2024-05-01 14-03-09.mp4"');
+    const unsigned = await get(signed.split('?')[0]!);
+    expect(unsigned.statusCode).toBe(403);
+    expect(unsigned.json().error.details.reason).toBe('missing');
+    const other = signedDownloadPath(new UrlSigner({ current: 'another-key-0123456789abc' }), recording, 60);
+    expect((await get(other)).json().error.details.reason).toBe('bad_signature');
+    // Signed for another recording, or another name: no.
+    expect((await get(signed.replace(`/vod/${ID}/`, '/vod/rec_000000000000/'))).statusCode).toBe(404);
+    expect((await get(signed.replace('download/main', 'download/other'))).statusCode).toBe(404);
+    // A recording still being written is not handed out (an edge would keep the partial file).
+    recording.state = 'recording';
+    try {
+      expect((await get(signed)).statusCode).toBe(404);
+    } finally {
+      recording.state = 'complete';
+    }
+  });
 
   it('serves the file as a download with a friendly name, an ETag and Range support', async () => {
     const full = await get(`/api/v1/recordings/${ID}/file`);

@@ -7,12 +7,19 @@ import { contentDisposition, downloadFileName, isRecordingId } from './naming.js
 import type { RecordingService } from './recording-service.js';
 import { VOD_MANIFEST_FILE, VOD_MASTER_FILE } from './vod-args.js';
 import { preflight } from '../http/cors.js';
+import type { QueryLike, UrlSigner } from '../protocols/signing.js';
+import type { StoredRecording } from './recording-store.js';
 
 /**
  * Files of recordings over HTTP:
  * - `GET /api/v1/recordings/:id/file`: the recording as a download (Range, ETag); the API token or a
  *   session is required (the global /api/v1 hook checks it).
  * - `GET /api/v1/recordings/:id/thumbnail.jpg`.
+ * - `GET /vod/:id/download/<download name>?exp=&sig=`: a complete recording as a download through a
+ *   signed URL (`signedDownloadPath`, signed for `vod/<id>`) instead of the API token: the edges
+ *   verify it with njs and keep the file (in the signed variant of their mirror), so that a download
+ *   costs the origin one transfer per edge. The name in the path is the download name, so that the
+ *   edge, which keeps bodies and not headers, hands out the same file name.
  * - `GET /vod/:id/{index.m3u8,manifest.mpd,media_N.m3u8,<segment>}`: a converted VOD, public like live
  *   playback (the id is random), with CORS. Segment names carry the conversion's generation, so they
  *   are immutable; playlists and the MPD are cached briefly, since converting again replaces them.
@@ -27,6 +34,18 @@ const MPD = 'application/dash+xml';
 const SEGMENT_CACHE = 'public, max-age=31536000, immutable';
 const MANIFEST_CACHE = 'public, max-age=60';
 const PRIVATE_CACHE = 'private, no-cache';
+/** The edges' mirror answers signed downloads with the same (nginx-conf.ts `$edge_mirror_cache_control`). */
+const SIGNED_DOWNLOAD_CACHE = 'private, max-age=3600';
+
+/** The name a recording's download URL is signed for (the edges' njs derives it from `/vod/<id>/`). */
+export const signedDownloadName = (id: string): string => `vod/${id}`;
+
+/** A signed download path of a complete recording, valid `expiresInSec`. */
+export function signedDownloadPath(signer: Pick<UrlSigner, 'sign'>, recording: Pick<StoredRecording, 'id' | 'stream' | 'startedAt' | 'container'>, expiresInSec: number): string {
+  const name = encodeURIComponent(downloadFileName(recording.stream, recording.startedAt, recording.container));
+  const query = new URLSearchParams(signer.sign(signedDownloadName(recording.id), { expiresInSec })).toString();
+  return `/vod/${recording.id}/download/${name}?${query}`;
+}
 const MEDIA_PLAYLIST_RE = /^media_\d{1,3}\.m3u8$/;
 
 type Params = { id?: string; file?: string };
@@ -40,13 +59,13 @@ export function vodFile(name: string): { file: string; contentType: string; cach
   return segment ? { file: name, contentType: segment, cacheControl: SEGMENT_CACHE } : null;
 }
 
-export function recordingRoutes(service: RecordingFiles, logger: Logger): HttpPlugin {
+export function recordingRoutes(service: RecordingFiles, logger: Logger, signer?: Pick<UrlSigner, 'verify'>): HttpPlugin {
   return async (app) => {
-    await app.register(async (scope) => recordingScope(scope, service, logger));
+    await app.register(async (scope) => recordingScope(scope, service, logger, signer));
   };
 }
 
-async function recordingScope(scope: FastifyInstance, service: RecordingFiles, logger: Logger): Promise<void> {
+async function recordingScope(scope: FastifyInstance, service: RecordingFiles, logger: Logger, signer?: Pick<UrlSigner, 'verify'>): Promise<void> {
   const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
 
   scope.addHook('onRequest', async (req, reply) => {
@@ -96,6 +115,26 @@ async function recordingScope(scope: FastifyInstance, service: RecordingFiles, l
     const found = service.fileOf(id, 'thumbnail');
     if (!found) return notFound(reply, `no thumbnail for recording "${id}"`);
     return send(req, reply, found.dir, found.file, { contentType: 'image/jpeg', cacheControl: PRIVATE_CACHE });
+  });
+
+  scope.get('/vod/:id/download/:name', async (req, reply) => {
+    const { id = '', name = '' } = req.params as Params & { name?: string };
+    const found = isRecordingId(id) ? service.fileOf(id, 'file') : undefined;
+    // Only a finished file: an edge keeps what it fetched, so a growing recording must not leave here.
+    if (!found || !signer || found.recording.state !== 'complete') return notFound(reply, `no complete recording "${id}"`);
+    const { recording } = found;
+    const fileName = downloadFileName(recording.stream, recording.startedAt, recording.container);
+    if (name !== fileName) return notFound(reply, 'no such file');
+    const verdict = signer.verify(signedDownloadName(id), req.query as QueryLike, req.ip);
+    if (!verdict.ok) {
+      return sendError(reply, {
+        code: 'FORBIDDEN',
+        message: `a recording download URL must be signed (${verdict.reason.replace('_', ' ')})`,
+        details: { reason: verdict.reason },
+      });
+    }
+    reply.header('Content-Disposition', contentDisposition(fileName));
+    return send(req, reply, found.dir, found.file, { contentType: CONTAINER_TYPES[recording.container], cacheControl: SIGNED_DOWNLOAD_CACHE });
   });
 
   scope.get('/vod/:id/:file', async (req, reply) => {

@@ -56,7 +56,8 @@ export const edgeSchema = z.object({
 });
 export type EdgeInfo = z.infer<typeof edgeSchema>;
 
-const urlPath = z.string().min(1).max(2048).regex(/^\/live\//, 'must start with /live/');
+/** What edges cache: live playback (`/live/`), VOD and signed recording downloads (`/vod/`). */
+const urlPath = z.string().min(1).max(2048).regex(/^\/(?:live|vod)\//, 'must start with /live/ or /vod/');
 
 /** What a purge removes; at least one selector. `soft` refreshes from the origin instead of deleting. */
 export const purgeRequestSchema = z

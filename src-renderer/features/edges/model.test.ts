@@ -20,7 +20,7 @@ describe('edges model', () => {
   it('builds purge requests from the form and words what is wrong', () => {
     expect(purgeFromForm('tags', 'stream/demo, stream/b', true)).toEqual({ request: { tags: ['stream/demo', 'stream/b'], soft: true } });
     expect(purgeFromForm('urls', '/live/a/x.m4s\n/live/a/y.m4s', false)).toEqual({ request: { urls: ['/live/a/x.m4s', '/live/a/y.m4s'] } });
-    expect(purgeFromForm('prefix', '/etc/', false)).toEqual({ error: 'prefix: must start with /live/' });
+    expect(purgeFromForm('prefix', '/etc/', false)).toEqual({ error: 'prefix: must start with /live/ or /vod/' });
     expect(purgeFromForm('pattern', '(', false)).toEqual({ error: 'pattern: not a valid regular expression' });
     expect('error' in purgeFromForm('tags', '  ', false)).toBe(true);
   });

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import type { Recording } from '../../src-shared/contract/restream.js';
+import { VodPurgeTracker } from './vod-purge.js';
+
+const rec = (state: Recording['vod']['state'], progress = 0): Recording =>
+  ({ id: 'r1', vod: { state, progress, ladder: null, hls: null, dash: null, error: null } }) as unknown as Recording;
+
+describe('VodPurgeTracker', () => {
+  it('purges a recording\'s /vod/ prefix when it is deleted, and when a conversion starts or ends', () => {
+    const t = new VodPurgeTracker();
+    expect(t.onRecordingChanged('r1', rec('none'))).toBeNull();
+    expect(t.onRecordingChanged('r1', rec('converting'))).toEqual({ prefix: '/vod/r1/' });
+    // Progress: nothing.
+    expect(t.onRecordingChanged('r1', rec('converting', 0.5))).toBeNull();
+    expect(t.onRecordingChanged('r1', rec('ready', 1))).toEqual({ prefix: '/vod/r1/' });
+    expect(t.onRecordingChanged('r1', rec('ready', 1))).toBeNull();
+    // Converted again (replacing the VOD): purged at its start and its end.
+    expect(t.onRecordingChanged('r1', rec('converting'))).toEqual({ prefix: '/vod/r1/' });
+    expect(t.onRecordingChanged('r1', rec('failed'))).toBeNull();
+    expect(t.onRecordingChanged('r1', null)).toEqual({ prefix: '/vod/r1/' });
+  });
+
+  it('purges a recording first seen ready (the host restarted since it was converted)', () => {
+    expect(new VodPurgeTracker().onRecordingChanged('r2', rec('ready', 1))).toEqual({ prefix: '/vod/r2/' });
+  });
+});

@@ -1,0 +1,247 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../test-support/host-process.js';
+import { pidsMatching } from '../../test-support/media.js';
+import { needs } from '../../test-support/peers.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
+import { ChildRegistry } from '../core/children.js';
+import { silentLogger } from '../core/logger.js';
+import { UrlSigner } from '../protocols/signing.js';
+import { EdgeAgentCore } from './agent.js';
+import { LogTail } from './log-tail.js';
+import { cacheLayout, FETCH_LOG } from './nginx-conf.js';
+import { findModulesDir, findNginx, NginxProcess } from './nginx-process.js';
+
+// The mirror tier against a real nginx (nginx-conf.ts): immutable objects are stored as files and
+// served as static files, misses collapse into one origin fetch, the agent purges and evicts files,
+// and a purge during a graceful reload still reaches every object.
+const KEY = 'mirror-test-key-0123456789';
+describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
+  let dir: string;
+  let origin: http.Server;
+  let nginx: NginxProcess;
+  let agent: EdgeAgentCore;
+  let tail: LogTail;
+  const children = new ChildRegistry();
+  let base = '';
+  let mirror = '';
+  /** Origin requests by path (query stripped). */
+  const asked = new Map<string, number>();
+  const state = { id: 'edge-test', lastSeq: null as number | null, keys: { current: KEY, previous: null } };
+  let seq = 0;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-mirror-'));
+    // Reachable by nginx's workers when the test runs as root (they run as nobody).
+    fs.chmodSync(dir, 0o755);
+    origin = http.createServer((req, res) => {
+      const p = req.url!.split('?')[0]!;
+      asked.set(p, (asked.get(p) ?? 0) + 1);
+      const slow = p.includes('/slow/');
+      setTimeout(() => {
+        if (p.endsWith('.m3u8')) {
+          res.writeHead(200, { 'cache-control': 'public, max-age=60', 'content-type': 'application/vnd.apple.mpegurl', 'surrogate-key': 'vod/r1' }).end('#EXTM3U\n');
+        } else {
+          const body = Buffer.alloc(p.includes('/big/') ? 300 * 1024 : 20 * 1024, p.length);
+          res.writeHead(200, { 'cache-control': 'public, max-age=600, immutable', 'content-type': 'video/mp4', 'surrogate-key': p.startsWith('/vod/') ? 'vod/r1' : 'stream/demo' }).end(body);
+        }
+      }, slow ? 300 : 0);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const port = await freePort();
+    const controlPort = await freePort();
+    const cacheDir = path.join(dir, 'cache');
+    mirror = cacheLayout(cacheDir).mirror;
+    nginx = new NginxProcess(
+      { children, logger: silentLogger(), bin: findNginx()! },
+      {
+        dir, cacheDir, cacheSize: '64m', port, bind: '127.0.0.1', controlPort, fillPort: await freePort(), agentPort: await freePort(),
+        origin: `http://127.0.0.1:${(origin.address() as { port: number }).port}`, keys: state.keys, modulesDir: findModulesDir()!, workerProcesses: 1,
+      },
+    );
+    agent = new EdgeAgentCore({
+      logger: silentLogger(),
+      nginx: { up: true },
+      dataPlane: () => null,
+      controlPort,
+      cacheDir,
+      mirror: { dir: mirror, budgetBytes: 1024 * 1024 },
+      state,
+      saveState: () => undefined,
+      drainLog: () => tail.drain(),
+      indexFile: path.join(dir, 'tag-index.json'),
+    });
+    tail = new LogTail(path.join(dir, FETCH_LOG), agent.onLogLine);
+    await nginx.start();
+    tail.start();
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    tail?.dispose();
+    await agent?.dispose();
+    await nginx?.dispose();
+    await children.dispose();
+    await new Promise((resolve) => origin.close(resolve));
+    expect(pidsMatching(dir)).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async (p: string, headers: Record<string, string> = {}): Promise<{ status: number; cache: string | null; type: string | null; cc: string | null; body: Buffer }> => {
+    const res = await fetch(base + p, { headers });
+    return { status: res.status, cache: res.headers.get('x-cache'), type: res.headers.get('content-type'), cc: res.headers.get('cache-control'), body: Buffer.from(await res.arrayBuffer()) };
+  };
+  const file = (variant: 's' | 'p', uri: string): string => path.join(mirror, variant, uri);
+  const purge = (request: Parameters<EdgeAgentCore['applyPurge']>[1]): Promise<number> => agent.applyPurge(++seq, request);
+
+  it('stores a segment in the mirror on its first request and serves it as a static file after', async () => {
+    const uri = '/live/demo/s/a1/chunk-stream0-00001.m4s';
+    const first = await get(uri);
+    expect({ status: first.status, cache: first.cache }).toEqual({ status: 200, cache: 'MISS' });
+    await waitFor('the mirror file', () => fs.existsSync(file('p', uri)));
+    expect(fs.readFileSync(file('p', uri)).equals(first.body)).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const hit = await get(uri);
+      expect({ status: hit.status, cache: hit.cache, type: hit.type, cc: hit.cc }).toEqual({
+        status: 200, cache: 'HIT', type: 'video/mp4', cc: 'public, max-age=600, immutable',
+      });
+      expect(hit.body.equals(first.body)).toBe(true);
+    }
+    // Ranges of a mirrored file, as of any static file.
+    const range = await fetch(base + uri, { headers: { range: 'bytes=10-19' } });
+    expect(range.status).toBe(206);
+    expect((await range.arrayBuffer()).byteLength).toBe(10);
+    expect(asked.get(uri)).toBe(1);
+  });
+
+  it('keeps a signed copy apart: never handed to an unsigned request', async () => {
+    const uri = '/live/demo/s/a1/chunk-stream0-00002.m4s';
+    const query = new URLSearchParams(new UrlSigner({ current: KEY }).sign('demo', { expiresInSec: 60 })).toString();
+    expect((await get(`${uri}?${query}`)).status).toBe(200);
+    await waitFor('the signed mirror file', () => fs.existsSync(file('s', uri)));
+    expect(fs.existsSync(file('p', uri))).toBe(false);
+    expect((await get(`${uri}?${query}`)).cache).toBe('HIT');
+    // Unsigned: its own fetch (the origin decides), its own copy.
+    expect((await get(uri)).cache).toBe('MISS');
+    expect(asked.get(uri)).toBe(2);
+    expect((await get(`${uri}?exp=1&sig=${'A'.repeat(43)}`)).status).toBe(403);
+  });
+
+  it('500 simultaneous misses of one segment make one origin fetch, and every viewer gets it whole', async () => {
+    const uri = '/live/demo/s/slow/chunk-stream0-00003.m4s';
+    const agentPool = new http.Agent({ keepAlive: true, maxSockets: 500 });
+    const bodies = await Promise.all(
+      Array.from({ length: 500 }, () =>
+        new Promise<Buffer>((resolve, reject) => {
+          http.get(base + uri, { agent: agentPool }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.once('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`status ${res.statusCode}`))));
+          }).once('error', reject);
+        }),
+      ),
+    );
+    agentPool.destroy();
+    expect(bodies.every((b) => b.length === 20 * 1024)).toBe(true);
+    expect(asked.get(uri)).toBe(1);
+    expect((await get(uri)).cache).toBe('HIT');
+  });
+
+  it('a purge deletes mirror files (by URL, by prefix without the index, by tag) and the fill zone\'s copy', async () => {
+    const a = '/live/demo/s/a1/chunk-stream0-00001.m4s';
+    expect(fs.existsSync(file('p', a))).toBe(true);
+    expect(await purge({ urls: [a] })).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(file('p', a))).toBe(false);
+    // Neither the mirror nor the fill zone has it: the origin is asked again.
+    expect((await get(a)).cache).toBe('MISS');
+    expect(asked.get(a)).toBe(2);
+    await waitFor('the mirror file again', () => fs.existsSync(file('p', a)));
+    // A prefix: the files found in the mirror, whatever the index knows.
+    const b = '/live/demo/s/a1/chunk-stream0-00002.m4s';
+    expect(await purge({ prefix: '/live/demo/s/a1/' })).toBeGreaterThanOrEqual(3);
+    for (const [v, uri] of [['p', a], ['s', b], ['p', b]] as const) expect(fs.existsSync(file(v, uri))).toBe(false);
+    // A tag, from the fetch log (written at once, drained by the purge).
+    const c = '/live/demo/s/a2/init-stream0.m4s';
+    await get(c);
+    await waitFor('the mirror file', () => fs.existsSync(file('p', c)));
+    expect(await purge({ tags: ['stream/demo'] })).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(file('p', c))).toBe(false);
+  });
+
+  it('a soft purge of a mirrored object fetches it again into the fill zone, then drops the mirror file', async () => {
+    const uri = '/live/demo/s/a3/chunk-stream0-00001.m4s';
+    await get(uri);
+    await waitFor('the mirror file', () => fs.existsSync(file('p', uri)));
+    expect(await purge({ urls: [uri], soft: true })).toBe(1);
+    // Refreshed in both variants (the agent signs for the signed one); only the unsigned had a file.
+    expect(asked.get(uri)).toBe(3);
+    expect(fs.existsSync(file('p', uri))).toBe(false);
+    const log = fs.readFileSync(path.join(dir, FETCH_LOG), 'utf8');
+    expect(log).toContain(`"u":"/refresh/edge_fill/p${uri}"`);
+    // The next viewer is answered from the refreshed copy, without the origin.
+    expect((await get(uri)).cache).toBe('HIT');
+    expect(asked.get(uri)).toBe(3);
+  });
+
+  it('caches VOD segments in the mirror and VOD playlists in the zone; a prefix purge of the recording removes both', async () => {
+    const seg = '/vod/r1/chunk-stream0-00001.m4s';
+    const list = '/vod/r1/index.m3u8';
+    await get(seg);
+    await get(list);
+    expect((await get(seg)).cache).toBe('HIT');
+    expect((await get(seg)).cc).toBe('public, max-age=31536000, immutable');
+    expect((await get(list)).cache).toBe('HIT');
+    expect(fs.existsSync(file('p', seg))).toBe(true);
+    expect(await purge({ prefix: '/vod/r1/' })).toBe(2);
+    expect(fs.existsSync(file('p', seg))).toBe(false);
+    expect((await get(list)).cache).toBe('MISS');
+    expect((await get(seg)).cache).toBe('MISS');
+  });
+
+  it('evicts the oldest mirror files once the mirror passes its budget (1 MB here)', async () => {
+    const uris = Array.from({ length: 6 }, (_, i) => `/live/demo/s/big/chunk-stream0-0000${i}.m4s`);
+    for (const uri of uris) {
+      await get(uri);
+      await waitFor('the mirror file', () => fs.existsSync(file('p', uri)));
+      // Distinct mtimes, oldest first.
+      await sleep(20);
+    }
+    await agent.evict();
+    const kept = uris.filter((uri) => fs.existsSync(file('p', uri)));
+    // 6 x 300 KB + the small files from before > 1 MB: down to 90 % of it, oldest first.
+    expect(kept).toEqual(uris.slice(uris.length - kept.length));
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(kept.length).toBeLessThanOrEqual(3);
+    expect(agent.metricsText()).toMatch(/edge_mirror_evicted_files_total [1-9]/);
+    // An evicted object comes back from the fill zone while it still holds it (2 min), else the origin.
+    expect((await get(uris[0]!)).status).toBe(200);
+    await waitFor('the mirror file back', () => fs.existsSync(file('p', uris[0]!)));
+    expect(asked.get(uris[0]!)).toBe(1);
+  });
+
+  it('a purge during graceful reloads still reaches every object (nginx closes connections of its old workers)', async () => {
+    const uris = Array.from({ length: 20 }, (_, i) => `/live/demo/s/r/chunk-stream0-000${String(i).padStart(2, '0')}.m4s`);
+    let reloading = true;
+    let reloaded = 0;
+    const reloads = (async () => {
+      while (reloading) {
+        await nginx.reload({});
+        reloaded += 1;
+      }
+    })();
+    try {
+      for (let round = 0; round < 15 || reloaded < 5; round++) {
+        await Promise.all(uris.slice(0, 4).map((u) => get(u)));
+        // 40 control requests over 16 kept-alive connections, some to workers on their way out.
+        await purge({ urls: uris });
+      }
+    } finally {
+      reloading = false;
+    }
+    await reloads;
+    expect(reloaded).toBeGreaterThanOrEqual(5);
+  });
+});

@@ -30,6 +30,29 @@ export function cpuSeconds(pid) {
   }
 }
 
+/** `pid` and its descendants (from /proc: parent of each process). */
+export function processTree(pid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [];
+  const walk = (p) => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  return out;
+}
+
 const freePort = () =>
   new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -70,11 +93,14 @@ function waitOutput(proc, pattern, timeoutMs, what) {
   });
 }
 
-/** Publisher: a 720p test pattern at `fps`, x264 ultrafast at `kbps` (the ladder caps every rung at the source's bitrate), 2 s GOP, mono AAC. */
-export function publisherArgs(url, { fps = 10, kbps = 300 } = {}) {
+/**
+ * Publisher: a test pattern of `size` (default 720p) at `fps`, x264 ultrafast at `kbps` (the ladder caps
+ * every rung at the source's bitrate), 2 s GOP, mono AAC.
+ */
+export function publisherArgs(url, { fps = 10, kbps = 300, size = '1280x720' } = {}) {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${fps}`,
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(fps * 2), '-pix_fmt', 'yuv420p',
     '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`,
@@ -85,10 +111,12 @@ export function publisherArgs(url, { fps = 10, kbps = 300 } = {}) {
 
 /**
  * Builds the bed. `edges`: [{ region, rttMs, rateMbit, loss }]; `deadlineMs`: hard limit of the whole
- * bed (the watchdog sweeps it past that); `stream`: { name, latency ('low' | 'standard'), fps, kbps };
- * `log(line)`: progress. Resolves once every edge is in rotation and serves the stream's playlists.
+ * bed (the watchdog sweeps it past that); `streams`: [{ name, latency ('low' | 'standard'), ladder
+ * ('standard' | 'passthrough'...), fps, kbps, size }], each with its own publisher (`stream`: one of
+ * them, the first); `log(line)`: progress. Resolves once every edge is in rotation and serves every
+ * stream's playlists.
  */
-export async function createFleet({ edges: links, deadlineMs, stream = {}, log = () => {}, workers = 1 }) {
+export async function createFleet({ edges: links, deadlineMs, stream = {}, streams = [stream], log = () => {}, workers = 1 }) {
   const net = createNetBed({ links, deadlineMs });
   const started = [];
   const bed = { net, edges: [], destroy: null };
@@ -146,18 +174,33 @@ export async function createFleet({ edges: links, deadlineMs, stream = {}, log =
       }
       return { status: res.status, json, text };
     };
-    bed.host = { proc: host, pid: host.pid, url, port, token, api, home };
+    // CPU seconds of the origin with its children (the packagers' ffmpeg): what the simulated viewers' stream costs.
+    const cpu = () => processTree(host.pid).reduce((a, pid) => a + cpuSeconds(pid), 0);
+    bed.host = { proc: host, pid: host.pid, url, port, token, api, home, cpu };
     log(`origin ${url} (pid ${host.pid})`);
 
-    // ---- the stream and its publisher ----
-    const name = stream.name ?? 'fleet';
-    const created = await api('POST', '/api/v1/streams', { name, ladder: 'standard', ...(stream.latency ? { latency: stream.latency } : {}) });
-    if (created.status !== 201) throw new Error(`POST /api/v1/streams -> ${created.status}: ${created.text}`);
-    const publisher = track(spawn('ffmpeg', publisherArgs(`${created.json.ingest.rtmp}/${created.json.key}`, stream), { stdio: ['ignore', 'ignore', 'pipe'] }));
-    let pubErr = '';
-    publisher.stderr.on('data', (d) => (pubErr = (pubErr + d).slice(-4000)));
-    bed.stream = { name, latency: created.json.latency, publisher, publisherErrors: () => pubErr };
-    bed.playbackUrl = `${url}/api/v1/cdn/streams/${name}/playback`;
+    // ---- the streams and their publishers ----
+    bed.streams = [];
+    for (const [i, spec] of streams.entries()) {
+      const name = spec.name ?? (i === 0 ? 'fleet' : `fleet-${i + 1}`);
+      const created = await api('POST', '/api/v1/streams', { name, ladder: spec.ladder ?? 'standard', ...(spec.latency ? { latency: spec.latency } : {}) });
+      if (created.status !== 201) throw new Error(`POST /api/v1/streams -> ${created.status}: ${created.text}`);
+      const publisher = track(spawn('ffmpeg', publisherArgs(`${created.json.ingest.rtmp}/${created.json.key}`, spec), { stdio: ['ignore', 'ignore', 'pipe'] }));
+      let pubErr = '';
+      publisher.stderr.on('data', (d) => (pubErr = (pubErr + d).slice(-4000)));
+      bed.streams.push({
+        name,
+        latency: created.json.latency,
+        ladder: created.json.ladder,
+        publisher,
+        publisherErrors: () => pubErr,
+        playbackUrl: `${url}/api/v1/cdn/streams/${name}/playback`,
+      });
+    }
+    bed.stream = bed.streams[0];
+    /** CPU seconds of every publisher so far (the test pattern's encoders: the bed's, not the fleet's). */
+    bed.publishersCpu = () => bed.streams.reduce((a, st) => a + cpuSeconds(st.publisher.pid), 0);
+    bed.playbackUrl = bed.stream.playbackUrl;
 
     // ---- the edges, one per namespace ----
     for (const [i, link] of net.links.entries()) {
@@ -177,6 +220,7 @@ export async function createFleet({ edges: links, deadlineMs, stream = {}, log =
         link,
         proc,
         pid: proc.pid,
+        dir,
         killedAt: null,
         /** PIDs of the edge's processes (agent, nginx master and workers): everything in its namespace. */
         pids: () => net.pidsIn(link.ns),
@@ -213,24 +257,26 @@ export async function createFleet({ edges: links, deadlineMs, stream = {}, log =
       await sleep(200);
     }
     for (const edge of bed.edges) {
-      for (;;) {
-        const res = await fetch(`${edge.url}/live/${name}/index.m3u8`).catch(() => null);
-        const text = res ? await res.text() : '';
-        if (res?.ok && text.includes('#EXT-X-STREAM-INF')) {
-          const media = /^(v0\.m3u8[^\s]*)$/m.exec(text)?.[1];
-          const m = media ? await fetch(`${edge.url}/live/${name}/${media}`).catch(() => null) : null;
-          if (m?.ok && ((await m.text()).match(/#EXTINF/g)?.length ?? 0) >= 3) break;
+      for (const { name, publisherErrors } of bed.streams) {
+        for (;;) {
+          const res = await fetch(`${edge.url}/live/${name}/index.m3u8`).catch(() => null);
+          const text = res ? await res.text() : '';
+          if (res?.ok && text.includes('#EXT-X-STREAM-INF')) {
+            const media = /^(v0\.m3u8[^\s]*)$/m.exec(text)?.[1];
+            const m = media ? await fetch(`${edge.url}/live/${name}/${media}`).catch(() => null) : null;
+            if (m?.ok && ((await m.text()).match(/#EXTINF/g)?.length ?? 0) >= 3) break;
+          }
+          if (Date.now() > deadline) throw new Error(`stream ${name} is not served through edge ${edge.index + 1} in 60 s (publisher: ${publisherErrors()})`);
+          await sleep(500);
         }
-        if (Date.now() > deadline) throw new Error(`the stream is not served through edge ${edge.index + 1} in 60 s (publisher: ${pubErr})`);
-        await sleep(500);
       }
     }
     bed.cutOrigin = () => net.cutOrigin(port);
     bed.restoreOrigin = () => net.restoreOrigin(port);
-    /** POST /api/v1/cdn/purge: { status, propagatedMs, edges }. */
+    /** POST /api/v1/cdn/purge: { status, seq, propagatedMs, edges }. */
     bed.purge = async (body) => {
       const res = await api('POST', '/api/v1/cdn/purge', body);
-      return { status: res.status, propagatedMs: res.json?.propagatedMs ?? null, edges: res.json?.edges ?? [], text: res.text };
+      return { status: res.status, seq: res.json?.seq ?? null, propagatedMs: res.json?.propagatedMs ?? null, edges: res.json?.edges ?? [], text: res.text };
     };
     return bed;
   } catch (error) {

@@ -22,7 +22,7 @@ export function classify(error) {
  * GET `target` ({ host, port, path }) through `agent`; resolves { status, bytes, ms, text } (text only
  * when `keep`), rejects with a FetchError.
  */
-export function get(agent, target, { timeoutMs, keep = false, headers }) {
+export function get(agent, target, { timeoutMs, keep = false, headers, signal }) {
   return new Promise((resolve, reject) => {
     const t0 = now();
     let done = false;
@@ -33,7 +33,7 @@ export function get(agent, target, { timeoutMs, keep = false, headers }) {
       fn(value);
     };
     let answered = false;
-    const req = http.get({ host: target.host, port: target.port, path: target.path, agent, headers }, (res) => {
+    const req = http.get({ host: target.host, port: target.port, path: target.path, agent, headers, signal }, (res) => {
       answered = true;
       let bytes = 0;
       const chunks = keep ? [] : null;
@@ -57,7 +57,7 @@ export function get(agent, target, { timeoutMs, keep = false, headers }) {
       if (!answered && req.reusedSocket && e.code === 'ECONNRESET' && !done) {
         done = true;
         clearTimeout(timer);
-        get(agent, target, { timeoutMs, keep, headers }).then(resolve, reject);
+        get(agent, target, { timeoutMs, keep, headers, signal }).then(resolve, reject);
         return;
       }
       finish(reject, classify(e));

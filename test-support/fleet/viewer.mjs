@@ -1,29 +1,39 @@
 // One simulated player of the viewer simulator (viewers.mjs): start, ABR, the video and audio loops,
 // the playback buffer, failover between edges. See viewers.mjs for what it models.
 import { BandwidthEstimator, chooseLevel } from './abr.mjs';
+import { FAILOVER_RULE, moveOnReason, nextSource } from './failover-rule.mjs';
 import { joinPosition, liveEdgePdt, parseMaster, parseMedia } from './hls.mjs';
 import { classify, FetchError, get } from './http.mjs';
 
-/** How long an edge that failed a request is passed over (longer than the origin takes to drop a dead edge). */
-const FAILED_MS = 30_000;
-/** A failover asks the playback API for a fresh edge list when the one it has is older than this. */
-const LIST_REFRESH_MS = 5_000;
+/** A failed request that does not move the viewer on is tried again after this (hls.js retryDelayMs). */
+const RETRY_MS = 1000;
+/** The page asks the playback API for the order again on a move, waiting this long at most. */
+const ORDER_TIMEOUT_MS = 2000;
+/** Plain playlist reloads and media: hls.js's time to first byte; longer than an edge's upstream timeout, so the edge's own answer (a stale copy) arrives first. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Blocking reloads: longer than an edge holds one for the origin (nginx-conf.ts, LL read timeout 20 s). */
+const BLOCKING_TIMEOUT_MS = 25_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 
-/** A stall went on too long: move on without counting an error. */
-class StallSwitch extends Error {}
+/** The viewer moved on to another source while this request was in flight: not an error of the new one. */
+class Moved extends Error {}
 
 /** One simulated player. */
 export class Viewer {
-  constructor(sim, n, { lowLatency, region, maxHeight }) {
-    Object.assign(this, { sim, n, lowLatency, region, maxHeight });
+  constructor(sim, n, { lowLatency, region, maxHeight, stream, playbackUrl }) {
+    Object.assign(this, { sim, n, lowLatency, region, maxHeight, stream, playbackUrl });
     this.estimator = new BandwidthEstimator();
     this.edges = [];
     this.edgeIndex = 0;
-    this.edgeSince = 0;
-    this.failedAt = new Map();
+    /** Health of the current source, as the player page keeps it (edge-failover.ts SourceHealth) + an abort for its requests. */
+    this.source = null;
+    /** Edge id -> when the viewer left it for errors / for a stall (the rule's cooldown applies to both). */
+    this.failedAt = {};
+    this.stalledAt = {};
     this.tracks = [];
+    this.needsOpen = true;
+    this.opening = null;
     this.startAt = now();
     this.startupMs = null;
     this.playing = false;
@@ -37,12 +47,11 @@ export class Viewer {
     this.requests = 0;
     this.bytes = 0;
     this.latencies = [];
-    /** [{ edge, at, reason, firstMediaAt }]: where it played and when media came from there first. */
+    /** [{ edge, at, reason, firstMediaAt, playingAt }]: where it played, when media came from there first, when it played from there. */
     this.history = [];
     this.fatal = null;
     this.level = -1;
     this.startPdt = null;
-    this.listAt = 0;
     this.failing = null;
   }
 
@@ -50,13 +59,20 @@ export class Viewer {
     return this.edges[this.edgeIndex];
   }
 
+  /** Adds `n` to a counter of the current phase, overall and for this viewer's stream. */
+  count(field, n = 1) {
+    const phase = this.sim.phase;
+    phase[field] += n;
+    const s = (phase.streams[this.stream] ??= { requests: 0, errors: 0, stalls: 0, stalledMs: 0, playedMs: 0 });
+    if (field in s) s[field] += n;
+  }
+
   async run() {
     try {
-      this.edges = await this.withRetry(() => this.sim.playbackEdges(this.region));
-      this.listAt = now();
+      this.edges = await this.withRetry(() => this.sim.playbackEdges(this.region, { playbackUrl: this.playbackUrl }));
       if (this.edges.length === 0) throw new FetchError('no-edge', 'the playback API listed no edge');
       this.switchTo(0, 'start');
-      await this.withFailover(() => this.open());
+      await this.withFailover(() => null);
       await Promise.all(this.tracks.map((t) => this.trackLoop(t)));
     } catch (error) {
       if (!this.sim.stopped) this.fatal = String(error.message ?? error);
@@ -74,112 +90,112 @@ export class Viewer {
     }
   }
 
+  /** Plays from edge `index` from now on: its requests start over (master, playlists, init) at the position reached. */
   switchTo(index, reason) {
+    this.source?.abort.abort();
     this.edgeIndex = index;
-    this.edgeSince = now();
-    this.history.push({ edge: this.edge.id, at: now(), reason, firstMediaAt: null });
-  }
-
-  /** Runs `fn` on the current edge; on an error (or a long stall) moves to the next edge and runs it again. */
-  async withFailover(fn) {
-    for (;;) {
-      if (this.sim.stopped) throw new Error('stopped');
-      const edgeIndex = this.edgeIndex;
-      try {
-        return await fn();
-      } catch (error) {
-        if (this.sim.stopped) throw error;
-        const stall = error instanceof StallSwitch;
-        if (!stall && !(error instanceof FetchError)) throw error;
-        // One failover at a time: the other track's loop waits for it instead of skipping an edge.
-        if (this.failing) await this.failing;
-        else if (edgeIndex === this.edgeIndex) {
-          this.failing = this.failover(stall ? 'stall' : error.kind).finally(() => (this.failing = null));
-          await this.failing;
-        }
-      }
-    }
+    this.source = { id: this.edge.id, fatal: false, errorsAt: [], started: false, progressAt: now(), abort: new AbortController() };
+    this.needsOpen = true;
+    this.history.push({ edge: this.edge.id, at: now(), reason, firstMediaAt: null, playingAt: null });
   }
 
   /**
-   * The next edge of the list that has not failed in the last FAILED_MS, at once; the list itself is
-   * asked for again in the background now and then (as a player page does on failover), so that an
-   * edge the origin took out of rotation (dead, draining) stops being offered.
+   * Runs `fn` on the current source (opened first after a move). A failed request is tried again after
+   * RETRY_MS unless the rule says to move on; a request cut short by a move is run again on the new source.
    */
-  async failover(reason) {
-    const failed = this.edge;
-    if (reason !== 'stall') this.failedAt.set(failed.id, now());
-    if (reason === 'stall') this.sim.phase.stallSwitches++;
-    else this.sim.phase.failovers++;
-    if (now() - this.listAt > LIST_REFRESH_MS) {
-      this.listAt = now();
-      this.sim.playbackEdges(this.region).then(
-        (edges) => {
-          if (edges.length === 0 || this.sim.stopped) return;
-          const current = this.edge;
-          const at = edges.findIndex((e) => e.id === current.id);
-          // The edge in use stays in use (first of the new list when the origin no longer lists it).
-          this.edges = at >= 0 ? edges : [current, ...edges];
-          this.edgeIndex = Math.max(0, at);
-        },
-        () => {}, // keep the list we have
-      );
-    }
-    for (let k = 1; k <= this.edges.length; k++) {
-      const i = (this.edgeIndex + k) % this.edges.length;
-      const t = this.failedAt.get(this.edges[i].id);
-      if (t === undefined || now() - t > FAILED_MS) {
-        this.switchTo(i, reason);
-        return;
+  async withFailover(fn) {
+    for (;;) {
+      if (this.sim.stopped) throw new Error('stopped');
+      const source = this.source;
+      try {
+        if (this.failing) await this.failing;
+        if (this.needsOpen) {
+          this.opening ??= this.open().finally(() => (this.opening = null));
+          await this.opening;
+          continue;
+        }
+        return await fn();
+      } catch (error) {
+        if (this.sim.stopped) throw error;
+        if (error instanceof Moved || source !== this.source) continue;
+        if (!(error instanceof FetchError)) throw error;
+        if (!this.checkRule()) await sleep(RETRY_MS);
       }
     }
-    // Every edge failed lately: wait a little, ask for the list again, and start over.
-    await sleep(500);
-    try {
-      const edges = await this.sim.playbackEdges(this.region);
-      if (edges.length > 0) {
-        this.edges = edges;
-        this.edgeIndex = 0;
-      }
-    } catch {
-      // keep the list we have
-    }
-    this.failedAt.clear();
-    this.switchTo((Math.max(0, this.edges.findIndex((e) => e.id === failed.id)) + 1) % this.edges.length, reason);
   }
 
-  /** One request to the current edge, counted; throws FetchError on a transport error or a non-2xx answer. */
-  async fetch(uri, { keep = false, timeoutMs, mediaSec = 0 }) {
+  /** Asks the rule whether to leave the current source now (errors, stall); moves on if so. */
+  checkRule() {
+    if (this.failing || !this.source) return this.failing !== null;
+    this.tick();
+    const reason = moveOnReason({ ...this.source, wantsPlay: true }, now(), FAILOVER_RULE);
+    if (reason) this.failing = this.moveOn(reason).finally(() => (this.failing = null));
+    return reason !== null;
+  }
+
+  /**
+   * The player page's move (edge-failover.ts): the order asked again (ORDER_TIMEOUT_MS at most), the
+   * source left marked, and the first one that did not fail within the cooldown taken (else the one
+   * that failed longest ago). A stall is marked apart: when the viewer stalled lately on every edge,
+   * the cause is upstream of them all (an origin cut), and those stalls count against none of them.
+   */
+  async moveOn(reason) {
+    const left = this.edge.id;
+    const stall = reason.startsWith('stalled');
+    this.count(stall ? 'stallSwitches' : 'failovers');
+    (stall ? this.stalledAt : this.failedAt)[left] = now();
+    this.source.abort.abort();
+    const fresh = await this.sim.playbackEdges(this.region, { playbackUrl: this.playbackUrl, timeoutMs: ORDER_TIMEOUT_MS }).catch(() => null);
+    if (this.sim.stopped) return;
+    if (fresh && fresh.length > 0) this.edges = fresh;
+    const ids = this.edges.map((e) => e.id);
+    const t = now();
+    const recent = (at) => at !== undefined && t - at < FAILOVER_RULE.cooldownMs;
+    const everyStalled = ids.every((id) => recent(this.stalledAt[id]));
+    const marks = { ...this.failedAt };
+    if (!everyStalled) for (const [id, at] of Object.entries(this.stalledAt)) marks[id] = Math.max(marks[id] ?? -Infinity, at);
+    const next = Math.max(0, nextSource(ids, marks, t, FAILOVER_RULE.cooldownMs));
+    this.switchTo(next, `${left}: ${reason}`);
+  }
+
+  /** One request to the current edge, counted; throws FetchError on a transport error or a non-2xx answer (Moved when the viewer left the edge meanwhile). */
+  async fetch(uri, { keep = false, timeoutMs = REQUEST_TIMEOUT_MS, mediaSec = 0 }) {
+    const source = this.source;
     const edge = this.edge;
     const target = uri === null ? edge.master : edge.target(uri);
     const delay = edge.delay;
     if (delay > 0) await sleep(delay);
-    const phase = this.sim.phase;
+    if (source !== this.source) throw new Moved();
     const es = this.sim.edgeStats(edge.id);
+    const t0 = now();
     this.requests++;
-    phase.requests++;
+    this.count('requests');
     es.requests++;
     try {
-      const res = await get(edge.agent, target, { timeoutMs, keep });
+      const res = await get(edge.agent, target, { timeoutMs, keep, signal: source.abort.signal });
       this.bytes += res.bytes;
-      phase.bytes += res.bytes;
+      this.count('bytes', res.bytes);
       es.bytes += res.bytes;
       if (res.status < 200 || res.status > 299) throw new FetchError(`http-${res.status}`, target.path);
       if (mediaSec > 0) this.estimator.sample(res.ms + delay, res.bytes, mediaSec);
       return res;
     } catch (error) {
+      if (source !== this.source || source.abort.signal.aborted) throw new Moved();
       const e = error instanceof FetchError ? error : classify(error);
       // The phase when the error came (a kill fails requests that started before it).
       const phase = this.sim.phase;
       this.errors++;
-      phase.errors++;
+      this.count('errors');
       if (this.lowLatency) phase.errorsLowLatency++;
       phase.errorsByKind[e.kind] = (phase.errorsByKind[e.kind] ?? 0) + 1;
       phase.errorsByEdge[edge.id] = (phase.errorsByEdge[edge.id] ?? 0) + 1;
-      // A few examples of each kind of error, for the report.
-      const sampleKey = `${e.kind} ${this.lowLatency}`;
+      source.errorsAt.push(now());
+      // A few examples of each kind of error, for the report: what, where, and after how long.
+      const sampleKey = `${e.kind} ${this.stream}`;
       phase.sampled[sampleKey] = (phase.sampled[sampleKey] ?? 0) + 1;
-      if (phase.sampled[sampleKey] <= 2) phase.samples.push(`${e.kind}: ${this.lowLatency ? 'LL' : 'standard'} viewer, ${edge.id} ${target.path.replace(/\?.*/, '')}${target.path.includes('_HLS_msn') ? ' (blocking)' : ''}`);
+      if (phase.sampled[sampleKey] <= 3) {
+        phase.samples.push(`${e.kind} after ${Math.round(now() - t0)} ms: ${this.stream} ${this.lowLatency ? 'LL' : 'standard'} viewer, ${edge.id} ${target.path.replace(/\?.*/, '')}${target.path.includes('_HLS_msn') ? ' (blocking)' : ''}`);
+      }
       es.errors++;
       throw e;
     }
@@ -194,7 +210,7 @@ export class Viewer {
       uri = `${uri}${sep}_HLS_msn=${blockFor.msn}&_HLS_part=${blockFor.part}`;
     }
     const target = track.media?.targetDuration || 2;
-    const res = await this.fetch(uri, { keep: true, timeoutMs: blocking ? Math.max(10_000, target * 3000) : 10_000 });
+    const res = await this.fetch(uri, { keep: true, timeoutMs: blocking ? Math.max(BLOCKING_TIMEOUT_MS, target * 3000) : REQUEST_TIMEOUT_MS });
     const media = parseMedia(res.text, { parts: this.lowLatency });
     // A reload that started before a level switch answers for the old level: keep the new one.
     if (track.uri !== uri.split(/[?&]_HLS_msn=/)[0]) return { changed: false, ms: res.ms };
@@ -205,22 +221,37 @@ export class Viewer {
 
   async fetchInit(track) {
     if (track.media.map && !track.inits.has(track.uri)) {
-      await this.fetch(track.media.map, { timeoutMs: 10_000 });
+      await this.fetch(track.media.map, {});
       track.inits.add(track.uri);
     }
   }
 
-  /** Master, level, media playlists, init segments, join positions. */
+  /**
+   * Opens the current source: master, media playlists, init segments; the first time also the level
+   * and the join positions. After a move the position reached is kept (a track that fell out of the
+   * new playlist's window rejoins its live edge, see nextItem).
+   */
   async open() {
-    const master = parseMaster((await this.fetch(null, { keep: true, timeoutMs: 10_000 })).text);
+    const source = this.source;
+    const master = parseMaster((await this.fetch(null, { keep: true })).text);
     if (master.variants.length === 0) throw new FetchError('bad-master', 'no variant');
+    if (this.tracks.length > 0) {
+      for (const t of this.tracks) {
+        t.pending = null;
+        t.inits.clear();
+      }
+      await Promise.all(this.tracks.map((t) => this.loadMedia(t)));
+      await Promise.all(this.tracks.map((t) => this.fetchInit(t)));
+      if (source === this.source) this.needsOpen = false;
+      return;
+    }
     this.variants = master.variants;
     this.level = chooseLevel(this.variants, { current: -1, estimate: this.estimator.estimate, bufferSec: 0, segmentSec: 2, maxHeight: this.maxHeight });
     const track = (kind, uri) => ({ kind, uri, media: null, pos: null, start: null, end: null, inits: new Set(), pending: null });
     const video = track('video', this.variants[this.level].uri);
-    this.tracks = [video];
-    if (master.audio) this.tracks.push(track('audio', master.audio));
-    await Promise.all(this.tracks.map((t) => this.loadMedia(t)));
+    const tracks = [video];
+    if (master.audio) tracks.push(track('audio', master.audio));
+    await Promise.all(tracks.map((t) => this.loadMedia(t)));
     const join = joinPosition(video.media, { lowLatency: this.lowLatency });
     if (!join) throw new FetchError('empty-playlist', video.uri);
     video.pos = join;
@@ -229,8 +260,11 @@ export class Viewer {
     const edgePdt = liveEdgePdt(video.media);
     this.startPdt = this.lowLatency && edgePdt !== null ? edgePdt - (video.media.partHoldBack || video.media.partTarget * 3) * 1000 : null;
     const joinPdt = this.pdtAt(video, join);
-    for (const t of this.tracks.slice(1)) t.pos = this.positionAt(t, joinPdt) ?? joinPosition(t.media, { lowLatency: this.lowLatency });
-    await Promise.all(this.tracks.map((t) => this.fetchInit(t)));
+    for (const t of tracks.slice(1)) t.pos = this.positionAt(t, joinPdt) ?? joinPosition(t.media, { lowLatency: this.lowLatency });
+    await Promise.all(tracks.map((t) => this.fetchInit(t)));
+    if (source !== this.source) return;
+    this.tracks = tracks;
+    this.needsOpen = false;
   }
 
   /** Program date-time (ms) at `pos` of a track's playlist (null when it does not list it). */
@@ -290,12 +324,12 @@ export class Viewer {
    * (as hls.js overlaps them): without it every part would cost two round trips.
    */
   reloadAhead(track, pos) {
-    const edgeIndex = this.edgeIndex;
+    const source = this.source;
     const p = this.loadMedia(track, pos).then(
       () => null,
       (error) => error,
     );
-    track.pending = { pos, edgeIndex, done: p };
+    track.pending = { pos, source, done: p };
   }
 
   async trackLoop(track) {
@@ -322,11 +356,10 @@ export class Viewer {
           this.buffered(track, item);
           return;
         }
-        this.checkStall();
         if (blocking()) {
           const pending = track.pending;
           track.pending = null;
-          if (pending && pending.edgeIndex === this.edgeIndex) {
+          if (pending && pending.source === this.source) {
             const error = await pending.done;
             if (error) throw error;
             if (this.nextItem(track)) return;
@@ -344,13 +377,10 @@ export class Viewer {
     }
   }
 
-  /** A stall longer than `stallFailoverMs` on this edge moves the viewer on (StallSwitch). */
-  checkStall() {
-    this.tick();
-    const t = now();
-    if (this.stalledSince !== null && t - this.stalledSince > this.sim.stallFailoverMs && t - this.edgeSince > this.sim.stallFailoverMs && this.edges.length > 1) {
-      throw new StallSwitch();
-    }
+  /** The player page's check, every 250 ms (viewers.mjs): the playhead advanced, and the rule. */
+  watch() {
+    if (this.sim.stopped || this.fatal !== null || !this.source) return;
+    this.checkRule();
   }
 
   /** Media buffered ahead of the playhead, in seconds (both tracks). */
@@ -360,7 +390,10 @@ export class Viewer {
     return Math.max(0, (Math.min(...ends) - this.playhead) / 1000);
   }
 
-  /** Advances the playhead to now: plays while both tracks have media past it, stalls when one runs out. */
+  /**
+   * Advances the playhead to now: plays while both tracks have media past it, stalls when one runs
+   * out. Progress on the current source is what the failover rule watches (SourceHealth.progressAt).
+   */
   tick() {
     const t = now();
     const dt = t - this.lastTick;
@@ -370,26 +403,26 @@ export class Viewer {
       return;
     }
     const ahead = this.bufferSec() * 1000;
-    if (dt < ahead) {
-      this.playhead += dt;
-      this.playedMs += dt;
-      this.sim.phase.playedMs += dt;
-      return;
+    const played = Math.min(dt, ahead);
+    this.playhead += played;
+    this.playedMs += played;
+    this.count('playedMs', played);
+    if (played > 0 && this.source) {
+      this.source.started = true;
+      this.source.progressAt = t - (dt - played);
     }
-    this.playhead += ahead;
-    this.playedMs += ahead;
-    this.sim.phase.playedMs += ahead;
+    if (dt < ahead) return;
     this.playing = false;
     this.stalledSince = t - (dt - ahead);
     this.stalls++;
-    this.sim.phase.stalls++;
+    this.count('stalls');
     this.addStalled(dt - ahead);
   }
 
   /** Stalled time is counted as it passes, into the phase it passes in. */
   addStalled(ms) {
     this.stalledMs += ms;
-    this.sim.phase.stalledMs += ms;
+    this.count('stalledMs', ms);
   }
 
   buffered(track, item) {
@@ -410,6 +443,7 @@ export class Viewer {
       if (this.startupMs === null) this.startupMs = now() - this.startAt;
       this.stalledSince = null;
     }
+    if (this.playing && h && h.playingAt === null && h.firstMediaAt !== null) h.playingAt = now();
     if (this.playing && this.latencies.length < 10_000) this.latencies.push({ at: Date.now(), edge: this.edge.id, ms: Date.now() - this.playhead });
   }
 }

@@ -19,6 +19,8 @@ export interface Phase {
   failovers: number;
   stallSwitches: number;
   samples: string[];
+  /** Per stream label (ViewerSim.add's `stream`). */
+  streams: Record<string, { requests: number; errors: number; stalls: number; stalledMs: number; playedMs: number }>;
 }
 
 export interface SimEdge {
@@ -29,6 +31,7 @@ export interface SimEdge {
 
 export interface Viewer {
   n: number;
+  stream: string;
   lowLatency: boolean;
   region: string;
   edge: SimEdge | undefined;
@@ -43,7 +46,7 @@ export interface Viewer {
   bytes: number;
   fatal: string | null;
   latencies: { at: number; edge: string; ms: number }[];
-  history: { edge: string; at: number; reason: string; firstMediaAt: number | null }[];
+  history: { edge: string; at: number; reason: string; firstMediaAt: number | null; playingAt: number | null }[];
 }
 
 export class ViewerSim {
@@ -54,14 +57,15 @@ export class ViewerSim {
     lowLatencyShare?: number;
     maxHeights?: number[];
     regions?: string[];
-    stallFailoverMs?: number;
     maxSocketsPerEdge?: number;
   });
   viewers: Viewer[];
   phase: Phase;
   phases: Phase[];
   markPhase(name: string): Phase;
-  add(count: number, options?: { rampMs?: number }): Promise<void>;
+  add(count: number, options?: { rampMs?: number; playbackUrl?: string; stream?: string; lowLatencyShare?: number }): Promise<void>;
   cpu(): { share: number; wallMs: number };
   stop(): Promise<void>;
 }
+
+export function recoveryMs(viewer: Viewer, since: number, left: string): number;

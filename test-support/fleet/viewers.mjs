@@ -9,8 +9,14 @@
 //    (_HLS_msn/_HLS_part) for the next part.
 //  - A simulated buffer: the playhead (a program date-time) advances in real time while both tracks
 //    have media past it; it stalls when either runs out. Startup = first request to playing.
-//  - Failover: an error (HTTP status, timeout, reset) or a stall longer than `stallFailoverMs` moves the
-//    viewer to the next edge of its list, keeping its position (same media sequence and part).
+//  - Failover: the player page's rule (src-shared/edge-failover.ts, loaded from that source): a failed
+//    request is tried again a second later; 2 failures within 10 s, a stall of 3 s on an edge it played
+//    from (8 s on one it has not played from yet) move the viewer on: the playback order asked again,
+//    the next edge that did not fail within the 30 s cooldown, opened again (master, playlists, init)
+//    at the position reached. Requests still in flight on the edge left are aborted, not errors.
+//  - Errors: every request that failed (HTTP status other than 2xx, timeout, reset) on the edge the
+//    viewer plays from. A playlist that loads but does not advance is no error: the viewer stalls once
+//    it has played what it holds (counted as stalls and stalled time).
 //  - Link delay: where the bed cannot delay packets (no netem), each request first waits the link's
 //    round trip (`delayMs(edgeUrl)`).
 // HTTP: node:http, one keep-alive agent per edge with a bounded socket pool, bodies counted, not kept.
@@ -23,9 +29,18 @@ export { FetchError };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 
+/**
+ * How long after `since` (performance.now() ms) a viewer played again from an edge other than `left`:
+ * playing, with media from that edge (Infinity: it did not).
+ */
+export function recoveryMs(viewer, since, left) {
+  const moved = viewer.history.find((h) => h.at >= since && h.edge !== left && h.playingAt !== null);
+  return moved ? moved.playingAt - since : Infinity;
+}
+
 /** Counters of one phase of a run (steady, kill, origin cut...). */
 function newPhase(name) {
-  return { name, startedAt: now(), requests: 0, bytes: 0, errors: 0, errorsLowLatency: 0, errorsByKind: {}, errorsByEdge: {}, stalls: 0, stalledMs: 0, playedMs: 0, failovers: 0, stallSwitches: 0, samples: [], sampled: {} };
+  return { name, startedAt: now(), requests: 0, bytes: 0, errors: 0, errorsLowLatency: 0, errorsByKind: {}, errorsByEdge: {}, stalls: 0, stalledMs: 0, playedMs: 0, failovers: 0, stallSwitches: 0, samples: [], sampled: {}, streams: {} };
 }
 
 export class ViewerSim {
@@ -34,10 +49,10 @@ export class ViewerSim {
    * when given); `delayMs(edgeUrl)`: round trip to add before each request (0 where the network
    * delays packets itself); `lowLatencyShare`: share of viewers in LL mode (blocking reloads + parts);
    * `maxHeights`: picture caps given to viewers in turn (spreads them over the renditions); `regions`:
-   * region hints given in turn; `stallFailoverMs`; `maxSocketsPerEdge`.
+   * region hints given in turn; `maxSocketsPerEdge`. `add` may give a group of viewers another stream.
    */
-  constructor({ playbackUrl, token, delayMs = () => 0, lowLatencyShare = 0, maxHeights = [Infinity], regions = [''], stallFailoverMs = 2000, maxSocketsPerEdge = 2048 }) {
-    Object.assign(this, { playbackUrl, token, delayMs, lowLatencyShare, maxHeights, regions, stallFailoverMs, maxSocketsPerEdge });
+  constructor({ playbackUrl, token, delayMs = () => 0, lowLatencyShare = 0, maxHeights = [Infinity], regions = [''], maxSocketsPerEdge = 2048 }) {
+    Object.assign(this, { playbackUrl, token, delayMs, lowLatencyShare, maxHeights, regions, maxSocketsPerEdge });
     this.agents = new Map();
     this.edges = new Map();
     this.apiAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -49,6 +64,11 @@ export class ViewerSim {
     this.regionQuery = true;
     this.cpu0 = process.cpuUsage();
     this.wall0 = now();
+    // The player page checks its rule every 250 ms; one timer for every viewer here.
+    this.watcher = setInterval(() => {
+      for (const v of this.viewers) v.watch();
+    }, 250);
+    this.watcher.unref();
   }
 
   /**
@@ -95,22 +115,26 @@ export class ViewerSim {
   }
 
   /** The ordered edge list for a viewer in `region`: the API's order, edges of the viewer's region first. */
-  async playbackEdges(region) {
+  async playbackEdges(region, { playbackUrl = this.playbackUrl, timeoutMs = 10_000 } = {}) {
     const headers = this.token ? { authorization: `Bearer ${this.token}` } : {};
-    const url = this.regionQuery && region ? `${this.playbackUrl}?region=${encodeURIComponent(region)}` : this.playbackUrl;
-    const res = await get(this.apiAgent, targetOf(url), { timeoutMs: 10_000, keep: true, headers });
+    const url = this.regionQuery && region ? `${playbackUrl}?region=${encodeURIComponent(region)}` : playbackUrl;
+    const res = await get(this.apiAgent, targetOf(url), { timeoutMs, keep: true, headers });
     // An API that does not take the hint (400 on an unknown query field): ask without it from now on.
-    if (res.status === 400 && url !== this.playbackUrl) {
+    if (res.status === 400 && url !== playbackUrl) {
       this.regionQuery = false;
-      return this.playbackEdges(region);
+      return this.playbackEdges(region, { playbackUrl, timeoutMs });
     }
     if (res.status !== 200) throw new FetchError(`http-${res.status}`, 'playback API');
     const edges = JSON.parse(res.text).edges.map((e) => this.edgeOf(e));
     return [...edges.filter((e) => e.region === region), ...edges.filter((e) => e.region !== region)];
   }
 
-  /** Adds `count` viewers, spread evenly over `rampMs`; resolves once all have started their run. */
-  async add(count, { rampMs = 0 } = {}) {
+  /**
+   * Adds `count` viewers, spread evenly over `rampMs`; resolves once all have started their run.
+   * `playbackUrl` and `stream` (a label for the per-stream counters): the stream they watch (default:
+   * the simulator's); `lowLatencyShare`: of this group (default: the simulator's).
+   */
+  async add(count, { rampMs = 0, playbackUrl = this.playbackUrl, stream = 'main', lowLatencyShare = this.lowLatencyShare } = {}) {
     const first = this.viewers.length;
     const t0 = now();
     for (let i = 0; i < count; i++) {
@@ -119,7 +143,9 @@ export class ViewerSim {
       if (wait > 0) await sleep(wait);
       const n = first + i;
       const viewer = new Viewer(this, n, {
-        lowLatency: this.lowLatencyShare > 0 && (n % Math.round(1 / this.lowLatencyShare)) === 0,
+        lowLatency: lowLatencyShare > 0 && (i % Math.round(1 / lowLatencyShare)) === 0,
+        stream,
+        playbackUrl,
         region: this.regions[n % this.regions.length],
         maxHeight: this.maxHeights[n % this.maxHeights.length],
       });
@@ -139,6 +165,7 @@ export class ViewerSim {
 
   async stop() {
     this.stopped = true;
+    clearInterval(this.watcher);
     for (const v of this.viewers) v.tick();
     this.phase.endedAt = now();
     await sleep(50);

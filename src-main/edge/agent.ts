@@ -196,7 +196,10 @@ export class EdgeAgentCore implements Service {
   async applyPurge(seq: number, request: PurgeRequest): Promise<number> {
     const { lastSeq } = this.deps.state;
     if (lastSeq !== null && seq <= lastSeq) return 0;
+    // Where a purge's time goes (logged with it): the log read, the plan, nginx's control requests and the mirror, the state file.
+    const t0 = performance.now();
     this.deps.drainLog();
+    const t1 = performance.now();
     const uris = new Set(planPurge(request, this.index));
     // The mirror is its own record of what it holds: a prefix purge does not depend on the index.
     if (request.prefix) for (const uri of await this.mirror.urisUnder(request.prefix)) uris.add(uri);
@@ -224,13 +227,19 @@ export class EdgeAgentCore implements Service {
       }
     };
     const jobs = [...uris].flatMap((uri) => [() => one(uri, 'p'), () => one(uri, 's')]);
+    const t2 = performance.now();
     await runLimited(jobs, 16);
+    const t3 = performance.now();
     if (!request.soft) for (const uri of uris) this.index.forget(uri);
     this.purges.applied += 1;
     this.purges.objects += objects;
     this.deps.state.lastSeq = seq;
-    this.deps.saveState(this.deps.state);
-    this.deps.logger.info({ seq, uris: uris.size, objects, soft: request.soft ?? false }, 'purge applied');
+    // Written once the ack is on its way (a synchronous write took 7-20 ms on a loaded machine, on the
+    // purge's clock): an agent that dies before writing it is replayed this purge on its next hello,
+    // and a purge applied twice does no harm.
+    setImmediate(() => this.deps.saveState(this.deps.state));
+    const ms = (a: number, b: number): number => Math.round((b - a) * 10) / 10;
+    this.deps.logger.info({ seq, uris: uris.size, objects, soft: request.soft ?? false, ms: { drainLog: ms(t0, t1), plan: ms(t1, t2), apply: ms(t2, t3) } }, 'purge applied');
     return objects;
   }
 

@@ -50,13 +50,14 @@ export class OriginLink implements Service {
       socket.send(JSON.stringify({ type: 'hello', ...this.deps.hello() }));
     });
     socket.on('message', (data) => {
+      const receivedAt = performance.now();
       let message: EdgeServerMessage;
       try {
         message = JSON.parse(data.toString()) as EdgeServerMessage;
       } catch {
         return;
       }
-      this.queue = this.queue.then(() => this.handle(socket, message)).catch((error: unknown) => {
+      this.queue = this.queue.then(() => this.handle(socket, message, receivedAt)).catch((error: unknown) => {
         this.deps.logger.error({ err: error }, 'origin message failed');
       });
     });
@@ -75,7 +76,7 @@ export class OriginLink implements Service {
     });
   }
 
-  private async handle(socket: WebSocket, message: EdgeServerMessage): Promise<void> {
+  private async handle(socket: WebSocket, message: EdgeServerMessage, receivedAt: number): Promise<void> {
     if (message.type === 'welcome') {
       await this.deps.onWelcome(message.seq, message.keys);
       this.connected = true;
@@ -88,6 +89,7 @@ export class OriginLink implements Service {
     } else if (message.type === 'purge') {
       let objects = 0;
       let error: string | undefined;
+      const startedAt = performance.now();
       try {
         objects = await this.deps.onPurge(message.seq, message.request);
       } catch (e) {
@@ -97,6 +99,9 @@ export class OriginLink implements Service {
       if (socket.readyState === socket.OPEN) {
         socket.send(JSON.stringify({ type: 'ack', seq: message.seq, ok: error === undefined, objects, ...(error ? { error } : {}) }));
       }
+      // Received -> applied -> acknowledged: a slow purge says whether it waited its turn or worked.
+      const ms = (a: number, b: number): number => Math.round((b - a) * 10) / 10;
+      this.deps.logger.info({ seq: message.seq, queuedMs: ms(receivedAt, startedAt), totalMs: ms(receivedAt, performance.now()) }, 'purge acknowledged');
     }
   }
 

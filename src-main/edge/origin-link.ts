@@ -7,6 +7,15 @@ import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
 /** Reconnects: 0.25 s, 0.5 s, 1 s ... up to 5 s. */
 const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 5000, jitter: 0 };
 
+/*
+ * Tail loss: a purge and its ack are one small packet each, alone in flight. Lost (an edge behind a
+ * lossy link), Linux sends it again on the tail-loss probe, which for a lone packet waits 2 RTT +
+ * 200 ms (the minimum RTO); with a second packet right behind it, the loss shows in that one's
+ * acknowledgement (SACK, RACK) and the probe waits 2 RTT + a few ms. So the origin pings right behind
+ * each purge and the agent right behind each ack. Measured on the fleet bed (1 % loss on one edge's link, 60 purges
+ * under load): that edge's acks p99 without the pings 245 ms, of which the agent's own work was 13 ms.
+ */
+
 export interface OriginLinkDeps {
   origin: string;
   token: string;
@@ -98,6 +107,7 @@ export class OriginLink implements Service {
       }
       if (socket.readyState === socket.OPEN) {
         socket.send(JSON.stringify({ type: 'ack', seq: message.seq, ok: error === undefined, objects, ...(error ? { error } : {}) }));
+        socket.ping(); // see "Tail loss" above
       }
       // Received -> applied -> acknowledged: a slow purge says whether it waited its turn or worked.
       const ms = (a: number, b: number): number => Math.round((b - a) * 10) / 10;

@@ -69,10 +69,10 @@ describe('RequestWindow', () => {
   it('counts a sampled playlist hit as the requests it stands for', () => {
     const line = (u: string, w: number) => `{"t":1795315962.000,"m":"GET","u":"${u}","s":200,"b":1000,"rt":0.001,"c":"HIT","v":"p","pf":"","w":${w}}`;
     const window = new RequestWindow(60_000);
-    window.add(parseAccessLine(line('/live/demo/v0.m3u8', 8))!);
+    window.add(parseAccessLine(line('/live/demo/v0.m3u8', 10))!);
     window.add(parseAccessLine(line('/live/demo/s/r1/seg-0-1.m4s', 1))!);
-    expect(window.stats(1795315962500)).toMatchObject({ requests: 9, bytes: 9000, hitRatio: 1 });
-    expect(window.totals).toMatchObject({ requests: 9, hits: 9 });
+    expect(window.stats(1795315962500)).toMatchObject({ requests: 11, bytes: 11000, hitRatio: 1 });
+    expect(window.totals).toMatchObject({ requests: 11, hits: 11 });
     // Nonsense weights count once.
     expect(parseAccessLine(line('/live/demo/v0.m3u8', 1000))!.weight).toBe(1);
   });

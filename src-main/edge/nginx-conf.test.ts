@@ -107,16 +107,16 @@ describe('buildNginxConf', () => {
     expect(conf).toContain('access_log "/srv/edge/access.json.log" edge_hit buffer=64k flush=1s if=$edge_served;');
     expect(conf).toContain('access_log "/srv/edge/fetch.json.log" edge_json if=$edge_fetched;');
     expect(evalMap(conf, 'edge_fetched', { upstream_addr: '' })).toBe('0');
-    const served = (uri: string, requestId: string, upstream = ''): string => evalMap(conf, 'edge_served', { upstream_addr: upstream, uri, request_id: requestId });
-    // Every segment hit; playlist hits one in 8 (request ids ending 0 or 1 of 16), each standing for 8.
-    expect(['0', '1', '7', 'f'].map((end) => served('/live/demo/s/r1/init-0.mp4', `5f3a${end}`))).toEqual(['1', '1', '1', '1']);
-    expect(['0', '1', '2', '7', 'f'].map((end) => served('/live/demo/v0.m3u8', `5f3a${end}`))).toEqual(['1', '1', '0', '0', '0']);
-    expect(served('/vod/abc/manifest.mpd', '9e1')).toBe('1');
-    expect(evalMap(conf, 'edge_hit_weight', { uri: '/live/demo/manifest.mpd' })).toBe('8');
+    const served = (uri: string, msec: string, upstream = ''): string => evalMap(conf, 'edge_served', { upstream_addr: upstream, uri, msec });
+    // Every segment hit; playlist hits one in 10 (served in a millisecond ending in 0), each standing for 10.
+    expect(['0', '1', '7', '9'].map((end) => served('/live/demo/s/r1/init-0.mp4', `1795315962.12${end}`))).toEqual(['1', '1', '1', '1']);
+    expect(['0', '1', '5', '9'].map((end) => served('/live/demo/v0.m3u8', `1795315962.12${end}`))).toEqual(['1', '0', '0', '0']);
+    expect(served('/vod/abc/manifest.mpd', '1795315962.340')).toBe('1');
+    expect(evalMap(conf, 'edge_hit_weight', { uri: '/live/demo/manifest.mpd' })).toBe('10');
     expect(evalMap(conf, 'edge_hit_weight', { uri: '/live/demo/s/r1/seg-0-1.m4s' })).toBe('1');
     // Fetches are never in the hit log.
-    expect(served('/live/demo/v0.m3u8', '5f3a0', '127.0.0.1:9003')).toBe('0');
-    expect(served('/live/demo/s/r1/init-0.mp4', '5f3a0', '127.0.0.1:9003')).toBe('0');
+    expect(served('/live/demo/v0.m3u8', '1795315962.120', '127.0.0.1:9003')).toBe('0');
+    expect(served('/live/demo/s/r1/init-0.mp4', '1795315962.120', '127.0.0.1:9003')).toBe('0');
   });
 
   it('purges and refreshes through one control location pair per zone', () => {

@@ -65,8 +65,8 @@ export const TEMP_DIRS = ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', '
 export const ACCESS_LOG = 'access.json.log';
 /** Requests that reached an upstream (what entered a cache, with its tags): written at once, for purges. */
 export const FETCH_LOG = 'fetch.json.log';
-/** One playlist hit in this many is written to ACCESS_LOG, standing for them all (a divisor of 16). */
-export const PLAYLIST_HIT_SAMPLE = 8;
+/** One playlist hit in this many is written to ACCESS_LOG, standing for them all (the last digit of the millisecond). */
+export const PLAYLIST_HIT_SAMPLE = 10;
 /** How long a line may wait in nginx's buffer of ACCESS_LOG. */
 export const ACCESS_LOG_FLUSH_MS = 1000;
 export const ERROR_LOG = 'error.log';
@@ -335,11 +335,13 @@ http {
     # CPU, most of it the write); what reached an upstream,
     # and so entered a cache with its tags, is written at once: a purge reads it before resolving tags.
     map $upstream_addr $edge_fetched { "" 0; default 1; }
-    # Playlist and manifest hits are logged one in ${PLAYLIST_HIT_SAMPLE} (a random pick by the request id), each line
-    # standing for ${PLAYLIST_HIT_SAMPLE} requests ("w"): even buffered, a line per hit cost ~12 % of playlist hit
-    # throughput and most of its p99 tail (bench/edge). Segment hits (few, large) and fetches: every one.
+    # Playlist and manifest hits are logged one in ${PLAYLIST_HIT_SAMPLE} (those served in a millisecond ending in 0),
+    # each line standing for ${PLAYLIST_HIT_SAMPLE} requests ("w"): even buffered, a line per hit cost ~12 % of playlist
+    # hit throughput and most of its p99 tail (bench/edge). Not picked by $request_id (its random bytes
+    # cost as much as the line), nor by $connection_requests (a player alternating playlist and segment
+    # on one connection would have its playlists never picked). Segment hits and fetches: every one.
     map $uri $edge_hit_weight { "~\\.(?:m3u8|mpd)$" ${PLAYLIST_HIT_SAMPLE}; default 1; }
-    map $request_id $edge_hit_pick { "~[0-${(16 / PLAYLIST_HIT_SAMPLE - 1).toString(16)}]$" 1; default 0; }
+    map $msec $edge_hit_pick { "~0$" 1; default 0; }
     map "$edge_fetched:$edge_hit_weight:$edge_hit_pick" $edge_served { "~^0:1:" 1; "0:${PLAYLIST_HIT_SAMPLE}:1" 1; default 0; }
     access_log ${d(ACCESS_LOG)} edge_hit buffer=64k flush=${ACCESS_LOG_FLUSH_MS / 1000}s if=$edge_served;
     access_log ${d(FETCH_LOG)} edge_json if=$edge_fetched;

@@ -376,6 +376,32 @@ describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin'
     expect((await get(edge.url, '/live/demo/v0.m3u8')).status).toBe(200);
   });
 
+  it('hands out signed download links of a recording on every edge; an edge keeps the file, and deleting the recording purges it', async () => {
+    const started = await api(host, 'POST', '/api/v1/streams/demo/recording');
+    expect(started.status, started.text).toBe(201);
+    await new Promise((r) => setTimeout(r, 3000));
+    const id = (await api(host, 'DELETE', '/api/v1/streams/demo/recording')).json.id as string;
+    await waitFor('the recording complete', async () => (await api(host, 'GET', `/api/v1/recordings/${id}`)).json.state === 'complete', 30_000);
+    const links = await api(host, 'GET', `/api/v1/recordings/${id}/download?region=r1`);
+    expect(links.status, links.text).toBe(200);
+    expect(links.json.edges.map((e: any) => e.region)).toEqual(['r1', expect.any(String), expect.any(String)]);
+    const atOrigin = await get('', links.json.url);
+    expect(atOrigin.status).toBe(200);
+    const edge = edges.find((e) => links.json.edges[0].url.startsWith(e.url))!;
+    const first = await get('', links.json.edges[0].url);
+    expect(first.status).toBe(200);
+    expect(first.body.equals(atOrigin.body)).toBe(true);
+    // Kept as a plain file in the signed variant of the edge's mirror; the link without its signature is refused.
+    const name = decodeURIComponent(new URL(links.json.url).pathname.split('/').pop()!);
+    const mirrored = path.join(edge.dir, 'cache', 'mirror', 's', 'vod', id, 'download', name);
+    expect(fs.existsSync(mirrored)).toBe(true);
+    expect((await get('', links.json.edges[0].url.split('?')[0])).status).toBe(403);
+    expect((await get('', links.json.edges[0].url)).body.equals(atOrigin.body)).toBe(true);
+    expect((await api(host, 'DELETE', `/api/v1/recordings/${id}`)).status).toBe(200);
+    await waitFor('the edge copy purged', async () => !fs.existsSync(mirrored), 10_000);
+    expect((await get('', links.json.edges[0].url)).status).toBe(404);
+  });
+
   it('keeps serving cached segments and playlists when the origin is down', async () => {
     const [segment] = (await originSegments()).slice(-1);
     const before = await get(edges[0]!.url, segment!);

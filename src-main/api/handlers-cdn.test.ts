@@ -50,3 +50,22 @@ describe('cdn.playback', () => {
     expect(signer.verify('show', Object.fromEntries(url.searchParams), '1.2.3.4')).toEqual({ ok: true });
   });
 });
+
+describe('recordings.download', () => {
+  const operator = { transport: 'http' as const, baseUrl: 'http://host:7070', remoteAddress: '10.0.0.9' };
+  const download = createCdnHandlers({
+    edges: () => [edge('us1', 'us-east'), edge('eu1', 'eu-west'), edge('eu2', 'eu-west', 'operator')],
+    recordingDownloadPath: (id: string, sec: number) => {
+      if (id !== 'rec1') throw new Error(`no recording "${id}"`);
+      return `/vod/rec1/download/show.mp4?exp=${Math.floor(Date.now() / 1000) + sec}&sig=x`;
+    },
+  } as Partial<CdnHandlerDeps> as CdnHandlerDeps)['recordings.download'];
+
+  it('signs one path for the origin and every edge in rotation, the downloader\'s region first', async () => {
+    const out = await download({ id: 'rec1', expiresInSec: 3600, region: 'eu-west' }, operator);
+    expect(out.url).toMatch(/^http:\/\/host:7070\/vod\/rec1\/download\/show\.mp4\?exp=\d+&sig=x$/);
+    expect(out.edges.map((e) => e.id)).toEqual(['eu1', 'us1']);
+    expect(out.edges[0]!.url).toBe(`http://eu1:8081${out.url.slice('http://host:7070'.length)}`);
+    expect(out.expiresAt).toBeGreaterThan(Date.now() + 3500_000);
+  });
+});

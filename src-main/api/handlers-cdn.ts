@@ -16,6 +16,8 @@ export interface CdnHandlerDeps {
   playbackPaths(name: string): { hls: string; dash: string; private: boolean };
   /** Checks a viewer's signature for stream `name`, as the playback routes do. */
   verifySignature(name: string, query: QueryLike, remoteIp: string): VerifyResult;
+  /** The signed download path of complete recording `id` (throws NOT_FOUND, or CONFLICT while it is not complete). */
+  recordingDownloadPath(id: string, expiresInSec: number): string;
   /** A fresh signature query (`exp=..&sig=..`) for stream `name`, for an operator's own player. */
   signQuery(name: string, expiresInSec: number): string;
   provision(input: z.output<typeof provisionInputSchema> & { origin: string }): ProvisionJob;
@@ -23,7 +25,16 @@ export interface CdnHandlerDeps {
   job(id: string): ProvisionJob;
 }
 
-type CdnMethod = 'cdn.edges' | 'cdn.removeEdge' | 'cdn.drainEdge' | 'cdn.purge' | 'cdn.playback' | 'cdn.provision' | 'cdn.decommission' | 'cdn.job';
+type CdnMethod =
+  | 'cdn.edges'
+  | 'cdn.removeEdge'
+  | 'cdn.drainEdge'
+  | 'cdn.purge'
+  | 'cdn.playback'
+  | 'cdn.provision'
+  | 'cdn.decommission'
+  | 'cdn.job'
+  | 'recordings.download';
 
 /** How long the edge URLs handed to an operator's player for a private stream stay valid. */
 const OPERATOR_SIGNATURE_SEC = 3600;
@@ -56,6 +67,18 @@ export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMetho
     },
     'cdn.decommission': (input) => deps.decommission(input),
     'cdn.job': ({ id }) => deps.job(id),
+    'recordings.download': ({ id, expiresInSec, region }, ctx) => {
+      const pathAndQuery = deps.recordingDownloadPath(id, expiresInSec);
+      return {
+        url: (ctx.baseUrl ?? '') + pathAndQuery,
+        expiresAt: Date.now() + expiresInSec * 1000,
+        edges: orderEdges(deps.edges(), { region: region ?? null, key: ctx.remoteAddress ?? '' }).map(({ edge }) => ({
+          id: edge.id,
+          region: edge.region,
+          url: edge.url + pathAndQuery,
+        })),
+      };
+    },
     'cdn.playback': ({ name, region, exp, sig, ip }, ctx) => {
       const paths = deps.playbackPaths(name);
       const query = signatureFor(name, paths.private, { exp, sig, ip }, ctx);

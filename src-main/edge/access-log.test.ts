@@ -36,6 +36,7 @@ describe('parseAccessLine', () => {
       variant: 'p',
       prefetch: false,
       stored: false,
+      weight: 1,
     });
     expect(records[1]!.upstream).toBe(false);
     expect(records[4]!.variant).toBe('s');
@@ -56,10 +57,24 @@ describe('RequestWindow', () => {
     expect(window.totals).toMatchObject({ requests: 6, hits: 2, cached: 5, originFetches: 4 });
   });
 
-  it('takes nearest-rank percentiles', () => {
-    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+  it('takes nearest-rank percentiles, each value standing for its weight', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => ({ value: i + 1, weight: 1 }));
     expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99)]).toEqual([50, 95, 99]);
     expect(percentile([], 99)).toBe(0);
+    // 10 sampled playlist hits of 1 ms standing for 80 requests, 20 segment hits of 5 ms.
+    const mixed = [{ value: 1, weight: 80 }, { value: 5, weight: 20 }];
+    expect([percentile(mixed, 50), percentile(mixed, 80), percentile(mixed, 81)]).toEqual([1, 1, 5]);
+  });
+
+  it('counts a sampled playlist hit as the requests it stands for', () => {
+    const line = (u: string, w: number) => `{"t":1795315962.000,"m":"GET","u":"${u}","s":200,"b":1000,"rt":0.001,"c":"HIT","v":"p","pf":"","w":${w}}`;
+    const window = new RequestWindow(60_000);
+    window.add(parseAccessLine(line('/live/demo/v0.m3u8', 10))!);
+    window.add(parseAccessLine(line('/live/demo/s/r1/seg-0-1.m4s', 1))!);
+    expect(window.stats(1795315962500)).toMatchObject({ requests: 11, bytes: 11000, hitRatio: 1 });
+    expect(window.totals).toMatchObject({ requests: 11, hits: 11 });
+    // Nonsense weights count once.
+    expect(parseAccessLine(line('/live/demo/v0.m3u8', 1000))!.weight).toBe(1);
   });
 });
 

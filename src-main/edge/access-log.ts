@@ -26,6 +26,8 @@ export interface AccessRecord {
   prefetch: boolean;
   /** Went through the fill server, so its answer was stored in the mirror (nginx-conf.ts). */
   stored: boolean;
+  /** How many requests the line stands for: playlist hits are logged one in PLAYLIST_HIT_SAMPLE. */
+  weight: number;
 }
 
 export function parseAccessLine(line: string): AccessRecord | null {
@@ -61,6 +63,7 @@ export function parseAccessLine(line: string): AccessRecord | null {
     tags,
     variant: refresh ? (refresh[1] as 's' | 'p') : raw.v === 's' ? 's' : 'p',
     prefetch: raw.pf === '1' || refresh !== null,
+    weight: typeof raw.w === 'number' && Number.isInteger(raw.w) && raw.w >= 1 && raw.w <= 64 ? raw.w : 1,
   };
 }
 
@@ -77,10 +80,17 @@ export interface WindowStats {
   originFetches: number;
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
+/** Nearest-rank percentile of values that stand for `weight` requests each (sorted by value). */
+export function percentile(sorted: readonly { value: number; weight: number }[], p: number): number {
   if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
+  const total = sorted.reduce((sum, x) => sum + x.weight, 0);
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  let seen = 0;
+  for (const x of sorted) {
+    seen += x.weight;
+    if (seen >= rank) return x.value;
+  }
+  return sorted[sorted.length - 1]!.value;
 }
 
 interface Tally {
@@ -95,12 +105,13 @@ interface Tally {
 const emptyTally = (): Tally => ({ requests: 0, bytes: 0, hits: 0, cached: 0, originFetches: 0 });
 
 function count(tally: Tally, record: AccessRecord): void {
-  tally.requests += 1;
-  tally.bytes += record.bytes;
-  if (record.upstream) tally.originFetches += 1;
+  const w = record.weight;
+  tally.requests += w;
+  tally.bytes += record.bytes * w;
+  if (record.upstream) tally.originFetches += w;
   if (record.cache !== '') {
-    tally.cached += 1;
-    if (HIT_STATES.has(record.cache)) tally.hits += 1;
+    tally.cached += w;
+    if (HIT_STATES.has(record.cache)) tally.hits += w;
   }
 }
 
@@ -124,7 +135,7 @@ export class RequestWindow {
     if (first > 0) this.records = this.records.slice(first);
     const window = emptyTally();
     for (const r of this.records) count(window, r);
-    const times = this.records.map((r) => r.ms).sort((a, b) => a - b);
+    const times = this.records.map((r) => ({ value: r.ms, weight: r.weight })).sort((a, b) => a.value - b.value);
     return {
       requests: window.requests,
       bytes: window.bytes,

@@ -2,13 +2,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import type { DataPlaneProbe, EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { parseAccessLine, RequestWindow, TagIndex, type AccessRecord } from './access-log.js';
-import { MirrorTree } from './mirror.js';
+import { MirrorTree, walk } from './mirror.js';
 import { isMirrored, zoneOf, type CacheZone } from './nginx-conf.js';
 import { planPurge, type CacheVariant } from './purge-plan.js';
 import type { NginxProcess } from './nginx-process.js';
@@ -44,22 +43,7 @@ export class EdgeStateFile {
 
 /** Total size of the files under a folder (the disk cache). */
 export async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  const walk = async (d: string): Promise<void> => {
-    let entries: fs.Dirent[];
-    try {
-      entries = await fs.promises.readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) total += (await fs.promises.stat(full).catch(() => ({ size: 0 }))).size;
-    }
-  };
-  await walk(dir);
-  return total;
+  return (await walk(dir)).reduce((total, f) => total + f.size, 0);
 }
 
 /**

@@ -25,6 +25,8 @@ class LlOrigin {
   /** performance.now() of each chunk written of a streamed segment. */
   readonly chunkWrites: number[] = [];
   private readonly waiters = new Map<string, (() => void)[]>();
+  /** The origin cut off: requests are taken and never answered (as when its packets are dropped). */
+  hung = false;
 
   produce(msn: number, part: number): void {
     const key = `${msn}.${part}`;
@@ -49,6 +51,7 @@ class LlOrigin {
     const hls = ['_HLS_msn', '_HLS_part', '_HLS_skip'].filter((n) => q.has(n)).map((n) => `${n}=${q.get(n)}`);
     const counted = url.pathname + (hls.length ? `?${hls.join('&')}` : '');
     this.requests.set(counted, this.count(counted) + 1);
+    if (this.hung) return;
     const media = { 'content-type': 'video/iso.segment', 'cache-control': 'public, max-age=600, immutable' };
     const playlist = { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'public, max-age=1' };
     let m: RegExpExecArray | null;
@@ -242,4 +245,26 @@ describe.skipIf(needs('nginx'))('low-latency HLS and DASH through an edge', () =
     }
     expect(origin.count(ahead)).toBe(3);
   });
+
+  it('answers a plain playlist with its last copy within seconds when the origin stops answering', async () => {
+    const fresh = await get('/live/demo/v0.m3u8?sid=a');
+    expect(fresh.body).toContain('answered to plain');
+    origin.hung = true;
+    try {
+      // nginx counts a copy's life in whole seconds: max-age=1 is over within 2 s.
+      await new Promise((r) => setTimeout(r, 2100));
+      // Expired (max-age=1): the edge asks the origin, which never answers; after the playlists' 4 s
+      // read timeout the viewer gets the last copy, not an error after the blocking requests' 20 s.
+      const t0 = performance.now();
+      const stale = await get('/live/demo/v0.m3u8?sid=b');
+      const waited = performance.now() - t0;
+      expect(stale.status).toBe(200);
+      expect(stale.cache).toBe('STALE');
+      expect(stale.body).toBe(fresh.body);
+      expect(waited).toBeGreaterThan(3000);
+      expect(waited).toBeLessThan(8000);
+    } finally {
+      origin.hung = false;
+    }
+  }, 20_000);
 });

@@ -90,7 +90,7 @@ export class MirrorTree {
 }
 
 /** Files under a folder (none when it does not exist); files that vanish meanwhile are skipped. */
-async function walk(dir: string): Promise<MirrorFile[]> {
+export async function walk(dir: string): Promise<MirrorFile[]> {
   const out: MirrorFile[] = [];
   const visit = async (d: string): Promise<void> => {
     let entries: fs.Dirent[];

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { expectGolden } from '../../test-support/golden.js';
 import { buildNginxConf, cacheBudget, isMirrored, originParts, parseSize, quote, zoneOf, type EdgeNginxOptions } from './nginx-conf.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'edge-nginx.conf');
@@ -58,7 +58,7 @@ function evalMap(conf: string, variable: string, vars: Record<string, string>): 
 
 describe('buildNginxConf', () => {
   it('writes the reviewed edge config (fixture)', () => {
-    expect(buildNginxConf(options)).toBe(fs.readFileSync(FIXTURE, 'utf8'));
+    expectGolden(buildNginxConf(options), pathToFileURL(FIXTURE));
   });
 
   it('never refreshes a playlist in the background (a join would start far behind live); requests during a refresh get the copy it replaces, at most 3 s unused', () => {
@@ -107,8 +107,16 @@ describe('buildNginxConf', () => {
     expect(conf).toContain('access_log "/srv/edge/access.json.log" edge_hit buffer=64k flush=1s if=$edge_served;');
     expect(conf).toContain('access_log "/srv/edge/fetch.json.log" edge_json if=$edge_fetched;');
     expect(evalMap(conf, 'edge_fetched', { upstream_addr: '' })).toBe('0');
-    expect(evalMap(conf, 'edge_served', { upstream_addr: '' })).toBe('1');
-    expect(evalMap(conf, 'edge_served', { upstream_addr: '127.0.0.1:9003' })).toBe('0');
+    const served = (uri: string, msec: string, upstream = ''): string => evalMap(conf, 'edge_served', { upstream_addr: upstream, uri, msec });
+    // Every segment hit; playlist hits one in 10 (served in a millisecond ending in 0), each standing for 10.
+    expect(['0', '1', '7', '9'].map((end) => served('/live/demo/s/r1/init-0.mp4', `1795315962.12${end}`))).toEqual(['1', '1', '1', '1']);
+    expect(['0', '1', '5', '9'].map((end) => served('/live/demo/v0.m3u8', `1795315962.12${end}`))).toEqual(['1', '0', '0', '0']);
+    expect(served('/vod/abc/manifest.mpd', '1795315962.340')).toBe('1');
+    expect(evalMap(conf, 'edge_hit_weight', { uri: '/live/demo/manifest.mpd' })).toBe('10');
+    expect(evalMap(conf, 'edge_hit_weight', { uri: '/live/demo/s/r1/seg-0-1.m4s' })).toBe('1');
+    // Fetches are never in the hit log.
+    expect(served('/live/demo/v0.m3u8', '1795315962.120', '127.0.0.1:9003')).toBe('0');
+    expect(served('/live/demo/s/r1/init-0.mp4', '1795315962.120', '127.0.0.1:9003')).toBe('0');
   });
 
   it('purges and refreshes through one control location pair per zone', () => {
@@ -131,8 +139,8 @@ describe('buildNginxConf', () => {
     // Origin Cache-Control is honoured: nothing tells nginx to ignore it.
     expect(conf).not.toContain('proxy_ignore_headers');
     expect(conf.match(/proxy_cache_valid 200 206 10m;/g)).toHaveLength(2);
-    // Playlists, and the three zones' refresh locations.
-    expect(conf.match(/proxy_cache_valid 200 206 1s;/g)).toHaveLength(4);
+    // Playlists (plain and blocking), and the three zones' refresh locations.
+    expect(conf.match(/proxy_cache_valid 200 206 1s;/g)).toHaveLength(5);
   });
 
   it('locks standard segments for 30 s, playlists and low-latency parts and segments for 100 ms at most', () => {
@@ -141,12 +149,22 @@ describe('buildNginxConf', () => {
     // Standard segments are filled (on a mirror miss) through the fill server's location.
     const standard = location(conf, 'proxy_cache_bypass $edge_fill_skip;');
     const playlists = location(conf, 'location /live/ {');
+    const blocking = location(conf, 'location ^~ /_edge_blocking/live/ {');
     // The low-latency media location comes first: nginx takes the first regex location that matches.
     expect(conf.indexOf('(?:part|seg)- {')).toBeLessThan(conf.indexOf('location ~ ^/live/[^/]+/s/ {'));
-    for (const block of [ll, playlists]) {
+    // A blocking reload waits at the origin up to three target durations; a plain playlist is answered
+    // at once, so when the origin is cut off its viewers get the last copy after 4 s, not 20.
+    expect(playlists).toContain('if ($edge_blocking) { rewrite ^ /_edge_blocking$uri last; }');
+    expect(playlists).toContain('proxy_read_timeout 4s;');
+    expect(blocking).toContain('internal;');
+    expect(blocking).toContain('rewrite ^/_edge_blocking(/.*)$ $1 break;');
+    expect(evalMap(conf, 'edge_blocking', { args: '_HLS_msn=12&_HLS_part=3' })).toBe('1');
+    expect(evalMap(conf, 'edge_blocking', { args: '_HLS_skip=YES' })).toBe('0');
+    expect(evalMap(conf, 'edge_blocking', { args: '' })).toBe('0');
+    for (const block of [ll, playlists, blocking]) {
       expect(block).toContain('proxy_cache_lock on;');
       expect(block).toContain('proxy_cache_lock_timeout 100ms;');
-      expect(block).toContain('proxy_read_timeout 20s;');
+      if (block !== playlists) expect(block).toContain('proxy_read_timeout 20s;');
       expect(block).toContain('proxy_cache_valid 404 1s;');
       // Buffered, so that complete answers are cached; the origin unbuffers what it is still writing.
       expect(block).not.toContain('proxy_buffering');

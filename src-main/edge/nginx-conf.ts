@@ -65,6 +65,8 @@ export const TEMP_DIRS = ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', '
 export const ACCESS_LOG = 'access.json.log';
 /** Requests that reached an upstream (what entered a cache, with its tags): written at once, for purges. */
 export const FETCH_LOG = 'fetch.json.log';
+/** One playlist hit in this many is written to ACCESS_LOG, standing for them all (the last digit of the millisecond). */
+export const PLAYLIST_HIT_SAMPLE = 10;
 /** How long a line may wait in nginx's buffer of ACCESS_LOG. */
 export const ACCESS_LOG_FLUSH_MS = 1000;
 export const ERROR_LOG = 'error.log';
@@ -73,7 +75,7 @@ export const NJS_FILE = 'edge-signing.js';
 /** One JSON object per request served without an upstream (the fields of LOG_FORMAT that are not empty then). */
 const HIT_LOG_FORMAT =
   '\'{"t":$msec,"m":"$request_method","u":"$uri","s":$status,"b":$body_bytes_sent,"rt":$request_time,' +
-  '"c":"$upstream_cache_status","v":"$edge_variant","pf":"$http_x_edge_prefetch"}\'';
+  '"c":"$upstream_cache_status","v":"$edge_variant","pf":"$http_x_edge_prefetch","w":$edge_hit_weight}\'';
 
 /** One JSON object per request (see access-log.ts for the reader). */
 const LOG_FORMAT =
@@ -187,6 +189,9 @@ function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[
 
 const MEDIA_KEY = '$uri|$edge_variant';
 
+/** How long the origin may take to answer a playlist request that does not block (it answers at once). */
+const PLAYLIST_READ_TIMEOUT = '4s';
+
 /**
  * `$edge_hls_key`: empty for a plain request (today's key), else `|msn=<n>&part=<n>&skip=<v>` from
  * the request's `_HLS_msn`, `_HLS_part`, `_HLS_skip`, so that identical blocking requests share one
@@ -208,6 +213,7 @@ function hlsKeyMaps(): string[] {
     // Most requests have no query: one hash lookup instead of four regexes (a playlist hit's budget is ~10 us).
     'map $args $edge_hls_key { "" ""; default $edge_hls_key_args; }',
     'map $args $edge_args_odd { "" 0; "~(?:^|&)[^=&]*%" 1; default 0; }',
+    'map $edge_hls_msn $edge_blocking { "" 0; default 1; }',
   ];
 }
 
@@ -280,6 +286,15 @@ export function buildNginxConf(o: EdgeNginxOptions): string {
   const budget = cacheBudget(parseSize(o.cacheSize));
   const forbidden =
     'return 403 \'{"error":{"code":"FORBIDDEN","message":"signed URL refused ($edge_sig)","details":{"reason":"$edge_sig"}}}\';';
+
+  const playlistBlock = (p: Pick<CachePolicy, 'lock' | 'lockTimeout' | 'readTimeout' | 'notFoundTtl'>): string[] => [
+    'proxy_cache_bypass $edge_args_odd;',
+    'proxy_no_cache $edge_args_odd;',
+    // A playlist is a few KB: read into the answer's buffer and written with the headers in one
+    // writev, rather than corked writev + sendfile + uncork (measured 9.3 -> 8.7 us per hit).
+    'sendfile off;',
+    ...cacheBlock(scheme, hostHeader, { zone: 'edge_live', key: `${MEDIA_KEY}$edge_hls_key`, ttl: '1s', ...p, staleWhileUpdating: 'others' }),
+  ];
   // A mirrored object: the file if the mirror has it (in the request's variant), else the fill server.
   const mirrorLocation = [
     `root ${withVariables(layout.mirror, '/$edge_variant')};`,
@@ -320,7 +335,14 @@ http {
     # CPU, most of it the write); what reached an upstream,
     # and so entered a cache with its tags, is written at once: a purge reads it before resolving tags.
     map $upstream_addr $edge_fetched { "" 0; default 1; }
-    map $edge_fetched $edge_served { 0 1; default 0; }
+    # Playlist and manifest hits are logged one in ${PLAYLIST_HIT_SAMPLE} (those served in a millisecond ending in 0),
+    # each line standing for ${PLAYLIST_HIT_SAMPLE} requests ("w"): even buffered, a line per hit cost ~12 % of playlist
+    # hit throughput and most of its p99 tail (bench/edge). Not picked by $request_id (its random bytes
+    # cost as much as the line), nor by $connection_requests (a player alternating playlist and segment
+    # on one connection would have its playlists never picked). Segment hits and fetches: every one.
+    map $uri $edge_hit_weight { "~\\.(?:m3u8|mpd)$" ${PLAYLIST_HIT_SAMPLE}; default 1; }
+    map $msec $edge_hit_pick { "~0$" 1; default 0; }
+    map "$edge_fetched:$edge_hit_weight:$edge_hit_pick" $edge_served { "~^0:1:" 1; "0:${PLAYLIST_HIT_SAMPLE}:1" 1; default 0; }
     access_log ${d(ACCESS_LOG)} edge_hit buffer=64k flush=${ACCESS_LOG_FLUSH_MS / 1000}s if=$edge_served;
     access_log ${d(FETCH_LOG)} edge_json if=$edge_fetched;
     # Background cache updates are subrequests: logged, so that fresh playlists trigger prefetch.
@@ -388,16 +410,21 @@ ${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', ...LOW_LAT
 ${indent(mirrorLocation, 12)}
         }
 
-        # Playlists and manifests (about a second); LL-HLS blocking reloads and delta updates. No lock:
-        # a plain playlist has one origin request in flight at a time once cached (stale-while-updating).
+        # Playlists and manifests (about a second) and LL-HLS delta updates. No lock: a plain playlist has
+        # one origin request in flight at a time once cached (stale-while-updating). The origin answers
+        # these at once, so a short read timeout (PLAYLIST_READ_TIMEOUT): when it is cut off, viewers get
+        # the last copy within seconds instead of waiting for the blocking requests' 20 s.
         location /live/ {
             if ($edge_refused) { ${forbidden} }
-            proxy_cache_bypass $edge_args_odd;
-            proxy_no_cache $edge_args_odd;
-            # A playlist is a few KB: read into the answer's buffer and written with the headers in one
-            # writev, rather than corked writev + sendfile + uncork (measured 9.3 -> 8.7 us per hit).
-            sendfile off;
-${indent(cacheBlock(scheme, hostHeader, { zone: 'edge_live', key: `${MEDIA_KEY}$edge_hls_key`, ttl: '1s', ...LOW_LATENCY, staleWhileUpdating: 'others' }), 12)}
+            # LL-HLS blocking reloads (_HLS_msn) wait at the origin: their own location, long timeout.
+            if ($edge_blocking) { rewrite ^ /_edge_blocking$uri last; }
+${indent(playlistBlock({ ...LOW_LATENCY, readTimeout: PLAYLIST_READ_TIMEOUT }), 12)}
+        }
+
+        location ^~ /_edge_blocking/live/ {
+            internal;
+            rewrite ^/_edge_blocking(/.*)$ $1 break;
+${indent(playlistBlock(LOW_LATENCY), 12)}
         }
 
         # VOD playlists and manifests: replaced when a recording is converted again (then purged).

@@ -8,12 +8,23 @@ import type { Service } from '../core/lifecycle.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import type { StreamService } from '../media/stream-service.js';
 import { playbackPaths, type UrlSigner } from '../protocols/signing.js';
+import type { RecordingService } from '../recorder/recording-service.js';
+import { signedDownloadPath } from '../recorder/routes.js';
+import { StudioError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { EdgeStore } from '../store/edges.js';
 import { edgeBundleFile, edgeUnitTemplateFile } from './edge-provision.js';
 
 /** Wires the origin side of the edge fleet (part of the studio composition root). */
-export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: UrlSigner; streams: StreamService; apiToken: string }): {
+export function wireCdn(deps: {
+  db: Db;
+  bus: EventBus;
+  logger: Logger;
+  signer: UrlSigner;
+  streams: StreamService;
+  recordings: Pick<RecordingService, 'get'>;
+  apiToken: string;
+}): {
   registry: EdgeRegistry;
   handlers: CdnHandlerDeps;
   services: Service[];
@@ -48,6 +59,11 @@ export function wireCdn(deps: { db: Db; bus: EventBus; logger: Logger; signer: U
         return { ...playbackPaths(name), private: stream.private };
       },
       verifySignature: (name, query, remoteIp) => deps.signer.verify(name, query, remoteIp),
+      recordingDownloadPath: (id, expiresInSec) => {
+        const recording = deps.recordings.get(id);
+        if (recording.state !== 'complete') throw new StudioError('CONFLICT', `recording "${id}" is ${recording.state}: only a complete recording can be downloaded`, { id });
+        return signedDownloadPath(deps.signer, recording, expiresInSec);
+      },
       signQuery: (name, expiresInSec) => new URLSearchParams(Object.entries(deps.signer.sign(name, { expiresInSec }))).toString(),
       provision: (input) => jobs.provision({ ...input, token: deps.apiToken }),
       decommission: (input) => jobs.decommission(input),

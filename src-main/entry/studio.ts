@@ -142,7 +142,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       httpUrl: () => http.url,
     });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
-    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, apiToken });
+    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken });
     const webrtc = wireWebRtc({
       config: () => config.current,
       paths: live.paths,

@@ -235,6 +235,23 @@ export const methods = {
     output: recordingSchema,
     http: { method: 'DELETE', path: '/streams/:name/recording' },
   }),
+  'recordings.download': method({
+    tag: 'recordings',
+    summary: 'Signed download links of a complete recording: the origin and each edge in rotation (edges keep the file, so many downloads cost the origin one transfer per edge)',
+    input: z
+      .object({
+        id: z.string().min(1).max(64),
+        expiresInSec: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
+        region: z.string().max(64).optional().describe("The downloader's region: edges there first"),
+      })
+      .strict(),
+    output: z.object({
+      url: z.string().describe('At the origin'),
+      expiresAt: z.number().describe('Unix ms'),
+      edges: z.array(z.object({ id: z.string(), region: z.string(), url: z.string() })).describe('Best first (region, load, health)'),
+    }),
+    http: { method: 'GET', path: '/recordings/:id/download' },
+  }),
   'recordings.convert': method({
     tag: 'recordings',
     summary: 'Turn a recording into an HLS/DASH VOD with a ladder (progress as recording.vod events)',

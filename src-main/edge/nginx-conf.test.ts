@@ -61,14 +61,14 @@ describe('buildNginxConf', () => {
     expectGolden(buildNginxConf(options), pathToFileURL(FIXTURE));
   });
 
-  it('never refreshes a playlist in the background (a join would start far behind live); requests during a refresh get the copy it replaces, at most 3 s unused', () => {
+  it('never refreshes a playlist in the background (a join would start far behind live); requests during a refresh get the copy it replaces, at most 60 s unused (kept for an origin cut)', () => {
     const conf = buildNginxConf(options);
     const block = location(conf, 'location /live/ {');
     expect(block).toContain('proxy_cache edge_live;');
     expect(block).toContain('proxy_cache_use_stale error timeout invalid_header updating http_500 http_502 http_503 http_504;');
     expect(block).toContain('proxy_cache_background_update off;');
     expect(block).toContain('sendfile off;');
-    expect(conf).toMatch(/proxy_cache_path "\/srv\/edge\/cache\/live" levels=1:2 keys_zone=edge_live:8m max_size=\d+k inactive=3s use_temp_path=off;/);
+    expect(conf).toMatch(/proxy_cache_path "\/srv\/edge\/cache\/live" levels=1:2 keys_zone=edge_live:8m max_size=\d+k inactive=60s use_temp_path=off;/);
   });
 
   it('serves immutable media from the mirror as static files, per signing variant, and fills misses through the locked fill zone', () => {

@@ -135,7 +135,7 @@ interface CachePolicy {
    * - `others`: the request that finds it expired fetches it (and waits, so it gets the new one); the
    *   requests that arrive during that fetch get the copy it replaces, instead of each going to the
    *   origin. Measured (bench/edge playlists, 100 connections): 1 origin request a second instead of
-   *   ~50. The copy handed out is at most the zone's `inactive` (3 s) plus max-age old, and only in a
+   *   ~50. The copy handed out is at most the zone's `inactive` (PLAYLIST_INACTIVE) plus max-age old, and only in a
    *   burst right after a quiet spell; measured under load (30 viewers, playlist rewritten every
    *   100 ms): age p99 2.04 s either way, max 2.6 s instead of 2.1 s.
    * - `never`.
@@ -191,6 +191,32 @@ const MEDIA_KEY = '$uri|$edge_variant';
 
 /** How long the origin may take to answer a playlist request that does not block (it answers at once). */
 const PLAYLIST_READ_TIMEOUT = '4s';
+
+/**
+ * Answers of last resort while the origin is cut off (the fleet bed's origin cut, bench/fleet): a
+ * viewer that moves to this edge then, or an LL player whose blocking reload the origin cannot answer,
+ * would otherwise get an error where the edge can still give the last playlist it had.
+ * - Masters (`index.m3u8`): the origin mints a viewer id (sid) in each sid-less one and answers it
+ *   `private`, so none is cached: every player's first request (and every move between edges) asks the
+ *   origin. Each answer is also stored (`proxy_store`, ~1 KB) under `<cacheDir>/last/`; a 502/504 (the
+ *   origin unreachable) is answered from that copy, the previous viewer's sid and all.
+ * - LL-HLS blocking reloads: a 502/504 is answered with the plain playlist (internal redirect without
+ *   the query): its cached or stale copy, which does not list the part asked for; the player asks again.
+ * Measured on the fleet bed (origin cut 30 s, 300 viewers): before, every move between edges during the
+ * cut failed on the master (504 after the 3 s connect timeout).
+ */
+export const LAST_RESORT_DIR = 'last';
+
+/**
+ * How long an unused playlist stays in zone `edge_live` (fleet2 hunk; was 3 s). With 3 s, the origin cut
+ * of the fleet bed gave viewers 504s: stalled viewers move between edges (the failover rule), so an
+ * edge left by every viewer of a rendition for 3 s had dropped that playlist, and the next viewer to
+ * arrive got no stale copy (measured, 300 viewers, cut 30 s: hundreds of 504s on v<N>.m3u8; with 60 s,
+ * none). The price: a request that arrives while a playlist unused for up to 60 s is refreshed gets
+ * that old copy ('others'), instead of one at most 3 s old. A bound that does not depend on this would
+ * be the origin's `stale-while-revalidate` with `updating` left out (nginx honours it).
+ */
+const PLAYLIST_INACTIVE = '60s';
 
 /**
  * `$edge_hls_key`: empty for a plain request (today's key), else `|msn=<n>&part=<n>&skip=<v>` from
@@ -284,6 +310,7 @@ export function buildNginxConf(o: EdgeNginxOptions): string {
   const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repeat(n) + l).join('\n');
   const layout = cacheLayout(o.cacheDir);
   const budget = cacheBudget(parseSize(o.cacheSize));
+  const lastDir = path.join(o.cacheDir, LAST_RESORT_DIR);
   const forbidden =
     'return 403 \'{"error":{"code":"FORBIDDEN","message":"signed URL refused ($edge_sig)","details":{"reason":"$edge_sig"}}}\';';
 
@@ -349,9 +376,9 @@ http {
     log_subrequest on;
 
     proxy_cache_path ${quote(layout.hot)} levels=1:2 keys_zone=edge:${o.keysZone ?? '32m'} max_size=${kib(budget.hot)} inactive=1h use_temp_path=off;
-    # Playlists leave 3 s after their last request: the bound on the age of a copy handed out while it
-    # is refreshed ('others' in CachePolicy).
-    proxy_cache_path ${quote(layout.live)} levels=1:2 keys_zone=edge_live:8m max_size=${kib(budget.live)} inactive=3s use_temp_path=off;
+    # Playlists leave ${PLAYLIST_INACTIVE} after their last request: the bound on the age of a copy handed out while it
+    # is refreshed ('others' in CachePolicy), and how long a copy is kept to serve when the origin is cut off.
+    proxy_cache_path ${quote(layout.live)} levels=1:2 keys_zone=edge_live:8m max_size=${kib(budget.live)} inactive=${PLAYLIST_INACTIVE} use_temp_path=off;
     proxy_cache_path ${quote(layout.fill)} levels=1:2 keys_zone=edge_fill:8m max_size=${kib(budget.fill)} inactive=2m use_temp_path=off;
 
     js_path ${quote(o.dir)};
@@ -425,6 +452,36 @@ ${indent(playlistBlock({ ...LOW_LATENCY, readTimeout: PLAYLIST_READ_TIMEOUT }), 
             internal;
             rewrite ^/_edge_blocking(/.*)$ $1 break;
 ${indent(playlistBlock(LOW_LATENCY), 12)}
+            # Origin cut (see LAST_RESORT_DIR): unanswered, the plain playlist (its last copy, the origin away).
+            error_page 502 504 = $uri;
+        }
+
+        # Origin cut (see LAST_RESORT_DIR): masters, each answer also kept as the last copy.
+        location ~ ^/live/[^/]+/index\\.m3u8$ {
+            if ($edge_refused) { ${forbidden} }
+            proxy_pass ${scheme}://edge_origin;
+            proxy_ssl_server_name on;
+            proxy_set_header Host ${quote(hostHeader)};
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_connect_timeout 3s;
+            proxy_read_timeout ${PLAYLIST_READ_TIMEOUT};
+            proxy_store ${withVariables(lastDir, '/$edge_variant$uri')};
+            proxy_store_access user:rw group:r all:r;
+            proxy_temp_path ${quote(layout.storeTmp)};
+            error_page 502 504 = @edge_master_last;
+            proxy_hide_header Access-Control-Allow-Origin;
+            add_header Access-Control-Allow-Origin * always;
+        }
+
+        location @edge_master_last {
+            root ${withVariables(lastDir, '/$edge_variant')};
+            try_files $uri =504;
+            types { application/vnd.apple.mpegurl m3u8; }
+            add_header Cache-Control "private, no-cache" always;
+            add_header X-Cache STALE always;
+            add_header Access-Control-Allow-Origin * always;
         }
 
         # VOD playlists and manifests: replaced when a recording is converted again (then purged).

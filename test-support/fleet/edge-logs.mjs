@@ -25,7 +25,8 @@ export function logMarks(edgeDir) {
 }
 
 /**
- * Requests of viewers (not the agent's own prefetches and refreshes) and origin fetches, per stream
+ * Requests of viewers (not the agent's own prefetches and refreshes; playlist hits are sampled, so an
+ * estimate) and origin fetches (every one logged), per stream
  * (`/live/<name>/`), of requests logged between Unix ms `fromMs` and `toMs`, in an edge's logs from
  * `marks` on. The hit log is written in blocks at least once a second: take the marks a second or more
  * before `fromMs`, and read a second or more after `toMs`.
@@ -50,8 +51,9 @@ export function tallyByStream(edgeDir, marks, fromMs, toMs) {
       const stream = /^\/live\/([^/]+)\//.exec(r.uri)?.[1];
       if (!stream) continue;
       const t = (out[stream] ??= { requests: 0, originFetches: 0 });
-      if (!r.prefetch) t.requests++;
-      if (r.upstream) t.originFetches++;
+      // A sampled line (playlist hits: one in PLAYLIST_HIT_SAMPLE) stands for `weight` requests.
+      if (!r.prefetch) t.requests += r.weight;
+      if (r.upstream) t.originFetches += r.weight;
     }
   }
   return out;

@@ -147,7 +147,8 @@ export class ViewerSim {
         stream,
         playbackUrl,
         region: this.regions[n % this.regions.length],
-        maxHeight: this.maxHeights[n % this.maxHeights.length],
+        // Not the same turn as the regions: every edge gets viewers of every picture cap.
+        maxHeight: this.maxHeights[Math.floor(n / this.regions.length) % this.maxHeights.length],
       });
       this.viewers.push(viewer);
       viewer.run();

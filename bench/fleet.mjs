@@ -5,8 +5,9 @@
 // ABR, playlist pace, LL-HLS blocking reloads, a playback buffer, the player page's failover rule) in
 // this process. Two live streams, as the goals name them:
 //  - "fleet": a STANDARD-latency 3-rendition stream (ladder standard on a 540p H.264 test pattern:
-//    source + 480p + 360p) watched by BENCH_VIEWERS (2,000) viewers. The goals on viewers, errors,
-//    stall ratio, startup, viewers per core and the origin OFFLOAD (>= 98 %) are judged on this one.
+//    source + 480p + 360p) watched by BENCH_VIEWERS (2,000) viewers. The goals on viewers, the origin
+//    OFFLOAD (>= 98 %) and errors while the origin is cut are judged on this one (errors while steady:
+//    on both streams); stall ratio and startup are printed for it.
 //  - "fleet-ll": a LOW-latency stream (passthrough: one rendition, no encode) watched by BENCH_LL_VIEWERS
 //    (30, 10 per edge) in LL mode, for the "LL-HLS through the fleet, latency p50 per edge" line. An LL
 //    stream costs each edge every part and blocking reload from the origin once (tens a second)
@@ -26,8 +27,6 @@
 // edge core (edge CPU from /proc: nginx workers + agent) and the edges that 10,000 / 100,000 viewers need,
 // latency p50 per edge (program date-time of the playhead vs the wall clock), recovery after the kill
 // (kill to playing from another edge). No reference: the goals bound our figures.
-// The goals on errors while the origin is cut are judged on the standard stream too (the LL stream's
-// errors are printed beside them).
 // BENCH_SHORT=1: 300 viewers, shorter phases. Needs root (namespaces), nginx, ffmpeg, the build.
 import fs from 'node:fs';
 import os from 'node:os';

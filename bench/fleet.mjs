@@ -190,10 +190,18 @@ try {
   const propagated = [];
   const purgeFailures = [];
   const purgeEdges = [];
+  const purgeRoundTrips = [];
   const purging = (async () => {
     await sleep((STEADY_S * 1000) / 3);
     for (let i = 0; i < PURGES; i++) {
+      // Within the steady phase: on a starved machine the purges would otherwise stretch it.
+      if (performance.now() - ts > STEADY_S * 1000) {
+        purgeFailures.push(`${PURGES - i} not sent: the steady phase was over`);
+        break;
+      }
+      const sent = performance.now();
       const r = await bed.purge({ urls: Array.from({ length: 10 }, (_, k) => `/live/${main.name}/s/purge-${i}/seg-${k}.m4s`) });
+      purgeRoundTrips.push(performance.now() - sent);
       if (r.status === 200 && r.propagatedMs !== null) {
         propagated.push(r.propagatedMs);
         purgeEdges.push({ seq: r.seq, edges: r.edges });
@@ -247,7 +255,10 @@ try {
   console.log(`${NAME}: steady: ${cpuLine(cpu)}${cpu.sim > 0.9 ? '; the simulator nears one core: it may be the bottleneck' : ''}${cpu.machineBusy > 0.85 ? '; the machine is nearly saturated: figures are the machine\'s as much as the fleet\'s' : ''}`);
   if (steady.samples.length) console.log(`${NAME}: steady errors, examples: ${steady.samples.join('; ')}`);
   const purgeText = `${propagated.length} confirmed, p50 ${fmt(percentile(propagated, 50), 1)} ms, p99 ${fmt(percentile(propagated, 99), 1)} ms, max ${fmt(Math.max(...propagated), 1)} ms`;
-  console.log(`${NAME}: purges under load: ${purgeText}${purgeFailures.length ? `; ${purgeFailures.length} failed: ${purgeFailures[0]}` : ''}`);
+  console.log(
+    `${NAME}: purges under load: ${purgeText}${purgeFailures.length ? `; ${purgeFailures.length} failed: ${purgeFailures[0]}` : ''}; ` +
+      `POST /api/v1/cdn/purge answered (this process's clock) p50 ${fmt(percentile(purgeRoundTrips, 50), 0)} ms, p99 ${fmt(percentile(purgeRoundTrips, 99), 0)} ms`,
+  );
   // The slowest purges, per edge: the origin's time to the ack, and the agent's own account (queued, log read, plan, apply, state file).
   const slowest = purgeEdges.map((p, i) => ({ ms: propagated[i], ...p })).sort((a, b) => b.ms - a.ms).slice(0, 3);
   const perEdgeAck = bed.edges.map((e) => {

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // bench/edge: an edge (`streams edge`: nginx with a mirror of immutable segments served as static files,
-// proxy_cache for playlists, njs, our agent) against nginx serving the same files statically (the
+// playlists kept as files refreshed by the agent, njs, our agent) against nginx serving the same files statically (the
 // limit), in the same run, and purge propagation to three edges.
 //  - Files: one 200 KB segment (`/live/demo/s/a/seg.m4s`) and one HLS playlist (`/live/demo/v0.m3u8`),
 //    written to a folder that a static nginx (1 worker, access log off, sendfile) serves with the
 //    origin's Cache-Control (segments `public, max-age=600, immutable`, playlists `public, max-age=1`).
 //  - Through the edge: the same static nginx is the edge's origin, so after the first request every
-//    segment request is a hit of the edge's mirror (a static file), and playlists (proxy_cache) are
-//    revalidated about once a second (as live).
+//    segment request is a hit of the edge's mirror (a static file), and the playlist, once requested,
+//    is a file of the edge's playlist tier that its agent fetches again every 500 ms (as live).
 //    A bare `proxy_cache` of the same origin (no njs, no log, no lock) is measured too: the share of
 //    the gap that is nginx's cache path itself, not ours.
 //  - Load: wrk (OS package), BENCH_THREADS threads, BENCH_CONNECTIONS connections, BENCH_SECONDS each,

@@ -141,15 +141,20 @@ export class ChildRegistry implements Service {
     return this.children.size;
   }
 
-  spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  /**
+   * `deathSignal`: the parent-death signal (with setpriv), SIGKILL unless told. A child that must stop
+   * its own children first (nginx: a SIGKILLed master leaves its workers serving, orphaned) takes TERM.
+   */
+  spawn(command: string, args: readonly string[], spawnOptions: SpawnOptions & { deathSignal?: 'KILL' | 'TERM' } = {}): ChildProcess {
     if (this.disposed) throw new Error(`refusing to start ${command}: the host is stopping`);
+    const { deathSignal = 'KILL', ...options } = spawnOptions;
     const merged: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true, ...options };
     const detached = merged.detached === true;
     // setpriv execs the command in place (same pid, same command line once started). Only a command
     // that exists is wrapped: a missing one still fails with ENOENT, as callers expect.
     const setpriv = this.options.setpriv;
     const wrap = setpriv && this.exists(command, options.env?.PATH ?? process.env.PATH);
-    const [file, argv] = wrap ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+    const [file, argv] = wrap ? [setpriv, ['--pdeathsig', deathSignal, '--', command, ...args]] : [command, args];
     // Own process group on POSIX, so that killing it reaches grandchildren too (sh wrappers, xvfb-run).
     const child = spawn(file, argv, merged);
     this.children.add(child);

@@ -141,8 +141,9 @@ describe('parseAccessLine: the mirror tier', () => {
   it('reads a mirrored file served without an upstream as a hit, not an origin fetch', () => {
     const hit = parseAccessLine(line({ u: '/live/demo/s/a/chunk-stream0-00001.m4s' }))!;
     expect({ cache: hit.cache, upstream: hit.upstream, stored: hit.stored }).toEqual({ cache: 'HIT', upstream: false, stored: false });
-    // A playlist without a cache status is not a mirror hit.
-    expect(parseAccessLine(line({ u: '/live/demo/v0.m3u8' }))!.cache).toBe('');
+    // A live playlist without a cache status was the playlist tier's file (playlist-plan.ts): a hit too.
+    expect(parseAccessLine(line({ u: '/live/demo/v0.m3u8' }))!.cache).toBe('HIT');
+    expect(parseAccessLine(line({ u: '/vod/r1/index.m3u8' }))!.cache).toBe('');
     expect(parseAccessLine(line({ u: '/live/demo/s/a/chunk-stream0-00001.m4s', s: 404 }))!.cache).toBe('');
   });
 

@@ -1,4 +1,5 @@
 import { isMirrored } from './nginx-conf.js';
+import { isLivePlaylist } from './playlist-plan.js';
 
 /**
  * nginx's JSON access log (format: nginx-conf.ts) read back: request statistics for heartbeats and
@@ -47,8 +48,8 @@ export function parseAccessLine(line: string): AccessRecord | null {
   const fill = typeof raw.f === 'string' ? raw.f : '';
   const addressed = typeof raw.up === 'string' && raw.up !== '' && raw.up !== '-';
   const own = typeof raw.c === 'string' ? raw.c : '';
-  // Neither cache status nor upstream: a mirrored object served as a file, a hit.
-  const mirrorHit = !addressed && own === '' && raw.s < 400 && isMirrored(uri);
+  // Neither cache status nor upstream: a mirrored object or a playlist tier file served as a file, a hit.
+  const mirrorHit = !addressed && own === '' && raw.s < 400 && (isMirrored(uri) || isLivePlaylist(uri));
   return {
     at: Math.round(raw.t * 1000),
     method: typeof raw.m === 'string' ? raw.m : '',

@@ -9,6 +9,7 @@ import { UrlSigner } from '../protocols/signing.js';
 import { parseAccessLine, RequestWindow, TagIndex, type AccessRecord } from './access-log.js';
 import { MirrorTree, walk } from './mirror.js';
 import { isMirrored, zoneOf, type CacheZone } from './nginx-conf.js';
+import type { PlaylistMirror } from './playlist-mirror.js';
 import { planPurge, type CacheVariant } from './purge-plan.js';
 import type { NginxProcess } from './nginx-process.js';
 
@@ -79,6 +80,8 @@ export class EdgeAgentCore implements Service {
       indexFile: string;
       /** Warms the cache after fresh playlists (optional). */
       prefetcher?: { onRecord(record: AccessRecord): void; dispose(): void };
+      /** The playlist tier (playlist-mirror.ts): told of viewers' playlist requests, purged with the rest. */
+      playlists?: Pick<PlaylistMirror, 'seen' | 'purge' | 'dispose' | 'active'>;
     },
   ) {
     this.mirror = new MirrorTree(deps.mirror.dir);
@@ -96,6 +99,7 @@ export class EdgeAgentCore implements Service {
     this.window.add(record);
     this.index.add(record);
     this.deps.prefetcher?.onRecord(record);
+    if (!record.prefetch && record.status < 400) this.deps.playlists?.seen(record.uri, record.variant);
   };
 
   /** Starts the agent's own HTTP server on a free loopback port; nginx proxies to it. */
@@ -212,8 +216,12 @@ export class EdgeAgentCore implements Service {
     };
     const jobs = [...uris].flatMap((uri) => [() => one(uri, 'p'), () => one(uri, 's')]);
     const t2 = performance.now();
+    // The playlist tier's files first (hard and soft purges alike: the next request goes to the origin
+    // through proxy_cache, which is purged or refreshed below), so that no purged copy is served after.
+    const playlistFiles = this.deps.playlists ? await this.deps.playlists.purge(request) : 0;
     await runLimited(jobs, 16);
     const t3 = performance.now();
+    objects += playlistFiles;
     if (!request.soft) for (const uri of uris) this.index.forget(uri);
     this.purges.applied += 1;
     this.purges.objects += objects;
@@ -246,6 +254,7 @@ export class EdgeAgentCore implements Service {
       ['edge_indexed_objects', 'gauge', 'Objects in the tag index', this.index.size],
       ['edge_mirror_evicted_files_total', 'counter', 'Mirror files deleted to stay within the cache size', this.evicted.files],
       ['edge_mirror_evicted_bytes_total', 'counter', 'Bytes of mirror files deleted to stay within the cache size', this.evicted.bytes],
+      ['edge_active_playlists', 'gauge', 'Playlists kept as files, refreshed from the origin', this.deps.playlists?.active ?? 0],
     ] as const;
     const out: string[] = [];
     for (const [name, type, help, value] of lines) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
@@ -273,6 +282,7 @@ export class EdgeAgentCore implements Service {
     if (this.sizeTimer) clearInterval(this.sizeTimer);
     this.controlAgent.destroy();
     this.deps.prefetcher?.dispose();
+    this.deps.playlists?.dispose();
     this.deps.drainLog();
     fs.writeFileSync(this.deps.indexFile, JSON.stringify(this.index.toJSON()));
     const server = this.server;

@@ -63,12 +63,34 @@ describe('buildNginxConf', () => {
 
   it('never refreshes a playlist in the background (a join would start far behind live); requests during a refresh get the copy it replaces, at most 60 s unused (kept for an origin cut)', () => {
     const conf = buildNginxConf(options);
-    const block = location(conf, 'location /live/ {');
+    const block = location(conf, 'location ^~ /_edge_live/live/ {');
     expect(block).toContain('proxy_cache edge_live;');
     expect(block).toContain('proxy_cache_use_stale error timeout invalid_header updating http_500 http_502 http_503 http_504;');
     expect(block).toContain('proxy_cache_background_update off;');
     expect(block).toContain('sendfile off;');
     expect(conf).toMatch(/proxy_cache_path "\/srv\/edge\/cache\/live" levels=1:2 keys_zone=edge_live:8m max_size=\d+k inactive=60s use_temp_path=off;/);
+  });
+
+  it('serves plain playlist requests from the playlist tier\'s file per variant, with the origin\'s headers, and everything else through proxy_cache', () => {
+    const conf = buildNginxConf(options);
+    const front = location(conf, 'location /live/ {');
+    expect(front).toContain('root "/srv/edge/cache/playlists/$edge_variant";');
+    expect(front).toContain('try_files $uri /_edge_live$uri$is_args$args;');
+    expect(front).toContain('if ($edge_playlist_file = 0) { rewrite ^ /_edge_live$uri last; }');
+    expect(front).toContain('add_header Cache-Control "public, max-age=1";');
+    expect(front).toContain('application/vnd.apple.mpegurl m3u8; application/dash+xml mpd;');
+    expect(front).toContain('add_header Access-Control-Allow-Origin * always;');
+    // Descriptors are kept at most 1 s (the bound on serving a replaced or deleted file).
+    expect(front).toContain('open_file_cache_valid 1s;');
+    expect(front).not.toContain('proxy_cache');
+    expect(location(conf, 'location ^~ /_edge_live/live/ {')).toContain('internal;');
+    // Plain requests (viewer ids, signatures) may use the file; LL-HLS arguments and odd ones never.
+    const fileOk = (args: string): string => evalMap(conf, 'edge_playlist_file', { args });
+    expect(fileOk('')).toBe('1');
+    expect(fileOk('sid=h1&exp=1&sig=abc')).toBe('1');
+    expect(fileOk('_HLS_skip=YES')).toBe('0');
+    expect(fileOk('_HLS_msn=4&_HLS_part=1')).toBe('0');
+    expect(fileOk('%5FHLS_msn=4')).toBe('0');
   });
 
   it('serves immutable media from the mirror as static files, per signing variant, and fills misses through the locked fill zone', () => {
@@ -148,13 +170,14 @@ describe('buildNginxConf', () => {
     const ll = location(conf, 'location ~ ^/live/[^/]+/s/[^/]+/(?:part|seg)- {');
     // Standard segments are filled (on a mirror miss) through the fill server's location.
     const standard = location(conf, 'proxy_cache_bypass $edge_fill_skip;');
-    const playlists = location(conf, 'location /live/ {');
+    const front = location(conf, 'location /live/ {');
+    const playlists = location(conf, 'location ^~ /_edge_live/live/ {');
     const blocking = location(conf, 'location ^~ /_edge_blocking/live/ {');
     // The low-latency media location comes first: nginx takes the first regex location that matches.
     expect(conf.indexOf('(?:part|seg)- {')).toBeLessThan(conf.indexOf('location ~ ^/live/[^/]+/s/ {'));
     // A blocking reload waits at the origin up to three target durations; a plain playlist is answered
     // at once, so when the origin is cut off its viewers get the last copy after 4 s, not 20.
-    expect(playlists).toContain('if ($edge_blocking) { rewrite ^ /_edge_blocking$uri last; }');
+    expect(front).toContain('if ($edge_blocking) { rewrite ^ /_edge_blocking$uri last; }');
     expect(playlists).toContain('proxy_read_timeout 4s;');
     expect(blocking).toContain('internal;');
     expect(blocking).toContain('rewrite ^/_edge_blocking(/.*)$ $1 break;');

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contract/cdn.js';
+import { PLAYLIST_CACHE_CONTROL } from './playlist-plan.js';
 
 /**
  * The nginx configuration of an edge: a caching reverse proxy of the origin's `/live/...` and `/vod/...`
@@ -9,8 +10,10 @@ import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contra
  *   files, VOD segments, signed recording downloads) are kept as plain files in a mirror tree that nginx
  *   serves as static files; a miss falls back to a loopback server whose `proxy_cache` (zone
  *   `edge_fill`, with the cache lock) fetches the origin once however many viewers miss at once, and
- *   `proxy_store` writes the answer into the mirror. Everything else (playlists, manifests, LL parts and
- *   LL segments, the probe) stays in `proxy_cache` zone `edge`.
+ *   `proxy_store` writes the answer into the mirror. Live playlists and manifests that viewers ask for
+ *   are files too, kept fresh by the agent (playlist-plan.ts); everything else (the first request of a
+ *   playlist, LL-HLS blocking and delta requests, LL parts and LL segments, the probe) stays in
+ *   `proxy_cache` zones `edge_live` and `edge`.
  *
  * - Cache key `<uri>|<variant>`: `s` for requests whose signature njs verified, `p` for unsigned ones,
  *   so that an object fetched with a valid signature is never handed to an unsigned request. Query
@@ -30,7 +33,7 @@ import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contra
 export interface EdgeNginxOptions {
   /** The edge's own folder: pid, temp paths, logs, njs script. */
   dir: string;
-  /** Holds `hot/` (zone edge), `fill/` (zone edge_fill), `mirror/{s,p}/` and `store-tmp/`; see `cacheLayout`. */
+  /** Holds `hot/` (zone edge), `live/`, `fill/` (zone edge_fill), `mirror/{s,p}/`, `playlists/{s,p}/` and `store-tmp/`; see `cacheLayout`. */
   cacheDir: string;
   /** The whole disk budget, e.g. `1g`; split by `cacheBudget`. */
   cacheSize: string;
@@ -240,6 +243,8 @@ function hlsKeyMaps(): string[] {
     'map $args $edge_hls_key { "" ""; default $edge_hls_key_args; }',
     'map $args $edge_args_odd { "" 0; "~(?:^|&)[^=&]*%" 1; default 0; }',
     'map $edge_hls_msn $edge_blocking { "" 0; default 1; }',
+    // A plain request (no LL-HLS argument, nothing odd) may be served from the playlist tier's file.
+    'map "$edge_hls_key:$edge_args_odd" $edge_playlist_file { ":0" 1; default 0; }',
   ];
 }
 
@@ -255,8 +260,9 @@ export function isMirrored(uri: string): boolean {
 }
 
 /** Where each tier lives under `--cache-dir`. */
-export function cacheLayout(cacheDir: string): { hot: string; live: string; fill: string; mirror: string; storeTmp: string } {
+export function cacheLayout(cacheDir: string): { hot: string; live: string; fill: string; mirror: string; playlists: string; storeTmp: string } {
   return {
+    playlists: path.join(cacheDir, 'playlists'),
     hot: path.join(cacheDir, 'hot'),
     live: path.join(cacheDir, 'live'),
     fill: path.join(cacheDir, 'fill'),
@@ -301,6 +307,19 @@ const kib = (bytes: number): string => `${Math.max(1024, Math.floor(bytes / 1024
  * (nginx refuses `proxy_store` and `proxy_cache` in one location), whose lock keeps 500 simultaneous
  * misses at one origin fetch (mirror.int.test.ts).
  */
+/**
+ * The playlist tier's file location keeps descriptors (measured, worker CPU per hit of a 500-byte
+ * playlist, same nginx, alternating: 7.6-8.6 us without, 5.7-6.7 us with; static nginx 6.0-6.7 us).
+ * The price: a file replaced (renamed over) or deleted is still served from the cached descriptor
+ * until nginx checks the name again, at most `open_file_cache_valid` (1 s, nginx's smallest) later.
+ * So a copy is at most refresh period + fetch + 1 s old (~1.5 s; a proxy_cache copy with max-age=1
+ * lives up to 2 s), and an idle or purged playlist may be served for up to 1 s after its file went.
+ */
+const PLAYLIST_FILE_CACHE = ['open_file_cache max=10000 inactive=10s;', 'open_file_cache_valid 1s;', 'open_file_cache_min_uses 1;'];
+
+/** The origin's Content-Type of playlists and manifests (servers/hls/routes.ts), for the playlist tier's files. */
+const PLAYLIST_TYPES = 'types { application/vnd.apple.mpegurl m3u8; application/dash+xml mpd; }';
+
 const MIRROR_TYPES =
   'types { video/mp4 m4s mp4 m4v; audio/mp4 m4a; video/mp2t ts; audio/aac aac; text/vtt vtt; video/x-matroska mkv; image/jpeg jpg; }';
 
@@ -437,14 +456,32 @@ ${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '10m', ...LOW_LAT
 ${indent(mirrorLocation, 12)}
         }
 
-        # Playlists and manifests (about a second) and LL-HLS delta updates. No lock: a plain playlist has
-        # one origin request in flight at a time once cached (stale-while-updating). The origin answers
-        # these at once, so a short read timeout (PLAYLIST_READ_TIMEOUT): when it is cut off, viewers get
-        # the last copy within seconds instead of waiting for the blocking requests' 20 s.
+        # Playlists and manifests. A plain request (no _HLS_ arguments) of an active playlist is the
+        # agent's file (playlist-plan.ts: refreshed from the origin every 500 ms while requested,
+        # deleted when idle): a proxy_cache hit of a small playlist is ~0.86x static nginx by itself.
+        # Else proxy_cache (/_edge_live/), which also tells the agent the playlist is wanted.
         location /live/ {
             if ($edge_refused) { ${forbidden} }
             # LL-HLS blocking reloads (_HLS_msn) wait at the origin: their own location, long timeout.
             if ($edge_blocking) { rewrite ^ /_edge_blocking$uri last; }
+            if ($edge_playlist_file = 0) { rewrite ^ /_edge_live$uri last; }
+            root ${withVariables(layout.playlists, '/$edge_variant')};
+            try_files $uri /_edge_live$uri$is_args$args;
+            ${PLAYLIST_TYPES}
+            sendfile off;
+${indent(PLAYLIST_FILE_CACHE, 12)}
+            add_header Cache-Control ${quote(PLAYLIST_CACHE_CONTROL)};
+            add_header X-Cache HIT;
+            add_header Access-Control-Allow-Origin * always;
+        }
+
+        # Playlists and manifests through proxy_cache (about a second) and LL-HLS delta updates. No lock:
+        # a plain playlist has one origin request in flight at a time once cached (stale-while-updating).
+        # The origin answers these at once, so a short read timeout (PLAYLIST_READ_TIMEOUT): when it is
+        # cut off, viewers get the last copy within seconds instead of waiting for the blocking requests' 20 s.
+        location ^~ /_edge_live/live/ {
+            internal;
+            rewrite ^/_edge_live(/.*)$ $1 break;
 ${indent(playlistBlock({ ...LOW_LATENCY, readTimeout: PLAYLIST_READ_TIMEOUT }), 12)}
         }
 

@@ -178,7 +178,10 @@ export class NginxProcess implements Service {
   }
 
   private async launch(): Promise<void> {
-    const child = this.deps.children.spawn(this.deps.bin, this.args([]), { stdio: ['ignore', 'ignore', 'pipe'] });
+    // With the agent killed outright, nginx gets TERM (not KILL): its master then stops the workers,
+    // which a KILLed master leaves serving, orphaned: with the files of the playlist tier frozen
+    // (measured: kill -9 of the agent left worker, cache manager and loader running, answering 200).
+    const child = this.deps.children.spawn(this.deps.bin, this.args([]), { stdio: ['ignore', 'ignore', 'pipe'], deathSignal: 'TERM' });
     this.child = child;
     this.supervisor.starting();
     let stderr = '';

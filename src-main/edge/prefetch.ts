@@ -31,13 +31,19 @@ export class Prefetcher {
 
   /** Called for every access log record. */
   onRecord(record: AccessRecord): void {
-    if (record.prefetch || !record.upstream || record.status !== 200 || !/\/[^/]+\.m3u8$/.test(record.uri)) return;
-    if (record.uri.endsWith('/index.m3u8')) return;
+    if (record.prefetch || !record.upstream || record.status !== 200) return;
+    this.warm(record.uri, record.variant);
+  }
+
+  /** A media playlist just came fresh from the origin (through nginx, or the agent's playlist tier). */
+  warm(uri: string, variant: 's' | 'p'): void {
+    if (!/\/[^/]+\.m3u8$/.test(uri) || uri.endsWith('/index.m3u8')) return;
+    const key = `${variant}${uri}`;
     const now = Date.now();
-    if ((this.recent.get(record.uri) ?? 0) > now - 500) return;
-    this.recent.set(record.uri, now);
+    if ((this.recent.get(key) ?? 0) > now - 500) return;
+    this.recent.set(key, now);
     if (this.recent.size > 10_000) this.recent.clear();
-    void this.run(record.uri, record.variant).catch(() => undefined);
+    void this.run(uri, variant).catch(() => undefined);
   }
 
   private async run(uri: string, variant: 's' | 'p'): Promise<void> {

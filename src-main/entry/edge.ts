@@ -7,6 +7,7 @@ import { StudioError } from '../core/errors.js';
 import { ServiceGroup } from '../core/lifecycle.js';
 import { createLogger } from '../core/logger.js';
 import { EdgeAgentCore, EdgeStateFile } from '../edge/agent.js';
+import { PlaylistMirror } from '../edge/playlist-mirror.js';
 import { DataPlaneProber } from '../edge/data-plane-probe.js';
 import { LogTail } from '../edge/log-tail.js';
 import { ACCESS_LOG, cacheBudget, cacheLayout, FETCH_LOG, originParts, parseSize } from '../edge/nginx-conf.js';
@@ -134,6 +135,16 @@ export async function runEdge(argv: string[]): Promise<number> {
   const nginxRef: { current?: NginxProcess } = {};
   const local = localAddressOf(bind);
   const prober = new DataPlaneProber({ logger: logger.child({ service: 'data-plane' }), target: { host: local, port }, everyMs: heartbeatMs });
+  const signatureFor = (name: string): string | null =>
+    state.keys ? new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString() : null;
+  const prefetcher = new Prefetcher({ host: local, port }, signatureFor);
+  const playlists = new PlaylistMirror({
+    root: cacheLayout(cacheDir).playlists,
+    origin,
+    logger: logger.child({ service: 'playlists' }),
+    signatureFor,
+    onFresh: (uri, variant) => prefetcher.warm(uri, variant),
+  });
   const core = new EdgeAgentCore({
     logger: logger.child({ service: 'edge' }),
     nginx: { get up() { return nginxRef.current?.up ?? false; } },
@@ -147,10 +158,10 @@ export async function runEdge(argv: string[]): Promise<number> {
       for (const tail of tails) tail.drain();
     },
     indexFile: path.join(dir, 'tag-index.json'),
-    prefetcher: new Prefetcher({ host: local, port }, (name) =>
-      state.keys ? new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString() : null,
-    ),
+    prefetcher,
+    playlists,
   });
+  playlists.start();
 
   let stopRequested: NodeJS.Signals | undefined;
   let onStop: ((signal: NodeJS.Signals) => void) | undefined;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginxModulePath } from './peers.mjs';
+import { apiClient } from '../../test-support/api-client.mjs';
 
 export const ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
@@ -153,21 +154,7 @@ export async function startHost({ env: extraEnv = {} } = {}) {
   });
   const token = fs.readFileSync(path.join(home, 'api-token'), 'utf8').trim();
   const url = `http://127.0.0.1:${port}`;
-  const api = async (method, p, body) => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json, text };
-  };
+  const api = apiClient(url, token);
   return {
     proc,
     home,

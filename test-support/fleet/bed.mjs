@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiClient } from '../api-client.mjs';
 import { createNetBed, ORIGIN_ADDRESS } from './netns.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -158,22 +159,7 @@ export async function createFleet({ edges: links, deadlineMs, stream = {}, strea
     await waitOutput(host, /Sign in:/, 30_000, 'streams host');
     const token = fs.readFileSync(path.join(home, 'api-token'), 'utf8').trim();
     const url = `http://${ORIGIN_ADDRESS}:${port}`;
-    const api = async (method, p, body) => {
-      const res = await fetch(`${url}${p}`, {
-        method,
-        signal: AbortSignal.timeout(20_000),
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      let json;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
-    };
+    const api = apiClient(url, token, { timeoutMs: 20_000 });
     // CPU seconds of the origin with its children (the packagers' ffmpeg): what the simulated viewers' stream costs.
     const cpu = () => processTree(host.pid).reduce((a, pid) => a + cpuSeconds(pid), 0);
     bed.host = { proc: host, pid: host.pid, url, port, token, api, home, cpu };

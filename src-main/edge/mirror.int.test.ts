@@ -1,93 +1,49 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../test-support/host-process.js';
-import { pidsMatching } from '../../test-support/media.js';
+import { startEdgeHarness, type EdgeHarness } from '../../test-support/edge-harness.js';
 import { needs } from '../../test-support/peers.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
-import { ChildRegistry } from '../core/children.js';
-import { silentLogger } from '../core/logger.js';
 import { UrlSigner } from '../protocols/signing.js';
-import { EdgeAgentCore } from './agent.js';
-import { LogTail } from './log-tail.js';
 import { cacheLayout, FETCH_LOG } from './nginx-conf.js';
-import { findModulesDir, findNginx, NginxProcess } from './nginx-process.js';
 
 // The mirror tier against a real nginx (nginx-conf.ts): immutable objects are stored as files and
 // served as static files, misses collapse into one origin fetch, the agent purges and evicts files,
 // and a purge during a graceful reload still reaches every object.
 const KEY = 'mirror-test-key-0123456789';
 describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
-  let dir: string;
-  let origin: http.Server;
-  let nginx: NginxProcess;
-  let agent: EdgeAgentCore;
-  let tail: LogTail;
-  const children = new ChildRegistry();
+  let edge: EdgeHarness;
   let base = '';
   let mirror = '';
   /** Origin requests by path (query stripped). */
   const asked = new Map<string, number>();
-  const state = { id: 'edge-test', lastSeq: null as number | null, keys: { current: KEY, previous: null } };
-  let seq = 0;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-mirror-'));
-    // Reachable by nginx's workers when the test runs as root (they run as nobody).
-    fs.chmodSync(dir, 0o755);
-    origin = http.createServer((req, res) => {
-      const p = req.url!.split('?')[0]!;
-      asked.set(p, (asked.get(p) ?? 0) + 1);
-      const slow = p.includes('/slow/');
-      setTimeout(() => {
-        if (p.endsWith('.m3u8')) {
-          res.writeHead(200, { 'cache-control': 'public, max-age=60', 'content-type': 'application/vnd.apple.mpegurl', 'surrogate-key': 'vod/r1' }).end('#EXTM3U\n');
-        } else {
-          const body = Buffer.alloc(p.includes('/big/') ? 300 * 1024 : 20 * 1024, p.length);
-          res.writeHead(200, { 'cache-control': 'public, max-age=600, immutable', 'content-type': 'video/mp4', 'surrogate-key': p.startsWith('/vod/') ? 'vod/r1' : 'stream/demo' }).end(body);
-        }
-      }, slow ? 300 : 0);
-    });
-    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-    const port = await freePort();
-    const controlPort = await freePort();
-    const cacheDir = path.join(dir, 'cache');
-    mirror = cacheLayout(cacheDir).mirror;
-    nginx = new NginxProcess(
-      { children, logger: silentLogger(), bin: findNginx()! },
-      {
-        dir, cacheDir, cacheSize: '64m', port, bind: '127.0.0.1', controlPort, fillPort: await freePort(), agentPort: await freePort(),
-        origin: `http://127.0.0.1:${(origin.address() as { port: number }).port}`, keys: state.keys, modulesDir: findModulesDir()!, workerProcesses: 1,
+    edge = await startEdgeHarness({
+      prefix: 'edge-mirror-',
+      key: KEY,
+      mirrorBudgetBytes: 1024 * 1024,
+      origin: (req, res) => {
+        const p = req.url!.split('?')[0]!;
+        asked.set(p, (asked.get(p) ?? 0) + 1);
+        const slow = p.includes('/slow/');
+        setTimeout(() => {
+          if (p.endsWith('.m3u8')) {
+            res.writeHead(200, { 'cache-control': 'public, max-age=60', 'content-type': 'application/vnd.apple.mpegurl', 'surrogate-key': 'vod/r1' }).end('#EXTM3U\n');
+          } else {
+            const body = Buffer.alloc(p.includes('/big/') ? 300 * 1024 : 20 * 1024, p.length);
+            res.writeHead(200, { 'cache-control': 'public, max-age=600, immutable', 'content-type': 'video/mp4', 'surrogate-key': p.startsWith('/vod/') ? 'vod/r1' : 'stream/demo' }).end(body);
+          }
+        }, slow ? 300 : 0);
       },
-    );
-    agent = new EdgeAgentCore({
-      logger: silentLogger(),
-      nginx: { up: true },
-      dataPlane: () => null,
-      controlPort,
-      cacheDir,
-      mirror: { dir: mirror, budgetBytes: 1024 * 1024 },
-      state,
-      saveState: () => undefined,
-      drainLog: () => tail.drain(),
-      indexFile: path.join(dir, 'tag-index.json'),
     });
-    tail = new LogTail(path.join(dir, FETCH_LOG), agent.onLogLine);
-    await nginx.start();
-    tail.start();
-    base = `http://127.0.0.1:${port}`;
+    base = edge.base;
+    mirror = cacheLayout(edge.cacheDir).mirror;
   });
 
   afterAll(async () => {
-    tail?.dispose();
-    await agent?.dispose();
-    await nginx?.dispose();
-    await children.dispose();
-    await new Promise((resolve) => origin.close(resolve));
-    expect(pidsMatching(dir)).toEqual([]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await edge?.dispose();
   });
 
   const get = async (p: string, headers: Record<string, string> = {}): Promise<{ status: number; cache: string | null; type: string | null; cc: string | null; body: Buffer }> => {
@@ -95,7 +51,7 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
     return { status: res.status, cache: res.headers.get('x-cache'), type: res.headers.get('content-type'), cc: res.headers.get('cache-control'), body: Buffer.from(await res.arrayBuffer()) };
   };
   const file = (variant: 's' | 'p', uri: string): string => path.join(mirror, variant, uri);
-  const purge = (request: Parameters<EdgeAgentCore['applyPurge']>[1]): Promise<number> => agent.applyPurge(++seq, request);
+  const purge = (request: Parameters<EdgeHarness['purge']>[0]): Promise<number> => edge.purge(request);
 
   it('stores a segment in the mirror on its first request and serves it as a static file after', async () => {
     const uri = '/live/demo/s/a1/chunk-stream0-00001.m4s';
@@ -179,7 +135,7 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
     // Refreshed in both variants (the agent signs for the signed one); only the unsigned had a file.
     expect(asked.get(uri)).toBe(3);
     expect(fs.existsSync(file('p', uri))).toBe(false);
-    const log = fs.readFileSync(path.join(dir, FETCH_LOG), 'utf8');
+    const log = fs.readFileSync(path.join(edge.dir, FETCH_LOG), 'utf8');
     expect(log).toContain(`"u":"/refresh/edge_fill/p${uri}"`);
     // The next viewer is answered from the refreshed copy, without the origin.
     expect((await get(uri)).cache).toBe('HIT');
@@ -209,13 +165,13 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
       // Distinct mtimes, oldest first.
       await sleep(20);
     }
-    await agent.evict();
+    await edge.agent.evict();
     const kept = uris.filter((uri) => fs.existsSync(file('p', uri)));
     // 6 x 300 KB + the small files from before > 1 MB: down to 90 % of it, oldest first.
     expect(kept).toEqual(uris.slice(uris.length - kept.length));
     expect(kept.length).toBeGreaterThanOrEqual(2);
     expect(kept.length).toBeLessThanOrEqual(3);
-    expect(agent.metricsText()).toMatch(/edge_mirror_evicted_files_total [1-9]/);
+    expect(edge.agent.metricsText()).toMatch(/edge_mirror_evicted_files_total [1-9]/);
     // An evicted object comes back from the fill zone while it still holds it (2 min), else the origin.
     expect((await get(uris[0]!)).status).toBe(200);
     await waitFor('the mirror file back', () => fs.existsSync(file('p', uris[0]!)));
@@ -228,7 +184,7 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
     let reloaded = 0;
     const reloads = (async () => {
       while (reloading) {
-        await nginx.reload({});
+        await edge.nginx.reload({});
         reloaded += 1;
       }
     })();

@@ -1,19 +1,12 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../test-support/host-process.js';
-import { pidsMatching } from '../../test-support/media.js';
+import { startEdgeHarness, type EdgeHarness } from '../../test-support/edge-harness.js';
 import { needs } from '../../test-support/peers.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
-import { ChildRegistry } from '../core/children.js';
 import { silentLogger } from '../core/logger.js';
 import { UrlSigner } from '../protocols/signing.js';
-import { EdgeAgentCore } from './agent.js';
-import { LogTail } from './log-tail.js';
-import { ACCESS_LOG, cacheLayout, FETCH_LOG } from './nginx-conf.js';
-import { findModulesDir, findNginx, NginxProcess } from './nginx-process.js';
+import { cacheLayout } from './nginx-conf.js';
 import { PlaylistMirror } from './playlist-mirror.js';
 
 // The playlist tier against a real nginx (nginx-conf.ts, playlist-plan.ts): plain requests of an
@@ -22,83 +15,46 @@ import { PlaylistMirror } from './playlist-mirror.js';
 const KEY = 'playlist-test-key-0123456789';
 const LIMITS = { refreshMs: 250, idleMs: 2500, staleMs: 3000, cooldownMs: 1000 };
 describe.skipIf(needs('nginx'))('the edge playlist tier (nginx, agent)', () => {
-  let dir: string;
-  let origin: http.Server;
-  let nginx: NginxProcess;
-  let agent: EdgeAgentCore;
-  let playlists: PlaylistMirror;
-  let tails: LogTail[] = [];
-  const children = new ChildRegistry();
+  let edge: EdgeHarness;
   let base = '';
   let root = '';
   /** Origin state: playlist bodies by path; `failing` answers 503 to everything. */
   const bodies = new Map<string, string>();
   const asked: string[] = [];
   let failing = false;
-  const state = { id: 'edge-test', lastSeq: null as number | null, keys: { current: KEY, previous: null } };
-  let seq = 0;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-playlists-'));
-    fs.chmodSync(dir, 0o755);
-    origin = http.createServer((req, res) => {
-      const p = req.url!.split('?')[0]!;
-      asked.push(req.url!);
-      if (failing) return void res.writeHead(503, { 'cache-control': 'no-store' }).end();
-      const body = bodies.get(p);
-      if (body === undefined) return void res.writeHead(404, { 'cache-control': 'no-store', 'x-accel-expires': '0' }).end();
-      const type = p.endsWith('.mpd') ? 'application/dash+xml' : 'application/vnd.apple.mpegurl';
-      const name = p.split('/')[2];
-      res.writeHead(200, { 'cache-control': 'public, max-age=1', 'content-type': type, 'surrogate-key': `stream/${name}` }).end(body);
-    });
-    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-    const originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
-    const port = await freePort();
-    const controlPort = await freePort();
-    const cacheDir = path.join(dir, 'cache');
-    root = cacheLayout(cacheDir).playlists;
-    nginx = new NginxProcess(
-      { children, logger: silentLogger(), bin: findNginx()! },
-      {
-        dir, cacheDir, cacheSize: '64m', port, bind: '127.0.0.1', controlPort, fillPort: await freePort(), agentPort: await freePort(),
-        origin: originUrl, keys: state.keys, modulesDir: findModulesDir()!, workerProcesses: 1,
+    edge = await startEdgeHarness({
+      prefix: 'edge-playlists-',
+      key: KEY,
+      mirrorBudgetBytes: 1024 * 1024,
+      hitLog: true,
+      tailMs: 100,
+      origin: (req, res) => {
+        const p = req.url!.split('?')[0]!;
+        asked.push(req.url!);
+        if (failing) return void res.writeHead(503, { 'cache-control': 'no-store' }).end();
+        const body = bodies.get(p);
+        if (body === undefined) return void res.writeHead(404, { 'cache-control': 'no-store', 'x-accel-expires': '0' }).end();
+        const type = p.endsWith('.mpd') ? 'application/dash+xml' : 'application/vnd.apple.mpegurl';
+        const name = p.split('/')[2];
+        res.writeHead(200, { 'cache-control': 'public, max-age=1', 'content-type': type, 'surrogate-key': `stream/${name}` }).end(body);
       },
-    );
-    playlists = new PlaylistMirror({
-      root,
-      origin: originUrl,
-      logger: silentLogger(),
-      signatureFor: (name) => new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString(),
-      limits: LIMITS,
+      playlists: (originUrl, state, cacheDir) =>
+        new PlaylistMirror({
+          root: cacheLayout(cacheDir).playlists,
+          origin: originUrl,
+          logger: silentLogger(),
+          signatureFor: (name) => new URLSearchParams(new UrlSigner(state.keys).sign(name, { expiresInSec: 60 })).toString(),
+          limits: LIMITS,
+        }),
     });
-    agent = new EdgeAgentCore({
-      logger: silentLogger(),
-      nginx: { up: true },
-      dataPlane: () => null,
-      controlPort,
-      cacheDir,
-      mirror: { dir: cacheLayout(cacheDir).mirror, budgetBytes: 1024 * 1024 },
-      state,
-      saveState: () => undefined,
-      drainLog: () => tails.forEach((t) => t.drain()),
-      indexFile: path.join(dir, 'tag-index.json'),
-      playlists,
-    });
-    playlists.start();
-    tails = [new LogTail(path.join(dir, ACCESS_LOG), agent.onLogLine, 100), new LogTail(path.join(dir, FETCH_LOG), agent.onLogLine, 100)];
-    await nginx.start();
-    for (const t of tails) t.start();
-    base = `http://127.0.0.1:${port}`;
+    base = edge.base;
+    root = cacheLayout(edge.cacheDir).playlists;
   });
 
   afterAll(async () => {
-    for (const t of tails) t.dispose();
-    await agent?.dispose();
-    await nginx?.dispose();
-    await children.dispose();
-    await new Promise((resolve) => origin.close(resolve));
-    expect(pidsMatching(dir)).toEqual([]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await edge?.dispose();
   });
 
   const get = async (p: string): Promise<{ status: number; cache: string | null; type: string | null; cc: string | null; cors: string | null; body: string }> => {
@@ -106,7 +62,7 @@ describe.skipIf(needs('nginx'))('the edge playlist tier (nginx, agent)', () => {
     return { status: res.status, cache: res.headers.get('x-cache'), type: res.headers.get('content-type'), cc: res.headers.get('cache-control'), cors: res.headers.get('access-control-allow-origin'), body: await res.text() };
   };
   const file = (variant: 's' | 'p', uri: string): string => path.join(root, variant, uri);
-  const purge = (request: Parameters<EdgeAgentCore['applyPurge']>[1]): Promise<number> => agent.applyPurge(++seq, request);
+  const purge = (request: Parameters<EdgeHarness['purge']>[0]): Promise<number> => edge.purge(request);
   const askedFor = (uri: string): number => asked.filter((u) => u.split('?')[0] === uri).length;
   /** Keeps a playlist requested (as viewers would) while `fn` runs. */
   const whileWatched = async <T>(uri: string, fn: () => Promise<T>): Promise<T> => {

@@ -8,7 +8,6 @@ import type { CallContext, Handlers } from './dispatch.js';
 /** What the CDN methods need from the edge registry and the stream service. */
 export interface CdnHandlerDeps {
   edges(): EdgeInfo[];
-  healthyEdges(): EdgeInfo[];
   removeEdge(id: string): void;
   setDraining(id: string, draining: boolean): EdgeInfo;
   purge(request: PurgeRequest): Promise<PurgeResult>;

@@ -83,17 +83,17 @@ export class EdgeRegistry implements Service {
         // Ended: its objects go. Live again: 404s cached while it was off go too.
         const request: PurgeRequest | null =
           state === 'ended' || state === 'error' ? { tags: [`stream/${name}`] } : state === 'live' ? { prefix: `/live/${name}/` } : null;
-        // Logged even with every edge away: they are replayed it when they return.
-        if (!request || this.deps.store.list().length === 0) return;
-        this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, stream: name }, 'automatic purge failed'));
+        this.autoPurge(request, { stream: name });
       }),
       // A recording deleted or converted (again): its VOD and download leave the edges.
-      this.deps.bus.on('recording.changed', ({ id, recording }) => {
-        const request = this.vodPurges.onRecordingChanged(id, recording);
-        if (!request || this.deps.store.list().length === 0) return;
-        this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, recording: id }, 'automatic purge failed'));
-      }),
+      this.deps.bus.on('recording.changed', ({ id, recording }) => this.autoPurge(this.vodPurges.onRecordingChanged(id, recording), { recording: id })),
     );
+  }
+
+  /** A purge the origin decides by itself; logged even with every edge away (they are replayed it when they return). */
+  private autoPurge(request: PurgeRequest | null, context: Record<string, string>): void {
+    if (!request || this.deps.store.list().length === 0) return;
+    this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, ...context }, 'automatic purge failed'));
   }
 
   dispose(): void {

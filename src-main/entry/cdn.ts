@@ -50,7 +50,6 @@ export function wireCdn(deps: {
     registry,
     handlers: {
       edges: () => registry.list(),
-      healthyEdges: () => registry.healthyEdges(),
       removeEdge: (id) => registry.remove(id),
       purge: (request) => registry.purge(request),
       setDraining: (id, draining) => registry.setDraining(id, draining),

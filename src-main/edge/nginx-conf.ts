@@ -159,16 +159,21 @@ export const CACHE_ZONES: readonly CacheZone[] = ['edge', 'edge_live', 'edge_fil
  */
 const OPEN_FILE_CACHE = ['open_file_cache max=10000 inactive=30s;', 'open_file_cache_valid 1s;', 'open_file_cache_min_uses 1;'];
 
+/** How every request to the origin goes: its name for TLS and Host, kept-alive HTTP/1.1 connections. */
+const originRequest = (hostHeader: string): string[] => [
+  'proxy_ssl_server_name on;',
+  `proxy_set_header Host ${quote(hostHeader)};`,
+  'proxy_http_version 1.1;',
+  'proxy_set_header Connection "";',
+];
+
 /** The proxy/caching directives shared by the live locations. */
 function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[] {
   return [
     `proxy_pass ${scheme}://edge_origin;`,
-    'proxy_ssl_server_name on;',
-    `proxy_set_header Host ${quote(hostHeader)};`,
+    ...originRequest(hostHeader),
     // Behind the fill server's loopback hop, the viewer's address is already in the header.
     `proxy_set_header X-Forwarded-For ${p.zone === 'edge_fill' ? '$http_x_forwarded_for' : '$proxy_add_x_forwarded_for'};`,
-    'proxy_http_version 1.1;',
-    'proxy_set_header Connection "";',
     `proxy_cache ${p.zone ?? 'edge'};`,
     `proxy_cache_key "${p.key}";`,
     `proxy_cache_valid 200 206 ${p.ttl};`,
@@ -432,10 +437,7 @@ ${indent(hlsKeyMaps(), 4)}
         location = ${EDGE_PROBE_PATH} {
             access_log off;
             proxy_pass ${scheme}://edge_origin${EDGE_PROBE_ORIGIN_PATH};
-            proxy_ssl_server_name on;
-            proxy_set_header Host ${quote(hostHeader)};
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
+${indent(originRequest(hostHeader), 12)}
             proxy_cache edge;
             proxy_cache_key "edge-probe";
             proxy_cache_valid 200 1s;
@@ -497,11 +499,8 @@ ${indent(playlistBlock(LOW_LATENCY), 12)}
         location ~ ^/live/[^/]+/index\\.m3u8$ {
             if ($edge_refused) { ${forbidden} }
             proxy_pass ${scheme}://edge_origin;
-            proxy_ssl_server_name on;
-            proxy_set_header Host ${quote(hostHeader)};
+${indent(originRequest(hostHeader), 12)}
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
             proxy_connect_timeout 3s;
             proxy_read_timeout ${PLAYLIST_READ_TIMEOUT};
             proxy_store ${withVariables(lastDir, '/$edge_variant$uri')};

@@ -10,7 +10,7 @@ import { parseAccessLine, RequestWindow, TagIndex, type AccessRecord } from './a
 import { MirrorTree, walk } from './mirror.js';
 import { isMirrored, zoneOf, type CacheZone } from './nginx-conf.js';
 import type { PlaylistMirror } from './playlist-mirror.js';
-import { planPurge, type CacheVariant } from './purge-plan.js';
+import { planPurge, signedName, type CacheVariant } from './purge-plan.js';
 import type { NginxProcess } from './nginx-process.js';
 
 export interface EdgeState {
@@ -288,14 +288,6 @@ export class EdgeAgentCore implements Service {
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-/** The name a signed URL of `uri` is signed for (protocols/signing.ts): a stream, or `vod/<id>`. */
-export function signedName(uri: string): string | null {
-  const live = /^\/live\/([^/]+)\//.exec(uri);
-  if (live) return live[1]!;
-  const vod = /^\/vod\/([^/]+)\//.exec(uri);
-  return vod ? `vod/${vod[1]!}` : null;
 }
 
 async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {

@@ -7,7 +7,7 @@ import type { PurgeRequest } from '../../src-shared/contract/cdn.js';
 import type { Logger } from '../core/logger.js';
 import { mirrorPath } from './mirror.js';
 import { PLAYLIST_LIMITS, PlaylistPlan, type OriginAnswer, type PlaylistEntry, type PlaylistLimits } from './playlist-plan.js';
-import type { CacheVariant } from './purge-plan.js';
+import { pathOf, signedName, type CacheVariant } from './purge-plan.js';
 
 /**
  * The playlist tier's files (rules: playlist-plan.ts): `<root>/<variant><uri>`, fetched from the origin
@@ -21,8 +21,6 @@ export class PlaylistMirror {
   private readonly agent: http.Agent;
   private readonly originUrl: URL;
   private stopped = false;
-  /** Files written (counted for /metrics). */
-  written = 0;
 
   constructor(
     private readonly deps: {
@@ -68,7 +66,7 @@ export class PlaylistMirror {
     for (const entry of doomed) if (await this.unlink(entry.variant, entry.uri)) files += 1;
     // A URL purged while not active may still have a file (a crash before its removal): delete it too.
     for (const url of request.urls ?? []) {
-      const uri = url.split(/[?#]/, 1)[0]!;
+      const uri = pathOf(url);
       for (const variant of ['s', 'p'] as const) if (!this.plan.get(variant, uri) && (await this.unlink(variant, uri))) files += 1;
     }
     return files;
@@ -90,7 +88,6 @@ export class PlaylistMirror {
     else if (action.do === 'write') {
       try {
         await this.write(entry.variant, entry.uri, action.body);
-        this.written += 1;
       } catch (error) {
         entry.hasFile = false;
         entry.body = null;
@@ -106,8 +103,9 @@ export class PlaylistMirror {
   private fetch(entry: PlaylistEntry): Promise<OriginAnswer> {
     let query = '';
     if (entry.variant === 's') {
-      const name = /^\/live\/([^/]+)\//.exec(entry.uri)?.[1];
-      const signature = name ? this.deps.signatureFor(decodeURIComponentSafe(name)) : null;
+      // The access log's $uri is decoded already: the name is as nginx checks it.
+      const name = signedName(entry.uri);
+      const signature = name ? this.deps.signatureFor(name) : null;
       if (!signature) return Promise.resolve({ kind: 'failed' });
       query = `?${signature}`;
     }
@@ -164,17 +162,7 @@ export class PlaylistMirror {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.agent.destroy();
-    for (const entry of this.plan.clear()) {
-      const file = mirrorPath(this.deps.root, entry.variant, entry.uri);
-      if (file) fs.rmSync(file, { force: true });
-    }
-  }
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
+    this.plan.clear();
+    fs.rmSync(this.deps.root, { recursive: true, force: true });
   }
 }

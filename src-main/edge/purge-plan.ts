@@ -33,3 +33,11 @@ export function pathOf(url: string): string {
     return bare;
   }
 }
+
+/** The name a signed URL of `uri` is signed for (protocols/signing.ts): a stream, or `vod/<id>`. */
+export function signedName(uri: string): string | null {
+  const live = /^\/live\/([^/]+)\//.exec(uri);
+  if (live) return live[1]!;
+  const vod = /^\/vod\/([^/]+)\//.exec(uri);
+  return vod ? `vod/${vod[1]!}` : null;
+}

@@ -267,10 +267,10 @@ try {
     return `${e.index + 1} (${e.region}${e.link.loss ? `, ${e.link.loss * 100} % loss` : ''}) p50 ${fmt(percentile(ms, 50), 1)} / p99 ${fmt(percentile(ms, 99), 1)} ms`;
   });
   console.log(`${NAME}: purge acks per edge: ${perEdgeAck.join('; ')}`);
+  const logs = new Map(bed.edges.map((e) => [e.id, agentLog(e.dir)]));
   for (const p of slowest) {
     const perEdge = p.edges.map((e) => {
-      const edge = bed.edges.find((x) => x.id === e.id);
-      const lines = edge ? agentLog(edge.dir).filter((l) => l.seq === p.seq) : [];
+      const lines = (logs.get(e.id) ?? []).filter((l) => l.seq === p.seq);
       const applied = lines.find((l) => l.msg === 'purge applied');
       const acked = lines.find((l) => l.msg === 'purge acknowledged');
       const parts = applied?.ms ? Object.entries(applied.ms).map(([k, v]) => `${k} ${v}`).join(', ') : 'n/a';

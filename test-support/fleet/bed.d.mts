@@ -18,7 +18,6 @@ export interface FleetEdge {
   pid: number;
   /** The edge's --dir (its nginx logs: access.json.log, fetch.json.log). */
   dir: string;
-  killedAt: number | null;
   pids(): number[];
   cpu(): number;
   kill(): void;

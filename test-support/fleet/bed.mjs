@@ -64,9 +64,10 @@ const freePort = () =>
     });
   });
 
+/** Ours minus any STREAMS_* set here, but the test-run marker (scripts/test.mjs finds leftovers by it), as test-support/host-process.ts keeps it. */
 function cleanEnv(extra = {}) {
   const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STREAMS_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STREAMS_') || k === 'STREAMS_TEST_RUN') env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -207,14 +208,12 @@ export async function createFleet({ edges: links, deadlineMs, stream = {}, strea
         proc,
         pid: proc.pid,
         dir,
-        killedAt: null,
         /** PIDs of the edge's processes (agent, nginx master and workers): everything in its namespace. */
         pids: () => net.pidsIn(link.ns),
         /** CPU seconds of those processes so far. */
         cpu: () => net.pidsIn(link.ns).reduce((a, pid) => a + cpuSeconds(pid), 0),
         /** SIGKILL of nginx and the agent, by PID. */
         kill() {
-          edge.killedAt = performance.now();
           for (const pid of net.pidsIn(link.ns)) {
             try {
               process.kill(pid, 'SIGKILL');

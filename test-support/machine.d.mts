@@ -2,3 +2,5 @@
 export function which(name: string, extra?: readonly string[]): string | null;
 export function nginxModulePath(file: string): string | null;
 export function findChromium(explicit: string | undefined): string | null;
+export const CLK_TCK: number;
+export function cpuSeconds(pid: number): number | null;

@@ -2,6 +2,7 @@
 // (test-support/peers.ts), the benchmarks (bench/lib/peers.mjs, run by node without a build) and
 // scripts/setup-system.mjs share it. The host has its own lookup (src-main/core/children.ts
 // resolveExecutable): product code does not import test helpers.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -31,4 +32,19 @@ export function nginxModulePath(file) {
 export function findChromium(explicit) {
   if (explicit !== undefined) return fs.existsSync(explicit) ? explicit : null;
   return which('chromium') ?? which('chromium-browser') ?? which('google-chrome');
+}
+
+/** Clock ticks a second (the unit of /proc/<pid>/stat's CPU times). */
+export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of one process in seconds (null when it is gone). */
+export function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ": state is field 3 (index 0 here); utime 14 -> index 11, stime 15 -> index 12.
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
 }

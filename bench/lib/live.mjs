@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginxModulePath } from './peers.mjs';
 import { apiClient } from '../../test-support/api-client.mjs';
+import { CLK_TCK, cpuSeconds } from '../../test-support/machine.mjs';
 
 export const ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
@@ -421,19 +422,7 @@ export function startPublisher(url, options = {}) {
 
 // ---- CPU from /proc ----
 
-export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime of one process in seconds (null when it is gone). */
-export function cpuSeconds(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After "pid (comm) ": state is field 3 (index 0 here); utime 14 -> index 11, stime 15 -> index 12.
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
+export { CLK_TCK, cpuSeconds };
 
 /** Jiffies of the whole machine from /proc/stat: { busy, total } (all cores; iowait counts as idle). */
 export function machineTicks() {

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiClient } from '../api-client.mjs';
+import { cpuSeconds as cpuOf } from '../machine.mjs';
 import { createNetBed, ORIGIN_ADDRESS } from './netns.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,17 +20,8 @@ export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
 export const EDGE_PORT = 8081;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const CLK_TCK = 100;
-/** utime + stime of one process in seconds (0 when gone). */
-export function cpuSeconds(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return 0;
-  }
-}
+/** utime + stime of one process in seconds (0 when gone: a sum over processes that come and go). */
+export const cpuSeconds = (pid) => cpuOf(pid) ?? 0;
 
 /** `pid` and its descendants (from /proc: parent of each process). */
 export function processTree(pid) {

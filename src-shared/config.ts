@@ -187,6 +187,61 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    library: z
+      .object({
+        dir: z
+          .string()
+          .default('')
+          .meta({ description: 'Folder of the video library (uploads and processed videos); empty means "library" in the studio home.' }),
+        maxUploadMegabytes: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 1000000')
+          .max(1_000_000, 'must be between 1 and 1000000')
+          .default(20480)
+          .meta({ description: 'Largest file an upload may declare, in megabytes.' }),
+        minFreeMegabytes: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be 0 or more')
+          .max(10_000_000, 'must be at most 10000000')
+          .default(1024)
+          .meta({ description: 'Uploads are refused (507) when they would leave less disk free than this.' }),
+        uploadExpiryHours: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 720')
+          .max(720, 'must be between 1 and 720')
+          .default(24)
+          .meta({ description: 'An unfinished upload untouched this long is deleted.' }),
+        concurrency: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be between 0 (from the cores) and 16')
+          .max(16, 'must be between 0 (from the cores) and 16')
+          .default(0)
+          .meta({ description: 'Processing jobs run at once; 0 means one per 4 cores (at least one).' }),
+        stallSeconds: z
+          .number()
+          .int('must be a whole number')
+          .min(10, 'must be between 10 and 3600')
+          .max(3600, 'must be between 10 and 3600')
+          .default(120)
+          .meta({ description: 'A job whose ffmpeg makes no progress this long is killed and retried.' }),
+        maxAttempts: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 10')
+          .max(10, 'must be between 1 and 10')
+          .default(3)
+          .meta({ description: 'Runs of a job before it fails (a stall or an interrupted host counts; bad media and a full disk fail at once).' }),
+        defaultPreset: z
+          .enum(['fast', 'balanced', 'high'])
+          .default('balanced')
+          .meta({ description: 'Encoding preset of new videos: fast (H.264 veryfast), balanced (H.264 medium), high (HEVC when an encoder exists).' }),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z

@@ -43,4 +43,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   PAIRING_CODE_INVALID: { title: 'That pairing code is not valid', hint: 'Ask the host for the code shown with the session; codes expire.' },
   REMOTE_TOKEN_INVALID: { title: 'The remote session has expired', hint: 'Pair again with a new code.' },
   STREAM_OFFLINE: { title: 'The stream is not live', hint: 'Start publishing, then open the player again.' },
+  CHECKSUM_MISMATCH: { title: 'A part of the upload arrived damaged', hint: 'It was refused; the upload sends it again.' },
+  MEDIA_INVALID: { title: 'This file is not a video the studio can read', hint: 'Upload a video or audio file (MP4, MOV, MKV, WebM...).' },
+  INSUFFICIENT_STORAGE: { title: 'The disk is full', hint: 'Free space on the host (delete videos or recordings), then resume.' },
 };

@@ -45,6 +45,10 @@ export const ERROR_CODES = {
   DISPLAY_FAILED: 500,
   PAIRING_CODE_INVALID: 401,
   REMOTE_TOKEN_INVALID: 401,
+  // Video library.
+  CHECKSUM_MISMATCH: 460,
+  MEDIA_INVALID: 422,
+  INSUFFICIENT_STORAGE: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

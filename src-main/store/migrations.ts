@@ -115,4 +115,64 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // Only an operator's drain is kept: a decommission's or an upgrade's lasts as long as its job.
     sql: `ALTER TABLE edges ADD COLUMN drained INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 7,
+    name: 'video library: uploads, videos and the job queue',
+    sql: `
+      CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        size INTEGER,
+        file_name TEXT,
+        title TEXT,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE TABLE videos (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        visibility TEXT NOT NULL DEFAULT 'public',
+        tags TEXT NOT NULL DEFAULT '[]',
+        source TEXT NOT NULL,
+        upload_id TEXT,
+        recording_id TEXT,
+        file_name TEXT,
+        state TEXT NOT NULL,
+        preset TEXT NOT NULL,
+        normalize_loudness INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        media TEXT,
+        outputs TEXT,
+        subtitles TEXT NOT NULL DEFAULT '[]',
+        chapters TEXT NOT NULL DEFAULT '[]',
+        views INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        ready_at INTEGER
+      );
+      CREATE UNIQUE INDEX videos_upload ON videos (upload_id) WHERE upload_id IS NOT NULL;
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        payload TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        progress REAL NOT NULL DEFAULT 0,
+        step TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL,
+        error TEXT,
+        estimate_sec REAL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        checkpoint TEXT
+      );
+      CREATE INDEX jobs_waiting ON jobs (state, priority DESC, created_at);
+      CREATE INDEX jobs_subject ON jobs (subject);
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
 import { destinationSchema, recordingSchema } from './restream.js';
 import { obsEvents } from './obs.js';
 import { broadcastEvents } from './broadcast.js';
+import { videoEvents } from './videos.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
 export const events = {
@@ -41,6 +42,7 @@ export const events = {
   ...obsEvents,
   ...cdnEvents,
   ...broadcastEvents,
+  ...videoEvents,
 } as const;
 
 export type Events = typeof events;

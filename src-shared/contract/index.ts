@@ -10,3 +10,4 @@ export * from './obs.js';
 export * from './cdn.js';
 export * from './remote.js';
 export * from './broadcast.js';
+export * from './videos.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { videoMethods } from './videos.js';
 import { configPatchSchema } from '../config.js';
 import { configViewSchema } from './config.js';
 import { method } from './define.js';
@@ -263,6 +264,7 @@ export const methods = {
   ...cdnMethods,
   ...remoteMethods,
   ...broadcastMethods,
+  ...videoMethods,
 } as const;
 
 export type Methods = typeof methods;

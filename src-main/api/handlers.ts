@@ -10,6 +10,7 @@ import { createObsHandlers } from './handlers-obs.js';
 import { createCdnHandlers, type CdnHandlerDeps } from './handlers-cdn.js';
 import { remoteHandlers, type RemoteHandlerDeps } from './handlers-remote.js';
 import { broadcastHandlers, type BroadcastHandlerDeps } from './handlers-broadcast.js';
+import { videoHandlers, type VideoHandlerDeps } from './handlers-videos.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -29,6 +30,7 @@ export interface HandlerDeps {
   cdn: CdnHandlerDeps;
   remote: RemoteHandlerDeps;
   broadcasts: BroadcastHandlerDeps;
+  videos: VideoHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -89,5 +91,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...createCdnHandlers(deps.cdn),
     ...remoteHandlers(deps.remote),
     ...broadcastHandlers(deps.broadcasts),
+    ...videoHandlers(deps.videos),
   };
 }

@@ -87,6 +87,8 @@ export class EdgeRegistry implements Service {
       }),
       // A recording deleted or converted (again): its VOD and download leave the edges.
       this.deps.bus.on('recording.changed', ({ id, recording }) => this.autoPurge(this.vodPurges.onRecordingChanged(id, recording), { recording: id })),
+      // A library video deleted, processed again or with other subtitles or chapters.
+      this.deps.bus.on('video.changed', ({ id, video }) => this.autoPurge(this.vodPurges.onVideoChanged(id, video), { video: id })),
     );
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Video } from '../../src-shared/contract/videos.js';
 import type { Recording } from '../../src-shared/contract/restream.js';
 import { VodPurgeTracker } from './vod-purge.js';
 
@@ -22,5 +23,21 @@ describe('VodPurgeTracker', () => {
 
   it('purges a recording first seen ready (the host restarted since it was converted)', () => {
     expect(new VodPurgeTracker().onRecordingChanged('r2', rec('ready', 1))).toEqual({ prefix: '/vod/r2/' });
+  });
+
+  it('purges a library video when deleted, processed again, or its subtitles or chapters change; not for progress or title edits', () => {
+    const tracker = new VodPurgeTracker();
+    const base = { state: 'uploading', readyAt: null, subtitles: [], chapters: [], title: 'a', progress: 0 };
+    const at = (patch: object) => tracker.onVideoChanged('vid_x', { ...base, ...patch } as unknown as Video);
+    expect(at({})).toBeNull();
+    expect(at({ progress: 0.5 })).toBeNull();
+    expect(at({ state: 'queued' })).toBeNull();
+    expect(at({ state: 'processing' })).toEqual({ prefix: '/vod/vid_x/' });
+    expect(at({ state: 'processing', progress: 0.7 })).toBeNull();
+    expect(at({ state: 'ready', readyAt: 5 })).toEqual({ prefix: '/vod/vid_x/' });
+    expect(at({ state: 'ready', readyAt: 5, title: 'b' })).toBeNull();
+    expect(at({ state: 'ready', readyAt: 5, subtitles: [{ id: 's1' }] })).toEqual({ prefix: '/vod/vid_x/' });
+    expect(at({ state: 'ready', readyAt: 5, subtitles: [{ id: 's1' }], chapters: [{ startSec: 0, title: 'x' }] })).toEqual({ prefix: '/vod/vid_x/' });
+    expect(tracker.onVideoChanged('vid_x', null)).toEqual({ prefix: '/vod/vid_x/' });
   });
 });

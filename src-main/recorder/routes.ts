@@ -59,13 +59,22 @@ export function vodFile(name: string): { file: string; contentType: string; cach
   return segment ? { file: name, contentType: segment, cacheControl: SEGMENT_CACHE } : null;
 }
 
-export function recordingRoutes(service: RecordingFiles, logger: Logger, signer?: Pick<UrlSigner, 'verify'>): HttpPlugin {
+/** Serves `/vod/<id>/<rest>` of an id that is not a recording's (the video library's). */
+export type OtherVodFiles = (req: FastifyRequest, reply: FastifyReply, id: string, rest: string) => Promise<FastifyReply>;
+
+export function recordingRoutes(service: RecordingFiles, logger: Logger, signer?: Pick<UrlSigner, 'verify'>, otherVod?: () => OtherVodFiles | undefined): HttpPlugin {
   return async (app) => {
-    await app.register(async (scope) => recordingScope(scope, service, logger, signer));
+    await app.register(async (scope) => recordingScope(scope, service, logger, signer, otherVod));
   };
 }
 
-async function recordingScope(scope: FastifyInstance, service: RecordingFiles, logger: Logger, signer?: Pick<UrlSigner, 'verify'>): Promise<void> {
+async function recordingScope(
+  scope: FastifyInstance,
+  service: RecordingFiles,
+  logger: Logger,
+  signer?: Pick<UrlSigner, 'verify'>,
+  otherVod?: () => OtherVodFiles | undefined,
+): Promise<void> {
   const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
 
   scope.addHook('onRequest', async (req, reply) => {
@@ -139,6 +148,8 @@ async function recordingScope(scope: FastifyInstance, service: RecordingFiles, l
 
   scope.get('/vod/:id/:file', async (req, reply) => {
     const { id = '', file = '' } = req.params as Params;
+    const other = isRecordingId(id) ? undefined : otherVod?.();
+    if (other) return other(req, reply, id, file);
     const target = vodFile(file);
     if (!isRecordingId(id) || !target) return notFound(reply, 'no such file');
     const dir = service.readyVodDir(id);
@@ -152,6 +163,11 @@ async function recordingScope(scope: FastifyInstance, service: RecordingFiles, l
   scope.route({
     method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
     url: '/vod/*',
-    handler: async (req, reply) => notFound(reply, `nothing at ${req.method} ${req.url.split('?')[0]}`),
+    handler: async (req, reply) => {
+      const nested = /^\/vod\/([^/]+)\/(.+)$/.exec(req.url.split('?')[0] ?? '');
+      const other = req.method === 'GET' && nested && !isRecordingId(nested[1]!) ? otherVod?.() : undefined;
+      if (other && nested) return other(req, reply, nested[1]!, nested[2]!);
+      return notFound(reply, `nothing at ${req.method} ${req.url.split('?')[0]}`);
+    },
   });
 }

@@ -62,7 +62,6 @@ describe('VOD cues', () => {
 
   it('can be inlined: each function stands alone', () => {
     const source = `${VOD_CUE_FUNCTIONS.map(String).join('\n')}\nreturn cueAt(parseVttCues(text), 3);`;
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const run = new Function('text', source) as (text: string) => { text: string } | null;
     expect(run(PREVIEWS)?.text).toBe('sprite-1.jpg#xywh=160,0,160,90');
   });

@@ -12,6 +12,8 @@ import type { Video } from '../src-shared/contract/index.js';
 import { launchChromium } from '../test-support/browser.js';
 import { ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { needs } from '../test-support/peers.js';
+import { createRequire } from 'node:module';
+import { watchPage } from '../src-main/vod/watch-page.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 const ID = 'vid_fixture00001';
@@ -163,5 +165,22 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('library UI in Chromium (fixture AP
     await expect.poll(() => preview.getAttribute('data-has-tile')).toBe('yes');
     expect(await preview.textContent()).toContain('The colour bars');
     await page.screenshot({ path: path.join(ARTIFACTS, 'library-video-page.png') });
+  });
+
+  it('serves the watch page: hls.js, seek previews, subtitles menu and chapters', async () => {
+    const v = LIBRARY[0]!;
+    const hlsJs = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+    await page.route(/\/watch\/assets\/hls\.min\.js$/, (route) => route.fulfill({ path: hlsJs, contentType: 'text/javascript' }));
+    const html = watchPage({ id: v.id, title: v.title, description: 'Our launch, with questions at the end.', hls: v.urls!.hls, poster: v.urls!.poster, previews: v.urls!.sprite, chapters: v.chapters, durationSec: 20 }, '/watch/assets/hls.min.js');
+    await page.route(/\/watch\/vid_[a-z0-9]+$/, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+    await page.goto(`${host.url}/watch/${v.id}`);
+    await expect.poll(() => page.locator('#subs option').count(), { timeout: 15_000 }).toBe(2);
+    await page.locator('#play').click();
+    await expect.poll(() => page.evaluate(() => document.body.dataset.state), { timeout: 15_000 }).toBe('playing');
+    await page.locator('#subs').selectOption({ label: 'English' });
+    const box = (await page.locator('#seek').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await expect.poll(() => page.evaluate(() => document.body.dataset.preview)).toBe('tile');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'library-watch-page.png') });
   });
 });

@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { dashboardFeature } from '../features/dashboard/index.js';
 import { obsFeature } from '../features/obs/index.js';
 import { edgesFeature } from '../features/edges/index.js';
+import { libraryFeature } from '../features/library/index.js';
 import { recordingsFeature } from '../features/recordings/index.js';
 import { remoteFeature } from '../features/remote/index.js';
 import { settingsFeature } from '../features/settings/index.js';
@@ -23,6 +24,7 @@ export const FEATURES: readonly FeatureEntry[] = [
   dashboardFeature,
   streamsFeature,
   recordingsFeature,
+  libraryFeature,
   obsFeature,
   edgesFeature,
   remoteFeature,

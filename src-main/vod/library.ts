@@ -43,6 +43,8 @@ export interface LibraryOptions {
   probe: (file: string) => Promise<VideoMedia>;
   /** Writes chapters.vtt of a ready video after an edit. */
   writeChapters: (videoDir: string, chapters: Chapter[], durationSec: number) => void;
+  /** A video was deleted: what else it owned goes (its subtitle sources). */
+  onDeleted?: (id: string) => void;
   now?: () => number;
 }
 
@@ -96,6 +98,12 @@ export class VideoLibrary implements Service {
     const video = isVideoId(id) ? this.o.store.get(id) : undefined;
     if (!video) throw new StudioError('NOT_FOUND', `no video "${id}"`);
     return video;
+  }
+
+  /** A ready video (for its files and watch page), else undefined. */
+  readyVideo(id: string): StoredVideo | undefined {
+    const video = isVideoId(id) ? this.o.store.get(id) : undefined;
+    return video?.state === 'ready' ? video : undefined;
   }
 
   /** The folder of a video's outputs (it may not exist yet). */
@@ -216,6 +224,7 @@ export class VideoLibrary implements Service {
     await this.o.queue.removeFor(id);
     if (video.uploadId) await this.o.uploads.delete(video.uploadId).catch((error: unknown) => this.log.warn({ err: error, id }, 'upload file not deleted'));
     fs.rmSync(this.dirOf(id), { recursive: true, force: true });
+    this.o.onDeleted?.(id);
     this.o.store.delete(id);
     if (video.uploadId) this.uploading.delete(video.uploadId);
     this.log.info({ id }, 'video deleted');

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StudioConfig } from '../../src-shared/config.js';
+import type { EventBus } from '../core/bus.js';
+import type { ChildRegistry } from '../core/children.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import type { FfmpegService } from '../encoder/service.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import type { UrlSigner } from '../protocols/signing.js';
+import { probeMedia } from '../recorder/media-info.js';
+import type { RecordingService } from '../recorder/recording-service.js';
+import { UploadServer, type UploadAuth } from '../servers/tus/server.js';
+import type { Db } from '../store/db.js';
+import { JobStore } from '../store/jobs.js';
+import { VideoStore } from '../store/videos.js';
+import type { VideoHandlerDeps } from '../api/handlers-videos.js';
+import { concurrencyFrom, JobError, JobQueue, type JobContext } from '../vod/job-queue.js';
+import { PROCESS_JOB, VideoLibrary } from '../vod/library.js';
+import { applySubtitles, subtitleToWebVtt, VideoProcessor, writeChaptersVtt } from '../vod/process/index.js';
+import { videoFileHandler, type VideoFileHandler } from '../vod/routes.js';
+import { SubtitleService } from '../vod/subtitles.js';
+import { videoUrls } from '../vod/urls.js';
+import { watchRoutes } from '../vod/watch-routes.js';
+
+export interface Library {
+  library: VideoLibrary;
+  handlers: VideoHandlerDeps;
+  /** `/vod/<videoId>/...` (the recordings' /vod/ routes pass video ids here). */
+  files: VideoFileHandler;
+  services: Service[];
+  plugins: HttpPlugin[];
+}
+
+/**
+ * Wires the video library (part of the studio composition root): tus uploads, the persisted job
+ * queue, processing, subtitles, files and the watch page.
+ */
+export function wireLibrary(deps: {
+  config: () => StudioConfig;
+  home: string;
+  db: Db;
+  bus: EventBus;
+  children: ChildRegistry;
+  ffmpeg: FfmpegService;
+  recordings: RecordingService;
+  signer: UrlSigner;
+  auth: UploadAuth;
+  logger: Logger;
+}): Library {
+  const { config } = deps;
+  const logger = deps.logger.child({ service: 'library' });
+  const root = config().library.dir || path.join(deps.home, 'library');
+  const dirs = { uploads: path.join(root, 'uploads'), videos: path.join(root, 'videos'), subtitles: path.join(root, 'subtitles') };
+  for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
+
+  const processor = new VideoProcessor({
+    children: deps.children,
+    ffmpegPath: () => deps.ffmpeg.path(),
+    ffprobePath: () => deps.ffmpeg.ffprobePath(),
+    ffmpegInfo: () => deps.ffmpeg.info(),
+    logger,
+  });
+
+  const process = async (ctx: JobContext): Promise<void> => {
+    const { videoId } = ctx.payload as { videoId: string };
+    const video = library.stored(videoId);
+    const input = library.sourceFile(video);
+    if (!input) throw new JobError('SOURCE_GONE', 'the source file of this video is gone', { retry: false });
+    const result = await processor.run(ctx, {
+      input,
+      outDir: library.dirOf(videoId),
+      preset: video.preset,
+      normalizeLoudness: video.normalizeLoudness,
+      subtitles: subtitles.sourcesOf(videoId, video.subtitles),
+    });
+    library.markReady(videoId, {
+      media: { durationSec: result.durationSec, width: result.width, height: result.height, sizeBytes: result.sizeBytes },
+      thumbnails: result.thumbnails,
+      chapters: result.chapters,
+    });
+  };
+
+  const queue = new JobQueue({
+    store: new JobStore(deps.db),
+    logger,
+    runners: { [PROCESS_JOB]: process },
+    concurrency: () => concurrencyFrom(config().library.concurrency),
+    stallMs: () => config().library.stallSeconds * 1000,
+    maxAttempts: () => config().library.maxAttempts,
+    onChange: (job) => library.onJobChanged(job),
+  });
+
+  const uploads = new UploadServer({
+    dir: dirs.uploads,
+    db: deps.db,
+    logger,
+    auth: deps.auth,
+    limits: () => ({
+      maxBytes: config().library.maxUploadMegabytes * 1024 * 1024,
+      minFreeBytes: config().library.minFreeMegabytes * 1024 * 1024,
+      expiryMs: config().library.uploadExpiryHours * 3_600_000,
+    }),
+    onCreated: (upload) => library.onUploadCreated(upload),
+    onProgress: (id, offset, size) => library.onUploadProgress(id, offset, size),
+    onFinished: (upload) => library.onUploadFinished(upload),
+  });
+
+  const library: VideoLibrary = new VideoLibrary({
+    store: new VideoStore(deps.db),
+    bus: deps.bus,
+    logger,
+    videosDir: dirs.videos,
+    uploads,
+    queue,
+    recordings: {
+      sourceOf: (id) => {
+        const found = deps.recordings.fileOf(id, 'file');
+        if (!found || found.recording.state !== 'complete') return undefined;
+        return { file: path.join(found.dir, found.file), title: found.recording.stream, sizeBytes: found.recording.sizeBytes };
+      },
+    },
+    defaultPreset: () => config().library.defaultPreset,
+    probe: async (file) => {
+      const info = await probeMedia(deps.children, await deps.ffmpeg.ffprobePath(), file);
+      return { durationSec: info.durationSec, width: info.video?.width ?? null, height: info.video?.height ?? null, sizeBytes: fs.statSync(file).size };
+    },
+    writeChapters: (videoDir, chapters, durationSec) => writeChaptersVtt(videoDir, chapters, durationSec),
+    onDeleted: (id) => subtitles.removeAll(id),
+  });
+
+  const subtitles = new SubtitleService({
+    library,
+    dir: dirs.subtitles,
+    toWebVtt: async (source, output) => subtitleToWebVtt(deps.children, await deps.ffmpeg.path(), source, output),
+    apply: (videoDir, tracks) => applySubtitles(videoDir, tracks),
+  });
+
+  const files = videoFileHandler(library, deps.signer);
+  const signedQuery = (id: string, expiresInSec: number): string =>
+    new URLSearchParams(Object.entries(deps.signer.sign(`vod/${id}`, { expiresInSec }))).toString();
+
+  const handlers: VideoHandlerDeps = {
+    library,
+    subtitles,
+    jobs: queue,
+    watchUrl: (id, expiresInSec, baseUrl = '') => {
+      const video = library.get(id);
+      const query = video.visibility === 'private' ? signedQuery(id, expiresInSec) : '';
+      const urls = videoUrls(id, [], query);
+      return {
+        watch: baseUrl + urls.watch,
+        hls: baseUrl + urls.hls,
+        dash: baseUrl + urls.dash,
+        mp4: baseUrl + urls.mp4,
+        expiresAt: query ? Date.now() + expiresInSec * 1000 : null,
+      };
+    },
+  };
+
+  return {
+    library,
+    handlers,
+    files,
+    // Uploads stop first (no new work), then the queue (running jobs go back to queued for the next start).
+    services: [queue, library, uploads],
+    plugins: [uploads.plugin(), watchRoutes({ library, signer: deps.signer, logger })],
+  };
+}

@@ -1,0 +1,179 @@
+// The video library through a real host: a tus-js-client upload in parallel parts becomes a video
+// by itself, is processed (fast preset) into HLS, DASH, MP4, poster, thumbnails, seek previews and
+// chapters, takes a subtitle track, goes private (signed URLs only), and is deleted with its files.
+// A file that is not media fails at probe and frees its disk. A host SIGKILLed mid-transcode
+// finishes the job after a restart: one video, one job, nothing lost or run twice.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tus from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, cleanEnv, startHost, tempHome, type HostProcess } from '../../test-support/host-process.js';
+import { ffprobe, stopHostCleanly } from '../../test-support/media.js';
+import { makeClip, SAMPLE_SRT } from '../../test-support/vod-media.js';
+import { waitFor } from '../../test-support/wait.js';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-library-'));
+let clip = '';
+let host: HostProcess | undefined;
+afterAll(async () => {
+  await stopHostCleanly(host);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** Uploads a file with tus-js-client (the API token, `parallel` parts); resolves to the upload id. */
+export function tusUpload(h: HostProcess, file: string, metadata: Record<string, string>, parallel = 1): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(fs.readFileSync(file), {
+      endpoint: `${h.url}/api/v1/uploads`,
+      headers: { authorization: `Bearer ${h.token}` },
+      chunkSize: 1024 * 1024,
+      parallelUploads: parallel,
+      metadata,
+      retryDelays: [0, 500],
+      onError: reject,
+      onSuccess: () => resolve(upload.url!.split('/').pop()!),
+    });
+    upload.start();
+  });
+}
+
+async function videoOf(h: HostProcess, uploadId: string): Promise<Record<string, any>> {
+  const list = await api(h, 'GET', `/api/v1/videos?uploadId=${uploadId}`);
+  expect(list.status).toBe(200);
+  expect(list.json).toHaveLength(1);
+  return (list.json as unknown as Record<string, any>[])[0]!;
+}
+
+const until = (h: HostProcess, id: string, state: string, timeoutMs: number) =>
+  waitFor(
+    `video ${id} ${state}`,
+    async () => {
+      const video = (await api(h, 'GET', `/api/v1/videos/${id}`)).json;
+      if (video.state === 'failed' && state !== 'failed') throw new Error(`failed: ${JSON.stringify(video.error)}`);
+      return video.state === state ? video : undefined;
+    },
+    timeoutMs,
+    250,
+  );
+
+describe('video library through a real host', () => {
+  beforeAll(async () => {
+    clip = await makeClip(path.join(work, 'clip.mp4'), { seconds: 24, scenes: 4 });
+    host = await startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'fast' }) });
+  }, 120_000);
+
+  it('upload in parallel parts -> ready with every output; subtitles; private; delete', async () => {
+    const h = host!;
+    const uploadId = await tusUpload(h, clip, { filename: 'Sea trip.mp4' }, 3);
+    const created = await videoOf(h, uploadId);
+    expect(created).toMatchObject({ title: 'Sea trip', source: 'upload', uploadId, fileName: 'Sea trip.mp4' });
+    expect(['queued', 'processing', 'ready']).toContain(created.state);
+    const ready = await until(h, created.id, 'ready', 240_000);
+    expect(ready.durationSec).toBeGreaterThan(23);
+    expect(ready.urls.thumbnails).toHaveLength(10);
+    expect(ready.chapters.length).toBeGreaterThanOrEqual(2);
+
+    for (const url of [ready.urls.hls, ready.urls.dash, ready.urls.mp4]) {
+      const probe = ffprobe(`${h.url}${url}`);
+      expect(probe.error, url).toBeUndefined();
+      expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(expect.arrayContaining(['audio', 'video']));
+    }
+    const range = await fetch(`${h.url}${ready.urls.mp4}`, { headers: { range: 'bytes=0-99' } });
+    expect(range.status).toBe(206);
+    expect((await range.arrayBuffer()).byteLength).toBe(100);
+    for (const url of [ready.urls.poster, ready.urls.thumbnails[9], ready.urls.sprite, ready.urls.chapters]) {
+      expect((await fetch(`${h.url}${url}`)).status, url).toBe(200);
+    }
+    const previews = await (await fetch(`${h.url}${ready.urls.sprite}`)).text();
+    const sheet = /^(sprite-\d+\.jpg)#xywh=\d+,\d+,\d+,\d+$/m.exec(previews);
+    expect(sheet).not.toBeNull();
+    expect((await fetch(`${h.url}/vod/${ready.id}/${sheet![1]}`)).headers.get('content-type')).toBe('image/jpeg');
+
+    const subbed = await api(h, 'POST', `/api/v1/videos/${ready.id}/subtitles`, { language: 'en', format: 'srt', content: SAMPLE_SRT });
+    expect(subbed.status).toBe(201);
+    expect(subbed.json.subtitles).toEqual([expect.objectContaining({ language: 'en', label: 'English' })]);
+    const master = await (await fetch(`${h.url}${ready.urls.hls}`)).text();
+    expect(master).toMatch(/#EXT-X-MEDIA:TYPE=SUBTITLES,.*LANGUAGE="en"/);
+    expect(master).toMatch(/#EXT-X-STREAM-INF:.*SUBTITLES="subs"/);
+    const mpd = await (await fetch(`${h.url}${ready.urls.dash}`)).text();
+    expect(mpd).toMatch(/<AdaptationSet[^>]*contentType="text"[^>]*lang="en"|<AdaptationSet[^>]*lang="en"[^>]*contentType="text"/);
+    const vtt = await (await fetch(`${h.url}${subbed.json.subtitles[0].url}`)).text();
+    expect(vtt).toMatch(/^WEBVTT/);
+    expect(vtt).toContain('Hello from the studio');
+    const bad = await api(h, 'POST', `/api/v1/videos/${ready.id}/subtitles`, { language: 'fr', format: 'srt', content: 'not subtitles at all' });
+    expect(bad.status).toBe(400);
+    expect((await api(h, 'GET', `/api/v1/videos/${ready.id}`)).json.subtitles).toHaveLength(1);
+
+    expect((await api(h, 'PATCH', `/api/v1/videos/${ready.id}`, { visibility: 'private' })).status).toBe(200);
+    expect((await fetch(`${h.url}${ready.urls.hls}`)).status).toBe(403);
+    expect((await fetch(`${h.url}/watch/${ready.id}`)).status).toBe(403);
+    const signed = (await api(h, 'GET', `/api/v1/videos/${ready.id}/watch-url`)).json;
+    expect(signed.hls).toMatch(/\?exp=\d+&sig=/);
+    const signedMaster = await (await fetch(signed.hls)).text();
+    const variant = signedMaster.split('\n').find((l) => l.startsWith('media_'));
+    expect(variant).toMatch(/\?exp=\d+&sig=/);
+    expect((await fetch(new URL(variant!, signed.hls))).status).toBe(200);
+    expect(ffprobe(signed.hls).error).toBeUndefined();
+    expect((await fetch(signed.watch)).status).toBe(200);
+
+    const dir = path.join(h.home, 'library', 'videos', ready.id);
+    expect(fs.existsSync(dir)).toBe(true);
+    expect((await api(h, 'DELETE', `/api/v1/videos/${ready.id}`)).status).toBe(200);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.existsSync(path.join(h.home, 'library', 'uploads', uploadId))).toBe(false);
+    expect((await api(h, 'GET', `/api/v1/videos/${ready.id}`)).status).toBe(404);
+    expect((await fetch(`${h.url}${ready.urls.hls}`)).status).toBe(404);
+  }, 300_000);
+
+  it('a file that is not media fails at probe with the reason, and its upload leaves the disk', async () => {
+    const h = host!;
+    const text = path.join(work, 'notes.mp4');
+    fs.writeFileSync(text, 'these are my notes, not a video\n'.repeat(2000));
+    const uploadId = await tusUpload(h, text, { filename: 'notes.mp4', title: 'Notes' });
+    const failed = await until(h, (await videoOf(h, uploadId)).id, 'failed', 30_000);
+    expect(failed.error).toMatchObject({ code: 'MEDIA_INVALID' });
+    expect(failed.error.message.length).toBeGreaterThan(5);
+    expect(fs.existsSync(path.join(h.home, 'library', 'uploads', uploadId))).toBe(false);
+    expect((await api(h, 'POST', `/api/v1/videos/${failed.id}/process`)).json.error.code).toBe('CONFLICT');
+  }, 60_000);
+
+  it('bad input to the API is refused with a code and changes nothing', async () => {
+    const h = host!;
+    const before = (await api(h, 'GET', '/api/v1/videos')).json;
+    expect((await api(h, 'POST', '/api/v1/videos', { title: 'x' })).json.error.code).toBe('VALIDATION_FAILED');
+    expect((await api(h, 'POST', '/api/v1/videos', { title: 'x', uploadId: 'nope' })).json.error.code).toBe('NOT_FOUND');
+    expect((await api(h, 'POST', '/api/v1/videos', { title: 'x', recordingId: 'rec_aaaaaaaaaaaa' })).json.error.code).toBe('NOT_FOUND');
+    expect((await api(h, 'GET', '/api/v1/videos/vid_aaaaaaaaaaaa')).json.error.code).toBe('NOT_FOUND');
+    expect((await api(h, 'GET', '/api/v1/videos/../../etc')).status).toBe(404);
+    expect((await api(h, 'GET', '/api/v1/videos', undefined, null)).status).toBe(401);
+    expect((await api(h, 'GET', '/api/v1/videos')).json).toEqual(before);
+  });
+});
+
+describe('a host killed during a transcode', () => {
+  it('resumes the queue after a restart: the video is ready, one job, no duplicate', async () => {
+    await stopHostCleanly(host);
+    host = undefined;
+    const home = tempHome();
+    const long = await makeClip(path.join(work, 'long.mp4'), { seconds: 60, size: '1280x720', scenes: 3 });
+    const env = cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'balanced' });
+    let h = await startHost({ home, env });
+    const uploadId = await tusUpload(h, long, { filename: 'long.mp4' });
+    const id = (await videoOf(h, uploadId)).id as string;
+    await waitFor('the transcode under way', async () => {
+      const video = (await api(h, 'GET', `/api/v1/videos/${id}`)).json;
+      return video.state === 'processing' && video.progress > 0.05 ? video : undefined;
+    }, 120_000, 200);
+    await h.stop('SIGKILL');
+    h = await startHost({ home, env });
+    host = h;
+    const ready = await until(h, id, 'ready', 400_000);
+    expect(ready.job).toMatchObject({ state: 'done', attempts: 2 });
+    const { jobs } = (await api(h, 'GET', '/api/v1/jobs')).json;
+    expect(jobs.filter((j: { subject: string }) => j.subject === id)).toHaveLength(1);
+    expect((await api(h, 'GET', '/api/v1/videos')).json).toHaveLength(1);
+    expect(ffprobe(`${h.url}${ready.urls.hls}`).error).toBeUndefined();
+    expect(fs.readdirSync(path.join(home, 'library', 'videos'))).toEqual([id]);
+  }, 600_000);
+});

@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module';
+import type { Logger } from '../core/logger.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import { sendError } from '../http/reply.js';
+import { signatureQueryOf, type QueryLike, type UrlSigner } from '../protocols/signing.js';
+import type { VideoLibrary } from './library.js';
+import { videoUrls } from './urls.js';
+import { watchPage } from './watch-page.js';
+
+/** hls.js as the live player page serves it (`/play/assets/hls.min.js`), when the package is installed. */
+function hlsScript(): string | null {
+  try {
+    createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+    return '/play/assets/hls.min.js';
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The public watch page of a ready video, `/watch/<id>`: a private video's only with a URL signed for
+ * `vod/<id>` (videos.watchUrl), whose query the page passes on to every file it loads.
+ */
+export function watchRoutes(o: { library: Pick<VideoLibrary, 'readyVideo' | 'view'>; signer: Pick<UrlSigner, 'verify'>; logger: Logger }): HttpPlugin {
+  const script = hlsScript();
+  return async (app) => {
+    app.get('/watch/:id', async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const video = o.library.readyVideo(id);
+      if (!video) return sendError(reply, { code: 'NOT_FOUND', message: `no ready video "${id}"` });
+      let query = '';
+      if (video.visibility === 'private') {
+        const verdict = o.signer.verify(`vod/${id}`, req.query as QueryLike, req.ip);
+        if (!verdict.ok) {
+          return sendError(reply, { code: 'FORBIDDEN', message: `video "${id}" is private: open the link its owner shared`, details: { reason: verdict.reason } });
+        }
+        query = signatureQueryOf(req.query as QueryLike);
+      }
+      const urls = videoUrls(id, [], query);
+      const page = watchPage(
+        {
+          id,
+          title: video.title,
+          description: video.description,
+          hls: urls.hls,
+          poster: urls.poster,
+          previews: urls.sprite,
+          chapters: video.chapters,
+          durationSec: video.media?.durationSec ?? null,
+        },
+        script,
+      );
+      // Videos are meant to be shared and embedded: this page may be framed.
+      reply.removeHeader('X-Frame-Options');
+      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
+    });
+  };
+}

@@ -131,7 +131,7 @@ export class JobQueue implements Service {
     this.disposed = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.watchdog);
-    for (const r of this.running.values()) r.controller.abort(new JobError('INTERRUPTED', 'the host is stopping'));
+    for (const r of this.running.values()) this.abort(r, { code: 'INTERRUPTED', message: 'the host is stopping' });
     await Promise.all([...this.running.values()].map((r) => r.finished));
   }
 
@@ -225,9 +225,13 @@ export class JobQueue implements Service {
     this.armRetryTimer();
   }
 
-  private run(job: StoredJob): void {
-    const runner = this.o.runners[job.kind];
+  private run(claimed: StoredJob): void {
+    const runner = this.o.runners[claimed.kind];
     const now = this.now();
+    // Estimated again at the start: the speed measured since it was queued says more.
+    const estimate = estimateSec(durationOf(claimed.payload), this.ratio(claimed.kind), this.o.defaultSecPerMediaSec ?? 1) ?? claimed.estimateSec;
+    const job = { ...claimed, estimateSec: estimate };
+    if (estimate !== claimed.estimateSec) this.o.store.update(job.id, { estimateSec: estimate }, 'running');
     const controller = new AbortController();
     let markFinished = (): void => {};
     const finished = new Promise<void>((resolve) => (markFinished = resolve));

@@ -203,6 +203,11 @@ export class JobStore {
     return rows.map((r) => ({ wallSec: r.wall, mediaSec: r.media }));
   }
 
+  /** The payload learned more (the media duration once probed): the estimate follows. */
+  setPayload(id: string, payload: unknown, estimateSec: number | null): void {
+    this.db.prepare('UPDATE jobs SET payload = ?, estimate_sec = ? WHERE id = ?').run(JSON.stringify(payload ?? {}), estimateSec, id);
+  }
+
   deleteFor(subject: string): number {
     return this.db.prepare('DELETE FROM jobs WHERE subject = ?').run(subject).changes;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateSec, queueEtas, runningEtaSec, secPerMediaSec, startRate, updateRate } from './eta.js';
+import { estimateSec, etaErrors, queueEtas, runningEtaSec, secPerMediaSec, startRate, updateRate } from './eta.js';
 
 describe('updateRate', () => {
   it('takes the first sample as it is, then smooths in time', () => {
@@ -97,5 +97,20 @@ describe('queueEtas', () => {
       concurrency: 1,
     });
     expect(Object.fromEntries(etas)).toEqual({ r: 10, a: null, b: null });
+  });
+});
+
+describe('etaErrors', () => {
+  it('compares the ETA shown at each mark with the time it really took from there', () => {
+    const samples = [
+      { at: 0, progress: 0, etaSec: null },
+      { at: 10_000, progress: 0.26, etaSec: 36 },
+      { at: 20_000, progress: 0.5, etaSec: 15 },
+    ];
+    expect(etaErrors(samples, 40_000)).toEqual([
+      { mark: 0.25, etaSec: 36, actualSec: 30, error: 0.2 },
+      { mark: 0.5, etaSec: 15, actualSec: 20, error: -0.25 },
+      { mark: 0.75, etaSec: null, actualSec: null, error: null },
+    ]);
   });
 });

@@ -109,3 +109,27 @@ export function queueEtas(input: QueueEtaInput): Map<string, number | null> {
 }
 
 const round = (sec: number): number => Math.round(sec * 10) / 10;
+
+export interface EtaSample {
+  at: number;
+  progress: number;
+  etaSec: number | null;
+}
+
+/**
+ * For the bench: at each mark (a progress fraction), the ETA the job showed when it first reached it
+ * against the time it really took from there; `error` is signed, relative to that real time.
+ */
+export function etaErrors(
+  samples: readonly EtaSample[],
+  finishedAt: number,
+  marks: readonly number[] = [0.25, 0.5, 0.75],
+): { mark: number; etaSec: number | null; actualSec: number | null; error: number | null }[] {
+  return marks.map((mark) => {
+    const s = samples.find((x) => x.progress >= mark);
+    if (!s) return { mark, etaSec: null, actualSec: null, error: null };
+    const actualSec = Math.max(0, (finishedAt - s.at) / 1000);
+    const error = s.etaSec === null || actualSec === 0 ? null : (s.etaSec - actualSec) / actualSec;
+    return { mark, etaSec: s.etaSec, actualSec, error };
+  });
+}

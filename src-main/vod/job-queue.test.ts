@@ -3,6 +3,7 @@ import type { Job } from '../../src-shared/contract/videos.js';
 import { silentLogger } from '../core/logger.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { JobStore } from '../store/jobs.js';
+import { classifyJobError } from './job-error.js';
 import { concurrencyFrom, JobError, JobQueue, type JobContext, type JobQueueOptions } from './job-queue.js';
 
 // The queue on an in-memory SQLite with a fake clock and runners the test settles by hand.
@@ -130,6 +131,22 @@ describe('JobQueue progress and ETA', () => {
     expect(h.store.get(first.id)!.estimateSec).toBe(10);
   });
 
+  it('learns the media duration from the runner: the estimate follows, and so do later jobs', async () => {
+    const h = harness();
+    h.queue.start();
+    const a = h.queue.enqueue('process', 'a', { videoId: 'a' });
+    const b = h.queue.enqueue('process', 'b', { durationSec: 20 });
+    expect(h.queue.get(a.id)!.etaSec).toBeNull();
+    h.calls[0]!.ctx.mediaDuration(40);
+    expect(h.queue.get(a.id)!.etaSec).toBe(40);
+    expect(h.store.get(a.id)!.payload).toEqual({ videoId: 'a', durationSec: 40 });
+    await flush(8000);
+    h.calls[0]!.resolve();
+    await flush();
+    // 8 s for 40 media seconds: b (already running) is estimated again at its start, 0.2 s per media second.
+    expect(h.queue.get(b.id)!.etaSec).toBe(4);
+  });
+
   it('tells of progress at most twice a second per job, and of state changes at once', async () => {
     const h = harness();
     h.queue.start();
@@ -187,6 +204,24 @@ describe('JobQueue failures', () => {
       expect(h.queue.get(job.id)).toMatchObject({ state: 'failed', attempts: 1, error: { code } });
     }
     expect(h.calls).toHaveLength(errors.length);
+  });
+
+  it('retry of a job waiting for its backoff runs it now', async () => {
+    const h = harness();
+    h.queue.start();
+    const job = h.queue.enqueue('process', 'a', {});
+    h.calls[0]!.reject(new Error('once'));
+    await flush();
+    expect(h.calls).toHaveLength(1);
+    expect(h.queue.retry(job.id).state).toBe('running');
+    expect(h.calls).toHaveLength(2);
+  });
+
+  it('classifies what runners throw', () => {
+    expect(classifyJobError(new JobError('STALLED', 'x'))).toEqual({ code: 'STALLED', message: 'x', retry: true });
+    expect(classifyJobError(new JobError('CANCELLED', 'x'))).toMatchObject({ retry: false });
+    expect(classifyJobError(new JobError('MEDIA_INVALID', 'x', { retry: true }))).toMatchObject({ retry: true });
+    expect(classifyJobError('a string')).toEqual({ code: 'JOB_FAILED', message: 'a string', retry: true });
   });
 
   it('aborts a job silent for stallMs with STALLED, and retries it', async () => {

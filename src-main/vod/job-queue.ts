@@ -5,22 +5,8 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { JobErrorInfo, JobStore, StoredJob } from '../store/jobs.js';
+import { classifyJobError, JobError, NEVER_RETRIED } from './job-error.js';
 import { estimateSec, queueEtas, runningEtaSec, secPerMediaSec, startRate, updateRate, type RateState } from './eta.js';
-
-/** What a runner throws: a stable code, and whether another attempt may help (codes in NEVER_RETRIED never). */
-export class JobError extends Error {
-  override readonly name = 'JobError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly options: { retry?: boolean } = {},
-  ) {
-    super(message);
-  }
-}
-
-/** Another attempt cannot help: bad media, no room, or someone asked it to stop. */
-export const NEVER_RETRIED: ReadonlySet<string> = new Set(['DISK_FULL', 'MEDIA_INVALID', 'CANCELLED']);
 
 export interface JobContext {
   job: Job;
@@ -31,7 +17,11 @@ export interface JobContext {
   signal: AbortSignal;
   /** 0..1 and the step running now; every call also tells the stall watchdog the job is alive. */
   progress(value: number, step?: string): void;
+  /** The media's duration once probed (when the payload had none): for this job's estimate and later ones'. */
+  mediaDuration(sec: number): void;
 }
+
+export { JobError, NEVER_RETRIED } from './job-error.js';
 
 export type JobRunner = (ctx: JobContext) => Promise<void>;
 
@@ -82,17 +72,6 @@ const durationOf = (payload: unknown): number | undefined => {
   const d = (payload as { durationSec?: unknown } | null)?.durationSec;
   return typeof d === 'number' && d > 0 ? d : undefined;
 };
-
-/** What a thrown value means for the job: its code, message, and whether another attempt may help. */
-function classify(error: unknown): JobErrorInfo & { retry: boolean } {
-  if (error instanceof JobError) return { code: error.code, message: error.message, retry: error.options.retry ?? !NEVER_RETRIED.has(error.code) };
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  // A write that hit a full disk, thrown by fs in the runner itself.
-  if (code === 'ENOSPC') return { code: 'DISK_FULL', message, retry: false };
-  if (error instanceof StudioError) return { code: error.code, message, retry: !NEVER_RETRIED.has(error.code) };
-  return { code: 'JOB_FAILED', message, retry: true };
-}
 
 /**
  * The processing queue: persisted jobs (JobStore), run by kind through `runners`, higher priority
@@ -187,7 +166,11 @@ export class JobQueue implements Service {
   /** A failed or cancelled job runs again, its attempts counted from zero. */
   retry(id: string): Job {
     const job = this.must(id);
-    if (job.state === 'queued') return this.get(id)!;
+    if (job.state === 'queued') {
+      // Waiting for its backoff: now.
+      if (this.notBefore.delete(id)) this.poke();
+      return this.get(id)!;
+    }
     if (job.state !== 'failed' && job.state !== 'cancelled') throw new StudioError('CONFLICT', `job ${id} is ${job.state}`);
     this.o.store.update(id, { state: 'queued', attempts: 0, error: null, progress: 0, step: null, startedAt: null, finishedAt: null }, job.state);
     this.notBefore.delete(id);
@@ -246,6 +229,7 @@ export class JobQueue implements Service {
       attempt: job.attempts,
       signal: controller.signal,
       progress: (value, step) => this.progress(r, value, step),
+      mediaDuration: (sec) => this.mediaDuration(r, sec),
     };
     void (async () => {
       try {
@@ -271,6 +255,14 @@ export class JobQueue implements Service {
     this.emit(r.job.id);
   }
 
+  private mediaDuration(r: Running, sec: number): void {
+    if (this.running.get(r.job.id) !== r || !(sec > 0) || durationOf(r.job.payload) === sec) return;
+    const payload = { ...(r.job.payload as object), durationSec: sec };
+    const estimate = estimateSec(sec, this.ratio(r.job.kind), this.o.defaultSecPerMediaSec ?? 1);
+    r.job = { ...r.job, payload, estimateSec: estimate };
+    this.o.store.setPayload(r.job.id, payload, estimate);
+  }
+
   /** The runner returned (error null) or threw: done, back to the queue after a backoff, or failed. */
   private finish(r: Running, error: unknown): void {
     const id = r.job.id;
@@ -286,7 +278,7 @@ export class JobQueue implements Service {
       store.update(id, { state: 'done', progress: 1, error: null, finishedAt: now, estimateSec: Math.round(wallSec * 10) / 10 }, 'running');
       this.o.logger.info({ job: id, wallSec }, 'job done');
     } else {
-      const why = r.abortedWith ? { ...r.abortedWith, retry: !NEVER_RETRIED.has(r.abortedWith.code) } : classify(error);
+      const why = r.abortedWith ? { ...r.abortedWith, retry: !NEVER_RETRIED.has(r.abortedWith.code) } : classifyJobError(error);
       const info = { code: why.code, message: why.message };
       if (why.retry && r.job.attempts < r.job.maxAttempts) {
         const delay = backoffDelay(r.job.attempts, this.o.backoff ?? DEFAULT_BACKOFF, this.o.random);
@@ -412,9 +404,11 @@ export class JobQueue implements Service {
     if (job) this.o.onChange(job);
   }
 
-  /** A state change: this job, and every waiting one (their positions and ETAs moved). */
+  /** A state change: this job, and every waiting one (their positions and ETAs moved); one read of the queue. */
   private emitAll(id: string): void {
-    this.emit(id);
-    for (const job of this.o.store.active()) if (job.id !== id && job.state === 'queued') this.emit(job.id);
+    const etas = this.computeEtas();
+    const job = this.o.store.get(id);
+    if (job) this.o.onChange(this.view(this.live(job), etas));
+    for (const w of this.o.store.active()) if (w.id !== id && w.state === 'queued') this.o.onChange(this.view(w, etas));
   }
 }

@@ -296,12 +296,15 @@ describe('JobQueue cancel, retry, remove, restart', () => {
     const h = harness();
     h.queue.start();
     const a = h.queue.enqueue('process', 'vid_a', {});
+    const again = h.queue.enqueue('process', 'vid_a', {}, { priority: 5 });
     h.queue.enqueue('process', 'vid_b', {});
     const removing = h.queue.removeFor('vid_a');
     await flush();
     await removing;
     expect(h.calls[0]!.ctx.signal.aborted).toBe(true);
     expect(h.queue.get(a.id)).toBeUndefined();
+    expect(h.queue.get(again.id)).toBeUndefined();
+    expect(h.calls.map((c) => c.ctx.job.id)).not.toContain(again.id);
     expect(h.queue.latestFor('vid_a')).toBeUndefined();
     expect(h.running()).toEqual(['vid_b']);
   });

@@ -183,11 +183,14 @@ export class JobQueue implements Service {
   async removeFor(subject: string): Promise<void> {
     const jobs = this.o.store.forSubject(subject);
     const settling: Promise<void>[] = [];
+    const error = { code: 'CANCELLED', message: 'deleted' };
     for (const job of jobs) {
       this.notBefore.delete(job.id);
+      // Not claimable while the running ones stop (their finish starts what waits).
+      if (job.state === 'queued') this.o.store.update(job.id, { state: 'cancelled', error, finishedAt: this.now() }, 'queued');
       const r = this.running.get(job.id);
       if (!r) continue;
-      this.abort(r, { code: 'CANCELLED', message: 'deleted' });
+      this.abort(r, error);
       settling.push(r.finished);
     }
     await Promise.all(settling);

@@ -321,7 +321,7 @@ describe('JobQueue cancel, retry, remove, restart', () => {
     expect(h.calls.map((c) => [c.ctx.job.id, c.ctx.attempt])).toEqual([[a.id, 2]]);
   });
 
-  it('dispose aborts running jobs and leaves them for the next start', async () => {
+  it('dispose aborts running jobs and puts them back in the queue, the run not counted', async () => {
     const h = harness();
     h.queue.start();
     const a = h.queue.enqueue('process', 'a', {});
@@ -329,9 +329,9 @@ describe('JobQueue cancel, retry, remove, restart', () => {
     await flush();
     await disposing;
     expect(h.calls[0]!.ctx.signal.aborted).toBe(true);
-    expect(h.store.get(a.id)!.state).toBe('running');
+    expect(h.store.get(a.id)).toMatchObject({ state: 'queued', attempts: 0 });
     const next = harness();
     next.queue.start();
-    expect(next.calls.map((c) => [c.ctx.job.id, c.ctx.attempt])).toEqual([[a.id, 2]]);
+    expect(next.calls.map((c) => [c.ctx.job.id, c.ctx.attempt])).toEqual([[a.id, 1]]);
   });
 });

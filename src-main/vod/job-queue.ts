@@ -105,7 +105,7 @@ export class JobQueue implements Service {
     this.poke();
   }
 
-  /** Aborts the running jobs (they stay `running` in the store: the next start requeues them). */
+  /** Aborts the running jobs and puts them back in the queue uncounted (a host killed outright counts the run: see start). */
   async dispose(): Promise<void> {
     this.disposed = true;
     clearTimeout(this.retryTimer);
@@ -276,7 +276,8 @@ export class JobQueue implements Service {
     const wallSec = Math.max(0, (now - (r.job.startedAt ?? now)) / 1000);
     const store = this.o.store;
     if (this.disposed && r.abortedWith?.code === 'INTERRUPTED') {
-      // Left `running`: the next start puts it back in the queue.
+      // A clean stop is not the job's fault: back in the queue, this run not counted.
+      store.update(id, { state: 'queued', attempts: Math.max(0, r.job.attempts - 1), progress: 0, step: null }, 'running');
     } else if (error === null && !r.abortedWith) {
       store.update(id, { state: 'done', progress: 1, error: null, finishedAt: now, estimateSec: Math.round(wallSec * 10) / 10 }, 'running');
       this.o.logger.info({ job: id, wallSec }, 'job done');

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FileConfigstore, FileStore } from '@tus/file-store';
+
+/** What we keep next to tus's own fields in an upload's `.json` info. */
+export interface UploadExtra {
+  /** 'partial', or 'final;<urls>' (the concatenation extension). */
+  concat?: string;
+}
+
+export interface UploadInfo extends UploadExtra {
+  id: string;
+  size?: number;
+  metadata?: Record<string, string | null>;
+  creation_date?: string;
+}
+
+/** The `.json` info files, with our extra fields merged into tus's Upload at its first write. */
+export class InfoStore extends FileConfigstore {
+  private readonly pending = new Map<string, UploadExtra>();
+
+  /** Extra fields for an upload tus is about to create (its `set` runs inside `FileStore.create`). */
+  expect(id: string, extra: UploadExtra): void {
+    this.pending.set(id, extra);
+  }
+
+  override async set(key: string, value: object): Promise<void> {
+    const extra = this.pending.get(key);
+    this.pending.delete(key);
+    await super.set(key, (extra ? { ...value, ...extra } : value) as never);
+  }
+
+  async info(id: string): Promise<UploadInfo | undefined> {
+    return (await this.get(id)) as UploadInfo | undefined;
+  }
+}
+
+/** tus's status error for a full disk (the file store reports any write error as a plain 500). */
+export const DISK_FULL = { status_code: 507, body: 'the disk is full: the upload keeps the bytes it received; resume when space is freed\n' };
+
+/**
+ * @tus/file-store with what our extensions need from it: it says it knows concatenation (tus spells
+ * it "concatentation") so that partial creations pass, and a full disk answers 507 instead of 500.
+ */
+export class LibraryFileStore extends FileStore {
+  readonly info: InfoStore;
+  readonly dir: string;
+
+  constructor(directory: string) {
+    const info = new InfoStore(directory);
+    super({ directory, configstore: info });
+    this.info = info;
+    this.dir = directory;
+    this.extensions.push('concatentation');
+  }
+
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    // As FileStore.write, keeping the cause: ENOSPC must reach the client as 507.
+    const out = fs.createWriteStream(this.path(id), { flags: 'r+', start: offset });
+    try {
+      await pipeline(readable, out);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw DISK_FULL;
+      throw { status_code: 500, body: `writing the upload failed (${(error as Error).message})\n` };
+    }
+    return offset + out.bytesWritten;
+  }
+
+  /** The data file and its info; a missing one is not an error (half-deleted before a crash). */
+  async removeQuietly(id: string): Promise<void> {
+    await fsp.rm(this.path(id), { force: true });
+    await fsp.rm(`${this.path(id)}.json`, { force: true });
+  }
+
+  /** Ids come from our naming or pass `lastSegment`/tus's id check: no separators. */
+  path(id: string): string {
+    return path.join(this.dir, id);
+  }
+}

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -26,6 +27,8 @@ export interface UploadBed {
   server: UploadServer;
   finished: FinishedUpload[];
   limits: UploadLimits;
+  /** Bytes read from every client socket so far (headers included): what clients sent, re-sends too. */
+  bytesReceived(): number;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function startUploadBed(o: { dir?: string; limits?: Partial<UploadL
   const app: FastifyInstance = Fastify({ logger: false });
   app.removeContentTypeParser('text/plain');
   await server.plugin()(app);
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => sockets.add(socket));
   await app.listen({ host: '127.0.0.1', port: 0 });
   server.start();
   const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -54,6 +59,7 @@ export async function startUploadBed(o: { dir?: string; limits?: Partial<UploadL
     server,
     finished,
     limits,
+    bytesReceived: () => [...sockets].reduce((sum, s) => sum + s.bytesRead, 0),
     async close() {
       server.dispose();
       await app.close();

@@ -1,8 +1,5 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { FileConfigstore, FileStore } from '@tus/file-store';
 
 /** What we keep next to tus's own fields in an upload's `.json` info. */
@@ -38,12 +35,12 @@ export class InfoStore extends FileConfigstore {
   }
 }
 
-/** tus's status error for a full disk (the file store reports any write error as a plain 500). */
+/** tus's status error for a full disk (tus would answer its 500). */
 export const DISK_FULL = { status_code: 507, body: 'the disk is full: the upload keeps the bytes it received; resume when space is freed\n' };
 
 /**
  * @tus/file-store with what our extensions need from it: it says it knows concatenation (tus spells
- * it "concatentation") so that partial creations pass, and a full disk answers 507 instead of 500.
+ * it "concatentation") so that partial creations pass, and it finds an upload's files by id.
  */
 export class LibraryFileStore extends FileStore {
   readonly info: InfoStore;
@@ -55,18 +52,6 @@ export class LibraryFileStore extends FileStore {
     this.info = info;
     this.dir = directory;
     this.extensions.push('concatentation');
-  }
-
-  override async write(readable: Readable, id: string, offset: number): Promise<number> {
-    // As FileStore.write, keeping the cause: ENOSPC must reach the client as 507.
-    const out = fs.createWriteStream(this.path(id), { flags: 'r+', start: offset });
-    try {
-      await pipeline(readable, out);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw DISK_FULL;
-      throw { status_code: 500, body: `writing the upload failed (${(error as Error).message})\n` };
-    }
-    return offset + out.bytesWritten;
   }
 
   /** The data file and its info; a missing one is not an error (half-deleted before a crash). */

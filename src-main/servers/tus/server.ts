@@ -14,7 +14,7 @@ import type { Db } from '../../store/db.js';
 import { UploadStore, type UploadRecord } from '../../store/uploads.js';
 import { receiveChecked } from './checksum.js';
 import { joinParts } from './concat.js';
-import { LibraryFileStore, type UploadInfo } from './file-store.js';
+import { DISK_FULL, LibraryFileStore, type UploadInfo } from './file-store.js';
 import { CHECKSUM_ALGORITHMS, codeOfStatus, lastSegment, parseChecksum, parseConcat, parseMetadata } from './headers.js';
 
 export const UPLOADS_PATH = `${API_PREFIX}/uploads`;
@@ -105,6 +105,8 @@ export class UploadServer implements Service {
         if (req.headers.get('upload-concat') === 'partial') this.store.info.expect(upload.id, { concat: 'partial' });
         return {};
       },
+      // ENOSPC can reach tus past the file store (from its own stream pipeline): still a full disk.
+      onResponseError: (_req, error) => ((error as NodeJS.ErrnoException).code === 'ENOSPC' ? DISK_FULL : undefined),
       onUploadFinish: async (_req, upload) => {
         await this.finish(upload.id);
         return {};

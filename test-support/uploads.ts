@@ -26,6 +26,8 @@ export interface UploadBed {
   db: Db;
   server: UploadServer;
   finished: FinishedUpload[];
+  /** onProgress calls: [id, offset, size]. */
+  progress: [string, number, number | null][];
   limits: UploadLimits;
   /** Bytes read from every client socket so far (headers included): what clients sent, re-sends too. */
   bytesReceived(): number;
@@ -42,7 +44,16 @@ export async function startUploadBed(o: { dir?: string; limits?: Partial<UploadL
   const db = openDatabase(path.join(home, 'studio.db'));
   const limits: UploadLimits = { maxBytes: 1 << 30, minFreeBytes: 0, expiryMs: 3_600_000, ...o.limits };
   const finished: FinishedUpload[] = [];
-  const server = new UploadServer({ dir, db, logger: silentLogger(), auth: fakeAuth, limits: () => limits, onFinished: (u) => void finished.push(u) });
+  const progress: [string, number, number | null][] = [];
+  const server = new UploadServer({
+    dir,
+    db,
+    logger: silentLogger(),
+    auth: fakeAuth,
+    limits: () => limits,
+    onFinished: (u) => void finished.push(u),
+    onProgress: (id, offset, size) => void progress.push([id, offset, size]),
+  });
   const app: FastifyInstance = Fastify({ logger: false });
   app.removeContentTypeParser('text/plain');
   await server.plugin()(app);
@@ -58,6 +69,7 @@ export async function startUploadBed(o: { dir?: string; limits?: Partial<UploadL
     db,
     server,
     finished,
+    progress,
     limits,
     bytesReceived: () => [...sockets].reduce((sum, s) => sum + s.bytesRead, 0),
     async close() {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUploadBed, UPLOAD_TOKEN, type UploadBed } from '../../../test-support/uploads.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const TOKEN = { Authorization: `Bearer ${UPLOAD_TOKEN}` };
 const session = (id: string) => ({ Authorization: '', Cookie: `streams_session=${id}` });
@@ -72,6 +73,8 @@ describe('tus uploads over real HTTP', () => {
     expect(bed.finished.find((f) => f.id === id)).toMatchObject({ owner: 'token', size: 300_000, metadata: { filename: 'clip.mp4', title: 'My clip' } });
     expect(fs.readFileSync(path.join(bed.dir, id)).equals(data)).toBe(true);
     expect(await bed.server.info(id)).toMatchObject({ offset: 300_000, size: 300_000, finished: true });
+    await waitFor('the last progress report', () => bed.progress.some(([pid, offset]) => pid === id && offset === 300_000), 2000, 20);
+    expect(bed.progress.find(([pid]) => pid === id)).toEqual([id, 100_000, 300_000]);
   });
 
   it('answers 400 to an unknown checksum algorithm and 409 to a PATCH at an old offset', async () => {

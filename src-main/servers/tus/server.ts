@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { EVENTS, Server as TusServer } from '@tus/server';
+import { Server as TusServer } from '@tus/server';
 import { API_PREFIX, SESSION_COOKIE } from '../../../src-shared/contract/index.js';
 import type { ErrorCode } from '../../../src-shared/errors.js';
 import type { Service } from '../../core/lifecycle.js';
@@ -66,6 +66,7 @@ export interface UploadStatus {
 
 const SWEEP_EVERY_MS = 5 * 60_000;
 const CHUNKS_DIR = '.chunks';
+const PROGRESS_EVERY_MS = 250;
 
 type Reply = { status: number; headers?: Record<string, string>; error?: { code?: ErrorCode; message: string } };
 
@@ -88,7 +89,6 @@ export class UploadServer implements Service {
       path: UPLOADS_PATH,
       datastore: this.store,
       relativeLocation: true,
-      postReceiveInterval: 250,
       maxSize: () => o.limits().maxBytes,
       namingFunction: () => crypto.randomBytes(16).toString('hex'),
       onUploadCreate: async (req, upload) => {
@@ -111,9 +111,6 @@ export class UploadServer implements Service {
         await this.finish(upload.id);
         return {};
       },
-    });
-    this.tus.on(EVENTS.POST_RECEIVE, (_req: unknown, upload: { id: string; offset: number; size?: number }) => {
-      o.onProgress?.(upload.id, upload.offset, upload.size ?? null);
     });
   }
 
@@ -270,6 +267,15 @@ export class UploadServer implements Service {
     const left = size === undefined ? this.o.limits().maxBytes - offset : Number(size) - offset;
     const full = this.diskFull(Math.min(left, Number(header(req, 'content-length') ?? left)));
     if (full) return send(req, res, full);
+    const stopProgress = this.watchProgress(row.id, size === undefined ? null : Number(size));
+    try {
+      await this.patchChunk(req, res, row, offset, left);
+    } finally {
+      stopProgress();
+    }
+  }
+
+  private async patchChunk(req: IncomingMessage, res: ServerResponse, row: UploadRecord, offset: number, left: number): Promise<void> {
     const checksumHeader = header(req, 'upload-checksum');
     if (checksumHeader === undefined) return void (await this.forward(req, res, row.owner));
     const checksum = parseChecksum(checksumHeader);
@@ -309,11 +315,9 @@ export class UploadServer implements Service {
     if (replaced) headers.set('content-length', String(replaced.length));
     const method = req.method ?? 'GET';
     const hasBody = method === 'POST' || method === 'PATCH';
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-      method,
-      headers,
-      ...(hasBody ? { body: replaced?.body ?? (Readable.toWeb(req) as ReadableStream), duplex: 'half' } : {}),
-    } as RequestInit);
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method, headers });
+    // The body as tus reads it (`req.body`), without a Request wrapping it: that copy costs a third of the throughput.
+    if (hasBody) Object.defineProperty(request, 'body', { value: replaced?.body ?? Readable.toWeb(req) });
     const response = await this.tus.handleWeb(request);
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => (out[name] = value));
@@ -342,6 +346,27 @@ export class UploadServer implements Service {
     } catch (error) {
       this.o.logger.error({ err: error, id }, 'a finished upload could not become a video');
     }
+  }
+
+  /**
+   * Reports the offset about 4 times a second while a PATCH writes, from the file's size: tus's own
+   * POST_RECEIVE hook runs a throttle on every network chunk, which showed in the upload bench.
+   */
+  private watchProgress(id: string, size: number | null): () => void {
+    const report = this.o.onProgress;
+    if (!report) return () => undefined;
+    let last = -1;
+    const tick = (): void => {
+      void this.offsetOf(id).then((offset) => {
+        if (offset !== last) report(id, offset, size);
+        last = offset;
+      });
+    };
+    const timer = setInterval(tick, PROGRESS_EVERY_MS);
+    return () => {
+      clearInterval(timer);
+      tick();
+    };
   }
 
   private async offsetOf(id: string): Promise<number> {

@@ -60,7 +60,7 @@ export async function startUploadBed(o: { dir?: string; limits?: Partial<UploadL
   const sockets = new Set<Socket>();
   app.server.on('connection', (socket: Socket) => sockets.add(socket));
   await app.listen({ host: '127.0.0.1', port: 0 });
-  server.start();
+  await server.start();
   const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   return {
     endpoint: `${origin}/api/v1/uploads`,

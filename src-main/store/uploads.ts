@@ -52,13 +52,9 @@ export class UploadStore {
     return (this.db.prepare('SELECT * FROM uploads ORDER BY created_at, id').all() as Row[]).map(fromRow);
   }
 
-  /** A deferred length, declared by a later PATCH. */
-  setSize(id: string, size: number): void {
-    this.db.prepare('UPDATE uploads SET size = ? WHERE id = ?').run(size, id);
-  }
-
-  markFinished(id: string, at: number): void {
-    this.db.prepare('UPDATE uploads SET finished_at = ? WHERE id = ? AND finished_at IS NULL').run(at, id);
+  /** Finished, with its final size (an upload created with Upload-Defer-Length had none). */
+  markFinished(id: string, at: number, size: number): void {
+    this.db.prepare('UPDATE uploads SET finished_at = ?, size = ? WHERE id = ? AND finished_at IS NULL').run(at, size, id);
   }
 
   delete(id: string): boolean {

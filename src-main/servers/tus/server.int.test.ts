@@ -92,6 +92,8 @@ describe('tus uploads over real HTTP', () => {
   it('keeps uploads to their owner: another session gets 404, the API token sees all', async () => {
     const url = await create(10, session('alice'));
     expect(await offsetOf(url, session('alice'))).toBe(0);
+    const expires = Date.parse((await tus('HEAD', url, session('alice'))).headers.get('upload-expires') ?? '');
+    expect(Math.abs(expires - (Date.now() + bed.limits.expiryMs))).toBeLessThan(5000);
     expect(await offsetOf(url, session('bob'))).toBe(404);
     const bobPatch = await patch(url, 0, Buffer.alloc(10), session('bob'));
     expect(bobPatch.status).toBe(404);

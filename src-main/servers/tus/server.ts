@@ -114,8 +114,10 @@ export class UploadServer implements Service {
     });
   }
 
-  start(): void {
-    void fsp.mkdir(path.join(this.o.dir, CHUNKS_DIR), { recursive: true });
+  async start(): Promise<void> {
+    // Chunks whose checksum was being verified when the host stopped: never part of an upload.
+    await fsp.rm(path.join(this.o.dir, CHUNKS_DIR), { recursive: true, force: true });
+    await fsp.mkdir(path.join(this.o.dir, CHUNKS_DIR), { recursive: true });
     this.timer = setInterval(() => {
       this.sweepExpired().catch((error: unknown) => this.o.logger.warn({ err: error }, 'sweeping expired uploads failed'));
     }, SWEEP_EVERY_MS);
@@ -326,6 +328,8 @@ export class UploadServer implements Service {
       out['tus-checksum-algorithm'] = CHECKSUM_ALGORITHMS.join(',');
     }
     if (info?.concat) out['upload-concat'] = info.concat;
+    const expires = response.status < 300 ? await this.expiresOf(method === 'POST' ? lastSegment(out.location ?? '') : lastSegment(req.url ?? '')) : undefined;
+    if (expires) out['upload-expires'] = expires;
     if (response.status >= 400) {
       const message = (await response.text()).trim() || `tus answered ${response.status}`;
       delete out['content-length'];
@@ -338,8 +342,9 @@ export class UploadServer implements Service {
   }
 
   private async finish(id: string): Promise<void> {
-    this.rows.markFinished(id, Date.now());
-    const [row, info] = [this.rows.get(id), await this.store.info.info(id)];
+    const info = await this.store.info.info(id);
+    this.rows.markFinished(id, Date.now(), info?.size ?? (await this.offsetOf(id)));
+    const row = this.rows.get(id);
     if (!row || !info || info.concat === 'partial') return;
     try {
       await this.o.onFinished({ id, owner: row.owner, file: this.store.path(id), size: info.size ?? 0, metadata: stringMetadata(info.metadata) });
@@ -367,6 +372,14 @@ export class UploadServer implements Service {
       clearInterval(timer);
       tick();
     };
+  }
+
+  /** `Upload-Expires` of an unfinished upload: its last touch plus the expiry (see sweepExpired). */
+  private async expiresOf(id: string): Promise<string | undefined> {
+    const row = id ? this.rows.get(id) : undefined;
+    if (!row || row.finishedAt !== null) return undefined;
+    const touched = (await fsp.stat(this.store.path(id)).catch(() => undefined))?.mtimeMs ?? row.createdAt;
+    return new Date(touched + this.o.limits().expiryMs).toUTCString();
   }
 
   private async offsetOf(id: string): Promise<number> {

@@ -242,6 +242,9 @@ export class UploadServer implements Service {
     }
     const size = parts.reduce((sum, p) => sum + p.size, 0);
     if (size > this.o.limits().maxBytes) return send(req, res, { status: 413, error: { message: `the joined upload is larger than the limit of ${this.o.limits().maxBytes} bytes` } });
+    // The first part is renamed into the final file, the others copied after it.
+    const full = this.diskFull(size - (parts[0]?.size ?? 0));
+    if (full) return send(req, res, full);
     const id = crypto.randomBytes(16).toString('hex');
     const concat = `final;${ids.map((p) => `${UPLOADS_PATH}/${p}`).join(' ')}`;
     this.rows.insert({ id, owner, size, fileName: metadata.value.filename ?? null, title: metadata.value.title ?? null, createdAt: Date.now() });
@@ -346,6 +349,7 @@ export class UploadServer implements Service {
     this.rows.markFinished(id, Date.now(), info?.size ?? (await this.offsetOf(id)));
     const row = this.rows.get(id);
     if (!row || !info || info.concat === 'partial') return;
+    this.o.logger.info({ id, owner: row.owner, size: info.size }, 'upload finished');
     try {
       await this.o.onFinished({ id, owner: row.owner, file: this.store.path(id), size: info.size ?? 0, metadata: stringMetadata(info.metadata) });
     } catch (error) {

@@ -23,7 +23,7 @@ describe('tus uploads over real HTTP', () => {
     fetch(url.startsWith('http') ? url : `${bed.origin}${url}`, {
       method,
       headers: { 'Tus-Resumable': '1.0.0', ...TOKEN, ...headers },
-      ...(body ? { body } : {}),
+      ...(body ? { body: new Uint8Array(body) } : {}),
     });
   const create = async (size: number, headers: Record<string, string> = {}) => {
     const res = await tus('POST', bed.endpoint, { 'Upload-Length': String(size), 'Upload-Metadata': `filename ${b64('clip.mp4')},title ${b64('My clip')}`, ...headers });
@@ -60,7 +60,7 @@ describe('tus uploads over real HTTP', () => {
     expect((await patch(url, 0, first, { 'Upload-Checksum': digest('sha1', first) })).status).toBe(204);
     const second = data.subarray(100_000);
     const corrupted = Buffer.from(second);
-    corrupted[5000] ^= 0xff;
+    corrupted.writeUInt8(corrupted.readUInt8(5000) ^ 0xff, 5000);
     const refused = await patch(url, 100_000, corrupted, { 'Upload-Checksum': digest('sha256', second) });
     expect(refused.status).toBe(460);
     expect(await errorOf(refused)).toBe('CHECKSUM_MISMATCH');

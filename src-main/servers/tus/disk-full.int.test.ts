@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,28 @@ describe.skipIf(cannotMount !== undefined)('uploads on a disk that fills (a 16 M
     const cut = await tus('PATCH', growing.url, patchHeaders(0), body);
     expect(cut.status).toBe(507);
     expect(await cut.json()).toMatchObject({ error: { code: 'INSUFFICIENT_STORAGE' } });
+    // The same with a Content-Length (the path tus-js-client's PATCHes take).
+    fs.rmSync(filler);
+    const sized = await create(4 * MiB);
+    const cutSized = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${bed.origin}${sized.url}`, {
+        method: 'PATCH',
+        headers: { 'Tus-Resumable': '1.0.0', Authorization: `Bearer ${UPLOAD_TOKEN}`, ...patchHeaders(0), 'Content-Length': String(4 * MiB) },
+      });
+      req.once('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.once('error', reject);
+      req.write(data.subarray(0, MiB));
+      setTimeout(() => {
+        fill?.();
+        req.end(data.subarray(MiB, 4 * MiB));
+      }, 200);
+    });
+    expect(cutSized.status).toBe(507);
+    expect(JSON.parse(cutSized.body)).toMatchObject({ error: { code: 'INSUFFICIENT_STORAGE' } });
     // While the disk is full a new upload is refused before anything is written.
     expect((await create(MiB)).status).toBe(507);
     const head = await tus('HEAD', finished.url, {});

@@ -1,5 +1,9 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FileConfigstore, FileStore } from '@tus/file-store';
 
 /** What we keep next to tus's own fields in an upload's `.json` info. */
@@ -52,6 +56,23 @@ export class LibraryFileStore extends FileStore {
     this.info = info;
     this.dir = directory;
     this.extensions.push('concatentation');
+  }
+
+  /**
+   * Writes `body` at `offset` and returns the new offset. As FileStore.write, which reports every
+   * failure as a 500: here a full disk is DISK_FULL, and a body cut short keeps what arrived.
+   */
+  async append(body: Readable, id: string, offset: number): Promise<{ offset: number; cut: boolean }> {
+    const out = fs.createWriteStream(this.path(id), { flags: 'r+', start: offset });
+    try {
+      await pipeline(body, out);
+      return { offset: offset + out.bytesWritten, cut: false };
+    } catch (error) {
+      // bytesWritten is final once the file is closed (a write may still be under way).
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw DISK_FULL;
+      return { offset: offset + out.bytesWritten, cut: true };
+    }
   }
 
   /** The data file and its info; a missing one is not an error (half-deleted before a crash). */

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MemoryLocker, Server as TusServer } from '@tus/server';
 import { API_PREFIX, SESSION_COOKIE } from '../../../src-shared/contract/index.js';
-import type { ErrorCode } from '../../../src-shared/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import type { HttpPlugin } from '../../http/plugin.js';
@@ -15,7 +14,8 @@ import { UploadStore, type UploadRecord } from '../../store/uploads.js';
 import { receiveChecked } from './checksum.js';
 import { joinParts } from './concat.js';
 import { DISK_FULL, LibraryFileStore, type UploadInfo } from './file-store.js';
-import { CHECKSUM_ALGORITHMS, codeOfStatus, lastSegment, parseChecksum, parseConcat, parseMetadata } from './headers.js';
+import { CHECKSUM_ALGORITHMS, lastSegment, parseChecksum, parseConcat, parseMetadata } from './headers.js';
+import { header, send, stringMetadata, tusRequest, type Reply } from './wire.js';
 
 export const UPLOADS_PATH = `${API_PREFIX}/uploads`;
 
@@ -68,12 +68,11 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 const CHUNKS_DIR = '.chunks';
 const PROGRESS_EVERY_MS = 250;
 
-type Reply = { status: number; headers?: Record<string, string>; error?: { code?: ErrorCode; message: string } };
-
 /**
  * tus 1.0 at `/api/v1/uploads`: @tus/server with its file store does creation, creation-with-upload,
  * HEAD, PATCH, termination; this class adds what the file store lacks (checksum, concatenation,
- * expiry by last touch), ownership, size and disk-space limits, and JSON error bodies.
+ * expiry by last touch), ownership, size and disk-space limits, and JSON error bodies. A plain PATCH
+ * with a Content-Length is written by the file store without tus's handler (see writeDirect).
  */
 export class UploadServer implements Service {
   readonly name = 'uploads';
@@ -346,18 +345,8 @@ export class UploadServer implements Service {
     info?: UploadInfo,
     replaced?: { body: ReadableStream; length: number },
   ): Promise<number> {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    headers.set('x-upload-owner', owner);
-    if (replaced) headers.set('content-length', String(replaced.length));
     const method = req.method ?? 'GET';
-    const hasBody = method === 'POST' || method === 'PATCH';
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method, headers });
-    // The body as tus reads it (`req.body`), without a Request wrapping it: that copy costs a third of the throughput.
-    if (hasBody) Object.defineProperty(request, 'body', { value: replaced?.body ?? Readable.toWeb(req) });
-    const response = await this.tus.handleWeb(request);
+    const response = await this.tus.handleWeb(tusRequest(req, owner, replaced));
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => (out[name] = value));
     if (method === 'OPTIONS') {
@@ -433,27 +422,4 @@ export class UploadServer implements Service {
       error: { message: `not enough disk for ${bytes} bytes: ${free} free, ${minFreeBytes} must stay free (library.minFreeMegabytes); finished uploads are kept` },
     };
   }
-}
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-function stringMetadata(metadata: Record<string, string | null> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k, v ?? '']));
-}
-
-/** Our own answers: tus headers always, a JSON body where tus allows one (not for HEAD). */
-function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store', ...reply.headers };
-  // A request refused before its body was read: close rather than read a chunk nobody wants.
-  if (!req.complete && (req.method === 'PATCH' || req.method === 'POST')) headers.Connection = 'close';
-  const body =
-    reply.error && req.method !== 'HEAD'
-      ? JSON.stringify({ error: { code: reply.error.code ?? codeOfStatus(reply.status), message: reply.error.message } })
-      : undefined;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  res.writeHead(reply.status, headers);
-  res.end(body);
 }

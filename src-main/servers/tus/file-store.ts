@@ -60,7 +60,7 @@ export class LibraryFileStore extends FileStore {
 
   /**
    * Writes `body` at `offset` and returns the new offset. As FileStore.write, which reports every
-   * failure as a 500: here a full disk is DISK_FULL, and a body cut short keeps what arrived.
+   * failure as a 500: here a full disk is DISK_FULL, and a body cut short (`cut`) keeps what arrived.
    */
   async append(body: Readable, id: string, offset: number): Promise<{ offset: number; cut: boolean }> {
     const out = fs.createWriteStream(this.path(id), { flags: 'r+', start: offset });
@@ -71,6 +71,8 @@ export class LibraryFileStore extends FileStore {
       // bytesWritten is final once the file is closed (a write may still be under way).
       if (!out.closed) await once(out, 'close').catch(() => undefined);
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw DISK_FULL;
+      // Any other failure of ours (not the client's going away) is the caller's to answer.
+      if (!body.destroyed && !body.readableAborted) throw error;
       return { offset: offset + out.bytesWritten, cut: true };
     }
   }

@@ -87,6 +87,9 @@ describe('tus uploads over real HTTP', () => {
     expect(await errorOf(duplicate)).toBe('CONFLICT');
     expect(duplicate.headers.get('upload-offset')).toBe('10');
     expect(await offsetOf(url)).toBe(10);
+    expect((await patch(url, 10, Buffer.alloc(10, 2), { 'Content-Type': 'text/plain' })).status).toBe(400);
+    expect((await patch(url, 10, Buffer.alloc(10, 2), { 'Tus-Resumable': '' })).status).toBe(412);
+    expect(await offsetOf(url)).toBe(10);
   });
 
   it('keeps uploads to their owner: another session gets 404, the API token sees all', async () => {

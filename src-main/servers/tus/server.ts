@@ -285,7 +285,13 @@ export class UploadServer implements Service {
   private async patchChunk(req: IncomingMessage, res: ServerResponse, row: UploadRecord, offset: number, left: number): Promise<void> {
     const checksumHeader = header(req, 'upload-checksum');
     const length = Number(header(req, 'content-length') ?? NaN);
-    if (checksumHeader === undefined && length <= left && header(req, 'upload-length') === undefined) return this.writeDirect(req, res, row, offset);
+    // Anything unusual (a deferred length, a missing header, no Content-Length) goes to tus, which answers it.
+    const plain =
+      length <= left &&
+      header(req, 'upload-length') === undefined &&
+      header(req, 'tus-resumable') === '1.0.0' &&
+      header(req, 'content-type') === 'application/offset+octet-stream';
+    if (checksumHeader === undefined && plain) return this.writeDirect(req, res, row, offset);
     if (checksumHeader === undefined) return void (await this.forward(req, res, row.owner));
     const checksum = parseChecksum(checksumHeader);
     if (!checksum.ok) return send(req, res, { status: 400, error: { message: checksum.message } });

@@ -1,0 +1,90 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FileConfigstore, FileStore } from '@tus/file-store';
+
+/** What we keep next to tus's own fields in an upload's `.json` info. */
+export interface UploadExtra {
+  /** 'partial', or 'final;<urls>' (the concatenation extension). */
+  concat?: string;
+}
+
+export interface UploadInfo extends UploadExtra {
+  id: string;
+  size?: number;
+  metadata?: Record<string, string | null>;
+  creation_date?: string;
+}
+
+/** The `.json` info files, with our extra fields merged into tus's Upload at its first write. */
+export class InfoStore extends FileConfigstore {
+  private readonly pending = new Map<string, UploadExtra>();
+
+  /** Extra fields for an upload tus is about to create (its `set` runs inside `FileStore.create`). */
+  expect(id: string, extra: UploadExtra): void {
+    this.pending.set(id, extra);
+  }
+
+  override async set(key: string, value: object): Promise<void> {
+    const extra = this.pending.get(key);
+    this.pending.delete(key);
+    await super.set(key, (extra ? { ...value, ...extra } : value) as never);
+  }
+
+  async info(id: string): Promise<UploadInfo | undefined> {
+    return (await this.get(id)) as UploadInfo | undefined;
+  }
+}
+
+/** tus's status error for a full disk (tus would answer its 500). */
+export const DISK_FULL = { status_code: 507, body: 'the disk is full: the upload keeps the bytes it received; resume when space is freed\n' };
+
+/**
+ * @tus/file-store with what our extensions need from it: it says it knows concatenation (tus spells
+ * it "concatentation") so that partial creations pass, and it finds an upload's files by id.
+ */
+export class LibraryFileStore extends FileStore {
+  readonly info: InfoStore;
+  readonly dir: string;
+
+  constructor(directory: string) {
+    const info = new InfoStore(directory);
+    super({ directory, configstore: info });
+    this.info = info;
+    this.dir = directory;
+    this.extensions.push('concatentation');
+  }
+
+  /**
+   * Writes `body` at `offset` and returns the new offset. As FileStore.write, which reports every
+   * failure as a 500: here a full disk is DISK_FULL, and a body cut short (`cut`) keeps what arrived.
+   */
+  async append(body: Readable, id: string, offset: number): Promise<{ offset: number; cut: boolean }> {
+    const out = fs.createWriteStream(this.path(id), { flags: 'r+', start: offset });
+    try {
+      await pipeline(body, out);
+      return { offset: offset + out.bytesWritten, cut: false };
+    } catch (error) {
+      // bytesWritten is final once the file is closed (a write may still be under way).
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw DISK_FULL;
+      // Any other failure of ours (not the client's going away) is the caller's to answer.
+      if (!body.destroyed && !body.readableAborted) throw error;
+      return { offset: offset + out.bytesWritten, cut: true };
+    }
+  }
+
+  /** The data file and its info; a missing one is not an error (half-deleted before a crash). */
+  async removeQuietly(id: string): Promise<void> {
+    await fsp.rm(this.path(id), { force: true });
+    await fsp.rm(`${this.path(id)}.json`, { force: true });
+  }
+
+  /** Ids come from our naming or pass `lastSegment`/tus's id check: no separators. */
+  path(id: string): string {
+    return path.join(this.dir, id);
+  }
+}

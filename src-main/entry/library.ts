@@ -65,7 +65,7 @@ export function wireLibrary(deps: {
   const process = async (ctx: JobContext): Promise<void> => {
     const { videoId } = ctx.payload as { videoId: string };
     const video = library.stored(videoId);
-    const input = library.sourceFile(video);
+    const input = await library.sourceFile(video);
     if (!input) throw new JobError('SOURCE_GONE', 'the source file of this video is gone', { retry: false });
     const result = await processor.run(ctx, {
       input,

@@ -36,7 +36,7 @@ describe('VideoLibrary (fake uploads and queue, real SQLite)', () => {
   let jobs: Map<string, Job>;
   let deletedUploads: string[];
   let events: { id: string; state: string | null }[];
-  const uploads = new Map<string, ReturnType<UploadsPort['info']> & object>();
+  const uploads = new Map<string, NonNullable<Awaited<ReturnType<UploadsPort['info']>>>>();
 
   beforeEach(() => {
     db = openDatabase(':memory:');
@@ -66,7 +66,7 @@ describe('VideoLibrary (fake uploads and queue, real SQLite)', () => {
       logger: silentLogger(),
       videosDir: '/nonexistent/videos',
       uploads: {
-        info: (id) => uploads.get(id),
+        info: async (id) => uploads.get(id),
         delete: async (id) => void deletedUploads.push(id),
       },
       queue,

@@ -12,7 +12,7 @@ import { videoUrls } from './urls.js';
 
 /** What the library needs of the tus server (servers/tus). */
 export interface UploadsPort {
-  info(id: string): { id: string; owner: string; offset: number; size: number | null; metadata: Record<string, string>; finished: boolean; file: string } | undefined;
+  info(id: string): Promise<{ id: string; owner: string; offset: number; size: number | null; metadata: Record<string, string>; finished: boolean; file: string } | undefined>;
   delete(id: string): Promise<void>;
 }
 
@@ -163,7 +163,7 @@ export class VideoLibrary implements Service {
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
     };
     if (input.uploadId !== undefined) {
-      const upload = this.o.uploads.info(input.uploadId);
+      const upload = await this.o.uploads.info(input.uploadId);
       const existing = this.o.store.byUpload(input.uploadId);
       if (!upload && !existing) throw new StudioError('NOT_FOUND', `no upload "${input.uploadId}"`);
       if (existing) return this.update({ id: existing.id, ...edits });
@@ -204,7 +204,7 @@ export class VideoLibrary implements Service {
     if (video.state === 'uploading') throw new StudioError('CONFLICT', 'the upload is not finished yet');
     const job = this.o.queue.latestFor(video.id);
     if (job && (job.state === 'queued' || job.state === 'running')) throw new StudioError('CONFLICT', 'the video is being processed; cancel first');
-    const file = this.sourceFile(video);
+    const file = await this.sourceFile(video);
     if (!file) throw new StudioError('CONFLICT', 'the source file of this video is gone');
     const patched = this.o.store.update(video.id, { preset: input.preset, normalizeLoudness: input.normalizeLoudness })!;
     await this.queueProcessing(patched, file, input.priority ?? 0);
@@ -232,9 +232,9 @@ export class VideoLibrary implements Service {
   }
 
   /** The file a video is made from: its upload's or its recording's. */
-  sourceFile(video: StoredVideo): string | undefined {
+  async sourceFile(video: StoredVideo): Promise<string | undefined> {
     if (video.uploadId) {
-      const upload = this.o.uploads.info(video.uploadId);
+      const upload = await this.o.uploads.info(video.uploadId);
       return upload?.finished ? upload.file : undefined;
     }
     return video.recordingId ? this.o.recordings.sourceOf(video.recordingId)?.file : undefined;
@@ -276,7 +276,7 @@ export class VideoLibrary implements Service {
 
   view(video: StoredVideo): Video {
     const job = this.o.queue.latestFor(video.id) ?? null;
-    const upload = video.state === 'uploading' && video.uploadId ? (this.uploading.get(video.uploadId) ?? this.uploadOffset(video.uploadId)) : null;
+    const upload = video.state === 'uploading' && video.uploadId ? (this.uploading.get(video.uploadId) ?? { offset: 0, size: null }) : null;
     return {
       id: video.id,
       title: video.title,
@@ -307,11 +307,6 @@ export class VideoLibrary implements Service {
       updatedAt: video.updatedAt,
       readyAt: video.readyAt,
     };
-  }
-
-  private uploadOffset(uploadId: string): UploadProgress | null {
-    const info = this.o.uploads.info(uploadId);
-    return info ? { offset: info.offset, size: info.size } : null;
   }
 
   private async queueProcessing(video: StoredVideo, file: string, priority: number): Promise<void> {

@@ -50,6 +50,8 @@ export interface UploadServerOptions {
   onFinished: (upload: FinishedUpload) => void | Promise<void>;
   /** Bytes received so far, about 4 times a second while a request writes. */
   onProgress?: (id: string, offset: number, size: number | null) => void;
+  /** An upload was created (not a partial one of a concatenation: its final upload is created when they are done). */
+  onCreated?: (upload: { id: string; owner: string; size: number | null; metadata: Record<string, string> }) => void;
   /** For tests: the clock of sweepExpired's timer. */
   now?: () => number;
 }
@@ -105,6 +107,7 @@ export class UploadServer implements Service {
           createdAt: Date.now(),
         });
         if (req.headers.get('upload-concat') === 'partial') this.store.info.expect(upload.id, { concat: 'partial' });
+        else this.o.onCreated?.({ id: upload.id, owner, size: upload.size ?? null, metadata });
         return {};
       },
       // ENOSPC can reach tus past the file store (from its own stream pipeline): still a full disk.

@@ -20,8 +20,8 @@ export const subtitlePlaylistFile = (id: string): string => `subs_${id}.m3u8`;
 /** Ids become file names: letters, digits, _ and - only. */
 export const SUBTITLE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** A quoted-string attribute value of a playlist: no quotes, no line breaks. */
-const quoted = (text: string): string => `"${text.replace(/["\r\n]/g, ' ')}"`;
+/** A quoted-string attribute value of a playlist: no double quotes (single ones instead), no line breaks. */
+const quoted = (text: string): string => `"${text.replaceAll('"', "'").replace(/[\r\n]+/g, ' ')}"`;
 
 const xml = (text: string): string =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -73,7 +73,10 @@ export function subtitlePlaylist(id: string, durationSec: number): string {
   ].join('\n');
 }
 
-const TEXT_SET_RE = /\n?[ \t]*<AdaptationSet id="text-[^"]*"[\s\S]*?<\/AdaptationSet>/g;
+// The dash muxer writes no text sets: every one found is ours. Ids are numbers (the schema's
+// unsignedInt), from TEXT_SET_ID_BASE on, clear of the muxer's 0, 1.
+const TEXT_SET_RE = /\n?[ \t]*<AdaptationSet id="\d+" contentType="text"[\s\S]*?<\/AdaptationSet>/g;
+const TEXT_SET_ID_BASE = 100;
 
 /** The MPD with exactly these text AdaptationSets, placed at the end of the (only) Period. */
 export function mpdWithSubtitles(mpd: string, tracks: readonly SubtitleTrack[]): string {
@@ -85,9 +88,9 @@ export function mpdWithSubtitles(mpd: string, tracks: readonly SubtitleTrack[]):
   const lineStart = clean.lastIndexOf('\n', at) + 1;
   const indent = clean.slice(lineStart, at).match(/^[ \t]*/)?.[0] ?? '';
   const inner = `${indent}\t`;
-  const sets = tracks.map((t) =>
+  const sets = tracks.map((t, i) =>
     [
-      `${inner}<AdaptationSet id="text-${t.id}" contentType="text" mimeType="text/vtt" lang="${xml(t.language)}">`,
+      `${inner}<AdaptationSet id="${TEXT_SET_ID_BASE + i}" contentType="text" mimeType="text/vtt" lang="${xml(t.language)}">`,
       `${inner}\t<Label>${xml(t.label)}</Label>`,
       `${inner}\t<Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle" />`,
       `${inner}\t<Representation id="sub-${t.id}" bandwidth="256">`,

@@ -161,6 +161,56 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => 
   });
 });
 
+/** A tmpfs of `megabytes` at a new folder (root only), unmounted by the returned function; null where mount is refused. */
+function tmpfs(parent: string, megabytes: number): { dir: string; unmount: () => void } | null {
+  const dir = fs.mkdtempSync(path.join(parent, 'tmpfs-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
+}
+
+describe.skipIf(needs('ffmpeg'))('VideoProcessor on a full disk', () => {
+  const t = setup(which('ffmpeg')!, which('ffprobe')!);
+  const clip = path.join(t.tmp, 'clip.mp4');
+  beforeAll(() => makeSceneClip(clip, { seconds: 24 }));
+  afterAll(() => t.dispose());
+
+  it('refuses up front when the outputs cannot fit: DISK_FULL, not retried, nothing left', async (test) => {
+    const fsys = tmpfs(t.tmp, 8);
+    if (!fsys) return test.skip('mounting a tmpfs is not permitted here (run as root)');
+    try {
+      const dir = path.join(fsys.dir, 'v');
+      const error = await t.processor.run(t.ctx(), { input: clip, outDir: dir, preset: 'fast', normalizeLoudness: false, subtitles: [] }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DISK_FULL', retry: false, message: expect.stringMatching(/about \d+ MB needed, \d+ MB free/) });
+      expect(fs.readdirSync(fsys.dir)).toEqual([]);
+    } finally {
+      fsys.unmount();
+    }
+  });
+
+  it('fails with DISK_FULL when the disk fills during the encode (the dash muxer itself exits 0)', { timeout: 60_000 }, async (test) => {
+    const fsys = tmpfs(t.tmp, 40);
+    if (!fsys) return test.skip('mounting a tmpfs is not permitted here (run as root)');
+    try {
+      const dir = path.join(fsys.dir, 'v');
+      let filled = false;
+      const progress = (_v: number, step?: string): void => {
+        if (step !== 'encode' || filled) return;
+        filled = true;
+        // Something else takes the disk: everything but a few KB.
+        const free = fs.statfsSync(fsys.dir);
+        fs.writeFileSync(path.join(fsys.dir, 'filler'), Buffer.alloc(Math.max(0, Number(free.bavail) * Number(free.bsize) - 64 * 1024)));
+      };
+      const error = await t.processor.run({ signal: new AbortController().signal, progress }, { input: clip, outDir: dir, preset: 'fast', normalizeLoudness: false, subtitles: [] }).catch((e: unknown) => e);
+      expect(filled).toBe(true);
+      expect(error).toMatchObject({ code: 'DISK_FULL', retry: false });
+      expect(fs.readdirSync(fsys.dir)).toEqual(['filler']);
+    } finally {
+      fsys.unmount();
+    }
+  });
+});
+
 describe.skipIf(!bundledFfmpegPath())('VideoProcessor with the npm-shipped ffmpeg 4.1', () => {
   const t = setup(bundledFfmpegPath()!, bundledFfprobePath() ?? which('ffprobe')!);
   const clip = path.join(t.tmp, 'clip.mp4');

@@ -9,11 +9,12 @@ import type { Logger } from '../../core/logger.js';
 import { capsOf } from '../../encoder/capabilities.js';
 import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
 import { pickErrorLine } from '../../encoder/progress.js';
+import { statfsFreeBytes } from '../../recorder/disk.js';
 import { probeMedia, type MediaInfo } from '../../recorder/media-info.js';
 import { ladderSourceOf } from '../../recorder/vod-args.js';
 import { JobError } from '../job-error.js';
 import { chaptersFromScenes, parseSceneTimes } from './chapters.js';
-import { planVodEncode } from './presets.js';
+import { planVodEncode, type VodEncodePlan } from './presets.js';
 import {
   analysisArgs,
   encodeArgs,
@@ -107,6 +108,18 @@ export interface VideoProcessorOptions {
 
 const isEnospc = (text: string | undefined): boolean => /No space left on device|ENOSPC/i.test(text ?? '');
 
+/** Free space below this after a failed step means the disk filled (the dash muxer exits 0 on ENOSPC). */
+const DISK_MARGIN_BYTES = 16 * 1024 * 1024;
+const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+/** What the outputs will take, about: every rung and the audio for the whole length, plus the MP4 (top rung + audio). */
+export function estimateOutputBytes(plan: VodEncodePlan, durationSec: number): number {
+  const audio = plan.audio ? plan.audio.bitrateKbps : 0;
+  const ladder = plan.renditions.reduce((sum, r) => sum + r.videoBitrateKbps, 0) + audio;
+  const mp4 = (plan.renditions[0]?.videoBitrateKbps ?? 0) + audio;
+  return Math.round(((ladder + mp4) * 1000 * durationSec * 1.05) / 8);
+}
+
 /** Any failure as a JobError: a full disk, a cancel (the signal's own reason), or a retryable fault. */
 function asJobError(error: unknown, signal: AbortSignal): JobError {
   if (signal.aborted) return signal.reason instanceof JobError ? signal.reason : new JobError('CANCELLED', 'processing was cancelled');
@@ -137,11 +150,26 @@ export class VideoProcessor {
       await this.swap(tmp, job.outDir);
       return outputs;
     } catch (error) {
+      const full = this.diskFull(tmp, error);
       await fs.promises.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-      const failure = asJobError(error, ctx.signal);
+      const failure = full ?? asJobError(error, ctx.signal);
       this.log.warn({ input: job.input, code: failure.code, err: failure.message }, 'video processing failed');
       throw failure;
     }
+  }
+
+  /** A failure on a disk left (nearly) full is DISK_FULL, whatever the step said about it. */
+  private diskFull(dir: string, error: unknown): JobError | undefined {
+    if (error instanceof JobError && !['FFMPEG_FAILED', 'STALLED'].includes(error.code)) return undefined;
+    let free: number;
+    try {
+      free = statfsFreeBytes(dir);
+    } catch {
+      return undefined;
+    }
+    if (free >= DISK_MARGIN_BYTES) return undefined;
+    const why = error instanceof Error ? error.message : String(error);
+    return new JobError('DISK_FULL', `the disk is full (${mb(free)} free): ${why}`);
   }
 
   /** Converts a subtitle file into `subs/<id>.vtt` of a ready video and lists it in its manifests. */
@@ -225,6 +253,10 @@ export class VideoProcessor {
       if (measured) loudness = { targetLufs: -16, measured };
       else notes.push('loudness: the measurement gave no usable value (silence?), the audio is left as it is');
     }
+
+    const needed = estimateOutputBytes(plan, media.durationSec) + DISK_MARGIN_BYTES;
+    const free = statfsFreeBytes(dir);
+    if (free < needed) throw new JobError('DISK_FULL', `not enough disk for the outputs: about ${mb(needed)} needed, ${mb(free)} free`);
 
     const generation = crypto.randomBytes(4).toString('hex');
     const args = encodeArgs({

@@ -72,3 +72,11 @@ export function planVodEncode(requested: VideoPreset, source: LadderSource, info
   if (preset === 'balanced' && !twoPass) notes.push(`balanced: one pass (shorter than ${TWO_PASS_MIN_SEC} s, a first pass gains nothing)`);
   return { requested, preset, codec, encoder, twoPass, renditions: vodRenditions(source, encoder, codec), audio: audioPlan(source), notes };
 }
+
+/** What the outputs will take, about: every rung and the audio for the whole length, plus the MP4 (top rung + audio). */
+export function estimateOutputBytes(plan: Pick<VodEncodePlan, 'renditions' | 'audio'>, durationSec: number): number {
+  const audio = plan.audio ? plan.audio.bitrateKbps : 0;
+  const ladder = plan.renditions.reduce((sum, r) => sum + r.videoBitrateKbps, 0) + audio;
+  const mp4 = (plan.renditions[0]?.videoBitrateKbps ?? 0) + audio;
+  return Math.round(((ladder + mp4) * 1000 * durationSec * 1.05) / 8);
+}

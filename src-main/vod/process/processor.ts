@@ -14,7 +14,8 @@ import { probeMedia, type MediaInfo } from '../../recorder/media-info.js';
 import { ladderSourceOf } from '../../recorder/vod-args.js';
 import { JobError } from '../job-error.js';
 import { chaptersFromScenes, parseSceneTimes } from './chapters.js';
-import { planVodEncode, type VodEncodePlan } from './presets.js';
+import { asJobError, DISK_MARGIN_BYTES, isEnospc, mb } from './failures.js';
+import { estimateOutputBytes, planVodEncode } from './presets.js';
 import {
   analysisArgs,
   encodeArgs,
@@ -104,29 +105,6 @@ export interface VideoProcessorOptions {
   ffmpegInfo: () => Promise<FfmpegInfo>;
   logger: Logger;
   segmentSeconds?: number;
-}
-
-const isEnospc = (text: string | undefined): boolean => /No space left on device|ENOSPC/i.test(text ?? '');
-
-/** Free space below this after a failed step means the disk filled (the dash muxer exits 0 on ENOSPC). */
-const DISK_MARGIN_BYTES = 16 * 1024 * 1024;
-const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
-
-/** What the outputs will take, about: every rung and the audio for the whole length, plus the MP4 (top rung + audio). */
-export function estimateOutputBytes(plan: VodEncodePlan, durationSec: number): number {
-  const audio = plan.audio ? plan.audio.bitrateKbps : 0;
-  const ladder = plan.renditions.reduce((sum, r) => sum + r.videoBitrateKbps, 0) + audio;
-  const mp4 = (plan.renditions[0]?.videoBitrateKbps ?? 0) + audio;
-  return Math.round(((ladder + mp4) * 1000 * durationSec * 1.05) / 8);
-}
-
-/** Any failure as a JobError: a full disk, a cancel (the signal's own reason), or a retryable fault. */
-function asJobError(error: unknown, signal: AbortSignal): JobError {
-  if (signal.aborted) return signal.reason instanceof JobError ? signal.reason : new JobError('CANCELLED', 'processing was cancelled');
-  if (error instanceof JobError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if ((error as NodeJS.ErrnoException)?.code === 'ENOSPC' || isEnospc(message)) return new JobError('DISK_FULL', `the disk is full: ${message}`);
-  return new JobError('FFMPEG_FAILED', message, { retry: true, cause: error });
 }
 
 /**

@@ -5,7 +5,7 @@
 // reference: those arguments replayed with child_process.spawn into another folder. Wall time = spawn
 // to exit; CPU = the children's user+system time this process collected while that one ffmpeg ran
 // (/proc/self/stat cutime+cstime: every child is reaped by us, and only that one runs then).
-// Sides alternate (ours, reference, ...), BENCH_RUNS each, medians. Also printed: every step's wall
+// Both sides BENCH_RUNS times, the order alternating (ours first, then reference first, ...), medians. Also printed: every step's wall
 // time of our run, and the encode's speed (media seconds per wall second).
 // BENCH_SHORT=1: 1 run, a 12 s clip. The processor is bundled from the sources with esbuild first.
 import { spawn, spawnSync } from 'node:child_process';
@@ -140,16 +140,25 @@ try {
   const ours = [];
   const refs = [];
   let last = null;
+  // The reference replays our arguments, so the first run is ours; after that the order alternates
+  // (reference first on odd runs) so that neither side always follows the other on a shared machine.
+  let args = null;
   for (let run = 0; run < RUNS; run++) {
     const outDir = path.join(tmp, `ours-${run}`);
+    const refDir = path.join(tmp, `ref-${run}`);
+    const reference = async () => {
+      const ref = await runReference(args.args, args.from, refDir);
+      refs.push(ref);
+      console.log(`run ${run + 1} reference: ${fmt(ref.wall)} s wall, ${fmt(ref.cpu)} CPU s`);
+    };
+    if (run % 2 === 1) await reference();
     last = await runOurs(mod, info, clip, outDir);
     ours.push(last);
+    args ??= { args: last.args, from: `${outDir}.tmp` };
     console.log(`run ${run + 1} ours: encode ${fmt(last.wall)} s wall, ${fmt(last.cpu)} CPU s; steps ${Object.entries(last.outputs.timings).map(([k, v]) => `${k} ${fmt(v / 1000)} s`).join(', ')}`);
-    const ref = await runReference(last.args, `${outDir}.tmp`, path.join(tmp, `ref-${run}`));
-    refs.push(ref);
-    console.log(`run ${run + 1} reference: ${fmt(ref.wall)} s wall, ${fmt(ref.cpu)} CPU s`);
+    if (run % 2 === 0) await reference();
     fs.rmSync(outDir, { recursive: true, force: true });
-    fs.rmSync(path.join(tmp, `ref-${run}`), { recursive: true, force: true });
+    fs.rmSync(refDir, { recursive: true, force: true });
   }
   const speed = CLIP_S / median(ours.map((o) => o.wall));
   const note = `${CLIP_S} s 720p clip, fast preset (${last.outputs.renditions.map((r) => r.id).join('/')}), ${RUNS} run(s), medians; encode speed ${fmt(speed)}x real time`;

@@ -128,7 +128,7 @@ export class VideoProcessor {
       await this.swap(tmp, job.outDir);
       return outputs;
     } catch (error) {
-      const full = this.diskFull(tmp, error);
+      const full = ctx.signal.aborted ? undefined : this.diskFull(tmp, error);
       await fs.promises.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
       const failure = full ?? asJobError(error, ctx.signal);
       this.log.warn({ input: job.input, code: failure.code, err: failure.message }, 'video processing failed');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { JobError } from '../job-error.js';
-import { asJobError } from './failures.js';
+import { classifyJobError, JobError } from '../job-error.js';
+import { asJobError as raw } from './failures.js';
+
+const asJobError = (error: unknown, signal: AbortSignal) => classifyJobError(raw(error, signal));
 import { estimateOutputBytes } from './presets.js';
 
 const live = new AbortController().signal;

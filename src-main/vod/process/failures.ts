@@ -14,5 +14,5 @@ export function asJobError(error: unknown, signal: AbortSignal): JobError {
   if (error instanceof JobError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if ((error as NodeJS.ErrnoException)?.code === 'ENOSPC' || isEnospc(message)) return new JobError('DISK_FULL', `the disk is full: ${message}`);
-  return new JobError('FFMPEG_FAILED', message, { retry: true, cause: error });
+  return new JobError('FFMPEG_FAILED', message, { retry: true });
 }

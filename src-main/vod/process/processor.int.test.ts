@@ -11,8 +11,8 @@ import { silentLogger } from '../../core/logger.js';
 import { bundledFfmpegPath, bundledFfprobePath } from '../../encoder/locate.js';
 import { probeFfmpeg } from '../../encoder/probe.js';
 import { ENCODER_CANDIDATES } from '../../encoder/trial.js';
-import { JobError } from '../job-error.js';
-import { VideoProcessor, type VideoOutputs } from './processor.js';
+import { classifyJobError, JobError } from '../job-error.js';
+import { applySubtitles, subtitleToWebVtt, VideoProcessor, type VideoOutputs } from './index.js';
 
 const SOFTWARE = ENCODER_CANDIDATES.filter((c) => ['libx264', 'libx265', 'aac'].includes(c.name));
 const SRT = '1\n00:00:01,000 --> 00:00:04,000\nHello <b>there</b>\n\n2\n00:00:09,500 --> 00:00:12,000\nSecond scene\n';
@@ -127,18 +127,24 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => 
     expect(new Set(t.progress.map((p) => p.step))).toEqual(new Set(['probe', 'loudness', 'pass1', 'encode', 'mp4', 'thumbnails', 'previews', 'finish']));
     expect(values.at(-1)).toBeGreaterThan(0.99);
 
-    // A subtitle added afterwards (ASS), another removed: manifests rewritten, nothing re-encoded.
+    // A subtitle added afterwards (ASS, converted as the library does), the first removed: manifests
+    // and outputs.json rewritten, nothing re-encoded.
     const segments = fs.readdirSync(dir).filter((f) => f.endsWith('.m4s')).sort();
-    await t.processor.addSubtitle(dir, { id: 'fr1', language: 'fr', label: 'Français', format: 'ass', content: ASS });
-    await t.processor.removeSubtitle(dir, 'en1');
+    const ass = path.join(t.tmp, 'fr.ass');
+    fs.writeFileSync(ass, ASS);
+    await subtitleToWebVtt(t.children, which('ffmpeg')!, ass, path.join(dir, 'subs/fr1.vtt'));
+    await applySubtitles(dir, [{ id: 'fr1', language: 'fr', label: 'Français' }]);
     const after = fs.readFileSync(path.join(dir, 'master.m3u8'), 'utf8');
     expect(after).toContain('LANGUAGE="fr",NAME="Français"');
     expect(after).not.toContain('subs_en1.m3u8');
     expect(fs.existsSync(path.join(dir, 'subs_en1.m3u8'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'outputs.json'), 'utf8')).subtitles).toEqual([{ id: 'fr1', language: 'fr', label: 'Français' }]);
     expect(fs.readFileSync(path.join(dir, 'subs/fr1.vtt'), 'utf8')).toMatch(/Bonjour <i>tout<\/i> le monde/);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.m4s')).sort()).toEqual(segments);
     expect(probe(path.join(dir, 'master.m3u8')).streams.length).toBeGreaterThan(0);
-    await expect(t.processor.addSubtitle(dir, { id: 'x', language: 'en', label: 'x', format: 'srt', content: 'not subtitles at all' })).rejects.toMatchObject({ code: 'MEDIA_INVALID' });
+    const junk = path.join(t.tmp, 'junk.srt');
+    fs.writeFileSync(junk, 'not subtitles at all');
+    await expect(subtitleToWebVtt(t.children, which('ffmpeg')!, junk, path.join(t.tmp, 'junk.vtt'))).rejects.toMatchObject({ code: 'MEDIA_INVALID' });
   });
 
   it('fails a file that is not media with MEDIA_INVALID and leaves nothing behind', async () => {
@@ -147,7 +153,7 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => 
     const dir = path.join(t.tmp, 'videos', 'bad');
     const error = await t.processor.run(t.ctx(), { input: bad, outDir: dir, preset: 'fast', normalizeLoudness: false, subtitles: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(JobError);
-    expect(error).toMatchObject({ code: 'MEDIA_INVALID', retry: false, message: expect.stringMatching(/Invalid data found/) });
+    expect(classifyJobError(error)).toMatchObject({ code: 'MEDIA_INVALID', retry: false, message: expect.stringMatching(/Invalid data found/) });
     expect(fs.existsSync(dir) || fs.existsSync(`${dir}.tmp`)).toBe(false);
   });
 
@@ -181,7 +187,7 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor on a full disk', () => {
     try {
       const dir = path.join(fsys.dir, 'v');
       const error = await t.processor.run(t.ctx(), { input: clip, outDir: dir, preset: 'fast', normalizeLoudness: false, subtitles: [] }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'DISK_FULL', retry: false, message: expect.stringMatching(/about \d+ MB needed, \d+ MB free/) });
+      expect(classifyJobError(error)).toMatchObject({ code: 'DISK_FULL', retry: false, message: expect.stringMatching(/about \d+ MB needed, \d+ MB free/) });
       expect(fs.readdirSync(fsys.dir)).toEqual([]);
     } finally {
       fsys.unmount();
@@ -203,7 +209,7 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor on a full disk', () => {
       };
       const error = await t.processor.run({ signal: new AbortController().signal, progress }, { input: clip, outDir: dir, preset: 'fast', normalizeLoudness: false, subtitles: [] }).catch((e: unknown) => e);
       expect(filled).toBe(true);
-      expect(error).toMatchObject({ code: 'DISK_FULL', retry: false });
+      expect(classifyJobError(error)).toMatchObject({ code: 'DISK_FULL', retry: false });
       expect(fs.readdirSync(fsys.dir)).toEqual(['filler']);
     } finally {
       fsys.unmount();

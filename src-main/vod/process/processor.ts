@@ -31,7 +31,7 @@ import {
 } from './process-args.js';
 import { planSprite, previewsVtt, spriteSheetFile } from './sprite-plan.js';
 import { StepProgress } from './step-progress.js';
-import { subtitleVttFile, SUBTITLE_ID_RE, type SubtitleTrack } from './subtitles.js';
+import { subtitleVttFile, type SubtitleTrack } from './subtitles.js';
 import {
   applySubtitles,
   MANIFEST,
@@ -40,16 +40,17 @@ import {
   OUTPUTS_FILE,
   POSTER_FILE,
   PREVIEWS_FILE,
-  readJson,
   streamSegments,
   writeAtomic,
-  writeChapters,
+  writeChaptersVtt,
   CHAPTERS_FILE,
 } from './video-files.js';
 
 export interface ProcessorContext {
   signal: AbortSignal;
   progress(value: number, step?: string): void;
+  /** Told the duration once probed (the queue's estimates use it). */
+  mediaDuration?(sec: number): void;
 }
 
 export interface SubtitleInput extends SubtitleTrack {
@@ -108,9 +109,22 @@ export interface VideoProcessorOptions {
 }
 
 /**
+ * SRT, WebVTT or ASS into WebVTT (ffmpeg tells them apart by content). A file it cannot read is
+ * MEDIA_INVALID; a full disk DISK_FULL.
+ */
+export async function subtitleToWebVtt(children: Pick<ChildRegistry, 'run'>, ffmpeg: string, source: string, output: string): Promise<void> {
+  const result = await children.run(ffmpeg, subtitleArgs(source, output), { timeoutMs: 60_000, maxOutput: 16 * 1024 });
+  if (result.code === 0 && fs.existsSync(output)) return;
+  await fs.promises.rm(output, { force: true });
+  if (isEnospc(result.stderr)) throw new JobError('DISK_FULL', 'the disk is full while converting subtitles', { retry: false });
+  throw new StudioError('MEDIA_INVALID', `not a subtitle file ffmpeg can read (SRT, WebVTT or ASS): ${pickErrorLine(result.stderr) ?? `code ${result.code}`}`);
+}
+
+/**
  * Turns an uploaded or recorded file into a library video: probe, ladder encode (CMAF HLS + DASH),
  * MP4, poster, thumbnails, seek-preview sprite, chapters, subtitles, optional loudness normalisation.
- * Every ffmpeg goes through the ChildRegistry and stops when the job's signal fires.
+ * Every ffmpeg goes through the ChildRegistry and stops when the job's signal fires. Subtitles and
+ * chapters changed later go through applySubtitles and writeChaptersVtt (video-files.ts), no re-encode.
  */
 export class VideoProcessor {
   private readonly log: Logger;
@@ -150,45 +164,6 @@ export class VideoProcessor {
     return new JobError('DISK_FULL', `the disk is full (${mb(free)} free): ${why}`);
   }
 
-  /** Converts a subtitle file into `subs/<id>.vtt` of a ready video and lists it in its manifests. */
-  async addSubtitle(videoDir: string, sub: SubtitleTrack & { format: 'srt' | 'vtt' | 'ass'; content: string }): Promise<void> {
-    if (!SUBTITLE_ID_RE.test(sub.id)) throw new StudioError('BAD_REQUEST', 'a subtitle id is letters, digits, _ and -');
-    const outputs = await this.outputsOf(videoDir);
-    const source = path.join(videoDir, 'subs', `${sub.id}.source.${sub.format}`);
-    await fs.promises.mkdir(path.dirname(source), { recursive: true });
-    await fs.promises.writeFile(source, sub.content);
-    try {
-      await this.convertSubtitle(source, path.join(videoDir, subtitleVttFile(sub.id)));
-    } finally {
-      await fs.promises.rm(source, { force: true });
-    }
-    const track = { id: sub.id, language: sub.language, label: sub.label };
-    const tracks = [...outputs.subtitles.filter((t) => t.id !== sub.id), track];
-    await applySubtitles(videoDir, tracks, outputs.durationSec);
-    await writeAtomic(path.join(videoDir, OUTPUTS_FILE), JSON.stringify({ ...outputs, subtitles: tracks }, null, 2));
-  }
-
-  async removeSubtitle(videoDir: string, id: string): Promise<void> {
-    const outputs = await this.outputsOf(videoDir);
-    const tracks = outputs.subtitles.filter((t) => t.id !== id);
-    await applySubtitles(videoDir, tracks, outputs.durationSec);
-    if (SUBTITLE_ID_RE.test(id)) await fs.promises.rm(path.join(videoDir, subtitleVttFile(id)), { force: true });
-    await writeAtomic(path.join(videoDir, OUTPUTS_FILE), JSON.stringify({ ...outputs, subtitles: tracks }, null, 2));
-  }
-
-  /** Rewrites chapters.vtt (and outputs.json) after the chapters were edited. */
-  async setChapters(videoDir: string, chapters: readonly Chapter[]): Promise<void> {
-    const outputs = await this.outputsOf(videoDir);
-    await writeChapters(videoDir, chapters, outputs.durationSec);
-    await writeAtomic(path.join(videoDir, OUTPUTS_FILE), JSON.stringify({ ...outputs, chapters }, null, 2));
-  }
-
-  private async outputsOf(videoDir: string): Promise<VideoOutputs> {
-    const outputs = await readJson<VideoOutputs>(path.join(videoDir, OUTPUTS_FILE));
-    if (!outputs) throw new StudioError('CONFLICT', 'the video is not processed yet');
-    return outputs;
-  }
-
   private async process(ctx: ProcessorContext, job: VideoJob, dir: string): Promise<VideoOutputs> {
     const timings: Record<string, number> = {};
     const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
@@ -203,6 +178,7 @@ export class VideoProcessor {
     const caps = capsOf(info.features);
     ctx.progress(0, 'probe');
     const media = await timed('probe', () => this.probe(ffprobe, job.input));
+    ctx.mediaDuration?.(media.durationSec);
     ctx.signal.throwIfAborted();
     const source = ladderSourceOf(media);
     const plan = planVodEncode(job.preset, source, info, media.durationSec);
@@ -260,21 +236,25 @@ export class VideoProcessor {
 
     const smallest = plan.renditions.length - 1;
     const sprite = planSprite(media.durationSec, plan.renditions[smallest]!.width, plan.renditions[smallest]!.height);
-    let stderr = '';
+    // Whole lines only: a showinfo line can arrive split over two chunks.
+    let scenes = '';
+    let partial = '';
     await run('previews', analysisArgs(`concat:${streamSegments(dir, generation, smallest).join('|')}`, dir, sprite, caps), (text) => {
-      stderr += text.split('\n').filter((l) => l.includes('Parsed_showinfo')).join('\n') + '\n';
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.includes('Parsed_showinfo')) scenes += `${line}\n`;
     });
-    const chapters = chaptersFromScenes(parseSceneTimes(stderr), media.durationSec);
+    const chapters = chaptersFromScenes(parseSceneTimes(`${scenes}${partial}`), media.durationSec);
     const spriteSheets = Array.from({ length: sprite.sheets }, (_, i) => spriteSheetFile(i + 1));
     for (const sheet of spriteSheets) if (!fs.existsSync(path.join(dir, sheet))) throw new JobError('FFMPEG_FAILED', `the previews step wrote no ${sheet}`, { retry: true });
     await writeAtomic(path.join(dir, PREVIEWS_FILE), previewsVtt(sprite, media.durationSec));
-    await writeChapters(dir, chapters, media.durationSec);
+    writeChaptersVtt(dir, chapters, media.durationSec);
 
     report('finish', 0);
     const subtitles: SubtitleTrack[] = [];
     for (const sub of job.subtitles) {
       await fs.promises.mkdir(path.join(dir, 'subs'), { recursive: true });
-      await this.convertSubtitle(sub.file, path.join(dir, subtitleVttFile(sub.id)));
+      await subtitleToWebVtt(this.o.children, ffmpeg, sub.file, path.join(dir, subtitleVttFile(sub.id)));
       subtitles.push({ id: sub.id, language: sub.language, label: sub.label });
     }
     await applySubtitles(dir, subtitles, media.durationSec);
@@ -388,13 +368,6 @@ export class VideoProcessor {
     if (result.code === 0 && (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0) return;
     if (isEnospc(result.stderr)) throw new JobError('DISK_FULL', `the disk is full: ${pickErrorLine(result.stderr) ?? 'No space left on device'}`);
     throw new JobError('FFMPEG_FAILED', `no image ${path.basename(file)}: ${result.timedOut ? 'ffmpeg timed out' : (pickErrorLine(result.stderr) ?? `code ${result.code}`)}`, { retry: true });
-  }
-
-  private async convertSubtitle(input: string, output: string): Promise<void> {
-    const result = await this.o.children.run(await this.o.ffmpegPath(), subtitleArgs(input, output), { timeoutMs: 60_000, maxOutput: 16 * 1024 });
-    if (result.code === 0 && fs.existsSync(output)) return;
-    if (isEnospc(result.stderr)) throw new JobError('DISK_FULL', 'the disk is full while converting subtitles');
-    throw new StudioError('MEDIA_INVALID', `not a subtitle file ffmpeg can read (SRT, WebVTT or ASS): ${pickErrorLine(result.stderr) ?? `code ${result.code}`}`);
   }
 
   /** The new output in place of the old in two renames; the old one removed after. */

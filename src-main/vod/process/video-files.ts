@@ -47,15 +47,27 @@ export async function applySubtitles(videoDir: string, tracks: readonly Subtitle
   const mpd = path.join(videoDir, MANIFEST);
   await writeAtomic(master, masterWithSubtitles(await fs.promises.readFile(master, 'utf8'), tracks));
   await writeAtomic(mpd, mpdWithSubtitles(await fs.promises.readFile(mpd, 'utf8'), tracks));
+  // outputs.json lists the tracks as the manifests do.
+  const outputsFile = path.join(videoDir, OUTPUTS_FILE);
+  const outputs = await readJson<Record<string, unknown>>(outputsFile);
+  if (outputs) await writeAtomic(outputsFile, JSON.stringify({ ...outputs, subtitles: tracks.map((t) => ({ id: t.id, language: t.language, label: t.label })) }, null, 2));
   const keep = new Set(tracks.map((t) => subtitlePlaylistFile(t.id)));
   for (const name of await fs.promises.readdir(videoDir)) {
     if (/^subs_.*\.m3u8$/.test(name) && !keep.has(name)) await fs.promises.rm(path.join(videoDir, name), { force: true });
   }
 }
 
-/** chapters.vtt from the chapters as saved (after an edit in the UI as after detection). */
-export async function writeChapters(videoDir: string, chapters: readonly Chapter[], durationSec: number): Promise<void> {
-  await writeAtomic(path.join(videoDir, CHAPTERS_FILE), chaptersVtt(chapters, durationSec));
+/** chapters.vtt from the chapters as saved (after an edit in the UI as after detection); synchronous, whole or not at all. */
+export function writeChaptersVtt(videoDir: string, chapters: readonly Chapter[], durationSec: number): void {
+  const file = path.join(videoDir, CHAPTERS_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, chaptersVtt(chapters, durationSec));
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
 }
 
 /** The init segment and the media segments of one output stream of the dash muxer, in order. */

@@ -147,6 +147,18 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => 
     await expect(subtitleToWebVtt(t.children, which('ffmpeg')!, junk, path.join(t.tmp, 'junk.vtt'))).rejects.toMatchObject({ code: 'MEDIA_INVALID' });
   });
 
+  it('encodes HEVC for high (libx265 opens here), playable from the master', { timeout: 120_000 }, async () => {
+    const short = path.join(t.tmp, 'short.mp4');
+    makeSceneClip(short, { seconds: 9, size: '640x360' });
+    const dir = path.join(t.tmp, 'videos', 'hevc');
+    const out = await t.processor.run(t.ctx(), { input: short, outDir: dir, preset: 'high', normalizeLoudness: false, subtitles: [] });
+    expect(out).toMatchObject({ preset: 'high', codec: 'hevc', notes: [] });
+    // 5.1's dash muxer names HEVC "hvc1" without the profile and level (Safari wants them; see the report).
+    expect(fs.readFileSync(path.join(dir, 'master.m3u8'), 'utf8')).toMatch(/CODECS="hvc1[,."]/);
+    expect(probe(path.join(dir, 'video.mp4')).streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('hevc');
+    expect(decodes(path.join(dir, 'master.m3u8'))).toBe('');
+  });
+
   it('fails a file that is not media with MEDIA_INVALID and leaves nothing behind', async () => {
     const bad = path.join(t.tmp, 'notes.mp4');
     fs.writeFileSync(bad, 'this is not a video\n'.repeat(100));

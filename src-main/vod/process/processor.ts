@@ -14,6 +14,7 @@ import { probeMedia, type MediaInfo } from '../../recorder/media-info.js';
 import { ladderSourceOf } from '../../recorder/vod-args.js';
 import { JobError } from '../job-error.js';
 import { chaptersFromScenes, parseSceneTimes } from './chapters.js';
+import { hevcCodecString, masterWithHevcCodecs } from './codecs.js';
 import { asJobError, DISK_MARGIN_BYTES, isEnospc, mb } from './failures.js';
 import { estimateOutputBytes, planVodEncode } from './presets.js';
 import {
@@ -228,6 +229,7 @@ export class VideoProcessor {
     await run('encode', args.main);
     for (const file of await fs.promises.readdir(dir)) if (/^pass-\d+/.test(file)) await fs.promises.rm(path.join(dir, file), { force: true });
     for (const file of [MASTER, MANIFEST]) if (!fs.existsSync(path.join(dir, file))) throw new JobError('FFMPEG_FAILED', `the encode wrote no ${file}`, { retry: true });
+    if (plan.codec === 'hevc') await this.nameHevc(dir, generation, plan.renditions.length);
 
     const audioStream = plan.audio ? plan.renditions.length : null;
     await run('mp4', mp4Args(streamSegments(dir, generation, 0), audioStream === null ? null : streamSegments(dir, generation, audioStream), path.join(dir, MP4_FILE)));
@@ -368,6 +370,17 @@ export class VideoProcessor {
     if (result.code === 0 && (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0) return;
     if (isEnospc(result.stderr)) throw new JobError('DISK_FULL', `the disk is full: ${pickErrorLine(result.stderr) ?? 'No space left on device'}`);
     throw new JobError('FFMPEG_FAILED', `no image ${path.basename(file)}: ${result.timedOut ? 'ffmpeg timed out' : (pickErrorLine(result.stderr) ?? `code ${result.code}`)}`, { retry: true });
+  }
+
+  /** Full HEVC names in the master's CODECS, read from each rung's init segment. */
+  private async nameHevc(dir: string, generation: string, rungs: number): Promise<void> {
+    const names = new Map<string, string>();
+    for (let i = 0; i < rungs; i++) {
+      const name = hevcCodecString(await fs.promises.readFile(path.join(dir, `init-${generation}-stream${i}.m4s`)));
+      if (name) names.set(`media_${i}.m3u8`, name);
+    }
+    const master = path.join(dir, MASTER);
+    await writeAtomic(master, masterWithHevcCodecs(await fs.promises.readFile(master, 'utf8'), names));
   }
 
   /** The new output in place of the old in two renames; the old one removed after. */

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // bench/vod-transcode: the library's processing, encode step only, against the same ffmpeg command line
-// run plainly. Ours: VideoProcessor.run on a generated clip (1280x720, three scenes, tone), preset
-// `fast` (x264 veryfast, 720p/480p/360p); its encode ffmpeg's arguments are captured at spawn. The
-// reference: those arguments replayed with child_process.spawn into another folder. Wall time = spawn
-// to exit; CPU = the children's user+system time this process collected while that one ffmpeg ran
-// (/proc/self/stat cutime+cstime: every child is reaped by us, and only that one runs then).
-// Both sides BENCH_RUNS times, the order alternating (ours first, then reference first, ...), medians. Also printed: every step's wall
-// time of our run, and the encode's speed (media seconds per wall second).
+// run plainly. Ours: VideoProcessor.run on a generated clip (test-support/vod-media.ts: 1280x720,
+// three scenes, a tone), preset `fast` (x264 veryfast, 720p/480p/360p); its encode ffmpeg's arguments
+// are captured at spawn. The reference: those arguments replayed with child_process.spawn into
+// another folder. Wall time = spawn to exit; CPU = the children's user+system time this process
+// collected while that one ffmpeg ran (/proc/self/stat cutime+cstime: every child is reaped by us,
+// and only that one runs then). Both sides BENCH_RUNS times, the order alternating (ours first, then
+// reference first, ...), medians. Also printed: every step's wall time of our run, and the encode's
+// speed (media seconds per wall second). Wall time swings with the shared machine's load; CPU is the
+// steadier figure.
 // BENCH_SHORT=1: 1 run, a 12 s clip. The processor is bundled from the sources with esbuild first.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,6 +48,7 @@ async function bundleProcessor() {
         "export { silentLogger } from './src-main/core/logger.ts';",
         "export { probeFfmpeg } from './src-main/encoder/probe.ts';",
         "export { ENCODER_CANDIDATES } from './src-main/encoder/trial.ts';",
+        "export { makeClip } from './test-support/vod-media.ts';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -60,21 +63,6 @@ async function bundleProcessor() {
     define: { __STUDIO_VERSION__: '"bench"' },
   });
   return import(pathToFileURL(outfile).href);
-}
-
-function makeClip(file, seconds) {
-  const part = seconds / 3;
-  const size = '1280x720';
-  const r = spawnSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30:duration=${part}`,
-    '-f', 'lavfi', '-i', `smptebars=size=${size}:rate=30:duration=${part}`,
-    '-f', 'lavfi', '-i', `rgbtestsrc=size=${size}:rate=30:duration=${part}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-filter_complex', '[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]',
-    '-map', '[v]', '-map', '3:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '60', '-c:a', 'aac', file,
-  ], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`could not make the clip: ${r.stderr}`);
 }
 
 async function runOurs(mod, info, clip, outDir) {
@@ -136,7 +124,7 @@ try {
   });
   await children.dispose();
   const clip = path.join(tmp, 'clip.mp4');
-  makeClip(clip, CLIP_S);
+  await mod.makeClip(clip, { seconds: CLIP_S, size: '1280x720', fps: 30, scenes: 3 });
   const ours = [];
   const refs = [];
   let last = null;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegInfo } from '../../../src-shared/contract/system.js';
 import { needs, which } from '../../../test-support/peers.js';
-import { makeSceneClip } from '../../../test-support/vod-clip.js';
+import { makeClip } from '../../../test-support/vod-media.js';
 import { ChildRegistry } from '../../core/children.js';
 import { silentLogger } from '../../core/logger.js';
 import { bundledFfmpegPath, bundledFfprobePath } from '../../encoder/locate.js';
@@ -99,7 +99,7 @@ function expectOutputs(dir: string, out: VideoOutputs, durationSec: number): voi
 describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => {
   const t = setup(which('ffmpeg')!, which('ffprobe')!);
   const clip = path.join(t.tmp, 'clip.mp4');
-  beforeAll(() => makeSceneClip(clip, { seconds: 24 }));
+  beforeAll(() => makeClip(clip, { seconds: 24, size: '854x480', scenes: 3 }));
   afterAll(() => t.dispose());
 
   it('makes the ladder, MP4, poster, thumbnails, sprite, chapters, loudness and subtitles (balanced: two passes)', { timeout: 240_000 }, async () => {
@@ -149,7 +149,7 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => 
 
   it('encodes HEVC for high (libx265 opens here), playable from the master', { timeout: 120_000 }, async () => {
     const short = path.join(t.tmp, 'short.mp4');
-    makeSceneClip(short, { seconds: 9, size: '640x360' });
+    await makeClip(short, { seconds: 9, scenes: 3 });
     const dir = path.join(t.tmp, 'videos', 'hevc');
     const out = await t.processor.run(t.ctx(), { input: short, outDir: dir, preset: 'high', normalizeLoudness: false, subtitles: [] });
     expect(out).toMatchObject({ preset: 'high', codec: 'hevc', notes: [] });
@@ -190,7 +190,7 @@ function tmpfs(parent: string, megabytes: number): { dir: string; unmount: () =>
 describe.skipIf(needs('ffmpeg'))('VideoProcessor on a full disk', () => {
   const t = setup(which('ffmpeg')!, which('ffprobe')!);
   const clip = path.join(t.tmp, 'clip.mp4');
-  beforeAll(() => makeSceneClip(clip, { seconds: 24 }));
+  beforeAll(() => makeClip(clip, { seconds: 24, size: '854x480', scenes: 3 }));
   afterAll(() => t.dispose());
 
   it('refuses up front when the outputs cannot fit: DISK_FULL, not retried, nothing left', async (test) => {
@@ -232,7 +232,7 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor on a full disk', () => {
 describe.skipIf(!bundledFfmpegPath())('VideoProcessor with the npm-shipped ffmpeg 4.1', () => {
   const t = setup(bundledFfmpegPath()!, bundledFfprobePath() ?? which('ffprobe')!);
   const clip = path.join(t.tmp, 'clip.mp4');
-  beforeAll(() => makeSceneClip(clip, { seconds: 12, size: '640x360', ffmpeg: bundledFfmpegPath()! }));
+  beforeAll(() => makeClip(clip, { seconds: 12, scenes: 3, ffmpeg: bundledFfmpegPath()! }));
   afterAll(() => t.dispose());
 
   it('makes every output with its options (fast)', { timeout: 180_000 }, async () => {

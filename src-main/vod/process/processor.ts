@@ -350,26 +350,24 @@ export class VideoProcessor {
     }
   }
 
+  /** Poster and thumbnails, one short ffmpeg each; each stops with the job's signal like the long steps. */
   private async thumbnails(ctx: ProcessorContext, ffmpeg: string, input: string, dir: string, durationSec: number, progress: (f: number) => void): Promise<string[]> {
-    const poster = await this.o.children.run(ffmpeg, frameArgs(input, path.join(dir, POSTER_FILE), Math.min(durationSec * 0.1, 5), 1280), { timeoutMs: 60_000, maxOutput: 16 * 1024 });
-    this.checkFrame(poster, path.join(dir, POSTER_FILE));
+    const frame = async (file: string, atSec: number, width: number): Promise<void> => {
+      await this.ffmpeg(ctx, ffmpeg, 'thumbnails', frameArgs(input, path.join(dir, file), atSec, width), durationSec, () => undefined);
+      if ((fs.statSync(path.join(dir, file), { throwIfNoEntry: false })?.size ?? 0) === 0) {
+        throw new JobError('FFMPEG_FAILED', `ffmpeg made no image ${file} at ${atSec} s`, { retry: true });
+      }
+    };
+    await frame(POSTER_FILE, Math.min(durationSec * 0.1, 5), 1280);
     const files: string[] = [];
     const times = thumbnailTimes(durationSec);
     for (const [i, t] of times.entries()) {
-      ctx.signal.throwIfAborted();
       const file = thumbnailFile(i + 1);
-      const result = await this.o.children.run(ffmpeg, frameArgs(input, path.join(dir, file), t, 320), { timeoutMs: 60_000, maxOutput: 16 * 1024 });
-      this.checkFrame(result, path.join(dir, file));
+      await frame(file, t, 320);
       files.push(file);
       progress((i + 1) / times.length);
     }
     return files;
-  }
-
-  private checkFrame(result: { code: number | null; stderr: string; timedOut: boolean }, file: string): void {
-    if (result.code === 0 && (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0) return;
-    if (isEnospc(result.stderr)) throw new JobError('DISK_FULL', `the disk is full: ${pickErrorLine(result.stderr) ?? 'No space left on device'}`);
-    throw new JobError('FFMPEG_FAILED', `no image ${path.basename(file)}: ${result.timedOut ? 'ffmpeg timed out' : (pickErrorLine(result.stderr) ?? `code ${result.code}`)}`, { retry: true });
   }
 
   /** Full HEVC names in the master's CODECS, read from each rung's init segment. */

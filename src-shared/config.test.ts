@@ -191,6 +191,7 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       srt: { port: 8890, bind: '127.0.0.1' },
       live: { defaultLadder: 'standard', segmentSeconds: 2, windowSegments: 6, defaultLatency: 'low', partMs: 200, dvrMinutes: 60, dvrMaxMegabytes: 20480 },
       recording: { dir: '', format: 'mp4', splitMinutes: 60, splitMegabytes: 0, retentionDays: 30, minFreeMegabytes: 2048 },
+      library: { dir: '', maxUploadMegabytes: 20480, minFreeMegabytes: 1024, uploadExpiryHours: 24, concurrency: 0, stallSeconds: 120, maxAttempts: 3, defaultPreset: 'balanced' },
       log: { level: 'info' },
       system: { statsIntervalMs: 2000 },
       ffmpeg: { probeTimeoutMs: 15000 },

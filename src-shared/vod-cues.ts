@@ -72,7 +72,8 @@ export function previewTile(text: string, base: string): PreviewTile | null {
   if (!m || !m[1]) return null;
   let url: string;
   try {
-    url = new URL(m[1], base).href;
+    // src-shared has no DOM or Node types; browsers and Node both have URL.
+    url = new (globalThis as unknown as { URL: new (input: string, base: string) => { href: string } }).URL(m[1], base).href;
   } catch {
     return null;
   }

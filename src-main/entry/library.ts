@@ -25,6 +25,7 @@ import { watchRoutes } from '../vod/watch-routes.js';
 
 export interface Library {
   library: VideoLibrary;
+  queue: JobQueue;
   handlers: VideoHandlerDeps;
   /** `/vod/<videoId>/...` (the recordings' /vod/ routes pass video ids here). */
   files: VideoFileHandler;
@@ -160,6 +161,7 @@ export function wireLibrary(deps: {
 
   return {
     library,
+    queue,
     handlers,
     files,
     // Uploads stop first (no new work), then the queue (running jobs go back to queued for the next start).

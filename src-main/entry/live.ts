@@ -25,7 +25,7 @@ import { LlHub } from '../servers/hls/ll/ll-hub.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { RecordingService } from '../recorder/recording-service.js';
-import { recordingRoutes } from '../recorder/routes.js';
+import { recordingRoutes, type OtherVodFiles } from '../recorder/routes.js';
 import { RestreamService } from '../restream/restream-service.js';
 import { newBoxSecret } from '../restream/secret-box.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
@@ -65,6 +65,8 @@ export function wireLiveServer(deps: {
   ffmpeg: FfmpegService;
   logger: Logger;
   httpUrl: () => string;
+  /** Serves `/vod/<id>/...` of ids that are not recordings' (the video library's, wired after). */
+  otherVod?: () => OtherVodFiles | undefined;
 }): LiveServer {
   const { config, logger } = deps;
   const store = new StreamStore(deps.db);
@@ -246,7 +248,7 @@ export function wireLiveServer(deps: {
           dvrSecondsOf: (name) => (store.get(name)?.dvrMinutes ?? 0) * 60,
         },
       }),
-      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer),
+      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod),
     ],
   };
 }

@@ -27,6 +27,7 @@ import { wireObs } from './obs.js';
 import { wireWebRtc } from './webrtc.js';
 import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
+import { wireLibrary, type Library } from './library.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -114,6 +115,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     config.onChange(({ changed }) => {
       logger.level = config.current.log.level;
       logger.info({ changed }, 'config changed');
+      if (changed.some((field) => field.startsWith('library.'))) library.queue.poke();
       bus.emit('config.changed', { changed, view: config.view() });
     });
 
@@ -140,7 +142,9 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       ffmpeg,
       logger,
       httpUrl: () => http.url,
+      otherVod: () => library.files,
     });
+    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, signer: live.signer, auth, logger });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken });
     const webrtc = wireWebRtc({
@@ -173,6 +177,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         cdn: cdn.handlers,
         remote,
         broadcasts: { displays: remote.displays, broadcasts },
+        videos: library.handlers,
       }),
       logger,
     );
@@ -187,12 +192,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...live.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
+        plugins: [...live.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
       },
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, http]);
+    await group.start([children, ffmpeg, stats, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -117,7 +117,7 @@ export function wireLibrary(deps: {
     recordings: {
       sourceOf: (id) => {
         const found = deps.recordings.fileOf(id, 'file');
-        if (!found || found.recording.state !== 'complete') return undefined;
+        if (!found || (found.recording.state !== 'complete' && found.recording.state !== 'interrupted')) return undefined;
         return { file: path.join(found.dir, found.file), title: found.recording.stream, sizeBytes: found.recording.sizeBytes };
       },
     },

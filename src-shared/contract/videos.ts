@@ -139,7 +139,7 @@ export const videoMethods = {
   }),
   'videos.create': method({
     tag: 'videos',
-    summary: 'A video from a finished upload or a complete recording (queued for processing)',
+    summary: 'A video from a finished upload or a recording that has ended (queued for processing)',
     input: z
       .object({
         title: videoEditable.title,

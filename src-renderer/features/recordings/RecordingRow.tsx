@@ -6,6 +6,7 @@ import { streamHref } from '../streams/route.js';
 import { describeTracks, RECORDING_BADGE, RECORDING_STATE_WORDS, recordedSeconds } from './format.js';
 import { useNow } from './use-now.js';
 import { VodControls } from './VodControls.js';
+import { AddToLibrary } from './AddToLibrary.js';
 
 /** A thumbnail, or a placeholder while there is none yet (or it failed to load). */
 function Thumbnail({ url }: { url: string | null }) {
@@ -73,6 +74,7 @@ export function RecordingRow({ recording: r, onPlay, onDelete }: RecordingRowPro
             <Icon name="download" size={16} /> Download
           </a>
         )}
+        <AddToLibrary recording={r} />
         <button className="button danger-outline" data-testid={`recording-delete-${r.id}`} onClick={onDelete}>
           <Icon name="trash" size={16} /> Delete
         </button>

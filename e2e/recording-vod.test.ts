@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
-import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
+import { api, cleanEnv, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, ffprobe, publishTestPattern } from '../test-support/media.js';
 import { waitFor } from '../test-support/wait.js';
 
@@ -21,7 +21,8 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and res
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    host = await startHost();
+    // Library videos made here use the fast preset: the presets themselves are tested in src-main/vod/process.
+    host = await startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'fast' }) });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     await page.goto(host.loginUrl);
@@ -68,6 +69,21 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and res
     await expect.poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 30_000 }).toBeGreaterThan(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'recording-vod-playing.png') });
   });
+
+  it('puts the recording into the video library from the Recordings page: processed, ready, linked back', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByTestId('nav-recordings').click();
+    await page.getByTestId(`recording-library-${recordingId}`).click();
+    await page.waitForURL(/#\/library\/vid_/);
+    const id = /#\/library\/(vid_[a-z0-9]+)/.exec(page.url())![1]!;
+    await expect.poll(() => page.getByTestId('video-state').getAttribute('data-state'), { timeout: 180_000 }).toBe('ready');
+    const video = (await api(host, 'GET', `/api/v1/videos/${id}`)).json;
+    expect(video).toMatchObject({ source: 'recording', recordingId, state: 'ready' });
+    expect(video.durationSec).toBeGreaterThan(50);
+    expect(ffprobe(`${host.url}${video.urls.hls}`).error).toBeUndefined();
+    await page.getByTestId('nav-recordings').click();
+    await expect.poll(() => page.getByTestId(`recording-library-${recordingId}`).textContent()).toMatch(/In library/);
+  }, 240_000);
 
   it('relays a live stream to a destination added on the stream page', async () => {
     const target = (await api(host, 'POST', '/api/v1/streams', { name: 'relay-target', ladder: 'passthrough' })).json;

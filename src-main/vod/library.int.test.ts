@@ -156,7 +156,7 @@ describe('a host killed during a transcode', () => {
     await stopHostCleanly(host);
     host = undefined;
     const home = tempHome();
-    const long = await makeClip(path.join(work, 'long.mp4'), { seconds: 60, size: '1280x720', scenes: 3 });
+    const long = await makeClip(path.join(work, 'long.mp4'), { seconds: 40, size: '854x480', scenes: 3 });
     const env = cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'balanced' });
     let h = await startHost({ home, env });
     const uploadId = await tusUpload(h, long, { filename: 'long.mp4' });

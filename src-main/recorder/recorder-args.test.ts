@@ -31,9 +31,10 @@ describe('probe and thumbnail arguments', () => {
     expect(packetTimesArgs('/x.mkv')).toEqual(['-v', 'error', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', '/x.mkv']);
   });
 
-  it('takes one frame 1 s in, scaled to 320 wide with an even height', () => {
+  it('takes the exact frame 1 s in, at most 320 wide with an even height', () => {
     const args = thumbnailArgs('/in.mp4', '/thumbs/rec.jpg', 1);
-    expect(args.slice(args.indexOf('-ss'))).toEqual(['-ss', '1', '-i', '/in.mp4', '-frames:v', '1', '-vf', 'scale=320:-2', '-q:v', '4', '-update', '1', '/thumbs/rec.jpg']);
+    expect(args).not.toContain('-noaccurate_seek');
+    expect(args.slice(args.indexOf('-ss'))).toEqual(['-ss', '1', '-i', '/in.mp4', '-frames:v', '1', '-vf', "scale=w='min(320,iw)':h=-2", '-q:v', '4', '-update', '1', '/thumbs/rec.jpg']);
   });
 
   it('picks an earlier frame for files shorter than 2 s', () => {

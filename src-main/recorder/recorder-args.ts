@@ -1,3 +1,4 @@
+import { frameArgs } from '../encoder/frame-args.js';
 /**
  * Arguments of the recorder's ffmpeg runs. Pure.
  *
@@ -53,29 +54,8 @@ export function packetTimesArgs(file: string): string[] {
   return ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
 }
 
-/** One frame `atSec` into the file, 320 pixels wide, as a JPEG. */
-export function thumbnailArgs(input: string, output: string, atSec: number): string[] {
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-loglevel',
-    'error',
-    '-ss',
-    String(Math.max(0, Number(atSec.toFixed(3)))),
-    '-i',
-    input,
-    '-frames:v',
-    '1',
-    '-vf',
-    'scale=320:-2',
-    '-q:v',
-    '4',
-    '-update',
-    '1',
-    output,
-  ];
-}
+/** One frame `atSec` into the file, at most 320 pixels wide, as a JPEG. */
+export const thumbnailArgs = (input: string, output: string, atSec: number): string[] => frameArgs(input, output, atSec, { width: 320, quality: 4 });
 
 /** 1 s in, as the first second is often black; earlier for very short files. */
 export function thumbnailTime(durationSec: number): number {

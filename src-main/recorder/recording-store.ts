@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Recording, vodSchema } from '../../src-shared/contract/restream.js';
-import type { Db } from '../store/db.js';
+import { readJson, type Db } from '../store/db.js';
 
 export type Vod = z.infer<typeof vodSchema>;
 export type RecordingState = Recording['state'];
@@ -30,15 +30,6 @@ interface Row {
   vod: string | null;
 }
 
-/** A damaged JSON column reads as null (or no VOD) rather than breaking the whole list. */
-function json<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 const fromRow = (r: Row): StoredRecording => ({
   id: r.id,
@@ -50,11 +41,11 @@ const fromRow = (r: Row): StoredRecording => ({
   endedAt: r.ended_at,
   durationSec: r.duration_sec,
   sizeBytes: r.size_bytes,
-  video: json<StoredRecording['video']>(r.video, null),
-  audio: json<StoredRecording['audio']>(r.audio, null),
+  video: readJson<StoredRecording['video']>(r.video, null),
+  audio: readJson<StoredRecording['audio']>(r.audio, null),
   error: r.error,
   thumbnail: r.thumbnail,
-  vod: { ...NO_VOD, ...json<Partial<Vod>>(r.vod, {}) },
+  vod: { ...NO_VOD, ...readJson<Partial<Vod>>(r.vod, {}) },
 });
 
 const COLUMNS: Record<keyof RecordingPatch, string> = {

@@ -42,3 +42,13 @@ export function migrate(db: Db): number {
   }
   return count;
 }
+
+/** A JSON column's value; a null or damaged one reads as the fallback rather than breaking a whole list. */
+export function readJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}

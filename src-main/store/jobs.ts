@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { JobState } from '../../src-shared/contract/videos.js';
-import type { Db } from './db.js';
+import { readJson, type Db } from './db.js';
 
 export interface JobErrorInfo {
   code: string;
@@ -45,28 +45,19 @@ interface Row {
   finished_at: number | null;
 }
 
-/** A damaged JSON column reads as the fallback rather than breaking the list. */
-function json<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 const fromRow = (r: Row): StoredJob => ({
   id: r.id,
   kind: r.kind,
   subject: r.subject,
-  payload: json<unknown>(r.payload, {}),
+  payload: readJson<unknown>(r.payload, {}),
   state: r.state as JobState,
   priority: r.priority,
   progress: r.progress,
   step: r.step,
   attempts: r.attempts,
   maxAttempts: r.max_attempts,
-  error: json<JobErrorInfo | null>(r.error, null),
+  error: readJson<JobErrorInfo | null>(r.error, null),
   estimateSec: r.estimate_sec,
   createdAt: r.created_at,
   startedAt: r.started_at,

@@ -1,5 +1,5 @@
 import type { Chapter, VideoPreset, VideoState, VideoVisibility } from '../../src-shared/contract/videos.js';
-import type { Db } from './db.js';
+import { readJson, type Db } from './db.js';
 
 export interface StoredSubtitle {
   id: string;
@@ -69,7 +69,6 @@ type Row = {
   ready_at: number | null;
 };
 
-const json = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
 
 const toVideo = (r: Row): StoredVideo => ({
   id: r.id,
@@ -77,7 +76,7 @@ const toVideo = (r: Row): StoredVideo => ({
   title: r.title,
   description: r.description,
   visibility: r.visibility as VideoVisibility,
-  tags: json<string[]>(r.tags, []),
+  tags: readJson<string[]>(r.tags, []),
   source: r.source as StoredVideo['source'],
   uploadId: r.upload_id,
   recordingId: r.recording_id,
@@ -85,11 +84,11 @@ const toVideo = (r: Row): StoredVideo => ({
   state: r.state as VideoState,
   preset: r.preset as VideoPreset,
   normalizeLoudness: r.normalize_loudness === 1,
-  error: json(r.error, null),
-  media: json(r.media, null),
-  outputs: json(r.outputs, null),
-  subtitles: json<StoredSubtitle[]>(r.subtitles, []),
-  chapters: json<Chapter[]>(r.chapters, []),
+  error: readJson(r.error, null),
+  media: readJson(r.media, null),
+  outputs: readJson(r.outputs, null),
+  subtitles: readJson<StoredSubtitle[]>(r.subtitles, []),
+  chapters: readJson<Chapter[]>(r.chapters, []),
   views: r.views,
   createdAt: r.created_at,
   updatedAt: r.updated_at,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { expectGolden } from '../../../test-support/golden.js';
 import { capsOf } from '../../encoder/capabilities.js';
 import type { LadderSource } from '../../encoder/ladder.js';
-import { analysisArgs, encodeArgs, frameArgs, loudnormFilter, mp4Args, parseLoudnorm, thumbnailTimes } from './process-args.js';
+import { frameArgs } from '../../encoder/frame-args.js';
+import { analysisArgs, encodeArgs, loudnormFilter, mp4Args, parseLoudnorm, thumbnailTimes } from './process-args.js';
 import { planVodEncode } from './presets.js';
 import { planSprite } from './sprite-plan.js';
 
@@ -65,7 +66,7 @@ describe('processing arguments', () => {
 
   it('takes keyframe thumbnails at the middle of each tenth', () => {
     expect(thumbnailTimes(24)).toEqual([1.2, 3.6, 6, 8.4, 10.8, 13.2, 15.6, 18, 20.4, 22.8]);
-    expect(frameArgs('/in.mp4', '/o.jpg', 3.6, 320)).toEqual([
+    expect(frameArgs('/in.mp4', '/o.jpg', 3.6, { width: 320, quality: 3, keyframe: true })).toEqual([
       '-hide_banner', '-nostdin', '-y', '-loglevel', 'level+error', '-nostats',
       '-noaccurate_seek', '-ss', '3.6', '-i', '/in.mp4', '-frames:v', '1', '-vf', "scale=w='min(320,iw)':h=-2", '-q:v', '3', '-update', '1', '/o.jpg',
     ]);

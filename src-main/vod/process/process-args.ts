@@ -90,29 +90,6 @@ export function mp4Args(video: readonly string[], audio: readonly string[] | nul
   return args;
 }
 
-/**
- * The keyframe at or before `atSec` (the seek lands there and its first frame is taken), scaled to
- * `width` at most. Not `-skip_frame nokey`: ffmpeg 4.1 then finds nothing after the last keyframe.
- */
-export function frameArgs(input: string, output: string, atSec: number, width: number): string[] {
-  return [
-    ...head('error').filter((a) => a !== '-progress' && a !== 'pipe:1'),
-    '-noaccurate_seek',
-    '-ss',
-    String(Math.max(0, Number(atSec.toFixed(3)))),
-    '-i',
-    input,
-    '-frames:v',
-    '1',
-    '-vf',
-    `scale=w='min(${width},iw)':h=-2`,
-    '-q:v',
-    '3',
-    '-update',
-    '1',
-    output,
-  ];
-}
 
 /** Thumbnail instants: the middle of each tenth (never the black first frame or the last). */
 export function thumbnailTimes(durationSec: number, count = 10): number[] {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FfmpegInfo } from '../../../src-shared/contract/system.js';
+import { frameArgs } from '../../encoder/frame-args.js';
 import type { Chapter, VideoPreset } from '../../../src-shared/contract/videos.js';
 import type { ChildRegistry } from '../../core/children.js';
 import { StudioError } from '../../core/errors.js';
@@ -20,7 +21,6 @@ import { estimateOutputBytes, planVodEncode } from './presets.js';
 import {
   analysisArgs,
   encodeArgs,
-  frameArgs,
   loudnessMeasureArgs,
   loudnormFilter,
   mp4Args,
@@ -353,7 +353,7 @@ export class VideoProcessor {
   /** Poster and thumbnails, one short ffmpeg each; each stops with the job's signal like the long steps. */
   private async thumbnails(ctx: ProcessorContext, ffmpeg: string, input: string, dir: string, durationSec: number, progress: (f: number) => void): Promise<string[]> {
     const frame = async (file: string, atSec: number, width: number): Promise<void> => {
-      await this.ffmpeg(ctx, ffmpeg, 'thumbnails', frameArgs(input, path.join(dir, file), atSec, width), durationSec, () => undefined);
+      await this.ffmpeg(ctx, ffmpeg, 'thumbnails', frameArgs(input, path.join(dir, file), atSec, { width, quality: 3, keyframe: true }), durationSec, () => undefined);
       if ((fs.statSync(path.join(dir, file), { throwIfNoEntry: false })?.size ?? 0) === 0) {
         throw new JobError('FFMPEG_FAILED', `ffmpeg made no image ${file} at ${atSec} s`, { retry: true });
       }

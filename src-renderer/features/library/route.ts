@@ -1,20 +1,8 @@
-import { useSyncExternalStore } from 'react';
-
-function subscribe(onChange: () => void): () => void {
-  window.addEventListener('hashchange', onChange);
-  return () => window.removeEventListener('hashchange', onChange);
-}
+import { itemFromHash, itemHref, useHashItem } from '../../ui/hash-route.js';
 
 /** `#/library/vid_abc` -> `vid_abc`; `#/library` -> null. */
-export function videoFromHash(hash: string): string | null {
-  const [page, id] = hash.replace(/^#\/?/, '').split('?')[0]?.split('/') ?? [];
-  return page === 'library' && id ? decodeURIComponent(id) : null;
-}
+export const videoFromHash = (hash: string): string | null => itemFromHash(hash, 'library');
 
-export function useSelectedVideo(): string | null {
-  return useSyncExternalStore(subscribe, () => videoFromHash(window.location.hash));
-}
+export const useSelectedVideo = (): string | null => useHashItem('library');
 
-export function videoHref(id: string | null): string {
-  return id ? `#/library/${encodeURIComponent(id)}` : '#/library';
-}
+export const videoHref = (id: string | null): string => itemHref('library', id);

@@ -100,6 +100,7 @@ const SECTIONS: Record<string, string> = {
   srt: 'SRT ingest',
   live: 'Live packaging',
   recording: 'Recording',
+  library: 'Video library',
   log: 'Logging',
   system: 'System',
   ffmpeg: 'ffmpeg',

@@ -25,7 +25,7 @@ const bench = defineBench('bench/vod', {
   throughput: { what: 'upload throughput on loopback, tus-js-client 5 MB chunks vs one plain PUT', on: 'ratio', op: '>=', target: 0.9, unit: 'MB/s', digits: 0 },
   wall: { what: 'encode step wall time, processor vs its ffmpeg args run plainly', on: 'ratio', op: '<=', target: 1.05, unit: 's' },
   cpu: { what: 'encode step CPU, processor vs its ffmpeg args run plainly', on: 'ratio', op: '<=', target: 1.05, unit: 'CPU s' },
-  eta50: { what: 'median |ETA error| at 50 % of a running job (reference: naive ETA, not judged)', on: 'ours', op: '<=', target: 25, unit: '%', digits: 0 },
+  eta50: { what: 'median absolute ETA error at 50 % of a running job (reference: naive ETA, not judged)', on: 'ours', op: '<=', target: 25, unit: '%', digits: 0 },
 });
 bench.requires('ffmpeg');
 const etaClips = (process.env.BENCH_ETA_CLIPS || (bench.short ? '6,12' : '20,10,30')).split(',').map(Number);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The reference client of bench/vod-upload: one plain HTTP PUT of a file (Node's http, streamed from
+// The reference client of bench/vod (upload part): one plain HTTP PUT of a file (Node's http, streamed from
 // disk), in its own process as the tus client is. Usage: node put-client.mjs <url> <file>
 // Prints {"done":<status>,"ms":n}.
 import fs from 'node:fs';

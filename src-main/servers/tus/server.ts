@@ -320,7 +320,7 @@ export class UploadServer implements Service {
   /**
    * A plain PATCH (no checksum, a Content-Length within the upload) written by the file store straight
    * from the socket, under tus's lock: tus's handler reads the body through two web-stream
-   * conversions and a proxy, which halved the throughput in bench/vod-upload. The offset and the
+   * conversions and a proxy, which halved the throughput in bench/vod (upload part). The offset and the
    * size were checked by the caller; the offset is checked again under the lock.
    */
   private async writeDirect(req: IncomingMessage, res: ServerResponse, row: UploadRecord, offset: number): Promise<void> {

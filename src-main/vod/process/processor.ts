@@ -31,7 +31,7 @@ import {
   type LoudnessMeasure,
 } from './process-args.js';
 import { planSprite, previewsVtt, spriteSheetFile } from './sprite-plan.js';
-import { StepProgress } from './step-progress.js';
+import { StepProgress, stepWeights } from './step-progress.js';
 import { subtitleVttFile, type SubtitleTrack } from './subtitles.js';
 import {
   applySubtitles,
@@ -186,17 +186,9 @@ export class VideoProcessor {
     const notes = [...plan.notes];
     const loud = job.normalizeLoudness && media.audio !== null;
     if (job.normalizeLoudness && !loud) notes.push('loudness: the video has no audio to normalise');
-    const encodeWeight = 60 * plan.renditions.length;
-    const steps = new StepProgress([
-      ['probe', 1],
-      ['loudness', loud ? 5 : 0],
-      ['pass1', plan.twoPass ? encodeWeight * 0.5 : 0],
-      ['encode', encodeWeight],
-      ['mp4', 2],
-      ['thumbnails', 4],
-      ['previews', 10],
-      ['finish', 1],
-    ]);
+    const steps = new StepProgress(
+      stepWeights({ preset: plan.preset, renditions: plan.renditions, durationSec: media.durationSec, twoPass: plan.twoPass, loudness: loud }),
+    );
     const report = this.reporter(ctx, steps);
     const run = (step: string, args: string[], collect?: (text: string) => void): Promise<string> =>
       timed(step, () => this.ffmpeg(ctx, ffmpeg, step, args, media.durationSec, (f) => report(step, f), collect));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StepProgress } from './step-progress.js';
+import { StepProgress, stepWeights } from './step-progress.js';
 
 describe('StepProgress', () => {
   it('weights steps, skips zero-weight ones, never goes back, stays below 1', () => {
@@ -14,5 +14,20 @@ describe('StepProgress', () => {
     expect(p.at('encode', 0.25)).toBe(0.5);
     expect(p.at('finish', 1)).toBe(0.999);
     expect(() => p.at('nope', 0)).toThrow(/unknown step/);
+  });
+
+  it('weighs steps by the time they take: fixed-cost thumbnails matter in a short video, not in a long one', () => {
+    const ladder = [{ width: 1280, height: 720 }, { width: 854, height: 480 }, { width: 640, height: 360 }];
+    const share = (durationSec: number, step: string) => {
+      const weights = stepWeights({ preset: 'fast', renditions: ladder, durationSec, twoPass: false, loudness: false });
+      const total = weights.reduce((sum, [, w]) => sum + w, 0);
+      return weights.find(([name]) => name === step)![1] / total;
+    };
+    expect(share(10, 'thumbnails')).toBeGreaterThan(0.25);
+    expect(share(3600, 'thumbnails')).toBeLessThan(0.01);
+    expect(share(600, 'encode')).toBeGreaterThan(0.85);
+    const balanced = stepWeights({ preset: 'balanced', renditions: ladder, durationSec: 60, twoPass: true, loudness: true });
+    expect(Object.fromEntries(balanced).pass1).toBeCloseTo(Object.fromEntries(balanced).encode * 0.35);
+    expect(Object.fromEntries(balanced).loudness).toBeGreaterThan(0);
   });
 });

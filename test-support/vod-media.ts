@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import * as tus from 'tus-js-client';
+import type { HostProcess } from './host-process.js';
 
 /**
  * A test video with real scene cuts (different lavfi sources one after the other), a tone, and
@@ -49,3 +51,20 @@ Hello from the studio
 00:00:05,000 --> 00:00:08,500
 Second line, with a comma
 `;
+
+/** Uploads a file with tus-js-client (the API token, `parallel` parts); resolves to the upload id. */
+export function tusUpload(h: Pick<HostProcess, 'url' | 'token'>, file: string, metadata: Record<string, string>, parallel = 1): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(fs.readFileSync(file), {
+      endpoint: `${h.url}/api/v1/uploads`,
+      headers: { authorization: `Bearer ${h.token}` },
+      chunkSize: 1024 * 1024,
+      parallelUploads: parallel,
+      metadata,
+      retryDelays: [0, 500],
+      onError: reject,
+      onSuccess: () => resolve(upload.url!.split('/').pop()!),
+    });
+    upload.start();
+  });
+}

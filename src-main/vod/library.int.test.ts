@@ -6,11 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cleanEnv, startHost, tempHome, type HostProcess } from '../../test-support/host-process.js';
 import { ffprobe, stopHostCleanly } from '../../test-support/media.js';
-import { makeClip, SAMPLE_SRT } from '../../test-support/vod-media.js';
+import { makeClip, SAMPLE_SRT, tusUpload } from '../../test-support/vod-media.js';
 import { waitFor } from '../../test-support/wait.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-library-'));
@@ -20,23 +19,6 @@ afterAll(async () => {
   await stopHostCleanly(host);
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-/** Uploads a file with tus-js-client (the API token, `parallel` parts); resolves to the upload id. */
-export function tusUpload(h: HostProcess, file: string, metadata: Record<string, string>, parallel = 1): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const upload = new tus.Upload(fs.readFileSync(file), {
-      endpoint: `${h.url}/api/v1/uploads`,
-      headers: { authorization: `Bearer ${h.token}` },
-      chunkSize: 1024 * 1024,
-      parallelUploads: parallel,
-      metadata,
-      retryDelays: [0, 500],
-      onError: reject,
-      onSuccess: () => resolve(upload.url!.split('/').pop()!),
-    });
-    upload.start();
-  });
-}
 
 async function videoOf(h: HostProcess, uploadId: string): Promise<Record<string, any>> {
   const list = await api(h, 'GET', `/api/v1/videos?uploadId=${uploadId}`);

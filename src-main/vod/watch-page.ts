@@ -142,8 +142,9 @@ seek.onpointermove = (e) => {
   const f = atPointer(e), t = f * duration(), tip = $('tip'), tile = $('tile');
   const cue = cueAt(cues, t);
   const found = cue ? previewTile(cue.text, new URL(video.previews, location.href).href) : null;
+  // A private video's previews.vtt comes signed already (the host signs its image names): never sign twice.
   if (found) {
-    tile.style.cssText = 'display:block;width:' + found.w + 'px;height:' + found.h + 'px;background-image:url("' + found.url + query + '");background-position:-' + found.x + 'px -' + found.y + 'px';
+    tile.style.cssText = 'display:block;width:' + found.w + 'px;height:' + found.h + 'px;background-image:url("' + (found.url.includes('?') ? found.url : found.url + query) + '");background-position:-' + found.x + 'px -' + found.y + 'px';
   } else tile.style.display = 'none';
   body.dataset.preview = found ? 'tile' : 'time';
   $('tipc').textContent = chapterOf(t)?.title || '';

@@ -11,32 +11,47 @@ interface Track {
   label: string;
 }
 
-/** hls.js on a <video>, with its subtitle tracks; the native player where only that exists (Safari). */
-function useHls(video: React.RefObject<HTMLVideoElement | null>, url: string) {
+/** The master with a marker of its track list: a cached master (max-age) would hide a track just added. */
+function withTracks(url: string, trackKey: string): string {
+  return trackKey ? `${url}${url.includes('?') ? '&' : '?'}tracks=${encodeURIComponent(trackKey)}` : url;
+}
+
+/**
+ * hls.js on a <video>, with its subtitle tracks; the native player where only that exists (Safari).
+ * A change of `trackKey` (a subtitle added or removed) loads the master again where playback was.
+ */
+function useHls(video: React.RefObject<HTMLVideoElement | null>, url: string, trackKey: string) {
   const [tracks, setTracks] = useState<Track[]>([]);
   const [track, setTrackState] = useState(-1);
   const [error, setError] = useState<string | null>(null);
   const hlsRef = useRef<{ subtitleTrack: number; subtitleDisplay: boolean } | null>(null);
+  // Where the last load stopped (taken before the element is released): the next load of the same video starts there.
+  const resumeRef = useRef({ url: '', at: 0, play: false });
   useEffect(() => {
     const el = video.current;
     if (!el) return;
     let dead = false;
     let destroy = () => releaseVideo(el);
+    const resume = resumeRef.current.url === url ? resumeRef.current : { url, at: 0, play: false };
+    const src = withTracks(url, trackKey);
     setError(null);
+    setTracks([]);
+    setTrackState(-1);
     void import('hls.js').then(({ default: Hls }) => {
       if (dead) return;
       if (!Hls.isSupported()) {
-        el.src = url;
+        el.src = src;
         return;
       }
-      const hls = new Hls();
+      const hls = new Hls(resume.at > 0 ? { startPosition: resume.at } : {});
       // Tracks stay hidden until the viewer picks one in the menu.
       hls.subtitleDisplay = false;
       hlsRef.current = hls;
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => setTracks(data.subtitleTracks.map((t) => ({ id: t.id, label: t.name || t.lang || `Track ${t.id + 1}` }))));
       hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, data) => setTrackState(data.id));
       hls.on(Hls.Events.ERROR, (_e, data) => data.fatal && setError(`${data.type}: ${data.details}`));
-      hls.loadSource(url);
+      if (resume.play) hls.once(Hls.Events.MANIFEST_PARSED, () => void el.play().catch(() => undefined));
+      hls.loadSource(src);
       hls.attachMedia(el);
       destroy = () => {
         hls.destroy();
@@ -46,9 +61,10 @@ function useHls(video: React.RefObject<HTMLVideoElement | null>, url: string) {
     });
     return () => {
       dead = true;
+      resumeRef.current = { url, at: el.currentTime, play: !el.paused };
       destroy();
     };
-  }, [video, url]);
+  }, [video, url, trackKey]);
   const setTrack = (id: number) => {
     const hls = hlsRef.current;
     if (!hls) return;
@@ -71,7 +87,7 @@ interface PlayerProps {
 /** The video page's player: hls.js, a seek bar with sprite previews and chapter marks, and a subtitles menu. */
 export function VideoPlayer({ video: v, hlsUrl, onTime, seekTo }: PlayerProps) {
   const el = useRef<HTMLVideoElement>(null);
-  const { tracks, track, setTrack, error } = useHls(el, hlsUrl);
+  const { tracks, track, setTrack, error } = useHls(el, hlsUrl, v.subtitles.map((s) => s.id).join('.'));
   const [time, setTime] = useState(0);
   const [duration, setDuration] = useState(v.durationSec ?? 0);
   const [paused, setPaused] = useState(true);

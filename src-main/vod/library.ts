@@ -314,8 +314,8 @@ export class VideoLibrary implements Service {
     try {
       media = await this.o.probe(file);
     } catch (error) {
-      // Not media: it fails here with ffprobe's reason, and its upload leaves the disk.
-      const message = error instanceof Error ? error.message : String(error);
+      // Not media: it fails here with ffprobe's reason (without the host's path to the file), and its upload leaves the disk.
+      const message = (error instanceof Error ? error.message : String(error)).split(file).join('the file');
       if (video.uploadId) await this.o.uploads.delete(video.uploadId).catch(() => undefined);
       this.emit(this.o.store.update(video.id, { state: 'failed', error: { code: 'MEDIA_INVALID', message }, updatedAt: this.now() })!);
       this.log.warn({ id: video.id, reason: message }, 'not a video');

@@ -4,11 +4,13 @@ import { formatClock } from '../../../src-shared/dvr.js';
 import { Icon } from '../../ui/Icon.js';
 import { formatViews, nextStep, VIDEO_BADGE, VIDEO_STATE_WORDS, VISIBILITY_WORDS } from './format.js';
 import { videoHref } from './route.js';
+import { signedUrl, useSignedQuery } from './signed.js';
 
-/** The poster, or a placeholder while there is none yet (or it failed to load). */
+/** The poster (signed for a private video), or a placeholder while there is none yet (or it failed to load). */
 export function Poster({ video }: { video: Video }) {
   const [broken, setBroken] = useState(false);
-  const url = video.urls?.poster;
+  const query = useSignedQuery(video);
+  const url = video.urls?.poster && query !== null ? signedUrl(video.urls.poster, query) : null;
   if (!url || broken) {
     return (
       <div className="video-poster video-poster-empty" aria-hidden="true">

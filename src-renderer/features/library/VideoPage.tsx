@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import type { Video } from '../../../src-shared/contract/index.js';
-import { call } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
 import { Icon } from '../../ui/Icon.js';
 import { formatBytes } from '../dashboard/format.js';
@@ -9,6 +8,7 @@ import { DetailsForm } from './DetailsForm.js';
 import { nextStep, resolutionOf, VIDEO_BADGE, VIDEO_STATE_WORDS } from './format.js';
 import { videoHref } from './route.js';
 import { useLibrary } from './store.js';
+import { signedUrl, useSignedQuery } from './signed.js';
 import { SubtitlesCard } from './SubtitlesCard.js';
 import { Poster } from './VideoCard.js';
 import { VideoActions } from './VideoActions.js';
@@ -17,22 +17,9 @@ import { formatClock } from '../../../src-shared/dvr.js';
 
 /** A private video plays from a signed URL (videos.watchUrl); the others from their plain paths. */
 function usePlayableHls(v: Video | undefined): string | null {
-  const [signed, setSigned] = useState<string | null>(null);
-  const needsSigning = v?.state === 'ready' && v.visibility === 'private';
-  useEffect(() => {
-    setSigned(null);
-    if (!v || !needsSigning) return;
-    let dead = false;
-    void call('videos.watchUrl', { id: v.id, expiresInSec: 6 * 3600 }).then(
-      (urls) => !dead && setSigned(urls.hls),
-      () => undefined,
-    );
-    return () => {
-      dead = true;
-    };
-  }, [v?.id, needsSigning]);
-  if (!v?.urls || v.state !== 'ready') return null;
-  return needsSigning ? signed : v.urls.hls;
+  const query = useSignedQuery(v);
+  if (!v?.urls || v.state !== 'ready' || query === null) return null;
+  return signedUrl(v.urls.hls, query);
 }
 
 export function VideoPage({ id }: { id: string }) {

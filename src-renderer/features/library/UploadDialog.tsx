@@ -98,7 +98,7 @@ function UploadRow({ item }: { item: UploadItem }) {
           ? `Uploaded ${formatBytes(item.size)}`
           : finishing
             ? 'Putting the parts together…'
-            : `${formatBytes(item.sent)} of ${formatBytes(item.size)}${item.rate ? ` · ${formatRate(item.rate)}` : ''}${left ? ` · ${left} left` : ''}`;
+            : `${formatBytes(item.sent)} of ${formatBytes(item.size)}${item.parts > 1 ? ` · ${item.parts} parts at once` : ''}${item.rate ? ` · ${formatRate(item.rate)}` : ''}${left ? ` · ${left} left` : ''}`;
 
   return (
     <li className={`upload-row upload-${item.phase}`} data-testid={`upload-row-${item.name}`} data-phase={item.phase}>

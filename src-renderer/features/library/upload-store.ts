@@ -11,6 +11,8 @@ export interface UploadItem {
   key: string;
   name: string;
   size: number;
+  /** Partial uploads sent side by side (the concatenation extension), 1 for a small file. */
+  parts: number;
   sent: number;
   phase: UploadPhase;
   /** Bytes per second, smoothed; null before the first progress or while paused. */
@@ -51,12 +53,13 @@ async function linkVideo(key: string, url: string | null): Promise<void> {
 
 function start(file: File): void {
   const key = `u${nextKey++}`;
-  const item: UploadItem = { key, name: file.name, size: file.size, sent: 0, phase: 'uploading', rate: null, error: null, uploadId: null, videoId: null };
+  const parts = partsFor(file.size);
+  const item: UploadItem = { key, name: file.name, size: file.size, parts, sent: 0, phase: 'uploading', rate: null, error: null, uploadId: null, videoId: null };
   useUploads.setState((s) => ({ items: [...s.items, item] }));
   const upload = new Upload(file, {
     endpoint: '/api/v1/uploads',
     chunkSize: CHUNK_BYTES,
-    parallelUploads: partsFor(file.size),
+    parallelUploads: parts,
     metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', title: titleFromFile(file.name) },
     metadataForPartialUploads: { filename: file.name },
     // Same origin: the session cookie goes along. A cut link is retried, then the row offers Resume.

@@ -56,7 +56,8 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     [source, tour, host] = await Promise.all([
       paddedClip(path.join(work, 'sea-trip.mp4'), SIZE),
       makeClip(path.join(work, 'studio-tour.mp4'), { seconds: 20, size: '1280x720', scenes: 2 }),
-      startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'fast' }) }),
+      // One job at a time whatever the cores: the queue has a waiting video to show.
+      startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'fast', STREAMS_LIBRARY_CONCURRENCY: '1' }) }),
     ]);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
@@ -74,7 +75,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
 
   it('uploads 200 MB through the dialog in parallel parts, paused and resumed, and follows it through the queue to ready', async () => {
     const h = host!;
-    // Another video processing with the slow preset first: the upload's video waits behind it (one job at a time on 2 cores).
+    // Another video processing with the slow preset first: the upload's video waits behind it.
     const tourUpload = await tusUpload(h, tour, { filename: 'studio-tour.mp4', title: 'Studio tour', preset: 'balanced' });
     tourId = (await api(h, 'GET', `/api/v1/videos?uploadId=${tourUpload}`)).json[0].id;
     await expect.poll(async () => (await state(tourId)).state, { timeout: 20_000 }).toBe('processing');
@@ -128,6 +129,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     await page.screenshot({ path: path.join(ARTIFACTS, 'library-upload-queued.png') });
     seaId = /vid_[a-z0-9]{12}/.exec((await row.getByTestId('upload-open').getAttribute('href')) ?? '')![0];
     expect(await page.getByTestId(`video-next-${seaId}`).textContent()).toMatch(/^Queued · next in line/);
+    const tourProgress = (await state(tourId)).progress as number;
     expect((await api(h, 'POST', `/api/v1/videos/${tourId}/cancel`)).status).toBe(200);
     const seen = new Set<string>();
     await expect
@@ -141,7 +143,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
       )
       .toBe('Ready');
     expect([...seen].some((t) => /^Processing \(\w+\) · \d+ % · (about .*|less than a minute) left/.test(t)), [...seen].join('\n')).toBe(true);
-    console.log(`upload ${uploadSec} s (paused at ${pausedAt} %), ready after ${(Date.now() - t0) / 1000} s`);
+    console.log(`upload ${uploadSec} s (paused at ${pausedAt} %), ready after ${(Date.now() - t0) / 1000} s; the tour was ${Math.round(tourProgress * 100)} % done when cancelled`);
 
     const video = await state(seaId);
     expect(video).toMatchObject({ state: 'ready', title: 'sea trip', fileName: 'sea-trip.mp4', sizeBytes: SIZE });
@@ -178,7 +180,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     const preview = page.getByTestId('video-player-preview');
     await expect.poll(() => preview.getAttribute('data-has-tile')).toBe('yes');
     await expect.poll(() => page.evaluate(() => performance.getEntriesByType('resource').some((e) => /\/sprite-\d+\.jpg/.test(e.name)))).toBe(true);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'library-video-page.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'library-video-page.png'), fullPage: true });
   });
 
   it('dash.js plays the MPD in Chromium, its text track listed', async () => {

@@ -180,7 +180,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     const preview = page.getByTestId('video-player-preview');
     await expect.poll(() => preview.getAttribute('data-has-tile')).toBe('yes');
     await expect.poll(() => page.evaluate(() => performance.getEntriesByType('resource').some((e) => /\/sprite-\d+\.jpg/.test(e.name)))).toBe(true);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'library-video-page.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'library-video-page.png') });
   });
 
   it('dash.js plays the MPD in Chromium, its text track listed', async () => {

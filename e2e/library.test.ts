@@ -241,7 +241,13 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     await expect.poll(() => page.getByTestId('video-state').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready');
     await page.getByTestId('video-back').click();
     await page.getByTestId('library-upload').click();
-    await page.getByTestId('upload-input').setInputFiles({ name: 'notes.mp4', mimeType: 'video/mp4', buffer: Buffer.from('these are my notes, not a video\n'.repeat(2000)) });
+    // Dropped on the dialog, as from a file manager.
+    const dropped = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['these are my notes, not a video\n'.repeat(2000)], 'notes.mp4', { type: 'video/mp4' }));
+      return transfer;
+    });
+    await page.getByTestId('upload-dropzone').dispatchEvent('drop', { dataTransfer: dropped });
     const failed = page.getByTestId('upload-row-notes.mp4').getByTestId('upload-next');
     await expect.poll(() => failed.getAttribute('data-state'), { timeout: 30_000 }).toBe('failed');
     const reason = (await failed.locator('.upload-next-text').textContent()) ?? '';

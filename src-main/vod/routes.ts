@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
 import type { Video } from '../../src-shared/contract/videos.js';
+import { parseCookies } from '../http/credentials.js';
 import { sendError } from '../http/reply.js';
 import { signatureQueryOf, type QueryLike, type UrlSigner } from '../protocols/signing.js';
 import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
@@ -71,7 +73,8 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
     }
     const dir = videos.dirOf(id);
     const cacheControl = video.visibility === 'private' ? 'private, max-age=300' : target.cacheControl;
-    if (target.view && req.method === 'GET') videos.addView(id);
+    // A view is a viewer's: the studio's own plays (its session cookie) do not count.
+    if (target.view && req.method === 'GET' && !parseCookies(req.headers.cookie).has(SESSION_COOKIE)) videos.addView(id);
     if (target.kind !== 'file' && query) {
       let text: string;
       try {

@@ -61,6 +61,11 @@ describe('video library through a real host', () => {
       expect(probe.error, url).toBeUndefined();
       expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(expect.arrayContaining(['audio', 'video']));
     }
+    // ffprobe opened the master and the MPD as viewers do; a signed-in studio's play does not count.
+    const views = (await api(h, 'GET', `/api/v1/videos/${ready.id}`)).json.views;
+    expect(views).toBeGreaterThanOrEqual(2);
+    await fetch(`${h.url}${ready.urls.hls}`, { headers: { cookie: 'streams_session=x' } });
+    expect((await api(h, 'GET', `/api/v1/videos/${ready.id}`)).json.views).toBe(views);
     const range = await fetch(`${h.url}${ready.urls.mp4}`, { headers: { range: 'bytes=0-99' } });
     expect(range.status).toBe(206);
     expect((await range.arrayBuffer()).byteLength).toBe(100);

@@ -12,11 +12,10 @@ import { probeMedia } from '../recorder/media-info.js';
 import type { RecordingService } from '../recorder/recording-service.js';
 import { UploadServer, type UploadAuth } from '../servers/tus/server.js';
 import type { Db } from '../store/db.js';
-import { JobStore } from '../store/jobs.js';
 import { VideoStore } from '../store/videos.js';
 import type { VideoHandlerDeps } from '../api/handlers-videos.js';
-import { concurrencyFrom, JobError, JobQueue, type JobContext } from '../vod/job-queue.js';
-import { PROCESS_JOB, VideoLibrary } from '../vod/library.js';
+import { JobError, type JobContext, type JobQueue, type JobRunner } from '../vod/job-queue.js';
+import { VideoLibrary } from '../vod/library.js';
 import { applySubtitles, subtitleToWebVtt, VideoProcessor, writeChaptersVtt } from '../vod/process/index.js';
 import { videoFileHandler, type VideoFileHandler } from '../vod/routes.js';
 import { SubtitleService } from '../vod/subtitles.js';
@@ -25,7 +24,8 @@ import { watchRoutes } from '../vod/watch-routes.js';
 
 export interface Library {
   library: VideoLibrary;
-  queue: JobQueue;
+  /** The runner of PROCESS_JOB jobs, for the studio's job queue. */
+  process: JobRunner;
   handlers: VideoHandlerDeps;
   /** `/vod/<videoId>/...` (the recordings' /vod/ routes pass video ids here). */
   files: VideoFileHandler;
@@ -34,8 +34,8 @@ export interface Library {
 }
 
 /**
- * Wires the video library (part of the studio composition root): tus uploads, the persisted job
- * queue, processing, subtitles, files and the watch page.
+ * Wires the video library (part of the studio composition root): tus uploads, processing (jobs of
+ * the studio's queue), subtitles, files and the watch page.
  */
 export function wireLibrary(deps: {
   config: () => StudioConfig;
@@ -45,11 +45,13 @@ export function wireLibrary(deps: {
   children: ChildRegistry;
   ffmpeg: FfmpegService;
   recordings: RecordingService;
+  /** The studio's job queue (made in studio.ts, shared with the recordings' VOD conversions). */
+  queue: JobQueue;
   signer: UrlSigner;
   auth: UploadAuth;
   logger: Logger;
 }): Library {
-  const { config } = deps;
+  const { config, queue } = deps;
   const logger = deps.logger.child({ service: 'library' });
   const root = config().library.dir || path.join(deps.home, 'library');
   const dirs = { uploads: path.join(root, 'uploads'), videos: path.join(root, 'videos'), subtitles: path.join(root, 'subtitles') };
@@ -81,16 +83,6 @@ export function wireLibrary(deps: {
       chapters: result.chapters,
     });
   };
-
-  const queue = new JobQueue({
-    store: new JobStore(deps.db),
-    logger,
-    runners: { [PROCESS_JOB]: process },
-    concurrency: () => concurrencyFrom(config().library.concurrency),
-    stallMs: () => config().library.stallSeconds * 1000,
-    maxAttempts: () => config().library.maxAttempts,
-    onChange: (job) => library.onJobChanged(job),
-  });
 
   const uploads = new UploadServer({
     dir: dirs.uploads,
@@ -161,11 +153,11 @@ export function wireLibrary(deps: {
 
   return {
     library,
-    queue,
+    process,
     handlers,
     files,
-    // Uploads stop first (no new work), then the queue (running jobs go back to queued for the next start).
-    services: [queue, library, uploads],
+    // Uploads stop first (no new work); the queue stops after (its running jobs go back to queued for the next start).
+    services: [library, uploads],
     plugins: [uploads.plugin(), watchRoutes({ library, signer: deps.signer, logger })],
   };
 }

@@ -24,7 +24,7 @@ import { liveRoutes } from '../servers/hls/routes.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
 import { UrlSigner } from '../protocols/signing.js';
-import { RecordingService } from '../recorder/recording-service.js';
+import { RecordingService, type RecordingJobs } from '../recorder/recording-service.js';
 import { recordingRoutes, type OtherVodFiles } from '../recorder/routes.js';
 import { RestreamService } from '../restream/restream-service.js';
 import { newBoxSecret } from '../restream/secret-box.js';
@@ -65,6 +65,8 @@ export function wireLiveServer(deps: {
   ffmpeg: FfmpegService;
   logger: Logger;
   httpUrl: () => string;
+  /** The studio's job queue: recordings' VOD conversions run there. */
+  jobs: RecordingJobs;
   /** Serves `/vod/<id>/...` of ids that are not recordings' (the video library's, wired after). */
   otherVod?: () => OtherVodFiles | undefined;
 }): LiveServer {
@@ -172,6 +174,7 @@ export function wireLiveServer(deps: {
     home: deps.home,
     bus: deps.bus,
     logger,
+    jobs: deps.jobs,
   });
 
   const urls = configuredUrls(config, deps.httpUrl);

@@ -20,6 +20,10 @@ import { SystemStatsService } from '../metrics/system-stats.js';
 import { ensureApiToken, HomeLock, prepareHome } from '../platform/home.js';
 import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDir } from '../platform/paths.js';
 import { openDatabase } from '../store/db.js';
+import { JobStore } from '../store/jobs.js';
+import { RECORDING_VOD_JOB } from '../recorder/recording-service.js';
+import { concurrencyFrom, JobQueue } from '../vod/job-queue.js';
+import { PROCESS_JOB } from '../vod/library.js';
 import { SqliteProbeCache } from '../store/probe-cache.js';
 import { wireCdn } from './cdn.js';
 import { wireLiveServer } from './live.js';
@@ -115,7 +119,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     config.onChange(({ changed }) => {
       logger.level = config.current.log.level;
       logger.info({ changed }, 'config changed');
-      if (changed.some((field) => field.startsWith('library.'))) library.queue.poke();
+      if (changed.some((field) => field.startsWith('library.'))) jobs.poke();
       bus.emit('config.changed', { changed, view: config.view() });
     });
 
@@ -133,6 +137,20 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       mode: options.mode,
       url: http.url,
     });
+    // One persisted queue for every ffmpeg conversion (the library's processing, recordings' VODs): one
+    // concurrency limit, one list, stall kill, retries, and resumption after a host stop.
+    const jobs: JobQueue = new JobQueue({
+      store: new JobStore(db),
+      logger: logger.child({ service: 'jobs' }),
+      runners: { [PROCESS_JOB]: (ctx) => library.process(ctx), [RECORDING_VOD_JOB]: (ctx) => live.recordings.runVod(ctx) },
+      concurrency: () => concurrencyFrom(config.current.library.concurrency),
+      stallMs: () => config.current.library.stallSeconds * 1000,
+      maxAttempts: () => config.current.library.maxAttempts,
+      onChange: (job) => {
+        library.library.onJobChanged(job);
+        live.recordings.onJobChanged(job);
+      },
+    });
     const live = wireLiveServer({
       config: () => config.current,
       home: layout.root,
@@ -142,9 +160,10 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       ffmpeg,
       logger,
       httpUrl: () => http.url,
+      jobs,
       otherVod: () => library.files,
     });
-    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, signer: live.signer, auth, logger });
+    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, queue: jobs, signer: live.signer, auth, logger });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken });
     const webrtc = wireWebRtc({
@@ -197,7 +216,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       listen,
     );
 
-    await group.start([children, ffmpeg, stats, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, http]);
+    // The queue starts before the services whose jobs it runs and stops after them (its running jobs go back to queued).
+    await group.start([children, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

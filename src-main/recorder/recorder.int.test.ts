@@ -15,7 +15,9 @@ import { silentLogger } from '../core/logger.js';
 import { PathManager } from '../media/path-manager.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { RecordingService, type RecordingTuning } from './recording-service.js';
+import { JobStore } from '../store/jobs.js';
+import { JobQueue } from '../vod/job-queue.js';
+import { RECORDING_VOD_JOB, RecordingService, type RecordingServiceOptions, type RecordingTuning } from './recording-service.js';
 import { NO_VOD, RecordingStore } from './recording-store.js';
 import { recordingRoutes } from './routes.js';
 
@@ -27,6 +29,7 @@ const children = new ChildRegistry(500);
 const logger = silentLogger();
 const paths = new PathManager(logger);
 const services: RecordingService[] = [];
+const queues: JobQueue[] = [];
 const dbs: Db[] = [];
 let rtmp: RtmpServer;
 let port: number;
@@ -53,6 +56,23 @@ const ffprobe = (target: string): Probe =>
 const ffprobeAsync = async (target: string): Promise<Probe> =>
   JSON.parse((await promisify(execFile)('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', target], { timeout: 30_000 })).stdout) as Probe;
 
+/** The studio's job queue on a service's database, running its VOD conversions (as entry/studio.ts wires it). */
+function withQueue(options: Omit<RecordingServiceOptions, 'jobs'>): RecordingService {
+  const queue: JobQueue = new JobQueue({
+    store: new JobStore(options.db),
+    logger,
+    runners: { [RECORDING_VOD_JOB]: (ctx) => service.runVod(ctx) },
+    concurrency: () => 1,
+    stallMs: () => 30_000,
+    maxAttempts: () => 2,
+    onChange: (job) => service.onJobChanged(job),
+  });
+  const service = new RecordingService({ ...options, jobs: queue });
+  queue.start();
+  queues.push(queue);
+  return service;
+}
+
 interface Harness {
   service: RecordingService;
   events: { id: string; recording: Recording | null; at: number }[];
@@ -72,7 +92,7 @@ function harness(
   const events: Harness['events'] = [];
   bus.on('recording.changed', (e) => events.push({ ...e, at: Date.now() }));
   const config: StudioConfig['recording'] = { dir: '', format: 'mp4', splitMinutes: 60, splitMegabytes: 0, retentionDays: 30, minFreeMegabytes: 1, ...options.config };
-  const service = new RecordingService({
+  const service = withQueue({
     db,
     paths,
     isLive: (n) => paths.publisherOf(n) !== undefined,
@@ -85,7 +105,7 @@ function harness(
     bus,
     logger,
     freeBytes: options.freeBytes,
-    tuning: { pollMs: 250, diskCheckMs: 250, stopGraceMs: 4000, backoff: { baseMs: 300, maxMs: 300, jitter: 0 }, vodProgressIntervalMs: 500, ...options.tuning },
+    tuning: { pollMs: 250, diskCheckMs: 250, stopGraceMs: 4000, backoff: { baseMs: 300, maxMs: 300, jitter: 0 }, ...options.tuning },
   });
   service.start();
   services.push(service);
@@ -104,6 +124,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(services.map((s) => s.dispose()));
+  await Promise.allSettled(queues.map((q) => q.dispose()));
   await http?.close();
   publisher?.kill('SIGKILL');
   await rtmp?.dispose();
@@ -210,7 +231,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     fs.copyFileSync(path.join(tmp, 'kill', 'recordings', first.file), path.join(crashHome, 'recordings', first.file));
     const { fileUrl: _f, thumbnailUrl: _t, ...stored } = interrupted;
     new RecordingStore(crashDb).insert({ ...stored, state: 'recording', durationSec: 0, sizeBytes: 0, error: null, endedAt: null, thumbnail: null, vod: { ...NO_VOD, state: 'converting' } });
-    const recovering = new RecordingService(plainOptions(crashHome, crashDb));
+    const recovering = withQueue(plainOptions(crashHome, crashDb));
     recovering.start();
     services.push(recovering);
     expect(recovering.get(first.id)).toMatchObject({ state: 'interrupted', error: 'the studio stopped while recording' });
@@ -289,7 +310,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
   }, 40_000);
 });
 
-function plainOptions(home: string, db: Db): ConstructorParameters<typeof RecordingService>[0] {
+function plainOptions(home: string, db: Db): Omit<RecordingServiceOptions, 'jobs'> {
   return {
     db,
     paths,

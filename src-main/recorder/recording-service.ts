@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Recording } from '../../src-shared/contract/restream.js';
 import type { LadderPreset } from '../../src-shared/contract/streams.js';
+import type { Job } from '../../src-shared/contract/videos.js';
 import { StudioError } from '../core/errors.js';
+import { JobError } from '../vod/job-error.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { dirBytes, fileBytes, statfsFreeBytes } from './disk.js';
@@ -12,9 +14,10 @@ import { Recorder, type FileOutcome, type RecorderFile } from './recorder.js';
 import { NO_VOD, RecordingStore, type StoredRecording, type Vod } from './recording-store.js';
 import { sweepRetention, type RetentionVictim } from './retention.js';
 import type { RecordingServiceOptions } from './service-options.js';
-import { VodConverter } from './vod.js';
+import { convertToVod, RECORDING_VOD_JOB, type RecordingVodPayload, type VodRunContext } from './vod.js';
 
-export type { RecordingPaths, RecordingServiceOptions, RecordingTuning } from './service-options.js';
+export type { RecordingJobs, RecordingPaths, RecordingServiceOptions, RecordingTuning } from './service-options.js';
+export { RECORDING_VOD_JOB } from './vod.js';
 
 interface Session {
   recorder: Recorder | undefined;
@@ -25,10 +28,12 @@ interface Session {
 
 const MB = 1024 * 1024;
 const CRASHED = 'the studio stopped while recording';
+const isActive = (job: Job | undefined): boolean => job?.state === 'queued' || job?.state === 'running';
 
 /**
  * Recordings of live streams: start/stop (by hand, or with the stream when its record flag is set),
- * the rows and files, thumbnails, retention and VOD conversion. Emits `recording.changed` on every
+ * the rows and files, thumbnails, retention and VOD conversion (jobs of the studio's queue: runVod
+ * runs one, onJobChanged mirrors it into the recording's `vod`). Emits `recording.changed` on every
  * change (null payload when deleted).
  */
 export class RecordingService implements Service {
@@ -37,8 +42,6 @@ export class RecordingService implements Service {
   private readonly log: Logger;
   private readonly sessions = new Map<string, Session>();
   private readonly finalizing = new Map<string, Promise<void>>();
-  private readonly vodJobs = new Map<string, Promise<void>>();
-  private readonly vod: VodConverter;
   private readonly unsubscribe: (() => void)[] = [];
   private retentionTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<RetentionVictim[]> | undefined;
@@ -47,15 +50,6 @@ export class RecordingService implements Service {
   constructor(private readonly options: RecordingServiceOptions) {
     this.store = new RecordingStore(options.db);
     this.log = options.logger.child({ service: 'recordings' });
-    this.vod = new VodConverter({
-      children: options.children,
-      ffmpegPath: options.ffmpegPath,
-      ffprobePath: options.ffprobePath,
-      ffmpegInfo: options.ffmpegInfo,
-      logger: this.log,
-      segmentSeconds: options.tuning?.vodSegmentSeconds,
-      minProgressIntervalMs: options.tuning?.vodProgressIntervalMs,
-    });
   }
 
   /** The recordings folder: recording.dir (relative to the home), or <home>/recordings. */
@@ -131,8 +125,7 @@ export class RecordingService implements Service {
       if (session.recorder?.currentFile?.id === id) await this.stopRecording(stream, 'the recording was deleted').catch(() => undefined);
     }
     await this.finalizing.get(id);
-    this.vod.cancel(id, 'the recording was deleted');
-    await this.vodJobs.get(id)?.catch(() => undefined);
+    await this.options.jobs.removeFor(id);
     this.removeFiles(recording);
     this.store.delete(id);
     this.log.info({ id, stream: recording.stream }, 'recording deleted');
@@ -144,23 +137,52 @@ export class RecordingService implements Service {
   convert(id: string, ladder: LadderPreset): Recording {
     const recording = this.require(id);
     if (recording.state === 'recording') throw new StudioError('CONFLICT', 'the recording is still in progress', { id });
-    if (this.vod.has(id)) throw new StudioError('CONFLICT', 'the recording is already being converted', { id });
+    if (isActive(this.options.jobs.latestFor(id))) throw new StudioError('CONFLICT', 'the recording is already being converted', { id });
     if (!recording.video) throw new StudioError('BAD_REQUEST', 'the recording has no video to convert', { id });
     const input = path.join(this.dir, recording.file);
     if (!fs.existsSync(input)) throw new StudioError('NOT_FOUND', 'the recording file is missing', { id, file: recording.file });
     const updated = this.patchVod(id, { state: 'converting', progress: 0, ladder, hls: null, dash: null, error: null })!;
-    const job = this.vod
-      .convert({ id, input, outDir: this.vodDir(id), ladder, onProgress: (progress) => this.patchVod(id, { progress }) })
-      .then(
-        () => void this.patchVod(id, { state: 'ready', progress: 1, hls: recordingUrls.hls(id), dash: recordingUrls.dash(id) }),
-        (error: unknown) => {
-          this.log.warn({ err: error, id }, 'VOD conversion failed');
-          this.patchVod(id, { state: 'failed', error: (error as Error).message });
-        },
-      )
-      .finally(() => this.vodJobs.delete(id));
-    this.vodJobs.set(id, job);
+    try {
+      this.options.jobs.enqueue(RECORDING_VOD_JOB, id, { recordingId: id, ladder, durationSec: recording.durationSec });
+    } catch (error) {
+      this.patchVod(id, recording.vod);
+      throw error;
+    }
     return this.view(updated);
+  }
+
+  /** One run of a recording-vod job (the queue's runner for RECORDING_VOD_JOB). */
+  async runVod(ctx: VodRunContext & { payload: unknown }): Promise<void> {
+    const { recordingId: id, ladder } = ctx.payload as RecordingVodPayload;
+    const recording = this.store.get(id);
+    const input = recording && path.join(this.dir, recording.file);
+    if (!input || !fs.existsSync(input)) throw new JobError('SOURCE_GONE', 'the recording file is missing', { retry: false });
+    const { children, ffmpegPath, ffprobePath, ffmpegInfo, tuning } = this.options;
+    const tools = { children, ffmpegPath, ffprobePath, ffmpegInfo, logger: this.log, segmentSeconds: tuning?.vodSegmentSeconds };
+    await convertToVod(tools, { id, input, outDir: this.vodDir(id), ladder }, ctx);
+  }
+
+  /** A job changed in the queue: a recording-vod job's state and progress become its recording's `vod`. */
+  onJobChanged(job: Job): void {
+    if (job.kind !== RECORDING_VOD_JOB) return;
+    const current = this.store.get(job.subject)?.vod;
+    // Only the newest job speaks for the recording (an older one may finish late).
+    if (!current || this.options.jobs.latestFor(job.subject)?.id !== job.id) return;
+    const id = job.subject;
+    const patch: Partial<Vod> =
+      job.state === 'done'
+        ? { state: 'ready', progress: 1, hls: recordingUrls.hls(id), dash: recordingUrls.dash(id), error: null }
+        : job.state === 'failed' || job.state === 'cancelled'
+          ? { state: 'failed', error: job.error?.message ?? job.state }
+          : // Waiting (its first run or a retry) or running: converting, with the run's progress below 1.
+            { state: 'converting', progress: job.state === 'running' ? job.progress : 0 };
+    if (Object.entries(patch).every(([key, value]) => current[key as keyof Vod] === value)) return;
+    if (patch.state === 'failed') {
+      this.log.warn({ id, job: job.id, error: job.error }, 'VOD conversion failed');
+      // A run that failed cleaned up after itself; one failed at start (attempts used up by crashes) did not.
+      fs.rmSync(this.vodDir(id), { recursive: true, force: true });
+    }
+    this.patchVod(id, patch);
   }
 
   /** Where a recording's VOD lives (the routes serve it). */
@@ -203,8 +225,8 @@ export class RecordingService implements Service {
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await Promise.allSettled([...this.sessions.keys()].map((stream) => this.stopRecording(stream, 'the host is stopping')));
-    await this.vod.dispose();
-    await Promise.allSettled([...this.finalizing.values(), ...this.vodJobs.values(), this.sweeping]);
+    // VOD conversions are the queue's: it stops them after this service and resumes them at the next start.
+    await Promise.allSettled([...this.finalizing.values(), this.sweeping]);
   }
 
   private async begin(stream: string): Promise<Recording> {
@@ -317,7 +339,10 @@ export class RecordingService implements Service {
     this.emit(this.store.update(id, patch));
   }
 
-  /** Rows left `recording` (or a VOD left `converting`) by a crash: interrupted, then probed again. */
+  /**
+   * Rows left `recording` by a crash: interrupted, then probed again. A VOD left `converting` resumes
+   * with its job (the queue requeues it); one with no job left to run has failed.
+   */
   private recoverCrashed(): void {
     for (const recording of this.store.inState('recording')) {
       if ([...this.sessions.values()].some((s) => s.recorder?.currentFile?.id === recording.id)) continue;
@@ -328,7 +353,7 @@ export class RecordingService implements Service {
       this.finalizing.set(recording.id, done);
     }
     for (const recording of this.store.list()) {
-      if (recording.vod.state !== 'converting' || this.vod.has(recording.id)) continue;
+      if (recording.vod.state !== 'converting' || isActive(this.options.jobs.latestFor(recording.id))) continue;
       fs.rmSync(this.vodDir(recording.id), { recursive: true, force: true });
       this.patchVod(recording.id, { state: 'failed', error: 'the studio stopped during the conversion' });
     }
@@ -353,7 +378,7 @@ export class RecordingService implements Service {
   }
 
   private isBusy(recording: StoredRecording): boolean {
-    return recording.state === 'recording' || this.vod.has(recording.id) || this.finalizing.has(recording.id);
+    return recording.state === 'recording' || isActive(this.options.jobs.latestFor(recording.id)) || this.finalizing.has(recording.id);
   }
 
   private freeBytes(): number {

@@ -9,8 +9,16 @@ import type { Logger } from '../core/logger.js';
 import { capsOf } from '../encoder/capabilities.js';
 import { planLadder } from '../encoder/ladder.js';
 import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
-import { probeMedia } from './media-info.js';
+import { JobError } from '../vod/job-error.js';
+import { isEnospc } from '../vod/process/failures.js';
+import { probeMedia, type MediaInfo } from './media-info.js';
 import { ladderSourceOf, VOD_MANIFEST_FILE, VOD_MASTER_FILE, vodArgs, vodProgress } from './vod-args.js';
+
+/** The job kind of a recording's VOD conversion in the studio's job queue (vod/job-queue.ts). */
+export const RECORDING_VOD_JOB = 'recording-vod';
+
+/** What a recording-vod job carries (durationSec: for the queue's estimate). */
+export type RecordingVodPayload = { recordingId: string; ladder: LadderPreset; durationSec?: number };
 
 export interface VodJob {
   id: string;
@@ -19,28 +27,25 @@ export interface VodJob {
   /** Emptied, then filled with manifest.mpd, master.m3u8, media playlists and segments. */
   outDir: string;
   ladder: LadderPreset;
-  /** 0..1 (below 1: the caller marks the VOD ready), at most every minProgressIntervalMs. */
-  onProgress: (progress: number) => void;
-  /** The job leaves the queue and its ffmpeg starts. */
-  onStart?: (renditions: number) => void;
 }
 
-export interface VodConverterOptions {
+/** What a run gets from the job queue (a part of its JobContext). */
+export interface VodRunContext {
+  signal: AbortSignal;
+  /** 0..1 (below 1: the job's end marks the VOD ready); every call tells the stall watchdog it is alive. */
+  progress(value: number, step?: string): void;
+}
+
+export interface VodConvertOptions {
   children: Pick<ChildRegistry, 'spawn' | 'run'>;
   ffmpegPath: () => Promise<string>;
   ffprobePath: () => Promise<string>;
   /** The probed ffmpeg, for the encoder choice (hardware when usable); libx264 when absent. */
   ffmpegInfo?: () => Promise<FfmpegInfo>;
   logger: Logger;
-  minProgressIntervalMs?: number;
   segmentSeconds?: number;
   platform?: NodeJS.Platform;
   cores?: number;
-}
-
-interface Running {
-  cancelled: string | undefined;
-  ffmpeg: FfmpegRunner | undefined;
 }
 
 /** With no probe at hand: no hardware encoder, so the ladder is encoded with libx264. */
@@ -60,108 +65,70 @@ function softwareOnly(ffmpegPath: string): FfmpegInfo {
 }
 
 /**
- * Converts recordings into HLS/DASH VODs, one at a time (a ladder encode takes the CPU); the others
- * wait in order. cancel() stops a job whether it waits or runs.
+ * Converts one recording into an HLS/DASH VOD (one run of a recording-vod job): probe, ladder plan,
+ * one ffmpeg with the packager's recipe. Stops its ffmpeg when the signal fires; on any failure the
+ * output folder goes and a JobError says whether another attempt may help.
  */
-export class VodConverter {
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly jobs = new Map<string, Running>();
-  private readonly log: Logger;
-
-  constructor(private readonly options: VodConverterOptions) {
-    this.log = options.logger.child({ component: 'vod' });
-  }
-
-  has(id: string): boolean {
-    return this.jobs.has(id);
-  }
-
-  /** Queues a conversion; resolves when the VOD is complete, rejects with the reason it is not. */
-  convert(job: VodJob): Promise<void> {
-    if (this.jobs.has(job.id)) return Promise.reject(new Error('already converting'));
-    const running: Running = { cancelled: undefined, ffmpeg: undefined };
-    this.jobs.set(job.id, running);
-    const result = this.queue.then(() => this.run(job, running));
-    const settle = (): void => {
-      this.jobs.delete(job.id);
-    };
-    this.queue = result.then(settle, settle);
-    return result;
-  }
-
-  cancel(id: string, reason: string): void {
-    const running = this.jobs.get(id);
-    if (!running) return;
-    running.cancelled = reason;
-    running.ffmpeg?.kill();
-  }
-
-  async dispose(): Promise<void> {
-    for (const id of [...this.jobs.keys()]) this.cancel(id, 'the host is stopping');
-    await this.queue;
-  }
-
-  private async run(job: VodJob, running: Running): Promise<void> {
-    try {
-      await this.encode(job, running);
-    } catch (error) {
-      fs.rmSync(job.outDir, { recursive: true, force: true });
-      throw error;
-    }
-  }
-
-  private async encode(job: VodJob, running: Running): Promise<void> {
-    const checkCancelled = (): void => {
-      if (running.cancelled !== undefined) throw new Error(`cancelled: ${running.cancelled}`);
-    };
-    checkCancelled();
-    const [ffmpeg, ffprobe] = await Promise.all([this.options.ffmpegPath(), this.options.ffprobePath()]);
-    const media = await probeMedia(this.options.children, ffprobe, job.input);
-    const source = ladderSourceOf(media);
-    const info = (await this.options.ffmpegInfo?.()) ?? softwareOnly(ffmpeg);
-    const plan = planLadder(job.ladder, source, info, this.options.platform ?? process.platform, { cores: this.options.cores ?? os.availableParallelism() });
-    checkCancelled();
+export async function convertToVod(o: VodConvertOptions, job: VodJob, ctx: VodRunContext): Promise<void> {
+  try {
+    await encode(o, job, ctx);
+  } catch (error) {
     fs.rmSync(job.outDir, { recursive: true, force: true });
-    fs.mkdirSync(job.outDir, { recursive: true });
-    const args = vodArgs({
-      input: job.input,
-      outDir: job.outDir,
-      plan,
-      source,
-      generation: crypto.randomBytes(4).toString('hex'),
-      segmentSeconds: this.options.segmentSeconds,
-      caps: capsOf(info.features),
-    });
-    this.log.info({ id: job.id, ladder: job.ladder, renditions: plan.renditions.map((r) => r.id), encoder: plan.encoder.name }, 'VOD conversion starting');
-    job.onStart?.(plan.renditions.length);
-    const started = Date.now();
-    const runner = this.spawn(ffmpeg, args, media.durationSec, job, running);
-    const exit = await runner.exited;
-    if (exit.error) throw new Error(runner.reason(exit));
-    checkCancelled();
-    if (exit.code !== 0) throw new Error(runner.reason(exit));
-    for (const file of [VOD_MASTER_FILE, VOD_MANIFEST_FILE]) {
-      if (!fs.existsSync(path.join(job.outDir, file))) throw new Error(`ffmpeg finished without writing ${file}`);
-    }
-    this.log.info({ id: job.id, ms: Date.now() - started }, 'VOD ready');
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    throw error;
   }
+}
 
-  private spawn(ffmpeg: string, args: string[], durationSec: number, job: VodJob, running: Running): FfmpegRunner {
-    const interval = this.options.minProgressIntervalMs ?? 500;
-    let lastAt = 0;
-    let last = -1;
-    const runner = FfmpegRunner.start(this.options.children, ffmpeg, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      onProgress: (block) => {
-        const value = vodProgress(block.outTimeUs, durationSec, block.state === 'end');
-        const now = Date.now();
-        if (value === last || value === 1 || now - lastAt < interval) return;
-        lastAt = now;
-        last = value;
-        job.onProgress(value);
-      },
-    });
-    running.ffmpeg = runner;
-    return runner;
+async function encode(o: VodConvertOptions, job: VodJob, ctx: VodRunContext): Promise<void> {
+  const log = o.logger.child({ component: 'vod' });
+  ctx.signal.throwIfAborted();
+  ctx.progress(0, 'probe');
+  const [ffmpeg, ffprobe] = await Promise.all([o.ffmpegPath(), o.ffprobePath()]);
+  let media: MediaInfo;
+  try {
+    media = await probeMedia(o.children, ffprobe, job.input);
+  } catch (error) {
+    throw new JobError('MEDIA_INVALID', (error as Error).message);
   }
+  const source = ladderSourceOf(media);
+  const info = (await o.ffmpegInfo?.()) ?? softwareOnly(ffmpeg);
+  const plan = planLadder(job.ladder, source, info, o.platform ?? process.platform, { cores: o.cores ?? os.availableParallelism() });
+  ctx.signal.throwIfAborted();
+  fs.rmSync(job.outDir, { recursive: true, force: true });
+  fs.mkdirSync(job.outDir, { recursive: true });
+  const args = vodArgs({
+    input: job.input,
+    outDir: job.outDir,
+    plan,
+    source,
+    generation: crypto.randomBytes(4).toString('hex'),
+    segmentSeconds: o.segmentSeconds,
+    caps: capsOf(info.features),
+  });
+  log.info({ id: job.id, ladder: job.ladder, renditions: plan.renditions.map((r) => r.id), encoder: plan.encoder.name }, 'VOD conversion starting');
+  const started = Date.now();
+  const runner = FfmpegRunner.start(o.children, ffmpeg, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    onProgress: (block) => {
+      const value = vodProgress(block.outTimeUs, media.durationSec, block.state === 'end');
+      // Every block is a sign of life for the watchdog; the queue throttles what it reports.
+      if (value < 1) ctx.progress(value, 'encode');
+    },
+  });
+  const abort = (): void => runner.kill();
+  ctx.signal.addEventListener('abort', abort, { once: true });
+  try {
+    const exit = await runner.exited;
+    ctx.signal.throwIfAborted();
+    if (exit.error || exit.code !== 0) {
+      if (isEnospc(runner.stderr)) throw new JobError('DISK_FULL', `the disk is full: ${runner.reason(exit)}`);
+      throw new JobError('FFMPEG_FAILED', runner.reason(exit));
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', abort);
+  }
+  for (const file of [VOD_MASTER_FILE, VOD_MANIFEST_FILE]) {
+    if (!fs.existsSync(path.join(job.outDir, file))) throw new JobError('FFMPEG_FAILED', `ffmpeg finished without writing ${file}`);
+  }
+  log.info({ id: job.id, ms: Date.now() - started }, 'VOD ready');
 }

@@ -2,13 +2,14 @@
 // by itself, is processed (fast preset) into HLS, DASH, MP4, poster, thumbnails, seek previews and
 // chapters, takes a subtitle track, goes private (signed URLs only), and is deleted with its files.
 // A file that is not media fails at probe and frees its disk. A host SIGKILLed mid-transcode
-// finishes the job after a restart: one video, one job, nothing lost or run twice.
+// finishes the job after a restart: one video, one job, nothing lost or run twice. A recording's VOD
+// conversion is a job of the same queue: a host SIGKILLed mid-conversion resumes it after a restart.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cleanEnv, startHost, tempHome, type HostProcess } from '../../test-support/host-process.js';
-import { ffprobe, stopHostCleanly } from '../../test-support/media.js';
+import { exitOf, ffprobe, publishTestPattern, stopHostCleanly } from '../../test-support/media.js';
 import { makeClip, SAMPLE_SRT, tusUpload } from '../../test-support/vod-media.js';
 import { waitFor } from '../../test-support/wait.js';
 
@@ -163,4 +164,43 @@ describe('a host killed during a transcode', () => {
     expect(ffprobe(`${h.url}${ready.urls.hls}`).error).toBeUndefined();
     expect(fs.readdirSync(path.join(home, 'library', 'videos'))).toEqual([id]);
   }, 600_000);
+});
+
+describe("a host killed during a recording's VOD conversion", () => {
+  it('resumes it from the shared queue after a restart: the VOD is ready, one job, run twice', async () => {
+    await stopHostCleanly(host);
+    host = undefined;
+    const home = tempHome();
+    let h = await startHost({ home });
+    const stream = (await api(h, 'POST', '/api/v1/streams', { name: 'rec', ladder: 'passthrough', record: true })).json;
+    // 30 s of media at 4x real time: a remux that keeps up.
+    expect(await exitOf(publishTestPattern(`${stream.ingest.rtmp}/${stream.key}`, { size: '854x480', seconds: 30, readrate: 4 }))).toBe(0);
+    const recording = await waitFor('a complete recording', async () => ((await api(h, 'GET', '/api/v1/recordings?stream=rec')).json as any[]).find((r) => r.state === 'complete'), 30_000, 250);
+    const id = recording.id as string;
+    expect((await api(h, 'POST', `/api/v1/recordings/${id}/vod`, { ladder: 'standard' })).status).toBe(202);
+    await waitFor('the conversion under way', async () => {
+      const vod = (await api(h, 'GET', `/api/v1/recordings/${id}`)).json.vod;
+      return vod.state === 'converting' && vod.progress > 0.05 ? vod : undefined;
+    }, 60_000, 100);
+    const { jobs: running } = (await api(h, 'GET', '/api/v1/jobs')).json;
+    expect(running.filter((j: { subject: string }) => j.subject === id)).toMatchObject([{ kind: 'recording-vod', state: 'running', attempts: 1 }]);
+    await h.stop('SIGKILL');
+
+    h = await startHost({ home });
+    host = h;
+    // Still converting after the restart (not failed), then ready.
+    expect((await api(h, 'GET', `/api/v1/recordings/${id}`)).json.vod.state).toBe('converting');
+    const ready = await waitFor('the VOD ready', async () => {
+      const vod = (await api(h, 'GET', `/api/v1/recordings/${id}`)).json.vod;
+      if (vod.state === 'failed') throw new Error(`failed: ${vod.error}`);
+      return vod.state === 'ready' ? vod : undefined;
+    }, 120_000, 250);
+    expect(ready).toEqual({ state: 'ready', progress: 1, ladder: 'standard', hls: `/vod/${id}/index.m3u8`, dash: `/vod/${id}/manifest.mpd`, error: null });
+    const { jobs } = (await api(h, 'GET', '/api/v1/jobs')).json;
+    expect(jobs.filter((j: { subject: string }) => j.subject === id)).toMatchObject([{ kind: 'recording-vod', state: 'done', attempts: 2 }]);
+    expect(ffprobe(`${h.url}${ready.hls}`).error).toBeUndefined();
+    await stopHostCleanly(h);
+    host = undefined;
+    fs.rmSync(home, { recursive: true, force: true });
+  }, 240_000);
 });

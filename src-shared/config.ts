@@ -220,7 +220,7 @@ export const configSchema = z
           .min(0, 'must be between 0 (from the cores) and 16')
           .max(16, 'must be between 0 (from the cores) and 16')
           .default(0)
-          .meta({ description: 'Processing jobs run at once; 0 means one per 4 cores (at least one).' }),
+          .meta({ description: 'Processing jobs run at once (recordings\' VOD conversions included); 0 means one per 4 cores (at least one).' }),
         stallSeconds: z
           .number()
           .int('must be a whole number')

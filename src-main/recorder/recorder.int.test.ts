@@ -292,7 +292,7 @@ describe.concurrent('recorder with a live RTMP stream', () => {
   }, 30_000);
 
   it('records a stream with the record flag as soon as it goes live, in MKV, and ends with the publisher', async () => {
-    const { service, home } = harness('auto', { shouldRecord: (n) => n === 'auto', config: { format: 'mkv' } });
+    const { service, home, db } = harness('auto', { shouldRecord: (n) => n === 'auto', config: { format: 'mkv' } });
     const auto = publish('sk_auto_0123456789', '320x240', 4);
     const id = await waitFor('the automatic recording', () => service.activeOf('auto'), 15_000, 50);
     await waitFor('the end', () => service.activeOf('auto') === null && service.get(id).state !== 'recording' && service.get(id).thumbnailUrl, 20_000, 50);
@@ -303,7 +303,12 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     expect(recording.file.endsWith('.mkv')).toBe(true);
     expect(ffprobe(path.join(home, 'recordings', recording.file)).format.duration).toBeDefined();
     auto.kill('SIGKILL');
+    // Deleted while its VOD converts: the job is cancelled and goes with it, and so do its files.
+    expect(service.convert(id, 'standard').vod.state).toBe('converting');
+    expect(new JobStore(db).forSubject(id)).toMatchObject([{ kind: RECORDING_VOD_JOB, state: 'running' }]);
     await service.delete(id);
+    expect(new JobStore(db).forSubject(id)).toEqual([]);
+    expect(fs.existsSync(path.join(home, 'recordings', 'vod', id))).toBe(false);
     expect(fs.existsSync(path.join(home, 'recordings', recording.file))).toBe(false);
     expect(fs.existsSync(path.join(home, 'recordings', 'thumbs', `${id}.jpg`))).toBe(false);
     expect(() => service.get(id)).toThrow(/no recording/);

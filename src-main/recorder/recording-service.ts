@@ -4,7 +4,7 @@ import type { Recording } from '../../src-shared/contract/restream.js';
 import type { LadderPreset } from '../../src-shared/contract/streams.js';
 import type { Job } from '../../src-shared/contract/videos.js';
 import { StudioError } from '../core/errors.js';
-import { JobError } from '../vod/job-error.js';
+import { JobError } from '../core/job-error.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { dirBytes, fileBytes, statfsFreeBytes } from './disk.js';

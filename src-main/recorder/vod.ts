@@ -9,8 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { capsOf } from '../encoder/capabilities.js';
 import { planLadder } from '../encoder/ladder.js';
 import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
-import { JobError } from '../vod/job-error.js';
-import { isEnospc } from '../vod/process/failures.js';
+import { isEnospc, JobError } from '../core/job-error.js';
 import { probeMedia, type MediaInfo } from './media-info.js';
 import { ladderSourceOf, VOD_MANIFEST_FILE, VOD_MASTER_FILE, vodArgs, vodProgress } from './vod-args.js';
 

@@ -3,7 +3,7 @@ import type { Job } from '../../src-shared/contract/videos.js';
 import { silentLogger } from '../core/logger.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { JobStore } from '../store/jobs.js';
-import { classifyJobError } from './job-error.js';
+import { classifyJobError } from '../core/job-error.js';
 import { concurrencyFrom, JobError, JobQueue, type JobContext, type JobQueueOptions } from './job-queue.js';
 
 // The queue on an in-memory SQLite with a fake clock and runners the test settles by hand.

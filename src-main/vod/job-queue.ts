@@ -5,7 +5,7 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { JobErrorInfo, JobStore, StoredJob } from '../store/jobs.js';
-import { classifyJobError, JobError, NEVER_RETRIED } from './job-error.js';
+import { classifyJobError, JobError, NEVER_RETRIED } from '../core/job-error.js';
 import { estimateSec, queueEtas, runningEtaSec, secPerMediaSec, startRate, updateRate, type RateState } from './eta.js';
 
 export interface JobContext {
@@ -21,7 +21,7 @@ export interface JobContext {
   mediaDuration(sec: number): void;
 }
 
-export { JobError, NEVER_RETRIED } from './job-error.js';
+export { JobError, NEVER_RETRIED } from '../core/job-error.js';
 
 export type JobRunner = (ctx: JobContext) => Promise<void>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyJobError, JobError } from '../job-error.js';
+import { classifyJobError, JobError } from '../../core/job-error.js';
 import { asJobError as raw } from './failures.js';
 
 const asJobError = (error: unknown, signal: AbortSignal) => classifyJobError(raw(error, signal));

@@ -1,8 +1,7 @@
-import { JobError } from '../job-error.js';
+import { isEnospc, JobError } from '../../core/job-error.js';
 
 /** How a failed step becomes a JobError the queue understands. Pure. */
 
-export const isEnospc = (text: string | undefined): boolean => /No space left on device|ENOSPC/i.test(text ?? '');
 
 /** Free space below this after a failed step means the disk filled (the dash muxer exits 0 on ENOSPC). */
 export const DISK_MARGIN_BYTES = 16 * 1024 * 1024;

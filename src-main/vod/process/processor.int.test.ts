@@ -11,7 +11,7 @@ import { silentLogger } from '../../core/logger.js';
 import { bundledFfmpegPath, bundledFfprobePath } from '../../encoder/locate.js';
 import { probeFfmpeg } from '../../encoder/probe.js';
 import { ENCODER_CANDIDATES } from '../../encoder/trial.js';
-import { classifyJobError, JobError } from '../job-error.js';
+import { classifyJobError, JobError } from '../../core/job-error.js';
 import { applySubtitles, subtitleToWebVtt, VideoProcessor, type VideoOutputs } from './index.js';
 
 const SOFTWARE = ENCODER_CANDIDATES.filter((c) => ['libx264', 'libx265', 'aac'].includes(c.name));

@@ -13,10 +13,10 @@ import { pickErrorLine } from '../../encoder/progress.js';
 import { statfsFreeBytes } from '../../recorder/disk.js';
 import { probeMedia, type MediaInfo } from '../../recorder/media-info.js';
 import { ladderSourceOf } from '../../recorder/vod-args.js';
-import { JobError } from '../job-error.js';
+import { isEnospc, JobError } from '../../core/job-error.js';
 import { chaptersFromScenes, parseSceneTimes } from './chapters.js';
 import { hevcCodecString, masterWithHevcCodecs } from './codecs.js';
-import { asJobError, DISK_MARGIN_BYTES, isEnospc, mb } from './failures.js';
+import { asJobError, DISK_MARGIN_BYTES, mb } from './failures.js';
 import { estimateOutputBytes, planVodEncode } from './presets.js';
 import {
   analysisArgs,

@@ -1,4 +1,4 @@
-import { StudioError } from '../core/errors.js';
+import { StudioError } from './errors.js';
 
 /** What a job runner throws: a stable code, and whether another attempt may help (codes in NEVER_RETRIED never). */
 export class JobError extends Error {
@@ -25,3 +25,6 @@ export function classifyJobError(error: unknown): { code: string; message: strin
   if (error instanceof StudioError) return { code: error.code, message, retry: !NEVER_RETRIED.has(error.code) };
   return { code: 'JOB_FAILED', message, retry: true };
 }
+
+/** ffmpeg's words (or Node's code) for a full disk, in a message or stderr. */
+export const isEnospc = (text: string | undefined): boolean => /No space left on device|ENOSPC/i.test(text ?? '');

@@ -97,6 +97,7 @@ export function wireLibrary(deps: {
     onCreated: (upload) => library.onUploadCreated(upload),
     onProgress: (id, offset, size) => library.onUploadProgress(id, offset, size),
     onFinished: (upload) => library.onUploadFinished(upload),
+    onRemoved: (id, why) => library.onUploadRemoved(id, why),
   });
 
   const library: VideoLibrary = new VideoLibrary({

@@ -126,6 +126,20 @@ describe('video library through a real host', () => {
     expect((await api(h, 'POST', `/api/v1/videos/${failed.id}/process`)).json.error.code).toBe('CONFLICT');
   }, 60_000);
 
+  it('an upload is a video from its creation (uploading); terminated by its client, the video goes too', async () => {
+    const h = host!;
+    const tus = { authorization: `Bearer ${h.token}`, 'tus-resumable': '1.0.0' };
+    const created = await fetch(`${h.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { ...tus, 'upload-length': '1000', 'upload-metadata': `filename ${Buffer.from('half.mp4').toString('base64')}` },
+    });
+    expect(created.status).toBe(201);
+    const uploadId = created.headers.get('location')!.split('/').pop()!;
+    expect(await videoOf(h, uploadId)).toMatchObject({ state: 'uploading', title: 'half', upload: { offset: 0, size: 1000 } });
+    expect((await fetch(`${h.url}/api/v1/uploads/${uploadId}`, { method: 'DELETE', headers: tus })).status).toBe(204);
+    expect((await api(h, 'GET', `/api/v1/videos?uploadId=${uploadId}`)).json).toEqual([]);
+  });
+
   it('bad input to the API is refused with a code and changes nothing', async () => {
     const h = host!;
     const before = (await api(h, 'GET', '/api/v1/videos')).json;

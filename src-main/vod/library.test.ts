@@ -101,6 +101,16 @@ describe('VideoLibrary (fake uploads and queue, real SQLite)', () => {
     expect(library.list()).toHaveLength(1);
   });
 
+  it('an upload terminated by its client takes its video along; an expired one fails its video with the reason', async () => {
+    library.onUploadCreated({ id: 'gone', owner: 'token', size: 10, metadata: { filename: 'a.mp4' } });
+    library.onUploadCreated({ id: 'late', owner: 'token', size: 10, metadata: { filename: 'b.mp4' } });
+    await library.onUploadRemoved('gone', 'terminated');
+    await library.onUploadRemoved('late', 'expired');
+    expect(library.list().map((v) => [v.fileName, v.state, v.error?.code])).toEqual([['b.mp4', 'failed', 'UPLOAD_EXPIRED']]);
+    await library.onUploadRemoved('unknown', 'expired');
+    expect(library.list()).toHaveLength(1);
+  });
+
   it('a file that is not media fails at probe with the reason and its upload is deleted', async () => {
     await finish('up2', '/u/notes.txt');
     const [video] = library.list();

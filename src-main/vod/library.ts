@@ -136,6 +136,16 @@ export class VideoLibrary implements Service {
     this.emit(video);
   }
 
+  /** An unfinished upload went: terminated by its client, its video goes too; expired, its video fails and says so. */
+  async onUploadRemoved(uploadId: string, why: 'terminated' | 'expired'): Promise<void> {
+    const video = this.o.store.byUpload(uploadId);
+    this.uploading.delete(uploadId);
+    if (!video || video.state !== 'uploading') return;
+    if (why === 'terminated') return this.delete(video.id);
+    const error = { code: 'UPLOAD_EXPIRED', message: 'the upload was not finished in time (library.uploadExpiryHours): upload the file again' };
+    this.emit(this.o.store.update(video.id, { state: 'failed', error, updatedAt: this.now() })!);
+  }
+
   /** A tus upload is complete: its video (made now when the upload was created before a restart) is probed and queued. */
   async onUploadFinished(upload: { id: string; owner: string; file: string; size: number; metadata: Record<string, string> }): Promise<void> {
     this.onUploadCreated({ ...upload, size: upload.size });

@@ -52,6 +52,8 @@ export interface UploadServerOptions {
   onProgress?: (id: string, offset: number, size: number | null) => void;
   /** An upload was created (not a partial one of a concatenation: its final upload is created when they are done). */
   onCreated?: (upload: { id: string; owner: string; size: number | null; metadata: Record<string, string> }) => void;
+  /** An unfinished upload went: its client terminated it, or it expired. */
+  onRemoved?: (id: string, why: 'terminated' | 'expired') => void | Promise<void>;
   /** For tests: the clock of sweepExpired's timer. */
   now?: () => number;
 }
@@ -189,6 +191,7 @@ export class UploadServer implements Service {
       const touched = (await fsp.stat(this.store.path(row.id)).catch(() => undefined))?.mtimeMs ?? row.createdAt;
       if (now - Math.max(touched, row.finishedAt ?? 0) <= expiryMs) continue;
       await this.delete(row.id);
+      await this.o.onRemoved?.(row.id, 'expired');
       gone.push(row.id);
     }
     if (gone.length > 0) this.o.logger.info({ ids: gone }, 'expired uploads deleted');
@@ -213,7 +216,10 @@ export class UploadServer implements Service {
     if (method === 'PATCH') return this.patch(req, res, row);
     if (method === 'DELETE') {
       const reply = await this.forward(req, res, owner);
-      if (reply === 204) this.rows.delete(row.id);
+      if (reply === 204) {
+        this.rows.delete(row.id);
+        await this.o.onRemoved?.(row.id, 'terminated');
+      }
       return;
     }
     await this.forward(req, res, owner, await this.store.info.info(row.id));

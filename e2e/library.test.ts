@@ -226,6 +226,10 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
       const box = (await p.locator('#seek').boundingBox())!;
       await p.mouse.move(box.x + box.width * 0.35, box.y + box.height / 2);
       await expect.poll(() => p.evaluate(() => document.body.dataset.preview)).toBe('tile');
+      // The tile's sprite sheet was loaded with the cues: it shows (decoded, with a size) on the first hover.
+      await expect
+        .poll(() => p.evaluate(() => performance.getEntriesByType('resource').some((e) => /sprite-\d+\.jpg/.test(e.name) && (e as PerformanceResourceTiming).responseStatus === 200)), { timeout: 10_000 })
+        .toBe(true);
       await p.screenshot({ path: path.join(ARTIFACTS, 'library-watch-page.png') });
     } finally {
       await p.close();

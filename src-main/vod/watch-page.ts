@@ -155,7 +155,17 @@ seek.onpointermove = (e) => {
 };
 seek.onpointerleave = () => { $('tip').style.opacity = 0; };
 
-if (video.previews) fetch(video.previews).then((r) => (r.ok ? r.text() : '')).then((text) => { cues = parseVttCues(text); }).catch(() => {});
+// The sprite sheets are loaded with the cues (a few small images): the first hover shows its tile at once.
+const sheets = [];
+if (video.previews) fetch(video.previews).then((r) => (r.ok ? r.text() : '')).then((text) => {
+  cues = parseVttCues(text);
+  const base = new URL(video.previews, location.href).href;
+  for (const url of new Set(cues.map((c) => previewTile(c.text, base)?.url).filter(Boolean))) {
+    const img = new Image();
+    img.src = url.includes('?') ? url : url + query;
+    sheets.push(img);
+  }
+}).catch(() => {});
 renderChapters();
 loadPlayer();
 `;

@@ -183,6 +183,21 @@ describe('tus uploads over real HTTP', () => {
     expect((await patch(finalUrl, 120_001, Buffer.alloc(1))).status).toBe(403);
   });
 
+  it('two final uploads of the same partials at once: one is made, the other refused (never a 500); a part named twice is a 400', async () => {
+    const parts = [crypto.randomBytes(3_000_000), crypto.randomBytes(3_000_000)];
+    const urls: string[] = [];
+    for (const part of parts) {
+      const url = await create(part.length, { 'Upload-Concat': 'partial' });
+      expect((await patch(url, 0, part)).status).toBe(204);
+      urls.push(url);
+    }
+    expect((await tus('POST', bed.endpoint, { 'Upload-Concat': `final;${urls[0]} ${urls[0]}` })).status).toBe(400);
+    const concat = { 'Upload-Concat': `final;${urls.join(' ')}` };
+    const statuses = (await Promise.all([tus('POST', bed.endpoint, concat), tus('POST', bed.endpoint, concat)])).map((r) => r.status).sort();
+    expect(statuses[0]).toBe(201);
+    expect([404, 409]).toContain(statuses[1]);
+  });
+
   it('refuses a final upload of unfinished, foreign or too many partials', async () => {
     const open = await create(10, { 'Upload-Concat': 'partial' });
     const unfinished = await tus('POST', bed.endpoint, { 'Upload-Concat': `final;${open}` });

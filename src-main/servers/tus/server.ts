@@ -86,6 +86,8 @@ export class UploadServer implements Service {
   /** tus's lock per upload, shared with our own PATCH path: one writer per upload at a time. */
   private readonly locker = new MemoryLocker();
   private timer: NodeJS.Timeout | undefined;
+  /** Partial uploads a final upload is being joined from: a second final naming one of them waits its turn (409). */
+  private readonly joining = new Set<string>();
 
   constructor(private readonly o: UploadServerOptions) {
     this.store = new LibraryFileStore(o.dir);
@@ -239,6 +241,19 @@ export class UploadServer implements Service {
   }
 
   private async createFinal(req: IncomingMessage, res: ServerResponse, owner: string, ids: string[]): Promise<void> {
+    if (new Set(ids).size !== ids.length) return send(req, res, { status: 400, error: { message: 'a partial upload is named twice in Upload-Concat' } });
+    if (ids.some((partId) => this.joining.has(partId))) {
+      return send(req, res, { status: 409, error: { message: 'a final upload is being made of these partial uploads already' } });
+    }
+    for (const partId of ids) this.joining.add(partId);
+    try {
+      await this.joinFinal(req, res, owner, ids);
+    } finally {
+      for (const partId of ids) this.joining.delete(partId);
+    }
+  }
+
+  private async joinFinal(req: IncomingMessage, res: ServerResponse, owner: string, ids: string[]): Promise<void> {
     const metadata = parseMetadata(header(req, 'upload-metadata'));
     if (!metadata.ok) return send(req, res, { status: 400, error: { message: metadata.message } });
     const parts: { row: UploadRecord; size: number }[] = [];
@@ -268,7 +283,7 @@ export class UploadServer implements Service {
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return send(req, res, { status: 507, error: { message: 'the disk filled while joining the partial uploads; they are kept' } });
       throw error;
     }
-    for (const p of new Set(ids)) await this.delete(p);
+    for (const p of ids) await this.delete(p);
     await this.finish(id);
     send(req, res, { status: 201, headers: { Location: `${UPLOADS_PATH}/${id}`, 'Upload-Concat': concat, 'Upload-Offset': String(size) } });
   }

@@ -23,7 +23,7 @@ describe('StepProgress', () => {
       const total = weights.reduce((sum, [, w]) => sum + w, 0);
       return weights.find(([name]) => name === step)![1] / total;
     };
-    expect(share(10, 'thumbnails')).toBeGreaterThan(0.25);
+    expect(share(10, 'thumbnails')).toBeGreaterThan(0.2);
     expect(share(3600, 'thumbnails')).toBeLessThan(0.01);
     expect(share(600, 'encode')).toBeGreaterThan(0.85);
     const balanced = new Map(stepWeights({ preset: 'balanced', renditions: ladder, durationSec: 60, twoPass: true, loudness: true }));

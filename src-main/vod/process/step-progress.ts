@@ -27,10 +27,13 @@ export class StepProgress {
   }
 }
 
-/** Encoder seconds per second of 720p media, by preset (x264 veryfast / medium, x265 medium; measured on 2 cores). */
-const ENCODE_SEC_PER_720P_SEC = { fast: 0.45, balanced: 1.1, high: 2.6 } as const;
+/**
+ * Encoder seconds per second of 720p media, by preset (x264 veryfast measured by bench/vod on 2 cores;
+ * medium about 2.5 times that, x265 medium about 6). Only the ratios between steps matter.
+ */
+const ENCODE_SEC_PER_720P_SEC = { fast: 0.18, balanced: 0.45, high: 1.1 } as const;
 /** One keyframe seek and JPEG (the poster and each thumbnail): a fixed cost whatever the length. */
-const FRAME_SEC = 0.35;
+const FRAME_SEC = 0.11;
 
 /**
  * Each step's weight in the seconds it is expected to take, so that progress moves with time: the
@@ -48,14 +51,14 @@ export function stepWeights(o: {
   const pixels = o.renditions.reduce((sum, r) => sum + (r.width * r.height) / (1280 * 720), 0);
   const encode = d * Math.max(0.1, pixels) * ENCODE_SEC_PER_720P_SEC[o.preset];
   return [
-    ['probe', 0.2],
-    ['loudness', o.loudness ? 0.3 + d * 0.03 : 0],
+    ['probe', 0.07],
+    ['loudness', o.loudness ? 0.1 + d * 0.012 : 0],
     // x264's first pass runs with fast settings: about a third of the second.
     ['pass1', o.twoPass ? encode * 0.35 : 0],
     ['encode', encode],
-    ['mp4', 0.3 + d * 0.01],
+    ['mp4', 0.05 + d * 0.002],
     ['thumbnails', 11 * FRAME_SEC],
-    ['previews', 0.5 + d * 0.05],
-    ['finish', 0.2],
+    ['previews', 0.1 + d * 0.013],
+    ['finish', 0.05],
   ];
 }

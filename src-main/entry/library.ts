@@ -14,12 +14,13 @@ import { UploadServer, type UploadAuth } from '../servers/tus/server.js';
 import type { Db } from '../store/db.js';
 import { VideoStore } from '../store/videos.js';
 import type { VideoHandlerDeps } from '../api/handlers-videos.js';
-import { JobError, type JobContext, type JobQueue, type JobRunner } from '../vod/job-queue.js';
+import type { JobQueue, JobRunner } from '../vod/job-queue.js';
 import { VideoLibrary } from '../vod/library.js';
 import { applySubtitles, subtitleToWebVtt, VideoProcessor, writeChaptersVtt } from '../vod/process/index.js';
 import { videoFileHandler, type VideoFileHandler } from '../vod/routes.js';
 import { SubtitleService } from '../vod/subtitles.js';
-import { videoUrls } from '../vod/urls.js';
+import { watchUrls } from '../vod/urls.js';
+import { processingRunner } from '../vod/process-runner.js';
 import { watchRoutes } from '../vod/watch-routes.js';
 
 export interface Library {
@@ -65,24 +66,6 @@ export function wireLibrary(deps: {
     logger,
   });
 
-  const process = async (ctx: JobContext): Promise<void> => {
-    const { videoId } = ctx.payload as { videoId: string };
-    const video = library.stored(videoId);
-    const input = await library.sourceFile(video);
-    if (!input) throw new JobError('SOURCE_GONE', 'the source file of this video is gone', { retry: false });
-    const result = await processor.run(ctx, {
-      input,
-      outDir: library.dirOf(videoId),
-      preset: video.preset,
-      normalizeLoudness: video.normalizeLoudness,
-      subtitles: subtitles.sourcesOf(videoId, video.subtitles),
-    });
-    library.markReady(videoId, {
-      media: { durationSec: result.durationSec, width: result.width, height: result.height, sizeBytes: result.sizeBytes },
-      thumbnails: result.thumbnails,
-      chapters: result.chapters,
-    });
-  };
 
   const uploads = new UploadServer({
     dir: dirs.uploads,
@@ -107,13 +90,7 @@ export function wireLibrary(deps: {
     videosDir: dirs.videos,
     uploads,
     queue,
-    recordings: {
-      sourceOf: (id) => {
-        const found = deps.recordings.fileOf(id, 'file');
-        if (!found || (found.recording.state !== 'complete' && found.recording.state !== 'interrupted')) return undefined;
-        return { file: path.join(found.dir, found.file), title: found.recording.stream, sizeBytes: found.recording.sizeBytes };
-      },
-    },
+    recordings: deps.recordings,
     defaultPreset: () => config().library.defaultPreset,
     probe: async (file) => {
       const info = await probeMedia(deps.children, await deps.ffmpeg.ffprobePath(), file);
@@ -131,30 +108,16 @@ export function wireLibrary(deps: {
   });
 
   const files = videoFileHandler(library, deps.signer);
-  const signedQuery = (id: string, expiresInSec: number): string =>
-    new URLSearchParams(Object.entries(deps.signer.sign(`vod/${id}`, { expiresInSec }))).toString();
-
   const handlers: VideoHandlerDeps = {
     library,
     subtitles,
     jobs: queue,
-    watchUrl: (id, expiresInSec, baseUrl = '') => {
-      const video = library.get(id);
-      const query = video.visibility === 'private' ? signedQuery(id, expiresInSec) : '';
-      const urls = videoUrls(id, [], query);
-      return {
-        watch: baseUrl + urls.watch,
-        hls: baseUrl + urls.hls,
-        dash: baseUrl + urls.dash,
-        mp4: baseUrl + urls.mp4,
-        expiresAt: query ? Date.now() + expiresInSec * 1000 : null,
-      };
-    },
+    watchUrl: (id, expiresInSec, baseUrl) => watchUrls(library.get(id), deps.signer, expiresInSec, baseUrl),
   };
 
   return {
     library,
-    process,
+    process: processingRunner({ library, processor, subtitles }),
     handlers,
     files,
     // Uploads stop first (no new work); the queue stops after (its running jobs go back to queued for the next start).

@@ -198,6 +198,16 @@ export class RecordingService implements Service {
     return recording.thumbnail ? { dir: path.join(this.dir, 'thumbs'), file: recording.thumbnail, recording } : undefined;
   }
 
+  /**
+   * The file of a recording that has ended (complete, or interrupted by a host that died: it plays up to
+   * its last fragment), for the video library; undefined while it records, when it failed or is gone.
+   */
+  endedFile(id: string): { file: string; stream: string; sizeBytes: number } | undefined {
+    const recording = isRecordingId(id) ? this.store.get(id) : undefined;
+    if (!recording || (recording.state !== 'complete' && recording.state !== 'interrupted')) return undefined;
+    return { file: path.join(this.dir, recording.file), stream: recording.stream, sizeBytes: recording.sizeBytes };
+  }
+
   /** The folder of a recording's VOD when it is ready to play, else undefined. */
   readyVodDir(id: string): string | undefined {
     const recording = isRecordingId(id) ? this.store.get(id) : undefined;

@@ -70,7 +70,7 @@ describe('VideoLibrary (fake uploads and queue, real SQLite)', () => {
         delete: async (id) => void deletedUploads.push(id),
       },
       queue,
-      recordings: { sourceOf: (id) => (id === 'rec_aaaaaaaaaaaa' ? { file: '/r/a.mp4', title: 'show', sizeBytes: 10 } : undefined) },
+      recordings: { endedFile: (id) => (id === 'rec_aaaaaaaaaaaa' ? { file: '/r/a.mp4', stream: 'show', sizeBytes: 10 } : undefined) },
       defaultPreset: () => 'balanced',
       probe: async (file) => {
         if (file.endsWith('.txt')) throw new Error('Invalid data found when processing input');

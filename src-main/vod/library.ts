@@ -24,9 +24,9 @@ export interface QueuePort {
   removeFor(subject: string): Promise<void>;
 }
 
-/** A complete recording's file, for a video made from it. */
+/** A recording's file once it has ended, for a video made from it. */
 export interface RecordingsPort {
-  sourceOf(id: string): { file: string; title: string; sizeBytes: number } | undefined;
+  endedFile(id: string): { file: string; stream: string; sizeBytes: number } | undefined;
 }
 
 export interface LibraryOptions {
@@ -179,7 +179,7 @@ export class VideoLibrary implements Service {
       if (existing) return this.update({ id: existing.id, ...edits });
       throw new StudioError('CONFLICT', `upload "${input.uploadId}" is not a video (a partial upload of a concatenation)`);
     }
-    const source = this.o.recordings.sourceOf(input.recordingId!);
+    const source = this.o.recordings.endedFile(input.recordingId!);
     if (!source) throw new StudioError('NOT_FOUND', `no complete recording "${input.recordingId}"`);
     const video = this.insert({
       owner: 'studio',
@@ -247,7 +247,7 @@ export class VideoLibrary implements Service {
       const upload = await this.o.uploads.info(video.uploadId);
       return upload?.finished ? upload.file : undefined;
     }
-    return video.recordingId ? this.o.recordings.sourceOf(video.recordingId)?.file : undefined;
+    return video.recordingId ? this.o.recordings.endedFile(video.recordingId)?.file : undefined;
   }
 
   /** A job changed (queue's onChange): the video's state follows, and clients see the progress. */

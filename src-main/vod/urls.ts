@@ -1,3 +1,4 @@
+import type { UrlSigner } from '../protocols/signing.js';
 import type { Video } from '../../src-shared/contract/videos.js';
 
 /** The files of a ready video under `/vod/<id>/` (outputs as the processor lays them out). */
@@ -23,5 +24,23 @@ export function videoUrls(id: string, thumbnails: readonly string[], query = '')
     thumbnails: thumbnails.map(at),
     sprite: at(VOD_FILES.sprite),
     chapters: at(VOD_FILES.chapters),
+  };
+}
+
+/** A video's watch page and playback URLs under `baseUrl`, signed for `vod/<id>` when it is private. */
+export function watchUrls(
+  video: { id: string; visibility: Video['visibility'] },
+  signer: Pick<UrlSigner, 'sign'>,
+  expiresInSec: number,
+  baseUrl = '',
+): { watch: string; hls: string; dash: string; mp4: string; expiresAt: number | null } {
+  const signed = video.visibility === 'private' ? signer.sign(`vod/${video.id}`, { expiresInSec }) : null;
+  const urls = videoUrls(video.id, [], signed ? new URLSearchParams(Object.entries(signed)).toString() : '');
+  return {
+    watch: baseUrl + urls.watch,
+    hls: baseUrl + urls.hls,
+    dash: baseUrl + urls.dash,
+    mp4: baseUrl + urls.mp4,
+    expiresAt: signed ? Number(signed.exp) * 1000 : null,
   };
 }

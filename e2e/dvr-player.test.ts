@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { api, cleanEnv, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -74,9 +74,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('DVR: seek bar and Live button in C
 
   it('gets the same seek bar and Live button in the studio preview, and shows the stream latency facts', async () => {
     // The sign-in link works once: this page stays signed in for the next test.
-    const page = (studio = await browser.newPage({ viewport: { width: 1360, height: 1000 } }));
-    await page.goto(host.loginUrl);
-    await page.getByTestId('page-dashboard').waitFor();
+    const page = (studio = await studioPage(browser, host, { width: 1360, height: 1000 }));
     await page.getByTestId('nav-streams').click();
     await page.getByTestId('stream-row-dvr-show').click();
     await page.getByTestId('player-protocol-hls').click();

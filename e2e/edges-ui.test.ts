@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { startEdge, type EdgeProcess } from '../test-support/edge.js';
 import { needs } from '../test-support/peers.js';
 import { waitFor } from '../test-support/wait.js';
@@ -30,9 +30,7 @@ describe.skipIf(needs('chromium', 'nginx', 'ffmpeg'))('edges page in Chromium', 
     ffmpeg = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${created.json.key}`, { size: '320x180' });
     for (const region of ['eu-west', 'us-east']) edges.push(await startEdge({ origin: host.url, token: host.token, region }));
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
-    await page.goto(host.loginUrl);
-    await page.getByTestId('page-dashboard').waitFor();
+    page = await studioPage(browser, host, { width: 1360, height: 1000 });
   });
 
   afterAll(async () => {

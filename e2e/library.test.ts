@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { api, cleanEnv, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { ffprobe, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -60,9 +60,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
       startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'fast', STREAMS_LIBRARY_CONCURRENCY: '1' }) }),
     ]);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    await page.goto(host.loginUrl);
-    await page.getByTestId('page-dashboard').waitFor();
+    page = await studioPage(browser, host);
   });
 
   afterAll(async () => {

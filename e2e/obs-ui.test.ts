@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { startObs, type TestObs } from '../test-support/obs.js';
@@ -23,9 +23,7 @@ describe.skipIf(needs('chromium', 'obs', 'xvfb'))('the OBS page in Chromium', ()
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     [host, obs] = await Promise.all([startHost(), startObs()]);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
-    await page.goto(host.loginUrl);
-    await page.getByTestId('page-dashboard').waitFor();
+    page = await studioPage(browser, host, { width: 1360, height: 1000 });
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import { api, cleanEnv, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, ffprobe, publishTestPattern } from '../test-support/media.js';
@@ -24,9 +24,7 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and res
     // Library videos made here use the fast preset: the presets themselves are tested in src-main/vod/process.
     host = await startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'fast' }) });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    await page.goto(host.loginUrl);
-    await page.getByTestId('page-dashboard').waitFor();
+    page = await studioPage(browser, host);
   });
 
   afterAll(async () => {

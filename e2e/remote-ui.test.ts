@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf } from '../test-support/media.js';
@@ -26,9 +26,7 @@ describe.skipIf(needs('chromium', 'xvfb', 'ffplay'))('Remote page and viewer', (
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     host = await startHost();
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    await page.goto(host.loginUrl);
-    await page.getByTestId('page-dashboard').waitFor();
+    page = await studioPage(browser, host);
   });
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../test-support/media.js';
 import { launchMediaChromium } from '../test-support/webrtc.js';
+import { studioPage } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import type { ChildProcess } from 'node:child_process';
 
@@ -23,9 +24,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('WebRTC in the UI and on the player
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     host = await startHost();
     browser = await launchMediaChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    await page.goto(host.loginUrl);
-    await page.getByTestId('page-dashboard').waitFor();
+    page = await studioPage(browser, host);
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'rtc-live', ladder: 'passthrough' });
     await api(host, 'POST', '/api/v1/streams', { name: 'rtc-cohost', ladder: 'passthrough' });
     publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${created.json.key}`, { extra: ['-g', '30'] });

@@ -38,3 +38,11 @@ export async function pageAt(from: Pick<Browser, 'newPage'>, origin: string): Pr
   await page.goto(`${origin}/healthz`);
   return page;
 }
+
+/** The studio's UI in a new page, signed in through the host's login link, on its dashboard. */
+export async function studioPage(from: Pick<Browser, 'newPage'>, host: { loginUrl: string }, viewport = { width: 1360, height: 900 }): Promise<Page> {
+  const page = await from.newPage({ viewport });
+  await page.goto(host.loginUrl);
+  await page.getByTestId('page-dashboard').waitFor();
+  return page;
+}

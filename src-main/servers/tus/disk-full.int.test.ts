@@ -1,39 +1,30 @@
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../../../test-support/peers.js';
+import { mountTmpfs } from '../../../test-support/tmpfs.js';
 import { startUploadBed, UPLOAD_TOKEN, type UploadBed } from '../../../test-support/uploads.js';
 
 const MiB = 1024 * 1024;
 
-/** A 16 MiB tmpfs, or why not (mounting needs root). */
-function mountTmpfs(dir: string): string | undefined {
-  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', dir], { stdio: 'pipe' });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs is not permitted here (${String((error as Error).message).trim()})`;
-  }
-}
 
-const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'uploads-tmpfs-'));
-const cannotMount = mountTmpfs(mountPoint);
-if (cannotMount) console.warn(`disk-full upload test skipped: ${cannotMount}`);
-
-describe.skipIf(cannotMount !== undefined)('uploads on a disk that fills (a 16 MiB tmpfs)', () => {
+describe.skipIf(needs('root'))('uploads on a disk that fills (a 16 MiB tmpfs: skipped without root, which mounting needs)', () => {
   let bed: UploadBed;
-  const filler = path.join(mountPoint, 'filler');
+  let disk: ReturnType<typeof mountTmpfs>;
+  let mountPoint = '';
+  let filler = '';
   beforeAll(async () => {
+    disk = mountTmpfs(os.tmpdir(), 16);
+    mountPoint = disk.dir;
+    filler = path.join(mountPoint, 'filler');
     bed = await startUploadBed({ dir: path.join(mountPoint, 'uploads') });
   });
   afterAll(async () => {
     await bed?.close();
-    execFileSync('umount', [mountPoint]);
-    fs.rmSync(mountPoint, { recursive: true, force: true });
+    disk?.unmount();
   });
 
   const tus = (method: string, url: string, headers: Record<string, string>, body?: BodyInit) =>

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegInfo } from '../../../src-shared/contract/system.js';
 import { needs, which } from '../../../test-support/peers.js';
+import { mountTmpfs } from '../../../test-support/tmpfs.js';
 import { makeClip } from '../../../test-support/vod-media.js';
 import { ChildRegistry } from '../../core/children.js';
 import { silentLogger } from '../../core/logger.js';
@@ -179,23 +180,15 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => 
   });
 });
 
-/** A tmpfs of `megabytes` at a new folder (root only), unmounted by the returned function; null where mount is refused. */
-function tmpfs(parent: string, megabytes: number): { dir: string; unmount: () => void } | null {
-  const dir = fs.mkdtempSync(path.join(parent, 'tmpfs-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) return null;
-  return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
-}
 
-describe.skipIf(needs('ffmpeg'))('VideoProcessor on a full disk', () => {
+describe.skipIf(needs('ffmpeg', 'root'))('VideoProcessor on a full disk (a tmpfs: skipped without root, which mounting needs)', () => {
   const t = setup(which('ffmpeg')!, which('ffprobe')!);
   const clip = path.join(t.tmp, 'clip.mp4');
   beforeAll(() => makeClip(clip, { seconds: 24, size: '854x480', scenes: 3 }));
   afterAll(() => t.dispose());
 
-  it('refuses up front when the outputs cannot fit: DISK_FULL, not retried, nothing left', async (test) => {
-    const fsys = tmpfs(t.tmp, 8);
-    if (!fsys) return test.skip('mounting a tmpfs is not permitted here (run as root)');
+  it('refuses up front when the outputs cannot fit: DISK_FULL, not retried, nothing left', async () => {
+    const fsys = mountTmpfs(t.tmp, 8);
     try {
       const dir = path.join(fsys.dir, 'v');
       const error = await t.processor.run(t.ctx(), { input: clip, outDir: dir, preset: 'fast', normalizeLoudness: false, subtitles: [] }).catch((e: unknown) => e);
@@ -206,9 +199,8 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor on a full disk', () => {
     }
   });
 
-  it('fails with DISK_FULL when the disk fills during the encode (the dash muxer itself exits 0)', { timeout: 60_000 }, async (test) => {
-    const fsys = tmpfs(t.tmp, 40);
-    if (!fsys) return test.skip('mounting a tmpfs is not permitted here (run as root)');
+  it('fails with DISK_FULL when the disk fills during the encode (the dash muxer itself exits 0)', { timeout: 60_000 }, async () => {
+    const fsys = mountTmpfs(t.tmp, 40);
     try {
       const dir = path.join(fsys.dir, 'v');
       let filled = false;

@@ -57,6 +57,11 @@ describe('VideoLibrary (fake uploads and queue, real SQLite)', () => {
         j.state = 'cancelled';
         return j;
       },
+      retry: (id) => {
+        const j = [...jobs.values()].find((x) => x.id === id)!;
+        j.state = 'queued';
+        return j;
+      },
       latestFor: (subject) => jobs.get(subject),
       removeFor: async (subject) => void jobs.delete(subject),
     };

@@ -20,6 +20,7 @@ export interface UploadsPort {
 export interface QueuePort {
   enqueue(kind: string, subject: string, payload: Record<string, unknown>, options?: { priority?: number }): Job;
   cancel(id: string): Job;
+  retry(id: string): Job;
   latestFor(subject: string): Job | undefined;
   removeFor(subject: string): Promise<void>;
 }
@@ -216,8 +217,17 @@ export class VideoLibrary implements Service {
     if (job && (job.state === 'queued' || job.state === 'running')) throw new StudioError('CONFLICT', 'the video is being processed; cancel first');
     const file = await this.sourceFile(video);
     if (!file) throw new StudioError('CONFLICT', 'the source file of this video is gone');
-    const patched = this.o.store.update(video.id, { preset: input.preset, normalizeLoudness: input.normalizeLoudness })!;
-    await this.queueProcessing(patched, file, input.priority ?? 0);
+    const patched = this.o.store.update(video.id, { preset: input.preset, normalizeLoudness: input.normalizeLoudness, error: null, updatedAt: this.now() })!;
+    if (job && (job.state === 'failed' || job.state === 'cancelled') && input.priority === undefined) {
+      // The same job again (its runner reads the preset and loudness from the video): one job per try, not a new row.
+      this.o.queue.retry(job.id);
+    } else if (patched.media) {
+      // Probed already (when it was queued first): no second probe.
+      this.o.store.update(video.id, { state: 'queued' });
+      this.o.queue.enqueue(PROCESS_JOB, video.id, { videoId: video.id, durationSec: patched.media.durationSec }, { priority: input.priority ?? 0 });
+    } else {
+      await this.queueProcessing(patched, file, input.priority ?? 0);
+    }
     return this.get(video.id);
   }
 

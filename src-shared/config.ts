@@ -242,6 +242,74 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    data: z
+      .object({
+        historySize: z
+          .number()
+          .int('must be a whole number')
+          .min(10, 'must be between 10 and 100000')
+          .max(100_000, 'must be between 10 and 100000')
+          .default(1000)
+          .meta({ description: 'Messages kept in memory per channel for Last-Event-ID replay and joining subscribers.' }),
+        maxMessageKilobytes: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 1024')
+          .max(1024, 'must be between 1 and 1024')
+          .default(64)
+          .meta({ description: 'Largest message body (JSON or MessagePack), in KiB; larger ones answer 413.' }),
+        subscriberQueue: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 100000')
+          .max(100_000, 'must be between 1 and 100000')
+          .default(256)
+          .meta({ description: 'Messages waiting for one slow subscriber before its policy acts (drop-oldest, queue, disconnect).' }),
+        defaultPolicy: z
+          .enum(['drop-oldest', 'queue', 'disconnect'])
+          .default('drop-oldest')
+          .meta({ description: 'What a slow subscriber gets when it does not ask (?policy=): drop-oldest, queue (then cut off), disconnect.' }),
+        heartbeatSeconds: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 300')
+          .max(300, 'must be between 1 and 300')
+          .default(15)
+          .meta({ description: 'Heartbeat on idle WebSocket and SSE subscriptions (proxies close silent connections).' }),
+        retentionDays: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 3650')
+          .max(3650, 'must be between 1 and 3650')
+          .default(90)
+          .meta({ description: 'Messages and chat lines are kept this long for replay with recordings.' }),
+      })
+      .strict()
+      .prefault({}),
+    mqtt: z
+      .object({
+        port: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be 0 (off) or a port between 1 and 65535')
+          .max(65535, 'must be 0 (off) or a port between 1 and 65535')
+          .default(1883)
+          .meta({ description: 'MQTT broker port (3.1.1 and 5; topics streams/<name>/data/<channel>); 0 turns it off.', restart: true }),
+        bind: z
+          .string()
+          .min(1, 'must not be empty')
+          .default('127.0.0.1')
+          .meta({ description: 'MQTT listen address; 0.0.0.0 accepts clients on other machines (they sign in with a token or a stream key).', restart: true }),
+        maxPacketKilobytes: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 1024')
+          .max(1024, 'must be between 1 and 1024')
+          .default(256)
+          .meta({ description: 'Largest MQTT packet accepted, in KiB.', restart: true }),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z

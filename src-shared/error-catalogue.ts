@@ -46,4 +46,9 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   CHECKSUM_MISMATCH: { title: 'A part of the upload arrived damaged', hint: 'It was refused; the upload sends it again.' },
   MEDIA_INVALID: { title: 'This file is not a video the studio can read', hint: 'Upload a video or audio file (MP4, MOV, MKV, WebM...).' },
   INSUFFICIENT_STORAGE: { title: 'The disk is full', hint: 'Free space on the host (delete videos or recordings), then resume.' },
+  CHANNEL_RESERVED: { title: 'This channel is the studio\'s own', hint: 'Chat and window results are written by the studio; publish to another channel name.' },
+  CHAT_BANNED: { title: 'You cannot chat here', hint: 'A moderator banned or timed out this viewer; a time-out ends by itself.' },
+  CHAT_SLOW_MODE: { title: 'Slow down', hint: 'Slow mode or the rate limit is on: wait a few seconds before the next message.' },
+  CHAT_FILTERED: { title: 'Message not sent', hint: 'It contains a blocked word or a link, which this chat does not allow.' },
+  CHAT_CLOSED: { title: 'Sign in to chat', hint: 'This chat does not take anonymous viewers.' },
 };

@@ -49,6 +49,12 @@ export const ERROR_CODES = {
   CHECKSUM_MISMATCH: 460,
   MEDIA_INVALID: 422,
   INSUFFICIENT_STORAGE: 507,
+  // Live data and chat.
+  CHANNEL_RESERVED: 403,
+  CHAT_BANNED: 403,
+  CHAT_SLOW_MODE: 429,
+  CHAT_FILTERED: 422,
+  CHAT_CLOSED: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -32,6 +32,7 @@ export interface HostProcess {
   proc: ChildProcess;
   rtmpPort: number;
   srtPort: number;
+  mqttPort: number;
   home: string;
   port: number;
   url: string;
@@ -49,12 +50,13 @@ export interface ExitResult {
   stderr: string;
 }
 
-/** Free ingest ports, unless the test chose them: hosts in one test run must not collide on 1935. */
+/** Free ingest ports, unless the test chose them: hosts in one test run must not collide on 1935 or 1883. */
 async function withIngestPorts(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
   return {
     ...env,
     STREAMS_RTMP_PORT: env.STREAMS_RTMP_PORT ?? String(await freePort()),
     STREAMS_SRT_PORT: env.STREAMS_SRT_PORT ?? String(await freePort()),
+    STREAMS_MQTT_PORT: env.STREAMS_MQTT_PORT ?? String(await freePort()),
   };
 }
 
@@ -111,6 +113,7 @@ export async function startHost(options: { home?: string; port?: number; env?: N
     proc,
     rtmpPort: Number(env.STREAMS_RTMP_PORT),
     srtPort: Number(env.STREAMS_SRT_PORT),
+    mqttPort: Number(env.STREAMS_MQTT_PORT),
     home,
     port,
     url: `http://127.0.0.1:${port}`,

@@ -11,6 +11,7 @@ import { createCdnHandlers, type CdnHandlerDeps } from './handlers-cdn.js';
 import { remoteHandlers, type RemoteHandlerDeps } from './handlers-remote.js';
 import { broadcastHandlers, type BroadcastHandlerDeps } from './handlers-broadcast.js';
 import { videoHandlers, type VideoHandlerDeps } from './handlers-videos.js';
+import { dataHandlers, type DataHandlerDeps } from './handlers-data.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -31,6 +32,7 @@ export interface HandlerDeps {
   remote: RemoteHandlerDeps;
   broadcasts: BroadcastHandlerDeps;
   videos: VideoHandlerDeps;
+  data: DataHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -92,5 +94,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...remoteHandlers(deps.remote),
     ...broadcastHandlers(deps.broadcasts),
     ...videoHandlers(deps.videos),
+    ...dataHandlers(deps.data),
   };
 }

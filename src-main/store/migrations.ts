@@ -175,4 +175,67 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX jobs_subject ON jobs (subject);
     `,
   },
+  {
+    version: 8,
+    name: 'live data channels, chat, windows; the program time a recording starts at',
+    sql: `
+      CREATE TABLE data_messages (
+        stream TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        media_time REAL,
+        pdt INTEGER,
+        content_type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (stream, channel, seq)
+      );
+      CREATE INDEX data_messages_pdt ON data_messages (stream, pdt);
+      CREATE INDEX data_messages_at ON data_messages (at);
+      CREATE TABLE chat_messages (
+        id TEXT PRIMARY KEY,
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        viewer_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        signed_in INTEGER NOT NULL DEFAULT 0,
+        text TEXT NOT NULL,
+        ip TEXT,
+        at INTEGER NOT NULL,
+        media_time REAL,
+        pdt INTEGER,
+        deleted_at INTEGER,
+        deleted_by TEXT
+      );
+      CREATE UNIQUE INDEX chat_messages_room ON chat_messages (room, seq);
+      CREATE TABLE chat_viewers (
+        id TEXT PRIMARY KEY,
+        room TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        signed_in INTEGER NOT NULL DEFAULT 0,
+        ip TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE chat_bans (
+        room TEXT NOT NULL,
+        viewer_id TEXT NOT NULL,
+        display_name TEXT,
+        until INTEGER,
+        reason TEXT,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (room, viewer_id)
+      );
+      CREATE TABLE chat_settings (
+        room TEXT PRIMARY KEY,
+        settings TEXT NOT NULL
+      );
+      CREATE TABLE data_windows (
+        stream TEXT PRIMARY KEY,
+        windows TEXT NOT NULL
+      );
+      ALTER TABLE recordings ADD COLUMN start_pdt INTEGER;
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import { destinationSchema, recordingSchema } from './restream.js';
 import { obsEvents } from './obs.js';
 import { broadcastEvents } from './broadcast.js';
 import { videoEvents } from './videos.js';
+import { dataEvents } from './data.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
 export const events = {
@@ -43,6 +44,7 @@ export const events = {
   ...cdnEvents,
   ...broadcastEvents,
   ...videoEvents,
+  ...dataEvents,
 } as const;
 
 export type Events = typeof events;

@@ -11,3 +11,4 @@ export * from './cdn.js';
 export * from './remote.js';
 export * from './broadcast.js';
 export * from './videos.js';
+export * from './data.js';

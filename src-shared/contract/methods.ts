@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { videoMethods } from './videos.js';
+import { dataMethods } from './data.js';
 import { configPatchSchema } from '../config.js';
 import { configViewSchema } from './config.js';
 import { method } from './define.js';
@@ -265,6 +266,7 @@ export const methods = {
   ...remoteMethods,
   ...broadcastMethods,
   ...videoMethods,
+  ...dataMethods,
 } as const;
 
 export type Methods = typeof methods;

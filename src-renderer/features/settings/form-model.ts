@@ -101,6 +101,8 @@ const SECTIONS: Record<string, string> = {
   live: 'Live packaging',
   recording: 'Recording',
   library: 'Video library',
+  data: 'Live data and chat',
+  mqtt: 'MQTT broker',
   log: 'Logging',
   system: 'System',
   ffmpeg: 'ffmpeg',

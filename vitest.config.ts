@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** Vitest's order, except that the DVR test runs last: its stream has then been live since the stage began (e2e/dvr-soak.setup.ts). */
+class DvrLastSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const isDvr = (f: TestSpecification): boolean => f.moduleId.endsWith('ll-dvr.test.ts');
+    return [...sorted.filter((f) => !isDvr(f)), ...sorted.filter(isDvr)];
+  }
+}
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -12,6 +22,7 @@ export default defineConfig({
   test: {
     // Closing workers and teardowns at the end of a run: past this vitest exits anyway.
     teardownTimeout: 20_000,
+    sequence: { sequencer: DvrLastSequencer },
     projects: [
       {
         extends: true,
@@ -40,6 +51,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
+          globalSetup: ['e2e/dvr-soak.setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

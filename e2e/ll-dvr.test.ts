@@ -1,14 +1,14 @@
 // The DVR window as a viewer uses it: a low-latency stream live for five minutes with a three-minute
 // window; hls.js rewinds two minutes, plays there from the host's disk, and returns to live, while a
 // second viewer stays at the live edge undisturbed. Ages come from the stream's program date-time.
+// The stream is started when the e2e stage begins (e2e/dvr-soak.setup.ts) and this file runs last, so
+// its five minutes pass while the other files run.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
-import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { exitOf, publishTestPattern } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { sleep, waitFor } from '../test-support/wait.js';
 
@@ -17,17 +17,13 @@ const HLS_JS = fs.readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8'
 const LIVE_FOR_MS = 5 * 60_000;
 
 describe.skipIf(needs('chromium'))('a three-minute DVR window after five minutes live', () => {
-  let host: HostProcess;
+  const soak = inject('dvrSoak');
+  const host = soak!;
   let browser: Browser;
-  let publisher: ReturnType<typeof publishTestPattern>;
-  let startedAt: number;
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    host = await startHost();
-    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'dvr', ladder: 'passthrough', latency: 'low', dvrMinutes: 3 })).json;
-    publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
-    startedAt = Date.now();
+    if (!soak) throw new Error('the DVR stream was not started: e2e/dvr-soak.setup.ts must run as the e2e project\'s global setup');
     browser = await launchChromium();
     for (let i = 0; i < 2; i += 1) {
       const page = await browser.newPage();
@@ -40,11 +36,6 @@ describe.skipIf(needs('chromium'))('a three-minute DVR window after five minutes
 
   afterAll(async () => {
     await browser?.close();
-    if (publisher) {
-      publisher.kill('SIGKILL');
-      await exitOf(publisher);
-    }
-    expect(await host?.stop('SIGTERM')).toBe(0);
   });
 
   /** Starts hls.js at the live edge on a page; `window.hls` is the player. */
@@ -80,7 +71,7 @@ describe.skipIf(needs('chromium'))('a three-minute DVR window after five minutes
     });
 
   it('rewinds two minutes, plays from disk, and returns to live; the live viewer is not disturbed', { timeout: LIVE_FOR_MS + 180_000 }, async () => {
-    await sleep(Math.max(0, LIVE_FOR_MS - (Date.now() - startedAt)));
+    await sleep(Math.max(0, LIVE_FOR_MS - (Date.now() - host.startedAt)));
     const [rewinder, live] = pages as [Page, Page];
     await startPlayer(live);
     await startPlayer(rewinder);

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { encode } from '@msgpack/msgpack';
 import { CHANNEL_NAME_PATTERN, RESERVED_CHANNELS, type ChannelStats, type DataMessage } from '../../src-shared/contract/data.js';
 import type { StudioConfig } from '../../src-shared/config.js';
 import { StudioError } from '../core/errors.js';
@@ -310,28 +309,4 @@ export class DataHub implements DataHubPort, Service {
     if (sub.state) sub.state.subscribers.delete(sub);
     else this.wildcards.get(sub.stream)?.delete(sub);
   }
-}
-
-const jsonFrames = new WeakMap<DataMessage, Buffer>();
-const msgpackFrames = new WeakMap<DataMessage, Buffer>();
-
-/** The WebSocket text frame `{"type":"message","message":...}` of a message, encoded once for every subscriber. */
-export function jsonFrame(message: DataMessage): Buffer {
-  let frame = jsonFrames.get(message);
-  if (!frame) {
-    frame = Buffer.from(JSON.stringify({ type: 'message', message }));
-    jsonFrames.set(message, frame);
-  }
-  return frame;
-}
-
-/** The same frame as MessagePack (binary subscribers), encoded once. */
-export function msgpackFrame(message: DataMessage): Buffer {
-  let frame = msgpackFrames.get(message);
-  if (!frame) {
-    const encoded = encode({ type: 'message', message });
-    frame = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    msgpackFrames.set(message, frame);
-  }
-  return frame;
 }

@@ -81,9 +81,14 @@ export class DataMessageStore {
   list(stream: string, channel: string, q: MessageQuery): DataMessage[] {
     const where = ['stream = ?', 'channel = ?'];
     const args: unknown[] = [stream, channel];
-    if (q.afterSeq !== undefined) (where.push('seq > ?'), args.push(q.afterSeq));
-    if (q.fromPdt !== undefined) (where.push('pdt >= ?'), args.push(q.fromPdt));
-    if (q.toPdt !== undefined) (where.push('pdt <= ?'), args.push(q.toPdt));
+    const add = (clause: string, value: number | undefined): void => {
+      if (value === undefined) return;
+      where.push(clause);
+      args.push(value);
+    };
+    add('seq > ?', q.afterSeq);
+    add('pdt >= ?', q.fromPdt);
+    add('pdt <= ?', q.toPdt);
     const rows = this.db.prepare(`SELECT * FROM data_messages WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...args, q.limit) as Row[];
     return rows.map(fromRow);
   }

@@ -14,7 +14,6 @@ import { DataHub, type DataConfig } from '../src-main/data/hub.js';
 import type { StreamClockPort } from '../src-main/data/types.js';
 import { UrlSigner } from '../src-main/protocols/signing.js';
 import { dataPlugin } from '../src-main/servers/data/plugin.js';
-import { DataMessageStore } from '../src-main/store/data-messages.js';
 import { openDatabase, type Db } from '../src-main/store/db.js';
 import { SessionStore } from '../src-main/store/sessions.js';
 
@@ -51,7 +50,7 @@ export async function startDataApp(streams: Record<string, { key: string; privat
   const signer = new UrlSigner({ current: 'signing-key-for-data-tests', previous: null });
   const dataConfig: DataConfig = { ...CONFIG_DEFAULTS.data, ...config };
   const logger = silentLogger();
-  const hub = new DataHub({ store: new DataMessageStore(db), clock: fakeClock, config: () => dataConfig, logger });
+  const hub = new DataHub({ db, clock: fakeClock, config: () => dataConfig, logger });
   hub.start();
   const access = new DataAccess({
     isStudio: (c) => auth.authenticate(c, SESSION_COOKIE) !== undefined,

@@ -1,3 +1,4 @@
+import { SESSION_COOKIE } from '../../src-shared/contract/transport.js';
 import { bearerOf } from '../http/credentials.js';
 import type { DataAccessPort } from './types.js';
 
@@ -35,4 +36,21 @@ export class DataAccess implements DataAccessPort {
     if (this.publisher(stream, { ...credential, ...(key !== undefined ? { key } : {}) }) !== null) return true;
     return this.deps.signatureValid(stream, credential.query ?? {}, credential.ip);
   }
+}
+
+/**
+ * The DataAccess of the host, from its services: the API's authenticator (AuthService), the stream service
+ * (key -> stream, privacy) and the URL signer. For entry/ wiring.
+ */
+export function dataAccessFor(services: {
+  auth: { authenticate(headers: { authorization?: string; cookie?: string }, cookieName: string): unknown };
+  streams: { authorize(key: string): { name: string } | null; lookup(name: string): { private: boolean } | undefined };
+  signer: { verify(name: string, query: Record<string, unknown>, ip: string): { ok: boolean } };
+}): DataAccess {
+  return new DataAccess({
+    isStudio: (credential) => services.auth.authenticate(credential, SESSION_COOKIE) !== undefined,
+    streamOfKey: (key) => services.streams.authorize(key)?.name ?? null,
+    isPrivate: (stream) => services.streams.lookup(stream)?.private,
+    signatureValid: (stream, query, ip) => services.signer.verify(stream, query, ip).ok,
+  });
 }

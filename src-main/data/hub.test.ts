@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DataMessage } from '../../src-shared/contract/data.js';
 import { CONFIG_DEFAULTS } from '../../src-shared/config.js';
 import { silentLogger } from '../core/logger.js';
-import { DataMessageStore } from '../store/data-messages.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { DataHub, HIGH_WATER_BYTES, type DataConfig } from './hub.js';
 import type { PublishInput, StreamClockPort, SubscriberSink } from './types.js';
@@ -64,7 +63,7 @@ describe('DataHub', () => {
   let db: Db;
   let config: DataConfig;
   let hub: DataHub;
-  const make = (): DataHub => new DataHub({ store: new DataMessageStore(db), clock, config: () => config, logger: silentLogger(), now: () => 42 });
+  const make = (): DataHub => new DataHub({ db, clock, config: () => config, logger: silentLogger(), now: () => 42 });
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-'));
@@ -168,5 +167,19 @@ describe('DataHub', () => {
     sub.unsubscribe();
     hub.publish(input(4, { channel: 'a' }));
     expect(sink.got).toHaveLength(2);
+  });
+
+  it('closes a deleted stream\'s subscribers and forgets channels nobody published to', () => {
+    const a = new FakeSink();
+    const b = new FakeSink();
+    hub.subscribe('alpha', 'score', a, { label: 'a' });
+    const sub = hub.subscribe('alpha', 'empty', b, { label: 'b' });
+    expect(hub.messages('alpha', 'never', {})).toEqual([]);
+    expect(hub.stats('alpha').map((c) => c.channel)).toEqual(['empty', 'score']);
+    sub.unsubscribe();
+    expect(hub.stats('alpha').map((c) => c.channel)).toEqual(['score']);
+    hub.closeStream('alpha');
+    expect(a.closedWith).toMatch(/deleted/);
+    expect(hub.stats('alpha')).toEqual([]);
   });
 });

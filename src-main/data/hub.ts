@@ -4,7 +4,8 @@ import type { StudioConfig } from '../../src-shared/config.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import type { DataMessageStore } from '../store/data-messages.js';
+import { DataMessageStore } from '../store/data-messages.js';
+import type { Db } from '../store/db.js';
 import { SubscriberQueue } from './subscriber-queue.js';
 import type { DataHubPort, PublishInput, StreamClockPort, SubscribeOptions, SubscriberSink, Subscription } from './types.js';
 
@@ -16,8 +17,11 @@ const FLUSH_MS = 50;
 const SWEEP_EVERY_MS = 60 * 60_000;
 const MAX_QUERY = 5000;
 
+/** Why the hub ends a subscription (SubscriberSink.close): transports map them to close codes. */
+export const CUT_REASONS = { slow: 'too slow for policy', stopping: 'the host is stopping', deleted: 'the stream was deleted' } as const;
+
 export interface DataHubOptions {
-  store: DataMessageStore;
+  db: Db;
   clock: StreamClockPort;
   config: () => DataConfig;
   logger: Logger;
@@ -66,9 +70,11 @@ export class DataHub implements DataHubPort, Service {
   private flushTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  private readonly store: DataMessageStore;
 
   constructor(private readonly options: DataHubOptions) {
     this.now = options.now ?? Date.now;
+    this.store = new DataMessageStore(options.db);
   }
 
   start(): void {
@@ -80,9 +86,19 @@ export class DataHub implements DataHubPort, Service {
   dispose(): void {
     clearInterval(this.sweepTimer);
     this.flush();
-    for (const subs of [...[...this.channels.values()].map((c) => c.subscribers), ...this.wildcards.values()]) {
-      for (const sub of [...subs]) this.cut(sub, null, 'the host is stopping');
+    for (const stream of new Set([...this.channels.values()].map((c) => c.stream).concat([...this.wildcards.keys()]))) {
+      this.closeStream(stream, CUT_REASONS.stopping, false);
     }
+  }
+
+  /** Ends every subscription of a stream and forgets its memory (a deleted stream; its kept messages go with the retention). */
+  closeStream(stream: string, reason: string = CUT_REASONS.deleted, forget = true): void {
+    const subs = [...(this.wildcards.get(stream) ?? [])];
+    for (const c of this.channels.values()) if (c.stream === stream) subs.push(...c.subscribers);
+    for (const sub of subs) this.cut(sub, null, reason);
+    if (!forget) return;
+    this.wildcards.delete(stream);
+    for (const [k, c] of this.channels) if (c.stream === stream) this.channels.delete(k);
   }
 
   publish(input: PublishInput): DataMessage {
@@ -166,20 +182,21 @@ export class DataHub implements DataHubPort, Service {
 
   messages(stream: string, channel: string, query: { afterSeq?: number; fromPdt?: number; toPdt?: number; limit?: number }): DataMessage[] {
     const limit = Math.min(Math.max(1, query.limit ?? 1000), MAX_QUERY);
-    const state = this.channel(stream, channel);
-    const first = state.history[0]?.seq;
+    // Anyone may ask for any channel name (data.messages is public): only the store answers for unknown ones.
+    const state = this.channels.get(key(stream, channel));
+    const first = state?.history[0]?.seq;
     // A seq query that memory covers is answered from it; program-time ranges and older seqs from the store.
     if (query.fromPdt === undefined && query.toPdt === undefined && first !== undefined && (query.afterSeq ?? 0) + 1 >= first) {
-      return state.history.filter((m) => m.seq > (query.afterSeq ?? 0)).slice(0, limit);
+      return state!.history.filter((m) => m.seq > (query.afterSeq ?? 0)).slice(0, limit);
     }
     this.flush();
-    return this.options.store.list(stream, channel, { ...query, limit });
+    return this.store.list(stream, channel, { ...query, limit });
   }
 
   stats(stream: string): ChannelStats[] {
     const wild = this.wildcards.get(stream)?.size ?? 0;
     const out = new Map<string, ChannelStats>();
-    for (const row of this.options.store.channels(stream)) {
+    for (const row of this.store.channels(stream)) {
       out.set(row.channel, { channel: row.channel, lastSeq: row.lastSeq, lastAt: row.lastAt, published: 0, subscribers: wild, dropped: 0, disconnected: 0 });
     }
     for (const c of this.channels.values()) {
@@ -211,7 +228,7 @@ export class DataHub implements DataHubPort, Service {
     const batch = this.pending;
     this.pending = [];
     try {
-      this.options.store.insertMany(batch);
+      this.store.insertMany(batch);
     } catch (error) {
       this.options.logger.error({ err: error, count: batch.length }, 'data messages could not be stored');
     }
@@ -226,7 +243,7 @@ export class DataHub implements DataHubPort, Service {
   private sweep(): void {
     const cutoff = this.now() - this.options.config().retentionDays * 86_400_000;
     try {
-      const removed = this.options.store.deleteBefore(cutoff);
+      const removed = this.store.deleteBefore(cutoff);
       if (removed > 0) this.options.logger.info({ removed }, 'old data messages removed');
     } catch (error) {
       this.options.logger.warn({ err: error }, 'data message retention sweep failed');
@@ -238,12 +255,12 @@ export class DataHub implements DataHubPort, Service {
     const k = key(stream, channel);
     let state = this.channels.get(k);
     if (!state) {
-      const history = this.options.store.latest(stream, channel, this.options.config().historySize);
+      const history = this.store.latest(stream, channel, this.options.config().historySize);
       const last = history.at(-1);
       state = {
         stream,
         channel,
-        lastSeq: Math.max(last?.seq ?? 0, this.options.store.lastSeq(stream, channel)),
+        lastSeq: Math.max(last?.seq ?? 0, this.store.lastSeq(stream, channel)),
         lastAt: last?.at ?? null,
         published: 0,
         dropped: 0,
@@ -260,7 +277,7 @@ export class DataHub implements DataHubPort, Service {
     if (sub.closed) return;
     const outcome = sub.queue.offer(message, sub.sink.backlog() > HIGH_WATER_BYTES);
     if (outcome === 'write') return this.write(sub, message);
-    if (outcome === 'disconnect') return this.cut(sub, state, `too slow for policy ${sub.queue.policy}`);
+    if (outcome === 'disconnect') return this.cut(sub, state, `${CUT_REASONS.slow} ${sub.queue.policy}`);
     if (outcome === 'dropped') state.dropped++;
     this.awaitDrain(sub);
   }
@@ -306,7 +323,12 @@ export class DataHub implements DataHubPort, Service {
     if (sub.closed) return;
     sub.closed = true;
     sub.queue.clear();
-    if (sub.state) sub.state.subscribers.delete(sub);
-    else this.wildcards.get(sub.stream)?.delete(sub);
+    if (sub.state) {
+      sub.state.subscribers.delete(sub);
+      // A channel nobody published to is forgotten with its last subscriber (subscribing costs no memory for long).
+      if (sub.state.lastSeq === 0 && sub.state.subscribers.size === 0) this.channels.delete(key(sub.stream, sub.state.channel));
+    } else {
+      this.wildcards.get(sub.stream)?.delete(sub);
+    }
   }
 }

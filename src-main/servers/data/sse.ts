@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BackpressurePolicy } from '../../../src-shared/contract/data.js';
 import type { StudioConfig } from '../../../src-shared/config.js';
+import { CUT_REASONS } from '../../data/hub.js';
 import type { DataHubPort, SubscriberSink } from '../../data/types.js';
 import { sseEvent, sseFrame } from './frames.js';
 
@@ -43,7 +44,8 @@ export function serveEvents(req: FastifyRequest, reply: FastifyReply, ctx: Event
     backlog: () => res.writableLength,
     onDrain: (cb) => (res.writableLength === 0 ? setImmediate(cb) : res.once('drain', cb)),
     close: (reason) => {
-      res.end(sseEvent('error', { code: 'RATE_LIMITED', message: reason }));
+      const slow = reason.startsWith(CUT_REASONS.slow);
+      res.end(slow ? sseEvent('error', { code: 'RATE_LIMITED', message: reason }) : sseEvent('close', { message: reason }));
       setTimeout(() => res.destroy(), CLOSE_GRACE_MS).unref();
     },
   };

@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import type { StudioConfig } from '../../../src-shared/config.js';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { CUT_REASONS } from '../../data/hub.js';
 import type { DataHubPort, SubscriberSink } from '../../data/types.js';
 import { keepAlive } from '../../http/websocket.js';
 import { jsonFrame, msgpackFrame, parseMediaTime } from './frames.js';
@@ -51,7 +52,7 @@ export function serveSocket(socket: WebSocket, req: FastifyRequest, ctx: SocketC
     backlog: () => socket.bufferedAmount,
     onDrain: (cb) => (raw.writableLength === 0 ? setImmediate(cb) : raw.once('drain', cb)),
     close: (reason) => {
-      socket.close(CLOSE_TOO_SLOW, reason.slice(0, 120));
+      socket.close(reason.startsWith(CUT_REASONS.slow) ? CLOSE_TOO_SLOW : 1001, reason.slice(0, 120));
       setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
     },
   };

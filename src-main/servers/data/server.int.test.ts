@@ -111,6 +111,10 @@ describe('data channels over HTTP, WebSocket and SSE', () => {
     expect(sse.status).toBe(200);
     sse.close();
     (await socket(path('hidden', 'score', '/ws?key=key-hidden'))).close();
+    // Reserved channels are readable; their names do not collide with the contract's /data/windows route.
+    const windows = await readSse(path('alpha', 'windows', '/events'));
+    expect(windows.status).toBe(200);
+    windows.close();
   });
 
   it('Last-Event-ID resumes an SSE subscriber without loss, and says when the gap is older than the history', async () => {
@@ -182,6 +186,23 @@ describe('data channels over HTTP, WebSocket and SSE', () => {
     }
     await waitFor('cut-off sockets closed', () => closes.queue !== undefined && closes.disconnect !== undefined, 10_000, 50);
     for (const ws of [fast, ...Object.values(slow)]) ws.terminate();
+  });
+
+  it('the * subscription gets every channel of its stream, with <channel>:<seq> ids on SSE', async () => {
+    const sse = await readSse(path('beta', '*', '/events'));
+    const ws = await socket(path('beta', '*', '/ws'));
+    const frames = collect(ws);
+    await waitFor('two wildcard subscribers', () => stats('beta', 'resume')?.subscribers === 2, 5000, 20);
+    await post(path('beta', 'goals'), '1', json('key-beta'));
+    await post(path('beta', 'cards'), '2', json('key-beta'));
+    await post(path('alpha', 'goals'), '3', json('key-alpha'));
+    await waitFor('two messages each', () => sse.messages().length === 2 && frames.messages().length === 2, 5000, 20);
+    expect(sse.events.filter((e) => e.event === 'message').map((e) => e.id)).toEqual(['goals:1', 'cards:1']);
+    expect(frames.messages().map((m) => m.id)).toEqual(['goals:1', 'cards:1']);
+    ws.send(JSON.stringify({ type: 'publish', ref: 'w', data: 1 }));
+    await waitFor('refusal', () => frames.frames.find((f) => f.type === 'error'), 5000, 20);
+    sse.close();
+    ws.close();
   });
 
   it('the SDK resumes after a dropped WebSocket without loss or duplicates, and publishes with acks', async () => {

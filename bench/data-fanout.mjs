@@ -1,21 +1,22 @@
 #!/usr/bin/env node
 // bench/data-fanout: messages to 10,000 WebSocket subscribers of one data channel on loopback. A
-// publisher sends `rate` messages a second for `seconds` over the channel's WebSocket (JSON publish
-// frames carrying the send time); subscribers in two child processes measure each delivery's delay.
+// publisher sends `messages` JSON publish frames (carrying their send time) over the channel's
+// WebSocket as fast as the server takes them (at most 4 unacknowledged: the server acks after its
+// fan-out loop), or at a fixed `rate`; subscribers in two child processes measure each delivery's delay.
 // Ours: the host's /api/v1/streams/<name>/data/<channel>/ws (the hub, its per-subscriber queues).
 // Reference, same run, same load, same subscribers: a plain `ws` broadcast loop in its own process that
 // wraps each message once in the same envelope and sends it to every socket.
 // Figures: deliveries per second (every subscriber's every message, over the span from the first send
 // to the last receipt) and delivery delay p50/p99. Goals from the issue: >= 0.9x the reference's
 // throughput, p99 within 1.5x.
-// Knobs: BENCH_DATA_SUBSCRIBERS (10000; short 2000), BENCH_DATA_RATE (msgs/s, 20), BENCH_DATA_SECONDS
-// (10; short 5). BENCH_DATA_URL + BENCH_DATA_KEY + BENCH_DATA_STREAM: measure a host already running
+// Knobs: BENCH_DATA_SUBSCRIBERS (10000; short 2000), BENCH_DATA_MESSAGES (200; short 100),
+// BENCH_DATA_RATE (msgs/s; 0, the default: as fast as acked), BENCH_DATA_SECONDS (with a rate; 10). BENCH_DATA_URL + BENCH_DATA_KEY + BENCH_DATA_STREAM: measure a host already running
 // instead of starting the built one.
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { cleanup, fmt, sleep, startHost, track } from './lib/live.mjs';
+import { cleanup, fmt, median, sleep, startHost, track } from './lib/live.mjs';
 import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/data-fanout';
@@ -24,8 +25,10 @@ const bench = defineBench(NAME, {
   p99: { what: 'delivery delay p99, ours vs a plain ws broadcast loop', on: 'ratio', op: '<=', target: 1.5, unit: 'ms', digits: 1 },
 });
 const SUBSCRIBERS = bench.knob('BENCH_DATA_SUBSCRIBERS', 10_000, 2000);
-const RATE = bench.knob('BENCH_DATA_RATE', 20);
+const RATE = bench.knob('BENCH_DATA_RATE', 0);
 const SECONDS = bench.knob('BENCH_DATA_SECONDS', 10, 5);
+const MESSAGES = bench.knob('BENCH_DATA_MESSAGES', 200, 100);
+const WINDOW = 4;
 const CHILDREN = SUBSCRIBERS > 1000 ? 2 : 1;
 const BUCKET_MS = 0.1;
 const external = process.env.BENCH_DATA_URL;
@@ -54,10 +57,32 @@ async function openSocket(url, headers = {}) {
   return ws;
 }
 
-/** `rate` publish frames a second for `seconds`, on a schedule (a late tick sends at once, never skipped). */
+/** `MESSAGES` publish frames with at most WINDOW unacknowledged; or `rate` a second for `seconds` on a schedule. */
 async function publish(ws) {
-  const total = Math.round(RATE * SECONDS);
   const start = now();
+  if (RATE <= 0) {
+    let acked = 0;
+    let sent = 0;
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`publisher: ${acked}/${MESSAGES} acks after 120 s`)), 120_000);
+      const send = () => {
+        while (sent < MESSAGES && sent - acked < WINDOW) ws.send(JSON.stringify({ type: 'publish', ref: sent, data: { i: sent++, t: now() } }));
+      };
+      ws.on('message', (raw) => {
+        const frame = JSON.parse(String(raw));
+        if (frame.type === 'error') return reject(new Error(`publish refused: ${JSON.stringify(frame.error)}`));
+        if (frame.type !== 'ack') return;
+        acked++;
+        if (acked === MESSAGES) {
+          clearTimeout(timer);
+          resolve();
+        } else send();
+      });
+      send();
+    });
+    return { total: MESSAGES, start };
+  }
+  const total = Math.round(RATE * SECONDS);
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / RATE;
     const wait = due - now();
@@ -129,43 +154,48 @@ async function measure(label, subUrl, pubUrl, pubHeaders) {
   }
 }
 
-async function ours() {
+/** Our target: the host given by BENCH_DATA_URL, else the built host started here with a public stream. */
+async function startOurs() {
   if (external) {
-    const base = `${external.replace(/^http/, 'ws')}/api/v1/streams/${process.env.BENCH_DATA_STREAM}/data/fanout/ws`;
-    return measure('ours', base, base, { Authorization: `Bearer ${process.env.BENCH_DATA_KEY}` });
+    const url = `${external.replace(/^http/, 'ws')}/api/v1/streams/${process.env.BENCH_DATA_STREAM}/data/fanout/ws`;
+    return { url, key: process.env.BENCH_DATA_KEY, stop: async () => {} };
   }
   const host = await startHost({ env: { STREAMS_MQTT_PORT: '0' } });
-  try {
-    const res = await host.api('POST', '/api/v1/streams', { name: 'fanout', ladder: 'passthrough' });
-    if (res.status !== 201) throw new Error(`POST /api/v1/streams -> ${res.status}: ${res.text}`);
-    const base = `${host.url.replace(/^http/, 'ws')}/api/v1/streams/fanout/data/fanout/ws`;
-    return await measure('ours', base, base, { Authorization: `Bearer ${res.json.key}` });
-  } finally {
-    await host.stop();
-  }
+  const res = await host.api('POST', '/api/v1/streams', { name: 'fanout', ladder: 'passthrough' });
+  if (res.status !== 201) throw new Error(`POST /api/v1/streams -> ${res.status}: ${res.text}`);
+  return { url: `${host.url.replace(/^http/, 'ws')}/api/v1/streams/fanout/data/fanout/ws`, key: res.json.key, stop: () => host.stop() };
 }
 
-async function reference() {
+async function startReference() {
   const server = track(fork(path.join(here, 'lib', 'data-reference.mjs'), [], { stdio: 'inherit' }));
-  try {
-    const { port } = await request(server, 'listening', 10_000);
-    return await measure('plain ws broadcast', `ws://127.0.0.1:${port}/sub`, `ws://127.0.0.1:${port}/pub`, {});
-  } finally {
-    server.send({ type: 'stop' });
-  }
+  const { port } = await request(server, 'listening', 10_000);
+  return { port, stop: () => server.send({ type: 'stop' }) };
 }
 
+const RUNS = bench.knob('BENCH_DATA_RUNS', 3, 1);
+let target;
+let ref;
 try {
-  console.log(`${NAME}: ${SUBSCRIBERS} subscribers in ${CHILDREN} processes, ${RATE} msg/s for ${SECONDS} s`);
-  const ref = await reference();
-  const our = await ours();
-  const note = `delivered ${our.delivered}/${our.expected} vs ${ref.delivered}/${ref.expected}; p50 ${fmt(our.p50, 1)} vs ${fmt(ref.p50, 1)} ms`;
-  bench.record('throughput', { ours: our.perSecond, reference: ref.perSecond, note });
-  bench.record('p99', { ours: our.p99, reference: ref.p99 });
+  const load = RATE > 0 ? `${RATE} msg/s for ${SECONDS} s` : `${MESSAGES} messages as fast as acked (${WINDOW} in flight)`;
+  console.log(`${NAME}: ${SUBSCRIBERS} subscribers in ${CHILDREN} processes, ${load}, ${RUNS} runs of each, alternating`);
+  target = await startOurs();
+  ref = await startReference();
+  const runs = { ours: [], ref: [] };
+  for (let r = 0; r < RUNS; r++) {
+    runs.ref.push(await measure('plain ws broadcast', `ws://127.0.0.1:${ref.port}/sub`, `ws://127.0.0.1:${ref.port}/pub`, {}));
+    runs.ours.push(await measure('ours', target.url, target.url, { Authorization: `Bearer ${target.key}` }));
+  }
+  const med = (list, field) => median(list.map((x) => x[field]));
+  const lost = (list) => list.reduce((a, x) => a + x.expected - x.delivered, 0);
+  const note = `medians of ${RUNS}; undelivered ${lost(runs.ours)} vs ${lost(runs.ref)}; p50 ${fmt(med(runs.ours, 'p50'), 1)} vs ${fmt(med(runs.ref, 'p50'), 1)} ms`;
+  bench.record('throughput', { ours: med(runs.ours, 'perSecond'), reference: med(runs.ref, 'perSecond'), note });
+  bench.record('p99', { ours: med(runs.ours, 'p99'), reference: med(runs.ref, 'p99') });
 } catch (error) {
   console.error(error);
   bench.fail(error);
 } finally {
+  ref?.stop();
+  await target?.stop().catch(() => undefined);
   await cleanup();
 }
 bench.finish();

@@ -178,6 +178,9 @@ describe('DataHub', () => {
     expect(hub.stats('alpha').map((c) => c.channel)).toEqual(['empty', 'score']);
     sub.unsubscribe();
     expect(hub.stats('alpha').map((c) => c.channel)).toEqual(['score']);
+    const off = hub.addSubscriberCounter((stream, channel) => (stream === 'alpha' && channel === 'score' ? 5 : 0));
+    expect(hub.stats('alpha')[0]).toMatchObject({ channel: 'score', subscribers: 6 });
+    off();
     hub.closeStream('alpha');
     expect(a.closedWith).toMatch(/deleted/);
     expect(hub.stats('alpha')).toEqual([]);

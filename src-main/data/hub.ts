@@ -66,6 +66,7 @@ export class DataHub implements DataHubPort, Service {
   /** Subscribers of '*' per stream. */
   private readonly wildcards = new Map<string, Set<Sub>>();
   private readonly taps = new Set<(message: DataMessage) => void>();
+  private readonly counters = new Set<(stream: string, channel: string) => number>();
   private pending: { message: DataMessage; raw?: Buffer }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -212,7 +213,14 @@ export class DataHub implements DataHubPort, Service {
         disconnected: c.disconnected,
       });
     }
+    for (const row of out.values()) for (const count of this.counters) row.subscribers += count(stream, row.channel);
     return [...out.values()].sort((a, b) => a.channel.localeCompare(b.channel));
+  }
+
+  /** Subscribers the hub does not hold itself (the MQTT broker's), added to `stats`; returns the off switch. */
+  addSubscriberCounter(count: (stream: string, channel: string) => number): () => void {
+    this.counters.add(count);
+    return () => this.counters.delete(count);
   }
 
   onMessage(listener: (message: DataMessage) => void): () => void {
@@ -309,8 +317,11 @@ export class DataHub implements DataHubPort, Service {
 
   private cut(sub: Sub, state: Channel | null, reason: string): void {
     if (sub.closed) return;
-    if (state) state.disconnected++;
-    this.options.logger.info({ subscriber: sub.label, reason }, 'data subscriber cut off');
+    // Counted and logged only when the policy cut it (not for each subscriber of a stopping host).
+    if (state) {
+      state.disconnected++;
+      this.options.logger.info({ subscriber: sub.label, stream: sub.stream, channel: state.channel, reason }, 'data subscriber cut off');
+    }
     this.remove(sub);
     try {
       sub.sink.close(reason);

@@ -50,6 +50,8 @@ export interface SubscribeOptions {
   afterSeq?: number;
   /** For logs and stats: `ws 127.0.0.1:5000`. */
   label: string;
+  /** Called (before any replay) when `afterSeq` is older than the kept history: seqs fromSeq..toSeq are gone. */
+  onGap?: (gap: { fromSeq: number; toSeq: number }) => void;
 }
 
 export interface Subscription {

@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BackpressurePolicy } from '../../../src-shared/contract/data.js';
+import type { StudioConfig } from '../../../src-shared/config.js';
+import { CUT_REASONS } from '../../data/hub.js';
+import type { DataHubPort, SubscriberSink } from '../../data/types.js';
+import { sseEvent, sseFrame } from './frames.js';
+
+/** What EventSource waits before reconnecting (it resends Last-Event-ID, so nothing is lost within the history). */
+const RETRY_MS = 2000;
+/** A cut-off subscriber's response is destroyed after this if its last bytes do not go out. */
+const CLOSE_GRACE_MS = 2000;
+/** An event, not a `:` comment: EventSource hides comments, and the SDK's dead-connection timer needs to see it. */
+const HEARTBEAT_EVENT = 'event: heartbeat\ndata: {}\n\n';
+
+export interface EventsContext {
+  hub: DataHubPort;
+  config: () => StudioConfig['data'];
+  stream: string;
+  channel: string;
+  policy: BackpressurePolicy | undefined;
+  afterSeq: number | undefined;
+}
+
+/**
+ * Server-Sent Events on a data channel: `id: <seq>`, `event: message`, `data: <DataMessage>`; a
+ * reconnecting EventSource's Last-Event-ID replays from the history, and a gap older than it is said
+ * with `event: gap`. `event: heartbeat` keeps proxies from closing an idle stream.
+ */
+export function serveEvents(req: FastifyRequest, reply: FastifyReply, ctx: EventsContext): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+    'X-Content-Type-Options': 'nosniff',
+    'Access-Control-Allow-Origin': '*',
+  });
+  res.write(`retry: ${RETRY_MS}\n\n`);
+  const wildcard = ctx.channel === '*';
+  const sink: SubscriberSink = {
+    write: (m) => res.write(sseFrame(m, wildcard)),
+    backlog: () => res.writableLength,
+    onDrain: (cb) => (res.writableLength === 0 ? setImmediate(cb) : res.once('drain', cb)),
+    close: (reason) => {
+      const slow = reason.startsWith(CUT_REASONS.slow);
+      res.end(slow ? sseEvent('error', { code: 'RATE_LIMITED', message: reason }) : sseEvent('close', { message: reason }));
+      setTimeout(() => res.destroy(), CLOSE_GRACE_MS).unref();
+    },
+  };
+  const subscription = ctx.hub.subscribe(ctx.stream, ctx.channel, sink, {
+    label: `sse ${req.ip}:${req.raw.socket.remotePort ?? 0}`,
+    ...(ctx.policy ? { policy: ctx.policy } : {}),
+    ...(ctx.afterSeq !== undefined && !wildcard ? { afterSeq: ctx.afterSeq } : {}),
+    onGap: (gap) => res.write(sseEvent('gap', gap)),
+  });
+  const heartbeat = setInterval(() => {
+    if (res.writableLength === 0) res.write(HEARTBEAT_EVENT);
+  }, ctx.config().heartbeatSeconds * 1000);
+  res.once('close', () => {
+    clearInterval(heartbeat);
+    subscription.unsubscribe();
+  });
+}

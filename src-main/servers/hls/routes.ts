@@ -45,6 +45,8 @@ export interface LiveRoutesOptions {
     segmentSeconds: () => number;
     dvrSecondsOf: (name: string) => number;
   };
+  /** Timed data written into the media playlists (data/timed-metadata.ts). */
+  timedMetadata?: { dateRanges(stream: string, fromPdt: number): string[] };
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -166,6 +168,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       partTargetSec: stream.partLimitSec,
       segmentSeconds: ll.segmentSeconds(),
       dvrSeconds: ll.dvrSecondsOf(ctx.name),
+      ...(options.timedMetadata ? { dateRanges: (fromPdt: number) => options.timedMetadata!.dateRanges(ctx.name, fromPdt) } : {}),
     };
   };
 

@@ -26,6 +26,8 @@ export interface LlRouteContext {
   partTargetSec: number;
   segmentSeconds: number;
   dvrSeconds: number;
+  /** EXT-X-DATERANGE lines of the stream's timed data from a program date-time on. */
+  dateRanges?: (fromPdt: number) => string[];
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -111,6 +113,7 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
     skip: skipText === undefined ? false : skipText,
     renditionReports,
     endList: snapshot.ended,
+    ...(ctx.dateRanges && snapshot.segments[0] ? { dateRanges: ctx.dateRanges(snapshot.segments[0].programDateTime) } : {}),
   });
   // An answer to a blocking request describes one moment: shared caches may keep it (a later identical
   // request is satisfied by it); the plain playlist changes every part.

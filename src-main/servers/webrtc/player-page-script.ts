@@ -1,4 +1,5 @@
 import { FAILOVER_FUNCTIONS, FAILOVER_RULE } from '../../../src-shared/edge-failover.js';
+import { playerDataScript } from './player-data.js';
 import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, seekableSpan, timeAtFraction, wallClockLatencySec } from '../../../src-shared/dvr.js';
 
 /** How often the page tells the host the latency it measures (viewer analytics keep the median). */
@@ -38,6 +39,7 @@ const show = (mode, text) => { body.dataset.mode = mode; $('mode').textContent =
 const error = (text) => { $('err').textContent = text; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const ms = () => performance.now();
+${playerDataScript()}
 const sidOf = (url) => { try { return new URL(url, location.href).searchParams.get('sid'); } catch { return null; } };
 const beacon = (report) => fetch('/live/' + name + '/beacon' + query, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report), keepalive: true,
@@ -166,6 +168,7 @@ async function hls(route) {
   });
   player.on(Hls.Events.FRAG_BUFFERED, () => { if (!failover || !failover.moving()) error(''); });
   player.attachMedia(video);
+  dataFromHls(player, Hls);
   if (failover) failover.start();
   else player.loadSource(src);
   return {
@@ -182,6 +185,7 @@ async function hls(route) {
       return player.latency > 0 ? { sec: player.latency, wallClock: false } : null;
     },
     sid: () => (player.levels[0] ? sidOf(player.levels[0].uri) : null),
+    framePdt(meta) { const d = player.latestLevelDetails; return d ? pdtOfFragments(d.fragments, meta.mediaTime) : null; },
   };
 }
 
@@ -355,7 +359,7 @@ setInterval(render, 250);
 // A stream with edges plays through them (they carry the viewers; WebRTC is the host's own uplink).
 (via === 'webrtc' ? Promise.resolve(null) : edgeRoute())
   .then((route) => route ? hls(route) : webrtc().catch((e) => { if (via !== 'hls') error('WebRTC: ' + e.message + ', using HLS'); return hls(null); }))
-  .then((created) => { engine = created; render(); })
+  .then((created) => { engine = created; render(); dataFrames(); })
   .catch((e) => { show('failed', 'nothing'); error(String(e.message || e)); });
 `;
 }

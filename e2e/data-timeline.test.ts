@@ -57,45 +57,57 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     await stopHostCleanly(host);
   });
 
-  /** Opens the player, publishes three messages for frames ahead of the one on screen, returns what it showed. */
-  async function measure(page: Page, via: string): Promise<{ published: number[]; shown: Shown[] }> {
+  /**
+   * Opens the player, publishes three messages for frames ahead of the one on screen; returns, per
+   * message, how many frames after its own the frame showing it was (0: the very frame).
+   */
+  async function measure(page: Page, via: string): Promise<{ frames: number[]; shown: Shown[] }> {
     await page.goto(`${host.url}/play/tl?via=${via}`);
     await page.addScriptTag({ content: samplerScript('v') });
     // The frame's barcode, read in the frame callback that shows a message.
-    await page.evaluate((mod) => {
-      const w = window as unknown as { frameLatency(now: number): number | null; __dataHook: () => number | null };
-      w.__dataHook = () => {
-        const lat = w.frameLatency(0);
-        return lat === null ? null : (mod - lat) % mod;
-      };
-    }, MOD);
-    const now = await waitFor('a decoded frame', () =>
-      page.evaluate((mod) => {
-        const lat = (window as unknown as { frameLatency(now: number): number | null }).frameLatency(0);
-        return lat === null ? null : (mod - lat) % mod;
-      }, MOD), 20_000);
-    const published = [2000, 2500, 3100].map((ahead) => frameAt(now + ahead));
-    for (const [i, mediaTime] of published.entries()) {
+    const barcode = (mod: number): number | null => {
+      const lat = (window as unknown as { frameLatency(now: number): number | null }).frameLatency(0);
+      return lat === null ? null : (mod - lat) % mod;
+    };
+    await page.evaluate(`window.__dataHook = () => (${barcode.toString()})(${MOD})`);
+    const now = await waitFor('a decoded frame', () => page.evaluate(barcode, MOD), 20_000);
+    const published = new Map<number, number>();
+    for (const [i, ahead] of [2000, 2500, 3100].entries()) {
+      const mediaTime = frameAt(now + ahead);
       const res = await fetch(`${host.url}/api/v1/streams/tl/data/score?mediaTime=${mediaTime}`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ n: i }),
       });
       expect(res.status).toBe(202);
+      const ack = (await res.json()) as { seq: number; mediaTime: number };
+      expect(ack.mediaTime).toBe(mediaTime);
+      published.set(ack.seq, mediaTime);
     }
     const shown = await waitFor('three messages shown', async () => {
-      const data = await page.evaluate(() => (window as unknown as { __data: Shown[] }).__data);
-      return data.length >= 3 ? data : undefined;
+      const data = (await page.evaluate(() => (window as unknown as { __data: Shown[] }).__data)).filter((s) => published.has(s.seq));
+      return data.length >= published.size ? data : undefined;
     }, 20_000);
-    return { published, shown };
+    return { frames: shown.map((s) => ((s.hook ?? NaN) - published.get(s.seq)!) / FRAME_MS), shown };
   }
+
+  const report = (what: string, frames: number[]): void =>
+    console.log(`${what}: shown ${frames.map((f) => f.toFixed(2)).join(', ')} frames after the message's own`);
 
   it('LL-HLS: each message shows at the frame of its barcode (within one frame)', async () => {
     const page = await browser.newPage();
-    const { published, shown } = await measure(page, 'hls');
-    const frames = shown.map((s, i) => ((s.hook ?? NaN) - published[i]!) / FRAME_MS);
-    console.log(`LL-HLS: shown at frames ${frames.map((f) => f.toFixed(2)).join(', ')} from the message's (barcodes ${shown.map((s) => s.hook).join(', ')})`);
+    const { frames, shown } = await measure(page, 'hls');
+    report('LL-HLS', frames);
     expect(shown.map((s) => s.mode)).toEqual(['hls', 'hls', 'hls']);
+    for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
+    await page.close();
+  }, 60_000);
+
+  it('WebRTC: the same over the data channel and the RTP time maps', async () => {
+    const page = await browser.newPage();
+    const { frames, shown } = await measure(page, 'webrtc');
+    report('WebRTC', frames);
+    expect(shown.map((s) => s.mode)).toEqual(['webrtc', 'webrtc', 'webrtc']);
     for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
     await page.close();
   }, 60_000);

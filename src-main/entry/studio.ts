@@ -176,6 +176,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       children,
       ffmpegPath: () => ffmpeg.path(),
       logger,
+      clock: live.clock,
+      timedMetadata: live.timedMetadata,
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });

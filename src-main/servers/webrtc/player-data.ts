@@ -121,6 +121,23 @@ function dataFromHls(player, Hls) {
     }
   });
 }
+/** WebRTC: the \`data\` channel (opened before the offer) brings time maps and messages; a frame's PDT from its RTP timestamp. */
+function dataFromWebRtc(pc) {
+  const maps = [];
+  const channel = pc.createDataChannel('data');
+  channel.onmessage = (e) => {
+    let f = null;
+    try { f = JSON.parse(e.data); } catch { return; }
+    if (f && f.type === 'time') {
+      maps.push({ rtp: f.rtp, programDateTime: f.programDateTime });
+      if (maps.length > 8) maps.shift();
+    } else if (f && f.type === 'message' && f.message && f.message.programDateTime != null) {
+      const m = f.message;
+      dataLane.add({ id: m.channel + '-' + m.seq, channel: m.channel, seq: m.seq, programDateTime: m.programDateTime, data: m.data });
+    }
+  };
+  return (meta) => (meta.rtpTimestamp == null ? null : pdtOfRtp(maps, meta.rtpTimestamp));
+}
 function dataFrames() {
   if (!video.requestVideoFrameCallback) return;
   const step = (_now, meta) => {

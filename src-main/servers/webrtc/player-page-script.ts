@@ -48,6 +48,7 @@ const beacon = (report) => fetch('/live/' + name + '/beacon' + query, {
 async function webrtc() {
   if (via === 'hls') throw new Error('HLS asked for');
   const pc = new RTCPeerConnection();
+  const framePdt = dataFromWebRtc(pc);
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
   const stream = new MediaStream();
@@ -89,7 +90,7 @@ async function webrtc() {
   show('webrtc', 'WebRTC');
   // The host counts a WHEP viewer as "w" + the session id of its Location.
   const sid = 'w' + where.pathname.split('/').pop();
-  return { dvr: () => null, goLive: () => {}, latency: () => (latency == null ? null : { sec: latency, wallClock: true }), sid: () => sid };
+  return { dvr: () => null, goLive: () => {}, latency: () => (latency == null ? null : { sec: latency, wallClock: true }), sid: () => sid, framePdt };
 }
 
 /** The host's playback order for this viewer (edges, the origin last), or null when it has no edges. */

@@ -33,10 +33,12 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
   let host: HostProcess;
   let browser: Browser;
   let publisher: ChildProcess;
+  /** Every message published (seq -> the media time it was published for): the recording's VOD shows them all again. */
+  const everything = new Map<number, number>();
 
   beforeAll(async () => {
     host = await startHost();
-    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'tl', ladder: 'passthrough', latency: 'low', dvrMinutes: 1 })).json;
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'tl', ladder: 'passthrough', latency: 'low', dvrMinutes: 1, record: true })).json;
     publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, {
       size: '1280x720',
       extra: ['-vf', barcodeFilter(FPS, { mediaMs: OFFSET_MS }), '-output_ts_offset', String(OFFSET_MS / 1000)],
@@ -61,15 +63,25 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
    * Opens the player, publishes three messages for frames ahead of the one on screen; returns, per
    * message, how many frames after its own the frame showing it was (0: the very frame).
    */
-  async function measure(page: Page, via: string): Promise<{ frames: number[]; shown: Shown[] }> {
-    await page.goto(`${host.url}/play/tl?via=${via}`);
+  /** The player page at `query`, with the barcode decoder; the frame's barcode is read in the frame callback that shows a message. */
+  async function openPlayer(page: Page, query: string): Promise<void> {
+    await page.goto(`${host.url}/play/tl?${query}`);
     await page.addScriptTag({ content: samplerScript('v') });
-    // The frame's barcode, read in the frame callback that shows a message.
-    const barcode = (mod: number): number | null => {
-      const lat = (window as unknown as { frameLatency(now: number): number | null }).frameLatency(0);
-      return lat === null ? null : (mod - lat) % mod;
-    };
     await page.evaluate(`window.__dataHook = () => (${barcode.toString()})(${MOD})`);
+  }
+
+  const barcode = (mod: number): number | null => {
+    const lat = (window as unknown as { frameLatency(now: number): number | null }).frameLatency(0);
+    return lat === null ? null : (mod - lat) % mod;
+  };
+
+  const shownOf = async (page: Page, seqs: Map<number, number>): Promise<Shown[] | undefined> => {
+    const data = (await page.evaluate(() => (window as unknown as { __data: Shown[] }).__data)).filter((s) => seqs.has(s.seq));
+    return data.length >= seqs.size ? data : undefined;
+  };
+
+  async function measure(page: Page, via: string): Promise<{ frames: number[]; shown: Shown[] }> {
+    await openPlayer(page, `via=${via}`);
     const now = await waitFor('a decoded frame', () => page.evaluate(barcode, MOD), 20_000);
     const published = new Map<number, number>();
     for (const [i, ahead] of [2000, 2500, 3100].entries()) {
@@ -83,11 +95,9 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
       const ack = (await res.json()) as { seq: number; mediaTime: number };
       expect(ack.mediaTime).toBe(mediaTime);
       published.set(ack.seq, mediaTime);
+      everything.set(ack.seq, mediaTime);
     }
-    const shown = await waitFor('three messages shown', async () => {
-      const data = (await page.evaluate(() => (window as unknown as { __data: Shown[] }).__data)).filter((s) => published.has(s.seq));
-      return data.length >= published.size ? data : undefined;
-    }, 20_000);
+    const shown = await waitFor('three messages shown', () => shownOf(page, published), 20_000);
     return { frames: shown.map((s) => ((s.hook ?? NaN) - published.get(s.seq)!) / FRAME_MS), shown };
   }
 
@@ -111,4 +121,26 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
     await page.close();
   }, 60_000);
+
+  it("the recording's VOD: every message again at its frame", async () => {
+    publisher.kill('SIGKILL');
+    await exitOf(publisher);
+    const recording = await waitFor('the finished recording', async () => {
+      const list = (await api(host, 'GET', '/api/v1/recordings?stream=tl')).json as { id: string; state: string }[];
+      return list.find((r) => r.state !== 'recording');
+    }, 20_000);
+    expect((await api(host, 'POST', `/api/v1/recordings/${recording.id}/vod`, { ladder: 'passthrough' })).status).toBe(202);
+    await waitFor('the VOD', async () => (await api(host, 'GET', `/api/v1/recordings/${recording.id}`)).json.vod.state === 'ready', 60_000);
+    const page = await browser.newPage();
+    await openPlayer(page, `vod=${recording.id}`);
+    // From a little before the first message (its media time less the recording's first frame's, about 1 s).
+    const first = Math.min(...everything.values());
+    await waitFor('the VOD playing', () => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 0), 20_000);
+    await page.evaluate((at) => { (document.getElementById('v') as HTMLVideoElement).currentTime = at; }, Math.max(0, (first - OFFSET_MS) / 1000 - 2.5));
+    const shown = await waitFor('every message shown again', () => shownOf(page, everything), 40_000);
+    const frames = shown.map((s) => ((s.hook ?? NaN) - everything.get(s.seq)!) / FRAME_MS);
+    report('Recording VOD', frames);
+    for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
+    await page.close();
+  }, 120_000);
 });

@@ -20,12 +20,16 @@ export interface TimedMetadataOptions {
   maxDataBytes?: number;
 }
 
+/** Kept messages of a stream in a program-time span, e.g. from the hub: every channel's `messages(..., {fromPdt, toPdt})`. */
+export type ReplaySource = (stream: string, fromPdt: number, toPdt: number) => DataMessage[];
+
 /** A message as a packager writes it: its program date-time is known. */
 export type TimedMessage = DataMessage & { programDateTime: number };
 
 export class TimedMetadata {
   private readonly streams = new Map<string, TimedMessage[]>();
   private readonly listeners = new Map<string, Set<(message: TimedMessage) => void>>();
+  private history: ReplaySource | undefined;
   readonly maxPerStream: number;
   readonly maxDataBytes: number;
 
@@ -51,6 +55,27 @@ export class TimedMetadata {
   /** Kept messages of `stream` with a program date-time in [fromPdt, toPdt], oldest first. */
   messages(stream: string, fromPdt = -Infinity, toPdt = Infinity): TimedMessage[] {
     return (this.streams.get(stream) ?? []).filter((m) => m.programDateTime >= fromPdt && m.programDateTime <= toPdt);
+  }
+
+  /**
+   * Where replays (a recording's VOD, a long DVR window) read messages older than memory holds: the
+   * hub's store, once it exists (entry/data.ts). Without it, replays see what memory kept.
+   */
+  useHistory(source: ReplaySource): void {
+    this.history = source;
+  }
+
+  /** Messages of a span of the program timeline for a replay, oldest first (the chat left out). */
+  replay(stream: string, fromPdt: number, toPdt: number): TimedMessage[] {
+    if (!this.history) return this.messages(stream, fromPdt, toPdt);
+    return this.history(stream, fromPdt, toPdt)
+      .filter((m): m is TimedMessage => m.programDateTime !== null && m.programDateTime >= fromPdt && m.programDateTime <= toPdt && !EXCLUDED_CHANNELS.has(m.channel))
+      .sort((a, b) => a.programDateTime - b.programDateTime);
+  }
+
+  /** EXT-X-DATERANGE lines of a replayed span (a recording's VOD playlists). */
+  replayDateRanges(stream: string, fromPdt: number, toPdt: number): string[] {
+    return this.replay(stream, fromPdt, toPdt).map((m) => dateRangeTag(m, this.maxDataBytes));
   }
 
   /** EXT-X-DATERANGE lines for a playlist whose window starts at `fromPdt` (RFC 8216bis: dates in the window). */

@@ -186,6 +186,7 @@ export function wireLiveServer(deps: {
     bus: deps.bus,
     logger,
     jobs: deps.jobs,
+    programDateTime: (stream, mediaTime) => clock.programDateTime(stream, mediaTime),
   });
 
   const urls = configuredUrls(config, deps.httpUrl);
@@ -267,7 +268,7 @@ export function wireLiveServer(deps: {
         },
         timedMetadata,
       }),
-      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod),
+      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata),
     ],
   };
 }

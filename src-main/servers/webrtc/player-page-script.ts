@@ -27,8 +27,11 @@ const params = new URLSearchParams(location.search);
 const via = params.get('via'), region = params.get('region');
 params.delete('via');
 params.delete('region');
+// ?vod=<recording id>: the recording's VOD, with the stream's data shown again at its frames.
+const vod = /^rec_[a-z0-9]{12}$/.test(params.get('vod') || '') ? params.get('vod') : null;
+params.delete('vod');
 const query = params.toString() ? '?' + params.toString() : '';
-const originSource = { id: 'origin', hls: '/live/' + name + '/index.m3u8' + query };
+const originSource = { id: 'origin', hls: vod ? '/vod/' + vod + '/index.m3u8' : '/live/' + name + '/index.m3u8' + query };
 
 const $ = (id) => document.getElementById(id);
 const video = $('v'), bar = $('bar'), body = document.body;
@@ -46,7 +49,7 @@ const beacon = (report) => fetch('/live/' + name + '/beacon' + query, {
 }).catch(() => {});
 
 async function webrtc() {
-  if (via === 'hls') throw new Error('HLS asked for');
+  if (via === 'hls' || vod) throw new Error('HLS asked for');
   const pc = new RTCPeerConnection();
   const framePdt = dataFromWebRtc(pc);
   pc.addTransceiver('video', { direction: 'recvonly' });
@@ -358,7 +361,7 @@ setInterval(render, 250);
 ['play', 'pause', 'volumechange', 'seeked'].forEach((type) => video.addEventListener(type, render));
 
 // A stream with edges plays through them (they carry the viewers; WebRTC is the host's own uplink).
-(via === 'webrtc' ? Promise.resolve(null) : edgeRoute())
+(via === 'webrtc' || vod ? Promise.resolve(null) : edgeRoute())
   .then((route) => route ? hls(route) : webrtc().catch((e) => { if (via !== 'hls') error('WebRTC: ' + e.message + ', using HLS'); return hls(null); }))
   .then((created) => { engine = created; render(); dataFrames(); })
   .catch((e) => { show('failed', 'nothing'); error(String(e.message || e)); });

@@ -64,8 +64,8 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
    * message, how many frames after its own the frame showing it was (0: the very frame).
    */
   /** The player page at `query`, with the barcode decoder; the frame's barcode is read in the frame callback that shows a message. */
-  async function openPlayer(page: Page, query: string): Promise<void> {
-    await page.goto(`${host.url}/play/tl?${query}`);
+  async function openPlayer(page: Page, query: string, stream = 'tl'): Promise<void> {
+    await page.goto(`${host.url}/play/${stream}?${query}`);
     await page.addScriptTag({ content: samplerScript('v') });
     await page.evaluate(`window.__dataHook = () => (${barcode.toString()})(${MOD})`);
   }
@@ -80,13 +80,13 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     return data.length >= seqs.size ? data : undefined;
   };
 
-  async function measure(page: Page, via: string): Promise<{ frames: number[]; shown: Shown[] }> {
-    await openPlayer(page, `via=${via}`);
+  async function measure(page: Page, via: string, stream = 'tl'): Promise<{ frames: number[]; shown: Shown[] }> {
+    await openPlayer(page, `via=${via}`, stream);
     const now = await waitFor('a decoded frame', () => page.evaluate(barcode, MOD), 20_000);
     const published = new Map<number, number>();
     for (const [i, ahead] of [2000, 2500, 3100].entries()) {
       const mediaTime = frameAt(now + ahead);
-      const res = await fetch(`${host.url}/api/v1/streams/tl/data/score?mediaTime=${mediaTime}`, {
+      const res = await fetch(`${host.url}/api/v1/streams/${stream}/data/score?mediaTime=${mediaTime}`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ n: i }),
@@ -95,7 +95,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
       const ack = (await res.json()) as { seq: number; mediaTime: number };
       expect(ack.mediaTime).toBe(mediaTime);
       published.set(ack.seq, mediaTime);
-      everything.set(ack.seq, mediaTime);
+      if (stream === 'tl') everything.set(ack.seq, mediaTime);
     }
     const shown = await waitFor('three messages shown', () => shownOf(page, published), 20_000);
     return { frames: shown.map((s) => ((s.hook ?? NaN) - published.get(s.seq)!) / FRAME_MS), shown };
@@ -121,6 +121,29 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
     await page.close();
   }, 60_000);
+
+  it('HLS (the standard packager, stitched playlists): the same, dated from the media clock', async () => {
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'tn', ladder: 'passthrough', latency: 'standard' })).json;
+    const second = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, {
+      size: '1280x720',
+      extra: ['-vf', barcodeFilter(FPS, { mediaMs: OFFSET_MS }), '-output_ts_offset', String(OFFSET_MS / 1000)],
+    });
+    const page = await browser.newPage();
+    try {
+      await waitFor('two dated segments', async () => {
+        const res = await fetch(`${host.url}/live/tn/v0.m3u8`);
+        return res.status === 200 && (await res.text()).split('#EXT-X-PROGRAM-DATE-TIME').length > 2;
+      }, 30_000);
+      const { frames, shown } = await measure(page, 'hls', 'tn');
+      report('HLS', frames);
+      expect(shown.map((s) => s.mode)).toEqual(['hls', 'hls', 'hls']);
+      for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
+    } finally {
+      await page.close();
+      second.kill('SIGKILL');
+      await exitOf(second);
+    }
+  }, 90_000);
 
   it("the recording's VOD: every message again at its frame", async () => {
     publisher.kill('SIGKILL');

@@ -24,6 +24,7 @@ import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
+import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { RecordingService, type RecordingJobs } from '../recorder/recording-service.js';
@@ -85,6 +86,7 @@ export function wireLiveServer(deps: {
   const clock = new MediaClock();
   clock.attach(paths);
   const timedMetadata = new TimedMetadata();
+  const segmentTimes = new SegmentTimes(clock);
 
   const lowLatency = new LlHub({
     clock,
@@ -132,7 +134,7 @@ export function wireLiveServer(deps: {
       fps: plan.fps,
       audio: plan.audio,
       caps: capsOf(info.features),
-      ...(sink ? { lowLatency: sink } : {}),
+      ...(sink ? { lowLatency: sink } : { onFirstMedia: (dir, kind, mediaTime) => segmentTimes.firstMedia(dir, kind, mediaTime) }),
     });
     packager.onFailed(request.onFailed);
     if (!sink) return { packager, renditions: plan.renditions };
@@ -267,6 +269,7 @@ export function wireLiveServer(deps: {
           dvrSecondsOf: (name) => (store.get(name)?.dvrMinutes ?? 0) * 60,
         },
         timedMetadata,
+        segmentTimes,
       }),
       recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata),
     ],

@@ -10,11 +10,12 @@ import { segmentContentType, sendSessionFile, SessionFileCache } from './files.j
 import { isDynamicMpd, rewriteMpd } from './mpd.js';
 import {
   buildStitchedPlaylist, DEFAULT_WINDOW, packagerMediaPlaylist, rewriteMaster, SERVED_MEDIA_RE, streamIndexOfFile,
-  writeMediaPlaylist,
+  writeMediaPlaylist, type MediaPlaylist,
 } from './playlist.js';
 import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from '../../protocols/signing.js';
 import { preflight } from '../../http/cors.js';
 import type { LlStream } from './ll/ll-stream.js';
+import type { SegmentTimes } from './segment-times.js';
 import { llFile, llManifest, llMaster, llMediaPlaylist, type LlRouteContext } from './ll/ll-routes.js';
 
 /**
@@ -47,6 +48,8 @@ export interface LiveRoutesOptions {
   };
   /** Timed data written into the media playlists (data/timed-metadata.ts). */
   timedMetadata?: { dateRanges(stream: string, fromPdt: number): string[] };
+  /** The standard packager's segments on the program timeline (segment-times.ts): dates, exact EXTINF. */
+  segmentTimes?: Pick<SegmentTimes, 'timing'>;
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -268,10 +271,35 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       const starting = sessions.some((s) => s.playlist) || !(await files.readText(path.join(current.dir, 'master.m3u8')));
       return ctx.live && starting ? unavailable(reply, 'no segment yet; retry') : notFound(reply, `no media playlist ${index}`);
     }
+    if (options.segmentTimes) await onProgramTimeline(stitched, ctx);
     const rendition = renditionOf(ctx.entry.sessions.at(-1), index);
     hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
     return reply.header('Cache-Control', cacheFor(ctx.live)).type(M3U8).send(writeMediaPlaylist(stitched));
   });
+
+  /**
+   * Each segment's EXT-X-PROGRAM-DATE-TIME from the media clock and its EXTINF from its media (ffmpeg's
+   * dates are its own wall clock); a segment not placed yet loses ffmpeg's date (players carry the
+   * previous one on). Then the stream's timed data as EXT-X-DATERANGE from the window's first date.
+   */
+  async function onProgramTimeline(pl: MediaPlaylist, ctx: StreamContext): Promise<void> {
+    const times = options.segmentTimes!;
+    const dirs = new Map(ctx.entry.sessions.map((s) => [s.id, s.dir]));
+    let firstPdt: number | null = null;
+    await Promise.all(
+      pl.segments.map(async (seg, i) => {
+        const where = /^s\/([^/]+)\/([^/?]+)/.exec(seg.uri);
+        const dir = where ? dirs.get(decodeURIComponent(where[1]!)) : undefined;
+        const timing = where && dir ? await times.timing(ctx.name, dir, where[2]!) : null;
+        seg.tags = seg.tags.filter((tag) => !tag.startsWith('#EXT-X-PROGRAM-DATE-TIME:'));
+        if (!timing) return;
+        seg.duration = timing.durationSec;
+        seg.tags.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(timing.programDateTime).toISOString()}`);
+        if (i === 0) firstPdt = timing.programDateTime;
+      }),
+    );
+    if (firstPdt !== null && options.timedMetadata) pl.headerTags.push(...options.timedMetadata.dateRanges(ctx.name, firstPdt));
+  }
 
   async function readPlaylistSafe(file: string, finalSince: number | null): ReturnType<SessionFileCache['readPlaylist']> {
     try {

@@ -54,6 +54,9 @@ describe('TimedMetadata', () => {
     // A playlist lists the dates in its window only.
     expect(timed.dateRanges('cam', T0 + 1500).map((l) => /ID="([^"]+)"/.exec(l)![1])).toEqual(['score-6', 'score-7']);
     expect(timed.messages('cam', T0 + 1500, T0 + 2000).map((m) => m.seq)).toEqual([6]);
+    // A Period's EventStream: [from, to), times from its start.
+    expect(timed.eventStream('cam', T0 + 1500, T0 + 6000)).toMatch(/^ {4}<EventStream[^\n]+\n {6}<Event presentationTime="500" duration="0" id="6">[^\n]+\n {4}<\/EventStream>$/);
+    expect(timed.eventStream('cam', T0 + 7000, T0 + 8000)).toBe('');
     timed.forget('cam');
     expect(timed.messages('cam')).toEqual([]);
   });

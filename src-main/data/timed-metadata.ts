@@ -83,6 +83,11 @@ export class TimedMetadata {
     return this.messages(stream, fromPdt).map((m) => dateRangeTag(m, this.maxDataBytes));
   }
 
+  /** A DASH EventStream of the messages dated in [fromPdt, toPdt) for a Period starting at fromPdt ('' when none). */
+  eventStream(stream: string, fromPdt: number, toPdt: number): string {
+    return eventStreamXml(this.messages(stream, fromPdt, toPdt).filter((m) => m.programDateTime < toPdt), fromPdt, this.maxDataBytes);
+  }
+
   /** Each new message of `stream` as it comes (the WebRTC data channel); returns the off switch. */
   subscribe(stream: string, listener: (message: TimedMessage) => void): () => void {
     let set = this.listeners.get(stream);

@@ -47,7 +47,7 @@ export interface LiveRoutesOptions {
     dvrSecondsOf: (name: string) => number;
   };
   /** Timed data written into the media playlists (data/timed-metadata.ts). */
-  timedMetadata?: { dateRanges(stream: string, fromPdt: number): string[] };
+  timedMetadata?: { dateRanges(stream: string, fromPdt: number): string[]; eventStream(stream: string, fromPdt: number, toPdt: number): string };
   /** The standard packager's segments on the program timeline (segment-times.ts): dates, exact EXTINF. */
   segmentTimes?: Pick<SegmentTimes, 'timing'>;
 }
@@ -171,7 +171,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       partTargetSec: stream.partLimitSec,
       segmentSeconds: ll.segmentSeconds(),
       dvrSeconds: ll.dvrSecondsOf(ctx.name),
-      ...(options.timedMetadata ? { dateRanges: (fromPdt: number) => options.timedMetadata!.dateRanges(ctx.name, fromPdt) } : {}),
+      ...(options.timedMetadata
+        ? {
+            dateRanges: (fromPdt: number) => options.timedMetadata!.dateRanges(ctx.name, fromPdt),
+            eventStream: (fromPdt: number, toPdt: number) => options.timedMetadata!.eventStream(ctx.name, fromPdt, toPdt),
+          }
+        : {}),
     };
   };
 

@@ -57,6 +57,10 @@ describe('TimedMetadata', () => {
     // A Period's EventStream: [from, to), times from its start.
     expect(timed.eventStream('cam', T0 + 1500, T0 + 6000)).toMatch(/^ {4}<EventStream[^\n]+\n {6}<Event presentationTime="500" duration="0" id="6">[^\n]+\n {4}<\/EventStream>$/);
     expect(timed.eventStream('cam', T0 + 7000, T0 + 8000)).toBe('');
+    // Bounded per playlist answer: the newest that fit.
+    const tight = new TimedMetadata({ maxPlaylistBytes: 300 });
+    for (const m of timed.messages('cam')) tight.onMessage(m);
+    expect(tight.dateRanges('cam', 0).map((l) => /ID="([^"]+)"/.exec(l)![1])).toEqual(['score-7']);
     timed.forget('cam');
     expect(timed.messages('cam')).toEqual([]);
   });

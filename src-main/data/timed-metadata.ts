@@ -18,6 +18,8 @@ const EXCLUDED_CHANNELS = new Set(['chat']);
 export interface TimedMetadataOptions {
   maxPerStream?: number;
   maxDataBytes?: number;
+  /** Date-range text per playlist answer (LL-HLS playlists are fetched several times a second): the newest that fit. */
+  maxPlaylistBytes?: number;
 }
 
 /** Kept messages of a stream in a program-time span, e.g. from the hub: every channel's `messages(..., {fromPdt, toPdt})`. */
@@ -32,10 +34,12 @@ export class TimedMetadata {
   private history: ReplaySource | undefined;
   readonly maxPerStream: number;
   readonly maxDataBytes: number;
+  readonly maxPlaylistBytes: number;
 
   constructor(options: TimedMetadataOptions = {}) {
     this.maxPerStream = options.maxPerStream ?? 500;
     this.maxDataBytes = options.maxDataBytes ?? 2048;
+    this.maxPlaylistBytes = options.maxPlaylistBytes ?? 64 * 1024;
   }
 
   /** The hub's tap (DataHubPort.onMessage). Messages without program time (not live) stay out of the media. */
@@ -75,12 +79,23 @@ export class TimedMetadata {
 
   /** EXT-X-DATERANGE lines of a replayed span (a recording's VOD playlists). */
   replayDateRanges(stream: string, fromPdt: number, toPdt: number): string[] {
-    return this.replay(stream, fromPdt, toPdt).map((m) => dateRangeTag(m, this.maxDataBytes));
+    return this.newestThatFit(this.replay(stream, fromPdt, toPdt));
   }
 
   /** EXT-X-DATERANGE lines for a playlist whose window starts at `fromPdt` (RFC 8216bis: dates in the window). */
   dateRanges(stream: string, fromPdt: number): string[] {
-    return this.messages(stream, fromPdt).map((m) => dateRangeTag(m, this.maxDataBytes));
+    return this.newestThatFit(this.messages(stream, fromPdt));
+  }
+
+  private newestThatFit(messages: readonly TimedMessage[]): string[] {
+    const out: string[] = [];
+    let bytes = 0;
+    for (let i = messages.length - 1; i >= 0; i -= 1) {
+      const tag = dateRangeTag(messages[i]!, this.maxDataBytes);
+      if ((bytes += tag.length + 1) > this.maxPlaylistBytes) break;
+      out.push(tag);
+    }
+    return out.reverse();
   }
 
   /** A DASH EventStream of the messages dated in [fromPdt, toPdt) for a Period starting at fromPdt ('' when none). */

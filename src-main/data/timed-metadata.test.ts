@@ -61,6 +61,12 @@ describe('TimedMetadata', () => {
     const tight = new TimedMetadata({ maxPlaylistBytes: 300 });
     for (const m of timed.messages('cam')) tight.onMessage(m);
     expect(tight.dateRanges('cam', 0).map((l) => /ID="([^"]+)"/.exec(l)![1])).toEqual(['score-7']);
+    // A recording's replay (a VOD page): its span only, from its first frame's date; none without one.
+    expect(timed.recordingReplay({ stream: 'cam', startPdt: T0 + 1500, durationSec: 1 })).toEqual({
+      startPdt: T0 + 1500,
+      messages: [{ id: 'score-6', channel: 'score', seq: 6, programDateTime: T0 + 2000, data: { score: 6 } }],
+    });
+    expect(timed.recordingReplay({ stream: 'cam', startPdt: null, durationSec: 1 })).toBeNull();
     timed.forget('cam');
     expect(timed.messages('cam')).toEqual([]);
   });

@@ -77,6 +77,19 @@ export class TimedMetadata {
       .sort((a, b) => a.programDateTime - b.programDateTime);
   }
 
+  /**
+   * A VOD page's replay of a recording (`/watch/<id>` of a video made from it): its first frame's
+   * program date-time and the messages of its span, at most `max` (the newest).
+   */
+  recordingReplay(recording: { stream: string; startPdt?: number | null; durationSec: number }, max = 5000): { startPdt: number; messages: { id: string; channel: string; seq: number; programDateTime: number; data: unknown }[] } | null {
+    if (recording.startPdt === null || recording.startPdt === undefined) return null;
+    const messages = this.replay(recording.stream, recording.startPdt, recording.startPdt + recording.durationSec * 1000).slice(-max);
+    return {
+      startPdt: recording.startPdt,
+      messages: messages.map((m) => ({ id: `${m.channel}-${m.seq}`, channel: m.channel, seq: m.seq, programDateTime: m.programDateTime, data: inlineData(m, this.maxDataBytes) === null ? null : m.data })),
+    };
+  }
+
   /** EXT-X-DATERANGE lines of a replayed span (a recording's VOD playlists). */
   replayDateRanges(stream: string, fromPdt: number, toPdt: number): string[] {
     return this.newestThatFit(this.replay(stream, fromPdt, toPdt));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDataLane, decodeDateRangeData, pdtOfFragments, pdtOfRtp } from './player-data.js';
+import { createDataLane, dataReplayScript, decodeDateRangeData, pdtOfFragments, pdtOfRtp } from './player-data.js';
 
 const msg = (seq: number, programDateTime: number) => ({ id: `score-${seq}`, channel: 'score', seq, programDateTime, data: { seq } });
 
@@ -40,5 +40,30 @@ describe('the player data lane', () => {
     expect(pdtOfRtp(maps, 604)).toBe(1010);
     expect(pdtOfRtp([...maps, { rtp: 9604, programDateTime: 1110 }], 604)).toBe(1010);
     expect(pdtOfRtp([], 1)).toBeNull();
+  });
+
+  it('replays a VOD page\'s data at startPdt + the frame\'s media time, in an overlay it adds', () => {
+    const script = dataReplayScript({ startPdt: 1_000_000, messages: [msg(1, 1_002_000), { ...msg(2, 1_003_000), data: '</script>' }] });
+    expect(script).not.toContain('</script>');
+    // A tiny page: the video (its frame callback captured) in a stage the overlay list is added to.
+    let frame: ((now: number, meta: { mediaTime: number }) => void) | undefined;
+    const added: { id: string; children: unknown[] }[] = [];
+    const element = (): Record<string, unknown> => {
+      const el: Record<string, unknown> = { style: {}, children: [] as unknown[], setAttribute: () => undefined };
+      el.append = (child: unknown) => (el.children as unknown[]).push(child);
+      return el;
+    };
+    const stage = { style: {}, append: (list: { id: string; children: unknown[] }) => added.push(list) };
+    const video = { parentElement: stage, requestVideoFrameCallback: (cb: typeof frame) => (frame = cb) };
+    const window: { __data?: { seq: number; framePdt: number; mode: string }[] } = {};
+    const document = { getElementById: (id: string) => (id === 'v' ? video : added.find((l) => l.id === id) ?? null), createElement: element };
+    new Function('window', 'document', script)(window, document);
+    expect(added).toHaveLength(1);
+    frame!(0, { mediaTime: 1.9 });
+    expect(window.__data).toEqual([]);
+    frame!(0, { mediaTime: 2 });
+    frame!(0, { mediaTime: 3.5 });
+    expect(window.__data!.map((d) => [d.seq, d.framePdt, d.mode])).toEqual([[1, 1_002_000, 'replay'], [2, 1_003_500, 'replay']]);
+    expect(added[0]!.children).toHaveLength(2);
   });
 });

@@ -88,13 +88,9 @@ export function pdtOfFragments(fragments: readonly { start: number; programDateT
 
 export const PLAYER_DATA_FUNCTIONS = [createDataLane, decodeDateRangeData, pdtOfRtp, pdtOfFragments];
 
-/** The page part: the lane, its overlay list `#data` and the frame loop; `engine.framePdt(meta)` answers per frame. */
-export function playerDataScript(): string {
-  return `
-${PLAYER_DATA_FUNCTIONS.map(String).join('\n')}
-const dataLane = createDataLane(${DATA_STALE_MS}, 1000);
+/** Page code shared by the live player and the replay: `showData(m, pdt, mode)` lists a shown message (window.__data, the #data lane). */
+const SHOW_DATA = `
 window.__data = [];
-const DATA_CLASS = 'com.streams-studio.data';
 function showData(m, pdt, mode) {
   const entry = { id: m.id, channel: m.channel, seq: m.seq, programDateTime: m.programDateTime, data: m.data, framePdt: pdt, mode, shownAt: Date.now() };
   if (typeof window.__dataHook === 'function') { try { entry.hook = window.__dataHook(entry); } catch (e) { entry.hook = String(e); } }
@@ -108,6 +104,15 @@ function showData(m, pdt, mode) {
   list.append(li);
   while (list.children.length > 5) list.firstElementChild.remove();
 }
+`;
+
+/** The page part: the lane, its overlay list `#data` and the frame loop; `engine.framePdt(meta)` answers per frame. */
+export function playerDataScript(): string {
+  return `
+${PLAYER_DATA_FUNCTIONS.map(String).join('\n')}
+const dataLane = createDataLane(${DATA_STALE_MS}, 1000);
+const DATA_CLASS = 'com.streams-studio.data';
+${SHOW_DATA}
 /** hls.js: the date ranges of every playlist update (ours by their CLASS). */
 function dataFromHls(player, Hls) {
   player.on(Hls.Events.LEVEL_UPDATED, (_event, d) => {
@@ -148,4 +153,44 @@ function dataFrames() {
   video.requestVideoFrameCallback(step);
 }
 `;
+}
+
+/** A replay page carries at most this many messages (the lane keeps the newest). */
+export const MAX_REPLAY_MESSAGES = 5000;
+
+/** A replay's data: the program date-time of the video's time 0 and the messages of its span. */
+export interface DataReplay {
+  startPdt: number;
+  messages: LaneMessage[];
+}
+
+/**
+ * A self-contained script for a VOD page (`/watch/<id>` of a video made from a recording): each
+ * message shown when the frame at `startPdt + mediaTime` reaches it, into an `<ol id="data">` it adds
+ * over the video when the page has none. Seeking back shows them again.
+ */
+export function dataReplayScript(replay: DataReplay, videoId = 'v'): string {
+  const json = JSON.stringify(replay).replace(/</g, '\\u003c');
+  return `(() => {
+${createDataLane.toString()}
+${SHOW_DATA}
+const replay = ${json};
+const lane = createDataLane(${DATA_STALE_MS}, ${MAX_REPLAY_MESSAGES});
+for (const m of replay.messages) lane.add(m);
+const video = document.getElementById(${JSON.stringify(videoId)});
+if (video && !document.getElementById('data')) {
+  const list = document.createElement('ol');
+  list.id = 'data';
+  list.setAttribute('aria-label', 'Data');
+  list.style.cssText = 'position:absolute;right:12px;top:12px;max-width:40%;margin:0;padding:0;list-style:none;pointer-events:none;font-size:13px';
+  video.parentElement.style.position = 'relative';
+  video.parentElement.append(list);
+}
+const step = (_now, meta) => {
+  const pdt = replay.startPdt + meta.mediaTime * 1000;
+  for (const m of lane.frame(pdt)) showData(m, pdt, 'replay');
+  video.requestVideoFrameCallback(step);
+};
+if (video && video.requestVideoFrameCallback) video.requestVideoFrameCallback(step);
+})();`;
 }

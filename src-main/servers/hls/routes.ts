@@ -49,7 +49,7 @@ export interface LiveRoutesOptions {
   /** Timed data written into the media playlists (data/timed-metadata.ts). */
   timedMetadata?: { dateRanges(stream: string, fromPdt: number): string[]; eventStream(stream: string, fromPdt: number, toPdt: number): string };
   /** The standard packager's segments on the program timeline (segment-times.ts): dates, exact EXTINF. */
-  segmentTimes?: Pick<SegmentTimes, 'timing'>;
+  segmentTimes?: Pick<SegmentTimes, 'timing' | 'periodStartPdt'>;
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -240,6 +240,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       query: query(sid, ctx.signature),
       minimumUpdatePeriodSec: mpdUpdatePeriodSec,
       utcTimingIso: new Date().toISOString(),
+      eventStream: eventStreamOf(ctx.name, session.dir),
     });
     hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
     return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(MPD).send(body);
@@ -304,6 +305,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       }),
     );
     if (firstPdt !== null && options.timedMetadata) pl.headerTags.push(...options.timedMetadata.dateRanges(ctx.name, firstPdt));
+  }
+
+  /** The stream's timed data as the EventStream of a standard session's Period (its time 0 on the program timeline). */
+  function eventStreamOf(name: string, dir: string): string {
+    const start = options.segmentTimes?.periodStartPdt(name, dir) ?? null;
+    return start === null || !options.timedMetadata ? '' : options.timedMetadata.eventStream(name, start, Infinity);
   }
 
   async function readPlaylistSafe(file: string, finalSince: number | null): ReturnType<SessionFileCache['readPlaylist']> {

@@ -19,6 +19,9 @@ describe('SegmentTimes', () => {
     // ffmpeg's first decode time (B-frames: before 0) added to the first frame's FLV time.
     expect(asked[0]! - 40_000).toBeLessThanOrEqual(0);
     expect(timing.programDateTime).toBe(Math.round(5_000_000 + asked[0]!));
+    // The session's DASH Period starts at its first video frame (kept once known).
+    expect(times.periodStartPdt('cam', '/s1')).toBe(5_040_000);
+    expect(times.periodStartPdt('cam', '/s2')).toBeNull();
   });
 
   it('reads the files once and answers null for what is not a segment', async () => {

@@ -26,6 +26,7 @@ const CHUNK_RE = /^chunk-(?:[a-z0-9]+-)?stream(\d{1,3})-\d{1,9}\.m4s$/;
 export class SegmentTimes {
   private readonly firsts = new Map<string, { video?: number; audio?: number }>();
   private readonly timings = new Map<string, Promise<SegmentTiming | null>>();
+  private readonly periodStarts = new Map<string, number>();
 
   constructor(private readonly clock: { programDateTime(stream: string, mediaTime: number): number | null }) {}
 
@@ -35,6 +36,22 @@ export class SegmentTimes {
     entry[kind] ??= mediaTime;
     this.firsts.set(dir, entry);
     if (this.firsts.size > MAX_ENTRIES / 8) this.firsts.delete(this.firsts.keys().next().value!);
+  }
+
+  /**
+   * The program date-time of the session's DASH Period start (its time 0: the first video frame, else
+   * audio), kept once known; null before the packager's first frame or the clock's anchor.
+   */
+  periodStartPdt(stream: string, dir: string): number | null {
+    const known = this.periodStarts.get(dir);
+    if (known !== undefined) return known;
+    const first = this.firsts.get(dir);
+    const t = first?.video ?? first?.audio;
+    const pdt = t === undefined ? null : this.clock.programDateTime(stream, t);
+    if (pdt === null) return null;
+    this.periodStarts.set(dir, Math.round(pdt));
+    if (this.periodStarts.size > MAX_ENTRIES / 8) this.periodStarts.delete(this.periodStarts.keys().next().value!);
+    return Math.round(pdt);
   }
 
   /** The segment `file` of session folder `dir` of `stream`, or null when it cannot be placed (yet). */

@@ -88,11 +88,14 @@ export function pdtOfFragments(fragments: readonly { start: number; programDateT
 
 export const PLAYER_DATA_FUNCTIONS = [createDataLane, decodeDateRangeData, pdtOfRtp, pdtOfFragments];
 
-/** Page code shared by the live player and the replay: `showData(m, pdt, mode)` lists a shown message (window.__data, the #data lane). */
+/**
+ * Page code shared by the live player and the replay: `showData(m, pdt, mode, previousPdt)` lists a shown
+ * message (window.__data, the #data lane); `previousPdt` is the frame before's (a gap: frames not presented).
+ */
 const SHOW_DATA = `
 window.__data = [];
-function showData(m, pdt, mode) {
-  const entry = { id: m.id, channel: m.channel, seq: m.seq, programDateTime: m.programDateTime, data: m.data, framePdt: pdt, mode, shownAt: Date.now() };
+function showData(m, pdt, mode, previousPdt) {
+  const entry = { id: m.id, channel: m.channel, seq: m.seq, programDateTime: m.programDateTime, data: m.data, framePdt: pdt, previousPdt, mode, shownAt: Date.now() };
   if (typeof window.__dataHook === 'function') { try { entry.hook = window.__dataHook(entry); } catch (e) { entry.hook = String(e); } }
   window.__data.push(entry);
   if (window.__data.length > 1000) window.__data.shift();
@@ -145,9 +148,11 @@ function dataFromWebRtc(pc) {
 }
 function dataFrames() {
   if (!video.requestVideoFrameCallback) return;
+  let previous = null;
   const step = (_now, meta) => {
     const pdt = engine && engine.framePdt ? engine.framePdt(meta) : null;
-    if (pdt != null) for (const m of dataLane.frame(pdt)) showData(m, pdt, body.dataset.mode);
+    if (pdt != null) for (const m of dataLane.frame(pdt)) showData(m, pdt, body.dataset.mode, previous);
+    previous = pdt;
     video.requestVideoFrameCallback(step);
   };
   video.requestVideoFrameCallback(step);
@@ -186,9 +191,11 @@ if (video && !document.getElementById('data')) {
   video.parentElement.style.position = 'relative';
   video.parentElement.append(list);
 }
+let previous = null;
 const step = (_now, meta) => {
   const pdt = replay.startPdt + meta.mediaTime * 1000;
-  for (const m of lane.frame(pdt)) showData(m, pdt, 'replay');
+  for (const m of lane.frame(pdt)) showData(m, pdt, 'replay', previous);
+  previous = pdt;
   video.requestVideoFrameCallback(step);
 };
 if (video && video.requestVideoFrameCallback) video.requestVideoFrameCallback(step);

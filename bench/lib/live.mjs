@@ -383,15 +383,20 @@ function portOpen(port) {
  */
 export const BARCODE = { bits: 24, x0: 40, y0: 8, blockW: 40, blockH: 48 };
 
-export function barcodeFilter(fps) {
+/**
+ * `mediaMs` given: the frame's own media time instead (its pts in ms plus `mediaMs`), which names the
+ * frame on the publisher's timeline exactly (FLV timestamp = pts + the output's offset, e.g. `-output_ts_offset 1`).
+ */
+export function barcodeFilter(fps, { mediaMs } = {}) {
   const { bits, x0, y0, blockW, blockH } = BARCODE;
-  const f = ['settb=1/1000', 'setpts=RTCTIME/1000', `drawbox=x=${x0 - 8}:y=${y0 - 8}:w=${bits * blockW + 16}:h=${blockH + 16}:color=black:t=fill`];
+  const wall = mediaMs === undefined;
+  const f = [...(wall ? ['settb=1/1000', 'setpts=RTCTIME/1000'] : []), `drawbox=x=${x0 - 8}:y=${y0 - 8}:w=${bits * blockW + 16}:h=${blockH + 16}:color=black:t=fill`];
   for (let k = 0; k < bits; k++) {
     const d = 2 ** k;
-    f.push(`drawbox=x=${x0 + k * blockW}:y=${y0}:w=${blockW}:h=${blockH}:color=white:t=fill:enable='mod(floor((t*1000+0.5)/${d}),2)'`);
+    f.push(`drawbox=x=${x0 + k * blockW}:y=${y0}:w=${blockW}:h=${blockH}:color=white:t=fill:enable='mod(floor((t*1000+${wall ? 0 : mediaMs}+0.5)/${d}),2)'`);
   }
   // Back to regular frame timestamps for the encoder.
-  f.push(`setpts=N/(${fps}*TB)`);
+  if (wall) f.push(`setpts=N/(${fps}*TB)`);
   return f.join(',');
 }
 

@@ -14,8 +14,11 @@ import { ladderBasics, seconds, type PackagerArgsOptions } from './packager-args
  * gap between their first packets; `frag_discont` keeps the packets' own times (the same clock in
  * every output), and the offset keeps a copied source's first B-frame decode times above zero.
  */
+/** Added to every output timestamp: decode time = FLV time + this (`-copyts` keeps the input's times). */
+export const LL_TS_OFFSET_SEC = 10;
+
 const FRAGMENTED_MP4 = [
-  '-f', 'mp4', '-avoid_negative_ts', 'disabled', '-output_ts_offset', '10',
+  '-f', 'mp4', '-avoid_negative_ts', 'disabled', '-output_ts_offset', String(LL_TS_OFFSET_SEC),
   '-movflags', 'empty_moov+default_base_moof+frag_every_frame+frag_discont+skip_trailer', '-flush_packets', '1',
 ];
 /** 90 kHz divides every common frame rate (30, 29.97, 25, 60): part durations come out exact. */
@@ -37,7 +40,10 @@ function lowDelayOptions(encoder: EncoderChoice): string[] {
 export function llPackagerArgs(options: LlPackagerArgsOptions): string[] {
   const { renditions, encoder, segmentSeconds } = options;
   // Read the input as it comes: no probing delay beyond what the FLV header and sequence headers give.
-  const { audio, gop, head, graph } = ladderBasics(options, ['-fflags', '+nobuffer']);
+  // -copyts: outputs keep the FLV timestamps (plus the offset), copied and encoded rungs alike, so a
+  // sample's decode time names its frame on the publisher's timeline (media/media-clock.ts). Without it
+  // an encoded rung starts at 0 and a copied one at its first time less the input's start (measured).
+  const { audio, gop, head, graph } = ladderBasics(options, ['-fflags', '+nobuffer', '-copyts']);
   const anyCopied = renditions.some((r) => r.copy);
 
   const args = [...head];

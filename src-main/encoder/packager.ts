@@ -74,6 +74,8 @@ export interface PackagerOptions {
   ffmpegPath: string;
   /** Adds a reader to the stream's Path (which replays header, metadata, sequence headers and the current GOP); returns its detach. */
   attach: (reader: PathReader) => () => void;
+  /** The first video and audio frame (FLV ms) fed to the run writing into `outDir`: where its decode times start (servers/hls/segment-times.ts). */
+  onFirstMedia?: (outDir: string, kind: 'video' | 'audio', mediaTime: number) => void;
   fps?: number;
   /** The audio track (see audioPlan); null when the source has none. Defaults to AAC at 128 kbps. */
   audio?: AudioPlan | null;
@@ -266,7 +268,7 @@ export class Packager {
     });
     run.reader = reader;
     try {
-      run.detach = this.options.attach(reader);
+      run.detach = this.options.attach(this.noteFirstMedia(reader, outDir));
     } catch (error) {
       this.logger.error({ err: error }, 'could not attach the packager to the stream');
       ffmpeg.kill();
@@ -275,6 +277,24 @@ export class Packager {
     }
     this.logger.info({ pid: ffmpeg.pid, attempt }, 'ffmpeg started');
     this.schedulePoll(run);
+  }
+
+  /** The reader, telling onFirstMedia the first frame of each kind it passes on. */
+  private noteFirstMedia(reader: PathReader, outDir: string): PathReader {
+    const tell = this.options.onFirstMedia;
+    if (!tell) return reader;
+    const seen = new Set<string>();
+    return {
+      id: reader.id,
+      push: (chunk) => {
+        if ((chunk.kind === 'video' || chunk.kind === 'audio') && !chunk.sequenceHeader && !seen.has(chunk.kind)) {
+          seen.add(chunk.kind);
+          tell(outDir, chunk.kind, chunk.timestamp);
+        }
+        reader.push(chunk);
+      },
+      close: (reason) => reader.close(reason),
+    };
   }
 
   private connectTracks(run: Run, sink: LowLatencySink): void {

@@ -9,6 +9,7 @@ import type { FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import type { UrlSigner } from '../protocols/signing.js';
 import { probeMedia } from '../recorder/media-info.js';
+import type { TimedMetadata } from '../data/timed-metadata.js';
 import type { RecordingService } from '../recorder/recording-service.js';
 import { UploadServer, type UploadAuth } from '../servers/tus/server.js';
 import type { Db } from '../store/db.js';
@@ -46,6 +47,8 @@ export function wireLibrary(deps: {
   children: ChildRegistry;
   ffmpeg: FfmpegService;
   recordings: RecordingService;
+  /** Timed data replayed on the watch page of a video made from a recording (entry/live.ts). */
+  timedMetadata?: Pick<TimedMetadata, 'recordingReplay'>;
   /** The studio's job queue (made in studio.ts, shared with the recordings' VOD conversions). */
   queue: JobQueue;
   signer: UrlSigner;
@@ -122,6 +125,13 @@ export function wireLibrary(deps: {
     files,
     // Uploads stop first (no new work); the queue stops after (its running jobs go back to queued for the next start).
     services: [library, uploads],
-    plugins: [uploads.plugin(), watchRoutes({ library, signer: deps.signer, logger })],
+    plugins: [uploads.plugin(), watchRoutes({ library, signer: deps.signer, logger, dataReplay: (id) => dataReplayOf(id, library, deps) })],
   };
+}
+
+/** A video made from a recording replays the stream's timed data from the recording's first frame on. */
+function dataReplayOf(id: string, library: VideoLibrary, deps: { recordings: RecordingService; timedMetadata?: Pick<TimedMetadata, 'recordingReplay'> }) {
+  const recordingId = library.readyVideo(id)?.recordingId;
+  const recording = recordingId ? deps.recordings.fileOf(recordingId, 'file')?.recording : undefined;
+  return recording && deps.timedMetadata ? deps.timedMetadata.recordingReplay(recording) : null;
 }

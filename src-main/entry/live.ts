@@ -13,6 +13,8 @@ import { planLiveLadder } from '../encoder/live-ladder.js';
 import { Packager } from '../encoder/packager.js';
 import { usablePath, type FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
+import { TimedMetadata } from '../data/timed-metadata.js';
+import { MediaClock } from '../media/media-clock.js';
 import { PathManager } from '../media/path-manager.js';
 import { LiveSessions } from '../media/live-sessions.js';
 import { LiveStreams, type PackagerFactory } from '../media/live-streams.js';
@@ -22,6 +24,7 @@ import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { liveRoutes } from '../servers/hls/routes.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
+import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { RecordingService, type RecordingJobs } from '../recorder/recording-service.js';
@@ -40,6 +43,10 @@ export interface LiveServer {
   restream: RestreamService;
   recordings: RecordingService;
   signer: UrlSigner;
+  /** The streams' program timeline (StreamClockPort): the data hub stamps messages with it. */
+  clock: MediaClock;
+  /** Timed data in the media: plug `onMessage` into the data hub's tap. */
+  timedMetadata: TimedMetadata;
   services: Service[];
   plugins: HttpPlugin[];
 }
@@ -76,7 +83,13 @@ export function wireLiveServer(deps: {
   const analytics = new ViewerAnalytics();
   const signer = new UrlSigner({ current: store.secret('playback-signing-key', () => crypto.randomBytes(32).toString('base64url')) });
 
+  const clock = new MediaClock();
+  clock.attach(paths);
+  const timedMetadata = new TimedMetadata();
+  const segmentTimes = new SegmentTimes(clock);
+
   const lowLatency = new LlHub({
+    clock,
     logger: logger.child({ service: 'll-hls' }),
     partTargetSec: () => config().live.partMs / 1000,
     segmentSeconds: () => config().live.segmentSeconds,
@@ -121,7 +134,7 @@ export function wireLiveServer(deps: {
       fps: plan.fps,
       audio: plan.audio,
       caps: capsOf(info.features),
-      ...(sink ? { lowLatency: sink } : {}),
+      ...(sink ? { lowLatency: sink } : { onFirstMedia: (dir, kind, mediaTime) => segmentTimes.firstMedia(dir, kind, mediaTime) }),
     });
     packager.onFailed(request.onFailed);
     if (!sink) return { packager, renditions: plan.renditions };
@@ -175,6 +188,7 @@ export function wireLiveServer(deps: {
     bus: deps.bus,
     logger,
     jobs: deps.jobs,
+    programDateTime: (stream, mediaTime) => clock.programDateTime(stream, mediaTime),
   });
 
   const urls = configuredUrls(config, deps.httpUrl);
@@ -199,6 +213,8 @@ export function wireLiveServer(deps: {
     onDeleted: (name) => {
       const log = (error: unknown): void => logger.error({ err: error, stream: name }, 'cleanup of a deleted stream failed');
       lowLatency.forget(name);
+      clock.forget(name);
+      timedMetadata.forget(name);
       restream.forgetStream(name).catch(log);
       recordings.forgetStream(name).catch(log);
     },
@@ -236,6 +252,8 @@ export function wireLiveServer(deps: {
     restream,
     recordings,
     signer,
+    clock,
+    timedMetadata,
     // Started in this order, stopped in reverse: ingest stops first, then relays, recorders and packagers finish.
     services: [analytics, streams, recordings, restream, rtmp, srt],
     plugins: [
@@ -250,8 +268,10 @@ export function wireLiveServer(deps: {
           segmentSeconds: () => config().live.segmentSeconds,
           dvrSecondsOf: (name) => (store.get(name)?.dvrMinutes ?? 0) * 60,
         },
+        timedMetadata,
+        segmentTimes,
       }),
-      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod),
+      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata),
     ],
   };
 }

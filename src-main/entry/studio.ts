@@ -163,7 +163,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       jobs,
       otherVod: () => library.files,
     });
-    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, queue: jobs, signer: live.signer, auth, logger });
+    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken });
     const webrtc = wireWebRtc({
@@ -176,6 +176,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       children,
       ffmpegPath: () => ffmpeg.path(),
       logger,
+      clock: live.clock,
+      timedMetadata: live.timedMetadata,
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });

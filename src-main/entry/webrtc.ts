@@ -7,6 +7,8 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpPlugin } from '../http/plugin.js';
+import type { TimedMetadata } from '../data/timed-metadata.js';
+import type { MediaClock } from '../media/media-clock.js';
 import type { PathManager } from '../media/path-manager.js';
 import type { StreamService } from '../media/stream-service.js';
 import type { ViewerAnalytics } from '../servers/hls/analytics.js';
@@ -32,6 +34,9 @@ export function wireWebRtc(deps: {
   children: ChildRegistry;
   ffmpegPath: () => Promise<string>;
   logger: Logger;
+  /** WHEP viewers' `data` channel: time maps from the media clock, the timed messages (entry/live.ts). */
+  clock?: Pick<MediaClock, 'programDateTime'>;
+  timedMetadata?: Pick<TimedMetadata, 'messages' | 'subscribe'>;
 }): WebRtc {
   const { streams, signer } = deps;
   const logger = deps.logger.child({ service: 'webrtc' });
@@ -46,6 +51,7 @@ export function wireWebRtc(deps: {
     silenceTimeoutMs: () => deps.config().webrtc.silenceTimeoutSec * 1000,
     analytics: deps.analytics,
     keyframeIntervalMs: () => deps.config().live.segmentSeconds * 1000,
+    ...(deps.clock && deps.timedMetadata ? { timedData: timedDataOf(deps.clock, deps.timedMetadata) } : {}),
   });
   const checkView = (name: string, req: FastifyRequest): void => {
     const entry = streams.lookup(name);
@@ -55,4 +61,12 @@ export function wireWebRtc(deps: {
   };
   const isOperator = (req: FastifyRequest): boolean => deps.auth.authenticate(req.headers, SESSION_COOKIE) !== undefined;
   return { server, services: [server], plugins: [webrtcRoutes({ server, logger, checkView, isOperator, streamExists: (name) => streams.lookup(name) !== undefined })] };
+}
+
+function timedDataOf(clock: Pick<MediaClock, 'programDateTime'>, timed: Pick<TimedMetadata, 'messages' | 'subscribe'>) {
+  return {
+    programDateTime: (stream: string, mediaTime: number) => clock.programDateTime(stream, mediaTime),
+    messages: (stream: string, fromPdt: number) => timed.messages(stream, fromPdt),
+    subscribe: (stream: string, listener: Parameters<TimedMetadata['subscribe']>[1]) => timed.subscribe(stream, listener),
+  };
 }

@@ -5,7 +5,7 @@ import { describeFailures, Supervisor, type RestartPolicy } from '../core/superv
 import { FfmpegRunner, type FfmpegExit } from '../encoder/ffmpeg-runner.js';
 import type { FfmpegProgress } from '../encoder/progress.js';
 import { BoundedReader } from '../media/bounded-reader.js';
-import type { PathReader } from '../media/types.js';
+import type { MediaChunk, PathReader } from '../media/types.js';
 import { recorderArgs } from './recorder-args.js';
 import { SplitTap } from './split-tap.js';
 
@@ -32,6 +32,8 @@ export interface RecorderHooks {
   fileEnded(file: RecorderFile, outcome: FileOutcome): void;
   /** The recording is over: stopped, the publisher left, ffmpeg kept failing, or the disk is full. */
   ended(reason: string): void;
+  /** The file's first frame (a keyframe) is on its way to it: its media time (FLV ms), for the recording's start_pdt. */
+  started?(file: RecorderFile, mediaTime: number): void;
   /** Free space fell below the floor: make room if possible; resolve true when there is enough now. */
   lowDisk?(): Promise<boolean>;
 }
@@ -125,7 +127,7 @@ export class Recorder {
     this.now = options.now ?? Date.now;
     this.supervisor = new Supervisor(this.timing, { now: this.now });
     this.tap = new SplitTap(`recorder:${options.stream}`, {
-      handedOver: (reader) => this.handedOver(reader),
+      handedOver: (reader, first) => this.handedOver(reader, first),
       closed: (reason) => void this.stop(reason),
     });
   }
@@ -224,7 +226,7 @@ export class Recorder {
     return run;
   }
 
-  private handedOver(reader: PathReader): void {
+  private handedOver(reader: PathReader, first: MediaChunk): void {
     const run = [...this.runs].find((r) => r.reader === reader);
     if (!run) return;
     const previous = this.active;
@@ -236,6 +238,7 @@ export class Recorder {
     this.active = run;
     if (this.pending === run) this.pending = undefined;
     run.mediaStartedAt = this.now();
+    this.call(() => this.options.hooks.started?.(run.file, first.timestamp));
     this.supervisor.running();
   }
 

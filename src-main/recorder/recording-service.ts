@@ -270,6 +270,10 @@ export class RecordingService implements Service {
           },
           progress: (file, progress) => this.emit(this.store.update(file.id, progress)),
           fileEnded: (file, outcome) => this.fileEnded(file, outcome),
+          started: (file, mediaTime) => {
+            const startPdt = this.options.programDateTime?.(stream, mediaTime);
+            if (startPdt !== undefined && startPdt !== null) this.store.update(file.id, { startPdt });
+          },
           ended: () => {
             if (this.sessions.get(stream) === session) this.sessions.delete(stream);
           },

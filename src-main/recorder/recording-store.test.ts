@@ -43,6 +43,13 @@ describe('RecordingStore', () => {
     expect(store.get('rec_missing')).toBeUndefined();
   });
 
+  it('keeps the program date-time of the first frame (start_pdt) once known', () => {
+    store.insert(recording('rec_p', 500));
+    expect(store.get('rec_p')!.startPdt).toBeUndefined();
+    expect(store.update('rec_p', { startPdt: 1_767_225_600_033 })!.startPdt).toBe(1_767_225_600_033);
+    store.delete('rec_p');
+  });
+
   it('lists newest first, per stream when asked', () => {
     store.insert(recording('rec_b', 3000));
     store.insert(recording('rec_c', 2000, 'other'));

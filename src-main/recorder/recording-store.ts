@@ -7,7 +7,11 @@ export type RecordingState = Recording['state'];
 export type RecordingContainer = Recording['container'];
 
 /** A recording as stored: the Recording without its URLs, plus the thumbnail's file name. */
-export type StoredRecording = Omit<Recording, 'fileUrl' | 'thumbnailUrl'> & { thumbnail: string | null };
+export type StoredRecording = Omit<Recording, 'fileUrl' | 'thumbnailUrl'> & {
+  thumbnail: string | null;
+  /** Program date-time of the file's first frame (media/media-clock.ts): where replayed data lines up. */
+  startPdt?: number | null;
+};
 
 export type RecordingPatch = Partial<Omit<StoredRecording, 'id' | 'stream' | 'file' | 'container' | 'startedAt'>>;
 
@@ -28,6 +32,7 @@ interface Row {
   error: string | null;
   thumbnail: string | null;
   vod: string | null;
+  start_pdt: number | null;
 }
 
 
@@ -46,6 +51,7 @@ const fromRow = (r: Row): StoredRecording => ({
   error: r.error,
   thumbnail: r.thumbnail,
   vod: { ...NO_VOD, ...readJson<Partial<Vod>>(r.vod, {}) },
+  ...(r.start_pdt !== null && r.start_pdt !== undefined ? { startPdt: r.start_pdt } : {}),
 });
 
 const COLUMNS: Record<keyof RecordingPatch, string> = {
@@ -58,6 +64,7 @@ const COLUMNS: Record<keyof RecordingPatch, string> = {
   error: 'error',
   thumbnail: 'thumbnail',
   vod: 'vod',
+  startPdt: 'start_pdt',
 };
 
 const JSON_FIELDS = new Set<keyof RecordingPatch>(['video', 'audio', 'vod']);

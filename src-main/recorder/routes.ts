@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../core/logger.js';
 import type { HttpPlugin } from '../http/plugin.js';
@@ -6,6 +8,7 @@ import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
 import { contentDisposition, downloadFileName, isRecordingId } from './naming.js';
 import type { RecordingService } from './recording-service.js';
 import { VOD_MANIFEST_FILE, VOD_MASTER_FILE } from './vod-args.js';
+import { vodPlaylistOnTimeline, vodSpan } from './vod-timeline.js';
 import { preflight } from '../http/cors.js';
 import type { QueryLike, UrlSigner } from '../protocols/signing.js';
 import type { StoredRecording } from './recording-store.js';
@@ -62,9 +65,20 @@ export function vodFile(name: string): { file: string; contentType: string; cach
 /** Serves `/vod/<id>/<rest>` of an id that is not a recording's (the video library's). */
 export type OtherVodFiles = (req: FastifyRequest, reply: FastifyReply, id: string, rest: string) => Promise<FastifyReply>;
 
-export function recordingRoutes(service: RecordingFiles, logger: Logger, signer?: Pick<UrlSigner, 'verify'>, otherVod?: () => OtherVodFiles | undefined): HttpPlugin {
+/** The stream's data messages of a span of the program timeline, as EXT-X-DATERANGE lines (data/timed-metadata.ts). */
+export interface VodReplay {
+  replayDateRanges(stream: string, fromPdt: number, toPdt: number): string[];
+}
+
+export function recordingRoutes(
+  service: RecordingFiles,
+  logger: Logger,
+  signer?: Pick<UrlSigner, 'verify'>,
+  otherVod?: () => OtherVodFiles | undefined,
+  replay?: VodReplay,
+): HttpPlugin {
   return async (app) => {
-    await app.register(async (scope) => recordingScope(scope, service, logger, signer, otherVod));
+    await app.register(async (scope) => recordingScope(scope, service, logger, signer, otherVod, replay));
   };
 }
 
@@ -74,6 +88,7 @@ async function recordingScope(
   logger: Logger,
   signer?: Pick<UrlSigner, 'verify'>,
   otherVod?: () => OtherVodFiles | undefined,
+  replay?: VodReplay,
 ): Promise<void> {
   const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
 
@@ -154,6 +169,15 @@ async function recordingScope(
     if (!isRecordingId(id) || !target) return notFound(reply, 'no such file');
     const dir = service.readyVodDir(id);
     if (!dir) return notFound(reply, `no VOD of recording "${id}"`);
+    const recording = service.fileOf(id, 'file')?.recording;
+    if (replay && recording?.startPdt != null && MEDIA_PLAYLIST_RE.test(target.file)) {
+      // On the live program timeline, with the stream's data of that span (vod-timeline.ts).
+      const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
+      if (text === null) return notFound(reply, 'no such file');
+      const span = vodSpan(text, recording.startPdt);
+      const body = vodPlaylistOnTimeline(text, recording.startPdt, replay.replayDateRanges(recording.stream, span.fromPdt, span.toPdt));
+      return reply.header('Cache-Control', target.cacheControl).type(M3U8).send(body);
+    }
     return send(req, reply, dir, target.file, target);
   });
 

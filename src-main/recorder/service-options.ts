@@ -55,4 +55,6 @@ export interface RecordingServiceOptions {
   /** Free bytes on the file system of `dir` (default: fs.statfsSync). */
   freeBytes?: (dir: string) => number;
   tuning?: RecordingTuning;
+  /** The media clock (media/media-clock.ts): a file's start_pdt is the program date-time of its first frame. */
+  programDateTime?: (stream: string, mediaTime: number) => number | null;
 }

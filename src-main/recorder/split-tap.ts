@@ -27,7 +27,7 @@ export class SplitTap implements PathReader {
     id: string,
     private readonly hooks: {
       /** `reader` received its first frame (and the previous reader, if any, was closed). */
-      handedOver?: (reader: PathReader) => void;
+      handedOver?: (reader: PathReader, first: MediaChunk) => void;
       /** The Path closed the tap (the publisher ended), or close() was called. */
       closed?: (reason: string) => void;
     } = {},
@@ -85,7 +85,7 @@ export class SplitTap implements PathReader {
         if (c) reader.push(c);
       }
       reader.push(chunk);
-      this.hooks.handedOver?.(reader);
+      this.hooks.handedOver?.(reader, chunk);
       return;
     }
     this.current?.push(chunk);

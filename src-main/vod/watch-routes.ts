@@ -5,6 +5,7 @@ import { sendError } from '../http/reply.js';
 import { signatureQueryOf, type QueryLike, type UrlSigner } from '../protocols/signing.js';
 import type { VideoLibrary } from './library.js';
 import { videoUrls } from './urls.js';
+import { dataReplayScript, type DataReplay } from '../servers/webrtc/player-data.js';
 import { watchPage } from './watch-page.js';
 
 /** hls.js as the live player page serves it (`/play/assets/hls.min.js`), when the package is installed. */
@@ -21,7 +22,13 @@ function hlsScript(): string | null {
  * The public watch page of a ready video, `/watch/<id>`: a private video's only with a URL signed for
  * `vod/<id>` (videos.watchUrl), whose query the page passes on to every file it loads.
  */
-export function watchRoutes(o: { library: Pick<VideoLibrary, 'readyVideo' | 'view'>; signer: Pick<UrlSigner, 'verify'>; logger: Logger }): HttpPlugin {
+export function watchRoutes(o: {
+  library: Pick<VideoLibrary, 'readyVideo' | 'view'>;
+  signer: Pick<UrlSigner, 'verify'>;
+  logger: Logger;
+  /** A video made from a recording: the stream's timed data shown again at its frames (player-data.ts). */
+  dataReplay?: (videoId: string) => DataReplay | null;
+}): HttpPlugin {
   const script = hlsScript();
   return async (app) => {
     app.get('/watch/:id', async (req, reply) => {
@@ -50,9 +57,12 @@ export function watchRoutes(o: { library: Pick<VideoLibrary, 'readyVideo' | 'vie
         },
         script,
       );
+      const replay = o.dataReplay?.(id);
+      const end = page.lastIndexOf('</body>');
+      const html = replay && end >= 0 ? `${page.slice(0, end)}<script>${dataReplayScript(replay)}</script>\n${page.slice(end)}` : page;
       // Videos are meant to be shared and embedded: this page may be framed.
       reply.removeHeader('X-Frame-Options');
-      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
+      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
     });
   };
 }

@@ -18,6 +18,8 @@ export class FlvToRtp {
   private gopOpen = false;
   /** Frames dropped because they could not be parsed. */
   broken = 0;
+  /** The last keyframe's RTP timestamp and media time (its FLV time plus composition offset, ms): a WebRTC time map. */
+  lastKeyframe: { rtp: number; mediaTime: number } | undefined;
 
   constructor(private readonly maxPayload = DEFAULT_MAX_PAYLOAD) {}
 
@@ -48,6 +50,7 @@ export class FlvToRtp {
         buildRtp({ payloadType: VIDEO_PT, sequenceNumber: this.seq++ & 0xffff, timestamp, ssrc: this.ssrc, marker: i === payloads.length - 1 }, payload),
       );
       this.cache(out, packet.keyframe);
+      if (packet.keyframe) this.lastKeyframe = { rtp: timestamp, mediaTime: chunk.timestamp + packet.cts };
       return out;
     } catch {
       this.broken++;

@@ -65,6 +65,16 @@ describe('SDP offers (Chromium fixtures)', () => {
     expect(codeOf(() => parseOffer(whepOffer.replace('m=audio', 'm=application')))).toBe('CODEC_UNSUPPORTED');
   });
 
+  it('accepts one data channel section beside audio and video (a viewer of timed data), not two', () => {
+    const creds = whepOffer.split(/\r?\n/).filter((l) => /^a=(ice-ufrag|ice-pwd|fingerprint|setup):/.test(l));
+    const section = ['m=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0', ...new Set(creds), 'a=mid:9', 'a=sctp-port:5000'].join('\r\n') + '\r\n';
+    const parsed = parseOffer(whepOffer + section);
+    expect(parsed.dataChannel).toBe(true);
+    expect(parsed.media.map((m) => m.kind).sort()).toEqual(['audio', 'video']);
+    expect(parseOffer(whepOffer).dataChannel).toBeUndefined();
+    expect(codeOf(() => parseOffer(whepOffer + section + section))).toBe('SDP_INVALID');
+  });
+
   it('refuses garbage, oversized and incomplete offers with stable codes', () => {
     expect(codeOf(() => parseOffer(''))).toBe('SDP_INVALID');
     expect(codeOf(() => parseOffer(42))).toBe('SDP_INVALID');

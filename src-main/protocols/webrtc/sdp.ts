@@ -32,7 +32,12 @@ export interface SdpMedia {
 
 export interface SdpOffer {
   media: SdpMedia[];
+  /** The offer has an SCTP section for data channels (a WHEP viewer's timed data). */
+  dataChannel?: boolean;
 }
+
+/** The one data-channel section an offer may add (RFC 8841). */
+const DATA_CHANNEL_LINE = /^m=application \d+ (?:UDP\/DTLS\/SCTP|DTLS\/SCTP) webrtc-datachannel$/;
 
 const invalid = (message: string): StudioError => new StudioError('SDP_INVALID', message);
 
@@ -49,7 +54,7 @@ export function parseFmtp(value: string): Record<string, string> {
   return out;
 }
 
-/** Parses and checks an offer: size, shape, ICE and DTLS credentials, audio/video sections only. */
+/** Parses and checks an offer: size, shape, ICE and DTLS credentials, audio/video sections and at most one data channel. */
 export function parseOffer(sdp: unknown): SdpOffer {
   if (typeof sdp !== 'string' || sdp.length === 0) throw invalid('the body must be an SDP offer (Content-Type: application/sdp)');
   if (Buffer.byteLength(sdp) > MAX_SDP_BYTES) {
@@ -65,6 +70,12 @@ export function parseOffer(sdp: unknown): SdpOffer {
   const sections: NonNullable<typeof current>[] = [];
   for (const line of all) {
     if (line.startsWith('m=')) {
+      if (DATA_CHANNEL_LINE.test(line)) {
+        current = { kind: 'application', direction: 'sendrecv', codecs: [], ufrag: false, fingerprint: false, formats: [] };
+        sections.push(current);
+        if (sections.length > MAX_MEDIA_SECTIONS) throw invalid(`at most ${MAX_MEDIA_SECTIONS} media sections are accepted`);
+        continue;
+      }
       const m = /^m=(\w+) (\d+)(?:\/\d+)? ([\w/]+)((?: \w+)*)$/.exec(line);
       if (!m) throw invalid(`malformed media line "${line.slice(0, 80)}"`);
       const formats = m[4]!.trim().split(' ').filter(Boolean).map(Number);
@@ -99,6 +110,7 @@ export function parseOffer(sdp: unknown): SdpOffer {
   for (const s of sections) {
     if (!s.ufrag && !sessionUfrag) throw invalid('the offer has no ICE credentials (a=ice-ufrag)');
     if (!s.fingerprint && !sessionFingerprint) throw invalid('the offer has no DTLS fingerprint (a=fingerprint)');
+    if (s.kind === 'application' && s.formats.length === 0) continue; // the data channel (DATA_CHANNEL_LINE)
     if (s.kind !== 'audio' && s.kind !== 'video') {
       throw new StudioError('CODEC_UNSUPPORTED', `"${s.kind}" media sections are not accepted: offer audio and video only`, { kind: s.kind });
     }
@@ -107,7 +119,10 @@ export function parseOffer(sdp: unknown): SdpOffer {
   }
   const kinds = media.map((m) => m.kind);
   if (new Set(kinds).size !== kinds.length) throw invalid('at most one audio and one video section are accepted');
-  return { media };
+  const channels = sections.filter((s) => s.kind === 'application' && s.formats.length === 0).length;
+  if (channels > 1) throw invalid('at most one data channel section is accepted');
+  if (media.length === 0) throw invalid('the offer has no audio or video section');
+  return channels === 1 ? { media, dataChannel: true } : { media };
 }
 
 /** H.264 profile_idc of a profile-level-id (42 baseline, 4d main, 64 high), lower case. */

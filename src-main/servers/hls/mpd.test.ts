@@ -32,6 +32,13 @@ describe('rewriteMpd', () => {
     expect(out).toContain('initialization="init-stream$RepresentationID$.m4s?sid=d1"');
   });
 
+  it('puts an EventStream first in the Period', () => {
+    const events = '    <EventStream schemeIdUri="urn:streams-studio:data" value="data" timescale="1000"></EventStream>';
+    const out = rewriteMpd(STATIC, { prefix: 's/A/', query: '', eventStream: events });
+    expect(out).toMatch(/<Period id="0" start="PT0.0S">\n {4}<EventStream schemeIdUri="urn:streams-studio:data"[^\n]*\n\s*<AdaptationSet/);
+    expect(rewriteMpd(STATIC, { prefix: 's/A/', query: '', eventStream: '' })).toBe(rewriteMpd(STATIC, { prefix: 's/A/', query: '' }));
+  });
+
   it('refuses what is not an MPD', () => {
     expect(() => rewriteMpd('#EXTM3U', { prefix: 's/A/', query: '' })).toThrow(/not a DASH MPD/);
   });

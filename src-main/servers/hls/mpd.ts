@@ -26,6 +26,8 @@ export interface RewriteMpdOptions {
   minimumUpdatePeriodSec?: number | null;
   /** Adds a direct UTCTiming element with this time (ISO 8601) to a dynamic MPD that has none. */
   utcTimingIso?: string | null;
+  /** An EventStream (timed data) put first in the (single) Period: times on its timeline. */
+  eventStream?: string;
 }
 
 const unescapeXml = (s: string): string =>
@@ -64,6 +66,10 @@ export function rewriteMpd(xml: string, opts: RewriteMpdOptions): string {
   out = rewriteAttr(out, 'Initialization', 'sourceURL', address);
   out = rewriteAttr(out, 'RepresentationIndex', 'sourceURL', address);
   out = rewriteAttr(out, 'SegmentURL', 'media', address);
+  if (opts.eventStream) {
+    const stream = opts.eventStream;
+    out = out.replace(/<Period\b[^>]*>/, (tag) => `${tag}\n${stream}`);
+  }
   if (isDynamicMpd(out)) {
     const period = opts.minimumUpdatePeriodSec;
     if (period !== null && period !== undefined) {

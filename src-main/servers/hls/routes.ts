@@ -10,11 +10,12 @@ import { segmentContentType, sendSessionFile, SessionFileCache } from './files.j
 import { isDynamicMpd, rewriteMpd } from './mpd.js';
 import {
   buildStitchedPlaylist, DEFAULT_WINDOW, packagerMediaPlaylist, rewriteMaster, SERVED_MEDIA_RE, streamIndexOfFile,
-  writeMediaPlaylist,
+  writeMediaPlaylist, type MediaPlaylist,
 } from './playlist.js';
 import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from '../../protocols/signing.js';
 import { preflight } from '../../http/cors.js';
 import type { LlStream } from './ll/ll-stream.js';
+import type { SegmentTimes } from './segment-times.js';
 import { llFile, llManifest, llMaster, llMediaPlaylist, type LlRouteContext } from './ll/ll-routes.js';
 
 /**
@@ -45,6 +46,10 @@ export interface LiveRoutesOptions {
     segmentSeconds: () => number;
     dvrSecondsOf: (name: string) => number;
   };
+  /** Timed data written into the media playlists (data/timed-metadata.ts). */
+  timedMetadata?: { dateRanges(stream: string, fromPdt: number): string[]; eventStream(stream: string, fromPdt: number, toPdt: number): string };
+  /** The standard packager's segments on the program timeline (segment-times.ts): dates, exact EXTINF. */
+  segmentTimes?: Pick<SegmentTimes, 'timing' | 'periodStartPdt'>;
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -166,6 +171,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       partTargetSec: stream.partLimitSec,
       segmentSeconds: ll.segmentSeconds(),
       dvrSeconds: ll.dvrSecondsOf(ctx.name),
+      ...(options.timedMetadata
+        ? {
+            dateRanges: (fromPdt: number) => options.timedMetadata!.dateRanges(ctx.name, fromPdt),
+            eventStream: (fromPdt: number, toPdt: number) => options.timedMetadata!.eventStream(ctx.name, fromPdt, toPdt),
+          }
+        : {}),
     };
   };
 
@@ -229,6 +240,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       query: query(sid, ctx.signature),
       minimumUpdatePeriodSec: mpdUpdatePeriodSec,
       utcTimingIso: new Date().toISOString(),
+      eventStream: eventStreamOf(ctx.name, session.dir),
     });
     hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
     return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(MPD).send(body);
@@ -265,10 +277,41 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       const starting = sessions.some((s) => s.playlist) || !(await files.readText(path.join(current.dir, 'master.m3u8')));
       return ctx.live && starting ? unavailable(reply, 'no segment yet; retry') : notFound(reply, `no media playlist ${index}`);
     }
+    if (options.segmentTimes) await onProgramTimeline(stitched, ctx);
     const rendition = renditionOf(ctx.entry.sessions.at(-1), index);
     hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
     return reply.header('Cache-Control', cacheFor(ctx.live)).type(M3U8).send(writeMediaPlaylist(stitched));
   });
+
+  /**
+   * Each segment's EXT-X-PROGRAM-DATE-TIME from the media clock and its EXTINF from its media (ffmpeg's
+   * dates are its own wall clock); a segment not placed yet loses ffmpeg's date (players carry the
+   * previous one on). Then the stream's timed data as EXT-X-DATERANGE from the window's first date.
+   */
+  async function onProgramTimeline(pl: MediaPlaylist, ctx: StreamContext): Promise<void> {
+    const times = options.segmentTimes!;
+    const dirs = new Map(ctx.entry.sessions.map((s) => [s.id, s.dir]));
+    let firstPdt: number | null = null;
+    await Promise.all(
+      pl.segments.map(async (seg, i) => {
+        const where = /^s\/([^/]+)\/([^/?]+)/.exec(seg.uri);
+        const dir = where ? dirs.get(decodeURIComponent(where[1]!)) : undefined;
+        const timing = where && dir ? await times.timing(ctx.name, dir, where[2]!) : null;
+        seg.tags = seg.tags.filter((tag) => !tag.startsWith('#EXT-X-PROGRAM-DATE-TIME:'));
+        if (!timing) return;
+        seg.duration = timing.durationSec;
+        seg.tags.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(timing.programDateTime).toISOString()}`);
+        if (i === 0) firstPdt = timing.programDateTime;
+      }),
+    );
+    if (firstPdt !== null && options.timedMetadata) pl.headerTags.push(...options.timedMetadata.dateRanges(ctx.name, firstPdt));
+  }
+
+  /** The stream's timed data as the EventStream of a standard session's Period (its time 0 on the program timeline). */
+  function eventStreamOf(name: string, dir: string): string {
+    const start = options.segmentTimes?.periodStartPdt(name, dir) ?? null;
+    return start === null || !options.timedMetadata ? '' : options.timedMetadata.eventStream(name, start, Infinity);
+  }
 
   async function readPlaylistSafe(file: string, finalSince: number | null): ReturnType<SessionFileCache['readPlaylist']> {
     try {

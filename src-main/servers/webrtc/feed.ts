@@ -5,6 +5,8 @@ export interface FeedSink {
   readonly id: string;
   video(rtp: Buffer): void;
   audio(rtp: Buffer): void;
+  /** A keyframe's RTP timestamp (as the feed writes it) and media time (FLV ms): the viewer's time map. */
+  timeMap?(map: { rtp: number; mediaTime: number }): void;
 }
 
 /**

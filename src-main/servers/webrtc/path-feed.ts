@@ -63,6 +63,8 @@ export class PathFeed implements MediaFeed, PathReader {
 
   attach(sink: FeedSink): () => void {
     for (const packet of this.video2rtp.cachedGop) sink.video(packet);
+    const map = this.video2rtp.lastKeyframe;
+    if (map && this.video2rtp.cachedGop.length > 0) sink.timeMap?.(map);
     this.sinks.add(sink);
     return () => {
       this.sinks.delete(sink);
@@ -76,7 +78,11 @@ export class PathFeed implements MediaFeed, PathReader {
   push(chunk: MediaChunk): void {
     if (this.ended) return;
     if (chunk.kind === 'video') {
+      const before = this.video2rtp.lastKeyframe;
       for (const packet of this.video2rtp.push(chunk)) for (const sink of this.sinks) sink.video(packet);
+      const map = this.video2rtp.lastKeyframe;
+      // A time map per keyframe: a viewer maps every frame's RTP time to media time from the latest.
+      if (map && map !== before) for (const sink of this.sinks) sink.timeMap?.(map);
     } else if (chunk.kind === 'audio' && this.hasAudio) this.toEncoder(chunk);
   }
 

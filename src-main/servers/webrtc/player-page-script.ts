@@ -1,4 +1,5 @@
 import { FAILOVER_FUNCTIONS, FAILOVER_RULE } from '../../../src-shared/edge-failover.js';
+import { playerDataScript } from './player-data.js';
 import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, seekableSpan, timeAtFraction, wallClockLatencySec } from '../../../src-shared/dvr.js';
 
 /** How often the page tells the host the latency it measures (viewer analytics keep the median). */
@@ -26,8 +27,11 @@ const params = new URLSearchParams(location.search);
 const via = params.get('via'), region = params.get('region');
 params.delete('via');
 params.delete('region');
+// ?vod=<recording id>: the recording's VOD, with the stream's data shown again at its frames.
+const vod = /^rec_[a-z0-9]{12}$/.test(params.get('vod') || '') ? params.get('vod') : null;
+params.delete('vod');
 const query = params.toString() ? '?' + params.toString() : '';
-const originSource = { id: 'origin', hls: '/live/' + name + '/index.m3u8' + query };
+const originSource = { id: 'origin', hls: vod ? '/vod/' + vod + '/index.m3u8' : '/live/' + name + '/index.m3u8' + query };
 
 const $ = (id) => document.getElementById(id);
 const video = $('v'), bar = $('bar'), body = document.body;
@@ -38,14 +42,16 @@ const show = (mode, text) => { body.dataset.mode = mode; $('mode').textContent =
 const error = (text) => { $('err').textContent = text; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const ms = () => performance.now();
+${playerDataScript()}
 const sidOf = (url) => { try { return new URL(url, location.href).searchParams.get('sid'); } catch { return null; } };
 const beacon = (report) => fetch('/live/' + name + '/beacon' + query, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report), keepalive: true,
 }).catch(() => {});
 
 async function webrtc() {
-  if (via === 'hls') throw new Error('HLS asked for');
+  if (via === 'hls' || vod) throw new Error('HLS asked for');
   const pc = new RTCPeerConnection();
+  const framePdt = dataFromWebRtc(pc);
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
   const stream = new MediaStream();
@@ -87,7 +93,7 @@ async function webrtc() {
   show('webrtc', 'WebRTC');
   // The host counts a WHEP viewer as "w" + the session id of its Location.
   const sid = 'w' + where.pathname.split('/').pop();
-  return { dvr: () => null, goLive: () => {}, latency: () => (latency == null ? null : { sec: latency, wallClock: true }), sid: () => sid };
+  return { dvr: () => null, goLive: () => {}, latency: () => (latency == null ? null : { sec: latency, wallClock: true }), sid: () => sid, framePdt };
 }
 
 /** The host's playback order for this viewer (edges, the origin last), or null when it has no edges. */
@@ -166,6 +172,7 @@ async function hls(route) {
   });
   player.on(Hls.Events.FRAG_BUFFERED, () => { if (!failover || !failover.moving()) error(''); });
   player.attachMedia(video);
+  dataFromHls(player, Hls);
   if (failover) failover.start();
   else player.loadSource(src);
   return {
@@ -182,6 +189,7 @@ async function hls(route) {
       return player.latency > 0 ? { sec: player.latency, wallClock: false } : null;
     },
     sid: () => (player.levels[0] ? sidOf(player.levels[0].uri) : null),
+    framePdt(meta) { const d = player.latestLevelDetails; return d ? pdtOfFragments(d.fragments, meta.mediaTime) : null; },
   };
 }
 
@@ -353,9 +361,9 @@ setInterval(render, 250);
 ['play', 'pause', 'volumechange', 'seeked'].forEach((type) => video.addEventListener(type, render));
 
 // A stream with edges plays through them (they carry the viewers; WebRTC is the host's own uplink).
-(via === 'webrtc' ? Promise.resolve(null) : edgeRoute())
+(via === 'webrtc' || vod ? Promise.resolve(null) : edgeRoute())
   .then((route) => route ? hls(route) : webrtc().catch((e) => { if (via !== 'hls') error('WebRTC: ' + e.message + ', using HLS'); return hls(null); }))
-  .then((created) => { engine = created; render(); })
+  .then((created) => { engine = created; render(); dataFrames(); })
   .catch((e) => { show('failed', 'nothing'); error(String(e.message || e)); });
 `;
 }

@@ -21,6 +21,7 @@ export function playerPage(name: string, hlsScript: string | null, options: { em
 <body data-mode="connecting" data-live="yes" data-dvr="no" data-embed="${options.embed ? 'yes' : 'no'}">
 <main id="stage">
 <video id="v" muted autoplay playsinline></video>
+<ol id="data" aria-live="polite" aria-label="Live data"></ol>
 <div id="controls">
   <div id="seek">
     <span id="from" class="time">-0:00</span>
@@ -58,7 +59,9 @@ const ICONS = {
 const STYLE = `
   :root { --accent: #7c5cff; --live: #ef4444; --muted: #8b94a7; }
   html, body { margin: 0; height: 100%; background: #000; color: #e6e9ef; font: 14px system-ui, -apple-system, 'Segoe UI', sans-serif; }
-  #stage { display: flex; flex-direction: column; height: 100vh; background: #000; }
+  #stage { position: relative; display: flex; flex-direction: column; height: 100vh; background: #000; }
+  #data { position: absolute; right: 12px; top: 12px; max-width: 40%; margin: 0; padding: 0; list-style: none; pointer-events: none; font-size: 13px; }
+  #data li { margin-bottom: 4px; padding: 4px 8px; border-radius: 6px; background: rgba(13, 16, 22, 0.78); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   video { flex: 1; min-height: 0; width: 100%; background: #000; object-fit: contain; cursor: pointer; }
   #controls { background: linear-gradient(#0d1016, #0a0c11); border-top: 1px solid #1f2633; padding: 6px 14px 8px; }
   #seek { display: flex; align-items: center; gap: 12px; height: 26px; }

@@ -7,7 +7,8 @@ import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
 import type { IceOptions } from '../../protocols/webrtc/peer.js';
 import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus } from '../../protocols/webrtc/sdp.js';
-import { WhepSession } from './whep-session.js';
+import type { DataMessage } from '../../../src-shared/contract/data.js';
+import { WhepSession, type WhepTimedData } from './whep-session.js';
 import { WhipIngest } from './whip-ingest.js';
 import { WhipSession } from './whip-session.js';
 
@@ -29,6 +30,12 @@ export interface WebRtcServerOptions {
     record(name: string, hit: { sid: string; protocol: 'webrtc' }): void;
     leave(name: string, sid: string): void;
   };
+  /** Timed data for viewers that open a `data` channel: the media clock and the timed messages (entry/live.ts). */
+  timedData?: {
+    programDateTime(stream: string, mediaTime: number): number | null;
+    messages(stream: string, fromPdt: number): DataMessage[];
+    subscribe(stream: string, listener: (message: DataMessage) => void): () => void;
+  };
 }
 
 /** Connected viewers are recorded again this often, well inside the analytics' idle time. */
@@ -36,6 +43,11 @@ const ANALYTICS_HEARTBEAT_MS = 5000;
 /** How long a WHEP request waits for a just-connected publisher's codec parameters. */
 const TRACKS_WAIT_MS = 5000;
 const sidOf = (session: WhepSession): string => `w${session.id}`;
+const timedDataOf = (t: NonNullable<WebRtcServerOptions['timedData']>, name: string): WhepTimedData => ({
+  programDateTime: (mediaTime) => t.programDateTime(name, mediaTime),
+  recent: (fromPdt) => t.messages(name, fromPdt),
+  subscribe: (listener) => t.subscribe(name, listener),
+});
 
 /**
  * WHIP ingest and WHEP playback on werift. A WHEP viewer is fed by the stream's WHIP publisher
@@ -126,6 +138,7 @@ export class WebRtcServer implements Service {
     try {
       created = await WhepSession.create({
         feed,
+        ...(this.options.timedData && parsed.dataChannel ? { timedData: timedDataOf(this.options.timedData, name) } : {}),
         offer: narrowOffer(offer as string, choice, ice.twcc),
         choice,
         ice,

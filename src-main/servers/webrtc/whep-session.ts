@@ -1,4 +1,5 @@
-import { RtcpPayloadSpecificFeedback, type RtcpPacket } from 'werift';
+import { RtcpPayloadSpecificFeedback, type RTCDataChannel, type RTCRtpSender, type RtcpPacket } from 'werift';
+import type { DataMessage } from '../../../src-shared/contract/data.js';
 import type { FeedSink, MediaFeed } from './feed.js';
 import { MediaStreamTrack } from '../../protocols/webrtc/peer.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
@@ -7,8 +8,23 @@ import { PeerSession, type PeerSessionOptions } from './peer-session.js';
 const PLI_FMT = 1;
 const FIR_FMT = 4;
 
+/** The stream's timed data for a viewer's `data` channel (data/timed-metadata.ts and the media clock). */
+export interface WhepTimedData {
+  /** Program date-time of a media time of the stream; null before its first frame. */
+  programDateTime(mediaTime: number): number | null;
+  /** Kept messages from a program date-time on (what a joining viewer may still see). */
+  recent(fromPdt: number): DataMessage[];
+  subscribe(listener: (message: DataMessage) => void): () => void;
+}
+
+/** A joining viewer gets the messages of the last seconds: its picture is that far behind at most. */
+const RECENT_MS = 10_000;
+/** A data channel that holds this much unsent drops what comes next (a viewer that stopped reading). */
+const MAX_CHANNEL_BACKLOG = 1024 * 1024;
+
 export interface WhepSessionOptions extends PeerSessionOptions {
   feed: MediaFeed;
+  timedData?: WhepTimedData;
   onConnected?(session: WhepSession): void;
   onClosed(session: WhepSession, reason: string): void;
 }
@@ -24,6 +40,10 @@ const ROLE = { key: 'viewer', label: 'WHEP viewer', silent: 'viewer stopped send
 export class WhepSession extends PeerSession implements FeedSink {
   private readonly tracks: { video?: MediaStreamTrack; audio?: MediaStreamTrack } = {};
   private detach: (() => void) | undefined;
+  private videoSender: RTCRtpSender | undefined;
+  private channel: RTCDataChannel | undefined;
+  private lastMap: { rtp: number; mediaTime: number } | undefined;
+  private unsubscribeData: (() => void) | undefined;
 
   private constructor(private readonly options: WhepSessionOptions) {
     super(options, ROLE);
@@ -47,7 +67,43 @@ export class WhepSession extends PeerSession implements FeedSink {
     this.tracks.audio?.writeRtp(rtp);
   }
 
+  /** Sends the viewer a time map: the RTP timestamp as its sender writes it (werift may offset it per viewer). */
+  timeMap(map: { rtp: number; mediaTime: number }): void {
+    this.lastMap = map;
+    const programDateTime = this.options.timedData?.programDateTime(map.mediaTime);
+    if (programDateTime === null || programDateTime === undefined) return;
+    // werift keeps the offset private: it is 0 unless the sender had to splice a new source in.
+    const offset = (this.videoSender as unknown as { timestampOffset?: number } | undefined)?.timestampOffset ?? 0;
+    const rtp = (map.rtp + offset) >>> 0;
+    this.sendData({ type: 'time', rtp, mediaTime: map.mediaTime, programDateTime });
+  }
+
+  /** The viewer's `data` channel (our player opens it in its offer): time maps and the stream's timed messages. */
+  private onChannel(channel: RTCDataChannel): void {
+    const timed = this.options.timedData;
+    if (channel.label !== 'data' || !timed || this.channel) return;
+    this.channel = channel;
+    const opened = (): void => {
+      if (this.lastMap) this.timeMap(this.lastMap);
+      for (const message of timed.recent(Date.now() - RECENT_MS)) this.sendData({ type: 'message', message });
+      this.unsubscribeData ??= timed.subscribe((message) => this.sendData({ type: 'message', message }));
+    };
+    if (channel.readyState === 'open') opened();
+    else channel.stateChanged.subscribe((state) => state === 'open' && opened());
+  }
+
+  private sendData(frame: object): void {
+    const channel = this.channel;
+    if (!channel || channel.readyState !== 'open' || channel.bufferedAmount > MAX_CHANNEL_BACKLOG) return;
+    try {
+      channel.send(JSON.stringify(frame));
+    } catch {
+      // A channel closing under us: the session's own close follows.
+    }
+  }
+
   protected async prepare(): Promise<void> {
+    this.pc.onDataChannel.subscribe((channel) => this.onChannel(channel));
     for (const transceiver of this.pc.getTransceivers()) {
       const kind = transceiver.kind === 'video' ? 'video' : 'audio';
       const track = new MediaStreamTrack({ kind });
@@ -55,6 +111,7 @@ export class WhepSession extends PeerSession implements FeedSink {
       transceiver.setDirection('sendonly');
       await transceiver.sender.replaceTrack(track);
       transceiver.sender.onRtcp.subscribe((packet) => this.onRtcp(packet));
+      if (kind === 'video') this.videoSender = transceiver.sender;
     }
   }
 
@@ -67,6 +124,7 @@ export class WhepSession extends PeerSession implements FeedSink {
 
   protected release(): void {
     this.detach?.();
+    this.unsubscribeData?.();
     for (const track of Object.values(this.tracks)) track.stop();
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import { Fmp4StreamReader } from '../../../protocols/cmaf/fmp4-reader.js';
+import { LL_TS_OFFSET_SEC } from '../../../encoder/ll-packager-args.js';
 import { writeFragment } from '../../../protocols/cmaf/fragment-writer.js';
 import { LlStream, type LlFiles, type RunTrack } from './ll-stream.js';
 
@@ -20,6 +21,8 @@ export interface LlHubOptions {
   /** Disk the DVR windows of every stream may use together. */
   maxDiskBytes: () => number;
   files?: LlFiles;
+  /** The media clock (media/media-clock.ts): segments' program date-times come from its anchor. */
+  clock?: { programDateTime(stream: string, mediaMs: number): number | null };
 }
 
 export interface LlSinkRequest {
@@ -111,6 +114,7 @@ export class LlHub {
       writeFragment,
       logger: this.options.logger,
       onDiskBytes: (delta) => this.onDiskBytes(delta),
+      ...(this.options.clock ? { programDateTime: (ms: number) => this.options.clock!.programDateTime(request.name, ms), mediaOffsetSec: LL_TS_OFFSET_SEC } : {}),
     });
   }
 

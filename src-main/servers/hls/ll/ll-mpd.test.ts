@@ -49,6 +49,20 @@ describe('writeLlMpd', () => {
     expect(xml).toContain('presentationTimeOffset="45000"');
   });
 
+  it("puts each Period's timed data in an EventStream before its adaptation sets, timed from the Period's start", () => {
+    const asked: [number, number][] = [];
+    const xml = writeLlMpd(input(
+      [
+        { run: 'r1', startMs: T0, segments: [2, 2, 1.4] },
+        { run: 'r2', startMs: T0 + 9_000, segments: twoSeconds(2) },
+      ],
+      { eventStream: (from, to) => (asked.push([from, to]), from === T0 ? '    <EventStream schemeIdUri="urn:streams-studio:data"/>' : '') },
+    ));
+    expect(asked).toEqual([[T0, T0 + 9_000], [T0 + 9_000, Infinity]]);
+    expect(xml).toMatch(/<Period id="r1" start="PT60S">\n {4}<EventStream schemeIdUri="urn:streams-studio:data"\/>\n {4}<AdaptationSet/);
+    expect(xml.match(/<EventStream/g)).toHaveLength(1);
+  });
+
   it('falls back to a SegmentTimeline of the complete segments when durations vary', () => {
     const xml = writeLlMpd(input([{ run: 'r1', startMs: T0, segments: [2, 2, 2.5, 1.5, 2], inProgress: 0.4 }]));
     expectGolden(xml, golden('timeline.mpd'));

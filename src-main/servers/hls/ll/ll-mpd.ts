@@ -55,6 +55,11 @@ export interface LlMpdInput {
   query: string;
   /** Static MPD; default: every track's snapshot has ended. */
   ended?: boolean;
+  /**
+   * A Period's EventStream (timed data, data/timed-metadata.ts) for messages dated in [fromPdt, toPdt):
+   * presentation times count from the Period's start, which is its first segment's program date-time.
+   */
+  eventStream?: (fromPdt: number, toPdt: number) => string;
 }
 
 const DEFAULT_PLAYBACK_RATE = { min: 0.96, max: 1.04 };
@@ -240,10 +245,13 @@ export function writeLlMpd(input: LlMpdInput): string {
       '  </ServiceDescription>',
     );
   }
-  for (const plan of plans) {
+  plans.forEach((plan, i) => {
     out.push(`  <Period${attrs({ id: plan.run, start: dur((plan.startMs - origin) / 1000) })}>`);
+    // EventStream comes before the AdaptationSets (ISO/IEC 23009-1 Period's element order).
+    const events = input.eventStream?.(plan.startMs, plans[i + 1]?.startMs ?? Infinity);
+    if (events) out.push(events);
     out.push(...adaptationSets(plan, input, live), '  </Period>');
-  }
+  });
   if (live) {
     const t = input.utcTiming;
     const value = t.kind === 'http-iso' ? t.url : iso(t.nowMs);

@@ -84,6 +84,15 @@ describe('writeLlMediaPlaylist', () => {
     expect(checkLlPlaylist(v2)).toEqual([]);
   });
 
+  it('lists the date ranges it is given in every answer, delta updates included', () => {
+    const ranges = ['#EXT-X-DATERANGE:ID="score-1",CLASS="com.streams-studio.data",START-DATE="2026-01-01T00:00:03.000Z",X-CHANNEL="score"'];
+    const full = writeLlMediaPlaylist(LIVE, { ...OPTS, dateRanges: ranges });
+    expect(full).toBe(writeLlMediaPlaylist(LIVE, OPTS).replace('#EXT-X-DISCONTINUITY-SEQUENCE:0\n', `#EXT-X-DISCONTINUITY-SEQUENCE:0\n${ranges[0]}\n`));
+    expect(checkLlPlaylist(full, { expectRenditionReports: [llUris.media(1), llUris.media(2)] })).toEqual([]);
+    const delta = writeLlMediaPlaylist(LONG, { ...OPTS, skip: 'YES', dateRanges: ranges });
+    expect(delta).toMatch(/#EXT-X-SKIP:SKIPPED-SEGMENTS=\d+\n#EXT-X-DATERANGE:ID="score-1"/);
+  });
+
   it('does not skip when nothing is older than CAN-SKIP-UNTIL, nor once ended', () => {
     expect(writeLlMediaPlaylist(LIVE, { ...OPTS, skip: 'YES' })).toBe(writeLlMediaPlaylist(LIVE, OPTS));
     const ended = { ...LONG, ended: true };

@@ -48,6 +48,8 @@ export interface LlMediaPlaylistOptions {
   holdBackSec?: number;
   /** EXT-X-ENDLIST (and no preload hint); default `track.ended`. */
   endList?: boolean;
+  /** EXT-X-DATERANGE lines (timed data, data/timed-metadata.ts) whose dates are in the window; never skipped. */
+  dateRanges?: readonly string[];
 }
 
 /** Decimal attribute values: at most 6 decimals, no trailing zeros (`0.2`, `0.6`, `12`). */
@@ -122,10 +124,12 @@ export function writeLlMediaPlaylist(track: LlTrackSnapshot, opts: LlMediaPlayli
   out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${track.discontinuitySequence}`);
   if (skipped > 0) {
     const skip: Record<string, string> = { 'SKIPPED-SEGMENTS': String(skipped) };
-    // We write no EXT-X-DATERANGE, so none was removed; v2 still requires the (empty) list.
+    // Date ranges are never skipped (each answer lists them all), so none counts as removed; v2 still requires the list.
     if (skipDateRanges) skip['RECENTLY-REMOVED-DATERANGES'] = '';
     out.push(`#EXT-X-SKIP:${formatAttributes(skip)}`);
   }
+  // Every date range in every answer (no CAN-SKIP-DATERANGES): players place them by START-DATE.
+  out.push(...(opts.dateRanges ?? []));
 
   let previous: LlSegment | null = null;
   for (let i = skipped; i < segments.length; i += 1) {

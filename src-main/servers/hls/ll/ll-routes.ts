@@ -26,6 +26,10 @@ export interface LlRouteContext {
   partTargetSec: number;
   segmentSeconds: number;
   dvrSeconds: number;
+  /** EXT-X-DATERANGE lines of the stream's timed data from a program date-time on. */
+  dateRanges?: (fromPdt: number) => string[];
+  /** A DASH EventStream of the stream's timed data in [fromPdt, toPdt), times from fromPdt. */
+  eventStream?: (fromPdt: number, toPdt: number) => string;
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -111,6 +115,7 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
     skip: skipText === undefined ? false : skipText,
     renditionReports,
     endList: snapshot.ended,
+    ...(ctx.dateRanges && snapshot.segments[0] ? { dateRanges: ctx.dateRanges(snapshot.segments[0].programDateTime) } : {}),
   });
   // An answer to a blocking request describes one moment: shared caches may keep it (a later identical
   // request is satisfied by it); the plain playlist changes every part.
@@ -140,6 +145,7 @@ export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: st
     utcTiming: { kind: 'http-iso', url: timeUrl },
     query: ctx.query,
     ended: ctx.over,
+    ...(ctx.eventStream ? { eventStream: ctx.eventStream } : {}),
   });
   // A caller that minted the viewer's id has made the answer private already.
   if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', ctx.over ? 'public, max-age=10' : LIVE_CACHE);

@@ -46,6 +46,25 @@ describe('LlStream', () => {
     expect(run.ready).toBe(true);
   });
 
+  it('dates segments from the media clock: decode time minus the packager offset is the FLV time', () => {
+    const files = memoryFiles();
+    const asked: number[] = [];
+    const s = new LlStream({
+      name: 'show', partTargetSec: 0.2, segmentTargetSec: 2, windowSec: 6, minWindowSegments: 2, files,
+      writeFragment: ({ samples }) => Buffer.concat(samples.map((x) => x.data)),
+      logger: silentLogger(), now: () => 1_000_000, mediaOffsetSec: 10,
+      // The clock's anchor: FLV time 2000 ms at 5,000,000; null before its first frame would fall back.
+      programDateTime: (ms) => (asked.push(ms), 5_000_000 + (ms - 2000)),
+    });
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('init'));
+    // Frame 360 (a keyframe) at 90 kHz is 12 s: FLV time 2000 ms.
+    run.samples(0, frames(360, 130));
+    const snap = s.snapshot(0)!;
+    expect(asked[0]).toBe(2000);
+    expect(snap.segments.map((x) => x.programDateTime)).toEqual([5_000_000, 5_002_000, 5_004_000]);
+  });
+
   it('writes complete segments and the init section to the run folder, and keeps the DVR window only', async () => {
     const { s, files } = stream(6);
     const run = s.startRun('r1', '/d/r1', [VIDEO]);

@@ -41,6 +41,13 @@ export interface LlStreamOptions {
   now?: () => number;
   /** Bytes written (positive) or removed (negative) on disk, for a shared DVR budget. */
   onDiskBytes?: (delta: number) => void;
+  /**
+   * The stream's media clock (media/media-clock.ts): program date-time of a media time (FLV ms), null
+   * before its first frame. Samples' decode times are the FLV times plus `mediaOffsetSec` (the packager
+   * keeps the input's timestamps: ll-packager-args.ts), so every segment's PDT comes from the run's one anchor.
+   */
+  programDateTime?: (mediaMs: number) => number | null;
+  mediaOffsetSec?: number;
 }
 
 export interface RunTrack {
@@ -428,6 +435,9 @@ export class LlRun {
   }
 
   private wallOf(mediaSec: number): number {
+    const { programDateTime, mediaOffsetSec = 0 } = this.stream.options;
+    const pdt = programDateTime?.(Math.round((mediaSec - mediaOffsetSec) * 1000));
+    if (pdt !== undefined && pdt !== null) return pdt;
     const anchor = this.anchor ?? { wallMs: this.stream.nowMs(), mediaSec };
     return Math.round(anchor.wallMs + (mediaSec - anchor.mediaSec) * 1000);
   }

@@ -1,0 +1,250 @@
+import { once } from 'node:events';
+import net from 'node:net';
+import { encode as encodeMsgpack } from '@msgpack/msgpack';
+import mqttPacket from 'mqtt-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../../../test-support/peers.js';
+import { waitFor } from '../../../test-support/wait.js';
+import type { DataMessage } from '../../../src-shared/contract/data.js';
+import { RESERVED_CHANNELS } from '../../../src-shared/contract/data.js';
+import { ChildRegistry } from '../../core/children.js';
+import { StudioError } from '../../core/errors.js';
+import { silentLogger } from '../../core/logger.js';
+import type { DataHubPort, PublishInput } from '../../data/types.js';
+import { freePort } from '../../platform/net.js';
+import { MqttServer } from './server.js';
+
+// Debian's mosquitto_pub and mosquitto_sub (3.1.1 and 5) against the broker, bridged to an in-memory hub.
+const TOKEN = 'api-token-for-mqtt-tests';
+const KEYS: Record<string, string> = { sk_show: 'show', sk_other: 'other' };
+const STREAMS: Record<string, { private: boolean }> = { show: { private: false }, other: { private: false }, secret: { private: true } };
+const MAX_PACKET_KB = 4;
+
+/** The hub as the broker sees it: seq per channel, the reserved-channel rule, synchronous taps. */
+class FakeHub implements DataHubPort {
+  readonly published: DataMessage[] = [];
+  private readonly taps = new Set<(m: DataMessage) => void>();
+
+  publish(input: PublishInput): DataMessage {
+    if ((RESERVED_CHANNELS as readonly string[]).includes(input.channel) && input.source.kind !== 'studio') {
+      throw new StudioError('CHANNEL_RESERVED', `${input.channel} is the studio's own`);
+    }
+    const seq = this.published.filter((m) => m.stream === input.stream && m.channel === input.channel).length + 1;
+    const message: DataMessage = {
+      id: `${input.channel}:${seq}`, stream: input.stream, channel: input.channel, seq, at: Date.now(),
+      mediaTime: input.mediaTime ?? 5000, programDateTime: 1_700_000_000_000 + (input.mediaTime ?? 5000),
+      contentType: input.contentType, data: input.data, source: input.source,
+    };
+    this.published.push(message);
+    for (const tap of this.taps) tap(message);
+    return message;
+  }
+
+  subscribe(): never {
+    throw new Error('not used by the broker');
+  }
+
+  messages(): DataMessage[] {
+    return [];
+  }
+
+  stats(): [] {
+    return [];
+  }
+
+  onMessage(listener: (m: DataMessage) => void): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
+  }
+
+  on(stream: string, channel: string): DataMessage[] {
+    return this.published.filter((m) => m.stream === stream && m.channel === channel);
+  }
+}
+
+const children = new ChildRegistry(500);
+const hub = new FakeHub();
+let server: MqttServer;
+let port: number;
+
+beforeAll(async () => {
+  port = await freePort();
+  server = new MqttServer({
+    hub,
+    authenticate: (password) => (password === TOKEN ? { kind: 'api' } : KEYS[password] ? { kind: 'key', stream: KEYS[password]! } : null),
+    streams: { get: (name) => STREAMS[name] },
+    config: () => ({ port, bind: '127.0.0.1', maxPacketKilobytes: MAX_PACKET_KB }),
+    logger: silentLogger(),
+  });
+  await server.start();
+});
+
+afterAll(async () => {
+  await children.dispose();
+  await server.dispose();
+});
+
+type Version = 'mqttv311' | 'mqttv5';
+const auth = (password?: string): string[] => (password ? ['-u', 'anyone', '-P', password] : []);
+
+function pub(version: Version, password: string | undefined, topic: string, payload: string, extra: string[] = []) {
+  return children.run('mosquitto_pub', ['-V', version, '-p', String(port), ...auth(password), '-t', topic, '-m', payload, ...extra], { timeoutMs: 5000 });
+}
+
+/** mosquitto_pub with a binary payload on stdin (-s). */
+async function pubBinary(version: Version, password: string, topic: string, payload: Buffer): Promise<number | null> {
+  const child = children.spawn('mosquitto_pub', ['-V', version, '-p', String(port), ...auth(password), '-t', topic, '-s'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin!.end(payload);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return code;
+}
+
+/**
+ * mosquitto_sub printing `topic|qos|retained|user properties|payload`; resolves once the broker has
+ * answered the SUBSCRIBE. `done` settles when `count` messages arrived or after `seconds`.
+ */
+async function sub(version: Version, password: string | undefined, topics: string[], count: number, seconds = 5, extra: string[] = []) {
+  const args = ['-V', version, '-p', String(port), ...auth(password), ...topics.flatMap((t) => ['-t', t]), '-C', String(count), '-W', String(seconds), '-d', '-F', 'MSG|%t|%q|%r|%P|%p', ...extra];
+  // Line-buffered: the SUBACK line must arrive when it is printed, not when the pipe's buffer fills.
+  const child = children.spawn('stdbuf', ['-oL', 'mosquitto_sub', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  await waitFor('the SUBACK', () => /received SUBACK/i.test(out) || child.exitCode !== null, 5000, 20);
+  const done = exited.then(([code]) => ({
+    code,
+    output: out,
+    messages: out.split('\n').filter((l) => l.startsWith('MSG|')).map((l) => {
+      const [, topic, qos, retained, props, payload] = l.split('|');
+      return { topic, qos: Number(qos), retained: retained === '1', props, payload };
+    }),
+  }));
+  return { done };
+}
+
+describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 and 5)', () => {
+  describe.each<Version>(['mqttv311', 'mqttv5'])('%s', (version) => {
+    const stream = version === 'mqttv5' ? 'other' : 'show';
+    const key = version === 'mqttv5' ? 'sk_other' : 'sk_show';
+    const channel = `qos-${version.slice(-2)}`;
+
+    it('delivers QoS 0, 1 and 2 at the subscribed QoS, and each publish reaches the hub once with its source', async () => {
+      const topic = `streams/${stream}/data/${channel}`;
+      const subscriber = await sub(version, TOKEN, [topic], 3, 5, ['-q', '2']);
+      for (const qos of [0, 1, 2]) {
+        const result = await pub(version, key, topic, JSON.stringify({ qos }), ['-q', String(qos)]);
+        expect(result.code, result.stderr).toBe(0);
+      }
+      const { messages } = await subscriber.done;
+      expect(messages.map((m) => [m.qos, m.payload])).toEqual([[0, '{"qos":0}'], [1, '{"qos":1}'], [2, '{"qos":2}']]);
+      expect(hub.on(stream, channel).map((m) => [m.seq, m.data, m.source.kind, m.source.transport])).toEqual([
+        [1, { qos: 0 }, 'key', 'mqtt'], [2, { qos: 1 }, 'key', 'mqtt'], [3, { qos: 2 }, 'key', 'mqtt'],
+      ]);
+    });
+
+    it('keeps a retained message for later subscribers, and filters wildcards to what an anonymous client may read', async () => {
+      const retainedTopic = `streams/${stream}/data/score-${version}`;
+      expect((await pub(version, TOKEN, retainedTopic, '{"home":1}', ['-r', '-q', '1'])).code).toBe(0);
+      const late = await sub(version, undefined, [retainedTopic], 1);
+      expect((await late.done).messages).toMatchObject([{ topic: retainedTopic, retained: true, payload: '{"home":1}' }]);
+
+      // Anonymous on '#' and 'streams/+/data/#': the private stream's message (sent first) is not forwarded.
+      const anonymous = await sub(version, undefined, ['#', 'streams/+/data/#'], 1, 3, ['-R']);
+      const wildcard = `wild-${version}`;
+      expect((await pub(version, TOKEN, `streams/secret/data/${wildcard}`, '"private"')).code).toBe(0);
+      expect((await pub(version, TOKEN, `streams/${stream}/data/${wildcard}`, '"public"')).code).toBe(0);
+      const { messages } = await anonymous.done;
+      expect(messages.map((m) => m.payload)).toEqual(['"public"']);
+    });
+
+    it('refuses a wrong password, a key on another stream, anonymous publishing, a reserved channel and a private stream to anonymous', async () => {
+      const wrong = await pub(version, 'not-a-key', `streams/${stream}/data/x`, '1', ['-q', '1']);
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr).toMatch(/bad user name or password/i);
+
+      const otherStream = version === 'mqttv5' ? 'show' : 'other';
+      const refused = `refused-${version}`;
+      for (const [password, topic] of [[key, `streams/${otherStream}/data/${refused}`], [undefined, `streams/${stream}/data/${refused}`], [key, `streams/${stream}/data/${RESERVED_CHANNELS[0]}`]] as const) {
+        const result = await pub(version, password, topic, '1', ['-q', '1']);
+        expect(result.code, `${topic} with ${password ?? 'no password'}`).not.toBe(0);
+      }
+      expect(hub.published.filter((m) => m.channel === refused || (m.channel === 'chat' && m.source.transport === 'mqtt'))).toEqual([]);
+
+      const privateSub = await sub(version, undefined, [`streams/secret/data/${refused}`], 1, 2);
+      expect((await privateSub.done).output).toMatch(/denied/i);
+    });
+
+    it('bridges the hub both ways without echo: an MQTT publish once, then an HTTP message with its seq and times', async () => {
+      const bridged = `bridge-${version}`;
+      const topic = `streams/${stream}/data/${bridged}`;
+      const subscriber = await sub(version, TOKEN, [topic], 2, 5, ['-q', '1']);
+      expect((await pub(version, key, topic, 'plain text')).code).toBe(0);
+      await waitFor('the MQTT message in the hub', () => hub.on(stream, bridged).length === 1, 3000, 20);
+      hub.publish({ stream, channel: bridged, contentType: 'application/json', data: { from: 'http' }, mediaTime: 1234, source: { kind: 'api', transport: 'http', remoteAddress: null } });
+      const { messages } = await subscriber.done;
+      expect(messages.map((m) => m.payload)).toEqual(['plain text', '{"from":"http"}']);
+      expect(hub.on(stream, bridged).map((m) => m.data)).toEqual(['plain text', { from: 'http' }]);
+      if (version === 'mqttv5') {
+        expect(messages[1]!.props).toContain('seq:2');
+        expect(messages[1]!.props).toContain('mediaTime:1234');
+        expect(messages[1]!.props).toContain(`programDateTime:${1_700_000_000_000 + 1234}`);
+      }
+    });
+
+    it('decodes a MessagePack payload and closes a connection whose packet is over mqtt.maxPacketKilobytes', async () => {
+      const binary = `binary-${version}`;
+      const topic = `streams/${stream}/data/${binary}`;
+      expect(await pubBinary(version, key, topic, Buffer.from(encodeMsgpack({ poll: 'a', n: 2 })))).toBe(0);
+      await waitFor('the MessagePack message', () => hub.on(stream, binary).length === 1, 3000, 20);
+      expect(hub.on(stream, binary)[0]).toMatchObject({ contentType: 'application/msgpack', data: { poll: 'a', n: 2 } });
+
+      const before = server.counters().oversized;
+      const big = await pub(version, key, topic, 'x'.repeat(MAX_PACKET_KB * 1024 + 1), ['-q', '1']);
+      if (version === 'mqttv311') {
+        expect(big.code).not.toBe(0);
+        expect(server.counters().oversized).toBe(before + 1);
+      } else {
+        // A v5 client honours the maximum packet size in our CONNACK: it never sends the packet.
+        expect(server.counters().oversized).toBe(before);
+      }
+      expect(hub.on(stream, binary)).toHaveLength(1);
+    });
+  });
+
+  it('announces its limits to an MQTT 5 client and ends an oversized packet with DISCONNECT 0x95', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    const packets: mqttPacket.Packet[] = [];
+    parser.on('packet', (p: mqttPacket.Packet) => packets.push(p));
+    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+    const closed = once(socket, 'close');
+    await once(socket, 'connect');
+    socket.write(mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clientId: 'raw-v5', clean: true, keepalive: 30, username: 'x', password: Buffer.from(TOKEN) }, { protocolVersion: 5 }));
+    await waitFor('the CONNACK', () => packets.length > 0, 3000, 10);
+    expect(packets[0]).toMatchObject({ cmd: 'connack', reasonCode: 0, properties: { maximumPacketSize: MAX_PACKET_KB * 1024, topicAliasMaximum: 0 } });
+    // Only the header of a 1 MiB PUBLISH: the broker must refuse it before the body.
+    socket.write(Buffer.from([0x30, 0x80, 0x80, 0x40]));
+    await closed;
+    expect(packets[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x95 });
+  });
+
+  it('reports a port in use without failing the host', async () => {
+    const second = new MqttServer({
+      hub,
+      authenticate: () => null,
+      streams: { get: () => undefined },
+      config: () => ({ port, bind: '127.0.0.1', maxPacketKilobytes: MAX_PACKET_KB }),
+      logger: silentLogger(),
+    });
+    await second.start();
+    expect(second.state).toMatchObject({ status: 'port-in-use', port });
+    await second.dispose();
+    // The first broker still answers.
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.destroy();
+  });
+});

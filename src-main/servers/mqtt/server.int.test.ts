@@ -125,6 +125,25 @@ async function sub(version: Version, password: string | undefined, topics: strin
   return { done };
 }
 
+/** A client of our own (mqtt-packet) for what the mosquitto tools cannot show: raw limits, a reader that stops. */
+async function rawClient(protocolVersion: 4 | 5, clientId: string, subscribeTo?: string) {
+  const socket = net.connect(port, '127.0.0.1');
+  const parser = mqttPacket.parser({ protocolVersion });
+  const packets: mqttPacket.Packet[] = [];
+  parser.on('packet', (p: mqttPacket.Packet) => packets.push(p));
+  socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  const send = (packet: mqttPacket.Packet): boolean => socket.write(mqttPacket.generate(packet, { protocolVersion }));
+  send({ cmd: 'connect', protocolVersion, clientId, clean: true, keepalive: 30, username: 'x', password: Buffer.from(TOKEN) });
+  await waitFor('the CONNACK', () => packets.some((p) => p.cmd === 'connack'), 3000, 10);
+  if (subscribeTo) {
+    send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: subscribeTo, qos: 0 }] });
+    await waitFor('the SUBACK', () => packets.some((p) => p.cmd === 'suback'), 3000, 10);
+  }
+  return { socket, packets };
+}
+
 describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 and 5)', () => {
   describe.each<Version>(['mqttv311', 'mqttv5'])('%s', (version) => {
     const stream = version === 'mqttv5' ? 'other' : 'show';
@@ -215,20 +234,30 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
   });
 
   it('announces its limits to an MQTT 5 client and ends an oversized packet with DISCONNECT 0x95', async () => {
-    const socket = net.connect(port, '127.0.0.1');
-    const parser = mqttPacket.parser({ protocolVersion: 5 });
-    const packets: mqttPacket.Packet[] = [];
-    parser.on('packet', (p: mqttPacket.Packet) => packets.push(p));
-    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
-    const closed = once(socket, 'close');
-    await once(socket, 'connect');
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clientId: 'raw-v5', clean: true, keepalive: 30, username: 'x', password: Buffer.from(TOKEN) }, { protocolVersion: 5 }));
-    await waitFor('the CONNACK', () => packets.length > 0, 3000, 10);
-    expect(packets[0]).toMatchObject({ cmd: 'connack', reasonCode: 0, properties: { maximumPacketSize: MAX_PACKET_KB * 1024, topicAliasMaximum: 0 } });
+    const client = await rawClient(5, 'raw-v5');
+    expect(client.packets[0]).toMatchObject({ cmd: 'connack', reasonCode: 0, properties: { maximumPacketSize: MAX_PACKET_KB * 1024, topicAliasMaximum: 0 } });
+    const closed = once(client.socket, 'close');
     // Only the header of a 1 MiB PUBLISH: the broker must refuse it before the body.
-    socket.write(Buffer.from([0x30, 0x80, 0x80, 0x40]));
+    client.socket.write(Buffer.from([0x30, 0x80, 0x80, 0x40]));
     await closed;
-    expect(packets[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x95 });
+    expect(client.packets[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x95 });
+  });
+
+  it('drops QoS 0 messages for a subscriber that stops reading; the others get every message on time', async () => {
+    const topic = 'streams/show/data/flood';
+    const frozen = await rawClient(4, 'frozen', topic);
+    frozen.socket.pause();
+    const fast = await rawClient(5, 'fast', topic);
+    const data = 'x'.repeat(16 * 1024);
+    const total = 1000; // 16 MB: more than the frozen socket's kernel buffers hold
+    const started = Date.now();
+    for (let i = 0; i < total; i++) hub.publish({ stream: 'show', channel: 'flood', contentType: 'application/json', data, source: { kind: 'api', transport: 'http', remoteAddress: null } });
+    // aedes cuts a stalled client off after drainTimeoutMs (10 s): all must arrive well before.
+    await waitFor('every message at the reading subscriber', () => fast.packets.filter((p) => p.cmd === 'publish').length === total, 6000, 20);
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(server.counters().dropped).toBeGreaterThan(0);
+    frozen.socket.destroy();
+    fast.socket.destroy();
   });
 
   it('reports a port in use without failing the host', async () => {

@@ -8,7 +8,7 @@ import type { DataHubPort } from '../../data/types.js';
 import { decodePayload, mayRead, publishDecision, subscribeDecision, type MqttPrincipal, type Visibility } from './access.js';
 import { MqttBridge } from './bridge.js';
 import { PacketSizeGuard } from './packet-size.js';
-import { acceptV5Connect, disconnectV5, installV5Writer, REASON } from './v5.js';
+import { acceptV5Connect, adoptBrokerSocket, disconnectV5, installBrokerWriter, isStalled, REASON } from './v5.js';
 
 export interface MqttConfig {
   /** 0: off. */
@@ -97,7 +97,7 @@ export class MqttServer implements Service {
       return;
     }
     this.current = { status: 'starting', port, bind };
-    installV5Writer();
+    installBrokerWriter();
     const maxBytes = maxPacketKilobytes * 1024;
     const broker = await Aedes.createBroker({
       connectTimeout: CONNECT_TIMEOUT_MS,
@@ -152,6 +152,7 @@ export class MqttServer implements Service {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
+    adoptBrokerSocket(socket);
     // aedes reads with read(); a 'data' listener sees each chunk before aedes's parser does.
     const guard = new PacketSizeGuard(maxBytes);
     socket.on('data', (chunk: Buffer) => {
@@ -273,7 +274,7 @@ export class MqttServer implements Service {
   private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     if (!mayRead(this.principal(client), packet.topic, this.visibility)) return null;
     // A subscriber that does not keep up loses QoS 0 messages instead of holding up everyone's delivery.
-    if ((client.conn as net.Socket).writableNeedDrain && (packet.qos === 0 || onlyQos0(client))) {
+    if ((packet.qos === 0 || onlyQos0(client)) && isStalled(client.conn as net.Socket)) {
       this.counts.dropped++;
       return null;
     }

@@ -11,9 +11,12 @@ import type { IConnackPacket, IConnectPacket, IDisconnectPacket, IPublishPacket,
  *
  * 1. `acceptV5Connect` (from preConnect): shows aedes's version check protocol level 4 while its parser
  *    keeps reading v5, and marks the socket as v5.
- * 2. `installV5Writer`: mqtt-packet's `writeToStream`, which aedes calls without options, writes in
+ * 2. `installBrokerWriter`: mqtt-packet's `writeToStream`, which aedes calls without options, writes in
  *    the v5 encoding for sockets marked v5: CONNACK return codes become reason codes and carry what
- *    the broker offers (maximum packet size, no topic aliases, no shared subscriptions).
+ *    the broker offers (maximum packet size, no topic aliases, no shared subscriptions). The same hook
+ *    gathers what aedes writes to one of our sockets in one event-loop turn into one write: aedes
+ *    writes each packet on its own (a system call per packet and subscriber, most of a fanout's time).
+ *    (Not v5 at all, but this is the one place that sees aedes's writes.)
  *
  * Not supported for v5 clients: enhanced authentication (AUTH; a CONNECT with an authentication method
  * gets 0x8C), topic aliases (we offer a maximum of 0, so clients must not send them, and we send none),
@@ -96,15 +99,64 @@ function toV5(packet: Packet, connection: V5Connection): Packet {
 }
 
 let installed = false;
+const brokerSockets = new WeakSet<object>();
+const corked = new WeakSet<object>();
+const backlogs = new WeakMap<object, { since: number; length: number }>();
 
-/** Makes aedes's writes to v5 sockets use the v5 encoding. Idempotent; other callers are untouched. */
-export function installV5Writer(): void {
+/** A subscriber that sent nothing of its backlog for this long is behind: QoS 0 messages skip it. */
+const STALL_MS = 1000;
+/** ...and so is one holding this much unsent, whatever its pace. */
+const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Whether the socket holds unsent bytes and none of them went out for STALL_MS (or too many wait).
+ * Not `writableNeedDrain`: while we gather a turn's writes that is true of every busy socket.
+ */
+export function isStalled(socket: Socket): boolean {
+  const length = socket.writableLength;
+  if (length === 0) {
+    backlogs.delete(socket);
+    return false;
+  }
+  const now = Date.now();
+  const backlog = backlogs.get(socket);
+  if (!backlog || length < backlog.length) {
+    backlogs.set(socket, { since: now, length });
+    return length > MAX_BACKLOG_BYTES;
+  }
+  backlog.length = length;
+  return now - backlog.since > STALL_MS || length > MAX_BACKLOG_BYTES;
+}
+
+/** A socket our broker serves: its writes are coalesced (and v5-encoded once acceptV5Connect marks it). */
+export function adoptBrokerSocket(socket: Socket): void {
+  brokerSockets.add(socket);
+}
+
+function coalesce(socket: Socket): void {
+  if (corked.has(socket)) return;
+  corked.add(socket);
+  socket.cork();
+  setImmediate(() => {
+    corked.delete(socket);
+    socket.uncork();
+  });
+}
+
+/** Hooks mqtt-packet's writer for our broker's sockets (see above). Idempotent; other callers are untouched. */
+export function installBrokerWriter(): void {
   if (installed) return;
   installed = true;
   const original = mqttPacket.writeToStream;
   const writeToStream: WriteToStream = (packet, stream, opts) => {
-    const connection = opts === undefined ? v5Sockets.get(stream) : undefined;
-    return connection ? original(toV5(packet, connection), stream, V5) : original(packet, stream, opts);
+    if (opts !== undefined || !brokerSockets.has(stream)) return original(packet, stream, opts);
+    const socket = stream as unknown as Socket;
+    coalesce(socket);
+    const connection = v5Sockets.get(stream);
+    const written = connection ? original(toV5(packet, connection), stream, V5) : original(packet, stream);
+    // aedes waits for 'drain' on false, holding a delivery slot of every subscriber: say false only
+    // for a socket that is really behind, not one merely gathering this turn's packets.
+    return written || !isStalled(socket);
   };
   // mqtt.js toggles this switch on the writer it finds here.
   Object.defineProperty(writeToStream, 'cacheNumbers', {
@@ -142,7 +194,10 @@ export function acceptV5Connect(client: AedesClientInternals, packet: IConnectPa
 
 /** Writes a packet in the v5 encoding straight to the socket (refusals aedes cannot express). */
 export function writeV5(socket: Socket, packet: IConnackPacket | IDisconnectPacket): void {
-  if (!socket.destroyed && socket.writable) socket.write(mqttPacket.generate(packet, V5));
+  if (socket.destroyed || !socket.writable) return;
+  // It may be closed right after: nothing may stay corked behind it.
+  while (socket.writableCorked > 0) socket.uncork();
+  socket.write(mqttPacket.generate(packet, V5));
 }
 
 /** Ends a v5 connection with a reason code before aedes closes it; nothing for 3.1.1 sockets. */

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { encode as encodeMsgpack } from '@msgpack/msgpack';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mosquittoPub, mosquittoSub } from '../../../test-support/mosquitto.js';
 import { needs } from '../../../test-support/peers.js';
 import { waitFor } from '../../../test-support/wait.js';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
@@ -85,45 +86,11 @@ afterAll(async () => {
 });
 
 type Version = 'mqttv311' | 'mqttv5';
-const auth = (password?: string): string[] => (password ? ['-u', 'anyone', '-P', password] : []);
-
-function pub(version: Version, password: string | undefined, topic: string, payload: string, extra: string[] = []) {
-  return children.run('mosquitto_pub', ['-V', version, '-p', String(port), ...auth(password), '-t', topic, '-m', payload, ...extra], { timeoutMs: 5000 });
-}
-
-/** mosquitto_pub with a binary payload on stdin (-s). */
-async function pubBinary(version: Version, password: string, topic: string, payload: Buffer): Promise<number | null> {
-  const child = children.spawn('mosquitto_pub', ['-V', version, '-p', String(port), ...auth(password), '-t', topic, '-s'], { stdio: ['pipe', 'ignore', 'ignore'] });
-  child.stdin!.end(payload);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return code;
-}
-
-/**
- * mosquitto_sub printing `topic|qos|retained|user properties|payload`; resolves once the broker has
- * answered the SUBSCRIBE. `done` settles when `count` messages arrived or after `seconds`.
- */
-async function sub(version: Version, password: string | undefined, topics: string[], count: number, seconds = 5, extra: string[] = []) {
-  const args = ['-V', version, '-p', String(port), ...auth(password), ...topics.flatMap((t) => ['-t', t]), '-C', String(count), '-W', String(seconds), '-d', '-F', 'MSG|%t|%q|%r|%P|%p', ...extra];
-  // Line-buffered: the SUBACK line must arrive when it is printed, not when the pipe's buffer fills.
-  const child = children.spawn('stdbuf', ['-oL', 'mosquitto_sub', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const exited = once(child, 'exit') as Promise<[number | null]>;
-  await waitFor('the SUBACK', () => /received SUBACK/i.test(out) || child.exitCode !== null, 5000, 20);
-  const done = exited.then(([code]) => ({
-    code,
-    output: out,
-    messages: out.split('\n').filter((l) => l.startsWith('MSG|')).map((l) => {
-      const [, topic, qos, retained, props, payload] = l.split('|');
-      return { topic, qos: Number(qos), retained: retained === '1', props, payload };
-    }),
-  }));
-  return { done };
-}
+const peer = (version: Version, password?: string) => ({ children, port, version, password });
+const pub = (version: Version, password: string | undefined, topic: string, payload: string | Buffer, extra: string[] = []) =>
+  mosquittoPub(peer(version, password), topic, payload, extra);
+const sub = (version: Version, password: string | undefined, topics: string[], count: number, seconds = 5, extra: string[] = []) =>
+  mosquittoSub(peer(version, password), topics, count, seconds, extra);
 
 /** A client of our own (mqtt-packet) for what the mosquitto tools cannot show: raw limits, a reader that stops. */
 async function rawClient(protocolVersion: 4 | 5, clientId: string, subscribeTo?: string) {
@@ -216,7 +183,7 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
     it('decodes a MessagePack payload and closes a connection whose packet is over mqtt.maxPacketKilobytes', async () => {
       const binary = `binary-${version}`;
       const topic = `streams/${stream}/data/${binary}`;
-      expect(await pubBinary(version, key, topic, Buffer.from(encodeMsgpack({ poll: 'a', n: 2 })))).toBe(0);
+      expect((await pub(version, key, topic, Buffer.from(encodeMsgpack({ poll: 'a', n: 2 })))).code).toBe(0);
       await waitFor('the MessagePack message', () => hub.on(stream, binary).length === 1, 3000, 20);
       expect(hub.on(stream, binary)[0]).toMatchObject({ contentType: 'application/msgpack', data: { poll: 'a', n: 2 } });
 

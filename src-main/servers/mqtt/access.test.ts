@@ -1,6 +1,6 @@
 import { encode as encodeMsgpack } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
-import { decodePayload, mayRead, parseDataTopic, publishDecision, subscribeDecision, type MqttPrincipal, type Visibility } from './access.js';
+import { decodePayload, filterMatches, mayRead, parseDataTopic, publishDecision, subscribeDecision, type MqttPrincipal, type Visibility } from './access.js';
 
 const visibility: Visibility = (stream) => ({ show: 'public', secret: 'private' }) [stream] as 'public' | 'private' | undefined;
 const api: MqttPrincipal = { kind: 'api' };
@@ -43,6 +43,16 @@ describe('MQTT topics and access', () => {
     expect(mayRead(secretKey, 'streams/secret/data/a', visibility)).toBe(true);
     expect(mayRead(anonymous, '$SYS/broker/heartbeat', visibility)).toBe(false);
     expect(mayRead(api, 'streams/secret/data/a', visibility)).toBe(true);
+  });
+});
+
+describe('MQTT topic filters', () => {
+  it('match with + and #, never a $ topic by a leading wildcard', () => {
+    const topic = 'streams/show/data/score';
+    for (const yes of ['#', 'streams/#', 'streams/+/data/+', 'streams/show/data/score', 'streams/show/data/score/#', '+/+/+/+']) expect(filterMatches(yes, topic), yes).toBe(true);
+    for (const no of ['streams/+/data', 'streams/other/data/+', '+/+/+', 'streams/show/data/score/x', 'streams/show/data/scor']) expect(filterMatches(no, topic), no).toBe(false);
+    expect(filterMatches('#', '$SYS/x')).toBe(false);
+    expect(filterMatches('$SYS/#', '$SYS/x')).toBe(true);
   });
 });
 

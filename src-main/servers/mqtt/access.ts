@@ -65,6 +65,18 @@ export function subscribeDecision(principal: MqttPrincipal, filter: string, visi
   return STREAM_NAME_PATTERN.test(stream) && mayReadStream(principal, stream, visibility);
 }
 
+/** MQTT topic filter matching: `+` one level, `#` the rest (a `$` topic only by a filter naming it). */
+export function filterMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
 export type DecodedPayload = { contentType: DataContentType; data: unknown; raw?: Buffer };
 
 /**

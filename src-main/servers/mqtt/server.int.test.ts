@@ -120,6 +120,7 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
     it('delivers QoS 0, 1 and 2 at the subscribed QoS, and each publish reaches the hub once with its source', async () => {
       const topic = `streams/${stream}/data/${channel}`;
       const subscriber = await sub(version, TOKEN, [topic], 3, 5, ['-q', '2']);
+      expect(server.subscribers(stream, channel)).toBe(1);
       for (const qos of [0, 1, 2]) {
         const result = await pub(version, key, topic, JSON.stringify({ qos }), ['-q', String(qos)]);
         expect(result.code, result.stderr).toBe(0);

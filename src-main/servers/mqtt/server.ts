@@ -5,7 +5,7 @@ import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import type { DataHubPort } from '../../data/types.js';
-import { decodePayload, mayRead, publishDecision, subscribeDecision, type MqttPrincipal, type Visibility } from './access.js';
+import { dataTopic, decodePayload, filterMatches, mayRead, publishDecision, subscribeDecision, type MqttPrincipal, type Visibility } from './access.js';
 import { MqttBridge } from './bridge.js';
 import { PacketSizeGuard } from './packet-size.js';
 import { acceptV5Connect, adoptBrokerSocket, disconnectV5, installBrokerWriter, isStalled, REASON } from './v5.js';
@@ -80,6 +80,22 @@ export class MqttServer implements Service {
 
   counters(): MqttCounters {
     return { clients: this.broker?.connectedClients ?? 0, ...this.counts };
+  }
+
+  /**
+   * MQTT clients now subscribed to a channel (a wildcard filter counts where it matches and the client
+   * may read): the hub's `subscribers` figure adds these. Walks every client: for data.channels, not per message.
+   */
+  subscribers(stream: string, channel: string): number {
+    const clients = (this.broker as (Aedes & { clients?: Record<string, Client & { subscriptions?: Record<string, unknown> }> }) | undefined)?.clients;
+    if (!clients) return 0;
+    const topic = dataTopic(stream, channel);
+    let count = 0;
+    for (const client of Object.values(clients)) {
+      const filters = Object.keys(client.subscriptions ?? {});
+      if (filters.some((f) => filterMatches(f, topic)) && mayRead(this.principal(client), topic, this.visibility)) count++;
+    }
+    return count;
   }
 
   /** The bound port (useful with port 0), or null when not listening. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { IConnackPacket, IConnectPacket, IDisconnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
@@ -42,6 +43,8 @@ const V5 = { protocolVersion: 5 };
 /** What the broker told a v5 client in its CONNACK. */
 interface V5Connection {
   maximumPacketSize: number;
+  /** The id we gave a client that sent none (v5 says the CONNACK must carry it). */
+  assignedClientIdentifier?: string;
 }
 
 const v5Sockets = new WeakMap<object, V5Connection>();
@@ -82,6 +85,7 @@ function toV5(packet: Packet, connection: V5Connection): Packet {
               wildcardSubscriptionAvailable: true,
               sharedSubscriptionAvailable: false,
               subscriptionIdentifiersAvailable: false,
+              ...(connection.assignedClientIdentifier !== undefined && { assignedClientIdentifier: connection.assignedClientIdentifier }),
             }
           : undefined;
       return { cmd: 'connack', sessionPresent: reasonCode === 0 && sessionPresent, reasonCode, ...(properties && { properties }) };
@@ -180,7 +184,13 @@ interface AedesClientInternals {
  */
 export function acceptV5Connect(client: AedesClientInternals, packet: IConnectPacket, maximumPacketSize: number): boolean {
   const socket = client.conn as Socket;
-  v5Sockets.set(socket, { maximumPacketSize });
+  const connection: V5Connection = { maximumPacketSize };
+  if (!packet.clientId) {
+    // aedes would name it the same way, after this hook: name it here so the CONNACK can say it.
+    packet.clientId = `aedes_${randomUUID()}`;
+    connection.assignedClientIdentifier = packet.clientId;
+  }
+  v5Sockets.set(socket, connection);
   if (packet.properties?.authenticationMethod !== undefined) {
     writeV5(socket, { cmd: 'connack', sessionPresent: false, reasonCode: REASON.badAuthenticationMethod });
     return false;

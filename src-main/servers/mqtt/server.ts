@@ -8,7 +8,8 @@ import type { DataHubPort } from '../../data/types.js';
 import { dataTopic, decodePayload, filterMatches, mayRead, publishDecision, subscribeDecision, type MqttPrincipal, type Visibility } from './access.js';
 import { MqttBridge } from './bridge.js';
 import { PacketSizeGuard } from './packet-size.js';
-import { acceptV5Connect, adoptBrokerSocket, disconnectV5, installBrokerWriter, isStalled, REASON } from './v5.js';
+import { acceptV5Connect, disconnectV5, REASON } from './v5.js';
+import { adoptBrokerSocket, installBrokerWriter, isStalled } from './writer.js';
 
 export interface MqttConfig {
   /** 0: off. */

@@ -12,36 +12,33 @@ import type { IConnackPacket, IConnectPacket, IDisconnectPacket, IPublishPacket,
  *
  * 1. `acceptV5Connect` (from preConnect): shows aedes's version check protocol level 4 while its parser
  *    keeps reading v5, and marks the socket as v5.
- * 2. `installBrokerWriter`: mqtt-packet's `writeToStream`, which aedes calls without options, writes in
- *    the v5 encoding for sockets marked v5: CONNACK return codes become reason codes and carry what
- *    the broker offers (maximum packet size, no topic aliases, no shared subscriptions). The same hook
- *    gathers what aedes writes to one of our sockets in one event-loop turn into one write: aedes
- *    writes each packet on its own (a system call per packet and subscriber, most of a fanout's time).
- *    (Not v5 at all, but this is the one place that sees aedes's writes.)
+ * 2. writer.ts hooks mqtt-packet's `writeToStream`, which aedes calls without options, and writes with
+ *    `toV5` for sockets marked v5: CONNACK return codes become reason codes and carry what the broker
+ *    offers (maximum packet size, no topic aliases, no shared subscriptions, an assigned client id).
  *
  * Not supported for v5 clients: enhanced authentication (AUTH; a CONNECT with an authentication method
  * gets 0x8C), topic aliases (we offer a maximum of 0, so clients must not send them, and we send none),
- * session expiry (a session without clean start lasts until the broker stops, as in 3.1.1), the client's
- * receive maximum and maximum packet size (not enforced on what we send), request/response information,
- * shared subscriptions, subscription identifiers, reason strings, a will delay, and per-message reason
- * codes: a refused PUBLISH ends the connection with a DISCONNECT carrying the reason code, as aedes
- * closes 3.1.1 connections (MQTT-3.3.5-2). Message expiry is honoured by aedes for queued messages.
+ * session expiry (a session without clean start lasts until the broker stops, as in 3.1.1), message
+ * expiry (the property is passed on, not applied), the client's receive maximum and maximum packet size
+ * (not enforced on what we send), request/response information, shared subscriptions, subscription
+ * identifiers, reason strings, a will delay, and per-message reason codes: a refused PUBLISH ends the
+ * connection with a DISCONNECT carrying the reason code, as aedes closes 3.1.1 connections (MQTT-3.3.5-2).
  */
+
+export type WriteToStream = ((packet: Packet, stream: NodeJS.WritableStream, opts?: { protocolVersion: number }) => boolean) & { cacheNumbers?: boolean };
 
 interface MqttPacketModule {
   writeToStream: WriteToStream;
   generate(packet: Packet, opts?: { protocolVersion: number }): Buffer;
 }
-type WriteToStream = ((packet: Packet, stream: NodeJS.WritableStream, opts?: { protocolVersion: number }) => boolean) & { cacheNumbers?: boolean };
 
-// The copy aedes loaded: the writer must be patched on the very module object aedes calls.
-const aedesRequire = createRequire(createRequire(import.meta.url).resolve('aedes'));
-const mqttPacket = aedesRequire('mqtt-packet') as MqttPacketModule;
+/** The copy of mqtt-packet aedes loaded: its writer is hooked on this very module object (writer.ts). */
+export const mqttPacket = createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as MqttPacketModule;
 
-const V5 = { protocolVersion: 5 };
+export const V5 = { protocolVersion: 5 };
 
 /** What the broker told a v5 client in its CONNACK. */
-interface V5Connection {
+export interface V5Connection {
   maximumPacketSize: number;
   /** The id we gave a client that sent none (v5 says the CONNACK must carry it). */
   assignedClientIdentifier?: string;
@@ -49,7 +46,8 @@ interface V5Connection {
 
 const v5Sockets = new WeakMap<object, V5Connection>();
 
-export const isV5 = (socket: object): boolean => v5Sockets.has(socket);
+/** What a v5 socket was told at CONNECT; undefined for 3.1.1 sockets. */
+export const v5Connection = (socket: object): V5Connection | undefined => v5Sockets.get(socket);
 
 /** 3.1.1 CONNACK return codes (aedes's) as v5 reason codes. */
 const CONNACK_REASON: Record<number, number> = {
@@ -71,7 +69,8 @@ export const REASON = {
   unspecified: 0x80,
 } as const;
 
-function toV5(packet: Packet, connection: V5Connection): Packet {
+/** A packet aedes wrote for 3.1.1, as the v5 client must get it. */
+export function toV5(packet: Packet, connection: V5Connection): Packet {
   switch (packet.cmd) {
     case 'connack': {
       const { returnCode = 0, sessionPresent } = packet as IConnackPacket;
@@ -100,76 +99,6 @@ function toV5(packet: Packet, connection: V5Connection): Packet {
     default:
       return packet;
   }
-}
-
-let installed = false;
-const brokerSockets = new WeakSet<object>();
-const corked = new WeakSet<object>();
-const backlogs = new WeakMap<object, { since: number; length: number }>();
-
-/** A subscriber that sent nothing of its backlog for this long is behind: QoS 0 messages skip it. */
-const STALL_MS = 1000;
-/** ...and so is one holding this much unsent, whatever its pace. */
-const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
-
-/**
- * Whether the socket holds unsent bytes and none of them went out for STALL_MS (or too many wait).
- * Not `writableNeedDrain`: while we gather a turn's writes that is true of every busy socket.
- */
-export function isStalled(socket: Socket): boolean {
-  const length = socket.writableLength;
-  if (length === 0) {
-    backlogs.delete(socket);
-    return false;
-  }
-  const now = Date.now();
-  const backlog = backlogs.get(socket);
-  if (!backlog || length < backlog.length) {
-    backlogs.set(socket, { since: now, length });
-    return length > MAX_BACKLOG_BYTES;
-  }
-  backlog.length = length;
-  return now - backlog.since > STALL_MS || length > MAX_BACKLOG_BYTES;
-}
-
-/** A socket our broker serves: its writes are coalesced (and v5-encoded once acceptV5Connect marks it). */
-export function adoptBrokerSocket(socket: Socket): void {
-  brokerSockets.add(socket);
-}
-
-function coalesce(socket: Socket): void {
-  if (corked.has(socket)) return;
-  corked.add(socket);
-  socket.cork();
-  setImmediate(() => {
-    corked.delete(socket);
-    socket.uncork();
-  });
-}
-
-/** Hooks mqtt-packet's writer for our broker's sockets (see above). Idempotent; other callers are untouched. */
-export function installBrokerWriter(): void {
-  if (installed) return;
-  installed = true;
-  const original = mqttPacket.writeToStream;
-  const writeToStream: WriteToStream = (packet, stream, opts) => {
-    if (opts !== undefined || !brokerSockets.has(stream)) return original(packet, stream, opts);
-    const socket = stream as unknown as Socket;
-    coalesce(socket);
-    const connection = v5Sockets.get(stream);
-    const written = connection ? original(toV5(packet, connection), stream, V5) : original(packet, stream);
-    // aedes waits for 'drain' on false, holding a delivery slot of every subscriber: say false only
-    // for a socket that is really behind, not one merely gathering this turn's packets.
-    return written || !isStalled(socket);
-  };
-  // mqtt.js toggles this switch on the writer it finds here.
-  Object.defineProperty(writeToStream, 'cacheNumbers', {
-    get: () => original.cacheNumbers,
-    set: (value: boolean) => {
-      original.cacheNumbers = value;
-    },
-  });
-  mqttPacket.writeToStream = writeToStream;
 }
 
 /** The part of aedes's client the CONNECT hook needs: its socket and its packet parser's settings. */

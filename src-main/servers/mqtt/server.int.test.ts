@@ -1,5 +1,8 @@
 import { once } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { encode as encodeMsgpack } from '@msgpack/msgpack';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,63 +11,32 @@ import { needs } from '../../../test-support/peers.js';
 import { waitFor } from '../../../test-support/wait.js';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
 import { RESERVED_CHANNELS } from '../../../src-shared/contract/data.js';
+import { CONFIG_DEFAULTS } from '../../../src-shared/config.js';
 import { ChildRegistry } from '../../core/children.js';
-import { StudioError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
-import type { DataHubPort, PublishInput } from '../../data/types.js';
+import { DataHub } from '../../data/hub.js';
+import type { StreamClockPort } from '../../data/types.js';
+import { openDatabase } from '../../store/db.js';
 import { freePort } from '../../platform/net.js';
 import { MqttServer } from './server.js';
 
-// Debian's mosquitto_pub and mosquitto_sub (3.1.1 and 5) against the broker, bridged to an in-memory hub.
+// Debian's mosquitto_pub and mosquitto_sub (3.1.1 and 5) against the broker, bridged to the data hub (a real one, on a temp database).
 const TOKEN = 'api-token-for-mqtt-tests';
 const KEYS: Record<string, string> = { sk_show: 'show', sk_other: 'other' };
 const STREAMS: Record<string, { private: boolean }> = { show: { private: false }, other: { private: false }, secret: { private: true } };
 const MAX_PACKET_KB = 4;
 
-/** The hub as the broker sees it: seq per channel, the reserved-channel rule, synchronous taps. */
-class FakeHub implements DataHubPort {
-  readonly published: DataMessage[] = [];
-  private readonly taps = new Set<(m: DataMessage) => void>();
-
-  publish(input: PublishInput): DataMessage {
-    if ((RESERVED_CHANNELS as readonly string[]).includes(input.channel) && input.source.kind !== 'studio') {
-      throw new StudioError('CHANNEL_RESERVED', `${input.channel} is the studio's own`);
-    }
-    const seq = this.published.filter((m) => m.stream === input.stream && m.channel === input.channel).length + 1;
-    const message: DataMessage = {
-      id: `${input.channel}:${seq}`, stream: input.stream, channel: input.channel, seq, at: Date.now(),
-      mediaTime: input.mediaTime ?? 5000, programDateTime: 1_700_000_000_000 + (input.mediaTime ?? 5000),
-      contentType: input.contentType, data: input.data, source: input.source,
-    };
-    this.published.push(message);
-    for (const tap of this.taps) tap(message);
-    return message;
-  }
-
-  subscribe(): never {
-    throw new Error('not used by the broker');
-  }
-
-  messages(): DataMessage[] {
-    return [];
-  }
-
-  stats(): [] {
-    return [];
-  }
-
-  onMessage(listener: (m: DataMessage) => void): () => void {
-    this.taps.add(listener);
-    return () => this.taps.delete(listener);
-  }
-
-  on(stream: string, channel: string): DataMessage[] {
-    return this.published.filter((m) => m.stream === stream && m.channel === channel);
-  }
-}
+/** Every stream live, its run anchored at media time 0 = PDT 1_700_000_000_000; the newest frame at 5000 ms. */
+const clock: StreamClockPort = {
+  stamp: (_stream, mediaTime) => ({ mediaTime: mediaTime ?? 5000, programDateTime: 1_700_000_000_000 + (mediaTime ?? 5000) }),
+  view: () => ({ live: true, mediaTime: 5000, programDateTime: null, anchor: null }),
+};
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt-int-'));
+const db = openDatabase(path.join(dir, 'studio.db'));
+const hub = new DataHub({ db, clock, config: () => CONFIG_DEFAULTS.data, logger: silentLogger() });
+const kept = (stream: string, channel: string): DataMessage[] => hub.messages(stream, channel, {});
 
 const children = new ChildRegistry(500);
-const hub = new FakeHub();
 let server: MqttServer;
 let port: number;
 
@@ -83,6 +55,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await children.dispose();
   await server.dispose();
+  hub.dispose();
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 type Version = 'mqttv311' | 'mqttv5';
@@ -127,7 +102,7 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
       }
       const { messages } = await subscriber.done;
       expect(messages.map((m) => [m.qos, m.payload])).toEqual([[0, '{"qos":0}'], [1, '{"qos":1}'], [2, '{"qos":2}']]);
-      expect(hub.on(stream, channel).map((m) => [m.seq, m.data, m.source.kind, m.source.transport])).toEqual([
+      expect(kept(stream, channel).map((m) => [m.seq, m.data, m.source.kind, m.source.transport])).toEqual([
         [1, { qos: 0 }, 'key', 'mqtt'], [2, { qos: 1 }, 'key', 'mqtt'], [3, { qos: 2 }, 'key', 'mqtt'],
       ]);
     });
@@ -158,7 +133,7 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
         const result = await pub(version, password, topic, '1', ['-q', '1']);
         expect(result.code, `${topic} with ${password ?? 'no password'}`).not.toBe(0);
       }
-      expect(hub.published.filter((m) => m.channel === refused || (m.channel === 'chat' && m.source.transport === 'mqtt'))).toEqual([]);
+      expect([...kept(stream, refused), ...kept(version === 'mqttv5' ? 'show' : 'other', refused), ...kept(stream, 'chat')]).toEqual([]);
 
       const privateSub = await sub(version, undefined, [`streams/secret/data/${refused}`], 1, 2);
       expect((await privateSub.done).output).toMatch(/denied/i);
@@ -169,11 +144,11 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
       const topic = `streams/${stream}/data/${bridged}`;
       const subscriber = await sub(version, TOKEN, [topic], 2, 5, ['-q', '1']);
       expect((await pub(version, key, topic, 'plain text')).code).toBe(0);
-      await waitFor('the MQTT message in the hub', () => hub.on(stream, bridged).length === 1, 3000, 20);
+      await waitFor('the MQTT message in the hub', () => kept(stream, bridged).length === 1, 3000, 20);
       hub.publish({ stream, channel: bridged, contentType: 'application/json', data: { from: 'http' }, mediaTime: 1234, source: { kind: 'api', transport: 'http', remoteAddress: null } });
       const { messages } = await subscriber.done;
       expect(messages.map((m) => m.payload)).toEqual(['plain text', '{"from":"http"}']);
-      expect(hub.on(stream, bridged).map((m) => m.data)).toEqual(['plain text', { from: 'http' }]);
+      expect(kept(stream, bridged).map((m) => m.data)).toEqual(['plain text', { from: 'http' }]);
       if (version === 'mqttv5') {
         expect(messages[1]!.props).toContain('seq:2');
         expect(messages[1]!.props).toContain('mediaTime:1234');
@@ -185,8 +160,8 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
       const binary = `binary-${version}`;
       const topic = `streams/${stream}/data/${binary}`;
       expect((await pub(version, key, topic, Buffer.from(encodeMsgpack({ poll: 'a', n: 2 })))).code).toBe(0);
-      await waitFor('the MessagePack message', () => hub.on(stream, binary).length === 1, 3000, 20);
-      expect(hub.on(stream, binary)[0]).toMatchObject({ contentType: 'application/msgpack', data: { poll: 'a', n: 2 } });
+      await waitFor('the MessagePack message', () => kept(stream, binary).length === 1, 3000, 20);
+      expect(kept(stream, binary)[0]).toMatchObject({ contentType: 'application/msgpack', data: { poll: 'a', n: 2 } });
 
       const before = server.counters().oversized;
       const big = await pub(version, key, topic, 'x'.repeat(MAX_PACKET_KB * 1024 + 1), ['-q', '1']);
@@ -197,7 +172,7 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
         // A v5 client honours the maximum packet size in our CONNACK: it never sends the packet.
         expect(server.counters().oversized).toBe(before);
       }
-      expect(hub.on(stream, binary)).toHaveLength(1);
+      expect(kept(stream, binary)).toHaveLength(1);
     });
   });
 

@@ -68,7 +68,7 @@ const sub = (version: Version, password: string | undefined, topics: string[], c
   mosquittoSub(peer(version, password), topics, count, seconds, extra);
 
 /** A client of our own (mqtt-packet) for what the mosquitto tools cannot show: raw limits, a reader that stops. */
-async function rawClient(protocolVersion: 4 | 5, clientId: string, subscribeTo?: string) {
+async function rawClient(protocolVersion: 4 | 5, clientId: string, subscribeTo?: string, properties?: mqttPacket.IConnectPacket['properties']) {
   const socket = net.connect(port, '127.0.0.1');
   const parser = mqttPacket.parser({ protocolVersion });
   const packets: mqttPacket.Packet[] = [];
@@ -77,7 +77,7 @@ async function rawClient(protocolVersion: 4 | 5, clientId: string, subscribeTo?:
   socket.on('error', () => {});
   await once(socket, 'connect');
   const send = (packet: mqttPacket.Packet): boolean => socket.write(mqttPacket.generate(packet, { protocolVersion }));
-  send({ cmd: 'connect', protocolVersion, clientId, clean: true, keepalive: 30, username: 'x', password: Buffer.from(TOKEN) });
+  send({ cmd: 'connect', protocolVersion, clientId, clean: true, keepalive: 30, username: 'x', password: Buffer.from(TOKEN), ...(properties && { properties }) });
   await waitFor('the CONNACK', () => packets.some((p) => p.cmd === 'connack'), 3000, 10);
   if (subscribeTo) {
     send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: subscribeTo, qos: 0 }] });
@@ -176,12 +176,16 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
     });
   });
 
-  it('announces its limits to an MQTT 5 client and ends an oversized packet with DISCONNECT 0x95', async () => {
+  it('announces its limits to an MQTT 5 client, refuses enhanced authentication, ends an oversized packet with DISCONNECT 0x95', async () => {
     const client = await rawClient(5, '');
     expect(client.packets[0]).toMatchObject({
       cmd: 'connack', reasonCode: 0,
       properties: { maximumPacketSize: MAX_PACKET_KB * 1024, topicAliasMaximum: 0, assignedClientIdentifier: expect.stringMatching(/^aedes_/) },
     });
+    // Enhanced authentication is not offered: refused with 0x8C (bad authentication method).
+    const enhanced = await rawClient(5, 'raw-auth', undefined, { authenticationMethod: 'SCRAM-SHA-1' });
+    expect(enhanced.packets[0]).toMatchObject({ cmd: 'connack', reasonCode: 0x8c });
+    await waitFor('the refused connection closed', () => enhanced.socket.destroyed || enhanced.socket.readableEnded, 3000, 10);
     const closed = once(client.socket, 'close');
     // Only the header of a 1 MiB PUBLISH: the broker must refuse it before the body.
     client.socket.write(Buffer.from([0x30, 0x80, 0x80, 0x40]));

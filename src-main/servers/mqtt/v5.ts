@@ -122,6 +122,8 @@ export function acceptV5Connect(client: AedesClientInternals, packet: IConnectPa
   v5Sockets.set(socket, connection);
   if (packet.properties?.authenticationMethod !== undefined) {
     writeV5(socket, { cmd: 'connack', sessionPresent: false, reasonCode: REASON.badAuthenticationMethod });
+    // aedes leaves a connection its preConnect refused open (its connect timer is already cleared).
+    socket.destroySoon();
     return false;
   }
   if (!client._parser?.settings) throw new Error('aedes internals changed: the client has no packet parser settings (MQTT 5 cannot be adapted)');

@@ -24,7 +24,7 @@ import { fmt, freePort, ratio, removeDir, sleep, stopProcess, tempDir, track, wa
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const IDLE_MS = 2000;
 
-export const MQTT_DEFAULTS = { subscribers: 1000, processes: 1, rateHz: 50, seconds: 5, burst: 2000, payloadBytes: 256, protocolVersion: 4 };
+export const MQTT_DEFAULTS = { subscribers: 1000, processes: 1, rateHz: 20, seconds: 5, burst: 2000, payloadBytes: 256, protocolVersion: 4 };
 
 /** Debian's mosquitto on a free loopback port, anonymous, no persistence; `stop()` ends it by PID. */
 export async function startMosquitto() {

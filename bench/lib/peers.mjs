@@ -24,6 +24,7 @@ const PEERS = {
   nginx: [() => nginx() && nginxModulePath('ngx_http_js_module.so') !== null && nginxModulePath('ngx_http_cache_purge_module.so') !== null, SETUP_COMMAND],
   'nginx-rtmp': [() => nginx() && nginxModulePath('ngx_rtmp_module.so') !== null, SETUP_COMMAND],
   wrk: [() => which('wrk') !== null, SETUP_COMMAND],
+  mosquitto: [() => which('mosquitto', ['/usr/sbin/mosquitto']) !== null, SETUP_COMMAND],
   chromium: [() => chromiumPath() !== null, SETUP_COMMAND],
   xvfb: [() => which('Xvfb') !== null && which('xvfb-run') !== null, SETUP_COMMAND],
   obs: [() => which('obs') !== null && which('xvfb-run') !== null, SETUP_COMMAND],

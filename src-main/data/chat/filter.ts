@@ -14,6 +14,7 @@ export type FilterReason = 'empty' | 'too-long' | 'blocked-word' | 'link';
 export type FilterVerdict = { ok: true; text: string } | { ok: false; reason: FilterReason; word?: string };
 
 // C0/C1 controls (tabs and newlines become spaces first), bidi overrides and isolates, zero-width marks.
+// eslint-disable-next-line no-control-regex -- stripping them is the point
 const CONTROL = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
 const SPACE = /[\t\n\r\v\f\u00A0\u2028\u2029]+/g;
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { ChatPanelOptions } from '../data/chat/chat-panel.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
@@ -21,7 +22,13 @@ function hlsScript(): string | null {
  * The public watch page of a ready video, `/watch/<id>`: a private video's only with a URL signed for
  * `vod/<id>` (videos.watchUrl), whose query the page passes on to every file it loads.
  */
-export function watchRoutes(o: { library: Pick<VideoLibrary, 'readyVideo' | 'view'>; signer: Pick<UrlSigner, 'verify'>; logger: Logger }): HttpPlugin {
+export function watchRoutes(o: {
+  library: Pick<VideoLibrary, 'readyVideo' | 'view'>;
+  signer: Pick<UrlSigner, 'verify'>;
+  logger: Logger;
+  /** The chat beside the video (ChatService.watchPanel): a recording's replay, else the video's own room. */
+  chat?: { watchPanel(videoId: string): ChatPanelOptions | null };
+}): HttpPlugin {
   const script = hlsScript();
   return async (app) => {
     app.get('/watch/:id', async (req, reply) => {
@@ -49,6 +56,7 @@ export function watchRoutes(o: { library: Pick<VideoLibrary, 'readyVideo' | 'vie
           durationSec: video.media?.durationSec ?? null,
         },
         script,
+        o.chat?.watchPanel(id) ?? null,
       );
       // Videos are meant to be shared and embedded: this page may be framed.
       reply.removeHeader('X-Frame-Options');

@@ -148,7 +148,13 @@ describe('ChatService', () => {
       .prepare(`INSERT INTO videos (id, owner, title, description, visibility, tags, source, recording_id, file_name, state, preset, created_at, updated_at)
                 VALUES ('vid_rrrrrrrrrrrr', 'o', 't', '', 'public', '[]', 'recording', 'rec_1', 'f', 'ready', 'web', 0, 0)`)
       .run();
-    expect(h.chat.replayOf('vid_rrrrrrrrrrrr')).toEqual({ room: 'stream:show', startPdt: ANCHOR, endPdt: ANCHOR + 12_500 });
-    expect(h.chat.replayOf('vid_aaaaaaaaaaaa')).toBeNull();
+    for (const media of [-1000, 2000, 12_000, 13_000]) {
+      h.clock.media = media;
+      h.chat.send({ room: 'stream:show', text: `at ${media}` }, studio);
+    }
+    const panel = h.chat.watchPanel('vid_rrrrrrrrrrrr');
+    expect(panel).toMatchObject({ room: 'stream:show', replay: { startPdt: ANCHOR, endPdt: ANCHOR + 12_500 } });
+    expect(panel.replay!.lines.map((l) => [l.text, l.programDateTime])).toEqual([['at 2000', ANCHOR + 2000], ['at 12000', ANCHOR + 12_000]]);
+    expect(h.chat.watchPanel('vid_aaaaaaaaaaaa')).toEqual({ room: 'video:vid_aaaaaaaaaaaa' });
   });
 });

@@ -5,6 +5,7 @@ import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../store/db.js';
 import type { ChatCaller, ChatPort, DataAccessPort, DataHubPort, SignatureQuery, StreamClockPort } from '../types.js';
+import type { ChatPanelOptions } from './chat-panel.js';
 import { ChatStore, hashToken, type ChatViewer } from './chat-store.js';
 import { cleanChatText, filterChatText, foldText } from './filter.js';
 import { ChatRateLimits } from './rate.js';
@@ -12,6 +13,8 @@ import { ChatRateLimits } from './rate.js';
 export const DEFAULT_CHAT_SETTINGS: ChatSettings = { anonymous: true, slowModeSec: 0, perMinute: 20, links: false, blockedWords: [], maxLength: 300 };
 export const CHAT_CHANNEL = 'chat';
 const LIST_DEFAULT = 200;
+/** Lines a replay page carries at most (each at most maxLength characters). */
+const REPLAY_MAX = 2000;
 const STUDIO_VIEWER_ID = 'studio';
 
 export interface ChatServiceOptions {
@@ -183,10 +186,15 @@ export class ChatService implements ChatPort {
     return { room, exportedAt: now, messages: this.store.all(room), bans: this.store.bans(room, now) };
   }
 
-  /** For `/watch/<id>`: a video made from a recording replays its stream's chat over the recording's span. */
-  replayOf(videoId: string): { room: string; startPdt: number; endPdt: number } | null {
+  /** The chat beside `/watch/<id>` (a page the viewer may already see): a recording's lines to replay, else the video's room. */
+  watchPanel(videoId: string): ChatPanelOptions {
     const span = this.store.recordingSpan(videoId);
-    return span ? { room: `stream:${span.stream}`, startPdt: span.startPdt, endPdt: span.endPdt } : null;
+    if (!span) return { room: `video:${videoId}` };
+    const lines = this.store.list(`stream:${span.stream}`, { fromPdt: span.startPdt, toPdt: span.endPdt, limit: REPLAY_MAX, withDeleted: false });
+    return {
+      room: `stream:${span.stream}`,
+      replay: { startPdt: span.startPdt, endPdt: span.endPdt, lines: lines.map(({ id, displayName, text, programDateTime, signedIn }) => ({ id, displayName, text, programDateTime, signedIn })) },
+    };
   }
 
   private existing(room: string): Room {

@@ -90,6 +90,7 @@ function setError(error) {
   if (error.code === 'CHAT_SLOW_MODE' && error.details) {
     waitUntil = Date.now() + (error.details.retryAfterMs || error.details.retryAfterSec * 1000);
     text = w.title + ': wait ' + error.details.retryAfterSec + ' s before the next message.';
+    countdown();
   }
   if (error.code === 'CHAT_BANNED' && error.details && error.details.until) text += ' (until ' + new Date(error.details.until).toLocaleTimeString() + ')';
   $c('chat-error').textContent = text;
@@ -156,10 +157,11 @@ $c('chat-send').addEventListener('submit', async (e) => {
     setError(error);
   }
 });
-setInterval(() => {
+function countdown() {
   const left = Math.ceil((waitUntil - Date.now()) / 1000);
   $c('chat-send').querySelector('button').textContent = left > 0 ? 'Wait ' + left + ' s' : 'Send';
-}, 250);
+}
+setInterval(countdown, 250);
 
 async function poll() {
   try {
@@ -203,9 +205,12 @@ const video = document.getElementById('v');
 const lines = replay.lines.filter((l) => l.programDateTime != null).sort((a, b) => a.programDateTime - b.programDateTime);
 let shown = 0;
 $c('chat-note').textContent = lines.length ? lines.length + ' lines' : 'no chat during this recording';
-// Lines up to the frame's program time are on screen; seeking back rebuilds the list.
-function step() {
-  const now = replay.startPdt + video.currentTime * 1000;
+// Lines up to the frame's program time are on screen; seeking back rebuilds the list. With frame
+// callbacks the time is the presented frame's (currentTime may run a frame ahead of the picture).
+// window.__chatHook (tests): called in the same callback, its value kept with the shown line.
+// FLV times are whole ms (a 30 fps frame at 66.667 ms is stamped 67): 1 ms of slack, far below a frame.
+function step(mediaSec) {
+  const now = replay.startPdt + (mediaSec ?? video.currentTime) * 1000 + 1;
   if (shown > 0 && lines[shown - 1].programDateTime > now) {
     while (shown > 0 && lines[shown - 1].programDateTime > now) shown--;
     list.replaceChildren(...lines.slice(Math.max(0, shown - 300), shown).map(lineElement));
@@ -214,13 +219,14 @@ function step() {
   while (shown < lines.length && lines[shown].programDateTime <= now) {
     const line = lines[shown++];
     addLine(line);
-    window.__chat.shown.push({ id: line.id, programDateTime: line.programDateTime, framePdt: now, at: Date.now() });
+    window.__chat.shown.push({ id: line.id, programDateTime: line.programDateTime, framePdt: now, hook: window.__chatHook ? window.__chatHook() : null, at: Date.now() });
   }
 }
-const onFrame = () => { step(); video.requestVideoFrameCallback(onFrame); };
-if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
-video.addEventListener('seeked', step);
-video.addEventListener('timeupdate', step);
+if (video.requestVideoFrameCallback) {
+  const onFrame = (_now, meta) => { step(meta.mediaTime); video.requestVideoFrameCallback(onFrame); };
+  video.requestVideoFrameCallback(onFrame);
+} else video.addEventListener('timeupdate', () => step());
+video.addEventListener('seeked', () => step());
 step();
 `;
 }

@@ -54,6 +54,7 @@ const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 
 function lineElement(m) {
   const li = document.createElement('li');
   li.dataset.id = m.id;
+  if (m.seq) li.dataset.seq = m.seq;
   if (m.viewerId) li.dataset.viewer = m.viewerId;
   const who = document.createElement('b');
   who.textContent = m.displayName;
@@ -99,9 +100,10 @@ function setError(error) {
 }
 const clearError = () => { $c('chat-error').textContent = ''; delete panel.dataset.error; };
 
+// Same-origin cookies go along: a studio user signed in on this host chats as signed in.
 async function call(method, path, body) {
   const res = await fetch(api + path + (method === 'GET' && sigQuery ? (path.includes('?') ? '&' : '?') + sigQuery : ''), {
-    method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify({ ...body, ...signature }) : undefined, credentials: 'omit',
+    method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify({ ...body, ...signature }) : undefined
   });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) throw (json.error || { code: 'UNAVAILABLE', message: 'HTTP ' + res.status });
@@ -163,9 +165,16 @@ function countdown() {
 }
 setInterval(countdown, 250);
 
+let polls = 0;
 async function poll() {
   try {
-    const { messages } = await call('GET', '/messages?' + (lastSeq ? 'afterSeq=' + lastSeq : 'limit=100'));
+    // Polling sees no deletions: every 10th poll reads the newest lines again and drops the ones gone.
+    const full = !lastSeq || ++polls % 10 === 0;
+    const { messages } = await call('GET', '/messages?' + (full ? 'limit=100' : 'afterSeq=' + lastSeq));
+    if (full && messages.length) {
+      const ids = new Set(messages.map((m) => m.id)), from = messages[0].seq;
+      for (const li of [...list.children]) if (Number(li.dataset.seq) >= from && !ids.has(li.dataset.id)) li.remove();
+    }
     messages.forEach(show);
   } catch {}
 }

@@ -54,6 +54,11 @@ describe('ChatService', () => {
     // The token of one room is no key to another.
     expect(() => h.chat.send({ room: 'stream:secret', text: 'x', viewerToken: a.viewerToken, sig: 'good' }, viewer)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
     expect(h.db.prepare('SELECT token_hash FROM chat_viewers').pluck().get()).not.toBe(a.viewerToken);
+    // New viewers from one address are limited; returning ones are not new.
+    for (let i = 0; i < 19; i++) h.chat.join({ room: 'stream:show', displayName: `v${i}` }, viewer);
+    expect(() => h.chat.join({ room: 'stream:show', displayName: 'one too many' }, viewer)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
+    expect(h.chat.join({ room: 'stream:show', displayName: 'Ann', viewerToken: a.viewerToken }, viewer).viewerId).toBe(a.viewerId);
+    expect(h.chat.join({ room: 'stream:show', displayName: 'elsewhere' }, { studio: false, remoteAddress: '10.0.0.2' }).viewerId).toMatch(/^cv_/);
   });
 
   it('refuses unknown rooms, private rooms without the signature, anonymous viewers of a closed room', () => {

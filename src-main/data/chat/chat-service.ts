@@ -16,6 +16,7 @@ const LIST_DEFAULT = 200;
 /** Lines a replay page carries at most (each at most maxLength characters). */
 const REPLAY_MAX = 2000;
 const STUDIO_VIEWER_ID = 'studio';
+const JOIN_RATE = { slowModeSec: 0, perMinute: 20 };
 
 export interface ChatServiceOptions {
   db: Db;
@@ -53,6 +54,8 @@ const signatureOf = (input: SignatureQuery): SignatureQuery => ({
 export class ChatService implements ChatPort {
   private readonly store: ChatStore;
   private readonly limits = new ChatRateLimits();
+  /** New viewers per address: each join is a row, so a loop of anonymous joins is held back. */
+  private readonly joins = new ChatRateLimits(10_000);
   private readonly now: () => number;
 
   constructor(private readonly o: ChatServiceOptions) {
@@ -70,6 +73,12 @@ export class ChatService implements ChatPort {
     if (known && input.viewerToken) {
       if (known.displayName !== displayName) this.store.rename(known.id, displayName);
       return { viewerId: known.id, viewerToken: input.viewerToken, displayName, settings };
+    }
+    if (!caller.studio) {
+      const now = this.now();
+      const verdict = this.joins.check(caller.remoteAddress, now, JOIN_RATE);
+      if (!verdict.ok) throw new StudioError('RATE_LIMITED', `at most ${JOIN_RATE.perMinute} new chat viewers a minute from one address`, { retryAfterSec: Math.ceil(verdict.retryAfterMs / 1000) });
+      this.joins.record(caller.remoteAddress, now, JOIN_RATE);
     }
     const viewerToken = crypto.randomBytes(24).toString('base64url');
     const viewer: ChatViewer = { id: newViewerId(), room: input.room, displayName, signedIn: caller.studio };

@@ -134,6 +134,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('chat on the player and watch pages
     await card.getByTestId('chat-slow-mode').fill('3');
     await card.getByTestId('chat-settings-save').click();
     await expect.poll(() => api(host, 'GET', `/api/v1/chat/${room}/settings`).then((r) => r.json.slowModeSec), { timeout: 5000 }).toBe(3);
+    await studio.screenshot({ path: path.join(ARTIFACTS, 'chat-studio-settings.png') });
     // Slow mode counts from the host's time of a viewer's last line (Ann's "after the ban" counts too).
     const lines = async () => (await api(host, 'GET', `/api/v1/chat/${room}/messages`)).json.messages as { text: string; at: number }[];
     const waitAfter = async (text: string) => sleep(Math.max(0, (await lines()).find((l) => l.text === text)!.at + 3100 - Date.now()));

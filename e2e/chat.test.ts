@@ -83,6 +83,9 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('chat on the player and watch pages
   it('two viewers chat with each other, live over the stream\'s chat channel', async () => {
     await Promise.all([join(ann, 'Ann'), join(bob, 'Bob')]);
     await ann.locator('#chat[data-feed="sse"]').waitFor({ timeout: 5000 });
+    // Keys typed into the chat are not the player's shortcuts ("m" would unmute the video).
+    await ann.locator('#chat-text').press('m');
+    expect(await ann.locator('#v').evaluate((v: HTMLVideoElement) => v.muted)).toBe(true);
     await say(ann, 'hello from Ann');
     await expect.poll(() => linesOf(bob), { timeout: 5000 }).toContain('Ann hello from Ann');
     await say(bob, 'hi Ann');

@@ -50,6 +50,8 @@ const COMMON = `
 const $c = (id) => document.getElementById(id);
 const panel = $c('chat'), list = $c('chat-lines');
 window.__chat = { lines: [], errors: [], shown: [] };
+// Typing in the chat is no player shortcut (space, f, m, arrows on the page's window listener).
+panel.addEventListener('keydown', (e) => e.stopPropagation());
 const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 40;
 function lineElement(m) {
   const li = document.createElement('li');

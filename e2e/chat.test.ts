@@ -40,6 +40,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('chat on the player and watch pages
   let bob: Page;
   let studio: Page;
   const room = 'stream:chat';
+  let recording: { id: string; state: string } | undefined;
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -78,6 +79,32 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('chat on the player and watch pages
   async function say(page: Page, text: string): Promise<void> {
     await page.locator('#chat-text').fill(text);
     await page.locator('#chat-send button').click();
+  }
+
+  /** Opens a replay page, plays it, and checks every kept line shows at the frame it was sent at (barcode). */
+  async function replayed(url: string, what: string): Promise<Page> {
+    const exported = (await api(host, 'GET', `/api/v1/chat/${room}/export`)).json as { messages: { id: string; displayName: string; text: string; mediaTime: number | null; deleted: boolean }[] };
+    const kept = exported.messages.filter((m) => !m.deleted);
+    expect(kept.every((m) => m.mediaTime !== null)).toBe(true);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(`${host.url}${url}`);
+    await page.addScriptTag({ content: samplerScript('v') });
+    await page.evaluate(`window.__chatHook = () => { const lat = window.frameLatency(0); return lat === null ? null : (${MOD} - lat) % ${MOD}; }`);
+    await page.locator('#chat[data-state="replay"]').waitFor({ timeout: 10_000 });
+    await page.locator('#v').evaluate((v: HTMLVideoElement) => { v.muted = true; return v.play(); });
+    const shown = await waitFor(`every line replayed (${what})`, async () => {
+      const all = await page.evaluate(() => (window as unknown as { __chat: { shown: Shown[] } }).__chat.shown);
+      return all.length >= kept.length ? all : undefined;
+    }, 60_000, 250);
+    expect(await linesOf(page)).toEqual(kept.map((m) => `${m.displayName} ${m.text}`));
+    const frames = shown.map((s) => {
+      const line = kept.find((m) => m.id === s.id)!;
+      return s.hook === null ? NaN : (s.hook - line.mediaTime!) / FRAME_MS;
+    });
+    console.log(`chat replay (${what}): lines shown ${frames.map((f) => f.toFixed(2)).join(', ')} frames after the frame each was sent at`);
+    expect(shown.map((s) => s.id)).toEqual(kept.map((m) => m.id));
+    for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
+    return page;
   }
 
   it('two viewers chat with each other, live over the stream\'s chat channel', async () => {
@@ -162,35 +189,22 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('chat on the player and watch pages
     await sleep(1000);
     publisher!.kill('SIGINT');
     await exitOf(publisher!);
-    const recording = await waitFor('a complete recording', async () => {
+    recording = await waitFor('a complete recording', async () => {
       const list = (await api(host, 'GET', '/api/v1/recordings?stream=chat')).json as { id: string; state: string }[];
       return list.find((r) => r.state === 'complete');
     }, 30_000, 250);
-    const video = (await api(host, 'POST', '/api/v1/videos', { title: 'Chat show', recordingId: recording.id })).json;
+    const video = (await api(host, 'POST', '/api/v1/videos', { title: 'Chat show', recordingId: recording!.id })).json;
     await waitFor('the video ready', async () => (await api(host, 'GET', `/api/v1/videos/${video.id}`)).json.state === 'ready', 180_000, 500);
-    const exported = (await api(host, 'GET', `/api/v1/chat/${room}/export`)).json as { messages: { id: string; displayName: string; text: string; mediaTime: number | null; deleted: boolean }[] };
-    const kept = exported.messages.filter((m) => !m.deleted);
-    expect(kept.every((m) => m.mediaTime !== null)).toBe(true);
-
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    await page.goto(`${host.url}/watch/${video.id}`);
-    await page.addScriptTag({ content: samplerScript('v') });
-    await page.evaluate(`window.__chatHook = () => { const lat = window.frameLatency(0); return lat === null ? null : (${MOD} - lat) % ${MOD}; }`);
-    expect(await page.locator('#chat').getAttribute('data-state')).toBe('replay');
-    await page.locator('#v').evaluate((v: HTMLVideoElement) => { v.muted = true; return v.play(); });
-    const shown = await waitFor('every line replayed', async () => {
-      const all = await page.evaluate(() => (window as unknown as { __chat: { shown: Shown[] } }).__chat.shown);
-      return all.length >= kept.length ? all : undefined;
-    }, 60_000, 250);
-    expect(await linesOf(page)).toEqual(kept.map((m) => `${m.displayName} ${m.text}`));
-    const frames = shown.map((s) => {
-      const line = kept.find((m) => m.id === s.id)!;
-      return s.hook === null ? NaN : (s.hook - line.mediaTime!) / FRAME_MS;
-    });
-    console.log(`chat replay: lines shown ${frames.map((f) => f.toFixed(2)).join(', ')} frames after the frame each was sent at`);
-    expect(shown.map((s) => s.id)).toEqual(kept.map((m) => m.id));
-    for (const f of frames) expect(Math.abs(f)).toBeLessThanOrEqual(1);
+    const page = await replayed(`/watch/${video.id}`, 'watch');
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-vod-replay.png') });
     await page.close();
   }, 260_000);
+
+  it('the recording\'s own VOD on /play/<name>?vod= replays the chat at the same frames', async () => {
+    expect((await api(host, 'POST', `/api/v1/recordings/${recording!.id}/vod`, { ladder: 'passthrough' })).status).toBe(202);
+    await waitFor('the recording\'s VOD', async () => (await api(host, 'GET', `/api/v1/recordings/${recording!.id}`)).json.vod?.state === 'ready', 60_000, 250);
+    const page = await replayed(`/play/chat?vod=${recording!.id}`, 'recording VOD');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-recording-vod-replay.png') });
+    await page.close();
+  }, 120_000);
 });

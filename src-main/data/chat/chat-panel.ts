@@ -77,6 +77,7 @@ function addLine(m) {
 function liveScript(room: string, words: Record<string, { title: string; hint: string }>): string {
   return `
 ${COMMON}
+${REPLAY}
 const room = ${scriptJson(room)};
 const WORDS = ${scriptJson(words)};
 const api = '/api/v1/chat/' + encodeURIComponent(room);
@@ -198,49 +199,85 @@ function listen() {
   source.addEventListener('error', () => { if (source.readyState === EventSource.CLOSED) startPolling(); });
 }
 
+/**
+ * /play/<name>?vod=<recording>: the recording's VOD, its chat replayed. Its media playlist is dated from
+ * the recording's first frame (EXT-X-PROGRAM-DATE-TIME): that is where currentTime 0 sits on the program timeline.
+ */
+async function vodReplay(recording) {
+  panel.dataset.state = 'replay';
+  panel.querySelector('header b').textContent = 'Chat replay';
+  const text = async (url) => { const res = await fetch(url, { cache: 'no-store' }); if (!res.ok) throw new Error('HTTP ' + res.status); return res.text(); };
+  try {
+    const masterUrl = new URL('/vod/' + recording + '/index.m3u8', location.href);
+    const master = await text(masterUrl);
+    const variant = master.split('\\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+    const media = variant ? await text(new URL(variant, masterUrl)) : master;
+    const date = /#EXT-X-PROGRAM-DATE-TIME:(\\S+)/.exec(media);
+    if (!date) throw new Error('the recording has no program date-time');
+    const startPdt = Date.parse(date[1]);
+    const durationMs = [...media.matchAll(/#EXTINF:([\\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]) * 1000, 0);
+    const { messages } = await call('GET', '/messages?fromPdt=' + startPdt + '&toPdt=' + Math.ceil(startPdt + durationMs) + '&limit=1000');
+    runReplay({ startPdt, endPdt: startPdt + durationMs, lines: messages });
+  } catch (error) {
+    setError({ code: error.code, message: 'No chat replay: ' + (error.message || error) });
+  }
+}
+
+const vod = /^rec_[a-z0-9]{12}$/.test(page.get('vod') || '') ? page.get('vod') : null;
 const saved = store.get();
 let name = saved ? saved.displayName : '';
 try { name = name || localStorage.getItem('streams-chat:name') || ''; } catch {}
 $c('chat-name').value = name;
-poll().then(listen);
-if (saved && saved.viewerToken) join(saved.displayName, saved.viewerToken);
-else { panel.dataset.state = 'name'; $c('chat-join').hidden = false; }
+if (vod) vodReplay(vod);
+else {
+  poll().then(listen);
+  if (saved && saved.viewerToken) join(saved.displayName, saved.viewerToken);
+  else { panel.dataset.state = 'name'; $c('chat-join').hidden = false; }
+}
 `;
 }
 
 function replayScript(replay: ChatReplay): string {
   return `
 ${COMMON}
-const replay = ${scriptJson(replay)};
-const video = document.getElementById('v');
-const lines = replay.lines.filter((l) => l.programDateTime != null).sort((a, b) => a.programDateTime - b.programDateTime);
-let shown = 0;
-$c('chat-note').textContent = lines.length ? lines.length + ' lines' : 'no chat during this recording';
-// Lines up to the frame's program time are on screen; seeking back rebuilds the list. With frame
-// callbacks the time is the presented frame's (currentTime may run a frame ahead of the picture).
-// window.__chatHook (tests): called in the same callback, its value kept with the shown line.
-// FLV times are whole ms (a 30 fps frame at 66.667 ms is stamped 67): 1 ms of slack, far below a frame.
-function step(mediaSec) {
-  const now = replay.startPdt + (mediaSec ?? video.currentTime) * 1000 + 1;
-  if (shown > 0 && lines[shown - 1].programDateTime > now) {
-    while (shown > 0 && lines[shown - 1].programDateTime > now) shown--;
-    list.replaceChildren(...lines.slice(Math.max(0, shown - 300), shown).map(lineElement));
-    list.scrollTop = list.scrollHeight;
-  }
-  while (shown < lines.length && lines[shown].programDateTime <= now) {
-    const line = lines[shown++];
-    addLine(line);
-    window.__chat.shown.push({ id: line.id, programDateTime: line.programDateTime, framePdt: now, hook: window.__chatHook ? window.__chatHook() : null, at: Date.now() });
-  }
-}
-if (video.requestVideoFrameCallback) {
-  const onFrame = (_now, meta) => { step(meta.mediaTime); video.requestVideoFrameCallback(onFrame); };
-  video.requestVideoFrameCallback(onFrame);
-} else video.addEventListener('timeupdate', () => step());
-video.addEventListener('seeked', () => step());
-step();
+${REPLAY}
+runReplay(${scriptJson(replay)});
 `;
 }
+
+/**
+ * The replay loop: lines up to the frame's program time are on screen; seeking back rebuilds the list.
+ * With frame callbacks the time is the presented frame's (currentTime may run a frame ahead of the
+ * picture). window.__chatHook (tests): called in the same callback, its value kept with the shown line.
+ */
+const REPLAY = `
+function runReplay(replay) {
+  const video = document.getElementById('v');
+  const lines = replay.lines.filter((l) => l.programDateTime != null).sort((a, b) => a.programDateTime - b.programDateTime);
+  let shown = 0;
+  $c('chat-note').textContent = lines.length ? lines.length + ' lines' : 'no chat during this recording';
+  // FLV times are whole ms (a 30 fps frame at 66.667 ms is stamped 67): 1 ms of slack, far below a frame.
+  function step(mediaSec) {
+    const now = replay.startPdt + (mediaSec ?? video.currentTime) * 1000 + 1;
+    if (shown > 0 && lines[shown - 1].programDateTime > now) {
+      while (shown > 0 && lines[shown - 1].programDateTime > now) shown--;
+      list.replaceChildren(...lines.slice(Math.max(0, shown - 300), shown).map(lineElement));
+      list.scrollTop = list.scrollHeight;
+    }
+    while (shown < lines.length && lines[shown].programDateTime <= now) {
+      const line = lines[shown++];
+      addLine(line);
+      window.__chat.shown.push({ id: line.id, programDateTime: line.programDateTime, framePdt: now, hook: window.__chatHook ? window.__chatHook() : null, at: Date.now() });
+    }
+  }
+  if (video.requestVideoFrameCallback) {
+    const onFrame = (_now, meta) => { step(meta.mediaTime); video.requestVideoFrameCallback(onFrame); };
+    video.requestVideoFrameCallback(onFrame);
+  } else video.addEventListener('timeupdate', () => step());
+  video.addEventListener('seeked', () => step());
+  step();
+}
+`;
 
 const STYLE = `
   body:has(> #chat) { display: flex; }

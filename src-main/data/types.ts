@@ -99,7 +99,7 @@ export interface SignatureQuery {
 export interface ChatPort {
   join(input: { room: string; displayName: string; viewerToken?: string } & SignatureQuery, caller: ChatCaller): { viewerId: string; viewerToken: string; displayName: string; settings: ChatSettings };
   send(input: { room: string; text: string; viewerToken?: string } & SignatureQuery, caller: ChatCaller): ChatMessage;
-  list(input: { room: string; afterSeq?: number; limit?: number } & SignatureQuery, caller: ChatCaller): ChatMessage[];
+  list(input: { room: string; afterSeq?: number; fromPdt?: number; toPdt?: number; limit?: number } & SignatureQuery, caller: ChatCaller): ChatMessage[];
   delete(room: string, id: string): boolean;
   ban(input: { room: string; viewerId: string; seconds?: number; reason?: string }): ChatBan;
   unban(room: string, viewerId: string): boolean;

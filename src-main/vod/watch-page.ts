@@ -1,5 +1,6 @@
 import { formatClock } from '../../src-shared/dvr.js';
 import { VOD_CUE_FUNCTIONS } from '../../src-shared/vod-cues.js';
+import { chatPanel, type ChatPanelOptions } from '../data/chat/chat-panel.js';
 
 /** What the watch page shows of a ready video; URLs already signed (`?exp=&sig=`) for a private one. */
 export interface WatchPageVideo {
@@ -25,7 +26,7 @@ const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</
  * own HLS where it has one), the poster, a seek bar with sprite previews and chapter marks, a subtitles menu
  * from the HLS master's tracks and the chapter list. `body[data-state]` says where playback is, for tests.
  */
-export function watchPage(video: WatchPageVideo, hlsScript: string | null): string {
+export function watchPage(video: WatchPageVideo, hlsScript: string | null, chat: ChatPanelOptions | null = null): string {
   const title = escapeHtml(video.title);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -47,6 +48,7 @@ export function watchPage(video: WatchPageVideo, hlsScript: string | null): stri
 ${video.description ? `<p class="desc">${escapeHtml(video.description)}</p>` : ''}
 <ol id="chapters"></ol>
 </main>
+${chat ? chatPanel(chat) : ''}
 <script type="module">${watchScript(video, hlsScript)}</script>
 </body></html>
 `;

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { ChatPanelOptions } from '../data/chat/chat-panel.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
@@ -28,6 +29,8 @@ export function watchRoutes(o: {
   logger: Logger;
   /** A video made from a recording: the stream's timed data shown again at its frames (player-data.ts). */
   dataReplay?: (videoId: string) => DataReplay | null;
+  /** The chat beside the video (ChatService.watchPanel): a recording's replay, else the video's own room. */
+  chat?: { watchPanel(videoId: string): ChatPanelOptions | null };
 }): HttpPlugin {
   const script = hlsScript();
   return async (app) => {
@@ -56,6 +59,7 @@ export function watchRoutes(o: {
           durationSec: video.media?.durationSec ?? null,
         },
         script,
+        o.chat?.watchPanel(id) ?? null,
       );
       const replay = o.dataReplay?.(id);
       const end = page.lastIndexOf('</body>');

@@ -219,6 +219,8 @@ export const dataMethods = {
       .object({
         ...roomInput,
         afterSeq: z.coerce.number().int().min(0).optional(),
+        fromPdt: z.coerce.number().optional().describe('Lines from this program time on (a recording\'s chat replay)'),
+        toPdt: z.coerce.number().optional(),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
         ...signatureInput,
       })

@@ -1,3 +1,4 @@
+import { chatPanel } from '../../data/chat/chat-panel.js';
 import { playerScript } from './player-page-script.js';
 
 /**
@@ -40,6 +41,7 @@ export function playerPage(name: string, hlsScript: string | null, options: { em
   </div>
 </div>
 </main>
+${options.embed ? '' : chatPanel({ room: `stream:${name}` })}
 <script type="module">${playerScript(name, hlsScript)}</script>
 </body></html>
 `;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Card } from '../../ui/Card.js';
+import { ChatCard } from '../chat/ChatCard.js';
 import { DestinationsCard } from './destinations/DestinationsCard.js';
 import { formatDuration, formatKbps, STATE_WORDS } from './format.js';
 import { LatencyCard } from './LatencyCard.js';
@@ -86,6 +87,7 @@ export function StreamDetail({ name }: { name: string }) {
           <PreviewPlayer urls={urls} live={live} session={stream.stateAt} renditions={stream.live?.renditions ?? NO_RENDITIONS} />
         </Card>
         <div className="stream-side">
+          <ChatCard name={name} />
           <PublisherInfo live={stream.live} />
           <LatencyCard stream={stream} />
           <ViewerBreakdown name={name} />

@@ -32,13 +32,15 @@ const started = Date.now();
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, define, logLevel: 'warning', absWorkingDir: root };
 
 // The CLI bundles its dependencies: one file loads in about half the time of resolving hundreds of
-// modules at start-up. Native addons and packages that locate binaries at run time stay external.
+// modules at start-up. Native addons and packages that locate binaries at run time stay external, and
+// aedes too: the MQTT 5 support hooks the very mqtt-packet module aedes loaded (servers/mqtt/v5.ts),
+// which a bundled aedes would not share.
 await esbuild({
   ...common,
   entryPoints: ['src-main/entry/cli.ts'],
   outfile: 'dist/main/cli.js',
   format: 'esm',
-  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2'],
+  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 

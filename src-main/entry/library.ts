@@ -23,6 +23,7 @@ import { SubtitleService } from '../vod/subtitles.js';
 import { watchUrls } from '../vod/urls.js';
 import { processingRunner } from '../vod/process-runner.js';
 import { watchRoutes } from '../vod/watch-routes.js';
+import type { ChatPanelOptions } from '../data/chat/chat-panel.js';
 
 export interface Library {
   library: VideoLibrary;
@@ -49,6 +50,8 @@ export function wireLibrary(deps: {
   recordings: RecordingService;
   /** Timed data replayed on the watch page of a video made from a recording (entry/live.ts). */
   timedMetadata?: Pick<TimedMetadata, 'recordingReplay'>;
+  /** The chat beside /watch/<id> (ChatService.watchPanel; made after the library, so asked lazily). */
+  chat?: { watchPanel(videoId: string): ChatPanelOptions | null };
   /** The studio's job queue (made in studio.ts, shared with the recordings' VOD conversions). */
   queue: JobQueue;
   signer: UrlSigner;
@@ -125,7 +128,7 @@ export function wireLibrary(deps: {
     files,
     // Uploads stop first (no new work); the queue stops after (its running jobs go back to queued for the next start).
     services: [library, uploads],
-    plugins: [uploads.plugin(), watchRoutes({ library, signer: deps.signer, logger, dataReplay: (id) => dataReplayOf(id, library, deps) })],
+    plugins: [uploads.plugin(), watchRoutes({ library, signer: deps.signer, logger, dataReplay: (id) => dataReplayOf(id, library, deps), ...(deps.chat ? { chat: deps.chat } : {}) })],
   };
 }
 

@@ -1,0 +1,117 @@
+import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
+import type { StudioConfig } from '../../src-shared/config.js';
+import type { DataHandlerDeps } from '../api/handlers-data.js';
+import type { AuthService } from '../api/auth.js';
+import type { EventBus } from '../core/bus.js';
+import { StudioError } from '../core/errors.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { dataAccessFor } from '../data/access.js';
+import { ChatService } from '../data/chat/chat-service.js';
+import { DataHub } from '../data/hub.js';
+import type { TimedMetadata } from '../data/timed-metadata.js';
+import type { WindowsPort } from '../data/types.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import type { MediaClock } from '../media/media-clock.js';
+import type { StreamService } from '../media/stream-service.js';
+import type { UrlSigner } from '../protocols/signing.js';
+import { dataPlugin } from '../servers/data/plugin.js';
+import { MqttServer } from '../servers/mqtt/server.js';
+import type { Db } from '../store/db.js';
+import type { VideoLibrary } from '../vod/library.js';
+
+export interface DataServer {
+  hub: DataHub;
+  chat: ChatService;
+  mqtt: MqttServer;
+  handlers: DataHandlerDeps;
+  /** Started after the live server (the clock), stopped before it: MQTT first, then the hub's last batch. */
+  services: Service[];
+  plugins: HttpPlugin[];
+}
+
+/**
+ * Wires live data (part of the studio composition root): the hub stamped by the live server's media
+ * clock, its HTTP/WebSocket/SSE endpoints and the MQTT broker, the timed-metadata tap that writes
+ * messages into the media, chat and the windows over the messages.
+ */
+export function wireData(deps: {
+  config: () => StudioConfig;
+  db: Db;
+  bus: EventBus;
+  logger: Logger;
+  auth: AuthService;
+  streams: StreamService;
+  signer: UrlSigner;
+  clock: MediaClock;
+  timedMetadata: TimedMetadata;
+  /** The library (made after this): chat rooms of videos. */
+  library: () => VideoLibrary;
+  windows: WindowsPort;
+}): DataServer {
+  const { config, streams } = deps;
+  const logger = deps.logger.child({ service: 'data' });
+  const hub = new DataHub({ db: deps.db, clock: deps.clock, config: () => config().data, logger });
+  const access = dataAccessFor({ auth: deps.auth, streams, signer: deps.signer });
+  const streamExists = (name: string): boolean => streams.lookup(name) !== undefined;
+
+  // Messages go into the playlists, MPDs and WebRTC data channels; a VOD replay after a restart reads the store.
+  hub.onMessage((message) => deps.timedMetadata.onMessage(message));
+  deps.timedMetadata.useHistory((stream, fromPdt, toPdt) =>
+    hub
+      .stats(stream)
+      .filter((c) => c.channel !== 'chat')
+      .flatMap((c) => hub.messages(stream, c.channel, { fromPdt, toPdt, limit: 5000 })),
+  );
+
+  const mqtt = new MqttServer({
+    hub,
+    authenticate: (password) => {
+      if (deps.auth.authenticate({ authorization: `Bearer ${password}` }, SESSION_COOKIE)?.kind === 'token') return { kind: 'api' };
+      const stream = streams.authorize(password);
+      return stream ? { kind: 'key', stream: stream.name } : null;
+    },
+    streams: { get: (name) => streams.lookup(name) },
+    config: () => config().mqtt,
+    logger: deps.logger.child({ service: 'mqtt' }),
+  });
+  hub.addSubscriberCounter((stream, channel) => mqtt.subscribers(stream, channel));
+  // A deleted stream's subscribers are let go at once (its channels are gone with it).
+  deps.bus.on('streams.changed', ({ name, stream }) => {
+    if (stream === null) hub.closeStream(name);
+  });
+
+  const chat = new ChatService({
+    db: deps.db,
+    bus: deps.bus,
+    hub,
+    clock: deps.clock,
+    access,
+    streams: { exists: streamExists },
+    videos: {
+      exists: (id) => deps.library().readyVideo(id) !== undefined,
+      readable: (id, query, ip) => deps.library().readyVideo(id)?.visibility !== 'private' || deps.signer.verify(`vod/${id}`, { ...query }, ip).ok,
+    },
+    logger: deps.logger.child({ service: 'chat' }),
+    studioName: () => config().studio.name,
+  });
+
+  const handlers: DataHandlerDeps = {
+    hub,
+    clock: deps.clock,
+    access,
+    chat,
+    windows: deps.windows,
+    requireStream: (name) => {
+      if (!streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
+    },
+  };
+  return {
+    hub,
+    chat,
+    mqtt,
+    handlers,
+    services: [hub, mqtt],
+    plugins: [dataPlugin({ hub, access, config: () => config().data, logger, streamExists })],
+  };
+}

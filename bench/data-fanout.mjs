@@ -9,6 +9,11 @@
 // Figures: deliveries per second (every subscriber's every message, over the span from the first send
 // to the last receipt) and delivery delay p50/p99. Goals from the issue: >= 0.9x the reference's
 // throughput, p99 within 1.5x.
+// Then MQTT: the same kind of load (a steady rate for latency, a burst for throughput) to
+// BENCH_DATA_MQTT_SUBSCRIBERS (1000; short 200) MQTT subscribers through the host's broker (aedes, the
+// access checks, every message into the hub) and through Debian's `mosquitto` (bench/lib/data-mqtt.mjs).
+// The issue sets no MQTT goal; ours: >= 0.5x mosquitto's deliveries per second (a broker in JavaScript
+// beside one in C), p99 within 5x.
 // Knobs: BENCH_DATA_SUBSCRIBERS (10000; short 2000), BENCH_DATA_MESSAGES (200; short 100),
 // BENCH_DATA_RATE (msgs/s; 0, the default: as fast as acked), BENCH_DATA_SECONDS (with a rate; 10). BENCH_DATA_URL + BENCH_DATA_KEY + BENCH_DATA_STREAM: measure a host already running
 // instead of starting the built one.
@@ -16,14 +21,18 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { cleanup, fmt, median, sleep, startHost, track } from './lib/live.mjs';
+import { measureMosquitto, measureMqttFanout, printMqttComparison } from './lib/data-mqtt.mjs';
+import { cleanup, fmt, freePort, median, sleep, startHost, track } from './lib/live.mjs';
 import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/data-fanout';
 const bench = defineBench(NAME, {
   throughput: { what: 'WebSocket deliveries per second to the subscribers, ours vs a plain ws broadcast loop', on: 'ratio', op: '>=', target: 0.9, unit: 'msg/s', digits: 0 },
   p99: { what: 'delivery delay p99, ours vs a plain ws broadcast loop', on: 'ratio', op: '<=', target: 1.5, unit: 'ms', digits: 1 },
+  mqttThroughput: { what: 'MQTT deliveries per second (QoS 0 burst), our broker vs mosquitto', on: 'ratio', op: '>=', target: 0.5, unit: 'msg/s', digits: 0 },
+  mqttP99: { what: 'MQTT delivery delay p99 at a steady rate, our broker vs mosquitto', on: 'ratio', op: '<=', target: 5, unit: 'ms', digits: 1 },
 });
+const MQTT_SUBSCRIBERS = bench.knob('BENCH_DATA_MQTT_SUBSCRIBERS', 1000, 200);
 const SUBSCRIBERS = bench.knob('BENCH_DATA_SUBSCRIBERS', 10_000, 2000);
 const RATE = bench.knob('BENCH_DATA_RATE', 0);
 const SECONDS = bench.knob('BENCH_DATA_SECONDS', 10, 5);
@@ -33,6 +42,7 @@ const CHILDREN = SUBSCRIBERS > 1000 ? 2 : 1;
 const BUCKET_MS = 0.1;
 const external = process.env.BENCH_DATA_URL;
 if (!external) bench.requires('build');
+bench.requires('mosquitto');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
@@ -158,12 +168,13 @@ async function measure(label, subUrl, pubUrl, pubHeaders) {
 async function startOurs() {
   if (external) {
     const url = `${external.replace(/^http/, 'ws')}/api/v1/streams/${process.env.BENCH_DATA_STREAM}/data/fanout/ws`;
-    return { url, key: process.env.BENCH_DATA_KEY, stop: async () => {} };
+    return { url, key: process.env.BENCH_DATA_KEY, mqttPort: Number(process.env.BENCH_DATA_MQTT_PORT) || null, stop: async () => {} };
   }
-  const host = await startHost({ env: { STREAMS_MQTT_PORT: '0' } });
+  const mqttPort = await freePort();
+  const host = await startHost({ env: { STREAMS_MQTT_PORT: String(mqttPort) } });
   const res = await host.api('POST', '/api/v1/streams', { name: 'fanout', ladder: 'passthrough' });
   if (res.status !== 201) throw new Error(`POST /api/v1/streams -> ${res.status}: ${res.text}`);
-  return { url: `${host.url.replace(/^http/, 'ws')}/api/v1/streams/fanout/data/fanout/ws`, key: res.json.key, stop: () => host.stop() };
+  return { url: `${host.url.replace(/^http/, 'ws')}/api/v1/streams/fanout/data/fanout/ws`, key: res.json.key, mqttPort, stop: () => host.stop() };
 }
 
 async function startReference() {
@@ -190,6 +201,17 @@ try {
   const note = `medians of ${RUNS}; undelivered ${lost(runs.ours)} vs ${lost(runs.ref)}; p50 ${fmt(med(runs.ours, 'p50'), 1)} vs ${fmt(med(runs.ref, 'p50'), 1)} ms`;
   bench.record('throughput', { ours: med(runs.ours, 'perSecond'), reference: med(runs.ref, 'perSecond'), note });
   bench.record('p99', { ours: med(runs.ours, 'p99'), reference: med(runs.ref, 'p99') });
+
+  if (target.mqttPort) {
+    const stream = process.env.BENCH_DATA_STREAM ?? 'fanout';
+    const options = { subscribers: MQTT_SUBSCRIBERS, processes: MQTT_SUBSCRIBERS > 500 ? 2 : 1, topic: `streams/${stream}/data/mqtt` };
+    console.log(`${NAME}: MQTT, ${MQTT_SUBSCRIBERS} subscribers in ${options.processes} processes: ours, then mosquitto`);
+    const ours = await measureMqttFanout('ours', { ...options, port: target.mqttPort, password: target.key });
+    const mosquitto = await measureMosquitto(options);
+    printMqttComparison(ours, mosquitto);
+    bench.record('mqttThroughput', { ours: ours.burst.deliveriesPerSec, reference: mosquitto.burst.deliveriesPerSec });
+    bench.record('mqttP99', { ours: ours.steady.p99, reference: mosquitto.steady.p99, note: `steady p50 ${fmt(ours.steady.p50, 1)} vs ${fmt(mosquitto.steady.p50, 1)} ms` });
+  }
 } catch (error) {
   console.error(error);
   bench.fail(error);

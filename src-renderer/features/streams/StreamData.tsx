@@ -1,15 +1,13 @@
-import { useEffect, useMemo, useState } from 'react';
-import type uPlot from 'uplot';
+import { useEffect, useState } from 'react';
 import type { ChannelStats, WindowDefinition, WindowResult } from '../../../src-shared/contract/index.js';
 import { call, onEvent } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
-import { TimeChart } from '../dashboard/TimeChart.js';
-import { addToTimeline, barsOf, EMPTY_TIMELINE, MAX_POINTS, viewOf, type Timeline } from './data-windows-model.js';
+import { addToTimeline, barsOf, EMPTY_TIMELINE, viewOf, type Timeline } from './data-windows-model.js';
 
 /** Channel counters are asked for this often while the page is open (they have no event of their own). */
 const CHANNELS_REFRESH_MS = 2000;
-const COUNT_SERIES = [{ label: 'Messages', color: '--chart-1' }];
-const whole = (v: number) => (Number.isInteger(v) ? String(v) : '');
+/** Windows a timeline shows (30 minutes of the default per-minute counts). */
+const TIMELINE_SPAN = 30;
 
 interface WindowsState {
   defs: WindowDefinition[];
@@ -55,13 +53,32 @@ function useStreamData(name: string) {
   return { windows, channels };
 }
 
+/** A tumbling window's counts as columns, one per window (a minute each by default), newest on the right. */
+function Columns({ testId, line }: { testId: string; line: Timeline }) {
+  const from = Math.max(0, line.t.length - TIMELINE_SPAN);
+  const t = line.t.slice(from);
+  const counts = line.count.slice(from);
+  const top = Math.max(1, ...counts);
+  if (t.length === 0) return <p className="muted small">Nothing yet.</p>;
+  return (
+    <div className="data-columns" data-testid={testId} data-points={t.length}>
+      {t.map((sec, i) => (
+        <div key={sec} className="data-column" title={`${new Date(sec * 1000).toLocaleTimeString()}: ${counts[i]}`}>
+          <span className="data-column-count">{counts[i]}</span>
+          <span className="data-column-bar" style={{ height: `${Math.round((100 * counts[i]!) / top)}%` }} />
+          <span className="data-column-time">{new Date(sec * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 function WindowCard({ def, result, timeline }: { def: WindowDefinition; result: WindowResult | undefined; timeline: Timeline | undefined }) {
   const view = viewOf(def);
-  const data = useMemo<uPlot.AlignedData>(() => [timeline?.t ?? [], timeline?.count ?? []], [timeline]);
   const subtitle = result && result.count > 0 ? `${result.count}${result.closed ? ' (closed)' : ''}` : '';
   return (
     <Card title={def.label} className="chart-card" testId={`data-window-${def.id}`} actions={<span className="muted small">{subtitle}</span>}>
-      {view === 'timeline' && <TimeChart testId={`chart-window-${def.id}`} series={COUNT_SERIES} data={data} formatValue={whole} windowSec={def.sizeSec * MAX_POINTS} />}
+      {view === 'timeline' && <Columns testId={`chart-window-${def.id}`} line={timeline ?? EMPTY_TIMELINE} />}
       {view === 'bars' &&
         (result && result.count > 0 ? (
           <ul className="data-bars" data-testid={`bars-window-${def.id}`}>

@@ -99,5 +99,11 @@ describe('WindowService', () => {
       service.tick();
     }
     expect(reactions()).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+    // The minute that counted the reaction closed once; the empty ones after it send nothing.
+    now += 180_000;
+    service.tick();
+    now += 60_000;
+    service.tick();
+    expect(events.filter((e) => e.window === 'messages').map((e) => [e.count, e.closed])).toEqual([[1, false], [1, true]]);
   });
 });

@@ -161,7 +161,8 @@ export class WindowService implements WindowsPort, Service {
   }
 
   private closed(results: WindowResult[]): void {
-    this.closedQueue.push(...results);
+    // An idle stream's empty minutes are not news: only windows that counted something are sent closed.
+    this.closedQueue.push(...results.filter((r) => r.count > 0));
   }
 
   private flush(): void {

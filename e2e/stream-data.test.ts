@@ -59,6 +59,14 @@ describe.skipIf(needs('chromium'))('stream data on the studio page and the overl
     await expect.poll(() => page.getByTestId('data-channel-votes').locator('[data-field="published"]').textContent({ timeout: 5000 }), { timeout: 6000 }).toBe('3');
     await expect.poll(() => page.getByTestId('data-window-messages').locator('.card-actions').textContent(), { timeout: 5000 }).toBe('8');
 
+    // A chat line sent by the studio reaches the overlay through the chat service and the hub's `chat` channel.
+    const sent = await fetch(`${host.url}/api/v1/chat/stream:show/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'welcome to the show' }),
+    });
+    expect(sent.status).toBe(201);
+    await expect.poll(() => overlay.locator('#lines .line .text').allTextContents(), { timeout: 5000 }).toEqual(['welcome to the show']);
     await expect.poll(() => overlay.locator('#poll .option[data-option="second"]').getAttribute('data-votes'), { timeout: 5000 }).toBe('2');
     expect(await overlay.locator('#score').getAttribute('data-text')).toBe('Home 3 – 1 Away');
 

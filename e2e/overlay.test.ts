@@ -57,6 +57,12 @@ describe.skipIf(needs('chromium'))('overlay page in Chromium', () => {
     expect((await fetch(`${d.origin}/overlay/secret`)).status).toBe(403);
     const signed = new URLSearchParams(Object.entries(d.signer.sign('secret', { expiresInSec: 60 }))).toString();
     expect((await fetch(`${d.origin}/overlay/secret?${signed}`)).status).toBe(200);
+    // The signature goes on to the event streams: the private stream's score shows.
+    await post('score', { home: 7, away: 5 }, 'secret');
+    const secret = await browser.newPage();
+    await secret.goto(`${d.origin}/overlay/secret?${signed}&show=score`);
+    await expect.poll(() => secret.locator('#score').getAttribute('data-text'), { timeout: 5000 }).toBe('Home 7 – 5 Away');
+    await secret.close();
   });
 
   it('shows the score, the poll with votes counted live, and chat lines', async () => {
@@ -87,5 +93,8 @@ describe.skipIf(needs('chromium'))('overlay page in Chromium', () => {
 
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'overlay.png'), omitBackground: true });
+    // A line the moderator deletes leaves the overlay.
+    d.hub.publish({ stream: 'alpha', channel: 'chat', contentType: 'application/json', data: { type: 'chat-delete', id: 'chat:1' }, source: { kind: 'studio', transport: 'internal', remoteAddress: null } });
+    await expect.poll(() => page.locator('#lines .line .text').allTextContents(), { timeout: 5000 }).toEqual(['Bears will come back']);
   });
 });

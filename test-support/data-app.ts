@@ -13,6 +13,7 @@ import { DataAccess } from '../src-main/data/access.js';
 import { DataHub, type DataConfig } from '../src-main/data/hub.js';
 import type { StreamClockPort } from '../src-main/data/types.js';
 import { UrlSigner } from '../src-main/protocols/signing.js';
+import type { HttpPlugin } from '../src-main/http/plugin.js';
 import { dataPlugin } from '../src-main/servers/data/plugin.js';
 import { openDatabase, type Db } from '../src-main/store/db.js';
 import { SessionStore } from '../src-main/store/sessions.js';
@@ -34,6 +35,7 @@ export interface DataApp {
   db: Db;
   token: string;
   signer: UrlSigner;
+  bus: EventBus;
   config: DataConfig;
   close(): Promise<void>;
 }
@@ -42,7 +44,20 @@ export interface DataApp {
  * The host's own HTTP app (its API auth hook and body parsing) with the data plugin mounted on a real
  * hub, a real store and a fake media clock, listening on loopback. `streams`: name -> its key and privacy.
  */
-export async function startDataApp(streams: Record<string, { key: string; private?: boolean }>, config: Partial<DataConfig> = {}): Promise<DataApp> {
+export interface DataAppParts {
+  hub: DataHub;
+  access: DataAccess;
+  db: Db;
+  bus: EventBus;
+  streams: { lookup(name: string): { private: boolean } | undefined };
+}
+
+export async function startDataApp(
+  streams: Record<string, { key: string; private?: boolean }>,
+  config: Partial<DataConfig> = {},
+  /** More plugins on the same app (the overlay), made from the app's own parts. */
+  more?: (parts: DataAppParts) => HttpPlugin[],
+): Promise<DataApp> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'data-app-'));
   const db = openDatabase(path.join(home, 'studio.db'));
   const token = 'api-token-for-data-tests';
@@ -58,16 +73,21 @@ export async function startDataApp(streams: Record<string, { key: string; privat
     isPrivate: (name) => streams[name]?.private ?? (name in streams ? false : undefined),
     signatureValid: (name, query, ip) => signer.verify(name, query, ip).ok,
   });
+  const bus = new EventBus();
+  const lookup = (name: string): { private: boolean } | undefined => (name in streams ? { private: streams[name]!.private ?? false } : undefined);
   const app = await createHttpApp({
     dispatch: async () => ({ ok: false, error: { code: 'NOT_FOUND', message: 'no methods in this test' } }),
     auth,
-    bus: new EventBus(),
+    bus,
     metrics: new Registry(),
     logger,
     version: 'test',
     startedAt: Date.now(),
     rendererDir: path.join(home, 'no-renderer'),
-    plugins: [dataPlugin({ hub, access, config: () => dataConfig, logger, streamExists: (name) => name in streams })],
+    plugins: [
+      dataPlugin({ hub, access, config: () => dataConfig, logger, streamExists: (name) => name in streams }),
+      ...(more?.({ hub, access, db, bus, streams: { lookup } }) ?? []),
+    ],
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -78,6 +98,7 @@ export async function startDataApp(streams: Record<string, { key: string; privat
     db,
     token,
     signer,
+    bus,
     config: dataConfig,
     async close() {
       await app.close();

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
 import type { StudioConfig } from '../../src-shared/config.js';
 import type { DataHandlerDeps } from '../api/handlers-data.js';
@@ -10,7 +11,8 @@ import { dataAccessFor } from '../data/access.js';
 import { ChatService } from '../data/chat/chat-service.js';
 import { DataHub } from '../data/hub.js';
 import type { TimedMetadata } from '../data/timed-metadata.js';
-import type { WindowsPort } from '../data/types.js';
+import { overlayPlugin } from '../data/overlay/plugin.js';
+import { WindowService } from '../data/windows/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import type { MediaClock } from '../media/media-clock.js';
 import type { StreamService } from '../media/stream-service.js';
@@ -47,7 +49,8 @@ export function wireData(deps: {
   timedMetadata: TimedMetadata;
   /** The library (made after this): chat rooms of videos. */
   library: () => VideoLibrary;
-  windows: WindowsPort;
+  /** The host's Prometheus registry: the windows' counts. */
+  metrics: Registry;
 }): DataServer {
   const { config, streams } = deps;
   const logger = deps.logger.child({ service: 'data' });
@@ -96,12 +99,15 @@ export function wireData(deps: {
     studioName: () => config().studio.name,
   });
 
+  // Windows over the messages (counts, reactions, poll results): results on the bus and the `windows` channel.
+  const windows = new WindowService({ db: deps.db, bus: deps.bus, hub, metrics: deps.metrics, logger: deps.logger.child({ service: 'windows' }) });
+
   const handlers: DataHandlerDeps = {
     hub,
     clock: deps.clock,
     access,
     chat,
-    windows: deps.windows,
+    windows,
     requireStream: (name) => {
       if (!streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
     },
@@ -111,7 +117,7 @@ export function wireData(deps: {
     chat,
     mqtt,
     handlers,
-    services: [hub, mqtt],
-    plugins: [dataPlugin({ hub, access, config: () => config().data, logger, streamExists })],
+    services: [hub, windows, mqtt],
+    plugins: [dataPlugin({ hub, access, config: () => config().data, logger, streamExists }), overlayPlugin({ access, streams })],
   };
 }

@@ -10,6 +10,7 @@ import { PublishFromBrowser } from './PublishFromBrowser.js';
 import { StateBadge } from './StateBadge.js';
 import { StreamActions } from './StreamActions.js';
 import { StreamCharts } from './StreamCharts.js';
+import { StreamData } from './StreamData.js';
 import { PublisherInfo, RenditionsTable } from './StreamFacts.js';
 import { liveNumbers } from './StreamList.js';
 import { useStreams, type SignedUrls } from './store.js';
@@ -95,6 +96,7 @@ export function StreamDetail({ name }: { name: string }) {
         </div>
       </div>
       <StreamCharts name={name} />
+      <StreamData name={name} />
       <RenditionsTable live={stream.live} />
       <DestinationsCard stream={stream} />
       <PlaybackUrls stream={stream} />

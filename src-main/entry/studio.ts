@@ -32,6 +32,7 @@ import { wireWebRtc } from './webrtc.js';
 import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
+import { wireData } from './data.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -163,7 +164,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       jobs,
       otherVod: () => library.files,
     });
-    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger });
+    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) } });
+    const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken });
     const webrtc = wireWebRtc({
@@ -199,6 +201,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         remote,
         broadcasts: { displays: remote.displays, broadcasts },
         videos: library.handlers,
+        data: data.handlers,
       }),
       logger,
     );
@@ -213,13 +216,13 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...live.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
+        plugins: [...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
       },
       listen,
     );
 
     // The queue starts before the services whose jobs it runs and stops after them (its running jobs go back to queued).
-    await group.start([children, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, http]);
+    await group.start([children, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

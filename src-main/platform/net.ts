@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { StudioError } from '../core/errors.js';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it): for children we start on loopback. */
 export function freePort(): Promise<number> {
@@ -9,5 +10,26 @@ export function freePort(): Promise<number> {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** Listens on `bind:port`; a port in use is PORT_IN_USE naming the config `field` (e.g. rtmp.port), anything else INTERNAL. */
+export function listenOn(server: net.Server, port: number, bind: string, field: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(new StudioError('PORT_IN_USE', `port ${port} on ${bind} is already in use (${field})`, { port, bind, field }));
+      } else {
+        reject(new StudioError('INTERNAL', `cannot listen on ${bind}:${port} (${field}): ${error.message}`, { port, bind, field, errno: error.code }));
+      }
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, bind);
   });
 }

@@ -55,3 +55,13 @@ export function toastSuccess(title: string, message?: string): void {
 export function toastInfo(title: string, message?: string): void {
   useToasts.getState().push({ kind: 'info', title, ...(message ? { message } : {}) });
 }
+
+/** Runs a call and reports its failure as a toast; resolves null then (every store's actions read the same). */
+export async function attempt<T>(run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (err) {
+    toastError(err);
+    return null;
+  }
+}

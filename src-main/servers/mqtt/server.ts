@@ -4,6 +4,7 @@ import type { IConnectPacket } from 'mqtt-packet';
 import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
+import { listenOn } from '../../platform/net.js';
 import type { DataHubPort } from '../../data/types.js';
 import { dataTopic, decodePayload, filterMatches, mayRead, publishDecision, subscribeDecision, type MqttPrincipal, type Visibility } from './access.js';
 import { MqttBridge } from './bridge.js';
@@ -131,7 +132,7 @@ export class MqttServer implements Service {
 
     const server = net.createServer((socket) => this.accept(socket, maxBytes));
     try {
-      await listen(server, port, bind);
+      await listenOn(server, port, bind, 'mqtt.port');
     } catch (error) {
       const failure = StudioError.from(error);
       this.current = { status: failure.code === 'PORT_IN_USE' ? 'port-in-use' : 'failed', port, bind, message: failure.message };
@@ -304,24 +305,4 @@ function onlyQos0(client: Client): boolean {
   const subscriptions = (client as Client & { subscriptions?: Record<string, { qos?: number }> }).subscriptions ?? {};
   for (const topic in subscriptions) if ((subscriptions[topic]?.qos ?? 0) > 0) return false;
   return true;
-}
-
-function listen(server: net.Server, port: number, bind: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new StudioError('PORT_IN_USE', `port ${port} on ${bind} is already in use (mqtt.port)`, { port, bind, field: 'mqtt.port' })
-          : new StudioError('INTERNAL', `cannot listen on ${bind}:${port} (mqtt.port): ${error.message}`, { port, bind, field: 'mqtt.port', errno: error.code }),
-      );
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, bind);
-  });
 }

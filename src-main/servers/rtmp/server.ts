@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
+import { listenOn } from '../../platform/net.js';
 import { routeNmsLogs } from './nms.js';
 import { RtmpConnection, type PathPublishing, type RtmpAuthorize } from './session.js';
 
@@ -50,7 +51,7 @@ export class RtmpServer implements Service {
     const { bind } = this.options;
     const plain = net.createServer((socket) => this.accept(socket));
     this.plain = plain;
-    await listen(plain, this.options.port, bind, 'rtmp.port');
+    await listenOn(plain, this.options.port, bind, 'rtmp.port');
     plain.on('error', (error) => this.log.error({ err: error }, 'RTMP listener error'));
     if (this.options.tls && this.options.tlsPort !== undefined) {
       const secure = tls.createServer({ cert: this.options.tls.cert, key: this.options.tls.key }, (socket) => this.accept(socket));
@@ -58,7 +59,7 @@ export class RtmpServer implements Service {
       secure.on('tlsClientError', (error) => this.log.debug({ err: error }, 'RTMPS handshake failed'));
       this.secure = secure;
       try {
-        await listen(secure, this.options.tlsPort, bind, 'rtmp.tlsPort');
+        await listenOn(secure, this.options.tlsPort, bind, 'rtmp.tlsPort');
         secure.on('error', (error) => this.log.error({ err: error }, 'RTMPS listener error'));
       } catch (error) {
         await closeServer(plain);
@@ -104,26 +105,6 @@ export class RtmpServer implements Service {
     });
     this.connections.add(connection);
   }
-}
-
-function listen(server: net.Server, port: number, bind: string, field: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') {
-        reject(new StudioError('PORT_IN_USE', `port ${port} on ${bind} is already in use (${field})`, { port, bind, field }));
-      } else {
-        reject(new StudioError('INTERNAL', `cannot listen on ${bind}:${port} (${field}): ${error.message}`, { port, bind, field, errno: error.code }));
-      }
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, bind);
-  });
 }
 
 function closeServer(server: net.Server): Promise<void> {

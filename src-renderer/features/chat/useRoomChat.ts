@@ -1,19 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ChatBan, ChatMessage, ChatSettings } from '../../../src-shared/contract/index.js';
 import { call, onEvent } from '../../api/client.js';
-import { toastError } from '../../ui/toast-store.js';
+import { attempt } from '../../ui/toast-store.js';
 
 /** Lines the studio keeps on screen per room. */
 const KEEP = 300;
 
-async function attempt<T>(work: () => Promise<T>): Promise<T | null> {
-  try {
-    return await work();
-  } catch (err) {
-    toastError(err);
-    return null;
-  }
-}
 
 /** A room's lines (deleted ones kept, marked), bans and settings, live from the `chat.message` event. */
 export function useRoomChat(room: string) {

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { EdgeInfo, ProvisionJob, PurgeRequest, PurgeResult } from '../../../src-shared/contract/index.js';
 import { call, onConnection, onEvent } from '../../api/client.js';
-import { toastError, toastSuccess } from '../../ui/toast-store.js';
+import { attempt, toastSuccess } from '../../ui/toast-store.js';
 import { appendEdgeSample, EMPTY_EDGE_SERIES, type EdgeSeries } from './model.js';
 
 export interface SshForm {
@@ -42,15 +42,6 @@ const keepJob = (job: ProvisionJob): void =>
     return { jobs: { ...s.jobs, [job.id]: job } };
   });
 
-/** Runs a call and reports its failure as a toast; resolves null then. */
-async function attempt<T>(run: () => Promise<T>): Promise<T | null> {
-  try {
-    return await run();
-  } catch (err) {
-    toastError(err);
-    return null;
-  }
-}
 
 /** Starts a provisioning or decommission job and keeps it (its steps then come as events). */
 const startJob = (run: () => Promise<ProvisionJob>): Promise<ProvisionJob | null> =>

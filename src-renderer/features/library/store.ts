@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { MethodInput, Video } from '../../../src-shared/contract/index.js';
 import { call, onConnection, onEvent, toClientError } from '../../api/client.js';
-import { toastError, toastSuccess } from '../../ui/toast-store.js';
+import { attempt, toastError, toastSuccess } from '../../ui/toast-store.js';
 
 type UpdateInput = Omit<MethodInput<'videos.update'>, 'id'>;
 type ProcessInput = Omit<MethodInput<'videos.process'>, 'id'>;
@@ -31,15 +31,6 @@ const forget = (id: string) =>
     return { videos: rest };
   });
 
-/** Runs one call; a failure becomes a toast and null, so every action reads the same. */
-async function attempt<T>(work: () => Promise<T>): Promise<T | null> {
-  try {
-    return await work();
-  } catch (err) {
-    toastError(err);
-    return null;
-  }
-}
 
 export const useLibrary = create<LibraryState>()((set) => ({
   loaded: false,

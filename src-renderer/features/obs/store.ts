@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { MethodInput, MethodOutput, ObsConnection, ObsOutputName, ObsStats } from '../../../src-shared/contract/index.js';
 import { call, onConnection, onEvent, toClientError } from '../../api/client.js';
-import { toastError, toastSuccess } from '../../ui/toast-store.js';
+import { attempt, toastError, toastSuccess } from '../../ui/toast-store.js';
 import { appendObsSample, EMPTY_OBS_SERIES, pickConnection, type ObsSeries } from './obs-model.js';
 
 type Scenes = MethodOutput<'obs.scenes.list'>;
@@ -55,15 +55,6 @@ const isConnected = (): boolean => {
   return id !== null && useObs.getState().connections[id]?.state === 'connected';
 };
 
-/** Runs a call and reports its failure as a toast; resolves null then. */
-async function attempt<T>(run: () => Promise<T>): Promise<T | null> {
-  try {
-    return await run();
-  } catch (err) {
-    toastError(err);
-    return null;
-  }
-}
 
 export async function loadConnections(): Promise<void> {
   const list = await attempt(() => call('obs.connections.list'));

@@ -1,5 +1,9 @@
 import type { DataMessage } from './contract/data.js';
 
+// Browsers and Node both have these; src-shared sees neither's types (it may import only zod).
+declare function setTimeout(callback: () => void, ms: number): number;
+declare function clearTimeout(handle: number | undefined): void;
+
 /**
  * The data-channel SDK: one subscription (and, over WebSocket, publishing) that reconnects with backoff,
  * resumes after the last seq it saw (WebSocket `?afterSeq=`, SSE `?lastEventId=`), drops duplicates and

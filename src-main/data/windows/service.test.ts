@@ -106,4 +106,29 @@ describe('WindowService', () => {
     service.tick();
     expect(events.filter((e) => e.window === 'messages').map((e) => [e.count, e.closed])).toEqual([[1, false], [1, true]]);
   });
+
+  it('sends a new session or minute that counts as many as the one it closed', () => {
+    publish('votes', { option: 'A' });
+    now += 1500;
+    service.tick();
+    now += 130_000; // the session's gap passes without a tick: the next vote closes it and opens another
+    publish('votes', { option: 'B' });
+    now += 1000;
+    service.tick();
+    const poll = events.filter((e) => e.window === 'poll').map((e) => [e.count, e.closed, e.groups]);
+    expect(poll).toEqual([
+      [1, false, { A: 1 }],
+      [1, true, { A: 1 }],
+      [1, false, { B: 1 }],
+    ]);
+  });
+
+  it('a minute closing at a tick goes out closed, not followed by its empty successor', () => {
+    now += 59_500; // T0 is on a minute: this message is the minute's last
+    publish('score', { home: 1, away: 0 });
+    now += 700;
+    service.tick();
+    expect(events.filter((e) => e.window === 'messages').map((e) => [e.count, e.closed])).toEqual([[1, true]]);
+    expect(service.results('alpha').find((r) => r.window === 'messages')).toMatchObject({ count: 0, closed: false });
+  });
 });

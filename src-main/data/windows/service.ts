@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { METRICS_PREFIX } from '../../metrics/registry.js';
 import type { Db } from '../../store/db.js';
 import type { DataHubPort, WindowsPort } from '../types.js';
-import { DEFAULT_WINDOWS, RESULTS_CHANNEL, WindowState } from './windows.js';
+import { DEFAULT_WINDOWS, RESULTS_CHANNEL, WindowState, matches } from './windows.js';
 
 /** How often windows are moved on (closing tumbling windows and sessions, sliding steps, throttled results). */
 export const TICK_MS = 1000;
@@ -121,9 +121,17 @@ export class WindowService implements WindowsPort, Service {
   /** Moves every window to now: closes what ended, steps sliding windows, sends throttled results. Called each TICK_MS. */
   tick(): void {
     const now = this.now();
+    // Closed results before open ones: a consumer keeps the last result of each window.
+    this.flush();
     for (const slots of this.slots.values()) {
       for (const slot of slots.values()) {
-        this.closed(slot.state.advance(now));
+        const closed = slot.state.advance(now);
+        if (closed.length > 0) {
+          // What changed went out with the close; the window that follows has nothing yet.
+          slot.dirty = false;
+          this.closed(closed);
+          this.flush();
+        }
         const step = (slot.state.def.stepSec ?? 1) * 1000;
         if (slot.state.def.kind === 'sliding' && now - slot.lastStep >= step) {
           slot.lastStep = now;
@@ -149,9 +157,11 @@ export class WindowService implements WindowsPort, Service {
     seen.add(message.channel);
     if (message.channel === RESULTS_CHANNEL) return;
     for (const slot of this.slotsOf(message.stream).values()) {
-      const before = slot.state.current().count;
+      // A counted message changes the window even when its count does not (a session or minute that closed
+      // and reopened with as many, a group that moved): and comparing results per message costs their groups.
+      if (!matches(slot.state.def, message.channel)) continue;
       this.closed(slot.state.add(message));
-      if (slot.state.current().count !== before) slot.dirty = true;
+      slot.dirty = true;
     }
     // Closed results leave after this publish returns (this runs inside the hub's publish).
     if (this.closedQueue.length > 0 && !this.flushQueued) {

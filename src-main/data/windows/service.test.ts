@@ -131,4 +131,13 @@ describe('WindowService', () => {
     expect(events.filter((e) => e.window === 'messages').map((e) => [e.count, e.closed])).toEqual([[1, true]]);
     expect(service.results('alpha').find((r) => r.window === 'messages')).toMatchObject({ count: 0, closed: false });
   });
+
+  it('a tick a little short of a second by the wall clock still sends what changed', () => {
+    publish('votes', { option: 'A' });
+    service.tick();
+    publish('votes', { option: 'B' });
+    now += 998;
+    service.tick();
+    expect(events.filter((e) => e.window === 'poll').map((e) => e.count)).toEqual([1, 2]);
+  });
 });

@@ -13,6 +13,8 @@ import { DEFAULT_WINDOWS, RESULTS_CHANNEL, WindowState, matches } from './window
 export const TICK_MS = 1000;
 /** A window's open result goes out at most this often; a closed one at once. */
 export const THROTTLE_MS = 1000;
+/** A tick may come a few ms short of a second by the wall clock: it still sends (or results would go every 2 s). */
+const TICK_SLACK_MS = 50;
 
 export interface WindowServiceOptions {
   db: Db;
@@ -138,7 +140,7 @@ export class WindowService implements WindowsPort, Service {
           // Expiry changes a sliding window without any message: send while it holds some, and its fall to 0 once.
           slot.dirty ||= slot.state.current().count > 0 || slot.sentCount > 0;
         }
-        if (slot.dirty && now - slot.sentAt >= THROTTLE_MS) {
+        if (slot.dirty && now - slot.sentAt >= THROTTLE_MS - TICK_SLACK_MS) {
           slot.dirty = false;
           slot.sentAt = now;
           const result = slot.state.current();

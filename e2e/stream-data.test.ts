@@ -70,6 +70,9 @@ describe.skipIf(needs('chromium'))('stream data on the studio page and the overl
     await expect.poll(() => overlay.locator('#poll .option[data-option="second"]').getAttribute('data-votes'), { timeout: 5000 }).toBe('2');
     expect(await overlay.locator('#score').getAttribute('data-text')).toBe('Home 3 – 1 Away');
 
+    // The chat line is counted with the channels too (the table refreshes every 2 s): the screenshot agrees with the minute's 9.
+    await expect.poll(() => page.getByTestId('data-channel-chat').locator('[data-field="published"]').textContent({ timeout: 5000 }), { timeout: 6000 }).toBe('1');
+    await expect.poll(() => page.getByTestId('data-window-messages').locator('.card-actions').textContent(), { timeout: 5000 }).toBe('9');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.getByTestId('stream-data').screenshot({ path: path.join(ARTIFACTS, 'stream-data.png') });
     await overlay.screenshot({ path: path.join(ARTIFACTS, 'overlay-host.png'), omitBackground: true });

@@ -11,7 +11,7 @@ import { silentLogger } from '../../core/logger.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { DataHub } from '../hub.js';
 import type { StreamClockPort } from '../types.js';
-import { WindowService } from './service.js';
+import { MAX_CHANNEL_SERIES, WindowService } from './service.js';
 import { DEFAULT_WINDOWS } from './windows.js';
 
 const T0 = 1_700_000_040_000;
@@ -139,5 +139,17 @@ describe('WindowService', () => {
     now += 998;
     service.tick();
     expect(events.filter((e) => e.window === 'poll').map((e) => e.count)).toEqual([1, 2]);
+  });
+
+  it('keeps the messages_total series per stream bounded, counting further channels together', async () => {
+    for (let i = 0; i < MAX_CHANNEL_SERIES + 5; i++) publish(`c${i}`, i);
+    publish('c0', 'again');
+    const text = await metrics.metrics();
+    const series = text.split('\n').filter((l) => l.startsWith('streams_data_messages_total{stream="alpha"'));
+    expect(series).toHaveLength(MAX_CHANNEL_SERIES + 1);
+    expect(text).toContain('streams_data_messages_total{stream="alpha",channel="c0"} 2');
+    expect(text).toContain('streams_data_messages_total{stream="alpha",channel="(other)"} 5');
+    bus.emit('streams.changed', { name: 'alpha', stream: null });
+    expect(await metrics.metrics()).not.toContain('stream="alpha"');
   });
 });

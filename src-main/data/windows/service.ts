@@ -7,12 +7,14 @@ import type { Logger } from '../../core/logger.js';
 import { METRICS_PREFIX } from '../../metrics/registry.js';
 import type { Db } from '../../store/db.js';
 import type { DataHubPort, WindowsPort } from '../types.js';
-import { DEFAULT_WINDOWS, RESULTS_CHANNEL, WindowState, matches } from './windows.js';
+import { DEFAULT_WINDOWS, OTHER_GROUP, RESULTS_CHANNEL, WindowState, matches } from './windows.js';
 
 /** How often windows are moved on (closing tumbling windows and sessions, sliding steps, throttled results). */
 export const TICK_MS = 1000;
 /** A window's open result goes out at most this often; a closed one at once. */
 export const THROTTLE_MS = 1000;
+/** Channels with a messages_total series of their own per stream; the rest count under OTHER_GROUP (publishers name channels freely). */
+export const MAX_CHANNEL_SERIES = 50;
 /** A tick may come a few ms short of a second by the wall clock: it still sends (or results would go every 2 s). */
 const TICK_SLACK_MS = 50;
 
@@ -153,10 +155,11 @@ export class WindowService implements WindowsPort, Service {
   }
 
   private onMessage(message: DataMessage): void {
-    this.messagesTotal?.inc({ stream: message.stream, channel: message.channel });
     let seen = this.channelsSeen.get(message.stream);
     if (!seen) this.channelsSeen.set(message.stream, (seen = new Set()));
-    seen.add(message.channel);
+    const channel = seen.has(message.channel) || seen.size < MAX_CHANNEL_SERIES ? message.channel : OTHER_GROUP;
+    seen.add(channel);
+    this.messagesTotal?.inc({ stream: message.stream, channel });
     if (message.channel === RESULTS_CHANNEL) return;
     for (const slot of this.slotsOf(message.stream).values()) {
       // A counted message changes the window even when its count does not (a session or minute that closed

@@ -152,4 +152,34 @@ describe('WindowService', () => {
     bus.emit('streams.changed', { name: 'alpha', stream: null });
     expect(await metrics.metrics()).not.toContain('stream="alpha"');
   });
+
+  it('rebuilds its windows from the kept messages after a restart: the poll in progress goes on counting', () => {
+    now += 10_000;
+    for (const option of ['A', 'B', 'A']) publish('votes', { option });
+    publish('reactions', { emoji: '🔥' });
+    now += 2000;
+    service.tick();
+    // The host stops (the hub writes its last batch) and starts again on the same store.
+    service.dispose();
+    hub.dispose();
+    now += 3000;
+    hub = new DataHub({ db, clock: notLive, config: () => CONFIG_DEFAULTS.data, logger: silentLogger(), now: () => now });
+    service = make();
+    service.start();
+    const result = (w: string) => service.results('alpha').find((r) => r.window === w);
+    expect(result('poll')).toMatchObject({ count: 3, groups: { A: 2, B: 1 }, closed: false });
+    expect(result('messages')).toMatchObject({ count: 4, closed: false });
+    expect(result('reactions')).toMatchObject({ count: 1 });
+    publish('votes', { option: 'B' });
+    expect(result('poll')).toMatchObject({ count: 4, groups: { A: 2, B: 2 } });
+    // Windows that closed before the restart are not sent again; the rebuilt ones go on as before.
+    events = [];
+    now += 1000;
+    service.tick();
+    expect(events.map((e) => [e.window, e.count, e.closed])).toEqual([
+      ['messages', 5, false],
+      ['reactions', 1, false],
+      ['poll', 4, false],
+    ]);
+  });
 });

@@ -5,6 +5,7 @@ import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import { METRICS_PREFIX } from '../../metrics/registry.js';
+import { DataMessageStore } from '../../store/data-messages.js';
 import type { Db } from '../../store/db.js';
 import type { DataHubPort, WindowsPort } from '../types.js';
 import { DEFAULT_WINDOWS, OTHER_GROUP, RESULTS_CHANNEL, WindowState, matches } from './windows.js';
@@ -15,6 +16,10 @@ export const TICK_MS = 1000;
 export const THROTTLE_MS = 1000;
 /** Channels with a messages_total series of their own per stream; the rest count under OTHER_GROUP (publishers name channels freely). */
 export const MAX_CHANNEL_SERIES = 50;
+/** At start the windows are rebuilt from the messages kept over this long (a poll in progress, the current minute)... */
+export const RESTORE_MS = 30 * 60_000;
+/** ...at most this many per stream (the newest). */
+export const RESTORE_MAX_MESSAGES = 20_000;
 /** A tick may come a few ms short of a second by the wall clock: it still sends (or results would go every 2 s). */
 const TICK_SLACK_MS = 50;
 
@@ -76,6 +81,7 @@ export class WindowService implements WindowsPort, Service {
   }
 
   start(): void {
+    this.restore();
     this.offs.push(this.options.hub.onMessage((m) => this.onMessage(m)));
     this.offs.push(
       this.options.bus.on('streams.changed', (c) => {
@@ -203,12 +209,36 @@ export class WindowService implements WindowsPort, Service {
 
   private slotsOf(stream: string): Map<string, Slot> {
     let slots = this.slots.get(stream);
-    if (!slots) {
-      const now = this.now();
-      slots = new Map(this.definitions(stream).map((d) => [d.id, { state: new WindowState(stream, d, now), dirty: false, sentAt: 0, sentCount: 0, lastStep: now }]));
-      this.slots.set(stream, slots);
-    }
+    if (!slots) this.slots.set(stream, (slots = this.newSlots(stream, this.now())));
     return slots;
+  }
+
+  private newSlots(stream: string, at: number): Map<string, Slot> {
+    return new Map(this.definitions(stream).map((d) => [d.id, { state: new WindowState(stream, d, at), dirty: false, sentAt: 0, sentCount: 0, lastStep: at }]));
+  }
+
+  /** Rebuilds the windows a restart emptied from the kept messages; what closed meanwhile was sent before it. */
+  private restore(): void {
+    const now = this.now();
+    const from = now - RESTORE_MS;
+    try {
+      const store = new DataMessageStore(this.options.db);
+      for (const stream of store.streamsSince(from)) {
+        const slots = this.newSlots(stream, from);
+        for (const message of store.since(stream, from, RESTORE_MAX_MESSAGES, RESULTS_CHANNEL)) {
+          for (const slot of slots.values()) slot.state.add(message);
+        }
+        for (const slot of slots.values()) {
+          slot.state.advance(now);
+          slot.lastStep = now;
+          // A sliding window that still holds some sends its fall to zero.
+          slot.sentCount = slot.state.current().count;
+        }
+        this.slots.set(stream, slots);
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'the windows were not rebuilt from the kept messages: they start empty');
+    }
   }
 
   private forget(stream: string): void {

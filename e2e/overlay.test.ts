@@ -97,4 +97,20 @@ describe.skipIf(needs('chromium'))('overlay page in Chromium', () => {
     d.hub.publish({ stream: 'alpha', channel: 'chat', contentType: 'application/json', data: { type: 'chat-delete', id: 'chat:1' }, source: { kind: 'studio', transport: 'internal', remoteAddress: null } });
     await expect.poll(() => page.locator('#lines .line .text').allTextContents(), { timeout: 5000 }).toEqual(['Bears will come back']);
   });
+
+  it('a poll posted while the votes session is open counts only its own votes, live and after a reload', async () => {
+    // The previous test's poll had 6 votes in a session still open: the next poll starts from none.
+    await post('poll', { question: 'Next goal?', options: ['Lions', 'Bears'] });
+    await expect.poll(() => page.locator('#question').textContent(), { timeout: 5000 }).toBe('Next goal?');
+    expect(await page.locator('#total').textContent()).toBe('0 votes');
+    await post('votes', { option: 'Bears' });
+    await expect.poll(() => votesOf('Bears'), { timeout: 5000 }).toBe('1');
+    expect(await votesOf('Lions')).toBe('0');
+    // A browser source reloads: the history replays the channels in any order and gives the same counts.
+    await page.reload();
+    await expect.poll(() => page.locator('#question').textContent(), { timeout: 5000 }).toBe('Next goal?');
+    await expect.poll(() => votesOf('Bears'), { timeout: 5000 }).toBe('1');
+    expect(await votesOf('Lions')).toBe('0');
+    expect(await page.locator('#total').textContent()).toBe('1 vote');
+  });
 });

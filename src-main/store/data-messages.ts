@@ -93,6 +93,19 @@ export class DataMessageStore {
     return rows.map(fromRow);
   }
 
+  /** Streams with messages accepted since `at` (the windows rebuilt at start). */
+  streamsSince(at: number): string[] {
+    return (this.db.prepare('SELECT DISTINCT stream FROM data_messages WHERE at >= ?').all(at) as { stream: string }[]).map((r) => r.stream);
+  }
+
+  /** A stream's newest `limit` messages accepted since `at` in every channel but `except`, oldest first. */
+  since(stream: string, at: number, limit: number, except: string): DataMessage[] {
+    const rows = this.db
+      .prepare('SELECT * FROM data_messages WHERE at >= ? AND stream = ? AND channel != ? ORDER BY at DESC, seq DESC LIMIT ?')
+      .all(at, stream, except, limit) as Row[];
+    return rows.reverse().map(fromRow);
+  }
+
   /** Removes messages accepted before `at`; returns how many. */
   deleteBefore(at: number): number {
     return this.db.prepare('DELETE FROM data_messages WHERE at < ?').run(at).changes;

@@ -52,7 +52,9 @@ ${connectData.toString()}
 const params = new URLSearchParams(location.search);
 params.delete('show');
 const query = Object.fromEntries(params);
-const state = { poll: null, pollAt: 0, baseline: null, results: {}, chat: [], score: null, reactions: null, open: 0 };
+const state = { poll: null, pollAt: 0, pollResults: [], results: {}, chat: [], score: null, reactions: null, open: 0 };
+/** Poll results kept with their publication time, to find what a session had counted when a poll was posted. */
+const POLL_RESULTS_KEPT = 600;
 window.__overlay = state;
 const $ = (id) => document.getElementById(id);
 const el = (tag, cls, text) => {
@@ -63,12 +65,16 @@ const el = (tag, cls, text) => {
 };
 
 // Votes counted for the current poll: a poll posted while the votes session is still open starts from
-// what that session had counted then (its baseline), so the earlier poll's votes do not show.
+// what that session had counted then (its last result published before the poll), so the earlier poll's
+// votes do not show. Found by the messages' times, not their arrival: after a reload the channels'
+// histories replay in any order.
 function votes() {
   const r = state.results.poll;
   if (!r || !state.poll) return {};
   if (r.end < state.pollAt) return {};
-  const base = state.baseline && state.baseline.start === r.start ? state.baseline.groups : {};
+  let before = null;
+  for (const p of state.pollResults) if (p.at <= state.pollAt && (!before || p.at >= before.at)) before = p;
+  const base = before && !before.r.closed && before.r.start === r.start ? before.r.groups : {};
   const out = {};
   for (const [k, v] of Object.entries(r.groups)) out[k] = v - (base[k] || 0);
   return out;
@@ -138,14 +144,16 @@ const handlers = {
     const valid = d && typeof d.question === 'string' && Array.isArray(d.options);
     state.poll = valid ? { question: d.question.slice(0, 200), options: d.options.slice(0, 10).map((o) => String(o).slice(0, 80)) } : null;
     state.pollAt = this.at;
-    const r = state.results.poll;
-    state.baseline = r && !r.closed && r.end <= this.at ? { start: r.start, groups: { ...r.groups } } : null;
     renderPoll();
   },
   windows(d) {
     if (!d || typeof d.window !== 'string') return;
     state.results[d.window] = d;
-    if (d.window === 'poll') renderPoll();
+    if (d.window === 'poll') {
+      state.pollResults.push({ at: this.at, r: d });
+      if (state.pollResults.length > POLL_RESULTS_KEPT) state.pollResults.shift();
+      renderPoll();
+    }
     if (d.window === 'reactions') {
       state.reactions = d;
       renderReactions();

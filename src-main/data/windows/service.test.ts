@@ -11,7 +11,7 @@ import { silentLogger } from '../../core/logger.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { DataHub } from '../hub.js';
 import type { StreamClockPort } from '../types.js';
-import { WindowService } from './service.js';
+import { MAX_CHANNEL_SERIES, WindowService } from './service.js';
 import { DEFAULT_WINDOWS } from './windows.js';
 
 const T0 = 1_700_000_040_000;
@@ -105,5 +105,81 @@ describe('WindowService', () => {
     now += 60_000;
     service.tick();
     expect(events.filter((e) => e.window === 'messages').map((e) => [e.count, e.closed])).toEqual([[1, false], [1, true]]);
+  });
+
+  it('sends a new session or minute that counts as many as the one it closed', () => {
+    publish('votes', { option: 'A' });
+    now += 1500;
+    service.tick();
+    now += 130_000; // the session's gap passes without a tick: the next vote closes it and opens another
+    publish('votes', { option: 'B' });
+    now += 1000;
+    service.tick();
+    const poll = events.filter((e) => e.window === 'poll').map((e) => [e.count, e.closed, e.groups]);
+    expect(poll).toEqual([
+      [1, false, { A: 1 }],
+      [1, true, { A: 1 }],
+      [1, false, { B: 1 }],
+    ]);
+  });
+
+  it('a minute closing at a tick goes out closed, not followed by its empty successor', () => {
+    now += 59_500; // T0 is on a minute: this message is the minute's last
+    publish('score', { home: 1, away: 0 });
+    now += 700;
+    service.tick();
+    expect(events.filter((e) => e.window === 'messages').map((e) => [e.count, e.closed])).toEqual([[1, true]]);
+    expect(service.results('alpha').find((r) => r.window === 'messages')).toMatchObject({ count: 0, closed: false });
+  });
+
+  it('a tick a little short of a second by the wall clock still sends what changed', () => {
+    publish('votes', { option: 'A' });
+    service.tick();
+    publish('votes', { option: 'B' });
+    now += 998;
+    service.tick();
+    expect(events.filter((e) => e.window === 'poll').map((e) => e.count)).toEqual([1, 2]);
+  });
+
+  it('keeps the messages_total series per stream bounded, counting further channels together', async () => {
+    for (let i = 0; i < MAX_CHANNEL_SERIES + 5; i++) publish(`c${i}`, i);
+    publish('c0', 'again');
+    const text = await metrics.metrics();
+    const series = text.split('\n').filter((l) => l.startsWith('streams_data_messages_total{stream="alpha"'));
+    expect(series).toHaveLength(MAX_CHANNEL_SERIES + 1);
+    expect(text).toContain('streams_data_messages_total{stream="alpha",channel="c0"} 2');
+    expect(text).toContain('streams_data_messages_total{stream="alpha",channel="(other)"} 5');
+    bus.emit('streams.changed', { name: 'alpha', stream: null });
+    expect(await metrics.metrics()).not.toContain('stream="alpha"');
+  });
+
+  it('rebuilds its windows from the kept messages after a restart: the poll in progress goes on counting', () => {
+    now += 10_000;
+    for (const option of ['A', 'B', 'A']) publish('votes', { option });
+    publish('reactions', { emoji: '🔥' });
+    now += 2000;
+    service.tick();
+    // The host stops (the hub writes its last batch) and starts again on the same store.
+    service.dispose();
+    hub.dispose();
+    now += 3000;
+    hub = new DataHub({ db, clock: notLive, config: () => CONFIG_DEFAULTS.data, logger: silentLogger(), now: () => now });
+    service = make();
+    service.start();
+    const result = (w: string) => service.results('alpha').find((r) => r.window === w);
+    expect(result('poll')).toMatchObject({ count: 3, groups: { A: 2, B: 1 }, closed: false });
+    expect(result('messages')).toMatchObject({ count: 4, closed: false });
+    expect(result('reactions')).toMatchObject({ count: 1 });
+    publish('votes', { option: 'B' });
+    expect(result('poll')).toMatchObject({ count: 4, groups: { A: 2, B: 2 } });
+    // Windows that closed before the restart are not sent again; the rebuilt ones go on as before.
+    events = [];
+    now += 1000;
+    service.tick();
+    expect(events.map((e) => [e.window, e.count, e.closed])).toEqual([
+      ['messages', 5, false],
+      ['reactions', 1, false],
+      ['poll', 4, false],
+    ]);
   });
 });

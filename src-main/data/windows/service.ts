@@ -5,14 +5,23 @@ import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import { METRICS_PREFIX } from '../../metrics/registry.js';
+import { DataMessageStore } from '../../store/data-messages.js';
 import type { Db } from '../../store/db.js';
 import type { DataHubPort, WindowsPort } from '../types.js';
-import { DEFAULT_WINDOWS, RESULTS_CHANNEL, WindowState } from './windows.js';
+import { DEFAULT_WINDOWS, OTHER_GROUP, RESULTS_CHANNEL, WindowState, matches } from './windows.js';
 
 /** How often windows are moved on (closing tumbling windows and sessions, sliding steps, throttled results). */
 export const TICK_MS = 1000;
 /** A window's open result goes out at most this often; a closed one at once. */
 export const THROTTLE_MS = 1000;
+/** Channels with a messages_total series of their own per stream; the rest count under OTHER_GROUP (publishers name channels freely). */
+export const MAX_CHANNEL_SERIES = 50;
+/** At start the windows are rebuilt from the messages kept over this long (a poll in progress, the current minute)... */
+export const RESTORE_MS = 30 * 60_000;
+/** ...at most this many per stream (the newest). */
+export const RESTORE_MAX_MESSAGES = 20_000;
+/** A tick may come a few ms short of a second by the wall clock: it still sends (or results would go every 2 s). */
+const TICK_SLACK_MS = 50;
 
 export interface WindowServiceOptions {
   db: Db;
@@ -72,6 +81,7 @@ export class WindowService implements WindowsPort, Service {
   }
 
   start(): void {
+    this.restore();
     this.offs.push(this.options.hub.onMessage((m) => this.onMessage(m)));
     this.offs.push(
       this.options.bus.on('streams.changed', (c) => {
@@ -121,16 +131,24 @@ export class WindowService implements WindowsPort, Service {
   /** Moves every window to now: closes what ended, steps sliding windows, sends throttled results. Called each TICK_MS. */
   tick(): void {
     const now = this.now();
+    // Closed results before open ones: a consumer keeps the last result of each window.
+    this.flush();
     for (const slots of this.slots.values()) {
       for (const slot of slots.values()) {
-        this.closed(slot.state.advance(now));
+        const closed = slot.state.advance(now);
+        if (closed.length > 0) {
+          // What changed went out with the close; the window that follows has nothing yet.
+          slot.dirty = false;
+          this.closed(closed);
+          this.flush();
+        }
         const step = (slot.state.def.stepSec ?? 1) * 1000;
         if (slot.state.def.kind === 'sliding' && now - slot.lastStep >= step) {
           slot.lastStep = now;
           // Expiry changes a sliding window without any message: send while it holds some, and its fall to 0 once.
           slot.dirty ||= slot.state.current().count > 0 || slot.sentCount > 0;
         }
-        if (slot.dirty && now - slot.sentAt >= THROTTLE_MS) {
+        if (slot.dirty && now - slot.sentAt >= THROTTLE_MS - TICK_SLACK_MS) {
           slot.dirty = false;
           slot.sentAt = now;
           const result = slot.state.current();
@@ -143,15 +161,18 @@ export class WindowService implements WindowsPort, Service {
   }
 
   private onMessage(message: DataMessage): void {
-    this.messagesTotal?.inc({ stream: message.stream, channel: message.channel });
     let seen = this.channelsSeen.get(message.stream);
     if (!seen) this.channelsSeen.set(message.stream, (seen = new Set()));
-    seen.add(message.channel);
+    const channel = seen.has(message.channel) || seen.size < MAX_CHANNEL_SERIES ? message.channel : OTHER_GROUP;
+    seen.add(channel);
+    this.messagesTotal?.inc({ stream: message.stream, channel });
     if (message.channel === RESULTS_CHANNEL) return;
     for (const slot of this.slotsOf(message.stream).values()) {
-      const before = slot.state.current().count;
+      // A counted message changes the window even when its count does not (a session or minute that closed
+      // and reopened with as many, a group that moved): and comparing results per message costs their groups.
+      if (!matches(slot.state.def, message.channel)) continue;
       this.closed(slot.state.add(message));
-      if (slot.state.current().count !== before) slot.dirty = true;
+      slot.dirty = true;
     }
     // Closed results leave after this publish returns (this runs inside the hub's publish).
     if (this.closedQueue.length > 0 && !this.flushQueued) {
@@ -188,12 +209,36 @@ export class WindowService implements WindowsPort, Service {
 
   private slotsOf(stream: string): Map<string, Slot> {
     let slots = this.slots.get(stream);
-    if (!slots) {
-      const now = this.now();
-      slots = new Map(this.definitions(stream).map((d) => [d.id, { state: new WindowState(stream, d, now), dirty: false, sentAt: 0, sentCount: 0, lastStep: now }]));
-      this.slots.set(stream, slots);
-    }
+    if (!slots) this.slots.set(stream, (slots = this.newSlots(stream, this.now())));
     return slots;
+  }
+
+  private newSlots(stream: string, at: number): Map<string, Slot> {
+    return new Map(this.definitions(stream).map((d) => [d.id, { state: new WindowState(stream, d, at), dirty: false, sentAt: 0, sentCount: 0, lastStep: at }]));
+  }
+
+  /** Rebuilds the windows a restart emptied from the kept messages; what closed meanwhile was sent before it. */
+  private restore(): void {
+    const now = this.now();
+    const from = now - RESTORE_MS;
+    try {
+      const store = new DataMessageStore(this.options.db);
+      for (const stream of store.streamsSince(from)) {
+        const slots = this.newSlots(stream, from);
+        for (const message of store.since(stream, from, RESTORE_MAX_MESSAGES, RESULTS_CHANNEL)) {
+          for (const slot of slots.values()) slot.state.add(message);
+        }
+        for (const slot of slots.values()) {
+          slot.state.advance(now);
+          slot.lastStep = now;
+          // A sliding window that still holds some sends its fall to zero.
+          slot.sentCount = slot.state.current().count;
+        }
+        this.slots.set(stream, slots);
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'the windows were not rebuilt from the kept messages: they start empty');
+    }
   }
 
   private forget(stream: string): void {

@@ -47,6 +47,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   MEDIA_INVALID: { title: 'This file is not a video the studio can read', hint: 'Upload a video or audio file (MP4, MOV, MKV, WebM...).' },
   INSUFFICIENT_STORAGE: { title: 'The disk is full', hint: 'Free space on the host (delete videos or recordings), then resume.' },
   CHANNEL_RESERVED: { title: 'This channel is the studio\'s own', hint: 'Chat and window results are written by the studio; publish to another channel name.' },
+  CHANNEL_LIMIT: { title: 'Too many data channels', hint: 'A stream has at most 64 data channels: publish to one it already has (put the kind of message in the data).' },
   CHAT_BANNED: { title: 'You cannot chat here', hint: 'A moderator banned or timed out this viewer; a time-out ends by itself.' },
   CHAT_SLOW_MODE: { title: 'Slow down', hint: 'Slow mode or the rate limit is on: wait a few seconds before the next message.' },
   CHAT_FILTERED: { title: 'Message not sent', hint: 'It contains a blocked word or a link, which this chat does not allow.' },

@@ -6,7 +6,7 @@ import type { DataMessage } from '../../src-shared/contract/data.js';
 import { CONFIG_DEFAULTS } from '../../src-shared/config.js';
 import { silentLogger } from '../core/logger.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { DataHub, HIGH_WATER_BYTES, type DataConfig } from './hub.js';
+import { DataHub, HIGH_WATER_BYTES, HISTORY_BYTES, MAX_CHANNELS_PER_STREAM, type DataConfig } from './hub.js';
 import type { PublishInput, StreamClockPort, SubscriberSink } from './types.js';
 
 /** A clock live on `alpha` with anchor (media 1000 ms -> PDT 1_700_000_000_000) and newest frame 5000 ms. */
@@ -112,6 +112,23 @@ describe('DataHub', () => {
     expect(hub.publish(input(1, { channel: 'chat', source: { ...api, kind: 'studio' } })).seq).toBe(1);
     expect(() => hub.publish(input(1, { channel: 'Bad Name' }))).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     expect(() => hub.publish(input('x'.repeat(65 * 1024)))).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+  });
+
+  it('bounds what it keeps in memory: channels per stream, and the bytes of a channel\'s history', () => {
+    for (let i = 0; i < MAX_CHANNELS_PER_STREAM; i++) hub.publish(input(i, { channel: `c${i}` }));
+    expect(() => hub.publish(input(1, { channel: 'one-more' }))).toThrow(expect.objectContaining({ code: 'CHANNEL_LIMIT' }));
+    expect(hub.publish(input(2, { channel: 'c0' })).seq).toBe(2);
+    expect(hub.publish(input(1, { stream: 'beta', channel: 'one-more' })).seq).toBe(1);
+    // 10 kept by count, but 64 KiB messages: only what fits in HISTORY_BYTES stays in memory; the store has them all.
+    config = { ...config, historySize: 1000 };
+    const big = 'x'.repeat(60 * 1024);
+    for (let i = 0; i < 100; i++) hub.publish(input(big, { stream: 'beta', channel: 'big' }));
+    expect(hub.stats('beta').find((c) => c.channel === 'big')!.lastSeq).toBe(100);
+    const kept = Math.floor(HISTORY_BYTES / Buffer.byteLength(JSON.stringify(big)));
+    const sink = new FakeSink();
+    hub.subscribe('beta', 'big', sink, { label: 'test', afterSeq: 0 });
+    expect(sink.got.length).toBe(kept);
+    expect(sink.got[0]!.seq).toBe(100 - kept + 1);
   });
 
   it('replays after a seq and reports a gap older than the history', () => {

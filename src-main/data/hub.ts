@@ -36,8 +36,11 @@ interface Channel {
   published: number;
   dropped: number;
   disconnected: number;
-  /** The newest `historySize` messages, oldest first. */
+  /** The newest `historySize` messages (at most HISTORY_BYTES of them), oldest first. */
   history: DataMessage[];
+  /** The size of each message in `history` (JSON or MessagePack bytes), and their sum. */
+  sizes: number[];
+  historyBytes: number;
   subscribers: Set<Sub>;
 }
 
@@ -54,6 +57,13 @@ interface Sub {
 }
 
 const key = (stream: string, channel: string): string => `${stream}\u0000${channel}`;
+
+/** Channels one stream may have: each keeps a seq and a history in memory, and publishers name them. */
+export const MAX_CHANNELS_PER_STREAM = 64;
+/** Memory per channel's history, whatever `data.historySize` says (1000 messages of 64 KiB would be 64 MiB). */
+export const HISTORY_BYTES = 4 * 1024 * 1024;
+
+const sizeOf = (m: DataMessage): number => Buffer.byteLength(JSON.stringify(m.data ?? null));
 
 /**
  * The data hub: every transport publishes here; each message gets its seq, its media-time stamp, a place
@@ -132,8 +142,7 @@ export class DataHub implements DataHubPort, Service {
     };
     state.lastAt = at;
     state.published++;
-    state.history.push(message);
-    if (state.history.length > config.historySize) state.history.splice(0, state.history.length - config.historySize);
+    remember(state, message, size, config.historySize);
     this.persist(message, input.raw);
     for (const tap of this.taps) {
       try {
@@ -263,8 +272,12 @@ export class DataHub implements DataHubPort, Service {
     const k = key(stream, channel);
     let state = this.channels.get(k);
     if (!state) {
-      const history = this.store.latest(stream, channel, this.options.config().historySize);
-      const last = history.at(-1);
+      if (this.channelCount(stream) >= MAX_CHANNELS_PER_STREAM) {
+        throw new StudioError('CHANNEL_LIMIT', `a stream has at most ${MAX_CHANNELS_PER_STREAM} data channels; publish to one of them`);
+      }
+      const historySize = this.options.config().historySize;
+      const stored = this.store.latest(stream, channel, historySize);
+      const last = stored.at(-1);
       state = {
         stream,
         channel,
@@ -273,12 +286,21 @@ export class DataHub implements DataHubPort, Service {
         published: 0,
         dropped: 0,
         disconnected: 0,
-        history,
+        history: [],
+        sizes: [],
+        historyBytes: 0,
         subscribers: new Set(),
       };
+      for (const m of stored) remember(state, m, sizeOf(m), historySize);
       this.channels.set(k, state);
     }
     return state;
+  }
+
+  private channelCount(stream: string): number {
+    let n = 0;
+    for (const c of this.channels.values()) if (c.stream === stream) n++;
+    return n;
   }
 
   private deliver(sub: Sub, state: Channel, message: DataMessage): void {
@@ -341,5 +363,16 @@ export class DataHub implements DataHubPort, Service {
     } else {
       this.wildcards.get(sub.stream)?.delete(sub);
     }
+  }
+}
+
+/** Appends to a channel's history, then drops its oldest beyond `historySize` messages or HISTORY_BYTES. */
+function remember(state: Channel, message: DataMessage, size: number, historySize: number): void {
+  state.history.push(message);
+  state.sizes.push(size);
+  state.historyBytes += size;
+  while (state.history.length > 1 && (state.history.length > historySize || state.historyBytes > HISTORY_BYTES)) {
+    state.history.shift();
+    state.historyBytes -= state.sizes.shift()!;
   }
 }

@@ -1,10 +1,11 @@
-import type { DataMessage } from '../../src-shared/contract/data.js';
+import { RESERVED_CHANNELS, type DataMessage } from '../../src-shared/contract/data.js';
 
 /**
  * Data messages written into the media: a tap on the hub (`onMessage`) keeps, per stream, the latest
  * messages that have a program date-time, and the packagers read them back: HLS/LL-HLS media playlists
  * as EXT-X-DATERANGE tags, the DASH MPD as an EventStream, the WebRTC data channel as they come.
- * The chat goes its own way (its panel), so the `chat` channel is left out.
+ * The studio's own channels stay out: the chat goes its own way (its panel), and window results are
+ * aggregates over many moments, not data of one frame.
  *
  * Bounded: `maxPerStream` messages per stream (the oldest go first: a long DVR window with a busy channel
  * shows only the latest in its playlists; players fetch older ones with data.messages), and a message's
@@ -13,7 +14,7 @@ import type { DataMessage } from '../../src-shared/contract/data.js';
 
 export const DATERANGE_CLASS = 'com.streams-studio.data';
 export const EVENT_SCHEME = 'urn:streams-studio:data';
-const EXCLUDED_CHANNELS = new Set(['chat']);
+const EXCLUDED_CHANNELS = new Set<string>(RESERVED_CHANNELS);
 
 export interface TimedMetadataOptions {
   maxPerStream?: number;
@@ -69,7 +70,7 @@ export class TimedMetadata {
     this.history = source;
   }
 
-  /** Messages of a span of the program timeline for a replay, oldest first (the chat left out). */
+  /** Messages of a span of the program timeline for a replay, oldest first (the studio's own channels left out). */
   replay(stream: string, fromPdt: number, toPdt: number): TimedMessage[] {
     if (!this.history) return this.messages(stream, fromPdt, toPdt);
     return this.history(stream, fromPdt, toPdt)

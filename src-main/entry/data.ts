@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
+import { RESERVED_CHANNELS, SESSION_COOKIE } from '../../src-shared/contract/index.js';
 import type { StudioConfig } from '../../src-shared/config.js';
 import type { DataHandlerDeps } from '../api/handlers-data.js';
 import type { AuthService } from '../api/auth.js';
@@ -63,7 +63,7 @@ export function wireData(deps: {
   deps.timedMetadata.useHistory((stream, fromPdt, toPdt) =>
     hub
       .stats(stream)
-      .filter((c) => c.channel !== 'chat')
+      .filter((c) => !(RESERVED_CHANNELS as readonly string[]).includes(c.channel))
       .flatMap((c) => hub.messages(stream, c.channel, { fromPdt, toPdt, limit: 5000 })),
   );
 
@@ -79,9 +79,19 @@ export function wireData(deps: {
     logger: deps.logger.child({ service: 'mqtt' }),
   });
   hub.addSubscriberCounter((stream, channel) => mqtt.subscribers(stream, channel));
-  // A deleted stream's subscribers are let go at once (its channels are gone with it).
+  // A deleted stream's subscribers are let go at once (its channels are gone with it); a stream made
+  // private drops its subscribers too, whose access was checked when they joined (they may come back
+  // with what watching it needs now: the SDK reconnects).
+  const privacy = new Map<string, boolean>();
   deps.bus.on('streams.changed', ({ name, stream }) => {
-    if (stream === null) hub.closeStream(name);
+    if (stream === null) {
+      privacy.delete(name);
+      hub.closeStream(name);
+      return;
+    }
+    // Not known yet (the first change since start): closing is harmless, subscribers come back re-checked.
+    if (stream.private && privacy.get(name) !== true) hub.closeStream(name, 'the stream became private', false);
+    privacy.set(name, stream.private);
   });
 
   const chat = new ChatService({

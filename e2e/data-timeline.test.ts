@@ -1,7 +1,8 @@
 // Timed data in step with the picture, measured with a barcode: the publisher burns each frame's own
 // media time (its FLV timestamp) into the picture; messages are published for frames of known barcode T
-// (`?mediaTime=T`); our player page (/play/<name>) must show each one while the frame showing T is on
-// screen. The in-page decoder reads the frame in the same frame callback that shows the message.
+// (`?mediaTime=T`), and one without a media time, which the host stamps with the frame it has just
+// received (the ack names it); our player page (/play/<name>) must show each one while the frame showing
+// T is on screen. The in-page decoder reads the frame in the same frame callback that shows the message.
 import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,20 +87,22 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     await openPlayer(page, `via=${via}`, stream);
     const now = await waitFor('a decoded frame', () => page.evaluate(barcode, MOD), 20_000);
     const published = new Map<number, number>();
-    for (const [i, ahead] of [2000, 2500, 3100].entries()) {
-      const mediaTime = frameAt(now + ahead);
-      const res = await fetch(`${host.url}/api/v1/streams/${stream}/data/score?mediaTime=${mediaTime}`, {
+    // Three for frames ahead, at the publisher's media time; the last one stamped by the host with the
+    // frame it has just received (no media time given): the ack says which frame that is.
+    for (const [i, ahead] of [2000, 2500, 3100, null].entries()) {
+      const mediaTime = ahead === null ? null : frameAt(now + ahead);
+      const res = await fetch(`${host.url}/api/v1/streams/${stream}/data/score${mediaTime === null ? '' : `?mediaTime=${mediaTime}`}`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ n: i }),
       });
       expect(res.status).toBe(202);
       const ack = (await res.json()) as { seq: number; mediaTime: number };
-      expect(ack.mediaTime).toBe(mediaTime);
-      published.set(ack.seq, mediaTime);
-      if (stream === 'tl') everything.set(ack.seq, mediaTime);
+      if (mediaTime !== null) expect(ack.mediaTime).toBe(mediaTime);
+      published.set(ack.seq, ack.mediaTime);
+      if (stream === 'tl') everything.set(ack.seq, ack.mediaTime);
     }
-    const shown = await waitFor('three messages shown', () => shownOf(page, published), 20_000);
+    const shown = await waitFor('four messages shown', () => shownOf(page, published), 20_000);
     return { frames: shown.map((s) => ((s.hook ?? NaN) - published.get(s.seq)!) / FRAME_MS), shown, published };
   }
 
@@ -128,7 +131,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     const page = await browser.newPage();
     const { frames, shown, published } = await measure(page, 'hls');
     report('LL-HLS', frames);
-    expect(shown.map((s) => s.mode)).toEqual(['hls', 'hls', 'hls']);
+    expect(shown.map((s) => s.mode)).toEqual(['hls', 'hls', 'hls', 'hls']);
     expectWithinAFrame(shown, published);
     await page.close();
   }, 60_000);
@@ -137,7 +140,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     const page = await browser.newPage();
     const { frames, shown, published } = await measure(page, 'webrtc');
     report('WebRTC', frames);
-    expect(shown.map((s) => s.mode)).toEqual(['webrtc', 'webrtc', 'webrtc']);
+    expect(shown.map((s) => s.mode)).toEqual(['webrtc', 'webrtc', 'webrtc', 'webrtc']);
     expectWithinAFrame(shown, published);
     await page.close();
   }, 60_000);
@@ -156,12 +159,12 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
       }, 30_000);
       const { frames, shown, published } = await measure(page, 'hls', 'tn');
       report('HLS', frames);
-      expect(shown.map((s) => s.mode)).toEqual(['hls', 'hls', 'hls']);
+      expect(shown.map((s) => s.mode)).toEqual(['hls', 'hls', 'hls', 'hls']);
       expectWithinAFrame(shown, published);
       // The same messages in the session's DASH Period as an EventStream.
       const mpd = await (await fetch(`${host.url}/live/tn/manifest.mpd`)).text();
       expect(mpd).toMatch(/<Period[^>]*>\n {4}<EventStream schemeIdUri="urn:streams-studio:data"/);
-      expect(mpd.match(/<Event presentationTime="\d+"/g)).toHaveLength(3);
+      expect(mpd.match(/<Event presentationTime="\d+"/g)).toHaveLength(4);
     } finally {
       await page.close();
       second.kill('SIGKILL');

@@ -131,6 +131,32 @@ describe('DataHub', () => {
     expect(sink.got[0]!.seq).toBe(100 - kept + 1);
   });
 
+  it('redacts a kept message by its data id in memory, in the unwritten batch and in the store', () => {
+    hub.publish(input({ type: 'chat', id: 'a', text: 'fine' }, { channel: 'chat', source: { ...api, kind: 'studio' } }));
+    hub.flush();
+    hub.publish(input({ type: 'chat', id: 'b', text: 'rude' }, { channel: 'chat', source: { ...api, kind: 'studio' } }));
+    hub.publish(input({ type: 'chat', id: 'a', text: 'gone' }, { channel: 'chat', source: { ...api, kind: 'studio' } }));
+    const removal = { type: 'chat-delete', id: 'a' };
+    hub.redact('alpha', 'chat', 'a', removal);
+    expect(hub.messages('alpha', 'chat', { afterSeq: 0 }).map((m) => m.data)).toEqual([removal, { type: 'chat', id: 'b', text: 'rude' }, removal]);
+    hub.dispose();
+    hub = make();
+    expect(hub.messages('alpha', 'chat', { afterSeq: 0 }).map((m) => m.data)).toEqual([removal, { type: 'chat', id: 'b', text: 'rude' }, removal]);
+  });
+
+  it('readers cannot crowd out channels: only published ones count, and the studio\'s own always get a place', () => {
+    const sinks = Array.from({ length: MAX_CHANNELS_PER_STREAM }, (_, i) => {
+      const sink = new FakeSink();
+      hub.subscribe('alpha', `r${i}`, sink, { label: 'reader' });
+      return sink;
+    });
+    expect(hub.publish(input(1, { channel: 'real' })).seq).toBe(1);
+    for (let i = 1; i < MAX_CHANNELS_PER_STREAM; i++) hub.publish(input(i, { channel: `p${i}` }));
+    expect(() => hub.publish(input(1, { channel: 'r0' }))).toThrow(expect.objectContaining({ code: 'CHANNEL_LIMIT' }));
+    expect(hub.publish(input(1, { channel: 'chat', source: { ...api, kind: 'studio' } })).seq).toBe(1);
+    expect(sinks[0]!.got).toEqual([]);
+  });
+
   it('replays after a seq and reports a gap older than the history', () => {
     for (let i = 1; i <= 15; i++) hub.publish(input(i));
     const sink = new FakeSink();

@@ -124,7 +124,12 @@ export class DataHub implements DataHubPort, Service {
       throw new StudioError('PAYLOAD_TOO_LARGE', `a message is at most ${config.maxMessageKilobytes} KiB (this one: ${Math.ceil(size / 1024)} KiB)`);
     }
     if (input.mediaTime !== undefined && !Number.isFinite(input.mediaTime)) throw new StudioError('VALIDATION_FAILED', 'mediaTime must be a number of ms');
-    const state = this.channel(stream, channel);
+    const known = this.channels.get(key(stream, channel));
+    // The studio's own channels (chat, windows) always get a place: readers cannot crowd them out.
+    if ((!known || known.lastSeq === 0) && input.source.kind !== 'studio' && this.publishedChannels(stream) >= MAX_CHANNELS_PER_STREAM) {
+      throw new StudioError('CHANNEL_LIMIT', `a stream has at most ${MAX_CHANNELS_PER_STREAM} data channels; publish to one of them`);
+    }
+    const state = known ?? this.channel(stream, channel);
     const stamp = this.options.clock.stamp(stream, input.mediaTime);
     const at = this.now();
     const seq = ++state.lastSeq;
@@ -188,6 +193,19 @@ export class DataHub implements DataHubPort, Service {
       dropped: () => sub.queue.dropped,
       unsubscribe: () => this.remove(sub),
     };
+  }
+
+  /**
+   * Replaces the data of the kept messages of a channel whose `data.id` is `id`, in memory, in the batch
+   * not yet written and in the store: a deleted chat line must not come back in a replay.
+   */
+  redact(stream: string, channel: string, id: string, replacement: unknown): void {
+    const matches = (m: DataMessage): boolean => (m.data as { id?: unknown } | null)?.id === id;
+    const state = this.channels.get(key(stream, channel));
+    // Messages are shared objects (history, the pending batch): replacing their data covers both.
+    for (const m of state?.history ?? []) if (matches(m)) m.data = replacement;
+    for (const p of this.pending) if (p.message.stream === stream && p.message.channel === channel && matches(p.message)) p.message.data = replacement;
+    this.store.redact(stream, channel, id, replacement);
   }
 
   messages(stream: string, channel: string, query: { afterSeq?: number; fromPdt?: number; toPdt?: number; limit?: number }): DataMessage[] {
@@ -272,9 +290,6 @@ export class DataHub implements DataHubPort, Service {
     const k = key(stream, channel);
     let state = this.channels.get(k);
     if (!state) {
-      if (this.channelCount(stream) >= MAX_CHANNELS_PER_STREAM) {
-        throw new StudioError('CHANNEL_LIMIT', `a stream has at most ${MAX_CHANNELS_PER_STREAM} data channels; publish to one of them`);
-      }
       const historySize = this.options.config().historySize;
       const stored = this.store.latest(stream, channel, historySize);
       const last = stored.at(-1);
@@ -297,9 +312,10 @@ export class DataHub implements DataHubPort, Service {
     return state;
   }
 
-  private channelCount(stream: string): number {
+  /** Channels of `stream` in memory that were published to (subscribers alone do not take a place). */
+  private publishedChannels(stream: string): number {
     let n = 0;
-    for (const c of this.channels.values()) if (c.stream === stream) n++;
+    for (const c of this.channels.values()) if (c.stream === stream && c.lastSeq > 0) n++;
     return n;
   }
 

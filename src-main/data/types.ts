@@ -70,6 +70,8 @@ export interface DataHubPort {
   /** Kept messages, oldest first: from memory when it still has them, else from the store. */
   messages(stream: string, channel: string, query: { afterSeq?: number; fromPdt?: number; toPdt?: number; limit?: number }): DataMessage[];
   stats(stream: string): ChannelStats[];
+  /** Replaces the data of kept messages whose `data.id` is `id` (memory and store): a deleted chat line. */
+  redact(stream: string, channel: string, id: string, replacement: unknown): void;
   /** A synchronous tap on every published message (bridges, playlist writers, windows); returns the off switch. */
   onMessage(listener: (message: DataMessage) => void): () => void;
 }

@@ -66,6 +66,15 @@ export class DataMessageStore {
     return rows.reverse().map(fromRow);
   }
 
+  /** Replaces the JSON body of a channel's kept messages whose data has `id` (a deleted chat line); how many. */
+  redact(stream: string, channel: string, id: string, replacement: unknown): number {
+    return this.db
+      .prepare(
+        "UPDATE data_messages SET body = ? WHERE stream = ? AND channel = ? AND content_type = 'application/json' AND json_extract(CAST(body AS TEXT), '$.id') = ?",
+      )
+      .run(Buffer.from(JSON.stringify(replacement)), stream, channel, id).changes;
+  }
+
   lastSeq(stream: string, channel: string): number {
     const row = this.db.prepare('SELECT MAX(seq) AS seq FROM data_messages WHERE stream = ? AND channel = ?').get(stream, channel) as { seq: number | null };
     return row.seq ?? 0;

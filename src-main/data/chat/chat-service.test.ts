@@ -19,11 +19,15 @@ function harness() {
   const db: Db = openDatabase(path.join(tmp, `chat-${Math.random().toString(36).slice(2)}.db`));
   const events: ChatMessage[] = [];
   const published: PublishInput[] = [];
+  const redacted: { stream: string; channel: string; id: string; replacement: unknown }[] = [];
   const clock = { now: ANCHOR, media: 5000 as number | null };
   const chat = new ChatService({
     db,
     bus: { emit: (_event, payload) => void events.push(payload as ChatMessage) },
-    hub: { publish: (input) => (published.push(input), {} as never) },
+    hub: {
+      publish: (input) => (published.push(input), {} as never),
+      redact: (stream, channel, id, replacement) => void redacted.push({ stream, channel, id, replacement }),
+    },
     clock: { stamp: () => (clock.media === null ? { mediaTime: null, programDateTime: null } : { mediaTime: clock.media, programDateTime: ANCHOR + clock.media }) },
     access: { reader: (name, c) => name !== 'secret' || c.query?.sig === 'good' },
     streams: { exists: (name) => ['show', 'secret'].includes(name) },
@@ -31,7 +35,7 @@ function harness() {
     logger: silentLogger(),
     now: () => clock.now,
   });
-  return { db, chat, events, published, clock };
+  return { db, chat, events, published, redacted, clock };
 }
 
 describe('ChatService', () => {
@@ -133,6 +137,8 @@ describe('ChatService', () => {
     expect(h.chat.delete('stream:show', lines[1]!.id)).toBe(false);
     expect(h.events.at(-1)).toMatchObject({ id: lines[1]!.id, deleted: true });
     expect(h.published.at(-1)).toMatchObject({ channel: 'chat', data: { type: 'chat-delete', id: lines[1]!.id } });
+    // Its message on the hub's chat channel is replaced by the removal (replays must not give the text back).
+    expect(h.redacted).toEqual([{ stream: 'show', channel: 'chat', id: lines[1]!.id, replacement: expect.objectContaining({ type: 'chat-delete' }) }]);
     expect(h.chat.list({ room: 'stream:show' }, viewer).map((m) => m.text)).toEqual(['line 1', 'line 3']);
     expect(h.chat.list({ room: 'stream:show', afterSeq: 1 }, viewer).map((m) => m.seq)).toEqual([3]);
     expect(h.chat.list({ room: 'stream:show', limit: 1 }, viewer).map((m) => m.seq)).toEqual([3]);

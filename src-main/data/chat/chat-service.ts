@@ -21,7 +21,7 @@ const JOIN_RATE = { slowModeSec: 0, perMinute: 20 };
 export interface ChatServiceOptions {
   db: Db;
   bus: Pick<EventBus, 'emit'>;
-  hub: Pick<DataHubPort, 'publish'>;
+  hub: Pick<DataHubPort, 'publish' | 'redact'>;
   clock: Pick<StreamClockPort, 'stamp'>;
   access: Pick<DataAccessPort, 'reader'>;
   streams: { exists(name: string): boolean };
@@ -145,7 +145,11 @@ export class ChatService implements ChatPort {
     const parsed = this.existing(room);
     const line = this.store.markDeleted(room, id, this.now());
     if (!line) return false;
-    this.announce(parsed, line, { type: 'chat-delete', id, room, seq: line.seq });
+    const removal = { type: 'chat-delete', id, room, seq: line.seq };
+    // The line's own message on the hub's chat channel becomes the removal too: replays (SSE Last-Event-ID,
+    // data.messages) must not hand the deleted text out again.
+    if (parsed.kind === 'stream') this.o.hub.redact(parsed.name, CHAT_CHANNEL, id, removal);
+    this.announce(parsed, line, removal);
     return true;
   }
 

@@ -1,13 +1,13 @@
 import { encode } from '@msgpack/msgpack';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { backoffDelay } from '../src-shared/backoff.js';
 import { connectData } from '../src-shared/data-client.js';
 import { launchChromium, pageAt } from '../test-support/browser.js';
 import { startDataApp, type DataApp } from '../test-support/data-app.js';
 import { needs } from '../test-support/peers.js';
 import { waitFor } from '../test-support/wait.js';
+import { nextFrame, openSocket } from '../test-support/ws.js';
 
 type Seen = { seq: number; data: unknown; transport: string }[];
 
@@ -61,10 +61,9 @@ describe.skipIf(needs('chromium'))('data channels in Chromium: EventSource and t
     const headers = { Authorization: 'Bearer key-alpha' };
     expect((await fetch(url, { method: 'POST', body: JSON.stringify({ n: 1 }), headers: { ...headers, 'Content-Type': 'application/json' } })).status).toBe(202);
     expect((await fetch(url, { method: 'POST', body: new Uint8Array(encode({ n: 2 })), headers: { ...headers, 'Content-Type': 'application/msgpack' } })).status).toBe(202);
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers });
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const ws = await openSocket(`${url}/ws`, headers);
     ws.send(JSON.stringify({ type: 'publish', ref: 'a', data: { n: 3 } }));
-    await new Promise((resolve) => ws.once('message', resolve));
+    await nextFrame(ws);
     ws.close();
 
     const seen = (): Promise<{ native: Seen; sdk: Seen }> =>

@@ -31,6 +31,8 @@ export interface HttpServerOptions {
   plugins?: readonly HttpPlugin[];
 }
 
+const WS_MAX_PAYLOAD = 1024 * 1024 + 4096;
+
 const PUBLIC_PATHS = new Set(['/healthz', '/login', '/auth/login', '/auth/logout', `${API_PREFIX}/openapi.json`]);
 
 /** Builds the HTTP(S) app: healthz, the contract's REST routes, events over WebSocket, metrics, UI. */
@@ -130,7 +132,9 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     });
   }
 
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // The largest frame any socket takes: a data-channel publish of `data.maxMessageKilobytes` at its most
+  // (1 MiB) and its envelope, so the hub answers PAYLOAD_TOO_LARGE instead of the socket closing (1009).
+  await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   registerEventSocket(app, options);
   registerLoginRoutes(app, { auth: options.auth, secure, logger: options.logger });
   for (const plugin of options.plugins ?? []) await plugin(app);

@@ -1,6 +1,5 @@
 import { encode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { ChannelStats, DataMessage } from '../../src-shared/contract/data.js';
 import { ChildRegistry } from '../core/children.js';
 import { api as hostApi, startHost, type HostProcess } from '../../test-support/host-process.js';
@@ -8,6 +7,7 @@ import { mosquittoPub, mosquittoSub } from '../../test-support/mosquitto.js';
 import { needs } from '../../test-support/peers.js';
 import { readSse } from '../../test-support/sse.js';
 import { waitFor } from '../../test-support/wait.js';
+import { openSocket } from '../../test-support/ws.js';
 
 // Data channels through a real host process: its wiring (hub, access, the data plugin, the MQTT broker,
 // the handlers). One host for the file: HTTP, WebSocket and SSE first, then the mosquitto clients.
@@ -33,19 +33,17 @@ describe('data channels on the host', () => {
 
   it('fans HTTP and WebSocket publishes out to ws and SSE subscribers, keeps them and counts them', async () => {
     const channel = `${host.url}/api/v1/streams/show/data/score`;
-    const sub = new WebSocket(`${channel.replace(/^http/, 'ws')}/ws`);
+    const sub = await openSocket(`${channel}/ws`);
     const got: DataMessage[] = [];
     sub.on('message', (data) => {
       const frame = JSON.parse(String(data)) as { type: string; message?: DataMessage };
       if (frame.message) got.push(frame.message);
     });
-    await new Promise((resolve, reject) => sub.once('open', resolve).once('error', reject));
     const sse = await readSse(`${channel}/events`);
     expect((await fetch(channel, { method: 'POST', body: '{"home":1}', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' } })).status).toBe(202);
     const packed = new Uint8Array(encode({ home: 2 }));
     expect((await fetch(channel, { method: 'POST', body: packed, headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/msgpack' } })).status).toBe(202);
-    const pub = new WebSocket(`${channel.replace(/^http/, 'ws')}/ws?key=${key}`);
-    await new Promise((resolve, reject) => pub.once('open', resolve).once('error', reject));
+    const pub = await openSocket(`${channel}/ws?key=${key}`);
     pub.send(JSON.stringify({ type: 'publish', ref: 1, data: { home: 3 } }));
     await waitFor('three messages on both', () => got.length === 3 && sse.messages().length === 3, 10_000, 50);
     expect(got.map((m) => m.data)).toEqual([{ home: 1 }, { home: 2 }, { home: 3 }]);

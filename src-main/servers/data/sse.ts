@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BackpressurePolicy } from '../../../src-shared/contract/data.js';
 import type { StudioConfig } from '../../../src-shared/config.js';
 import { CUT_REASONS } from '../../data/hub.js';
-import type { DataHubPort, SubscriberSink } from '../../data/types.js';
+import { StudioError } from '../../core/errors.js';
+import type { DataHubPort, SubscriberSink, Subscription } from '../../data/types.js';
 import { sseEvent, sseFrame } from './frames.js';
 
 /** What EventSource waits before reconnecting (it resends Last-Event-ID, so nothing is lost within the history). */
@@ -49,12 +50,19 @@ export function serveEvents(req: FastifyRequest, reply: FastifyReply, ctx: Event
       setTimeout(() => res.destroy(), CLOSE_GRACE_MS).unref();
     },
   };
-  const subscription = ctx.hub.subscribe(ctx.stream, ctx.channel, sink, {
-    label: `sse ${req.ip}:${req.raw.socket.remotePort ?? 0}`,
-    ...(ctx.policy ? { policy: ctx.policy } : {}),
-    ...(ctx.afterSeq !== undefined && !wildcard ? { afterSeq: ctx.afterSeq } : {}),
-    onGap: (gap) => res.write(sseEvent('gap', gap)),
-  });
+  let subscription: Subscription;
+  try {
+    subscription = ctx.hub.subscribe(ctx.stream, ctx.channel, sink, {
+      label: `sse ${req.ip}:${req.raw.socket.remotePort ?? 0}`,
+      ...(ctx.policy ? { policy: ctx.policy } : {}),
+      ...(ctx.afterSeq !== undefined && !wildcard ? { afterSeq: ctx.afterSeq } : {}),
+      onGap: (gap) => res.write(sseEvent('gap', gap)),
+    });
+  } catch (error) {
+    // The 200 is out already: the refusal goes as an event, and the response ends instead of hanging.
+    res.end(sseEvent('error', StudioError.from(error).toJSON()));
+    return;
+  }
   const heartbeat = setInterval(() => {
     if (res.writableLength === 0) res.write(HEARTBEAT_EVENT);
   }, ctx.config().heartbeatSeconds * 1000);

@@ -5,7 +5,7 @@ import type { StudioConfig } from '../../../src-shared/config.js';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { CUT_REASONS } from '../../data/hub.js';
-import type { DataHubPort, SubscriberSink } from '../../data/types.js';
+import type { DataHubPort, SubscriberSink, Subscription } from '../../data/types.js';
 import { keepAlive } from '../../http/websocket.js';
 import { jsonFrame, msgpackFrame, parseMediaTime } from './frames.js';
 import type { Grant } from './plugin.js';
@@ -56,12 +56,19 @@ export function serveSocket(socket: WebSocket, req: FastifyRequest, ctx: SocketC
       setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
     },
   };
-  const subscription = ctx.hub.subscribe(ctx.stream, ctx.channel, sink, {
-    label,
-    ...(ctx.grant.policy ? { policy: ctx.grant.policy } : {}),
-    ...(ctx.afterSeq !== undefined ? { afterSeq: ctx.afterSeq } : {}),
-    onGap: (gap) => reply({ type: 'gap', ...gap }),
-  });
+  let subscription: Subscription;
+  try {
+    subscription = ctx.hub.subscribe(ctx.stream, ctx.channel, sink, {
+      label,
+      ...(ctx.grant.policy ? { policy: ctx.grant.policy } : {}),
+      ...(ctx.afterSeq !== undefined ? { afterSeq: ctx.afterSeq } : {}),
+      onGap: (gap) => reply({ type: 'gap', ...gap }),
+    });
+  } catch (error) {
+    reply({ type: 'error', error: StudioError.from(error).toJSON() });
+    socket.close(1008, 'subscription refused');
+    return;
+  }
   const everyMs = ctx.config().heartbeatSeconds * 1000;
   keepAlive(socket, everyMs);
   // Browsers cannot see pings: a heartbeat frame lets a client (the SDK) tell a dead socket from a quiet channel.
@@ -76,10 +83,11 @@ export function serveSocket(socket: WebSocket, req: FastifyRequest, ctx: SocketC
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     let ref: unknown;
     try {
+      // The socket's caller is known since the upgrade: a subscriber's frames are refused unread.
+      if (!ctx.grant.publisher) throw new StudioError('FORBIDDEN', 'only the API token or the stream key may publish; this socket may subscribe');
       let value: unknown;
       let mediaTime: number | undefined;
       if (isBinary) {
-        if (!ctx.grant.publisher) throw new StudioError('FORBIDDEN', 'only the API token or the stream key may publish; this socket may subscribe');
         value = decodeOr400(() => decode(data), 'the binary frame is not valid MessagePack');
       } else {
         const frame = decodeOr400(() => JSON.parse(data.toString('utf8')) as PublishFrame, 'the frame is not valid JSON');
@@ -91,8 +99,6 @@ export function serveSocket(socket: WebSocket, req: FastifyRequest, ctx: SocketC
         value = frame.data;
         mediaTime = parseMediaTime(frame.mediaTime);
       }
-      // The socket's caller is known since the upgrade; the frame (bounded by maxPayload) was read for its ref.
-      if (!ctx.grant.publisher) throw new StudioError('FORBIDDEN', 'only the API token or the stream key may publish; this socket may subscribe');
       if (ctx.channel === '*') throw new StudioError('VALIDATION_FAILED', 'publish on the socket of one channel, not "*"');
       const message = ctx.hub.publish({
         stream: ctx.stream,

@@ -1,7 +1,7 @@
 // The DVR test needs a low-latency stream that has been live for five minutes. Waiting those minutes in
 // the test itself left the e2e stage idle for five of its twelve minutes, so this global setup starts
-// that host and its publisher when the e2e stage begins (a 640x360 passthrough stream: a few percent of
-// a core), the other e2e files run meanwhile, and e2e/ll-dvr.test.ts (sorted last) finds the stream
+// that host and its publisher when the e2e stage begins (a 320x180 15 fps passthrough stream: about
+// 2 % of a core, so the timing of the files running meanwhile is not disturbed), the other e2e files run meanwhile, and e2e/ll-dvr.test.ts (sorted last) finds the stream
 // already five minutes old. A run that does not include that file starts nothing.
 import type { ChildProcess } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
@@ -40,7 +40,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   try {
     host = await startHost();
     const created = (await api(host, 'POST', '/api/v1/streams', { name: 'dvr', ladder: 'passthrough', latency: 'low', dvrMinutes: 3 })).json;
-    publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
+    publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '320x180', fps: 15 });
     project.provide('dvrSoak', { url: host.url, home: host.home, token: host.token, startedAt: Date.now() });
   } catch (error) {
     publisher?.kill('SIGKILL');

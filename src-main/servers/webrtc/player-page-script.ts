@@ -31,7 +31,7 @@ params.delete('region');
 const vod = /^rec_[a-z0-9]{12}$/.test(params.get('vod') || '') ? params.get('vod') : null;
 params.delete('vod');
 const query = params.toString() ? '?' + params.toString() : '';
-const originSource = { id: 'origin', hls: vod ? '/vod/' + vod + '/index.m3u8' : '/live/' + name + '/index.m3u8' + query };
+const originSource = { id: 'origin', hls: (vod ? '/vod/' + vod : '/live/' + name) + '/index.m3u8' + query };
 
 const $ = (id) => document.getElementById(id);
 const video = $('v'), bar = $('bar'), body = document.body;

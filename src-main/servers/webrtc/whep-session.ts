@@ -84,6 +84,7 @@ export class WhepSession extends PeerSession implements FeedSink {
     if (channel.label !== 'data' || !timed || this.channel) return;
     this.channel = channel;
     const opened = (): void => {
+      if (this.isClosed) return;
       if (this.lastMap) this.timeMap(this.lastMap);
       for (const message of timed.recent(Date.now() - RECENT_MS)) this.sendData({ type: 'message', message });
       this.unsubscribeData ??= timed.subscribe((message) => this.sendData({ type: 'message', message }));
@@ -92,9 +93,16 @@ export class WhepSession extends PeerSession implements FeedSink {
     else channel.stateChanged.subscribe((state) => state === 'open' && opened());
   }
 
+  /** Frames not sent to a viewer whose data channel fell MAX_CHANNEL_BACKLOG behind (rule 3: dropped and counted). */
+  dataDropped = 0;
+
   private sendData(frame: object): void {
     const channel = this.channel;
-    if (!channel || channel.readyState !== 'open' || channel.bufferedAmount > MAX_CHANNEL_BACKLOG) return;
+    if (!channel || channel.readyState !== 'open') return;
+    if (channel.bufferedAmount > MAX_CHANNEL_BACKLOG) {
+      this.dataDropped++;
+      return;
+    }
     try {
       channel.send(JSON.stringify(frame));
     } catch {

@@ -43,7 +43,7 @@ export function llPackagerArgs(options: LlPackagerArgsOptions): string[] {
   // -copyts: outputs keep the FLV timestamps (plus the offset), copied and encoded rungs alike, so a
   // sample's decode time names its frame on the publisher's timeline (media/media-clock.ts). Without it
   // an encoded rung starts at 0 and a copied one at its first time less the input's start (measured).
-  const { audio, gop, head, graph } = ladderBasics(options, ['-fflags', '+nobuffer', '-copyts']);
+  const { audio, gop, head, graph } = ladderBasics(options, ['-copyts']);
   const anyCopied = renditions.some((r) => r.copy);
 
   const args = [...head];

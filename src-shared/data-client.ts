@@ -136,6 +136,13 @@ export function connectData(options: DataClientOptions): DataConnection {
     }
   };
 
+  /** Either transport is up: the retry count starts over. */
+  const opened = (): void => {
+    failures = 0;
+    state('open');
+    alive();
+  };
+
   const open = (): void => {
     if (closed) return;
     state('connecting');
@@ -145,9 +152,7 @@ export function connectData(options: DataClientOptions): DataConnection {
       const s = options.openSocket(url('ws'));
       socket = s;
       s.onopen = () => {
-        failures = 0;
-        state('open');
-        alive();
+        opened();
         flushPublishes();
       };
       s.onmessage = (ev) => {
@@ -163,11 +168,7 @@ export function connectData(options: DataClientOptions): DataConnection {
       if (!options.openEvents) throw new Error('connectData: transport sse needs openEvents');
       const es = options.openEvents(url('events'));
       events = es;
-      es.onopen = () => {
-        failures = 0;
-        state('open');
-        alive();
-      };
+      es.onopen = opened;
       es.addEventListener('message', (ev) => {
         alive();
         try {

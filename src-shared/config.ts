@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditConfigSchema, authConfigSchema, limitsConfigSchema, tlsConfigSchema } from './config-auth.js';
 
 /**
  * The one config schema: it validates config.yaml, STREAMS_* environment variables and API patches.
@@ -242,6 +243,10 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: authConfigSchema,
+    limits: limitsConfigSchema,
+    audit: auditConfigSchema,
+    tls: tlsConfigSchema,
     data: z
       .object({
         historySize: z

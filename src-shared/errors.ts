@@ -56,6 +56,18 @@ export const ERROR_CODES = {
   CHAT_SLOW_MODE: 429,
   CHAT_FILTERED: 422,
   CHAT_CLOSED: 403,
+  // Users, tokens, publish and play authorisation.
+  INVALID_CREDENTIALS: 401,
+  TOTP_REQUIRED: 401,
+  TOTP_INVALID: 401,
+  INVITE_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  JWT_INVALID: 401,
+  ADMISSION_DENIED: 403,
+  ORIGIN_FORBIDDEN: 403,
+  LAST_OWNER: 409,
+  STREAM_FULL: 503,
+  CONNECTION_LIMIT: 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

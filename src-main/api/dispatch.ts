@@ -8,6 +8,7 @@ import {
 } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Principal } from '../auth/types.js';
 
 /** Who is calling: transports fill this in; handlers may use it for auditing. */
 export interface CallContext {
@@ -21,6 +22,8 @@ export interface CallContext {
    * call was authenticated by its transport before it got here.
    */
   anonymous?: true;
+  /** Who called, set by the transport when it authenticated the call (absent for an anonymous public call). */
+  principal?: Principal;
 }
 
 export type Handler<M extends MethodName> = (

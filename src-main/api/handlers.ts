@@ -12,6 +12,7 @@ import { remoteHandlers, type RemoteHandlerDeps } from './handlers-remote.js';
 import { broadcastHandlers, type BroadcastHandlerDeps } from './handlers-broadcast.js';
 import { videoHandlers, type VideoHandlerDeps } from './handlers-videos.js';
 import { dataHandlers, type DataHandlerDeps } from './handlers-data.js';
+import { authHandlers, type AuthHandlerDeps } from './handlers-auth.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -33,6 +34,7 @@ export interface HandlerDeps {
   broadcasts: BroadcastHandlerDeps;
   videos: VideoHandlerDeps;
   data: DataHandlerDeps;
+  access: AuthHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -95,5 +97,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...broadcastHandlers(deps.broadcasts),
     ...videoHandlers(deps.videos),
     ...dataHandlers(deps.data),
+    ...authHandlers(deps.access),
   };
 }

@@ -33,6 +33,7 @@ import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
 import { wireData } from './data.js';
+import { wireAccess } from './access.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -183,6 +184,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
+    const access = wireAccess();
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -202,6 +204,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         broadcasts: { displays: remote.displays, broadcasts },
         videos: library.handlers,
         data: data.handlers,
+        access: access.handlers,
       }),
       logger,
     );

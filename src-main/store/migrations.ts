@@ -238,4 +238,63 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE recordings ADD COLUMN start_pdt INTEGER;
     `,
   },
+  {
+    version: 9,
+    name: 'users, invitations, API tokens, host JWT keys, audit log; publish and play authorisation per stream',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        role TEXT NOT NULL,
+        password_hash TEXT,
+        totp_secret TEXT,
+        totp_pending TEXT,
+        totp_last_step INTEGER,
+        created_at INTEGER NOT NULL,
+        last_sign_in_at INTEGER,
+        disabled INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE invitations (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        streams TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        last_used_at INTEGER
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (user_id);
+      ALTER TABLE sessions ADD COLUMN user_id TEXT;
+      CREATE TABLE jwt_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        private_jwk TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        retired_at INTEGER
+      );
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        ip TEXT,
+        result TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX audit_log_at ON audit_log (at);
+      ALTER TABLE streams ADD COLUMN publish_auth TEXT NOT NULL DEFAULT 'key';
+      ALTER TABLE streams ADD COLUMN play_auth TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE streams ADD COLUMN max_viewers INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

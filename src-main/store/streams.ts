@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { LadderPreset, LatencyMode, StreamState } from '../../src-shared/contract/index.js';
+import type { LadderPreset, LatencyMode, PlayAuth, PublishAuth, StreamState } from '../../src-shared/contract/index.js';
 import type { Db } from './db.js';
 
 export interface StreamRecord {
@@ -9,6 +9,10 @@ export interface StreamRecord {
   dvrMinutes: number;
   private: boolean;
   record: boolean;
+  publishAuth: PublishAuth;
+  playAuth: PlayAuth;
+  /** Most viewers at once; 0: the host's limit. */
+  maxViewers: number;
   createdAt: number;
   state: StreamState;
   stateAt: number;
@@ -16,7 +20,7 @@ export interface StreamRecord {
 }
 
 /** What PATCH /streams/:name may change. */
-export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record'>>;
+export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers'>>;
 
 interface Row {
   name: string;
@@ -25,6 +29,9 @@ interface Row {
   dvr_minutes: number;
   private: number;
   record: number;
+  publish_auth: string;
+  play_auth: string;
+  max_viewers: number;
   created_at: number;
   state: string;
   state_at: number;
@@ -38,6 +45,9 @@ const fromRow = (r: Row): StreamRecord => ({
   dvrMinutes: r.dvr_minutes,
   private: r.private === 1,
   record: r.record === 1,
+  publishAuth: r.publish_auth === 'jwt' || r.publish_auth === 'webhook' ? r.publish_auth : 'key',
+  playAuth: r.play_auth === 'jwt' || r.play_auth === 'webhook' ? r.play_auth : 'default',
+  maxViewers: r.max_viewers,
   createdAt: r.created_at,
   state: r.state as StreamState,
   stateAt: r.state_at,
@@ -71,14 +81,18 @@ export class StreamStore {
   }
 
   /** Inserts a stream; returns false when the name is taken. */
-  create(record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason'>, key: string): boolean {
+  create(
+    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers'> &
+      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers'>>,
+    key: string,
+  ): boolean {
     const result = this.db
       .prepare(
-        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         record.name, hashKey(key), record.ladder, record.latency, record.dvrMinutes, record.private ? 1 : 0, record.record ? 1 : 0,
-        record.createdAt, 'idle', record.createdAt,
+        record.publishAuth ?? 'key', record.playAuth ?? 'default', record.maxViewers ?? 0, record.createdAt, 'idle', record.createdAt,
       );
     return result.changes === 1;
   }
@@ -88,8 +102,8 @@ export class StreamStore {
     if (!current) return;
     const next = { ...current, ...patch };
     this.db
-      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ? WHERE name = ?')
-      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, name);
+      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ? WHERE name = ?')
+      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, name);
   }
 
   setKey(name: string, key: string): void {

@@ -62,6 +62,7 @@ export type Broadcast = z.infer<typeof broadcastSchema>;
 export const broadcastMethods = {
   'displays.windows': method({
     tag: 'remote',
+    scope: 'remote:read',
     summary: 'The mapped top-level windows of a display, with their titles and rectangles',
     input: z.object({ id: displayIdSchema }).strict(),
     output: z.array(displayWindowSchema),
@@ -69,6 +70,7 @@ export const broadcastMethods = {
   }),
   'broadcasts.list': method({
     tag: 'remote',
+    scope: 'streams:read',
     summary: 'Displays being broadcast as live streams',
     input: z.object({}).strict(),
     output: z.array(broadcastSchema),
@@ -76,6 +78,7 @@ export const broadcastMethods = {
   }),
   'broadcasts.create': method({
     tag: 'remote',
+    scope: 'streams:write',
     summary: 'Broadcast a display (or a region or window of it) into a stream: HLS/DASH, recording, restreaming and WebRTC follow',
     input: broadcastInputSchema,
     output: broadcastSchema,
@@ -83,6 +86,7 @@ export const broadcastMethods = {
   }),
   'broadcasts.delete': method({
     tag: 'remote',
+    scope: 'streams:write',
     summary: 'Stop a broadcast: its stream ends cleanly',
     input: z.object({ id: z.string().min(1).max(64) }).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),

@@ -179,6 +179,7 @@ export const EDGE_SOCKET_PATH = '/api/v1/cdn/edge-socket';
 export const cdnMethods = {
   'cdn.edges': method({
     tag: 'cdn',
+    scope: 'cdn:read',
     summary: 'Edge nodes with health, hit ratio and last heartbeat',
     input: z.object({}).strict(),
     output: z.array(edgeSchema),
@@ -186,6 +187,7 @@ export const cdnMethods = {
   }),
   'cdn.removeEdge': method({
     tag: 'cdn',
+    scope: 'cdn:write',
     summary: 'Forget an edge (it is disconnected; it registers again if its agent still runs)',
     input: z.object({ id: z.string().min(1).max(64) }).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),
@@ -193,6 +195,7 @@ export const cdnMethods = {
   }),
   'cdn.purge': method({
     tag: 'cdn',
+    scope: 'cdn:write',
     summary: 'Purge objects from every edge by URL, prefix, regular expression or tag; waits for the connected edges',
     input: purgeRequestSchema,
     output: purgeResultSchema,
@@ -200,6 +203,7 @@ export const cdnMethods = {
   }),
   'cdn.provision': method({
     tag: 'cdn',
+    scope: 'cdn:write',
     summary: 'Provision (or upgrade) an edge over SSH; progress as cdn.provision events',
     input: provisionInputSchema,
     output: provisionJobSchema,
@@ -207,6 +211,7 @@ export const cdnMethods = {
   }),
   'cdn.decommission': method({
     tag: 'cdn',
+    scope: 'cdn:write',
     summary: 'Stop an edge and remove what provisioning installed; progress as cdn.provision events',
     input: decommissionInputSchema,
     output: provisionJobSchema,
@@ -214,6 +219,7 @@ export const cdnMethods = {
   }),
   'cdn.job': method({
     tag: 'cdn',
+    scope: 'cdn:read',
     summary: 'A provisioning or decommission job with its steps and logs',
     input: z.object({ id: z.string().min(1).max(64) }).strict(),
     output: provisionJobSchema,
@@ -221,6 +227,7 @@ export const cdnMethods = {
   }),
   'cdn.drainEdge': method({
     tag: 'cdn',
+    scope: 'cdn:write',
     summary: 'Drain an edge (no new viewers; those it has keep playing, purges still reach it) or, with draining false, put it back',
     input: z.object({ id: z.string().min(1).max(64), draining: z.boolean().default(true) }).strict(),
     output: edgeSchema,
@@ -228,6 +235,7 @@ export const cdnMethods = {
   }),
   'cdn.playback': method({
     tag: 'cdn',
+    scope: 'cdn:read',
     public: true,
     summary:
       'Where a viewer plays a stream: the origin and the edges in the order to try them. Callable without the API token ' +

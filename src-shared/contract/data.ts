@@ -159,6 +159,7 @@ const signatureInput = { exp: z.string().max(16).optional(), sig: z.string().max
 export const dataMethods = {
   'data.channels': method({
     tag: 'data',
+    scope: 'data:read',
     summary: 'The stream\'s data channels with their counters, and its media clock',
     input: z.object({ name: streamNameSchema }).strict(),
     output: z.object({ channels: z.array(channelStatsSchema), clock: mediaClockSchema }),
@@ -166,6 +167,7 @@ export const dataMethods = {
   }),
   'data.messages': method({
     tag: 'data',
+    scope: 'data:read',
     summary: 'Kept messages of a channel, oldest first: after a seq, or in a program-time range (DVR and recording replay)',
     input: z
       .object({
@@ -184,6 +186,7 @@ export const dataMethods = {
   }),
   'data.windows': method({
     tag: 'data',
+    scope: 'data:read',
     summary: 'The stream\'s window definitions and their latest results',
     input: z.object({ name: streamNameSchema }).strict(),
     output: z.object({ windows: z.array(windowDefinitionSchema), results: z.array(windowResultSchema) }),
@@ -191,6 +194,7 @@ export const dataMethods = {
   }),
   'data.setWindows': method({
     tag: 'data',
+    scope: 'data:write',
     summary: 'Replace the stream\'s window definitions (counts, reactions, poll results)',
     input: z.object({ name: streamNameSchema, windows: z.array(windowDefinitionSchema).max(20) }).strict(),
     output: z.object({ windows: z.array(windowDefinitionSchema) }),
@@ -198,6 +202,7 @@ export const dataMethods = {
   }),
   'chat.join': method({
     tag: 'chat',
+    scope: 'chat:write',
     summary: 'A viewer joins a room with a display name: returns the viewer id and token to send with',
     input: z.object({ ...roomInput, displayName: z.string().trim().min(1).max(32), viewerToken: z.string().max(128).optional(), ...signatureInput }).strict(),
     output: z.object({ viewerId: z.string(), viewerToken: z.string(), displayName: z.string(), settings: chatSettingsSchema }),
@@ -206,6 +211,7 @@ export const dataMethods = {
   }),
   'chat.send': method({
     tag: 'chat',
+    scope: 'chat:write',
     summary: 'Send a chat line (a viewer with its token, or the studio as itself)',
     input: z.object({ ...roomInput, text: z.string().min(1).max(2000), viewerToken: z.string().max(128).optional(), ...signatureInput }).strict(),
     output: chatMessageSchema,
@@ -214,6 +220,7 @@ export const dataMethods = {
   }),
   'chat.list': method({
     tag: 'chat',
+    scope: 'chat:read',
     summary: 'Chat lines of a room, oldest first (deleted lines are left out for viewers)',
     input: z
       .object({
@@ -231,6 +238,7 @@ export const dataMethods = {
   }),
   'chat.delete': method({
     tag: 'chat',
+    scope: 'chat:write',
     summary: 'Delete a chat line (it disappears for every viewer)',
     input: z.object({ ...roomInput, id: z.string().max(64) }).strict(),
     output: z.object({ deleted: z.boolean() }),
@@ -238,6 +246,7 @@ export const dataMethods = {
   }),
   'chat.ban': method({
     tag: 'chat',
+    scope: 'chat:write',
     summary: 'Ban a viewer, or time them out for `seconds`',
     input: z
       .object({ ...roomInput, viewerId: z.string().regex(CHAT_VIEWER_ID_RE), seconds: z.number().int().min(1).max(31_536_000).optional(), reason: z.string().max(200).optional() })
@@ -247,6 +256,7 @@ export const dataMethods = {
   }),
   'chat.unban': method({
     tag: 'chat',
+    scope: 'chat:write',
     summary: 'Lift a ban or a time-out',
     input: z.object({ ...roomInput, viewerId: z.string().regex(CHAT_VIEWER_ID_RE) }).strict(),
     output: z.object({ removed: z.boolean() }),
@@ -254,6 +264,7 @@ export const dataMethods = {
   }),
   'chat.bans': method({
     tag: 'chat',
+    scope: 'chat:read',
     summary: 'Banned and timed-out viewers of a room',
     input: z.object(roomInput).strict(),
     output: z.object({ bans: z.array(chatBanSchema) }),
@@ -261,6 +272,7 @@ export const dataMethods = {
   }),
   'chat.settings': method({
     tag: 'chat',
+    scope: 'chat:read',
     summary: 'A room\'s moderation settings',
     input: z.object(roomInput).strict(),
     output: chatSettingsSchema,
@@ -268,6 +280,7 @@ export const dataMethods = {
   }),
   'chat.updateSettings': method({
     tag: 'chat',
+    scope: 'chat:write',
     summary: 'Change a room\'s moderation settings (slow mode, word filter, links, anonymous, rate)',
     input: z.object({ ...roomInput, ...chatSettingsSchema.partial().shape }).strict(),
     output: chatSettingsSchema,
@@ -275,6 +288,7 @@ export const dataMethods = {
   }),
   'chat.export': method({
     tag: 'chat',
+    scope: 'chat:read',
     summary: 'Every chat line of a room with its media time, deleted ones marked, as JSON',
     input: z.object(roomInput).strict(),
     output: z.object({ room: chatRoomSchema, exportedAt: z.number(), messages: z.array(chatMessageSchema), bans: z.array(chatBanSchema) }),

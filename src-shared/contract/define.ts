@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Scope } from './scopes.js';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,6 +16,12 @@ export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   http: { method: HttpVerb; path: string; status?: number };
   /** Tag for grouping in OpenAPI and the UI. */
   tag: string;
+  /**
+   * The permission a caller needs: `<group>:read` or `<group>:write`. Roles and API-token scopes are
+   * checked against it before the input is parsed (src-main/auth/authorize.ts); OpenAPI lists it. A
+   * method with a `:name` path parameter on a stream route is also limited by a token's stream names.
+   */
+  scope: Scope;
   /**
    * Callable over HTTP without the API token or a session (viewers' players). The handler then decides
    * who may see what (it gets `ctx.anonymous`); every input field must be bounded. Default: not public.

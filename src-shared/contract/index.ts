@@ -12,3 +12,5 @@ export * from './remote.js';
 export * from './broadcast.js';
 export * from './videos.js';
 export * from './data.js';
+export * from './scopes.js';
+export * from './auth.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { videoMethods } from './videos.js';
 import { dataMethods } from './data.js';
+import { authMethods } from './auth.js';
 import { configPatchSchema } from '../config.js';
 import { configViewSchema } from './config.js';
 import { method } from './define.js';
@@ -8,6 +9,8 @@ import {
   dvrMinutesSchema,
   ladderPresetSchema,
   latencyModeSchema,
+  playAuthSchema,
+  publishAuthSchema,
   streamNameSchema,
   streamSchema,
   streamWithKeySchema,
@@ -38,12 +41,16 @@ const streamSettingsInput = z
     dvrMinutes: dvrMinutesSchema.optional(),
     private: z.boolean().optional(),
     record: z.boolean().optional(),
+    publishAuth: publishAuthSchema.optional(),
+    playAuth: playAuthSchema.optional(),
+    maxViewers: z.number().int().min(0).max(1_000_000).optional(),
   })
   .strict();
 
 export const methods = {
   'system.info': method({
     tag: 'system',
+    scope: 'system:read',
     summary: 'Host identity, version and uptime',
     input: none,
     output: systemInfoSchema,
@@ -51,6 +58,7 @@ export const methods = {
   }),
   'system.stats': method({
     tag: 'system',
+    scope: 'system:read',
     summary: 'The latest CPU, memory, network and process sample',
     input: none,
     output: systemStatsSchema.nullable(),
@@ -58,6 +66,7 @@ export const methods = {
   }),
   'system.ffmpeg': method({
     tag: 'system',
+    scope: 'system:read',
     summary: 'Which ffmpeg is in use and which encoders really open (cached probe)',
     input: none,
     output: ffmpegInfoSchema,
@@ -65,6 +74,7 @@ export const methods = {
   }),
   'system.probeFfmpeg': method({
     tag: 'system',
+    scope: 'system:write',
     summary: 'Locate ffmpeg again and re-run the trial encodes, ignoring the cache',
     input: none,
     output: ffmpegInfoSchema,
@@ -72,6 +82,7 @@ export const methods = {
   }),
   'config.get': method({
     tag: 'config',
+    scope: 'config:read',
     summary: 'The effective config with the description of every key',
     input: none,
     output: configViewSchema,
@@ -79,6 +90,7 @@ export const methods = {
   }),
   'config.update': method({
     tag: 'config',
+    scope: 'config:write',
     summary: 'Change config keys (a partial object); saved to config.yaml with its comments kept',
     input: configPatchSchema,
     output: configViewSchema,
@@ -86,6 +98,7 @@ export const methods = {
   }),
   'auth.createLoginLink': method({
     tag: 'auth',
+    scope: 'users:write',
     summary: 'A one-time login URL for a browser (valid 10 minutes)',
     input: none,
     output: z.object({ url: z.string(), expiresAt: z.number() }),
@@ -93,6 +106,7 @@ export const methods = {
   }),
   'streams.list': method({
     tag: 'streams',
+    scope: 'streams:read',
     summary: 'Every stream with its state, bitrates, viewers, renditions and uptime',
     input: none,
     output: z.array(streamSchema),
@@ -100,6 +114,7 @@ export const methods = {
   }),
   'streams.create': method({
     tag: 'streams',
+    scope: 'streams:write',
     summary: 'Create a stream: returns its key (shown this once), ingest and playback URLs',
     input: streamSettingsInput,
     output: streamWithKeySchema,
@@ -107,6 +122,7 @@ export const methods = {
   }),
   'streams.get': method({
     tag: 'streams',
+    scope: 'streams:read',
     summary: 'One stream',
     input: z.object({ name: streamNameSchema }).strict(),
     output: streamSchema,
@@ -114,6 +130,7 @@ export const methods = {
   }),
   'streams.update': method({
     tag: 'streams',
+    scope: 'streams:write',
     summary: 'Change the ladder, latency mode, DVR window or privacy of a stream (ladder, latency and DVR apply from the next publish)',
     input: streamSettingsInput,
     output: streamSchema,
@@ -121,6 +138,7 @@ export const methods = {
   }),
   'streams.delete': method({
     tag: 'streams',
+    scope: 'streams:write',
     summary: 'Delete a stream: its publisher is disconnected and its playback ends',
     input: z.object({ name: streamNameSchema }).strict(),
     output: z.object({ name: streamNameSchema, deleted: z.literal(true) }),
@@ -128,6 +146,7 @@ export const methods = {
   }),
   'streams.rotateKey': method({
     tag: 'streams',
+    scope: 'streams:write',
     summary: 'Replace the stream key: the old one stops working and its publisher is disconnected',
     input: z.object({ name: streamNameSchema }).strict(),
     output: streamWithKeySchema,
@@ -135,6 +154,7 @@ export const methods = {
   }),
   'streams.signUrl': method({
     tag: 'streams',
+    scope: 'streams:read',
     summary: 'Signed playback URLs of a private stream (HMAC-SHA256, expiry, optional IP binding)',
     input: z
       .object({
@@ -148,6 +168,7 @@ export const methods = {
   }),
   'streams.viewers': method({
     tag: 'streams',
+    scope: 'streams:read',
     summary: 'Viewer analytics of a stream: concurrent viewers per rendition and protocol, bytes, switches',
     input: z.object({ name: streamNameSchema }).strict(),
     output: viewerStatsSchema,
@@ -155,6 +176,7 @@ export const methods = {
   }),
   'destinations.presets': method({
     tag: 'restream',
+    scope: 'destinations:read',
     summary: 'Ingest servers of the platforms the studio knows (YouTube, Twitch, Kick, Facebook)',
     input: none,
     output: z.array(destinationPresetSchema),
@@ -162,6 +184,7 @@ export const methods = {
   }),
   'destinations.list': method({
     tag: 'restream',
+    scope: 'destinations:read',
     summary: 'Where a stream is relayed to, each with its state, bitrate and last error',
     input: z.object({ name: streamNameSchema }).strict(),
     output: z.array(destinationSchema),
@@ -169,6 +192,7 @@ export const methods = {
   }),
   'destinations.create': method({
     tag: 'restream',
+    scope: 'destinations:write',
     summary: 'Add a destination (rtmp://, rtmps:// or srt://); the key is stored encrypted',
     input: destinationInputSchema.extend({ name: streamNameSchema }),
     output: destinationSchema,
@@ -176,6 +200,7 @@ export const methods = {
   }),
   'destinations.update': method({
     tag: 'restream',
+    scope: 'destinations:write',
     summary: 'Change a destination (a running relay restarts with the new settings)',
     input: destinationInputSchema.partial().extend({ name: streamNameSchema, id: z.string().min(1).max(64) }),
     output: destinationSchema,
@@ -183,6 +208,7 @@ export const methods = {
   }),
   'destinations.delete': method({
     tag: 'restream',
+    scope: 'destinations:write',
     summary: 'Remove a destination (its relay stops)',
     input: z.object({ name: streamNameSchema, id: z.string().min(1).max(64) }).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),
@@ -190,6 +216,7 @@ export const methods = {
   }),
   'destinations.start': method({
     tag: 'restream',
+    scope: 'destinations:write',
     summary: 'Start relaying to a destination now (the stream must be live)',
     input: z.object({ name: streamNameSchema, id: z.string().min(1).max(64) }).strict(),
     output: destinationSchema,
@@ -197,6 +224,7 @@ export const methods = {
   }),
   'destinations.stop': method({
     tag: 'restream',
+    scope: 'destinations:write',
     summary: 'Stop relaying to a destination',
     input: z.object({ name: streamNameSchema, id: z.string().min(1).max(64) }).strict(),
     output: destinationSchema,
@@ -204,6 +232,7 @@ export const methods = {
   }),
   'recordings.list': method({
     tag: 'recordings',
+    scope: 'recordings:read',
     summary: 'Recordings, newest first',
     input: z.object({ stream: streamNameSchema.optional() }).strict(),
     output: z.array(recordingSchema),
@@ -211,6 +240,7 @@ export const methods = {
   }),
   'recordings.get': method({
     tag: 'recordings',
+    scope: 'recordings:read',
     summary: 'One recording',
     input: z.object({ id: z.string().min(1).max(64) }).strict(),
     output: recordingSchema,
@@ -218,6 +248,7 @@ export const methods = {
   }),
   'recordings.delete': method({
     tag: 'recordings',
+    scope: 'recordings:write',
     summary: 'Delete a recording, its thumbnail and its VOD',
     input: z.object({ id: z.string().min(1).max(64) }).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),
@@ -225,6 +256,7 @@ export const methods = {
   }),
   'recordings.start': method({
     tag: 'recordings',
+    scope: 'recordings:write',
     summary: 'Start recording a live stream now',
     input: z.object({ name: streamNameSchema }).strict(),
     output: recordingSchema,
@@ -232,6 +264,7 @@ export const methods = {
   }),
   'recordings.stop': method({
     tag: 'recordings',
+    scope: 'recordings:write',
     summary: "Stop a stream's recording",
     input: z.object({ name: streamNameSchema }).strict(),
     output: recordingSchema,
@@ -239,6 +272,7 @@ export const methods = {
   }),
   'recordings.download': method({
     tag: 'recordings',
+    scope: 'recordings:read',
     summary: 'Signed download links of a complete recording: the origin and each edge in rotation (edges keep the file, so many downloads cost the origin one transfer per edge)',
     input: z
       .object({
@@ -256,6 +290,7 @@ export const methods = {
   }),
   'recordings.convert': method({
     tag: 'recordings',
+    scope: 'recordings:write',
     summary: 'Turn a recording into an HLS/DASH VOD with a ladder (progress as recording.vod events)',
     input: z.object({ id: z.string().min(1).max(64), ladder: ladderPresetSchema.default('standard') }).strict(),
     output: recordingSchema,
@@ -267,6 +302,7 @@ export const methods = {
   ...broadcastMethods,
   ...videoMethods,
   ...dataMethods,
+  ...authMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -163,6 +163,7 @@ const none = z.object({}).strict();
 export const obsMethods = {
   'obs.connections.list': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'OBS instances this studio controls, with state, latency and next retry',
     input: none,
     output: z.array(obsConnectionSchema),
@@ -170,6 +171,7 @@ export const obsMethods = {
   }),
   'obs.connections.create': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Add an OBS instance (password sealed at rest); OBS_AUTH_FAILED when OBS refuses the password',
     input: z
       .object({
@@ -184,6 +186,7 @@ export const obsMethods = {
   }),
   'obs.connections.update': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Change the address, password or label of an OBS instance (it reconnects)',
     input: z
       .object({ ...conn, host: obsHostSchema.optional(), port: z.number().int().min(1).max(65535).optional(), password: z.string().max(256).optional(), label: z.string().trim().min(1).max(64).optional() })
@@ -193,6 +196,7 @@ export const obsMethods = {
   }),
   'obs.connections.delete': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Forget an OBS instance (disconnects it)',
     input: z.object(conn).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),
@@ -200,6 +204,7 @@ export const obsMethods = {
   }),
   'obs.scenes.list': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Scenes with the program and preview ones; thumbnails with screenshots=true',
     input: z.object({ ...conn, screenshots: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional() }).strict(),
     output: obsScenesSchema,
@@ -207,6 +212,7 @@ export const obsMethods = {
   }),
   'obs.scenes.create': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Create an empty scene',
     input: z.object({ ...conn, name: obsNameSchema }).strict(),
     output: obsScenesSchema,
@@ -214,6 +220,7 @@ export const obsMethods = {
   }),
   'obs.scenes.rename': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Rename a scene',
     input: z.object({ ...conn, scene: obsNameSchema, newName: obsNameSchema }).strict(),
     output: obsScenesSchema,
@@ -221,6 +228,7 @@ export const obsMethods = {
   }),
   'obs.scenes.delete': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Remove a scene',
     input: z.object({ ...conn, scene: obsNameSchema }).strict(),
     output: obsScenesSchema,
@@ -228,6 +236,7 @@ export const obsMethods = {
   }),
   'obs.programScene.set': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Switch the program scene (what is streamed)',
     input: z.object({ ...conn, name: obsNameSchema }).strict(),
     output: z.object({ programScene: z.string() }),
@@ -235,6 +244,7 @@ export const obsMethods = {
   }),
   'obs.previewScene.set': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Set the preview scene (studio mode must be on)',
     input: z.object({ ...conn, name: obsNameSchema }).strict(),
     output: z.object({ previewScene: z.string() }),
@@ -242,6 +252,7 @@ export const obsMethods = {
   }),
   'obs.studioMode.set': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Turn studio mode (preview/program) on or off',
     input: z.object({ ...conn, enabled: z.boolean() }).strict(),
     output: z.object({ studioMode: z.boolean() }),
@@ -249,6 +260,7 @@ export const obsMethods = {
   }),
   'obs.transitions.get': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Transitions and the current one with its duration',
     input: z.object(conn).strict(),
     output: z.object({ transitions: z.array(z.object({ name: z.string(), kind: z.string(), fixed: z.boolean() })), current: z.string().nullable(), durationMs: z.number().nullable() }),
@@ -256,6 +268,7 @@ export const obsMethods = {
   }),
   'obs.transitions.set': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Choose the current transition and/or its duration; trigger=true runs the studio-mode transition',
     input: z.object({ ...conn, name: obsNameSchema.optional(), durationMs: z.number().int().min(50).max(20_000).optional(), trigger: z.boolean().optional() }).strict(),
     output: z.object({ current: z.string().nullable(), durationMs: z.number().nullable() }),
@@ -263,6 +276,7 @@ export const obsMethods = {
   }),
   'obs.collections.list': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Scene collections and the current one',
     input: z.object(conn).strict(),
     output: z.object({ current: z.string(), collections: z.array(z.string()) }),
@@ -270,6 +284,7 @@ export const obsMethods = {
   }),
   'obs.collections.set': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Switch the scene collection (create=true makes a new one)',
     input: z.object({ ...conn, name: obsNameSchema, create: z.boolean().optional() }).strict(),
     output: z.object({ current: z.string(), collections: z.array(z.string()) }),
@@ -277,6 +292,7 @@ export const obsMethods = {
   }),
   'obs.inputs.list': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Inputs (sources) with kind, mute and volume',
     input: z.object(conn).strict(),
     output: z.array(obsInputSchema),
@@ -284,6 +300,7 @@ export const obsMethods = {
   }),
   'obs.inputs.create': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Create an input by kind (display, window, camera, media, image, browser, text, color) in a scene',
     input: z.object({ ...conn, scene: obsNameSchema, name: obsNameSchema, kind: obsInputKindSchema, settings: z.record(z.string(), z.unknown()).optional() }).strict(),
     output: z.object({ name: z.string(), kind: z.string(), sceneItemId: z.number().int() }),
@@ -291,6 +308,7 @@ export const obsMethods = {
   }),
   'obs.inputs.delete': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Remove an input from every scene',
     input: z.object({ ...conn, input: obsNameSchema }).strict(),
     output: z.object({ name: z.string(), deleted: z.literal(true) }),
@@ -298,6 +316,7 @@ export const obsMethods = {
   }),
   'obs.inputs.get': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Settings of an input',
     input: z.object({ ...conn, input: obsNameSchema }).strict(),
     output: z.object({ name: z.string(), kind: z.string(), settings: z.record(z.string(), z.unknown()) }),
@@ -305,6 +324,7 @@ export const obsMethods = {
   }),
   'obs.inputs.update': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Change settings (merged), mute or volume of an input',
     input: z
       .object({ ...conn, input: obsNameSchema, settings: z.record(z.string(), z.unknown()).optional(), muted: z.boolean().optional(), volumeDb: z.number().min(-100).max(26).optional() })
@@ -314,6 +334,7 @@ export const obsMethods = {
   }),
   'obs.sceneItems.list': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Sources in a scene with visibility and transform',
     input: z.object({ ...conn, scene: obsNameSchema }).strict(),
     output: z.array(obsSceneItemSchema),
@@ -321,6 +342,7 @@ export const obsMethods = {
   }),
   'obs.sceneItems.update': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Show/hide a source in a scene, move, scale or crop it',
     input: z.object({ ...conn, scene: obsNameSchema, item: z.coerce.number().int().min(0), enabled: z.boolean().optional(), transform: obsTransformPatchSchema.optional() }).strict(),
     output: obsSceneItemSchema,
@@ -328,6 +350,7 @@ export const obsMethods = {
   }),
   'obs.filters.list': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Filters of a source',
     input: z.object({ ...conn, source: obsNameSchema }).strict(),
     output: z.array(obsFilterSchema),
@@ -335,6 +358,7 @@ export const obsMethods = {
   }),
   'obs.filters.create': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Add a filter (chroma key, color correction, noise suppression, compressor)',
     input: z.object({ ...conn, source: obsNameSchema, name: obsNameSchema, kind: obsFilterKindSchema, settings: z.record(z.string(), z.unknown()).optional() }).strict(),
     output: obsFilterSchema,
@@ -342,6 +366,7 @@ export const obsMethods = {
   }),
   'obs.filters.update': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Enable/disable a filter or change its settings',
     input: z.object({ ...conn, source: obsNameSchema, filter: obsNameSchema, enabled: z.boolean().optional(), settings: z.record(z.string(), z.unknown()).optional() }).strict(),
     output: obsFilterSchema,
@@ -349,6 +374,7 @@ export const obsMethods = {
   }),
   'obs.filters.delete': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Remove a filter',
     input: z.object({ ...conn, source: obsNameSchema, filter: obsNameSchema }).strict(),
     output: z.object({ name: z.string(), deleted: z.literal(true) }),
@@ -356,6 +382,7 @@ export const obsMethods = {
   }),
   'obs.outputs.get': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Stream, record, replay buffer and virtual camera state, with the latest stats',
     input: z.object(conn).strict(),
     output: obsOutputsSchema,
@@ -363,6 +390,7 @@ export const obsMethods = {
   }),
   'obs.outputs.start': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Start the stream, recording, replay buffer or virtual camera',
     input: z.object({ ...conn, output: obsOutputNameSchema }).strict(),
     output: obsOutputsSchema,
@@ -370,6 +398,7 @@ export const obsMethods = {
   }),
   'obs.outputs.stop': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Stop the stream, recording, replay buffer or virtual camera',
     input: z.object({ ...conn, output: obsOutputNameSchema }).strict(),
     output: obsOutputsSchema,
@@ -377,6 +406,7 @@ export const obsMethods = {
   }),
   'obs.streamToStudio': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: "One click: create a stream (and its key) here and point OBS's custom RTMP server at our ingest",
     input: z.object({ ...conn, stream: streamNameSchema, start: z.boolean().optional() }).strict(),
     output: z.object({ stream: z.string(), server: z.string(), created: z.boolean(), streaming: z.boolean() }),
@@ -384,6 +414,7 @@ export const obsMethods = {
   }),
   'obs.templates.list': method({
     tag: 'obs',
+    scope: 'obs:read',
     summary: 'Scene templates and the parameters each asks for',
     input: none,
     output: z.array(obsTemplateSchema),
@@ -391,6 +422,7 @@ export const obsMethods = {
   }),
   'obs.templates.apply': method({
     tag: 'obs',
+    scope: 'obs:write',
     summary: 'Create a scene from a template with real inputs laid out for the canvas size',
     input: z
       .object({

@@ -61,6 +61,7 @@ const sessionId = z.string().min(1).max(64);
 export const remoteMethods = {
   'displays.list': method({
     tag: 'remote',
+    scope: 'remote:read',
     summary: 'Real and virtual displays the host can capture',
     input: z.object({}).strict(),
     output: z.array(displaySchema),
@@ -68,6 +69,7 @@ export const remoteMethods = {
   }),
   'displays.create': method({
     tag: 'remote',
+    scope: 'remote:write',
     summary: 'Create a virtual display (Xvfb on Linux) of the chosen size; it lives until deleted or the host stops',
     input: displayInputSchema,
     output: displaySchema,
@@ -75,6 +77,7 @@ export const remoteMethods = {
   }),
   'displays.delete': method({
     tag: 'remote',
+    scope: 'remote:write',
     summary: 'Destroy a virtual display: its remote sessions end',
     input: z.object({ id: displayIdSchema }).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),
@@ -82,6 +85,7 @@ export const remoteMethods = {
   }),
   'remote.sessions.list': method({
     tag: 'remote',
+    scope: 'remote:read',
     summary: 'Remote-desktop sessions with their viewers',
     input: z.object({}).strict(),
     output: z.array(remoteSessionSchema),
@@ -89,6 +93,7 @@ export const remoteMethods = {
   }),
   'remote.sessions.create': method({
     tag: 'remote',
+    scope: 'remote:write',
     summary: 'Open a remote-desktop session on a display: returns the pairing code a viewer enters on /remote',
     input: z.object({ displayId: displayIdSchema, permission: remotePermissionSchema }).strict(),
     output: remoteSessionSchema,
@@ -96,6 +101,7 @@ export const remoteMethods = {
   }),
   'remote.sessions.end': method({
     tag: 'remote',
+    scope: 'remote:write',
     summary: 'End a session: every viewer is disconnected and its held keys are released',
     input: z.object({ id: sessionId }).strict(),
     output: z.object({ id: z.string(), ended: z.literal(true) }),

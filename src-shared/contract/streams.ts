@@ -49,6 +49,19 @@ export const trackInfoSchema = z.object({
   audio: z.object({ codec: z.string(), sampleRate: z.number(), channels: z.number(), bitrateKbps: z.number() }).optional(),
 });
 
+/**
+ * Who may publish: `key` (the stream key, or a JWT with the publish action), `jwt` (a JWT only: the key
+ * is refused), `webhook` (the admission webhook decides, told which credential came).
+ */
+export const publishAuthSchema = z.enum(['key', 'jwt', 'webhook']);
+/**
+ * Who may play: `default` (anyone, or for a private stream a signed URL or a read JWT), `jwt` (a read
+ * JWT only), `webhook` (the admission webhook decides).
+ */
+export const playAuthSchema = z.enum(['default', 'jwt', 'webhook']);
+export type PublishAuth = z.infer<typeof publishAuthSchema>;
+export type PlayAuth = z.infer<typeof playAuthSchema>;
+
 export const streamSchema = z.object({
   name: streamNameSchema,
   state: streamStateSchema,
@@ -59,6 +72,9 @@ export const streamSchema = z.object({
   dvrMinutes: z.number().int(),
   private: z.boolean().describe('Playback needs a signed URL'),
   record: z.boolean().describe('Recorded automatically whenever it is live'),
+  publishAuth: publishAuthSchema,
+  playAuth: playAuthSchema,
+  maxViewers: z.number().int().describe('Most viewers at once over every protocol; 0: the host limit (limits.maxViewersPerStream)'),
   recording: z.string().nullable().describe('Id of the recording in progress'),
   createdAt: z.number(),
   ingest: z.object({

@@ -117,6 +117,7 @@ const videoEditable = {
 export const videoMethods = {
   'videos.list': method({
     tag: 'videos',
+    scope: 'videos:read',
     summary: 'The library (uploads and recordings), newest first; filters combine',
     input: z
       .object({
@@ -132,6 +133,7 @@ export const videoMethods = {
   }),
   'videos.get': method({
     tag: 'videos',
+    scope: 'videos:read',
     summary: 'One video with its state and job progress',
     input: z.object({ id: videoIdSchema }).strict(),
     output: videoSchema,
@@ -139,6 +141,7 @@ export const videoMethods = {
   }),
   'videos.create': method({
     tag: 'videos',
+    scope: 'videos:write',
     summary: 'A video from a finished upload or a recording that has ended (queued for processing)',
     input: z
       .object({
@@ -158,6 +161,7 @@ export const videoMethods = {
   }),
   'videos.update': method({
     tag: 'videos',
+    scope: 'videos:write',
     summary: 'Edit title, description, visibility, tags or chapters',
     input: z
       .object({
@@ -174,6 +178,7 @@ export const videoMethods = {
   }),
   'videos.delete': method({
     tag: 'videos',
+    scope: 'videos:write',
     summary: 'Delete a video, its job, its upload and its outputs (the edges purge /vod/<id>/)',
     input: z.object({ id: videoIdSchema }).strict(),
     output: z.object({ id: z.string(), deleted: z.literal(true) }),
@@ -181,6 +186,7 @@ export const videoMethods = {
   }),
   'videos.process': method({
     tag: 'videos',
+    scope: 'videos:write',
     summary: 'Process again (retry a failed video, or another preset or loudness setting)',
     input: z
       .object({
@@ -195,6 +201,7 @@ export const videoMethods = {
   }),
   'videos.cancel': method({
     tag: 'videos',
+    scope: 'videos:write',
     summary: 'Cancel the processing job (the video becomes failed with code CANCELLED; process it again to retry)',
     input: z.object({ id: videoIdSchema }).strict(),
     output: videoSchema,
@@ -202,6 +209,7 @@ export const videoMethods = {
   }),
   'videos.addSubtitles': method({
     tag: 'videos',
+    scope: 'videos:write',
     summary: 'Add a subtitle track (SRT, WebVTT or ASS; stored as WebVTT, listed in the HLS master and the MPD)',
     input: z
       .object({
@@ -217,6 +225,7 @@ export const videoMethods = {
   }),
   'videos.deleteSubtitles': method({
     tag: 'videos',
+    scope: 'videos:write',
     summary: 'Remove a subtitle track',
     input: z.object({ id: videoIdSchema, subtitleId: z.string().min(1).max(64) }).strict(),
     output: videoSchema,
@@ -224,6 +233,7 @@ export const videoMethods = {
   }),
   'videos.watchUrl': method({
     tag: 'videos',
+    scope: 'videos:read',
     summary: 'The watch page URL (signed for a private video) and its playback URLs',
     input: z.object({ id: videoIdSchema, expiresInSec: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400) }).strict(),
     output: z.object({ watch: z.string(), hls: z.string(), dash: z.string(), mp4: z.string(), expiresAt: z.number().nullable() }),
@@ -231,6 +241,7 @@ export const videoMethods = {
   }),
   'jobs.list': method({
     tag: 'videos',
+    scope: 'videos:read',
     summary: 'The processing queue: running and waiting jobs first, then the latest finished',
     input: z.object({}).strict(),
     output: z.object({ concurrency: z.number().int(), jobs: z.array(jobSchema) }),

@@ -68,7 +68,7 @@ export interface TokensPort {
 
 /** Host-signed JWTs and their keys (src-main/auth/jwt.ts). */
 export interface JwtPort {
-  issue(input: { action: 'read' | 'publish'; streams: string[]; expiresInSec: number; ip?: string; subject?: string }): Promise<{ token: string; expiresAt: number; kid: string }>;
+  issue(input: { action: 'read' | 'publish' | 'remote'; streams: string[]; expiresInSec: number; ip?: string; subject?: string }): Promise<{ token: string; expiresAt: number; kid: string }>;
   rotate(): Promise<{ kid: string; previous: string | null }>;
 }
 
@@ -76,4 +76,47 @@ export interface JwtPort {
 export interface AuditPort {
   record(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): void;
   list(query: { limit: number; before?: number; actor?: string; action?: string }): { entries: AuditEntry[]; next: number | null };
+}
+
+/**
+ * Failed authentications on every port (src-main/auth/failures.ts): each one waits a short random
+ * delay; an address with too many in a minute is refused (HTTP 429 with Retry-After) until it cools down.
+ */
+export interface AuthFailuresPort {
+  /** Seconds `ip` must wait before it may try again; 0 when it may. */
+  retryAfter(ip: string): number;
+  /** Counts a failure of `ip` and resolves after the random delay (answer the caller after it). */
+  failed(ip: string): Promise<void>;
+}
+
+/** What a publisher or player presents, as read off its protocol before anything else is parsed. */
+export interface AdmissionCredential {
+  /** The stream key (RTMP/SRT/WHIP), without any `?jwt=` part. */
+  key?: string;
+  /** A JWT (`?jwt=`, `Authorization: Bearer`, the `streams_jwt` cookie, `<name>?jwt=` keys). */
+  jwt?: string;
+  /** A signed playback URL's query (exp, sig, ip). */
+  signed?: Record<string, string>;
+  /** A studio caller (session or API token) previewing its own streams. */
+  studio?: Principal;
+}
+
+export interface AdmissionRequest {
+  action: 'publish' | 'read' | 'remote';
+  protocol: 'rtmp' | 'rtmps' | 'srt' | 'whip' | 'whep' | 'hls' | 'dash' | 'data' | 'mqtt' | 'remote';
+  /** The stream (or remote session) asked for; null when only a key names it (RTMP/SRT/WHIP by key). */
+  stream: string | null;
+  ip: string;
+  credential: AdmissionCredential;
+  /** The request's query, passed on to the webhook. */
+  query?: Record<string, string>;
+}
+
+export type AdmissionResult =
+  | { ok: true; stream: string; via: 'key' | 'jwt' | 'signed' | 'public' | 'webhook' | 'studio'; subject: string | null }
+  | { ok: false; code: 'UNAUTHORIZED' | 'FORBIDDEN' | 'JWT_INVALID' | 'TOKEN_EXPIRED' | 'ADMISSION_DENIED' | 'NOT_FOUND' | 'RATE_LIMITED'; reason: string };
+
+/** One decision for every protocol: key, JWT, signed URL, public, or the admission webhook (src-main/auth/admission.ts). */
+export interface AdmissionPort {
+  admit(request: AdmissionRequest): Promise<AdmissionResult>;
 }

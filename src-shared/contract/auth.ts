@@ -218,7 +218,7 @@ export const authMethods = {
     summary: 'A JWT signed by the host for publishing or playing streams (RTMP, SRT, WHIP, WHEP, HLS, DASH, edges)',
     input: z
       .object({
-        action: z.enum(['read', 'publish']),
+        action: z.enum(['read', 'publish', 'remote']).describe('read: play; publish: ingest; remote: view a remote-desktop session (streams are session ids)'),
         streams: z.array(streamNameSchema).min(1).max(100),
         expiresInSec: z.number().int().min(10).max(30 * 86400).default(3600),
         ip: z.string().min(1).max(64).optional(),

@@ -47,6 +47,17 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     expect([wrong.status, wrong.json.error.code]).toEqual([401, 'UNAUTHORIZED']);
     const missing = await postOffer(`${host.url}/live/cam/whip`, offer);
     expect([missing.status, missing.json.error.code]).toEqual([401, 'UNAUTHORIZED']);
+    // Who is asking is settled before the body is read: a wrong key with a garbled body, a JSON body or
+    // no content type at all is 401, never 400/415 (the reported bug).
+    for (const [type, body] of [['application/sdp', 'v=0\r\ngarbage'], ['application/json', '{"broken'], ['text/plain', offer], ['', 'x'.repeat(200_000)]] as const) {
+      const res = await fetch(`${host.url}/live/cam/whip`, { method: 'POST', headers: { authorization: 'Bearer not-the-key', ...(type ? { 'content-type': type } : {}) }, body });
+      expect([res.status, ((await res.json()) as any).error.code], `${type || 'no type'}`).toEqual([401, 'UNAUTHORIZED']);
+    }
+    // WHEP of a private stream with a bad signature and a garbled body: refused for the signature.
+    expect((await api(host, 'PATCH', '/api/v1/streams/cam', { private: true })).status).toBe(200);
+    const garbled = await fetch(`${host.url}/live/cam/whep?exp=1&sig=x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken' });
+    expect([garbled.status, ((await garbled.json()) as any).error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await api(host, 'PATCH', '/api/v1/streams/cam', { private: false })).status).toBe(200);
     const unknown = await postOffer(`${host.url}/live/nobody/whip`, offer, { authorization: `Bearer ${key}` });
     expect([unknown.status, unknown.json.error.code]).toEqual([404, 'NOT_FOUND']);
     const noVideoCodec = offer.replace(/ (H264|VP8|VP9|AV1)\/90000/g, ' X-$1/90000');

@@ -102,25 +102,45 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     );
   }
 
-  scope.post('/live/:name/whip', async (req, reply) => {
+  // Rule 12: who is asking is settled in onRequest, before Fastify reads or parses the body: a wrong
+  // key with a garbled offer is 401, never 400 or 415.
+  const whipAuth = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     try {
       const { name } = req.params as Params;
       checkName(name);
+      server.authorizePublish(name, bearerOf(req.headers.authorization), options.isOperator(req));
+      return undefined;
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  };
+  const whepAuth = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    try {
+      const { name } = req.params as Params;
+      checkName(name);
+      if (!options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
+      options.checkView(name, req);
+      return undefined;
+    } catch (error) {
+      return fail(reply, error, logger);
+    }
+  };
+
+  scope.post('/live/:name/whip', { onRequest: whipAuth }, async (req, reply) => {
+    try {
+      const { name } = req.params as Params;
       requireSdp(req, SDP);
-      const auth = bearerOf(req.headers.authorization);
-      const { id, answer } = await server.publish(name, auth, req.body, req.ip, options.isOperator(req));
+      const { id, answer } = await server.publish(name, bearerOf(req.headers.authorization), req.body, req.ip, options.isOperator(req));
       return created(reply, name, 'whip', id, answer);
     } catch (error) {
       return fail(reply, error, logger);
     }
   });
 
-  scope.post('/live/:name/whep', async (req, reply) => {
+  scope.post('/live/:name/whep', { onRequest: whepAuth }, async (req, reply) => {
     try {
       const { name } = req.params as Params;
-      checkName(name);
       requireSdp(req, SDP);
-      options.checkView(name, req);
       const { id, answer } = await server.view(name, req.body, req.ip);
       return created(reply, name, 'whep', id, answer);
     } catch (error) {

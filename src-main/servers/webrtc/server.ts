@@ -78,16 +78,21 @@ export class WebRtcServer implements Service {
     return this.options.silenceTimeoutMs?.() ?? 6000;
   }
 
+  /** Whether `key` (or a studio operator) may publish to `name`: throws NOT_FOUND or UNAUTHORIZED; reads no offer. */
+  authorizePublish(name: string, key: string | undefined, operator: boolean): void {
+    if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
+    const owner = key ? this.options.authorize(key) : null;
+    if (!operator && (!owner || owner.name !== name)) throw new StudioError('UNAUTHORIZED', 'send Authorization: Bearer <stream key> of this stream');
+  }
+
   /**
    * WHIP: the key must be the stream's (or `operator`: a signed-in studio client, which may publish to
    * any stream); the stream must have no other publisher.
    */
   async publish(name: string, key: string | undefined, offer: unknown, remoteAddress: string, operator = false): Promise<{ id: string; answer: string }> {
     this.assertRunning();
+    this.authorizePublish(name, key, operator);
     const parsed = parseOffer(offer);
-    if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
-    const owner = key ? this.options.authorize(key) : null;
-    if (!operator && (!owner || owner.name !== name)) throw new StudioError('UNAUTHORIZED', 'send Authorization: Bearer <stream key> of this stream');
     const choice = chooseCodecs(parsed, 'receive', ['h264', 'vp8']);
     const log = this.options.logger.child({ stream: name });
     if (this.whipByName.has(name)) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: 'whip' });

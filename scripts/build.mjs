@@ -40,7 +40,7 @@ await esbuild({
   entryPoints: ['src-main/entry/cli.ts'],
   outfile: 'dist/main/cli.js',
   format: 'esm',
-  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes'],
+  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes', '@node-rs/argon2'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 

@@ -12,9 +12,9 @@ export const UPLOAD_TOKEN = 'upload-test-token';
 /** Sessions by cookie value: `Cookie: studio_session=<name>` is session `<name>`. */
 const fakeAuth = {
   authenticate(headers: { authorization?: string; cookie?: string }, cookieName: string): UploadPrincipal | undefined {
-    if (headers.authorization === `Bearer ${UPLOAD_TOKEN}`) return { kind: 'token' };
+    if (headers.authorization === `Bearer ${UPLOAD_TOKEN}`) return { via: 'token', tokenId: null, scopes: ['videos:write'] };
     const session = new RegExp(`(?:^|; *)${cookieName}=([a-z0-9-]+)`).exec(headers.cookie ?? '')?.[1];
-    return session ? { kind: 'session', session: { id: session } } : undefined;
+    return session ? { via: 'session', sessionId: session, scopes: ['videos:write'] } : undefined;
   },
 };
 

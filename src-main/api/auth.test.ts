@@ -34,7 +34,7 @@ describe('AuthService', () => {
 
   describe('token', () => {
     it('accepts the API token as a bearer', () => {
-      expect(auth.authenticate({ authorization: `Bearer ${TOKEN}` }, SESSION_COOKIE)).toEqual({ kind: 'token' });
+      expect(auth.authenticate({ authorization: `Bearer ${TOKEN}` }, SESSION_COOKIE)).toMatchObject({ via: 'token', role: 'owner', tokenId: null });
     });
 
     it.each([
@@ -84,7 +84,7 @@ describe('AuthService', () => {
       const { token, session } = auth.redeemLoginCode(code, { ip: '10.0.0.2', userAgent: 'Firefox' });
       expect(session).toMatchObject({ ip: '10.0.0.2', userAgent: 'Firefox', createdAt: T0, expiresAt: T0 + ttl });
       const principal = auth.authenticate({ cookie: `other=1; ${SESSION_COOKIE}=${token}` }, SESSION_COOKIE);
-      expect(principal).toEqual({ kind: 'session', session });
+      expect(principal).toMatchObject({ via: 'session', sessionId: session.id, role: 'owner' });
       expect(caught(() => auth.redeemLoginCode(code, { ip: '10.0.0.2' })).code).toBe('LOGIN_CODE_INVALID');
     });
 
@@ -116,7 +116,7 @@ describe('AuthService', () => {
       const { token, session } = auth.redeemLoginCode(auth.issueLoginCode().code, { ip: '1.1.1.1' });
       expect(session.expiresAt).toBe(T0 + 2 * HOUR);
       vi.setSystemTime(T0 + 2 * HOUR - 1);
-      expect(auth.authenticate({ cookie: `${SESSION_COOKIE}=${token}` }, SESSION_COOKIE)?.kind).toBe('session');
+      expect(auth.authenticate({ cookie: `${SESSION_COOKIE}=${token}` }, SESSION_COOKIE)?.via).toBe('session');
       vi.setSystemTime(T0 + 2 * HOUR);
       expect(auth.authenticate({ cookie: `${SESSION_COOKIE}=${token}` }, SESSION_COOKIE)).toBeUndefined();
     });
@@ -131,15 +131,15 @@ describe('AuthService', () => {
     it('prefers a valid token, and falls back to the cookie when the bearer is wrong', () => {
       const { token } = auth.redeemLoginCode(auth.issueLoginCode().code, { ip: '1.1.1.1' });
       const headers = { cookie: `${SESSION_COOKIE}=${token}` };
-      expect(auth.authenticate({ ...headers, authorization: `Bearer ${TOKEN}` }, SESSION_COOKIE)).toEqual({ kind: 'token' });
-      expect(auth.authenticate({ ...headers, authorization: 'Bearer wrong' }, SESSION_COOKIE)?.kind).toBe('session');
+      expect(auth.authenticate({ ...headers, authorization: `Bearer ${TOKEN}` }, SESSION_COOKIE)).toMatchObject({ via: 'token', role: 'owner', tokenId: null });
+      expect(auth.authenticate({ ...headers, authorization: 'Bearer wrong' }, SESSION_COOKIE)?.via).toBe('session');
     });
 
     it('logout revokes the session; logout without a cookie is harmless', () => {
       const { token } = auth.redeemLoginCode(auth.issueLoginCode().code, { ip: '1.1.1.1' });
       auth.logout(undefined);
       auth.logout('not-a-session');
-      expect(auth.authenticate({ cookie: `${SESSION_COOKIE}=${token}` }, SESSION_COOKIE)?.kind).toBe('session');
+      expect(auth.authenticate({ cookie: `${SESSION_COOKIE}=${token}` }, SESSION_COOKIE)?.via).toBe('session');
       auth.logout(token);
       expect(auth.authenticate({ cookie: `${SESSION_COOKIE}=${token}` }, SESSION_COOKIE)).toBeUndefined();
     });

@@ -1,14 +1,29 @@
 import crypto from 'node:crypto';
+import { ALL_SCOPES, ROLE_SCOPES } from '../../src-shared/contract/index.js';
+import { effectiveScopes } from '../auth/authorize.js';
+import { decoyHash, verifyPassword } from '../auth/passwords.js';
+import { checkTotp } from '../auth/totp.js';
+import type { Principal } from '../auth/types.js';
 import { StudioError } from '../core/errors.js';
 import { bearerOf, parseCookies } from '../http/credentials.js';
+import type { ApiTokenStore } from '../store/api-tokens.js';
 import type { SessionRecord, SessionStore } from '../store/sessions.js';
+import type { UserRecord, UserStore } from '../store/users.js';
 
 const LOGIN_CODE_TTL_MS = 10 * 60_000;
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 const FAILED_LOGIN_LIMIT = 10;
 const FAILED_LOGIN_WINDOW_MS = 60_000;
 
-export type Principal = { kind: 'token' } | { kind: 'session'; session: SessionRecord };
+export type { Principal } from '../auth/types.js';
+
+/** The people behind the API: users (sessions, passwords) and their API tokens. */
+export interface People {
+  users: UserStore;
+  tokens: ApiTokenStore;
+}
+
+type Headers = { authorization?: string; cookie?: string };
 
 function safeEqual(a: string, b: string): boolean {
   const ha = crypto.createHash('sha256').update(a).digest();
@@ -17,8 +32,9 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Who may call the API: holders of the api-token (tools, the tray of another machine) and browsers
- * with a session cookie obtained by redeeming a one-time login code.
+ * Who may call the API: holders of the api-token file (the owner's full-scope token), users' API tokens
+ * (`st_...`, scoped), and browsers with a session cookie (a one-time login code signs in as the owner;
+ * a name, password and TOTP code as that user).
  */
 export class AuthService {
   private readonly codes = new Map<string, number>();
@@ -28,17 +44,108 @@ export class AuthService {
     private readonly apiToken: string,
     private readonly sessions: SessionStore,
     private readonly sessionTtlMs: () => number,
+    private readonly people?: People,
+    /** Failed sign-ins per minute from one address before it must wait (limits.failedAuthPerMinute). */
+    private readonly failedLimit: () => number = () => FAILED_LOGIN_LIMIT,
   ) {}
 
-  authenticate(headers: { authorization?: string; cookie?: string }, cookieName: string): Principal | undefined {
+  /** The owner as a principal: the api-token file, the desktop window, a login-code session. */
+  ownerPrincipal(via: Principal['via'], sessionId?: string): Principal {
+    const owner = this.people?.users.firstOwner();
+    return {
+      via,
+      userId: owner?.id ?? null,
+      userName: owner?.name ?? 'owner',
+      role: 'owner',
+      scopes: ALL_SCOPES,
+      streams: null,
+      ...(via === 'token' ? { tokenId: null, tokenName: 'api-token' } : {}),
+      ...(sessionId ? { sessionId } : {}),
+    };
+  }
+
+  private userPrincipal(user: UserRecord, session: SessionRecord): Principal {
+    return { via: 'session', userId: user.id, userName: user.name, role: user.role, scopes: ROLE_SCOPES[user.role], streams: null, sessionId: session.id };
+  }
+
+  authenticate(headers: Headers, cookieName: string): Principal | undefined {
+    const found = this.identify(headers, cookieName);
+    return found instanceof StudioError ? undefined : found;
+  }
+
+  /** Why `headers` do not authenticate: TOKEN_EXPIRED for an expired API token, else UNAUTHORIZED. */
+  refusal(headers: Headers, cookieName: string): StudioError {
+    const found = this.identify(headers, cookieName);
+    return found instanceof StudioError ? found : new StudioError('UNAUTHORIZED', 'send Authorization: Bearer <api-token>, or sign in');
+  }
+
+  private identify(headers: Headers, cookieName: string): Principal | StudioError | undefined {
     const bearer = bearerOf(headers.authorization);
-    if (bearer !== undefined && safeEqual(bearer, this.apiToken)) return { kind: 'token' };
+    if (bearer !== undefined) {
+      if (safeEqual(bearer, this.apiToken)) return this.ownerPrincipal('token');
+      const token = this.people?.tokens.verify(bearer);
+      if (token) {
+        if (token.expiresAt !== null && token.expiresAt <= Date.now()) return new StudioError('TOKEN_EXPIRED', `the API token "${token.name}" expired`);
+        const user = this.people!.users.get(token.userId);
+        if (!user || user.disabled) return new StudioError('UNAUTHORIZED', 'the user of this API token is disabled or removed');
+        this.people!.tokens.used(token.id);
+        return {
+          via: 'token',
+          userId: user.id,
+          userName: user.name,
+          role: user.role,
+          scopes: effectiveScopes(user.role, token.scopes),
+          streams: token.streams,
+          tokenId: token.id,
+          tokenName: token.name,
+        };
+      }
+    }
     const cookie = parseCookies(headers.cookie).get(cookieName);
     if (cookie) {
       const session = this.sessions.verify(cookie);
-      if (session) return { kind: 'session', session };
+      if (session) {
+        if (session.userId === null) return this.ownerPrincipal('session', session.id);
+        const user = this.people?.users.get(session.userId);
+        if (user && !user.disabled) return this.userPrincipal(user, session);
+      }
     }
     return undefined;
+  }
+
+  /**
+   * Signs a user in with name and password (and the TOTP code when the user has a second factor):
+   * every wrong answer costs what a right one does, and says only INVALID_CREDENTIALS.
+   */
+  async signIn(
+    input: { name: string; password: string; code?: string },
+    meta: { ip: string; userAgent?: string },
+  ): Promise<{ token: string; session: SessionRecord; user: UserRecord }> {
+    this.checkRateLimit(meta.ip);
+    const user = this.people?.users.byName(input.name);
+    const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : (await verifyPassword(await decoyHash(), input.password), false);
+    if (!user || !ok || user.disabled) {
+      this.recordFailure(meta.ip);
+      throw new StudioError('INVALID_CREDENTIALS', 'wrong name or password');
+    }
+    if (user.totpSecret) {
+      if (!input.code) throw new StudioError('TOTP_REQUIRED', 'enter the 6-digit code of your authenticator app');
+      const step = checkTotp(user.totpSecret, input.code, user.totpLastStep);
+      if (step === null) {
+        this.recordFailure(meta.ip);
+        throw new StudioError('TOTP_INVALID', 'that code did not match (or was used already)');
+      }
+      this.people!.users.setTotp(user.id, { lastStep: step });
+    }
+    this.people!.users.signedIn(user.id);
+    this.sessions.purgeExpired();
+    return { ...this.sessions.create(this.sessionTtlMs(), { ...meta, userId: user.id }), user };
+  }
+
+  /** Opens a session for `userId` (an invitation just accepted). */
+  openSession(userId: string, meta: { ip: string; userAgent?: string }): { token: string; session: SessionRecord } {
+    this.people?.users.signedIn(userId);
+    return this.sessions.create(this.sessionTtlMs(), { ...meta, userId });
   }
 
   /** A new one-time login code, valid for 10 minutes. */
@@ -64,26 +171,30 @@ export class AuthService {
     }
     this.codes.delete(normalized);
     this.sessions.purgeExpired();
-    return this.sessions.create(this.sessionTtlMs(), meta);
+    const owner = this.people?.users.firstOwner();
+    if (owner) this.people!.users.signedIn(owner.id);
+    return this.sessions.create(this.sessionTtlMs(), { ...meta, userId: owner?.id ?? null });
   }
 
   logout(cookieValue: string | undefined): void {
     if (cookieValue) this.sessions.revoke(cookieValue);
   }
 
-  private checkRateLimit(ip: string): void {
+  /** Throws RATE_LIMITED once `ip` has failed too often in the last minute (sign-in routes). */
+  checkRateLimit(ip: string): void {
     const now = Date.now();
     if (this.failures.size > 1000) {
       for (const [addr, times] of this.failures) if (times.every((t) => now - t >= FAILED_LOGIN_WINDOW_MS)) this.failures.delete(addr);
     }
     const recent = (this.failures.get(ip) ?? []).filter((t) => now - t < FAILED_LOGIN_WINDOW_MS);
     this.failures.set(ip, recent);
-    if (recent.length >= FAILED_LOGIN_LIMIT) {
-      throw new StudioError('RATE_LIMITED', 'too many wrong login codes from this address; wait a minute');
+    if (recent.length >= this.failedLimit()) {
+      const retryAfterSec = Math.max(1, Math.ceil((recent[0]! + FAILED_LOGIN_WINDOW_MS - now) / 1000));
+      throw new StudioError('RATE_LIMITED', 'too many failed sign-ins from this address; wait a minute', { retryAfterSec });
     }
   }
 
-  private recordFailure(ip: string): void {
+  recordFailure(ip: string): void {
     const list = this.failures.get(ip) ?? [];
     list.push(Date.now());
     this.failures.set(ip, list);

@@ -4,12 +4,15 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { API_PREFIX, methods, SESSION_COOKIE, type MethodDef } from '../../src-shared/contract/index.js';
+import { API_PREFIX, methods, scopeCovers, SESSION_COOKIE, type MethodDef, type MethodName } from '../../src-shared/contract/index.js';
+import { authorize } from '../auth/authorize.js';
+import type { Principal } from '../auth/types.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
+import type { UsersService } from '../auth/users.js';
 import type { AuthService } from './auth.js';
 import type { Dispatch } from './dispatch.js';
 import { registerLoginRoutes } from './login-routes.js';
@@ -19,6 +22,8 @@ import { registerEventSocket } from './ws.js';
 export interface HttpServerOptions {
   dispatch: Dispatch;
   auth: AuthService;
+  /** Invitations (the /invite pages); absent in tests of the bare app. */
+  users?: UsersService;
   bus: EventBus;
   metrics: Registry;
   logger: Logger;
@@ -33,7 +38,10 @@ export interface HttpServerOptions {
 
 const WS_MAX_PAYLOAD = 1024 * 1024 + 4096;
 
-const PUBLIC_PATHS = new Set(['/healthz', '/login', '/auth/login', '/auth/logout', `${API_PREFIX}/openapi.json`]);
+/** Who each authenticated request is (set in onRequest, read by the route handler). */
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+const PUBLIC_PATHS = new Set(['/healthz', '/login', '/auth/login', '/auth/password', '/auth/invite', '/auth/logout', `${API_PREFIX}/openapi.json`]);
 
 /** Builds the HTTP(S) app: healthz, the contract's REST routes, events over WebSocket, metrics, UI. */
 export async function createHttpApp(options: HttpServerOptions): Promise<FastifyInstance> {
@@ -65,14 +73,19 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     const pathname = req.url.split('?')[0] ?? '/';
     const needsAuth = pathname.startsWith(`${API_PREFIX}/`) || pathname === '/metrics';
     if (!needsAuth || PUBLIC_PATHS.has(pathname)) return;
+    const route = (req.routeOptions.config ?? {}) as { public?: boolean; contractMethod?: MethodName };
     // A contract method declared `public` (players call it): its handler checks the viewer's own credentials.
-    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
+    if (route.public === true) return;
     const principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
-    if (!principal) {
-      return sendError(reply, {
-        code: 'UNAUTHORIZED',
-        message: 'send Authorization: Bearer <api-token>, or sign in through a login link',
-      });
+    if (!principal) return sendError(reply, options.auth.refusal(req.headers, SESSION_COOKIE).toJSON());
+    principals.set(req, principal);
+    try {
+      // Rule 12 and the generated permission check: the method's scope (and a token's streams, from the
+      // path) are checked here, before the body is read.
+      if (route.contractMethod) authorize(principal, route.contractMethod, (req.params as { name?: string } | undefined)?.name);
+      else if (pathname === '/metrics' && !scopeCovers(principal.scopes, 'system:read')) throw new StudioError('FORBIDDEN', 'metrics need the system:read scope', { scope: 'system:read' });
+    } catch (error) {
+      return sendError(reply, StudioError.from(error).toJSON());
     }
   });
 
@@ -111,10 +124,16 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     app.route({
       method: def.http.method,
       url: API_PREFIX + def.http.path,
-      config: { public: def.public === true },
+      config: { public: def.public === true, contractMethod: name },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        // Authenticate before parsing: a public method's caller is told apart here, before its input is read.
-        const anonymous = def.public === true && options.auth.authenticate(req.headers, SESSION_COOKIE) === undefined;
+        // Authenticate before parsing: a public method's caller is told apart here, before its input is read
+        // (a signed-in caller without the method's scope is a viewer like any other).
+        let principal = principals.get(req);
+        if (def.public === true) {
+          principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
+          if (principal && !scopeCovers(principal.scopes, def.scope)) principal = undefined;
+        }
+        const anonymous = def.public === true && principal === undefined;
         if (anonymous) reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', 'no-store');
         const input = httpInput(def, req);
         if (req.body === undefined && !hasQueryInput(def) && !def.input.safeParse(input).success) {
@@ -125,6 +144,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
           remoteAddress: req.ip,
           baseUrl: `${secure ? 'https' : 'http'}://${req.headers.host ?? req.hostname}`,
           ...(anonymous ? { anonymous: true as const } : {}),
+          ...(principal ? { principal } : {}),
         });
         if (!result.ok) return sendError(reply, result.error);
         return reply.code(def.http.status ?? 200).send(result.result);
@@ -136,7 +156,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
   // (1 MiB) and its envelope, so the hub answers PAYLOAD_TOO_LARGE instead of the socket closing (1009).
   await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   registerEventSocket(app, options);
-  registerLoginRoutes(app, { auth: options.auth, secure, logger: options.logger });
+  registerLoginRoutes(app, { auth: options.auth, ...(options.users ? { users: options.users } : {}), secure, logger: options.logger });
   for (const plugin of options.plugins ?? []) await plugin(app);
   await registerRenderer(app, options.rendererDir);
   return app;

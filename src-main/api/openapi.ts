@@ -34,6 +34,10 @@ export function buildOpenApi(version: string): JsonSchema {
     const operation: Record<string, unknown> = {
       operationId: name,
       summary: def.summary,
+      description: def.public
+        ? `Open to viewers; a studio caller with \`${def.scope}\` is treated as the studio.`
+        : `Needs the \`${def.scope}\` scope (a role or API token that grants it)${/^\/streams\/:name(\/|$)/.test(def.http.path) ? '; a token limited to some streams may name only those' : ''}.`,
+      'x-required-scope': def.scope,
       tags: [def.tag],
       ...(def.public ? { security: [{}, { bearer: [] }, { session: [] }] } : {}),
       parameters: params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
@@ -44,6 +48,7 @@ export function buildOpenApi(version: string): JsonSchema {
         },
         '400': errorResponse,
         '401': errorResponse,
+        '403': { ...errorResponse, description: `FORBIDDEN: the caller lacks ${def.scope}` },
         default: errorResponse,
       },
     };
@@ -70,7 +75,7 @@ export function buildOpenApi(version: string): JsonSchema {
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'The api-token file in the studio home' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'The api-token file in the studio home (the owner), or a user\'s API token (st_..., scoped)' },
         session: { type: 'apiKey', in: 'cookie', name: 'streams_session' },
       },
     },

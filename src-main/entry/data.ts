@@ -70,7 +70,9 @@ export function wireData(deps: {
   const mqtt = new MqttServer({
     hub,
     authenticate: (password) => {
-      if (deps.auth.authenticate({ authorization: `Bearer ${password}` }, SESSION_COOKIE)?.kind === 'token') return { kind: 'api' };
+      // An API token that may write data channels (the api-token file, or a user's token with data:write).
+      const principal = deps.auth.authenticate({ authorization: `Bearer ${password}` }, SESSION_COOKIE);
+      if (principal?.via === 'token' && principal.scopes.includes('data:write') && principal.streams === null) return { kind: 'api' };
       const stream = streams.authorize(password);
       return stream ? { kind: 'key', stream: stream.name } : null;
     },

@@ -34,6 +34,10 @@ import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
 import { wireData } from './data.js';
 import { wireAccess } from './access.js';
+import { UsersService } from '../auth/users.js';
+import { TokensService } from '../auth/tokens.js';
+import { UserStore } from '../store/users.js';
+import { ApiTokenStore } from '../store/api-tokens.js';
 import { SessionStore } from '../store/sessions.js';
 
 export interface StudioOptions {
@@ -99,7 +103,16 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     db = openDatabase(layout.database);
     const apiToken = ensureApiToken(layout.token);
     const sessions = new SessionStore(db);
-    const auth = new AuthService(apiToken, sessions, () => config.current.http.sessionTtlHours * 3_600_000);
+    const people = { users: new UserStore(db), tokens: new ApiTokenStore(db) };
+    const users = new UsersService({
+      users: people.users,
+      sessions,
+      inviteTtlMs: () => config.current.auth.inviteTtlHours * 3_600_000,
+      studioName: () => config.current.studio.name,
+    });
+    // The first run makes the owner: the api-token file and the printed sign-in link stand for them.
+    users.ensureOwner();
+    const auth = new AuthService(apiToken, sessions, () => config.current.http.sessionTtlHours * 3_600_000, people, () => config.current.limits.failedAuthPerMinute);
     const metrics = createMetrics();
     const ffmpeg = new FfmpegService({
       children,
@@ -184,7 +197,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
-    const access = wireAccess();
+    const access = wireAccess({ users, tokens: new TokensService(people.tokens) });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -213,6 +226,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       {
         dispatch,
         auth,
+        users,
         bus,
         metrics,
         logger: logger.child({ service: 'http' }),
@@ -238,7 +252,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       apiToken,
       url: () => http.url,
       loginUrl: () => loginUrlFor(auth.issueLoginCode().code),
-      dispatch: (method, input, ctx) => dispatch(method, input, { transport: 'ipc', ...ctx }),
+      // The desktop window (IPC) is the owner at this machine.
+      dispatch: (method, input, ctx) => dispatch(method, input, { transport: 'ipc', principal: auth.ownerPrincipal('ipc'), ...ctx }),
       stop: (reason) =>
         (stopping ??= (async () => {
           logger.info({ reason }, 'studio stopping');

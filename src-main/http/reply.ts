@@ -8,5 +8,8 @@ export function sendError(reply: FastifyReply, error: StudioErrorShape): Fastify
     reply.header('Connection', 'close');
     reply.raw.once('finish', () => reply.request.raw.socket.destroy());
   }
+  // A refusal that says when to come back (rate limits, repeated failed sign-ins) says it the HTTP way too.
+  const retryAfter = (error.details as { retryAfterSec?: unknown } | undefined)?.retryAfterSec;
+  if (typeof retryAfter === 'number' && retryAfter > 0) reply.header('Retry-After', String(Math.ceil(retryAfter)));
   return reply.code(httpStatusOf(error.code)).type('application/json').send({ error });
 }

@@ -28,7 +28,7 @@ describe('SessionStore', () => {
   it('creates a session with a random 256-bit token and verifies it', () => {
     const { token, session } = store.create(HOUR, { userAgent: 'Firefox', ip: '10.0.0.5' });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(session).toEqual({ id: expect.any(String), createdAt: T0, expiresAt: T0 + HOUR, userAgent: 'Firefox', ip: '10.0.0.5' });
+    expect(session).toEqual({ id: expect.any(String), createdAt: T0, expiresAt: T0 + HOUR, userAgent: 'Firefox', ip: '10.0.0.5', userId: null, lastSeenAt: T0 });
     expect(store.verify(token)).toEqual(session);
     expect(store.create(HOUR).token).not.toBe(token);
   });

@@ -20,7 +20,8 @@ import { header, send, stringMetadata, tusRequest, type Reply } from './wire.js'
 export const UPLOADS_PATH = `${API_PREFIX}/uploads`;
 
 /** Who is asking, as the API's AuthService tells it. */
-export type UploadPrincipal = { kind: 'token' } | { kind: 'session'; session: { id: string } };
+/** Who uploads (auth/types Principal): the api-token file sees every upload; others their own. */
+export type UploadPrincipal = { via: 'session' | 'token' | 'ipc'; tokenId?: string | null; sessionId?: string; scopes: readonly string[] };
 export interface UploadAuth {
   authenticate(headers: { authorization?: string; cookie?: string }, cookieName: string): UploadPrincipal | undefined;
 }
@@ -204,7 +205,9 @@ export class UploadServer implements Service {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const principal = this.o.auth.authenticate(req.headers, SESSION_COOKIE);
     if (!principal) return send(req, res, { status: 401, error: { message: 'send Authorization: Bearer <api-token>, or sign in through a login link' } });
-    const owner = principal.kind === 'token' ? 'token' : `session:${principal.session.id}`;
+    if (!principal.scopes.includes('videos:write')) return send(req, res, { status: 403, error: { message: 'uploading needs the videos:write scope' } });
+    const owner =
+      principal.via === 'token' ? (principal.tokenId ? `token:${principal.tokenId}` : 'token') : principal.sessionId ? `session:${principal.sessionId}` : 'token';
     const url = new URL(req.url ?? '/', 'http://upload.invalid');
     const id = url.pathname === UPLOADS_PATH || url.pathname === `${UPLOADS_PATH}/` ? undefined : lastSegment(url.pathname);
     const method = req.method ?? 'GET';

@@ -1,0 +1,29 @@
+import { methods, ROLE_SCOPES, scopeCovers, type MethodName, type Role, type Scope } from '../../src-shared/contract/index.js';
+import { StudioError } from '../core/errors.js';
+import type { Principal } from './types.js';
+
+/** The path parameter that names a stream, for methods on `/streams/:name...` (a token's stream list applies). */
+export function streamParamOf(method: MethodName): 'name' | null {
+  return /^\/streams\/:name(\/|$)/.test(methods[method].http.path) ? 'name' : null;
+}
+
+/** The scopes a token of a user of `role` really has: those it asked for that the role grants. */
+export const effectiveScopes = (role: Role, asked: readonly Scope[]): Scope[] => asked.filter((s) => scopeCovers(ROLE_SCOPES[role], s));
+
+/**
+ * Whether `principal` may call `method`: its scopes must cover the method's, and a token limited to some
+ * streams may only name those. `streamName` is the `:name` path parameter, read before any body is parsed.
+ * Throws FORBIDDEN naming the scope (details.scope) or the stream.
+ */
+export function authorize(principal: Principal, method: MethodName, streamName: string | undefined): void {
+  const needed = methods[method].scope;
+  if (!scopeCovers(principal.scopes, needed)) {
+    throw new StudioError('FORBIDDEN', `${method} needs the ${needed} scope, which this ${principal.via === 'token' ? 'token' : 'role'} does not have`, {
+      scope: needed,
+      method,
+    });
+  }
+  if (principal.streams !== null && streamParamOf(method) !== null && (streamName === undefined || !principal.streams.includes(streamName))) {
+    throw new StudioError('FORBIDDEN', `this token is limited to the streams ${principal.streams.join(', ')}`, { scope: needed, method, stream: streamName ?? null });
+  }
+}

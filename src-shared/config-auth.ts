@@ -18,7 +18,7 @@ export const authConfigSchema = z
       .string()
       .default('')
       .refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL or empty')
-      .meta({ description: 'JWKS URL of a platform whose JWTs are accepted beside the host\'s own (keys refetched when an unknown kid arrives, at most every 30 s); empty: host-signed JWTs only.' }),
+      .meta({ description: 'JWKS URL of a platform whose JWTs are accepted beside the host\'s own (keys refetched when an unknown kid arrives, at most every 5 s); empty: host-signed JWTs only.' }),
     jwtIssuer: z
       .string()
       .max(256, 'must be at most 256 characters')

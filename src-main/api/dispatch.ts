@@ -40,7 +40,27 @@ export type Dispatch = (method: string, rawInput: unknown, ctx: CallContext) => 
  * The transport-independent core of the API: validate the method and its input with the contract,
  * run the handler, shape the output with the contract, and turn every failure into a StudioError.
  */
-export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
+export function createDispatcher(
+  handlers: Handlers,
+  logger: Logger,
+  /** Told of every call that reached a handler, with its input and outcome (the audit log). */
+  onCall?: (method: MethodName, input: unknown, ctx: CallContext, result: CallResult<unknown>) => void,
+): Dispatch {
+  const call = createCall(handlers, logger);
+  return async (method, rawInput, ctx) => {
+    const result = await call(method, rawInput, ctx);
+    if (onCall && isMethodName(method)) {
+      try {
+        onCall(method, rawInput, ctx, result);
+      } catch (error) {
+        logger.error({ err: error, method }, 'call listener failed');
+      }
+    }
+    return result;
+  };
+}
+
+function createCall(handlers: Handlers, logger: Logger): Dispatch {
   return async (method, rawInput, ctx) => {
     if (!isMethodName(method)) {
       return { ok: false, error: new StudioError('NOT_FOUND', `unknown method "${method}"`).toJSON() };

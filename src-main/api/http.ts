@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Registry } from 'prom-client';
 import { API_PREFIX, methods, scopeCovers, SESSION_COOKIE, type MethodDef, type MethodName } from '../../src-shared/contract/index.js';
 import { authorize } from '../auth/authorize.js';
-import type { Principal } from '../auth/types.js';
+import { actorOf, type AuditPort, type Principal } from '../auth/types.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -24,6 +24,8 @@ export interface HttpServerOptions {
   auth: AuthService;
   /** Invitations (the /invite pages); absent in tests of the bare app. */
   users?: UsersService;
+  /** Refusals before dispatch (no credentials, a missing scope) and sign-ins go into the audit log. */
+  audit?: Pick<AuditPort, 'record'>;
   bus: EventBus;
   metrics: Registry;
   logger: Logger;
@@ -77,7 +79,12 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     // A contract method declared `public` (players call it): its handler checks the viewer's own credentials.
     if (route.public === true) return;
     const principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
-    if (!principal) return sendError(reply, options.auth.refusal(req.headers, SESSION_COOKIE).toJSON());
+    if (!principal) {
+      const refusal = options.auth.refusal(req.headers, SESSION_COOKIE);
+      // A bearer that is no token of ours (or expired) is an attempt worth keeping; a bare request is not.
+      if (req.headers.authorization) options.audit?.record({ actor: 'anonymous', action: route.contractMethod ?? `${req.method} ${pathname}`.slice(0, 100), target: null, ip: req.ip, result: 'denied', detail: refusal.code });
+      return sendError(reply, refusal.toJSON());
+    }
     principals.set(req, principal);
     try {
       // Rule 12 and the generated permission check: the method's scope (and a token's streams, from the
@@ -85,7 +92,9 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
       if (route.contractMethod) authorize(principal, route.contractMethod, (req.params as { name?: string } | undefined)?.name);
       else if (pathname === '/metrics' && !scopeCovers(principal.scopes, 'system:read')) throw new StudioError('FORBIDDEN', 'metrics need the system:read scope', { scope: 'system:read' });
     } catch (error) {
-      return sendError(reply, StudioError.from(error).toJSON());
+      const refusal = StudioError.from(error);
+      options.audit?.record({ actor: actorOf(principal), action: route.contractMethod ?? pathname, target: (req.params as { name?: string } | undefined)?.name ?? null, ip: req.ip, result: 'denied', detail: refusal.message.slice(0, 200) });
+      return sendError(reply, refusal.toJSON());
     }
   });
 
@@ -156,7 +165,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
   // (1 MiB) and its envelope, so the hub answers PAYLOAD_TOO_LARGE instead of the socket closing (1009).
   await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   registerEventSocket(app, options);
-  registerLoginRoutes(app, { auth: options.auth, ...(options.users ? { users: options.users } : {}), secure, logger: options.logger });
+  registerLoginRoutes(app, { auth: options.auth, ...(options.users ? { users: options.users } : {}), ...(options.audit ? { audit: options.audit } : {}), secure, logger: options.logger });
   for (const plugin of options.plugins ?? []) await plugin(app);
   await registerRenderer(app, options.rendererDir);
   return app;

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { parseCookies } from '../http/credentials.js';
 import { sendError } from '../http/reply.js';
 import type { UsersService } from '../auth/users.js';
+import type { AuditPort } from '../auth/types.js';
 import type { AuthService } from './auth.js';
 
 function sessionCookie(value: string, maxAgeSec: number, secure: boolean): string {
@@ -58,7 +59,22 @@ const str = (v: unknown, max: number): string | null => (typeof v === 'string' &
  * password (and TOTP code) as that user; an invitation link sets a password. Each becomes an HttpOnly
  * session cookie.
  */
-export function registerLoginRoutes(app: FastifyInstance, deps: { auth: AuthService; users?: UsersService; secure: boolean; logger: Logger }): void {
+export function registerLoginRoutes(
+  app: FastifyInstance,
+  deps: { auth: AuthService; users?: UsersService; audit?: Pick<AuditPort, 'record'>; secure: boolean; logger: Logger },
+): void {
+  const audit = (actor: string, action: string, ip: string, result: 'ok' | 'denied', detail: string | null = null): void =>
+    deps.audit?.record({ actor, action, target: null, ip, result, detail });
+  // Every sign-in route: the outcome into the audit log (a failure under the name that was tried).
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url;
+    if (req.method !== 'POST' && !(req.method === 'GET' && route === '/login' && (req.query as { code?: string }).code)) return;
+    const action = route === '/auth/password' ? 'auth.signIn' : route === '/auth/invite' ? 'auth.acceptInvitation' : route === '/login' || route === '/auth/login' ? 'auth.loginLink' : null;
+    if (!action) return;
+    const tried = typeof (req.body as { name?: unknown } | undefined)?.name === 'string' ? `user:${String((req.body as { name: string }).name).slice(0, 64)}` : action === 'auth.loginLink' ? 'user:owner (login link)' : 'anonymous';
+    const ok = reply.statusCode < 400;
+    audit(tried, action, req.ip, ok ? 'ok' : 'denied', ok ? null : String(reply.statusCode));
+  });
   const open = (code: string, ip: string, userAgent: string | undefined, reply: FastifyReply): void => {
     const { token, session } = deps.auth.redeemLoginCode(code, { ip, userAgent });
     const maxAge = Math.max(1, Math.floor((session.expiresAt - Date.now()) / 1000));

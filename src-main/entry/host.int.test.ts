@@ -123,12 +123,12 @@ describe('streams host: a running host', () => {
     expect(fs.readFileSync(configFile, 'utf8')).toBe(before);
   });
 
-  it('rate-limits wrong login codes per address', async () => {
-    let last = 0;
-    for (let i = 0; i < 12; i++) {
-      last = (await api(host, 'POST', '/auth/login', { code: `WRONG${i}` }, null)).status;
-    }
-    expect(last).toBe(429);
+  it('rate-limits wrong login codes per address (limits.failedAuthPerMinute, 20), saying when to come back', async () => {
+    let last: Awaited<ReturnType<typeof api>> | undefined;
+    for (let i = 0; i < 22; i++) last = await api(host, 'POST', '/auth/login', { code: `WRONG${i}` }, null);
+    expect(last?.status).toBe(429);
+    expect(last?.json.error.code).toBe('RATE_LIMITED');
+    expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
 

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { publishGrant } from '../auth/admission.js';
+import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +78,8 @@ export function wireLiveServer(deps: {
   jobs: RecordingJobs;
   /** Serves `/vod/<id>/...` of ids that are not recordings' (the video library's, wired after). */
   otherVod?: () => OtherVodFiles | undefined;
+  /** Who may publish and play (auth/admission.ts, wired after: called only once serving). */
+  admit: (request: AdmissionRequest) => Promise<AdmissionResult>;
 }): LiveServer {
   const { config, logger } = deps;
   const store = new StreamStore(deps.db);
@@ -231,7 +235,7 @@ export function wireLiveServer(deps: {
     bind: config().rtmp.bind,
     logger: logger.child({ service: 'rtmp' }),
     paths,
-    authorize: (app, key) => (app === 'live' ? streams.authorize(key) : null),
+    authorize: (app, key, ip) => (app === 'live' ? publishGrant(deps.admit, key, 'rtmp', ip) : null),
   });
 
   const srt = new SrtServer({
@@ -242,7 +246,7 @@ export function wireLiveServer(deps: {
     children: deps.children,
     ffmpegPath,
     ffmpegCaps: () => deps.ffmpeg.caps(),
-    authorize: (key) => streams.authorize(key),
+    authorize: (key, ip) => publishGrant(deps.admit, key, 'srt', ip),
   });
 
   return {
@@ -260,6 +264,7 @@ export function wireLiveServer(deps: {
       liveRoutes({
         catalog: streams,
         signer,
+        admit: deps.admit,
         analytics,
         logger: logger.child({ service: 'hls' }),
         windowSize: config().live.windowSegments,

@@ -177,6 +177,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       httpUrl: () => http.url,
       jobs,
       otherVod: () => library.files,
+      // Called only once serving, after `access` below is wired.
+      admit: (request) => access.admit(request),
     });
     const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) } });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
@@ -194,10 +196,11 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger,
       clock: live.clock,
       timedMetadata: live.timedMetadata,
+      admit: (request) => access.admit(request),
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
-    const access = wireAccess({ users, tokens: new TokensService(people.tokens) });
+    const access = wireAccess({ db, config: () => config.current, logger, users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -220,6 +223,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         access: access.handlers,
       }),
       logger,
+      access.onCall,
     );
     const listen = { ...config.current.http, port: options.port ?? config.current.http.port, bind: options.bind ?? config.current.http.bind };
     const http = new HttpService(
@@ -227,6 +231,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         dispatch,
         auth,
         users,
+        audit: access.audit,
         bus,
         metrics,
         logger: logger.child({ service: 'http' }),
@@ -239,7 +244,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     );
 
     // The queue starts before the services whose jobs it runs and stops after them (its running jobs go back to queued).
-    await group.start([children, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, http]);
+    await group.start([children, access.audit, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, http]);
     studioUrl = http.url;
     logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
 

@@ -12,7 +12,10 @@ import type { MediaClock } from '../media/media-clock.js';
 import type { PathManager } from '../media/path-manager.js';
 import type { StreamService } from '../media/stream-service.js';
 import type { ViewerAnalytics } from '../servers/hls/analytics.js';
-import type { QueryLike, UrlSigner } from '../protocols/signing.js';
+import { firstString, type QueryLike, type UrlSigner } from '../protocols/signing.js';
+import { looksLikeJwt } from '../auth/admission.js';
+import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
+import { bearerOf } from '../http/credentials.js';
 import { iceOptionsOf } from '../protocols/webrtc/peer.js';
 import { webrtcRoutes } from '../servers/webrtc/routes.js';
 import { WebRtcServer } from '../servers/webrtc/server.js';
@@ -31,6 +34,8 @@ export function wireWebRtc(deps: {
   signer: UrlSigner;
   analytics: ViewerAnalytics;
   auth: Pick<AuthService, 'authenticate'>;
+  /** Who may publish (WHIP) and watch (WHEP): auth/admission.ts. */
+  admit: (request: AdmissionRequest) => Promise<AdmissionResult>;
   children: ChildRegistry;
   ffmpegPath: () => Promise<string>;
   logger: Logger;
@@ -53,14 +58,30 @@ export function wireWebRtc(deps: {
     keyframeIntervalMs: () => deps.config().live.segmentSeconds * 1000,
     ...(deps.clock && deps.timedMetadata ? { timedData: timedDataOf(deps.clock, deps.timedMetadata) } : {}),
   });
-  const checkView = (name: string, req: FastifyRequest): void => {
-    const entry = streams.lookup(name);
-    if (!entry?.private) return;
-    const verdict = signer.verify(name, req.query as QueryLike, req.ip);
-    if (!verdict.ok) throw new StudioError('FORBIDDEN', `stream "${name}" is private: its playback URL must be signed (${verdict.reason.replace('_', ' ')})`);
+  const refuse = (result: Extract<AdmissionResult, { ok: false }>): never => {
+    throw new StudioError(result.code, result.reason, result.details);
+  };
+  const checkView = async (name: string, req: FastifyRequest): Promise<void> => {
+    const query = req.query as QueryLike;
+    const jwt = firstString(query.jwt) ?? bearerOf(req.headers.authorization);
+    const signed: Record<string, string> = {};
+    for (const key of ['exp', 'sig', 'ip']) {
+      const value = firstString(query[key]);
+      if (value !== undefined) signed[key] = value;
+    }
+    const result = await deps.admit({ action: 'read', protocol: 'whep', stream: name, ip: req.ip, credential: { signed, ...(jwt ? { jwt } : {}) } });
+    if (!result.ok) refuse(result);
+  };
+  const checkPublish = async (name: string, req: FastifyRequest): Promise<void> => {
+    const studio = deps.auth.authenticate(req.headers, SESSION_COOKIE);
+    const bearer = bearerOf(req.headers.authorization);
+    // The Bearer of a WHIP client is the stream key or a publish JWT; a signed-in studio page sends its cookie.
+    const credential = studio ? { studio } : bearer === undefined ? {} : looksLikeJwt(bearer) ? { jwt: bearer } : { key: bearer };
+    const result = await deps.admit({ action: 'publish', protocol: 'whip', stream: name, ip: req.ip, credential });
+    if (!result.ok) refuse(result);
   };
   const isOperator = (req: FastifyRequest): boolean => deps.auth.authenticate(req.headers, SESSION_COOKIE) !== undefined;
-  return { server, services: [server], plugins: [webrtcRoutes({ server, logger, checkView, isOperator, streamExists: (name) => streams.lookup(name) !== undefined })] };
+  return { server, services: [server], plugins: [webrtcRoutes({ server, logger, checkView, checkPublish, isOperator, streamExists: (name) => streams.lookup(name) !== undefined })] };
 }
 
 function timedDataOf(clock: Pick<MediaClock, 'programDateTime'>, timed: Pick<TimedMetadata, 'messages' | 'subscribe'>) {

@@ -125,6 +125,12 @@ export class StreamService implements Service {
     return this.options.analytics.snapshot(name);
   }
 
+  /** Who may publish and play a stream (auth/admission.ts), or undefined when there is no such stream. */
+  access(name: string): { private: boolean; publishAuth: StreamRecord['publishAuth']; playAuth: StreamRecord['playAuth']; maxViewers: number } | undefined {
+    const record = this.options.store.get(name);
+    return record && { private: record.private, publishAuth: record.publishAuth, playAuth: record.playAuth, maxViewers: record.maxViewers };
+  }
+
   /** For the HLS/DASH routes: state, privacy and packager sessions (oldest first) of a stream. */
   lookup(name: string): { state: StreamState; private: boolean; sessions: LiveSession[] } | undefined {
     const record = this.options.store.get(name);

@@ -14,6 +14,8 @@ import {
 } from './playlist.js';
 import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from '../../protocols/signing.js';
 import { preflight } from '../../http/cors.js';
+import { bearerOf, parseCookies } from '../../http/credentials.js';
+import type { AdmissionRequest, AdmissionResult } from '../../auth/types.js';
 import type { LlStream } from './ll/ll-stream.js';
 import type { SegmentTimes } from './segment-times.js';
 import { llFile, llManifest, llMaster, llMediaPlaylist, type LlRouteContext } from './ll/ll-routes.js';
@@ -32,6 +34,11 @@ import { llFile, llManifest, llMaster, llMediaPlaylist, type LlRouteContext } fr
 export interface LiveRoutesOptions {
   catalog: LiveCatalog;
   signer: Pick<UrlSigner, 'verify'>;
+  /**
+   * Who may play (auth/admission.ts): public, a signed URL, a read JWT (`?jwt=`, Bearer or the
+   * `streams_jwt` cookie) or the admission webhook, per stream. Without it: public or signed URLs only.
+   */
+  admit?: (request: AdmissionRequest) => Promise<AdmissionResult>;
   analytics: ViewerAnalytics;
   logger: Logger;
   /** Segments per stitched media playlist (default 10). */
@@ -53,6 +60,28 @@ export interface LiveRoutesOptions {
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
+/** The cookie a read JWT from a playlist's query is kept in, for the segments of that stream. */
+export const JWT_COOKIE = 'streams_jwt';
+
+/** The signed-URL fields of a query (exp, sig, ip), as strings. */
+function signatureFields(query: QueryLike): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ['exp', 'sig', 'ip']) {
+    const value = firstString(query[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** The query as strings, bounded, for the admission webhook (no credential: the jwt is described, not passed). */
+function plainQuery(query: QueryLike): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query).slice(0, 20)) {
+    const text = firstString(value);
+    if (text !== undefined && key !== 'jwt' && key !== 'sig') out[key.slice(0, 64)] = text.slice(0, 256);
+  }
+  return out;
+}
 const MPD = 'application/dash+xml';
 const SEGMENT_CACHE = 'public, max-age=600, immutable';
 const LIVE_CACHE = 'public, max-age=1';
@@ -128,14 +157,36 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   }
 
   /** Resolves and authorizes the stream of a request; answers the error itself and returns null. */
-  function openStream(req: FastifyRequest, reply: FastifyReply): StreamContext | null {
+  async function openStream(req: FastifyRequest, reply: FastifyReply): Promise<StreamContext | null> {
     const { name } = req.params as Params;
     const entry = STREAM_NAME_PATTERN.test(name) ? catalog.lookup(name) : undefined;
     if (!entry) {
       notFound(reply, `no stream named "${name}"`);
       return null;
     }
-    if (entry.private) {
+    let signature = '';
+    if (options.admit) {
+      const query = req.query as QueryLike;
+      const jwt = firstString(query.jwt) ?? bearerOf(req.headers.authorization) ?? parseCookies(req.headers.cookie).get(JWT_COOKIE);
+      const decision = await options.admit({
+        action: 'read',
+        protocol: req.url.includes('.mpd') || req.url.includes('/dash/') ? 'dash' : 'hls',
+        stream: name,
+        ip: req.ip,
+        credential: { signed: signatureFields(query), ...(jwt ? { jwt } : {}) },
+        query: plainQuery(query),
+      });
+      if (!decision.ok) {
+        sendError(reply, { code: decision.code, message: decision.reason, ...(decision.details ? { details: decision.details } : {}) });
+        return null;
+      }
+      // What got the viewer in travels on in every URI of the answer: players send no headers for
+      // segments and parts. A JWT from the query also becomes a cookie scoped to the stream.
+      if (decision.via === 'jwt' && jwt) {
+        signature = `jwt=${encodeURIComponent(jwt)}`;
+        if (firstString(query.jwt)) reply.header('Set-Cookie', `${JWT_COOKIE}=${encodeURIComponent(jwt)}; Path=/live/${name}/; HttpOnly; SameSite=Lax`);
+      } else if (decision.via === 'signed') signature = signatureQueryOf(query);
+    } else if (entry.private) {
       const verdict = signer.verify(name, req.query as QueryLike, req.ip);
       if (!verdict.ok) {
         sendError(reply, {
@@ -145,12 +196,13 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         });
         return null;
       }
+      signature = signatureQueryOf(req.query as QueryLike);
     }
     if (entry.sessions.length === 0) {
       notFound(reply, `stream "${name}" is not live`);
       return null;
     }
-    return { name, entry, live: entry.state === 'live', signature: entry.private ? signatureQueryOf(req.query as QueryLike) : '' };
+    return { name, entry, live: entry.state === 'live', signature };
   }
 
   /** The low-latency context of a stream whose current session is a low-latency run, else null. */
@@ -201,7 +253,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   }
 
   scope.get('/live/:name/index.m3u8', async (req, reply) => {
-    const ctx = openStream(req, reply);
+    const ctx = await openStream(req, reply);
     if (!ctx) return reply;
     const given = sidOf(req);
     const sid = given && protocolOfSid(given) === 'hls' ? given : analytics.mintSid('hls');
@@ -218,7 +270,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   });
 
   scope.get('/live/:name/manifest.mpd', async (req, reply) => {
-    const ctx = openStream(req, reply);
+    const ctx = await openStream(req, reply);
     if (!ctx) return reply;
     const session = ctx.entry.sessions.at(-1)!;
     const llSid = sidOf(req);
@@ -252,7 +304,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   scope.get('/live/:name/:playlist', async (req, reply) => {
     const match = SERVED_MEDIA_RE.exec((req.params as Params).playlist ?? '');
     if (!match) return notFound(reply, `nothing at ${req.url.split('?')[0]}`);
-    const ctx = openStream(req, reply);
+    const ctx = await openStream(req, reply);
     if (!ctx) return reply;
     const index = Number(match[1]);
     const llSid = sidOf(req) ?? derived(req, ctx.name, 'hls');
@@ -326,7 +378,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const { session: sessionId = '', file = '' } = req.params as Params;
     const contentType = segmentContentType(file);
     if (!contentType || !SESSION_ID_RE.test(sessionId)) return notFound(reply, 'no such file');
-    const ctx = openStream(req, reply);
+    const ctx = await openStream(req, reply);
     if (!ctx) return reply;
     const session = ctx.entry.sessions.find((s) => s.id === sessionId);
     if (!session) return notFound(reply, `no session "${sessionId}" of stream "${ctx.name}"`);

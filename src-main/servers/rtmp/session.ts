@@ -8,7 +8,11 @@ import type { MediaChunk, PathPublisher, PublisherInfo } from '../../media/types
 import { createRtmpEngine, type NmsAvPacket, type NmsInvokeMessage, type NmsRtmp } from './nms.js';
 
 /** Maps a stream key to a stream name, or refuses it (null). */
-export type RtmpAuthorize = (app: string, streamKey: string, remoteAddress: string) => { name: string } | null;
+/** Who may publish: the stream key, or `<name>?jwt=<token>` (the decision may take a webhook's time). */
+export type RtmpAuthorize = (app: string, streamKey: string, remoteAddress: string) => { name: string } | null | Promise<{ name: string } | null>;
+
+/** Longest publishing name read: a key, or a name with a JWT (a few hundred bytes). */
+const MAX_STREAM_NAME = 4096;
 
 /** What a connection needs from the hub: the small interface lets tests plug in a fake. */
 export interface PathPublishing {
@@ -48,6 +52,8 @@ export class RtmpConnection {
   private headerWritten = false;
   private refused = false;
   private closed = false;
+  /** A publish decision is under way (a JWT or the webhook): a second publish waits for none. */
+  private deciding = false;
   private endReason: string | undefined;
 
   constructor(
@@ -138,16 +144,35 @@ export class RtmpConnection {
       this.refuse('NetStream.Publish.BadName', 'Connect to an application first.');
       return;
     }
-    const streamKey = (typeof message.streamName === 'string' ? message.streamName : '').split('?')[0] ?? '';
-    let grant: { name: string } | null = null;
+    const raw = typeof message.streamName === 'string' ? message.streamName : '';
+    if (raw === '' || raw.length > MAX_STREAM_NAME || this.deciding) {
+      if (!this.deciding) this.refuse('NetStream.Publish.BadName', 'Stream key refused.');
+      return;
+    }
+    this.deciding = true;
+    const granted = (grant: { name: string } | null): void => {
+      this.deciding = false;
+      if (!this.closed) this.finishPublish(grant, raw, message, base);
+    };
+    let decided: { name: string } | null | Promise<{ name: string } | null>;
     try {
-      grant = streamKey === '' ? null : this.deps.authorize(this.app, streamKey, this.remoteAddress);
+      decided = this.deps.authorize(this.app, raw, this.remoteAddress);
     } catch (error) {
       this.log.error({ err: error }, 'stream key check failed');
+      decided = null;
     }
+    if (decided instanceof Promise) {
+      decided.then(granted, (error: unknown) => {
+        this.log.error({ err: error }, 'stream key check failed');
+        granted(null);
+      });
+    } else granted(decided);
+  }
+
+  private finishPublish(grant: { name: string } | null, raw: string, message: NmsInvokeMessage, base: (message: NmsInvokeMessage) => void): void {
     if (!grant) {
       // Never log the key itself: a wrong key is often a right key pasted in the wrong place.
-      this.log.warn({ app: this.app, keyLength: streamKey.length }, 'publish refused: unknown stream key');
+      this.log.warn({ app: this.app, keyLength: raw.length }, 'publish refused: stream key or token refused');
       this.refuse('NetStream.Publish.BadName', 'Stream key refused.');
       return;
     }

@@ -19,7 +19,11 @@ export interface PathPublishing {
 }
 
 /** Maps the stream key of `streamid=publish:<key>` to a stream name; null refuses the caller. */
-export type SrtAuthorize = (key: string, remoteAddress: string) => { name: string } | null;
+/** Who may publish: a stream key, or `<name>?jwt=<token>` (the decision may take a webhook's time). */
+export type SrtAuthorize = (key: string, remoteAddress: string) => { name: string } | null | Promise<{ name: string } | null>;
+
+/** Callers whose publish decision is under way, at most (their repeated conclusions wait for it). */
+const MAX_PENDING_DECISIONS = 256;
 
 export interface SrtServerOptions {
   /** UDP port (8890 by convention); 0 picks a free one. */
@@ -62,6 +66,8 @@ export class SrtServer implements Service {
   private readonly bySocketId = new Map<number, SrtConnection>();
   private readonly byCaller = new Map<string, SrtConnection>();
   private readonly recentRefusals = new Map<string, number>();
+  /** Callers whose publish decision is under way. */
+  private readonly deciding = new Set<string>();
   private readonly createConverter: ConverterFactory;
   private readonly stopping = new Set<Promise<void>>();
   private readonly startedAt = performance.now();
@@ -176,14 +182,44 @@ export class SrtServer implements Service {
     if (!check.ok) return refuse(check.reason, check.why);
     const wanted = parseStreamId(check.streamId);
     if (!wanted.ok) return refuse(wanted.reason, wanted.why);
-    let grant: { name: string } | null = null;
+    // A repeated conclusion while the decision is under way waits for it (it is answered then).
+    if (this.deciding.has(callerKey)) return;
+    if (this.deciding.size >= MAX_PENDING_DECISIONS) return refuse(Reject.OVERLOAD, 'too many publish decisions under way');
+    let decided: { name: string } | null | Promise<{ name: string } | null>;
     try {
-      grant = this.options.authorize(wanted.key, rinfo.address);
+      decided = this.options.authorize(wanted.key, rinfo.address);
     } catch (error) {
       this.log.error({ err: error }, 'stream key check failed');
+      decided = null;
     }
+    if (decided instanceof Promise) {
+      this.deciding.add(callerKey);
+      decided
+        .catch((error: unknown) => {
+          this.log.error({ err: error }, 'stream key check failed');
+          return null;
+        })
+        .then((grant) => {
+          this.deciding.delete(callerKey);
+          if (this.socket && !this.byCaller.has(callerKey)) this.admitted(grant, req, check, callerKey, rinfo, performance.now(), wanted.key.length, refuse);
+        });
+      return;
+    }
+    this.admitted(decided, req, check, callerKey, rinfo, now, wanted.key.length, refuse);
+  }
+
+  private admitted(
+    grant: { name: string } | null,
+    req: Handshake,
+    check: Extract<ReturnType<typeof checkConclusion>, { ok: true }>,
+    callerKey: string,
+    rinfo: dgram.RemoteInfo,
+    now: number,
+    keyLength: number,
+    refuse: (reason: number, why: string, fields?: Record<string, unknown>) => void,
+  ): void {
     // Never log the key itself: a wrong key is often a right key pasted in the wrong place.
-    if (!grant) return refuse(Reject.FORBIDDEN, 'unknown stream key', { keyLength: wanted.key.length });
+    if (!grant) return refuse(Reject.FORBIDDEN, 'stream key or token refused', { keyLength });
     if (this.bySocketId.size >= (this.options.maxConnections ?? 64)) return refuse(Reject.OVERLOAD, 'too many connections', { stream: grant.name });
 
     const socketId = this.newSocketId();

@@ -24,8 +24,13 @@ import type { WebRtcServer } from './server.js';
 export interface WebRtcRoutesOptions {
   server: WebRtcServer;
   logger: Logger;
-  /** A viewer may watch this stream (private streams need a signed URL, as for HLS); throws StudioError otherwise. */
-  checkView(name: string, req: FastifyRequest): void;
+  /** A viewer may watch this stream (private streams need a signed URL or a read JWT, as for HLS); throws StudioError otherwise. */
+  checkView(name: string, req: FastifyRequest): void | Promise<void>;
+  /**
+   * A publisher may publish to this stream (its key, a publish JWT, a studio caller, or the webhook);
+   * throws StudioError otherwise. Without it, the server checks the stream key itself.
+   */
+  checkPublish?(name: string, req: FastifyRequest): Promise<void>;
   /** The request comes from a signed-in studio client (session cookie): it may publish without the stream key. */
   isOperator(req: FastifyRequest): boolean;
   streamExists(name: string): boolean;
@@ -108,7 +113,10 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     try {
       const { name } = req.params as Params;
       checkName(name);
-      server.authorizePublish(name, bearerOf(req.headers.authorization), options.isOperator(req));
+      if (options.checkPublish) {
+        if (!options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
+        await options.checkPublish(name, req);
+      } else server.authorizePublish(name, bearerOf(req.headers.authorization), options.isOperator(req));
       return undefined;
     } catch (error) {
       return fail(reply, error, logger);
@@ -119,7 +127,7 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
       const { name } = req.params as Params;
       checkName(name);
       if (!options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
-      options.checkView(name, req);
+      await options.checkView(name, req);
       return undefined;
     } catch (error) {
       return fail(reply, error, logger);
@@ -130,7 +138,8 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     try {
       const { name } = req.params as Params;
       requireSdp(req, SDP);
-      const { id, answer } = await server.publish(name, bearerOf(req.headers.authorization), req.body, req.ip, options.isOperator(req));
+      // Admitted in onRequest (checkPublish) or by the server's own key check below.
+      const { id, answer } = await server.publish(name, bearerOf(req.headers.authorization), req.body, req.ip, options.checkPublish !== undefined || options.isOperator(req));
       return created(reply, name, 'whip', id, answer);
     } catch (error) {
       return fail(reply, error, logger);

@@ -119,4 +119,28 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
       await page.close();
     }
   }, 60_000);
+
+  it('a publish JWT is a WHIP Bearer, a read JWT opens WHEP of a private stream; others are refused', async () => {
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'jwtcam', ladder: 'passthrough', private: true, publishAuth: 'jwt' })).status).toBe(201);
+    const token = async (action: 'read' | 'publish', streams: string[]): Promise<string> => (await api(host, 'POST', '/api/v1/jwt', { action, streams, expiresInSec: 120 })).json.token;
+    const wrong = await postOffer(`${host.url}/live/jwtcam/whip`, spareOffer, { authorization: `Bearer ${await token('publish', ['cam'])}` });
+    expect([wrong.status, wrong.json.error.code]).toEqual([401, 'JWT_INVALID']);
+    const reader = await postOffer(`${host.url}/live/jwtcam/whip`, spareOffer, { authorization: `Bearer ${await token('read', ['jwtcam'])}` });
+    expect(reader.status).toBe(401);
+    const page = await pageAt(browser, host.url);
+    const viewer = await pageAt(browser, host.url);
+    try {
+      const published = await startWhipPublisher(page, `${host.url}/live/jwtcam/whip`, await token('publish', ['jwtcam']));
+      expect(published.status, published.body).toBe(201);
+      await waitFor('jwtcam live', async () => (await api(host, 'GET', '/api/v1/streams/jwtcam')).json.state === 'live', 15_000);
+      const refused = await postOffer(`${host.url}/live/jwtcam/whep?jwt=${await token('read', ['cam'])}`, spareOffer);
+      expect([refused.status, refused.json.error.code]).toEqual([401, 'JWT_INVALID']);
+      const watched = await startWhepViewer(viewer, `${host.url}/live/jwtcam/whep?jwt=${await token('read', ['jwtcam'])}`);
+      expect(watched.status, watched.body).toBe(201);
+      await waitFor('frames over WHEP with a JWT', async () => (await inboundStats(viewer)).framesDecoded > 10, 20_000);
+    } finally {
+      await page.close();
+      await viewer.close();
+    }
+  }, 60_000);
 });

@@ -43,7 +43,7 @@ export function wireWebRtc(deps: {
   clock?: Pick<MediaClock, 'programDateTime'>;
   timedMetadata?: Pick<TimedMetadata, 'messages' | 'subscribe'>;
 }): WebRtc {
-  const { streams, signer } = deps;
+  const { streams } = deps;
   const logger = deps.logger.child({ service: 'webrtc' });
   const server = new WebRtcServer({
     paths: deps.paths,

@@ -188,7 +188,6 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       config: () => config.current,
       paths: live.paths,
       streams: live.streams,
-      signer: live.signer,
       analytics: live.analytics,
       auth,
       children,

@@ -12,7 +12,7 @@ import type { MediaClock } from '../media/media-clock.js';
 import type { PathManager } from '../media/path-manager.js';
 import type { StreamService } from '../media/stream-service.js';
 import type { ViewerAnalytics } from '../servers/hls/analytics.js';
-import { firstString, type QueryLike, type UrlSigner } from '../protocols/signing.js';
+import { firstString, type QueryLike } from '../protocols/signing.js';
 import { looksLikeJwt } from '../auth/admission.js';
 import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import { bearerOf } from '../http/credentials.js';
@@ -31,7 +31,6 @@ export function wireWebRtc(deps: {
   config: () => StudioConfig;
   paths: PathManager;
   streams: StreamService;
-  signer: UrlSigner;
   analytics: ViewerAnalytics;
   auth: Pick<AuthService, 'authenticate'>;
   /** Who may publish (WHIP) and watch (WHEP): auth/admission.ts. */

@@ -55,10 +55,10 @@ export const authConfigSchema = z
 export const limitsConfigSchema = z
   .object({
     apiPerMinute: int(0, 1_000_000)
-      .default(1200)
+      .default(6000)
       .meta({ description: 'API calls per minute per token (or per address without one); 0: no limit.' }),
     loginPerMinute: int(0, 10_000)
-      .default(10)
+      .default(30)
       .meta({ description: 'Sign-in attempts per minute per address; 0: no limit.' }),
     uploadPerMinute: int(0, 1_000_000)
       .default(600)

@@ -11,6 +11,7 @@ import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpPlugin } from '../http/plugin.js';
+import { rateLimitFor, registerRateLimits, type RequestLimits } from '../http/rate-limit.js';
 import { sendError } from '../http/reply.js';
 import type { UsersService } from '../auth/users.js';
 import type { AuthService } from './auth.js';
@@ -26,6 +27,8 @@ export interface HttpServerOptions {
   users?: UsersService;
   /** Refusals before dispatch (no credentials, a missing scope) and sign-ins go into the audit log. */
   audit?: Pick<AuditPort, 'record'>;
+  /** Request rates (limits.*PerMinute) and the delay of a failed authentication (auth.failedAuthDelayMs). */
+  limits?: { requests: () => RequestLimits; failedAuthDelayMs: () => number };
   bus: EventBus;
   metrics: Registry;
   logger: Logger;
@@ -81,6 +84,8 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     const principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
     if (!principal) {
       const refusal = options.auth.refusal(req.headers, SESSION_COOKIE);
+      // A wrong credential waits a short random time: guessing gets slow, and timing tells nothing.
+      if (req.headers.authorization || req.headers.cookie) await failedAuthDelay(options.limits?.failedAuthDelayMs() ?? 0);
       // A bearer that is no token of ours (or expired) is an attempt worth keeping; a bare request is not.
       if (req.headers.authorization) options.audit?.record({ actor: 'anonymous', action: route.contractMethod ?? `${req.method} ${pathname}`.slice(0, 100), target: null, ip: req.ip, result: 'denied', detail: refusal.code });
       return sendError(reply, refusal.toJSON());
@@ -97,6 +102,10 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
       return sendError(reply, refusal.toJSON());
     }
   });
+
+  const noLimits: RequestLimits = { apiPerMinute: 0, loginPerMinute: 0, uploadPerMinute: 0 };
+  const requestLimits = (): RequestLimits => options.limits?.requests() ?? noLimits;
+  await registerRateLimits(app);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (error instanceof StudioError) return sendError(reply, error.toJSON());
@@ -133,7 +142,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     app.route({
       method: def.http.method,
       url: API_PREFIX + def.http.path,
-      config: { public: def.public === true, contractMethod: name },
+      config: { public: def.public === true, contractMethod: name, ...rateLimitFor('api', requestLimits, SESSION_COOKIE) },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         // Authenticate before parsing: a public method's caller is told apart here, before its input is read
         // (a signed-in caller without the method's scope is a viewer like any other).
@@ -165,10 +174,16 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
   // (1 MiB) and its envelope, so the hub answers PAYLOAD_TOO_LARGE instead of the socket closing (1009).
   await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   registerEventSocket(app, options);
-  registerLoginRoutes(app, { auth: options.auth, ...(options.users ? { users: options.users } : {}), ...(options.audit ? { audit: options.audit } : {}), secure, logger: options.logger });
+  registerLoginRoutes(app, { auth: options.auth, rateLimit: rateLimitFor('login', requestLimits, SESSION_COOKIE), ...(options.users ? { users: options.users } : {}), ...(options.audit ? { audit: options.audit } : {}), secure, logger: options.logger });
   for (const plugin of options.plugins ?? []) await plugin(app);
   await registerRenderer(app, options.rendererDir);
   return app;
+}
+
+/** Waits a random time in [max/3, max] ms. */
+function failedAuthDelay(maxMs: number): Promise<void> {
+  if (maxMs <= 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, maxMs / 3 + Math.random() * ((2 * maxMs) / 3)));
 }
 
 /** Merges query (GET/DELETE) or JSON body with path params: the contract sees one input object. */

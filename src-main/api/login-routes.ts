@@ -6,6 +6,7 @@ import { parseCookies } from '../http/credentials.js';
 import { sendError } from '../http/reply.js';
 import type { UsersService } from '../auth/users.js';
 import type { AuditPort } from '../auth/types.js';
+import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { AuthService } from './auth.js';
 
 function sessionCookie(value: string, maxAgeSec: number, secure: boolean): string {
@@ -61,8 +62,10 @@ const str = (v: unknown, max: number): string | null => (typeof v === 'string' &
  */
 export function registerLoginRoutes(
   app: FastifyInstance,
-  deps: { auth: AuthService; users?: UsersService; audit?: Pick<AuditPort, 'record'>; secure: boolean; logger: Logger },
+  deps: { auth: AuthService; users?: UsersService; audit?: Pick<AuditPort, 'record'>; rateLimit?: { rateLimit: RateLimitOptions }; secure: boolean; logger: Logger },
 ): void {
+  // Sign-in attempts per address (limits.loginPerMinute), on top of the failed sign-in limit.
+  const limited = deps.rateLimit ? { config: deps.rateLimit } : {};
   const audit = (actor: string, action: string, ip: string, result: 'ok' | 'denied', detail: string | null = null): void =>
     deps.audit?.record({ actor, action, target: null, ip, result, detail });
   // Every sign-in route: the outcome into the audit log (a failure under the name that was tried).
@@ -86,7 +89,7 @@ export function registerLoginRoutes(
     reply.header('Set-Cookie', sessionCookie(token, Math.max(1, Math.floor((expiresAt - Date.now()) / 1000)), deps.secure));
   };
 
-  app.get('/login', async (req, reply) => {
+  app.get('/login', limited, async (req, reply) => {
     const code = String((req.query as Record<string, unknown>).code ?? '');
     // Without a code: the password form.
     if (code === '') return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(signInPage(null));
@@ -107,7 +110,7 @@ export function registerLoginRoutes(
     }
   });
 
-  app.post('/auth/login', async (req, reply) => {
+  app.post('/auth/login', limited, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body.code !== 'string' || body.code.length === 0 || body.code.length > 64) {
       return sendError(reply, {
@@ -120,7 +123,7 @@ export function registerLoginRoutes(
     return reply.code(204).send();
   });
 
-  app.post('/auth/password', { bodyLimit: 8192 }, async (req, reply) => {
+  app.post('/auth/password', { bodyLimit: 8192, ...limited }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const name = str(body.name, 64);
     const password = str(body.password, 1024);
@@ -142,7 +145,7 @@ export function registerLoginRoutes(
     return reply.send(invitePage(user.name, token));
   });
 
-  app.post('/auth/invite', { bodyLimit: 8192 }, async (req, reply) => {
+  app.post('/auth/invite', { bodyLimit: 8192, ...limited }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const token = str(body.token, 64);
     const password = str(body.password, 1024);

@@ -51,7 +51,7 @@ beforeAll(async () => {
   // Many invitations and wrong answers from one address: the failed sign-in limit is raised for the file
   // (and lowered again by the test of the limit itself).
   const home = tempHome();
-  fs.writeFileSync(path.join(home, 'config.yaml'), 'limits:\n  failedAuthPerMinute: 1000\n');
+  fs.writeFileSync(path.join(home, 'config.yaml'), 'limits:\n  failedAuthPerMinute: 1000\n  loginPerMinute: 0\n');
   host = await startHost({ home });
   const created = await api(host, 'POST', '/api/v1/streams', { name: 'demo', ladder: 'passthrough' });
   expect(created.status).toBe(201);
@@ -248,6 +248,64 @@ describe('failed sign-ins', () => {
     expect((await call('POST', '/auth/login', {}, { code: 'WRONGCODE1' })).status).toBe(429);
     expect((await call('POST', '/auth/invite', {}, { token: 'x'.repeat(32), password: PASSWORD })).status).toBe(429);
     expect((await api(host, 'PATCH', '/api/v1/config', { limits: { failedAuthPerMinute: 1000 } })).status).toBe(200);
+  });
+});
+
+describe('request rates', () => {
+  it('the API answers 429 with Retry-After past limits.apiPerMinute, per token; uploads past uploadPerMinute', async () => {
+    const token = (await api(host, 'POST', '/api/v1/tokens', { name: 'busy', scopes: ['streams:read', 'videos:write'] })).json.token as string;
+    // The owner's session (its own count, barely used so far) changes the limits.
+    const owner = { cookie: cookies.get('owner')! };
+    expect((await call('PATCH', '/api/v1/config', owner, { limits: { apiPerMinute: 5, uploadPerMinute: 3 } })).status).toBe(200);
+    try {
+      const statuses: number[] = [];
+      let last: { status: number; json: any; headers: Headers } | undefined;
+      for (let i = 0; i < 7; i++) {
+        last = await call('GET', '/api/v1/streams', { bearer: token });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      expect(last?.json.error.code).toBe('RATE_LIMITED');
+      expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Another caller has its own count.
+      expect((await call('GET', '/api/v1/streams', owner)).status).toBe(200);
+      const uploads: number[] = [];
+      for (let i = 0; i < 4; i++) uploads.push((await call('OPTIONS', '/api/v1/uploads', { bearer: token })).status);
+      expect(uploads.slice(0, 3).every((s) => s < 400)).toBe(true);
+      expect(uploads[3]).toBe(429);
+    } finally {
+      expect((await call('PATCH', '/api/v1/config', owner, { limits: { apiPerMinute: 6000, uploadPerMinute: 600 } })).status).toBe(200);
+    }
+  });
+});
+
+describe('the audit log', () => {
+  it('shows who did what, when and from where, newest first, with refusals and sign-ins', async () => {
+    const res = await api(host, 'GET', '/api/v1/audit?limit=1000');
+    expect(res.status).toBe(200);
+    const ats = (res.json.entries as any[]).map((e) => e.at);
+    expect(ats).toEqual([...ats].sort((a, b) => b - a));
+    /** The newest entry of `action` that `pred` accepts. */
+    const find = async (action: string, pred: (e: any) => boolean): Promise<any> =>
+      ((await api(host, 'GET', `/api/v1/audit?limit=1000&action=${encodeURIComponent(action)}`)).json.entries as any[]).find((e) => e.action === action && pred(e));
+    expect(await find('users.create', (e) => e.target?.includes('producer-one') && e.result === 'ok')).toMatchObject({ actor: expect.stringMatching(/^token:api-token/), ip: '127.0.0.1' });
+    expect(await find('tokens.create', (e) => e.result === 'ok')).toBeDefined();
+    expect(await find('auth.signIn', (e) => e.actor === 'user:producer-one' && e.result === 'ok')).toBeDefined();
+    expect(await find('auth.signIn', (e) => e.result === 'denied')).toBeDefined();
+    expect(await find('auth.acceptInvitation', (e) => e.result === 'ok')).toBeDefined();
+    expect(await find('auth.loginLink', (e) => e.result === 'ok')).toBeDefined();
+    expect(await find('users.list', (e) => e.result === 'denied' && e.actor === 'user:viewer-one')).toBeDefined();
+    expect(await find('config.update', (e) => e.result === 'ok')).toBeDefined();
+    expect(await find('users.update', (e) => e.result === 'failed' && e.detail === 'LAST_OWNER')).toBeDefined();
+    // Paged by id; filtered by actor and action.
+    const page = await api(host, 'GET', '/api/v1/audit?limit=2');
+    expect(page.json.entries).toHaveLength(2);
+    const next = await api(host, 'GET', `/api/v1/audit?limit=2&before=${page.json.next}`);
+    expect(next.json.entries[0].id).toBeLessThan(page.json.entries[1].id + 1);
+    const mine = await api(host, 'GET', '/api/v1/audit?limit=50&actor=user:producer-one');
+    expect((mine.json.entries as any[]).every((e) => e.actor.startsWith('user:producer-one'))).toBe(true);
+    // Not for a producer.
+    expect((await call('GET', '/api/v1/audit', { cookie: cookies.get('producer')! })).status).toBe(403);
   });
 });
 

@@ -12,6 +12,8 @@ import { probeMedia } from '../recorder/media-info.js';
 import type { TimedMetadata } from '../data/timed-metadata.js';
 import type { RecordingService } from '../recorder/recording-service.js';
 import { UploadServer, type UploadAuth } from '../servers/tus/server.js';
+import { rateLimitFor } from '../http/rate-limit.js';
+import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
 import type { Db } from '../store/db.js';
 import { VideoStore } from '../store/videos.js';
 import type { VideoHandlerDeps } from '../api/handlers-videos.js';
@@ -87,6 +89,7 @@ export function wireLibrary(deps: {
     onProgress: (id, offset, size) => library.onUploadProgress(id, offset, size),
     onFinished: (upload) => library.onUploadFinished(upload),
     onRemoved: (id, why) => library.onUploadRemoved(id, why),
+    rateLimit: rateLimitFor('upload', () => config().limits, SESSION_COOKIE).rateLimit,
   });
 
   const library: VideoLibrary = new VideoLibrary({

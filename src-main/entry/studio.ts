@@ -231,6 +231,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         auth,
         users,
         audit: access.audit,
+        limits: { requests: () => config.current.limits, failedAuthDelayMs: () => config.current.auth.failedAuthDelayMs },
         bus,
         metrics,
         logger: logger.child({ service: 'http' }),

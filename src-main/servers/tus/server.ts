@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '@fastify/rate-limit';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -57,6 +58,8 @@ export interface UploadServerOptions {
   onRemoved?: (id: string, why: 'terminated' | 'expired') => void | Promise<void>;
   /** For tests: the clock of sweepExpired's timer. */
   now?: () => number;
+  /** Upload requests per minute (http/rate-limit.ts), checked before the request is handed to tus. */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface UploadStatus {
@@ -147,7 +150,10 @@ export class UploadServer implements Service {
           method: ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'GET'],
           url,
           exposeHeadRoute: false,
-          onRequest: (req, reply, done) => {
+          onRequest: [
+            // Over the rate: 429 with Retry-After, before anything is read (the app's own error shape).
+            ...(this.o.rateLimit && app.rateLimit ? [app.rateLimit(this.o.rateLimit)] : []),
+            (req, reply, done) => {
             reply.hijack();
             this.handle(req.raw, reply.raw).catch((error: unknown) => {
               this.o.logger.error({ err: error, url: req.url }, 'upload request failed');
@@ -156,6 +162,7 @@ export class UploadServer implements Service {
             });
             done();
           },
+          ],
           handler: () => undefined,
         });
       }

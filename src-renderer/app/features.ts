@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { accessFeature } from '../features/access/index.js';
 import { dashboardFeature } from '../features/dashboard/index.js';
 import { obsFeature } from '../features/obs/index.js';
 import { edgesFeature } from '../features/edges/index.js';
@@ -28,5 +29,6 @@ export const FEATURES: readonly FeatureEntry[] = [
   obsFeature,
   edgesFeature,
   remoteFeature,
+  accessFeature,
   settingsFeature,
 ];

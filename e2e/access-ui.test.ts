@@ -1,0 +1,108 @@
+// People, accounts, tokens and the audit log as a creator and a producer meet them in Chromium: the
+// owner invites a producer, the producer follows the link, chooses a password, signs in with it and
+// a TOTP code, makes an API token, and sees neither People nor the audit log. Screenshots go to
+// e2e/artifacts.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCode } from '../src-main/auth/totp.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
+import { needs } from '../test-support/peers.js';
+import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
+
+const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
+const PASSWORD = 'a long enough password';
+
+describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
+  let host: HostProcess;
+  let browser: Browser;
+  let owner: Page;
+  let inviteUrl = '';
+
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    host = await startHost();
+    browser = await launchChromium();
+    owner = await studioPage(browser, host, { width: 1360, height: 1100 });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+  });
+
+  it('the owner invites a producer and gets a link to send', async () => {
+    await owner.getByTestId('nav-access').click();
+    await owner.getByTestId('people-card').waitFor();
+    await owner.getByTestId('invite-name').fill('sam');
+    await owner.getByTestId('invite-role').selectOption('producer');
+    await owner.getByTestId('invite-submit').click();
+    const link = owner.getByTestId('invite-link');
+    await link.waitFor();
+    inviteUrl = (await link.locator('code').textContent())!.trim();
+    expect(inviteUrl).toMatch(new RegExp(`^${host.url}/invite/[A-Za-z0-9_-]{32}$`));
+    await owner.getByTestId('person-sam').waitFor();
+    expect(await owner.getByTestId('person-sam').textContent()).toContain('invited');
+    await owner.screenshot({ path: path.join(ARTIFACTS, 'access-owner.png'), fullPage: true });
+  });
+
+  it('the producer chooses a password, signs in with it, turns on TOTP and signs in with a code', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(inviteUrl);
+    await page.getByRole('heading', { name: 'Welcome, sam' }).waitFor();
+    await page.locator('#password').fill(PASSWORD);
+    await page.locator('#again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.getByTestId('page-dashboard').waitFor();
+    // A producer: no People, no audit log; their own account and tokens.
+    await page.getByTestId('nav-access').click();
+    await page.getByTestId('account-card').waitFor();
+    expect(await page.getByTestId('people-card').count()).toBe(0);
+    expect(await page.getByTestId('audit-card').count()).toBe(0);
+    await page.getByTestId('totp-start').click();
+    await page.getByTestId('totp-setup').waitFor();
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await page.getByTestId('totp-code').fill(totpCode(secret, Math.floor(Date.now() / 1000) - 30));
+    await page.getByTestId('totp-confirm').click();
+    await page.getByText('On: signing in with your password asks for a code').waitFor();
+    // A token for OBS: only groups a producer has are offered.
+    expect(await page.getByTestId('scope-users').count()).toBe(0);
+    await page.getByTestId('token-name').fill('obs laptop');
+    await page.getByTestId('scope-obs').selectOption('write');
+    await page.getByTestId('token-create').click();
+    const token = (await page.getByTestId('token-made').locator('.copy-value').textContent())!.trim();
+    expect(token).toMatch(/^st_/);
+    expect((await api(host, 'GET', '/api/v1/obs/connections', undefined, token)).status).toBe(200);
+    expect((await api(host, 'GET', '/api/v1/streams', undefined, token)).status).toBe(403);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'access-producer.png'), fullPage: true });
+    await context.close();
+
+    // Signing in again, with the password and then the code.
+    const again = await browser.newContext();
+    const login = await again.newPage();
+    await login.goto(`${host.url}/login`);
+    await login.locator('#name').fill('sam');
+    await login.locator('#password').fill(PASSWORD);
+    await login.getByRole('button', { name: 'Sign in' }).click();
+    await login.locator('#code').waitFor({ state: 'visible' });
+    expect(await login.locator('#error').textContent()).toContain('6-digit code');
+    await login.screenshot({ path: path.join(ARTIFACTS, 'access-sign-in-code.png') });
+    await login.locator('#code').fill(totpCode(secret));
+    await login.getByRole('button', { name: 'Sign in' }).click();
+    await login.getByTestId('page-dashboard').waitFor();
+    await again.close();
+  }, 60_000);
+
+  it('the owner sees it all in the audit log', async () => {
+    await owner.reload();
+    await owner.getByTestId('audit-card').waitFor();
+    await owner.getByTestId('audit-actor').fill('user:sam');
+    const table = owner.getByTestId('audit-table');
+    await owner.waitForFunction(() => (document.querySelector('[data-testid="audit-table"]')?.textContent ?? '').includes('tokens.create'));
+    const text = (await table.textContent()) ?? '';
+    for (const action of ['auth.signIn', 'account.totpEnable', 'tokens.create']) expect(text).toContain(action);
+    await owner.getByTestId('audit-actor').fill('');
+    await owner.screenshot({ path: path.join(ARTIFACTS, 'access-audit.png'), fullPage: true });
+  });
+});

@@ -31,6 +31,11 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
     await host?.stop();
   });
 
+  it('the dashboard says which certificate the studio serves (here none: plain HTTP)', async () => {
+    await owner.getByTestId('certificate-card').waitFor();
+    expect(await owner.getByTestId('certificate-state').textContent()).toContain('plain HTTP');
+  });
+
   it('the owner invites a producer and gets a link to send', async () => {
     await owner.getByTestId('nav-access').click();
     await owner.getByTestId('people-card').waitFor();

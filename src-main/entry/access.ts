@@ -1,5 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { splitList } from '../../src-shared/config-auth.js';
+import { certificateNames, ensureHostCertificate, issueHostCertificate } from '../auth/tls-ca.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import { sendError } from '../http/reply.js';
 import type { StudioConfig } from '../../src-shared/config.js';
 import { methods, type CertificateInfo, type MethodName } from '../../src-shared/contract/index.js';
 import type { CallResult } from '../../src-shared/contract/transport.js';
@@ -20,6 +25,8 @@ import { JwtKeyStore } from '../store/jwt-keys.js';
 
 export interface Access {
   handlers: AuthHandlerDeps;
+  /** GET /tls/ca.crt: the host's authority, to install on viewers' devices (self-ca only). */
+  plugins: HttpPlugin[];
   audit: AuditService;
   jwt: JwtService;
   admit(request: AdmissionRequest): Promise<AdmissionResult>;
@@ -35,16 +42,26 @@ function targetOf(input: unknown): string | null {
   return parts.length > 0 ? parts.join(' ').slice(0, 300) : null;
 }
 
-/** The certificate the host serves HTTPS with (http.tlsCert), read for its names and expiry. */
-function certificateInfo(config: StudioConfig): CertificateInfo {
-  const file = config.http.tlsCert;
-  const none: CertificateInfo = { mode: 'off', subject: null, issuer: null, names: [], notBefore: null, notAfter: null, daysLeft: null, fingerprint256: null, caUrl: null };
-  if (!file) return none;
+/** What HTTPS and RTMPS serve: the operator's files, a certificate of the host's own authority, or nothing. */
+export type HostTls = { mode: 'off' } | { mode: 'files' | 'self-ca'; certFile: string; keyFile: string; caFile: string | null };
+
+/** Resolves the host's certificate at start: http.tlsCert wins; tls.selfSigned issues (or renews) one. */
+export async function hostTls(config: StudioConfig, home: string): Promise<HostTls> {
+  if (config.http.tlsCert) return { mode: 'files', certFile: config.http.tlsCert, keyFile: config.http.tlsKey, caFile: null };
+  if (!config.tls.selfSigned) return { mode: 'off' };
+  const cert = await ensureHostCertificate(path.join(home, 'tls'), certificateNames(splitList(config.tls.names)), config.studio.name);
+  return { mode: 'self-ca', certFile: cert.certFile, keyFile: cert.keyFile, caFile: cert.caFile };
+}
+
+const CA_PATH = '/tls/ca.crt';
+
+/** The certificate in `file`, read for its names and expiry. */
+function certificateInfo(mode: 'files' | 'self-ca', file: string): CertificateInfo {
   try {
     const cert = new crypto.X509Certificate(fs.readFileSync(file));
     const notAfter = Date.parse(cert.validTo);
     return {
-      mode: 'files',
+      mode,
       subject: cert.subject.replace(/\n/g, ', '),
       issuer: cert.issuer.replace(/\n/g, ', '),
       names: (cert.subjectAltName ?? '').split(/,\s*/).filter(Boolean).map((n) => n.replace(/^(DNS|IP Address):/, '')),
@@ -52,12 +69,14 @@ function certificateInfo(config: StudioConfig): CertificateInfo {
       notAfter,
       daysLeft: Math.floor((notAfter - Date.now()) / 86_400_000),
       fingerprint256: cert.fingerprint256,
-      caUrl: null,
+      caUrl: mode === 'self-ca' ? CA_PATH : null,
     };
   } catch {
     throw new StudioError('CONFIG_INVALID', `http.tlsCert: ${file} is not a readable PEM certificate`, { field: 'http.tlsCert' });
   }
 }
+
+const NO_CERTIFICATE: CertificateInfo = { mode: 'off', subject: null, issuer: null, names: [], notBefore: null, notAfter: null, daysLeft: null, fingerprint256: null, caUrl: null };
 
 /** Users, tokens, JWTs, admission, the audit log and TLS, wired for the studio. */
 export function wireAccess(deps: {
@@ -68,7 +87,10 @@ export function wireAccess(deps: {
   tokens: TokensPort;
   streams: Pick<StreamService, 'access' | 'authorize'>;
   signer: Pick<UrlSigner, 'verify'>;
+  tls: HostTls;
+  home: string;
 }): Access {
+  const tls = deps.tls;
   const audit = new AuditService({ store: new AuditStore(deps.db), retentionDays: () => deps.config().audit.retentionDays, logger: deps.logger.child({ service: 'audit' }) });
   const jwt = new JwtService({ keys: new JwtKeyStore(deps.db), config: () => deps.config().auth });
   const webhook = new AdmissionWebhook({ config: () => deps.config().auth, logger: deps.logger.child({ service: 'admission' }) });
@@ -86,14 +108,27 @@ export function wireAccess(deps: {
     jwt,
     audit,
     tls: {
-      info: () => certificateInfo(deps.config()),
-      issue: () => {
-        throw new StudioError('NOT_IMPLEMENTED_ON_OS', 'issuing certificates from the host\'s own authority is not built yet: give http.tlsCert and http.tlsKey');
+      info: () => (tls.mode === 'off' ? NO_CERTIFICATE : certificateInfo(tls.mode, tls.certFile)),
+      // A new certificate of the host's authority for these names (and the usual ones), served after a restart.
+      issue: async (names) => {
+        if (tls.mode === 'files') throw new StudioError('CONFLICT', 'the host serves the certificate in http.tlsCert: clear it to use its own authority');
+        const dir = path.join(deps.home, 'tls');
+        // The configured names stay covered too: the next start keeps this certificate.
+        await issueHostCertificate(dir, certificateNames([...splitList(deps.config().tls.names), ...names]), deps.config().studio.name);
+        return certificateInfo('self-ca', path.join(dir, 'host.crt'));
       },
     },
   };
+  const caPlugin: HttpPlugin = (app) => {
+    app.get(CA_PATH, async (_req, reply) => {
+      const caFile = tls.mode === 'self-ca' ? tls.caFile : path.join(deps.home, 'tls', 'ca.crt');
+      if (!caFile || !fs.existsSync(caFile)) return sendError(reply, { code: 'NOT_FOUND', message: 'this host has no certificate authority of its own (tls.selfSigned is off)' });
+      return reply.header('Content-Disposition', 'attachment; filename="streams-studio-ca.crt"').type('application/x-x509-ca-cert').send(fs.readFileSync(caFile));
+    });
+  };
   return {
     handlers,
+    plugins: [caPlugin],
     audit,
     jwt,
     admit: (request) => admission.admit(request),

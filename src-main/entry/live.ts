@@ -80,6 +80,8 @@ export function wireLiveServer(deps: {
   otherVod?: () => OtherVodFiles | undefined;
   /** Who may publish and play (auth/admission.ts, wired after: called only once serving). */
   admit: (request: AdmissionRequest) => Promise<AdmissionResult>;
+  /** The certificate HTTPS and RTMPS serve (http.tlsCert, or one the host's own authority issued). */
+  tls?: { cert: string; key: string };
 }): LiveServer {
   const { config, logger } = deps;
   const store = new StreamStore(deps.db);
@@ -225,9 +227,10 @@ export function wireLiveServer(deps: {
   });
 
   const { tlsPort } = config().rtmp;
-  const { tlsCert, tlsKey } = config().http;
+  const tlsCert = deps.tls?.cert ?? config().http.tlsCert;
+  const tlsKey = deps.tls?.key ?? config().http.tlsKey;
   if (tlsPort > 0 && (tlsCert === '' || tlsKey === '')) {
-    throw new StudioError('CONFIG_INVALID', 'rtmp.tlsPort: RTMPS needs http.tlsCert and http.tlsKey', { field: 'rtmp.tlsPort' });
+    throw new StudioError('CONFIG_INVALID', 'rtmp.tlsPort: RTMPS needs http.tlsCert and http.tlsKey, or tls.selfSigned', { field: 'rtmp.tlsPort' });
   }
   const rtmp = new RtmpServer({
     ...(tlsPort > 0 ? { tlsPort, tls: { cert: readPem(tlsCert, 'http.tlsCert'), key: readPem(tlsKey, 'http.tlsKey') } } : {}),

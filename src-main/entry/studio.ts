@@ -33,7 +33,7 @@ import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
 import { wireData } from './data.js';
-import { wireAccess } from './access.js';
+import { hostTls, wireAccess } from './access.js';
 import { UsersService } from '../auth/users.js';
 import { TokensService } from '../auth/tokens.js';
 import { UserStore } from '../store/users.js';
@@ -113,6 +113,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     // The first run makes the owner: the api-token file and the printed sign-in link stand for them.
     users.ensureOwner();
     const auth = new AuthService(apiToken, sessions, () => config.current.http.sessionTtlHours * 3_600_000, people, () => config.current.limits.failedAuthPerMinute);
+    // HTTPS and RTMPS: the operator's files, else (tls.selfSigned) a certificate of the host's own authority.
+    const tls = await hostTls(config.current, layout.root);
     const metrics = createMetrics();
     const ffmpeg = new FfmpegService({
       children,
@@ -179,6 +181,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       otherVod: () => library.files,
       // Called only once serving, after `access` below is wired.
       admit: (request) => access.admit(request),
+      ...(tls.mode !== 'off' ? { tls: { cert: tls.certFile, key: tls.keyFile } } : {}),
     });
     const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) } });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
@@ -199,7 +202,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
-    const access = wireAccess({ db, config: () => config.current, logger, users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
+    const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -224,7 +227,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger,
       access.onCall,
     );
-    const listen = { ...config.current.http, port: options.port ?? config.current.http.port, bind: options.bind ?? config.current.http.bind };
+    const listen = {
+      ...config.current.http,
+      ...(tls.mode === 'self-ca' ? { tlsCert: tls.certFile, tlsKey: tls.keyFile } : {}),
+      port: options.port ?? config.current.http.port,
+      bind: options.bind ?? config.current.http.bind,
+    };
     const http = new HttpService(
       {
         dispatch,
@@ -238,7 +246,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
+        plugins: [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
       },
       listen,
     );

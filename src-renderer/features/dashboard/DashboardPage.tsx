@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type uPlot from 'uplot';
 import { Card } from '../../ui/Card.js';
+import { CertificateCard } from './CertificateCard.js';
 import { FfmpegCard } from './FfmpegCard.js';
 import { formatBytes, formatRate } from './format.js';
 import { LiveStreamsCard } from './LiveStreamsCard.js';
@@ -53,6 +54,7 @@ export function DashboardPage() {
         </Card>
       </div>
       <FfmpegCard />
+      <CertificateCard />
     </div>
   );
 }

@@ -1,0 +1,50 @@
+import { useEffect, useState } from 'react';
+import type { CertificateInfo } from '../../../src-shared/contract/index.js';
+import { call } from '../../api/client.js';
+import { Card } from '../../ui/Card.js';
+import { Icon } from '../../ui/Icon.js';
+
+/** Days left under which the dashboard warns about a certificate. */
+export const CERTIFICATE_WARN_DAYS = 30;
+
+/** What the certificate card says: its state in a word and a tone. */
+export function certificateState(info: CertificateInfo): { word: string; tone: 'ok' | 'warn' | 'bad' | 'off' } {
+  if (info.mode === 'off' || info.daysLeft === null) return { word: 'plain HTTP', tone: 'off' };
+  if (info.daysLeft < 0) return { word: 'expired', tone: 'bad' };
+  if (info.daysLeft < CERTIFICATE_WARN_DAYS) return { word: `expires in ${info.daysLeft} days`, tone: 'warn' };
+  return { word: `valid for ${info.daysLeft} days`, tone: 'ok' };
+}
+
+/** HTTPS and RTMPS: which certificate, for which names, until when; the CA to install when it is the host's own. */
+export function CertificateCard() {
+  const [info, setInfo] = useState<CertificateInfo | null>(null);
+  useEffect(() => {
+    // Viewers and moderators may not read it: the card then stays away.
+    call('tls.info', {}).then(setInfo, () => setInfo(null));
+  }, []);
+  if (!info) return null;
+  const state = certificateState(info);
+  return (
+    <Card title="Certificate" testId="certificate-card">
+      {info.mode === 'off' ? (
+        <p className="muted" data-testid="certificate-state">
+          The studio serves plain HTTP. Set <code>tls.selfSigned</code> for a certificate of its own authority (on a LAN), or <code>http.tlsCert</code> and <code>http.tlsKey</code>.
+        </p>
+      ) : (
+        <div className="certificate">
+          <span className={`badge ${state.tone === 'ok' ? 'badge-ok' : state.tone === 'warn' ? 'badge-warn' : 'badge-bad'}`} data-testid="certificate-state">
+            {state.word}
+          </span>
+          <span>{info.mode === 'self-ca' ? 'Issued by the studio\'s own authority' : 'From http.tlsCert'}</span>
+          <span className="muted small">{info.names.join(', ')}</span>
+          {info.notAfter && <span className="muted small">until {new Date(info.notAfter).toLocaleDateString()}</span>}
+          {info.caUrl && (
+            <a className="button small-button" href={info.caUrl} download data-testid="certificate-ca">
+              <Icon name="download" size={14} /> CA certificate
+            </a>
+          )}
+        </div>
+      )}
+    </Card>
+  );
+}

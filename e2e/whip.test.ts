@@ -67,6 +67,25 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     expect((await api(host, 'GET', '/api/v1/streams/cam')).json.state).not.toBe('live');
   }, 30_000);
 
+  // Before any other test opens a session: every session of this address counts.
+  it('at most limits.connectionsPerIp WebRTC sessions from one address (the publisher counts)', async () => {
+    const created = await api(host, 'POST', '/api/v1/streams', { name: 'crowded', ladder: 'passthrough' });
+    expect((await api(host, 'PATCH', '/api/v1/config', { limits: { connectionsPerIp: 2 } })).status).toBe(200);
+    const publisher = await pageAt(browser, host.url);
+    const viewer = await pageAt(browser, host.url);
+    try {
+      expect((await startWhipPublisher(publisher, `${host.url}/live/crowded/whip`, created.json.key)).status).toBe(201);
+      await waitFor('crowded live', async () => (await api(host, 'GET', '/api/v1/streams/crowded')).json.state === 'live', 15_000);
+      expect((await startWhepViewer(viewer, `${host.url}/live/crowded/whep`)).status).toBe(201);
+      const third = await postOffer(`${host.url}/live/crowded/whep`, spareOffer);
+      expect([third.status, third.json.error.code]).toEqual([429, 'CONNECTION_LIMIT']);
+    } finally {
+      await publisher.close();
+      await viewer.close();
+      expect((await api(host, 'PATCH', '/api/v1/config', { limits: { connectionsPerIp: 64 } })).status).toBe(200);
+    }
+  }, 60_000);
+
   it('publishes the fake camera; Chromium watches over WHEP and ffprobe reads the HLS', async () => {
     const published = await startWhipPublisher(publisherPage, `${host.url}/live/cam/whip`, key);
     expect(published.status, published.body).toBe(201);
@@ -143,4 +162,5 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
       await viewer.close();
     }
   }, 60_000);
+
 });

@@ -69,9 +69,6 @@ export const limitsConfigSchema = z
     connectionsPerIp: int(0, 100_000)
       .default(64)
       .meta({ description: 'Open RTMP, SRT and WebRTC connections per address; 0: no limit.' }),
-    maxPublishersPerStream: int(1, 16)
-      .default(1)
-      .meta({ description: 'Publishers of one stream at once (a second one is refused, not swapped in).' }),
     maxViewersPerStream: int(0, 1_000_000)
       .default(0)
       .meta({ description: 'Viewers of one stream at once over every protocol, unless the stream sets its own; 0: no limit.' }),

@@ -180,23 +180,30 @@ export class AuthService {
     if (cookieValue) this.sessions.revoke(cookieValue);
   }
 
-  /** Throws RATE_LIMITED once `ip` has failed too often in the last minute (sign-in routes). */
-  checkRateLimit(ip: string): void {
+  /** Seconds `ip` must wait after failing too often in the last minute (every port counts); 0 when it may try. */
+  retryAfter(ip: string): number {
     const now = Date.now();
     if (this.failures.size > 1000) {
       for (const [addr, times] of this.failures) if (times.every((t) => now - t >= FAILED_LOGIN_WINDOW_MS)) this.failures.delete(addr);
     }
     const recent = (this.failures.get(ip) ?? []).filter((t) => now - t < FAILED_LOGIN_WINDOW_MS);
-    this.failures.set(ip, recent);
-    if (recent.length >= this.failedLimit()) {
-      const retryAfterSec = Math.max(1, Math.ceil((recent[0]! + FAILED_LOGIN_WINDOW_MS - now) / 1000));
-      throw new StudioError('RATE_LIMITED', 'too many failed sign-ins from this address; wait a minute', { retryAfterSec });
-    }
+    if (recent.length === 0) this.failures.delete(ip);
+    else this.failures.set(ip, recent);
+    if (recent.length < this.failedLimit()) return 0;
+    return Math.max(1, Math.ceil((recent[recent.length - this.failedLimit()]! + FAILED_LOGIN_WINDOW_MS - now) / 1000));
+  }
+
+  /** Throws RATE_LIMITED once `ip` has failed too often in the last minute. */
+  checkRateLimit(ip: string): void {
+    const retryAfterSec = this.retryAfter(ip);
+    if (retryAfterSec > 0) throw new StudioError('RATE_LIMITED', 'too many failed sign-ins from this address; wait a minute', { retryAfterSec });
   }
 
   recordFailure(ip: string): void {
     const list = this.failures.get(ip) ?? [];
     list.push(Date.now());
+    // Only the newest count: an address cannot grow the map without bound.
+    if (list.length > 10_000) list.splice(0, list.length - 10_000);
     this.failures.set(ip, list);
   }
 

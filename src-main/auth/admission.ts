@@ -13,6 +13,8 @@ export interface AdmissionDeps {
   signer: { verify(name: string, query: QueryLike, ip: string): VerifyResult };
   webhook: { ask(question: WebhookQuestion): Promise<WebhookAnswer> };
   audit?: Pick<AuditPort, 'record'>;
+  /** Failed authentications per address (shared with the API's): a publisher that failed too often waits. */
+  failures?: { retryAfter(ip: string): number; recordFailure(ip: string): void };
 }
 
 /** `<name>?jwt=<token>` (an RTMP key or SRT stream id carrying a JWT), else a plain key. */
@@ -26,7 +28,7 @@ export function splitKey(raw: string): { name: string; jwt: string } | { key: st
 /** A bearer that looks like a JWT (three base64url parts), not a stream key. */
 export const looksLikeJwt = (value: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(value);
 
-const deny = (code: Extract<AdmissionResult, { ok: false }>['code'], reason: string, details?: Record<string, string>): AdmissionResult => ({ ok: false, code, reason, ...(details ? { details } : {}) });
+const deny = (code: Extract<AdmissionResult, { ok: false }>['code'], reason: string, details?: Record<string, string | number>): AdmissionResult => ({ ok: false, code, reason, ...(details ? { details } : {}) });
 
 /**
  * One decision for every protocol, per stream: publishing by key (or a publish JWT), a JWT only, or the
@@ -37,7 +39,10 @@ export class Admission implements AdmissionPort {
   constructor(private readonly deps: AdmissionDeps) {}
 
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
-    const result = await this.decide(request);
+    const wait = request.action === 'publish' ? (this.deps.failures?.retryAfter(request.ip) ?? 0) : 0;
+    const result = wait > 0 ? deny('RATE_LIMITED', 'too many failed authentications from this address; wait a minute', { retryAfterSec: wait }) : await this.decide(request);
+    // A publisher whose key or token failed counts against its address, on every port.
+    if (!result.ok && request.action === 'publish' && ['UNAUTHORIZED', 'JWT_INVALID', 'TOKEN_EXPIRED'].includes(result.code)) this.deps.failures?.recordFailure(request.ip);
     // Denials are audited always; admissions are the protocols' to record once per connection.
     if (!result.ok && this.deps.audit) {
       this.deps.audit.record({

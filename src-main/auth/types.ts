@@ -114,7 +114,7 @@ export interface AdmissionRequest {
 
 export type AdmissionResult =
   | { ok: true; stream: string; via: 'key' | 'jwt' | 'signed' | 'public' | 'webhook' | 'studio'; subject: string | null }
-  | { ok: false; code: 'UNAUTHORIZED' | 'FORBIDDEN' | 'JWT_INVALID' | 'TOKEN_EXPIRED' | 'ADMISSION_DENIED' | 'NOT_FOUND' | 'RATE_LIMITED'; reason: string; details?: Record<string, string> };
+  | { ok: false; code: 'UNAUTHORIZED' | 'FORBIDDEN' | 'JWT_INVALID' | 'TOKEN_EXPIRED' | 'ADMISSION_DENIED' | 'NOT_FOUND' | 'RATE_LIMITED'; reason: string; details?: Record<string, string | number> };
 
 /** One decision for every protocol: key, JWT, signed URL, public, or the admission webhook (src-main/auth/admission.ts). */
 export interface AdmissionPort {

@@ -89,6 +89,8 @@ export function wireAccess(deps: {
   signer: Pick<UrlSigner, 'verify'>;
   tls: HostTls;
   home: string;
+  /** Failed authentications per address, shared with the API and sign-ins (api/auth.ts). */
+  failures: { retryAfter(ip: string): number; recordFailure(ip: string): void };
 }): Access {
   const tls = deps.tls;
   const audit = new AuditService({ store: new AuditStore(deps.db), retentionDays: () => deps.config().audit.retentionDays, logger: deps.logger.child({ service: 'audit' }) });
@@ -101,6 +103,7 @@ export function wireAccess(deps: {
     signer: deps.signer,
     webhook,
     audit,
+    failures: deps.failures,
   });
   const handlers: AuthHandlerDeps = {
     users: deps.users,

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import { publishGrant } from '../auth/admission.js';
+import { PerAddressConnections } from '../auth/limits.js';
+import { splitList } from '../../src-shared/config-auth.js';
 import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -232,7 +234,10 @@ export function wireLiveServer(deps: {
   if (tlsPort > 0 && (tlsCert === '' || tlsKey === '')) {
     throw new StudioError('CONFIG_INVALID', 'rtmp.tlsPort: RTMPS needs http.tlsCert and http.tlsKey, or tls.selfSigned', { field: 'rtmp.tlsPort' });
   }
+  // One count per address across RTMP and SRT (WebRTC sessions are counted by their server).
+  const perAddress = new PerAddressConnections(() => config().limits.connectionsPerIp);
   const rtmp = new RtmpServer({
+    connections: perAddress,
     ...(tlsPort > 0 ? { tlsPort, tls: { cert: readPem(tlsCert, 'http.tlsCert'), key: readPem(tlsKey, 'http.tlsKey') } } : {}),
     port: config().rtmp.port,
     bind: config().rtmp.bind,
@@ -250,6 +255,7 @@ export function wireLiveServer(deps: {
     ffmpegPath,
     ffmpegCaps: () => deps.ffmpeg.caps(),
     authorize: (key, ip) => publishGrant(deps.admit, key, 'srt', ip),
+    connectionsPerAddress: perAddress,
   });
 
   return {
@@ -268,6 +274,8 @@ export function wireLiveServer(deps: {
         catalog: streams,
         signer,
         admit: deps.admit,
+        viewerCap: (name) => store.get(name)?.maxViewers || config().limits.maxViewersPerStream,
+        allowedOrigins: () => splitList(config().limits.allowedOrigins),
         analytics,
         logger: logger.child({ service: 'hls' }),
         windowSize: config().live.windowSegments,

@@ -202,7 +202,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
-    const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
+    const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({

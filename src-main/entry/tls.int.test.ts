@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startHost, tempHome, type HostProcess } from '../../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../../test-support/media.js';
-import { needs, which } from '../../test-support/peers.js';
+import { needs } from '../../test-support/peers.js';
 import { waitFor } from '../../test-support/wait.js';
 
 // The host's own certificate authority (tls.selfSigned) through a real host: HTTPS trusted with its CA
@@ -59,7 +59,7 @@ describe('the host\'s own certificate authority', () => {
     expect(keyMode).toBe(0o600);
   });
 
-  it.skipIf(!which('openssl'))('openssl verifies the chain and the names', () => {
+  it.skipIf(needs('openssl'))('openssl verifies the chain and the names', () => {
     const leaf = fs.readFileSync(path.join(home, 'tls', 'host.crt'), 'utf8').split(/(?<=-----END CERTIFICATE-----)/)[0]!;
     const leafFile = path.join(home, 'leaf.pem');
     fs.writeFileSync(leafFile, leaf);

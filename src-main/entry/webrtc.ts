@@ -14,6 +14,8 @@ import type { StreamService } from '../media/stream-service.js';
 import type { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { firstString, type QueryLike } from '../protocols/signing.js';
 import { looksLikeJwt } from '../auth/admission.js';
+import { originAllowed } from '../auth/limits.js';
+import { splitList } from '../../src-shared/config-auth.js';
 import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import { bearerOf } from '../http/credentials.js';
 import { iceOptionsOf } from '../protocols/webrtc/peer.js';
@@ -60,7 +62,19 @@ export function wireWebRtc(deps: {
   const refuse = (result: Extract<AdmissionResult, { ok: false }>): never => {
     throw new StudioError(result.code, result.reason, result.details);
   };
+  const limits = (): StudioConfig['limits'] => deps.config().limits;
+  /** WebRTC sessions per address (limits.connectionsPerIp), before any offer is read. */
+  const checkAddress = (ip: string): void => {
+    const limit = limits().connectionsPerIp;
+    if (limit > 0 && server.sessionsFrom(ip) >= limit) throw new StudioError('CONNECTION_LIMIT', `this address has ${limit} WebRTC sessions open already`, { retryAfterSec: 10 });
+  };
   const checkView = async (name: string, req: FastifyRequest): Promise<void> => {
+    if (!originAllowed(splitList(limits().allowedOrigins), { origin: req.headers.origin, referer: req.headers.referer, host: req.headers.host })) {
+      throw new StudioError('ORIGIN_FORBIDDEN', `stream "${name}" may not be played from ${req.headers.origin ?? req.headers.referer ?? 'this site'}`);
+    }
+    checkAddress(req.ip);
+    const cap = streams.access(name)?.maxViewers || limits().maxViewersPerStream;
+    if (cap > 0 && deps.analytics.viewerCount(name) >= cap) throw new StudioError('STREAM_FULL', `stream "${name}" has as many viewers as it takes; try again later`, { retryAfterSec: 15 });
     const query = req.query as QueryLike;
     const jwt = firstString(query.jwt) ?? bearerOf(req.headers.authorization);
     const signed: Record<string, string> = {};
@@ -72,6 +86,7 @@ export function wireWebRtc(deps: {
     if (!result.ok) refuse(result);
   };
   const checkPublish = async (name: string, req: FastifyRequest): Promise<void> => {
+    checkAddress(req.ip);
     const studio = deps.auth.authenticate(req.headers, SESSION_COOKIE);
     const bearer = bearerOf(req.headers.authorization);
     // The Bearer of a WHIP client is the stream key or a publish JWT; a signed-in studio page sends its cookie.

@@ -194,6 +194,12 @@ export class ViewerAnalytics implements Service {
     };
   }
 
+  /** Whether `sid` is a live viewer of `name` now (a returning viewer is not a new one). */
+  isViewer(name: string, sid: string): boolean {
+    const viewer = this.streams.get(name)?.viewers.get(sid);
+    return viewer !== undefined && this.now() - viewer.lastSeen <= this.idleMs;
+  }
+
   /** Live viewers of one stream (cheap; for the stream's `live.viewers`). */
   viewerCount(name: string): number {
     const stats = this.streams.get(name);

@@ -16,6 +16,7 @@ import { firstString, signatureQueryOf, type QueryLike, type UrlSigner } from '.
 import { preflight } from '../../http/cors.js';
 import { bearerOf, parseCookies } from '../../http/credentials.js';
 import type { AdmissionRequest, AdmissionResult } from '../../auth/types.js';
+import { originAllowed } from '../../auth/limits.js';
 import type { LlStream } from './ll/ll-stream.js';
 import type { SegmentTimes } from './segment-times.js';
 import { llFile, llManifest, llMaster, llMediaPlaylist, type LlRouteContext } from './ll/ll-routes.js';
@@ -39,6 +40,10 @@ export interface LiveRoutesOptions {
    * `streams_jwt` cookie) or the admission webhook, per stream. Without it: public or signed URLs only.
    */
   admit?: (request: AdmissionRequest) => Promise<AdmissionResult>;
+  /** Most viewers of a stream at once (0: no limit); a new viewer over it gets 503 STREAM_FULL. */
+  viewerCap?: (name: string) => number;
+  /** Sites that may embed playback (hotlink protection; empty: any). */
+  allowedOrigins?: () => string[];
   analytics: ViewerAnalytics;
   logger: Logger;
   /** Segments per stitched media playlist (default 10). */
@@ -164,6 +169,10 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       notFound(reply, `no stream named "${name}"`);
       return null;
     }
+    if (options.allowedOrigins && !originAllowed(options.allowedOrigins(), { origin: req.headers.origin, referer: req.headers.referer, host: req.headers.host })) {
+      sendError(reply, { code: 'ORIGIN_FORBIDDEN', message: `stream "${name}" may not be played from ${req.headers.origin ?? req.headers.referer ?? 'this site'}` });
+      return null;
+    }
     let signature = '';
     if (options.admit) {
       const query = req.query as QueryLike;
@@ -232,6 +241,13 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     };
   };
 
+  /** A new viewer of a stream at its cap (a viewer already watching is never turned away). */
+  const full = (name: string, sid: string): boolean => {
+    const cap = options.viewerCap?.(name) ?? 0;
+    return cap > 0 && !analytics.isViewer(name, sid) && analytics.viewerCount(name) >= cap;
+  };
+  const streamFull = (reply: FastifyReply, name: string): FastifyReply =>
+    sendError(reply.header('Retry-After', '15'), { code: 'STREAM_FULL', message: `stream "${name}" has as many viewers as it takes; try again later` });
   const query = (sid: string, signature: string): string => [`sid=${encodeURIComponent(sid)}`, signature].filter(Boolean).join('&');
   const sidOf = (req: FastifyRequest): string | undefined => {
     const sid = firstString((req.query as QueryLike).sid);
@@ -257,6 +273,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (!ctx) return reply;
     const given = sidOf(req);
     const sid = given && protocolOfSid(given) === 'hls' ? given : analytics.mintSid('hls');
+    if (full(ctx.name, sid)) return streamFull(reply, ctx.name);
     const ll = llOf(ctx, sid);
     if (ll) {
       hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
@@ -274,6 +291,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (!ctx) return reply;
     const session = ctx.entry.sessions.at(-1)!;
     const llSid = sidOf(req);
+    if (full(ctx.name, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'))) return streamFull(reply, ctx.name);
     const ll = llOf(ctx, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'));
     if (ll) {
       const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');

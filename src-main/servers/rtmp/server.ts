@@ -1,3 +1,4 @@
+import { normalizeIp } from '../../protocols/signing.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { StudioError } from '../../core/errors.js';
@@ -19,6 +20,8 @@ export interface RtmpServerOptions {
   tlsPort?: number;
   /** A connection silent for this long is closed (default 15 s). */
   idleTimeoutMs?: number;
+  /** Open connections per address (limits.connectionsPerIp): over it, a new one is closed at once. */
+  connections?: { acquire(ip: string): (() => void) | null };
 }
 
 export interface RtmpServerAddress {
@@ -91,8 +94,27 @@ export class RtmpServer implements Service {
     await Promise.all(servers.map(closeServer));
   }
 
+  private lastRefusalLog = new Map<string, number>();
+
+  /** Logs a refused address at most once a minute (a flood must not flood the log). */
+  private refusedByAddress(ip: string): void {
+    const now = Date.now();
+    if ((this.lastRefusalLog.get(ip) ?? 0) > now - 60_000) return;
+    if (this.lastRefusalLog.size > 1000) this.lastRefusalLog.clear();
+    this.lastRefusalLog.set(ip, now);
+    this.log.warn({ remoteAddress: ip }, 'RTMP connection refused: too many from this address (limits.connectionsPerIp)');
+  }
+
   private accept(socket: net.Socket): void {
     if (!this.plain) {
+      socket.destroy();
+      return;
+    }
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const release = this.options.connections ? this.options.connections.acquire(ip) : () => undefined;
+    if (!release) {
+      // Before a byte is read: the address already holds its share of connections.
+      this.refusedByAddress(ip);
       socket.destroy();
       return;
     }
@@ -101,7 +123,10 @@ export class RtmpServer implements Service {
       paths: this.options.paths,
       authorize: this.options.authorize,
       idleTimeoutMs: this.options.idleTimeoutMs ?? 15_000,
-      onClosed: (c) => this.connections.delete(c),
+      onClosed: (c) => {
+        release();
+        this.connections.delete(c);
+      },
     });
     this.connections.add(connection);
   }

@@ -42,6 +42,8 @@ export interface SrtServerOptions {
   peerIdleTimeoutMs?: number;
   /** Accepted connections at most (default 64); more are refused as overloaded. */
   maxConnections?: number;
+  /** Open connections per address (limits.connectionsPerIp). */
+  connectionsPerAddress?: { acquire(ip: string): (() => void) | null };
   /** Replaces the ffmpeg MPEG-TS -> FLV converter (tests). */
   createConverter?: ConverterFactory;
 }
@@ -66,6 +68,8 @@ export class SrtServer implements Service {
   private readonly bySocketId = new Map<number, SrtConnection>();
   private readonly byCaller = new Map<string, SrtConnection>();
   private readonly recentRefusals = new Map<string, number>();
+  /** Each connection's slot of its address (connectionsPerAddress), by caller. */
+  private readonly releases = new Map<string, () => void>();
   /** Callers whose publish decision is under way. */
   private readonly deciding = new Set<string>();
   private readonly createConverter: ConverterFactory;
@@ -221,6 +225,9 @@ export class SrtServer implements Service {
     // Never log the key itself: a wrong key is often a right key pasted in the wrong place.
     if (!grant) return refuse(Reject.FORBIDDEN, 'stream key or token refused', { keyLength });
     if (this.bySocketId.size >= (this.options.maxConnections ?? 64)) return refuse(Reject.OVERLOAD, 'too many connections', { stream: grant.name });
+    const release = this.options.connectionsPerAddress ? this.options.connectionsPerAddress.acquire(rinfo.address) : () => undefined;
+    if (!release) return refuse(Reject.OVERLOAD, 'too many connections from this address', { stream: grant.name });
+    this.releases.set(callerKey, release);
 
     const socketId = this.newSocketId();
     const { response, agreement } = conclusionResponse(req, check.hsreq, { socketId, latencyMs: this.options.latencyMs ?? 120, peerAddress: rinfo.address });
@@ -231,6 +238,8 @@ export class SrtServer implements Service {
     try {
       publisher = this.options.paths.publish(grant.name, info);
     } catch (error) {
+      release();
+      this.releases.delete(callerKey);
       const conflict = error instanceof StudioError && error.code === 'CONFLICT';
       if (!conflict) this.log.error({ err: error, stream: grant.name }, 'SRT publish failed');
       return refuse(conflict ? Reject.CONFLICT : Reject.ISE, conflict ? 'stream already live' : 'publishing failed', { stream: grant.name });
@@ -250,6 +259,8 @@ export class SrtServer implements Service {
   }
 
   private forget(connection: SrtConnection, callerKey: string): void {
+    this.releases.get(callerKey)?.();
+    this.releases.delete(callerKey);
     this.bySocketId.delete(connection.socketId);
     if (this.byCaller.get(callerKey) === connection) this.byCaller.delete(callerKey);
     const stopped = connection.stopped;

@@ -78,6 +78,18 @@ export class WebRtcServer implements Service {
     return this.options.silenceTimeoutMs?.() ?? 6000;
   }
 
+  /** Open WHIP and WHEP sessions of one address (limits.connectionsPerIp). */
+  sessionsFrom(ip: string): number {
+    let n = 0;
+    for (const session of this.sessions.values()) if (session.remoteAddress === ip) n += 1;
+    return n;
+  }
+
+  /** Viewers of one stream over WHEP. */
+  viewersOf(name: string): number {
+    return this.viewersByName.get(name)?.size ?? 0;
+  }
+
   /** Whether `key` (or a studio operator) may publish to `name`: throws NOT_FOUND or UNAUTHORIZED; reads no offer. */
   authorizePublish(name: string, key: string | undefined, operator: boolean): void {
     if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });

@@ -275,6 +275,32 @@ describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin'
     expect((await get(edges[0]!.url, `${segment}?exp=9999999999`)).json.error.details.reason).toBe('missing');
   });
 
+  it('plays a private stream through an edge with a read JWT; expired, other-stream and forged tokens are refused there', async () => {
+    expect((await api(host, 'PATCH', '/api/v1/streams/demo', { private: true })).status).toBe(200);
+    try {
+      const jwt = async (streams: string[], expiresInSec = 120): Promise<string> => (await api(host, 'POST', '/api/v1/jwt', { action: 'read', streams, expiresInSec })).json.token;
+      const token = await jwt(['demo']);
+      const edge = edges[0]!;
+      const playlist = await waitFor('the private playlist through the edge with a JWT', async () => {
+        const p = await get(edge.url, `/live/demo/v0.m3u8?jwt=${token}`);
+        return p.status === 200 ? p : null;
+      }, 15_000);
+      const segment = playlist.body.toString().split('\n').filter((l) => l && !l.startsWith('#')).at(-1)!;
+      expect((await get(edge.url, `/live/demo/${segment}`)).status).toBe(200);
+      expect((await get(edge.url, `/live/demo/${segment.split('?')[0]}?jwt=${token}`)).status).toBe(200);
+      expect((await get(edge.url, '/live/demo/v0.m3u8')).status).toBe(403);
+      const other = await get(edge.url, `/live/demo/v0.m3u8?jwt=${await jwt(['someone-else'])}`);
+      expect(other).toMatchObject({ status: 403, json: { error: { details: { reason: 'wrong_stream' } } } });
+      const forged = await get(edge.url, `/live/demo/v0.m3u8?jwt=${token.slice(0, -6)}AAAAAA`);
+      expect(forged.json.error.details.reason).toBe('bad_token');
+      const expiring = await jwt(['demo'], 10);
+      await new Promise((r) => setTimeout(r, 10_500));
+      expect((await get(edge.url, `/live/demo/v0.m3u8?jwt=${expiring}`)).json.error.details.reason).toBe('expired');
+    } finally {
+      expect((await api(host, 'PATCH', '/api/v1/streams/demo', { private: false })).status).toBe(200);
+    }
+  }, 40_000);
+
   it('refuses bad purges, unauthenticated calls and bad edge arguments', async () => {
     for (const body of [{}, { pattern: '(' }, { prefix: '/etc/' }, { tags: ['a b'] }, { urls: [], soft: true }, { tags: ['x'], extra: 1 }]) {
       const res = await api(host, 'POST', '/api/v1/cdn/purge', body);

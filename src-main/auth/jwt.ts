@@ -63,6 +63,7 @@ export class JwtService implements JwtPort {
 
   /** The host keys that verify, for edges (kid -> base64url secret). */
   verifyingKeys(): { kid: string; secret: string }[] {
+    this.deps.keys.current(); // made now, so edges hold it before the first token is issued
     return this.deps.keys.active().map((k) => ({ kid: k.kid, secret: k.secret }));
   }
 

@@ -48,8 +48,8 @@ export interface EdgeNginxOptions {
   agentPort: number;
   /** Origin base URL, e.g. `http://origin.example:8080`. */
   origin: string;
-  /** URL signing keys; njs verifies with both during a rotation. */
-  keys: { current: string; previous: string | null };
+  /** URL signing keys; njs verifies with both during a rotation. The host's JWT keys (by kid) too. */
+  keys: { current: string; previous: string | null; jwt?: { kid: string; secret: string }[] };
   /** Where the dynamic modules live (Debian: /usr/lib/nginx/modules). */
   modulesDir: string;
   workerProcesses?: number;
@@ -336,7 +336,7 @@ export function buildNginxConf(o: EdgeNginxOptions): string {
   const budget = cacheBudget(parseSize(o.cacheSize));
   const lastDir = path.join(o.cacheDir, LAST_RESORT_DIR);
   const forbidden =
-    'return 403 \'{"error":{"code":"FORBIDDEN","message":"signed URL refused ($edge_sig)","details":{"reason":"$edge_sig"}}}\';';
+    'return 403 \'{"error":{"code":"FORBIDDEN","message":"signed URL or token refused ($edge_sig)","details":{"reason":"$edge_sig"}}}\';';
 
   const playlistBlock = (p: Pick<CachePolicy, 'lock' | 'lockTimeout' | 'readTimeout' | 'notFoundTtl'>): string[] => [
     'proxy_cache_bypass $edge_args_odd;',
@@ -408,8 +408,8 @@ http {
     js_path ${quote(o.dir)};
     js_import signing from ${NJS_FILE};
     js_set $edge_sig_njs signing.verdict;
-    # njs runs only for requests that carry signature parameters; the rest read "none" from the map.
-    map "$arg_exp$arg_sig" $edge_sig { "" none; default $edge_sig_njs; }
+    # njs runs only for requests that carry signature parameters or a JWT; the rest read "none" from the map.
+    map "$arg_exp$arg_sig$arg_jwt" $edge_sig { "" none; default $edge_sig_njs; }
     map $edge_sig $edge_variant { ok s; default p; }
     map $edge_sig $edge_refused { ok 0; none 0; default 1; }
 ${indent(hlsKeyMaps(), 4)}
@@ -428,6 +428,7 @@ ${indent(hlsKeyMaps(), 4)}
         default_type application/json;
         set $sign_key_current ${quote(o.keys.current)};
         set $sign_key_previous ${quote(o.keys.previous ?? '')};
+        set $jwt_keys ${quote((o.keys.jwt ?? []).filter((k) => /^[A-Za-z0-9_-]+$/.test(k.kid) && /^[A-Za-z0-9_-]+$/.test(k.secret)).map((k) => `${k.kid}:${k.secret}`).join(','))};
 
         location = /metrics { proxy_pass http://edge_agent; }
         location = /edge/health { proxy_pass http://edge_agent; }
@@ -577,6 +578,7 @@ ${indent(cacheBlock(scheme, hostHeader, { zone: 'edge_fill', key: '$uri|$http_x_
         listen 127.0.0.1:${o.controlPort};
         set $sign_key_current "";
         set $sign_key_previous "";
+        set $jwt_keys "";
 
         # The agent's check that a reload took effect (nginx-process.ts): the generation of this config.
         location = /generation { return 200 "${o.generation ?? 0}"; }

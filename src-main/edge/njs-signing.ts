@@ -3,7 +3,9 @@
  * the same scheme byte for byte (`v1|<name>|<exp>|`, the IP-bound two-half form, two keys during a
  * rotation). `verdict` answers `none` (no signature: the origin decides, as for public streams), `ok`,
  * or the failure reason the origin would give (`missing`, `bad_signature`, `expired`, `wrong_ip`).
- * The keys come from `$sign_key_current` / `$sign_key_previous`, set in the generated config.
+ * The keys come from `$sign_key_current` / `$sign_key_previous`, set in the generated config. A request
+ * with a read JWT (`?jwt=`) and no signature is checked against the host's JWT keys (`$jwt_keys`,
+ * HS256 by kid): `ok`, `bad_token`, `expired`, `wrong_stream` or `wrong_ip`.
  */
 export const NJS_SIGNING_SCRIPT = `import crypto from 'crypto';
 
@@ -27,10 +29,48 @@ function normalizeIp(ip) {
   return ip.indexOf('::ffff:') === 0 && ip.indexOf('.') !== -1 ? ip.slice(7) : ip;
 }
 
+function part(text) {
+  return JSON.parse(Buffer.from(text, 'base64url').toString());
+}
+
+// A read JWT of the host (HS256, keys by kid from $jwt_keys): 'ok', or why not.
+function jwtVerdict(r, token) {
+  var match = /^\\/live\\/([^\\/]+)\\//.exec(r.uri);
+  if (!match || token.length > 4096) return 'bad_token';
+  var parts = token.split('.');
+  if (parts.length !== 3) return 'bad_token';
+  var header;
+  var claims;
+  try {
+    header = part(parts[0]);
+    claims = part(parts[1]);
+  } catch (e) {
+    return 'bad_token';
+  }
+  if (!header || header.alg !== 'HS256' || typeof header.kid !== 'string') return 'bad_token';
+  var secret = null;
+  var keys = (r.variables.jwt_keys || '').split(',');
+  for (var i = 0; i < keys.length; i++) {
+    var colon = keys[i].indexOf(':');
+    if (colon > 0 && keys[i].slice(0, colon) === header.kid) secret = keys[i].slice(colon + 1);
+  }
+  if (secret === null) return 'bad_token';
+  var expected = crypto.createHmac('sha256', Buffer.from(secret, 'base64url')).update(parts[0] + '.' + parts[1]).digest();
+  if (!same(Buffer.from(parts[2], 'base64url'), expected, 0, 32)) return 'bad_token';
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) return 'expired';
+  if (claims.act !== 'read') return 'bad_token';
+  var streams = Array.isArray(claims.streams) ? claims.streams : [];
+  if (streams.indexOf(decodeURIComponent(match[1])) < 0 && streams.indexOf('*') < 0) return 'wrong_stream';
+  if (typeof claims.ip === 'string' && claims.ip !== '' && normalizeIp(claims.ip) !== normalizeIp(r.remoteAddress)) return 'wrong_ip';
+  return 'ok';
+}
+
 function verdict(r) {
   var exp = arg(r, 'exp');
   var sig = arg(r, 'sig');
   var ipFlag = arg(r, 'ip');
+  var jwt = arg(r, 'jwt');
+  if (exp === undefined && sig === undefined && jwt !== undefined) return jwtVerdict(r, jwt);
   if (exp === undefined && sig === undefined) return 'none';
   if (exp === undefined || sig === undefined) return 'missing';
   if (!/^\\d{1,12}$/.test(exp) || (ipFlag !== undefined && ipFlag !== '1') || !/^[A-Za-z0-9_-]{43}$/.test(sig)) {

@@ -91,10 +91,12 @@ export function wireAccess(deps: {
   home: string;
   /** Failed authentications per address, shared with the API and sign-ins (api/auth.ts). */
   failures: { retryAfter(ip: string): number; recordFailure(ip: string): void };
+  /** After a JWT key rotation: the edges get the new keys. */
+  onJwtRotate?: () => void;
 }): Access {
   const tls = deps.tls;
   const audit = new AuditService({ store: new AuditStore(deps.db), retentionDays: () => deps.config().audit.retentionDays, logger: deps.logger.child({ service: 'audit' }) });
-  const jwt = new JwtService({ keys: new JwtKeyStore(deps.db), config: () => deps.config().auth });
+  const jwt = new JwtService({ keys: new JwtKeyStore(deps.db), config: () => deps.config().auth, ...(deps.onJwtRotate ? { onRotate: deps.onJwtRotate } : {}) });
   const webhook = new AdmissionWebhook({ config: () => deps.config().auth, logger: deps.logger.child({ service: 'admission' }) });
   const admission = new Admission({
     stream: (name) => deps.streams.access(name),

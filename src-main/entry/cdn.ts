@@ -24,6 +24,8 @@ export function wireCdn(deps: {
   streams: StreamService;
   recordings: Pick<RecordingService, 'get'>;
   apiToken: string;
+  /** The host's JWT keys, pushed to the edges with the URL-signing keys (read by the time edges connect). */
+  jwtKeys?: () => { kid: string; secret: string }[];
 }): {
   registry: EdgeRegistry;
   handlers: CdnHandlerDeps;
@@ -32,7 +34,7 @@ export function wireCdn(deps: {
 } {
   const registry = new EdgeRegistry({
     store: new EdgeStore(deps.db),
-    keys: () => deps.signer.verifyingKeys(),
+    keys: () => ({ ...deps.signer.verifyingKeys(), ...(deps.jwtKeys ? { jwt: deps.jwtKeys() } : {}) }),
     logger: deps.logger.child({ service: 'cdn' }),
     bus: deps.bus,
   });

@@ -181,7 +181,7 @@ export async function runEdge(argv: string[]): Promise<number> {
     nginxRef.current = nginx;
     tails = [new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine), new LogTail(path.join(dir, FETCH_LOG), core.onLogLine, 100)];
     const applyKeys = async (next: typeof keys): Promise<void> => {
-      const same = state.keys && state.keys.current === next.current && state.keys.previous === next.previous;
+      const same = state.keys && state.keys.current === next.current && state.keys.previous === next.previous && JSON.stringify(state.keys.jwt ?? []) === JSON.stringify(next.jwt ?? []);
       state.keys = next;
       stateFile.save(state);
       if (!same) await nginx.reload({ keys: next });

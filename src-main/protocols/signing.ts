@@ -17,6 +17,8 @@ export type VerifyResult = { ok: true } | { ok: false; reason: SignatureFailure 
 export interface SignerKeys {
   current: string;
   previous?: string | null;
+  /** The host's JWT keys (HS256, by kid), for edges that verify read JWTs themselves. */
+  jwt?: { kid: string; secret: string }[];
 }
 
 export interface SignOptions {

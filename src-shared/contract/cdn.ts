@@ -118,7 +118,8 @@ export const edgeClientMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type EdgeClientMessage = z.infer<typeof edgeClientMessageSchema>;
 
-export type SigningKeys = { current: string; previous: string | null };
+/** URL-signing keys, and the host's JWT keys (HS256 by kid) for edges that verify read JWTs themselves. */
+export type SigningKeys = { current: string; previous: string | null; jwt?: { kid: string; secret: string }[] };
 export type EdgeServerMessage =
   | { type: 'welcome'; seq: number; keys: SigningKeys }
   | { type: 'keys'; keys: SigningKeys }

@@ -118,6 +118,27 @@ describe.skipIf(needs('xvfb', 'chromium', 'xev', 'xdotool'))('remote desktop on 
     expect(sessions.json[0].viewers[0].connected).toBe(true);
   });
 
+  it('a remote-view JWT for the session pairs without the code (the link /remote?session=&jwt= does it in the page); others are refused', async () => {
+    const jwt = async (streams: string[], action = 'remote'): Promise<string> => (await api(host, 'POST', '/api/v1/jwt', { action, streams, expiresInSec: 60 })).json.token;
+    const pair = (body: unknown): Promise<Response> => fetch(`${host.url}/remote/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const good = await pair({ jwt: await jwt([control.id]), session: control.id });
+    expect(good.status).toBe(200);
+    expect(((await good.json()) as any)).toMatchObject({ sessionId: control.id, permission: 'control', token: expect.any(String) });
+    const otherSession = await pair({ jwt: await jwt(['someothersession']), session: control.id });
+    expect([otherSession.status, ((await otherSession.json()) as any).error.code]).toEqual([401, 'JWT_INVALID']);
+    const playJwt = await pair({ jwt: await jwt(['demo'], 'read'), session: 'demo' });
+    expect(playJwt.status).toBe(401);
+    // The page pairs from its link by itself and plays.
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${host.url}/remote?session=${control.id}&jwt=${await jwt([control.id])}`);
+      await page.waitForFunction(() => ((window as any).remote?.frames ?? 0) > 5, undefined, { timeout: 20_000 });
+      expect(page.url()).toBe(`${host.url}/remote`);
+    } finally {
+      await page.close();
+    }
+  }, 40_000);
+
   it('sends VP8 (realtime) to a viewer without H.264, beside the H.264 viewer (libwebrtc in Node)', async () => {
     const paired = await fetch(`${host.url}/remote/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: control.pairingCode }) });
     const { token } = (await paired.json()) as { token: string };

@@ -1,3 +1,4 @@
+import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import type { StudioConfig } from '../../src-shared/config.js';
 import { pickCaptureEncoder } from '../encoder/encoders.js';
 import { captureArgsFor } from '../capture/index.js';
@@ -30,6 +31,8 @@ export function wireRemote(deps: {
   ffmpeg: Pick<FfmpegService, 'info' | 'path' | 'caps'>;
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** Remote-view JWTs (auth/admission.ts). */
+  admit?: (request: AdmissionRequest) => Promise<AdmissionResult>;
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
   const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env }));
@@ -62,5 +65,5 @@ export function wireRemote(deps: {
     logger,
   });
   // Sessions end before the sound feed and the displays go away.
-  return { displays, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger })] };
+  return { displays, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };
 }

@@ -75,6 +75,15 @@ export class PairingBook {
     return { grant, session };
   }
 
+  /** A viewer token for session `id` without its code (a remote-view JWT vouched for the viewer). */
+  grantFor(id: string): { grant: ViewerGrant; session: PairingEntry } {
+    const session = this.sessions.get(id);
+    if (!session) throw new StudioError('NOT_FOUND', `no remote session "${id}"`);
+    const grant: ViewerGrant = { token: crypto.randomBytes(24).toString('base64url'), sessionId: session.id, expiresAt: this.now() + VIEWER_TOKEN_TTL_MS };
+    this.tokens.set(grant.token, grant);
+    return { grant, session };
+  }
+
   /** The session a token grants, or REMOTE_TOKEN_INVALID. */
   check(token: string | undefined): PairingEntry {
     const grant = token ? this.tokens.get(token) : undefined;

@@ -74,8 +74,9 @@ export class RemoteService implements Service {
   }
 
   /** Pairing: a code for a token and what the viewer needs to know. */
-  async pair(code: unknown): Promise<{ token: string; expiresAt: number; sessionId: string; permission: RemotePermission; width: number; height: number }> {
-    const { grant, session } = this.book.redeem(code);
+  async pair(code: unknown, viaJwt?: { sessionId: string }): Promise<{ token: string; expiresAt: number; sessionId: string; permission: RemotePermission; width: number; height: number }> {
+    // A viewer with a remote-view JWT (checked by the caller) skips the code; everyone else types it.
+    const { grant, session } = viaJwt ? this.book.grantFor(viaJwt.sessionId) : this.book.redeem(code);
     const display = await this.deps.displays.get(session.displayId);
     return { token: grant.token, expiresAt: grant.expiresAt, sessionId: session.id, permission: session.permission, width: display.width, height: display.height };
   }

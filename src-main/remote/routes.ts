@@ -1,3 +1,4 @@
+import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -10,12 +11,20 @@ import { viewerPage } from './viewer-page.js';
 /**
  * The viewer's side of remote desktop (no studio sign-in: the pairing code is the credential):
  *   GET    /remote                        the viewer page
- *   POST   /remote/pair      {code}       -> {token, expiresAt, sessionId, permission, width, height}
+ *   POST   /remote/pair      {code} or {jwt, session} (a JWT with act "remote" naming the session)
+ *                                         -> {token, expiresAt, sessionId, permission, width, height}
  *   POST   /remote/viewers   Authorization: Bearer <token>, body: SDP offer -> 201 answer + Location
  *   DELETE /remote/viewers/<id>           Authorization: Bearer <token> -> 200
  * The host's side (sessions, displays) is the authenticated API.
  */
-export function remoteRoutes(options: { remote: RemoteService; logger: Logger }): HttpPlugin {
+export interface RemoteRoutesOptions {
+  remote: RemoteService;
+  logger: Logger;
+  /** Remote-view JWTs (auth/admission.ts): `POST /remote/pair {jwt, session}` instead of a code. */
+  admit?: (request: AdmissionRequest) => Promise<AdmissionResult>;
+}
+
+export function remoteRoutes(options: RemoteRoutesOptions): HttpPlugin {
   return async (app) => {
     await app.register(async (scope) => remoteScope(scope, options));
   };
@@ -24,7 +33,7 @@ export function remoteRoutes(options: { remote: RemoteService; logger: Logger })
 const SDP = 'application/sdp';
 const ID_RE = /^[A-Za-z0-9_-]{16}$/;
 
-async function remoteScope(scope: FastifyInstance, options: { remote: RemoteService; logger: Logger }): Promise<void> {
+async function remoteScope(scope: FastifyInstance, options: RemoteRoutesOptions): Promise<void> {
   const { remote, logger } = options;
   scope.addContentTypeParser(SDP, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const fail = (reply: FastifyReply, error: unknown): FastifyReply => {
@@ -43,7 +52,15 @@ async function remoteScope(scope: FastifyInstance, options: { remote: RemoteServ
 
   scope.post('/remote/pair', async (req, reply) => {
     try {
-      const body = req.body as { code?: unknown } | undefined;
+      const body = req.body as { code?: unknown; jwt?: unknown; session?: unknown } | undefined;
+      if (typeof body?.jwt === 'string') {
+        // A platform's (or the host's) JWT with act "remote" for this session stands for the pairing code.
+        const session = typeof body.session === 'string' ? body.session.slice(0, 64) : '';
+        if (!options.admit) throw new StudioError('UNAUTHORIZED', 'this host takes pairing codes only');
+        const result = await options.admit({ action: 'remote', protocol: 'remote', stream: session, ip: req.ip, credential: { jwt: body.jwt.slice(0, 4096) } });
+        if (!result.ok) throw new StudioError(result.code, result.reason, result.details);
+        return reply.header('Cache-Control', 'no-store').send(await remote.pair(undefined, { sessionId: session }));
+      }
       return reply.header('Cache-Control', 'no-store').send(await remote.pair(body?.code));
     } catch (error) {
       return fail(reply, error);

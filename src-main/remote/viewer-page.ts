@@ -61,17 +61,24 @@ export function viewerPage(): string {
   let outbox = Promise.resolve();
   const queue = (fn) => { outbox = outbox.then(fn).catch(() => {}); };
 
-  $('pair').addEventListener('submit', async (e) => {
-    e.preventDefault();
+  // /remote?session=<id>&jwt=<token>: a platform's link pairs at once, without a code.
+  const linked = new URLSearchParams(location.search);
+  const pair = async (request) => {
     $('err').textContent = '';
     try {
-      const res = await fetch('/remote/pair', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: $('code').value }) });
+      const res = await fetch('/remote/pair', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
       const body = await res.json();
       if (!res.ok) throw new Error(body.error ? body.error.message : 'pairing failed');
       token = body.token; state.permission = body.permission; state.width = body.width; state.height = body.height;
       await connect();
     } catch (error) { $('err').textContent = error.message; state.errors.push(error.message); }
-  });
+  };
+  $('pair').addEventListener('submit', (e) => { e.preventDefault(); void pair({ code: $('code').value }); });
+  if (linked.get('jwt') && linked.get('session')) {
+    const body = { jwt: linked.get('jwt'), session: linked.get('session') };
+    history.replaceState(null, '', '/remote');
+    void pair(body);
+  }
 
   function onMessage(m) {
     state.received.push(m.t);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { method } from './define.js';
 import { roleSchema, scopeSchema } from './scopes.js';
-import { streamNameSchema } from './streams.js';
+import { STREAM_NAME_PATTERN, streamNameSchema } from './streams.js';
 
 const id = z.string().min(1).max(64);
 const userName = z
@@ -219,12 +219,13 @@ export const authMethods = {
     input: z
       .object({
         action: z.enum(['read', 'publish', 'remote']).describe('read: play; publish: ingest; remote: view a remote-desktop session (streams are session ids)'),
-        streams: z.array(streamNameSchema).min(1).max(100),
+        streams: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream name, or for remote a session id')).min(1).max(100),
         expiresInSec: z.number().int().min(10).max(30 * 86400).default(3600),
         ip: z.string().min(1).max(64).optional(),
         subject: z.string().min(1).max(128).optional(),
       })
-      .strict(),
+      .strict()
+      .refine((i) => i.action === 'remote' || i.streams.every((n) => STREAM_NAME_PATTERN.test(n)), { path: ['streams'], message: 'use stream names: 1 to 64 lowercase letters, digits and dashes' }),
     output: z.object({ token: z.string(), expiresAt: z.number(), kid: z.string() }),
     http: { method: 'POST', path: '/jwt' },
   }),

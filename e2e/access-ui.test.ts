@@ -10,6 +10,7 @@ import { totpCode } from '../src-main/auth/totp.js';
 import { launchChromium, studioPage } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
+import { waitFor } from '../test-support/wait.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 const PASSWORD = 'a long enough password';
@@ -109,5 +110,24 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
     for (const action of ['auth.signIn', 'account.totpEnable', 'tokens.create']) expect(text).toContain(action);
     await owner.getByTestId('audit-actor').fill('');
     await owner.screenshot({ path: path.join(ARTIFACTS, 'access-audit.png'), fullPage: true });
+  });
+
+  it('a stream\'s access card sets who publishes and watches, its viewer cap, and hands out JWTs', async () => {
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'guarded', ladder: 'passthrough' })).status).toBe(201);
+    await owner.goto(`${host.url}/#/streams/guarded`);
+    const card = owner.getByTestId('stream-access');
+    await card.waitFor();
+    await owner.getByTestId('stream-publish-auth').selectOption('jwt');
+    await owner.getByTestId('stream-max-viewers').fill('25');
+    await owner.getByTestId('stream-max-viewers').blur();
+    await owner.getByTestId('jwt-publish').click();
+    const token = (await owner.getByTestId('jwt-made').locator('.copy-value').textContent())!.trim();
+    expect(token.split('.')).toHaveLength(3);
+    const stream = await waitFor('the settings saved', async () => {
+      const s = (await api(host, 'GET', '/api/v1/streams/guarded')).json;
+      return s.publishAuth === 'jwt' && s.maxViewers === 25 ? s : null;
+    }, 5000);
+    expect(stream.playAuth).toBe('default');
+    await card.screenshot({ path: path.join(ARTIFACTS, 'access-stream-card.png') });
   });
 });

@@ -4,6 +4,7 @@ import { ChatCard } from '../chat/ChatCard.js';
 import { DestinationsCard } from './destinations/DestinationsCard.js';
 import { formatDuration, formatKbps, STATE_WORDS } from './format.js';
 import { LatencyCard } from './LatencyCard.js';
+import { AccessCard } from './AccessCard.js';
 import { PlaybackUrls } from './PlaybackUrls.js';
 import { PreviewPlayer } from './PreviewPlayer.js';
 import { PublishFromBrowser } from './PublishFromBrowser.js';
@@ -91,6 +92,7 @@ export function StreamDetail({ name }: { name: string }) {
           <ChatCard name={name} />
           <PublisherInfo live={stream.live} />
           <LatencyCard stream={stream} />
+          <AccessCard stream={stream} />
           <ViewerBreakdown name={name} />
           <PublishFromBrowser hlsUrl={stream.playback?.hls} live={live} />
         </div>

@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import type { PlayAuth, PublishAuth, Stream } from '../../../src-shared/contract/index.js';
+import { call } from '../../api/client.js';
+import { Card } from '../../ui/Card.js';
+import { CopyField } from '../../ui/CopyButton.js';
+import { attempt } from '../../ui/toast-store.js';
+import { useStreams } from './store.js';
+
+const PUBLISH_WORDS: Record<PublishAuth, [string, string]> = {
+  key: ['Key or JWT', 'The stream key, or a publish JWT.'],
+  jwt: ['JWT only', 'A publish JWT only: the stream key is refused.'],
+  webhook: ['Webhook', 'Your admission webhook (auth.webhookUrl) decides.'],
+};
+const PLAY_WORDS: Record<PlayAuth, [string, string]> = {
+  default: ['Default', 'Anyone; a private stream needs a signed URL or a read JWT.'],
+  jwt: ['JWT only', 'A read JWT only.'],
+  webhook: ['Webhook', 'Your admission webhook (auth.webhookUrl) decides.'],
+};
+
+/** Who may publish and watch this stream, its viewer cap, and JWTs to hand to a publisher or a player. */
+export function AccessCard({ stream }: { stream: Stream }) {
+  const update = useStreams((s) => s.update);
+  const [token, setToken] = useState<{ action: 'read' | 'publish'; value: string } | null>(null);
+  const issue = async (action: 'read' | 'publish') => {
+    const made = await attempt(() => call('jwt.issue', { action, streams: [stream.name], expiresInSec: action === 'read' ? 86_400 : 3600 }));
+    if (made) setToken({ action, value: made.token });
+  };
+  return (
+    <Card title="Access" testId="stream-access">
+      <div className="field-row">
+        <div className="field-label">Who publishes</div>
+        <select className="input" aria-label="Who publishes" data-testid="stream-publish-auth" value={stream.publishAuth} onChange={(e) => void update({ name: stream.name, publishAuth: e.target.value as PublishAuth })}>
+          {Object.entries(PUBLISH_WORDS).map(([v, [w]]) => (
+            <option key={v} value={v}>{w}</option>
+          ))}
+        </select>
+        <span className="field-hint">{PUBLISH_WORDS[stream.publishAuth][1]}</span>
+      </div>
+      <div className="field-row">
+        <div className="field-label">Who watches</div>
+        <select className="input" aria-label="Who watches" data-testid="stream-play-auth" value={stream.playAuth} onChange={(e) => void update({ name: stream.name, playAuth: e.target.value as PlayAuth })}>
+          {Object.entries(PLAY_WORDS).map(([v, [w]]) => (
+            <option key={v} value={v}>{w}</option>
+          ))}
+        </select>
+        <span className="field-hint">{PLAY_WORDS[stream.playAuth][1]}</span>
+      </div>
+      <div className="field-row">
+        <div className="field-label">Most viewers at once</div>
+        <input
+          className="input input-number"
+          type="number"
+          min={0}
+          aria-label="Most viewers at once"
+          data-testid="stream-max-viewers"
+          defaultValue={stream.maxViewers}
+          onBlur={(e) => {
+            const value = Math.max(0, Math.floor(Number(e.target.value) || 0));
+            if (value !== stream.maxViewers) void update({ name: stream.name, maxViewers: value });
+          }}
+        />
+        <span className="field-hint">0: the studio's limit (limits.maxViewersPerStream)</span>
+      </div>
+      <div className="inline-buttons">
+        <button className="button small-button" data-testid="jwt-publish" onClick={() => void issue('publish')}>Publish JWT (1 hour)</button>
+        <button className="button small-button" data-testid="jwt-read" onClick={() => void issue('read')}>Viewer JWT (1 day)</button>
+      </div>
+      {token && (
+        <div className="jwt-made" data-testid="jwt-made">
+          <p className="field-hint">
+            {token.action === 'publish'
+              ? `RTMP: the key ${stream.name}?jwt=…; SRT: streamid=publish:${stream.name}?jwt=…; WHIP: the Bearer token.`
+              : 'Add ?jwt=… to the playlist, manifest or WHEP URL (it reaches every segment).'}
+          </p>
+          <CopyField value={token.value} secret />
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -220,7 +220,9 @@ describe.skipIf(needs('ffmpeg'))('playing with JWTs', () => {
     expect([refused.status, ((await refused.json()) as any).error]).toEqual([403, { code: 'ADMISSION_DENIED', message: 'geo-blocked' }]);
     expect(hook.asked[0]).toMatchObject({ action: 'read', stream: 'hooked', protocol: 'hls', query: { ticket: '42' }, credential: { kind: 'none' } });
     hook.answer = { allow: true };
-    // Allowed: its last run's playlist (it was published above) is served.
-    expect((await fetch(`${host.url}/live/hooked/index.m3u8?ticket=42`)).status).toBe(200);
+    // Allowed: past admission (its last run's playlist, or "starting" while that run's files settle).
+    const allowed = await fetch(`${host.url}/live/hooked/index.m3u8?ticket=42`);
+    expect([200, 503]).toContain(allowed.status);
+    expect(hook.asked).toHaveLength(2);
   });
 });

@@ -1,4 +1,5 @@
 import type { StudioConfig } from '../../src-shared/config.js';
+import type { AuditPort } from '../auth/types.js';
 import { pickCaptureEncoder } from '../encoder/encoders.js';
 import { captureArgsFor } from '../capture/index.js';
 import type { ChildRegistry } from '../core/children.js';
@@ -30,6 +31,7 @@ export function wireRemote(deps: {
   ffmpeg: Pick<FfmpegService, 'info' | 'path' | 'caps'>;
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  audit?: Pick<AuditPort, 'record'>;
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
   const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env }));
@@ -60,6 +62,7 @@ export function wireRemote(deps: {
     sound,
     clipboard: clipboardFor(process.platform),
     logger,
+    audit: deps.audit,
   });
   // Sessions end before the sound feed and the displays go away.
   return { displays, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger })] };

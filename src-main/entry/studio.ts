@@ -200,7 +200,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       timedMetadata: live.timedMetadata,
       admit: (request) => access.admit(request),
     });
-    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger });
+    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, audit: { record: (entry) => access.audit.record(entry) } });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;

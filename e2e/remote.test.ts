@@ -81,6 +81,8 @@ describe.skipIf(needs('xvfb', 'chromium', 'xev', 'xdotool'))('remote desktop on 
     const noToken = await fetch(`${host.url}/remote/viewers`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
     expect(noToken.status).toBe(401);
     expect(((await noToken.json()) as { error: { code: string } }).error.code).toBe('REMOTE_TOKEN_INVALID');
+    const audit = await api(host, 'GET', '/api/v1/audit?action=remote.viewer&limit=5');
+    expect(audit.json.entries[0]).toMatchObject({ action: 'remote.viewer', result: 'denied', detail: 'REMOTE_TOKEN_INVALID', ip: expect.stringContaining('127.0.0.1') });
   });
 
   let control = { id: '', pairingCode: '' };
@@ -196,6 +198,10 @@ describe.skipIf(needs('xvfb', 'chromium', 'xev', 'xdotool'))('remote desktop on 
     expect((await api(host, 'GET', '/api/v1/remote/sessions')).json).toEqual([]);
     const reuse = await fetch(`${host.url}/remote/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: control.pairingCode }) });
     expect(reuse.status).toBe(401);
+    // The audit log has the viewer that joined and the session's end.
+    const audit = (await api(host, 'GET', '/api/v1/audit?action=remote.&limit=50')).json.entries as { action: string; target: string | null; result: string }[];
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'remote.ended', target: control.id, result: 'ok' }));
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'remote.viewer', target: control.id, result: 'ok' }));
   });
 
   it('deletes the virtual display and its Xvfb', async () => {

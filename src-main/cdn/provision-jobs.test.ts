@@ -11,6 +11,7 @@ const target = { host: '127.0.0.1', sshPort: 1, user: 'root', privateKey: 'not a
 function jobs() {
   const drained: string[] = [];
   const released: string[] = [];
+  const audited: { action: string; target: string | null; result: string; detail: string | null }[] = [];
   const registry = [
     { id: 'e1', url: 'http://127.0.0.1:8081' },
     { id: 'e2', url: 'http://10.0.0.2:8081' },
@@ -27,8 +28,9 @@ function jobs() {
       drained.push(`${id}:${why}`);
       return { release: () => released.push(id) };
     },
+    audit: { record: (entry) => audited.push(entry) },
   });
-  return { service, drained, released };
+  return { service, drained, released, audited };
 }
 
 describe('ProvisionJobs drains the edge it works on', () => {
@@ -50,5 +52,14 @@ describe('ProvisionJobs drains the edge it works on', () => {
     expect(drained).toEqual(['e2:decommission', 'e1:decommission']);
     await waitFor('the job to fail', () => service.get(job.id).state === 'failed');
     expect(released).toEqual([]);
+  });
+});
+
+describe('ProvisionJobs audit', () => {
+  it("records each job's outcome, with the step that failed", async () => {
+    const { service, audited } = jobs();
+    const job = service.decommission({ ...target, host: '10.9.9.9' });
+    await waitFor('the job to fail', () => service.get(job.id).state === 'failed');
+    expect(audited).toEqual([expect.objectContaining({ action: 'edge.decommission', target: 'root@10.9.9.9:1', result: 'failed', detail: service.get(job.id).failedStep ?? expect.any(String) })]);
   });
 });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { ProvisionJob } from '../../src-shared/contract/cdn.js';
+import type { AuditPort } from '../auth/types.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -34,6 +35,8 @@ export class ProvisionJobs {
       /** Registered edges (to find the one a job works on) and the drain a job holds while it runs. */
       edges?: () => { id: string; url: string }[];
       drainFor?: (edgeId: string, why: 'decommission' | 'upgrade') => { release(): void };
+      /** Where a job's outcome is recorded (its start is a write call, recorded by the dispatcher). */
+      audit?: Pick<AuditPort, 'record'>;
     },
   ) {}
 
@@ -114,12 +117,14 @@ export class ProvisionJobs {
         drained(outcome.ok);
         Object.assign(job, { state: outcome.ok ? 'done' : 'failed', edgeId: outcome.edgeId, failedStep: outcome.failedStep, error: outcome.error, endedAt: Date.now() });
         this.deps.logger.info({ job: job.id, kind, target: job.target, ok: outcome.ok, failedStep: outcome.failedStep }, 'provisioning job ended');
+        this.deps.audit?.record({ actor: 'system', action: `edge.${kind}`, target: job.target, ip: null, result: outcome.ok ? 'ok' : 'failed', detail: outcome.failedStep });
         publish();
         setTimeout(() => this.jobs.delete(job.id), 3_600_000).unref();
       },
       (error: unknown) => {
         drained(false);
         Object.assign(job, { state: 'failed', error: (error as Error).message, endedAt: Date.now() });
+        this.deps.audit?.record({ actor: 'system', action: `edge.${kind}`, target: job.target, ip: null, result: 'failed', detail: (error as Error).message });
         publish();
       },
     );

@@ -1,4 +1,5 @@
 import type { CdnHandlerDeps } from '../api/handlers-cdn.js';
+import type { AuditPort } from '../auth/types.js';
 import { EdgeRegistry } from '../cdn/edge-registry.js';
 import { edgeSocketRoutes } from '../cdn/edge-socket.js';
 import { ProvisionJobs } from '../cdn/provision-jobs.js';
@@ -26,6 +27,8 @@ export function wireCdn(deps: {
   apiToken: string;
   /** The host's JWT keys, pushed to the edges with the URL-signing keys (read by the time edges connect). */
   jwtKeys?: () => { kid: string; secret: string }[];
+  /** Where provisioning outcomes go. */
+  audit?: Pick<AuditPort, 'record'>;
 }): {
   registry: EdgeRegistry;
   handlers: CdnHandlerDeps;
@@ -47,6 +50,7 @@ export function wireCdn(deps: {
     forgetEdge: (id) => registry.remove(id),
     edges: () => registry.list(),
     drainFor: (id, why) => registry.drainFor(id, why),
+    audit: deps.audit,
   });
   return {
     registry,

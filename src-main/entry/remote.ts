@@ -1,5 +1,5 @@
-import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import type { StudioConfig } from '../../src-shared/config.js';
+import type { AdmissionRequest, AdmissionResult, AuditPort } from '../auth/types.js';
 import { pickCaptureEncoder } from '../encoder/encoders.js';
 import { captureArgsFor } from '../capture/index.js';
 import type { ChildRegistry } from '../core/children.js';
@@ -33,6 +33,7 @@ export function wireRemote(deps: {
   logger: Logger;
   /** Remote-view JWTs (auth/admission.ts). */
   admit?: (request: AdmissionRequest) => Promise<AdmissionResult>;
+  audit?: Pick<AuditPort, 'record'>;
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
   const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env }));
@@ -63,6 +64,7 @@ export function wireRemote(deps: {
     sound,
     clipboard: clipboardFor(process.platform),
     logger,
+    audit: deps.audit,
   });
   // Sessions end before the sound feed and the displays go away.
   return { displays, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };

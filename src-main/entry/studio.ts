@@ -186,7 +186,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) } });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
-    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, jwtKeys: () => access.jwt.verifyingKeys() });
+    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) } });
     const webrtc = wireWebRtc({
       config: () => config.current,
       paths: live.paths,
@@ -200,7 +200,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       timedMetadata: live.timedMetadata,
       admit: (request) => access.admit(request),
     });
-    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, admit: (request) => access.admit(request) });
+    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, admit: (request) => access.admit(request), audit: { record: (entry) => access.audit.record(entry) } });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;

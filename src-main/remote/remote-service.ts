@@ -1,4 +1,5 @@
 import type { Display, RemotePermission, RemoteSession } from '../../src-shared/contract/index.js';
+import type { AuditPort } from '../auth/types.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { DisplayService } from '../displays/display-service.js';
@@ -24,6 +25,8 @@ export interface RemoteServiceDeps extends DisplayShareDeps {
   displays: Pick<DisplayService, 'get' | 'onChange'>;
   injector: Pick<InputInjector, 'send' | 'retain' | 'dispose'>;
   ice: () => IceOptions;
+  /** Viewers joining or refused, and sessions ending, go to the audit log (a session's start is a write call). */
+  audit?: Pick<AuditPort, 'record'>;
 }
 
 /**
@@ -71,6 +74,7 @@ export class RemoteService implements Service {
       void viewer.peer.delivered(ENDED_DELIVERY_MS).then(() => viewer.peer.close(reason));
     }
     this.deps.logger.info({ session: id, reason }, 'remote session ended');
+    this.deps.audit?.record({ actor: 'system', action: 'remote.ended', target: id, ip: null, result: 'ok', detail: reason });
   }
 
   /** Pairing: a code for a token and what the viewer needs to know. */
@@ -81,9 +85,19 @@ export class RemoteService implements Service {
     return { token: grant.token, expiresAt: grant.expiresAt, sessionId: session.id, permission: session.permission, width: display.width, height: display.height };
   }
 
+  /** The session a viewer's token grants; a refusal is audited. */
+  checkViewer(token: string | undefined, remoteAddress: string): PairingEntry {
+    try {
+      return this.book.check(token);
+    } catch (error) {
+      this.deps.audit?.record({ actor: 'remote viewer', action: 'remote.viewer', target: null, ip: remoteAddress, result: 'denied', detail: StudioError.from(error).code });
+      throw error;
+    }
+  }
+
   /** A viewer's offer, authorised by its token: the answer and the viewer id (for DELETE). */
   async connect(token: string | undefined, offer: string, remoteAddress: string): Promise<{ id: string; answer: string }> {
-    const session = this.book.check(token);
+    const session = this.checkViewer(token, remoteAddress);
     const display = await this.deps.displays.get(session.displayId);
     const held = new HeldInput();
     // Filled in once the peer exists; its events cannot fire before the answer is sent.
@@ -102,6 +116,7 @@ export class RemoteService implements Service {
     slot.viewer = { peer, sessionId: session.id, display, held };
     this.viewers.set(peer.id, slot.viewer);
     this.deps.logger.info({ session: session.id, viewer: peer.id, display: display.name }, 'remote viewer joined');
+    this.deps.audit?.record({ actor: 'remote viewer', action: 'remote.viewer', target: session.id, ip: remoteAddress, result: 'ok', detail: display.name });
     return { id: peer.id, answer };
   }
 

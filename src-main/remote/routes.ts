@@ -70,7 +70,7 @@ async function remoteScope(scope: FastifyInstance, options: RemoteRoutesOptions)
   scope.post('/remote/viewers', async (req, reply) => {
     try {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      remote.book.check(bearerOf(req.headers.authorization));
+      remote.checkViewer(bearerOf(req.headers.authorization), req.ip);
       if (type !== SDP) throw new StudioError('UNSUPPORTED_MEDIA_TYPE', `send the offer as ${SDP}`);
       const { id, answer } = await remote.connect(bearerOf(req.headers.authorization), req.body as string, req.ip);
       return reply.code(201).header('Location', `/remote/viewers/${id}`).header('Cache-Control', 'no-store').type(SDP).send(answer);

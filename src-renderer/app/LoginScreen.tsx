@@ -62,6 +62,9 @@ export function LoginScreen() {
           The link is valid for 10 minutes and works once. Lost it? Run <code>streams login-link</code> on the host to
           print another.
         </p>
+        <p className="muted small">
+          Invited with a name and a password? <a href="/login" data-testid="login-password">Sign in with your password</a>.
+        </p>
       </form>
     </main>
   );

@@ -99,7 +99,7 @@ describe('RtmpServer', () => {
     await waitFor('the socket released', () => c.socket === null, 3000, 5);
     expect(published).toEqual([]);
     expect(paths.liveNames()).toEqual([]);
-    expect(lines.join('\n')).toMatch(/publish refused: unknown stream key/);
+    expect(lines.join('\n')).toMatch(/publish refused: stream key or token refused/);
     expect(lines.join('\n')).not.toMatch(/not-the-key-42/);
   });
 

@@ -3,17 +3,7 @@ import type { CertificateInfo } from '../../../src-shared/contract/index.js';
 import { call } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
 import { Icon } from '../../ui/Icon.js';
-
-/** Days left under which the dashboard warns about a certificate. */
-export const CERTIFICATE_WARN_DAYS = 30;
-
-/** What the certificate card says: its state in a word and a tone. */
-export function certificateState(info: CertificateInfo): { word: string; tone: 'ok' | 'warn' | 'bad' | 'off' } {
-  if (info.mode === 'off' || info.daysLeft === null) return { word: 'plain HTTP', tone: 'off' };
-  if (info.daysLeft < 0) return { word: 'expired', tone: 'bad' };
-  if (info.daysLeft < CERTIFICATE_WARN_DAYS) return { word: `expires in ${info.daysLeft} days`, tone: 'warn' };
-  return { word: `valid for ${info.daysLeft} days`, tone: 'ok' };
-}
+import { certificateState } from './certificate-model.js';
 
 /** HTTPS and RTMPS: which certificate, for which names, until when; the CA to install when it is the host's own. */
 export function CertificateCard() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateState } from './CertificateCard.js';
+import { certificateState } from './certificate-model.js';
 
 const base = { subject: 'CN=x', issuer: 'CN=ca', names: ['localhost'], notBefore: 0, notAfter: 0, fingerprint256: 'AA', caUrl: null };
 

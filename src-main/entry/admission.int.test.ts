@@ -152,6 +152,7 @@ describe.skipIf(needs('ffmpeg'))('playing with JWTs', () => {
     const master = await fetch(`${host.url}/live/secret/index.m3u8?jwt=${token}`);
     expect(master.status).toBe(200);
     expect(master.headers.get('set-cookie')).toContain('streams_jwt=');
+    expect(master.headers.get('cache-control')).toMatch(/^private/);
     const variant = (await master.text()).split('\n').find((l) => l && !l.startsWith('#'))!;
     expect(variant).toContain(`jwt=${token}`);
     const media = await fetch(new URL(variant, `${host.url}/live/secret/`));

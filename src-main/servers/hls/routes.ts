@@ -156,6 +156,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     logger.error({ err: error, url: req.url }, 'playback request failed');
     return sendError(reply, { code: 'INTERNAL', message: 'internal error; see the host log' });
   });
+  // An answer that sets a viewer's JWT cookie is that viewer's alone: no shared cache may keep it.
+  scope.addHook('onSend', async (_req, reply, payload) => {
+    const cache = reply.getHeader('cache-control');
+    if (reply.getHeader('set-cookie') !== undefined && typeof cache === 'string' && cache.startsWith('public')) reply.header('Cache-Control', cache.replace(/^public/, 'private'));
+    return payload;
+  });
   // navigator.sendBeacon posts text/plain; the API app refuses text/plain, this scope reads it as JSON text.
   if (!scope.hasContentTypeParser('text/plain')) {
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));

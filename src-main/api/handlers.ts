@@ -28,7 +28,11 @@ export interface HandlerDeps {
   recordings: RecordingService;
   obs: ObsService;
   /** Signed playback URLs of a private stream. */
-  signPlayback(name: string, options: { expiresInSec: number; ip?: string }, baseUrl?: string): { hls: string; dash: string; expiresAt: number };
+  signPlayback(
+    name: string,
+    options: { expiresInSec: number; ip?: string },
+    baseUrl?: string,
+  ): { hls: string; dash: string; expiresAt: number } | Promise<{ hls: string; dash: string; expiresAt: number }>;
   cdn: CdnHandlerDeps;
   remote: RemoteHandlerDeps;
   broadcasts: BroadcastHandlerDeps;

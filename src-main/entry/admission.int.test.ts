@@ -214,6 +214,19 @@ describe.skipIf(needs('ffmpeg'))('playing with JWTs', () => {
     for (const token of [before, after]) expect((await fetch(`${host.url}/live/secret/index.m3u8?jwt=${token}`)).status).toBe(200);
   });
 
+  it('a stream that plays by JWT only: its signed URLs from the API carry a JWT, and a URL signature is refused', async () => {
+    const signedBefore = (await api(host, 'POST', '/api/v1/streams/secret/signed-urls', { expiresInSec: 60 })).json.hls as string;
+    expect((await api(host, 'PATCH', '/api/v1/streams/secret', { playAuth: 'jwt' })).status).toBe(200);
+    try {
+      expect((await fetch(signedBefore)).status).toBe(403);
+      const urls = await api(host, 'POST', '/api/v1/streams/secret/signed-urls', { expiresInSec: 60 });
+      expect(urls.json.hls).toMatch(/\?jwt=ey/);
+      expect((await fetch(urls.json.hls)).status).toBe(200);
+    } finally {
+      expect((await api(host, 'PATCH', '/api/v1/streams/secret', { playAuth: 'default' })).status).toBe(200);
+    }
+  });
+
   it('the webhook decides a play, and is told it is HLS', async () => {
     hook.asked.length = 0;
     hook.answer = { allow: false, reason: 'geo-blocked' };

@@ -34,6 +34,7 @@ import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
 import { wireData } from './data.js';
 import { hostTls, wireAccess } from './access.js';
+import { playbackPaths } from '../protocols/signing.js';
 import { UsersService } from '../auth/users.js';
 import { TokensService } from '../auth/tokens.js';
 import { UserStore } from '../store/users.js';
@@ -216,7 +217,14 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         restream: live.restream,
         recordings: live.recordings,
         obs: obs.obs,
-        signPlayback: (name, opts, baseUrl) => live.signer.signPlayback(name, opts, baseUrl ?? http.url),
+        // A stream that takes JWTs only gets URLs carrying a read JWT; the others a signed URL.
+        signPlayback: async (name, opts, baseUrl) => {
+          const base = baseUrl ?? http.url;
+          if (live.streams.access(name)?.playAuth !== 'jwt') return live.signer.signPlayback(name, opts, base);
+          const { token, expiresAt } = await access.jwt.issue({ action: 'read', streams: [name], expiresInSec: opts.expiresInSec, ...(opts.ip ? { ip: opts.ip } : {}) });
+          const paths = playbackPaths(name);
+          return { hls: `${base}${paths.hls}?jwt=${token}`, dash: `${base}${paths.dash}?jwt=${token}`, expiresAt };
+        },
         cdn: cdn.handlers,
         remote,
         broadcasts: { displays: remote.displays, broadcasts },

@@ -1,3 +1,4 @@
+import { needsCredential } from './format.js';
 import { useState } from 'react';
 import type { Stream } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
@@ -20,7 +21,7 @@ export function PlaybackUrls({ stream }: { stream: Stream }) {
   const [expiresInSec, setExpiry] = useState(3600);
   const [busy, setBusy] = useState(false);
   // A private stream's pages need the signature: they show once signed URLs exist.
-  const links = !stream.private || signed ? viewerLinks(stream.name, stream.playback.hls, signed?.hls) : null;
+  const links = !needsCredential(stream) || signed ? viewerLinks(stream.name, stream.playback.hls, signed?.hls) : null;
   const sign = async () => {
     setBusy(true);
     await signUrls(stream.name, expiresInSec);
@@ -28,7 +29,7 @@ export function PlaybackUrls({ stream }: { stream: Stream }) {
   };
   return (
     <Card title="Playback URLs" testId="stream-playback-urls">
-      {stream.private && (
+      {needsCredential(stream) && (
         <div className="notice notice-warn">
           <Icon name="lock" />
           <span>Private stream: these plain URLs are refused. Give viewers signed URLs; they stop working when they expire.</span>
@@ -38,7 +39,7 @@ export function PlaybackUrls({ stream }: { stream: Stream }) {
       <CopyField value={stream.playback.hls} testId="playback-hls" copyTestId="playback-hls-copy" />
       <div className="field-label">DASH (dash.js, Shaka)</div>
       <CopyField value={stream.playback.dash} testId="playback-dash" copyTestId="playback-dash-copy" />
-      {stream.private && (
+      {needsCredential(stream) && (
         <div className="sign-row">
           <select className="input input-compact" aria-label="Valid for" data-testid="sign-expiry" value={expiresInSec} onChange={(e) => setExpiry(Number(e.target.value))}>
             {EXPIRY_CHOICES.map((c) => (
@@ -50,7 +51,7 @@ export function PlaybackUrls({ stream }: { stream: Stream }) {
           </button>
         </div>
       )}
-      {stream.private && signed && (
+      {needsCredential(stream) && signed && (
         <div className="signed" data-testid="signed-urls">
           <div className="field-label">Signed HLS</div>
           <CopyField value={signed.hls} testId="signed-hls" copyTestId="signed-hls-copy" />

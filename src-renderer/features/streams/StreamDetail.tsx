@@ -1,3 +1,4 @@
+import { needsCredential } from './format.js';
 import { useEffect, useState } from 'react';
 import { Card } from '../../ui/Card.js';
 import { ChatCard } from '../chat/ChatCard.js';
@@ -56,7 +57,7 @@ export function StreamDetail({ name }: { name: string }) {
   const loaded = useStreams((s) => s.loaded);
   const refresh = useStreams((s) => s.refresh);
   const live = stream?.state === 'live';
-  const urls = usePreviewUrls(name, stream?.private ?? false, live);
+  const urls = usePreviewUrls(name, stream ? needsCredential(stream) : false, live);
 
   useEffect(() => {
     void refresh(name);

@@ -59,3 +59,6 @@ export function formatMeasuredLatency(latencyMsP50: Record<string, number> | und
   if (entries.length === 0) return null;
   return entries.map(([protocol, ms]) => `${PROTOCOL_NAMES[protocol] ?? protocol} ${(ms / 1000).toFixed(ms < 100 ? 2 : 1)} s`).join(' · ');
 }
+
+/** Whether players need a credential in the URL: a private stream, or one that takes JWTs only. */
+export const needsCredential = (stream: { private: boolean; playAuth: string }): boolean => stream.private || stream.playAuth === 'jwt';

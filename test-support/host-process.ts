@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,12 +51,25 @@ export interface ExitResult {
   stderr: string;
 }
 
+/** A UDP port nothing holds now (the system's choice). */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
 /** Free ingest ports, unless the test chose them: hosts in one test run must not collide on 1935 or 1883. */
 async function withIngestPorts(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
   return {
     ...env,
     STREAMS_RTMP_PORT: env.STREAMS_RTMP_PORT ?? String(await freePort()),
-    STREAMS_SRT_PORT: env.STREAMS_SRT_PORT ?? String(await freePort()),
+    // SRT listens on UDP: a port free for TCP may be some WebRTC socket's.
+    STREAMS_SRT_PORT: env.STREAMS_SRT_PORT ?? String(await freeUdpPort()),
     STREAMS_MQTT_PORT: env.STREAMS_MQTT_PORT ?? String(await freePort()),
   };
 }

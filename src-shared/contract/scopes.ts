@@ -19,6 +19,7 @@ export const SCOPE_GROUPS = [
   'users',
   'tokens',
   'audit',
+  'scenes',
 ] as const;
 export type ScopeGroup = (typeof SCOPE_GROUPS)[number];
 export type ScopeAccess = 'read' | 'write';
@@ -37,14 +38,14 @@ const r = (...groups: ScopeGroup[]): Scope[] => groups.map((g) => `${g}:read` as
 /**
  * What each role may do. `owner` and `admin` everything (only an owner changes or removes an owner,
  * checked by the users service); `producer` runs the show (streams, OBS, destinations, recordings,
- * the library, data, chat); `moderator` keeps chat and data in order and watches; `viewer` watches
+ * the library, data, chat, the studio's scenes); `moderator` keeps chat and data in order and watches; `viewer` watches
  * private streams (signed URLs and read JWTs are handed out by `streams:read`). Everyone manages their
  * own sessions and API tokens (`tokens:*`), which never exceed their role.
  */
 export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = {
   owner: ALL_SCOPES,
   admin: ALL_SCOPES,
-  producer: [...rw('streams', 'recordings', 'destinations', 'obs', 'videos', 'data', 'chat', 'remote', 'tokens'), ...r('system', 'config', 'cdn')],
+  producer: [...rw('streams', 'recordings', 'destinations', 'obs', 'videos', 'data', 'chat', 'remote', 'tokens', 'scenes'), ...r('system', 'config', 'cdn')],
   moderator: [...rw('chat', 'data', 'tokens'), ...r('system', 'streams', 'recordings', 'videos')],
   viewer: [...rw('tokens'), ...r('system', 'streams')],
 };

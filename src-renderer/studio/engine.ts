@@ -1,0 +1,257 @@
+import type { Scene, StudioState, Transition } from '../../src-shared/contract/scenes.js';
+import { Compositor } from './compositor/compositor.js';
+import { placeItems } from './compositor/layout.js';
+import { transitionAt } from './compositor/transition.js';
+import { Mixer } from './mixer/mixer.js';
+import { ProgramOutput } from './output/program-output.js';
+import type { EncoderStats } from './output/encoder-stats.js';
+import type { LiveSource } from './sources/base.js';
+import { VideoFileSource } from './sources/drawn-sources.js';
+import { captureKey, createSource } from './sources/factory.js';
+import { TrackSource } from './sources/track-source.js';
+import { audibleSources, reconcileSources, sceneOf } from './reconcile.js';
+import type { CompositeFrame, Guide, RenderScene } from './types.js';
+
+interface Running {
+  live: LiveSource;
+  key: string;
+  /** The mixer has a strip for it. */
+  mixed: boolean;
+}
+
+interface ActiveTransition {
+  from: string | null;
+  to: string;
+  startedAt: number;
+  def: Transition;
+  stinger: VideoFileSource | null;
+}
+
+export interface EngineOptions {
+  preview: HTMLCanvasElement;
+  program: HTMLCanvasElement;
+  /** The page's audio context (created on a click where the browser wants a gesture). */
+  audio: AudioContext;
+}
+
+/**
+ * The show engine: runs the sources of the host's studio state, composes the preview and the program
+ * at the program's frame rate off the display's frame clock, mixes the sound, and publishes the
+ * program. It follows the state the host keeps (setState on every `scenes.changed`); a scene switch
+ * made here starts at once, before the host has echoed it.
+ */
+export class StudioEngine {
+  state: StudioState | null = null;
+  readonly mixer: Mixer;
+  output: ProgramOutput | null = null;
+  /** Editor overlay on the preview. */
+  selectedItemId: string | null = null;
+  guides: readonly Guide[] = [];
+  /** Called when a source's status changes, the program scene changes or the output changes. */
+  onChange: (() => void) | null = null;
+  /** Frames composed for the program, and when the last one was (tests and the status bar read them). */
+  programFrames = 0;
+  private readonly running = new Map<string, Running>();
+  private readonly preview: Compositor;
+  private readonly program: Compositor;
+  private programSceneId: string | null = null;
+  private transition: ActiveTransition | null = null;
+  private frameHandle = 0;
+  private hiddenTimer: ReturnType<typeof setInterval> | undefined;
+  private nextProgramAt = 0;
+  private disposed = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.preview = new Compositor(options.preview, { width: options.preview.width, height: options.preview.height });
+    this.program = new Compositor(options.program, { width: options.program.width, height: options.program.height });
+    this.mixer = new Mixer(options.audio);
+    this.frameHandle = requestAnimationFrame(this.tick);
+    // A hidden page gets no animation frames: keep the program going on a timer then.
+    this.hiddenTimer = setInterval(() => {
+      if (document.hidden) this.tick(performance.now());
+    }, 1000 / 30);
+    document.addEventListener('visibilitychange', this.onVisibility);
+  }
+
+  get sourcesById(): ReadonlyMap<string, LiveSource> {
+    return new Map([...this.running].map(([id, r]) => [id, r.live]));
+  }
+
+  get programScene(): string | null {
+    return this.transition?.to ?? this.programSceneId;
+  }
+
+  /** The host's studio state (first load, and every change from any window). */
+  setState(next: StudioState): void {
+    const size = { width: next.studio.width, height: next.studio.height };
+    if (!this.state || this.state.studio.width !== size.width || this.state.studio.height !== size.height) {
+      for (const [canvas, compositor] of [[this.options.program, this.program], [this.options.preview, this.preview]] as const) {
+        canvas.width = size.width;
+        canvas.height = size.height;
+        compositor.resize(size);
+      }
+    }
+    this.state = next;
+    const plan = reconcileSources(new Map([...this.running].map(([id, r]) => [id, r.key])), next.sources, captureKey);
+    for (const id of plan.stop) this.stopSource(id);
+    for (const source of plan.start) this.startSource(source.id);
+    for (const source of next.sources) {
+      const r = this.running.get(source.id);
+      if (r?.mixed) this.mixer.updateStrip(source.id, source.audio);
+    }
+    const wanted = sceneOf(next, next.studio.programSceneId)?.id ?? null;
+    // Another window took a scene to program: follow it with the transition.
+    if (wanted !== this.programScene) this.switchProgram(wanted ?? '', this.programSceneId === null ? 'cut' : undefined);
+    this.updateAudible();
+    this.onChange?.();
+  }
+
+  /** Takes `sceneId` to program with the studio's transition (or a cut), starting on the next frame. */
+  switchProgram(sceneId: string, kind?: 'cut'): void {
+    const def = kind === 'cut' || !this.state ? { kind: 'cut' as const, durationMs: 0, stinger: null } : this.state.studio.transition;
+    this.transition?.stinger?.dispose();
+    if (def.kind === 'cut' || def.durationMs === 0 || this.programSceneId === null) {
+      this.transition = null;
+      this.programSceneId = sceneId || null;
+    } else {
+      const stinger = def.kind === 'stinger' && def.stinger ? new VideoFileSource('stinger', { kind: 'video', url: def.stinger.url, loop: false }) : null;
+      this.transition = { from: this.programSceneId, to: sceneId, startedAt: performance.now(), def, stinger };
+    }
+    this.nextProgramAt = 0;
+    this.updateAudible();
+    this.onChange?.();
+  }
+
+  /** Starts a screen capture (from a click: the browser's rule), or retries a refused device. */
+  async capture(sourceId: string): Promise<void> {
+    const live = this.running.get(sourceId)?.live;
+    if (live instanceof TrackSource) await live.capture();
+  }
+
+  async goLive(whipUrl: string): Promise<void> {
+    if (!this.state) throw new Error('the studio has not loaded yet');
+    if (this.options.audio.state === 'suspended') await this.options.audio.resume();
+    this.output?.stop();
+    const s = this.state.studio;
+    const output = new ProgramOutput({ canvas: this.options.program, audio: this.mixer.output, fps: s.fps, videoBitrateKbps: s.videoBitrateKbps, audioBitrateKbps: s.audioBitrateKbps, whipUrl });
+    output.onState = () => this.onChange?.();
+    this.output = output;
+    await output.start();
+  }
+
+  stopLive(): void {
+    this.output?.stop();
+    this.output = null;
+    this.onChange?.();
+  }
+
+  encoderStats(): Promise<EncoderStats | null> {
+    return this.output?.stats() ?? Promise.resolve(null);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    cancelAnimationFrame(this.frameHandle);
+    clearInterval(this.hiddenTimer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.stopLive();
+    for (const id of [...this.running.keys()]) this.stopSource(id);
+    this.transition?.stinger?.dispose();
+    this.mixer.dispose();
+    this.preview.dispose();
+    this.program.dispose();
+  }
+
+  private startSource(id: string): void {
+    const source = this.state!.sources.find((s) => s.id === id)!;
+    const live = createSource(source);
+    const running: Running = { live, key: captureKey(source), mixed: false };
+    live.onChange = () => {
+      this.mixIfAudible(id);
+      this.onChange?.();
+    };
+    this.running.set(id, running);
+    this.mixIfAudible(id);
+  }
+
+  /** Gives a source a mixer strip once it has sound (a capture opens after a while). */
+  private mixIfAudible(id: string): void {
+    const r = this.running.get(id);
+    const source = this.state?.sources.find((s) => s.id === id);
+    if (!r || !source) return;
+    const input = r.live.audio();
+    if (r.mixed || !input) return;
+    this.mixer.addStrip(id, input, source.audio);
+    r.mixed = true;
+    this.updateAudible();
+  }
+
+  private stopSource(id: string): void {
+    const r = this.running.get(id);
+    if (!r) return;
+    if (r.mixed) this.mixer.removeStrip(id);
+    r.live.onChange = null;
+    r.live.dispose();
+    this.running.delete(id);
+  }
+
+  private updateAudible(): void {
+    if (!this.state) return;
+    const scenes = [sceneOf(this.state, this.programSceneId), this.transition ? sceneOf(this.state, this.transition.to) : null];
+    const heard = audibleSources(this.state, scenes);
+    for (const [id, r] of this.running) if (r.mixed) this.mixer.setAudible(id, heard.has(id));
+  }
+
+  private renderScene(scene: Scene | null): RenderScene | null {
+    if (!scene || !this.state) return null;
+    const size = { width: this.state.studio.width, height: this.state.studio.height };
+    const sizeOf = (sourceId: string) => {
+      const live = this.running.get(sourceId)?.live;
+      return live && live.width > 0 ? { width: live.width, height: live.height } : null;
+    };
+    const items = placeItems(scene.layout, scene.items, size, sizeOf);
+    return { id: scene.id, items: items.filter((i) => i.visible).map((item) => ({ item, source: this.running.get(item.sourceId)?.live ?? null })) };
+  }
+
+  private programFrame(now: number): CompositeFrame {
+    const t = this.transition;
+    if (!t || !this.state) return { from: this.renderScene(sceneOf(this.state ?? { scenes: [] }, this.programSceneId)) };
+    const at = transitionAt(t.def, t.startedAt, now);
+    if (at.done) {
+      t.stinger?.dispose();
+      this.transition = null;
+      this.programSceneId = t.to;
+      this.updateAudible();
+      queueMicrotask(() => this.onChange?.());
+      return { from: this.renderScene(sceneOf(this.state, t.to)) };
+    }
+    return {
+      from: this.renderScene(sceneOf(this.state, t.from)),
+      to: this.renderScene(sceneOf(this.state, t.to)),
+      transition: { kind: t.def.kind, progress: at.progress, stinger: t.stinger, cut: at.cut },
+    };
+  }
+
+  /** Back from hidden: the animation frames start again. */
+  private readonly onVisibility = (): void => {
+    if (!document.hidden && !this.disposed) {
+      cancelAnimationFrame(this.frameHandle);
+      this.frameHandle = requestAnimationFrame(this.tick);
+    }
+  };
+
+  private readonly tick = (now: number): void => {
+    if (this.disposed) return;
+    if (!document.hidden) this.frameHandle = requestAnimationFrame(this.tick);
+    if (!this.state) return;
+    const interval = 1000 / this.state.studio.fps;
+    // The program runs at its own frame rate, whatever the display's refresh rate.
+    if (now + 2 < this.nextProgramAt) return;
+    this.nextProgramAt = Math.max(this.nextProgramAt + interval, now + interval / 2);
+    const frame = this.programFrame(now);
+    this.program.render(frame);
+    this.programFrames += 1;
+    const previewScene = this.state.studio.studioMode ? this.renderScene(sceneOf(this.state, this.state.studio.previewSceneId)) : frame.to ?? frame.from;
+    this.preview.render({ from: previewScene, overlay: { selectedItemId: this.selectedItemId, guides: this.guides } });
+  };
+}

@@ -1,0 +1,82 @@
+import type { Source, SourceSettings } from '../../../src-shared/contract/scenes.js';
+import type { LiveSource } from './base.js';
+import { cameraConstraints, deviceMissing, listDevices, resolveDevice } from './devices.js';
+import { ColorSource, ImageSource, SlideshowSource, TextSource, VideoFileSource } from './drawn-sources.js';
+import { pullWhep } from './stream-pull.js';
+import { TrackSource } from './track-source.js';
+
+type Of<K extends SourceSettings['kind']> = Extract<SourceSettings, { kind: K }>;
+
+async function openDevice(settings: Of<'camera'> | Of<'microphone'>, noiseSuppression: boolean): Promise<MediaStream> {
+  const resolved = resolveDevice(settings, await listDevices());
+  if ('missing' in resolved) throw deviceMissing(settings.label);
+  if (settings.kind === 'camera') return navigator.mediaDevices.getUserMedia(cameraConstraints(settings, resolved.deviceId));
+  return navigator.mediaDevices.getUserMedia({
+    video: false,
+    // The mixer does the levels: the browser's automatic gain and echo cancellation would fight it.
+    audio: { ...(resolved.deviceId ? { deviceId: { exact: resolved.deviceId } } : {}), echoCancellation: false, autoGainControl: false, noiseSuppression },
+  });
+}
+
+/**
+ * What must be the same for a running source to be kept when the show changes: its settings, and for
+ * a microphone its noise suppression (the browser applies it at capture). Everything else in the
+ * mixer strip changes without a new capture.
+ */
+export function captureKey(source: Source): string {
+  const ns = source.settings.kind === 'microphone' ? source.audio.noiseSuppression : false;
+  return JSON.stringify([source.settings, ns]);
+}
+
+/** A running source for `source`: capture starts at once, except screens (they wait for a click). */
+export function createSource(source: Source): LiveSource {
+  const s = source.settings;
+  switch (s.kind) {
+    case 'camera':
+      return new TrackSource(source.id, s.kind, { what: 'camera', open: () => openDevice(s, false), reopenOnDeviceChange: true, needsGesture: false, stallMs: 2000 });
+    case 'microphone':
+      return new TrackSource(source.id, s.kind, { what: 'microphone', open: () => openDevice(s, source.audio.noiseSuppression), reopenOnDeviceChange: true, needsGesture: false, stallMs: 0 });
+    case 'screen':
+      return new TrackSource(source.id, s.kind, {
+        what: 'screen',
+        open: () =>
+          navigator.mediaDevices.getDisplayMedia({
+            video: { displaySurface: s.surface, frameRate: { ideal: s.frameRate } } as MediaTrackConstraints,
+            audio: s.audio,
+          }),
+        reopenOnDeviceChange: false,
+        needsGesture: true,
+        stallMs: 0,
+      });
+    case 'stream': {
+      let pull: { close(): void } | null = null;
+      const track = new TrackSource(source.id, s.kind, {
+        what: 'stream',
+        open: async () => {
+          pull?.close();
+          const p = await pullWhep(s.stream);
+          pull = p;
+          return p.media;
+        },
+        reopenOnDeviceChange: true,
+        needsGesture: false,
+        stallMs: 2000,
+      });
+      const dispose = track.dispose.bind(track);
+      track.dispose = () => (dispose(), pull?.close());
+      return track;
+    }
+    case 'image':
+      return new ImageSource(source.id, s);
+    case 'slideshow':
+      return new SlideshowSource(source.id, s);
+    case 'video':
+      return new VideoFileSource(source.id, s);
+    case 'text':
+      return new TextSource(source.id, s);
+    case 'color':
+      return new ColorSource(source.id, s);
+    case 'overlay':
+      return new TextSource(source.id, { kind: 'text', text: `${s.show.join(' · ')} of ${s.stream}`, fontFamily: 'sans-serif', fontSize: 32, bold: true, italic: false, color: '#ffffff', outline: null, background: '#00000099', align: 'left', scrollPxPerSec: 0 });
+  }
+}

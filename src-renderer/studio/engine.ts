@@ -1,6 +1,7 @@
 import type { Scene, StudioState, Transition } from '../../src-shared/contract/scenes.js';
 import { Compositor } from './compositor/compositor.js';
 import { placeItems } from './compositor/layout.js';
+import { hiddenItems } from './compositor/occlusion.js';
 import { transitionAt } from './compositor/transition.js';
 import { Mixer } from './mixer/mixer.js';
 import { ProgramOutput } from './output/program-output.js';
@@ -62,7 +63,8 @@ export class StudioEngine {
   private disposed = false;
 
   constructor(private readonly options: EngineOptions) {
-    this.preview = new Compositor(options.preview, { width: options.preview.width, height: options.preview.height });
+    // The preview is drawn at half the program's pixels: the editor needs the layout, not every pixel.
+    this.preview = new Compositor(options.preview, { width: options.preview.width, height: options.preview.height }, 0.5);
     this.program = new Compositor(options.program, { width: options.program.width, height: options.program.height });
     this.mixer = new Mixer(options.audio);
     this.frameHandle = requestAnimationFrame(this.tick);
@@ -85,11 +87,8 @@ export class StudioEngine {
   setState(next: StudioState): void {
     const size = { width: next.studio.width, height: next.studio.height };
     if (!this.state || this.state.studio.width !== size.width || this.state.studio.height !== size.height) {
-      for (const [canvas, compositor] of [[this.options.program, this.program], [this.options.preview, this.preview]] as const) {
-        canvas.width = size.width;
-        canvas.height = size.height;
-        compositor.resize(size);
-      }
+      this.program.resize(size);
+      this.preview.resize(size);
     }
     this.state = next;
     const plan = reconcileSources(new Map([...this.running].map(([id, r]) => [id, r.key])), next.sources, captureKey);
@@ -210,7 +209,18 @@ export class StudioEngine {
       return live && live.width > 0 ? { width: live.width, height: live.height } : null;
     };
     const items = placeItems(scene.layout, scene.items, size, sizeOf);
-    return { id: scene.id, items: items.filter((i) => i.visible).map((item) => ({ item, source: this.running.get(item.sourceId)?.live ?? null })) };
+    const hidden = hiddenItems(items, (id) => this.isOpaque(id));
+    return { id: scene.id, items: items.filter((i) => i.visible && !hidden.has(i.id)).map((item) => ({ item, source: this.running.get(item.sourceId)?.live ?? null })) };
+  }
+
+  /** A source whose every pixel is opaque (what it covers need not be drawn). */
+  private isOpaque(sourceId: string): boolean {
+    const source = this.state?.sources.find((s) => s.id === sourceId);
+    const live = this.running.get(sourceId)?.live;
+    if (!source || !live) return false;
+    const s = source.settings;
+    if (s.kind === 'color') return s.color.length === 7 || s.color.toLowerCase().endsWith('ff');
+    return (s.kind === 'camera' || s.kind === 'screen' || s.kind === 'stream' || s.kind === 'video') && live.width > 0;
   }
 
   private programFrame(now: number): CompositeFrame {
@@ -251,6 +261,8 @@ export class StudioEngine {
     const frame = this.programFrame(now);
     this.program.render(frame);
     this.programFrames += 1;
+    // The preview at half the program's rate, unless something is being dragged in it.
+    if (this.programFrames % 2 === 1 && this.guides.length === 0) return;
     const previewScene = this.state.studio.studioMode ? this.renderScene(sceneOf(this.state, this.state.studio.previewSceneId)) : frame.to ?? frame.from;
     this.preview.render({ from: previewScene, overlay: { selectedItemId: this.selectedItemId, guides: this.guides } });
   };

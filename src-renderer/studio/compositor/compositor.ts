@@ -1,6 +1,6 @@
 import type { SceneItem } from '../../../src-shared/contract/scenes.js';
 import type { CompositeFrame, FrameSource, Guide, RenderScene } from '../types.js';
-import { PICTURE_FRAGMENT, QUAD_VERTEX, SOLID_FRAGMENT, buildProgram, rgba } from './shaders.js';
+import { PICTURE_FRAGMENT, PLAIN_FRAGMENT, QUAD_VERTEX, SOLID_FRAGMENT, buildProgram, rgba } from './shaders.js';
 import { applyMatrix, cropRect, itemMatrix } from './transition.js';
 
 interface Size {
@@ -41,7 +41,8 @@ export class Compositor {
   private gl: WebGL2RenderingContext;
   private size: Size;
   private picture!: { program: WebGLProgram; u: Uniforms };
-  private solid!: { program: WebGLProgram; matrix: WebGLUniformLocation | null; color: WebGLUniformLocation | null; crop: WebGLUniformLocation | null };
+  private plain!: { program: WebGLProgram; u: Uniforms };
+  private solid!: { program: WebGLProgram; matrix: WebGLUniformLocation | null; color: WebGLUniformLocation | null; crop: WebGLUniformLocation | null; border: WebGLUniformLocation | null };
   private quad!: WebGLVertexArrayObject;
   private lineVao!: WebGLVertexArrayObject;
   private lineBuffer!: WebGLBuffer;
@@ -49,14 +50,21 @@ export class Compositor {
   private textures = new Map<string, CachedTexture>();
   private lost = false;
 
+  /**
+   * `pixelScale` < 1 draws a smaller picture of the same layout (a preview: a quarter of the pixels
+   * at 0.5, which a software renderer feels).
+   */
   constructor(
     private readonly canvas: HTMLCanvasElement | OffscreenCanvas,
     size: Size,
+    private readonly pixelScale = 1,
   ) {
     const gl = canvas.getContext('webgl2', { alpha: false, premultipliedAlpha: true, antialias: false, preserveDrawingBuffer: false, powerPreference: 'high-performance' }) as WebGL2RenderingContext | null;
     if (!gl) throw new Error('WebGL2 is not available in this browser');
     this.gl = gl;
     this.size = size;
+    canvas.width = this.pixels.width;
+    canvas.height = this.pixels.height;
     canvas.addEventListener('webglcontextlost', this.onLost as EventListener);
     canvas.addEventListener('webglcontextrestored', this.onRestored as EventListener);
     this.init();
@@ -64,9 +72,14 @@ export class Compositor {
 
   resize(size: Size): void {
     this.size = size;
-    this.canvas.width = size.width;
-    this.canvas.height = size.height;
+    this.canvas.width = this.pixels.width;
+    this.canvas.height = this.pixels.height;
     this.makeTargets();
+  }
+
+  /** The drawing buffer's size. */
+  private get pixels(): Size {
+    return { width: Math.max(1, Math.round(this.size.width * this.pixelScale)), height: Math.max(1, Math.round(this.size.height * this.pixelScale)) };
   }
 
   render(frame: CompositeFrame): void {
@@ -120,8 +133,10 @@ export class Compositor {
     const gl = this.gl;
     const program = buildProgram(gl, QUAD_VERTEX, PICTURE_FRAGMENT);
     this.picture = { program, u: Object.fromEntries(PICTURE_UNIFORMS.map((n) => [n, gl.getUniformLocation(program, n)])) };
+    const plain = buildProgram(gl, QUAD_VERTEX, PLAIN_FRAGMENT);
+    this.plain = { program: plain, u: Object.fromEntries(['u_matrix', 'u_crop', 'u_tex', 'u_opacity', 'u_premultiplied'].map((n) => [n, gl.getUniformLocation(plain, n)])) };
     const solid = buildProgram(gl, QUAD_VERTEX, SOLID_FRAGMENT);
-    this.solid = { program: solid, matrix: gl.getUniformLocation(solid, 'u_matrix'), color: gl.getUniformLocation(solid, 'u_color'), crop: gl.getUniformLocation(solid, 'u_crop') };
+    this.solid = { program: solid, matrix: gl.getUniformLocation(solid, 'u_matrix'), color: gl.getUniformLocation(solid, 'u_color'), crop: gl.getUniformLocation(solid, 'u_crop'), border: gl.getUniformLocation(solid, 'u_border') };
     this.quad = gl.createVertexArray()!;
     gl.bindVertexArray(this.quad);
     const buffer = gl.createBuffer();
@@ -146,7 +161,7 @@ export class Compositor {
     this.deleteTargets();
     this.targets = [0, 1].map(() => {
       const texture = this.newTexture();
-      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, this.size.width, this.size.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, this.pixels.width, this.pixels.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
       const framebuffer = gl.createFramebuffer()!;
       gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
       gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
@@ -169,7 +184,7 @@ export class Compositor {
   private bindScreen(): void {
     const gl = this.gl;
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    gl.viewport(0, 0, this.size.width, this.size.height);
+    gl.viewport(0, 0, this.pixels.width, this.pixels.height);
     gl.clearColor(0, 0, 0, 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
   }
@@ -177,7 +192,7 @@ export class Compositor {
   private drawSceneInto(target: Target, scene: RenderScene | null | undefined): void {
     const gl = this.gl;
     gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
-    gl.viewport(0, 0, this.size.width, this.size.height);
+    gl.viewport(0, 0, this.pixels.width, this.pixels.height);
     gl.clearColor(0, 0, 0, 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
     this.drawScene(scene);
@@ -221,7 +236,9 @@ export class Compositor {
 
   private drawTexture(texture: WebGLTexture, matrix: Float32Array, crop: readonly number[], opacity: number, premultiplied: boolean, item: SceneItem | null): void {
     const gl = this.gl;
-    const { program, u } = this.picture;
+    const key = item?.chromaKey;
+    const cc = item?.color;
+    const { program, u } = key || cc ? this.picture : this.plain;
     gl.useProgram(program);
     gl.bindVertexArray(this.quad);
     gl.activeTexture(gl.TEXTURE0);
@@ -230,8 +247,12 @@ export class Compositor {
     gl.uniformMatrix3fv(u.u_matrix!, false, matrix);
     gl.uniform4fv(u.u_crop!, crop);
     gl.uniform1f(u.u_opacity!, opacity);
+    if (program === this.plain.program) {
+      gl.uniform1f(u.u_premultiplied!, premultiplied ? 1 : 0);
+      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+      return;
+    }
     gl.uniform1i(u.u_premultiplied!, premultiplied ? 1 : 0);
-    const key = item?.chromaKey;
     gl.uniform1i(u.u_key!, key ? 1 : 0);
     if (key) {
       gl.uniform3fv(u.u_keyColor!, rgba(key.color).slice(0, 3));
@@ -239,7 +260,6 @@ export class Compositor {
       gl.uniform1f(u.u_smoothness!, key.smoothness);
       gl.uniform1f(u.u_spill!, key.spill);
     }
-    const cc = item?.color;
     gl.uniform1i(u.u_correct!, cc ? 1 : 0);
     if (cc) {
       gl.uniform1f(u.u_brightness!, cc.brightness);
@@ -251,12 +271,13 @@ export class Compositor {
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 
-  private drawSolid(matrix: Float32Array, color: readonly number[]): void {
+  private drawSolid(matrix: Float32Array, color: readonly number[], border: readonly [number, number] = [0, 0]): void {
     const gl = this.gl;
     gl.useProgram(this.solid.program);
     gl.bindVertexArray(this.quad);
     gl.uniformMatrix3fv(this.solid.matrix, false, matrix);
     gl.uniform4fv(this.solid.crop, [0, 0, 1, 1]);
+    gl.uniform2fv(this.solid.border, border);
     gl.uniform4fv(this.solid.color, color);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
@@ -269,6 +290,7 @@ export class Compositor {
     gl.bindBuffer(gl.ARRAY_BUFFER, this.lineBuffer);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(points), gl.DYNAMIC_DRAW);
     gl.uniformMatrix3fv(this.solid.matrix, false, IDENTITY);
+    gl.uniform2fv(this.solid.border, [0, 0]);
     gl.uniform4fv(this.solid.color, color);
     gl.drawArrays(gl.LINES, 0, points.length / 2);
   }
@@ -279,29 +301,22 @@ export class Compositor {
     this.drawLines(c, CROSS);
   }
 
+  /** The editor's marks, thick enough to see on a preview shown at half size or less. */
   private drawOverlay(scene: RenderScene | null | undefined, selected: string | null, guides: readonly Guide[]): void {
+    const px = Math.max(2, Math.round(this.size.width / 640));
     const item = scene?.items.find((p) => p.item.id === selected)?.item;
     if (item) {
-      const m = itemMatrix(item, this.size);
-      const corners = [[0, 0], [1, 0], [1, 1], [0, 1]].map(([x, y]) => applyMatrix(m, x!, y!));
-      const outline = corners.flatMap((p, i) => [...p, ...corners[(i + 1) % 4]!]);
-      this.drawLines(outline, SELECTION);
-      // Corner handles, 12 px squares.
+      this.drawSolid(itemMatrix(item, this.size), SELECTION, [px / Math.max(1, item.width), px / Math.max(1, item.height)]);
+      // Corner handles (the bottom-right one resizes).
+      const h = 6 * px;
       for (const [x, y] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
-        const px = item.x + x! * item.width - 6;
-        const py = item.y + y! * item.height - 6;
-        this.drawSolid(itemMatrix({ x: px, y: py, width: 12, height: 12, rotationDeg: 0 }, this.size), SELECTION);
+        this.drawSolid(itemMatrix({ x: item.x + x! * item.width - h / 2, y: item.y + y! * item.height - h / 2, width: h, height: h, rotationDeg: 0 }, this.size), SELECTION);
       }
     }
-    const lines = guides.flatMap((g) => {
-      if (g.axis === 'x') {
-        const x = (g.at / this.size.width) * 2 - 1;
-        return [x, -1, x, 1];
-      }
-      const y = 1 - (g.at / this.size.height) * 2;
-      return [-1, y, 1, y];
-    });
-    if (lines.length > 0) this.drawLines(lines, GUIDE);
+    for (const g of guides) {
+      const rect = g.axis === 'x' ? { x: g.at - px / 2, y: 0, width: px, height: this.size.height } : { x: 0, y: g.at - px / 2, width: this.size.width, height: px };
+      this.drawSolid(itemMatrix({ ...rect, rotationDeg: 0 }, this.size), GUIDE);
+    }
   }
 
   /** Frees the textures of sources no longer drawn. */

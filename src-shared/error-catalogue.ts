@@ -63,4 +63,5 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   LAST_OWNER: { title: 'The studio needs an owner', hint: 'Make someone else owner first.' },
   STREAM_FULL: { title: 'This stream is full', hint: 'It has reached its most viewers or publishers. Try again later.' },
   CONNECTION_LIMIT: { title: 'Too many connections', hint: 'This address has too many open connections. Close some and try again.' },
+  SCENE_FILE_INVALID: { title: 'This is not a scene collection the studio can read', hint: 'Import a file made by Export on the studio page (JSON); nothing was changed.' },
 };

@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   LAST_OWNER: 409,
   STREAM_FULL: 503,
   CONNECTION_LIMIT: 429,
+  // The studio.
+  SCENE_FILE_INVALID: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,8 @@ import { broadcastHandlers, type BroadcastHandlerDeps } from './handlers-broadca
 import { videoHandlers, type VideoHandlerDeps } from './handlers-videos.js';
 import { dataHandlers, type DataHandlerDeps } from './handlers-data.js';
 import { authHandlers, type AuthHandlerDeps } from './handlers-auth.js';
+import { sceneHandlers } from './handlers-scenes.js';
+import type { SceneService } from '../studio/scene-service.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
 export interface HandlerDeps {
@@ -39,6 +41,7 @@ export interface HandlerDeps {
   videos: VideoHandlerDeps;
   data: DataHandlerDeps;
   access: AuthHandlerDeps;
+  scenes: SceneService;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -102,5 +105,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...videoHandlers(deps.videos),
     ...dataHandlers(deps.data),
     ...authHandlers(deps.access),
+    ...sceneHandlers(deps.scenes),
   };
 }

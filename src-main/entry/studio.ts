@@ -5,6 +5,9 @@ import { STUDIO_VERSION } from '../../src-shared/version.js';
 import { AuthService } from '../api/auth.js';
 import { createDispatcher, type CallContext } from '../api/dispatch.js';
 import { createHandlers } from '../api/handlers.js';
+import { SceneStore } from '../store/scenes.js';
+import { SceneService } from '../studio/scene-service.js';
+import { studioMediaRoutes } from '../studio/media-routes.js';
 import { HttpService } from '../api/http-service.js';
 import { ConfigStore } from '../conf/config-store.js';
 import { EventBus } from '../core/bus.js';
@@ -204,6 +207,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, admit: (request) => access.admit(request), audit: { record: (entry) => access.audit.record(entry) } });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
+    const scenes = new SceneService({ store: new SceneStore(db), bus });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -231,6 +235,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         videos: library.handlers,
         data: data.handlers,
         access: access.handlers,
+        scenes,
       }),
       logger,
       access.onCall,
@@ -254,7 +259,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins],
+        plugins: [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
       },
       listen,
     );

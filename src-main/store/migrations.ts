@@ -297,4 +297,24 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE streams ADD COLUMN max_viewers INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 10,
+    name: "the studio's show: sources, scenes in order, settings and a revision",
+    sql: `
+      CREATE TABLE scene_sources (
+        id TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+      );
+      CREATE TABLE scenes (
+        id TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE TABLE studio_settings (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        revision INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+    `,
+  },
 ];

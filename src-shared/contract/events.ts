@@ -9,6 +9,7 @@ import { obsEvents } from './obs.js';
 import { broadcastEvents } from './broadcast.js';
 import { videoEvents } from './videos.js';
 import { dataEvents } from './data.js';
+import { sceneEvents } from './scenes.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
 export const events = {
@@ -45,6 +46,7 @@ export const events = {
   ...broadcastEvents,
   ...videoEvents,
   ...dataEvents,
+  ...sceneEvents,
 } as const;
 
 export type Events = typeof events;

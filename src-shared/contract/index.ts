@@ -14,3 +14,4 @@ export * from './videos.js';
 export * from './data.js';
 export * from './scopes.js';
 export * from './auth.js';
+export * from './scenes.js';

@@ -27,6 +27,7 @@ import { obsMethods } from './obs.js';
 import { cdnMethods } from './cdn.js';
 import { remoteMethods } from './remote.js';
 import { broadcastMethods } from './broadcast.js';
+import { sceneMethods } from './scenes.js';
 
 const none = z.object({}).strict();
 
@@ -303,6 +304,7 @@ export const methods = {
   ...videoMethods,
   ...dataMethods,
   ...authMethods,
+  ...sceneMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -4,7 +4,7 @@ import { ROLE_SCOPES, SCOPE_GROUPS, scopeCovers, type AuditEntry, type Role, typ
 export const ROLE_WORDS: Record<Role, string> = {
   owner: 'Everything, including other owners',
   admin: 'Everything but changing owners',
-  producer: 'Streams, OBS, destinations, recordings, the library, data and chat',
+  producer: 'Streams, the studio, OBS, destinations, recordings, the library, data and chat',
   moderator: 'Chat and data: moderation; sees streams and recordings',
   viewer: 'Watches private streams',
 };
@@ -24,6 +24,7 @@ export const GROUP_WORDS: Record<ScopeGroup, string> = {
   users: 'People',
   tokens: 'Tokens and sessions',
   audit: 'Audit log',
+  scenes: 'Studio scenes',
 };
 
 export type GroupAccess = 'none' | 'read' | 'write';

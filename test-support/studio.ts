@@ -45,7 +45,8 @@ export function makeStudioFixtures(options: { fps?: number; seconds?: number } =
   const y4m = path.join(dir, 'camera.y4m');
   run(['-f', 'lavfi', '-i', `testsrc2=size=${COUNTER.width}x${COUNTER.height}:rate=${fps}`, '-t', String(seconds), '-vf', counterFilter(), '-pix_fmt', 'yuv420p', y4m]);
   const wav = path.join(dir, 'microphone.wav');
-  run(['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000', '-t', String(seconds), '-af', 'volume=0.1', '-ac', '1', wav]);
+  // ffmpeg's sine is at 1/8 of full scale: x0.8 makes it 0.1, -20 dBFS.
+  run(['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000', '-t', String(seconds), '-af', 'volume=0.8', '-ac', '1', wav]);
   const png = path.join(dir, 'logo.png');
   run(['-f', 'lavfi', '-i', 'color=c=0xff8800:size=320x180', '-frames:v', '1', '-vf', "drawbox=x=40:y=40:w=240:h=100:color=0x2040ff:t=fill", png]);
   return { dir, y4m, wav, png, fps, frames: fps * seconds };

@@ -8,6 +8,7 @@ import { recordingsFeature } from '../features/recordings/index.js';
 import { remoteFeature } from '../features/remote/index.js';
 import { settingsFeature } from '../features/settings/index.js';
 import { streamsFeature } from '../features/streams/index.js';
+import { studioFeature } from '../features/studio/index.js';
 import type { IconName } from '../ui/Icon.js';
 
 /** One page of the app: the navigation and the router are built from this list. */
@@ -23,6 +24,7 @@ export interface FeatureEntry {
 /** Add a feature: create features/<id>/index.ts exporting its entry, then add one line here. */
 export const FEATURES: readonly FeatureEntry[] = [
   dashboardFeature,
+  studioFeature,
   streamsFeature,
   recordingsFeature,
   libraryFeature,

@@ -260,6 +260,7 @@ export class StudioEngine {
     this.nextProgramAt = Math.max(this.nextProgramAt + interval, now + interval / 2);
     const frame = this.programFrame(now);
     this.program.render(frame);
+    this.output?.frameDrawn();
     this.programFrames += 1;
     // The preview at half the program's rate, unless something is being dragged in it.
     if (this.programFrames % 2 === 1 && this.guides.length === 0) return;

@@ -9,7 +9,7 @@ export interface ProgramOutputOptions {
   fps: number;
   videoBitrateKbps: number;
   audioBitrateKbps: number;
-  /** `/live/<stream>/whip` on the host (the signed-in page needs no stream key). */
+  /** `/live/<stream>/whip` on the host, relative to the page or absolute (the signed-in page needs no stream key). */
   whipUrl: string;
 }
 
@@ -36,6 +36,7 @@ export class ProgramOutput {
   private location: string | null = null;
   private media: MediaStream | null = null;
   private lastReport: Record<string, unknown>[] | null = null;
+  private track: CanvasCaptureMediaStreamTrack | null = null;
 
   constructor(private readonly options: ProgramOutputOptions) {}
 
@@ -43,8 +44,10 @@ export class ProgramOutput {
     const o = this.options;
     this.set('connecting');
     try {
-      const media = o.canvas.captureStream(o.fps);
-      const video = media.getVideoTracks()[0]!;
+      // Frame rate 0: a frame is taken only when the engine says one was drawn (frameDrawn), every one of them.
+      const media = o.canvas.captureStream(0);
+      const video = media.getVideoTracks()[0]! as CanvasCaptureMediaStreamTrack;
+      this.track = video;
       video.contentHint = 'motion';
       this.media = media;
       const pc = new RTCPeerConnection();
@@ -72,14 +75,20 @@ export class ProgramOutput {
         const timer = setTimeout(resolve, 3000);
         pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && (clearTimeout(timer), resolve()));
       });
-      const res = await fetch(o.whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp, credentials: 'same-origin' });
+      const whipUrl = new URL(o.whipUrl, window.location.href).href;
+      const res = await fetch(whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp, credentials: 'same-origin' });
       if (res.status !== 201) throw new Error(await errorOf(res));
-      this.location = new URL(res.headers.get('Location') ?? '', o.whipUrl).href;
+      this.location = new URL(res.headers.get('Location') ?? '', whipUrl).href;
       await pc.setRemoteDescription({ type: 'answer', sdp: withBitrateHints(await res.text(), o.videoBitrateKbps) });
     } catch (error) {
       this.fail(error instanceof Error ? error.message : String(error));
       throw error;
     }
+  }
+
+  /** The program canvas has a new frame: it goes to the encoder. */
+  frameDrawn(): void {
+    this.track?.requestFrame();
   }
 
   /** Ends the publish at once (the host frees the session and the stream ends). */
@@ -112,6 +121,7 @@ export class ProgramOutput {
     this.lastReport = null;
     this.media?.getTracks().forEach((t) => t.stop());
     this.media = null;
+    this.track = null;
   }
 
   private set(state: OutputState): void {

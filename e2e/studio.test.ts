@@ -1,0 +1,191 @@
+// The studio makes the show, in Chromium against a real host: a scene of the fake camera (a Y4M file
+// whose frames carry their own number as a barcode), an uploaded image, a text and a colour is
+// composed in the page (WebGL2), mixed (Web Audio), encoded by the browser and published over WHIP;
+// a WHEP viewer and hls.js play it, and the recording's frame counter advances without gaps.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { studioPage } from '../test-support/browser.js';
+import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
+import { stopHostCleanly } from '../test-support/media.js';
+import { needs } from '../test-support/peers.js';
+import { counterGaps, counterIn, countersOfFile, launchStudioChromium, makeStudioFixtures, type StudioFixtures } from '../test-support/studio.js';
+import { waitFor } from '../test-support/wait.js';
+import { startWhepViewer } from '../test-support/webrtc.js';
+
+const require = createRequire(import.meta.url);
+const HLS_JS = fs.readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
+const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
+
+/** In the studio page: a video of the program canvas's own stream (a WebGL canvas cannot be read back after it was shown). */
+async function tapProgram(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    if (document.getElementById('program-tap')) return;
+    const canvas = document.querySelector('[data-testid=studio-program]') as HTMLCanvasElement;
+    const video = Object.assign(document.createElement('video'), { id: 'program-tap', muted: true, autoplay: true });
+    video.style.cssText = 'position:fixed;left:-10000px;width:320px';
+    video.srcObject = canvas.captureStream(30);
+    document.body.append(video);
+    void video.play();
+  });
+}
+
+/** Counters read from `selector` over `ms`: the distinct values, in order. */
+async function countersOver(page: Page, selector: string, ms: number): Promise<number[]> {
+  const seen: number[] = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await counterIn(page, selector);
+    if (v !== null && seen.at(-1) !== v) seen.push(v);
+    await page.waitForTimeout(100);
+  }
+  return seen;
+}
+
+describe.skipIf(needs('chromium', 'ffmpeg'))('the studio makes the show', () => {
+  let host: HostProcess;
+  let browser: Browser;
+  let page: Page;
+  let fx: StudioFixtures;
+  const ids: Record<string, string> = {};
+  /** The studio page's errors and warnings, shown when a step fails. */
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fx = makeStudioFixtures({ fps: 5 });
+    host = await startHost();
+    browser = await launchStudioChromium(fx);
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'show', ladder: 'passthrough', record: true })).status).toBe(201);
+    page = await studioPage(browser, host);
+    page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && !m.text().includes('GL Driver Message') && logs.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+    await page.goto(`${host.url}/#/studio`);
+    await page.getByTestId('page-studio').waitFor();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stopHostCleanly(host);
+    if (fx) fs.rmSync(fx.dir, { recursive: true, force: true });
+  });
+
+  it('composes a camera, an image, a text and a colour into the program', async () => {
+    const upload = await fetch(`${host.url}/api/v1/scenes/media`, { method: 'POST', headers: { authorization: `Bearer ${host.token}`, 'content-type': 'image/png' }, body: fs.readFileSync(fx.png) });
+    expect(upload.status).toBe(201);
+    const { url } = (await upload.json()) as { url: string };
+    const add = async (name: string, settings: Record<string, unknown>) => {
+      const res = await api(host, 'POST', '/api/v1/scenes/sources', { name, settings });
+      expect(res.status, JSON.stringify(res.json)).toBe(201);
+      ids[name] = res.json.id;
+    };
+    await add('Backdrop', { kind: 'color', color: '#203040' });
+    await add('Camera', { kind: 'camera', deviceId: null, label: '' });
+    await add('Logo', { kind: 'image', url });
+    await add('Title', { kind: 'text', text: 'Streams Studio live', fontSize: 48, outline: { color: '#000000', width: 3 } });
+    await add('Microphone', { kind: 'microphone', deviceId: null, label: '' });
+    const state = (await api(host, 'GET', '/api/v1/scenes')).json;
+    const scene = state.scenes[0];
+    const item = (sourceId: string, x: number, y: number, width: number, height: number) => ({ sourceId, x, y, width, height });
+    const items = [
+      item(ids.Backdrop!, 0, 0, 640, 360),
+      item(ids.Camera!, 0, 0, 640, 360),
+      item(ids.Logo!, 470, 250, 160, 90),
+      item(ids.Title!, 20, 310, 300, 35),
+    ];
+    expect((await api(host, 'PATCH', `/api/v1/scenes/${scene.id}`, { items })).status).toBe(200);
+    // 640x360: on two cores without a GPU the page composes, encodes and serves viewers at once (bench/studio runs 1080p).
+    expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { stream: 'show', width: 640, height: 360, videoBitrateKbps: 1500 })).status).toBe(200);
+
+    await waitFor('the camera is live in the studio', async () => (await page.getByTestId('source-Camera').getAttribute('data-status')) === 'live', 20_000);
+    await waitFor('the image has loaded', async () => (await page.getByTestId('source-Logo').getAttribute('data-status')) === 'live', 20_000);
+    await tapProgram(page);
+    const program = await countersOver(page, '#program-tap', 3000);
+    expect(program.length, `counters on the program: ${program.join(',')}; page log: ${logs.join(' | ')}`).toBeGreaterThan(5);
+    // The image sits at the bottom right, over the camera: its orange shows on the program.
+    const logo = await page.evaluate(() => {
+      const v = document.getElementById('program-tap') as HTMLVideoElement;
+      const copy = document.createElement('canvas');
+      copy.width = v.videoWidth;
+      copy.height = v.videoHeight;
+      const ctx = copy.getContext('2d')!;
+      ctx.drawImage(v, 0, 0);
+      return [...ctx.getImageData(480, 255, 1, 1).data];
+    });
+    expect(logo[0]).toBeGreaterThan(200);
+    expect(logo[2]).toBeLessThan(80);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'studio-editor.png') });
+  }, 90_000);
+
+  it('goes live: a WHEP viewer and hls.js play the program, and the mixer meters move', async () => {
+    await page.getByTestId('studio-go-live').click();
+    await waitFor('the stream is live', async () => {
+      if ((await api(host, 'GET', '/api/v1/streams/show')).json.state === 'live') return true;
+      const status = await page.getByTestId('studio-status').textContent();
+      if (status?.includes('Failed')) throw new Error(`${status}; page log: ${logs.join(' | ')}`);
+      return false;
+    }, 30_000).catch(async (error: Error) => {
+      throw new Error(`${error.message}; status: ${await page.getByTestId('studio-status').textContent()}; toasts: ${await page.locator('.toast').allTextContents()}; page log: ${logs.join(' | ')}`);
+    });
+    await waitFor('the status bar says LIVE', async () => (await page.getByTestId('status-state').textContent()) === 'LIVE', 20_000);
+
+    const viewer = await browser.newPage();
+    await viewer.goto(`${host.url}/healthz`);
+    expect((await startWhepViewer(viewer, `${host.url}/live/show/whep`)).status).toBe(201);
+    const overWhep = await countersOver(viewer, 'video', 4000);
+    expect(overWhep.length, `counters over WHEP: ${overWhep.join(',')}`).toBeGreaterThan(10);
+
+    const hlsPage = await browser.newPage();
+    await hlsPage.goto(`${host.url}/healthz`);
+    await hlsPage.addScriptTag({ content: HLS_JS });
+    await hlsPage.evaluate((src) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      document.body.append(video);
+      const hls = new (window as any).Hls({ liveSyncDurationCount: 2 });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      void video.play().catch(() => undefined);
+    }, `${host.url}/live/show/index.m3u8`);
+    await waitFor('hls.js plays', () => hlsPage.evaluate(() => (document.querySelector('video') as HTMLVideoElement).currentTime > 1), 40_000);
+    const overHls = await countersOver(hlsPage, 'video', 4000);
+    expect(overHls.length, `counters over HLS: ${overHls.join(',')}`).toBeGreaterThan(10);
+
+    const meter = await waitFor('the microphone moves its meter', async () => {
+      const lufs = Number(await page.getByTestId('meter-Microphone').getAttribute('data-lufs'));
+      return lufs > -40 ? lufs : null;
+    }, 15_000);
+    // The fake microphone is a 1 kHz tone at -20 dBFS in one channel.
+    expect(meter).toBeGreaterThan(-30);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'studio-live.png') });
+    const encoder = await page.evaluate(() => (window as unknown as { __studio: { encoderStats(): Promise<unknown> } }).__studio.encoderStats());
+    console.log(`studio while live: ${await page.evaluate(() => document.visibilityState)} ${await page.getByTestId('studio-status').textContent()} ${JSON.stringify(encoder)}`);
+    await viewer.close();
+    await hlsPage.close();
+  }, 120_000);
+
+  it('the recording has the frame counter advancing without gaps', async () => {
+    await page.waitForTimeout(4000);
+    console.log(`studio while recording: ${await page.evaluate(() => document.visibilityState)} ${await page.getByTestId('studio-status').textContent()}`);
+    await page.waitForTimeout(4000);
+    await page.getByTestId('studio-stop').click();
+    await waitFor('the stream ends', async () => (await api(host, 'GET', '/api/v1/streams/show')).json.state !== 'live', 30_000);
+    const recording = await waitFor('the recording is complete', async () => {
+      const list = (await api(host, 'GET', '/api/v1/recordings?stream=show')).json;
+      return list.find((r: { state: string }) => r.state !== 'recording') ?? null;
+    }, 30_000);
+    const res = await fetch(`${host.url}${recording.fileUrl}`, { headers: { authorization: `Bearer ${host.token}` } });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'studio-rec-')), recording.file);
+    fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const counters = countersOfFile(file, 640, 360);
+    console.log(`recording: ${counters.length} frames, ${new Set(counters).size} distinct camera frames, first ${counters.slice(0, 40).join(',')}`);
+    const read = counters.filter((c) => c !== null);
+    expect(read.length, 'frames with a readable counter').toBeGreaterThan(counters.length * 0.9);
+    // About ten seconds live: at least six seconds of camera frames, each one there.
+    expect(new Set(read).size, 'distinct camera frames').toBeGreaterThan(fx.fps * 6);
+    expect(counterGaps(counters, fx.frames)).toEqual([]);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }, 120_000);
+});

@@ -1,0 +1,88 @@
+import { useEffect, useState } from 'react';
+import type { Source } from '../../../src-shared/contract/index.js';
+import type { StudioEngine } from '../../studio/engine.js';
+import { useStudio } from './store.js';
+
+interface Meter {
+  peakDb: number;
+  rmsDb: number;
+  momentaryLufs: number;
+  shortTermLufs: number;
+}
+
+const FLOOR = -60;
+/** dB to the meter's width (0..100 %), -60 dB at the left. */
+export const meterPercent = (db: number) => (Number.isFinite(db) ? Math.max(0, Math.min(100, ((db - FLOOR) / -FLOOR) * 100)) : 0);
+const fmt = (db: number) => (Number.isFinite(db) && db > -70 ? db.toFixed(1) : '-∞');
+
+function MeterBar({ meter, testId }: { meter: Meter | undefined; testId: string }) {
+  const peak = meter?.peakDb ?? -Infinity;
+  return (
+    <div className="meter" data-testid={testId} data-peak={fmt(peak)} data-lufs={fmt(meter?.momentaryLufs ?? -Infinity)}>
+      <div className="meter-rms" style={{ width: `${meterPercent(meter?.rmsDb ?? -Infinity)}%` }} />
+      <div className={`meter-peak ${peak > -1 ? 'hot' : ''}`} style={{ left: `${meterPercent(peak)}%` }} />
+    </div>
+  );
+}
+
+/** One strip a source with sound: gain, mute, monitor, a peak/RMS meter and its momentary loudness. */
+function Strip({ source, meter }: { source: Source; meter: Meter | undefined }) {
+  const updateSource = useStudio((s) => s.updateSource);
+  const a = source.audio;
+  return (
+    <div className="mixer-strip" data-testid={`strip-${source.name}`}>
+      <div className="strip-head">
+        <strong>{source.name}</strong>
+        <span className="muted small">{fmt(meter?.momentaryLufs ?? -Infinity)} LUFS</span>
+      </div>
+      <MeterBar meter={meter} testId={`meter-${source.name}`} />
+      <div className="strip-controls">
+        <input type="range" min={-60} max={24} step={0.5} value={a.gainDb} aria-label={`${source.name} gain`} data-testid={`gain-${source.name}`}
+          onChange={(e) => void updateSource({ id: source.id, audio: { gainDb: Number(e.target.value) } })} />
+        <span className="small strip-gain">{a.gainDb > 0 ? '+' : ''}{a.gainDb.toFixed(1)} dB</span>
+        <button className={`button small-button ${a.muted ? 'danger' : ''}`} data-testid={`mute-${source.name}`} onClick={() => void updateSource({ id: source.id, audio: { muted: !a.muted } })}>{a.muted ? 'Muted' : 'Mute'}</button>
+        <button className={`button small-button ${a.monitor ? 'primary' : ''}`} title="Hear it on this computer" onClick={() => void updateSource({ id: source.id, audio: { monitor: !a.monitor } })}>Monitor</button>
+        <label className="checkbox small" title="The browser's noise suppression (microphones)">
+          <input type="checkbox" checked={a.noiseSuppression} onChange={(e) => void updateSource({ id: source.id, audio: { noiseSuppression: e.target.checked } })} /> Noise
+        </label>
+        <label className="checkbox small" title="Noise gate">
+          <input type="checkbox" checked={a.gate.enabled} onChange={(e) => void updateSource({ id: source.id, audio: { gate: { ...a.gate, enabled: e.target.checked } } })} /> Gate
+        </label>
+        <label className="checkbox small" title="Compressor">
+          <input type="checkbox" checked={a.compressor.enabled} onChange={(e) => void updateSource({ id: source.id, audio: { compressor: { ...a.compressor, enabled: e.target.checked } } })} /> Comp
+        </label>
+        <label className="small" title="Delay for lip sync">
+          Sync <input className="input tiny" type="number" min={0} max={2000} step={10} value={a.syncOffsetMs} onChange={(e) => void updateSource({ id: source.id, audio: { syncOffsetMs: Number(e.target.value) } })} /> ms
+        </label>
+      </div>
+    </div>
+  );
+}
+
+/** The mixer: a strip per source with sound, the program's meter and loudness against -16 and -23 LUFS. */
+export function MixerPanel({ engine, sources }: { engine: StudioEngine | null; sources: readonly Source[] }) {
+  const [meters, setMeters] = useState<Record<string, Meter>>({});
+  useEffect(() => {
+    if (!engine) return;
+    const timer = setInterval(() => setMeters({ ...engine.mixer.meters() }), 100);
+    return () => clearInterval(timer);
+  }, [engine]);
+  const withSound = sources.filter((s) => meters[s.id] !== undefined);
+  const master = meters.master;
+  const lufs = master?.momentaryLufs ?? -Infinity;
+  return (
+    <section className="mixer" data-testid="studio-mixer">
+      {withSound.length === 0 && <p className="muted small">No source with sound yet: add a microphone, or a camera, screen or video with sound.</p>}
+      {withSound.map((s) => <Strip key={s.id} source={s} meter={meters[s.id]} />)}
+      <div className="mixer-strip master" data-testid="strip-master">
+        <div className="strip-head"><strong>Program</strong><span className="small" data-testid="program-lufs">{fmt(lufs)} LUFS</span></div>
+        <MeterBar meter={master} testId="meter-master" />
+        <div className="loudness-targets small">
+          <span className={Math.abs(lufs + 16) <= 2 ? 'ok' : ''}>-16 (online)</span>
+          <span className={Math.abs(lufs + 23) <= 2 ? 'ok' : ''}>-23 (EBU R128)</span>
+          <span className="muted">limiter -1 dBTP</span>
+        </div>
+      </div>
+    </section>
+  );
+}

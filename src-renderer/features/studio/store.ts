@@ -1,0 +1,104 @@
+import { create } from 'zustand';
+import type { MethodInput, Scene, SceneItem, Source, StudioSettings, StudioState } from '../../../src-shared/contract/index.js';
+import { call, onEvent } from '../../api/client.js';
+import { toastError } from '../../ui/toast-store.js';
+
+interface StudioStore {
+  state: StudioState | null;
+  /** The scene the editor shows: the preview scene in studio mode, else the program scene. */
+  selectedItemId: string | null;
+  load(): Promise<void>;
+  apply(state: StudioState): void;
+  select(itemId: string | null): void;
+  createScene(name: string): Promise<Scene | null>;
+  updateScene(input: MethodInput<'scenes.update'>): Promise<void>;
+  deleteScene(id: string): Promise<void>;
+  addSource(input: MethodInput<'scenes.addSource'>, placeIn?: string): Promise<Source | null>;
+  updateSource(input: MethodInput<'scenes.updateSource'>): Promise<void>;
+  removeSource(id: string): Promise<void>;
+  updateStudio(patch: Partial<StudioSettings>): Promise<void>;
+}
+
+/** A change through the API; the host answers with `scenes.changed`, which brings the new state. */
+async function change<T>(run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (err) {
+    toastError(err);
+    return null;
+  }
+}
+
+/** Where a new source goes in a scene: full picture for cameras, screens and colours, centred for the rest. */
+export function defaultPlacement(source: Source, program: { width: number; height: number }): Omit<SceneItem, 'id'> {
+  const full = ['camera', 'screen', 'color', 'stream', 'video', 'slideshow'].includes(source.settings.kind);
+  const w = full ? program.width : Math.round(program.width / 3);
+  const h = full ? program.height : Math.round(program.height / 4);
+  return {
+    sourceId: source.id,
+    visible: true,
+    locked: false,
+    x: Math.round((program.width - w) / 2),
+    y: full ? 0 : Math.round(program.height - h - program.height / 12),
+    width: w,
+    height: h,
+    rotationDeg: 0,
+    opacity: 1,
+    crop: { left: 0, top: 0, right: 0, bottom: 0 },
+    chromaKey: null,
+    color: null,
+  };
+}
+
+export const useStudio = create<StudioStore>()((set, get) => ({
+  state: null,
+  selectedItemId: null,
+
+  async load() {
+    const state = await change(() => call('scenes.list', {}));
+    if (state) get().apply(state);
+  },
+  apply(state) {
+    const current = get().state;
+    if (current && current.revision > state.revision) return;
+    set({ state });
+  },
+  select: (selectedItemId) => set({ selectedItemId }),
+  createScene: (name) => change(() => call('scenes.create', { name })),
+  updateScene: async (input) => {
+    await change(() => call('scenes.update', input));
+  },
+  deleteScene: async (id) => {
+    await change(() => call('scenes.delete', { id }));
+  },
+  addSource: async (input, placeIn) => {
+    const source = await change(() => call('scenes.addSource', input));
+    const state = get().state;
+    const scene = state?.scenes.find((s) => s.id === placeIn);
+    if (source && scene && state) {
+      await change(() => call('scenes.update', { id: scene.id, items: [...scene.items, defaultPlacement(source, state.studio)] }));
+    }
+    return source;
+  },
+  updateSource: async (input) => {
+    await change(() => call('scenes.updateSource', input));
+  },
+  removeSource: async (id) => {
+    await change(() => call('scenes.removeSource', { id }));
+  },
+  updateStudio: async (patch) => {
+    await change(() => call('scenes.updateStudio', patch));
+  },
+}));
+
+/** Follows every window's changes. */
+export function connectStudio(): void {
+  onEvent('scenes.changed', (e) => useStudio.getState().apply(e.state));
+}
+
+/** The scene being edited: the preview scene in studio mode, else the program scene. */
+export function editedScene(state: StudioState | null): Scene | null {
+  if (!state) return null;
+  const id = state.studio.studioMode ? state.studio.previewSceneId : state.studio.programSceneId;
+  return state.scenes.find((s) => s.id === id) ?? state.scenes[0] ?? null;
+}

@@ -24,7 +24,7 @@ export function studioMediaRoutes(dir: string): HttpPlugin {
       scope.setErrorHandler((error: Error & { code?: string }, _req, reply) => {
         if (error instanceof StudioError) return sendError(reply, error.toJSON());
         if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { code: 'PAYLOAD_TOO_LARGE', message: `a studio media file is at most ${MAX_MEDIA_BYTES / 1024 / 1024} MiB` });
-        if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { code: 'MEDIA_INVALID', message: `send a picture or a video (${UPLOAD_TYPES.join(', ')})` });
+        if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: `send a picture or a video with its type (${UPLOAD_TYPES.join(', ')})` });
         return sendError(reply, StudioError.from(error).toJSON());
       });
       scope.post('/api/v1/scenes/media', { bodyLimit: MAX_MEDIA_BYTES, config: { contractMethod: 'scenes.addSource' } }, async (req, reply) => {

@@ -80,7 +80,7 @@ describe('the studio\'s scenes in a real host', () => {
     const png = path.join(dir, 'a.png');
     spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=red:size=64x36', '-frames:v', '1', png]);
     const post = (body: Buffer | string, type: string, token: string | null = host.token) =>
-      fetch(`${host.url}/api/v1/scenes/media`, { method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': type }, body });
+      fetch(`${host.url}/api/v1/scenes/media`, { method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) });
     const ok = await post(fs.readFileSync(png), 'image/png');
     expect(ok.status).toBe(201);
     const made = (await ok.json()) as { url: string; contentType: string; bytes: number };

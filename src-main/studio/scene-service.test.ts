@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sceneItemSchema, type EventPayload, type SceneItem } from '../../src-shared/contract/index.js';
 import { EventBus } from '../core/bus.js';
-import { StudioError } from '../core/errors.js';
+import type { StudioError } from '../core/errors.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { SceneStore } from '../store/scenes.js';
 import { SceneService } from './scene-service.js';

@@ -50,8 +50,10 @@ export class StudioEngine {
   guides: readonly Guide[] = [];
   /** Called when a source's status changes, the program scene changes or the output changes. */
   onChange: (() => void) | null = null;
-  /** Frames composed for the program, and when the last one was (tests and the status bar read them). */
+  /** Frames composed for the program (tests and the status bar read them). */
   programFrames = 0;
+  /** The last scene switch: when it was asked for, and when the program first drew it (performance.now()). */
+  lastSwitch: { to: string; requestedAt: number; firstFrameAt: number | null } | null = null;
   private readonly running = new Map<string, Running>();
   private readonly preview: Compositor;
   private readonly program: Compositor;
@@ -109,6 +111,7 @@ export class StudioEngine {
   switchProgram(sceneId: string, kind?: 'cut'): void {
     const def = kind === 'cut' || !this.state ? { kind: 'cut' as const, durationMs: 0, stinger: null } : this.state.studio.transition;
     this.transition?.stinger?.dispose();
+    this.lastSwitch = { to: sceneId, requestedAt: performance.now(), firstFrameAt: null };
     if (def.kind === 'cut' || def.durationMs === 0 || this.programSceneId === null) {
       this.transition = null;
       this.programSceneId = sceneId || null;
@@ -260,6 +263,7 @@ export class StudioEngine {
     this.nextProgramAt = Math.max(this.nextProgramAt + interval, now + interval / 2);
     const frame = this.programFrame(now);
     this.program.render(frame);
+    if (this.lastSwitch && this.lastSwitch.firstFrameAt === null && (frame.to?.id === this.lastSwitch.to || frame.from?.id === this.lastSwitch.to)) this.lastSwitch.firstFrameAt = performance.now();
     this.output?.frameDrawn();
     this.programFrames += 1;
     // The preview at half the program's rate, unless something is being dragged in it.

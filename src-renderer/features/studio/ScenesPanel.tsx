@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { sceneLayouts, type Scene, type SceneLayout, type StudioState } from '../../../src-shared/contract/index.js';
 import type { StudioEngine } from '../../studio/engine.js';
 import { reorder } from './editor-model.js';
+import { Icon } from '../../ui/Icon.js';
 import { useStudio } from './store.js';
 
 /** The scene list: click to edit (studio mode: to preview; else: to program with the transition). */
@@ -22,7 +23,7 @@ export function ScenesPanel({ state, engine, onPick }: { state: StudioState; eng
             <button className="scene-name" onClick={() => onPick(scene)} title={`Hotkey ${i + 1}`}>
               <span className="muted small">{i + 1}</span> {scene.name}
             </button>
-            {state.scenes.length > 1 && <button className="icon-button small" aria-label={`Delete ${scene.name}`} onClick={() => void deleteScene(scene.id)}>×</button>}
+            {state.scenes.length > 1 && <button className="icon-button small" title="Delete the scene" aria-label={`Delete ${scene.name}`} onClick={() => void deleteScene(scene.id)}><Icon name="trash" size={14} /></button>}
           </li>
         ))}
       </ul>
@@ -59,17 +60,20 @@ export function SourcesPanel({ scene, state, engine, onAdd }: { scene: Scene; st
               <span className={`status-dot ${status}`} title={live?.reason ?? status} />
               <span className="source-name">{source.name}<span className="muted small"> {source.settings.kind}</span></span>
               {live?.reason && <span className="source-reason small" data-testid={`source-reason-${source.name}`}>{live.reason}</span>}
-              {(source.settings.kind === 'screen' || status === 'error') && (
-                <button className="button small-button" data-testid={`capture-${source.name}`} onClick={(e) => { e.stopPropagation(); void engine?.capture(source.id); }}>{source.settings.kind === 'screen' ? 'Capture' : 'Retry'}</button>
-              )}
-              <button className="icon-button small" aria-label="Show or hide" data-testid={`visible-${source.name}`} onClick={(e) => { e.stopPropagation(); setItems(scene.items.map((i) => (i.id === item.id ? { ...i, visible: !i.visible } : i))); }}>{item.visible ? '👁' : '–'}</button>
-              <button className="icon-button small" aria-label="Lock" onClick={(e) => { e.stopPropagation(); setItems(scene.items.map((i) => (i.id === item.id ? { ...i, locked: !i.locked } : i))); }}>{item.locked ? '🔒' : '🔓'}</button>
-              <button className="icon-button small" aria-label="Up" onClick={(e) => { e.stopPropagation(); setItems(reorder(scene.items, item.id, 'up')); }}>▲</button>
-              <button className="icon-button small" aria-label="Down" onClick={(e) => { e.stopPropagation(); setItems(reorder(scene.items, item.id, 'down')); }}>▼</button>
-              <button className="icon-button small" aria-label="Remove from scene" onClick={(e) => { e.stopPropagation(); setItems(scene.items.filter((i) => i.id !== item.id)); }}>×</button>
-              {!state.scenes.some((sc) => sc.id !== scene.id && sc.items.some((i) => i.sourceId === source.id)) && (
-                <button className="icon-button small" aria-label="Delete source" title="Delete the source" onClick={(e) => { e.stopPropagation(); void removeSource(source.id); }}>🗑</button>
-              )}
+              <div className="source-actions">
+                {(source.settings.kind === 'screen' || status === 'error') && (
+                  <button className="button small-button" data-testid={`capture-${source.name}`} onClick={(e) => { e.stopPropagation(); void engine?.capture(source.id); }}>{source.settings.kind === 'screen' ? 'Capture' : 'Retry'}</button>
+                )}
+                <span className="spacer" />
+                <button className="icon-button small" title={item.visible ? 'Hide' : 'Show'} aria-label={item.visible ? 'Hide' : 'Show'} data-testid={`visible-${source.name}`} onClick={(e) => { e.stopPropagation(); setItems(scene.items.map((i) => (i.id === item.id ? { ...i, visible: !i.visible } : i))); }}><Icon name={item.visible ? 'eye' : 'eyeOff'} size={14} /></button>
+                <button className="icon-button small" title={item.locked ? 'Unlock' : 'Lock'} aria-label={item.locked ? 'Unlock' : 'Lock'} onClick={(e) => { e.stopPropagation(); setItems(scene.items.map((i) => (i.id === item.id ? { ...i, locked: !i.locked } : i))); }}><Icon name={item.locked ? 'lock' : 'unlock'} size={14} /></button>
+                <button className="icon-button small" title="Bring forward" aria-label="Bring forward" onClick={(e) => { e.stopPropagation(); setItems(reorder(scene.items, item.id, 'up')); }}><Icon name="up" size={14} /></button>
+                <button className="icon-button small" title="Send backward" aria-label="Send backward" onClick={(e) => { e.stopPropagation(); setItems(reorder(scene.items, item.id, 'down')); }}><Icon name="down" size={14} /></button>
+                <button className="icon-button small" title="Remove from this scene" aria-label="Remove from this scene" onClick={(e) => { e.stopPropagation(); setItems(scene.items.filter((i) => i.id !== item.id)); }}><Icon name="close" size={14} /></button>
+                {!state.scenes.some((sc) => sc.id !== scene.id && sc.items.some((i) => i.sourceId === source.id)) && (
+                  <button className="icon-button small" title="Delete the source" aria-label="Delete the source" onClick={(e) => { e.stopPropagation(); void removeSource(source.id); }}><Icon name="trash" size={14} /></button>
+                )}
+              </div>
             </li>
           );
         })}

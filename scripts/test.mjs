@@ -45,6 +45,8 @@ export const BUNDLED_FFMPEG_FILES = [
   'e2e/whip.test.ts',
   'src-main/capture/broadcast.int.test.ts',
   'e2e/remote.test.ts',
+  // The studio's program over WHIP into HLS, WHEP and a recording.
+  'e2e/studio.test.ts',
 ];
 
 /** vitest's CLI, run by node directly: a stage's process is vitest itself, not npx around it. */

@@ -203,4 +203,22 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
       await denying.close();
     }
   });
+
+  it('a page reloaded while live goes on with the show on the same stream (no new key)', async () => {
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'again', ladder: 'passthrough' })).status).toBe(201);
+    await page.reload();
+    await page.getByTestId('page-studio').waitFor();
+    await page.getByTestId('studio-stream').selectOption('again');
+    await page.getByTestId('studio-go-live').click();
+    await waitFor('live', async () => (await api(host, 'GET', '/api/v1/streams/again')).json.state === 'live', 30_000);
+    expect((await state()).studio.live).toBe(true);
+    const reloadedAt = Date.now();
+    await page.reload();
+    await page.getByTestId('page-studio').waitFor();
+    await waitFor('the reloaded page is live again', async () => (await page.getByTestId('status-state').textContent()) === 'LIVE', 30_000);
+    await waitFor('the stream is live again', async () => (await api(host, 'GET', '/api/v1/streams/again')).json.state === 'live', 30_000);
+    console.log(`reloaded while live: live again after ${Date.now() - reloadedAt} ms`);
+    await page.getByTestId('studio-stop').click();
+    await waitFor('not live', async () => (await state()).studio.live === false, 10_000);
+  });
 });

@@ -70,17 +70,11 @@ export const sourceSettingsSchema = z.discriminatedUnion('kind', [
     scrollPxPerSec: z.number().min(0).max(2000).default(0),
   }),
   z.object({ kind: z.literal('color'), color: colorSchema }),
-  z.object({
-    kind: z.literal('overlay'),
-    stream: streamNameSchema,
-    /** Drawn from the stream's data channels (not an iframe). */
-    show: z.array(z.enum(['poll', 'chat', 'score', 'reactions'])).min(1).max(4),
-  }),
   z.object({ kind: z.literal('stream'), stream: streamNameSchema, via: z.enum(['whep', 'llhls']).default('whep') }),
 ]);
 export type SourceSettings = z.infer<typeof sourceSettingsSchema>;
 export type SourceKind = SourceSettings['kind'];
-export const SOURCE_KINDS = ['camera', 'microphone', 'screen', 'image', 'slideshow', 'video', 'text', 'color', 'overlay', 'stream'] as const satisfies readonly SourceKind[];
+export const SOURCE_KINDS = ['camera', 'microphone', 'screen', 'image', 'slideshow', 'video', 'text', 'color', 'stream'] as const satisfies readonly SourceKind[];
 
 /** A mixer strip's settings (sources with sound: camera with its microphone, microphone, screen with audio, video, stream). */
 export const audioSettingsSchema = z.object({

@@ -19,6 +19,21 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
+/**
+ * Goes live again after a reload: the previous page's publish may still be ending on the host (409),
+ * so it tries for a few seconds before it says why it could not.
+ */
+async function resumeLive(engine: StudioEngine, whipUrl: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await engine.goLive(whipUrl);
+    } catch (err) {
+      if (attempt >= 8 || !String((err as Error).message).startsWith('CONFLICT')) return toastError(err);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 /** The studio: scenes and sources, the editor on the preview, the program, the mixer and Go live. */
 export function StudioPage() {
   const state = useStudio((s) => s.state);
@@ -61,7 +76,7 @@ export function StudioPage() {
   useEffect(() => {
     if (!engine || !state || resumed.current) return;
     resumed.current = true;
-    if (state.studio.live && state.studio.stream) void engine.goLive(`/live/${encodeURIComponent(state.studio.stream)}/whip`).catch(toastError);
+    if (state.studio.live && state.studio.stream) void resumeLive(engine, `/live/${encodeURIComponent(state.studio.stream)}/whip`);
   }, [engine, state]);
 
   const pick = (scene: Scene) => {

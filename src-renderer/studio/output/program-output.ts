@@ -38,7 +38,12 @@ export class ProgramOutput {
   private lastReport: Record<string, unknown>[] | null = null;
   private track: CanvasCaptureMediaStreamTrack | null = null;
 
-  constructor(private readonly options: ProgramOutputOptions) {}
+  /** A page that is closed or reloaded frees its publish at once, so the next page can take the stream over. */
+  private readonly onPageHide = (): void => this.stop();
+
+  constructor(private readonly options: ProgramOutputOptions) {
+    window.addEventListener('pagehide', this.onPageHide);
+  }
 
   async start(): Promise<void> {
     const o = this.options;
@@ -115,6 +120,7 @@ export class ProgramOutput {
   }
 
   private release(): void {
+    window.removeEventListener('pagehide', this.onPageHide);
     this.pc?.close();
     this.pc = null;
     this.location = null;

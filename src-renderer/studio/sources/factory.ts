@@ -76,7 +76,5 @@ export function createSource(source: Source): LiveSource {
       return new TextSource(source.id, s);
     case 'color':
       return new ColorSource(source.id, s);
-    case 'overlay':
-      return new TextSource(source.id, { kind: 'text', text: `${s.show.join(' · ')} of ${s.stream}`, fontFamily: 'sans-serif', fontSize: 32, bold: true, italic: false, color: '#ffffff', outline: null, background: '#00000099', align: 'left', scrollPxPerSec: 0 });
   }
 }

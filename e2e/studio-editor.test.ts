@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
-import { stopHostCleanly } from '../test-support/media.js';
+import { exitOf, publishTestPattern, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { launchStudioChromium, makeStudioFixtures, type StudioFixtures } from '../test-support/studio.js';
 import { waitFor } from '../test-support/wait.js';
@@ -122,7 +122,17 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
     await waitFor('the host has Break on program', async () => (await state()).studio.programSceneId === two.id, 5000);
   });
 
+  /** Scene 1 (the camera's) on program, out of studio mode: where each test below starts. */
+  const programOnFirst = async () => {
+    const first = (await state()).scenes[0].id;
+    expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { programSceneId: first, previewSceneId: first, studioMode: false })).status).toBe(200);
+    await waitFor('the page follows', async () => (await engineOf(page)).programScene === first && (await page.getByTestId('studio-mode').isChecked()) === false, 10_000);
+  };
+
   it('studio mode: edit in preview, take it to program', async () => {
+    const breakScene = (await state()).scenes.find((s: { name: string }) => s.name === 'Break').id;
+    expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { programSceneId: breakScene, studioMode: false })).status).toBe(200);
+    await waitFor('Break on program', async () => (await engineOf(page)).programScene === breakScene, 10_000);
     await page.getByTestId('studio-mode').check();
     await page.getByTestId('studio-take').waitFor();
     await page.getByTestId('scene-Scene 1').locator('.scene-name').click();
@@ -140,6 +150,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
   });
 
   it('a camera that goes away shows a placeholder and comes back; the show goes on (Chromium\'s fake camera cannot be unplugged: its track is ended)', async () => {
+    await programOnFirst();
     const framesBefore = (await engineOf(page)).programFrames;
     await page.evaluate(() => {
       const sources = (window as unknown as { __studio: { sourcesById: Map<string, { kind: string; stream: MediaStream | null }> } }).__studio.sourcesById;
@@ -181,8 +192,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
   });
 
   it('a capture the user refuses says so, and the scene keeps running', async () => {
-    const first = (await state()).scenes[0].id;
-    expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { programSceneId: first, studioMode: false })).status).toBe(200);
+    await programOnFirst();
     const denying = await launchStudioChromium(fx, ['--use-fake-ui-for-media-stream=deny']);
     try {
       // The first login link was spent by the other browser: a new one.
@@ -205,6 +215,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
   });
 
   it('a page reloaded while live goes on with the show on the same stream (no new key)', async () => {
+    await programOnFirst();
     expect((await api(host, 'POST', '/api/v1/streams', { name: 'again', ladder: 'passthrough' })).status).toBe(201);
     await page.reload();
     await page.getByTestId('page-studio').waitFor();
@@ -220,5 +231,29 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
     console.log(`reloaded while live: live again after ${Date.now() - reloadedAt} ms`);
     await page.getByTestId('studio-stop').click();
     await waitFor('not live', async () => (await state()).studio.live === false, 10_000);
+  });
+
+  it('another live stream of the host is a source (a WHEP pull) that waits while it is off the air', async () => {
+    const guest = (await api(host, 'POST', '/api/v1/streams', { name: 'remote-guest', ladder: 'passthrough' })).json;
+    const source = (await api(host, 'POST', '/api/v1/scenes/sources', { name: 'Guest feed', settings: { kind: 'stream', stream: 'remote-guest' } })).json;
+    await programOnFirst();
+    const scene = (await state()).scenes[0];
+    await api(host, 'PATCH', `/api/v1/scenes/${scene.id}`, { items: [...scene.items, { sourceId: source.id, x: 400, y: 20, width: 220, height: 124 }] });
+    await page.getByTestId('source-Guest feed').waitFor();
+    await waitFor('the feed waits for the stream', async () => (await sourceStatus('Guest feed')) === 'error', 15_000);
+    expect(await page.getByTestId('source-reason-Guest feed').textContent()).toMatch(/not live/);
+    const ffmpeg = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${guest.key}`, { size: '320x180', fps: 15 });
+    try {
+      await waitFor('the guest stream is live', async () => (await api(host, 'GET', '/api/v1/streams/remote-guest')).json.state === 'live', 20_000);
+      await waitFor('the feed shows the stream', async () => (await sourceStatus('Guest feed')) === 'live', 30_000);
+      const size = await page.evaluate((id) => {
+        const s = (window as unknown as { __studio: { sourcesById: Map<string, { width: number; height: number }> } }).__studio.sourcesById.get(id)!;
+        return [s.width, s.height];
+      }, source.id);
+      expect(size).toEqual([320, 180]);
+    } finally {
+      ffmpeg.kill('SIGKILL');
+      await exitOf(ffmpeg);
+    }
   });
 });

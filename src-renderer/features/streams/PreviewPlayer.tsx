@@ -8,7 +8,7 @@ import type { PlayerLevel, PreviewEngine } from './player/engine.js';
 import { createHlsEngine } from './player/hls-engine.js';
 import { createWebRtcEngine } from './player/webrtc-engine.js';
 import { SEEK_STEP_SEC, useDvr } from './player/use-dvr.js';
-import { endpointOf } from './player/whep-client.js';
+import { endpointOf } from '../../studio/output/webrtc-client.js';
 import { formatKbps, formatMs } from './format.js';
 
 export type Protocol = 'hls' | 'dash' | 'webrtc';

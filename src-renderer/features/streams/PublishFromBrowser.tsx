@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Card } from '../../ui/Card.js';
-import { endpointOf, publishWhip, type WebRtcSession } from './player/whep-client.js';
+import { endpointOf, publishWhip, type WebRtcSession } from '../../studio/output/webrtc-client.js';
 
 type Source = 'camera' | 'screen';
 

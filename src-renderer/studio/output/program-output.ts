@@ -1,5 +1,6 @@
 import { encoderStats, type EncoderStats } from './encoder-stats.js';
 import { preferH264, withBitrateHints } from './sdp-bitrate.js';
+import { errorOf, gathered } from './webrtc-client.js';
 
 export interface ProgramOutputOptions {
   /** The program canvas (the compositor draws it at the program size). */
@@ -15,11 +16,6 @@ export interface ProgramOutputOptions {
 
 export type OutputState = 'idle' | 'connecting' | 'live' | 'failed';
 
-/** The host's JSON error as one line, or the HTTP status. */
-async function errorOf(res: Response): Promise<string> {
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  return body?.error?.code ? `${body.error.code}: ${body.error.message ?? ''}` : `HTTP ${res.status}`;
-}
 
 /**
  * Program out: the composed picture (the canvas's frames) and the mix, encoded by the browser's
@@ -75,11 +71,7 @@ export class ProgramOutput {
         if (pc.connectionState === 'failed') this.fail('the connection to the host failed');
       });
       await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') return resolve();
-        const timer = setTimeout(resolve, 3000);
-        pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && (clearTimeout(timer), resolve()));
-      });
+      await gathered(pc);
       const whipUrl = new URL(o.whipUrl, window.location.href).href;
       const res = await fetch(whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp, credentials: 'same-origin' });
       if (res.status !== 201) throw new Error(await errorOf(res));

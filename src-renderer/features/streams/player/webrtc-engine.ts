@@ -1,5 +1,5 @@
 import { finite, releaseVideo, type EngineCallbacks, type PreviewEngine } from './engine.js';
-import { receiveLatencySec, watchWhep, type WebRtcSession } from './whep-client.js';
+import { receiveLatencySec, watchWhep, type WebRtcSession } from '../../../studio/output/webrtc-client.js';
 
 /** WebRTC preview (WHEP): one level (the source as it arrives), latency from getStats. */
 export async function createWebRtcEngine(video: HTMLVideoElement, url: string, callbacks: EngineCallbacks): Promise<PreviewEngine> {

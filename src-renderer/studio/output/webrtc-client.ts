@@ -1,5 +1,5 @@
 /**
- * WHEP/WHIP clients for the browser: one offer with all candidates, the answer from the host, and a
+ * WHEP/WHIP clients for the browser (the stream pages' players and the studio's program out and pulls): one offer with all candidates, the answer from the host, and a
  * DELETE of the session's Location when done (the host frees it at once).
  */
 
@@ -10,7 +10,8 @@ export interface WebRtcSession {
   close(): void;
 }
 
-async function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> {
+/** Waits for ICE gathering to complete (3 s at most): WHIP and WHEP send one offer with every candidate. */
+export async function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> {
   if (pc.iceGatheringState === 'complete') return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
@@ -24,7 +25,7 @@ async function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> 
 }
 
 /** The host's JSON error as one line ("CODE: message"), or the HTTP status. */
-async function errorOf(res: Response): Promise<string> {
+export async function errorOf(res: Response): Promise<string> {
   try {
     const body = (await res.json()) as { error?: { code?: string; message?: string } };
     if (body.error?.code) return `${body.error.code}: ${body.error.message ?? ''}`;
@@ -34,7 +35,8 @@ async function errorOf(res: Response): Promise<string> {
   return `HTTP ${res.status}`;
 }
 
-async function signal(pc: RTCPeerConnection, url: string, headers: Record<string, string>): Promise<WebRtcSession> {
+/** Offers `pc` to a WHIP or WHEP `url` and applies the answer; on a refusal the connection is closed and the error says the host's code. */
+export async function signal(pc: RTCPeerConnection, url: string, headers: Record<string, string>): Promise<WebRtcSession> {
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
   const res = await fetch(url, {

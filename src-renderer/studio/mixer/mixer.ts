@@ -1,75 +1,70 @@
 import type { AudioSettings } from '../../../src-shared/contract/scenes.js';
-import type { AudioInput } from '../sources/base.js';
-import { kWeighting, lufs, meanSquare, peakDb, rmsDb } from './loudness.js';
-import { EQ_BANDS, LIMITER, clipCurve, gateStep, stripParams } from './plan.js';
+import { createMeter, type LoudnessReading } from './loudness.js';
+import { EQ_BANDS, LIMITER, MAX_DELAY_SEC, clipCurve, stripParams } from './plan.js';
+import { GATE_PROCESSOR, METER_PROCESSOR, workletModuleUrl } from './worklets.js';
 
-export interface MeterReading {
-  peakDb: number;
-  rmsDb: number;
-  /** Over the last 400 ms (BS.1770 momentary). */
-  momentaryLufs: number;
-  /** Over the last 3 s (from the momentary readings of that span). */
-  shortTermLufs: number;
-}
+export { captureConstraints } from './plan.js';
 
-/** Post-fader taps of a bus: the plain signal per channel, and the K-weighted one for loudness. */
-class Meter {
-  private readonly plain: AnalyserNode[];
-  private readonly weighted: AnalyserNode[];
-  private readonly buffer: Float32Array<ArrayBuffer>;
-  private readonly history: { at: number; ms: number }[] = [];
-  private readonly window: number;
+/** What a strip takes its sound from. */
+export type MixerInput = MediaStream | MediaStreamTrack | HTMLMediaElement;
 
-  constructor(ctx: AudioContext, input: AudioNode) {
-    const k = kWeighting(ctx.sampleRate);
-    const splitter = ctx.createChannelSplitter(2);
-    input.connect(splitter);
-    this.window = Math.round(ctx.sampleRate * 0.4);
-    this.plain = [0, 1].map((ch) => {
-      const a = ctx.createAnalyser();
-      a.fftSize = 2048;
-      splitter.connect(a, ch);
-      return a;
-    });
-    this.weighted = [0, 1].map((ch) => {
-      const pre = ctx.createIIRFilter(k.pre.b, k.pre.a);
-      const rlb = ctx.createIIRFilter(k.rlb.b, k.rlb.a);
-      const a = ctx.createAnalyser();
-      a.fftSize = 32768;
-      splitter.connect(pre, ch);
-      pre.connect(rlb).connect(a);
-      return a;
-    });
-    this.buffer = new Float32Array(32768);
+/** A strip's or the program's levels: peaks and RMS over the last 400 ms, momentary and short-term loudness. */
+export type MeterReading = LoudnessReading;
+
+const SILENT: MeterReading = { peakDb: -Infinity, truePeakDb: -Infinity, rmsDb: -Infinity, momentaryLufs: -Infinity, shortTermLufs: -Infinity };
+
+/**
+ * A meter on a bus: the meter worklet (loudness.ts's math every 100 ms), or, where the worklet module
+ * cannot load, the same math on the page from a ScriptProcessorNode.
+ */
+class MeterTap {
+  reading: MeterReading = SILENT;
+  private node: AudioWorkletNode | ScriptProcessorNode | null = null;
+
+  constructor(
+    private readonly ctx: AudioContext,
+    private readonly input: AudioNode,
+  ) {}
+
+  start(worklets: boolean): void {
+    if (worklets) {
+      const node = new AudioWorkletNode(this.ctx, METER_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 2, channelCountMode: 'explicit', channelInterpretation: 'speakers' });
+      node.port.onmessage = (e: MessageEvent<MeterReading>) => (this.reading = e.data);
+      this.node = node;
+    } else {
+      const meter = createMeter(this.ctx.sampleRate);
+      const node = this.ctx.createScriptProcessor(2048, 2, 1);
+      node.channelCountMode = 'explicit';
+      node.onaudioprocess = (e) => {
+        e.outputBuffer.getChannelData(0).fill(0);
+        this.reading = meter.push([e.inputBuffer.getChannelData(0), e.inputBuffer.getChannelData(1)]) ?? this.reading;
+      };
+      // A ScriptProcessor runs only when its output is pulled; it writes silence.
+      node.connect(this.ctx.destination);
+      this.node = node;
+    }
+    this.input.connect(this.node);
   }
 
-  read(now: number): MeterReading {
-    let peak = -Infinity;
-    let rms = -Infinity;
-    const block = new Float32Array(2048);
-    for (const a of this.plain) {
-      a.getFloatTimeDomainData(block);
-      peak = Math.max(peak, peakDb(block));
-      rms = Math.max(rms, rmsDb(block));
-    }
-    const squares = this.weighted.map((a) => {
-      a.getFloatTimeDomainData(this.buffer);
-      return meanSquare(this.buffer, this.buffer.length - this.window);
-    });
-    const sum = squares.reduce((x, y) => x + y, 0);
-    this.history.push({ at: now, ms: sum });
-    while (this.history.length > 0 && now - this.history[0]!.at > 3000) this.history.shift();
-    const shortTerm = this.history.reduce((x, h) => x + h.ms, 0) / this.history.length;
-    return { peakDb: peak, rmsDb: rms, momentaryLufs: lufs(squares), shortTermLufs: lufs([shortTerm]) };
+  stop(): void {
+    if (!this.node) return;
+    this.input.disconnect(this.node);
+    this.node.disconnect();
+    if (this.node instanceof AudioWorkletNode) this.node.port.postMessage('stop');
+    else this.node.onaudioprocess = null;
+    this.node = null;
   }
 }
 
 interface Strip {
-  input: AudioNode;
-  /** Keeps a remote stream's sound flowing (Chromium needs it played somewhere). */
+  source: AudioNode;
+  /** Keeps a remote stream's sound flowing (Chromium pulls a WebRTC track only while it plays somewhere). */
   sink: HTMLAudioElement | null;
-  gate: GainNode;
-  gateState: { open: boolean; quietSince: number | null };
+  /** The gate's slot: `gateIn -> gateOut` until the gate worklet is there, then `gateIn -> gate -> gateOut`. */
+  gateIn: GainNode;
+  gateOut: GainNode;
+  gate: AudioWorkletNode | null;
+  gateOpen: boolean;
   compressor: DynamicsCompressorNode;
   low: BiquadFilterNode;
   mid: BiquadFilterNode;
@@ -77,26 +72,30 @@ interface Strip {
   delay: DelayNode;
   fader: GainNode;
   monitor: GainNode;
-  meter: Meter;
+  meter: MeterTap;
   settings: AudioSettings;
   audible: boolean;
 }
 
-const GATE_TICK_MS = 20;
-
 /**
- * The studio's mixer on Web Audio: a strip per source (gate, compressor, 3-band EQ, lip-sync delay,
- * fader with mute, monitor to the speakers, a post-fader meter), summed on the program bus into a
- * limiter at -1 dBTP, whose output is the program's sound (`output`, for the encoder). Noise
- * suppression is the browser's own, asked for at capture (sources/factory.ts). The gate is driven
- * from the page every 20 ms from the strip's own level (no AudioWorklet to load).
+ * The studio's mixer on Web Audio. A strip per source:
+ *   source -> (noise suppression: the browser's, at capture, see `captureConstraints`) -> gate (worklet)
+ *   -> compressor -> low shelf 200 Hz -> peak 1 kHz -> high shelf 5 kHz -> delay (lip sync, up to 2 s)
+ *   -> fader (gain, mute, in the program or not) -> meter, the program bus, and the speakers if monitored;
+ * the program bus -> limiter at -1 dBTP -> meter, and `output` (a MediaStream for the encoder).
+ * The worklets (gate, meters) load in the background; until then (or if the page's script policy
+ * refuses them) the gate passes everything and the meters run on the page.
+ * The mixer owns the AudioContext it is given: `dispose()` closes it.
  */
 export class Mixer {
   readonly output: MediaStream;
+  /** Settles once the worklets are loaded (true) or refused (false: gates pass everything, meters run on the page). */
+  readonly ready: Promise<boolean>;
+  private worklets: boolean | null = null;
   private readonly strips = new Map<string, Strip>();
+  private readonly elementSources = new WeakMap<HTMLMediaElement, MediaElementAudioSourceNode>();
   private readonly bus: GainNode;
-  private readonly masterMeter: Meter;
-  private readonly gateTimer: ReturnType<typeof setInterval>;
+  private readonly masterMeter: MeterTap;
 
   constructor(private readonly ctx: AudioContext) {
     this.bus = ctx.createGain();
@@ -106,48 +105,53 @@ export class Mixer {
     limiter.knee.value = LIMITER.knee;
     limiter.attack.value = LIMITER.attack;
     limiter.release.value = LIMITER.release;
+    const trim = ctx.createGain();
+    trim.gain.value = LIMITER.trim;
     const clip = ctx.createWaveShaper();
     clip.curve = clipCurve(LIMITER.ceiling);
     const out = ctx.createMediaStreamDestination();
     out.channelCount = 2;
-    this.bus.connect(limiter).connect(clip).connect(out);
-    this.masterMeter = new Meter(ctx, clip);
+    this.bus.connect(limiter).connect(trim).connect(clip).connect(out);
+    this.masterMeter = new MeterTap(ctx, clip);
     this.output = out.stream;
-    this.gateTimer = setInterval(() => this.gates(), GATE_TICK_MS);
+    this.ready = this.loadWorklets();
   }
 
-  addStrip(id: string, source: AudioInput, settings: AudioSettings): void {
+  addStrip(id: string, input: MixerInput, settings: AudioSettings): void {
     if (this.strips.has(id)) this.removeStrip(id);
     const ctx = this.ctx;
-    let input: AudioNode;
+    let source: AudioNode;
     let sink: HTMLAudioElement | null = null;
-    if (source instanceof MediaStream) {
-      input = ctx.createMediaStreamSource(source);
+    if (input instanceof HTMLMediaElement) {
+      // An element gives its sound to one source node for its whole life: keep it for a strip made again.
+      source = this.elementSources.get(input) ?? ctx.createMediaElementSource(input);
+      this.elementSources.set(input, source as MediaElementAudioSourceNode);
+    } else {
+      const stream = input instanceof MediaStream ? input : new MediaStream([input]);
+      source = ctx.createMediaStreamSource(stream);
       sink = new Audio();
       sink.muted = true;
-      sink.srcObject = source;
+      sink.srcObject = stream;
       void sink.play().catch(() => undefined);
-    } else {
-      input = ctx.createMediaElementSource(source);
     }
-    const gate = ctx.createGain();
+    const gateIn = ctx.createGain();
+    const gateOut = ctx.createGain();
     const compressor = ctx.createDynamicsCompressor();
-    const low = Object.assign(ctx.createBiquadFilter(), { type: 'lowshelf' as const });
-    low.frequency.value = EQ_BANDS.lowHz;
-    const mid = Object.assign(ctx.createBiquadFilter(), { type: 'peaking' as const });
-    mid.frequency.value = EQ_BANDS.midHz;
+    const low = filterNode(ctx, 'lowshelf', EQ_BANDS.lowHz);
+    const mid = filterNode(ctx, 'peaking', EQ_BANDS.midHz);
     mid.Q.value = EQ_BANDS.midQ;
-    const high = Object.assign(ctx.createBiquadFilter(), { type: 'highshelf' as const });
-    high.frequency.value = EQ_BANDS.highHz;
-    const delay = ctx.createDelay(2);
+    const high = filterNode(ctx, 'highshelf', EQ_BANDS.highHz);
+    const delay = ctx.createDelay(MAX_DELAY_SEC);
     const fader = ctx.createGain();
     const monitor = ctx.createGain();
-    input.connect(gate).connect(compressor).connect(low).connect(mid).connect(high).connect(delay).connect(fader);
+    source.connect(gateIn).connect(gateOut);
+    gateOut.connect(compressor).connect(low).connect(mid).connect(high).connect(delay).connect(fader);
     fader.connect(this.bus);
     fader.connect(monitor).connect(ctx.destination);
-    const strip: Strip = { input, sink, gate, gateState: { open: true, quietSince: null }, compressor, low, mid, high, delay, fader, monitor, meter: new Meter(ctx, fader), settings, audible: true };
+    const strip: Strip = { source, sink, gateIn, gateOut, gate: null, gateOpen: true, compressor, low, mid, high, delay, fader, monitor, meter: new MeterTap(ctx, fader), settings, audible: true };
     this.strips.set(id, strip);
     this.apply(strip);
+    if (this.worklets !== null) this.startWorklets(strip, this.worklets);
   }
 
   updateStrip(id: string, settings: AudioSettings): void {
@@ -168,25 +172,60 @@ export class Mixer {
   removeStrip(id: string): void {
     const strip = this.strips.get(id);
     if (!strip) return;
-    strip.input.disconnect();
-    strip.fader.disconnect();
-    strip.monitor.disconnect();
-    if (strip.sink) strip.sink.srcObject = null;
     this.strips.delete(id);
+    strip.meter.stop();
+    strip.gate?.port.postMessage('stop');
+    for (const node of [strip.source, strip.gateIn, strip.gate, strip.gateOut, strip.compressor, strip.low, strip.mid, strip.high, strip.delay, strip.fader, strip.monitor]) node?.disconnect();
+    if (strip.sink) strip.sink.srcObject = null;
   }
 
-  /** Every strip's meter (by source id) and the program's (`master`). */
+  /** Every strip's meter (by id) and the program's (`master`), as last measured (every 100 ms). */
   meters(): Record<string, MeterReading> {
-    const now = performance.now();
-    const out: Record<string, MeterReading> = { master: this.masterMeter.read(now) };
-    for (const [id, strip] of this.strips) out[id] = strip.meter.read(now);
+    const out: Record<string, MeterReading> = { master: { ...this.masterMeter.reading } };
+    for (const [id, strip] of this.strips) out[id] = { ...strip.meter.reading };
     return out;
   }
 
+  /** Whether a strip's gate lets sound through now (null: no such strip). */
+  gateOpen(id: string): boolean | null {
+    const strip = this.strips.get(id);
+    return strip ? strip.gateOpen : null;
+  }
+
   dispose(): void {
-    clearInterval(this.gateTimer);
     for (const id of [...this.strips.keys()]) this.removeStrip(id);
+    this.masterMeter.stop();
+    this.bus.disconnect();
     void this.ctx.close().catch(() => undefined);
+  }
+
+  private async loadWorklets(): Promise<boolean> {
+    let ok = false;
+    try {
+      // Absent where the page is not a secure context; refused where its script policy forbids blob:.
+      if (this.ctx.audioWorklet) {
+        await this.ctx.audioWorklet.addModule(workletModuleUrl());
+        ok = true;
+      }
+    } catch {
+      ok = false;
+    }
+    if (this.ctx.state === 'closed') return ok;
+    this.worklets = ok;
+    this.masterMeter.start(ok);
+    for (const strip of this.strips.values()) this.startWorklets(strip, ok);
+    return ok;
+  }
+
+  private startWorklets(strip: Strip, worklets: boolean): void {
+    strip.meter.start(worklets);
+    if (!worklets) return;
+    const gate = new AudioWorkletNode(this.ctx, GATE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 1 });
+    gate.port.onmessage = (e: MessageEvent<{ open: boolean }>) => (strip.gateOpen = e.data.open);
+    strip.gate = gate;
+    this.apply(strip);
+    strip.gateIn.disconnect(strip.gateOut);
+    strip.gateIn.connect(gate).connect(strip.gateOut);
   }
 
   private apply(strip: Strip): void {
@@ -205,29 +244,19 @@ export class Mixer {
     c.attack.value = p.compressor.attack;
     c.release.value = p.compressor.release;
     c.knee.value = p.compressor.knee;
-    if (!p.gate.enabled) strip.gate.gain.setTargetAtTime(1, t, 0.005);
-  }
-
-  private readonly level = new Float32Array(1024);
-  private gateAnalysers = new WeakMap<Strip, AnalyserNode>();
-
-  /** Opens and closes each enabled gate from its input's level. */
-  private gates(): void {
-    const now = performance.now();
-    for (const strip of this.strips.values()) {
-      const p = stripParams(strip.settings, strip.audible).gate;
-      if (!p.enabled) continue;
-      let analyser = this.gateAnalysers.get(strip);
-      if (!analyser) {
-        analyser = this.ctx.createAnalyser();
-        analyser.fftSize = 1024;
-        strip.input.connect(analyser);
-        this.gateAnalysers.set(strip, analyser);
-      }
-      analyser.getFloatTimeDomainData(this.level);
-      const next = gateStep(strip.gateState, Math.sqrt(meanSquare(this.level)), now, p);
-      if (next.open !== strip.gateState.open) strip.gate.gain.setTargetAtTime(next.open ? 1 : 0, this.ctx.currentTime, next.open ? 0.002 : 0.03);
-      strip.gateState = next;
+    if (strip.gate) {
+      const param = (name: string) => strip.gate!.parameters.get(name)!;
+      param('threshold').setValueAtTime(p.gate.threshold, t);
+      param('hold').setValueAtTime(p.gate.holdSec, t);
+      param('enabled').setValueAtTime(p.gate.enabled ? 1 : 0, t);
     }
+    if (!p.gate.enabled) strip.gateOpen = true;
   }
+}
+
+function filterNode(ctx: AudioContext, type: BiquadFilterType, hz: number): BiquadFilterNode {
+  const node = ctx.createBiquadFilter();
+  node.type = type;
+  node.frequency.value = hz;
+  return node;
 }

@@ -1,17 +1,12 @@
 import type { SceneItem } from '../../../src-shared/contract/scenes.js';
 import type { CompositeFrame, FrameSource, Guide, RenderScene } from '../types.js';
-import { PICTURE_FRAGMENT, PLAIN_FRAGMENT, QUAD_VERTEX, SOLID_FRAGMENT, buildProgram, rgba } from './shaders.js';
+import { PICTURE_FRAGMENT, PLAIN_FRAGMENT, QUAD_VERTEX, SOLID_FRAGMENT, buildProgram, hueMatrix, keyCbCr } from './shaders.js';
+import { TextureCache, newTexture } from './texture-cache.js';
 import { applyMatrix, cropRect, itemMatrix } from './transition.js';
 
 interface Size {
   width: number;
   height: number;
-}
-
-interface CachedTexture {
-  texture: WebGLTexture;
-  version: number;
-  usedAt: number;
 }
 
 interface Target {
@@ -20,15 +15,24 @@ interface Target {
 }
 
 type Uniforms = Record<string, WebGLUniformLocation | null>;
+interface Program {
+  program: WebGLProgram;
+  u: Uniforms;
+}
 
-const PICTURE_UNIFORMS = ['u_matrix', 'u_crop', 'u_tex', 'u_opacity', 'u_premultiplied', 'u_key', 'u_keyColor', 'u_similarity', 'u_smoothness', 'u_spill', 'u_correct', 'u_brightness', 'u_contrast', 'u_saturation', 'u_gamma', 'u_hue'];
-/** A texture not drawn for this long is freed. */
-const TEXTURE_IDLE_MS = 5000;
-const PLACEHOLDER = [0.16, 0.17, 0.2, 1] as const;
-const CROSS = [0.42, 0.44, 0.5, 1] as const;
-const SELECTION = [0.3, 0.6, 1, 1] as const;
-const GUIDE = [1, 0.2, 0.9, 1] as const;
-const IDENTITY = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+const QUAD_UNIFORMS = ['u_matrix', 'u_crop'];
+const PLAIN_UNIFORMS = [...QUAD_UNIFORMS, 'u_tex', 'u_opacity', 'u_premultiplied'];
+const PICTURE_UNIFORMS = [...PLAIN_UNIFORMS, 'u_key', 'u_keyCbCr', 'u_similarity', 'u_smoothness', 'u_spill', 'u_correct', 'u_brightness', 'u_contrast', 'u_saturation', 'u_gamma', 'u_hue'];
+const SOLID_UNIFORMS = [...QUAD_UNIFORMS, 'u_color', 'u_border', 'u_cross', 'u_crossColor'];
+const PLACEHOLDER = new Float32Array([0.16, 0.17, 0.2, 1]);
+const CROSS = new Float32Array([0.42, 0.44, 0.5, 1]);
+const SELECTION = new Float32Array([0.3, 0.6, 1, 1]);
+const GUIDE = new Float32Array([1, 0, 1, 1]);
+const WHOLE = new Float32Array([0, 0, 1, 1]);
+/** A framebuffer texture's rows are bottom first: read it upside down. */
+const FLIPPED = new Float32Array([0, 1, 1, -1]);
+/** Textures are swept for idle ones every this many frames. */
+const COLLECT_EVERY = 60;
 
 /**
  * Draws scenes with WebGL2 on a canvas at the program size: each item a textured quad (position,
@@ -38,31 +42,33 @@ const IDENTITY = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
  */
 export class Compositor {
   readonly stats = { frames: 0, lastRenderMs: 0, textureUploads: 0 };
-  private gl: WebGL2RenderingContext;
+  private readonly gl: WebGL2RenderingContext;
   private size: Size;
-  private picture!: { program: WebGLProgram; u: Uniforms };
-  private plain!: { program: WebGLProgram; u: Uniforms };
-  private solid!: { program: WebGLProgram; matrix: WebGLUniformLocation | null; color: WebGLUniformLocation | null; crop: WebGLUniformLocation | null; border: WebGLUniformLocation | null };
-  private quad!: WebGLVertexArrayObject;
-  private lineVao!: WebGLVertexArrayObject;
-  private lineBuffer!: WebGLBuffer;
+  private readonly cache: TextureCache;
+  private picture!: Program;
+  private plain!: Program;
+  private solid!: Program;
+  private quad: WebGLVertexArrayObject | null = null;
+  private quadBuffer: WebGLBuffer | null = null;
   private targets: Target[] = [];
-  private textures = new Map<string, CachedTexture>();
   private lost = false;
+  private disposed = false;
 
   /**
    * `pixelScale` < 1 draws a smaller picture of the same layout (a preview: a quarter of the pixels
-   * at 0.5, which a software renderer feels).
+   * at 0.5, which a software renderer feels). Throws when the browser has no WebGL2.
    */
   constructor(
     private readonly canvas: HTMLCanvasElement | OffscreenCanvas,
     size: Size,
     private readonly pixelScale = 1,
   ) {
+    // The program is opaque: no alpha in the drawing buffer, so nothing shows through the page.
     const gl = canvas.getContext('webgl2', { alpha: false, premultipliedAlpha: true, antialias: false, preserveDrawingBuffer: false, powerPreference: 'high-performance' }) as WebGL2RenderingContext | null;
     if (!gl) throw new Error('WebGL2 is not available in this browser');
     this.gl = gl;
     this.size = size;
+    this.cache = new TextureCache(gl);
     canvas.width = this.pixels.width;
     canvas.height = this.pixels.height;
     canvas.addEventListener('webglcontextlost', this.onLost as EventListener);
@@ -74,7 +80,55 @@ export class Compositor {
     this.size = size;
     this.canvas.width = this.pixels.width;
     this.canvas.height = this.pixels.height;
-    this.makeTargets();
+    if (!this.lost && !this.disposed) this.makeTargets();
+  }
+
+  render(frame: CompositeFrame): void {
+    if (this.lost || this.disposed) return;
+    const started = performance.now();
+    const t = frame.transition;
+    if (t && frame.to !== undefined && (t.kind === 'fade' || t.kind === 'slide')) {
+      const [from, to] = this.targets as [Target, Target];
+      this.drawSceneInto(from, frame.from);
+      this.drawSceneInto(to, frame.to);
+      this.bindScreen();
+      const p = Math.min(1, Math.max(0, t.progress));
+      const w = this.size.width;
+      if (t.kind === 'fade') {
+        // Premultiplied blend: to * p + from * (1 - p).
+        this.drawTarget(from, 0, 1);
+        this.drawTarget(to, 0, p);
+      } else {
+        // The new scene comes in from the right and pushes the old one out to the left.
+        this.drawTarget(from, -p * w, 1);
+        this.drawTarget(to, (1 - p) * w, 1);
+      }
+    } else {
+      this.bindScreen();
+      // A stinger (or any other kind) shows the new scene once its cut has passed; the stinger plays over both.
+      this.drawScene(t && frame.to !== undefined && t.cut ? frame.to : frame.from);
+      if (t?.kind === 'stinger' && t.stinger) this.drawStinger(t.stinger);
+    }
+    if (frame.overlay) this.drawOverlay(frame.from, frame.overlay.selectedItemId, frame.overlay.guides);
+    this.stats.frames += 1;
+    this.stats.textureUploads = this.cache.uploads;
+    if (this.stats.frames % COLLECT_EVERY === 0) this.cache.collect(performance.now());
+    this.stats.lastRenderMs = performance.now() - started;
+  }
+
+  /** Frees every GL resource; later renders draw nothing. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.canvas.removeEventListener('webglcontextlost', this.onLost as EventListener);
+    this.canvas.removeEventListener('webglcontextrestored', this.onRestored as EventListener);
+    this.cache.clear(this.lost);
+    if (this.lost) return;
+    const gl = this.gl;
+    this.deleteTargets();
+    for (const p of [this.picture, this.plain, this.solid]) gl.deleteProgram(p.program);
+    gl.deleteVertexArray(this.quad);
+    gl.deleteBuffer(this.quadBuffer);
   }
 
   /** The drawing buffer's size. */
@@ -82,43 +136,39 @@ export class Compositor {
     return { width: Math.max(1, Math.round(this.size.width * this.pixelScale)), height: Math.max(1, Math.round(this.size.height * this.pixelScale)) };
   }
 
-  render(frame: CompositeFrame): void {
-    if (this.lost) return;
-    const started = performance.now();
-    const t = frame.transition;
-    if (t && frame.to !== undefined && (t.kind === 'fade' || t.kind === 'slide')) {
-      this.drawSceneInto(this.targets[0]!, frame.from);
-      this.drawSceneInto(this.targets[1]!, frame.to);
-      this.bindScreen();
-      const { width: w, height: h } = this.size;
-      const p = t.progress;
-      const place = (x: number, opacity: number, target: Target) =>
-        this.drawTexture(target.texture, itemMatrix({ x, y: 0, width: w, height: h, rotationDeg: 0 }, this.size), [0, 1, 1, -1], opacity, true, null);
-      if (t.kind === 'fade') {
-        place(0, 1, this.targets[0]!);
-        place(0, p, this.targets[1]!);
-      } else {
-        place(-p * w, 1, this.targets[0]!);
-        place((1 - p) * w, 1, this.targets[1]!);
-      }
-    } else {
-      this.bindScreen();
-      // A stinger (or anything else) swaps the scenes at its cut; the stinger plays over both.
-      this.drawScene(t && frame.to !== undefined && t.cut ? frame.to : frame.from);
-      if (t?.kind === 'stinger' && t.stinger) this.drawSource(t.stinger, { x: 0, y: 0, width: this.size.width, height: this.size.height, rotationDeg: 0 }, null);
-    }
-    if (frame.overlay) this.drawOverlay(frame.from, frame.overlay.selectedItemId, frame.overlay.guides);
-    this.stats.frames += 1;
-    this.stats.lastRenderMs = performance.now() - started;
-    if (this.stats.frames % 60 === 0) this.collect();
+  private init(): void {
+    const gl = this.gl;
+    const link = (fragment: string, names: string[]): Program => {
+      const program = buildProgram(gl, QUAD_VERTEX, fragment);
+      return { program, u: Object.fromEntries(names.map((n) => [n, gl.getUniformLocation(program, n)])) };
+    };
+    this.picture = link(PICTURE_FRAGMENT, PICTURE_UNIFORMS);
+    this.plain = link(PLAIN_FRAGMENT, PLAIN_UNIFORMS);
+    this.solid = link(SOLID_FRAGMENT, SOLID_UNIFORMS);
+    this.quad = gl.createVertexArray();
+    gl.bindVertexArray(this.quad);
+    this.quadBuffer = gl.createBuffer();
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.quadBuffer);
+    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
+    gl.enableVertexAttribArray(0);
+    gl.vertexAttribPointer(0, 2, gl.FLOAT, false, 0, 0);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    this.makeTargets();
   }
 
-  dispose(): void {
-    this.canvas.removeEventListener('webglcontextlost', this.onLost as EventListener);
-    this.canvas.removeEventListener('webglcontextrestored', this.onRestored as EventListener);
-    for (const t of this.textures.values()) this.gl.deleteTexture(t.texture);
-    this.textures.clear();
+  private makeTargets(): void {
+    const gl = this.gl;
     this.deleteTargets();
+    this.targets = [0, 1].map(() => {
+      const texture = newTexture(gl);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, this.pixels.width, this.pixels.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+      const framebuffer = gl.createFramebuffer()!;
+      gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+      return { framebuffer, texture };
+    });
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
   }
 
   private deleteTargets(): void {
@@ -129,112 +179,58 @@ export class Compositor {
     this.targets = [];
   }
 
-  private init(): void {
-    const gl = this.gl;
-    const program = buildProgram(gl, QUAD_VERTEX, PICTURE_FRAGMENT);
-    this.picture = { program, u: Object.fromEntries(PICTURE_UNIFORMS.map((n) => [n, gl.getUniformLocation(program, n)])) };
-    const plain = buildProgram(gl, QUAD_VERTEX, PLAIN_FRAGMENT);
-    this.plain = { program: plain, u: Object.fromEntries(['u_matrix', 'u_crop', 'u_tex', 'u_opacity', 'u_premultiplied'].map((n) => [n, gl.getUniformLocation(plain, n)])) };
-    const solid = buildProgram(gl, QUAD_VERTEX, SOLID_FRAGMENT);
-    this.solid = { program: solid, matrix: gl.getUniformLocation(solid, 'u_matrix'), color: gl.getUniformLocation(solid, 'u_color'), crop: gl.getUniformLocation(solid, 'u_crop'), border: gl.getUniformLocation(solid, 'u_border') };
-    this.quad = gl.createVertexArray()!;
-    gl.bindVertexArray(this.quad);
-    const buffer = gl.createBuffer();
-    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
-    gl.enableVertexAttribArray(0);
-    gl.vertexAttribPointer(0, 2, gl.FLOAT, false, 0, 0);
-    this.lineVao = gl.createVertexArray()!;
-    gl.bindVertexArray(this.lineVao);
-    this.lineBuffer = gl.createBuffer()!;
-    gl.bindBuffer(gl.ARRAY_BUFFER, this.lineBuffer);
-    gl.enableVertexAttribArray(0);
-    gl.vertexAttribPointer(0, 2, gl.FLOAT, false, 0, 0);
-    gl.bindVertexArray(null);
-    gl.enable(gl.BLEND);
-    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-    this.makeTargets();
-  }
-
-  private makeTargets(): void {
-    const gl = this.gl;
-    this.deleteTargets();
-    this.targets = [0, 1].map(() => {
-      const texture = this.newTexture();
-      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, this.pixels.width, this.pixels.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
-      const framebuffer = gl.createFramebuffer()!;
-      gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
-      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
-      return { framebuffer, texture };
-    });
-    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-  }
-
-  private newTexture(): WebGLTexture {
-    const gl = this.gl;
-    const texture = gl.createTexture()!;
-    gl.bindTexture(gl.TEXTURE_2D, texture);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
-    return texture;
-  }
-
   private bindScreen(): void {
+    this.bindTarget(null);
+  }
+
+  private bindTarget(framebuffer: WebGLFramebuffer | null): void {
     const gl = this.gl;
-    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
     gl.viewport(0, 0, this.pixels.width, this.pixels.height);
     gl.clearColor(0, 0, 0, 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
   }
 
   private drawSceneInto(target: Target, scene: RenderScene | null | undefined): void {
-    const gl = this.gl;
-    gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
-    gl.viewport(0, 0, this.pixels.width, this.pixels.height);
-    gl.clearColor(0, 0, 0, 1);
-    gl.clear(gl.COLOR_BUFFER_BIT);
+    this.bindTarget(target.framebuffer);
     this.drawScene(scene);
   }
 
+  /** A whole scene's texture over the program, moved `x` program pixels to the right. */
+  private drawTarget(target: Target, x: number, opacity: number): void {
+    const matrix = itemMatrix({ x, y: 0, width: this.size.width, height: this.size.height, rotationDeg: 0 }, this.size);
+    this.drawTexture(target.texture, matrix, FLIPPED, opacity, true, null);
+  }
+
   private drawScene(scene: RenderScene | null | undefined): void {
-    for (const { item, source } of scene?.items ?? []) if (item.visible) this.drawSource(source, item, item);
+    for (const { item, source } of scene?.items ?? []) if (item.visible) this.drawItem(source, item);
   }
 
-  /** One picture at `place`, or the placeholder when its source has none to show. */
-  private drawSource(source: FrameSource | null, place: Pick<SceneItem, 'x' | 'y' | 'width' | 'height' | 'rotationDeg'>, item: SceneItem | null): void {
-    const matrix = itemMatrix(place, this.size);
-    const picture = source && source.status !== 'lost' && source.status !== 'error' ? source.current() : null;
-    if (!source || !picture || source.width === 0) return this.drawPlaceholder(matrix);
-    const texture = this.textureOf(source, picture);
-    if (!texture) return this.drawPlaceholder(matrix);
-    this.drawTexture(texture, matrix, item ? cropRect(item.crop) : [0, 0, 1, 1], item?.opacity ?? 1, false, item);
+  /** The picture a source has to show now, or null (lost, refused, or none yet). */
+  private pictureOf(source: FrameSource | null): { source: FrameSource; texture: WebGLTexture } | null {
+    if (!source || source.status === 'lost' || source.status === 'error' || source.width === 0) return null;
+    const picture = source.current();
+    const texture = picture ? this.cache.textureOf(source, picture, performance.now()) : null;
+    return texture ? { source, texture } : null;
   }
 
-  private textureOf(source: FrameSource, picture: TexImageSource): WebGLTexture | null {
-    const gl = this.gl;
-    let cached = this.textures.get(source.id);
-    if (!cached) {
-      cached = { texture: this.newTexture(), version: -1, usedAt: 0 };
-      this.textures.set(source.id, cached);
-    }
-    cached.usedAt = performance.now();
-    gl.bindTexture(gl.TEXTURE_2D, cached.texture);
-    if (cached.version !== source.version) {
-      try {
-        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, picture);
-      } catch {
-        // A frame closed or a picture that cannot be read (cross-origin): keep what was there.
-        return cached.version >= 0 ? cached.texture : null;
-      }
-      cached.version = source.version;
-      this.stats.textureUploads += 1;
-    }
-    return cached.texture;
+  /** One item's picture at its place, or the placeholder when its source has none to show. */
+  private drawItem(source: FrameSource | null, item: SceneItem): void {
+    const matrix = itemMatrix(item, this.size);
+    const shown = this.pictureOf(source);
+    if (!shown) return this.drawSolid(matrix, PLACEHOLDER, [0, 0], CROSS);
+    this.drawTexture(shown.texture, matrix, cropRect(item.crop), item.opacity, false, item);
   }
 
-  private drawTexture(texture: WebGLTexture, matrix: Float32Array, crop: readonly number[], opacity: number, premultiplied: boolean, item: SceneItem | null): void {
+  /** The stinger over the whole program; nothing until its first frame (never a placeholder over the show). */
+  private drawStinger(stinger: FrameSource): void {
+    const shown = this.pictureOf(stinger);
+    if (!shown) return;
+    const matrix = itemMatrix({ x: 0, y: 0, width: this.size.width, height: this.size.height, rotationDeg: 0 }, this.size);
+    this.drawTexture(shown.texture, matrix, WHOLE, 1, false, null);
+  }
+
+  private drawTexture(texture: WebGLTexture, matrix: Float32Array, crop: Float32List, opacity: number, premultiplied: boolean, item: SceneItem | null): void {
     const gl = this.gl;
     const key = item?.chromaKey;
     const cc = item?.color;
@@ -255,7 +251,7 @@ export class Compositor {
     gl.uniform1i(u.u_premultiplied!, premultiplied ? 1 : 0);
     gl.uniform1i(u.u_key!, key ? 1 : 0);
     if (key) {
-      gl.uniform3fv(u.u_keyColor!, rgba(key.color).slice(0, 3));
+      gl.uniform2fv(u.u_keyCbCr!, keyCbCr(key.color));
       gl.uniform1f(u.u_similarity!, key.similarity);
       gl.uniform1f(u.u_smoothness!, key.smoothness);
       gl.uniform1f(u.u_spill!, key.spill);
@@ -266,39 +262,28 @@ export class Compositor {
       gl.uniform1f(u.u_contrast!, cc.contrast);
       gl.uniform1f(u.u_saturation!, cc.saturation);
       gl.uniform1f(u.u_gamma!, cc.gamma);
-      gl.uniform1f(u.u_hue!, (cc.hueDeg * Math.PI) / 180);
+      gl.uniformMatrix3fv(u.u_hue!, false, hueMatrix(cc.hueDeg));
     }
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 
-  private drawSolid(matrix: Float32Array, color: readonly number[], border: readonly [number, number] = [0, 0]): void {
+  /** A solid quad; `border` keeps only an outline that wide, `cross` adds the placeholder's diagonals. */
+  private drawSolid(matrix: Float32Array, color: Float32Array, border: [number, number] = [0, 0], cross: Float32Array | null = null): void {
     const gl = this.gl;
+    const u = this.solid.u;
     gl.useProgram(this.solid.program);
     gl.bindVertexArray(this.quad);
-    gl.uniformMatrix3fv(this.solid.matrix, false, matrix);
-    gl.uniform4fv(this.solid.crop, [0, 0, 1, 1]);
-    gl.uniform2fv(this.solid.border, border);
-    gl.uniform4fv(this.solid.color, color);
+    gl.uniformMatrix3fv(u.u_matrix!, false, matrix);
+    gl.uniform4fv(u.u_crop!, WHOLE);
+    gl.uniform2fv(u.u_border!, border);
+    gl.uniform4fv(u.u_color!, color);
+    gl.uniform1f(u.u_cross!, cross ? Math.max(1.5, this.pixels.width / 640) : 0);
+    gl.uniform4fv(u.u_crossColor!, cross ?? color);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 
-  /** Line segments, in clip space. */
-  private drawLines(points: readonly number[], color: readonly number[]): void {
-    const gl = this.gl;
-    gl.useProgram(this.solid.program);
-    gl.bindVertexArray(this.lineVao);
-    gl.bindBuffer(gl.ARRAY_BUFFER, this.lineBuffer);
-    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(points), gl.DYNAMIC_DRAW);
-    gl.uniformMatrix3fv(this.solid.matrix, false, IDENTITY);
-    gl.uniform2fv(this.solid.border, [0, 0]);
-    gl.uniform4fv(this.solid.color, color);
-    gl.drawArrays(gl.LINES, 0, points.length / 2);
-  }
-
-  private drawPlaceholder(matrix: Float32Array): void {
-    this.drawSolid(matrix, PLACEHOLDER);
-    const c = [[0, 0], [1, 1], [1, 0], [0, 1]].flatMap(([x, y]) => applyMatrix(matrix, x!, y!));
-    this.drawLines(c, CROSS);
+  private box(x: number, y: number, width: number, height: number): Float32Array {
+    return itemMatrix({ x, y, width, height, rotationDeg: 0 }, this.size);
   }
 
   /** The editor's marks, thick enough to see on a preview shown at half size or less. */
@@ -307,37 +292,32 @@ export class Compositor {
     const item = scene?.items.find((p) => p.item.id === selected)?.item;
     if (item) {
       this.drawSolid(itemMatrix(item, this.size), SELECTION, [px / Math.max(1, item.width), px / Math.max(1, item.height)]);
-      // Corner handles (the bottom-right one resizes).
+      // Corner handles, on the item's corners as turned.
       const h = 6 * px;
-      for (const [x, y] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
-        this.drawSolid(itemMatrix({ x: item.x + x! * item.width - h / 2, y: item.y + y! * item.height - h / 2, width: h, height: h, rotationDeg: 0 }, this.size), SELECTION);
+      const m = itemMatrix(item, this.size);
+      for (const [u, v] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+        const [x, y] = applyMatrix(m, u, v);
+        const cx = ((x + 1) / 2) * this.size.width;
+        const cy = ((1 - y) / 2) * this.size.height;
+        this.drawSolid(this.box(cx - h / 2, cy - h / 2, h, h), SELECTION);
       }
     }
     for (const g of guides) {
-      const rect = g.axis === 'x' ? { x: g.at - px / 2, y: 0, width: px, height: this.size.height } : { x: 0, y: g.at - px / 2, width: this.size.width, height: px };
-      this.drawSolid(itemMatrix({ ...rect, rotationDeg: 0 }, this.size), GUIDE);
-    }
-  }
-
-  /** Frees the textures of sources no longer drawn. */
-  private collect(): void {
-    const now = performance.now();
-    for (const [id, t] of this.textures) {
-      if (now - t.usedAt > TEXTURE_IDLE_MS) {
-        this.gl.deleteTexture(t.texture);
-        this.textures.delete(id);
-      }
+      const m = g.axis === 'x' ? this.box(g.at - px / 2, 0, px, this.size.height) : this.box(0, g.at - px / 2, this.size.width, px);
+      this.drawSolid(m, GUIDE);
     }
   }
 
   private readonly onLost = (e: Event): void => {
+    // Without preventDefault the browser never restores the context.
     e.preventDefault();
     this.lost = true;
-    this.textures.clear();
+    this.cache.clear(true);
     this.targets = [];
   };
 
   private readonly onRestored = (): void => {
+    if (this.disposed) return;
     this.lost = false;
     this.init();
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SceneItem } from '../../../src-shared/contract/scenes.js';
-import { fitRect, gridShape, placeItems } from './layout.js';
+import { fitRect, gridShape, placeItems, shownSize } from './layout.js';
 
 const item = (id: string, sourceId = id, visible = true): SceneItem =>
   ({ id, sourceId, visible, locked: false, x: 1, y: 2, width: 3, height: 4, rotationDeg: 10, opacity: 1, crop: { left: 0, top: 0, right: 0, bottom: 0 }, chromaKey: null, color: null });
@@ -41,4 +41,33 @@ describe('layouts', () => {
     expect(box(placed[0]!)).toEqual([0, 0, 640, 360]);
     expect(box(placed[2]!)).toEqual([320, 360, 640, 360]);
   });
+  it('grid table: the cells for each count, every picture fitted and centred in its cell', () => {
+    const table: [number, string][] = [
+      [1, '0,0,1280,720'],
+      [2, '0,180,640,360 640,180,640,360'],
+      [4, '0,0,640,360 640,0,640,360 0,360,640,360 640,360,640,360'],
+      // 3 columns x 2 rows: cells 426.7 x 360, a 16:9 picture 240 high in each; the short last row centred.
+      [5, '0,60,426.7,240 426.7,60,426.7,240 853.3,60,426.7,240 213.3,420,426.7,240 640,420,426.7,240'],
+      [6, '0,60,426.7,240 426.7,60,426.7,240 853.3,60,426.7,240 0,420,426.7,240 426.7,420,426.7,240 853.3,420,426.7,240'],
+    ];
+    for (const [n, want] of table) {
+      const items = Array.from({ length: n }, (_, i) => item(`i${i}`));
+      expect(placeItems('grid', items, P, wide).map((i) => box(i).join(',')).join(' '), `${n} items`).toBe(want);
+    }
+  });
+  it('a portrait picture is pillarboxed; a source with no picture yet takes its whole cell', () => {
+    const [a, b] = placeItems('side-by-side', [item('tall'), item('none')], P, (id) => (id === 'tall' ? { width: 360, height: 640 } : null));
+    expect(box(a!)).toEqual([117.5, 0, 405, 720]);
+    expect(box(b!)).toEqual([640, 0, 640, 720]);
+  });
+  it('a cropped picture keeps the aspect of what is left', () => {
+    // 1920x1080 with its left and right quarters cut: 960x1080 shown.
+    const cropped = { ...item('a'), crop: { left: 0.25, top: 0, right: 0.25, bottom: 0 } };
+    expect(box(placeItems('full', [cropped], P, wide)[0]!)).toEqual([320, 0, 640, 720]);
+    expect(shownSize(null, cropped.crop)).toBeNull();
+  });
+  it('picture in picture with one item is just the full picture', () => {
+    expect(box(placeItems('pip', [item('a')], P, wide)[0]!)).toEqual([0, 0, 1280, 720]);
+  });
 });
+

@@ -29,15 +29,21 @@ export function gridShape(n: number): { rows: number; cols: number } {
   return { rows: Math.ceil(n / cols), cols };
 }
 
+/** The size of the part of a picture an item shows after its crop (what its aspect is fitted by). */
+export function shownSize(size: Size | null, crop: SceneItem['crop']): Size | null {
+  if (!size) return null;
+  return { width: size.width * (1 - crop.left - crop.right), height: size.height * (1 - crop.top - crop.bottom) };
+}
+
 /** The PiP inset's share of the program width, and its margin's share of the program height. */
 export const PIP = { scale: 0.25, margin: 0.025 } as const;
 
 /**
  * Where each item of a scene goes (pure). `free` keeps the items where they were put; the other
- * layouts place the visible items themselves, in item order, each picture fitted with its aspect
- * (a source without a picture yet takes its whole cell): `full` every item over the whole program,
- * `side-by-side` equal columns, `pip` the first full and the others small in the bottom-right
- * corner, stacked upwards, `grid` a near-square grid.
+ * layouts place the visible items themselves, in item order, each picture fitted with its aspect (a
+ * cropped one with the aspect of what is left; a source without a picture yet takes its whole cell):
+ * `full` every item over the whole program, `side-by-side` equal columns, `pip` the first full and
+ * the others small in the bottom-right corner, stacked upwards, `grid` a near-square grid.
  */
 export function placeItems(layout: SceneLayout, items: readonly SceneItem[], program: Size, sizeOf: (sourceId: string) => Size | null): SceneItem[] {
   if (layout === 'free') return [...items];
@@ -64,7 +70,7 @@ export function placeItems(layout: SceneLayout, items: readonly SceneItem[], pro
       const h = (w * program.height) / program.width;
       cell = { x: program.width - w - m, y: program.height - i * (h + m), width: w, height: h };
     }
-    cells.set(item.id, fitRect(sizeOf(item.sourceId), cell));
+    cells.set(item.id, fitRect(shownSize(sizeOf(item.sourceId), item.crop), cell));
   });
   return items.map((item) => {
     const box = cells.get(item.id);

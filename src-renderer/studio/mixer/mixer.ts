@@ -244,12 +244,8 @@ export class Mixer {
     c.attack.value = p.compressor.attack;
     c.release.value = p.compressor.release;
     c.knee.value = p.compressor.knee;
-    if (strip.gate) {
-      const param = (name: string) => strip.gate!.parameters.get(name)!;
-      param('threshold').setValueAtTime(p.gate.threshold, t);
-      param('hold').setValueAtTime(p.gate.holdSec, t);
-      param('enabled').setValueAtTime(p.gate.enabled ? 1 : 0, t);
-    }
+    const gate: Record<string, number> = { threshold: p.gate.threshold, hold: p.gate.holdSec, enabled: p.gate.enabled ? 1 : 0 };
+    strip.gate?.parameters.forEach((param, name) => param.setValueAtTime(gate[name] ?? param.value, t));
     if (!p.gate.enabled) strip.gateOpen = true;
   }
 }

@@ -21,7 +21,7 @@ interface Program {
 }
 
 const QUAD_UNIFORMS = ['u_matrix', 'u_crop'];
-const PLAIN_UNIFORMS = [...QUAD_UNIFORMS, 'u_tex', 'u_opacity', 'u_premultiplied'];
+const PLAIN_UNIFORMS = [...QUAD_UNIFORMS, 'u_tex', 'u_opacity'];
 const PICTURE_UNIFORMS = [...PLAIN_UNIFORMS, 'u_key', 'u_keyCbCr', 'u_similarity', 'u_smoothness', 'u_spill', 'u_correct', 'u_brightness', 'u_contrast', 'u_saturation', 'u_gamma', 'u_hue'];
 const SOLID_UNIFORMS = [...QUAD_UNIFORMS, 'u_color', 'u_border', 'u_cross', 'u_crossColor'];
 const PLACEHOLDER = new Float32Array([0.16, 0.17, 0.2, 1]);
@@ -199,7 +199,7 @@ export class Compositor {
   /** A whole scene's texture over the program, moved `x` program pixels to the right. */
   private drawTarget(target: Target, x: number, opacity: number): void {
     const matrix = itemMatrix({ x, y: 0, width: this.size.width, height: this.size.height, rotationDeg: 0 }, this.size);
-    this.drawTexture(target.texture, matrix, FLIPPED, opacity, true, null);
+    this.drawTexture(target.texture, matrix, FLIPPED, opacity, null);
   }
 
   private drawScene(scene: RenderScene | null | undefined): void {
@@ -219,7 +219,7 @@ export class Compositor {
     const matrix = itemMatrix(item, this.size);
     const shown = this.pictureOf(source);
     if (!shown) return this.drawSolid(matrix, PLACEHOLDER, [0, 0], CROSS);
-    this.drawTexture(shown.texture, matrix, cropRect(item.crop), item.opacity, false, item);
+    this.drawTexture(shown.texture, matrix, cropRect(item.crop), item.opacity, item);
   }
 
   /** The stinger over the whole program; nothing until its first frame (never a placeholder over the show). */
@@ -227,10 +227,10 @@ export class Compositor {
     const shown = this.pictureOf(stinger);
     if (!shown) return;
     const matrix = itemMatrix({ x: 0, y: 0, width: this.size.width, height: this.size.height, rotationDeg: 0 }, this.size);
-    this.drawTexture(shown.texture, matrix, WHOLE, 1, false, null);
+    this.drawTexture(shown.texture, matrix, WHOLE, 1, null);
   }
 
-  private drawTexture(texture: WebGLTexture, matrix: Float32Array, crop: Float32List, opacity: number, premultiplied: boolean, item: SceneItem | null): void {
+  private drawTexture(texture: WebGLTexture, matrix: Float32Array, crop: Float32List, opacity: number, item: SceneItem | null): void {
     const gl = this.gl;
     const key = item?.chromaKey;
     const cc = item?.color;
@@ -243,12 +243,7 @@ export class Compositor {
     gl.uniformMatrix3fv(u.u_matrix!, false, matrix);
     gl.uniform4fv(u.u_crop!, crop);
     gl.uniform1f(u.u_opacity!, opacity);
-    if (program === this.plain.program) {
-      gl.uniform1f(u.u_premultiplied!, premultiplied ? 1 : 0);
-      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
-      return;
-    }
-    gl.uniform1i(u.u_premultiplied!, premultiplied ? 1 : 0);
+    if (program === this.plain.program) return gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     gl.uniform1i(u.u_key!, key ? 1 : 0);
     if (key) {
       gl.uniform2fv(u.u_keyCbCr!, keyCbCr(key.color));

@@ -1,9 +1,9 @@
 /**
  * The compositor's GLSL ES 3.00 programs. Every picture is a textured unit square placed by a 3x3
  * matrix (transition.ts itemMatrix); crop picks a part of the texture (`u_crop`: x, y, width, height
- * in texture coordinates). Source textures hold straight alpha (uploaded without premultiplying),
- * the scenes' own framebuffer textures hold premultiplied alpha (`u_premultiplied`); every program
- * writes premultiplied alpha for the blend ONE, ONE_MINUS_SRC_ALPHA.
+ * in texture coordinates). Every texture holds premultiplied alpha (sources are uploaded so, the
+ * scenes' own framebuffer textures are drawn so), and every program writes premultiplied alpha for the
+ * blend ONE, ONE_MINUS_SRC_ALPHA.
  */
 
 export const QUAD_VERTEX = `#version 300 es
@@ -28,7 +28,6 @@ precision highp float;
 in vec2 v_uv;
 uniform sampler2D u_tex;
 uniform float u_opacity;
-uniform bool u_premultiplied;
 uniform bool u_key;
 uniform vec2 u_keyCbCr;
 uniform float u_similarity;
@@ -44,7 +43,7 @@ out vec4 outColor;
 
 const vec3 LUMA = vec3(0.2126, 0.7152, 0.0722);
 
-vec3 straight(vec4 t) { return u_premultiplied && t.a > 0.0 ? t.rgb / t.a : t.rgb; }
+vec3 straight(vec4 t) { return t.a > 0.0 ? t.rgb / t.a : t.rgb; }
 float chromaDist(vec3 rgb) {
   vec2 cbcr = vec2(dot(rgb, vec3(-0.100644, -0.338572, 0.439216)), dot(rgb, vec3(0.439216, -0.398942, -0.040274))) + 0.501961;
   return distance(cbcr, u_keyCbCr);
@@ -89,11 +88,9 @@ precision mediump float;
 in vec2 v_uv;
 uniform sampler2D u_tex;
 uniform float u_opacity;
-uniform float u_premultiplied;
 out vec4 outColor;
 void main() {
-  vec4 t = texture(u_tex, v_uv);
-  outColor = vec4(mix(t.rgb * t.a, t.rgb, u_premultiplied), t.a) * u_opacity;
+  outColor = texture(u_tex, v_uv) * u_opacity;
 }`;
 
 /**

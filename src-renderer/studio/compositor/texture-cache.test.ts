@@ -37,8 +37,8 @@ describe('source textures', () => {
     cam.version = 2;
     expect(cache.textureOf(cam, picture, 3)).toBe(t);
     expect(cache.uploads).toBe(2);
-    // Rows top first and straight alpha, set before every upload.
-    expect(log.filter((l) => l.startsWith('unpack'))).toEqual(['unpack 8=false', 'unpack 9=false', 'unpack 8=false', 'unpack 9=false']);
+    // Rows top first and premultiplied alpha, set before every upload.
+    expect(log.filter((l) => l.startsWith('unpack'))).toEqual(['unpack 8=false', 'unpack 9=true', 'unpack 8=false', 'unpack 9=true']);
   });
   it('a new source object under the same id uploads again, even at the same version', () => {
     const { gl } = fakeGl();

@@ -24,10 +24,11 @@ export function newTexture(gl: WebGL2RenderingContext): WebGLTexture {
 
 /**
  * One texture per source id, uploaded again only when the source's `version` moved on (or another
- * source object took the id). Every kind of
- * picture (VideoFrame, video, canvas, ImageBitmap, image) goes through the same texImage2D with the
- * same unpack state: rows top first (no flip: texture v = 0 is the picture's top, as the quad's
- * texture coordinates expect) and straight alpha (the shaders premultiply).
+ * source object took the id). Every kind of picture (VideoFrame, video, canvas, ImageBitmap, image)
+ * goes through the same texImage2D with the same unpack state: rows top first (no flip: texture v = 0
+ * is the picture's top, as the quad's texture coordinates expect) and premultiplied alpha, which is
+ * what a canvas already holds and the only alpha that filters without dark fringes. WebGL ignores
+ * both flags for an ImageBitmap: make one with the defaults (premultiplied, the image's own way up).
  */
 export class TextureCache {
   uploads = 0;
@@ -51,7 +52,7 @@ export class TextureCache {
     }
     if (entry.version !== source.version) {
       gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
-      gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+      gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, true);
       try {
         gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, picture);
       } catch {

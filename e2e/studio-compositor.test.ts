@@ -23,7 +23,7 @@ type Point = [number, number];
 interface TestSource extends FrameSource {
   status: FrameSource['status'];
   version: number;
-  picture: CanvasImageSource | null;
+  picture: TexImageSource | null;
 }
 
 /** What the page gets (installKit): canvases, sources, items, and a render that reads pixels back. */
@@ -32,7 +32,7 @@ interface Kit {
   canvas: HTMLCanvasElement;
   paint(draw: (g: CanvasRenderingContext2D) => void, w?: number, h?: number): HTMLCanvasElement;
   solid(color: string): HTMLCanvasElement;
-  source(id: string, picture: HTMLCanvasElement | null, status?: FrameSource['status']): TestSource;
+  source(id: string, picture: TexImageSource | null, status?: FrameSource['status']): TestSource;
   item(id: string, box: [number, number, number, number], extra?: Partial<SceneItem>): SceneItem;
   scene(id: string, items: [SceneItem, FrameSource | null][]): RenderScene;
   /** Renders and returns the RGBA at each point (program pixels, y down). */
@@ -69,14 +69,17 @@ function installKit(size: { width: number; height: number }): void {
       reason: null,
       version: 1,
       picture,
+      // A video's size is videoWidth, a VideoFrame's displayWidth, the rest have width.
       get width() {
-        return this.picture ? (this.picture as HTMLCanvasElement).width : 0;
+        const p = this.picture as { width?: number; videoWidth?: number; displayWidth?: number } | null;
+        return p ? p.videoWidth || p.displayWidth || p.width || 0 : 0;
       },
       get height() {
-        return this.picture ? (this.picture as HTMLCanvasElement).height : 0;
+        const p = this.picture as { height?: number; videoHeight?: number; displayHeight?: number } | null;
+        return p ? p.videoHeight || p.displayHeight || p.height || 0 : 0;
       },
       current() {
-        return this.picture as TexImageSource | null;
+        return this.picture;
       },
     }),
     item: (id, [x, y, width, height], extra = {}) => ({
@@ -106,9 +109,9 @@ const PLACEHOLDER: Rgba = [41, 43, 51, 255];
 const CROSS: Rgba = [107, 112, 128, 255];
 
 /** Each pixel within `tolerance` of its expected colour (alpha ignored: the program is opaque). */
-function expectPixels(actual: Rgba[], expected: Rgba[], tolerance = 3): void {
+function expectPixels(actual: Rgba[], expected: Rgba[], tolerance = 3, what = 'pixel'): void {
   const off = actual.map((a, i) => ({ i, a, e: expected[i]! })).filter(({ a, e }) => [0, 1, 2].some((c) => Math.abs(a[c]! - e[c]!) > tolerance));
-  expect(off.map(({ i, a, e }) => `pixel ${i}: ${a.slice(0, 3).join(',')} (wanted ${e.slice(0, 3).join(',')})`)).toEqual([]);
+  expect(off.map(({ i, a, e }) => `${what} ${i}: ${a.slice(0, 3).join(',')} (wanted ${e.slice(0, 3).join(',')})`)).toEqual([]);
 }
 
 describe.skipIf(needs('chromium'))('the compositor in WebGL2', () => {
@@ -190,6 +193,57 @@ describe.skipIf(needs('chromium'))('the compositor in WebGL2', () => {
       return k.draw({ from: k.scene('s', [[bg, k.source('bg', k.solid('#ff0000'))], [half, k.source('half', k.solid('#0000ff'))]]) }, [[80, 90], [240, 90]]);
     });
     expectPixels(px, [[128, 0, 128, 255], RED]);
+  });
+
+  it('takes every kind of picture the same way up, with its transparency', async () => {
+    const result = await page.evaluate(async () => {
+      const k = (window as unknown as KitWindow).kit;
+      // Red on top, blue below, and a half-transparent red stripe at the bottom right.
+      const painted = k.paint((g) => {
+        g.fillStyle = '#ff0000';
+        g.fillRect(0, 0, 64, 32);
+        g.fillStyle = '#0000ff';
+        g.fillRect(0, 32, 64, 32);
+        g.clearRect(32, 48, 32, 16);
+        g.fillStyle = 'rgba(255, 0, 0, 0.5)';
+        g.fillRect(32, 48, 32, 16);
+      });
+      const image = new Image();
+      image.src = painted.toDataURL('image/png');
+      await image.decode();
+      const video = document.createElement('video');
+      video.muted = true;
+      // A canvas stream sends frames when its canvas is drawn on: redraw it until the video has one.
+      const streamed = k.paint((g) => g.drawImage(painted, 0, 0));
+      video.srcObject = streamed.captureStream();
+      const redraw = setInterval(() => streamed.getContext('2d')!.drawImage(painted, 0, 0), 50);
+      const videoReady = Promise.race([
+        new Promise((resolve) => video.addEventListener('loadeddata', () => resolve(true), { once: true })),
+        new Promise((resolve) => setTimeout(() => resolve(false), 10_000)),
+      ]).finally(() => clearInterval(redraw));
+      void video.play();
+      const pictures: [string, TexImageSource][] = [
+        ['canvas', painted],
+        ['image', image],
+        ['bitmap', await createImageBitmap(painted)],
+        ['frame', new VideoFrame(painted, { timestamp: 0 })],
+      ];
+      if (await videoReady) pictures.push(['video', video]);
+      const bg = k.item('bg', [0, 0, 320, 180]);
+      const white = k.source('white', k.solid('#ffffff'));
+      const out: Record<string, Rgba[]> = {};
+      for (const [name, picture] of pictures) {
+        const item = k.item(`kind-${name}`, [0, 0, 320, 180]);
+        out[name] = k.draw({ from: k.scene('s', [[bg, white], [item, k.source(`kind-${name}`, picture)]]) }, [[80, 40], [80, 140], [240, 165]]);
+      }
+      return out;
+    });
+    expect(Object.keys(result)).toEqual(['canvas', 'image', 'bitmap', 'frame', 'video']);
+    for (const [name, px] of Object.entries(result)) {
+      // Over white, half-transparent red is pink; a video has no alpha, and its colours pass through YUV.
+      if (name === 'video') expectPixels(px.slice(0, 2), [RED, BLUE], 40, name);
+      else expectPixels(px, [RED, BLUE, [255, 128, 128, 255]], 4, name);
+    }
   });
 
   it('keys out green and keeps the red in front of it', async () => {
@@ -375,14 +429,23 @@ describe.skipIf(needs('chromium'))('the compositor in WebGL2', () => {
     console.log(`compositor screenshot: ${file}`);
   });
 
-  it('frees its resources on dispose and then draws nothing', async () => {
-    const frames = await page.evaluate(() => {
+  it('resizes to a new program size, then frees its resources on dispose and draws nothing', async () => {
+    const result = await page.evaluate(() => {
       const k = (window as unknown as KitWindow).kit;
+      k.compositor.resize({ width: 160, height: 90 });
+      const size = [k.canvas.width, k.canvas.height];
+      const bg = k.item('bg', [0, 0, 160, 90]);
+      const right = k.item('right', [80, 0, 80, 90]);
+      const red = k.source('r', k.solid('#ff0000'));
+      const blue = k.source('b', k.solid('#0000ff'));
+      const px = k.draw({ from: k.scene('a', [[bg, red], [right, blue]]), to: k.scene('b', [[bg, blue]]), transition: { kind: 'fade', progress: 0 } }, [[40, 45], [120, 45]]);
       const before = k.compositor.stats.frames;
       k.compositor.dispose();
       k.compositor.render({ from: null });
-      return k.compositor.stats.frames - before;
+      return { size, px, frames: k.compositor.stats.frames - before };
     });
-    expect(frames).toBe(0);
+    expect(result.size).toEqual([160, 90]);
+    expectPixels(result.px, [RED, BLUE]);
+    expect(result.frames).toBe(0);
   });
 });

@@ -40,8 +40,8 @@ export async function pageAt(from: Pick<Browser, 'newPage'>, origin: string): Pr
 }
 
 /** The studio's UI in a new page, signed in through the host's login link, on its dashboard. */
-export async function studioPage(from: Pick<Browser, 'newPage'>, host: { loginUrl: string }, viewport = { width: 1360, height: 900 }): Promise<Page> {
-  const page = await from.newPage({ viewport });
+export async function studioPage(from: Pick<Browser, 'newPage'>, host: { loginUrl: string }, viewport = { width: 1360, height: 900 }, permissions?: string[]): Promise<Page> {
+  const page = await from.newPage({ viewport, ...(permissions ? { permissions } : {}) });
   await page.goto(host.loginUrl);
   await page.getByTestId('page-dashboard').waitFor();
   return page;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
+import type { PaintedScreen } from './x-screen.js';
 
 /**
  * The studio's fake devices and the frame counter they carry. Chromium's fake camera reads a Y4M
@@ -52,12 +53,28 @@ export function makeStudioFixtures(options: { fps?: number; seconds?: number } =
   return { dir, y4m, wav, png, fps, frames: fps * seconds };
 }
 
-/** Chromium with the fixtures as its camera and microphone and no permission prompts. */
-export function launchStudioChromium(f: StudioFixtures, extraArgs: string[] = []): Promise<Browser> {
-  return launchChromium({
-    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${f.y4m}`, `--use-file-for-fake-audio-capture=${f.wav}`, ...extraArgs],
-  });
+/**
+ * Chromium with the fixtures as its camera and microphone and no permission prompts. With `screen`
+ * (an X display, see test-support/x-screen.ts) it runs with a window on that display, below the painted part, and a screen
+ * capture takes the whole of it: Chromium's fake prompt would hand `getDisplayMedia` its fake screen,
+ * so the real picker is used, told to choose the entire screen at once, and the camera and the
+ * microphone are allowed per page instead (`STUDIO_PERMISSIONS`).
+ */
+export function launchStudioChromium(f: StudioFixtures, extraArgs: string[] = [], options: { screen?: PaintedScreen } = {}): Promise<Browser> {
+  const devices = ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${f.y4m}`, `--use-file-for-fake-audio-capture=${f.wav}`];
+  const { screen } = options;
+  if (screen) {
+    return launchChromium({
+      headless: false,
+      env: { ...process.env, DISPLAY: screen.display },
+      args: [...devices, '--auto-select-desktop-capture-source=Entire screen', `--window-position=${screen.windowPosition}`, `--window-size=${screen.windowSize}`, ...extraArgs],
+    });
+  }
+  return launchChromium({ args: ['--use-fake-ui-for-media-stream', ...devices, ...extraArgs] });
 }
+
+/** What a studio page needs allowed where Chromium's fake prompt is off. */
+export const STUDIO_PERMISSIONS = ['camera', 'microphone'];
 
 /**
  * Reads the counter from luma samples: `sample(x, y)` gives 0..255 at a point of the picture in which

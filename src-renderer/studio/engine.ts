@@ -54,6 +54,9 @@ export class StudioEngine {
   programFrames = 0;
   /** The last scene switch: when it was asked for, and when the program first drew it (performance.now()). */
   lastSwitch: { to: string; requestedAt: number; firstFrameAt: number | null } | null = null;
+  /** The program's frame clock: frames drawn, those later than two frame intervals, the longest wait (ms). */
+  readonly timing = { programFrames: 0, late: 0, longestGapMs: 0 };
+  private lastProgramAt = 0;
   private readonly running = new Map<string, Running>();
   private readonly preview: Compositor;
   private readonly program: Compositor;
@@ -145,6 +148,11 @@ export class StudioEngine {
     this.output?.stop();
     this.output = null;
     this.onChange?.();
+  }
+
+  /** Per source: pictures the page fell behind on (replaced before a render took them). */
+  sourceStats(): Record<string, { kind: string; status: string; missed: number }> {
+    return Object.fromEntries([...this.running].map(([id, r]) => [id, { kind: r.live.kind, status: r.live.status, missed: r.live.missed }]));
   }
 
   encoderStats(): Promise<EncoderStats | null> {
@@ -263,6 +271,13 @@ export class StudioEngine {
     this.nextProgramAt = Math.max(this.nextProgramAt + interval, now + interval / 2);
     const frame = this.programFrame(now);
     this.program.render(frame);
+    if (this.lastProgramAt > 0) {
+      const gap = now - this.lastProgramAt;
+      if (gap > 2 * interval) this.timing.late += 1;
+      this.timing.longestGapMs = Math.max(this.timing.longestGapMs, gap);
+    }
+    this.lastProgramAt = now;
+    this.timing.programFrames += 1;
     if (this.lastSwitch && this.lastSwitch.firstFrameAt === null && (frame.to?.id === this.lastSwitch.to || frame.from?.id === this.lastSwitch.to)) this.lastSwitch.firstFrameAt = performance.now();
     this.output?.frameDrawn();
     this.programFrames += 1;

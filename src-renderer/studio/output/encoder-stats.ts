@@ -20,6 +20,9 @@ export interface EncoderStats {
   qualityLimitation: string;
   /** Round trip to the host, ms. */
   rttMs: number | null;
+  /** Packets the host asked for again (lost on the way), and pictures it asked for whole (it could not decode), since the start. */
+  nacks: number;
+  keyframeRequests: number;
 }
 
 type Stat = Record<string, unknown>;
@@ -66,5 +69,7 @@ export function encoderStats(previous: Iterable<Stat> | null, report: Iterable<S
     height: num(video?.frameHeight),
     qualityLimitation: typeof video?.qualityLimitationReason === 'string' ? video.qualityLimitationReason : 'none',
     rttMs: pair && typeof pair.currentRoundTripTime === 'number' ? Math.round(pair.currentRoundTripTime * 1000) : null,
+    nacks: num(video?.nackCount),
+    keyframeRequests: num(video?.pliCount) + num(video?.firCount),
   };
 }

@@ -5,6 +5,8 @@ export type AudioInput = MediaStream | HTMLMediaElement;
 
 /** A running source: its picture for the compositor, its sound for the mixer, and a way to stop it. */
 export interface LiveSource extends FrameSource {
+  /** Pictures replaced by a newer one before any render took them. */
+  readonly missed: number;
   readonly kind: string;
   /** Sound to mix, when the source has any. */
   audio(): AudioInput | null;
@@ -22,6 +24,8 @@ export abstract class BaseSource implements LiveSource {
   status: SourceStatus = 'starting';
   reason: string | null = null;
   version = 0;
+  /** Pictures replaced by a newer one before any render took them (the page fell behind the source). */
+  missed = 0;
   onChange: (() => void) | null = null;
   protected disposed = false;
 

@@ -33,6 +33,8 @@ export class TrackSource extends BaseSource {
   problem: CaptureErrorCode | null = null;
   private media: MediaStream | null = null;
   private frame: VideoFrame | null = null;
+  /** Whether a render took `frame` (else a newer one replacing it counts as missed). */
+  private taken = false;
   private element: HTMLVideoElement | null = null;
   private reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
   private lastFrameAt = 0;
@@ -66,7 +68,11 @@ export class TrackSource extends BaseSource {
   }
 
   current(): Drawable | null {
-    return this.frame ?? (this.element && this.element.readyState >= 2 ? this.element : null);
+    if (this.frame) {
+      this.taken = true;
+      return this.frame;
+    }
+    return this.element && this.element.readyState >= 2 ? this.element : null;
   }
 
   override audio(): AudioInput | null {
@@ -148,8 +154,12 @@ export class TrackSource extends BaseSource {
         result.value.close();
         return;
       }
-      this.frame?.close();
+      if (this.frame) {
+        if (!this.taken) this.missed += 1;
+        this.frame.close();
+      }
       this.frame = result.value;
+      this.taken = false;
       this.lastFrameAt = performance.now();
       this.advanced(result.value.displayWidth, result.value.displayHeight);
     }

@@ -66,6 +66,8 @@ interface Strip {
   gate: AudioWorkletNode | null;
   gateOpen: boolean;
   compressor: DynamicsCompressorNode;
+  /** Whether the sound goes through the compressor now (null: not wired yet). */
+  compressing: boolean | null;
   low: BiquadFilterNode;
   mid: BiquadFilterNode;
   high: BiquadFilterNode;
@@ -145,10 +147,12 @@ export class Mixer {
     const fader = ctx.createGain();
     const monitor = ctx.createGain();
     source.connect(gateIn).connect(gateOut);
-    gateOut.connect(compressor).connect(low).connect(mid).connect(high).connect(delay).connect(fader);
+    // gateOut -> compressor -> low, or gateOut -> low while the compressor is off (its look-ahead
+    // delays the sound 6 ms even at a ratio of 1, and the picture does not wait for it).
+    compressor.connect(low).connect(mid).connect(high).connect(delay).connect(fader);
     fader.connect(this.bus);
     fader.connect(monitor).connect(ctx.destination);
-    const strip: Strip = { source, sink, gateIn, gateOut, gate: null, gateOpen: true, compressor, low, mid, high, delay, fader, monitor, meter: new MeterTap(ctx, fader), settings, audible: true };
+    const strip: Strip = { source, sink, gateIn, gateOut, gate: null, gateOpen: true, compressor, compressing: null, low, mid, high, delay, fader, monitor, meter: new MeterTap(ctx, fader), settings, audible: true };
     this.strips.set(id, strip);
     this.apply(strip);
     if (this.worklets !== null) this.startWorklets(strip, this.worklets);
@@ -239,6 +243,11 @@ export class Mixer {
     strip.mid.gain.value = p.eq.mid;
     strip.high.gain.value = p.eq.high;
     const c = strip.compressor;
+    if (strip.compressing !== strip.settings.compressor.enabled) {
+      if (strip.compressing !== null) strip.gateOut.disconnect();
+      strip.gateOut.connect(strip.settings.compressor.enabled ? c : strip.low);
+      strip.compressing = strip.settings.compressor.enabled;
+    }
     c.threshold.value = p.compressor.threshold;
     c.ratio.value = p.compressor.ratio;
     c.attack.value = p.compressor.attack;

@@ -37,6 +37,12 @@ export const TEST_PACKAGES = {
   'mosquitto-clients': 'real MQTT clients (mosquitto_pub, mosquitto_sub)',
   openssl: 'throwaway TLS certificates (RTMPS)',
   procps: 'ps and pgrep: tests prove no child process is left behind',
+  sway: 'a Wayland desktop (headless) whose screen the studio captures through the portal',
+  'xdg-desktop-portal': "the desktop portal Chromium asks for a screen on Wayland",
+  'xdg-desktop-portal-wlr': "the portal's ScreenCast backend for sway",
+  pipewire: 'the screen cast stream between the portal and Chromium',
+  wireplumber: "PipeWire's session manager",
+  'dbus-daemon': 'dbus-run-session: the Wayland session bus',
 };
 
 /** Package -> why a benchmark needs it (on top of the test packages). */

@@ -34,6 +34,7 @@ const PACKAGE: Record<Peer, string> = {
   mosquitto: 'mosquitto mosquitto-clients',
   wrk: 'wrk',
   openssl: 'openssl',
+  wayland: 'sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire wireplumber dbus-daemon',
   root: '',
 };
 
@@ -55,6 +56,7 @@ export type Peer =
   | 'mosquitto'
   | 'wrk'
   | 'openssl'
+  | 'wayland'
   | 'root';
 
 const nginxModule = (file: string): boolean => nginxModulePath(file) !== null;
@@ -82,6 +84,10 @@ const CHECKS: Record<Peer, () => boolean> = {
   mosquitto: () => which('mosquitto', ['/usr/sbin/mosquitto']) !== null && which('mosquitto_pub') !== null,
   wrk: () => which('wrk') !== null,
   openssl: () => which('openssl') !== null,
+  wayland: () =>
+    ['sway', 'pipewire', 'wireplumber', 'dbus-run-session'].every((c) => which(c) !== null) &&
+    which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&
+    ['/usr/libexec/xdg-desktop-portal', '/usr/libexec/xdg-desktop-portal-wlr'].every((f) => fs.existsSync(f)),
   root: () => process.getuid?.() === 0,
 };
 

@@ -41,6 +41,8 @@ export function StudioPage() {
   const updateStudio = useStudio((s) => s.updateStudio);
   const addSource = useStudio((s) => s.addSource);
   const [engine, setEngine] = useState<StudioEngine | null>(null);
+  /** Why this browser cannot compose the show (no WebGL2, no Web Audio): shown in place of a toast that goes away. */
+  const [engineError, setEngineError] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
   const [streams, setStreams] = useState<string[]>([]);
   const [, redraw] = useState(0);
@@ -62,8 +64,9 @@ export function StudioPage() {
       made.onChange = () => redraw((n) => n + 1);
       (window as unknown as { __studio?: StudioEngine }).__studio = made;
       setEngine(made);
+      setEngineError(null);
     } catch (err) {
-      toastError(err);
+      setEngineError(err instanceof Error ? err.message : String(err));
     }
     return () => made?.dispose();
   }, [loaded]);
@@ -162,6 +165,11 @@ export function StudioPage() {
           ? <button className="button danger" data-testid="studio-stop" onClick={() => void stopLive()}>Stop</button>
           : <button className="button primary" data-testid="studio-go-live" disabled={!s?.stream || !engine} onClick={() => void goLive()}>Go live</button>}
       </div>
+      {engineError && (
+        <div className="notice notice-bad" role="alert" data-testid="studio-engine-error">
+          This browser cannot compose the show: {engineError}. Turn on hardware acceleration (or WebGL) in the browser's settings, or open the studio in another browser.
+        </div>
+      )}
       <div className="studio-main">
         <aside className="studio-side">
           {state && <ScenesPanel state={state} engine={engine} onPick={pick} />}

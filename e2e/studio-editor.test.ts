@@ -165,6 +165,24 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
     expect((await engineOf(page)).programFrames).toBeGreaterThan(framesBefore + 30);
   });
 
+  it('a browser without WebGL2 is told why the studio cannot compose there (the show in the host is untouched)', async () => {
+    const before = await state();
+    const plain = await launchStudioChromium(fx, ['--disable-webgl']);
+    try {
+      // Signed in as the studio's page is (its session cookie): the login link is for one use.
+      const context = await plain.newContext({ storageState: await page.context().storageState(), viewport: { width: 1360, height: 900 } });
+      const other = await context.newPage();
+      await other.goto(`${host.url}/#/studio`);
+      await other.getByTestId('page-studio').waitFor();
+      await expect.poll(async () => other.getByTestId('studio-engine-error').textContent(), { timeout: 10_000 }).toMatch(/cannot compose the show: WebGL2 is not available/);
+      expect(await other.getByTestId('studio-go-live').isDisabled()).toBe(true);
+      await other.screenshot({ path: path.join(ARTIFACTS, 'studio-no-webgl.png') });
+    } finally {
+      await plain.close();
+    }
+    expect((await state()).revision).toBe(before.revision);
+  });
+
   it('a file that is not media is refused, and nothing is added', async () => {
     const before = await state();
     await page.getByTestId('source-add').click();

@@ -102,14 +102,21 @@ export class EdgeAgentCore implements Service {
     if (!record.prefetch && record.status < 400) this.deps.playlists?.seen(record.uri, record.variant);
   };
 
-  /** Starts the agent's own HTTP server on a free loopback port; nginx proxies to it. */
-  async listen(): Promise<number> {
+  /**
+   * Starts the agent's own HTTP server on a loopback port the OS picks, none of `avoid` (ports promised
+   * to nginx, not bound yet); nginx proxies to it.
+   */
+  async listen(avoid: readonly number[] = []): Promise<number> {
     const server = http.createServer((req, res) => this.serve(req, res));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    for (let attempt = 0; ; attempt++) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+      if (!avoid.includes((server.address() as { port: number }).port) || attempt >= 20) break;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
     const refresh = (): void => {
       this.evict()
         .then(() => folderBytes(this.deps.cacheDir))

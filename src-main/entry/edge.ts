@@ -125,8 +125,9 @@ export async function runEdge(argv: string[]): Promise<number> {
   const group = new ServiceGroup((service, error) => logger.error({ err: error, service }, 'service failed to stop'));
   const stateFile = new EdgeStateFile(path.join(dir, 'state.json'));
   const state = stateFile.load();
-  const controlPort = await freePort();
-  const fillPort = await freePort();
+  // The public port is not bound until nginx starts: the OS could hand it out here too.
+  const controlPort = await freePort([port]);
+  const fillPort = await freePort([port, controlPort]);
   // Hits (written by nginx in blocks) and upstream fetches (written at once): see nginx-conf.ts.
   let tails: LogTail[] = [];
   // Until the origin hands out the signing keys, a random key refuses every signed URL.
@@ -173,7 +174,7 @@ export async function runEdge(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    const agentPort = await core.listen();
+    const agentPort = await core.listen([port, controlPort, fillPort]);
     const nginx = new NginxProcess(
       { children, logger: logger.child({ service: 'nginx' }), bin: nginxBin },
       { dir, cacheDir, cacheSize, port, bind, controlPort, fillPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },

@@ -1,8 +1,23 @@
 import net from 'node:net';
 import { StudioError } from '../core/errors.js';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it): for children we start on loopback. */
-export function freePort(): Promise<number> {
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it): for children we start on loopback.
+ * `avoid`: ports already promised to a listener that is not bound yet (the OS would hand them out too).
+ */
+export function freePort(avoid: readonly number[] = []): Promise<number> {
+  return pickAvoiding(anyFreePort, avoid);
+}
+
+/** Asks `pick` again while it answers a port in `avoid` (20 tries: then its answer, and the bind will say). */
+export async function pickAvoiding(pick: () => Promise<number>, avoid: readonly number[]): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await pick();
+    if (!avoid.includes(port) || attempt >= 20) return port;
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -58,7 +58,10 @@ describe.skipIf(needs('root'))('uploads on a disk that fills (a 16 MiB tmpfs: sk
         if (!fill) {
           controller.enqueue(data.subarray(0, MiB));
           fill = () => fs.writeFileSync(filler, Buffer.alloc(Math.max(0, fs.statfsSync(mountPoint).bavail * fs.statfsSync(mountPoint).bsize - 256 * 1024)));
-          await new Promise((r) => setTimeout(r, 200));
+          // The disk fills once the first MiB is stored (on a busy machine that takes more than a moment).
+          const stored = path.join(bed.dir, growing.url.split('/').pop()!);
+          const until = Date.now() + 10_000;
+          while (Date.now() < until && (fs.statSync(stored, { throwIfNoEntry: false })?.size ?? 0) < MiB) await new Promise((r) => setTimeout(r, 20));
           fill();
           return;
         }

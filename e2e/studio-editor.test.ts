@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { studioPage } from '../test-support/browser.js';
+import { pageAt, studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { launchStudioChromium, makeStudioFixtures, type StudioFixtures } from '../test-support/studio.js';
 import { waitFor } from '../test-support/wait.js';
+import { inboundStats, startWhepViewer } from '../test-support/webrtc.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
@@ -241,12 +242,27 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
     await page.getByTestId('studio-go-live').click();
     await waitFor('live', async () => (await api(host, 'GET', '/api/v1/streams/again')).json.state === 'live', 30_000);
     expect((await state()).studio.live).toBe(true);
-    const reloadedAt = Date.now();
-    await page.reload();
-    await page.getByTestId('page-studio').waitFor();
-    await waitFor('the reloaded page is live again', async () => (await page.getByTestId('status-state').textContent()) === 'LIVE', 30_000);
-    await waitFor('the stream is live again', async () => (await api(host, 'GET', '/api/v1/streams/again')).json.state === 'live', 30_000);
-    console.log(`reloaded while live: live again after ${Date.now() - reloadedAt} ms`);
+    // A viewer over WHEP: the reload is a freeze for it, not an end (same connection throughout).
+    const viewer = await pageAt(browser, host.url);
+    try {
+      expect((await startWhepViewer(viewer, `${host.url}/live/again/whep`)).status).toBe(201);
+      await waitFor('the viewer decodes the show', async () => (await inboundStats(viewer)).framesDecoded > 5, 20_000);
+      const reloadedAt = Date.now();
+      await page.reload();
+      await page.getByTestId('page-studio').waitFor();
+      await waitFor('the reloaded page is live again', async () => (await page.getByTestId('status-state').textContent()) === 'LIVE', 30_000);
+      await waitFor('the stream is live again', async () => (await api(host, 'GET', '/api/v1/streams/again')).json.state === 'live', 30_000);
+      const back = (await inboundStats(viewer)).framesDecoded;
+      const resumed = await waitFor('the same viewer goes on with the show', async () => {
+        const s = await inboundStats(viewer);
+        return s.framesDecoded > back + 5 ? s : undefined;
+      }, 20_000);
+      expect(resumed.state).toBe('connected');
+      console.log(`reloaded while live: live again after ${Date.now() - reloadedAt} ms; the WHEP viewer froze and went on`);
+      expect((await api(host, 'GET', '/api/v1/streams/again/viewers')).json.byProtocol.webrtc).toBe(1);
+    } finally {
+      await viewer.close();
+    }
     await page.getByTestId('studio-stop').click();
     await waitFor('not live', async () => (await state()).studio.live === false, 10_000);
   });

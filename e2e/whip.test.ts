@@ -115,6 +115,36 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     expect(probe.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac')).toBe(true);
   }, 90_000);
 
+  it('a publisher that leaves saying it is coming back (a studio page reloading) and publishes again: the WHEP viewer freezes and goes on, on the same connection; the playlists stay open', async () => {
+    const viewers = async (): Promise<number> => (await api(host, 'GET', '/api/v1/streams/cam/viewers')).json.byProtocol.webrtc ?? 0;
+    expect(await viewers()).toBe(1);
+    const res = await fetch(`${host.url}${whipLocation}?returning=1`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    await publisherPage.evaluate(() => (window as unknown as { __pc: RTCPeerConnection }).__pc.close());
+    await waitFor('the publish to end', async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state !== 'live', 5000);
+    const frozen = (await inboundStats(viewerPage)).framesDecoded;
+    await viewerPage.waitForTimeout(2000);
+    // Nothing to show for a while, but the viewer is kept, and so are the playlists (no ENDLIST).
+    const during = await inboundStats(viewerPage);
+    expect(during.state).toBe('connected');
+    expect(during.framesDecoded - frozen).toBeLessThan(5);
+    expect(await viewers()).toBe(1);
+    expect(await (await fetch(`${host.url}/live/cam/v0.m3u8`)).text()).not.toContain('#EXT-X-ENDLIST');
+
+    const back = await startWhipPublisher(publisherPage, `${host.url}/live/cam/whip`, key);
+    expect(back.status, back.body).toBe(201);
+    whipLocation = back.location!;
+    await waitFor('the stream to be live again', async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state === 'live', 20_000);
+    const resumed = await waitFor('the same viewer to decode the returning publisher', async () => {
+      const s = await inboundStats(viewerPage);
+      return s.framesDecoded > during.framesDecoded + 30 ? s : undefined;
+    }, 20_000);
+    expect(resumed.state).toBe('connected');
+    expect(resumed.codec).toBe('video/H264');
+    expect(await viewers()).toBe(1);
+    expect(await (await fetch(`${host.url}/live/cam/v0.m3u8`)).text()).not.toContain('#EXT-X-ENDLIST');
+  }, 60_000);
+
   it('DELETE ends the publisher: the stream leaves live and its viewers are closed', async () => {
     const res = await fetch(`${host.url}${whipLocation}`, { method: 'DELETE' });
     expect(res.status).toBe(200);

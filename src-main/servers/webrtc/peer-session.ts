@@ -87,7 +87,12 @@ export abstract class PeerSession {
 
   /** The peer is alive (media from a publisher, RTCP from a viewer). */
   protected heard(): void {
-    this.lastHeardAt = Date.now();
+    this.lastHeardAt = Math.max(this.lastHeardAt, Date.now());
+  }
+
+  /** The peer may say nothing for `ms` from now (a viewer with nothing to receive); a failed connection still closes it. */
+  protected excuseSilence(ms: number): void {
+    this.lastHeardAt = Date.now() + ms;
   }
 
   /** The offer is applied: set up the transceivers. */

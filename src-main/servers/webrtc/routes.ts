@@ -15,7 +15,8 @@ import type { WebRtcServer } from './server.js';
  *   POST   /live/<name>/whip          Authorization: Bearer <stream key>, body: SDP offer -> 201 answer + Location
  *   POST   /live/<name>/whep          body: SDP offer -> 201 answer + Location
  *   PATCH  <Location>                 application/trickle-ice-sdpfrag -> 204 (ICE restart: 422)
- *   DELETE <Location>                 -> 200, the session is freed at once
+ *   DELETE <Location>                 -> 200, the session is freed at once; a WHIP publisher that adds
+ *                                     ?returning=1 publishes again in a moment: its viewers wait for it
  *   GET    /play/<name>               the player page (through the edges when there are some, else WebRTC
  *                                     first with an HLS fallback; latency shown)
  *   GET    /embed/<name>              the same player, chromeless, for an <iframe> on any site
@@ -166,7 +167,7 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
 
   scope.delete('/live/:name/:kind/:id', async (req, reply) => {
     try {
-      server.end(session(req));
+      server.end(session(req), { returning: (req.query as { returning?: unknown }).returning === '1' });
       return reply.code(200).header('Cache-Control', 'no-store').send();
     } catch (error) {
       return fail(reply, error, logger);

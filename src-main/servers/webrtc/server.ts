@@ -40,6 +40,13 @@ export interface WebRtcServerOptions {
 
 /** Connected viewers are recorded again this often, well inside the analytics' idle time. */
 const ANALYTICS_HEARTBEAT_MS = 5000;
+/**
+ * How long the WHEP viewers of a WHIP publisher that dropped (a studio page reloaded, a network cut)
+ * are kept for it to come back; the low-latency playlists stay open as long (hls/routes.ts).
+ */
+const RETURN_GRACE_MS = 15_000;
+/** A publisher that left on purpose may still come back (a studio page reloading): it says so on its DELETE. */
+export const RETURNING_REASON = 'publisher disconnected: it is coming back (the studio page reloaded)';
 /** How long a WHEP request waits for a just-connected publisher's codec parameters. */
 const TRACKS_WAIT_MS = 5000;
 const sidOf = (session: WhepSession): string => `w${session.id}`;
@@ -60,6 +67,8 @@ export class WebRtcServer implements Service {
   private readonly whipByName = new Map<string, WhipSession>();
   private readonly pathFeeds = new Map<string, PathFeed>();
   private readonly viewersByName = new Map<string, Set<WhepSession>>();
+  /** Streams whose WHIP publisher dropped, with their viewers parked until it returns or this fires. */
+  private readonly awaitingReturn = new Map<string, NodeJS.Timeout>();
   private stopping = false;
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -122,7 +131,10 @@ export class WebRtcServer implements Service {
         logger: log,
         remoteAddress,
         silenceTimeoutMs: this.silenceTimeoutMs,
-        onConnected: (s) => this.startIngest(s),
+        onConnected: (s) => {
+          this.resumeViewers(s);
+          this.startIngest(s);
+        },
         onClosed: (s, reason) => this.onWhipClosed(s, reason),
       });
       session = created.session;
@@ -177,10 +189,13 @@ export class WebRtcServer implements Service {
     return { id: session.id, answer: created.answer };
   }
 
-  /** DELETE of a session's Location: frees it at once. */
-  end(id: string): boolean {
+  /**
+   * DELETE of a session's Location: frees it at once. `returning`: a WHIP publisher that will publish
+   * again in a moment (a studio page reloading): its viewers wait for it, as for a dropped one.
+   */
+  end(id: string, options: { returning?: boolean } = {}): boolean {
     const session = this.sessions.get(id);
-    session?.close('ended by the client');
+    session?.close(options.returning && session instanceof WhipSession ? RETURNING_REASON : 'ended by the client');
     return session !== undefined;
   }
 
@@ -204,6 +219,8 @@ export class WebRtcServer implements Service {
   async dispose(): Promise<void> {
     this.stopping = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const timer of this.awaitingReturn.values()) clearTimeout(timer);
+    this.awaitingReturn.clear();
     const ingests: Promise<void>[] = [];
     for (const session of [...this.sessions.values()]) {
       session.close('host stopping');
@@ -279,7 +296,41 @@ export class WebRtcServer implements Service {
     this.sessions.delete(session.id);
     if (this.whipByName.get(session.name) === session) this.whipByName.delete(session.name);
     void session.ingest?.stop(reason);
-    for (const viewer of [...(this.viewersByName.get(session.name) ?? [])]) viewer.close('publisher ended');
+    const viewers = [...(this.viewersByName.get(session.name) ?? [])];
+    // A publisher that dropped (rather than stopped) often comes back within seconds: its viewers wait.
+    if (/disconnected/.test(reason) && !this.stopping && viewers.length > 0) {
+      const { name } = session;
+      for (const viewer of viewers) viewer.park(RETURN_GRACE_MS);
+      clearTimeout(this.awaitingReturn.get(name));
+      const timer = setTimeout(() => {
+        this.awaitingReturn.delete(name);
+        for (const viewer of [...(this.viewersByName.get(name) ?? [])]) if (viewer.parked) viewer.close('publisher ended');
+      }, RETURN_GRACE_MS);
+      timer.unref();
+      this.awaitingReturn.set(name, timer);
+      this.options.logger.info({ stream: name, viewers: viewers.length, graceMs: RETURN_GRACE_MS }, 'WHIP publisher dropped: its viewers wait for it');
+      return;
+    }
+    for (const viewer of viewers) viewer.close('publisher ended');
+  }
+
+  /** A publisher of a stream whose viewers wait for it: they are fed by it from now on (same video codec), else closed. */
+  private resumeViewers(session: WhipSession): void {
+    const timer = this.awaitingReturn.get(session.name);
+    if (timer === undefined || this.whipByName.get(session.name) !== session) return;
+    clearTimeout(timer);
+    this.awaitingReturn.delete(session.name);
+    let resumed = 0;
+    for (const viewer of [...(this.viewersByName.get(session.name) ?? [])]) {
+      if (!viewer.parked) continue;
+      if (viewer.videoCodec !== session.video?.codec) {
+        viewer.close('the returning publisher sends another video codec');
+        continue;
+      }
+      viewer.resume(session);
+      resumed += 1;
+    }
+    this.options.logger.info({ stream: session.name, publisher: session.id, viewers: resumed }, 'WHIP publisher back: its viewers go on');
   }
 
   private onWhepClosed(session: WhepSession): void {

@@ -1,7 +1,8 @@
-import { RtcpPayloadSpecificFeedback, type RTCDataChannel, type RTCRtpSender, type RtcpPacket } from 'werift';
+import { RtcpPayloadSpecificFeedback, RtpPacket, type RTCDataChannel, type RTCRtpSender, type RtcpPacket } from 'werift';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
 import type { FeedSink, MediaFeed } from './feed.js';
 import { MediaStreamTrack } from '../../protocols/webrtc/peer.js';
+import { RtpSplicer } from '../../protocols/webrtc/rtp-splice.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
 
 // Payload-specific feedback formats (RFC 4585, RFC 5104).
@@ -35,10 +36,14 @@ const ROLE = { key: 'viewer', label: 'WHEP viewer', silent: 'viewer stopped send
  * One WHEP viewer: a werift peer connection with one sending track per kind (werift rewrites the
  * header of the packet it sends, so tracks are never shared), fed by the stream's MediaFeed.
  * Keyframe requests go to the feed; NACKs are answered by the sender from its packet history.
- * RTCP from the viewer keeps it alive.
+ * RTCP from the viewer keeps it alive. A viewer whose WHIP publisher dropped is parked (kept, fed
+ * nothing) and resumed on the publisher that comes back: its tracks go on as one (RtpSplicer), so the
+ * viewer sees a freeze, not an end.
  */
 export class WhepSession extends PeerSession implements FeedSink {
   private readonly tracks: { video?: MediaStreamTrack; audio?: MediaStreamTrack } = {};
+  private readonly splice = { video: new RtpSplicer(90_000), audio: new RtpSplicer(48_000) };
+  private feed: MediaFeed;
   private detach: (() => void) | undefined;
   private videoSender: RTCRtpSender | undefined;
   private channel: RTCDataChannel | undefined;
@@ -47,10 +52,40 @@ export class WhepSession extends PeerSession implements FeedSink {
 
   private constructor(private readonly options: WhepSessionOptions) {
     super(options, ROLE);
+    this.feed = options.feed;
   }
 
   get name(): string {
-    return this.options.feed.name;
+    return this.feed.name;
+  }
+
+  /** The video codec this viewer negotiated (a returning publisher must send the same). */
+  get videoCodec(): string | undefined {
+    return this.options.feed.video?.codec;
+  }
+
+  /** Parked: its publisher dropped; fed nothing, and kept for `graceMs` whatever the viewer says (it has nothing to report on). */
+  get parked(): boolean {
+    return this.parkedAt !== null;
+  }
+
+  private parkedAt: number | null = null;
+
+  park(graceMs: number): void {
+    this.detach?.();
+    this.detach = undefined;
+    this.parkedAt = Date.now();
+    this.excuseSilence(graceMs);
+  }
+
+  /** Fed by `feed` from now on (the publisher that came back); a keyframe is asked for at once. */
+  resume(feed: MediaFeed): void {
+    this.parkedAt = null;
+    this.feed = feed;
+    this.excuseSilence(0);
+    if (!this.connected || this.isClosed) return;
+    this.detach = feed.attach(this);
+    feed.requestKeyframe();
   }
 
   /** Negotiates and returns the session and its answer; on failure the peer connection is closed. */
@@ -60,11 +95,19 @@ export class WhepSession extends PeerSession implements FeedSink {
   }
 
   video(rtp: Buffer): void {
-    this.tracks.video?.writeRtp(rtp);
+    this.write('video', rtp);
   }
 
   audio(rtp: Buffer): void {
-    this.tracks.audio?.writeRtp(rtp);
+    this.write('audio', rtp);
+  }
+
+  private write(kind: 'video' | 'audio', rtp: Buffer): void {
+    const track = this.tracks[kind];
+    if (!track) return;
+    const packet = RtpPacket.deSerialize(rtp);
+    this.splice[kind].rewrite(packet.header, Date.now());
+    track.writeRtp(packet);
   }
 
   /** Sends the viewer a time map: the RTP timestamp as its sender writes it (werift may offset it per viewer). */
@@ -74,7 +117,7 @@ export class WhepSession extends PeerSession implements FeedSink {
     if (programDateTime === null || programDateTime === undefined) return;
     // werift keeps the offset private: it is 0 unless the sender had to splice a new source in.
     const offset = (this.videoSender as unknown as { timestampOffset?: number } | undefined)?.timestampOffset ?? 0;
-    const rtp = (map.rtp + offset) >>> 0;
+    const rtp = (map.rtp + this.splice.video.timestampOffset + offset) >>> 0;
     this.sendData({ type: 'time', rtp, mediaTime: map.mediaTime, programDateTime });
   }
 
@@ -125,8 +168,9 @@ export class WhepSession extends PeerSession implements FeedSink {
 
   protected onConnected(): void {
     // Attached only once DTLS is up: packets before that would be dropped by the sender anyway.
-    this.detach = this.options.feed.attach(this);
-    this.options.feed.requestKeyframe();
+    if (this.parked) return void this.options.onConnected?.(this);
+    this.detach = this.feed.attach(this);
+    this.feed.requestKeyframe();
     this.options.onConnected?.(this);
   }
 
@@ -144,7 +188,7 @@ export class WhepSession extends PeerSession implements FeedSink {
     this.heard();
     if (packet.type === RtcpPayloadSpecificFeedback.type) {
       const { count } = (packet as RtcpPayloadSpecificFeedback).feedback;
-      if (count === PLI_FMT || count === FIR_FMT) this.options.feed.requestKeyframe();
+      if (count === PLI_FMT || count === FIR_FMT) this.feed.requestKeyframe();
     }
   }
 }

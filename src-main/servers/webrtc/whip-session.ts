@@ -13,7 +13,7 @@ export interface WhipSessionOptions extends PeerSessionOptions {
 /** Keyframe requests from many viewers are merged: one PLI to the publisher per interval at most. */
 const PLI_MIN_INTERVAL_MS = 500;
 
-const ROLE = { key: 'publisher', label: 'WHIP publisher', silent: 'publisher stopped sending', neverConnected: 'publisher never connected' } as const;
+const ROLE = { key: 'publisher', label: 'WHIP publisher', silent: 'publisher disconnected: it stopped sending', neverConnected: 'publisher never connected' } as const;
 
 /**
  * One WHIP publisher, and the feed of its stream's WHEP viewers (SFU): its RTP goes to every viewer

@@ -34,8 +34,11 @@ export class ProgramOutput {
   private lastReport: Record<string, unknown>[] | null = null;
   private track: CanvasCaptureMediaStreamTrack | null = null;
 
-  /** A page that is closed or reloaded frees its publish at once, so the next page can take the stream over. */
-  private readonly onPageHide = (): void => this.stop();
+  /**
+   * A page that is closed or reloaded frees its publish at once, so the next page can take the stream
+   * over; it says it is coming back, so the host keeps the stream's viewers waiting for it (a freeze, not an end).
+   */
+  private readonly onPageHide = (): void => this.stop({ returning: true });
 
   constructor(private readonly options: ProgramOutputOptions) {
     window.addEventListener('pagehide', this.onPageHide);
@@ -88,11 +91,12 @@ export class ProgramOutput {
     this.track?.requestFrame();
   }
 
-  /** Ends the publish at once (the host frees the session and the stream ends). */
-  stop(): void {
+  /** Ends the publish at once (the host frees the session and the stream ends, or waits for it: `returning`). */
+  stop(options: { returning?: boolean } = {}): void {
     const location = this.location;
     this.release();
-    if (location) void fetch(location, { method: 'DELETE', credentials: 'same-origin', keepalive: true }).catch(() => undefined);
+    const url = location && options.returning ? `${location}${location.includes('?') ? '&' : '?'}returning=1` : location;
+    if (url) void fetch(url, { method: 'DELETE', credentials: 'same-origin', keepalive: true }).catch(() => undefined);
     this.set('idle');
   }
 

@@ -86,10 +86,12 @@ export class WhipIngest {
     this.retry.unref();
   }
 
+  /** An RTP packet, or an RTCP sender report (ffmpeg reads both on the RTP port), of the video track. */
   video(rtp: Buffer): void {
     if (this.ports.video !== undefined) this.socket?.send(rtp, this.ports.video, '127.0.0.1');
   }
 
+  /** An RTP packet or an RTCP sender report of the audio track. */
   audio(rtp: Buffer): void {
     if (this.ports.audio !== undefined) this.socket?.send(rtp, this.ports.audio, '127.0.0.1');
   }

@@ -1,4 +1,4 @@
-import type { RTCRtpTransceiver } from 'werift';
+import { RtcpSrPacket, type RTCRtpTransceiver } from 'werift';
 import type { FeedSink, MediaFeed } from './feed.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
 import type { WhipIngest } from './whip-ingest.js';
@@ -19,7 +19,9 @@ const ROLE = { key: 'publisher', label: 'WHIP publisher', silent: 'publisher dis
  * One WHIP publisher, and the feed of its stream's WHEP viewers (SFU): its RTP goes to every viewer
  * as received (each viewer's own track rewrites SSRC, payload type and sequence offsets), and to the
  * ingest that turns it into FLV for the Path. Viewers' PLI/FIR become a PLI to the publisher.
- * Media from the publisher keeps it alive.
+ * Media from the publisher keeps it alive. The publisher's sender reports go to the ingest too: they
+ * map each track's RTP clock to the sender's wall clock, which is how the ingest keeps sound and
+ * picture together (RFC 3550 §6.4.1), whichever track started first and however the audio clock drifts.
  */
 export class WhipSession extends PeerSession implements MediaFeed {
   readonly video: MediaFeed['video'];
@@ -32,6 +34,8 @@ export class WhipSession extends PeerSession implements MediaFeed {
   private videoTransceiver: RTCRtpTransceiver | undefined;
   private videoSsrc: number | undefined;
   private lastPliAt = 0;
+  /** The kinds whose sender reports are forwarded (one subscription each). */
+  private readonly reporting = new Set<'video' | 'audio'>();
 
   private constructor(private readonly options: WhipSessionOptions) {
     super(options, ROLE);
@@ -42,9 +46,16 @@ export class WhipSession extends PeerSession implements MediaFeed {
     // Subscribed before the offer is applied: werift reports the remote tracks while applying it.
     this.pc.onTrack.subscribe((track) => {
       const kind = track.kind === 'video' ? 'video' : 'audio';
+      const transceiver = this.pc.getTransceivers().find((t) => t.kind === kind);
       if (kind === 'video') {
         this.videoSsrc = track.ssrc;
-        this.videoTransceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
+        this.videoTransceiver = transceiver;
+      }
+      if (transceiver && !this.reporting.has(kind)) {
+        this.reporting.add(kind);
+        transceiver.receiver.onRtcp.subscribe((packet) => {
+          if (packet.type === RtcpSrPacket.type) this.ingest?.[kind]((packet as RtcpSrPacket).serialize());
+        });
       }
       track.onReceiveRtp.subscribe((rtp) => {
         this.heard();

@@ -28,6 +28,10 @@ interface ActiveTransition {
   stinger: VideoFileSource | null;
 }
 
+/** A wait between two program frames longer than this is a stall (timing.stalls). */
+const STALL_MS = 250;
+const MAX_STALLS = 100;
+
 export interface EngineOptions {
   preview: HTMLCanvasElement;
   program: HTMLCanvasElement;
@@ -54,8 +58,12 @@ export class StudioEngine {
   programFrames = 0;
   /** The last scene switch: when it was asked for, and when the program first drew it (performance.now()). */
   lastSwitch: { to: string; requestedAt: number; firstFrameAt: number | null } | null = null;
-  /** The program's frame clock: frames drawn, those later than two frame intervals, the longest wait (ms). */
-  readonly timing = { programFrames: 0, late: 0, longestGapMs: 0 };
+  /**
+   * The program's frame clock: frames drawn, those later than two frame intervals, the longest wait
+   * (ms), and the last waits longer than STALL_MS (when each ended, epoch ms): a picture shorter than
+   * such a wait may never have been drawn.
+   */
+  readonly timing = { programFrames: 0, late: 0, longestGapMs: 0, stalls: [] as { endedAt: number; ms: number }[] };
   private lastProgramAt = 0;
   private readonly running = new Map<string, Running>();
   private readonly preview: Compositor;
@@ -275,6 +283,10 @@ export class StudioEngine {
       const gap = now - this.lastProgramAt;
       if (gap > 2 * interval) this.timing.late += 1;
       this.timing.longestGapMs = Math.max(this.timing.longestGapMs, gap);
+      if (gap > STALL_MS) {
+        this.timing.stalls.push({ endedAt: Math.round(performance.timeOrigin + now), ms: Math.round(gap) });
+        if (this.timing.stalls.length > MAX_STALLS) this.timing.stalls.shift();
+      }
     }
     this.lastProgramAt = now;
     this.timing.programFrames += 1;

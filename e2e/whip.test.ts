@@ -181,7 +181,7 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     try {
       const published = await startWhipPublisher(page, `${host.url}/live/jwtcam/whip`, await token('publish', ['jwtcam']));
       expect(published.status, published.body).toBe(201);
-      await waitFor('jwtcam live', async () => (await api(host, 'GET', '/api/v1/streams/jwtcam')).json.state === 'live', 15_000);
+      await waitFor('jwtcam live', async () => (await api(host, 'GET', '/api/v1/streams/jwtcam')).json.state === 'live', 30_000);
       const refused = await postOffer(`${host.url}/live/jwtcam/whep?jwt=${await token('read', ['cam'])}`, spareOffer);
       expect([refused.status, refused.json.error.code]).toEqual([401, 'JWT_INVALID']);
       const watched = await startWhepViewer(viewer, `${host.url}/live/jwtcam/whep?jwt=${await token('read', ['jwtcam'])}`);

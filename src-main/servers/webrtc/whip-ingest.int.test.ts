@@ -8,17 +8,16 @@ import type dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flashesAndBeeps, makeFlashBeepClip, pairOffsets } from '../../../test-support/avsync.js';
 import { needs } from '../../../test-support/peers.js';
 import { ChildRegistry } from '../../core/children.js';
-import { silentLogger } from '../../core/logger.js';
 import type { MediaChunk } from '../../media/types.js';
 import { bindRtpPair } from '../../protocols/webrtc/udp.js';
 import { WhipIngest } from './whip-ingest.js';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
-const LATE_VIDEO_MS = 600;
 const RTCP_SR = 200;
 const PERIOD = 2;
 
@@ -34,10 +33,14 @@ describe.skipIf(needs('ffmpeg'))('WHIP ingest: A/V sync from sender reports', ()
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a video track that starts 600 ms after the audio still plays in step with it', async () => {
-    const clip = makeFlashBeepClip(dir, { seconds: 30, period: PERIOD, ffmpeg: FFMPEG });
+  // 600 ms: within ffmpeg's 1 s probe. 1500 ms: after it, so that the first ffmpeg gives up without
+  // the video's parameters ("dimensions not set") and the ingest starts it again.
+  it.each([600, 1500])('a video track that starts %i ms after the audio is published, in step with it', async (LATE_VIDEO_MS) => {
+    const clip = makeFlashBeepClip(fs.mkdtempSync(path.join(dir, 'clip-')), { seconds: 30, period: PERIOD, ffmpeg: FFMPEG });
     const chunks: MediaChunk[] = [];
     const failures: string[] = [];
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
     const ingest = new WhipIngest({
       name: 'sync',
       video: { codec: 'h264', payloadType: 96 },
@@ -46,7 +49,7 @@ describe.skipIf(needs('ffmpeg'))('WHIP ingest: A/V sync from sender reports', ()
       keyframeIntervalMs: 2000,
       children,
       ffmpegPath: () => Promise.resolve(FFMPEG),
-      logger: silentLogger(),
+      logger,
       requestKeyframe: () => undefined,
       failed: (reason) => failures.push(reason),
     });
@@ -66,6 +69,7 @@ describe.skipIf(needs('ffmpeg'))('WHIP ingest: A/V sync from sender reports', ()
     audio.rtp.on('message', (m) => ingest.audio(m));
     audio.rtcp.on('message', (m) => m[1] === RTCP_SR && ingest.audio(m));
 
+    sender?.kill('SIGKILL');
     sender = spawn(FFMPEG, [
       '-hide_banner', '-loglevel', 'error', '-re', '-i', clip,
       '-map', '0:v', '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-bf', '0', '-g', '5', '-x264-params', 'repeat-headers=1',
@@ -76,8 +80,12 @@ describe.skipIf(needs('ffmpeg'))('WHIP ingest: A/V sync from sender reports', ()
     sender.kill('SIGKILL');
     await ingest.stop('test over');
     expect(failures).toEqual([]);
+    const restarts = logged.filter((l) => l.includes('started again')).length;
+    // Past the probe the first ffmpeg gave up: it was started again, once or twice.
+    if (LATE_VIDEO_MS > 1000) expect(restarts, logged.join('')).toBeGreaterThanOrEqual(1);
+    else expect(restarts, logged.join('')).toBe(0);
 
-    const file = path.join(dir, 'ingested.flv');
+    const file = path.join(dir, `ingested-${LATE_VIDEO_MS}.flv`);
     const data = chunks.map((c) => c.data);
     fs.writeFileSync(file, Buffer.concat(data));
     const { flashes, beeps } = flashesAndBeeps(file, FFMPEG);

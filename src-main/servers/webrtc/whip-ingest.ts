@@ -27,6 +27,8 @@ export interface WhipIngestOptions {
 }
 
 const KEYFRAME_RETRY_MS = 500;
+/** Starts of ffmpeg again after it stopped before publishing anything (see runFfmpeg). */
+const PROBE_RETRIES = 3;
 
 /**
  * A WHIP publisher's RTP into the Path: forwarded over loopback UDP to one ffmpeg that reads it through
@@ -38,7 +40,7 @@ export class WhipIngest {
   private socket: dgram.Socket | undefined;
   private ports: { video?: number; audio?: number } = {};
   private sdpDir: string | undefined;
-  private readonly flv: FlvToPath;
+  private flv: FlvToPath;
   private stopped = false;
   private sawVideo = false;
   private retry: NodeJS.Timeout | undefined;
@@ -64,15 +66,7 @@ export class WhipIngest {
     this.sdpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-whip-'));
     const sdpPath = path.join(this.sdpDir, 'input.sdp');
     fs.writeFileSync(sdpPath, ingestSdp(input));
-    this.ffmpeg = FfmpegRunner.start(this.options.children, command, ingestArgs(sdpPath, video?.codec, audio !== undefined), {
-      stderrMax: 4000,
-      onUnexpectedExit: (reason) => {
-        if (this.stopped) return;
-        this.options.logger.warn({ stream: this.options.name, reason }, 'WHIP ingest ffmpeg failed');
-        this.options.failed(`ingest failed: ${reason}`);
-      },
-    });
-    this.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
+    this.runFfmpeg(command, ingestArgs(sdpPath, video?.codec, audio !== undefined), 0);
     if (!video) return;
     // Quickly until ffmpeg has seen its first keyframe (its probing needs SPS/PPS), then at the segment pace.
     let last = 0;
@@ -87,6 +81,30 @@ export class WhipIngest {
   }
 
   /** An RTP packet, or an RTCP sender report (ffmpeg reads both on the RTP port), of the video track. */
+  /**
+   * ffmpeg gives up when its probe saw no keyframe (no SPS/PPS: "dimensions not set"), as when the
+   * publisher's first keyframe comes late on a busy machine: before anything was published it is
+   * started again (keyframes are still being asked for), up to PROBE_RETRIES times.
+   */
+  private runFfmpeg(command: string, args: string[], retries: number): void {
+    const runner = FfmpegRunner.start(this.options.children, command, args, {
+      stderrMax: 4000,
+      onUnexpectedExit: (reason) => {
+        if (this.stopped || this.ffmpeg !== runner) return;
+        if (!this.flv.publisher && retries < PROBE_RETRIES) {
+          this.options.logger.warn({ stream: this.options.name, reason, retry: retries + 1 }, 'WHIP ingest ffmpeg stopped before its first output: started again');
+          this.flv = new FlvToPath('ingest', () => this.options.publish());
+          this.runFfmpeg(command, args, retries + 1);
+          return;
+        }
+        this.options.logger.warn({ stream: this.options.name, reason }, 'WHIP ingest ffmpeg failed');
+        this.options.failed(`ingest failed: ${reason}`);
+      },
+    });
+    this.ffmpeg = runner;
+    runner.child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
+  }
+
   video(rtp: Buffer): void {
     if (this.ports.video !== undefined) this.socket?.send(rtp, this.ports.video, '127.0.0.1');
   }

@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { overlayPage, overlayParts } from './page.js';
 
@@ -14,5 +15,15 @@ describe('overlay page', () => {
     expect(html).toContain('<section id="score" class="card" data-empty="yes">');
     expect(html).toContain('function connectData(');
     expect(html).toContain('function backoffDelay(');
+    expect(html).toContain('function overlayApply(');
+  });
+
+  it('inlines a script that compiles, each inlined function defined once', () => {
+    const html = overlayPage('alpha', ['poll', 'chat', 'score', 'reactions']);
+    const script = /<script type="module">([\s\S]*)<\/script>/.exec(html)![1]!;
+    expect(() => new vm.Script(script)).not.toThrow();
+    for (const f of ['overlayInit', 'overlayApply', 'overlayVotes', 'overlayPoll', 'overlayScore', 'overlayReactions', 'overlayChannels']) {
+      expect(script.split(`function ${f}(`)).toHaveLength(2);
+    }
   });
 });

@@ -1,12 +1,20 @@
 import { backoffDelay } from '../../../src-shared/backoff.js';
 import { connectData } from '../../../src-shared/data-client.js';
+import {
+  OVERLAY_CHAT_LINES,
+  OVERLAY_PARTS,
+  overlayApply,
+  overlayChannels,
+  overlayInit,
+  overlayPoll,
+  overlayReactions,
+  overlayScore,
+  overlayVotes,
+  type OverlayPart,
+} from '../../../src-shared/overlay-state.js';
 
-/** Overlay parts a page may show (`?show=poll,chat,score,reactions`); the default shows the first three. */
-export const OVERLAY_PARTS = ['poll', 'chat', 'score', 'reactions'] as const;
-export type OverlayPart = (typeof OVERLAY_PARTS)[number];
+/** The parts a page shows by default (`?show=poll,chat,score,reactions` chooses). */
 export const DEFAULT_PARTS: readonly OverlayPart[] = ['poll', 'chat', 'score'];
-/** Chat lines on screen. */
-export const CHAT_LINES = 8;
 
 /** `?show=` as a list of known parts (unknown ones ignored; none known: the defaults). */
 export function overlayParts(show: unknown): OverlayPart[] {
@@ -43,18 +51,16 @@ function overlayScript(name: string, parts: readonly OverlayPart[]): string {
   return `
 const name = ${JSON.stringify(name)};
 const parts = ${JSON.stringify(parts)};
-const CHAT_LINES = ${CHAT_LINES};
+const CHAT_LINES = ${OVERLAY_CHAT_LINES};
 // A test transform may wrap inlined functions' inner names in __name (the built host does not).
 var __name = (f) => f;
-${backoffDelay.toString()}
-${connectData.toString()}
+${[backoffDelay, connectData, overlayChannels, overlayInit, overlayApply, overlayVotes, overlayPoll, overlayScore, overlayReactions].map((f) => f.toString()).join('\n')}
 // A private stream's signed overlay URL (exp, sig, ip) goes on to the event streams; ?show= stays here.
 const params = new URLSearchParams(location.search);
 params.delete('show');
 const query = Object.fromEntries(params);
-const state = { poll: null, pollAt: 0, pollResults: [], results: {}, chat: [], score: null, reactions: null, open: 0 };
-/** Poll results kept with their publication time, to find what a session had counted when a poll was posted. */
-const POLL_RESULTS_KEPT = 600;
+const state = overlayInit();
+state.open = 0;
 window.__overlay = state;
 const $ = (id) => document.getElementById(id);
 const el = (tag, cls, text) => {
@@ -64,48 +70,28 @@ const el = (tag, cls, text) => {
   return e;
 };
 
-// Votes counted for the current poll: a poll posted while the votes session is still open starts from
-// what that session had counted then (its last result published before the poll), so the earlier poll's
-// votes do not show. Found by the messages' times, not their arrival: after a reload the channels'
-// histories replay in any order.
-function votes() {
-  const r = state.results.poll;
-  if (!r || !state.poll) return {};
-  if (r.end < state.pollAt) return {};
-  let before = null;
-  for (const p of state.pollResults) if (p.at <= state.pollAt && (!before || p.at >= before.at)) before = p;
-  const base = before && !before.r.closed && before.r.start === r.start ? before.r.groups : {};
-  const out = {};
-  for (const [k, v] of Object.entries(r.groups)) out[k] = v - (base[k] || 0);
-  return out;
-}
-
 function renderPoll() {
-  const p = state.poll;
+  const p = overlayPoll(state);
   const box = $('poll');
   box.dataset.empty = p ? 'no' : 'yes';
   $('options').replaceChildren();
   if (!p) return;
   $('question').textContent = p.question;
-  const counts = votes();
-  const n = p.options.map((o, i) => (counts[o] || 0) + (counts[String(i)] || 0));
-  const total = n.reduce((a, b) => a + b, 0);
-  p.options.forEach((o, i) => {
+  for (const o of p.options) {
     const li = el('li', 'option');
-    li.dataset.option = o;
-    li.dataset.votes = String(n[i]);
+    li.dataset.option = o.label;
+    li.dataset.votes = String(o.votes);
     const bar = el('span', 'bar');
-    bar.style.width = (total ? Math.round((100 * n[i]) / total) : 0) + '%';
-    li.append(bar, el('span', 'label', o), el('span', 'count', n[i] + (total ? ' · ' + Math.round((100 * n[i]) / total) + '%' : '')));
+    bar.style.width = o.percent + '%';
+    li.append(bar, el('span', 'label', o.label), el('span', 'count', o.votes + (p.total ? ' · ' + o.percent + '%' : '')));
     $('options').append(li);
-  });
-  $('total').textContent = total === 1 ? '1 vote' : total + ' votes';
-  box.dataset.total = String(total);
+  }
+  $('total').textContent = p.total === 1 ? '1 vote' : p.total + ' votes';
+  box.dataset.total = String(p.total);
 }
 
 function renderChat() {
-  const ol = $('lines');
-  ol.replaceChildren(
+  $('lines').replaceChildren(
     ...state.chat.map((c) => {
       const li = el('li', 'line');
       li.append(el('b', 'who', c.name), el('span', 'text', c.text));
@@ -115,71 +101,27 @@ function renderChat() {
 }
 
 function renderScore() {
-  const s = state.score;
+  const s = overlayScore(state);
   const box = $('score');
   box.replaceChildren();
   box.dataset.empty = s ? 'no' : 'yes';
   if (!s) return;
-  if (typeof s.home === 'number' || typeof s.away === 'number' || typeof s.home === 'string') {
-    box.append(el('span', 'team', s.homeName || 'Home'), el('b', 'points', s.home ?? 0), el('span', 'sep', '–'), el('b', 'points', s.away ?? 0), el('span', 'team', s.awayName || 'Away'));
-    box.dataset.text = (s.homeName || 'Home') + ' ' + (s.home ?? 0) + ' – ' + (s.away ?? 0) + ' ' + (s.awayName || 'Away');
-    return;
-  }
-  const rows = Object.entries(s).slice(0, 8);
-  for (const [k, v] of rows) box.append(el('span', 'team', k), el('b', 'points', typeof v === 'object' ? JSON.stringify(v) : v));
-  box.dataset.text = rows.map(([k, v]) => k + ' ' + v).join(', ');
+  if (s.kind === 'match') box.append(el('span', 'team', s.homeName), el('b', 'points', s.home), el('span', 'sep', '–'), el('b', 'points', s.away), el('span', 'team', s.awayName));
+  else for (const [k, v] of s.rows) box.append(el('span', 'team', k), el('b', 'points', v));
+  box.dataset.text = s.text;
 }
 
 function renderReactions() {
-  const r = state.reactions;
+  const top = overlayReactions(state);
   const box = $('reactions');
   box.replaceChildren();
-  const top = r ? Object.entries(r.groups).sort((a, b) => b[1] - a[1]).slice(0, 6) : [];
   box.dataset.empty = top.length ? 'no' : 'yes';
   for (const [emoji, n] of top) box.append(el('span', 'reaction', emoji + ' ' + n));
 }
 
-const handlers = {
-  poll(d) {
-    const valid = d && typeof d.question === 'string' && Array.isArray(d.options);
-    state.poll = valid ? { question: d.question.slice(0, 200), options: d.options.slice(0, 10).map((o) => String(o).slice(0, 80)) } : null;
-    state.pollAt = this.at;
-    renderPoll();
-  },
-  windows(d) {
-    if (!d || typeof d.window !== 'string') return;
-    state.results[d.window] = d;
-    if (d.window === 'poll') {
-      state.pollResults.push({ at: this.at, r: d });
-      if (state.pollResults.length > POLL_RESULTS_KEPT) state.pollResults.shift();
-      renderPoll();
-    }
-    if (d.window === 'reactions') {
-      state.reactions = d;
-      renderReactions();
-    }
-  },
-  chat(d) {
-    if (d && d.type === 'chat-delete') state.chat = state.chat.filter((c) => c.id !== d.id);
-    else if (d && typeof d.text === 'string' && !d.deleted) {
-      state.chat.push({ id: d.id ?? this.id, name: String(d.displayName ?? d.name ?? 'viewer').slice(0, 32), text: d.text.slice(0, 300) });
-      state.chat = state.chat.slice(-CHAT_LINES);
-    } else if (typeof d === 'string') {
-      state.chat.push({ id: this.id, name: 'viewer', text: d.slice(0, 300) });
-      state.chat = state.chat.slice(-CHAT_LINES);
-    }
-    renderChat();
-  },
-  score(d) {
-    state.score = d && typeof d === 'object' && !Array.isArray(d) ? d : null;
-    renderScore();
-  },
-};
+const render = { poll: renderPoll, chat: renderChat, score: renderScore, reactions: renderReactions };
 
-const channels = ['windows'];
-if (parts.includes('poll')) channels.push('poll');
-if (parts.includes('chat')) channels.push('chat');
-if (parts.includes('score')) channels.push('score');
+const channels = [...new Set(parts.flatMap(overlayChannels))];
 const retry = (n) => backoffDelay(n, { baseMs: 1000, maxMs: 15000, jitter: 0.2 });
 for (const channel of channels) {
   connectData({
@@ -194,7 +136,8 @@ for (const channel of channels) {
     retryDelay: retry,
     onMessage: (m) => {
       try {
-        handlers[m.channel].call(m, m.data);
+        const changed = overlayApply(state, m, CHAT_LINES);
+        if (changed) render[changed]();
       } catch (e) {
         console.warn('overlay: a message was not shown', m.id, e);
       }

@@ -267,15 +267,20 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
     await waitFor('not live', async () => (await state()).studio.live === false, 10_000);
   });
 
-  it('another live stream of the host is a source (a WHEP pull) that waits while it is off the air', async () => {
+  it('another live stream of the host is a source (a WHEP or an HLS pull) that waits while it is off the air', async () => {
     const guest = (await api(host, 'POST', '/api/v1/streams', { name: 'remote-guest', ladder: 'passthrough' })).json;
     const source = (await api(host, 'POST', '/api/v1/scenes/sources', { name: 'Guest feed', settings: { kind: 'stream', stream: 'remote-guest' } })).json;
+    const overHls = (await api(host, 'POST', '/api/v1/scenes/sources', { name: 'Guest HLS', settings: { kind: 'stream', stream: 'remote-guest', via: 'llhls' } })).json;
     await programOnFirst();
     const scene = (await state()).scenes[0];
-    await api(host, 'PATCH', `/api/v1/scenes/${scene.id}`, { items: [...scene.items, { sourceId: source.id, x: 400, y: 20, width: 220, height: 124 }] });
+    await api(host, 'PATCH', `/api/v1/scenes/${scene.id}`, {
+      items: [...scene.items, { sourceId: source.id, x: 400, y: 20, width: 220, height: 124 }, { sourceId: overHls.id, x: 400, y: 200, width: 220, height: 124 }],
+    });
     await page.getByTestId('source-Guest feed').waitFor();
     await waitFor('the feed waits for the stream', async () => (await sourceStatus('Guest feed')) === 'error', 15_000);
     expect(await page.getByTestId('source-reason-Guest feed').textContent()).toMatch(/not live/);
+    await waitFor('the HLS feed waits for the stream', async () => (await sourceStatus('Guest HLS')) === 'lost', 15_000);
+    expect(await page.getByTestId('source-reason-Guest HLS').textContent()).toMatch(/not live/);
     const ffmpeg = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${guest.key}`, { size: '320x180', fps: 15 });
     try {
       await waitFor('the guest stream is live', async () => (await api(host, 'GET', '/api/v1/streams/remote-guest')).json.state === 'live', 20_000);
@@ -285,6 +290,14 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
         return [s.width, s.height];
       }, source.id);
       expect(size).toEqual([320, 180]);
+      // Over HLS: hls.js in the page, its picture (and its sound, through the element) in the show.
+      await waitFor('the HLS feed shows the stream', async () => (await sourceStatus('Guest HLS')) === 'live', 40_000);
+      const hls = await page.evaluate((id) => {
+        const s = (window as unknown as { __studio: { sourcesById: Map<string, { width: number; height: number; version: number }> } }).__studio.sourcesById.get(id)!;
+        return { size: [s.width, s.height], version: s.version };
+      }, overHls.id);
+      expect(hls.size).toEqual([320, 180]);
+      await waitFor('the HLS feed moves on', async () => page.evaluate(([id, v]) => (window as unknown as { __studio: { sourcesById: Map<string, { version: number }> } }).__studio.sourcesById.get(id as string)!.version > (v as number) + 15, [overHls.id, hls.version] as const), 15_000);
     } finally {
       ffmpeg.kill('SIGKILL');
       await exitOf(ffmpeg);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define.js';
+import { OVERLAY_PARTS } from '../overlay-state.js';
 import { streamNameSchema } from './streams.js';
 
 /**
@@ -71,10 +72,19 @@ export const sourceSettingsSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('color'), color: colorSchema }),
   z.object({ kind: z.literal('stream'), stream: streamNameSchema, via: z.enum(['whep', 'llhls']).default('whep') }),
+  z.object({
+    kind: z.literal('overlay'),
+    /** Whose data channels it draws (README "Overlay" lists what each channel carries). */
+    stream: streamNameSchema,
+    /** The current poll with its votes, the latest chat lines, the score, or the top reactions. */
+    part: z.enum(OVERLAY_PARTS),
+    /** The colour of the poll's bars and the chat's names. */
+    accent: colorSchema.default('#7c5cff'),
+  }),
 ]);
 export type SourceSettings = z.infer<typeof sourceSettingsSchema>;
 export type SourceKind = SourceSettings['kind'];
-export const SOURCE_KINDS = ['camera', 'microphone', 'screen', 'image', 'slideshow', 'video', 'text', 'color', 'stream'] as const satisfies readonly SourceKind[];
+export const SOURCE_KINDS = ['camera', 'microphone', 'screen', 'image', 'slideshow', 'video', 'text', 'color', 'stream', 'overlay'] as const satisfies readonly SourceKind[];
 
 /** A mixer strip's settings (sources with sound: camera with its microphone, microphone, screen with audio, video, stream). */
 export const audioSettingsSchema = z.object({

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { MethodInput, SourceSettings } from '../../../src-shared/contract/index.js';
+import { OVERLAY_PARTS, type OverlayPart } from '../../../src-shared/overlay-state.js';
 import { call } from '../../api/client.js';
 import { Modal } from '../../ui/Modal.js';
 import { toastError } from '../../ui/toast-store.js';
@@ -17,7 +18,10 @@ const KINDS: { kind: Kind; label: string; hint: string }[] = [
   { kind: 'text', label: 'Text', hint: 'Titles, lower thirds, a ticker' },
   { kind: 'color', label: 'Colour', hint: 'A solid background' },
   { kind: 'stream', label: 'Live stream', hint: 'Another stream of this host' },
+  { kind: 'overlay', label: 'Live overlay', hint: 'Poll, chat, score or reactions from the data channels' },
 ];
+
+const OVERLAY_LABELS: Record<OverlayPart, string> = { poll: 'Poll with live votes', chat: 'Chat lines', score: 'Score', reactions: 'Reactions' };
 
 /** Uploads a picture or video to the host (it checks the file really is one) and returns its URL. */
 export async function uploadMedia(file: File): Promise<string> {
@@ -60,11 +64,14 @@ export function SourcePicker({ onAdd, onClose }: { onAdd(input: MethodInput<'sce
   const [withAudio, setWithAudio] = useState(false);
   const [urls, setUrls] = useState<string[]>([]);
   const [stream, setStream] = useState('');
+  const [via, setVia] = useState<'whep' | 'llhls'>('whep');
+  const [part, setPart] = useState<OverlayPart>('poll');
+  const [accent, setAccent] = useState('#7c5cff');
   const [busy, setBusy] = useState(false);
 
   useEffect(() => watchDevices(setDevices), []);
   useEffect(() => {
-    if (kind === 'stream') void call('streams.list', {}).then((list) => setStreams(list.map((s) => s.name)), toastError);
+    if (kind === 'stream' || kind === 'overlay') void call('streams.list', {}).then((list) => setStreams(list.map((s) => s.name)), toastError);
   }, [kind]);
 
   const ofKind = devices.filter((d) => d.kind === (kind === 'camera' ? 'videoinput' : 'audioinput'));
@@ -89,7 +96,9 @@ export function SourcePicker({ onAdd, onClose }: { onAdd(input: MethodInput<'sce
       case 'color':
         return { kind, color };
       case 'stream':
-        return stream ? { kind, stream, via: 'whep' } : null;
+        return stream ? { kind, stream, via } : null;
+      case 'overlay':
+        return stream ? { kind, stream, part, accent } : null;
       default:
         return null;
     }
@@ -176,11 +185,30 @@ export function SourcePicker({ onAdd, onClose }: { onAdd(input: MethodInput<'sce
           {(kind === 'text' || kind === 'color') && (
             <label className="field-label">Colour<input type="color" data-testid="picker-color" value={color} onChange={(e) => setColor(e.target.value)} /></label>
           )}
-          {kind === 'stream' && (
+          {(kind === 'stream' || kind === 'overlay') && (
             <label className="field-label">Stream
               <select className="input" data-testid="picker-stream" value={stream} onChange={(e) => setStream(e.target.value)}>
                 <option value="">Choose a stream</option>
                 {streams.map((s) => <option key={s} value={s}>{s}</option>)}
+              </select>
+            </label>
+          )}
+          {kind === 'overlay' && (
+            <>
+              <label className="field-label">Shows
+                <select className="input" data-testid="picker-overlay-part" value={part} onChange={(e) => setPart(e.target.value as OverlayPart)}>
+                  {OVERLAY_PARTS.map((p) => <option key={p} value={p}>{OVERLAY_LABELS[p]}</option>)}
+                </select>
+              </label>
+              <label className="field-label">Accent<input type="color" data-testid="picker-accent" value={accent} onChange={(e) => setAccent(e.target.value)} /></label>
+              <p className="muted small">Drawn from the stream's data channels: post to <code>poll</code>, <code>votes</code>, <code>score</code> or <code>reactions</code>; the chat's lines come by themselves.</p>
+            </>
+          )}
+          {kind === 'stream' && (
+            <label className="field-label">Pulled over
+              <select className="input" data-testid="picker-via" value={via} onChange={(e) => setVia(e.target.value as typeof via)}>
+                <option value="whep">WebRTC (the lowest latency)</option>
+                <option value="llhls">HLS (low-latency where the stream is): as its viewers see it</option>
               </select>
             </label>
           )}

@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { MethodInput, Scene, SceneItem, Source, StudioSettings, StudioState } from '../../../src-shared/contract/index.js';
+import type { OverlayPart } from '../../../src-shared/overlay-state.js';
 import { call, onEvent } from '../../api/client.js';
+import { OVERLAY_BOX } from '../../studio/sources/overlay-layout.js';
 import { toastError } from '../../ui/toast-store.js';
 
 interface StudioStore {
@@ -29,25 +31,34 @@ async function change<T>(run: () => Promise<T>): Promise<T | null> {
   }
 }
 
-/** Where a new source goes in a scene: full picture for cameras, screens and colours, centred for the rest. */
+/** Where a new source goes in a scene: full picture for cameras, screens and colours, an overlay where its page puts it, centred for the rest. */
 export function defaultPlacement(source: Source, program: { width: number; height: number }): Omit<SceneItem, 'id'> {
-  const full = ['camera', 'screen', 'color', 'stream', 'video', 'slideshow'].includes(source.settings.kind);
+  const s = source.settings;
+  const full = ['camera', 'screen', 'color', 'stream', 'video', 'slideshow'].includes(s.kind);
   const w = full ? program.width : Math.round(program.width / 3);
   const h = full ? program.height : Math.round(program.height / 4);
+  const box = s.kind === 'overlay' ? overlayPlacement(s.part, program) : { x: Math.round((program.width - w) / 2), y: full ? 0 : Math.round(program.height - h - program.height / 12), width: w, height: h };
   return {
     sourceId: source.id,
     visible: true,
     locked: false,
-    x: Math.round((program.width - w) / 2),
-    y: full ? 0 : Math.round(program.height - h - program.height / 12),
-    width: w,
-    height: h,
+    ...box,
     rotationDeg: 0,
     opacity: 1,
     crop: { left: 0, top: 0, right: 0, bottom: 0 },
     chromaKey: null,
     color: null,
   };
+}
+
+/** An overlay at its picture's aspect, scaled as on a 1080p program, where the overlay page puts it. */
+export function overlayPlacement(part: OverlayPart, program: { width: number; height: number }): { x: number; y: number; width: number; height: number } {
+  const k = program.height / 1080;
+  const width = Math.round(OVERLAY_BOX[part].width * k);
+  const height = Math.round(OVERLAY_BOX[part].height * k);
+  const x = part === 'poll' ? 0 : part === 'score' ? Math.round((program.width - width) / 2) : program.width - width;
+  const y = part === 'poll' || part === 'chat' ? program.height - height : 0;
+  return { x, y, width, height };
 }
 
 export const useStudio = create<StudioStore>()((set, get) => ({

@@ -2,6 +2,8 @@ import type { Source, SourceSettings } from '../../../src-shared/contract/scenes
 import type { LiveSource } from './base.js';
 import { cameraConstraints, deviceMissing, listDevices, resolveDevice } from './devices.js';
 import { ColorSource, ImageSource, SlideshowSource, TextSource, VideoFileSource } from './drawn-sources.js';
+import { HlsPullSource } from './hls-pull-source.js';
+import { OverlaySource } from './overlay-source.js';
 import { pullWhep } from './stream-pull.js';
 import { TrackSource } from './track-source.js';
 
@@ -49,6 +51,7 @@ export function createSource(source: Source): LiveSource {
         stallMs: 0,
       });
     case 'stream': {
+      if (s.via === 'llhls') return new HlsPullSource(source.id, s.stream);
       let pull: { close(): void } | null = null;
       const track = new TrackSource(source.id, s.kind, {
         what: 'stream',
@@ -76,5 +79,7 @@ export function createSource(source: Source): LiveSource {
       return new TextSource(source.id, s);
     case 'color':
       return new ColorSource(source.id, s);
+    case 'overlay':
+      return new OverlaySource(source.id, s);
   }
 }

@@ -47,6 +47,22 @@ describe('the studio\'s scenes in a real host', () => {
     }
   });
 
+  it("a change to one setting of a strip leaves its others as they are (a patch brings no defaults)", async () => {
+    const mic = (await api(host, 'POST', '/api/v1/scenes/sources', { name: 'Mic', settings: { kind: 'microphone' }, audio: { gainDb: -6 } })).json;
+    expect(mic.audio).toMatchObject({ gainDb: -6, muted: false, eq: { lowDb: 0, midDb: 0, highDb: 0 } });
+    const steps: [Record<string, unknown>, Record<string, unknown>][] = [
+      [{ muted: true }, { gainDb: -6, muted: true }],
+      [{ eq: { lowDb: 6, midDb: 0, highDb: 0 } }, { gainDb: -6, muted: true, eq: { lowDb: 6, midDb: 0, highDb: 0 } }],
+      [{ gate: { enabled: true, thresholdDb: -50, holdMs: 100 } }, { gainDb: -6, muted: true, eq: { lowDb: 6 }, gate: { enabled: true, thresholdDb: -50 } }],
+    ];
+    for (const [audio, expected] of steps) {
+      const res = await api(host, 'PATCH', `/api/v1/scenes/sources/${mic.id}`, { audio });
+      expect(res.status).toBe(200);
+      expect(res.json.audio).toMatchObject(expected);
+    }
+    await api(host, 'DELETE', `/api/v1/scenes/sources/${mic.id}`);
+  });
+
   it('refuses bad input with a clear code and changes nothing', async () => {
     const before = (await api(host, 'GET', '/api/v1/scenes')).json;
     const missing = await api(host, 'POST', '/api/v1/scenes', { name: 'Bad', items: [{ sourceId: 'src_nonenonene', x: 0, y: 0, width: 10, height: 10 }] });

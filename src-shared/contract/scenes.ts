@@ -87,20 +87,33 @@ export type SourceKind = SourceSettings['kind'];
 export const SOURCE_KINDS = ['camera', 'microphone', 'screen', 'image', 'slideshow', 'video', 'text', 'color', 'stream', 'overlay'] as const satisfies readonly SourceKind[];
 
 /** A mixer strip's settings (sources with sound: camera with its microphone, microphone, screen with audio, video, stream). */
-export const audioSettingsSchema = z.object({
-  gainDb: z.number().min(-60).max(24).default(0),
-  muted: z.boolean().default(false),
+const audioFields = {
+  gainDb: z.number().min(-60).max(24),
+  muted: z.boolean(),
   /** Heard on this computer's speakers as well (never in the program twice). */
-  monitor: z.boolean().default(false),
+  monitor: z.boolean(),
   /** Delays the sound for lip sync (a camera whose picture arrives late). */
-  syncOffsetMs: z.number().int().min(0).max(2000).default(0),
-  noiseSuppression: z.boolean().default(false),
-  gate: z.object({ enabled: z.boolean(), thresholdDb: z.number().min(-90).max(0), holdMs: z.number().min(0).max(2000) }).default({ enabled: false, thresholdDb: -45, holdMs: 200 }),
-  compressor: z
-    .object({ enabled: z.boolean(), thresholdDb: z.number().min(-60).max(0), ratio: z.number().min(1).max(20), attackMs: z.number().min(0).max(1000), releaseMs: z.number().min(0).max(1000) })
-    .default({ enabled: false, thresholdDb: -18, ratio: 4, attackMs: 5, releaseMs: 100 }),
-  eq: z.object({ lowDb: z.number().min(-24).max(24), midDb: z.number().min(-24).max(24), highDb: z.number().min(-24).max(24) }).default({ lowDb: 0, midDb: 0, highDb: 0 }),
+  syncOffsetMs: z.number().int().min(0).max(2000),
+  noiseSuppression: z.boolean(),
+  gate: z.object({ enabled: z.boolean(), thresholdDb: z.number().min(-90).max(0), holdMs: z.number().min(0).max(2000) }),
+  compressor: z.object({ enabled: z.boolean(), thresholdDb: z.number().min(-60).max(0), ratio: z.number().min(1).max(20), attackMs: z.number().min(0).max(1000), releaseMs: z.number().min(0).max(1000) }),
+  eq: z.object({ lowDb: z.number().min(-24).max(24), midDb: z.number().min(-24).max(24), highDb: z.number().min(-24).max(24) }),
+};
+export const audioSettingsSchema = z.object({
+  gainDb: audioFields.gainDb.default(0),
+  muted: audioFields.muted.default(false),
+  monitor: audioFields.monitor.default(false),
+  syncOffsetMs: audioFields.syncOffsetMs.default(0),
+  noiseSuppression: audioFields.noiseSuppression.default(false),
+  gate: audioFields.gate.default({ enabled: false, thresholdDb: -45, holdMs: 200 }),
+  compressor: audioFields.compressor.default({ enabled: false, thresholdDb: -18, ratio: 4, attackMs: 5, releaseMs: 100 }),
+  eq: audioFields.eq.default({ lowDb: 0, midDb: 0, highDb: 0 }),
 });
+/**
+ * A change to a strip: only the settings it names (no defaults: zod 4 fills a partial object's
+ * defaults in, and a patch of one setting would put every other one back to its default).
+ */
+export const audioPatchSchema = z.object(audioFields).partial();
 export type AudioSettings = z.infer<typeof audioSettingsSchema>;
 
 export const sourceSchema = z.object({
@@ -259,7 +272,7 @@ export const sceneMethods = {
     tag: 'scenes',
     scope: 'scenes:write',
     summary: 'A new source (placed in no scene yet)',
-    input: z.object({ name: z.string().trim().min(1).max(100), settings: sourceSettingsSchema, audio: audioSettingsSchema.partial().optional() }).strict(),
+    input: z.object({ name: z.string().trim().min(1).max(100), settings: sourceSettingsSchema, audio: audioPatchSchema.optional() }).strict(),
     output: sourceSchema,
     http: { method: 'POST', path: '/scenes/sources', status: 201 },
   }),
@@ -268,7 +281,7 @@ export const sceneMethods = {
     scope: 'scenes:write',
     summary: "A source's name, settings (of the same kind) or mixer strip",
     input: z
-      .object({ id: sourceIdSchema, name: z.string().trim().min(1).max(100).optional(), settings: sourceSettingsSchema.optional(), audio: audioSettingsSchema.partial().optional() })
+      .object({ id: sourceIdSchema, name: z.string().trim().min(1).max(100).optional(), settings: sourceSettingsSchema.optional(), audio: audioPatchSchema.optional() })
       .strict(),
     output: sourceSchema,
     http: { method: 'PATCH', path: '/scenes/sources/:id' },

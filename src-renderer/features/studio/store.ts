@@ -61,6 +61,22 @@ export function overlayPlacement(part: OverlayPart, program: { width: number; he
   return { x, y, width, height };
 }
 
+type Get = () => StudioStore;
+type Set = (partial: Partial<StudioStore>) => void;
+
+/**
+ * A change shown before the host confirms it (the host's `scenes.changed` brings the settled state);
+ * refused, and nothing newer came meanwhile, the state goes back to what it was.
+ */
+function optimistic(get: Get, set: Set, apply: (state: StudioState) => StudioState, send: () => Promise<unknown>): Promise<void> {
+  const before = get().state;
+  if (before) set({ state: apply(before) });
+  return send().then((done) => {
+    const now = get().state;
+    if (done === null && before && now && now.revision === before.revision) set({ state: before });
+  });
+}
+
 export const useStudio = create<StudioStore>()((set, get) => ({
   state: null,
   selectedItemId: null,
@@ -77,7 +93,9 @@ export const useStudio = create<StudioStore>()((set, get) => ({
   select: (selectedItemId) => set({ selectedItemId }),
   createScene: (name) => change(() => call('scenes.create', { name })),
   updateScene: async (input) => {
-    await change(() => call('scenes.update', input));
+    // Shown at once, so a second change made before the host answers builds on this one.
+    const { id, ...patch } = input;
+    await optimistic(get, set, (st) => ({ ...st, scenes: st.scenes.map((sc) => (sc.id === id ? ({ ...sc, ...patch } as Scene) : sc)) }), () => change(() => call('scenes.update', input)));
   },
   deleteScene: async (id) => {
     await change(() => call('scenes.delete', { id }));
@@ -92,7 +110,18 @@ export const useStudio = create<StudioStore>()((set, get) => ({
     return source;
   },
   updateSource: async (input) => {
-    await change(() => call('scenes.updateSource', input));
+    // The host merges `audio` key by key and replaces `settings`: the same here, at once.
+    await optimistic(
+      get,
+      set,
+      (st) => ({
+        ...st,
+        sources: st.sources.map((so) =>
+          so.id === input.id ? ({ ...so, ...(input.name !== undefined ? { name: input.name } : {}), ...(input.settings ? { settings: input.settings } : {}), audio: { ...so.audio, ...input.audio } } as Source) : so,
+        ),
+      }),
+      () => change(() => call('scenes.updateSource', input)),
+    );
   },
   removeSource: async (id) => {
     await change(() => call('scenes.removeSource', { id }));

@@ -63,6 +63,11 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
     await page.getByTestId('picker-kind-camera').click();
     await page.getByTestId('picker-camera-preview').waitFor();
     await waitFor('the camera preview plays', () => page.getByTestId('picker-camera-preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), 10_000);
+    // Sizes and frame rates as the camera offers them (the fake camera: its file's 640x360).
+    await waitFor('the camera says what it can do', async () => (await page.getByTestId('picker-size').locator('option').allTextContents()).includes('640 x 360'), 5000);
+    const sizes = await page.getByTestId('picker-size').locator('option').allTextContents();
+    expect(sizes.every((t) => Number(t.split(' x ')[0]) <= 640)).toBe(true);
+    expect(await page.getByTestId('picker-rate').locator('option').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'studio-source-picker-camera.png') });
     await page.getByTestId('source-picker').getByRole('button', { name: 'Back' }).click();
     await page.getByTestId('picker-kind-text').click();
@@ -100,6 +105,68 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
     }, 5000);
     // Snapped: its centre on the picture's centre.
     expect(moved.x + moved.width / 2).toBeCloseTo(320, 0);
+  });
+
+  it('the properties panel turns, fades, crops and keys an item and edits its text; the host keeps them; a bad number changes nothing', async () => {
+    await page.getByTestId('source-Lower third').click();
+    const panel = page.getByTestId('item-properties');
+    await panel.waitFor();
+    const enter = async (testId: string, value: string) => {
+      await panel.getByTestId(testId).fill(value);
+      await panel.getByTestId(testId).press('Enter');
+    };
+    const itemOf = async () => {
+      const s = await state();
+      const text = s.sources.find((x: { name: string }) => x.name === 'Lower third');
+      return { item: s.scenes[0].items.find((i: { sourceId: string }) => i.sourceId === text.id), text };
+    };
+    await enter('prop-rotation', '15');
+    await enter('prop-opacity', '50');
+    await enter('prop-crop-left', '10');
+    await panel.getByTestId('prop-chroma').check();
+    await panel.getByTestId('prop-text').fill('Grace Hopper');
+    await panel.getByTestId('prop-text').blur();
+    const kept = await waitFor('the host keeps every change', async () => {
+      const { item, text } = await itemOf();
+      return item.rotationDeg === 15 && item.opacity === 0.5 && Math.abs(item.crop.left - 0.1) < 1e-9 && item.chromaKey && text.settings.text === 'Grace Hopper' ? item : null;
+    }, 10_000);
+    expect(kept.chromaKey).toEqual({ color: '#00ff00', similarity: 0.4, smoothness: 0.08, spill: 0.1 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'studio-properties.png') });
+    // Out of range: the field goes back to what the host has, and the host is not asked.
+    const revision = (await state()).revision;
+    await enter('prop-opacity', '500');
+    expect(await panel.getByTestId('prop-opacity').inputValue()).toBe('50');
+    await page.waitForTimeout(300);
+    expect((await state()).revision).toBe(revision);
+    // Back as it was, for the tests after this one.
+    await panel.getByTestId('prop-chroma').uncheck();
+    await enter('prop-rotation', '0');
+    await enter('prop-opacity', '100');
+    await enter('prop-crop-left', '0');
+    await waitFor('the item is as it was', async () => {
+      const { item } = await itemOf();
+      return item.rotationDeg === 0 && item.opacity === 1 && item.crop.left === 0 && item.chromaKey === null;
+    }, 10_000);
+  });
+
+  it("a strip's filters: gate, compressor and a 3-band EQ set from the mixer, kept by the host", async () => {
+    const mic = (await api(host, 'POST', '/api/v1/scenes/sources', { name: 'Mic', settings: { kind: 'microphone', deviceId: null, label: '' } })).json;
+    try {
+      await page.getByTestId('strip-Mic').waitFor({ timeout: 20_000 });
+      await page.getByTestId('filters-toggle-Mic').click();
+      await page.getByTestId('filters-Mic').waitFor();
+      await page.getByTestId('eq-low-Mic').fill('6');
+      await page.getByTestId('comp-ratio-Mic').fill('8');
+      await page.getByTestId('gate-threshold-Mic').fill('-50');
+      const audio = await waitFor('the host keeps the filters', async () => {
+        const a = (await state()).sources.find((x: { id: string }) => x.id === mic.id).audio;
+        return a.eq.lowDb === 6 && a.compressor.ratio === 8 && a.gate.thresholdDb === -50 ? a : null;
+      }, 10_000);
+      expect(audio.eq).toEqual({ lowDb: 6, midDb: 0, highDb: 0 });
+      await page.getByTestId('studio-mixer').screenshot({ path: path.join(ARTIFACTS, 'studio-mixer-filters.png') });
+    } finally {
+      await api(host, 'DELETE', `/api/v1/scenes/sources/${mic.id}`);
+    }
   });
 
   it('switches scenes with a fade that starts on the next frame', async () => {

@@ -222,6 +222,18 @@ describe.skipIf(needs('chromium'))('the studio mixer in Chromium', () => {
     await remove(page, 'voice');
   });
 
+  it('the EQ lifts and cuts its band: +6 dB mid on a 1 kHz tone reads 6 dB louder, -12 dB high leaves it as it is', async () => {
+    await addTone(page, 'eq', gainOf(-23), settings());
+    await meterUntil(page, 'eq', 'the tone at -23 LUFS', (r) => near(r.momentaryLufs, -23, 0.5));
+    await update(page, 'eq', settings({ eq: { lowDb: 0, midDb: 6, highDb: 0 } }));
+    const lifted = await meterUntil(page, 'eq', 'the mid band 6 dB up', (r) => near(r.peakDb, -17, 0.6));
+    await update(page, 'eq', settings({ eq: { lowDb: 0, midDb: 0, highDb: -12 } }));
+    // A high shelf at 5 kHz barely touches 1 kHz.
+    const cut = await meterUntil(page, 'eq', 'the tone back near -23 dBFS', (r) => near(r.peakDb, -23, 1));
+    Object.assign(figures, { eqMidPlus6Peak: lifted.peakDb, eqHighMinus12Peak: cut.peakDb });
+    await remove(page, 'eq');
+  });
+
   it('the lip-sync delay shifts a click by its milliseconds', async () => {
     await page.evaluate(
       ({ now, late }) => {

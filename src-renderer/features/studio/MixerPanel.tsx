@@ -25,9 +25,51 @@ function MeterBar({ meter, testId }: { meter: Meter | undefined; testId: string 
   );
 }
 
+/** A filter's setting on a slider, its value beside it. */
+function Knob({ label, value, min, max, step, unit, testId, onChange }: { label: string; value: number; min: number; max: number; step: number; unit: string; testId: string; onChange(v: number): void }) {
+  return (
+    <label className="knob small">
+      <span>{label}</span>
+      <input type="range" min={min} max={max} step={step} value={value} data-testid={testId} onChange={(e) => onChange(Number(e.target.value))} />
+      <span className="knob-value">{value > 0 && unit === 'dB' ? '+' : ''}{Math.round(value * 10) / 10}{unit.startsWith(':') ? '' : ' '}{unit}</span>
+    </label>
+  );
+}
+
+/** The strip's filters in detail: the gate's threshold and hold, the compressor's curve and times, a 3-band EQ. */
+function StripFilters({ source }: { source: Source }) {
+  const updateSource = useStudio((s) => s.updateSource);
+  const a = source.audio;
+  const n = source.name;
+  const audio = (patch: Partial<Source['audio']>) => void updateSource({ id: source.id, audio: patch });
+  return (
+    <div className="strip-filters" data-testid={`filters-${n}`}>
+      <div className="filter-group">
+        <strong className="small">Gate</strong>
+        <Knob label="Threshold" unit="dB" min={-90} max={0} step={1} value={a.gate.thresholdDb} testId={`gate-threshold-${n}`} onChange={(thresholdDb) => audio({ gate: { ...a.gate, thresholdDb } })} />
+        <Knob label="Hold" unit="ms" min={0} max={2000} step={10} value={a.gate.holdMs} testId={`gate-hold-${n}`} onChange={(holdMs) => audio({ gate: { ...a.gate, holdMs } })} />
+      </div>
+      <div className="filter-group">
+        <strong className="small">Compressor</strong>
+        <Knob label="Threshold" unit="dB" min={-60} max={0} step={1} value={a.compressor.thresholdDb} testId={`comp-threshold-${n}`} onChange={(thresholdDb) => audio({ compressor: { ...a.compressor, thresholdDb } })} />
+        <Knob label="Ratio" unit=":1" min={1} max={20} step={0.5} value={a.compressor.ratio} testId={`comp-ratio-${n}`} onChange={(ratio) => audio({ compressor: { ...a.compressor, ratio } })} />
+        <Knob label="Attack" unit="ms" min={0} max={1000} step={1} value={a.compressor.attackMs} testId={`comp-attack-${n}`} onChange={(attackMs) => audio({ compressor: { ...a.compressor, attackMs } })} />
+        <Knob label="Release" unit="ms" min={0} max={1000} step={5} value={a.compressor.releaseMs} testId={`comp-release-${n}`} onChange={(releaseMs) => audio({ compressor: { ...a.compressor, releaseMs } })} />
+      </div>
+      <div className="filter-group">
+        <strong className="small">EQ</strong>
+        <Knob label="Low" unit="dB" min={-24} max={24} step={0.5} value={a.eq.lowDb} testId={`eq-low-${n}`} onChange={(lowDb) => audio({ eq: { ...a.eq, lowDb } })} />
+        <Knob label="Mid" unit="dB" min={-24} max={24} step={0.5} value={a.eq.midDb} testId={`eq-mid-${n}`} onChange={(midDb) => audio({ eq: { ...a.eq, midDb } })} />
+        <Knob label="High" unit="dB" min={-24} max={24} step={0.5} value={a.eq.highDb} testId={`eq-high-${n}`} onChange={(highDb) => audio({ eq: { ...a.eq, highDb } })} />
+      </div>
+    </div>
+  );
+}
+
 /** One strip a source with sound: gain, mute, monitor, a peak/RMS meter and its momentary loudness. */
 function Strip({ source, meter }: { source: Source; meter: Meter | undefined }) {
   const updateSource = useStudio((s) => s.updateSource);
+  const [open, setOpen] = useState(false);
   const a = source.audio;
   return (
     <div className="mixer-strip" data-testid={`strip-${source.name}`}>
@@ -54,7 +96,9 @@ function Strip({ source, meter }: { source: Source; meter: Meter | undefined }) 
         <label className="small" title="Delay for lip sync">
           Sync <input className="input tiny" type="number" min={0} max={2000} step={10} value={a.syncOffsetMs} onChange={(e) => void updateSource({ id: source.id, audio: { syncOffsetMs: Number(e.target.value) } })} /> ms
         </label>
+        <button className={`button small-button ${open ? 'primary' : ''}`} data-testid={`filters-toggle-${source.name}`} aria-expanded={open} onClick={() => setOpen(!open)}>Filters</button>
       </div>
+      {open && <StripFilters source={source} />}
     </div>
   );
 }

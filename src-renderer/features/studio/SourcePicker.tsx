@@ -4,7 +4,7 @@ import { OVERLAY_PARTS, type OverlayPart } from '../../../src-shared/overlay-sta
 import { call } from '../../api/client.js';
 import { Modal } from '../../ui/Modal.js';
 import { toastError } from '../../ui/toast-store.js';
-import { watchDevices, type DeviceInfo } from '../../studio/sources/devices.js';
+import { cameraModes, watchDevices, type DeviceInfo } from '../../studio/sources/devices.js';
 
 type Kind = SourceSettings['kind'];
 
@@ -31,7 +31,10 @@ export async function uploadMedia(file: File): Promise<string> {
   return body.url;
 }
 
-function CameraPreview({ deviceId }: { deviceId: string }) {
+type Caps = Parameters<typeof cameraModes>[0];
+
+/** The chosen camera's picture, and what it can do (its track's capabilities) for the size and rate lists. */
+function CameraPreview({ deviceId, onCapabilities }: { deviceId: string; onCapabilities(caps: Caps): void }) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     let media: MediaStream | null = null;
@@ -39,12 +42,15 @@ function CameraPreview({ deviceId }: { deviceId: string }) {
     void navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId }, width: 320, height: 180 } }).then((m) => {
       if (gone) return m.getTracks().forEach((t) => t.stop());
       media = m;
+      const track = m.getVideoTracks()[0];
+      onCapabilities(track && 'getCapabilities' in track ? (track.getCapabilities() as Caps) : null);
       if (video.current) video.current.srcObject = m;
     }, () => undefined);
     return () => {
       gone = true;
       media?.getTracks().forEach((t) => t.stop());
     };
+    // onCapabilities is a state setter: the same function on every render.
   }, [deviceId]);
   return <video ref={video} className="picker-preview" autoPlay muted playsInline data-testid="picker-camera-preview" />;
 }
@@ -67,6 +73,9 @@ export function SourcePicker({ onAdd, onClose }: { onAdd(input: MethodInput<'sce
   const [via, setVia] = useState<'whep' | 'llhls'>('whep');
   const [part, setPart] = useState<OverlayPart>('poll');
   const [accent, setAccent] = useState('#7c5cff');
+  const [caps, setCaps] = useState<Caps>(null);
+  const [size, setSize] = useState('1280x720');
+  const [rate, setRate] = useState(30);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => watchDevices(setDevices), []);
@@ -76,15 +85,20 @@ export function SourcePicker({ onAdd, onClose }: { onAdd(input: MethodInput<'sce
 
   const ofKind = devices.filter((d) => d.kind === (kind === 'camera' ? 'videoinput' : 'audioinput'));
   const device = ofKind.find((d) => d.deviceId === deviceId) ?? ofKind[0];
+  // What the chosen camera can do; a choice it cannot do falls back to the nearest below 720p30.
+  const modes = cameraModes(caps);
+  const sizeKey = modes.sizes.some(([w, h]) => `${w}x${h}` === size) ? size : `${(modes.sizes.find(([w]) => w <= 1280) ?? modes.sizes[0]!).join('x')}`;
+  const [width, height] = sizeKey.split('x').map(Number) as [number, number];
+  const rateChoice = kind === 'camera' ? (modes.rates.includes(rate) ? rate : (modes.rates.find((r) => r <= 30) ?? modes.rates[0]!)) : rate;
 
   const settings = (): SourceSettings | null => {
     switch (kind) {
       case 'camera':
-        return { kind, deviceId: device?.deviceId ?? null, label: device?.label ?? '', width: 1280, height: 720, frameRate: 30 };
+        return { kind, deviceId: device?.deviceId ?? null, label: device?.label ?? '', width, height, frameRate: rateChoice };
       case 'microphone':
         return { kind, deviceId: device?.deviceId ?? null, label: device?.label ?? '' };
       case 'screen':
-        return { kind, surface, audio: withAudio, frameRate: 30 };
+        return { kind, surface, audio: withAudio, frameRate: rateChoice };
       case 'image':
         return urls[0] ? { kind, url: urls[0] } : null;
       case 'slideshow':
@@ -155,7 +169,21 @@ export function SourcePicker({ onAdd, onClose }: { onAdd(input: MethodInput<'sce
                   {ofKind.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `${kind} ${i + 1}`}</option>)}
                 </select>
               </label>
-              {kind === 'camera' && device?.deviceId && <CameraPreview deviceId={device.deviceId} />}
+              {kind === 'camera' && device?.deviceId && <CameraPreview deviceId={device.deviceId} onCapabilities={setCaps} />}
+              {kind === 'camera' && (
+                <div className="picker-row">
+                  <label className="field-label">Size
+                    <select className="input" data-testid="picker-size" value={sizeKey} onChange={(e) => setSize(e.target.value)}>
+                      {modes.sizes.map(([w, h]) => <option key={`${w}x${h}`} value={`${w}x${h}`}>{w} x {h}</option>)}
+                    </select>
+                  </label>
+                  <label className="field-label">Frame rate
+                    <select className="input" data-testid="picker-rate" value={rateChoice} onChange={(e) => setRate(Number(e.target.value))}>
+                      {modes.rates.map((r) => <option key={r} value={r}>{r} fps</option>)}
+                    </select>
+                  </label>
+                </div>
+              )}
             </>
           )}
           {kind === 'screen' && (
@@ -163,6 +191,11 @@ export function SourcePicker({ onAdd, onClose }: { onAdd(input: MethodInput<'sce
               <label className="field-label">Offer first
                 <select className="input" value={surface} onChange={(e) => setSurface(e.target.value as typeof surface)}>
                   <option value="monitor">A whole screen</option><option value="window">A window</option><option value="browser">A browser tab</option>
+                </select>
+              </label>
+              <label className="field-label">Frame rate
+                <select className="input" data-testid="picker-rate" value={rate} onChange={(e) => setRate(Number(e.target.value))}>
+                  {[60, 30, 15, 5].map((r) => <option key={r} value={r}>{r} fps</option>)}
                 </select>
               </label>
               <label className="checkbox"><input type="checkbox" checked={withAudio} onChange={(e) => setWithAudio(e.target.checked)} /> With its sound</label>

@@ -4,6 +4,7 @@ import { call } from '../../api/client.js';
 import { toastError, toastSuccess } from '../../ui/toast-store.js';
 import { StudioEngine } from '../../studio/engine.js';
 import { EditorCanvas } from './EditorCanvas.js';
+import { ItemProperties } from './ItemProperties.js';
 import { MixerPanel } from './MixerPanel.js';
 import { ScenesPanel, SourcesPanel } from './ScenesPanel.js';
 import { SourcePicker } from './SourcePicker.js';
@@ -174,6 +175,7 @@ export function StudioPage() {
         <aside className="studio-side">
           {state && <ScenesPanel state={state} engine={engine} onPick={pick} />}
           {state && scene && <SourcesPanel scene={scene} state={state} engine={engine} onAdd={() => setPicking(true)} />}
+          {state && scene && <ItemProperties scene={scene} state={state} />}
         </aside>
         <div className="studio-views">
           <figure className="studio-view">

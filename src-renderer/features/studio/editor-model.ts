@@ -51,3 +51,44 @@ export function reorder(items: readonly SceneItem[], id: string, direction: 'up'
   [list[i], list[j]] = [list[j]!, list[i]!];
   return list;
 }
+
+/** What the properties panel changes on an item (geometry, look, crop, key, colour). */
+export type ItemPatch = Partial<Pick<SceneItem, 'x' | 'y' | 'width' | 'height' | 'rotationDeg' | 'opacity' | 'crop' | 'chromaKey' | 'color'>>;
+
+/** A green screen's usual key: the colour, how near counts as key, the soft edge, the spill taken out. */
+export const DEFAULT_CHROMA_KEY: NonNullable<SceneItem['chromaKey']> = { color: '#00ff00', similarity: 0.4, smoothness: 0.08, spill: 0.1 };
+/** Colour correction that changes nothing. */
+export const NEUTRAL_COLOR: NonNullable<SceneItem['color']> = { brightness: 0, contrast: 1, saturation: 1, gamma: 1, hueDeg: 0 };
+
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+/**
+ * The items with `patch` applied to item `id`, kept within what the host accepts: a size of at least
+ * 1 px, opacity 0..1, rotation -360..360, and a crop that leaves some of the picture (a side that
+ * would meet its opposite is pulled back). The other items are untouched.
+ */
+export function patchItem(items: readonly SceneItem[], id: string, patch: ItemPatch): SceneItem[] {
+  return items.map((it) => {
+    if (it.id !== id) return it;
+    const next = { ...it, ...patch };
+    next.width = Math.max(1, Math.round(next.width));
+    next.height = Math.max(1, Math.round(next.height));
+    next.x = Math.round(next.x);
+    next.y = Math.round(next.y);
+    next.opacity = clamp(next.opacity, 0, 1);
+    next.rotationDeg = clamp(next.rotationDeg, -360, 360);
+    const c = { ...next.crop };
+    for (const k of ['left', 'top', 'right', 'bottom'] as const) c[k] = clamp(c[k], 0, 0.95);
+    // The side just changed wins; its opposite gives way so that something stays.
+    const changed = patch.crop ? (Object.keys(patch.crop) as (keyof typeof c)[]).find((k) => patch.crop![k] !== it.crop[k]) : undefined;
+    const fit = (a: 'left' | 'top', b: 'right' | 'bottom') => {
+      if (c[a] + c[b] <= 0.95) return;
+      if (changed === a) c[b] = Math.max(0, 0.95 - c[a]);
+      else c[a] = Math.max(0, 0.95 - c[b]);
+    };
+    fit('left', 'right');
+    fit('top', 'bottom');
+    next.crop = c;
+    return next;
+  });
+}

@@ -59,3 +59,30 @@ export function watchDevices(listener: (devices: DeviceInfo[]) => void): () => v
 export function deviceMissing(label: string): Error {
   return Object.assign(new Error(`${label || 'the device'} is not connected`), { name: 'NotFoundError' });
 }
+
+/** Picture sizes a camera is offered at (16:9, then what the camera itself is at most). */
+const SIZES: readonly [number, number][] = [
+  [3840, 2160],
+  [2560, 1440],
+  [1920, 1080],
+  [1280, 720],
+  [960, 540],
+  [640, 360],
+];
+const RATES = [60, 50, 30, 25, 24, 15, 10, 5];
+
+/**
+ * The sizes and frame rates to offer for a camera, from its track's capabilities (`getCapabilities()`):
+ * the usual 16:9 sizes that fit in its largest, and its largest itself when that is none of them; the
+ * usual rates up to its fastest. Without capabilities (a browser that has none), the usual ones.
+ */
+export function cameraModes(caps: { width?: { max?: number }; height?: { max?: number }; frameRate?: { max?: number } } | null): { sizes: [number, number][]; rates: number[] } {
+  const maxW = caps?.width?.max;
+  const maxH = caps?.height?.max;
+  const maxRate = caps?.frameRate?.max;
+  const sizes = SIZES.filter(([w, h]) => (maxW === undefined || w <= maxW) && (maxH === undefined || h <= maxH));
+  if (maxW && maxH && maxW <= 4096 && maxH <= 4096 && !sizes.some(([w, h]) => w === maxW && h === maxH)) sizes.unshift([maxW, maxH]);
+  const rates = RATES.filter((r) => maxRate === undefined || r <= Math.round(maxRate));
+  if (maxRate !== undefined && maxRate >= 1 && maxRate <= 60 && !rates.includes(Math.round(maxRate))) rates.unshift(Math.round(maxRate));
+  return { sizes: sizes.length > 0 ? sizes : [[1280, 720]], rates: rates.length > 0 ? rates : [30] };
+}

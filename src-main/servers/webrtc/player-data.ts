@@ -133,6 +133,9 @@ function dataFromHls(player, Hls) {
 function dataFromWebRtc(pc) {
   const maps = [];
   const channel = pc.createDataChannel('data');
+  // body[data-channel] says when the lane can carry messages (for people reading the page, and tests).
+  channel.onopen = () => (document.body.dataset.channel = 'open');
+  channel.onclose = () => (document.body.dataset.channel = 'closed');
   channel.onmessage = (e) => {
     let f = null;
     try { f = JSON.parse(e.data); } catch { return; }

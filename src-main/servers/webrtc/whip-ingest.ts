@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildRegistry } from '../../core/children.js';
 import type { Logger } from '../../core/logger.js';
+import { Supervisor, type RestartPolicy } from '../../core/supervisor.js';
 import { FlvToPath } from '../../media/flv-to-path.js';
 import type { PathPublisher } from '../../media/types.js';
 import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
@@ -27,8 +28,11 @@ export interface WhipIngestOptions {
 }
 
 const KEYFRAME_RETRY_MS = 500;
-/** Starts of ffmpeg again after it stopped before publishing anything (see runFfmpeg). */
-const PROBE_RETRIES = 3;
+/**
+ * ffmpeg started again, at once, when it stopped before publishing anything (see runFfmpeg): 3 times,
+ * then the ingest fails. After its first output an exit is a failure of the publish.
+ */
+const PROBE_RESTARTS: RestartPolicy = { maxFailures: 4, backoff: { baseMs: 0, maxMs: 0, jitter: 0 } };
 
 /**
  * A WHIP publisher's RTP into the Path: forwarded over loopback UDP to one ffmpeg that reads it through
@@ -42,11 +46,12 @@ export class WhipIngest {
   private sdpDir: string | undefined;
   private flv: FlvToPath;
   private stopped = false;
+  private readonly supervisor = new Supervisor(PROBE_RESTARTS, { unref: true });
   private sawVideo = false;
   private retry: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WhipIngestOptions) {
-    this.flv = new FlvToPath('ingest', () => options.publish());
+    this.flv = this.newFlv();
   }
 
   async start(): Promise<void> {
@@ -66,7 +71,7 @@ export class WhipIngest {
     this.sdpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-whip-'));
     const sdpPath = path.join(this.sdpDir, 'input.sdp');
     fs.writeFileSync(sdpPath, ingestSdp(input));
-    this.runFfmpeg(command, ingestArgs(sdpPath, video?.codec, audio !== undefined), 0);
+    this.runFfmpeg(command, ingestArgs(sdpPath, video?.codec, audio !== undefined));
     if (!video) return;
     // Quickly until ffmpeg has seen its first keyframe (its probing needs SPS/PPS), then at the segment pace.
     let last = 0;
@@ -80,21 +85,26 @@ export class WhipIngest {
     this.retry.unref();
   }
 
-  /** An RTP packet, or an RTCP sender report (ffmpeg reads both on the RTP port), of the video track. */
   /**
    * ffmpeg gives up when its probe saw no keyframe (no SPS/PPS: "dimensions not set"), as when the
-   * publisher's first keyframe comes late on a busy machine: before anything was published it is
-   * started again (keyframes are still being asked for), up to PROBE_RETRIES times.
+   * publisher's first keyframe comes late on a busy machine: before anything was published the
+   * supervisor starts it again (keyframes are still being asked for), as PROBE_RESTARTS allows.
    */
-  private runFfmpeg(command: string, args: string[], retries: number): void {
+  private runFfmpeg(command: string, args: string[]): void {
+    this.supervisor.starting();
     const runner = FfmpegRunner.start(this.options.children, command, args, {
       stderrMax: 4000,
       onUnexpectedExit: (reason) => {
         if (this.stopped || this.ffmpeg !== runner) return;
-        if (!this.flv.publisher && retries < PROBE_RETRIES) {
-          this.options.logger.warn({ stream: this.options.name, reason, retry: retries + 1 }, 'WHIP ingest ffmpeg stopped before its first output: started again');
-          this.flv = new FlvToPath('ingest', () => this.options.publish());
-          this.runFfmpeg(command, args, retries + 1);
+        const beforeOutput = !this.flv.publisher;
+        const decision = beforeOutput ? this.supervisor.failed() : null;
+        if (decision?.action === 'restart') {
+          this.options.logger.warn({ stream: this.options.name, reason, retry: decision.failures }, 'WHIP ingest ffmpeg stopped before its first output: started again');
+          this.supervisor.retryIn(decision.delayMs, () => {
+            if (this.stopped) return;
+            this.flv = this.newFlv();
+            this.runFfmpeg(command, args);
+          });
           return;
         }
         this.options.logger.warn({ stream: this.options.name, reason }, 'WHIP ingest ffmpeg failed');
@@ -105,6 +115,11 @@ export class WhipIngest {
     runner.child.stdout?.on('data', (data: Buffer) => this.onFlv(data));
   }
 
+  private newFlv(): FlvToPath {
+    return new FlvToPath('ingest', () => this.options.publish());
+  }
+
+  /** An RTP packet, or an RTCP sender report (ffmpeg reads both on the RTP port), of the video track. */
   video(rtp: Buffer): void {
     if (this.ports.video !== undefined) this.socket?.send(rtp, this.ports.video, '127.0.0.1');
   }
@@ -117,6 +132,7 @@ export class WhipIngest {
   /** Stops ffmpeg and ends the Path publisher (if it published) with `reason`. */
   async stop(reason: string): Promise<void> {
     this.stopped = true;
+    this.supervisor.stop();
     if (this.retry) clearInterval(this.retry);
     this.flv.publisher?.end(reason);
     await this.ffmpeg?.stop();

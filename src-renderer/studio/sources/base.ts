@@ -28,6 +28,9 @@ export abstract class BaseSource implements LiveSource {
   missed = 0;
   onChange: (() => void) | null = null;
   protected disposed = false;
+  /** When the last picture came (performance.now()). */
+  private lastPictureAt = 0;
+  private stallWatch: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly id: string) {}
 
@@ -39,6 +42,18 @@ export abstract class BaseSource implements LiveSource {
 
   dispose(): void {
     this.disposed = true;
+    clearInterval(this.stallWatch);
+  }
+
+  /**
+   * While live (and `applies()`), no new picture for `ms` marks the source stalled with `reason`: the
+   * compositor keeps its last picture. Checked every half second.
+   */
+  protected watchStalls(ms: number, reason: string, applies: () => boolean = () => true): void {
+    clearInterval(this.stallWatch);
+    this.stallWatch = setInterval(() => {
+      if (this.status === 'live' && applies() && performance.now() - this.lastPictureAt > ms) this.setStatus('stalled', reason);
+    }, 500);
   }
 
   protected setStatus(status: SourceStatus, reason: string | null = null): void {
@@ -50,9 +65,46 @@ export abstract class BaseSource implements LiveSource {
 
   /** A new picture of `width` x `height` is ready. */
   protected advanced(width: number, height: number): void {
+    this.lastPictureAt = performance.now();
     this.width = width;
     this.height = height;
     this.version += 1;
     if (this.status !== 'live') this.setStatus('live');
+  }
+}
+
+/**
+ * A source that plays in a <video> of its own (a file, an HLS pull): each presented frame is its new
+ * picture, its sound goes to the mixer through the element, and dispose lets go of the element's media.
+ */
+export abstract class VideoElementSource extends BaseSource {
+  readonly element: HTMLVideoElement = document.createElement('video');
+
+  constructor(id: string) {
+    super(id);
+    const v = this.element;
+    v.crossOrigin = 'anonymous';
+    v.playsInline = true;
+    const onFrame = () => {
+      if (this.disposed) return;
+      this.advanced(v.videoWidth, v.videoHeight);
+      v.requestVideoFrameCallback(onFrame);
+    };
+    v.requestVideoFrameCallback(onFrame);
+  }
+
+  current(): Drawable | null {
+    return this.element.readyState >= 2 ? this.element : null;
+  }
+
+  override audio(): AudioInput | null {
+    return this.element;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.element.pause();
+    this.element.removeAttribute('src');
+    this.element.load();
   }
 }

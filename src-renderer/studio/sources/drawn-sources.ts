@@ -1,6 +1,6 @@
 import type { SourceSettings } from '../../../src-shared/contract/scenes.js';
 import type { Drawable } from '../types.js';
-import { BaseSource, type AudioInput } from './base.js';
+import { BaseSource, VideoElementSource } from './base.js';
 import { mediaProblem } from './capture-errors.js';
 import { layoutText } from './text-layout.js';
 
@@ -88,43 +88,18 @@ export class SlideshowSource extends BaseSource {
 }
 
 /** A video file, looping (or once), its sound into the mixer. */
-export class VideoFileSource extends BaseSource {
+export class VideoFileSource extends VideoElementSource {
   readonly kind = 'video';
-  readonly element: HTMLVideoElement;
 
   constructor(id: string, settings: Of<'video'>) {
     super(id);
-    const v = document.createElement('video');
-    v.crossOrigin = 'anonymous';
-    v.playsInline = true;
+    const v = this.element;
     v.loop = settings.loop;
     v.preload = 'auto';
     v.src = settings.url;
     v.addEventListener('error', () => this.setStatus('error', mediaProblem(settings.url, 'video').message));
     v.addEventListener('ended', () => this.setStatus('stalled', 'The video has ended: its last frame stays.'));
-    const onFrame = () => {
-      if (this.disposed) return;
-      this.advanced(v.videoWidth, v.videoHeight);
-      v.requestVideoFrameCallback(onFrame);
-    };
-    v.requestVideoFrameCallback(onFrame);
-    this.element = v;
     void v.play().catch(() => undefined);
-  }
-
-  current(): Drawable | null {
-    return this.element.readyState >= 2 ? this.element : null;
-  }
-
-  override audio(): AudioInput | null {
-    return this.element;
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.element.pause();
-    this.element.removeAttribute('src');
-    this.element.load();
   }
 }
 

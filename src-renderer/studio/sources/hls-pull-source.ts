@@ -1,6 +1,5 @@
 import type Hls from 'hls.js';
-import type { Drawable } from '../types.js';
-import { BaseSource, type AudioInput } from './base.js';
+import { VideoElementSource } from './base.js';
 
 /** A stream that is not playing is asked for again after this long. */
 const RETRY_MS = 3000;
@@ -13,58 +12,27 @@ const STALL_MS = 3000;
  * the element. A stream that is not live (or ends) is a lost source that comes back when it plays
  * again: the element stays, so the mixer's strip does too.
  */
-export class HlsPullSource extends BaseSource {
+export class HlsPullSource extends VideoElementSource {
   readonly kind = 'stream';
-  readonly element: HTMLVideoElement;
   private hls: Hls | null = null;
   private retry: ReturnType<typeof setTimeout> | undefined;
-  private readonly watchdog: ReturnType<typeof setInterval>;
-  private lastFrameAt = 0;
-  /** Times the pull was started again after the stream stopped playing. */
-  restarts = 0;
 
   constructor(
     id: string,
     private readonly stream: string,
   ) {
     super(id);
-    const v = document.createElement('video');
-    v.playsInline = true;
-    v.muted = false;
-    v.crossOrigin = 'anonymous';
-    const onFrame = () => {
-      if (this.disposed) return;
-      this.lastFrameAt = performance.now();
-      this.advanced(v.videoWidth, v.videoHeight);
-      v.requestVideoFrameCallback(onFrame);
-    };
-    v.requestVideoFrameCallback(onFrame);
     // The stream ended (its playlist closed): lost until it is published again.
-    v.addEventListener('ended', () => this.restart(`The stream ${stream} ended: it shows when it starts again.`));
-    this.element = v;
-    this.watchdog = setInterval(() => {
-      if (this.status === 'live' && performance.now() - this.lastFrameAt > STALL_MS) this.setStatus('stalled', `No new picture from ${stream} for ${STALL_MS / 1000} s: its last one stays.`);
-    }, 1000);
+    this.element.addEventListener('ended', () => this.restart(`The stream ${stream} ended: it shows when it starts again.`));
+    this.watchStalls(STALL_MS, `No new picture from ${stream} for ${STALL_MS / 1000} s: its last one stays.`);
     void this.start();
   }
 
-  current(): Drawable | null {
-    return this.element.readyState >= 2 ? this.element : null;
-  }
-
-  override audio(): AudioInput | null {
-    return this.element;
-  }
-
   override dispose(): void {
-    super.dispose();
     clearTimeout(this.retry);
-    clearInterval(this.watchdog);
     this.hls?.destroy();
     this.hls = null;
-    this.element.pause();
-    this.element.removeAttribute('src');
-    this.element.load();
+    super.dispose();
   }
 
   /** Lost, for `reason`; the pull starts again in a moment. */
@@ -74,10 +42,7 @@ export class HlsPullSource extends BaseSource {
     this.hls?.destroy();
     this.hls = null;
     clearTimeout(this.retry);
-    this.retry = setTimeout(() => {
-      this.restarts += 1;
-      void this.start();
-    }, RETRY_MS);
+    this.retry = setTimeout(() => void this.start(), RETRY_MS);
   }
 
   private async start(): Promise<void> {

@@ -20,7 +20,6 @@ interface TrackProcessor {
 }
 type ProcessorCtor = new (init: { track: MediaStreamTrack }) => TrackProcessor;
 
-const CHECK_MS = 500;
 const REOPEN_RETRY_MS = 3000;
 
 /**
@@ -37,8 +36,6 @@ export class TrackSource extends BaseSource {
   private taken = false;
   private element: HTMLVideoElement | null = null;
   private reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
-  private lastFrameAt = 0;
-  private checker: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private opening = false;
   private readonly onDevices = () => {
@@ -52,7 +49,7 @@ export class TrackSource extends BaseSource {
   ) {
     super(id);
     if (capturer.reopenOnDeviceChange) navigator.mediaDevices?.addEventListener('devicechange', this.onDevices);
-    this.checker = setInterval(() => this.check(), CHECK_MS);
+    if (capturer.stallMs > 0) this.watchStalls(capturer.stallMs, 'No new picture: the last one stays on screen.', () => Boolean(this.media?.getVideoTracks().length));
     if (capturer.needsGesture) this.setStatus('lost', 'Press "Capture" to choose what to share.');
     else void this.open();
   }
@@ -81,7 +78,6 @@ export class TrackSource extends BaseSource {
 
   override dispose(): void {
     super.dispose();
-    clearInterval(this.checker);
     clearTimeout(this.retry);
     navigator.mediaDevices?.removeEventListener('devicechange', this.onDevices);
     this.release();
@@ -133,7 +129,6 @@ export class TrackSource extends BaseSource {
     this.element = element;
     const onFrame = () => {
       if (this.element !== element) return;
-      this.lastFrameAt = performance.now();
       this.advanced(element.videoWidth, element.videoHeight);
       element.requestVideoFrameCallback(onFrame);
     };
@@ -160,7 +155,6 @@ export class TrackSource extends BaseSource {
       }
       this.frame = result.value;
       this.taken = false;
-      this.lastFrameAt = performance.now();
       this.advanced(result.value.displayWidth, result.value.displayHeight);
     }
   }
@@ -176,12 +170,6 @@ export class TrackSource extends BaseSource {
     // The last frame stays in memory but the compositor shows the placeholder for a lost source.
     this.setStatus('lost', reason);
     if (this.capturer.reopenOnDeviceChange) this.retry = setTimeout(() => void this.open(), REOPEN_RETRY_MS);
-  }
-
-  private check(): void {
-    if (this.status === 'live' && this.capturer.stallMs > 0 && this.media?.getVideoTracks().length && performance.now() - this.lastFrameAt > this.capturer.stallMs) {
-      this.setStatus('stalled', 'No new picture: the last one stays on screen.');
-    }
   }
 
   private release(): void {

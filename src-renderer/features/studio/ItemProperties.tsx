@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import type { Scene, SceneItem, Source, SourceSettings } from '../../../src-shared/contract/index.js';
 import { OVERLAY_PARTS, type OverlayPart } from '../../../src-shared/overlay-state.js';
 import { DEFAULT_CHROMA_KEY, NEUTRAL_COLOR, patchItem, type ItemPatch } from './editor-model.js';
+import { RangeField } from './RangeField.js';
+import { OVERLAY_LABELS } from './SourcePicker.js';
 import { useStudio } from './store.js';
 
 /**
@@ -22,17 +24,6 @@ function NumberField({ label, value, min, max, step = 1, scale = 1, testId, onCo
       <span>{label}</span>
       <input className="input tiny" type="number" data-testid={testId} min={min} max={max} step={step} value={text}
         onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()} />
-    </label>
-  );
-}
-
-/** A 0..1 (or other) slider that sends as it moves. */
-function Slider({ label, value, min, max, step, testId, onChange }: { label: string; value: number; min: number; max: number; step: number; testId: string; onChange(v: number): void }) {
-  return (
-    <label className="prop-field">
-      <span>{label}</span>
-      <input type="range" data-testid={testId} min={min} max={max} step={step} value={value} onChange={(e) => onChange(Number(e.target.value))} />
-      <span className="muted small prop-value">{Math.round(value * 100) / 100}</span>
     </label>
   );
 }
@@ -64,7 +55,7 @@ function SourceSettingsFields({ source }: { source: Source }) {
         <>
           <label className="prop-field"><span>Shows</span>
             <select className="input tiny" data-testid="prop-overlay-part" value={s.part} onChange={(e) => set({ ...s, part: e.target.value as OverlayPart })}>
-              {OVERLAY_PARTS.map((p) => <option key={p} value={p}>{p}</option>)}
+              {OVERLAY_PARTS.map((p) => <option key={p} value={p}>{OVERLAY_LABELS[p]}</option>)}
             </select>
           </label>
           <label className="prop-field"><span>Accent</span><input type="color" data-testid="prop-accent" value={s.accent.slice(0, 7)} onChange={(e) => set({ ...s, accent: e.target.value })} /></label>
@@ -120,19 +111,19 @@ export function ItemProperties({ scene, state }: { scene: Scene; state: { source
       {key && (
         <div className="prop-grid">
           <label className="prop-field"><span>Key colour</span><input type="color" data-testid="prop-chroma-color" value={key.color.slice(0, 7)} onChange={(e) => change({ chromaKey: { ...key, color: e.target.value } })} /></label>
-          <Slider label="Similarity" testId="prop-chroma-similarity" value={key.similarity} min={0} max={1} step={0.01} onChange={(similarity) => change({ chromaKey: { ...key, similarity } })} />
-          <Slider label="Smoothness" testId="prop-chroma-smoothness" value={key.smoothness} min={0} max={1} step={0.01} onChange={(smoothness) => change({ chromaKey: { ...key, smoothness } })} />
-          <Slider label="Spill" testId="prop-chroma-spill" value={key.spill} min={0} max={1} step={0.01} onChange={(spill) => change({ chromaKey: { ...key, spill } })} />
+          <RangeField className="prop-field" label="Similarity" testId="prop-chroma-similarity" value={key.similarity} min={0} max={1} step={0.01} onChange={(similarity) => change({ chromaKey: { ...key, similarity } })} />
+          <RangeField className="prop-field" label="Smoothness" testId="prop-chroma-smoothness" value={key.smoothness} min={0} max={1} step={0.01} onChange={(smoothness) => change({ chromaKey: { ...key, smoothness } })} />
+          <RangeField className="prop-field" label="Spill" testId="prop-chroma-spill" value={key.spill} min={0} max={1} step={0.01} onChange={(spill) => change({ chromaKey: { ...key, spill } })} />
         </div>
       )}
       <label className="checkbox prop-head"><input type="checkbox" data-testid="prop-colour" checked={cc !== null} onChange={(e) => change({ color: e.target.checked ? NEUTRAL_COLOR : null })} /> Colour correction</label>
       {cc && (
         <div className="prop-grid">
-          <Slider label="Brightness" testId="prop-brightness" value={cc.brightness} min={-1} max={1} step={0.01} onChange={(brightness) => change({ color: { ...cc, brightness } })} />
-          <Slider label="Contrast" testId="prop-contrast" value={cc.contrast} min={0} max={4} step={0.01} onChange={(contrast) => change({ color: { ...cc, contrast } })} />
-          <Slider label="Saturation" testId="prop-saturation" value={cc.saturation} min={0} max={4} step={0.01} onChange={(saturation) => change({ color: { ...cc, saturation } })} />
-          <Slider label="Gamma" testId="prop-gamma" value={cc.gamma} min={0.1} max={4} step={0.01} onChange={(gamma) => change({ color: { ...cc, gamma } })} />
-          <Slider label="Hue °" testId="prop-hue" value={cc.hueDeg} min={-180} max={180} step={1} onChange={(hueDeg) => change({ color: { ...cc, hueDeg } })} />
+          <RangeField className="prop-field" label="Brightness" testId="prop-brightness" value={cc.brightness} min={-1} max={1} step={0.01} onChange={(brightness) => change({ color: { ...cc, brightness } })} />
+          <RangeField className="prop-field" label="Contrast" testId="prop-contrast" value={cc.contrast} min={0} max={4} step={0.01} onChange={(contrast) => change({ color: { ...cc, contrast } })} />
+          <RangeField className="prop-field" label="Saturation" testId="prop-saturation" value={cc.saturation} min={0} max={4} step={0.01} onChange={(saturation) => change({ color: { ...cc, saturation } })} />
+          <RangeField className="prop-field" label="Gamma" testId="prop-gamma" value={cc.gamma} min={0.1} max={4} step={0.01} onChange={(gamma) => change({ color: { ...cc, gamma } })} />
+          <RangeField className="prop-field" label="Hue °" testId="prop-hue" value={cc.hueDeg} min={-180} max={180} step={1} onChange={(hueDeg) => change({ color: { ...cc, hueDeg } })} />
         </div>
       )}
       <div className="prop-grid">

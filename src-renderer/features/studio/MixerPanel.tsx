@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Source } from '../../../src-shared/contract/index.js';
 import type { StudioEngine } from '../../studio/engine.js';
+import { RangeField } from './RangeField.js';
 import { useStudio } from './store.js';
 
 interface Meter {
@@ -25,17 +26,6 @@ function MeterBar({ meter, testId }: { meter: Meter | undefined; testId: string 
   );
 }
 
-/** A filter's setting on a slider, its value beside it. */
-function Knob({ label, value, min, max, step, unit, testId, onChange }: { label: string; value: number; min: number; max: number; step: number; unit: string; testId: string; onChange(v: number): void }) {
-  return (
-    <label className="knob small">
-      <span>{label}</span>
-      <input type="range" min={min} max={max} step={step} value={value} data-testid={testId} onChange={(e) => onChange(Number(e.target.value))} />
-      <span className="knob-value">{value > 0 && unit === 'dB' ? '+' : ''}{Math.round(value * 10) / 10}{unit.startsWith(':') ? '' : ' '}{unit}</span>
-    </label>
-  );
-}
-
 /** The strip's filters in detail: the gate's threshold and hold, the compressor's curve and times, a 3-band EQ. */
 function StripFilters({ source }: { source: Source }) {
   const updateSource = useStudio((s) => s.updateSource);
@@ -46,21 +36,21 @@ function StripFilters({ source }: { source: Source }) {
     <div className="strip-filters" data-testid={`filters-${n}`}>
       <div className="filter-group">
         <strong className="small">Gate</strong>
-        <Knob label="Threshold" unit="dB" min={-90} max={0} step={1} value={a.gate.thresholdDb} testId={`gate-threshold-${n}`} onChange={(thresholdDb) => audio({ gate: { ...a.gate, thresholdDb } })} />
-        <Knob label="Hold" unit="ms" min={0} max={2000} step={10} value={a.gate.holdMs} testId={`gate-hold-${n}`} onChange={(holdMs) => audio({ gate: { ...a.gate, holdMs } })} />
+        <RangeField className="knob small" digits={1} label="Threshold" unit="dB" min={-90} max={0} step={1} value={a.gate.thresholdDb} testId={`gate-threshold-${n}`} onChange={(thresholdDb) => audio({ gate: { ...a.gate, thresholdDb } })} />
+        <RangeField className="knob small" digits={1} label="Hold" unit="ms" min={0} max={2000} step={10} value={a.gate.holdMs} testId={`gate-hold-${n}`} onChange={(holdMs) => audio({ gate: { ...a.gate, holdMs } })} />
       </div>
       <div className="filter-group">
         <strong className="small">Compressor</strong>
-        <Knob label="Threshold" unit="dB" min={-60} max={0} step={1} value={a.compressor.thresholdDb} testId={`comp-threshold-${n}`} onChange={(thresholdDb) => audio({ compressor: { ...a.compressor, thresholdDb } })} />
-        <Knob label="Ratio" unit=":1" min={1} max={20} step={0.5} value={a.compressor.ratio} testId={`comp-ratio-${n}`} onChange={(ratio) => audio({ compressor: { ...a.compressor, ratio } })} />
-        <Knob label="Attack" unit="ms" min={0} max={1000} step={1} value={a.compressor.attackMs} testId={`comp-attack-${n}`} onChange={(attackMs) => audio({ compressor: { ...a.compressor, attackMs } })} />
-        <Knob label="Release" unit="ms" min={0} max={1000} step={5} value={a.compressor.releaseMs} testId={`comp-release-${n}`} onChange={(releaseMs) => audio({ compressor: { ...a.compressor, releaseMs } })} />
+        <RangeField className="knob small" digits={1} label="Threshold" unit="dB" min={-60} max={0} step={1} value={a.compressor.thresholdDb} testId={`comp-threshold-${n}`} onChange={(thresholdDb) => audio({ compressor: { ...a.compressor, thresholdDb } })} />
+        <RangeField className="knob small" digits={1} label="Ratio" unit=":1" min={1} max={20} step={0.5} value={a.compressor.ratio} testId={`comp-ratio-${n}`} onChange={(ratio) => audio({ compressor: { ...a.compressor, ratio } })} />
+        <RangeField className="knob small" digits={1} label="Attack" unit="ms" min={0} max={1000} step={1} value={a.compressor.attackMs} testId={`comp-attack-${n}`} onChange={(attackMs) => audio({ compressor: { ...a.compressor, attackMs } })} />
+        <RangeField className="knob small" digits={1} label="Release" unit="ms" min={0} max={1000} step={5} value={a.compressor.releaseMs} testId={`comp-release-${n}`} onChange={(releaseMs) => audio({ compressor: { ...a.compressor, releaseMs } })} />
       </div>
       <div className="filter-group">
         <strong className="small">EQ</strong>
-        <Knob label="Low" unit="dB" min={-24} max={24} step={0.5} value={a.eq.lowDb} testId={`eq-low-${n}`} onChange={(lowDb) => audio({ eq: { ...a.eq, lowDb } })} />
-        <Knob label="Mid" unit="dB" min={-24} max={24} step={0.5} value={a.eq.midDb} testId={`eq-mid-${n}`} onChange={(midDb) => audio({ eq: { ...a.eq, midDb } })} />
-        <Knob label="High" unit="dB" min={-24} max={24} step={0.5} value={a.eq.highDb} testId={`eq-high-${n}`} onChange={(highDb) => audio({ eq: { ...a.eq, highDb } })} />
+        <RangeField className="knob small" digits={1} label="Low" unit="dB" min={-24} max={24} step={0.5} value={a.eq.lowDb} testId={`eq-low-${n}`} onChange={(lowDb) => audio({ eq: { ...a.eq, lowDb } })} />
+        <RangeField className="knob small" digits={1} label="Mid" unit="dB" min={-24} max={24} step={0.5} value={a.eq.midDb} testId={`eq-mid-${n}`} onChange={(midDb) => audio({ eq: { ...a.eq, midDb } })} />
+        <RangeField className="knob small" digits={1} label="High" unit="dB" min={-24} max={24} step={0.5} value={a.eq.highDb} testId={`eq-high-${n}`} onChange={(highDb) => audio({ eq: { ...a.eq, highDb } })} />
       </div>
     </div>
   );

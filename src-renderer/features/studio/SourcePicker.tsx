@@ -21,7 +21,8 @@ const KINDS: { kind: Kind; label: string; hint: string }[] = [
   { kind: 'overlay', label: 'Live overlay', hint: 'Poll, chat, score or reactions from the data channels' },
 ];
 
-const OVERLAY_LABELS: Record<OverlayPart, string> = { poll: 'Poll with live votes', chat: 'Chat lines', score: 'Score', reactions: 'Reactions' };
+/** What each overlay part is called in the studio. */
+export const OVERLAY_LABELS: Record<OverlayPart, string> = { poll: 'Poll with live votes', chat: 'Chat lines', score: 'Score', reactions: 'Reactions' };
 
 /** Uploads a picture or video to the host (it checks the file really is one) and returns its URL. */
 export async function uploadMedia(file: File): Promise<string> {

@@ -127,12 +127,8 @@ export const useStudio = create<StudioStore>()((set, get) => ({
     await change(() => call('scenes.removeSource', { id }));
   },
   updateStudio: async (patch) => {
-    // Shown at once (a checkbox or a select follows the click); the host's answer (scenes.changed) settles it.
-    const before = get().state;
-    if (before) set({ state: { ...before, studio: { ...before.studio, ...patch } } });
-    const done = await change(() => call('scenes.updateStudio', patch));
-    const now = get().state;
-    if (!done && before && now && now.revision === before.revision) set({ state: before });
+    // A checkbox or a select follows the click; the host's answer (scenes.changed) settles it.
+    await optimistic(get, set, (st) => ({ ...st, studio: { ...st.studio, ...patch } }), () => change(() => call('scenes.updateStudio', patch)));
   },
 }));
 

@@ -21,11 +21,11 @@
 // The transport after the encoder is not in the figures: a WebSocket of WebCodecs chunks would add its
 // own cost; WebRTC's packetizer, pacer and SRTP are in ours.
 // BENCH_SHORT=1: 20 s per encoder (60 s otherwise, BENCH_SECONDS to choose).
-import fs from 'node:fs';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
 import { cleanup, cpuSeconds, fmt, ratio, sleep } from './lib/live.mjs';
-import { chromiumPath } from './lib/peers.mjs';
+import { CHROMIUM_ARGS, chromiumPath } from './lib/peers.mjs';
+import { processTree } from '../test-support/machine.mjs';
 import { defineBench } from './lib/report.mjs';
 
 const bench = defineBench('bench/studio-encoder', {
@@ -41,29 +41,9 @@ const FPS = 30;
 const BITRATE = 4_500_000;
 bench.requires('chromium');
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/** CPU seconds so far of `root` and every process under it, from /proc. */
-function treeCpu(root) {
-  const children = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
-  }
-  let total = 0;
-  const walk = (pid) => {
-    total += cpuSeconds(pid) ?? 0;
-    for (const c of children.get(pid) ?? []) walk(c);
-  };
-  walk(root);
-  return total;
-}
+/** CPU seconds so far of `root` and every process under it. */
+const treeCpu = (root) => processTree(root).reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
 
 /** The page's program: a 1080p canvas drawn on a 30 fps clock (moving gradients, boxes and words: work for an encoder). */
 function installProgram({ width, height, fps }) {

@@ -27,7 +27,8 @@ import path from 'node:path';
 import { OBSWebSocket } from 'obs-websocket-js';
 import { chromium } from 'playwright-core';
 import { cleanup, cpuSeconds, fmt, freePort, median, percentile, ratio, ROOT, sleep, startHost, tempDir, track, waitFor } from './lib/live.mjs';
-import { chromiumPath } from './lib/peers.mjs';
+import { CHROMIUM_ARGS, chromiumPath } from './lib/peers.mjs';
+import { processTree } from '../test-support/machine.mjs';
 import { defineBench } from './lib/report.mjs';
 
 const bench = defineBench('bench/studio', {
@@ -43,7 +44,6 @@ const BITRATE_KBPS = 4500;
 const FADE_EVERY_MS = 10_000;
 bench.requires('obs', 'chromium', 'xvfb', 'ffmpeg', 'build');
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'];
 const PAINTER = path.join(ROOT, 'bench', 'lib', 'x-painter.mjs');
 /** The painted part of the screen (the top); below it, room for the studio's own window. */
 const PAINT = { width: 1280, height: 720 };
@@ -55,28 +55,6 @@ const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 4).join(' ')}... failed: ${r.stderr}`);
 };
-
-/** Every PID under `root` (itself too), from /proc. */
-function tree(root) {
-  const children = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
-  }
-  const out = [];
-  const walk = (pid) => {
-    out.push(pid);
-    for (const c of children.get(pid) ?? []) walk(c);
-  };
-  walk(root);
-  return out;
-}
 
 /** CPU seconds so far of each PID in `pids()` (PIDs seen once keep their last figure when they exit). */
 function cpuMeter(pids) {
@@ -270,7 +248,7 @@ async function ours(host, fx, display, viewers) {
     const viewer = await whepViewer(viewers, host, 'studio');
     await sleep(3000);
     const stats = () => page.evaluate(async () => ({ timing: { ...window.__studio.timing }, encoder: await window.__studio.encoderStats() }));
-    const cpu = cpuMeter(() => tree(pid));
+    const cpu = cpuMeter(() => processTree(pid));
     const before = await stats();
     const cpu0 = cpu.read();
     const t0 = performance.now();
@@ -395,7 +373,7 @@ async function obs(host, fx, display, viewers, dir) {
     const viewer = await whepViewer(viewers, host, 'obs');
     await sleep(3000);
     const pid = o.obsPid();
-    const cpu = cpuMeter(() => tree(pid));
+    const cpu = cpuMeter(() => processTree(pid));
     const before = await ws.call('GetStats');
     const streamBefore = await ws.call('GetStreamStatus');
     const cpu0 = cpu.read();

@@ -4,3 +4,4 @@ export function nginxModulePath(file: string): string | null;
 export function findChromium(explicit: string | undefined): string | null;
 export const CLK_TCK: number;
 export function cpuSeconds(pid: number): number | null;
+export function processTree(pid: number): number[];

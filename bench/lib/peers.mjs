@@ -15,6 +15,8 @@ export { nginxModulePath };
 
 /** The Chromium to drive: BENCH_CHROMIUM or CHROMIUM_PATH, else the first on the PATH. */
 export const chromiumPath = () => findChromium(process.env.BENCH_CHROMIUM ?? process.env.CHROMIUM_PATH);
+/** Every bench's Chromium runs with these (as the tests' do: test-support/browser.ts). */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'];
 
 const nginx = () => which('nginx', ['/usr/sbin/nginx']) !== null;
 

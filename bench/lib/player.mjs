@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { BARCODE, ROOT } from './live.mjs';
-import { chromiumPath } from './peers.mjs';
+import { CHROMIUM_ARGS, chromiumPath } from './peers.mjs';
 
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
 // dashjs exports no subpath for its UMD build: served from the package folder.
@@ -164,13 +164,7 @@ export async function launchPlayer() {
   const pageUrl = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
     executablePath: chromiumPath() ?? 'chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   return {

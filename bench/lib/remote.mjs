@@ -3,10 +3,10 @@
 // in Chromium, click-to-photon in that page, and the receiver's WebRTC stats.
 /* global window, document -- functions passed to page.evaluate run in the browser */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BARCODE, cmdline, sleep, stopProcess, track } from './live.mjs';
+import { processTree } from '../../test-support/machine.mjs';
 import { samplerScript } from './player.mjs';
 
 const PAINTER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'x-painter.mjs');
@@ -55,33 +55,9 @@ export async function startPainter(display, layout, periodMs = 4) {
   return { proc, presses, stop: () => stopProcess(proc, 'SIGTERM', 2000) };
 }
 
-/** PIDs of every descendant of `pid` (from /proc). */
-function descendants(pid) {
-  const parent = new Map();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone
-    }
-  }
-  const out = [];
-  const walk = (p) => {
-    for (const [child, pp] of parent) {
-      if (pp !== p) continue;
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
 /** The host's capture of X display `display` (a descendant ffmpeg running x11grab): { pid, argv }, or null. */
 export function hostCapture(hostPid, display) {
-  for (const pid of descendants(hostPid)) {
+  for (const pid of processTree(hostPid).slice(1)) {
     const argv = cmdline(pid);
     if (argv && argv.includes('x11grab') && argv.some((a) => a.startsWith(`${display}.`))) return { pid, argv };
   }

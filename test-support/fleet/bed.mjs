@@ -12,8 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiClient } from '../api-client.mjs';
-import { cpuSeconds as cpuOf } from '../machine.mjs';
+import { cpuSeconds as cpuOf, processTree } from '../machine.mjs';
 import { createNetBed, ORIGIN_ADDRESS } from './netns.mjs';
+
+export { processTree };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
@@ -22,29 +24,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** utime + stime of one process in seconds (0 when gone: a sum over processes that come and go). */
 export const cpuSeconds = (pid) => cpuOf(pid) ?? 0;
-
-/** `pid` and its descendants (from /proc: parent of each process). */
-export function processTree(pid) {
-  const children = new Map();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out = [];
-  const walk = (p) => {
-    out.push(p);
-    for (const c of children.get(p) ?? []) walk(c);
-  };
-  walk(pid);
-  return out;
-}
 
 const freePort = () =>
   new Promise((resolve, reject) => {

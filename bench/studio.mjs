@@ -265,13 +265,14 @@ async function ours(host, fx, display, viewers) {
     const after = await stats();
     await viewer.close();
     const late = after.timing.late - before.timing.late;
-    const encoderDropped = (after.encoder?.framesDropped ?? 0) - (before.encoder?.framesDropped ?? 0);
+    // The browser's count can step back by one between two readings: never below 0.
+    const encoderDropped = Math.max(0, (after.encoder?.framesDropped ?? 0) - (before.encoder?.framesDropped ?? 0));
     const sent = (after.encoder?.framesSent ?? 0) - (before.encoder?.framesSent ?? 0);
     const composed = after.timing.programFrames - before.timing.programFrames;
     const expected = Math.round(seconds * FPS);
     // Frames the program never composed (the page fell behind its frame clock) and frames the encoder dropped.
     const missing = Math.max(0, expected - composed);
-    return { cpuPerS, seconds, dropped: missing + Math.max(0, encoderDropped), missing, late, encoderDropped, composed, sent, expected, ages, encoder: after.encoder };
+    return { cpuPerS, seconds, dropped: missing + encoderDropped, missing, late, encoderDropped, composed, sent, expected, ages, encoder: after.encoder };
   } finally {
     await browser.close().catch(() => undefined);
     await server.close().catch(() => undefined);

@@ -106,7 +106,40 @@ describe.skipIf(skipReason !== undefined)('Electron desktop app (skipped, with t
 
   it('shows the dashboard with live system stats', async () => {
     await page.waitForSelector('[data-testid="stat-cpu"]', { timeout: 30_000 });
-    expect(page.url()).toMatch(/^file:\/\/.*\/dist\/renderer\/index\.html/);
+    // The host's own page, signed in by a one-time link, so its relative URLs reach the host.
+    expect(page.url()).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));
+  });
+
+  it('reaches the host at its own origin with the window\'s sign-in (uploads, media and WHIP are relative URLs)', async () => {
+    const status = await page.evaluate(async () => (await fetch('/api/v1/scenes', { credentials: 'same-origin' })).status);
+    expect(status).toBe(200);
+  });
+
+  it('lets our page use the camera and microphone, and offers screens and windows in our picker', async () => {
+    await page.waitForSelector('[data-testid="stat-cpu"]', { timeout: 30_000 });
+    const camera = await page.evaluate(async () => (await navigator.permissions.query({ name: 'camera' as PermissionName })).state);
+    expect(camera).toBe('granted');
+    // getDisplayMedia needs a click (the browser's rule): a button of the test's, clicked.
+    await page.evaluate(() => {
+      const button = document.createElement('button');
+      button.id = 'test-capture';
+      button.textContent = 'capture';
+      button.style.cssText = 'position:fixed;left:0;top:0;z-index:9999';
+      button.onclick = () => {
+        (window as unknown as { __captured: Promise<number> }).__captured = navigator.mediaDevices.getDisplayMedia({ video: true }).then((media) => {
+          const width = media.getVideoTracks()[0]?.getSettings().width ?? 0;
+          media.getTracks().forEach((t) => t.stop());
+          return width;
+        });
+      };
+      document.body.append(button);
+    });
+    await page.click('#test-capture');
+    const picker = page.getByTestId('display-picker');
+    await picker.waitFor({ timeout: 15_000 });
+    expect(await picker.getByTestId('display-source').count()).toBeGreaterThan(0);
+    await picker.getByTestId('display-share').click();
+    expect(await page.evaluate(() => (window as unknown as { __captured: Promise<number> }).__captured)).toBeGreaterThan(0);
   });
 
   it('exposes window.studio with the contract methods and nothing of Node or ipcRenderer', async () => {
@@ -115,6 +148,7 @@ describe.skipIf(skipReason !== undefined)('Electron desktop app (skipped, with t
       return { keys: Object.keys(w.studio).sort(), methods: [...w.studio.methods], require: typeof w.require, process: typeof w.process };
     });
     expect(shape.keys).toEqual(['invoke', 'methods', 'onEvent']);
+    expect(await page.evaluate(() => Object.keys((window as unknown as { studioDesktop: object }).studioDesktop).sort())).toEqual(['chooseDisplay', 'onDisplayOffer']);
     expect(shape.methods).toContain('system.info');
     expect(shape.require).toBe('undefined');
     expect(shape.process).toBe('undefined');

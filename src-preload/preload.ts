@@ -3,9 +3,13 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { isMethodName, METHOD_NAMES } from '../src-shared/contract/methods.js';
 import {
+  IPC_DISPLAY_CHOICE_CHANNEL,
+  IPC_DISPLAY_OFFER_CHANNEL,
   IPC_EVENT_CHANNEL,
   IPC_INVOKE_CHANNEL,
   type CallResult,
+  type DesktopBridge,
+  type DisplayOffer,
   type StudioBridge,
 } from '../src-shared/contract/transport.js';
 import type { EventEnvelope } from '../src-shared/contract/events.js';
@@ -45,4 +49,19 @@ const bridge: StudioBridge = {
   },
 };
 
+/** The screen picker's half of the window: offers from the main process in, the creator's choice out. */
+const desktop: DesktopBridge = {
+  onDisplayOffer(listener) {
+    if (typeof listener !== 'function') throw new TypeError('studioDesktop.onDisplayOffer needs a function');
+    const relayOffer = (_event: IpcRendererEvent, offer: DisplayOffer): void => listener(offer);
+    ipcRenderer.on(IPC_DISPLAY_OFFER_CHANNEL, relayOffer);
+    return () => void ipcRenderer.removeListener(IPC_DISPLAY_OFFER_CHANNEL, relayOffer);
+  },
+  chooseDisplay(choice) {
+    // Only the three fields cross (the main process reads them again).
+    ipcRenderer.send(IPC_DISPLAY_CHOICE_CHANNEL, { request: choice?.request, sourceId: choice?.sourceId ?? null, audio: choice?.audio === true });
+  },
+};
+
 contextBridge.exposeInMainWorld('studio', bridge);
+contextBridge.exposeInMainWorld('studioDesktop', desktop);

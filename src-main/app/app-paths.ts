@@ -32,14 +32,3 @@ export function desktopPaths(): DesktopPaths {
     preload: path.join(appRoot, 'dist', 'preload', 'preload.cjs'),
   };
 }
-
-/** True when `url` is our own page, whatever its #route or ?query. */
-export function isAppPage(url: string, indexUrl: string): boolean {
-  try {
-    const page = new URL(url);
-    const ours = new URL(indexUrl);
-    return page.protocol === 'file:' && page.host === ours.host && page.pathname === ours.pathname;
-  } catch {
-    return false;
-  }
-}

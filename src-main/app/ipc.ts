@@ -3,14 +3,14 @@ import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isMethodName, type CallResult } 
 import type { Dispatch } from '../api/dispatch.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
-import { isAppPage } from './app-paths.js';
+import { isAppPage, type AppPages } from './app-page.js';
 
 export interface IpcAdapterOptions {
   dispatch: Dispatch;
   bus: Pick<EventBus, 'onAny'>;
   logger: Logger;
-  /** file:// URL of our index.html: the only page whose calls are served. */
-  indexUrl: string;
+  /** Our own page: the only one whose calls are served. */
+  pages: AppPages;
   /** True for the web contents of a window we created. */
   ownsContents(contents: WebContents): boolean;
 }
@@ -21,10 +21,10 @@ const refuse = (code: 'FORBIDDEN' | 'NOT_FOUND', message: string): CallResult<un
  * The IPC transport of the contract: one invoke channel for every method, one event channel for every
  * event. Only the top frame of our own window, showing our own page, is answered.
  */
-export function attachIpc({ dispatch, bus, logger, indexUrl, ownsContents }: IpcAdapterOptions): () => void {
+export function attachIpc({ dispatch, bus, logger, pages, ownsContents }: IpcAdapterOptions): () => void {
   const trusted = (event: IpcMainInvokeEvent): boolean => {
     const frame = event.senderFrame;
-    return frame !== null && frame.parent === null && ownsContents(event.sender) && isAppPage(frame.url, indexUrl);
+    return frame !== null && frame.parent === null && ownsContents(event.sender) && isAppPage(frame.url, pages);
   };
 
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, input: unknown): Promise<CallResult<unknown>> => {

@@ -1,10 +1,13 @@
 import { BrowserWindow, type NativeImage, type WebContents } from 'electron';
+import type { AppPages } from './app-page.js';
 import { guardWebContents } from './web-guard.js';
 
 export interface StudioWindowOptions {
   preload: string;
   indexHtml: string;
-  indexUrl: string;
+  pages: AppPages;
+  /** A fresh one-time sign-in URL of the host while its server runs, else null (the built page from file://). */
+  signInUrl(): string | null;
   icon: NativeImage;
   /** Called when a page fails to load or a renderer dies, for the log. */
   onProblem(message: string, details: Record<string, unknown>): void;
@@ -45,7 +48,7 @@ export class StudioWindow {
   }
 
   private create(): BrowserWindow {
-    const { preload, indexHtml, indexUrl, icon, onProblem } = this.options;
+    const { preload, indexHtml, pages, signInUrl, icon, onProblem } = this.options;
     const window = new BrowserWindow({
       width: 1280,
       height: 820,
@@ -66,11 +69,15 @@ export class StudioWindow {
         spellcheck: false,
       },
     });
-    guardWebContents(window.webContents, indexUrl);
+    guardWebContents(window.webContents, pages);
     window.once('ready-to-show', () => window.show());
     window.webContents.on('did-fail-load', (_event, code, description, url) => onProblem('window failed to load', { code, description, url }));
     window.webContents.on('render-process-gone', (_event, details) => onProblem('renderer process gone', { ...details }));
-    void window.loadFile(indexHtml).catch((error: unknown) => onProblem('window failed to load', { error: String(error), indexHtml }));
+    // The host's page at its own origin, signed in by a one-time link, as a browser shows it: the
+    // page's media, uploads and WHIP go to the host as relative URLs with the window's session.
+    const signIn = signInUrl();
+    const loaded = signIn ? window.loadURL(signIn) : window.loadFile(indexHtml);
+    void loaded.catch((error: unknown) => onProblem('window failed to load', { error: String(error), page: signIn ? 'host' : indexHtml }));
     return window;
   }
 }

@@ -1,5 +1,6 @@
 // The desktop composition root: single-instance lock, the studio services, then window, tray and IPC.
-import { app, dialog, session } from 'electron';
+import { app, dialog, session, type WebContents } from 'electron';
+import { isAppPage, type AppPages } from '../app/app-page.js';
 import { desktopPaths } from '../app/app-paths.js';
 import { appIcon, trayIcon } from '../app/icons.js';
 import { attachIpc } from '../app/ipc.js';
@@ -7,7 +8,8 @@ import { parseLaunchArgs, type LaunchArgs } from '../app/launch-args.js';
 import { stopStudioOnQuit } from '../app/shutdown.js';
 import { claimSingleInstance } from '../app/single-instance.js';
 import { StudioTray } from '../app/tray.js';
-import { restrictPermissions } from '../app/web-guard.js';
+import { attachDisplayPicker } from '../app/display-picker.js';
+import { restrictPermissions, trustOwnCertificate } from '../app/web-guard.js';
 import { StudioWindow } from '../app/window.js';
 import { resolveHome } from '../platform/paths.js';
 import { exitCodeFor } from './host.js';
@@ -26,7 +28,6 @@ function failToStart(error: unknown): void {
 
 async function run(args: LaunchArgs, home: string): Promise<void> {
   await app.whenReady();
-  restrictPermissions(session.defaultSession);
   const paths = desktopPaths();
   const studio = await startStudio({
     mode: 'desktop',
@@ -42,15 +43,26 @@ async function run(args: LaunchArgs, home: string): Promise<void> {
     await studio.stop(reason);
   }, logger);
 
+  // The window shows the host's page while the server runs (the tray can stop it), else the built one.
+  const pages: AppPages = { indexUrl: paths.indexUrl, hostUrl: () => (studio.http.running ? studio.url() : null) };
+  const owns = (contents: WebContents): boolean => studioWindow.owns(contents);
+  restrictPermissions(session.defaultSession, pages, owns);
+  trustOwnCertificate(app, pages, owns);
   const studioWindow = new StudioWindow({
     preload: paths.preload,
     indexHtml: paths.indexHtml,
-    indexUrl: paths.indexUrl,
+    pages,
+    signInUrl: () => (studio.http.running ? studio.loginUrl() : null),
     icon: appIcon(paths.iconsDir),
     onProblem: (message, details) => logger.error(details, message),
   });
   window = studioWindow;
-  attachIpc({ dispatch: studio.dispatch, bus: studio.bus, logger, indexUrl: paths.indexUrl, ownsContents: (contents) => studioWindow.owns(contents) });
+  attachIpc({ dispatch: studio.dispatch, bus: studio.bus, logger, pages, ownsContents: owns });
+  attachDisplayPicker(session.defaultSession, {
+    isAppPage: (url) => isAppPage(url, pages),
+    ownWindowSourceId: () => studioWindow.current?.getMediaSourceId(),
+    logger,
+  });
   tray = new StudioTray({
     server: studio.http,
     loginUrl: () => studio.loginUrl(),

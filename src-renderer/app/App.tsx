@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { DisplayPicker } from '../features/studio/DisplayPicker.js';
 import { Toasts } from '../ui/Toasts.js';
 import { FEATURES } from './features.js';
 import { Header } from './Header.js';
@@ -36,6 +37,7 @@ export function App() {
     <>
       {auth === 'signed-in' ? <Shell /> : auth === 'signed-out' ? <LoginScreen /> : <StatusScreen />}
       <Toasts />
+      {window.studioDesktop && <DisplayPicker bridge={window.studioDesktop} />}
     </>
   );
 }

@@ -16,6 +16,43 @@ export interface StudioBridge {
   onEvent(listener: (envelope: EventEnvelope) => void): () => void;
 }
 
+/**
+ * The desktop window's screen and window picker: when the page calls getDisplayMedia, the main process
+ * lists what can be captured (Electron's desktopCapturer, with thumbnails) and offers it to the page on
+ * the offer channel; the page shows its picker and answers on the choice channel.
+ */
+export const IPC_DISPLAY_OFFER_CHANNEL = 'studio:display-offer';
+export const IPC_DISPLAY_CHOICE_CHANNEL = 'studio:display-choice';
+
+/** One screen or window that can be captured; thumbnail and icon are data: URLs. */
+export interface DisplaySourceOffer {
+  id: string;
+  name: string;
+  kind: 'screen' | 'window';
+  thumbnail: string;
+  icon: string | null;
+}
+
+/** What the page is asked to choose from. `audio`: the system's sound can be shared too. */
+export interface DisplayOffer {
+  request: number;
+  sources: DisplaySourceOffer[];
+  audio: boolean;
+}
+
+/** The page's answer: a source's id, or null when the creator cancelled. */
+export interface DisplayChoice {
+  request: number;
+  sourceId: string | null;
+  audio: boolean;
+}
+
+/** What the Electron preload exposes as `window.studioDesktop` (absent in a browser, which has its own picker). */
+export interface DesktopBridge {
+  onDisplayOffer(listener: (offer: DisplayOffer) => void): () => void;
+  chooseDisplay(choice: DisplayChoice): void;
+}
+
 export const API_PREFIX = '/api/v1';
 export const WS_EVENTS_PATH = '/api/v1/events';
 export const SESSION_COOKIE = 'streams_session';

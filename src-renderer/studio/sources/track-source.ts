@@ -87,7 +87,9 @@ export class TrackSource extends BaseSource {
     if (this.opening || this.disposed) return;
     this.opening = true;
     clearTimeout(this.retry);
-    this.setStatus('starting');
+    // A capture that runs (Capture pressed again) shows on until the new one replaces it.
+    const running = () => this.media?.getTracks().some((t) => t.readyState === 'live') === true;
+    if (!running()) this.setStatus('starting');
     try {
       const media = await this.capturer.open();
       if (this.disposed) {
@@ -102,6 +104,8 @@ export class TrackSource extends BaseSource {
       if (video) this.watch(video);
       else this.setStatus('live');
     } catch (error) {
+      // Capture pressed again and the new choice cancelled or refused: the capture that runs goes on.
+      if (running()) return;
       const problem = captureProblem(error, this.capturer.what);
       this.problem = problem.code;
       this.setStatus('error', problem.message);

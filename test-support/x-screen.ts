@@ -10,7 +10,9 @@ import { ROOT } from './host-process.js';
  *
  * Xvfb runs without its RandR extension: Chromium's X11 screen capturer starts, then fails its first
  * frame on Xvfb's RandR monitor list ("Could not start video source", capture error 31); without
- * RandR it captures the root window, which is the whole screen.
+ * RandR it captures the root window, which is the whole screen. The painter also makes the window
+ * manager's atoms (there is no window manager): Chromium 156.0.8078.108 exits on an X error when
+ * they are missing (BadAtom on a GetProperty of atom None) as its capture starts.
  */
 export interface PaintedScreen {
   display: string;

@@ -15,6 +15,8 @@ const GRAY = 0x404858;
 const WHITE = 0xffffff;
 const BLACK = 0x000000;
 
+const WM_ATOMS = ['WM_STATE', '_NET_WM_STATE', '_NET_WM_STATE_HIDDEN', '_NET_WM_WINDOW_TYPE', '_NET_WM_WINDOW_TYPE_NORMAL', '_NET_CLIENT_LIST', '_NET_CLIENT_LIST_STACKING', '_NET_ACTIVE_WINDOW', '_NET_WM_NAME', '_NET_WM_PID', 'UTF8_STRING', '_NET_FRAME_EXTENTS', '_GTK_FRAME_EXTENTS', '_NET_WORKAREA', '_NET_SUPPORTED', '_NET_SUPPORTING_WM_CHECK'];
+
 const fail = (error) => {
   process.stderr.write(`x-painter: ${error?.message ?? error}\n`);
   process.exit(1);
@@ -64,6 +66,9 @@ x11.createClient({ display: process.env.DISPLAY }, (error, display) => {
       process.stdout.write(`press ${Date.now()} ${targetWhite ? 1 : 0}\n`);
     }
   });
+  // The window-manager atoms a screen capturer reads. Without a window manager they are never made,
+  // and Chromium 156's X11 capturer asks for a property by the atom None and exits on the X error.
+  for (const name of WM_ATOMS) X.InternAtom(false, name, () => {});
   X.MapWindow(win);
   paintTarget();
   paintStamp();

@@ -94,11 +94,31 @@ export async function runStreams(args: string[], env: NodeJS.ProcessEnv = cleanE
   });
 }
 
-/** Starts `streams host` on a free port and waits for its sign-in line. */
+/**
+ * Starts `streams host` on a free port and waits for its sign-in line. A port found free can be taken
+ * before the host binds it (an outgoing connection of another test gets it as its local port, or
+ * another test's host): when the host says a port this function picked is in use, it starts again
+ * on new ones (a port the test chose is never replaced).
+ */
 export async function startHost(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<HostProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const picked = new Set<number>();
+    try {
+      return await launchHost(options, picked);
+    } catch (error) {
+      const taken = /port (\d+) on \S+ is already in use/.exec(String((error as Error).message));
+      if (attempt >= 3 || !taken || !picked.has(Number(taken[1]))) throw error;
+    }
+  }
+}
+
+async function launchHost(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv; args?: string[] }, picked: Set<number>): Promise<HostProcess> {
   const home = options.home ?? tempHome();
   const port = options.port ?? (await freePort());
-  const env = await withIngestPorts(options.env ?? cleanEnv());
+  if (options.port === undefined) picked.add(port);
+  const given = options.env ?? cleanEnv();
+  const env = await withIngestPorts(given);
+  for (const key of ['STREAMS_RTMP_PORT', 'STREAMS_SRT_PORT', 'STREAMS_MQTT_PORT']) if (given[key] === undefined) picked.add(Number(env[key]));
   const proc = spawn(process.execPath, [STREAMS_BIN, 'host', '--home', home, '--port', String(port), ...(options.args ?? [])], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

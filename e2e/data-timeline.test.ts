@@ -30,6 +30,8 @@ interface Shown {
   previousPdt: number | null;
   mode: string;
   hook: number | null;
+  /** Date.now() in the page when it was shown. */
+  shownAt: number;
 }
 
 describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the picture (barcode)', () => {
@@ -124,7 +126,9 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
       const barcodePdt = s.programDateTime + (s.hook! - mediaTime);
       expect(Math.abs(s.framePdt - barcodePdt), `frame dated ${s.framePdt - barcodePdt} ms off its barcode`).toBeLessThanOrEqual(ONE_FRAME);
       const gap = s.previousPdt === null ? 0 : s.framePdt - s.previousPdt;
-      if (gap <= 1.5 * FRAME_MS) expect(Math.abs(s.hook! - mediaTime)).toBeLessThanOrEqual(ONE_FRAME);
+      // The message says how it was shown: the frame before (null: no dated frame before it) and when.
+      const how = `message ${s.seq} shown ${s.hook! - mediaTime} ms after its frame; the frame before dated ${s.previousPdt === null ? 'null' : `${Math.round(gap)} ms earlier`}; shown at ${s.shownAt}`;
+      if (gap <= 1.5 * FRAME_MS) expect(Math.abs(s.hook! - mediaTime), how).toBeLessThanOrEqual(ONE_FRAME);
       else console.log(`message ${s.seq}: shown after ${Math.round(gap)} ms without a presented frame`);
     }
   };

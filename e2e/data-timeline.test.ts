@@ -90,6 +90,9 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('timed data in step with the pictur
     // Over WebRTC the messages ride the player's data channel: it must be open before they are sent (a
     // loaded CI run had it open more than 4 s after the first frame).
     if (via === 'webrtc') await waitFor('the data channel open', () => page.evaluate(() => document.body.dataset.channel === 'open'), 20_000);
+    // And a frame dated (over WebRTC the first time map may come a few frames after the channel opens:
+    // a message for a frame before it shows at the first dated frame, which a fresh-clone run saw).
+    await waitFor('a dated frame', () => page.evaluate(() => document.body.dataset.clock === 'dated'), 20_000);
     const now = await waitFor('a decoded frame', () => page.evaluate(barcode, MOD), 20_000);
     const published = new Map<number, number>();
     // Three for frames ahead, at the publisher's media time; the last one stamped by the host with the

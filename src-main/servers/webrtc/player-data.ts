@@ -154,6 +154,10 @@ function dataFrames() {
   let previous = null;
   const step = (_now, meta) => {
     const pdt = engine && engine.framePdt ? engine.framePdt(meta) : null;
+    // body[data-clock] says frames are dated (the lane shows messages in step from here; over WebRTC
+    // the first time map came): a message for a frame before it shows at the first dated one.
+    const clock = pdt == null ? 'undated' : 'dated';
+    if (body.dataset.clock !== clock) body.dataset.clock = clock;
     if (pdt != null) for (const m of dataLane.frame(pdt)) showData(m, pdt, body.dataset.mode, previous);
     previous = pdt;
     video.requestVideoFrameCallback(step);

@@ -20,6 +20,8 @@ export default defineConfig({
     sourcemap: true,
     // hls.js and dash.js (about 0.5 and 1 MB) load only when a player opens: their size is expected.
     chunkSizeWarningLimit: 1500,
+    // The studio, and the guest page (/guest/<id>: no account, its own small bundle).
+    rollupOptions: { input: { main: fileURLToPath(new URL('./src-renderer/index.html', import.meta.url)), guest: fileURLToPath(new URL('./src-renderer/guest.html', import.meta.url)) } },
   },
   server: {
     port: 5173,

@@ -10,7 +10,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const define = { __STUDIO_VERSION__: JSON.stringify(pkg.version) };
 const SOURCES = ['src-main', 'src-shared', 'src-preload', 'src-renderer', 'package.json', 'vite.config.ts'];
-const OUTPUTS = ['dist/main/cli.js', 'dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html'];
+const OUTPUTS = ['dist/main/cli.js', 'dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/renderer/guest.html'];
 
 function newestMtime(p) {
   const full = path.join(root, p);

@@ -64,4 +64,6 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   STREAM_FULL: { title: 'This stream is full', hint: 'It has reached its most viewers or publishers. Try again later.' },
   CONNECTION_LIMIT: { title: 'Too many connections', hint: 'This address has too many open connections. Close some and try again.' },
   SCENE_FILE_INVALID: { title: 'This is not a scene collection the studio can read', hint: 'Import a file made by Export on the studio page (JSON); nothing was changed.' },
+  GUEST_LINK_ENDED: { title: 'This guest link has ended', hint: 'It expired, was withdrawn, or the producer took you off the show. Ask the producer for a new link.' },
+  GUEST_NOT_ADMITTED: { title: 'Not on the show yet', hint: 'Wait in the green room until the producer lets you in.' },
 };

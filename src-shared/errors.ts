@@ -70,6 +70,9 @@ export const ERROR_CODES = {
   CONNECTION_LIMIT: 429,
   // The studio.
   SCENE_FILE_INVALID: 400,
+  // Guests.
+  GUEST_LINK_ENDED: 410,
+  GUEST_NOT_ADMITTED: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -14,6 +14,8 @@ import { videoHandlers, type VideoHandlerDeps } from './handlers-videos.js';
 import { dataHandlers, type DataHandlerDeps } from './handlers-data.js';
 import { authHandlers, type AuthHandlerDeps } from './handlers-auth.js';
 import { sceneHandlers } from './handlers-scenes.js';
+import { guestHandlers } from './handlers-guests.js';
+import type { GuestService } from '../guests/guest-service.js';
 import type { SceneService } from '../studio/scene-service.js';
 
 /** The small slices of services the handlers need; the composition root passes the real ones. */
@@ -42,6 +44,7 @@ export interface HandlerDeps {
   data: DataHandlerDeps;
   access: AuthHandlerDeps;
   scenes: SceneService;
+  guests: GuestService;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -106,5 +109,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...dataHandlers(deps.data),
     ...authHandlers(deps.access),
     ...sceneHandlers(deps.scenes),
+    ...guestHandlers(deps.guests),
   };
 }

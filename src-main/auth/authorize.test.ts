@@ -33,6 +33,8 @@ describe('authorize', () => {
     expect(() => authorize(limited, 'streams.list', undefined)).not.toThrow();
     expect(streamParamOf('streams.update')).toBe('name');
     expect(streamParamOf('streams.list')).toBeNull();
+    expect(streamParamOf('guests.invite')).toBe('stream');
+    expect(() => authorize(who(['scenes:write'], ['demo']), 'guests.invite', 'other')).toThrow(/limited to the streams demo/);
     expect(streamParamOf('users.get' as MethodName)).toBeNull();
   });
 

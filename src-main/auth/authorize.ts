@@ -2,9 +2,12 @@ import { methods, ROLE_SCOPES, scopeCovers, type MethodName, type Role, type Sco
 import { StudioError } from '../core/errors.js';
 import type { Principal } from './types.js';
 
-/** The path parameter that names a stream, for methods on `/streams/:name...` (a token's stream list applies). */
-export function streamParamOf(method: MethodName): 'name' | null {
-  return /^\/streams\/:name(\/|$)/.test(methods[method].http.path) ? 'name' : null;
+/**
+ * The path parameter that names a stream, for methods on `/streams/:name...` (a token's stream list
+ * applies); `:stream` where the body has a `name` of its own (a guest's).
+ */
+export function streamParamOf(method: MethodName): 'name' | 'stream' | null {
+  return (/^\/streams\/:(name|stream)(\/|$)/.exec(methods[method].http.path)?.[1] as 'name' | 'stream' | undefined) ?? null;
 }
 
 /** The scopes a token of a user of `role` really has: those it asked for that the role grants. */
@@ -12,7 +15,7 @@ export const effectiveScopes = (role: Role, asked: readonly Scope[]): Scope[] =>
 
 /**
  * Whether `principal` may call `method`: its scopes must cover the method's, and a token limited to some
- * streams may only name those. `streamName` is the `:name` path parameter, read before any body is parsed.
+ * streams may only name those. `streamName` is that path parameter, read before any body is parsed.
  * Throws FORBIDDEN naming the scope (details.scope) or the stream.
  */
 export function authorize(principal: Principal, method: MethodName, streamName: string | undefined): void {

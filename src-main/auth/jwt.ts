@@ -3,7 +3,8 @@ import type { JwtKeyStore } from '../store/jwt-keys.js';
 import { normalizeIp } from '../protocols/signing.js';
 import type { JwtPort } from './types.js';
 
-export type JwtAction = 'read' | 'publish' | 'remote';
+/** `guest`: a show's guest link (src-main/guests), for its own guest only (`sub` is the guest's id). */
+export type JwtAction = 'read' | 'publish' | 'remote' | 'guest';
 
 /** What a verified JWT allows, or why it does not. */
 export type JwtCheck = { ok: true; subject: string | null } | { ok: false; code: 'JWT_INVALID' | 'TOKEN_EXPIRED'; reason: string };
@@ -44,10 +45,10 @@ export class JwtService implements JwtPort {
     },
   ) {}
 
-  async issue(input: { action: JwtAction; streams: string[]; expiresInSec: number; ip?: string; subject?: string }): Promise<{ token: string; expiresAt: number; kid: string }> {
+  async issue(input: { action: JwtAction; streams: string[]; expiresInSec: number; ip?: string; subject?: string; name?: string }): Promise<{ token: string; expiresAt: number; kid: string }> {
     const key = this.deps.keys.current();
     const expiresAt = Date.now() + input.expiresInSec * 1000;
-    let jwt = new SignJWT({ act: input.action, streams: input.streams, ...(input.ip ? { ip: input.ip } : {}) })
+    let jwt = new SignJWT({ act: input.action, streams: input.streams, ...(input.ip ? { ip: input.ip } : {}), ...(input.name ? { name: input.name } : {}) })
       .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
       .setIssuedAt()
       .setExpirationTime(Math.floor(expiresAt / 1000));

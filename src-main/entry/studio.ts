@@ -32,6 +32,7 @@ import { wireCdn } from './cdn.js';
 import { wireLiveServer } from './live.js';
 import { wireObs } from './obs.js';
 import { wireWebRtc } from './webrtc.js';
+import { wireGuests } from './guests.js';
 import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
@@ -208,6 +209,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const scenes = new SceneService({ store: new SceneStore(db), bus });
+    const rendererDir = options.rendererDir ?? defaultRendererDir();
+    const guests = wireGuests({ db, bus, jwt: access.jwt, streams: live.streams, webrtc: webrtc.server, auth, rendererDir, logger, scenes });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -236,6 +239,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         data: data.handlers,
         access: access.handlers,
         scenes,
+        guests: guests.guests,
       }),
       logger,
       access.onCall,
@@ -258,8 +262,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         logger: logger.child({ service: 'http' }),
         version: STUDIO_VERSION,
         startedAt,
-        rendererDir: options.rendererDir ?? defaultRendererDir(),
-        plugins: [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
+        rendererDir,
+        plugins: [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...guests.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
       },
       listen,
     );

@@ -317,4 +317,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 11,
+    name: "a show's guests: their links, green room and on-show state",
+    sql: `
+      CREATE TABLE guests (
+        id TEXT PRIMARY KEY,
+        stream TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        reason TEXT,
+        muted INTEGER NOT NULL DEFAULT 0,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        invited_at INTEGER NOT NULL,
+        joined_at INTEGER,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX guests_stream ON guests (stream, invited_at);
+    `,
+  },
 ];

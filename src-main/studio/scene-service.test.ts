@@ -89,6 +89,24 @@ describe('the studio\'s show, kept by the host (real SQLite)', () => {
     expect([updated.audio.gainDb, updated.audio.muted]).toEqual([-6, false]);
   });
 
+  it("a guest muted or hidden by the producer: their strip is muted and their items hidden in every scene, others untouched", () => {
+    const guest = service.addSource({ name: 'Ada', settings: { kind: 'guest', guestId: 'gst_abcdefghijkl' } });
+    const other = service.addSource({ name: 'Bo', settings: { kind: 'guest', guestId: 'gst_000000000000' } });
+    const scene = service.createScene({ name: 'Talk', layout: 'grid', items: [item(guest.id), item(other.id)] });
+    const before = service.list().revision;
+    service.applyGuest('gst_abcdefghijkl', { muted: true, hidden: true });
+    const state = service.list();
+    expect(state.revision).toBe(before + 1);
+    expect(state.sources.map((s) => [s.name, s.audio.muted])).toEqual([['Ada', true], ['Bo', false]]);
+    expect(state.scenes.find((s) => s.id === scene.id)!.items.map((i) => i.visible)).toEqual([false, true]);
+    service.applyGuest('gst_abcdefghijkl', { hidden: false });
+    expect(service.list().sources[0]!.audio.muted).toBe(true);
+    expect(service.list().scenes.find((s) => s.id === scene.id)!.items[0]!.visible).toBe(true);
+    // A guest the show has no source of changes nothing.
+    service.applyGuest('gst_zzzzzzzzzzzz', { muted: true });
+    expect(service.list().revision).toBe(before + 2);
+  });
+
   it('removing a source takes it out of every scene', () => {
     const a = service.addSource({ name: 'A', settings: color });
     const b = service.addSource({ name: 'B', settings: color });

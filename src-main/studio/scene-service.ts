@@ -109,6 +109,23 @@ export class SceneService {
     this.commit('source', id, { ...this.state, sources: this.state.sources.filter((s) => s.id !== id), scenes });
   }
 
+  /**
+   * A guest muted or hidden by the producer (guests.update): every source of that guest is muted in the
+   * mixer, every item of it hidden in every scene (or back). Nothing to do when the show has none.
+   */
+  applyGuest(guestId: string, change: { muted?: boolean | undefined; hidden?: boolean | undefined }): void {
+    const ids = new Set(this.state.sources.filter((s) => s.settings.kind === 'guest' && s.settings.guestId === guestId).map((s) => s.id));
+    if (ids.size === 0 || (change.muted === undefined && change.hidden === undefined)) return;
+    const now = this.now();
+    const sources = change.muted === undefined ? this.state.sources : this.state.sources.map((s) => (ids.has(s.id) ? { ...s, audio: { ...s.audio, muted: change.muted! }, updatedAt: now } : s));
+    const visible = change.hidden === undefined ? undefined : !change.hidden;
+    const scenes =
+      visible === undefined
+        ? this.state.scenes
+        : this.state.scenes.map((scene) => (scene.items.some((i) => ids.has(i.sourceId)) ? { ...scene, items: scene.items.map((i) => (ids.has(i.sourceId) ? { ...i, visible } : i)), updatedAt: now } : scene));
+    this.commit('source', [...ids][0]!, { ...this.state, sources, scenes });
+  }
+
   updateStudio(patch: Partial<StudioSettings>): StudioSettings {
     const ids = new Set(this.state.scenes.map((s) => s.id));
     for (const key of ['previewSceneId', 'programSceneId'] as const) {

@@ -10,6 +10,7 @@ import { broadcastEvents } from './broadcast.js';
 import { videoEvents } from './videos.js';
 import { dataEvents } from './data.js';
 import { sceneEvents } from './scenes.js';
+import { guestEvents } from './guests.js';
 
 /** Every event pushed to clients (UI over IPC or WebSocket, later edges). */
 export const events = {
@@ -47,6 +48,7 @@ export const events = {
   ...videoEvents,
   ...dataEvents,
   ...sceneEvents,
+  ...guestEvents,
 } as const;
 
 export type Events = typeof events;

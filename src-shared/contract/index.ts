@@ -15,3 +15,4 @@ export * from './data.js';
 export * from './scopes.js';
 export * from './auth.js';
 export * from './scenes.js';
+export * from './guests.js';

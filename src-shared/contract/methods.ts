@@ -28,6 +28,7 @@ import { cdnMethods } from './cdn.js';
 import { remoteMethods } from './remote.js';
 import { broadcastMethods } from './broadcast.js';
 import { sceneMethods } from './scenes.js';
+import { guestMethods } from './guests.js';
 
 const none = z.object({}).strict();
 
@@ -305,6 +306,7 @@ export const methods = {
   ...dataMethods,
   ...authMethods,
   ...sceneMethods,
+  ...guestMethods,
 } as const;
 
 export type Methods = typeof methods;

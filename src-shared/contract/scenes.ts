@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { event, method } from './define.js';
 import { OVERLAY_PARTS } from '../overlay-state.js';
 import { streamNameSchema } from './streams.js';
+import { guestIdSchema } from './guests.js';
 
 /**
  * The studio's show: sources (what is captured or drawn), scenes (where each source sits in the
@@ -72,6 +73,8 @@ export const sourceSettingsSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('color'), color: colorSchema }),
   z.object({ kind: z.literal('stream'), stream: streamNameSchema, via: z.enum(['whep', 'llhls']).default('whep') }),
+  /** A guest of the show (guests.invite), pulled over WHEP while they are on it. */
+  z.object({ kind: z.literal('guest'), guestId: guestIdSchema }),
   z.object({
     kind: z.literal('overlay'),
     /** Whose data channels it draws (README "Overlay" lists what each channel carries). */
@@ -84,7 +87,7 @@ export const sourceSettingsSchema = z.discriminatedUnion('kind', [
 ]);
 export type SourceSettings = z.infer<typeof sourceSettingsSchema>;
 export type SourceKind = SourceSettings['kind'];
-export const SOURCE_KINDS = ['camera', 'microphone', 'screen', 'image', 'slideshow', 'video', 'text', 'color', 'stream', 'overlay'] as const satisfies readonly SourceKind[];
+export const SOURCE_KINDS = ['camera', 'microphone', 'screen', 'image', 'slideshow', 'video', 'text', 'color', 'stream', 'overlay', 'guest'] as const satisfies readonly SourceKind[];
 
 /** A mixer strip's settings (sources with sound: camera with its microphone, microphone, screen with audio, video, stream). */
 const audioFields = {

@@ -38,6 +38,12 @@ export interface WebRtcServerOptions {
   };
 }
 
+/** What a relay-only publisher's caller hears (guests/). */
+export interface RelayHooks {
+  onLive(media: { video: boolean; audio: boolean }): void;
+  onEnded(reason: string): void;
+}
+
 /** Connected viewers are recorded again this often, well inside the analytics' idle time. */
 const ANALYTICS_HEARTBEAT_MS = 5000;
 /**
@@ -67,6 +73,8 @@ export class WebRtcServer implements Service {
   private readonly whipByName = new Map<string, WhipSession>();
   private readonly pathFeeds = new Map<string, PathFeed>();
   private readonly viewersByName = new Map<string, Set<WhepSession>>();
+  /** Names whose publisher is (or was) a relay-only WHIP session: their viewers are not counted as an audience. */
+  private readonly relays = new Set<string>();
   /** Streams whose WHIP publisher dropped, with their viewers parked until it returns or this fires. */
   private readonly awaitingReturn = new Map<string, NodeJS.Timeout>();
   private stopping = false;
@@ -78,7 +86,7 @@ export class WebRtcServer implements Service {
     const { analytics } = this.options;
     if (!analytics) return;
     this.heartbeat = setInterval(() => {
-      for (const [name, set] of this.viewersByName) for (const s of set) if (s.connected) analytics.record(name, { sid: sidOf(s), protocol: 'webrtc' });
+      for (const [name, set] of this.viewersByName) if (!this.relays.has(name)) for (const s of set) if (s.connected) analytics.record(name, { sid: sidOf(s), protocol: 'webrtc' });
     }, ANALYTICS_HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -113,6 +121,26 @@ export class WebRtcServer implements Service {
   async publish(name: string, key: string | undefined, offer: unknown, remoteAddress: string, operator = false): Promise<{ id: string; answer: string }> {
     this.assertRunning();
     this.authorizePublish(name, key, operator);
+    return this.accept(name, offer, remoteAddress);
+  }
+
+  /**
+   * WHIP for a relay only (a show's guest, admitted by its caller): WHEP viewers of `name` (the studio)
+   * are fed by it directly; nothing goes into a Path (no packager, recorder or analytics), so no ffmpeg
+   * runs for it. `hooks` hear when it connects (with what it sends) and when it ends.
+   */
+  async publishRelay(name: string, offer: unknown, remoteAddress: string, hooks: RelayHooks): Promise<{ id: string; answer: string }> {
+    this.assertRunning();
+    return this.accept(name, offer, remoteAddress, hooks);
+  }
+
+  /** Ends the WHIP publisher of `name` and its viewers (a guest taken off the show). */
+  closePublisher(name: string, reason: string): void {
+    this.whipByName.get(name)?.close(reason);
+    for (const viewer of [...(this.viewersByName.get(name) ?? [])]) viewer.close(reason);
+  }
+
+  private async accept(name: string, offer: unknown, remoteAddress: string, relay?: RelayHooks): Promise<{ id: string; answer: string }> {
     const parsed = parseOffer(offer);
     const choice = chooseCodecs(parsed, 'receive', ['h264', 'vp8']);
     const log = this.options.logger.child({ stream: name });
@@ -133,9 +161,14 @@ export class WebRtcServer implements Service {
         silenceTimeoutMs: this.silenceTimeoutMs,
         onConnected: (s) => {
           this.resumeViewers(s);
-          this.startIngest(s);
+          if (relay) relay.onLive({ video: s.video !== undefined, audio: s.payloadTypes.audio !== undefined });
+          else this.startIngest(s);
         },
-        onClosed: (s, reason) => this.onWhipClosed(s, reason),
+        onClosed: (s, reason) => {
+          this.onWhipClosed(s, reason);
+          relay?.onEnded(reason);
+          this.forgetRelayIfIdle(name);
+        },
       });
       session = created.session;
       answer = created.answer;
@@ -144,6 +177,7 @@ export class WebRtcServer implements Service {
     }
     this.sessions.set(session.id, session);
     this.whipByName.set(name, session);
+    if (relay) this.relays.add(name);
     log.info({ publisher: session.id, remoteAddress, video: choice.video?.name, audio: choice.audio ? 'opus' : undefined }, 'WHIP publisher accepted');
     return { id: session.id, answer };
   }
@@ -152,7 +186,7 @@ export class WebRtcServer implements Service {
   async view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }> {
     this.assertRunning();
     const parsed = parseOffer(offer);
-    if (!this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
+    if (!this.relays.has(name) && !this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
     const feed = await this.feedFor(name);
     // A stream without audio still answers an audio section that offers Opus (a silent track): a
     // browser offers audio and video whatever the stream carries.
@@ -174,7 +208,7 @@ export class WebRtcServer implements Service {
         logger: this.options.logger.child({ stream: name }),
         remoteAddress,
         silenceTimeoutMs: this.silenceTimeoutMs,
-        onConnected: (s) => this.options.analytics?.record(name, { sid: sidOf(s), protocol: 'webrtc' }),
+        onConnected: (s) => !this.relays.has(name) && this.options.analytics?.record(name, { sid: sidOf(s), protocol: 'webrtc' }),
         onClosed: (s) => this.onWhepClosed(s),
       });
     } catch (error) {
@@ -339,7 +373,12 @@ export class WebRtcServer implements Service {
     set?.delete(session);
     if (set && set.size === 0) this.viewersByName.delete(session.name);
     this.releaseFeedIfIdle(session.name);
-    if (session.connected) this.options.analytics?.leave(session.name, sidOf(session));
+    if (session.connected && !this.relays.has(session.name)) this.options.analytics?.leave(session.name, sidOf(session));
+    this.forgetRelayIfIdle(session.name);
+  }
+
+  private forgetRelayIfIdle(name: string): void {
+    if (!this.whipByName.has(name) && !this.viewersByName.has(name) && !this.awaitingReturn.has(name)) this.relays.delete(name);
   }
 
   /** The Opus encoder and the Path reader run only while a stream has WebRTC viewers. */

@@ -4,6 +4,7 @@ import { call } from '../../api/client.js';
 import { toastError, toastSuccess } from '../../ui/toast-store.js';
 import { StudioEngine } from '../../studio/engine.js';
 import { EditorCanvas } from './EditorCanvas.js';
+import { GuestsPanel } from './GuestsPanel.js';
 import { ItemProperties } from './ItemProperties.js';
 import { MixerPanel } from './MixerPanel.js';
 import { ScenesPanel, SourcesPanel } from './ScenesPanel.js';
@@ -176,6 +177,7 @@ export function StudioPage() {
           {state && <ScenesPanel state={state} engine={engine} onPick={pick} />}
           {state && scene && <SourcesPanel scene={scene} state={state} engine={engine} onAdd={() => setPicking(true)} />}
           {state && scene && <ItemProperties scene={scene} state={state} />}
+          {state && <GuestsPanel state={state} />}
         </aside>
         <div className="studio-views">
           <figure className="studio-view">

@@ -34,7 +34,7 @@ async function change<T>(run: () => Promise<T>): Promise<T | null> {
 /** Where a new source goes in a scene: full picture for cameras, screens and colours, an overlay where its page puts it, centred for the rest. */
 export function defaultPlacement(source: Source, program: { width: number; height: number }): Omit<SceneItem, 'id'> {
   const s = source.settings;
-  const full = ['camera', 'screen', 'color', 'stream', 'video', 'slideshow'].includes(s.kind);
+  const full = ['camera', 'screen', 'color', 'stream', 'guest', 'video', 'slideshow'].includes(s.kind);
   const w = full ? program.width : Math.round(program.width / 3);
   const h = full ? program.height : Math.round(program.height / 4);
   const box = s.kind === 'overlay' ? overlayPlacement(s.part, program) : { x: Math.round((program.width - w) / 2), y: full ? 0 : Math.round(program.height - h - program.height / 12), width: w, height: h };

@@ -9,8 +9,8 @@ export interface CaptureProblem {
   message: string;
 }
 
-export type CaptureWhat = 'camera' | 'microphone' | 'screen' | 'stream';
-const WHAT: Record<CaptureWhat, string> = { camera: 'the camera', microphone: 'the microphone', screen: 'the screen capture', stream: 'the stream' };
+export type CaptureWhat = 'camera' | 'microphone' | 'screen' | 'stream' | 'guest';
+const WHAT: Record<CaptureWhat, string> = { camera: 'the camera', microphone: 'the microphone', screen: 'the screen capture', stream: 'the stream', guest: 'the guest' };
 
 export function captureProblem(error: unknown, what: CaptureWhat): CaptureProblem {
   const name = typeof error === 'object' && error !== null && 'name' in error ? String((error as { name: unknown }).name) : '';
@@ -28,6 +28,7 @@ export function captureProblem(error: unknown, what: CaptureWhat): CaptureProble
     case 'NotFoundError':
     case 'OverconstrainedError':
       if (name === 'NotFoundError' && what === 'stream') return { code: 'DEVICE_NOT_FOUND', message: 'The stream is not live. Its picture shows here when it goes live.' };
+      if (name === 'NotFoundError' && what === 'guest') return { code: 'DEVICE_NOT_FOUND', message: 'The guest is not on the show. Their picture shows here when you admit them and their camera connects.' };
       return name === 'NotFoundError'
         ? { code: 'DEVICE_NOT_FOUND', message: `${cap(thing)} is not connected. It comes back by itself when it is plugged in again.` }
         : { code: 'CONSTRAINTS_UNMET', message: `${cap(thing)} cannot give the chosen size or frame rate: pick another in the source's settings.` };

@@ -30,6 +30,26 @@ export function captureKey(source: Source): string {
   return JSON.stringify([source.settings, ns]);
 }
 
+/** A WHEP pull as a source: opened again when it ends (the stream or guest came back), closed with the source. */
+function whepSource(id: string, kind: 'stream' | 'guest', what: string, path?: string): LiveSource {
+  let pull: { close(): void } | null = null;
+  const track = new TrackSource(id, kind, {
+    what: kind,
+    open: async () => {
+      pull?.close();
+      const p = await pullWhep(what, 10_000, path);
+      pull = p;
+      return p.media;
+    },
+    reopenOnDeviceChange: true,
+    needsGesture: false,
+    stallMs: 2000,
+  });
+  const dispose = track.dispose.bind(track);
+  track.dispose = () => (dispose(), pull?.close());
+  return track;
+}
+
 /** A running source for `source`: capture starts at once, except screens (they wait for a click). */
 export function createSource(source: Source): LiveSource {
   const s = source.settings;
@@ -50,25 +70,12 @@ export function createSource(source: Source): LiveSource {
         needsGesture: true,
         stallMs: 0,
       });
-    case 'stream': {
+    case 'stream':
       if (s.via === 'llhls') return new HlsPullSource(source.id, s.stream);
-      let pull: { close(): void } | null = null;
-      const track = new TrackSource(source.id, s.kind, {
-        what: 'stream',
-        open: async () => {
-          pull?.close();
-          const p = await pullWhep(s.stream);
-          pull = p;
-          return p.media;
-        },
-        reopenOnDeviceChange: true,
-        needsGesture: false,
-        stallMs: 2000,
-      });
-      const dispose = track.dispose.bind(track);
-      track.dispose = () => (dispose(), pull?.close());
-      return track;
-    }
+      return whepSource(source.id, s.kind, s.stream);
+    case 'guest':
+      // The guest's WHIP, relayed by the host: it waits (like an unplugged device) until they are on the show.
+      return whepSource(source.id, s.kind, source.name, `/guest/${encodeURIComponent(s.guestId)}/whep`);
     case 'image':
       return new ImageSource(source.id, s);
     case 'slideshow':

@@ -5,7 +5,7 @@ import { signal } from '../output/webrtc-client.js';
  * origin, so the endpoint is relative; a private stream needs the page's session (sent as a cookie).
  * A stream that is not live rejects as a missing device would (NotFoundError), so the source waits for it.
  */
-export async function pullWhep(stream: string, timeoutMs = 10_000): Promise<{ media: MediaStream; close(): void }> {
+export async function pullWhep(stream: string, timeoutMs = 10_000, path = `/live/${encodeURIComponent(stream)}/whep`): Promise<{ media: MediaStream; close(): void }> {
   const pc = new RTCPeerConnection();
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -16,7 +16,7 @@ export async function pullWhep(stream: string, timeoutMs = 10_000): Promise<{ me
       if (e.track.kind === 'video') resolve();
     });
   });
-  const url = new URL(`/live/${encodeURIComponent(stream)}/whep`, window.location.href).href;
+  const url = new URL(path, window.location.href).href;
   let session;
   try {
     session = await signal(pc, url, {});

@@ -1,0 +1,43 @@
+import type { FastifyRequest } from 'fastify';
+import { scopeCovers, SESSION_COOKIE } from '../../src-shared/contract/index.js';
+import type { AuthService } from '../api/auth.js';
+import type { EventBus } from '../core/bus.js';
+import type { Logger } from '../core/logger.js';
+import type { JwtService } from '../auth/jwt.js';
+import { GuestService, guestPath } from '../guests/guest-service.js';
+import { guestRoutes } from '../guests/routes.js';
+import type { HttpPlugin } from '../http/plugin.js';
+import type { StreamService } from '../media/stream-service.js';
+import type { WebRtcServer } from '../servers/webrtc/server.js';
+import type { Db } from '../store/db.js';
+import type { SceneService } from '../studio/scene-service.js';
+import { GuestStore } from '../store/guests.js';
+
+/** Wires a show's guests: the service on SQLite and the host's JWTs, their routes on the WebRTC server. */
+export function wireGuests(deps: {
+  db: Db;
+  bus: EventBus;
+  jwt: Pick<JwtService, 'issue' | 'verify'>;
+  streams: Pick<StreamService, 'lookup'>;
+  webrtc: WebRtcServer;
+  auth: Pick<AuthService, 'authenticate'>;
+  rendererDir: string;
+  logger: Logger;
+  scenes: Pick<SceneService, 'applyGuest'>;
+}): { guests: GuestService; plugins: HttpPlugin[] } {
+  const guests = new GuestService({
+    store: new GuestStore(deps.db),
+    bus: deps.bus,
+    jwt: deps.jwt,
+    streamExists: (name) => deps.streams.lookup(name) !== undefined,
+    disconnect: (id, reason) => deps.webrtc.closePublisher(guestPath(id), reason),
+    applyToShow: (id, change) => deps.scenes.applyGuest(id, change),
+  });
+  guests.prune();
+  const isProducer = (req: FastifyRequest): boolean => {
+    const principal = deps.auth.authenticate(req.headers, SESSION_COOKIE);
+    return principal !== undefined && scopeCovers(principal.scopes, 'scenes:write');
+  };
+  const plugins = [guestRoutes({ guests, webrtc: deps.webrtc, isProducer, rendererDir: deps.rendererDir, logger: deps.logger.child({ service: 'guests' }) })];
+  return { guests, plugins };
+}

@@ -1,0 +1,192 @@
+import crypto from 'node:crypto';
+import { GUEST_ID_RE, GUEST_LINK_DEFAULT_SEC, type Guest, type GuestView } from '../../src-shared/contract/guests.js';
+import type { EventBus } from '../core/bus.js';
+import { StudioError } from '../core/errors.js';
+import type { JwtAction, JwtCheck } from '../auth/jwt.js';
+import type { GuestRecord, GuestStore } from '../store/guests.js';
+import { guestState, nextState, type GuestAction } from './guest-rules.js';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const newId = (): string => `gst_${[...crypto.randomBytes(12)].map((b) => ALPHABET[b % ALPHABET.length]).join('')}`;
+
+/** The path name a guest publishes on (not a stream name: no stream, packager or recorder takes it). */
+export const guestPath = (id: string): string => `guest.${id}`;
+
+export interface GuestServiceDeps {
+  store: GuestStore;
+  bus: Pick<EventBus, 'emit'>;
+  jwt: {
+    issue(input: { action: JwtAction; streams: string[]; expiresInSec: number; subject: string; name?: string }): Promise<{ token: string; expiresAt: number }>;
+    verify(token: string, need: { action: JwtAction; stream: string; ip: string }): Promise<JwtCheck>;
+  };
+  streamExists(name: string): boolean;
+  /** Ends a guest's WHIP session (and the studio's pulls of it) when they leave the show. */
+  disconnect(id: string, reason: string): void;
+  /** The producer muted or hid a guest: the show's sources of them follow (SceneService.applyGuest). */
+  applyToShow?(id: string, change: { muted?: boolean | undefined; hidden?: boolean | undefined }): void;
+  now?: () => number;
+}
+
+/**
+ * A show's guests: links, the green room and who is on the show. The producer's calls (contract
+ * methods) and the guest's own (their link's JWT, checked here before anything else is read) change
+ * one record each and announce it as `guests.changed`. What is live (their WHIP session, their media)
+ * is kept in memory: a restarted host has nobody connected.
+ */
+export class GuestService {
+  private readonly live = new Map<string, { video: boolean; audio: boolean }>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GuestServiceDeps) {
+    this.now = deps.now ?? (() => Date.now());
+  }
+
+  list(stream: string): Guest[] {
+    this.requireStream(stream);
+    return this.deps.store.ofStream(stream).map((g) => this.view(g));
+  }
+
+  async invite(input: { stream: string; name?: string | undefined; expiresInSec?: number | undefined }, baseUrl: string): Promise<Guest & { url: string }> {
+    this.requireStream(input.stream);
+    const id = newId();
+    const name = input.name ?? 'Guest';
+    const { token, expiresAt } = await this.deps.jwt.issue({ action: 'guest', streams: [input.stream], expiresInSec: input.expiresInSec ?? GUEST_LINK_DEFAULT_SEC, subject: id, name });
+    const record: GuestRecord = { id, stream: input.stream, name, state: 'invited', reason: null, muted: false, hidden: false, invitedAt: this.now(), joinedAt: null, expiresAt };
+    this.deps.store.put(record);
+    const guest = this.announce(record);
+    return { ...guest, url: `${baseUrl}/guest/${id}#${token}` };
+  }
+
+  revoke(stream: string, id: string): Guest {
+    return this.act(stream, id, 'revoke');
+  }
+
+  admit(stream: string, id: string): Guest {
+    return this.act(stream, id, 'admit');
+  }
+
+  refuse(stream: string, id: string, reason?: string): Guest {
+    return this.act(stream, id, 'refuse', reason ?? 'The producer could not take you on the show this time.');
+  }
+
+  remove(stream: string, id: string, reason?: string): Guest {
+    return this.act(stream, id, 'remove', reason ?? 'The producer took you off the show.');
+  }
+
+  update(input: { stream: string; id: string; name?: string | undefined; muted?: boolean | undefined; hidden?: boolean | undefined }): Guest {
+    const record = this.record(input.stream, input.id);
+    const state = guestState(record, this.now());
+    if (state === 'expired' || state === 'revoked' || state === 'removed' || state === 'refused') throw new StudioError('CONFLICT', `the guest's link has ended (${state})`, { state });
+    const next: GuestRecord = { ...record, ...(input.name !== undefined ? { name: input.name } : {}), ...(input.muted !== undefined ? { muted: input.muted } : {}), ...(input.hidden !== undefined ? { hidden: input.hidden } : {}) };
+    this.deps.store.put(next);
+    if (input.muted !== undefined || input.hidden !== undefined) this.deps.applyToShow?.(input.id, { muted: input.muted, hidden: input.hidden });
+    return this.announce(next);
+  }
+
+  /**
+   * The guest behind a link: the JWT must be ours (or the platform's), for this guest (`sub`) and its
+   * show, not expired; a link that ended is GUEST_LINK_ENDED with the state and reason (the page says
+   * which). Reads nothing but the id and the token.
+   */
+  async authenticate(id: string, token: string | undefined, ip: string): Promise<GuestRecord> {
+    const record = GUEST_ID_RE.test(id) ? this.deps.store.get(id) : undefined;
+    if (!record) throw new StudioError('NOT_FOUND', 'no such guest link');
+    if (!token) throw new StudioError('UNAUTHORIZED', "open the whole link the producer sent (it carries the guest's token after #)");
+    const check = await this.deps.jwt.verify(token, { action: 'guest', stream: record.stream, ip });
+    if (!check.ok) {
+      if (check.code === 'TOKEN_EXPIRED') throw ended({ ...record, state: 'invited' }, 'expired');
+      throw new StudioError('JWT_INVALID', check.reason);
+    }
+    if (check.subject !== id) throw new StudioError('JWT_INVALID', 'the token is for another guest');
+    const state = guestState(record, this.now());
+    if (state === 'expired' || state === 'revoked' || state === 'removed' || state === 'refused') throw ended(record, state);
+    return record;
+  }
+
+  /** What the guest's page shows of itself. */
+  viewOf(record: GuestRecord): GuestView {
+    const g = this.view(record);
+    return { id: g.id, stream: g.stream, name: g.name, state: g.state, reason: g.reason, muted: g.muted, hidden: g.hidden, expiresAt: g.expiresAt };
+  }
+
+  /** The guest opened the link and asks to join: into the green room (an admitted guest who reloads stays on the show). */
+  join(record: GuestRecord, name: string): GuestView {
+    const next: GuestRecord = { ...record, name, joinedAt: this.now(), state: nextState(record, 'join', this.now()) };
+    this.deps.store.put(next);
+    this.announce(next);
+    return this.viewOf(next);
+  }
+
+  /** An admitted guest may publish; anyone else is GUEST_NOT_ADMITTED. */
+  checkPublish(record: GuestRecord): void {
+    if (record.state !== 'admitted') throw new StudioError('GUEST_NOT_ADMITTED', 'wait in the green room until the producer lets you in', { state: record.state });
+  }
+
+  /** The guest's WHIP session connected (with what it sends) or ended. */
+  setLive(id: string, media: { video: boolean; audio: boolean } | null): void {
+    if (media) this.live.set(id, media);
+    else if (!this.live.delete(id)) return;
+    const record = this.deps.store.get(id);
+    if (record) this.announce(record);
+  }
+
+  /** Whether a guest of `stream` is publishing now (the studio pulls only those). */
+  isLive(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  /** Links that ended a week ago are forgotten. */
+  prune(): number {
+    return this.deps.store.prune(this.now() - 7 * 86_400_000);
+  }
+
+  private act(stream: string, id: string, action: GuestAction, reason?: string): Guest {
+    const record = this.record(stream, id);
+    const state = nextState(record, action, this.now());
+    const next: GuestRecord = { ...record, state, reason: action === 'refuse' || action === 'remove' ? reason! : action === 'admit' ? null : record.reason };
+    this.deps.store.put(next);
+    if (state === 'revoked' || state === 'removed' || state === 'refused') this.deps.disconnect(id, `guest ${state}`);
+    return this.announce(next);
+  }
+
+  private record(stream: string, id: string): GuestRecord {
+    const record = this.deps.store.get(id);
+    if (!record || record.stream !== stream) throw new StudioError('NOT_FOUND', `stream "${stream}" has no guest ${id}`, { stream, id });
+    return record;
+  }
+
+  private requireStream(stream: string): void {
+    if (!this.deps.streamExists(stream)) throw new StudioError('NOT_FOUND', `no stream named "${stream}"`, { name: stream });
+  }
+
+  private view(record: GuestRecord): Guest {
+    const media = this.live.get(record.id);
+    return {
+      id: record.id,
+      stream: record.stream,
+      name: record.name,
+      state: guestState(record, this.now()),
+      reason: record.reason,
+      muted: record.muted,
+      hidden: record.hidden,
+      live: media !== undefined,
+      media: media ?? { video: false, audio: false },
+      invitedAt: record.invitedAt,
+      joinedAt: record.joinedAt,
+      expiresAt: record.expiresAt,
+    };
+  }
+
+  private announce(record: GuestRecord): Guest {
+    const guest = this.view(record);
+    this.deps.bus.emit('guests.changed', { guest });
+    return guest;
+  }
+}
+
+function ended(record: GuestRecord, state: string): StudioError {
+  return new StudioError('GUEST_LINK_ENDED', state === 'expired' ? 'this guest link has expired' : state === 'revoked' ? 'the producer withdrew this guest link' : (record.reason ?? `this guest link has ended (${state})`), {
+    state,
+    reason: record.reason,
+  });
+}

@@ -1,0 +1,217 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { GuestView } from '../../src-shared/contract/guests.js';
+import type { WebRtcSession } from '../studio/output/webrtc-client.js';
+import { endedWords, GuestRequestError, type GuestClient } from './guest-client.js';
+import { levelToWidth, openGuestMedia, type GuestMedia } from './guest-media.js';
+
+/** setup: preview and devices; waiting: the green room; onshow: sending; ended: the link ended; error: cannot go on. */
+type Phase = 'loading' | 'setup' | 'waiting' | 'onshow' | 'ended' | 'error';
+
+/** How often the page asks where it stands (the green room's answer reaches the guest within this). */
+const POLL_MS = 1000;
+/** A connection that stays failed or disconnected this long is made again (the host keeps the slot for 15 s). */
+const RECONNECT_MS = 3000;
+
+export function GuestPage({ client }: { client: GuestClient }) {
+  const [phase, setPhase] = useState<Phase>('loading');
+  const [view, setView] = useState<GuestView | null>(null);
+  const [ended, setEnded] = useState<{ title: string; text: string } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [name, setName] = useState('');
+  const [media, setMedia] = useState<GuestMedia | null>(null);
+  const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
+  const [choice, setChoice] = useState<{ camera: string | null; microphone: string | null }>({ camera: null, microphone: null });
+  const [connected, setConnected] = useState(false);
+  const preview = useRef<HTMLVideoElement>(null);
+  const meter = useRef<HTMLDivElement>(null);
+  const session = useRef<WebRtcSession | null>(null);
+  /** What a new session sends (a device change reaches a running one through replaceTrack, below). */
+  const mediaRef = useRef<GuestMedia | null>(null);
+  mediaRef.current = media;
+  const hasMedia = media !== null;
+
+  useEffect(() => {
+    document.body.dataset.phase = phase;
+  }, [phase]);
+
+  const fail = useCallback((error: unknown) => {
+    if (error instanceof GuestRequestError && error.code === 'GUEST_LINK_ENDED') {
+      setEnded(endedWords(error.details.state, error.details.reason));
+      setPhase('ended');
+      return;
+    }
+    setProblem(error instanceof Error ? error.message : String(error));
+    if (error instanceof GuestRequestError && /JWT_INVALID|NOT_FOUND|UNAUTHORIZED/.test(error.code)) setPhase('error');
+  }, []);
+
+  // Where the link stands, then the camera and microphone.
+  useEffect(() => {
+    void client
+      .state()
+      .then((v) => {
+        setView(v);
+        setName(v.name === 'Guest' ? '' : v.name);
+        setPhase(v.state === 'admitted' ? 'waiting' : 'setup');
+      })
+      .catch(fail);
+  }, [client, fail]);
+
+  const closed = phase === 'loading' || phase === 'ended' || phase === 'error';
+  useEffect(() => {
+    if (closed) return;
+    let current: GuestMedia | null = null;
+    let gone = false;
+    void openGuestMedia(choice).then(
+      async (m) => {
+        if (gone) return m.stop();
+        current = m;
+        setMedia(m);
+        setDevices(await navigator.mediaDevices.enumerateDevices());
+      },
+      (error: unknown) => setProblem((error as Error).message),
+    );
+    return () => {
+      gone = true;
+      current?.stop();
+    };
+    // A new device choice opens the devices again; the phase only matters once past loading.
+  }, [choice, closed]);
+
+  useEffect(() => {
+    if (preview.current && media) preview.current.srcObject = media.stream;
+    return media?.onLevel((level) => {
+      if (meter.current) meter.current.style.width = `${levelToWidth(level)}%`;
+    });
+  }, [media]);
+
+  // A running session takes the newly chosen devices without a new connection.
+  useEffect(() => {
+    const pc = session.current?.pc;
+    if (!pc || !media) return;
+    for (const sender of pc.getSenders()) {
+      const track = media.stream.getTracks().find((t) => t.kind === sender.track?.kind);
+      if (track && sender.track !== track) void sender.replaceTrack(track);
+    }
+  }, [media]);
+
+  // The green room and the show: where we stand, every second.
+  useEffect(() => {
+    if (phase !== 'waiting' && phase !== 'onshow') return;
+    const timer = setInterval(() => void client.state().then((v) => (setView(v), setPhase(v.state === 'admitted' ? 'onshow' : 'waiting'))).catch(fail), POLL_MS);
+    return () => clearInterval(timer);
+  }, [phase, client, fail]);
+
+  // On the show: send, and send again after a drop.
+  useEffect(() => {
+    if (phase !== 'onshow' || !hasMedia) return;
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const start = (): void => {
+      void client.publish(mediaRef.current!.stream).then(
+        (s) => {
+          if (stopped) return s.close();
+          session.current = s;
+          let lost: ReturnType<typeof setTimeout> | undefined;
+          s.pc.addEventListener('connectionstatechange', () => {
+            const state = s.pc.connectionState;
+            setConnected(state === 'connected');
+            clearTimeout(lost);
+            if (state === 'failed' || state === 'disconnected') lost = setTimeout(() => again(s), state === 'failed' ? 0 : RECONNECT_MS);
+          });
+        },
+        (error: unknown) => {
+          fail(error);
+          if (!stopped) retry = setTimeout(start, RECONNECT_MS);
+        },
+      );
+    };
+    const again = (s: WebRtcSession): void => {
+      if (stopped || session.current !== s) return;
+      s.close();
+      session.current = null;
+      start();
+    };
+    start();
+    // A reload or a closed tab: the host keeps the slot (its viewers wait) for the same guest coming back.
+    const leave = (): void => {
+      const s = session.current;
+      if (s) void fetch(`${s.location}?returning=1`, { method: 'DELETE', keepalive: true }).catch(() => undefined);
+    };
+    window.addEventListener('pagehide', leave);
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      window.removeEventListener('pagehide', leave);
+      session.current?.close();
+      session.current = null;
+      setConnected(false);
+    };
+  }, [phase, hasMedia, client, fail]);
+
+  const join = (): void => {
+    setProblem(null);
+    void client.join(name.trim()).then((v) => (setView(v), setPhase(v.state === 'admitted' ? 'onshow' : 'waiting'))).catch(fail);
+  };
+
+  if (phase === 'ended' && ended) {
+    return (
+      <main className="guest ended" data-testid="guest-ended">
+        <h1 data-testid="guest-ended-title">{ended.title}</h1>
+        <p>{ended.text}</p>
+      </main>
+    );
+  }
+  if (phase === 'error') {
+    return (
+      <main className="guest ended" data-testid="guest-error">
+        <h1>This link cannot be used</h1>
+        <p>{problem}</p>
+        <p className="muted">Open the whole link the producer sent you, or ask them for a new one.</p>
+      </main>
+    );
+  }
+  const cameras = devices.filter((d) => d.kind === 'videoinput');
+  const microphones = devices.filter((d) => d.kind === 'audioinput');
+  return (
+    <main className="guest">
+      <h1>{phase === 'onshow' ? 'You are on the show' : phase === 'waiting' ? 'In the green room' : 'Join the show'}</h1>
+      <p className="muted" data-testid="guest-status">
+        {phase === 'setup' && 'Check your camera and microphone, tell us your name, then join.'}
+        {phase === 'waiting' && 'The producer has been told you are here. You go on the show as soon as they let you in.'}
+        {phase === 'onshow' && (connected ? 'Your camera and microphone are on the show.' : 'Connecting your camera and microphone…')}
+        {phase === 'onshow' && view?.muted && ' The producer muted your sound in the show for now.'}
+        {phase === 'onshow' && view?.hidden && ' Your picture is out of the show for now.'}
+      </p>
+      <div className="guest-preview">
+        {media?.video ? <video ref={preview} data-testid="guest-preview" autoPlay muted playsInline /> : <div className="guest-no-camera" data-testid="guest-audio-only">Sound only: your camera is not shared.</div>}
+        <div className="guest-meter" aria-label="Microphone level"><div ref={meter} data-testid="guest-meter" /></div>
+      </div>
+      <div className="guest-form">
+        <label>
+          <span>Camera</span>
+          <select data-testid="guest-camera-select" value={choice.camera ?? ''} onChange={(e) => setChoice({ ...choice, camera: e.target.value || null })}>
+            <option value="">Default</option>
+            {cameras.map((d) => <option key={d.deviceId} value={d.deviceId}>{d.label || 'Camera'}</option>)}
+          </select>
+        </label>
+        <label>
+          <span>Microphone</span>
+          <select data-testid="guest-mic-select" value={choice.microphone ?? ''} onChange={(e) => setChoice({ ...choice, microphone: e.target.value || null })}>
+            <option value="">Default</option>
+            {microphones.map((d) => <option key={d.deviceId} value={d.deviceId}>{d.label || 'Microphone'}</option>)}
+          </select>
+        </label>
+        {phase === 'setup' && (
+          <>
+            <label>
+              <span>Your name</span>
+              <input data-testid="guest-name" value={name} maxLength={60} placeholder="How the show names you" onChange={(e) => setName(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && name.trim() && media && join()} />
+            </label>
+            <button type="button" data-testid="guest-join" disabled={!name.trim() || !media} onClick={join}>Join</button>
+          </>
+        )}
+      </div>
+      {problem && <p className="guest-problem" role="alert">{problem}</p>}
+    </main>
+  );
+}

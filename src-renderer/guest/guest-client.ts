@@ -1,0 +1,79 @@
+import type { GuestView } from '../../src-shared/contract/guests.js';
+import { signal, type WebRtcSession } from '../studio/output/webrtc-client.js';
+
+/** A refusal from the host: its stable code, its words, and details (a link that ended says its state and reason). */
+export class GuestRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The guest's id from `/guest/<id>` and the link's JWT from its #fragment (never sent in a request line). */
+export function linkOf(location: { pathname: string; hash: string }): { id: string; token: string | null } {
+  const id = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '');
+  const token = location.hash.replace(/^#/, '').trim();
+  return { id, token: token === '' ? null : token };
+}
+
+async function refusal(res: Response): Promise<GuestRequestError> {
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+    if (body.error?.code) return new GuestRequestError(body.error.code, body.error.message ?? '', body.error.details ?? {});
+  } catch {
+    // not JSON
+  }
+  return new GuestRequestError('UNAVAILABLE', `the host answered HTTP ${res.status}`);
+}
+
+/** The guest's requests, each with the link's JWT as the Bearer. */
+export function guestClient(id: string, token: string) {
+  const base = `/guest/${encodeURIComponent(id)}`;
+  const auth = { Authorization: `Bearer ${token}` };
+  const json = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) }, cache: 'no-store' });
+    } catch {
+      throw new GuestRequestError('UNAVAILABLE', 'the studio cannot be reached: check your connection');
+    }
+    if (!res.ok) throw await refusal(res);
+    return (await res.json()) as T;
+  };
+  return {
+    state: () => json<GuestView>('/state'),
+    join: (name: string) => json<GuestView>('/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) }),
+    /** Sends the camera and microphone to the show (WHIP); Opus with in-band FEC, as browsers offer it. */
+    publish: async (media: MediaStream): Promise<WebRtcSession> => {
+      const pc = new RTCPeerConnection();
+      for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+      try {
+        return await signal(pc, new URL(`${base}/whip`, window.location.href).href, auth);
+      } catch (error) {
+        const [code, ...rest] = (error as Error).message.split(': ');
+        throw new GuestRequestError(/^[A-Z_]+$/.test(code ?? '') ? code! : 'UNAVAILABLE', rest.join(': ') || (error as Error).message);
+      }
+    },
+  };
+}
+export type GuestClient = ReturnType<typeof guestClient>;
+
+/** What the page says for a link that ended (GUEST_LINK_ENDED's details.state). */
+export function endedWords(state: unknown, reason: unknown): { title: string; text: string } {
+  const why = typeof reason === 'string' && reason !== '' ? reason : null;
+  switch (state) {
+    case 'expired':
+      return { title: 'This invitation has expired', text: 'Ask the producer for a new link.' };
+    case 'revoked':
+      return { title: 'This invitation was withdrawn', text: 'The producer withdrew this link. Ask them for a new one if you should be on the show.' };
+    case 'refused':
+      return { title: 'The producer could not take you on', text: why ?? 'You were not let onto the show this time.' };
+    case 'removed':
+      return { title: 'You have left the show', text: why ?? 'The producer took you off the show. Thank you for joining.' };
+    default:
+      return { title: 'This invitation has ended', text: why ?? 'Ask the producer for a new link.' };
+  }
+}

@@ -4,7 +4,8 @@ import type { AuthService } from '../api/auth.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { JwtService } from '../auth/jwt.js';
-import { GuestService, guestPath } from '../guests/guest-service.js';
+import { GuestService, guestPath, returnPath } from '../guests/guest-service.js';
+import type { PathManager } from '../media/path-manager.js';
 import { guestRoutes } from '../guests/routes.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import type { StreamService } from '../media/stream-service.js';
@@ -24,13 +25,18 @@ export function wireGuests(deps: {
   rendererDir: string;
   logger: Logger;
   scenes: Pick<SceneService, 'applyGuest'>;
+  paths: Pick<PathManager, 'publisherOf'>;
 }): { guests: GuestService; plugins: HttpPlugin[] } {
   const guests = new GuestService({
     store: new GuestStore(deps.db),
     bus: deps.bus,
     jwt: deps.jwt,
     streamExists: (name) => deps.streams.lookup(name) !== undefined,
-    disconnect: (id, reason) => deps.webrtc.closePublisher(guestPath(id), reason),
+    programLive: (stream) => deps.paths.publisherOf(stream) !== undefined,
+    disconnect: (id, reason) => {
+      deps.webrtc.closePublisher(guestPath(id), reason);
+      deps.webrtc.closePublisher(returnPath(id), reason);
+    },
     applyToShow: (id, change) => deps.scenes.applyGuest(id, change),
   });
   guests.prune();

@@ -11,6 +11,8 @@ const newId = (): string => `gst_${[...crypto.randomBytes(12)].map((b) => ALPHAB
 
 /** The path name a guest publishes on (not a stream name: no stream, packager or recorder takes it). */
 export const guestPath = (id: string): string => `guest.${id}`;
+/** The relay the studio sends a guest's return sound on (the program without their voice). */
+export const returnPath = (id: string): string => `return.${id}`;
 
 export interface GuestServiceDeps {
   store: GuestStore;
@@ -20,6 +22,8 @@ export interface GuestServiceDeps {
     verify(token: string, need: { action: JwtAction; stream: string; ip: string }): Promise<JwtCheck>;
   };
   streamExists(name: string): boolean;
+  /** The show's stream has a publisher now (the return feed then carries its picture). */
+  programLive?(stream: string): boolean;
   /** Ends a guest's WHIP session (and the studio's pulls of it) when they leave the show. */
   disconnect(id: string, reason: string): void;
   /** The producer muted or hid a guest: the show's sources of them follow (SceneService.applyGuest). */
@@ -106,7 +110,7 @@ export class GuestService {
   /** What the guest's page shows of itself. */
   viewOf(record: GuestRecord): GuestView {
     const g = this.view(record);
-    return { id: g.id, stream: g.stream, name: g.name, state: g.state, reason: g.reason, muted: g.muted, hidden: g.hidden, expiresAt: g.expiresAt };
+    return { id: g.id, stream: g.stream, name: g.name, state: g.state, reason: g.reason, muted: g.muted, hidden: g.hidden, expiresAt: g.expiresAt, program: this.deps.programLive?.(g.stream) ?? false };
   }
 
   /** The guest opened the link and asks to join: into the green room (an admitted guest who reloads stays on the show). */

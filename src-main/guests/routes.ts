@@ -9,7 +9,7 @@ import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
 import type { RelayHooks } from '../servers/webrtc/server.js';
 import type { GuestRecord } from '../store/guests.js';
-import { guestPath, type GuestService } from './guest-service.js';
+import { guestPath, returnPath, type GuestService } from './guest-service.js';
 
 /**
  * A guest's own routes (their link's JWT as `Authorization: Bearer`, checked before any body is read):
@@ -17,8 +17,11 @@ import { guestPath, type GuestService } from './guest-service.js';
  *   GET    /guest/<id>/state            what the page shows: green room, on the show, refused (410 once the link ended)
  *   POST   /guest/<id>/join  {name}     into the green room (an admitted guest who reloads stays on the show)
  *   POST   /guest/<id>/whip             SDP offer -> 201 answer: their camera and microphone, once admitted
+ *   POST   /guest/<id>/return/whep      SDP offer -> 201 answer: their return feed (the program's picture
+ *                                       when live, the show's sound without their own voice)
  * and the studio's (a signed-in producer's session):
  *   POST   /guest/<id>/whep             SDP offer -> 201 answer: the guest as a source of the show
+ *   POST   /guest/<id>/return           SDP offer (sound) -> 201 answer: the studio's mix for this guest
  *   PATCH/DELETE /guest/<id>/session/<session id>   trickle ICE / end, as for WHIP and WHEP
  */
 export interface GuestRoutesOptions {
@@ -26,6 +29,7 @@ export interface GuestRoutesOptions {
   webrtc: {
     publishRelay(name: string, offer: unknown, remoteAddress: string, hooks: RelayHooks): Promise<{ id: string; answer: string }>;
     view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }>;
+    viewReturn(name: string, program: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }>;
     end(id: string, options?: { returning?: boolean }): boolean;
     trickle(id: string, fragment: unknown): Promise<void>;
     sessionInfo(id: string): { kind: 'whip' | 'whep'; name: string } | undefined;
@@ -135,11 +139,36 @@ async function guestScope(scope: FastifyInstance, options: GuestRoutesOptions): 
     }
   });
 
+  scope.post('/guest/:id/return', { onRequest: asProducer }, async (req, reply) => {
+    try {
+      const { id } = req.params as Params;
+      if (!GUEST_ID_RE.test(id) || !guests.isLive(id)) throw new StudioError('STREAM_OFFLINE', 'the guest is not on the show', { id });
+      requireType(req, SDP);
+      const quiet = (): void => undefined;
+      const { id: sid, answer } = await webrtc.publishRelay(returnPath(id), req.body, req.ip, { onLive: quiet, onEnded: quiet });
+      return created(reply, id, sid, answer);
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  scope.post('/guest/:id/return/whep', { onRequest: asGuest }, async (req, reply) => {
+    try {
+      const guest = guestIn(req);
+      guests.checkPublish(guest);
+      requireType(req, SDP);
+      const { id: sid, answer } = await webrtc.viewReturn(returnPath(guest.id), guest.stream, req.body, req.ip);
+      return created(reply, guest.id, sid, answer);
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
   /** A session of this guest's (its id is the capability, as for /live/<name>/<kind>/<id>). */
   const session = (req: FastifyRequest): string => {
     const { id, sid } = req.params as Params;
     const info = sid && SESSION_RE.test(sid) ? webrtc.sessionInfo(sid) : undefined;
-    if (!info || info.name !== guestPath(id)) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
+    if (!info || (info.name !== guestPath(id) && info.name !== returnPath(id))) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
     return sid!;
   };
   scope.delete('/guest/:id/session/:sid', async (req, reply) => {

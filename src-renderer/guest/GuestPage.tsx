@@ -24,6 +24,8 @@ export function GuestPage({ client }: { client: GuestClient }) {
   const [connected, setConnected] = useState(false);
   const preview = useRef<HTMLVideoElement>(null);
   const meter = useRef<HTMLDivElement>(null);
+  /** The return feed: the show as the guest sees and hears it. */
+  const back = useRef<HTMLVideoElement>(null);
   const session = useRef<WebRtcSession | null>(null);
   /** What a new session sends (a device change reaches a running one through replaceTrack, below). */
   const mediaRef = useRef<GuestMedia | null>(null);
@@ -148,6 +150,41 @@ export function GuestPage({ client }: { client: GuestClient }) {
     };
   }, [phase, hasMedia, client, fail]);
 
+  // On the show: the return feed (the program without our own voice), made again when the show goes
+  // live (its picture joins) or after a drop; the studio may not be sending it yet: asked again.
+  const program = view?.program ?? false;
+  useEffect(() => {
+    if (phase !== 'onshow') return;
+    let stopped = false;
+    let current: WebRtcSession | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const again = (): void => {
+      if (!stopped) timer = setTimeout(watch, RECONNECT_MS);
+    };
+    const watch = (): void => {
+      void client.watchReturn().then(({ session: s, media: m }) => {
+        if (stopped) return s.close();
+        current = s;
+        if (back.current) {
+          back.current.srcObject = m;
+          void back.current.play().catch(() => undefined);
+        }
+        s.pc.addEventListener('connectionstatechange', () => {
+          if (current !== s || !['failed', 'closed'].includes(s.pc.connectionState)) return;
+          s.close();
+          current = null;
+          again();
+        });
+      }, again);
+    };
+    watch();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      current?.close();
+    };
+  }, [phase, program, client]);
+
   const join = (): void => {
     setProblem(null);
     void client.join(name.trim()).then((v) => (setView(v), setPhase(v.state === 'admitted' ? 'onshow' : 'waiting'))).catch(fail);
@@ -186,6 +223,12 @@ export function GuestPage({ client }: { client: GuestClient }) {
         {media?.video ? <video ref={preview} data-testid="guest-preview" autoPlay muted playsInline /> : <div className="guest-no-camera" data-testid="guest-audio-only">Sound only: your camera is not shared.</div>}
         <div className="guest-meter" aria-label="Microphone level"><div ref={meter} data-testid="guest-meter" /></div>
       </div>
+      {phase === 'onshow' && (
+        <div className="guest-return">
+          <span className="muted small">{program ? 'The show' : 'The show (its picture appears when it goes live)'}</span>
+          <video ref={back} data-testid="guest-return" autoPlay playsInline />
+        </div>
+      )}
       <div className="guest-form">
         <label>
           <span>Camera</span>

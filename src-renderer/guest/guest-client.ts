@@ -29,6 +29,12 @@ async function refusal(res: Response): Promise<GuestRequestError> {
   return new GuestRequestError('UNAVAILABLE', `the host answered HTTP ${res.status}`);
 }
 
+/** A WHIP/WHEP refusal ("CODE: message", as signal() words it) as a GuestRequestError. */
+function signalError(error: unknown): GuestRequestError {
+  const [code, ...rest] = (error as Error).message.split(': ');
+  return new GuestRequestError(/^[A-Z_]+$/.test(code ?? '') ? code! : 'UNAVAILABLE', rest.join(': ') || (error as Error).message);
+}
+
 /** The guest's requests, each with the link's JWT as the Bearer. */
 export function guestClient(id: string, token: string) {
   const base = `/guest/${encodeURIComponent(id)}`;
@@ -53,8 +59,20 @@ export function guestClient(id: string, token: string) {
       try {
         return await signal(pc, new URL(`${base}/whip`, window.location.href).href, auth);
       } catch (error) {
-        const [code, ...rest] = (error as Error).message.split(': ');
-        throw new GuestRequestError(/^[A-Z_]+$/.test(code ?? '') ? code! : 'UNAVAILABLE', rest.join(': ') || (error as Error).message);
+        throw signalError(error);
+      }
+    },
+    /** Watches the return feed (the show's picture when live, its sound without this guest's voice). */
+    watchReturn: async (): Promise<{ session: WebRtcSession; media: MediaStream }> => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      const media = new MediaStream();
+      pc.addEventListener('track', (e) => media.addTrack(e.track));
+      try {
+        return { session: await signal(pc, new URL(`${base}/return/whep`, window.location.href).href, auth), media };
+      } catch (error) {
+        throw signalError(error);
       }
     },
   };

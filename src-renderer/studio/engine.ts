@@ -4,6 +4,7 @@ import { placeItems } from './compositor/layout.js';
 import { hiddenItems } from './compositor/occlusion.js';
 import { transitionAt } from './compositor/transition.js';
 import { Mixer } from './mixer/mixer.js';
+import { ReturnFeeds } from './output/return-feeds.js';
 import { ProgramOutput } from './output/program-output.js';
 import type { EncoderStats } from './output/encoder-stats.js';
 import type { LiveSource } from './sources/base.js';
@@ -48,6 +49,8 @@ export interface EngineOptions {
 export class StudioEngine {
   state: StudioState | null = null;
   readonly mixer: Mixer;
+  /** Each guest's return sound (the program without them), sent to the host. */
+  readonly returns: ReturnFeeds;
   output: ProgramOutput | null = null;
   /** Editor overlay on the preview. */
   selectedItemId: string | null = null;
@@ -80,6 +83,7 @@ export class StudioEngine {
     this.preview = new Compositor(options.preview, { width: options.preview.width, height: options.preview.height }, 0.5);
     this.program = new Compositor(options.program, { width: options.program.width, height: options.program.height });
     this.mixer = new Mixer(options.audio);
+    this.returns = new ReturnFeeds(this.mixer);
     this.frameHandle = requestAnimationFrame(this.tick);
     // A hidden page gets no animation frames: keep the program going on a timer then.
     this.hiddenTimer = setInterval(() => {
@@ -175,6 +179,7 @@ export class StudioEngine {
     this.stopLive();
     for (const id of [...this.running.keys()]) this.stopSource(id);
     this.transition?.stinger?.dispose();
+    this.returns.dispose();
     this.mixer.dispose();
     this.preview.dispose();
     this.program.dispose();
@@ -202,15 +207,24 @@ export class StudioEngine {
     this.mixer.addStrip(id, input, source.audio);
     r.mixed = true;
     this.updateAudible();
+    this.syncReturns();
+  }
+
+  /** Guest sources with a strip get a return feed; the others' end. */
+  private syncReturns(): void {
+    const guests = new Map<string, string>();
+    for (const source of this.state?.sources ?? []) if (source.settings.kind === 'guest' && this.running.get(source.id)?.mixed) guests.set(source.id, source.settings.guestId);
+    this.returns.sync(guests);
   }
 
   private stopSource(id: string): void {
     const r = this.running.get(id);
     if (!r) return;
+    this.running.delete(id);
+    this.syncReturns();
     if (r.mixed) this.mixer.removeStrip(id);
     r.live.onChange = null;
     r.live.dispose();
-    this.running.delete(id);
   }
 
   private updateAudible(): void {

@@ -56,7 +56,10 @@ export const guestSchema = z.object({
 export type Guest = z.infer<typeof guestSchema>;
 
 /** What the guest's page reads about itself (GET /guest/<id>/state with the link's JWT). */
-export const guestViewSchema = guestSchema.pick({ id: true, stream: true, name: true, state: true, reason: true, muted: true, hidden: true, expiresAt: true });
+export const guestViewSchema = guestSchema.pick({ id: true, stream: true, name: true, state: true, reason: true, muted: true, hidden: true, expiresAt: true }).extend({
+  /** The show is live: the return feed carries its picture (before, the studio's sound only). */
+  program: z.boolean(),
+});
 export type GuestView = z.infer<typeof guestViewSchema>;
 
 /** Shortest and longest life of a link; a day by default. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chooseCodecs, MAX_SDP_BYTES, narrowOffer, parseOffer, parseTrickleFragment } from './sdp.js';
+import { chooseCodecs, MAX_SDP_BYTES, narrowOffer, parseOffer, parseTrickleFragment, restoreRejected, withoutSections } from './sdp.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const whepOffer = fs.readFileSync(path.join(dir, 'chromium-whep-offer.sdp'), 'utf8');
@@ -99,5 +99,27 @@ describe('SDP offers (Chromium fixtures)', () => {
     });
     expect(codeOf(() => parseTrickleFragment('a=candidate:garbage'))).toBe('SDP_INVALID');
     expect(codeOf(() => parseTrickleFragment('nonsense'))).toBe('SDP_INVALID');
+  });
+});
+
+describe('sections a feed cannot serve', () => {
+  const whep = whepOffer;
+  const mLines = (sdp: string) => sdp.split('\r\n').filter((l) => l.startsWith('m='));
+
+  it('takes the video section out of the offer (and the BUNDLE group), then answers it rejected in its place', () => {
+    const { offer, rejected } = withoutSections(whep, ['video']);
+    expect(mLines(offer)).toEqual([expect.stringMatching(/^m=audio /)]);
+    expect(offer).toContain('a=group:BUNDLE 1\r\n');
+    expect(rejected).toEqual([{ index: 0, kind: 'video', mid: '0', proto: 'UDP/TLS/RTP/SAVPF', fmt: '96' }]);
+    const answer = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=sendonly\r\n';
+    const restored = restoreRejected(answer, rejected);
+    expect(mLines(restored)).toEqual(['m=video 0 UDP/TLS/RTP/SAVPF 96', 'm=audio 9 UDP/TLS/RTP/SAVPF 111']);
+    expect(restored).toContain('m=video 0 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=inactive\r\nm=audio');
+  });
+
+  it('changes nothing when every section is served, and refuses an offer left with nothing', () => {
+    expect(withoutSections(whep, [])).toEqual({ offer: whep, rejected: [] });
+    expect(restoreRejected('v=0\r\n', [])).toBe('v=0\r\n');
+    expect(() => withoutSections(whep, ['video', 'audio'])).toThrow(expect.objectContaining({ code: 'SDP_INVALID' }));
   });
 });

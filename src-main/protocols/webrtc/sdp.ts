@@ -245,3 +245,56 @@ export function parseTrickleFragment(fragment: unknown): { ufrag?: string; candi
   }
   return { ...(ufrag !== undefined ? { ufrag } : {}), candidates, end };
 }
+
+/** An offered m-section we cannot serve (a video section for a feed without a picture), rejected in the answer. */
+export interface RejectedSection {
+  /** Its place among the offer's m-sections. */
+  index: number;
+  kind: string;
+  mid: string | null;
+  /** The m-line's protocol and first format, repeated in the rejection (RFC 3264 section 6). */
+  proto: string;
+  fmt: string;
+}
+
+/**
+ * Pure: the offer without its m-sections of `kinds` (and their mids out of the BUNDLE group), for a
+ * peer that could not answer them; `restoreRejected` puts them back into the answer, rejected.
+ */
+export function withoutSections(sdp: string, kinds: readonly string[]): { offer: string; rejected: RejectedSection[] } {
+  if (kinds.length === 0) return { offer: sdp, rejected: [] };
+  const sections: string[][] = [[]];
+  for (const line of lines(sdp)) {
+    if (line.startsWith('m=')) sections.push([]);
+    sections.at(-1)!.push(line);
+  }
+  const [session, ...media] = sections as [string[], ...string[][]];
+  const rejected: RejectedSection[] = [];
+  const kept: string[][] = [];
+  media.forEach((section, index) => {
+    const m = /^m=(\S+) \S+ (\S+) (\S+)/.exec(section[0]!);
+    if (m && kinds.includes(m[1]!)) {
+      const mid = section.find((l) => l.startsWith('a=mid:'))?.slice(6) ?? null;
+      rejected.push({ index, kind: m[1]!, mid, proto: m[2]!, fmt: m[3]! });
+    } else kept.push(section);
+  });
+  if (kept.length === 0) throw invalid('the offer asks for nothing this stream has');
+  const gone = new Set(rejected.map((r) => r.mid).filter((mid): mid is string => mid !== null));
+  const head = session.map((l) => (l.startsWith('a=group:BUNDLE ') ? ['a=group:BUNDLE', ...l.slice(15).split(' ').filter((mid) => mid && !gone.has(mid))].join(' ') : l));
+  return { offer: `${[...head, ...kept.flat()].join('\r\n')}\r\n`, rejected };
+}
+
+/** Pure: `answer` with each rejected section back in its place, port 0 (RFC 3264 section 6), outside the BUNDLE group. */
+export function restoreRejected(answer: string, rejected: readonly RejectedSection[]): string {
+  if (rejected.length === 0) return answer;
+  const sections: string[][] = [[]];
+  for (const line of lines(answer)) {
+    if (line.startsWith('m=')) sections.push([]);
+    sections.at(-1)!.push(line);
+  }
+  const [session, ...media] = sections as [string[], ...string[][]];
+  for (const r of [...rejected].sort((a, b) => a.index - b.index)) {
+    media.splice(r.index, 0, [`m=${r.kind} 0 ${r.proto} ${r.fmt}`, 'c=IN IP4 0.0.0.0', ...(r.mid !== null ? [`a=mid:${r.mid}`] : []), 'a=inactive']);
+  }
+  return `${[...session, ...media.flat()].join('\r\n')}\r\n`;
+}

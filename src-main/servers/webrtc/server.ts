@@ -6,10 +6,11 @@ import type { PathManager } from '../../media/path-manager.js';
 import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
 import type { IceOptions } from '../../protocols/webrtc/peer.js';
-import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus } from '../../protocols/webrtc/sdp.js';
+import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus, restoreRejected, withoutSections } from '../../protocols/webrtc/sdp.js';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
 import { WhepSession, type WhepTimedData } from './whep-session.js';
 import { WhipIngest } from './whip-ingest.js';
+import { CompositeFeed } from './composite-feed.js';
 import { WhipSession } from './whip-session.js';
 
 export interface WebRtcServerOptions {
@@ -187,7 +188,24 @@ export class WebRtcServer implements Service {
     this.assertRunning();
     const parsed = parseOffer(offer);
     if (!this.relays.has(name) && !this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
-    const feed = await this.feedFor(name);
+    return this.openViewer(name, await this.feedFor(name), parsed, offer, remoteAddress);
+  }
+
+  /**
+   * WHEP of a return feed: the sound of the relay `name` (the studio's mix for one guest) with the
+   * picture of stream `program` when it is live (else sound only). STREAM_OFFLINE until the relay sends.
+   */
+  async viewReturn(name: string, program: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }> {
+    this.assertRunning();
+    const parsed = parseOffer(offer);
+    const sound = this.whipByName.get(name);
+    if (!sound || !this.relays.has(name)) throw new StudioError('STREAM_OFFLINE', 'the studio is not sending this return feed yet', { name });
+    let picture: MediaFeed | null = null;
+    if (this.whipByName.has(program) || this.options.paths.publisherOf(program)) picture = await this.feedFor(program).catch(() => null);
+    return this.openViewer(name, new CompositeFeed(name, picture, sound), parsed, offer, remoteAddress, () => this.releaseFeedIfIdle(program));
+  }
+
+  private async openViewer(name: string, feed: MediaFeed, parsed: ReturnType<typeof parseOffer>, offer: unknown, remoteAddress: string, released?: () => void): Promise<{ id: string; answer: string }> {
     // A stream without audio still answers an audio section that offers Opus (a silent track): a
     // browser offers audio and video whatever the stream carries.
     const choice = chooseCodecs(
@@ -198,21 +216,28 @@ export class WebRtcServer implements Service {
     );
     let created: { session: WhepSession; answer: string };
     const ice = this.options.ice();
+    // A feed without a picture (a guest who blocked the camera, a return feed before the show is live):
+    // the offer's video section is answered rejected.
+    const { offer: served, rejected } = withoutSections(narrowOffer(offer as string, choice, ice.twcc), feed.video ? [] : ['video']);
     try {
       created = await WhepSession.create({
         feed,
         ...(this.options.timedData && parsed.dataChannel ? { timedData: timedDataOf(this.options.timedData, name) } : {}),
-        offer: narrowOffer(offer as string, choice, ice.twcc),
+        offer: served,
         choice,
         ice,
         logger: this.options.logger.child({ stream: name }),
         remoteAddress,
         silenceTimeoutMs: this.silenceTimeoutMs,
         onConnected: (s) => !this.relays.has(name) && this.options.analytics?.record(name, { sid: sidOf(s), protocol: 'webrtc' }),
-        onClosed: (s) => this.onWhepClosed(s),
+        onClosed: (s) => {
+          this.onWhepClosed(s);
+          released?.();
+        },
       });
     } catch (error) {
       this.releaseFeedIfIdle(name);
+      released?.();
       throw negotiationError(error);
     }
     const { session } = created;
@@ -220,7 +245,7 @@ export class WebRtcServer implements Service {
     let set = this.viewersByName.get(name);
     if (!set) this.viewersByName.set(name, (set = new Set()));
     set.add(session);
-    return { id: session.id, answer: created.answer };
+    return { id: session.id, answer: restoreRejected(created.answer, rejected) };
   }
 
   /**

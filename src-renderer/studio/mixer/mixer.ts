@@ -98,6 +98,8 @@ export class Mixer {
   private readonly elementSources = new WeakMap<HTMLMediaElement, MediaElementAudioSourceNode>();
   private readonly bus: GainNode;
   private readonly masterMeter: MeterTap;
+  /** Mix-minus buses by the strip they leave out: every other strip's fader (after mute and scene) feeds each. */
+  private readonly minus = new Map<string, { bus: GainNode; out: MediaStreamAudioDestinationNode }>();
 
   constructor(private readonly ctx: AudioContext) {
     this.bus = ctx.createGain();
@@ -152,6 +154,7 @@ export class Mixer {
     compressor.connect(low).connect(mid).connect(high).connect(delay).connect(fader);
     fader.connect(this.bus);
     fader.connect(monitor).connect(ctx.destination);
+    for (const [left, m] of this.minus) if (left !== id) fader.connect(m.bus);
     const strip: Strip = { source, sink, gateIn, gateOut, gate: null, gateOpen: true, compressor, compressing: null, low, mid, high, delay, fader, monitor, meter: new MeterTap(ctx, fader), settings, audible: true };
     this.strips.set(id, strip);
     this.apply(strip);
@@ -183,6 +186,38 @@ export class Mixer {
     if (strip.sink) strip.sink.srcObject = null;
   }
 
+  /**
+   * The program's sound without strip `id` (mix-minus: a guest hears the show, not themselves), as
+   * its own stream: every other strip after its fader, so mutes and scenes apply as in the program.
+   */
+  mixMinus(id: string): MediaStream {
+    const existing = this.minus.get(id);
+    if (existing) return existing.out.stream;
+    const bus = this.ctx.createGain();
+    const out = this.ctx.createMediaStreamDestination();
+    out.channelCount = 2;
+    bus.connect(out);
+    for (const [other, strip] of this.strips) if (other !== id) strip.fader.connect(bus);
+    this.minus.set(id, { bus, out });
+    return out.stream;
+  }
+
+  /** Ends a mix-minus (its guest left). */
+  dropMixMinus(id: string): void {
+    const m = this.minus.get(id);
+    if (!m) return;
+    this.minus.delete(id);
+    for (const strip of this.strips.values()) {
+      try {
+        strip.fader.disconnect(m.bus);
+      } catch {
+        // not connected (the strip left out)
+      }
+    }
+    m.bus.disconnect();
+    for (const track of m.out.stream.getTracks()) track.stop();
+  }
+
   /** Every strip's meter (by id) and the program's (`master`), as last measured (every 100 ms). */
   meters(): Record<string, MeterReading> {
     const out: Record<string, MeterReading> = { master: { ...this.masterMeter.reading } };
@@ -197,6 +232,7 @@ export class Mixer {
   }
 
   dispose(): void {
+    for (const id of [...this.minus.keys()]) this.dropMixMinus(id);
     for (const id of [...this.strips.keys()]) this.removeStrip(id);
     this.masterMeter.stop();
     this.bus.disconnect();

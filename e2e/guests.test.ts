@@ -205,6 +205,16 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('guests on the show (Chromium with 
     await row.getByTestId('guest-add-to-scene').click();
     await waitFor('the guest live in the studio', async () => (await producer.getByTestId('source-Katherine').getAttribute('data-status')) === 'live', 30_000);
     await expect(row.getByTestId('guest-add-to-scene').count()).resolves.toBe(0);
+    // The row says how the guest reaches the studio: their level (the tone, lowered by the guest's
+    // browser noise suppression: a steady tone is what it takes for noise) and their connection.
+    const network = await waitFor('the guest\'s connection measured', async () => {
+      const n = row.getByTestId('guest-network');
+      const kbps = Number((await n.getAttribute('data-kbps')) || 0);
+      return kbps > 50 && (await n.getAttribute('data-rtt')) !== '' ? { kbps, rtt: Number(await n.getAttribute('data-rtt')), loss: Number(await n.getAttribute('data-loss')) } : undefined;
+    }, 15_000);
+    expect(network.rtt).toBeLessThan(200);
+    expect(network.loss).toBeLessThan(5);
+    await waitFor('the guest\'s level', async () => Number((await row.getByTestId('guest-level').getAttribute('data-peak')) ?? '-∞') > -50, 10_000);
     await row.getByTestId('guest-mute').click();
     await waitFor('muted', async () => (await guests()).find((g) => g.id === id)?.muted === true, 10_000);
     await waitFor('told', async () => /muted your sound/.test(await page.getByTestId('guest-status').innerText()), 10_000);
@@ -212,6 +222,13 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('guests on the show (Chromium with 
     const shown = (await api(host, 'GET', '/api/v1/scenes')).json as { sources: { name: string; audio: { muted: boolean } }[] };
     expect(shown.sources.find((s) => s.name === 'Katherine')?.audio.muted).toBe(true);
     await producer.screenshot({ path: path.join(ARTIFACTS, 'guest-studio-on-show.png') });
+
+    // The guest reloads (a closed tab opened again): straight back on the show, into the same source.
+    await page.reload();
+    await waitFor('back on the show', async () => (await phaseOf(page)) === 'onshow', 15_000);
+    await waitFor('sending again', async () => (await guests()).find((g) => g.id === id && g.live), 20_000);
+    await waitFor('the same source live again', async () => (await producer.getByTestId('source-Katherine').getAttribute('data-status')) === 'live', 30_000);
+    expect((await api(host, 'GET', '/api/v1/scenes')).json.sources.filter((s: { name: string }) => s.name === 'Katherine')).toHaveLength(1);
     await page.close();
   }, 120_000);
 
@@ -230,6 +247,11 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('guests on the show (Chromium with 
     await api(host, 'POST', `/api/v1/streams/show/guests/${guest.id}/admit`);
     const live = await waitFor('sending sound', async () => (await guests()).find((g) => g.id === guest.id && g.live), 20_000);
     expect(live.media).toEqual({ video: false, audio: true });
+    // The studio takes a sound-only guest as it is: its offer's video section is answered rejected, the sound flows.
+    const pulled = await startWhepViewer(producer, `/guest/${guest.id}/whep`);
+    expect(pulled.status, pulled.body).toBe(201);
+    expect(pulled.body).toMatch(/^m=video 0 /m);
+    await waitFor('the guest heard in the studio', async () => ((await inboundStats(producer)).audioPackets > 20 ? true : undefined), 20_000);
     await page.close();
   }, 60_000);
 });

@@ -1,3 +1,5 @@
+import { meterPercent } from '../ui/meter-scale.js';
+
 /** The guest's camera and microphone, with a level for the meter. */
 export interface GuestMedia {
   stream: MediaStream;
@@ -8,11 +10,8 @@ export interface GuestMedia {
   onLevel(listener: (db: number) => void): () => void;
 }
 
-/** The meter's fill (0-100 %) for a level in dBFS: -60 dB and below is empty, 0 dB full. */
-export function levelToWidth(db: number): number {
-  if (!Number.isFinite(db)) return 0;
-  return Math.round(Math.min(100, Math.max(0, ((db + 60) / 60) * 100)));
-}
+/** The meter's fill (0-100 %) for a level in dBFS: -60 dB and below is empty, 0 dB full (the studio's scale). */
+export const levelToWidth = (db: number): number => Math.round(meterPercent(db));
 
 /** dBFS of the RMS of `samples` (-Infinity for silence). */
 export function rmsDb(samples: Float32Array): number {

@@ -5,6 +5,7 @@ import { hiddenItems } from './compositor/occlusion.js';
 import { transitionAt } from './compositor/transition.js';
 import { Mixer } from './mixer/mixer.js';
 import { ReturnFeeds } from './output/return-feeds.js';
+import type { ReceiveStats } from './sources/receive-stats.js';
 import { ProgramOutput } from './output/program-output.js';
 import type { EncoderStats } from './output/encoder-stats.js';
 import type { LiveSource } from './sources/base.js';
@@ -165,6 +166,11 @@ export class StudioEngine {
   /** Per source: pictures the page fell behind on (replaced before a render took them). */
   sourceStats(): Record<string, { kind: string; status: string; missed: number }> {
     return Object.fromEntries([...this.running].map(([id, r]) => [id, { kind: r.live.kind, status: r.live.status, missed: r.live.missed }]));
+  }
+
+  /** How a pulled source (a guest) reaches the studio now; null for the others, or before it connects. */
+  sourceNetwork(id: string): Promise<ReceiveStats | null> {
+    return this.running.get(id)?.live.network?.() ?? Promise.resolve(null);
   }
 
   encoderStats(): Promise<EncoderStats | null> {

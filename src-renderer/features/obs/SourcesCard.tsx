@@ -1,9 +1,9 @@
 import { Card } from '../../ui/Card.js';
 import { FiltersPanel } from './FiltersPanel.js';
 import { setItemEnabled, setMuted, showFilters, useObs } from './store.js';
+import { meterPercent } from '../../ui/meter-scale.js';
 
 /** A -60..0 dBFS peak as the width of a meter bar. */
-const meterPercent = (db: number | undefined): number => Math.round(Math.max(0, Math.min(1, ((db ?? -60) + 60) / 60)) * 100);
 
 /** The sources of the focused scene (visibility) and the audio inputs (mute, volume). */
 export function SourcesCard() {
@@ -48,7 +48,7 @@ export function SourcesCard() {
                   <span className="switch-text">{i.name}</span>
                 </label>
                 <span className="obs-meter" data-testid={`obs-meter-${i.name}`} title={`${meters[i.name] ?? -60} dBFS`}>
-                  <span className="obs-meter-fill" style={{ width: `${meterPercent(meters[i.name])}%` }} />
+                  <span className="obs-meter-fill" style={{ width: `${Math.round(meterPercent(meters[i.name] ?? -Infinity))}%` }} />
                 </span>
                 <span className="muted obs-source-meta">{i.volumeDb !== null ? `${i.volumeDb} dB` : ''}</span>
               </li>

@@ -6,6 +6,9 @@ import { attempt, toastError } from '../../ui/toast-store.js';
 import { useNow } from '../recordings/use-now.js';
 import { DEFAULT_LINK_LIFETIME, GUEST_STATE_WORDS, guestActions, LINK_LIFETIMES, mediaIndicator, mergeGuest, sortGuests, stateAt, type GuestAction } from './guests-model.js';
 import { editedScene, useStudio } from './store.js';
+import type { StudioEngine } from '../../studio/engine.js';
+import type { ReceiveStats } from '../../studio/sources/receive-stats.js';
+import { MeterBar, type Meter } from './MixerPanel.js';
 
 /** A link's end is noticed on this beat (the host sends no event when it expires). */
 const EXPIRY_CHECK_MS = 30_000;
@@ -28,12 +31,12 @@ interface Asking {
 }
 
 /** The show's guests: invite by link, admit from the green room, mute, hide, take onto a scene, remove. */
-export function GuestsPanel({ state }: { state: StudioState }) {
+export function GuestsPanel({ state, engine }: { state: StudioState; engine: StudioEngine | null }) {
   const stream = state.studio.stream;
   return (
     <section className="studio-panel guests-panel" data-testid="guests-panel">
       {stream
-        ? <GuestList key={stream} stream={stream} state={state} />
+        ? <GuestList key={stream} stream={stream} state={state} engine={engine} />
         : (<>
           <header className="panel-head"><h3>Guests</h3></header>
           <p className="muted small" data-testid="guests-no-stream">Choose the stream to go live on first (the Stream list above): guests are invited to its show.</p>
@@ -42,7 +45,7 @@ export function GuestsPanel({ state }: { state: StudioState }) {
   );
 }
 
-function GuestList({ stream, state }: { stream: string; state: StudioState }) {
+function GuestList({ stream, state, engine }: { stream: string; state: StudioState; engine: StudioEngine | null }) {
   const addSource = useStudio((s) => s.addSource);
   const [guests, setGuests] = useState<readonly Guest[]>([]);
   const [name, setName] = useState('');
@@ -135,7 +138,7 @@ function GuestList({ stream, state }: { stream: string; state: StudioState }) {
       {guests.length === 0 && <p className="muted small">No guests yet: invite one, and send them the link.</p>}
       <ul className="guest-list">
         {guests.map((g) => (
-          <GuestRow key={g.id} guest={g} now={now} state={state}
+          <GuestRow key={g.id} guest={g} engine={engine} now={now} state={state}
             asking={asking?.id === g.id ? asking : null}
             onAct={(action) => act(g, action)}
             onReason={(reason) => setAsking((a) => a && { ...a, reason })}
@@ -160,6 +163,7 @@ const STYLE: Partial<Record<GuestAction, string>> = { admit: 'primary', refuse: 
 
 interface RowProps {
   guest: Guest;
+  engine: StudioEngine | null;
   now: number;
   state: StudioState;
   asking: Asking | null;
@@ -169,7 +173,7 @@ interface RowProps {
   onCancel(): void;
 }
 
-function GuestRow({ guest: g, now, state, asking, onAct, onReason, onConfirm, onCancel }: RowProps) {
+function GuestRow({ guest: g, engine, now, state, asking, onAct, onReason, onConfirm, onCancel }: RowProps) {
   const current = stateAt(g, now);
   const words = GUEST_STATE_WORDS[current];
   const media = mediaIndicator(g);
@@ -183,6 +187,7 @@ function GuestRow({ guest: g, now, state, asking, onAct, onReason, onConfirm, on
       <span className={`badge badge-${words.tone}`} title={words.hint} data-testid="guest-state">{words.label}</span>
       {g.reason && (current === 'refused' || current === 'removed') && <span className="guest-note muted small">“{g.reason}”</span>}
       {current === 'admitted' && (g.muted || g.hidden) && <span className="guest-note muted small">{[g.muted && 'muted', g.hidden && 'hidden'].filter(Boolean).join(', ')} in the program</span>}
+      {current === 'admitted' && g.live && engine && <GuestLink engine={engine} sourceId={state.sources.find((s) => s.settings.kind === 'guest' && s.settings.guestId === g.id)?.id ?? null} />}
       {actions.length > 0 && !ask && (
         <div className="guest-actions">
           {actions.map((a) => (
@@ -200,5 +205,32 @@ function GuestRow({ guest: g, now, state, asking, onAct, onReason, onConfirm, on
         </form>
       )}
     </li>
+  );
+}
+
+/** How a guest on the show reaches the studio: their sound's level, and round trip, loss and bitrate of their connection (once in the show as a source). */
+function GuestLink({ engine, sourceId }: { engine: StudioEngine; sourceId: string | null }) {
+  const [net, setNet] = useState<ReceiveStats | null>(null);
+  const [meter, setMeter] = useState<Meter | undefined>(undefined);
+  useEffect(() => {
+    if (!sourceId) return;
+    let gone = false;
+    const timer = setInterval(() => {
+      setMeter(engine.mixer.meters()[sourceId]);
+      void engine.sourceNetwork(sourceId).then((n) => !gone && setNet(n));
+    }, 1000);
+    return () => {
+      gone = true;
+      clearInterval(timer);
+    };
+  }, [engine, sourceId]);
+  if (!sourceId) return <span className="guest-note muted small">Add them to a scene to see and hear them.</span>;
+  return (
+    <div className="guest-link">
+      <MeterBar meter={meter} testId="guest-level" />
+      <span className="muted small" data-testid="guest-network" data-rtt={net?.rttMs ?? ''} data-loss={net?.lossPercent ?? ''} data-kbps={net?.bitrateKbps ?? ''}>
+        {net ? `${net.rttMs === null ? 'RTT …' : `RTT ${net.rttMs} ms`} · loss ${net.lossPercent} % · ${(net.bitrateKbps / 1000).toFixed(1)} Mb/s` : 'connecting…'}
+      </span>
+    </div>
   );
 }

@@ -1,22 +1,20 @@
 import { useEffect, useState } from 'react';
 import type { Source } from '../../../src-shared/contract/index.js';
 import type { StudioEngine } from '../../studio/engine.js';
+import { meterPercent } from '../../ui/meter-scale.js';
 import { RangeField } from './RangeField.js';
 import { useStudio } from './store.js';
 
-interface Meter {
+export interface Meter {
   peakDb: number;
   rmsDb: number;
   momentaryLufs: number;
   shortTermLufs: number;
 }
 
-const FLOOR = -60;
-/** dB to the meter's width (0..100 %), -60 dB at the left. */
-export const meterPercent = (db: number) => (Number.isFinite(db) ? Math.max(0, Math.min(100, ((db - FLOOR) / -FLOOR) * 100)) : 0);
 const fmt = (db: number) => (Number.isFinite(db) && db > -70 ? db.toFixed(1) : '-∞');
 
-function MeterBar({ meter, testId }: { meter: Meter | undefined; testId: string }) {
+export function MeterBar({ meter, testId }: { meter: Meter | undefined; testId: string }) {
   const peak = meter?.peakDb ?? -Infinity;
   return (
     <div className="meter" data-testid={testId} data-peak={fmt(peak)} data-lufs={fmt(meter?.momentaryLufs ?? -Infinity)}>

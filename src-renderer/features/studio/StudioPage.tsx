@@ -177,7 +177,7 @@ export function StudioPage() {
           {state && <ScenesPanel state={state} engine={engine} onPick={pick} />}
           {state && scene && <SourcesPanel scene={scene} state={state} engine={engine} onAdd={() => setPicking(true)} />}
           {state && scene && <ItemProperties scene={scene} state={state} />}
-          {state && <GuestsPanel state={state} />}
+          {state && <GuestsPanel state={state} engine={engine} />}
         </aside>
         <div className="studio-views">
           <figure className="studio-view">

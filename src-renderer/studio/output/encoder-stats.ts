@@ -25,15 +25,15 @@ export interface EncoderStats {
   keyframeRequests: number;
 }
 
-type Stat = Record<string, unknown>;
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+export type Stat = Record<string, unknown>;
+export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-function byType(report: Iterable<Stat>, type: string, kind?: string): Stat | undefined {
+export function byType(report: Iterable<Stat>, type: string, kind?: string): Stat | undefined {
   for (const s of report) if (s.type === type && (kind === undefined || s.kind === kind)) return s;
   return undefined;
 }
 
-function find(report: Iterable<Stat>, id: unknown): Stat | undefined {
+export function find(report: Iterable<Stat>, id: unknown): Stat | undefined {
   for (const s of report) if (s.id === id) return s;
   return undefined;
 }

@@ -1,3 +1,4 @@
+import type { ReceiveStats } from './receive-stats.js';
 import type { Drawable, FrameSource, SourceStatus } from '../types.js';
 
 /** What a live source offers the mixer: a stream with sound, or a media element playing it. */
@@ -14,6 +15,8 @@ export interface LiveSource extends FrameSource {
   onChange: (() => void) | null;
   /** Frees devices, decoders and timers. */
   dispose(): void;
+  /** A pulled source (a guest, a stream over WHEP): how it reaches the studio now. */
+  network?: () => Promise<ReceiveStats | null>;
 }
 
 /** The bookkeeping every source shares: status, reason, size and the picture's version. */
@@ -27,6 +30,7 @@ export abstract class BaseSource implements LiveSource {
   /** Pictures replaced by a newer one before any render took them (the page fell behind the source). */
   missed = 0;
   onChange: (() => void) | null = null;
+  network?: () => Promise<ReceiveStats | null>;
   protected disposed = false;
   /** When the last picture came (performance.now()). */
   private lastPictureAt = 0;

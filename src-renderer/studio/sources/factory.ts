@@ -5,6 +5,7 @@ import { ColorSource, ImageSource, SlideshowSource, TextSource, VideoFileSource 
 import { HlsPullSource } from './hls-pull-source.js';
 import { OverlaySource } from './overlay-source.js';
 import { pullWhep } from './stream-pull.js';
+import { receiveStats } from './receive-stats.js';
 import { TrackSource } from './track-source.js';
 
 type Of<K extends SourceSettings['kind']> = Extract<SourceSettings, { kind: K }>;
@@ -32,7 +33,8 @@ export function captureKey(source: Source): string {
 
 /** A WHEP pull as a source: opened again when it ends (the stream or guest came back), closed with the source. */
 function whepSource(id: string, kind: 'stream' | 'guest', what: string, path?: string): LiveSource {
-  let pull: { close(): void } | null = null;
+  let pull: { pc: RTCPeerConnection; close(): void } | null = null;
+  let previous: RTCStatsReport | null = null;
   const track = new TrackSource(id, kind, {
     what: kind,
     open: async () => {
@@ -47,6 +49,13 @@ function whepSource(id: string, kind: 'stream' | 'guest', what: string, path?: s
   });
   const dispose = track.dispose.bind(track);
   track.dispose = () => (dispose(), pull?.close());
+  track.network = async () => {
+    if (!pull || pull.pc.connectionState !== 'connected') return null;
+    const report = await pull.pc.getStats();
+    const stats = receiveStats(previous ? ([...previous.values()] as Record<string, unknown>[]) : null, [...report.values()] as Record<string, unknown>[]);
+    previous = report;
+    return stats;
+  };
   return track;
 }
 

@@ -26,7 +26,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { OBSWebSocket } from 'obs-websocket-js';
 import { chromium } from 'playwright-core';
-import { cleanup, cpuSeconds, fmt, freePort, median, percentile, ratio, ROOT, sleep, startHost, tempDir, track, waitFor } from './lib/live.mjs';
+import { cleanup, cpuMeter, fmt, freePort, median, percentile, ratio, ROOT, sleep, startHost, tempDir, track, waitFor } from './lib/live.mjs';
 import { CHROMIUM_ARGS, chromiumPath } from './lib/peers.mjs';
 import { processTree } from '../test-support/machine.mjs';
 import { defineBench } from './lib/report.mjs';
@@ -55,19 +55,6 @@ const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 4).join(' ')}... failed: ${r.stderr}`);
 };
-
-/** CPU seconds so far of each PID in `pids()` (PIDs seen once keep their last figure when they exit). */
-function cpuMeter(pids) {
-  const last = new Map();
-  const read = () => {
-    for (const pid of pids()) {
-      const s = cpuSeconds(pid);
-      if (s !== null) last.set(pid, s);
-    }
-    return [...last.values()].reduce((a, b) => a + b, 0);
-  };
-  return { read };
-}
 
 async function startXvfb(width, height) {
   const xvfb = track(spawn('Xvfb', ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-extension', 'RANDR'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] }));

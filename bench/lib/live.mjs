@@ -429,6 +429,19 @@ export function startPublisher(url, options = {}) {
 
 export { CLK_TCK, cpuSeconds };
 
+/** CPU seconds so far of each PID in `pids()` (PIDs seen once keep their last figure when they exit). */
+export function cpuMeter(pids) {
+  const last = new Map();
+  const read = () => {
+    for (const pid of pids()) {
+      const s = cpuSeconds(pid);
+      if (s !== null) last.set(pid, s);
+    }
+    return [...last.values()].reduce((a, b) => a + b, 0);
+  };
+  return { read };
+}
+
 /** Jiffies of the whole machine from /proc/stat: { busy, total } (all cores; iowait counts as idle). */
 export function machineTicks() {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);

@@ -126,6 +126,7 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   { path: 'webrtc.turnCredential', env: 'STREAMS_WEBRTC_TURN_CREDENTIAL', type: 'string', restart: false, default: '' },
   { path: 'webrtc.silenceTimeoutSec', env: 'STREAMS_WEBRTC_SILENCE_TIMEOUT_SEC', type: 'integer', restart: false, default: 6, min: 3, max: 60 },
   { path: 'webrtc.twcc', env: 'STREAMS_WEBRTC_TWCC', type: 'boolean', restart: false, default: false },
+  { path: 'guests.max', env: 'STREAMS_GUESTS_MAX', type: 'integer', restart: false, default: 6, min: 1, max: 16 },
   { path: 'remote.bitrateKbps', env: 'STREAMS_REMOTE_BITRATE_KBPS', type: 'integer', restart: false, default: 4000, min: 300, max: 50000 },
   { path: 'remote.adaptive', env: 'STREAMS_REMOTE_ADAPTIVE', type: 'boolean', restart: false, default: true },
   { path: 'remote.audio', env: 'STREAMS_REMOTE_AUDIO', type: 'enum', restart: false, default: 'auto', options: ['auto', 'off'] },
@@ -234,6 +235,7 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
         portMin: 0, portMax: 0, bindAddress: '', publicAddress: '', stunServer: '', turnServer: '', turnUsername: '', turnCredential: '',
         silenceTimeoutSec: 6, twcc: false,
       },
+      guests: { max: 6 },
       remote: { bitrateKbps: 4000, adaptive: true, audio: 'auto', audioSource: '', clipboard: true },
     });
   });

@@ -423,6 +423,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    guests: z
+      .object({
+        max: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 16')
+          .max(16, 'must be between 1 and 16')
+          .default(6)
+          .meta({ description: 'Guests on one show at a time; the producer cannot admit more (the others wait in the green room).' }),
+      })
+      .strict()
+      .prefault({}),
     remote: z
       .object({
         bitrateKbps: z

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { StudioConfig } from '../../src-shared/config.js';
 import { scopeCovers, SESSION_COOKIE } from '../../src-shared/contract/index.js';
 import type { AuthService } from '../api/auth.js';
 import type { EventBus } from '../core/bus.js';
@@ -26,6 +27,7 @@ export function wireGuests(deps: {
   logger: Logger;
   scenes: Pick<SceneService, 'applyGuest'>;
   paths: Pick<PathManager, 'publisherOf'>;
+  config: () => StudioConfig;
 }): { guests: GuestService; plugins: HttpPlugin[] } {
   const guests = new GuestService({
     store: new GuestStore(deps.db),
@@ -33,6 +35,7 @@ export function wireGuests(deps: {
     jwt: deps.jwt,
     streamExists: (name) => deps.streams.lookup(name) !== undefined,
     programLive: (stream) => deps.paths.publisherOf(stream) !== undefined,
+    maxOnShow: () => deps.config().guests.max,
     disconnect: (id, reason) => {
       deps.webrtc.closePublisher(guestPath(id), reason);
       deps.webrtc.closePublisher(returnPath(id), reason);

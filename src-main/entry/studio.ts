@@ -210,7 +210,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const scenes = new SceneService({ store: new SceneStore(db), bus });
     const rendererDir = options.rendererDir ?? defaultRendererDir();
-    const guests = wireGuests({ db, bus, jwt: access.jwt, streams: live.streams, webrtc: webrtc.server, auth, rendererDir, logger, scenes, paths: live.paths });
+    const guests = wireGuests({ db, bus, jwt: access.jwt, streams: live.streams, webrtc: webrtc.server, auth, rendererDir, logger, scenes, paths: live.paths, config: () => config.current });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({

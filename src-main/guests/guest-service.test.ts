@@ -30,6 +30,7 @@ describe('GuestService on SQLite and the host JWTs', () => {
       jwt,
       streamExists: (name) => name === 'show',
       disconnect: (id) => void disconnected.push(id),
+      maxOnShow: () => 2,
     });
     events.length = 0;
     disconnected.length = 0;
@@ -80,5 +81,16 @@ describe('GuestService on SQLite and the host JWTs', () => {
     // Another show's guest is not this show's.
     expect(() => service.admit('other', g.id)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
     await expect(service.invite({ stream: 'other' }, 'http://h')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('past guests.max on the show, admitting is a conflict and the guest waits; a place freed lets them on', async () => {
+    const links = await Promise.all(['A', 'B', 'C'].map((name) => service.invite({ stream: 'show', name }, 'http://h')));
+    for (const g of links) service.join(await service.authenticate(g.id, tokenOf(g.url), '127.0.0.1'), g.name);
+    service.admit('show', links[0]!.id);
+    service.admit('show', links[1]!.id);
+    expect(() => service.admit('show', links[2]!.id)).toThrow(expect.objectContaining({ code: 'CONFLICT', details: { max: 2, on: 2 } }));
+    expect(service.list('show').find((g) => g.id === links[2]!.id)?.state).toBe('waiting');
+    service.remove('show', links[0]!.id);
+    expect(service.admit('show', links[2]!.id).state).toBe('admitted');
   });
 });

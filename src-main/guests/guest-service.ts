@@ -22,6 +22,8 @@ export interface GuestServiceDeps {
     verify(token: string, need: { action: JwtAction; stream: string; ip: string }): Promise<JwtCheck>;
   };
   streamExists(name: string): boolean;
+  /** Guests on one show at a time (config guests.max). */
+  maxOnShow?(): number;
   /** The show's stream has a publisher now (the return feed then carries its picture). */
   programLive?(stream: string): boolean;
   /** Ends a guest's WHIP session (and the studio's pulls of it) when they leave the show. */
@@ -65,7 +67,11 @@ export class GuestService {
     return this.act(stream, id, 'revoke');
   }
 
+  /** Lets a guest on; past guests.max on the show, CONFLICT (they wait in the green room). */
   admit(stream: string, id: string): Guest {
+    const max = this.deps.maxOnShow?.() ?? Infinity;
+    const on = this.deps.store.ofStream(stream).filter((g) => g.id !== id && guestState(g, this.now()) === 'admitted').length;
+    if (on >= max) throw new StudioError('CONFLICT', `the show has ${on} guests on it already, as many as guests.max allows: remove one first (this guest waits in the green room)`, { max, on });
     return this.act(stream, id, 'admit');
   }
 

@@ -112,6 +112,7 @@ const SECTIONS: Record<string, string> = {
   ffmpeg: 'ffmpeg',
   obs: 'OBS Studio',
   webrtc: 'WebRTC',
+  guests: 'Guests',
   remote: 'Remote desktop',
 };
 

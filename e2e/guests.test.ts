@@ -198,7 +198,19 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('guests on the show (Chromium with 
     expect(await page.getByTestId('guest-name').inputValue()).toBe('Katherine');
     await page.getByTestId('guest-join').click();
     await waitFor('the green room in the studio', async () => (await row.getAttribute('data-state')) === 'waiting', 10_000);
+    // A word in private before the show: the producer writes, the guest answers.
+    await row.getByTestId('guest-chat-toggle').click();
+    await row.getByTestId('guest-chat-text').fill('Hi Katherine, you are on after the news');
+    await row.getByTestId('guest-chat-say').click();
+    await waitFor('the guest reads it', async () => (await page.getByTestId('guest-chat').innerText()).includes('you are on after the news'), 10_000);
+    await page.getByTestId('guest-chat-input').fill('Ready when you are');
+    await page.getByTestId('guest-chat-send').click();
+    await waitFor('the producer reads the answer', async () => (await row.getByTestId('guest-chat-lines').innerText()).includes('Ready when you are'), 10_000);
+    const chat = (await api(host, 'GET', `/api/v1/streams/show/guests/${id}/chat`)).json as { from: string; text: string }[];
+    expect(chat.map((l) => l.from)).toEqual(['producer', 'guest']);
+    expect((await api(host, 'POST', `/api/v1/streams/show/guests/${id}/chat`, { text: '' })).json.error.code).toBe('VALIDATION_FAILED');
     await producer.screenshot({ path: path.join(ARTIFACTS, 'guest-studio-green-room.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'guest-green-room-chat.png') });
     await row.getByTestId('guest-admit').click();
     await waitFor('admitted', async () => (await row.getAttribute('data-state')) === 'admitted', 10_000);
     await waitFor('the guest on the show', async () => (await phaseOf(page)) === 'onshow', 10_000);

@@ -1,7 +1,7 @@
 import type { GuestService } from '../guests/guest-service.js';
 import type { Handlers } from './dispatch.js';
 
-type GuestMethod = 'guests.list' | 'guests.invite' | 'guests.revoke' | 'guests.admit' | 'guests.refuse' | 'guests.remove' | 'guests.update';
+type GuestMethod = 'guests.list' | 'guests.invite' | 'guests.revoke' | 'guests.admit' | 'guests.refuse' | 'guests.remove' | 'guests.update' | 'guests.chat' | 'guests.say';
 
 /** Handlers of a show's guests (the producer's side; the guest's own requests are guests/routes.ts). */
 export function guestHandlers(guests: GuestService): Pick<Handlers, GuestMethod> {
@@ -13,5 +13,7 @@ export function guestHandlers(guests: GuestService): Pick<Handlers, GuestMethod>
     'guests.refuse': ({ stream, id, reason }) => guests.refuse(stream, id, reason),
     'guests.remove': ({ stream, id, reason }) => guests.remove(stream, id, reason),
     'guests.update': (input) => guests.update(input),
+    'guests.chat': ({ stream, id }) => guests.chat(stream, id),
+    'guests.say': ({ stream, id, text }) => guests.say(stream, id, text),
   };
 }

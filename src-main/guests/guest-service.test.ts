@@ -93,4 +93,22 @@ describe('GuestService on SQLite and the host JWTs', () => {
     service.remove('show', links[0]!.id);
     expect(service.admit('show', links[2]!.id).state).toBe('admitted');
   });
+
+  it('a private chat per guest: both sides, announced, the last 100 kept; none with a link that ended', async () => {
+    const g = await service.invite({ stream: 'show', name: 'Ada' }, 'http://h');
+    const record = await service.authenticate(g.id, tokenOf(g.url), '127.0.0.1');
+    const chats: unknown[] = [];
+    const before = events.length;
+    service.say('show', g.id, 'Hello');
+    service.guestSays(record, 'Hi!');
+    expect(service.chat('show', g.id).map((l) => [l.from, l.text])).toEqual([['producer', 'Hello'], ['guest', 'Hi!']]);
+    expect(service.viewOf(record).chat).toHaveLength(2);
+    chats.push(...events.slice(before));
+    expect(chats).toHaveLength(2);
+    for (let i = 0; i < 120; i++) service.say('show', g.id, `line ${i}`);
+    expect(service.chat('show', g.id)).toHaveLength(100);
+    expect(service.chat('show', g.id).at(-1)!.text).toBe('line 119');
+    service.revoke('show', g.id);
+    expect(() => service.say('show', g.id, 'still there?')).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+  });
 });

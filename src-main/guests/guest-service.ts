@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { GUEST_ID_RE, GUEST_LINK_DEFAULT_SEC, type Guest, type GuestView } from '../../src-shared/contract/guests.js';
+import { GUEST_ID_RE, GUEST_LINK_DEFAULT_SEC, type Guest, type GuestChatLine, type GuestView } from '../../src-shared/contract/guests.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { JwtAction, JwtCheck } from '../auth/jwt.js';
@@ -7,6 +7,8 @@ import type { GuestRecord, GuestStore } from '../store/guests.js';
 import { guestState, nextState, type GuestAction } from './guest-rules.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** Lines of a private chat kept per guest. */
+const CHAT_KEPT = 100;
 const newId = (): string => `gst_${[...crypto.randomBytes(12)].map((b) => ALPHABET[b % ALPHABET.length]).join('')}`;
 
 /** The path name a guest publishes on (not a stream name: no stream, packager or recorder takes it). */
@@ -41,6 +43,9 @@ export interface GuestServiceDeps {
  */
 export class GuestService {
   private readonly live = new Map<string, { video: boolean; audio: boolean }>();
+  /** The private chats by guest (in memory: a restarted host starts them afresh). */
+  private readonly chats = new Map<string, GuestChatLine[]>();
+  private chatSeq = 0;
   private readonly now: () => number;
 
   constructor(private readonly deps: GuestServiceDeps) {
@@ -116,7 +121,33 @@ export class GuestService {
   /** What the guest's page shows of itself. */
   viewOf(record: GuestRecord): GuestView {
     const g = this.view(record);
-    return { id: g.id, stream: g.stream, name: g.name, state: g.state, reason: g.reason, muted: g.muted, hidden: g.hidden, expiresAt: g.expiresAt, program: this.deps.programLive?.(g.stream) ?? false };
+    return { id: g.id, stream: g.stream, name: g.name, state: g.state, reason: g.reason, muted: g.muted, hidden: g.hidden, expiresAt: g.expiresAt, program: this.deps.programLive?.(g.stream) ?? false, chat: this.chats.get(g.id) ?? [] };
+  }
+
+  /** The private chat with a guest. */
+  chat(stream: string, id: string): GuestChatLine[] {
+    return this.chats.get(this.record(stream, id).id) ?? [];
+  }
+
+  /** The producer writes to a guest whose link is still open. */
+  say(stream: string, id: string, text: string): GuestChatLine {
+    const record = this.record(stream, id);
+    const state = guestState(record, this.now());
+    if (state !== 'invited' && state !== 'waiting' && state !== 'admitted') throw new StudioError('CONFLICT', `the guest's link has ended (${state})`, { state });
+    return this.addLine(record, 'producer', text);
+  }
+
+  /** The guest writes to the producer (from the green room or the show). */
+  guestSays(record: GuestRecord, text: string): GuestChatLine {
+    return this.addLine(record, 'guest', text);
+  }
+
+  private addLine(record: GuestRecord, from: GuestChatLine['from'], text: string): GuestChatLine {
+    const line: GuestChatLine = { seq: ++this.chatSeq, from, text, at: this.now() };
+    const lines = [...(this.chats.get(record.id) ?? []), line].slice(-CHAT_KEPT);
+    this.chats.set(record.id, lines);
+    this.deps.bus.emit('guests.chat', { stream: record.stream, guestId: record.id, line });
+    return line;
   }
 
   /** The guest opened the link and asks to join: into the green room (an admitted guest who reloads stays on the show). */

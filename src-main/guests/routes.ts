@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GUEST_ID_RE, guestNameSchema } from '../../src-shared/contract/guests.js';
+import { GUEST_CHAT_MAX, GUEST_ID_RE, guestChatTextSchema, guestNameSchema } from '../../src-shared/contract/guests.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { bearerOf } from '../http/credentials.js';
@@ -16,6 +16,7 @@ import { guestPath, returnPath, type GuestService } from './guest-service.js';
  *   GET    /guest/<id>                  the guest page (the token stays in the link's #fragment)
  *   GET    /guest/<id>/state            what the page shows: green room, on the show, refused (410 once the link ended)
  *   POST   /guest/<id>/join  {name}     into the green room (an admitted guest who reloads stays on the show)
+ *   POST   /guest/<id>/chat  {text}     a line to the producer (their answers come with /state)
  *   POST   /guest/<id>/whip             SDP offer -> 201 answer: their camera and microphone, once admitted
  *   POST   /guest/<id>/return/whep      SDP offer -> 201 answer: their return feed (the program's picture
  *                                       when live, the show's sound without their own voice)
@@ -44,8 +45,8 @@ export interface GuestRoutesOptions {
 const SDP = 'application/sdp';
 const TRICKLE = 'application/trickle-ice-sdpfrag';
 const SESSION_RE = /^[A-Za-z0-9_-]{16}$/;
-/** A join body is a name: a few hundred bytes at most. */
-const JOIN_BODY_LIMIT = 1024;
+/** A join body is a name, a chat body a line: a couple of kilobytes at most. */
+const JOIN_BODY_LIMIT = 2048;
 
 type Params = { id: string; sid?: string };
 
@@ -107,6 +108,16 @@ async function guestScope(scope: FastifyInstance, options: GuestRoutesOptions): 
       const name = guestNameSchema.safeParse(body.name);
       if (!name.success) throw new StudioError('VALIDATION_FAILED', 'your name: 1 to 60 characters', { fields: [{ path: 'name', message: name.error.issues[0]?.message ?? 'invalid' }] });
       return reply.header('Cache-Control', 'no-store').send(guests.join(guestIn(req), name.data));
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  scope.post('/guest/:id/chat', { onRequest: asGuest, bodyLimit: JOIN_BODY_LIMIT }, async (req, reply) => {
+    try {
+      const text = guestChatTextSchema.safeParse(((req.body ?? {}) as { text?: unknown }).text);
+      if (!text.success) throw new StudioError('VALIDATION_FAILED', `text: 1 to ${GUEST_CHAT_MAX} characters`, { fields: [{ path: 'text', message: text.error.issues[0]?.message ?? 'invalid' }] });
+      return reply.code(201).header('Cache-Control', 'no-store').send(guests.guestSays(guestIn(req), text.data));
     } catch (error) {
       return fail(reply, error);
     }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { GuestView } from '../../src-shared/contract/guests.js';
+import type { GuestChatLine, GuestView } from '../../src-shared/contract/guests.js';
 import type { WebRtcSession } from '../studio/output/webrtc-client.js';
 import { endedWords, GuestRequestError, type GuestClient } from './guest-client.js';
 import { levelToWidth, openGuestMedia, type GuestMedia } from './guest-media.js';
@@ -254,7 +254,30 @@ export function GuestPage({ client }: { client: GuestClient }) {
           </>
         )}
       </div>
+      {(phase === 'waiting' || phase === 'onshow') && <GuestChat lines={view?.chat ?? []} say={(text) => client.say(text).then((line) => setView((v) => v && { ...v, chat: [...v.chat.filter((l) => l.seq !== line.seq), line] }))} />}
       {problem && <p className="guest-problem" role="alert">{problem}</p>}
     </main>
+  );
+}
+
+/** The private chat with the producer: their lines and ours, and a line to send. */
+function GuestChat({ lines, say }: { lines: readonly GuestChatLine[]; say(text: string): Promise<unknown> }) {
+  const [text, setText] = useState('');
+  const send = (): void => {
+    const t = text.trim();
+    if (!t) return;
+    void say(t).then(() => setText(''), () => undefined);
+  };
+  return (
+    <section className="guest-chat" data-testid="guest-chat" aria-label="Chat with the producer">
+      <ol>
+        {lines.length === 0 && <li className="muted small">Messages between you and the producer show here.</li>}
+        {lines.map((l) => <li key={l.seq} data-testid="guest-chat-line" data-from={l.from}><b>{l.from === 'producer' ? 'Producer' : 'You'}:</b> {l.text}</li>)}
+      </ol>
+      <form onSubmit={(e) => { e.preventDefault(); send(); }}>
+        <input data-testid="guest-chat-input" value={text} maxLength={500} placeholder="Write to the producer" onChange={(e) => setText(e.target.value)} />
+        <button type="submit" data-testid="guest-chat-send" disabled={!text.trim()}>Send</button>
+      </form>
+    </section>
   );
 }

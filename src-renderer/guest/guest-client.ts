@@ -1,4 +1,4 @@
-import type { GuestView } from '../../src-shared/contract/guests.js';
+import type { GuestChatLine, GuestView } from '../../src-shared/contract/guests.js';
 import { signal, type WebRtcSession } from '../studio/output/webrtc-client.js';
 
 /** A refusal from the host: its stable code, its words, and details (a link that ended says its state and reason). */
@@ -51,6 +51,7 @@ export function guestClient(id: string, token: string) {
   };
   return {
     state: () => json<GuestView>('/state'),
+    say: (text: string) => json<GuestChatLine>('/chat', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }) }),
     join: (name: string) => json<GuestView>('/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) }),
     /** Sends the camera and microphone to the show (WHIP); Opus with in-band FEC, as browsers offer it. */
     publish: async (media: MediaStream): Promise<WebRtcSession> => {

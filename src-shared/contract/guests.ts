@@ -55,10 +55,23 @@ export const guestSchema = z.object({
 });
 export type Guest = z.infer<typeof guestSchema>;
 
+export const GUEST_CHAT_MAX = 500;
+/** One line of the private chat between the producer and a guest (kept while the host runs, the last 100). */
+export const guestChatLineSchema = z.object({
+  seq: z.number().int(),
+  from: z.enum(['producer', 'guest']),
+  text: z.string(),
+  at: z.number(),
+});
+export type GuestChatLine = z.infer<typeof guestChatLineSchema>;
+export const guestChatTextSchema = z.string().trim().min(1, 'say something').max(GUEST_CHAT_MAX);
+
 /** What the guest's page reads about itself (GET /guest/<id>/state with the link's JWT). */
 export const guestViewSchema = guestSchema.pick({ id: true, stream: true, name: true, state: true, reason: true, muted: true, hidden: true, expiresAt: true }).extend({
   /** The show is live: the return feed carries its picture (before, the studio's sound only). */
   program: z.boolean(),
+  /** The private chat with the producer (the last 100 lines). */
+  chat: z.array(guestChatLineSchema),
 });
 export type GuestView = z.infer<typeof guestViewSchema>;
 
@@ -132,9 +145,29 @@ export const guestMethods = {
     output: guestSchema,
     http: { method: 'PATCH', path: '/streams/:stream/guests/:id' },
   }),
+  'guests.chat': method({
+    tag: 'guests',
+    scope: 'scenes:read',
+    summary: 'The private chat with a guest (in the green room or on the show): the last 100 lines',
+    input: guestRoute.strict(),
+    output: z.array(guestChatLineSchema),
+    http: { method: 'GET', path: '/streams/:stream/guests/:id/chat' },
+  }),
+  'guests.say': method({
+    tag: 'guests',
+    scope: 'scenes:write',
+    summary: 'Writes to a guest in the private chat (they read it on their page)',
+    input: guestRoute.extend({ text: guestChatTextSchema }).strict(),
+    output: guestChatLineSchema,
+    http: { method: 'POST', path: '/streams/:stream/guests/:id/chat', status: 201 },
+  }),
 } as const;
 
 export const guestEvents = {
+  'guests.chat': event({
+    summary: 'A line of the private chat between the producer and a guest',
+    payload: z.object({ stream: streamNameSchema, guestId: guestIdSchema, line: guestChatLineSchema }),
+  }),
   'guests.changed': event({
     summary: 'A guest was invited, joined the green room, was admitted, refused, removed, muted or hidden, or started or stopped sending',
     payload: z.object({ guest: guestSchema }),

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { GUEST_NAME_MAX, type Guest, type StudioState } from '../../../src-shared/contract/index.js';
+import { GUEST_NAME_MAX, type Guest, type GuestChatLine, type StudioState } from '../../../src-shared/contract/index.js';
 import { call, onEvent } from '../../api/client.js';
 import { CopyField } from '../../ui/CopyButton.js';
 import { attempt, toastError } from '../../ui/toast-store.js';
@@ -187,6 +187,7 @@ function GuestRow({ guest: g, engine, now, state, asking, onAct, onReason, onCon
       <span className={`badge badge-${words.tone}`} title={words.hint} data-testid="guest-state">{words.label}</span>
       {g.reason && (current === 'refused' || current === 'removed') && <span className="guest-note muted small">“{g.reason}”</span>}
       {current === 'admitted' && (g.muted || g.hidden) && <span className="guest-note muted small">{[g.muted && 'muted', g.hidden && 'hidden'].filter(Boolean).join(', ')} in the program</span>}
+      {(current === 'waiting' || current === 'admitted') && <ProducerChat guest={g} />}
       {current === 'admitted' && g.live && engine && <GuestLink engine={engine} sourceId={state.sources.find((s) => s.settings.kind === 'guest' && s.settings.guestId === g.id)?.id ?? null} />}
       {actions.length > 0 && !ask && (
         <div className="guest-actions">
@@ -231,6 +232,44 @@ function GuestLink({ engine, sourceId }: { engine: StudioEngine; sourceId: strin
       <span className="muted small" data-testid="guest-network" data-rtt={net?.rttMs ?? ''} data-loss={net?.lossPercent ?? ''} data-kbps={net?.bitrateKbps ?? ''}>
         {net ? `${net.rttMs === null ? 'RTT …' : `RTT ${net.rttMs} ms`} · loss ${net.lossPercent} % · ${(net.bitrateKbps / 1000).toFixed(1)} Mb/s` : 'connecting…'}
       </span>
+    </div>
+  );
+}
+
+/** The private chat with one guest, folded until opened (the number of their lines since shows on the button). */
+function ProducerChat({ guest }: { guest: Guest }) {
+  const [open, setOpen] = useState(false);
+  const [lines, setLines] = useState<readonly GuestChatLine[]>([]);
+  const [text, setText] = useState('');
+  useEffect(() => {
+    let gone = false;
+    const off = onEvent('guests.chat', (e) => e.guestId === guest.id && setLines((l) => [...l.filter((x) => x.seq !== e.line.seq), e.line].slice(-100)));
+    call('guests.chat', { stream: guest.stream, id: guest.id }).then((l) => !gone && setLines(l), toastError);
+    return () => {
+      gone = true;
+      off();
+    };
+  }, [guest.stream, guest.id]);
+  const fromGuest = lines.filter((l) => l.from === 'guest').length;
+  const say = (): void => {
+    const t = text.trim();
+    if (!t) return;
+    void attempt(() => call('guests.say', { stream: guest.stream, id: guest.id, text: t })).then((line) => line && setText(''));
+  };
+  return (
+    <div className="guest-chat-box">
+      <button type="button" className="button small-button" data-testid="guest-chat-toggle" onClick={() => setOpen(!open)}>{open ? 'Hide chat' : `Chat${fromGuest > 0 ? ` (${fromGuest})` : ''}`}</button>
+      {open && (
+        <>
+          <ol className="guest-chat-lines" data-testid="guest-chat-lines">
+            {lines.map((l) => <li key={l.seq} data-from={l.from}><b>{l.from === 'producer' ? 'You' : nameOf(guest)}:</b> {l.text}</li>)}
+          </ol>
+          <form className="guest-chat-form" onSubmit={(e) => { e.preventDefault(); say(); }}>
+            <input className="input tiny" data-testid="guest-chat-text" maxLength={500} placeholder={`Write to ${nameOf(guest)} (only they read it)`} value={text} onChange={(e) => setText(e.target.value)} />
+            <button type="submit" className="button small-button" data-testid="guest-chat-say" disabled={!text.trim()}>Send</button>
+          </form>
+        </>
+      )}
     </div>
   );
 }

@@ -6,7 +6,7 @@ import type { PathManager } from '../../media/path-manager.js';
 import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
 import type { IceOptions } from '../../protocols/webrtc/peer.js';
-import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus, restoreRejected, withoutSections } from '../../protocols/webrtc/sdp.js';
+import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus, restoreRejected, withoutSections, type RejectedSection } from '../../protocols/webrtc/sdp.js';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
 import { WhepSession, type WhepTimedData } from './whep-session.js';
 import { WhipIngest } from './whip-ingest.js';
@@ -218,12 +218,14 @@ export class WebRtcServer implements Service {
     const ice = this.options.ice();
     // A feed without a picture (a guest who blocked the camera, a return feed before the show is live):
     // the offer's video section is answered rejected.
-    const { offer: served, rejected } = withoutSections(narrowOffer(offer as string, choice, ice.twcc), feed.video ? [] : ['video']);
+    let rejected: RejectedSection[];
     try {
+      const narrowed = withoutSections(narrowOffer(offer as string, choice, ice.twcc), feed.video ? [] : ['video']);
+      rejected = narrowed.rejected;
       created = await WhepSession.create({
         feed,
         ...(this.options.timedData && parsed.dataChannel ? { timedData: timedDataOf(this.options.timedData, name) } : {}),
-        offer: served,
+        offer: narrowed.offer,
         choice,
         ice,
         logger: this.options.logger.child({ stream: name }),

@@ -121,11 +121,14 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('three guests with return feeds (mi
       await waitFor(`guest ${TONES[i]}'s return feed`, () => page.evaluate(() => ((document.querySelector('[data-testid=guest-return]') as HTMLVideoElement | null)?.srcObject as MediaStream | null)?.getAudioTracks().length ?? 0), 30_000);
       const levels = await waitFor(`guest ${TONES[i]} hears the others`, async () => {
         const l = await levelsAt(page, TONES);
-        return TONES.every((_, j) => j === i || l[j]! > -70) ? l : undefined;
+        return TONES.every((_, j) => j === i || l[j]! > -65) ? l : undefined;
       }, 30_000);
       const others = levels.filter((_, j) => j !== i);
       console.log(`guest ${TONES[i]} Hz hears ${TONES.map((t, j) => `${t} Hz ${levels[j]!.toFixed(1)} dB`).join(', ')}`);
-      expect(levels[i]!, `guest ${TONES[i]} hears their own voice`).toBeLessThan(Math.min(...others) - 30);
+      // Their own tone is at the FFT's noise floor (runs: -93 to -125 dB), the others' well above it
+      // (-41 to -60 dB): a tone that leaked into the mix would sit with them.
+      expect(levels[i]!, `guest ${TONES[i]} hears their own voice`).toBeLessThan(-80);
+      expect(levels[i]!, `guest ${TONES[i]} hears their own voice`).toBeLessThan(Math.min(...others) - 20);
     }
   }, 180_000);
 
@@ -139,8 +142,12 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('three guests with return feeds (mi
       }), 40_000);
     }
     // Still each hears the others and not themselves, now beside the picture.
-    const levels = await levelsAt(pages[1]!, TONES);
-    expect(levels[1]!).toBeLessThan(Math.min(levels[0]!, levels[2]!) - 30);
+    const levels = await waitFor('guest 800 hears the others beside the picture', async () => {
+      const l = await levelsAt(pages[1]!, TONES);
+      return l[0]! > -65 && l[2]! > -65 ? l : undefined;
+    }, 20_000);
+    expect(levels[1]!).toBeLessThan(-80);
+    expect(levels[1]!).toBeLessThan(Math.min(levels[0]!, levels[2]!) - 20);
     await pages[0]!.screenshot({ path: path.join(ARTIFACTS, 'guest-return-feed.png') });
     await studio.screenshot({ path: path.join(ARTIFACTS, 'guests-grid-live.png') });
     await studio.getByTestId('studio-stop').click();

@@ -113,6 +113,8 @@ export function GuestPage({ client }: { client: GuestClient }) {
         (s) => {
           if (stopped) return s.close();
           session.current = s;
+          // Sending again: an error from a try before it is over.
+          setProblem(null);
           let lost: ReturnType<typeof setTimeout> | undefined;
           s.pc.addEventListener('connectionstatechange', () => {
             const state = s.pc.connectionState;

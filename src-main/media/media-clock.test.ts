@@ -10,6 +10,34 @@ const chunk = (kind: MediaChunk['kind'], timestamp: number, sequenceHeader = fal
 const publisher = { protocol: 'rtmp' as const, remoteAddress: '127.0.0.1', kick: () => undefined };
 
 describe('MediaClock', () => {
+  it('says how much later than they arrive a run dates its frames (a first frame that came late)', () => {
+    let now = 1_000_000;
+    const paths = new PathManager(silentLogger());
+    const clock = new MediaClock({ now: () => now });
+    clock.attach(paths);
+    expect(clock.lateBy('cam')).toBe(0);
+    const pub = paths.publish('cam', publisher);
+    // The first frame (media time 0) comes 1.4 s late, after a probe; the next ones in a burst, then in time.
+    pub.write(chunk('video', 0));
+    now += 10;
+    pub.write(chunk('video', 1000));
+    expect(clock.lateBy('cam')).toBe(1000 - 10);
+    now += 10;
+    pub.write(chunk('video', 1400));
+    expect(clock.lateBy('cam')).toBe(1400 - 20);
+    // In time from now on (a little later, even): the most a frame came before its date is kept.
+    now += 600;
+    pub.write(chunk('video', 1900));
+    expect(clock.lateBy('cam')).toBe(1380);
+    // Audio does not move it; the run's value stays after it ended; a new run starts from 0.
+    pub.write(chunk('audio', 9000));
+    expect(clock.lateBy('cam')).toBe(1380);
+    pub.end('stopped');
+    expect(clock.lateBy('cam')).toBe(1380);
+    paths.publish('cam', publisher).write(chunk('video', 0));
+    expect(clock.lateBy('cam')).toBe(0);
+  });
+
   it('anchors each live run at its first frame and maps media time to program time from it', () => {
     let now = 1_000_000;
     const paths = new PathManager(silentLogger());

@@ -23,6 +23,8 @@ interface Run {
   live: boolean;
   anchor: { mediaTime: number; programDateTime: number } | null;
   newest: number | null;
+  /** The most a frame arrived before the date the anchor gives it (ms, >= 0): see lateBy. */
+  lateBy: number;
 }
 
 export class MediaClock implements StreamClockPort {
@@ -52,7 +54,7 @@ export class MediaClock implements StreamClockPort {
 
   /** A new live run of `stream`: the next frame is its anchor. */
   start(stream: string): void {
-    this.runs.set(stream, { live: true, anchor: null, newest: null });
+    this.runs.set(stream, { live: true, anchor: null, newest: null, lateBy: 0 });
   }
 
   /** The run ended: no more stamping; its anchor stays for late mapping until the next run. */
@@ -71,8 +73,22 @@ export class MediaClock implements StreamClockPort {
     if (chunk.sequenceHeader || (chunk.kind !== 'video' && chunk.kind !== 'audio')) return;
     const run = this.runs.get(stream);
     if (!run?.live) return;
-    run.anchor ??= { mediaTime: chunk.timestamp, programDateTime: this.now() };
-    if (chunk.kind === 'video' && (run.newest === null || chunk.timestamp > run.newest)) run.newest = chunk.timestamp;
+    const now = this.now();
+    run.anchor ??= { mediaTime: chunk.timestamp, programDateTime: now };
+    if (chunk.kind !== 'video') return;
+    if (run.newest === null || chunk.timestamp > run.newest) run.newest = chunk.timestamp;
+    run.lateBy = Math.max(run.lateBy, run.anchor.programDateTime + (chunk.timestamp - run.anchor.mediaTime) - now);
+  }
+
+  /**
+   * How much later than they reach the host the run dates its frames (ms): the anchor is the first
+   * frame's arrival, and a publisher whose first frame comes late (an ingest that probes before its first
+   * output: WHIP through ffmpeg, about 1.4 s here) has every later frame dated that much after it came.
+   * The dates stay as they are (every packager and message agrees on them); what is placed on the
+   * program by when it happened (a guest's own recording) adds this. 0 before any frame.
+   */
+  lateBy(stream: string): number {
+    return this.runs.get(stream)?.lateBy ?? 0;
   }
 
   /** The program date-time of `mediaTime` in the stream's current (or last) run; null before any frame. */

@@ -15,6 +15,7 @@ import { dataHandlers, type DataHandlerDeps } from './handlers-data.js';
 import { authHandlers, type AuthHandlerDeps } from './handlers-auth.js';
 import { sceneHandlers } from './handlers-scenes.js';
 import { guestHandlers } from './handlers-guests.js';
+import type { GuestTakes } from '../guests/takes.js';
 import type { GuestService } from '../guests/guest-service.js';
 import type { SceneService } from '../studio/scene-service.js';
 
@@ -45,6 +46,7 @@ export interface HandlerDeps {
   access: AuthHandlerDeps;
   scenes: SceneService;
   guests: GuestService;
+  guestTakes: GuestTakes;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -109,6 +111,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...dataHandlers(deps.data),
     ...authHandlers(deps.access),
     ...sceneHandlers(deps.scenes),
-    ...guestHandlers(deps.guests),
+    ...guestHandlers(deps.guests, deps.guestTakes),
   };
 }

@@ -14,6 +14,11 @@ import type { WebRtcServer } from '../servers/webrtc/server.js';
 import type { Db } from '../store/db.js';
 import type { SceneService } from '../studio/scene-service.js';
 import { GuestStore } from '../store/guests.js';
+import { GuestTakeStore } from '../store/guest-takes.js';
+import { GuestTakes } from '../guests/takes.js';
+import type { RecordingService } from '../recorder/recording-service.js';
+import type { Library } from './library.js';
+import type { MediaClock } from '../media/media-clock.js';
 
 /** Wires a show's guests: the service on SQLite and the host's JWTs, their routes on the WebRTC server. */
 export function wireGuests(deps: {
@@ -28,7 +33,11 @@ export function wireGuests(deps: {
   scenes: Pick<SceneService, 'applyGuest'>;
   paths: Pick<PathManager, 'publisherOf'>;
   config: () => StudioConfig;
-}): { guests: GuestService; plugins: HttpPlugin[] } {
+  library: Pick<Library, 'library' | 'uploads'>;
+  recordings: Pick<RecordingService, 'list' | 'fileOf'>;
+  clock: Pick<MediaClock, 'lateBy'>;
+}): { guests: GuestService; takes: GuestTakes; plugins: HttpPlugin[] } {
+  const takeStore = new GuestTakeStore(deps.db);
   const guests = new GuestService({
     store: new GuestStore(deps.db),
     bus: deps.bus,
@@ -41,12 +50,31 @@ export function wireGuests(deps: {
       deps.webrtc.closePublisher(returnPath(id), reason);
     },
     applyToShow: (id, change) => deps.scenes.applyGuest(id, change),
+    takesOf: (id) => takeStore.lastTake(id),
   });
   guests.prune();
+  const takes = new GuestTakes({
+    store: takeStore,
+    guests,
+    uploads: () => deps.library.uploads,
+    videoOf: (uploadId) => deps.library.library.list({ uploadId })[0],
+    programs: (stream) =>
+      deps.recordings.list(stream).map((r) => ({
+        id: r.id,
+        startPdt: deps.recordings.fileOf(r.id, 'file')?.recording.startPdt ?? null,
+        durationSec: r.durationSec,
+        recording: r.state === 'recording',
+      })),
+    lateBy: (stream) => deps.clock.lateBy(stream),
+  });
   const isProducer = (req: FastifyRequest): boolean => {
     const principal = deps.auth.authenticate(req.headers, SESSION_COOKIE);
     return principal !== undefined && scopeCovers(principal.scopes, 'scenes:write');
   };
-  const plugins = [guestRoutes({ guests, webrtc: deps.webrtc, isProducer, rendererDir: deps.rendererDir, logger: deps.logger.child({ service: 'guests' }) })];
-  return { guests, plugins };
+  const canRead = (req: FastifyRequest): boolean => {
+    const principal = deps.auth.authenticate(req.headers, SESSION_COOKIE);
+    return principal !== undefined && scopeCovers(principal.scopes, 'scenes:read') && (principal.streams === null || principal.streams.includes((req.params as { stream?: string }).stream ?? ''));
+  };
+  const plugins = [guestRoutes({ guests, takes, webrtc: deps.webrtc, isProducer, canRead, rendererDir: deps.rendererDir, logger: deps.logger.child({ service: 'guests' }) })];
+  return { guests, takes, plugins };
 }

@@ -26,9 +26,11 @@ import { watchUrls } from '../vod/urls.js';
 import { processingRunner } from '../vod/process-runner.js';
 import { watchRoutes } from '../vod/watch-routes.js';
 import type { ChatPanelOptions } from '../data/chat/chat-panel.js';
+import type { GuestTakes } from '../guests/takes.js';
 
 export interface Library {
   library: VideoLibrary;
+  uploads: UploadServer;
   /** The runner of PROCESS_JOB jobs, for the studio's job queue. */
   process: JobRunner;
   handlers: VideoHandlerDeps;
@@ -58,6 +60,8 @@ export function wireLibrary(deps: {
   queue: JobQueue;
   signer: UrlSigner;
   auth: UploadAuth;
+  /** Guests' own recordings (guests/takes.ts, made after the library, so asked lazily). */
+  guestTakes?: () => Pick<GuestTakes, 'uploadAuth' | 'onCreated' | 'onFinished' | 'onRemoved'> | undefined;
   logger: Logger;
 }): Library {
   const { config, queue } = deps;
@@ -85,10 +89,20 @@ export function wireLibrary(deps: {
       minFreeBytes: config().library.minFreeMegabytes * 1024 * 1024,
       expiryMs: config().library.uploadExpiryHours * 3_600_000,
     }),
-    onCreated: (upload) => library.onUploadCreated(upload),
+    onCreated: (upload) => {
+      deps.guestTakes?.()?.onCreated(upload);
+      library.onUploadCreated(upload);
+    },
     onProgress: (id, offset, size) => library.onUploadProgress(id, offset, size),
-    onFinished: (upload) => library.onUploadFinished(upload),
-    onRemoved: (id, why) => library.onUploadRemoved(id, why),
+    onFinished: (upload) => {
+      deps.guestTakes?.()?.onFinished(upload);
+      return library.onUploadFinished(upload);
+    },
+    onRemoved: (id, why) => {
+      deps.guestTakes?.()?.onRemoved(id);
+      return library.onUploadRemoved(id, why);
+    },
+    ...(deps.guestTakes ? { guests: () => deps.guestTakes!()?.uploadAuth() } : {}),
     rateLimit: rateLimitFor('upload', () => config().limits, SESSION_COOKIE).rateLimit,
   });
 
@@ -126,6 +140,7 @@ export function wireLibrary(deps: {
 
   return {
     library,
+    uploads,
     process: processingRunner({ library, processor, subtitles }),
     handlers,
     files,

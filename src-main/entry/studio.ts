@@ -188,7 +188,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       admit: (request) => access.admit(request),
       ...(tls.mode !== 'off' ? { tls: { cert: tls.certFile, key: tls.keyFile } } : {}),
     });
-    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) } });
+    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) }, guestTakes: () => guests.takes });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) } });
@@ -210,7 +210,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const scenes = new SceneService({ store: new SceneStore(db), bus });
     const rendererDir = options.rendererDir ?? defaultRendererDir();
-    const guests = wireGuests({ db, bus, jwt: access.jwt, streams: live.streams, webrtc: webrtc.server, auth, rendererDir, logger, scenes, paths: live.paths, config: () => config.current });
+    const guests = wireGuests({ db, bus, jwt: access.jwt, streams: live.streams, webrtc: webrtc.server, auth, rendererDir, logger, scenes, paths: live.paths, config: () => config.current, library, recordings: live.recordings, clock: live.clock });
     const loginUrlFor = (code: string, base = http.url): string => `${base}/login?code=${code}`;
     const dispatch = createDispatcher(
       createHandlers({
@@ -240,6 +240,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         access: access.handlers,
         scenes,
         guests: guests.guests,
+        guestTakes: guests.takes,
       }),
       logger,
       access.onCall,

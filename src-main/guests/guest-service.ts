@@ -32,6 +32,8 @@ export interface GuestServiceDeps {
   disconnect(id: string, reason: string): void;
   /** The producer muted or hid a guest: the show's sources of them follow (SceneService.applyGuest). */
   applyToShow?(id: string, change: { muted?: boolean | undefined; hidden?: boolean | undefined }): void;
+  /** The highest take number the host has of a guest's own recording (guests/takes.ts). */
+  takesOf?(id: string): number;
   now?: () => number;
 }
 
@@ -101,9 +103,10 @@ export class GuestService {
   /**
    * The guest behind a link: the JWT must be ours (or the platform's), for this guest (`sub`) and its
    * show, not expired; a link that ended is GUEST_LINK_ENDED with the state and reason (the page says
-   * which). Reads nothing but the id and the token.
+   * which). Reads nothing but the id and the token. `uploading` (their own recording, guests/takes.ts):
+   * a guest taken off the show still sends what they recorded on it.
    */
-  async authenticate(id: string, token: string | undefined, ip: string): Promise<GuestRecord> {
+  async authenticate(id: string, token: string | undefined, ip: string, options: { uploading?: boolean } = {}): Promise<GuestRecord> {
     const record = GUEST_ID_RE.test(id) ? this.deps.store.get(id) : undefined;
     if (!record) throw new StudioError('NOT_FOUND', 'no such guest link');
     if (!token) throw new StudioError('UNAUTHORIZED', "open the whole link the producer sent (it carries the guest's token after #)");
@@ -114,6 +117,7 @@ export class GuestService {
     }
     if (check.subject !== id) throw new StudioError('JWT_INVALID', 'the token is for another guest');
     const state = guestState(record, this.now());
+    if (state === 'removed' && options.uploading) return record;
     if (state === 'expired' || state === 'revoked' || state === 'removed' || state === 'refused') throw ended(record, state);
     return record;
   }
@@ -121,7 +125,7 @@ export class GuestService {
   /** What the guest's page shows of itself. */
   viewOf(record: GuestRecord): GuestView {
     const g = this.view(record);
-    return { id: g.id, stream: g.stream, name: g.name, state: g.state, reason: g.reason, muted: g.muted, hidden: g.hidden, expiresAt: g.expiresAt, program: this.deps.programLive?.(g.stream) ?? false, chat: this.chats.get(g.id) ?? [] };
+    return { id: g.id, stream: g.stream, name: g.name, state: g.state, reason: g.reason, muted: g.muted, hidden: g.hidden, expiresAt: g.expiresAt, program: this.deps.programLive?.(g.stream) ?? false, chat: this.chats.get(g.id) ?? [], now: this.now(), takes: this.deps.takesOf?.(g.id) ?? 0 };
   }
 
   /** The private chat with a guest. */
@@ -169,6 +173,11 @@ export class GuestService {
     else if (!this.live.delete(id)) return;
     const record = this.deps.store.get(id);
     if (record) this.announce(record);
+  }
+
+  /** A guest's record (their link may have ended), for their takes. */
+  recordOf(id: string): GuestRecord | undefined {
+    return GUEST_ID_RE.test(id) ? this.deps.store.get(id) : undefined;
   }
 
   /** Whether a guest of `stream` is publishing now (the studio pulls only those). */

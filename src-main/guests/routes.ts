@@ -10,6 +10,9 @@ import { sendError } from '../http/reply.js';
 import type { RelayHooks } from '../servers/webrtc/server.js';
 import type { GuestRecord } from '../store/guests.js';
 import { guestPath, returnPath, type GuestService } from './guest-service.js';
+import type { GuestTakes } from './takes.js';
+import { contentDisposition } from '../recorder/naming.js';
+import { sendSessionFile } from '../servers/hls/files.js';
 
 /**
  * A guest's own routes (their link's JWT as `Authorization: Bearer`, checked before any body is read):
@@ -20,7 +23,8 @@ import { guestPath, returnPath, type GuestService } from './guest-service.js';
  *   POST   /guest/<id>/whip             SDP offer -> 201 answer: their camera and microphone, once admitted
  *   POST   /guest/<id>/return/whep      SDP offer -> 201 answer: their return feed (the program's picture
  *                                       when live, the show's sound without their own voice)
- * and the studio's (a signed-in producer's session):
+ * and the studio's (a signed-in producer's session, or a token with scenes:read for the files):
+ *   GET    /api/v1/streams/<stream>/guest-takes/<upload id>/file   a guest's take as they recorded it (Range)
  *   POST   /guest/<id>/whep             SDP offer -> 201 answer: the guest as a source of the show
  *   POST   /guest/<id>/return           SDP offer (sound) -> 201 answer: the studio's mix for this guest
  *   PATCH/DELETE /guest/<id>/session/<session id>   trickle ICE / end, as for WHIP and WHEP
@@ -35,8 +39,11 @@ export interface GuestRoutesOptions {
     trickle(id: string, fragment: unknown): Promise<void>;
     sessionInfo(id: string): { kind: 'whip' | 'whep'; name: string } | undefined;
   };
+  takes: Pick<GuestTakes, 'fileOf'>;
   /** The caller holds a studio session allowed to run the show (scenes:write). */
   isProducer(req: FastifyRequest): boolean;
+  /** The caller may see the show (scenes:read, and the stream if their token names streams). */
+  canRead(req: FastifyRequest): boolean;
   /** The built renderer: guest.html and its assets. */
   rendererDir: string;
   logger: Logger;
@@ -48,7 +55,7 @@ const SESSION_RE = /^[A-Za-z0-9_-]{16}$/;
 /** A join body is a name, a chat body a line: a couple of kilobytes at most. */
 const JOIN_BODY_LIMIT = 2048;
 
-type Params = { id: string; sid?: string };
+type Params = { id: string; sid?: string; stream?: string };
 
 export function guestRoutes(options: GuestRoutesOptions): HttpPlugin {
   return async (app) => {
@@ -170,6 +177,22 @@ async function guestScope(scope: FastifyInstance, options: GuestRoutesOptions): 
       requireType(req, SDP);
       const { id: sid, answer } = await webrtc.viewReturn(returnPath(guest.id), guest.stream, req.body, req.ip);
       return created(reply, guest.id, sid, answer);
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  scope.get('/api/v1/streams/:stream/guest-takes/:id/file', async (req, reply) => {
+    try {
+      if (!options.canRead(req)) throw new StudioError('FORBIDDEN', "a guest's recording needs the scenes:read scope", { scope: 'scenes:read' });
+      const { stream = '', id } = req.params as Params;
+      const found = /^[0-9a-f]{32}$/.test(id) ? await options.takes.fileOf(stream, id) : undefined;
+      if (!found) throw new StudioError('NOT_FOUND', `stream "${stream}" has no guest take ${id}`);
+      reply.header('Content-Disposition', contentDisposition(found.name));
+      const outcome = await sendSessionFile(req, reply, path.dirname(found.file), path.basename(found.file), { contentType: found.mimeType, cacheControl: 'private, no-cache' });
+      if (outcome === 'sent') return reply;
+      reply.removeHeader('Content-Disposition');
+      throw new StudioError(outcome === 'unsatisfiable' ? 'BAD_REQUEST' : 'NOT_FOUND', outcome === 'unsatisfiable' ? 'range not satisfiable' : 'the take has no file yet');
     } catch (error) {
       return fail(reply, error);
     }

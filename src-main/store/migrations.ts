@@ -336,4 +336,24 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX guests_stream ON guests (stream, invited_at);
     `,
   },
+  {
+    version: 12,
+    name: "each guest's own recordings of a show (takes uploaded over tus)",
+    sql: `
+      CREATE TABLE guest_takes (
+        upload_id TEXT PRIMARY KEY,
+        guest_id TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        take INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        mime_type TEXT NOT NULL,
+        size INTEGER,
+        completed_at INTEGER,
+        program_lag_ms INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX guest_takes_stream ON guest_takes (stream, started_at);
+    `,
+  },
 ];

@@ -72,6 +72,10 @@ export const guestViewSchema = guestSchema.pick({ id: true, stream: true, name: 
   program: z.boolean(),
   /** The private chat with the producer (the last 100 lines). */
   chat: z.array(guestChatLineSchema),
+  /** The host's clock (ms since 1970) as it answered: the page dates its own recording on it. */
+  now: z.number(),
+  /** The highest number of this guest's takes the host has (their page numbers the next one after it). */
+  takes: z.number().int(),
 });
 export type GuestView = z.infer<typeof guestViewSchema>;
 
@@ -79,6 +83,36 @@ export type GuestView = z.infer<typeof guestViewSchema>;
 export const GUEST_LINK_MIN_SEC = 60;
 export const GUEST_LINK_MAX_SEC = 30 * 86_400;
 export const GUEST_LINK_DEFAULT_SEC = 86_400;
+
+/**
+ * A guest's own recording (ISO): their browser records their camera and microphone at full quality
+ * while they are on the show and uploads it over tus (`/api/v1/uploads`, the link's JWT as the Bearer)
+ * as it goes and after the show; each time they come onto the show (a reload, a closed tab reopened) is
+ * a new take. tus metadata of a guest's upload: `take` (1, 2, ...), `startedAt` (the host's clock, ms,
+ * when its first frame was captured), `filename`, `mimetype`.
+ */
+export const GUEST_TAKE_MIME_RE = /^(video|audio)\/webm(;.*)?$/;
+export const guestTakeSchema = z.object({
+  id: z.string().describe('The upload id (its tus URL is /api/v1/uploads/<id>)'),
+  guestId: guestIdSchema,
+  guestName: z.string(),
+  stream: streamNameSchema,
+  take: z.number().int().min(1),
+  startedAt: z.number().describe("When the take's first frame was captured, on the host's clock (ms since 1970): the show's media clock"),
+  mimeType: z.string(),
+  state: z.enum(['uploading', 'complete']).describe('complete: the guest sent the whole take'),
+  uploadedBytes: z.number().int(),
+  sizeBytes: z.number().int().nullable().describe('Known once the take ended'),
+  durationSec: z.number().nullable().describe('Once complete'),
+  videoId: z.string().nullable().describe('The take in the video library'),
+  file: z.string().describe('The original file (full quality, as recorded) under the host, for a producer'),
+  program: z
+    .array(z.object({ recordingId: z.string(), offsetSec: z.number().describe("Where the take's first frame falls in the program recording (negative: before it began)") }))
+    .describe('The program recordings of the show the take overlaps'),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type GuestTake = z.infer<typeof guestTakeSchema>;
 
 const guestRoute = z.object({ stream: streamNameSchema, id: guestIdSchema });
 
@@ -160,6 +194,14 @@ export const guestMethods = {
     input: guestRoute.extend({ text: guestChatTextSchema }).strict(),
     output: guestChatLineSchema,
     http: { method: 'POST', path: '/streams/:stream/guests/:id/chat', status: 201 },
+  }),
+  'guests.takes': method({
+    tag: 'guests',
+    scope: 'scenes:read',
+    summary: "Each guest's own full-quality recordings (takes) of the show, uploading or complete, placed on the program recordings",
+    input: z.object({ stream: streamNameSchema }).strict(),
+    output: z.array(guestTakeSchema),
+    http: { method: 'GET', path: '/streams/:stream/guest-takes' },
   }),
 } as const;
 

@@ -8,6 +8,7 @@ import { MemoryLocker, Server as TusServer } from '@tus/server';
 import { API_PREFIX, SESSION_COOKIE } from '../../../src-shared/contract/index.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
+import { bearerOf } from '../../http/credentials.js';
 import type { HttpPlugin } from '../../http/plugin.js';
 import { statfsFreeBytes } from '../../recorder/disk.js';
 import type { Db } from '../../store/db.js';
@@ -19,12 +20,31 @@ import { CHECKSUM_ALGORITHMS, lastSegment, parseChecksum, parseConcat, parseMeta
 import { header, send, stringMetadata, tusRequest, type Reply } from './wire.js';
 
 export const UPLOADS_PATH = `${API_PREFIX}/uploads`;
+/** A show's guests upload their own recordings here, with their link's JWT (guests/takes.ts): not under /api/v1, which is for users. */
+export const GUEST_UPLOADS_PATH = '/guest-uploads';
+
+const isUnder = (pathname: string, base: string): boolean => pathname === base || pathname.startsWith(`${base}/`);
 
 /** Who is asking, as the API's AuthService tells it. */
 /** Who uploads (auth/types Principal): the api-token file sees every upload; others their own. */
 export type UploadPrincipal = { via: 'session' | 'token' | 'ipc'; tokenId?: string | null; sessionId?: string; scopes: readonly string[] };
 export interface UploadAuth {
   authenticate(headers: { authorization?: string; cookie?: string }, cookieName: string): UploadPrincipal | undefined;
+}
+
+/**
+ * Someone uploading with a capability that is not a user's (a show's guest, with their link's JWT):
+ * they see their own uploads only, and what they may create is theirs to say (`admit`).
+ */
+export interface GuestUploader {
+  /** Their uploads' owner, e.g. `guest:<id>`. */
+  owner: string;
+  /** A new upload's metadata and headers: undefined to let it be made, else the refusal. */
+  admit(metadata: Record<string, string>, headers: { concat: string | undefined }): Reply | undefined;
+}
+export interface GuestUploadAuth {
+  /** undefined: `bearer` is not such a capability; a Reply: it is, and it is refused (ended, tampered). */
+  authenticate(bearer: string, ip: string): Promise<GuestUploader | Reply | undefined>;
 }
 
 export interface UploadLimits {
@@ -60,6 +80,8 @@ export interface UploadServerOptions {
   now?: () => number;
   /** Upload requests per minute (http/rate-limit.ts), checked before the request is handed to tus. */
   rateLimit?: RateLimitOptions;
+  /** Guests' own recordings (src-main/guests/takes.ts), asked when no user's credential matches. */
+  guests?: () => GuestUploadAuth | undefined;
 }
 
 export interface UploadStatus {
@@ -70,6 +92,12 @@ export interface UploadStatus {
   metadata: Record<string, string>;
   finished: boolean;
   file: string;
+}
+
+/** Whose an upload is: a user's token, a signed-in session, or the api-token file (`token`, which sees every upload). */
+function ownerOf(principal: UploadPrincipal): string {
+  if (principal.via === 'token') return principal.tokenId ? `token:${principal.tokenId}` : 'token';
+  return principal.sessionId ? `session:${principal.sessionId}` : 'token';
 }
 
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -87,6 +115,8 @@ export class UploadServer implements Service {
   private readonly store: LibraryFileStore;
   private readonly rows: UploadStore;
   private readonly tus: TusServer;
+  /** The same store at GUEST_UPLOADS_PATH (tus writes its Location from its path). */
+  private readonly guestTus: TusServer;
   /** tus's lock per upload, shared with our own PATCH path: one writer per upload at a time. */
   private readonly locker = new MemoryLocker();
   private timer: NodeJS.Timeout | undefined;
@@ -96,8 +126,8 @@ export class UploadServer implements Service {
   constructor(private readonly o: UploadServerOptions) {
     this.store = new LibraryFileStore(o.dir);
     this.rows = new UploadStore(o.db);
-    this.tus = new TusServer({
-      path: UPLOADS_PATH,
+    const tusOptions = (base: string): ConstructorParameters<typeof TusServer>[0] => ({
+      path: base,
       datastore: this.store,
       relativeLocation: true,
       locker: this.locker,
@@ -125,6 +155,8 @@ export class UploadServer implements Service {
         return {};
       },
     });
+    this.tus = new TusServer(tusOptions(UPLOADS_PATH));
+    this.guestTus = new TusServer(tusOptions(GUEST_UPLOADS_PATH));
   }
 
   async start(): Promise<void> {
@@ -145,7 +177,8 @@ export class UploadServer implements Service {
   /** Routes on the shared app; the raw request goes to tus before Fastify parses any body. */
   plugin(): HttpPlugin {
     return (app) => {
-      for (const url of [UPLOADS_PATH, `${UPLOADS_PATH}/:id`]) {
+      const bases = this.o.guests ? [UPLOADS_PATH, GUEST_UPLOADS_PATH] : [UPLOADS_PATH];
+      for (const url of bases.flatMap((base) => [base, `${base}/:id`])) {
         app.route({
           method: ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'GET'],
           url,
@@ -208,16 +241,23 @@ export class UploadServer implements Service {
     return gone;
   }
 
-  /** One tus request, from the raw Node request (Fastify has not read the body). */
+  /**
+   * One tus request, from the raw Node request (Fastify has not read the body). Under UPLOADS_PATH a
+   * user's credential (the /api/v1 hook checked it too); under GUEST_UPLOADS_PATH a guest's link.
+   */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const principal = this.o.auth.authenticate(req.headers, SESSION_COOKIE);
-    if (!principal) return send(req, res, { status: 401, error: { message: 'send Authorization: Bearer <api-token>, or sign in through a login link' } });
-    if (!principal.scopes.includes('videos:write')) return send(req, res, { status: 403, error: { message: 'uploading needs the videos:write scope' } });
-    const owner =
-      principal.via === 'token' ? (principal.tokenId ? `token:${principal.tokenId}` : 'token') : principal.sessionId ? `session:${principal.sessionId}` : 'token';
     const url = new URL(req.url ?? '/', 'http://upload.invalid');
-    const id = url.pathname === UPLOADS_PATH || url.pathname === `${UPLOADS_PATH}/` ? undefined : lastSegment(url.pathname);
+    const base = isUnder(url.pathname, GUEST_UPLOADS_PATH) ? GUEST_UPLOADS_PATH : UPLOADS_PATH;
+    const who = base === GUEST_UPLOADS_PATH ? await this.guestOf(req) : this.userOf(req);
+    if ('status' in who) return send(req, res, who);
+    const { owner, guest } = who;
+    const id = url.pathname === base || url.pathname === `${base}/` ? undefined : lastSegment(url.pathname);
     const method = req.method ?? 'GET';
+    if (id === undefined && method === 'POST' && guest) {
+      const metadata = parseMetadata(header(req, 'upload-metadata'));
+      const refused = metadata.ok ? guest.admit(metadata.value, { concat: header(req, 'upload-concat') }) : { status: 400, error: { message: metadata.message } };
+      if (refused) return send(req, res, refused);
+    }
     if (id === undefined && method === 'POST') return this.create(req, res, owner);
     if (id === undefined && method === 'OPTIONS') return void (await this.forward(req, res, owner));
     if (id === undefined || method === 'GET' || method === 'OPTIONS' || method === 'POST') {
@@ -235,6 +275,20 @@ export class UploadServer implements Service {
       return;
     }
     await this.forward(req, res, owner, await this.store.info.info(row.id));
+  }
+
+  private userOf(req: IncomingMessage): { owner: string; guest?: undefined } | Reply {
+    const principal = this.o.auth.authenticate(req.headers, SESSION_COOKIE);
+    if (!principal) return { status: 401, error: { message: 'send Authorization: Bearer <api-token>, or sign in through a login link' } };
+    if (!principal.scopes.includes('videos:write')) return { status: 403, error: { message: 'uploading needs the videos:write scope' } };
+    return { owner: ownerOf(principal) };
+  }
+
+  private async guestOf(req: IncomingMessage): Promise<{ owner: string; guest: GuestUploader } | Reply> {
+    const bearer = bearerOf(header(req, 'authorization'));
+    const found = bearer ? await this.o.guests?.()?.authenticate(bearer, req.socket.remoteAddress ?? '') : undefined;
+    if (!found) return { status: 401, error: { message: "send your guest link's token: Authorization: Bearer <the part of the link after #>" } };
+    return 'status' in found ? found : { owner: found.owner, guest: found };
   }
 
   private async create(req: IncomingMessage, res: ServerResponse, owner: string): Promise<void> {
@@ -386,7 +440,8 @@ export class UploadServer implements Service {
     replaced?: { body: ReadableStream; length: number },
   ): Promise<number> {
     const method = req.method ?? 'GET';
-    const response = await this.tus.handleWeb(tusRequest(req, owner, replaced));
+    const tus = isUnder(new URL(req.url ?? '/', 'http://upload.invalid').pathname, GUEST_UPLOADS_PATH) ? this.guestTus : this.tus;
+    const response = await tus.handleWeb(tusRequest(req, owner, replaced));
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => (out[name] = value));
     if (method === 'OPTIONS') {

@@ -3,6 +3,8 @@ import type { GuestChatLine, GuestView } from '../../src-shared/contract/guests.
 import type { WebRtcSession } from '../studio/output/webrtc-client.js';
 import { endedWords, GuestRequestError, type GuestClient } from './guest-client.js';
 import { levelToWidth, openGuestMedia, type GuestMedia } from './guest-media.js';
+import { GuestIso, type IsoStatus } from './iso.js';
+import { clockOffset, openTakeStore } from './iso-store.js';
 
 /** setup: preview and devices; waiting: the green room; onshow: sending; ended: the link ended; error: cannot go on. */
 type Phase = 'loading' | 'setup' | 'waiting' | 'onshow' | 'ended' | 'error';
@@ -31,6 +33,19 @@ export function GuestPage({ client }: { client: GuestClient }) {
   const mediaRef = useRef<GuestMedia | null>(null);
   mediaRef.current = media;
   const hasMedia = media !== null;
+  /** Answers of /state for the host's clock (the last 10), and the guest's own recording. */
+  const clock = useRef<{ sent: number; received: number; host: number }[]>([]);
+  const hostTakes = useRef(0);
+  const [iso, setIso] = useState<GuestIso | null>(null);
+  const [isoStatus, setIsoStatus] = useState<IsoStatus | null>(null);
+  /** Where the link stands; each answer also dates the host's clock. */
+  const ask = useCallback(async (): Promise<GuestView> => {
+    const sent = Date.now();
+    const v = await client.state();
+    clock.current = [...clock.current.slice(-9), { sent, received: Date.now(), host: v.now }];
+    hostTakes.current = v.takes;
+    return v;
+  }, [client]);
 
   useEffect(() => {
     document.body.dataset.phase = phase;
@@ -48,15 +63,56 @@ export function GuestPage({ client }: { client: GuestClient }) {
 
   // Where the link stands, then the camera and microphone.
   useEffect(() => {
-    void client
-      .state()
+    void ask()
       .then((v) => {
         setView(v);
         setName(v.name === 'Guest' ? '' : v.name);
         setPhase(v.state === 'admitted' ? 'waiting' : 'setup');
       })
       .catch(fail);
-  }, [client, fail]);
+  }, [ask, fail]);
+
+  // The guest's own recording: takes left by a page that went away are sent from here too.
+  useEffect(() => {
+    let made: GuestIso | null = null;
+    let gone = false;
+    void openTakeStore().then(async (store) => {
+      if (gone) return;
+      made = new GuestIso({
+        guestId: client.id,
+        token: client.token,
+        store,
+        hostNow: () => {
+          const c = clockOffset(clock.current);
+          return c ? Date.now() + c.offsetMs : null;
+        },
+        hostTakes: () => hostTakes.current,
+        onStatus: setIsoStatus,
+      });
+      await made.start();
+      if (!gone) setIso(made);
+    }, (error: unknown) => setIsoStatus({ recording: null, recordedBytes: 0, sentBytes: 0, pending: 0, delivered: 0, problem: `This browser cannot keep a recording for the producer (${(error as Error).message}).` }));
+    const flush = (): void => made?.flush();
+    // Leaving with part of the recording unsent: the browser asks first (it is sent when the link is opened again).
+    const unsent = (e: BeforeUnloadEvent): void => {
+      if (made?.unsent()) e.preventDefault();
+    };
+    window.addEventListener('pagehide', flush);
+    window.addEventListener('beforeunload', unsent);
+    return () => {
+      gone = true;
+      window.removeEventListener('pagehide', flush);
+      window.removeEventListener('beforeunload', unsent);
+      made?.dispose();
+    };
+  }, [client]);
+
+  // On the show, each guest records themselves at full quality (a new take when the devices change).
+  useEffect(() => {
+    if (phase !== 'onshow' || !iso || !media) return;
+    void iso.record(media.stream);
+    return () => void iso.stopRecording();
+  }, [phase, iso, media]);
 
   const closed = phase === 'loading' || phase === 'ended' || phase === 'error';
   useEffect(() => {
@@ -99,9 +155,9 @@ export function GuestPage({ client }: { client: GuestClient }) {
   // The green room and the show: where we stand, every second.
   useEffect(() => {
     if (phase !== 'waiting' && phase !== 'onshow') return;
-    const timer = setInterval(() => void client.state().then((v) => (setView(v), setPhase(v.state === 'admitted' ? 'onshow' : 'waiting'))).catch(fail), POLL_MS);
+    const timer = setInterval(() => void ask().then((v) => (setView(v), setPhase(v.state === 'admitted' ? 'onshow' : 'waiting'))).catch(fail), POLL_MS);
     return () => clearInterval(timer);
-  }, [phase, client, fail]);
+  }, [phase, ask, fail]);
 
   // On the show: send, and send again after a drop.
   useEffect(() => {
@@ -197,6 +253,7 @@ export function GuestPage({ client }: { client: GuestClient }) {
       <main className="guest ended" data-testid="guest-ended">
         <h1 data-testid="guest-ended-title">{ended.title}</h1>
         <p>{ended.text}</p>
+        <IsoLine status={isoStatus} />
       </main>
     );
   }
@@ -257,8 +314,27 @@ export function GuestPage({ client }: { client: GuestClient }) {
         )}
       </div>
       {(phase === 'waiting' || phase === 'onshow') && <GuestChat lines={view?.chat ?? []} say={(text) => client.say(text).then((line) => setView((v) => v && { ...v, chat: [...v.chat.filter((l) => l.seq !== line.seq), line] }))} />}
+      <IsoLine status={isoStatus} />
       {problem && <p className="guest-problem" role="alert">{problem}</p>}
     </main>
+  );
+}
+
+const mb = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+/** What happens to the guest's own recording: recording, sending, sent. */
+function IsoLine({ status }: { status: IsoStatus | null }) {
+  if (!status || (status.recording === null && status.pending === 0 && status.delivered === 0 && !status.problem)) return null;
+  const left = status.recordedBytes - status.sentBytes;
+  return (
+    <p className="muted small guest-iso" data-testid="guest-iso" data-pending={status.pending} data-recording={status.recording ?? ''}>
+      {status.recording !== null
+        ? `Recording you in full quality for the producer (take ${status.recording}): ${mb(status.recordedBytes)} recorded, ${mb(status.sentBytes)} sent.`
+        : status.pending > 0
+          ? `Sending your recording to the studio: ${mb(left)} to go. Keep this page open until it is done.`
+          : 'Your recording is with the studio, at full quality.'}
+      {status.problem && <span className="guest-problem" role="alert"> {status.problem}</span>}
+    </p>
   );
 }
 

@@ -50,6 +50,8 @@ export function guestClient(id: string, token: string) {
     return (await res.json()) as T;
   };
   return {
+    id,
+    token,
     state: () => json<GuestView>('/state'),
     say: (text: string) => json<GuestChatLine>('/chat', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }) }),
     join: (name: string) => json<GuestView>('/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) }),

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { GUEST_NAME_MAX, type Guest, type GuestChatLine, type StudioState } from '../../../src-shared/contract/index.js';
+import { GUEST_NAME_MAX, type Guest, type GuestChatLine, type GuestTake, type StudioState } from '../../../src-shared/contract/index.js';
 import { call, onEvent } from '../../api/client.js';
 import { CopyField } from '../../ui/CopyButton.js';
 import { attempt, toastError } from '../../ui/toast-store.js';
 import { useNow } from '../recordings/use-now.js';
-import { DEFAULT_LINK_LIFETIME, GUEST_STATE_WORDS, guestActions, LINK_LIFETIMES, mediaIndicator, mergeGuest, sortGuests, stateAt, type GuestAction } from './guests-model.js';
+import { DEFAULT_LINK_LIFETIME, GUEST_STATE_WORDS, guestActions, LINK_LIFETIMES, mediaIndicator, mergeGuest, sortGuests, stateAt, takeWords, type GuestAction } from './guests-model.js';
 import { editedScene, useStudio } from './store.js';
 import type { StudioEngine } from '../../studio/engine.js';
 import type { ReceiveStats } from '../../studio/sources/receive-stats.js';
@@ -146,7 +146,46 @@ function GuestList({ stream, state, engine }: { stream: string; state: StudioSta
             onCancel={() => setAsking(null)} />
         ))}
       </ul>
+      <GuestTakes stream={stream} watch={guests.some((g) => stateAt(g, now) === 'admitted')} />
     </>
+  );
+}
+
+/** Takes are looked at this often while a guest is on the show or one is still being sent. */
+const TAKES_POLL_MS = 3000;
+
+/** Each guest's own full-quality recordings of the show: being sent, complete, where they fall in the program recording, a download. */
+function GuestTakes({ stream, watch }: { stream: string; watch: boolean }) {
+  const [takes, setTakes] = useState<readonly GuestTake[]>([]);
+  const sending = takes.some((t) => t.state !== 'complete');
+  useEffect(() => {
+    let gone = false;
+    const load = () => void call('guests.takes', { stream }).then((list) => !gone && setTakes(list), () => undefined);
+    load();
+    const timer = watch || sending ? setInterval(load, TAKES_POLL_MS) : undefined;
+    return () => {
+      gone = true;
+      clearInterval(timer);
+    };
+  }, [stream, watch, sending]);
+  if (takes.length === 0) return null;
+  return (
+    <div className="guest-takes" data-testid="guest-takes">
+      <h4 className="small">Guests' own recordings</h4>
+      <ul>
+        {takes.map((t) => {
+          const words = takeWords(t);
+          return (
+            <li key={t.id} data-testid="guest-take" data-state={t.state}>
+              <span className="guest-name">{t.guestName}</span> <span className="muted small">take {t.take}</span>{' '}
+              <span className={`badge badge-${words.tone}`}>{words.label}</span>{' '}
+              <span className="muted small">{words.detail}</span>{' '}
+              {t.state === 'complete' && <a className="small" href={t.file} download data-testid="guest-take-download">Download</a>}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest, GuestState, Source } from '../../../src-shared/contract/index.js';
-import { GUEST_STATE_WORDS, guestActions, hasGuestSource, mediaIndicator, mergeGuest, sortGuests, stateAt } from './guests-model.js';
+import { GUEST_STATE_WORDS, guestActions, hasGuestSource, mediaIndicator, mergeGuest, sortGuests, stateAt, takeWords } from './guests-model.js';
 
 const NOW = 1_700_000_000_000;
 const guest = (id: string, state: GuestState, extra: Partial<Guest> = {}): Guest => ({
@@ -79,5 +79,18 @@ describe('the guest list', () => {
     const added = mergeGuest(joined, guest('c', 'invited'), 'show', NOW);
     expect(added.map((g) => g.name)).toEqual(['a', 'b', 'c']);
     expect(mergeGuest(added, guest('d', 'waiting', { stream: 'other' }), 'show', NOW)).toBe(added);
+  });
+});
+
+describe("a guest's own recording in the panel", () => {
+  const base = { uploadedBytes: 2_500_000, sizeBytes: null, durationSec: null, program: [] as { recordingId: string; offsetSec: number }[] };
+  it('says whether it is still recorded, being sent or complete, and where it falls in the program', () => {
+    expect(takeWords({ ...base, state: 'uploading' })).toEqual({ label: 'recording', tone: 'live', detail: '2.5 MB with the studio' });
+    expect(takeWords({ ...base, state: 'uploading', sizeBytes: 4_000_000 })).toMatchObject({ label: 'sending', detail: '2.5 MB of 4.0 MB with the studio' });
+    expect(takeWords({ ...base, state: 'complete', sizeBytes: 4_000_000, uploadedBytes: 4_000_000, durationSec: 9.42, program: [{ recordingId: 'r', offsetSec: -2.4 }] })).toEqual({
+      label: 'complete',
+      tone: 'ok',
+      detail: '9.4 s · 4.0 MB · at −2.4 s in the program recording',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { guestStateAt, type Guest, type GuestState, type Source } from '../../../src-shared/contract/index.js';
+import { guestStateAt, type Guest, type GuestState, type GuestTake, type Source } from '../../../src-shared/contract/index.js';
 
 /** What the producer can do to a guest from the panel. */
 export type GuestAction = 'admit' | 'refuse' | 'mute' | 'hide' | 'addToScene' | 'remove' | 'revoke';
@@ -87,4 +87,14 @@ export function mergeGuest(guests: readonly Guest[], changed: Guest, stream: str
   if (changed.stream !== stream) return guests;
   const known = guests.some((g) => g.id === changed.id);
   return sortGuests(known ? guests.map((g) => (g.id === changed.id ? changed : g)) : [...guests, changed], now);
+}
+
+/** A guest's own recording as the panel lists it: its state, how far it is sent, and where it falls in the program recording. */
+export function takeWords(t: Pick<GuestTake, 'state' | 'uploadedBytes' | 'sizeBytes' | 'durationSec' | 'program'>): { label: string; tone: BadgeTone; detail: string } {
+  const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+  const placed = t.program[0];
+  const where = placed ? ` · at ${placed.offsetSec >= 0 ? '+' : '−'}${Math.abs(placed.offsetSec).toFixed(1)} s in the program recording` : '';
+  if (t.state === 'complete') return { label: 'complete', tone: 'ok', detail: `${t.durationSec !== null ? `${t.durationSec.toFixed(1)} s · ` : ''}${mb(t.sizeBytes ?? t.uploadedBytes)}${where}` };
+  const share = t.sizeBytes ? ` of ${mb(t.sizeBytes)}` : '';
+  return { label: t.sizeBytes ? 'sending' : 'recording', tone: 'live', detail: `${mb(t.uploadedBytes)}${share} with the studio${where}` };
 }

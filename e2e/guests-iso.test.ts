@@ -14,7 +14,7 @@ import { launchChromium, studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
-import { counterGaps, COUNTER, launchStudioChromium, makeStudioFixtures, readCounter, type StudioFixtures } from '../test-support/studio.js';
+import { counterGaps, COUNTER, launchStudioChromium, makeStudioFixtures, readCounter, tapProgram, type StudioFixtures } from '../test-support/studio.js';
 import { waitFor } from '../test-support/wait.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
@@ -138,8 +138,24 @@ describe.skipIf(needs('ffmpeg', 'chromium'))("each guest's own recording (ISO, t
 
   it("the tab closed mid-show and opened again: its take is finished by the new page, which records take 2", async () => {
     const before = (await takes())[0]!;
+    await tapProgram(studio);
     await guest.close();
-    await new Promise((r) => setTimeout(r, 2000));
+    // The show holds the guest's last picture for a moment, then shows their card until they are back
+    // (runs: 8-12 s after the tab closed; the studio's pull still hands over its last picture for a while).
+    await waitFor("the guest's card in the program", async () => {
+      const [corner, badge] = await studio.evaluate(() => {
+        const video = document.getElementById('program-tap') as HTMLVideoElement;
+        const c = Object.assign(document.createElement('canvas'), { width: 64, height: 36 });
+        const ctx = c.getContext('2d', { willReadFrequently: true })!;
+        ctx.drawImage(video, 0, 0, 64, 36);
+        const at = (x: number, y: number) => [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)];
+        return [at(1, 1), at(27, 14)];
+      });
+      // The card's background (#161b26) in the corner, its initials' badge (#3a4660) beside them.
+      const near = (rgb: number[], hex: number) => rgb.every((v, i) => Math.abs(v - ((hex >> (16 - 8 * i)) & 0xff)) < 14);
+      return near(corner!, 0x161b26) && near(badge!, 0x3a4660);
+    }, 45_000);
+    await studio.screenshot({ path: path.join(ARTIFACTS, 'guest-reconnecting-studio.png') });
     guest = await guestContext.newPage();
     await guest.goto(link);
     // An admitted guest comes straight back onto the show.
@@ -187,7 +203,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))("each guest's own recording (ISO, t
       }
       const error = median(errors);
       console.log(`take ${t.take}: ${new Set(read).size} camera frames, ${(t.sizeBytes! / 1e6).toFixed(2)} MB, ${t.durationSec} s, at ${placed!.offsetSec} s on the program; the program shows its frames ${(error * 1000).toFixed(0)} ms from where it is placed (median of ${errors.length}; one frame of the program: 33 ms)`);
-      expect(errors.length, `take ${t.take}: frames the program showed too`).toBeGreaterThan(fx.fps * 3);
+      expect(errors.length, `take ${t.take}: frames the program showed too`).toBeGreaterThan(fx.fps * 2);
       // Generous: runs here place a take 0.17-0.46 s early (the program's own way through the host's WHIP
       // ingest, which the show's clock does not see: see the README); the goal is one frame.
       expect(Math.abs(error), `take ${t.take}: placement error ${error} s`).toBeLessThan(1);

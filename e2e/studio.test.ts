@@ -16,7 +16,7 @@ import { launchChromium, studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
-import { counterGaps, counterIn, countersOfFile, launchStudioChromium, makeStudioFixtures, STUDIO_PERMISSIONS, type StudioFixtures } from '../test-support/studio.js';
+import { counterGaps, counterIn, countersOfFile, launchStudioChromium, makeStudioFixtures, STUDIO_PERMISSIONS, tapProgram, type StudioFixtures } from '../test-support/studio.js';
 import { waitFor } from '../test-support/wait.js';
 import { startWhepViewer } from '../test-support/webrtc.js';
 import { paintedClockAge, readPaintedClock, startPaintedScreen, type PaintedScreen } from '../test-support/x-screen.js';
@@ -24,19 +24,6 @@ import { paintedClockAge, readPaintedClock, startPaintedScreen, type PaintedScre
 const require = createRequire(import.meta.url);
 const HLS_JS = fs.readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
-
-/** In the studio page: a video of the program canvas's own stream (a WebGL canvas cannot be read back after it was shown). */
-async function tapProgram(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    if (document.getElementById('program-tap')) return;
-    const canvas = document.querySelector('[data-testid=studio-program]') as HTMLCanvasElement;
-    const video = Object.assign(document.createElement('video'), { id: 'program-tap', muted: true, autoplay: true });
-    video.style.cssText = 'position:fixed;left:-10000px;width:320px';
-    video.srcObject = canvas.captureStream(30);
-    document.body.append(video);
-    void video.play();
-  });
-}
 
 /** The screen item's place in the 640x360 program: the bottom left quarter. */
 const SCREEN_AT = { x: 0, y: 180, width: 320, height: 180 };

@@ -93,6 +93,19 @@ export function readCounter(sample: (x: number, y: number) => number, scale = 1,
   return value;
 }
 
+/** In the studio page: a video of the program canvas's own stream, `#program-tap` (a WebGL canvas cannot be read back after it was shown). */
+export async function tapProgram(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    if (document.getElementById('program-tap')) return;
+    const canvas = document.querySelector('[data-testid=studio-program]') as HTMLCanvasElement;
+    const video = Object.assign(document.createElement('video'), { id: 'program-tap', muted: true, autoplay: true });
+    video.style.cssText = 'position:fixed;left:-10000px;width:320px';
+    video.srcObject = canvas.captureStream(30);
+    document.body.append(video);
+    void video.play();
+  });
+}
+
 /** In `page`: the counter of what the element (a canvas or a video, by CSS selector) shows now, the camera filling it. */
 export async function counterIn(page: Page, selector: string): Promise<number | null> {
   return page.evaluate(

@@ -34,6 +34,8 @@ export interface FrameSource {
   readonly version: number;
   /** The picture now, or null when there has never been one (the compositor draws a placeholder). */
   current(): Drawable | null;
+  /** What to show instead of its own picture now (a guest who dropped: their name, reconnecting), else null. */
+  standIn?(): FrameSource | null;
 }
 
 /** A scene item with its place settled (by the scene's layout) and its source's picture. */

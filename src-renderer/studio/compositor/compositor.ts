@@ -217,7 +217,7 @@ export class Compositor {
   /** One item's picture at its place, or the placeholder when its source has none to show. */
   private drawItem(source: FrameSource | null, item: SceneItem): void {
     const matrix = itemMatrix(item, this.size);
-    const shown = this.pictureOf(source);
+    const shown = this.pictureOf(source?.standIn?.() ?? source);
     if (!shown) return this.drawSolid(matrix, PLACEHOLDER, [0, 0], CROSS);
     this.drawTexture(shown.texture, matrix, cropRect(item.crop), item.opacity, item);
   }

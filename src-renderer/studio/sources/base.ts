@@ -31,6 +31,7 @@ export abstract class BaseSource implements LiveSource {
   missed = 0;
   onChange: (() => void) | null = null;
   network?: () => Promise<ReceiveStats | null>;
+  standIn?: () => FrameSource | null;
   protected disposed = false;
   /** When the last picture came (performance.now()). */
   private lastPictureAt = 0;
@@ -65,6 +66,11 @@ export abstract class BaseSource implements LiveSource {
     this.status = status;
     this.reason = reason;
     this.onChange?.();
+  }
+
+  /** How long ago the last picture came (ms; Infinity before the first). */
+  pictureAgeMs(now = performance.now()): number {
+    return this.lastPictureAt === 0 ? Number.POSITIVE_INFINITY : now - this.lastPictureAt;
   }
 
   /** A new picture of `width` x `height` is ready. */

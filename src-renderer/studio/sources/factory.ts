@@ -5,6 +5,7 @@ import { ColorSource, ImageSource, SlideshowSource, TextSource, VideoFileSource 
 import { HlsPullSource } from './hls-pull-source.js';
 import { OverlaySource } from './overlay-source.js';
 import { pullWhep } from './stream-pull.js';
+import { guestStandIn, StandInCard } from './stand-in.js';
 import { receiveStats } from './receive-stats.js';
 import { TrackSource } from './track-source.js';
 
@@ -49,6 +50,15 @@ function whepSource(id: string, kind: 'stream' | 'guest', what: string, path?: s
   });
   const dispose = track.dispose.bind(track);
   track.dispose = () => (dispose(), pull?.close());
+  if (kind === 'guest') {
+    // A guest who drops: frozen on their last picture for a moment, then their card until they are back.
+    const card = new StandInCard(`${id}:stand-in`);
+    track.standIn = () => {
+      const shown = guestStandIn(track.status, track.pictureAgeMs());
+      if (shown === 'own') return null;
+      return card.show(what, shown === 'joining' ? 'Joining the show…' : shown === 'soundOnly' ? 'On the show, sound only' : 'Reconnecting…');
+    };
+  }
   track.network = async () => {
     if (!pull || pull.pc.connectionState !== 'connected') return null;
     const report = await pull.pc.getStats();

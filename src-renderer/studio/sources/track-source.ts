@@ -49,7 +49,8 @@ export class TrackSource extends BaseSource {
   ) {
     super(id);
     if (capturer.reopenOnDeviceChange) navigator.mediaDevices?.addEventListener('devicechange', this.onDevices);
-    if (capturer.stallMs > 0) this.watchStalls(capturer.stallMs, 'No new picture: the last one stays on screen.', () => Boolean(this.media?.getVideoTracks().length));
+    const stalled = capturer.what === 'guest' ? 'No new picture from the guest: the show holds their last one, then shows their card until they are back.' : 'No new picture: the last one stays on screen.';
+    if (capturer.stallMs > 0) this.watchStalls(capturer.stallMs, stalled, () => Boolean(this.media?.getVideoTracks().length));
     if (capturer.needsGesture) this.setStatus('lost', 'Press "Capture" to choose what to share.');
     else void this.open();
   }

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { GuestChatLine, GuestView } from '../../src-shared/contract/guests.js';
-import type { WebRtcSession } from '../studio/output/webrtc-client.js';
 import { endedWords, GuestRequestError, type GuestClient } from './guest-client.js';
 import { levelToWidth, openGuestMedia, type GuestMedia } from './guest-media.js';
 import { GuestIso, type IsoStatus } from './iso.js';
+import { keepSession, type KeptSession } from './keep-session.js';
 import { clockOffset, openTakeStore } from './iso-store.js';
 
 /** setup: preview and devices; waiting: the green room; onshow: sending; ended: the link ended; error: cannot go on. */
@@ -11,8 +11,6 @@ type Phase = 'loading' | 'setup' | 'waiting' | 'onshow' | 'ended' | 'error';
 
 /** How often the page asks where it stands (the green room's answer reaches the guest within this). */
 const POLL_MS = 1000;
-/** A connection that stays failed or disconnected this long is made again (the host keeps the slot for 15 s). */
-const RECONNECT_MS = 3000;
 
 export function GuestPage({ client }: { client: GuestClient }) {
   const [phase, setPhase] = useState<Phase>('loading');
@@ -28,7 +26,7 @@ export function GuestPage({ client }: { client: GuestClient }) {
   const meter = useRef<HTMLDivElement>(null);
   /** The return feed: the show as the guest sees and hears it. */
   const back = useRef<HTMLVideoElement>(null);
-  const session = useRef<WebRtcSession | null>(null);
+  const session = useRef<KeptSession | null>(null);
   /** What a new session sends (a device change reaches a running one through replaceTrack, below). */
   const mediaRef = useRef<GuestMedia | null>(null);
   mediaRef.current = media;
@@ -144,7 +142,7 @@ export function GuestPage({ client }: { client: GuestClient }) {
 
   // A running session takes the newly chosen devices without a new connection.
   useEffect(() => {
-    const pc = session.current?.pc;
+    const pc = session.current?.current()?.pc;
     if (!pc || !media) return;
     for (const sender of pc.getSenders()) {
       const track = media.stream.getTracks().find((t) => t.kind === sender.track?.kind);
@@ -162,47 +160,22 @@ export function GuestPage({ client }: { client: GuestClient }) {
   // On the show: send, and send again after a drop.
   useEffect(() => {
     if (phase !== 'onshow' || !hasMedia) return;
-    let stopped = false;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    const start = (): void => {
-      void client.publish(mediaRef.current!.stream).then(
-        (s) => {
-          if (stopped) return s.close();
-          session.current = s;
-          // Sending again: an error from a try before it is over.
-          setProblem(null);
-          let lost: ReturnType<typeof setTimeout> | undefined;
-          s.pc.addEventListener('connectionstatechange', () => {
-            const state = s.pc.connectionState;
-            setConnected(state === 'connected');
-            clearTimeout(lost);
-            if (state === 'failed' || state === 'disconnected') lost = setTimeout(() => again(s), state === 'failed' ? 0 : RECONNECT_MS);
-          });
-        },
-        (error: unknown) => {
-          fail(error);
-          if (!stopped) retry = setTimeout(start, RECONNECT_MS);
-        },
-      );
-    };
-    const again = (s: WebRtcSession): void => {
-      if (stopped || session.current !== s) return;
-      s.close();
-      session.current = null;
-      start();
-    };
-    start();
+    const kept = keepSession(() => client.publish(mediaRef.current!.stream), {
+      // Sending again: an error from a try before it is over.
+      up: () => setProblem(null),
+      state: (state) => setConnected(state === 'connected'),
+      refused: fail,
+    });
+    session.current = kept;
     // A reload or a closed tab: the host keeps the slot (its viewers wait) for the same guest coming back.
     const leave = (): void => {
-      const s = session.current;
+      const s = kept.current();
       if (s) void fetch(`${s.location}?returning=1`, { method: 'DELETE', keepalive: true }).catch(() => undefined);
     };
     window.addEventListener('pagehide', leave);
     return () => {
-      stopped = true;
-      clearTimeout(retry);
       window.removeEventListener('pagehide', leave);
-      session.current?.close();
+      kept.stop();
       session.current = null;
       setConnected(false);
     };
@@ -213,34 +186,15 @@ export function GuestPage({ client }: { client: GuestClient }) {
   const program = view?.program ?? false;
   useEffect(() => {
     if (phase !== 'onshow') return;
-    let stopped = false;
-    let current: WebRtcSession | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const again = (): void => {
-      if (!stopped) timer = setTimeout(watch, RECONNECT_MS);
-    };
-    const watch = (): void => {
-      void client.watchReturn().then(({ session: s, media: m }) => {
-        if (stopped) return s.close();
-        current = s;
-        if (back.current) {
-          back.current.srcObject = m;
-          void back.current.play().catch(() => undefined);
-        }
-        s.pc.addEventListener('connectionstatechange', () => {
-          if (current !== s || !['failed', 'closed'].includes(s.pc.connectionState)) return;
-          s.close();
-          current = null;
-          again();
-        });
-      }, again);
-    };
-    watch();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      current?.close();
-    };
+    const kept = keepSession(async () => {
+      const { session: s, media } = await client.watchReturn();
+      if (back.current) {
+        back.current.srcObject = media;
+        void back.current.play().catch(() => undefined);
+      }
+      return s;
+    });
+    return () => kept.stop();
   }, [phase, program, client]);
 
   const join = (): void => {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, studioPage } from '../test-support/browser.js';
+import { launchChromium, openStudio, studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -92,8 +92,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))("each guest's own recording (ISO, t
     guestContext = await guestBrowser.newContext({ viewport: { width: 900, height: 900 } });
     studioBrowser = await launchChromium();
     studio = await studioPage(studioBrowser, host);
-    await studio.goto(`${host.url}/#/studio`);
-    await studio.getByTestId('page-studio').waitFor();
+    await openStudio(studio, host);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   }, 90_000);
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, studioPage } from '../test-support/browser.js';
+import { launchChromium, openStudio, studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -71,8 +71,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('three guests with return feeds (mi
     }
     expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { stream: 'trio' })).status).toBe(200);
     studio = await studioPage(studioBrowser, host);
-    await studio.goto(`${host.url}/#/studio`);
-    await studio.getByTestId('page-studio').waitFor();
+    await openStudio(studio, host);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   }, 90_000);
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flashesAndBeeps, makeFlashBeepClip, pairOffsets } from '../test-support/avsync.js';
-import { studioPage } from '../test-support/browser.js';
+import { openStudio, studioPage } from '../test-support/browser.js';
 import { api, startHost, type HostProcess } from '../test-support/host-process.js';
 import { stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -41,8 +41,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('A/V sync through the studio (a fla
     page = await studioPage(browser, host);
     page.on('console', (m) => m.type() === 'error' && logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-    await page.goto(`${host.url}/#/studio`);
-    await page.getByTestId('page-studio').waitFor();
+    await openStudio(page, host);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

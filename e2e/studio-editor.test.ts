@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pageAt, studioPage } from '../test-support/browser.js';
+import { openStudio, pageAt, studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -240,8 +240,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the studio as a creator uses it', 
       // Signed in as the studio's page is (its session cookie): the login link is for one use.
       const context = await plain.newContext({ storageState: await page.context().storageState(), viewport: { width: 1360, height: 900 } });
       const other = await context.newPage();
-      await other.goto(`${host.url}/#/studio`);
-      await other.getByTestId('page-studio').waitFor();
+      await openStudio(other, host);
       await expect.poll(async () => other.getByTestId('studio-engine-error').textContent(), { timeout: 10_000 }).toMatch(/cannot compose the show: WebGL2 is not available/);
       expect(await other.getByTestId('studio-go-live').isDisabled()).toBe(true);
       await other.screenshot({ path: path.join(ARTIFACTS, 'studio-no-webgl.png') });

@@ -12,7 +12,7 @@
 // to the proof itself: the screen source live, on the program, at a WHEP viewer, moving.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, openStudio } from '../test-support/browser.js';
 import { api, freePort, startHost, type HostProcess } from '../test-support/host-process.js';
 import { stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -38,8 +38,7 @@ describe.skipIf(needs('chromium', 'wayland', 'root'))('a screen source on Waylan
     page.on('console', (m) => m.type() === 'error' && logs.push(m.text()));
     await page.goto(host.loginUrl);
     await page.getByTestId('page-dashboard').waitFor();
-    await page.goto(`${host.url}/#/studio`);
-    await page.getByTestId('page-studio').waitFor();
+    await openStudio(page, host);
   }, 90_000);
   afterAll(async () => {
     await browser?.close().catch(() => undefined);

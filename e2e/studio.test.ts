@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, studioPage } from '../test-support/browser.js';
+import { launchChromium, openStudio, studioPage } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -105,8 +105,7 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'xvfb'))('the studio makes the show'
     page = await studioPage(browser, host, undefined, STUDIO_PERMISSIONS);
     page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && !m.text().includes('GL Driver Message') && logs.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-    await page.goto(`${host.url}/#/studio`);
-    await page.getByTestId('page-studio').waitFor();
+    await openStudio(page, host);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

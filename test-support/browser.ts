@@ -39,6 +39,12 @@ export async function pageAt(from: Pick<Browser, 'newPage'>, origin: string): Pr
   return page;
 }
 
+/** `page` (signed in) on the studio's page, once it shows. */
+export async function openStudio(page: Page, host: { url: string }): Promise<void> {
+  await page.goto(`${host.url}/#/studio`);
+  await page.getByTestId('page-studio').waitFor();
+}
+
 /** The studio's UI in a new page, signed in through the host's login link, on its dashboard. */
 export async function studioPage(from: Pick<Browser, 'newPage'>, host: { loginUrl: string }, viewport = { width: 1360, height: 900 }, permissions?: string[]): Promise<Page> {
   const page = await from.newPage({ viewport, ...(permissions ? { permissions } : {}) });

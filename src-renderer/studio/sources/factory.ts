@@ -5,7 +5,7 @@ import { ColorSource, ImageSource, SlideshowSource, TextSource, VideoFileSource 
 import { HlsPullSource } from './hls-pull-source.js';
 import { OverlaySource } from './overlay-source.js';
 import { pullWhep } from './stream-pull.js';
-import { guestStandIn, StandInCard } from './stand-in.js';
+import { framesDecoded, guestStandIn, StandInCard } from './stand-in.js';
 import { receiveStats } from './receive-stats.js';
 import { TrackSource } from './track-source.js';
 
@@ -48,13 +48,24 @@ function whepSource(id: string, kind: 'stream' | 'guest', what: string, path?: s
     needsGesture: false,
     stallMs: 2000,
   });
+  let watch: ReturnType<typeof setInterval> | undefined;
   const dispose = track.dispose.bind(track);
-  track.dispose = () => (dispose(), pull?.close());
+  track.dispose = () => (dispose(), clearInterval(watch), pull?.close());
   if (kind === 'guest') {
     // A guest who drops: frozen on their last picture for a moment, then their card until they are back.
+    // The pull's track may hand over its last picture again after the guest went (Chrome did for 5-9 s
+    // here): whether new frames come is read from the connection (frames decoded), twice a second.
     const card = new StandInCard(`${id}:stand-in`);
+    let decoded = { frames: -1, at: performance.now() };
+    watch = setInterval(() => {
+      void pull?.pc.getStats().then((report) => {
+        const frames = framesDecoded([...report.values()] as Record<string, unknown>[]);
+        if (frames !== decoded.frames) decoded = { frames, at: performance.now() };
+      });
+    }, 500);
     track.standIn = () => {
-      const shown = guestStandIn(track.status, track.pictureAgeMs());
+      const age = track.pictureAgeMs();
+      const shown = guestStandIn(track.status, Number.isFinite(age) ? Math.max(age, performance.now() - decoded.at) : age);
       if (shown === 'own') return null;
       return card.show(what, shown === 'joining' ? 'Joining the show…' : shown === 'soundOnly' ? 'On the show, sound only' : 'Reconnecting…');
     };

@@ -10,10 +10,17 @@ export const FREEZE_MS = 3000;
  */
 export function guestStandIn(status: SourceStatus, pictureAgeMs: number): 'own' | 'joining' | 'reconnecting' | 'soundOnly' {
   // Live without ever a picture: a guest who shares no camera.
-  if (status === 'live') return Number.isFinite(pictureAgeMs) ? 'own' : 'soundOnly';
-  if (status === 'stalled') return pictureAgeMs < FREEZE_MS ? 'own' : 'reconnecting';
+  if (status === 'live' && !Number.isFinite(pictureAgeMs)) return 'soundOnly';
+  // Live or stalled: their own picture, frozen for a moment when no new one comes.
+  if (status === 'live' || status === 'stalled') return pictureAgeMs < FREEZE_MS ? 'own' : 'reconnecting';
   // Starting, lost or failed: never a picture yet (joining), or after one (reconnecting).
   return Number.isFinite(pictureAgeMs) ? 'reconnecting' : 'joining';
+}
+
+/** Video frames decoded so far by a pull's connection (its inbound video in a getStats report). */
+export function framesDecoded(report: readonly Record<string, unknown>[]): number {
+  const video = report.find((r) => r.type === 'inbound-rtp' && r.kind === 'video');
+  return typeof video?.framesDecoded === 'number' ? video.framesDecoded : 0;
 }
 
 const W = 640;

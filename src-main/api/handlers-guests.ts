@@ -16,6 +16,6 @@ export function guestHandlers(guests: GuestService, takes: Pick<GuestTakes, 'lis
     'guests.update': (input) => guests.update(input),
     'guests.chat': ({ stream, id }) => guests.chat(stream, id),
     'guests.say': ({ stream, id, text }) => guests.say(stream, id, text),
-    'guests.takes': ({ stream }) => (guests.list(stream), takes.list(stream)),
+    'guests.takes': ({ stream }) => (guests.requireStream(stream), takes.list(stream)),
   };
 }

@@ -205,7 +205,8 @@ export class GuestService {
     return record;
   }
 
-  private requireStream(stream: string): void {
+  /** NOT_FOUND unless `stream` exists (a show's guests and takes are asked for by its name). */
+  requireStream(stream: string): void {
     if (!this.deps.streamExists(stream)) throw new StudioError('NOT_FOUND', `no stream named "${stream}"`, { name: stream });
   }
 

@@ -63,10 +63,26 @@ export class TakeStore {
     return (await request(this.db.transaction(TAKES).objectStore(TAKES).get(key))) as StoredTake | undefined;
   }
 
+  /** A new take. */
   async put(take: StoredTake): Promise<void> {
     const tx = this.db.transaction(TAKES, 'readwrite');
     tx.objectStore(TAKES).put(take);
     await done(tx);
+  }
+
+  /**
+   * Changes some fields of a take, read and written in one transaction: chunks appended meanwhile stay
+   * counted (writing back a copy read earlier would drop them from `sizes`, and the next chunk would then
+   * overwrite one already kept: a take with a hole in the middle).
+   */
+  async update(key: string, change: Partial<Pick<StoredTake, 'take' | 'ended' | 'uploadUrl'>>): Promise<StoredTake | undefined> {
+    const tx = this.db.transaction(TAKES, 'readwrite');
+    const takes = tx.objectStore(TAKES);
+    const take = (await request(takes.get(key))) as StoredTake | undefined;
+    const next = take ? { ...take, ...change } : undefined;
+    if (next) takes.put(next);
+    await done(tx);
+    return next;
   }
 
   /** Appends a chunk and its size to the take, in one transaction. */

@@ -74,7 +74,7 @@ export class GuestIso {
   async start(): Promise<void> {
     const held = new Set(((await navigator.locks.query()).held ?? []).map((l) => l.name));
     for (const t of await this.o.store.takes(this.o.guestId)) {
-      if (!t.ended && !t.done && !held.has(lockName(t.key))) await this.o.store.put({ ...t, ended: true });
+      if (!t.ended && !t.done && !held.has(lockName(t.key))) await this.o.store.update(t.key, { ended: true });
     }
     this.timer = setInterval(() => void this.pump(), PUMP_MS);
     void this.pump();
@@ -126,8 +126,7 @@ export class GuestIso {
       });
     }
     await current.written;
-    const t = await this.o.store.get(current.key);
-    if (t) await this.o.store.put({ ...t, ended: true });
+    await this.o.store.update(current.key, { ended: true });
     current.release();
     this.report({ recording: null });
     void this.pump();
@@ -153,7 +152,11 @@ export class GuestIso {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      for (const t of await this.o.store.takes(this.o.guestId)) if (!t.done) await this.send(t);
+      // Each take read again as its turn comes: the one recording has grown while the others were sent.
+      for (const { key } of await this.o.store.takes(this.o.guestId)) {
+        const t = await this.o.store.get(key);
+        if (t && !t.done) await this.send(t);
+      }
       this.report({ problem: null });
     } catch (error) {
       this.report({ problem: error instanceof RefusedError ? error.message : `Sending your recording paused (${(error as Error).message}); it goes on by itself.` });
@@ -182,7 +185,7 @@ export class GuestIso {
     const at = await this.head(t.uploadUrl!);
     if (at === null) {
       // The host no longer has it (expired unfinished): sent again from the start.
-      await this.o.store.put({ ...t, uploadUrl: null });
+      await this.o.store.update(t.key, { uploadUrl: null });
       return;
     }
     let { offset } = at;
@@ -223,15 +226,12 @@ export class GuestIso {
     });
     if (res.status === 409) {
       // The host has a take of that number (another browser of this guest's): this one moves after it.
-      const renumbered = { ...t, take: nextTakeNumber(await this.o.store.takes(this.o.guestId), Math.max(this.o.hostTakes(), t.take)) };
-      await this.o.store.put(renumbered);
-      return this.create(renumbered);
+      const take = nextTakeNumber(await this.o.store.takes(this.o.guestId), Math.max(this.o.hostTakes(), t.take));
+      return this.create((await this.o.store.update(t.key, { take })) ?? { ...t, take });
     }
     if (res.status !== 201) throw await refused(res);
     const url = new URL(res.headers.get('Location') ?? '', window.location.href).pathname;
-    const next = { ...t, uploadUrl: url };
-    await this.o.store.put(next);
-    return next;
+    return (await this.o.store.update(t.key, { uploadUrl: url })) ?? { ...t, uploadUrl: url };
   }
 
   private async head(url: string): Promise<{ offset: number; length: number | null } | null> {

@@ -131,8 +131,11 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     expect(await viewers()).toBe(1);
     expect(await (await fetch(`${host.url}/live/cam/v0.m3u8`)).text()).not.toContain('#EXT-X-ENDLIST');
 
-    const back = await startWhipPublisher(publisherPage, `${host.url}/live/cam/whip`, key);
+    // It comes back offering simulcast: a stream into the Path is read as one encoding, so the answer
+    // takes the first alone (RFC 8853) and the browser sends only that one, at full size.
+    const back = await startWhipPublisher(publisherPage, `${host.url}/live/cam/whip`, key, undefined, true);
     expect(back.status, back.body).toBe(201);
+    expect(back.body.match(/^a=(simulcast|rid):.*$/gm)?.map((l) => l.trim())).toEqual(['a=rid:f recv', 'a=simulcast:recv f']);
     whipLocation = back.location!;
     await waitFor('the stream to be live again', async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state === 'live', 20_000);
     const resumed = await waitFor('the same viewer to decode the returning publisher', async () => {
@@ -141,6 +144,7 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     }, 20_000);
     expect(resumed.state).toBe('connected');
     expect(resumed.codec).toBe('video/H264');
+    expect(await waitFor('the full-size encoding', async () => ((await inboundStats(viewerPage)).frameWidth === 640 ? true : undefined), 10_000)).toBe(true);
     expect(await viewers()).toBe(1);
     expect(await (await fetch(`${host.url}/live/cam/v0.m3u8`)).text()).not.toContain('#EXT-X-ENDLIST');
   }, 60_000);

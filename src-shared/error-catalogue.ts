@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   SDP_TOO_LARGE: { title: 'The WebRTC offer is too large', hint: 'Offer fewer media sections or codecs.' },
   CODEC_UNSUPPORTED: { title: 'No codec in common', hint: 'Offer H.264 (packetization-mode 1) or VP8 video and Opus audio.' },
   ICE_RESTART_UNSUPPORTED: { title: 'ICE restart is not supported', hint: 'End the session (DELETE) and send a new offer.' },
+  LAYER_UNAVAILABLE: { title: 'No such layer', hint: 'Choose one of the encodings the publisher sends (GET the layer URL lists them).' },
   DISPLAY_LIMIT_REACHED: { title: 'Too many virtual displays', hint: 'Delete a virtual display first.' },
   DISPLAY_FAILED: { title: 'The display could not be started', hint: 'Check that Xvfb is installed; see the host log.' },
   PAIRING_CODE_INVALID: { title: 'That pairing code is not valid', hint: 'Ask the host for the code shown with the session; codes expire.' },

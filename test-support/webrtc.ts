@@ -63,20 +63,24 @@ export async function startWhepViewer(page: Page, url: string): Promise<SignalRe
   return signalInPage(page, url);
 }
 
-/** In a page of the host's origin: publishes the fake camera (or `codec` only) over WHIP with `key`. */
-export async function startWhipPublisher(page: Page, url: string, key: string, codec?: 'H264' | 'VP8'): Promise<SignalResult> {
-  await page.evaluate(async (only) => {
+/**
+ * In a page of the host's origin: publishes the fake camera (or `codec` only) over WHIP with `key`;
+ * `simulcast`: the picture offered in two encodings (full and half size).
+ */
+export async function startWhipPublisher(page: Page, url: string, key: string, codec?: 'H264' | 'VP8', simulcast = false): Promise<SignalResult> {
+  await page.evaluate(async ([only, layered]) => {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 }, audio: true });
     const pc = new RTCPeerConnection();
     for (const track of media.getTracks()) {
-      const t = pc.addTransceiver(track, { direction: 'sendonly' });
+      const layers = layered && track.kind === 'video' ? { sendEncodings: [{ rid: 'f' }, { rid: 'h', scaleResolutionDownBy: 2 }] } : {};
+      const t = pc.addTransceiver(track, { direction: 'sendonly', ...layers });
       if (only && track.kind === 'video') {
         const codecs = RTCRtpSender.getCapabilities('video')!.codecs.filter((c) => c.mimeType === `video/${only}`);
         t.setCodecPreferences(codecs);
       }
     }
     (window as unknown as Record<string, unknown>).__pc = pc;
-  }, codec);
+  }, [codec, simulcast] as const);
   return signalInPage(page, url, { Authorization: `Bearer ${key}` });
 }
 

@@ -7,7 +7,8 @@ import type { Logger } from '../core/logger.js';
 import { bearerOf } from '../http/credentials.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
-import type { RelayHooks } from '../servers/webrtc/server.js';
+import { addLayerRoutes, layerLink } from '../servers/webrtc/layer-routes.js';
+import type { LayerState, RelayHooks } from '../servers/webrtc/server.js';
 import type { GuestRecord } from '../store/guests.js';
 import { guestPath, returnPath, type GuestService } from './guest-service.js';
 import type { GuestTakes } from './takes.js';
@@ -28,12 +29,16 @@ import { sendSessionFile } from '../servers/hls/files.js';
  *   POST   /guest/<id>/whep             SDP offer -> 201 answer: the guest as a source of the show
  *   POST   /guest/<id>/return           SDP offer (sound) -> 201 answer: the studio's mix for this guest
  *   PATCH/DELETE /guest/<id>/session/<session id>   trickle ICE / end, as for WHIP and WHEP
+ *   GET/POST /guest/<id>/session/<session id>/layer the studio's pull: which of the guest's simulcast
+ *                                       layers it receives (the WHEP layer extension, layer-routes.ts)
  */
 export interface GuestRoutesOptions {
   guests: GuestService;
   webrtc: {
     publishRelay(name: string, offer: unknown, remoteAddress: string, hooks: RelayHooks): Promise<{ id: string; answer: string }>;
-    view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }>;
+    view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string; layered?: boolean }>;
+    layers(id: string): LayerState;
+    selectLayer(id: string, encodingId: string | null): LayerState;
     viewReturn(name: string, program: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }>;
     end(id: string, options?: { returning?: boolean }): boolean;
     trickle(id: string, fragment: unknown): Promise<void>;
@@ -91,8 +96,11 @@ async function guestScope(scope: FastifyInstance, options: GuestRoutesOptions): 
     return fail(reply, new StudioError('UNAUTHORIZED', "a guest's picture is for the studio: sign in as a producer"));
   };
   const guestIn = (req: FastifyRequest): GuestRecord => (req as FastifyRequest & { guest: GuestRecord }).guest;
-  const created = (reply: FastifyReply, id: string, sid: string, answer: string): FastifyReply =>
-    reply.code(201).header('Location', `/guest/${id}/session/${sid}`).header('Cache-Control', 'no-store').type(SDP).send(answer);
+  const created = (reply: FastifyReply, id: string, sid: string, answer: string, layered = false): FastifyReply => {
+    const location = `/guest/${id}/session/${sid}`;
+    if (layered) reply.header('Link', layerLink(location));
+    return reply.code(201).header('Location', location).header('Cache-Control', 'no-store').type(SDP).send(answer);
+  };
 
   scope.get('/guest/:id', async (req, reply) => {
     const { id } = req.params as Params;
@@ -150,8 +158,8 @@ async function guestScope(scope: FastifyInstance, options: GuestRoutesOptions): 
       const { id } = req.params as Params;
       if (!GUEST_ID_RE.test(id) || !guests.isLive(id)) throw new StudioError('STREAM_OFFLINE', 'the guest is not sending yet', { id });
       requireType(req, SDP);
-      const { id: sid, answer } = await webrtc.view(guestPath(id), req.body, req.ip);
-      return created(reply, id, sid, answer);
+      const { id: sid, answer, layered } = await webrtc.view(guestPath(id), req.body, req.ip);
+      return created(reply, id, sid, answer, layered);
     } catch (error) {
       return fail(reply, error);
     }
@@ -205,6 +213,7 @@ async function guestScope(scope: FastifyInstance, options: GuestRoutesOptions): 
     if (!info || (info.name !== guestPath(id) && info.name !== returnPath(id))) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
     return sid!;
   };
+  addLayerRoutes(scope, { url: '/guest/:id/session/:sid', sessionOf: session, server: webrtc, fail, onRequest: asProducer });
   scope.delete('/guest/:id/session/:sid', async (req, reply) => {
     try {
       webrtc.end(session(req), { returning: (req.query as { returning?: unknown }).returning === '1' });

@@ -1,5 +1,5 @@
 import {
-  MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useFIR, useNACK, usePLI, useREMB, useTransportWideCC, useTWCC,
+  MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useFIR, useNACK, usePLI, useREMB, useSdesMid, useSdesRTPStreamId, useTransportWideCC, useTWCC,
   type RTCPeerConnectionConfig,
 } from 'werift';
 import type { StudioConfig } from '../../../src-shared/config.js';
@@ -48,10 +48,13 @@ export function peerConfig(ice: IceOptions, choice: CodecChoice): PeerConfigInpu
       ]
     : [];
   const audio = choice.audio ? [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })] : [];
+  // The transport-wide sequence number extension is what TWCC feedback counts: only with twcc.
+  const twcc = ice.twcc ? [useTransportWideCC()] : [];
+  // A simulcast publisher names each encoding's packets by its rid (RFC 8852): werift routes them by it.
+  const simulcast = choice.video?.rids ? [useSdesMid(), useSdesRTPStreamId()] : [];
   return {
     codecs: { video, audio },
-    // The transport-wide sequence number extension is what TWCC feedback counts: only with twcc.
-    headerExtensions: ice.twcc ? { video: [useTransportWideCC()], audio: [useTransportWideCC()] } : { video: [], audio: [] },
+    headerExtensions: { video: [...twcc, ...simulcast], audio: [...twcc] },
     iceServers: ice.iceServers ?? [],
     ...(ice.portRange ? { icePortRange: ice.portRange } : {}),
     ...(ice.bindAddress ? { iceInterfaceAddresses: { udp4: ice.bindAddress } } : {}),

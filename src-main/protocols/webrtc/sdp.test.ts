@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chooseCodecs, MAX_SDP_BYTES, narrowOffer, parseOffer, parseTrickleFragment, restoreRejected, withoutSections } from './sdp.js';
+import { chooseCodecs, firstEncodingOnly, MAX_SDP_BYTES, narrowOffer, parseOffer, parseTrickleFragment, restoreRejected, withoutSections } from './sdp.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const whepOffer = fs.readFileSync(path.join(dir, 'chromium-whep-offer.sdp'), 'utf8');
 const whipOffer = fs.readFileSync(path.join(dir, 'chromium-whip-offer.sdp'), 'utf8');
+/** Chromium's offer for a camera sent in three encodings (sendEncodings f, h, q). */
+const simulcastOffer = fs.readFileSync(path.join(dir, 'chromium-whip-simulcast-offer.sdp'), 'utf8');
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -121,5 +123,46 @@ describe('sections a feed cannot serve', () => {
     expect(withoutSections(whep, [])).toEqual({ offer: whep, rejected: [] });
     expect(restoreRejected('v=0\r\n', [])).toBe('v=0\r\n');
     expect(() => withoutSections(whep, ['video', 'audio'])).toThrow(expect.objectContaining({ code: 'SDP_INVALID' }));
+  });
+});
+
+describe('simulcast offers (RFC 8853)', () => {
+  it("reads a publisher's encodings in its order of preference and keeps them through the codec choice", () => {
+    const offer = parseOffer(simulcastOffer);
+    const video = offer.media.find((m) => m.kind === 'video')!;
+    expect(video.rids).toEqual(['f', 'h', 'q']);
+    expect(offer.media.find((m) => m.kind === 'audio')!.rids).toBeUndefined();
+    const choice = chooseCodecs(offer, 'receive', ['h264', 'vp8']);
+    expect(choice.video).toMatchObject({ name: 'h264', rids: ['f', 'h', 'q'] });
+    // The narrowed offer werift reads still names the encodings.
+    expect(narrowOffer(simulcastOffer, choice)).toContain('a=simulcast:send f;h;q\r\n');
+    expect(parseOffer(whipOffer).media.every((m) => m.rids === undefined)).toBe(true);
+  });
+
+  it('narrowed to the first encoding for a one-encoding reader: its rid line and a simulcast of it alone', () => {
+    const one = firstEncodingOnly(simulcastOffer, 'f');
+    expect(one.match(/^a=(rid|simulcast):.*$/gm)).toEqual(['a=rid:f send', 'a=simulcast:send f']);
+    expect(parseOffer(one).media.find((m) => m.kind === 'video')!.rids).toEqual(['f']);
+  });
+
+  it('takes the first of alternatives and a paused encoding as itself', () => {
+    const alt = simulcastOffer.replace('a=simulcast:send f;h;q', 'a=simulcast:send f,h;~q');
+    expect(parseOffer(alt).media.find((m) => m.kind === 'video')!.rids).toEqual(['f', 'q']);
+  });
+
+  it('refuses malformed or inconsistent simulcast: SDP_INVALID, nothing negotiated', () => {
+    const bad = {
+      'rid with no direction': simulcastOffer.replace('a=rid:h send', 'a=rid:h'),
+      'rid with a bad name': simulcastOffer.replace('a=rid:h send', 'a=rid:h/2 send').replace('send f;h;q', 'send f;h/2;q'),
+      'simulcast naming an undescribed rid': simulcastOffer.replace('a=simulcast:send f;h;q', 'a=simulcast:send f;h;x'),
+      'an encoding named twice': simulcastOffer.replace('a=simulcast:send f;h;q', 'a=simulcast:send f;h;h'),
+      'a garbled simulcast line': simulcastOffer.replace('a=simulcast:send f;h;q', 'a=simulcast:f;h;q'),
+      'too many encodings': simulcastOffer.replace('a=rid:q send', 'a=rid:q send\r\na=rid:a send\r\na=rid:b send').replace('send f;h;q', 'send f;h;q;a;b'),
+      'simulcast of sound': simulcastOffer.replace(/(m=audio[^]*?)(a=mid:1\r\n)/, '$1$2a=rid:x send\r\na=rid:y send\r\na=simulcast:send x;y\r\n'),
+    };
+    for (const [what, sdp] of Object.entries(bad)) {
+      expect(sdp, what).not.toBe(simulcastOffer);
+      expect(codeOf(() => parseOffer(sdp)), what).toBe('SDP_INVALID');
+    }
   });
 });

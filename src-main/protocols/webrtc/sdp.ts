@@ -28,7 +28,16 @@ export interface SdpMedia {
   mid?: string;
   direction: Direction;
   codecs: SdpCodec[];
+  /**
+   * The simulcast encodings a publisher sends (RFC 8853 `a=simulcast:send`, each an `a=rid ... send`),
+   * in its order of preference: the first is the one to use when nothing else is asked for.
+   */
+  rids?: string[];
 }
+
+/** At most this many simulcast encodings (browsers send 3). */
+export const MAX_SIMULCAST_LAYERS = 4;
+const RID_RE = /^[A-Za-z0-9_-]{1,16}$/;
 
 export interface SdpOffer {
   media: SdpMedia[];
@@ -66,12 +75,12 @@ export function parseOffer(sdp: unknown): SdpOffer {
   const media: SdpMedia[] = [];
   let sessionUfrag = false;
   let sessionFingerprint = false;
-  let current: (SdpMedia & { ufrag: boolean; fingerprint: boolean; formats: number[] }) | undefined;
+  let current: (SdpMedia & { ufrag: boolean; fingerprint: boolean; formats: number[]; sendRids: string[]; simulcast?: string[] }) | undefined;
   const sections: NonNullable<typeof current>[] = [];
   for (const line of all) {
     if (line.startsWith('m=')) {
       if (DATA_CHANNEL_LINE.test(line)) {
-        current = { kind: 'application', direction: 'sendrecv', codecs: [], ufrag: false, fingerprint: false, formats: [] };
+        current = { kind: 'application', direction: 'sendrecv', codecs: [], ufrag: false, fingerprint: false, formats: [], sendRids: [] };
         sections.push(current);
         if (sections.length > MAX_MEDIA_SECTIONS) throw invalid(`at most ${MAX_MEDIA_SECTIONS} media sections are accepted`);
         continue;
@@ -79,7 +88,7 @@ export function parseOffer(sdp: unknown): SdpOffer {
       const m = /^m=(\w+) (\d+)(?:\/\d+)? ([\w/]+)((?: \w+)*)$/.exec(line);
       if (!m) throw invalid(`malformed media line "${line.slice(0, 80)}"`);
       const formats = m[4]!.trim().split(' ').filter(Boolean).map(Number);
-      current = { kind: m[1]!, direction: 'sendrecv', codecs: [], ufrag: false, fingerprint: false, formats };
+      current = { kind: m[1]!, direction: 'sendrecv', codecs: [], ufrag: false, fingerprint: false, formats, sendRids: [] };
       sections.push(current);
       if (sections.length > MAX_MEDIA_SECTIONS) throw invalid(`at most ${MAX_MEDIA_SECTIONS} media sections are accepted`);
       continue;
@@ -103,6 +112,12 @@ export function parseOffer(sdp: unknown): SdpOffer {
         const f = /^fmtp:(\d+) (.*)$/.exec(attr);
         const codec = f ? current.codecs.find((c) => c.pt === Number(f[1])) : undefined;
         if (codec) codec.fmtp = parseFmtp(f![2]!);
+      } else if (attr.startsWith('rid:')) {
+        const r = /^rid:(\S+) (send|recv)(?: .*)?$/.exec(attr);
+        if (!r || !RID_RE.test(r[1]!)) throw invalid(`malformed rid "${line.slice(0, 80)}"`);
+        if (r[2] === 'send') current.sendRids.push(r[1]!);
+      } else if (attr.startsWith('simulcast:')) {
+        current.simulcast = simulcastSends(attr.slice(10), line);
       }
     }
   }
@@ -115,7 +130,8 @@ export function parseOffer(sdp: unknown): SdpOffer {
       throw new StudioError('CODEC_UNSUPPORTED', `"${s.kind}" media sections are not accepted: offer audio and video only`, { kind: s.kind });
     }
     const known = s.codecs.filter((c) => s.formats.includes(c.pt));
-    media.push({ kind: s.kind, ...(s.mid !== undefined ? { mid: s.mid } : {}), direction: s.direction, codecs: known });
+    const rids = simulcastOf(s);
+    media.push({ kind: s.kind, ...(s.mid !== undefined ? { mid: s.mid } : {}), direction: s.direction, codecs: known, ...(rids ? { rids } : {}) });
   }
   const kinds = media.map((m) => m.kind);
   if (new Set(kinds).size !== kinds.length) throw invalid('at most one audio and one video section are accepted');
@@ -123,6 +139,29 @@ export function parseOffer(sdp: unknown): SdpOffer {
   if (channels > 1) throw invalid('at most one data channel section is accepted');
   if (media.length === 0) throw invalid('the offer has no audio or video section');
   return channels === 1 ? { media, dataChannel: true } : { media };
+}
+
+/**
+ * The `send` streams of an `a=simulcast` value (RFC 8853 section 5.1): `send f;h;q` or
+ * `recv ... send 1;2`; of alternatives (`1,2`) the first, a paused stream (`~h`) as itself.
+ */
+function simulcastSends(value: string, line: string): string[] {
+  const words = value.trim().split(/\s+/);
+  const at = words.indexOf('send');
+  if (words.length % 2 !== 0 || words.some((w, i) => i % 2 === 0 && w !== 'send' && w !== 'recv')) throw invalid(`malformed simulcast "${line.slice(0, 80)}"`);
+  if (at < 0) return [];
+  return words[at + 1]!.split(';').map((group) => group.split(',')[0]!.replace(/^~/, ''));
+}
+
+/** A section's simulcast encodings, checked: each named by an `a=rid ... send`, none twice, a few at most. */
+function simulcastOf(s: { kind: string; sendRids: string[]; simulcast?: string[] }): string[] | undefined {
+  if (!s.simulcast || s.simulcast.length === 0) return undefined;
+  if (s.kind !== 'video') throw invalid('simulcast is accepted for video only');
+  if (s.simulcast.length > MAX_SIMULCAST_LAYERS) throw invalid(`at most ${MAX_SIMULCAST_LAYERS} simulcast encodings are accepted`);
+  if (new Set(s.simulcast).size !== s.simulcast.length) throw invalid('a simulcast encoding is named twice');
+  const missing = s.simulcast.find((rid) => !s.sendRids.includes(rid));
+  if (missing !== undefined) throw invalid(`simulcast names "${missing}", which no "a=rid:${missing} send" line describes`);
+  return s.simulcast;
 }
 
 /** H.264 profile_idc of a profile-level-id (42 baseline, 4d main, 64 high), lower case. */
@@ -156,7 +195,8 @@ export function pickOpus(media: SdpMedia): SdpCodec | undefined {
 }
 
 export interface CodecChoice {
-  video?: { codec: SdpCodec; name: VideoCodecName };
+  /** `rids`: a publisher's simulcast encodings, in its order of preference. */
+  video?: { codec: SdpCodec; name: VideoCodecName; rids?: string[] };
   audio?: { codec: SdpCodec };
 }
 
@@ -178,7 +218,7 @@ export function chooseCodecs(offer: SdpOffer, role: 'send' | 'receive', videoAcc
           offered: media.codecs.map((c) => c.name),
         });
       }
-      choice.video = { codec, name: codec.name as VideoCodecName };
+      choice.video = { codec, name: codec.name as VideoCodecName, ...(role === 'receive' && media.rids ? { rids: media.rids } : {}) };
     } else {
       const codec = pickOpus(media);
       if (!codec) throw new StudioError('CODEC_UNSUPPORTED', 'no audio codec in common: Opus is required', { offered: media.codecs.map((c) => c.name) });
@@ -212,6 +252,20 @@ export function narrowOffer(sdp: string, choice: CodecChoice, twcc = false): str
     if (keep !== undefined && attr && attr[2] !== '*' && Number(attr[2]) !== keep) continue;
     if (!twcc && /^a=rtcp-fb:\S+ transport-cc$/.test(line)) continue;
     out.push(line);
+  }
+  return `${out.join('\r\n')}\r\n`;
+}
+
+/**
+ * The offer with its simulcast narrowed to the first encoding (`a=simulcast:send <rid>` and that rid's
+ * line): answered so, a browser sends that encoding alone (RFC 8853 section 5.3), named by its rid
+ * (the offer gave no SSRC to route it by otherwise), which is what a one-encoding reader (the ingest) needs.
+ */
+export function firstEncodingOnly(sdp: string, rid: string): string {
+  const out: string[] = [];
+  for (const line of lines(sdp)) {
+    if (line.startsWith('a=simulcast:')) out.push(`a=simulcast:send ${rid}`);
+    else if (!line.startsWith('a=rid:') || line.startsWith(`a=rid:${rid} `)) out.push(line);
   }
   return `${out.join('\r\n')}\r\n`;
 }

@@ -5,6 +5,8 @@ export interface FeedSink {
   readonly id: string;
   video(rtp: Buffer): void;
   audio(rtp: Buffer): void;
+  /** The simulcast encoding (rid) this viewer asked for; undefined or null: the publisher's default. */
+  readonly layer?: string | null;
   /** A keyframe's RTP timestamp (as the feed writes it) and media time (FLV ms): the viewer's time map. */
   timeMap?(map: { rtp: number; mediaTime: number }): void;
 }
@@ -19,7 +21,7 @@ export interface MediaFeed {
   readonly hasAudio: boolean;
   /** Adds a viewer; a feed that caches the current GOP sends it first. Returns the detach function. */
   attach(sink: FeedSink): () => void;
-  /** A viewer lost a picture (PLI/FIR): ask the source for a keyframe where it can be asked. */
-  requestKeyframe(): void;
+  /** A viewer lost a picture (PLI/FIR): ask the source for a keyframe (of what `sink` watches) where it can be asked. */
+  requestKeyframe(sink?: FeedSink): void;
   readonly sinkCount: number;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { bearerOf } from '../../http/credentials.js';
 import type { HttpPlugin } from '../../http/plugin.js';
 import { sendError } from '../../http/reply.js';
+import { addLayerRoutes, layerLink } from './layer-routes.js';
 import { playerPage } from './player-page.js';
 import type { WebRtcServer } from './server.js';
 
@@ -15,6 +16,7 @@ import type { WebRtcServer } from './server.js';
  *   POST   /live/<name>/whip          Authorization: Bearer <stream key>, body: SDP offer -> 201 answer + Location
  *   POST   /live/<name>/whep          body: SDP offer -> 201 answer + Location
  *   PATCH  <Location>                 application/trickle-ice-sdpfrag -> 204 (ICE restart: 422)
+ *   GET/POST <Location>/layer         a WHEP viewer of a simulcast publisher: its layer (layer-routes.ts)
  *   DELETE <Location>                 -> 200, the session is freed at once; a WHIP publisher that adds
  *                                     ?returning=1 publishes again in a moment: its viewers wait for it
  *   GET    /play/<name>               the player page (through the edges when there are some, else WebRTC
@@ -84,8 +86,11 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
   const checkName = (name: string): void => {
     if (!STREAM_NAME_PATTERN.test(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
   };
-  const created = (reply: FastifyReply, name: string, kind: string, id: string, answer: string): FastifyReply =>
-    reply.code(201).header('Location', `/live/${name}/${kind}/${id}`).header('Cache-Control', 'no-store').type(SDP).send(answer);
+  const created = (reply: FastifyReply, name: string, kind: string, id: string, answer: string, layered = false): FastifyReply => {
+    const location = `/live/${name}/${kind}/${id}`;
+    if (layered) reply.header('Link', layerLink(location));
+    return reply.code(201).header('Location', location).header('Cache-Control', 'no-store').type(SDP).send(answer);
+  };
 
   const hlsJs = hlsScriptPath();
   const page = (embed: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
@@ -151,8 +156,8 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     try {
       const { name } = req.params as Params;
       requireSdp(req, SDP);
-      const { id, answer } = await server.view(name, req.body, req.ip);
-      return created(reply, name, 'whep', id, answer);
+      const { id, answer, layered } = await server.view(name, req.body, req.ip);
+      return created(reply, name, 'whep', id, answer, layered);
     } catch (error) {
       return fail(reply, error, logger);
     }
@@ -164,6 +169,8 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     if (!info || info.name !== name || info.kind !== kind) throw new StudioError('NOT_FOUND', 'no such WebRTC session');
     return id!;
   };
+
+  addLayerRoutes(scope, { url: '/live/:name/:kind/:id', sessionOf: session, server, fail: (reply, error) => fail(reply, error, logger) });
 
   scope.delete('/live/:name/:kind/:id', async (req, reply) => {
     try {

@@ -6,12 +6,20 @@ import type { PathManager } from '../../media/path-manager.js';
 import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
 import type { IceOptions } from '../../protocols/webrtc/peer.js';
-import { chooseCodecs, narrowOffer, parseOffer, parseTrickleFragment, pickOpus, restoreRejected, withoutSections, type RejectedSection } from '../../protocols/webrtc/sdp.js';
+import { chooseCodecs, firstEncodingOnly, narrowOffer, parseOffer, parseTrickleFragment, pickOpus, restoreRejected, withoutSections, type RejectedSection } from '../../protocols/webrtc/sdp.js';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
 import { WhepSession, type WhepTimedData } from './whep-session.js';
 import { WhipIngest } from './whip-ingest.js';
 import { CompositeFeed } from './composite-feed.js';
 import { WhipSession } from './whip-session.js';
+import type { LayerInfo } from '../../protocols/webrtc/simulcast.js';
+
+/** A WHEP viewer's simulcast layers: what is sent, what it gets, and what it asked for. */
+export interface LayerState {
+  layers: LayerInfo[];
+  current: string | null;
+  wanted: string | null;
+}
 
 export interface WebRtcServerOptions {
   paths: PathManager;
@@ -144,17 +152,23 @@ export class WebRtcServer implements Service {
   private async accept(name: string, offer: unknown, remoteAddress: string, relay?: RelayHooks): Promise<{ id: string; answer: string }> {
     const parsed = parseOffer(offer);
     const choice = chooseCodecs(parsed, 'receive', ['h264', 'vp8']);
+    // Simulcast is relayed to viewers that each choose an encoding (a guest to the studio). A stream
+    // going into the Path is read as one encoding: only the first is accepted, and sent alone.
+    const rids = choice.video?.rids;
+    const single = relay === undefined && rids !== undefined && rids.length > 1;
+    if (single) choice.video!.rids = rids.slice(0, 1);
+    const ice = this.options.ice();
+    const narrowed = narrowOffer(offer as string, choice, ice.twcc);
     const log = this.options.logger.child({ stream: name });
     if (this.whipByName.has(name)) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: 'whip' });
     const current = this.options.paths.publisherOf(name);
     if (current) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: current.protocol });
     let session: WhipSession;
     let answer: string;
-    const ice = this.options.ice();
     try {
       const created = await WhipSession.create({
         name,
-        offer: narrowOffer(offer as string, choice, ice.twcc),
+        offer: single ? firstEncodingOnly(narrowed, rids[0]!) : narrowed,
         choice,
         ice,
         logger: log,
@@ -179,12 +193,12 @@ export class WebRtcServer implements Service {
     this.sessions.set(session.id, session);
     this.whipByName.set(name, session);
     if (relay) this.relays.add(name);
-    log.info({ publisher: session.id, remoteAddress, video: choice.video?.name, audio: choice.audio ? 'opus' : undefined }, 'WHIP publisher accepted');
+    log.info({ publisher: session.id, remoteAddress, video: choice.video?.name, audio: choice.audio ? 'opus' : undefined, layers: choice.video?.rids }, 'WHIP publisher accepted');
     return { id: session.id, answer };
   }
 
-  /** WHEP: any live stream, whatever its ingest. */
-  async view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string }> {
+  /** WHEP: any live stream, whatever its ingest. `layered`: its publisher sends simulcast, and the viewer may choose its layer (selectLayer). */
+  async view(name: string, offer: unknown, remoteAddress: string): Promise<{ id: string; answer: string; layered: boolean }> {
     this.assertRunning();
     const parsed = parseOffer(offer);
     if (!this.relays.has(name) && !this.options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`, { name });
@@ -205,7 +219,14 @@ export class WebRtcServer implements Service {
     return this.openViewer(name, new CompositeFeed(name, picture, sound), parsed, offer, remoteAddress, () => this.releaseFeedIfIdle(program));
   }
 
-  private async openViewer(name: string, feed: MediaFeed, parsed: ReturnType<typeof parseOffer>, offer: unknown, remoteAddress: string, released?: () => void): Promise<{ id: string; answer: string }> {
+  private async openViewer(
+    name: string,
+    feed: MediaFeed,
+    parsed: ReturnType<typeof parseOffer>,
+    offer: unknown,
+    remoteAddress: string,
+    released?: () => void,
+  ): Promise<{ id: string; answer: string; layered: boolean }> {
     // A stream without audio still answers an audio section that offers Opus (a silent track): a
     // browser offers audio and video whatever the stream carries.
     const choice = chooseCodecs(
@@ -247,7 +268,7 @@ export class WebRtcServer implements Service {
     let set = this.viewersByName.get(name);
     if (!set) this.viewersByName.set(name, (set = new Set()));
     set.add(session);
-    return { id: session.id, answer: restoreRejected(created.answer, rejected) };
+    return { id: session.id, answer: restoreRejected(created.answer, rejected), layered: feed instanceof WhipSession && feed.layers !== undefined };
   }
 
   /**
@@ -269,6 +290,37 @@ export class WebRtcServer implements Service {
       throw new StudioError('ICE_RESTART_UNSUPPORTED', 'ICE restarts are not supported: the fragment names another ICE ufrag');
     }
     for (const c of candidates) await session.addIceCandidate(c.candidate, c.mid);
+  }
+
+  /**
+   * The simulcast encodings a WHEP viewer may choose from, and what it gets (the WHEP layer
+   * extension's state): LAYER_UNAVAILABLE when its publisher sends one encoding only.
+   */
+  layers(id: string): LayerState {
+    const { viewer, feed } = this.simulcastViewer(id);
+    const state = feed.layersOf(viewer)!;
+    return { ...state, wanted: viewer.layer };
+  }
+
+  /** A WHEP viewer asks for one encoding (`null`: the publisher's default); it switches at that encoding's next keyframe. */
+  selectLayer(id: string, encodingId: string | null): LayerState {
+    const { viewer, feed } = this.simulcastViewer(id);
+    if (encodingId !== null && !feed.layers!.has(encodingId)) {
+      throw new StudioError('LAYER_UNAVAILABLE', `the publisher sends no encoding "${encodingId}"`, { encodingId, encodings: [...feed.layers!.rids] });
+    }
+    viewer.layer = encodingId;
+    feed.requestKeyframe(viewer);
+    return this.layers(id);
+  }
+
+  private simulcastViewer(id: string): { viewer: WhepSession; feed: WhipSession } {
+    const viewer = this.sessions.get(id);
+    if (!(viewer instanceof WhepSession)) throw new StudioError('NOT_FOUND', 'no such WHEP session');
+    const feed = viewer.source;
+    if (!(feed instanceof WhipSession) || !feed.layers) {
+      throw new StudioError('LAYER_UNAVAILABLE', 'this stream is sent in one encoding only: there is no layer to choose', { name: viewer.name });
+    }
+    return { viewer, feed };
   }
 
   /** Which stream and direction a session id belongs to. */

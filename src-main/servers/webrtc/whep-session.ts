@@ -49,6 +49,8 @@ export class WhepSession extends PeerSession implements FeedSink {
   private channel: RTCDataChannel | undefined;
   private lastMap: { rtp: number; mediaTime: number } | undefined;
   private unsubscribeData: (() => void) | undefined;
+  /** The simulcast encoding this viewer asked for (the WHEP layer extension); null: the publisher's default. */
+  layer: string | null = null;
 
   private constructor(private readonly options: WhepSessionOptions) {
     super(options, ROLE);
@@ -85,7 +87,12 @@ export class WhepSession extends PeerSession implements FeedSink {
     this.excuseSilence(0);
     if (!this.connected || this.isClosed) return;
     this.detach = feed.attach(this);
-    feed.requestKeyframe();
+    feed.requestKeyframe(this);
+  }
+
+  /** The feed this viewer watches now (a returning publisher replaces it). */
+  get source(): MediaFeed {
+    return this.feed;
   }
 
   /** Negotiates and returns the session and its answer; on failure the peer connection is closed. */
@@ -170,7 +177,7 @@ export class WhepSession extends PeerSession implements FeedSink {
     // Attached only once DTLS is up: packets before that would be dropped by the sender anyway.
     if (this.parked) return void this.options.onConnected?.(this);
     this.detach = this.feed.attach(this);
-    this.feed.requestKeyframe();
+    this.feed.requestKeyframe(this);
     this.options.onConnected?.(this);
   }
 
@@ -188,7 +195,7 @@ export class WhepSession extends PeerSession implements FeedSink {
     this.heard();
     if (packet.type === RtcpPayloadSpecificFeedback.type) {
       const { count } = (packet as RtcpPayloadSpecificFeedback).feedback;
-      if (count === PLI_FMT || count === FIR_FMT) this.feed.requestKeyframe();
+      if (count === PLI_FMT || count === FIR_FMT) this.feed.requestKeyframe(this);
     }
   }
 }

@@ -1,4 +1,5 @@
-import { RtcpSrPacket, type RTCRtpTransceiver } from 'werift';
+import { RtcpSrPacket, type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket } from 'werift';
+import { keyframeSize, LayerSwitch, SimulcastLayers, startsKeyframe, type LayerInfo } from '../../protocols/webrtc/simulcast.js';
 import type { FeedSink, MediaFeed } from './feed.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
 import type { WhipIngest } from './whip-ingest.js';
@@ -19,6 +20,9 @@ const ROLE = { key: 'publisher', label: 'WHIP publisher', silent: 'publisher dis
  * One WHIP publisher, and the feed of its stream's WHEP viewers (SFU): its RTP goes to every viewer
  * as received (each viewer's own track rewrites SSRC, payload type and sequence offsets), and to the
  * ingest that turns it into FLV for the Path. Viewers' PLI/FIR become a PLI to the publisher.
+ * A simulcast publisher (a guest's browser) sends several encodings: each viewer gets the one it asked
+ * for (FeedSink.layer; the publisher's first by default, the nearest sent one while that is paused),
+ * switched at a keyframe of the new one, which is asked for then; the ingest takes the first.
  * Media from the publisher keeps it alive. The publisher's sender reports go to the ingest too: they
  * map each track's RTP clock to the sender's wall clock, which is how the ingest keeps sound and
  * picture together (RFC 3550 §6.4.1), whichever track started first and however the audio clock drifts.
@@ -28,7 +32,11 @@ export class WhipSession extends PeerSession implements MediaFeed {
   readonly hasAudio: boolean;
   /** The payload types the publisher sends with (from its offer, echoed in our answer). */
   readonly payloadTypes: { video?: number; audio?: number };
-  private readonly sinks = new Set<FeedSink>();
+  /** Each viewer, and its layer when the publisher sends simulcast. */
+  private readonly sinks = new Map<FeedSink, LayerSwitch>();
+  /** The publisher's simulcast encodings, when it sends several. */
+  readonly layers: SimulcastLayers | undefined;
+  private readonly lastLayerPli = new Map<string, number>();
   /** The ingest into the Path; set once it runs. */
   ingest: WhipIngest | undefined;
   private videoTransceiver: RTCRtpTransceiver | undefined;
@@ -43,6 +51,7 @@ export class WhipSession extends PeerSession implements MediaFeed {
     this.video = choice.video ? { codec: choice.video.name } : undefined;
     this.hasAudio = choice.audio !== undefined;
     this.payloadTypes = { ...(choice.video ? { video: choice.video.codec.pt } : {}), ...(choice.audio ? { audio: choice.audio.codec.pt } : {}) };
+    this.layers = choice.video?.rids && choice.video.rids.length > 1 ? new SimulcastLayers(choice.video.rids) : undefined;
     // Subscribed before the offer is applied: werift reports the remote tracks while applying it.
     this.pc.onTrack.subscribe((track) => {
       const kind = track.kind === 'video' ? 'video' : 'audio';
@@ -54,17 +63,61 @@ export class WhipSession extends PeerSession implements MediaFeed {
       if (transceiver && !this.reporting.has(kind)) {
         this.reporting.add(kind);
         transceiver.receiver.onRtcp.subscribe((packet) => {
-          if (packet.type === RtcpSrPacket.type) this.ingest?.[kind]((packet as RtcpSrPacket).serialize());
+          if (packet.type !== RtcpSrPacket.type) return;
+          const sr = packet as RtcpSrPacket;
+          // The ingest reads one encoding: only its sender reports map its clock.
+          if (kind === 'video' && this.layers && sr.ssrc !== this.layers.ssrcOf(this.layers.preferred)) return;
+          this.ingest?.[kind](sr.serialize());
         });
       }
-      track.onReceiveRtp.subscribe((rtp) => {
-        this.heard();
-        if (kind === 'video' && this.videoSsrc === undefined) this.videoSsrc = rtp.header.ssrc;
-        const packet = rtp.serialize();
-        this.ingest?.[kind](packet);
-        for (const sink of this.sinks) sink[kind](packet);
-      });
+      // werift gives one track per simulcast encoding (its rid), all on the video transceiver.
+      const tracks: MediaStreamTrack[] = kind === 'video' && this.layers && transceiver ? transceiver.receiver.tracks.filter((t) => t.rid) : [track];
+      for (const t of tracks) {
+        if (t.rid !== undefined && this.layers?.has(t.rid)) {
+          const rid = t.rid;
+          t.onReceiveRtp.subscribe((rtp) => this.layerPacket(rid, rtp));
+          continue;
+        }
+        t.onReceiveRtp.subscribe((rtp) => {
+          this.heard();
+          if (kind === 'video' && this.videoSsrc === undefined) this.videoSsrc = rtp.header.ssrc;
+          const packet = rtp.serialize();
+          this.ingest?.[kind](packet);
+          for (const sink of this.sinks.keys()) sink[kind](packet);
+        });
+      }
     });
+  }
+
+  /** A packet of one simulcast encoding: to the ingest if it is the first, to each viewer on (or switching to) it. */
+  private layerPacket(rid: string, rtp: RtpPacket): void {
+    this.heard();
+    const layers = this.layers!;
+    const now = Date.now();
+    const codec = this.video!.codec;
+    const keyframe = startsKeyframe(codec, rtp.payload);
+    layers.heard(rid, rtp.header.ssrc, rtp.payload.length, now, keyframe ? keyframeSize(codec, rtp.payload) : undefined);
+    const packet = rtp.serialize();
+    if (rid === layers.preferred) this.ingest?.video(packet);
+    for (const [sink, layer] of this.sinks) {
+      const target = layers.target(sink.layer ?? undefined, now);
+      if (layer.accept(rid, keyframe, target)) sink.video(packet);
+      if (layer.waitsFor(target)) this.layerKeyframe(target, now);
+    }
+  }
+
+  /** A PLI for one encoding, once per PLI_MIN_INTERVAL_MS at most. */
+  private layerKeyframe(rid: string, now = Date.now()): void {
+    const ssrc = this.layers?.ssrcOf(rid);
+    if (ssrc === undefined || !this.videoTransceiver || now - (this.lastLayerPli.get(rid) ?? 0) < PLI_MIN_INTERVAL_MS) return;
+    this.lastLayerPli.set(rid, now);
+    void this.videoTransceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+  }
+
+  /** The encodings and which one `sink` gets (simulcast publishers only). */
+  layersOf(sink: FeedSink): { layers: LayerInfo[]; current: string | null } | undefined {
+    if (!this.layers) return undefined;
+    return { layers: this.layers.info(Date.now()), current: this.sinks.get(sink)?.current ?? null };
   }
 
   get name(): string {
@@ -82,14 +135,19 @@ export class WhipSession extends PeerSession implements MediaFeed {
   }
 
   attach(sink: FeedSink): () => void {
-    this.sinks.add(sink);
+    this.sinks.set(sink, new LayerSwitch());
     return () => {
       this.sinks.delete(sink);
     };
   }
 
-  requestKeyframe(): void {
+  /** A keyframe of what `sink` watches (of the ingest's encoding without one). */
+  requestKeyframe(sink?: FeedSink): void {
     const now = Date.now();
+    if (this.layers) {
+      const layer = sink ? this.sinks.get(sink) : undefined;
+      return this.layerKeyframe(layer?.current ?? (sink ? this.layers.target(sink.layer ?? undefined, now) : this.layers.preferred), now);
+    }
     if (this.videoSsrc === undefined || !this.videoTransceiver || now - this.lastPliAt < PLI_MIN_INTERVAL_MS) return;
     this.lastPliAt = now;
     void this.videoTransceiver.receiver.sendRtcpPLI(this.videoSsrc).catch(() => undefined);

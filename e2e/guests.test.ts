@@ -245,6 +245,87 @@ describe.skipIf(needs('ffmpeg', 'chromium'))('guests on the show (Chromium with 
     await page.close();
   }, 120_000);
 
+  it("a guest sends simulcast: the studio pulls the encoding that fills where it shows them, and switches as the scene changes", async () => {
+    const guest = await invite({ name: 'Layers' });
+    const page = await guestPage(guest.url);
+    await waitFor('set up', async () => (await phaseOf(page)) === 'setup', 15_000);
+    await page.getByTestId('guest-join').click();
+    await waitFor('the green room', async () => (await phaseOf(page)) === 'waiting', 10_000);
+    expect((await api(host, 'POST', `/api/v1/streams/show/guests/${guest.id}/admit`)).status).toBe(200);
+    await waitFor('sending', async () => (await guests()).find((g) => g.id === guest.id && g.live), 20_000);
+
+    // The WHEP layer extension on the studio's pull: named in a Link header, its encodings listed, bad choices refused.
+    const probe = await producer.evaluate(async (gid) => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((r) => setTimeout(r, 500));
+      const res = await fetch(`/guest/${gid}/whep`, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+      const link = res.headers.get('Link') ?? '';
+      const url = /<([^>]+)>/.exec(link)?.[1] ?? '';
+      // The layers' sizes are known once each has sent a keyframe (and the browser sends its larger
+      // encodings once its bandwidth estimate allows them).
+      let listed: { layers: { encodingId: string; active: boolean; width: number; height: number }[]; wanted: string | null } = { layers: [], wanted: null };
+      for (let i = 0; i < 40 && listed.layers.filter((l) => l.active && l.width > 0).length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        listed = await (await fetch(url)).json();
+      }
+      const post = async (body: string, type = 'application/json') => {
+        const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': type }, body });
+        return { status: r.status, json: await r.json() };
+      };
+      const unknown = await post('{"encodingId":"zz"}');
+      const extra = await post('{"encodingId":"f","spatialLayerId":1}');
+      const text = await post('f', 'text/plain');
+      const chosen = await post('{"mediaId":"0","encodingId":"h"}');
+      await fetch(res.headers.get('Location')!, { method: 'DELETE' });
+      pc.close();
+      return { status: res.status, link, url, listed, unknown, extra, text, chosen };
+    }, guest.id);
+    expect(probe.status).toBe(201);
+    expect(probe.link).toMatch(/^<\/guest\/gst_[a-z0-9]{12}\/session\/[A-Za-z0-9_-]{16}\/layer>; rel="urn:ietf:params:whep:ext:core:layer"$/);
+    // The fake camera is 640x360: the browser makes its full and half encodings (a quarter is too small to send).
+    expect(probe.listed.layers.map((l: { encodingId: string }) => l.encodingId)).toEqual(['f', 'h', 'q']);
+    expect(probe.listed.layers.filter((l: { active: boolean }) => l.active).map((l: { width: number; height: number }) => `${l.width}x${l.height}`).sort(), JSON.stringify(probe.listed)).toEqual(['320x180', '640x360']);
+    expect(probe.listed.wanted).toBeNull();
+    expect([probe.unknown.status, probe.unknown.json.error.code, probe.unknown.json.error.details.encodings]).toEqual([422, 'LAYER_UNAVAILABLE', ['f', 'h', 'q']]);
+    expect([probe.extra.status, probe.extra.json.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([probe.text.status, probe.text.json.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect([probe.chosen.status, probe.chosen.json.wanted]).toEqual([200, 'h']);
+    // Only a producer chooses: the guest's own link is refused.
+    const asGuest = await fetch(`${host.url}${probe.url}`, { headers: { Authorization: `Bearer ${guest.url.split('#')[1]}` } });
+    expect(asGuest.status).toBe(401);
+
+    // In a corner of the program (320x180 of 1280x720): the studio takes the half-size encoding.
+    expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { stream: 'show' })).status).toBe(200);
+    await producer.goto(`${host.url}/#/studio`);
+    await producer.getByTestId('guests-panel').waitFor();
+    const source = (await api(host, 'POST', '/api/v1/scenes/sources', { name: 'Layers', settings: { kind: 'guest', guestId: guest.id } })).json as { id: string };
+    const scene = (await api(host, 'POST', '/api/v1/scenes', { name: 'Corner', layout: 'free', items: [{ sourceId: source.id, x: 940, y: 520, width: 320, height: 180 }] })).json as { id: string; items: { id: string }[] };
+    expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { programSceneId: scene.id, previewSceneId: scene.id })).status).toBe(200);
+    const row = producer.getByTestId(`guest-row-${guest.id}`);
+    // The row shows what the pull receives (its picture's size) and the host's word on its layer.
+    const received = async (width: number, current: string) =>
+      waitFor(`the studio receiving ${width} wide (${current})`, async () => {
+        const el = row.getByTestId('guest-layer');
+        if ((await el.count()) === 0) return undefined;
+        return Number(await el.getAttribute('data-width')) === width && (await el.getAttribute('data-current')) === current ? await el.innerText() : undefined;
+      }, 30_000);
+    const kbps = async () => Number(await row.getByTestId('guest-network').getAttribute('data-kbps'));
+    expect(await received(320, 'h')).toBe('Picture 320×180 (a smaller layer of 640×360)');
+    await new Promise((r) => setTimeout(r, 3000));
+    const smallKbps = await kbps();
+    await producer.screenshot({ path: path.join(ARTIFACTS, 'guest-studio-small-layer.png') });
+    // Shown whole: the full encoding, switched at its keyframe.
+    expect((await api(host, 'PATCH', `/api/v1/scenes/${scene.id}`, { items: [{ id: scene.items[0]!.id, sourceId: source.id, x: 0, y: 0, width: 1280, height: 720 }] })).status).toBe(200);
+    expect(await received(640, 'f')).toBe('Picture 640×360');
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(`guest layers: shown small ${smallKbps} kb/s (320x180), shown whole ${await kbps()} kb/s (640x360)`);
+    await page.close();
+  }, 120_000);
+
   it('a guest who blocks the camera joins with sound only (the browser prompt answered Block by a stand-in)', async () => {
     const guest = await invite({ name: 'Audio' });
     const page = await browser.newPage();

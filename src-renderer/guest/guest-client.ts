@@ -29,6 +29,29 @@ async function refusal(res: Response): Promise<GuestRequestError> {
   return new GuestRequestError('UNAVAILABLE', `the host answered HTTP ${res.status}`);
 }
 
+/**
+ * The guest's picture as three simulcast encodings (RFC 8853), the first the default: full size, half,
+ * and a quarter (a 1280x720 camera gives 720p, 360p and 180p; the browser leaves out any it cannot make).
+ */
+export const GUEST_LAYERS: readonly RTCRtpEncodingParameters[] = [
+  { rid: 'f' },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 600_000 },
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 200_000 },
+];
+
+/** Adds a sending transceiver for `track`: a picture in GUEST_LAYERS, or as one encoding where simulcast is refused. */
+function addSending(pc: RTCPeerConnection, track: MediaStreamTrack): void {
+  if (track.kind === 'video') {
+    try {
+      pc.addTransceiver(track, { direction: 'sendonly', sendEncodings: [...GUEST_LAYERS] });
+      return;
+    } catch {
+      // A browser without simulcast: one encoding.
+    }
+  }
+  pc.addTransceiver(track, { direction: 'sendonly' });
+}
+
 /** A WHIP/WHEP refusal ("CODE: message", as signal() words it) as a GuestRequestError. */
 function signalError(error: unknown): GuestRequestError {
   const [code, ...rest] = (error as Error).message.split(': ');
@@ -55,10 +78,14 @@ export function guestClient(id: string, token: string) {
     state: () => json<GuestView>('/state'),
     say: (text: string) => json<GuestChatLine>('/chat', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }) }),
     join: (name: string) => json<GuestView>('/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) }),
-    /** Sends the camera and microphone to the show (WHIP); Opus with in-band FEC, as browsers offer it. */
+    /**
+     * Sends the camera and microphone to the show (WHIP); Opus with in-band FEC, as browsers offer it;
+     * the picture in three encodings (simulcast) where the browser has it, so that the studio takes a
+     * smaller one when it shows this guest small.
+     */
     publish: async (media: MediaStream): Promise<WebRtcSession> => {
       const pc = new RTCPeerConnection();
-      for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+      for (const track of media.getTracks()) addSending(pc, track);
       try {
         return await signal(pc, new URL(`${base}/whip`, window.location.href).href, auth);
       } catch (error) {

@@ -9,6 +9,7 @@ import type { ReceiveStats } from './sources/receive-stats.js';
 import { ProgramOutput } from './output/program-output.js';
 import type { EncoderStats } from './output/encoder-stats.js';
 import type { LiveSource } from './sources/base.js';
+import { shownSizes } from './sources/layers.js';
 import { VideoFileSource } from './sources/drawn-sources.js';
 import { captureKey, createSource } from './sources/factory.js';
 import { TrackSource } from './sources/track-source.js';
@@ -173,6 +174,11 @@ export class StudioEngine {
     return this.running.get(id)?.live.network?.() ?? Promise.resolve(null);
   }
 
+  /** A pull of a simulcast guest: its layers, the one received and the one asked for (null for others). */
+  sourceLayer(id: string): ReturnType<NonNullable<LiveSource['layer']>> {
+    return this.running.get(id)?.live.layer?.() ?? null;
+  }
+
   encoderStats(): Promise<EncoderStats | null> {
     return this.output?.stats() ?? Promise.resolve(null);
   }
@@ -197,6 +203,8 @@ export class StudioEngine {
     const running: Running = { live, key: captureKey(source), mixed: false };
     live.onChange = () => {
       this.mixIfAudible(id);
+      // A picture's first size can move a grid's boxes.
+      this.updateShown();
       this.onChange?.();
     };
     this.running.set(id, running);
@@ -238,6 +246,20 @@ export class StudioEngine {
     const scenes = [sceneOf(this.state, this.programSceneId), this.transition ? sceneOf(this.state, this.transition.to) : null];
     const heard = audibleSources(this.state, scenes);
     for (const [id, r] of this.running) if (r.mixed) this.mixer.setAudible(id, heard.has(id));
+    this.updateShown();
+  }
+
+  /**
+   * Tells each pulled source the largest box it is drawn in on the program, the scene a transition goes
+   * to, or the preview in studio mode (the next program): a guest shown small is pulled small.
+   */
+  private updateShown(): void {
+    if (!this.state) return;
+    const studio = this.state.studio;
+    const ids = [this.programSceneId, this.transition?.to ?? null, studio.studioMode ? studio.previewSceneId : null];
+    const items = ids.flatMap((id) => this.renderScene(sceneOf(this.state!, id))?.items ?? []);
+    const sizes = shownSizes(items.filter((p) => p.item.visible).map(({ item }) => ({ sourceId: item.sourceId, width: item.width, height: item.height, crop: item.crop })));
+    for (const [id, r] of this.running) r.live.showAt?.(sizes.get(id) ?? null);
   }
 
   private renderScene(scene: Scene | null): RenderScene | null {

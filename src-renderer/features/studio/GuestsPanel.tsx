@@ -252,11 +252,13 @@ function GuestRow({ guest: g, engine, now, state, asking, onAct, onReason, onCon
 function GuestLink({ engine, sourceId }: { engine: StudioEngine; sourceId: string | null }) {
   const [net, setNet] = useState<ReceiveStats | null>(null);
   const [meter, setMeter] = useState<Meter | undefined>(undefined);
+  const [layer, setLayer] = useState<ReturnType<StudioEngine['sourceLayer']>>(null);
   useEffect(() => {
     if (!sourceId) return;
     let gone = false;
     const timer = setInterval(() => {
       setMeter(engine.mixer.meters()[sourceId]);
+      setLayer(engine.sourceLayer(sourceId));
       void engine.sourceNetwork(sourceId).then((n) => !gone && setNet(n));
     }, 1000);
     return () => {
@@ -265,14 +267,25 @@ function GuestLink({ engine, sourceId }: { engine: StudioEngine; sourceId: strin
     };
   }, [engine, sourceId]);
   if (!sourceId) return <span className="guest-note muted small">Add them to a scene to see and hear them.</span>;
+  const full = layer ? largest(layer.layers) : undefined;
   return (
     <div className="guest-link">
       <MeterBar meter={meter} testId="guest-level" />
       <span className="muted small" data-testid="guest-network" data-rtt={net?.rttMs ?? ''} data-loss={net?.lossPercent ?? ''} data-kbps={net?.bitrateKbps ?? ''}>
         {net ? `${net.rttMs === null ? 'RTT …' : `RTT ${net.rttMs} ms`} · loss ${net.lossPercent} % · ${(net.bitrateKbps / 1000).toFixed(1)} Mb/s` : 'connecting…'}
       </span>
+      {layer && net && net.width > 0 && (
+        <span className="muted small" data-testid="guest-layer" data-width={net.width} data-height={net.height} data-current={layer.current ?? ''} title="The guest sends their picture in several sizes: the studio takes the one that fills where it shows them">
+          {`Picture ${net.width}×${net.height}${full && full.width > net.width ? ` (a smaller layer of ${full.width}×${full.height})` : ''}`}
+        </span>
+      )}
     </div>
   );
+}
+
+/** The largest of a guest's layers (its camera's size). */
+function largest<L extends { width: number }>(layers: readonly L[]): L | undefined {
+  return layers.reduce<L | undefined>((a, b) => (!a || b.width > a.width ? b : a), undefined);
 }
 
 /** The private chat with one guest, folded until opened (the number of their lines since shows on the button). */

@@ -7,7 +7,22 @@ export interface WebRtcSession {
   pc: RTCPeerConnection;
   /** Absolute URL of the session resource. */
   location: string;
+  /** Absolute URL of its layer choice (the WHEP layer extension), when the publisher sends simulcast. */
+  layerUrl?: string;
   close(): void;
+}
+
+/** The WHEP layer extension's link relation. */
+const LAYER_REL = 'urn:ietf:params:whep:ext:core:layer';
+
+/** The URL a Link header names with `rel`, resolved against `base`. */
+export function linkOf(header: string | null, rel: string, base: string): string | undefined {
+  for (const part of (header ?? '').split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
+    const rels = m ? (/;\s*rel="?([^";]*)"?/.exec(m[2]!)?.[1] ?? '').split(/\s+/) : [];
+    if (m && rels.includes(rel)) return new URL(m[1]!, base).href;
+  }
+  return undefined;
 }
 
 /** Waits for ICE gathering to complete (3 s at most): WHIP and WHEP send one offer with every candidate. */
@@ -51,11 +66,13 @@ export async function signal(pc: RTCPeerConnection, url: string, headers: Record
   }
   const answer = await res.text();
   const location = new URL(res.headers.get('Location') ?? '', url).href;
+  const layerUrl = linkOf(res.headers.get('Link'), LAYER_REL, url);
   await pc.setRemoteDescription({ type: 'answer', sdp: answer });
   let closed = false;
   return {
     pc,
     location,
+    ...(layerUrl ? { layerUrl } : {}),
     close: () => {
       if (closed) return;
       closed = true;

@@ -1,3 +1,4 @@
+import type { LayerDescription } from './layers.js';
 import type { ReceiveStats } from './receive-stats.js';
 import type { Drawable, FrameSource, SourceStatus } from '../types.js';
 
@@ -17,6 +18,10 @@ export interface LiveSource extends FrameSource {
   dispose(): void;
   /** A pulled source (a guest, a stream over WHEP): how it reaches the studio now. */
   network?: () => Promise<ReceiveStats | null>;
+  /** The largest box the program (or the preview about to become it) draws it in; null: not shown there. */
+  showAt?: (size: { width: number; height: number } | null) => void;
+  /** A pull of a simulcast publisher: its layers, the one received and the one asked for. */
+  layer?: () => { layers: LayerDescription[]; current: string | null; wanted: string | null } | null;
 }
 
 /** The bookkeeping every source shares: status, reason, size and the picture's version. */
@@ -31,6 +36,8 @@ export abstract class BaseSource implements LiveSource {
   missed = 0;
   onChange: (() => void) | null = null;
   network?: () => Promise<ReceiveStats | null>;
+  showAt?: (size: { width: number; height: number } | null) => void;
+  layer?: () => { layers: LayerDescription[]; current: string | null; wanted: string | null } | null;
   standIn?: () => FrameSource | null;
   protected disposed = false;
   /** When the last picture came (performance.now()). */

@@ -4,6 +4,7 @@ import { cameraConstraints, deviceMissing, listDevices, resolveDevice } from './
 import { ColorSource, ImageSource, SlideshowSource, TextSource, VideoFileSource } from './drawn-sources.js';
 import { HlsPullSource } from './hls-pull-source.js';
 import { OverlaySource } from './overlay-source.js';
+import { LayerPicker } from './layers.js';
 import { pullWhep } from './stream-pull.js';
 import { framesDecoded, guestStandIn, StandInCard } from './stand-in.js';
 import { receiveStats } from './receive-stats.js';
@@ -32,16 +33,36 @@ export function captureKey(source: Source): string {
   return JSON.stringify([source.settings, ns]);
 }
 
-/** A WHEP pull as a source: opened again when it ends (the stream or guest came back), closed with the source. */
+/** The host's answers about a pull's simulcast layers (the WHEP layer extension), or an error. */
+function layerRequest(url: string): ConstructorParameters<typeof LayerPicker>[0] {
+  return async (method, body) => {
+    const res = await fetch(url, { method, credentials: 'same-origin', ...(body ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return (await res.json()) as LayerPicker['state'];
+  };
+}
+
+/**
+ * A WHEP pull as a source: opened again when it ends (the stream or guest came back), closed with the
+ * source. A publisher that sends simulcast (a guest) is pulled in the layer that fills where it is shown.
+ */
 function whepSource(id: string, kind: 'stream' | 'guest', what: string, path?: string): LiveSource {
   let pull: { pc: RTCPeerConnection; close(): void } | null = null;
   let previous: RTCStatsReport | null = null;
+  let layers: LayerPicker | null = null;
+  let shown: { width: number; height: number } | null = null;
   const track = new TrackSource(id, kind, {
     what: kind,
     open: async () => {
       pull?.close();
+      layers?.dispose();
+      layers = null;
       const p = await pullWhep(what, 10_000, path);
       pull = p;
+      if (p.layerUrl) {
+        layers = new LayerPicker(layerRequest(p.layerUrl));
+        layers.showAt(shown);
+      }
       return p.media;
     },
     reopenOnDeviceChange: true,
@@ -50,7 +71,12 @@ function whepSource(id: string, kind: 'stream' | 'guest', what: string, path?: s
   });
   let watch: ReturnType<typeof setInterval> | undefined;
   const dispose = track.dispose.bind(track);
-  track.dispose = () => (dispose(), clearInterval(watch), pull?.close());
+  track.dispose = () => (dispose(), clearInterval(watch), layers?.dispose(), pull?.close());
+  track.showAt = (size) => {
+    shown = size;
+    layers?.showAt(size);
+  };
+  track.layer = () => layers?.state ?? null;
   if (kind === 'guest') {
     // A guest who drops: frozen on their last picture for a moment, then their card until they are back.
     // The pull's track may hand over its last picture again after the guest went (Chrome did for 5-9 s

@@ -8,6 +8,9 @@ export interface ReceiveStats {
   lossPercent: number;
   /** Bits per second received (video and sound). */
   bitrateKbps: number;
+  /** The picture's size as received (a simulcast guest's layer), 0 before the first frame. */
+  width: number;
+  height: number;
 }
 
 /** Pure: from two WebRTC stats reports of a receiving connection (plain objects, so fixtures test it). */
@@ -27,11 +30,14 @@ export function receiveStats(previous: Iterable<Stat> | null, report: Iterable<S
     lost += Math.max(0, num(now.packetsLost) - num(before?.packetsLost));
     if (before) dt = Math.max(dt, (num(now.timestamp) - num(before.timestamp)) / 1000);
   }
+  const video = byType(list, 'inbound-rtp', 'video');
   const pair = list.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded');
   const rtt = pair && typeof pair.currentRoundTripTime === 'number' ? Math.round(pair.currentRoundTripTime * 1000) : null;
   return {
     rttMs: rtt,
     lossPercent: received + lost > 0 ? Math.round((lost / (received + lost)) * 1000) / 10 : 0,
     bitrateKbps: dt > 0 ? Math.round((bytes * 8) / dt / 1000) : 0,
+    width: num(video?.frameWidth),
+    height: num(video?.frameHeight),
   };
 }

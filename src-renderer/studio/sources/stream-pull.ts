@@ -5,7 +5,7 @@ import { signal } from '../output/webrtc-client.js';
  * origin, so the endpoint is relative; a private stream needs the page's session (sent as a cookie).
  * A stream that is not live rejects as a missing device would (NotFoundError), so the source waits for it.
  */
-export async function pullWhep(stream: string, timeoutMs = 10_000, path = `/live/${encodeURIComponent(stream)}/whep`): Promise<{ media: MediaStream; pc: RTCPeerConnection; close(): void }> {
+export async function pullWhep(stream: string, timeoutMs = 10_000, path = `/live/${encodeURIComponent(stream)}/whep`): Promise<{ media: MediaStream; pc: RTCPeerConnection; layerUrl?: string; close(): void }> {
   const pc = new RTCPeerConnection();
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -37,5 +37,5 @@ export async function pullWhep(stream: string, timeoutMs = 10_000, path = `/live
   pc.addEventListener('connectionstatechange', () => {
     if (pc.connectionState === 'failed' || pc.connectionState === 'closed') media.getTracks().forEach((t) => (t.stop(), t.dispatchEvent(new Event('ended'))));
   });
-  return { media, pc, close: () => session.close() };
+  return { media, pc, ...(session.layerUrl ? { layerUrl: session.layerUrl } : {}), close: () => session.close() };
 }

@@ -7,8 +7,8 @@ export const NAL_IDR = 5;
 export const NAL_SPS = 7;
 export const NAL_PPS = 8;
 const NAL_AUD = 9;
-const STAP_A = 24;
-const FU_A = 28;
+export const STAP_A = 24;
+export const FU_A = 28;
 /** RTP payload budget: 1200 bytes keeps SRTP + UDP + IP under every common path MTU. */
 export const DEFAULT_MAX_PAYLOAD = 1200;
 

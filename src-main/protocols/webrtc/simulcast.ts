@@ -1,3 +1,4 @@
+import { FU_A, NAL_IDR, NAL_SPS, nalType, STAP_A } from './h264.js';
 import type { VideoCodecName } from './sdp.js';
 
 /**
@@ -12,23 +13,17 @@ export interface PictureSize {
   height: number;
 }
 
-/** H.264 NAL unit types (RFC 6184): IDR slice, SPS, STAP-A, FU-A. */
-const NAL_IDR = 5;
-const NAL_SPS = 7;
-const STAP_A = 24;
-const FU_A = 28;
-
 /** The NAL units an H.264 RTP payload starts (single NAL unit, STAP-A; an FU-A's first fragment). */
 function h264Starts(payload: Buffer): { type: number; nal?: Buffer }[] {
   if (payload.length < 2) return [];
-  const type = payload[0]! & 0x1f;
+  const type = nalType(payload);
   if (type === STAP_A) {
     const out: { type: number; nal: Buffer }[] = [];
     for (let at = 1; at + 2 < payload.length; ) {
       const size = payload.readUInt16BE(at);
       const nal = payload.subarray(at + 2, at + 2 + size);
       if (nal.length === 0) break;
-      out.push({ type: nal[0]! & 0x1f, nal });
+      out.push({ type: nalType(nal), nal });
       at += 2 + size;
     }
     return out;

@@ -36,12 +36,12 @@ export class WhipSession extends PeerSession implements MediaFeed {
   private readonly sinks = new Map<FeedSink, LayerSwitch>();
   /** The publisher's simulcast encodings, when it sends several. */
   readonly layers: SimulcastLayers | undefined;
-  private readonly lastLayerPli = new Map<string, number>();
+  /** When a PLI last went for each SSRC. */
+  private readonly lastPli = new Map<number, number>();
   /** The ingest into the Path; set once it runs. */
   ingest: WhipIngest | undefined;
   private videoTransceiver: RTCRtpTransceiver | undefined;
   private videoSsrc: number | undefined;
-  private lastPliAt = 0;
   /** The kinds whose sender reports are forwarded (one subscription each). */
   private readonly reporting = new Set<'video' | 'audio'>();
 
@@ -102,15 +102,14 @@ export class WhipSession extends PeerSession implements MediaFeed {
     for (const [sink, layer] of this.sinks) {
       const target = layers.target(sink.layer ?? undefined, now);
       if (layer.accept(rid, keyframe, target)) sink.video(packet);
-      if (layer.waitsFor(target)) this.layerKeyframe(target, now);
+      if (layer.waitsFor(target)) this.pli(layers.ssrcOf(target), now);
     }
   }
 
-  /** A PLI for one encoding, once per PLI_MIN_INTERVAL_MS at most. */
-  private layerKeyframe(rid: string, now = Date.now()): void {
-    const ssrc = this.layers?.ssrcOf(rid);
-    if (ssrc === undefined || !this.videoTransceiver || now - (this.lastLayerPli.get(rid) ?? 0) < PLI_MIN_INTERVAL_MS) return;
-    this.lastLayerPli.set(rid, now);
+  /** A PLI for one SSRC (an encoding), once per PLI_MIN_INTERVAL_MS at most. */
+  private pli(ssrc: number | undefined, now: number): void {
+    if (ssrc === undefined || !this.videoTransceiver || now - (this.lastPli.get(ssrc) ?? 0) < PLI_MIN_INTERVAL_MS) return;
+    this.lastPli.set(ssrc, now);
     void this.videoTransceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
   }
 
@@ -144,13 +143,10 @@ export class WhipSession extends PeerSession implements MediaFeed {
   /** A keyframe of what `sink` watches (of the ingest's encoding without one). */
   requestKeyframe(sink?: FeedSink): void {
     const now = Date.now();
-    if (this.layers) {
-      const layer = sink ? this.sinks.get(sink) : undefined;
-      return this.layerKeyframe(layer?.current ?? (sink ? this.layers.target(sink.layer ?? undefined, now) : this.layers.preferred), now);
-    }
-    if (this.videoSsrc === undefined || !this.videoTransceiver || now - this.lastPliAt < PLI_MIN_INTERVAL_MS) return;
-    this.lastPliAt = now;
-    void this.videoTransceiver.receiver.sendRtcpPLI(this.videoSsrc).catch(() => undefined);
+    if (!this.layers) return this.pli(this.videoSsrc, now);
+    const layer = sink ? this.sinks.get(sink) : undefined;
+    const rid = layer?.current ?? (sink ? this.layers.target(sink.layer ?? undefined, now) : this.layers.preferred);
+    this.pli(this.layers.ssrcOf(rid), now);
   }
 
   protected prepare(): void {

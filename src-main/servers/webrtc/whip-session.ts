@@ -22,7 +22,8 @@ const ROLE = { key: 'publisher', label: 'WHIP publisher', silent: 'publisher dis
  * ingest that turns it into FLV for the Path. Viewers' PLI/FIR become a PLI to the publisher.
  * A simulcast publisher (a guest's browser) sends several encodings: each viewer gets the one it asked
  * for (FeedSink.layer; the publisher's first by default, the nearest sent one while that is paused),
- * switched at a keyframe of the new one, which is asked for then; the ingest takes the first.
+ * switched at a keyframe of the new one, which is asked for then. Only a relay keeps several
+ * encodings (the server answers a publisher into the Path with its first alone), so no ingest reads them.
  * Media from the publisher keeps it alive. The publisher's sender reports go to the ingest too: they
  * map each track's RTP clock to the sender's wall clock, which is how the ingest keeps sound and
  * picture together (RFC 3550 §6.4.1), whichever track started first and however the audio clock drifts.
@@ -63,11 +64,7 @@ export class WhipSession extends PeerSession implements MediaFeed {
       if (transceiver && !this.reporting.has(kind)) {
         this.reporting.add(kind);
         transceiver.receiver.onRtcp.subscribe((packet) => {
-          if (packet.type !== RtcpSrPacket.type) return;
-          const sr = packet as RtcpSrPacket;
-          // The ingest reads one encoding: only its sender reports map its clock.
-          if (kind === 'video' && this.layers && sr.ssrc !== this.layers.ssrcOf(this.layers.preferred)) return;
-          this.ingest?.[kind](sr.serialize());
+          if (packet.type === RtcpSrPacket.type) this.ingest?.[kind]((packet as RtcpSrPacket).serialize());
         });
       }
       // werift gives one track per simulcast encoding (its rid), all on the video transceiver.
@@ -89,7 +86,7 @@ export class WhipSession extends PeerSession implements MediaFeed {
     });
   }
 
-  /** A packet of one simulcast encoding: to the ingest if it is the first, to each viewer on (or switching to) it. */
+  /** A packet of one simulcast encoding (a relay's: no ingest reads it), to each viewer on (or switching to) it. */
   private layerPacket(rid: string, rtp: RtpPacket): void {
     this.heard();
     const layers = this.layers!;
@@ -98,7 +95,6 @@ export class WhipSession extends PeerSession implements MediaFeed {
     const keyframe = startsKeyframe(codec, rtp.payload);
     layers.heard(rid, rtp.header.ssrc, rtp.payload.length, now, keyframe ? keyframeSize(codec, rtp.payload) : undefined);
     const packet = rtp.serialize();
-    if (rid === layers.preferred) this.ingest?.video(packet);
     for (const [sink, layer] of this.sinks) {
       const target = layers.target(sink.layer ?? undefined, now);
       if (layer.accept(rid, keyframe, target)) sink.video(packet);
@@ -140,7 +136,7 @@ export class WhipSession extends PeerSession implements MediaFeed {
     };
   }
 
-  /** A keyframe of what `sink` watches (of the ingest's encoding without one). */
+  /** A keyframe of what `sink` watches (of the default encoding without one). */
   requestKeyframe(sink?: FeedSink): void {
     const now = Date.now();
     if (!this.layers) return this.pli(this.videoSsrc, now);

@@ -71,6 +71,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))("each guest's own recording (ISO, t
   let guest: Page;
   let guestId = '';
   let link = '';
+  let sourceId = '';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guest-iso-'));
 
   const takes = async (): Promise<Take[]> => (await api(host, 'GET', '/api/v1/streams/iso/guest-takes')).json as Take[];
@@ -119,6 +120,7 @@ describe.skipIf(needs('ffmpeg', 'chromium'))("each guest's own recording (ISO, t
 
     // The guest fills the program (640x360, as the studio's own e2e: two cores, no GPU); the show goes live and is recorded.
     const source = (await api(host, 'POST', '/api/v1/scenes/sources', { name: 'Ada', settings: { kind: 'guest', guestId } })).json as { id: string };
+    sourceId = source.id;
     const scene = (await api(host, 'POST', '/api/v1/scenes', { name: 'Interview', items: [{ sourceId: source.id, x: 0, y: 0, width: 640, height: 360 }] })).json as { id: string };
     expect((await api(host, 'PATCH', '/api/v1/scenes/studio', { stream: 'iso', width: 640, height: 360, videoBitrateKbps: 1500, programSceneId: scene.id, previewSceneId: scene.id })).status).toBe(200);
     await waitFor('the guest live in the studio', async () => (await studio.getByTestId('source-Ada').getAttribute('data-status')) === 'live', 30_000);
@@ -164,6 +166,21 @@ describe.skipIf(needs('ffmpeg', 'chromium'))("each guest's own recording (ISO, t
     const take1 = (await takes()).find((t) => t.take === 1)!;
     expect(take1.sizeBytes!).toBeGreaterThanOrEqual(before.uploadedBytes);
     await waitFor('take 2 recording', async () => (await guest.getByTestId('guest-iso').getAttribute('data-recording')) === '2', 30_000);
+    // The studio's pull of the guest fails (its tracks end, as pullWhep ends them when the connection
+    // fails) and is made again: the mixer's strip plays the new pull (one left on the ended tracks is
+    // silent in the program and in every other guest's return feed).
+    await studio.evaluate((id) => {
+      const live = (window as unknown as { __studio: { running: Map<string, { live: { stream: MediaStream | null } }> } }).__studio.running.get(id)!.live;
+      for (const t of live.stream!.getTracks()) {
+        t.stop();
+        t.dispatchEvent(new Event('ended'));
+      }
+    }, sourceId);
+    await waitFor('the guest pulled again', async () => (await studio.getByTestId('source-Ada').getAttribute('data-status')) === 'live', 30_000);
+    await waitFor("the guest's sound in the mixer from the new pull", () => studio.evaluate((id) => {
+      const mixer = (window as unknown as { __studio: { mixer: { meters(): Record<string, { peakDb: number }> } } }).__studio.mixer;
+      return (mixer.meters()[id]?.peakDb ?? -Infinity) > -100;
+    }, sourceId), 20_000);
     await guest.waitForTimeout(8000);
     // The show ends: the guest leaves it, the studio stops; the last take is sent whole.
     expect((await api(host, 'POST', `/api/v1/streams/iso/guests/${guestId}/remove`, { reason: 'Thank you!' })).status).toBe(200);

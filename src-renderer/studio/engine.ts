@@ -8,7 +8,7 @@ import { ReturnFeeds } from './output/return-feeds.js';
 import type { ReceiveStats } from './sources/receive-stats.js';
 import { ProgramOutput } from './output/program-output.js';
 import type { EncoderStats } from './output/encoder-stats.js';
-import type { LiveSource } from './sources/base.js';
+import type { AudioInput, LiveSource } from './sources/base.js';
 import { shownSizes } from './sources/layers.js';
 import { VideoFileSource } from './sources/drawn-sources.js';
 import { captureKey, createSource } from './sources/factory.js';
@@ -21,6 +21,8 @@ interface Running {
   key: string;
   /** The mixer has a strip for it. */
   mixed: boolean;
+  /** The sound its strip plays (a pull made again, a device reopened: a new one, and the strip follows). */
+  input: AudioInput | null;
 }
 
 interface ActiveTransition {
@@ -200,7 +202,7 @@ export class StudioEngine {
   private startSource(id: string): void {
     const source = this.state!.sources.find((s) => s.id === id)!;
     const live = createSource(source);
-    const running: Running = { live, key: captureKey(source), mixed: false };
+    const running: Running = { live, key: captureKey(source), mixed: false, input: null };
     live.onChange = () => {
       this.mixIfAudible(id);
       // A picture's first size can move a grid's boxes.
@@ -211,15 +213,20 @@ export class StudioEngine {
     this.mixIfAudible(id);
   }
 
-  /** Gives a source a mixer strip once it has sound (a capture opens after a while). */
+  /**
+   * Gives a source a mixer strip once it has sound (a capture opens after a while), and a new one when
+   * its sound is new: a guest's pull or a device opened again hands over another stream, and a strip
+   * left on the old one (ended) would be silent in the program and in every return feed.
+   */
   private mixIfAudible(id: string): void {
     const r = this.running.get(id);
     const source = this.state?.sources.find((s) => s.id === id);
     if (!r || !source) return;
     const input = r.live.audio();
-    if (r.mixed || !input) return;
+    if (!input || input === r.input) return;
     this.mixer.addStrip(id, input, source.audio);
     r.mixed = true;
+    r.input = input;
     this.updateAudible();
     this.syncReturns();
   }

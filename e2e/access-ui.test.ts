@@ -130,4 +130,31 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
     expect(stream.playAuth).toBe('default');
     await card.screenshot({ path: path.join(ARTIFACTS, 'access-stream-card.png') });
   });
+
+  it("a script with a wrong token blocks its address's guesses, not the owner on the same machine, who sees the block and lifts it", async () => {
+    expect((await api(host, 'PATCH', '/api/v1/config', { limits: { failedAuthPerMinute: 3 } })).status).toBe(200);
+    try {
+      const wrong = async (): Promise<number> => (await fetch(`${host.url}/api/v1/streams`, { headers: { authorization: 'Bearer not-the-token' } })).status;
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push(await wrong());
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      // The owner's page, from the same address, goes on: the Access page lists the block.
+      await owner.goto(`${host.url}/#/access`);
+      const card = owner.getByTestId('blocks-card');
+      await card.getByTestId('block-row').waitFor();
+      expect(await card.getByTestId('block-row').getAttribute('data-key')).toMatch(/127\.0\.0\.1$/);
+      const text = (await card.textContent()) ?? '';
+      expect(text).toContain('After 3 failed authentications in a minute');
+      expect(text).toMatch(/[3-9] failed authentications in the last minute/);
+      await card.screenshot({ path: path.join(ARTIFACTS, 'access-blocked.png') });
+      await card.getByTestId('block-lift').click();
+      await card.getByTestId('blocks-none').waitFor();
+      expect(await wrong()).toBe(401);
+      const audit = (await api(host, 'GET', '/api/v1/audit?limit=20')).json.entries as { action: string; result: string }[];
+      expect(audit.find((e) => e.action === 'blocks.delete')?.result).toBe('ok');
+      expect(audit.find((e) => e.action === 'auth.block')?.result).toBe('denied');
+    } finally {
+      expect((await api(host, 'PATCH', '/api/v1/config', { limits: { failedAuthPerMinute: 20 } })).status).toBe(200);
+    }
+  });
 });

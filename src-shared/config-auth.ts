@@ -65,7 +65,7 @@ export const limitsConfigSchema = z
       .meta({ description: 'Upload requests (tus) per minute per token or address; 0: no limit.' }),
     failedAuthPerMinute: int(1, 10_000)
       .default(20)
-      .meta({ description: 'Failed authentications per minute from one address, on any port, before it is answered 429 with Retry-After.' }),
+      .meta({ description: "Failed authentications per minute from one address (on any port), or at one account's password from anywhere but loopback, before further guesses are answered 429 with Retry-After; a valid token, session or stream key is still served." }),
     connectionsPerIp: int(0, 100_000)
       .default(64)
       .meta({ description: 'Open RTMP, SRT and WebRTC connections per address; 0: no limit.' }),

@@ -100,7 +100,19 @@ export async function runStreams(args: string[], env: NodeJS.ProcessEnv = cleanE
  * another test's host): when the host says a port this function picked is in use, it starts again
  * on new ones (a port the test chose is never replaced).
  */
-export async function startHost(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<HostProcess> {
+/**
+ * `netns`: the host runs in that network namespace (`ip netns exec`), reached at `address` (its http.bind
+ * there): a test's clients then come from another address than loopback.
+ */
+export interface HostOptions {
+  home?: string;
+  port?: number;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+  netns?: { name: string; address: string };
+}
+
+export async function startHost(options: HostOptions = {}): Promise<HostProcess> {
   for (let attempt = 1; ; attempt++) {
     const picked = new Set<number>();
     try {
@@ -112,14 +124,16 @@ export async function startHost(options: { home?: string; port?: number; env?: N
   }
 }
 
-async function launchHost(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv; args?: string[] }, picked: Set<number>): Promise<HostProcess> {
+async function launchHost(options: HostOptions, picked: Set<number>): Promise<HostProcess> {
   const home = options.home ?? tempHome();
   const port = options.port ?? (await freePort());
   if (options.port === undefined) picked.add(port);
   const given = options.env ?? cleanEnv();
   const env = await withIngestPorts(given);
   for (const key of ['STREAMS_RTMP_PORT', 'STREAMS_SRT_PORT', 'STREAMS_MQTT_PORT']) if (given[key] === undefined) picked.add(Number(env[key]));
-  const proc = spawn(process.execPath, [STREAMS_BIN, 'host', '--home', home, '--port', String(port), ...(options.args ?? [])], {
+  const command = [process.execPath, STREAMS_BIN, 'host', '--home', home, '--port', String(port), ...(options.args ?? [])];
+  if (options.netns) command.unshift('ip', 'netns', 'exec', options.netns.name);
+  const proc = spawn(command[0]!, command.slice(1), {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -150,7 +164,7 @@ async function launchHost(options: { home?: string; port?: number; env?: NodeJS.
     mqttPort: Number(env.STREAMS_MQTT_PORT),
     home,
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.netns?.address ?? '127.0.0.1'}:${port}`,
     loginUrl,
     token,
     stdout: () => stdout,

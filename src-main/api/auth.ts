@@ -3,6 +3,7 @@ import { ALL_SCOPES, ROLE_SCOPES } from '../../src-shared/contract/index.js';
 import { effectiveScopes } from '../auth/authorize.js';
 import { decoyHash, verifyPassword } from '../auth/passwords.js';
 import { checkTotp } from '../auth/totp.js';
+import { FailureLimit, type Block, type BlockKind } from '../auth/failure-limit.js';
 import type { Principal } from '../auth/types.js';
 import { StudioError } from '../core/errors.js';
 import { bearerOf, parseCookies } from '../http/credentials.js';
@@ -13,9 +14,11 @@ import type { UserRecord, UserStore } from '../store/users.js';
 const LOGIN_CODE_TTL_MS = 10 * 60_000;
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 const FAILED_LOGIN_LIMIT = 10;
-const FAILED_LOGIN_WINDOW_MS = 60_000;
 
 export type { Principal } from '../auth/types.js';
+
+/** How an account is counted (names are matched without case or surrounding space). */
+const accountOf = (name: string): string => name.trim().toLowerCase();
 
 /** The people behind the API: users (sessions, passwords) and their API tokens. */
 export interface People {
@@ -38,7 +41,8 @@ function safeEqual(a: string, b: string): boolean {
  */
 export class AuthService {
   private readonly codes = new Map<string, number>();
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures: FailureLimit;
+  private blockListener: (block: Block) => void = () => undefined;
 
   constructor(
     private readonly apiToken: string,
@@ -46,8 +50,15 @@ export class AuthService {
     private readonly sessionTtlMs: () => number,
     private readonly people?: People,
     /** Failed sign-ins per minute from one address before it must wait (limits.failedAuthPerMinute). */
-    private readonly failedLimit: () => number = () => FAILED_LOGIN_LIMIT,
-  ) {}
+    failedLimit: () => number = () => FAILED_LOGIN_LIMIT,
+  ) {
+    this.failures = new FailureLimit(failedLimit, (block) => this.blockListener(block));
+  }
+
+  /** Hears each block as it starts (the audit records it). */
+  onBlock(listener: (block: Block) => void): void {
+    this.blockListener = listener;
+  }
 
   /** The owner as a principal: the api-token file, the desktop window, a login-code session. */
   ownerPrincipal(via: Principal['via'], sessionId?: string): Principal {
@@ -121,18 +132,21 @@ export class AuthService {
     input: { name: string; password: string; code?: string },
     meta: { ip: string; userAgent?: string },
   ): Promise<{ token: string; session: SessionRecord; user: UserRecord }> {
-    this.checkRateLimit(meta.ip);
+    // Password and code attempts for an account that failed too often are refused before they are
+    // checked (from any address but loopback), as are those from an address that did.
+    const account = accountOf(input.name);
+    this.checkRateLimit(meta.ip, account);
     const user = this.people?.users.byName(input.name);
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : (await verifyPassword(await decoyHash(), input.password), false);
     if (!user || !ok || user.disabled) {
-      this.recordFailure(meta.ip);
+      this.recordFailure(meta.ip, account);
       throw new StudioError('INVALID_CREDENTIALS', 'wrong name or password');
     }
     if (user.totpSecret) {
       if (!input.code) throw new StudioError('TOTP_REQUIRED', 'enter the 6-digit code of your authenticator app');
       const step = checkTotp(user.totpSecret, input.code, user.totpLastStep);
       if (step === null) {
-        this.recordFailure(meta.ip);
+        this.recordFailure(meta.ip, account);
         throw new StudioError('TOTP_INVALID', 'that code did not match (or was used already)');
       }
       this.people!.users.setTotp(user.id, { lastStep: step });
@@ -180,31 +194,34 @@ export class AuthService {
     if (cookieValue) this.sessions.revoke(cookieValue);
   }
 
-  /** Seconds `ip` must wait after failing too often in the last minute (every port counts); 0 when it may try. */
-  retryAfter(ip: string): number {
-    const now = Date.now();
-    if (this.failures.size > 1000) {
-      for (const [addr, times] of this.failures) if (times.every((t) => now - t >= FAILED_LOGIN_WINDOW_MS)) this.failures.delete(addr);
-    }
-    const recent = (this.failures.get(ip) ?? []).filter((t) => now - t < FAILED_LOGIN_WINDOW_MS);
-    if (recent.length === 0) this.failures.delete(ip);
-    else this.failures.set(ip, recent);
-    if (recent.length < this.failedLimit()) return 0;
-    return Math.max(1, Math.ceil((recent[recent.length - this.failedLimit()]! + FAILED_LOGIN_WINDOW_MS - now) / 1000));
+  /**
+   * Seconds `ip` must wait before its next guess (every port counts), or before a password or code
+   * attempt at `account` (an account's block spares loopback); 0 when it may try. A valid token,
+   * session or stream key is served whatever this says: only guesses wait.
+   */
+  retryAfter(ip: string, account?: string): number {
+    return this.failures.retryAfter(ip, account);
   }
 
-  /** Throws RATE_LIMITED once `ip` has failed too often in the last minute. */
-  checkRateLimit(ip: string): void {
-    const retryAfterSec = this.retryAfter(ip);
-    if (retryAfterSec > 0) throw new StudioError('RATE_LIMITED', 'too many failed sign-ins from this address; wait a minute', { retryAfterSec });
+  /** Throws RATE_LIMITED while `ip` (or `account`, for a sign-in) is blocked. */
+  checkRateLimit(ip: string, account?: string): void {
+    const retryAfterSec = this.retryAfter(ip, account);
+    if (retryAfterSec > 0) throw new StudioError('RATE_LIMITED', 'too many failed sign-ins from this address or for this account; wait a minute', { retryAfterSec });
   }
 
-  recordFailure(ip: string): void {
-    const list = this.failures.get(ip) ?? [];
-    list.push(Date.now());
-    // Only the newest count: an address cannot grow the map without bound.
-    if (list.length > 10_000) list.splice(0, list.length - 10_000);
-    this.failures.set(ip, list);
+  /** Counts a failed guess by `ip` (at `account`: a wrong password or code for that user). */
+  recordFailure(ip: string, account?: string): void {
+    this.failures.record(ip, account);
+  }
+
+  /** Who is blocked now (the Access page). */
+  blocks(): Block[] {
+    return this.failures.blocks();
+  }
+
+  /** Lifts a block; false when there was none. */
+  unblock(kind: BlockKind, key: string): boolean {
+    return this.failures.unblock(kind, kind === 'account' ? accountOf(key) : key);
   }
 
   private pruneCodes(): void {

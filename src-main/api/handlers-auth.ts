@@ -1,6 +1,6 @@
 import { StudioError } from '../core/errors.js';
 import type { AuditPort, JwtPort, Principal, TokensPort, UsersPort } from '../auth/types.js';
-import type { CertificateInfo } from '../../src-shared/contract/index.js';
+import type { AuthBlock, CertificateInfo } from '../../src-shared/contract/index.js';
 import type { CallContext, Handlers } from './dispatch.js';
 
 type AuthMethod =
@@ -22,6 +22,8 @@ type AuthMethod =
   | 'jwt.issue'
   | 'jwt.rotate'
   | 'audit.list'
+  | 'blocks.list'
+  | 'blocks.delete'
   | 'tls.info'
   | 'tls.issue';
 
@@ -30,6 +32,8 @@ export interface AuthHandlerDeps {
   tokens: TokensPort;
   jwt: JwtPort;
   audit: Pick<AuditPort, 'list'>;
+  /** Who is blocked after failing too often (api/auth.ts), and lifting a block. */
+  blocks: { blocks(): AuthBlock[]; unblock(kind: AuthBlock['kind'], key: string): boolean };
   tls: { info(): CertificateInfo; issue(names: string[]): Promise<CertificateInfo> };
 }
 
@@ -82,6 +86,11 @@ export function authHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMethod> 
     'jwt.issue': (input) => deps.jwt.issue(input),
     'jwt.rotate': () => deps.jwt.rotate(),
     'audit.list': (query) => deps.audit.list(query),
+    'blocks.list': () => deps.blocks.blocks(),
+    'blocks.delete': ({ kind, key }) => {
+      if (!deps.blocks.unblock(kind, key)) throw new StudioError('NOT_FOUND', `no block on the ${kind} "${key}"`, { kind, key });
+      return { kind, key, unblocked: true as const };
+    },
     'tls.info': () => deps.tls.info(),
     'tls.issue': ({ names }) => deps.tls.issue(names),
   };

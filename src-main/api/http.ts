@@ -81,11 +81,13 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     const route = (req.routeOptions.config ?? {}) as { public?: boolean; contractMethod?: MethodName };
     // A contract method declared `public` (players call it): its handler checks the viewer's own credentials.
     if (route.public === true) return;
-    // An address that failed too often (wrong tokens, sign-ins, stream keys) waits, whatever it sends now.
-    const retryAfterSec = options.auth.retryAfter(req.ip);
-    if (retryAfterSec > 0) return sendError(reply, { code: 'RATE_LIMITED', message: 'too many failed authentications from this address; wait a minute', details: { retryAfterSec } });
     const principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
     if (!principal) {
+      // An address that failed too often (wrong tokens, sign-ins, stream keys) has its further guesses
+      // refused; a valid token or session from it is served (above): a script with a wrong token on the
+      // creator's machine, or a guesser behind the same NAT, locks nobody out.
+      const retryAfterSec = options.auth.retryAfter(req.ip);
+      if (retryAfterSec > 0) return sendError(reply, { code: 'RATE_LIMITED', message: 'too many failed authentications from this address; wait a minute', details: { retryAfterSec } });
       const refusal = options.auth.refusal(req.headers, SESSION_COOKIE);
       if (req.headers.authorization) options.auth.recordFailure(req.ip);
       // A wrong credential waits a short random time: guessing gets slow, and timing tells nothing.

@@ -39,8 +39,11 @@ export class Admission implements AdmissionPort {
   constructor(private readonly deps: AdmissionDeps) {}
 
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
+    // An address that failed too often has its further guesses refused: a valid key or JWT is still
+    // admitted (no guess), anything else is RATE_LIMITED without asking the webhook.
     const wait = request.action === 'publish' ? (this.deps.failures?.retryAfter(request.ip) ?? 0) : 0;
-    const result = wait > 0 ? deny('RATE_LIMITED', 'too many failed authentications from this address; wait a minute', { retryAfterSec: wait }) : await this.decide(request);
+    const decided = await this.decide(request, wait > 0);
+    const result = decided.ok || wait === 0 ? decided : deny('RATE_LIMITED', 'too many failed authentications from this address; wait a minute', { retryAfterSec: wait });
     // A publisher whose key or token failed counts against its address, on every port.
     if (!result.ok && request.action === 'publish' && ['UNAUTHORIZED', 'JWT_INVALID', 'TOKEN_EXPIRED'].includes(result.code)) this.deps.failures?.recordFailure(request.ip);
     // Denials are audited always; admissions are the protocols' to record once per connection.
@@ -57,7 +60,8 @@ export class Admission implements AdmissionPort {
     return result;
   }
 
-  private async decide(request: AdmissionRequest): Promise<AdmissionResult> {
+  /** `blocked`: the address is past its failure limit; the webhook is not asked for it. */
+  private async decide(request: AdmissionRequest, blocked = false): Promise<AdmissionResult> {
     const { credential } = request;
     const action: JwtAction = request.action;
     let name = request.stream;
@@ -93,6 +97,7 @@ export class Admission implements AdmissionPort {
     const studioMay = studio !== undefined && studio.scopes.some((s) => s === 'streams:write' || (request.action === 'read' && s === 'streams:read')) && (studio.streams === null || studio.streams.includes(name));
 
     if (mode === 'webhook') {
+      if (blocked) return deny('RATE_LIMITED', 'too many failed authentications from this address; wait a minute');
       const answer = await this.deps.webhook.ask({
         action: request.action,
         stream: name,

@@ -78,17 +78,6 @@ export interface AuditPort {
   list(query: { limit: number; before?: number; actor?: string; action?: string }): { entries: AuditEntry[]; next: number | null };
 }
 
-/**
- * Failed authentications on every port (src-main/auth/failures.ts): each one waits a short random
- * delay; an address with too many in a minute is refused (HTTP 429 with Retry-After) until it cools down.
- */
-export interface AuthFailuresPort {
-  /** Seconds `ip` must wait before it may try again; 0 when it may. */
-  retryAfter(ip: string): number;
-  /** Counts a failure of `ip` and resolves after the random delay (answer the caller after it). */
-  failed(ip: string): Promise<void>;
-}
-
 /** What a publisher or player presents, as read off its protocol before anything else is parsed. */
 export interface AdmissionCredential {
   /** The stream key (RTMP/SRT/WHIP), without any `?jwt=` part. */

@@ -300,7 +300,7 @@ describe('OpenAPI', () => {
 });
 
 describe('failed sign-ins', () => {
-  it('too many from one address are answered 429 with Retry-After, on every sign-in route and the API', async () => {
+  it('too many from one address: its guesses are answered 429 with Retry-After on every sign-in route and the API, while its valid token and session are served; the block is listed, audited and lifted', async () => {
     expect((await api(host, 'PATCH', '/api/v1/config', { limits: { failedAuthPerMinute: 3 } })).status).toBe(200);
     // The earlier tests' failures of this minute already count: the limit is reached at once or soon.
     let limited: { status: number; json: any; headers: Headers } | undefined;
@@ -310,11 +310,60 @@ describe('failed sign-ins', () => {
     }
     expect(limited?.json.error.code).toBe('RATE_LIMITED');
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Even the right password waits, and so do login codes and invitations from that address.
+    // Password and code attempts from the address are refused before they are checked (even the right
+    // password), and so are invitations and wrong tokens.
     expect((await call('POST', '/auth/password', {}, { name: 'producer-one', password: PASSWORD })).status).toBe(429);
     expect((await call('POST', '/auth/login', {}, { code: 'WRONGCODE1' })).status).toBe(429);
     expect((await call('POST', '/auth/invite', {}, { token: 'x'.repeat(32), password: PASSWORD })).status).toBe(429);
-    // Everything from this address waits now, the API too (the last test of the file: nothing follows).
-    expect((await api(host, 'GET', '/api/v1/streams')).status).toBe(429);
+    expect((await call('GET', '/api/v1/streams', { bearer: 'st_notatoken' })).status).toBe(429);
+    expect((await call('GET', '/api/v1/streams', {})).status).toBe(429);
+    // A valid token or session from the same address is no guess: served.
+    expect((await api(host, 'GET', '/api/v1/streams')).status).toBe(200);
+    expect((await call('GET', '/api/v1/users/me', { cookie: cookies.get('producer')! })).status).toBe(200);
+    // The block, in the list and the audit log.
+    const blocks = await api(host, 'GET', '/api/v1/blocks');
+    expect(blocks.status).toBe(200);
+    const mine = (blocks.json as { kind: string; key: string; failures: number; until: number }[]).find((b) => b.kind === 'address' && b.key.endsWith('127.0.0.1'));
+    expect(mine, blocks.text).toBeDefined();
+    expect(mine!.failures).toBeGreaterThanOrEqual(3);
+    expect(mine!.until).toBeGreaterThan(Date.now());
+    const audit = await api(host, 'GET', '/api/v1/audit?action=auth.block&limit=5');
+    expect(audit.json.entries[0]).toMatchObject({ actor: 'system', action: 'auth.block', target: `address:${mine!.key}`, result: 'denied' });
+    // A producer may not lift it; the owner may, once.
+    expect((await call('DELETE', `/api/v1/blocks/address/${encodeURIComponent(mine!.key)}`, { cookie: cookies.get('producer')! })).status).toBe(403);
+    const lifted = await api(host, 'DELETE', `/api/v1/blocks/address/${encodeURIComponent(mine!.key)}`);
+    expect([lifted.status, lifted.json]).toEqual([200, { kind: 'address', key: mine!.key, unblocked: true }]);
+    const again = await api(host, 'DELETE', `/api/v1/blocks/address/${encodeURIComponent(mine!.key)}`);
+    expect([again.status, again.json.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect((await call('POST', '/auth/password', {}, { name: 'producer-one', password: 'wrong password' })).json.error.code).toBe('INVALID_CREDENTIALS');
+    expect((await call('POST', '/auth/password', {}, { name: 'producer-one', password: PASSWORD })).status).toBe(200);
   });
+
+  it('a script with a wrong token at 100 requests a second from this machine never stops the owner\'s token or the studio page', async () => {
+    const owner = cookies.get('owner')!;
+    const started = Date.now();
+    const wrong: Promise<number>[] = [];
+    const served: number[] = [];
+    // 4 s of a wrong token every 10 ms, and the owner's calls beside it.
+    const script = (async () => {
+      while (Date.now() - started < 4000) {
+        wrong.push(fetch(`${host.url}/api/v1/streams`, { headers: { authorization: 'Bearer 0123456789abcdef' } }).then((r) => r.status));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    while (Date.now() - started < 4000) {
+      served.push((await api(host, 'GET', '/api/v1/streams')).status);
+      served.push((await call('GET', '/api/v1/users/me', { cookie: owner })).status);
+      served.push((await fetch(`${host.url}/`, { headers: { cookie: owner } })).status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await script;
+    const statuses = await Promise.all(wrong);
+    expect(statuses.length).toBeGreaterThan(200);
+    // The script is refused (401, then 429 once past the limit), the owner never is.
+    expect(new Set(statuses)).toEqual(new Set([401, 429]));
+    expect(served.length).toBeGreaterThan(20);
+    expect(served.every((s) => s === 200), served.join(' ')).toBe(true);
+    expect((await api(host, 'DELETE', '/api/v1/blocks/address/127.0.0.1')).status).toBe(200);
+  }, 30_000);
 });

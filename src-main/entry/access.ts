@@ -6,7 +6,7 @@ import { certificateNames, ensureHostCertificate, issueHostCertificate } from '.
 import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
 import type { StudioConfig } from '../../src-shared/config.js';
-import { methods, type CertificateInfo, type MethodName } from '../../src-shared/contract/index.js';
+import { methods, type AuthBlock, type CertificateInfo, type MethodName } from '../../src-shared/contract/index.js';
 import type { CallResult } from '../../src-shared/contract/transport.js';
 import type { AuthHandlerDeps } from '../api/handlers-auth.js';
 import type { CallContext } from '../api/dispatch.js';
@@ -90,7 +90,7 @@ export function wireAccess(deps: {
   tls: HostTls;
   home: string;
   /** Failed authentications per address, shared with the API and sign-ins (api/auth.ts). */
-  failures: { retryAfter(ip: string): number; recordFailure(ip: string): void };
+  failures: { retryAfter(ip: string): number; recordFailure(ip: string): void; blocks(): AuthBlock[]; unblock(kind: AuthBlock['kind'], key: string): boolean; onBlock(listener: (block: AuthBlock) => void): void };
   /** After a JWT key rotation: the edges get the new keys. */
   onJwtRotate?: () => void;
 }): Access {
@@ -107,7 +107,12 @@ export function wireAccess(deps: {
     audit,
     failures: deps.failures,
   });
+  // Each block as it starts, in the audit log (its lifting is the blocks.delete call's own entry).
+  deps.failures.onBlock((block) =>
+    audit.record({ actor: 'system', action: 'auth.block', target: `${block.kind}:${block.key}`, ip: block.kind === 'address' ? block.key : null, result: 'denied', detail: `${block.failures} failed authentications in a minute; guesses refused until ${new Date(block.until).toISOString()}` }),
+  );
   const handlers: AuthHandlerDeps = {
+    blocks: deps.failures,
     users: deps.users,
     tokens: deps.tokens,
     jwt,

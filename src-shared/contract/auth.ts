@@ -66,6 +66,19 @@ export const auditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
+/** An address or account whose guesses are refused now (too many failed authentications in a minute). */
+export const authBlockSchema = z.object({
+  /** `address`: every guess from it (tokens, keys, sign-ins); `account`: password and code attempts for that user (from any address but loopback). */
+  kind: z.enum(['address', 'account']),
+  /** The address, or the account's name (lower case). */
+  key: z.string(),
+  /** Failed authentications in the last minute. */
+  failures: z.number().int(),
+  /** When the block ends by itself (ms since the epoch). */
+  until: z.number(),
+});
+export type AuthBlock = z.infer<typeof authBlockSchema>;
+
 export const certificateInfoSchema = z.object({
   /** `self-ca`: issued by the host's own authority; `files`: the operator's http.tlsCert; `off`: plain HTTP. */
   mode: z.enum(['off', 'self-ca', 'files']),
@@ -251,6 +264,22 @@ export const authMethods = {
       .strict(),
     output: z.object({ entries: z.array(auditEntrySchema), next: z.number().int().nullable() }),
     http: { method: 'GET', path: '/audit' },
+  }),
+  'blocks.list': method({
+    tag: 'users',
+    scope: 'users:read',
+    summary: 'Addresses and accounts whose guesses are refused now (limits.failedAuthPerMinute); a valid token or session from them is still served',
+    input: z.object({}).strict(),
+    output: z.array(authBlockSchema),
+    http: { method: 'GET', path: '/blocks' },
+  }),
+  'blocks.delete': method({
+    tag: 'users',
+    scope: 'users:write',
+    summary: 'Lift a block at once (its failures are forgotten)',
+    input: z.object({ kind: z.enum(['address', 'account']), key: z.string().min(1).max(200) }).strict(),
+    output: z.object({ kind: z.enum(['address', 'account']), key: z.string(), unblocked: z.literal(true) }),
+    http: { method: 'DELETE', path: '/blocks/:kind/:key' },
   }),
   'tls.info': method({
     tag: 'system',

@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ApiToken, Scope, User } from '../../../src-shared/contract/index.js';
+import { scopeCovers, type ApiToken, type Scope, type User } from '../../../src-shared/contract/index.js';
 import { call } from '../../api/client.js';
 import { attempt } from '../../ui/toast-store.js';
 import { AccountCard } from './AccountCard.js';
 import { AuditCard } from './AuditCard.js';
-import { mayManagePeople, mayReadAudit } from './model.js';
+import { BlocksCard } from './BlocksCard.js';
+import { mayManagePeople, mayReadAudit, mayUnblock } from './model.js';
 import { PeopleCard } from './PeopleCard.js';
 import { TokensCard } from './TokensCard.js';
 
@@ -16,16 +17,20 @@ export function AccessPage() {
   const [users, setUsers] = useState<User[]>([]);
   const [tokens, setTokens] = useState<ApiToken[]>([]);
   const [sessions, setSessions] = useState<Sessions>([]);
+  const [failLimit, setFailLimit] = useState<number | null>(null);
 
   const reload = useCallback(async () => {
     const who = await attempt(() => call('users.me', {}));
     if (!who) return;
     setMe({ user: who.user, scopes: who.scopes });
-    const [list, mine, signedIn] = await Promise.all([
+    const [list, mine, signedIn, config] = await Promise.all([
       mayManagePeople(who.scopes) ? attempt(() => call('users.list', {})) : Promise.resolve([]),
       attempt(() => call('tokens.list', {})),
       attempt(() => call('sessions.list', {})),
+      mayManagePeople(who.scopes) && scopeCovers(who.scopes, 'config:read') ? attempt(() => call('config.get', {})) : Promise.resolve(null),
     ]);
+    const limits = config?.config.limits as { failedAuthPerMinute?: unknown } | undefined;
+    setFailLimit(typeof limits?.failedAuthPerMinute === 'number' ? limits.failedAuthPerMinute : null);
     setUsers(list ?? []);
     setTokens(mine ?? []);
     setSessions(signedIn ?? []);
@@ -40,6 +45,7 @@ export function AccessPage() {
       {mayManagePeople(me.scopes) && <PeopleCard users={users} me={me.user} onChanged={() => void reload()} />}
       <AccountCard me={me.user} sessions={sessions} onChanged={() => void reload()} />
       <TokensCard tokens={tokens} scopes={me.scopes} onChanged={() => void reload()} />
+      {mayManagePeople(me.scopes) && <BlocksCard mayUnblock={mayUnblock(me.scopes)} limit={failLimit} />}
       {mayReadAudit(me.scopes) && <AuditCard />}
     </div>
   );

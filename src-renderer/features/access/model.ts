@@ -1,4 +1,4 @@
-import { ROLE_SCOPES, SCOPE_GROUPS, scopeCovers, type AuditEntry, type Role, type Scope, type ScopeGroup } from '../../../src-shared/contract/index.js';
+import { ROLE_SCOPES, SCOPE_GROUPS, scopeCovers, type AuditEntry, type AuthBlock, type Role, type Scope, type ScopeGroup } from '../../../src-shared/contract/index.js';
 
 /** What each role may do, in the words of the People card. */
 export const ROLE_WORDS: Record<Role, string> = {
@@ -61,6 +61,7 @@ export const EXPIRY_CHOICES: { label: string; seconds: number }[] = [
 /** The role scopes a signed-in user has, for what the page shows. */
 export const mayManagePeople = (scopes: readonly Scope[]): boolean => scopeCovers(scopes, 'users:read');
 export const mayReadAudit = (scopes: readonly Scope[]): boolean => scopeCovers(scopes, 'audit:read');
+export const mayUnblock = (scopes: readonly Scope[]): boolean => scopeCovers(scopes, 'users:write');
 export const roleScopes = (role: Role): readonly Scope[] => ROLE_SCOPES[role];
 
 /** One line of the audit table. */
@@ -71,5 +72,15 @@ export function auditLine(entry: AuditEntry): { when: string; who: string; what:
     what: entry.target ? `${entry.action} · ${entry.target}` : entry.action,
     result: entry.result === 'ok' ? 'ok' : `${entry.result}${entry.detail ? `: ${entry.detail}` : ''}`,
     where: entry.ip ?? '—',
+  };
+}
+
+/** One row of the blocked list: what is blocked, why, and when it ends by itself. */
+export function blockLine(block: AuthBlock, now: number): { what: string; why: string; ends: string } {
+  const seconds = Math.max(1, Math.ceil((block.until - now) / 1000));
+  return {
+    what: block.kind === 'address' ? `Address ${block.key}` : `Account ${block.key}`,
+    why: `${block.failures} failed ${block.kind === 'address' ? 'authentications' : 'sign-ins'} in the last minute`,
+    ends: seconds >= 60 ? `in ${Math.ceil(seconds / 60)} min` : `in ${seconds} s`,
   };
 }

@@ -90,6 +90,9 @@ describe('FailureLimit', () => {
     now += FAILURE_WINDOW_MS;
     f.record('10.0.0.2');
     expect(f.blocks()).toEqual([]);
+    // The block that ended unread is forgotten whole: the same address blocked again is heard again.
+    for (let i = 0; i < 3; i++) f.record('10.0.0.1');
+    expect(heard).toEqual(['10.0.0.1', '10.0.0.1']);
   });
 
   it('knows loopback addresses', () => {

@@ -103,8 +103,12 @@ export class FailureLimit {
   private recent(id: string): number[] {
     const now = this.now();
     const list = (this.failures.get(id) ?? []).filter((t) => now - t < FAILURE_WINDOW_MS);
-    if (list.length === 0) this.failures.delete(id);
-    else this.failures.set(id, list);
+    if (list.length > 0) this.failures.set(id, list);
+    else {
+      // Forgotten whole: a block that ended unread leaves nothing behind (the sweep reaches it).
+      this.failures.delete(id);
+      this.started.delete(id);
+    }
     return list;
   }
 

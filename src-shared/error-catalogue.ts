@@ -24,6 +24,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   PORT_IN_USE: { title: 'A port is already in use', hint: 'Stop the other program or choose another port.' },
   HOME_UNWRITABLE: { title: 'The studio home cannot be written', hint: 'Choose another --home or fix its permissions.' },
   HOME_LOCKED: { title: 'Another host is using this home', hint: 'Stop it, or start this one with another --home.' },
+  HOME_TOO_NEW: { title: 'This home was made by a newer Streams Studio', hint: 'Upgrade Streams Studio to open it; nothing was changed.' },
+  HOME_UNRECOGNISED: { title: 'The studio database is not one Streams Studio knows', hint: 'It is damaged or belongs to another program; nothing was changed. Restore a backup, or choose another --home.' },
   INSECURE_BIND: { title: 'Refusing to listen on the network without TLS', hint: 'Configure http.tls, or bind to 127.0.0.1.' },
   FFMPEG_NOT_FOUND: { title: 'ffmpeg was not found', hint: 'Install ffmpeg, or set FFMPEG_PATH to its binary.' },
   FFMPEG_FAILED: { title: 'ffmpeg failed', hint: 'See the host log for its output.' },

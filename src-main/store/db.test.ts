@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../core/errors.js';
-import { migrate, openDatabase } from './db.js';
+import { judgeSchema, migrate, openDatabase, type Migration } from './db.js';
 import { MIGRATIONS } from './migrations.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-db-'));
@@ -86,5 +86,92 @@ describe('openDatabase', () => {
     expect((error as StudioError).code).toBe('HOME_UNWRITABLE');
     expect((error as StudioError).message).toContain(file);
     expect((error as StudioError).details).toEqual({ path: file });
+  });
+});
+
+describe('judgeSchema', () => {
+  it.each([
+    ['a new file', { applied: null, tables: [] }, { kind: 'ok' }],
+    ['a home whose first migration never committed', { applied: [], tables: [] }, { kind: 'ok' }],
+    ['a home at an earlier version', { applied: [1, 2, 3], tables: ['sessions', 'streams'] }, { kind: 'ok' }],
+    ['a home at this version', { applied: [1, 2, 3, 4], tables: ['sessions'] }, { kind: 'ok' }],
+    ['a home from a newer version', { applied: [1, 2, 3, 4, 5], tables: ['sessions'] }, { kind: 'too-new', found: 5, known: 4 }],
+    ['tables without schema_migrations', { applied: null, tables: ['notes'] }, { kind: 'unrecognised', tables: ['notes'] }],
+    ['tables with an empty schema_migrations', { applied: [], tables: ['sessions'] }, { kind: 'unrecognised', tables: ['sessions'] }],
+  ] as const)('%s', (_, state, verdict) => {
+    expect(judgeSchema({ applied: state.applied === null ? null : [...state.applied], tables: [...state.tables] }, 4)).toEqual(verdict);
+  });
+});
+
+describe('migrate() and foreign keys', () => {
+  // A parent and a child that cascades from it, as destinations from streams.
+  const FAMILY: Migration = {
+    version: 1,
+    name: 'parents and children',
+    sql: `CREATE TABLE parents (id TEXT PRIMARY KEY, label TEXT NOT NULL);
+          CREATE TABLE children (id TEXT PRIMARY KEY, parent TEXT NOT NULL REFERENCES parents (id) ON DELETE CASCADE);`,
+  };
+  const withFamily = (): Database.Database => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, [FAMILY]);
+    db.exec("INSERT INTO parents VALUES ('p1', 'one'); INSERT INTO children VALUES ('c1', 'p1'), ('c2', 'p1');");
+    return db;
+  };
+  const versions = (db: Database.Database): number[] => (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version);
+
+  it('lets a migration rebuild a referenced table without cascading into the rows that refer to it', () => {
+    // SQLite's way to change a column: make the new table, copy, drop the old one, rename.
+    const rebuild: Migration = {
+      version: 2,
+      name: 'rebuild parents',
+      sql: `CREATE TABLE parents_new (id TEXT PRIMARY KEY, label TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
+            INSERT INTO parents_new (id, label) SELECT id, label FROM parents;
+            DROP TABLE parents;
+            ALTER TABLE parents_new RENAME TO parents;`,
+    };
+    const db = withFamily();
+    try {
+      expect(migrate(db, [FAMILY, rebuild])).toBe(1);
+      expect(db.prepare('SELECT id FROM children ORDER BY id').all()).toEqual([{ id: 'c1' }, { id: 'c2' }]);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      // Still enforced, and still cascading, after the rebuild.
+      db.prepare("DELETE FROM parents WHERE id = 'p1'").run();
+      expect(db.prepare('SELECT COUNT(*) AS n FROM children').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rolls back a migration that would leave rows referring to nothing, naming it', () => {
+    const orphaning: Migration = { version: 2, name: 'drop the parents', sql: 'DELETE FROM parents;' };
+    const db = withFamily();
+    try {
+      let error: unknown;
+      try {
+        migrate(db, [FAMILY, orphaning]);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(StudioError);
+      expect((error as StudioError).message).toMatch(/migration 2 \(drop the parents\) failed: it would leave 2 row\(s\) referring to nothing/);
+      expect(db.prepare('SELECT id FROM parents').all()).toEqual([{ id: 'p1' }]);
+      expect(versions(db)).toEqual([1]);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('leaves a failed migration wholly unapplied, its first statements included', () => {
+    const failing: Migration = { version: 2, name: 'half right', sql: 'CREATE TABLE extra (id TEXT); INSERT INTO nowhere VALUES (1);' };
+    const db = withFamily();
+    try {
+      expect(() => migrate(db, [FAMILY, failing])).toThrow(/migration 2 \(half right\) failed: no such table: nowhere; the database stays at the version before it/);
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").all()).toEqual([]);
+      expect(versions(db)).toEqual([1]);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -37,6 +37,22 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
     expect(await owner.getByTestId('certificate-state').textContent()).toContain('plain HTTP');
   });
 
+  it('the dashboard\'s Backups card backs the home up on demand and lists the file', async () => {
+    const card = owner.getByTestId('backups-card');
+    await card.waitFor();
+    expect(await owner.getByTestId('backups-state').textContent()).toBe('no backup yet');
+    expect(await owner.getByTestId('backups-schedule').textContent()).toMatch(/Every 24 h, next in \d+m \d+s · keeps 7 · in .*backups/);
+    await owner.getByTestId('backups-now').click();
+    const item = owner.getByTestId('backup-item');
+    await item.first().waitFor({ timeout: 20_000 });
+    const name = (await item.first().getAttribute('data-name'))!;
+    expect(name).toMatch(/^streams-backup-\d{8}-\d{6}\.tar\.gz$/);
+    expect(fs.statSync(path.join(host.home, 'backups', name)).size).toBeGreaterThan(1000);
+    await waitFor('the card saying it backed up', async () => /^backed up just now$/.test((await owner.getByTestId('backups-state').textContent()) ?? ''), 10_000);
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({ path: path.join(ARTIFACTS, 'dashboard-backups.png') });
+  });
+
   it('the owner invites a producer and gets a link to send', async () => {
     await owner.getByTestId('nav-access').click();
     await owner.getByTestId('people-card').waitFor();

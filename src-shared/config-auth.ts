@@ -89,6 +89,18 @@ export const auditConfigSchema = z
   .strict()
   .prefault({});
 
+export const backupConfigSchema = z
+  .object({
+    everyHours: int(0, 720)
+      .default(24)
+      .meta({ description: 'Back the home up every this many hours (database, config, tokens, certificates); 0 never.' }),
+    keep: int(1, 1000).default(7).meta({ description: 'Scheduled and manual backups kept; the oldest go first.' }),
+    dir: z.string().default('').meta({ description: 'Folder of the backups; empty means "backups" in the studio home.' }),
+    media: z.boolean().default(false).meta({ description: 'Put the recordings and the video library in the backups too (they can be large).' }),
+  })
+  .strict()
+  .prefault({});
+
 export const tlsConfigSchema = z
   .object({
     selfSigned: z

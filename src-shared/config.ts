@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditConfigSchema, authConfigSchema, limitsConfigSchema, tlsConfigSchema } from './config-auth.js';
+import { auditConfigSchema, authConfigSchema, backupConfigSchema, limitsConfigSchema, tlsConfigSchema } from './config-auth.js';
 
 /**
  * The one config schema: it validates config.yaml, STREAMS_* environment variables and API patches.
@@ -246,6 +246,7 @@ export const configSchema = z
     auth: authConfigSchema,
     limits: limitsConfigSchema,
     audit: auditConfigSchema,
+    backup: backupConfigSchema,
     tls: tlsConfigSchema,
     data: z
       .object({

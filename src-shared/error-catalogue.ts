@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   HOME_LOCKED: { title: 'Another host is using this home', hint: 'Stop it, or start this one with another --home.' },
   HOME_TOO_NEW: { title: 'This home was made by a newer Streams Studio', hint: 'Upgrade Streams Studio to open it; nothing was changed.' },
   HOME_UNRECOGNISED: { title: 'The studio database is not one Streams Studio knows', hint: 'It is damaged or belongs to another program; nothing was changed. Restore a backup, or choose another --home.' },
+  BACKUP_INVALID: { title: 'Not a usable backup', hint: 'The file is damaged, not a Streams Studio backup, or from a newer version; nothing was changed.' },
+  HOME_NOT_EMPTY: { title: 'That home already holds a studio', hint: 'Restore into a new, empty home, or move this one away first.' },
   INSECURE_BIND: { title: 'Refusing to listen on the network without TLS', hint: 'Configure http.tls, or bind to 127.0.0.1.' },
   FFMPEG_NOT_FOUND: { title: 'ffmpeg was not found', hint: 'Install ffmpeg, or set FFMPEG_PATH to its binary.' },
   FFMPEG_FAILED: { title: 'ffmpeg failed', hint: 'See the host log for its output.' },

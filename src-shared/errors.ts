@@ -27,6 +27,9 @@ export const ERROR_CODES = {
   HOME_LOCKED: 500,
   HOME_TOO_NEW: 500,
   HOME_UNRECOGNISED: 500,
+  // Backup and restore (`streams backup`, `streams restore`, the scheduled backups).
+  BACKUP_INVALID: 422,
+  HOME_NOT_EMPTY: 409,
   INSECURE_BIND: 500,
   // Media tooling.
   FFMPEG_NOT_FOUND: 503,

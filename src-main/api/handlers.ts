@@ -1,4 +1,4 @@
-import type { FfmpegInfo, SystemInfo, SystemStats } from '../../src-shared/contract/index.js';
+import type { BackupItem, BackupStatus, FfmpegInfo, SystemInfo, SystemStats } from '../../src-shared/contract/index.js';
 import type { ConfigStore } from '../conf/config-store.js';
 import type { StreamService } from '../media/stream-service.js';
 import type { RecordingService } from '../recorder/recording-service.js';
@@ -47,6 +47,7 @@ export interface HandlerDeps {
   scenes: SceneService;
   guests: GuestService;
   guestTakes: GuestTakes;
+  backups: { status(): BackupStatus; run(): Promise<BackupItem> };
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -55,6 +56,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'system.stats': () => deps.stats.latest() ?? null,
     'system.ffmpeg': () => deps.ffmpeg.info(),
     'system.probeFfmpeg': () => deps.ffmpeg.reprobe(),
+    'backups.status': () => deps.backups.status(),
+    'backups.create': () => deps.backups.run(),
     'config.get': () => deps.config.view(),
     'config.update': (patch) => {
       deps.config.update(patch);

@@ -10,8 +10,10 @@ export class ServiceGroup {
 
   constructor(private readonly onDisposeError: (service: string, error: unknown) => void) {}
 
-  async start(services: readonly Service[]): Promise<void> {
+  /** Starts each in order; `onStarting` hears each name first (the start guard records how far a start got). */
+  async start(services: readonly Service[], onStarting?: (name: string) => void): Promise<void> {
     for (const service of services) {
+      onStarting?.(service.name);
       await service.start?.();
       this.started.push(service);
     }

@@ -5,6 +5,7 @@ import { StudioError } from '../core/errors.js';
 import { ConfigStore } from '../conf/config-store.js';
 import { publicHost } from '../http/loopback.js';
 import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
+import { BACKUP_USAGE, runBackup, runRestore } from './backup-cli.js';
 import { EDGE_USAGE, runEdge } from './edge.js';
 import { PROVISION_USAGE, runEdgeProvision } from './edge-provision.js';
 import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
@@ -18,13 +19,17 @@ Commands:
   host          run the studio headless: media server, API and web UI
   edge          run an edge node (caching nginx + agent) for a studio host
   login-link    print a new one-time sign-in URL of the host running on a home
+  backup        write a studio home to one file, also while its host runs
+  restore       unpack a backup into a new home
   version       print the version
 
 ${HOST_USAGE}
 
 ${EDGE_USAGE}
 
-${PROVISION_USAGE}`;
+${PROVISION_USAGE}
+
+${BACKUP_USAGE}`;
 
 /** Asks the running host of a home for a fresh login link, authenticating with the home's api-token. */
 async function loginLink(argv: string[]): Promise<number> {
@@ -66,6 +71,10 @@ export async function main(argv: string[]): Promise<number> {
       return runEdge(rest);
     case 'login-link':
       return loginLink(rest);
+    case 'backup':
+      return runBackup(rest);
+    case 'restore':
+      return runRestore(rest);
     case 'input-agent':
       // Internal: the remote-desktop host starts one per display (JSON commands on stdin).
       return runInputAgent();

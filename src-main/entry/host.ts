@@ -3,21 +3,18 @@ import { STUDIO_VERSION } from '../../src-shared/version.js';
 import { StudioError } from '../core/errors.js';
 import { startStudio } from './studio.js';
 
-/** Start-up faults a person fixes (config, port, home, bind) exit 2; anything else exits 1. */
-const USAGE_CODES = new Set(['CONFIG_INVALID', 'PORT_IN_USE', 'HOME_UNWRITABLE', 'HOME_LOCKED', 'INSECURE_BIND', 'VALIDATION_FAILED']);
-
-export const HOST_USAGE = `Usage: streams host [--home DIR] [--port N] [--bind ADDR] [--log-console]
+export const HOST_USAGE = `Usage: streams host [--home DIR] [--port N] [--bind ADDR] [--log-console] [--safe-mode]
 
 Runs the studio without a window: the media server, the API and the web UI.
   --home DIR      studio home (config.yaml, database, logs, api-token);
                   default $STREAMS_HOME, else the OS data folder
   --port N        HTTP port for this run (default: http.port, 7070)
   --bind ADDR     listen address for this run (default: http.bind, 127.0.0.1)
-  --log-console   also write the JSON log to stderr`;
+  --log-console   also write the JSON log to stderr
+  --safe-mode     serve the UI, the API and sign-in only: no media servers, jobs or
+                  automatic starts (a host whose last 3 starts died starts so by itself)`;
 
-export function exitCodeFor(error: unknown): number {
-  return error instanceof StudioError && USAGE_CODES.has(error.code) ? 2 : 1;
-}
+export { exitCodeFor } from './exit-codes.js';
 
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -27,7 +24,7 @@ function parsePort(text: string | undefined): number | undefined {
 
 /** `streams host`: the headless composition root. Resolves when the host has stopped. */
 export async function runHost(argv: string[]): Promise<number> {
-  let values: { home?: string; port?: string; bind?: string; 'log-console'?: boolean; help?: boolean };
+  let values: { home?: string; port?: string; bind?: string; 'log-console'?: boolean; 'safe-mode'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -36,6 +33,7 @@ export async function runHost(argv: string[]): Promise<number> {
         port: { type: 'string' },
         bind: { type: 'string' },
         'log-console': { type: 'boolean' },
+        'safe-mode': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -69,6 +67,7 @@ export async function runHost(argv: string[]): Promise<number> {
     port: parsePort(values.port),
     bind: values.bind,
     consoleLog: values['log-console'] ?? false,
+    safeMode: values['safe-mode'] ?? false,
   });
 
   if (!signalled) {
@@ -81,6 +80,7 @@ export async function runHost(argv: string[]): Promise<number> {
         `              (one-time link, valid 10 minutes; \`streams login-link\` prints another)`,
         `  API token:  in ${studio.home}/api-token (send as Authorization: Bearer <token>)`,
         `  Stop:       Ctrl+C`,
+        ...(studio.safeMode ? ['', `SAFE MODE: ${studio.safeMode.reason}`, `  The log: ${studio.home}/logs/host.log`] : []),
         '',
       ].join('\n'),
     );

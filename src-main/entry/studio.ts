@@ -22,6 +22,9 @@ import { bindStreamMetrics } from '../metrics/stream-metrics.js';
 import { SystemStatsService } from '../metrics/system-stats.js';
 import { ensureApiToken, HomeLock, prepareHome } from '../platform/home.js';
 import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDir } from '../platform/paths.js';
+import { BackupSchedule } from '../store/backup-schedule.js';
+import { StartGuard, type SafeMode } from '../platform/start-guard.js';
+import { isStartRefusal } from './exit-codes.js';
 import { openDatabase } from '../store/db.js';
 import { JobStore } from '../store/jobs.js';
 import { RECORDING_VOD_JOB } from '../recorder/recording-service.js';
@@ -56,6 +59,8 @@ export interface StudioOptions {
   consoleLog?: boolean;
   rendererDir?: string;
   resourcesDir?: string;
+  /** Start in safe mode (the UI, the API and sign-in only) even without a crash loop. */
+  safeMode?: boolean;
 }
 
 export interface Studio {
@@ -64,6 +69,8 @@ export interface Studio {
   readonly bus: EventBus;
   readonly http: HttpService;
   readonly apiToken: string;
+  /** Why this start is a safe mode, or null. */
+  readonly safeMode: SafeMode | null;
   url(): string;
   /** A fresh one-time login URL for a browser. */
   loginUrl(): string;
@@ -91,6 +98,9 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   let studioUrl = '';
   const lock = await HomeLock.acquire(layout.root, () => ({ pid: process.pid, url: studioUrl, mode: options.mode }));
 
+  // Starts that died half-way are counted: after a few in a row this one is a safe mode.
+  const guard = StartGuard.begin(layout.root, { force: options.safeMode ?? false });
+  const safeMode = guard.safeMode;
   // Children a host killed outright left behind (it held this lock, so it is gone): reaped first.
   const ledger = new ChildLedger(path.join(layout.root, 'children'));
   const reaped = ledger.reap();
@@ -106,6 +116,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
 
   try {
     db = openDatabase(layout.database);
+    guard.phase('wiring');
     const apiToken = ensureApiToken(layout.token);
     const sessions = new SessionStore(db);
     const people = { users: new UserStore(db), tokens: new ApiTokenStore(db) };
@@ -158,6 +169,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       home: layout.root,
       mode: options.mode,
       url: http.url,
+      safeMode,
     });
     // One persisted queue for every ffmpeg conversion (the library's processing, recordings' VODs): one
     // concurrency limit, one list, stall kill, retries, and resumption after a host stop.
@@ -206,6 +218,13 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       admit: (request) => access.admit(request),
     });
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, admit: (request) => access.admit(request), audit: { record: (entry) => access.audit.record(entry) } });
+    const backups = new BackupSchedule({
+      config: () => config.current.backup,
+      home: layout.root,
+      media: () => ({ recordings: live.recordings.dir, library: config.current.library.dir || path.join(layout.root, 'library') }),
+      studioVersion: STUDIO_VERSION,
+      logger: logger.child({ service: 'backups' }),
+    });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
     const scenes = new SceneService({ store: new SceneStore(db), bus });
@@ -241,6 +260,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         scenes,
         guests: guests.guests,
         guestTakes: guests.takes,
+        backups,
       }),
       logger,
       access.onCall,
@@ -264,15 +284,23 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         version: STUDIO_VERSION,
         startedAt,
         rendererDir,
-        plugins: [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...guests.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
+        plugins: safeMode
+          ? access.plugins
+          : [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...guests.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
       },
       listen,
     );
 
     // The queue starts before the services whose jobs it runs and stops after them (its running jobs go back to queued).
-    await group.start([children, access.audit, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, http]);
+    // Safe mode: the UI, the API and sign-in only; nothing that listens for media, runs jobs or starts things by itself.
+    const services = safeMode
+      ? [children, access.audit, stats, http]
+      : [children, access.audit, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, backups, http];
+    await group.start(services, (name) => guard.phase(`service:${name}`));
+    guard.started();
     studioUrl = http.url;
-    logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION }, 'studio started');
+    if (safeMode) logger.warn({ safeMode }, 'studio started in safe mode');
+    logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION, safeMode: safeMode !== null }, 'studio started');
 
     let stopping: Promise<void> | undefined;
     return {
@@ -281,6 +309,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       bus,
       http,
       apiToken,
+      safeMode,
       url: () => http.url,
       loginUrl: () => loginUrlFor(auth.issueLoginCode().code),
       // The desktop window (IPC) is the owner at this machine.
@@ -291,12 +320,17 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
           bus.emit('host.stopping', { reason });
           await group.dispose();
           db?.close();
+          // A clean stop is not a crash, whenever it comes.
+          guard.clear();
           await lock.release();
           logger.info('studio stopped');
           logger.flush();
         })()),
     };
   } catch (error) {
+    // A refusal with a clear message (a port in use, a home too new) is not a crash; anything else counts.
+    if (isStartRefusal(error)) guard.clear();
+    else guard.failed(error);
     await group.dispose();
     await children.dispose();
     db?.close();

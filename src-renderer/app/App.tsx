@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { DisplayPicker } from '../features/studio/DisplayPicker.js';
+import { Icon } from '../ui/Icon.js';
 import { Toasts } from '../ui/Toasts.js';
 import { FEATURES } from './features.js';
 import { Header } from './Header.js';
@@ -8,6 +9,20 @@ import { useHashRoute } from './route.js';
 import { useSession } from './session-store.js';
 import { Sidebar } from './Sidebar.js';
 import { StatusScreen } from './StatusScreen.js';
+
+/** A host whose last starts died serves the UI in safe mode: say why on every page. */
+function SafeModeBanner() {
+  const safeMode = useSession((s) => s.info?.safeMode ?? null);
+  if (!safeMode) return null;
+  return (
+    <div className="notice notice-bad safe-mode" role="alert" data-testid="safe-mode">
+      <Icon name="alert" />
+      <div>
+        <strong>Safe mode.</strong> {safeMode.reason} Fix what failed (the log is in the home's <code>logs/host.log</code>; Settings still work), then restart the host.
+      </div>
+    </div>
+  );
+}
 
 function Shell() {
   const route = useHashRoute();
@@ -19,6 +34,7 @@ function Shell() {
       <Sidebar features={FEATURES} active={feature.id} />
       <div className="app-main">
         <Header title={feature.label} />
+        <SafeModeBanner />
         <main className="page" data-testid={`page-${feature.id}`}>
           <Page />
         </main>

@@ -16,7 +16,7 @@ import {
   streamWithKeySchema,
   viewerStatsSchema,
 } from './streams.js';
-import { ffmpegInfoSchema, systemInfoSchema, systemStatsSchema } from './system.js';
+import { backupItemSchema, backupStatusSchema, ffmpegInfoSchema, systemInfoSchema, systemStatsSchema } from './system.js';
 import {
   destinationInputSchema,
   destinationPresetSchema,
@@ -73,6 +73,22 @@ export const methods = {
     input: none,
     output: ffmpegInfoSchema,
     http: { method: 'GET', path: '/system/ffmpeg' },
+  }),
+  'backups.status': method({
+    tag: 'system',
+    scope: 'system:read',
+    summary: 'Scheduled backups of the home (backup.*): the last attempt, the next, the files kept',
+    input: none,
+    output: backupStatusSchema,
+    http: { method: 'GET', path: '/backups' },
+  }),
+  'backups.create': method({
+    tag: 'system',
+    scope: 'system:write',
+    summary: 'Back the home up now, into the backups folder (one at a time; counts toward backup.keep)',
+    input: none,
+    output: backupItemSchema,
+    http: { method: 'POST', path: '/backups' },
   }),
   'system.probeFfmpeg': method({
     tag: 'system',

@@ -13,6 +13,15 @@ export const systemInfoSchema = z.object({
   home: z.string().describe('The studio home folder: config, database, logs, token'),
   mode: z.enum(['host', 'desktop']),
   url: z.string().describe('Where the UI and API are served'),
+  safeMode: z
+    .object({
+      attempts: z.number().int().describe('Starts in a row that did not finish before this one'),
+      phase: z.string().describe('How far the last of them got (database, wiring, service:<name>, running)'),
+      error: z.string().nullable().describe('Its error, when one was caught; null when it was killed or crashed'),
+      reason: z.string(),
+    })
+    .nullable()
+    .describe('Why this start is a safe mode (UI, API and sign-in only), or null'),
 });
 export type SystemInfo = z.infer<typeof systemInfoSchema>;
 
@@ -91,3 +100,33 @@ export const ffmpegInfoSchema = z.object({
   error: z.string().optional(),
 });
 export type FfmpegInfo = z.infer<typeof ffmpegInfoSchema>;
+
+/** One backup file in the backups folder (`streams-backup-<date>.tar.gz`). */
+export const backupItemSchema = z.object({
+  name: z.string(),
+  bytes: z.number().int(),
+  /** When it was written (ms since the epoch). */
+  at: z.number(),
+  /** The recordings and the library are inside. */
+  media: z.boolean(),
+});
+export type BackupItem = z.infer<typeof backupItemSchema>;
+
+export const backupStatusSchema = z.object({
+  /** backup.everyHours: 0 means scheduled backups are off (manual ones still work). */
+  everyHours: z.number().int(),
+  keep: z.number().int(),
+  /** The backups folder on the host. */
+  dir: z.string(),
+  media: z.boolean(),
+  /** When the next scheduled backup is due (ms since the epoch), null when off. */
+  nextAt: z.number().nullable(),
+  running: z.boolean(),
+  /** The last attempt, scheduled or manual, since the host started. */
+  last: z
+    .object({ at: z.number(), ok: z.boolean(), name: z.string().nullable(), bytes: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number() })
+    .nullable(),
+  /** Newest first. */
+  items: z.array(backupItemSchema),
+});
+export type BackupStatus = z.infer<typeof backupStatusSchema>;

@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type uPlot from 'uplot';
 import { Card } from '../../ui/Card.js';
+import { BackupsCard } from './BackupsCard.js';
 import { CertificateCard } from './CertificateCard.js';
 import { FfmpegCard } from './FfmpegCard.js';
 import { formatBytes, formatRate } from './format.js';
@@ -55,6 +56,7 @@ export function DashboardPage() {
       </div>
       <FfmpegCard />
       <CertificateCard />
+      <BackupsCard />
     </div>
   );
 }

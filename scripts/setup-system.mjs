@@ -36,6 +36,7 @@ export const TEST_PACKAGES = {
   mosquitto: 'a real MQTT broker as a peer of ours',
   'mosquitto-clients': 'real MQTT clients (mosquitto_pub, mosquitto_sub)',
   openssl: 'throwaway TLS certificates (RTMPS)',
+  faketime: "libfaketime: a host whose wall clock jumps an hour (LD_PRELOAD) in the clock-jump test",
   procps: 'ps and pgrep: tests prove no child process is left behind',
   sway: 'a Wayland desktop (headless) whose screen the studio captures through the portal',
   'xdg-desktop-portal': "the desktop portal Chromium asks for a screen on Wayland",

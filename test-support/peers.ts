@@ -34,6 +34,7 @@ const PACKAGE: Record<Peer, string> = {
   mosquitto: 'mosquitto mosquitto-clients',
   wrk: 'wrk',
   openssl: 'openssl',
+  faketime: 'faketime',
   wayland: 'sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire wireplumber dbus-daemon',
   root: '',
 };
@@ -56,11 +57,18 @@ export type Peer =
   | 'mosquitto'
   | 'wrk'
   | 'openssl'
+  | 'faketime'
   | 'wayland'
   | 'root';
 
 const nginxModule = (file: string): boolean => nginxModulePath(file) !== null;
 const runs = (command: string, args: string[]): boolean => spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
+
+/** Debian's libfaketime (multiarch folder, or the plain one), or null. */
+export function libfaketimePath(): string | null {
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib/arm-linux-gnueabihf', '/usr/lib'];
+  return dirs.map((dir) => `${dir}/faketime/libfaketime.so.1`).find((file) => fs.existsSync(file)) ?? null;
+}
 
 /** The Chromium to drive: CHROMIUM_PATH, else the first on the PATH (Debian's `chromium` first). */
 export const chromiumPath = (): string | null => findChromium(process.env.CHROMIUM_PATH);
@@ -84,6 +92,7 @@ const CHECKS: Record<Peer, () => boolean> = {
   mosquitto: () => which('mosquitto', ['/usr/sbin/mosquitto']) !== null && which('mosquitto_pub') !== null,
   wrk: () => which('wrk') !== null,
   openssl: () => which('openssl') !== null,
+  faketime: () => libfaketimePath() !== null,
   wayland: () =>
     ['sway', 'pipewire', 'wireplumber', 'dbus-run-session'].every((c) => which(c) !== null) &&
     which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&

@@ -99,4 +99,20 @@ describe('FailureLimit', () => {
     expect(['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
     expect(['10.0.0.1', '::ffff:10.0.0.1', '128.0.0.1', 'fe80::1'].some(isLoopback)).toBe(false);
   });
+
+  it('times failures on the monotonic clock: a wall-clock step an hour either way neither lifts a block nor makes one last an hour', () => {
+    let mono = 1000;
+    let wall = Date.UTC(2026, 10, 26, 6, 0, 0);
+    const f = new FailureLimit(() => 3, undefined, () => mono, () => wall);
+    for (let i = 0; i < 3; i++) f.record('10.0.0.9');
+    expect(f.retryAfter('10.0.0.9')).toBe(60);
+    wall += 3_600_000;
+    mono += 1000;
+    expect(f.retryAfter('10.0.0.9')).toBe(59);
+    // Told in wall time, a minute after the failures as the wall clock now reads.
+    expect(f.blocks()[0]!.until).toBe(wall + 59_000);
+    wall -= 7_200_000;
+    mono += 59_000;
+    expect(f.retryAfter('10.0.0.9')).toBe(0);
+  });
 });

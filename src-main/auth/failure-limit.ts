@@ -1,3 +1,5 @@
+import { monotonicMs } from '../core/clock.js';
+
 /** The window failures are counted in (ms): a block lasts until the oldest failure that made it is this old. */
 export const FAILURE_WINDOW_MS = 60_000;
 /** Remembered failures per key at most (the newest): a guesser cannot grow memory without bound. */
@@ -35,10 +37,15 @@ export class FailureLimit {
   private readonly failures = new Map<string, number[]>();
   private readonly started = new Set<string>();
 
+  /**
+   * Failures are timed on `now`, a monotonic clock (a wall-clock step neither lifts every block nor holds
+   * one for an hour); `until` is told in wall time. A test that gives `now` drives both.
+   */
   constructor(
     private readonly limit: () => number,
     private readonly onBlock: (block: Block) => void = () => undefined,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicMs,
+    private readonly wall: () => number = now === monotonicMs ? Date.now : now,
   ) {}
 
   /** Seconds `ip` (trying `account`, when a sign-in names one) must wait; 0 when it may try. */
@@ -59,7 +66,7 @@ export class FailureLimit {
     for (const id of this.failures.keys()) {
       const [kind, key] = split(id);
       const until = this.untilOf(kind, key);
-      if (until > 0) out.push({ kind, key, failures: this.recent(id).length, until });
+      if (until > 0) out.push({ kind, key, failures: this.recent(id).length, until: this.toWall(until) });
     }
     return out.sort((a, b) => b.until - a.until);
   }
@@ -95,9 +102,13 @@ export class FailureLimit {
     const until = list[list.length - limit]! + FAILURE_WINDOW_MS;
     if (!this.started.has(id)) {
       this.started.add(id);
-      this.onBlock({ kind, key, failures: list.length, until });
+      this.onBlock({ kind, key, failures: list.length, until: this.toWall(until) });
     }
     return until;
+  }
+
+  private toWall(at: number): number {
+    return this.wall() + (at - this.now());
   }
 
   private recent(id: string): number[] {

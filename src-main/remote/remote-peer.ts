@@ -5,6 +5,7 @@ import { answerWhenGathered, MediaStreamTrack, peerConfig, RTCPeerConnection, ty
 import { chooseCodecs, narrowOffer, parseOffer, type CodecChoice } from '../protocols/webrtc/sdp.js';
 import type { ViewerCodec } from './display-share.js';
 import type { NetworkSample } from './quality.js';
+import { monotonicMs } from '../core/clock.js';
 
 /** A viewer that sends nothing (no data-channel ping) for this long is gone: its held input is released. */
 export const VIEWER_SILENCE_MS = 3000;
@@ -48,7 +49,8 @@ export class RemotePeer {
   private readonly soundTrack = new MediaStreamTrack({ kind: 'audio' });
   private channel: RTCDataChannel | undefined;
   private readonly pending: string[] = [];
-  private lastHeardAt = Date.now();
+  /** Monotonic (core/clock.ts): a wall-clock step must not close every viewer as silent. */
+  private lastHeardAt = monotonicMs();
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
   connected = false;
@@ -105,12 +107,12 @@ export class RemotePeer {
    * retransmission timer is one second at least), so closing right after a send could lose it.
    */
   async delivered(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = monotonicMs() + timeoutMs;
     // werift keeps these counters private; they are read, never written.
     const sctp = this.pc.sctpTransport as unknown as { dataChannelQueue?: unknown[]; sctp?: { flightSize?: number; outboundQueue?: unknown[] } } | undefined;
     const idle = (): boolean =>
       this.pending.length === 0 && !sctp?.dataChannelQueue?.length && !sctp?.sctp?.outboundQueue?.length && !sctp?.sctp?.flightSize;
-    while (!this.closed && !idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (!this.closed && !idle() && monotonicMs() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   close(reason: string, notify = true): void {
@@ -127,7 +129,7 @@ export class RemotePeer {
     this.pc.onDataChannel.subscribe((channel) => {
       this.channel = channel;
       channel.onMessage.subscribe((data) => {
-        this.lastHeardAt = Date.now();
+        this.lastHeardAt = monotonicMs();
         this.events.onMessage(typeof data === 'string' ? data : data.toString('utf8'));
       });
       const flush = (): void => {
@@ -149,7 +151,7 @@ export class RemotePeer {
       }
       await sender.replaceTrack(this.track);
       sender.onRtcp.subscribe((packet) => {
-        this.lastHeardAt = Date.now();
+        this.lastHeardAt = monotonicMs();
         // werift has read the report into the sender (loss fraction, smoothed round trip) before this.
         if (packet.type === RtcpRrPacket.type || packet.type === RtcpSrPacket.type) {
           const read = sender as unknown as { remoteFractionLost?: number; rtt?: number };
@@ -160,7 +162,7 @@ export class RemotePeer {
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected' && !this.connected) {
         this.connected = true;
-        this.lastHeardAt = Date.now();
+        this.lastHeardAt = monotonicMs();
         this.onConnected();
       } else if (state === 'failed' || state === 'closed') this.close(`connection ${state}`);
     });
@@ -168,7 +170,7 @@ export class RemotePeer {
     this.watchdog = setInterval(() => {
       // Before the connection is up, ICE and DTLS get a generous 15 s.
       const limit = this.connected ? VIEWER_SILENCE_MS : 15_000;
-      if (Date.now() - this.lastHeardAt > limit) this.close(this.connected ? 'viewer went silent' : 'viewer never connected');
+      if (monotonicMs() - this.lastHeardAt > limit) this.close(this.connected ? 'viewer went silent' : 'viewer never connected');
     }, 500);
     this.watchdog.unref();
     return answer;

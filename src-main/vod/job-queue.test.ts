@@ -243,6 +243,34 @@ describe('JobQueue failures', () => {
     expect(h.queue.get(job.id)).toMatchObject({ state: 'failed', error: { code: 'STALLED' }, attempts: 2 });
   });
 
+  it('a wall-clock step an hour either way neither stalls a running job nor spoils its ETA, and a silent one still stalls', async () => {
+    const h = harness();
+    h.queue.start();
+    const job = h.queue.enqueue('process', 'a', { durationSec: 100 });
+    const ctx = h.calls[0]!.ctx;
+    for (let i = 1; i <= 10; i++) {
+      await flush(500);
+      ctx.progress(i * 0.01);
+    }
+    const eta = h.queue.get(job.id)!.etaSec!;
+    expect(eta).toBeGreaterThan(20);
+    // Date jumps (setSystemTime), the monotonic clock does not.
+    vi.setSystemTime(Date.now() + 3_600_000);
+    await flush(1500);
+    ctx.progress(0.13);
+    expect(ctx.signal.aborted).toBe(false);
+    expect(h.queue.get(job.id)!.etaSec!).toBeGreaterThan(eta / 2);
+    expect(h.queue.get(job.id)!.etaSec!).toBeLessThanOrEqual(eta + 5);
+    vi.setSystemTime(Date.now() - 7_200_000);
+    await flush(500);
+    ctx.progress(0.14);
+    expect(h.queue.get(job.id)!.etaSec!).toBeLessThan(eta);
+    // Silent from here: stalled after stallMs of the monotonic clock, not an hour later.
+    await flush(10_500);
+    expect(ctx.signal.aborted).toBe(true);
+    expect(h.queue.get(job.id)).toMatchObject({ state: 'queued', error: { code: 'STALLED' }, attempts: 1 });
+  });
+
   it('leaves behind a runner that ignores its signal, after the grace', async () => {
     const h = harness({ ignoreAbort: true, abortGraceMs: 3000 });
     h.queue.start();

@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { JobErrorInfo, JobStore, StoredJob } from '../store/jobs.js';
 import { classifyJobError, JobError, NEVER_RETRIED } from '../core/job-error.js';
 import { estimateSec, queueEtas, runningEtaSec, secPerMediaSec, startRate, updateRate, type RateState } from './eta.js';
+import { monotonicMs } from '../core/clock.js';
 
 export interface JobContext {
   job: Job;
@@ -36,7 +37,14 @@ export interface JobQueueOptions {
   maxAttempts: () => number;
   /** A job changed: at once for a state change, at most every PROGRESS_EMIT_MS per job for progress. */
   onChange: (job: Job) => void;
+  /** Wall time, for what is stored (created, started, finished). */
   now?: () => number;
+  /**
+   * Monotonic time, for what is measured in memory (progress speed, stalls, backoff, ETA): a wall-clock
+   * step must not kill every running job as stalled, nor freeze their ETA for an hour. A test that gives
+   * only `now` drives both.
+   */
+  clock?: () => number;
   random?: () => number;
   /** Before a failed job runs again. */
   backoff?: BackoffOptions;
@@ -58,6 +66,8 @@ const FINISHED_LISTED = 50;
 interface Running {
   job: StoredJob;
   controller: AbortController;
+  /** When it started, on the monotonic clock. */
+  startedAt: number;
   rate: RateState;
   lastActivity: number;
   lastEmit: number;
@@ -89,9 +99,11 @@ export class JobQueue implements Service {
   private started = false;
   private disposed = false;
   private readonly now: () => number;
+  private readonly clock: () => number;
 
   constructor(private readonly o: JobQueueOptions) {
     this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? o.now ?? monotonicMs;
   }
 
   start(): void {
@@ -201,10 +213,10 @@ export class JobQueue implements Service {
   /** Starts what may start now: after a change of concurrency, or anything the queue was not told of. */
   poke(): void {
     if (!this.started || this.disposed) return;
-    const now = this.now();
-    for (const [id, at] of this.notBefore) if (at <= now) this.notBefore.delete(id);
+    const at = this.clock();
+    for (const [id, notBefore] of this.notBefore) if (notBefore <= at) this.notBefore.delete(id);
     while (this.running.size < Math.max(1, this.o.concurrency())) {
-      const job = this.o.store.claimNext(now, [...this.running.keys(), ...this.notBefore.keys()]);
+      const job = this.o.store.claimNext(this.now(), [...this.running.keys(), ...this.notBefore.keys()]);
       if (!job) break;
       this.run(job);
     }
@@ -213,7 +225,7 @@ export class JobQueue implements Service {
 
   private run(claimed: StoredJob): void {
     const runner = this.o.runners[claimed.kind];
-    const now = this.now();
+    const now = this.clock();
     // Estimated again at the start: the speed measured since it was queued says more.
     const estimate = estimateSec(durationOf(claimed.payload), this.ratio(claimed.kind), this.o.defaultSecPerMediaSec ?? 1) ?? claimed.estimateSec;
     const job = { ...claimed, estimateSec: estimate };
@@ -221,7 +233,7 @@ export class JobQueue implements Service {
     const controller = new AbortController();
     let markFinished = (): void => {};
     const finished = new Promise<void>((resolve) => (markFinished = resolve));
-    const r: Running = { job, controller, rate: startRate(now), lastActivity: now, lastEmit: now, finished, markFinished };
+    const r: Running = { job, controller, startedAt: now, rate: startRate(now), lastActivity: now, lastEmit: now, finished, markFinished };
     this.running.set(job.id, r);
     this.armWatchdog();
     this.o.logger.info({ job: job.id, kind: job.kind, subject: job.subject, attempt: job.attempts }, 'job started');
@@ -247,7 +259,7 @@ export class JobQueue implements Service {
 
   private progress(r: Running, value: number, step?: string): void {
     if (this.running.get(r.job.id) !== r || r.abortedWith) return;
-    const now = this.now();
+    const now = this.clock();
     const progress = Math.max(0, Math.min(1, Number.isFinite(value) ? value : 0));
     r.lastActivity = now;
     r.rate = updateRate(r.rate, progress, now);
@@ -273,7 +285,7 @@ export class JobQueue implements Service {
     this.running.delete(id);
     r.markFinished();
     const now = this.now();
-    const wallSec = Math.max(0, (now - (r.job.startedAt ?? now)) / 1000);
+    const wallSec = Math.max(0, (this.clock() - r.startedAt) / 1000);
     const store = this.o.store;
     if (this.disposed && r.abortedWith?.code === 'INTERRUPTED') {
       // A clean stop is not the job's fault: back in the queue, this run not counted.
@@ -287,7 +299,7 @@ export class JobQueue implements Service {
       if (why.retry && r.job.attempts < r.job.maxAttempts) {
         const delay = backoffDelay(r.job.attempts, this.o.backoff ?? DEFAULT_BACKOFF, this.o.random);
         store.update(id, { state: 'queued', error: info, progress: 0, step: null }, 'running');
-        this.notBefore.set(id, now + delay);
+        this.notBefore.set(id, this.clock() + delay);
         this.o.logger.warn({ job: id, error: info, attempt: r.job.attempts, retryInMs: delay }, 'job failed: will retry');
       } else {
         store.update(id, { state: 'failed', error: info, finishedAt: now }, 'running');
@@ -322,7 +334,7 @@ export class JobQueue implements Service {
     if (this.watchdog) return;
     const every = Math.max(100, Math.min(1000, this.o.stallMs() / 4));
     this.watchdog = setInterval(() => {
-      const now = this.now();
+      const now = this.clock();
       const stallMs = this.o.stallMs();
       for (const r of this.running.values()) {
         if (r.abortedWith || now - r.lastActivity < stallMs) continue;
@@ -338,7 +350,7 @@ export class JobQueue implements Service {
     this.retryTimer = undefined;
     if (this.notBefore.size === 0 || this.disposed) return;
     const next = Math.min(...this.notBefore.values());
-    this.retryTimer = setTimeout(() => this.poke(), Math.max(0, next - this.now()));
+    this.retryTimer = setTimeout(() => this.poke(), Math.max(0, next - this.clock()));
     this.retryTimer.unref();
   }
 
@@ -349,7 +361,7 @@ export class JobQueue implements Service {
 
   /** Every active job's ETA and queue position, from one read of the queue. */
   private computeEtas(): { eta: Map<string, number | null>; position: Map<string, number> } {
-    const now = this.now();
+    const now = this.clock();
     const active = this.o.store.active();
     const ratios = new Map<string, number | null>();
     const ratioOf = (kind: string): number | null => {
@@ -358,7 +370,7 @@ export class JobQueue implements Service {
     };
     const running = [...this.running.values()].map((r) => ({
       id: r.job.id,
-      remainingSec: runningEtaSec({ progress: r.job.progress, rate: r.rate, startedAt: r.job.startedAt ?? now, now, estimateSec: r.job.estimateSec }),
+      remainingSec: runningEtaSec({ progress: r.job.progress, rate: r.rate, startedAt: r.startedAt, now, estimateSec: r.job.estimateSec }),
     }));
     const waiting = active
       .filter((j) => j.state === 'queued')

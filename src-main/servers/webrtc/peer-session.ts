@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Logger } from '../../core/logger.js';
 import { answerWhenGathered, peerConfig, RTCPeerConnection, type IceOptions } from '../../protocols/webrtc/peer.js';
 import type { CodecChoice } from '../../protocols/webrtc/sdp.js';
+import { monotonicMs } from '../../core/clock.js';
 
 /** What every WHIP and WHEP session is made of. */
 export interface PeerSessionOptions {
@@ -36,7 +37,8 @@ export abstract class PeerSession {
   readonly id = crypto.randomBytes(12).toString('base64url');
   connected = false;
   protected readonly pc: RTCPeerConnection;
-  private lastHeardAt = Date.now();
+  /** Monotonic (core/clock.ts): a wall-clock step must not close every session as silent, or keep a silent one for an hour. */
+  private lastHeardAt = monotonicMs();
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -87,12 +89,12 @@ export abstract class PeerSession {
 
   /** The peer is alive (media from a publisher, RTCP from a viewer). */
   protected heard(): void {
-    this.lastHeardAt = Math.max(this.lastHeardAt, Date.now());
+    this.lastHeardAt = Math.max(this.lastHeardAt, monotonicMs());
   }
 
   /** The peer may say nothing for `ms` from now (a viewer with nothing to receive); a failed connection still closes it. */
   protected excuseSilence(ms: number): void {
-    this.lastHeardAt = Date.now() + ms;
+    this.lastHeardAt = monotonicMs() + ms;
   }
 
   /** The offer is applied: set up the transceivers. */
@@ -116,7 +118,7 @@ export abstract class PeerSession {
     });
     const answer = await answerWhenGathered(this.pc);
     this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastHeardAt > this.peer.silenceTimeoutMs) this.close(this.connected ? this.role.silent : this.role.neverConnected);
+      if (monotonicMs() - this.lastHeardAt > this.peer.silenceTimeoutMs) this.close(this.connected ? this.role.silent : this.role.neverConnected);
     }, 1000);
     this.watchdog.unref();
     return answer;

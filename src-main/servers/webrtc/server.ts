@@ -13,6 +13,7 @@ import { WhipIngest } from './whip-ingest.js';
 import { CompositeFeed } from './composite-feed.js';
 import { WhipSession } from './whip-session.js';
 import type { LayerInfo } from '../../protocols/webrtc/simulcast.js';
+import { monotonicMs } from '../../core/clock.js';
 
 /** A WHEP viewer's simulcast layers: what is sent, what it gets, and what it asked for. */
 export interface LayerState {
@@ -355,9 +356,9 @@ export class WebRtcServer implements Service {
     if (existing) return existing;
     if (!this.options.paths.publisherOf(name)) throw new StudioError('STREAM_OFFLINE', `stream "${name}" is not live`, { name });
     // A publisher that just connected has not sent its codec parameters yet: wait a little for them.
-    const until = Date.now() + TRACKS_WAIT_MS;
+    const until = monotonicMs() + TRACKS_WAIT_MS;
     let tracks = this.options.paths.tracksOf(name);
-    while (!tracks?.video && Date.now() < until && this.options.paths.publisherOf(name)) {
+    while (!tracks?.video && monotonicMs() < until && this.options.paths.publisherOf(name)) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       tracks = this.options.paths.tracksOf(name);
     }

@@ -4,6 +4,7 @@ import type { FeedSink, MediaFeed } from './feed.js';
 import { MediaStreamTrack } from '../../protocols/webrtc/peer.js';
 import { RtpSplicer } from '../../protocols/webrtc/rtp-splice.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
+import { monotonicMs } from '../../core/clock.js';
 
 // Payload-specific feedback formats (RFC 4585, RFC 5104).
 const PLI_FMT = 1;
@@ -113,7 +114,7 @@ export class WhepSession extends PeerSession implements FeedSink {
     const track = this.tracks[kind];
     if (!track) return;
     const packet = RtpPacket.deSerialize(rtp);
-    this.splice[kind].rewrite(packet.header, Date.now());
+    this.splice[kind].rewrite(packet.header, monotonicMs());
     track.writeRtp(packet);
   }
 

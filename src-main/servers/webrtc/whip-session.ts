@@ -3,6 +3,7 @@ import { keyframeSize, LayerSwitch, SimulcastLayers, startsKeyframe, type LayerI
 import type { FeedSink, MediaFeed } from './feed.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
 import type { WhipIngest } from './whip-ingest.js';
+import { monotonicMs } from '../../core/clock.js';
 
 export interface WhipSessionOptions extends PeerSessionOptions {
   name: string;
@@ -90,7 +91,7 @@ export class WhipSession extends PeerSession implements MediaFeed {
   private layerPacket(rid: string, rtp: RtpPacket): void {
     this.heard();
     const layers = this.layers!;
-    const now = Date.now();
+    const now = monotonicMs();
     const codec = this.video!.codec;
     const keyframe = startsKeyframe(codec, rtp.payload);
     layers.heard(rid, rtp.header.ssrc, rtp.payload.length, now, keyframe ? keyframeSize(codec, rtp.payload) : undefined);
@@ -112,7 +113,7 @@ export class WhipSession extends PeerSession implements MediaFeed {
   /** The encodings and which one `sink` gets (simulcast publishers only). */
   layersOf(sink: FeedSink): { layers: LayerInfo[]; current: string | null } | undefined {
     if (!this.layers) return undefined;
-    return { layers: this.layers.info(Date.now()), current: this.sinks.get(sink)?.current ?? null };
+    return { layers: this.layers.info(monotonicMs()), current: this.sinks.get(sink)?.current ?? null };
   }
 
   get name(): string {
@@ -138,7 +139,7 @@ export class WhipSession extends PeerSession implements MediaFeed {
 
   /** A keyframe of what `sink` watches (of the default encoding without one). */
   requestKeyframe(sink?: FeedSink): void {
-    const now = Date.now();
+    const now = monotonicMs();
     if (!this.layers) return this.pli(this.videoSsrc, now);
     const layer = sink ? this.sinks.get(sink) : undefined;
     const rid = layer?.current ?? (sink ? this.layers.target(sink.layer ?? undefined, now) : this.layers.preferred);

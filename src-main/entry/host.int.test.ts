@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +167,22 @@ describe('streams host: home, config and lifecycle', () => {
     const broken = await runStreams(['host', '--home', home]);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('config.yaml');
+  });
+
+  it('exits 2 saying "upgrade" for a home from a newer version, even when its config has keys unknown here, changing nothing', async () => {
+    const home = tempHome();
+    const db = new Database(path.join(home, 'studio.db'));
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL); CREATE TABLE streams (name TEXT)');
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(99, 'from the future', 1);
+    db.close();
+    fs.writeFileSync(path.join(home, 'config.yaml'), 'studio:\n  name: Later\nfeatureOfTomorrow:\n  on: true\n');
+    const before = fs.readFileSync(path.join(home, 'studio.db'));
+    const run = await runStreams(['host', '--home', home]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/schema version 99, made by a newer Streams Studio.*Upgrade Streams Studio to open it; nothing was changed/);
+    expect(fs.readFileSync(path.join(home, 'studio.db')).equals(before)).toBe(true);
+    expect(fs.readdirSync(home).sort()).toEqual(['config.yaml', 'studio.db']);
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('exits 2 naming the variable when a STREAMS_* variable is wrong or unknown', async () => {

@@ -25,7 +25,7 @@ import { homeLayout, rendererDir as defaultRendererDir, resolveHome, resourcesDi
 import { BackupSchedule } from '../store/backup-schedule.js';
 import { StartGuard, type SafeMode } from '../platform/start-guard.js';
 import { isStartRefusal } from './exit-codes.js';
-import { openDatabase } from '../store/db.js';
+import { checkDatabaseFile, openDatabase } from '../store/db.js';
 import { JobStore } from '../store/jobs.js';
 import { RECORDING_VOD_JOB } from '../recorder/recording-service.js';
 import { concurrencyFrom, JobQueue } from '../vod/job-queue.js';
@@ -92,6 +92,9 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   const env = options.env ?? process.env;
   checkFlag(options.port, '--port');
   const layout = homeLayout(resolveHome(options.home, env));
+  // A home from a newer version says so before anything is made in it, or its config (which may hold
+  // keys unknown here) is read.
+  checkDatabaseFile(layout.database);
   prepareHome(layout);
   const config = ConfigStore.load(layout.config, path.join(options.resourcesDir ?? resourcesDir(), 'config.default.yaml'), env);
   const startedAt = Date.now();

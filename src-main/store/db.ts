@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { StudioError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -36,6 +37,31 @@ export function openDatabase(file: string): Db {
     throw error;
   }
   return db;
+}
+
+/**
+ * Looks at a home's database, if there is one, without writing to it: HOME_TOO_NEW or HOME_UNRECOGNISED
+ * before anything else of the home is read (a newer version's config.yaml has keys this one does not
+ * know: "upgrade" is the message that helps, not "unknown key").
+ */
+export function checkDatabaseFile(file: string): void {
+  if (!fs.existsSync(file)) return;
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    // Not readable here: openDatabase says so with its own error.
+    return;
+  }
+  try {
+    db.pragma('busy_timeout = 2000');
+    assertUsableSchema(db, file, SCHEMA_VERSION);
+  } catch (error) {
+    // Only a verdict counts here; anything else (a lock, a read-only folder) is openDatabase's to report.
+    if (error instanceof StudioError) throw error;
+  } finally {
+    db.close();
+  }
 }
 
 /** Applies the pending ones of `migrations` (all of this build's by default); returns how many. */

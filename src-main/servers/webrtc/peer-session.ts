@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import type { Logger } from '../../core/logger.js';
 import { answerWhenGathered, peerConfig, RTCPeerConnection, type IceOptions } from '../../protocols/webrtc/peer.js';
 import type { CodecChoice } from '../../protocols/webrtc/sdp.js';
-import { monotonicMs } from '../../core/clock.js';
 
 /** What every WHIP and WHEP session is made of. */
 export interface PeerSessionOptions {
@@ -37,8 +36,7 @@ export abstract class PeerSession {
   readonly id = crypto.randomBytes(12).toString('base64url');
   connected = false;
   protected readonly pc: RTCPeerConnection;
-  /** Monotonic (core/clock.ts): a wall-clock step must not close every session as silent, or keep a silent one for an hour. */
-  private lastHeardAt = monotonicMs();
+  private lastHeardAt = Date.now();
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -89,12 +87,12 @@ export abstract class PeerSession {
 
   /** The peer is alive (media from a publisher, RTCP from a viewer). */
   protected heard(): void {
-    this.lastHeardAt = Math.max(this.lastHeardAt, monotonicMs());
+    this.lastHeardAt = Math.max(this.lastHeardAt, Date.now());
   }
 
   /** The peer may say nothing for `ms` from now (a viewer with nothing to receive); a failed connection still closes it. */
   protected excuseSilence(ms: number): void {
-    this.lastHeardAt = monotonicMs() + ms;
+    this.lastHeardAt = Date.now() + ms;
   }
 
   /** The offer is applied: set up the transceivers. */
@@ -118,7 +116,7 @@ export abstract class PeerSession {
     });
     const answer = await answerWhenGathered(this.pc);
     this.watchdog = setInterval(() => {
-      if (monotonicMs() - this.lastHeardAt > this.peer.silenceTimeoutMs) this.close(this.connected ? this.role.silent : this.role.neverConnected);
+      if (Date.now() - this.lastHeardAt > this.peer.silenceTimeoutMs) this.close(this.connected ? this.role.silent : this.role.neverConnected);
     }, 1000);
     this.watchdog.unref();
     return answer;

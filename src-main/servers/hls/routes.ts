@@ -410,10 +410,9 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const rendition = renditionOf(session, streamIndexOfFile(file));
     const ll = llOf(ctx, sid);
     if (ll) {
-      const answered = await llFile(reply, ll, session.id, file);
-      if (answered) {
+      if (await llFile(reply, ll, session.id, file)) {
         hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
-        return answered;
+        return reply;
       }
     }
     const outcome = await sendSessionFile(req, reply, session.dir, file, { contentType, cacheControl: SEGMENT_CACHE });

@@ -156,16 +156,26 @@ const windowSeconds = (segments: readonly { duration: number }[]): number => seg
 
 /**
  * `s/<run>/<file>` of a low-latency run: held in memory (recent parts and segments, segments in
- * progress) or null when the caller should serve the run's folder from disk.
+ * progress) and answered here (true), or false when the caller should serve the run's folder from disk.
  */
-export async function llFile(reply: FastifyReply, ctx: LlRouteContext, run: string, file: string): Promise<FastifyReply | null> {
+export async function llFile(reply: FastifyReply, ctx: LlRouteContext, run: string, file: string): Promise<boolean> {
+  // A reply is a thenable (it settles when the answer is finished): an async function must not
+  // return one, or its caller's await yields undefined and the file is sent a second time.
+  const answered = await answerLlFile(reply, ctx, run, file);
+  return answered !== null;
+}
+
+type Answered = { reply: FastifyReply } | null;
+
+async function answerLlFile(reply: FastifyReply, ctx: LlRouteContext, run: string, file: string): Promise<Answered> {
+  const done = (answer: FastifyReply): Answered => ({ reply: answer });
   const m = LL_FILE_RE.exec(file);
   if (!m) return null;
   const signal = closedSignal(reply.raw);
   const ended = (): boolean => ctx.stream.ended;
   if (m[1] !== undefined) {
     const init = ctx.stream.track(Number(m[1]))?.inits.get(run);
-    return init ? send(reply, init) : null;
+    return init ? done(send(reply, init)) : null;
   }
   const index = Number(m[2] ?? m[4]);
   const track = ctx.stream.track(index);
@@ -179,16 +189,16 @@ export async function llFile(reply: FastifyReply, ctx: LlRouteContext, run: stri
       return seg && seg.run === run ? seg.parts[p]?.data : undefined;
     };
     const known = partOf();
-    if (known) return send(reply, known);
+    if (known) return done(send(reply, known));
     // The preload hint names the next part: hold the request until it is written.
     const last = track.current();
     const isNext = last !== undefined && ((last.msn === msn && !last.complete && p === last.parts.length) || (last.msn + 1 === msn && p === 0));
-    if (!isNext || !ctx.live) return notYet(reply, `no part ${p} of segment ${msn}`);
+    if (!isNext || !ctx.live) return done(notYet(reply, `no part ${p} of segment ${msn}`));
     const ok = await waitFor(track, () => Boolean(partOf()) || Boolean(track.find(msn)?.complete && !partOf()), { timeoutMs, ended, signal });
     const data = partOf();
-    if (data) return send(reply, data);
-    if (reply.raw.destroyed) return reply;
-    return notYet(reply, ok ? `segment ${msn} ended before part ${p}` : `part ${p} of segment ${msn} was not produced in time`);
+    if (data) return done(send(reply, data));
+    if (reply.raw.destroyed) return done(reply);
+    return done(notYet(reply, ok ? `segment ${msn} ended before part ${p}` : `part ${p} of segment ${msn} was not produced in time`));
   }
   const msn = Number(m[3]);
   let seg = track.find(msn);
@@ -199,13 +209,13 @@ export async function llFile(reply: FastifyReply, ctx: LlRouteContext, run: stri
     if (!ctx.live || !last || msn !== last.msn + 1) return null;
     await waitFor(track, () => track.find(msn) !== undefined, { timeoutMs, ended, signal });
     seg = track.find(msn);
-    if (!seg) return reply.raw.destroyed ? reply : notYet(reply, `segment ${msn} was not produced in time`);
+    if (!seg) return done(reply.raw.destroyed ? reply : notYet(reply, `segment ${msn} was not produced in time`));
   }
   if (seg.complete) {
-    if (seg.parts.every((part) => part.data !== null)) return send(reply, Buffer.concat(seg.parts.map((part) => part.data!)));
+    if (seg.parts.every((part) => part.data !== null)) return done(send(reply, Buffer.concat(seg.parts.map((part) => part.data!))));
     return null;
   }
-  return streamSegment(reply, track, seg.msn, { timeoutMs, ended, signal });
+  return done(streamSegment(reply, track, seg.msn, { timeoutMs, ended, signal }));
 }
 
 function send(reply: FastifyReply, data: Buffer): FastifyReply {

@@ -174,6 +174,33 @@ describe.skipIf(needs('ffmpeg'))('low-latency HLS and DASH from a real host', ()
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(1000); // spread over the segment's 2 s
   });
 
+  it('holds no file open after answering parts, segments and init segments from memory', async () => {
+    // Each answer from memory once also opened the file on disk for a reply already sent, and never
+    // closed it: the host held one descriptor per request, on segments long deleted.
+    const filesOfHome = (): number =>
+      fs.readdirSync(`/proc/${host.proc.pid}/fd`).filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${host.proc.pid}/fd/${fd}`).startsWith(host.home);
+        } catch {
+          return false; // closed while we looked
+        }
+      }).length;
+    const before = filesOfHome();
+    const { body } = await text('v0.m3u8');
+    const map = /#EXT-X-MAP:URI="([^"]+)"/.exec(body)![1]!;
+    const segment = [...body.matchAll(/^(s\/[^#\n]+seg-0-\d+\.m4s[^\n]*)$/gm)].at(-1)![1]!;
+    const part = [...body.matchAll(/#EXT-X-PART:[^\n]*URI="([^"]+)"/g)].at(-1)![1]!;
+    for (let i = 0; i < 40; i += 1) {
+      for (const file of [map, segment, part]) {
+        const res = await fetch(base + file);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+    }
+    await sleep(300);
+    expect(filesOfHome() - before).toBeLessThan(10);
+  });
+
   it('serves a low-latency DASH MPD with chunked availability', async () => {
     const { status, body } = await text('manifest.mpd');
     expect(status).toBe(200);

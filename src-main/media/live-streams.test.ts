@@ -29,9 +29,12 @@ class RecordingPackager implements PackagerPort {
   }
   stop(reason: string): Promise<void> {
     this.stoppedWith = reason;
-    return Promise.resolve();
+    return stopGate;
   }
 }
+
+/** What a packager's stop waits for (an ffmpeg that takes its time to exit). */
+let stopGate: Promise<void> = Promise.resolve();
 
 const noViewers = (name: string): ViewerStats => ({ name, at: 0, viewers: 0, byRendition: {}, byProtocol: {}, bytesOut: 0, renditionSwitches: 0, startupMsP50: null, latencyMsP50: {} });
 
@@ -111,6 +114,44 @@ describe('LiveStreams', () => {
       [packager.request.outDir, false],
       [next, true],
     ]);
+  });
+
+  it('a publisher back while the last one\'s packager is still stopping stays live, with its own packager and session', async () => {
+    let release!: () => void;
+    stopGate = new Promise((resolve) => (release = resolve));
+    try {
+      const first = paths.publish('show', publisher());
+      first.setTracks(VIDEO);
+      const old = await waitFor('the first packager', () => packagers[0]?.started && packagers[0]);
+      first.end('connection lost');
+      await waitFor('the first packager stopping', () => old.stoppedWith);
+      paths.publish('show', publisher()).setTracks(VIDEO);
+      expect(live.viewOf('show')).not.toBeNull();
+      expect(packagers).toHaveLength(1); // the new one waits for the old one's session to end
+      release();
+      const next = await waitFor('the second packager', () => packagers[1]?.started && packagers[1]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(live.viewOf('show')).not.toBeNull();
+      expect(next.stoppedWith).toBeUndefined();
+      const [before, now] = sessions.of('show');
+      expect(before!.endedAt).not.toBeNull();
+      expect(now).toMatchObject({ dir: next.request.outDir, endedAt: null });
+      expect(states.map((e) => e.state)).toEqual(['live', 'ended', 'live']);
+    } finally {
+      stopGate = Promise.resolve();
+    }
+  });
+
+  it('a failure of a departed publisher\'s packager leaves the publisher on now alone', async () => {
+    const first = paths.publish('show', publisher());
+    first.setTracks(VIDEO);
+    const old = await waitFor('the first packager', () => packagers[0]?.started && packagers[0]);
+    first.end('connection lost');
+    paths.publish('show', publisher()).setTracks(VIDEO);
+    await waitFor('the second packager', () => packagers[1]?.started);
+    old.request.onFailed('exited with code 255');
+    expect(states.at(-1)).toMatchObject({ state: 'live' });
+    expect(sessions.of('show').at(-1)!.endedAt).toBeNull();
   });
 
   it('turns a packager failure into the error state', async () => {

@@ -76,6 +76,8 @@ interface LiveState {
  */
 export class LiveStreams {
   private readonly live = new Map<string, LiveState>();
+  /** A departed publisher's packager still stopping: the next publisher's packager waits for it. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly unsubscribers: (() => void)[] = [];
   private statsTimer: NodeJS.Timeout | undefined;
 
@@ -98,8 +100,8 @@ export class LiveStreams {
   async dispose(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer);
     for (const off of this.unsubscribers.splice(0)) off();
-    await Promise.all([...this.live.keys()].map((name) => this.stopPackager(name, 'host stopping')));
-    for (const name of this.live.keys()) this.options.transitions.apply(name, 'unpublish', 'host stopping');
+    await Promise.all([...this.live.keys()].map((name) => this.leave(name, 'host stopping')));
+    await Promise.all(this.stopping.values());
     this.live.clear();
   }
 
@@ -110,8 +112,7 @@ export class LiveStreams {
 
   /** The stream is being deleted: its packager stops and it is no longer live. */
   async end(name: string, reason: string): Promise<void> {
-    await this.stopPackager(name, reason);
-    this.live.delete(name);
+    await this.leave(name, reason, false);
   }
 
   /** The `live` part of a stream's view: null when it has no publisher. */
@@ -137,6 +138,8 @@ export class LiveStreams {
       publisher.kick('unknown stream');
       return;
     }
+    // A publisher back before the hub said the last one left (a reconnect racing its own timeout).
+    if (this.live.has(name)) void this.leave(name, 'a new publisher arrived', false);
     this.live.set(name, { since: Date.now(), publisher, tracks, renditions: [], out: new BitrateWindow() });
     this.options.transitions.apply(name, 'publish', `${publisher.protocol} publisher from ${publisher.remoteAddress}`);
     // Wait briefly for codec parameters: the ladder depends on the source size.
@@ -156,6 +159,9 @@ export class LiveStreams {
     if (!live || !record || live.packager || live.starting) return;
     const { sessions } = this.options;
     live.starting = (async () => {
+      // The last publisher's packager first: its session ends before this one opens.
+      await this.stopping.get(name);
+      if (this.live.get(name) !== live) return;
       const session = sessions.open(name);
       try {
         const { packager, renditions } = await this.options.createPackager({
@@ -173,7 +179,7 @@ export class LiveStreams {
           continuing: session.discontinuityBefore,
           tracks: live.tracks,
           attach: (reader) => this.options.paths.addReader(name, reader),
-          onFailed: (reason) => this.onPackagerFailed(name, reason),
+          onFailed: (reason) => this.onPackagerFailed(name, live, reason),
         });
         if (this.live.get(name) !== live) {
           await packager.stop('publisher left during start');
@@ -184,7 +190,7 @@ export class LiveStreams {
         live.packager = packager;
         await packager.start();
       } catch (error) {
-        this.onPackagerFailed(name, (error as Error).message);
+        this.onPackagerFailed(name, live, (error as Error).message);
       } finally {
         live.starting = undefined;
       }
@@ -192,29 +198,43 @@ export class LiveStreams {
     await live.starting;
   }
 
-  private onPackagerFailed(name: string, reason: string): void {
+  private onPackagerFailed(name: string, live: LiveState, reason: string): void {
     this.options.logger.error({ stream: name, reason }, 'packager failed');
-    const live = this.live.get(name);
-    if (live) live.packager = undefined;
+    live.packager = undefined;
+    // A packager of a publisher who has left says nothing about the one who is on now.
+    if (this.live.get(name) !== live) return;
     this.options.sessions.end(name);
     this.options.transitions.apply(name, 'fail', `packager failed: ${reason}`);
   }
 
   private async onUnpublish(name: string, reason: string): Promise<void> {
-    if (!this.live.has(name)) return;
-    this.options.transitions.apply(name, 'unpublish', reason);
-    await this.stopPackager(name, reason);
-    this.live.delete(name);
+    await this.leave(name, reason);
   }
 
-  private async stopPackager(name: string, reason: string): Promise<void> {
+  /**
+   * The stream's publisher is gone: its state leaves the map at once (so a publisher who comes back
+   * meanwhile starts afresh, and is never deleted by this one's late cleanup), then its packager stops.
+   */
+  private async leave(name: string, reason: string, transition = true): Promise<void> {
     const live = this.live.get(name);
     if (!live) return;
-    await live.starting;
-    const packager = live.packager;
-    live.packager = undefined;
-    if (packager) await packager.stop(reason);
-    this.options.sessions.end(name);
+    this.live.delete(name);
+    if (transition) this.options.transitions.apply(name, 'unpublish', reason);
+    const previous = this.stopping.get(name);
+    const stopped = (async () => {
+      await previous;
+      await live.starting;
+      const packager = live.packager;
+      live.packager = undefined;
+      if (packager) await packager.stop(reason);
+      this.options.sessions.end(name);
+    })();
+    this.stopping.set(name, stopped);
+    try {
+      await stopped;
+    } finally {
+      if (this.stopping.get(name) === stopped) this.stopping.delete(name);
+    }
   }
 
   private emitStats(): void {

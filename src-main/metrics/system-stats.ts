@@ -5,13 +5,17 @@ import type { SystemStats } from '../../src-shared/contract/system.js';
 import type { EventBus } from '../core/bus.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { ProcStatsSources } from './proc-sources.js';
 
-/** The systeminformation calls used here; tests may replace them. */
+export type NetworkRates = Pick<Systeminformation.NetworkStatsData, 'iface'> & { rx_sec: number | null; tx_sec: number | null };
+export type ProcessCounts = Pick<Systeminformation.ProcessesData, 'all' | 'running' | 'sleeping' | 'blocked'>;
+
+/** What a sample reads (systeminformation's calls, or /proc on Linux); tests may replace them. */
 export interface StatsSources {
-  currentLoad(): Promise<Systeminformation.CurrentLoadData>;
-  mem(): Promise<Systeminformation.MemData>;
-  networkStats(ifaces: string): Promise<Systeminformation.NetworkStatsData[]>;
-  processes(): Promise<Systeminformation.ProcessesData>;
+  currentLoad(): Promise<Pick<Systeminformation.CurrentLoadData, 'currentLoad' | 'currentLoadUser' | 'currentLoadSystem' | 'cpus'>>;
+  mem(): Promise<Pick<Systeminformation.MemData, 'total' | 'available' | 'swaptotal' | 'swapused'>>;
+  networkStats(ifaces: string): Promise<NetworkRates[]>;
+  processes(): Promise<ProcessCounts>;
 }
 
 export interface SystemStatsOptions {
@@ -43,7 +47,7 @@ export class SystemStatsService implements Service {
   private cpuMark = { usage: process.cpuUsage(), at: process.hrtime.bigint() };
 
   constructor(private readonly options: SystemStatsOptions) {
-    this.sources = options.sources ?? si;
+    this.sources = options.sources ?? (process.platform === 'linux' ? new ProcStatsSources(si) : si);
   }
 
   /** The most recent sample; null until the first one completes. */

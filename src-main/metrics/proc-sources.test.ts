@@ -1,0 +1,71 @@
+// /proc read from a fixture folder laid out as Linux lays it out (and once from the real /proc).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseNetDev, parseProcStat, ProcStatsSources } from './proc-sources.js';
+
+const NET_DEV = `Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo: 1000 10    0    0    0     0          0         0 1000 10    0    0    0     0       0          0
+  eth0: 5000 40    0    0    0     0          0         0 9000 50    0    0    0     0       0          0
+`;
+
+const base = { currentLoad: () => Promise.reject(new Error('not read here')), mem: () => Promise.reject(new Error('not read here')) };
+let root = '';
+afterEach(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+  root = '';
+});
+
+function fixture(netDev: string, stat: string, pids: number[]): string {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'proc-'));
+  fs.mkdirSync(path.join(root, 'net'));
+  fs.writeFileSync(path.join(root, 'net', 'dev'), netDev);
+  fs.writeFileSync(path.join(root, 'stat'), stat);
+  for (const pid of pids) fs.mkdirSync(path.join(root, String(pid)));
+  fs.mkdirSync(path.join(root, 'sys')); // not a process
+  return root;
+}
+
+describe('ProcStatsSources', () => {
+  it('parses /proc/stat and /proc/net/dev', () => {
+    expect(parseProcStat('cpu  1 2 3\nprocs_running 3\nprocs_blocked 1\n')).toEqual({ running: 3, blocked: 1 });
+    expect(parseProcStat('cpu 1\n')).toEqual({ running: 0, blocked: 0 });
+    expect(parseNetDev(NET_DEV)).toEqual([
+      { iface: 'lo', rx: 1000, tx: 1000 },
+      { iface: 'eth0', rx: 5000, tx: 9000 },
+    ]);
+    expect(parseNetDev('header\nheader\nbroken line\n  x: 1 2\n')).toEqual([]);
+  });
+
+  it('counts processes, never more running or blocked than there are', async () => {
+    const sources = new ProcStatsSources(base, fixture(NET_DEV, 'procs_running 9\nprocs_blocked 2\n', [1, 42, 4242]));
+    expect(await sources.processes()).toEqual({ all: 3, running: 3, blocked: 0, sleeping: 0 });
+    fs.writeFileSync(path.join(root, 'stat'), 'procs_running 1\nprocs_blocked 1\n');
+    expect(await sources.processes()).toEqual({ all: 3, running: 1, blocked: 1, sleeping: 1 });
+  });
+
+  it('turns byte counters into rates: none on the first read or after a counter went back', async () => {
+    let now = 10_000;
+    const sources = new ProcStatsSources(base, fixture(NET_DEV, '', []), () => now);
+    expect(await sources.networkStats()).toEqual([
+      { iface: 'lo', rx_sec: null, tx_sec: null },
+      { iface: 'eth0', rx_sec: null, tx_sec: null },
+    ]);
+    now += 2000;
+    fs.writeFileSync(path.join(root, 'net', 'dev'), NET_DEV.replace('5000 40', '7000 41').replace('9000 50', '8000 51'));
+    expect(await sources.networkStats()).toEqual([
+      { iface: 'lo', rx_sec: 0, tx_sec: 0 },
+      { iface: 'eth0', rx_sec: 1000, tx_sec: null },
+    ]);
+  });
+
+  it.skipIf(process.platform !== 'linux')('reads this machine\'s /proc', async () => {
+    const sources = new ProcStatsSources(base);
+    const counts = await sources.processes();
+    expect(counts.all).toBeGreaterThan(1);
+    expect(counts.all).toBe(counts.running + counts.blocked + counts.sleeping);
+    expect((await sources.networkStats()).map((n) => n.iface)).toContain('lo');
+  });
+});

@@ -265,10 +265,10 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     expect(rows.at(-1)!.durationSec).toBeLessThan(6.5);
   }, 60_000);
 
-  it('stops cleanly as failed when the disk falls below the floor, after retention freed what it could; the stream stays live', async () => {
+  it('stops cleanly as failed when the disk falls below the floor (keeping recordings whose deletion would not reach it), and resumes in a new file when space is back', async () => {
     let free = 10 * 1024 ** 3;
     const h = harness('disk', { freeBytes: () => free, config: { minFreeMegabytes: 100 } });
-    // An older finished recording: retention deletes it first to make room.
+    // An older finished recording: deleting it would not bring the disk back above the floor, so it stays.
     const store = new RecordingStore(h.db);
     const old = { id: 'rec_old000000000', stream: 'main', file: 'old.mp4', container: 'mp4' as const, state: 'complete' as const, startedAt: Date.now() - 60_000, endedAt: Date.now() - 50_000, durationSec: 10, sizeBytes: 5, video: null, audio: null, error: null, thumbnail: null, vod: NO_VOD };
     fs.mkdirSync(path.join(h.home, 'recordings'), { recursive: true });
@@ -281,15 +281,26 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     const failed = await waitFor('the failed event', () => h.events.find((e) => e.id === started.id && e.recording?.state === 'failed'), 5000, 50);
     expect(failed.at - failedAt).toBeLessThan(2000);
     expect(failed.recording).toMatchObject({ state: 'failed', error: 'disk almost full' });
-    expect(h.events.some((e) => e.id === old.id && e.recording === null)).toBe(true);
-    expect(fs.existsSync(path.join(h.home, 'recordings', 'old.mp4'))).toBe(false);
+    expect(h.events.some((e) => e.id === old.id && e.recording === null)).toBe(false);
+    expect(fs.existsSync(path.join(h.home, 'recordings', 'old.mp4'))).toBe(true);
     expect(h.service.activeOf('main')).toBeNull();
     expect(paths.publisherOf('main')).toBeDefined();
     const final = await waitFor('a duration', () => (h.service.get(started.id).durationSec > 0 ? h.service.get(started.id) : null), 15_000, 50);
     expect(final.durationSec).toBeGreaterThan(1.5);
     expect(ffprobe(path.join(h.home, 'recordings', final.file)).streams).toHaveLength(2);
     await expect(h.service.startRecording('main')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-  }, 30_000);
+    // Just above the floor is not enough (it would stop again at once); a quarter above it is.
+    free = 110 * 1024 * 1024;
+    await sleep(1000);
+    expect(h.service.activeOf('main')).toBeNull();
+    free = 10 * 1024 ** 3;
+    const resumed = await waitFor('the recording to resume', () => h.service.activeOf('main'), 5000, 50);
+    expect(resumed).not.toBe(started.id);
+    await sleep(2500);
+    const second = await h.service.stopRecording('main');
+    expect(second).toMatchObject({ id: resumed, stream: 'main', state: 'complete' });
+    expect(second.durationSec).toBeGreaterThan(1);
+  }, 40_000);
 
   it('records a stream with the record flag as soon as it goes live, in MKV, and ends with the publisher', async () => {
     const { service, home, db } = harness('auto', { shouldRecord: (n) => n === 'auto', config: { format: 'mkv' } });

@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { dirBytes, fileBytes, statfsFreeBytes } from './disk.js';
 import { finalPatch } from './finalize.js';
 import { isRecordingId, newRecordingId, recordingFileName, recordingUrls, thumbnailFileName } from './naming.js';
-import { Recorder, type FileOutcome, type RecorderFile } from './recorder.js';
+import { DEFAULT_RECORDER_TIMING, DISK_FULL, Recorder, type FileOutcome, type RecorderFile } from './recorder.js';
 import { NO_VOD, RecordingStore, type StoredRecording, type Vod } from './recording-store.js';
 import { sweepRetention, type RetentionVictim } from './retention.js';
 import type { RecordingServiceOptions } from './service-options.js';
@@ -44,6 +44,9 @@ export class RecordingService implements Service {
   private readonly finalizing = new Map<string, Promise<void>>();
   private readonly unsubscribe: (() => void)[] = [];
   private retentionTimer: NodeJS.Timeout | undefined;
+  /** Live streams whose recording stopped (or could not start) for want of disk space: it resumes when space is back. */
+  private readonly awaitingSpace = new Set<string>();
+  private spaceTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<RetentionVictim[]> | undefined;
   private disposed = false;
 
@@ -65,9 +68,15 @@ export class RecordingService implements Service {
     this.unsubscribe.push(
       paths.onPublish((name) => {
         if (this.disposed || this.sessions.has(name) || !this.options.shouldRecord(name)) return;
-        this.begin(name).catch((error: unknown) => this.log.error({ err: error, stream: name }, 'automatic recording did not start'));
+        this.begin(name).catch((error: unknown) => {
+          this.log.error({ err: error, stream: name }, 'automatic recording did not start');
+          if (error instanceof StudioError && error.code === 'UNAVAILABLE' && !this.disposed) this.awaitSpace(name);
+        });
       }),
-      paths.onUnpublish((name, reason) => void this.sessions.get(name)?.recorder?.stop(reason)),
+      paths.onUnpublish((name, reason) => {
+        this.awaitingSpace.delete(name);
+        void this.sessions.get(name)?.recorder?.stop(reason);
+      }),
     );
     const every = this.options.tuning?.retentionEveryMs ?? 3_600_000;
     this.retentionTimer = setInterval(() => void this.sweep(), every);
@@ -102,6 +111,7 @@ export class RecordingService implements Service {
 
   /** Stops a stream's recording; resolves with its last file, probed and final. */
   async stopRecording(stream: string, reason = 'stopped by request'): Promise<Recording> {
+    this.awaitingSpace.delete(stream);
     const session = this.sessions.get(stream);
     if (!session) throw new StudioError('NOT_FOUND', `stream "${stream}" is not being recorded`, { stream });
     await session.ready.catch(() => undefined);
@@ -234,6 +244,9 @@ export class RecordingService implements Service {
     this.disposed = true;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.awaitingSpace.clear();
+    if (this.spaceTimer) clearInterval(this.spaceTimer);
+    this.spaceTimer = undefined;
     await Promise.allSettled([...this.sessions.keys()].map((stream) => this.stopRecording(stream, 'the host is stopping')));
     // VOD conversions are the queue's: it stops them after this service and resumes them at the next start.
     await Promise.allSettled([...this.finalizing.values(), this.sweeping]);
@@ -274,8 +287,9 @@ export class RecordingService implements Service {
             const startPdt = this.options.programDateTime?.(stream, mediaTime);
             if (startPdt !== undefined && startPdt !== null) this.store.update(file.id, { startPdt });
           },
-          ended: () => {
+          ended: (reason) => {
             if (this.sessions.get(stream) === session) this.sessions.delete(stream);
+            if (reason === DISK_FULL && !this.disposed && this.options.isLive(stream)) this.awaitSpace(stream);
           },
           lowDisk: async () => {
             await this.sweep();
@@ -292,6 +306,42 @@ export class RecordingService implements Service {
       throw error;
     } finally {
       settle();
+    }
+  }
+
+  /**
+   * The stream stays live but its recording stopped for want of space: checked as often as the
+   * recorder checks the disk, it resumes in a new file once free space is a quarter above the floor
+   * (a margin, so that it does not stop again at once), unless the stream leaves or it is stopped.
+   */
+  private awaitSpace(stream: string): void {
+    this.awaitingSpace.add(stream);
+    this.log.warn({ stream }, 'the recording resumes when there is disk space again');
+    if (this.spaceTimer) return;
+    const every = this.options.tuning?.diskCheckMs ?? DEFAULT_RECORDER_TIMING.diskCheckMs;
+    this.spaceTimer = setInterval(() => this.resumeWhereSpace(), every);
+    this.spaceTimer.unref();
+  }
+
+  private resumeWhereSpace(): void {
+    const floor = this.limits().minFreeBytes;
+    for (const stream of [...this.awaitingSpace]) {
+      if (this.disposed || !this.options.isLive(stream)) {
+        this.awaitingSpace.delete(stream);
+        continue;
+      }
+      if (this.sessions.has(stream)) continue;
+      if (this.freeBytes() < floor * 1.25) continue;
+      this.awaitingSpace.delete(stream);
+      this.log.info({ stream, freeBytes: this.freeBytes() }, 'disk space is back: the recording resumes');
+      this.begin(stream).catch((error: unknown) => {
+        this.log.error({ err: error, stream }, 'the recording did not resume');
+        if (error instanceof StudioError && error.code === 'UNAVAILABLE' && !this.disposed) this.awaitSpace(stream);
+      });
+    }
+    if (this.awaitingSpace.size === 0 && this.spaceTimer) {
+      clearInterval(this.spaceTimer);
+      this.spaceTimer = undefined;
     }
   }
 

@@ -40,12 +40,22 @@ describe('planRetention', () => {
 
   it('never picks a recording in progress or being converted, nor an empty one for space', () => {
     const list = [rec('live', 100, 10, true, null), rec('converting', 50, 3, true), rec('empty', 5, 0), rec('done', 2, 1)];
-    expect(planRetention(list, policy({ freeBytes: 0 }))).toEqual([{ id: 'done', reason: 'space' }]);
+    expect(planRetention(list, policy({ freeBytes: 1.5 * GB }))).toEqual([{ id: 'done', reason: 'space' }]);
   });
 
-  it('stops once the floor is met, and gives up quietly when nothing is left', () => {
+  it('stops once the floor is met', () => {
     expect(planRetention([rec('x', 2, 1), rec('y', 1, 1)], policy({ freeBytes: 1.5 * GB }))).toEqual([{ id: 'x', reason: 'space' }]);
-    expect(planRetention([rec('x', 2, 1)], policy({ freeBytes: 0, minFreeBytes: 10 * GB }))).toEqual([{ id: 'x', reason: 'space' }]);
+  });
+
+  it('deletes nothing for space when deleting everything would still leave the disk under the floor', () => {
+    // Something else filled the disk: the recordings would be lost and no recording could go on.
+    expect(planRetention([rec('x', 2, 1), rec('y', 1, 1)], policy({ freeBytes: 0, minFreeBytes: 10 * GB }))).toEqual([]);
+    // Age deletions still happen, and count towards the floor.
+    expect(planRetention([rec('old', 45, 1), rec('x', 2, 1)], policy({ freeBytes: 0, minFreeBytes: 10 * GB }))).toEqual([{ id: 'old', reason: 'age' }]);
+    expect(planRetention([rec('old', 45, 1), rec('x', 2, 1)], policy({ freeBytes: 0, minFreeBytes: 2 * GB }))).toEqual([
+      { id: 'old', reason: 'age' },
+      { id: 'x', reason: 'space' },
+    ]);
   });
 });
 

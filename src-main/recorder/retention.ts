@@ -2,7 +2,8 @@ import type { Logger } from '../core/logger.js';
 
 /**
  * Which recordings to delete: those older than retentionDays, then the oldest ones while free space
- * is below the floor. A recording in progress (or being converted) is never chosen.
+ * is below the floor, when that reaches the floor. A recording in progress (or being converted) is
+ * never chosen.
  */
 
 export interface RetentionCandidate {
@@ -45,12 +46,14 @@ export function planRetention(recordings: readonly RetentionCandidate[], policy:
       free += r.bytes;
     }
   }
-  for (const r of oldestFirst) {
+  // Deleting an empty recording frees nothing: it is left to the age rule.
+  const deletable = oldestFirst.filter((r) => !chosen.has(r.id) && r.bytes > 0);
+  // When deleting every one of them would still leave the disk under the floor (something else filled
+  // it), deleting them gains nothing a recording could use: they are all kept.
+  if (free + deletable.reduce((sum, r) => sum + r.bytes, 0) < policy.minFreeBytes) return victims;
+  for (const r of deletable) {
     if (free >= policy.minFreeBytes) break;
-    // Deleting an empty recording frees nothing: it is left to the age rule.
-    if (chosen.has(r.id) || r.bytes <= 0) continue;
     victims.push({ id: r.id, reason: 'space' });
-    chosen.add(r.id);
     free += r.bytes;
   }
   return victims;

@@ -149,6 +149,34 @@ describe.skipIf(needs('chromium', 'ffprobe'))('WHIP: WebRTC in, WebRTC and HLS o
     expect(await (await fetch(`${host.url}/live/cam/v0.m3u8`)).text()).not.toContain('#EXT-X-ENDLIST');
   }, 60_000);
 
+  it('a publisher gone silent without a word (a crashed tab) is replaced by a new one after 2 s; an active one is not', async () => {
+    const page = await pageAt(browser, host.url);
+    // Still sending: a second publisher is refused.
+    const busy = await postOffer(`${host.url}/live/cam/whip`, spareOffer, { authorization: `Bearer ${key}` });
+    expect(busy.status).toBe(409);
+    await publisherPage.evaluate(async () => {
+      const pc = (window as unknown as { __pc: RTCPeerConnection }).__pc;
+      await Promise.all(pc.getSenders().map((sender) => sender.replaceTrack(null)));
+    });
+    const silentAt = Date.now();
+    let back: Awaited<ReturnType<typeof startWhipPublisher>> | undefined;
+    while (Date.now() - silentAt < 6000) {
+      back = await startWhipPublisher(page, `${host.url}/live/cam/whip`, key);
+      if (back.status === 201) break;
+      expect(back.status).toBe(409);
+      await page.waitForTimeout(250);
+    }
+    expect(back?.status, back?.body).toBe(201);
+    // Well before the 6 s silence timeout that closed it before.
+    expect(Date.now() - silentAt).toBeLessThan(5000);
+    whipLocation = back!.location!;
+    await waitFor('the stream to be live with the new publisher', async () => (await api(host, 'GET', '/api/v1/streams/cam')).json.state === 'live', 20_000);
+    const frames = (await inboundStats(viewerPage)).framesDecoded;
+    await waitFor('the viewer to decode the new publisher', async () => ((await inboundStats(viewerPage)).framesDecoded > frames + 30 ? true : undefined), 20_000);
+    await publisherPage.close();
+    publisherPage = page;
+  }, 60_000);
+
   it('DELETE ends the publisher: the stream leaves live and its viewers are closed', async () => {
     const res = await fetch(`${host.url}${whipLocation}`, { method: 'DELETE' });
     expect(res.status).toBe(200);

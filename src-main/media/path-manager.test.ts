@@ -36,6 +36,37 @@ describe('PathManager', () => {
     expect(() => paths.publish('', publisher())).toThrow(/stream name/);
   });
 
+  it('replaces a publisher silent for 2 s (a killed encoder not yet timed out) and keeps refusing one that sends', () => {
+    let now = 1000;
+    const paths = new PathManager(silentLogger(), { silenceClock: () => now });
+    const events: string[] = [];
+    paths.onPublish((name, info) => events.push(`publish ${name} ${info.remoteAddress}`));
+    paths.onUnpublish((name, reason) => events.push(`unpublish ${name}: ${reason}`));
+    const old = publisher();
+    const first = paths.publish('main', old);
+    const reader = { id: 'r', pushed: 0, closed: '', push() { this.pushed += 1; }, close(reason: string) { this.closed = reason; } };
+    paths.addReader('main', reader);
+    now += 1500;
+    first.write({ kind: 'video', data: Buffer.alloc(10), keyframe: true, sequenceHeader: false, timestamp: 0 });
+    now += 1900;
+    expect(paths.publisherSilentMs('main')).toBe(1900);
+    expect(() => paths.publish('main', { ...publisher(), remoteAddress: '10.0.0.2' })).toThrow(/already has a publisher/);
+    now += 200;
+    const next = paths.publish('main', { ...publisher(), remoteAddress: '10.0.0.3' });
+    expect(old.kicked).toEqual(['replaced by a new publisher after 2.1 s of silence']);
+    expect(reader.closed).toBe('replaced by a new publisher after 2.1 s of silence');
+    expect(events).toEqual(['publish main 127.0.0.1', 'unpublish main: replaced by a new publisher after 2.1 s of silence', 'publish main 10.0.0.3']);
+    expect(paths.publisherOf('main')?.remoteAddress).toBe('10.0.0.3');
+    expect(paths.liveNames()).toEqual(['main']);
+    // The replaced publisher's late writes and end go nowhere.
+    first.write({ kind: 'video', data: Buffer.alloc(10), keyframe: true, sequenceHeader: false, timestamp: 40 });
+    first.end('socket closed at last');
+    expect(paths.publisherOf('main')?.remoteAddress).toBe('10.0.0.3');
+    expect(paths.stats('main')?.bytesIn).toBe(0);
+    next.end('done');
+    expect(paths.publisherOf('main')).toBeUndefined();
+  });
+
   it('gives a reader added before the publisher the whole stream, then closes it when the publisher ends', () => {
     const paths = new PathManager(silentLogger());
     const reader = new CollectingReader('early');

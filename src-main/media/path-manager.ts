@@ -82,6 +82,11 @@ export class PathManager {
     return this.paths.get(name)?.publisherInfo;
   }
 
+  /** How long the stream's publisher has sent nothing; undefined without one. */
+  publisherSilentMs(name: string): number | undefined {
+    return this.paths.get(name)?.publisherSilentMs;
+  }
+
   tracksOf(name: string): TrackInfo | undefined {
     const path = this.paths.get(name);
     return path?.publisherInfo ? path.tracks : undefined;

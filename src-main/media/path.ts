@@ -1,4 +1,5 @@
 import { StudioError } from '../core/errors.js';
+import { monotonicMs } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { flvHeader } from '../protocols/flv/flv.js';
 import type { MediaChunk, PathPublisher, PathReader, PathStats, PublisherInfo, TrackInfo } from './types.js';
@@ -12,8 +13,16 @@ export interface PathHooks {
   idle(path: Path): void;
 }
 
+/**
+ * A publisher that has sent nothing for this long is taken to be gone (a killed encoder, a dropped
+ * link not yet timed out): a new publisher of the same stream replaces it instead of being refused.
+ */
+export const STALE_PUBLISHER_MS = 2000;
+
 export interface PathOptions {
   now?: () => number;
+  /** The clock of a publisher's silence (monotonic by default). */
+  silenceClock?: () => number;
   /** The cached GOP is dropped (until the next keyframe) beyond either limit: a stream without keyframes must not grow it forever. */
   maxGopChunks?: number;
   maxGopBytes?: number;
@@ -51,6 +60,7 @@ class RateMeter {
 export class Path {
   private publisher: { info: PublisherInfo; handle: PathPublisher } | undefined;
   private readonly readers = new Set<PathReader>();
+  private replacing = false;
   private currentTracks: TrackInfo = {};
   private header: MediaChunk | undefined;
   private metadata: MediaChunk | undefined;
@@ -62,6 +72,8 @@ export class Path {
   private chunksIn = 0;
   private rate: RateMeter;
   private readonly now: () => number;
+  private readonly silenceClock: () => number;
+  private lastWriteAt = 0;
   private readonly maxGopChunks: number;
   private readonly maxGopBytes: number;
 
@@ -72,6 +84,7 @@ export class Path {
     options: PathOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.silenceClock = options.silenceClock ?? monotonicMs;
     this.maxGopChunks = options.maxGopChunks ?? 8192;
     this.maxGopBytes = options.maxGopBytes ?? 64 * 1024 * 1024;
     this.rate = new RateMeter(this.now());
@@ -89,12 +102,35 @@ export class Path {
     return this.publisher === undefined && this.readers.size === 0;
   }
 
+  /** How long the publisher has sent nothing (undefined without one). */
+  get publisherSilentMs(): number | undefined {
+    return this.publisher ? this.silenceClock() - this.lastWriteAt : undefined;
+  }
+
   publish(info: PublisherInfo): PathPublisher {
     if (this.publisher) {
-      throw new StudioError('CONFLICT', `stream "${this.name}" already has a publisher`, {
-        name: this.name,
-        protocol: this.publisher.info.protocol,
-      });
+      const silentMs = this.silenceClock() - this.lastWriteAt;
+      if (silentMs < STALE_PUBLISHER_MS) {
+        throw new StudioError('CONFLICT', `stream "${this.name}" already has a publisher`, {
+          name: this.name,
+          protocol: this.publisher.info.protocol,
+        });
+      }
+      const old = this.publisher;
+      const reason = `replaced by a new publisher after ${(silentMs / 1000).toFixed(1)} s of silence`;
+      this.logger.warn({ path: this.name, protocol: old.info.protocol, remoteAddress: old.info.remoteAddress, silentMs: Math.round(silentMs) }, 'a silent publisher is replaced');
+      // Its end must not leave the path idle: the manager would forget the path the new publisher is on.
+      this.replacing = true;
+      try {
+        old.handle.end(reason);
+      } finally {
+        this.replacing = false;
+      }
+      try {
+        old.info.kick(reason);
+      } catch (error) {
+        this.logger.warn({ path: this.name, err: error }, 'kicking the replaced publisher failed');
+      }
     }
     let live = true;
     const handle: PathPublisher = {
@@ -113,6 +149,7 @@ export class Path {
       },
     };
     this.publisher = { info, handle };
+    this.lastWriteAt = this.silenceClock();
     this.resetCache();
     this.currentTracks = {};
     this.bytesIn = 0;
@@ -142,6 +179,7 @@ export class Path {
   }
 
   private write(chunk: MediaChunk): void {
+    this.lastWriteAt = this.silenceClock();
     this.bytesIn += chunk.data.length;
     this.chunksIn++;
     this.rate.add(chunk.data.length, this.now());
@@ -224,7 +262,7 @@ export class Path {
     this.readers.clear();
     for (const reader of readers) this.closeReader(reader, reason);
     this.hooks.unpublished(this, reason);
-    if (this.idle) this.hooks.idle(this);
+    if (this.idle && !this.replacing) this.hooks.idle(this);
   }
 
   private resetCache(): void {

@@ -67,11 +67,18 @@ export class RecordingService implements Service {
     const { paths } = this.options;
     this.unsubscribe.push(
       paths.onPublish((name) => {
-        if (this.disposed || this.sessions.has(name) || !this.options.shouldRecord(name)) return;
-        this.begin(name).catch((error: unknown) => {
-          this.log.error({ err: error, stream: name }, 'automatic recording did not start');
-          if (error instanceof StudioError && error.code === 'UNAVAILABLE' && !this.disposed) this.awaitSpace(name);
-        });
+        if (this.disposed || !this.options.shouldRecord(name)) return;
+        const autoRecord = (): void => {
+          if (this.disposed || this.sessions.has(name) || !this.options.isLive(name)) return;
+          this.begin(name).catch((error: unknown) => {
+            this.log.error({ err: error, stream: name }, 'automatic recording did not start');
+            if (error instanceof StudioError && error.code === 'UNAVAILABLE' && !this.disposed) this.awaitSpace(name);
+          });
+        };
+        // The last publisher's recording may still be finishing its file (a publisher back at once).
+        const previous = this.sessions.get(name);
+        if (previous) void previous.ready.then(() => previous.recorder?.stop('a new publisher arrived')).then(autoRecord, autoRecord);
+        else autoRecord();
       }),
       paths.onUnpublish((name, reason) => {
         this.awaitingSpace.delete(name);

@@ -179,6 +179,36 @@ describe.skipIf(needs('ffmpeg', 'ffprobe'))('SRT ingest with ffmpeg (libsrt) pub
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
   });
 
+  it('a publisher back after a SIGKILL replaces its silent predecessor after 2 s, without waiting out the 5 s timeout', async () => {
+    const reader = new CollectingReader('before');
+    paths.addReader('main', reader);
+    const first = publish(srtUrl(`publish:${KEY}`));
+    await waitFor('a keyframe', () => reader.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader), 10_000, 10);
+    const unpublished: string[] = [];
+    const off = paths.onUnpublish((_n, reason) => unpublished.push(reason));
+    first.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    // The encoder comes back at once, as OBS's reconnect does: refused while the old one might still be
+    // sending, then taking over (the old one's unpublish is the moment of the takeover).
+    let next: Ffmpeg | undefined;
+    while (!next && Date.now() - killedAt < 8000) {
+      const attempt = publish(srtUrl(`publish:${KEY}`));
+      const taken = await waitFor('a refusal or the takeover', () => (unpublished.length > 0 ? 'on' : attempt.child.exitCode !== null ? 'refused' : undefined), 5000, 10);
+      if (taken === 'on') next = attempt;
+    }
+    off();
+    expect(next).toBeDefined();
+    const tookMs = Date.now() - killedAt;
+    expect(unpublished[0]).toMatch(/^replaced by a new publisher after [2-4]\.\d s of silence$/);
+    expect(tookMs).toBeLessThan(4500);
+    expect(reader.closedWith).toMatch(/^replaced/);
+    const after = new CollectingReader('after');
+    paths.addReader('main', after);
+    await waitFor('the new publisher\'s frames', () => after.chunks.some((c) => c.kind === 'video' && c.keyframe && !c.sequenceHeader), 10_000, 10);
+    next!.child.kill('SIGTERM');
+    await waitFor('the path to end', () => paths.publisherOf('main') === undefined, 5000, 10);
+  }, 30_000);
+
   it('recovers from 2% loss of data packets (NAK + retransmission): the stream decodes cleanly', async () => {
     const proxy = await lossyProxy(port, 0.02);
     const file = path.join(tmp, 'lossy.flv');

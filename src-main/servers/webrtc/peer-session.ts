@@ -85,6 +85,11 @@ export abstract class PeerSession {
     }
   }
 
+  /** How long nothing has been heard from the peer. */
+  get silentMs(): number {
+    return Math.max(0, Date.now() - this.lastHeardAt);
+  }
+
   /** The peer is alive (media from a publisher, RTCP from a viewer). */
   protected heard(): void {
     this.lastHeardAt = Math.max(this.lastHeardAt, Date.now());

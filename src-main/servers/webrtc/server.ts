@@ -3,6 +3,7 @@ import type { ChildRegistry } from '../../core/children.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import type { PathManager } from '../../media/path-manager.js';
+import { STALE_PUBLISHER_MS } from '../../media/path.js';
 import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
 import type { IceOptions } from '../../protocols/webrtc/peer.js';
@@ -161,9 +162,17 @@ export class WebRtcServer implements Service {
     const ice = this.options.ice();
     const narrowed = narrowOffer(offer as string, choice, ice.twcc);
     const log = this.options.logger.child({ stream: name });
-    if (this.whipByName.has(name)) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: 'whip' });
+    // A publisher silent for a while (a killed browser, a dropped link not yet timed out) gives way.
+    const previous = this.whipByName.get(name);
+    if (previous && previous.silentMs < STALE_PUBLISHER_MS) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: 'whip' });
     const current = this.options.paths.publisherOf(name);
-    if (current) throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: current.protocol });
+    if (current && (this.options.paths.publisherSilentMs(name) ?? 0) < STALE_PUBLISHER_MS) {
+      throw new StudioError('CONFLICT', `stream "${name}" already has a publisher`, { name, protocol: current.protocol });
+    }
+    if (previous) {
+      log.warn({ publisher: previous.id, silentMs: previous.silentMs }, 'a silent WHIP publisher is replaced');
+      previous.close(`publisher disconnected: replaced by a new publisher after ${(previous.silentMs / 1000).toFixed(1)} s of silence`);
+    }
     let session: WhipSession;
     let answer: string;
     try {

@@ -175,6 +175,8 @@ async function main() {
     STREAMS_RECORDING_MIN_FREE_MEGABYTES: String(FLOOR_MB),
     STREAMS_LIBRARY_MIN_FREE_MEGABYTES: String(LIBRARY_FLOOR_MB),
     STREAMS_LIBRARY_DEFAULT_PRESET: 'fast',
+    // e.g. "--cpu-prof --cpu-prof-dir=/some/folder" to see where the host's time goes (written at its exit).
+    ...(process.env.SOAK_HOST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_HOST_NODE_OPTIONS } : {}),
   });
   const log = hostLog(home);
   say(`host ${host.url} (pid ${host.proc.pid})`);
@@ -264,6 +266,7 @@ async function main() {
   const hls = track(fork(path.join(here, 'lib', 'soak-hls-viewers.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   whep = track(fork(path.join(here, 'lib', 'soak-whep-viewers.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const data = track(fork(path.join(here, 'lib', 'soak-data.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const idle = track(fork(path.join(here, 'lib', 'soak-idle-probe.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   children = [hls, whep];
   broadcast();
   whep.on('message', (m) => {
@@ -344,6 +347,7 @@ async function main() {
     return { eldP99: metricValue(text, 'streams_nodejs_eventloop_lag_p99_seconds') * 1000, heap: metricValue(text, 'streams_nodejs_heap_size_used_bytes') };
   };
   await scrape();
+  await ask(idle, { type: 'report' }, 'report', 10_000);
   const soakStart = Date.now();
   run.soakStart = soakStart;
   log.read();
@@ -357,7 +361,7 @@ async function main() {
   };
   let machine0 = machineTicks();
   let cpu0 = sample().cpu;
-  console.log('| min | RSS MiB | heap MiB | FDs (sockets, files, deleted files) | children | ELD p99 ms | SQLite MiB | disk MiB | host CPU | machine | HLS (playing) | WHEP (media) | data acked/s (p99 ms) | returns (max s) | host errors (warn) | client errors | expected |');
+  console.log('| min | RSS MiB | heap MiB | FDs (sockets, files, deleted files) | children | ELD p99 ms (idle process) | SQLite MiB | disk MiB | host CPU | machine | HLS (playing) | WHEP (media) | data acked/s (p99 ms) | returns (max s) | host errors (warn) | client errors | expected |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|');
   for (let minute = 1; minute <= MINUTES; minute++) {
     const due = soakStart + minute * 60_000;
@@ -367,7 +371,7 @@ async function main() {
     }
     await sleep(Math.max(0, due - Date.now()));
     const s = sample();
-    const m = await scrape();
+    const [m, probe] = await Promise.all([scrape(), ask(idle, { type: 'report' }, 'report', 10_000)]);
     const hostLines = log.read();
     const errs = new Tally();
     for (const l of hostLines) {
@@ -401,7 +405,7 @@ async function main() {
     await restreamCheck(host, receivers);
     const machine1 = machineTicks();
     const row = {
-      minute, rss: s.rss, heap: m.heap, fds: s.fds, children: s.children, eldP99: m.eldP99, sqlite: sqliteBytes(home), disk: diskOf(home).used,
+      minute, rss: s.rss, heap: m.heap, fds: s.fds, children: s.children, eldP99: m.eldP99, idleP99: probe.p99Ms, sqlite: sqliteBytes(home), disk: diskOf(home).used,
       hostCpu: (s.cpu - cpu0) / 60, machine: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
       // The filler was on the disk during this minute: its disk figure is the floor's, not the host's.
       floor: run.floor.start !== null && run.floor.start < Date.now() && (run.floor.end === null || run.floor.end > Date.now() - 60_000),
@@ -413,7 +417,7 @@ async function main() {
     const done = run.returns.filter((r) => !returning.has(r.stream) || r !== run.returns.findLast((x) => x.stream === r.stream));
     const maxReturn = Math.max(...done.map((r) => (Number.isFinite(returnSeconds(r)) ? returnSeconds(r) : Infinity)), 0);
     console.log(
-      `| ${minute} | ${fmt(row.rss / MiB, 1)} | ${fmt(row.heap / MiB, 1)} | ${row.fds} (${s.sockets}, ${s.files}, ${s.deleted}) | ${row.children} | ${fmt(row.eldP99, 1)} | ${fmt(row.sqlite / MiB, 1)} | ${fmt(row.disk / MiB, 0)} | ${fmt(row.hostCpu, 2)} | ${fmt(row.machine * 100, 0)} % | ` +
+      `| ${minute} | ${fmt(row.rss / MiB, 1)} | ${fmt(row.heap / MiB, 1)} | ${row.fds} (${s.sockets}, ${s.files}, ${s.deleted}) | ${row.children} | ${fmt(row.eldP99, 1)} (${fmt(row.idleP99, 1)}) | ${fmt(row.sqlite / MiB, 1)} | ${fmt(row.disk / MiB, 0)} | ${fmt(row.hostCpu, 2)} | ${fmt(row.machine * 100, 0)} % | ` +
         `${h.active} (${h.playing}) | ${w.active} (${w.withMedia}) | ${fmt(d.acked / 60, 1)} (${fmt(d.ackP99, 1)}) | ${run.returns.length} (${maxReturn === Infinity ? 'never' : fmt(maxReturn, 1)}) | ` +
         `${errs.total}${errs.total ? `: ${errs.text(2)}` : ''} (${hostLines.length - errs.total}) | ${clientErrs.total}${clientErrs.total ? `: ${clientErrs.text(3)}` : ''} | ${expected.total} |`,
     );

@@ -58,7 +58,11 @@ export function printFinal(run, { returnSeconds, leastSquares, slopePercentPerHo
   if (eld.length > 0) {
     const worst = Math.max(...eld);
     const at = run.rows.find((r) => r.eldP99 === worst)?.minute;
-    out.eld = { worst, note: `worst in minute ${at}; median minute ${fmt(median(eld), 1)} ms; ${eld.filter((x) => x >= 50).length} of ${eld.length} minutes at 50 ms or more` };
+    // The reference: an idle Node process on the same machine in the same minutes (the machine's share).
+    const idle = run.rows.map((r) => r.idleP99).filter(Number.isFinite);
+    const idleAt = run.rows.find((r) => r.minute === at)?.idleP99;
+    const reference = idle.length > 0 ? `; an idle Node process beside it: ${fmt(idleAt, 1)} ms that minute, median minute ${fmt(median(idle), 1)} ms (host/idle x${fmt(median(eld) / Math.max(median(idle), 0.001), 2)} by medians)` : '';
+    out.eld = { worst, note: `worst in minute ${at}; median minute ${fmt(median(eld), 1)} ms; ${eld.filter((x) => x >= 50).length} of ${eld.length} minutes at 50 ms or more${reference}` };
   }
 
   // ---- returns ----

@@ -120,6 +120,21 @@ describe('LlStream', () => {
     expect(Math.abs(a[1]!.baseDecodeTime / 48_000 - 3)).toBeLessThan(1024 / 48_000);
   });
 
+  it('audio whose init section comes after the video has started segments (an MPEG-TS source) still cuts where the video does', () => {
+    const { s } = stream(60);
+    const run = s.startRun('r1', '/d/r1', [VIDEO, AUDIO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1' }, Buffer.from('v'));
+    run.samples(0, frames(0, 130)); // segments at 0, 2 and 4 s, before the audio is set up
+    run.init(1, { trackId: 1, timescale: 48_000, codec: 'mp4a.40.2' }, Buffer.from('a'));
+    run.samples(1, aac(0, 240)); // 0 to 5.1 s
+    run.samples(0, frames(130, 60));
+    run.samples(1, aac(240, 100));
+    const starts = (index: number, timescale: number): number[] => s.snapshot(index)!.segments.map((x) => Math.round(x.baseDecodeTime / timescale));
+    expect(starts(0, 90_000)).toEqual([0, 2, 4, 6]);
+    expect(starts(1, 48_000)).toEqual([0, 2, 4, 6]);
+    expect(s.snapshot(1)!.segments.map((x) => x.msn)).toEqual([0, 1, 2, 3]);
+  });
+
   it('renditions start together: a copied rung that begins a GOP later sets the start for all', () => {
     const { s } = stream(60);
     const second = { info: { ...VIDEO.info, index: 1, width: 320, height: 180 } };

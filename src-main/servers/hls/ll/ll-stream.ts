@@ -220,6 +220,12 @@ export class LlRun {
   private anchor: { wallMs: number; mediaSec: number } | null = null;
   /** Media time of the video's first segment (null until its first keyframe). */
   private firstBoundary: number | null = null;
+  /**
+   * The video's segment starts so far (the last few): an audio track whose init section comes after
+   * the video has started segments (an MPEG-TS source is probed longer) gets them when it is set up,
+   * or its first segment would span two of the video's and its numbers would trail for the whole run.
+   */
+  private readonly boundaries: number[] = [];
   private readonly heldAudio: LlSample[] = [];
   /** The run's audio track, once its init section came. */
   private audio: RunTrackState | undefined;
@@ -274,6 +280,7 @@ export class LlRun {
       followsBoundaries: spec.info.kind === 'audio' && this.videoIndex !== undefined,
       ...(index === this.videoIndex ? { onSegmentStart: (dts: number) => this.announceBoundary(dts / init.timescale) } : {}),
     });
+    if (spec.info.kind === 'audio') for (const timeSec of this.boundaries) segmenter.boundary(timeSec);
     const state: RunTrackState = { track, trackId: init.trackId, segmenter, sequence: 1, parts: 0 };
     this.perTrack.set(index, state);
     if (spec.info.kind === 'audio') this.audio = state;
@@ -429,6 +436,8 @@ export class LlRun {
 
   private announceBoundary(timeSec: number): void {
     this.firstBoundary ??= timeSec;
+    this.boundaries.push(timeSec);
+    if (this.boundaries.length > 16) this.boundaries.shift();
     for (const state of this.perTrack.values()) {
       if (state.track.info.kind === 'audio') state.segmenter?.boundary(timeSec);
     }

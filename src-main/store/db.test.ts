@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../core/errors.js';
-import { judgeSchema, migrate, openDatabase, type Migration } from './db.js';
+import { judgeSchema, migrate, openDatabase, prepared, type Migration } from './db.js';
 import { MIGRATIONS } from './migrations.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-db-'));
@@ -86,6 +86,28 @@ describe('openDatabase', () => {
     expect((error as StudioError).code).toBe('HOME_UNWRITABLE');
     expect((error as StudioError).message).toContain(file);
     expect((error as StudioError).details).toEqual({ path: file });
+  });
+});
+
+describe('prepared', () => {
+  it('prepares a statement once per connection, and a column added later is still read', () => {
+    const db = openDatabase(path.join(tmp, 'prepared.db'));
+    const other = openDatabase(path.join(tmp, 'prepared-other.db'));
+    try {
+      db.exec('CREATE TABLE t (a INTEGER)');
+      other.exec('CREATE TABLE t (a INTEGER)');
+      const select = prepared(db, 'SELECT * FROM t WHERE a = ?');
+      expect(prepared(db, 'SELECT * FROM t WHERE a = ?')).toBe(select);
+      expect(prepared(other, 'SELECT * FROM t WHERE a = ?')).not.toBe(select);
+      prepared(db, 'INSERT INTO t (a) VALUES (?)').run(1);
+      expect(select.get(1)).toEqual({ a: 1 });
+      // A schema change re-prepares it inside SQLite: SELECT * sees the new column.
+      db.exec('ALTER TABLE t ADD COLUMN b TEXT DEFAULT \'x\'');
+      expect(prepared(db, 'SELECT * FROM t WHERE a = ?').get(1)).toEqual({ a: 1, b: 'x' });
+    } finally {
+      db.close();
+      other.close();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { LadderPreset, LatencyMode, PlayAuth, PublishAuth, StreamState } from '../../src-shared/contract/index.js';
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 
 export interface StreamRecord {
   name: string;
@@ -66,17 +66,17 @@ export class StreamStore {
   constructor(private readonly db: Db) {}
 
   list(): StreamRecord[] {
-    return (this.db.prepare('SELECT * FROM streams ORDER BY created_at, name').all() as Row[]).map(fromRow);
+    return (prepared(this.db, 'SELECT * FROM streams ORDER BY created_at, name').all() as Row[]).map(fromRow);
   }
 
   get(name: string): StreamRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM streams WHERE name = ?').get(name) as Row | undefined;
+    const row = prepared(this.db, 'SELECT * FROM streams WHERE name = ?').get(name) as Row | undefined;
     return row && fromRow(row);
   }
 
   /** The stream a key publishes to, if the key is current. */
   byKey(key: string): StreamRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM streams WHERE key_hash = ?').get(hashKey(key)) as Row | undefined;
+    const row = prepared(this.db, 'SELECT * FROM streams WHERE key_hash = ?').get(hashKey(key)) as Row | undefined;
     return row && fromRow(row);
   }
 
@@ -107,23 +107,23 @@ export class StreamStore {
   }
 
   setKey(name: string, key: string): void {
-    this.db.prepare('UPDATE streams SET key_hash = ? WHERE name = ?').run(hashKey(key), name);
+    prepared(this.db, 'UPDATE streams SET key_hash = ? WHERE name = ?').run(hashKey(key), name);
   }
 
   setState(name: string, state: StreamState, at: number, reason: string | null): void {
-    this.db.prepare('UPDATE streams SET state = ?, state_at = ?, state_reason = ? WHERE name = ?').run(state, at, reason, name);
+    prepared(this.db, 'UPDATE streams SET state = ?, state_at = ?, state_reason = ? WHERE name = ?').run(state, at, reason, name);
   }
 
   delete(name: string): boolean {
-    return this.db.prepare('DELETE FROM streams WHERE name = ?').run(name).changes === 1;
+    return prepared(this.db, 'DELETE FROM streams WHERE name = ?').run(name).changes === 1;
   }
 
   /** A secret kept in the database, created at first use (signing keys). */
   secret(name: string, create: () => string): string {
-    const row = this.db.prepare('SELECT value FROM secrets WHERE name = ?').get(name) as { value: string } | undefined;
+    const row = prepared(this.db, 'SELECT value FROM secrets WHERE name = ?').get(name) as { value: string } | undefined;
     if (row) return row.value;
     const value = create();
-    this.db.prepare('INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(name, value, Date.now());
+    prepared(this.db, 'INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(name, value, Date.now());
     return value;
   }
 }

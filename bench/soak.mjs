@@ -44,7 +44,7 @@ import { diskOf, hostLog, mountSmallDisk, processFigures, processTree, soakEdge,
 import { mediaPlaylist, mediaUris, returnWatch, stopStrays, streamPublisher } from './lib/soak-publishers.mjs';
 import { recordingChecker } from './lib/soak-recordings.mjs';
 import { printFinal } from './lib/soak-report.mjs';
-import { leastSquares, MiB, metricValue, seededRandom, slopePercentPerHour, Tally } from './lib/soak-stats.mjs';
+import { cutShortSleeps, leastSquares, MiB, metricValue, seededRandom, slopePercentPerHour, Tally } from './lib/soak-stats.mjs';
 import { uploadLoop } from './lib/soak-uploads.mjs';
 
 const NAME = 'bench/soak';
@@ -144,21 +144,8 @@ function ask(child, msg, type, timeoutMs) {
 }
 
 let ending = false;
-const wakers = new Set();
 /** Sleeps `ms`, or less once the run is ending. */
-const chaosSleep = (ms) =>
-  new Promise((resolve) => {
-    if (ending) return resolve();
-    const t = setTimeout(() => {
-      wakers.delete(wake);
-      resolve();
-    }, ms);
-    const wake = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    wakers.add(wake);
-  });
+const { sleep: chaosSleep, end: wakeSleepers } = cutShortSleeps();
 
 const floorActive = () => run.floor.start !== null && run.floor.end === null;
 
@@ -425,7 +412,7 @@ async function main() {
 
   // ---- the end ----
   ending = true;
-  for (const wake of wakers) wake();
+  wakeSleepers();
   say('the run is over: waiting for the chaos to settle (returns in progress, uploads)');
   await Promise.race([Promise.all(chaos), sleep(120_000)]);
   const [hEnd, wEnd] = await Promise.all([ask(hls, { type: 'stop' }, 'stopped', 60_000), ask(whep, { type: 'stop' }, 'stopped', 60_000)]);
@@ -484,7 +471,7 @@ try {
   bench.fail(error);
 } finally {
   ending = true;
-  for (const wake of wakers) wake();
+  wakeSleepers();
   await cleanup();
   stopStrays();
   clearTimeout(watchdog);

@@ -130,15 +130,20 @@ process.once('exit', () => {
 
 // ---- our host ----
 
-/** Starts `streams host` on free ports, waits for `Sign in:`, returns { proc, home, url, token, stop }. */
-export async function startHost({ env: extraEnv = {} } = {}) {
-  const home = tempDir('streams-bench-home-');
+/**
+ * Starts `streams host` on free ports, waits for `Sign in:`, returns { proc, home, url, token, stop }.
+ * `home`: a folder to use (kept at stop); by default a temporary one (removed at stop).
+ */
+export async function startHost({ env: extraEnv = {}, home: givenHome, apiTimeoutMs } = {}) {
+  const home = givenHome ?? tempDir('streams-bench-home-');
+  fs.mkdirSync(home, { recursive: true });
   const port = await freePort();
   const env = cleanEnv({ STREAMS_RTMP_PORT: String(await freePort()), STREAMS_SRT_PORT: String(await freePort()), ...extraEnv });
   const proc = track(spawn(process.execPath, [STREAMS_BIN, 'host', '--home', home, '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  // The last 64 KiB: what an error shows, bounded for a host that runs for hours.
   let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
+  proc.stdout.on('data', (d) => (out = (out + d).slice(-65536)));
+  proc.stderr.on('data', (d) => (out = (out + d).slice(-65536)));
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not start in 30 s:\n${out}`)), 30_000);
     const check = () => {
@@ -155,7 +160,7 @@ export async function startHost({ env: extraEnv = {} } = {}) {
   });
   const token = fs.readFileSync(path.join(home, 'api-token'), 'utf8').trim();
   const url = `http://127.0.0.1:${port}`;
-  const api = apiClient(url, token);
+  const api = apiClient(url, token, { timeoutMs: apiTimeoutMs });
   return {
     proc,
     home,
@@ -170,8 +175,8 @@ export async function startHost({ env: extraEnv = {} } = {}) {
       return { publishUrl: `${res.json.ingest.rtmp}/${res.json.key}`, hls: res.json.playback.hls, dash: res.json.playback.dash };
     },
     async stop() {
-      await stopProcess(proc, 'SIGTERM', 10_000);
-      removeDir(home);
+      await stopProcess(proc, 'SIGTERM', 15_000);
+      if (givenHome === undefined) removeDir(home);
     },
   };
 }

@@ -7,7 +7,7 @@
 // (and `graceMs` after it is back) they are expected; any other is counted as an error.
 // IPC: {init}, {state}, {report} -> {report}, {stop} -> {stopped}.
 import { FetchError, ViewerSim } from '../../test-support/fleet/viewers.mjs';
-import { seededRandom, Tally } from './soak-stats.mjs';
+import { cutShortSleeps, seededRandom, Tally } from './soak-stats.mjs';
 
 let init;
 let state = { streams: {}, edges: {} };
@@ -22,22 +22,9 @@ let samples = [];
 let sampled = new Tally();
 let started = 0;
 let startups = [];
-const wakers = new Set();
 const slots = [];
 
-const sleep = (ms) =>
-  new Promise((resolve) => {
-    if (stopping) return resolve();
-    const t = setTimeout(() => {
-      wakers.delete(wake);
-      resolve();
-    }, ms);
-    const wake = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    wakers.add(wake);
-  });
+const { sleep, end: wakeSleepers } = cutShortSleeps();
 
 /**
  * Why an error now on `stream` through `edge` comes from the chaos (its publisher away or just back, the
@@ -151,7 +138,7 @@ process.on('message', async (msg) => {
     process.send(report());
   } else if (msg.type === 'stop') {
     stopping = true;
-    for (const wake of wakers) wake();
+    wakeSleepers();
     await Promise.all(slots);
     process.send({ ...report(), type: 'stopped' });
     setTimeout(() => process.exit(0), 100);

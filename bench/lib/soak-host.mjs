@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { apiClient } from '../../test-support/api-client.mjs';
 import { processTree } from '../../test-support/machine.mjs';
-import { cleanEnv, freePort, sleep, STREAMS_BIN, stopProcess, tempDir, track } from './live.mjs';
+import { cleanEnv, freePort, sleep, startHost, STREAMS_BIN, stopProcess, tempDir, track } from './live.mjs';
 import { MiB } from './soak-stats.mjs';
 
 export { processTree };
@@ -72,38 +71,8 @@ export function fillDisk(dir, leaveMiB) {
 }
 
 /** `streams host` on `home` (created if needed), free ports; { proc, home, url, token, api, output, stop }. */
-export async function startHostAt(home, env) {
-  fs.mkdirSync(home, { recursive: true });
-  const port = await freePort();
-  const proc = track(spawn(process.execPath, [STREAMS_BIN, 'host', '--home', home, '--port', String(port)], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '';
-  proc.stdout.on('data', (d) => (out = (out + d).slice(-65536)));
-  proc.stderr.on('data', (d) => (out = (out + d).slice(-65536)));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in 30 s:\n${out}`)), 30_000);
-    const check = () => {
-      if (/Sign in:/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout.on('data', check);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`host exited with ${code} before starting:\n${out}`));
-    });
-  });
-  const token = fs.readFileSync(path.join(home, 'api-token'), 'utf8').trim();
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    proc,
-    home,
-    url,
-    token,
-    api: apiClient(url, token, { timeoutMs: 30_000 }),
-    output: () => out,
-    stop: () => stopProcess(proc, 'SIGTERM', 15_000),
-  };
+export function startHostAt(home, env) {
+  return startHost({ home, env, apiTimeoutMs: 30_000 });
 }
 
 const portFree = (port) =>

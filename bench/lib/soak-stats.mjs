@@ -86,3 +86,29 @@ export function sessionIdsOf(playlist) {
 }
 
 export const MiB = 1024 * 1024;
+
+/**
+ * Sleeps that a run's end cuts short: `sleep(ms)` resolves after `ms`, or at once when `end()` has
+ * been called (the chaos and the clients stop waiting and wind down).
+ */
+export function cutShortSleeps() {
+  let ended = false;
+  const wakers = new Set();
+  return {
+    sleep: (ms) =>
+      new Promise((resolve) => {
+        if (ended) return resolve();
+        const wake = () => {
+          clearTimeout(timer);
+          wakers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms);
+        wakers.add(wake);
+      }),
+    end() {
+      ended = true;
+      for (const wake of [...wakers]) wake();
+    },
+  };
+}

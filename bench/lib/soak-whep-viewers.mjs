@@ -7,7 +7,7 @@
 // packet after `at`, from the slot's viewers that waited (the host parks them while a dropped WHIP
 // publisher may come back) and from a new viewer asked for at once and again until it gets media.
 // IPC: {init}, {state}, {returning}, {report} -> {report}, {stop} -> {stopped}; it sends {resumed}.
-import { seededRandom, Tally } from './soak-stats.mjs';
+import { cutShortSleeps, seededRandom, Tally } from './soak-stats.mjs';
 import { nodeViewer, whepSignal } from './webrtc.mjs';
 
 const STALL_MS = 10_000;
@@ -24,21 +24,8 @@ let samples = [];
 let sessions = 0;
 let stalls = 0;
 let loss = { expected: 0, lost: 0 };
-const wakers = new Set();
 
-const sleep = (ms) =>
-  new Promise((resolve) => {
-    if (stopping) return resolve();
-    const t = setTimeout(() => {
-      wakers.delete(wake);
-      resolve();
-    }, ms);
-    const wake = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    wakers.add(wake);
-  });
+const { sleep, end: wakeSleepers } = cutShortSleeps();
 
 /** Why an error now on `stream` comes from the chaos (its publisher away or just back), or null. */
 function chaosOf(stream) {
@@ -175,7 +162,7 @@ process.on('message', async (msg) => {
     process.send(report());
   } else if (msg.type === 'stop') {
     stopping = true;
-    for (const wake of wakers) wake();
+    wakeSleepers();
     await Promise.all(slots);
     process.send({ ...report(), type: 'stopped' });
     setTimeout(() => process.exit(0), 100);

@@ -88,7 +88,7 @@ export class LiveStreams {
     this.unsubscribers.push(
       paths.onPublish((name, info, tracks) => this.onPublish(name, info, tracks)),
       paths.onTracks((name, tracks) => this.onTracks(name, tracks)),
-      paths.onUnpublish((name, reason) => void this.onUnpublish(name, reason)),
+      paths.onUnpublish((name, reason) => void this.leave(name, reason)),
       analytics.onChange((name) => {
         if (store.get(name)) bus.emit('stream.viewers', analytics.snapshot(name));
       }),
@@ -205,10 +205,6 @@ export class LiveStreams {
     if (this.live.get(name) !== live) return;
     this.options.sessions.end(name);
     this.options.transitions.apply(name, 'fail', `packager failed: ${reason}`);
-  }
-
-  private async onUnpublish(name: string, reason: string): Promise<void> {
-    await this.leave(name, reason);
   }
 
   /**

@@ -54,6 +54,19 @@ describe('TimedMetadata', () => {
     // A playlist lists the dates in its window only.
     expect(timed.dateRanges('cam', T0 + 1500).map((l) => /ID="([^"]+)"/.exec(l)![1])).toEqual(['score-6', 'score-7']);
     expect(timed.messages('cam', T0 + 1500, T0 + 2000).map((m) => m.seq)).toEqual([6]);
+    // The same lines (the same array: kept playlists are keyed by it) until a message comes or the window moves.
+    const memo = new TimedMetadata();
+    for (const m of timed.messages('cam')) memo.onMessage(m);
+    const lines = memo.dateRanges('cam', T0 + 1500);
+    expect(memo.dateRanges('cam', T0 + 1500)).toBe(lines);
+    expect(memo.dateRanges('cam', T0 + 1000)).not.toBe(lines);
+    const again = memo.dateRanges('cam', T0 + 1500);
+    expect(again).toEqual(lines);
+    memo.onMessage(message(5, T0 + 4000, {}, 'score', 'other')); // another stream's
+    expect(memo.dateRanges('cam', T0 + 1500)).toBe(again);
+    memo.onMessage(message(8, T0 + 6500));
+    expect(memo.dateRanges('cam', T0 + 1500)).not.toBe(again);
+    expect(memo.dateRanges('cam', T0 + 1500).map((l) => /ID="([^"]+)"/.exec(l)![1])).toEqual(['score-6', 'score-7', 'score-8']);
     // A Period's EventStream: [from, to), times from its start.
     expect(timed.eventStream('cam', T0 + 1500, T0 + 6000)).toMatch(/^ {4}<EventStream[^\n]+\n {6}<Event presentationTime="500" duration="0" id="6">[^\n]+\n {4}<\/EventStream>$/);
     expect(timed.eventStream('cam', T0 + 7000, T0 + 8000)).toBe('');

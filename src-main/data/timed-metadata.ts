@@ -39,6 +39,9 @@ export class TimedMetadata {
    * host's CPU in the soak, with JSON, base64 and dates for 500 messages per answer).
    */
   private readonly tags = new WeakMap<TimedMessage, string>();
+  /** Per stream: a count of its kept messages' changes, and the last date ranges asked for. */
+  private readonly versions = new Map<string, number>();
+  private readonly lastDateRanges = new Map<string, { version: number; fromPdt: number; lines: readonly string[] }>();
   readonly maxPerStream: number;
   readonly maxDataBytes: number;
   readonly maxPlaylistBytes: number;
@@ -60,6 +63,7 @@ export class TimedMetadata {
     while (at > 0 && list[at - 1]!.programDateTime > timed.programDateTime) at -= 1;
     list.splice(at, 0, timed);
     if (list.length > this.maxPerStream) list.splice(0, list.length - this.maxPerStream);
+    this.versions.set(message.stream, (this.versions.get(message.stream) ?? 0) + 1);
     for (const listener of this.listeners.get(message.stream) ?? []) listener(timed);
   }
 
@@ -102,9 +106,18 @@ export class TimedMetadata {
     return this.newestThatFit(this.replay(stream, fromPdt, toPdt));
   }
 
-  /** EXT-X-DATERANGE lines for a playlist whose window starts at `fromPdt` (RFC 8216bis: dates in the window). */
-  dateRanges(stream: string, fromPdt: number): string[] {
-    return this.newestThatFit(this.messages(stream, fromPdt));
+  /**
+   * EXT-X-DATERANGE lines for a playlist whose window starts at `fromPdt` (RFC 8216bis: dates in the
+   * window). The same array while nothing changed (no new message, the same window start): the
+   * low-latency routes keep each written playlist for as long as its date ranges are the same.
+   */
+  dateRanges(stream: string, fromPdt: number): readonly string[] {
+    const version = this.versions.get(stream) ?? 0;
+    const last = this.lastDateRanges.get(stream);
+    if (last && last.version === version && last.fromPdt === fromPdt) return last.lines;
+    const lines = this.newestThatFit(this.messages(stream, fromPdt));
+    this.lastDateRanges.set(stream, { version, fromPdt, lines });
+    return lines;
   }
 
   private newestThatFit(messages: readonly TimedMessage[]): string[] {
@@ -139,6 +152,8 @@ export class TimedMetadata {
   /** The stream was deleted. */
   forget(stream: string): void {
     this.streams.delete(stream);
+    this.versions.delete(stream);
+    this.lastDateRanges.delete(stream);
   }
 }
 

@@ -59,7 +59,7 @@ export interface LiveRoutesOptions {
     dvrSecondsOf: (name: string) => number;
   };
   /** Timed data written into the media playlists (data/timed-metadata.ts). */
-  timedMetadata?: { dateRanges(stream: string, fromPdt: number): string[]; eventStream(stream: string, fromPdt: number, toPdt: number): string };
+  timedMetadata?: { dateRanges(stream: string, fromPdt: number): readonly string[]; eventStream(stream: string, fromPdt: number, toPdt: number): string };
   /** The standard packager's segments on the program timeline (segment-times.ts): dates, exact EXTINF. */
   segmentTimes?: Pick<SegmentTimes, 'timing' | 'periodStartPdt'>;
 }

@@ -27,7 +27,7 @@ export interface LlRouteContext {
   segmentSeconds: number;
   dvrSeconds: number;
   /** EXT-X-DATERANGE lines of the stream's timed data from a program date-time on. */
-  dateRanges?: (fromPdt: number) => string[];
+  dateRanges?: (fromPdt: number) => readonly string[];
   /** A DASH EventStream of the stream's timed data in [fromPdt, toPdt), times from fromPdt. */
   eventStream?: (fromPdt: number, toPdt: number) => string;
 }
@@ -100,7 +100,6 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
   if (track.segments.length === 0) {
     return sendError(reply.header('Retry-After', '1').header('X-Accel-Expires', '0'), { code: 'UNAVAILABLE', message: 'no part yet; retry' });
   }
-  const snapshot = track.snapshot(ctx.over);
   const renditionReports = ctx.stream
     .trackIndexes()
     .filter((i) => i !== index)
@@ -108,19 +107,66 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
       const last = ctx.stream.track(i)!.lastPart();
       return last ? [{ uri: llUris.media(i), lastMsn: last.msn, lastPart: last.part }] : [];
     });
-  const body = writeLlMediaPlaylist(snapshot, {
-    partTargetSec: ctx.partTargetSec,
-    targetDurationSec: td,
-    query: ctx.query,
-    skip: skipText === undefined ? false : skipText,
-    renditionReports,
-    endList: snapshot.ended,
-    ...(ctx.dateRanges && snapshot.segments[0] ? { dateRanges: ctx.dateRanges(snapshot.segments[0].programDateTime) } : {}),
+  const fromPdt = track.segments[0]!.programDateTime;
+  const dateRanges = ctx.dateRanges?.(fromPdt);
+  const skip = skipText === undefined ? false : skipText;
+  const key = [
+    track.playlistKey(),
+    ctx.over,
+    skip,
+    td,
+    ctx.partTargetSec,
+    renditionReports.map((r) => `${r.uri}:${r.lastMsn}.${r.lastPart}`).join(','),
+    ctx.query === '' ? 'plain' : 'query',
+  ].join('|');
+  const body = answerOf(track, key, dateRanges, ctx.query, (query) => {
+    const snapshot = track.snapshot(ctx.over);
+    return writeLlMediaPlaylist(snapshot, {
+      partTargetSec: ctx.partTargetSec,
+      targetDurationSec: td,
+      query,
+      skip,
+      renditionReports,
+      endList: snapshot.ended,
+      ...(dateRanges ? { dateRanges } : {}),
+    });
   });
   // An answer to a blocking request describes one moment: shared caches may keep it (a later identical
   // request is satisfied by it); the plain playlist changes every part.
   const cache = ctx.over ? 'public, max-age=10' : msnText !== undefined ? `public, max-age=${td * 3}` : LIVE_CACHE;
   return reply.header('Cache-Control', cache).type(M3U8).send(body);
+}
+
+/** Stands for the viewer's query in a kept playlist; a query is URI-encoded text and never holds it. */
+const QUERY_MARK = '\u0001';
+const KEPT_ANSWERS_PER_TRACK = 8;
+
+interface KeptAnswer {
+  key: string;
+  dateRanges: readonly string[] | undefined;
+  /** The playlist cut where each viewer's query goes (one piece without a query). */
+  pieces: string[];
+}
+
+/**
+ * Media playlists as written for the track's current state, kept per key (see `TrackState.playlistKey`)
+ * with the viewer's query left out: every viewer blocked on the next part is answered at the same moment
+ * with the same playlist, which carries the whole DVR window and up to 64 KB of date ranges. Written once
+ * per state, each answer is one join with its query (in the soak, writing each answer anew kept the host's
+ * event loop busy for tens of milliseconds after every part).
+ */
+const keptAnswers = new WeakMap<TrackState, KeptAnswer[]>();
+
+function answerOf(track: TrackState, key: string, dateRanges: readonly string[] | undefined, query: string, write: (query: string) => string): string {
+  let kept = keptAnswers.get(track);
+  if (!kept) keptAnswers.set(track, (kept = []));
+  let answer = kept.find((a) => a.key === key && a.dateRanges === dateRanges);
+  if (!answer) {
+    answer = { key, dateRanges, pieces: query === '' ? [write('')] : write(QUERY_MARK).split(QUERY_MARK) };
+    kept.push(answer);
+    if (kept.length > KEPT_ANSWERS_PER_TRACK) kept.shift();
+  }
+  return answer.pieces.length === 1 ? answer.pieces[0]! : answer.pieces.join(query);
 }
 
 export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: string): FastifyReply {

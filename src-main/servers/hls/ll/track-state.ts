@@ -88,6 +88,25 @@ export class TrackState {
     for (const wake of [...this.wakers]) wake();
   }
 
+  /**
+   * A key that changes whenever a playlist written from `snapshot()` would (the playlist answers are
+   * kept per key, see ll-routes): the window's first number and length, the discontinuities that left
+   * it, the parts and state of the segment being written, and how many segments are complete and how
+   * many still list their parts (parts leave memory oldest first). Read from the state itself, so no
+   * change can be missed by a writer that forgets to say so.
+   */
+  playlistKey(): string {
+    let complete = 0;
+    let listed = 0;
+    for (const s of this.segments) {
+      if (s.complete) complete += 1;
+      if (s.parts.length > 0 && s.parts.every((p) => p.data !== null)) listed += 1;
+    }
+    const first = this.segments[0];
+    const last = this.segments.at(-1);
+    return `${first?.msn ?? -1}.${this.segments.length}.${this.discontinuitySequence}.${last?.parts.length ?? 0}.${complete}.${listed}`;
+  }
+
   snapshot(ended: boolean): LlTrackSnapshot {
     return {
       index: this.info.index,

@@ -1,0 +1,119 @@
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../../core/logger.js';
+import { LlStream, type LlFiles, type LlSample } from './ll-stream.js';
+import { writeLlMediaPlaylist } from './ll-playlist.js';
+import { llMediaPlaylist, type LlRouteContext } from './ll-routes.js';
+import { llUris } from './types.js';
+
+/** Segment files written when the test says (a slow disk): parts leave memory only then. */
+const pendingWrites: (() => void)[] = [];
+const files: LlFiles = { write: () => new Promise<void>((resolve) => pendingWrites.push(resolve)), remove: async () => undefined };
+const flushWrites = (): void => pendingWrites.splice(0).forEach((resolve) => resolve());
+const VIDEO = { info: { index: 0, kind: 'video' as const, bandwidthBps: 1e6, width: 640, height: 360, fps: 30 } };
+const AUDIO = { info: { index: 1, kind: 'audio' as const, bandwidthBps: 128e3, sampleRate: 48_000, channels: 2 } };
+const frames = (from: number, count: number): LlSample[] =>
+  Array.from({ length: count }, (_, i) => ({
+    dts: (from + i) * 3000, duration: 3000, keyframe: (from + i) % 60 === 0, cto: 0, flags: 0, data: Buffer.alloc(100, from + i),
+  }));
+const aac = (from: number, count: number): LlSample[] =>
+  Array.from({ length: count }, (_, i) => ({ dts: (from + i) * 1920, duration: 1920, keyframe: true, cto: 0, flags: 0, data: Buffer.alloc(50) }));
+const tick = () => new Promise((r) => setImmediate(r));
+
+/** A host's low-latency playlist route over a stream the test feeds; date ranges from `ranges`. */
+function host() {
+  const s = new LlStream({
+    name: 'show', partTargetSec: 0.2, segmentTargetSec: 2, windowSec: 8, minWindowSegments: 2, files,
+    writeFragment: ({ sequence, samples }) => Buffer.concat([Buffer.from([sequence & 0xff]), ...samples.map((x) => x.data)]),
+    logger: silentLogger(), now: () => 1_000_000, partsKeptSegments: 1,
+  });
+  const state = { ranges: [] as readonly string[], over: false };
+  const ctx = (query: string): LlRouteContext => ({
+    stream: s, live: true, over: state.over, query, partTargetSec: s.partLimitSec, segmentSeconds: 2, dvrSeconds: 8,
+    dateRanges: () => state.ranges,
+  });
+  const app = Fastify();
+  app.get('/v/:i', (req, reply) => {
+    const sid = (req.query as { sid?: string }).sid;
+    return llMediaPlaylist(req, reply, ctx(sid ? `sid=${sid}` : ''), Number((req.params as { i: string }).i));
+  });
+  /** The playlist the route must answer now, written afresh from the stream's state. */
+  const expected = (index: number, query: string, skip: false | 'YES' | 'v2' = false): string => {
+    const snapshot = s.snapshot(index)!;
+    const others = s.trackIndexes().filter((i) => i !== index).flatMap((i) => {
+      const last = s.track(i)!.lastPart();
+      return last ? [{ uri: llUris.media(i), lastMsn: last.msn, lastPart: last.part }] : [];
+    });
+    const longest = Math.max(2, ...snapshot.segments.filter((x) => x.complete).map((x) => x.duration));
+    return writeLlMediaPlaylist({ ...snapshot, ended: state.over }, {
+      partTargetSec: s.partLimitSec, targetDurationSec: Math.max(1, Math.round(longest)), query, skip,
+      renditionReports: others, endList: state.over, dateRanges: state.ranges,
+    });
+  };
+  return { s, app, state, expected };
+}
+
+describe('low-latency media playlists kept per state', () => {
+  const apps: { close(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+
+  it('answers exactly what a playlist written anew says, through parts, segments, memory trims, date ranges, rendition reports and the end', async () => {
+    const { s, app, state, expected } = host();
+    apps.push(app);
+    const run = s.startRun('r1', '/d/r1', [VIDEO, AUDIO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1.42c01e' }, Buffer.from('init'));
+    run.init(1, { trackId: 2, timescale: 48_000, codec: 'mp4a.40.2' }, Buffer.from('init'));
+    const seen = new Set<string>();
+    const check = async (): Promise<void> => {
+      for (const index of [0, 1]) {
+        for (const [sid, skip] of [['', undefined], ['a1', undefined], ['b2', undefined], ['a1', 'YES'], ['b2', 'v2']] as const) {
+          const query = [sid ? `sid=${sid}` : '', skip ? `_HLS_skip=${skip}` : ''].filter(Boolean).join('&');
+          const res = await app.inject(`/v/${index}${query ? `?${query}` : ''}`);
+          if (s.track(index)!.segments.length === 0) continue;
+          expect(res.statusCode).toBe(200);
+          expect(res.body).toBe(expected(index, sid ? `sid=${sid}` : '', skip ?? false));
+          seen.add(res.body);
+        }
+      }
+    };
+    // Frame by frame (parts of 0.2 s, segments of 2 s), past a window of 8 s (segments leave it, parts leave memory).
+    for (let f = 0; f < 900; f += 3) {
+      run.samples(0, frames(f, 3));
+      run.samples(1, aac((f * 3000) / 1920, 5));
+      // Asked before and after the segment just completed is on disk (its older neighbours' parts leave memory then).
+      if (f % 30 === 0) await check();
+      flushWrites();
+      await tick();
+      if (f % 30 === 0) await check();
+      if (f === 450) state.ranges = ['#EXT-X-DATERANGE:ID="a-1",START-DATE="1970-01-01T00:16:45.000Z"'];
+      if (f === 600) state.ranges = [...state.ranges, '#EXT-X-DATERANGE:ID="a-2",START-DATE="1970-01-01T00:16:50.000Z"'];
+    }
+    expect(s.track(0)!.segments[0]!.msn).toBeGreaterThan(3); // the window slid
+    expect(seen.size).toBeGreaterThan(100);
+    state.over = true;
+    s.end();
+    await check();
+  });
+
+  it('writes a state once for every viewer: each answer is that playlist with the viewer\'s own query', async () => {
+    const { s, app, expected } = host();
+    apps.push(app);
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1.42c01e' }, Buffer.from('init'));
+    run.samples(0, frames(0, 200));
+    const snapshot = vi.spyOn(s.track(0)!, 'snapshot');
+    const bodies = await Promise.all(['v1', 'v2', 'v3', 'v4'].map(async (sid) => (await app.inject(`/v/0?sid=${sid}`)).body));
+    expect(snapshot).toHaveBeenCalledTimes(1);
+    bodies.forEach((body, i) => expect(body).toBe(expected(0, `sid=v${i + 1}`)));
+    expect(bodies[0]).toContain('?sid=v1');
+    expect(bodies[0]).not.toContain('sid=v2');
+    // A new part is a new state: written again.
+    run.samples(0, frames(200, 10));
+    snapshot.mockClear();
+    const body = (await app.inject('/v/0?sid=v1')).body;
+    expect(snapshot).toHaveBeenCalledTimes(1);
+    expect(body).toBe(expected(0, 'sid=v1'));
+  });
+});

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChildRegistry } from './children.js';
+import { BACKGROUND_PRIORITY, ChildRegistry } from './children.js';
 
 const alive = (pid: number): boolean => {
   try {
@@ -72,6 +73,24 @@ describe('ChildRegistry.run', () => {
     const children = new ChildRegistry();
     await expect(children.run('/nonexistent/streams-no-such-binary', [])).rejects.toMatchObject({ code: 'ENOENT' });
     expect(children.count).toBe(0);
+  });
+});
+
+describe('ChildRegistry background work', () => {
+  it('runs a background child below normal priority (nice 10 here), others at the host\'s own', async () => {
+    const children = new ChildRegistry(1000);
+    const own = os.getPriority();
+    try {
+      const background = children.spawn('sleep', ['30'], { background: true });
+      const live = children.spawn('sleep', ['30']);
+      expect(os.getPriority(background.pid!)).toBe(Math.max(BACKGROUND_PRIORITY, own));
+      expect(os.getPriority(live.pid!)).toBe(own);
+      // run() too: the child reports its own niceness.
+      const ran = await children.run('sh', ['-c', 'sleep 0.2; cut -d" " -f19 /proc/self/stat'], { background: true, timeoutMs: 5000 });
+      expect(Number(ran.stdout.trim())).toBe(Math.max(BACKGROUND_PRIORITY, own));
+    } finally {
+      await children.dispose();
+    }
   });
 });
 

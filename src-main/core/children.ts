@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ChildLedger } from './child-ledger.js';
 import type { Service } from './lifecycle.js';
@@ -84,6 +85,8 @@ export interface RunResult {
 
 export interface RunOptions {
   timeoutMs?: number;
+  /** Work that may wait (see ChildRegistry.spawn): run below normal priority. */
+  background?: boolean;
   /** Keep at most this many characters of each stream (from the end). */
   maxOutput?: number;
   env?: NodeJS.ProcessEnv;
@@ -119,6 +122,18 @@ export function findSetpriv(): string | null {
   return process.platform === 'linux' ? resolveExecutable('setpriv') : null;
 }
 
+/** Below normal: nice 10 on POSIX, BELOW_NORMAL_PRIORITY_CLASS on Windows. */
+export const BACKGROUND_PRIORITY = os.constants.priority.PRIORITY_BELOW_NORMAL;
+
+function lowerPriority(pid: number): void {
+  try {
+    // Never raises one: a host that runs below normal itself keeps its children where it is.
+    if (os.getPriority(pid) < BACKGROUND_PRIORITY) os.setPriority(pid, BACKGROUND_PRIORITY);
+  } catch {
+    // Exited already, or not allowed: it runs at normal priority.
+  }
+}
+
 /**
  * Every child process the host starts is spawned through here, so that none outlives the host:
  * dispose() sends SIGTERM to all, then SIGKILL to whatever is left after the grace period. With
@@ -144,10 +159,14 @@ export class ChildRegistry implements Service {
   /**
    * `deathSignal`: the parent-death signal (with setpriv), SIGKILL unless told. A child that must stop
    * its own children first (nginx: a SIGKILLed master leaves its workers serving, orphaned) takes TERM.
+   * `background`: work that may wait (library transcodes, a recording made into a video) runs below
+   * normal priority, so that on a busy machine the live show (the host, its packagers and encoders)
+   * goes first; PeerTube nices its VOD transcodes the same way. Where the system refuses, it runs at
+   * normal priority.
    */
-  spawn(command: string, args: readonly string[], spawnOptions: SpawnOptions & { deathSignal?: 'KILL' | 'TERM' } = {}): ChildProcess {
+  spawn(command: string, args: readonly string[], spawnOptions: SpawnOptions & { deathSignal?: 'KILL' | 'TERM'; background?: boolean } = {}): ChildProcess {
     if (this.disposed) throw new Error(`refusing to start ${command}: the host is stopping`);
-    const { deathSignal = 'KILL', ...options } = spawnOptions;
+    const { deathSignal = 'KILL', background = false, ...options } = spawnOptions;
     const merged: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true, ...options };
     const detached = merged.detached === true;
     // setpriv execs the command in place (same pid, same command line once started). Only a command
@@ -157,6 +176,7 @@ export class ChildRegistry implements Service {
     const [file, argv] = wrap ? [setpriv, ['--pdeathsig', deathSignal, '--', command, ...args]] : [command, args];
     // Own process group on POSIX, so that killing it reaches grandchildren too (sh wrappers, xvfb-run).
     const child = spawn(file, argv, merged);
+    if (background && child.pid !== undefined) lowerPriority(child.pid);
     this.children.add(child);
     const ledger = this.options.ledger;
     const pid = child.pid;
@@ -190,7 +210,7 @@ export class ChildRegistry implements Service {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = this.spawn(command, args, { env: options.env, cwd: options.cwd });
+        child = this.spawn(command, args, { env: options.env, cwd: options.cwd, background: options.background === true });
       } catch (error) {
         reject(error);
         return;

@@ -24,6 +24,8 @@ export interface FfmpegRunOptions {
   /** Called on an exit nobody asked for (no stop, finish or kill before it), with unexpectedReason's text. */
   onUnexpectedExit?: (reason: string) => void;
   logger?: Logger;
+  /** Work that may wait: below normal priority (ChildRegistry.spawn). */
+  background?: boolean;
 }
 
 /**
@@ -68,7 +70,7 @@ export class FfmpegRunner {
 
   /** Spawns ffmpeg; throws what ChildRegistry.spawn throws (the host is stopping). */
   static start(children: Pick<ChildRegistry, 'spawn'>, command: string, args: readonly string[], options: FfmpegRunOptions = {}): FfmpegRunner {
-    const child = children.spawn(command, args, { stdio: options.stdio ?? ['pipe', 'pipe', 'pipe'] });
+    const child = children.spawn(command, args, { stdio: options.stdio ?? ['pipe', 'pipe', 'pipe'], ...(options.background ? { background: true } : {}) });
     return new FfmpegRunner(child, options);
   }
 

@@ -108,6 +108,7 @@ async function encode(o: VodConvertOptions, job: VodJob, ctx: VodRunContext): Pr
   const started = Date.now();
   const runner = FfmpegRunner.start(o.children, ffmpeg, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    background: true,
     onProgress: (block) => {
       const value = vodProgress(block.outTimeUs, media.durationSec, block.state === 'end');
       // Every block is a sign of life for the watchdog; the queue throttles what it reports.

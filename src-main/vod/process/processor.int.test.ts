@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FfmpegInfo } from '../../../src-shared/contract/system.js';
 import { needs, which } from '../../../test-support/peers.js';
 import { mountTmpfs } from '../../../test-support/tmpfs.js';
 import { makeClip } from '../../../test-support/vod-media.js';
-import { ChildRegistry } from '../../core/children.js';
+import { BACKGROUND_PRIORITY, ChildRegistry } from '../../core/children.js';
 import { silentLogger } from '../../core/logger.js';
 import { bundledFfmpegPath, bundledFfprobePath } from '../../encoder/locate.js';
 import { probeFfmpeg } from '../../encoder/probe.js';
@@ -170,11 +170,22 @@ describe.skipIf(needs('ffmpeg'))('VideoProcessor with the system ffmpeg', () => 
     expect(fs.existsSync(dir) || fs.existsSync(`${dir}.tmp`)).toBe(false);
   });
 
-  it('stops its ffmpeg when the signal fires, with the signal reason', { timeout: 60_000 }, async () => {
+  it('stops its ffmpeg when the signal fires, with the signal reason; the encode runs below normal priority', { timeout: 60_000 }, async () => {
     const abort = new AbortController();
     const dir = path.join(t.tmp, 'videos', 'cancelled');
+    // The encode's priority, read while it runs (the live show goes first on a busy machine).
+    const spawn = t.children.spawn.bind(t.children);
+    const priorities: number[] = [];
+    const watch = vi.spyOn(t.children, 'spawn').mockImplementation((command, args, options) => {
+      const child = spawn(command, args, options);
+      if (args.includes('-progress')) priorities.push(os.getPriority(child.pid!));
+      return child;
+    });
     const job = t.processor.run({ signal: abort.signal, progress: (_v, step) => step === 'encode' && abort.abort(new JobError('CANCELLED', 'cancelled by the user')) }, { input: clip, outDir: dir, preset: 'fast', normalizeLoudness: false, subtitles: [] });
     await expect(job).rejects.toMatchObject({ code: 'CANCELLED', message: 'cancelled by the user' });
+    watch.mockRestore();
+    expect(priorities.length).toBeGreaterThan(0);
+    expect(priorities.every((p) => p === Math.max(BACKGROUND_PRIORITY, os.getPriority()))).toBe(true);
     expect(t.children.count).toBe(0);
     expect(fs.existsSync(`${dir}.tmp`)).toBe(false);
   });

@@ -114,7 +114,7 @@ export interface VideoProcessorOptions {
  * MEDIA_INVALID; a full disk DISK_FULL.
  */
 export async function subtitleToWebVtt(children: Pick<ChildRegistry, 'run'>, ffmpeg: string, source: string, output: string): Promise<void> {
-  const result = await children.run(ffmpeg, subtitleArgs(source, output), { timeoutMs: 60_000, maxOutput: 16 * 1024 });
+  const result = await children.run(ffmpeg, subtitleArgs(source, output), { timeoutMs: 60_000, maxOutput: 16 * 1024, background: true });
   if (result.code === 0 && fs.existsSync(output)) return;
   await fs.promises.rm(output, { force: true });
   if (isEnospc(result.stderr)) throw new JobError('DISK_FULL', 'the disk is full while converting subtitles', { retry: false });
@@ -324,6 +324,7 @@ export class VideoProcessor {
     ctx.signal.throwIfAborted();
     const runner = FfmpegRunner.start(this.o.children, ffmpeg, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      background: true,
       stderrMax: 64 * 1024,
       // Every block counts as a sign of life, even without new output time (x264's lookahead).
       onProgress: (block) => progress(block.state === 'end' ? 1 : block.outTimeUs !== null && durationSec > 0 ? block.outTimeUs / 1e6 / durationSec : 0),

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CRASH_LOOP_STARTS, safeModeReason, StartGuard } from './start-guard.js';
 
 let home: string;
@@ -30,6 +30,25 @@ describe('StartGuard', () => {
     // A safe-mode start that dies too keeps the next one safe.
     expect(recordOf()).toMatchObject({ attempts: 4, phase: 'database' });
     expect(StartGuard.begin(home).safeMode?.attempts).toBe(4);
+  });
+
+  it('a host killed while it writes its record leaves the last record whole, so the count goes on', () => {
+    for (let n = 1; n < CRASH_LOOP_STARTS; n++) StartGuard.begin(home).phase('service:live');
+    const guard = StartGuard.begin(home);
+    guard.phase('service:live');
+    // Killed in the middle of its next write: the file it was writing is created empty, nothing more.
+    const write = vi.spyOn(fs, 'writeFileSync').mockImplementation((target) => {
+      fs.closeSync(fs.openSync(target as string, 'w'));
+      throw new Error('killed');
+    });
+    try {
+      guard.phase('service:children');
+    } finally {
+      write.mockRestore();
+    }
+    expect(recordOf()).toMatchObject({ attempts: CRASH_LOOP_STARTS, phase: 'service:live' });
+    expect(StartGuard.begin(home).safeMode).toMatchObject({ attempts: CRASH_LOOP_STARTS, phase: 'service:live' });
+    expect(fs.readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a clean stop or a stable run clears the count; a caught error is kept with its message', () => {

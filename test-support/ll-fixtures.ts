@@ -4,6 +4,7 @@
  * video's boundaries to the nearest frame. Times are exact so golden outputs stay stable.
  */
 
+import type { LlSample } from '../src-main/servers/hls/ll/ll-stream.js';
 import type { LlPart, LlSegment, LlTrackInfo, LlTrackSnapshot } from '../src-main/servers/hls/ll/types.js';
 
 /** 2026-01-01T00:00:00.000Z */
@@ -95,3 +96,17 @@ export const LL_TRACKS: readonly LlTrackInfo[] = [
   { index: 1, kind: 'video', codec: 'avc1.64001e', bandwidthBps: 800_000, width: 640, height: 360, fps: 30, timescale: VIDEO_TIMESCALE },
   { index: 2, kind: 'audio', codec: 'mp4a.40.2', bandwidthBps: 128_000, sampleRate: AUDIO_RATE, channels: 2, timescale: AUDIO_RATE },
 ];
+
+/** Track descriptions of an LlStream run's input (`LlStream.startRun`): video at 640x360, 30 fps, and stereo AAC. */
+export const LL_VIDEO_INPUT = { info: { index: 0, kind: 'video' as const, bandwidthBps: 1e6, width: 640, height: 360, fps: 30 } };
+export const LL_AUDIO_INPUT = { info: { index: 1, kind: 'audio' as const, bandwidthBps: 128e3, sampleRate: 48_000, channels: 2 } };
+
+/** Video samples `from`..`from + count - 1` at 30 fps in 90 kHz, a keyframe every 60 (2 s), each 100 bytes of its number. */
+export const llVideoFrames = (from: number, count: number): LlSample[] =>
+  Array.from({ length: count }, (_, i) => ({
+    dts: (from + i) * 3000, duration: 3000, keyframe: (from + i) % 60 === 0, cto: 0, flags: 0, data: Buffer.alloc(100, from + i),
+  }));
+
+/** AAC frames `from`..`from + count - 1` of `samplesPerFrame` samples (in the 48 kHz timescale), 50 bytes each. */
+export const llAacFrames = (from: number, count: number, samplesPerFrame = 1024): LlSample[] =>
+  Array.from({ length: count }, (_, i) => ({ dts: (from + i) * samplesPerFrame, duration: samplesPerFrame, keyframe: true, cto: 0, flags: 0, data: Buffer.alloc(50) }));

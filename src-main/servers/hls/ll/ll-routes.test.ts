@@ -1,7 +1,8 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LL_AUDIO_INPUT as AUDIO, LL_VIDEO_INPUT as VIDEO, llAacFrames, llVideoFrames as frames } from '../../../../test-support/ll-fixtures.js';
 import { silentLogger } from '../../../core/logger.js';
-import { LlStream, type LlFiles, type LlSample } from './ll-stream.js';
+import { LlStream, type LlFiles } from './ll-stream.js';
 import { writeLlMediaPlaylist } from './ll-playlist.js';
 import { llMediaPlaylist, type LlRouteContext } from './ll-routes.js';
 import { llUris } from './types.js';
@@ -10,14 +11,6 @@ import { llUris } from './types.js';
 const pendingWrites: (() => void)[] = [];
 const files: LlFiles = { write: () => new Promise<void>((resolve) => pendingWrites.push(resolve)), remove: async () => undefined };
 const flushWrites = (): void => pendingWrites.splice(0).forEach((resolve) => resolve());
-const VIDEO = { info: { index: 0, kind: 'video' as const, bandwidthBps: 1e6, width: 640, height: 360, fps: 30 } };
-const AUDIO = { info: { index: 1, kind: 'audio' as const, bandwidthBps: 128e3, sampleRate: 48_000, channels: 2 } };
-const frames = (from: number, count: number): LlSample[] =>
-  Array.from({ length: count }, (_, i) => ({
-    dts: (from + i) * 3000, duration: 3000, keyframe: (from + i) % 60 === 0, cto: 0, flags: 0, data: Buffer.alloc(100, from + i),
-  }));
-const aac = (from: number, count: number): LlSample[] =>
-  Array.from({ length: count }, (_, i) => ({ dts: (from + i) * 1920, duration: 1920, keyframe: true, cto: 0, flags: 0, data: Buffer.alloc(50) }));
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** A host's low-latency playlist route over a stream the test feeds; date ranges from `ranges`. */
@@ -81,7 +74,7 @@ describe('low-latency media playlists kept per state', () => {
     // Frame by frame (parts of 0.2 s, segments of 2 s), past a window of 8 s (segments leave it, parts leave memory).
     for (let f = 0; f < 900; f += 3) {
       run.samples(0, frames(f, 3));
-      run.samples(1, aac((f * 3000) / 1920, 5));
+      run.samples(1, llAacFrames((f * 3000) / 1920, 5, 1920));
       // Asked before and after the segment just completed is on disk (its older neighbours' parts leave memory then).
       if (f % 30 === 0) await check();
       flushWrites();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { LL_AUDIO_INPUT as AUDIO, LL_VIDEO_INPUT as VIDEO, llAacFrames as aac, llVideoFrames as frames } from '../../../../test-support/ll-fixtures.js';
 import { silentLogger } from '../../../core/logger.js';
-import { LlStream, type LlFiles, type LlSample } from './ll-stream.js';
+import { LlStream, type LlFiles } from './ll-stream.js';
 
 /** In-memory files: what the stream wrote and removed. */
 function memoryFiles(): LlFiles & { files: Map<string, Buffer> } {
@@ -12,14 +13,6 @@ function memoryFiles(): LlFiles & { files: Map<string, Buffer> } {
   };
 }
 
-const VIDEO = { info: { index: 0, kind: 'video' as const, bandwidthBps: 1e6, width: 640, height: 360, fps: 30 } };
-const AUDIO = { info: { index: 1, kind: 'audio' as const, bandwidthBps: 128e3, sampleRate: 48_000, channels: 2 } };
-const frames = (from: number, count: number): LlSample[] =>
-  Array.from({ length: count }, (_, i) => ({
-    dts: (from + i) * 3000, duration: 3000, keyframe: (from + i) % 60 === 0, cto: 0, flags: 0, data: Buffer.alloc(100, from + i),
-  }));
-const aac = (from: number, count: number): LlSample[] =>
-  Array.from({ length: count }, (_, i) => ({ dts: (from + i) * 1024, duration: 1024, keyframe: true, cto: 0, flags: 0, data: Buffer.alloc(50) }));
 
 function stream(windowSec = 6, now = () => 1_000_000) {
   const files = memoryFiles();

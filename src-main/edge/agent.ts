@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import type { DataPlaneProbe, EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
+import { writeFileAtomicSync } from '../core/atomic-file.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { UrlSigner } from '../protocols/signing.js';
@@ -36,9 +37,7 @@ export class EdgeStateFile {
   }
 
   save(state: EdgeState): void {
-    const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, JSON.stringify(state), { mode: 0o600 });
   }
 }
 

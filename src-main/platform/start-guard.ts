@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../core/atomic-file.js';
 
 /**
  * Crash loops. A host that dies while it starts (killed, a native crash, an error nobody caught)
@@ -101,12 +102,9 @@ export class StartGuard {
    * crash at all (a fresh-clone test run caught a fourth start after three kills starting normally).
    */
   private write(): void {
-    const temp = `${this.file}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(temp, `${JSON.stringify(this.record)}\n`);
-      fs.renameSync(temp, this.file);
+      writeFileAtomicSync(this.file, `${JSON.stringify(this.record)}\n`);
     } catch {
-      fs.rmSync(temp, { force: true });
       // A home we cannot write to fails the start a moment later, with its own clear error.
     }
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
+import { writeFileAtomicSync } from '../core/atomic-file.js';
 
 /**
  * The CAs an ffmpeg relay trusts for rtmps://, the same as the in-process push (tls.connect): Node's
@@ -29,8 +30,6 @@ export function caBundle(env: NodeJS.ProcessEnv = process.env): { pem: string; e
 /** Writes the bundle to `file` (0644, replaced atomically) and returns the path. */
 export function writeCaBundle(file: string, pem: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, pem, { mode: 0o644 });
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, pem, { mode: 0o644 });
   return file;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Chapter } from '../../../src-shared/contract/videos.js';
+import { writeFileAtomicSync } from '../../core/atomic-file.js';
 import { chaptersVtt } from './chapters.js';
 import { masterWithSubtitles, mpdWithSubtitles, subtitlePlaylist, subtitlePlaylistFile, type SubtitleTrack } from './subtitles.js';
 
@@ -59,15 +60,7 @@ export async function applySubtitles(videoDir: string, tracks: readonly Subtitle
 
 /** chapters.vtt from the chapters as saved (after an edit in the UI as after detection); synchronous, whole or not at all. */
 export function writeChaptersVtt(videoDir: string, chapters: readonly Chapter[], durationSec: number): void {
-  const file = path.join(videoDir, CHAPTERS_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, chaptersVtt(chapters, durationSec));
-    fs.renameSync(tmp, file);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
+  writeFileAtomicSync(path.join(videoDir, CHAPTERS_FILE), chaptersVtt(chapters, durationSec));
 }
 
 /** The init segment and the media segments of one output stream of the dash muxer, in order. */

@@ -32,6 +32,8 @@ export interface LlTrackSpec {
   partSec?: number;
   /** Segments (from the oldest) whose parts are no longer held; default 0. */
   partsDropped?: number;
+  /** The running number of the first segment's first part; default ten per segment before it. */
+  firstPart?: number;
 }
 
 const VIDEO_TIMESCALE = 90_000;
@@ -60,6 +62,7 @@ export function llTrack(spec: LlTrackSpec): LlTrackSnapshot {
   const snap = (sec: number): number => (audio ? Math.round((sec * AUDIO_RATE) / AAC_FRAME) * AAC_FRAME : Math.round(sec * VIDEO_TIMESCALE));
   const segments: LlSegment[] = [];
   let msn = spec.firstMsn;
+  let part = spec.firstPart ?? spec.firstMsn * 10;
   spec.runs.forEach((run, r) => {
     const base = run.startDecodeSec ?? 0;
     const bounds = [0];
@@ -75,6 +78,7 @@ export function llTrack(spec: LlTrackSpec): LlTrackSnapshot {
         msn: msn++,
         run: run.run,
         parts: dropped ? [] : parts,
+        firstPart: part,
         partsListed: !dropped,
         duration: Number(duration.toFixed(9)),
         complete: piece.complete,
@@ -82,6 +86,7 @@ export function llTrack(spec: LlTrackSpec): LlTrackSnapshot {
         discontinuity: r > 0 && i === 0,
         baseDecodeTime: t0,
       });
+      part += parts.length;
     });
   });
   return {

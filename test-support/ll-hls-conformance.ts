@@ -14,9 +14,14 @@ export interface LlConformanceOptions {
    * inside a segment is reported too. Off by default: a scene cut may add a keyframe mid-segment.
    */
   keyframesOnlyAtSegmentStarts?: boolean;
-  /** Reads the media sequence number and part index from a URI; default: our `seg-T-MSN` / `part-T-MSN-P` names. */
-  addressOf?: (uri: string) => { msn: number; part: number | null } | null;
+  /**
+   * Reads a segment URI's media sequence number or a part URI's running number (parts numbered across
+   * segments); default: our `seg-T-MSN` / `part-T-N` names. Null for a URI of another shape.
+   */
+  addressOf?: (uri: string) => Address | null;
 }
+
+export type Address = { msn: number; part?: undefined } | { part: number; msn?: undefined };
 
 interface Part { duration: number; uri: string; independent: boolean; line: number }
 interface Segment {
@@ -45,11 +50,11 @@ interface Parsed {
 const TOLERANCE = 1e-6;
 const ONE_MS = 0.001;
 
-function defaultAddress(uri: string): { msn: number; part: number | null } | null {
+function defaultAddress(uri: string): Address | null {
   const name = uri.split('?')[0]!.split('/').at(-1) ?? '';
-  const m = /^(?:seg-\d+-(\d+)\.m4s|part-\d+-(\d+)-(\d+)\.m4s)$/.exec(name);
+  const m = /^(?:seg-\d+-(\d+)\.m4s|part-\d+-(\d+)\.m4s)$/.exec(name);
   if (!m) return null;
-  return m[1] !== undefined ? { msn: Number(m[1]), part: null } : { msn: Number(m[2]), part: Number(m[3]) };
+  return m[1] !== undefined ? { msn: Number(m[1]) } : { part: Number(m[2]) };
 }
 
 const value = (line: string): string => line.slice(line.indexOf(':') + 1);
@@ -197,19 +202,23 @@ function checkNumbering(pl: Parsed, opts: LlConformanceOptions, total: number, p
       problems.push(`line ${pl.skip.line}: segments were skipped although the listed ones cover only ${total.toFixed(3)} s, less than CAN-SKIP-UNTIL=${until}`);
     }
   }
+  // Parts are numbered on across segments: each listed part follows the one before it.
+  let previousPart: { number: number; uri: string } | null = null;
   pl.segments.forEach((seg, i) => {
     const expected = pl.mediaSequence + skipped + i;
-    const uris = [seg.uri, ...seg.parts.map((p) => p.uri)].filter((u): u is string => !!u);
-    for (const uri of uris) {
-      const a = address(uri);
-      if (a && a.msn !== expected) {
-        problems.push(`${uri} has media sequence number ${a.msn} where MEDIA-SEQUENCE ${pl.mediaSequence} + SKIPPED-SEGMENTS ${skipped} + position ${i} gives ${expected}`);
-      }
+    const a = seg.uri ? address(seg.uri) : null;
+    if (a?.msn !== undefined && a.msn !== expected) {
+      problems.push(`${seg.uri} has media sequence number ${a.msn} where MEDIA-SEQUENCE ${pl.mediaSequence} + SKIPPED-SEGMENTS ${skipped} + position ${i} gives ${expected}`);
     }
-    seg.parts.forEach((part, p) => {
-      const a = address(part.uri);
-      if (a && a.part !== null && a.part !== p) problems.push(`line ${part.line}: ${part.uri} is part ${a.part} but listed as part ${p}`);
-    });
+    if (seg.parts.length === 0) previousPart = null;
+    for (const part of seg.parts) {
+      const number = address(part.uri)?.part;
+      if (number === undefined) continue;
+      if (previousPart && number !== previousPart.number + 1) {
+        problems.push(`line ${part.line}: ${part.uri} is part ${number} but follows part ${previousPart.number} (${previousPart.uri})`);
+      }
+      previousPart = { number, uri: part.uri };
+    }
   });
   checkHint(pl, address, problems);
 }
@@ -224,13 +233,11 @@ function checkHint(pl: Parsed, address: NonNullable<LlConformanceOptions['addres
   const hint = hints[0];
   const last = pl.segments.at(-1);
   if (!hint || !last || pl.endList) return;
-  const got = address(hint.URI ?? '');
-  const lastAddress = last.uri ? address(last.uri) : last.parts[0] ? address(last.parts[0].uri) : null;
-  if (!got || !lastAddress) return; // URIs of another shape: nothing to compare
-  const expected = last.uri ? { msn: lastAddress.msn + 1, part: 0 } : { msn: lastAddress.msn, part: last.parts.length };
-  if (got.msn !== expected.msn || got.part !== expected.part) {
-    problems.push(`the preload hint ${hint.URI} is not the next part (expected media sequence ${expected.msn}, part ${expected.part})`);
-  }
+  const got = address(hint.URI ?? '')?.part;
+  const lastPart = last.parts.at(-1);
+  const lastNumber = lastPart ? address(lastPart.uri)?.part : undefined;
+  if (got === undefined || lastNumber === undefined) return; // URIs of another shape: nothing to compare
+  if (got !== lastNumber + 1) problems.push(`the preload hint ${hint.URI} is not the next part (expected part ${lastNumber + 1}, after ${lastPart!.uri})`);
 }
 
 function checkReports(pl: Parsed, opts: LlConformanceOptions, problems: string[]): void {

@@ -349,7 +349,7 @@ export function rewriteMaster(text: string, opts: RewriteMasterOptions): string 
 
 /** The packager stream index in a segment or init file name (`chunk-stream2-00007.m4s` -> 2). */
 export function streamIndexOfFile(file: string): number | null {
-  // Standard sessions: ffmpeg's `chunk-stream2-00007.m4s`; low-latency runs: `seg-2-7.m4s`, `part-2-7-3.m4s`.
+  // Standard sessions: ffmpeg's `chunk-stream2-00007.m4s`; low-latency runs: `seg-2-7.m4s`, `part-2-73.m4s`.
   const m = /stream(\d{1,3})\b/.exec(file) ?? /^(?:init|seg|part)-(\d{1,3})[-.]/.exec(file);
   return m ? Number(m[1]) : null;
 }

@@ -15,6 +15,7 @@ import { UrlSigner } from '../../protocols/signing.js';
 
 // Real ffmpeg output (fixtures/capture.sh) copied into two session folders: a publisher that reconnected.
 const FIXTURE = fileURLToPath(new URL('./fixtures/session', import.meta.url));
+const START_WAIT_MS = 400;
 const KEY = 'test-signing-key-0123456789';
 const rendition = (id: string, width: number, height: number): Rendition => ({
   id, width, height, videoBitrateKbps: 60, audioBitrateKbps: 32, videoCodec: 'h264', copy: false,
@@ -38,7 +39,7 @@ describe('live playback routes', () => {
     fs.writeFileSync(path.join(root, 'secret.m4s'), 'outside the session folder');
     analytics = new ViewerAnalytics();
     app = Fastify();
-    await registerLiveRoutes(app, { catalog, signer, analytics, logger: silentLogger() });
+    await registerLiveRoutes(app, { catalog, signer, analytics, logger: silentLogger(), startWaitMs: START_WAIT_MS });
     await app.ready();
   });
   afterAll(async () => {
@@ -122,14 +123,23 @@ describe('live playback routes', () => {
     expect(beyond.statusCode).toBe(416);
   });
 
-  it('asks players to retry while the packager of a live stream is starting', async () => {
+  it('holds the first requests of a stream going live until its packager writes, then (bounded) asks players to retry', async () => {
     fs.mkdirSync(path.join(root, 'C'), { recursive: true });
     streams.set('fresh', { state: 'live', private: false, sessions: [session('C', null)] });
     for (const url of ['/live/fresh/index.m3u8', '/live/fresh/v0.m3u8', '/live/fresh/manifest.mpd']) {
+      const started = Date.now();
       const res = await get(url);
       expect({ url, status: res.statusCode, retry: res.headers['retry-after'] }).toEqual({ url, status: 503, retry: '1' });
       expect(res.json().error.code).toBe('UNAVAILABLE');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(START_WAIT_MS - 20);
     }
+    // The packager writes while a viewer waits: the viewer gets the playlist, not a 503.
+    const waiting = get('/live/fresh/index.m3u8');
+    setTimeout(() => fs.copyFileSync(path.join(FIXTURE, 'master.m3u8'), path.join(root, 'C', 'master.m3u8')), 150);
+    const master = await waiting;
+    expect(master.statusCode).toBe(200);
+    expect(master.body).toContain('#EXT-X-STREAM-INF');
+    fs.rmSync(path.join(root, 'C', 'master.m3u8'));
     streams.get('fresh')!.state = 'ended';
     expect((await get('/live/fresh/index.m3u8')).statusCode).toBe(404);
   });

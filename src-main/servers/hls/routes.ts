@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
 import type { Logger } from '../../core/logger.js';
@@ -19,7 +20,7 @@ import type { AdmissionRequest, AdmissionResult } from '../../auth/types.js';
 import { originAllowed } from '../../auth/limits.js';
 import type { LlStream } from './ll/ll-stream.js';
 import type { SegmentTimes } from './segment-times.js';
-import { llFile, llManifest, llMaster, llMediaPlaylist, type LlRouteContext } from './ll/ll-routes.js';
+import { llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext } from './ll/ll-routes.js';
 
 /**
  * HLS/DASH playback routes (URL shapes: see playlist.ts). Public streams need nothing; private ones a
@@ -45,6 +46,12 @@ export interface LiveRoutesOptions {
   /** Sites that may embed playback (hotlink protection; empty: any). */
   allowedOrigins?: () => string[];
   analytics: ViewerAnalytics;
+  /**
+   * How long a request for the master playlist, a media playlist or the MPD of a stream that has just
+   * gone live waits for it to exist (the packager starting, the first part being cut) before answering
+   * 503; default 3000 ms, well inside any player's load timeout (hls.js and dash.js allow 10 s).
+   */
+  startWaitMs?: number;
   logger: Logger;
   /** Segments per stitched media playlist (default 10). */
   windowSize?: number;
@@ -93,6 +100,9 @@ const LIVE_CACHE = 'public, max-age=1';
 const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 /** How long low-latency playlists of a stream whose publisher left stay open for it to return. */
 const LL_RETURN_GRACE_MS = 15_000;
+/** See `LiveRoutesOptions.startWaitMs`. */
+const DEFAULT_START_WAIT_MS = 3000;
+const START_POLL_MS = 50;
 
 interface StreamContext {
   name: string;
@@ -118,6 +128,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   const endedCache = `public, max-age=${options.endedMaxAgeSec ?? 10}`;
   const mpdUpdatePeriodSec = options.mpdUpdatePeriodSec === undefined ? 2 : options.mpdUpdatePeriodSec;
   const files = new SessionFileCache();
+  const startWaitMs = options.startWaitMs ?? DEFAULT_START_WAIT_MS;
   const hits = new WeakMap<FastifyRequest, { name: string; hit: ViewerHit }>();
   const cacheFor = (live: boolean): string => (live ? LIVE_CACHE : endedCache);
   const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
@@ -220,6 +231,25 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     return { name, entry, live: entry.state === 'live', signature };
   }
 
+  /**
+   * A stream that has just gone live has no playlist for a moment (its packager starting, its first
+   * part being cut). Its first viewers' requests wait for it, bounded, instead of a 503 that some
+   * players give up on: `ready` is asked again every 50 ms with the stream's current state until it
+   * holds, the stream is no longer live, the viewer has gone or `startWaitMs` has passed.
+   */
+  async function whenStarted(reply: FastifyReply, ctx: StreamContext, ready: (ctx: StreamContext) => boolean | Promise<boolean>): Promise<StreamContext> {
+    const deadline = Date.now() + startWaitMs;
+    let current = ctx;
+    while (current.live && !(await ready(current))) {
+      if (reply.raw.destroyed || Date.now() >= deadline) break;
+      await sleep(START_POLL_MS);
+      const entry = catalog.lookup(ctx.name);
+      if (!entry || entry.sessions.length === 0) break;
+      current = { ...current, entry, live: entry.state === 'live' };
+    }
+    return current;
+  }
+
   /** The low-latency context of a stream whose current session is a low-latency run, else null. */
   const llOf = (ctx: StreamContext, sid: string): LlRouteContext | null => {
     const ll = options.lowLatency;
@@ -275,11 +305,15 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   }
 
   scope.get('/live/:name/index.m3u8', async (req, reply) => {
-    const ctx = await openStream(req, reply);
-    if (!ctx) return reply;
+    const opened = await openStream(req, reply);
+    if (!opened) return reply;
     const given = sidOf(req);
     const sid = given && protocolOfSid(given) === 'hls' ? given : analytics.mintSid('hls');
-    if (full(ctx.name, sid)) return streamFull(reply, ctx.name);
+    if (full(opened.name, sid)) return streamFull(reply, opened.name);
+    const ctx = await whenStarted(reply, opened, async (c) => {
+      const ll = llOf(c, sid);
+      return ll ? llMasterReady(ll) : (await newestFile(c.entry.sessions, 'master.m3u8')) !== null;
+    });
     const ll = llOf(ctx, sid);
     if (ll) {
       hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
@@ -293,11 +327,15 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   });
 
   scope.get('/live/:name/manifest.mpd', async (req, reply) => {
-    const ctx = await openStream(req, reply);
-    if (!ctx) return reply;
-    const session = ctx.entry.sessions.at(-1)!;
+    const opened = await openStream(req, reply);
+    if (!opened) return reply;
     const llSid = sidOf(req);
-    if (full(ctx.name, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'))) return streamFull(reply, ctx.name);
+    if (full(opened.name, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, opened.name, 'dash'))) return streamFull(reply, opened.name);
+    const ctx = await whenStarted(reply, opened, async (c) => {
+      const ll = llOf(c, derived(req, c.name, 'dash'));
+      return ll ? llManifestReady(ll) : (await files.readText(path.join(c.entry.sessions.at(-1)!.dir, 'manifest.mpd'), endedSince(c.entry.sessions.at(-1)!))) !== null;
+    });
+    const session = ctx.entry.sessions.at(-1)!;
     const ll = llOf(ctx, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'));
     if (ll) {
       const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
@@ -328,10 +366,20 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   scope.get('/live/:name/:playlist', async (req, reply) => {
     const match = SERVED_MEDIA_RE.exec((req.params as Params).playlist ?? '');
     if (!match) return notFound(reply, `nothing at ${req.url.split('?')[0]}`);
-    const ctx = await openStream(req, reply);
-    if (!ctx) return reply;
+    const opened = await openStream(req, reply);
+    if (!opened) return reply;
     const index = Number(match[1]);
-    const llSid = sidOf(req) ?? derived(req, ctx.name, 'hls');
+    const llSid = sidOf(req) ?? derived(req, opened.name, 'hls');
+    const ctx = await whenStarted(reply, opened, async (c) => {
+      const ll = llOf(c, llSid);
+      if (ll) return llMediaReady(ll, index);
+      // Any session's segments make a stitched playlist (a returning publisher's new session has none yet).
+      for (let i = c.entry.sessions.length - 1; i >= 0; i -= 1) {
+        const session = c.entry.sessions[i]!;
+        if (((await readPlaylistSafe(path.join(session.dir, packagerMediaPlaylist(index)), endedSince(session)))?.segments.length ?? 0) > 0) return true;
+      }
+      return false;
+    });
     const ll = llOf(ctx, llSid);
     if (ll) {
       hits.set(req, { name: ctx.name, hit: { sid: llSid, protocol: protocolOfSid(llSid), rendition: renditionOf(ctx.entry.sessions.at(-1), index) } });

@@ -31,23 +31,23 @@ describe('checkLlPlaylist', () => {
   });
 
   it('catches a part longer than PART-TARGET', () => {
-    expect(checkLlPlaylist(broken(LIVE, 'DURATION=0.2,URI="s/r1/part-0-14-3', 'DURATION=0.21,URI="s/r1/part-0-14-3')))
+    expect(checkLlPlaylist(broken(LIVE, 'DURATION=0.2,URI="s/r1/part-0-143', 'DURATION=0.21,URI="s/r1/part-0-143')))
       .toContainEqual(expect.stringMatching(/part DURATION=0.21 exceeds PART-TARGET=0.2/));
   });
 
   it('catches a segment whose first part is not independent', () => {
-    expect(checkLlPlaylist(broken(LIVE, 'part-0-14-0.m4s?sid=c1",INDEPENDENT=YES', 'part-0-14-0.m4s?sid=c1"')))
+    expect(checkLlPlaylist(broken(LIVE, 'part-0-140.m4s?sid=c1",INDEPENDENT=YES', 'part-0-140.m4s?sid=c1"')))
       .toContainEqual(expect.stringMatching(/the first part of segment at line \d+ \(s\/r1\/seg-0-14\.m4s\?sid=c1\) is not INDEPENDENT=YES/));
   });
 
   it('catches an independent part inside a segment when keyframes are only at segment starts', () => {
-    const text = broken(LIVE, 'part-0-14-4.m4s?sid=c1"', 'part-0-14-4.m4s?sid=c1",INDEPENDENT=YES');
+    const text = broken(LIVE, 'part-0-144.m4s?sid=c1"', 'part-0-144.m4s?sid=c1",INDEPENDENT=YES');
     expect(checkLlPlaylist(text)).toEqual([]); // a scene cut may do that
     expect(checkLlPlaylist(text, { keyframesOnlyAtSegmentStarts: true })).toContainEqual(expect.stringMatching(/INDEPENDENT=YES on part 4 of segment/));
   });
 
   it('catches parts that do not add up to EXTINF', () => {
-    expect(checkLlPlaylist(broken(LIVE, /(part-0-14-9[^\n]*\n)#EXTINF:2.000000,/, '$1#EXTINF:2.002000,')))
+    expect(checkLlPlaylist(broken(LIVE, /(part-0-149[^\n]*\n)#EXTINF:2.000000,/, '$1#EXTINF:2.002000,')))
       .toContainEqual(expect.stringMatching(/its parts add up to 2.000000 s but EXTINF is 2.002/));
   });
 
@@ -99,15 +99,20 @@ describe('checkLlPlaylist', () => {
   });
 
   it('catches a preload hint that is not the next part, and one in an ended playlist', () => {
-    expect(checkLlPlaylist(broken(LIVE, 'URI="s/r1/part-0-15-3.m4s', 'URI="s/r1/part-0-15-4.m4s')))
-      .toContainEqual(expect.stringMatching(/the preload hint s\/r1\/part-0-15-4\.m4s\?sid=c1 is not the next part \(expected media sequence 15, part 3\)/));
+    expect(checkLlPlaylist(broken(LIVE, 'URI="s/r1/part-0-153.m4s', 'URI="s/r1/part-0-154.m4s')))
+      .toContainEqual(expect.stringMatching(/the preload hint s\/r1\/part-0-154\.m4s\?sid=c1 is not the next part \(expected part 153, after s\/r1\/part-0-152\.m4s\?sid=c1\)/));
     expect(checkLlPlaylist(`${LIVE}#EXT-X-ENDLIST\n`)).toContainEqual('EXT-X-PRELOAD-HINT in a playlist with EXT-X-ENDLIST');
+  });
+
+  it('catches parts out of their running order', () => {
+    expect(checkLlPlaylist(broken(LIVE, 'URI="s/r1/part-0-151.m4s', 'URI="s/r1/part-0-157.m4s')))
+      .toContainEqual(expect.stringMatching(/s\/r1\/part-0-157\.m4s\?sid=c1 is part 157 but follows part 150 \(s\/r1\/part-0-150\.m4s\?sid=c1\)/));
   });
 
   it('catches parts listed for old segments', () => {
     const text = writeLlMediaPlaylist(llTrack({ index: 0, kind: 'video', firstMsn: 10, runs: [{ run: 'r1', startMs: T0, segments: twoSeconds(5), inProgress: 0.6 }] }), { ...OPTS, partsForLastSegments: 6 });
     expect(checkLlPlaylist(text)).toContainEqual(expect.stringMatching(/part listed 10.600 s from the end, more than three target durations/));
-    expect(checkLlPlaylist(broken(LIVE, /#EXT-X-PART:[^\n]*part-0-14-[^\n]*\n/g, '')))
+    expect(checkLlPlaylist(broken(LIVE, /#EXT-X-PART:[^\n]*part-0-14\d[^\n]*\n/g, '')))
       .toContainEqual(expect.stringMatching(/seg-0-14\.m4s\?sid=c1\) lists no parts after a segment that does/));
   });
 });

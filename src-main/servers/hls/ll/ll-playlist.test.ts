@@ -28,17 +28,17 @@ describe('writeLlMediaPlaylist', () => {
     expect(checkLlPlaylist(text, { expectRenditionReports: [llUris.media(1), llUris.media(2)] })).toEqual([]);
     // Parts within three target durations of the end only: segments 13, 14 and 15 (in progress).
     expect(text.match(/#EXT-X-PART:/g)).toHaveLength(23);
-    expect(text).toContain(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="s/r1/part-0-15-3.m4s?${QUERY}"`);
+    expect(text).toContain(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="s/r1/part-0-153.m4s?${QUERY}"`);
     // Still a valid plain live playlist: the in-progress segment is not a segment yet.
     const plain = parseMediaPlaylist(text);
     expect(plain.mediaSequence).toBe(10);
     expect(plain.segments.map((s) => s.uri.split('?')[0])).toEqual([10, 11, 12, 13, 14].map((n) => llUris.segment('r1', 0, n)));
   });
 
-  it('names part 0 of the next segment when the last one is complete', () => {
+  it('names the next part by its running number, the same when the last segment is complete', () => {
     const complete = llTrack({ index: 0, kind: 'video', firstMsn: 10, runs: [{ run: 'r1', startMs: T0, segments: twoSeconds(4) }] });
     const text = writeLlMediaPlaylist(complete, { ...OPTS, query: '' });
-    expect(text).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="s/r1/part-0-14-0.m4s"');
+    expect(text).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="s/r1/part-0-140.m4s"');
     expect(checkLlPlaylist(text)).toEqual([]);
     // A segment just begun (no part yet) is not listed; the hint names its first part.
     const begun = llTrack({ index: 0, kind: 'video', firstMsn: 10, runs: [{ run: 'r1', startMs: T0, segments: twoSeconds(4), inProgress: 0 }] });

@@ -145,7 +145,7 @@ export function writeLlMediaPlaylist(track: LlTrackSnapshot, opts: LlMediaPlayli
       seg.parts.forEach((part, p) => {
         const attrs: Record<string, string> = {
           DURATION: fmtDecimal(part.duration),
-          URI: q(llUris.part(seg.run, track.index, seg.msn, p)),
+          URI: q(llUris.part(seg.run, track.index, seg.firstPart + p)),
         };
         if (part.independent) attrs.INDEPENDENT = 'YES';
         out.push(`#EXT-X-PART:${formatAttributes(attrs)}`);
@@ -157,9 +157,8 @@ export function writeLlMediaPlaylist(track: LlTrackSnapshot, opts: LlMediaPlayli
 
   const last = segments.at(-1);
   if (!ended && last) {
-    const next = last.complete
-      ? llUris.part(last.run, track.index, last.msn + 1, 0)
-      : llUris.part(last.run, track.index, last.msn, last.parts.length);
+    // The next part by its running number: the same name whether it continues this segment or opens the next.
+    const next = llUris.part(last.run, track.index, last.firstPart + last.parts.length);
     out.push(`#EXT-X-PRELOAD-HINT:${formatAttributes({ TYPE: 'PART', URI: q(next) })}`);
   }
   for (const r of opts.renditionReports) {

@@ -4,7 +4,7 @@ import { LL_AUDIO_INPUT as AUDIO, LL_VIDEO_INPUT as VIDEO, llAacFrames, llVideoF
 import { silentLogger } from '../../../core/logger.js';
 import { LlStream, type LlFiles } from './ll-stream.js';
 import { writeLlMediaPlaylist } from './ll-playlist.js';
-import { llMediaPlaylist, type LlRouteContext } from './ll-routes.js';
+import { llFile, llMediaPlaylist, type LlRouteContext } from './ll-routes.js';
 import { llUris } from './types.js';
 
 /** Segment files written when the test says (a slow disk): parts leave memory only then. */
@@ -29,6 +29,11 @@ function host() {
   app.get('/v/:i', (req, reply) => {
     const sid = (req.query as { sid?: string }).sid;
     return llMediaPlaylist(req, reply, ctx(sid ? `sid=${sid}` : ''), Number((req.params as { i: string }).i));
+  });
+  app.get('/s/:run/:file', async (req, reply) => {
+    const { run, file } = req.params as { run: string; file: string };
+    if (!(await llFile(reply, ctx(''), run, file))) return reply.code(404).send('not held');
+    return reply;
   });
   /** The playlist the route must answer now, written afresh from the stream's state. */
   const expected = (index: number, query: string, skip: false | 'YES' | 'v2' = false): string => {
@@ -108,5 +113,31 @@ describe('low-latency media playlists kept per state', () => {
     const body = (await app.inject('/v/0?sid=v1')).body;
     expect(snapshot).toHaveBeenCalledTimes(1);
     expect(body).toBe(expected(0, 'sid=v1'));
+  });
+
+  it('names the next part in the preload hint so that it comes whichever segment it opens', async () => {
+    const { s, app } = host();
+    apps.push(app);
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1.42c01e' }, Buffer.from('init'));
+    // Two seconds: segment 0 has ten parts and waits for the frame that says whether it goes on.
+    run.samples(0, frames(0, 60));
+    const track = s.track(0)!;
+    expect([track.segments.length, track.segments[0]!.parts.length, track.segments[0]!.complete]).toEqual([1, 10, false]);
+    const playlist = (await app.inject('/v/0')).body;
+    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(playlist)![1]!;
+    expect(hint).toBe(llUris.part('r1', 0, 10));
+    const held = app.inject(`/${hint}`);
+    await tick();
+    // The next frame is a keyframe: segment 0 closes and the hinted part opens segment 1.
+    run.samples(0, frames(60, 6));
+    const answer = await held;
+    expect(answer.statusCode).toBe(200);
+    expect(track.segments[1]!.firstPart).toBe(10);
+    expect(answer.rawPayload.equals(track.segments[1]!.parts[0]!.data!)).toBe(true);
+    // Asked again (a late viewer, an edge), by its name: the same bytes; a part not written yet is not held.
+    expect((await app.inject(`/${hint}`)).rawPayload.equals(answer.rawPayload)).toBe(true);
+    expect((await app.inject(`/${llUris.part('r1', 0, 12)}`)).statusCode).toBe(404);
+    expect((await app.inject(`/${llUris.part('r2', 0, 10)}`)).statusCode).toBe(404);
   });
 });

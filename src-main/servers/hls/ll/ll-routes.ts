@@ -50,9 +50,29 @@ function targetDuration(ctx: LlRouteContext, track: TrackState): number {
   return Math.max(1, Math.round(longest));
 }
 
+/** Every track of the run is known with its codec: the master playlist can be written. */
+export function llMasterReady(ctx: LlRouteContext): boolean {
+  const infos = ctx.stream.infos();
+  return infos.length >= (ctx.stream.currentRun?.trackCount ?? 1) && infos.every((i) => i.codec);
+}
+
+/** Track `index` has a part (or there is no such track, which is answered at once). */
+export function llMediaReady(ctx: LlRouteContext, index: number): boolean {
+  const track = ctx.stream.track(index);
+  if (!track) return index >= (ctx.stream.currentRun?.trackCount ?? 1);
+  return track.segments.length > 0;
+}
+
+/** Every track of the run has a part: the MPD can be written. */
+export function llManifestReady(ctx: LlRouteContext): boolean {
+  const indexes = ctx.stream.trackIndexes();
+  return indexes.length >= (ctx.stream.currentRun?.trackCount ?? 1) && ctx.stream.availabilityStartMs !== null
+    && indexes.every((i) => ctx.stream.track(i)!.segments.length > 0);
+}
+
 export function llMaster(reply: FastifyReply, ctx: LlRouteContext): FastifyReply {
   const infos = ctx.stream.infos();
-  if (infos.length < (ctx.stream.currentRun?.trackCount ?? 1) || !infos.every((i) => i.codec)) {
+  if (!llMasterReady(ctx)) {
     return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
   }
   return reply.type(M3U8).send(writeLlMasterPlaylist(infos, { query: ctx.query }));
@@ -170,12 +190,11 @@ function answerOf(track: TrackState, key: string, dateRanges: readonly string[] 
 }
 
 export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: string): FastifyReply {
-  const tracks = ctx.stream.trackIndexes().map((i) => ({ info: ctx.stream.track(i)!.info, snapshot: ctx.stream.snapshot(i)! }));
   const start = ctx.stream.availabilityStartMs;
-  const expected = ctx.stream.currentRun?.trackCount ?? 1;
-  if (tracks.length < expected || start === null || tracks.some((t) => t.snapshot.segments.length === 0)) {
+  if (!llManifestReady(ctx) || start === null) {
     return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
   }
+  const tracks = ctx.stream.trackIndexes().map((i) => ({ info: ctx.stream.track(i)!.info, snapshot: ctx.stream.snapshot(i)! }));
   const now = Date.now();
   const body = writeLlMpd({
     tracks,
@@ -228,23 +247,21 @@ async function answerLlFile(reply: FastifyReply, ctx: LlRouteContext, run: strin
   if (!track) return null;
   const timeoutMs = targetDuration(ctx, track) * 3000;
   if (m[4] !== undefined) {
-    const msn = Number(m[5]);
-    const p = Number(m[6]);
+    const n = Number(m[5]);
     const partOf = (): Buffer | null | undefined => {
-      const seg = track.find(msn);
-      return seg && seg.run === run ? seg.parts[p]?.data : undefined;
+      const at = track.partAt(n);
+      return at && at.seg.run === run ? at.seg.parts[at.index]!.data : undefined;
     };
     const known = partOf();
     if (known) return done(send(reply, known));
-    // The preload hint names the next part: hold the request until it is written.
-    const last = track.current();
-    const isNext = last !== undefined && ((last.msn === msn && !last.complete && p === last.parts.length) || (last.msn + 1 === msn && p === 0));
-    if (!isNext || !ctx.live) return done(notYet(reply, `no part ${p} of segment ${msn}`));
-    const ok = await waitFor(track, () => Boolean(partOf()) || Boolean(track.find(msn)?.complete && !partOf()), { timeoutMs, ended, signal });
+    // The preload hint names the next part (whichever segment it opens): hold the request until it is written.
+    if (n !== track.nextPart || !ctx.live) return done(notYet(reply, `no part ${n}`));
+    const ok = await waitFor(track, () => track.nextPart > n, { timeoutMs, ended, signal });
     const data = partOf();
     if (data) return done(send(reply, data));
     if (reply.raw.destroyed) return done(reply);
-    return done(notYet(reply, ok ? `segment ${msn} ended before part ${p}` : `part ${p} of segment ${msn} was not produced in time`));
+    // A publisher that returned writes its parts under a new run: the hint named the old run's folder.
+    return done(notYet(reply, ok ? `part ${n} belongs to another run than ${run}` : `part ${n} was not produced in time`));
   }
   const msn = Number(m[3]);
   let seg = track.find(msn);

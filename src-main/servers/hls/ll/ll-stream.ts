@@ -409,6 +409,7 @@ export class LlRun {
         msn: track.nextMsn++,
         run: this.id,
         parts: [],
+        firstPart: track.nextPart,
         duration: 0,
         ticks: 0,
         complete: false,
@@ -422,6 +423,7 @@ export class LlRun {
       this.stream.availabilityStartMs ??= seg.programDateTime;
     }
     seg.parts.push({ duration: cut.duration / timescale, independent: cut.independent, data });
+    track.nextPart += 1;
     seg.ticks += cut.duration;
     seg.duration = seg.ticks / timescale;
     state.parts += 1;

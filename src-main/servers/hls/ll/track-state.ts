@@ -17,6 +17,8 @@ export interface SegmentRecord {
   msn: number;
   run: string;
   parts: PartRecord[];
+  /** The track's running number of parts[0] (see `LlSegment.firstPart`). */
+  firstPart: number;
   /** Seconds: `ticks` over the track's timescale (summed as integers, so 10 x 0.2 s is exactly 2 s). */
   duration: number;
   ticks: number;
@@ -36,6 +38,8 @@ export class TrackState {
   /** Discontinuities of segments that left the window. */
   discontinuitySequence = 0;
   nextMsn = 0;
+  /** The running number the next part will have (parts are numbered across segments and runs). */
+  nextPart = 0;
   info: LlTrackInfo;
   /** Init sections by run id. */
   readonly inits = new Map<string, Buffer>();
@@ -58,6 +62,15 @@ export class TrackState {
     if (!first) return undefined;
     const seg = this.segments[msn - first.msn];
     return seg?.msn === msn ? seg : this.segments.find((s) => s.msn === msn);
+  }
+
+  /** The part with running number `n` (its segment and index there), while its segment is in the window. */
+  partAt(n: number): { seg: SegmentRecord; index: number } | undefined {
+    for (let i = this.segments.length - 1; i >= 0; i -= 1) {
+      const seg = this.segments[i]!;
+      if (seg.firstPart <= n) return n - seg.firstPart < seg.parts.length ? { seg, index: n - seg.firstPart } : undefined;
+    }
+    return undefined;
   }
 
   /** The last complete part: [msn, part index], or null. */
@@ -119,6 +132,7 @@ export class TrackState {
           msn: s.msn,
           run: s.run,
           parts: s.parts.map((p) => ({ duration: p.duration, independent: p.independent })),
+          firstPart: s.firstPart,
           partsListed: s.parts.length > 0 && s.parts.every((p) => p.data !== null),
           duration: s.duration,
           complete: s.complete,

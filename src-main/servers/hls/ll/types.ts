@@ -19,8 +19,13 @@ export interface LlSegment {
   msn: number;
   /** Id of the run (packager session) whose init section this segment needs; part of its URIs. */
   run: string;
-  /** Complete parts in order: parts[i] is part number i. Empty when the parts are no longer held. */
+  /** Complete parts in order: parts[i] is the segment's part i. Empty when the parts are no longer held. */
   parts: LlPart[];
+  /**
+   * The track's running number of the segment's first part (parts are numbered across segments and
+   * runs, so the part after the last one has a name before anyone knows which segment it opens).
+   */
+  firstPart: number;
   /** Whether `parts` still lists every part (older segments are served whole only). */
   partsListed: boolean;
   /** Seconds of media: the sum of the complete parts while the segment is being written. */
@@ -67,10 +72,15 @@ export const llUris = {
   media: (track: number): string => `v${track}.m3u8`,
   init: (run: string, track: number): string => `s/${run}/init-${track}.mp4`,
   segment: (run: string, track: number, msn: number): string => `s/${run}/seg-${track}-${msn}.m4s`,
-  part: (run: string, track: number, msn: number, part: number): string => `s/${run}/part-${track}-${msn}-${part}.m4s`,
+  /**
+   * A part by its running number on the track (`LlSegment.firstPart` + its index): the preload hint
+   * names the next part, which may open a new segment (a segment closes at the keyframe after its
+   * target), and a name with the segment's number in it would then name a part that never comes.
+   */
+  part: (run: string, track: number, number: number): string => `s/${run}/part-${track}-${number}.m4s`,
   /** DASH SegmentTemplate@media of a run (a Period): `$Number$` is the media sequence number. */
   segmentTemplate: (run: string, track: number): string => `s/${run}/seg-${track}-$Number$.m4s`,
 };
 
 /** File names inside a session folder (the run's disk copy for the DVR window). */
-export const LL_FILE_RE = /^(?:init-(\d{1,3})\.mp4|seg-(\d{1,3})-(\d{1,12})\.m4s|part-(\d{1,3})-(\d{1,12})-(\d{1,4})\.m4s)$/;
+export const LL_FILE_RE = /^(?:init-(\d{1,3})\.mp4|seg-(\d{1,3})-(\d{1,12})\.m4s|part-(\d{1,3})-(\d{1,15})\.m4s)$/;

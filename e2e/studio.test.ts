@@ -205,11 +205,28 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'xvfb'))('the studio makes the show'
       video.muted = true;
       document.body.append(video);
       const hls = new (window as any).Hls(); // hls.js in its defaults, as a site embeds it
+      // What hls.js met on the way, for the failure message: errors and the requests it made.
+      const seen: string[] = ((window as any).hlsSeen = []);
+      const Hls = (window as any).Hls;
+      hls.on(Hls.Events.ERROR, (_e: unknown, d: any) => seen.push(`${d.fatal ? 'FATAL ' : ''}${d.type}/${d.details} ${d.response?.code ?? ''} ${String(d.url ?? d.frag?.url ?? d.part?.url ?? '').split('?')[0]}`));
+      hls.on(Hls.Events.LEVEL_LOADED, (_e: unknown, d: any) => seen.push(`level ${d.level}: ${d.details.fragments.length} segments, live ${d.details.live}, parts ${d.details.partList?.length ?? 0}`));
+      hls.on(Hls.Events.FRAG_BUFFERED, (_e: unknown, d: any) => seen.push(`buffered ${d.frag.sn}${d.part ? `.${d.part.index}` : ''}`));
       hls.loadSource(src);
       hls.attachMedia(video);
       void video.play().catch(() => undefined);
     }, `${host.url}/live/show/index.m3u8`);
-    await waitFor('hls.js plays', () => hlsPage.evaluate(() => (document.querySelector('video') as HTMLVideoElement).currentTime > 1), 40_000);
+    const hlsStartedAt = Date.now();
+    await waitFor('hls.js plays', () => hlsPage.evaluate(() => (document.querySelector('video') as HTMLVideoElement).currentTime > 1), 40_000).catch(async (error: Error) => {
+      const state = await hlsPage.evaluate(() => {
+        const v = document.querySelector('video') as HTMLVideoElement;
+        const ranges = Array.from({ length: v.buffered.length }, (_, i) => `${v.buffered.start(i).toFixed(2)}-${v.buffered.end(i).toFixed(2)}`);
+        const seen = (window as any).hlsSeen as string[];
+        return `currentTime ${v.currentTime}, readyState ${v.readyState}, paused ${v.paused}, buffered [${ranges.join(' ')}]; hls.js saw (last 30 of ${seen.length}): ${seen.slice(-30).join(' | ')}`;
+      });
+      const stream = (await api(host, 'GET', '/api/v1/streams/show')).json;
+      throw new Error(`${error.message}: ${state}; stream ${stream.state} ${JSON.stringify(stream.tracks ?? stream.media ?? null)}`);
+    });
+    console.log(`hls.js played the program ${Date.now() - hlsStartedAt} ms after it was given the playlist`);
     const overHls = await countersOver(hlsPage, 'video', 6000);
     expect(overHls.length, `counters over HLS: ${overHls.join(',')}`).toBeGreaterThan(fx.fps * 2);
     const screenOverHls = await clocksOver(hlsPage, 'video', screen, 2000);

@@ -6,7 +6,8 @@
 //   ours, standard latency, passthrough    the same two hls.js configs
 //   ours, low latency, passthrough         LL-HLS in hls.js `lowLatencyMode: true`; LL-DASH in dash.js
 //   ours, low latency, standard ladder     (liveDelay = the MPD's ServiceDescription target, liveCatchup
-//                                          on); each directly and through an edge (`streams edge`)
+//                                          on), and in dash.js with no setting at all (as a site embeds
+//                                          it); each directly and through an edge (`streams edge`)
 //   ours, standard latency, standard ladder  (CPU only)
 //  (a) publish -> first playable segment: from spawning the publisher to the first media playlist that
 //      lists a segment, and to that segment answering 200 (polled every 20 ms). BENCH_RUNS runs for
@@ -35,6 +36,7 @@ const llGoals = (ladder, max) => ({
   [`llHls_${ladder}`]: { what: `LL-HLS glass-to-glass p50, ${ladder} ladder (hls.js lowLatencyMode)`, on: 'ours', op: '<=', target: max, unit: 's' },
   [`llHlsRatio_${ladder}`]: { what: `LL-HLS p50, ${ladder} ladder, vs nginx-rtmp (hls.js defaults)`, on: 'ratio', op: '<=', target: 0.3, unit: 's' },
   [`llDash_${ladder}`]: { what: `LL-DASH glass-to-glass p50, ${ladder} ladder (dash.js low latency)`, on: 'ours', op: '<=', target: max, unit: 's' },
+  [`llDashDefaults_${ladder}`]: { what: `LL-DASH glass-to-glass p50, ${ladder} ladder (dash.js with its default settings)`, on: 'ours', op: '<=', target: max, unit: 's' },
   [`llDashRatio_${ladder}`]: { what: `LL-DASH p50, ${ladder} ladder, vs nginx-rtmp (hls.js defaults)`, on: 'ratio', op: '<=', target: 0.3, unit: 's' },
   [`edgeHls_${ladder}`]: { what: `LL-HLS p50 through an edge minus direct, ${ladder} ladder`, on: 'ours', op: '<=', target: 0.3, unit: 's' },
   [`edgeDash_${ladder}`]: { what: `LL-DASH p50 through an edge minus direct, ${ladder} ladder`, on: 'ours', op: '<=', target: 0.3, unit: 's' },
@@ -51,6 +53,8 @@ const JOIN_OFFSETS_S = (process.env.BENCH_JOIN_OFFSETS ?? (bench.short ? '0,1' :
 const SAMPLES = 10;
 const CPU_S = bench.knob('BENCH_CPU_S', 12, 6);
 const EDGE = process.env.BENCH_EDGE !== '0';
+// BENCH_SERVERS=nginx,low-pass: measure only those (goals of the others are reported as not measured).
+const ONLY = process.env.BENCH_SERVERS ? process.env.BENCH_SERVERS.split(',') : null;
 bench.requires('ffmpeg', 'nginx-rtmp', 'chromium', 'hls.js', 'dash.js', 'build', ...(EDGE ? ['nginx'] : []));
 
 const HLS_DEFAULTS = { kind: 'hls', label: 'hls.js defaults', config: {}, settleMs: 2000 };
@@ -61,6 +65,8 @@ const LL_HLS = { kind: 'hls', label: 'LL-HLS, hls.js lowLatencyMode', config: { 
 // dash.js 5: liveDelay from the MPD's ServiceDescription target (filled in per stream), catch-up on.
 const LL_DASH = { kind: 'dash', label: 'LL-DASH, dash.js low latency', settleMs: LL_SETTLE_MS };
 const dashSettings = (targetS) => ({ streaming: { delay: { liveDelay: targetS }, liveCatchup: { enabled: true } } });
+// dash.js 5 as a site embeds it: no setting at all (what the MPD says is all it goes by).
+const LL_DASH_DEFAULTS = { kind: 'dash', label: 'LL-DASH, dash.js defaults', settleMs: LL_SETTLE_MS, defaults: true };
 
 /** CPU seconds per wall second (x100: % of one core) of `pids` over `seconds`; a PID that vanished makes it NaN. */
 async function cpuRate(pids, seconds) {
@@ -77,8 +83,8 @@ async function cpuRate(pids, seconds) {
 const SERVERS = [
   { id: 'nginx', label: 'nginx-rtmp', nginx: true, paths: [HLS_DEFAULTS, HLS_SYNC1] },
   { id: 'std-pass', label: 'ours standard, passthrough', ladder: 'passthrough', latency: 'standard', paths: [HLS_DEFAULTS, HLS_SYNC1] },
-  { id: 'low-pass', label: 'ours low, passthrough', ladder: 'passthrough', latency: 'low', paths: [LL_HLS, LL_DASH], edge: EDGE },
-  { id: 'low-std', label: 'ours low, standard ladder', ladder: 'standard', latency: 'low', paths: [LL_HLS, LL_DASH], edge: EDGE },
+  { id: 'low-pass', label: 'ours low, passthrough', ladder: 'passthrough', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS], edge: EDGE },
+  { id: 'low-std', label: 'ours low, standard ladder', ladder: 'standard', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS], edge: EDGE },
   { id: 'std-std', label: 'ours standard, standard ladder', ladder: 'standard', latency: 'standard', paths: [] },
 ];
 
@@ -127,7 +133,7 @@ async function measureServer(server, run) {
           const key = `${server.id}|${p.label}|${throughEdge}`;
           const r = (results[key] ??= { samples: [], startups: [], errors: [], states: [], dashTarget });
           const src = via(p.kind === 'dash' ? s.dash : s.hls, throughEdge);
-          const config = p.kind === 'dash' ? dashSettings(dashTarget) : p.config;
+          const config = p.kind === 'dash' ? (p.defaults ? {} : dashSettings(dashTarget)) : p.config;
           try {
             const g = await glassToGlass(player, { kind: p.kind, src, mediaUrl: a.mediaUrl, config, offsetS, settleMs: p.settleMs, samples: SAMPLES });
             r.samples.push(...g.samples);
@@ -149,7 +155,7 @@ async function measureServer(server, run) {
 try {
   player = await launchPlayer();
   for (let run = 0; run < RUNS; run++) {
-    for (const server of SERVERS) {
+    for (const server of SERVERS.filter((x) => ONLY === null || ONLY.includes(x.id))) {
       if (run > 0 && !firstSeg[server.id]) continue;
       await measureServer(server, run);
     }
@@ -226,6 +232,10 @@ for (const [ladder, id] of [['passthrough', 'low-pass'], ['standard', 'low-std']
     const failed = direct?.errors.length ? `, ${direct.errors.length} playbacks failed` : '';
     bench.record(`ll${kind}_${ladder}`, { ours: s(p50(direct)), reference: s(reference), note: `p90 ${sec(p90(direct))} s${failed}` });
     bench.record(`ll${kind}Ratio_${ladder}`, { ours: s(p50(direct)), reference: s(reference), note: 'reference: nginx-rtmp, hls.js defaults' });
+    if (kind === 'Dash') {
+      const asShipped = get(id, LL_DASH_DEFAULTS.label);
+      bench.record(`llDashDefaults_${ladder}`, { ours: s(p50(asShipped)), reference: s(reference), note: `p90 ${sec(p90(asShipped))} s, through an edge ${sec(p50(get(id, LL_DASH_DEFAULTS.label, true)))} s` });
+    }
     const viaEdge = get(id, p.label, true);
     bench.record(`edge${kind}_${ladder}`, {
       ours: s(p50(viaEdge) - p50(direct)),

@@ -127,20 +127,21 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
     return { ...watched, refused: refused() };
   };
 
-  const playDash = async (src: string, on = page): Promise<Watched> => {
+  /** dash.js with catch-up switched on (its low-latency switch), or with `defaults` as a site embeds it. */
+  const playDash = async (src: string, on = page, defaults = false): Promise<Watched> => {
     const refused = refusedRequests(on);
-    const watched = await on.evaluate(async (url) => {
+    const watched = await on.evaluate(async ([url, asShipped]) => {
       const video = document.getElementById('v') as HTMLVideoElement;
       const dashjs = (window as any).dashjs;
       const player = dashjs.MediaPlayer().create();
-      player.updateSettings({ streaming: { liveCatchup: { enabled: true } } });
+      if (!asShipped) player.updateSettings({ streaming: { liveCatchup: { enabled: true } } });
       const errors: string[] = [];
       player.on('error', (e: any) => errors.push(JSON.stringify(e.error ?? e).slice(0, 200)));
       player.initialize(video, url, true);
       const watched = await (window as any).watch(video, () => player.getCurrentLiveLatency(), 12);
       player.reset();
       return { ...watched, errors };
-    }, src);
+    }, [src, defaults] as const);
     return { ...watched, refused: refused() };
   };
 
@@ -162,6 +163,10 @@ describe.skipIf(needs('chromium', 'nginx'))('low-latency HLS and DASH in real pl
 
   it('dash.js in low-latency mode plays from the host', { timeout: 60_000 }, async () => {
     check('dash.js direct', await playDash(`${host.url}/live/ll/manifest.mpd`));
+  });
+
+  it('dash.js with its default settings plays from the host', { timeout: 60_000 }, async () => {
+    check('dash.js defaults direct', await playDash(`${host.url}/live/ll/manifest.mpd`, page, true));
   });
 
   it('hls.js in low-latency mode plays through an edge', { timeout: 60_000 }, async () => {

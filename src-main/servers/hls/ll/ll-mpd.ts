@@ -4,7 +4,8 @@
  * availabilityTimeComplete="false", a ServiceDescription with the target latency, UTCTiming).
  *
  * One Period per run (a run brings a new initialization section), id = the run. Its start is the
- * wall-clock time of the run's first listed segment relative to availabilityStartTime; in each
+ * wall-clock time of the run's first segment relative to availabilityStartTime (in a live MPD, even
+ * after that segment left the DVR window: a Period must not move between updates); in each
  * Representation's SegmentTemplate, presentationTimeOffset is that segment's baseDecodeTime and
  * `$Number$` is the media sequence number, so LL-HLS and LL-DASH share the same segment files.
  *
@@ -18,7 +19,7 @@
 
 import { appendQuery } from '../playlist.js';
 import { escapeXml } from '../mpd.js';
-import { llUris, type LlSegment, type LlTrackInfo, type LlTrackSnapshot } from './types.js';
+import { llUris, type LlRunStart, type LlSegment, type LlTrackInfo, type LlTrackSnapshot } from './types.js';
 
 export interface LlMpdTrack {
   info: LlTrackInfo;
@@ -94,15 +95,24 @@ function tolerance(info: LlTrackInfo, segmentSec: number): number {
 }
 
 interface Anchor {
-  /** The run's first listed segment in this track: its msn is startNumber, its baseDecodeTime the offset. */
+  /**
+   * Where the Period's timeline is counted from: in a live MPD the run's first segment, even after it
+   * left the window (a Period's start, presentationTimeOffset and @duration numbering must not move
+   * between updates of the MPD: dash.js stopped asking for segments when they did); in a static MPD
+   * the first listed segment.
+   */
+  origin: LlRunStart;
+  /** The run's first listed segment in this track (a SegmentTimeline's startNumber). */
   first: LlSegment;
   segments: LlSegment[];
 }
 
-function anchorOf(track: LlMpdTrack, run: string, msn: number): Anchor | null {
+function anchorOf(track: LlMpdTrack, run: string, msn: number, live: boolean): Anchor | null {
   const segments = track.snapshot.segments.filter((s) => s.run === run);
   const first = segments.find((s) => s.msn === msn) ?? segments[0];
-  return first ? { first, segments: segments.filter((s) => s.msn >= first.msn) } : null;
+  if (!first) return null;
+  const origin = (live ? track.snapshot.runStarts?.[run] : undefined) ?? first;
+  return { origin, first, segments: segments.filter((s) => s.msn >= first.msn) };
 }
 
 /** True when every segment sits where startNumber + k x nominal duration puts it (see the file header). */
@@ -110,8 +120,8 @@ function fitsDuration(track: LlMpdTrack, anchor: Anchor, segmentSec: number): bo
   const { timescale } = track.snapshot;
   const tol = tolerance(track.info, segmentSec);
   return anchor.segments.every((seg, i) => {
-    const k = seg.msn - anchor.first.msn;
-    const start = (seg.baseDecodeTime - anchor.first.baseDecodeTime) / timescale;
+    const k = seg.msn - anchor.origin.msn;
+    const start = (seg.baseDecodeTime - anchor.origin.baseDecodeTime) / timescale;
     if (Math.abs(start - k * segmentSec) > tol) return false;
     // A run's last segment may be short: the next Period (or the end) cuts it.
     const lastOfRun = i === anchor.segments.length - 1;
@@ -145,16 +155,16 @@ interface PeriodPlan {
   useDuration: boolean;
 }
 
-function planPeriods(input: LlMpdInput): PeriodPlan[] {
+function planPeriods(input: LlMpdInput, live: boolean): PeriodPlan[] {
   const reference = input.tracks.find((t) => t.info.kind === 'video') ?? input.tracks[0];
   if (!reference) return [];
   const plans: PeriodPlan[] = [];
   for (const seg of reference.snapshot.segments) {
     if (plans.at(-1)?.run === seg.run) continue;
-    const anchors = input.tracks.map((t) => anchorOf(t, seg.run, seg.msn));
+    const anchors = input.tracks.map((t) => anchorOf(t, seg.run, seg.msn, live));
     const useDuration = input.tracks.every((t, i) => !anchors[i] || fitsDuration(t, anchors[i]!, input.segmentSec));
-    const own = anchorOf(reference, seg.run, seg.msn)!;
-    plans.push({ run: seg.run, startMs: seg.programDateTime, anchors, reference: own, useDuration });
+    const own = anchorOf(reference, seg.run, seg.msn, live)!;
+    plans.push({ run: seg.run, startMs: own.origin.programDateTime, anchors, reference: own, useDuration });
   }
   return plans;
 }
@@ -170,8 +180,9 @@ function representation(track: LlMpdTrack, anchor: Anchor, plan: PeriodPlan, inp
   };
   const template = attrs({
     timescale: snapshot.timescale,
-    presentationTimeOffset: anchor.first.baseDecodeTime,
-    startNumber: anchor.first.msn,
+    presentationTimeOffset: anchor.origin.baseDecodeTime,
+    // @duration numbers every segment from the run's start; a timeline numbers from its first entry.
+    startNumber: plan.useDuration ? anchor.origin.msn : anchor.first.msn,
     duration: plan.useDuration ? Math.round(input.segmentSec * snapshot.timescale) : undefined,
     initialization: q(llUris.init(plan.run, info.index)),
     media: q(llUris.segmentTemplate(plan.run, info.index)),
@@ -212,7 +223,7 @@ function adaptationSets(plan: PeriodPlan, input: LlMpdInput, live: boolean): str
 export function writeLlMpd(input: LlMpdInput): string {
   const ended = input.ended ?? (input.tracks.length > 0 && input.tracks.every((t) => t.snapshot.ended));
   const live = !ended;
-  const plans = planPeriods(input);
+  const plans = planPeriods(input, live);
   // Static: the presentation starts at the first listed segment (older ones are gone from disk).
   const origin = live ? input.availabilityStartMs : (plans[0]?.startMs ?? input.availabilityStartMs);
   const mpd: Record<string, string | number | undefined> = {

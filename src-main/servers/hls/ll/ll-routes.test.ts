@@ -4,7 +4,7 @@ import { LL_AUDIO_INPUT as AUDIO, LL_VIDEO_INPUT as VIDEO, llAacFrames, llVideoF
 import { silentLogger } from '../../../core/logger.js';
 import { LlStream, type LlFiles } from './ll-stream.js';
 import { writeLlMediaPlaylist } from './ll-playlist.js';
-import { llFile, llMediaPlaylist, type LlRouteContext } from './ll-routes.js';
+import { llFile, llManifest, llMediaPlaylist, type LlRouteContext } from './ll-routes.js';
 import { llUris } from './types.js';
 
 /** Segment files written when the test says (a slow disk): parts leave memory only then. */
@@ -30,6 +30,7 @@ function host() {
     const sid = (req.query as { sid?: string }).sid;
     return llMediaPlaylist(req, reply, ctx(sid ? `sid=${sid}` : ''), Number((req.params as { i: string }).i));
   });
+  app.get('/manifest.mpd', (_req, reply) => llManifest(reply, ctx(''), '/time'));
   app.get('/s/:run/:file', async (req, reply) => {
     const { run, file } = req.params as { run: string; file: string };
     if (!(await llFile(reply, ctx(''), run, file))) return reply.code(404).send('not held');
@@ -139,5 +140,33 @@ describe('low-latency media playlists kept per state', () => {
     expect((await app.inject(`/${hint}`)).rawPayload.equals(answer.rawPayload)).toBe(true);
     expect((await app.inject(`/${llUris.part('r1', 0, 12)}`)).statusCode).toBe(404);
     expect((await app.inject(`/${llUris.part('r2', 0, 10)}`)).statusCode).toBe(404);
+  });
+
+  it('keeps a live MPD\'s Period where its run began while the window slides past it', async () => {
+    const { s, app } = host();
+    apps.push(app);
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1.42c01e' }, Buffer.from('init'));
+    const anchors = async (): Promise<{ start: string; pto: string; startNumber: number }> => {
+      const xml = (await app.inject('/manifest.mpd')).body;
+      const start = /<Period id="r1" start="([^"]+)"/.exec(xml)?.[1] ?? '';
+      const template = /<SegmentTemplate ([^>]*)>/.exec(xml)?.[1] ?? '';
+      expect(template, 'regular segments are addressed by @duration').toContain('duration="180000"');
+      return { start, pto: /presentationTimeOffset="(\d+)"/.exec(template)![1]!, startNumber: Number(/startNumber="(\d+)"/.exec(template)![1]) };
+    };
+    run.samples(0, frames(0, 150));
+    const before = await anchors();
+    expect(s.track(0)!.segments[0]!.msn).toBe(0);
+    // Thirty seconds later the 8 s window holds segments 10-15 only.
+    for (let f = 150; f < 1050; f += 30) {
+      run.samples(0, frames(f, 30));
+      flushWrites();
+      await tick();
+    }
+    expect(s.track(0)!.segments[0]!.msn).toBeGreaterThan(5);
+    // The Period, its offset and its numbering are those of the run's first segment, as before the slide
+    // (a Period that moved made dash.js stop asking for segments once the window began to slide).
+    expect(await anchors()).toEqual(before);
+    expect(before).toEqual({ start: 'PT0S', pto: '0', startNumber: 0 });
   });
 });

@@ -201,6 +201,7 @@ export class LlStream {
     if (!seg) return;
     if (seg.discontinuity) track.discontinuitySequence += 1;
     seg.dropped = true;
+    if (track.segments[0]?.run !== seg.run) track.runStarts.delete(seg.run);
     const dir = this.run?.dirOf(seg.run);
     if (seg.onDisk && dir) {
       this.diskBytes -= seg.bytes;
@@ -420,6 +421,7 @@ export class LlRun {
         onDisk: false,
       };
       track.segments.push(seg);
+      if (!track.runStarts.has(seg.run)) track.runStarts.set(seg.run, { msn: seg.msn, baseDecodeTime: seg.baseDecodeTime, programDateTime: seg.programDateTime });
       this.stream.availabilityStartMs ??= seg.programDateTime;
     }
     seg.parts.push({ duration: cut.duration / timescale, independent: cut.independent, data });

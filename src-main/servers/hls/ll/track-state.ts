@@ -1,4 +1,4 @@
-import type { LlSegment, LlTrackInfo, LlTrackSnapshot } from './types.js';
+import type { LlRunStart, LlSegment, LlTrackInfo, LlTrackSnapshot } from './types.js';
 
 /**
  * One track's window of a low-latency stream: segments with their parts (bytes in memory while they
@@ -43,6 +43,8 @@ export class TrackState {
   info: LlTrackInfo;
   /** Init sections by run id. */
   readonly inits = new Map<string, Buffer>();
+  /** Where each run with segments in the window began (see `LlTrackSnapshot.runStarts`). */
+  readonly runStarts = new Map<string, LlRunStart>();
   private readonly wakers = new Set<() => void>();
 
   constructor(info: LlTrackInfo) {
@@ -127,6 +129,7 @@ export class TrackState {
       timescale: this.info.timescale,
       discontinuitySequence: this.discontinuitySequence,
       ended,
+      runStarts: Object.fromEntries(this.runStarts),
       segments: this.segments.map(
         (s): LlSegment => ({
           msn: s.msn,

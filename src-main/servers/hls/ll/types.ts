@@ -39,6 +39,13 @@ export interface LlSegment {
   baseDecodeTime: number;
 }
 
+/** Where a run began on a track: its first segment's media sequence number, decode time and date. */
+export interface LlRunStart {
+  msn: number;
+  baseDecodeTime: number;
+  programDateTime: number;
+}
+
 export interface LlTrackSnapshot {
   index: number;
   kind: 'video' | 'audio';
@@ -46,6 +53,11 @@ export interface LlTrackSnapshot {
   timescale: number;
   /** The window (live or DVR), oldest first; the last one may be in progress. */
   segments: LlSegment[];
+  /**
+   * Per run with segments in the window, its first segment's number and times, kept after that segment
+   * left the window: a live MPD's Period and its `$Number$` addressing stay anchored there.
+   */
+  runStarts?: Readonly<Record<string, LlRunStart>>;
   /** Discontinuities before segments[0] (EXT-X-DISCONTINUITY-SEQUENCE). */
   discontinuitySequence: number;
   /** The stream has ended: no segment will follow (EXT-X-ENDLIST, static MPD). */

@@ -7,7 +7,8 @@
 //   ours, low latency, passthrough         LL-HLS in hls.js `lowLatencyMode: true`; LL-DASH in dash.js
 //   ours, low latency, standard ladder     (liveDelay = the MPD's ServiceDescription target, liveCatchup
 //                                          on), and in dash.js with no setting at all (as a site embeds
-//                                          it); each directly and through an edge (`streams edge`)
+//                                          it); passthrough also in Video.js 8 (VHS) in its defaults;
+//                                          each directly and through an edge (`streams edge`)
 //   ours, standard latency, standard ladder  (CPU only)
 //  (a) publish -> first playable segment: from spawning the publisher to the first media playlist that
 //      lists a segment, and to that segment answering 200 (polled every 20 ms). BENCH_RUNS runs for
@@ -55,7 +56,7 @@ const CPU_S = bench.knob('BENCH_CPU_S', 12, 6);
 const EDGE = process.env.BENCH_EDGE !== '0';
 // BENCH_SERVERS=nginx,low-pass: measure only those (goals of the others are reported as not measured).
 const ONLY = process.env.BENCH_SERVERS ? process.env.BENCH_SERVERS.split(',') : null;
-bench.requires('ffmpeg', 'nginx-rtmp', 'chromium', 'hls.js', 'dash.js', 'build', ...(EDGE ? ['nginx'] : []));
+bench.requires('ffmpeg', 'nginx-rtmp', 'chromium', 'hls.js', 'dash.js', 'video.js', 'build', ...(EDGE ? ['nginx'] : []));
 
 const HLS_DEFAULTS = { kind: 'hls', label: 'hls.js defaults', config: {}, settleMs: 2000 };
 const HLS_SYNC1 = { kind: 'hls', label: 'hls.js liveSyncDurationCount 1', config: { liveSyncDurationCount: 1 }, settleMs: 2000 };
@@ -67,6 +68,8 @@ const LL_DASH = { kind: 'dash', label: 'LL-DASH, dash.js low latency', settleMs:
 const dashSettings = (targetS) => ({ streaming: { delay: { liveDelay: targetS }, liveCatchup: { enabled: true } } });
 // dash.js 5 as a site embeds it: no setting at all (what the MPD says is all it goes by).
 const LL_DASH_DEFAULTS = { kind: 'dash', label: 'LL-DASH, dash.js defaults', settleMs: LL_SETTLE_MS, defaults: true };
+// Video.js 8 (VHS) as a site embeds it: printed beside the others, no goal (the issue asks that it plays).
+const LL_VHS = { kind: 'videojs', label: 'LL-HLS, Video.js defaults (VHS)', settleMs: LL_SETTLE_MS };
 
 /** CPU seconds per wall second (x100: % of one core) of `pids` over `seconds`; a PID that vanished makes it NaN. */
 async function cpuRate(pids, seconds) {
@@ -83,7 +86,7 @@ async function cpuRate(pids, seconds) {
 const SERVERS = [
   { id: 'nginx', label: 'nginx-rtmp', nginx: true, paths: [HLS_DEFAULTS, HLS_SYNC1] },
   { id: 'std-pass', label: 'ours standard, passthrough', ladder: 'passthrough', latency: 'standard', paths: [HLS_DEFAULTS, HLS_SYNC1] },
-  { id: 'low-pass', label: 'ours low, passthrough', ladder: 'passthrough', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS], edge: EDGE },
+  { id: 'low-pass', label: 'ours low, passthrough', ladder: 'passthrough', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS, LL_VHS], edge: EDGE },
   { id: 'low-std', label: 'ours low, standard ladder', ladder: 'standard', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS], edge: EDGE },
   { id: 'std-std', label: 'ours standard, standard ladder', ladder: 'standard', latency: 'standard', paths: [] },
 ];

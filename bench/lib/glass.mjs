@@ -93,14 +93,14 @@ export async function mpdTargetLatencyS(mpdUrl) {
 
 /**
  * One playback: joins `offsetS` after the next segment boundary of `mediaUrl`, starts `player` on `src`
- * (`kind` 'hls' with hls.js config `config`, or 'dash' with dash.js settings), waits for `playing`, lets
+ * (`kind` 'hls' with hls.js config `config`, 'dash' with dash.js settings, or 'videojs' in its defaults), waits for `playing`, lets
  * it settle `settleMs`, then reads `samples` frames >= 250 ms apart. Returns { samples (ms), startupMs,
  * bad, state } (`state`: what the player says of itself at the end, for the report).
  */
 export async function glassToGlass(player, { kind, src, mediaUrl, config, offsetS, settleMs, samples }) {
   await nextSegmentBoundary(mediaUrl);
   await sleep(offsetS * 1000);
-  const page = kind === 'dash' ? await player.playDash(src, config) : await player.play(src, config);
+  const page = kind === 'dash' ? await player.playDash(src, config) : kind === 'videojs' ? await player.playVideoJs(src) : await player.play(src, config);
   try {
     await page.waitForFunction(() => window.bench.playingAt !== null || window.bench.errors.length > 0, null, { timeout: 20_000 });
     const { playingAt, loadAt, errors } = await page.evaluate(() => ({ playingAt: window.bench.playingAt, loadAt: window.bench.loadAt, errors: window.bench.errors }));
@@ -112,11 +112,13 @@ export async function glassToGlass(player, { kind, src, mediaUrl, config, offset
       const buffered = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : NaN;
       const hls = window.bench.hls;
       const dash = window.bench.dash;
+      const vjs = window.bench.vjs;
       return {
         rate: v.playbackRate,
         bufferS: buffered,
         // The player's own idea of its latency and target (seconds).
-        playerLatencyS: hls ? hls.latency : dash ? dash.getCurrentLiveLatency() : NaN,
+        // Video.js has no latency figure: how far behind its live edge it plays.
+        playerLatencyS: hls ? hls.latency : dash ? dash.getCurrentLiveLatency() : vjs ? vjs.liveTracker.liveCurrentTime() - vjs.currentTime() : NaN,
         targetS: hls ? hls.targetLatency : dash ? dash.getTargetLiveDelay() : NaN,
         errors: window.bench.errors,
       };

@@ -32,6 +32,7 @@ const PEERS = {
   obs: [() => which('obs') !== null && which('xvfb-run') !== null, SETUP_COMMAND],
   'hls.js': [() => fs.existsSync(path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js')), 'npm ci'],
   'dash.js': [() => fs.existsSync(path.join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js')), 'npm ci'],
+  'video.js': [() => fs.existsSync(path.join(ROOT, 'node_modules/video.js/dist/video.min.js')), 'npm ci'],
   build: [() => fs.existsSync(path.join(ROOT, 'dist/main/cli.js')), BUILD_COMMAND],
 };
 

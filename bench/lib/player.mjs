@@ -1,4 +1,4 @@
-// A headless hls.js / dash.js player for latency benchmarks: Debian Chromium via playwright-core, a tiny
+// A headless hls.js / dash.js / Video.js player for latency benchmarks: Debian Chromium via playwright-core, a tiny
 // local page server (the page, node_modules/hls.js and dashjs), and an in-page decoder of the publisher's
 // wall-clock barcode (bench/lib/live.mjs BARCODE) read from a canvas copy of the <video>.
 /* global window, document, RTCPeerConnection, MediaStream -- functions passed to page.evaluate run in the browser */
@@ -11,6 +11,8 @@ import { CHROMIUM_ARGS, chromiumPath } from './peers.mjs';
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
 // dashjs exports no subpath for its UMD build: served from the package folder.
 const DASH_JS = path.join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js');
+const VIDEO_JS = path.join(ROOT, 'node_modules/video.js/dist/video.min.js');
+const SCRIPTS = { '/hls.min.js': HLS_JS, '/dash.all.min.js': DASH_JS, '/video.min.js': VIDEO_JS };
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>bench player</title></head>
@@ -18,6 +20,7 @@ const PAGE = `<!doctype html>
 <video id="v" muted autoplay playsinline style="width:1280px;height:720px"></video>
 <script src="/hls.min.js"></script>
 <script src="/dash.all.min.js"></script>
+<script src="/video.min.js"></script>
 <script>
 window.bench = { playingAt: null, loadAt: null, errors: [], hls: null };
 const v = document.getElementById('v');
@@ -38,6 +41,18 @@ window.startDash = (src, settings) => {
   player.updateSettings(settings);
   player.on(dashjs.MediaPlayer.events.ERROR, (e) => bench.errors.push('dash:' + JSON.stringify(e.error && (e.error.code || e.error.message) || e.error)));
   player.initialize(v, src, true);
+};
+window.startVideoJs = (src) => {
+  bench.loadAt = Date.now();
+  const player = videojs(v, { muted: true, autoplay: true });
+  bench.vjs = player;
+  // Video.js renames the <video> it wraps and gives its id to its own wrapper; the sampler finds the video by id.
+  player.el().id = 'vjs-player';
+  v.id = 'v';
+  player.on('error', () => bench.errors.push('videojs:' + JSON.stringify(player.error())));
+  player.src({ src, type: 'application/x-mpegURL' });
+  const started = player.play();
+  if (started) started.catch(() => {});
 };
 ${samplerScript('v')}
 </script></body></html>`;
@@ -152,9 +167,9 @@ export async function watch(page, signal) {
 export async function launchPlayer() {
   const { chromium } = await import('playwright-core');
   const server = http.createServer((req, res) => {
-    if (req.url === '/hls.min.js' || req.url === '/dash.all.min.js') {
+    if (Object.hasOwn(SCRIPTS, req.url)) {
       res.writeHead(200, { 'content-type': 'text/javascript' });
-      fs.createReadStream(req.url === '/hls.min.js' ? HLS_JS : DASH_JS).pipe(res);
+      fs.createReadStream(SCRIPTS[req.url]).pipe(res);
     } else {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(PAGE);
@@ -182,6 +197,13 @@ export async function launchPlayer() {
       const page = await context.newPage();
       await page.goto(pageUrl);
       await page.evaluate(({ src, settings }) => window.startDash(src, settings), { src, settings });
+      return page;
+    },
+    /** Opens a page, starts Video.js (VHS) on `src` in its defaults, returns the page. */
+    async playVideoJs(src) {
+      const page = await context.newPage();
+      await page.goto(pageUrl);
+      await page.evaluate((src) => window.startVideoJs(src), src);
       return page;
     },
     /** A blank bench page (the barcode decoder loaded, no player started). */

@@ -103,6 +103,13 @@ const LL_RETURN_GRACE_MS = 15_000;
 /** See `LiveRoutesOptions.startWaitMs`. */
 const DEFAULT_START_WAIT_MS = 3000;
 const START_POLL_MS = 50;
+/** What an attempt to answer for a stream that is starting says when there is nothing to answer yet. */
+const STARTING: unique symbol = Symbol('starting');
+/**
+ * An attempt's answer, wrapped: a reply is a thenable (it settles when sent), so an async function that
+ * returned one bare would make its caller's await wait for the send and yield undefined.
+ */
+type Attempt = { sent: FastifyReply | Promise<FastifyReply> } | typeof STARTING;
 
 interface StreamContext {
   name: string;
@@ -234,20 +241,28 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   /**
    * A stream that has just gone live has no playlist for a moment (its packager starting, its first
    * part being cut). Its first viewers' requests wait for it, bounded, instead of a 503 that some
-   * players give up on: `ready` is asked again every 50 ms with the stream's current state until it
-   * holds, the stream is no longer live, the viewer has gone or `startWaitMs` has passed.
+   * players give up on: `attempt` answers, or says STARTING, and is tried again every 50 ms with the
+   * stream's current state until it answers, the stream is no longer live, the viewer has gone or
+   * `startWaitMs` has passed (then 503 `message`, never kept by an edge).
    */
-  async function whenStarted(reply: FastifyReply, ctx: StreamContext, ready: (ctx: StreamContext) => boolean | Promise<boolean>): Promise<StreamContext> {
+  async function untilStarted(
+    reply: FastifyReply,
+    opened: StreamContext,
+    message: string,
+    attempt: (ctx: StreamContext) => Promise<Attempt>,
+  ): Promise<FastifyReply | Promise<FastifyReply>> {
     const deadline = Date.now() + startWaitMs;
-    let current = ctx;
-    while (current.live && !(await ready(current))) {
-      if (reply.raw.destroyed || Date.now() >= deadline) break;
+    let ctx = opened;
+    for (;;) {
+      const answer = await attempt(ctx);
+      if (answer !== STARTING) return answer.sent;
+      if (!ctx.live || reply.raw.destroyed || Date.now() >= deadline) break;
       await sleep(START_POLL_MS);
       const entry = catalog.lookup(ctx.name);
       if (!entry || entry.sessions.length === 0) break;
-      current = { ...current, entry, live: entry.state === 'live' };
+      ctx = { ...ctx, entry, live: entry.state === 'live' };
     }
-    return current;
+    return unavailable(reply.header('X-Accel-Expires', '0'), message);
   }
 
   /** The low-latency context of a stream whose current session is a low-latency run, else null. */
@@ -310,20 +325,19 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const given = sidOf(req);
     const sid = given && protocolOfSid(given) === 'hls' ? given : analytics.mintSid('hls');
     if (full(opened.name, sid)) return streamFull(reply, opened.name);
-    const ctx = await whenStarted(reply, opened, async (c) => {
-      const ll = llOf(c, sid);
-      return ll ? llMasterReady(ll) : (await newestFile(c.entry.sessions, 'master.m3u8')) !== null;
-    });
-    const ll = llOf(ctx, sid);
-    if (ll) {
+    return untilStarted(reply, opened, 'the stream is starting; retry', async (ctx): Promise<Attempt> => {
+      const ll = llOf(ctx, sid);
+      if (ll) {
+        if (!llMasterReady(ll)) return STARTING;
+        hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
+        return { sent: llMaster(reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1'), ll) };
+      }
+      const found = await newestFile(ctx.entry.sessions, 'master.m3u8');
+      if (!found) return ctx.live ? STARTING : { sent: notFound(reply, 'no playlist') };
+      const body = rewriteMaster(found.text, { query: query(sid, ctx.signature) });
       hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
-      return llMaster(reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1'), ll);
-    }
-    const found = await newestFile(ctx.entry.sessions, 'master.m3u8');
-    if (!found) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no playlist');
-    const body = rewriteMaster(found.text, { query: query(sid, ctx.signature) });
-    hits.set(req, { name: ctx.name, hit: { sid, protocol: 'hls', rendition: null } });
-    return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(M3U8).send(body);
+      return { sent: reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(M3U8).send(body) };
+    });
   });
 
   scope.get('/live/:name/manifest.mpd', async (req, reply) => {
@@ -331,33 +345,32 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (!opened) return reply;
     const llSid = sidOf(req);
     if (full(opened.name, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, opened.name, 'dash'))) return streamFull(reply, opened.name);
-    const ctx = await whenStarted(reply, opened, async (c) => {
-      const ll = llOf(c, derived(req, c.name, 'dash'));
-      return ll ? llManifestReady(ll) : (await files.readText(path.join(c.entry.sessions.at(-1)!.dir, 'manifest.mpd'), endedSince(c.entry.sessions.at(-1)!))) !== null;
-    });
-    const session = ctx.entry.sessions.at(-1)!;
-    const ll = llOf(ctx, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'));
-    if (ll) {
-      const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
+    return untilStarted(reply, opened, 'the stream is starting; retry', async (ctx): Promise<Attempt> => {
+      const session = ctx.entry.sessions.at(-1)!;
+      const ll = llOf(ctx, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'));
+      if (ll) {
+        if (!llManifestReady(ll)) return STARTING;
+        const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
+        hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
+        if (sid !== llSid) reply.header('Cache-Control', 'private, max-age=1');
+        return { sent: llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`) };
+      }
+      const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));
+      if (xml === null) return ctx.live ? STARTING : { sent: notFound(reply, 'no manifest') };
+      // A dynamic MPD of a stream that is over would be served as live forever.
+      if (!ctx.live && isDynamicMpd(xml)) return { sent: notFound(reply, `stream "${ctx.name}" has ended`) };
+      const given = sidOf(req);
+      const sid = given && protocolOfSid(given) === 'dash' ? given : derived(req, ctx.name, 'dash');
+      const body = rewriteMpd(xml, {
+        prefix: `s/${encodeURIComponent(session.id)}/`,
+        query: query(sid, ctx.signature),
+        minimumUpdatePeriodSec: mpdUpdatePeriodSec,
+        utcTimingIso: new Date().toISOString(),
+        eventStream: eventStreamOf(ctx.name, session.dir),
+      });
       hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
-      if (sid !== llSid) reply.header('Cache-Control', 'private, max-age=1');
-      return llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`);
-    }
-    const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));
-    if (xml === null) return ctx.live ? unavailable(reply, 'the stream is starting; retry') : notFound(reply, 'no manifest');
-    // A dynamic MPD of a stream that is over would be served as live forever.
-    if (!ctx.live && isDynamicMpd(xml)) return notFound(reply, `stream "${ctx.name}" has ended`);
-    const given = sidOf(req);
-    const sid = given && protocolOfSid(given) === 'dash' ? given : derived(req, ctx.name, 'dash');
-    const body = rewriteMpd(xml, {
-      prefix: `s/${encodeURIComponent(session.id)}/`,
-      query: query(sid, ctx.signature),
-      minimumUpdatePeriodSec: mpdUpdatePeriodSec,
-      utcTimingIso: new Date().toISOString(),
-      eventStream: eventStreamOf(ctx.name, session.dir),
+      return { sent: reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(MPD).send(body) };
     });
-    hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
-    return reply.header('Cache-Control', sid === given ? cacheFor(ctx.live) : 'private, max-age=1').type(MPD).send(body);
   });
 
   // The server clock for dash.js (UTCTiming http-iso): never cached, so players behind an edge read the origin's time.
@@ -370,41 +383,34 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (!opened) return reply;
     const index = Number(match[1]);
     const llSid = sidOf(req) ?? derived(req, opened.name, 'hls');
-    const ctx = await whenStarted(reply, opened, async (c) => {
-      const ll = llOf(c, llSid);
-      if (ll) return llMediaReady(ll, index);
-      // Any session's segments make a stitched playlist (a returning publisher's new session has none yet).
-      for (let i = c.entry.sessions.length - 1; i >= 0; i -= 1) {
-        const session = c.entry.sessions[i]!;
-        if (((await readPlaylistSafe(path.join(session.dir, packagerMediaPlaylist(index)), endedSince(session)))?.segments.length ?? 0) > 0) return true;
+    return untilStarted(reply, opened, 'no segment yet; retry', async (ctx): Promise<Attempt> => {
+      const ll = llOf(ctx, llSid);
+      if (ll) {
+        if (!llMediaReady(ll, index)) return STARTING;
+        hits.set(req, { name: ctx.name, hit: { sid: llSid, protocol: protocolOfSid(llSid), rendition: renditionOf(ctx.entry.sessions.at(-1), index) } });
+        return { sent: llMediaPlaylist(req, reply, ll, index) };
       }
-      return false;
+      const sessions = await Promise.all(
+        ctx.entry.sessions.map(async (s) => ({
+          id: s.id,
+          playlist: await readPlaylistSafe(path.join(s.dir, packagerMediaPlaylist(index)), endedSince(s)),
+          ended: s.endedAt !== null,
+          discontinuityBefore: s.discontinuityBefore,
+        })),
+      );
+      const sid = sidOf(req) ?? derived(req, ctx.name, 'hls');
+      const stitched = buildStitchedPlaylist(sessions, { windowSize, endList: !ctx.live, query: query(sid, ctx.signature) });
+      if (stitched.segments.length === 0) {
+        // Wait only while the packager is starting; a playlist no session has is not coming.
+        const current = ctx.entry.sessions.at(-1)!;
+        const starting = sessions.some((s) => s.playlist) || !(await files.readText(path.join(current.dir, 'master.m3u8')));
+        return ctx.live && starting ? STARTING : { sent: notFound(reply, `no media playlist ${index}`) };
+      }
+      if (options.segmentTimes) await onProgramTimeline(stitched, ctx);
+      const rendition = renditionOf(ctx.entry.sessions.at(-1), index);
+      hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
+      return { sent: reply.header('Cache-Control', cacheFor(ctx.live)).type(M3U8).send(writeMediaPlaylist(stitched)) };
     });
-    const ll = llOf(ctx, llSid);
-    if (ll) {
-      hits.set(req, { name: ctx.name, hit: { sid: llSid, protocol: protocolOfSid(llSid), rendition: renditionOf(ctx.entry.sessions.at(-1), index) } });
-      return llMediaPlaylist(req, reply, ll, index);
-    }
-    const sessions = await Promise.all(
-      ctx.entry.sessions.map(async (s) => ({
-        id: s.id,
-        playlist: await readPlaylistSafe(path.join(s.dir, packagerMediaPlaylist(index)), endedSince(s)),
-        ended: s.endedAt !== null,
-        discontinuityBefore: s.discontinuityBefore,
-      })),
-    );
-    const sid = sidOf(req) ?? derived(req, ctx.name, 'hls');
-    const stitched = buildStitchedPlaylist(sessions, { windowSize, endList: !ctx.live, query: query(sid, ctx.signature) });
-    if (stitched.segments.length === 0) {
-      // Retry only while the packager is starting; a playlist no session has is not coming.
-      const current = ctx.entry.sessions.at(-1)!;
-      const starting = sessions.some((s) => s.playlist) || !(await files.readText(path.join(current.dir, 'master.m3u8')));
-      return ctx.live && starting ? unavailable(reply, 'no segment yet; retry') : notFound(reply, `no media playlist ${index}`);
-    }
-    if (options.segmentTimes) await onProgramTimeline(stitched, ctx);
-    const rendition = renditionOf(ctx.entry.sessions.at(-1), index);
-    hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
-    return reply.header('Cache-Control', cacheFor(ctx.live)).type(M3U8).send(writeMediaPlaylist(stitched));
   });
 
   /**

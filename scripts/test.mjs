@@ -36,6 +36,7 @@ export const BUNDLED_FFMPEG_FILES = [
   'src-main/media/live-server.int.test.ts',
   'e2e/ladder-players.test.ts',
   'src-main/servers/hls/ll/ll.int.test.ts',
+  'src-main/servers/hls/ll/encryption.int.test.ts',
   'e2e/ll-players.test.ts',
   'src-main/encoder/packager.int.test.ts',
   'src-main/recorder/recorder.int.test.ts',

@@ -147,6 +147,13 @@ export const configSchema = z
           .max(10_000_000, 'must be between 100 and 10000000')
           .default(20_480)
           .meta({ description: 'Disk the DVR windows of all live streams may use together, in megabytes; the oldest segments go first.' }),
+        keyRotationSegments: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be between 1 and 10000')
+          .max(10_000, 'must be between 1 and 10000')
+          .default(30)
+          .meta({ description: 'Encrypted streams (AES-128): segments each content key covers before the next one (30 x 2 s: a new key every minute).' }),
       })
       .strict()
       .prefault({}),

@@ -26,7 +26,7 @@ import { StreamService } from '../media/stream-service.js';
 import { StreamTransitions } from '../media/stream-transitions.js';
 import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
-import { liveRoutes } from '../servers/hls/routes.js';
+import { liveRoutes, type LiveRoutesOptions } from '../servers/hls/routes.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
 import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
@@ -82,6 +82,8 @@ export function wireLiveServer(deps: {
   otherVod?: () => OtherVodFiles | undefined;
   /** Who may publish and play (auth/admission.ts, wired after: called only once serving). */
   admit: (request: AdmissionRequest) => Promise<AdmissionResult>;
+  /** The audit log (wired after: written only once serving): content-key deliveries and refusals. */
+  audit?: LiveRoutesOptions['audit'];
   /** The certificate HTTPS and RTMPS serve (http.tlsCert, or one the host's own authority issued). */
   tls?: { cert: string; key: string };
 }): LiveServer {
@@ -90,6 +92,8 @@ export function wireLiveServer(deps: {
   const paths = new PathManager(logger.child({ service: 'paths' }));
   const analytics = new ViewerAnalytics();
   const signer = new UrlSigner({ current: store.secret('playback-signing-key', () => crypto.randomBytes(32).toString('base64url')) });
+  // AES-128 content keys are derived from it (servers/hls/ll/content-keys.ts): kept, so DVR keys outlive a restart.
+  const contentKeyMaster = store.secret('content-key-master', () => crypto.randomBytes(32).toString('base64url'));
 
   const clock = new MediaClock();
   clock.attach(paths);
@@ -103,6 +107,7 @@ export function wireLiveServer(deps: {
     segmentSeconds: () => config().live.segmentSeconds,
     minWindowSegments: () => config().live.windowSegments,
     maxDiskBytes: () => config().live.dvrMaxMegabytes * 1024 * 1024,
+    contentKeys: { master: () => contentKeyMaster, rotationSegments: () => config().live.keyRotationSegments },
   });
 
   const createPackager: PackagerFactory = async (request) => {
@@ -125,7 +130,7 @@ export function wireLiveServer(deps: {
     }
     const sink =
       request.latency === 'low'
-        ? lowLatency.sink({ name: request.name, continuing: request.continuing, dvrMinutes: request.dvrMinutes, tracks: llTracks })
+        ? lowLatency.sink({ name: request.name, continuing: request.continuing, dvrMinutes: request.dvrMinutes, encryption: request.encryption, tracks: llTracks })
         : undefined;
     const packager = new Packager({
       name: request.name,
@@ -274,6 +279,7 @@ export function wireLiveServer(deps: {
         catalog: streams,
         signer,
         admit: deps.admit,
+        ...(deps.audit ? { audit: deps.audit } : {}),
         viewerCap: (name) => store.get(name)?.maxViewers || config().limits.maxViewersPerStream,
         allowedOrigins: () => splitList(config().limits.allowedOrigins),
         analytics,

@@ -201,6 +201,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       otherVod: () => library.files,
       // Called only once serving, after `access` below is wired.
       admit: (request) => access.admit(request),
+      audit: { record: (entry) => access.audit.record(entry) },
       ...(tls.mode !== 'off' ? { tls: { cert: tls.certFile, key: tls.keyFile } } : {}),
     });
     const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) }, guestTakes: () => guests.takes });

@@ -1,4 +1,4 @@
-import type { LadderPreset, LatencyMode, Rendition, Stream, ViewerStats } from '../../src-shared/contract/index.js';
+import type { EncryptionMode, LadderPreset, LatencyMode, Rendition, Stream, ViewerStats } from '../../src-shared/contract/index.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamStore } from '../store/streams.js';
@@ -33,6 +33,8 @@ export interface PackagerRequest {
   ladder: LadderPreset;
   latency: LatencyMode;
   dvrMinutes: number;
+  /** How its HLS output is encrypted (a run that continues the previous one keeps that one's). */
+  encryption: EncryptionMode;
   /** This session continues the previous one's playlists (a publisher back within the resume window). */
   continuing: boolean;
   tracks: TrackInfo;
@@ -176,6 +178,7 @@ export class LiveStreams {
           ladder: record.ladder,
           latency: record.latency,
           dvrMinutes: record.dvrMinutes,
+          encryption: record.encryption,
           continuing: session.discontinuityBefore,
           tracks: live.tracks,
           attach: (reader) => this.options.paths.addReader(name, reader),

@@ -63,17 +63,20 @@ export class StreamService implements Service {
 
   create(input: { name: string } & StreamPatch, baseUrl?: string): StreamWithKey {
     const key = newStreamKey();
+    const latency = input.latency ?? this.options.defaultLatency();
+    checkEncryption(latency, input.encryption ?? 'none');
     const created = this.options.store.create(
       {
         name: input.name,
         ladder: input.ladder ?? this.options.defaultLadder(),
-        latency: input.latency ?? this.options.defaultLatency(),
+        latency,
         dvrMinutes: input.dvrMinutes ?? this.options.defaultDvrMinutes(),
         private: input.private ?? false,
         record: input.record ?? false,
         publishAuth: input.publishAuth ?? 'key',
         playAuth: input.playAuth ?? 'default',
         maxViewers: input.maxViewers ?? 0,
+        encryption: input.encryption ?? 'none',
         createdAt: Date.now(),
       },
       key,
@@ -90,8 +93,9 @@ export class StreamService implements Service {
   }
 
   update(input: { name: string } & StreamPatch, baseUrl?: string): Stream {
-    this.require(input.name);
+    const current = this.require(input.name);
     const { name, ...patch } = input;
+    checkEncryption(patch.latency ?? current.latency, patch.encryption ?? current.encryption);
     this.options.store.update(name, patch);
     const stream = this.get(input.name, baseUrl);
     this.options.bus.emit('streams.changed', { name: input.name, stream });
@@ -163,11 +167,21 @@ export class StreamService implements Service {
       publishAuth: record.publishAuth,
       playAuth: record.playAuth,
       maxViewers: record.maxViewers,
+      encryption: record.encryption,
       recording: this.options.recordingOf?.(record.name) ?? null,
       createdAt: record.createdAt,
       ingest: ingestUrls(bases),
       playback: playbackUrls(bases, record.name),
       live: this.options.live.viewOf(record.name),
     };
+  }
+}
+
+/** AES-128 is written by the low-latency packager's playlists: a standard-latency stream cannot have it. */
+function checkEncryption(latency: StreamRecord['latency'], encryption: StreamRecord['encryption']): void {
+  if (encryption === 'aes-128' && latency !== 'low') {
+    throw new StudioError('VALIDATION_FAILED', 'AES-128 encryption needs low latency', {
+      fields: [{ path: 'encryption', message: 'aes-128 needs latency "low" (set both)' }],
+    });
   }
 }

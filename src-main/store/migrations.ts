@@ -356,4 +356,9 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX guest_takes_stream ON guest_takes (stream, started_at);
     `,
   },
+  {
+    version: 13,
+    name: 'per-stream encryption of HLS output',
+    sql: `ALTER TABLE streams ADD COLUMN encryption TEXT NOT NULL DEFAULT 'none';`,
+  },
 ];

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { LadderPreset, LatencyMode, PlayAuth, PublishAuth, StreamState } from '../../src-shared/contract/index.js';
+import type { EncryptionMode, LadderPreset, LatencyMode, PlayAuth, PublishAuth, StreamState } from '../../src-shared/contract/index.js';
 import { prepared, type Db } from './db.js';
 
 export interface StreamRecord {
@@ -13,6 +13,8 @@ export interface StreamRecord {
   playAuth: PlayAuth;
   /** Most viewers at once; 0: the host's limit. */
   maxViewers: number;
+  /** How its HLS output is encrypted (from its next live run on). */
+  encryption: EncryptionMode;
   createdAt: number;
   state: StreamState;
   stateAt: number;
@@ -20,7 +22,7 @@ export interface StreamRecord {
 }
 
 /** What PATCH /streams/:name may change. */
-export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers'>>;
+export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption'>>;
 
 interface Row {
   name: string;
@@ -32,6 +34,7 @@ interface Row {
   publish_auth: string;
   play_auth: string;
   max_viewers: number;
+  encryption: string;
   created_at: number;
   state: string;
   state_at: number;
@@ -48,6 +51,7 @@ const fromRow = (r: Row): StreamRecord => ({
   publishAuth: r.publish_auth === 'jwt' || r.publish_auth === 'webhook' ? r.publish_auth : 'key',
   playAuth: r.play_auth === 'jwt' || r.play_auth === 'webhook' ? r.play_auth : 'default',
   maxViewers: r.max_viewers,
+  encryption: r.encryption === 'aes-128' ? 'aes-128' : 'none',
   createdAt: r.created_at,
   state: r.state as StreamState,
   stateAt: r.state_at,
@@ -82,17 +86,17 @@ export class StreamStore {
 
   /** Inserts a stream; returns false when the name is taken. */
   create(
-    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers'> &
-      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers'>>,
+    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption'> &
+      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption'>>,
     key: string,
   ): boolean {
     const result = this.db
       .prepare(
-        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, encryption, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         record.name, hashKey(key), record.ladder, record.latency, record.dvrMinutes, record.private ? 1 : 0, record.record ? 1 : 0,
-        record.publishAuth ?? 'key', record.playAuth ?? 'default', record.maxViewers ?? 0, record.createdAt, 'idle', record.createdAt,
+        record.publishAuth ?? 'key', record.playAuth ?? 'default', record.maxViewers ?? 0, record.encryption ?? 'none', record.createdAt, 'idle', record.createdAt,
       );
     return result.changes === 1;
   }
@@ -102,8 +106,8 @@ export class StreamStore {
     if (!current) return;
     const next = { ...current, ...patch };
     this.db
-      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ? WHERE name = ?')
-      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, name);
+      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ?, encryption = ? WHERE name = ?')
+      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, next.encryption, name);
   }
 
   setKey(name: string, key: string): void {

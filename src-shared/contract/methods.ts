@@ -7,6 +7,7 @@ import { configViewSchema } from './config.js';
 import { method } from './define.js';
 import {
   dvrMinutesSchema,
+  encryptionModeSchema,
   ladderPresetSchema,
   latencyModeSchema,
   playAuthSchema,
@@ -46,6 +47,7 @@ const streamSettingsInput = z
     publishAuth: publishAuthSchema.optional(),
     playAuth: playAuthSchema.optional(),
     maxViewers: z.number().int().min(0).max(1_000_000).optional(),
+    encryption: encryptionModeSchema.optional(),
   })
   .strict();
 

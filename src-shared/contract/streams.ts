@@ -25,6 +25,17 @@ export const dvrMinutesSchema = z
   .max(DVR_MAX_MINUTES, `must be between 0 and ${DVR_MAX_MINUTES}`)
   .describe('Minutes a viewer can rewind while the stream is live (low latency only)');
 
+/**
+ * How a stream's HLS output is encrypted: `none`, or `aes-128` (each segment and part encrypted whole
+ * with AES-128-CBC, keys made by the host and rotated, served by the stream's key server to the
+ * viewers it admits). Low latency only; such a stream has no DASH output (AES-128 is HLS's).
+ */
+export const encryptionModes = ['none', 'aes-128'] as const;
+export const encryptionModeSchema = z
+  .enum(encryptionModes)
+  .describe('none, or aes-128: HLS segments and parts encrypted, keys rotated and served to admitted viewers only (low latency; no DASH); applies from the next live run');
+export type EncryptionMode = z.infer<typeof encryptionModeSchema>;
+
 export const streamStates = ['idle', 'live', 'ended', 'error'] as const;
 export const streamStateSchema = z.enum(streamStates);
 export type StreamState = z.infer<typeof streamStateSchema>;
@@ -75,6 +86,7 @@ export const streamSchema = z.object({
   publishAuth: publishAuthSchema,
   playAuth: playAuthSchema,
   maxViewers: z.number().int().describe('Most viewers at once over every protocol; 0: the host limit (limits.maxViewersPerStream)'),
+  encryption: encryptionModeSchema,
   recording: z.string().nullable().describe('Id of the recording in progress'),
   createdAt: z.number(),
   ingest: z.object({

@@ -20,7 +20,11 @@ import type { AdmissionRequest, AdmissionResult } from '../../auth/types.js';
 import { originAllowed } from '../../auth/limits.js';
 import type { LlStream } from './ll/ll-stream.js';
 import type { SegmentTimes } from './segment-times.js';
-import { llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext } from './ll/ll-routes.js';
+import {
+  llEncryptedDiskFile, llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext,
+} from './ll/ll-routes.js';
+import { parseKid } from './ll/content-keys.js';
+import type { AuditEntry } from '../../../src-shared/contract/index.js';
 
 /**
  * HLS/DASH playback routes (URL shapes: see playlist.ts). Public streams need nothing; private ones a
@@ -69,6 +73,10 @@ export interface LiveRoutesOptions {
   timedMetadata?: { dateRanges(stream: string, fromPdt: number): readonly string[]; eventStream(stream: string, fromPdt: number, toPdt: number): string };
   /** The standard packager's segments on the program timeline (segment-times.ts): dates, exact EXTINF. */
   segmentTimes?: Pick<SegmentTimes, 'timing' | 'periodStartPdt'>;
+  /** Content-key requests refused, and each address's first key of a live run (audit log). */
+  audit?: { record(entry: Omit<AuditEntry, 'id' | 'at'>): void };
+  /** Content-key requests one viewer (address and viewer id) may make in 10 s (default 200). */
+  keyRequestsPer10s?: number;
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -98,6 +106,9 @@ const MPD = 'application/dash+xml';
 const SEGMENT_CACHE = 'public, max-age=600, immutable';
 const LIVE_CACHE = 'public, max-age=1';
 const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const KEY_WINDOW_MS = 10_000;
+/** Addresses whose first key of a live run was audited, kept at most this many. */
+const AUDITED_KEY_VIEWERS = 10_000;
 /** How long low-latency playlists of a stream whose publisher left stay open for it to return. */
 const LL_RETURN_GRACE_MS = 15_000;
 /** See `LiveRoutesOptions.startWaitMs`. */
@@ -185,9 +196,25 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
 
-  /** Resolves and authorizes the stream of a request; answers the error itself and returns null. */
-  async function openStream(req: FastifyRequest, reply: FastifyReply): Promise<StreamContext | null> {
+  /**
+   * Resolves and authorizes the stream of a request; answers the error itself and returns null. A
+   * content-key request (`keyRequest`) that carries no credential at all is answered 401, not 403.
+   */
+  async function openStream(req: FastifyRequest, reply: FastifyReply, keyRequest = false): Promise<StreamContext | null> {
     const { name } = req.params as Params;
+    const refuse = (error: Parameters<typeof sendError>[1]): void => {
+      if (keyRequest) {
+        const q = req.query as QueryLike;
+        const bare = firstString(q.sig) === undefined && firstString(q.jwt) === undefined && !bearerOf(req.headers.authorization)
+          && !parseCookies(req.headers.cookie).get(JWT_COOKIE);
+        options.audit?.record({ actor: 'viewer', action: 'play.key', target: name, ip: req.ip, result: 'denied', detail: bare ? 'UNAUTHORIZED' : error.code });
+        if (bare) {
+          sendError(reply, { code: 'UNAUTHORIZED', message: `the keys of stream "${name}" go to its admitted viewers only: send the playback URL's signature or JWT` });
+          return;
+        }
+      }
+      sendError(reply, error);
+    };
     const entry = STREAM_NAME_PATTERN.test(name) ? catalog.lookup(name) : undefined;
     if (!entry) {
       notFound(reply, `no stream named "${name}"`);
@@ -210,7 +237,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         query: plainQuery(query),
       });
       if (!decision.ok) {
-        sendError(reply, { code: decision.code, message: decision.reason, ...(decision.details ? { details: decision.details } : {}) });
+        refuse({ code: decision.code, message: decision.reason, ...(decision.details ? { details: decision.details } : {}) });
         return null;
       }
       // What got the viewer in travels on in every URI of the answer: players send no headers for
@@ -222,7 +249,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     } else if (entry.private) {
       const verdict = signer.verify(name, req.query as QueryLike, req.ip);
       if (!verdict.ok) {
-        sendError(reply, {
+        refuse({
           code: 'FORBIDDEN',
           message: `stream "${name}" is private: its playback URL must be signed (${verdict.reason.replace('_', ' ')})`,
           details: { reason: verdict.reason },
@@ -348,6 +375,9 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     return untilStarted(reply, opened, 'the stream is starting; retry', async (ctx): Promise<Attempt> => {
       const session = ctx.entry.sessions.at(-1)!;
       const ll = llOf(ctx, llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash'));
+      if (ll?.stream.encryption) {
+        return { sent: notFound(reply, `stream "${ctx.name}" is encrypted with AES-128, which HLS carries: play /live/${ctx.name}/index.m3u8`) };
+      }
       if (ll) {
         if (!llManifestReady(ll)) return STARTING;
         const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
@@ -469,6 +499,14 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         return reply;
       }
     }
+    // An encrypted stream's segments leave in AES-128 only (whichever run they belong to).
+    const llStream = options.lowLatency?.streams.get(ctx.name);
+    if (llStream?.encryption) {
+      if (await llEncryptedDiskFile(reply, llStream, session.dir, file)) {
+        if (reply.statusCode < 400) hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
+        return reply;
+      }
+    }
     const outcome = await sendSessionFile(req, reply, session.dir, file, { contentType, cacheControl: SEGMENT_CACHE });
     if (outcome === 'not_found') return notFound(reply, 'no such file');
     if (outcome === 'unsatisfiable') {
@@ -476,6 +514,50 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     }
     hits.set(req, { name: ctx.name, hit: { sid, protocol: protocolOfSid(sid), rendition } });
     return reply;
+  });
+
+  const keyRequests = new Map<string, { since: number; count: number }>();
+  const keyViewers = new Set<string>();
+  /**
+   * The AES-128 key of an encrypted stream's key period: 16 bytes to a viewer the stream admits (the
+   * same signed URL, JWT or webhook as its playlists), never kept by a shared cache. 401 without any
+   * credential, 403 with one the stream refuses, 404 for a kid the live run has not made, 429 past
+   * `keyRequestsPer10s` from one viewer (address and viewer id).
+   */
+  scope.get('/live/:name/keys/:kid', async (req, reply) => {
+    const now = Date.now();
+    // Per address and viewer id: the viewers behind an edge all come from its address.
+    const asker = `${req.ip} ${firstString((req.query as QueryLike).sid) ?? ''}`.slice(0, 200);
+    let window = keyRequests.get(asker);
+    if (!window || now - window.since >= KEY_WINDOW_MS) {
+      if (keyRequests.size > 10_000) keyRequests.clear();
+      window = { since: now, count: 0 };
+      keyRequests.set(asker, window);
+    }
+    window.count += 1;
+    if (window.count > (options.keyRequestsPer10s ?? 200)) {
+      return sendError(reply.header('Retry-After', String(Math.ceil((window.since + KEY_WINDOW_MS - now) / 1000))), {
+        code: 'RATE_LIMITED',
+        message: 'too many key requests from this address; wait a few seconds',
+      });
+    }
+    const ctx = await openStream(req, reply, true);
+    if (!ctx) return reply;
+    const { kid = '' } = req.params as Params & { kid?: string };
+    const stream = options.lowLatency?.streams.get(ctx.name);
+    const encryption = stream?.encryption;
+    const wanted = parseKid(kid);
+    const newest = stream ? Math.max(0, ...stream.trackIndexes().map((i) => stream.track(i)!.nextMsn)) : 0;
+    if (!stream || !encryption || !wanted || wanted.epoch !== encryption.epoch || wanted.period > encryption.periodOf(newest)) {
+      return notFound(reply, encryption ? `stream "${ctx.name}" has no key "${kid}"` : `stream "${ctx.name}" is not encrypted`);
+    }
+    const viewer = `${req.ip} ${encryption.epoch}`;
+    if (!keyViewers.has(viewer)) {
+      if (keyViewers.size >= AUDITED_KEY_VIEWERS) keyViewers.clear();
+      keyViewers.add(viewer);
+      options.audit?.record({ actor: 'viewer', action: 'play.key', target: ctx.name, ip: req.ip, result: 'ok', detail: `first key of the live run (${kid})` });
+    }
+    return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(encryption.keyOf(wanted.period));
   });
 
   scope.post('/live/:name/beacon', { bodyLimit: 4096 }, async (req, reply) => {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PlayAuth, PublishAuth, Stream } from '../../../src-shared/contract/index.js';
+import type { EncryptionMode, PlayAuth, PublishAuth, Stream } from '../../../src-shared/contract/index.js';
 import { call } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
 import { CopyField } from '../../ui/CopyButton.js';
@@ -15,6 +15,11 @@ const PLAY_WORDS: Record<PlayAuth, [string, string]> = {
   default: ['Default', 'Anyone; a private stream needs a signed URL or a read JWT.'],
   jwt: ['JWT only', 'A read JWT only.'],
   webhook: ['Webhook', 'Your admission webhook (auth.webhookUrl) decides.'],
+};
+
+const ENCRYPTION_WORDS: Record<EncryptionMode, [string, string]> = {
+  none: ['Off', 'Segments travel clear: the signed URL or JWT guards the playlists, and any copy plays.'],
+  'aes-128': ['AES-128 (HLS)', 'Segments and parts are encrypted; keys change every few segments (live.keyRotationSegments) and go only to viewers this stream admits. No DASH.'],
 };
 
 /** Who may publish and watch this stream, its viewer cap, and JWTs to hand to a publisher or a player. */
@@ -44,6 +49,26 @@ export function AccessCard({ stream }: { stream: Stream }) {
           ))}
         </select>
         <span className="field-hint">{PLAY_WORDS[stream.playAuth][1]}</span>
+      </div>
+      <div className="field-row">
+        <div className="field-label">Encryption</div>
+        <select
+          className="input"
+          aria-label="Encryption"
+          data-testid="stream-encryption"
+          value={stream.encryption}
+          onChange={(e) => void update({ name: stream.name, encryption: e.target.value as EncryptionMode })}
+        >
+          {Object.entries(ENCRYPTION_WORDS).map(([v, [w]]) => (
+            <option key={v} value={v} disabled={v === 'aes-128' && stream.latency !== 'low'}>{w}</option>
+          ))}
+        </select>
+        <span className="field-hint" data-testid="stream-encryption-explain">
+          {stream.latency !== 'low' && stream.encryption === 'none'
+            ? 'AES-128 needs low latency (Latency card).'
+            : ENCRYPTION_WORDS[stream.encryption][1]}
+          {stream.state === 'live' ? ' Applies from the next publish.' : ''}
+        </span>
       </div>
       <div className="field-row">
         <div className="field-label">Most viewers at once</div>

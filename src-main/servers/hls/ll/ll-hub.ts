@@ -5,6 +5,7 @@ import { Fmp4StreamReader } from '../../../protocols/cmaf/fmp4-reader.js';
 import { LL_TS_OFFSET_SEC } from '../../../encoder/ll-packager-args.js';
 import { writeFragment } from '../../../protocols/cmaf/fragment-writer.js';
 import { LlStream, type LlFiles, type RunTrack } from './ll-stream.js';
+import { newKeyEpoch, RunEncryption } from './content-keys.js';
 
 /**
  * The low-latency streams of the host: one LlStream per stream name for its current live run, the
@@ -23,6 +24,8 @@ export interface LlHubOptions {
   files?: LlFiles;
   /** The media clock (media/media-clock.ts): segments' program date-times come from its anchor. */
   clock?: { programDateTime(stream: string, mediaMs: number): number | null };
+  /** AES-128 (content-keys.ts): the host's master secret and how many segments each key covers. */
+  contentKeys?: { master: () => string; rotationSegments: () => number };
 }
 
 export interface LlSinkRequest {
@@ -31,6 +34,8 @@ export interface LlSinkRequest {
   continuing: boolean;
   dvrMinutes: number;
   tracks: RunTrack[];
+  /** 'aes-128': the live run's segments and parts are served encrypted (fixed for the live run). */
+  encryption?: 'none' | 'aes-128';
 }
 
 /** What the packager writes a run's tracks to (the shape of encoder/packager.ts LowLatencySink). */
@@ -104,7 +109,10 @@ export class LlHub {
   private create(request: LlSinkRequest): LlStream {
     const segment = this.options.segmentSeconds();
     const minWindowSegments = this.options.minWindowSegments();
+    const keys = this.options.contentKeys;
+    if (request.encryption === 'aes-128' && !keys) throw new Error('AES-128 asked for, but the host has no content keys');
     return new LlStream({
+      encryption: request.encryption === 'aes-128' && keys ? new RunEncryption(request.name, newKeyEpoch(), keys.rotationSegments(), keys.master()) : null,
       name: request.name,
       partTargetSec: this.options.partTargetSec(),
       segmentTargetSec: segment,

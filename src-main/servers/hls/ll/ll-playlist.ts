@@ -50,6 +50,12 @@ export interface LlMediaPlaylistOptions {
   endList?: boolean;
   /** EXT-X-DATERANGE lines (timed data, data/timed-metadata.ts) whose dates are in the window; never skipped. */
   dateRanges?: readonly string[];
+  /**
+   * An encrypted stream (AES-128): the key URI (relative, without query) of segment `msn`. An EXT-X-KEY
+   * goes before the first segment of each key; initialization sections stay clear (METHOD=NONE before a
+   * later EXT-X-MAP), and the IV is the media sequence number (no IV attribute).
+   */
+  keyUri?: (msn: number) => string;
 }
 
 /** Decimal attribute values: at most 6 decimals, no trailing zeros (`0.2`, `0.6`, `12`). */
@@ -132,13 +138,22 @@ export function writeLlMediaPlaylist(track: LlTrackSnapshot, opts: LlMediaPlayli
   out.push(...(opts.dateRanges ?? []));
 
   let previous: LlSegment | null = null;
+  let keyInEffect: string | null = null;
   for (let i = skipped; i < segments.length; i += 1) {
     const seg = segments[i]!;
     // A segment just begun has nothing to list: the preload hint names its first part.
     if (!seg.complete && seg.parts.length === 0) continue;
     if (seg.discontinuity) out.push('#EXT-X-DISCONTINUITY');
     if (!previous || seg.discontinuity || seg.run !== previous.run) {
+      // An EXT-X-KEY applies to the EXT-X-MAP after it: the initialization section is clear.
+      if (keyInEffect !== null) out.push('#EXT-X-KEY:METHOD=NONE');
+      keyInEffect = null;
       out.push(`#EXT-X-MAP:${formatAttributes({ URI: q(llUris.init(seg.run, track.index)) })}`);
+    }
+    if (opts.keyUri) {
+      const uri = opts.keyUri(seg.msn);
+      if (uri !== keyInEffect) out.push(`#EXT-X-KEY:${formatAttributes({ METHOD: 'AES-128', URI: q(uri) })}`);
+      keyInEffect = uri;
     }
     out.push(`#EXT-X-PROGRAM-DATE-TIME:${isoMs(seg.programDateTime)}`);
     if (!seg.complete || (i >= partsFrom && seg.partsListed)) {

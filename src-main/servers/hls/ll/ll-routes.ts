@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../../../http/reply.js';
@@ -8,6 +10,7 @@ import { writeLlMpd } from './ll-mpd.js';
 import type { TrackState } from './track-state.js';
 import { LL_FILE_RE, llUris } from './types.js';
 import { closedSignal, waitFor } from './waits.js';
+import { resourceCipher, type RunEncryption } from './content-keys.js';
 
 /**
  * The low-latency answers of the playback routes (routes.ts decides when a stream is low latency and
@@ -139,9 +142,11 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
     renditionReports.map((r) => `${r.uri}:${r.lastMsn}.${r.lastPart}`).join(','),
     ctx.query === '' ? 'plain' : 'query',
   ].join('|');
+  const encryption = ctx.stream.encryption;
   const body = answerOf(track, key, dateRanges, ctx.query, (query) => {
     const snapshot = track.snapshot(ctx.over);
     return writeLlMediaPlaylist(snapshot, {
+      ...(encryption ? { keyUri: (msn: number) => llUris.key(encryption.kidOf(msn)) } : {}),
       partTargetSec: ctx.partTargetSec,
       targetDurationSec: td,
       query,
@@ -246,14 +251,18 @@ async function answerLlFile(reply: FastifyReply, ctx: LlRouteContext, run: strin
   const track = ctx.stream.track(index);
   if (!track) return null;
   const timeoutMs = targetDuration(ctx, track) * 3000;
+  const encryption = ctx.stream.encryption;
   if (m[4] !== undefined) {
     const n = Number(m[5]);
     const partOf = (): Buffer | null | undefined => {
       const at = track.partAt(n);
-      return at && at.seg.run === run ? at.seg.parts[at.index]!.data : undefined;
+      const data = at && at.seg.run === run ? at.seg.parts[at.index]!.data : undefined;
+      return data && encryption ? encryption.encrypt(data, at!.seg.msn, data) : data;
     };
     const known = partOf();
     if (known) return done(send(reply, known));
+    // An encrypted part whose segment left memory cannot be told from the disk (parts are not kept there).
+    if (encryption && track.partAt(n)) return done(notYet(reply, `part ${n} is no longer held; ask for its segment`));
     // The preload hint names the next part (whichever segment it opens): hold the request until it is written.
     if (n !== track.nextPart || !ctx.live) return done(notYet(reply, `no part ${n}`));
     const ok = await waitFor(track, () => track.nextPart > n, { timeoutMs, ended, signal });
@@ -275,10 +284,32 @@ async function answerLlFile(reply: FastifyReply, ctx: LlRouteContext, run: strin
     if (!seg) return done(reply.raw.destroyed ? reply : notYet(reply, `segment ${msn} was not produced in time`));
   }
   if (seg.complete) {
-    if (seg.parts.every((part) => part.data !== null)) return done(send(reply, Buffer.concat(seg.parts.map((part) => part.data!))));
+    if (seg.parts.every((part) => part.data !== null)) {
+      const whole = seg;
+      const clear = (): Buffer => Buffer.concat(whole.parts.map((part) => part.data!));
+      return done(send(reply, encryption ? encryption.encrypt(whole, whole.msn, clear()) : clear()));
+    }
     return null;
   }
-  return done(streamSegment(reply, track, seg.msn, { timeoutMs, ended, signal }));
+  return done(streamSegment(reply, track, seg.msn, { timeoutMs, ended, signal }, encryption));
+}
+
+/**
+ * A segment or part file of an encrypted stream read from the run's folder (the DVR window after its
+ * parts left memory), encrypted as it is sent: such a stream never answers clear media. True when it
+ * answered (the file, or a 404); false when `file` is an init section (clear: the caller serves it) or
+ * `stream` is not encrypted. (A boolean: an async function must not return a reply, see `llFile`.)
+ */
+export async function llEncryptedDiskFile(reply: FastifyReply, stream: LlStream, dir: string, file: string): Promise<boolean> {
+  const encryption = stream.encryption;
+  const m = LL_FILE_RE.exec(file);
+  if (!encryption || (m && m[1] !== undefined)) return false;
+  const msn = m?.[3] === undefined ? null : Number(m[3]);
+  let data: Buffer | null = null;
+  if (msn !== null) data = await fs.readFile(path.join(dir, file)).catch(() => null);
+  if (msn === null || data === null) void sendError(reply, { code: 'NOT_FOUND', message: `no such file: ${file}` });
+  else void send(reply, encryption.encryptOnce(msn, data));
+  return true;
 }
 
 function send(reply: FastifyReply, data: Buffer): FastifyReply {
@@ -291,8 +322,11 @@ function streamSegment(
   track: TrackState,
   msn: number,
   options: { timeoutMs: number; ended: () => boolean; signal: AbortSignal },
+  encryption: RunEncryption | null,
 ): FastifyReply {
-  const body = new PassThrough();
+  // An encrypted segment goes through one cipher as its parts come (CBC chains across them; the padding at the end).
+  const cipher = encryption ? resourceCipher(encryption.keyOf(encryption.periodOf(msn)), msn) : null;
+  const body = cipher ?? new PassThrough();
   let sent = 0;
   const pump = async (): Promise<void> => {
     for (;;) {

@@ -2,6 +2,7 @@ import type { Logger } from '../../../core/logger.js';
 import { TrackSegmenter, type Cut, type TimedSample } from './segmenter.js';
 import { TrackState, type SegmentRecord } from './track-state.js';
 import type { LlTrackInfo, LlTrackSnapshot } from './types.js';
+import type { RunEncryption } from './content-keys.js';
 
 /**
  * A low-latency stream's timeline across the packager runs of one live run: every track's segments
@@ -48,6 +49,8 @@ export interface LlStreamOptions {
    */
   programDateTime?: (mediaMs: number) => number | null;
   mediaOffsetSec?: number;
+  /** Segments and parts are served encrypted with these keys (AES-128); null or absent: clear. */
+  encryption?: RunEncryption | null;
 }
 
 export interface RunTrack {
@@ -75,8 +78,12 @@ export class LlStream {
   /** Wall-clock time of the live run's first segment: the MPD's availabilityStartTime. */
   availabilityStartMs: number | null = null;
 
+  /** AES-128 keys of this live run (content-keys.ts), or null for a clear stream. */
+  readonly encryption: RunEncryption | null;
+
   constructor(readonly options: LlStreamOptions) {
     this.name = options.name;
+    this.encryption = options.encryption ?? null;
     this.now = options.now ?? Date.now;
   }
 

@@ -90,6 +90,8 @@ export const llUris = {
    * target), and a name with the segment's number in it would then name a part that never comes.
    */
   part: (run: string, track: number, number: number): string => `s/${run}/part-${track}-${number}.m4s`,
+  /** The content key of an encrypted stream (AES-128), relative to a media playlist: `/live/<name>/keys/<kid>`. */
+  key: (kid: string): string => `keys/${kid}`,
   /** DASH SegmentTemplate@media of a run (a Period): `$Number$` is the media sequence number. */
   segmentTemplate: (run: string, track: number): string => `s/${run}/seg-${track}-$Number$.m4s`,
 };

@@ -1,0 +1,140 @@
+// An AES-128 low-latency stream end to end without a browser: a real host, ffmpeg publishing over RTMP,
+// ffmpeg (the reference decrypter) playing the signed playlist across key rotations, and the key
+// server's refusals: no credential, another stream's, a kid never made, the MPD of an HLS-only stream.
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startHost, type HostProcess } from '../../../../test-support/host-process.js';
+import { checkLlPlaylist } from '../../../../test-support/ll-hls-conformance.js';
+import { publishTestPattern } from '../../../../test-support/media.js';
+import { needs } from '../../../../test-support/peers.js';
+import { waitFor } from '../../../../test-support/wait.js';
+import { locateFfmpeg, isLocateError } from '../../../encoder/locate.js';
+
+describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host', () => {
+  let host: HostProcess;
+  let publisher: ReturnType<typeof publishTestPattern> | undefined;
+  /** The signed master playlist URL of the encrypted stream, and of another private stream. */
+  let master: string;
+  let otherMaster: string;
+
+  beforeAll(async () => {
+    // A key every segment: a few seconds of play cross several keys.
+    host = await startHost({ env: { STREAMS_LIVE_KEY_ROTATION_SEGMENTS: '1' } });
+    const made = await api(host, 'POST', '/api/v1/streams', { name: 'sealed', ladder: 'passthrough', latency: 'low', private: true, encryption: 'aes-128' });
+    expect(made.status).toBe(201);
+    expect(made.json).toMatchObject({ encryption: 'aes-128', private: true });
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'other', latency: 'low', private: true })).status).toBe(201);
+    master = (await api(host, 'POST', '/api/v1/streams/sealed/signed-urls', {})).json.hls;
+    otherMaster = (await api(host, 'POST', '/api/v1/streams/other/signed-urls', {})).json.hls;
+    publisher = publishTestPattern(`${made.json.ingest.rtmp}/${made.json.key}`, { size: '640x360' });
+    await waitFor('the encrypted master playlist', async () => (await fetch(master)).status === 200, 30_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    publisher?.kill('SIGKILL');
+    expect(await host?.stop('SIGTERM')).toBe(0);
+  });
+
+  const mediaUrl = async (): Promise<URL> => {
+    const text = await (await fetch(master)).text();
+    const video = text.split('\n').find((l) => l.startsWith('v0.m3u8'))!;
+    return new URL(video, master);
+  };
+
+  it('refuses AES-128 on a standard-latency stream, and keeps the setting of a low-latency one', async () => {
+    const refused = await api(host, 'POST', '/api/v1/streams', { name: 'slow', latency: 'standard', encryption: 'aes-128' });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const moved = await api(host, 'PATCH', '/api/v1/streams/sealed', { latency: 'standard' });
+    expect(moved.status).toBe(400);
+    expect((await api(host, 'GET', '/api/v1/streams/sealed')).json).toMatchObject({ latency: 'low', encryption: 'aes-128' });
+    expect((await api(host, 'GET', '/api/v1/streams/slow')).status).toBe(404);
+  });
+
+  it('lists a key per segment in conforming playlists and serves parts and segments that are not clear fMP4', async () => {
+    const url = await mediaUrl();
+    let text = '';
+    await waitFor('three keys listed', async () => {
+      text = await (await fetch(url)).text();
+      return (text.match(/#EXT-X-KEY:METHOD=AES-128/g) ?? []).length >= 3;
+    }, 20_000);
+    expect(checkLlPlaylist(text)).toEqual([]);
+    const keyLines = text.split('\n').filter((l) => l.startsWith('#EXT-X-KEY'));
+    for (const line of keyLines) expect(line).toMatch(/^#EXT-X-KEY:METHOD=AES-128,URI="keys\/[0-9a-f]{32}\?sid=[^"]*&exp=\d+&sig=[^"]+"$/);
+    // The init section is clear (no key before the first EXT-X-MAP); media is not.
+    const lines = text.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('#EXT-X-MAP'))).toBeLessThan(lines.findIndex((l) => l.startsWith('#EXT-X-KEY')));
+    const init = Buffer.from(await (await fetch(new URL(/#EXT-X-MAP:URI="([^"]+)"/.exec(text)![1]!, url))).arrayBuffer());
+    expect(init.subarray(4, 8).toString()).toBe('ftyp');
+    const part = /#EXT-X-PART:[^\n]*URI="([^"]+)"/.exec(text)![1]!;
+    const partBytes = Buffer.from(await (await fetch(new URL(part, url))).arrayBuffer());
+    expect(partBytes.length % 16).toBe(0);
+    expect(partBytes.includes(Buffer.from('moof'))).toBe(false);
+    expect(partBytes.includes(Buffer.from('mdat'))).toBe(false);
+  });
+
+  it('plays in ffmpeg, which decrypts it across key rotations', () => {
+    const found = locateFfmpeg(process.env);
+    if (!found || isLocateError(found)) throw new Error('no ffmpeg');
+    const run = spawnSync(found.path, ['-hide_banner', '-loglevel', 'error', '-i', master, '-t', '8', '-map', '0:v:0', '-f', 'framemd5', '-'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stderr.trim(), 'ffmpeg printed errors').toBe('');
+    expect(run.status).toBe(0);
+    // 8 s at 30 fps; four or more keys at one per 2 s segment.
+    const frames = run.stdout.split('\n').filter((l) => /^0,/.test(l));
+    expect(frames.length).toBeGreaterThanOrEqual(200);
+  }, 90_000);
+
+  it('gives a key to an admitted viewer only: 401 without a credential, 403 with another stream\'s, 404 for a kid never made', async () => {
+    const url = await mediaUrl();
+    const text = await (await fetch(url)).text();
+    const keyUri = new URL(/#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)"/.exec(text)![1]!, url);
+    const granted = await fetch(keyUri);
+    expect(granted.status).toBe(200);
+    expect(granted.headers.get('cache-control')).toBe('no-store, private');
+    expect(granted.headers.get('content-type')).toBe('application/octet-stream');
+    expect(Buffer.from(await granted.arrayBuffer())).toHaveLength(16);
+
+    const bare = new URL(keyUri.pathname, keyUri);
+    const unauthorized = await fetch(bare);
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get('cache-control')).toBe('no-store');
+    expect(await unauthorized.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+
+    const theirs = new URL(keyUri.pathname + new URL(otherMaster).search, keyUri);
+    const forbidden = await fetch(theirs);
+    expect(forbidden.status).toBe(403);
+    const forbiddenBody = Buffer.from(await forbidden.arrayBuffer());
+    expect(JSON.parse(forbiddenBody.toString())).toMatchObject({ error: { code: 'FORBIDDEN' } });
+
+    const kid = keyUri.pathname.split('/').at(-1)!;
+    for (const other of [`${kid.slice(0, 16)}${'f'.repeat(15)}0`, `${'0'.repeat(16)}${kid.slice(16)}`, 'not-a-kid']) {
+      const missing = await fetch(new URL(`${keyUri.pathname.replace(kid, other)}${keyUri.search}`, keyUri));
+      expect(missing.status, other).toBe(404);
+      expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    }
+    // AES-128 is HLS's: the stream has no DASH manifest, rather than a clear one.
+    const signedDash = (await api(host, 'POST', '/api/v1/streams/sealed/signed-urls', {})).json.dash;
+    const mpd = await fetch(signedDash);
+    expect(mpd.status).toBe(404);
+    expect((await mpd.json()).error.message).toContain('AES-128');
+    // Refusals and the first key are in the audit log.
+    const audit = await api(host, 'GET', '/api/v1/audit?action=play.key&limit=50');
+    expect(audit.status).toBe(200);
+    const entries = audit.json.entries as { result: string; detail: string }[];
+    expect(entries.some((e) => e.result === 'ok')).toBe(true);
+    expect(entries.filter((e) => e.result === 'denied').map((e) => e.detail)).toEqual(expect.arrayContaining(['UNAUTHORIZED', 'FORBIDDEN']));
+  });
+
+  it('answers too many key requests from one viewer with 429', async () => {
+    const url = await mediaUrl();
+    const text = await (await fetch(url)).text();
+    const keyUri = new URL(/#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)"/.exec(text)![1]!, url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 230; i += 1) statuses.push((await fetch(keyUri)).status);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
+  }, 60_000);
+});

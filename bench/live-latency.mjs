@@ -32,7 +32,7 @@
 // LL-HLS p50 within 0.1 s of clear, the host's CPU with a viewer <= 1.05x clear.
 // Needs ffmpeg, nginx + libnginx-mod-rtmp, nginx (edge), Chromium, hls.js, dash.js; skips (exit 2) without.
 // BENCH_SHORT=1: 1 run, joins at +0 and +1 s, 6 s CPU windows.
-import { firstSegment, glassToGlass, mpdTargetLatencyS, waitSegments } from './lib/glass.mjs';
+import { firstSegment, glassToGlass, mpdTargetLatencyS, waitPlaying, waitSegments } from './lib/glass.mjs';
 import { childPids, cleanup, cpuSeconds, fmt, percentile, median, ratio, sleep, startEdge, startHost, startNginxRtmp, startPublisher, stopProcess } from './lib/live.mjs';
 import { launchPlayer } from './lib/player.mjs';
 import { defineBench } from './lib/report.mjs';
@@ -160,7 +160,7 @@ async function measureServer(server, run) {
       // The host while one hls.js viewer plays LL-HLS (AES-128: parts encrypted as they are served).
       const page = await player.play(s.hls, LL_HLS.config);
       try {
-        await page.waitForFunction(() => window.bench.playingAt !== null || window.bench.errors.length > 0, null, { timeout: 20_000 });
+        await waitPlaying(page);
         await sleep(2000);
         cpu[server.id].viewer = await cpuRate([s.host.proc.pid], CPU_S);
       } finally {

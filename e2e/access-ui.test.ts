@@ -136,6 +136,10 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
     await owner.getByTestId('stream-publish-auth').selectOption('jwt');
     await owner.getByTestId('stream-max-viewers').fill('25');
     await owner.getByTestId('stream-max-viewers').blur();
+    await owner.getByTestId('stream-encryption').selectOption('aes-128');
+    await waitFor('AES-128 saved', async () => (await api(host, 'GET', '/api/v1/streams/guarded')).json.encryption === 'aes-128', 5000);
+    // The stream is public: its keys go to anyone, and the card says so.
+    await expect.poll(async () => owner.getByTestId('stream-encryption-explain').textContent()).toContain('anyone gets its keys');
     await owner.getByTestId('jwt-publish').click();
     const token = (await owner.getByTestId('jwt-made').locator('.copy-value').textContent())!.trim();
     expect(token.split('.')).toHaveLength(3);

@@ -64,12 +64,12 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
   });
 
   /** hls.js (lowLatencyMode) on a page of the origin it plays from, for `seconds`; `stripKeyQuery`: key requests lose their credential. */
-  async function play(origin: string, seconds: number, stripKeyQuery = false): Promise<Played> {
+  async function play(origin: string, seconds: number, stripKeyQuery = false, src = `${origin}/live/paid/index.m3u8${signedQuery}`): Promise<Played> {
     const page: Page = await browser.newPage();
     const keys = new Set<string>();
     const refused: string[] = [];
     page.on('request', (r) => r.url().includes('/keys/') && keys.add(r.url().split('?')[0]!));
-    page.on('response', (r) => r.status() >= 400 && r.url().includes('/live/') && refused.push(`${r.status()} ${r.url().split('?')[0]}`));
+    page.on('response', (r) => r.status() >= 400 && (r.url().includes('/live/') || r.url().includes('/vod/')) && refused.push(`${r.status()} ${r.url().split('?')[0]}`));
     try {
       await page.route(`${origin}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
       if (stripKeyQuery) await page.route('**/keys/**', (route) => route.continue({ url: route.request().url().split('?')[0]! }));
@@ -99,7 +99,7 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
         const advancedSec = video.currentTime - from;
         hls.destroy();
         return { advancedSec, latencies, stalls, errors };
-      }, [`${origin}/live/paid/index.m3u8${signedQuery}`, seconds] as const);
+      }, [src, seconds] as const);
       return { ...watched, keys: [...keys], refused };
     } finally {
       await page.close();
@@ -141,5 +141,20 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
     expect(played.refused.some((r) => /^401 .*\/keys\//.test(r))).toBe(true);
     expect(played.errors.join(' ')).toMatch(/KEY_LOAD_ERROR|keyLoadError/i);
     expect(played.advancedSec).toBe(0);
+  });
+
+  it('plays the recording of the encrypted stream as an encrypted VOD', { timeout: 120_000 }, async () => {
+    const started = (await api(host, 'POST', '/api/v1/streams/paid/recording', {})).json;
+    await new Promise((r) => setTimeout(r, 8000));
+    await api(host, 'DELETE', '/api/v1/streams/paid/recording');
+    await waitFor('the recording complete', async () => (await api(host, 'GET', `/api/v1/recordings/${started.id}`)).json.state === 'complete', 30_000);
+    await api(host, 'POST', `/api/v1/recordings/${started.id}/vod`, { ladder: 'passthrough' });
+    await waitFor('the VOD', async () => (await api(host, 'GET', `/api/v1/recordings/${started.id}`)).json.vod.state === 'ready', 60_000);
+    const played = await play(host.url, 4, false, `${host.url}/vod/${started.id}/index.m3u8${signedQuery}`);
+    console.log(`[encrypted-players] hls.js AES-128 VOD: played ${played.advancedSec.toFixed(1)} s, ${played.keys.length} keys, ${played.refused.length} refused requests`);
+    expect(played.errors).toEqual([]);
+    expect(played.refused).toEqual([]);
+    expect(played.keys.length).toBeGreaterThanOrEqual(1);
+    expect(played.advancedSec).toBeGreaterThan(3);
   });
 });

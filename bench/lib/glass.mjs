@@ -97,12 +97,17 @@ export async function mpdTargetLatencyS(mpdUrl) {
  * it settle `settleMs`, then reads `samples` frames >= 250 ms apart. Returns { samples (ms), startupMs,
  * bad, state } (`state`: what the player says of itself at the end, for the report).
  */
+/** Waits until the player on `page` plays, or has said why not (window.bench, see player.mjs). */
+export async function waitPlaying(page, timeout = 20_000) {
+  await page.waitForFunction(() => window.bench.playingAt !== null || window.bench.errors.length > 0, null, { timeout });
+}
+
 export async function glassToGlass(player, { kind, src, mediaUrl, config, offsetS, settleMs, samples }) {
   await nextSegmentBoundary(mediaUrl);
   await sleep(offsetS * 1000);
   const page = kind === 'dash' ? await player.playDash(src, config) : kind === 'videojs' ? await player.playVideoJs(src) : await player.play(src, config);
   try {
-    await page.waitForFunction(() => window.bench.playingAt !== null || window.bench.errors.length > 0, null, { timeout: 20_000 });
+    await waitPlaying(page);
     const { playingAt, loadAt, errors } = await page.evaluate(() => ({ playingAt: window.bench.playingAt, loadAt: window.bench.loadAt, errors: window.bench.errors }));
     if (errors.length) throw new Error(`${kind}: ${errors.join(', ')}`);
     await sleep(settleMs);

@@ -26,7 +26,8 @@ import { StreamService } from '../media/stream-service.js';
 import { StreamTransitions } from '../media/stream-transitions.js';
 import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
-import { liveRoutes, type LiveRoutesOptions } from '../servers/hls/routes.js';
+import { admitViewer, liveRoutes, type LiveRoutesOptions } from '../servers/hls/routes.js';
+import { VodKeys } from '../recorder/vod-encryption.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
 import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
@@ -293,7 +294,12 @@ export function wireLiveServer(deps: {
         timedMetadata,
         segmentTimes,
       }),
-      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata),
+      recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata, {
+        // A recording follows its stream's encryption: a stream set to AES-128 has its recordings served encrypted.
+        keysOf: (recording) =>
+          store.get(recording.stream)?.encryption === 'aes-128' ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster) : null,
+        admit: (req, stream) => admitViewer({ admit: deps.admit, signer }, req, stream, store.get(stream)?.private ?? false),
+      }),
     ],
   };
 }

@@ -12,6 +12,11 @@ import { vodPlaylistOnTimeline, vodSpan } from './vod-timeline.js';
 import { preflight } from '../http/cors.js';
 import type { QueryLike, UrlSigner } from '../protocols/signing.js';
 import type { StoredRecording } from './recording-store.js';
+import { rewriteMaster } from '../servers/hls/playlist.js';
+import { signatureQueryOf, firstString } from '../protocols/signing.js';
+import { unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
+import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from './vod-encryption.js';
+import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 
 /**
  * Files of recordings over HTTP:
@@ -26,8 +31,18 @@ import type { StoredRecording } from './recording-store.js';
  * - `GET /vod/:id/{index.m3u8,manifest.mpd,media_N.m3u8,<segment>}`: a converted VOD, public like live
  *   playback (the id is random), with CORS. Segment names carry the conversion's generation, so they
  *   are immutable; playlists and the MPD are cached briefly, since converting again replaces them.
+ * - A recording of a stream set to AES-128 (`VodProtection`) is served encrypted (vod-encryption.ts):
+ *   its media playlists name `aes-<segment>` under EXT-X-KEYs whose URIs carry the viewer's credential,
+ *   `GET /vod/:id/keys/<kid>` answers a viewer the stream admits (401/403/404 as live), no MPD.
  * Errors are JSON `{"error":{code,message}}` with `Cache-Control: no-store`.
  */
+
+/** Recordings of encrypted streams: their keys, and who may have them (the stream's own admission). */
+export interface VodProtection {
+  /** The keys of `recording` when its stream is encrypted (AES-128), else null: served clear. */
+  keysOf(recording: StoredRecording): VodKeys | null;
+  admit(req: FastifyRequest, stream: string): Promise<Admitted>;
+}
 
 export type RecordingFiles = Pick<RecordingService, 'fileOf' | 'readyVodDir'>;
 
@@ -37,6 +52,15 @@ const MPD = 'application/dash+xml';
 const SEGMENT_CACHE = 'public, max-age=31536000, immutable';
 const MANIFEST_CACHE = 'public, max-age=60';
 const PRIVATE_CACHE = 'private, no-cache';
+/** An encrypted recording's playlists carry the viewer's credential: no shared cache keeps them. */
+const PRIVATE_PLAYLIST_CACHE = 'private, max-age=60';
+
+/** The credential of a request (signature, JWT) to carry on in the URIs of an answer, or ''. */
+function credentialOf(req: FastifyRequest): string {
+  const query = req.query as QueryLike;
+  const jwt = firstString(query.jwt);
+  return [signatureQueryOf(query), jwt ? `jwt=${encodeURIComponent(jwt)}` : ''].filter(Boolean).join('&');
+}
 /** The edges' mirror answers signed downloads with the same (nginx-conf.ts `$edge_mirror_cache_control`). */
 const SIGNED_DOWNLOAD_CACHE = 'private, max-age=3600';
 
@@ -76,9 +100,10 @@ export function recordingRoutes(
   signer?: Pick<UrlSigner, 'verify'>,
   otherVod?: () => OtherVodFiles | undefined,
   replay?: VodReplay,
+  protection?: VodProtection,
 ): HttpPlugin {
   return async (app) => {
-    await app.register(async (scope) => recordingScope(scope, service, logger, signer, otherVod, replay));
+    await app.register(async (scope) => recordingScope(scope, service, logger, signer, otherVod, replay, protection));
   };
 }
 
@@ -89,6 +114,7 @@ async function recordingScope(
   signer?: Pick<UrlSigner, 'verify'>,
   otherVod?: () => OtherVodFiles | undefined,
   replay?: VodReplay,
+  protection?: VodProtection,
 ): Promise<void> {
   const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
 
@@ -170,15 +196,62 @@ async function recordingScope(
     const dir = service.readyVodDir(id);
     if (!dir) return notFound(reply, `no VOD of recording "${id}"`);
     const recording = service.fileOf(id, 'file')?.recording;
+    const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
+    if (keys && !MEDIA_PLAYLIST_RE.test(target.file)) return sendEncrypted(req, reply, dir, file, target, keys);
     if (replay && recording?.startPdt != null && MEDIA_PLAYLIST_RE.test(target.file)) {
       // On the live program timeline, with the stream's data of that span (vod-timeline.ts).
       const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
       if (text === null) return notFound(reply, 'no such file');
       const span = vodSpan(text, recording.startPdt);
       const body = vodPlaylistOnTimeline(text, recording.startPdt, replay.replayDateRanges(recording.stream, span.fromPdt, span.toPdt));
+      if (keys) return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).type(M3U8).send(encryptVodPlaylist(body, keys, credentialOf(req)));
       return reply.header('Cache-Control', target.cacheControl).type(M3U8).send(body);
     }
+    if (keys) {
+      const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
+      if (text === null) return notFound(reply, 'no such file');
+      return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).type(M3U8).send(encryptVodPlaylist(text, keys, credentialOf(req)));
+    }
     return send(req, reply, dir, target.file, target);
+  });
+
+  /** The master, segments and initialization sections of an encrypted recording's VOD (media playlists above). */
+  async function sendEncrypted(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    dir: string,
+    file: string,
+    target: { file: string; contentType: string; cacheControl: string },
+    keys: VodKeys,
+  ): Promise<FastifyReply> {
+    if (target.contentType === MPD) return notFound(reply, 'this recording is encrypted with AES-128, which HLS carries: play its index.m3u8');
+    if (target.contentType === M3U8) {
+      const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
+      if (text === null) return notFound(reply, 'no such file');
+      // The viewer's credential goes on to the media playlists, which put it on the key URIs.
+      return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).type(M3U8).send(rewriteMaster(text, { query: credentialOf(req), mapUri: (uri) => uri }));
+    }
+    if (file.startsWith(ENCRYPTED_SEGMENT_PREFIX)) {
+      const clear = file.slice(ENCRYPTED_SEGMENT_PREFIX.length);
+      const data = vodFile(clear) ? await fs.promises.readFile(path.join(dir, clear)).catch(() => null) : null;
+      if (data === null) return notFound(reply, 'no such file');
+      return reply.header('Cache-Control', SEGMENT_CACHE).type(target.contentType).send(keys.encrypt(clear, data));
+    }
+    // Initialization sections hold no picture and stay clear; a segment by its clear name is never served.
+    if (file.startsWith('init-')) return send(req, reply, dir, target.file, target);
+    return notFound(reply, `the segments of an encrypted recording are served encrypted only (${ENCRYPTED_SEGMENT_PREFIX}${file})`);
+  }
+
+  scope.get('/vod/:id/keys/:kid', async (req, reply) => {
+    const { id = '', kid = '' } = req.params as Params & { kid?: string };
+    const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
+    const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
+    if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" has no keys`);
+    const admitted = await protection.admit(req, recording.stream);
+    if (!admitted.ok) return sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);
+    const key = keys.keyOf(kid, Math.ceil(recording.durationSec / VOD_SEGMENT_SECONDS) + 2);
+    if (!key) return notFound(reply, `recording "${id}" has no key "${kid}"`);
+    return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);
   });
 
   scope.options('/vod/*', preflight('GET, HEAD, OPTIONS', 'Range, If-None-Match'));

@@ -185,11 +185,14 @@ export function writeMediaPlaylist(pl: MediaPlaylist): string {
   let key: Record<string, string> | null = null;
   pl.segments.forEach((seg, i) => {
     if (seg.discontinuity) out.push('#EXT-X-DISCONTINUITY');
-    if (i === 0 ? seg.key !== null : !sameKey(seg.key, key)) {
-      out.push(seg.key ? `#EXT-X-KEY:${formatAttributes(seg.key)}` : '#EXT-X-KEY:METHOD=NONE');
+    // Repeated after a discontinuity too: a new session means a new initialization section. It goes
+    // before the segment's key, which would apply to it (RFC 8216bis 4.4.4.4): sections stay clear.
+    if (seg.map && (i === 0 || seg.discontinuity || !sameMap(seg.map, map))) {
+      if (key !== null) out.push('#EXT-X-KEY:METHOD=NONE');
+      key = null;
+      out.push(mapLine(seg.map));
     }
-    // Repeated after a discontinuity too: a new session means a new initialization section.
-    if (seg.map && (i === 0 || seg.discontinuity || !sameMap(seg.map, map))) out.push(mapLine(seg.map));
+    if (!sameKey(seg.key, key)) out.push(seg.key ? `#EXT-X-KEY:${formatAttributes(seg.key)}` : '#EXT-X-KEY:METHOD=NONE');
     out.push(`#EXTINF:${fmtDuration(seg.duration)},${seg.title}`, ...seg.tags, seg.uri);
     map = seg.map;
     key = seg.key;

@@ -5,6 +5,7 @@ import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
 import type { Logger } from '../../core/logger.js';
 import type { HttpPlugin } from '../../http/plugin.js';
 import { sendError } from '../../http/reply.js';
+import type { StudioErrorShape } from '../../../src-shared/errors.js';
 import { isBeaconSid, isValidSid, protocolOfSid, type ViewerAnalytics, type ViewerHit } from './analytics.js';
 import type { LiveCatalog, LiveSession, LiveStreamEntry } from './catalog.js';
 import { segmentContentType, sendSessionFile, SessionFileCache } from './files.js';
@@ -102,6 +103,61 @@ function plainQuery(query: QueryLike): Record<string, string> {
   }
   return out;
 }
+/** Who decides whether a viewer may play (see `LiveRoutesOptions.admit`). */
+export interface ViewerAdmission {
+  admit?: LiveRoutesOptions['admit'];
+  signer: Pick<UrlSigner, 'verify'>;
+}
+
+export type Admitted =
+  | {
+      ok: true;
+      /** What got the viewer in, to carry on in every URI of an answer (players send no headers for segments and parts). */
+      signature: string;
+      /** A read JWT that came in the query: kept in a cookie scoped to the stream. */
+      cookieJwt: string | null;
+    }
+  | { ok: false; error: StudioErrorShape; /** No credential came at all. */ bare: boolean };
+
+/**
+ * Whether `req` may play stream `name`: the admission (public, a signed URL, a read JWT from the query,
+ * Bearer or cookie, or the webhook), or without one a signed URL for a private stream.
+ */
+export async function admitViewer(deps: ViewerAdmission, req: FastifyRequest, name: string, isPrivate: boolean): Promise<Admitted> {
+  const query = req.query as QueryLike;
+  const jwt = firstString(query.jwt) ?? bearerOf(req.headers.authorization) ?? parseCookies(req.headers.cookie).get(JWT_COOKIE);
+  const bare = firstString(query.sig) === undefined && !jwt;
+  if (deps.admit) {
+    const decision = await deps.admit({
+      action: 'read',
+      protocol: req.url.includes('.mpd') || req.url.includes('/dash/') ? 'dash' : 'hls',
+      stream: name,
+      ip: req.ip,
+      credential: { signed: signatureFields(query), ...(jwt ? { jwt } : {}) },
+      query: plainQuery(query),
+    });
+    if (!decision.ok) return { ok: false, bare, error: { code: decision.code, message: decision.reason, ...(decision.details ? { details: decision.details } : {}) } };
+    if (decision.via === 'jwt' && jwt) return { ok: true, signature: `jwt=${encodeURIComponent(jwt)}`, cookieJwt: firstString(query.jwt) ? jwt : null };
+    return { ok: true, signature: decision.via === 'signed' ? signatureQueryOf(query) : '', cookieJwt: null };
+  }
+  if (!isPrivate) return { ok: true, signature: '', cookieJwt: null };
+  const verdict = deps.signer.verify(name, query, req.ip);
+  if (!verdict.ok) {
+    return {
+      ok: false,
+      bare,
+      error: { code: 'FORBIDDEN', message: `stream "${name}" is private: its playback URL must be signed (${verdict.reason.replace('_', ' ')})`, details: { reason: verdict.reason } },
+    };
+  }
+  return { ok: true, signature: signatureQueryOf(query), cookieJwt: null };
+}
+
+/** A content-key request with no credential at all. */
+export const unauthorizedKey = (name: string): StudioErrorShape => ({
+  code: 'UNAUTHORIZED',
+  message: `the keys of stream "${name}" go to its admitted viewers only: send the playback URL's signature or JWT`,
+});
+
 const MPD = 'application/dash+xml';
 const SEGMENT_CACHE = 'public, max-age=600, immutable';
 const LIVE_CACHE = 'public, max-age=1';
@@ -141,7 +197,7 @@ export async function registerLiveRoutes(app: FastifyInstance, options: LiveRout
 }
 
 async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
-  const { catalog, signer, analytics, logger } = options;
+  const { catalog, analytics, logger } = options;
   const windowSize = options.windowSize ?? DEFAULT_WINDOW;
   const endedCache = `public, max-age=${options.endedMaxAgeSec ?? 10}`;
   const mpdUpdatePeriodSec = options.mpdUpdatePeriodSec === undefined ? 2 : options.mpdUpdatePeriodSec;
@@ -202,19 +258,6 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
    */
   async function openStream(req: FastifyRequest, reply: FastifyReply, keyRequest = false): Promise<StreamContext | null> {
     const { name } = req.params as Params;
-    const refuse = (error: Parameters<typeof sendError>[1]): void => {
-      if (keyRequest) {
-        const q = req.query as QueryLike;
-        const bare = firstString(q.sig) === undefined && firstString(q.jwt) === undefined && !bearerOf(req.headers.authorization)
-          && !parseCookies(req.headers.cookie).get(JWT_COOKIE);
-        options.audit?.record({ actor: 'viewer', action: 'play.key', target: name, ip: req.ip, result: 'denied', detail: bare ? 'UNAUTHORIZED' : error.code });
-        if (bare) {
-          sendError(reply, { code: 'UNAUTHORIZED', message: `the keys of stream "${name}" go to its admitted viewers only: send the playback URL's signature or JWT` });
-          return;
-        }
-      }
-      sendError(reply, error);
-    };
     const entry = STREAM_NAME_PATTERN.test(name) ? catalog.lookup(name) : undefined;
     if (!entry) {
       notFound(reply, `no stream named "${name}"`);
@@ -224,40 +267,17 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       sendError(reply, { code: 'ORIGIN_FORBIDDEN', message: `stream "${name}" may not be played from ${req.headers.origin ?? req.headers.referer ?? 'this site'}` });
       return null;
     }
-    let signature = '';
-    if (options.admit) {
-      const query = req.query as QueryLike;
-      const jwt = firstString(query.jwt) ?? bearerOf(req.headers.authorization) ?? parseCookies(req.headers.cookie).get(JWT_COOKIE);
-      const decision = await options.admit({
-        action: 'read',
-        protocol: req.url.includes('.mpd') || req.url.includes('/dash/') ? 'dash' : 'hls',
-        stream: name,
-        ip: req.ip,
-        credential: { signed: signatureFields(query), ...(jwt ? { jwt } : {}) },
-        query: plainQuery(query),
-      });
-      if (!decision.ok) {
-        refuse({ code: decision.code, message: decision.reason, ...(decision.details ? { details: decision.details } : {}) });
-        return null;
+    const admitted = await admitViewer(options, req, name, entry.private);
+    if (!admitted.ok) {
+      if (keyRequest) {
+        options.audit?.record({ actor: 'viewer', action: 'play.key', target: name, ip: req.ip, result: 'denied', detail: admitted.bare ? 'UNAUTHORIZED' : admitted.error.code });
       }
-      // What got the viewer in travels on in every URI of the answer: players send no headers for
-      // segments and parts. A JWT from the query also becomes a cookie scoped to the stream.
-      if (decision.via === 'jwt' && jwt) {
-        signature = `jwt=${encodeURIComponent(jwt)}`;
-        if (firstString(query.jwt)) reply.header('Set-Cookie', `${JWT_COOKIE}=${encodeURIComponent(jwt)}; Path=/live/${name}/; HttpOnly; SameSite=Lax`);
-      } else if (decision.via === 'signed') signature = signatureQueryOf(query);
-    } else if (entry.private) {
-      const verdict = signer.verify(name, req.query as QueryLike, req.ip);
-      if (!verdict.ok) {
-        refuse({
-          code: 'FORBIDDEN',
-          message: `stream "${name}" is private: its playback URL must be signed (${verdict.reason.replace('_', ' ')})`,
-          details: { reason: verdict.reason },
-        });
-        return null;
-      }
-      signature = signatureQueryOf(req.query as QueryLike);
+      sendError(reply, keyRequest && admitted.bare ? unauthorizedKey(name) : admitted.error);
+      return null;
     }
+    // A JWT from the query also becomes a cookie scoped to the stream.
+    if (admitted.cookieJwt) reply.header('Set-Cookie', `${JWT_COOKIE}=${encodeURIComponent(admitted.cookieJwt)}; Path=/live/${name}/; HttpOnly; SameSite=Lax`);
+    const signature = admitted.signature;
     if (entry.sessions.length === 0) {
       notFound(reply, `stream "${name}" is not live`);
       return null;

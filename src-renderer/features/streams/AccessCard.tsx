@@ -18,8 +18,8 @@ const PLAY_WORDS: Record<PlayAuth, [string, string]> = {
 };
 
 const ENCRYPTION_WORDS: Record<EncryptionMode, [string, string]> = {
-  none: ['Off', 'Segments travel clear: the signed URL or JWT guards the playlists, and any copy plays.'],
-  'aes-128': ['AES-128 (HLS)', 'Segments and parts are encrypted; keys change every few segments (live.keyRotationSegments) and go only to viewers this stream admits. No DASH.'],
+  none: ['Off', 'Segments travel clear; any copy plays.'],
+  'aes-128': ['AES-128 (HLS)', 'Segments encrypted; rotating keys go to admitted viewers only. No DASH.'],
 };
 
 /** Who may publish and watch this stream, its viewer cap, and JWTs to hand to a publisher or a player. */
@@ -66,7 +66,9 @@ export function AccessCard({ stream }: { stream: Stream }) {
         <span className="field-hint" data-testid="stream-encryption-explain">
           {stream.latency !== 'low' && stream.encryption === 'none'
             ? 'AES-128 needs low latency (Latency card).'
-            : ENCRYPTION_WORDS[stream.encryption][1]}
+            : stream.encryption === 'aes-128' && !stream.private && stream.playAuth === 'default'
+              ? 'Encrypted, but the stream is public: anyone gets its keys. Make it private, or watched by JWT only.'
+              : ENCRYPTION_WORDS[stream.encryption][1]}
           {stream.state === 'live' ? ' Applies from the next publish.' : ''}
         </span>
       </div>

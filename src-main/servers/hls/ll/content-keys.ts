@@ -53,6 +53,12 @@ export function encryptResource(key: Buffer, msn: number, data: Buffer): Buffer 
   return Buffer.concat([cipher.update(data), cipher.final()]);
 }
 
+/** `data` encrypted with AES-128-CBC and PKCS#7 padding from an explicit IV (an EXT-X-KEY with an IV attribute). */
+export function encryptWithIv(key: Buffer, iv: Buffer, data: Buffer): Buffer {
+  const cipher = crypto.createCipheriv('aes-128-cbc', key, iv);
+  return Buffer.concat([cipher.update(data), cipher.final()]);
+}
+
 /** A streaming cipher for a resource sent while it is written (the same bytes `encryptResource` makes). */
 export const resourceCipher = (key: Buffer, msn: number): crypto.Cipher => crypto.createCipheriv('aes-128-cbc', key, ivOf(msn));
 

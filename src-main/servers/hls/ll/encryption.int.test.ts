@@ -128,6 +128,46 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host
     expect(entries.filter((e) => e.result === 'denied').map((e) => e.detail)).toEqual(expect.arrayContaining(['UNAUTHORIZED', 'FORBIDDEN']));
   });
 
+  it('serves the recording of an encrypted stream as an encrypted VOD that ffmpeg plays with its keys, and nothing clear', async () => {
+    const started = await api(host, 'POST', '/api/v1/streams/sealed/recording', {});
+    expect(started.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 9000));
+    expect((await api(host, 'DELETE', '/api/v1/streams/sealed/recording')).status).toBe(200);
+    const id = started.json.id as string;
+    await waitFor('the recording complete', async () => (await api(host, 'GET', `/api/v1/recordings/${id}`)).json.state === 'complete', 30_000);
+    expect((await api(host, 'POST', `/api/v1/recordings/${id}/vod`, { ladder: 'passthrough' })).status).toBe(202);
+    await waitFor('the VOD', async () => (await api(host, 'GET', `/api/v1/recordings/${id}`)).json.vod.state === 'ready', 60_000);
+    const signed = new URL(master).search;
+    const vod = `${host.url}/vod/${id}/index.m3u8${signed}`;
+    const masterText = await (await fetch(vod)).text();
+    const mediaUri = masterText.split('\n').find((l) => l !== '' && !l.startsWith('#'))!;
+    expect(masterText).toContain('#EXT-X-STREAM-INF');
+    expect(mediaUri).toContain('sig=');
+    const mediaUrl = new URL(mediaUri, vod);
+    const media = await (await fetch(mediaUrl)).text();
+    const segments = media.split('\n').filter((l) => l.endsWith('.m4s') && !l.startsWith('#'));
+    expect(segments.length).toBeGreaterThan(1);
+    for (const seg of segments) expect(seg).toMatch(/^aes-chunk-/);
+    expect(media).toMatch(/#EXT-X-KEY:METHOD=AES-128,URI="keys\/[0-9a-f]{32}\?exp=\d+&sig=[^"]+",IV=0x[0-9a-f]{32}/);
+    const lines = media.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('#EXT-X-MAP'))).toBeLessThan(lines.findIndex((l) => l.startsWith('#EXT-X-KEY')));
+    // A segment is encrypted; by its clear name it is not served at all.
+    const sealed = Buffer.from(await (await fetch(new URL(segments[0]!, mediaUrl))).arrayBuffer());
+    expect(sealed.includes(Buffer.from('moof'))).toBe(false);
+    expect((await fetch(new URL(segments[0]!.slice(4), mediaUrl))).status).toBe(404);
+    expect((await fetch(`${host.url}/vod/${id}/manifest.mpd`)).status).toBe(404);
+    const keyUri = new URL(/#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)"/.exec(media)![1]!, mediaUrl);
+    expect((await fetch(keyUri)).status).toBe(200);
+    expect((await fetch(new URL(keyUri.pathname, keyUri))).status).toBe(401);
+    expect((await fetch(new URL(keyUri.pathname + new URL(otherMaster).search, keyUri))).status).toBe(403);
+    // ffmpeg decrypts the whole VOD.
+    const found = locateFfmpeg(process.env);
+    if (!found || isLocateError(found)) throw new Error('no ffmpeg');
+    const run = spawnSync(found.path, ['-hide_banner', '-loglevel', 'error', '-i', vod, '-map', '0:v:0', '-f', 'framemd5', '-'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr.trim(), 'ffmpeg printed errors').toBe('');
+    expect(run.stdout.split('\n').filter((l) => /^0,/.test(l)).length).toBeGreaterThanOrEqual(150);
+  }, 150_000);
+
   it('answers too many key requests from one viewer with 429', async () => {
     const url = await mediaUrl();
     const text = await (await fetch(url)).text();

@@ -198,19 +198,18 @@ async function recordingScope(
     const recording = service.fileOf(id, 'file')?.recording;
     const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
     if (keys && !MEDIA_PLAYLIST_RE.test(target.file)) return sendEncrypted(req, reply, dir, file, target, keys);
-    if (replay && recording?.startPdt != null && MEDIA_PLAYLIST_RE.test(target.file)) {
-      // On the live program timeline, with the stream's data of that span (vod-timeline.ts).
+    const onTimeline = replay && recording?.startPdt != null;
+    if (MEDIA_PLAYLIST_RE.test(target.file) && (onTimeline || keys)) {
       const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
       if (text === null) return notFound(reply, 'no such file');
-      const span = vodSpan(text, recording.startPdt);
-      const body = vodPlaylistOnTimeline(text, recording.startPdt, replay.replayDateRanges(recording.stream, span.fromPdt, span.toPdt));
+      let body = text;
+      if (onTimeline) {
+        // On the live program timeline, with the stream's data of that span (vod-timeline.ts).
+        const span = vodSpan(text, recording.startPdt!);
+        body = vodPlaylistOnTimeline(text, recording.startPdt!, replay.replayDateRanges(recording.stream, span.fromPdt, span.toPdt));
+      }
       if (keys) return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).type(M3U8).send(encryptVodPlaylist(body, keys, credentialOf(req)));
       return reply.header('Cache-Control', target.cacheControl).type(M3U8).send(body);
-    }
-    if (keys) {
-      const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
-      if (text === null) return notFound(reply, 'no such file');
-      return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).type(M3U8).send(encryptVodPlaylist(text, keys, credentialOf(req)));
     }
     return send(req, reply, dir, target.file, target);
   });

@@ -154,6 +154,18 @@ export const configSchema = z
           .max(10_000, 'must be between 1 and 10000')
           .default(30)
           .meta({ description: 'Encrypted streams (AES-128): segments each content key covers before the next one (30 x 2 s: a new key every minute).' }),
+        keyProviderUrl: z
+          .string()
+          .default('')
+          .refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL or empty')
+          .meta({ description: "Encrypted streams: a key provider POSTed {stream, kid, method} for each content key, answering {key} (16 bytes, base64); empty: the host makes its own keys." }),
+        keyProviderTimeoutMs: z
+          .number()
+          .int('must be a whole number')
+          .min(100, 'must be between 100 and 30000')
+          .max(30_000, 'must be between 100 and 30000')
+          .default(3000)
+          .meta({ description: 'How long the key provider may take; a stream whose first key does not come does not go live (never clear).' }),
       })
       .strict()
       .prefault({}),

@@ -28,6 +28,7 @@ import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { admitViewer, liveRoutes, type LiveRoutesOptions } from '../servers/hls/routes.js';
 import { VodKeys } from '../recorder/vod-encryption.js';
+import { httpKeyProvider, newKeyEpoch, RunEncryption } from '../servers/hls/ll/content-keys.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
 import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
@@ -108,8 +109,23 @@ export function wireLiveServer(deps: {
     segmentSeconds: () => config().live.segmentSeconds,
     minWindowSegments: () => config().live.windowSegments,
     maxDiskBytes: () => config().live.dvrMaxMegabytes * 1024 * 1024,
-    contentKeys: { master: () => contentKeyMaster, rotationSegments: () => config().live.keyRotationSegments },
   });
+
+  const keysLog = logger.child({ service: 'content-keys' });
+  /** The keys of a new live run of an AES-128 stream: the host's own, or the key provider's, whose first must come now. */
+  const runEncryption = async (name: string): Promise<RunEncryption> => {
+    const { keyProviderUrl, keyProviderTimeoutMs, keyRotationSegments } = config().live;
+    const provider = keyProviderUrl ? httpKeyProvider(keyProviderUrl, keyProviderTimeoutMs) : null;
+    const encryption = new RunEncryption(name, newKeyEpoch(), keyRotationSegments, contentKeyMaster, provider, (error, period) =>
+      keysLog.error({ stream: name, period, err: error }, 'the key provider gave no key: that period is not served'),
+    );
+    try {
+      await encryption.prepare(0);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}: the stream does not go live without its key, encrypted or clear`, { cause: error });
+    }
+    return encryption;
+  };
 
   const createPackager: PackagerFactory = async (request) => {
     const info = await deps.ffmpeg.info();
@@ -129,9 +145,11 @@ export function wireLiveServer(deps: {
         },
       });
     }
+    // An encrypted stream whose first key does not come does not go live: never clear instead.
+    const encryption = request.latency === 'low' && request.encryption === 'aes-128' ? await runEncryption(request.name) : null;
     const sink =
       request.latency === 'low'
-        ? lowLatency.sink({ name: request.name, continuing: request.continuing, dvrMinutes: request.dvrMinutes, encryption: request.encryption, tracks: llTracks })
+        ? lowLatency.sink({ name: request.name, continuing: request.continuing, dvrMinutes: request.dvrMinutes, encryption, tracks: llTracks })
         : undefined;
     const packager = new Packager({
       name: request.name,

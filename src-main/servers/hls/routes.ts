@@ -571,6 +571,9 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (!stream || !encryption || !wanted || wanted.epoch !== encryption.epoch || wanted.period > encryption.periodOf(newest)) {
       return notFound(reply, encryption ? `stream "${ctx.name}" has no key "${kid}"` : `stream "${ctx.name}" is not encrypted`);
     }
+    if (!(await encryption.ready(wanted.period))) {
+      return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${kid}" yet; retry` });
+    }
     const viewer = `${req.ip} ${encryption.epoch}`;
     if (!keyViewers.has(viewer)) {
       if (keyViewers.size >= AUDITED_KEY_VIEWERS) keyViewers.clear();

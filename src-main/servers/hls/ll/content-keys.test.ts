@@ -3,7 +3,8 @@ import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LL_VIDEO_INPUT as VIDEO, llTrack, llVideoFrames as frames, T0 } from '../../../../test-support/ll-fixtures.js';
 import { silentLogger } from '../../../core/logger.js';
-import { contentKey, encryptResource, ivOf, keyPeriodOf, kidOf, newKeyEpoch, parseKid, RunEncryption } from './content-keys.js';
+import http from 'node:http';
+import { contentKey, encryptResource, httpKeyProvider, ivOf, keyPeriodOf, kidOf, newKeyEpoch, parseKid, RunEncryption, type KeyProvider } from './content-keys.js';
 import { writeLlMediaPlaylist } from './ll-playlist.js';
 import { llEncryptedDiskFile, llFile, llMediaPlaylist, type LlRouteContext } from './ll-routes.js';
 import { LlStream, type LlFiles } from './ll-stream.js';
@@ -169,6 +170,99 @@ describe('an encrypted low-latency stream\'s files', () => {
       expect((await app.inject('/f/master.m3u8')).statusCode).toBe(404);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('content keys from a key provider', () => {
+  const servers: http.Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((srv) => new Promise((r) => { srv.closeAllConnections(); srv.close(r); })));
+  });
+  /** A provider over real HTTP answering with `answer(body)` (null: never answers). */
+  async function provider(answer: (body: { stream: string; kid: string; method: string }) => { status: number; body: string } | null): Promise<string> {
+    const srv = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        const a = answer(JSON.parse(text));
+        if (a) res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
+      });
+    });
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(srv.address() as { port: number }).port}/keys`;
+  }
+  const KEY = Buffer.alloc(16, 7);
+
+  it('asks the provider over HTTP and says plainly what went wrong', async () => {
+    const asked: unknown[] = [];
+    const good = await provider((body) => (asked.push(body), { status: 200, body: JSON.stringify({ key: KEY.toString('base64') }) }));
+    expect((await httpKeyProvider(good, 2000).key('show', 'k1')).equals(KEY)).toBe(true);
+    expect(asked).toEqual([{ stream: 'show', kid: 'k1', method: 'AES-128' }]);
+    const refused = await provider(() => ({ status: 500, body: '{}' }));
+    await expect(httpKeyProvider(refused, 2000).key('show', 'k1')).rejects.toThrow('the key provider answered 500 for key k1');
+    for (const body of ['not json', '{}', JSON.stringify({ key: Buffer.alloc(8).toString('base64') })]) {
+      const bad = await provider(() => ({ status: 200, body }));
+      await expect(httpKeyProvider(bad, 2000).key('show', 'k1')).rejects.toThrow('is not {"key": "<16 bytes in base64>"}');
+    }
+    const silent = await provider(() => null);
+    await expect(httpKeyProvider(silent, 200).key('show', 'k1')).rejects.toThrow('the key provider did not answer in 200 ms');
+    await expect(httpKeyProvider('http://127.0.0.1:1/keys', 2000).key('show', 'k1')).rejects.toThrow('the key provider is unreachable');
+  });
+
+  it('uses a key only once the provider gave it, asks for the next one ahead, and asks again after a failure', async () => {
+    const asked: string[] = [];
+    let failing = true;
+    const fake: KeyProvider = {
+      key: async (_stream, kid) => {
+        asked.push(kid);
+        if (failing && kid.endsWith('0')) throw new Error('down');
+        return Buffer.alloc(16, parseKid(kid)!.period);
+      },
+    };
+    const errors: number[] = [];
+    const enc = new RunEncryption('show', '00000000000000aa', 2, 'master', fake, (_e, period) => errors.push(period));
+    expect(() => enc.keyOf(0)).toThrow('has not come from the key provider');
+    expect(await enc.ready(0)).toBe(false);
+    expect(errors).toEqual([0]);
+    expect(() => enc.keyOf(0)).toThrow();
+    failing = false;
+    expect(await enc.ready(0)).toBe(true);
+    expect(enc.keyOf(0).equals(Buffer.alloc(16, 0))).toBe(true);
+    // The next period was asked for ahead: ready at once, no new request.
+    const before = asked.length;
+    expect(await enc.ready(1)).toBe(true);
+    expect(asked.slice(before).filter((k) => k === kidOf('00000000000000aa', 1))).toEqual([]);
+    expect(enc.keyOf(1).equals(Buffer.alloc(16, 1))).toBe(true);
+    expect(asked).toContain(kidOf('00000000000000aa', 2));
+  });
+
+  it('answers a part whose key has not come with 503, never clear', async () => {
+    const fake: KeyProvider = { key: async () => { throw new Error('down'); } };
+    const encryption = new RunEncryption('show', '00000000000000aa', 2, 'master', fake);
+    const s = new LlStream({
+      name: 'show', partTargetSec: 0.2, segmentTargetSec: 2, windowSec: 8, minWindowSegments: 2,
+      files: { write: async () => undefined, remove: async () => undefined },
+      writeFragment: ({ sequence, samples }) => Buffer.concat([Buffer.from([sequence & 0xff]), ...samples.map((x) => x.data)]),
+      logger: silentLogger(), now: () => 1_000_000, encryption,
+    });
+    const ctx: LlRouteContext = { stream: s, live: true, over: false, query: '', partTargetSec: s.partLimitSec, segmentSeconds: 2, dvrSeconds: 8 };
+    const app = Fastify();
+    servers.push({ close: (cb: () => void) => void app.close().then(cb), closeAllConnections: () => undefined } as unknown as http.Server);
+    app.get('/s/:run/:file', async (req, reply) => {
+      const { run, file } = req.params as { run: string; file: string };
+      if (!(await llFile(reply, ctx, run, file))) return reply.code(404).send('not held');
+      return reply;
+    });
+    const run = s.startRun('r1', '/d/r1', [VIDEO]);
+    run.init(0, { trackId: 1, timescale: 90_000, codec: 'avc1.42c01e' }, Buffer.from('init'));
+    run.samples(0, frames(0, 150));
+    for (const url of [`/${llUris.part('r1', 0, 0)}`, `/${llUris.segment('r1', 0, 0)}`, `/${llUris.segment('r1', 0, 2)}`]) {
+      const answer = await app.inject(url);
+      expect(answer.statusCode, url).toBe(503);
+      expect(answer.headers['x-accel-expires']).toBe('0');
+      expect(answer.json().error.code).toBe('UNAVAILABLE');
     }
   });
 });

@@ -63,18 +63,64 @@ export function encryptWithIv(key: Buffer, iv: Buffer, data: Buffer): Buffer {
 export const resourceCipher = (key: Buffer, msn: number): crypto.Cipher => crypto.createCipheriv('aes-128-cbc', key, ivOf(msn));
 
 /**
+ * Where content keys come from when the host does not make them (`live.keyProviderUrl`): a platform's
+ * key service (a CPIX-style exchange), asked once per key with `{stream, kid, method: "AES-128"}` and
+ * answering `{"key": "<16 bytes, base64>"}`.
+ */
+export interface KeyProvider {
+  key(stream: string, kid: string): Promise<Buffer>;
+}
+
+/** A key provider over HTTP: POST JSON, `timeoutMs` for the whole answer; rejects with what went wrong. */
+export function httpKeyProvider(url: string, timeoutMs: number, doFetch: typeof fetch = fetch): KeyProvider {
+  return {
+    async key(stream, kid) {
+      let res: Response;
+      try {
+        res = await doFetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ stream, kid, method: 'AES-128' }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const name = (error as Error).name;
+        throw new Error(name === 'TimeoutError' || name === 'AbortError' ? `the key provider did not answer in ${timeoutMs} ms` : `the key provider is unreachable (${(error as Error).message})`, { cause: error });
+      }
+      const text = await res.text().catch(() => '');
+      if (!res.ok) throw new Error(`the key provider answered ${res.status} for key ${kid}`);
+      let key: Buffer | null = null;
+      try {
+        const body = JSON.parse(text) as { key?: unknown };
+        if (typeof body.key === 'string') key = Buffer.from(body.key, 'base64');
+      } catch {
+        key = null;
+      }
+      if (!key || key.length !== 16) throw new Error(`the key provider's answer for key ${kid} is not {"key": "<16 bytes in base64>"}`);
+      return key;
+    },
+  };
+}
+
+/**
  * How one live run of a stream encrypts: its epoch, rotation and keys (kept, 16 bytes each, for the
  * periods asked for), and its encrypted parts and segments, made once for every viewer and edge.
+ * Keys are derived from the host's secret, or asked of a `provider`: then `ready(period)` must have
+ * said yes before anything of that period is encrypted (the routes wait for it; nothing goes clear),
+ * and it asks for the next period's key ahead, so that a rotation waits for nobody.
  */
 export class RunEncryption {
   private readonly keys = new Map<number, Buffer>();
   private readonly made = new WeakMap<object, Buffer>();
+  private readonly asking = new Map<number, Promise<boolean>>();
 
   constructor(
     readonly stream: string,
     readonly epoch: string,
     readonly rotation: number,
     private readonly master: string,
+    private readonly provider: KeyProvider | null = null,
+    private readonly onProviderError: (error: Error, period: number) => void = () => undefined,
   ) {}
 
   periodOf(msn: number): number {
@@ -85,13 +131,48 @@ export class RunEncryption {
     return kidOf(this.epoch, this.periodOf(msn));
   }
 
+  /** Whether the key of `period` is at hand (asked of the provider when there is one; its next one asked ahead). */
+  async ready(period: number): Promise<boolean> {
+    if (!this.provider) return true;
+    if (!this.keys.has(period + 1)) void this.ask(period + 1);
+    return this.keys.has(period) || this.ask(period);
+  }
+
+  /** The provider's key of `period`, asked once at a time; a failure is said and asked again next time. */
+  async prepare(period: number): Promise<void> {
+    if (!this.provider || this.keys.has(period)) return;
+    await this.provider.key(this.stream, kidOf(this.epoch, period)).then((key) => this.remember(period, key));
+  }
+
+  private ask(period: number): Promise<boolean> {
+    let asked = this.asking.get(period);
+    if (!asked) {
+      asked = this.prepare(period).then(
+        () => true,
+        (error: Error) => {
+          this.onProviderError(error, period);
+          return false;
+        },
+      );
+      asked.finally(() => this.asking.delete(period)).catch(() => undefined);
+      this.asking.set(period, asked);
+    }
+    return asked;
+  }
+
+  private remember(period: number, key: Buffer): void {
+    this.keys.set(period, key);
+    // A long run keeps the keys of its last periods only (older ones are derived or asked again).
+    if (this.keys.size > 64) this.keys.delete(this.keys.keys().next().value!);
+  }
+
+  /** The key of `period`; with a provider, only once `ready(period)` has said yes. */
   keyOf(period: number): Buffer {
     let key = this.keys.get(period);
     if (!key) {
+      if (this.provider) throw new Error(`the key of period ${period} has not come from the key provider`);
       key = contentKey(this.master, this.stream, kidOf(this.epoch, period));
-      this.keys.set(period, key);
-      // A long run keeps the keys of its last periods only (older ones are derived again when asked).
-      if (this.keys.size > 64) this.keys.delete(this.keys.keys().next().value!);
+      this.remember(period, key);
     }
     return key;
   }

@@ -1,7 +1,9 @@
 // An AES-128 low-latency stream end to end without a browser: a real host, ffmpeg publishing over RTMP,
 // ffmpeg (the reference decrypter) playing the signed playlist across key rotations, and the key
 // server's refusals: no credential, another stream's, a kid never made, the MPD of an HLS-only stream.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHost, type HostProcess } from '../../../../test-support/host-process.js';
 import { checkLlPlaylist } from '../../../../test-support/ll-hls-conformance.js';
@@ -178,3 +180,78 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
   }, 60_000);
 });
+
+describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key provider', () => {
+  let host: HostProcess;
+  let provider: http.Server;
+  const publishers: ReturnType<typeof publishTestPattern>[] = [];
+  /** Kids the provider was asked for; `silent`: it stops answering. */
+  const asked: string[] = [];
+  let silent = false;
+  const keyOf = (kid: string): Buffer => crypto.createHash('sha256').update(`provider:${kid}`).digest().subarray(0, 16);
+
+  beforeAll(async () => {
+    // Our own provider, as a platform's key service would be: {stream, kid, method} -> {key}.
+    provider = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        if (silent) return;
+        const { kid } = JSON.parse(text) as { kid: string };
+        asked.push(kid);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key: keyOf(kid).toString('base64') }));
+      });
+    });
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(provider.address() as { port: number }).port}/cpix`;
+    host = await startHost({ env: { STREAMS_LIVE_KEY_PROVIDER_URL: url, STREAMS_LIVE_KEY_PROVIDER_TIMEOUT_MS: '500', STREAMS_LIVE_KEY_ROTATION_SEGMENTS: '2' } });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of publishers) p.kill('SIGKILL');
+    expect(await host?.stop('SIGTERM')).toBe(0);
+    provider?.closeAllConnections();
+    await new Promise((r) => provider?.close(r));
+  });
+
+  const live = async (name: string): Promise<{ master: string }> => {
+    const made = await api(host, 'POST', '/api/v1/streams', { name, ladder: 'passthrough', latency: 'low', private: true, encryption: 'aes-128' });
+    expect(made.status).toBe(201);
+    publishers.push(publishTestPattern(`${made.json.ingest.rtmp}/${made.json.key}`, { size: '640x360' }));
+    return { master: (await api(host, 'POST', `/api/v1/streams/${name}/signed-urls`, {})).json.hls };
+  };
+
+  it('serves the provider\'s keys to admitted viewers, and ffmpeg plays the stream with them', async () => {
+    const { master } = await live('vendor');
+    await waitFor('the master playlist', async () => (await fetch(master)).status === 200, 30_000);
+    const video = new URL((await (await fetch(master)).text()).split('\n').find((l) => l.startsWith('v0.m3u8'))!, master);
+    let text = '';
+    await waitFor('two segments', async () => (text = await (await fetch(video)).text()).split('#EXTINF').length > 2, 20_000);
+    const keyUri = new URL(/#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)"/.exec(text)![1]!, video);
+    const kid = keyUri.pathname.split('/').at(-1)!;
+    expect(asked).toContain(kid);
+    expect(Buffer.from(await (await fetch(keyUri)).arrayBuffer()).equals(keyOf(kid))).toBe(true);
+    const found = locateFfmpeg(process.env);
+    if (!found || isLocateError(found)) throw new Error('no ffmpeg');
+    // Not spawnSync: the provider answers from this process while ffmpeg plays (keys are asked ahead).
+    const run = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(found.path, ['-hide_banner', '-loglevel', 'error', '-i', master, '-t', '6', '-map', '0:v:0', '-f', 'framemd5', '-'], { timeout: 60_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+        error && !stderr ? reject(error) : resolve({ stdout, stderr }));
+    });
+    expect(run.stderr.trim(), 'ffmpeg printed errors').toBe('');
+    expect(run.stdout.split('\n').filter((l) => /^0,/.test(l)).length).toBeGreaterThanOrEqual(150);
+  }, 90_000);
+
+  it('does not go live, encrypted or clear, when the provider does not give the first key, and says why', async () => {
+    silent = true;
+    const { master } = await live('dark');
+    const stream = await waitFor('the stream in error', async () => {
+      const s = (await api(host, 'GET', '/api/v1/streams/dark')).json;
+      return s.state === 'error' ? s : null;
+    }, 30_000);
+    expect(stream.stateReason).toContain('the key provider did not answer in 500 ms');
+    expect(stream.stateReason).toContain('encrypted or clear');
+    expect((await fetch(master)).status).not.toBe(200);
+  }, 60_000);
+});
+

@@ -5,7 +5,7 @@ import { Fmp4StreamReader } from '../../../protocols/cmaf/fmp4-reader.js';
 import { LL_TS_OFFSET_SEC } from '../../../encoder/ll-packager-args.js';
 import { writeFragment } from '../../../protocols/cmaf/fragment-writer.js';
 import { LlStream, type LlFiles, type RunTrack } from './ll-stream.js';
-import { newKeyEpoch, RunEncryption } from './content-keys.js';
+import type { RunEncryption } from './content-keys.js';
 
 /**
  * The low-latency streams of the host: one LlStream per stream name for its current live run, the
@@ -24,8 +24,6 @@ export interface LlHubOptions {
   files?: LlFiles;
   /** The media clock (media/media-clock.ts): segments' program date-times come from its anchor. */
   clock?: { programDateTime(stream: string, mediaMs: number): number | null };
-  /** AES-128 (content-keys.ts): the host's master secret and how many segments each key covers. */
-  contentKeys?: { master: () => string; rotationSegments: () => number };
 }
 
 export interface LlSinkRequest {
@@ -34,8 +32,8 @@ export interface LlSinkRequest {
   continuing: boolean;
   dvrMinutes: number;
   tracks: RunTrack[];
-  /** 'aes-128': the live run's segments and parts are served encrypted (fixed for the live run). */
-  encryption?: 'none' | 'aes-128';
+  /** AES-128 keys (content-keys.ts): a new live run's segments and parts are served encrypted with them. */
+  encryption?: RunEncryption | null;
 }
 
 /** What the packager writes a run's tracks to (the shape of encoder/packager.ts LowLatencySink). */
@@ -109,10 +107,8 @@ export class LlHub {
   private create(request: LlSinkRequest): LlStream {
     const segment = this.options.segmentSeconds();
     const minWindowSegments = this.options.minWindowSegments();
-    const keys = this.options.contentKeys;
-    if (request.encryption === 'aes-128' && !keys) throw new Error('AES-128 asked for, but the host has no content keys');
     return new LlStream({
-      encryption: request.encryption === 'aes-128' && keys ? new RunEncryption(request.name, newKeyEpoch(), keys.rotationSegments(), keys.master()) : null,
+      encryption: request.encryption ?? null,
       name: request.name,
       partTargetSec: this.options.partTargetSec(),
       segmentTargetSec: segment,

@@ -254,19 +254,22 @@ async function answerLlFile(reply: FastifyReply, ctx: LlRouteContext, run: strin
   const encryption = ctx.stream.encryption;
   if (m[4] !== undefined) {
     const n = Number(m[5]);
-    const partOf = (): Buffer | null | undefined => {
+    const partOf = async (): Promise<Buffer | null | undefined | typeof NO_KEY> => {
       const at = track.partAt(n);
       const data = at && at.seg.run === run ? at.seg.parts[at.index]!.data : undefined;
-      return data && encryption ? encryption.encrypt(data, at!.seg.msn, data) : data;
+      if (!data || !encryption) return data;
+      return (await keyed(encryption, at!.seg.msn)) ? encryption.encrypt(data, at!.seg.msn, data) : NO_KEY;
     };
-    const known = partOf();
+    const known = await partOf();
+    if (known === NO_KEY) return done(noKey(reply));
     if (known) return done(send(reply, known));
     // An encrypted part whose segment left memory cannot be told from the disk (parts are not kept there).
     if (encryption && track.partAt(n)) return done(notYet(reply, `part ${n} is no longer held; ask for its segment`));
     // The preload hint names the next part (whichever segment it opens): hold the request until it is written.
     if (n !== track.nextPart || !ctx.live) return done(notYet(reply, `no part ${n}`));
     const ok = await waitFor(track, () => track.nextPart > n, { timeoutMs, ended, signal });
-    const data = partOf();
+    const data = await partOf();
+    if (data === NO_KEY) return done(noKey(reply));
     if (data) return done(send(reply, data));
     if (reply.raw.destroyed) return done(reply);
     // A publisher that returned writes its parts under a new run: the hint named the old run's folder.
@@ -283,6 +286,7 @@ async function answerLlFile(reply: FastifyReply, ctx: LlRouteContext, run: strin
     seg = track.find(msn);
     if (!seg) return done(reply.raw.destroyed ? reply : notYet(reply, `segment ${msn} was not produced in time`));
   }
+  if (encryption && !(await keyed(encryption, seg.msn))) return done(noKey(reply));
   if (seg.complete) {
     if (seg.parts.every((part) => part.data !== null)) {
       const whole = seg;
@@ -308,9 +312,20 @@ export async function llEncryptedDiskFile(reply: FastifyReply, stream: LlStream,
   let data: Buffer | null = null;
   if (msn !== null) data = await fs.readFile(path.join(dir, file)).catch(() => null);
   if (msn === null || data === null) void sendError(reply, { code: 'NOT_FOUND', message: `no such file: ${file}` });
+  else if (!(await keyed(encryption, msn))) void noKey(reply);
   else void send(reply, encryption.encryptOnce(msn, data));
   return true;
 }
+
+/** Stands for a part or segment whose key has not come from the key provider. */
+const NO_KEY: unique symbol = Symbol('no key');
+
+/** Whether segment `msn`'s key is at hand (always, but for a key provider that has not given it yet). */
+const keyed = (encryption: RunEncryption, msn: number): Promise<boolean> => encryption.ready(encryption.periodOf(msn));
+
+/** A 503 for media whose key has not come: never sent clear instead, and kept by no cache. */
+const noKey = (reply: FastifyReply): FastifyReply =>
+  sendError(reply.header('Retry-After', '1').header('X-Accel-Expires', '0'), { code: 'UNAVAILABLE', message: 'the key of this segment has not come from the key provider; retry' });
 
 function send(reply: FastifyReply, data: Buffer): FastifyReply {
   return reply.header('Cache-Control', SEGMENT_CACHE).type('video/mp4').send(data);

@@ -33,6 +33,8 @@ interface Played {
   shown: { height: number; videoHeight: number; advancedSec: number; ms: number }[];
   frames: number;
   errors: string[];
+  /** What the player met on the way, fatal or not (errors with status and URL, level loads): said when a rendition does not show. */
+  notes?: string[];
 }
 
 // Both latency modes: low (our segmenter: LL-HLS/LL-DASH, played here by players in their default,
@@ -102,9 +104,16 @@ describe.skipIf(needs('chromium')).each(['low', 'standard'] as const)('the stand
       const Hls = (window as any).Hls;
       const errors: string[] = [];
       const hls = new Hls({ capLevelToPlayerSize: false, startLevel: 0 });
+      const notes: string[] = [];
+      const t0 = performance.now();
+      const note = (text: string): void => void (notes.length < 40 && notes.push(`+${Math.round(performance.now() - t0)} ms ${text}`));
       hls.on(Hls.Events.ERROR, (_e: unknown, d: any) => {
         if (d.fatal) errors.push(`${d.type}/${d.details}`);
+        note(`${d.fatal ? 'fatal' : 'error'} ${d.details} ${d.response?.code ?? ''} ${String(d.url ?? d.frag?.url ?? d.context?.url ?? '').split('?')[0]}`);
       });
+      hls.on(Hls.Events.LEVEL_SWITCHING, (_e: unknown, d: any) => note(`switching to level ${d.level}`));
+      hls.on(Hls.Events.LEVEL_LOADED, (_e: unknown, d: any) => note(`level ${d.level} loaded (${d.details?.fragments?.length ?? 0} segments)`));
+      hls.on(Hls.Events.FRAG_BUFFERED, (_e: unknown, d: any) => note(`level ${d.frag?.level} segment ${d.frag?.sn} buffered`));
       const parsed = new Promise((resolve) => hls.once(Hls.Events.MANIFEST_PARSED, resolve));
       hls.loadSource(src);
       hls.attachMedia(video);
@@ -118,9 +127,10 @@ describe.skipIf(needs('chromium')).each(['low', 'standard'] as const)('the stand
       }
       const frames = video.getVideoPlaybackQuality().totalVideoFrames;
       hls.destroy();
-      return { renditions: levels, shown, frames, errors };
+      return { renditions: levels, shown, frames, errors, notes };
     }, playback.hls);
     console.log(`[ladder-players] ${latency}: hls.js: ${played.shown.map((s) => `${s.height}p in ${s.ms} ms`).join(', ')}; ${played.frames} frames`);
+    if (played.shown.some((s) => s.videoHeight !== s.height)) console.log(`[ladder-players] ${latency}: hls.js met: ${played.notes?.join('; ')}`);
     expectEveryRenditionShown(played);
   });
 

@@ -5,12 +5,20 @@ export const splitList = (value: string): string[] => value.split(/[\s,]+/).filt
 
 /** Config sections of users, publish/play authorisation, limits, the audit log and TLS (merged into configSchema). */
 
-const int = (min: number, max: number): z.ZodNumber =>
+/** A whole number in [min, max], with the config's wording of a bad one. */
+export const int = (min: number, max: number): z.ZodNumber =>
   z
     .number()
     .int('must be a whole number')
     .min(min, `must be between ${min} and ${max}`)
     .max(max, `must be between ${min} and ${max}`);
+
+/** An http(s) URL, or empty (off). */
+export const optionalHttpUrl = () =>
+  z
+    .string()
+    .default('')
+    .refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL or empty');
 
 export const authConfigSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditConfigSchema, authConfigSchema, backupConfigSchema, limitsConfigSchema, tlsConfigSchema } from './config-auth.js';
+import { auditConfigSchema, authConfigSchema, backupConfigSchema, int, limitsConfigSchema, optionalHttpUrl, tlsConfigSchema } from './config-auth.js';
 
 /**
  * The one config schema: it validates config.yaml, STREAMS_* environment variables and API patches.
@@ -147,23 +147,12 @@ export const configSchema = z
           .max(10_000_000, 'must be between 100 and 10000000')
           .default(20_480)
           .meta({ description: 'Disk the DVR windows of all live streams may use together, in megabytes; the oldest segments go first.' }),
-        keyRotationSegments: z
-          .number()
-          .int('must be a whole number')
-          .min(1, 'must be between 1 and 10000')
-          .max(10_000, 'must be between 1 and 10000')
+        keyRotationSegments: int(1, 10_000)
           .default(30)
           .meta({ description: 'Encrypted streams (AES-128): segments each content key covers before the next one (30 x 2 s: a new key every minute).' }),
-        keyProviderUrl: z
-          .string()
-          .default('')
-          .refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL or empty')
+        keyProviderUrl: optionalHttpUrl()
           .meta({ description: "Encrypted streams: a key provider POSTed {stream, kid, method} for each content key, answering {key} (16 bytes, base64); empty: the host makes its own keys." }),
-        keyProviderTimeoutMs: z
-          .number()
-          .int('must be a whole number')
-          .min(100, 'must be between 100 and 30000')
-          .max(30_000, 'must be between 100 and 30000')
+        keyProviderTimeoutMs: int(100, 30_000)
           .default(3000)
           .meta({ description: 'How long the key provider may take; a stream whose first key does not come does not go live (never clear).' }),
       })

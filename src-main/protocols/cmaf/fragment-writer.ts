@@ -4,6 +4,7 @@
  * init segment's trex defaults.
  */
 import { box, boxHeader, fullBox, u } from './boxes.js';
+import { placeAuxInfo } from './cbcs.js';
 import type { CmafSample } from './fmp4-reader.js';
 
 /** What a fragment needs of a sample (a CmafSample fits; its dts is implied by the order). */
@@ -16,6 +17,8 @@ export interface FragmentInput {
   /** tfdt: decode time of the first sample, in the track's timescale. */
   baseDecodeTime: number;
   samples: readonly FragmentSample[];
+  /** Common Encryption's `saiz`, `saio` and `senc` of the (already encrypted) samples (cbcs.ts `auxInfoBoxes`). */
+  auxInfo?: readonly Buffer[];
 }
 
 // Sample flags (ISO/IEC 14496-12 8.8.3.1): sample_depends_on in bits 24-25, sample_is_non_sync_sample bit 16.
@@ -39,7 +42,7 @@ export function isSyncSample(flags: number): boolean {
   return (flags & NON_SYNC) === 0 && ((flags >>> DEPENDS_ON_SHIFT) & 0x3) !== DEPENDS_ON_OTHERS;
 }
 
-/** One moof (mfhd, traf: tfhd default-base-is-moof, tfdt v1, trun) followed by its mdat. */
+/** One moof (mfhd, traf: tfhd default-base-is-moof, tfdt v1, [saiz, saio, senc,] trun) followed by its mdat. */
 export function writeFragment(input: FragmentInput): Buffer {
   const { sequence, trackId, baseDecodeTime, samples } = input;
   if (samples.length === 0) throw new RangeError('a fragment needs at least one sample');
@@ -65,6 +68,7 @@ export function writeFragment(input: FragmentInput): Buffer {
     'traf',
     fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF, u(4, trackId)),
     fullBox('tfdt', 1, 0, u(8, baseDecodeTime)),
+    ...(input.auxInfo ?? []),
     trun,
   );
   const moof = box('moof', fullBox('mfhd', 0, 0, u(4, sequence)), traf);
@@ -72,6 +76,7 @@ export function writeFragment(input: FragmentInput): Buffer {
   // data_offset counts from the moof's first byte (default-base-is-moof) to the first sample's byte;
   // it sits after the trun's header, version/flags and sample_count, and the trun closes the moof.
   moof.writeInt32BE(moof.length + mdatHeader.length, moof.length - trun.length + 16);
+  if (input.auxInfo) placeAuxInfo(moof);
   return Buffer.concat([moof, mdatHeader, ...samples.map((s) => s.data)]);
 }
 

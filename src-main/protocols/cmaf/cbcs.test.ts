@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isLocateError, locateFfmpeg } from '../../encoder/locate.js';
+import { findBox, iterateBoxes, readFullBox } from './boxes.js';
+import { auxInfoBoxes, protectInit, protectSample, psshKids, SLICE_LEADER, type CbcsTrack } from './cbcs.js';
+import { Fmp4StreamReader, type CmafSample, type Fmp4Event } from './fmp4-reader.js';
+import { writeFragment } from './fragment-writer.js';
+
+// Fixtures: see fixtures/README.md.
+const fixture = (name: string): Buffer => fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+const KID = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const KEY = Buffer.from('8f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex');
+const IV = Buffer.from('0f0e0d0c0b0a09080706050403020100', 'hex');
+
+function read(buf: Buffer): { init: Buffer; trackId: number; samples: CmafSample[] } {
+  const events = new Fmp4StreamReader().push(buf);
+  const init = events[0] as Extract<Fmp4Event, { kind: 'init' }>;
+  const fragments = events.slice(1) as Extract<Fmp4Event, { kind: 'fragment' }>[];
+  return { init: init.data, trackId: init.track.trackId, samples: fragments.flatMap((f) => f.samples) };
+}
+
+/** The fixture re-written encrypted, in fragments of `n` samples. */
+function encrypted(name: string, n = 4): { file: Buffer; track: CbcsTrack; clear: CmafSample[] } {
+  const { init, trackId, samples } = read(fixture(name));
+  const { init: protectedInit, track } = protectInit(init, KID, KEY, IV);
+  const fragments: Buffer[] = [];
+  for (let i = 0; i < samples.length; i += n) {
+    const run = samples.slice(i, i + n);
+    const done = run.map((s) => protectSample(track, s.data));
+    fragments.push(
+      writeFragment({
+        sequence: fragments.length + 1,
+        trackId,
+        baseDecodeTime: run[0]!.dts,
+        samples: run.map((s, j) => ({ ...s, data: done[j]!.data })),
+        auxInfo: auxInfoBoxes(done),
+      }),
+    );
+  }
+  return { file: Buffer.concat([protectedInit, ...fragments]), track, clear: samples };
+}
+
+/** An ffmpeg that decrypts cbcs (5.x does; the npm-shipped 4.1 knows only cenc), or null. */
+function cbcsFfmpeg(): string | null {
+  const found = locateFfmpeg(process.env);
+  const candidates = [found && !isLocateError(found) ? found.path : null, 'ffmpeg'];
+  for (const bin of candidates) {
+    if (!bin) continue;
+    const version = spawnSync(bin, ['-hide_banner', '-version'], { encoding: 'utf8' }).stdout ?? '';
+    const major = Number(/ffmpeg version n?(\d+)/.exec(version)?.[1] ?? 0);
+    if (major >= 5) return bin;
+  }
+  return null;
+}
+
+/**
+ * Frame hashes of `file` read through a pipe, fragment by fragment as a live player reads it (ffmpeg 5.1
+ * reading a seekable file parses every moof first, then looks up each packet's encryption info in the
+ * last one it parsed).
+ */
+function framemd5(bin: string, file: string, key?: Buffer): { md5s: string[]; stderr: string } {
+  const args = ['-hide_banner', '-loglevel', 'error', ...(key ? ['-decryption_key', key.toString('hex')] : []), '-i', 'pipe:0', '-map', '0', '-f', 'framemd5', '-'];
+  const out = spawnSync(bin, args, { encoding: 'utf8', timeout: 30_000, input: fs.readFileSync(file) });
+  return { md5s: (out.stdout ?? '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').at(-1)!.trim()), stderr: out.stderr ?? '' };
+}
+
+describe('cbcs (ISO/IEC 23001-7)', () => {
+  const ffmpeg = cbcsFfmpeg();
+
+  it.skipIf(!ffmpeg).each(['h264-ff51.mp4', 'hevc-ff51.mp4', 'aac-ff51.mp4'])('%s: ffmpeg with the key decodes the encrypted track to the same frames as the clear one', (name) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbcs-'));
+    try {
+      const { file } = encrypted(name);
+      const clearFile = path.join(dir, 'clear.mp4');
+      const encFile = path.join(dir, 'enc.mp4');
+      fs.writeFileSync(clearFile, fixture(name));
+      fs.writeFileSync(encFile, file);
+      const clear = framemd5(ffmpeg!, clearFile);
+      const decrypted = framemd5(ffmpeg!, encFile, KEY);
+      expect(decrypted.stderr).toBe('');
+      expect(clear.md5s.length).toBeGreaterThan(2);
+      expect(decrypted.md5s).toEqual(clear.md5s);
+      // With a wrong key the pictures differ: the samples really are encrypted.
+      const wrong = framemd5(ffmpeg!, encFile, Buffer.alloc(16, 7));
+      expect(wrong.md5s).not.toEqual(clear.md5s);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('protects the init: encv with frma, schm cbcs 1.0, tenc v1 (kid, 1:9 pattern, constant IV) and a ClearKey pssh', () => {
+    const { init } = read(fixture('h264-ff51.mp4'));
+    const out = protectInit(init, KID, KEY, IV);
+    expect(out.track).toMatchObject({ nal: 'avc', nalLengthSize: 4 });
+    const stsd = readFullBox(findBox(out.init, 'moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd')!.payload);
+    const entry = [...iterateBoxes(stsd.body.subarray(4))][0]!;
+    expect(entry.type).toBe('encv');
+    const sinf = findBox(entry.payload.subarray(78), 'sinf')!;
+    expect(findBox(sinf.payload, 'frma')!.payload.toString('latin1')).toBe('avc1');
+    const schm = readFullBox(findBox(sinf.payload, 'schm')!.payload);
+    expect([schm.body.toString('latin1', 0, 4), schm.body.readUInt32BE(4)]).toEqual(['cbcs', 0x10000]);
+    const tenc = readFullBox(findBox(sinf.payload, 'schi', 'tenc')!.payload);
+    expect(tenc.version).toBe(1);
+    expect([tenc.body[1], tenc.body[2], tenc.body[3]]).toEqual([0x19, 1, 0]);
+    expect(tenc.body.subarray(4, 20)).toEqual(KID);
+    expect([tenc.body[20], tenc.body.subarray(21, 37)]).toEqual([16, IV]);
+    expect(psshKids(out.init)).toEqual([KID.toString('hex')]);
+    // Audio: enca, no pattern.
+    const audio = protectInit(read(fixture('aac-ff51.mp4')).init, KID, KEY, IV);
+    expect(audio.track.nal).toBeNull();
+    const aTenc = readFullBox(findBox(audio.init, 'moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd')!.payload);
+    expect([...iterateBoxes(aTenc.body.subarray(4))][0]!.type).toBe('enca');
+  });
+
+  it('keeps NAL lengths, headers and slice leaders clear, and encrypts one block in ten of the rest', () => {
+    const track: CbcsTrack = { key: KEY, iv: IV, nal: 'avc', nalLengthSize: 4 };
+    const sei = Buffer.concat([Buffer.from([0, 0, 0, 5, 0x06]), Buffer.alloc(4, 0xaa)]);
+    const sliceBody = crypto.randomBytes(SLICE_LEADER + 16 * 12 + 5);
+    const slice = Buffer.concat([Buffer.from([0, 0, 0, sliceBody.length + 1, 0x65]), sliceBody]);
+    const { data, subsamples } = protectSample(track, Buffer.concat([sei, slice]));
+    const clearBytes = sei.length + 4 + SLICE_LEADER;
+    expect(subsamples).toEqual([{ clear: clearBytes, protected: slice.length - 4 - SLICE_LEADER }]);
+    expect(data.subarray(0, clearBytes)).toEqual(Buffer.concat([sei, slice]).subarray(0, clearBytes));
+    const body = Buffer.concat([sei, slice]).subarray(clearBytes);
+    const out = data.subarray(clearBytes);
+    // Block 0 and block 10 encrypted in one chain from the IV; 1-9 and 11 clear; the 5-byte tail clear.
+    const cipher = crypto.createCipheriv('aes-128-cbc', KEY, IV).setAutoPadding(false);
+    const expected = cipher.update(Buffer.concat([body.subarray(0, 16), body.subarray(160, 176)]));
+    expect(out.subarray(0, 16)).toEqual(expected.subarray(0, 16));
+    expect(out.subarray(160, 176)).toEqual(expected.subarray(16, 32));
+    expect(out.subarray(16, 160)).toEqual(body.subarray(16, 160));
+    expect(out.subarray(176)).toEqual(body.subarray(176));
+  });
+
+  it('refuses what it cannot protect: a VP9 track, a NAL unit that runs past its sample, keys of the wrong size', () => {
+    expect(() => protectInit(read(fixture('vp9-ff51.mp4')).init, KID, KEY, IV)).toThrow(/vp09.*not supported/);
+    const track: CbcsTrack = { key: KEY, iv: IV, nal: 'avc', nalLengthSize: 4 };
+    expect(() => protectSample(track, Buffer.from([0, 0, 0, 9, 0x65, 1]))).toThrow(/does not fit/);
+    expect(() => protectInit(read(fixture('aac-ff51.mp4')).init, KID.subarray(1), KEY, IV)).toThrow(/16 bytes/);
+  });
+});

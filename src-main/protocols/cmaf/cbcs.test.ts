@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLocateError, locateFfmpeg } from '../../encoder/locate.js';
+import { which } from '../../../test-support/peers.js';
 import { findBox, iterateBoxes, readFullBox } from './boxes.js';
 import { auxInfoBoxes, protectInit, protectSample, psshKids, SLICE_LEADER, type CbcsTrack } from './cbcs.js';
 import { Fmp4StreamReader, type CmafSample, type Fmp4Event } from './fmp4-reader.js';
@@ -46,8 +46,7 @@ function encrypted(name: string, n = 4): { file: Buffer; track: CbcsTrack; clear
 
 /** An ffmpeg that decrypts cbcs (5.x does; the npm-shipped 4.1 knows only cenc), or null. */
 function cbcsFfmpeg(): string | null {
-  const found = locateFfmpeg(process.env);
-  const candidates = [found && !isLocateError(found) ? found.path : null, 'ffmpeg'];
+  const candidates = [process.env.FFMPEG_PATH, which('ffmpeg')];
   for (const bin of candidates) {
     if (!bin) continue;
     const version = spawnSync(bin, ['-hide_banner', '-version'], { encoding: 'utf8' }).stdout ?? '';

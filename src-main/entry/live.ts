@@ -28,7 +28,7 @@ import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { admitViewer, liveRoutes, type LiveRoutesOptions } from '../servers/hls/routes.js';
 import { VodKeys } from '../recorder/vod-encryption.js';
-import { httpKeyProvider, newKeyEpoch, RunEncryption } from '../servers/hls/ll/content-keys.js';
+import { httpKeyProvider, newKeyEpoch, RunEncryption, type EncryptionScheme } from '../servers/hls/ll/content-keys.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
 import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
@@ -113,11 +113,12 @@ export function wireLiveServer(deps: {
 
   const keysLog = logger.child({ service: 'content-keys' });
   /** The keys of a new live run of an AES-128 stream: the host's own, or the key provider's, whose first must come now. */
-  const runEncryption = async (name: string): Promise<RunEncryption> => {
+  const runEncryption = async (name: string, scheme: EncryptionScheme): Promise<RunEncryption> => {
     const { keyProviderUrl, keyProviderTimeoutMs, keyRotationSegments } = config().live;
     const provider = keyProviderUrl ? httpKeyProvider(keyProviderUrl, keyProviderTimeoutMs) : null;
     const encryption = new RunEncryption(name, newKeyEpoch(), keyRotationSegments, contentKeyMaster, provider, (error, period) =>
       keysLog.error({ stream: name, period, err: error }, 'the key provider gave no key: that period is not served'),
+      scheme,
     );
     try {
       await encryption.prepare(0);
@@ -146,7 +147,7 @@ export function wireLiveServer(deps: {
       });
     }
     // An encrypted stream whose first key does not come does not go live: never clear instead.
-    const encryption = request.latency === 'low' && request.encryption === 'aes-128' ? await runEncryption(request.name) : null;
+    const encryption = request.latency === 'low' && request.encryption && request.encryption !== 'none' ? await runEncryption(request.name, request.encryption) : null;
     const sink =
       request.latency === 'low'
         ? lowLatency.sink({ name: request.name, continuing: request.continuing, dvrMinutes: request.dvrMinutes, encryption, tracks: llTracks })
@@ -313,9 +314,9 @@ export function wireLiveServer(deps: {
         segmentTimes,
       }),
       recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata, {
-        // A recording follows its stream's encryption: a stream set to AES-128 has its recordings served encrypted.
+        // A recording follows its stream's encryption: a stream set to AES-128 or cbcs has its recordings served encrypted (AES-128).
         keysOf: (recording) =>
-          store.get(recording.stream)?.encryption === 'aes-128' ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster) : null,
+          (store.get(recording.stream)?.encryption ?? 'none') !== 'none' ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster) : null,
         admit: (req, stream) => admitViewer({ admit: deps.admit, signer }, req, stream, store.get(stream)?.private ?? false),
       }),
     ],

@@ -177,11 +177,11 @@ export class StreamService implements Service {
   }
 }
 
-/** AES-128 is written by the low-latency packager's playlists: a standard-latency stream cannot have it. */
+/** Encryption is done by the low-latency packager (AES-128 when served, cbcs as fragments are written): a standard-latency stream cannot have it. */
 function checkEncryption(latency: StreamRecord['latency'], encryption: StreamRecord['encryption']): void {
-  if (encryption === 'aes-128' && latency !== 'low') {
-    throw new StudioError('VALIDATION_FAILED', 'AES-128 encryption needs low latency', {
-      fields: [{ path: 'encryption', message: 'aes-128 needs latency "low" (set both)' }],
+  if (encryption !== 'none' && latency !== 'low') {
+    throw new StudioError('VALIDATION_FAILED', `${encryption === 'cbcs' ? 'cbcs' : 'AES-128'} encryption needs low latency`, {
+      fields: [{ path: 'encryption', message: `${encryption} needs latency "low" (set both)` }],
     });
   }
 }

@@ -51,7 +51,7 @@ const fromRow = (r: Row): StreamRecord => ({
   publishAuth: r.publish_auth === 'jwt' || r.publish_auth === 'webhook' ? r.publish_auth : 'key',
   playAuth: r.play_auth === 'jwt' || r.play_auth === 'webhook' ? r.play_auth : 'default',
   maxViewers: r.max_viewers,
-  encryption: r.encryption === 'aes-128' ? 'aes-128' : 'none',
+  encryption: r.encryption === 'aes-128' || r.encryption === 'cbcs' ? r.encryption : 'none',
   createdAt: r.created_at,
   state: r.state as StreamState,
   stateAt: r.state_at,

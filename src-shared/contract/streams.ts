@@ -26,14 +26,16 @@ export const dvrMinutesSchema = z
   .describe('Minutes a viewer can rewind while the stream is live (low latency only)');
 
 /**
- * How a stream's HLS output is encrypted: `none`, or `aes-128` (each segment and part encrypted whole
+ * How a stream's output is encrypted: `none`; `aes-128` (each HLS segment and part encrypted whole
  * with AES-128-CBC, keys made by the host and rotated, served by the stream's key server to the
- * viewers it admits). Low latency only; such a stream has no DASH output (AES-128 is HLS's).
+ * viewers it admits; no DASH output, AES-128 is HLS's); or `cbcs` (Common Encryption: the samples
+ * inside every fragment encrypted, for DASH players through EME with the stream's ClearKey licence
+ * server, and HLS as SAMPLE-AES; one key per live run). Low latency only.
  */
-export const encryptionModes = ['none', 'aes-128'] as const;
+export const encryptionModes = ['none', 'aes-128', 'cbcs'] as const;
 export const encryptionModeSchema = z
   .enum(encryptionModes)
-  .describe('none, or aes-128: HLS segments and parts encrypted, keys rotated and served to admitted viewers only (low latency; no DASH); applies from the next live run');
+  .describe('none; aes-128: HLS segments and parts encrypted, keys rotated and served to admitted viewers only (no DASH); cbcs: Common Encryption for DASH (EME, ClearKey licences to admitted viewers) and HLS SAMPLE-AES. Low latency only; applies from the next live run');
 export type EncryptionMode = z.infer<typeof encryptionModeSchema>;
 
 export const streamStates = ['idle', 'live', 'ended', 'error'] as const;

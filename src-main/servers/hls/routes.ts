@@ -403,7 +403,8 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
         hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
         if (sid !== llSid) reply.header('Cache-Control', 'private, max-age=1');
-        return { sent: llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`) };
+        const licence = `//${req.headers.host ?? 'localhost'}/live/${encodeURIComponent(ctx.name)}/licence${ll.query === '' ? '' : `?${ll.query}`}`;
+        return { sent: llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`, licence) };
       }
       const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));
       if (xml === null) return ctx.live ? STARTING : { sent: notFound(reply, 'no manifest') };
@@ -544,7 +545,8 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
    * credential, 403 with one the stream refuses, 404 for a kid the live run has not made, 429 past
    * `keyRequestsPer10s` from one viewer (address and viewer id).
    */
-  scope.get('/live/:name/keys/:kid', async (req, reply) => {
+  /** Past `keyRequestsPer10s` from one viewer (address and viewer id): answers 429 and returns true. */
+  function keyRequestLimited(req: FastifyRequest, reply: FastifyReply): boolean {
     const now = Date.now();
     // Per address and viewer id: the viewers behind an edge all come from its address.
     const asker = `${req.ip} ${firstString((req.query as QueryLike).sid) ?? ''}`.slice(0, 200);
@@ -555,17 +557,30 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       keyRequests.set(asker, window);
     }
     window.count += 1;
-    if (window.count > (options.keyRequestsPer10s ?? 200)) {
-      return sendError(reply.header('Retry-After', String(Math.ceil((window.since + KEY_WINDOW_MS - now) / 1000))), {
-        code: 'RATE_LIMITED',
-        message: 'too many key requests from this address; wait a few seconds',
-      });
-    }
+    if (window.count <= (options.keyRequestsPer10s ?? 200)) return false;
+    sendError(reply.header('Retry-After', String(Math.ceil((window.since + KEY_WINDOW_MS - now) / 1000))), {
+      code: 'RATE_LIMITED',
+      message: 'too many key requests from this address; wait a few seconds',
+    });
+    return true;
+  }
+
+  /** The first key a viewer gets in a live run is audited (once per address and run). */
+  function auditFirstKey(req: FastifyRequest, name: string, epoch: string, kid: string): void {
+    const viewer = `${req.ip} ${epoch}`;
+    if (keyViewers.has(viewer)) return;
+    if (keyViewers.size >= AUDITED_KEY_VIEWERS) keyViewers.clear();
+    keyViewers.add(viewer);
+    options.audit?.record({ actor: 'viewer', action: 'play.key', target: name, ip: req.ip, result: 'ok', detail: `first key of the live run (${kid})` });
+  }
+
+  scope.get('/live/:name/keys/:kid', async (req, reply) => {
+    if (keyRequestLimited(req, reply)) return reply;
     const ctx = await openStream(req, reply, true);
     if (!ctx) return reply;
     const { kid = '' } = req.params as Params & { kid?: string };
     const stream = options.lowLatency?.streams.get(ctx.name);
-    const encryption = stream?.encryption;
+    const encryption = stream ? (stream.encryption ?? stream.protection) : null;
     const wanted = parseKid(kid);
     const newest = stream ? Math.max(0, ...stream.trackIndexes().map((i) => stream.track(i)!.nextMsn)) : 0;
     if (!stream || !encryption || !wanted || wanted.epoch !== encryption.epoch || wanted.period > encryption.periodOf(newest)) {
@@ -574,13 +589,36 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     if (!(await encryption.ready(wanted.period))) {
       return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${kid}" yet; retry` });
     }
-    const viewer = `${req.ip} ${encryption.epoch}`;
-    if (!keyViewers.has(viewer)) {
-      if (keyViewers.size >= AUDITED_KEY_VIEWERS) keyViewers.clear();
-      keyViewers.add(viewer);
-      options.audit?.record({ actor: 'viewer', action: 'play.key', target: ctx.name, ip: req.ip, result: 'ok', detail: `first key of the live run (${kid})` });
-    }
+    auditFirstKey(req, ctx.name, encryption.epoch, kid);
     return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(encryption.keyOf(wanted.period));
+  });
+
+  /**
+   * A cbcs stream's ClearKey licence server (W3C Encrypted Media Extensions, "Clear Key"): EME's
+   * licence request `{"kids": [<base64url>], "type": "temporary"}` answered with the keys of the kids
+   * the live run has, `{"keys": [{"kty": "oct", "kid", "k"}], "type": "temporary"}`, to the viewers
+   * the stream admits; the same 401/403/404/429 as the key route, never kept by a shared cache.
+   */
+  scope.post('/live/:name/licence', { bodyLimit: 8192 }, async (req, reply) => {
+    if (keyRequestLimited(req, reply)) return reply;
+    const ctx = await openStream(req, reply, true);
+    if (!ctx) return reply;
+    const protection = options.lowLatency?.streams.get(ctx.name)?.protection;
+    if (!protection) return notFound(reply, `stream "${ctx.name}" is not encrypted with cbcs: it has no licence server`);
+    const body = (typeof req.body === 'string' ? safeJson(req.body) : req.body) as { kids?: unknown } | null;
+    const kids = Array.isArray(body?.kids) ? body.kids.filter((k): k is string => typeof k === 'string').slice(0, 16) : null;
+    if (!kids || kids.length === 0) return sendError(reply, { code: 'BAD_REQUEST', message: 'send a ClearKey licence request: {"kids": ["<key id, base64url>"], "type": "temporary"}' });
+    const own = protection.kidOf(0);
+    const ownB64 = Buffer.from(own, 'hex').toString('base64url');
+    if (!kids.includes(ownB64)) return notFound(reply, `stream "${ctx.name}" has none of the keys asked for`);
+    if (!(await protection.ready(0))) {
+      return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${own}" yet; retry` });
+    }
+    auditFirstKey(req, ctx.name, protection.epoch, own);
+    return reply
+      .header('Cache-Control', 'no-store, private')
+      .type('application/json')
+      .send({ keys: [{ kty: 'oct', kid: ownB64, k: protection.keyOf(0).toString('base64url') }], type: 'temporary' });
   });
 
   scope.post('/live/:name/beacon', { bodyLimit: 4096 }, async (req, reply) => {
@@ -622,4 +660,12 @@ function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs
   const latency = figure(latencyMs);
   if (!isBeaconSid(sid) || startup === null || latency === null || (startup === undefined && latency === undefined)) return null;
   return { sid, ...(startup === undefined ? {} : { startupMs: startup }), ...(latency === undefined ? {} : { latencyMs: latency }) };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -20,6 +20,7 @@ const PLAY_WORDS: Record<PlayAuth, [string, string]> = {
 const ENCRYPTION_WORDS: Record<EncryptionMode, [string, string]> = {
   none: ['Off', 'Segments travel clear; any copy plays.'],
   'aes-128': ['AES-128 (HLS)', 'Segments encrypted; rotating keys go to admitted viewers only. No DASH.'],
+  cbcs: ['cbcs (DASH, EME)', 'Samples encrypted (Common Encryption); DASH players get a ClearKey licence if admitted. HLS players need EME.'],
 };
 
 /** Who may publish and watch this stream, its viewer cap, and JWTs to hand to a publisher or a player. */
@@ -60,13 +61,13 @@ export function AccessCard({ stream }: { stream: Stream }) {
           onChange={(e) => void update({ name: stream.name, encryption: e.target.value as EncryptionMode })}
         >
           {Object.entries(ENCRYPTION_WORDS).map(([v, [w]]) => (
-            <option key={v} value={v} disabled={v === 'aes-128' && stream.latency !== 'low'}>{w}</option>
+            <option key={v} value={v} disabled={v !== 'none' && stream.latency !== 'low'}>{w}</option>
           ))}
         </select>
         <span className="field-hint" data-testid="stream-encryption-explain">
           {stream.latency !== 'low' && stream.encryption === 'none'
-            ? 'AES-128 needs low latency (Latency card).'
-            : stream.encryption === 'aes-128' && !stream.private && stream.playAuth === 'default'
+            ? 'Encryption needs low latency (Latency card).'
+            : stream.encryption !== 'none' && !stream.private && stream.playAuth === 'default'
               ? 'Encrypted, but the stream is public: anyone gets its keys. Make it private, or watched by JWT only.'
               : ENCRYPTION_WORDS[stream.encryption][1]}
           {stream.state === 'live' ? ' Applies from the next publish.' : ''}

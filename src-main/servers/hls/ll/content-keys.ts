@@ -68,19 +68,24 @@ export const resourceCipher = (key: Buffer, msn: number): crypto.Cipher => crypt
  * answering `{"key": "<16 bytes, base64>"}`.
  */
 export interface KeyProvider {
-  key(stream: string, kid: string): Promise<Buffer>;
+  key(stream: string, kid: string, method?: KeyMethod): Promise<Buffer>;
 }
+
+/** How a run's keys are used: whole resources (HLS AES-128), or Common Encryption's cbcs samples (DASH, EME). */
+export type EncryptionScheme = 'aes-128' | 'cbcs';
+/** The `method` a key provider is told: `AES-128` or `SAMPLE-AES` (cbcs). */
+export type KeyMethod = 'AES-128' | 'SAMPLE-AES';
 
 /** A key provider over HTTP: POST JSON, `timeoutMs` for the whole answer; rejects with what went wrong. */
 export function httpKeyProvider(url: string, timeoutMs: number, doFetch: typeof fetch = fetch): KeyProvider {
   return {
-    async key(stream, kid) {
+    async key(stream, kid, method = 'AES-128') {
       let res: Response;
       try {
         res = await doFetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({ stream, kid, method: 'AES-128' }),
+          body: JSON.stringify({ stream, kid, method }),
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
@@ -121,10 +126,17 @@ export class RunEncryption {
     private readonly master: string,
     private readonly provider: KeyProvider | null = null,
     private readonly onProviderError: (error: Error, period: number) => void = () => undefined,
+    /** cbcs: one key (period 0) for the whole run, as its init sections name it; no rotation. */
+    readonly scheme: EncryptionScheme = 'aes-128',
   ) {}
 
   periodOf(msn: number): number {
-    return keyPeriodOf(msn, this.rotation);
+    return this.scheme === 'cbcs' ? 0 : keyPeriodOf(msn, this.rotation);
+  }
+
+  /** A cbcs run's constant IV (public: it is in every init section), one per run. */
+  get constantIv(): Buffer {
+    return crypto.createHash('sha256').update(`cbcs iv\n${this.stream}\n${this.epoch}`).digest().subarray(0, 16);
   }
 
   kidOf(msn: number): string {
@@ -141,7 +153,7 @@ export class RunEncryption {
   /** The provider's key of `period`, asked once at a time; a failure is said and asked again next time. */
   async prepare(period: number): Promise<void> {
     if (!this.provider || this.keys.has(period)) return;
-    await this.provider.key(this.stream, kidOf(this.epoch, period)).then((key) => this.remember(period, key));
+    await this.provider.key(this.stream, kidOf(this.epoch, period), this.scheme === 'cbcs' ? 'SAMPLE-AES' : 'AES-128').then((key) => this.remember(period, key));
   }
 
   private ask(period: number): Promise<boolean> {

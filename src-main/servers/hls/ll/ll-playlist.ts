@@ -56,6 +56,13 @@ export interface LlMediaPlaylistOptions {
    * later EXT-X-MAP), and the IV is the media sequence number (no IV attribute).
    */
   keyUri?: (msn: number) => string;
+  /**
+   * A cbcs stream (Common Encryption, one key per run): its key id (32 hex digits) per run. One
+   * `EXT-X-KEY:METHOD=SAMPLE-AES` with `KEYFORMAT="org.w3.clearkey"` goes before each run's EXT-X-MAP,
+   * its URI a data URI of the key id (what EME players read); the player's licence server is the
+   * stream's `licence` address, given to it in its DRM settings.
+   */
+  sampleAesKid?: (run: string) => string;
 }
 
 /** Decimal attribute values: at most 6 decimals, no trailing zeros (`0.2`, `0.6`, `12`). */
@@ -148,6 +155,7 @@ export function writeLlMediaPlaylist(track: LlTrackSnapshot, opts: LlMediaPlayli
       // An EXT-X-KEY applies to the EXT-X-MAP after it: the initialization section is clear.
       if (keyInEffect !== null) out.push('#EXT-X-KEY:METHOD=NONE');
       keyInEffect = null;
+      if (opts.sampleAesKid) out.push(sampleAesKey(opts.sampleAesKid(seg.run)));
       out.push(`#EXT-X-MAP:${formatAttributes({ URI: q(llUris.init(seg.run, track.index)) })}`);
     }
     if (opts.keyUri) {
@@ -227,4 +235,10 @@ export function writeLlMasterPlaylist(tracks: readonly LlTrackInfo[], opts: LlMa
     out.push(`#EXT-X-STREAM-INF:${formatAttributes(attrs)}`, q(llUris.media(v.index)));
   }
   return out.join('\n') + '\n';
+}
+
+/** The EXT-X-KEY of a cbcs run (see `sampleAesKid`). */
+function sampleAesKey(kid: string): string {
+  const uri = `data:text/plain;base64,${Buffer.from(kid, 'hex').toString('base64')}`;
+  return `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="${uri}",KEYID=0x${kid},KEYFORMAT="org.w3.clearkey",KEYFORMATVERSIONS="1"`;
 }

@@ -143,10 +143,12 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
     ctx.query === '' ? 'plain' : 'query',
   ].join('|');
   const encryption = ctx.stream.encryption;
+  const protection = ctx.stream.protection;
   const body = answerOf(track, key, dateRanges, ctx.query, (query) => {
     const snapshot = track.snapshot(ctx.over);
     return writeLlMediaPlaylist(snapshot, {
       ...(encryption ? { keyUri: (msn: number) => llUris.key(encryption.kidOf(msn)) } : {}),
+      ...(protection ? { sampleAesKid: () => protection.kidOf(0) } : {}),
       partTargetSec: ctx.partTargetSec,
       targetDurationSec: td,
       query,
@@ -194,7 +196,8 @@ function answerOf(track: TrackState, key: string, dateRanges: readonly string[] 
   return answer.pieces.length === 1 ? answer.pieces[0]! : answer.pieces.join(query);
 }
 
-export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: string): FastifyReply {
+/** `licenceUrl`: where EME players ask for a cbcs stream's ClearKey licence (absolute, with the viewer's query). */
+export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: string, licenceUrl?: string): FastifyReply {
   const start = ctx.stream.availabilityStartMs;
   if (!llManifestReady(ctx) || start === null) {
     return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: 'the stream is starting; retry' });
@@ -216,6 +219,7 @@ export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: st
     query: ctx.query,
     ended: ctx.over,
     ...(ctx.eventStream ? { eventStream: ctx.eventStream } : {}),
+    ...(ctx.stream.protection && licenceUrl ? { protection: { kid: ctx.stream.protection.kidOf(0), licenceUrl } } : {}),
   });
   // A caller that minted the viewer's id has made the answer private already.
   if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', ctx.over ? 'public, max-age=10' : LIVE_CACHE);

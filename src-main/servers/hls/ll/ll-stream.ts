@@ -3,14 +3,16 @@ import { TrackSegmenter, type Cut, type TimedSample } from './segmenter.js';
 import { TrackState, type SegmentRecord } from './track-state.js';
 import type { LlTrackInfo, LlTrackSnapshot } from './types.js';
 import type { RunEncryption } from './content-keys.js';
+import { auxInfoBoxes, protectInit, protectSample, type CbcsTrack } from '../../../protocols/cmaf/cbcs.js';
 
 /**
  * A low-latency stream's timeline across the packager runs of one live run: every track's segments
  * and parts, the DVR window (complete segments written to the run's session folder, the oldest
  * removed), and waits for blocking playlist reloads, preload-hinted parts and chunked segments.
  *
- * Fragment bytes come from the caller (`FragmentWriter`), so this file holds no box code; files go
- * through `LlFiles`, so tests run without a disk.
+ * Fragment bytes come from the caller (`FragmentWriter`), so this file holds no box code (a cbcs run's
+ * samples and init sections are encrypted by protocols/cmaf/cbcs.ts); files go through `LlFiles`, so
+ * tests run without a disk.
  */
 
 export interface LlSample extends TimedSample {
@@ -25,7 +27,7 @@ export interface LlFiles {
 }
 
 /** Turns a part's samples into one moof+mdat. */
-export type FragmentWriter = (fragment: { sequence: number; trackId: number; baseDecodeTime: number; samples: LlSample[] }) => Buffer;
+export type FragmentWriter = (fragment: { sequence: number; trackId: number; baseDecodeTime: number; samples: LlSample[]; auxInfo?: readonly Buffer[] }) => Buffer;
 
 export interface LlStreamOptions {
   name: string;
@@ -65,6 +67,8 @@ interface RunTrackState {
   parts: number;
   /** Its first samples went to the segmenter. */
   started?: boolean;
+  /** A cbcs run: how this track's samples are encrypted. */
+  cbcs?: CbcsTrack;
 }
 
 export class LlStream {
@@ -79,11 +83,15 @@ export class LlStream {
   availabilityStartMs: number | null = null;
 
   /** AES-128 keys of this live run (content-keys.ts), or null for a clear stream. */
+  /** AES-128: parts and segments encrypted whole when served (ll-routes). */
   readonly encryption: RunEncryption | null;
+  /** cbcs: samples encrypted as fragments are written, init sections protected (nothing to do when served). */
+  readonly protection: RunEncryption | null;
 
   constructor(readonly options: LlStreamOptions) {
     this.name = options.name;
-    this.encryption = options.encryption ?? null;
+    this.encryption = options.encryption?.scheme === 'aes-128' ? options.encryption : null;
+    this.protection = options.encryption?.scheme === 'cbcs' ? options.encryption : null;
     this.now = options.now ?? Date.now;
   }
 
@@ -277,6 +285,17 @@ export class LlRun {
   init(index: number, init: { trackId: number; timescale: number; codec: string }, data: Buffer): void {
     const spec = this.tracks.find((t) => t.info.index === index);
     if (!spec || this.ended) return;
+    let cbcs: CbcsTrack | undefined;
+    const protection = this.stream.protection;
+    if (protection) {
+      // A track that cannot be protected is left out (the stream never plays), never served clear.
+      try {
+        ({ init: data, track: cbcs } = protectInit(data, Buffer.from(protection.kidOf(0), 'hex'), protection.keyOf(0), protection.constantIv));
+      } catch (error) {
+        this.stream.options.logger.error({ err: error, stream: this.stream.name, track: index }, 'this track cannot be encrypted (cbcs): it is not served');
+        return;
+      }
+    }
     const track = this.stream.trackFor({ ...spec.info, codec: init.codec, timescale: init.timescale });
     track.inits.set(this.id, data);
     const { segmentTargetSec } = this.stream.options;
@@ -289,7 +308,7 @@ export class LlRun {
       ...(index === this.videoIndex ? { onSegmentStart: (dts: number) => this.announceBoundary(dts / init.timescale) } : {}),
     });
     if (spec.info.kind === 'audio') for (const timeSec of this.boundaries) segmenter.boundary(timeSec);
-    const state: RunTrackState = { track, trackId: init.trackId, segmenter, sequence: 1, parts: 0 };
+    const state: RunTrackState = { track, trackId: init.trackId, segmenter, sequence: 1, parts: 0, ...(cbcs ? { cbcs } : {}) };
     this.perTrack.set(index, state);
     if (spec.info.kind === 'audio') this.audio = state;
     this.stream.options.files.write(this.dir, `init-${index}.mp4`, data).catch((error: unknown) =>
@@ -408,7 +427,14 @@ export class LlRun {
   private addPart(state: RunTrackState, cut: Cut<LlSample>): void {
     const { track } = state;
     const timescale = track.info.timescale;
-    const data = this.stream.options.writeFragment({ sequence: state.sequence++, trackId: state.trackId, baseDecodeTime: cut.baseDecodeTime, samples: cut.samples });
+    const encrypted = state.cbcs ? cut.samples.map((s) => protectSample(state.cbcs!, s.data)) : null;
+    const data = this.stream.options.writeFragment({
+      sequence: state.sequence++,
+      trackId: state.trackId,
+      baseDecodeTime: cut.baseDecodeTime,
+      samples: encrypted ? cut.samples.map((s, i) => ({ ...s, data: encrypted[i]!.data })) : cut.samples,
+      ...(encrypted ? { auxInfo: auxInfoBoxes(encrypted) } : {}),
+    });
     let seg = track.current();
     if (cut.startsSegment || !seg || seg.run !== this.id) {
       if (seg && !seg.complete) this.complete(state, seg);

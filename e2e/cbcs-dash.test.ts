@@ -1,0 +1,174 @@
+// A protected show for DASH players: a real host packages an RTMP publish for low latency with Common
+// Encryption (cbcs: the samples in every fragment encrypted, the init sections naming the key), and
+// dash.js in Chromium, with its defaults, finds the ClearKey licence server in the MPD, asks it through
+// EME (Chromium's own ClearKey decryptor) and plays. A viewer whose licence request carries no
+// credential gets the MPD and the segments, and no picture; the licence server's bad inputs are answered
+// with their codes.
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../test-support/browser.js';
+import { api, startHost, type HostProcess } from '../test-support/host-process.js';
+import { exitOf, publishTestPattern } from '../test-support/media.js';
+import { needs } from '../test-support/peers.js';
+import { waitFor } from '../test-support/wait.js';
+
+const DASH_JS = fs.readFileSync(new URL('../node_modules/dashjs/dist/modern/umd/dash.all.min.js', import.meta.url), 'utf8');
+
+interface Played {
+  advancedSec: number;
+  latencies: number[];
+  errors: string[];
+  licences: string[];
+  refused: string[];
+  /** What the page's EME said about the key session (the key ids and their statuses). */
+  keyStatuses: string[];
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through EME (ClearKey)', () => {
+  let host: HostProcess;
+  let browser: Browser;
+  let publisher: ReturnType<typeof publishTestPattern>;
+  let signedQuery: string;
+
+  beforeAll(async () => {
+    host = await startHost();
+    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'sealed', ladder: 'passthrough', latency: 'low', private: true, encryption: 'cbcs' })).json;
+    expect(created.encryption).toBe('cbcs');
+    await api(host, 'POST', '/api/v1/streams', { name: 'open', ladder: 'passthrough', latency: 'low' });
+    publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
+    signedQuery = new URL((await api(host, 'POST', '/api/v1/streams/sealed/signed-urls', { expiresInSec: 3600 })).json.hls).search;
+    await waitFor('three segments', async () => {
+      const res = await fetch(`${host.url}/live/sealed/v0.m3u8${signedQuery}`);
+      return res.status === 200 && (await res.text()).split('#EXTINF').length > 3;
+    }, 40_000);
+    browser = await launchChromium();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (publisher) {
+      publisher.kill('SIGKILL');
+      await exitOf(publisher);
+    }
+    expect(await host?.stop('SIGTERM')).toBe(0);
+  });
+
+  async function play(seconds: number, stripLicenceQuery = false): Promise<Played> {
+    const page: Page = await browser.newPage();
+    const licences: string[] = [];
+    const refused: string[] = [];
+    page.on('request', (r) => r.url().includes('/licence') && licences.push(`${r.method()} ${r.url().split('?')[0]}`));
+    page.on('response', (r) => r.status() >= 400 && r.url().includes('/live/') && refused.push(`${r.status()} ${r.url().split('?')[0]}`));
+    try {
+      await page.route(`${host.url}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
+      if (stripLicenceQuery) await page.route('**/licence**', (route) => route.continue({ url: route.request().url().split('?')[0]! }));
+      await page.goto(`${host.url}/__player`);
+      await page.addScriptTag({ content: DASH_JS });
+      const watched = await page.evaluate(async ([url, secs]) => {
+        const video = document.getElementById('v') as HTMLVideoElement;
+        const dashjs = (window as any).dashjs;
+        const errors: string[] = [];
+        const keyStatuses: string[] = [];
+        video.addEventListener('encrypted', () => keyStatuses.push('encrypted event'));
+        const player = dashjs.MediaPlayer().create();
+        player.on('error', (e: any) => errors.push(JSON.stringify(e.error ?? e).slice(0, 200)));
+        player.on('keyStatusesChanged', (e: any) => {
+          const session = e?.data?.session ?? e?.data;
+          session?.keyStatuses?.forEach?.((status: string) => keyStatuses.push(status));
+        });
+        player.initialize(video, url, true);
+        const t0 = Date.now();
+        while (video.currentTime === 0 && Date.now() - t0 < 20_000 && errors.length === 0) await new Promise((r) => setTimeout(r, 100));
+        const from = video.currentTime;
+        const latencies: number[] = [];
+        const end = Date.now() + secs * 1000;
+        while (Date.now() < end && errors.length === 0) {
+          await new Promise((r) => setTimeout(r, 500));
+          const latency = player.getCurrentLiveLatency();
+          if (Number.isFinite(latency) && latency > 0) latencies.push(latency);
+        }
+        const advancedSec = video.currentTime - from;
+        player.reset();
+        return { advancedSec, latencies, errors, keyStatuses };
+      }, [`${host.url}/live/sealed/manifest.mpd${signedQuery}`, seconds] as const);
+      return { ...watched, licences, refused };
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('the MPD names the key and the licence server; the init sections are protected', async () => {
+    const mpd = await (await fetch(`${host.url}/live/sealed/manifest.mpd${signedQuery}`)).text();
+    expect(mpd).toMatch(/<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs" cenc:default_KID="[0-9a-f-]{36}"\/>/);
+    expect(mpd).toMatch(/<dashif:Laurl>\/\/127\.0\.0\.1:\d+\/live\/sealed\/licence\?[^<]+<\/dashif:Laurl>/);
+    const playlist = await (await fetch(`${host.url}/live/sealed/v0.m3u8${signedQuery}`)).text();
+    expect(playlist).toMatch(/#EXT-X-KEY:METHOD=SAMPLE-AES,URI="data:text\/plain;base64,[^"]+",KEYID=0x[0-9a-f]{32},KEYFORMAT="org.w3.clearkey"/);
+    const init = playlist.match(/#EXT-X-MAP:URI="([^"]+)"/)![1]!;
+    const bytes = Buffer.from(await (await fetch(new URL(init, `${host.url}/live/sealed/`))).arrayBuffer());
+    expect(bytes.includes(Buffer.from('encv'))).toBe(true);
+    expect(bytes.includes(Buffer.from('cbcs'))).toBe(true);
+  });
+
+  it('plays in dash.js with its defaults, the key from the ClearKey licence server through EME', { timeout: 60_000 }, async () => {
+    const played = await play(10);
+    const p50 = median(played.latencies);
+    console.log(`[cbcs-dash] dash.js cbcs ClearKey: latency p50 ${p50.toFixed(2)} s, played ${played.advancedSec.toFixed(1)} s, licences ${played.licences.length}, keys ${played.keyStatuses.join(',')}, refused ${played.refused.join(', ') || 'none'}`);
+    expect(played.errors).toEqual([]);
+    expect(played.refused).toEqual([]);
+    expect(played.licences.length).toBeGreaterThanOrEqual(1);
+    expect(played.licences[0]).toMatch(/^POST .*\/live\/sealed\/licence$/);
+    expect(played.advancedSec).toBeGreaterThan(7);
+    expect(p50).toBeLessThan(4);
+  });
+
+  it('shows no picture to a viewer whose licence request carries no credential', { timeout: 60_000 }, async () => {
+    const played = await play(4, true);
+    console.log(`[cbcs-dash] without a credential for the licence: ${played.errors.join(', ').slice(0, 300)}; refused ${played.refused.slice(0, 3).join(', ')}`);
+    expect(played.refused.some((r) => /^401 .*\/licence$/.test(r))).toBe(true);
+    expect(played.advancedSec).toBe(0);
+  });
+
+  it('answers bad licence requests with their codes, and no key', async () => {
+    const mpd = await (await fetch(`${host.url}/live/sealed/manifest.mpd${signedQuery}`)).text();
+    const kid = Buffer.from(mpd.match(/cenc:default_KID="([0-9a-f-]{36})"/)![1]!.replaceAll('-', ''), 'hex').toString('base64url');
+    const ask = (path: string, body: unknown, contentType = 'application/json') =>
+      fetch(`${host.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const ok = await ask(`/live/sealed/licence${signedQuery}`, { kids: [kid], type: 'temporary' }, 'text/plain;charset=UTF-8');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('no-store, private');
+    const licence = await ok.json();
+    expect(licence.keys).toHaveLength(1);
+    expect(licence.keys[0]).toMatchObject({ kty: 'oct', kid });
+    expect(Buffer.from(licence.keys[0].k, 'base64url')).toHaveLength(16);
+
+    const bare = await ask('/live/sealed/licence', { kids: [kid] });
+    expect(bare.status).toBe(401);
+    expect((await bare.json()).error.code).toBe('UNAUTHORIZED');
+    const otherStream = new URL((await api(host, 'POST', '/api/v1/streams/open/signed-urls', { expiresInSec: 600 })).json.hls).search;
+    const wrong = await ask(`/live/sealed/licence${otherStream}`, { kids: [kid] });
+    expect(wrong.status).toBe(403);
+    expect(JSON.stringify(await wrong.json())).not.toContain('"k"');
+    const unknown = await ask(`/live/sealed/licence${signedQuery}`, { kids: [Buffer.alloc(16, 9).toString('base64url')] });
+    expect(unknown.status).toBe(404);
+    const malformed = await ask(`/live/sealed/licence${signedQuery}`, 'not json', 'text/plain');
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.code).toBe('BAD_REQUEST');
+    // A stream that is not cbcs has no licence server.
+    const clear = await ask('/live/open/licence', { kids: [kid] });
+    expect(clear.status).toBe(404);
+  });
+
+  it('refuses cbcs on a standard-latency stream, nothing created or changed', async () => {
+    const refused = await api(host, 'POST', '/api/v1/streams', { name: 'slow', latency: 'standard', encryption: 'cbcs' });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(JSON.stringify(refused.json.error)).toContain('cbcs needs latency');
+    expect((await api(host, 'GET', '/api/v1/streams/slow')).status).toBe(404);
+    const moved = await api(host, 'PATCH', '/api/v1/streams/sealed', { latency: 'standard' });
+    expect(moved.status).toBe(400);
+    expect((await api(host, 'GET', '/api/v1/streams/sealed')).json).toMatchObject({ latency: 'low', encryption: 'cbcs' });
+  });
+});

@@ -1,7 +1,8 @@
 // A protected show for DASH players: a real host packages an RTMP publish for low latency with Common
 // Encryption (cbcs: the samples in every fragment encrypted, the init sections naming the key), and
 // dash.js in Chromium, with its defaults, finds the ClearKey licence server in the MPD, asks it through
-// EME (Chromium's own ClearKey decryptor) and plays. A viewer whose licence request carries no
+// EME (Chromium's own ClearKey decryptor) and plays; hls.js, told to use EME and given the licence
+// server, plays the HLS side (SAMPLE-AES, ClearKey) the same way. A viewer whose licence request carries no
 // credential gets the MPD and the segments, and no picture; the licence server's bad inputs are answered
 // with their codes.
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { needs } from '../test-support/peers.js';
 import { waitFor } from '../test-support/wait.js';
 
 const DASH_JS = fs.readFileSync(new URL('../node_modules/dashjs/dist/modern/umd/dash.all.min.js', import.meta.url), 'utf8');
+const HLS_JS = fs.readFileSync(new URL('../node_modules/hls.js/dist/hls.min.js', import.meta.url), 'utf8');
 
 interface Played {
   advancedSec: number;
@@ -56,7 +58,7 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
     expect(await host?.stop('SIGTERM')).toBe(0);
   });
 
-  async function play(seconds: number, stripLicenceQuery = false): Promise<Played> {
+  async function play(seconds: number, stripLicenceQuery = false, player: 'dash.js' | 'hls.js' = 'dash.js'): Promise<Played> {
     const page: Page = await browser.newPage();
     const licences: string[] = [];
     const refused: string[] = [];
@@ -66,20 +68,32 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
       await page.route(`${host.url}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
       if (stripLicenceQuery) await page.route('**/licence**', (route) => route.continue({ url: route.request().url().split('?')[0]! }));
       await page.goto(`${host.url}/__player`);
-      await page.addScriptTag({ content: DASH_JS });
-      const watched = await page.evaluate(async ([url, secs]) => {
+      await page.addScriptTag({ content: player === 'dash.js' ? DASH_JS : HLS_JS });
+      const watched = await page.evaluate(async ([url, secs, licenceUrl]) => {
         const video = document.getElementById('v') as HTMLVideoElement;
-        const dashjs = (window as any).dashjs;
         const errors: string[] = [];
         const keyStatuses: string[] = [];
         video.addEventListener('encrypted', () => keyStatuses.push('encrypted event'));
-        const player = dashjs.MediaPlayer().create();
-        player.on('error', (e: any) => errors.push(JSON.stringify(e.error ?? e).slice(0, 200)));
-        player.on('keyStatusesChanged', (e: any) => {
-          const session = e?.data?.session ?? e?.data;
-          session?.keyStatuses?.forEach?.((status: string) => keyStatuses.push(status));
-        });
-        player.initialize(video, url, true);
+        let latencyOf: () => number;
+        let stop: () => void;
+        const dashjs = (window as any).dashjs;
+        if (dashjs) {
+          const player = dashjs.MediaPlayer().create();
+          player.on('error', (e: any) => errors.push(JSON.stringify(e.error ?? e).slice(0, 200)));
+          player.initialize(video, url, true);
+          latencyOf = () => player.getCurrentLiveLatency();
+          stop = () => player.reset();
+        } else {
+          // hls.js plays Common Encryption through EME when told so and given the licence server.
+          const Hls = (window as any).Hls;
+          const hls = new Hls({ lowLatencyMode: true, emeEnabled: true, drmSystems: { 'org.w3.clearkey': { licenseUrl: licenceUrl } } });
+          hls.on(Hls.Events.ERROR, (_e: unknown, d: any) => d.fatal && errors.push(`${d.type}/${d.details}`));
+          hls.loadSource(url);
+          hls.attachMedia(video);
+          void video.play().catch((e: Error) => errors.push(`play: ${e.message}`));
+          latencyOf = () => hls.latency;
+          stop = () => hls.destroy();
+        }
         const t0 = Date.now();
         while (video.currentTime === 0 && Date.now() - t0 < 20_000 && errors.length === 0) await new Promise((r) => setTimeout(r, 100));
         const from = video.currentTime;
@@ -87,13 +101,17 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
         const end = Date.now() + secs * 1000;
         while (Date.now() < end && errors.length === 0) {
           await new Promise((r) => setTimeout(r, 500));
-          const latency = player.getCurrentLiveLatency();
+          const latency = latencyOf();
           if (Number.isFinite(latency) && latency > 0) latencies.push(latency);
         }
         const advancedSec = video.currentTime - from;
-        player.reset();
+        stop();
         return { advancedSec, latencies, errors, keyStatuses };
-      }, [`${host.url}/live/sealed/manifest.mpd${signedQuery}`, seconds] as const);
+      }, [
+        `${host.url}/live/sealed/${player === 'dash.js' ? 'manifest.mpd' : 'index.m3u8'}${signedQuery}`,
+        seconds,
+        `${host.url}/live/sealed/licence${stripLicenceQuery ? '' : signedQuery}`,
+      ] as const);
       return { ...watched, licences, refused };
     } finally {
       await page.close();
@@ -124,6 +142,17 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
     expect(p50).toBeLessThan(4);
   });
 
+  it('plays in hls.js too, with EME on and the licence server in its DRM settings (SAMPLE-AES, ClearKey)', { timeout: 60_000 }, async () => {
+    const played = await play(10, false, 'hls.js');
+    const p50 = median(played.latencies);
+    console.log(`[cbcs-dash] hls.js cbcs ClearKey: latency p50 ${p50.toFixed(2)} s, played ${played.advancedSec.toFixed(1)} s, licences ${played.licences.length}, refused ${played.refused.join(', ') || 'none'}`);
+    expect(played.errors).toEqual([]);
+    expect(played.refused).toEqual([]);
+    expect(played.licences.length).toBeGreaterThanOrEqual(1);
+    expect(played.advancedSec).toBeGreaterThan(7);
+    expect(p50).toBeLessThan(4);
+  });
+
   it('shows no picture to a viewer whose licence request carries no credential', { timeout: 60_000 }, async () => {
     const played = await play(4, true);
     console.log(`[cbcs-dash] without a credential for the licence: ${played.errors.join(', ').slice(0, 300)}; refused ${played.refused.slice(0, 3).join(', ')}`);
@@ -143,6 +172,9 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
     expect(licence.keys).toHaveLength(1);
     expect(licence.keys[0]).toMatchObject({ kty: 'oct', kid });
     expect(Buffer.from(licence.keys[0].k, 'base64url')).toHaveLength(16);
+    // The CDM's message as bytes, as some players post it.
+    const bytes = await ask(`/live/sealed/licence${signedQuery}`, { kids: [kid], type: 'temporary' }, 'application/octet-stream');
+    expect(bytes.status).toBe(200);
 
     const bare = await ask('/live/sealed/licence', { kids: [kid] });
     expect(bare.status).toBe(401);

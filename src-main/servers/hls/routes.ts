@@ -598,27 +598,32 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
    * licence request `{"kids": [<base64url>], "type": "temporary"}` answered with the keys of the kids
    * the live run has, `{"keys": [{"kty": "oct", "kid", "k"}], "type": "temporary"}`, to the viewers
    * the stream admits; the same 401/403/404/429 as the key route, never kept by a shared cache.
+   * EME players post the CDM's message as they got it: JSON text, or bytes with no content type (hls.js).
    */
-  scope.post('/live/:name/licence', { bodyLimit: 8192 }, async (req, reply) => {
-    if (keyRequestLimited(req, reply)) return reply;
-    const ctx = await openStream(req, reply, true);
-    if (!ctx) return reply;
-    const protection = options.lowLatency?.streams.get(ctx.name)?.protection;
-    if (!protection) return notFound(reply, `stream "${ctx.name}" is not encrypted with cbcs: it has no licence server`);
-    const body = (typeof req.body === 'string' ? safeJson(req.body) : req.body) as { kids?: unknown } | null;
-    const kids = Array.isArray(body?.kids) ? body.kids.filter((k): k is string => typeof k === 'string').slice(0, 16) : null;
-    if (!kids || kids.length === 0) return sendError(reply, { code: 'BAD_REQUEST', message: 'send a ClearKey licence request: {"kids": ["<key id, base64url>"], "type": "temporary"}' });
-    const own = protection.kidOf(0);
-    const ownB64 = Buffer.from(own, 'hex').toString('base64url');
-    if (!kids.includes(ownB64)) return notFound(reply, `stream "${ctx.name}" has none of the keys asked for`);
-    if (!(await protection.ready(0))) {
-      return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${own}" yet; retry` });
-    }
-    auditFirstKey(req, ctx.name, protection.epoch, own);
-    return reply
-      .header('Cache-Control', 'no-store, private')
-      .type('application/json')
-      .send({ keys: [{ kty: 'oct', kid: ownB64, k: protection.keyOf(0).toString('base64url') }], type: 'temporary' });
+  void scope.register(async (licence) => {
+    licence.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, data, done) => done(null, data));
+    licence.post('/live/:name/licence', { bodyLimit: 8192 }, async (req, reply) => {
+      if (keyRequestLimited(req, reply)) return reply;
+      const ctx = await openStream(req, reply, true);
+      if (!ctx) return reply;
+      const protection = options.lowLatency?.streams.get(ctx.name)?.protection;
+      if (!protection) return notFound(reply, `stream "${ctx.name}" is not encrypted with cbcs: it has no licence server`);
+      const raw = req.body;
+      const body = (Buffer.isBuffer(raw) ? safeJson(raw.toString('utf8')) : typeof raw === 'string' ? safeJson(raw) : raw) as { kids?: unknown } | null;
+      const kids = Array.isArray(body?.kids) ? body.kids.filter((k): k is string => typeof k === 'string').slice(0, 16) : null;
+      if (!kids || kids.length === 0) return sendError(reply, { code: 'BAD_REQUEST', message: 'send a ClearKey licence request: {"kids": ["<key id, base64url>"], "type": "temporary"}' });
+      const own = protection.kidOf(0);
+      const ownB64 = Buffer.from(own, 'hex').toString('base64url');
+      if (!kids.includes(ownB64)) return notFound(reply, `stream "${ctx.name}" has none of the keys asked for`);
+      if (!(await protection.ready(0))) {
+        return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${own}" yet; retry` });
+      }
+      auditFirstKey(req, ctx.name, protection.epoch, own);
+      return reply
+        .header('Cache-Control', 'no-store, private')
+        .type('application/json')
+        .send({ keys: [{ kty: 'oct', kid: ownB64, k: protection.keyOf(0).toString('base64url') }], type: 'temporary' });
+    });
   });
 
   scope.post('/live/:name/beacon', { bodyLimit: 4096 }, async (req, reply) => {

@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
+import { startEdge, type EdgeProcess } from '../test-support/edge.js';
 import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { exitOf, publishTestPattern } from '../test-support/media.js';
+import { exitOf, pidsMatching, publishTestPattern } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { waitFor } from '../test-support/wait.js';
 
@@ -29,8 +30,9 @@ interface Played {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through EME (ClearKey)', () => {
+describe.skipIf(needs('chromium', 'nginx'))('a cbcs low-latency stream in dash.js through EME (ClearKey)', () => {
   let host: HostProcess;
+  let edge: EdgeProcess;
   let browser: Browser;
   let publisher: ReturnType<typeof publishTestPattern>;
   let signedQuery: string;
@@ -42,6 +44,7 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
     await api(host, 'POST', '/api/v1/streams', { name: 'open', ladder: 'passthrough', latency: 'low' });
     publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
     signedQuery = new URL((await api(host, 'POST', '/api/v1/streams/sealed/signed-urls', { expiresInSec: 3600 })).json.hls).search;
+    edge = await startEdge({ origin: host.url, token: host.token });
     await waitFor('three segments', async () => {
       const res = await fetch(`${host.url}/live/sealed/v0.m3u8${signedQuery}`);
       return res.status === 200 && (await res.text()).split('#EXTINF').length > 3;
@@ -55,19 +58,24 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
       publisher.kill('SIGKILL');
       await exitOf(publisher);
     }
+    await edge?.stop();
     expect(await host?.stop('SIGTERM')).toBe(0);
+    if (edge) {
+      expect(pidsMatching(edge.dir)).toEqual([]);
+      edge.remove();
+    }
   });
 
-  async function play(seconds: number, stripLicenceQuery = false, player: 'dash.js' | 'hls.js' = 'dash.js'): Promise<Played> {
+  async function play(seconds: number, stripLicenceQuery = false, player: 'dash.js' | 'hls.js' = 'dash.js', origin = host.url): Promise<Played> {
     const page: Page = await browser.newPage();
     const licences: string[] = [];
     const refused: string[] = [];
     page.on('request', (r) => r.url().includes('/licence') && licences.push(`${r.method()} ${r.url().split('?')[0]}`));
     page.on('response', (r) => r.status() >= 400 && r.url().includes('/live/') && refused.push(`${r.status()} ${r.url().split('?')[0]}`));
     try {
-      await page.route(`${host.url}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
+      await page.route(`${origin}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
       if (stripLicenceQuery) await page.route('**/licence**', (route) => route.continue({ url: route.request().url().split('?')[0]! }));
-      await page.goto(`${host.url}/__player`);
+      await page.goto(`${origin}/__player`);
       await page.addScriptTag({ content: player === 'dash.js' ? DASH_JS : HLS_JS });
       const watched = await page.evaluate(async ([url, secs, licenceUrl]) => {
         const video = document.getElementById('v') as HTMLVideoElement;
@@ -108,9 +116,9 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
         stop();
         return { advancedSec, latencies, errors, keyStatuses };
       }, [
-        `${host.url}/live/sealed/${player === 'dash.js' ? 'manifest.mpd' : 'index.m3u8'}${signedQuery}`,
+        `${origin}/live/sealed/${player === 'dash.js' ? 'manifest.mpd' : 'index.m3u8'}${signedQuery}`,
         seconds,
-        `${host.url}/live/sealed/licence${stripLicenceQuery ? '' : signedQuery}`,
+        `${origin}/live/sealed/licence${stripLicenceQuery ? '' : signedQuery}`,
       ] as const);
       return { ...watched, licences, refused };
     } finally {
@@ -138,6 +146,27 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
     expect(played.refused).toEqual([]);
     expect(played.licences.length).toBeGreaterThanOrEqual(1);
     expect(played.licences[0]).toMatch(/^POST .*\/live\/sealed\/licence$/);
+    expect(played.advancedSec).toBeGreaterThan(7);
+    expect(p50).toBeLessThan(4);
+  });
+
+  it('plays through an edge, the licence asked of the address the MPD names', { timeout: 60_000 }, async () => {
+    const played = await play(10, false, 'dash.js', edge.url);
+    const p50 = median(played.latencies);
+    console.log(`[cbcs-dash] dash.js cbcs ClearKey through an edge: latency p50 ${p50.toFixed(2)} s, played ${played.advancedSec.toFixed(1)} s, licences ${played.licences.join(', ')}, refused ${played.refused.join(', ') || 'none'}`);
+    expect(played.errors).toEqual([]);
+    expect(played.refused).toEqual([]);
+    expect(played.licences.length).toBeGreaterThanOrEqual(1);
+    // Asked of the edge (which names itself to the origin), passed to the origin, kept by nobody.
+    expect(played.licences[0]).toBe(`POST ${edge.url}/live/sealed/licence`);
+    const mpd = await (await fetch(`${edge.url}/live/sealed/manifest.mpd${signedQuery}`)).text();
+    const kid = Buffer.from(mpd.match(/cenc:default_KID="([0-9a-f-]{36})"/)![1]!.replaceAll('-', ''), 'hex').toString('base64url');
+    for (let i = 0; i < 2; i += 1) {
+      const res = await fetch(`${edge.url}/live/sealed/licence${signedQuery}`, { method: 'POST', body: JSON.stringify({ kids: [kid] }) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store, private');
+      expect(res.headers.get('x-cache') ?? 'MISS').not.toBe('HIT');
+    }
     expect(played.advancedSec).toBeGreaterThan(7);
     expect(p50).toBeLessThan(4);
   });
@@ -188,6 +217,9 @@ describe.skipIf(needs('chromium'))('a cbcs low-latency stream in dash.js through
     const malformed = await ask(`/live/sealed/licence${signedQuery}`, 'not json', 'text/plain');
     expect(malformed.status).toBe(400);
     expect((await malformed.json()).error.code).toBe('BAD_REQUEST');
+    // A forwarded host that is not a host is not written into the MPD.
+    const odd = await (await fetch(`${host.url}/live/sealed/manifest.mpd${signedQuery}`, { headers: { 'x-forwarded-host': 'evil"><x' } })).text();
+    expect(odd).toMatch(/<dashif:Laurl>\/\/127\.0\.0\.1:\d+\/live\/sealed\/licence/);
     // A stream that is not cbcs has no licence server.
     const clear = await ask('/live/open/licence', { kids: [kid] });
     expect(clear.status).toBe(404);

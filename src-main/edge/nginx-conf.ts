@@ -174,6 +174,8 @@ function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[
     ...originRequest(hostHeader),
     // Behind the fill server's loopback hop, the viewer's address is already in the header.
     `proxy_set_header X-Forwarded-For ${p.zone === 'edge_fill' ? '$http_x_forwarded_for' : '$proxy_add_x_forwarded_for'};`,
+    // The address viewers ask this edge by: where an encrypted stream's MPD sends their licence requests.
+    ...(p.zone === 'edge_live' ? ['proxy_set_header X-Forwarded-Host $http_host;'] : []),
     `proxy_cache ${p.zone ?? 'edge'};`,
     `proxy_cache_key "${p.key}";`,
     `proxy_cache_valid 200 206 ${p.ttl};`,

@@ -403,7 +403,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         const sid = llSid && protocolOfSid(llSid) === 'dash' ? llSid : derived(req, ctx.name, 'dash');
         hits.set(req, { name: ctx.name, hit: { sid, protocol: 'dash', rendition: null } });
         if (sid !== llSid) reply.header('Cache-Control', 'private, max-age=1');
-        const licence = `//${req.headers.host ?? 'localhost'}/live/${encodeURIComponent(ctx.name)}/licence${ll.query === '' ? '' : `?${ll.query}`}`;
+        // The licence server is asked where the viewer asked for the MPD: this host, or the edge in
+        // between (it names itself in X-Forwarded-Host and passes the POST on); answers vary with it.
+        const forwarded = firstString(req.headers['x-forwarded-host']);
+        const viewerHost = forwarded && HOST_HEADER.test(forwarded) ? forwarded : (req.headers.host ?? 'localhost');
+        if (ll.stream.protection) reply.header('Vary', 'X-Forwarded-Host');
+        const licence = `//${viewerHost}/live/${encodeURIComponent(ctx.name)}/licence${ll.query === '' ? '' : `?${ll.query}`}`;
         return { sent: llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`, licence) };
       }
       const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));
@@ -666,6 +671,9 @@ function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs
   if (!isBeaconSid(sid) || startup === null || latency === null || (startup === undefined && latency === undefined)) return null;
   return { sid, ...(startup === undefined ? {} : { startupMs: startup }), ...(latency === undefined ? {} : { latencyMs: latency }) };
 }
+
+/** A Host header's value: a name or address and a port, nothing else. */
+const HOST_HEADER = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 
 function safeJson(text: string): unknown {
   try {

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { HostProcess } from './host-process.js';
-import { isLocateError, locateFfmpeg } from '../src-main/encoder/locate.js';
+import { isLocateError, locateFfmpeg, searchPath } from '../src-main/encoder/locate.js';
 
 /** The npm-shipped ffmpeg 4.1 (null without the package), for tests that must pass on both builds the studio may run. */
 export { bundledFfmpegPath } from '../src-main/encoder/locate.js';
@@ -126,4 +126,25 @@ export function publishThrough(
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
   return { child, exited, stderr: () => stderr };
+}
+
+/** An ffmpeg that decrypts cbcs (5.x does; the npm-shipped 4.1 knows only cenc): FFMPEG_PATH, then the PATH; or null. */
+export function cbcsFfmpeg(env: NodeJS.ProcessEnv = process.env): string | null {
+  for (const bin of [env.FFMPEG_PATH, searchPath('ffmpeg', env)]) {
+    if (!bin) continue;
+    const version = spawnSync(bin, ['-hide_banner', '-version'], { encoding: 'utf8' }).stdout ?? '';
+    if (Number(/ffmpeg version n?(\d+)/.exec(version)?.[1] ?? 0) >= 5) return bin;
+  }
+  return null;
+}
+
+/**
+ * Frame hashes of a fragmented MP4 given whole, read through a pipe fragment by fragment as a live
+ * player reads it (ffmpeg 5.1 reading a seekable file parses every moof first, then looks up each
+ * packet's encryption info in the last one it parsed); `key`: decrypt with it.
+ */
+export function framemd5Of(bin: string, data: Buffer, key?: Buffer): { md5s: string[]; stderr: string } {
+  const args = ['-hide_banner', '-loglevel', 'error', ...(key ? ['-decryption_key', key.toString('hex')] : []), '-i', 'pipe:0', '-map', '0', '-f', 'framemd5', '-'];
+  const out = spawnSync(bin, args, { encoding: 'utf8', timeout: 30_000, input: data, maxBuffer: 1 << 24 });
+  return { md5s: (out.stdout ?? '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').at(-1)!.trim()), stderr: out.stderr ?? '' };
 }

@@ -1,10 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { which } from '../../../test-support/peers.js';
+import { cbcsFfmpeg, framemd5Of } from '../../../test-support/media.js';
 import { findBox, iterateBoxes, readFullBox } from './boxes.js';
 import { auxInfoBoxes, protectInit, protectSample, psshKids, SLICE_LEADER, type CbcsTrack } from './cbcs.js';
 import { Fmp4StreamReader, type CmafSample, type Fmp4Event } from './fmp4-reader.js';
@@ -44,51 +41,19 @@ function encrypted(name: string, n = 4): { file: Buffer; track: CbcsTrack; clear
   return { file: Buffer.concat([protectedInit, ...fragments]), track, clear: samples };
 }
 
-/** An ffmpeg that decrypts cbcs (5.x does; the npm-shipped 4.1 knows only cenc), or null. */
-function cbcsFfmpeg(): string | null {
-  const candidates = [process.env.FFMPEG_PATH, which('ffmpeg')];
-  for (const bin of candidates) {
-    if (!bin) continue;
-    const version = spawnSync(bin, ['-hide_banner', '-version'], { encoding: 'utf8' }).stdout ?? '';
-    const major = Number(/ffmpeg version n?(\d+)/.exec(version)?.[1] ?? 0);
-    if (major >= 5) return bin;
-  }
-  return null;
-}
-
-/**
- * Frame hashes of `file` read through a pipe, fragment by fragment as a live player reads it (ffmpeg 5.1
- * reading a seekable file parses every moof first, then looks up each packet's encryption info in the
- * last one it parsed).
- */
-function framemd5(bin: string, file: string, key?: Buffer): { md5s: string[]; stderr: string } {
-  const args = ['-hide_banner', '-loglevel', 'error', ...(key ? ['-decryption_key', key.toString('hex')] : []), '-i', 'pipe:0', '-map', '0', '-f', 'framemd5', '-'];
-  const out = spawnSync(bin, args, { encoding: 'utf8', timeout: 30_000, input: fs.readFileSync(file) });
-  return { md5s: (out.stdout ?? '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').at(-1)!.trim()), stderr: out.stderr ?? '' };
-}
-
 describe('cbcs (ISO/IEC 23001-7)', () => {
   const ffmpeg = cbcsFfmpeg();
 
   it.skipIf(!ffmpeg).each(['h264-ff51.mp4', 'hevc-ff51.mp4', 'aac-ff51.mp4'])('%s: ffmpeg with the key decodes the encrypted track to the same frames as the clear one', (name) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbcs-'));
-    try {
-      const { file } = encrypted(name);
-      const clearFile = path.join(dir, 'clear.mp4');
-      const encFile = path.join(dir, 'enc.mp4');
-      fs.writeFileSync(clearFile, fixture(name));
-      fs.writeFileSync(encFile, file);
-      const clear = framemd5(ffmpeg!, clearFile);
-      const decrypted = framemd5(ffmpeg!, encFile, KEY);
-      expect(decrypted.stderr).toBe('');
-      expect(clear.md5s.length).toBeGreaterThan(2);
-      expect(decrypted.md5s).toEqual(clear.md5s);
-      // With a wrong key the pictures differ: the samples really are encrypted.
-      const wrong = framemd5(ffmpeg!, encFile, Buffer.alloc(16, 7));
-      expect(wrong.md5s).not.toEqual(clear.md5s);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { file } = encrypted(name);
+    const clear = framemd5Of(ffmpeg!, fixture(name));
+    const decrypted = framemd5Of(ffmpeg!, file, KEY);
+    expect(decrypted.stderr).toBe('');
+    expect(clear.md5s.length).toBeGreaterThan(2);
+    expect(decrypted.md5s).toEqual(clear.md5s);
+    // With a wrong key the pictures differ: the samples really are encrypted.
+    const wrong = framemd5Of(ffmpeg!, file, Buffer.alloc(16, 7));
+    expect(wrong.md5s).not.toEqual(clear.md5s);
   });
 
   it('protects the init: encv with frma, schm cbcs 1.0, tenc v1 (kid, 1:9 pattern, constant IV) and a ClearKey pssh', () => {

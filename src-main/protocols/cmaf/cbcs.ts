@@ -159,9 +159,10 @@ const AUDIO_ENTRY_FIELDS = 28;
 
 /**
  * An init section (ftyp + moov of one track) made protected (see the file header), and the track's
- * encryption as `protectSample` needs it. Video must be H.264 or H.265; audio any codec.
+ * encryption as `protectSample` needs it. Video must be H.264 or H.265; audio any codec. `extraPssh`:
+ * other DRM systems' whole `pssh` boxes, added after ClearKey's.
  */
-export function protectInit(init: Buffer, kid: Buffer, key: Buffer, iv: Buffer): { init: Buffer; track: CbcsTrack } {
+export function protectInit(init: Buffer, kid: Buffer, key: Buffer, iv: Buffer, extraPssh: readonly Buffer[] = []): { init: Buffer; track: CbcsTrack } {
   if (kid.length !== 16 || key.length !== 16 || iv.length !== 16) throw new RangeError('kid, key and IV must be 16 bytes each');
   let track: CbcsTrack | null = null;
   const out: Buffer[] = [];
@@ -202,7 +203,7 @@ export function protectInit(init: Buffer, kid: Buffer, key: Buffer, iv: Buffer):
         }),
       );
     }
-    moovChildren.push(clearKeyPssh(kid));
+    moovChildren.push(clearKeyPssh(kid), ...extraPssh);
     out.push(box('moov', ...moovChildren));
   }
   if (!track) throw new Fmp4ParseError('malformed', 'the init section has no track to protect');

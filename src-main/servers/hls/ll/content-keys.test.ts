@@ -198,7 +198,7 @@ describe('content keys from a key provider', () => {
   it('asks the provider over HTTP and says plainly what went wrong', async () => {
     const asked: unknown[] = [];
     const good = await provider((body) => (asked.push(body), { status: 200, body: JSON.stringify({ key: KEY.toString('base64') }) }));
-    expect((await httpKeyProvider(good, 2000).key('show', 'k1')).equals(KEY)).toBe(true);
+    expect(await httpKeyProvider(good, 2000).key('show', 'k1')).toEqual(KEY);
     expect(asked).toEqual([{ stream: 'show', kid: 'k1', method: 'AES-128' }]);
     const refused = await provider(() => ({ status: 500, body: '{}' }));
     await expect(httpKeyProvider(refused, 2000).key('show', 'k1')).rejects.toThrow('the key provider answered 500 for key k1');
@@ -209,6 +209,34 @@ describe('content keys from a key provider', () => {
     const silent = await provider(() => null);
     await expect(httpKeyProvider(silent, 200).key('show', 'k1')).rejects.toThrow('the key provider did not answer in 200 ms');
     await expect(httpKeyProvider('http://127.0.0.1:1/keys', 2000).key('show', 'k1')).rejects.toThrow('the key provider is unreachable');
+  });
+
+  it('takes the DRM systems a provider gives with a key (pssh, licence URL, EXT-X-KEY), and refuses malformed ones', async () => {
+    const WIDEVINE = 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed';
+    const pssh = Buffer.concat([Buffer.from([0, 0, 0, 36]), Buffer.from('pssh'), Buffer.alloc(4), Buffer.from(WIDEVINE.replaceAll('-', ''), 'hex'), Buffer.from([0, 0, 0, 4]), Buffer.from('data')]);
+    const hls = 'METHOD=SAMPLE-AES,URI="skd://k1",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"';
+    const system = { systemId: WIDEVINE, pssh: pssh.toString('base64'), laUrl: 'https://drm.example/wv', hls };
+    const good = await provider(() => ({ status: 200, body: JSON.stringify({ key: KEY.toString('base64'), systems: [system] }) }));
+    expect(await httpKeyProvider(good, 2000).key('show', 'k1', 'SAMPLE-AES')).toEqual({
+      key: KEY,
+      systems: [{ systemId: WIDEVINE.replaceAll('-', ''), pssh, laUrl: 'https://drm.example/wv', hls }],
+    });
+    const bad: [unknown, RegExp][] = [
+      [{ ...system, systemId: 'widevine' }, /systemId is not a UUID/],
+      [{ ...system, pssh: Buffer.from('not a box').toString('base64') }, /pssh is not a pssh box/],
+      [{ ...system, systemId: '1077efec-c0b2-4d02-ace3-3c1e52e2fb4b' }, /pssh is not a pssh box \(in base64\) of system 1077efec/],
+      [{ ...system, laUrl: 'javascript:alert(1)' }, /laUrl is not an http\(s\) URL/],
+      [{ ...system, hls: 'METHOD=AES-128,URI="x"' }, /hls is not EXT-X-KEY attributes/],
+      [{ ...system, hls: `${hls}\n#EXT-X-ENDLIST` }, /hls is not EXT-X-KEY attributes/],
+    ];
+    for (const [entry, message] of bad) {
+      const url = await provider(() => ({ status: 200, body: JSON.stringify({ key: KEY.toString('base64'), systems: [entry] }) }));
+      await expect(httpKeyProvider(url, 2000).key('show', 'k1'), message.source).rejects.toThrow(message);
+    }
+    const run = new RunEncryption('show', '00000000000000aa', 2, 'master', httpKeyProvider(good, 2000), undefined, 'cbcs');
+    await run.prepare(0);
+    expect(run.keyOf(0)).toEqual(KEY);
+    expect(run.systemsOf(0).map((x) => x.laUrl)).toEqual(['https://drm.example/wv']);
   });
 
   it('uses a key only once the provider gave it, asks for the next one ahead, and asks again after a failure', async () => {

@@ -68,7 +68,56 @@ export const resourceCipher = (key: Buffer, msn: number): crypto.Cipher => crypt
  * answering `{"key": "<16 bytes, base64>"}`.
  */
 export interface KeyProvider {
-  key(stream: string, kid: string, method?: KeyMethod): Promise<Buffer>;
+  key(stream: string, kid: string, method?: KeyMethod): Promise<Buffer | ProvidedKey>;
+}
+
+/**
+ * A DRM system's signalling of a cbcs key, as a key provider gives it (CPIX's DRMSystem): written as it
+ * comes into the init sections (`pssh`), the MPD (a ContentProtection with `cenc:pssh` and, when given,
+ * `dashif:Laurl`) and the HLS playlists (an `EXT-X-KEY` with `hls`'s attributes).
+ */
+export interface DrmSystem {
+  /** 32 lower-case hex digits. */
+  systemId: string;
+  /** The whole `pssh` box. */
+  pssh: Buffer;
+  laUrl?: string;
+  /** EXT-X-KEY attributes, e.g. `METHOD=SAMPLE-AES,URI="skd://...",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`. */
+  hls?: string;
+}
+
+export interface ProvidedKey {
+  key: Buffer;
+  systems: DrmSystem[];
+}
+
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+const HLS_KEY_RE = /^METHOD=SAMPLE-AES(?:-CTR)?,[\x20-\x7e]+$/;
+
+/** The DRM systems of a provider's answer (absent: none); throws what is wrong with one. */
+export function parseDrmSystems(value: unknown): DrmSystem[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 8) throw new Error('"systems" is not a list of at most 8 DRM systems');
+  return value.map((entry: unknown, i) => {
+    const e = (entry ?? {}) as Record<string, unknown>;
+    const id = typeof e.systemId === 'string' && UUID_RE.test(e.systemId) ? e.systemId.replaceAll('-', '').toLowerCase() : null;
+    if (!id) throw new Error(`systems[${i}].systemId is not a UUID`);
+    const pssh = typeof e.pssh === 'string' ? Buffer.from(e.pssh, 'base64') : Buffer.alloc(0);
+    // A full box: size, "pssh", version and flags, then the system id.
+    if (pssh.length < 32 || pssh.readUInt32BE(0) !== pssh.length || pssh.toString('latin1', 4, 8) !== 'pssh' || pssh.toString('hex', 12, 28) !== id) {
+      throw new Error(`systems[${i}].pssh is not a pssh box (in base64) of system ${id}`);
+    }
+    const system: DrmSystem = { systemId: id, pssh };
+    if (e.laUrl !== undefined) {
+      if (typeof e.laUrl !== 'string' || !/^https?:\/\/[\x21-\x7e]+$/.test(e.laUrl)) throw new Error(`systems[${i}].laUrl is not an http(s) URL`);
+      system.laUrl = e.laUrl;
+    }
+    if (e.hls !== undefined) {
+      if (typeof e.hls !== 'string' || !HLS_KEY_RE.test(e.hls)) throw new Error(`systems[${i}].hls is not EXT-X-KEY attributes starting METHOD=SAMPLE-AES`);
+      system.hls = e.hls;
+    }
+    return system;
+  });
 }
 
 /** How a run's keys are used: whole resources (HLS AES-128), or Common Encryption's cbcs samples (DASH, EME). */
@@ -95,14 +144,20 @@ export function httpKeyProvider(url: string, timeoutMs: number, doFetch: typeof 
       const text = await res.text().catch(() => '');
       if (!res.ok) throw new Error(`the key provider answered ${res.status} for key ${kid}`);
       let key: Buffer | null = null;
+      let body: { key?: unknown; systems?: unknown } = {};
       try {
-        const body = JSON.parse(text) as { key?: unknown };
+        body = JSON.parse(text) as typeof body;
         if (typeof body.key === 'string') key = Buffer.from(body.key, 'base64');
       } catch {
         key = null;
       }
       if (!key || key.length !== 16) throw new Error(`the key provider's answer for key ${kid} is not {"key": "<16 bytes in base64>"}`);
-      return key;
+      if (body.systems === undefined) return key;
+      try {
+        return { key, systems: parseDrmSystems(body.systems) };
+      } catch (error) {
+        throw new Error(`the key provider's answer for key ${kid}: ${(error as Error).message}`, { cause: error });
+      }
     },
   };
 }
@@ -118,6 +173,7 @@ export class RunEncryption {
   private readonly keys = new Map<number, Buffer>();
   private readonly made = new WeakMap<object, Buffer>();
   private readonly asking = new Map<number, Promise<boolean>>();
+  private readonly drm = new Map<number, DrmSystem[]>();
 
   constructor(
     readonly stream: string,
@@ -153,7 +209,11 @@ export class RunEncryption {
   /** The provider's key of `period`, asked once at a time; a failure is said and asked again next time. */
   async prepare(period: number): Promise<void> {
     if (!this.provider || this.keys.has(period)) return;
-    await this.provider.key(this.stream, kidOf(this.epoch, period), this.scheme === 'cbcs' ? 'SAMPLE-AES' : 'AES-128').then((key) => this.remember(period, key));
+    await this.provider.key(this.stream, kidOf(this.epoch, period), this.scheme === 'cbcs' ? 'SAMPLE-AES' : 'AES-128').then((given) => {
+      if (Buffer.isBuffer(given)) return this.remember(period, given);
+      this.remember(period, given.key);
+      this.drm.set(period, given.systems);
+    });
   }
 
   private ask(period: number): Promise<boolean> {
@@ -176,6 +236,11 @@ export class RunEncryption {
     this.keys.set(period, key);
     // A long run keeps the keys of its last periods only (older ones are derived or asked again).
     if (this.keys.size > 64) this.keys.delete(this.keys.keys().next().value!);
+  }
+
+  /** The DRM systems the provider gave with the key of `period` (cbcs: written beside ClearKey's). */
+  systemsOf(period: number): readonly DrmSystem[] {
+    return this.drm.get(period) ?? [];
   }
 
   /** The key of `period`; with a provider, only once `ready(period)` has said yes. */

@@ -66,7 +66,7 @@ export interface LlMpdInput {
    * AdaptationSet gets the mp4protection descriptor (`cenc:default_KID`) and a ClearKey one with the
    * licence address in `dashif:Laurl` (DASH-IF IOP 7.6.2.4), which dash.js asks through EME.
    */
-  protection?: { kid: string; licenceUrl: string };
+  protection?: { kid: string; licenceUrl: string; systems?: readonly { systemId: string; pssh: Buffer; laUrl?: string }[] };
 }
 
 const DEFAULT_PLAYBACK_RATE = { min: 0.96, max: 1.04 };
@@ -200,6 +200,13 @@ function representation(track: LlMpdTrack, anchor: Anchor, plan: PeriodPlan, inp
   if (info.kind === 'audio' && info.channels) {
     out.push(`        <AudioChannelConfiguration${attrs({ schemeIdUri: AUDIO_CHANNELS_SCHEME, value: info.channels })}/>`);
   }
+  if (live && info.kind === 'video') {
+    // The wall-clock time of the run's first frame, which the ServiceDescription's Latency refers to
+    // (DVB TS 103 285 10.20.4): it agrees with availabilityStartTime and the Period's start, so a
+    // player that applies it (dash.js does) finds no offset to correct.
+    const prt = { id: 0, type: 'encoder', wallClockTime: iso(anchor.origin.programDateTime), presentationTime: anchor.origin.baseDecodeTime };
+    out.push(`        <ProducerReferenceTime${attrs(prt)}/>`);
+  }
   if (plan.useDuration) {
     out.push(`        <SegmentTemplate${template}/>`);
   } else {
@@ -228,14 +235,25 @@ function adaptationSets(plan: PeriodPlan, input: LlMpdInput, live: boolean): str
 const CENC_SCHEME = 'urn:mpeg:dash:mp4protection:2011';
 const CLEARKEY_SCHEME = 'urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e';
 
-function contentProtection(p: { kid: string; licenceUrl: string }): string[] {
-  const kid = p.kid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-  return [
-    `      <ContentProtection${attrs({ schemeIdUri: CENC_SCHEME, value: 'cbcs', 'cenc:default_KID': kid })}/>`,
+const dashed = (hex: string): string => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
+function contentProtection(p: NonNullable<LlMpdInput['protection']>): string[] {
+  const out = [
+    `      <ContentProtection${attrs({ schemeIdUri: CENC_SCHEME, value: 'cbcs', 'cenc:default_KID': dashed(p.kid) })}/>`,
     `      <ContentProtection${attrs({ schemeIdUri: CLEARKEY_SCHEME, value: 'ClearKey1.0' })}>`,
     `        <dashif:Laurl>${escapeXml(p.licenceUrl)}</dashif:Laurl>`,
     '      </ContentProtection>',
   ];
+  // Other DRM systems, as the key provider gave them.
+  for (const system of p.systems ?? []) {
+    out.push(
+      `      <ContentProtection${attrs({ schemeIdUri: `urn:uuid:${dashed(system.systemId)}` })}>`,
+      `        <cenc:pssh>${system.pssh.toString('base64')}</cenc:pssh>`,
+      ...(system.laUrl ? [`        <dashif:Laurl>${escapeXml(system.laUrl)}</dashif:Laurl>`] : []),
+      '      </ContentProtection>',
+    );
+  }
+  return out;
 }
 
 /** The LL-DASH MPD of the window (see the file header). */
@@ -271,7 +289,7 @@ export function writeLlMpd(input: LlMpdInput): string {
     const rate = input.playbackRate ?? DEFAULT_PLAYBACK_RATE;
     out.push(
       '  <ServiceDescription id="0">',
-      `    <Latency${attrs({ target: Math.round(input.targetLatencyMs), min: input.minLatencyMs, max: input.maxLatencyMs })}/>`,
+      `    <Latency${attrs({ referenceId: 0, target: Math.round(input.targetLatencyMs), min: input.minLatencyMs, max: input.maxLatencyMs })}/>`,
       `    <PlaybackRate${attrs({ min: dec(rate.min), max: dec(rate.max) })}/>`,
       '  </ServiceDescription>',
     );

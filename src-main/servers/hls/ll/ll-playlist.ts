@@ -63,6 +63,8 @@ export interface LlMediaPlaylistOptions {
    * stream's `licence` address, given to it in its DRM settings.
    */
   sampleAesKid?: (run: string) => string;
+  /** Other DRM systems' EXT-X-KEY attributes (a key provider's), each written after the ClearKey key. */
+  sampleAesKeys?: readonly string[];
 }
 
 /** Decimal attribute values: at most 6 decimals, no trailing zeros (`0.2`, `0.6`, `12`). */
@@ -155,7 +157,7 @@ export function writeLlMediaPlaylist(track: LlTrackSnapshot, opts: LlMediaPlayli
       // An EXT-X-KEY applies to the EXT-X-MAP after it: the initialization section is clear.
       if (keyInEffect !== null) out.push('#EXT-X-KEY:METHOD=NONE');
       keyInEffect = null;
-      if (opts.sampleAesKid) out.push(sampleAesKey(opts.sampleAesKid(seg.run)));
+      if (opts.sampleAesKid) out.push(sampleAesKey(opts.sampleAesKid(seg.run)), ...(opts.sampleAesKeys ?? []).map((attributes) => `#EXT-X-KEY:${attributes}`));
       out.push(`#EXT-X-MAP:${formatAttributes({ URI: q(llUris.init(seg.run, track.index)) })}`);
     }
     if (opts.keyUri) {

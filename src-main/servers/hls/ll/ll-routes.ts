@@ -148,7 +148,9 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
     const snapshot = track.snapshot(ctx.over);
     return writeLlMediaPlaylist(snapshot, {
       ...(encryption ? { keyUri: (msn: number) => llUris.key(encryption.kidOf(msn)) } : {}),
-      ...(protection ? { sampleAesKid: () => protection.kidOf(0) } : {}),
+      ...(protection
+        ? { sampleAesKid: () => protection.kidOf(0), sampleAesKeys: protection.systemsOf(0).flatMap((system) => (system.hls ? [system.hls] : [])) }
+        : {}),
       partTargetSec: ctx.partTargetSec,
       targetDurationSec: td,
       query,
@@ -219,7 +221,7 @@ export function llManifest(reply: FastifyReply, ctx: LlRouteContext, timeUrl: st
     query: ctx.query,
     ended: ctx.over,
     ...(ctx.eventStream ? { eventStream: ctx.eventStream } : {}),
-    ...(ctx.stream.protection && licenceUrl ? { protection: { kid: ctx.stream.protection.kidOf(0), licenceUrl } } : {}),
+    ...(ctx.stream.protection && licenceUrl ? { protection: { kid: ctx.stream.protection.kidOf(0), licenceUrl, systems: ctx.stream.protection.systemsOf(0) } } : {}),
   });
   // A caller that minted the viewer's id has made the answer private already.
   if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', ctx.over ? 'public, max-age=10' : LIVE_CACHE);

@@ -290,7 +290,8 @@ export class LlRun {
     if (protection) {
       // A track that cannot be protected is left out (the stream never plays), never served clear.
       try {
-        ({ init: data, track: cbcs } = protectInit(data, Buffer.from(protection.kidOf(0), 'hex'), protection.keyOf(0), protection.constantIv));
+        const others = protection.systemsOf(0).map((system) => system.pssh);
+        ({ init: data, track: cbcs } = protectInit(data, Buffer.from(protection.kidOf(0), 'hex'), protection.keyOf(0), protection.constantIv, others));
       } catch (error) {
         this.stream.options.logger.error({ err: error, stream: this.stream.name, track: index }, 'this track cannot be encrypted (cbcs): it is not served');
         return;

@@ -544,12 +544,6 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
 
   const keyRequests = new Map<string, { since: number; count: number }>();
   const keyViewers = new Set<string>();
-  /**
-   * The AES-128 key of an encrypted stream's key period: 16 bytes to a viewer the stream admits (the
-   * same signed URL, JWT or webhook as its playlists), never kept by a shared cache. 401 without any
-   * credential, 403 with one the stream refuses, 404 for a kid the live run has not made, 429 past
-   * `keyRequestsPer10s` from one viewer (address and viewer id).
-   */
   /** Past `keyRequestsPer10s` from one viewer (address and viewer id): answers 429 and returns true. */
   function keyRequestLimited(req: FastifyRequest, reply: FastifyReply): boolean {
     const now = Date.now();
@@ -579,6 +573,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     options.audit?.record({ actor: 'viewer', action: 'play.key', target: name, ip: req.ip, result: 'ok', detail: `first key of the live run (${kid})` });
   }
 
+  /**
+   * The key of an encrypted stream's key period (AES-128; a cbcs run's one key too): 16 bytes to a viewer the stream admits (the
+   * same signed URL, JWT or webhook as its playlists), never kept by a shared cache. 401 without any
+   * credential, 403 with one the stream refuses, 404 for a kid the live run has not made, 429 past
+   * `keyRequestsPer10s` from one viewer (address and viewer id).
+   */
   scope.get('/live/:name/keys/:kid', async (req, reply) => {
     if (keyRequestLimited(req, reply)) return reply;
     const ctx = await openStream(req, reply, true);

@@ -82,8 +82,7 @@ export class LlStream {
   /** Wall-clock time of the live run's first segment: the MPD's availabilityStartTime. */
   availabilityStartMs: number | null = null;
 
-  /** AES-128 keys of this live run (content-keys.ts), or null for a clear stream. */
-  /** AES-128: parts and segments encrypted whole when served (ll-routes). */
+  /** AES-128 keys of this live run (content-keys.ts): parts and segments encrypted whole when served (ll-routes); null otherwise. */
   readonly encryption: RunEncryption | null;
   /** cbcs: samples encrypted as fragments are written, init sections protected (nothing to do when served). */
   readonly protection: RunEncryption | null;

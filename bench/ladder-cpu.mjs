@@ -115,7 +115,10 @@ async function runOurs() {
   let pub = null;
   let ws = null;
   try {
-    const stream = await host.createStream('bench', 'standard');
+    // Standard latency: the packager that writes HLS itself, whose argument list replays as the
+    // reference. (A low-latency packager pipes fMP4 to the host's segmenter and has no output folder
+    // on its command line; its CPU is in bench/live-latency's table.)
+    const stream = await host.createStream('bench', 'standard', { latency: 'standard' });
     let lastSpeed = null;
     ws = new WebSocket(`${host.url.replace('http', 'ws')}/api/v1/events`, { headers: { authorization: `Bearer ${host.token}` } });
     ws.on('message', (raw) => {

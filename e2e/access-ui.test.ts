@@ -149,6 +149,15 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
     }, 5000);
     expect(stream.playAuth).toBe('default');
     await card.screenshot({ path: path.join(ARTIFACTS, 'access-stream-card.png') });
+    // Common Encryption instead, watched by JWT only: the card explains what players need.
+    await owner.getByTestId('stream-encryption').selectOption('cbcs');
+    await owner.getByTestId('stream-play-auth').selectOption('jwt');
+    await waitFor('cbcs saved', async () => {
+      const s = (await api(host, 'GET', '/api/v1/streams/guarded')).json;
+      return s.encryption === 'cbcs' && s.playAuth === 'jwt';
+    }, 5000);
+    await expect.poll(async () => owner.getByTestId('stream-encryption-explain').textContent()).toContain('ClearKey licence');
+    await card.screenshot({ path: path.join(ARTIFACTS, 'access-stream-card-cbcs.png') });
   });
 
   it("a script with a wrong token blocks its address's guesses, not the owner on the same machine, who sees the block and lifts it", async () => {

@@ -8,12 +8,10 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
-import { startEdge, type EdgeProcess } from '../test-support/edge.js';
-import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { exitOf, pidsMatching, publishTestPattern } from '../test-support/media.js';
+import type { EdgeProcess } from '../test-support/edge.js';
+import { api, type HostProcess } from '../test-support/host-process.js';
 import { needs } from '../test-support/peers.js';
-import { waitFor } from '../test-support/wait.js';
+import { startProtectedStream, type ProtectedStream } from '../test-support/protected-stream.js';
 
 const DASH_JS = fs.readFileSync(new URL('../node_modules/dashjs/dist/modern/umd/dash.all.min.js', import.meta.url), 'utf8');
 const HLS_JS = fs.readFileSync(new URL('../node_modules/hls.js/dist/hls.min.js', import.meta.url), 'utf8');
@@ -31,39 +29,20 @@ interface Played {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 describe.skipIf(needs('chromium', 'nginx'))('a cbcs low-latency stream in dash.js through EME (ClearKey)', () => {
+  let stream: ProtectedStream;
   let host: HostProcess;
   let edge: EdgeProcess;
   let browser: Browser;
-  let publisher: ReturnType<typeof publishTestPattern>;
   let signedQuery: string;
 
   beforeAll(async () => {
-    host = await startHost();
-    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'sealed', ladder: 'passthrough', latency: 'low', private: true, encryption: 'cbcs' })).json;
-    expect(created.encryption).toBe('cbcs');
+    stream = await startProtectedStream({ name: 'sealed', encryption: 'cbcs' });
+    ({ host, edge, browser, signedQuery } = stream);
     await api(host, 'POST', '/api/v1/streams', { name: 'open', ladder: 'passthrough', latency: 'low' });
-    publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
-    signedQuery = new URL((await api(host, 'POST', '/api/v1/streams/sealed/signed-urls', { expiresInSec: 3600 })).json.hls).search;
-    edge = await startEdge({ origin: host.url, token: host.token });
-    await waitFor('three segments', async () => {
-      const res = await fetch(`${host.url}/live/sealed/v0.m3u8${signedQuery}`);
-      return res.status === 200 && (await res.text()).split('#EXTINF').length > 3;
-    }, 40_000);
-    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (publisher) {
-      publisher.kill('SIGKILL');
-      await exitOf(publisher);
-    }
-    await edge?.stop();
-    expect(await host?.stop('SIGTERM')).toBe(0);
-    if (edge) {
-      expect(pidsMatching(edge.dir)).toEqual([]);
-      edge.remove();
-    }
+    await stream?.stop();
   });
 
   async function play(seconds: number, stripLicenceQuery = false, player: 'dash.js' | 'hls.js' = 'dash.js', origin = host.url): Promise<Played> {

@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
-import { startEdge, type EdgeProcess } from '../test-support/edge.js';
-import { api, startHost, type HostProcess } from '../test-support/host-process.js';
-import { exitOf, pidsMatching, publishTestPattern } from '../test-support/media.js';
+import type { EdgeProcess } from '../test-support/edge.js';
+import { api, type HostProcess } from '../test-support/host-process.js';
 import { needs } from '../test-support/peers.js';
+import { startProtectedStream, type ProtectedStream } from '../test-support/protected-stream.js';
 import { waitFor } from '../test-support/wait.js';
 
 const require = createRequire(import.meta.url);
@@ -30,37 +29,19 @@ interface Played {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hls.js, direct and through an edge', () => {
+  let stream: ProtectedStream;
   let host: HostProcess;
   let edge: EdgeProcess;
   let browser: Browser;
-  let publisher: ReturnType<typeof publishTestPattern>;
   let signedQuery: string;
 
   beforeAll(async () => {
-    host = await startHost({ env: { STREAMS_LIVE_KEY_ROTATION_SEGMENTS: '1' } });
-    const created = (await api(host, 'POST', '/api/v1/streams', { name: 'paid', ladder: 'passthrough', latency: 'low', private: true, encryption: 'aes-128' })).json;
-    publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });
-    signedQuery = new URL((await api(host, 'POST', '/api/v1/streams/paid/signed-urls', { expiresInSec: 3600 })).json.hls).search;
-    edge = await startEdge({ origin: host.url, token: host.token });
-    await waitFor('three segments', async () => {
-      const res = await fetch(`${host.url}/live/paid/v0.m3u8${signedQuery}`);
-      return res.status === 200 && (await res.text()).split('#EXTINF').length > 3;
-    }, 40_000);
-    browser = await launchChromium();
+    stream = await startProtectedStream({ name: 'paid', encryption: 'aes-128', env: { STREAMS_LIVE_KEY_ROTATION_SEGMENTS: '1' } });
+    ({ host, edge, browser, signedQuery } = stream);
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (publisher) {
-      publisher.kill('SIGKILL');
-      await exitOf(publisher);
-    }
-    await edge?.stop();
-    expect(await host?.stop('SIGTERM')).toBe(0);
-    if (edge) {
-      expect(pidsMatching(edge.dir)).toEqual([]);
-      edge.remove();
-    }
+    await stream?.stop();
   });
 
   /** hls.js (lowLatencyMode) on a page of the origin it plays from, for `seconds`; `stripKeyQuery`: key requests lose their credential. */

@@ -56,6 +56,9 @@ export async function startWaylandSession(options: { cdpPort: number; width?: nu
       'export WAYLAND_DISPLAY=wayland-1 XDG_CURRENT_DESKTOP=sway XDG_SESSION_TYPE=wayland',
       'dbus-update-activation-environment WAYLAND_DISPLAY XDG_CURRENT_DESKTOP XDG_SESSION_TYPE',
       '/usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c xdpw.conf > xdpw.log 2>&1 &',
+      // The portal must find this backend, not start one by D-Bus activation (which then owns the name,
+      // without our configuration and log, and ours exits "failed to acquire service name").
+      'for i in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.impl.portal.desktop.wlr 2>/dev/null | grep -q "boolean true" && break; sleep 0.1; done',
       '/usr/libexec/xdg-desktop-portal -v > portal.log 2>&1 &',
       // Chromium asks the portal once, at its first capture: have the ScreenCast portal up before.
       'for i in $(seq 100); do grep -q "providing portal org.freedesktop.portal.ScreenCast" portal.log 2>/dev/null && break; sleep 0.1; done',

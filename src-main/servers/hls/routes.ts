@@ -405,10 +405,13 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         if (sid !== llSid) reply.header('Cache-Control', 'private, max-age=1');
         // The licence server is asked where the viewer asked for the MPD: this host, or the edge in
         // between (it names itself in X-Forwarded-Host and passes the POST on); answers vary with it.
-        const forwarded = firstString(req.headers['x-forwarded-host']);
-        const viewerHost = forwarded && HOST_HEADER.test(forwarded) ? forwarded : (req.headers.host ?? 'localhost');
-        if (ll.stream.protection) reply.header('Vary', 'X-Forwarded-Host');
-        const licence = `//${viewerHost}/live/${encodeURIComponent(ctx.name)}/licence${ll.query === '' ? '' : `?${ll.query}`}`;
+        let licence: string | undefined;
+        if (ll.stream.protection) {
+          const forwarded = firstString(req.headers['x-forwarded-host']);
+          const viewerHost = forwarded && HOST_HEADER.test(forwarded) ? forwarded : (req.headers.host ?? 'localhost');
+          reply.header('Vary', 'X-Forwarded-Host');
+          licence = `//${viewerHost}/live/${encodeURIComponent(ctx.name)}/licence${ll.query === '' ? '' : `?${ll.query}`}`;
+        }
         return { sent: llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`, licence) };
       }
       const xml = await files.readText(path.join(session.dir, 'manifest.mpd'), endedSince(session));

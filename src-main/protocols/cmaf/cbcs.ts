@@ -48,7 +48,7 @@ export interface ProtectedSample {
   subsamples: Subsample[] | null;
 }
 
-/** The AES-128 blocks of `range` at `blockIndexes` encrypted in place, one CBC chain from `iv`. */
+/** The full AES-128 blocks of `range` encrypted in place (all, or `crypt` of every `crypt + skip`), one CBC chain from `iv`. */
 function encryptBlocks(key: Buffer, iv: Buffer, range: Buffer, pattern: { crypt: number; skip: number } | null): void {
   const whole = Math.floor(range.length / BLOCK);
   if (whole === 0) return;
@@ -89,10 +89,9 @@ export function protectSample(track: CbcsTrack, sample: Buffer): ProtectedSample
     const length = data.readUIntBE(at, size);
     const end = at + size + length;
     if (end > data.length || length === 0) throw new Fmp4ParseError('malformed', `a NAL unit of ${length} bytes does not fit its sample`);
-    const leader = SLICE_LEADER;
-    if (isSlice(track.nal, data[at + size]!) && length > leader + BLOCK) {
-      pushClear(size + leader);
-      const range = data.subarray(at + size + leader, end);
+    if (isSlice(track.nal, data[at + size]!) && length > SLICE_LEADER + BLOCK) {
+      pushClear(size + SLICE_LEADER);
+      const range = data.subarray(at + size + SLICE_LEADER, end);
       encryptBlocks(track.key, track.iv, range, VIDEO_PATTERN);
       subsamples.push({ clear, protected: range.length });
       clear = 0;
@@ -227,7 +226,7 @@ function rebuild(parent: Box, path: string[], edit: (target: Box) => Buffer): Bu
   return box(parent.type, ...children);
 }
 
-/** The key ids a ClearKey `pssh` of `init` names, in hex (for tests and the MPD). */
+/** The key ids a ClearKey `pssh` of `init` names, in hex (what a player reads from it). */
 export function psshKids(init: Buffer): string[] {
   const moov = findBox(init, 'moov');
   if (!moov) return [];

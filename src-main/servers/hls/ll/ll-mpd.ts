@@ -18,6 +18,7 @@
  */
 
 import { appendQuery } from '../playlist.js';
+import { CLEARKEY_DASH_SCHEME } from '../../../protocols/cmaf/cbcs.js';
 import { escapeXml } from '../mpd.js';
 import { llUris, type LlRunStart, type LlSegment, type LlTrackInfo, type LlTrackSnapshot } from './types.js';
 
@@ -233,14 +234,13 @@ function adaptationSets(plan: PeriodPlan, input: LlMpdInput, live: boolean): str
 }
 
 const CENC_SCHEME = 'urn:mpeg:dash:mp4protection:2011';
-const CLEARKEY_SCHEME = 'urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e';
 
 const dashed = (hex: string): string => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
 function contentProtection(p: NonNullable<LlMpdInput['protection']>): string[] {
   const out = [
     `      <ContentProtection${attrs({ schemeIdUri: CENC_SCHEME, value: 'cbcs', 'cenc:default_KID': dashed(p.kid) })}/>`,
-    `      <ContentProtection${attrs({ schemeIdUri: CLEARKEY_SCHEME, value: 'ClearKey1.0' })}>`,
+    `      <ContentProtection${attrs({ schemeIdUri: CLEARKEY_DASH_SCHEME, value: 'ClearKey1.0' })}>`,
     `        <dashif:Laurl>${escapeXml(p.licenceUrl)}</dashif:Laurl>`,
     '      </ContentProtection>',
   ];

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { expect } from 'vitest';
 import { launchChromium } from './browser.js';
 import { startEdge, type EdgeProcess } from './edge.js';
-import { api, startHost, type HostProcess } from './host-process.js';
+import { api, cleanEnv, startHost, type HostProcess } from './host-process.js';
 import { exitOf, pidsMatching, publishTestPattern } from './media.js';
 import { waitFor } from './wait.js';
 
@@ -38,7 +38,7 @@ export async function startProtectedStream(options: { name: string; encryption: 
     }
   };
   try {
-    const host = (started.host = await startHost(options.env ? { env: options.env } : {}));
+    const host = (started.host = await startHost({ env: cleanEnv(options.env) }));
     const created = (await api(host, 'POST', '/api/v1/streams', { name, ladder: 'passthrough', latency: 'low', private: true, encryption })).json;
     expect(created.encryption).toBe(encryption);
     started.publisher = publishTestPattern(`${created.ingest.rtmp}/${created.key}`, { size: '640x360' });

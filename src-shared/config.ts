@@ -150,6 +150,9 @@ export const configSchema = z
         keyRotationSegments: int(1, 10_000)
           .default(30)
           .meta({ description: 'Encrypted streams (AES-128): segments each content key covers before the next one (30 x 2 s: a new key every minute).' }),
+        cbcsKeyRotationSegments: int(0, 10_000)
+          .default(0)
+          .meta({ description: 'cbcs streams: segments each content key covers before the next one; 0: one key per live run (dash.js 5 cannot follow a ClearKey rotation; hls.js can).' }),
         keyProviderUrl: optionalHttpUrl()
           .meta({ description: "Encrypted streams: a key provider POSTed {stream, kid, method} for each content key, answering {key} (16 bytes, base64); empty: the host makes its own keys." }),
         keyProviderTimeoutMs: int(100, 30_000)

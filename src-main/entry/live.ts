@@ -112,11 +112,12 @@ export function wireLiveServer(deps: {
   });
 
   const keysLog = logger.child({ service: 'content-keys' });
-  /** The keys of a new live run of an AES-128 stream: the host's own, or the key provider's, whose first must come now. */
+  /** The keys of a new live run of an encrypted stream: the host's own, or the key provider's, whose first must come now. */
   const runEncryption = async (name: string, scheme: EncryptionScheme): Promise<RunEncryption> => {
-    const { keyProviderUrl, keyProviderTimeoutMs, keyRotationSegments } = config().live;
+    const { keyProviderUrl, keyProviderTimeoutMs, keyRotationSegments, cbcsKeyRotationSegments } = config().live;
     const provider = keyProviderUrl ? httpKeyProvider(keyProviderUrl, keyProviderTimeoutMs) : null;
-    const encryption = new RunEncryption(name, newKeyEpoch(), keyRotationSegments, contentKeyMaster, provider, (error, period) =>
+    const rotation = scheme === 'cbcs' ? cbcsKeyRotationSegments : keyRotationSegments;
+    const encryption = new RunEncryption(name, newKeyEpoch(), rotation, contentKeyMaster, provider, (error, period) =>
       keysLog.error({ stream: name, period, err: error }, 'the key provider gave no key: that period is not served'),
       scheme,
     );

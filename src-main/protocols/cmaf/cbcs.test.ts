@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cbcsFfmpeg, framemd5Of } from '../../../test-support/media.js';
 import { findBox, iterateBoxes, readFullBox } from './boxes.js';
-import { auxInfoBoxes, protectInit, protectSample, psshKids, SLICE_LEADER, type CbcsTrack } from './cbcs.js';
+import { auxInfoBoxes, clearKeyPssh, keyGroupBoxes, protectInit, protectSample, psshKids, SLICE_LEADER, type CbcsTrack } from './cbcs.js';
 import { Fmp4StreamReader, type CmafSample, type Fmp4Event } from './fmp4-reader.js';
 import { writeFragment } from './fragment-writer.js';
 
@@ -20,21 +20,22 @@ function read(buf: Buffer): { init: Buffer; trackId: number; samples: CmafSample
   return { init: init.data, trackId: init.track.trackId, samples: fragments.flatMap((f) => f.samples) };
 }
 
-/** The fixture re-written encrypted, in fragments of `n` samples. */
-function encrypted(name: string, n = 4): { file: Buffer; track: CbcsTrack; clear: CmafSample[] } {
+/** The fixture re-written encrypted, in fragments of `n` samples; `rotated`: every fragment under that key instead (named in seig and a moof pssh). */
+function encrypted(name: string, n = 4, rotated?: { kid: Buffer; key: Buffer }): { file: Buffer; track: CbcsTrack; clear: CmafSample[] } {
   const { init, trackId, samples } = read(fixture(name));
   const { init: protectedInit, track } = protectInit(init, KID, KEY, IV);
   const fragments: Buffer[] = [];
   for (let i = 0; i < samples.length; i += n) {
     const run = samples.slice(i, i + n);
-    const done = run.map((s) => protectSample(track, s.data));
+    const done = run.map((s) => protectSample(rotated ? { ...track, key: rotated.key } : track, s.data));
     fragments.push(
       writeFragment({
         sequence: fragments.length + 1,
         trackId,
         baseDecodeTime: run[0]!.dts,
         samples: run.map((s, j) => ({ ...s, data: done[j]!.data })),
-        auxInfo: auxInfoBoxes(done),
+        auxInfo: [...auxInfoBoxes(done), ...(rotated ? keyGroupBoxes(track, rotated.kid, done.length) : [])],
+        ...(rotated ? { pssh: [clearKeyPssh(rotated.kid)] } : {}),
       }),
     );
   }
@@ -98,6 +99,35 @@ describe('cbcs (ISO/IEC 23001-7)', () => {
     expect(out.subarray(160, 176)).toEqual(expected.subarray(16, 32));
     expect(out.subarray(16, 160)).toEqual(body.subarray(16, 160));
     expect(out.subarray(176)).toEqual(body.subarray(176));
+  });
+
+  it.skipIf(!ffmpeg)('key rotation: fragments under a later key name it (seig, moof pssh) and decode with that key, not the init\'s', () => {
+    const kid2 = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
+    const key2 = Buffer.from('00000000111111112222222233333333', 'hex');
+    const { file } = encrypted('h264-ff51.mp4', 4, { kid: kid2, key: key2 });
+    const clear = framemd5Of(ffmpeg!, fixture('h264-ff51.mp4'));
+    expect(framemd5Of(ffmpeg!, file, key2).md5s).toEqual(clear.md5s);
+    expect(framemd5Of(ffmpeg!, file, KEY).md5s).not.toEqual(clear.md5s);
+  });
+
+  it('key rotation: sbgp puts every sample of the fragment in its own seig entry (pattern, key id, constant IV)', () => {
+    const kid2 = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
+    const video: CbcsTrack = { key: KEY, iv: IV, nal: 'avc', nalLengthSize: 4 };
+    const [sbgp, sgpd] = keyGroupBoxes(video, kid2, 7);
+    const group = readFullBox(findBox(sbgp!, 'sbgp')!.payload);
+    expect([group.version, group.body.toString('latin1', 0, 4), group.body.readUInt32BE(4), group.body.readUInt32BE(8), group.body.readUInt32BE(12)]).toEqual([0, 'seig', 1, 7, 0x10001]);
+    const description = readFullBox(findBox(sgpd!, 'sgpd')!.payload);
+    expect([description.version, description.body.toString('latin1', 0, 4), description.body.readUInt32BE(4), description.body.readUInt32BE(8)]).toEqual([1, 'seig', 37, 1]);
+    const entry = description.body.subarray(12);
+    expect([entry[0], entry[1], entry[2], entry[3]]).toEqual([0, 0x19, 1, 0]);
+    expect(entry.subarray(4, 20)).toEqual(kid2);
+    expect(entry[20]).toBe(16);
+    expect(entry.subarray(21)).toEqual(IV);
+    // Audio has no pattern; a ClearKey pssh may name more than one key (this one and the next).
+    expect(keyGroupBoxes({ ...video, nal: null }, kid2, 1)[1]!.readUInt8(8 + 4 + 12 + 1)).toBe(0);
+    const fragment = writeFragment({ sequence: 1, trackId: 1, baseDecodeTime: 0, samples: [{ duration: 1, cto: 0, flags: 0, data: Buffer.alloc(4) }], pssh: [clearKeyPssh(KID, kid2)] });
+    expect(psshKids(fragment)).toEqual([KID.toString('hex'), kid2.toString('hex')]);
+    expect(() => keyGroupBoxes(video, kid2.subarray(2), 1)).toThrow(/16 bytes/);
   });
 
   it('refuses what it cannot protect: a VP9 track, a NAL unit that runs past its sample, keys of the wrong size', () => {

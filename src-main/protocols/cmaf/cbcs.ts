@@ -13,6 +13,10 @@
  *   encrypted whole, every full block, in one chain. A trailing partial block is always clear.
  * - Each fragment's `traf` carries `senc` (the subsamples; no per-sample IV, the IV is constant) and the
  *   `saiz`/`saio` pair that points at it, as players that read auxiliary information need.
+ * - Key rotation (the `seig` sample group of the same standard): a fragment encrypted with another key than the
+ *   init section's `tenc` names it in a fragment-local `seig` sample group (`sgpd` + `sbgp` in its
+ *   `traf`), and a `pssh` in its `moof` names the keys a player should ask for (this one and the next),
+ *   which makes EME raise a new `encrypted` event and the player ask the licence server ahead.
  */
 import crypto from 'node:crypto';
 import { box, findBox, findChildren, fullBox, iterateBoxes, readFullBox, requireBox, u, Fmp4ParseError, type Box } from './boxes.js';
@@ -142,14 +146,35 @@ export function placeAuxInfo(moof: Buffer): void {
   moof.writeUInt32BE(first, trafStart + saio.start + saio.headerSize + 8);
 }
 
-/** A ClearKey `pssh` (version 1) naming `kid`. */
-export function clearKeyPssh(kid: Buffer): Buffer {
-  return fullBox('pssh', 1, 0, Buffer.from(CLEARKEY_SYSTEM_ID, 'hex'), u(4, 1), kid, u(4, 0));
+/** A ClearKey `pssh` (version 1) naming `kids` (16 bytes each). */
+export function clearKeyPssh(...kids: Buffer[]): Buffer {
+  return fullBox('pssh', 1, 0, Buffer.from(CLEARKEY_SYSTEM_ID, 'hex'), u(4, kids.length), ...kids, u(4, 0));
 }
 
-function tenc(kid: Buffer, iv: Buffer, video: boolean): Buffer {
+/**
+ * What `tenc` (after its version and flags) and a `seig` entry share: reserved, the pattern (video 1:9,
+ * audio none), isProtected, Per_Sample_IV_Size 0, the key id, then the constant IV and its size.
+ */
+function encryptionInfo(kid: Buffer, iv: Buffer, video: boolean): Buffer {
   const pattern = video ? (VIDEO_PATTERN.crypt << 4) | VIDEO_PATTERN.skip : 0;
-  return fullBox('tenc', 1, 0, u(1, 0), u(1, pattern), u(1, 1), u(1, 0), kid, u(1, iv.length), iv);
+  return Buffer.concat([u(1, 0), u(1, pattern), u(1, 1), u(1, 0), kid, u(1, iv.length), iv]);
+}
+
+const tenc = (kid: Buffer, iv: Buffer, video: boolean): Buffer => fullBox('tenc', 1, 0, encryptionInfo(kid, iv, video));
+
+/** sbgp's group_description_index of a fragment's own first sample group description (14496-12 8.9.4). */
+const FRAGMENT_LOCAL_GROUP = 0x10001;
+
+/**
+ * A fragment's `sbgp` and `sgpd` that put all its `sampleCount` samples of `track` under the key `kid`
+ * (a `seig` entry: key rotation), for its `traf` beside `auxInfoBoxes`.
+ */
+export function keyGroupBoxes(track: CbcsTrack, kid: Buffer, sampleCount: number): Buffer[] {
+  if (kid.length !== 16) throw new RangeError('a key id is 16 bytes');
+  const entry = encryptionInfo(kid, track.iv, track.nal !== null);
+  const sbgp = fullBox('sbgp', 0, 0, Buffer.from('seig', 'latin1'), u(4, 1), u(4, sampleCount), u(4, FRAGMENT_LOCAL_GROUP));
+  const sgpd = fullBox('sgpd', 1, 0, Buffer.from('seig', 'latin1'), u(4, entry.length), u(4, 1), entry);
+  return [sbgp, sgpd];
 }
 
 // Sample entry layouts (ISO/IEC 14496-12 12.1.3, 12.2.3): fixed fields, then child boxes.
@@ -226,11 +251,11 @@ function rebuild(parent: Box, path: string[], edit: (target: Box) => Buffer): Bu
   return box(parent.type, ...children);
 }
 
-/** The key ids a ClearKey `pssh` of `init` names, in hex (what a player reads from it). */
-export function psshKids(init: Buffer): string[] {
-  const moov = findBox(init, 'moov');
-  if (!moov) return [];
-  return findChildren(moov.payload, 'pssh').flatMap((p) => {
+/** The key ids the ClearKey `pssh` boxes of an init section's `moov` or a fragment's `moof` name, in hex (what a player reads from them). */
+export function psshKids(section: Buffer): string[] {
+  const top = findBox(section, 'moov') ?? findBox(section, 'moof');
+  if (!top) return [];
+  return findChildren(top.payload, 'pssh').flatMap((p) => {
     const full = readFullBox(p.payload);
     if (full.version < 1 || full.body.toString('hex', 0, 16) !== CLEARKEY_SYSTEM_ID) return [];
     const count = full.body.readUInt32BE(16);

@@ -19,6 +19,8 @@ export interface FragmentInput {
   samples: readonly FragmentSample[];
   /** Common Encryption's `saiz`, `saio` and `senc` of the (already encrypted) samples (cbcs.ts `auxInfoBoxes`). */
   auxInfo?: readonly Buffer[];
+  /** `pssh` boxes for the `moof` (cbcs key rotation: the keys a player should ask for now). */
+  pssh?: readonly Buffer[];
 }
 
 // Sample flags (ISO/IEC 14496-12 8.8.3.1): sample_depends_on in bits 24-25, sample_is_non_sync_sample bit 16.
@@ -42,7 +44,7 @@ export function isSyncSample(flags: number): boolean {
   return (flags & NON_SYNC) === 0 && ((flags >>> DEPENDS_ON_SHIFT) & 0x3) !== DEPENDS_ON_OTHERS;
 }
 
-/** One moof (mfhd, traf: tfhd default-base-is-moof, tfdt v1, [saiz, saio, senc,] trun) followed by its mdat. */
+/** One moof (mfhd, [pssh,] traf: tfhd default-base-is-moof, tfdt v1, [saiz, saio, senc, sbgp, sgpd,] trun) followed by its mdat. */
 export function writeFragment(input: FragmentInput): Buffer {
   const { sequence, trackId, baseDecodeTime, samples } = input;
   if (samples.length === 0) throw new RangeError('a fragment needs at least one sample');
@@ -71,7 +73,7 @@ export function writeFragment(input: FragmentInput): Buffer {
     ...(input.auxInfo ?? []),
     trun,
   );
-  const moof = box('moof', fullBox('mfhd', 0, 0, u(4, sequence)), traf);
+  const moof = box('moof', fullBox('mfhd', 0, 0, u(4, sequence)), ...(input.pssh ?? []), traf);
   const mdatHeader = boxHeader('mdat', samples.reduce((sum, s) => sum + s.data.length, 0));
   // data_offset counts from the moof's first byte (default-base-is-moof) to the first sample's byte;
   // it sits after the trun's header, version/flags and sample_count, and the trun closes the moof.

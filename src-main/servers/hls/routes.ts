@@ -24,7 +24,7 @@ import type { SegmentTimes } from './segment-times.js';
 import {
   llEncryptedDiskFile, llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext,
 } from './ll/ll-routes.js';
-import { parseKid } from './ll/content-keys.js';
+import { kidOf, parseKid } from './ll/content-keys.js';
 import type { AuditEntry } from '../../../src-shared/contract/index.js';
 
 /**
@@ -165,6 +165,8 @@ const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_WINDOW_MS = 10_000;
 /** Addresses whose first key of a live run was audited, kept at most this many. */
 const AUDITED_KEY_VIEWERS = 10_000;
+/** How many segments behind the live edge a player may start: a cbcs licence carries their keys. */
+const LIVE_START_SEGMENTS = 4;
 /** How long low-latency playlists of a stream whose publisher left stay open for it to return. */
 const LL_RETURN_GRACE_MS = 15_000;
 /** See `LiveRoutesOptions.startWaitMs`. */
@@ -567,6 +569,9 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     return true;
   }
 
+  /** The media sequence number a low-latency stream's next segment gets (its newest period's keys are made). */
+  const nextMsnOf = (stream: LlStream): number => Math.max(0, ...stream.trackIndexes().map((i) => stream.track(i)!.nextMsn));
+
   /** The first key a viewer gets in a live run is audited (once per address and run). */
   function auditFirstKey(req: FastifyRequest, name: string, epoch: string, kid: string): void {
     const viewer = `${req.ip} ${epoch}`;
@@ -577,7 +582,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   }
 
   /**
-   * The key of an encrypted stream's key period (AES-128; a cbcs run's one key too): 16 bytes to a viewer the stream admits (the
+   * The key of an encrypted stream's key period (AES-128; a cbcs run's keys too): 16 bytes to a viewer the stream admits (the
    * same signed URL, JWT or webhook as its playlists), never kept by a shared cache. 401 without any
    * credential, 403 with one the stream refuses, 404 for a kid the live run has not made, 429 past
    * `keyRequestsPer10s` from one viewer (address and viewer id).
@@ -590,8 +595,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const stream = options.lowLatency?.streams.get(ctx.name);
     const encryption = stream ? (stream.encryption ?? stream.protection) : null;
     const wanted = parseKid(kid);
-    const newest = stream ? Math.max(0, ...stream.trackIndexes().map((i) => stream.track(i)!.nextMsn)) : 0;
-    if (!stream || !encryption || !wanted || wanted.epoch !== encryption.epoch || wanted.period > encryption.periodOf(newest)) {
+    if (!stream || !encryption || !wanted || wanted.epoch !== encryption.epoch || wanted.period > encryption.periodOf(nextMsnOf(stream))) {
       return notFound(reply, encryption ? `stream "${ctx.name}" has no key "${kid}"` : `stream "${ctx.name}" is not encrypted`);
     }
     if (!(await encryption.ready(wanted.period))) {
@@ -614,23 +618,35 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       if (keyRequestLimited(req, reply)) return reply;
       const ctx = await openStream(req, reply, true);
       if (!ctx) return reply;
-      const protection = options.lowLatency?.streams.get(ctx.name)?.protection;
-      if (!protection) return notFound(reply, `stream "${ctx.name}" is not encrypted with cbcs: it has no licence server`);
+      const stream = options.lowLatency?.streams.get(ctx.name);
+      const protection = stream?.protection;
+      if (!stream || !protection) return notFound(reply, `stream "${ctx.name}" is not encrypted with cbcs: it has no licence server`);
       const raw = req.body;
       const body = (Buffer.isBuffer(raw) ? safeJson(raw.toString('utf8')) : typeof raw === 'string' ? safeJson(raw) : raw) as { kids?: unknown } | null;
       const kids = Array.isArray(body?.kids) ? body.kids.filter((k): k is string => typeof k === 'string').slice(0, 16) : null;
       if (!kids || kids.length === 0) return sendError(reply, { code: 'BAD_REQUEST', message: 'send a ClearKey licence request: {"kids": ["<key id, base64url>"], "type": "temporary"}' });
-      const own = protection.kidOf(0);
-      const ownB64 = Buffer.from(own, 'hex').toString('base64url');
-      if (!kids.includes(ownB64)) return notFound(reply, `stream "${ctx.name}" has none of the keys asked for`);
-      if (!(await protection.ready(0))) {
-        return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${own}" yet; retry` });
+      // The run's keys asked for (any period up to the one after the newest segment's: fragments name it
+      // ahead) and, when keys rotate, those of the last few segments and the next period: a player that
+      // asked with another key id (the init section's, as hls.js does) plays from where live players
+      // start, a few segments back, through the next rotation.
+      const next = nextMsnOf(stream);
+      const newest = protection.periodOf(next);
+      const asked = kids.flatMap((k) => {
+        const wanted = parseKid(Buffer.from(k, 'base64url').toString('hex'));
+        return wanted && wanted.epoch === protection.epoch && wanted.period <= (protection.rotates ? newest + 1 : 0) ? [wanted.period] : [];
+      });
+      if (asked.length === 0) return notFound(reply, `stream "${ctx.name}" has none of the keys asked for`);
+      const periods: number[] = [];
+      const live = protection.rotates ? [...Array.from({ length: LIVE_START_SEGMENTS + 1 }, (_, back) => protection.periodOf(Math.max(0, next - back))), newest + 1] : [];
+      for (const period of new Set([...asked, ...live])) {
+        if (await protection.ready(period)) periods.push(period);
+        else if (asked.includes(period)) {
+          return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${kidOf(protection.epoch, period)}" yet; retry` });
+        }
       }
-      auditFirstKey(req, ctx.name, protection.epoch, own);
-      return reply
-        .header('Cache-Control', 'no-store, private')
-        .type('application/json')
-        .send({ keys: [{ kty: 'oct', kid: ownB64, k: protection.keyOf(0).toString('base64url') }], type: 'temporary' });
+      auditFirstKey(req, ctx.name, protection.epoch, kidOf(protection.epoch, periods[0]!));
+      const keys = periods.map((period) => ({ kty: 'oct', kid: Buffer.from(kidOf(protection.epoch, period), 'hex').toString('base64url'), k: protection.keyOf(period).toString('base64url') }));
+      return reply.header('Cache-Control', 'no-store, private').type('application/json').send({ keys, type: 'temporary' });
     });
   });
 

@@ -182,12 +182,17 @@ export class RunEncryption {
     private readonly master: string,
     private readonly provider: KeyProvider | null = null,
     private readonly onProviderError: (error: Error, period: number) => void = () => undefined,
-    /** cbcs: one key (period 0) for the whole run, as its init sections name it; no rotation. */
+    /** cbcs: the init sections name period 0's key; later periods' fragments name theirs (`seig`); `rotation` 0: one key per run. */
     readonly scheme: EncryptionScheme = 'aes-128',
   ) {}
 
+  /** Whether keys change within the run (cbcs may keep one, AES-128 always rotates). */
+  get rotates(): boolean {
+    return this.scheme === 'aes-128' || this.rotation > 0;
+  }
+
   periodOf(msn: number): number {
-    return this.scheme === 'cbcs' ? 0 : keyPeriodOf(msn, this.rotation);
+    return this.rotates ? keyPeriodOf(msn, this.rotation) : 0;
   }
 
   /** A cbcs run's constant IV (public: it is in every init section), one per run. */

@@ -57,14 +57,14 @@ export interface LlMediaPlaylistOptions {
    */
   keyUri?: (msn: number) => string;
   /**
-   * A cbcs stream (Common Encryption, one key per run): its key id (32 hex digits) per run. One
-   * `EXT-X-KEY:METHOD=SAMPLE-AES` with `KEYFORMAT="org.w3.clearkey"` goes before each run's EXT-X-MAP,
-   * its URI a data URI of the key id (what EME players read); the player's licence server is the
-   * stream's `licence` address, given to it in its DRM settings.
+   * A cbcs stream (Common Encryption): the key id (32 hex digits) of segment `msn`. An
+   * `EXT-X-KEY:METHOD=SAMPLE-AES` with `KEYFORMAT="org.w3.clearkey"` goes before each run's EXT-X-MAP
+   * and before the first segment of each later key, its URI a data URI of the key id (what EME players
+   * read); the player's licence server is the stream's `licence` address, given to it in its DRM settings.
    */
-  sampleAesKid?: (run: string) => string;
-  /** Other DRM systems' EXT-X-KEY attributes (a key provider's), each written after the ClearKey key. */
-  sampleAesKeys?: readonly string[];
+  sampleAesKid?: (msn: number) => string;
+  /** Other DRM systems' EXT-X-KEY attributes (a key provider's) for segment `msn`, each written after the ClearKey key. */
+  sampleAesKeys?: (msn: number) => readonly string[];
 }
 
 /** Decimal attribute values: at most 6 decimals, no trailing zeros (`0.2`, `0.6`, `12`). */
@@ -154,11 +154,17 @@ export function writeLlMediaPlaylist(track: LlTrackSnapshot, opts: LlMediaPlayli
     if (!seg.complete && seg.parts.length === 0) continue;
     if (seg.discontinuity) out.push('#EXT-X-DISCONTINUITY');
     if (!previous || seg.discontinuity || seg.run !== previous.run) {
-      // An EXT-X-KEY applies to the EXT-X-MAP after it: the initialization section is clear.
-      if (keyInEffect !== null) out.push('#EXT-X-KEY:METHOD=NONE');
+      // An AES-128 EXT-X-KEY would apply to the EXT-X-MAP after it: the initialization section is clear.
+      if (keyInEffect !== null && opts.keyUri) out.push('#EXT-X-KEY:METHOD=NONE');
       keyInEffect = null;
-      if (opts.sampleAesKid) out.push(sampleAesKey(opts.sampleAesKid(seg.run)), ...(opts.sampleAesKeys ?? []).map((attributes) => `#EXT-X-KEY:${attributes}`));
+      if (opts.sampleAesKid) {
+        keyInEffect = opts.sampleAesKid(seg.msn);
+        out.push(...sampleAesKeyLines(keyInEffect, opts.sampleAesKeys?.(seg.msn)));
+      }
       out.push(`#EXT-X-MAP:${formatAttributes({ URI: q(llUris.init(seg.run, track.index)) })}`);
+    } else if (opts.sampleAesKid && opts.sampleAesKid(seg.msn) !== keyInEffect) {
+      keyInEffect = opts.sampleAesKid(seg.msn);
+      out.push(...sampleAesKeyLines(keyInEffect, opts.sampleAesKeys?.(seg.msn)));
     }
     if (opts.keyUri) {
       const uri = opts.keyUri(seg.msn);
@@ -239,8 +245,8 @@ export function writeLlMasterPlaylist(tracks: readonly LlTrackInfo[], opts: LlMa
   return out.join('\n') + '\n';
 }
 
-/** The EXT-X-KEY of a cbcs run (see `sampleAesKid`). */
-function sampleAesKey(kid: string): string {
+/** The EXT-X-KEY lines of a cbcs key (see `sampleAesKid`): ClearKey's, then other systems'. */
+function sampleAesKeyLines(kid: string, others: readonly string[] = []): string[] {
   const uri = `data:text/plain;base64,${Buffer.from(kid, 'hex').toString('base64')}`;
-  return `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="${uri}",KEYID=0x${kid},KEYFORMAT="org.w3.clearkey",KEYFORMATVERSIONS="1"`;
+  return [`#EXT-X-KEY:METHOD=SAMPLE-AES,URI="${uri}",KEYID=0x${kid},KEYFORMAT="org.w3.clearkey",KEYFORMATVERSIONS="1"`, ...others.map((attributes) => `#EXT-X-KEY:${attributes}`)];
 }

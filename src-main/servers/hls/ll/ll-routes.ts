@@ -149,7 +149,10 @@ export async function llMediaPlaylist(req: FastifyRequest, reply: FastifyReply, 
     return writeLlMediaPlaylist(snapshot, {
       ...(encryption ? { keyUri: (msn: number) => llUris.key(encryption.kidOf(msn)) } : {}),
       ...(protection
-        ? { sampleAesKid: () => protection.kidOf(0), sampleAesKeys: protection.systemsOf(0).flatMap((system) => (system.hls ? [system.hls] : [])) }
+        ? {
+            sampleAesKid: (msn: number) => protection.kidOf(msn),
+            sampleAesKeys: (msn: number) => protection.systemsOf(protection.periodOf(msn)).flatMap((system) => (system.hls ? [system.hls] : [])),
+          }
         : {}),
       partTargetSec: ctx.partTargetSec,
       targetDurationSec: td,

@@ -2,8 +2,8 @@ import type { Logger } from '../../../core/logger.js';
 import { TrackSegmenter, type Cut, type TimedSample } from './segmenter.js';
 import { TrackState, type SegmentRecord } from './track-state.js';
 import type { LlTrackInfo, LlTrackSnapshot } from './types.js';
-import type { RunEncryption } from './content-keys.js';
-import { auxInfoBoxes, protectInit, protectSample, type CbcsTrack } from '../../../protocols/cmaf/cbcs.js';
+import { kidOf, type RunEncryption } from './content-keys.js';
+import { auxInfoBoxes, clearKeyPssh, keyGroupBoxes, protectInit, protectSample, type CbcsTrack, type ProtectedSample } from '../../../protocols/cmaf/cbcs.js';
 
 /**
  * A low-latency stream's timeline across the packager runs of one live run: every track's segments
@@ -27,7 +27,7 @@ export interface LlFiles {
 }
 
 /** Turns a part's samples into one moof+mdat. */
-export type FragmentWriter = (fragment: { sequence: number; trackId: number; baseDecodeTime: number; samples: LlSample[]; auxInfo?: readonly Buffer[] }) => Buffer;
+export type FragmentWriter = (fragment: { sequence: number; trackId: number; baseDecodeTime: number; samples: LlSample[]; auxInfo?: readonly Buffer[]; pssh?: readonly Buffer[] }) => Buffer;
 
 export interface LlStreamOptions {
   name: string;
@@ -254,6 +254,8 @@ export class LlRun {
   private videoEndSec = -Infinity;
   private ended = false;
   private readonly dirs: Map<string, string>;
+  /** cbcs key periods whose key did not come (said once each). */
+  private readonly keyless = new Set<number>();
   private readonly videoIndex: number | undefined;
 
   constructor(
@@ -427,16 +429,18 @@ export class LlRun {
   private addPart(state: RunTrackState, cut: Cut<LlSample>): void {
     const { track } = state;
     const timescale = track.info.timescale;
-    const encrypted = state.cbcs ? cut.samples.map((s) => protectSample(state.cbcs!, s.data)) : null;
+    let seg = track.current();
+    const opens = cut.startsSegment || !seg || seg.run !== this.id;
+    const sealed = state.cbcs ? this.seal(state.cbcs, cut, opens ? track.nextMsn : seg!.msn, opens) : null;
+    if (sealed === false) return;
     const data = this.stream.options.writeFragment({
       sequence: state.sequence++,
       trackId: state.trackId,
       baseDecodeTime: cut.baseDecodeTime,
-      samples: encrypted ? cut.samples.map((s, i) => ({ ...s, data: encrypted[i]!.data })) : cut.samples,
-      ...(encrypted ? { auxInfo: auxInfoBoxes(encrypted) } : {}),
+      samples: sealed ? cut.samples.map((s, i) => ({ ...s, data: sealed.samples[i]!.data })) : cut.samples,
+      ...(sealed ? { auxInfo: sealed.auxInfo, pssh: sealed.pssh } : {}),
     });
-    let seg = track.current();
-    if (cut.startsSegment || !seg || seg.run !== this.id) {
+    if (opens || !seg) {
       if (seg && !seg.complete) this.complete(state, seg);
       const startSec = cut.baseDecodeTime / timescale;
       seg = {
@@ -463,6 +467,33 @@ export class LlRun {
     seg.duration = seg.ticks / timescale;
     state.parts += 1;
     track.changed();
+  }
+
+  /**
+   * A cbcs part's samples encrypted with the key of segment `msn`'s period, and what its fragment
+   * says of it: a part under another key than the init section's names it (`seig`), and, when keys
+   * rotate, a segment's first part names this key and the next in a ClearKey `pssh` (with the
+   * provider's systems), so that players that read it ask for the next key a whole period ahead.
+   * False: the key provider has not given this period's key (asked ahead, a period earlier): the part
+   * is not served, never clear.
+   */
+  private seal(cbcs: CbcsTrack, cut: Cut<LlSample>, msn: number, opensSegment: boolean): { samples: ProtectedSample[]; auxInfo: Buffer[]; pssh: Buffer[] } | false {
+    const protection = this.stream.protection!;
+    const period = protection.periodOf(msn);
+    void protection.ready(period);
+    let key: Buffer;
+    try {
+      key = protection.keyOf(period);
+    } catch (error) {
+      if (!this.keyless.has(period)) this.stream.options.logger.error({ err: error, stream: this.stream.name, period }, 'no key for this period (cbcs): its parts are not served');
+      this.keyless.add(period);
+      return false;
+    }
+    const samples = cut.samples.map((s) => protectSample({ ...cbcs, key }, s.data));
+    const kid = Buffer.from(kidOf(protection.epoch, period), 'hex');
+    const auxInfo = [...auxInfoBoxes(samples), ...(period === 0 ? [] : keyGroupBoxes(cbcs, kid, samples.length))];
+    const pssh = opensSegment && protection.rotates ? [clearKeyPssh(kid, Buffer.from(kidOf(protection.epoch, period + 1), 'hex')), ...protection.systemsOf(period).map((system) => system.pssh)] : [];
+    return { samples, auxInfo, pssh };
   }
 
   private complete(state: RunTrackState, seg: SegmentRecord): void {

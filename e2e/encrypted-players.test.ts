@@ -137,5 +137,19 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
     expect(played.refused).toEqual([]);
     expect(played.keys.length).toBeGreaterThanOrEqual(1);
     expect(played.advancedSec).toBeGreaterThan(3);
+
+    // The stream deleted, its recording stays encrypted: the same playlist, segments by their clear names
+    // refused, and its keys go to nobody (the stream that admitted viewers is gone).
+    expect((await api(host, 'DELETE', '/api/v1/streams/paid')).status).toBe(200);
+    expect((await api(host, 'GET', '/api/v1/streams/paid')).status).toBe(404);
+    expect((await api(host, 'GET', `/api/v1/recordings/${started.id}`)).status).toBe(200);
+    const media = await (await fetch(`${host.url}/vod/${started.id}/${(await (await fetch(`${host.url}/vod/${started.id}/index.m3u8${signedQuery}`)).text()).match(/^[^#\s][^?\s]*\.m3u8/m)![0]}${signedQuery}`)).text();
+    expect(media).toMatch(/#EXT-X-KEY:METHOD=AES-128,URI="keys\/[0-9a-f]{32}/);
+    const segment = media.match(/^aes-([^?\s]+)/m)![1]!;
+    expect((await fetch(`${host.url}/vod/${started.id}/${segment}`)).status).toBe(404);
+    const keyUri = media.match(/URI="(keys\/[^"]+)"/)![1]!;
+    const key = await fetch(`${host.url}/vod/${started.id}/${keyUri}`);
+    expect(key.status).toBeGreaterThanOrEqual(400);
+    expect(Buffer.from(await key.arrayBuffer())).not.toHaveLength(16);
   });
 });

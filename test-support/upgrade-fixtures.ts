@@ -217,13 +217,18 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       duration_sec: 3600.5, size_bytes: 1_234_567_890, video: json({ codec: 'h264', width: 1280, height: 720 }), audio: json({ codec: 'aac', sampleRate: 48000, channels: 2 }),
       error: null, thumbnail: 'rec_fixture.jpg', vod: json({ state: 'ready', progress: 1, ladder: 'standard', hls: 'index.m3u8', dash: null, error: null }),
     }],
-    later: [{ version: 8, where: { id: 'rec_fixture' }, values: { start_pdt: T0 + 1234 } }],
+    later: [
+      { version: 8, where: { id: 'rec_fixture' }, values: { start_pdt: T0 + 1234 } },
+      { version: 14, where: { id: 'rec_fixture' }, values: { encrypted: 1 } },
+    ],
     check: (db, v) => {
       expect(new RecordingStore(db).get('rec_fixture')).toEqual({
         id: 'rec_fixture', stream: 'show', file: 'show-2024-01-15T18-00-00.mp4', container: 'mp4', state: 'complete', startedAt: T0, endedAt: T0 + 3_600_500,
         durationSec: 3600.5, sizeBytes: 1_234_567_890, video: { codec: 'h264', width: 1280, height: 720 }, audio: { codec: 'aac', sampleRate: 48000, channels: 2 },
         error: null, thumbnail: 'rec_fixture.jpg', vod: { state: 'ready', progress: 1, ladder: 'standard', hls: 'index.m3u8', dash: null, error: null },
         ...(v >= 8 ? { startPdt: T0 + 1234 } : {}),
+        // Its stream is encrypted from version 13 on: migration 14 marks the recording so.
+        ...(v >= 13 ? { encrypted: true } : {}),
       });
     },
   },

@@ -213,6 +213,7 @@ export function wireLiveServer(deps: {
     paths,
     isLive,
     shouldRecord: (name) => store.get(name)?.record ?? false,
+    isEncrypted: (name) => (store.get(name)?.encryption ?? 'none') !== 'none',
     children: deps.children,
     ffmpegPath,
     ffprobePath: () => deps.ffmpeg.ffprobePath(),
@@ -315,10 +316,14 @@ export function wireLiveServer(deps: {
         segmentTimes,
       }),
       recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata, {
-        // A recording follows its stream's encryption: a stream set to AES-128 or cbcs has its recordings served encrypted (AES-128).
+        // A recording made while its stream was encrypted stays encrypted; one of a stream set to AES-128 or cbcs
+        // later is served encrypted too (AES-128 HLS either way).
         keysOf: (recording) =>
-          (store.get(recording.stream)?.encryption ?? 'none') !== 'none' ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster) : null,
-        admit: (req, stream) => admitViewer({ admit: deps.admit, signer }, req, stream, store.get(stream)?.private ?? false),
+          recording.encrypted || (store.get(recording.stream)?.encryption ?? 'none') !== 'none'
+            ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster)
+            : null,
+        // The keys of a deleted stream's recording go to a signed URL or JWT only (as a private stream's would).
+        admit: (req, stream) => admitViewer({ admit: deps.admit, signer }, req, stream, store.get(stream)?.private ?? true),
       }),
     ],
   };

@@ -383,6 +383,7 @@ export class RecordingService implements Service {
       error: null,
       thumbnail: null,
       vod: NO_VOD,
+      ...(this.options.isEncrypted?.(stream) ? { encrypted: true } : {}),
     };
     this.store.insert(recording);
     this.emit(recording);
@@ -469,7 +470,7 @@ export class RecordingService implements Service {
   }
 
   private view(recording: StoredRecording): Recording {
-    const { thumbnail, ...rest } = recording;
+    const { thumbnail, encrypted: _encrypted, ...rest } = recording;
     return { ...rest, fileUrl: recordingUrls.file(recording.id), thumbnailUrl: thumbnail ? recordingUrls.thumbnail(recording.id) : null };
   }
 }

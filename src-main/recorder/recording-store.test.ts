@@ -50,6 +50,15 @@ describe('RecordingStore', () => {
     store.delete('rec_p');
   });
 
+  it('keeps whether the stream was encrypted when it was recorded, and no patch changes it', () => {
+    store.insert({ ...recording('rec_e', 700), encrypted: true });
+    expect(store.get('rec_e')!.encrypted).toBe(true);
+    store.update('rec_e', { state: 'complete' });
+    expect(store.get('rec_e')!.encrypted).toBe(true);
+    expect(store.get('rec_a')!.encrypted).toBeUndefined();
+    store.delete('rec_e');
+  });
+
   it('lists newest first, per stream when asked', () => {
     store.insert(recording('rec_b', 3000));
     store.insert(recording('rec_c', 2000, 'other'));

@@ -11,9 +11,14 @@ export type StoredRecording = Omit<Recording, 'fileUrl' | 'thumbnailUrl'> & {
   thumbnail: string | null;
   /** Program date-time of the file's first frame (media/media-clock.ts): where replayed data lines up. */
   startPdt?: number | null;
+  /**
+   * Its stream was encrypted when it was recorded: its VOD is served encrypted ever after, whatever
+   * becomes of the stream (deleted, set to clear). Not part of the API's Recording.
+   */
+  encrypted?: boolean;
 };
 
-export type RecordingPatch = Partial<Omit<StoredRecording, 'id' | 'stream' | 'file' | 'container' | 'startedAt'>>;
+export type RecordingPatch = Partial<Omit<StoredRecording, 'id' | 'stream' | 'file' | 'container' | 'startedAt' | 'encrypted'>>;
 
 export const NO_VOD: Vod = { state: 'none', progress: 0, ladder: null, hls: null, dash: null, error: null };
 
@@ -33,6 +38,7 @@ interface Row {
   thumbnail: string | null;
   vod: string | null;
   start_pdt: number | null;
+  encrypted: number;
 }
 
 
@@ -52,6 +58,7 @@ const fromRow = (r: Row): StoredRecording => ({
   thumbnail: r.thumbnail,
   vod: { ...NO_VOD, ...readJson<Partial<Vod>>(r.vod, {}) },
   ...(r.start_pdt !== null && r.start_pdt !== undefined ? { startPdt: r.start_pdt } : {}),
+  ...(r.encrypted ? { encrypted: true } : {}),
 });
 
 const COLUMNS: Record<keyof RecordingPatch, string> = {
@@ -79,8 +86,8 @@ export class RecordingStore {
   insert(recording: StoredRecording): void {
     this.db
       .prepare(
-        `INSERT INTO recordings (id, stream, file, container, state, started_at, ended_at, duration_sec, size_bytes, video, audio, error, thumbnail, vod)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO recordings (id, stream, file, container, state, started_at, ended_at, duration_sec, size_bytes, video, audio, error, thumbnail, vod, encrypted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         recording.id,
@@ -97,6 +104,7 @@ export class RecordingStore {
         recording.error,
         recording.thumbnail,
         toColumn('vod', recording.vod),
+        recording.encrypted ? 1 : 0,
       );
   }
 

@@ -42,6 +42,8 @@ export interface RecordingServiceOptions {
   isLive(name: string): boolean;
   /** The stream's `record` flag: recorded whenever it goes live. */
   shouldRecord(name: string): boolean;
+  /** Whether the stream is encrypted now: a recording started now stays encrypted (StoredRecording.encrypted). */
+  isEncrypted?(name: string): boolean;
   children: Pick<ChildRegistry, 'spawn' | 'run'>;
   ffmpegPath: () => Promise<string>;
   ffprobePath: () => Promise<string>;

@@ -361,4 +361,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'per-stream encryption of HLS output',
     sql: `ALTER TABLE streams ADD COLUMN encryption TEXT NOT NULL DEFAULT 'none';`,
   },
+  {
+    version: 14,
+    name: 'recordings of encrypted streams stay encrypted',
+    sql: `
+      ALTER TABLE recordings ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
+      UPDATE recordings SET encrypted = 1 WHERE stream IN (SELECT name FROM streams WHERE encryption != 'none');
+    `,
+  },
 ];

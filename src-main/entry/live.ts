@@ -29,6 +29,7 @@ import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { admitViewer, liveRoutes, type LiveRoutesOptions } from '../servers/hls/routes.js';
 import { VodKeys } from '../recorder/vod-encryption.js';
 import { httpKeyProvider, newKeyEpoch, RunEncryption, type EncryptionScheme } from '../servers/hls/ll/content-keys.js';
+import { KeyGuard } from '../servers/hls/key-guard.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
 import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
@@ -285,6 +286,9 @@ export function wireLiveServer(deps: {
     connectionsPerAddress: perAddress,
   });
 
+  // One rate limit and first-key audit for every content-key route: live keys, licences and recordings' keys.
+  const keyGuard = new KeyGuard(deps.audit ? { audit: deps.audit } : {});
+
   return {
     streams,
     paths,
@@ -302,6 +306,7 @@ export function wireLiveServer(deps: {
         signer,
         admit: deps.admit,
         ...(deps.audit ? { audit: deps.audit } : {}),
+        keyGuard,
         viewerCap: (name) => store.get(name)?.maxViewers || config().limits.maxViewersPerStream,
         allowedOrigins: () => splitList(config().limits.allowedOrigins),
         analytics,
@@ -324,6 +329,7 @@ export function wireLiveServer(deps: {
             : null,
         // The keys of a deleted stream's recording go to a signed URL or JWT only (as a private stream's would).
         admit: (req, stream) => admitViewer({ admit: deps.admit, signer }, req, stream, store.get(stream)?.private ?? true),
+        guard: keyGuard,
       }),
     ],
   };

@@ -15,6 +15,7 @@ import type { StoredRecording } from './recording-store.js';
 import { rewriteMaster } from '../servers/hls/playlist.js';
 import { signatureQueryOf, firstString } from '../protocols/signing.js';
 import { unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
+import type { KeyGuard } from '../servers/hls/key-guard.js';
 import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from './vod-encryption.js';
 import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 
@@ -42,6 +43,8 @@ export interface VodProtection {
   /** The keys of `recording` when its stream is encrypted (AES-128), else null: served clear. */
   keysOf(recording: StoredRecording): VodKeys | null;
   admit(req: FastifyRequest, stream: string): Promise<Admitted>;
+  /** The live key routes' rate limit and audit, shared: a viewer's VOD keys count with its live ones. */
+  guard?: KeyGuard;
 }
 
 export type RecordingFiles = Pick<RecordingService, 'fileOf' | 'readyVodDir'>;
@@ -242,14 +245,19 @@ async function recordingScope(
   }
 
   scope.get('/vod/:id/keys/:kid', async (req, reply) => {
+    if (protection?.guard?.limited(req, reply)) return reply;
     const { id = '', kid = '' } = req.params as Params & { kid?: string };
     const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
     const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
     if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" has no keys`);
     const admitted = await protection.admit(req, recording.stream);
-    if (!admitted.ok) return sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);
+    if (!admitted.ok) {
+      protection.guard?.auditRefusal(req, recording.stream, `${admitted.bare ? 'UNAUTHORIZED' : admitted.error.code} (recording ${id})`);
+      return sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);
+    }
     const key = keys.keyOf(kid, Math.ceil(recording.durationSec / VOD_SEGMENT_SECONDS) + 2);
     if (!key) return notFound(reply, `recording "${id}" has no key "${kid}"`);
+    protection.guard?.auditFirst(req, recording.stream, id, `first key of recording ${id} (${kid})`);
     return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);
   });
 

@@ -25,6 +25,7 @@ import {
   llEncryptedDiskFile, llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext,
 } from './ll/ll-routes.js';
 import { kidOf, parseKid } from './ll/content-keys.js';
+import { KeyGuard } from './key-guard.js';
 import type { AuditEntry } from '../../../src-shared/contract/index.js';
 
 /**
@@ -78,6 +79,8 @@ export interface LiveRoutesOptions {
   audit?: { record(entry: Omit<AuditEntry, 'id' | 'at'>): void };
   /** Content-key requests one viewer (address and viewer id) may make in 10 s (default 200). */
   keyRequestsPer10s?: number;
+  /** The rate limit and audit shared with other key routes (the recordings'); made from `audit` and `keyRequestsPer10s` when absent. */
+  keyGuard?: KeyGuard;
 }
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -162,9 +165,6 @@ const MPD = 'application/dash+xml';
 const SEGMENT_CACHE = 'public, max-age=600, immutable';
 const LIVE_CACHE = 'public, max-age=1';
 const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-const KEY_WINDOW_MS = 10_000;
-/** Addresses whose first key of a live run was audited, kept at most this many. */
-const AUDITED_KEY_VIEWERS = 10_000;
 /** How many segments behind the live edge a player may start: a cbcs licence carries their keys. */
 const LIVE_START_SEGMENTS = 4;
 /** How long low-latency playlists of a stream whose publisher left stay open for it to return. */
@@ -205,6 +205,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   const mpdUpdatePeriodSec = options.mpdUpdatePeriodSec === undefined ? 2 : options.mpdUpdatePeriodSec;
   const files = new SessionFileCache();
   const startWaitMs = options.startWaitMs ?? DEFAULT_START_WAIT_MS;
+  const keyGuard = options.keyGuard ?? new KeyGuard({ ...(options.keyRequestsPer10s ? { perTenSeconds: options.keyRequestsPer10s } : {}), ...(options.audit ? { audit: options.audit } : {}) });
   const hits = new WeakMap<FastifyRequest, { name: string; hit: ViewerHit }>();
   const cacheFor = (live: boolean): string => (live ? LIVE_CACHE : endedCache);
   const notFound = (reply: FastifyReply, message: string): FastifyReply => sendError(reply, { code: 'NOT_FOUND', message });
@@ -272,7 +273,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const admitted = await admitViewer(options, req, name, entry.private);
     if (!admitted.ok) {
       if (keyRequest) {
-        options.audit?.record({ actor: 'viewer', action: 'play.key', target: name, ip: req.ip, result: 'denied', detail: admitted.bare ? 'UNAUTHORIZED' : admitted.error.code });
+        keyGuard.auditRefusal(req, name, admitted.bare ? 'UNAUTHORIZED' : admitted.error.code);
       }
       sendError(reply, keyRequest && admitted.bare ? unauthorizedKey(name) : admitted.error);
       return null;
@@ -547,39 +548,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     return reply;
   });
 
-  const keyRequests = new Map<string, { since: number; count: number }>();
-  const keyViewers = new Set<string>();
-  /** Past `keyRequestsPer10s` from one viewer (address and viewer id): answers 429 and returns true. */
-  function keyRequestLimited(req: FastifyRequest, reply: FastifyReply): boolean {
-    const now = Date.now();
-    // Per address and viewer id: the viewers behind an edge all come from its address.
-    const asker = `${req.ip} ${firstString((req.query as QueryLike).sid) ?? ''}`.slice(0, 200);
-    let window = keyRequests.get(asker);
-    if (!window || now - window.since >= KEY_WINDOW_MS) {
-      if (keyRequests.size > 10_000) keyRequests.clear();
-      window = { since: now, count: 0 };
-      keyRequests.set(asker, window);
-    }
-    window.count += 1;
-    if (window.count <= (options.keyRequestsPer10s ?? 200)) return false;
-    sendError(reply.header('Retry-After', String(Math.ceil((window.since + KEY_WINDOW_MS - now) / 1000))), {
-      code: 'RATE_LIMITED',
-      message: 'too many key requests from this address; wait a few seconds',
-    });
-    return true;
-  }
-
   /** The media sequence number a low-latency stream's next segment gets (its newest period's keys are made). */
   const nextMsnOf = (stream: LlStream): number => Math.max(0, ...stream.trackIndexes().map((i) => stream.track(i)!.nextMsn));
 
   /** The first key a viewer gets in a live run is audited (once per address and run). */
-  function auditFirstKey(req: FastifyRequest, name: string, epoch: string, kid: string): void {
-    const viewer = `${req.ip} ${epoch}`;
-    if (keyViewers.has(viewer)) return;
-    if (keyViewers.size >= AUDITED_KEY_VIEWERS) keyViewers.clear();
-    keyViewers.add(viewer);
-    options.audit?.record({ actor: 'viewer', action: 'play.key', target: name, ip: req.ip, result: 'ok', detail: `first key of the live run (${kid})` });
-  }
+  const auditFirstKey = (req: FastifyRequest, name: string, epoch: string, kid: string): void =>
+    keyGuard.auditFirst(req, name, epoch, `first key of the live run (${kid})`);
 
   /**
    * The key of an encrypted stream's key period (AES-128; a cbcs run's keys too): 16 bytes to a viewer the stream admits (the
@@ -588,7 +562,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
    * `keyRequestsPer10s` from one viewer (address and viewer id).
    */
   scope.get('/live/:name/keys/:kid', async (req, reply) => {
-    if (keyRequestLimited(req, reply)) return reply;
+    if (keyGuard.limited(req, reply)) return reply;
     const ctx = await openStream(req, reply, true);
     if (!ctx) return reply;
     const { kid = '' } = req.params as Params & { kid?: string };
@@ -615,7 +589,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   void scope.register(async (licence) => {
     licence.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, data, done) => done(null, data));
     licence.post('/live/:name/licence', { bodyLimit: 8192 }, async (req, reply) => {
-      if (keyRequestLimited(req, reply)) return reply;
+      if (keyGuard.limited(req, reply)) return reply;
       const ctx = await openStream(req, reply, true);
       if (!ctx) return reply;
       const stream = options.lowLatency?.streams.get(ctx.name);

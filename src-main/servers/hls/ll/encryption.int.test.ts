@@ -18,6 +18,8 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host
   /** The signed master playlist URL of the encrypted stream, and of another private stream. */
   let master: string;
   let otherMaster: string;
+  /** A key of the recording's VOD (the VOD test), asked for past the rate limit. */
+  let vodKeyUri: URL | undefined;
 
   beforeAll(async () => {
     // A key every segment: a few seconds of play cross several keys.
@@ -162,6 +164,11 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host
     expect((await fetch(keyUri)).status).toBe(200);
     expect((await fetch(new URL(keyUri.pathname, keyUri))).status).toBe(401);
     expect((await fetch(new URL(keyUri.pathname + new URL(otherMaster).search, keyUri))).status).toBe(403);
+    vodKeyUri = keyUri;
+    // The recording's first key and its refusals are in the audit log, as the live keys' are.
+    const audit = (await api(host, 'GET', '/api/v1/audit?action=play.key&limit=100')).json.entries as { result: string; detail: string }[];
+    expect(audit.some((e) => e.result === 'ok' && e.detail.startsWith(`first key of recording ${id}`))).toBe(true);
+    expect(audit.filter((e) => e.result === 'denied').map((e) => e.detail)).toEqual(expect.arrayContaining([`UNAUTHORIZED (recording ${id})`, `FORBIDDEN (recording ${id})`]));
     // ffmpeg decrypts the whole VOD.
     const found = locateFfmpeg(process.env);
     if (!found || isLocateError(found)) throw new Error('no ffmpeg');
@@ -178,6 +185,12 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host
     for (let i = 0; i < 230; i += 1) statuses.push((await fetch(keyUri)).status);
     expect(statuses.at(-1)).toBe(429);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
+    // A recording's keys are limited the same way (the same limiter, per address and viewer id).
+    expect(vodKeyUri, 'the VOD test ran first').toBeDefined();
+    const vodStatuses: number[] = [];
+    for (let i = 0; i < 230; i += 1) vodStatuses.push((await fetch(vodKeyUri!)).status);
+    expect(vodStatuses.at(-1)).toBe(429);
+    expect(vodStatuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
   }, 60_000);
 });
 

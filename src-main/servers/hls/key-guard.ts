@@ -1,0 +1,60 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditEntry } from '../../../src-shared/contract/index.js';
+import { sendError } from '../../http/reply.js';
+import { firstString, type QueryLike } from '../../protocols/signing.js';
+
+/** The window of the content-key rate limit. */
+const KEY_WINDOW_MS = 10_000;
+/** Viewers whose first key of a scope was audited, kept at most this many. */
+const AUDITED_KEY_VIEWERS = 10_000;
+const TRACKED_ASKERS = 10_000;
+
+export interface KeyGuardOptions {
+  /** Key requests one viewer (address and viewer id) may make in 10 s; default 200. */
+  perTenSeconds?: number;
+  audit?: { record(entry: Omit<AuditEntry, 'id' | 'at'>): void };
+}
+
+/**
+ * What every content-key route shares (live streams' keys and licences, recordings' VOD keys): one
+ * rate limit per viewer, counted per address and viewer id (the viewers behind an edge all come from
+ * its address), and the audit of each viewer's first key of a scope (a live run, a recording).
+ */
+export class KeyGuard {
+  private readonly requests = new Map<string, { since: number; count: number }>();
+  private readonly viewers = new Set<string>();
+
+  constructor(private readonly options: KeyGuardOptions = {}) {}
+
+  /** Past the limit: answers 429 with Retry-After and returns true. */
+  limited(req: FastifyRequest, reply: FastifyReply, now = Date.now()): boolean {
+    const asker = `${req.ip} ${firstString((req.query as QueryLike).sid) ?? ''}`.slice(0, 200);
+    let window = this.requests.get(asker);
+    if (!window || now - window.since >= KEY_WINDOW_MS) {
+      if (this.requests.size > TRACKED_ASKERS) this.requests.clear();
+      window = { since: now, count: 0 };
+      this.requests.set(asker, window);
+    }
+    window.count += 1;
+    if (window.count <= (this.options.perTenSeconds ?? 200)) return false;
+    sendError(reply.header('Retry-After', String(Math.ceil((window.since + KEY_WINDOW_MS - now) / 1000))), {
+      code: 'RATE_LIMITED',
+      message: 'too many key requests from this address; wait a few seconds',
+    });
+    return true;
+  }
+
+  /** Audits a viewer's first key of `scope` (once per address and scope): `target` the stream, `detail` which key. */
+  auditFirst(req: FastifyRequest, target: string, scope: string, detail: string): void {
+    const viewer = `${req.ip} ${scope}`;
+    if (this.viewers.has(viewer)) return;
+    if (this.viewers.size >= AUDITED_KEY_VIEWERS) this.viewers.clear();
+    this.viewers.add(viewer);
+    this.options.audit?.record({ actor: 'viewer', action: 'play.key', target, ip: req.ip, result: 'ok', detail });
+  }
+
+  /** Audits a refused key request. */
+  auditRefusal(req: FastifyRequest, target: string, detail: string): void {
+    this.options.audit?.record({ actor: 'viewer', action: 'play.key', target, ip: req.ip, result: 'denied', detail });
+  }
+}

@@ -327,7 +327,8 @@ export function wireLiveServer(deps: {
           recording.encrypted || (store.get(recording.stream)?.encryption ?? 'none') !== 'none'
             ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster)
             : null,
-        // The keys of a deleted stream's recording go to a signed URL or JWT only (as a private stream's would).
+        // A deleted stream's recording: the admission finds no stream and refuses its keys to everyone
+        // (without an admission hook, only a URL signed for the stream's name would do, as for a private stream).
         admit: (req, stream) => admitViewer({ admit: deps.admit, signer }, req, stream, store.get(stream)?.private ?? true),
         guard: keyGuard,
       }),

@@ -185,11 +185,13 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host
     for (let i = 0; i < 230; i += 1) statuses.push((await fetch(keyUri)).status);
     expect(statuses.at(-1)).toBe(429);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
-    // A recording's keys are limited the same way (the same limiter, per address and viewer id).
+    // A recording's keys are limited the same way (the same limiter, per address and viewer id). The
+    // window is fixed: these requests may finish the live ones' window (refused at once) or start a new
+    // one (refused past 200); either way some are refused and no window answers more than 200.
     expect(vodKeyUri, 'the VOD test ran first').toBeDefined();
     const vodStatuses: number[] = [];
     for (let i = 0; i < 230; i += 1) vodStatuses.push((await fetch(vodKeyUri!)).status);
-    expect(vodStatuses.at(-1)).toBe(429);
+    expect(vodStatuses).toContain(429);
     expect(vodStatuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
   }, 60_000);
 });

@@ -186,13 +186,13 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 low-latency stream from a real host
     expect(statuses.at(-1)).toBe(429);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
     // A recording's keys are limited the same way (the same limiter, per address and viewer id). The
-    // window is fixed: these requests may finish the live ones' window (refused at once) or start a new
-    // one (refused past 200); either way some are refused and no window answers more than 200.
+    // window is fixed and may have begun with the VOD test's requests, so it can end during this loop:
+    // 450 quick requests span at most two windows, one of which then gets more than 200.
     expect(vodKeyUri, 'the VOD test ran first').toBeDefined();
     const vodStatuses: number[] = [];
-    for (let i = 0; i < 230; i += 1) vodStatuses.push((await fetch(vodKeyUri!)).status);
+    while (vodStatuses.length < 450 && !vodStatuses.includes(429)) vodStatuses.push((await fetch(vodKeyUri!)).status);
     expect(vodStatuses).toContain(429);
-    expect(vodStatuses.filter((s) => s === 200).length).toBeLessThanOrEqual(200);
+    expect(vodStatuses.filter((s) => s === 200).length).toBeLessThanOrEqual(400);
   }, 60_000);
 });
 

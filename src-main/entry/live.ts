@@ -27,7 +27,7 @@ import { StreamTransitions } from '../media/stream-transitions.js';
 import { configuredUrls } from '../media/stream-urls.js';
 import { ViewerAnalytics } from '../servers/hls/analytics.js';
 import { admitViewer, liveRoutes, type LiveRoutesOptions } from '../servers/hls/routes.js';
-import { VodKeys } from '../recorder/vod-encryption.js';
+import { streamThatMade, VodKeys } from '../recorder/vod-encryption.js';
 import { httpKeyProvider, newKeyEpoch, RunEncryption, type EncryptionScheme } from '../servers/hls/ll/content-keys.js';
 import { KeyGuard } from '../servers/hls/key-guard.js';
 import { LlHub } from '../servers/hls/ll/ll-hub.js';
@@ -35,7 +35,7 @@ import { SegmentTimes } from '../servers/hls/segment-times.js';
 import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { RecordingService, type RecordingJobs } from '../recorder/recording-service.js';
-import { recordingRoutes, type OtherVodFiles } from '../recorder/routes.js';
+import { recordingOfDeletedStream, recordingRoutes, type OtherVodFiles } from '../recorder/routes.js';
 import { RestreamService } from '../restream/restream-service.js';
 import { newBoxSecret } from '../restream/secret-box.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
@@ -324,12 +324,17 @@ export function wireLiveServer(deps: {
         // A recording made while its stream was encrypted stays encrypted; one of a stream set to AES-128 or cbcs
         // later is served encrypted too (AES-128 HLS either way).
         keysOf: (recording) =>
-          recording.encrypted || (store.get(recording.stream)?.encryption ?? 'none') !== 'none'
+          recording.encrypted || (streamThatMade(store.get(recording.stream), recording)?.encryption ?? 'none') !== 'none'
             ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster)
             : null,
-        // A deleted stream's recording: the admission finds no stream and refuses its keys to everyone
-        // (without an admission hook, only a URL signed for the stream's name would do, as for a private stream).
-        admit: (req, stream) => admitViewer({ admit: deps.admit, signer }, req, stream, store.get(stream)?.private ?? true),
+        // The keys of a recording go to the viewers its stream admits. Once that stream is deleted they go to
+        // nobody, even when a new stream takes its name: that stream's viewers (its signatures, its JWTs, the
+        // admission hook asked by name) were never admitted to the old one's recordings.
+        admit: async (req, recording) => {
+          const stream = streamThatMade(store.get(recording.stream), recording);
+          if (!stream) return { ok: false, bare: false, error: recordingOfDeletedStream(recording) };
+          return admitViewer({ admit: deps.admit, signer }, req, stream.name, stream.private);
+        },
         guard: keyGuard,
       }),
     ],

@@ -12,6 +12,7 @@ import { vodPlaylistOnTimeline, vodSpan } from './vod-timeline.js';
 import { preflight } from '../http/cors.js';
 import type { QueryLike, UrlSigner } from '../protocols/signing.js';
 import type { StoredRecording } from './recording-store.js';
+import type { StudioErrorShape } from '../../src-shared/errors.js';
 import { rewriteMaster } from '../servers/hls/playlist.js';
 import { signatureQueryOf, firstString } from '../protocols/signing.js';
 import { unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
@@ -42,10 +43,18 @@ import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 export interface VodProtection {
   /** The keys of `recording` when its stream is encrypted (AES-128), else null: served clear. */
   keysOf(recording: StoredRecording): VodKeys | null;
-  admit(req: FastifyRequest, stream: string): Promise<Admitted>;
+  /** Whether the viewer of `req` may have `recording`'s keys (the admission of the stream that made it). */
+  admit(req: FastifyRequest, recording: StoredRecording): Promise<Admitted>;
   /** The live key routes' rate limit and audit, shared: a viewer's VOD keys count with its live ones. */
   guard?: KeyGuard;
 }
+
+/** The refusal of a recording's keys once the stream that made it is deleted: they go to nobody. */
+export const recordingOfDeletedStream = (recording: StoredRecording): StudioErrorShape => ({
+  code: 'FORBIDDEN',
+  message: `recording "${recording.id}" was made by a stream "${recording.stream}" since deleted: its keys go to nobody (its file can still be downloaded from the studio)`,
+  details: { reason: 'stream_deleted' },
+});
 
 export type RecordingFiles = Pick<RecordingService, 'fileOf' | 'readyVodDir'>;
 
@@ -250,7 +259,7 @@ async function recordingScope(
     const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
     const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
     if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" has no keys`);
-    const admitted = await protection.admit(req, recording.stream);
+    const admitted = await protection.admit(req, recording);
     if (!admitted.ok) {
       protection.guard?.auditRefusal(req, recording.stream, `${admitted.bare ? 'UNAUTHORIZED' : admitted.error.code} (recording ${id})`);
       return sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);

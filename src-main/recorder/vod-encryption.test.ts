@@ -1,7 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { contentKey, kidOf } from '../servers/hls/ll/content-keys.js';
-import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, segmentNumberOf, VodKeys } from './vod-encryption.js';
+import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, segmentNumberOf, streamThatMade, VodKeys } from './vod-encryption.js';
 
 const PLAYLIST = [
   '#EXTM3U',
@@ -21,6 +21,14 @@ const PLAYLIST = [
 ].join('\n');
 
 describe('an encrypted recording\'s VOD', () => {
+  it('knows the stream that made a recording, and not a stream that took its name after', () => {
+    const stream = { name: 'show', createdAt: 1_000 };
+    expect(streamThatMade(stream, { startedAt: 5_000 })).toBe(stream);
+    expect(streamThatMade(stream, { startedAt: 1_000 })).toBe(stream);
+    expect(streamThatMade(stream, { startedAt: 999 })).toBeUndefined();
+    expect(streamThatMade(undefined, { startedAt: 5_000 })).toBeUndefined();
+  });
+
   it('reads the number at the end of a segment\'s name', () => {
     expect(segmentNumberOf('chunk-g1-stream0-00042.m4s')).toBe(42);
     expect(segmentNumberOf('init-g1-stream0.m4s')).toBe(0);

@@ -12,6 +12,16 @@ import { appendQuery, isRelativeUri, parseMediaPlaylist, writeMediaPlaylist } fr
 
 export const ENCRYPTED_SEGMENT_PREFIX = 'aes-';
 
+/**
+ * The stream that made `recording`: the stream of its name, unless that stream was created after the
+ * recording began (the one that made it was deleted and its name given to a new stream). Such a
+ * recording, like one of a deleted stream, follows nothing of the new stream: not its encryption,
+ * not its viewers' credentials.
+ */
+export function streamThatMade<S extends { createdAt: number }>(stream: S | undefined, recording: { startedAt: number }): S | undefined {
+  return stream && stream.createdAt <= recording.startedAt ? stream : undefined;
+}
+
 /** The number ffmpeg put at the end of a segment's name (`chunk-g1-stream0-00042.m4s` -> 42), else 0. */
 export function segmentNumberOf(file: string): number {
   const m = /(\d{1,9})\.[a-z0-9]+$/i.exec(file);

@@ -309,4 +309,70 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     await expect.poll(() => poster.evaluate((i) => (i as HTMLImageElement).naturalWidth > 0 && (i as HTMLImageElement).src), { timeout: 10_000 }).toMatch(/\?exp=\d+&sig=/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'library-grid-private.png') });
   });
+
+  it('encrypts the private video with AES-128: its watch link plays in hls.js with keys for the signed link only; no MP4, no MPD, no clear segment', async () => {
+    await page.getByTestId(`video-card-${tourId}`).click();
+    await page.getByTestId('video-encryption').selectOption('aes-128');
+    await page.getByTestId('video-save').click();
+    await expect.poll(async () => (await state(tourId)).encryption).toBe('aes-128');
+    expect((await state(tourId)).urls).toMatchObject({ dash: null, mp4: null });
+    // The studio's own player, opened afresh, plays it on (hls.js, the keys under its signed query).
+    const studioKeys: string[] = [];
+    const onKey = (r: { url(): string; status(): number }): void => {
+      if (/\/keys\/[0-9a-f]{32}/.test(r.url())) studioKeys.push(`${r.status()} ${r.url()}`);
+    };
+    page.on('response', onKey);
+    await page.getByTestId('video-back').click();
+    await page.getByTestId(`video-card-${tourId}`).click();
+    const el = page.getByTestId('video-player-video');
+    await page.getByTestId('video-player-play').click();
+    await expect.poll(() => el.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 15_000 }).toBeGreaterThan(1);
+    await el.evaluate((v) => (v as HTMLVideoElement).pause());
+    page.off('response', onKey);
+    expect(studioKeys.length).toBeGreaterThanOrEqual(1);
+    expect(studioKeys.every((k) => /^200 .*\?exp=\d+&sig=/.test(k)), studioKeys.join('\n')).toBe(true);
+    await page.getByTestId('video-sign').click();
+    const signed = (await page.getByTestId('video-watch-url').textContent())!;
+    const query = new URL(signed).search;
+    await page.getByTestId('video-form').screenshot({ path: path.join(ARTIFACTS, 'library-video-encrypted.png') });
+    // What a player or a copier meets without hls.js: the same refusals as an encrypted recording's.
+    for (const file of ['video.mp4', 'manifest.mpd']) {
+      const res = await fetch(`${host!.url}/vod/${tourId}/${file}${query}`);
+      expect([file, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([file, 404, 'NOT_FOUND']);
+    }
+    const master = await (await fetch(`${host!.url}/vod/${tourId}/index.m3u8${query}`)).text();
+    const mediaName = master.match(/^media_\d+\.m3u8/m)![0];
+    const media = await (await fetch(`${host!.url}/vod/${tourId}/${mediaName}${query}`)).text();
+    expect(media).toMatch(/#EXT-X-KEY:METHOD=AES-128,URI="keys\/[0-9a-f]{32}\?exp=\d+&sig=[^"]+",IV=0x[0-9a-f]{32}/);
+    const segment = media.match(/^aes-([^?\s]+)/m)![1]!;
+    expect((await fetch(`${host!.url}/vod/${tourId}/${segment}${query}`)).status).toBe(404);
+    const keyUri = media.match(/URI="(keys\/[0-9a-f]{32})\?/)![1]!;
+    expect((await fetch(`${host!.url}/vod/${tourId}/${keyUri}`)).status).toBe(403);
+    const key = await fetch(`${host!.url}/vod/${tourId}/${keyUri}${query}`);
+    expect([key.status, key.headers.get('cache-control'), (await key.arrayBuffer()).byteLength]).toEqual([200, 'no-store, private', 16]);
+
+    const p = await browser!.newPage();
+    try {
+      const asked: string[] = [];
+      const refused: string[] = [];
+      p.on('response', (r) => {
+        if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
+        else if (/\/keys\/[0-9a-f]{32}/.test(r.url())) asked.push(r.url());
+      });
+      expect((await p.goto(signed))?.status()).toBe(200);
+      await p.locator('#play').click();
+      await expect.poll(() => p.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime), { timeout: 15_000 }).toBeGreaterThan(2);
+      expect(refused).toEqual([]);
+      expect(asked.length).toBeGreaterThanOrEqual(1);
+      expect(asked.every((u) => /\?exp=\d+&sig=/.test(u))).toBe(true);
+    } finally {
+      await p.close();
+    }
+    // Back to clear: the MP4 is served again.
+    await page.getByTestId('video-encryption').selectOption('none');
+    await page.getByTestId('video-save').click();
+    await expect.poll(async () => (await state(tourId)).encryption).toBe('none');
+    expect((await fetch(`${host!.url}/vod/${tourId}/video.mp4${query}`)).status).toBe(200);
+    await page.getByTestId('video-back').click();
+  });
 });

@@ -277,9 +277,12 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       subtitles: json([{ id: 'sub_en', language: 'en', label: 'English' }]), chapters: json([{ startSec: 0, title: 'Intro' }]), views: 42,
       created_at: T0, updated_at: T0 + 60_000, ready_at: T0 + 60_000,
     }],
-    check: (db) => {
+    later: [{ version: 15, where: { id: VIDEO }, values: { encryption: 'aes-128' } }],
+    check: (db, v) => {
       expect(new VideoStore(db).get(VIDEO)).toEqual({
-        id: VIDEO, owner: 'token', title: 'Rehearsal', description: 'The run-through', visibility: 'unlisted', tags: ['rehearsal'], source: 'upload',
+        id: VIDEO, owner: 'token', title: 'Rehearsal', description: 'The run-through', visibility: 'unlisted',
+        // Clear until version 15, which added encryption: the fixture's row is encrypted from there on.
+        encryption: v >= 15 ? 'aes-128' : 'none', tags: ['rehearsal'], source: 'upload',
         uploadId: 'upl_fixture', recordingId: null, fileName: 'rehearsal.mp4', state: 'ready', preset: 'balanced', normalizeLoudness: true, error: null,
         media: { durationSec: 754.2, width: 1920, height: 1080, sizeBytes: 1_048_576 }, outputs: { thumbnails: ['t1.jpg'] },
         subtitles: [{ id: 'sub_en', language: 'en', label: 'English' }], chapters: [{ startSec: 0, title: 'Intro' }], views: 42,

@@ -22,7 +22,7 @@ export interface VideoHandlerDeps {
     remove(id: string, subtitleId: string): Promise<Video>;
   };
   /** Watch page and playback URLs, signed when the video is private. */
-  watchUrl(id: string, expiresInSec: number, baseUrl?: string): { watch: string; hls: string; dash: string; mp4: string; expiresAt: number | null };
+  watchUrl(id: string, expiresInSec: number, baseUrl?: string): { watch: string; hls: string; dash: string | null; mp4: string | null; expiresAt: number | null };
   jobs: { list(): { concurrency: number; jobs: Job[] } };
 }
 

@@ -25,9 +25,9 @@ describe('VodPurgeTracker', () => {
     expect(new VodPurgeTracker().onRecordingChanged('r2', rec('ready', 1))).toEqual({ prefix: '/vod/r2/' });
   });
 
-  it('purges a library video when deleted, processed again, or its subtitles or chapters change; not for progress or title edits', () => {
+  it('purges a library video when deleted, processed again, its subtitles, chapters, visibility or encryption change; not for progress or title edits', () => {
     const tracker = new VodPurgeTracker();
-    const base = { state: 'uploading', readyAt: null, subtitles: [], chapters: [], title: 'a', progress: 0 };
+    const base = { state: 'uploading', readyAt: null, subtitles: [], chapters: [], title: 'a', progress: 0, visibility: 'public', encryption: 'none' };
     const at = (patch: object) => tracker.onVideoChanged('vid_x', { ...base, ...patch } as unknown as Video);
     expect(at({})).toBeNull();
     expect(at({ progress: 0.5 })).toBeNull();
@@ -38,6 +38,10 @@ describe('VodPurgeTracker', () => {
     expect(at({ state: 'ready', readyAt: 5, title: 'b' })).toBeNull();
     expect(at({ state: 'ready', readyAt: 5, subtitles: [{ id: 's1' }] })).toEqual({ prefix: '/vod/vid_x/' });
     expect(at({ state: 'ready', readyAt: 5, subtitles: [{ id: 's1' }], chapters: [{ startSec: 0, title: 'x' }] })).toEqual({ prefix: '/vod/vid_x/' });
+    const edited = { state: 'ready', readyAt: 5, subtitles: [{ id: 's1' }], chapters: [{ startSec: 0, title: 'x' }] };
+    expect(at({ ...edited, visibility: 'private' })).toEqual({ prefix: '/vod/vid_x/' });
+    expect(at({ ...edited, visibility: 'private', encryption: 'aes-128' })).toEqual({ prefix: '/vod/vid_x/' });
+    expect(at({ ...edited, visibility: 'private', encryption: 'aes-128', title: 'c' })).toBeNull();
     expect(tracker.onVideoChanged('vid_x', null)).toEqual({ prefix: '/vod/vid_x/' });
   });
 });

@@ -28,14 +28,15 @@ export class VodPurgeTracker {
   /**
    * Which `video.changed` events purge a library video: its deletion, and every change of what its
    * files hold (processing again, ready, subtitles or chapters edited: the edges keep everything but
-   * playlists as immutable files). Progress, views and title edits purge nothing.
+   * playlists as immutable files) or who may have them (its visibility, its encryption: a video made
+   * private or encrypted leaves no clear copy at the edges). Progress, views and title edits purge nothing.
    */
   onVideoChanged(id: string, video: Video | null): PurgeRequest | null {
     if (video === null) {
       this.videoFiles.delete(id);
       return { prefix: vodPrefix(id) };
     }
-    const files = video.state === 'ready' ? JSON.stringify([video.readyAt, video.subtitles.map((s) => s.id), video.chapters]) : video.state;
+    const files = video.state === 'ready' ? JSON.stringify([video.readyAt, video.subtitles.map((s) => s.id), video.chapters, video.visibility, video.encryption]) : video.state;
     const before = this.videoFiles.get(id);
     this.videoFiles.set(id, files);
     // First seen (the host restarted since): it may have been processed again meanwhile.

@@ -20,7 +20,7 @@ import type { VideoHandlerDeps } from '../api/handlers-videos.js';
 import type { JobQueue, JobRunner } from '../vod/job-queue.js';
 import { VideoLibrary } from '../vod/library.js';
 import { applySubtitles, subtitleToWebVtt, VideoProcessor, writeChaptersVtt } from '../vod/process/index.js';
-import { videoFileHandler, type VideoFileHandler } from '../vod/routes.js';
+import { videoFileHandler, type VideoFileHandler, type VideoProtection } from '../vod/routes.js';
 import { SubtitleService } from '../vod/subtitles.js';
 import { watchUrls } from '../vod/urls.js';
 import { processingRunner } from '../vod/process-runner.js';
@@ -59,6 +59,8 @@ export function wireLibrary(deps: {
   /** The studio's job queue (made in studio.ts, shared with the recordings' VOD conversions). */
   queue: JobQueue;
   signer: UrlSigner;
+  /** Encrypted videos' keys and the key routes' guard (entry/live.ts). */
+  protection?: VideoProtection;
   auth: UploadAuth;
   /** Guests' own recordings (guests/takes.ts, made after the library, so asked lazily). */
   guestTakes?: () => Pick<GuestTakes, 'uploadAuth' | 'onCreated' | 'onFinished' | 'onRemoved'> | undefined;
@@ -130,7 +132,7 @@ export function wireLibrary(deps: {
     apply: (videoDir, tracks) => applySubtitles(videoDir, tracks),
   });
 
-  const files = videoFileHandler(library, deps.signer);
+  const files = videoFileHandler(library, deps.signer, deps.protection);
   const handlers: VideoHandlerDeps = {
     library,
     subtitles,

@@ -36,6 +36,7 @@ import type { RunTrack } from '../servers/hls/ll/ll-stream.js';
 import { UrlSigner } from '../protocols/signing.js';
 import { RecordingService, type RecordingJobs } from '../recorder/recording-service.js';
 import { recordingOfDeletedStream, recordingRoutes, type OtherVodFiles } from '../recorder/routes.js';
+import type { VideoProtection } from '../vod/routes.js';
 import { RestreamService } from '../restream/restream-service.js';
 import { newBoxSecret } from '../restream/secret-box.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
@@ -54,6 +55,8 @@ export interface LiveServer {
   clock: MediaClock;
   /** Timed data in the media: plug `onMessage` into the data hub's tap. */
   timedMetadata: TimedMetadata;
+  /** Encrypted library videos: their keys, and the guard of every key route. */
+  videoProtection: VideoProtection;
   services: Service[];
   plugins: HttpPlugin[];
 }
@@ -298,6 +301,8 @@ export function wireLiveServer(deps: {
     signer,
     clock,
     timedMetadata,
+    // Encrypted library videos: their keys from the same master, under the same guard.
+    videoProtection: { keysOf: (videoId: string) => new VodKeys(videoId, config().live.keyRotationSegments, contentKeyMaster), guard: keyGuard },
     // Started in this order, stopped in reverse: ingest stops first, then relays, recorders and packagers finish.
     services: [analytics, streams, recordings, restream, rtmp, srt],
     plugins: [

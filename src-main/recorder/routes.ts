@@ -256,6 +256,9 @@ async function recordingScope(
   scope.get('/vod/:id/keys/:kid', async (req, reply) => {
     if (protection?.guard?.limited(req, reply)) return reply;
     const { id = '', kid = '' } = req.params as Params & { kid?: string };
+    // A library video's keys (vod/routes.ts), under the same limit.
+    const other = !isRecordingId(id) ? otherVod?.() : undefined;
+    if (other) return other(req, reply, id, `keys/${kid}`);
     const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
     const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
     if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" has no keys`);

@@ -369,4 +369,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       UPDATE recordings SET encrypted = 1 WHERE stream IN (SELECT name FROM streams WHERE encryption != 'none');
     `,
   },
+  {
+    version: 15,
+    name: 'encrypted library videos',
+    sql: `
+      ALTER TABLE videos ADD COLUMN encryption TEXT NOT NULL DEFAULT 'none';
+    `,
+  },
 ];

@@ -1,4 +1,4 @@
-import type { Chapter, VideoPreset, VideoState, VideoVisibility } from '../../src-shared/contract/videos.js';
+import type { Chapter, VideoEncryption, VideoPreset, VideoState, VideoVisibility } from '../../src-shared/contract/videos.js';
 import { readJson, type Db } from './db.js';
 
 export interface StoredSubtitle {
@@ -25,6 +25,8 @@ export interface StoredVideo {
   title: string;
   description: string;
   visibility: VideoVisibility;
+  /** Served encrypted (AES-128 HLS, keys to its viewers only; no clear MP4 or MPD). */
+  encryption: VideoEncryption;
   tags: string[];
   source: 'upload' | 'recording';
   uploadId: string | null;
@@ -50,6 +52,7 @@ type Row = {
   title: string;
   description: string;
   visibility: string;
+  encryption: string;
   tags: string;
   source: string;
   upload_id: string | null;
@@ -76,6 +79,7 @@ const toVideo = (r: Row): StoredVideo => ({
   title: r.title,
   description: r.description,
   visibility: r.visibility as VideoVisibility,
+  encryption: r.encryption === 'aes-128' ? 'aes-128' : 'none',
   tags: readJson<string[]>(r.tags, []),
   source: r.source as StoredVideo['source'],
   uploadId: r.upload_id,
@@ -101,6 +105,7 @@ const COLUMNS: { [K in keyof Patchable]: [column: string, encode: (value: Patcha
   title: ['title', (v) => v],
   description: ['description', (v) => v],
   visibility: ['visibility', (v) => v],
+  encryption: ['encryption', (v) => v],
   tags: ['tags', (v) => JSON.stringify(v)],
   uploadId: ['upload_id', (v) => v],
   recordingId: ['recording_id', (v) => v],
@@ -138,9 +143,9 @@ export class VideoStore {
   insert(video: StoredVideo): StoredVideo {
     this.db
       .prepare(
-        `INSERT INTO videos (id, owner, title, description, visibility, tags, source, upload_id, recording_id, file_name, state, preset,
+        `INSERT INTO videos (id, owner, title, description, visibility, encryption, tags, source, upload_id, recording_id, file_name, state, preset,
            normalize_loudness, error, media, outputs, subtitles, chapters, views, created_at, updated_at, ready_at)
-         VALUES (@id, @owner, @title, @description, @visibility, @tags, @source, @uploadId, @recordingId, @fileName, @state, @preset,
+         VALUES (@id, @owner, @title, @description, @visibility, @encryption, @tags, @source, @uploadId, @recordingId, @fileName, @state, @preset,
            @normalizeLoudness, @error, @media, @outputs, @subtitles, @chapters, @views, @createdAt, @updatedAt, @readyAt)`,
       )
       .run({

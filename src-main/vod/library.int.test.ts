@@ -149,6 +149,11 @@ describe('video library through a real host', () => {
     expect((await api(h, 'POST', '/api/v1/videos', { title: 'x', recordingId: 'rec_aaaaaaaaaaaa' })).json.error.code).toBe('NOT_FOUND');
     expect((await api(h, 'GET', '/api/v1/videos/vid_aaaaaaaaaaaa')).json.error.code).toBe('NOT_FOUND');
     expect((await api(h, 'GET', '/api/v1/videos/../../etc')).status).toBe(404);
+    // An encryption no player knows: refused, whichever video it names.
+    const some = (before as { id: string }[])[0]?.id ?? 'vid_aaaaaaaaaaaa';
+    const badEncryption = await api(h, 'PATCH', `/api/v1/videos/${some}`, { encryption: 'rot13' });
+    expect([badEncryption.status, badEncryption.json.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await api(h, 'GET', `/vod/vid_aaaaaaaaaaaa/keys/${'0'.repeat(32)}`)).status).toBe(404);
     expect((await api(h, 'GET', '/api/v1/videos', undefined, null)).status).toBe(401);
     expect((await api(h, 'GET', '/api/v1/videos')).json).toEqual(before);
   });

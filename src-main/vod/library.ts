@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Chapter, Job, Video, VideoPreset, VideoVisibility } from '../../src-shared/contract/videos.js';
+import type { Chapter, Job, Video, VideoEncryption, VideoPreset, VideoVisibility } from '../../src-shared/contract/videos.js';
 import { VIDEO_ID_RE } from '../../src-shared/contract/videos.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
@@ -126,6 +126,7 @@ export class VideoLibrary implements Service {
       state: 'uploading',
       preset: presetOf(upload.metadata.preset) ?? this.o.defaultPreset(),
       visibility: visibilityOf(upload.metadata.visibility) ?? 'public',
+      encryption: upload.metadata.encryption === 'aes-128' ? 'aes-128' : 'none',
     });
     this.log.info({ id: video.id, upload: upload.id }, 'upload started');
   }
@@ -163,6 +164,7 @@ export class VideoLibrary implements Service {
     recordingId?: string;
     description?: string;
     visibility?: VideoVisibility;
+    encryption?: VideoEncryption;
     tags?: string[];
     preset?: VideoPreset;
     normalizeLoudness?: boolean;
@@ -171,6 +173,7 @@ export class VideoLibrary implements Service {
       title: input.title,
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.visibility !== undefined ? { visibility: input.visibility } : {}),
+      ...(input.encryption !== undefined ? { encryption: input.encryption } : {}),
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
     };
     if (input.uploadId !== undefined) {
@@ -192,6 +195,7 @@ export class VideoLibrary implements Service {
       state: 'queued',
       preset: input.preset ?? this.o.defaultPreset(),
       visibility: input.visibility ?? 'public',
+      encryption: input.encryption ?? 'none',
       description: input.description ?? '',
       tags: input.tags ?? [],
       normalizeLoudness: input.normalizeLoudness ?? false,
@@ -200,7 +204,7 @@ export class VideoLibrary implements Service {
     return this.get(video.id);
   }
 
-  update(input: { id: string; title?: string; description?: string; visibility?: VideoVisibility; tags?: string[]; chapters?: Chapter[] }): Video {
+  update(input: { id: string; title?: string; description?: string; visibility?: VideoVisibility; encryption?: VideoEncryption; tags?: string[]; chapters?: Chapter[] }): Video {
     const { id, ...edits } = input;
     const video = this.stored(id);
     const chapters = edits.chapters ? [...edits.chapters].sort((a, b) => a.startSec - b.startSec) : undefined;
@@ -302,6 +306,7 @@ export class VideoLibrary implements Service {
       title: video.title,
       description: video.description,
       visibility: video.visibility,
+      encryption: video.encryption,
       tags: video.tags,
       source: video.source,
       uploadId: video.uploadId,
@@ -322,7 +327,7 @@ export class VideoLibrary implements Service {
       views: video.views,
       subtitles: video.subtitles.map((s) => ({ ...s, url: `/vod/${video.id}/subs/${s.id}.vtt` })),
       chapters: video.chapters,
-      urls: video.state === 'ready' ? videoUrls(video.id, video.outputs?.thumbnails ?? []) : null,
+      urls: video.state === 'ready' ? videoUrls(video.id, video.outputs?.thumbnails ?? [], '', video.encryption !== 'none') : null,
       createdAt: video.createdAt,
       updatedAt: video.updatedAt,
       readyAt: video.readyAt,
@@ -350,6 +355,7 @@ export class VideoLibrary implements Service {
     const now = this.now();
     const video = this.o.store.insert({
       id: newVideoId(),
+      encryption: 'none',
       description: '',
       tags: [],
       normalizeLoudness: false,

@@ -8,6 +8,11 @@ import { sendError } from '../http/reply.js';
 import { signatureQueryOf, type QueryLike, type UrlSigner } from '../protocols/signing.js';
 import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
 import { signMpd, signPlaylist, signPreviewVtt } from './signed-text.js';
+import type { StudioErrorShape } from '../../src-shared/errors.js';
+import type { KeyGuard } from '../servers/hls/key-guard.js';
+import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from '../recorder/vod-encryption.js';
+import { VOD_SEGMENT_SECONDS } from '../recorder/vod-args.js';
+import { VOD_FILES } from './urls.js';
 
 /**
  * A ready video's files at `/vod/<videoId>/<file>` (the recordings' routes hand video ids over:
@@ -15,6 +20,10 @@ import { signMpd, signPlaylist, signPreviewVtt } from './signed-text.js';
  * signed for `vod/<id>` (videos.watchUrl), and its text files pass the signature on to every
  * address in them. Segment names carry the processing's generation (immutable); everything else
  * is replaced when the video is processed again, so it is cached briefly (the edges are purged).
+ * An encrypted video (`encryption: aes-128`) is served as AES-128 HLS, as an encrypted recording is:
+ * its media playlists name `aes-<segment>` under EXT-X-KEYs, its keys at `keys/<kid>` go to whoever may
+ * watch it (a private video's: its signed URL), rate-limited and audited with every other key; its
+ * segments by their clear names, its MP4 and its MPD are not served. Stills and subtitles stay clear.
  */
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -48,21 +57,34 @@ export function videoFile(rest: string): VodTarget | null {
 
 export interface VideoFilesPort {
   /** The video when it exists and is ready (else undefined). */
-  readyVideo(id: string): Pick<Video, 'id' | 'visibility'> | undefined;
+  readyVideo(id: string): (Pick<Video, 'id' | 'visibility' | 'encryption'> & { media: { durationSec: number } | null }) | undefined;
   dirOf(id: string): string;
   addView(id: string): void;
 }
 
+/** The keys of encrypted videos, and the guard every key route shares (entry/live.ts). */
+export interface VideoProtection {
+  keysOf(videoId: string): VodKeys;
+  guard?: KeyGuard;
+}
+
+const notFound = (message: string): StudioErrorShape => ({ code: 'NOT_FOUND', message });
+const clearRefused = (what: string): StudioErrorShape =>
+  notFound(`this video is encrypted with AES-128, which HLS carries: ${what} is not served (play its index.m3u8)`);
+
 /** Serves one `/vod/<videoId>/...` request (called by the recordings' /vod/ routes). */
-export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner, 'verify'>) {
+export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner, 'verify'>, protection?: VideoProtection) {
   return async (req: FastifyRequest, reply: FastifyReply, id: string, rest: string): Promise<FastifyReply> => {
-    const target = videoFile(rest);
-    const video = target ? videos.readyVideo(id) : undefined;
-    if (!target || !video) return sendError(reply, { code: 'NOT_FOUND', message: video === undefined && target ? `no ready video "${id}"` : 'no such file' });
+    const kid = /^keys\/([0-9a-f]{32})$/.exec(rest)?.[1];
+    const encryptedName = rest.startsWith(ENCRYPTED_SEGMENT_PREFIX) ? rest.slice(ENCRYPTED_SEGMENT_PREFIX.length) : null;
+    const target = kid ? null : videoFile(encryptedName ?? rest);
+    const video = target || kid ? videos.readyVideo(id) : undefined;
+    if (!video || (!target && !kid)) return sendError(reply, notFound(video === undefined && (target || kid) ? `no ready video "${id}"` : 'no such file'));
     let query = '';
     if (video.visibility === 'private') {
       const verdict = signer.verify(`vod/${id}`, req.query as QueryLike, req.ip);
       if (!verdict.ok) {
+        if (kid) protection?.guard?.auditRefusal(req, `vod/${id}`, `FORBIDDEN (video ${id})`);
         return sendError(reply, {
           code: 'FORBIDDEN',
           message: `video "${id}" is private: its URL must be signed (${verdict.reason.replace('_', ' ')})`,
@@ -72,7 +94,37 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
       query = signatureQueryOf(req.query as QueryLike);
     }
     const dir = videos.dirOf(id);
-    const cacheControl = video.visibility === 'private' ? 'private, max-age=300' : target.cacheControl;
+    const keys = video.encryption !== 'none' && protection ? protection.keysOf(id) : null;
+    if (kid) {
+      const key = keys?.keyOf(kid, Math.ceil((video.media?.durationSec ?? 0) / VOD_SEGMENT_SECONDS) + 2) ?? null;
+      if (!key) return sendError(reply, notFound(keys ? `video "${id}" has no key "${kid}"` : `video "${id}" is not encrypted`));
+      protection?.guard?.auditFirst(req, `vod/${id}`, id, `first key of video ${id} (${kid})`);
+      return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);
+    }
+    if (!target) return sendError(reply, notFound('no such file'));
+    // A private video's files stay in its viewer's browser only; its playlists are asked again each time,
+    // so that a change of what it serves (encrypted since, processed again) reaches a browser that played it.
+    const media = target.cacheControl === SEGMENT_CACHE || target.contentType.startsWith('image/');
+    const cacheControl = video.visibility === 'private' ? (media ? 'private, max-age=300' : 'private, no-cache') : target.cacheControl;
+    const segment = target.cacheControl === SEGMENT_CACHE && !target.file.startsWith('init-');
+    if (encryptedName !== null) {
+      // `aes-<segment>`: the clear file encrypted as it is sent (its name and IV say with which key).
+      if (!keys || !segment) return sendError(reply, notFound('no such file'));
+      const data = await fs.promises.readFile(path.join(dir, target.file)).catch(() => null);
+      if (data === null) return sendError(reply, notFound('no such file'));
+      return reply.header('Cache-Control', cacheControl).type(target.contentType).send(keys.encrypt(target.file, data));
+    }
+    if (keys) {
+      if (target.kind === 'mpd') return sendError(reply, clearRefused('its DASH manifest'));
+      if (target.file === VOD_FILES.mp4) return sendError(reply, clearRefused('a clear MP4'));
+      if (segment) return sendError(reply, clearRefused(`a segment by its clear name (${ENCRYPTED_SEGMENT_PREFIX}${target.file} is)`));
+      if (/^media_\d{1,3}\.m3u8$/.test(target.file)) {
+        const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
+        if (text === null) return sendError(reply, notFound('no such file'));
+        // A private video's signature goes on every address (segments, initialization, keys).
+        return reply.header('Cache-Control', cacheControl).type(target.contentType).send(encryptVodPlaylist(query ? signPlaylist(text, query) : text, keys, query));
+      }
+    }
     // A view is a viewer's: the studio's own plays (its session cookie) do not count.
     if (target.view && req.method === 'GET' && !parseCookies(req.headers.cookie).has(SESSION_COOKIE)) videos.addView(id);
     if (target.kind !== 'file' && query) {
@@ -80,7 +132,7 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
       try {
         text = await fs.promises.readFile(path.join(dir, target.file), 'utf8');
       } catch {
-        return sendError(reply, { code: 'NOT_FOUND', message: 'no such file' });
+        return sendError(reply, notFound('no such file'));
       }
       const signed = target.kind === 'playlist' ? signPlaylist(text, query) : target.kind === 'mpd' ? signMpd(text, query) : signPreviewVtt(text, query);
       return reply.header('Cache-Control', cacheControl).type(target.contentType).send(signed);
@@ -92,7 +144,7 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
     });
     if (outcome === 'sent') return reply;
     if (outcome === 'unsatisfiable') return reply.code(416).type('application/json').send({ error: { code: 'BAD_REQUEST', message: 'range not satisfiable' } });
-    return sendError(reply, { code: 'NOT_FOUND', message: 'no such file' });
+    return sendError(reply, notFound('no such file'));
   };
 }
 

@@ -11,15 +11,18 @@ export const VOD_FILES = {
   chapters: 'chapters.vtt',
 } as const;
 
-/** Paths of a ready video's outputs and its watch page (unsigned: a private video's need `?exp=&sig=`). */
-export function videoUrls(id: string, thumbnails: readonly string[], query = ''): NonNullable<Video['urls']> {
+/**
+ * Paths of a ready video's outputs and its watch page (unsigned: a private video's need `?exp=&sig=`).
+ * An encrypted video has no MPD and no MP4 (AES-128 is HLS's; a file would be clear).
+ */
+export function videoUrls(id: string, thumbnails: readonly string[], query = '', encrypted = false): NonNullable<Video['urls']> {
   const q = query ? `?${query}` : '';
   const at = (file: string): string => `/vod/${id}/${file}${q}`;
   return {
     watch: `/watch/${id}${q}`,
     hls: at(VOD_FILES.hls),
-    dash: at(VOD_FILES.dash),
-    mp4: at(VOD_FILES.mp4),
+    dash: encrypted ? null : at(VOD_FILES.dash),
+    mp4: encrypted ? null : at(VOD_FILES.mp4),
     poster: at(VOD_FILES.poster),
     thumbnails: thumbnails.map(at),
     sprite: at(VOD_FILES.sprite),
@@ -29,18 +32,18 @@ export function videoUrls(id: string, thumbnails: readonly string[], query = '')
 
 /** A video's watch page and playback URLs under `baseUrl`, signed for `vod/<id>` when it is private. */
 export function watchUrls(
-  video: { id: string; visibility: Video['visibility'] },
+  video: { id: string; visibility: Video['visibility']; encryption: Video['encryption'] },
   signer: Pick<UrlSigner, 'sign'>,
   expiresInSec: number,
   baseUrl = '',
-): { watch: string; hls: string; dash: string; mp4: string; expiresAt: number | null } {
+): { watch: string; hls: string; dash: string | null; mp4: string | null; expiresAt: number | null } {
   const signed = video.visibility === 'private' ? signer.sign(`vod/${video.id}`, { expiresInSec }) : null;
-  const urls = videoUrls(video.id, [], signed ? new URLSearchParams(Object.entries(signed)).toString() : '');
+  const urls = videoUrls(video.id, [], signed ? new URLSearchParams(Object.entries(signed)).toString() : '', video.encryption !== 'none');
   return {
     watch: baseUrl + urls.watch,
     hls: baseUrl + urls.hls,
-    dash: baseUrl + urls.dash,
-    mp4: baseUrl + urls.mp4,
+    dash: urls.dash === null ? null : baseUrl + urls.dash,
+    mp4: urls.mp4 === null ? null : baseUrl + urls.mp4,
     expiresAt: signed ? Number(signed.exp) * 1000 : null,
   };
 }

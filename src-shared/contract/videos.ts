@@ -19,6 +19,11 @@ export const videoVisibilities = ['public', 'unlisted', 'private'] as const;
 export const videoVisibilitySchema = z.enum(videoVisibilities);
 export type VideoVisibility = z.infer<typeof videoVisibilitySchema>;
 
+export const videoEncryptionSchema = z
+  .enum(['none', 'aes-128'])
+  .describe('aes-128: served as AES-128 HLS whose keys go to its viewers only (a private video\'s: its signed URL); no MP4 or MPD');
+export type VideoEncryption = z.infer<typeof videoEncryptionSchema>;
+
 export const videoPresets = ['fast', 'balanced', 'high'] as const;
 export const videoPresetSchema = z.enum(videoPresets);
 export type VideoPreset = z.infer<typeof videoPresetSchema>;
@@ -67,6 +72,7 @@ export const videoSchema = z.object({
   title: z.string(),
   description: z.string(),
   visibility: videoVisibilitySchema,
+  encryption: videoEncryptionSchema,
   tags: z.array(z.string()),
   source: z.enum(['upload', 'recording']),
   uploadId: z.string().nullable().describe('The last part of the upload URL'),
@@ -91,8 +97,8 @@ export const videoSchema = z.object({
     .object({
       watch: z.string(),
       hls: z.string(),
-      dash: z.string(),
-      mp4: z.string(),
+      dash: z.string().nullable().describe('null when the video is encrypted'),
+      mp4: z.string().nullable().describe('null when the video is encrypted'),
       poster: z.string(),
       thumbnails: z.array(z.string()),
       sprite: z.string().describe('WebVTT of seek previews (xywh into sprite images)'),
@@ -150,6 +156,7 @@ export const videoMethods = {
         recordingId: z.string().min(1).max(64).optional(),
         description: videoEditable.description.optional(),
         visibility: videoVisibilitySchema.optional(),
+        encryption: videoEncryptionSchema.optional(),
         tags: tagsSchema.optional(),
         preset: videoPresetSchema.optional(),
         normalizeLoudness: z.boolean().optional(),
@@ -162,13 +169,14 @@ export const videoMethods = {
   'videos.update': method({
     tag: 'videos',
     scope: 'videos:write',
-    summary: 'Edit title, description, visibility, tags or chapters',
+    summary: 'Edit title, description, visibility, encryption, tags or chapters',
     input: z
       .object({
         id: videoIdSchema,
         title: videoEditable.title.optional(),
         description: videoEditable.description.optional(),
         visibility: videoVisibilitySchema.optional(),
+        encryption: videoEncryptionSchema.optional(),
         tags: tagsSchema.optional(),
         chapters: z.array(chapterSchema).max(200).optional(),
       })
@@ -236,7 +244,7 @@ export const videoMethods = {
     scope: 'videos:read',
     summary: 'The watch page URL (signed for a private video) and its playback URLs',
     input: z.object({ id: videoIdSchema, expiresInSec: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400) }).strict(),
-    output: z.object({ watch: z.string(), hls: z.string(), dash: z.string(), mp4: z.string(), expiresAt: z.number().nullable() }),
+    output: z.object({ watch: z.string(), hls: z.string(), dash: z.string().nullable(), mp4: z.string().nullable(), expiresAt: z.number().nullable() }),
     http: { method: 'GET', path: '/videos/:id/watch-url' },
   }),
   'jobs.list': method({

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { videoVisibilities, type Video, type VideoVisibility } from '../../../src-shared/contract/index.js';
+import { videoVisibilities, type Video, type VideoEncryption, type VideoVisibility } from '../../../src-shared/contract/index.js';
 import { toastSuccess } from '../../ui/toast-store.js';
 import { parseTags, VISIBILITY_WORDS } from './format.js';
 import { useLibrary } from './store.js';
@@ -9,11 +9,17 @@ interface Draft {
   description: string;
   tags: string;
   visibility: VideoVisibility;
+  encryption: VideoEncryption;
 }
 
-const draftOf = (v: Video): Draft => ({ title: v.title, description: v.description, tags: v.tags.join(', '), visibility: v.visibility });
+const draftOf = (v: Video): Draft => ({ title: v.title, description: v.description, tags: v.tags.join(', '), visibility: v.visibility, encryption: v.encryption });
 
-/** Title, description, tags and visibility; saved together with videos.update. */
+const ENCRYPTION_HINT = {
+  none: 'Served clear: HLS, DASH and the MP4 download.',
+  'aes-128': 'AES-128 HLS (hls.js, Safari, VHS); its keys go to its viewers only, never to a cache. No DASH and no MP4 download.',
+} as const;
+
+/** Title, description, tags, visibility and encryption; saved together with videos.update. */
 export function DetailsForm({ video: v }: { video: Video }) {
   const [draft, setDraft] = useState(() => draftOf(v));
   const [busy, setBusy] = useState(false);
@@ -24,7 +30,7 @@ export function DetailsForm({ video: v }: { video: Video }) {
   // Another client's edit arrives as video.changed: take it unless this form holds unsaved changes.
   useEffect(() => {
     if (!dirty) setDraft(draftOf(v));
-  }, [v.title, v.description, v.tags.join(','), v.visibility]);
+  }, [v.title, v.description, v.tags.join(','), v.visibility, v.encryption]);
 
   const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
   const save = async (e: React.FormEvent) => {
@@ -36,6 +42,7 @@ export function DetailsForm({ video: v }: { video: Video }) {
       description: draft.description,
       tags: parseTags(draft.tags),
       visibility: draft.visibility,
+      encryption: draft.encryption,
     });
     setBusy(false);
     if (done) {
@@ -72,6 +79,18 @@ export function DetailsForm({ video: v }: { video: Video }) {
           ))}
         </div>
       </fieldset>
+      <label className="form-field">
+        <span className="field-label">Encryption</span>
+        <select className="input" data-testid="video-encryption" value={draft.encryption} onChange={(e) => set({ encryption: e.target.value as VideoEncryption })}>
+          <option value="none">None</option>
+          <option value="aes-128">AES-128</option>
+        </select>
+        <span className="field-hint" data-testid="video-encryption-explain">
+          {draft.encryption !== 'none' && draft.visibility !== 'private'
+            ? 'Encrypted, but anyone with the link gets its keys: make it private to give them to signed links only.'
+            : ENCRYPTION_HINT[draft.encryption]}
+        </span>
+      </label>
       <div className="form-actions">
         <button type="button" className="button ghost" disabled={!dirty || busy} onClick={() => setDraft(saved)}>
           Revert

@@ -12,7 +12,7 @@ function job(over: Partial<Job> = {}): Job {
 
 function video(id: string, over: Partial<Video> = {}): Video {
   return {
-    id, title: id, description: '', visibility: 'public', tags: [], source: 'upload', uploadId: null, recordingId: null,
+    id, title: id, description: '', visibility: 'public', encryption: 'none', tags: [], source: 'upload', uploadId: null, recordingId: null,
     fileName: null, state: 'ready', preset: 'balanced', normalizeLoudness: false, upload: null, progress: 1, etaSec: null,
     job: null, error: null, durationSec: 60, width: 1280, height: 720, sizeBytes: 1, views: 0, subtitles: [], chapters: [],
     urls: null, createdAt: 1, updatedAt: 1, readyAt: 1, ...over,

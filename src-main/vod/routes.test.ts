@@ -1,0 +1,100 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Video } from '../../src-shared/contract/videos.js';
+import { UrlSigner } from '../protocols/signing.js';
+import { VodKeys } from '../recorder/vod-encryption.js';
+import { videoFileHandler, type VideoFilesPort } from './routes.js';
+
+// A library video's files as the /vod/ routes hand them over, clear and encrypted (AES-128), through
+// Fastify's inject: what each file answers, and that an encrypted segment decrypts with the key its
+// playlist names.
+const ID = 'vid_abcdefabcdef';
+const SEGMENT = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) % 256));
+const signer = new UrlSigner({ current: 'video-routes-key-0123456789' });
+const master = crypto.randomBytes(32).toString('base64url');
+
+describe('a library video\'s files', () => {
+  let dir: string;
+  let app: FastifyInstance;
+  const video: Pick<Video, 'id' | 'visibility' | 'encryption'> & { media: { durationSec: number } } = { id: ID, visibility: 'public', encryption: 'none', media: { durationSec: 8 } };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'video-routes-'));
+    fs.writeFileSync(path.join(dir, 'master.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000000\nmedia_0.m3u8\n');
+    fs.writeFileSync(
+      path.join(dir, 'media_0.m3u8'),
+      ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:4', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-MAP:URI="init-g1-stream0.m4s"', '#EXTINF:4.000000,', 'chunk-g1-stream0-00001.m4s', '#EXT-X-ENDLIST', ''].join('\n'),
+    );
+    fs.writeFileSync(path.join(dir, 'manifest.mpd'), '<MPD type="static"/>');
+    fs.writeFileSync(path.join(dir, 'video.mp4'), 'mp4');
+    fs.writeFileSync(path.join(dir, 'init-g1-stream0.m4s'), 'init');
+    fs.writeFileSync(path.join(dir, 'chunk-g1-stream0-00001.m4s'), SEGMENT);
+    const port: VideoFilesPort = { readyVideo: (id) => (id === ID ? video : undefined), dirOf: () => dir, addView: () => undefined };
+    const handler = videoFileHandler(port, signer, { keysOf: (id) => new VodKeys(id, 0, master) });
+    app = Fastify();
+    app.get('/vod/:id/*', (req, reply) => {
+      const { id, '*': rest } = req.params as { id: string; '*': string };
+      return handler(req, reply, id, rest);
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async (file: string) => {
+    const res = await app.inject({ method: 'GET', url: `/vod/${ID}/${file}` });
+    return { status: res.statusCode, code: res.statusCode >= 400 ? (res.json() as { error: { code: string } }).error.code : null, res };
+  };
+
+  it('serves a clear video\'s files as they are, and no keys', async () => {
+    Object.assign(video, { visibility: 'public', encryption: 'none' });
+    for (const file of ['video.mp4', 'manifest.mpd', 'chunk-g1-stream0-00001.m4s', 'media_0.m3u8']) expect([file, (await get(file)).status]).toEqual([file, 200]);
+    expect((await get('media_0.m3u8')).res.body).not.toContain('EXT-X-KEY');
+    expect((await get('aes-chunk-g1-stream0-00001.m4s')).status).toBe(404);
+    expect(await get(`keys/${new VodKeys(ID, 0, master).kidOf('chunk-g1-stream0-00001.m4s')}`)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('serves an encrypted video as AES-128 HLS: keyed playlists, segments that decrypt with their key, no MP4, no MPD, no clear segment', async () => {
+    Object.assign(video, { visibility: 'public', encryption: 'aes-128' });
+    for (const file of ['video.mp4', 'manifest.mpd', 'chunk-g1-stream0-00001.m4s']) expect([file, (await get(file)).status]).toEqual([file, 404]);
+    expect((await get('init-g1-stream0.m4s')).status).toBe(200);
+    expect((await get('master.m3u8')).res.body).toContain('media_0.m3u8');
+    const media = (await get('media_0.m3u8')).res.body;
+    const key = /#EXT-X-KEY:METHOD=AES-128,URI="(keys\/[0-9a-f]{32})",IV=0x([0-9a-f]{32})/.exec(media)!;
+    expect(media).toContain('\naes-chunk-g1-stream0-00001.m4s');
+    const keyAnswer = await get(key[1]!);
+    expect([keyAnswer.status, keyAnswer.res.headers['cache-control'], keyAnswer.res.rawPayload.length]).toEqual([200, 'no-store, private', 16]);
+    const encrypted = (await get('aes-chunk-g1-stream0-00001.m4s')).res.rawPayload;
+    const decipher = crypto.createDecipheriv('aes-128-cbc', keyAnswer.res.rawPayload, Buffer.from(key[2]!, 'hex'));
+    expect(Buffer.concat([decipher.update(encrypted), decipher.final()])).toEqual(SEGMENT);
+    // A key it does not have (another epoch, a period past its end) is not made up.
+    expect((await get(`keys/${'0'.repeat(32)}`)).status).toBe(404);
+    expect((await get(`keys/${new VodKeys(ID, 0, master).epoch}${(99).toString(16).padStart(16, '0')}`)).status).toBe(404);
+    expect((await get('aes-init-g1-stream0.m4s')).status).toBe(404);
+    expect((await get('aes-../video.mp4')).status).toBe(404);
+  });
+
+  it('gives a private encrypted video\'s keys to its signed URL only, and passes the signature on to them', async () => {
+    Object.assign(video, { visibility: 'private', encryption: 'aes-128' });
+    const query = new URLSearchParams(signer.sign(`vod/${ID}`, { expiresInSec: 60 })).toString();
+    const media = (await get(`media_0.m3u8?${query}`)).res.body;
+    const uri = /URI="(keys\/[0-9a-f]{32})\?([^"]+)"/.exec(media)!;
+    expect(uri[2]).toBe(query);
+    // Its playlists are asked again each time (a browser that played it clear meets the change).
+    expect((await get(`media_0.m3u8?${query}`)).res.headers['cache-control']).toBe('private, no-cache');
+    expect((await get(`aes-chunk-g1-stream0-00001.m4s?${query}`)).res.headers['cache-control']).toBe('private, max-age=300');
+    expect(media).toContain(`#EXT-X-MAP:URI="init-g1-stream0.m4s?${query}"`);
+    expect(media).toContain(`\naes-chunk-g1-stream0-00001.m4s?${query}\n`);
+    expect((await get(`aes-chunk-g1-stream0-00001.m4s?${query}`)).status).toBe(200);
+    expect((await get('aes-chunk-g1-stream0-00001.m4s')).status).toBe(403);
+    expect(await get(uri[1]!)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect((await get(`${uri[1]!}?${query}`)).status).toBe(200);
+    expect((await get(`${uri[1]!}?${query.replace(/sig=[^&]+/, `sig=${'A'.repeat(43)}`)}`)).status).toBe(403);
+  });
+});

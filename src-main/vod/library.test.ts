@@ -92,6 +92,15 @@ describe('VideoLibrary (fake uploads and queue, real SQLite)', () => {
     await library.onUploadFinished({ id, owner: 'token', file, size: 1000, metadata });
   };
 
+  it('an upload whose metadata asks for it is an encrypted, private video from its creation; anything else there is ignored', async () => {
+    library.onUploadCreated({ id: 'upenc', owner: 'token', size: 10, metadata: { filename: 'paid.mp4', encryption: 'aes-128', visibility: 'private' } });
+    library.onUploadCreated({ id: 'upodd', owner: 'token', size: 10, metadata: { filename: 'odd.mp4', encryption: 'rot13' } });
+    expect(library.list({ uploadId: 'upenc' })[0]).toMatchObject({ encryption: 'aes-128', visibility: 'private' });
+    expect(library.list({ uploadId: 'upodd' })[0]).toMatchObject({ encryption: 'none', visibility: 'public' });
+    for (const id of ['upenc', 'upodd']) await library.delete(library.list({ uploadId: id })[0]!.id);
+    events.length = 0;
+  });
+
   it('an upload is a video from its creation, queued with its probe once finished, found by upload id', async () => {
     library.onUploadCreated({ id: 'up1', owner: 'token', size: 1000, metadata: { filename: 'Trip to the sea.mp4' } });
     const [uploading] = library.list({ uploadId: 'up1' });
@@ -101,7 +110,7 @@ describe('VideoLibrary (fake uploads and queue, real SQLite)', () => {
     uploads.set('up1', { id: 'up1', owner: 'token', offset: 1000, size: 1000, metadata: {}, finished: true, file: '/u/up1' });
     await library.onUploadFinished({ id: 'up1', owner: 'token', file: '/u/up1', size: 1000, metadata: { filename: 'Trip to the sea.mp4' } });
     const queued = library.get(uploading!.id);
-    expect(queued).toMatchObject({ state: 'queued', durationSec: 12, width: 1280, upload: null, etaSec: 30 });
+    expect(queued).toMatchObject({ state: 'queued', durationSec: 12, width: 1280, upload: null, etaSec: 30, encryption: 'none' });
     expect(events.map((e) => e.state)).toEqual(['uploading', 'uploading', 'queued']);
     expect(library.list()).toHaveLength(1);
   });

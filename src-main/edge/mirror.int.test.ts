@@ -29,7 +29,9 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
         asked.set(p, (asked.get(p) ?? 0) + 1);
         const slow = p.includes('/slow/');
         setTimeout(() => {
-          if (p.endsWith('.m3u8')) {
+          if (p.includes('/keys/')) {
+            res.writeHead(200, { 'cache-control': 'no-store, private', 'content-type': 'application/octet-stream' }).end(Buffer.alloc(16, 7));
+          } else if (p.endsWith('.m3u8')) {
             res.writeHead(200, { 'cache-control': 'public, max-age=60', 'content-type': 'application/vnd.apple.mpegurl', 'surrogate-key': 'vod/r1' }).end('#EXTM3U\n');
           } else {
             const body = Buffer.alloc(p.includes('/big/') ? 300 * 1024 : 20 * 1024, p.length);
@@ -155,6 +157,16 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
     expect(fs.existsSync(file('p', seg))).toBe(false);
     expect((await get(list)).cache).toBe('MISS');
     expect((await get(seg)).cache).toBe('MISS');
+  });
+
+  it('passes an encrypted VOD\'s key requests to the origin every time: never stored, never cached', async () => {
+    const uri = '/vod/r1/keys/0123456789abcdef0123456789abcdef';
+    for (let i = 0; i < 3; i++) {
+      const key = await get(uri);
+      expect({ status: key.status, cc: key.cc, length: key.body.length }).toEqual({ status: 200, cc: 'no-store, private', length: 16 });
+    }
+    expect(asked.get(uri)).toBe(3);
+    expect(fs.existsSync(file('p', uri))).toBe(false);
   });
 
   it('evicts the oldest mirror files once the mirror passes its budget (1 MB here)', async () => {

@@ -529,6 +529,18 @@ ${indent(originRequest(hostHeader), 12)}
 ${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '60s', lock: true, lockTimeout: '5s', readTimeout: '15s', notFoundTtl: '10s', staleWhileUpdating: 'others' }), 12)}
         }
 
+        # Content keys of encrypted recordings and videos: never kept here (the mirror would store them and
+        # hand them out as immutable files). The origin admits, rate-limits and audits each viewer.
+        location ~ ^/vod/[^/]+/keys/ {
+            if ($edge_refused) { ${forbidden} }
+            proxy_pass ${scheme}://edge_origin;
+${indent(originRequest(hostHeader), 12)}
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_connect_timeout 3s;
+            proxy_read_timeout 15s;
+            proxy_cache off;
+        }
+
         # VOD segments and signed recording downloads: the mirror.
         location /vod/ {
             if ($edge_refused) { ${forbidden} }

@@ -61,6 +61,7 @@ export class LiveSessions {
   /** The stream was deleted: its sessions and their folders go. */
   forget(name: string): void {
     this.byStream.delete(name);
-    fs.rmSync(path.join(this.options.root, name), { recursive: true, force: true });
+    // Retried: a low-latency run's last writes may still be landing in the folder as it goes.
+    fs.rmSync(path.join(this.options.root, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 }

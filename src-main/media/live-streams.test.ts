@@ -142,6 +142,29 @@ describe('LiveStreams', () => {
     }
   });
 
+  it('ends a kicked stream only once its packager has stopped (a deleted stream\'s folder goes after)', async () => {
+    let release!: () => void;
+    stopGate = new Promise((resolve) => (release = resolve));
+    try {
+      paths.publish('show', publisher()).setTracks(VIDEO);
+      const packager = await waitFor('the packager', () => packagers[0]?.started && packagers[0]);
+      // The kick ends the path at once (the stream leaves), as the deletion of a stream does before `end`.
+      live.kick('show', 'stream deleted');
+      expect(live.viewOf('show')).toBeNull();
+      let ended = false;
+      const ending = live.end('show', 'stream deleted').then(() => (ended = true));
+      await waitFor('the packager stopping', () => packager.stoppedWith);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(ended).toBe(false);
+      release();
+      await ending;
+      expect(ended).toBe(true);
+    } finally {
+      release();
+      stopGate = Promise.resolve();
+    }
+  });
+
   it('a failure of a departed publisher\'s packager leaves the publisher on now alone', async () => {
     const first = paths.publish('show', publisher());
     first.setTracks(VIDEO);

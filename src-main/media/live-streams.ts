@@ -216,7 +216,9 @@ export class LiveStreams {
    */
   private async leave(name: string, reason: string, transition = true): Promise<void> {
     const live = this.live.get(name);
-    if (!live) return;
+    // Already leaving (a kick ends the path at once, then `end` is called): wait for that stop too,
+    // so that what follows (a deleted stream's folder removed) finds the packager gone.
+    if (!live) return this.stopping.get(name);
     this.live.delete(name);
     if (transition) this.options.transitions.apply(name, 'unpublish', reason);
     const previous = this.stopping.get(name);

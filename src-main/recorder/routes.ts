@@ -18,7 +18,6 @@ import { signatureQueryOf, firstString } from '../protocols/signing.js';
 import { unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
 import type { KeyGuard } from '../servers/hls/key-guard.js';
 import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from './vod-encryption.js';
-import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 
 /**
  * Files of recordings over HTTP:
@@ -267,7 +266,7 @@ async function recordingScope(
       protection.guard?.auditRefusal(req, recording.stream, `${admitted.bare ? 'UNAUTHORIZED' : admitted.error.code} (recording ${id})`);
       return sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);
     }
-    const key = keys.keyOf(kid, Math.ceil(recording.durationSec / VOD_SEGMENT_SECONDS) + 2);
+    const key = keys.keyForDuration(kid, recording.durationSec);
     if (!key) return notFound(reply, `recording "${id}" has no key "${kid}"`);
     protection.guard?.auditFirst(req, recording.stream, id, `first key of recording ${id} (${kid})`);
     return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { contentKey, encryptWithIv, kidOf, parseKid } from '../servers/hls/ll/content-keys.js';
 import { appendQuery, isRelativeUri, parseMediaPlaylist, writeMediaPlaylist } from '../servers/hls/playlist.js';
+import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 
 /**
  * The VOD of a recording of an encrypted stream, encrypted as it is served (AES-128, as the live
@@ -52,6 +53,11 @@ export class VodKeys {
   }
 
   /** The key named `kid`, or null when this VOD has no such key (another epoch, a period past its `segments`). */
+  /** The key named `kid` of a VOD `durationSec` long (its segments are VOD_SEGMENT_SECONDS; two spare for rounding). */
+  keyForDuration(kid: string, durationSec: number): Buffer | null {
+    return this.keyOf(kid, Math.ceil(durationSec / VOD_SEGMENT_SECONDS) + 2);
+  }
+
   keyOf(kid: string, segments: number): Buffer | null {
     const wanted = parseKid(kid);
     if (!wanted || wanted.epoch !== this.epoch || wanted.period > Math.floor(segments / Math.max(1, this.rotation))) return null;

@@ -11,7 +11,6 @@ import { signMpd, signPlaylist, signPreviewVtt } from './signed-text.js';
 import type { StudioErrorShape } from '../../src-shared/errors.js';
 import type { KeyGuard } from '../servers/hls/key-guard.js';
 import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from '../recorder/vod-encryption.js';
-import { VOD_SEGMENT_SECONDS } from '../recorder/vod-args.js';
 import { VOD_FILES } from './urls.js';
 
 /**
@@ -96,7 +95,7 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
     const dir = videos.dirOf(id);
     const keys = video.encryption !== 'none' && protection ? protection.keysOf(id) : null;
     if (kid) {
-      const key = keys?.keyOf(kid, Math.ceil((video.media?.durationSec ?? 0) / VOD_SEGMENT_SECONDS) + 2) ?? null;
+      const key = keys?.keyForDuration(kid, video.media?.durationSec ?? 0) ?? null;
       if (!key) return sendError(reply, notFound(keys ? `video "${id}" has no key "${kid}"` : `video "${id}" is not encrypted`));
       protection?.guard?.auditFirst(req, `vod/${id}`, id, `first key of video ${id} (${kid})`);
       return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);

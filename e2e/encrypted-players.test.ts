@@ -145,7 +145,7 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
     expect((await api(host, 'GET', `/api/v1/recordings/${started.id}`)).status).toBe(200);
     const media = await (await fetch(`${host.url}/vod/${started.id}/${(await (await fetch(`${host.url}/vod/${started.id}/index.m3u8${signedQuery}`)).text()).match(/^[^#\s][^?\s]*\.m3u8/m)![0]}${signedQuery}`)).text();
     expect(media).toMatch(/#EXT-X-KEY:METHOD=AES-128,URI="keys\/[0-9a-f]{32}/);
-    const segment = media.match(/^aes-([^?\s]+)/m)![1]!;
+    const segment = media.match(/^aes-r\d+-([^?\s]+)/m)![1]!;
     expect((await fetch(`${host.url}/vod/${started.id}/${segment}`)).status).toBe(404);
     const keyUri = media.match(/URI="(keys\/[^"]+)"/)![1]!;
     const refusal = async (): Promise<[number, string, unknown]> => {

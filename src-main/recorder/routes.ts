@@ -17,7 +17,7 @@ import { rewriteMaster } from '../servers/hls/playlist.js';
 import { signatureQueryOf, firstString } from '../protocols/signing.js';
 import { unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
 import type { KeyGuard } from '../servers/hls/key-guard.js';
-import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from './vod-encryption.js';
+import { encryptVodPlaylist, parseEncryptedName, type VodKeys } from './vod-encryption.js';
 
 /**
  * Files of recordings over HTTP:
@@ -33,7 +33,7 @@ import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from './vo
  *   playback (the id is random), with CORS. Segment names carry the conversion's generation, so they
  *   are immutable; playlists and the MPD are cached briefly, since converting again replaces them.
  * - A recording of a stream set to AES-128 (`VodProtection`) is served encrypted (vod-encryption.ts):
- *   its media playlists name `aes-<segment>` under EXT-X-KEYs whose URIs carry the viewer's credential,
+ *   its media playlists name `aes-r<rotation>-<segment>` under EXT-X-KEYs whose URIs carry the viewer's credential,
  *   `GET /vod/:id/keys/<kid>` answers a viewer the stream admits (401/403/404 as live), no MPD.
  * Errors are JSON `{"error":{code,message}}` with `Cache-Control: no-store`.
  */
@@ -241,15 +241,15 @@ async function recordingScope(
       // The viewer's credential goes on to the media playlists, which put it on the key URIs.
       return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).type(M3U8).send(rewriteMaster(text, { query: credentialOf(req), mapUri: (uri) => uri }));
     }
-    if (file.startsWith(ENCRYPTED_SEGMENT_PREFIX)) {
-      const clear = file.slice(ENCRYPTED_SEGMENT_PREFIX.length);
-      const data = vodFile(clear) ? await fs.promises.readFile(path.join(dir, clear)).catch(() => null) : null;
+    const encrypted = parseEncryptedName(file);
+    if (encrypted) {
+      const data = vodFile(encrypted.file) ? await fs.promises.readFile(path.join(dir, encrypted.file)).catch(() => null) : null;
       if (data === null) return notFound(reply, 'no such file');
-      return reply.header('Cache-Control', SEGMENT_CACHE).type(target.contentType).send(keys.encrypt(clear, data));
+      return reply.header('Cache-Control', SEGMENT_CACHE).type(target.contentType).send(keys.encrypt(encrypted.file, data, encrypted.rotation ?? keys.rotation));
     }
     // Initialization sections hold no picture and stay clear; a segment by its clear name is never served.
     if (file.startsWith('init-')) return send(req, reply, dir, target.file, target);
-    return notFound(reply, `the segments of an encrypted recording are served encrypted only (${ENCRYPTED_SEGMENT_PREFIX}${file})`);
+    return notFound(reply, `the segments of an encrypted recording are served encrypted only (${keys.encryptedName(file)})`);
   }
 
   scope.get('/vod/:id/keys/:kid', async (req, reply) => {

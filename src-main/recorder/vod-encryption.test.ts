@@ -1,7 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { contentKey, kidOf } from '../servers/hls/ll/content-keys.js';
-import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, segmentNumberOf, streamThatMade, VodKeys } from './vod-encryption.js';
+import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, parseEncryptedName, segmentNumberOf, streamThatMade, VodKeys } from './vod-encryption.js';
 
 const PLAYLIST = [
   '#EXTM3U',
@@ -40,7 +40,7 @@ describe('an encrypted recording\'s VOD', () => {
     const text = encryptVodPlaylist(PLAYLIST, keys, 'exp=1&sig=x');
     const lines = text.split('\n');
     const segs = lines.filter((l) => l.startsWith('chunk') || l.startsWith(ENCRYPTED_SEGMENT_PREFIX));
-    expect(segs).toEqual(['aes-chunk-g1-stream0-00001.m4s', 'aes-chunk-g1-stream0-00002.m4s', 'aes-chunk-g1-stream0-00003.m4s']);
+    expect(segs).toEqual(['aes-r2-chunk-g1-stream0-00001.m4s', 'aes-r2-chunk-g1-stream0-00002.m4s', 'aes-r2-chunk-g1-stream0-00003.m4s']);
     const keyLines = lines.filter((l) => l.startsWith('#EXT-X-KEY'));
     expect(keyLines).toHaveLength(3);
     expect(keyLines[0]).toBe(`#EXT-X-KEY:METHOD=AES-128,URI="keys/${kidOf(keys.epoch, 0)}?exp=1&sig=x",IV=0x${keys.ivOf('chunk-g1-stream0-00001.m4s').toString('hex')}`);
@@ -64,5 +64,24 @@ describe('an encrypted recording\'s VOD', () => {
     expect(keys.keyOf(kidOf(keys.epoch, 5), 3)).toBeNull();
     expect(keys.keyOf(kidOf(new VodKeys('rec_other', 2, 'master').epoch, 0), 3)).toBeNull();
     expect(keys.keyOf('nope', 3)).toBeNull();
+  });
+
+  it('reads the clear file and the rotation an encrypted name stands for', () => {
+    expect(parseEncryptedName('aes-r30-chunk-g1-stream0-00042.m4s')).toEqual({ file: 'chunk-g1-stream0-00042.m4s', rotation: 30 });
+    expect(parseEncryptedName('aes-chunk-g1-stream0-00042.m4s')).toEqual({ file: 'chunk-g1-stream0-00042.m4s', rotation: null });
+    expect(parseEncryptedName('aes-r10000-x.m4s')).toEqual({ file: 'x.m4s', rotation: 10_000 });
+    for (const bad of ['aes-r0-x.m4s', 'aes-r10001-x.m4s']) expect([bad, parseEncryptedName(bad)]).toEqual([bad, null]);
+    expect(parseEncryptedName('chunk-g1-stream0-00042.m4s')).toBeNull();
+    expect(new VodKeys('rec_abc', 0, 'master').encryptedName('c-1.m4s')).toBe('aes-r1-c-1.m4s');
+  });
+
+  it('encrypts under the rotation a name says, and gives the key of any rotation\'s period within the VOD', () => {
+    const keys = new VodKeys('rec_abc', 2, 'master');
+    const file = 'chunk-g1-stream0-00003.m4s';
+    const clear = Buffer.from('a segment of the recording');
+    expect(keys.encrypt(file, clear, 2).equals(keys.encrypt(file, clear))).toBe(true);
+    expect(keys.encrypt(file, clear, 1).equals(keys.encrypt(file, clear))).toBe(false);
+    // Segment 3 under a rotation of 1 is period 3: its key is given though a rotation of 2 never makes it.
+    expect(keys.keyOf(keys.kidOf(file, 1), 3)).not.toBeNull();
   });
 });

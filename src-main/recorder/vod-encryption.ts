@@ -5,13 +5,30 @@ import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 
 /**
  * The VOD of a recording of an encrypted stream, encrypted as it is served (AES-128, as the live
- * stream was): its media playlists name each segment as `aes-<file>` under an EXT-X-KEY with the
- * segment's own IV (derived from its name, so the file needs no index), and its keys rotate every
- * `rotation` segments by the number in the segment's name. Initialization sections stay clear. The
- * `aes-` names keep encrypted and clear copies of one file apart in every cache. Pure but for hashing.
+ * stream was): its media playlists name each segment as `aes-r<rotation>-<file>` under an EXT-X-KEY
+ * with the segment's own IV (derived from its name, so the file needs no index), and its keys rotate
+ * every `rotation` segments by the number in the segment's name. Initialization sections stay clear.
+ * The `aes-` names keep encrypted and clear copies of one file apart in every cache, and the rotation
+ * in them keeps a copy cached for a year in step with its key after the rotation is changed (the
+ * playlists then name other files). Pure but for hashing.
  */
 
 export const ENCRYPTED_SEGMENT_PREFIX = 'aes-';
+const MAX_ROTATION = 10_000;
+
+/**
+ * The clear file an encrypted name stands for, and the rotation it was encrypted under: `aes-r30-<file>`
+ * -> {file, rotation: 30}; `aes-<file>` (named before the rotation was) -> rotation null, the configured
+ * one. Null for a name that is not an encrypted one, or names a rotation out of range.
+ */
+export function parseEncryptedName(name: string): { file: string; rotation: number | null } | null {
+  if (!name.startsWith(ENCRYPTED_SEGMENT_PREFIX)) return null;
+  const rest = name.slice(ENCRYPTED_SEGMENT_PREFIX.length);
+  const m = /^r(\d{1,5})-(.+)$/.exec(rest);
+  if (!m) return { file: rest, rotation: null };
+  const rotation = Number(m[1]);
+  return rotation >= 1 && rotation <= MAX_ROTATION ? { file: m[2]!, rotation } : null;
+}
 
 /**
  * The stream that made `recording`: the stream of its name, unless that stream was created after the
@@ -31,47 +48,58 @@ export function segmentNumberOf(file: string): number {
 
 export class VodKeys {
   readonly epoch: string;
+  readonly rotation: number;
 
   constructor(
     readonly recordingId: string,
-    readonly rotation: number,
+    rotation: number,
     private readonly master: string,
   ) {
+    this.rotation = Math.min(MAX_ROTATION, Math.max(1, Math.floor(rotation)));
     this.epoch = crypto.createHash('sha256').update(`vod\n${recordingId}`).digest('hex').slice(0, 16);
   }
 
-  periodOf(file: string): number {
-    return Math.floor(segmentNumberOf(file) / Math.max(1, this.rotation));
+  periodOf(file: string, rotation = this.rotation): number {
+    return Math.floor(segmentNumberOf(file) / rotation);
   }
 
-  kidOf(file: string): string {
-    return kidOf(this.epoch, this.periodOf(file));
+  kidOf(file: string, rotation = this.rotation): string {
+    return kidOf(this.epoch, this.periodOf(file, rotation));
+  }
+
+  /** The name a playlist gives `file` encrypted under this rotation. */
+  encryptedName(file: string): string {
+    return `${ENCRYPTED_SEGMENT_PREFIX}r${this.rotation}-${file}`;
   }
 
   ivOf(file: string): Buffer {
     return crypto.createHash('sha256').update(`iv\n${this.recordingId}\n${file}`).digest().subarray(0, 16);
   }
 
-  /** The key named `kid`, or null when this VOD has no such key (another epoch, a period past its `segments`). */
   /** The key named `kid` of a VOD `durationSec` long (its segments are VOD_SEGMENT_SECONDS; two spare for rounding). */
   keyForDuration(kid: string, durationSec: number): Buffer | null {
     return this.keyOf(kid, Math.ceil(durationSec / VOD_SEGMENT_SECONDS) + 2);
   }
 
+  /**
+   * The key named `kid`, or null when this VOD has no such key (another epoch, a period past its
+   * `segments`). Any rotation's periods count, not only the configured one's: a player may hold a
+   * playlist (or a cached segment) named under the rotation before a change.
+   */
   keyOf(kid: string, segments: number): Buffer | null {
     const wanted = parseKid(kid);
-    if (!wanted || wanted.epoch !== this.epoch || wanted.period > Math.floor(segments / Math.max(1, this.rotation))) return null;
+    if (!wanted || wanted.epoch !== this.epoch || wanted.period > segments) return null;
     return contentKey(this.master, `vod/${this.recordingId}`, kid);
   }
 
-  /** Segment `file`'s bytes encrypted (the answer to `aes-<file>`). */
-  encrypt(file: string, data: Buffer): Buffer {
-    return encryptWithIv(contentKey(this.master, `vod/${this.recordingId}`, this.kidOf(file)), this.ivOf(file), data);
+  /** Segment `file`'s bytes encrypted under `rotation` (the answer to `aes-r<rotation>-<file>`). */
+  encrypt(file: string, data: Buffer, rotation = this.rotation): Buffer {
+    return encryptWithIv(contentKey(this.master, `vod/${this.recordingId}`, this.kidOf(file, rotation)), this.ivOf(file), data);
   }
 }
 
 /**
- * A VOD media playlist with every segment encrypted: its URI becomes `aes-<uri>`, and an EXT-X-KEY
+ * A VOD media playlist with every segment encrypted: its URI becomes `aes-r<rotation>-<uri>`, and an EXT-X-KEY
  * (METHOD=AES-128, `keys/<kid>` with the viewer's `query`, the segment's IV) goes before it.
  */
 export function encryptVodPlaylist(text: string, keys: VodKeys, query: string): string {
@@ -80,7 +108,7 @@ export function encryptVodPlaylist(text: string, keys: VodKeys, query: string): 
     if (!isRelativeUri(seg.uri) || seg.uri.includes('/')) continue;
     const file = seg.uri.split('?')[0]!;
     seg.key = { METHOD: 'AES-128', URI: appendQuery(`keys/${keys.kidOf(file)}`, query), IV: `0x${keys.ivOf(file).toString('hex')}` };
-    seg.uri = `${ENCRYPTED_SEGMENT_PREFIX}${seg.uri}`;
+    seg.uri = keys.encryptedName(seg.uri);
   }
   return writeMediaPlaylist(pl);
 }

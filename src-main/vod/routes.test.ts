@@ -16,6 +16,7 @@ const ID = 'vid_abcdefabcdef';
 const SEGMENT = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) % 256));
 const signer = new UrlSigner({ current: 'video-routes-key-0123456789' });
 const master = crypto.randomBytes(32).toString('base64url');
+let rotation = 1; // the configured key rotation, read at each request as the host reads its settings
 
 describe('a library video\'s files', () => {
   let dir: string;
@@ -34,7 +35,7 @@ describe('a library video\'s files', () => {
     fs.writeFileSync(path.join(dir, 'init-g1-stream0.m4s'), 'init');
     fs.writeFileSync(path.join(dir, 'chunk-g1-stream0-00001.m4s'), SEGMENT);
     const port: VideoFilesPort = { readyVideo: (id) => (id === ID ? video : undefined), dirOf: () => dir, addView: () => undefined };
-    const handler = videoFileHandler(port, signer, { keysOf: (id) => new VodKeys(id, 0, master) });
+    const handler = videoFileHandler(port, signer, { keysOf: (id) => new VodKeys(id, rotation, master) });
     app = Fastify();
     app.get('/vod/:id/*', (req, reply) => {
       const { id, '*': rest } = req.params as { id: string; '*': string };
@@ -56,8 +57,8 @@ describe('a library video\'s files', () => {
     Object.assign(video, { visibility: 'public', encryption: 'none' });
     for (const file of ['video.mp4', 'manifest.mpd', 'chunk-g1-stream0-00001.m4s', 'media_0.m3u8']) expect([file, (await get(file)).status]).toEqual([file, 200]);
     expect((await get('media_0.m3u8')).res.body).not.toContain('EXT-X-KEY');
-    expect((await get('aes-chunk-g1-stream0-00001.m4s')).status).toBe(404);
-    expect(await get(`keys/${new VodKeys(ID, 0, master).kidOf('chunk-g1-stream0-00001.m4s')}`)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect((await get('aes-r1-chunk-g1-stream0-00001.m4s')).status).toBe(404);
+    expect(await get(`keys/${new VodKeys(ID, 1, master).kidOf('chunk-g1-stream0-00001.m4s')}`)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
   it('serves an encrypted video as AES-128 HLS: keyed playlists, segments that decrypt with their key, no MP4, no MPD, no clear segment', async () => {
@@ -67,17 +68,50 @@ describe('a library video\'s files', () => {
     expect((await get('master.m3u8')).res.body).toContain('media_0.m3u8');
     const media = (await get('media_0.m3u8')).res.body;
     const key = /#EXT-X-KEY:METHOD=AES-128,URI="(keys\/[0-9a-f]{32})",IV=0x([0-9a-f]{32})/.exec(media)!;
-    expect(media).toContain('\naes-chunk-g1-stream0-00001.m4s');
+    expect(media).toContain('\naes-r1-chunk-g1-stream0-00001.m4s');
     const keyAnswer = await get(key[1]!);
     expect([keyAnswer.status, keyAnswer.res.headers['cache-control'], keyAnswer.res.rawPayload.length]).toEqual([200, 'no-store, private', 16]);
-    const encrypted = (await get('aes-chunk-g1-stream0-00001.m4s')).res.rawPayload;
+    const encrypted = (await get('aes-r1-chunk-g1-stream0-00001.m4s')).res.rawPayload;
     const decipher = crypto.createDecipheriv('aes-128-cbc', keyAnswer.res.rawPayload, Buffer.from(key[2]!, 'hex'));
     expect(Buffer.concat([decipher.update(encrypted), decipher.final()])).toEqual(SEGMENT);
     // A key it does not have (another epoch, a period past its end) is not made up.
     expect((await get(`keys/${'0'.repeat(32)}`)).status).toBe(404);
-    expect((await get(`keys/${new VodKeys(ID, 0, master).epoch}${(99).toString(16).padStart(16, '0')}`)).status).toBe(404);
-    expect((await get('aes-init-g1-stream0.m4s')).status).toBe(404);
-    expect((await get('aes-../video.mp4')).status).toBe(404);
+    expect((await get(`keys/${new VodKeys(ID, 1, master).epoch}${(99).toString(16).padStart(16, '0')}`)).status).toBe(404);
+    for (const file of ['aes-r1-init-g1-stream0.m4s', 'aes-init-g1-stream0.m4s', 'aes-r1-../video.mp4', 'aes-../video.mp4', 'aes-r0-chunk-g1-stream0-00001.m4s', 'aes-r10001-chunk-g1-stream0-00001.m4s']) {
+      expect([file, (await get(file)).status]).toEqual([file, 404]);
+    }
+  });
+
+  it('keeps a segment encrypted under the rotation its name says when the rotation is changed, so a cached copy still decrypts with its key', async () => {
+    Object.assign(video, { visibility: 'public', encryption: 'aes-128' });
+    const decrypts = async (media: string, name: string): Promise<boolean> => {
+      const key = /#EXT-X-KEY:METHOD=AES-128,URI="(keys\/[0-9a-f]{32})",IV=0x([0-9a-f]{32})/.exec(media)!;
+      const keyBytes = (await get(key[1]!)).res.rawPayload;
+      const decipher = crypto.createDecipheriv('aes-128-cbc', keyBytes, Buffer.from(key[2]!, 'hex'));
+      try {
+        return Buffer.concat([decipher.update((await get(name)).res.rawPayload), decipher.final()]).equals(SEGMENT);
+      } catch {
+        return false;
+      }
+    };
+    try {
+      // Segment 1: period 1 under a rotation of 1, period 0 under 2: another key.
+      rotation = 1;
+      const before = (await get('media_0.m3u8')).res.body;
+      rotation = 2;
+      const after = (await get('media_0.m3u8')).res.body;
+      expect(after).toContain('\naes-r2-chunk-g1-stream0-00001.m4s');
+      expect(after).not.toBe(before);
+      expect(await decrypts(after, 'aes-r2-chunk-g1-stream0-00001.m4s')).toBe(true);
+      // The copy named under the old rotation (in a player's or an edge's cache, or asked by an old playlist)
+      // is the same bytes as before, and the old playlist's key still decrypts it.
+      expect(await decrypts(before, 'aes-r1-chunk-g1-stream0-00001.m4s')).toBe(true);
+      expect(await decrypts(after, 'aes-r1-chunk-g1-stream0-00001.m4s')).toBe(false);
+      // A name from before rotations were named is encrypted under the configured one.
+      expect(await decrypts(after, 'aes-chunk-g1-stream0-00001.m4s')).toBe(true);
+    } finally {
+      rotation = 1;
+    }
   });
 
   it('gives a private encrypted video\'s keys to its signed URL only, and passes the signature on to them', async () => {
@@ -88,11 +122,11 @@ describe('a library video\'s files', () => {
     expect(uri[2]).toBe(query);
     // Its playlists are asked again each time (a browser that played it clear meets the change).
     expect((await get(`media_0.m3u8?${query}`)).res.headers['cache-control']).toBe('private, no-cache');
-    expect((await get(`aes-chunk-g1-stream0-00001.m4s?${query}`)).res.headers['cache-control']).toBe('private, max-age=300');
+    expect((await get(`aes-r1-chunk-g1-stream0-00001.m4s?${query}`)).res.headers['cache-control']).toBe('private, max-age=300');
     expect(media).toContain(`#EXT-X-MAP:URI="init-g1-stream0.m4s?${query}"`);
-    expect(media).toContain(`\naes-chunk-g1-stream0-00001.m4s?${query}\n`);
-    expect((await get(`aes-chunk-g1-stream0-00001.m4s?${query}`)).status).toBe(200);
-    expect((await get('aes-chunk-g1-stream0-00001.m4s')).status).toBe(403);
+    expect(media).toContain(`\naes-r1-chunk-g1-stream0-00001.m4s?${query}\n`);
+    expect((await get(`aes-r1-chunk-g1-stream0-00001.m4s?${query}`)).status).toBe(200);
+    expect((await get('aes-r1-chunk-g1-stream0-00001.m4s')).status).toBe(403);
     expect(await get(uri[1]!)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     expect((await get(`${uri[1]!}?${query}`)).status).toBe(200);
     expect((await get(`${uri[1]!}?${query.replace(/sig=[^&]+/, `sig=${'A'.repeat(43)}`)}`)).status).toBe(403);

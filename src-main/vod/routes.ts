@@ -10,7 +10,7 @@ import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
 import { signMpd, signPlaylist, signPreviewVtt } from './signed-text.js';
 import type { StudioErrorShape } from '../../src-shared/errors.js';
 import type { KeyGuard } from '../servers/hls/key-guard.js';
-import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, type VodKeys } from '../recorder/vod-encryption.js';
+import { encryptVodPlaylist, parseEncryptedName, type VodKeys } from '../recorder/vod-encryption.js';
 import { VOD_FILES } from './urls.js';
 
 /**
@@ -20,7 +20,7 @@ import { VOD_FILES } from './urls.js';
  * address in them. Segment names carry the processing's generation (immutable); everything else
  * is replaced when the video is processed again, so it is cached briefly (the edges are purged).
  * An encrypted video (`encryption: aes-128`) is served as AES-128 HLS, as an encrypted recording is:
- * its media playlists name `aes-<segment>` under EXT-X-KEYs, its keys at `keys/<kid>` go to whoever may
+ * its media playlists name `aes-r<rotation>-<segment>` under EXT-X-KEYs, its keys at `keys/<kid>` go to whoever may
  * watch it (a private video's: its signed URL), rate-limited and audited with every other key; its
  * segments by their clear names, its MP4 and its MPD are not served. Stills and subtitles stay clear.
  */
@@ -75,8 +75,8 @@ const clearRefused = (what: string): StudioErrorShape =>
 export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner, 'verify'>, protection?: VideoProtection) {
   return async (req: FastifyRequest, reply: FastifyReply, id: string, rest: string): Promise<FastifyReply> => {
     const kid = /^keys\/([0-9a-f]{32})$/.exec(rest)?.[1];
-    const encryptedName = rest.startsWith(ENCRYPTED_SEGMENT_PREFIX) ? rest.slice(ENCRYPTED_SEGMENT_PREFIX.length) : null;
-    const target = kid ? null : videoFile(encryptedName ?? rest);
+    const encrypted = parseEncryptedName(rest);
+    const target = kid ? null : videoFile(encrypted?.file ?? rest);
     const video = target || kid ? videos.readyVideo(id) : undefined;
     if (!video || (!target && !kid)) return sendError(reply, notFound(video === undefined && (target || kid) ? `no ready video "${id}"` : 'no such file'));
     let query = '';
@@ -106,17 +106,17 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
     const media = target.cacheControl === SEGMENT_CACHE || target.contentType.startsWith('image/');
     const cacheControl = video.visibility === 'private' ? (media ? 'private, max-age=300' : 'private, no-cache') : target.cacheControl;
     const segment = target.cacheControl === SEGMENT_CACHE && !target.file.startsWith('init-');
-    if (encryptedName !== null) {
-      // `aes-<segment>`: the clear file encrypted as it is sent (its name and IV say with which key).
+    if (encrypted) {
+      // `aes-r<rotation>-<segment>`: the clear file encrypted as it is sent (its name and IV say with which key).
       if (!keys || !segment) return sendError(reply, notFound('no such file'));
       const data = await fs.promises.readFile(path.join(dir, target.file)).catch(() => null);
       if (data === null) return sendError(reply, notFound('no such file'));
-      return reply.header('Cache-Control', cacheControl).type(target.contentType).send(keys.encrypt(target.file, data));
+      return reply.header('Cache-Control', cacheControl).type(target.contentType).send(keys.encrypt(target.file, data, encrypted.rotation ?? keys.rotation));
     }
     if (keys) {
       if (target.kind === 'mpd') return sendError(reply, clearRefused('its DASH manifest'));
       if (target.file === VOD_FILES.mp4) return sendError(reply, clearRefused('a clear MP4'));
-      if (segment) return sendError(reply, clearRefused(`a segment by its clear name (${ENCRYPTED_SEGMENT_PREFIX}${target.file} is)`));
+      if (segment) return sendError(reply, clearRefused(`a segment by its clear name (${keys.encryptedName(target.file)} is)`));
       if (/^media_\d{1,3}\.m3u8$/.test(target.file)) {
         const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
         if (text === null) return sendError(reply, notFound('no such file'));

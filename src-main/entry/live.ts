@@ -249,13 +249,14 @@ export function wireLiveServer(deps: {
     defaultLatency: () => config().live.defaultLatency,
     defaultDvrMinutes: () => config().live.dvrMinutes,
     recordingOf: (name) => recordings.activeOf(name),
-    onDeleted: (name) => {
+    onDeleted: async (name) => {
       const log = (error: unknown): void => logger.error({ err: error, stream: name }, 'cleanup of a deleted stream failed');
-      lowLatency.forget(name);
       clock.forget(name);
       timedMetadata.forget(name);
       restream.forgetStream(name).catch(log);
       recordings.forgetStream(name).catch(log);
+      // The low-latency run's last parts may still be landing in the session folders, which go next.
+      await lowLatency.forget(name).catch(log);
     },
   });
 

@@ -24,8 +24,8 @@ export interface StreamServiceOptions {
   defaultDvrMinutes: () => number;
   /** The id of a stream's recording in progress, if any (the recorder answers). */
   recordingOf?: (name: string) => string | null;
-  /** A stream was deleted: its destinations and recording go with it. */
-  onDeleted?: (name: string) => void;
+  /** A stream was deleted: its destinations and recording go with it; its session folders go once this resolves. */
+  onDeleted?: (name: string) => void | Promise<void>;
 }
 
 /**
@@ -118,7 +118,7 @@ export class StreamService implements Service {
     await this.options.live.end(name, 'stream deleted');
     this.options.store.delete(name);
     this.options.analytics.forget(name);
-    this.options.onDeleted?.(name);
+    await this.options.onDeleted?.(name);
     this.options.sessions.forget(name);
     this.options.logger.info({ stream: name }, 'stream deleted');
     this.options.bus.emit('streams.changed', { name, stream: null });

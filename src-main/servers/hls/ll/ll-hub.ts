@@ -48,6 +48,8 @@ const diskFiles: LlFiles = {
 
 export class LlHub {
   private readonly streams = new Map<string, LlStream>();
+  /** Each stream's file writes and removals still in flight (a run's last parts land after it ends). */
+  private readonly inFlight = new WeakMap<LlStream, Set<Promise<void>>>();
   private diskBytes = 0;
 
   constructor(private readonly options: LlHubOptions) {}
@@ -97,29 +99,45 @@ export class LlHub {
     this.streams.get(name)?.end(options);
   }
 
-  /** The stream was deleted. */
-  forget(name: string): void {
+  /** The stream was deleted: resolves once its last writes (its end starts some) have landed; its folder may go then. */
+  async forget(name: string): Promise<void> {
     const stream = this.streams.get(name);
-    if (stream) this.release(stream);
+    if (!stream) return;
+    this.release(stream);
     this.streams.delete(name);
+    await Promise.allSettled([...(this.inFlight.get(stream) ?? [])]);
+  }
+
+  /** `files` with every operation counted in `pending` until it settles. */
+  private static tracked(pending: Set<Promise<void>>, files: LlFiles): LlFiles {
+    const track = (op: Promise<void>): Promise<void> => {
+      pending.add(op);
+      const settled = (): void => void pending.delete(op);
+      op.then(settled, settled);
+      return op;
+    };
+    return { write: (dir, file, data) => track(files.write(dir, file, data)), remove: (dir, file) => track(files.remove(dir, file)) };
   }
 
   private create(request: LlSinkRequest): LlStream {
     const segment = this.options.segmentSeconds();
     const minWindowSegments = this.options.minWindowSegments();
-    return new LlStream({
+    const pending = new Set<Promise<void>>();
+    const stream = new LlStream({
       encryption: request.encryption ?? null,
       name: request.name,
       partTargetSec: this.options.partTargetSec(),
       segmentTargetSec: segment,
       windowSec: Math.max(request.dvrMinutes * 60, minWindowSegments * segment),
       minWindowSegments,
-      files: this.options.files ?? diskFiles,
+      files: LlHub.tracked(pending, this.options.files ?? diskFiles),
       writeFragment,
       logger: this.options.logger,
       onDiskBytes: (delta) => this.onDiskBytes(delta),
       ...(this.options.clock ? { programDateTime: (ms: number) => this.options.clock!.programDateTime(request.name, ms), mediaOffsetSec: LL_TS_OFFSET_SEC } : {}),
     });
+    this.inFlight.set(stream, pending);
+    return stream;
   }
 
   private onDiskBytes(delta: number): void {

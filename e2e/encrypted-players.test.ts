@@ -129,6 +129,9 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
     await new Promise((r) => setTimeout(r, 8000));
     await api(host, 'DELETE', '/api/v1/streams/paid/recording');
     await waitFor('the recording complete', async () => (await api(host, 'GET', `/api/v1/recordings/${started.id}`)).json.state === 'complete', 30_000);
+    // No signed playback link before there is a VOD, nor of a recording that does not exist.
+    expect(await api(host, 'GET', `/api/v1/recordings/${started.id}/playback`)).toMatchObject({ status: 409, json: { error: { code: 'CONFLICT' } } });
+    expect(await api(host, 'GET', '/api/v1/recordings/rec_nope/playback')).toMatchObject({ status: 404, json: { error: { code: 'NOT_FOUND' } } });
     await api(host, 'POST', `/api/v1/recordings/${started.id}/vod`, { ladder: 'passthrough' });
     await waitFor('the VOD', async () => (await api(host, 'GET', `/api/v1/recordings/${started.id}`)).json.vod.state === 'ready', 60_000);
     const played = await play(host.url, 4, false, `${host.url}/vod/${started.id}/index.m3u8${signedQuery}`);
@@ -138,8 +141,22 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
     expect(played.keys.length).toBeGreaterThanOrEqual(1);
     expect(played.advancedSec).toBeGreaterThan(3);
 
+    // Through the edge, with the recording's own signed link (the stream's signature is for /live/paid/,
+    // which the edge checks against /vod/<id>/ and refuses): hls.js plays it, the keys from the origin.
+    const link = (await api(host, 'GET', `/api/v1/recordings/${started.id}/playback?expiresInSec=600`)).json as { hls: string; edges: { id: string; hls: string }[] };
+    expect(link.hls.startsWith(`${host.url}/vod/${started.id}/index.m3u8?exp=`)).toBe(true);
+    expect(link.edges.map((e) => e.hls)).toEqual([edge.url + link.hls.slice(host.url.length)]);
+    expect((await fetch(`${edge.url}/vod/${started.id}/index.m3u8${signedQuery}`)).status).toBe(403);
+    const throughEdge = await play(edge.url, 4, false, link.edges[0]!.hls);
+    console.log(`[encrypted-players] hls.js AES-128 VOD through the edge: played ${throughEdge.advancedSec.toFixed(1)} s, ${throughEdge.keys.length} keys, ${throughEdge.refused.length} refused requests`);
+    expect(throughEdge.errors).toEqual([]);
+    expect(throughEdge.refused).toEqual([]);
+    expect(throughEdge.keys.length).toBeGreaterThanOrEqual(1);
+    expect(throughEdge.keys.every((k) => k.startsWith(`${edge.url}/vod/${started.id}/keys/`))).toBe(true);
+    expect(throughEdge.advancedSec).toBeGreaterThan(3);
+
     // The stream deleted, its recording stays encrypted: the same playlist, segments by their clear names
-    // refused, and its keys go to nobody (the stream that admitted viewers is gone).
+    // refused, and its keys go to nobody the stream admitted (it is gone), only to the recording's own link.
     expect((await api(host, 'DELETE', '/api/v1/streams/paid')).status).toBe(200);
     expect((await api(host, 'GET', '/api/v1/streams/paid')).status).toBe(404);
     expect((await api(host, 'GET', `/api/v1/recordings/${started.id}`)).status).toBe(200);
@@ -154,6 +171,8 @@ describe.skipIf(needs('chromium', 'nginx'))('an AES-128 low-latency stream in hl
       return [key.status, body.error.code, body.error.details?.reason];
     };
     expect(await refusal()).toEqual([403, 'FORBIDDEN', 'stream_deleted']);
+    const own = await fetch(`${edge.url}/vod/${started.id}/${keyUri.split('?')[0]}${new URL(link.hls).search}`);
+    expect([own.status, (await own.arrayBuffer()).byteLength]).toEqual([200, 16]);
     // A new public stream given the old one's name: its viewers (here anyone) get none of the old keys.
     expect((await api(host, 'POST', '/api/v1/streams', { name: 'paid', ladder: 'passthrough' })).status).toBe(201);
     expect(await refusal()).toEqual([403, 'FORBIDDEN', 'stream_deleted']);

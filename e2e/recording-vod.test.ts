@@ -61,6 +61,13 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and res
     const probe = ffprobe(`${host.url}${recording.vod.hls}`);
     expect(probe.error).toBeUndefined();
     expect(new Set(probe.streams.filter((s) => s.codec_type === 'video').map((s) => s.height)).size).toBeGreaterThanOrEqual(2);
+    // A signed link for a viewer (no edges here: the origin's), valid a week, that plays.
+    await page.getByTestId(`recording-vod-sign-${recordingId}`).click();
+    const signed = (await page.getByTestId(`recording-vod-signed-${recordingId}`).textContent())!;
+    expect(signed).toMatch(new RegExp(`^${host.url}/vod/${recordingId}/index\\.m3u8\\?exp=(\\d+)&sig=[A-Za-z0-9_-]{43}$`));
+    expect(Number(/exp=(\d+)/.exec(signed)![1]) * 1000).toBeGreaterThan(Date.now() + 6.9 * 86_400_000);
+    await page.getByTestId(`recording-vod-ready-${recordingId}`).screenshot({ path: path.join(ARTIFACTS, 'recording-vod-signed-link.png') });
+    expect(ffprobe(signed).error).toBeUndefined();
     await page.getByTestId(`recording-play-${recordingId}`).click();
     await page.getByTestId('recording-player-source-hls').click();
     const video = page.getByTestId('recording-player').locator('video');

@@ -69,3 +69,24 @@ describe('recordings.download', () => {
     expect(out.expiresAt).toBeGreaterThan(Date.now() + 3500_000);
   });
 });
+
+describe('recordings.playback', () => {
+  const viewer = { transport: 'http' as const, baseUrl: 'http://host:7070', remoteAddress: '10.0.0.9' };
+  const playback = createCdnHandlers({
+    edges: () => [edge('us1', 'us-east'), edge('eu1', 'eu-west'), edge('eu2', 'eu-west', 'operator')],
+    recordingPlaybackPath: (id: string, sec: number) => {
+      if (id !== 'rec1') throw new Error(`no recording "${id}"`);
+      return `/vod/rec1/index.m3u8?exp=${Math.floor(Date.now() / 1000) + sec}&sig=x`;
+    },
+  } as Partial<CdnHandlerDeps> as CdnHandlerDeps)['recordings.playback'];
+
+  it('signs one VOD path for the origin and every edge in rotation (none draining), the viewer\'s region first', async () => {
+    const out = await playback({ id: 'rec1', expiresInSec: 600, region: 'eu-west' }, viewer);
+    expect(out.hls).toMatch(/^http:\/\/host:7070\/vod\/rec1\/index\.m3u8\?exp=\d+&sig=x$/);
+    expect(out.edges.map((e) => [e.id, e.region])).toEqual([['eu1', 'eu-west'], ['us1', 'us-east']]);
+    expect(out.edges[0]!.hls).toBe(`http://eu1:8081${out.hls.slice('http://host:7070'.length)}`);
+    expect(out.expiresAt).toBeGreaterThan(Date.now() + 590_000);
+    await expect(async () => playback({ id: 'rec2', expiresInSec: 600 }, viewer)).rejects.toThrow(/no recording/);
+  });
+});
+

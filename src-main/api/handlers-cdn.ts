@@ -17,6 +17,8 @@ export interface CdnHandlerDeps {
   verifySignature(name: string, query: QueryLike, remoteIp: string): VerifyResult;
   /** The signed download path of complete recording `id` (throws NOT_FOUND, or CONFLICT while it is not complete). */
   recordingDownloadPath(id: string, expiresInSec: number): string;
+  /** The signed playback path of recording `id`'s VOD (throws NOT_FOUND, or CONFLICT while it has no VOD). */
+  recordingPlaybackPath(id: string, expiresInSec: number): string;
   /** A fresh signature query (`exp=..&sig=..`) for stream `name`, for an operator's own player. */
   signQuery(name: string, expiresInSec: number): string;
   provision(input: z.output<typeof provisionInputSchema> & { origin: string }): ProvisionJob;
@@ -33,7 +35,8 @@ type CdnMethod =
   | 'cdn.provision'
   | 'cdn.decommission'
   | 'cdn.job'
-  | 'recordings.download';
+  | 'recordings.download'
+  | 'recordings.playback';
 
 /** How long the edge URLs handed to an operator's player for a private stream stay valid. */
 const OPERATOR_SIGNATURE_SEC = 3600;
@@ -50,6 +53,10 @@ export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMetho
     if (!verdict.ok) throw new StudioError('FORBIDDEN', `stream "${name}" is private: give the signature of its player URL (${verdict.reason.replace('_', ' ')})`);
     return `?${signatureQueryOf(given)}`;
   };
+
+  /** A signed recording path at every edge, in rotation (the `region`'s edges first). */
+  const atEdges = (pathAndQuery: string, region: string | undefined, ctx: CallContext) =>
+    orderEdges(deps.edges(), { region: region ?? null, key: ctx.remoteAddress ?? '' }).map(({ edge }) => ({ id: edge.id, region: edge.region, url: edge.url + pathAndQuery }));
 
   return {
     'cdn.edges': () => deps.edges(),
@@ -68,14 +75,14 @@ export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMetho
     'cdn.job': ({ id }) => deps.job(id),
     'recordings.download': ({ id, expiresInSec, region }, ctx) => {
       const pathAndQuery = deps.recordingDownloadPath(id, expiresInSec);
+      return { url: (ctx.baseUrl ?? '') + pathAndQuery, expiresAt: Date.now() + expiresInSec * 1000, edges: atEdges(pathAndQuery, region, ctx) };
+    },
+    'recordings.playback': ({ id, expiresInSec, region }, ctx) => {
+      const pathAndQuery = deps.recordingPlaybackPath(id, expiresInSec);
       return {
-        url: (ctx.baseUrl ?? '') + pathAndQuery,
+        hls: (ctx.baseUrl ?? '') + pathAndQuery,
         expiresAt: Date.now() + expiresInSec * 1000,
-        edges: orderEdges(deps.edges(), { region: region ?? null, key: ctx.remoteAddress ?? '' }).map(({ edge }) => ({
-          id: edge.id,
-          region: edge.region,
-          url: edge.url + pathAndQuery,
-        })),
+        edges: atEdges(pathAndQuery, region, ctx).map(({ url, ...edge }) => ({ ...edge, hls: url })),
       };
     },
     'cdn.playback': ({ name, region, exp, sig, ip }, ctx) => {

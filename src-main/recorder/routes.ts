@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
 import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
-import { contentDisposition, downloadFileName, isRecordingId } from './naming.js';
+import { contentDisposition, downloadFileName, isRecordingId, recordingUrls } from './naming.js';
 import type { RecordingService } from './recording-service.js';
 import { VOD_MANIFEST_FILE, VOD_MASTER_FILE } from './vod-args.js';
 import { vodPlaylistOnTimeline, vodSpan } from './vod-timeline.js';
@@ -48,10 +48,10 @@ export interface VodProtection {
   guard?: KeyGuard;
 }
 
-/** The refusal of a recording's keys once the stream that made it is deleted: they go to nobody. */
+/** The refusal of a recording's keys once the stream that made it is deleted: they go only to its own signed URL. */
 export const recordingOfDeletedStream = (recording: StoredRecording): StudioErrorShape => ({
   code: 'FORBIDDEN',
-  message: `recording "${recording.id}" was made by a stream "${recording.stream}" since deleted: its keys go to nobody (its file can still be downloaded from the studio)`,
+  message: `recording "${recording.id}" was made by a stream "${recording.stream}" since deleted: its keys go only to the recording's own signed URL (GET /api/v1/recordings/${recording.id}/playback)`,
   details: { reason: 'stream_deleted' },
 });
 
@@ -75,7 +75,10 @@ function credentialOf(req: FastifyRequest): string {
 /** The edges' mirror answers signed downloads with the same (nginx-conf.ts `$edge_mirror_cache_control`). */
 const SIGNED_DOWNLOAD_CACHE = 'private, max-age=3600';
 
-/** The name a recording's download URL is signed for (the edges' njs derives it from `/vod/<id>/`). */
+/**
+ * The name a recording's own URLs (its download, its VOD's playback) are signed for; the edges' njs
+ * derives it from `/vod/<id>/`. An encrypted recording's keys go to it as to its stream's viewers.
+ */
 export const signedDownloadName = (id: string): string => `vod/${id}`;
 
 /** A signed download path of a complete recording, valid `expiresInSec`. */
@@ -83,6 +86,11 @@ export function signedDownloadPath(signer: Pick<UrlSigner, 'sign'>, recording: P
   const name = encodeURIComponent(downloadFileName(recording.stream, recording.startedAt, recording.container));
   const query = new URLSearchParams(signer.sign(signedDownloadName(recording.id), { expiresInSec })).toString();
   return `/vod/${recording.id}/download/${name}?${query}`;
+}
+
+/** A signed playback path of a recording's VOD (HLS), valid `expiresInSec`. */
+export function signedPlaybackPath(signer: Pick<UrlSigner, 'sign'>, id: string, expiresInSec: number): string {
+  return `${recordingUrls.hls(id)}?${new URLSearchParams(signer.sign(signedDownloadName(id), { expiresInSec })).toString()}`;
 }
 const MEDIA_PLAYLIST_RE = /^media_\d{1,3}\.m3u8$/;
 
@@ -261,7 +269,9 @@ async function recordingScope(
     const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
     const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
     if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" has no keys`);
-    const admitted = await protection.admit(req, recording);
+    // The recording's own signed URL (recordings.playback: what edges check) or a viewer its stream admits.
+    const ownUrl = firstString((req.query as QueryLike).sig) !== undefined && signer?.verify(signedDownloadName(id), req.query as QueryLike, req.ip).ok === true;
+    const admitted = ownUrl ? ({ ok: true } as const) : await protection.admit(req, recording);
     if (!admitted.ok) {
       protection.guard?.auditRefusal(req, recording.stream, `${admitted.bare ? 'UNAUTHORIZED' : admitted.error.code} (recording ${id})`);
       return sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);

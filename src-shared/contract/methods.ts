@@ -308,6 +308,25 @@ export const methods = {
     }),
     http: { method: 'GET', path: '/recordings/:id/download' },
   }),
+  'recordings.playback': method({
+    tag: 'recordings',
+    scope: 'recordings:read',
+    summary:
+      "Signed playback URLs of a recording's VOD (HLS), at the origin and each edge in rotation: signed for the recording, which every edge checks itself, and which an encrypted recording's keys accept even after its stream is deleted",
+    input: z
+      .object({
+        id: z.string().min(1).max(64),
+        expiresInSec: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
+        region: z.string().max(64).optional().describe("The viewer's region: edges there first"),
+      })
+      .strict(),
+    output: z.object({
+      hls: z.string().describe('At the origin'),
+      expiresAt: z.number().describe('Unix ms'),
+      edges: z.array(z.object({ id: z.string(), region: z.string(), hls: z.string() })).describe('Best first (region, load, health)'),
+    }),
+    http: { method: 'GET', path: '/recordings/:id/playback' },
+  }),
   'recordings.convert': method({
     tag: 'recordings',
     scope: 'recordings:write',

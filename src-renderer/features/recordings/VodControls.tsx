@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { ladderPresets, type LadderPreset, type Recording } from '../../../src-shared/contract/index.js';
+import { call } from '../../api/client.js';
+import { toastError } from '../../ui/toast-store.js';
 import { CopyField } from '../../ui/CopyButton.js';
 import { Icon } from '../../ui/Icon.js';
 import { LADDER_WORDS } from '../streams/format.js';
@@ -44,6 +46,7 @@ export function VodControls({ recording: r }: { recording: Recording }) {
             <CopyField value={absoluteUrl(vod.dash, window.location.href)} testId={`recording-vod-dash-${r.id}`} copyTestId={`recording-vod-dash-copy-${r.id}`} />
           </div>
         )}
+        <SignedLink recording={r} />
       </div>
     );
   }
@@ -73,6 +76,43 @@ export function VodControls({ recording: r }: { recording: Recording }) {
           <Icon name="film" size={16} /> {busy ? 'Starting…' : vod.state === 'failed' ? 'Try VOD again' : 'Make VOD'}
         </button>
       </div>
+    </div>
+  );
+}
+
+const SIGNED_LINK_SEC = 7 * 86_400;
+
+/**
+ * A signed link of the VOD for a viewer, valid a week: through the best edge when there are edges.
+ * The link a private or encrypted stream's recording needs (edges check it; its keys accept it, even
+ * after the stream is deleted).
+ */
+function SignedLink({ recording: r }: { recording: Recording }) {
+  const [link, setLink] = useState<{ url: string; edge: boolean; expiresAt: number } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const sign = async () => {
+    setBusy(true);
+    try {
+      const out = await call('recordings.playback', { id: r.id, expiresInSec: SIGNED_LINK_SEC });
+      const edge = out.edges[0];
+      setLink({ url: edge ? edge.hls : absoluteUrl(out.hls, window.location.href), edge: Boolean(edge), expiresAt: out.expiresAt });
+    } catch (err) {
+      toastError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!link) {
+    return (
+      <button className="button small-button" data-testid={`recording-vod-sign-${r.id}`} disabled={busy} onClick={() => void sign()} title="A link for a viewer, valid a week (needed for a private or encrypted stream's recording)">
+        <Icon name="link" size={14} /> {busy ? 'Signing…' : 'Signed link'}
+      </button>
+    );
+  }
+  return (
+    <div className="vod-url">
+      <span className="vod-label" title={`Valid until ${new Date(link.expiresAt).toLocaleString()}`}>{link.edge ? 'Edge' : 'Signed'}</span>
+      <CopyField value={link.url} testId={`recording-vod-signed-${r.id}`} copyTestId={`recording-vod-signed-copy-${r.id}`} />
     </div>
   );
 }

@@ -16,7 +16,7 @@ import type { StudioErrorShape } from '../../src-shared/errors.js';
 import { rewriteMaster } from '../servers/hls/playlist.js';
 import { signatureQueryOf, firstString } from '../protocols/signing.js';
 import { unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
-import type { KeyGuard } from '../servers/hls/key-guard.js';
+import { sendKey, type KeyGuard } from '../servers/hls/key-guard.js';
 import { encryptVodPlaylist, parseEncryptedName, type VodKeys } from './vod-encryption.js';
 
 /**
@@ -279,7 +279,7 @@ async function recordingScope(
     const key = keys.keyForDuration(kid, recording.durationSec);
     if (!key) return notFound(reply, `recording "${id}" has no key "${kid}"`);
     protection.guard?.auditFirst(req, recording.stream, id, `first key of recording ${id} (${kid})`);
-    return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);
+    return sendKey(reply, key);
   });
 
   scope.options('/vod/*', preflight('GET, HEAD, OPTIONS', 'Range, If-None-Match'));

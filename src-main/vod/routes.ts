@@ -9,7 +9,7 @@ import { signatureQueryOf, type QueryLike, type UrlSigner } from '../protocols/s
 import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
 import { signMpd, signPlaylist, signPreviewVtt } from './signed-text.js';
 import type { StudioErrorShape } from '../../src-shared/errors.js';
-import type { KeyGuard } from '../servers/hls/key-guard.js';
+import { sendKey, type KeyGuard } from '../servers/hls/key-guard.js';
 import { encryptVodPlaylist, parseEncryptedName, type VodKeys } from '../recorder/vod-encryption.js';
 import { VOD_FILES } from './urls.js';
 
@@ -98,7 +98,7 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
       const key = keys?.keyForDuration(kid, video.media?.durationSec ?? 0) ?? null;
       if (!key) return sendError(reply, notFound(keys ? `video "${id}" has no key "${kid}"` : `video "${id}" is not encrypted`));
       protection?.guard?.auditFirst(req, `vod/${id}`, id, `first key of video ${id} (${kid})`);
-      return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);
+      return sendKey(reply, key);
     }
     if (!target) return sendError(reply, notFound('no such file'));
     // A private video's files stay in its viewer's browser only; its playlists are asked again each time,

@@ -9,6 +9,11 @@ const KEY_WINDOW_MS = 10_000;
 const AUDITED_KEY_VIEWERS = 10_000;
 const TRACKED_ASKERS = 10_000;
 
+/** A content key's answer: kept by no cache (an edge passes each request on; a browser asks again). */
+export function sendKey(reply: FastifyReply, key: Buffer): FastifyReply {
+  return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(key);
+}
+
 export interface KeyGuardOptions {
   /** Key requests one viewer (address and viewer id) may make in 10 s; default 200. */
   perTenSeconds?: number;

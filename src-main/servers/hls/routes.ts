@@ -25,7 +25,7 @@ import {
   llEncryptedDiskFile, llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext,
 } from './ll/ll-routes.js';
 import { kidOf, parseKid } from './ll/content-keys.js';
-import { KeyGuard } from './key-guard.js';
+import { KeyGuard, sendKey } from './key-guard.js';
 import type { AuditEntry } from '../../../src-shared/contract/index.js';
 
 /**
@@ -576,7 +576,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       return sendError(reply.header('Retry-After', '1'), { code: 'UNAVAILABLE', message: `the key provider has not given key "${kid}" yet; retry` });
     }
     auditFirstKey(req, ctx.name, encryption.epoch, kid);
-    return reply.header('Cache-Control', 'no-store, private').type('application/octet-stream').send(encryption.keyOf(wanted.period));
+    return sendKey(reply, encryption.keyOf(wanted.period));
   });
 
   /**

@@ -26,23 +26,37 @@ export interface KeyGuardOptions {
  * its address), and the audit of each viewer's first key of a scope (a live run, a recording).
  */
 export class KeyGuard {
-  private readonly requests = new Map<string, { since: number; count: number }>();
+  private readonly requests = new Map<string, { since: number; count: number; previous: number }>();
   private readonly viewers = new Set<string>();
 
   constructor(private readonly options: KeyGuardOptions = {}) {}
 
-  /** Past the limit: answers 429 with Retry-After and returns true. */
+  /**
+   * Past the limit: answers 429 with Retry-After and returns true. A sliding window (the keys served in
+   * the last window weighted by how much of it is still within 10 s, plus this one's): a fixed window
+   * let twice the limit through across its edge.
+   */
   limited(req: FastifyRequest, reply: FastifyReply, now = Date.now()): boolean {
     const asker = `${req.ip} ${firstString((req.query as QueryLike).sid) ?? ''}`.slice(0, 200);
     let window = this.requests.get(asker);
-    if (!window || now - window.since >= KEY_WINDOW_MS) {
+    if (!window) {
       if (this.requests.size > TRACKED_ASKERS) this.requests.clear();
-      window = { since: now, count: 0 };
+      window = { since: now, count: 0, previous: 0 };
       this.requests.set(asker, window);
     }
-    window.count += 1;
-    if (window.count <= (this.options.perTenSeconds ?? 200)) return false;
-    sendError(reply.header('Retry-After', String(Math.ceil((window.since + KEY_WINDOW_MS - now) / 1000))), {
+    const passed = Math.floor((now - window.since) / KEY_WINDOW_MS);
+    if (passed >= 1) {
+      window.previous = passed === 1 ? window.count : 0;
+      window.count = 0;
+      window.since += passed * KEY_WINDOW_MS;
+    }
+    const limit = this.options.perTenSeconds ?? 200;
+    // Refusals cost nothing from the budget: a player that retries is served as it frees up.
+    if (window.previous * (1 - (now - window.since) / KEY_WINDOW_MS) + window.count + 1 <= limit) {
+      window.count += 1;
+      return false;
+    }
+    sendError(reply.header('Retry-After', String(Math.max(1, Math.ceil((window.since + KEY_WINDOW_MS - now) / 1000)))), {
       code: 'RATE_LIMITED',
       message: 'too many key requests from this address; wait a few seconds',
     });

@@ -80,6 +80,8 @@ export class LiveStreams {
   private readonly live = new Map<string, LiveState>();
   /** A departed publisher's packager still stopping: the next publisher's packager waits for it. */
   private readonly stopping = new Map<string, Promise<void>>();
+  /** Publishes waiting for their codec parameters before their packager starts. */
+  private readonly waits = new Set<NodeJS.Timeout>();
   private readonly unsubscribers: (() => void)[] = [];
   private statsTimer: NodeJS.Timeout | undefined;
 
@@ -101,6 +103,9 @@ export class LiveStreams {
 
   async dispose(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer);
+    // A publish's wait for codec parameters: no packager starts once the host is stopping.
+    for (const wait of this.waits) clearTimeout(wait);
+    this.waits.clear();
     for (const off of this.unsubscribers.splice(0)) off();
     await Promise.all([...this.live.keys()].map((name) => this.leave(name, 'host stopping')));
     await Promise.all(this.stopping.values());
@@ -145,7 +150,12 @@ export class LiveStreams {
     this.live.set(name, { since: Date.now(), publisher, tracks, renditions: [], out: new BitrateWindow() });
     this.options.transitions.apply(name, 'publish', `${publisher.protocol} publisher from ${publisher.remoteAddress}`);
     // Wait briefly for codec parameters: the ladder depends on the source size.
-    setTimeout(() => void this.ensurePackager(name), tracks.video ? 0 : 1500).unref();
+    const wait = setTimeout(() => {
+      this.waits.delete(wait);
+      void this.ensurePackager(name);
+    }, tracks.video ? 0 : 1500);
+    wait.unref();
+    this.waits.add(wait);
   }
 
   private onTracks(name: string, tracks: TrackInfo): void {
@@ -157,8 +167,10 @@ export class LiveStreams {
 
   private async ensurePackager(name: string): Promise<void> {
     const live = this.live.get(name);
+    // The publisher first: after dispose (the host stopping) nothing is left to start, nor a store to read.
+    if (!live || live.packager || live.starting) return;
     const record = this.options.store.get(name);
-    if (!live || !record || live.packager || live.starting) return;
+    if (!record) return;
     const { sessions } = this.options;
     live.starting = (async () => {
       // The last publisher's packager first: its session ends before this one opens.

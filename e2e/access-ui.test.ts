@@ -157,7 +157,19 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
       return s.encryption === 'cbcs' && s.playAuth === 'jwt';
     }, 5000);
     await expect.poll(async () => owner.getByTestId('stream-encryption-explain').textContent()).toContain('ClearKey licence');
+    // The stream's own key provider: saved when the field is left; a URL that is not http(s) refused, nothing changed.
+    const provider = owner.getByTestId('stream-key-provider');
+    await provider.fill('https://keys.example/cpix');
+    await provider.blur();
+    await waitFor('the provider saved', async () => (await api(host, 'GET', '/api/v1/streams/guarded')).json.keyProviderUrl === 'https://keys.example/cpix', 5000);
     await card.screenshot({ path: path.join(ARTIFACTS, 'access-stream-card-cbcs.png') });
+    await provider.fill('ftp://keys.example/cpix');
+    await provider.blur();
+    await expect.poll(async () => owner.getByTestId('toast').last().textContent()).toMatch(/http\(s\) URL/);
+    expect((await api(host, 'GET', '/api/v1/streams/guarded')).json.keyProviderUrl).toBe('https://keys.example/cpix');
+    await provider.fill('');
+    await provider.blur();
+    await waitFor('the host\'s provider again', async () => (await api(host, 'GET', '/api/v1/streams/guarded')).json.keyProviderUrl === '', 5000);
   });
 
   it("a script with a wrong token blocks its address's guesses, not the owner on the same machine, who sees the block and lifts it", async () => {

@@ -156,6 +156,7 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       { version: 5, where: { name: 'show' }, values: { latency: 'low', dvr_minutes: 30 } },
       { version: 9, where: { name: 'show' }, values: { publish_auth: 'jwt', play_auth: 'jwt', max_viewers: 50 } },
       { version: 13, where: { name: 'show' }, values: { encryption: 'aes-128' } },
+      { version: 16, where: { name: 'show' }, values: { key_provider_url: 'https://keys.example/cpix' } },
     ],
     check: (db, v) => {
       const streams = new StreamStore(db);
@@ -164,11 +165,11 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
           name: 'show', ladder: 'standard', private: true, createdAt: T0, state: 'idle', stateAt: T0 + 5000, stateReason: null,
           record: addedIn(v, 3, true, false), latency: addedIn(v, 5, 'low', 'standard'), dvrMinutes: addedIn(v, 5, 30, 0),
           publishAuth: addedIn(v, 9, 'jwt', 'key'), playAuth: addedIn(v, 9, 'jwt', 'default'), maxViewers: addedIn(v, 9, 50, 0),
-          encryption: addedIn(v, 13, 'aes-128', 'none'),
+          encryption: addedIn(v, 13, 'aes-128', 'none'), keyProviderUrl: addedIn(v, 16, 'https://keys.example/cpix', ''),
         },
         {
           name: 'backstage', ladder: 'passthrough', private: false, createdAt: T0 + 1, state: 'ended', stateAt: T0 + 9000, stateReason: 'publisher left',
-          record: false, latency: 'standard', dvrMinutes: 0, publishAuth: 'key', playAuth: 'default', maxViewers: 0, encryption: 'none',
+          record: false, latency: 'standard', dvrMinutes: 0, publishAuth: 'key', playAuth: 'default', maxViewers: 0, encryption: 'none', keyProviderUrl: '',
         },
       ]);
       expect(streams.byKey(STREAM_KEY)?.name).toBe('show');

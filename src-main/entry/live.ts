@@ -116,10 +116,14 @@ export function wireLiveServer(deps: {
   });
 
   const keysLog = logger.child({ service: 'content-keys' });
-  /** The keys of a new live run of an encrypted stream: the host's own, or the key provider's, whose first must come now. */
+  /**
+   * The keys of a new live run of an encrypted stream: the host's own, or a key provider's (the stream's
+   * own, else the host's), whose first must come now.
+   */
   const runEncryption = async (name: string, scheme: EncryptionScheme): Promise<RunEncryption> => {
     const { keyProviderUrl, keyProviderTimeoutMs, keyRotationSegments, cbcsKeyRotationSegments } = config().live;
-    const provider = keyProviderUrl ? httpKeyProvider(keyProviderUrl, keyProviderTimeoutMs) : null;
+    const providerUrl = store.get(name)?.keyProviderUrl || keyProviderUrl;
+    const provider = providerUrl ? httpKeyProvider(providerUrl, keyProviderTimeoutMs) : null;
     const rotation = scheme === 'cbcs' ? cbcsKeyRotationSegments : keyRotationSegments;
     const encryption = new RunEncryption(name, newKeyEpoch(), rotation, contentKeyMaster, provider, (error, period) =>
       keysLog.error({ stream: name, period, err: error }, 'the key provider gave no key: that period is not served'),

@@ -376,4 +376,9 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE videos ADD COLUMN encryption TEXT NOT NULL DEFAULT 'none';
     `,
   },
+  {
+    version: 16,
+    name: 'per-stream key provider',
+    sql: `ALTER TABLE streams ADD COLUMN key_provider_url TEXT NOT NULL DEFAULT '';`,
+  },
 ];

@@ -15,6 +15,8 @@ export interface StreamRecord {
   maxViewers: number;
   /** How its HLS output is encrypted (from its next live run on). */
   encryption: EncryptionMode;
+  /** Where its content keys come from; '': the host's key provider (live.keyProviderUrl), or its own keys. */
+  keyProviderUrl: string;
   createdAt: number;
   state: StreamState;
   stateAt: number;
@@ -22,7 +24,7 @@ export interface StreamRecord {
 }
 
 /** What PATCH /streams/:name may change. */
-export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption'>>;
+export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl'>>;
 
 interface Row {
   name: string;
@@ -35,6 +37,7 @@ interface Row {
   play_auth: string;
   max_viewers: number;
   encryption: string;
+  key_provider_url: string;
   created_at: number;
   state: string;
   state_at: number;
@@ -52,6 +55,7 @@ const fromRow = (r: Row): StreamRecord => ({
   playAuth: r.play_auth === 'jwt' || r.play_auth === 'webhook' ? r.play_auth : 'default',
   maxViewers: r.max_viewers,
   encryption: r.encryption === 'aes-128' || r.encryption === 'cbcs' ? r.encryption : 'none',
+  keyProviderUrl: r.key_provider_url,
   createdAt: r.created_at,
   state: r.state as StreamState,
   stateAt: r.state_at,
@@ -86,17 +90,18 @@ export class StreamStore {
 
   /** Inserts a stream; returns false when the name is taken. */
   create(
-    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption'> &
-      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption'>>,
+    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl'> &
+      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl'>>,
     key: string,
   ): boolean {
     const result = this.db
       .prepare(
-        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, encryption, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, encryption, key_provider_url, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         record.name, hashKey(key), record.ladder, record.latency, record.dvrMinutes, record.private ? 1 : 0, record.record ? 1 : 0,
-        record.publishAuth ?? 'key', record.playAuth ?? 'default', record.maxViewers ?? 0, record.encryption ?? 'none', record.createdAt, 'idle', record.createdAt,
+        record.publishAuth ?? 'key', record.playAuth ?? 'default', record.maxViewers ?? 0, record.encryption ?? 'none', record.keyProviderUrl ?? '',
+        record.createdAt, 'idle', record.createdAt,
       );
     return result.changes === 1;
   }
@@ -106,8 +111,8 @@ export class StreamStore {
     if (!current) return;
     const next = { ...current, ...patch };
     this.db
-      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ?, encryption = ? WHERE name = ?')
-      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, next.encryption, name);
+      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ?, encryption = ?, key_provider_url = ? WHERE name = ?')
+      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, next.encryption, next.keyProviderUrl, name);
   }
 
   setKey(name: string, key: string): void {

@@ -8,6 +8,7 @@ import { method } from './define.js';
 import {
   dvrMinutesSchema,
   encryptionModeSchema,
+  keyProviderUrlSchema,
   ladderPresetSchema,
   latencyModeSchema,
   playAuthSchema,
@@ -48,6 +49,7 @@ const streamSettingsInput = z
     playAuth: playAuthSchema.optional(),
     maxViewers: z.number().int().min(0).max(1_000_000).optional(),
     encryption: encryptionModeSchema.optional(),
+    keyProviderUrl: keyProviderUrlSchema.optional(),
   })
   .strict();
 

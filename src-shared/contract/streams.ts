@@ -38,6 +38,13 @@ export const encryptionModeSchema = z
   .describe('none; aes-128: HLS segments and parts encrypted, keys rotated and served to admitted viewers only (no DASH); cbcs: Common Encryption for DASH (EME, ClearKey licences to admitted viewers) and HLS SAMPLE-AES. Low latency only; applies from the next live run');
 export type EncryptionMode = z.infer<typeof encryptionModeSchema>;
 
+/** A stream's own key provider (the contract of live.keyProviderUrl, README "A key provider"); '' for the host's. */
+export const keyProviderUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((v) => v === '' || /^https?:\/\/[^\s/]+\S*$/.test(v), 'must be an http(s) URL, or empty for the host\'s key provider')
+  .describe("An encrypted stream's own key provider, POSTed {stream, kid, method} for each content key; '': the host's (live.keyProviderUrl). Applies from the next live run");
+
 export const streamStates = ['idle', 'live', 'ended', 'error'] as const;
 export const streamStateSchema = z.enum(streamStates);
 export type StreamState = z.infer<typeof streamStateSchema>;
@@ -89,6 +96,7 @@ export const streamSchema = z.object({
   playAuth: playAuthSchema,
   maxViewers: z.number().int().describe('Most viewers at once over every protocol; 0: the host limit (limits.maxViewersPerStream)'),
   encryption: encryptionModeSchema,
+  keyProviderUrl: z.string().describe("Where an encrypted stream's content keys come from; '': the host's key provider (live.keyProviderUrl), or the host's own keys"),
   recording: z.string().nullable().describe('Id of the recording in progress'),
   createdAt: z.number(),
   ingest: z.object({

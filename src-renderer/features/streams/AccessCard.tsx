@@ -73,6 +73,28 @@ export function AccessCard({ stream }: { stream: Stream }) {
           {stream.state === 'live' ? ' Applies from the next publish.' : ''}
         </span>
       </div>
+      {(stream.encryption !== 'none' || stream.keyProviderUrl !== '') && (
+        <div className="field-row">
+          <div className="field-label">Key provider</div>
+          <input
+            key={stream.keyProviderUrl}
+            className="input"
+            type="url"
+            placeholder="The studio's (Settings: live.keyProviderUrl)"
+            aria-label="Key provider"
+            data-testid="stream-key-provider"
+            defaultValue={stream.keyProviderUrl}
+            onBlur={(e) => {
+              const value = e.target.value.trim();
+              if (value !== stream.keyProviderUrl) void update({ name: stream.name, keyProviderUrl: value });
+            }}
+          />
+          <span className="field-hint">
+            A platform&apos;s key service for this stream (POSTed each key&apos;s id; it answers the key and any DRM systems). Empty: the studio&apos;s.
+            {stream.state === 'live' ? ' Applies from the next publish.' : ''}
+          </span>
+        </div>
+      )}
       <div className="field-row">
         <div className="field-label">Most viewers at once</div>
         <input

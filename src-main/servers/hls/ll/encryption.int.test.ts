@@ -203,7 +203,9 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
   /** Kids the provider was asked for; `silent`: it stops answering. */
   const asked: string[] = [];
   let silent = false;
-  const keyOf = (kid: string): Buffer => crypto.createHash('sha256').update(`provider:${kid}`).digest().subarray(0, 16);
+  const keyOf = (kid: string, provider = 'provider'): Buffer => crypto.createHash('sha256').update(`${provider}:${kid}`).digest().subarray(0, 16);
+  /** Kids a stream's own provider (the same server at /own) was asked for. */
+  const askedOwn: string[] = [];
   const WIDEVINE = 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed';
   const widevinePssh = (kid: string): Buffer => {
     const data = Buffer.from(`wv:${kid}`);
@@ -223,6 +225,10 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
       req.on('end', () => {
         if (silent) return;
         const { kid, method } = JSON.parse(text) as { kid: string; method: string };
+        if (req.url === '/own') {
+          askedOwn.push(kid);
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key: keyOf(kid, 'own').toString('base64') }));
+        }
         asked.push(kid);
         // For Common Encryption, another DRM system's signalling too (a made-up Widevine pssh).
         const systems = method === 'SAMPLE-AES' ? [{ systemId: WIDEVINE, pssh: widevinePssh(kid).toString('base64'), laUrl: 'https://drm.example/wv', hls: `METHOD=SAMPLE-AES,URI="skd://${kid}",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"` }] : undefined;
@@ -241,8 +247,8 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
     await new Promise((r) => provider?.close(r));
   });
 
-  const live = async (name: string, encryption = 'aes-128'): Promise<{ master: string }> => {
-    const made = await api(host, 'POST', '/api/v1/streams', { name, ladder: 'passthrough', latency: 'low', private: true, encryption });
+  const live = async (name: string, encryption = 'aes-128', more: Record<string, unknown> = {}): Promise<{ master: string }> => {
+    const made = await api(host, 'POST', '/api/v1/streams', { name, ladder: 'passthrough', latency: 'low', private: true, encryption, ...more });
     expect(made.status).toBe(201);
     publishers.push(publishTestPattern(`${made.json.ingest.rtmp}/${made.json.key}`, { size: '640x360' }));
     return { master: (await api(host, 'POST', `/api/v1/streams/${name}/signed-urls`, {})).json.hls };
@@ -267,6 +273,27 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
     });
     expect(run.stderr.trim(), 'ffmpeg printed errors').toBe('');
     expect(run.stdout.split('\n').filter((l) => /^0,/.test(l)).length).toBeGreaterThanOrEqual(150);
+  }, 90_000);
+
+  it('takes a stream\'s keys from its own provider when it names one, and refuses a provider that is not an http(s) URL', async () => {
+    const own = provider.address() as { port: number };
+    const { master } = await live('own-keys', 'aes-128', { keyProviderUrl: `http://127.0.0.1:${own.port}/own` });
+    await waitFor('the master playlist', async () => (await fetch(master)).status === 200, 30_000);
+    const video = new URL((await (await fetch(master)).text()).split('\n').find((l) => l.startsWith('v0.m3u8'))!, master);
+    let text = '';
+    await waitFor('a segment', async () => (text = await (await fetch(video)).text()).includes('#EXTINF'), 20_000);
+    const keyUri = new URL(/#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)"/.exec(text)![1]!, video);
+    const kid = keyUri.pathname.split('/').at(-1)!;
+    expect(askedOwn).toContain(kid);
+    expect(asked).not.toContain(kid);
+    expect(Buffer.from(await (await fetch(keyUri)).arrayBuffer()).equals(keyOf(kid, 'own'))).toBe(true);
+    for (const bad of ['ftp://keys.example/cpix', 'keys.example', 'http:// spaced']) {
+      const refused = await api(host, 'PATCH', '/api/v1/streams/own-keys', { keyProviderUrl: bad });
+      expect([bad, refused.status, refused.json.error.code]).toEqual([bad, 400, 'VALIDATION_FAILED']);
+    }
+    expect((await api(host, 'GET', '/api/v1/streams/own-keys')).json.keyProviderUrl).toBe(`http://127.0.0.1:${own.port}/own`);
+    // Emptied: the host's provider again (from the next run).
+    expect((await api(host, 'PATCH', '/api/v1/streams/own-keys', { keyProviderUrl: '' })).json.keyProviderUrl).toBe('');
   }, 90_000);
 
   it('writes the DRM systems the provider gives with a cbcs key into the init sections, the MPD and the playlists; the key decrypts the stream', async () => {

@@ -15,7 +15,7 @@ export function sendKey(reply: FastifyReply, key: Buffer): FastifyReply {
 }
 
 export interface KeyGuardOptions {
-  /** Key requests one viewer (address and viewer id) may make in 10 s; default 200. */
+  /** Keys one viewer (address and viewer id) is served in any 10 s; default 200. */
   perTenSeconds?: number;
   audit?: { record(entry: Omit<AuditEntry, 'id' | 'at'>): void };
 }

@@ -13,12 +13,12 @@ export const int = (min: number, max: number): z.ZodNumber =>
     .min(min, `must be between ${min} and ${max}`)
     .max(max, `must be between ${min} and ${max}`);
 
+/** The rule of every URL setting that may be empty (off, or "the host's"). */
+export const isHttpUrlOrEmpty = (v: string): boolean => v === '' || /^https?:\/\/\S+$/.test(v);
+export const HTTP_URL_OR_EMPTY = 'must be an http(s) URL or empty';
+
 /** An http(s) URL, or empty (off). */
-export const optionalHttpUrl = () =>
-  z
-    .string()
-    .default('')
-    .refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL or empty');
+export const optionalHttpUrl = () => z.string().default('').refine(isHttpUrlOrEmpty, HTTP_URL_OR_EMPTY);
 
 export const authConfigSchema = z
   .object({

@@ -81,16 +81,19 @@ const SIGNED_DOWNLOAD_CACHE = 'private, max-age=3600';
  */
 export const signedDownloadName = (id: string): string => `vod/${id}`;
 
+/** The signature query (`exp=..&sig=..`) of a recording's own URLs, valid `expiresInSec`. */
+const recordingSignature = (signer: Pick<UrlSigner, 'sign'>, id: string, expiresInSec: number): string =>
+  new URLSearchParams(signer.sign(signedDownloadName(id), { expiresInSec })).toString();
+
 /** A signed download path of a complete recording, valid `expiresInSec`. */
 export function signedDownloadPath(signer: Pick<UrlSigner, 'sign'>, recording: Pick<StoredRecording, 'id' | 'stream' | 'startedAt' | 'container'>, expiresInSec: number): string {
   const name = encodeURIComponent(downloadFileName(recording.stream, recording.startedAt, recording.container));
-  const query = new URLSearchParams(signer.sign(signedDownloadName(recording.id), { expiresInSec })).toString();
-  return `/vod/${recording.id}/download/${name}?${query}`;
+  return `/vod/${recording.id}/download/${name}?${recordingSignature(signer, recording.id, expiresInSec)}`;
 }
 
 /** A signed playback path of a recording's VOD (HLS), valid `expiresInSec`. */
 export function signedPlaybackPath(signer: Pick<UrlSigner, 'sign'>, id: string, expiresInSec: number): string {
-  return `${recordingUrls.hls(id)}?${new URLSearchParams(signer.sign(signedDownloadName(id), { expiresInSec })).toString()}`;
+  return `${recordingUrls.hls(id)}?${recordingSignature(signer, id, expiresInSec)}`;
 }
 const MEDIA_PLAYLIST_RE = /^media_\d{1,3}\.m3u8$/;
 

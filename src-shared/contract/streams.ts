@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HTTP_URL_OR_EMPTY, isHttpUrlOrEmpty } from '../config-auth.js';
 
 export const STREAM_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -42,7 +43,7 @@ export type EncryptionMode = z.infer<typeof encryptionModeSchema>;
 export const keyProviderUrlSchema = z
   .string()
   .max(2048)
-  .refine((v) => v === '' || /^https?:\/\/[^\s/]+\S*$/.test(v), 'must be an http(s) URL, or empty for the host\'s key provider')
+  .refine(isHttpUrlOrEmpty, HTTP_URL_OR_EMPTY)
   .describe("An encrypted stream's own key provider, POSTed {stream, kid, method} for each content key; '': the host's (live.keyProviderUrl). Applies from the next live run");
 
 export const streamStates = ['idle', 'live', 'ended', 'error'] as const;

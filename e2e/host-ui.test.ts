@@ -87,6 +87,34 @@ describe.skipIf(needs('chromium'))('host UI in Chromium', () => {
     expect((await api(host, 'GET', '/api/v1/config')).json.config.http.port).toBe(7070);
   });
 
+  it('takes a secret setting in a password field, shows only its last 4 characters after, and removes it', async () => {
+    await page.reload();
+    await page.getByTestId('page-settings').waitFor();
+    const field = page.getByTestId('field-live.keyProviderToken');
+    expect(await field.getAttribute('type')).toBe('password');
+    expect(await field.getAttribute('placeholder')).toBe('Not set');
+    await field.fill('settings-token-77aa');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('toast').last().textContent()).toMatch(/saved/i);
+    expect(fs.readFileSync(path.join(host.home, 'config.yaml'), 'utf8')).toContain('keyProviderToken: "settings-token-77aa"');
+    expect((await api(host, 'GET', '/api/v1/config')).json.config.live.keyProviderToken).toBe('…77aa');
+    await expect.poll(() => field.getAttribute('placeholder')).toBe('Set (…77aa): type to replace');
+    expect(await field.inputValue()).toBe('');
+    expect(await page.content()).not.toContain('settings-token-77aa');
+    for (const dismiss of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
+    await page.getByTestId('field-row-live.keyProviderToken').screenshot({ path: path.join(ARTIFACTS, 'settings-secret.png') });
+    // Saving another change leaves it as it is.
+    await page.getByTestId('field-studio.name').fill('E2E Show 2');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(async () => (await api(host, 'GET', '/api/v1/config')).json.config.studio.name).toBe('E2E Show 2');
+    expect(fs.readFileSync(path.join(host.home, 'config.yaml'), 'utf8')).toContain('keyProviderToken: "settings-token-77aa"');
+    await page.getByTestId('field-remove-live.keyProviderToken').click();
+    expect(await field.getAttribute('placeholder')).toBe('Removed when you save');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(async () => (await api(host, 'GET', '/api/v1/config')).json.config.live.keyProviderToken).toBe('');
+    expect(fs.readFileSync(path.join(host.home, 'config.yaml'), 'utf8')).toContain('keyProviderToken: ""');
+  });
+
   it('with the npm-shipped ffmpeg, the ffmpeg card says what it can and cannot do and how to get a newer one', async () => {
     const bundled = bundledFfmpegPath()!;
     const old = await startHost({ env: cleanEnv({ FFMPEG_PATH: bundled }) });

@@ -20,6 +20,10 @@ export const HTTP_URL_OR_EMPTY = 'must be an http(s) URL or empty';
 /** An http(s) URL, or empty (off). */
 export const optionalHttpUrl = () => z.string().default('').refine(isHttpUrlOrEmpty, HTTP_URL_OR_EMPTY);
 
+/** A bearer credential sent in an Authorization header (RFC 6750's b64token is narrower; any visible ASCII passes through fetch): at most 4096 characters, or empty (none). */
+export const isBearerTokenOrEmpty = (v: string): boolean => v.length <= 4096 && /^[\x21-\x7e]*$/.test(v);
+export const BEARER_TOKEN_OR_EMPTY = 'must be at most 4096 visible ASCII characters (no spaces), or empty';
+
 export const authConfigSchema = z
   .object({
     jwksUrl: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditConfigSchema, authConfigSchema, backupConfigSchema, int, limitsConfigSchema, optionalHttpUrl, tlsConfigSchema } from './config-auth.js';
+import { auditConfigSchema, authConfigSchema, backupConfigSchema, BEARER_TOKEN_OR_EMPTY, int, isBearerTokenOrEmpty, limitsConfigSchema, optionalHttpUrl, tlsConfigSchema } from './config-auth.js';
 
 /**
  * The one config schema: it validates config.yaml, STREAMS_* environment variables and API patches.
@@ -155,6 +155,11 @@ export const configSchema = z
           .meta({ description: 'cbcs streams: segments each content key covers before the next one; 0: one key per live run (dash.js 5 cannot follow a ClearKey rotation; hls.js can).' }),
         keyProviderUrl: optionalHttpUrl()
           .meta({ description: "Encrypted streams: a key provider POSTed {stream, kid, method} for each content key, answering {key} (16 bytes, base64); empty: the host makes its own keys." }),
+        keyProviderToken: z
+          .string()
+          .default('')
+          .refine(isBearerTokenOrEmpty, BEARER_TOKEN_OR_EMPTY)
+          .meta({ description: 'Encrypted streams: the bearer token the host sends to keyProviderUrl (Authorization: Bearer); empty: none. Shown only as its last 4 characters.', secret: true }),
         keyProviderTimeoutMs: int(100, 30_000)
           .default(3000)
           .meta({ description: 'How long the key provider may take; a stream whose first key does not come does not go live (never clear).' }),
@@ -498,6 +503,8 @@ export interface ConfigField {
   description: string;
   restart: boolean;
   default: unknown;
+  /** A credential: the API shows its last 4 characters only (secretHintOf), the Settings page a password input. */
+  secret?: boolean;
   options?: readonly string[];
   min?: number;
   max?: number;
@@ -526,8 +533,14 @@ function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
-function metaOf(schema: z.ZodType): { description?: string; restart?: boolean } {
-  return (schema.meta() as { description?: string; restart?: boolean } | undefined) ?? {};
+function metaOf(schema: z.ZodType): { description?: string; restart?: boolean; secret?: boolean } {
+  return (schema.meta() as { description?: string; restart?: boolean; secret?: boolean } | undefined) ?? {};
+}
+
+/** What the API shows of a secret: its last 4 characters, nothing of one too short to hide the rest; '' when unset. */
+export function secretHintOf(value: string): string {
+  if (value === '') return '';
+  return value.length >= 8 ? `…${value.slice(-4)}` : '…';
 }
 
 /** Every leaf key of the config, in declaration order: drives the Settings page and the env mapping. */
@@ -550,6 +563,7 @@ export function listConfigFields(): ConfigField[] {
         restart: meta.restart ?? false,
         default: defaults[key],
       };
+      if (meta.secret) field.secret = true;
       if (inner instanceof z.ZodBoolean) field.type = 'boolean';
       else if (inner instanceof z.ZodEnum) {
         field.type = 'enum';

@@ -282,6 +282,31 @@ describe('ConfigStore.update', () => {
     },
   );
 
+  it('shows a secret only as its last 4 characters, takes its hint sent back as "unchanged", and refuses a bad one with nothing written', () => {
+    const store = load();
+    store.update({ live: { keyProviderToken: 'provider-token-9c3b' } });
+    expect(store.current.live.keyProviderToken).toBe('provider-token-9c3b');
+    expect(read()).toContain('keyProviderToken: "provider-token-9c3b"');
+    const view = store.view();
+    expect((view.config as { live: { keyProviderToken: string } }).live.keyProviderToken).toBe('…9c3b');
+    expect(JSON.stringify(view)).not.toContain('provider-token-9c3b');
+    expect(view.fields.find((f) => f.path === 'live.keyProviderToken')?.secret).toBe(true);
+    // The whole view PATCHed back (a script's GET, edit, PATCH): the secret stays as it was.
+    const text = read();
+    expect(store.update({ live: { ...(view.config as { live: object }).live } }).changed).toEqual([]);
+    expect(read()).toBe(text);
+    for (const bad of ['two words', 'naïve', 'x'.repeat(4097)]) {
+      const error = caught(() => store.update({ live: { keyProviderToken: bad } }));
+      expect([error.code, error.details?.fields]).toEqual(['VALIDATION_FAILED', [{ path: 'live.keyProviderToken', message: expect.stringContaining('visible ASCII') }]]);
+    }
+    expect(read()).toBe(text);
+    expect(store.update({ live: { keyProviderToken: '' } }).changed).toEqual(['live.keyProviderToken']);
+    expect((store.view().config as { live: { keyProviderToken: string } }).live.keyProviderToken).toBe('');
+    // Too short to hide the rest: nothing of it is shown.
+    store.update({ live: { keyProviderToken: 'abc' } });
+    expect((store.view().config as { live: { keyProviderToken: string } }).live.keyProviderToken).toBe('…');
+  });
+
   it('view() reflects the update', () => {
     const store = load();
     store.update({ http: { port: 8181 } });

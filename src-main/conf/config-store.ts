@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { configSchema, getAtPath, listConfigFields, type ConfigField, type StudioConfig } from '../../src-shared/config.js';
+import { configSchema, getAtPath, listConfigFields, secretHintOf, type ConfigField, type StudioConfig } from '../../src-shared/config.js';
 import type { ConfigView } from '../../src-shared/contract/index.js';
 import { fieldIssuesFromZod, type FieldIssue } from '../../src-shared/errors.js';
 import { StudioError } from '../core/errors.js';
@@ -63,9 +63,14 @@ export class ConfigStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** What the API shows: the effective config with every secret field as its hint (the host reads `current`). */
   view(): ConfigView {
+    const config = structuredClone(this.effective) as unknown as Plain;
+    for (const field of this.fields) {
+      if (field.secret) setAtPath(config, field.path, secretHintOf(String(getAtPath(config, field.path) ?? '')));
+    }
     return {
-      config: this.effective as unknown as Record<string, unknown>,
+      config,
       fields: this.fields.map((f) => ({ ...f })),
       envOverrides: [...this.envLocked].map(([p, env]) => ({ path: p, env })),
       file: this.file,
@@ -81,13 +86,14 @@ export class ConfigStore {
     if (!isPlainObject(patch)) {
       throw new StudioError('VALIDATION_FAILED', 'expected an object of config keys', { fields: [] });
     }
+    const body = this.withSecretsKept(patch);
     const issues: FieldIssue[] = [];
-    const paths = leafPaths(patch);
+    const paths = leafPaths(body);
     for (const p of paths) {
       const env = this.envLocked.get(p);
       if (env) issues.push({ path: p, message: `set by the environment variable ${env}; unset it to change this here` });
     }
-    const nextFile = deepMerge(this.fileValues, patch);
+    const nextFile = deepMerge(this.fileValues, body);
     const fileCheck = configSchema.safeParse(nextFile);
     if (!fileCheck.success) issues.push(...fieldIssuesFromZod(fileCheck.error));
     if (issues.length > 0) {
@@ -108,6 +114,20 @@ export class ConfigStore {
     const change = { changed, config: this.effective };
     for (const listener of this.listeners) listener(change);
     return change;
+  }
+
+  /** A secret sent back as the hint the view showed (a GET, edited, PATCHed whole) means "unchanged". */
+  private withSecretsKept(patch: Plain): Plain {
+    let kept = patch;
+    for (const field of this.fields) {
+      const sent = field.secret ? getAtPath(patch, field.path) : undefined;
+      const saved = String(getAtPath(this.effective, field.path) ?? '');
+      if (typeof sent === 'string' && sent !== '' && sent === secretHintOf(saved)) {
+        kept = kept === patch ? structuredClone(patch) : kept;
+        setAtPath(kept, field.path, saved);
+      }
+    }
+    return kept;
   }
 
   private validateFile(doc: YAML.Document): Plain {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { secretHintOf } from '../../src-shared/config.js';
 import { StudioError } from '../core/errors.js';
 
 /**
@@ -24,8 +25,7 @@ export function newBoxSecret(): string {
 
 /** What the API shows of a key: its last 4 characters, and nothing for a key too short to hide the rest. */
 export function keyHintOf(key: string | null): string | null {
-  if (key === null || key === '') return null;
-  return key.length >= 8 ? `…${key.slice(-4)}` : '…';
+  return key === null || key === '' ? null : secretHintOf(key);
 }
 
 export class SecretBox {
@@ -50,7 +50,7 @@ export class SecretBox {
     const iv = Buffer.from(ivText ?? '', 'base64url');
     const tag = Buffer.from(tagText ?? '', 'base64url');
     if (parts.length !== 4 || version !== VERSION || iv.length !== IV_BYTES || tag.length !== TAG_BYTES || bodyText === undefined) {
-      throw new StudioError('INTERNAL', 'a stored destination key is unreadable (unknown format)');
+      throw new StudioError('INTERNAL', 'a stored secret (a destination key, password or token) is unreadable (unknown format)');
     }
     try {
       const decipher = crypto.createDecipheriv('aes-256-gcm', this.aesKey(), iv);
@@ -58,7 +58,7 @@ export class SecretBox {
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(Buffer.from(bodyText, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new StudioError('INTERNAL', 'a stored destination key could not be decrypted (the database secret changed?): enter the key again');
+      throw new StudioError('INTERNAL', 'a stored secret (a destination key, password or token) could not be decrypted (the database secret changed?): enter it again');
     }
   }
 

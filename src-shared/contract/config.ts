@@ -7,13 +7,14 @@ export const configFieldSchema = z.object({
   description: z.string(),
   restart: z.boolean(),
   default: z.unknown(),
+  secret: z.boolean().optional().describe('A credential: config shows only its last 4 characters (…abcd); write the whole value to change it'),
   options: z.array(z.string()).readonly().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
 });
 
 export const configViewSchema = z.object({
-  config: z.record(z.string(), z.unknown()).describe('The effective config (file, then STREAMS_* variables)'),
+  config: z.record(z.string(), z.unknown()).describe('The effective config (file, then STREAMS_* variables); a secret field as its hint (…abcd)'),
   fields: z.array(configFieldSchema),
   envOverrides: z
     .array(z.object({ path: z.string(), env: z.string() }))

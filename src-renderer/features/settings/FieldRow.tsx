@@ -1,11 +1,13 @@
 import type { ConfigField } from '../../../src-shared/config.js';
 import { Icon } from '../../ui/Icon.js';
-import { FieldInput } from './FieldInput.js';
+import { FieldInput, SecretInput } from './FieldInput.js';
 import { labelOf, type RawValue } from './form-model.js';
 
 interface FieldRowProps {
   field: ConfigField;
   value: RawValue;
+  /** The saved value (a secret's hint). */
+  current: RawValue;
   lockedBy: string | undefined;
   error: string | undefined;
   dirty: boolean;
@@ -19,7 +21,7 @@ function rangeOf(field: ConfigField): string | null {
   return null;
 }
 
-export function FieldRow({ field, value, lockedBy, error, dirty, onChange }: FieldRowProps) {
+export function FieldRow({ field, value, current, lockedBy, error, dirty, onChange }: FieldRowProps) {
   const range = rangeOf(field);
   return (
     <div className={`field-row ${error ? 'has-error' : ''} ${dirty ? 'is-dirty' : ''}`} data-testid={`field-row-${field.path}`}>
@@ -35,7 +37,11 @@ export function FieldRow({ field, value, lockedBy, error, dirty, onChange }: Fie
         </div>
       </div>
       <div className="field-control">
-        <FieldInput field={field} value={value} locked={lockedBy !== undefined} invalid={Boolean(error)} onChange={onChange} />
+        {field.secret ? (
+          <SecretInput field={field} value={String(value)} current={String(current)} locked={lockedBy !== undefined} invalid={Boolean(error)} onChange={onChange} />
+        ) : (
+          <FieldInput field={field} value={value} locked={lockedBy !== undefined} invalid={Boolean(error)} onChange={onChange} />
+        )}
         {range && <div className="field-hint">{range}{field.type === 'integer' ? ', whole number' : ''}</div>}
         {lockedBy && (
           <div className="field-locked" data-testid={`field-locked-${field.path}`}>

@@ -64,6 +64,7 @@ export function SettingsPage() {
               key={field.path}
               field={field}
               value={edits[field.path] ?? toRaw(field, getAtPath(view.config, field.path))}
+              current={toRaw(field, getAtPath(view.config, field.path))}
               lockedBy={derived.locked.get(field.path)}
               error={derived.clientErrors[field.path] ?? serverErrors[field.path]}
               dirty={field.path in derived.changed}

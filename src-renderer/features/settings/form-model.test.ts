@@ -36,6 +36,19 @@ describe('validateEdits', () => {
     expect(validateEdits(fields, config, { 'http.port': '8080' })).toEqual({});
   });
 
+  it('takes a secret the host shows as its hint: untouched or back to the hint is no edit, a new one is checked, removed is valid', () => {
+    const shown = structuredClone(CONFIG_DEFAULTS);
+    shown.live.keyProviderToken = '…9c3b';
+    expect(validateEdits(fields, shown, { 'http.port': '8080' })).toEqual({});
+    expect(validateEdits(fields, shown, { 'live.keyProviderToken': '…9c3b' })).toEqual({});
+    expect(changedValues(fields, shown, { 'live.keyProviderToken': '…9c3b' })).toEqual({});
+    expect(validateEdits(fields, shown, { 'live.keyProviderToken': 'two words' })).toEqual({ 'live.keyProviderToken': expect.stringContaining('visible ASCII') });
+    expect(validateEdits(fields, shown, { 'live.keyProviderToken': 'new-token-1' })).toEqual({});
+    expect(changedValues(fields, shown, { 'live.keyProviderToken': 'new-token-1' })).toEqual({ 'live.keyProviderToken': 'new-token-1' });
+    expect(validateEdits(fields, shown, { 'live.keyProviderToken': '' })).toEqual({});
+    expect(changedValues(fields, shown, { 'live.keyProviderToken': '' })).toEqual({ 'live.keyProviderToken': '' });
+  });
+
   it('maps server issues to shown fields', () => {
     expect(errorsByPath([{ path: 'http.port', message: 'in use' }, { path: 'nope', message: 'x' }], fields)).toEqual({ 'http.port': 'in use' });
   });

@@ -68,17 +68,25 @@ export function errorsByPath(issues: readonly FieldIssue[], fields: readonly Con
 export function validateEdits(fields: readonly ConfigField[], config: unknown, edits: Record<string, RawValue>): FieldErrors {
   const errors: FieldErrors = {};
   const candidate = structuredClone((config ?? {}) as Record<string, unknown>);
+  const edited = new Set<string>();
   for (const field of fields) {
     if (!(field.path in edits)) continue;
     const parsed = fromRaw(field, edits[field.path] as RawValue);
+    // An edit back to the saved value is no edit (a secret's saved value is its hint, which the schema would refuse).
+    if (parsed.ok && Object.is(parsed.value, getAtPath(config, field.path))) continue;
+    edited.add(field.path);
     if (parsed.ok) setAtPath(candidate, field.path, parsed.value);
     else errors[field.path] = parsed.message;
+  }
+  for (const field of fields) {
+    // A secret left as it is stands in the candidate as its hint: put a valid stand-in there.
+    if (field.secret && !edited.has(field.path)) setAtPath(candidate, field.path, '');
   }
   const result = configSchema.safeParse(candidate);
   if (result.success) return errors;
   const schemaErrors = errorsByPath(fieldIssuesFromZod(result.error), fields);
   for (const [path, message] of Object.entries(schemaErrors)) {
-    if (path in edits && !(path in errors)) errors[path] = message;
+    if (edited.has(path) && !(path in errors)) errors[path] = message;
   }
   return errors;
 }

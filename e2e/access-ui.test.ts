@@ -162,7 +162,23 @@ describe.skipIf(needs('chromium'))('people and access in Chromium', () => {
     await provider.fill('https://keys.example/cpix');
     await provider.blur();
     await waitFor('the provider saved', async () => (await api(host, 'GET', '/api/v1/streams/guarded')).json.keyProviderUrl === 'https://keys.example/cpix', 5000);
+    // Its token: typed in a password field, saved when left, shown only as its last 4 characters; a bad one refused.
+    const providerToken = owner.getByTestId('stream-key-provider-token');
+    await providerToken.fill('two words');
+    await providerToken.blur();
+    await expect.poll(async () => owner.getByTestId('toast').last().textContent()).toMatch(/visible ASCII/);
+    expect((await api(host, 'GET', '/api/v1/streams/guarded')).json.keyProviderTokenHint).toBeNull();
+    await providerToken.fill('cpix-token-48af');
+    await providerToken.blur();
+    await waitFor('the token saved', async () => (await api(host, 'GET', '/api/v1/streams/guarded')).json.keyProviderTokenHint === '…48af', 5000);
+    await expect.poll(async () => providerToken.getAttribute('placeholder')).toBe('Set (…48af)');
+    expect(await providerToken.inputValue()).toBe('');
+    expect(await providerToken.getAttribute('type')).toBe('password');
+    expect(await owner.content()).not.toContain('cpix-token-48af');
+    for (const dismiss of await owner.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
     await card.screenshot({ path: path.join(ARTIFACTS, 'access-stream-card-cbcs.png') });
+    await owner.getByTestId('stream-key-provider-token-remove').click();
+    await waitFor('the token removed', async () => (await api(host, 'GET', '/api/v1/streams/guarded')).json.keyProviderTokenHint === null, 5000);
     await provider.fill('ftp://keys.example/cpix');
     await provider.blur();
     await expect.poll(async () => owner.getByTestId('toast').last().textContent()).toMatch(/http\(s\) URL/);

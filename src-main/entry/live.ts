@@ -38,11 +38,11 @@ import { RecordingService, type RecordingJobs } from '../recorder/recording-serv
 import { recordingOfDeletedStream, recordingRoutes, type OtherVodFiles } from '../recorder/routes.js';
 import type { VideoProtection } from '../vod/routes.js';
 import { RestreamService } from '../restream/restream-service.js';
-import { newBoxSecret } from '../restream/secret-box.js';
+import { newBoxSecret, SecretBox } from '../restream/secret-box.js';
 import { RtmpServer } from '../servers/rtmp/server.js';
 import { SrtServer } from '../servers/srt/server.js';
 import type { Db } from '../store/db.js';
-import { StreamStore } from '../store/streams.js';
+import { keyProviderTokenContext, StreamStore } from '../store/streams.js';
 
 export interface LiveServer {
   streams: StreamService;
@@ -116,14 +116,23 @@ export function wireLiveServer(deps: {
   });
 
   const keysLog = logger.child({ service: 'content-keys' });
+  // Streams' key provider tokens at rest (a key of their own: a leaked destination key opens nothing here).
+  const streamSecrets = new SecretBox(() => store.secret('stream-secret-key', newBoxSecret));
   /**
    * The keys of a new live run of an encrypted stream: the host's own, or a key provider's (the stream's
    * own, else the host's), whose first must come now.
    */
   const runEncryption = async (name: string, scheme: EncryptionScheme): Promise<RunEncryption> => {
-    const { keyProviderUrl, keyProviderTimeoutMs, keyRotationSegments, cbcsKeyRotationSegments } = config().live;
-    const providerUrl = store.get(name)?.keyProviderUrl || keyProviderUrl;
-    const provider = providerUrl ? httpKeyProvider(providerUrl, keyProviderTimeoutMs) : null;
+    const { keyProviderUrl, keyProviderToken, keyProviderTimeoutMs, keyRotationSegments, cbcsKeyRotationSegments } = config().live;
+    const record = store.get(name);
+    // The stream's own provider takes the stream's own token; the host's token goes to the host's provider only.
+    const own = record?.keyProviderUrl ?? '';
+    const sealed = record?.keyProviderTokenEnc ?? null;
+    const provider = own
+      ? httpKeyProvider(own, keyProviderTimeoutMs, sealed === null ? '' : streamSecrets.open(sealed, keyProviderTokenContext(name)))
+      : keyProviderUrl
+        ? httpKeyProvider(keyProviderUrl, keyProviderTimeoutMs, keyProviderToken)
+        : null;
     const rotation = scheme === 'cbcs' ? cbcsKeyRotationSegments : keyRotationSegments;
     const encryption = new RunEncryption(name, newKeyEpoch(), rotation, contentKeyMaster, provider, (error, period) =>
       keysLog.error({ stream: name, period, err: error }, 'the key provider gave no key: that period is not served'),
@@ -252,6 +261,7 @@ export function wireLiveServer(deps: {
     defaultLadder: () => config().live.defaultLadder,
     defaultLatency: () => config().live.defaultLatency,
     defaultDvrMinutes: () => config().live.dvrMinutes,
+    box: streamSecrets,
     recordingOf: (name) => recordings.activeOf(name),
     onDeleted: async (name) => {
       const log = (error: unknown): void => logger.error({ err: error, stream: name }, 'cleanup of a deleted stream failed');

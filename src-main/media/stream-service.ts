@@ -3,7 +3,8 @@ import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
-import { newStreamKey, type StreamPatch, type StreamRecord, type StreamStore } from '../store/streams.js';
+import { keyHintOf, type SecretBox } from '../restream/secret-box.js';
+import { keyProviderTokenContext, newStreamKey, type StreamPatch, type StreamRecord, type StreamStore } from '../store/streams.js';
 import type { LiveSessions } from './live-sessions.js';
 import type { AnalyticsPort, LiveStreams } from './live-streams.js';
 import type { StreamTransitions } from './stream-transitions.js';
@@ -22,11 +23,16 @@ export interface StreamServiceOptions {
   defaultLadder: () => LadderPreset;
   defaultLatency: () => LatencyMode;
   defaultDvrMinutes: () => number;
+  /** Seals a stream's key provider token at rest. */
+  box: Pick<SecretBox, 'seal'>;
   /** The id of a stream's recording in progress, if any (the recorder answers). */
   recordingOf?: (name: string) => string | null;
   /** A stream was deleted: its destinations and recording go with it; its session folders go once this resolves. */
   onDeleted?: (name: string) => void | Promise<void>;
 }
+
+/** What create and PATCH take: the settings, and the key provider token in clear (sealed before it is stored). */
+export type StreamInput = Omit<StreamPatch, 'keyProviderTokenEnc' | 'keyProviderTokenHint'> & { keyProviderToken?: string };
 
 /**
  * Streams and their keys: create, read, update, delete, rotate, as views for the API. What happens
@@ -61,10 +67,11 @@ export class StreamService implements Service {
     return this.view(this.require(name), baseUrl);
   }
 
-  create(input: { name: string } & StreamPatch, baseUrl?: string): StreamWithKey {
+  create(input: { name: string } & StreamInput, baseUrl?: string): StreamWithKey {
     const key = newStreamKey();
     const latency = input.latency ?? this.options.defaultLatency();
     checkEncryption(latency, input.encryption ?? 'none');
+    const token = this.providerToken(input.name, input.keyProviderUrl ?? '', input.keyProviderToken ?? '');
     const created = this.options.store.create(
       {
         name: input.name,
@@ -78,6 +85,7 @@ export class StreamService implements Service {
         maxViewers: input.maxViewers ?? 0,
         encryption: input.encryption ?? 'none',
         keyProviderUrl: input.keyProviderUrl ?? '',
+        ...token,
         createdAt: Date.now(),
       },
       key,
@@ -93,10 +101,19 @@ export class StreamService implements Service {
     return this.withKey(stream, key, baseUrl);
   }
 
-  update(input: { name: string } & StreamPatch, baseUrl?: string): Stream {
+  update(input: { name: string } & StreamInput, baseUrl?: string): Stream {
     const current = this.require(input.name);
-    const { name, ...patch } = input;
-    checkEncryption(patch.latency ?? current.latency, patch.encryption ?? current.encryption);
+    const { name, keyProviderToken, ...settings } = input;
+    checkEncryption(settings.latency ?? current.latency, settings.encryption ?? current.encryption);
+    const patch: StreamPatch = { ...settings };
+    const url = settings.keyProviderUrl ?? current.keyProviderUrl;
+    if (keyProviderToken !== undefined) {
+      Object.assign(patch, this.providerToken(name, url, keyProviderToken));
+    } else if (url !== current.keyProviderUrl) {
+      // A token goes only where it was given for: a new provider needs its own (or none).
+      Object.assign(patch, { keyProviderTokenEnc: null, keyProviderTokenHint: null });
+      if (current.keyProviderTokenEnc !== null) this.options.logger.info({ stream: name }, 'key provider changed: its token was removed');
+    }
     this.options.store.update(name, patch);
     const stream = this.get(input.name, baseUrl);
     this.options.bus.emit('streams.changed', { name: input.name, stream });
@@ -149,6 +166,17 @@ export class StreamService implements Service {
     return record;
   }
 
+  /** A key provider token as stored: sealed and hinted, or none for ''; refused without the stream's own provider. */
+  private providerToken(name: string, url: string, token: string): Pick<StreamRecord, 'keyProviderTokenEnc' | 'keyProviderTokenHint'> {
+    if (token === '') return { keyProviderTokenEnc: null, keyProviderTokenHint: null };
+    if (url === '') {
+      throw new StudioError('VALIDATION_FAILED', "a key provider token needs the stream's own keyProviderUrl (the host's provider takes live.keyProviderToken)", {
+        fields: [{ path: 'keyProviderToken', message: 'set keyProviderUrl too' }],
+      });
+    }
+    return { keyProviderTokenEnc: this.options.box.seal(token, keyProviderTokenContext(name)), keyProviderTokenHint: keyHintOf(token) };
+  }
+
   private withKey(stream: Stream, key: string, baseUrl?: string): StreamWithKey {
     return { ...stream, key, publishUrls: publishUrls(basesFor(this.options.urls, baseUrl), key) };
   }
@@ -170,6 +198,7 @@ export class StreamService implements Service {
       maxViewers: record.maxViewers,
       encryption: record.encryption,
       keyProviderUrl: record.keyProviderUrl,
+      keyProviderTokenHint: record.keyProviderTokenHint,
       recording: this.options.recordingOf?.(record.name) ?? null,
       createdAt: record.createdAt,
       ingest: ingestUrls(bases),

@@ -381,4 +381,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'per-stream key provider',
     sql: `ALTER TABLE streams ADD COLUMN key_provider_url TEXT NOT NULL DEFAULT '';`,
   },
+  {
+    version: 17,
+    name: "a stream's key provider credential",
+    sql: `
+      ALTER TABLE streams ADD COLUMN key_provider_token_enc TEXT;
+      ALTER TABLE streams ADD COLUMN key_provider_token_hint TEXT;
+    `,
+  },
 ];

@@ -17,6 +17,10 @@ export interface StreamRecord {
   encryption: EncryptionMode;
   /** Where its content keys come from; '': the host's key provider (live.keyProviderUrl), or its own keys. */
   keyProviderUrl: string;
+  /** The bearer token sent to its own key provider, sealed (SecretBox, context keyProviderTokenContext); null: none. */
+  keyProviderTokenEnc: string | null;
+  /** What the API shows of that token (…abcd). */
+  keyProviderTokenHint: string | null;
   createdAt: number;
   state: StreamState;
   stateAt: number;
@@ -24,7 +28,10 @@ export interface StreamRecord {
 }
 
 /** What PATCH /streams/:name may change. */
-export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl'>>;
+export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint'>>;
+
+/** The SecretBox context of a stream's key provider token (a sealed token copied onto another stream does not open). */
+export const keyProviderTokenContext = (name: string): string => `stream-key-provider:${name}`;
 
 interface Row {
   name: string;
@@ -38,6 +45,8 @@ interface Row {
   max_viewers: number;
   encryption: string;
   key_provider_url: string;
+  key_provider_token_enc: string | null;
+  key_provider_token_hint: string | null;
   created_at: number;
   state: string;
   state_at: number;
@@ -56,6 +65,8 @@ const fromRow = (r: Row): StreamRecord => ({
   maxViewers: r.max_viewers,
   encryption: r.encryption === 'aes-128' || r.encryption === 'cbcs' ? r.encryption : 'none',
   keyProviderUrl: r.key_provider_url,
+  keyProviderTokenEnc: r.key_provider_token_enc,
+  keyProviderTokenHint: r.key_provider_token_hint,
   createdAt: r.created_at,
   state: r.state as StreamState,
   stateAt: r.state_at,
@@ -90,18 +101,18 @@ export class StreamStore {
 
   /** Inserts a stream; returns false when the name is taken. */
   create(
-    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl'> &
-      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl'>>,
+    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint'> &
+      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint'>>,
     key: string,
   ): boolean {
     const result = this.db
       .prepare(
-        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, encryption, key_provider_url, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, encryption, key_provider_url, key_provider_token_enc, key_provider_token_hint, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         record.name, hashKey(key), record.ladder, record.latency, record.dvrMinutes, record.private ? 1 : 0, record.record ? 1 : 0,
         record.publishAuth ?? 'key', record.playAuth ?? 'default', record.maxViewers ?? 0, record.encryption ?? 'none', record.keyProviderUrl ?? '',
-        record.createdAt, 'idle', record.createdAt,
+        record.keyProviderTokenEnc ?? null, record.keyProviderTokenHint ?? null, record.createdAt, 'idle', record.createdAt,
       );
     return result.changes === 1;
   }
@@ -111,8 +122,13 @@ export class StreamStore {
     if (!current) return;
     const next = { ...current, ...patch };
     this.db
-      .prepare('UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ?, encryption = ?, key_provider_url = ? WHERE name = ?')
-      .run(next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, next.encryption, next.keyProviderUrl, name);
+      .prepare(
+        'UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ?, encryption = ?, key_provider_url = ?, key_provider_token_enc = ?, key_provider_token_hint = ? WHERE name = ?',
+      )
+      .run(
+        next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, next.encryption,
+        next.keyProviderUrl, next.keyProviderTokenEnc, next.keyProviderTokenHint, name,
+      );
   }
 
   setKey(name: string, key: string): void {

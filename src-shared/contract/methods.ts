@@ -8,6 +8,7 @@ import { method } from './define.js';
 import {
   dvrMinutesSchema,
   encryptionModeSchema,
+  keyProviderTokenSchema,
   keyProviderUrlSchema,
   ladderPresetSchema,
   latencyModeSchema,
@@ -50,6 +51,7 @@ const streamSettingsInput = z
     maxViewers: z.number().int().min(0).max(1_000_000).optional(),
     encryption: encryptionModeSchema.optional(),
     keyProviderUrl: keyProviderUrlSchema.optional(),
+    keyProviderToken: keyProviderTokenSchema.optional(),
   })
   .strict();
 

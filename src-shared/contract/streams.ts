@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HTTP_URL_OR_EMPTY, isHttpUrlOrEmpty } from '../config-auth.js';
+import { BEARER_TOKEN_OR_EMPTY, HTTP_URL_OR_EMPTY, isBearerTokenOrEmpty, isHttpUrlOrEmpty } from '../config-auth.js';
 
 export const STREAM_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -45,6 +45,12 @@ export const keyProviderUrlSchema = z
   .max(2048)
   .refine(isHttpUrlOrEmpty, HTTP_URL_OR_EMPTY)
   .describe("An encrypted stream's own key provider, POSTed {stream, kid, method} for each content key; '': the host's (live.keyProviderUrl). Applies from the next live run");
+
+/** A stream's key provider credential, sent as `Authorization: Bearer` to its own keyProviderUrl only; '' for none. */
+export const keyProviderTokenSchema = z
+  .string()
+  .refine(isBearerTokenOrEmpty, BEARER_TOKEN_OR_EMPTY)
+  .describe("The bearer token sent to the stream's own keyProviderUrl (never to the host's provider, never shown again: its hint is keyProviderTokenHint); '' removes it. Changing keyProviderUrl without a new token removes it too");
 
 export const streamStates = ['idle', 'live', 'ended', 'error'] as const;
 export const streamStateSchema = z.enum(streamStates);
@@ -98,6 +104,7 @@ export const streamSchema = z.object({
   maxViewers: z.number().int().describe('Most viewers at once over every protocol; 0: the host limit (limits.maxViewersPerStream)'),
   encryption: encryptionModeSchema,
   keyProviderUrl: z.string().describe("Where an encrypted stream's content keys come from; '': the host's key provider (live.keyProviderUrl), or the host's own keys"),
+  keyProviderTokenHint: z.string().nullable().describe("The last 4 characters of the token sent to the stream's own key provider (…abcd); null: none"),
   recording: z.string().nullable().describe('Id of the recording in progress'),
   createdAt: z.number(),
   ingest: z.object({

@@ -95,6 +95,35 @@ export function AccessCard({ stream }: { stream: Stream }) {
           </span>
         </div>
       )}
+      {stream.keyProviderUrl !== '' && (
+        <div className="field-row">
+          <div className="field-label">Provider token</div>
+          <div className="secret-input">
+            <input
+              key={stream.keyProviderTokenHint ?? 'none'}
+              className="input"
+              type="password"
+              autoComplete="new-password"
+              spellCheck={false}
+              placeholder={stream.keyProviderTokenHint ? `Set (${stream.keyProviderTokenHint})` : 'None'}
+              aria-label="Provider token"
+              data-testid="stream-key-provider-token"
+              onBlur={(e) => {
+                const value = e.target.value.trim();
+                if (value !== '') void update({ name: stream.name, keyProviderToken: value });
+              }}
+            />
+            {stream.keyProviderTokenHint && (
+              <button type="button" className="button ghost small-button" data-testid="stream-key-provider-token-remove" onClick={() => void update({ name: stream.name, keyProviderToken: '' })}>
+                Remove
+              </button>
+            )}
+          </div>
+          <span className="field-hint">
+            Sent to this stream&apos;s key service only (Authorization: Bearer), stored encrypted, shown only as its last 4 characters. A new key service needs its token again.
+          </span>
+        </div>
+      )}
       <div className="field-row">
         <div className="field-label">Most viewers at once</div>
         <input

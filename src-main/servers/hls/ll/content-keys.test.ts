@@ -180,12 +180,12 @@ describe('content keys from a key provider', () => {
     await Promise.all(servers.splice(0).map((srv) => new Promise((r) => { srv.closeAllConnections(); srv.close(r); })));
   });
   /** A provider over real HTTP answering with `answer(body)` (null: never answers). */
-  async function provider(answer: (body: { stream: string; kid: string; method: string }) => { status: number; body: string } | null): Promise<string> {
+  async function provider(answer: (body: { stream: string; kid: string; method: string }, authorization?: string) => { status: number; body: string } | null): Promise<string> {
     const srv = http.createServer((req, res) => {
       let text = '';
       req.on('data', (c) => (text += c));
       req.on('end', () => {
-        const a = answer(JSON.parse(text));
+        const a = answer(JSON.parse(text), req.headers.authorization);
         if (a) res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
       });
     });
@@ -209,6 +209,18 @@ describe('content keys from a key provider', () => {
     const silent = await provider(() => null);
     await expect(httpKeyProvider(silent, 200).key('show', 'k1')).rejects.toThrow('the key provider did not answer in 200 ms');
     await expect(httpKeyProvider('http://127.0.0.1:1/keys', 2000).key('show', 'k1')).rejects.toThrow('the key provider is unreachable');
+  });
+
+  it('sends its token as a bearer credential (none without one), and names the token when the provider refuses the host', async () => {
+    const seen: (string | undefined)[] = [];
+    const guarded = await provider((_body, authorization) => {
+      seen.push(authorization);
+      return authorization === 'Bearer t0ken-A' ? { status: 200, body: JSON.stringify({ key: KEY.toString('base64') }) } : { status: authorization ? 403 : 401, body: '{}' };
+    });
+    expect(await httpKeyProvider(guarded, 2000, 't0ken-A').key('show', 'k1')).toEqual(KEY);
+    await expect(httpKeyProvider(guarded, 2000).key('show', 'k2')).rejects.toThrow('the key provider refused the host (401) for key k2: it may want a token (keyProviderToken)');
+    await expect(httpKeyProvider(guarded, 2000, 'wrong').key('show', 'k3')).rejects.toThrow('the key provider refused the host (403) for key k3: check its token (keyProviderToken)');
+    expect(seen).toEqual(['Bearer t0ken-A', undefined, 'Bearer wrong']);
   });
 
   it('takes the DRM systems a provider gives with a key (pssh, licence URL, EXT-X-KEY), and refuses malformed ones', async () => {

@@ -125,15 +125,21 @@ export type EncryptionScheme = 'aes-128' | 'cbcs';
 /** The `method` a key provider is told: `AES-128` or `SAMPLE-AES` (cbcs). */
 export type KeyMethod = 'AES-128' | 'SAMPLE-AES';
 
-/** A key provider over HTTP: POST JSON, `timeoutMs` for the whole answer; rejects with what went wrong. */
-export function httpKeyProvider(url: string, timeoutMs: number, doFetch: typeof fetch = fetch): KeyProvider {
+/**
+ * A key provider over HTTP: POST JSON, `timeoutMs` for the whole answer, `token` (when not '') as
+ * `Authorization: Bearer` so the provider gives keys to the host alone; rejects with what went wrong
+ * (a 401 or 403 names the token).
+ */
+export function httpKeyProvider(url: string, timeoutMs: number, token = ''): KeyProvider {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (token !== '') headers.authorization = `Bearer ${token}`;
   return {
     async key(stream, kid, method = 'AES-128') {
       let res: Response;
       try {
-        res = await doFetch(url, {
+        res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers,
           body: JSON.stringify({ stream, kid, method }),
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -142,6 +148,9 @@ export function httpKeyProvider(url: string, timeoutMs: number, doFetch: typeof 
         throw new Error(name === 'TimeoutError' || name === 'AbortError' ? `the key provider did not answer in ${timeoutMs} ms` : `the key provider is unreachable (${(error as Error).message})`, { cause: error });
       }
       const text = await res.text().catch(() => '');
+      if (res.status === 401 || res.status === 403) {
+        throw new Error(`the key provider refused the host (${res.status}) for key ${kid}: ${token === '' ? 'it may want a token (keyProviderToken)' : 'check its token (keyProviderToken)'}`);
+      }
       if (!res.ok) throw new Error(`the key provider answered ${res.status} for key ${kid}`);
       let key: Buffer | null = null;
       let body: { key?: unknown; systems?: unknown } = {};

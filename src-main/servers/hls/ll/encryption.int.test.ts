@@ -206,6 +206,10 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
   const keyOf = (kid: string, provider = 'provider'): Buffer => crypto.createHash('sha256').update(`${provider}:${kid}`).digest().subarray(0, 16);
   /** Kids a stream's own provider (the same server at /own) was asked for. */
   const askedOwn: string[] = [];
+  /** The tokens each provider wants, and the requests it refused (path and Authorization). */
+  const HOST_TOKEN = 'host-provider-token-7d1e';
+  const OWN_TOKEN = 'own-provider-token-5f2a';
+  const refusals: string[] = [];
   const WIDEVINE = 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed';
   const widevinePssh = (kid: string): Buffer => {
     const data = Buffer.from(`wv:${kid}`);
@@ -225,6 +229,12 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
       req.on('end', () => {
         if (silent) return;
         const { kid, method } = JSON.parse(text) as { kid: string; method: string };
+        // Each provider gives keys to the bearer of its own token only.
+        const wanted = req.url === '/own' ? OWN_TOKEN : HOST_TOKEN;
+        if (req.headers.authorization !== `Bearer ${wanted}`) {
+          refusals.push(`${req.url} ${req.headers.authorization ?? 'none'}`);
+          return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"who are you?"}');
+        }
         if (req.url === '/own') {
           askedOwn.push(kid);
           return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key: keyOf(kid, 'own').toString('base64') }));
@@ -237,7 +247,7 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
     });
     await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(provider.address() as { port: number }).port}/cpix`;
-    host = await startHost({ env: { STREAMS_LIVE_KEY_PROVIDER_URL: url, STREAMS_LIVE_KEY_PROVIDER_TIMEOUT_MS: '500', STREAMS_LIVE_KEY_ROTATION_SEGMENTS: '2' } });
+    host = await startHost({ env: { STREAMS_LIVE_KEY_PROVIDER_URL: url, STREAMS_LIVE_KEY_PROVIDER_TOKEN: HOST_TOKEN, STREAMS_LIVE_KEY_PROVIDER_TIMEOUT_MS: '500', STREAMS_LIVE_KEY_ROTATION_SEGMENTS: '2' } });
   }, 60_000);
 
   afterAll(async () => {
@@ -275,9 +285,17 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
     expect(run.stdout.split('\n').filter((l) => /^0,/.test(l)).length).toBeGreaterThanOrEqual(150);
   }, 90_000);
 
-  it('takes a stream\'s keys from its own provider when it names one, and refuses a provider that is not an http(s) URL', async () => {
+  it('sends the host\'s provider its token, and shows the token nowhere but as its last 4 characters', async () => {
+    const config = await api(host, 'GET', '/api/v1/config');
+    expect(config.json.config.live.keyProviderToken).toBe('…7d1e');
+    expect(config.json.fields.find((f: { path: string }) => f.path === 'live.keyProviderToken')).toMatchObject({ secret: true });
+    expect(JSON.stringify(config.json)).not.toContain(HOST_TOKEN);
+    expect(refusals.filter((r) => r.startsWith('/cpix'))).toEqual([]);
+  });
+
+  it('takes a stream\'s keys from its own provider with its own token, and refuses a provider that is not an http(s) URL or a bad token', async () => {
     const own = provider.address() as { port: number };
-    const { master } = await live('own-keys', 'aes-128', { keyProviderUrl: `http://127.0.0.1:${own.port}/own` });
+    const { master } = await live('own-keys', 'aes-128', { keyProviderUrl: `http://127.0.0.1:${own.port}/own`, keyProviderToken: OWN_TOKEN });
     await waitFor('the master playlist', async () => (await fetch(master)).status === 200, 30_000);
     const video = new URL((await (await fetch(master)).text()).split('\n').find((l) => l.startsWith('v0.m3u8'))!, master);
     let text = '';
@@ -291,10 +309,37 @@ describe.skipIf(needs('ffmpeg'))('an AES-128 stream whose keys come from a key p
       const refused = await api(host, 'PATCH', '/api/v1/streams/own-keys', { keyProviderUrl: bad });
       expect([bad, refused.status, refused.json.error.code]).toEqual([bad, 400, 'VALIDATION_FAILED']);
     }
-    expect((await api(host, 'GET', '/api/v1/streams/own-keys')).json.keyProviderUrl).toBe(`http://127.0.0.1:${own.port}/own`);
+    for (const bad of ['two words', 'x'.repeat(4097), 'naïve', 42]) {
+      const refused = await api(host, 'PATCH', '/api/v1/streams/own-keys', { keyProviderToken: bad });
+      expect([refused.status, refused.json.error.code, refused.json.error.details?.fields?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'keyProviderToken']);
+    }
+    const shown = await api(host, 'GET', '/api/v1/streams/own-keys');
+    expect([shown.json.keyProviderUrl, shown.json.keyProviderTokenHint]).toEqual([`http://127.0.0.1:${own.port}/own`, '…5f2a']);
+    expect(JSON.stringify((await api(host, 'GET', '/api/v1/streams')).json)).not.toContain(OWN_TOKEN);
+    // Neither token went to the other provider, and nothing was refused.
+    expect(refusals).toEqual([]);
+    // A token without the stream's own provider is refused (it would go nowhere, or to the host's provider).
+    const bare = await api(host, 'POST', '/api/v1/streams', { name: 'bare-token', latency: 'low', encryption: 'aes-128', keyProviderToken: OWN_TOKEN });
+    expect([bare.status, bare.json.error.code, bare.json.error.details?.fields?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'keyProviderToken']);
+    expect((await api(host, 'GET', '/api/v1/streams/bare-token')).status).toBe(404);
+    // Another provider without a new token: the old token does not follow it there.
+    const moved = await api(host, 'PATCH', '/api/v1/streams/own-keys', { keyProviderUrl: `http://127.0.0.1:${own.port}/elsewhere` });
+    expect([moved.status, moved.json.keyProviderTokenHint]).toEqual([200, null]);
     // Emptied: the host's provider again (from the next run).
     expect((await api(host, 'PATCH', '/api/v1/streams/own-keys', { keyProviderUrl: '' })).json.keyProviderUrl).toBe('');
   }, 90_000);
+
+  it('does not go live when its own provider refuses its token, and says which token to check', async () => {
+    const own = provider.address() as { port: number };
+    await live('wrong-token', 'aes-128', { keyProviderUrl: `http://127.0.0.1:${own.port}/own`, keyProviderToken: 'not-the-right-token' });
+    const stream = await waitFor('the stream in error', async () => {
+      const s = (await api(host, 'GET', '/api/v1/streams/wrong-token')).json;
+      return s.state === 'error' ? s : null;
+    }, 30_000);
+    expect(stream.stateReason).toContain('the key provider refused the host (401)');
+    expect(stream.stateReason).toContain('keyProviderToken');
+    expect(refusals).toContain('/own Bearer not-the-right-token');
+  }, 60_000);
 
   it('writes the DRM systems the provider gives with a cbcs key into the init sections, the MPD and the playlists; the key decrypts the stream', async () => {
     const { master } = await live('vendor-cenc', 'cbcs');

@@ -6,7 +6,9 @@
 // each, medians; the file is `mb` megabytes of random bytes. Extra lines, not judged: @tus/server with
 // its file store alone (no auth, owners, limits: what our layer costs) and tus-js-client with 4
 // parallel parts (concatenation extension), the final join included, and the whole file in one PATCH
-// (tells the cost of 5 MB chunks, each sent after the previous one's answer, from that of tus's write path).
+// (tells the cost of 5 MB chunks, each sent after the previous one's answer, from that of tus's write path),
+// and the server alone: 5 MB chunks from memory by a bare Node client, tus PATCHes vs PUTs (what is
+// left of the gap is then tus-js-client's, reading the file anew for each chunk).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -34,6 +36,45 @@ function runClient(args, env = {}) {
 function stopServer(server) {
   server.close();
   server.closeAllConnections();
+}
+
+/**
+ * Not judged: the server's side alone. `count` chunks of 5 MB from one buffer in memory, each sent
+ * after the previous one's answer over one kept-alive connection, as tus PATCHes to our endpoint and as
+ * PUTs to the reference server; total milliseconds of each. What tus-js-client adds (reading the file
+ * per chunk, its streams) is then the rest of the gap.
+ */
+async function serverAlone(bed, putUrl, count) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const body = crypto.randomBytes(CHUNK);
+  const send = (url, method, headers) => new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { ...headers, 'content-length': String(CHUNK) }, agent }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+  try {
+    const auth = { authorization: `Bearer ${bed.token}`, 'tus-resumable': '1.0.0' };
+    const made = await new Promise((resolve, reject) => {
+      http.request(bed.endpoint, { method: 'POST', headers: { ...auth, 'upload-length': String(CHUNK * count) }, agent }, resolve).once('error', reject).end();
+    });
+    made.resume();
+    const url = new URL(made.headers.location, bed.endpoint).href;
+    let started = performance.now();
+    for (let i = 0; i < count; i++) {
+      const res = await send(url, 'PATCH', { ...auth, 'upload-offset': String(i * CHUNK), 'content-type': 'application/offset+octet-stream' });
+      if (res.statusCode !== 204) throw new Error(`a PATCH answered ${res.statusCode}`);
+    }
+    const tus = performance.now() - started;
+    await bed.server.delete(url.split('/').pop());
+    started = performance.now();
+    for (let i = 0; i < count; i++) await send(putUrl, 'PUT', {});
+    return { tus, put: performance.now() - started };
+  } finally {
+    agent.destroy();
+  }
 }
 
 /** Records goal `throughput` (MB/s, ours vs the PUT). */
@@ -106,9 +147,13 @@ export async function uploadPart({ bench, mod, work, runs, mb }) {
       }
       console.log(`vod upload: run ${run + 1}/${runs}: ours ${fmt(ours.at(-1), 0)} MB/s, @tus/server alone ${fmt(alone.at(-1), 0)}, PUT ${fmt(reference.at(-1), 0)}, ours 4 parts ${fmt(parallel.at(-1), 0)}, ours one PATCH ${fmt(onePatch.at(-1), 0)}`);
     }
+    const server = [];
+    for (let run = 0; run < runs; run++) server.push(await serverAlone({ ...bed, token: mod.UPLOAD_TOKEN }, putUrl, Math.max(1, Math.round(size / CHUNK))));
+    const serverRatio = median(server.map((r) => r.put / r.tus));
     const vsPut = (xs) => fmt(median(xs) / median(reference));
     console.log(`vod upload: ${mb} MB file, medians of ${runs}: ours (tus-js-client, 5 MB chunks) ${fmt(median(ours), 0)} MB/s; plain PUT ${fmt(median(reference), 0)} MB/s`);
     console.log(`vod upload: not judged: @tus/server + file store alone ${fmt(median(alone), 0)} MB/s (ratio to PUT ${vsPut(alone)}, ours to it ${fmt(median(ours) / median(alone))}); ours with 4 parallel parts + join ${fmt(median(parallel), 0)} MB/s (ratio to PUT ${vsPut(parallel)}); ours with the whole file in one PATCH ${fmt(median(onePatch), 0)} MB/s (ratio to PUT ${vsPut(onePatch)})`);
+    console.log(`vod upload: not judged: the server alone (5 MB chunks from memory, one after another, no tus-js-client): tus PATCHes at ${fmt(serverRatio)}x the speed of 5 MB PUTs (medians of ${runs}; ${server.map((r) => `${fmt(r.tus, 0)}/${fmt(r.put, 0)} ms`).join(', ')})`);
     bench.record('throughput', { ours: median(ours), reference: median(reference), note: `${mb} MB, ${runs} run(s)` });
     fs.rmSync(file, { force: true });
   } finally {

@@ -13,6 +13,7 @@ import type { EdgeProcess } from '../test-support/edge.js';
 import { api, type HostProcess } from '../test-support/host-process.js';
 import { needs } from '../test-support/peers.js';
 import { startProtectedStream, type ProtectedStream } from '../test-support/protected-stream.js';
+import { waitFor } from '../test-support/wait.js';
 
 const DASH_JS = fs.readFileSync(new URL('../node_modules/dashjs/dist/modern/umd/dash.all.min.js', import.meta.url), 'utf8');
 const HLS_JS = fs.readFileSync(new URL('../node_modules/hls.js/dist/hls.min.js', import.meta.url), 'utf8');
@@ -98,6 +99,35 @@ async function playIn(s: ProtectedStream, seconds: number, stripLicenceQuery: bo
       `${origin}/live/sealed/licence${stripLicenceQuery ? '' : signedQuery}`,
     ] as const);
     return { ...watched, licences, kidsAsked, refused };
+  } finally {
+    await page.close();
+  }
+}
+
+/** `seconds` of a VOD's MPD (`url`) in dash.js with its defaults, as a viewer at `origin` sees it. */
+async function playVodIn(s: ProtectedStream, url: string, origin: string, seconds: number): Promise<Pick<Played, 'advancedSec' | 'errors' | 'licences' | 'refused'>> {
+  const page: Page = await s.browser.newPage();
+  const licences: string[] = [];
+  const refused: string[] = [];
+  page.on('request', (r) => r.url().includes('/licence') && licences.push(`${r.method()} ${r.url().split('?')[0]}`));
+  page.on('response', (r) => r.status() >= 400 && r.url().includes('/vod/') && refused.push(`${r.status()} ${r.url().split('?')[0]}`));
+  try {
+    await page.route(`${origin}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
+    await page.goto(`${origin}/__player`);
+    await page.addScriptTag({ content: DASH_JS });
+    const watched = await page.evaluate(async ([mpd, secs]) => {
+      const video = document.getElementById('v') as HTMLVideoElement;
+      const errors: string[] = [];
+      const player = (window as any).dashjs.MediaPlayer().create();
+      player.on('error', (e: any) => errors.push(JSON.stringify(e.error ?? e).slice(0, 200)));
+      player.initialize(video, mpd, true);
+      const until = Date.now() + 20_000;
+      while (video.currentTime < secs && Date.now() < until && errors.length === 0) await new Promise((r) => setTimeout(r, 100));
+      const advancedSec = video.currentTime;
+      player.reset();
+      return { advancedSec, errors };
+    }, [url, seconds] as const);
+    return { ...watched, licences, refused };
   } finally {
     await page.close();
   }
@@ -223,6 +253,33 @@ describe.skipIf(needs('chromium', 'nginx'))('a cbcs low-latency stream in dash.j
     // A stream that is not cbcs has no licence server.
     const clear = await ask('/live/open/licence', { kids: [kid] });
     expect(clear.status).toBe(404);
+  });
+
+  it('plays the stream\'s recording as VOD in dash.js with its defaults, Common Encryption and the licence from the host and through an edge', { timeout: 120_000 }, async () => {
+    const started = await api(host, 'POST', '/api/v1/streams/sealed/recording', {});
+    expect(started.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect((await api(host, 'DELETE', '/api/v1/streams/sealed/recording')).status).toBe(200);
+    const id = started.json.id as string;
+    await waitFor('the recording complete', async () => (await api(host, 'GET', `/api/v1/recordings/${id}`)).json.state === 'complete', 30_000);
+    expect((await api(host, 'POST', `/api/v1/recordings/${id}/vod`, { ladder: 'passthrough' })).status).toBe(202);
+    await waitFor('the VOD', async () => (await api(host, 'GET', `/api/v1/recordings/${id}`)).json.vod?.state === 'ready', 60_000);
+    // From the host with the stream's signed URL; through the edge with the recording's own (what edges check).
+    const playback = new URL((await api(host, 'GET', `/api/v1/recordings/${id}/playback`)).json.dash as string);
+    expect(playback.pathname).toBe(`/vod/${id}/manifest.mpd`);
+    const own = playback.search;
+    for (const [origin, query] of [[host.url, signedQuery], [edge.url, own]] as const) {
+      const played = await playVodIn(stream, `${origin}/vod/${id}/manifest.mpd${query}`, origin, 5);
+      console.log(`[cbcs-dash] dash.js cbcs ClearKey VOD from ${origin === host.url ? 'the host' : 'an edge'}: played ${played.advancedSec.toFixed(1)} s, licences ${played.licences.join(', ')}, errors ${played.errors.join(' ').slice(0, 300) || 'none'}, refused ${played.refused.join(', ') || 'none'}`);
+      expect(played.errors).toEqual([]);
+      expect(played.refused).toEqual([]);
+      expect(played.licences).toEqual([`POST ${origin}/vod/${id}/licence`]);
+      expect(played.advancedSec).toBeGreaterThan(3);
+    }
+    // Without a credential the licence is refused and nothing plays.
+    const bare = await playVodIn(stream, `${host.url}/vod/${id}/manifest.mpd`, host.url, 3);
+    expect(bare.refused.some((r) => /^401 .*\/licence$/.test(r))).toBe(true);
+    expect(bare.advancedSec).toBe(0);
   });
 
   it('refuses cbcs on a standard-latency stream, nothing created or changed', async () => {

@@ -66,6 +66,9 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'ffprobe'))('recordings, VOD and res
     const signed = (await page.getByTestId(`recording-vod-signed-${recordingId}`).textContent())!;
     expect(signed).toMatch(new RegExp(`^${host.url}/vod/${recordingId}/index\\.m3u8\\?exp=(\\d+)&sig=[A-Za-z0-9_-]{43}$`));
     expect(Number(/exp=(\d+)/.exec(signed)![1]) * 1000).toBeGreaterThan(Date.now() + 6.9 * 86_400_000);
+    // Its DASH twin, under the same signature.
+    const signedDash = (await page.getByTestId(`recording-vod-signed-dash-${recordingId}`).textContent())!;
+    expect(signedDash).toBe(signed.replace('/index.m3u8?', '/manifest.mpd?'));
     await page.getByTestId(`recording-vod-ready-${recordingId}`).screenshot({ path: path.join(ARTIFACTS, 'recording-vod-signed-link.png') });
     expect(ffprobe(signed).error).toBeUndefined();
     await page.getByTestId(`recording-play-${recordingId}`).click();

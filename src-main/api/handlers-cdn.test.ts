@@ -74,9 +74,10 @@ describe('recordings.playback', () => {
   const viewer = { transport: 'http' as const, baseUrl: 'http://host:7070', remoteAddress: '10.0.0.9' };
   const playback = createCdnHandlers({
     edges: () => [edge('us1', 'us-east'), edge('eu1', 'eu-west'), edge('eu2', 'eu-west', 'operator')],
-    recordingPlaybackPath: (id: string, sec: number) => {
+    recordingPlaybackPaths: (id: string, sec: number) => {
       if (id !== 'rec1') throw new Error(`no recording "${id}"`);
-      return `/vod/rec1/index.m3u8?exp=${Math.floor(Date.now() / 1000) + sec}&sig=x`;
+      const query = `exp=${Math.floor(Date.now() / 1000) + sec}&sig=x`;
+      return { hls: `/vod/rec1/index.m3u8?${query}`, dash: `/vod/rec1/manifest.mpd?${query}` };
     },
   } as Partial<CdnHandlerDeps> as CdnHandlerDeps)['recordings.playback'];
 
@@ -85,6 +86,8 @@ describe('recordings.playback', () => {
     expect(out.hls).toMatch(/^http:\/\/host:7070\/vod\/rec1\/index\.m3u8\?exp=\d+&sig=x$/);
     expect(out.edges.map((e) => [e.id, e.region])).toEqual([['eu1', 'eu-west'], ['us1', 'us-east']]);
     expect(out.edges[0]!.hls).toBe(`http://eu1:8081${out.hls.slice('http://host:7070'.length)}`);
+    expect(out.dash).toMatch(/^http:\/\/host:7070\/vod\/rec1\/manifest\.mpd\?exp=\d+&sig=x$/);
+    expect(out.edges.map((e) => e.dash)).toEqual([`http://eu1:8081${out.dash.slice('http://host:7070'.length)}`, `http://us1:8081${out.dash.slice('http://host:7070'.length)}`]);
     expect(out.expiresAt).toBeGreaterThan(Date.now() + 590_000);
     await expect(async () => playback({ id: 'rec2', expiresInSec: 600 }, viewer)).rejects.toThrow(/no recording/);
   });

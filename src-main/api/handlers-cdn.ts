@@ -18,7 +18,7 @@ export interface CdnHandlerDeps {
   /** The signed download path of complete recording `id` (throws NOT_FOUND, or CONFLICT while it is not complete). */
   recordingDownloadPath(id: string, expiresInSec: number): string;
   /** The signed playback path of recording `id`'s VOD (throws NOT_FOUND, or CONFLICT while it has no VOD). */
-  recordingPlaybackPath(id: string, expiresInSec: number): string;
+  recordingPlaybackPaths(id: string, expiresInSec: number): { hls: string; dash: string };
   /** A fresh signature query (`exp=..&sig=..`) for stream `name`, for an operator's own player. */
   signQuery(name: string, expiresInSec: number): string;
   provision(input: z.output<typeof provisionInputSchema> & { origin: string }): ProvisionJob;
@@ -78,11 +78,13 @@ export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMetho
       return { url: (ctx.baseUrl ?? '') + pathAndQuery, expiresAt: Date.now() + expiresInSec * 1000, edges: atEdges(pathAndQuery, region, ctx) };
     },
     'recordings.playback': ({ id, expiresInSec, region }, ctx) => {
-      const pathAndQuery = deps.recordingPlaybackPath(id, expiresInSec);
+      const paths = deps.recordingPlaybackPaths(id, expiresInSec);
+      const dash = atEdges(paths.dash, region, ctx);
       return {
-        hls: (ctx.baseUrl ?? '') + pathAndQuery,
+        hls: (ctx.baseUrl ?? '') + paths.hls,
+        dash: (ctx.baseUrl ?? '') + paths.dash,
         expiresAt: Date.now() + expiresInSec * 1000,
-        edges: atEdges(pathAndQuery, region, ctx).map(({ url, ...edge }) => ({ ...edge, hls: url })),
+        edges: atEdges(paths.hls, region, ctx).map(({ url, ...edge }, i) => ({ ...edge, hls: url, dash: dash[i]!.url })),
       };
     },
     'cdn.playback': ({ name, region, exp, sig, ip }, ctx) => {

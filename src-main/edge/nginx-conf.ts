@@ -122,6 +122,8 @@ const LOW_LATENCY = { lock: true, lockTimeout: '100ms', readTimeout: '20s', notF
 interface CachePolicy {
   /** The proxy_cache zone (see `CacheZone`); `edge` unless told. */
   zone?: CacheZone;
+  /** Tell the origin the address viewers asked (X-Forwarded-Host): an encrypted MPD names its licence server there (the live zone always does). */
+  forwardHost?: boolean;
   key: string;
   /** For 200/206 answers without Cache-Control or X-Accel-Expires. */
   ttl: string;
@@ -175,7 +177,7 @@ function cacheBlock(scheme: string, hostHeader: string, p: CachePolicy): string[
     // Behind the fill server's loopback hop, the viewer's address is already in the header.
     `proxy_set_header X-Forwarded-For ${p.zone === 'edge_fill' ? '$http_x_forwarded_for' : '$proxy_add_x_forwarded_for'};`,
     // The address viewers ask this edge by: where an encrypted stream's MPD sends their licence requests.
-    ...(p.zone === 'edge_live' ? ['proxy_set_header X-Forwarded-Host $http_host;'] : []),
+    ...(p.zone === 'edge_live' || p.forwardHost ? ['proxy_set_header X-Forwarded-Host $http_host;'] : []),
     `proxy_cache ${p.zone ?? 'edge'};`,
     `proxy_cache_key "${p.key}";`,
     `proxy_cache_valid 200 206 ${p.ttl};`,
@@ -526,12 +528,12 @@ ${indent(originRequest(hostHeader), 12)}
         # VOD playlists and manifests: replaced when a recording is converted again (then purged).
         location ~ ^/vod/[^/]+/[^/]+\\.(?:m3u8|mpd)$ {
             if ($edge_refused) { ${forbidden} }
-${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '60s', lock: true, lockTimeout: '5s', readTimeout: '15s', notFoundTtl: '10s', staleWhileUpdating: 'others' }), 12)}
+${indent(cacheBlock(scheme, hostHeader, { key: MEDIA_KEY, ttl: '60s', lock: true, lockTimeout: '5s', readTimeout: '15s', notFoundTtl: '10s', staleWhileUpdating: 'others', forwardHost: true }), 12)}
         }
 
-        # Content keys of encrypted recordings and videos: never kept here (the mirror would store them and
-        # hand them out as immutable files). The origin admits, rate-limits and audits each viewer.
-        location ~ ^/vod/[^/]+/keys/ {
+        # Content keys and ClearKey licences of encrypted recordings and videos: never kept here (the mirror
+        # would store them and hand them out as immutable files). The origin admits, rate-limits and audits each viewer.
+        location ~ ^/vod/[^/]+/(?:keys/|licence$) {
             if ($edge_refused) { ${forbidden} }
             proxy_pass ${scheme}://edge_origin;
 ${indent(originRequest(hostHeader), 12)}

@@ -10,7 +10,7 @@ import type { HttpPlugin } from '../http/plugin.js';
 import type { StreamService } from '../media/stream-service.js';
 import { playbackPaths, type UrlSigner } from '../protocols/signing.js';
 import type { RecordingService } from '../recorder/recording-service.js';
-import { signedDownloadPath, signedPlaybackPath } from '../recorder/routes.js';
+import { signedDownloadPath, signedPlaybackPaths } from '../recorder/routes.js';
 import { StudioError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { EdgeStore } from '../store/edges.js';
@@ -69,10 +69,10 @@ export function wireCdn(deps: {
         if (recording.state !== 'complete') throw new StudioError('CONFLICT', `recording "${id}" is ${recording.state}: only a complete recording can be downloaded`, { id });
         return signedDownloadPath(deps.signer, recording, expiresInSec);
       },
-      recordingPlaybackPath: (id, expiresInSec) => {
+      recordingPlaybackPaths: (id, expiresInSec) => {
         const recording = deps.recordings.get(id);
         if (recording.vod.state !== 'ready') throw new StudioError('CONFLICT', `recording "${id}" has no VOD (${recording.vod.state}): convert it first (POST /api/v1/recordings/${id}/vod)`, { id });
-        return signedPlaybackPath(deps.signer, id, expiresInSec);
+        return signedPlaybackPaths(deps.signer, id, expiresInSec);
       },
       signQuery: (name, expiresInSec) => new URLSearchParams(Object.entries(deps.signer.sign(name, { expiresInSec }))).toString(),
       provision: (input) => jobs.provision({ ...input, token: deps.apiToken }),

@@ -342,7 +342,7 @@ export function wireLiveServer(deps: {
       }),
       recordingRoutes(recordings, logger.child({ service: 'recordings' }), signer, deps.otherVod, timedMetadata, {
         // A recording made while its stream was encrypted stays encrypted; one of a stream set to AES-128 or cbcs
-        // later is served encrypted too (AES-128 HLS either way).
+        // later is served encrypted too (AES-128 HLS and cbcs DASH either way).
         keysOf: (recording) =>
           recording.encrypted || (streamThatMade(store.get(recording.stream), recording)?.encryption ?? 'none') !== 'none'
             ? new VodKeys(recording.id, config().live.keyRotationSegments, contentKeyMaster)

@@ -15,9 +15,12 @@ import type { StoredRecording } from './recording-store.js';
 import type { StudioErrorShape } from '../../src-shared/errors.js';
 import { rewriteMaster } from '../servers/hls/playlist.js';
 import { signatureQueryOf, firstString } from '../protocols/signing.js';
-import { unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
+import { LICENCE_REQUEST_EXPECTED, licenceRequestKids, sendLicence, unauthorizedKey, viewerHostOf, type Admitted } from '../servers/hls/routes.js';
 import { sendKey, type KeyGuard } from '../servers/hls/key-guard.js';
-import { encryptVodPlaylist, parseEncryptedName, type VodKeys } from './vod-encryption.js';
+import { Fmp4ParseError } from '../protocols/cmaf/boxes.js';
+import { protectInit } from '../protocols/cmaf/cbcs.js';
+import { protectSegment } from '../protocols/cmaf/cbcs-segment.js';
+import { CBCS_PREFIX, encryptVodPlaylist, initOfSegment, parseEncryptedName, protectVodMpd, type VodKeys } from './vod-encryption.js';
 
 /**
  * Files of recordings over HTTP:
@@ -32,9 +35,12 @@ import { encryptVodPlaylist, parseEncryptedName, type VodKeys } from './vod-encr
  * - `GET /vod/:id/{index.m3u8,manifest.mpd,media_N.m3u8,<segment>}`: a converted VOD, public like live
  *   playback (the id is random), with CORS. Segment names carry the conversion's generation, so they
  *   are immutable; playlists and the MPD are cached briefly, since converting again replaces them.
- * - A recording of a stream set to AES-128 (`VodProtection`) is served encrypted (vod-encryption.ts):
- *   its media playlists name `aes-r<rotation>-<segment>` under EXT-X-KEYs whose URIs carry the viewer's credential,
- *   `GET /vod/:id/keys/<kid>` answers a viewer the stream admits (401/403/404 as live), no MPD.
+ * - A recording of an encrypted stream (`VodProtection`) is served encrypted (vod-encryption.ts): its HLS
+ *   media playlists name `aes-r<rotation>-<segment>` under EXT-X-KEYs whose URIs carry the viewer's
+ *   credential (AES-128: every HLS player and ffmpeg), and `GET /vod/:id/keys/<kid>` answers a viewer the
+ *   stream admits (401/403/404 as live); its DASH manifest names `cbcs-<file>`, served with Common
+ *   Encryption (cbcs, one key), and `POST /vod/:id/licence` is its ClearKey licence server (EME), to the
+ *   same viewers.
  * Errors are JSON `{"error":{code,message}}` with `Cache-Control: no-store`.
  */
 
@@ -91,9 +97,10 @@ export function signedDownloadPath(signer: Pick<UrlSigner, 'sign'>, recording: P
   return `/vod/${recording.id}/download/${name}?${recordingSignature(signer, recording.id, expiresInSec)}`;
 }
 
-/** A signed playback path of a recording's VOD (HLS), valid `expiresInSec`. */
-export function signedPlaybackPath(signer: Pick<UrlSigner, 'sign'>, id: string, expiresInSec: number): string {
-  return `${recordingUrls.hls(id)}?${recordingSignature(signer, id, expiresInSec)}`;
+/** Signed playback paths of a recording's VOD (HLS and DASH, one signature), valid `expiresInSec`. */
+export function signedPlaybackPaths(signer: Pick<UrlSigner, 'sign'>, id: string, expiresInSec: number): { hls: string; dash: string } {
+  const query = recordingSignature(signer, id, expiresInSec);
+  return { hls: `${recordingUrls.hls(id)}?${query}`, dash: `${recordingUrls.dash(id)}?${query}` };
 }
 const MEDIA_PLAYLIST_RE = /^media_\d{1,3}\.m3u8$/;
 
@@ -219,7 +226,7 @@ async function recordingScope(
     if (!dir) return notFound(reply, `no VOD of recording "${id}"`);
     const recording = service.fileOf(id, 'file')?.recording;
     const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
-    if (keys && !MEDIA_PLAYLIST_RE.test(target.file)) return sendEncrypted(req, reply, dir, file, target, keys);
+    if (keys && !MEDIA_PLAYLIST_RE.test(target.file)) return sendEncrypted(req, reply, id, dir, file, target, keys);
     const onTimeline = replay && recording?.startPdt != null;
     if (MEDIA_PLAYLIST_RE.test(target.file) && (onTimeline || keys)) {
       const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
@@ -236,16 +243,25 @@ async function recordingScope(
     return send(req, reply, dir, target.file, target);
   });
 
-  /** The master, segments and initialization sections of an encrypted recording's VOD (media playlists above). */
+  /** The master, MPD, segments and initialization sections of an encrypted recording's VOD (media playlists above). */
   async function sendEncrypted(
     req: FastifyRequest,
     reply: FastifyReply,
+    id: string,
     dir: string,
     file: string,
     target: { file: string; contentType: string; cacheControl: string },
     keys: VodKeys,
   ): Promise<FastifyReply> {
-    if (target.contentType === MPD) return notFound(reply, 'this recording is encrypted with AES-128, which HLS carries: play its index.m3u8');
+    if (target.contentType === MPD) {
+      const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
+      if (text === null) return notFound(reply, 'no such file');
+      // The licence server is asked where the viewer asked for the MPD (this host or an edge), with the viewer's credential.
+      const query = credentialOf(req);
+      const licence = `//${viewerHostOf(req)}/vod/${id}/licence${query === '' ? '' : `?${query}`}`;
+      return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).header('Vary', 'X-Forwarded-Host').type(MPD).send(protectVodMpd(text, keys.cbcsKid, licence));
+    }
+    if (file.startsWith(CBCS_PREFIX)) return sendCbcs(reply, id, dir, file.slice(CBCS_PREFIX.length), keys);
     if (target.contentType === M3U8) {
       const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
       if (text === null) return notFound(reply, 'no such file');
@@ -263,6 +279,56 @@ async function recordingScope(
     return notFound(reply, `the segments of an encrypted recording are served encrypted only (${keys.encryptedName(file)})`);
   }
 
+  /** An initialization section or a segment of an encrypted recording's DASH manifest, protected with its cbcs key. */
+  async function sendCbcs(reply: FastifyReply, id: string, dir: string, clear: string, keys: VodKeys): Promise<FastifyReply> {
+    const target = vodFile(clear);
+    const initName = clear.startsWith('init-') ? clear : initOfSegment(clear);
+    if (!target || target.cacheControl !== SEGMENT_CACHE || !initName) return notFound(reply, 'no such file');
+    const init = await fs.promises.readFile(path.join(dir, initName)).catch(() => null);
+    const data = clear === initName ? init : await fs.promises.readFile(path.join(dir, clear)).catch(() => null);
+    if (init === null || data === null) return notFound(reply, 'no such file');
+    try {
+      const protectedInit = protectInit(init, Buffer.from(keys.cbcsKid, 'hex'), keys.cbcsKey(), keys.cbcsIv);
+      const body = clear === initName ? protectedInit.init : protectSegment(data, protectedInit.track);
+      return reply.header('Cache-Control', SEGMENT_CACHE).type(target.contentType).send(body);
+    } catch (error) {
+      if (!(error instanceof Fmp4ParseError)) throw error;
+      logger.warn({ err: error, recording: id, file: clear }, 'a VOD segment could not be encrypted with cbcs');
+      return notFound(reply, `recording "${id}" cannot be served with Common Encryption (${error.message}): play its index.m3u8 (AES-128)`);
+    }
+  }
+
+  /**
+   * Whether the viewer of `req` may have `recording`'s keys: its own signed URL (recordings.playback,
+   * what edges check) or a viewer its stream admits. Answers the refusal itself (audited).
+   */
+  async function mayHaveKeys(req: FastifyRequest, reply: FastifyReply, recording: StoredRecording, protection: VodProtection): Promise<boolean> {
+    const ownUrl = firstString((req.query as QueryLike).sig) !== undefined && signer?.verify(signedDownloadName(recording.id), req.query as QueryLike, req.ip).ok === true;
+    const admitted = ownUrl ? ({ ok: true } as const) : await protection.admit(req, recording);
+    if (admitted.ok) return true;
+    protection.guard?.auditRefusal(req, recording.stream, `${admitted.bare ? 'UNAUTHORIZED' : admitted.error.code} (recording ${recording.id})`);
+    sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);
+    return false;
+  }
+
+  /** An encrypted recording's ClearKey licence server (its DASH manifest names it): the VOD's cbcs key to the viewers its keys go to. */
+  void scope.register(async (licence) => {
+    licence.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, data, done) => done(null, data));
+    licence.post('/vod/:id/licence', { bodyLimit: 8192 }, async (req, reply) => {
+      if (protection?.guard?.limited(req, reply)) return reply;
+      const { id = '' } = req.params as Params;
+      const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
+      const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
+      if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" is not encrypted: it has no licence server`);
+      if (!(await mayHaveKeys(req, reply, recording, protection))) return reply;
+      const kids = licenceRequestKids(req.body);
+      if (!kids) return sendError(reply, LICENCE_REQUEST_EXPECTED);
+      if (!kids.some((k) => Buffer.from(k, 'base64url').toString('hex') === keys.cbcsKid)) return notFound(reply, `recording "${id}" has none of the keys asked for`);
+      protection.guard?.auditFirst(req, recording.stream, id, `first key of recording ${id} (${keys.cbcsKid}, licence)`);
+      return sendLicence(reply, [{ kid: keys.cbcsKid, key: keys.cbcsKey() }]);
+    });
+  });
+
   scope.get('/vod/:id/keys/:kid', async (req, reply) => {
     if (protection?.guard?.limited(req, reply)) return reply;
     const { id = '', kid = '' } = req.params as Params & { kid?: string };
@@ -272,20 +338,14 @@ async function recordingScope(
     const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
     const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
     if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" has no keys`);
-    // The recording's own signed URL (recordings.playback: what edges check) or a viewer its stream admits.
-    const ownUrl = firstString((req.query as QueryLike).sig) !== undefined && signer?.verify(signedDownloadName(id), req.query as QueryLike, req.ip).ok === true;
-    const admitted = ownUrl ? ({ ok: true } as const) : await protection.admit(req, recording);
-    if (!admitted.ok) {
-      protection.guard?.auditRefusal(req, recording.stream, `${admitted.bare ? 'UNAUTHORIZED' : admitted.error.code} (recording ${id})`);
-      return sendError(reply, admitted.bare ? unauthorizedKey(recording.stream) : admitted.error);
-    }
+    if (!(await mayHaveKeys(req, reply, recording, protection))) return reply;
     const key = keys.keyForDuration(kid, recording.durationSec);
     if (!key) return notFound(reply, `recording "${id}" has no key "${kid}"`);
     protection.guard?.auditFirst(req, recording.stream, id, `first key of recording ${id} (${kid})`);
     return sendKey(reply, key);
   });
 
-  scope.options('/vod/*', preflight('GET, HEAD, OPTIONS', 'Range, If-None-Match'));
+  scope.options('/vod/*', preflight('GET, HEAD, POST, OPTIONS', 'Range, If-None-Match, Content-Type'));
 
   // Anything else under /vod (traversal attempts, nested paths, unknown files) is a JSON 404.
   scope.route({

@@ -1,7 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { contentKey, kidOf } from '../servers/hls/ll/content-keys.js';
-import { ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, parseEncryptedName, segmentNumberOf, streamThatMade, VodKeys } from './vod-encryption.js';
+import { CBCS_PREFIX, ENCRYPTED_SEGMENT_PREFIX, encryptVodPlaylist, initOfSegment, parseEncryptedName, protectVodMpd, segmentNumberOf, streamThatMade, VodKeys } from './vod-encryption.js';
 
 const PLAYLIST = [
   '#EXTM3U',
@@ -83,5 +83,54 @@ describe('an encrypted recording\'s VOD', () => {
     expect(keys.encrypt(file, clear, 1).equals(keys.encrypt(file, clear))).toBe(false);
     // Segment 3 under a rotation of 1 is period 3: its key is given though a rotation of 2 never makes it.
     expect(keys.keyOf(keys.kidOf(file, 1), 3)).not.toBeNull();
+  });
+
+  it('gives its DASH manifest Common Encryption: cbcs- names, and in each AdaptationSet the key id and the licence server', () => {
+    const mpd = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT9.0S">',
+      '\t<Period id="0" start="PT0.0S">',
+      '\t\t<AdaptationSet id="0" contentType="video" segmentAlignment="true">',
+      '\t\t\t<Representation id="0" mimeType="video/mp4" codecs="avc1.64001f" bandwidth="800000" width="640" height="360">',
+      '\t\t\t\t<SegmentTemplate timescale="15360" initialization="init-g1-stream$RepresentationID$.m4s" media="chunk-g1-stream$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>',
+      '\t\t\t</Representation>',
+      '\t\t</AdaptationSet>',
+      '\t\t<AdaptationSet id="1" contentType="audio">',
+      '\t\t\t<Representation id="1" mimeType="audio/mp4" codecs="mp4a.40.2" bandwidth="128000">',
+      '\t\t\t\t<SegmentTemplate timescale="48000" initialization="init-g1-stream$RepresentationID$.m4s" media="chunk-g1-stream$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>',
+      '\t\t\t</Representation>',
+      '\t\t</AdaptationSet>',
+      '\t</Period>',
+      '</MPD>',
+    ].join('\n');
+    const keys = new VodKeys('rec_abc', 30, 'master');
+    const out = protectVodMpd(mpd, keys.cbcsKid, '//edge.example:8443/vod/rec_abc/licence?exp=1&sig=a');
+    expect(out).toContain('<MPD xmlns:cenc="urn:mpeg:cenc:2013" xmlns:dashif="https://dashif.org/CPS" xmlns="urn:mpeg:dash:schema:mpd:2011"');
+    expect(out.match(/<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs" cenc:default_KID="[0-9a-f-]{36}"\/>/g)).toHaveLength(2);
+    expect(out).toContain(`cenc:default_KID="${keys.cbcsKid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}"`);
+    expect(out.match(/<dashif:Laurl>\/\/edge\.example:8443\/vod\/rec_abc\/licence\?exp=1&amp;sig=a<\/dashif:Laurl>/g)).toHaveLength(2);
+    expect(out).toContain(`initialization="${CBCS_PREFIX}init-g1-stream$RepresentationID$.m4s" media="${CBCS_PREFIX}chunk-g1-stream$RepresentationID$-$Number%05d$.m4s"`);
+    // Each ContentProtection right after its AdaptationSet's opening tag, as the schema orders them.
+    expect(out.indexOf('<ContentProtection')).toBeGreaterThan(out.indexOf('<AdaptationSet id="0"'));
+    expect(out.indexOf('<ContentProtection')).toBeLessThan(out.indexOf('<Representation id="0"'));
+    // Already declared namespaces are not declared twice.
+    expect(protectVodMpd(out.replaceAll(CBCS_PREFIX, ''), keys.cbcsKid, '//h/l').match(/xmlns:cenc=/g)).toHaveLength(1);
+  });
+
+  it('names the initialization section of a segment, and has one cbcs key of its own, apart from the AES-128 keys', () => {
+    expect(initOfSegment('chunk-g1-stream0-00042.m4s')).toBe('init-g1-stream0.m4s');
+    expect(initOfSegment('chunk-k3x-stream12-00001.m4s')).toBe('init-k3x-stream12.m4s');
+    for (const other of ['init-g1-stream0.m4s', 'media_0.m3u8', 'chunk-.m4s', 'aes-r30-chunk-g1-stream0-00001.m4s']) expect([other, initOfSegment(other)]).toEqual([other, null]);
+    const keys = new VodKeys('rec_abc', 30, 'master');
+    expect(keys.cbcsKid).toMatch(/^[0-9a-f]{16}0{16}$/);
+    expect(keys.cbcsKid.slice(0, 16)).not.toBe(keys.epoch);
+    expect(keys.cbcsKey()).toEqual(contentKey('master', 'vod/rec_abc', keys.cbcsKid));
+    expect(keys.cbcsIv).toHaveLength(16);
+    // The same for the same recording (a segment is one object wherever it is served); another recording's differ.
+    const again = new VodKeys('rec_abc', 1, 'master');
+    expect([again.cbcsKid, again.cbcsIv]).toEqual([keys.cbcsKid, keys.cbcsIv]);
+    expect(new VodKeys('rec_abd', 30, 'master').cbcsKid).not.toBe(keys.cbcsKid);
+    // The AES-128 key route does not hand it out.
+    expect(keys.keyOf(keys.cbcsKid, 1000)).toBeNull();
   });
 });

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import { contentKey, encryptWithIv, kidOf, parseKid } from '../servers/hls/ll/content-keys.js';
+import { contentProtection, PROTECTION_NAMESPACES } from '../servers/hls/ll/ll-mpd.js';
+import { rewriteMpd } from '../servers/hls/mpd.js';
 import { appendQuery, isRelativeUri, parseMediaPlaylist, writeMediaPlaylist } from '../servers/hls/playlist.js';
 import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 
@@ -92,6 +94,22 @@ export class VodKeys {
     return contentKey(this.master, `vod/${this.recordingId}`, kid);
   }
 
+  /**
+   * Common Encryption (its DASH manifest, cbcs): one key for the whole VOD, under a key id of an epoch
+   * of its own (never one of the AES-128 keys), with one constant IV. Derived, as the AES-128 keys are.
+   */
+  get cbcsKid(): string {
+    return kidOf(crypto.createHash('sha256').update(`vod-cbcs\n${this.recordingId}`).digest('hex').slice(0, 16), 0);
+  }
+
+  cbcsKey(): Buffer {
+    return contentKey(this.master, `vod/${this.recordingId}`, this.cbcsKid);
+  }
+
+  get cbcsIv(): Buffer {
+    return crypto.createHash('sha256').update(`iv-cbcs\n${this.recordingId}`).digest().subarray(0, 16);
+  }
+
   /** Segment `file`'s bytes encrypted under `rotation` (the answer to `aes-r<rotation>-<file>`). */
   encrypt(file: string, data: Buffer, rotation = this.rotation): Buffer {
     return encryptWithIv(contentKey(this.master, `vod/${this.recordingId}`, this.kidOf(file, rotation)), this.ivOf(file), data);
@@ -111,4 +129,28 @@ export function encryptVodPlaylist(text: string, keys: VodKeys, query: string): 
     seg.uri = keys.encryptedName(seg.uri);
   }
   return writeMediaPlaylist(pl);
+}
+
+/** What an encrypted VOD's DASH manifest names its segments and initialization sections (Common Encryption, cbcs). */
+export const CBCS_PREFIX = 'cbcs-';
+
+/**
+ * An encrypted VOD's DASH manifest: every initialization section and segment named `cbcs-<file>`
+ * (served protected with the VOD's cbcs key), and in each AdaptationSet the cbcs ContentProtection
+ * with the key id and the ClearKey licence server at `licenceUrl` (as a live cbcs stream's MPD).
+ */
+export function protectVodMpd(xml: string, kid: string, licenceUrl: string): string {
+  const renamed = rewriteMpd(xml, { prefix: CBCS_PREFIX, query: '' });
+  const namespaces = Object.entries(PROTECTION_NAMESPACES)
+    .filter(([name]) => !new RegExp(`<MPD\\b[^>]*\\s${name}=`).test(renamed))
+    .map(([name, value]) => ` ${name}="${value}"`)
+    .join('');
+  const protection = contentProtection({ kid, licenceUrl }).join('\n');
+  return renamed.replace(/<MPD\b/, (tag) => `${tag}${namespaces}`).replace(/<AdaptationSet\b[^>]*?(\/?)>/g, (tag, empty: string) => (empty ? tag : `${tag}\n${protection}`));
+}
+
+/** The initialization section of a VOD segment: `chunk-<gen>-stream<N>-00042.m4s` -> `init-<gen>-stream<N>.m4s`; null for another name. */
+export function initOfSegment(file: string): string | null {
+  const m = /^chunk-(.+)-\d{1,9}\.(m4s|mp4)$/.exec(file);
+  return m ? `init-${m[1]}.${m[2]}` : null;
 }

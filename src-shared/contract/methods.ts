@@ -316,7 +316,7 @@ export const methods = {
     tag: 'recordings',
     scope: 'recordings:read',
     summary:
-      "Signed playback URLs of a recording's VOD (HLS), at the origin and each edge in rotation: signed for the recording, which every edge checks itself, and which an encrypted recording's keys accept even after its stream is deleted",
+      "Signed playback URLs of a recording's VOD (HLS and DASH), at the origin and each edge in rotation: signed for the recording, which every edge checks itself, and which an encrypted recording's keys and licences accept even after its stream is deleted",
     input: z
       .object({
         id: z.string().min(1).max(64),
@@ -326,8 +326,9 @@ export const methods = {
       .strict(),
     output: z.object({
       hls: z.string().describe('At the origin'),
+      dash: z.string().describe("At the origin; an encrypted recording's MPD is Common Encryption (cbcs) with its ClearKey licence server"),
       expiresAt: z.number().describe('Unix ms'),
-      edges: z.array(z.object({ id: z.string(), region: z.string(), hls: z.string() })).describe('Best first (region, load, health)'),
+      edges: z.array(z.object({ id: z.string(), region: z.string(), hls: z.string(), dash: z.string() })).describe('Best first (region, load, health)'),
     }),
     http: { method: 'GET', path: '/recordings/:id/playback' },
   }),

@@ -410,10 +410,8 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         // between (it names itself in X-Forwarded-Host and passes the POST on); answers vary with it.
         let licence: string | undefined;
         if (ll.stream.protection) {
-          const forwarded = firstString(req.headers['x-forwarded-host']);
-          const viewerHost = forwarded && HOST_HEADER.test(forwarded) ? forwarded : (req.headers.host ?? 'localhost');
           reply.header('Vary', 'X-Forwarded-Host');
-          licence = `//${viewerHost}/live/${encodeURIComponent(ctx.name)}/licence${ll.query === '' ? '' : `?${ll.query}`}`;
+          licence = `//${viewerHostOf(req)}/live/${encodeURIComponent(ctx.name)}/licence${ll.query === '' ? '' : `?${ll.query}`}`;
         }
         return { sent: llManifest(reply, ll, `/live/${encodeURIComponent(ctx.name)}/time`, licence) };
       }
@@ -595,10 +593,8 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
       const stream = options.lowLatency?.streams.get(ctx.name);
       const protection = stream?.protection;
       if (!stream || !protection) return notFound(reply, `stream "${ctx.name}" is not encrypted with cbcs: it has no licence server`);
-      const raw = req.body;
-      const body = (Buffer.isBuffer(raw) ? safeJson(raw.toString('utf8')) : typeof raw === 'string' ? safeJson(raw) : raw) as { kids?: unknown } | null;
-      const kids = Array.isArray(body?.kids) ? body.kids.filter((k): k is string => typeof k === 'string').slice(0, 16) : null;
-      if (!kids || kids.length === 0) return sendError(reply, { code: 'BAD_REQUEST', message: 'send a ClearKey licence request: {"kids": ["<key id, base64url>"], "type": "temporary"}' });
+      const kids = licenceRequestKids(req.body);
+      if (!kids) return sendError(reply, LICENCE_REQUEST_EXPECTED);
       // The run's keys asked for (any period up to the one after the newest segment's: fragments name it
       // ahead) and, when keys rotate, those of the last few segments and the next period: a player that
       // asked with another key id (the init section's, as hls.js does) plays from where live players
@@ -619,8 +615,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
         }
       }
       auditFirstKey(req, ctx.name, protection.epoch, kidOf(protection.epoch, periods[0]!));
-      const keys = periods.map((period) => ({ kty: 'oct', kid: Buffer.from(kidOf(protection.epoch, period), 'hex').toString('base64url'), k: protection.keyOf(period).toString('base64url') }));
-      return reply.header('Cache-Control', 'no-store, private').type('application/json').send({ keys, type: 'temporary' });
+      return sendLicence(reply, periods.map((period) => ({ kid: kidOf(protection.epoch, period), key: protection.keyOf(period) })));
     });
   });
 
@@ -667,6 +662,27 @@ function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs
 
 /** A Host header's value: a name or address and a port, nothing else. */
 const HOST_HEADER = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+
+/** Where the viewer asked: this host, or the edge in between (it names itself in X-Forwarded-Host). Answers that name it vary with that header. */
+export function viewerHostOf(req: FastifyRequest): string {
+  const forwarded = firstString(req.headers['x-forwarded-host']);
+  return forwarded && HOST_HEADER.test(forwarded) ? forwarded : (req.headers.host ?? 'localhost');
+}
+
+export const LICENCE_REQUEST_EXPECTED: StudioErrorShape = { code: 'BAD_REQUEST', message: 'send a ClearKey licence request: {"kids": ["<key id, base64url>"], "type": "temporary"}' };
+
+/** The key ids (base64url, at most 16) of an EME ClearKey licence request, posted as JSON or as bytes with no content type (hls.js); null when it is none. */
+export function licenceRequestKids(raw: unknown): string[] | null {
+  const body = (Buffer.isBuffer(raw) ? safeJson(raw.toString('utf8')) : typeof raw === 'string' ? safeJson(raw) : raw) as { kids?: unknown } | null;
+  const kids = Array.isArray(body?.kids) ? body.kids.filter((k): k is string => typeof k === 'string').slice(0, 16) : [];
+  return kids.length > 0 ? kids : null;
+}
+
+/** A ClearKey licence (W3C EME "Clear Key"): the keys (kid in hex), never kept by a cache. */
+export function sendLicence(reply: FastifyReply, keys: readonly { kid: string; key: Buffer }[]): FastifyReply {
+  const jwks = keys.map(({ kid, key }) => ({ kty: 'oct', kid: Buffer.from(kid, 'hex').toString('base64url'), k: key.toString('base64url') }));
+  return reply.header('Cache-Control', 'no-store, private').type('application/json').send({ keys: jwks, type: 'temporary' });
+}
 
 function safeJson(text: string): unknown {
   try {

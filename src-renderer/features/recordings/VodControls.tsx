@@ -88,14 +88,15 @@ const SIGNED_LINK_SEC = 7 * 86_400;
  * after the stream is deleted).
  */
 function SignedLink({ recording: r }: { recording: Recording }) {
-  const [link, setLink] = useState<{ url: string; edge: boolean; expiresAt: number } | null>(null);
+  const [link, setLink] = useState<{ hls: string; dash: string; edge: boolean; expiresAt: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const sign = async () => {
     setBusy(true);
     try {
       const out = await call('recordings.playback', { id: r.id, expiresInSec: SIGNED_LINK_SEC });
       const edge = out.edges[0];
-      setLink({ url: edge ? edge.hls : absoluteUrl(out.hls, window.location.href), edge: Boolean(edge), expiresAt: out.expiresAt });
+      const at = (url: string) => (edge ? url : absoluteUrl(url, window.location.href));
+      setLink({ hls: at(edge ? edge.hls : out.hls), dash: at(edge ? edge.dash : out.dash), edge: Boolean(edge), expiresAt: out.expiresAt });
     } catch (err) {
       toastError(err);
     } finally {
@@ -109,10 +110,17 @@ function SignedLink({ recording: r }: { recording: Recording }) {
       </button>
     );
   }
+  const valid = `Valid until ${new Date(link.expiresAt).toLocaleString()}`;
   return (
-    <div className="vod-url">
-      <span className="vod-label" title={`Valid until ${new Date(link.expiresAt).toLocaleString()}`}>{link.edge ? 'Edge' : 'Signed'}</span>
-      <CopyField value={link.url} testId={`recording-vod-signed-${r.id}`} copyTestId={`recording-vod-signed-copy-${r.id}`} />
-    </div>
+    <>
+      <div className="vod-url">
+        <span className="vod-label" title={valid}>{link.edge ? 'Edge HLS' : 'Signed HLS'}</span>
+        <CopyField value={link.hls} testId={`recording-vod-signed-${r.id}`} copyTestId={`recording-vod-signed-copy-${r.id}`} />
+      </div>
+      <div className="vod-url">
+        <span className="vod-label" title={valid}>{link.edge ? 'Edge DASH' : 'Signed DASH'}</span>
+        <CopyField value={link.dash} testId={`recording-vod-signed-dash-${r.id}`} copyTestId={`recording-vod-signed-dash-copy-${r.id}`} />
+      </div>
+    </>
   );
 }

@@ -237,7 +237,11 @@ const CENC_SCHEME = 'urn:mpeg:dash:mp4protection:2011';
 
 const dashed = (hex: string): string => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
-function contentProtection(p: NonNullable<LlMpdInput['protection']>): string[] {
+/** The namespaces `contentProtection` writes in (on the MPD element). */
+export const PROTECTION_NAMESPACES = { 'xmlns:cenc': 'urn:mpeg:cenc:2013', 'xmlns:dashif': 'https://dashif.org/CPS' } as const;
+
+/** An AdaptationSet's ContentProtection elements: cbcs with its default KID, ClearKey with its licence server, then other DRM systems'. */
+export function contentProtection(p: NonNullable<LlMpdInput['protection']>): string[] {
   const out = [
     `      <ContentProtection${attrs({ schemeIdUri: CENC_SCHEME, value: 'cbcs', 'cenc:default_KID': dashed(p.kid) })}/>`,
     `      <ContentProtection${attrs({ schemeIdUri: CLEARKEY_DASH_SCHEME, value: 'ClearKey1.0' })}>`,
@@ -265,7 +269,7 @@ export function writeLlMpd(input: LlMpdInput): string {
   const origin = live ? input.availabilityStartMs : (plans[0]?.startMs ?? input.availabilityStartMs);
   const mpd: Record<string, string | number | undefined> = {
     xmlns: 'urn:mpeg:dash:schema:mpd:2011',
-    ...(input.protection ? { 'xmlns:cenc': 'urn:mpeg:cenc:2013', 'xmlns:dashif': 'https://dashif.org/CPS' } : {}),
+    ...(input.protection ? PROTECTION_NAMESPACES : {}),
     profiles: PROFILE,
     type: live ? 'dynamic' : 'static',
     minBufferTime: dur(input.segmentSec),

@@ -310,12 +310,12 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     await page.screenshot({ path: path.join(ARTIFACTS, 'library-grid-private.png') });
   });
 
-  it('encrypts the private video with AES-128: its watch link plays in hls.js with keys for the signed link only; no MP4, no MPD, no clear segment', async () => {
+  it('encrypts the private video: its watch link plays in hls.js (AES-128) and its MPD in dash.js (cbcs, ClearKey) with keys for the signed link only; no MP4, no clear segment', async () => {
     await page.getByTestId(`video-card-${tourId}`).click();
     await page.getByTestId('video-encryption').selectOption('aes-128');
     await page.getByTestId('video-save').click();
     await expect.poll(async () => (await state(tourId)).encryption).toBe('aes-128');
-    expect((await state(tourId)).urls).toMatchObject({ dash: null, mp4: null });
+    expect((await state(tourId)).urls).toMatchObject({ dash: expect.stringContaining('/manifest.mpd'), mp4: null });
     // The studio's own player, opened afresh, plays it on (hls.js, the keys under its signed query).
     const studioKeys: string[] = [];
     const onKey = (r: { url(): string; status(): number }): void => {
@@ -336,10 +336,8 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     const query = new URL(signed).search;
     await page.getByTestId('video-form').screenshot({ path: path.join(ARTIFACTS, 'library-video-encrypted.png') });
     // What a player or a copier meets without hls.js: the same refusals as an encrypted recording's.
-    for (const file of ['video.mp4', 'manifest.mpd']) {
-      const res = await fetch(`${host!.url}/vod/${tourId}/${file}${query}`);
-      expect([file, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([file, 404, 'NOT_FOUND']);
-    }
+    const mp4 = await fetch(`${host!.url}/vod/${tourId}/video.mp4${query}`);
+    expect([mp4.status, ((await mp4.json()) as { error: { code: string } }).error.code]).toEqual([404, 'NOT_FOUND']);
     const master = await (await fetch(`${host!.url}/vod/${tourId}/index.m3u8${query}`)).text();
     const mediaName = master.match(/^media_\d+\.m3u8/m)![0];
     const media = await (await fetch(`${host!.url}/vod/${tourId}/${mediaName}${query}`)).text();
@@ -367,6 +365,36 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
       expect(asked.every((u) => /\?exp=\d+&sig=/.test(u))).toBe(true);
     } finally {
       await p.close();
+    }
+    // Its MPD in dash.js with its defaults: Common Encryption, the licence asked with the signed link's query.
+    const d = await browser!.newPage();
+    try {
+      const licences: string[] = [];
+      const refused: string[] = [];
+      d.on('response', (r) => {
+        if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
+        else if (r.url().includes('/licence')) licences.push(`${r.request().method()} ${r.url()}`);
+      });
+      await d.route(`${host!.url}/__dash`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
+      await d.goto(`${host!.url}/__dash`);
+      await d.addScriptTag({ content: DASH_JS });
+      const played = await d.evaluate(async (mpd) => {
+        const video = document.getElementById('v') as HTMLVideoElement;
+        const player = (window as any).dashjs.MediaPlayer().create();
+        const errors: string[] = [];
+        player.on('error', (e: { error?: { message?: string } }) => errors.push(e.error?.message ?? 'error'));
+        player.initialize(video, mpd, true);
+        const t0 = Date.now();
+        while (video.currentTime < 2 && Date.now() - t0 < 20_000 && errors.length === 0) await new Promise((r) => setTimeout(r, 100));
+        return { time: video.currentTime, errors };
+      }, `/vod/${tourId}/manifest.mpd${query}`);
+      expect(played.errors).toEqual([]);
+      expect(refused).toEqual([]);
+      expect(played.time).toBeGreaterThan(2);
+      expect(licences).toHaveLength(1);
+      expect(licences[0]).toMatch(new RegExp(`^POST ${host!.url}/vod/${tourId}/licence\\?exp=\\d+&sig=`));
+    } finally {
+      await d.close();
     }
     // Back to clear: the MP4 is served again.
     await page.getByTestId('video-encryption').selectOption('none');

@@ -15,12 +15,10 @@ import type { StoredRecording } from './recording-store.js';
 import type { StudioErrorShape } from '../../src-shared/errors.js';
 import { rewriteMaster } from '../servers/hls/playlist.js';
 import { signatureQueryOf, firstString } from '../protocols/signing.js';
-import { LICENCE_REQUEST_EXPECTED, licenceRequestKids, sendLicence, unauthorizedKey, viewerHostOf, type Admitted } from '../servers/hls/routes.js';
+import { LICENCE_REQUEST_EXPECTED, sendLicence, unauthorizedKey, type Admitted } from '../servers/hls/routes.js';
 import { sendKey, type KeyGuard } from '../servers/hls/key-guard.js';
-import { Fmp4ParseError } from '../protocols/cmaf/boxes.js';
-import { protectInit } from '../protocols/cmaf/cbcs.js';
-import { protectSegment } from '../protocols/cmaf/cbcs-segment.js';
-import { CBCS_PREFIX, encryptVodPlaylist, initOfSegment, parseEncryptedName, protectVodMpd, type VodKeys } from './vod-encryption.js';
+import { readCbcsFile, vodLicence, vodLicenceUrl } from './vod-cbcs.js';
+import { CBCS_PREFIX, encryptVodPlaylist, parseEncryptedName, protectVodMpd, type VodKeys } from './vod-encryption.js';
 
 /**
  * Files of recordings over HTTP:
@@ -256,9 +254,7 @@ async function recordingScope(
     if (target.contentType === MPD) {
       const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
       if (text === null) return notFound(reply, 'no such file');
-      // The licence server is asked where the viewer asked for the MPD (this host or an edge), with the viewer's credential.
-      const query = credentialOf(req);
-      const licence = `//${viewerHostOf(req)}/vod/${id}/licence${query === '' ? '' : `?${query}`}`;
+      const licence = vodLicenceUrl(req, id, credentialOf(req));
       return reply.header('Cache-Control', PRIVATE_PLAYLIST_CACHE).header('Vary', 'X-Forwarded-Host').type(MPD).send(protectVodMpd(text, keys.cbcsKid, licence));
     }
     if (file.startsWith(CBCS_PREFIX)) return sendCbcs(reply, id, dir, file.slice(CBCS_PREFIX.length), keys);
@@ -282,20 +278,12 @@ async function recordingScope(
   /** An initialization section or a segment of an encrypted recording's DASH manifest, protected with its cbcs key. */
   async function sendCbcs(reply: FastifyReply, id: string, dir: string, clear: string, keys: VodKeys): Promise<FastifyReply> {
     const target = vodFile(clear);
-    const initName = clear.startsWith('init-') ? clear : initOfSegment(clear);
-    if (!target || target.cacheControl !== SEGMENT_CACHE || !initName) return notFound(reply, 'no such file');
-    const init = await fs.promises.readFile(path.join(dir, initName)).catch(() => null);
-    const data = clear === initName ? init : await fs.promises.readFile(path.join(dir, clear)).catch(() => null);
-    if (init === null || data === null) return notFound(reply, 'no such file');
-    try {
-      const protectedInit = protectInit(init, Buffer.from(keys.cbcsKid, 'hex'), keys.cbcsKey(), keys.cbcsIv);
-      const body = clear === initName ? protectedInit.init : protectSegment(data, protectedInit.track);
-      return reply.header('Cache-Control', SEGMENT_CACHE).type(target.contentType).send(body);
-    } catch (error) {
-      if (!(error instanceof Fmp4ParseError)) throw error;
-      logger.warn({ err: error, recording: id, file: clear }, 'a VOD segment could not be encrypted with cbcs');
-      return notFound(reply, `recording "${id}" cannot be served with Common Encryption (${error.message}): play its index.m3u8 (AES-128)`);
-    }
+    if (!target || target.cacheControl !== SEGMENT_CACHE) return notFound(reply, 'no such file');
+    const file = await readCbcsFile(dir, clear, keys);
+    if ('body' in file) return reply.header('Cache-Control', SEGMENT_CACHE).type(target.contentType).send(file.body);
+    if ('missing' in file) return notFound(reply, file.missing);
+    logger.warn({ recording: id, file: clear, reason: file.unsupported }, 'a VOD segment could not be encrypted with cbcs');
+    return notFound(reply, `recording "${id}" cannot be served with Common Encryption (${file.unsupported}): play its index.m3u8 (AES-128)`);
   }
 
   /**
@@ -317,15 +305,18 @@ async function recordingScope(
     licence.post('/vod/:id/licence', { bodyLimit: 8192 }, async (req, reply) => {
       if (protection?.guard?.limited(req, reply)) return reply;
       const { id = '' } = req.params as Params;
+      // A library video's licence (vod/routes.ts), under the same limit.
+      const other = !isRecordingId(id) ? otherVod?.() : undefined;
+      if (other) return other(req, reply, id, 'licence');
       const recording = isRecordingId(id) ? service.fileOf(id, 'file')?.recording : undefined;
       const keys = recording ? (protection?.keysOf(recording) ?? null) : null;
       if (!recording || !keys || !protection) return notFound(reply, `recording "${id}" is not encrypted: it has no licence server`);
       if (!(await mayHaveKeys(req, reply, recording, protection))) return reply;
-      const kids = licenceRequestKids(req.body);
-      if (!kids) return sendError(reply, LICENCE_REQUEST_EXPECTED);
-      if (!kids.some((k) => Buffer.from(k, 'base64url').toString('hex') === keys.cbcsKid)) return notFound(reply, `recording "${id}" has none of the keys asked for`);
+      const answer = vodLicence(req.body, keys);
+      if (answer === 'bad-request') return sendError(reply, LICENCE_REQUEST_EXPECTED);
+      if (answer === 'no-such-key') return notFound(reply, `recording "${id}" has none of the keys asked for`);
       protection.guard?.auditFirst(req, recording.stream, id, `first key of recording ${id} (${keys.cbcsKid}, licence)`);
-      return sendLicence(reply, [{ kid: keys.cbcsKid, key: keys.cbcsKey() }]);
+      return sendLicence(reply, [answer]);
     });
   });
 

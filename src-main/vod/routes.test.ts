@@ -30,7 +30,10 @@ describe('a library video\'s files', () => {
       path.join(dir, 'media_0.m3u8'),
       ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:4', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-MAP:URI="init-g1-stream0.m4s"', '#EXTINF:4.000000,', 'chunk-g1-stream0-00001.m4s', '#EXT-X-ENDLIST', ''].join('\n'),
     );
-    fs.writeFileSync(path.join(dir, 'manifest.mpd'), '<MPD type="static"/>');
+    fs.writeFileSync(
+      path.join(dir, 'manifest.mpd'),
+      '<MPD type="static"><Period><AdaptationSet contentType="video"><Representation id="0"><SegmentTemplate initialization="init-g1-stream$RepresentationID$.m4s" media="chunk-g1-stream$RepresentationID$-$Number%05d$.m4s"/></Representation></AdaptationSet></Period></MPD>',
+    );
     fs.writeFileSync(path.join(dir, 'video.mp4'), 'mp4');
     fs.writeFileSync(path.join(dir, 'init-g1-stream0.m4s'), 'init');
     fs.writeFileSync(path.join(dir, 'chunk-g1-stream0-00001.m4s'), SEGMENT);
@@ -41,6 +44,7 @@ describe('a library video\'s files', () => {
       const { id, '*': rest } = req.params as { id: string; '*': string };
       return handler(req, reply, id, rest);
     });
+    app.post('/vod/:id/licence', (req, reply) => handler(req, reply, (req.params as { id: string }).id, 'licence'));
     await app.ready();
   });
   afterAll(async () => {
@@ -61,9 +65,14 @@ describe('a library video\'s files', () => {
     expect(await get(`keys/${new VodKeys(ID, 1, master).kidOf('chunk-g1-stream0-00001.m4s')}`)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
-  it('serves an encrypted video as AES-128 HLS: keyed playlists, segments that decrypt with their key, no MP4, no MPD, no clear segment', async () => {
+  const licence = async (body: unknown, query = '') => {
+    const res = await app.inject({ method: 'POST', url: `/vod/${ID}/licence${query ? `?${query}` : ''}`, payload: body as object, headers: { host: 'edge.example:8443' } });
+    return { status: res.statusCode, code: res.statusCode >= 400 ? (res.json() as { error: { code: string } }).error.code : null, res };
+  };
+
+  it('serves an encrypted video as AES-128 HLS: keyed playlists, segments that decrypt with their key, no MP4, no clear segment', async () => {
     Object.assign(video, { visibility: 'public', encryption: 'aes-128' });
-    for (const file of ['video.mp4', 'manifest.mpd', 'chunk-g1-stream0-00001.m4s']) expect([file, (await get(file)).status]).toEqual([file, 404]);
+    for (const file of ['video.mp4', 'chunk-g1-stream0-00001.m4s']) expect([file, (await get(file)).status]).toEqual([file, 404]);
     expect((await get('init-g1-stream0.m4s')).status).toBe(200);
     expect((await get('master.m3u8')).res.body).toContain('media_0.m3u8');
     const media = (await get('media_0.m3u8')).res.body;
@@ -112,6 +121,37 @@ describe('a library video\'s files', () => {
     } finally {
       rotation = 1;
     }
+  });
+
+  it('gives an encrypted video a Common Encryption MPD whose ClearKey licence server answers with its cbcs key, and refuses bad requests', async () => {
+    Object.assign(video, { visibility: 'public', encryption: 'aes-128' });
+    const keys = new VodKeys(ID, rotation, master);
+    const mpd = await app.inject({ method: 'GET', url: `/vod/${ID}/manifest.mpd`, headers: { host: 'edge.example:8443' } });
+    expect([mpd.statusCode, mpd.headers.vary]).toEqual([200, 'X-Forwarded-Host']);
+    expect(mpd.body).toContain('xmlns:cenc="urn:mpeg:cenc:2013"');
+    expect(mpd.body).toContain('initialization="cbcs-init-g1-stream$RepresentationID$.m4s"');
+    expect(mpd.body).toContain(`<dashif:Laurl>//edge.example:8443/vod/${ID}/licence</dashif:Laurl>`);
+    const ask = { kids: [Buffer.from(keys.cbcsKid, 'hex').toString('base64url')], type: 'temporary' };
+    const ok = await licence(ask);
+    expect([ok.status, ok.res.headers['cache-control']]).toEqual([200, 'no-store, private']);
+    expect(Buffer.from((ok.res.json() as { keys: { k: string }[] }).keys[0]!.k, 'base64url')).toEqual(keys.cbcsKey());
+    expect(await licence({ kids: [Buffer.alloc(16, 9).toString('base64url')] })).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(await licence({ nope: 1 })).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    // The fixture's init section is no MP4: what cannot be protected is a 404 that says so, never a clear file.
+    const bad = await get('cbcs-chunk-g1-stream0-00001.m4s');
+    expect([bad.status, bad.res.body]).toEqual([404, expect.stringContaining('cannot be served with Common Encryption')]);
+    for (const file of ['cbcs-media_0.m3u8', 'cbcs-video.mp4', 'cbcs-../video.mp4']) expect([file, (await get(file)).status]).toEqual([file, 404]);
+    // A clear video has no licence server and no cbcs- files.
+    Object.assign(video, { encryption: 'none' });
+    expect(await licence(ask)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect((await get('cbcs-init-g1-stream0.m4s')).status).toBe(404);
+    // A private one's licence goes to its signed URL only, which its MPD passes on to the licence server.
+    Object.assign(video, { visibility: 'private', encryption: 'aes-128' });
+    const query = new URLSearchParams(signer.sign(`vod/${ID}`, { expiresInSec: 60 })).toString();
+    expect(await licence(ask)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect((await licence(ask, query)).status).toBe(200);
+    const privateMpd = (await get(`manifest.mpd?${query}`)).res.body;
+    expect(privateMpd).toContain(`/vod/${ID}/licence?${query.replaceAll('&', '&amp;')}</dashif:Laurl>`);
   });
 
   it('gives a private encrypted video\'s keys to its signed URL only, and passes the signature on to them', async () => {

@@ -10,7 +10,9 @@ import { segmentContentType, sendSessionFile } from '../servers/hls/files.js';
 import { signMpd, signPlaylist, signPreviewVtt } from './signed-text.js';
 import type { StudioErrorShape } from '../../src-shared/errors.js';
 import { sendKey, type KeyGuard } from '../servers/hls/key-guard.js';
-import { encryptVodPlaylist, parseEncryptedName, type VodKeys } from '../recorder/vod-encryption.js';
+import { CBCS_PREFIX, encryptVodPlaylist, parseEncryptedName, protectVodMpd, type VodKeys } from '../recorder/vod-encryption.js';
+import { readCbcsFile, vodLicence, vodLicenceUrl } from '../recorder/vod-cbcs.js';
+import { LICENCE_REQUEST_EXPECTED, sendLicence } from '../servers/hls/routes.js';
 import { VOD_FILES } from './urls.js';
 
 /**
@@ -19,10 +21,12 @@ import { VOD_FILES } from './urls.js';
  * signed for `vod/<id>` (videos.watchUrl), and its text files pass the signature on to every
  * address in them. Segment names carry the processing's generation (immutable); everything else
  * is replaced when the video is processed again, so it is cached briefly (the edges are purged).
- * An encrypted video (`encryption: aes-128`) is served as AES-128 HLS, as an encrypted recording is:
- * its media playlists name `aes-r<rotation>-<segment>` under EXT-X-KEYs, its keys at `keys/<kid>` go to whoever may
- * watch it (a private video's: its signed URL), rate-limited and audited with every other key; its
- * segments by their clear names, its MP4 and its MPD are not served. Stills and subtitles stay clear.
+ * An encrypted video (`encryption: aes-128`) is served as an encrypted recording is: AES-128 HLS (its
+ * media playlists name `aes-r<rotation>-<segment>` under EXT-X-KEYs, its keys at `keys/<kid>`) and a
+ * Common Encryption MPD (`cbcs-<file>` names, its ClearKey licence server at `licence`); keys and
+ * licences go to whoever may watch it (a private video's: its signed URL), rate-limited and audited
+ * with every other key; its segments by their clear names and its MP4 are not served. Stills and
+ * subtitles stay clear.
  */
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -69,21 +73,24 @@ export interface VideoProtection {
 
 const notFound = (message: string): StudioErrorShape => ({ code: 'NOT_FOUND', message });
 const clearRefused = (what: string): StudioErrorShape =>
-  notFound(`this video is encrypted with AES-128, which HLS carries: ${what} is not served (play its index.m3u8)`);
+  notFound(`this video is encrypted: ${what} is not served (play its index.m3u8 or its manifest.mpd)`);
 
 /** Serves one `/vod/<videoId>/...` request (called by the recordings' /vod/ routes). */
 export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner, 'verify'>, protection?: VideoProtection) {
   return async (req: FastifyRequest, reply: FastifyReply, id: string, rest: string): Promise<FastifyReply> => {
     const kid = /^keys\/([0-9a-f]{32})$/.exec(rest)?.[1];
+    // POST `licence` (the recordings' licence route hands it over): the ClearKey licence server of its MPD.
+    const licence = rest === 'licence' && req.method === 'POST';
     const encrypted = parseEncryptedName(rest);
-    const target = kid ? null : videoFile(encrypted?.file ?? rest);
-    const video = target || kid ? videos.readyVideo(id) : undefined;
-    if (!video || (!target && !kid)) return sendError(reply, notFound(video === undefined && (target || kid) ? `no ready video "${id}"` : 'no such file'));
+    const cbcs = rest.startsWith(CBCS_PREFIX) ? rest.slice(CBCS_PREFIX.length) : null;
+    const target = kid || licence ? null : videoFile(encrypted?.file ?? cbcs ?? rest);
+    const video = target || kid || licence ? videos.readyVideo(id) : undefined;
+    if (!video || (!target && !kid && !licence)) return sendError(reply, notFound(video === undefined && (target || kid || licence) ? `no ready video "${id}"` : 'no such file'));
     let query = '';
     if (video.visibility === 'private') {
       const verdict = signer.verify(`vod/${id}`, req.query as QueryLike, req.ip);
       if (!verdict.ok) {
-        if (kid) protection?.guard?.auditRefusal(req, `vod/${id}`, `FORBIDDEN (video ${id})`);
+        if (kid || licence) protection?.guard?.auditRefusal(req, `vod/${id}`, `FORBIDDEN (video ${id})`);
         return sendError(reply, {
           code: 'FORBIDDEN',
           message: `video "${id}" is private: its URL must be signed (${verdict.reason.replace('_', ' ')})`,
@@ -100,12 +107,24 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
       protection?.guard?.auditFirst(req, `vod/${id}`, id, `first key of video ${id} (${kid})`);
       return sendKey(reply, key);
     }
+    if (licence) {
+      if (!keys) return sendError(reply, notFound(`video "${id}" is not encrypted: it has no licence server`));
+      const answer = vodLicence(req.body, keys);
+      if (answer === 'bad-request') return sendError(reply, LICENCE_REQUEST_EXPECTED);
+      if (answer === 'no-such-key') return sendError(reply, notFound(`video "${id}" has none of the keys asked for`));
+      protection?.guard?.auditFirst(req, `vod/${id}`, id, `first key of video ${id} (${keys.cbcsKid}, licence)`);
+      return sendLicence(reply, [answer]);
+    }
     if (!target) return sendError(reply, notFound('no such file'));
     // A private video's files stay in its viewer's browser only; its playlists are asked again each time,
     // so that a change of what it serves (encrypted since, processed again) reaches a browser that played it.
     const media = target.cacheControl === SEGMENT_CACHE || target.contentType.startsWith('image/');
     const cacheControl = video.visibility === 'private' ? (media ? 'private, max-age=300' : 'private, no-cache') : target.cacheControl;
     const segment = target.cacheControl === SEGMENT_CACHE && !target.file.startsWith('init-');
+    // A view is a viewer's: the studio's own plays (its session cookie) do not count.
+    const countView = (): void => {
+      if (target.view && req.method === 'GET' && !parseCookies(req.headers.cookie).has(SESSION_COOKIE)) videos.addView(id);
+    };
     if (encrypted) {
       // `aes-r<rotation>-<segment>`: the clear file encrypted as it is sent (its name and IV say with which key).
       if (!keys || !segment) return sendError(reply, notFound('no such file'));
@@ -113,8 +132,21 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
       if (data === null) return sendError(reply, notFound('no such file'));
       return reply.header('Cache-Control', cacheControl).type(target.contentType).send(keys.encrypt(target.file, data, encrypted.rotation ?? keys.rotation));
     }
+    if (cbcs !== null) {
+      // `cbcs-<file>`: an initialization section or a segment of its Common Encryption MPD.
+      if (!keys || target.cacheControl !== SEGMENT_CACHE) return sendError(reply, notFound('no such file'));
+      const file = await readCbcsFile(dir, target.file, keys);
+      if ('body' in file) return reply.header('Cache-Control', cacheControl).type(target.contentType).send(file.body);
+      return sendError(reply, notFound('missing' in file ? file.missing : `video "${id}" cannot be served with Common Encryption (${file.unsupported}): play its index.m3u8`));
+    }
     if (keys) {
-      if (target.kind === 'mpd') return sendError(reply, clearRefused('its DASH manifest'));
+      if (target.kind === 'mpd') {
+        const text = await fs.promises.readFile(path.join(dir, target.file), 'utf8').catch(() => null);
+        if (text === null) return sendError(reply, notFound('no such file'));
+        countView();
+        const xml = protectVodMpd(text, keys.cbcsKid, vodLicenceUrl(req, id, query));
+        return reply.header('Cache-Control', cacheControl).header('Vary', 'X-Forwarded-Host').type(target.contentType).send(query ? signMpd(xml, query) : xml);
+      }
       if (target.file === VOD_FILES.mp4) return sendError(reply, clearRefused('a clear MP4'));
       if (segment) return sendError(reply, clearRefused(`a segment by its clear name (${keys.encryptedName(target.file)} is)`));
       if (/^media_\d{1,3}\.m3u8$/.test(target.file)) {
@@ -124,8 +156,7 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
         return reply.header('Cache-Control', cacheControl).type(target.contentType).send(encryptVodPlaylist(query ? signPlaylist(text, query) : text, keys, query));
       }
     }
-    // A view is a viewer's: the studio's own plays (its session cookie) do not count.
-    if (target.view && req.method === 'GET' && !parseCookies(req.headers.cookie).has(SESSION_COOKIE)) videos.addView(id);
+    countView();
     if (target.kind !== 'file' && query) {
       let text: string;
       try {

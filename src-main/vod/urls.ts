@@ -13,7 +13,7 @@ export const VOD_FILES = {
 
 /**
  * Paths of a ready video's outputs and its watch page (unsigned: a private video's need `?exp=&sig=`).
- * An encrypted video has no MPD and no MP4 (AES-128 is HLS's; a file would be clear).
+ * An encrypted video has no MP4 (a file would be clear); its HLS is AES-128, its MPD Common Encryption (cbcs).
  */
 export function videoUrls(id: string, thumbnails: readonly string[], query = '', encrypted = false): NonNullable<Video['urls']> {
   const q = query ? `?${query}` : '';
@@ -21,7 +21,7 @@ export function videoUrls(id: string, thumbnails: readonly string[], query = '',
   return {
     watch: `/watch/${id}${q}`,
     hls: at(VOD_FILES.hls),
-    dash: encrypted ? null : at(VOD_FILES.dash),
+    dash: at(VOD_FILES.dash),
     mp4: encrypted ? null : at(VOD_FILES.mp4),
     poster: at(VOD_FILES.poster),
     thumbnails: thumbnails.map(at),

@@ -21,7 +21,7 @@ export type VideoVisibility = z.infer<typeof videoVisibilitySchema>;
 
 export const videoEncryptionSchema = z
   .enum(['none', 'aes-128'])
-  .describe('aes-128: served as AES-128 HLS whose keys go to its viewers only (a private video\'s: its signed URL); no MP4 or MPD');
+  .describe('aes-128: served encrypted, as AES-128 HLS and a Common Encryption (cbcs) MPD with its ClearKey licence server, whose keys go to its viewers only (a private video\'s: its signed URL); no MP4');
 export type VideoEncryption = z.infer<typeof videoEncryptionSchema>;
 
 export const videoPresets = ['fast', 'balanced', 'high'] as const;

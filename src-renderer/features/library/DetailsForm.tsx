@@ -16,7 +16,7 @@ const draftOf = (v: Video): Draft => ({ title: v.title, description: v.descripti
 
 const ENCRYPTION_HINT = {
   none: 'Served clear: HLS, DASH and the MP4 download.',
-  'aes-128': 'AES-128 HLS (hls.js, Safari, VHS); its keys go to its viewers only, never to a cache. No DASH and no MP4 download.',
+  'aes-128': 'AES-128 HLS (hls.js, Safari, VHS) and Common Encryption DASH (dash.js through EME, ClearKey); its keys go to its viewers only, never to a cache. No MP4 download.',
 } as const;
 
 /** Title, description, tags, visibility and encryption; saved together with videos.update. */

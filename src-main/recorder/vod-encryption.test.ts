@@ -100,6 +100,7 @@ describe('an encrypted recording\'s VOD', () => {
       '\t\t\t\t<SegmentTemplate timescale="48000" initialization="init-g1-stream$RepresentationID$.m4s" media="chunk-g1-stream$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>',
       '\t\t\t</Representation>',
       '\t\t</AdaptationSet>',
+      '\t\t<AdaptationSet contentType="text" mimeType="text/vtt" lang="en"><Representation id="sub-en" bandwidth="256"><BaseURL>subs/en.vtt</BaseURL></Representation></AdaptationSet>',
       '\t</Period>',
       '</MPD>',
     ].join('\n');
@@ -110,6 +111,8 @@ describe('an encrypted recording\'s VOD', () => {
     expect(out).toContain(`cenc:default_KID="${keys.cbcsKid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}"`);
     expect(out.match(/<dashif:Laurl>\/\/edge\.example:8443\/vod\/rec_abc\/licence\?exp=1&amp;sig=a<\/dashif:Laurl>/g)).toHaveLength(2);
     expect(out).toContain(`initialization="${CBCS_PREFIX}init-g1-stream$RepresentationID$.m4s" media="${CBCS_PREFIX}chunk-g1-stream$RepresentationID$-$Number%05d$.m4s"`);
+    // Subtitles stay clear: no ContentProtection in their AdaptationSet.
+    expect(out).toContain('<AdaptationSet contentType="text" mimeType="text/vtt" lang="en"><Representation id="sub-en" bandwidth="256"><BaseURL>subs/en.vtt</BaseURL>');
     // Each ContentProtection right after its AdaptationSet's opening tag, as the schema orders them.
     expect(out.indexOf('<ContentProtection')).toBeGreaterThan(out.indexOf('<AdaptationSet id="0"'));
     expect(out.indexOf('<ContentProtection')).toBeLessThan(out.indexOf('<Representation id="0"'));

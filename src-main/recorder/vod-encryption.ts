@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { contentKey, encryptWithIv, kidOf, parseKid } from '../servers/hls/ll/content-keys.js';
 import { contentProtection, PROTECTION_NAMESPACES } from '../servers/hls/ll/ll-mpd.js';
-import { rewriteMpd } from '../servers/hls/mpd.js';
+import { rewriteAttr } from '../servers/hls/mpd.js';
 import { appendQuery, isRelativeUri, parseMediaPlaylist, writeMediaPlaylist } from '../servers/hls/playlist.js';
 import { VOD_SEGMENT_SECONDS } from './vod-args.js';
 
@@ -136,17 +136,23 @@ export const CBCS_PREFIX = 'cbcs-';
 
 /**
  * An encrypted VOD's DASH manifest: every initialization section and segment named `cbcs-<file>`
- * (served protected with the VOD's cbcs key), and in each AdaptationSet the cbcs ContentProtection
+ * (served protected with the VOD's cbcs key), and in each audio and video AdaptationSet the cbcs ContentProtection
  * with the key id and the ClearKey licence server at `licenceUrl` (as a live cbcs stream's MPD).
  */
 export function protectVodMpd(xml: string, kid: string, licenceUrl: string): string {
-  const renamed = rewriteMpd(xml, { prefix: CBCS_PREFIX, query: '' });
+  // The segment templates' names only: a BaseURL is a subtitle file's, served clear.
+  const prefixed = (name: string): string => (isRelativeUri(name) ? CBCS_PREFIX + name : name);
+  const renamed = rewriteAttr(rewriteAttr(xml, 'SegmentTemplate', 'initialization', prefixed), 'SegmentTemplate', 'media', prefixed);
   const namespaces = Object.entries(PROTECTION_NAMESPACES)
     .filter(([name]) => !new RegExp(`<MPD\\b[^>]*\\s${name}=`).test(renamed))
     .map(([name, value]) => ` ${name}="${value}"`)
     .join('');
   const protection = contentProtection({ kid, licenceUrl }).join('\n');
-  return renamed.replace(/<MPD\b/, (tag) => `${tag}${namespaces}`).replace(/<AdaptationSet\b[^>]*?(\/?)>/g, (tag, empty: string) => (empty ? tag : `${tag}\n${protection}`));
+  // Text (subtitles, served clear) is not protected.
+  const media = (tag: string): boolean => !/\b(?:contentType="text"|mimeType="(?:text|application)\/)/.test(tag);
+  return renamed
+    .replace(/<MPD\b/, (tag) => `${tag}${namespaces}`)
+    .replace(/<AdaptationSet\b[^>]*?(\/?)>/g, (tag, empty: string) => (empty || !media(tag) ? tag : `${tag}\n${protection}`));
 }
 
 /** The initialization section of a VOD segment: `chunk-<gen>-stream<N>-00042.m4s` -> `init-<gen>-stream<N>.m4s`; null for another name. */

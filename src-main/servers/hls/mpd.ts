@@ -40,7 +40,8 @@ export function isDynamicMpd(xml: string): boolean {
 }
 
 /** Rewrites attribute `attr` of every `<element ...>` start tag through `fn`. */
-function rewriteAttr(xml: string, element: string, attr: string, fn: (value: string) => string): string {
+/** `attr` of every `element` tag in `xml` through `fn` (unescaped in, escaped out). */
+export function rewriteAttr(xml: string, element: string, attr: string, fn: (value: string) => string): string {
   const tagRe = new RegExp(`<${element}\\b[^>]*>`, 'g');
   const attrRe = new RegExp(`(\\s${attr}=")([^"]*)(")`);
   return xml.replace(tagRe, (tag) =>

@@ -41,11 +41,13 @@ export const authConfigSchema = z
       .max(256, 'must be at most 256 characters')
       .default('')
       .meta({ description: 'The aud claim a JWKS-verified JWT must carry; empty: not checked.' }),
-    webhookUrl: z
+    webhookUrl: optionalHttpUrl()
+      .meta({ description: 'Admission webhook: POSTed {action, stream, protocol, ip, query, credential} for streams whose publishAuth or playAuth is webhook; answers {allow, reason?}.' }),
+    webhookToken: z
       .string()
       .default('')
-      .refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL or empty')
-      .meta({ description: 'Admission webhook: POSTed {action, stream, protocol, ip, query, credential} for streams whose publishAuth or playAuth is webhook; answers {allow, reason?}.' }),
+      .refine(isBearerTokenOrEmpty, BEARER_TOKEN_OR_EMPTY)
+      .meta({ description: 'The bearer token the host sends to webhookUrl (Authorization: Bearer), so that the webhook answers this host only; empty: none. Shown only as its last 4 characters.', secret: true }),
     webhookTimeoutMs: int(100, 30000)
       .default(2000)
       .meta({ description: 'How long the admission webhook may take before webhookFailure applies.' }),

@@ -15,6 +15,8 @@ export type WebhookAnswer = { allow: boolean; reason: string | null; source: 'we
 
 export interface WebhookConfig {
   webhookUrl: string;
+  /** Sent as `Authorization: Bearer` when not ''. */
+  webhookToken: string;
   webhookTimeoutMs: number;
   webhookFailure: 'deny' | 'allow';
   webhookCacheSeconds: number;
@@ -32,7 +34,7 @@ export function parseAnswer(body: unknown): { allow: boolean; reason: string | n
 
 /**
  * The admission webhook of platforms with their own rules: POST {action, stream, protocol, ip, query,
- * credential} to `auth.webhookUrl`, answer {allow, reason?}. A timeout, an error status or garbage
+ * credential} to `auth.webhookUrl` (with `auth.webhookToken` as a bearer credential), answer {allow, reason?}. A timeout, an error status or garbage
  * falls back to `auth.webhookFailure`; answers are reused for `auth.webhookCacheSeconds` per question.
  */
 export class AdmissionWebhook {
@@ -56,13 +58,18 @@ export class AdmissionWebhook {
     try {
       const res = await (this.deps.fetch ?? fetch)(config.webhookUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'streams-studio-admission' },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'streams-studio-admission',
+          ...(config.webhookToken === '' ? {} : { authorization: `Bearer ${config.webhookToken}` }),
+        },
         body: JSON.stringify(question),
         signal: AbortSignal.timeout(config.webhookTimeoutMs),
         redirect: 'error',
       });
       const text = await res.text();
-      if (!res.ok) failure = `answered ${res.status}`;
+      if (res.status === 401 || res.status === 403) failure = `refused the host (${res.status}): ${config.webhookToken === '' ? 'it may want a token (auth.webhookToken)' : 'check auth.webhookToken'}`;
+      else if (!res.ok) failure = `answered ${res.status}`;
       else if (text.length > MAX_ANSWER_BYTES) failure = 'answered more than 64 KiB';
       else {
         try {

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
@@ -13,7 +15,7 @@ import { sleep, waitFor } from '../../test-support/wait.js';
 let host: HostProcess;
 
 /** A webhook server whose answer the test sets; it records what it was asked. */
-const hook = { answer: { allow: true, reason: null as string | null } as unknown, delayMs: 0, asked: [] as any[] };
+const hook = { answer: { allow: true, reason: null as string | null } as unknown, delayMs: 0, asked: [] as any[], token: 'admission-hook-token-3c9e' };
 let hookServer: http.Server;
 let hookUrl = '';
 /** A platform's JWKS: its current keys (the test rotates them). */
@@ -57,14 +59,17 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
+      // The webhook answers the bearer of its token only (auth.webhookToken).
+      if (req.headers.authorization !== `Bearer ${hook.token}`) return void res.writeHead(401).end();
       hook.asked.push(JSON.parse(body));
       setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(hook.answer)), hook.delayMs);
     });
   }));
   ({ server: jwksServer, url: jwksUrl } = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks))));
   host = await startHost();
-  const config = await api(host, 'PATCH', '/api/v1/config', { auth: { webhookUrl: `${hookUrl}/admit`, webhookTimeoutMs: 500, webhookCacheSeconds: 0, jwksUrl: `${jwksUrl}/jwks.json` } });
+  const config = await api(host, 'PATCH', '/api/v1/config', { auth: { webhookUrl: `${hookUrl}/admit`, webhookToken: hook.token, webhookTimeoutMs: 500, webhookCacheSeconds: 0, jwksUrl: `${jwksUrl}/jwks.json` } });
   expect(config.status, config.text).toBe(200);
+  expect(config.json.config.auth.webhookToken).toBe('…3c9e');
   for (const [name, settings] of [
     ['keyed', {}],
     ['jwtonly', { publishAuth: 'jwt' }],
@@ -129,6 +134,17 @@ describe.skipIf(needs('ffmpeg'))('publishing with JWTs', () => {
     expect(await publishes(rtmp(key), 'hooked')).toBe(true);
     hook.delayMs = 0;
     expect((await api(host, 'PATCH', '/api/v1/config', { auth: { webhookFailure: 'deny' } })).status).toBe(200);
+    // A webhook that refuses the host's token: the failure policy decides, and the log says which setting to check.
+    const asked = hook.asked.length;
+    hook.answer = { allow: true };
+    expect((await api(host, 'PATCH', '/api/v1/config', { auth: { webhookToken: 'not-the-token' } })).status).toBe(200);
+    try {
+      expect(await publishes(rtmp(key), 'hooked')).toBe(false);
+      expect(hook.asked.length).toBe(asked);
+      await waitFor('the refusal logged', async () => fs.readFileSync(path.join(host.home, 'logs', 'host.log'), 'utf8').includes('refused the host (401): check auth.webhookToken'), 5000);
+    } finally {
+      expect((await api(host, 'PATCH', '/api/v1/config', { auth: { webhookToken: hook.token } })).status).toBe(200);
+    }
   }, 90_000);
 });
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import { Fmp4ParseError } from '../protocols/cmaf/boxes.js';
 import { protectInit } from '../protocols/cmaf/cbcs.js';
 import { protectSegment } from '../protocols/cmaf/cbcs-segment.js';
-import type { FastifyRequest } from 'fastify';
 import { licenceRequestKids, viewerHostOf } from '../servers/hls/routes.js';
 import { initOfSegment, type VodKeys } from './vod-encryption.js';
 

@@ -71,6 +71,34 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
 
   const state = async (id: string) => (await api(host!, 'GET', `/api/v1/videos/${id}`)).json;
 
+  /** The answers a page gets from now on: those of 400 or more, and the URLs of those matching `wanted` (with their method). */
+  const answersOf = (p: Page, wanted: RegExp): { refused: string[]; matched: string[] } => {
+    const seen = { refused: [] as string[], matched: [] as string[] };
+    p.on('response', (r) => {
+      if (r.status() >= 400) seen.refused.push(`${r.status()} ${r.url()}`);
+      else if (wanted.test(r.url())) seen.matched.push(`${r.request().method()} ${r.url()}`);
+    });
+    return seen;
+  };
+
+  /** `mpd` in dash.js with its defaults on a blank page of the host, until it has played 2 s (20 s at most) or failed. */
+  const playDash = async (p: Page, mpd: string): Promise<{ time: number; errors: string[]; text: string[] }> => {
+    await p.route(`${host!.url}/__dash`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
+    await p.goto(`${host!.url}/__dash`);
+    await p.addScriptTag({ content: DASH_JS });
+    return p.evaluate(async (url) => {
+      const w = window as unknown as { dashjs: { MediaPlayer(): { create(): any } } };
+      const video = document.getElementById('v') as HTMLVideoElement;
+      const player = w.dashjs.MediaPlayer().create();
+      const errors: string[] = [];
+      player.on('error', (e: { error?: { message?: string } }) => errors.push(e.error?.message ?? 'error'));
+      player.initialize(video, url, true);
+      const t0 = Date.now();
+      while (video.currentTime < 2 && Date.now() - t0 < 20_000 && errors.length === 0) await new Promise((r) => setTimeout(r, 100));
+      return { time: video.currentTime, errors, text: player.getTracksFor('text').map((t: { lang: string }) => t.lang) };
+    }, mpd);
+  };
+
   it('uploads 200 MB through the dialog in parallel parts, paused and resumed, and follows it through the queue to ready', async () => {
     const h = host!;
     // Another video processing with the slow preset first: the upload's video waits behind it.
@@ -184,20 +212,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
   it('dash.js plays the MPD in Chromium, its text track listed', async () => {
     const p = await browser!.newPage();
     try {
-      await p.route(`${host!.url}/__dash`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
-      await p.goto(`${host!.url}/__dash`);
-      await p.addScriptTag({ content: DASH_JS });
-      const played = await p.evaluate(async (mpd) => {
-        const w = window as unknown as { dashjs: { MediaPlayer(): { create(): any } } };
-        const video = document.getElementById('v') as HTMLVideoElement;
-        const player = w.dashjs.MediaPlayer().create();
-        const errors: string[] = [];
-        player.on('error', (e: { error?: { message?: string } }) => errors.push(e.error?.message ?? 'error'));
-        player.initialize(video, mpd, true);
-        const t0 = Date.now();
-        while (video.currentTime < 2 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
-        return { time: video.currentTime, errors, text: player.getTracksFor('text').map((t: { lang: string }) => t.lang) };
-      }, `/vod/${seaId}/manifest.mpd`);
+      const played = await playDash(p, `/vod/${seaId}/manifest.mpd`);
       expect(played.errors).toEqual([]);
       expect(played.time).toBeGreaterThan(2);
       expect(played.text).toEqual(['en']);
@@ -351,12 +366,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
 
     const p = await browser!.newPage();
     try {
-      const asked: string[] = [];
-      const refused: string[] = [];
-      p.on('response', (r) => {
-        if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
-        else if (/\/keys\/[0-9a-f]{32}/.test(r.url())) asked.push(r.url());
-      });
+      const { refused, matched: asked } = answersOf(p, /\/keys\/[0-9a-f]{32}/);
       expect((await p.goto(signed))?.status()).toBe(200);
       await p.locator('#play').click();
       await expect.poll(() => p.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime), { timeout: 15_000 }).toBeGreaterThan(2);
@@ -369,25 +379,8 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the video library in Chromium agai
     // Its MPD in dash.js with its defaults: Common Encryption, the licence asked with the signed link's query.
     const d = await browser!.newPage();
     try {
-      const licences: string[] = [];
-      const refused: string[] = [];
-      d.on('response', (r) => {
-        if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
-        else if (r.url().includes('/licence')) licences.push(`${r.request().method()} ${r.url()}`);
-      });
-      await d.route(`${host!.url}/__dash`, (route) => route.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
-      await d.goto(`${host!.url}/__dash`);
-      await d.addScriptTag({ content: DASH_JS });
-      const played = await d.evaluate(async (mpd) => {
-        const video = document.getElementById('v') as HTMLVideoElement;
-        const player = (window as any).dashjs.MediaPlayer().create();
-        const errors: string[] = [];
-        player.on('error', (e: { error?: { message?: string } }) => errors.push(e.error?.message ?? 'error'));
-        player.initialize(video, mpd, true);
-        const t0 = Date.now();
-        while (video.currentTime < 2 && Date.now() - t0 < 20_000 && errors.length === 0) await new Promise((r) => setTimeout(r, 100));
-        return { time: video.currentTime, errors };
-      }, `/vod/${tourId}/manifest.mpd${query}`);
+      const { refused, matched: licences } = answersOf(d, /\/licence/);
+      const played = await playDash(d, `/vod/${tourId}/manifest.mpd${query}`);
       expect(played.errors).toEqual([]);
       expect(refused).toEqual([]);
       expect(played.time).toBeGreaterThan(2);

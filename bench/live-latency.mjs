@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global document -- functions passed to page.evaluate run in the browser */
 // bench/live-latency: live HLS/DASH latency of our host against nginx + libnginx-mod-rtmp (`hls on;
 // hls_fragment 2s; hls_playlist_length 6s`), in the same run, each server fed by the same publisher
 // (ffmpeg test pattern 720p30, x264 ultrafast zerolatency, 2 s GOP, FLV over RTMP), one server at a time:
@@ -26,10 +27,14 @@
 //      "packager" = the host's ffmpeg children (the encoder/packager; in low mode it writes fMP4 pipes).
 //      For low latency passthrough, clear and AES-128, also the host process while one hls.js viewer plays
 //      (encryption happens as parts are served: once per part, whatever the number of viewers).
+//  (d) steady play: hls.js, dash.js and Video.js in their defaults at once for BENCH_STEADY_S (60) on the
+//      low-latency passthrough stream, from the host and then through the edge; every answer of 400 or
+//      more to a /live/ request is counted (the issue: "no 4xx for any request any of them makes during
+//      60 s of play"), and the frames each player showed (in seconds at the publisher's 30 fps).
 // Goals: (a)/(b) our standard HLS within 1.1x of nginx-rtmp (as before low latency); LL-HLS and LL-DASH
 // p50 <= 1.5 s with passthrough, <= 2.0 s with the standard ladder, and <= 0.3x nginx-rtmp (hls.js
 // defaults: the reference of the issue); through the edge at most 0.3 s above direct (p50); AES-128
-// LL-HLS p50 within 0.1 s of clear, the host's CPU with a viewer <= 1.05x clear.
+// LL-HLS p50 within 0.1 s of clear, the host's CPU with a viewer <= 1.05x clear; (d) no answer >= 400.
 // Needs ffmpeg, nginx + libnginx-mod-rtmp, nginx (edge), Chromium, hls.js, dash.js; skips (exit 2) without.
 // BENCH_SHORT=1: 1 run, joins at +0 and +1 s, 6 s CPU windows.
 import { firstSegment, glassToGlass, mpdTargetLatencyS, waitPlaying, waitSegments } from './lib/glass.mjs';
@@ -56,12 +61,14 @@ const bench = defineBench(NAME, {
   aesHostCpu: { what: 'host CPU with one LL-HLS viewer, AES-128 vs clear, passthrough', on: 'ratio', op: '<=', target: 1.05, unit: '% core' },
   llDashCbcs_passthrough: { what: 'LL-DASH latency, cbcs (EME, ClearKey) minus clear, passthrough (dash.js defaults, its own estimate)', on: 'ours', op: '<=', target: 0.1, unit: 's' },
   cbcsHostCpu: { what: 'host CPU with the stream live, cbcs (samples encrypted as written) vs clear, passthrough', on: 'ratio', op: '<=', target: 1.05, unit: '% core' },
+  steadyRefused: { what: 'requests answered >= 400 in steady play (hls.js, dash.js, Video.js in their defaults at once; host and edge)', on: 'ours', op: '<=', target: 0, unit: 'requests', digits: 0 },
   ...llGoals('standard', 2.0),
 });
 const RUNS = bench.knob('BENCH_RUNS', 3, 1);
 const JOIN_OFFSETS_S = (process.env.BENCH_JOIN_OFFSETS ?? (bench.short ? '0,1' : '0,0.5,1,1.5')).split(',').map(Number);
 const SAMPLES = 10;
 const CPU_S = bench.knob('BENCH_CPU_S', 12, 6);
+const STEADY_S = bench.knob('BENCH_STEADY_S', 60, 20);
 const EDGE = process.env.BENCH_EDGE !== '0';
 // BENCH_SERVERS=nginx,low-pass: measure only those (goals of the others are reported as not measured).
 const ONLY = process.env.BENCH_SERVERS ? process.env.BENCH_SERVERS.split(',') : null;
@@ -95,7 +102,7 @@ async function cpuRate(pids, seconds) {
 const SERVERS = [
   { id: 'nginx', label: 'nginx-rtmp', nginx: true, paths: [HLS_DEFAULTS, HLS_SYNC1] },
   { id: 'std-pass', label: 'ours standard, passthrough', ladder: 'passthrough', latency: 'standard', paths: [HLS_DEFAULTS, HLS_SYNC1] },
-  { id: 'low-pass', label: 'ours low, passthrough', ladder: 'passthrough', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS, LL_VHS], edge: EDGE, viewerCpu: true },
+  { id: 'low-pass', label: 'ours low, passthrough', ladder: 'passthrough', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS, LL_VHS], edge: EDGE, viewerCpu: true, steady: true },
   { id: 'low-pass-aes', label: 'ours low, passthrough, AES-128', ladder: 'passthrough', latency: 'low', encryption: 'aes-128', paths: [LL_HLS], edge: EDGE, viewerCpu: true },
   { id: 'low-pass-cbcs', label: 'ours low, passthrough, cbcs', ladder: 'passthrough', latency: 'low', encryption: 'cbcs', paths: [LL_DASH_DEFAULTS], edge: EDGE },
   { id: 'low-std', label: 'ours low, standard ladder', ladder: 'standard', latency: 'low', paths: [LL_HLS, LL_DASH, LL_DASH_DEFAULTS], edge: EDGE },
@@ -113,6 +120,34 @@ async function startServer(server) {
 }
 
 const results = {}; // `${server.id}|${path.label}|${edge}` -> { samples, startups, errors, states }
+const steady = {}; // 'host' | 'edge' -> { refused: string[], played: { [player]: seconds } }
+
+/**
+ * (d): the three players in their defaults on `s`'s low-latency stream at once, for STEADY_S; the
+ * /live/ requests answered 400 or more (any page of the browser), and the seconds each one played.
+ */
+async function steadyPlay(s, via, throughEdge) {
+  const refused = [];
+  const onResponse = (r) => {
+    if (r.status() >= 400 && r.url().includes('/live/')) refused.push(`${r.status()} ${r.url().split('?')[0]}`);
+  };
+  player.context.on('response', onResponse);
+  const pages = [];
+  try {
+    pages.push(['hls.js', await player.play(via(s.hls, throughEdge), {})]);
+    pages.push(['dash.js', await player.playDash(via(s.dash, throughEdge), {})]);
+    pages.push(['Video.js', await player.playVideoJs(via(s.hls, throughEdge))]);
+    // Frames shown over the window (the players' currentTime jumps when they seek to live): at 30 fps, seconds played.
+    const frames = () => Promise.all(pages.map(([, page]) => page.evaluate(() => document.getElementById('v')?.getVideoPlaybackQuality().totalVideoFrames ?? NaN)));
+    const from = await frames();
+    await sleep(STEADY_S * 1000);
+    const to = await frames();
+    return { refused, played: Object.fromEntries(pages.map(([label], i) => [label, (to[i] - from[i]) / 30])) };
+  } finally {
+    player.context.off('response', onResponse);
+    for (const [, page] of pages) await page.close().catch(() => {});
+  }
+}
 const firstSeg = { nginx: [], 'std-pass': [] };
 const cpu = {}; // server.id -> { idle, host, packager } in % of a core
 let player = null;
@@ -158,6 +193,9 @@ async function measureServer(server, run) {
           }
         }
       }
+    }
+    if (server.steady) {
+      for (const throughEdge of server.edge ? [false, true] : [false]) steady[throughEdge ? 'edge' : 'host'] = await steadyPlay(s, via, throughEdge);
     }
     if (server.viewerCpu) {
       // The host while one hls.js viewer plays LL-HLS (AES-128: parts encrypted as they are served).
@@ -291,4 +329,13 @@ bench.record('llDashCbcs_passthrough', {
 });
 bench.record('cbcsHostCpu', { ours: cpu['low-pass-cbcs']?.host, reference: cpu['low-pass']?.host, note: `host process, no viewer, ${CPU_S} s; above idle ${fmt(cpu['low-pass-cbcs']?.host - cpu['low-pass-cbcs']?.idle, 1)} vs ${fmt(cpu['low-pass']?.host - cpu['low-pass']?.idle, 1)} %` });
 bench.record('aesHostCpu', { ours: viewerCpu('low-pass-aes'), reference: viewerCpu('low-pass'), note: `host process, one viewer, ${CPU_S} s; idle ${fmt(cpu['low-pass-aes']?.idle, 1)} vs ${fmt(cpu['low-pass']?.idle, 1)} %` });
+const steadyRuns = Object.entries(steady);
+for (const [where, r] of steadyRuns) {
+  const played = Object.entries(r.played).map(([label, secs]) => `${label} ${fmt(secs, 1)} s`).join(', ');
+  console.log(`${NAME}: steady play, ${STEADY_S} s from the ${where}: played ${played}; answered >= 400: ${r.refused.length ? r.refused.slice(0, 10).join(', ') : 'none'}`);
+}
+bench.record('steadyRefused', {
+  ours: steadyRuns.length ? steadyRuns.reduce((n, [, r]) => n + r.refused.length, 0) : NaN,
+  note: steadyRuns.length ? `${STEADY_S} s each, ${steadyRuns.map(([where]) => where).join(' and ')}` : 'not measured',
+});
 bench.finish();

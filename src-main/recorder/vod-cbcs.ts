@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
-import { Fmp4ParseError } from '../protocols/cmaf/boxes.js';
+import { Fmp4ParseError, requireBox } from '../protocols/cmaf/boxes.js';
 import { protectInit } from '../protocols/cmaf/cbcs.js';
 import { protectSegment } from '../protocols/cmaf/cbcs-segment.js';
+import { parseInit } from '../protocols/cmaf/init.js';
 import { licenceRequestKids, viewerHostOf } from '../servers/hls/routes.js';
 import { initOfSegment, type VodKeys } from './vod-encryption.js';
 
@@ -24,7 +25,10 @@ export async function readCbcsFile(dir: string, clear: string, keys: VodKeys): P
   if (init === null || data === null) return { missing: 'no such file' };
   try {
     const protectedInit = protectInit(init, Buffer.from(keys.cbcsKid, 'hex'), keys.cbcsKey(), keys.cbcsIv);
-    return { body: clear === initName ? protectedInit.init : protectSegment(data, protectedInit.track) };
+    if (clear === initName) return { body: protectedInit.init };
+    // Sizes a fragment does not give come from the init's trex.
+    const trexSize = parseInit(requireBox(init, 'moov').payload).trex.size;
+    return { body: protectSegment(data, protectedInit.track, trexSize) };
   } catch (error) {
     if (error instanceof Fmp4ParseError) return { unsupported: error.message };
     throw error;

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cbcsFfmpeg, framemd5Of } from '../../../test-support/media.js';
@@ -74,6 +75,22 @@ describe('protectSegment (a VOD segment made cbcs as it is served)', () => {
     expect(protectSegment(segment, track).equals(out)).toBe(true);
     // The input is not changed.
     expect(segment.equals(asSegment('h264-ff51.mp4').segment)).toBe(true);
+  });
+
+  it('takes the sizes a fragment does not give from the init\'s trex, and refuses without them', () => {
+    // An audio fragment of two 32-byte samples whose tfhd and trun give no size.
+    const clear = crypto.randomBytes(64);
+    const moof = (dataOffset: number): Buffer => box('moof', fullBox('mfhd', 0, 0, u(4, 1)), box('traf', fullBox('tfhd', 0, 0x020000, u(4, 1)), fullBox('trun', 0, 0x000001, u(4, 2), u(4, dataOffset))));
+    const size = moof(0).length;
+    const segment = Buffer.concat([moof(size + 8), box('mdat', clear)]);
+    const track = { key: KEY, iv: IV, nal: null, nalLengthSize: 4 };
+    expect(() => protectSegment(segment, track)).toThrow(expect.objectContaining({ reason: 'unsupported', message: expect.stringContaining('without a size') }));
+    const out = protectSegment(segment, track, 32);
+    const mdat = [...iterateBoxes(out)].find((b) => b.type === 'mdat')!;
+    // Each sample is encrypted whole from the constant IV (audio, cbcs), in place.
+    const decipher = (sample: Buffer): Buffer => crypto.createDecipheriv('aes-128-cbc', KEY, IV).setAutoPadding(false).update(sample);
+    expect(Buffer.concat([decipher(mdat.payload.subarray(0, 32)), decipher(mdat.payload.subarray(32, 64))])).toEqual(clear);
+    expect(mdat.payload.equals(clear)).toBe(false);
   });
 
   it('refuses what it cannot protect, with a stable reason', () => {

@@ -35,6 +35,8 @@ export const TEST_PACKAGES = {
   'openssh-server': 'provisioning an edge over a real sshd on loopback (ssh-keygen comes with it)',
   mosquitto: 'a real MQTT broker as a peer of ours',
   'mosquitto-clients': 'real MQTT clients (mosquitto_pub, mosquitto_sub)',
+  'nats-server': 'NATS with JetStream: the data bridges write to it and read from it',
+  'redis-server': 'Redis Streams: the data bridges write to it and read from it',
   openssl: 'throwaway TLS certificates (RTMPS)',
   faketime: "libfaketime: a host whose wall clock jumps an hour (LD_PRELOAD) in the clock-jump test",
   procps: 'ps and pgrep: tests prove no child process is left behind',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bridgesConfigSchema } from './config-bridges.js';
 import { auditConfigSchema, authConfigSchema, backupConfigSchema, BEARER_TOKEN_OR_EMPTY, int, isBearerTokenOrEmpty, limitsConfigSchema, optionalHttpUrl, tlsConfigSchema } from './config-auth.js';
 
 /**
@@ -332,6 +333,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    bridges: bridgesConfigSchema,
     log: z
       .object({
         level: z

@@ -32,6 +32,8 @@ const PACKAGE: Record<Peer, string> = {
   sshd: 'openssh-server',
   iptables: 'iptables',
   mosquitto: 'mosquitto mosquitto-clients',
+  nats: 'nats-server',
+  redis: 'redis-server',
   wrk: 'wrk',
   openssl: 'openssl',
   faketime: 'faketime',
@@ -55,6 +57,8 @@ export type Peer =
   | 'sshd'
   | 'iptables'
   | 'mosquitto'
+  | 'nats'
+  | 'redis'
   | 'wrk'
   | 'openssl'
   | 'faketime'
@@ -90,6 +94,8 @@ const CHECKS: Record<Peer, () => boolean> = {
   sshd: () => which('sshd', ['/usr/sbin/sshd']) !== null,
   iptables: () => process.getuid?.() === 0 && which('iptables', ['/usr/sbin/iptables']) !== null && runs('iptables', ['-w', '-L', 'OUTPUT', '-n']),
   mosquitto: () => which('mosquitto', ['/usr/sbin/mosquitto']) !== null && which('mosquitto_pub') !== null,
+  nats: () => which('nats-server', ['/usr/bin/nats-server', '/usr/sbin/nats-server']) !== null,
+  redis: () => which('redis-server', ['/usr/bin/redis-server']) !== null,
   wrk: () => which('wrk') !== null,
   openssl: () => which('openssl') !== null,
   faketime: () => libfaketimePath() !== null,

@@ -5,6 +5,7 @@ import { studioStateSchema, type StudioState } from '../src-shared/contract/scen
 import { verifyPassword } from '../src-main/auth/passwords.js';
 import { silentLogger } from '../src-main/core/logger.js';
 import { ChatStore, hashToken } from '../src-main/data/chat/chat-store.js';
+import { BridgeService } from '../src-main/data/bridges/service.js';
 import { WindowService } from '../src-main/data/windows/service.js';
 import { ObsConnectionStore } from '../src-main/obs/connection-store.js';
 import { RecordingStore } from '../src-main/recorder/recording-store.js';
@@ -90,6 +91,10 @@ const ROOM = 'stream:show';
 const VIDEO = 'vid_fixture00001';
 const GUEST = 'gst_fixtureguest';
 const CHAT_SETTINGS = { anonymous: true, slowModeSec: 5, perMinute: 20, links: false, blockedWords: ['spoiler'], maxLength: 300 };
+const BRIDGES = [
+  { id: 'to-nats', engine: 'nats', direction: 'out', channel: '*' },
+  { id: 'from-redis', engine: 'redis', direction: 'in', channel: 'events', source: 'app:events', fromSeq: 0 },
+];
 const WINDOWS = [{ id: 'cheers', label: 'Cheers per minute', channel: 'reactions', kind: 'tumbling', sizeSec: 60, groupBy: 'emoji' }];
 const PROBE = {
   found: true, path: 'ffmpeg', source: 'path', version: '6.1.1', ffprobePath: 'ffprobe', probedAt: T0, cached: false,
@@ -357,6 +362,19 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
         { ...common, id: 'chm_1', seq: 1, text: 'Hello from the front row', at: T0 + 2000, deleted: false },
         { ...common, id: 'chm_2', seq: 2, text: 'spoiler!', at: T0 + 2500, deleted: true },
       ]);
+    },
+  },
+  {
+    table: 'data_bridges',
+    since: 18,
+    rows: () => [{ stream: 'show', bridges: json(BRIDGES) }],
+    check: (db) => {
+      const config = { natsUrl: '', natsToken: '', redisUrl: '', redisPassword: '', prefix: 'streams', redisMaxLen: 1000, bufferMessages: 100 };
+      const bridges = new BridgeService({ db, bus: { on: () => () => undefined }, hub: { publish: () => { throw new Error('not published to') }, onMessage: () => () => undefined }, config: () => config, logger: silentLogger() });
+      bridges.start();
+      expect(bridges.definitions('show')).toEqual(BRIDGES);
+      expect(bridges.status('show').map((s) => s.state)).toEqual(['off', 'off']);
+      void bridges.dispose();
     },
   },
   {

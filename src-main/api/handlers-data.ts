@@ -1,5 +1,5 @@
 import { StudioError } from '../core/errors.js';
-import type { ChatCaller, ChatPort, DataAccessPort, DataHubPort, StreamClockPort, WindowsPort } from '../data/types.js';
+import type { BridgesPort, ChatCaller, ChatPort, DataAccessPort, DataHubPort, StreamClockPort, WindowsPort } from '../data/types.js';
 import type { CallContext, Handlers } from './dispatch.js';
 
 type DataMethod =
@@ -7,6 +7,8 @@ type DataMethod =
   | 'data.messages'
   | 'data.windows'
   | 'data.setWindows'
+  | 'data.bridges'
+  | 'data.setBridges'
   | 'chat.join'
   | 'chat.send'
   | 'chat.list'
@@ -24,6 +26,7 @@ export interface DataHandlerDeps {
   access: Pick<DataAccessPort, 'reader'>;
   chat: ChatPort;
   windows: WindowsPort;
+  bridges: BridgesPort;
   /** Throws NOT_FOUND for a stream that does not exist. */
   requireStream(name: string): void;
 }
@@ -58,6 +61,14 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<Handlers, DataMethod> 
     'data.setWindows': ({ name, windows }) => {
       deps.requireStream(name);
       return { windows: deps.windows.setDefinitions(name, windows) };
+    },
+    'data.bridges': ({ name }) => {
+      deps.requireStream(name);
+      return { bridges: deps.bridges.definitions(name), status: deps.bridges.status(name), prefix: deps.bridges.prefix() };
+    },
+    'data.setBridges': ({ name, bridges }) => {
+      deps.requireStream(name);
+      return { bridges: deps.bridges.setDefinitions(name, bridges) };
     },
     'chat.join': (input, ctx) => deps.chat.join(input, callerOf(ctx)),
     'chat.send': (input, ctx) => deps.chat.send(input, callerOf(ctx)),

@@ -1,5 +1,7 @@
 import type {
   BackpressurePolicy,
+  BridgeDefinition,
+  BridgeStatus,
   ChannelStats,
   ChatBan,
   ChatMessage,
@@ -121,4 +123,12 @@ export interface WindowsPort {
   definitions(stream: string): WindowDefinition[];
   results(stream: string): WindowResult[];
   setDefinitions(stream: string, windows: WindowDefinition[]): WindowDefinition[];
+}
+
+export interface BridgesPort {
+  definitions(stream: string): BridgeDefinition[];
+  status(stream: string): BridgeStatus[];
+  /** The names' prefix in the engines (bridges.prefix). */
+  prefix(): string;
+  setDefinitions(stream: string, bridges: BridgeDefinition[]): BridgeDefinition[];
 }

@@ -8,6 +8,7 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { dataAccessFor } from '../data/access.js';
+import { BridgeService } from '../data/bridges/service.js';
 import { ChatService } from '../data/chat/chat-service.js';
 import { DataHub } from '../data/hub.js';
 import type { TimedMetadata } from '../data/timed-metadata.js';
@@ -114,12 +115,16 @@ export function wireData(deps: {
   // Windows over the messages (counts, reactions, poll results): results on the bus and the `windows` channel.
   const windows = new WindowService({ db: deps.db, bus: deps.bus, hub, metrics: deps.metrics, logger: deps.logger.child({ service: 'windows' }) });
 
+  // Messages out to NATS JetStream and Redis Streams, and in from them (per stream, from Settings' engines).
+  const bridges = new BridgeService({ db: deps.db, hub, bus: deps.bus, config: () => config().bridges, logger: deps.logger.child({ service: 'bridges' }) });
+
   const handlers: DataHandlerDeps = {
     hub,
     clock: deps.clock,
     access,
     chat,
     windows,
+    bridges,
     requireStream: (name) => {
       if (!streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
     },
@@ -129,7 +134,7 @@ export function wireData(deps: {
     chat,
     mqtt,
     handlers,
-    services: [hub, windows, mqtt],
+    services: [hub, windows, bridges, mqtt],
     plugins: [dataPlugin({ hub, access, config: () => config().data, logger, streamExists }), overlayPlugin({ access, streams })],
   };
 }

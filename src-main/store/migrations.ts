@@ -389,4 +389,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE streams ADD COLUMN key_provider_token_hint TEXT;
     `,
   },
+  {
+    version: 18,
+    name: 'data bridges to streaming engines',
+    sql: `
+      CREATE TABLE data_bridges (
+        stream TEXT PRIMARY KEY,
+        bridges TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -38,8 +38,8 @@ export const dataContentTypeSchema = z.enum(dataContentTypes);
 export type DataContentType = z.infer<typeof dataContentTypeSchema>;
 
 export const dataSourceSchema = z.object({
-  kind: z.enum(['api', 'key', 'mqtt', 'viewer', 'studio']).describe('How the publisher authenticated'),
-  transport: z.enum(['http', 'ws', 'mqtt', 'internal']),
+  kind: z.enum(['api', 'key', 'mqtt', 'viewer', 'studio', 'bridge']).describe('How the publisher authenticated (bridge: read from NATS JetStream or Redis Streams by an in-bridge)'),
+  transport: z.enum(['http', 'ws', 'mqtt', 'internal', 'nats', 'redis']),
   remoteAddress: z.string().nullable(),
 });
 export type DataSource = z.infer<typeof dataSourceSchema>;
@@ -110,6 +110,50 @@ export const windowResultSchema = z.object({
   avg: z.number().nullable(),
 });
 export type WindowResult = z.infer<typeof windowResultSchema>;
+
+// ---- bridges to streaming engines ----
+
+export const bridgeEngines = ['nats', 'redis'] as const;
+export type BridgeEngine = (typeof bridgeEngines)[number];
+/** NATS subject tokens and Redis keys: no spaces, no wildcards. */
+export const BRIDGE_SOURCE_PATTERN = /^[A-Za-z0-9_-]+([.:][A-Za-z0-9_-]+)*$/;
+
+export const bridgeDefinitionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a bridge id is 1 to 32 lowercase letters, digits, - and _'),
+    engine: z.enum(bridgeEngines),
+    direction: z
+      .enum(['out', 'in'])
+      .describe('out: the channel\'s messages go to the engine (NATS subject <prefix>.<stream>.<channel> in a JetStream stream, Redis key <prefix>:<stream>:<channel>); in: the engine\'s messages come into the channel'),
+    channel: channelNameSchema.or(z.literal('*')).describe('out: a channel or "*" (every channel); in: the channel the messages go to'),
+    source: z
+      .string()
+      .max(200)
+      .regex(BRIDGE_SOURCE_PATTERN, 'a NATS subject or a Redis key: letters, digits, - and _ separated by . or :')
+      .optional()
+      .describe('in: the NATS subject (inside a JetStream stream) or the Redis stream key to read'),
+    fromSeq: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('in: replay from this JetStream sequence (NATS) or from the start of the Redis stream (0) when the bridge is first made; default: new messages only'),
+  })
+  .strict();
+export type BridgeDefinition = z.infer<typeof bridgeDefinitionSchema>;
+
+export const bridgeStatusSchema = z.object({
+  id: z.string(),
+  state: z.enum(['connecting', 'up', 'down', 'off']).describe('off: the engine has no URL in Settings (bridges.natsUrl / bridges.redisUrl)'),
+  sent: z.number().int().describe('out: messages the engine acknowledged since start'),
+  received: z.number().int().describe('in: messages put into the channel since start'),
+  buffered: z.number().int().describe('out: messages waiting for the engine'),
+  dropped: z.number().int().describe('out: messages dropped because the buffer was full (bridges.bufferMessages)'),
+  errors: z.number().int().describe('Failed writes, reads and connections since start (each retried)'),
+  lastError: z.string().nullable(),
+  lagMs: z.number().describe('out: age of the oldest message not yet acknowledged; 0 when none waits'),
+});
+export type BridgeStatus = z.infer<typeof bridgeStatusSchema>;
 
 // ---- chat ----
 
@@ -199,6 +243,26 @@ export const dataMethods = {
     input: z.object({ name: streamNameSchema, windows: z.array(windowDefinitionSchema).max(20) }).strict(),
     output: z.object({ windows: z.array(windowDefinitionSchema) }),
     http: { method: 'PUT', path: '/streams/:name/data/windows' },
+  }),
+  'data.bridges': method({
+    tag: 'data',
+    scope: 'data:read',
+    summary: 'The stream\'s bridges to NATS JetStream and Redis Streams, with their state, lag and errors',
+    input: z.object({ name: streamNameSchema }).strict(),
+    output: z.object({
+      bridges: z.array(bridgeDefinitionSchema),
+      status: z.array(bridgeStatusSchema),
+      prefix: z.string().describe('bridges.prefix: out-bridges write <prefix>.<stream>.<channel> (NATS) and <prefix>:<stream>:<channel> (Redis)'),
+    }),
+    http: { method: 'GET', path: '/streams/:name/data/bridges' },
+  }),
+  'data.setBridges': method({
+    tag: 'data',
+    scope: 'data:write',
+    summary: 'Replace the stream\'s bridges (messages out to NATS JetStream or Redis Streams, or in from them)',
+    input: z.object({ name: streamNameSchema, bridges: z.array(bridgeDefinitionSchema).max(20) }).strict(),
+    output: z.object({ bridges: z.array(bridgeDefinitionSchema) }),
+    http: { method: 'PUT', path: '/streams/:name/data/bridges' },
   }),
   'chat.join': method({
     tag: 'chat',

@@ -115,6 +115,7 @@ const SECTIONS: Record<string, string> = {
   tls: 'TLS certificates',
   data: 'Live data and chat',
   mqtt: 'MQTT broker',
+  bridges: 'Data bridges (NATS, Redis)',
   log: 'Logging',
   system: 'System',
   ffmpeg: 'ffmpeg',

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ChannelStats, WindowDefinition, WindowResult } from '../../../src-shared/contract/index.js';
 import { call, onEvent } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
+import { StreamBridges } from './StreamBridges.js';
 import { addToTimeline, barsOf, EMPTY_TIMELINE, viewOf, type Timeline } from './data-windows-model.js';
 
 /** Channel counters are asked for this often while the page is open (they have no event of their own). */
@@ -133,6 +134,7 @@ export function StreamData({ name }: { name: string }) {
           <p className="muted small">No data yet: POST to /api/v1/streams/{name}/data/&lt;channel&gt;, or publish over WebSocket or MQTT.</p>
         )}
       </Card>
+      <StreamBridges name={name} />
     </div>
   );
 }

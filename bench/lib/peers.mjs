@@ -27,6 +27,8 @@ const PEERS = {
   'nginx-rtmp': [() => nginx() && nginxModulePath('ngx_rtmp_module.so') !== null, SETUP_COMMAND],
   wrk: [() => which('wrk') !== null, SETUP_COMMAND],
   mosquitto: [() => which('mosquitto', ['/usr/sbin/mosquitto']) !== null, SETUP_COMMAND],
+  nats: [() => which('nats-server', ['/usr/bin/nats-server', '/usr/sbin/nats-server']) !== null, SETUP_COMMAND],
+  redis: [() => which('redis-server', ['/usr/bin/redis-server']) !== null, SETUP_COMMAND],
   chromium: [() => chromiumPath() !== null, SETUP_COMMAND],
   xvfb: [() => which('Xvfb') !== null && which('xvfb-run') !== null, SETUP_COMMAND],
   obs: [() => which('obs') !== null && which('xvfb-run') !== null, SETUP_COMMAND],

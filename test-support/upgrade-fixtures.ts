@@ -6,6 +6,7 @@ import { verifyPassword } from '../src-main/auth/passwords.js';
 import { silentLogger } from '../src-main/core/logger.js';
 import { ChatStore, hashToken } from '../src-main/data/chat/chat-store.js';
 import { BridgeService } from '../src-main/data/bridges/service.js';
+import { ProcessorService } from '../src-main/data/processors/service.js';
 import { WindowService } from '../src-main/data/windows/service.js';
 import { ObsConnectionStore } from '../src-main/obs/connection-store.js';
 import { RecordingStore } from '../src-main/recorder/recording-store.js';
@@ -94,6 +95,10 @@ const CHAT_SETTINGS = { anonymous: true, slowModeSec: 5, perMinute: 20, links: f
 const BRIDGES = [
   { id: 'to-nats', engine: 'nats', direction: 'out', channel: '*' },
   { id: 'from-redis', engine: 'redis', direction: 'in', channel: 'events', source: 'app:events', fromSeq: 0 },
+];
+const PROCESSORS = [
+  { id: 'hot', input: 'sensors', steps: [{ op: 'filter', all: [{ field: 'temp', op: 'gt', value: 30 }] }, { op: 'map', fields: { t: 'temp' } }], output: 'alerts' },
+  { id: 'paid', input: { join: { left: 'orders', right: 'payments', leftKey: 'id', rightKey: 'order', withinMs: 60000 } }, steps: [], output: 'paid' },
 ];
 const WINDOWS = [{ id: 'cheers', label: 'Cheers per minute', channel: 'reactions', kind: 'tumbling', sizeSec: 60, groupBy: 'emoji' }];
 const PROBE = {
@@ -375,6 +380,17 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       expect(bridges.definitions('show')).toEqual(BRIDGES);
       expect(bridges.status('show').map((s) => s.state)).toEqual(['off', 'off']);
       void bridges.dispose();
+    },
+  },
+  {
+    table: 'data_processors',
+    since: 19,
+    rows: () => [{ stream: 'show', processors: json(PROCESSORS) }],
+    check: (db) => {
+      const processors = new ProcessorService({ db, bus: { on: () => () => undefined }, hub: { publish: () => { throw new Error('not published to') }, onMessage: () => () => undefined }, logger: silentLogger() });
+      processors.start();
+      expect(processors.definitions('show')).toEqual(PROCESSORS);
+      processors.dispose();
     },
   },
   {

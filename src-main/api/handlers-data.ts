@@ -1,5 +1,5 @@
 import { StudioError } from '../core/errors.js';
-import type { BridgesPort, ChatCaller, ChatPort, DataAccessPort, DataHubPort, StreamClockPort, WindowsPort } from '../data/types.js';
+import type { BridgesPort, ChatCaller, ChatPort, DataAccessPort, DataHubPort, ProcessorsPort, StreamClockPort, WindowsPort } from '../data/types.js';
 import type { CallContext, Handlers } from './dispatch.js';
 
 type DataMethod =
@@ -9,6 +9,8 @@ type DataMethod =
   | 'data.setWindows'
   | 'data.bridges'
   | 'data.setBridges'
+  | 'data.processors'
+  | 'data.setProcessors'
   | 'chat.join'
   | 'chat.send'
   | 'chat.list'
@@ -27,6 +29,7 @@ export interface DataHandlerDeps {
   chat: ChatPort;
   windows: WindowsPort;
   bridges: BridgesPort;
+  processors: ProcessorsPort;
   /** Throws NOT_FOUND for a stream that does not exist. */
   requireStream(name: string): void;
 }
@@ -69,6 +72,14 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<Handlers, DataMethod> 
     'data.setBridges': ({ name, bridges }) => {
       deps.requireStream(name);
       return { bridges: deps.bridges.setDefinitions(name, bridges) };
+    },
+    'data.processors': ({ name }) => {
+      deps.requireStream(name);
+      return { processors: deps.processors.definitions(name), status: deps.processors.status(name) };
+    },
+    'data.setProcessors': ({ name, processors }) => {
+      deps.requireStream(name);
+      return { processors: deps.processors.setDefinitions(name, processors) };
     },
     'chat.join': (input, ctx) => deps.chat.join(input, callerOf(ctx)),
     'chat.send': (input, ctx) => deps.chat.send(input, callerOf(ctx)),

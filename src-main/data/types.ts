@@ -1,3 +1,4 @@
+import type { ProcessorDefinition, ProcessorStatus } from '../../src-shared/contract/processors.js';
 import type {
   BackpressurePolicy,
   BridgeDefinition,
@@ -131,4 +132,10 @@ export interface BridgesPort {
   /** The names' prefix in the engines (bridges.prefix). */
   prefix(): string;
   setDefinitions(stream: string, bridges: BridgeDefinition[]): BridgeDefinition[];
+}
+
+export interface ProcessorsPort {
+  definitions(stream: string): ProcessorDefinition[];
+  status(stream: string): ProcessorStatus[];
+  setDefinitions(stream: string, processors: ProcessorDefinition[]): ProcessorDefinition[];
 }

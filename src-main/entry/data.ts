@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { dataAccessFor } from '../data/access.js';
 import { BridgeService } from '../data/bridges/service.js';
 import { ChatService } from '../data/chat/chat-service.js';
+import { ProcessorService } from '../data/processors/service.js';
 import { DataHub } from '../data/hub.js';
 import type { TimedMetadata } from '../data/timed-metadata.js';
 import { overlayPlugin } from '../data/overlay/plugin.js';
@@ -118,6 +119,9 @@ export function wireData(deps: {
   // Messages out to NATS JetStream and Redis Streams, and in from them (per stream, from Settings' engines).
   const bridges = new BridgeService({ db: deps.db, hub, bus: deps.bus, config: () => config().bridges, logger: deps.logger.child({ service: 'bridges' }) });
 
+  // Pipelines over the channels (filter, map, flatMap, aggregate, join), each publishing to its output channel.
+  const processors = new ProcessorService({ db: deps.db, hub, bus: deps.bus, logger: deps.logger.child({ service: 'processors' }) });
+
   const handlers: DataHandlerDeps = {
     hub,
     clock: deps.clock,
@@ -125,6 +129,7 @@ export function wireData(deps: {
     chat,
     windows,
     bridges,
+    processors,
     requireStream: (name) => {
       if (!streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
     },
@@ -134,7 +139,7 @@ export function wireData(deps: {
     chat,
     mqtt,
     handlers,
-    services: [hub, windows, bridges, mqtt],
+    services: [hub, windows, processors, bridges, mqtt],
     plugins: [dataPlugin({ hub, access, config: () => config().data, logger, streamExists }), overlayPlugin({ access, streams })],
   };
 }

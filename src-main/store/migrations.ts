@@ -399,4 +399,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 19,
+    name: 'data processors',
+    sql: `
+      CREATE TABLE data_processors (
+        stream TEXT PRIMARY KEY,
+        processors TEXT NOT NULL
+      );
+    `,
+  },
 ];

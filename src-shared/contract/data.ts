@@ -38,7 +38,9 @@ export const dataContentTypeSchema = z.enum(dataContentTypes);
 export type DataContentType = z.infer<typeof dataContentTypeSchema>;
 
 export const dataSourceSchema = z.object({
-  kind: z.enum(['api', 'key', 'mqtt', 'viewer', 'studio', 'bridge']).describe('How the publisher authenticated (bridge: read from NATS JetStream or Redis Streams by an in-bridge)'),
+  kind: z
+    .enum(['api', 'key', 'mqtt', 'viewer', 'studio', 'bridge', 'processor'])
+    .describe('How the publisher authenticated (bridge: read from NATS JetStream or Redis Streams by an in-bridge; processor: the output of a processor)'),
   transport: z.enum(['http', 'ws', 'mqtt', 'internal', 'nats', 'redis']),
   remoteAddress: z.string().nullable(),
 });

@@ -12,6 +12,7 @@ export * from './remote.js';
 export * from './broadcast.js';
 export * from './videos.js';
 export * from './data.js';
+export * from './processors.js';
 export * from './scopes.js';
 export * from './auth.js';
 export * from './scenes.js';

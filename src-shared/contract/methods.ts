@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { videoMethods } from './videos.js';
 import { dataMethods } from './data.js';
+import { processorMethods } from './processors.js';
 import { authMethods } from './auth.js';
 import { configPatchSchema } from '../config.js';
 import { configViewSchema } from './config.js';
@@ -346,6 +347,7 @@ export const methods = {
   ...broadcastMethods,
   ...videoMethods,
   ...dataMethods,
+  ...processorMethods,
   ...authMethods,
   ...sceneMethods,
   ...guestMethods,

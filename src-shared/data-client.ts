@@ -49,7 +49,7 @@ export interface DataClientOptions {
   openSocket?: (url: string) => SocketLike;
   /** Opens an EventSource (`(url) => new EventSource(url)`). */
   openEvents?: (url: string) => EventSourceLike;
-  /** Extra query: `key`, a private stream's `exp`/`sig`/`ip`, `policy`, `format`. */
+  /** Extra query: `key`, a private stream's `exp`/`sig`/`ip`, `policy`, `format`, `compress` (`deflate`: permessage-deflate for large messages). */
   query?: Record<string, string>;
   /** Resume after this seq on the first connection too. */
   afterSeq?: number;

@@ -42,6 +42,8 @@ export interface HttpServerOptions {
 }
 
 const WS_MAX_PAYLOAD = 1024 * 1024 + 4096;
+/** Frames smaller than this go uncompressed on a socket that negotiated permessage-deflate. */
+const WS_DEFLATE_MIN_BYTES = 1024;
 
 /** Who each authenticated request is (set in onRequest, read by the route handler). */
 const principals = new WeakMap<FastifyRequest, Principal>();
@@ -72,6 +74,11 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
   });
 
   app.addHook('onRequest', async (req, reply) => {
+    // permessage-deflate only where a route allows it and the client asked (?compress=deflate): each
+    // socket compresses each message on its own, which a fan-out to thousands must not pay unasked.
+    if (req.raw.headers['sec-websocket-extensions'] !== undefined && !req.routeOptions.config?.deflate) {
+      delete req.raw.headers['sec-websocket-extensions'];
+    }
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('X-Frame-Options', 'DENY');
@@ -181,7 +188,15 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
 
   // The largest frame any socket takes: a data-channel publish of `data.maxMessageKilobytes` at its most
   // (1 MiB) and its envelope, so the hub answers PAYLOAD_TOO_LARGE instead of the socket closing (1009).
-  await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
+  // permessage-deflate on the routes that allow it (a data channel's socket with ?compress=deflate): frames
+  // of WS_DEFLATE_MIN_BYTES or more are compressed, small ones are sent as they are; no context is kept
+  // between messages (a few KiB per socket, not 300). maxPayload bounds the inflated size.
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: WS_MAX_PAYLOAD,
+      perMessageDeflate: { threshold: WS_DEFLATE_MIN_BYTES, serverNoContextTakeover: true, clientNoContextTakeover: true, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 4 },
+    },
+  });
   registerEventSocket(app, options);
   registerLoginRoutes(app, { auth: options.auth, rateLimit: rateLimitFor('login', requestLimits, SESSION_COOKIE), ...(options.users ? { users: options.users } : {}), ...(options.audit ? { audit: options.audit } : {}), secure, logger: options.logger });
   for (const plugin of options.plugins ?? []) await plugin(app);

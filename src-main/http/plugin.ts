@@ -9,5 +9,7 @@ declare module 'fastify' {
     public?: boolean;
     /** The contract method a route serves: its scope is checked before the body is read. */
     contractMethod?: string;
+    /** A WebSocket route that may negotiate permessage-deflate (it decides when, in its own onRequest). */
+    deflate?: boolean;
   }
 }

@@ -163,7 +163,8 @@ async function dataScope(scope: FastifyInstance, options: DataPluginOptions): Pr
       .send({ id: message.id, seq: message.seq, mediaTime: message.mediaTime, programDateTime: message.programDateTime });
   });
 
-  scope.get(`${base}/ws`, { websocket: true, config: { public: true }, onRequest: readGate }, (socket, req) => {
+  // ?compress=deflate: permessage-deflate is negotiated with a client that offers it (the host's onRequest hook strips it elsewhere).
+  scope.get(`${base}/ws`, { websocket: true, config: { public: true, deflate: true }, onRequest: [keepDeflateIfAsked, readGate] }, (socket, req) => {
     const params = req.params as Params;
     const query = req.query as Query;
     serveSocket(socket, req, {
@@ -190,4 +191,9 @@ async function dataScope(scope: FastifyInstance, options: DataPluginOptions): Pr
       afterSeq: parseSeq(req.headers['last-event-id'] ?? query.lastEventId) ?? parseSeq(query.afterSeq),
     });
   });
+}
+
+/** A data socket negotiates permessage-deflate only when asked: `?compress=deflate` (else the offer is dropped). */
+async function keepDeflateIfAsked(req: FastifyRequest): Promise<void> {
+  if (first((req.query as Query).compress) !== 'deflate') delete req.raw.headers['sec-websocket-extensions'];
 }

@@ -234,4 +234,30 @@ describe('data channels over HTTP, WebSocket and SSE', () => {
     conn.close();
     expect(states.at(-1)).toBe('closed');
   });
+
+  it('negotiates permessage-deflate when the subscriber asks (?compress=deflate): a large message crosses compressed, a small one as it is', async () => {
+    const sub = await socket(path('alpha', 'deflate', '/ws?compress=deflate'));
+    expect(sub.extensions).toContain('permessage-deflate');
+    const got = collect(sub);
+    const wire = (sub as unknown as { _socket: Socket })._socket;
+    const text = 'the quick brown fox jumps over the lazy dog; '.repeat(500);
+    const before = wire.bytesRead;
+    expect((await post(path('alpha', 'deflate'), JSON.stringify({ text }), json('key-alpha'))).status).toBe(202);
+    await waitFor('the large message', () => got.messages().length === 1, 5000, 20);
+    expect(got.messages()[0]!.data).toEqual({ text });
+    // About 22 KB of JSON crossed as well under 2 KB.
+    expect(wire.bytesRead - before).toBeLessThan(2000);
+    const small = wire.bytesRead;
+    expect((await post(path('alpha', 'deflate'), JSON.stringify({ n: 1 }), json('key-alpha'))).status).toBe(202);
+    await waitFor('the small message', () => got.messages().length === 2, 5000, 20);
+    expect(wire.bytesRead - small).toBeGreaterThan(100);
+    // A client that offers it without asking gets plain frames (each socket would compress each message of a
+    // fan-out on its own), and so does one that asks without offering it.
+    const unasked = await socket(path('alpha', 'deflate', '/ws'));
+    expect(unasked.extensions).toBe('');
+    const plain = new WebSocket(path('alpha', 'deflate', '/ws?compress=deflate').replace(/^http/, 'ws'), { perMessageDeflate: false });
+    await new Promise((resolve, reject) => plain.once('open', resolve).once('error', reject));
+    expect(plain.extensions).toBe('');
+    for (const ws of [sub, unasked, plain]) ws.close();
+  });
 });

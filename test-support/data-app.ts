@@ -85,7 +85,7 @@ export async function startDataApp(
     startedAt: Date.now(),
     rendererDir: path.join(home, 'no-renderer'),
     plugins: [
-      dataPlugin({ hub, access, config: () => dataConfig, logger, streamExists: (name) => name in streams }),
+      dataPlugin({ hub, access, config: () => dataConfig, logger, streamExists: (name) => name in streams, schemas: { has: () => false, decode: () => undefined } }),
       ...(more?.({ hub, access, db, bus, streams: { lookup } }) ?? []),
     ],
   });

@@ -7,6 +7,7 @@ import { silentLogger } from '../src-main/core/logger.js';
 import { ChatStore, hashToken } from '../src-main/data/chat/chat-store.js';
 import { BridgeService } from '../src-main/data/bridges/service.js';
 import { ProcessorService } from '../src-main/data/processors/service.js';
+import { ChannelSchemas } from '../src-main/data/schemas.js';
 import { WindowService } from '../src-main/data/windows/service.js';
 import { ObsConnectionStore } from '../src-main/obs/connection-store.js';
 import { RecordingStore } from '../src-main/recorder/recording-store.js';
@@ -100,6 +101,7 @@ const PROCESSORS = [
   { id: 'hot', input: 'sensors', steps: [{ op: 'filter', all: [{ field: 'temp', op: 'gt', value: 30 }] }, { op: 'map', fields: { t: 'temp' } }], output: 'alerts' },
   { id: 'paid', input: { join: { left: 'orders', right: 'payments', leftKey: 'id', rightKey: 'order', withinMs: 60000 } }, steps: [], output: 'paid' },
 ];
+const SCHEMAS = [{ channel: 'readings', proto: 'syntax = "proto3"; message Reading { string room = 1; double temp = 2; }', message: 'Reading' }];
 const WINDOWS = [{ id: 'cheers', label: 'Cheers per minute', channel: 'reactions', kind: 'tumbling', sizeSec: 60, groupBy: 'emoji' }];
 const PROBE = {
   found: true, path: 'ffmpeg', source: 'path', version: '6.1.1', ffprobePath: 'ffprobe', probedAt: T0, cached: false,
@@ -391,6 +393,18 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       processors.start();
       expect(processors.definitions('show')).toEqual(PROCESSORS);
       processors.dispose();
+    },
+  },
+  {
+    table: 'data_schemas',
+    since: 20,
+    rows: () => [{ stream: 'show', schemas: json(SCHEMAS) }],
+    check: (db) => {
+      const schemas = new ChannelSchemas({ db, bus: { on: () => () => undefined }, logger: silentLogger() });
+      schemas.start();
+      expect(schemas.definitions('show')).toEqual(SCHEMAS);
+      expect(() => schemas.check('show', 'readings', { temp: 'hot' })).toThrow(/temp: number expected/);
+      schemas.dispose();
     },
   },
   {

@@ -1,5 +1,5 @@
 import { StudioError } from '../core/errors.js';
-import type { BridgesPort, ChatCaller, ChatPort, DataAccessPort, DataHubPort, ProcessorsPort, StreamClockPort, WindowsPort } from '../data/types.js';
+import type { BridgesPort, ChatCaller, ChatPort, DataAccessPort, DataHubPort, ProcessorsPort, SchemasPort, StreamClockPort, WindowsPort } from '../data/types.js';
 import type { CallContext, Handlers } from './dispatch.js';
 
 type DataMethod =
@@ -11,6 +11,8 @@ type DataMethod =
   | 'data.setBridges'
   | 'data.processors'
   | 'data.setProcessors'
+  | 'data.schemas'
+  | 'data.setSchemas'
   | 'chat.join'
   | 'chat.send'
   | 'chat.list'
@@ -30,6 +32,7 @@ export interface DataHandlerDeps {
   windows: WindowsPort;
   bridges: BridgesPort;
   processors: ProcessorsPort;
+  schemas: Pick<SchemasPort, 'definitions' | 'setDefinitions'>;
   /** Throws NOT_FOUND for a stream that does not exist. */
   requireStream(name: string): void;
 }
@@ -80,6 +83,14 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<Handlers, DataMethod> 
     'data.setProcessors': ({ name, processors }) => {
       deps.requireStream(name);
       return { processors: deps.processors.setDefinitions(name, processors) };
+    },
+    'data.schemas': ({ name }) => {
+      deps.requireStream(name);
+      return { schemas: deps.schemas.definitions(name) };
+    },
+    'data.setSchemas': ({ name, schemas }) => {
+      deps.requireStream(name);
+      return { schemas: deps.schemas.setDefinitions(name, schemas) };
     },
     'chat.join': (input, ctx) => deps.chat.join(input, callerOf(ctx)),
     'chat.send': (input, ctx) => deps.chat.send(input, callerOf(ctx)),

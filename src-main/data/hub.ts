@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { DataMessageStore } from '../store/data-messages.js';
 import type { Db } from '../store/db.js';
 import { SubscriberQueue } from './subscriber-queue.js';
-import type { DataHubPort, PublishInput, StreamClockPort, SubscribeOptions, SubscriberSink, Subscription } from './types.js';
+import type { DataHubPort, PublishInput, SchemasPort, StreamClockPort, SubscribeOptions, SubscriberSink, Subscription } from './types.js';
 
 export type DataConfig = StudioConfig['data'];
 
@@ -26,6 +26,8 @@ export interface DataHubOptions {
   config: () => DataConfig;
   logger: Logger;
   now?: () => number;
+  /** Channel schemas: a message that does not fit its channel's is refused (SCHEMA_MISMATCH). */
+  schemas?: Pick<SchemasPort, 'check'>;
 }
 
 interface Channel {
@@ -124,6 +126,7 @@ export class DataHub implements DataHubPort, Service {
       throw new StudioError('PAYLOAD_TOO_LARGE', `a message is at most ${config.maxMessageKilobytes} KiB (this one: ${Math.ceil(size / 1024)} KiB)`);
     }
     if (input.mediaTime !== undefined && !Number.isFinite(input.mediaTime)) throw new StudioError('VALIDATION_FAILED', 'mediaTime must be a number of ms');
+    this.options.schemas?.check(stream, channel, input.data);
     const known = this.channels.get(key(stream, channel));
     // The studio's own channels (chat, windows) always get a place: readers cannot crowd them out.
     if ((!known || known.lastSeq === 0) && input.source.kind !== 'studio' && this.publishedChannels(stream) >= MAX_CHANNELS_PER_STREAM) {

@@ -1,4 +1,4 @@
-import type { ProcessorDefinition, ProcessorStatus } from '../../src-shared/contract/processors.js';
+import type { ChannelSchema, ProcessorDefinition, ProcessorStatus } from '../../src-shared/contract/processors.js';
 import type {
   BackpressurePolicy,
   BridgeDefinition,
@@ -138,4 +138,13 @@ export interface ProcessorsPort {
   definitions(stream: string): ProcessorDefinition[];
   status(stream: string): ProcessorStatus[];
   setDefinitions(stream: string, processors: ProcessorDefinition[]): ProcessorDefinition[];
+}
+
+export interface SchemasPort {
+  definitions(stream: string): ChannelSchema[];
+  setDefinitions(stream: string, schemas: ChannelSchema[]): ChannelSchema[];
+  /** The channel has a Protobuf schema. */
+  has(stream: string, channel: string): boolean;
+  decode(stream: string, channel: string, body: Buffer): unknown;
+  check(stream: string, channel: string, data: unknown): void;
 }

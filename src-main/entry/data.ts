@@ -12,6 +12,7 @@ import { BridgeService } from '../data/bridges/service.js';
 import { ChatService } from '../data/chat/chat-service.js';
 import { ProcessorService } from '../data/processors/service.js';
 import { DataHub } from '../data/hub.js';
+import { ChannelSchemas } from '../data/schemas.js';
 import type { TimedMetadata } from '../data/timed-metadata.js';
 import { overlayPlugin } from '../data/overlay/plugin.js';
 import { WindowService } from '../data/windows/service.js';
@@ -56,7 +57,9 @@ export function wireData(deps: {
 }): DataServer {
   const { config, streams } = deps;
   const logger = deps.logger.child({ service: 'data' });
-  const hub = new DataHub({ db: deps.db, clock: deps.clock, config: () => config().data, logger });
+  // Protobuf schemas of channels: the hub refuses what does not fit, the HTTP publish decodes application/x-protobuf.
+  const schemas = new ChannelSchemas({ db: deps.db, bus: deps.bus, logger });
+  const hub = new DataHub({ db: deps.db, clock: deps.clock, config: () => config().data, logger, schemas });
   const access = dataAccessFor({ auth: deps.auth, streams, signer: deps.signer });
   const streamExists = (name: string): boolean => streams.lookup(name) !== undefined;
 
@@ -130,6 +133,7 @@ export function wireData(deps: {
     windows,
     bridges,
     processors,
+    schemas,
     requireStream: (name) => {
       if (!streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
     },
@@ -139,7 +143,7 @@ export function wireData(deps: {
     chat,
     mqtt,
     handlers,
-    services: [hub, windows, processors, bridges, mqtt],
-    plugins: [dataPlugin({ hub, access, config: () => config().data, logger, streamExists }), overlayPlugin({ access, streams })],
+    services: [schemas, hub, windows, processors, bridges, mqtt],
+    plugins: [dataPlugin({ hub, access, config: () => config().data, logger, streamExists, schemas }), overlayPlugin({ access, streams })],
   };
 }

@@ -28,7 +28,8 @@ function toRow(m: DataMessage, raw?: Buffer): unknown[] {
 }
 
 function fromRow(r: Row): DataMessage {
-  const contentType = r.content_type === 'application/msgpack' ? 'application/msgpack' : 'application/json';
+  // A Protobuf message is kept as its JSON (what it was decoded to): only its type says how it came.
+  const contentType = r.content_type === 'application/msgpack' || r.content_type === 'application/x-protobuf' ? r.content_type : 'application/json';
   return {
     id: `${r.channel}:${r.seq}`,
     stream: r.stream,

@@ -409,4 +409,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 20,
+    name: 'protobuf channel schemas',
+    sql: `
+      CREATE TABLE data_schemas (
+        stream TEXT PRIMARY KEY,
+        schemas TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -33,7 +33,7 @@ export const backpressurePolicies = ['drop-oldest', 'queue', 'disconnect'] as co
 export const backpressurePolicySchema = z.enum(backpressurePolicies);
 export type BackpressurePolicy = z.infer<typeof backpressurePolicySchema>;
 
-export const dataContentTypes = ['application/json', 'application/msgpack'] as const;
+export const dataContentTypes = ['application/json', 'application/msgpack', 'application/x-protobuf'] as const;
 export const dataContentTypeSchema = z.enum(dataContentTypes);
 export type DataContentType = z.infer<typeof dataContentTypeSchema>;
 

@@ -84,6 +84,17 @@ export const processorStatusSchema = z.object({
 });
 export type ProcessorStatus = z.infer<typeof processorStatusSchema>;
 
+// ---- Protobuf channel schemas ----
+
+export const channelSchemaSchema = z
+  .object({
+    channel: channelNameSchema,
+    proto: z.string().min(1).max(65_536).describe('The .proto text (proto2 or proto3)'),
+    message: z.string().min(1).max(200).describe('The message type a message of the channel is, with its package: "telemetry.Reading"'),
+  })
+  .strict();
+export type ChannelSchema = z.infer<typeof channelSchemaSchema>;
+
 export const processorMethods = {
   'data.processors': method({
     tag: 'data',
@@ -100,5 +111,21 @@ export const processorMethods = {
     input: z.object({ name: streamNameSchema, processors: z.array(processorDefinitionSchema).max(20) }).strict(),
     output: z.object({ processors: z.array(processorDefinitionSchema) }),
     http: { method: 'PUT', path: '/streams/:name/data/processors' },
+  }),
+  'data.schemas': method({
+    tag: 'data',
+    scope: 'data:read',
+    summary: "The stream's Protobuf channel schemas",
+    input: z.object({ name: streamNameSchema }).strict(),
+    output: z.object({ schemas: z.array(channelSchemaSchema) }),
+    http: { method: 'GET', path: '/streams/:name/data/schemas' },
+  }),
+  'data.setSchemas': method({
+    tag: 'data',
+    scope: 'data:write',
+    summary: "Replace the stream's Protobuf channel schemas: such a channel takes application/x-protobuf bodies, and every message of it must fit",
+    input: z.object({ name: streamNameSchema, schemas: z.array(channelSchemaSchema).max(64) }).strict(),
+    output: z.object({ schemas: z.array(channelSchemaSchema) }),
+    http: { method: 'PUT', path: '/streams/:name/data/schemas' },
   }),
 } as const;

@@ -1,3 +1,4 @@
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
 import type { ProcessorStatus } from '../../../src-shared/contract/processors.js';
@@ -72,5 +73,43 @@ describe('data processors on the host', () => {
     expect(unknownOp.status).toBe(400);
     const kept = (await api(host, 'GET', '/api/v1/streams/shop/data/processors')).json.processors as { id: string }[];
     expect(kept.map((p) => p.id)).toEqual(['paid', 'big']);
+  });
+
+  it('a channel with a Protobuf schema takes application/x-protobuf bodies as JSON and refuses what does not fit, in any format', async () => {
+    const proto = 'syntax = "proto3";\npackage telemetry;\nmessage Reading {\n  string room = 1;\n  double temp = 2;\n  int64 at = 3;\n  repeated string tags = 4;\n}\n';
+    const bad = await api(host, 'PUT', '/api/v1/streams/shop/data/schemas', { schemas: [{ channel: 'readings', proto: proto.replace('temp = 2;', 'temp = 2'), message: 'telemetry.Reading' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/^channel "readings": the schema does not parse: .*line 6/);
+    const typo = await api(host, 'PUT', '/api/v1/streams/shop/data/schemas', { schemas: [{ channel: 'readings', proto: proto.replace('double temp', 'dubble temp'), message: 'telemetry.Reading' }] });
+    expect(typo.status).toBe(400);
+    expect(typo.json.error.message).toMatch(/dubble/);
+    const missing = await api(host, 'PUT', '/api/v1/streams/shop/data/schemas', { schemas: [{ channel: 'readings', proto, message: 'telemetry.Readings' }] });
+    expect(missing.status).toBe(400);
+    expect(missing.json.error.message).toBe('channel "readings": no message "telemetry.Readings" in the schema (it has: telemetry.Reading)');
+    expect(JSON.stringify(missing.json.error)).toContain('schemas.0.message');
+    const put = await api(host, 'PUT', '/api/v1/streams/shop/data/schemas', { schemas: [{ channel: 'readings', proto, message: 'telemetry.Reading' }] });
+    expect(put.status).toBe(200);
+    expect((await api(host, 'GET', '/api/v1/streams/shop/data/schemas')).json.schemas).toEqual([{ channel: 'readings', proto, message: 'telemetry.Reading' }]);
+
+    const Reading = protobuf.parse(proto, { keepCase: true }).root.lookupType('telemetry.Reading');
+    const send = (channel: string, body: BodyInit, type: string) =>
+      fetch(`${host.url}/api/v1/streams/shop/data/${channel}`, { method: 'POST', body, headers: { Authorization: `Bearer ${key}`, 'Content-Type': type } });
+    const encoded = new Uint8Array(Reading.encode(Reading.fromObject({ room: 'studio', temp: 21.5, at: 1_700_000_000_000, tags: ['a', 'b'] })).finish());
+    const ok = await send('readings', encoded, 'application/x-protobuf');
+    expect(ok.status).toBe(202);
+    // JSON that fits goes in too; JSON that does not is refused, and so is a body that is not a Reading.
+    expect((await send('readings', JSON.stringify({ room: 'hall', temp: 19 }), 'application/json')).status).toBe(202);
+    const mismatch = await send('readings', JSON.stringify({ room: 7 }), 'application/json');
+    expect(mismatch.status).toBe(400);
+    expect(((await mismatch.json()) as { error: { code: string; message: string } }).error).toEqual(expect.objectContaining({ code: 'SCHEMA_MISMATCH', message: 'channel "readings" takes telemetry.Reading messages: room: string expected' }));
+    const garbage = await send('readings', new Uint8Array([0x0a, 0xff, 0xff, 0xff]), 'application/x-protobuf');
+    expect(garbage.status).toBe(400);
+    const noSchema = await send('orders', encoded, 'application/x-protobuf');
+    expect(noSchema.status).toBe(415);
+    const kept = await messages('readings');
+    expect(kept.map((m) => [m.contentType, m.data])).toEqual([
+      ['application/x-protobuf', { room: 'studio', temp: 21.5, at: 1_700_000_000_000, tags: ['a', 'b'] }],
+      ['application/json', { room: 'hall', temp: 19 }],
+    ]);
   });
 });

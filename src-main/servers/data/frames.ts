@@ -38,18 +38,19 @@ export const sseFrame = (message: DataMessage, wildcard: boolean): Buffer =>
 
 export const sseEvent = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
-export type PublishContentType = 'application/json' | 'application/msgpack';
+export type PublishContentType = 'application/json' | 'application/msgpack' | 'application/x-protobuf';
 
 /** The data content type a Content-Type header names (`application/x-msgpack` too), else null. */
 export function publishContentType(header: string | undefined): PublishContentType | null {
   const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return 'application/json';
   if (type === 'application/msgpack' || type === 'application/x-msgpack' || type === 'application/vnd.msgpack') return 'application/msgpack';
+  if (type === 'application/x-protobuf' || type === 'application/protobuf' || type === 'application/vnd.google.protobuf') return 'application/x-protobuf';
   return null;
 }
 
 /** Decodes a published body; a body that is not what it says is BAD_REQUEST. */
-export function decodeBody(type: PublishContentType, body: Buffer): unknown {
+export function decodeBody(type: Exclude<PublishContentType, 'application/x-protobuf'>, body: Buffer): unknown {
   if (body.length === 0) throw new StudioError('BODY_REQUIRED', 'send the message as the request body');
   try {
     return type === 'application/json' ? JSON.parse(body.toString('utf8')) : decode(body);

@@ -5,7 +5,7 @@ import { API_PREFIX } from '../../../src-shared/contract/transport.js';
 import type { StudioConfig } from '../../../src-shared/config.js';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { DataAccessPort, DataHubPort } from '../../data/types.js';
+import type { DataAccessPort, DataHubPort, SchemasPort } from '../../data/types.js';
 import type { HttpPlugin } from '../../http/plugin.js';
 import { sendError } from '../../http/reply.js';
 import { decodeBody, parseMediaTime, parseSeq, publishContentType } from './frames.js';
@@ -26,6 +26,8 @@ export interface DataPluginOptions {
   config: () => StudioConfig['data'];
   logger: Logger;
   streamExists(name: string): boolean;
+  /** Protobuf schemas: what an application/x-protobuf body is decoded with. */
+  schemas: Pick<SchemasPort, 'has' | 'decode'>;
 }
 
 /** The route's own bound; the configured `maxMessageKilobytes` (at most 1024) is checked below it. */
@@ -103,8 +105,10 @@ async function dataScope(scope: FastifyInstance, options: DataPluginOptions): Pr
       if ((RESERVED_CHANNELS as readonly string[]).includes(params.channel)) {
         throw new StudioError('CHANNEL_RESERVED', `channel "${params.channel}" is written by the studio itself`);
       }
-      if (!publishContentType(req.headers['content-type'])) {
-        throw new StudioError('UNSUPPORTED_MEDIA_TYPE', 'send the message as application/json or application/msgpack');
+      const type = publishContentType(req.headers['content-type']);
+      if (!type) throw new StudioError('UNSUPPORTED_MEDIA_TYPE', 'send the message as application/json, application/msgpack or (to a channel with a Protobuf schema) application/x-protobuf');
+      if (type === 'application/x-protobuf' && !options.schemas.has(params.name, params.channel)) {
+        throw new StudioError('UNSUPPORTED_MEDIA_TYPE', `channel "${params.channel}" has no Protobuf schema (PUT /api/v1/streams/${params.name}/data/schemas); send JSON or MessagePack`);
       }
       const max = options.config().maxMessageKilobytes * 1024;
       if (Number(req.headers['content-length'] ?? 0) > max) throw new StudioError('PAYLOAD_TOO_LARGE', `a message is at most ${max / 1024} KiB`);
@@ -146,7 +150,7 @@ async function dataScope(scope: FastifyInstance, options: DataPluginOptions): Pr
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const max = options.config().maxMessageKilobytes * 1024;
     if (body.length > max) throw new StudioError('PAYLOAD_TOO_LARGE', `a message is at most ${max / 1024} KiB`);
-    const data = decodeBody(type, body);
+    const data = type === 'application/x-protobuf' ? options.schemas.decode(params.name, params.channel, body) : decodeBody(type, body);
     const mediaTime = parseMediaTime(first((req.query as Query).mediaTime) ?? req.headers['x-media-time']);
     const message = hub.publish({
       stream: params.name,

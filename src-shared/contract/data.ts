@@ -260,7 +260,9 @@ export const dataMethods = {
   }),
   'data.setBridges': method({
     tag: 'data',
-    scope: 'data:write',
+    // The engines are the host's (Settings): a token that may write one stream's data must not read
+    // another stream's subjects and keys into its channels.
+    scope: 'config:write',
     summary: 'Replace the stream\'s bridges (messages out to NATS JetStream or Redis Streams, or in from them)',
     input: z.object({ name: streamNameSchema, bridges: z.array(bridgeDefinitionSchema).max(20) }).strict(),
     output: z.object({ bridges: z.array(bridgeDefinitionSchema) }),

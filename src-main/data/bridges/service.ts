@@ -144,9 +144,14 @@ export class BridgeService implements BridgesPort, Service {
   /** The engine of a kind for the current settings, null when its URL is empty. */
   private engine(kind: EngineKind): BridgeEngine | null {
     const config = this.options.config();
-    if (urlOf(kind, config) === '') return null;
-    const key = engineKeyOf(kind, config);
     const known = this.engines.get(kind);
+    if (urlOf(kind, config) === '') {
+      // Turned off in Settings: its connection goes too.
+      if (known) void known.engine.close().catch(() => undefined);
+      this.engines.delete(kind);
+      return null;
+    }
+    const key = engineKeyOf(kind, config);
     if (known?.key === key) return known.engine;
     if (known) void known.engine.close().catch(() => undefined);
     const engine: BridgeEngine =

@@ -265,7 +265,7 @@ export class MqttServer implements Service {
         });
       } catch (error) {
         const failure = StudioError.from(error);
-        const reason = failure.code === 'PAYLOAD_TOO_LARGE' ? REASON.packetTooLarge : failure.code === 'CHANNEL_RESERVED' ? REASON.notAuthorized : failure.code === 'VALIDATION_FAILED' ? REASON.payloadFormatInvalid : REASON.unspecified;
+        const reason = failure.code === 'PAYLOAD_TOO_LARGE' ? REASON.packetTooLarge : failure.code === 'CHANNEL_RESERVED' ? REASON.notAuthorized : failure.code === 'VALIDATION_FAILED' || failure.code === 'SCHEMA_MISMATCH' ? REASON.payloadFormatInvalid : REASON.unspecified;
         refuse(reason, failure.message, { code: failure.code });
         return;
       }

@@ -3,7 +3,8 @@
 // bridges, beside the engine's own Node client publishing the same messages.
 // Ours, the bridge: BENCH_BRIDGE_MESSAGES (20,000; short 5,000) JSON messages are published over a data
 // channel's WebSocket while the engine's URL is empty (the out-bridge holds them, as while an engine is
-// away), then the URL is set: the clock runs from that PATCH until the bridge reports every message
+// away), then the URL is set: the clock runs from that PATCH (the connection is made then, inside the
+// timed span) until the bridge reports every message
 // acknowledged, each a JetStream publish with its Nats-Msg-Id and headers, or an XADD through the
 // bridge's script in pipelined batches. End to end (the WebSocket publisher, the hub and the bridge at
 // once) and the host's WebSocket ingest alone are printed beside it.

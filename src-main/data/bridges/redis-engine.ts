@@ -39,6 +39,7 @@ return added
 `;
 
 const BLOCK_MS = 1000;
+const CONNECT_TIMEOUT_MS = 3000;
 const RETRY_READ_MS = 1000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -65,7 +66,7 @@ export class RedisEngine implements BridgeEngine {
   }
 
   async write(records: readonly BridgeRecord[]): Promise<void> {
-    if (this.client.status !== 'ready') throw new Error(`Redis is not connected (${this.client.status})`);
+    await this.ready();
     const byKey = new Map<string, (string | number)[]>();
     for (const r of records) {
       const key = redisKeyOf(this.options.prefix, r.stream, r.channel);
@@ -79,6 +80,27 @@ export class RedisEngine implements BridgeEngine {
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
+  }
+
+  /** Resolves once connected: a first connection in progress is waited for, one that is lost fails at once (the bridge keeps the records). */
+  private ready(): Promise<void> {
+    const status = this.client.status;
+    if (status === 'ready') return Promise.resolve();
+    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') return Promise.reject(new Error(`Redis is not connected (${status})`));
+    return new Promise<void>((resolve, reject) => {
+      const done = (error?: Error): void => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        this.client.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = (): void => done();
+      const onClose = (): void => done(new Error(`Redis is not connected (${this.client.status})`));
+      const timer = setTimeout(() => done(new Error(`Redis did not answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      this.client.once('ready', onReady);
+      this.client.once('close', onClose);
+    });
   }
 
   read(stream: string, bridgeId: string, source: string, fromSeq: number | undefined, deliver: (data: unknown) => void, onError: (error: Error) => void): BridgeReader {
@@ -145,7 +167,7 @@ export class RedisEngine implements BridgeEngine {
       enableOfflineQueue: blocking,
       maxRetriesPerRequest: blocking ? null : 1,
       retryStrategy: (times) => (this.closed ? null : Math.min(250 * times, 2000)),
-      connectTimeout: 3000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
     });
     // ioredis reports every failed connection attempt here; the bridge reports its own errors.
     client.on('error', () => undefined);

@@ -1,11 +1,12 @@
 import protobuf from 'protobufjs';
 import { RESERVED_CHANNELS } from '../../src-shared/contract/data.js';
-import type { ChannelSchema } from '../../src-shared/contract/processors.js';
+import { channelSchemaSchema, type ChannelSchema } from '../../src-shared/contract/processors.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
+import { StreamDefinitionStore } from '../store/stream-definitions.js';
 import type { SchemasPort } from './types.js';
 
 /** How a Protobuf message becomes the channel's JSON: 64-bit integers as numbers, enums by name, bytes as base64, every field present. */
@@ -48,22 +49,26 @@ export class ChannelSchemas implements SchemasPort, Service {
   private readonly streams = new Map<string, { defs: ChannelSchema[]; types: Map<string, protobuf.Type> }>();
   private readonly offs: (() => void)[] = [];
 
-  constructor(private readonly options: { db: Db; bus: Pick<EventBus, 'on'>; logger: Logger }) {}
+  private readonly store: StreamDefinitionStore<ChannelSchema>;
+
+  constructor(private readonly options: { db: Db; bus: Pick<EventBus, 'on'>; logger: Logger }) {
+    this.store = new StreamDefinitionStore(options.db, 'data_schemas', 'schemas', channelSchemaSchema);
+  }
 
   start(): void {
-    const rows = this.options.db.prepare('SELECT stream, schemas FROM data_schemas').all() as { stream: string; schemas: string }[];
-    for (const row of rows) {
+    for (const { stream, items } of this.store.all()) {
       try {
-        this.apply(row.stream, JSON.parse(row.schemas) as ChannelSchema[]);
+        if (items === null) throw new Error('not JSON');
+        this.apply(stream, items);
       } catch (error) {
-        this.options.logger.warn({ stream: row.stream, err: error }, 'unreadable channel schemas: the channels take any message');
+        this.options.logger.warn({ stream, err: error }, 'unreadable channel schemas: the channels take any message');
       }
     }
     this.offs.push(
       this.options.bus.on('streams.changed', (c) => {
         if (c.stream !== null) return;
         this.streams.delete(c.name);
-        this.options.db.prepare('DELETE FROM data_schemas WHERE stream = ?').run(c.name);
+        this.store.delete(c.name);
       }),
     );
   }
@@ -78,9 +83,7 @@ export class ChannelSchemas implements SchemasPort, Service {
 
   setDefinitions(stream: string, schemas: ChannelSchema[]): ChannelSchema[] {
     this.apply(stream, schemas);
-    this.options.db
-      .prepare('INSERT INTO data_schemas (stream, schemas) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET schemas = excluded.schemas')
-      .run(stream, JSON.stringify(schemas));
+    this.store.put(stream, schemas);
     return schemas;
   }
 

@@ -1,10 +1,11 @@
-import { RESERVED_CHANNELS, type BridgeDefinition, type BridgeStatus, type DataMessage } from '../../../src-shared/contract/data.js';
+import { bridgeDefinitionSchema, RESERVED_CHANNELS, type BridgeDefinition, type BridgeStatus, type DataMessage } from '../../../src-shared/contract/data.js';
 import type { StudioConfig } from '../../../src-shared/config.js';
 import type { EventBus } from '../../core/bus.js';
 import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../store/db.js';
+import { StreamDefinitionStore } from '../../store/stream-definitions.js';
 import type { BridgesPort, DataHubPort } from '../types.js';
 import { errorText, type BridgeEngine, type BridgeReader } from './engine.js';
 import { NatsEngine } from './nats-engine.js';
@@ -64,14 +65,18 @@ export class BridgeService implements BridgesPort, Service {
   private readonly engines = new Map<EngineKind, { key: string; engine: BridgeEngine }>();
   private readonly offs: (() => void)[] = [];
   private readonly logger: Logger;
+  private readonly store: StreamDefinitionStore<BridgeDefinition>;
 
   constructor(private readonly options: BridgeServiceOptions) {
     this.logger = options.logger;
+    this.store = new StreamDefinitionStore(options.db, 'data_bridges', 'bridges', bridgeDefinitionSchema);
   }
 
   start(): void {
-    const rows = this.options.db.prepare('SELECT stream, bridges FROM data_bridges').all() as { stream: string; bridges: string }[];
-    for (const row of rows) this.apply(row.stream, this.parse(row.stream, row.bridges));
+    for (const { stream, items } of this.store.all()) {
+      if (items === null) this.logger.warn({ stream }, 'unreadable data bridges: none are run');
+      this.apply(stream, items ?? []);
+    }
     this.offs.push(this.options.hub.onMessage((m) => this.onMessage(m)));
     this.offs.push(
       this.options.bus.on('streams.changed', (c) => {
@@ -134,9 +139,7 @@ export class BridgeService implements BridgesPort, Service {
         if (b.fromSeq !== undefined) throw field('fromSeq', 'fromSeq is for in-bridges');
       }
     }
-    this.options.db
-      .prepare('INSERT INTO data_bridges (stream, bridges) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET bridges = excluded.bridges')
-      .run(stream, JSON.stringify(bridges));
+    this.store.put(stream, bridges);
     this.apply(stream, bridges);
     return bridges;
   }
@@ -250,15 +253,7 @@ export class BridgeService implements BridgesPort, Service {
 
   private forget(stream: string): void {
     this.stop(stream);
-    this.options.db.prepare('DELETE FROM data_bridges WHERE stream = ?').run(stream);
+    this.store.delete(stream);
   }
 
-  private parse(stream: string, json: string): BridgeDefinition[] {
-    try {
-      return JSON.parse(json) as BridgeDefinition[];
-    } catch (error) {
-      this.logger.warn({ stream, err: error }, 'unreadable data bridges: none are run');
-      return [];
-    }
-  }
 }

@@ -195,6 +195,8 @@ export class Pipeline {
   private readonly steps: Exclude<ProcessorStep, { op: 'aggregate' }>[];
   private readonly join: { left: JoinSide; right: JoinSide } | null;
   private nextSlide = 0;
+  /** The channels it reads. */
+  readonly inputs: readonly string[];
 
   constructor(
     stream: string,
@@ -211,12 +213,9 @@ export class Pipeline {
       this.window = null;
     }
     this.join = typeof def.input === 'string' ? null : { left: new JoinSide(), right: new JoinSide() };
+    this.inputs = inputsOf(def);
   }
 
-  /** The channels it reads. */
-  inputs(): string[] {
-    return inputsOf(this.def);
-  }
 
   push(message: ProcessorInput): unknown[] {
     let batch: unknown[];

@@ -1,10 +1,11 @@
 import type { DataMessage } from '../../../src-shared/contract/data.js';
-import type { ProcessorDefinition, ProcessorStatus } from '../../../src-shared/contract/processors.js';
+import { processorDefinitionSchema, type ProcessorDefinition, type ProcessorStatus } from '../../../src-shared/contract/processors.js';
 import type { EventBus } from '../../core/bus.js';
 import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../store/db.js';
+import { StreamDefinitionStore } from '../../store/stream-definitions.js';
 import type { DataHubPort, ProcessorsPort } from '../types.js';
 import { checkProcessors, Pipeline } from './pipeline.js';
 
@@ -37,19 +38,21 @@ export class ProcessorService implements ProcessorsPort, Service {
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
+  private readonly store: StreamDefinitionStore<ProcessorDefinition>;
+
   constructor(private readonly options: ProcessorServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.store = new StreamDefinitionStore(options.db, 'data_processors', 'processors', processorDefinitionSchema);
   }
 
   start(): void {
-    const rows = this.options.db.prepare('SELECT stream, processors FROM data_processors').all() as { stream: string; processors: string }[];
-    for (const row of rows) {
+    for (const { stream, items } of this.store.all()) {
       try {
-        const defs = JSON.parse(row.processors) as ProcessorDefinition[];
-        checkProcessors(defs);
-        this.apply(row.stream, defs);
+        if (items === null) throw new Error('not JSON');
+        checkProcessors(items);
+        this.apply(stream, items);
       } catch (error) {
-        this.options.logger.warn({ stream: row.stream, err: error }, 'unreadable data processors: none are run');
+        this.options.logger.warn({ stream, err: error }, 'unreadable data processors: none are run');
       }
     }
     this.offs.push(
@@ -77,9 +80,7 @@ export class ProcessorService implements ProcessorsPort, Service {
 
   setDefinitions(stream: string, processors: ProcessorDefinition[]): ProcessorDefinition[] {
     checkProcessors(processors);
-    this.options.db
-      .prepare('INSERT INTO data_processors (stream, processors) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET processors = excluded.processors')
-      .run(stream, JSON.stringify(processors));
+    this.store.put(stream, processors);
     this.apply(stream, processors);
     return processors;
   }
@@ -102,7 +103,7 @@ export class ProcessorService implements ProcessorsPort, Service {
     const state = this.streams.get(message.stream);
     if (!state) return;
     for (const r of state.running) {
-      if (!r.pipeline.inputs().includes(message.channel)) continue;
+      if (!r.pipeline.inputs.includes(message.channel)) continue;
       r.status.in++;
       this.emit(message.stream, r, r.pipeline.push({ channel: message.channel, at: message.at, data: message.data }));
     }
@@ -122,6 +123,6 @@ export class ProcessorService implements ProcessorsPort, Service {
 
   private forget(stream: string): void {
     this.streams.delete(stream);
-    this.options.db.prepare('DELETE FROM data_processors WHERE stream = ?').run(stream);
+    this.store.delete(stream);
   }
 }

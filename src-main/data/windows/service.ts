@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { METRICS_PREFIX } from '../../metrics/registry.js';
 import { DataMessageStore } from '../../store/data-messages.js';
 import type { Db } from '../../store/db.js';
+import { StreamDefinitionStore } from '../../store/stream-definitions.js';
 import type { DataHubPort, WindowsPort } from '../types.js';
 import { DEFAULT_WINDOWS, OTHER_GROUP, RESULTS_CHANNEL, WindowState, matches } from './windows.js';
 
@@ -71,9 +72,11 @@ export class WindowService implements WindowsPort, Service {
   private readonly closedQueue: WindowResult[] = [];
   private readonly messagesTotal: Counter<string> | undefined;
   private readonly windowCount: Gauge<string> | undefined;
+  private readonly store: StreamDefinitionStore<WindowDefinition>;
 
   constructor(private readonly options: WindowServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.store = new StreamDefinitionStore(options.db, 'data_windows', 'windows', windowDefinitionSchema);
     if (options.metrics) {
       this.messagesTotal = counter(options.metrics, `${METRICS_PREFIX}data_messages_total`, 'Data messages published, per stream and channel', ['stream', 'channel']);
       this.windowCount = gauge(options.metrics, `${METRICS_PREFIX}data_window_count`, 'Messages in the current (or last closed) window', ['stream', 'window']);
@@ -100,8 +103,9 @@ export class WindowService implements WindowsPort, Service {
   definitions(stream: string): WindowDefinition[] {
     let defs = this.defs.get(stream);
     if (!defs) {
-      const row = this.options.db.prepare('SELECT windows FROM data_windows WHERE stream = ?').get(stream) as { windows: string } | undefined;
-      defs = row ? this.parse(stream, row.windows) : [...DEFAULT_WINDOWS];
+      const stored = this.store.get(stream);
+      if (stored === null) this.options.logger.warn({ stream }, 'stored window definitions are unreadable: using the defaults');
+      defs = stored ?? [...DEFAULT_WINDOWS];
       this.defs.set(stream, defs);
     }
     return defs;
@@ -118,9 +122,7 @@ export class WindowService implements WindowsPort, Service {
       if (ids.has(w.id)) throw new StudioError('VALIDATION_FAILED', `two windows are named "${w.id}"`, { fields: [{ path: `windows.${i}.id`, message: 'already used' }] });
       ids.add(w.id);
     }
-    this.options.db
-      .prepare('INSERT INTO data_windows (stream, windows) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET windows = excluded.windows')
-      .run(stream, JSON.stringify(windows));
+    this.store.put(stream, windows);
     // New definitions start from empty windows (a changed size or groupBy makes the old counts meaningless).
     this.dropSeries(stream);
     this.slots.delete(stream);
@@ -247,24 +249,10 @@ export class WindowService implements WindowsPort, Service {
     this.channelsSeen.delete(stream);
     this.slots.delete(stream);
     this.defs.delete(stream);
-    this.options.db.prepare('DELETE FROM data_windows WHERE stream = ?').run(stream);
+    this.store.delete(stream);
   }
 
   private dropSeries(stream: string): void {
     for (const id of this.slots.get(stream)?.keys() ?? []) this.windowCount?.remove({ stream, window: id });
-  }
-
-  /** Stored definitions, each checked again (a hand-edited row must not take the service down). */
-  private parse(stream: string, json: string): WindowDefinition[] {
-    try {
-      const list = JSON.parse(json) as unknown[];
-      return list.flatMap((w) => {
-        const parsed = windowDefinitionSchema.safeParse(w);
-        return parsed.success ? [parsed.data] : [];
-      });
-    } catch (error) {
-      this.options.logger.warn({ err: error, stream }, 'stored window definitions are unreadable: using the defaults');
-      return [...DEFAULT_WINDOWS];
-    }
   }
 }

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { BridgeDefinition, BridgeStatus } from '../../../src-shared/contract/index.js';
 import { call, toClientError } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
-import { capitalise, toastError, toastSuccess } from '../../ui/toast-store.js';
+import { FieldError } from '../../ui/FieldError.js';
+import { toastError, toastSuccess } from '../../ui/toast-store.js';
 import { bridgeOfForm, EMPTY_BRIDGE_FORM, formErrorsOf, lagText, routeOf, stateText, type BridgeForm } from './bridges-model.js';
 
 /** Bridge counters are asked for this often while the page is open. */
@@ -30,11 +31,6 @@ function useBridges(name: string) {
     return () => clearInterval(timer);
   }, [refresh]);
   return { bridges, refresh };
-}
-
-function FieldError({ field, errors }: { field: string; errors: Record<string, string> }) {
-  const message = errors[field];
-  return message ? <div className="field-error" role="alert" data-testid={`bridge-error-${field}`}>{capitalise(message)}</div> : null;
 }
 
 /**
@@ -135,17 +131,17 @@ export function StreamBridges({ name }: { name: string }) {
         </select>
         <div>
           <input className="input" aria-label="Channel" placeholder={form.direction === 'out' ? 'channel or *' : 'channel'} data-testid="bridge-channel" value={form.channel} aria-invalid={errors.channel ? true : undefined} onChange={(e) => edit({ channel: e.target.value })} />
-          <FieldError field="channel" errors={errors} />
+          <FieldError field="channel" errors={errors} testIdPrefix="bridge-error" />
         </div>
         {form.direction === 'in' && (
           <>
             <div>
               <input className="input" aria-label="Source" placeholder={form.engine === 'nats' ? 'subject, e.g. sensors.temp' : 'stream key, e.g. app:events'} data-testid="bridge-source" spellCheck={false} value={form.source} aria-invalid={errors.source ? true : undefined} onChange={(e) => edit({ source: e.target.value })} />
-              <FieldError field="source" errors={errors} />
+              <FieldError field="source" errors={errors} testIdPrefix="bridge-error" />
             </div>
             <div>
               <input className="input" aria-label="Replay from" placeholder={form.engine === 'nats' ? 'from sequence (empty: new only)' : '0: from the start (empty: new only)'} data-testid="bridge-from-seq" inputMode="numeric" value={form.fromSeq} aria-invalid={errors.fromSeq ? true : undefined} onChange={(e) => edit({ fromSeq: e.target.value })} />
-              <FieldError field="fromSeq" errors={errors} />
+              <FieldError field="fromSeq" errors={errors} testIdPrefix="bridge-error" />
             </div>
           </>
         )}

@@ -1,15 +1,10 @@
 import { useState, type FormEvent } from 'react';
+import { FieldError } from '../../../ui/FieldError.js';
 import { Icon } from '../../../ui/Icon.js';
-import { capitalise } from '../../../ui/toast-store.js';
 import { renditionChoices } from './format.js';
 import { useDestinations } from './store.js';
 
 const CUSTOM = 'custom';
-
-function FieldError({ field, errors }: { field: string; errors: Record<string, string> }) {
-  const message = errors[field];
-  return message ? <div className="field-error" role="alert" data-testid={`field-error-${field}`}>{capitalise(message)}</div> : null;
-}
 
 /** Add a destination: a preset fills the server URL and says where the platform shows the key. */
 export function DestinationForm({ name, renditions }: { name: string; renditions: readonly string[] }) {

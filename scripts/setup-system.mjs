@@ -37,6 +37,8 @@ export const TEST_PACKAGES = {
   'mosquitto-clients': 'real MQTT clients (mosquitto_pub, mosquitto_sub)',
   'nats-server': 'NATS with JetStream: the data bridges write to it and read from it',
   'redis-server': 'Redis Streams: the data bridges write to it and read from it',
+  gpodder: "gPodder's gpo: a real podcast client subscribes to a show's feed and downloads an episode",
+  eyed3: "eyeD3: reads an episode MP3's ID3v2.4 chapters and artwork",
   openssl: 'throwaway TLS certificates (RTMPS)',
   faketime: "libfaketime: a host whose wall clock jumps an hour (LD_PRELOAD) in the clock-jump test",
   procps: 'ps and pgrep: tests prove no child process is left behind',

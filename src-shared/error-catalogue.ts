@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   MEDIA_INVALID: { title: 'This file is not a video the studio can read', hint: 'Upload a video or audio file (MP4, MOV, MKV, WebM...).' },
   INSUFFICIENT_STORAGE: { title: 'The disk is full', hint: 'Free space on the host (delete videos or recordings), then resume.' },
   SCHEMA_MISMATCH: { title: 'The message does not fit the channel\'s schema', hint: 'The channel has a Protobuf schema (GET ./data/schemas): send fields of the types it names.' },
+  NO_AUDIO: { title: 'This source has no sound', hint: 'An episode is made from audio: pick a video or file with an audio track.' },
   CHANNEL_RESERVED: { title: 'This channel is the studio\'s own', hint: 'Chat and window results are written by the studio; publish to another channel name.' },
   CHANNEL_LIMIT: { title: 'Too many data channels', hint: 'A stream has at most 64 data channels: publish to one it already has (put the kind of message in the data).' },
   CHAT_BANNED: { title: 'You cannot chat here', hint: 'A moderator banned or timed out this viewer; a time-out ends by itself.' },

@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   // Live data and chat.
   CHANNEL_RESERVED: 403,
   SCHEMA_MISMATCH: 400,
+  NO_AUDIO: 400,
   CHANNEL_LIMIT: 409,
   CHAT_BANNED: 403,
   CHAT_SLOW_MODE: 429,

@@ -34,6 +34,8 @@ const PACKAGE: Record<Peer, string> = {
   mosquitto: 'mosquitto mosquitto-clients',
   nats: 'nats-server',
   redis: 'redis-server',
+  gpodder: 'gpodder',
+  eyed3: 'eyed3',
   wrk: 'wrk',
   openssl: 'openssl',
   faketime: 'faketime',
@@ -59,6 +61,8 @@ export type Peer =
   | 'mosquitto'
   | 'nats'
   | 'redis'
+  | 'gpodder'
+  | 'eyed3'
   | 'wrk'
   | 'openssl'
   | 'faketime'
@@ -72,6 +76,17 @@ const runs = (command: string, args: string[]): boolean => spawnSync(command, ar
 export function libfaketimePath(): string | null {
   const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib/arm-linux-gnueabihf', '/usr/lib'];
   return dirs.map((dir) => `${dir}/faketime/libfaketime.so.1`).find((file) => fs.existsSync(file)) ?? null;
+}
+
+/**
+ * The Python that runs eyeD3 (its script's #! line: Debian's, which has the eyed3 module even where
+ * another python3 comes first on the PATH), or null without eyeD3.
+ */
+export function eyed3Python(): string | null {
+  const script = which('eyeD3');
+  if (!script) return null;
+  const python = /^#!\s*(\S+)/.exec(fs.readFileSync(script, 'utf8').split('\n', 1)[0] ?? '')?.[1] ?? 'python3';
+  return runs(python, ['-c', 'import eyed3']) ? python : null;
 }
 
 /** The Chromium to drive: CHROMIUM_PATH, else the first on the PATH (Debian's `chromium` first). */
@@ -96,6 +111,9 @@ const CHECKS: Record<Peer, () => boolean> = {
   mosquitto: () => which('mosquitto', ['/usr/sbin/mosquitto']) !== null && which('mosquitto_pub') !== null,
   nats: () => which('nats-server', ['/usr/bin/nats-server', '/usr/sbin/nats-server']) !== null,
   redis: () => which('redis-server', ['/usr/bin/redis-server']) !== null,
+  gpodder: () => which('gpo') !== null,
+  // The command and its Python module (the test reads chapters through the module).
+  eyed3: () => eyed3Python() !== null,
   wrk: () => which('wrk') !== null,
   openssl: () => which('openssl') !== null,
   faketime: () => libfaketimePath() !== null,

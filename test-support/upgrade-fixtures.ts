@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { PodcastStore, type EpisodeDoc, type ShowDoc } from '../src-main/store/podcasts.js';
 import { encode } from '@msgpack/msgpack';
 import { expect } from 'vitest';
 import { studioStateSchema, type StudioState } from '../src-shared/contract/scenes.js';
@@ -69,6 +70,50 @@ const json = JSON.stringify;
 const addedIn = <T>(builtAt: number, added: number, value: T, fallback: T): T => (builtAt >= added ? value : fallback);
 const never = (): string => {
   throw new Error('the fixture secret is missing: the store would make a new one');
+};
+
+const PODCAST_SHOW: ShowDoc = {
+  id: 'show_000000000001',
+  slug: 'night-shift',
+  title: 'Night Shift',
+  description: 'Late conversations',
+  author: 'Ada',
+  ownerName: 'Ada',
+  ownerEmail: 'ada@example.com',
+  category: 'Technology',
+  language: 'en',
+  explicit: false,
+  private: false,
+  locked: true,
+  link: null,
+  liveStream: 'show',
+  prefixUrl: null,
+  copyright: '',
+  artwork: 'a1b2c3d4',
+  guid: '917393e3-1b1e-5cef-ace4-edaa54e1f810',
+  createdAt: T0,
+  updatedAt: T0,
+};
+const PODCAST_EPISODE: EpisodeDoc = {
+  id: 'ep_000000000001',
+  showId: 'show_000000000001',
+  title: 'Episode 1',
+  description: '',
+  season: 1,
+  episode: 1,
+  episodeType: 'full',
+  explicit: null,
+  status: 'published',
+  publishAt: null,
+  publishedAt: T0,
+  videoId: null,
+  uploadId: 'upload-1',
+  guid: '1c0ad0a4-3c38-4f4e-9d0d-2f9b2f1f0001',
+  state: 'ready',
+  error: null,
+  audio: { generation: 'deadbeef', durationSec: 240, m4aBytes: 3_900_000, mp3Bytes: 4_000_000, chapters: [{ startSec: 0, title: 'Intro' }], loudness: { targetLufs: -16, measuredLufs: -21.4 }, transcripts: ['en'], artwork: true },
+  createdAt: T0,
+  updatedAt: T0,
 };
 
 export const PASSWORD = 'correct horse battery staple';
@@ -406,6 +451,38 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       expect(() => schemas.check('show', 'readings', { temp: 'hot' })).toThrow(/temp: number expected/);
       schemas.dispose();
     },
+  },
+  {
+    table: 'podcast_shows',
+    since: 21,
+    rows: () => [{ id: PODCAST_SHOW.id, slug: PODCAST_SHOW.slug, doc: json(PODCAST_SHOW), created_at: PODCAST_SHOW.createdAt }],
+    check: (db) => {
+      expect(new PodcastStore(db).showBySlug('night-shift')).toEqual(PODCAST_SHOW);
+    },
+  },
+  {
+    table: 'podcast_episodes',
+    since: 21,
+    rows: () => [{ id: PODCAST_EPISODE.id, show_id: PODCAST_SHOW.id, doc: json(PODCAST_EPISODE), created_at: PODCAST_EPISODE.createdAt }],
+    check: (db) => expect(new PodcastStore(db).episodes(PODCAST_SHOW.id)).toEqual([PODCAST_EPISODE]),
+  },
+  {
+    table: 'podcast_subscribers',
+    since: 21,
+    rows: () => [{ id: 'sub_000000000001', show_id: PODCAST_SHOW.id, name: 'Grace', token: 'fixtureSubscriberToken0000000001', created_at: T0, last_fetch_at: T0 + 60_000 }],
+    check: (db) =>
+      expect(new PodcastStore(db).subscriberByToken('fixtureSubscriberToken0000000001')).toEqual({ id: 'sub_000000000001', showId: PODCAST_SHOW.id, name: 'Grace', token: 'fixtureSubscriberToken0000000001', createdAt: T0, lastFetchAt: T0 + 60_000 }),
+  },
+  {
+    table: 'podcast_requests',
+    since: 21,
+    rows: () => [
+      { show_id: PODCAST_SHOW.id, episode_id: PODCAST_EPISODE.id, at: T0, ip: '192.0.2.7', user_agent: 'Overcast/3.0', method: 'GET', status: 206, range_start: 0, range_end: 999, bytes: 1000, file_bytes: 4_000_000, duration_sec: 240, source: 'edge-1' },
+    ],
+    check: (db) =>
+      expect(new PodcastStore(db).requests(PODCAST_SHOW.id, 0, FAR)).toEqual([
+        { showId: PODCAST_SHOW.id, episodeId: PODCAST_EPISODE.id, at: T0, ip: '192.0.2.7', userAgent: 'Overcast/3.0', method: 'GET', status: 206, range: { start: 0, end: 999 }, bytes: 1000, fileBytes: 4_000_000, durationSec: 240, source: 'edge-1' },
+      ]),
   },
   {
     table: 'chat_bans',

@@ -15,6 +15,7 @@ import { dataHandlers, type DataHandlerDeps } from './handlers-data.js';
 import { authHandlers, type AuthHandlerDeps } from './handlers-auth.js';
 import { sceneHandlers } from './handlers-scenes.js';
 import { guestHandlers } from './handlers-guests.js';
+import { podcastHandlers, type PodcastHandlerDeps } from './handlers-podcasts.js';
 import type { GuestTakes } from '../guests/takes.js';
 import type { GuestService } from '../guests/guest-service.js';
 import type { SceneService } from '../studio/scene-service.js';
@@ -47,6 +48,7 @@ export interface HandlerDeps {
   scenes: SceneService;
   guests: GuestService;
   guestTakes: GuestTakes;
+  podcasts: PodcastHandlerDeps;
   backups: { status(): BackupStatus; run(): Promise<BackupItem> };
 }
 
@@ -115,5 +117,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...authHandlers(deps.access),
     ...sceneHandlers(deps.scenes),
     ...guestHandlers(deps.guests, deps.guestTakes),
+    ...podcastHandlers(deps.podcasts),
   };
 }

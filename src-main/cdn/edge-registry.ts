@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import {
   edgeClientMessageSchema,
+  type EdgeDownloadRecord,
   type EdgeInfo,
   type EdgeServerMessage,
   type EdgeStats,
@@ -56,6 +57,8 @@ export class EdgeRegistry implements Service {
       keys: () => SigningKeys;
       logger: Logger;
       bus: EventBus;
+      /** An edge's podcast download lines (the podcasts count them). */
+      onDownloads?: (edgeId: string, records: EdgeDownloadRecord[]) => void;
       ackTimeoutMs?: number;
       now?: () => number;
     },
@@ -139,6 +142,8 @@ export class EdgeRegistry implements Service {
           this.deps.store.seen(id!, live.lastSeen);
           // Into or out of rotation: clients hear it at once, not with the next throttled update.
           this.publish(this.outOfRotation(live) !== before);
+        } else if (message.type === 'downloads') {
+          this.deps.onDownloads?.(id!, message.records);
         } else {
           if (message.ok) this.deps.store.applied(id!, message.seq);
           live.acks.get(message.seq)?.({ ok: message.ok, objects: message.objects });

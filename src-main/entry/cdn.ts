@@ -1,3 +1,4 @@
+import type { EdgeDownloadRecord } from '../../src-shared/contract/cdn.js';
 import type { CdnHandlerDeps } from '../api/handlers-cdn.js';
 import type { AuditPort } from '../auth/types.js';
 import { EdgeRegistry } from '../cdn/edge-registry.js';
@@ -29,6 +30,8 @@ export function wireCdn(deps: {
   jwtKeys?: () => { kid: string; secret: string }[];
   /** Where provisioning outcomes go. */
   audit?: Pick<AuditPort, 'record'>;
+  /** The edges' podcast download lines (the podcasts are wired after the CDN, so asked lazily). */
+  onDownloads?: (edgeId: string, records: EdgeDownloadRecord[]) => void;
 }): {
   registry: EdgeRegistry;
   handlers: CdnHandlerDeps;
@@ -40,6 +43,7 @@ export function wireCdn(deps: {
     keys: () => ({ ...deps.signer.verifyingKeys(), ...(deps.jwtKeys ? { jwt: deps.jwtKeys() } : {}) }),
     logger: deps.logger.child({ service: 'cdn' }),
     bus: deps.bus,
+    ...(deps.onDownloads ? { onDownloads: deps.onDownloads } : {}),
   });
   const jobs = new ProvisionJobs({
     bus: deps.bus,

@@ -36,6 +36,8 @@ import { wireLiveServer } from './live.js';
 import { wireObs } from './obs.js';
 import { wireWebRtc } from './webrtc.js';
 import { wireGuests } from './guests.js';
+import { wirePodcasts } from './podcasts.js';
+import { PODCAST_AUDIO_JOB } from '../podcasts/service.js';
 import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
@@ -179,13 +181,14 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const jobs: JobQueue = new JobQueue({
       store: new JobStore(db),
       logger: logger.child({ service: 'jobs' }),
-      runners: { [PROCESS_JOB]: (ctx) => library.process(ctx), [RECORDING_VOD_JOB]: (ctx) => live.recordings.runVod(ctx) },
+      runners: { [PROCESS_JOB]: (ctx) => library.process(ctx), [RECORDING_VOD_JOB]: (ctx) => live.recordings.runVod(ctx), [PODCAST_AUDIO_JOB]: (ctx) => podcasts.service.runAudio(ctx) },
       concurrency: () => concurrencyFrom(config.current.library.concurrency),
       stallMs: () => config.current.library.stallSeconds * 1000,
       maxAttempts: () => config.current.library.maxAttempts,
       onChange: (job) => {
         library.library.onJobChanged(job);
         live.recordings.onJobChanged(job);
+        podcasts.service.onJobChanged(job);
       },
     });
     const live = wireLiveServer({
@@ -205,9 +208,10 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       ...(tls.mode !== 'off' ? { tls: { cert: tls.certFile, key: tls.keyFile } } : {}),
     });
     const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, protection: live.videoProtection, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) }, guestTakes: () => guests.takes });
+    const podcasts = wirePodcasts({ home: layout.root, db, children, ffmpeg, library: () => library.library, uploads: () => library.uploads, queue: jobs, streams: live.streams, baseUrl: () => http.url, logger });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
-    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) } });
+    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records) });
     const webrtc = wireWebRtc({
       config: () => config.current,
       paths: live.paths,
@@ -264,6 +268,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         scenes,
         guests: guests.guests,
         guestTakes: guests.takes,
+        podcasts: podcasts.handlers,
         backups,
       }),
       logger,
@@ -290,7 +295,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         rendererDir,
         plugins: safeMode
           ? access.plugins
-          : [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...webrtc.plugins, ...guests.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
+          : [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...podcasts.plugins, ...webrtc.plugins, ...guests.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
       },
       listen,
     );

@@ -419,4 +419,50 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 21,
+    name: 'podcasts: shows, episodes, subscribers and enclosure requests',
+    sql: `
+      CREATE TABLE podcast_shows (
+        id TEXT PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE podcast_episodes (
+        id TEXT PRIMARY KEY,
+        show_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX podcast_episodes_show ON podcast_episodes (show_id, created_at);
+      CREATE TABLE podcast_subscribers (
+        id TEXT PRIMARY KEY,
+        show_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_fetch_at INTEGER
+      );
+      CREATE INDEX podcast_subscribers_show ON podcast_subscribers (show_id);
+      CREATE TABLE podcast_requests (
+        id INTEGER PRIMARY KEY,
+        show_id TEXT NOT NULL,
+        episode_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL,
+        method TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        range_start INTEGER,
+        range_end INTEGER,
+        bytes INTEGER NOT NULL,
+        file_bytes INTEGER NOT NULL,
+        duration_sec REAL NOT NULL,
+        source TEXT NOT NULL
+      );
+      CREATE INDEX podcast_requests_show ON podcast_requests (show_id, at);
+      CREATE INDEX podcast_requests_episode ON podcast_requests (episode_id, at);
+    `,
+  },
 ];

@@ -111,10 +111,27 @@ export const edgeHelloSchema = z.object({
   /** The last purge applied; null for a new edge (an empty cache needs no history). */
   lastSeq: z.number().int().nullable(),
 });
+/** An edge's log line of a podcast episode file request (the origin counts downloads from them, podcasts/delivery.ts). */
+export const edgeDownloadRecordSchema = z.object({
+  at: z.number(),
+  ip: z.string().max(64),
+  userAgent: z.string().max(512),
+  method: z.string().max(16),
+  uri: z.string().max(1024),
+  status: z.number().int(),
+  bytes: z.number().int().min(0),
+  /** `Content-Range` of a 206 (`bytes 0-99/1234`), else null. */
+  contentRange: z.string().max(128).nullable(),
+});
+export type EdgeDownloadRecord = z.infer<typeof edgeDownloadRecordSchema>;
+/** Records per `downloads` message. */
+export const EDGE_DOWNLOADS_BATCH = 2000;
+
 export const edgeClientMessageSchema = z.discriminatedUnion('type', [
   edgeHelloSchema,
   z.object({ type: z.literal('heartbeat'), stats: edgeStatsSchema }),
   z.object({ type: z.literal('ack'), seq: z.number().int(), ok: z.boolean(), objects: z.number().int(), error: z.string().optional() }),
+  z.object({ type: z.literal('downloads'), records: z.array(edgeDownloadRecordSchema).max(EDGE_DOWNLOADS_BATCH) }),
 ]);
 export type EdgeClientMessage = z.infer<typeof edgeClientMessageSchema>;
 

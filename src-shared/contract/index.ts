@@ -17,3 +17,4 @@ export * from './scopes.js';
 export * from './auth.js';
 export * from './scenes.js';
 export * from './guests.js';
+export * from './podcasts.js';

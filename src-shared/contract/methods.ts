@@ -33,6 +33,7 @@ import { remoteMethods } from './remote.js';
 import { broadcastMethods } from './broadcast.js';
 import { sceneMethods } from './scenes.js';
 import { guestMethods } from './guests.js';
+import { podcastMethods } from './podcasts.js';
 
 const none = z.object({}).strict();
 
@@ -351,6 +352,7 @@ export const methods = {
   ...authMethods,
   ...sceneMethods,
   ...guestMethods,
+  ...podcastMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -72,6 +72,8 @@ export const FETCH_LOG = 'fetch.json.log';
 export const PLAYLIST_HIT_SAMPLE = 10;
 /** How long a line may wait in nginx's buffer of ACCESS_LOG. */
 export const ACCESS_LOG_FLUSH_MS = 1000;
+/** Requests of podcast episode files, with the listener's address and user agent (the origin counts downloads from them). */
+export const PODCAST_LOG = 'podcast.json.log';
 export const ERROR_LOG = 'error.log';
 export const NJS_FILE = 'edge-signing.js';
 
@@ -84,6 +86,13 @@ const HIT_LOG_FORMAT =
 const LOG_FORMAT =
   '\'{"t":$msec,"m":"$request_method","u":"$uri","s":$status,"b":$body_bytes_sent,"rt":$request_time,' +
   '"c":"$upstream_cache_status","up":"$upstream_addr","k":"$upstream_http_surrogate_key","v":"$edge_variant","pf":"$http_x_edge_prefetch","f":"$upstream_http_x_edge_fill"}\'';
+
+/** One JSON object per request of an episode's MP3 or M4A: who asked (address, user agent), what range went out and how much. */
+const PODCAST_LOG_FORMAT =
+  '\'{"t":$msec,"ip":"$remote_addr","ua":"$http_user_agent","m":"$request_method","u":"$uri","s":$status,"b":$body_bytes_sent,"cr":"$sent_http_content_range"}\'';
+
+/** A podcast's files on the origin: its own edge fetches say so (podcasts/routes.ts), so that only listeners are counted there. */
+const PODCAST_FETCH = 'proxy_set_header X-Streams-Edge 1;';
 
 /** A double-quoted nginx string; values that nginx would expand or split are refused. */
 export function quote(value: string): string {
@@ -330,7 +339,7 @@ const PLAYLIST_FILE_CACHE = ['open_file_cache max=10000 inactive=10s;', 'open_fi
 const PLAYLIST_TYPES = 'types { application/vnd.apple.mpegurl m3u8; application/dash+xml mpd; }';
 
 const MIRROR_TYPES =
-  'types { video/mp4 m4s mp4 m4v; audio/mp4 m4a; video/mp2t ts; audio/aac aac; text/vtt vtt; video/x-matroska mkv; image/jpeg jpg; }';
+  'types { video/mp4 m4s mp4 m4v; audio/mp4 m4a; video/mp2t ts; audio/aac aac; text/vtt vtt; video/x-matroska mkv; image/jpeg jpg; audio/mpeg mp3; application/json json; }';
 
 export function buildNginxConf(o: EdgeNginxOptions): string {
   const { scheme, server, hostHeader } = originParts(o.origin);
@@ -386,6 +395,7 @@ http {
 
     log_format edge_json escape=json ${LOG_FORMAT};
     log_format edge_hit escape=json ${HIT_LOG_FORMAT};
+    log_format edge_podcast escape=json ${PODCAST_LOG_FORMAT};
     # Hits are written in blocks (a JSON line per request cost ~1 us of a playlist hit's 8-12 us of worker
     # CPU, most of it the write); what reached an upstream,
     # and so entered a cache with its tags, is written at once: a purge reads it before resolving tags.
@@ -400,6 +410,9 @@ http {
     map "$edge_fetched:$edge_hit_weight:$edge_hit_pick" $edge_served { "~^0:1:" 1; "0:${PLAYLIST_HIT_SAMPLE}:1" 1; default 0; }
     access_log ${d(ACCESS_LOG)} edge_hit buffer=64k flush=${ACCESS_LOG_FLUSH_MS / 1000}s if=$edge_served;
     access_log ${d(FETCH_LOG)} edge_json if=$edge_fetched;
+    # Downloads are counted by listener (IAB rules) at the origin, from these lines: written at once.
+    map $uri $edge_podcast_file { "~^/podcasts/.+/episode\\.(?:mp3|m4a)$" 1; default 0; }
+    access_log ${d(PODCAST_LOG)} edge_podcast if=$edge_podcast_file;
     # Background cache updates are subrequests: logged, so that fresh playlists trigger prefetch.
     log_subrequest on;
 
@@ -572,7 +585,30 @@ ${indent(mirrorLocation, 12)}
             add_header Access-Control-Allow-Origin * always;
         }
 
-        location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/ and /vod/ only"}}'; }
+        # Podcast feeds: a minute here, one copy per host asked (a feed names the host its files are fetched from).
+        location ~ ^/podcasts/[^/]+/feed\\.xml$ {
+${indent(cacheBlock(scheme, hostHeader, { key: '$http_host$uri', ttl: '60s', lock: true, lockTimeout: '5s', readTimeout: '15s', notFoundTtl: '10s', staleWhileUpdating: 'others', forwardHost: true }), 12)}
+            ${PODCAST_FETCH}
+        }
+
+        # A subscriber's feed and files (private shows): per subscriber and revocable at once, so never kept here.
+        location ~ ^/podcasts/[^/]+/s/ {
+            proxy_pass ${scheme}://edge_origin;
+${indent(originRequest(hostHeader), 12)}
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Host $http_host;
+            ${PODCAST_FETCH}
+            proxy_cache off;
+            proxy_connect_timeout 3s;
+            proxy_read_timeout 60s;
+        }
+
+        # Episode files, chapters, transcripts and artwork: immutable (a new encode is a new generation): the mirror.
+        location /podcasts/ {
+${indent(mirrorLocation, 12)}
+        }
+
+        location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/, /vod/ and /podcasts/ only"}}'; }
     }
 
     # The fill server: misses of mirrored objects, through zone edge_fill and its lock (500 viewers
@@ -587,6 +623,7 @@ ${indent(mirrorLocation, 12)}
             proxy_no_cache $edge_fill_skip;
 ${indent(cacheBlock(scheme, hostHeader, { zone: 'edge_fill', key: '$uri|$http_x_edge_variant', ttl: '10m', lock: true, readTimeout: '30s', notFoundTtl: '60s', staleWhileUpdating: 'background' }), 12)}
             add_header X-Edge-Fill $upstream_cache_status always;
+            ${PODCAST_FETCH}
         }
     }
 

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { EDGE_SOCKET_PATH, type EdgeServerMessage, type EdgeStats, type PurgeRequest, type SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import type { PodcastLog } from './podcast-log.js';
 import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
 
 /** Reconnects: 0.25 s, 0.5 s, 1 s ... up to 5 s. */
@@ -22,6 +23,8 @@ export interface OriginLinkDeps {
   logger: Logger;
   hello: () => { id: string; url: string; region: string; version: string; heartbeatMs: number; lastSeq: number | null };
   stats: () => EdgeStats;
+  /** Podcast download lines to hand to the origin with each heartbeat (podcast-log.ts). */
+  downloads?: Pick<PodcastLog, 'take' | 'putBack' | 'size'>;
   onWelcome: (seq: number, keys: SigningKeys) => Promise<void> | void;
   onKeys: (keys: SigningKeys) => Promise<void> | void;
   /** Applies one purge; resolves with the number of cache objects it touched. */
@@ -118,6 +121,14 @@ export class OriginLink implements Service {
   private sendHeartbeat(socket: WebSocket): void {
     if (socket.readyState !== socket.OPEN) return;
     socket.send(JSON.stringify({ type: 'heartbeat', stats: this.deps.stats() }));
+    const downloads = this.deps.downloads;
+    while (downloads && downloads.size > 0) {
+      const records = downloads.take();
+      // Sent once the socket has written it; a connection that breaks first gives the batch back for the next one.
+      socket.send(JSON.stringify({ type: 'downloads', records }), (error) => {
+        if (error) downloads.putBack(records);
+      });
+    }
   }
 
   async dispose(): Promise<void> {

@@ -10,7 +10,8 @@ import { EdgeAgentCore, EdgeStateFile } from '../edge/agent.js';
 import { PlaylistMirror } from '../edge/playlist-mirror.js';
 import { DataPlaneProber } from '../edge/data-plane-probe.js';
 import { LogTail } from '../edge/log-tail.js';
-import { ACCESS_LOG, cacheBudget, cacheLayout, FETCH_LOG, originParts, parseSize } from '../edge/nginx-conf.js';
+import { ACCESS_LOG, cacheBudget, cacheLayout, FETCH_LOG, originParts, parseSize, PODCAST_LOG } from '../edge/nginx-conf.js';
+import { PodcastLog } from '../edge/podcast-log.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
 import { OriginLink } from '../edge/origin-link.js';
 import { prepareAgentDir } from '../edge/worker-folders.js';
@@ -180,7 +181,8 @@ export async function runEdge(argv: string[]): Promise<number> {
       { dir, cacheDir, cacheSize, port, bind, controlPort, fillPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },
     );
     nginxRef.current = nginx;
-    tails = [new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine), new LogTail(path.join(dir, FETCH_LOG), core.onLogLine, 100)];
+    const podcastLog = new PodcastLog();
+    tails = [new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine), new LogTail(path.join(dir, FETCH_LOG), core.onLogLine, 100), new LogTail(path.join(dir, PODCAST_LOG), podcastLog.onLine, 500)];
     const applyKeys = async (next: typeof keys): Promise<void> => {
       const same = state.keys && state.keys.current === next.current && state.keys.previous === next.previous && JSON.stringify(state.keys.jwt ?? []) === JSON.stringify(next.jwt ?? []);
       state.keys = next;
@@ -193,6 +195,7 @@ export async function runEdge(argv: string[]): Promise<number> {
       logger: logger.child({ service: 'origin-link' }),
       hello: () => ({ id: state.id, url: publicUrl, region, version: STUDIO_VERSION, heartbeatMs, lastSeq: state.lastSeq }),
       stats: () => core.stats(),
+      downloads: podcastLog,
       onWelcome: async (seq, next) => {
         if (state.lastSeq === null) state.lastSeq = seq;
         await applyKeys(next);

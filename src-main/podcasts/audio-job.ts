@@ -115,8 +115,9 @@ export class EpisodeAudioJob {
         artwork: cover !== null,
       };
       await fs.promises.rename(tmp, path.join(job.dir, generation));
+      // Older generations (and what a killed run left); the episode's own artwork stays.
       for (const entry of await fs.promises.readdir(job.dir)) {
-        if (entry !== generation) await fs.promises.rm(path.join(job.dir, entry), { recursive: true, force: true });
+        if (entry !== generation && /^[a-f0-9]{8}(\.tmp)?$/.test(entry)) await fs.promises.rm(path.join(job.dir, entry), { recursive: true, force: true });
       }
       ctx.progress(1, 'done');
       return audio;

@@ -7,6 +7,7 @@ import type { Episode, Show } from '../../src-shared/contract/podcasts.js';
 import { api, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { eyed3Python, needs } from '../../test-support/peers.js';
 import { checkPodcastFeed } from '../../test-support/podcast-feed-rules.js';
+import { exitOf, publishTestPattern } from '../../test-support/media.js';
 import { makeClip, SAMPLE_SRT, tusUpload } from '../../test-support/vod-media.js';
 import { waitFor } from '../../test-support/wait.js';
 
@@ -223,6 +224,44 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'gpodder', 'eyed3'))('podcasts from t
     expect(report.days).toHaveLength(30);
     expect(report.days.at(-1)).toEqual({ day: new Date().toISOString().slice(0, 10), episode: ep.id, downloads: 2 });
     expect((await episodeOf(counted.id, ep.id)).downloads).toBe(2);
+  });
+
+  it("carries an episode's own artwork, an analytics prefix, and a podcast:liveItem while the show's stream is live", async () => {
+    const made = await api(host, 'POST', '/api/v1/shows', { title: 'On Air', author: 'Ada', ownerEmail: 'ada@example.com', category: 'Music', prefixUrl: 'https://op3.example/e' });
+    const onAir = made.json as unknown as Show;
+    const ep = await readyEpisode(onAir.id, ((await api(host, 'POST', `/api/v1/shows/${onAir.id}/episodes`, { title: 'Cover story', videoId, status: 'published' })).json as unknown as Episode).id);
+    // Its own cover: the audio is made again to carry it (a new generation, new URLs).
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:size=800x600', '-frames:v', '1', path.join(tmp, 'red.jpg')]);
+    const put = await fetch(`${host.url}/api/v1/shows/${onAir.id}/episodes/${ep.id}/artwork`, { method: 'PUT', headers: { authorization: `Bearer ${host.token}`, 'content-type': 'image/jpeg' }, body: fs.readFileSync(path.join(tmp, 'red.jpg')) });
+    expect(put.status).toBe(200);
+    const redone = await waitFor('the audio made again', async () => {
+      const e = await episodeOf(onAir.id, ep.id);
+      return e.state === 'ready' && e.audio!.mp3.path !== ep.audio!.mp3.path ? e : null;
+    }, 120_000, 300);
+    const cover = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', '-i', `${host.url}${redone.artwork!}`, '-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1024 });
+    expect([...cover.stdout].map((v) => Math.round(v / 64))).toEqual([4, 0, 0]);
+    expect((await get(ep.audio!.mp3.path)).status).toBe(404);
+
+    const stream = await api(host, 'POST', '/api/v1/streams', { name: 'onair', ladder: 'passthrough' });
+    expect(stream.status).toBe(201);
+    expect((await api(host, 'PATCH', `/api/v1/shows/${onAir.id}`, { liveStream: 'onair' })).status).toBe(200);
+    expect(await (await get(`/podcasts/${onAir.slug}/feed.xml`)).text()).not.toContain('podcast:liveItem');
+    const publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${stream.json.key as string}`, { size: '320x180' });
+    try {
+      const xml = await waitFor('the live item', async () => {
+        const text = await (await get(`/podcasts/${onAir.slug}/feed.xml`)).text();
+        return text.includes('<podcast:liveItem') ? text : null;
+      }, 30_000, 250);
+      expect(checkPodcastFeed(xml)).toEqual([]);
+      expect(xml).toMatch(/<podcast:liveItem status="live" start="\d{4}-\d\d-\d\dT/);
+      expect(xml).toContain(`<podcast:contentLink href="${host.url}/play/onair"`);
+      const host_ = host.url.replace(/^http:\/\//, '');
+      expect(xml).toContain(`<enclosure url="https://op3.example/e/${host_}${redone.audio!.mp3.path}"`);
+      expect(xml).toContain(`<itunes:image href="${host.url}${redone.artwork!}"/>`);
+    } finally {
+      publisher.kill('SIGINT');
+      await exitOf(publisher);
+    }
   });
 
   it('refuses bad input with a clear code and changes nothing', async () => {

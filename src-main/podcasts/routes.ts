@@ -32,7 +32,8 @@ export function requestOrigin(req: Pick<FastifyRequest, 'headers' | 'protocol'>)
  * `/podcasts/...` (public: a private show answers only under a subscriber's token, and 404 otherwise,
  * as if it did not exist): the feed with ETag/Last-Modified and 304s, the files with ranges; every
  * enclosure request served here is kept for the download count. And `PUT /api/v1/shows/:id/artwork`
- * (a JPEG or PNG body; the scope of podcasts.updateShow, checked before the body is read).
+ * and `PUT /api/v1/shows/:id/episodes/:episodeId/artwork` (a JPEG or PNG body; the scope of the
+ * update method, checked before the body is read).
  */
 export function podcastRoutes(o: { service: PodcastService; delivery: PodcastDelivery; tmpDir?: string }): HttpPlugin {
   return async (app: FastifyInstance) => {
@@ -56,10 +57,8 @@ export function podcastRoutes(o: { service: PodcastService; delivery: PodcastDel
         if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the artwork as image/jpeg or image/png' });
         return sendError(reply, StudioError.from(error).toJSON());
       });
-      scope.put('/api/v1/shows/:id/artwork', { bodyLimit: MAX_ARTWORK_BYTES, config: { contractMethod: 'podcasts.updateShow' } }, async (req) => {
-        const { id } = req.params as { id: string };
-        o.service.showDoc(id);
-        const body = req.body as Buffer | undefined;
+      /** The picture of a PUT as a temporary file, sniffed as a JPEG or PNG first. */
+      const withPicture = async <T>(body: Buffer | undefined, use: (file: string) => Promise<T>): Promise<T> => {
         if (!body || body.length === 0) throw new StudioError('BODY_REQUIRED', 'send the picture as the request body');
         const kind = sniffMedia(body.subarray(0, 16));
         if (kind !== 'jpg' && kind !== 'png') throw new StudioError('MEDIA_INVALID', 'the artwork must be a JPEG or PNG picture: nothing was changed');
@@ -68,10 +67,20 @@ export function podcastRoutes(o: { service: PodcastService; delivery: PodcastDel
         const tmp = path.join(dir, `artwork-${crypto.randomBytes(6).toString('hex')}.${kind}`);
         await fs.promises.writeFile(tmp, body);
         try {
-          return await o.service.setArtwork(id, tmp);
+          return await use(tmp);
         } finally {
           await fs.promises.rm(tmp, { force: true });
         }
+      };
+      scope.put('/api/v1/shows/:id/artwork', { bodyLimit: MAX_ARTWORK_BYTES, config: { contractMethod: 'podcasts.updateShow' } }, async (req) => {
+        const { id } = req.params as { id: string };
+        o.service.showDoc(id);
+        return withPicture(req.body as Buffer | undefined, (file) => o.service.setArtwork(id, file));
+      });
+      scope.put('/api/v1/shows/:id/episodes/:episodeId/artwork', { bodyLimit: MAX_ARTWORK_BYTES, config: { contractMethod: 'podcasts.updateEpisode' } }, async (req) => {
+        const { id, episodeId } = req.params as { id: string; episodeId: string };
+        o.service.episodeDoc(id, episodeId);
+        return withPicture(req.body as Buffer | undefined, (file) => o.service.setEpisodeArtwork(id, episodeId, file));
       });
     });
   };

@@ -157,6 +157,21 @@ export class PodcastService {
     return this.showView(updated);
   }
 
+  /** An episode's own artwork (a square JPEG made from the picture); its audio is encoded again to carry it. */
+  async setEpisodeArtwork(showId: string, episodeId: string, picture: string): Promise<Episode> {
+    const before = this.episodeDoc(showId, episodeId);
+    const generation = crypto.randomBytes(4).toString('hex');
+    const dir = this.episodeDir(showId, episodeId);
+    await fs.promises.mkdir(dir, { recursive: true });
+    await this.o.makeArtwork(picture, path.join(dir, `art-${generation}.jpg`));
+    const episode: EpisodeDoc = { ...this.episodeDoc(showId, episodeId), artwork: generation, state: 'queued', error: null, updatedAt: this.now() };
+    this.o.store.putEpisode(episode);
+    if (before.artwork) await fs.promises.rm(path.join(dir, `art-${before.artwork}.jpg`), { force: true });
+    await this.o.queue.removeFor(episodeId);
+    this.o.queue.enqueue(PODCAST_AUDIO_JOB, episodeId, { showId, episodeId, ...(episode.audio ? { durationSec: episode.audio.durationSec } : {}) });
+    return this.episodeView(this.showDoc(showId), episode, this.o.downloadsOf(showId));
+  }
+
   artworkFile(show: ShowDoc): string | null {
     return show.artwork ? path.join(this.o.dir, show.id, `art-${show.artwork}.jpg`) : null;
   }
@@ -347,7 +362,8 @@ export class PodcastService {
         genre: 'Podcast',
       },
       chapters: video?.chapters ?? [],
-      artwork: this.artworkFile(show) ?? (video && fs.existsSync(path.join(this.o.videos.dirOf(video.id), POSTER_FILE)) ? path.join(this.o.videos.dirOf(video.id), POSTER_FILE) : null),
+      // The episode's own, else the show's, else the video's poster (made square).
+      artwork: (episode.artwork ? path.join(this.episodeDir(showId, episodeId), `art-${episode.artwork}.jpg`) : null) ?? this.artworkFile(show) ?? posterOf(video, (id) => this.o.videos.dirOf(id)),
       transcripts: (video?.subtitles ?? []).map((s) => ({ language: s.language, file: path.join(this.o.videos.dirOf(video!.id), subtitleVttFile(s.id)) })),
       podcastName: show.title,
     };
@@ -395,6 +411,12 @@ export class PodcastService {
     return { id: s.id, name: s.name, feed: `${showBase(show.slug, s.token)}/feed.xml`, createdAt: s.createdAt, lastFetchAt: s.lastFetchAt };
   }
 }
+
+const posterOf = (video: StoredVideo | null, dirOf?: (id: string) => string): string | null => {
+  if (!video || !dirOf) return null;
+  const poster = path.join(dirOf(video.id), POSTER_FILE);
+  return fs.existsSync(poster) ? poster : null;
+};
 
 /** The fields of `edits` that are not undefined. */
 function definedOf<T extends object>(edits: T): Partial<T> {

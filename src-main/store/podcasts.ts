@@ -57,6 +57,8 @@ export interface EpisodeDoc {
   publishedAt: number | null;
   videoId: string | null;
   uploadId: string | null;
+  /** The episode's own artwork's generation (`<episode>/art-<generation>.jpg`), else the show's is used. */
+  artwork?: string | null;
   guid: string;
   state: 'queued' | 'processing' | 'ready' | 'failed';
   error: { code: string; message: string } | null;

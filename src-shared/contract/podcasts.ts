@@ -244,7 +244,7 @@ export const podcastMethods = {
   'podcasts.updateEpisode': method({
     tag: 'podcasts',
     scope: 'videos:write',
-    summary: 'Edit an episode: metadata, draft/published, schedule',
+    summary: 'Edit an episode: metadata, draft/published, schedule (its own artwork: PUT /api/v1/shows/:id/episodes/:episodeId/artwork with a JPEG or PNG body, then its audio is encoded again to carry it)',
     input: z
       .object({
         id: showIdSchema,

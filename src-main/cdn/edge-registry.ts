@@ -96,7 +96,7 @@ export class EdgeRegistry implements Service {
   }
 
   /** A purge the origin decides by itself; logged even with every edge away (they are replayed it when they return). */
-  private autoPurge(request: PurgeRequest | null, context: Record<string, string>): void {
+  autoPurge(request: PurgeRequest | null, context: Record<string, string>): void {
     if (!request || this.deps.store.list().length === 0) return;
     this.purge(request).catch((error: unknown) => this.deps.logger.error({ err: error, ...context }, 'automatic purge failed'));
   }

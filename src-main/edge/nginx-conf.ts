@@ -273,6 +273,8 @@ function hlsKeyMaps(): string[] {
  * conversion's generation; signed recording downloads). The agent purges and evicts by the same rule.
  */
 export function isMirrored(uri: string): boolean {
+  // A podcast's episode files and artwork; not its feeds, nor a subscriber's paths (never kept).
+  if (uri.startsWith('/podcasts/')) return /^\/podcasts\/[^/]+\/(?:e|art)\//.test(uri);
   if (/^\/live\/[^/]+\/s\//.test(uri)) return !/^\/live\/[^/]+\/s\/[^/]+\/(?:part|seg)-/.test(uri);
   return /^\/vod\/[^/]+\/./.test(uri) && !/\.(?:m3u8|mpd)$/.test(uri);
 }

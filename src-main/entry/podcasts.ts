@@ -36,6 +36,8 @@ export function wirePodcasts(deps: {
   queue: JobQueue;
   streams: Pick<StreamService, 'lookup'>;
   baseUrl: () => string;
+  /** Purges a path prefix on the edges (the CDN is wired after the podcasts, so asked lazily). */
+  purge?: (prefix: string) => void;
   logger: Logger;
 }): Podcasts {
   const store = new PodcastStore(deps.db);
@@ -62,6 +64,7 @@ export function wirePodcasts(deps: {
     },
     downloadsOf: (showId) => delivery.downloadsOf(showId),
     baseUrl: deps.baseUrl,
+    ...(deps.purge ? { purge: deps.purge } : {}),
   });
   const delivery: PodcastDelivery = new PodcastDelivery({
     store,

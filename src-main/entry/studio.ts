@@ -208,7 +208,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       ...(tls.mode !== 'off' ? { tls: { cert: tls.certFile, key: tls.keyFile } } : {}),
     });
     const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, protection: live.videoProtection, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) }, guestTakes: () => guests.takes });
-    const podcasts = wirePodcasts({ home: layout.root, db, children, ffmpeg, library: () => library.library, uploads: () => library.uploads, queue: jobs, streams: live.streams, baseUrl: () => http.url, logger });
+    const podcasts = wirePodcasts({ home: layout.root, db, children, ffmpeg, library: () => library.library, uploads: () => library.uploads, queue: jobs, streams: live.streams, baseUrl: () => http.url, purge: (prefix) => cdn.registry.autoPurge({ prefix }, { podcasts: prefix }), logger });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records) });

@@ -106,4 +106,14 @@ describe.skipIf(needs('ffmpeg', 'nginx'))('podcast downloads through two edges (
     const listed = (await api(host, 'GET', `/api/v1/shows/${show.id}/episodes`)).json as unknown as Episode[];
     expect(listed[0]!.downloads).toBe(2);
   });
+
+  it("purges a deleted episode's files from both edges' mirrors", async () => {
+    const mp3 = episode.audio!.mp3.path;
+    for (const edge of edges) expect(fs.existsSync(path.join(edge.dir, 'cache', 'mirror', 'p', mp3)), edge.url).toBe(true);
+    expect((await api(host, 'DELETE', `/api/v1/shows/${show.id}/episodes/${episode.id}`)).status).toBe(200);
+    for (const edge of edges) {
+      await waitFor(`${edge.url} purged`, () => !fs.existsSync(path.join(edge.dir, 'cache', 'mirror', 'p', mp3)), 10_000, 100);
+      expect((await fetch(`${edge.url}${mp3}`)).status).toBe(404);
+    }
+  });
 });

@@ -49,6 +49,8 @@ export interface PodcastServiceOptions {
   downloadsOf(showId: string): Map<string, number>;
   /** The host's own URL, for a new show's podcast:guid. */
   baseUrl(): string;
+  /** Files the edges may keep that are gone or no longer listeners' (a path prefix): purged there. */
+  purge?(prefix: string): void;
   now?: () => number;
 }
 
@@ -129,16 +131,21 @@ export class PodcastService {
   }
 
   updateShow(id: string, edits: ShowEdits): Show {
-    const show = { ...this.showDoc(id), ...definedOf(edits), updatedAt: this.now() };
+    const before = this.showDoc(id);
+    const show = { ...before, ...definedOf(edits), updatedAt: this.now() };
     this.o.store.putShow(show);
+    // Made private: what the edges keep of it is no longer anyone's to fetch without a token.
+    if (show.private && !before.private) this.o.purge?.(`/podcasts/${show.slug}/`);
     return this.showView(show);
   }
 
   async deleteShow(id: string): Promise<{ id: string; deleted: true }> {
     this.showDoc(id);
     for (const e of this.o.store.episodes(id)) await this.o.queue.removeFor(e.id);
+    const slug = this.showDoc(id).slug;
     this.o.store.deleteShow(id);
     await fs.promises.rm(path.join(this.o.dir, id), { recursive: true, force: true });
+    this.o.purge?.(`/podcasts/${slug}/`);
     this.log.info({ id }, 'show deleted');
     return { id, deleted: true };
   }
@@ -153,7 +160,10 @@ export class PodcastService {
     const old = show.artwork;
     const updated = { ...this.showDoc(id), artwork: generation, updatedAt: this.now() };
     this.o.store.putShow(updated);
-    if (old) await fs.promises.rm(path.join(dir, `art-${old}.jpg`), { force: true });
+    if (old) {
+      await fs.promises.rm(path.join(dir, `art-${old}.jpg`), { force: true });
+      this.o.purge?.(`/podcasts/${show.slug}/art/${old}.jpg`);
+    }
     return this.showView(updated);
   }
 
@@ -280,6 +290,7 @@ export class PodcastService {
     await this.o.queue.removeFor(episodeId);
     this.o.store.deleteEpisode(episodeId);
     await fs.promises.rm(this.episodeDir(showId, episodeId), { recursive: true, force: true });
+    this.o.purge?.(`/podcasts/${this.showDoc(showId).slug}/e/${episodeId}/`);
     return { id: episodeId, deleted: true };
   }
 
@@ -371,6 +382,7 @@ export class PodcastService {
     const current = this.o.store.episode(episodeId);
     if (!current) return;
     this.o.store.putEpisode({ ...current, state: 'ready', error: null, audio, updatedAt: this.now() });
+    if (current.audio && current.audio.generation !== audio.generation) this.o.purge?.(`/podcasts/${show.slug}/e/${episodeId}/${current.audio.generation}/`);
     this.log.info({ show: showId, episode: episodeId, durationSec: audio.durationSec, loudness: audio.loudness }, 'episode audio ready');
   }
 

@@ -15,7 +15,7 @@ import { probeMedia } from '../recorder/media-info.js';
 import type { Db } from '../store/db.js';
 import { PodcastStore } from '../store/podcasts.js';
 import type { JobQueue } from '../vod/job-queue.js';
-import type { UploadsPort, VideoLibrary } from '../vod/library.js';
+import type { RecordingsPort, UploadsPort, VideoLibrary } from '../vod/library.js';
 import type { PodcastHandlerDeps } from '../api/handlers-podcasts.js';
 
 export interface Podcasts {
@@ -33,6 +33,7 @@ export function wirePodcasts(deps: {
   ffmpeg: FfmpegService;
   library: () => VideoLibrary;
   uploads: () => UploadsPort;
+  recordings: RecordingsPort;
   queue: JobQueue;
   streams: Pick<StreamService, 'lookup'>;
   baseUrl: () => string;
@@ -55,6 +56,7 @@ export function wirePodcasts(deps: {
       const upload = await deps.uploads().info(id);
       return upload?.finished ? upload.file : undefined;
     },
+    recordingFile: (id) => deps.recordings.endedFile(id)?.file,
     queue: deps.queue,
     probe: async (file) => probeMedia(deps.children, await deps.ffmpeg.ffprobePath(), file),
     audio: new EpisodeAudioJob({ children: deps.children, ffmpegPath: () => deps.ffmpeg.path(), ffprobePath: () => deps.ffmpeg.ffprobePath(), logger }),

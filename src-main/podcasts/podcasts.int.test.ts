@@ -242,7 +242,7 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'gpodder', 'eyed3'))('podcasts from t
     expect([...cover.stdout].map((v) => Math.round(v / 64))).toEqual([4, 0, 0]);
     expect((await get(ep.audio!.mp3.path)).status).toBe(404);
 
-    const stream = await api(host, 'POST', '/api/v1/streams', { name: 'onair', ladder: 'passthrough' });
+    const stream = await api(host, 'POST', '/api/v1/streams', { name: 'onair', ladder: 'passthrough', record: true });
     expect(stream.status).toBe(201);
     expect((await api(host, 'PATCH', `/api/v1/shows/${onAir.id}`, { liveStream: 'onair' })).status).toBe(200);
     expect(await (await get(`/podcasts/${onAir.slug}/feed.xml`)).text()).not.toContain('podcast:liveItem');
@@ -258,10 +258,23 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'gpodder', 'eyed3'))('podcasts from t
       const host_ = host.url.replace(/^http:\/\//, '');
       expect(xml).toContain(`<enclosure url="https://op3.example/e/${host_}${redone.audio!.mp3.path}"`);
       expect(xml).toContain(`<itunes:image href="${host.url}${redone.artwork!}"/>`);
+      // A few seconds of show for the recording below.
+      await new Promise((resolve) => setTimeout(resolve, 4000));
     } finally {
       publisher.kill('SIGINT');
       await exitOf(publisher);
     }
+    // The show's recording, straight into an episode (no video made of it first).
+    const recording = await waitFor('the recording ended', async () => {
+      const list = (await api(host, 'GET', '/api/v1/recordings?stream=onair')).json as unknown as { id: string; state: string }[];
+      return list.find((r) => r.state === 'complete') ?? null;
+    }, 30_000, 250);
+    const fromRecording = await api(host, 'POST', `/api/v1/shows/${onAir.id}/episodes`, { title: 'Live replay', recordingId: recording.id, status: 'published' });
+    expect(fromRecording.status, fromRecording.text).toBe(201);
+    const replay = await readyEpisode(onAir.id, (fromRecording.json as unknown as Episode).id);
+    expect(replay.source).toEqual({ videoId: null, recordingId: recording.id, uploadId: null });
+    expect(replay.durationSec).toBeGreaterThan(1);
+    expect((await api(host, 'POST', `/api/v1/shows/${onAir.id}/episodes`, { title: 'Nope', recordingId: 'rec_missing' })).status).toBe(404);
   });
 
   it('refuses bad input with a clear code and changes nothing', async () => {

@@ -36,6 +36,8 @@ export interface PodcastServiceOptions {
   };
   /** A finished tus upload's file (an audio file uploaded with metadata purpose=podcast). */
   uploadFile(id: string): Promise<string | undefined>;
+  /** The file of a recording that has ended. */
+  recordingFile(id: string): string | undefined;
   queue: {
     enqueue(kind: string, subject: string, payload: Record<string, unknown>): Job;
     latestFor(subject: string): Job | undefined;
@@ -235,9 +237,9 @@ export class PodcastService {
     return episode;
   }
 
-  async createEpisode(showId: string, input: { title: string; videoId?: string; uploadId?: string } & EpisodeEdits): Promise<Episode> {
+  async createEpisode(showId: string, input: { title: string; videoId?: string; recordingId?: string; uploadId?: string } & EpisodeEdits): Promise<Episode> {
     const show = this.showDoc(showId);
-    const source = await this.sourceOf({ videoId: input.videoId ?? null, uploadId: input.uploadId ?? null });
+    const source = await this.sourceOf({ videoId: input.videoId ?? null, recordingId: input.recordingId ?? null, uploadId: input.uploadId ?? null });
     let media: MediaInfo;
     try {
       media = await this.o.probe(source);
@@ -245,7 +247,8 @@ export class PodcastService {
       throw new StudioError('MEDIA_INVALID', `the source is not a media file ffprobe can read: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!media.audio) {
-      throw new StudioError('NO_AUDIO', 'the source has no audio stream: an episode is made from sound', { fields: [{ path: input.videoId ? 'videoId' : 'uploadId', message: 'no audio in it' }] });
+      const field = input.videoId ? 'videoId' : input.recordingId ? 'recordingId' : 'uploadId';
+      throw new StudioError('NO_AUDIO', 'the source has no audio stream: an episode is made from sound', { fields: [{ path: field, message: 'no audio in it' }] });
     }
     const now = this.now();
     const status = input.status ?? 'draft';
@@ -262,6 +265,7 @@ export class PodcastService {
       publishAt: input.publishAt ?? null,
       publishedAt: status === 'published' ? now : null,
       videoId: input.videoId ?? null,
+      recordingId: input.recordingId ?? null,
       uploadId: input.uploadId ?? null,
       guid: crypto.randomUUID(),
       state: 'queued',
@@ -318,7 +322,7 @@ export class PodcastService {
       explicit: e.explicit,
       status: e.status,
       publishAt: e.publishAt,
-      source: { videoId: e.videoId, uploadId: e.uploadId },
+      source: { videoId: e.videoId, recordingId: e.recordingId ?? null, uploadId: e.uploadId },
       guid: e.guid,
       live: this.isLive(e),
       state: e.state,
@@ -338,8 +342,13 @@ export class PodcastService {
     };
   }
 
-  /** The file an episode's audio is made from: the video's original (upload or recording), else its MP4; or the uploaded audio. */
-  private async sourceOf(source: { videoId: string | null; uploadId: string | null }): Promise<string> {
+  /** The file an episode's audio is made from: the video's original (upload or recording), else its MP4; a recording's file; or the uploaded audio. */
+  private async sourceOf(source: { videoId: string | null; recordingId: string | null; uploadId: string | null }): Promise<string> {
+    if (source.recordingId) {
+      const file = this.o.recordingFile(source.recordingId);
+      if (!file) throw new StudioError('NOT_FOUND', `no recording "${source.recordingId}" that has ended`, { fields: [{ path: 'recordingId', message: 'no such recording, or it is still recording' }] });
+      return file;
+    }
     if (source.uploadId) {
       const file = await this.o.uploadFile(source.uploadId);
       if (!file) throw new StudioError('NOT_FOUND', `no finished upload "${source.uploadId}" (upload the audio file with tus metadata purpose=podcast first)`, { fields: [{ path: 'uploadId', message: 'no such finished upload' }] });
@@ -361,7 +370,7 @@ export class PodcastService {
     this.o.store.putEpisode({ ...episode, state: 'processing', error: null, updatedAt: this.now() });
     const video = episode.videoId ? this.o.videos.stored(episode.videoId) : null;
     const input: AudioJobInput = {
-      input: await this.sourceOf({ videoId: episode.videoId, uploadId: episode.uploadId }),
+      input: await this.sourceOf({ videoId: episode.videoId, recordingId: episode.recordingId ?? null, uploadId: episode.uploadId }),
       dir: this.episodeDir(showId, episodeId),
       tags: {
         title: episode.title,

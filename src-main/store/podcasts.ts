@@ -56,6 +56,8 @@ export interface EpisodeDoc {
   /** When it was last made published without a date. */
   publishedAt: number | null;
   videoId: string | null;
+  /** Absent in episodes made before recordings could be a source directly. */
+  recordingId?: string | null;
   uploadId: string | null;
   /** The episode's own artwork's generation (`<episode>/art-<generation>.jpg`), else the show's is used. */
   artwork?: string | null;

@@ -89,7 +89,7 @@ export const episodeSchema = z.object({
   id: z.string(),
   showId: z.string(),
   ...episodeEditable,
-  source: z.object({ videoId: z.string().nullable(), uploadId: z.string().nullable() }),
+  source: z.object({ videoId: z.string().nullable(), recordingId: z.string().nullable(), uploadId: z.string().nullable() }),
   guid: z.string(),
   live: z.boolean().describe('In the feed now: published and its publishAt passed, audio ready'),
   state: z.enum(episodeAudioStates),
@@ -221,12 +221,13 @@ export const podcastMethods = {
   'podcasts.createEpisode': method({
     tag: 'podcasts',
     scope: 'videos:write',
-    summary: 'An episode from a library video (or recording made one) or a finished audio upload (tus metadata purpose=podcast); its audio is queued for encoding',
+    summary: 'An episode from a library video, a recording that has ended, or a finished audio upload (tus metadata purpose=podcast); its audio is queued for encoding',
     input: z
       .object({
         id: showIdSchema,
         title: episodeEditable.title,
         videoId: videoIdSchema.optional(),
+        recordingId: z.string().min(1).max(64).optional().describe("A recording that has ended: its sound, without making it a video first"),
         uploadId: z.string().min(1).max(128).optional(),
         description: episodeEditable.description.optional(),
         season: episodeEditable.season.optional(),
@@ -237,7 +238,7 @@ export const podcastMethods = {
         publishAt: episodeEditable.publishAt.optional(),
       })
       .strict()
-      .refine((v) => (v.videoId === undefined) !== (v.uploadId === undefined), 'give videoId or uploadId (one of them)'),
+      .refine((v) => [v.videoId, v.recordingId, v.uploadId].filter((x) => x !== undefined).length === 1, 'give one source: videoId, recordingId or uploadId'),
     output: episodeSchema,
     http: { method: 'POST', path: '/shows/:id/episodes', status: 201 },
   }),

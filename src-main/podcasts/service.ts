@@ -324,6 +324,7 @@ export class PodcastService {
       publishAt: e.publishAt,
       source: { videoId: e.videoId, recordingId: e.recordingId ?? null, uploadId: e.uploadId },
       guid: e.guid,
+      publishedAt: publishTimeOf(e),
       live: this.isLive(e),
       state: e.state,
       job: this.o.queue.latestFor(e.id) ?? null,

@@ -10,6 +10,7 @@ import {
 import { ClientError } from './client-error.js';
 import { HttpTransport } from './http-transport.js';
 import { IpcTransport } from './ipc-transport.js';
+import { rawUpload } from './raw-upload.js';
 import type { ConnectionState, Transport } from './transport.js';
 
 export { ClientError, isClientError, toClientError } from './client-error.js';
@@ -50,6 +51,25 @@ export async function call<M extends MethodName>(name: M, ...args: InputArgs<M>)
     throw new ClientError(result.error);
   }
   return loose<MethodOutput<M>>(methods[name].output, result.result, name);
+}
+
+/**
+ * Sends a file as the raw body of one of the host's upload routes (`/api/v1/...`, outside the contract
+ * because its body is bytes): in a browser and in the Electron window alike, whose page is the host's.
+ * Resolves to the answer (checked loosely against `schema`); rejects with a ClientError.
+ */
+export async function uploadFile<T>(
+  method: 'PUT' | 'POST',
+  url: string,
+  file: Blob,
+  schema: { safeParse(v: unknown): { success: boolean; data?: unknown } },
+): Promise<T> {
+  const result = await rawUpload((u, init) => fetch(u, init), method, url, file);
+  if (!result.ok) {
+    if (result.error.code === 'UNAUTHORIZED') unauthorizedListeners.forEach((listener) => listener());
+    throw new ClientError(result.error);
+  }
+  return loose<T>(schema, result.result, url);
 }
 
 /** Subscribes to one event; returns the unsubscribe function. Starts the event stream if needed. */

@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { accessFeature } from '../features/access/index.js';
 import { dashboardFeature } from '../features/dashboard/index.js';
 import { obsFeature } from '../features/obs/index.js';
+import { podcastsFeature } from '../features/podcasts/index.js';
 import { edgesFeature } from '../features/edges/index.js';
 import { libraryFeature } from '../features/library/index.js';
 import { recordingsFeature } from '../features/recordings/index.js';
@@ -28,6 +29,7 @@ export const FEATURES: readonly FeatureEntry[] = [
   streamsFeature,
   recordingsFeature,
   libraryFeature,
+  podcastsFeature,
   obsFeature,
   edgesFeature,
   remoteFeature,

@@ -27,7 +27,7 @@ const slugSchema = z
 const httpUrl = z
   .string()
   .max(500)
-  .url()
+  .url('an http(s) URL, e.g. https://example.com/show')
   .refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL');
 
 export const showEditable = {
@@ -91,6 +91,7 @@ export const episodeSchema = z.object({
   ...episodeEditable,
   source: z.object({ videoId: z.string().nullable(), recordingId: z.string().nullable(), uploadId: z.string().nullable() }),
   guid: z.string(),
+  publishedAt: z.number().nullable().describe('When it is (or will be) in the feed: publishAt, else when it was published; null for a draft'),
   live: z.boolean().describe('In the feed now: published and its publishAt passed, audio ready'),
   state: z.enum(episodeAudioStates),
   job: jobSchema.nullable(),

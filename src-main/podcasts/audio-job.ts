@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Chapter } from '../../src-shared/contract/videos.js';
 import type { ChildRegistry } from '../core/children.js';
-import { isEnospc, JobError } from '../core/job-error.js';
+import { JobError } from '../core/job-error.js';
 import type { Logger } from '../core/logger.js';
-import { FfmpegRunner } from '../encoder/ffmpeg-runner.js';
 import { pickErrorLine } from '../encoder/progress.js';
 import { probeMedia } from '../recorder/media-info.js';
 import type { EpisodeAudio } from '../store/podcasts.js';
+import { runJobFfmpeg } from '../vod/process/job-ffmpeg.js';
 import { LOUDNESS, loudnessMeasureArgs, loudnormFilter, parseLoudnorm } from '../vod/process/process-args.js';
 import { artworkArgs, episodeAudioArgs, ffmetadata, type EpisodeTags } from './audio-args.js';
 import { chaptersJson } from './feed.js';
@@ -66,7 +66,7 @@ export class EpisodeAudioJob {
     await fs.promises.mkdir(tmp, { recursive: true });
     try {
       const run = (step: string, args: string[], from: number, to: number): Promise<string> =>
-        this.ffmpeg(ctx, ffmpeg, step, args, media.durationSec, (f) => ctx.progress(from + (to - from) * f, step));
+        runJobFfmpeg(this.o.children, ffmpeg, { signal: ctx.signal, step, args, durationSec: media.durationSec, progress: (f) => ctx.progress(from + (to - from) * f, step) });
       const measured = parseLoudnorm(await run('loudness', loudnessMeasureArgs(job.input), 0, 0.35));
       let cover: string | null = null;
       if (job.artwork) {
@@ -124,28 +124,6 @@ export class EpisodeAudioJob {
     } catch (error) {
       await fs.promises.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
       throw error;
-    }
-  }
-
-  /** One ffmpeg to its end, stopped by the job's signal; stderr returned. */
-  private async ffmpeg(ctx: AudioJobContext, ffmpeg: string, step: string, args: string[], durationSec: number, progress: (f: number) => void): Promise<string> {
-    ctx.signal.throwIfAborted();
-    const runner = FfmpegRunner.start(this.o.children, ffmpeg, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      background: true,
-      stderrMax: 64 * 1024,
-      onProgress: (block) => progress(block.state === 'end' ? 1 : block.outTimeUs !== null && durationSec > 0 ? Math.min(1, block.outTimeUs / 1e6 / durationSec) : 0),
-    });
-    const abort = (): void => void runner.stop();
-    ctx.signal.addEventListener('abort', abort, { once: true });
-    try {
-      const exit = await runner.exited;
-      ctx.signal.throwIfAborted();
-      if (exit.code === 0) return runner.stderr;
-      if (isEnospc(runner.stderr)) throw new JobError('DISK_FULL', `the disk is full (${step}): ${runner.lastError ?? 'No space left on device'}`);
-      throw new JobError('FFMPEG_FAILED', `${step}: ${runner.reason(exit)}`, { retry: true });
-    } finally {
-      ctx.signal.removeEventListener('abort', abort);
     }
   }
 }

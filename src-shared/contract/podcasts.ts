@@ -85,6 +85,17 @@ const episodeEditable = {
   publishAt: z.number().int().min(0).nullable().describe('Unix ms; null: when it is published'),
 };
 
+/** What an episode may be given on creation and changed later (the title besides). */
+const episodeOptions = {
+  description: episodeEditable.description.optional(),
+  season: episodeEditable.season.optional(),
+  episode: episodeEditable.episode.optional(),
+  episodeType: episodeEditable.episodeType.optional(),
+  explicit: episodeEditable.explicit.optional(),
+  status: episodeEditable.status.optional(),
+  publishAt: episodeEditable.publishAt.optional(),
+};
+
 export const episodeSchema = z.object({
   id: z.string(),
   showId: z.string(),
@@ -181,25 +192,7 @@ export const podcastMethods = {
     tag: 'podcasts',
     scope: 'videos:write',
     summary: "Edit a show (not its slug: the feed's URL stays)",
-    input: z
-      .object({
-        id: showIdSchema,
-        title: showEditable.title.optional(),
-        description: showEditable.description.optional(),
-        author: showEditable.author.optional(),
-        ownerName: showEditable.ownerName.optional(),
-        ownerEmail: showEditable.ownerEmail.optional(),
-        category: showEditable.category.optional(),
-        language: showEditable.language.optional(),
-        explicit: showEditable.explicit.optional(),
-        private: showEditable.private.optional(),
-        locked: showEditable.locked.optional(),
-        link: showEditable.link.optional(),
-        liveStream: showEditable.liveStream.optional(),
-        prefixUrl: showEditable.prefixUrl.optional(),
-        copyright: showEditable.copyright.optional(),
-      })
-      .strict(),
+    input: z.object(showEditable).partial().extend({ id: showIdSchema }).strict(),
     output: showSchema,
     http: { method: 'PATCH', path: '/shows/:id' },
   }),
@@ -230,13 +223,7 @@ export const podcastMethods = {
         videoId: videoIdSchema.optional(),
         recordingId: z.string().min(1).max(64).optional().describe("A recording that has ended: its sound, without making it a video first"),
         uploadId: z.string().min(1).max(128).optional(),
-        description: episodeEditable.description.optional(),
-        season: episodeEditable.season.optional(),
-        episode: episodeEditable.episode.optional(),
-        episodeType: episodeEditable.episodeType.optional(),
-        explicit: episodeEditable.explicit.optional(),
-        status: episodeEditable.status.optional(),
-        publishAt: episodeEditable.publishAt.optional(),
+        ...episodeOptions,
       })
       .strict()
       .refine((v) => [v.videoId, v.recordingId, v.uploadId].filter((x) => x !== undefined).length === 1, 'give one source: videoId, recordingId or uploadId'),
@@ -252,13 +239,7 @@ export const podcastMethods = {
         id: showIdSchema,
         episodeId: episodeIdSchema,
         title: episodeEditable.title.optional(),
-        description: episodeEditable.description.optional(),
-        season: episodeEditable.season.optional(),
-        episode: episodeEditable.episode.optional(),
-        episodeType: episodeEditable.episodeType.optional(),
-        explicit: episodeEditable.explicit.optional(),
-        status: episodeEditable.status.optional(),
-        publishAt: episodeEditable.publishAt.optional(),
+        ...episodeOptions,
       })
       .strict(),
     output: episodeSchema,

@@ -8,7 +8,6 @@ import type { ChildRegistry } from '../../core/children.js';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { capsOf } from '../../encoder/capabilities.js';
-import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
 import { pickErrorLine } from '../../encoder/progress.js';
 import { statfsFreeBytes } from '../../recorder/disk.js';
 import { probeMedia, type MediaInfo } from '../../recorder/media-info.js';
@@ -17,6 +16,7 @@ import { isEnospc, JobError } from '../../core/job-error.js';
 import { chaptersFromScenes, parseSceneTimes } from './chapters.js';
 import { hevcCodecString, masterWithHevcCodecs } from './codecs.js';
 import { asJobError, DISK_MARGIN_BYTES, mb } from './failures.js';
+import { runJobFfmpeg } from './job-ffmpeg.js';
 import { estimateOutputBytes, planVodEncode } from './presets.js';
 import {
   analysisArgs,
@@ -311,8 +311,8 @@ export class VideoProcessor {
     };
   }
 
-  /** One ffmpeg to its end; its stderr (or what `collect` gets) returned. Throws a JobError on failure. */
-  private async ffmpeg(
+  /** One ffmpeg to its end (runJobFfmpeg); its stderr (or what `collect` gets) returned. */
+  private ffmpeg(
     ctx: ProcessorContext,
     ffmpeg: string,
     step: string,
@@ -321,26 +321,7 @@ export class VideoProcessor {
     progress: (fraction: number) => void,
     collect?: (text: string) => void,
   ): Promise<string> {
-    ctx.signal.throwIfAborted();
-    const runner = FfmpegRunner.start(this.o.children, ffmpeg, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      background: true,
-      stderrMax: 64 * 1024,
-      // Every block counts as a sign of life, even without new output time (x264's lookahead).
-      onProgress: (block) => progress(block.state === 'end' ? 1 : block.outTimeUs !== null && durationSec > 0 ? block.outTimeUs / 1e6 / durationSec : 0),
-    });
-    if (collect) runner.child.stderr?.on('data', (text: string) => collect(text));
-    const abort = (): void => void runner.stop();
-    ctx.signal.addEventListener('abort', abort, { once: true });
-    try {
-      const exit = await runner.exited;
-      ctx.signal.throwIfAborted();
-      if (exit.code === 0) return runner.stderr;
-      if (isEnospc(runner.stderr)) throw new JobError('DISK_FULL', `the disk is full (${step}): ${runner.lastError ?? 'No space left on device'}`);
-      throw new JobError('FFMPEG_FAILED', `${step}: ${runner.reason(exit)}`, { retry: true });
-    } finally {
-      ctx.signal.removeEventListener('abort', abort);
-    }
+    return runJobFfmpeg(this.o.children, ffmpeg, { signal: ctx.signal, step, args, durationSec, progress, ...(collect ? { collect } : {}) });
   }
 
   /** Poster and thumbnails, one short ffmpeg each; each stops with the job's signal like the long steps. */

@@ -41,7 +41,12 @@ export function podcastRoutes(o: { service: PodcastService; delivery: PodcastDel
       method: ['GET', 'HEAD'],
       url: '/podcasts/*',
       handler: async (req, reply) => {
-        const pathname = decodeURIComponent(req.url.split('?')[0] ?? '/');
+        let pathname: string;
+        try {
+          pathname = decodeURIComponent(req.url.split('?')[0] ?? '/');
+        } catch {
+          return sendError(reply, NOT_FOUND);
+        }
         const found = o.delivery.resolve(pathname);
         if (!found) return sendError(reply, NOT_FOUND);
         if (found.kind === 'feed') return sendFeed(req, reply, o.delivery, found);

@@ -34,10 +34,15 @@ export function DownloadsCard({ show }: { show: Show }) {
   const { report, failed, refresh } = useDownloads(show.id);
   const episodes = usePodcasts((s) => s.episodes[show.id]);
   const titles = useMemo(() => Object.fromEntries((episodes ?? []).map((e) => [e.id, e.title])), [episodes]);
-  const chart = useMemo(() => (report ? downloadChart(report, titles, () => 'A deleted episode') : null), [report, titles]);
-  // An episode another client added is not in the list yet: ask for the list once per report.
+  // An episode another client added is not in the list yet: the list is asked for once per report, and
+  // until it is back such an episode is not called deleted.
+  const [listedFor, setListedFor] = useState<DownloadReport | null>(null);
+  const unknown = listedFor === report ? 'A deleted episode' : 'An episode';
+  const chart = useMemo(() => (report ? downloadChart(report, titles, () => unknown) : null), [report, titles, unknown]);
   useEffect(() => {
-    if (report && episodes && report.totals.some((t) => !(t.episode in titles))) void usePodcasts.getState().loadEpisodes(show.id);
+    if (!report || !episodes) return;
+    if (!report.totals.some((t) => !(t.episode in titles))) return setListedFor(report);
+    void usePodcasts.getState().loadEpisodes(show.id).finally(() => setListedFor(report));
   }, [report]);
   return (
     <Card

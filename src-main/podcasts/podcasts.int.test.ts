@@ -176,7 +176,8 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'gpodder', 'eyed3'))('podcasts from t
     expect((await get(`/podcasts/${secret.slug}/feed.xml`)).status).toBe(404);
     expect((await get(ep.audio!.mp3.path)).status).toBe(404);
     expect((await get(`/podcasts/${secret.slug}/s/${'x'.repeat(32)}/feed.xml`)).status).toBe(404);
-    expect((await get(`/podcasts/${secret.slug}/%E0%A4%A/feed.xml`)).status).toBe(404);
+    expect((await get(`/podcasts/${secret.slug}/%E0%A4%A/feed.xml`)).status).toBe(400);
+    expect((await get(`/podcasts/${secret.slug}/%66eed.xml`)).status).toBe(404);
     // Another show's subscriber is no subscriber of this one.
     const other = (await api(host, 'POST', `/api/v1/shows/${show.id}/subscribers`, { name: 'Elsewhere' })).json as { feed: string };
     expect((await get(other.feed.replace(`/podcasts/${show.slug}/`, `/podcasts/${secret.slug}/`))).status).toBe(404);

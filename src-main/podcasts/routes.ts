@@ -41,13 +41,8 @@ export function podcastRoutes(o: { service: PodcastService; delivery: PodcastDel
       method: ['GET', 'HEAD'],
       url: '/podcasts/*',
       handler: async (req, reply) => {
-        let pathname: string;
-        try {
-          pathname = decodeURIComponent(req.url.split('?')[0] ?? '/');
-        } catch {
-          return sendError(reply, NOT_FOUND);
-        }
-        const found = o.delivery.resolve(pathname);
+        // As sent: every name we serve is plain ASCII, so an encoded path names nothing (fastify answers 400 to a malformed one).
+        const found = o.delivery.resolve(req.url.split('?')[0] ?? '/');
         if (!found) return sendError(reply, NOT_FOUND);
         if (found.kind === 'feed') return sendFeed(req, reply, o.delivery, found);
         return sendFile(req, reply, found, o.delivery);

@@ -88,6 +88,8 @@ describe.skipIf(needs('ffmpeg', 'ffprobe', 'gpodder', 'eyed3'))('podcasts from t
       const file = path.join(tmp, `episode.${kind}`);
       const res = await get(episode.audio![kind].path);
       expect(res.headers.get('content-type')).toBe(kind === 'mp3' ? 'audio/mpeg' : 'audio/mp4');
+      // Web players on other sites fetch it too.
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
       fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
       expect(fs.statSync(file).size).toBe(episode.audio![kind].bytes);
       const measured = spawnSync('ffmpeg', ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], { encoding: 'utf8' });

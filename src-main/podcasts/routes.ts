@@ -110,10 +110,11 @@ async function sendFile(req: FastifyRequest, reply: FastifyReply, found: Extract
   const startedAt = Date.now();
   const socket = req.raw.socket;
   const writtenBefore = socket.bytesWritten;
+  // Before the file is sent: its headers go out with the stream's first bytes.
+  reply.header('Access-Control-Allow-Origin', '*');
   const outcome = await sendSessionFile(req, reply, path.dirname(found.file), path.basename(found.file), { contentType: found.contentType, cacheControl });
   if (outcome === 'unsatisfiable') return reply.code(416).send();
   if (outcome !== 'sent') return sendError(reply, NOT_FOUND);
-  reply.header('Access-Control-Allow-Origin', '*');
   const episode = found.episode;
   if (found.enclosure && episode?.audio && req.headers[EDGE_FETCH_HEADER] === undefined) {
     const audio = episode.audio;

@@ -171,11 +171,6 @@ export class PodcastStore {
     return row ? (JSON.parse(row.doc) as EpisodeDoc) : undefined;
   }
 
-  /** Episodes made from a video (when it is deleted, they say so). */
-  episodesOfVideo(videoId: string): EpisodeDoc[] {
-    return (this.db.prepare('SELECT doc FROM podcast_episodes').all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as EpisodeDoc).filter((e) => e.videoId === videoId);
-  }
-
   putEpisode(episode: EpisodeDoc): void {
     this.db
       .prepare('INSERT INTO podcast_episodes (id, show_id, doc, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc')

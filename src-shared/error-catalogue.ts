@@ -52,6 +52,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   MEDIA_INVALID: { title: 'This file is not a video the studio can read', hint: 'Upload a video or audio file (MP4, MOV, MKV, WebM...).' },
   INSUFFICIENT_STORAGE: { title: 'The disk is full', hint: 'Free space on the host (delete videos or recordings), then resume.' },
   SCHEMA_MISMATCH: { title: 'The message does not fit the channel\'s schema', hint: 'The channel has a Protobuf schema (GET ./data/schemas): send fields of the types it names.' },
+  FUNCTION_INVALID: { title: 'This edge function does not compile', hint: 'nginx refused it before any edge saw it: the message says where. Nothing changed on the edges.' },
+  ROLLOUT_FAILED: { title: 'The edges could not apply this function', hint: 'It was rolled back on every edge; the edges that refused it say why.' },
   NO_AUDIO: { title: 'This source has no sound', hint: 'An episode is made from audio: pick a video or file with an audio track.' },
   CHANNEL_RESERVED: { title: 'This channel is the studio\'s own', hint: 'Chat and window results are written by the studio; publish to another channel name.' },
   CHANNEL_LIMIT: { title: 'Too many data channels', hint: 'A stream has at most 64 data channels: publish to one it already has (put the kind of message in the data).' },

@@ -81,6 +81,9 @@ export const ERROR_CODES = {
   // Guests.
   GUEST_LINK_ENDED: 410,
   GUEST_NOT_ADMITTED: 403,
+  // Edge functions.
+  FUNCTION_INVALID: 400,
+  ROLLOUT_FAILED: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { PodcastStore, type EpisodeDoc, type ShowDoc } from '../src-main/store/podcasts.js';
+import { FunctionStore, type StoredFunction } from '../src-main/store/cdn-functions.js';
 import { encode } from '@msgpack/msgpack';
 import { expect } from 'vitest';
 import { studioStateSchema, type StudioState } from '../src-shared/contract/scenes.js';
@@ -114,6 +115,21 @@ const PODCAST_EPISODE: EpisodeDoc = {
   audio: { generation: 'deadbeef', durationSec: 240, m4aBytes: 3_900_000, mp3Bytes: 4_000_000, chapters: [{ startSec: 0, title: 'Intro' }], loudness: { targetLufs: -16, measuredLufs: -21.4 }, transcripts: ['en'], artwork: true },
   createdAt: T0,
   updatedAt: T0,
+};
+
+const EDGE_FUNCTION: StoredFunction = {
+  name: 'cors',
+  enabled: true,
+  version: 2,
+  rollback: { errorRate: 0.1, minErrors: 5 },
+  canary: { version: 3, percent: 34, edges: ['edge-1'] },
+  versions: [
+    { version: 1, route: '/live/**', phase: 'response', code: 'function handle() {}', createdAt: T0, state: 'rolled-back', rolledBack: { at: T0 + 5, reason: '6 of 10 calls threw', automatic: true } },
+    { version: 2, route: '/live/**', phase: 'response', code: 'function handle() { return { headers: { a: "1" } }; }', createdAt: T0 + 10, state: 'stable', rolledBack: null },
+    { version: 3, route: '/vod/**', phase: 'response', code: 'function handle() {}', createdAt: T0 + 20, state: 'canary', rolledBack: null },
+  ],
+  createdAt: T0,
+  updatedAt: T0 + 20,
 };
 
 export const PASSWORD = 'correct horse battery staple';
@@ -483,6 +499,12 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       expect(new PodcastStore(db).requests(PODCAST_SHOW.id, 0, FAR)).toEqual([
         { showId: PODCAST_SHOW.id, episodeId: PODCAST_EPISODE.id, at: T0, ip: '192.0.2.7', userAgent: 'Overcast/3.0', method: 'GET', status: 206, range: { start: 0, end: 999 }, bytes: 1000, fileBytes: 4_000_000, durationSec: 240, source: 'edge-1' },
       ]),
+  },
+  {
+    table: 'cdn_functions',
+    since: 22,
+    rows: () => [{ name: EDGE_FUNCTION.name, doc: json(EDGE_FUNCTION), created_at: EDGE_FUNCTION.createdAt }],
+    check: (db) => expect(new FunctionStore(db).list()).toEqual([EDGE_FUNCTION]),
   },
   {
     table: 'chat_bans',

@@ -4,6 +4,8 @@ import { orderEdges } from '../cdn/edge-order.js';
 import { StudioError } from '../core/errors.js';
 import { signatureQueryOf, type QueryLike, type VerifyResult } from '../protocols/signing.js';
 import type { CallContext, Handlers } from './dispatch.js';
+import type { EdgeFunctions } from '../cdn/edge-functions.js';
+import { EDGE_FUNCTION_TEMPLATES } from '../../src-shared/edge-functions.js';
 
 /** What the CDN methods need from the edge registry and the stream service. */
 export interface CdnHandlerDeps {
@@ -24,6 +26,7 @@ export interface CdnHandlerDeps {
   provision(input: z.output<typeof provisionInputSchema> & { origin: string }): ProvisionJob;
   decommission(input: z.output<typeof decommissionInputSchema>): ProvisionJob;
   job(id: string): ProvisionJob;
+  functions: Pick<EdgeFunctions, 'list' | 'get' | 'create' | 'update' | 'remove' | 'rollback' | 'promote'>;
 }
 
 type CdnMethod =
@@ -35,8 +38,19 @@ type CdnMethod =
   | 'cdn.provision'
   | 'cdn.decommission'
   | 'cdn.job'
+  | 'cdn.functions'
+  | 'cdn.function'
+  | 'cdn.createFunction'
+  | 'cdn.updateFunction'
+  | 'cdn.deleteFunction'
+  | 'cdn.rollbackFunction'
+  | 'cdn.promoteFunction'
+  | 'cdn.functionTemplates'
   | 'recordings.download'
   | 'recordings.playback';
+
+/** Who changed a function, for the audit log. */
+const actorOf = (ctx: CallContext): string => ctx.principal?.userName ?? 'system';
 
 /** How long the edge URLs handed to an operator's player for a private stream stay valid. */
 const OPERATOR_SIGNATURE_SEC = 3600;
@@ -73,6 +87,14 @@ export function createCdnHandlers(deps: CdnHandlerDeps): Pick<Handlers, CdnMetho
     },
     'cdn.decommission': (input) => deps.decommission(input),
     'cdn.job': ({ id }) => deps.job(id),
+    'cdn.functions': () => deps.functions.list(),
+    'cdn.function': ({ name }) => deps.functions.get(name),
+    'cdn.createFunction': (input, ctx) => deps.functions.create(input, actorOf(ctx)),
+    'cdn.updateFunction': ({ name, ...edits }, ctx) => deps.functions.update(name, edits, actorOf(ctx)),
+    'cdn.deleteFunction': ({ name }, ctx) => deps.functions.remove(name, actorOf(ctx)),
+    'cdn.rollbackFunction': ({ name, version }, ctx) => deps.functions.rollback(name, version, actorOf(ctx)),
+    'cdn.promoteFunction': ({ name }, ctx) => deps.functions.promote(name, actorOf(ctx)),
+    'cdn.functionTemplates': () => EDGE_FUNCTION_TEMPLATES.map((t) => ({ ...t })),
     'recordings.download': ({ id, expiresInSec, region }, ctx) => {
       const pathAndQuery = deps.recordingDownloadPath(id, expiresInSec);
       return { url: (ctx.baseUrl ?? '') + pathAndQuery, expiresAt: Date.now() + expiresInSec * 1000, edges: atEdges(pathAndQuery, region, ctx) };

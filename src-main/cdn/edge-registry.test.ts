@@ -137,8 +137,8 @@ describe('EdgeRegistry', () => {
     await registry.purge({ urls: ['/live/a/x.m4s'], soft: true });
     const back = new FakeEdge(registry);
     back.hello('e1', 0);
-    expect(back.sent.map((m) => (m.type === 'purge' ? m.seq : m.type))).toEqual(['welcome', 1, 2]);
-    expect(back.sent[2]).toMatchObject({ request: { urls: ['/live/a/x.m4s'], soft: true } });
+    expect(back.sent.map((m) => (m.type === 'purge' ? m.seq : m.type))).toEqual(['welcome', 'functions', 1, 2]);
+    expect(back.sent[3]).toMatchObject({ request: { urls: ['/live/a/x.m4s'], soft: true } });
   });
 
   it('takes an edge out of rotation after 3 missed heartbeats', () => {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import {
   edgeClientMessageSchema,
   type EdgeDownloadRecord,
+  type EdgeFunctionSpec,
   type EdgeInfo,
   type EdgeServerMessage,
   type EdgeStats,
@@ -28,6 +29,17 @@ interface Live {
   lastSeen: number;
   stats: EdgeStats | null;
   acks: Map<number, (ack: { ok: boolean; objects: number }) => void>;
+  /** The last set of edge functions sent, and what the edge said of it. */
+  functions: { rev: number; specs: EdgeFunctionSpec[]; status: 'applied' | 'failed' | 'pending'; error: string | null };
+  functionAcks: Map<number, (ack: { ok: boolean; error: string | null }) => void>;
+}
+
+/** What one edge said of a set of functions sent to it. */
+export interface FunctionsRollout {
+  id: string;
+  status: 'applied' | 'failed' | 'pending';
+  error: string | null;
+  ms: number | null;
 }
 
 export type Drain = NonNullable<EdgeInfo['draining']>;
@@ -50,6 +62,11 @@ export class EdgeRegistry implements Service {
   private readonly draining = new Map<string, Drain>();
   private unsubscribe: (() => void)[] = [];
   private readonly vodPurges = new VodPurgeTracker();
+  /** The edge functions each edge runs (cdn/edge-functions.ts sets it); none until then. */
+  private functionPlan: (edgeId: string) => EdgeFunctionSpec[] = () => [];
+  private functionsRev = 0;
+  /** Told of every heartbeat's function counters. */
+  onFunctionStats: ((edgeId: string, stats: NonNullable<EdgeStats['functions']>) => void) | null = null;
 
   constructor(
     private readonly deps: {
@@ -142,8 +159,13 @@ export class EdgeRegistry implements Service {
           this.deps.store.seen(id!, live.lastSeen);
           // Into or out of rotation: clients hear it at once, not with the next throttled update.
           this.publish(this.outOfRotation(live) !== before);
+          if (message.stats.functions) this.onFunctionStats?.(id!, message.stats.functions);
         } else if (message.type === 'downloads') {
           this.deps.onDownloads?.(id!, message.records);
+        } else if (message.type === 'functionsAck') {
+          if (live.functions.rev === message.rev) Object.assign(live.functions, { status: message.ok ? 'applied' : 'failed', error: message.ok ? null : (message.error ?? 'refused') });
+          live.functionAcks.get(message.rev)?.({ ok: message.ok, error: message.error ?? null });
+          live.functionAcks.delete(message.rev);
         } else {
           if (message.ok) this.deps.store.applied(id!, message.seq);
           live.acks.get(message.seq)?.({ ok: message.ok, objects: message.objects });
@@ -154,6 +176,7 @@ export class EdgeRegistry implements Service {
         if (id && this.live.get(id)?.conn === conn) {
           const live = this.live.get(id)!;
           for (const resolve of live.acks.values()) resolve({ ok: false, objects: 0 });
+          for (const resolve of live.functionAcks.values()) resolve({ ok: false, error: null });
           this.live.delete(id);
           this.deps.logger.info({ edge: id }, 'edge disconnected');
           this.publish(true);
@@ -167,9 +190,14 @@ export class EdgeRegistry implements Service {
     if (previous && previous.conn !== conn) previous.conn.close(4000, 'replaced by a new connection');
     this.deps.store.upsert(hello);
     const now = this.now();
-    this.live.set(hello.id, { conn, heartbeatMs: hello.heartbeatMs, lastSeen: now, stats: null, acks: new Map() });
+    const specs = this.functionPlan(hello.id);
+    const rev = ++this.functionsRev;
+    const live: Live = { conn, heartbeatMs: hello.heartbeatMs, lastSeen: now, stats: null, acks: new Map(), functions: { rev, specs, status: 'pending', error: null }, functionAcks: new Map() };
+    this.live.set(hello.id, live);
     const seq = this.deps.store.lastSeq();
     conn.send({ type: 'welcome', seq, keys: this.deps.keys() });
+    // Every edge is told its functions when it (re)connects: none is a set too (it may run an old one).
+    conn.send({ type: 'functions', rev, functions: specs });
     const missed = hello.lastSeq === null ? [] : this.deps.store.purgesAfter(hello.lastSeq);
     for (const purge of missed) conn.send({ type: 'purge', seq: purge.seq, id: purge.id, request: purge.request });
     this.deps.logger.info({ edge: hello.id, url: hello.url, replayed: missed.length }, 'edge registered');
@@ -268,6 +296,43 @@ export class EdgeRegistry implements Service {
   pushKeys(): void {
     const keys = this.deps.keys();
     for (const live of this.live.values()) live.conn.send({ type: 'keys', keys });
+  }
+
+  /** Where each edge's functions come from (cdn/edge-functions.ts). */
+  setFunctionPlan(plan: (edgeId: string) => EdgeFunctionSpec[]): void {
+    this.functionPlan = plan;
+  }
+
+  /** What edge `id` runs of the functions (null: not connected). */
+  functionsOf(id: string): Live['functions'] | null {
+    return this.live.get(id)?.functions ?? null;
+  }
+
+  /**
+   * Sends every connected edge its set of functions (from the plan) and resolves with what each said,
+   * once all answered or after `timeoutMs` (pending).
+   */
+  async pushFunctions(timeoutMs = 15_000): Promise<FunctionsRollout[]> {
+    const started = performance.now();
+    return Promise.all(
+      [...this.live.entries()].map(([edgeId, live]) => {
+        const rev = ++this.functionsRev;
+        const specs = this.functionPlan(edgeId);
+        live.functions = { rev, specs, status: 'pending', error: null };
+        return new Promise<FunctionsRollout>((resolve) => {
+          const timer = setTimeout(() => {
+            live.functionAcks.delete(rev);
+            resolve({ id: edgeId, status: 'pending', error: null, ms: null });
+          }, timeoutMs);
+          live.functionAcks.set(rev, (ack) => {
+            clearTimeout(timer);
+            const ms = Math.round(performance.now() - started);
+            resolve({ id: edgeId, status: ack.ok ? 'applied' : ack.error === null ? 'pending' : 'failed', error: ack.error, ms });
+          });
+          live.conn.send({ type: 'functions', rev, functions: specs });
+        });
+      }),
+    );
   }
 
   async purge(request: PurgeRequest): Promise<PurgeResult> {

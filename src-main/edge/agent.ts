@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import type { DataPlaneProbe, EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
+import type { DataPlaneProbe, EdgeFunctionSpec, EdgeStats, PurgeRequest, SigningKeys } from '../../src-shared/contract/cdn.js';
 import { writeFileAtomicSync } from '../core/atomic-file.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
@@ -18,6 +18,8 @@ export interface EdgeState {
   id: string;
   lastSeq: number | null;
   keys: SigningKeys | null;
+  /** The edge functions the origin sent last: nginx runs them from start, before the origin is reached. */
+  functions?: EdgeFunctionSpec[];
 }
 
 /** The agent's small persistent state (edge id, last purge applied, signing keys): 0600, in its folder. */
@@ -28,7 +30,7 @@ export class EdgeStateFile {
     try {
       const raw = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<EdgeState>;
       if (typeof raw.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(raw.id)) {
-        return { id: raw.id, lastSeq: typeof raw.lastSeq === 'number' ? raw.lastSeq : null, keys: raw.keys ?? null };
+        return { id: raw.id, lastSeq: typeof raw.lastSeq === 'number' ? raw.lastSeq : null, keys: raw.keys ?? null, functions: Array.isArray(raw.functions) ? raw.functions : [] };
       }
     } catch {
       // First run, or an unreadable file: a new identity.
@@ -77,6 +79,8 @@ export class EdgeAgentCore implements Service {
       drainLog: () => void;
       /** Where the tag index is kept between runs. */
       indexFile: string;
+      /** The edge functions' counters (function-log.ts). */
+      functions?: () => NonNullable<EdgeStats['functions']>;
       /** Warms the cache after fresh playlists (optional). */
       prefetcher?: { onRecord(record: AccessRecord): void; dispose(): void };
       /** The playlist tier (playlist-mirror.ts): told of viewers' playlist requests, purged with the rest. */
@@ -149,6 +153,7 @@ export class EdgeAgentCore implements Service {
       cores: os.availableParallelism(),
       nginxUp: this.deps.nginx.up,
       dataPlane: this.deps.dataPlane(),
+      functions: this.deps.functions?.() ?? [],
     };
   }
 

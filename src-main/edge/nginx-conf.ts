@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { EDGE_PROBE_ORIGIN_PATH, EDGE_PROBE_PATH } from '../../src-shared/contract/cdn.js';
+import type { EdgeFunctionSpec } from '../../src-shared/contract/cdn.js';
+import { FUNCTION_LOG, functionsConf } from './njs-functions.js';
 import { PLAYLIST_CACHE_CONTROL } from './playlist-plan.js';
 
 /**
@@ -57,6 +59,8 @@ export interface EdgeNginxOptions {
   keysZone?: string;
   /** Counted up by every (re)write: the control server answers it at /generation once nginx applied it. */
   generation?: number;
+  /** Edge functions (njs-functions.ts): the module is written beside the config (FUNCTIONS_NJS_FILE). */
+  functions?: readonly EdgeFunctionSpec[];
   /** Under a root master: the user and group the workers run as (`user` directive). */
   workerUser?: { user: string; group: string };
 }
@@ -350,6 +354,7 @@ export function buildNginxConf(o: EdgeNginxOptions): string {
   const layout = cacheLayout(o.cacheDir);
   const budget = cacheBudget(parseSize(o.cacheSize));
   const lastDir = path.join(o.cacheDir, LAST_RESORT_DIR);
+  const fn = functionsConf(o.functions ?? [], d(FUNCTION_LOG));
   const forbidden =
     'return 403 \'{"error":{"code":"FORBIDDEN","message":"signed URL or token refused ($edge_sig)","details":{"reason":"$edge_sig"}}}\';';
 
@@ -372,7 +377,7 @@ export function buildNginxConf(o: EdgeNginxOptions): string {
     'add_header X-Cache HIT;',
     'add_header Access-Control-Allow-Origin * always;',
   ];
-  return `# Written by the streams edge agent; rewritten on every start and key rotation.
+  return withFunctionFilter(`# Written by the streams edge agent; rewritten on every start and key rotation.
 load_module ${quote(path.join(o.modulesDir, 'ngx_http_js_module.so'))};
 load_module ${quote(path.join(o.modulesDir, 'ngx_http_cache_purge_module.so'))};
 daemon off;
@@ -427,7 +432,7 @@ http {
     js_path ${quote(o.dir)};
     js_import signing from ${NJS_FILE};
     js_set $edge_sig_njs signing.verdict;
-    # njs runs only for requests that carry signature parameters or a JWT; the rest read "none" from the map.
+${fn.http.length > 0 ? `    # Edge functions (njs-functions.ts).\n${indent(fn.http, 4)}\n` : ''}    # njs runs only for requests that carry signature parameters or a JWT; the rest read "none" from the map.
     map "$arg_exp$arg_sig$arg_jwt" $edge_sig { "" none; default $edge_sig_njs; }
     map $edge_sig $edge_variant { ok s; default p; }
     map $edge_sig $edge_refused { ok 0; none 0; default 1; }
@@ -447,7 +452,7 @@ ${indent(hlsKeyMaps(), 4)}
         default_type application/json;
         set $sign_key_current ${quote(o.keys.current)};
         set $sign_key_previous ${quote(o.keys.previous ?? '')};
-        set $jwt_keys ${quote((o.keys.jwt ?? []).filter((k) => /^[A-Za-z0-9_-]+$/.test(k.kid) && /^[A-Za-z0-9_-]+$/.test(k.secret)).map((k) => `${k.kid}:${k.secret}`).join(','))};
+${fn.server.length > 0 ? `${indent(fn.server, 8)}\n` : ''}        set $jwt_keys ${quote((o.keys.jwt ?? []).filter((k) => /^[A-Za-z0-9_-]+$/.test(k.kid) && /^[A-Za-z0-9_-]+$/.test(k.secret)).map((k) => `${k.kid}:${k.secret}`).join(','))};
 
         location = /metrics { proxy_pass http://edge_agent; }
         location = /edge/health { proxy_pass http://edge_agent; }
@@ -643,7 +648,7 @@ ${indent(cacheBlock(scheme, hostHeader, { zone: 'edge_fill', key: '$uri|$http_x_
 ${indent(CACHE_ZONES.flatMap((zone) => controlLocations(zone, scheme, hostHeader)), 8)}
     }
 }
-`;
+`, fn.location);
 }
 
 function controlLocations(zone: CacheZone, scheme: string, hostHeader: string): string[] {
@@ -679,3 +684,19 @@ export function zoneOf(uri: string): CacheZone {
   if (/^\/live\/[^/]+\/s\//.test(uri)) return 'edge';
   return uri.startsWith('/live/') ? 'edge_live' : 'edge';
 }
+
+/**
+ * The public server's locations with `directives` (the edge functions' header filter) added to each: the
+ * header filter is a location directive. Not the agent's own (metrics, health, the probe) nor the 404 of
+ * paths an edge does not serve.
+ */
+function withFunctionFilter(conf: string, directives: readonly string[]): string {
+  if (directives.length === 0) return conf;
+  const start = conf.indexOf('    server {\n');
+  const end = conf.indexOf('\n    }\n', start);
+  const server = conf
+    .slice(start, end)
+    .replace(/^( {8})(location (?!= \/metrics|= \/edge\/)[^\n{]*\{)$/gm, (_all, pad: string, head: string) => `${pad}${head}\n${directives.map((d) => `${pad}    ${d}`).join('\n')}`);
+  return conf.slice(0, start) + server + conf.slice(end);
+}
+

@@ -11,6 +11,7 @@ import { localAddressOf } from '../http/loopback.js';
 import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
+import { explainNjsError, functionsModule, FUNCTIONS_NJS_FILE } from './njs-functions.js';
 import { prepareAgentDir, prepareWorkerFolders, workerUser } from './worker-folders.js';
 
 const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
@@ -52,6 +53,24 @@ export function waitForPort(port: number, host: string, timeoutMs: number): Prom
       });
     };
     attempt();
+  });
+}
+
+/** The worker processes of nginx master `pid` that still accept connections (Linux /proc; none found elsewhere). */
+export function acceptingWorkers(pid: number): number[] {
+  let children: string[];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+  return children.map(Number).filter((child) => {
+    try {
+      // A worker told to quit renames itself "worker process is shutting down" as it closes its listeners.
+      return /worker process$/.test(fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0+$/, ''));
+    } catch {
+      return false;
+    }
   });
 }
 
@@ -114,7 +133,16 @@ export class NginxProcess implements Service {
   }
 
   async start(): Promise<void> {
-    await this.writeAndTest();
+    try {
+      await this.writeAndTest();
+    } catch (error) {
+      // Functions kept from the last run that this nginx refuses (its njs changed): the edge serves
+      // without them; the origin sends the set again when the edge registers, and hears the refusal.
+      if (!(error instanceof StudioError && error.code === 'FUNCTION_INVALID')) throw error;
+      this.deps.logger.error({ err: error.message }, 'edge functions refused at start: serving without them');
+      this.options = { ...this.options, functions: [] };
+      await this.writeAndTest();
+    }
     await this.launch();
   }
 
@@ -136,8 +164,14 @@ export class NginxProcess implements Service {
       throw error;
     }
     if (!this.child?.pid) return;
-    process.kill(this.child.pid, 'SIGHUP');
+    const master = this.child.pid;
+    const old = acceptingWorkers(master);
+    process.kill(master, 'SIGHUP');
     await waitForGeneration(this.options.controlPort, this.generation, RELOAD_TIMEOUT_MS);
+    // Until the old workers got their quit signal they still accept connections: a request could run
+    // the old config (an edge function the origin was just told is gone). Wait for them to stop.
+    const deadline = Date.now() + RELOAD_TIMEOUT_MS;
+    while (acceptingWorkers(master).some((pid) => old.includes(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   async dispose(): Promise<void> {
@@ -163,12 +197,15 @@ export class NginxProcess implements Service {
     );
     this.prepared = true;
     fs.writeFileSync(path.join(dir, NJS_FILE), NJS_SIGNING_SCRIPT);
+    const functions = functionsModule(this.options.functions ?? []);
+    if ((this.options.functions ?? []).length > 0) fs.writeFileSync(path.join(dir, FUNCTIONS_NJS_FILE), functions.text);
     this.generation += 1;
     this.options = { ...this.options, generation: this.generation };
     // The config holds the signing keys.
     fs.writeFileSync(this.confFile, buildNginxConf(this.options), { mode: 0o600 });
     const result = await this.deps.children.run(this.deps.bin, this.args(['-t']), { timeoutMs: 15_000 });
     if (result.code !== 0) {
+      if (/edge-functions\.js/.test(result.stderr)) throw new StudioError('FUNCTION_INVALID', explainNjsError(result.stderr, functions.codeLines));
       throw new StudioError('CONFIG_INVALID', `nginx refused the edge config: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
     }
   }

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { EDGE_SOCKET_PATH, type EdgeServerMessage, type EdgeStats, type PurgeRequest, type SigningKeys } from '../../src-shared/contract/cdn.js';
+import { EDGE_SOCKET_PATH, type EdgeFunctionSpec, type EdgeServerMessage, type EdgeStats, type PurgeRequest, type SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { PodcastLog } from './podcast-log.js';
@@ -29,6 +29,8 @@ export interface OriginLinkDeps {
   onKeys: (keys: SigningKeys) => Promise<void> | void;
   /** Applies one purge; resolves with the number of cache objects it touched. */
   onPurge: (seq: number, request: PurgeRequest) => Promise<number>;
+  /** Runs this set of edge functions (nginx reloaded with them); throws when nginx refuses them. */
+  onFunctions?: (functions: EdgeFunctionSpec[]) => Promise<void>;
 }
 
 /**
@@ -98,6 +100,15 @@ export class OriginLink implements Service {
       this.heartbeat = setInterval(() => this.sendHeartbeat(socket), this.deps.hello().heartbeatMs);
     } else if (message.type === 'keys') {
       await this.deps.onKeys(message.keys);
+    } else if (message.type === 'functions') {
+      let error: string | undefined;
+      try {
+        await this.deps.onFunctions?.(message.functions);
+      } catch (e) {
+        error = (e as Error).message;
+        this.deps.logger.error({ rev: message.rev, err: e }, 'edge functions refused');
+      }
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'functionsAck', rev: message.rev, ok: error === undefined, ...(error ? { error: error.slice(0, 4000) } : {}) }));
     } else if (message.type === 'purge') {
       let objects = 0;
       let error: string | undefined;

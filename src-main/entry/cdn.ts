@@ -15,6 +15,10 @@ import { signedDownloadPath, signedPlaybackPaths } from '../recorder/routes.js';
 import { StudioError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { EdgeStore } from '../store/edges.js';
+import { FunctionStore } from '../store/cdn-functions.js';
+import { EdgeFunctions } from '../cdn/edge-functions.js';
+import { checkFunction } from '../cdn/function-check.js';
+import type { ChildRegistry } from '../core/children.js';
 import { edgeBundleFile, edgeUnitTemplateFile } from './edge-provision.js';
 
 /** Wires the origin side of the edge fleet (part of the studio composition root). */
@@ -26,6 +30,8 @@ export function wireCdn(deps: {
   streams: StreamService;
   recordings: Pick<RecordingService, 'get'>;
   apiToken: string;
+  /** Runs nginx -t on edge functions before any edge sees them. */
+  children: ChildRegistry;
   /** The host's JWT keys, pushed to the edges with the URL-signing keys (read by the time edges connect). */
   jwtKeys?: () => { kid: string; secret: string }[];
   /** Where provisioning outcomes go. */
@@ -44,6 +50,14 @@ export function wireCdn(deps: {
     logger: deps.logger.child({ service: 'cdn' }),
     bus: deps.bus,
     ...(deps.onDownloads ? { onDownloads: deps.onDownloads } : {}),
+  });
+  const functions = new EdgeFunctions({
+    store: new FunctionStore(deps.db),
+    registry,
+    check: (spec) => checkFunction(spec, { children: deps.children }),
+    bus: deps.bus,
+    logger: deps.logger.child({ service: 'edge-functions' }),
+    ...(deps.audit ? { audit: deps.audit } : {}),
   });
   const jobs = new ProvisionJobs({
     bus: deps.bus,
@@ -82,6 +96,7 @@ export function wireCdn(deps: {
       provision: (input) => jobs.provision({ ...input, token: deps.apiToken }),
       decommission: (input) => jobs.decommission(input),
       job: (id) => jobs.get(id),
+      functions,
     },
     services: [registry],
     plugins: [edgeSocketRoutes(registry)],

@@ -12,6 +12,8 @@ import { DataPlaneProber } from '../edge/data-plane-probe.js';
 import { LogTail } from '../edge/log-tail.js';
 import { ACCESS_LOG, cacheBudget, cacheLayout, FETCH_LOG, originParts, parseSize, PODCAST_LOG } from '../edge/nginx-conf.js';
 import { PodcastLog } from '../edge/podcast-log.js';
+import { FunctionLog } from '../edge/function-log.js';
+import { FUNCTION_LOG } from '../edge/njs-functions.js';
 import { findModulesDir, findNginx, NginxProcess } from '../edge/nginx-process.js';
 import { OriginLink } from '../edge/origin-link.js';
 import { prepareAgentDir } from '../edge/worker-folders.js';
@@ -135,6 +137,7 @@ export async function runEdge(argv: string[]): Promise<number> {
   const keys = state.keys ?? { current: `unregistered-${Math.random().toString(36).slice(2)}-key`, previous: null };
 
   const nginxRef: { current?: NginxProcess } = {};
+  const functionLog = new FunctionLog();
   const local = localAddressOf(bind);
   const prober = new DataPlaneProber({ logger: logger.child({ service: 'data-plane' }), target: { host: local, port }, everyMs: heartbeatMs });
   const signatureFor = (name: string): string | null =>
@@ -160,6 +163,7 @@ export async function runEdge(argv: string[]): Promise<number> {
       for (const tail of tails) tail.drain();
     },
     indexFile: path.join(dir, 'tag-index.json'),
+    functions: () => functionLog.stats(),
     prefetcher,
     playlists,
   });
@@ -178,11 +182,11 @@ export async function runEdge(argv: string[]): Promise<number> {
     const agentPort = await core.listen([port, controlPort, fillPort]);
     const nginx = new NginxProcess(
       { children, logger: logger.child({ service: 'nginx' }), bin: nginxBin },
-      { dir, cacheDir, cacheSize, port, bind, controlPort, fillPort, agentPort, origin, keys, modulesDir, ...(workers ? { workerProcesses: workers } : {}) },
+      { dir, cacheDir, cacheSize, port, bind, controlPort, fillPort, agentPort, origin, keys, modulesDir, functions: state.functions ?? [], ...(workers ? { workerProcesses: workers } : {}) },
     );
     nginxRef.current = nginx;
     const podcastLog = new PodcastLog();
-    tails = [new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine), new LogTail(path.join(dir, FETCH_LOG), core.onLogLine, 100), new LogTail(path.join(dir, PODCAST_LOG), podcastLog.onLine, 500)];
+    tails = [new LogTail(path.join(dir, ACCESS_LOG), core.onLogLine), new LogTail(path.join(dir, FETCH_LOG), core.onLogLine, 100), new LogTail(path.join(dir, PODCAST_LOG), podcastLog.onLine, 500), new LogTail(path.join(dir, FUNCTION_LOG), functionLog.onLine, 500)];
     const applyKeys = async (next: typeof keys): Promise<void> => {
       const same = state.keys && state.keys.current === next.current && state.keys.previous === next.previous && JSON.stringify(state.keys.jwt ?? []) === JSON.stringify(next.jwt ?? []);
       state.keys = next;
@@ -202,6 +206,13 @@ export async function runEdge(argv: string[]): Promise<number> {
       },
       onKeys: applyKeys,
       onPurge: (seq, request) => core.applyPurge(seq, request),
+      onFunctions: async (functions) => {
+        const same = JSON.stringify(state.functions ?? []) === JSON.stringify(functions);
+        // Tested and applied first (a set nginx refuses leaves the running one, and is not kept).
+        if (!same) await nginx.reload({ functions });
+        state.functions = functions;
+        stateFile.save(state);
+      },
     });
     core.linkConnected = () => link.connected;
     // The first probe before the origin link: the first heartbeat already says whether nginx serves.

@@ -211,7 +211,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const podcasts = wirePodcasts({ home: layout.root, db, children, ffmpeg, library: () => library.library, uploads: () => library.uploads, recordings: live.recordings, queue: jobs, streams: live.streams, baseUrl: () => http.url, purge: (prefix) => cdn.registry.autoPurge({ prefix }, { podcasts: prefix }), logger });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
-    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records) });
+    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, children, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records) });
     const webrtc = wireWebRtc({
       config: () => config.current,
       paths: live.paths,

@@ -465,4 +465,15 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX podcast_requests_episode ON podcast_requests (episode_id, at);
     `,
   },
+  {
+    version: 22,
+    name: 'edge functions',
+    sql: `
+      CREATE TABLE cdn_functions (
+        name TEXT PRIMARY KEY,
+        doc TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

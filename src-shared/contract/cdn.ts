@@ -29,6 +29,20 @@ export const edgeStatsSchema = z.object({
   cacheBytes: z.number().describe('Size of the cache folder'),
   nginxUp: z.boolean(),
   cores: z.number().int().min(1).optional().describe('CPU cores of the edge (its load is weighed per core); absent from older agents: 1'),
+  functions: z
+    .array(
+      z.object({
+        name: z.string().max(64),
+        version: z.number().int(),
+        calls: z.number().int().min(0),
+        errors: z.number().int().min(0),
+        totalMs: z.number().min(0),
+        recent: z.array(z.object({ at: z.number(), uri: z.string().max(2048), message: z.string().max(500) })).max(10),
+      }),
+    )
+    .max(200)
+    .optional()
+    .describe('Edge functions run since the agent started: calls, errors (cumulative) and the last errors; absent from older agents'),
   // null: not probed yet; absent: an agent from before the probe existed (kept out of rotation).
   dataPlane: dataPlaneProbeSchema.nullable().optional().describe('The last probe through the edge\'s nginx'),
 });
@@ -132,6 +146,7 @@ export const edgeClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('heartbeat'), stats: edgeStatsSchema }),
   z.object({ type: z.literal('ack'), seq: z.number().int(), ok: z.boolean(), objects: z.number().int(), error: z.string().optional() }),
   z.object({ type: z.literal('downloads'), records: z.array(edgeDownloadRecordSchema).max(EDGE_DOWNLOADS_BATCH) }),
+  z.object({ type: z.literal('functionsAck'), rev: z.number().int(), ok: z.boolean(), error: z.string().max(4000).optional() }),
 ]);
 export type EdgeClientMessage = z.infer<typeof edgeClientMessageSchema>;
 
@@ -140,7 +155,18 @@ export type SigningKeys = { current: string; previous: string | null; jwt?: { ki
 export type EdgeServerMessage =
   | { type: 'welcome'; seq: number; keys: SigningKeys }
   | { type: 'keys'; keys: SigningKeys }
-  | { type: 'purge'; seq: number; id: string; request: PurgeRequest };
+  | { type: 'purge'; seq: number; id: string; request: PurgeRequest }
+  /** The whole set of edge functions this edge runs (it replaces the last one); answered by a functionsAck with the same rev. */
+  | { type: 'functions'; rev: number; functions: EdgeFunctionSpec[] };
+
+/** One edge function as an edge runs it (one version of it). */
+export interface EdgeFunctionSpec {
+  name: string;
+  version: number;
+  route: string;
+  phase: 'request' | 'response';
+  code: string;
+}
 
 export const provisionStepSchema = z.object({
   id: z.string().describe('connect, detect-os, packages, upload, configure, service, health, register (decommission: stop, remove-files)'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configViewSchema } from './config.js';
 import { cdnEvents } from './cdn.js';
+import { cdnFunctionEvents } from './cdn-functions.js';
 import { event } from './define.js';
 import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, viewerStatsSchema } from './streams.js';
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
@@ -44,6 +45,7 @@ export const events = {
   }),
   ...obsEvents,
   ...cdnEvents,
+  ...cdnFunctionEvents,
   ...broadcastEvents,
   ...videoEvents,
   ...dataEvents,

@@ -8,6 +8,7 @@ export * from './transport.js';
 export * from './restream.js';
 export * from './obs.js';
 export * from './cdn.js';
+export * from './cdn-functions.js';
 export * from './remote.js';
 export * from './broadcast.js';
 export * from './videos.js';

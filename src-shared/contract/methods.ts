@@ -34,6 +34,7 @@ import { broadcastMethods } from './broadcast.js';
 import { sceneMethods } from './scenes.js';
 import { guestMethods } from './guests.js';
 import { podcastMethods } from './podcasts.js';
+import { cdnFunctionMethods } from './cdn-functions.js';
 
 const none = z.object({}).strict();
 
@@ -353,6 +354,7 @@ export const methods = {
   ...sceneMethods,
   ...guestMethods,
   ...podcastMethods,
+  ...cdnFunctionMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -105,8 +105,11 @@ export class EdgeFunctions {
     const shown = doc.versions.find((v) => v.version === (doc.version ?? doc.canary?.version)) ?? doc.versions[doc.versions.length - 1]!;
     const edges = this.deps.registry.list().map((edge) => {
       const sent = this.deps.registry.functionsOf(edge.id);
+      const expected = this.planFor(edge.id).find((s) => s.name === doc.name)?.version ?? null;
       const version = sent?.specs.find((s) => s.name === doc.name)?.version ?? null;
-      return { id: edge.id, version, status: sent ? sent.status : ('pending' as const), error: sent?.error ?? null };
+      // The edge's answer is about the last set it was sent: until that set holds this function's version, it is pending.
+      const status = sent && version === expected ? sent.status : ('pending' as const);
+      return { id: edge.id, version: expected, status, error: status === 'pending' ? null : (sent?.error ?? null) };
     });
     return {
       name: doc.name,

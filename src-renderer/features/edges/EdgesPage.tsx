@@ -7,6 +7,7 @@ import { TimeChart } from '../dashboard/TimeChart.js';
 import { useNow } from '../recordings/use-now.js';
 import { EdgeList } from './EdgeList.js';
 import { EdgePlayer } from './EdgePlayer.js';
+import { FunctionsCard } from './FunctionsCard.js';
 import { EDGE_WINDOW_SEC, mergeSeries } from './model.js';
 import { ProvisionDialog } from './ProvisionDialog.js';
 import { PurgeForm } from './PurgeForm.js';
@@ -63,6 +64,7 @@ export function EdgesPage() {
           </div>
         </Card>
       )}
+      <FunctionsCard />
       <PurgeForm />
       {edges.some((e) => e.healthy) && <EdgePlayer />}
       {dialog && <ProvisionDialog {...(dialog.edge ? { edge: dialog.edge } : {})} onClose={() => setDialog(null)} />}

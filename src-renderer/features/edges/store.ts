@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { EdgeInfo, ProvisionJob, PurgeRequest, PurgeResult } from '../../../src-shared/contract/index.js';
 import { call, onConnection, onEvent } from '../../api/client.js';
 import { attempt, toastSuccess } from '../../ui/toast-store.js';
+import { connectFunctions, useFunctions } from './functions-store.js';
 import { appendEdgeSample, EMPTY_EDGE_SERIES, type EdgeSeries } from './model.js';
 
 export interface SshForm {
@@ -83,8 +84,12 @@ export const useEdges = create<EdgesState>()(() => ({
 
 export function connectEdges(): void {
   onConnection((state) => {
-    if (state === 'live') void useEdges.getState().load();
+    if (state === 'live') {
+      void useEdges.getState().load();
+      void useFunctions.getState().load();
+    }
   });
   onEvent('cdn.edges', (edges) => take(edges));
   onEvent('cdn.provision', (job) => keepJob(job));
+  connectFunctions();
 }

@@ -12,6 +12,9 @@
 //    the gap that is nginx's cache path itself, not ours.
 //  - Load: wrk (OS package), BENCH_THREADS threads, BENCH_CONNECTIONS connections, BENCH_SECONDS each,
 //    sides alternated BENCH_RUNS times; medians of requests/s and of wrk's p99 latency.
+//  - Edge functions: a second edge running two functions on /live/** (a request function that adds a
+//    header, a response function that sets one: njs on every request), against the edge without; its
+//    functions come from its state file (as an edge keeps its origin's), there being no host here.
 //  - Purge: a real host (`streams host`) with three edges on loopback; BENCH_PURGES purges of 10 URLs
 //    each through POST /api/v1/cdn/purge; p50/p99 of the `propagatedMs` it answers (until the last of
 //    the three edges confirmed) and of the client round trip. No reference: the goal bounds our figure.
@@ -29,6 +32,8 @@ const bench = defineBench(NAME, {
   segmentP99: { what: '200 KB segment p99 latency, edge vs static nginx', on: 'ratio', op: '<=', target: 1.5, unit: 'ms', digits: 2 },
   playlistP99: { what: 'playlist p99 latency, edge vs static nginx', on: 'ratio', op: '<=', target: 1.5, unit: 'ms', digits: 2 },
   purgeP99: { what: 'purge to 3 edges, p99 propagatedMs (no reference)', on: 'ours', op: '<', target: 200, unit: 'ms', digits: 1 },
+  functionsSegment: { what: '200 KB segment req/s, edge running 2 functions vs the same edge without', on: 'ratio', op: '>=', target: 0.8, unit: 'req/s', digits: 0 },
+  functionsPlaylist: { what: 'playlist req/s, edge running 2 functions vs the same edge without', on: 'ratio', op: '>=', target: 0.8, unit: 'req/s', digits: 0 },
 });
 const RUNS = bench.knob('BENCH_RUNS', 2, 1);
 const SECONDS = bench.knob('BENCH_SECONDS', 8, 3);
@@ -116,7 +121,8 @@ async function throughput() {
   // No origin host here: the agent keeps retrying its registration; nginx serves regardless.
   const edge = await startEdge(staticNginx.url, 'bench-token');
   const bare = await startBareCache(staticNginx.url);
-  const bases = { static: staticNginx.url, edge: edge.url, bare: bare.url };
+  const withFunctions = await startEdge(staticNginx.url, 'bench-token', { functions: FUNCTIONS });
+  const bases = { static: staticNginx.url, edge: edge.url, bare: bare.url, functions: withFunctions.url };
   const cases = [
     ['200 KB segment', '/live/demo/s/a/seg.m4s'],
     ['playlist', '/live/demo/v0.m3u8'],
@@ -125,9 +131,13 @@ async function throughput() {
   for (const [label, p] of cases) {
     await waitHttp(edge.url + p);
     await waitHttp(bare.url + p);
-    results[label] = { static: [], edge: [], bare: [] };
+    await waitHttp(withFunctions.url + p);
+    const sample = await fetch(withFunctions.url + p);
+    await sample.arrayBuffer();
+    if (sample.headers.get('x-viewer-region') !== 'none' || sample.headers.get('timing-allow-origin') !== '*') throw new Error(`the edge did not run its functions on ${p}`);
+    results[label] = { static: [], edge: [], bare: [], functions: [] };
     for (let run = 0; run < RUNS; run++) {
-      for (const side of run % 2 === 0 ? ['static', 'edge', 'bare'] : ['bare', 'edge', 'static']) {
+      for (const side of run % 2 === 0 ? ['static', 'edge', 'bare', 'functions'] : ['functions', 'bare', 'edge', 'static']) {
         const r = wrk(bases[side] + p);
         if (r.non2xx > 0) throw new Error(`${side} ${label}: ${r.non2xx} non-2xx answers`);
         results[label][side].push(r);
@@ -136,6 +146,7 @@ async function throughput() {
   }
   await stopProcess(edge.proc);
   await stopProcess(bare.proc);
+  await stopProcess(withFunctions.proc);
   await stopProcess(staticNginx.proc);
   return results;
 }
@@ -165,6 +176,11 @@ async function purgePropagation() {
 }
 
 const GOAL_OF = { '200 KB segment': 'segment', playlist: 'playlist' };
+const FUNCTIONS_GOAL_OF = { '200 KB segment': 'functionsSegment', playlist: 'functionsPlaylist' };
+const FUNCTIONS = [
+  { name: 'tag', version: 1, route: '/live/**', phase: 'request', code: "function handle(req) { return { headers: { 'X-Viewer-Region': req.headers['x-region'] || 'none' } }; }" },
+  { name: 'cors', version: 1, route: '/live/**', phase: 'response', code: "function handle(req, res) { return { headers: { 'Timing-Allow-Origin': '*' } }; }" },
+];
 try {
   console.log(`${NAME}: wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s, ${RUNS} runs per side (medians); edge and static nginx 1 worker each`);
   const t = await throughput();
@@ -185,6 +201,15 @@ try {
     );
     bench.record(GOAL_OF[label], { ours: e, reference: s, note: `bare proxy_cache of the same origin ${ratio(b, s)}x static` });
     bench.record(`${GOAL_OF[label]}P99`, { ours: ep99, reference: sp99, note: 'medians of wrk\'s p99 per run' });
+  }
+  console.log('');
+  console.log(`| file | edge req/s | edge with 2 functions req/s | ratio (goal >= ${bench.goals.functionsSegment.target}) | edge p99 ms | with functions p99 ms |`);
+  console.log('|---|---|---|---|---|---|');
+  for (const [label, r] of Object.entries(t)) {
+    const e = median(r.edge.map((x) => x.rps));
+    const f = median(r.functions.map((x) => x.rps));
+    console.log(`| ${label} | ${fmt(e, 0)} | ${fmt(f, 0)} | ${ratio(f, e)} | ${fmt(median(r.edge.map((x) => x.p99Ms)))} | ${fmt(median(r.functions.map((x) => x.p99Ms)))} |`);
+    bench.record(FUNCTIONS_GOAL_OF[label], { ours: f, reference: e, note: 'a request and a response function on every request' });
   }
   const p = await purgePropagation();
   console.log('');

@@ -182,8 +182,10 @@ export async function startHost({ env: extraEnv = {}, home: givenHome, apiTimeou
 }
 
 /** `streams edge` (nginx proxy_cache + njs + our agent) on a free loopback port in front of `origin`; { proc, url, dir }. */
-export async function startEdge(origin, token, { workers = 1 } = {}) {
+export async function startEdge(origin, token, { workers = 1, functions = null } = {}) {
   const dir = tempDir('bench-edge-');
+  // Edge functions as an edge keeps them from its origin (its state file): nginx runs them from the start.
+  if (functions) fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ id: 'edge-bench-fn', lastSeq: null, keys: null, functions }), { mode: 0o600 });
   const port = await freePort();
   const proc = track(
     spawn(process.execPath, [STREAMS_BIN, 'edge', '--origin', origin, '--token', token, '--port', String(port), '--bind', '127.0.0.1',

@@ -103,7 +103,7 @@ describe.skipIf(needs('nginx'))('edge functions on a fleet of three edges', () =
       const headers = await Promise.all(edges.map(async (edge) => (await get(`${edge.url}/live/demo/index.m3u8`)).headers['x-edge-fn']));
       return headers.every((h) => h === 'one');
     }, 10_000);
-    const audit = (await api(host, 'GET', '/api/v1/audit?action=edge.function.rollback')).json;
+    const audit = await waitFor('the rollback in the audit log', async () => (await api(host, 'GET', '/api/v1/audit?action=edge.function.rollback')).json.entries?.length > 0 ? (await api(host, 'GET', '/api/v1/audit?action=edge.function.rollback')).json : null, 5000);
     expect(audit.entries[0]).toMatchObject({ actor: 'system', target: 'add-header', detail: expect.stringMatching(/^version 2 -> 1: /) });
   });
 
@@ -124,5 +124,15 @@ describe.skipIf(needs('nginx'))('edge functions on a fleet of three edges', () =
     for (const edge of edges) expect((await get(`${edge.url}/live/demo/index.m3u8`)).headers['x-edge-fn']).toBe('one');
     expect((await api(host, 'DELETE', '/api/v1/cdn/functions/region')).json).toEqual({ name: 'region', deleted: true });
     for (const edge of edges) expect((await get(`${edge.url}/live/demo/index.m3u8?region=eu`)).status).not.toBe(302);
+  });
+
+  it('an edge that restarts runs its functions from its first request, before it reaches the origin', async () => {
+    const old = edges.pop()!;
+    await old.stop();
+    const port = Number(new URL(old.url).port);
+    // The same folder (its state keeps the last set), an origin that does not answer: nginx still runs the set.
+    const again = await startEdge({ origin: 'http://127.0.0.1:9', token: host.token, dir: old.dir, port, region: 'ap' });
+    edges.push(again);
+    expect((await get(`${again.url}/live/demo/index.m3u8`)).headers['x-edge-fn']).toBe('one');
   });
 });

@@ -291,8 +291,8 @@ export class EdgeFunctions {
     }
     doc.updatedAt = at;
     this.commit(doc);
-    await this.rollout(name);
     this.deps.audit?.record({ actor: automatic ? 'system' : actor, action: 'edge.function.rollback', target: name, ip: null, result: 'ok', detail: `version ${from} -> ${doc.version ?? 'none'}: ${reason}` });
+    await this.rollout(name);
     this.deps.logger.warn({ fn: name, from, to: doc.version, reason, automatic }, 'edge function rolled back');
   }
 

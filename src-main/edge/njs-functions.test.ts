@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { explainNjsError, functionsConf, functionsModule } from './njs-functions.js';
+
+const spec = (name: string, phase: 'request' | 'response', code: string) => ({ name, version: 2, route: '/live/*/index.m3u8', phase, code });
+
+// The module and directives in nginx + njs: functions.int.test.ts. Here, what they are made of.
+describe('the njs module of edge functions', () => {
+  it('places each function\'s code as the body of its own function and says on which lines', () => {
+    const { text, codeLines } = functionsModule([spec('a', 'request', 'var X = 1;\nfunction handle() {}'), spec('b', 'response', 'function handle() {}\n')]);
+    const lines = text.split('\n');
+    expect(codeLines).toEqual([{ name: 'a', first: 3, last: 4 }, { name: 'b', first: 9, last: 9 }]);
+    expect(lines[1]).toBe('function fn_0(req, res, ngx, require, process) {');
+    expect(lines.slice(2, 4)).toEqual(['var X = 1;', 'function handle() {}']);
+    expect(lines[8]).toBe('function handle() {}');
+    expect(text).toContain('if (!decision && /^\\/live\\/[^/]*\\/index\\.m3u8$/.test(uri))');
+    expect(text).toContain('"{\\"f\\":\\"a\\",\\"v\\":2,\\"ms\\":"');
+    // Nothing but functions at the module's top level (njs copies top-level objects into every request).
+    expect(lines.filter((l) => /^(var|let|const) /.test(l))).toEqual(['var X = 1;']);
+  });
+
+  it('turns nginx\'s line of the module into the function\'s own', () => {
+    const { codeLines } = functionsModule([spec('a', 'request', 'function handle() {}'), spec('cors', 'response', 'var a = 1;\nfunction handle() {\n  return { ;\n}')]);
+    const stderr = 'nginx: [emerg] 1234#1234: SyntaxError: Unexpected token ";" in /tmp/streams-fn-check-x/edge-functions.js:10 in /tmp/streams-fn-check-x/nginx.conf:8\nnginx: configuration file /tmp/x/nginx.conf test failed\n';
+    expect(explainNjsError(stderr, codeLines)).toBe('SyntaxError: Unexpected token ";" at line 3 of "cors"');
+  });
+
+  it('adds the request phase\'s server directives only for request functions, and the header filter only for response ones', () => {
+    expect(functionsConf([], 'log')).toEqual({ http: [], server: [], location: [] });
+    const onlyResponse = functionsConf([spec('b', 'response', '')], 'log');
+    expect(onlyResponse.server).toEqual([]);
+    expect(onlyResponse.location).toEqual(['js_header_filter edgefn.response;']);
+    const onlyRequest = functionsConf([spec('a', 'request', '')], 'log');
+    expect(onlyRequest.location).toEqual([]);
+    expect(onlyRequest.http).toContain('map $uri $edge_fn_guard { "~^/live/[^/]*/index\\.m3u8$" $edge_fn_req; default ""; }');
+    expect(onlyRequest.server).toContain('if ($edge_fn_d = "deny:403") { set $edge_fn_applied 1; return 403; }');
+  });
+});

@@ -182,3 +182,30 @@ describe.skipIf(needs('nginx'))('the edge function templates', () => {
     for (const t of EDGE_FUNCTION_TEMPLATES) await checkFunction(fn(t.name, t.route, t.phase, t.code), { children });
   });
 });
+
+describe.skipIf(needs('nginx'))('an edge whose kept functions its nginx refuses at start', () => {
+  it('starts without them and says so (the origin sends the set again when the edge registers)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-fn-start-'));
+    fs.chmodSync(dir, 0o755);
+    const children = new ChildRegistry();
+    const port = await freePort();
+    const nginx = new NginxProcess(
+      { children, logger: silentLogger(), bin: findNginx()! },
+      {
+        dir, cacheDir: path.join(dir, 'cache'), cacheSize: '64m', port, bind: '127.0.0.1', controlPort: await freePort(), fillPort: await freePort(), agentPort: await freePort(),
+        origin: 'http://127.0.0.1:9', keys: { current: 'functions-key-0123456789', previous: null }, modulesDir: findModulesDir()!, workerProcesses: 1,
+        functions: [fn('broken', '/live/**', 'request', 'function handle( {')],
+      },
+    );
+    try {
+      await nginx.start();
+      expect(nginx.up).toBe(true);
+      expect(nginx.functions).toEqual([]);
+    } finally {
+      await nginx.dispose();
+      await children.dispose();
+      expect(pidsMatching(dir)).toEqual([]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,6 +12,7 @@ import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
 import { explainNjsError, functionsModule, FUNCTIONS_NJS_FILE } from './njs-functions.js';
+import type { EdgeFunctionSpec } from '../../src-shared/contract/cdn.js';
 import { prepareAgentDir, prepareWorkerFolders, workerUser } from './worker-folders.js';
 
 const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
@@ -126,6 +127,11 @@ export class NginxProcess implements Service {
 
   get up(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The edge functions nginx runs now (none when it refused the set it started with). */
+  get functions(): readonly EdgeFunctionSpec[] {
+    return this.options.functions ?? [];
   }
 
   get confFile(): string {

@@ -207,7 +207,8 @@ export async function runEdge(argv: string[]): Promise<number> {
       onKeys: applyKeys,
       onPurge: (seq, request) => core.applyPurge(seq, request),
       onFunctions: async (functions) => {
-        const same = JSON.stringify(state.functions ?? []) === JSON.stringify(functions);
+        // Against what nginx runs (it may have refused the kept set at start), not what was kept.
+        const same = JSON.stringify(nginx.functions) === JSON.stringify(functions);
         // Tested and applied first (a set nginx refuses leaves the running one, and is not kept).
         if (!same) await nginx.reload({ functions });
         state.functions = functions;

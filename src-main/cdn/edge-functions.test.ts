@@ -133,6 +133,13 @@ describe('EdgeFunctions', () => {
     expect(fn.version).toBe(1);
     expect(fn.versions[1]).toMatchObject({ version: 2, state: 'rolled-back', rolledBack: { automatic: true } });
     expect(audit.map((a) => `${a.action}:${a.result}`)).toEqual(['edge.function.create:ok', 'edge.function.rollback:ok', 'edge.function.update:failed']);
+    // A new function an edge refuses is not kept: the same request can be sent again once the edge is fixed.
+    const fresh = await functions.create({ name: 'arrow', route: '/vod/**', phase: 'response', code: 'var f = () => 1; function handle() {}', enabled: true }).catch((e: unknown) => e as StudioError);
+    expect(fresh).toMatchObject({ code: 'ROLLOUT_FAILED', message: expect.stringMatching(/^"arrow" was taken off every edge and not kept: edge e2 refused it/) });
+    expect(functions.list().map((f) => f.name)).toEqual(['hdr']);
+    expect(edges.map((e) => Object.keys(e.running))).toEqual([['hdr'], ['hdr']]);
+    edges[1]!.refuse = null;
+    expect((await functions.create({ name: 'arrow', route: '/vod/**', phase: 'response', code: 'var f = () => 1; function handle() {}', enabled: true })).version).toBe(1);
   });
 
   it('rolls a version back by itself once its errors on the edges pass the threshold, and lists them', async () => {

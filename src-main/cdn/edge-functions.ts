@@ -208,9 +208,17 @@ export class EdgeFunctions {
     const failed = results.filter((r) => r.status === 'failed');
     if (failed.length > 0) {
       const reason = `edge ${failed[0]!.id} refused it: ${failed[0]!.error ?? 'no reason given'}`;
-      await this.undo(doc.name, spec.version, reason, true, actor);
+      if (action === 'create') {
+        // A new function no edge would run leaves nothing behind: it can be sent again as it was.
+        this.docs.delete(doc.name);
+        this.deps.store.remove(doc.name);
+        await this.rollout(doc.name);
+      } else {
+        await this.undo(doc.name, spec.version, reason, true, actor);
+      }
       this.deps.audit?.record({ actor, action: `edge.function.${action}`, target: doc.name, ip: null, result: 'failed', detail: reason });
-      throw new StudioError('ROLLOUT_FAILED', `version ${spec.version} of "${doc.name}" was rolled back: ${reason}`, { name: doc.name, version: spec.version, edges: results });
+      const what = action === 'create' ? `"${doc.name}" was taken off every edge and not kept` : `version ${spec.version} of "${doc.name}" was rolled back`;
+      throw new StudioError('ROLLOUT_FAILED', `${what}: ${reason}`, { name: doc.name, version: spec.version, edges: results });
     }
     this.deps.audit?.record({ actor, action: `edge.function.${action}`, target: doc.name, ip: null, result: 'ok', detail: `version ${spec.version}${doc.canary?.version === spec.version ? ` on ${doc.canary.edges.length} canary edge(s)` : ''}` });
     this.deps.logger.info({ fn: doc.name, version: spec.version, edges: results.map((r) => `${r.id}:${r.status}`) }, 'edge function rolled out');

@@ -24,11 +24,12 @@ import { DENY_STATUSES, REDIRECT_STATUSES, routeRegexSource } from '../../src-sh
  *   arguments, headers and address, not the request object (no subrequests), and `ngx`, `require` and
  *   `process` are hidden from it; the origin runs each function on a sample request with a time limit
  *   before it rolls it out (cdn/function-check.ts).
- * - Cost (bench/edge, 1 worker): njs runs each request in a copy of the module's VM, and a call is
- *   interpreted: a function that adds a header costs about 5-7 us of worker time per request. Two
- *   functions (one per phase) took a 200 KB segment hit to 0.84x (24.3k -> 20.4k requests/s) and a
- *   playlist hit, ~10 us by itself, to 0.44x. Functions run only on their routes: a route as narrow as
- *   the need (`/live/*\/index.m3u8`) keeps the rest at full speed.
+ * - Cost (bench/edge, 1 worker): njs runs each request in a copy of the VM (the signing module's and
+ *   this one's), and a call is interpreted: a function that adds a header costs about 5-7 us of worker
+ *   time per request. Two functions (one per phase) took a 200 KB segment hit to 0.75-0.84x and a
+ *   playlist hit, ~10 us by itself, to 0.44x; the same two headers written by hand in njs keep a
+ *   static nginx at 0.95-1.03x. Functions run only on their routes: a route as narrow as the need
+ *   (`/live/*\/index.m3u8`) keeps the rest at full speed.
  */
 
 export const FUNCTIONS_NJS_FILE = 'edge-functions.js';

@@ -190,14 +190,12 @@ export class EdgeRegistry implements Service {
     if (previous && previous.conn !== conn) previous.conn.close(4000, 'replaced by a new connection');
     this.deps.store.upsert(hello);
     const now = this.now();
-    const specs = this.functionPlan(hello.id);
-    const rev = ++this.functionsRev;
-    const live: Live = { conn, heartbeatMs: hello.heartbeatMs, lastSeen: now, stats: null, acks: new Map(), functions: { rev, specs, status: 'pending', error: null }, functionAcks: new Map() };
+    const live: Live = { conn, heartbeatMs: hello.heartbeatMs, lastSeen: now, stats: null, acks: new Map(), functions: { rev: 0, specs: [], status: 'pending', error: null }, functionAcks: new Map() };
     this.live.set(hello.id, live);
     const seq = this.deps.store.lastSeq();
     conn.send({ type: 'welcome', seq, keys: this.deps.keys() });
     // Every edge is told its functions when it (re)connects: none is a set too (it may run an old one).
-    conn.send({ type: 'functions', rev, functions: specs });
+    this.sendFunctions(hello.id, live);
     const missed = hello.lastSeq === null ? [] : this.deps.store.purgesAfter(hello.lastSeq);
     for (const purge of missed) conn.send({ type: 'purge', seq: purge.seq, id: purge.id, request: purge.request });
     this.deps.logger.info({ edge: hello.id, url: hello.url, replayed: missed.length }, 'edge registered');
@@ -316,10 +314,8 @@ export class EdgeRegistry implements Service {
     const started = performance.now();
     return Promise.all(
       [...this.live.entries()].map(([edgeId, live]) => {
-        const rev = ++this.functionsRev;
-        const specs = this.functionPlan(edgeId);
-        live.functions = { rev, specs, status: 'pending', error: null };
         return new Promise<FunctionsRollout>((resolve) => {
+          const rev = this.sendFunctions(edgeId, live);
           const timer = setTimeout(() => {
             live.functionAcks.delete(rev);
             resolve({ id: edgeId, status: 'pending', error: null, ms: null });
@@ -329,10 +325,18 @@ export class EdgeRegistry implements Service {
             const ms = Math.round(performance.now() - started);
             resolve({ id: edgeId, status: ack.ok ? 'applied' : ack.error === null ? 'pending' : 'failed', error: ack.error, ms });
           });
-          live.conn.send({ type: 'functions', rev, functions: specs });
         });
       }),
     );
+  }
+
+  /** Sends edge `edgeId` its set of functions from the plan, as a new revision (returned), pending until it answers. */
+  private sendFunctions(edgeId: string, live: Live): number {
+    const rev = ++this.functionsRev;
+    const specs = this.functionPlan(edgeId);
+    live.functions = { rev, specs, status: 'pending', error: null };
+    live.conn.send({ type: 'functions', rev, functions: specs });
+    return rev;
   }
 
   async purge(request: PurgeRequest): Promise<PurgeResult> {

@@ -221,7 +221,10 @@ export class EdgeAgentCore implements Service {
         // miss is answered from the fresh copy. When the origin fails, the old file stays.
         if ((await control('refresh', zone, variant, uri, query)) === 200 && (await this.mirror.remove(variant, uri))) objects += 1;
       } else {
-        const [file, fill] = await Promise.all([this.mirror.remove(variant, uri), control('purge', zone, variant, uri)]);
+        // The fill zone's copy first, then the file: a viewer's miss in between would otherwise be
+        // answered from the fill zone and stored into the mirror again (proxy_store), purge undone.
+        const fill = await control('purge', zone, variant, uri);
+        const file = await this.mirror.remove(variant, uri);
         if (file || fill === 200) objects += 1;
       }
     };

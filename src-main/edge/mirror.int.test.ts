@@ -18,6 +18,8 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
   let mirror = '';
   /** Origin requests by path (query stripped). */
   const asked = new Map<string, number>();
+  /** Paths the origin has deleted (answered 404 from then on). */
+  const deleted = new Set<string>();
 
   beforeAll(async () => {
     edge = await startEdgeHarness({
@@ -29,7 +31,9 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
         asked.set(p, (asked.get(p) ?? 0) + 1);
         const slow = p.includes('/slow/');
         setTimeout(() => {
-          if (p.includes('/keys/')) {
+          if (deleted.has(p)) {
+            res.writeHead(404, { 'content-type': 'text/plain' }).end('gone');
+          } else if (p.includes('/keys/')) {
             res.writeHead(200, { 'cache-control': 'no-store, private', 'content-type': 'application/octet-stream' }).end(Buffer.alloc(16, 7));
           } else if (p.endsWith('.m3u8')) {
             res.writeHead(200, { 'cache-control': 'public, max-age=60', 'content-type': 'application/vnd.apple.mpegurl', 'surrogate-key': 'vod/r1' }).end('#EXTM3U\n');
@@ -127,6 +131,31 @@ describe.skipIf(needs('nginx'))('the edge mirror (nginx, agent)', () => {
     await waitFor('the mirror file', () => fs.existsSync(file('p', c)));
     expect(await purge({ tags: ['stream/demo'] })).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(file('p', c))).toBe(false);
+  });
+
+  it('a purge while viewers keep asking leaves no copy behind (the fill zone goes before the mirror file)', async () => {
+    const uris = Array.from({ length: 24 }, (_, i) => `/live/demo/s/gone/chunk-stream0-000${String(i).padStart(2, '0')}.m4s`);
+    for (const uri of uris) await get(uri);
+    await waitFor('the mirror files', () => uris.every((uri) => fs.existsSync(file('p', uri))));
+    // The origin deletes them, then purges; viewers ask for them all the while (a 200 from a copy or a 404).
+    for (const uri of uris) deleted.add(uri);
+    let asking = true;
+    const viewers = Array.from({ length: 6 }, async () => {
+      while (asking) await Promise.all(uris.map((uri) => get(uri)));
+    });
+    try {
+      await sleep(50);
+      expect(await purge({ urls: uris })).toBeGreaterThanOrEqual(uris.length);
+      await sleep(100);
+    } finally {
+      asking = false;
+    }
+    await Promise.all(viewers);
+    // Once the purge is applied, no file was stored again from a copy the purge had not reached yet.
+    for (const uri of uris) {
+      expect(fs.existsSync(file('p', uri)), uri).toBe(false);
+      expect((await get(uri)).status, uri).toBe(404);
+    }
   });
 
   it('a soft purge of a mirrored object fetches it again into the fill zone, then drops the mirror file', async () => {

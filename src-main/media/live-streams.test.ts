@@ -36,7 +36,7 @@ class RecordingPackager implements PackagerPort {
 /** What a packager's stop waits for (an ffmpeg that takes its time to exit). */
 let stopGate: Promise<void> = Promise.resolve();
 
-const noViewers = (name: string): ViewerStats => ({ name, at: 0, viewers: 0, byRendition: {}, byProtocol: {}, bytesOut: 0, renditionSwitches: 0, startupMsP50: null, latencyMsP50: {} });
+const noViewers = (name: string): ViewerStats => ({ name, at: 0, viewers: 0, byRendition: {}, byProtocol: {}, bytesOut: 0, renditionSwitches: 0, segmentBytes: { peers: 0, http: 0 }, startupMsP50: null, latencyMsP50: {} });
 
 let tmp: string;
 let db: Db;

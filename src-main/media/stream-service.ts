@@ -1,4 +1,5 @@
 import type { LadderPreset, LatencyMode, Stream, StreamState, StreamWithKey, ViewerStats } from '../../src-shared/contract/index.js';
+import { p2pActive, p2pSettingsOf, type P2pSettings, type P2pSettingsInput } from '../../src-shared/p2p.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
@@ -32,7 +33,7 @@ export interface StreamServiceOptions {
 }
 
 /** What create and PATCH take: the settings, and the key provider token in clear (sealed before it is stored). */
-export type StreamInput = Omit<StreamPatch, 'keyProviderTokenEnc' | 'keyProviderTokenHint'> & { keyProviderToken?: string };
+export type StreamInput = Omit<StreamPatch, 'keyProviderTokenEnc' | 'keyProviderTokenHint' | 'p2p'> & { keyProviderToken?: string; p2p?: P2pSettingsInput };
 
 /**
  * Streams and their keys: create, read, update, delete, rotate, as views for the API. What happens
@@ -86,6 +87,7 @@ export class StreamService implements Service {
         encryption: input.encryption ?? 'none',
         keyProviderUrl: input.keyProviderUrl ?? '',
         ...token,
+        p2p: p2pSettingsOf(input.p2p ?? {}),
         createdAt: Date.now(),
       },
       key,
@@ -103,9 +105,9 @@ export class StreamService implements Service {
 
   update(input: { name: string } & StreamInput, baseUrl?: string): Stream {
     const current = this.require(input.name);
-    const { name, keyProviderToken, ...settings } = input;
+    const { name, keyProviderToken, p2p, ...settings } = input;
     checkEncryption(settings.latency ?? current.latency, settings.encryption ?? current.encryption);
-    const patch: StreamPatch = { ...settings };
+    const patch: StreamPatch = { ...settings, ...(p2p ? { p2p: p2pSettingsOf({ ...current.p2p, ...p2p }) } : {}) };
     const url = settings.keyProviderUrl ?? current.keyProviderUrl;
     if (keyProviderToken !== undefined) {
       Object.assign(patch, this.providerToken(name, url, keyProviderToken));
@@ -151,6 +153,12 @@ export class StreamService implements Service {
   access(name: string): { private: boolean; publishAuth: StreamRecord['publishAuth']; playAuth: StreamRecord['playAuth']; maxViewers: number } | undefined {
     const record = this.options.store.get(name);
     return record && { private: record.private, publishAuth: record.publishAuth, playAuth: record.playAuth, maxViewers: record.maxViewers };
+  }
+
+  /** What a stream's viewers may share (the player page and the P2P tracker), or undefined when there is no such stream. */
+  p2pOf(name: string): (P2pSettings & { active: boolean }) | undefined {
+    const record = this.options.store.get(name);
+    return record && { ...record.p2p, active: p2pActive(record.p2p, record) };
   }
 
   /** For the HLS/DASH routes: state, privacy and packager sessions (oldest first) of a stream. */
@@ -199,6 +207,7 @@ export class StreamService implements Service {
       encryption: record.encryption,
       keyProviderUrl: record.keyProviderUrl,
       keyProviderTokenHint: record.keyProviderTokenHint,
+      p2p: { ...record.p2p, active: p2pActive(record.p2p, record) },
       recording: this.options.recordingOf?.(record.name) ?? null,
       createdAt: record.createdAt,
       ingest: ingestUrls(bases),

@@ -10,6 +10,7 @@ const viewers = (count: number, bytesOut: number): ViewerStats => ({
   byProtocol: {},
   bytesOut,
   renditionSwitches: 0,
+  segmentBytes: { peers: 0, http: 0 },
   startupMsP50: null,
   latencyMsP50: {},
 });

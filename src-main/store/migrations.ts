@@ -476,4 +476,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 23,
+    name: 'P2P segment sharing per stream',
+    sql: `
+      ALTER TABLE streams ADD COLUMN p2p TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { p2pSettingsInput } from '../p2p.js';
 import { videoMethods } from './videos.js';
 import { dataMethods } from './data.js';
 import { processorMethods } from './processors.js';
@@ -55,6 +56,7 @@ const streamSettingsInput = z
     encryption: encryptionModeSchema.optional(),
     keyProviderUrl: keyProviderUrlSchema.optional(),
     keyProviderToken: keyProviderTokenSchema.optional(),
+    p2p: p2pSettingsInput.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { p2pSettingsSchema } from '../p2p.js';
 import { BEARER_TOKEN_OR_EMPTY, HTTP_URL_OR_EMPTY, isBearerTokenOrEmpty, isHttpUrlOrEmpty } from '../config-auth.js';
 
 export const STREAM_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
@@ -105,6 +106,7 @@ export const streamSchema = z.object({
   encryption: encryptionModeSchema,
   keyProviderUrl: z.string().describe("Where an encrypted stream's content keys come from; '': the host's key provider (live.keyProviderUrl), or the host's own keys"),
   keyProviderTokenHint: z.string().nullable().describe("The last 4 characters of the token sent to the stream's own key provider (…abcd); null: none"),
+  p2p: p2pSettingsSchema.describe('Whether its HLS viewers share segments with each other (WebRTC data channels), and the caps'),
   recording: z.string().nullable().describe('Id of the recording in progress'),
   createdAt: z.number(),
   ingest: z.object({
@@ -143,6 +145,9 @@ export const viewerStatsSchema = z.object({
   byProtocol: z.record(z.string(), z.number().int()),
   bytesOut: z.number(),
   renditionSwitches: z.number().int(),
+  segmentBytes: z
+    .object({ peers: z.number(), http: z.number() })
+    .describe('Segment bytes our P2P players received from other viewers and over HTTP (their own reports)'),
   startupMsP50: z.number().nullable().describe('Median player startup time reported by our player'),
   latencyMsP50: z
     .record(z.string(), z.number())

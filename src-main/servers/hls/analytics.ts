@@ -39,6 +39,9 @@ interface Viewer {
   protocol: PlaybackProtocol;
   rendition: string | null;
   lastSeen: number;
+  /** What its P2P player reported so far: segment bytes from peers and over HTTP. */
+  p2pBytes?: number;
+  httpBytes?: number;
 }
 
 interface StreamStats {
@@ -46,6 +49,9 @@ interface StreamStats {
   bytesOut: number;
   switches: number;
   startups: number[];
+  /** Segment bytes our P2P players received from peers and over HTTP (their reports, summed). */
+  peerBytes: number;
+  httpSegmentBytes: number;
   /** Glass-to-glass latency our players measured, per protocol (newest last). */
   latencies: Partial<Record<PlaybackProtocol, number[]>>;
   lastNotify: number;
@@ -164,6 +170,22 @@ export class ViewerAnalytics implements Service {
     return true;
   }
 
+  /**
+   * What a P2P player's segments came over so far (cumulative figures: only what grew since its last
+   * report is added, so a report sent twice counts once); false as for reportStartup.
+   */
+  reportSegmentBytes(name: string, sid: string, p2pBytes: number, httpBytes: number): boolean {
+    const stats = this.streams.get(name);
+    const viewer = stats?.viewers.get(sid);
+    if (!stats || !viewer || this.now() - viewer.lastSeen > this.idleMs) return false;
+    stats.peerBytes += Math.max(0, p2pBytes - (viewer.p2pBytes ?? 0));
+    stats.httpSegmentBytes += Math.max(0, httpBytes - (viewer.httpBytes ?? 0));
+    viewer.p2pBytes = Math.max(p2pBytes, viewer.p2pBytes ?? 0);
+    viewer.httpBytes = Math.max(httpBytes, viewer.httpBytes ?? 0);
+    this.changed(name, stats);
+    return true;
+  }
+
   snapshot(name: string): ViewerStats {
     const stats = this.streams.get(name);
     const now = this.now();
@@ -184,6 +206,7 @@ export class ViewerAnalytics implements Service {
       byProtocol,
       bytesOut: stats?.bytesOut ?? 0,
       renditionSwitches: stats?.switches ?? 0,
+      segmentBytes: { peers: stats?.peerBytes ?? 0, http: stats?.httpSegmentBytes ?? 0 },
       startupMsP50: median(stats?.startups ?? []),
       latencyMsP50: Object.fromEntries(
         Object.entries(stats?.latencies ?? {}).flatMap(([protocol, list]) => {
@@ -251,7 +274,7 @@ export class ViewerAnalytics implements Service {
   private stats(name: string): StreamStats {
     let stats = this.streams.get(name);
     if (!stats) {
-      stats = { viewers: new Map(), bytesOut: 0, switches: 0, startups: [], latencies: {}, lastNotify: -Infinity, timer: null };
+      stats = { viewers: new Map(), bytesOut: 0, switches: 0, startups: [], peerBytes: 0, httpSegmentBytes: 0, latencies: {}, lastNotify: -Infinity, timer: null };
       this.streams.set(name, stats);
     }
     return stats;

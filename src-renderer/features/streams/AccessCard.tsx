@@ -140,6 +140,23 @@ export function AccessCard({ stream }: { stream: Stream }) {
         />
         <span className="field-hint">0: the studio's limit (limits.maxViewersPerStream)</span>
       </div>
+      <div className="field-row">
+        <div className="field-label">Viewers share segments (P2P)</div>
+        <select
+          className="input"
+          aria-label="Viewers share segments (P2P)"
+          data-testid="stream-p2p"
+          value={stream.p2p.mode}
+          onChange={(e) => void update({ name: stream.name, p2p: { mode: e.target.value as 'auto' | 'on' | 'off' } })}
+        >
+          <option value="off">Off</option>
+          <option value="auto">Public streams only</option>
+          <option value="on">On</option>
+        </select>
+        <span className="field-hint">
+          {stream.p2p.active ? `On: HLS viewers connect to up to ${stream.p2p.maxPeers} others; every segment from a peer is checked against the studio's hash.` : 'Off for this stream (an encrypted stream never shares).'}
+        </span>
+      </div>
       <div className="inline-buttons">
         <button className="button small-button" data-testid="jwt-publish" onClick={() => void issue('publish')}>Publish JWT (1 hour)</button>
         <button className="button small-button" data-testid="jwt-read" onClick={() => void issue('read')}>Viewer JWT (1 day)</button>

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { p2pActive, p2pSettingsOf, segmentHashUrl, uploadAllowed } from './p2p.js';
+
+describe('P2P settings', () => {
+  it('shares in auto mode for a public stream only, never for an encrypted one', () => {
+    expect(p2pActive({ mode: 'auto' }, { private: false, encryption: 'none' })).toBe(true);
+    expect(p2pActive({ mode: 'auto' }, { private: true, encryption: 'none' })).toBe(false);
+    expect(p2pActive({ mode: 'on' }, { private: true, encryption: 'none' })).toBe(true);
+    expect(p2pActive({ mode: 'off' }, { private: false, encryption: 'none' })).toBe(false);
+    expect(p2pActive({ mode: 'on' }, { private: false, encryption: 'aes-128' })).toBe(false);
+  });
+
+  it('reads a stored value back with defaults for what is missing or out of range', () => {
+    expect(p2pSettingsOf({})).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf(null)).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf({ mode: 'on', maxPeers: 50, maxUploadKbps: 2000 })).toEqual({ mode: 'on', maxPeers: 5, maxUploadKbps: 2000 });
+    expect(p2pSettingsOf({ mode: 'sometimes', maxPeers: 3.5, maxUploadKbps: -1 })).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
+  });
+});
+
+describe('segmentHashUrl', () => {
+  it('puts .sha256 on the path and keeps the query', () => {
+    expect(segmentHashUrl('/live/a/s/r1/chunk-stream0-00001.m4s')).toBe('/live/a/s/r1/chunk-stream0-00001.m4s.sha256');
+    expect(segmentHashUrl('http://h/live/a/s/r1/c.m4s?sid=h123&sig=x')).toBe('http://h/live/a/s/r1/c.m4s.sha256?sid=h123&sig=x');
+  });
+});
+
+describe('uploadAllowed', () => {
+  it('allows uploads while the last 5 s stay under the cap, and drops older samples', () => {
+    const samples: [number, number][] = [[0, 500_000], [4000, 100_000]];
+    // 600 kB in 5 s = 960 kb/s.
+    expect(uploadAllowed(samples, 4500, 1000)).toBe(true);
+    expect(uploadAllowed(samples, 4500, 900)).toBe(false);
+    // At 5 s the first sample leaves the window.
+    expect(uploadAllowed(samples, 5000, 900)).toBe(true);
+    expect(samples).toEqual([[4000, 100_000]]);
+    expect(uploadAllowed([[0, 1e9]], 1, 0)).toBe(true);
+  });
+});

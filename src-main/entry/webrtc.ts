@@ -19,6 +19,7 @@ import { splitList } from '../../src-shared/config-auth.js';
 import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import { bearerOf } from '../http/credentials.js';
 import { iceOptionsOf } from '../protocols/webrtc/peer.js';
+import { p2pTrackerRoutes } from '../servers/p2p/tracker.js';
 import { webrtcRoutes } from '../servers/webrtc/routes.js';
 import { WebRtcServer } from '../servers/webrtc/server.js';
 
@@ -68,13 +69,11 @@ export function wireWebRtc(deps: {
     const limit = limits().connectionsPerIp;
     if (limit > 0 && server.sessionsFrom(ip) >= limit) throw new StudioError('CONNECTION_LIMIT', `this address has ${limit} WebRTC sessions open already`, { retryAfterSec: 10 });
   };
-  const checkView = async (name: string, req: FastifyRequest): Promise<void> => {
+  /** The origin allow-list, then the stream's read admission (public, signed URL, JWT or webhook). */
+  const admitRead = async (name: string, req: FastifyRequest, protocol: 'whep' | 'hls'): Promise<void> => {
     if (!originAllowed(splitList(limits().allowedOrigins), { origin: req.headers.origin, referer: req.headers.referer, host: req.headers.host })) {
       throw new StudioError('ORIGIN_FORBIDDEN', `stream "${name}" may not be played from ${req.headers.origin ?? req.headers.referer ?? 'this site'}`);
     }
-    checkAddress(req.ip);
-    const cap = streams.access(name)?.maxViewers || limits().maxViewersPerStream;
-    if (cap > 0 && deps.analytics.viewerCount(name) >= cap) throw new StudioError('STREAM_FULL', `stream "${name}" has as many viewers as it takes; try again later`, { retryAfterSec: 15 });
     const query = req.query as QueryLike;
     const jwt = firstString(query.jwt) ?? bearerOf(req.headers.authorization);
     const signed: Record<string, string> = {};
@@ -82,8 +81,14 @@ export function wireWebRtc(deps: {
       const value = firstString(query[key]);
       if (value !== undefined) signed[key] = value;
     }
-    const result = await deps.admit({ action: 'read', protocol: 'whep', stream: name, ip: req.ip, credential: { signed, ...(jwt ? { jwt } : {}) } });
+    const result = await deps.admit({ action: 'read', protocol, stream: name, ip: req.ip, credential: { signed, ...(jwt ? { jwt } : {}) } });
     if (!result.ok) refuse(result);
+  };
+  const checkView = async (name: string, req: FastifyRequest): Promise<void> => {
+    checkAddress(req.ip);
+    const cap = streams.access(name)?.maxViewers || limits().maxViewersPerStream;
+    if (cap > 0 && deps.analytics.viewerCount(name) >= cap) throw new StudioError('STREAM_FULL', `stream "${name}" has as many viewers as it takes; try again later`, { retryAfterSec: 15 });
+    await admitRead(name, req, 'whep');
   };
   const checkPublish = async (name: string, req: FastifyRequest): Promise<void> => {
     checkAddress(req.ip);
@@ -95,7 +100,16 @@ export function wireWebRtc(deps: {
     if (!result.ok) refuse(result);
   };
   const isOperator = (req: FastifyRequest): boolean => deps.auth.authenticate(req.headers, SESSION_COOKIE) !== undefined;
-  return { server, services: [server], plugins: [webrtcRoutes({ server, logger, checkView, checkPublish, isOperator, streamExists: (name) => streams.lookup(name) !== undefined })] };
+  // The P2P tracker admits a viewer as the stream's playlists do (origin allow-list, signed URL or JWT);
+  // the viewer caps count players, which a tracker connection is not.
+  const checkSwarm = (name: string, req: FastifyRequest): Promise<void> => admitRead(name, req, 'hls');
+  const p2pOf = (name: string): ReturnType<StreamService['p2pOf']> => streams.p2pOf(name);
+  const tracker = p2pTrackerRoutes({ logger, p2pOf, checkView: checkSwarm });
+  return {
+    server,
+    services: [server],
+    plugins: [webrtcRoutes({ server, logger, checkView, checkPublish, isOperator, p2pOf, segmentSeconds: () => deps.config().live.segmentSeconds, streamExists: (name) => streams.lookup(name) !== undefined }), tracker],
+  };
 }
 
 function timedDataOf(clock: Pick<MediaClock, 'programDateTime'>, timed: Pick<TimedMetadata, 'messages' | 'subscribe'>) {

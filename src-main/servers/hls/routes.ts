@@ -9,6 +9,8 @@ import type { StudioErrorShape } from '../../../src-shared/errors.js';
 import { isBeaconSid, isValidSid, protocolOfSid, type ViewerAnalytics, type ViewerHit } from './analytics.js';
 import type { LiveCatalog, LiveSession, LiveStreamEntry } from './catalog.js';
 import { segmentContentType, sendSessionFile, SessionFileCache } from './files.js';
+import { SegmentHashes } from './segment-hashes.js';
+import { P2P_HASH_SUFFIX } from '../../../src-shared/p2p.js';
 import { isDynamicMpd, rewriteMpd } from './mpd.js';
 import {
   buildStitchedPlaylist, DEFAULT_WINDOW, packagerMediaPlaylist, rewriteMaster, SERVED_MEDIA_RE, streamIndexOfFile,
@@ -22,7 +24,7 @@ import { originAllowed } from '../../auth/limits.js';
 import type { LlStream } from './ll/ll-stream.js';
 import type { SegmentTimes } from './segment-times.js';
 import {
-  llEncryptedDiskFile, llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext,
+  llCompleteSegment, llEncryptedDiskFile, llFile, llManifest, llManifestReady, llMaster, llMasterReady, llMediaPlaylist, llMediaReady, type LlRouteContext,
 } from './ll/ll-routes.js';
 import { kidOf, parseKid } from './ll/content-keys.js';
 import { KeyGuard, sendKey } from './key-guard.js';
@@ -512,8 +514,32 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     }
   }
 
+  /**
+   * `<segment>.sha256`: the SHA-256 of a media segment (hex), which P2P viewers check a peer's copy of
+   * it against (src-shared/p2p.ts). Admitted as the segment is; immutable once the segment is; not
+   * counted as a viewer's request. An encrypted stream's segments are not shared, so have none.
+   */
+  const hashes = new SegmentHashes();
+  const segmentHash = async (req: FastifyRequest, reply: FastifyReply, sessionId: string, file: string): Promise<FastifyReply> => {
+    if (!segmentContentType(file) || !SESSION_ID_RE.test(sessionId) || file.startsWith('init')) return notFound(reply, 'no such segment');
+    const ctx = await openStream(req, reply);
+    if (!ctx) return reply;
+    const session = ctx.entry.sessions.find((s) => s.id === sessionId);
+    if (!session) return notFound(reply, `no session "${sessionId}" of stream "${ctx.name}"`);
+    if (options.lowLatency?.streams.get(ctx.name)?.encryption) return notFound(reply, `stream "${ctx.name}" is encrypted: its segments are not shared between viewers`);
+    const send = (hash: string, final: boolean): FastifyReply =>
+      reply.header('Cache-Control', final ? SEGMENT_CACHE : 'no-store').type('text/plain; charset=utf-8').send(`${hash}\n`);
+    const ll = llOf(ctx, '');
+    const held = ll ? llCompleteSegment(ll, session.id, file) : null;
+    if (held === 'pending') return unavailable(reply, `segment ${file} is still being cut`);
+    if (held) return send(hashes.ofBuffer(`${ctx.name}/${session.id}/${file}`, held), true);
+    const found = await hashes.ofFile(session.dir, file);
+    return found ? send(found.hash, found.final) : notFound(reply, 'no such segment');
+  };
+
   scope.get('/live/:name/s/:session/:file', async (req, reply) => {
     const { session: sessionId = '', file = '' } = req.params as Params;
+    if (file.endsWith(P2P_HASH_SUFFIX)) return segmentHash(req, reply, sessionId, file.slice(0, -P2P_HASH_SUFFIX.length));
     const contentType = segmentContentType(file);
     if (!contentType || !SESSION_ID_RE.test(sessionId)) return notFound(reply, 'no such file');
     const ctx = await openStream(req, reply);
@@ -623,10 +649,11 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     const { name } = req.params as Params;
     if (!STREAM_NAME_PATTERN.test(name) || !catalog.lookup(name)) return notFound(reply, `no stream named "${name}"`);
     const body = parseBeacon(req.body);
-    if (!body) return sendError(reply, { code: 'BAD_REQUEST', message: 'send {"sid": string, "startupMs"?: number, "latencyMs"?: number}' });
+    if (!body) return sendError(reply, { code: 'BAD_REQUEST', message: 'send {"sid": string, "startupMs"?: number, "latencyMs"?: number} or {"sid": string, "p2pBytes": number, "httpBytes": number}' });
     const known =
       (body.startupMs === undefined || analytics.reportStartup(name, body.sid, body.startupMs)) &&
-      (body.latencyMs === undefined || analytics.reportLatency(name, body.sid, body.latencyMs));
+      (body.latencyMs === undefined || analytics.reportLatency(name, body.sid, body.latencyMs)) &&
+      (body.segmentBytes === undefined || analytics.reportSegmentBytes(name, body.sid, body.segmentBytes.p2p, body.segmentBytes.http));
     if (!known) return notFound(reply, 'unknown player session');
     return reply.code(204).send();
   });
@@ -641,7 +668,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   });
 }
 
-function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs?: number } | null {
+function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs?: number; segmentBytes?: { p2p: number; http: number } } | null {
   let body = raw;
   if (typeof body === 'string') {
     try {
@@ -651,7 +678,14 @@ function parseBeacon(raw: unknown): { sid: string; startupMs?: number; latencyMs
     }
   }
   if (!body || typeof body !== 'object') return null;
-  const { sid, startupMs, latencyMs } = body as Record<string, unknown>;
+  const { sid, startupMs, latencyMs, p2pBytes, httpBytes } = body as Record<string, unknown>;
+  // A P2P player's segment bytes so far, both figures or neither (at most a petabyte each).
+  const bytes = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= 1e15 ? v : null);
+  if (p2pBytes !== undefined || httpBytes !== undefined) {
+    const p2p = bytes(p2pBytes), http = bytes(httpBytes);
+    if (!isBeaconSid(sid) || p2p === null || http === null || startupMs !== undefined || latencyMs !== undefined) return null;
+    return { sid, segmentBytes: { p2p, http } };
+  }
   const figure = (v: unknown): number | undefined | null =>
     v === undefined ? undefined : typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 600_000 ? v : null;
   const startup = figure(startupMs);

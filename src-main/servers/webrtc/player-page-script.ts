@@ -1,6 +1,24 @@
 import { FAILOVER_FUNCTIONS, FAILOVER_RULE } from '../../../src-shared/edge-failover.js';
 import { playerDataScript } from './player-data.js';
+import { P2P_FUNCTIONS, P2P_HASH_SUFFIX, segmentHashUrl, uploadAllowed } from '../../../src-shared/p2p.js';
 import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, seekableSpan, timeAtFraction, wallClockLatencySec } from '../../../src-shared/dvr.js';
+
+/**
+ * What the page needs to share segments with other viewers (null: the stream's viewers do not): the
+ * tracker's path, the caps, and where p2p-media-loader's two modules are served (an import map names
+ * the core for the hls.js integration, which imports it by its package name).
+ */
+export interface PlayerP2p {
+  tracker: string;
+  /** Segments due within this many seconds come over HTTP (about a segment and a quarter). */
+  urgentSec: number;
+  /** How far ahead of playback segments are fetched (from peers, or by one viewer over HTTP). */
+  aheadSec: number;
+  /** How many segments behind the live edge a P2P viewer starts (hls.js liveSyncDurationCount). */
+  liveSegments: number;
+  maxUploadKbps: number;
+  hlsjsModule: string;
+}
 
 /** How often the page tells the host the latency it measures (viewer analytics keep the median). */
 export const LATENCY_BEACON_MS = 10_000;
@@ -12,9 +30,13 @@ export const LATENCY_BEACON_MS = 10_000;
  * i.e. glass to glass, worth reporting) and the viewer session id the host gave it (`sid()`).
  * The seek bar arithmetic is src-shared/dvr.ts, inlined so the page needs no bundle of its own.
  */
-export function playerScript(name: string, hlsScript: string | null): string {
+export function playerScript(name: string, hlsScript: string | null, p2p: PlayerP2p | null = null): string {
   return `
 const name = ${JSON.stringify(name)};
+const P2P = ${JSON.stringify(p2p)};
+const P2P_HASH_SUFFIX = ${JSON.stringify(P2P_HASH_SUFFIX)};
+${P2P_FUNCTIONS.map(String).join('\n')}
+const hashUrlOf = ${segmentHashUrl.name}, mayUpload = ${uploadAllowed.name};
 ${DVR_FUNCTIONS.map(String).join('\n')}
 const position = ${dvrPosition.name}, clamp = ${clampSeek.name}, timeAt = ${timeAtFraction.name}, behind = ${formatBehind.name};
 const showLatency = ${formatLatency.name}, span = ${seekableSpan.name}, wallClock = ${wallClockLatencySec.name};
@@ -142,6 +164,77 @@ async function loadHlsJs() {
   });
 }
 
+/**
+ * P2P segments (the stream allows it, P2P non-null): hls.js with p2p-media-loader's engine, which asks
+ * peers for segments behind the live edge and HTTP for the rest. A peer's segment is checked against
+ * the SHA-256 the host publishes beside it; one that does not match is thrown away and its peer
+ * dropped (the library closes the connection), and the segment comes over HTTP. window.p2pStats and
+ * body[data-p2p] say what came from where, for people, for tests and for the host's analytics.
+ */
+async function withP2p(Hls) {
+  if (!P2P || typeof RTCPeerConnection === 'undefined' || !crypto.subtle) return Hls;
+  try {
+    const { HlsJsP2PEngine } = await import(P2P.hlsjsModule);
+    return HlsJsP2PEngine.injectMixin(Hls);
+  } catch (e) {
+    console.warn('P2P unavailable: ' + e.message);
+    return Hls;
+  }
+}
+
+const p2pStats = window.p2pStats = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, peers: 0, dropped: 0, invalid: 0, uploadPaused: false };
+async function checkSegment(url, byteRange, data) {
+  // Our packagers write whole segment files; a byte range of one is not ours to check.
+  if (byteRange) return false;
+  try {
+    const res = await fetch(hashUrlOf(url), { cache: 'force-cache' });
+    if (!res.ok) return false;
+    const want = (await res.text()).trim();
+    const got = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', data)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const ok = got === want;
+    if (!ok) p2pStats.invalid += 1;
+    return ok;
+  } catch {
+    return false;
+  }
+}
+function p2pConfig() {
+  const tracker = new URL(P2P.tracker + query, location.href);
+  tracker.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return {
+    core: {
+      swarmId: name,
+      announceTrackers: [tracker.href],
+      // Viewers on one network reach each other by their host candidates; a STUN server is the operator's (live.iceServers) to add.
+      rtcConfig: { iceServers: [] },
+      validateP2PSegment: checkSegment,
+      // What is due within the next segment or so (P2P.urgentSec) always comes over HTTP, whoever has
+      // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is
+      // fetched over HTTP by one viewer picked at random (the library's random loader), then shared.
+      highDemandTimeWindow: P2P.urgentSec,
+      httpDownloadTimeWindow: P2P.aheadSec,
+      p2pDownloadTimeWindow: P2P.aheadSec,
+    },
+    onHlsJsCreated(player) {
+      const p2p = player.p2pEngine;
+      body.dataset.p2p = 'on';
+      const sent = [];
+      p2p.addEventListener('onChunkDownloaded', (bytes, source) => { if (source === 'p2p') p2pStats.p2pBytes += bytes; else p2pStats.httpBytes += bytes; });
+      p2p.addEventListener('onChunkUploaded', (bytes) => { p2pStats.uploadedBytes += bytes; sent.push([Date.now(), bytes]); });
+      p2p.addEventListener('onPeerConnect', () => { p2pStats.peers += 1; });
+      p2p.addEventListener('onPeerClose', () => { p2pStats.peers = Math.max(0, p2pStats.peers - 1); });
+      p2p.addEventListener('onSegmentError', (e) => { if (e.error && e.error.type === 'p2p-segment-validation-failed') p2pStats.dropped += 1; });
+      // The upload cap: uploads pause while the last 5 s went over it, and resume once they do not.
+      if (P2P.maxUploadKbps > 0) setInterval(() => {
+        const allowed = mayUpload(sent, Date.now(), P2P.maxUploadKbps);
+        if (allowed === !p2pStats.uploadPaused) return;
+        p2pStats.uploadPaused = !allowed;
+        p2p.applyDynamicConfig({ core: { isP2PUploadDisabled: !allowed } });
+      }, 250);
+    },
+  };
+}
+
 /** Over HLS, from the host or (route given) from the edges in the route's order, moving on by the failover rule. */
 async function hls(route) {
   const src = route ? route[0].hls : originSource.hls;
@@ -154,12 +247,16 @@ async function hls(route) {
   // behind, not 3) goes on the merged config, which hls.js reads only when the playlist names no hold-back.
   // The first playlist may not exist yet in the seconds after a publish starts: retry it a while.
   const retry = { maxNumRetry: 8, retryDelayMs: 1000, maxRetryDelayMs: 3000 };
-  const player = new Hls({
+  const Player = await withP2p(Hls);
+  const player = new Player({
     lowLatencyMode: true,
     maxLiveSyncPlaybackRate: 1.1,
     manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } },
+    ...(Player !== Hls ? { p2p: p2pConfig() } : {}),
   });
-  player.config.liveSyncDurationCount = 2;
+  // Viewers who share segments play a little further back (P2P.liveSegments), so that a new segment is
+  // a while ahead of playback when it is listed: time for one viewer to fetch it and the others to get it from peers.
+  player.config.liveSyncDurationCount = Player !== Hls ? P2P.liveSegments : 2;
   player.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
   const failover = route ? edgeFailover(player, route) : null;
   // A stream whose packager is still starting answers 404: load it again until it plays.
@@ -291,6 +388,11 @@ function render() {
     $('from').textContent = behind(at.spanSec);
     $('pos').textContent = dragging ? behind(at.spanSec * (1 - fraction)) : atLive ? 'live' : behind(at.behindSec);
   }
+  if (body.dataset.p2p === 'on') {
+    const total = p2pStats.p2pBytes + p2pStats.httpBytes;
+    $('p2pinfo').hidden = false;
+    $('p2p').textContent = (total ? Math.round((100 * p2pStats.p2pBytes) / total) : 0) + ' % · ' + p2pStats.peers + (p2pStats.peers === 1 ? ' peer' : ' peers');
+  }
   const latency = engine && engine.latency();
   if (latency && atLive) {
     body.dataset.latencyMs = String(Math.round(latency.sec * 1000));
@@ -356,6 +458,8 @@ video.addEventListener('playing', () => {
 setInterval(() => {
   const latency = engine && engine.latency(), sid = engine && engine.sid();
   if (latency && latency.wallClock && sid && body.dataset.live === 'yes' && !video.paused) beacon({ sid, latencyMs: Math.round(latency.sec * 1000) });
+  // What this viewer's segments came over, so far (the host keeps the newest figure per viewer).
+  if (sid && body.dataset.p2p === 'on') beacon({ sid, p2pBytes: p2pStats.p2pBytes, httpBytes: p2pStats.httpBytes });
 }, ${LATENCY_BEACON_MS});
 setInterval(render, 250);
 ['play', 'pause', 'volumechange', 'seeked'].forEach((type) => video.addEventListener(type, render));

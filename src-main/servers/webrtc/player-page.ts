@@ -1,5 +1,5 @@
 import { chatPanel } from '../../data/chat/chat-panel.js';
-import { playerScript } from './player-page-script.js';
+import { playerScript, type PlayerP2p } from './player-page-script.js';
 
 /**
  * The standalone player page `/play/<name>`: WebRTC (WHEP) first, HLS (hls.js in low-latency mode)
@@ -13,11 +13,13 @@ import { playerScript } from './player-page-script.js';
  * `via edge <id>` and `body[data-edge]` say which. `embed`: the chromeless variant for an iframe
  * (`/embed/<name>`): the video fills the frame, the controls show on hover.
  */
-export function playerPage(name: string, hlsScript: string | null, options: { embed?: boolean } = {}): string {
+export function playerPage(name: string, hlsScript: string | null, options: { embed?: boolean; p2p?: (PlayerP2p & { coreModule: string }) | null } = {}): string {
+  const p2p = options.p2p ?? null;
   // Stream names are [a-z0-9-] (checked before this is called): safe in HTML and in a JS string.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · live</title>
+${p2p ? `<script type="importmap">${JSON.stringify({ imports: { 'p2p-media-loader-core': p2p.coreModule } })}</script>` : ''}
 <style>${STYLE}</style></head>
 <body data-mode="connecting" data-live="yes" data-dvr="no" data-embed="${options.embed ? 'yes' : 'no'}">
 <main id="stage">
@@ -33,7 +35,7 @@ export function playerPage(name: string, hlsScript: string | null, options: { em
     <button id="play" class="icon" type="button" aria-label="Play or pause (space)" data-state="playing">${ICONS.play}${ICONS.pause}</button>
     <button id="mute" class="icon" type="button" aria-label="Sound on or off (m)" data-state="muted">${ICONS.sound}${ICONS.muted}</button>
     <button id="live" type="button"><i></i>Live</button>
-    <span class="info"><b class="name">${name}</b><span class="dim">via</span> <b id="mode">connecting…</b><span class="dim">latency</span> <b id="lat">—</b></span>
+    <span class="info"><b class="name">${name}</b><span class="dim">via</span> <b id="mode">connecting…</b><span class="dim">latency</span> <b id="lat">—</b><span id="p2pinfo" hidden><span class="dim">from peers</span> <b id="p2p">—</b></span></span>
     <span id="err"></span>
     <span class="grow"></span>
     <a id="rewind" href="?via=hls" title="WebRTC plays live only: HLS can rewind in the DVR window">Rewind with HLS</a>
@@ -42,7 +44,7 @@ export function playerPage(name: string, hlsScript: string | null, options: { em
 </div>
 </main>
 ${options.embed ? '' : chatPanel({ room: `stream:${name}` })}
-<script type="module">${playerScript(name, hlsScript)}</script>
+<script type="module">${playerScript(name, hlsScript, p2p && { tracker: p2p.tracker, urgentSec: p2p.urgentSec, aheadSec: p2p.aheadSec, liveSegments: p2p.liveSegments, maxUploadKbps: p2p.maxUploadKbps, hlsjsModule: p2p.hlsjsModule })}</script>
 </body></html>
 `;
 }

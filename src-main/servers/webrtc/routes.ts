@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
+import { p2pTrackerPath } from '../../../src-shared/p2p.js';
 import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { bearerOf } from '../../http/credentials.js';
@@ -37,7 +39,22 @@ export interface WebRtcRoutesOptions {
   /** The request comes from a signed-in studio client (session cookie): it may publish without the stream key. */
   isOperator(req: FastifyRequest): boolean;
   streamExists(name: string): boolean;
+  /** What a stream's viewers may share (P2P segments); without it, nobody shares. */
+  p2pOf?(name: string): { active: boolean; maxUploadKbps: number } | undefined;
+  /** The live segment length (live.segmentSeconds): P2P viewers' time windows follow it. */
+  segmentSeconds?(): number;
 }
+
+/** p2p-media-loader's browser modules (core, hls.js integration), when the packages are installed beside us. */
+function p2pModulePaths(): { core: string; hlsjs: string } | null {
+  // Their exports name no file of dist/ (nor a require entry): looked for along the module paths.
+  const dirs = createRequire(import.meta.url).resolve.paths('p2p-media-loader-core') ?? [];
+  const find = (pkg: string): string | undefined => dirs.map((dir) => path.join(dir, pkg, 'dist', `${pkg}.es.min.js`)).find((file) => fs.existsSync(file));
+  const core = find('p2p-media-loader-core');
+  const hlsjs = find('p2p-media-loader-hlsjs');
+  return core && hlsjs ? { core, hlsjs } : null;
+}
+const P2P_ASSETS = { core: '/play/assets/p2p-media-loader-core.js', hlsjs: '/play/assets/p2p-media-loader-hlsjs.js' } as const;
 
 /** hls.js's browser build (the player page's fallback), when the package is installed beside us. */
 function hlsScriptPath(): string | null {
@@ -93,6 +110,14 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
   };
 
   const hlsJs = hlsScriptPath();
+  const p2pModules = p2pModulePaths();
+  if (!p2pModules) logger.warn('p2p-media-loader is not installed beside the host: player pages play without P2P segments');
+  const p2pOf = (name: string): NonNullable<Parameters<typeof playerPage>[2]>['p2p'] => {
+    const p2p = p2pModules && hlsJs ? options.p2pOf?.(name) : undefined;
+    if (!p2p?.active) return null;
+    const segment = options.segmentSeconds?.() ?? 2;
+    return { tracker: p2pTrackerPath(name), urgentSec: segment * 1.25, aheadSec: segment * 4, liveSegments: 4, maxUploadKbps: p2p.maxUploadKbps, coreModule: P2P_ASSETS.core, hlsjsModule: P2P_ASSETS.hlsjs };
+  };
   const page = (embed: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const { name } = req.params as Params;
@@ -100,7 +125,7 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
       if (!options.streamExists(name)) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
       // The embed is meant for other sites' frames (the host's pages otherwise refuse to be framed).
       if (embed) reply.removeHeader('X-Frame-Options');
-      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(playerPage(name, hlsJs ? '/play/assets/hls.min.js' : null, { embed }));
+      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(playerPage(name, hlsJs ? '/play/assets/hls.min.js' : null, { embed, p2p: p2pOf(name) }));
     } catch (error) {
       return fail(reply, error, logger);
     }
@@ -111,6 +136,13 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     scope.get('/play/assets/hls.min.js', async (_req, reply) =>
       reply.header('Cache-Control', 'public, max-age=86400').type('text/javascript; charset=utf-8').send(fs.createReadStream(hlsJs)),
     );
+  }
+  if (p2pModules) {
+    for (const kind of ['core', 'hlsjs'] as const) {
+      scope.get(P2P_ASSETS[kind], async (_req, reply) =>
+        reply.header('Cache-Control', 'public, max-age=86400').type('text/javascript; charset=utf-8').send(fs.createReadStream(p2pModules[kind])),
+      );
+    }
   }
 
   // Rule 12: who is asking is settled in onRequest, before Fastify reads or parses the body: a wrong

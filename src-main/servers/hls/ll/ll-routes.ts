@@ -376,3 +376,17 @@ function streamSegment(
   return reply.header('Cache-Control', SEGMENT_CACHE).header('X-Accel-Buffering', 'no').type('video/mp4').send(body);
 }
 
+
+/**
+ * The bytes of a complete segment of a low-latency run held in memory (what `llFile` sends for it),
+ * for the hash P2P viewers check a peer's copy against: `pending` while it is being cut, null when
+ * memory does not hold it (the run's folder on disk does) or `file` is no segment.
+ */
+export function llCompleteSegment(ctx: LlRouteContext, run: string, file: string): Buffer | 'pending' | null {
+  const m = LL_FILE_RE.exec(file);
+  if (!m || m[3] === undefined) return null;
+  const seg = ctx.stream.track(Number(m[2]))?.find(Number(m[3]));
+  if (!seg || seg.run !== run) return null;
+  if (!seg.complete) return 'pending';
+  return seg.parts.every((part) => part.data !== null) ? Buffer.concat(seg.parts.map((part) => part.data!)) : null;
+}

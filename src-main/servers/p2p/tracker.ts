@@ -1,0 +1,107 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
+import { p2pTrackerPath } from '../../../src-shared/p2p.js';
+import { StudioError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { HttpPlugin } from '../../http/plugin.js';
+import { sendError } from '../../http/reply.js';
+import { keepAlive } from '../../http/websocket.js';
+
+/** bittorrent-tracker's server, as far as we use it (the package ships no types). */
+interface TrackerServer {
+  onWebSocketConnection(socket: TrackerSocket, opts?: { trustProxy?: boolean }): void;
+  close(cb?: () => void): void;
+  on(event: 'warning' | 'error', listener: (err: Error) => void): void;
+  torrents: Record<string, { peers: { length: number } } | undefined>;
+}
+type TrackerSocket = WebSocket & { upgradeReq?: IncomingMessage; onMessageBound?: ((raw: string) => void) | null };
+
+export interface P2pTrackerOptions {
+  logger: Logger;
+  /** What a stream allows (undefined: no such stream). */
+  p2pOf(name: string): { active: boolean; maxPeers: number } | undefined;
+  /** Throws (a StudioError) when this request may not watch the stream: a private stream's signed URL or JWT, the origin allow-list. */
+  checkView(name: string, req: FastifyRequest): Promise<void>;
+}
+
+const KEEPALIVE_MS = 15_000;
+/** A viewer's messages are SDP offers and answers: a few per announce. More than this in a second is not a player. */
+const MAX_MESSAGES_PER_SEC = 50;
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * The WebSocket tracker of each stream's swarm (`/p2p/<name>/announce`): bittorrent-tracker's server,
+ * which introduces viewers to each other and relays their WebRTC offers and answers (it never sees a
+ * segment). The stream is checked before the upgrade (its P2P switch, and who may watch it); each
+ * announce's offers are cut to the stream's `maxPeers`, so that no viewer connects to more peers than
+ * the stream allows of its own accord.
+ */
+export function p2pTrackerRoutes(options: P2pTrackerOptions): HttpPlugin & { close(): Promise<void> } {
+  let tracker: TrackerServer | null = null;
+  const trackerOf = async (): Promise<TrackerServer> => {
+    if (tracker) return tracker;
+    // @ts-expect-error the package ships no types: TrackerServer above is the part we use.
+    const { default: Server } = (await import('bittorrent-tracker/server')) as unknown as { default: new (opts: object) => TrackerServer };
+    // No HTTP or UDP tracker of its own and no listening socket: we hand it the upgraded WebSockets.
+    tracker = new Server({ http: false, udp: false, ws: { noServer: true }, stats: false, trustProxy: false });
+    tracker.on('warning', (err) => options.logger.debug({ err: err.message }, 'p2p tracker: a viewer sent something it refused'));
+    tracker.on('error', (err) => options.logger.warn({ err }, 'p2p tracker error'));
+    return tracker;
+  };
+
+  const gate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    try {
+      const { name } = req.params as { name: string };
+      const p2p = STREAM_NAME_PATTERN.test(name) ? options.p2pOf(name) : undefined;
+      if (!p2p) throw new StudioError('NOT_FOUND', `no stream named "${name}"`);
+      if (!p2p.active) throw new StudioError('FORBIDDEN', `the viewers of stream "${name}" do not share segments (its p2p setting)`);
+      await options.checkView(name, req);
+      return undefined;
+    } catch (error) {
+      return sendError(reply.header('Cache-Control', 'no-store'), StudioError.from(error).toJSON());
+    }
+  };
+
+  const plugin = async (app: Parameters<HttpPlugin>[0]): Promise<void> => {
+    const server = await trackerOf();
+    app.get(p2pTrackerPath(':name'), { websocket: true, config: { public: true }, onRequest: gate }, (raw: WebSocket, req) => {
+      const socket = raw as TrackerSocket;
+      const { name } = req.params as { name: string };
+      socket.upgradeReq = req.raw;
+      server.onWebSocketConnection(socket);
+      keepAlive(socket, KEEPALIVE_MS);
+      // Our own reading of each message first: its size, the rate, and the offers cut to maxPeers
+      // (read again for each announce: a stream's setting applies to its viewers' next announce).
+      const theirs = socket.onMessageBound;
+      if (theirs) socket.removeListener('message', theirs);
+      let second = 0;
+      let inSecond = 0;
+      socket.on('message', (data: Buffer) => {
+        const now = Math.floor(Date.now() / 1000);
+        if (now !== second) {
+          second = now;
+          inSecond = 0;
+        }
+        if (++inSecond > MAX_MESSAGES_PER_SEC || data.length > MAX_MESSAGE_BYTES) {
+          socket.close(1008, 'too many or too large messages');
+          return;
+        }
+        let message: { offers?: unknown[] } | null;
+        try {
+          message = JSON.parse(data.toString('utf8')) as { offers?: unknown[] } | null;
+        } catch {
+          socket.close(1003, 'not JSON');
+          return;
+        }
+        const maxPeers = options.p2pOf(name)?.maxPeers ?? 0;
+        if (message && Array.isArray(message.offers) && message.offers.length > maxPeers) message.offers = message.offers.slice(0, maxPeers);
+        socket.onMessageBound?.(JSON.stringify(message));
+      });
+    });
+  };
+  return Object.assign(plugin, {
+    close: () => new Promise<void>((resolve) => (tracker ? tracker.close(() => resolve()) : resolve())),
+  });
+}

@@ -13,11 +13,8 @@ import { z } from 'zod';
 export const p2pModes = ['auto', 'on', 'off'] as const;
 export type P2pMode = (typeof p2pModes)[number];
 
-/**
- * Off until a stream asks: viewers connect to each other and to the tracker, but live segments do not
- * yet travel between them in measurable share (see the README), so no viewer pays for it by default.
- */
-export const P2P_DEFAULTS = { mode: 'off', maxPeers: 5, maxUploadKbps: 0 } as const satisfies P2pSettings;
+/** Public streams share by default (`auto`), private ones only when they say so (`on`). */
+export const P2P_DEFAULTS = { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 } as const satisfies P2pSettings;
 /** The most peers a viewer may be offered to at once (the tracker keeps each announce's offers to it). */
 export const P2P_MAX_PEERS = 20;
 /** Upload caps: 0 (none) or 64 kb/s up to 1 Gb/s. */

@@ -252,7 +252,9 @@ async function hls(route) {
     lowLatencyMode: true,
     maxLiveSyncPlaybackRate: 1.1,
     manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } },
-    ...(Player !== Hls ? { p2p: p2pConfig() } : {}),
+    // With P2P, hls.js demuxes on the page's thread: its worker would be handed (transferred) the very
+    // ArrayBuffer the segment store keeps for peers, which would then send them an empty segment.
+    ...(Player !== Hls ? { p2p: p2pConfig(), enableWorker: false } : {}),
   });
   // Viewers who share segments play a little further back (P2P.liveSegments), so that a new segment is
   // a while ahead of playback when it is listed: time for one viewer to fetch it and the others to get it from peers.

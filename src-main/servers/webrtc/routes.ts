@@ -116,7 +116,7 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     const p2p = p2pModules && hlsJs ? options.p2pOf?.(name) : undefined;
     if (!p2p?.active) return null;
     const segment = options.segmentSeconds?.() ?? 2;
-    return { tracker: p2pTrackerPath(name), urgentSec: segment * 1.25, aheadSec: segment * 4, liveSegments: 4, maxUploadKbps: p2p.maxUploadKbps, coreModule: P2P_ASSETS.core, hlsjsModule: P2P_ASSETS.hlsjs };
+    return { tracker: p2pTrackerPath(name), urgentSec: segment * 1.25, aheadSec: segment * 4, liveSegments: 3, maxUploadKbps: p2p.maxUploadKbps, coreModule: P2P_ASSETS.core, hlsjsModule: P2P_ASSETS.hlsjs };
   };
   const page = (embed: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {

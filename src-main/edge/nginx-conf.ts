@@ -615,7 +615,22 @@ ${indent(originRequest(hostHeader), 12)}
 ${indent(mirrorLocation, 12)}
         }
 
-        location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/, /vod/ and /podcasts/ only"}}'; }
+        # The P2P tracker of a stream (a WebSocket, src-main/servers/p2p/tracker.ts): the origin's, so that
+        # viewers of every edge meet in one swarm; the players of this edge reach it here.
+        location ~ ^/p2p/[a-z0-9-]+/announce$ {
+            proxy_pass ${scheme}://edge_origin;
+            proxy_ssl_server_name on;
+            proxy_set_header Host ${quote(hostHeader)};
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_buffering off;
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }
+
+        location / { return 404 '{"error":{"code":"NOT_FOUND","message":"an edge serves /live/, /vod/, /podcasts/ and the P2P tracker only"}}'; }
     }
 
     # The fill server: misses of mirrored objects, through zone edge_fill and its lock (500 viewers

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startEdge, type EdgeProcess } from '../../../test-support/edge.js';
 import { api, startHost, type HostProcess } from '../../../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../../../test-support/media.js';
 import { needs } from '../../../test-support/peers.js';
@@ -31,9 +32,9 @@ describe.skipIf(needs('ffmpeg'))('P2P segments: the host side (tracker, hashes, 
     expect(await host?.stop()).toBe(0);
   });
 
-  const connect = (path: string): Promise<{ ws: WebSocket } | { status: number; body: string }> =>
+  const connect = (path: string, base = `ws://127.0.0.1:${host.port}`): Promise<{ ws: WebSocket } | { status: number; body: string }> =>
     new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${host.port}${path}`);
+      const ws = new WebSocket(`${base}${path}`);
       ws.once('open', () => resolve({ ws }));
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
@@ -87,6 +88,27 @@ describe.skipIf(needs('ffmpeg'))('P2P segments: the host side (tracker, hashes, 
     expect(relayed).toBeGreaterThan(0);
     expect(relayed).toBeLessThanOrEqual(5);
     for (const v of viewers) v.ws.close();
+  });
+
+  it("an edge passes its players' tracker connections to the origin's swarm (a stream that does not share stays refused)", async () => {
+    if (needs('nginx')) return;
+    let edge: EdgeProcess | undefined;
+    try {
+      edge = await startEdge({ origin: host.url, token: host.token });
+      const edgeWs = edge.url.replace(/^http/, 'ws');
+      const refused = await connect('/p2p/plain/announce', edgeWs);
+      expect('status' in refused && refused.status).toBe(403);
+      const answer = await connect('/p2p/swarm/announce', edgeWs);
+      if (!('ws' in answer)) throw new Error(`refused through the edge: ${answer.status} ${answer.body}`);
+      const got: Record<string, unknown>[] = [];
+      answer.ws.on('message', (raw) => got.push(JSON.parse(String(raw)) as Record<string, unknown>));
+      answer.ws.send(JSON.stringify({ action: 'announce', info_hash: crypto.randomBytes(20).toString('latin1'), peer_id: crypto.randomBytes(20).toString('latin1'), numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'started', offers: [] }));
+      await waitFor('the announce answered through the edge', () => got.some((m) => m.interval !== undefined), 5000, 20);
+      answer.ws.close();
+    } finally {
+      await edge?.stop();
+      edge?.remove();
+    }
   });
 
   it("publishes each segment's SHA-256 beside it, equal to the segment's bytes, kept as long", async () => {

@@ -198,9 +198,10 @@ async function checkSegment(url, byteRange, data) {
     return false;
   }
 }
-function p2pConfig() {
-  const tracker = new URL(P2P.tracker + query, location.href);
-  tracker.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+/** The tracker of the server the segments come from (an edge passes it to the origin's: one swarm). */
+function p2pConfig(src) {
+  const tracker = new URL(P2P.tracker + query, new URL(src, location.href));
+  tracker.protocol = tracker.protocol === 'https:' ? 'wss:' : 'ws:';
   return {
     core: {
       swarmId: name,
@@ -254,7 +255,7 @@ async function hls(route) {
     manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } },
     // With P2P, hls.js demuxes on the page's thread: its worker would be handed (transferred) the very
     // ArrayBuffer the segment store keeps for peers, which would then send them an empty segment.
-    ...(Player !== Hls ? { p2p: p2pConfig(), enableWorker: false } : {}),
+    ...(Player !== Hls ? { p2p: p2pConfig(src), enableWorker: false } : {}),
   });
   // Viewers who share segments play a little further back (P2P.liveSegments), so that a new segment is
   // a while ahead of playback when it is listed: time for one viewer to fetch it and the others to get it from peers.

@@ -11,10 +11,10 @@ describe('P2P settings', () => {
   });
 
   it('reads a stored value back with defaults for what is missing or out of range', () => {
-    expect(p2pSettingsOf({})).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0 });
-    expect(p2pSettingsOf(null)).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf({})).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf(null)).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
     expect(p2pSettingsOf({ mode: 'on', maxPeers: 50, maxUploadKbps: 2000 })).toEqual({ mode: 'on', maxPeers: 5, maxUploadKbps: 2000 });
-    expect(p2pSettingsOf({ mode: 'sometimes', maxPeers: 3.5, maxUploadKbps: -1 })).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf({ mode: 'sometimes', maxPeers: 3.5, maxUploadKbps: -1 })).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
   });
 });
 

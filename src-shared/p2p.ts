@@ -13,8 +13,12 @@ import { z } from 'zod';
 export const p2pModes = ['auto', 'on', 'off'] as const;
 export type P2pMode = (typeof p2pModes)[number];
 
-/** Public streams share by default (`auto`), private ones only when they say so (`on`). */
-export const P2P_DEFAULTS = { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 } as const satisfies P2pSettings;
+/**
+ * Off until a stream asks (`auto`: public streams share, private ones only with `on`). Not yet on by
+ * default: a sharing viewer that joins a stream in its first seconds plays at the live edge and stalls
+ * a little each segment (hls.js then raises its own hold-back), which a viewer who does not share does not.
+ */
+export const P2P_DEFAULTS = { mode: 'off', maxPeers: 5, maxUploadKbps: 0 } as const satisfies P2pSettings;
 /** The most peers a viewer may be offered to at once (the tracker keeps each announce's offers to it). */
 export const P2P_MAX_PEERS = 20;
 /** Upload caps: 0 (none) or 64 kb/s up to 1 Gb/s. */

@@ -8,8 +8,8 @@ import { exitOf, publishTestPattern } from '../../../test-support/media.js';
 import { needs } from '../../../test-support/peers.js';
 import { waitFor } from '../../../test-support/wait.js';
 
-// The host's side of P2P segments against a real host and ffmpeg publisher: each stream's switch (on
-// for public streams by default; a private stream's viewers need its credential), the tracker's gate and its cut of a
+// The host's side of P2P segments against a real host and ffmpeg publisher: each stream's switch (off
+// by default; a private stream's viewers need its credential), the tracker's gate and its cut of a
 // viewer's offers to maxPeers, and the hash of each segment that viewers check a peer's copy against.
 describe.skipIf(needs('ffmpeg'))('P2P segments: the host side (tracker, hashes, settings)', () => {
   let host: HostProcess;
@@ -20,10 +20,10 @@ describe.skipIf(needs('ffmpeg'))('P2P segments: the host side (tracker, hashes, 
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'swarm', ladder: 'passthrough', latency: 'standard', p2p: { mode: 'on', maxPeers: 2 } });
     expect(created.status, created.text).toBe(201);
     publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${created.json.key}`, { size: '320x180' });
-    // Public streams share by default; a private one does not unless it says so; off is off.
-    expect((await api(host, 'POST', '/api/v1/streams', { name: 'open' })).json.p2p).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0, active: true });
-    expect((await api(host, 'POST', '/api/v1/streams', { name: 'plain', p2p: { mode: 'off' } })).json.p2p.active).toBe(false);
-    expect((await api(host, 'POST', '/api/v1/streams', { name: 'secret', private: true })).json.p2p).toMatchObject({ mode: 'auto', active: false });
+    // Off by default; auto shares for a public stream and not for a private one.
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'plain' })).json.p2p).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0, active: false });
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'open', p2p: { mode: 'auto' } })).json.p2p.active).toBe(true);
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'secret', private: true, p2p: { mode: 'auto' } })).json.p2p).toMatchObject({ mode: 'auto', active: false });
   }, 60_000);
 
   afterAll(async () => {

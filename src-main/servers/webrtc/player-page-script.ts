@@ -198,6 +198,7 @@ async function checkSegment(url, byteRange, data) {
     return false;
   }
 }
+const ALONE_SEC = 600;
 /** The tracker of the server the segments come from (an edge passes it to the origin's: one swarm). */
 function p2pConfig(src) {
   const tracker = new URL(P2P.tracker + query, new URL(src, location.href));
@@ -212,7 +213,9 @@ function p2pConfig(src) {
       // What is due within the next segment or so (P2P.urgentSec) always comes over HTTP, whoever has
       // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is
       // fetched over HTTP by one viewer picked at random (the library's random loader), then shared.
-      highDemandTimeWindow: P2P.urgentSec,
+      // Alone (no peer in a swarm yet), whatever hls.js asks for is urgent: it comes over HTTP at once,
+      // as without P2P. Once a peer is there, only what is due within P2P.urgentSec is (below).
+      highDemandTimeWindow: ALONE_SEC,
       httpDownloadTimeWindow: P2P.aheadSec,
       p2pDownloadTimeWindow: P2P.aheadSec,
     },
@@ -222,8 +225,18 @@ function p2pConfig(src) {
       const sent = [];
       p2p.addEventListener('onChunkDownloaded', (bytes, source) => { if (source === 'p2p') p2pStats.p2pBytes += bytes; else p2pStats.httpBytes += bytes; });
       p2p.addEventListener('onChunkUploaded', (bytes) => { p2pStats.uploadedBytes += bytes; sent.push([Date.now(), bytes]); });
-      p2p.addEventListener('onPeerConnect', () => { p2pStats.peers += 1; });
-      p2p.addEventListener('onPeerClose', () => { p2pStats.peers = Math.max(0, p2pStats.peers - 1); });
+      // Peers per swarm (the video's and the audio's): each swarm waits for peers only while it has one.
+      const peersOf = { main: 0, secondary: 0 };
+      const tune = (type) => p2p.applyDynamicConfig({ core: { [type + 'Stream']: { highDemandTimeWindow: peersOf[type] > 0 ? P2P.urgentSec : ALONE_SEC } } });
+      p2p.addEventListener('onPeerConnect', ({ streamType }) => {
+        p2pStats.peers += 1;
+        if (++peersOf[streamType] === 1) tune(streamType);
+      });
+      p2p.addEventListener('onPeerClose', ({ streamType }) => {
+        p2pStats.peers = Math.max(0, p2pStats.peers - 1);
+        peersOf[streamType] = Math.max(0, peersOf[streamType] - 1);
+        if (peersOf[streamType] === 0) tune(streamType);
+      });
       p2p.addEventListener('onSegmentError', (e) => { if (e.error && e.error.type === 'p2p-segment-validation-failed') p2pStats.dropped += 1; });
       // The upload cap: uploads pause while the last 5 s went over it, and resume once they do not.
       if (P2P.maxUploadKbps > 0) setInterval(() => {

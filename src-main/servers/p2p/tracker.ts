@@ -12,9 +12,7 @@ import { keepAlive } from '../../http/websocket.js';
 /** bittorrent-tracker's server, as far as we use it (the package ships no types). */
 interface TrackerServer {
   onWebSocketConnection(socket: TrackerSocket, opts?: { trustProxy?: boolean }): void;
-  close(cb?: () => void): void;
   on(event: 'warning' | 'error', listener: (err: Error) => void): void;
-  torrents: Record<string, { peers: { length: number } } | undefined>;
 }
 type TrackerSocket = WebSocket & { upgradeReq?: IncomingMessage; onMessageBound?: ((raw: string) => void) | null };
 
@@ -38,7 +36,7 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
  * announce's offers are cut to the stream's `maxPeers`, so that no viewer connects to more peers than
  * the stream allows of its own accord.
  */
-export function p2pTrackerRoutes(options: P2pTrackerOptions): HttpPlugin & { close(): Promise<void> } {
+export function p2pTrackerRoutes(options: P2pTrackerOptions): HttpPlugin {
   let tracker: TrackerServer | null = null;
   const trackerOf = async (): Promise<TrackerServer> => {
     if (tracker) return tracker;
@@ -64,7 +62,7 @@ export function p2pTrackerRoutes(options: P2pTrackerOptions): HttpPlugin & { clo
     }
   };
 
-  const plugin = async (app: Parameters<HttpPlugin>[0]): Promise<void> => {
+  return async (app) => {
     const server = await trackerOf();
     app.get(p2pTrackerPath(':name'), { websocket: true, config: { public: true }, onRequest: gate }, (raw: WebSocket, req) => {
       const socket = raw as TrackerSocket;
@@ -101,7 +99,4 @@ export function p2pTrackerRoutes(options: P2pTrackerOptions): HttpPlugin & { clo
       });
     });
   };
-  return Object.assign(plugin, {
-    close: () => new Promise<void>((resolve) => (tracker ? tracker.close(() => resolve()) : resolve())),
-  });
 }

@@ -108,7 +108,7 @@ export function wireWebRtc(deps: {
   return {
     server,
     services: [server],
-    plugins: [webrtcRoutes({ server, logger, checkView, checkPublish, isOperator, p2pOf, segmentSeconds: () => deps.config().live.segmentSeconds, streamExists: (name) => streams.lookup(name) !== undefined }), tracker],
+    plugins: [webrtcRoutes({ server, logger, checkView, checkPublish, isOperator, p2pOf, segmentSeconds: () => deps.config().live.segmentSeconds, stunServer: () => deps.config().webrtc.stunServer, streamExists: (name) => streams.lookup(name) !== undefined }), tracker],
   };
 }
 

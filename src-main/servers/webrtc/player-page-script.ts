@@ -16,6 +16,8 @@ export interface PlayerP2p {
   aheadSec: number;
   /** How many segments behind the live edge a P2P viewer starts (hls.js liveSyncDurationCount). */
   liveSegments: number;
+  /** The host's STUN server (`stun:host:port`), or '' for none. */
+  stunServer: string;
   maxUploadKbps: number;
   hlsjsModule: string;
 }
@@ -207,8 +209,9 @@ function p2pConfig(src) {
     core: {
       swarmId: name,
       announceTrackers: [tracker.href],
-      // Viewers on one network reach each other by their host candidates; a STUN server is the operator's (live.iceServers) to add.
-      rtcConfig: { iceServers: [] },
+      // The host's STUN server (webrtc.stunServer), for viewers behind different NATs; without one,
+      // viewers on one network still reach each other by their host candidates. TURN is not handed out.
+      rtcConfig: { iceServers: P2P.stunServer ? [{ urls: P2P.stunServer }] : [] },
       validateP2PSegment: checkSegment,
       // What is due within the next segment or so (P2P.urgentSec) always comes over HTTP, whoever has
       // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is

@@ -34,4 +34,16 @@ describe('player page', () => {
     expect(html).toContain('data-embed="yes"');
     expect(playerPage('my-show', null)).toContain('data-embed="no"');
   });
+
+  it('shares segments only when given P2P: an import map for the core, the tracker and the STUN server in the script', () => {
+    expect(playerPage('my-show', '/h.js')).not.toContain('importmap');
+    const p2p = { tracker: '/p2p/my-show/announce', urgentSec: 2.5, aheadSec: 8, liveSegments: 3, stunServer: 'stun:stun.example:3478', maxUploadKbps: 0, coreModule: '/core.js', hlsjsModule: '/hlsjs.js' };
+    const html = playerPage('my-show', '/h.js', { p2p });
+    expect(html).toContain('<script type="importmap">{"imports":{"p2p-media-loader-core":"/core.js"}}</script>');
+    const script = scriptOf(html);
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).toContain('"tracker":"/p2p/my-show/announce"');
+    expect(script).toContain('"stunServer":"stun:stun.example:3478"');
+    expect(script).not.toContain('coreModule');
+  });
 });

@@ -44,7 +44,7 @@ ${p2p ? `<script type="importmap">${JSON.stringify({ imports: { 'p2p-media-loade
 </div>
 </main>
 ${options.embed ? '' : chatPanel({ room: `stream:${name}` })}
-<script type="module">${playerScript(name, hlsScript, p2p && { tracker: p2p.tracker, urgentSec: p2p.urgentSec, aheadSec: p2p.aheadSec, liveSegments: p2p.liveSegments, maxUploadKbps: p2p.maxUploadKbps, hlsjsModule: p2p.hlsjsModule })}</script>
+<script type="module">${playerScript(name, hlsScript, p2p && { tracker: p2p.tracker, urgentSec: p2p.urgentSec, aheadSec: p2p.aheadSec, liveSegments: p2p.liveSegments, stunServer: p2p.stunServer, maxUploadKbps: p2p.maxUploadKbps, hlsjsModule: p2p.hlsjsModule })}</script>
 </body></html>
 `;
 }

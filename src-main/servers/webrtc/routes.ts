@@ -43,6 +43,8 @@ export interface WebRtcRoutesOptions {
   p2pOf?(name: string): { active: boolean; maxUploadKbps: number } | undefined;
   /** The live segment length (live.segmentSeconds): P2P viewers' time windows follow it. */
   segmentSeconds?(): number;
+  /** The host's STUN server (webrtc.stunServer), handed to P2P viewers; '' for none. */
+  stunServer?(): string;
 }
 
 /** p2p-media-loader's browser modules (core, hls.js integration), when the packages are installed beside us. */
@@ -116,7 +118,7 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     const p2p = p2pModules && hlsJs ? options.p2pOf?.(name) : undefined;
     if (!p2p?.active) return null;
     const segment = options.segmentSeconds?.() ?? 2;
-    return { tracker: p2pTrackerPath(name), urgentSec: segment * 1.25, aheadSec: segment * 4, liveSegments: 3, maxUploadKbps: p2p.maxUploadKbps, coreModule: P2P_ASSETS.core, hlsjsModule: P2P_ASSETS.hlsjs };
+    return { tracker: p2pTrackerPath(name), urgentSec: segment * 1.25, aheadSec: segment * 4, liveSegments: 3, stunServer: options.stunServer?.() ?? '', maxUploadKbps: p2p.maxUploadKbps, coreModule: P2P_ASSETS.core, hlsjsModule: P2P_ASSETS.hlsjs };
   };
   const page = (embed: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {

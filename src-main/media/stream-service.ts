@@ -158,7 +158,7 @@ export class StreamService implements Service {
   /** What a stream's viewers may share (the player page and the P2P tracker), or undefined when there is no such stream. */
   p2pOf(name: string): (P2pSettings & { active: boolean }) | undefined {
     const record = this.options.store.get(name);
-    return record && { ...record.p2p, active: p2pActive(record.p2p, record) };
+    return record && p2pView(record);
   }
 
   /** For the HLS/DASH routes: state, privacy and packager sessions (oldest first) of a stream. */
@@ -207,7 +207,7 @@ export class StreamService implements Service {
       encryption: record.encryption,
       keyProviderUrl: record.keyProviderUrl,
       keyProviderTokenHint: record.keyProviderTokenHint,
-      p2p: { ...record.p2p, active: p2pActive(record.p2p, record) },
+      p2p: p2pView(record),
       recording: this.options.recordingOf?.(record.name) ?? null,
       createdAt: record.createdAt,
       ingest: ingestUrls(bases),
@@ -225,3 +225,6 @@ function checkEncryption(latency: StreamRecord['latency'], encryption: StreamRec
     });
   }
 }
+
+/** A stream's P2P settings with whether its viewers share now. */
+const p2pView = (record: StreamRecord): P2pSettings & { active: boolean } => ({ ...record.p2p, active: p2pActive(record.p2p, record) });

@@ -145,11 +145,17 @@ export class ViewerAnalytics implements Service {
     if (changed) this.changed(name, stats);
   }
 
-  /** Startup time reported by our player; false when the sid is not a live viewer of this stream. */
-  reportStartup(name: string, sid: string, ms: number): boolean {
+  /** A viewer of `name` seen within the idle time, with its stream's figures; null otherwise. */
+  private liveViewer(name: string, sid: string): { stats: StreamStats; viewer: Viewer } | null {
     const stats = this.streams.get(name);
     const viewer = stats?.viewers.get(sid);
-    if (!stats || !viewer || this.now() - viewer.lastSeen > this.idleMs) return false;
+    return stats && viewer && this.now() - viewer.lastSeen <= this.idleMs ? { stats, viewer } : null;
+  }
+
+  /** Startup time reported by our player; false when the sid is not a live viewer of this stream. */
+  reportStartup(name: string, sid: string, ms: number): boolean {
+    const stats = this.liveViewer(name, sid)?.stats;
+    if (!stats) return false;
     if (!Number.isFinite(ms) || ms < 0) return false;
     stats.startups.push(ms);
     if (stats.startups.length > STARTUP_SAMPLES) stats.startups.shift();
@@ -159,9 +165,9 @@ export class ViewerAnalytics implements Service {
 
   /** Latency measured by our player (it reads the wall clock the stream carries); false as for reportStartup. */
   reportLatency(name: string, sid: string, ms: number): boolean {
-    const stats = this.streams.get(name);
-    const viewer = stats?.viewers.get(sid);
-    if (!stats || !viewer || this.now() - viewer.lastSeen > this.idleMs) return false;
+    const found = this.liveViewer(name, sid);
+    if (!found) return false;
+    const { stats, viewer } = found;
     if (!Number.isFinite(ms) || ms < 0) return false;
     const list = (stats.latencies[viewer.protocol] ??= []);
     list.push(ms);
@@ -175,9 +181,9 @@ export class ViewerAnalytics implements Service {
    * report is added, so a report sent twice counts once); false as for reportStartup.
    */
   reportSegmentBytes(name: string, sid: string, p2pBytes: number, httpBytes: number): boolean {
-    const stats = this.streams.get(name);
-    const viewer = stats?.viewers.get(sid);
-    if (!stats || !viewer || this.now() - viewer.lastSeen > this.idleMs) return false;
+    const found = this.liveViewer(name, sid);
+    if (!found) return false;
+    const { stats, viewer } = found;
     stats.peerBytes += Math.max(0, p2pBytes - (viewer.p2pBytes ?? 0));
     stats.httpSegmentBytes += Math.max(0, httpBytes - (viewer.httpBytes ?? 0));
     viewer.p2pBytes = Math.max(p2pBytes, viewer.p2pBytes ?? 0);

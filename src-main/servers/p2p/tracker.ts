@@ -37,18 +37,6 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
  * the stream allows of its own accord.
  */
 export function p2pTrackerRoutes(options: P2pTrackerOptions): HttpPlugin {
-  let tracker: TrackerServer | null = null;
-  const trackerOf = async (): Promise<TrackerServer> => {
-    if (tracker) return tracker;
-    // @ts-expect-error the package ships no types: TrackerServer above is the part we use.
-    const { default: Server } = (await import('bittorrent-tracker/server')) as unknown as { default: new (opts: object) => TrackerServer };
-    // No HTTP or UDP tracker of its own and no listening socket: we hand it the upgraded WebSockets.
-    tracker = new Server({ http: false, udp: false, ws: { noServer: true }, stats: false, trustProxy: false });
-    tracker.on('warning', (err) => options.logger.debug({ err: err.message }, 'p2p tracker: a viewer sent something it refused'));
-    tracker.on('error', (err) => options.logger.warn({ err }, 'p2p tracker error'));
-    return tracker;
-  };
-
   const gate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     try {
       const { name } = req.params as { name: string };
@@ -63,7 +51,12 @@ export function p2pTrackerRoutes(options: P2pTrackerOptions): HttpPlugin {
   };
 
   return async (app) => {
-    const server = await trackerOf();
+    // @ts-expect-error the package ships no types: TrackerServer above is the part we use.
+    const { default: Server } = (await import('bittorrent-tracker/server')) as unknown as { default: new (opts: object) => TrackerServer };
+    // No HTTP or UDP tracker of its own and no listening socket: we hand it the upgraded WebSockets.
+    const server = new Server({ http: false, udp: false, ws: { noServer: true }, stats: false, trustProxy: false });
+    server.on('warning', (err) => options.logger.debug({ err: err.message }, 'p2p tracker: a viewer sent something it refused'));
+    server.on('error', (err) => options.logger.warn({ err }, 'p2p tracker error'));
     app.get(p2pTrackerPath(':name'), { websocket: true, config: { public: true }, onRequest: gate }, (raw: WebSocket, req) => {
       const socket = raw as TrackerSocket;
       const { name } = req.params as { name: string };

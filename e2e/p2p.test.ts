@@ -10,6 +10,7 @@ import { launchChromium } from '../test-support/browser.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
+import { COUNTER, counterFilter } from '../test-support/studio.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
@@ -29,7 +30,8 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('P2P segments between viewers (Chro
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'p2p-show', ladder: 'passthrough', latency: 'standard', p2p: { mode: 'on' } });
     expect(created.status, created.text).toBe(201);
     expect(created.json.p2p).toEqual({ mode: 'on', maxPeers: 5, maxUploadKbps: 0, active: true });
-    publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${created.json.key}`, { size: '640x360', extra: ['-b:v', '1500k'] });
+    // Each frame carries its number as a barcode (test-support/studio.ts): a viewer can tell a frame decoded from good bytes.
+    publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${created.json.key}`, { size: `${COUNTER.width}x${COUNTER.height}`, extra: ['-b:v', '1500k', '-vf', counterFilter()] });
   });
 
   afterAll(async () => {
@@ -50,6 +52,40 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('P2P segments between viewers (Chro
     pages.push(page);
     return page;
   };
+
+  /**
+   * In the page, from now on: the frame counter of every frame the video shows (requestVideoFrameCallback),
+   * counted as read or unreadable (a frame decoded from damaged bytes smears the barcode's blocks).
+   */
+  const watchFrames = (page: Page): Promise<void> =>
+    page.evaluate((c) => {
+      const v = document.getElementById('v') as HTMLVideoElement;
+      const seen = { read: 0, unreadable: 0 };
+      (window as unknown as { frames: typeof seen }).frames = seen;
+      const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+      const onFrame = (): void => {
+        if (v.videoWidth) {
+          const s = v.videoWidth / c.width;
+          if (ctx.canvas.width !== v.videoWidth) Object.assign(ctx.canvas, { width: v.videoWidth, height: v.videoHeight });
+          ctx.drawImage(v, 0, 0);
+          const strip = ctx.getImageData(0, 0, Math.ceil((c.x0 + c.bits * c.blockW + 8) * s), Math.ceil((c.y0 + c.blockH + 8) * s));
+          const lum = (x: number, y: number): number => {
+            const i = (Math.round(y * s) * strip.width + Math.round(x * s)) * 4;
+            return 0.299 * strip.data[i]! + 0.587 * strip.data[i + 1]! + 0.114 * strip.data[i + 2]!;
+          };
+          let ok = lum(c.x0 - 4, c.y0 + c.blockH / 2) <= 60;
+          for (let k = 0; ok && k < c.bits; k++) {
+            const l = lum(c.x0 + k * c.blockW + c.blockW / 2, c.y0 + c.blockH / 2);
+            if (l > 60 && l < 190) ok = false;
+          }
+          if (ok) seen.read += 1;
+          else seen.unreadable += 1;
+        }
+        v.requestVideoFrameCallback(onFrame);
+      };
+      v.requestVideoFrameCallback(onFrame);
+    }, COUNTER);
+  const framesOf = (page: Page): Promise<{ read: number; unreadable: number }> => page.evaluate(() => ({ ...(window as unknown as { frames: { read: number; unreadable: number } }).frames }));
 
   /** Viewers join a stream that has been live a while (its playlist holds several segments), as they do. */
   const liveFor = async (segments: number): Promise<void> => {
@@ -99,17 +135,22 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('P2P segments between viewers (Chro
     });
     const honest: Page[] = [];
     for (let i = 0; i < 3; i++) honest.push(await open());
+    for (const page of honest) await watchFrames(page);
     // Each honest viewer that took a segment from the liar threw it away and dropped the liar.
     await expect.poll(async () => (await Promise.all(honest.map(stats))).reduce((sum, s) => sum + s.dropped, 0), { timeout: 90_000, interval: 1000 }).toBeGreaterThan(0);
     const after = await Promise.all(honest.map(stats));
     console.log('honest viewers beside a liar:', after.map((s) => `http ${s.httpBytes} p2p ${s.p2pBytes} invalid ${s.invalid} dropped ${s.dropped}`).join('; '));
     expect(after.every((s) => s.dropped <= s.invalid)).toBe(true);
-    // They play on: time moves, no media error (nothing unchecked reached the decoder).
+    // They play on: time moves, no media error, and every frame they showed carries a whole barcode
+    // (nothing unchecked reached the decoder).
     for (const page of honest) {
       const t = await currentTime(page);
       await expect.poll(() => currentTime(page), { timeout: 15_000 }).toBeGreaterThan(t + 1);
       expect(await page.locator('#v').evaluate((v) => (v as HTMLVideoElement).error)).toBeNull();
     }
+    const frames = await Promise.all(honest.map(framesOf));
+    console.log('frames the honest viewers showed:', frames.map((f) => `${f.read} read, ${f.unreadable} unreadable`).join('; '));
+    expect(frames.every((f) => f.read >= 30 && f.unreadable === 0)).toBe(true);
     expect((await stats(liar)).uploadedBytes).toBeGreaterThan(0);
   }, 150_000);
 });

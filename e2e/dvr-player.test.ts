@@ -44,6 +44,9 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('DVR: seek bar and Live button in C
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await page.goto(`${host.url}/play/dvr-show?via=hls`);
     await expect.poll(async () => (await data(page)).mode, { timeout: 20_000 }).toBe('hls');
+    // A public stream's viewers share segments by default (P2P), and this one joined in the stream's
+    // first seconds: its hold-back must stay put while the playlist grows, or there is no window to seek in.
+    await expect.poll(async () => (await data(page)).p2p, { timeout: 20_000 }).toBe('on');
     // The window grows with the stream: a seek bar appears once 10 s can be sought.
     await expect.poll(async () => (await data(page)).dvr, { timeout: 60_000 }).toBe('yes');
     await expect.poll(async () => (await data(page)).live, { timeout: 20_000 }).toBe('yes');

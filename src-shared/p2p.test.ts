@@ -2,19 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { p2pActive, p2pSettingsOf, segmentHashUrl, uploadAllowed } from './p2p.js';
 
 describe('P2P settings', () => {
-  it('shares in auto mode for a public stream only, never for an encrypted one', () => {
-    expect(p2pActive({ mode: 'auto' }, { private: false, encryption: 'none' })).toBe(true);
-    expect(p2pActive({ mode: 'auto' }, { private: true, encryption: 'none' })).toBe(false);
-    expect(p2pActive({ mode: 'on' }, { private: true, encryption: 'none' })).toBe(true);
-    expect(p2pActive({ mode: 'off' }, { private: false, encryption: 'none' })).toBe(false);
-    expect(p2pActive({ mode: 'on' }, { private: false, encryption: 'aes-128' })).toBe(false);
+  it('shares in auto mode for a public standard-latency stream only, never for an encrypted one', () => {
+    const open = { private: false, encryption: 'none', latency: 'standard' };
+    expect(p2pActive({ mode: 'auto' }, open)).toBe(true);
+    expect(p2pActive({ mode: 'auto' }, { ...open, private: true })).toBe(false);
+    expect(p2pActive({ mode: 'auto' }, { ...open, latency: 'low' })).toBe(false);
+    expect(p2pActive({ mode: 'on' }, { ...open, private: true })).toBe(true);
+    expect(p2pActive({ mode: 'on' }, { ...open, latency: 'low' })).toBe(true);
+    expect(p2pActive({ mode: 'off' }, open)).toBe(false);
+    expect(p2pActive({ mode: 'on' }, { ...open, latency: 'low', encryption: 'aes-128' })).toBe(false);
   });
 
   it('reads a stored value back with defaults for what is missing or out of range', () => {
-    expect(p2pSettingsOf({})).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
-    expect(p2pSettingsOf(null)).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf({})).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf(null)).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0 });
     expect(p2pSettingsOf({ mode: 'on', maxPeers: 50, maxUploadKbps: 2000 })).toEqual({ mode: 'on', maxPeers: 5, maxUploadKbps: 2000 });
-    expect(p2pSettingsOf({ mode: 'sometimes', maxPeers: 3.5, maxUploadKbps: -1 })).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0 });
+    expect(p2pSettingsOf({ mode: 'sometimes', maxPeers: 3.5, maxUploadKbps: -1 })).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0 });
   });
 });
 

@@ -5,8 +5,8 @@ import { z } from 'zod';
  * data channels (p2p-media-loader in the player page, the host as its WebSocket tracker). Pure rules
  * here, shared by the host (which answers what a stream allows) and the player page (which obeys it).
  *
- * `mode`: `auto` shares between viewers of a public stream and not of a private one; `on` and `off`
- * say so whatever the stream is. An encrypted stream's segments never travel between viewers (its
+ * `mode`: `auto` shares between viewers of a public standard-latency stream, not of a private or a
+ * low-latency one; `on` and `off` say so whatever the stream is. An encrypted stream's segments never travel between viewers (its
  * segments leave the host encrypted per viewer session's key period; the hash a peer's copy is checked
  * against would be of bytes the page cannot read anyway).
  */
@@ -14,11 +14,10 @@ export const p2pModes = ['auto', 'on', 'off'] as const;
 export type P2pMode = (typeof p2pModes)[number];
 
 /**
- * Off until a stream asks (`auto`: public streams share, private ones only with `on`). Not yet on by
- * default: a sharing viewer that joins a stream in its first seconds plays at the live edge and stalls
- * a little each segment (hls.js then raises its own hold-back), which a viewer who does not share does not.
+ * `auto` unless a stream says otherwise: viewers of a public standard-latency stream share, of a
+ * private or low-latency one only with `on`. A stored value from before P2P existed (none) reads as this too.
  */
-export const P2P_DEFAULTS = { mode: 'off', maxPeers: 5, maxUploadKbps: 0 } as const satisfies P2pSettings;
+export const P2P_DEFAULTS = { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 } as const satisfies P2pSettings;
 /** The most peers a viewer may be offered to at once (the tracker keeps each announce's offers to it). */
 export const P2P_MAX_PEERS = 20;
 /** Upload caps: 0 (none) or 64 kb/s up to 1 Gb/s. */
@@ -33,7 +32,7 @@ export interface P2pSettings {
 }
 
 export const p2pSettingsSchema = z.object({
-  mode: z.enum(p2pModes).describe('auto: viewers of a public stream share segments, of a private one not; on; off'),
+  mode: z.enum(p2pModes).describe('auto: viewers of a public standard-latency stream share segments, of a private or low-latency one not; on; off'),
   maxPeers: z.number().int().min(1).max(P2P_MAX_PEERS).describe('The most peers one viewer connects to (per announce)'),
   maxUploadKbps: z.number().int().min(0).max(P2P_MAX_UPLOAD_KBPS).describe('The most one viewer uploads to its peers, kb/s; 0: no cap'),
   active: z.boolean().describe('Whether its viewers share segments now (from mode, private and encryption)'),
@@ -48,10 +47,14 @@ export const p2pSettingsInput = z
   .strict();
 export type P2pSettingsInput = z.infer<typeof p2pSettingsInput>;
 
-/** Whether viewers of a stream share segments. */
-export function p2pActive(settings: Pick<P2pSettings, 'mode'>, stream: { private: boolean; encryption: string }): boolean {
+/**
+ * Whether viewers of a stream share segments. `auto` shares where it pays: a public stream at standard
+ * latency. A low-latency stream's viewers take parts at the live edge over HTTP, and peers could serve
+ * them only whole segments behind it (after a seek back), for the cost of the sharing itself: `on` says so.
+ */
+export function p2pActive(settings: Pick<P2pSettings, 'mode'>, stream: { private: boolean; encryption: string; latency: string }): boolean {
   if (stream.encryption !== 'none') return false;
-  return settings.mode === 'on' || (settings.mode === 'auto' && !stream.private);
+  return settings.mode === 'on' || (settings.mode === 'auto' && !stream.private && stream.latency !== 'low');
 }
 
 /** A stored value (JSON, possibly from an older version or hand-edited) read back: anything unknown takes its default. */

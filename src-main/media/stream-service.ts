@@ -156,9 +156,9 @@ export class StreamService implements Service {
   }
 
   /** What a stream's viewers may share (the player page and the P2P tracker), or undefined when there is no such stream. */
-  p2pOf(name: string): (P2pSettings & { active: boolean }) | undefined {
+  p2pOf(name: string): (P2pSettings & { active: boolean; lowLatency: boolean }) | undefined {
     const record = this.options.store.get(name);
-    return record && p2pView(record);
+    return record && { ...p2pView(record), lowLatency: record.latency === 'low' };
   }
 
   /** For the HLS/DASH routes: state, privacy and packager sessions (oldest first) of a stream. */

@@ -20,10 +20,11 @@ describe.skipIf(needs('ffmpeg'))('P2P segments: the host side (tracker, hashes, 
     const created = await api(host, 'POST', '/api/v1/streams', { name: 'swarm', ladder: 'passthrough', latency: 'standard', p2p: { mode: 'on', maxPeers: 2 } });
     expect(created.status, created.text).toBe(201);
     publisher = publishTestPattern(`rtmp://127.0.0.1:${host.rtmpPort}/live/${created.json.key}`, { size: '320x180' });
-    // Off by default; auto shares for a public stream and not for a private one.
-    expect((await api(host, 'POST', '/api/v1/streams', { name: 'plain' })).json.p2p).toEqual({ mode: 'off', maxPeers: 5, maxUploadKbps: 0, active: false });
-    expect((await api(host, 'POST', '/api/v1/streams', { name: 'open', p2p: { mode: 'auto' } })).json.p2p.active).toBe(true);
-    expect((await api(host, 'POST', '/api/v1/streams', { name: 'secret', private: true, p2p: { mode: 'auto' } })).json.p2p).toMatchObject({ mode: 'auto', active: false });
+    // auto by default: it shares for a public standard-latency stream, not for a private or a low-latency one; off says so.
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'open', latency: 'standard' })).json.p2p).toEqual({ mode: 'auto', maxPeers: 5, maxUploadKbps: 0, active: true });
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'secret', latency: 'standard', private: true })).json.p2p).toMatchObject({ mode: 'auto', active: false });
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'quick', latency: 'low' })).json.p2p).toMatchObject({ mode: 'auto', active: false });
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'plain', latency: 'standard', p2p: { mode: 'off' } })).json.p2p).toMatchObject({ mode: 'off', active: false });
   }, 60_000);
 
   afterAll(async () => {
@@ -63,6 +64,17 @@ describe.skipIf(needs('ffmpeg'))('P2P segments: the host side (tracker, hashes, 
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('VALIDATION_FAILED');
     expect((await api(host, 'GET', '/api/v1/streams/swarm')).json.p2p).toEqual({ mode: 'on', maxPeers: 2, maxUploadKbps: 0, active: true });
+  });
+
+  it("tells each player page how far behind live its sharing viewers play, by the stream's latency", async () => {
+    const page = async (name: string): Promise<string> => (await fetch(`http://127.0.0.1:${host.port}/play/${name}`)).text();
+    // A standard stream: 2.5 segments (hls.js's user config, where p2p-media-loader leaves it alone).
+    expect(await page('open')).toContain('"liveSegments":2.5');
+    // A stream whose viewers do not share: no P2P at all; a low-latency stream switched on: its playlist's PART-HOLD-BACK.
+    expect(await page('quick')).toContain('const P2P = null;');
+    expect((await api(host, 'PATCH', '/api/v1/streams/quick', { p2p: { mode: 'on' } })).json.p2p.active).toBe(true);
+    expect(await page('quick')).toContain('"liveSegments":null');
+    expect(await page('plain')).toContain('const P2P = null;');
   });
 
   it('introduces viewers of one swarm to each other, at most maxPeers offers per announce', async () => {

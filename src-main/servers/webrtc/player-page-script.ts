@@ -10,12 +10,15 @@ import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, see
  */
 export interface PlayerP2p {
   tracker: string;
-  /** Segments due within this many seconds come over HTTP (about a segment and a quarter). */
+  /** Segments due within this many seconds come over HTTP (a segment). */
   urgentSec: number;
   /** How far ahead of playback segments are fetched (from peers, or by one viewer over HTTP). */
   aheadSec: number;
-  /** How many segments behind the live edge a P2P viewer starts (hls.js liveSyncDurationCount). */
-  liveSegments: number;
+  /**
+   * How many segments behind the live edge a P2P viewer plays (hls.js liveSyncDurationCount), or null
+   * for a low-latency stream, whose playlist's PART-HOLD-BACK says.
+   */
+  liveSegments: number | null;
   /** The host's STUN server (`stun:host:port`), or '' for none. */
   stunServer: string;
   maxUploadKbps: number;
@@ -213,7 +216,7 @@ function p2pConfig(src) {
       // viewers on one network still reach each other by their host candidates. TURN is not handed out.
       rtcConfig: { iceServers: P2P.stunServer ? [{ urls: P2P.stunServer }] : [] },
       validateP2PSegment: checkSegment,
-      // What is due within the next segment or so (P2P.urgentSec) always comes over HTTP, whoever has
+      // What is due within the next segment (P2P.urgentSec) always comes over HTTP, whoever has
       // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is
       // fetched over HTTP by one viewer picked at random (the library's random loader), then shared.
       // Alone (no peer in a swarm yet), whatever hls.js asks for is urgent: it comes over HTTP at once,
@@ -271,11 +274,11 @@ async function hls(route) {
     manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } },
     // With P2P, hls.js demuxes on the page's thread: its worker would be handed (transferred) the very
     // ArrayBuffer the segment store keeps for peers, which would then send them an empty segment.
-    ...(Player !== Hls ? { p2p: p2pConfig(src), enableWorker: false } : {}),
+    // Their hold-back goes in the user config: p2p-media-loader sets its own (as far back as the playlist
+    // reaches, up to two minutes, growing with a young stream's playlist) where the page gave none.
+    ...(Player !== Hls ? { p2p: p2pConfig(src), enableWorker: false, ...(P2P.liveSegments ? { liveSyncDurationCount: P2P.liveSegments } : {}) } : {}),
   });
-  // Viewers who share segments play a little further back (P2P.liveSegments), so that a new segment is
-  // a while ahead of playback when it is listed: time for one viewer to fetch it and the others to get it from peers.
-  player.config.liveSyncDurationCount = Player !== Hls ? P2P.liveSegments : 2;
+  if (Player === Hls) player.config.liveSyncDurationCount = 2;
   player.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
   const failover = route ? edgeFailover(player, route) : null;
   // A stream whose packager is still starting answers 404: load it again until it plays.

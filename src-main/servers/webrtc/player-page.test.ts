@@ -40,10 +40,16 @@ describe('player page', () => {
     const p2p = { tracker: '/p2p/my-show/announce', urgentSec: 2.5, aheadSec: 8, liveSegments: 3, stunServer: 'stun:stun.example:3478', maxUploadKbps: 0, coreModule: '/core.js', hlsjsModule: '/hlsjs.js' };
     const html = playerPage('my-show', '/h.js', { p2p });
     expect(html).toContain('<script type="importmap">{"imports":{"p2p-media-loader-core":"/core.js"}}</script>');
+    // Both modules are fetched while the page parses, not after hls.js has loaded.
+    expect(html).toContain('<link rel="modulepreload" href="/hlsjs.js"><link rel="modulepreload" href="/core.js">');
     const script = scriptOf(html);
     expect(() => new Function(script)).not.toThrow();
     expect(script).toContain('"tracker":"/p2p/my-show/announce"');
     expect(script).toContain('"stunServer":"stun:stun.example:3478"');
     expect(script).not.toContain('coreModule');
+    // A standard stream's sharing viewers hold back a given number of segments (hls.js user config, so
+    // p2p-media-loader does not set its own); a low-latency stream's playlist says (PART-HOLD-BACK).
+    expect(script).toContain('"liveSegments":3');
+    expect(scriptOf(playerPage('my-show', '/h.js', { p2p: { ...p2p, liveSegments: null } }))).toContain('"liveSegments":null');
   });
 });

@@ -40,7 +40,7 @@ export interface WebRtcRoutesOptions {
   isOperator(req: FastifyRequest): boolean;
   streamExists(name: string): boolean;
   /** What a stream's viewers may share (P2P segments); without it, nobody shares. */
-  p2pOf?(name: string): { active: boolean; maxUploadKbps: number } | undefined;
+  p2pOf?(name: string): { active: boolean; maxUploadKbps: number; lowLatency: boolean } | undefined;
   /** The live segment length (live.segmentSeconds): P2P viewers' time windows follow it. */
   segmentSeconds?(): number;
   /** The host's STUN server (webrtc.stunServer), handed to P2P viewers; '' for none. */
@@ -118,7 +118,11 @@ async function webrtcScope(scope: FastifyInstance, options: WebRtcRoutesOptions)
     const p2p = p2pModules && hlsJs ? options.p2pOf?.(name) : undefined;
     if (!p2p?.active) return null;
     const segment = options.segmentSeconds?.() ?? 2;
-    return { tracker: p2pTrackerPath(name), urgentSec: segment * 1.25, aheadSec: segment * 4, liveSegments: 3, stunServer: options.stunServer?.() ?? '', maxUploadKbps: p2p.maxUploadKbps, coreModule: P2P_ASSETS.core, hlsjsModule: P2P_ASSETS.hlsjs };
+    // A sharing viewer of a standard stream plays 2.5 segments behind live (half a segment more than one
+    // that does not share): a new segment is listed 1.5 segments before it is due; what is due within a
+    // segment comes over HTTP, so peers have half a segment to pass it on. Measured by bench/p2p: 2
+    // segments behind left them too little time (stalls), 3 cost a second more delay for little more share.
+    return { tracker: p2pTrackerPath(name), urgentSec: segment, aheadSec: segment * 4, liveSegments: p2p.lowLatency ? null : 2.5, stunServer: options.stunServer?.() ?? '', maxUploadKbps: p2p.maxUploadKbps, coreModule: P2P_ASSETS.core, hlsjsModule: P2P_ASSETS.hlsjs };
   };
   const page = (embed: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {

@@ -4,6 +4,7 @@ import { call } from '../../api/client.js';
 import { Card } from '../../ui/Card.js';
 import { CopyField } from '../../ui/CopyButton.js';
 import { attempt } from '../../ui/toast-store.js';
+import { p2pHint } from './p2p-hint.js';
 import { useStreams } from './store.js';
 
 const PUBLISH_WORDS: Record<PublishAuth, [string, string]> = {
@@ -149,13 +150,11 @@ export function AccessCard({ stream }: { stream: Stream }) {
           value={stream.p2p.mode}
           onChange={(e) => void update({ name: stream.name, p2p: { mode: e.target.value as 'auto' | 'on' | 'off' } })}
         >
-          <option value="off">Off</option>
-          <option value="auto">Public streams only</option>
+          <option value="auto">Public streams (default)</option>
           <option value="on">On</option>
+          <option value="off">Off</option>
         </select>
-        <span className="field-hint">
-          {stream.p2p.active ? `On: HLS viewers connect to up to ${stream.p2p.maxPeers} others; every segment from a peer is checked against the studio's hash.` : 'Off for this stream (an encrypted stream never shares).'}
-        </span>
+        <span className="field-hint" data-testid="stream-p2p-explain">{p2pHint(stream)}</span>
       </div>
       <div className="inline-buttons">
         <button className="button small-button" data-testid="jwt-publish" onClick={() => void issue('publish')}>Publish JWT (1 hour)</button>

@@ -187,7 +187,7 @@ async function withP2p(Hls) {
   }
 }
 
-const p2pStats = window.p2pStats = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, peers: 0, dropped: 0, invalid: 0, uploadPaused: false };
+const p2pStats = window.p2pStats = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, peers: 0, dropped: 0, invalid: 0, uploadPaused: false, seeded: 0 };
 async function checkSegment(url, byteRange, data) {
   // Our packagers write whole segment files; a byte range of one is not ours to check.
   if (byteRange) return false;
@@ -204,6 +204,8 @@ async function checkSegment(url, byteRange, data) {
   }
 }
 const ALONE_SEC = 600;
+/** How many viewers of a swarm fetch a new live segment over HTTP, on average (below). */
+const SEEDERS = 2;
 /** The tracker of the server the segments come from (an edge passes it to the origin's: one swarm). */
 function p2pConfig(src) {
   const tracker = new URL(P2P.tracker + query, new URL(src, location.href));
@@ -218,7 +220,7 @@ function p2pConfig(src) {
       validateP2PSegment: checkSegment,
       // What is due within the next segment (P2P.urgentSec) always comes over HTTP, whoever has
       // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is
-      // fetched over HTTP by one viewer picked at random (the library's random loader), then shared.
+      // fetched over HTTP by a seeder (below) or a viewer the library picks at random, then shared.
       // Alone (no peer in a swarm yet), whatever hls.js asks for is urgent: it comes over HTTP at once,
       // as without P2P. Once a peer is there, only what is due within P2P.urgentSec is (below).
       highDemandTimeWindow: ALONE_SEC,
@@ -234,14 +236,33 @@ function p2pConfig(src) {
       // Peers per swarm (the video's and the audio's): each swarm waits for peers only while it has one.
       const peersOf = { main: 0, secondary: 0 };
       const tune = (type) => p2p.applyDynamicConfig({ core: { [type + 'Stream']: { highDemandTimeWindow: peersOf[type] > 0 ? P2P.urgentSec : ALONE_SEC } } });
+      // The page shows the viewers it shares with: one connection per swarm each, so the larger swarm's count.
       p2p.addEventListener('onPeerConnect', ({ streamType }) => {
-        p2pStats.peers += 1;
         if (++peersOf[streamType] === 1) tune(streamType);
+        p2pStats.peers = Math.max(peersOf.main, peersOf.secondary);
       });
       p2p.addEventListener('onPeerClose', ({ streamType }) => {
-        p2pStats.peers = Math.max(0, p2pStats.peers - 1);
         peersOf[streamType] = Math.max(0, peersOf[streamType] - 1);
         if (peersOf[streamType] === 0) tune(streamType);
+        p2pStats.peers = Math.max(peersOf.main, peersOf.secondary);
+      });
+      // Seeders: the library's own pick of a viewer to fetch a new segment over HTTP runs every 1 to
+      // 1 + peers seconds, too slowly for a live segment due a second and a half after it is listed. So
+      // when the playlist lists a new segment, each viewer fetches it over HTTP at once with a chance of
+      // SEEDERS in (peers + 1): for a moment, everything it has asked for is urgent. The others take it
+      // from them in the time before it is due.
+      const Events = window.Hls.Events;
+      let newest = -1, seeding = 0;
+      player.on(Events.LEVEL_UPDATED, (_event, data) => {
+        const details = data.details;
+        if (!details.live || details.endSN <= newest) return;
+        const first = newest < 0;
+        newest = details.endSN;
+        if (first || peersOf.main === 0 || Math.random() >= SEEDERS / (peersOf.main + 1)) return;
+        p2pStats.seeded += 1;
+        p2p.applyDynamicConfig({ core: { mainStream: { highDemandTimeWindow: P2P.aheadSec }, secondaryStream: { highDemandTimeWindow: P2P.aheadSec } } });
+        clearTimeout(seeding);
+        seeding = setTimeout(() => { tune('main'); tune('secondary'); }, 600);
       });
       p2p.addEventListener('onSegmentError', (e) => { if (e.error && e.error.type === 'p2p-segment-validation-failed') p2pStats.dropped += 1; });
       // The upload cap: uploads pause while the last 5 s went over it, and resume once they do not.

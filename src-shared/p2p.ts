@@ -6,9 +6,9 @@ import { z } from 'zod';
  * here, shared by the host (which answers what a stream allows) and the player page (which obeys it).
  *
  * `mode`: `auto` shares between viewers of a public standard-latency stream, not of a private or a
- * low-latency one; `on` and `off` say so whatever the stream is. An encrypted stream's segments never travel between viewers (its
- * segments leave the host encrypted per viewer session's key period; the hash a peer's copy is checked
- * against would be of bytes the page cannot read anyway).
+ * low-latency one; `on` and `off` say so whatever the stream is. An encrypted stream's segments never
+ * travel between viewers (its segments leave the host encrypted per viewer session's key period; the
+ * hash a peer's copy is checked against would be of bytes the page cannot read anyway).
  */
 export const p2pModes = ['auto', 'on', 'off'] as const;
 export type P2pMode = (typeof p2pModes)[number];
@@ -35,7 +35,7 @@ export const p2pSettingsSchema = z.object({
   mode: z.enum(p2pModes).describe('auto: viewers of a public standard-latency stream share segments, of a private or low-latency one not; on; off'),
   maxPeers: z.number().int().min(1).max(P2P_MAX_PEERS).describe('The most peers one viewer connects to (per announce)'),
   maxUploadKbps: z.number().int().min(0).max(P2P_MAX_UPLOAD_KBPS).describe('The most one viewer uploads to its peers, kb/s; 0: no cap'),
-  active: z.boolean().describe('Whether its viewers share segments now (from mode, private and encryption)'),
+  active: z.boolean().describe('Whether its viewers share segments now (from mode, private, latency and encryption)'),
 });
 
 export const p2pSettingsInput = z

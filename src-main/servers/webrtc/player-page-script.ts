@@ -250,7 +250,7 @@ function p2pConfig(src) {
       // 1 + peers seconds, too slowly for a live segment due a second and a half after it is listed. So
       // when the playlist lists a new segment, each viewer fetches it over HTTP at once with a chance of
       // SEEDERS in (peers + 1): for a moment, everything it has asked for is urgent. The others take it
-      // from them in the time before it is due.
+      // from them in the time before it is due. A viewer that rewound far behind live seeds nothing.
       const Events = window.Hls.Events;
       let newest = -1, seeding = 0;
       player.on(Events.LEVEL_UPDATED, (_event, data) => {
@@ -258,7 +258,9 @@ function p2pConfig(src) {
         if (!details.live || details.endSN <= newest) return;
         const first = newest < 0;
         newest = details.endSN;
-        if (first || peersOf.main === 0 || Math.random() >= SEEDERS / (peersOf.main + 1)) return;
+        const last = details.fragments[details.fragments.length - 1];
+        if (first || peersOf.main === 0 || !last || last.start - video.currentTime > P2P.aheadSec) return;
+        if (Math.random() >= SEEDERS / (peersOf.main + 1)) return;
         p2pStats.seeded += 1;
         p2p.applyDynamicConfig({ core: { mainStream: { highDemandTimeWindow: P2P.aheadSec }, secondaryStream: { highDemandTimeWindow: P2P.aheadSec } } });
         clearTimeout(seeding);

@@ -242,12 +242,12 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
           publishAuth: addedIn(v, 9, 'jwt', 'key'), playAuth: addedIn(v, 9, 'jwt', 'default'), maxViewers: addedIn(v, 9, 50, 0),
           encryption: addedIn(v, 13, 'aes-128', 'none'), keyProviderUrl: addedIn(v, 16, 'https://keys.example/cpix', ''),
           keyProviderTokenEnc: addedIn(v, 17, 'v1.sealed', null), keyProviderTokenHint: addedIn(v, 17, '…cpix', null),
-          p2p: addedIn(v, 23, { mode: 'on', maxPeers: 3, maxUploadKbps: 2000 }, { mode: 'off', maxPeers: 5, maxUploadKbps: 0 }),
+          p2p: addedIn(v, 23, { mode: 'on', maxPeers: 3, maxUploadKbps: 2000 }, { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 }),
         },
         {
           name: 'backstage', ladder: 'passthrough', private: false, createdAt: T0 + 1, state: 'ended', stateAt: T0 + 9000, stateReason: 'publisher left',
           record: false, latency: 'standard', dvrMinutes: 0, publishAuth: 'key', playAuth: 'default', maxViewers: 0, encryption: 'none', keyProviderUrl: '',
-          keyProviderTokenEnc: null, keyProviderTokenHint: null, p2p: { mode: 'off', maxPeers: 5, maxUploadKbps: 0 },
+          keyProviderTokenEnc: null, keyProviderTokenHint: null, p2p: { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 },
         },
       ]);
       expect(streams.byKey(STREAM_KEY)?.name).toBe('show');

@@ -433,7 +433,8 @@ function render() {
     $('from').textContent = behind(at.spanSec);
     $('pos').textContent = dragging ? behind(at.spanSec * (1 - fraction)) : atLive ? 'live' : behind(at.behindSec);
   }
-  if (body.dataset.p2p === 'on') {
+  // The share from peers, once there is something to say: a viewer alone sees nothing about it.
+  if (body.dataset.p2p === 'on' && (p2pStats.peers > 0 || p2pStats.p2pBytes > 0)) {
     const total = p2pStats.p2pBytes + p2pStats.httpBytes;
     $('p2pinfo').hidden = false;
     $('p2p').textContent = (total ? Math.round((100 * p2pStats.p2pBytes) / total) : 0) + ' % · ' + p2pStats.peers + (p2pStats.peers === 1 ? ' peer' : ' peers');

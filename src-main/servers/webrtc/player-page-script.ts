@@ -1,6 +1,6 @@
 import { FAILOVER_FUNCTIONS, FAILOVER_RULE } from '../../../src-shared/edge-failover.js';
 import { playerDataScript } from './player-data.js';
-import { P2P_FUNCTIONS, P2P_HASH_SUFFIX, segmentHashUrl, uploadAllowed } from '../../../src-shared/p2p.js';
+import { p2pPageScript } from '../../protocols/p2p-page.js';
 import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, seekableSpan, timeAtFraction, wallClockLatencySec } from '../../../src-shared/dvr.js';
 
 /**
@@ -39,9 +39,7 @@ export function playerScript(name: string, hlsScript: string | null, p2p: Player
   return `
 const name = ${JSON.stringify(name)};
 const P2P = ${JSON.stringify(p2p)};
-const P2P_HASH_SUFFIX = ${JSON.stringify(P2P_HASH_SUFFIX)};
-${P2P_FUNCTIONS.map(String).join('\n')}
-const hashUrlOf = ${segmentHashUrl.name}, mayUpload = ${uploadAllowed.name};
+${p2pPageScript()}
 ${DVR_FUNCTIONS.map(String).join('\n')}
 const position = ${dvrPosition.name}, clamp = ${clampSeek.name}, timeAt = ${timeAtFraction.name}, behind = ${formatBehind.name};
 const showLatency = ${formatLatency.name}, span = ${seekableSpan.name}, wallClock = ${wallClockLatencySec.name};
@@ -169,83 +167,22 @@ async function loadHlsJs() {
   });
 }
 
-/**
- * P2P segments (the stream allows it, P2P non-null): hls.js with p2p-media-loader's engine, which asks
- * peers for segments behind the live edge and HTTP for the rest. A peer's segment is checked against
- * the SHA-256 the host publishes beside it; one that does not match is thrown away and its peer
- * dropped (the library closes the connection), and the segment comes over HTTP. window.p2pStats and
- * body[data-p2p] say what came from where, for people, for tests and for the host's analytics.
- */
-async function withP2p(Hls) {
-  if (!P2P || typeof RTCPeerConnection === 'undefined' || !crypto.subtle) return Hls;
-  try {
-    const { HlsJsP2PEngine } = await import(P2P.hlsjsModule);
-    return HlsJsP2PEngine.injectMixin(Hls);
-  } catch (e) {
-    console.warn('P2P unavailable: ' + e.message);
-    return Hls;
-  }
-}
-
-const p2pStats = window.p2pStats = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, peers: 0, dropped: 0, invalid: 0, uploadPaused: false, seeded: 0 };
-async function checkSegment(url, byteRange, data) {
-  // Our packagers write whole segment files; a byte range of one is not ours to check.
-  if (byteRange) return false;
-  try {
-    const res = await fetch(hashUrlOf(url), { cache: 'force-cache' });
-    if (!res.ok) return false;
-    const want = (await res.text()).trim();
-    const got = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', data)), (b) => b.toString(16).padStart(2, '0')).join('');
-    const ok = got === want;
-    if (!ok) p2pStats.invalid += 1;
-    return ok;
-  } catch {
-    return false;
-  }
-}
-const ALONE_SEC = 600;
 /** How many viewers of a swarm fetch a new live segment over HTTP, on average (below). */
 const SEEDERS = 2;
-/** The tracker of the server the segments come from (an edge passes it to the origin's: one swarm). */
+/**
+ * P2P segments (the stream allows it, P2P non-null): hls.js with p2p-media-loader's engine, which asks
+ * peers for segments behind the live edge and HTTP for the rest (protocols/p2p-page.ts). The tracker is
+ * the one of the server the segments come from (an edge passes it to the origin's: one swarm).
+ */
 function p2pConfig(src) {
-  const tracker = new URL(P2P.tracker + query, new URL(src, location.href));
-  tracker.protocol = tracker.protocol === 'https:' ? 'wss:' : 'ws:';
   return {
-    core: {
-      swarmId: name,
-      announceTrackers: [tracker.href],
-      // The host's STUN server (webrtc.stunServer), for viewers behind different NATs; without one,
-      // viewers on one network still reach each other by their host candidates. TURN is not handed out.
-      rtcConfig: { iceServers: P2P.stunServer ? [{ urls: P2P.stunServer }] : [] },
-      validateP2PSegment: checkSegment,
-      // What is due within the next segment (P2P.urgentSec) always comes over HTTP, whoever has
-      // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is
-      // fetched over HTTP by a seeder (below) or a viewer the library picks at random, then shared.
-      // Alone (no peer in a swarm yet), whatever hls.js asks for is urgent: it comes over HTTP at once,
-      // as without P2P. Once a peer is there, only what is due within P2P.urgentSec is (below).
-      highDemandTimeWindow: ALONE_SEC,
-      httpDownloadTimeWindow: P2P.aheadSec,
-      p2pDownloadTimeWindow: P2P.aheadSec,
-    },
+    // What is due within the next segment (P2P.urgentSec) always comes over HTTP, whoever has
+    // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is
+    // fetched over HTTP by a seeder (below) or a viewer the library picks at random, then shared.
+    // Alone (no peer in a swarm yet), whatever hls.js asks for comes over HTTP at once, as without P2P.
+    core: p2pCoreConfig(P2P, name, new URL(P2P.tracker + query, new URL(src, location.href)).href, { httpDownloadTimeWindow: P2P.aheadSec, p2pDownloadTimeWindow: P2P.aheadSec }),
     onHlsJsCreated(player) {
-      const p2p = player.p2pEngine;
-      body.dataset.p2p = 'on';
-      const sent = [];
-      p2p.addEventListener('onChunkDownloaded', (bytes, source) => { if (source === 'p2p') p2pStats.p2pBytes += bytes; else p2pStats.httpBytes += bytes; });
-      p2p.addEventListener('onChunkUploaded', (bytes) => { p2pStats.uploadedBytes += bytes; sent.push([Date.now(), bytes]); });
-      // Peers per swarm (the video's and the audio's): each swarm waits for peers only while it has one.
-      const peersOf = { main: 0, secondary: 0 };
-      const tune = (type) => p2p.applyDynamicConfig({ core: { [type + 'Stream']: { highDemandTimeWindow: peersOf[type] > 0 ? P2P.urgentSec : ALONE_SEC } } });
-      // The page shows the viewers it shares with: one connection per swarm each, so the larger swarm's count.
-      p2p.addEventListener('onPeerConnect', ({ streamType }) => {
-        if (++peersOf[streamType] === 1) tune(streamType);
-        p2pStats.peers = Math.max(peersOf.main, peersOf.secondary);
-      });
-      p2p.addEventListener('onPeerClose', ({ streamType }) => {
-        peersOf[streamType] = Math.max(0, peersOf[streamType] - 1);
-        if (peersOf[streamType] === 0) tune(streamType);
-        p2pStats.peers = Math.max(peersOf.main, peersOf.secondary);
-      });
+      const { p2p, peersOf, tune } = shareSegments(player, P2P);
       // Seeders: the library's own pick of a viewer to fetch a new segment over HTTP runs every 1 to
       // 1 + peers seconds, too slowly for a live segment due a second and a half after it is listed. So
       // when the playlist lists a new segment, each viewer fetches it over HTTP at once with a chance of
@@ -266,14 +203,6 @@ function p2pConfig(src) {
         clearTimeout(seeding);
         seeding = setTimeout(() => { tune('main'); tune('secondary'); }, 600);
       });
-      p2p.addEventListener('onSegmentError', (e) => { if (e.error && e.error.type === 'p2p-segment-validation-failed') p2pStats.dropped += 1; });
-      // The upload cap: uploads pause while the last 5 s went over it, and resume once they do not.
-      if (P2P.maxUploadKbps > 0) setInterval(() => {
-        const allowed = mayUpload(sent, Date.now(), P2P.maxUploadKbps);
-        if (allowed === !p2pStats.uploadPaused) return;
-        p2pStats.uploadPaused = !allowed;
-        p2p.applyDynamicConfig({ core: { isP2PUploadDisabled: !allowed } });
-      }, 250);
     },
   };
 }
@@ -290,7 +219,7 @@ async function hls(route) {
   // behind, not 3) goes on the merged config, which hls.js reads only when the playlist names no hold-back.
   // The first playlist may not exist yet in the seconds after a publish starts: retry it a while.
   const retry = { maxNumRetry: 8, retryDelayMs: 1000, maxRetryDelayMs: 3000 };
-  const Player = await withP2p(Hls);
+  const Player = await withP2p(Hls, P2P);
   const player = new Player({
     lowLatencyMode: true,
     maxLiveSyncPlaybackRate: 1.1,
@@ -434,10 +363,10 @@ function render() {
     $('pos').textContent = dragging ? behind(at.spanSec * (1 - fraction)) : atLive ? 'live' : behind(at.behindSec);
   }
   // The share from peers, once there is something to say: a viewer alone sees nothing about it.
-  if (body.dataset.p2p === 'on' && (p2pStats.peers > 0 || p2pStats.p2pBytes > 0)) {
-    const total = p2pStats.p2pBytes + p2pStats.httpBytes;
+  const shared = p2pLine();
+  if (shared) {
     $('p2pinfo').hidden = false;
-    $('p2p').textContent = (total ? Math.round((100 * p2pStats.p2pBytes) / total) : 0) + ' % · ' + p2pStats.peers + (p2pStats.peers === 1 ? ' peer' : ' peers');
+    $('p2p').textContent = shared;
   }
   const latency = engine && engine.latency();
   if (latency && atLive) {

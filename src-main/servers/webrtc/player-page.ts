@@ -1,5 +1,6 @@
 import { chatPanel } from '../../data/chat/chat-panel.js';
 import { playerScript, type PlayerP2p } from './player-page-script.js';
+import { p2pHead } from '../../protocols/p2p-page.js';
 
 /**
  * The standalone player page `/play/<name>`: WebRTC (WHEP) first, HLS (hls.js in low-latency mode)
@@ -19,8 +20,7 @@ export function playerPage(name: string, hlsScript: string | null, options: { em
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · live</title>
-${p2p ? `<script type="importmap">${JSON.stringify({ imports: { 'p2p-media-loader-core': p2p.coreModule } })}</script>
-<link rel="modulepreload" href="${p2p.hlsjsModule}"><link rel="modulepreload" href="${p2p.coreModule}">` : ''}
+${p2p ? p2pHead(p2p) : ''}
 <style>${STYLE}</style></head>
 <body data-mode="connecting" data-live="yes" data-dvr="no" data-embed="${options.embed ? 'yes' : 'no'}">
 <main id="stage">

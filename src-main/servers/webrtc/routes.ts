@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
 import { p2pTrackerPath } from '../../../src-shared/p2p.js';
@@ -10,6 +9,7 @@ import { bearerOf } from '../../http/credentials.js';
 import type { HttpPlugin } from '../../http/plugin.js';
 import { sendError } from '../../http/reply.js';
 import { addLayerRoutes, layerLink } from './layer-routes.js';
+import { P2P_ASSETS, p2pModulePaths } from '../../protocols/p2p-page.js';
 import { playerPage } from './player-page.js';
 import type { WebRtcServer } from './server.js';
 
@@ -46,17 +46,6 @@ export interface WebRtcRoutesOptions {
   /** The host's STUN server (webrtc.stunServer), handed to P2P viewers; '' for none. */
   stunServer?(): string;
 }
-
-/** p2p-media-loader's browser modules (core, hls.js integration), when the packages are installed beside us. */
-function p2pModulePaths(): { core: string; hlsjs: string } | null {
-  // Their exports name no file of dist/ (nor a require entry): looked for along the module paths.
-  const dirs = createRequire(import.meta.url).resolve.paths('p2p-media-loader-core') ?? [];
-  const find = (pkg: string): string | undefined => dirs.map((dir) => path.join(dir, pkg, 'dist', `${pkg}.es.min.js`)).find((file) => fs.existsSync(file));
-  const core = find('p2p-media-loader-core');
-  const hlsjs = find('p2p-media-loader-hlsjs');
-  return core && hlsjs ? { core, hlsjs } : null;
-}
-const P2P_ASSETS = { core: '/play/assets/p2p-media-loader-core.js', hlsjs: '/play/assets/p2p-media-loader-hlsjs.js' } as const;
 
 /** hls.js's browser build (the player page's fallback), when the package is installed beside us. */
 function hlsScriptPath(): string | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { p2pActive, p2pSettingsOf, segmentHashUrl, uploadAllowed } from './p2p.js';
+import { p2pActive, p2pSettingsOf, segmentHashUrl, uploadAllowed, videoP2pActive } from './p2p.js';
 
 describe('P2P settings', () => {
   it('shares in auto mode for a public standard-latency stream only, never for an encrypted one', () => {
@@ -11,6 +11,13 @@ describe('P2P settings', () => {
     expect(p2pActive({ mode: 'on' }, { ...open, latency: 'low' })).toBe(true);
     expect(p2pActive({ mode: 'off' }, open)).toBe(false);
     expect(p2pActive({ mode: 'on' }, { ...open, latency: 'low', encryption: 'aes-128' })).toBe(false);
+  });
+
+  it("shares a library video's segments when it is public or unlisted, never when private or encrypted", () => {
+    expect(videoP2pActive({ visibility: 'public', encryption: 'none' })).toBe(true);
+    expect(videoP2pActive({ visibility: 'unlisted', encryption: 'none' })).toBe(true);
+    expect(videoP2pActive({ visibility: 'private', encryption: 'none' })).toBe(false);
+    expect(videoP2pActive({ visibility: 'public', encryption: 'aes-128' })).toBe(false);
   });
 
   it('reads a stored value back with defaults for what is missing or out of range', () => {

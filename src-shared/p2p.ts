@@ -72,6 +72,17 @@ export function p2pSettingsOf(raw: unknown): P2pSettings {
 
 /** The tracker (WebSocket) of a stream's swarm, on the host or an edge in front of it. */
 export const p2pTrackerPath = (name: string): string => `/p2p/${name}/announce`;
+/** The tracker of a library video's swarm (its watch page's viewers). */
+export const p2pVideoTrackerPath = (id: string): string => `/p2p/videos/${id}/announce`;
+
+/**
+ * Whether the viewers of a library video share its segments: a public or unlisted one's do (its files
+ * are anyone's with the link), a private one's never (each file needs its viewer's signed URL), nor an
+ * encrypted one's (as for streams).
+ */
+export function videoP2pActive(video: { visibility: string; encryption: string }): boolean {
+  return video.visibility !== 'private' && video.encryption === 'none';
+}
 
 /**
  * Where a segment's hash is published: beside the segment, `<segment path>.sha256` (the same query: a

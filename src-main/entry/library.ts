@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StudioConfig } from '../../src-shared/config.js';
+import { P2P_DEFAULTS, videoP2pActive } from '../../src-shared/p2p.js';
+import { p2pTrackerRoutes } from '../servers/p2p/tracker.js';
 import type { EventBus } from '../core/bus.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Service } from '../core/lifecycle.js';
@@ -148,7 +150,20 @@ export function wireLibrary(deps: {
     files,
     // Uploads stop first (no new work); the queue stops after (its running jobs go back to queued for the next start).
     services: [library, uploads],
-    plugins: [uploads.plugin(), watchRoutes({ library, signer: deps.signer, logger, dataReplay: (id) => dataReplayOf(id, library, deps), ...(deps.chat ? { chat: deps.chat } : {}) })],
+    plugins: [
+      uploads.plugin(),
+      watchRoutes({ library, signer: deps.signer, logger, dataReplay: (id) => dataReplayOf(id, library, deps), stunServer: () => config().webrtc.stunServer, ...(deps.chat ? { chat: deps.chat } : {}) }),
+      // The swarm of each public or unlisted video's watch page (a private one's viewers do not share).
+      p2pTrackerRoutes({
+        kind: 'video',
+        logger,
+        p2pOf: (id) => {
+          const video = library.readyVideo(id);
+          return video ? { active: videoP2pActive(video), maxPeers: P2P_DEFAULTS.maxPeers } : undefined;
+        },
+        checkView: async () => {},
+      }),
+    ],
   };
 }
 

@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { api, cleanEnv, startHost, tempHome, type HostProcess } from '../../test-support/host-process.js';
 import { exitOf, ffprobe, publishTestPattern, stopHostCleanly } from '../../test-support/media.js';
 import { makeClip, SAMPLE_SRT, tusUpload } from '../../test-support/vod-media.js';
@@ -27,6 +29,18 @@ async function videoOf(h: HostProcess, uploadId: string): Promise<Record<string,
   expect(list.json).toHaveLength(1);
   return (list.json as unknown as Record<string, any>[])[0]!;
 }
+
+/** The status of a WebSocket upgrade at `url`: 101 when it opened (closed again at once). */
+const upgradeStatus = (url: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', reject);
+  });
 
 const until = (h: HostProcess, id: string, state: string, timeoutMs: number) =>
   waitFor(
@@ -93,9 +107,21 @@ describe('video library through a real host', () => {
     expect(bad.status).toBe(400);
     expect((await api(h, 'GET', `/api/v1/videos/${ready.id}`)).json.subtitles).toHaveLength(1);
 
+    // A public video's watch page shares segments: its swarm's tracker answers, each segment's hash is published.
+    const tracker = `${h.url.replace(/^http/, 'ws')}/p2p/videos/${ready.id}/announce`;
+    expect(await (await fetch(`${h.url}/watch/${ready.id}`)).text()).toContain(`"tracker":"/p2p/videos/${ready.id}/announce"`);
+    expect(await upgradeStatus(tracker)).toBe(101);
+    expect(await upgradeStatus(`${h.url.replace(/^http/, 'ws')}/p2p/videos/vid_000000000000/announce`)).toBe(404);
+    const media = await (await fetch(new URL(master.split('\n').find((l) => l.startsWith('media_'))!, `${h.url}${ready.urls.hls}`))).text();
+    const segmentUrl = new URL(media.split('\n').find((l) => l && !l.startsWith('#'))!, `${h.url}/vod/${ready.id}/`);
+    const segment = Buffer.from(await (await fetch(segmentUrl)).arrayBuffer());
+    expect((await (await fetch(`${segmentUrl.href}.sha256`)).text()).trim()).toBe(crypto.createHash('sha256').update(segment).digest('hex'));
+
     expect((await api(h, 'PATCH', `/api/v1/videos/${ready.id}`, { visibility: 'private' })).status).toBe(200);
     expect((await fetch(`${h.url}${ready.urls.hls}`)).status).toBe(403);
     expect((await fetch(`${h.url}/watch/${ready.id}`)).status).toBe(403);
+    // A private video's viewers do not share: no swarm, no P2P on its (signed) watch page.
+    expect(await upgradeStatus(tracker)).toBe(403);
     const signed = (await api(h, 'GET', `/api/v1/videos/${ready.id}/watch-url`)).json;
     expect(signed.hls).toMatch(/\?exp=\d+&sig=/);
     const signedMaster = await (await fetch(signed.hls)).text();
@@ -103,7 +129,9 @@ describe('video library through a real host', () => {
     expect(variant).toMatch(/\?exp=\d+&sig=/);
     expect((await fetch(new URL(variant!, signed.hls))).status).toBe(200);
     expect(ffprobe(signed.hls).error).toBeUndefined();
-    expect((await fetch(signed.watch)).status).toBe(200);
+    const signedWatch = await fetch(signed.watch);
+    expect(signedWatch.status).toBe(200);
+    expect(await signedWatch.text()).toContain('const P2P = null;');
 
     const dir = path.join(h.home, 'library', 'videos', ready.id);
     expect(fs.existsSync(dir)).toBe(true);

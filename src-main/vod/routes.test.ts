@@ -57,6 +57,13 @@ describe('a library video\'s files', () => {
     return { status: res.statusCode, code: res.statusCode >= 400 ? (res.json() as { error: { code: string } }).error.code : null, res };
   };
 
+  it("publishes a media segment's SHA-256 beside it for P2P viewers, and nothing beside anything else", async () => {
+    const hash = await get('chunk-g1-stream0-00001.m4s.sha256');
+    expect(hash.status).toBe(200);
+    expect(hash.res.body.trim()).toBe(crypto.createHash('sha256').update(SEGMENT).digest('hex'));
+    for (const file of ['init-g1-stream0.m4s.sha256', 'media_0.m3u8.sha256', 'video.mp4.sha256', 'nothing-00009.m4s.sha256']) expect((await get(file)).code, file).toBe('NOT_FOUND');
+  });
+
   it('serves a clear video\'s files as they are, and no keys', async () => {
     Object.assign(video, { visibility: 'public', encryption: 'none' });
     for (const file of ['video.mp4', 'manifest.mpd', 'chunk-g1-stream0-00001.m4s', 'media_0.m3u8']) expect([file, (await get(file)).status]).toEqual([file, 200]);
@@ -73,6 +80,8 @@ describe('a library video\'s files', () => {
   it('serves an encrypted video as AES-128 HLS: keyed playlists, segments that decrypt with their key, no MP4, no clear segment', async () => {
     Object.assign(video, { visibility: 'public', encryption: 'aes-128' });
     for (const file of ['video.mp4', 'chunk-g1-stream0-00001.m4s']) expect([file, (await get(file)).status]).toEqual([file, 404]);
+    // Its segments do not travel between viewers: no hash of either name.
+    for (const file of ['chunk-g1-stream0-00001.m4s.sha256', 'aes-r1-chunk-g1-stream0-00001.m4s.sha256']) expect([file, (await get(file)).status]).toEqual([file, 404]);
     expect((await get('init-g1-stream0.m4s')).status).toBe(200);
     expect((await get('master.m3u8')).res.body).toContain('media_0.m3u8');
     const media = (await get('media_0.m3u8')).res.body;

@@ -14,6 +14,8 @@ import { CBCS_PREFIX, encryptVodPlaylist, parseEncryptedName, protectVodMpd, typ
 import { readCbcsFile, vodLicence, vodLicenceUrl } from '../recorder/vod-cbcs.js';
 import { LICENCE_REQUEST_EXPECTED, sendLicence } from '../servers/hls/routes.js';
 import { VOD_FILES } from './urls.js';
+import { P2P_HASH_SUFFIX } from '../../src-shared/p2p.js';
+import { SegmentHashes } from '../servers/hls/segment-hashes.js';
 
 /**
  * A ready video's files at `/vod/<videoId>/<file>` (the recordings' routes hand video ids over:
@@ -26,7 +28,8 @@ import { VOD_FILES } from './urls.js';
  * Common Encryption MPD (`cbcs-<file>` names, its ClearKey licence server at `licence`); keys and
  * licences go to whoever may watch it (a private video's: its signed URL), rate-limited and audited
  * with every other key; its segments by their clear names and its MP4 are not served. Stills and
- * subtitles stay clear.
+ * subtitles stay clear. `<segment>.sha256` is the SHA-256 of a media segment, which the watch page's
+ * P2P viewers check a peer's copy against (src-shared/p2p.ts); an encrypted video has none.
  */
 
 const M3U8 = 'application/vnd.apple.mpegurl';
@@ -77,13 +80,15 @@ const clearRefused = (what: string): StudioErrorShape =>
 
 /** Serves one `/vod/<videoId>/...` request (called by the recordings' /vod/ routes). */
 export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner, 'verify'>, protection?: VideoProtection) {
+  const hashes = new SegmentHashes();
   return async (req: FastifyRequest, reply: FastifyReply, id: string, rest: string): Promise<FastifyReply> => {
     const kid = /^keys\/([0-9a-f]{32})$/.exec(rest)?.[1];
     // POST `licence` (the recordings' licence route hands it over): the ClearKey licence server of its MPD.
     const licence = rest === 'licence' && req.method === 'POST';
     const encrypted = parseEncryptedName(rest);
     const cbcs = rest.startsWith(CBCS_PREFIX) ? rest.slice(CBCS_PREFIX.length) : null;
-    const target = kid || licence ? null : videoFile(encrypted?.file ?? cbcs ?? rest);
+    const hashOf = rest.endsWith(P2P_HASH_SUFFIX) ? rest.slice(0, -P2P_HASH_SUFFIX.length) : null;
+    const target = kid || licence ? null : videoFile(encrypted?.file ?? cbcs ?? hashOf ?? rest);
     const video = target || kid || licence ? videos.readyVideo(id) : undefined;
     if (!video || (!target && !kid && !licence)) return sendError(reply, notFound(video === undefined && (target || kid || licence) ? `no ready video "${id}"` : 'no such file'));
     let query = '';
@@ -121,6 +126,13 @@ export function videoFileHandler(videos: VideoFilesPort, signer: Pick<UrlSigner,
     const media = target.cacheControl === SEGMENT_CACHE || target.contentType.startsWith('image/');
     const cacheControl = video.visibility === 'private' ? (media ? 'private, max-age=300' : 'private, no-cache') : target.cacheControl;
     const segment = target.cacheControl === SEGMENT_CACHE && !target.file.startsWith('init-');
+    if (hashOf !== null) {
+      if (!segment || target.file.includes('/')) return sendError(reply, notFound('no such file'));
+      if (video.encryption !== 'none') return sendError(reply, notFound(`video "${id}" is encrypted: its segments are not shared between viewers`));
+      const found = await hashes.ofFile(dir, target.file);
+      if (!found) return sendError(reply, notFound('no such file'));
+      return reply.header('Cache-Control', found.final ? cacheControl : 'no-store').type('text/plain; charset=utf-8').send(`${found.hash}\n`);
+    }
     // A view is a viewer's: the studio's own plays (its session cookie) do not count.
     const countView = (): void => {
       if (target.view && req.method === 'GET' && !parseCookies(req.headers.cookie).has(SESSION_COOKIE)) videos.addView(id);

@@ -24,6 +24,20 @@ describe('watch page', () => {
     expect(script).toContain('"/watch/assets/hls.min.js"');
   });
 
+  it("shares segments only when given the video's P2P settings: the modules in the head, the swarm in the script", () => {
+    const p2p = { tracker: '/p2p/videos/vid_abcdefghijkl/announce', urgentSec: 10, aheadSec: 60, aloneSec: 30, stunServer: '', maxUploadKbps: 0, hlsjsModule: '/play/assets/h.js', coreModule: '/play/assets/c.js' };
+    const shared = watchPage(VIDEO, '/play/assets/hls.min.js', null, p2p);
+    expect(shared).toContain('<script type="importmap">{"imports":{"p2p-media-loader-core":"/play/assets/c.js"}}</script>');
+    expect(shared).toContain('<link rel="modulepreload" href="/play/assets/h.js">');
+    const script = scriptOf(shared);
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).toContain('const P2P = {"tracker":"/p2p/videos/vid_abcdefghijkl/announce"');
+    expect(script).toMatch(/function checkSegment\(/);
+    const alone = watchPage(VIDEO, '/play/assets/hls.min.js');
+    expect(alone).not.toContain('importmap');
+    expect(scriptOf(alone)).toContain('const P2P = null;');
+  });
+
   it('escapes the title and description, in the HTML and in the script', () => {
     const html = watchPage(VIDEO, null);
     expect(html).toContain('<title>Launch &lt;/script&gt;&lt;b&gt;&quot;keynote&quot;&lt;/b&gt;</title>');

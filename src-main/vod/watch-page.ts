@@ -1,6 +1,7 @@
 import { formatClock } from '../../src-shared/dvr.js';
 import { VOD_CUE_FUNCTIONS } from '../../src-shared/vod-cues.js';
 import { chatPanel, type ChatPanelOptions } from '../data/chat/chat-panel.js';
+import { p2pHead, p2pPageScript } from '../protocols/p2p-page.js';
 
 /** What the watch page shows of a ready video; URLs already signed (`?exp=&sig=`) for a private one. */
 export interface WatchPageVideo {
@@ -15,6 +16,23 @@ export interface WatchPageVideo {
   durationSec: number | null;
 }
 
+/** What the page needs to share segments with the video's other viewers (null: they do not). */
+export interface WatchPageP2p {
+  /** The video's tracker (`/p2p/videos/<id>/announce`). */
+  tracker: string;
+  /** Segments due within this many seconds come over HTTP, whoever holds them. */
+  urgentSec: number;
+  /** How far ahead of playback segments are fetched, from peers or over HTTP. */
+  aheadSec: number;
+  /** How far ahead a viewer alone fetches (over HTTP): what hls.js buffers by itself. */
+  aloneSec: number;
+  /** The host's STUN server (`stun:host:port`), or '' for none. */
+  stunServer: string;
+  maxUploadKbps: number;
+  hlsjsModule: string;
+  coreModule: string;
+}
+
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -25,13 +43,16 @@ const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</
  * The public watch page `/watch/<id>`: hls.js (served beside, as the live player page loads it; the browser's
  * own HLS where it has one), the poster, a seek bar with sprite previews and chapter marks, a subtitles menu
  * from the HLS master's tracks and the chapter list. `body[data-state]` says where playback is, for tests.
+ * With `p2p`, its viewers share segments (protocols/p2p-page.ts): what is due soon over HTTP, what is
+ * further ahead from a viewer who holds it; the row says how much came from peers once some did.
  */
-export function watchPage(video: WatchPageVideo, hlsScript: string | null, chat: ChatPanelOptions | null = null): string {
+export function watchPage(video: WatchPageVideo, hlsScript: string | null, chat: ChatPanelOptions | null = null, p2p: WatchPageP2p | null = null): string {
   const title = escapeHtml(video.title);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <meta property="og:title" content="${title}"><meta property="og:image" content="${escapeHtml(video.poster)}">
+${p2p ? p2pHead(p2p) : ''}
 <style>${STYLE}</style></head>
 <body data-state="loading">
 <main>
@@ -41,6 +62,7 @@ export function watchPage(video: WatchPageVideo, hlsScript: string | null, chat:
   <button id="play" type="button" aria-label="Play or pause (space)">▶</button>
   <span id="time">0:00 / ${video.durationSec ? formatClock(video.durationSec) : '0:00'}</span>
   <span id="chapter"></span><span class="grow"></span>
+  <span id="p2pinfo" hidden>from peers <b id="p2p"></b></span>
   <label>CC <select id="subs" aria-label="Subtitles"><option value="-1">Off</option></select></label>
   <button id="fs" type="button" aria-label="Full screen (f)"><svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z"/></svg></button>
 </div>
@@ -49,18 +71,20 @@ ${video.description ? `<p class="desc">${escapeHtml(video.description)}</p>` : '
 <ol id="chapters"></ol>
 </main>
 ${chat ? chatPanel(chat) : ''}
-<script type="module">${watchScript(video, hlsScript)}</script>
+<script type="module">${watchScript(video, hlsScript, p2p)}</script>
 </body></html>
 `;
 }
 
-function watchScript(video: WatchPageVideo, hlsScript: string | null): string {
+function watchScript(video: WatchPageVideo, hlsScript: string | null, p2p: WatchPageP2p | null): string {
   return `
 ${[formatClock, ...VOD_CUE_FUNCTIONS].map(String).join('\n')}
 const video = ${scriptJson(video)};
 const hlsScript = ${scriptJson(hlsScript)};
+const P2P = ${scriptJson(p2p)};
 const $ = (id) => document.getElementById(id);
 const el = $('v'), body = document.body;
+${p2pPageScript()}
 const query = video.hls.includes('?') ? video.hls.slice(video.hls.indexOf('?')) : '';
 let cues = [], hls = null;
 const duration = () => (Number.isFinite(el.duration) && el.duration > 0 ? el.duration : video.durationSec || 0);
@@ -95,7 +119,18 @@ async function loadPlayer() {
     });
   }
   if (window.Hls && window.Hls.isSupported()) {
-    hls = new window.Hls();
+    const Player = await withP2p(window.Hls, P2P);
+    // With P2P, hls.js demuxes on the page's thread: its worker would be handed (transferred) the very
+    // ArrayBuffer the segment store keeps for peers. Viewers of a video are at different places in it:
+    // what is due within P2P.urgentSec comes over HTTP; up to P2P.aheadSec ahead, from a peer that holds
+    // it, else over HTTP by whichever viewer the library picks, then shared.
+    hls = new Player(Player === window.Hls ? {} : {
+      enableWorker: false,
+      p2p: {
+        core: p2pCoreConfig(P2P, video.id, new URL(P2P.tracker + query, location.href).href, { httpDownloadTimeWindow: P2P.aheadSec, p2pDownloadTimeWindow: P2P.aheadSec }),
+        onHlsJsCreated(player) { shareSegments(player, P2P); },
+      },
+    });
     hls.subtitleDisplay = false;
     hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => {
       for (const t of data.subtitleTracks) $('subs').append(new Option(t.name || t.lang, String(t.id)));
@@ -135,6 +170,11 @@ el.ontimeupdate = () => {
   $('fill').style.width = (d ? (el.currentTime / d) * 100 : 0) + '%';
   $('time').textContent = formatClock(el.currentTime) + ' / ' + formatClock(d);
   $('chapter').textContent = chapterOf(el.currentTime)?.title || '';
+  const shared = p2pLine();
+  if (shared) {
+    $('p2pinfo').hidden = false;
+    $('p2p').textContent = shared;
+  }
 };
 
 const seek = $('seek');
@@ -194,6 +234,8 @@ const STYLE = `
   #play, #fs { display: grid; place-items: center; width: 32px; height: 32px; border-radius: 6px; font-size: 15px; }
   #play:hover, #fs:hover { background: #1b2130; }
   #time { font-variant-numeric: tabular-nums; font-size: 12px; color: var(--muted); }
+  #p2pinfo { font-size: 12px; color: var(--muted); white-space: nowrap; }
+  #p2pinfo b { color: #e6e9ef; font-weight: 600; font-variant-numeric: tabular-nums; }
   #chapter { font-size: 12px; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .grow { flex: 1; }
   label { color: var(--muted); font-size: 12px; font-weight: 600; }

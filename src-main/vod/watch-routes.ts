@@ -7,7 +7,19 @@ import { signatureQueryOf, type QueryLike, type UrlSigner } from '../protocols/s
 import type { VideoLibrary } from './library.js';
 import { videoUrls } from './urls.js';
 import { dataReplayScript, type DataReplay } from '../servers/webrtc/player-data.js';
-import { watchPage } from './watch-page.js';
+import { watchPage, type WatchPageP2p } from './watch-page.js';
+import { p2pVideoTrackerPath, videoP2pActive } from '../../src-shared/p2p.js';
+import { P2P_ASSETS, p2pModulePaths } from '../protocols/p2p-page.js';
+
+/**
+ * How a watch page's sharing viewers fetch: what is due within 10 s over HTTP (two or three segments),
+ * up to a minute ahead from peers (or by one of them over HTTP, then shared). Viewers of a video are
+ * seldom at the same place: a window of a minute is what lets one's buffer serve the next. A viewer
+ * alone fetches 30 s ahead over HTTP, as hls.js does by itself (its maxBufferLength).
+ */
+const VOD_P2P_URGENT_SEC = 10;
+const VOD_P2P_AHEAD_SEC = 60;
+const VOD_P2P_ALONE_SEC = 30;
 
 /** hls.js as the live player page serves it (`/play/assets/hls.min.js`), when the package is installed. */
 function hlsScript(): string | null {
@@ -31,8 +43,15 @@ export function watchRoutes(o: {
   dataReplay?: (videoId: string) => DataReplay | null;
   /** The chat beside the video (ChatService.watchPanel): a recording's replay, else the video's own room. */
   chat?: { watchPanel(videoId: string): ChatPanelOptions | null };
+  /** The host's STUN server for sharing viewers (webrtc.stunServer); '' for none. Without it, viewers do not share. */
+  stunServer?: () => string;
 }): HttpPlugin {
   const script = hlsScript();
+  const p2pModules = script && o.stunServer ? p2pModulePaths() : null;
+  const p2pOf = (video: { visibility: string; encryption: string }, id: string): WatchPageP2p | null =>
+    p2pModules && o.stunServer && videoP2pActive(video)
+      ? { tracker: p2pVideoTrackerPath(id), urgentSec: VOD_P2P_URGENT_SEC, aheadSec: VOD_P2P_AHEAD_SEC, aloneSec: VOD_P2P_ALONE_SEC, stunServer: o.stunServer(), maxUploadKbps: 0, hlsjsModule: P2P_ASSETS.hlsjs, coreModule: P2P_ASSETS.core }
+      : null;
   return async (app) => {
     app.get('/watch/:id', async (req, reply) => {
       const { id } = req.params as { id: string };
@@ -60,6 +79,7 @@ export function watchRoutes(o: {
         },
         script,
         o.chat?.watchPanel(id) ?? null,
+        p2pOf(video, id),
       );
       const replay = o.dataReplay?.(id);
       const end = page.lastIndexOf('</body>');

@@ -102,6 +102,26 @@ describe.skipIf(needs('ffmpeg'))('P2P segments: the host side (tracker, hashes, 
     for (const v of viewers) v.ws.close();
   });
 
+  it("keeps each stream's swarm to itself: a viewer let into one cannot reach another's viewers by announcing its info-hash", async () => {
+    // Both streams share ('swarm' on, 'open' by auto); the info-hash is anyone's to compute from a stream's name.
+    const infoHash = crypto.randomBytes(20).toString('latin1');
+    const offers = [{ offer: { type: 'offer', sdp: 'v=0' }, offer_id: crypto.randomBytes(20).toString('latin1') }];
+    const viewers: { ws: WebSocket; got: Record<string, unknown>[] }[] = [];
+    for (const path of ['/p2p/swarm/announce', '/p2p/open/announce', '/p2p/open/announce']) {
+      const answer = await connect(path);
+      if (!('ws' in answer)) throw new Error(`tracker refused: ${answer.status} ${answer.body}`);
+      const got: Record<string, unknown>[] = [];
+      answer.ws.on('message', (raw) => got.push(JSON.parse(String(raw)) as Record<string, unknown>));
+      viewers.push({ ws: answer.ws, got });
+      answer.ws.send(JSON.stringify({ action: 'announce', info_hash: infoHash, peer_id: crypto.randomBytes(20).toString('latin1'), numwant: 5, uploaded: 0, downloaded: 0, left: 1, event: 'started', offers }));
+      await waitFor('the announce answered', () => got.some((m) => m.interval !== undefined), 5000, 20);
+    }
+    // The second viewer of 'open' meets the first; the viewer of 'swarm' hears of neither, nor they of it.
+    await waitFor("the offer relayed within 'open'", () => viewers[1]!.got.some((m) => m.offer !== undefined), 5000, 20);
+    expect(viewers[0]!.got.some((m) => m.offer !== undefined)).toBe(false);
+    for (const v of viewers) v.ws.close();
+  });
+
   it("an edge passes its players' tracker connections to the origin's swarm (a stream that does not share stays refused)", async () => {
     if (needs('nginx')) return;
     let edge: EdgeProcess | undefined;

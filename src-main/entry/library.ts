@@ -152,7 +152,7 @@ export function wireLibrary(deps: {
     services: [library, uploads],
     plugins: [
       uploads.plugin(),
-      watchRoutes({ library, signer: deps.signer, logger, dataReplay: (id) => dataReplayOf(id, library, deps), stunServer: () => config().webrtc.stunServer, ...(deps.chat ? { chat: deps.chat } : {}) }),
+      watchRoutes({ library, signer: deps.signer, logger, dataReplay: (id) => dataReplayOf(id, library, deps), p2p: { stunServer: () => config().webrtc.stunServer }, ...(deps.chat ? { chat: deps.chat } : {}) }),
       // The swarm of each public or unlisted video's watch page (a private one's viewers do not share).
       p2pTrackerRoutes({
         kind: 'video',

@@ -43,14 +43,18 @@ export function watchRoutes(o: {
   dataReplay?: (videoId: string) => DataReplay | null;
   /** The chat beside the video (ChatService.watchPanel): a recording's replay, else the video's own room. */
   chat?: { watchPanel(videoId: string): ChatPanelOptions | null };
-  /** The host's STUN server for sharing viewers (webrtc.stunServer); '' for none. Without it, viewers do not share. */
-  stunServer?: () => string;
+  /**
+   * Viewers of public and unlisted videos share segments (the tracker: p2pTrackerRoutes of kind video),
+   * with the host's STUN server (webrtc.stunServer, '' for none). Without this, nobody shares.
+   */
+  p2p?: { stunServer: () => string };
 }): HttpPlugin {
   const script = hlsScript();
-  const p2pModules = script && o.stunServer ? p2pModulePaths() : null;
+  const p2p = o.p2p;
+  const p2pModules = script && p2p ? p2pModulePaths() : null;
   const p2pOf = (video: { visibility: string; encryption: string }, id: string): WatchPageP2p | null =>
-    p2pModules && o.stunServer && videoP2pActive(video)
-      ? { tracker: p2pVideoTrackerPath(id), urgentSec: VOD_P2P_URGENT_SEC, aheadSec: VOD_P2P_AHEAD_SEC, aloneSec: VOD_P2P_ALONE_SEC, stunServer: o.stunServer(), maxUploadKbps: 0, hlsjsModule: P2P_ASSETS.hlsjs, coreModule: P2P_ASSETS.core }
+    p2pModules && p2p && videoP2pActive(video)
+      ? { tracker: p2pVideoTrackerPath(id), urgentSec: VOD_P2P_URGENT_SEC, aheadSec: VOD_P2P_AHEAD_SEC, aloneSec: VOD_P2P_ALONE_SEC, stunServer: p2p.stunServer(), maxUploadKbps: 0, hlsjsModule: P2P_ASSETS.hlsjs, coreModule: P2P_ASSETS.core }
       : null;
   return async (app) => {
     app.get('/watch/:id', async (req, reply) => {

@@ -9,6 +9,25 @@ import { P2P_FUNCTIONS, P2P_HASH_SUFFIX, segmentHashUrl, uploadAllowed } from '.
  * page script that plugs them into hls.js, checks each peer's segment and counts what came from where.
  */
 
+/**
+ * What a page needs to share segments with other viewers (null: they do not): the swarm's tracker, the
+ * windows, the caps, and where p2p-media-loader's two modules are served.
+ */
+export interface PageP2p {
+  /** The swarm's tracker path (`/p2p/<name>/announce`, `/p2p/videos/<id>/announce`). */
+  tracker: string;
+  /** Segments due within this many seconds come over HTTP, whoever holds them. */
+  urgentSec: number;
+  /** How far ahead of playback segments are fetched (from peers, or by one viewer over HTTP). */
+  aheadSec: number;
+  /** The host's STUN server (`stun:host:port`), or '' for none. */
+  stunServer: string;
+  /** The most a viewer uploads to its peers, kb/s; 0: no cap. */
+  maxUploadKbps: number;
+  hlsjsModule: string;
+  coreModule: string;
+}
+
 /** Where the host serves p2p-media-loader's two browser modules (webrtc/routes.ts). */
 export const P2P_ASSETS = { core: '/play/assets/p2p-media-loader-core.js', hlsjs: '/play/assets/p2p-media-loader-hlsjs.js' } as const;
 
@@ -26,7 +45,7 @@ export function p2pModulePaths(): { core: string; hlsjs: string } | null {
  * The head of a page that shares segments: an import map names the core for the hls.js integration
  * (which imports it by its package name), and both modules load while hls.js does.
  */
-export function p2pHead(modules: { coreModule: string; hlsjsModule: string }): string {
+export function p2pHead(modules: Pick<PageP2p, 'coreModule' | 'hlsjsModule'>): string {
   return `<script type="importmap">${JSON.stringify({ imports: { 'p2p-media-loader-core': modules.coreModule } })}</script>
 <link rel="modulepreload" href="${modules.hlsjsModule}"><link rel="modulepreload" href="${modules.coreModule}">`;
 }

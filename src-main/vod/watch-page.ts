@@ -1,7 +1,7 @@
 import { formatClock } from '../../src-shared/dvr.js';
 import { VOD_CUE_FUNCTIONS } from '../../src-shared/vod-cues.js';
 import { chatPanel, type ChatPanelOptions } from '../data/chat/chat-panel.js';
-import { p2pHead, p2pPageScript } from '../protocols/p2p-page.js';
+import { p2pHead, p2pPageScript, type PageP2p } from '../protocols/p2p-page.js';
 
 /** What the watch page shows of a ready video; URLs already signed (`?exp=&sig=`) for a private one. */
 export interface WatchPageVideo {
@@ -16,21 +16,10 @@ export interface WatchPageVideo {
   durationSec: number | null;
 }
 
-/** What the page needs to share segments with the video's other viewers (null: they do not). */
-export interface WatchPageP2p {
-  /** The video's tracker (`/p2p/videos/<id>/announce`). */
-  tracker: string;
-  /** Segments due within this many seconds come over HTTP, whoever holds them. */
-  urgentSec: number;
-  /** How far ahead of playback segments are fetched, from peers or over HTTP. */
-  aheadSec: number;
+/** What the watch page needs to share segments (protocols/p2p-page.ts), with how far a viewer alone reads ahead. */
+export interface WatchPageP2p extends PageP2p {
   /** How far ahead a viewer alone fetches (over HTTP): what hls.js buffers by itself. */
   aloneSec: number;
-  /** The host's STUN server (`stun:host:port`), or '' for none. */
-  stunServer: string;
-  maxUploadKbps: number;
-  hlsjsModule: string;
-  coreModule: string;
 }
 
 const escapeHtml = (text: string): string =>

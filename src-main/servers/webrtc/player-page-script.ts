@@ -1,28 +1,15 @@
 import { FAILOVER_FUNCTIONS, FAILOVER_RULE } from '../../../src-shared/edge-failover.js';
 import { playerDataScript } from './player-data.js';
-import { p2pPageScript } from '../../protocols/p2p-page.js';
+import { p2pPageScript, type PageP2p } from '../../protocols/p2p-page.js';
 import { clampSeek, DVR_FUNCTIONS, dvrPosition, formatBehind, formatLatency, seekableSpan, timeAtFraction, wallClockLatencySec } from '../../../src-shared/dvr.js';
 
-/**
- * What the page needs to share segments with other viewers (null: the stream's viewers do not): the
- * tracker's path, the caps, and where p2p-media-loader's two modules are served (an import map names
- * the core for the hls.js integration, which imports it by its package name).
- */
-export interface PlayerP2p {
-  tracker: string;
-  /** Segments due within this many seconds come over HTTP (a segment). */
-  urgentSec: number;
-  /** How far ahead of playback segments are fetched (from peers, or by one viewer over HTTP). */
-  aheadSec: number;
+/** What the live page needs to share segments (protocols/p2p-page.ts), with its hold-back. */
+export interface PlayerP2p extends PageP2p {
   /**
    * How many segments behind the live edge a P2P viewer plays (hls.js liveSyncDurationCount), or null
    * for a low-latency stream, whose playlist's PART-HOLD-BACK says.
    */
   liveSegments: number | null;
-  /** The host's STUN server (`stun:host:port`), or '' for none. */
-  stunServer: string;
-  maxUploadKbps: number;
-  hlsjsModule: string;
 }
 
 /** How often the page tells the host the latency it measures (viewer analytics keep the median). */
@@ -35,7 +22,7 @@ export const LATENCY_BEACON_MS = 10_000;
  * i.e. glass to glass, worth reporting) and the viewer session id the host gave it (`sid()`).
  * The seek bar arithmetic is src-shared/dvr.ts, inlined so the page needs no bundle of its own.
  */
-export function playerScript(name: string, hlsScript: string | null, p2p: PlayerP2p | null = null): string {
+export function playerScript(name: string, hlsScript: string | null, p2p: Omit<PlayerP2p, 'coreModule'> | null = null): string {
   return `
 const name = ${JSON.stringify(name)};
 const P2P = ${JSON.stringify(p2p)};

@@ -14,7 +14,7 @@ import { p2pHead } from '../../protocols/p2p-page.js';
  * `via edge <id>` and `body[data-edge]` say which. `embed`: the chromeless variant for an iframe
  * (`/embed/<name>`): the video fills the frame, the controls show on hover.
  */
-export function playerPage(name: string, hlsScript: string | null, options: { embed?: boolean; p2p?: (PlayerP2p & { coreModule: string }) | null } = {}): string {
+export function playerPage(name: string, hlsScript: string | null, options: { embed?: boolean; p2p?: PlayerP2p | null } = {}): string {
   const p2p = options.p2p ?? null;
   // Stream names are [a-z0-9-] (checked before this is called): safe in HTML and in a JS string.
   return `<!doctype html>
@@ -45,10 +45,13 @@ ${p2p ? p2pHead(p2p) : ''}
 </div>
 </main>
 ${options.embed ? '' : chatPanel({ room: `stream:${name}` })}
-<script type="module">${playerScript(name, hlsScript, p2p && { tracker: p2p.tracker, urgentSec: p2p.urgentSec, aheadSec: p2p.aheadSec, liveSegments: p2p.liveSegments, stunServer: p2p.stunServer, maxUploadKbps: p2p.maxUploadKbps, hlsjsModule: p2p.hlsjsModule })}</script>
+<script type="module">${playerScript(name, hlsScript, p2p && scriptP2p(p2p))}</script>
 </body></html>
 `;
 }
+
+/** The script's part of the P2P settings: the core's module is the import map's to name. */
+const scriptP2p = ({ coreModule: _core, ...rest }: PlayerP2p): Omit<PlayerP2p, 'coreModule'> => rest;
 
 const svg = (cls: string, path: string, extra = ''): string =>
   `<svg class="${cls}" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="${path}"/>${extra}</svg>`;

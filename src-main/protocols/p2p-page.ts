@@ -55,7 +55,7 @@ export function p2pHead(modules: Pick<PageP2p, 'coreModule' | 'hlsjsModule'>): s
  * defines:
  * - `withP2p(Hls, P2P)`: hls.js with p2p-media-loader's engine mixed in, or hls.js as it is where the
  *   page may not share (P2P null), the browser cannot (no WebRTC, no crypto.subtle) or the modules fail;
- * - `p2pCoreConfig(P2P, swarmId, trackerUrl, windows)`: the engine's core settings. A peer's segment is
+ * - `p2pCoreConfig(P2P, swarmId, trackerUrl)`: the engine's core settings. A peer's segment is
  *   checked against the SHA-256 the host publishes beside it; one that does not match is thrown away and
  *   its peer dropped (the library closes the connection), and the segment comes over HTTP;
  * - `shareSegments(player, P2P)`: counts, peers and the upload cap, once hls.js is made; returns the
@@ -100,7 +100,7 @@ async function checkSegment(url, byteRange, data) {
  */
 const ALONE_SEC = 600;
 const aloneSecOf = (P2P) => P2P.aloneSec || ALONE_SEC;
-function p2pCoreConfig(P2P, swarmId, trackerUrl, windows) {
+function p2pCoreConfig(P2P, swarmId, trackerUrl) {
   const tracker = new URL(trackerUrl);
   tracker.protocol = tracker.protocol === 'https:' ? 'wss:' : 'ws:';
   return {
@@ -111,7 +111,8 @@ function p2pCoreConfig(P2P, swarmId, trackerUrl, windows) {
     rtcConfig: { iceServers: P2P.stunServer ? [{ urls: P2P.stunServer }] : [] },
     validateP2PSegment: checkSegment,
     highDemandTimeWindow: aloneSecOf(P2P),
-    ...windows,
+    httpDownloadTimeWindow: P2P.aheadSec,
+    p2pDownloadTimeWindow: P2P.aheadSec,
   };
 }
 function shareSegments(player, P2P) {

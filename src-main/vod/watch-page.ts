@@ -116,7 +116,7 @@ async function loadPlayer() {
     hls = new Player(Player === window.Hls ? {} : {
       enableWorker: false,
       p2p: {
-        core: p2pCoreConfig(P2P, video.id, new URL(P2P.tracker + query, location.href).href, { httpDownloadTimeWindow: P2P.aheadSec, p2pDownloadTimeWindow: P2P.aheadSec }),
+        core: p2pCoreConfig(P2P, video.id, new URL(P2P.tracker + query, location.href).href),
         onHlsJsCreated(player) { shareSegments(player, P2P); },
       },
     });

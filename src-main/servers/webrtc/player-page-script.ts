@@ -167,7 +167,7 @@ function p2pConfig(src) {
     // it; further ahead, a segment a peer holds comes from that peer, and one nobody holds yet is
     // fetched over HTTP by a seeder (below) or a viewer the library picks at random, then shared.
     // Alone (no peer in a swarm yet), whatever hls.js asks for comes over HTTP at once, as without P2P.
-    core: p2pCoreConfig(P2P, name, new URL(P2P.tracker + query, new URL(src, location.href)).href, { httpDownloadTimeWindow: P2P.aheadSec, p2pDownloadTimeWindow: P2P.aheadSec }),
+    core: p2pCoreConfig(P2P, name, new URL(P2P.tracker + query, new URL(src, location.href)).href),
     onHlsJsCreated(player) {
       const { p2p, peersOf, tune } = shareSegments(player, P2P);
       // Seeders: the library's own pick of a viewer to fetch a new segment over HTTP runs every 1 to

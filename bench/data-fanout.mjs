@@ -3,17 +3,19 @@
 // publisher sends `messages` JSON publish frames (carrying their send time) over the channel's
 // WebSocket as fast as the server takes them (at most 4 unacknowledged: the server acks after its
 // fan-out loop), or at a fixed `rate`; subscribers in two child processes measure each delivery's delay.
-// Ours: the host's /api/v1/streams/<name>/data/<channel>/ws (the hub, its per-subscriber queues).
+// Ours: the host's /api/v1/streams/<name>/data/<channel>/ws (the hub, its per-subscriber queues; each
+// message framed once, each subscriber's socket corked for the turn: messages read together leave in
+// one write per socket).
 // Reference, same run, same load, same subscribers: a plain `ws` broadcast loop in its own process that
 // wraps each message once in the same envelope and sends it to every socket.
 // Figures: deliveries per second (every subscriber's every message, over the span from the first send
-// to the last receipt) and delivery delay p50/p99. Goals from the issue: >= 0.9x the reference's
-// throughput, p99 within 1.5x.
+// to the last receipt) and delivery delay p50/p99. Goals from the issues: >= 1.0x the reference's
+// throughput (the performance issue; the data issue asked 0.9x), p99 within 1.5x.
 // Then MQTT: the same kind of load (a steady rate for latency, a burst for throughput) to
 // BENCH_DATA_MQTT_SUBSCRIBERS (1000; short 200) MQTT subscribers through the host's broker (aedes, the
 // access checks, every message into the hub) and through Debian's `mosquitto` (bench/lib/data-mqtt.mjs).
-// The issue sets no MQTT goal; ours: >= 0.5x mosquitto's deliveries per second (a broker in JavaScript
-// beside one in C), p99 within 5x.
+// The performance issue's MQTT goal: >= 0.9x mosquitto's deliveries per second (a broker in JavaScript
+// beside one in C); p99 within 5x is ours.
 // Knobs: BENCH_DATA_SUBSCRIBERS (10000; short 2000), BENCH_DATA_MESSAGES (200; short 100),
 // BENCH_DATA_RATE (msgs/s; 0, the default: as fast as acked), BENCH_DATA_SECONDS (with a rate; 10). BENCH_DATA_URL + BENCH_DATA_KEY + BENCH_DATA_STREAM: measure a host already running
 // instead of starting the built one.
@@ -27,9 +29,9 @@ import { defineBench } from './lib/report.mjs';
 
 const NAME = 'bench/data-fanout';
 const bench = defineBench(NAME, {
-  throughput: { what: 'WebSocket deliveries per second to the subscribers, ours vs a plain ws broadcast loop', on: 'ratio', op: '>=', target: 0.9, unit: 'msg/s', digits: 0 },
+  throughput: { what: 'WebSocket deliveries per second to the subscribers, ours vs a plain ws broadcast loop', on: 'ratio', op: '>=', target: 1.0, unit: 'msg/s', digits: 0 },
   p99: { what: 'delivery delay p99, ours vs a plain ws broadcast loop', on: 'ratio', op: '<=', target: 1.5, unit: 'ms', digits: 1 },
-  mqttThroughput: { what: 'MQTT deliveries per second (QoS 0 burst), our broker vs mosquitto', on: 'ratio', op: '>=', target: 0.5, unit: 'msg/s', digits: 0 },
+  mqttThroughput: { what: 'MQTT deliveries per second (QoS 0 burst), our broker vs mosquitto', on: 'ratio', op: '>=', target: 0.9, unit: 'msg/s', digits: 0 },
   mqttP99: { what: 'MQTT delivery delay p99 at a steady rate, our broker vs mosquitto', on: 'ratio', op: '<=', target: 5, unit: 'ms', digits: 1 },
 });
 const MQTT_SUBSCRIBERS = bench.knob('BENCH_DATA_MQTT_SUBSCRIBERS', 1000, 200);

@@ -7,8 +7,8 @@ import { StudioError } from '../../core/errors.js';
  * every subscriber (WeakMaps keyed by the message: 10,000 subscribers cost one JSON.stringify).
  */
 
-const jsonFrames = new WeakMap<DataMessage, Buffer>();
-const msgpackFrames = new WeakMap<DataMessage, Buffer>();
+const jsonWsFrames = new WeakMap<DataMessage, Buffer>();
+const msgpackWsFrames = new WeakMap<DataMessage, Buffer>();
 const sseFrames = new WeakMap<DataMessage, Buffer>();
 const sseWildFrames = new WeakMap<DataMessage, Buffer>();
 
@@ -23,12 +23,46 @@ function cached(map: WeakMap<DataMessage, Buffer>, message: DataMessage, make: (
 
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** WebSocket text frame `{"type":"message","message":...}`. */
-export const jsonFrame = (message: DataMessage): Buffer =>
-  cached(jsonFrames, message, () => Buffer.from(JSON.stringify({ type: 'message', message })));
+/**
+ * The header of a final, unmasked WebSocket frame (a server's, RFC 6455 §5.2) of a text or binary
+ * payload of `length` bytes: FIN and the opcode, then the length in 7 bits, or 126 and 16 bits, or 127
+ * and 64 bits.
+ */
+export function wsFrameHeader(length: number, binary: boolean): Buffer {
+  const size = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const header = Buffer.alloc(size);
+  header[0] = 0x80 | (binary ? 0x2 : 0x1);
+  if (size === 2) header[1] = length;
+  else if (size === 4) {
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(length), 2);
+  }
+  return header;
+}
+
+const wsFramed = (payload: Buffer, binary: boolean): Buffer => Buffer.concat([wsFrameHeader(payload.length, binary), payload]);
+/** The payload of a frame wsFramed made (a view, no copy). */
+const payloadOf = (frame: Buffer): Buffer => frame.subarray(frame[1] === 127 ? 10 : frame[1] === 126 ? 4 : 2);
+
+/**
+ * The whole WebSocket text frame of `{"type":"message","message":...}`, header included: every
+ * subscriber's socket is written these same bytes (ws would frame the message again per socket).
+ */
+export const jsonWsFrame = (message: DataMessage): Buffer =>
+  cached(jsonWsFrames, message, () => wsFramed(Buffer.from(JSON.stringify({ type: 'message', message })), false));
 
 /** The same as a binary MessagePack frame (`?format=msgpack`). */
-export const msgpackFrame = (message: DataMessage): Buffer => cached(msgpackFrames, message, () => toBuffer(encode({ type: 'message', message })));
+export const msgpackWsFrame = (message: DataMessage): Buffer =>
+  cached(msgpackWsFrames, message, () => wsFramed(toBuffer(encode({ type: 'message', message })), true));
+
+/** The payload of jsonWsFrame: `{"type":"message","message":...}`. */
+export const jsonFrame = (message: DataMessage): Buffer => payloadOf(jsonWsFrame(message));
+
+/** The payload of msgpackWsFrame. */
+export const msgpackFrame = (message: DataMessage): Buffer => payloadOf(msgpackWsFrame(message));
 
 /** An SSE event: `id: <seq>` (`<channel>:<seq>` on the `*` subscription), `event: message`, the message as JSON. */
 export const sseFrame = (message: DataMessage, wildcard: boolean): Buffer =>

@@ -235,6 +235,43 @@ describe('data channels over HTTP, WebSocket and SSE', () => {
     expect(states.at(-1)).toBe('closed');
   });
 
+  it('messages that fan out in one turn reach each subscriber whole, in order, in one write (JSON and MessagePack, every length form)', async () => {
+    // The host's side of each subscriber's connection, its writes to the kernel counted.
+    const serverSockets: Socket[] = [];
+    const onConnection = (s: Socket): number => serverSockets.push(s);
+    d.app.server.on('connection', onConnection);
+    const subs = [await socket(path('alpha', 'turn', '/ws')), await socket(path('alpha', 'turn', '/ws?format=msgpack'))];
+    d.app.server.off('connection', onConnection);
+    const got = subs.map((ws) => collect(ws));
+    const writes = subs.map((ws) => {
+      const port = (ws as unknown as { _socket: Socket })._socket.localPort;
+      const server = serverSockets.find((s) => s.remotePort === port)!;
+      const counter = { n: 0 };
+      const inner = server as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+      for (const name of ['_write', '_writev'] as const) {
+        const original = inner[name].bind(server);
+        inner[name] = (...args: unknown[]) => {
+          counter.n++;
+          original(...args);
+        };
+      }
+      return counter;
+    });
+    const publish = (data: unknown): DataMessage =>
+      d.hub.publish({ stream: 'alpha', channel: 'turn', contentType: 'application/json', data, source: { kind: 'api', transport: 'internal', remoteAddress: null } });
+    // Three small messages in one turn: one write to each socket (a broadcast loop makes three).
+    const small = [publish({ n: 1 }), publish({ n: 2 }), publish({ n: 3 })];
+    await waitFor('the three small messages', () => got.every((g) => g.messages().length === 3), 5000, 20);
+    expect(got.map((g) => g.messages().map((m) => m.seq))).toEqual([small.map((m) => m.seq), small.map((m) => m.seq)]);
+    expect(writes.map((w) => w.n)).toEqual([1, 1]);
+    // A payload under 126 bytes, one needing 16 bits of length, and one close to the 64 KiB limit.
+    const sizes = [10, 300, 60_000];
+    for (const size of sizes) publish({ text: 'y'.repeat(size) });
+    await waitFor('the three sized messages', () => got.every((g) => g.messages().length === 6), 5000, 20);
+    for (const g of got) expect(g.messages().slice(3).map((m) => (m.data as { text: string }).text.length)).toEqual(sizes);
+    for (const ws of subs) ws.close();
+  });
+
   it('negotiates permessage-deflate when the subscriber asks (?compress=deflate): a large message crosses compressed, a small one as it is', async () => {
     const sub = await socket(path('alpha', 'deflate', '/ws?compress=deflate'));
     expect(sub.extensions).toContain('permessage-deflate');

@@ -4,6 +4,7 @@ import type { StudioConfig } from '../../../src-shared/config.js';
 import { CUT_REASONS } from '../../data/hub.js';
 import { StudioError } from '../../core/errors.js';
 import type { DataHubPort, SubscriberSink, Subscription } from '../../data/types.js';
+import { corkForTurn } from '../../http/cork.js';
 import { sseEvent, sseFrame } from './frames.js';
 
 /** What EventSource waits before reconnecting (it resends Last-Event-ID, so nothing is lost within the history). */
@@ -41,7 +42,11 @@ export function serveEvents(req: FastifyRequest, reply: FastifyReply, ctx: Event
   res.write(`retry: ${RETRY_MS}\n\n`);
   const wildcard = ctx.channel === '*';
   const sink: SubscriberSink = {
-    write: (m) => res.write(sseFrame(m, wildcard)),
+    // Corked for the turn: messages that fan out together leave in one chunk write (http/websocket.ts).
+    write: (m) => {
+      corkForTurn(res);
+      res.write(sseFrame(m, wildcard));
+    },
     backlog: () => res.writableLength,
     onDrain: (cb) => (res.writableLength === 0 ? setImmediate(cb) : res.once('drain', cb)),
     close: (reason) => {

@@ -6,8 +6,9 @@ import { StudioError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { CUT_REASONS } from '../../data/hub.js';
 import type { DataHubPort, SubscriberSink, Subscription } from '../../data/types.js';
+import { corkForTurn } from '../../http/cork.js';
 import { keepAlive } from '../../http/websocket.js';
-import { jsonFrame, msgpackFrame, parseMediaTime } from './frames.js';
+import { jsonFrame, jsonWsFrame, msgpackFrame, msgpackWsFrame, parseMediaTime } from './frames.js';
 import type { Grant } from './plugin.js';
 
 /** A cut-off subscriber's close frame may sit behind the data it did not read: it is terminated after this. */
@@ -47,8 +48,17 @@ export function serveSocket(socket: WebSocket, req: FastifyRequest, ctx: SocketC
   const reply = (payload: Record<string, unknown>): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(payload));
   };
+  // Without an extension (permessage-deflate) ws writes every frame straight to the socket, in order:
+  // a message's whole frame, built once for every subscriber, can be written beside it, and the socket
+  // stays corked for the turn (several messages, one write). A deflating socket queues its frames: ws sends.
+  const whole = socket.extensions === '';
   const sink: SubscriberSink = {
-    write: (m) => socket.send(ctx.binary ? msgpackFrame(m) : jsonFrame(m), { binary: ctx.binary }),
+    write: (m) => {
+      if (whole && socket.readyState === socket.OPEN && raw.writable) {
+        corkForTurn(raw);
+        raw.write(ctx.binary ? msgpackWsFrame(m) : jsonWsFrame(m));
+      } else socket.send(ctx.binary ? msgpackFrame(m) : jsonFrame(m), { binary: ctx.binary });
+    },
     backlog: () => socket.bufferedAmount,
     onDrain: (cb) => (raw.writableLength === 0 ? setImmediate(cb) : raw.once('drain', cb)),
     close: (reason) => {

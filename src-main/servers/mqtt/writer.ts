@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import type { Packet } from 'mqtt-packet';
+import { corkForTurn } from '../../http/cork.js';
 import { mqttPacket, toV5, V5, v5Connection, type WriteToStream } from './v5.js';
 
 /**
@@ -12,7 +14,6 @@ import { mqttPacket, toV5, V5, v5Connection, type WriteToStream } from './v5.js'
 
 let installed = false;
 const brokerSockets = new WeakSet<object>();
-const corked = new WeakSet<object>();
 const backlogs = new WeakMap<object, { since: number; length: number }>();
 
 /** A subscriber that sent nothing of its backlog for this long is behind: QoS 0 messages skip it. */
@@ -45,14 +46,19 @@ export function adoptBrokerSocket(socket: Socket): void {
   brokerSockets.add(socket);
 }
 
-function coalesce(socket: Socket): void {
-  if (corked.has(socket)) return;
-  corked.add(socket);
-  socket.cork();
-  setImmediate(() => {
-    corked.delete(socket);
-    socket.uncork();
-  });
+/** A QoS 0 PUBLISH's bytes by its payload (the Buffer every subscriber's copy of the packet shares). */
+const encodedPublishes = new WeakMap<Buffer, { topic: string; retain: boolean; dup: boolean; bytes: Buffer }>();
+
+/** The bytes of a QoS 0 PUBLISH in MQTT 3, encoded once per message; undefined for any other packet. */
+export function sharedPublishBytes(packet: Packet): Buffer | undefined {
+  if (packet.cmd !== 'publish' || packet.qos !== 0 || !Buffer.isBuffer(packet.payload) || packet.properties) return undefined;
+  const retain = packet.retain === true;
+  const dup = packet.dup === true;
+  const known = encodedPublishes.get(packet.payload);
+  if (known && known.topic === packet.topic && known.retain === retain && known.dup === dup) return known.bytes;
+  const bytes = mqttPacket.generate(packet);
+  encodedPublishes.set(packet.payload, { topic: packet.topic, retain, dup, bytes });
+  return bytes;
 }
 
 /** Hooks mqtt-packet's writer for our broker's sockets (see above). Idempotent; other callers are untouched. */
@@ -63,9 +69,10 @@ export function installBrokerWriter(): void {
   const writeToStream: WriteToStream = (packet, stream, opts) => {
     if (opts !== undefined || !brokerSockets.has(stream)) return original(packet, stream, opts);
     const socket = stream as unknown as Socket;
-    coalesce(socket);
+    corkForTurn(socket);
     const connection = v5Connection(stream);
-    const written = connection ? original(toV5(packet, connection), stream, V5) : original(packet, stream);
+    const shared = connection ? undefined : sharedPublishBytes(packet);
+    const written = connection ? original(toV5(packet, connection), stream, V5) : shared ? socket.write(shared) : original(packet, stream);
     // aedes waits for 'drain' on false, holding one of the delivery slots all subscribers share: false only
     // for a socket that is really behind, not one merely gathering this turn's packets.
     return written || !isStalled(socket);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileConfigstore, FileStore } from '@tus/file-store';
+import type { Upload } from '@tus/server';
 
 /** What we keep next to tus's own fields in an upload's `.json` info. */
 export interface UploadExtra {
@@ -19,9 +20,14 @@ export interface UploadInfo extends UploadExtra {
   creation_date?: string;
 }
 
-/** The `.json` info files, with our extra fields merged into tus's Upload at its first write. */
+/**
+ * The `.json` info files, with our extra fields merged into tus's Upload at its first write. Each info
+ * is read from its file once and then kept (every write goes through `set`): a PATCH asked for its
+ * upload's info twice, a file read and a JSON parse each, per chunk.
+ */
 export class InfoStore extends FileConfigstore {
   private readonly pending = new Map<string, UploadExtra>();
+  private readonly known = new Map<string, Upload>();
 
   /** Extra fields for an upload tus is about to create (its `set` runs inside `FileStore.create`). */
   expect(id: string, extra: UploadExtra): void {
@@ -31,7 +37,27 @@ export class InfoStore extends FileConfigstore {
   override async set(key: string, value: object): Promise<void> {
     const extra = this.pending.get(key);
     this.pending.delete(key);
-    await super.set(key, (extra ? { ...value, ...extra } : value) as never);
+    const info = (extra ? { ...value, ...extra } : value) as Upload;
+    await super.set(key, info);
+    this.known.set(key, { ...info } as Upload);
+  }
+
+  // A copy each time: tus changes what it is given (a deferred length) before it sets it.
+  override async get(key: string): Promise<Upload | undefined> {
+    const info = this.known.get(key) ?? (await super.get(key));
+    if (!info) return undefined;
+    this.known.set(key, info);
+    return { ...info } as Upload;
+  }
+
+  override async delete(key: string): Promise<void> {
+    this.known.delete(key);
+    await super.delete(key);
+  }
+
+  /** The info file went by other means (the upload's files removed together). */
+  forget(key: string): void {
+    this.known.delete(key);
   }
 
   async info(id: string): Promise<UploadInfo | undefined> {
@@ -79,6 +105,7 @@ export class LibraryFileStore extends FileStore {
 
   /** The data file and its info; a missing one is not an error (half-deleted before a crash). */
   async removeQuietly(id: string): Promise<void> {
+    this.info.forget(id);
     await fsp.rm(this.path(id), { force: true });
     await fsp.rm(`${this.path(id)}.json`, { force: true });
   }

@@ -425,8 +425,10 @@ export class UploadServer implements Service {
     }
     if (written.cut) return;
     const size = (await this.store.info.info(row.id))?.size;
-    if (written.offset === size) await this.finish(row.id);
-    const expires = await this.expiresOf(row.id);
+    const finished = written.offset === size;
+    if (finished) await this.finish(row.id);
+    // The file was touched just now (expiresOf without its stat and row).
+    const expires = finished ? undefined : new Date(Date.now() + this.o.limits().expiryMs).toUTCString();
     res.writeHead(204, { 'Tus-Resumable': '1.0.0', 'Upload-Offset': String(written.offset), ...(expires ? { 'Upload-Expires': expires } : {}) });
     res.end();
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseNetDev, parseProcStat, ProcStatsSources } from './proc-sources.js';
+import { loadBetween, parseCoreTicks, parseNetDev, parseProcStat, ProcStatsSources } from './proc-sources.js';
 
 const NET_DEV = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
@@ -11,7 +11,10 @@ const NET_DEV = `Inter-|   Receive                                              
   eth0: 5000 40    0    0    0     0          0         0 9000 50    0    0    0     0       0          0
 `;
 
-const base = { currentLoad: () => Promise.reject(new Error('not read here')), mem: () => Promise.reject(new Error('not read here')) };
+const base = { mem: () => Promise.reject(new Error('not read here')) };
+
+// user nice system idle iowait irq softirq steal guest guest_nice, in ticks since boot.
+const STAT = 'cpu  300 0 100 1600 0 0 0 0 0 0\ncpu0 200 0 50 700 0 0 0 0 0 0\ncpu1 100 0 50 900 0 0 0 0 0 0\nintr 5\nprocs_running 2\nprocs_blocked 0\n';
 let root = '';
 afterEach(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
@@ -37,6 +40,26 @@ describe('ProcStatsSources', () => {
       { iface: 'eth0', rx: 5000, tx: 9000 },
     ]);
     expect(parseNetDev('header\nheader\nbroken line\n  x: 1 2\n')).toEqual([]);
+  });
+
+  it('reads each core\'s ticks from /proc/stat, and the load between two readings, per core and in all', async () => {
+    expect(parseCoreTicks(STAT)).toEqual([
+      { user: 200, system: 50, busy: 250, total: 950 },
+      { user: 100, system: 50, busy: 150, total: 1050 },
+    ]);
+    // nice counts as user; irq and softirq as system; steal as busy; iowait as not busy.
+    expect(parseCoreTicks('cpu0 10 5 20 60 3 1 1 2 7 0\n')).toEqual([{ user: 15, system: 22, busy: 39, total: 102 }]);
+    const sources = new ProcStatsSources(base, fixture(NET_DEV, STAT, []));
+    const first = await sources.currentLoad();
+    expect(first.currentLoad).toBeCloseTo(20, 5);
+    // 100 ticks later on each core: cpu0 busy 75 (user 50, system 25), cpu1 busy 25 (all user).
+    fs.writeFileSync(path.join(root, 'stat'), 'cpu0 250 0 75 725 0 0 0 0 0 0\ncpu1 125 0 50 975 0 0 0 0 0 0\n');
+    const second = await sources.currentLoad();
+    expect(second.cpus.map((c) => c.load)).toEqual([75, 25]);
+    expect([second.currentLoad, second.currentLoadUser, second.currentLoadSystem]).toEqual([50, 37.5, 12.5]);
+    // A core that came or went: since boot again, never below zero.
+    expect(loadBetween([{ user: 1, system: 1, busy: 2, total: 4 }], parseCoreTicks(STAT)).cpus).toHaveLength(2);
+    expect(loadBetween(undefined, []).currentLoad).toBe(0);
   });
 
   it('counts processes, never more running or blocked than there are', async () => {

@@ -1,11 +1,49 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { NetworkRates, ProcessCounts, StatsSources } from './system-stats.js';
+import type { CpuLoad, NetworkRates, ProcessCounts, StatsSources } from './system-stats.js';
 
 /** `/proc/stat`'s counters of runnable and blocked tasks. */
 export function parseProcStat(text: string): { running: number; blocked: number } {
   const field = (name: string): number => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { running: field('procs_running'), blocked: field('procs_blocked') };
+}
+
+/** One core's tick counters since boot (`cpuN` lines of /proc/stat), split as the load figures are. */
+export interface CoreTicks {
+  user: number;
+  system: number;
+  /** Every tick that was not idle: user, nice, system, irq, softirq, steal (guest time is inside user). */
+  busy: number;
+  total: number;
+}
+
+/** The `cpuN` lines of `/proc/stat` (the summary `cpu` line left out), in core order. */
+export function parseCoreTicks(text: string): CoreTicks[] {
+  const cores: CoreTicks[] = [];
+  for (const line of text.split('\n')) {
+    if (!/^cpu\d+\s/.test(line)) continue;
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    cores.push({ user: user + nice, system: system + irq + softirq, busy, total: busy + idle + iowait });
+  }
+  return cores;
+}
+
+/** Load in percent between two readings of the same cores (since boot when there is no earlier one). */
+export function loadBetween(before: readonly CoreTicks[] | undefined, now: readonly CoreTicks[]): CpuLoad {
+  const zero: CoreTicks = { user: 0, system: 0, busy: 0, total: 0 };
+  const deltas = now.map((core, i) => {
+    const then = before?.length === now.length ? before[i]! : zero;
+    return { user: core.user - then.user, system: core.system - then.system, busy: core.busy - then.busy, total: core.total - then.total };
+  });
+  const percent = (part: number, whole: number): number => (whole > 0 ? (Math.max(0, part) / whole) * 100 : 0);
+  const sum = (key: keyof CoreTicks): number => deltas.reduce((acc, d) => acc + d[key], 0);
+  return {
+    currentLoad: percent(sum('busy'), sum('total')),
+    currentLoadUser: percent(sum('user'), sum('total')),
+    currentLoadSystem: percent(sum('system'), sum('total')),
+    cpus: deltas.map((d) => ({ load: percent(d.busy, d.total) })),
+  };
 }
 
 /** `/proc/net/dev`: the received and sent byte counters of each interface. */
@@ -22,22 +60,31 @@ export function parseNetDev(text: string): { iface: string; rx: number; tx: numb
 }
 
 /**
- * Process counts and network rates read from /proc, one file each per sample. systeminformation's
- * `processes()` runs `ps` and then a shell with one `cat` per process on every call (400 processes
- * cost 0.6-1.5 s of a core every 2 s here) and `networkStats('*')` shells out per interface; the
- * CPU and memory figures stay with systeminformation, which reads them in-process.
+ * CPU load, process counts and network rates read from /proc, one file each per sample, without
+ * blocking the event loop. systeminformation's `processes()` runs `ps` and then a shell with one `cat`
+ * per process on every call (400 processes cost 0.6-1.5 s of a core every 2 s here),
+ * `networkStats('*')` shells out per interface, and `currentLoad()` runs `cat /proc/stat | grep cpu`
+ * through execSync: every sample stopped the host's event loop for a shell, about 4 ms on a quiet
+ * machine here (more under load, forking a large process), with every request, packet and data
+ * message of that moment waiting behind it. Memory stays with systeminformation, which reads
+ * /proc/meminfo asynchronously.
  */
 export class ProcStatsSources implements StatsSources {
   private previous: { at: number; counters: Map<string, { rx: number; tx: number }> } | undefined;
+  private previousTicks: CoreTicks[] | undefined;
 
   constructor(
-    private readonly base: Pick<StatsSources, 'currentLoad' | 'mem'>,
+    private readonly base: Pick<StatsSources, 'mem'>,
     private readonly root = '/proc',
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  currentLoad(): ReturnType<StatsSources['currentLoad']> {
-    return this.base.currentLoad();
+  /** Load since the previous call (since boot on the first, as systeminformation's first call). */
+  async currentLoad(): Promise<CpuLoad> {
+    const ticks = parseCoreTicks(await fs.readFile(path.join(this.root, 'stat'), 'utf8'));
+    const load = loadBetween(this.previousTicks, ticks);
+    this.previousTicks = ticks;
+    return load;
   }
 
   mem(): ReturnType<StatsSources['mem']> {

@@ -10,9 +10,17 @@ import { ProcStatsSources } from './proc-sources.js';
 export type NetworkRates = Pick<Systeminformation.NetworkStatsData, 'iface'> & { rx_sec: number | null; tx_sec: number | null };
 export type ProcessCounts = Pick<Systeminformation.ProcessesData, 'all' | 'running' | 'sleeping' | 'blocked'>;
 
+/** CPU load in percent of all cores, of user and system time, and per core. */
+export interface CpuLoad {
+  currentLoad: number;
+  currentLoadUser: number;
+  currentLoadSystem: number;
+  cpus: { load: number }[];
+}
+
 /** What a sample reads (systeminformation's calls, or /proc on Linux); tests may replace them. */
 export interface StatsSources {
-  currentLoad(): Promise<Pick<Systeminformation.CurrentLoadData, 'currentLoad' | 'currentLoadUser' | 'currentLoadSystem' | 'cpus'>>;
+  currentLoad(): Promise<CpuLoad>;
   mem(): Promise<Pick<Systeminformation.MemData, 'total' | 'available' | 'swaptotal' | 'swapused'>>;
   networkStats(ifaces: string): Promise<NetworkRates[]>;
   processes(): Promise<ProcessCounts>;

@@ -3,7 +3,8 @@
 // headless host (cold home, then warm home) against a reference measured in the same run:
 // a bare Node http server answering /healthz (the floor any Node host pays).
 // The goals bound our own figures (a ratio to a bare http server says little); the reference is shown
-// beside them. They were set when the bench got its verdict (it printed no goal before).
+// beside them. Warm start and idle RSS are the performance issue's (a tray app and every test host
+// pay them on each start: /healthz in < 500 ms warm, idle RSS < 100 MiB); the first run keeps ours.
 // BENCH_SHORT=1: 2 runs.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,8 +16,8 @@ import { defineBench } from './lib/report.mjs';
 
 const bench = defineBench('bench/startup', {
   coldReady: { what: 'launch -> /healthz 200, first run (new home)', on: 'ours', op: '<', target: 3000, unit: 'ms', digits: 0 },
-  warmReady: { what: 'launch -> /healthz 200, warm home', on: 'ours', op: '<', target: 2000, unit: 'ms', digits: 0 },
-  idleRss: { what: 'idle RSS 5 s after /healthz, warm home', on: 'ours', op: '<', target: 200, unit: 'MiB', digits: 1 },
+  warmReady: { what: 'launch -> /healthz 200, warm home', on: 'ours', op: '<', target: 500, unit: 'ms', digits: 0 },
+  idleRss: { what: 'idle RSS 5 s after /healthz, warm home', on: 'ours', op: '<', target: 100, unit: 'MiB', digits: 1 },
 });
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const RUNS = bench.knob('BENCH_RUNS', 5, 2);

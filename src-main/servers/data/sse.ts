@@ -42,7 +42,7 @@ export function serveEvents(req: FastifyRequest, reply: FastifyReply, ctx: Event
   res.write(`retry: ${RETRY_MS}\n\n`);
   const wildcard = ctx.channel === '*';
   const sink: SubscriberSink = {
-    // Corked for the turn: messages that fan out together leave in one chunk write (http/websocket.ts).
+    // Corked for the turn: messages that fan out together leave in one chunk write (http/cork.ts).
     write: (m) => {
       corkForTurn(res);
       res.write(sseFrame(m, wildcard));

@@ -1,4 +1,4 @@
-import { Client, type ConnectConfig } from 'ssh2';
+import type { Client, ConnectConfig } from 'ssh2';
 import { StudioError } from '../core/errors.js';
 
 export interface ExecResult {
@@ -27,9 +27,12 @@ export interface SshTarget {
 export class SshShell implements RemoteShell {
   private constructor(private readonly client: Client) {}
 
-  static connect(target: SshTarget, timeoutMs = 15_000): Promise<SshShell> {
+  // ssh2 is loaded on the first connection, not at the host's start (about 20 ms of it, for provisioning
+  // that most hosts never do).
+  static async connect(target: SshTarget, timeoutMs = 15_000): Promise<SshShell> {
+    const { Client: SshClient } = await import('ssh2');
     return new Promise((resolve, reject) => {
-      const client = new Client();
+      const client = new SshClient();
       const config: ConnectConfig = {
         host: target.host,
         port: target.port,

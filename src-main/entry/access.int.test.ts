@@ -3,6 +3,7 @@ import { methods, ROLE_SCOPES, ROLES, scopeCovers, type MethodDef, type Role, ty
 import { totpCode } from '../auth/totp.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { api, startHost, tempHome, type HostProcess } from '../../test-support/host-process.js';
 
 // Users, roles and tokens through a real host process: invitations, password and TOTP sign-in, and the
@@ -130,6 +131,45 @@ describe('the authorisation matrix', () => {
     expect(other).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN', details: { stream: 'other' } } } });
     // Listing names no stream in its path: the limit applies to routes of one stream.
     expect((await call('GET', '/api/v1/streams', { bearer: limited })).status).toBe(200);
+  });
+
+  it('calls over the events socket keep the same scopes, stream limits and errors, and stop when the token is revoked', async () => {
+    const socketOf = async (token: string) => {
+      const ws = new WebSocket(`${host.url.replace('http', 'ws')}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+      const answers = new Map<unknown, any>();
+      ws.on('message', (raw) => {
+        const m = JSON.parse(String(raw));
+        if (m.type === 'result' || m.type === 'error') answers.set(m.id, m);
+      });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      let next = 0;
+      const send = async (message: Record<string, unknown>): Promise<any> => {
+        const id = message.id ?? ++next;
+        ws.send(JSON.stringify({ type: 'call', id, ...message }));
+        await expect.poll(() => answers.has(id), { timeout: 5000 }).toBe(true);
+        return answers.get(id);
+      };
+      return { ws, send, answers };
+    };
+    const made = await api(host, 'POST', '/api/v1/tokens', { name: 'ws reader', scopes: ['streams:read'] });
+    const reader = await socketOf(made.json.token as string);
+    expect(await reader.send({ method: 'streams.get', input: { name: 'demo' } })).toMatchObject({ type: 'result', result: { name: 'demo' } });
+    expect(await reader.send({ method: 'streams.create', input: { name: 'nope' } })).toMatchObject({ type: 'error', error: { code: 'FORBIDDEN', details: { scope: 'streams:write' } } });
+    expect((await api(host, 'GET', '/api/v1/streams/nope')).status).toBe(404);
+    expect(await reader.send({ method: 'streams.get', input: { name: 'no stream here' } })).toMatchObject({ type: 'error', error: { code: 'VALIDATION_FAILED' } });
+    expect(await reader.send({ method: 'streams.explode', input: {} })).toMatchObject({ type: 'error', error: { code: 'NOT_FOUND' } });
+    // No usable id: answered with id null, nothing run.
+    reader.ws.send(JSON.stringify({ type: 'call', id: { no: 1 }, method: 'streams.list' }));
+    await expect.poll(() => reader.answers.get(null)?.error?.code, { timeout: 5000 }).toBe('VALIDATION_FAILED');
+
+    const limited = await socketOf((await api(host, 'POST', '/api/v1/tokens', { name: 'ws demo only', scopes: ['streams:write'], streams: ['demo'] })).json.token as string);
+    expect(await limited.send({ method: 'streams.update', input: { name: 'demo', record: false } })).toMatchObject({ type: 'result', result: { name: 'demo' } });
+    expect(await limited.send({ method: 'streams.update', input: { name: 'other', record: false } })).toMatchObject({ type: 'error', error: { code: 'FORBIDDEN', details: { stream: 'other' } } });
+
+    // Revoked: the open socket's next call is refused at once.
+    expect((await api(host, 'DELETE', `/api/v1/tokens/${made.json.id}`)).status).toBe(200);
+    expect(await reader.send({ method: 'streams.get', input: { name: 'demo' } })).toMatchObject({ type: 'error', error: { code: 'UNAUTHORIZED' } });
+    for (const s of [reader, limited]) s.ws.close();
   });
 
   it('a producer\'s token keeps at most the producer\'s scopes', async () => {

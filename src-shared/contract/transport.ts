@@ -57,10 +57,18 @@ export const API_PREFIX = '/api/v1';
 export const WS_EVENTS_PATH = '/api/v1/events';
 export const SESSION_COOKIE = 'streams_session';
 
-/** Messages a WebSocket client may send. */
-export type WsClientMessage = { type: 'subscribe'; events: EventName[] } | { type: 'ping'; id?: number };
+/**
+ * Messages a WebSocket client may send. `call`: any API method (its HTTP route's input as one object,
+ * path parameters included), answered by a `result` or an `error` with the same id.
+ */
+export type WsClientMessage =
+  | { type: 'subscribe'; events: EventName[] }
+  | { type: 'ping'; id?: number }
+  | { type: 'call'; id: number | string; method: MethodName; input?: unknown };
 /** Messages the host sends over WebSocket. */
 export type WsServerMessage =
   | ({ type: 'event' } & EventEnvelope)
   | { type: 'hello'; version: string; events: EventName[] }
-  | { type: 'pong'; id?: number };
+  | { type: 'pong'; id?: number }
+  | { type: 'result'; id: number | string; result: unknown }
+  | { type: 'error'; id: number | string | null; error: StudioErrorShape };

@@ -5,7 +5,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { API_PREFIX, methods, scopeCovers, SESSION_COOKIE, type MethodDef, type MethodName } from '../../src-shared/contract/index.js';
-import { authorize, streamParamOf } from '../auth/authorize.js';
+import { authorizeCall, streamParamOf } from '../auth/authorize.js';
 import { actorOf, type AuditPort, type Principal } from '../auth/types.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
@@ -104,17 +104,16 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
       return sendError(reply, refusal.toJSON());
     }
     principals.set(req, principal);
-    try {
-      // Rule 12 and the generated permission check: the method's scope (and a token's streams, from the
-      // path) are checked here, before the body is read.
-      if (route.contractMethod) {
-        const param = streamParamOf(route.contractMethod);
-        authorize(principal, route.contractMethod, param ? (req.params as Record<string, string | undefined> | undefined)?.[param] : undefined);
-      }
-      else if (pathname === '/metrics' && !scopeCovers(principal.scopes, 'system:read')) throw new StudioError('FORBIDDEN', 'metrics need the system:read scope', { scope: 'system:read' });
-    } catch (error) {
-      const refusal = StudioError.from(error);
-      options.audit?.record({ actor: actorOf(principal), action: route.contractMethod ?? pathname, target: (req.params as { name?: string } | undefined)?.name ?? null, ip: req.ip, result: 'denied', detail: refusal.message.slice(0, 200) });
+    // Rule 12 and the generated permission check: the method's scope (and a token's streams, from the
+    // path) are checked here, before the body is read.
+    const params = req.params as Record<string, string | undefined> | undefined;
+    if (route.contractMethod) {
+      const param = streamParamOf(route.contractMethod);
+      const refusal = authorizeCall(principal, route.contractMethod, param ? params?.[param] : undefined, { audit: options.audit, ip: req.ip, target: params?.name ?? null });
+      if (refusal) return sendError(reply, refusal.toJSON());
+    } else if (pathname === '/metrics' && !scopeCovers(principal.scopes, 'system:read')) {
+      const refusal = new StudioError('FORBIDDEN', 'metrics need the system:read scope', { scope: 'system:read' });
+      options.audit?.record({ actor: actorOf(principal), action: pathname, target: null, ip: req.ip, result: 'denied', detail: refusal.message });
       return sendError(reply, refusal.toJSON());
     }
   });

@@ -1,6 +1,6 @@
 import { isMethodName, type WsServerMessage } from '../../src-shared/contract/index.js';
-import { authorize, streamParamOf } from '../auth/authorize.js';
-import { actorOf, type AuditPort, type Principal } from '../auth/types.js';
+import { authorizeCall, streamParamOf } from '../auth/authorize.js';
+import type { AuditPort, Principal } from '../auth/types.js';
 import { StudioError } from '../core/errors.js';
 import type { Dispatch } from './dispatch.js';
 
@@ -48,14 +48,10 @@ export class WsCalls {
     if (!principal) return fail(new StudioError('UNAUTHORIZED', 'the credential this socket opened with is no longer valid; open it again'));
     const input = message.input ?? {};
     const param = streamParamOf(method);
-    try {
-      const stream = param && typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[param] : undefined;
-      authorize(principal, method, typeof stream === 'string' ? stream : undefined);
-    } catch (error) {
-      const refusal = StudioError.from(error);
-      this.deps.audit?.record({ actor: actorOf(principal), action: method, target: null, ip: this.deps.remoteAddress, result: 'denied', detail: refusal.message.slice(0, 200) });
-      return fail(refusal);
-    }
+    const named = param && typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[param] : undefined;
+    const stream = typeof named === 'string' ? named : undefined;
+    const refusal = authorizeCall(principal, method, stream, { audit: this.deps.audit, ip: this.deps.remoteAddress, target: stream ?? null });
+    if (refusal) return fail(refusal);
     const result = await this.deps.dispatch(method, input, { transport: 'ws', remoteAddress: this.deps.remoteAddress, baseUrl: this.deps.baseUrl, principal });
     return result.ok ? { type: 'result', id, result: result.result } : { type: 'error', id, error: result.error };
   }

@@ -1,6 +1,6 @@
 import { methods, ROLE_SCOPES, scopeCovers, type MethodName, type Role, type Scope } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
-import type { Principal } from './types.js';
+import { actorOf, type AuditPort, type Principal } from './types.js';
 
 /**
  * The path parameter that names a stream, for methods on `/streams/:name...` (a token's stream list
@@ -28,5 +28,26 @@ export function authorize(principal: Principal, method: MethodName, streamName: 
   }
   if (principal.streams !== null && streamParamOf(method) !== null && (streamName === undefined || !principal.streams.includes(streamName))) {
     throw new StudioError('FORBIDDEN', `this token is limited to the streams ${principal.streams.join(', ')}`, { scope: needed, method, stream: streamName ?? null });
+  }
+}
+
+/**
+ * `authorize` as a transport runs it before a call (HTTP's request hook, the events socket's calls):
+ * a refusal is written to the audit log (`target`: what the call names, `ip`: who asked) and returned
+ * for the transport to answer; undefined when the call may go on.
+ */
+export function authorizeCall(
+  principal: Principal,
+  method: MethodName,
+  streamName: string | undefined,
+  at: { audit: Pick<AuditPort, 'record'> | undefined; ip: string; target: string | null },
+): StudioError | undefined {
+  try {
+    authorize(principal, method, streamName);
+    return undefined;
+  } catch (error) {
+    const refusal = StudioError.from(error);
+    at.audit?.record({ actor: actorOf(principal), action: method, target: at.target, ip: at.ip, result: 'denied', detail: refusal.message.slice(0, 200) });
+    return refusal;
   }
 }

@@ -428,7 +428,7 @@ export class UploadServer implements Service {
     const finished = written.offset === size;
     if (finished) await this.finish(row.id);
     // The file was touched just now (expiresOf without its stat and row).
-    const expires = finished ? undefined : new Date(Date.now() + this.o.limits().expiryMs).toUTCString();
+    const expires = finished ? undefined : this.expiryAfter(Date.now());
     res.writeHead(204, { 'Tus-Resumable': '1.0.0', 'Upload-Offset': String(written.offset), ...(expires ? { 'Upload-Expires': expires } : {}) });
     res.end();
   }
@@ -503,7 +503,11 @@ export class UploadServer implements Service {
     const row = id ? this.rows.get(id) : undefined;
     if (!row || row.finishedAt !== null) return undefined;
     const touched = (await fsp.stat(this.store.path(id)).catch(() => undefined))?.mtimeMs ?? row.createdAt;
-    return new Date(touched + this.o.limits().expiryMs).toUTCString();
+    return this.expiryAfter(touched);
+  }
+
+  private expiryAfter(touchedAt: number): string {
+    return new Date(touchedAt + this.o.limits().expiryMs).toUTCString();
   }
 
   private async offsetOf(id: string): Promise<number> {

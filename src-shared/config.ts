@@ -253,6 +253,17 @@ export const configSchema = z
           .max(10, 'must be between 1 and 10')
           .default(3)
           .meta({ description: 'Runs of a job before it fails (a stall or an interrupted host counts; bad media and a full disk fail at once).' }),
+        runnerLeaseSeconds: z
+          .number()
+          .int('must be a whole number')
+          .min(3, 'must be between 3 and 600')
+          .max(600, 'must be between 3 and 600')
+          .default(30)
+          .meta({ description: 'A runner that says nothing of a job this long (no progress, no heartbeat) loses it: the job goes back to the queue.' }),
+        processOnOrigin: z
+          .boolean()
+          .default(true)
+          .meta({ description: 'Process library videos on this host too; false leaves them to the runners while at least one is connected.' }),
         defaultPreset: z
           .enum(['fast', 'balanced', 'high'])
           .default('balanced')

@@ -53,10 +53,10 @@ Second line, with a comma
 `;
 
 /** Uploads a file with tus-js-client (the API token, `parallel` parts); resolves to the upload id. */
-export function tusUpload(h: Pick<HostProcess, 'url' | 'token'>, file: string, metadata: Record<string, string>, parallel = 1): Promise<string> {
+export function tusUpload(h: Pick<HostProcess, 'url' | 'token'>, file: string, metadata: Record<string, string>, parallel = 1, endpoint = '/api/v1/uploads'): Promise<string> {
   return new Promise((resolve, reject) => {
     const upload = new tus.Upload(fs.readFileSync(file), {
-      endpoint: `${h.url}/api/v1/uploads`,
+      endpoint: `${h.url}${endpoint}`,
       headers: { authorization: `Bearer ${h.token}` },
       chunkSize: 1024 * 1024,
       parallelUploads: parallel,

@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { API_PREFIX, methods, scopeCovers, SESSION_COOKIE, type MethodDef, type MethodName } from '../../src-shared/contract/index.js';
+import { API_PREFIX, methods, scopeCovers, SESSION_COOKIE, type MethodDef, type MethodName, type Scope } from '../../src-shared/contract/index.js';
 import { authorizeCall, streamParamOf } from '../auth/authorize.js';
 import { actorOf, type AuditPort, type Principal } from '../auth/types.js';
 import type { EventBus } from '../core/bus.js';
@@ -85,7 +85,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
     const pathname = req.url.split('?')[0] ?? '/';
     const needsAuth = pathname.startsWith(`${API_PREFIX}/`) || pathname === '/metrics';
     if (!needsAuth || PUBLIC_PATHS.has(pathname)) return;
-    const route = (req.routeOptions.config ?? {}) as { public?: boolean; contractMethod?: MethodName };
+    const route = (req.routeOptions.config ?? {}) as { public?: boolean; contractMethod?: MethodName; scope?: Scope };
     // A contract method declared `public` (players call it): its handler checks the viewer's own credentials.
     if (route.public === true) return;
     const principal = options.auth.authenticate(req.headers, SESSION_COOKIE);
@@ -111,8 +111,9 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
       const param = streamParamOf(route.contractMethod);
       const refusal = authorizeCall(principal, route.contractMethod, param ? params?.[param] : undefined, { audit: options.audit, ip: req.ip, target: params?.name ?? null });
       if (refusal) return sendError(reply, refusal.toJSON());
-    } else if (pathname === '/metrics' && !scopeCovers(principal.scopes, 'system:read')) {
-      const refusal = new StudioError('FORBIDDEN', 'metrics need the system:read scope', { scope: 'system:read' });
+    } else if ((route.scope || pathname === '/metrics') && !scopeCovers(principal.scopes, route.scope ?? 'system:read')) {
+      const scope = route.scope ?? 'system:read';
+      const refusal = new StudioError('FORBIDDEN', `${pathname === '/metrics' ? 'metrics need' : 'this needs'} the ${scope} scope`, { scope });
       options.audit?.record({ actor: actorOf(principal), action: pathname, target: null, ip: req.ip, result: 'denied', detail: refusal.message });
       return sendError(reply, refusal.toJSON());
     }

@@ -15,6 +15,9 @@ export class JobError extends Error {
 /** Another attempt cannot help: bad media, no room, or someone asked it to stop. */
 export const NEVER_RETRIED: ReadonlySet<string> = new Set(['DISK_FULL', 'MEDIA_INVALID', 'CANCELLED']);
 
+/** Not the job's fault, and the next run goes elsewhere: retried without a backoff (a runner that died, or sent a bad output). */
+export const RETRIED_AT_ONCE: ReadonlySet<string> = new Set(['RUNNER_LOST', 'RUNNER_BUSY', 'OUTPUT_INVALID']);
+
 /** What a thrown value means for a job: its code, message, and whether another attempt may help. Pure. */
 export function classifyJobError(error: unknown): { code: string; message: string; retry: boolean } {
   if (error instanceof JobError) return { code: error.code, message: error.message, retry: error.options.retry ?? !NEVER_RETRIED.has(error.code) };

@@ -7,6 +7,7 @@ import { publicHost } from '../http/loopback.js';
 import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
 import { BACKUP_USAGE, runBackup, runRestore } from './backup-cli.js';
 import { EDGE_USAGE, runEdge } from './edge.js';
+import { RUNNER_USAGE, runRunner } from './runner.js';
 import { PROVISION_USAGE, runEdgeProvision } from './edge-provision.js';
 import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
 import { runInputAgent } from '../remote/input-agent.js';
@@ -18,6 +19,7 @@ Usage: streams <command> [options]
 Commands:
   host          run the studio headless: media server, API and web UI
   edge          run an edge node (caching nginx + agent) for a studio host
+  runner        run a transcoding runner that takes library jobs from a studio host
   login-link    print a new one-time sign-in URL of the host running on a home
   backup        write a studio home to one file, also while its host runs
   restore       unpack a backup into a new home
@@ -26,6 +28,8 @@ Commands:
 ${HOST_USAGE}
 
 ${EDGE_USAGE}
+
+${RUNNER_USAGE}
 
 ${PROVISION_USAGE}
 
@@ -69,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'edge':
       if (rest[0] === 'provision' || rest[0] === 'decommission') return runEdgeProvision(rest[0], rest.slice(1));
       return runEdge(rest);
+    case 'runner':
+      return runRunner(rest);
     case 'login-link':
       return loginLink(rest);
     case 'backup':

@@ -13,7 +13,8 @@ import type { UrlSigner } from '../protocols/signing.js';
 import { probeMedia } from '../recorder/media-info.js';
 import type { TimedMetadata } from '../data/timed-metadata.js';
 import type { RecordingService } from '../recorder/recording-service.js';
-import { UploadServer, type UploadAuth } from '../servers/tus/server.js';
+import { UploadServer, type GuestUploadAuth, type UploadAuth } from '../servers/tus/server.js';
+import { eitherUploadAuth } from '../runners/routes.js';
 import { rateLimitFor } from '../http/rate-limit.js';
 import { SESSION_COOKIE } from '../../src-shared/contract/index.js';
 import type { Db } from '../store/db.js';
@@ -25,7 +26,7 @@ import { applySubtitles, subtitleToWebVtt, VideoProcessor, writeChaptersVtt } fr
 import { videoFileHandler, type VideoFileHandler, type VideoProtection } from '../vod/routes.js';
 import { SubtitleService } from '../vod/subtitles.js';
 import { watchUrls } from '../vod/urls.js';
-import { processingRunner } from '../vod/process-runner.js';
+import { processingRunner, type RemoteProcessor } from '../vod/process-runner.js';
 import { watchRoutes } from '../vod/watch-routes.js';
 import type { ChatPanelOptions } from '../data/chat/chat-panel.js';
 import type { GuestTakes } from '../guests/takes.js';
@@ -64,6 +65,8 @@ export function wireLibrary(deps: {
   /** Encrypted videos' keys and the key routes' guard (entry/live.ts). */
   protection?: VideoProtection;
   auth: UploadAuth;
+  /** Runners: where a job placed on one is processed, and their leases' upload capability (entry/runners.ts). */
+  runners?: { remote: RemoteProcessor; uploadAuth: GuestUploadAuth };
   /** Guests' own recordings (guests/takes.ts, made after the library, so asked lazily). */
   guestTakes?: () => Pick<GuestTakes, 'uploadAuth' | 'onCreated' | 'onFinished' | 'onRemoved'> | undefined;
   logger: Logger;
@@ -106,7 +109,8 @@ export function wireLibrary(deps: {
       deps.guestTakes?.()?.onRemoved(id);
       return library.onUploadRemoved(id, why);
     },
-    ...(deps.guestTakes ? { guests: () => deps.guestTakes!()?.uploadAuth() } : {}),
+    // Capabilities that are not a user's: a guest's link (their own takes), a runner's lease (its output).
+    guests: () => eitherUploadAuth(() => deps.runners?.uploadAuth, () => deps.guestTakes?.()?.uploadAuth()),
     rateLimit: rateLimitFor('upload', () => config().limits, SESSION_COOKIE).rateLimit,
   });
 
@@ -145,7 +149,7 @@ export function wireLibrary(deps: {
   return {
     library,
     uploads,
-    process: processingRunner({ library, processor, subtitles }),
+    process: processingRunner({ library, processor, subtitles, ...(deps.runners ? { remote: deps.runners.remote } : {}) }),
     handlers,
     files,
     // Uploads stop first (no new work); the queue stops after (its running jobs go back to queued for the next start).

@@ -41,6 +41,7 @@ import { PODCAST_AUDIO_JOB } from '../podcasts/service.js';
 import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
+import { wireRunners } from './runners.js';
 import { wireData } from './data.js';
 import { hostTls, wireAccess } from './access.js';
 import { playbackPaths } from '../protocols/signing.js';
@@ -178,6 +179,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     });
     // One persisted queue for every ffmpeg conversion (the library's processing, recordings' VODs): one
     // concurrency limit, one list, stall kill, retries, and resumption after a host stop.
+    const runners = wireRunners({ config: () => config.current, bus, children, ffmpeg, version: STUDIO_VERSION, uploads: () => library.uploads, poke: () => jobs.poke(), logger });
     const jobs: JobQueue = new JobQueue({
       store: new JobStore(db),
       logger: logger.child({ service: 'jobs' }),
@@ -185,6 +187,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       concurrency: () => concurrencyFrom(config.current.library.concurrency),
       stallMs: () => config.current.library.stallSeconds * 1000,
       maxAttempts: () => config.current.library.maxAttempts,
+      remote: runners.slots,
       onChange: (job) => {
         library.library.onJobChanged(job);
         live.recordings.onJobChanged(job);
@@ -207,7 +210,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       audit: { record: (entry) => access.audit.record(entry) },
       ...(tls.mode !== 'off' ? { tls: { cert: tls.certFile, key: tls.keyFile } } : {}),
     });
-    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, protection: live.videoProtection, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) }, guestTakes: () => guests.takes });
+    const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, protection: live.videoProtection, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) }, guestTakes: () => guests.takes, runners });
     const podcasts = wirePodcasts({ home: layout.root, db, children, ffmpeg, library: () => library.library, uploads: () => library.uploads, recordings: live.recordings, queue: jobs, streams: live.streams, baseUrl: () => http.url, purge: (prefix) => cdn.registry.autoPurge({ prefix }, { podcasts: prefix }), logger });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
@@ -270,6 +273,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         guestTakes: guests.takes,
         podcasts: podcasts.handlers,
         backups,
+        runners: runners.pool,
       }),
       logger,
       access.onCall,
@@ -295,7 +299,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         rendererDir,
         plugins: safeMode
           ? access.plugins
-          : [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...podcasts.plugins, ...webrtc.plugins, ...guests.plugins, ...remote.plugins, ...cdn.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
+          : [...access.plugins, ...live.plugins, ...data.plugins, ...library.plugins, ...podcasts.plugins, ...webrtc.plugins, ...guests.plugins, ...remote.plugins, ...cdn.plugins, ...runners.plugins, studioMediaRoutes(path.join(layout.root, 'studio-media'))],
       },
       listen,
     );
@@ -304,7 +308,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     // Safe mode: the UI, the API and sign-in only; nothing that listens for media, runs jobs or starts things by itself.
     const services = safeMode
       ? [children, access.audit, stats, http]
-      : [children, access.audit, ffmpeg, stats, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, backups, http];
+      : [children, access.audit, ffmpeg, stats, runners.pool, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, backups, http];
     await group.start(services, (name) => guard.phase(`service:${name}`));
     guard.started();
     studioUrl = http.url;

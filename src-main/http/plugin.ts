@@ -9,6 +9,8 @@ declare module 'fastify' {
     public?: boolean;
     /** The contract method a route serves: its scope is checked before the body is read. */
     contractMethod?: string;
+    /** A route under /api/v1 that serves no contract method (a socket) but needs this scope. */
+    scope?: `${string}:${'read' | 'write'}`;
     /** A WebSocket route that may negotiate permessage-deflate (it decides when, in its own onRequest). */
     deflate?: boolean;
   }

@@ -143,6 +143,24 @@ export class JobStore {
     return id === undefined ? undefined : this.get(id);
   }
 
+  /** The next waiting job (not one of `skip`), without taking it. */
+  peekNext(skip: readonly string[]): StoredJob | undefined {
+    const skipped = skip.length > 0 ? `AND id NOT IN (${skip.map(() => '?').join(', ')})` : '';
+    const row = this.db.prepare(`SELECT * FROM jobs WHERE state = 'queued' ${skipped} ORDER BY ${WAITING_ORDER} LIMIT 1`).get(...skip) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Takes waiting job `id` (running, attempts + 1, started now); undefined when it is no longer waiting. */
+  claim(id: string, now: number): StoredJob | undefined {
+    const changed = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL, progress = 0, step = NULL
+         WHERE id = ? AND state = 'queued'`,
+      )
+      .run(now, id).changes;
+    return changed === 1 ? this.get(id) : undefined;
+  }
+
   /** Only while the row is in state `from` (a cancel that came first wins); true when it changed. */
   update(id: string, patch: JobPatch, from?: JobState | readonly JobState[]): boolean {
     const fields = Object.keys(patch) as (keyof JobPatch)[];

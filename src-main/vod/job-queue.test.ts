@@ -363,3 +363,80 @@ describe('JobQueue cancel, retry, remove, restart', () => {
     expect(next.calls.map((c) => [c.ctx.job.id, c.ctx.attempt])).toEqual([[a.id, 1]]);
   });
 });
+
+describe('JobQueue with runners beside it', () => {
+  /** One runner with `slots`, reserving as the pool does; kinds it runs: process. */
+  function slots(n: number, opts: { runsHere?: boolean } = {}) {
+    const held = new Set<string>();
+    const placed: string[] = [];
+    return {
+      held,
+      placed,
+      remote: {
+        hasFreeSlot: () => held.size < n,
+        place: (job: { id: string; kind: string }) => {
+          if (job.kind !== 'process' || held.size >= n) return undefined;
+          held.add(job.id);
+          placed.push(job.id);
+          return 'run_1';
+        },
+        runsHere: (kind: string) => opts.runsHere ?? kind !== 'process',
+        release: (id: string) => void held.delete(id),
+      },
+    };
+  }
+
+  it('fills the runner first, then the origin; the job view names its runner', async () => {
+    const r = slots(2, { runsHere: true });
+    const h = harness({ remote: r.remote });
+    for (const s of ['a', 'b', 'c', 'd']) h.queue.enqueue('process', s, {});
+    h.queue.start();
+    expect(h.calls.map((c) => [c.ctx.job.subject, c.ctx.runner ?? 'here'])).toEqual([
+      ['a', 'run_1'],
+      ['b', 'run_1'],
+      ['c', 'here'],
+    ]);
+    expect(h.queue.list().jobs.map((j) => j.runner)).toEqual(['run_1', 'run_1', null, null]);
+    // A runner's job ends: its slot is given back and the next job goes there.
+    h.calls[0]!.resolve();
+    await flush();
+    expect(r.held.has(h.calls[0]!.ctx.job.id)).toBe(false);
+    expect(h.calls.map((c) => c.ctx.runner ?? 'here')).toEqual(['run_1', 'run_1', 'here', 'run_1']);
+  });
+
+  it('leaves the runners\' kinds to them when the origin may not run them, and runs its own kinds here', async () => {
+    const r = slots(1);
+    const h = harness({
+      remote: r.remote,
+      runners: {
+        process: (ctx) => new Promise<void>((resolve) => h2.push({ ctx, resolve })),
+        podcast: (ctx) => new Promise<void>((resolve) => h2.push({ ctx, resolve })),
+      },
+    });
+    const h2: { ctx: JobContext; resolve: () => void }[] = [];
+    h.queue.enqueue('process', 'a', {});
+    h.queue.enqueue('process', 'b', {});
+    h.queue.enqueue('podcast', 'p', {});
+    h.queue.start();
+    // a on the runner; b waits for a runner (not here), the podcast job behind it runs here.
+    expect(h2.map((c) => [c.ctx.job.subject, c.ctx.runner ?? 'here'])).toEqual([
+      ['a', 'run_1'],
+      ['p', 'here'],
+    ]);
+    expect(h.queue.get(h2[0]!.ctx.job.id)?.runner).toBe('run_1');
+    h2[0]!.resolve();
+    await flush();
+    expect(h2.map((c) => c.ctx.job.subject)).toEqual(['a', 'p', 'b']);
+  });
+
+  it('a run lost with its runner goes back at once (no backoff) and counts as an attempt', async () => {
+    const r = slots(1, { runsHere: false });
+    const h = harness({ remote: r.remote });
+    h.queue.enqueue('process', 'a', {});
+    h.queue.start();
+    h.calls[0]!.reject(new JobError('RUNNER_LOST', 'the runner stopped renewing its lease', { retry: true }));
+    await flush();
+    expect(h.calls).toHaveLength(2);
+    expect(h.queue.get(h.calls[1]!.ctx.job.id)).toMatchObject({ state: 'running', attempts: 2 });
+  });
+});

@@ -5,7 +5,7 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { JobErrorInfo, JobStore, StoredJob } from '../store/jobs.js';
-import { classifyJobError, JobError, NEVER_RETRIED } from '../core/job-error.js';
+import { classifyJobError, JobError, NEVER_RETRIED, RETRIED_AT_ONCE } from '../core/job-error.js';
 import { estimateSec, queueEtas, runningEtaSec, secPerMediaSec, startRate, updateRate, type RateState } from './eta.js';
 import { monotonicMs } from '../core/clock.js';
 
@@ -20,6 +20,19 @@ export interface JobContext {
   progress(value: number, step?: string): void;
   /** The media's duration once probed (when the payload had none): for this job's estimate and later ones'. */
   mediaDuration(sec: number): void;
+  /** The runner this attempt was placed on (runners/pool.ts); undefined: it runs here. */
+  runner?: string;
+}
+
+/** Remote runners beside the queue's own slots (runners/pool.ts). */
+export interface RemoteSlots {
+  hasFreeSlot(): boolean;
+  /** The runner for this job now, or undefined (its kind stays here, or no runner is free for it). */
+  place(job: { id: string; kind: string }, localFree: boolean): string | undefined;
+  /** Whether a job of `kind` may run here now (false: runners are connected and the origin leaves their kinds to them). */
+  runsHere(kind: string): boolean;
+  /** A job placed on a runner has ended: a slot still reserved for it is free again. */
+  release(jobId: string): void;
 }
 
 export { JobError, NEVER_RETRIED } from '../core/job-error.js';
@@ -52,6 +65,8 @@ export interface JobQueueOptions {
   defaultSecPerMediaSec?: number;
   /** A runner that has not stopped this long after its signal fired is left behind and its slot freed. */
   abortGraceMs?: number;
+  /** Runners elsewhere that take jobs too; without them every job runs here. */
+  remote?: RemoteSlots;
 }
 
 /** The `concurrency` config value: 0 means one job per 4 cores, at least one. */
@@ -65,6 +80,8 @@ const FINISHED_LISTED = 50;
 
 interface Running {
   job: StoredJob;
+  /** The runner it was placed on; undefined: here. */
+  runner?: string;
   controller: AbortController;
   /** When it started, on the monotonic clock. */
   startedAt: number;
@@ -215,15 +232,38 @@ export class JobQueue implements Service {
     if (!this.started || this.disposed) return;
     const at = this.clock();
     for (const [id, notBefore] of this.notBefore) if (notBefore <= at) this.notBefore.delete(id);
-    while (this.running.size < Math.max(1, this.o.concurrency())) {
-      const job = this.o.store.claimNext(this.now(), [...this.running.keys(), ...this.notBefore.keys()]);
-      if (!job) break;
-      this.run(job);
+    const remote = this.o.remote;
+    const skip = new Set([...this.running.keys(), ...this.notBefore.keys()]);
+    for (;;) {
+      const localFree = this.localRunning() < Math.max(1, this.o.concurrency());
+      const remoteFree = remote?.hasFreeSlot() ?? false;
+      if (!localFree && !remoteFree) break;
+      const next = this.o.store.peekNext([...skip]);
+      if (!next) break;
+      const runner = remoteFree ? remote!.place(next, localFree) : undefined;
+      if (runner === undefined && !(localFree && (remote?.runsHere(next.kind) ?? true))) {
+        // This one waits for its kind of slot; one behind it may fit another.
+        skip.add(next.id);
+        continue;
+      }
+      const job = this.o.store.claim(next.id, this.now());
+      if (!job) {
+        skip.add(next.id);
+        continue;
+      }
+      skip.add(job.id);
+      this.run(job, runner);
     }
     this.armRetryTimer();
   }
 
-  private run(claimed: StoredJob): void {
+  private localRunning(): number {
+    let n = 0;
+    for (const r of this.running.values()) if (r.runner === undefined) n += 1;
+    return n;
+  }
+
+  private run(claimed: StoredJob, runnerId?: string): void {
     const runner = this.o.runners[claimed.kind];
     const now = this.clock();
     // Estimated again at the start: the speed measured since it was queued says more.
@@ -233,10 +273,10 @@ export class JobQueue implements Service {
     const controller = new AbortController();
     let markFinished = (): void => {};
     const finished = new Promise<void>((resolve) => (markFinished = resolve));
-    const r: Running = { job, controller, startedAt: now, rate: startRate(now), lastActivity: now, lastEmit: now, finished, markFinished };
+    const r: Running = { job, controller, startedAt: now, rate: startRate(now), lastActivity: now, lastEmit: now, finished, markFinished, ...(runnerId ? { runner: runnerId } : {}) };
     this.running.set(job.id, r);
     this.armWatchdog();
-    this.o.logger.info({ job: job.id, kind: job.kind, subject: job.subject, attempt: job.attempts }, 'job started');
+    this.o.logger.info({ job: job.id, kind: job.kind, subject: job.subject, attempt: job.attempts, runner: runnerId ?? null }, 'job started');
     this.emitAll(job.id);
     const ctx: JobContext = {
       job: this.view(job, this.computeEtas()),
@@ -245,6 +285,7 @@ export class JobQueue implements Service {
       signal: controller.signal,
       progress: (value, step) => this.progress(r, value, step),
       mediaDuration: (sec) => this.mediaDuration(r, sec),
+      ...(runnerId ? { runner: runnerId } : {}),
     };
     void (async () => {
       try {
@@ -283,6 +324,7 @@ export class JobQueue implements Service {
     const id = r.job.id;
     if (this.running.get(id) !== r) return;
     this.running.delete(id);
+    if (r.runner !== undefined) this.o.remote?.release(id);
     r.markFinished();
     const now = this.now();
     const wallSec = Math.max(0, (this.clock() - r.startedAt) / 1000);
@@ -297,7 +339,7 @@ export class JobQueue implements Service {
       const why = r.abortedWith ? { ...r.abortedWith, retry: !NEVER_RETRIED.has(r.abortedWith.code) } : classifyJobError(error);
       const info = { code: why.code, message: why.message };
       if (why.retry && r.job.attempts < r.job.maxAttempts) {
-        const delay = backoffDelay(r.job.attempts, this.o.backoff ?? DEFAULT_BACKOFF, this.o.random);
+        const delay = RETRIED_AT_ONCE.has(why.code) ? 0 : backoffDelay(r.job.attempts, this.o.backoff ?? DEFAULT_BACKOFF, this.o.random);
         store.update(id, { state: 'queued', error: info, progress: 0, step: null }, 'running');
         this.notBefore.set(id, this.clock() + delay);
         this.o.logger.warn({ job: id, error: info, attempt: r.job.attempts, retryInMs: delay }, 'job failed: will retry');
@@ -400,6 +442,7 @@ export class JobQueue implements Service {
       createdAt: job.createdAt,
       startedAt: job.startedAt,
       finishedAt: job.finishedAt,
+      runner: (job.state === 'running' ? this.running.get(job.id)?.runner : undefined) ?? null,
     };
   }
 

@@ -25,6 +25,7 @@ function job(subject: string, patch: Partial<Job> = {}): Job {
     createdAt: 0,
     startedAt: null,
     finishedAt: null,
+    runner: null,
     ...patch,
   };
 }

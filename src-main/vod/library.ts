@@ -59,6 +59,8 @@ export const isVideoId = (id: string): boolean => VIDEO_ID_RE.test(id);
 
 /** An audio file uploaded for a podcast episode (tus metadata `purpose=podcast`): the podcasts' source, not a video. */
 export const isPodcastUpload = (metadata: Record<string, string>): boolean => metadata.purpose === 'podcast';
+/** A runner's processed output for a lease (runners/remote-process.ts): the origin unpacks it, it is no video. */
+export const isRunnerOutput = (metadata: Record<string, string>): boolean => metadata.purpose === 'runner-output';
 
 /** Live upload offsets (not stored: a row per PATCH would be a write per chunk). */
 type UploadProgress = { offset: number; size: number | null };
@@ -117,7 +119,7 @@ export class VideoLibrary implements Service {
 
   /** A tus upload was created: its video exists from now on, `uploading`. Partial (concatenation) uploads are not videos. */
   onUploadCreated(upload: { id: string; owner: string; size: number | null; metadata: Record<string, string> }): void {
-    if (this.o.store.byUpload(upload.id) || isPodcastUpload(upload.metadata)) return;
+    if (this.o.store.byUpload(upload.id) || isPodcastUpload(upload.metadata) || isRunnerOutput(upload.metadata)) return;
     this.uploading.set(upload.id, { offset: 0, size: upload.size });
     const video = this.insert({
       owner: upload.owner,

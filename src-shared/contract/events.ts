@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { configViewSchema } from './config.js';
 import { cdnEvents } from './cdn.js';
 import { cdnFunctionEvents } from './cdn-functions.js';
+import { runnerEvents } from './runners.js';
 import { event } from './define.js';
 import { streamNameSchema, streamSchema, streamStateSchema, streamStatsSchema, viewerStatsSchema } from './streams.js';
 import { ffmpegInfoSchema, systemStatsSchema } from './system.js';
@@ -51,6 +52,7 @@ export const events = {
   ...dataEvents,
   ...sceneEvents,
   ...guestEvents,
+  ...runnerEvents,
 } as const;
 
 export type Events = typeof events;

@@ -19,3 +19,4 @@ export * from './auth.js';
 export * from './scenes.js';
 export * from './guests.js';
 export * from './podcasts.js';
+export * from './runners.js';

@@ -36,6 +36,7 @@ import { sceneMethods } from './scenes.js';
 import { guestMethods } from './guests.js';
 import { podcastMethods } from './podcasts.js';
 import { cdnFunctionMethods } from './cdn-functions.js';
+import { runnerMethods } from './runners.js';
 
 const none = z.object({}).strict();
 
@@ -357,6 +358,7 @@ export const methods = {
   ...guestMethods,
   ...podcastMethods,
   ...cdnFunctionMethods,
+  ...runnerMethods,
 } as const;
 
 export type Methods = typeof methods;

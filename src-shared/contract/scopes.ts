@@ -20,6 +20,7 @@ export const SCOPE_GROUPS = [
   'tokens',
   'audit',
   'scenes',
+  'runners',
 ] as const;
 export type ScopeGroup = (typeof SCOPE_GROUPS)[number];
 export type ScopeAccess = 'read' | 'write';

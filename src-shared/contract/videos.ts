@@ -49,6 +49,7 @@ export const jobSchema = z.object({
   createdAt: z.number(),
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
+  runner: z.string().nullable().describe('The runner the running attempt is on; null: the origin (or not running)'),
 });
 export type Job = z.infer<typeof jobSchema>;
 

@@ -45,6 +45,7 @@ import {
   writeAtomic,
   writeChaptersVtt,
   CHAPTERS_FILE,
+  replaceDir,
 } from './video-files.js';
 
 export interface ProcessorContext {
@@ -140,7 +141,7 @@ export class VideoProcessor {
       await fs.promises.rm(tmp, { recursive: true, force: true });
       await fs.promises.mkdir(path.join(tmp, 'thumbs'), { recursive: true });
       const outputs = await this.process(ctx, job, tmp);
-      await this.swap(tmp, job.outDir);
+      await replaceDir(tmp, job.outDir);
       return outputs;
     } catch (error) {
       const full = ctx.signal.aborted ? undefined : this.diskFull(tmp, error);
@@ -245,13 +246,7 @@ export class VideoProcessor {
     writeChaptersVtt(dir, chapters, media.durationSec);
 
     report('finish', 0);
-    const subtitles: SubtitleTrack[] = [];
-    for (const sub of job.subtitles) {
-      await fs.promises.mkdir(path.join(dir, 'subs'), { recursive: true });
-      await subtitleToWebVtt(this.o.children, ffmpeg, sub.file, path.join(dir, subtitleVttFile(sub.id)));
-      subtitles.push({ id: sub.id, language: sub.language, label: sub.label });
-    }
-    await applySubtitles(dir, subtitles, media.durationSec);
+    const subtitles = await this.addSubtitles(dir, job.subtitles, media.durationSec, ffmpeg);
 
     const outputs: VideoOutputs = {
       durationSec: media.durationSec,
@@ -283,6 +278,22 @@ export class VideoProcessor {
     await writeAtomic(path.join(dir, OUTPUTS_FILE), JSON.stringify(outputs, null, 2));
     report('finish', 1);
     return outputs;
+  }
+
+  /**
+   * Subtitle sources into an output folder (this processor's, or a runner's before it is published):
+   * WebVTT files, and the tracks in the manifests (and in outputs.json when it is there).
+   */
+  async addSubtitles(dir: string, sources: readonly SubtitleInput[], durationSec: number, ffmpegPath?: string): Promise<SubtitleTrack[]> {
+    const ffmpeg = ffmpegPath ?? (await this.o.ffmpegPath());
+    const subtitles: SubtitleTrack[] = [];
+    for (const sub of sources) {
+      await fs.promises.mkdir(path.join(dir, 'subs'), { recursive: true });
+      await subtitleToWebVtt(this.o.children, ffmpeg, sub.file, path.join(dir, subtitleVttFile(sub.id)));
+      subtitles.push({ id: sub.id, language: sub.language, label: sub.label });
+    }
+    await applySubtitles(dir, subtitles, durationSec);
+    return subtitles;
   }
 
   private async probe(ffprobe: string, input: string): Promise<MediaInfo> {
@@ -353,14 +364,5 @@ export class VideoProcessor {
     }
     const master = path.join(dir, MASTER);
     await writeAtomic(master, masterWithHevcCodecs(await fs.promises.readFile(master, 'utf8'), names));
-  }
-
-  /** The new output in place of the old in two renames; the old one removed after. */
-  private async swap(tmp: string, outDir: string): Promise<void> {
-    const old = `${outDir}.old`;
-    await fs.promises.rm(old, { recursive: true, force: true });
-    if (fs.existsSync(outDir)) await fs.promises.rename(outDir, old);
-    await fs.promises.rename(tmp, outDir);
-    await fs.promises.rm(old, { recursive: true, force: true });
   }
 }

@@ -77,3 +77,12 @@ export function streamSegments(dir: string, generation: string, stream: number):
   if (chunks.length === 0) throw new Error(`no segments of stream ${stream} in the encoded output`);
   return [path.join(dir, init), ...chunks];
 }
+
+/** A new output folder in place of the old in two renames; the old one removed after. */
+export async function replaceDir(tmp: string, outDir: string): Promise<void> {
+  const old = `${outDir}.old`;
+  await fs.promises.rm(old, { recursive: true, force: true });
+  if (fs.existsSync(outDir)) await fs.promises.rename(outDir, old);
+  await fs.promises.rename(tmp, outDir);
+  await fs.promises.rm(old, { recursive: true, force: true });
+}

@@ -25,6 +25,7 @@ export const GROUP_WORDS: Record<ScopeGroup, string> = {
   tokens: 'Tokens and sessions',
   audit: 'Audit log',
   scenes: 'Studio scenes',
+  runners: 'Runners (transcoding)',
 };
 
 export type GroupAccess = 'none' | 'read' | 'write';

@@ -6,7 +6,7 @@ import { allTags, filterVideos, formatEta, formatViews, nextStep, NO_FILTER, par
 function job(over: Partial<Job> = {}): Job {
   return {
     id: 'job1', kind: 'process', subject: 'vid_aaaaaaaaaaaa', state: 'queued', priority: 0, progress: 0, step: null,
-    etaSec: null, queuePosition: null, attempts: 0, maxAttempts: 3, error: null, createdAt: 1, startedAt: null, finishedAt: null, ...over,
+    etaSec: null, queuePosition: null, attempts: 0, maxAttempts: 3, error: null, createdAt: 1, startedAt: null, finishedAt: null, runner: null, ...over,
   };
 }
 

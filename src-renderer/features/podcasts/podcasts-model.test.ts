@@ -32,7 +32,7 @@ const NOW = new Date(2025, 4, 20, 12, 0).getTime();
 function job(over: Partial<Job> = {}): Job {
   return {
     id: 'job1', kind: 'podcast', subject: 'ep_aaaaaaaaaaaa', state: 'running', priority: 0, progress: 0.42, step: 'loudness',
-    etaSec: null, queuePosition: null, attempts: 1, maxAttempts: 3, error: null, createdAt: 1, startedAt: 1, finishedAt: null, ...over,
+    etaSec: null, queuePosition: null, attempts: 1, maxAttempts: 3, error: null, createdAt: 1, startedAt: 1, finishedAt: null, runner: null, ...over,
   };
 }
 

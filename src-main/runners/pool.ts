@@ -1,0 +1,413 @@
+import crypto from 'node:crypto';
+import {
+  RUNNER_CLOSE,
+  RUNNER_JOB_KINDS,
+  RUNNER_LEASE_PATH,
+  type RunnerClientMessage,
+  type RunnerInfo,
+  type RunnerServerMessage,
+} from '../../src-shared/contract/runners.js';
+import { JobError } from '../core/job-error.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { checkRunnerHello } from './hello.js';
+
+/** One runner socket, as the route hands it over. */
+export interface RunnerConnection {
+  address: string;
+  send(message: RunnerServerMessage): void;
+  close(code: number, reason: string): void;
+}
+
+/** What a job placed on a runner needs from the queue (the JobContext's part of it). */
+export interface LeaseContext {
+  jobId: string;
+  subject: string;
+  signal: AbortSignal;
+  progress(value: number, step?: string): void;
+}
+
+/** What a runner is asked to do, and what the origin does with its result. */
+export interface LeaseWork {
+  kind: (typeof RUNNER_JOB_KINDS)[number];
+  spec: Extract<RunnerServerMessage, { type: 'job' }>['spec'];
+  /** The source file at the origin and its name for the runner. */
+  source: { file: string; size: number; sha256: string; name: string };
+  /** The lease is made (its id names the runner's upload). */
+  onLease?(leaseId: string): void;
+  /** The runner's upload is complete: unpack, check and publish it (throws a JobError when it is refused). */
+  accept(uploadId: string): Promise<void>;
+}
+
+export interface Lease {
+  id: string;
+  secret: string;
+  jobId: string;
+  subject: string;
+  runnerId: string;
+  work: LeaseWork;
+  leasedAt: number;
+  /** Monotonic ms of the last word from its runner (progress, heartbeat naming it). */
+  lastHeard: number;
+  progress: number;
+  step: string | null;
+  /** The result is being checked: the runner's silence no longer matters. */
+  accepting: boolean;
+  settle(error: JobError | null): void;
+}
+
+interface Runner {
+  id: string;
+  conn: RunnerConnection;
+  hello: Extract<RunnerClientMessage, { type: 'hello' }>;
+  leases: Set<string>;
+  load: number | null;
+  done: number;
+  failed: number;
+  connectedAt: number;
+  lastSeenAt: number;
+}
+
+export interface RunnerPoolOptions {
+  logger: Logger;
+  version: string;
+  /** A lease not renewed (progress or heartbeat) this long returns its job to the queue. */
+  leaseMs: () => number;
+  /** The runner list changed (for the runners.changed event). */
+  onChange: (runners: RunnerInfo[]) => void;
+  /** A slot opened or closed: the queue places what waits. */
+  onCapacity: () => void;
+  /** Largest difference between a runner's clock and ours. */
+  maxClockSkewMs?: number;
+  now?: () => number;
+  clock?: () => number;
+}
+
+const MAX_MESSAGE = 64 * 1024;
+
+/**
+ * The origin's side of the runners: who is connected, their free slots, and the leases of the jobs
+ * placed on them. A lease is renewed by every word its runner sends about it (and by heartbeats that
+ * name it); one not renewed for `leaseMs` ends with RUNNER_LOST and its job goes back to the queue.
+ * A result under a lease that ended is refused: every job is published once.
+ */
+export class RunnerPool implements Service {
+  readonly name = 'runners';
+  private readonly runners = new Map<string, Runner>();
+  private readonly leases = new Map<string, Lease>();
+  /** Slots taken by jobs placed on a runner whose lease is not made yet (job id -> runner id). */
+  private readonly reserved = new Map<string, string>();
+  /** Runners a job failed on: it goes elsewhere next time when it can. */
+  private readonly avoid = new Map<string, Set<string>>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private readonly clock: () => number;
+
+  constructor(private readonly o: RunnerPoolOptions) {
+    this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? (() => performance.now());
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.expire(), 500);
+    this.timer.unref();
+  }
+
+  async dispose(): Promise<void> {
+    clearInterval(this.timer);
+    for (const lease of [...this.leases.values()]) this.end(lease, new JobError('INTERRUPTED', 'the origin is stopping'));
+    for (const r of this.runners.values()) r.conn.close(1001, 'origin stopping');
+    this.runners.clear();
+  }
+
+  list(): RunnerInfo[] {
+    return [...this.runners.values()].map((r) => ({
+      id: r.id,
+      name: r.hello.name,
+      address: r.conn.address,
+      version: r.hello.version,
+      slots: r.hello.slots,
+      cores: r.hello.cores,
+      encoders: r.hello.encoders,
+      ffmpeg: r.hello.ffmpeg,
+      load: r.load,
+      jobs: [...r.leases].flatMap((id) => {
+        const l = this.leases.get(id);
+        return l ? [{ jobId: l.jobId, subject: l.subject, progress: l.progress, step: l.step, leasedAt: l.leasedAt }] : [];
+      }),
+      done: r.done,
+      failed: r.failed,
+      connectedAt: r.connectedAt,
+      lastSeenAt: r.lastSeenAt,
+    }));
+  }
+
+  get connected(): number {
+    return this.runners.size;
+  }
+
+  /** Disconnects a runner: its leases end at once (their jobs go back to the queue). */
+  remove(id: string): boolean {
+    const r = this.runners.get(id);
+    if (!r) return false;
+    this.drop(r, 'removed by an operator');
+    r.conn.close(RUNNER_CLOSE.removed, 'removed by an operator');
+    return true;
+  }
+
+  canRun(kind: string): boolean {
+    return (RUNNER_JOB_KINDS as readonly string[]).includes(kind);
+  }
+
+  hasFreeSlot(): boolean {
+    for (const r of this.runners.values()) if (this.free(r) > 0) return true;
+    return false;
+  }
+
+  /** Slots of `r` neither leased nor reserved. */
+  private free(r: Runner): number {
+    let reserved = 0;
+    for (const id of this.reserved.values()) if (id === r.id) reserved += 1;
+    return r.hello.slots - r.leases.size - reserved;
+  }
+
+  /** The queue's job ended (or never reached execute): a reservation it still holds is given back. */
+  release(jobId: string): void {
+    if (this.reserved.delete(jobId)) this.o.onCapacity();
+  }
+
+  /**
+   * The runner for a job now: free, not one the job failed on (unless no other is free and the origin
+   * has no slot either), the one with the most free slots first. Its slot is reserved until execute()
+   * makes the lease or release() gives it back.
+   */
+  place(job: { id: string; kind: string }, localFree: boolean): string | undefined {
+    if (!this.canRun(job.kind)) return undefined;
+    const avoided = this.avoid.get(job.id);
+    const free = [...this.runners.values()].map((r) => ({ r, free: this.free(r) })).filter((x) => x.free > 0).sort((a, b) => b.free - a.free);
+    const chosen = free.find((x) => !avoided?.has(x.r.id))?.r ?? (localFree ? undefined : free[0]?.r);
+    // The slot is held from now: the job's runner reaches execute() only after some awaits.
+    if (chosen) this.reserved.set(job.id, chosen.id);
+    return chosen?.id;
+  }
+
+  /** Runs `work` on runner `runnerId` under a new lease; settles when the result is published, or with the failure. */
+  execute(runnerId: string, ctx: LeaseContext, work: LeaseWork): Promise<void> {
+    this.reserved.delete(ctx.jobId);
+    const runner = this.runners.get(runnerId);
+    if (!runner) return Promise.reject(new JobError('RUNNER_LOST', `runner ${runnerId} left before the job started`, { retry: true }));
+    return new Promise<void>((resolve, reject) => {
+      const lease: Lease = {
+        id: `lease_${crypto.randomBytes(8).toString('hex')}`,
+        secret: crypto.randomBytes(24).toString('base64url'),
+        jobId: ctx.jobId,
+        subject: ctx.subject,
+        runnerId,
+        work,
+        leasedAt: this.now(),
+        lastHeard: this.clock(),
+        progress: 0,
+        step: null,
+        accepting: false,
+        settle: (error) => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.runners.get(lease.runnerId)?.conn.send({ type: 'cancel', lease: lease.id, reason: String((ctx.signal.reason as Error | undefined)?.message ?? 'cancelled') });
+        this.end(lease, ctx.signal.reason instanceof JobError ? ctx.signal.reason : new JobError('CANCELLED', 'cancelled'));
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      (lease as Lease & { ctx: LeaseContext }).ctx = ctx;
+      this.leases.set(lease.id, lease);
+      runner.leases.add(lease.id);
+      work.onLease?.(lease.id);
+      runner.conn.send({
+        type: 'job',
+        lease: lease.id,
+        secret: lease.secret,
+        jobId: lease.jobId,
+        kind: work.kind,
+        spec: work.spec,
+        source: { path: `${leasePath(lease.id)}/source`, size: work.source.size, sha256: work.source.sha256, name: work.source.name },
+      });
+      this.o.logger.info({ job: lease.jobId, lease: lease.id, runner: runnerId }, 'job leased to a runner');
+      this.changed();
+    });
+  }
+
+  /** The live lease whose bearer is `secret` (the source route and the upload's capability). */
+  leaseBySecret(leaseId: string, secret: string): Lease | undefined {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return undefined;
+    const a = Buffer.from(lease.secret);
+    const b = Buffer.from(secret);
+    return a.length === b.length && crypto.timingSafeEqual(a, b) ? lease : undefined;
+  }
+
+  /** Finds a live lease by its secret alone (the tus capability sends only the bearer). */
+  leaseOfBearer(secret: string): Lease | undefined {
+    for (const lease of this.leases.values()) if (this.leaseBySecret(lease.id, secret)) return lease;
+    return undefined;
+  }
+
+  /** A runner's socket: the first message must be its hello. */
+  attach(conn: RunnerConnection): { onMessage(text: string): void; onClose(): void } {
+    let runner: Runner | undefined;
+    return {
+      onMessage: (text) => {
+        if (text.length > MAX_MESSAGE) return conn.close(1009, 'message too large');
+        let message: RunnerClientMessage;
+        try {
+          message = JSON.parse(text) as RunnerClientMessage;
+        } catch {
+          return conn.close(1007, 'not JSON');
+        }
+        if (!runner) {
+          if (message.type !== 'hello') return conn.close(1008, 'hello first');
+          runner = this.welcome(conn, message);
+          return;
+        }
+        runner.lastSeenAt = this.now();
+        this.onMessage(runner, message);
+      },
+      onClose: () => {
+        if (!runner || this.runners.get(runner.id) !== runner) return;
+        // Its leases stay until they expire: a runner that reconnects in time names them again.
+        this.runners.delete(runner.id);
+        this.o.logger.info({ runner: runner.id, name: runner.hello.name }, 'runner disconnected');
+        this.changed();
+      },
+    };
+  }
+
+  private welcome(conn: RunnerConnection, hello: Extract<RunnerClientMessage, { type: 'hello' }>): Runner | undefined {
+    const refusal = checkRunnerHello(hello, { version: this.o.version, now: this.now(), maxSkewMs: this.o.maxClockSkewMs ?? 30_000 });
+    if (refusal) {
+      this.o.logger.warn({ address: conn.address, name: String(hello.name).slice(0, 100), code: refusal.code, reason: refusal.message }, 'runner refused');
+      conn.send({ type: 'refused', ...refusal });
+      conn.close(RUNNER_CLOSE.refused, refusal.code);
+      return undefined;
+    }
+    const id = `run_${crypto.randomBytes(6).toString('hex')}`;
+    const now = this.now();
+    const runner: Runner = { id, conn, hello, leases: new Set(), load: null, done: 0, failed: 0, connectedAt: now, lastSeenAt: now };
+    this.runners.set(id, runner);
+    const leaseMs = this.o.leaseMs();
+    conn.send({ type: 'welcome', id, leaseMs, heartbeatMs: Math.max(200, Math.floor(leaseMs / 3)) });
+    this.o.logger.info({ runner: id, name: hello.name, address: conn.address, slots: hello.slots, version: hello.version }, 'runner connected');
+    this.changed();
+    this.o.onCapacity();
+    return runner;
+  }
+
+  private onMessage(runner: Runner, message: RunnerClientMessage): void {
+    switch (message.type) {
+      case 'heartbeat': {
+        runner.load = typeof message.load === 'number' && Number.isFinite(message.load) ? Math.max(0, message.load) : null;
+        const named = Array.isArray(message.leases) ? message.leases.slice(0, 64) : [];
+        for (const id of named) this.claimLease(runner, String(id));
+        return this.changed();
+      }
+      case 'progress': {
+        const lease = this.claimLease(runner, message.lease);
+        if (!lease) return;
+        lease.progress = Math.max(0, Math.min(1, Number(message.value) || 0));
+        lease.step = typeof message.step === 'string' ? message.step.slice(0, 40) : null;
+        (lease as Lease & { ctx: LeaseContext }).ctx.progress(lease.progress, lease.step ?? undefined);
+        return;
+      }
+      case 'result': {
+        const lease = this.claimLease(runner, message.lease);
+        if (!lease) return runner.conn.send({ type: 'resultAck', lease: String(message.lease), ok: false, error: { code: 'LEASE_LOST', message: 'the lease ended before the result came (the job went back to the queue)' } });
+        if (lease.accepting) return;
+        lease.accepting = true;
+        void lease.work.accept(String(message.uploadId)).then(
+          () => {
+            runner.conn.send({ type: 'resultAck', lease: lease.id, ok: true });
+            this.end(lease, null);
+          },
+          (error: unknown) => {
+            const failure = error instanceof JobError ? error : new JobError('OUTPUT_INVALID', (error as Error).message, { retry: true });
+            runner.conn.send({ type: 'resultAck', lease: lease.id, ok: false, error: { code: failure.code, message: failure.message } });
+            this.end(lease, failure);
+          },
+        );
+        return;
+      }
+      case 'failed': {
+        const lease = this.claimLease(runner, message.lease);
+        if (!lease || lease.accepting) return;
+        const code = /^[A-Z_]{2,40}$/.test(String(message.code)) ? String(message.code) : 'JOB_FAILED';
+        this.end(lease, new JobError(code, `on runner ${runner.hello.name}: ${String(message.message).slice(0, 2000)}`, { retry: message.retry !== false }));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A lease named by `runner`: renewed, and moved to it when it reconnected since. */
+  private claimLease(runner: Runner, id: string): Lease | undefined {
+    const lease = this.leases.get(id);
+    if (!lease) return undefined;
+    if (lease.runnerId !== runner.id) {
+      const old = this.runners.get(lease.runnerId);
+      // Another live runner holds it: not this one's to name.
+      if (old) return undefined;
+      lease.runnerId = runner.id;
+      runner.leases.add(lease.id);
+    }
+    lease.lastHeard = this.clock();
+    return lease;
+  }
+
+  private expire(): void {
+    const now = this.clock();
+    const leaseMs = this.o.leaseMs();
+    for (const lease of [...this.leases.values()]) {
+      if (lease.accepting || now - lease.lastHeard < leaseMs) continue;
+      this.o.logger.warn({ job: lease.jobId, lease: lease.id, runner: lease.runnerId, silentMs: Math.round(now - lease.lastHeard) }, 'lease expired');
+      this.runners.get(lease.runnerId)?.conn.send({ type: 'cancel', lease: lease.id, reason: 'the lease expired' });
+      this.end(lease, new JobError('RUNNER_LOST', `the runner stopped renewing its lease for ${Math.round(leaseMs / 1000)} s`, { retry: true }));
+    }
+  }
+
+  private drop(runner: Runner, why: string): void {
+    this.runners.delete(runner.id);
+    for (const id of [...runner.leases]) {
+      const lease = this.leases.get(id);
+      if (lease && !lease.accepting) this.end(lease, new JobError('RUNNER_LOST', `the runner left: ${why}`, { retry: true }));
+    }
+    this.changed();
+  }
+
+  private end(lease: Lease, error: JobError | null): void {
+    if (this.leases.get(lease.id) !== lease) return;
+    this.leases.delete(lease.id);
+    const runner = [...this.runners.values()].find((r) => r.leases.has(lease.id));
+    runner?.leases.delete(lease.id);
+    if (error && error.code !== 'CANCELLED' && error.code !== 'INTERRUPTED') {
+      if (runner) runner.failed += 1;
+      const set = this.avoid.get(lease.jobId) ?? new Set<string>();
+      set.add(lease.runnerId);
+      this.avoid.set(lease.jobId, set);
+      // Bounded: the oldest job's memory goes first.
+      if (this.avoid.size > 1000) this.avoid.delete(this.avoid.keys().next().value!);
+    } else if (!error) {
+      if (runner) runner.done += 1;
+      this.avoid.delete(lease.jobId);
+    }
+    lease.settle(error);
+    this.changed();
+    this.o.onCapacity();
+  }
+
+  private changed(): void {
+    this.o.onChange(this.list());
+  }
+}
+
+export const leasePath = (leaseId: string): string => `${RUNNER_LEASE_PATH}/${leaseId}`;

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { event, method } from './define.js';
+
+/**
+ * Transcoding runners: `streams runner` processes elsewhere that lease library jobs from the origin's
+ * queue over one WebSocket, fetch the source over HTTP (resumable, checked against its SHA-256), run the
+ * same processor as the origin with their own ffmpeg, and hand the outputs back over tus.
+ */
+
+/** The runner's persistent connection (under /api/v1: a token with runners:write). */
+export const RUNNER_SOCKET_PATH = '/api/v1/runners/socket';
+/**
+ * A lease's own capability, outside /api/v1 (its secret is the bearer): `GET <base>/<lease>/source`
+ * (Range allowed). The outputs go to the tus endpoint `RUNNER_UPLOADS_PATH` with the same bearer.
+ */
+export const RUNNER_LEASE_PATH = '/runner-leases';
+export const RUNNER_UPLOADS_PATH = '/guest-uploads';
+/** Kinds of job a runner can run (the origin keeps every other kind). */
+export const RUNNER_JOB_KINDS = ['process'] as const;
+
+const id = z.string().min(1).max(64);
+
+export const runnerJobSchema = z.object({
+  jobId: z.string(),
+  subject: z.string().describe('What the job works on (a video id)'),
+  progress: z.number().min(0).max(1),
+  step: z.string().nullable(),
+  leasedAt: z.number().describe('Unix ms the lease was given'),
+});
+
+export const runnerSchema = z.object({
+  id,
+  name: z.string().max(100),
+  address: z.string().describe('Where the runner connected from'),
+  version: z.string().max(40),
+  slots: z.number().int().min(1).max(16).describe('Jobs it runs at once'),
+  cores: z.number().int().min(1),
+  encoders: z.array(z.string().max(40)).max(64).describe('Video encoders its ffmpeg has (probed on the runner)'),
+  ffmpeg: z.string().max(200).describe("Its ffmpeg's version line"),
+  load: z.number().min(0).nullable().describe('CPU load of the runner, 0..1 of all its cores; null until its first heartbeat'),
+  jobs: z.array(runnerJobSchema),
+  done: z.number().int().min(0).describe('Jobs it finished since it connected'),
+  failed: z.number().int().min(0).describe('Jobs it failed, lost or returned bad outputs for since it connected'),
+  connectedAt: z.number(),
+  lastSeenAt: z.number(),
+});
+export type RunnerInfo = z.infer<typeof runnerSchema>;
+
+export const runnerEvents = {
+  'runners.changed': event({ summary: 'A runner connected, left, took or finished a job', payload: z.array(runnerSchema) }),
+};
+
+export const runnerMethods = {
+  'runners.list': method({
+    tag: 'runners',
+    scope: 'runners:read',
+    summary: 'Connected transcoding runners with their jobs, load, encoders and version',
+    input: z.object({}).strict(),
+    output: z.array(runnerSchema),
+    http: { method: 'GET', path: '/runners' },
+  }),
+  'runners.remove': method({
+    tag: 'runners',
+    scope: 'runners:write',
+    summary: 'Disconnect a runner: its jobs go back to the queue at once (it connects again if its process still runs)',
+    input: z.object({ id }).strict(),
+    output: z.object({ removed: z.boolean() }),
+    http: { method: 'DELETE', path: '/runners/:id' },
+  }),
+};
+
+/** What a job asks of a runner (kind `process`: a library video's processing). */
+export const runnerJobSpecSchema = z.object({
+  preset: z.enum(['fast', 'balanced', 'high']),
+  normalizeLoudness: z.boolean(),
+  durationSec: z.number().min(0).nullable(),
+});
+
+/** Runner -> origin. */
+export type RunnerClientMessage =
+  | { type: 'hello'; name: string; version: string; clock: number; slots: number; cores: number; encoders: string[]; ffmpeg: string }
+  | { type: 'heartbeat'; load: number | null; leases: string[] }
+  | { type: 'progress'; lease: string; value: number; step: string | null }
+  | { type: 'result'; lease: string; uploadId: string }
+  | { type: 'failed'; lease: string; code: string; message: string; retry: boolean };
+
+/** Origin -> runner. */
+export type RunnerServerMessage =
+  | { type: 'welcome'; id: string; leaseMs: number; heartbeatMs: number }
+  | { type: 'refused'; code: 'RUNNER_VERSION' | 'RUNNER_CLOCK' | 'BAD_REQUEST'; message: string }
+  | {
+      type: 'job';
+      lease: string;
+      /** The lease's bearer for its source and its upload. */
+      secret: string;
+      jobId: string;
+      kind: (typeof RUNNER_JOB_KINDS)[number];
+      spec: z.infer<typeof runnerJobSpecSchema>;
+      source: { path: string; size: number; sha256: string; name: string };
+    }
+  | { type: 'cancel'; lease: string; reason: string }
+  | { type: 'resultAck'; lease: string; ok: boolean; error?: { code: string; message: string } };
+
+/** Close codes of the runner socket. */
+export const RUNNER_CLOSE = { refused: 4003, removed: 4004, replaced: 4009 } as const;

@@ -54,6 +54,16 @@ await esbuild({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 
+// The runner as one file: `streams runner provision` uploads it to the runner machine.
+await esbuild({
+  ...common,
+  entryPoints: ['src-main/entry/runner-main.ts'],
+  outfile: 'dist/edge/streams-runner.mjs',
+  format: 'esm',
+  sourcemap: false,
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+});
+
 // Electron loads CommonJS most reliably; import.meta.url is rebuilt from __filename.
 const cjsMeta = { banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" } };
 if (fs.existsSync(path.join(root, 'src-main/entry/electron.ts'))) {

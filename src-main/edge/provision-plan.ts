@@ -1,9 +1,15 @@
 /**
- * Pure parts of provisioning: where things go on the edge server, what the OS is, which packages
- * are missing, and the files we write there (environment file, unit, supervisor script).
+ * Pure parts of provisioning: where things go on the edge server (or a runner's machine), what the OS
+ * is, which packages are missing, and the files we write there (environment file, unit, supervisor script).
  */
 
+/** What a provisioned machine runs: `streams edge` or `streams runner`. */
+export type NodeRole = 'edge' | 'runner';
+
 export const EDGE_PACKAGES = ['nginx', 'libnginx-mod-http-js', 'libnginx-mod-http-cache-purge'] as const;
+/** A runner's machine: ffmpeg (its ffprobe comes with it) from the OS. */
+export const RUNNER_PACKAGES = ['ffmpeg'] as const;
+export const ROLE_PACKAGES: Record<NodeRole, readonly string[]> = { edge: EDGE_PACKAGES, runner: RUNNER_PACKAGES };
 export const NODE_PACKAGE = 'nodejs';
 export const MIN_NODE_MAJOR = 20;
 
@@ -22,16 +28,22 @@ export interface EdgeLayout {
 
 /** Paths on the edge server; `root` prefixes all of them (empty for a real install). */
 export function edgeLayout(root = ''): EdgeLayout {
+  return roleLayout('edge', root);
+}
+
+/** Paths of a provisioned `streams-<role>` (edge or runner); `root` prefixes all of them. */
+export function roleLayout(role: NodeRole, root = ''): EdgeLayout {
   const r = root.replace(/\/$/, '');
-  const installDir = `${r}/opt/streams-edge`;
-  const confDir = `${r}/etc/streams-edge`;
-  const dataDir = `${r}/var/lib/streams-edge`;
+  const name = `streams-${role}`;
+  const installDir = `${r}/opt/${name}`;
+  const confDir = `${r}/etc/${name}`;
+  const dataDir = `${r}/var/lib/${name}`;
   return {
     installDir,
     confDir,
     dataDir,
-    unitFile: `${r}/etc/systemd/system/streams-edge.service`,
-    bundle: `${installDir}/streams-edge.mjs`,
+    unitFile: `${r}/etc/systemd/system/${name}.service`,
+    bundle: `${installDir}/${name}.mjs`,
     envFile: `${confDir}/env`,
     supervisor: `${installDir}/supervise.sh`,
     supervisorPid: `${dataDir}/supervisor.pid`,
@@ -101,12 +113,29 @@ export function defaultPublicUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+const envLine =
+  (prefix: string) =>
+  (name: string, value: string): string => {
+    if (/[\n\r'"\\$`]/.test(value)) throw new Error(`${name}: quotes, backslashes, $ and line breaks are not allowed`);
+    return `${prefix}${name}=${value}`;
+  };
+
+export interface RunnerSettings {
+  origin: string;
+  token: string;
+  name: string;
+  slots: number;
+}
+
+/** A provisioned runner's environment file (0600: it holds the token). */
+export function runnerEnvFileText(settings: RunnerSettings, layout: EdgeLayout): string {
+  const line = envLine('STREAMS_RUNNER_');
+  return `${[line('ORIGIN', settings.origin), line('TOKEN', settings.token), line('NAME', settings.name), line('SLOTS', String(settings.slots)), line('DIR', layout.dataDir)].join('\n')}\n`;
+}
+
 /** The agent's environment file (0600: it holds the token). */
 export function envFileText(settings: EdgeSettings, layout: EdgeLayout): string {
-  const line = (name: string, value: string): string => {
-    if (/[\n\r'"\\$`]/.test(value)) throw new Error(`${name}: quotes, backslashes, $ and line breaks are not allowed`);
-    return `STREAMS_EDGE_${name}=${value}`;
-  };
+  const line = envLine('STREAMS_EDGE_');
   return `${[
     line('ORIGIN', settings.origin),
     line('TOKEN', settings.token),
@@ -128,14 +157,14 @@ export function unitFileText(template: string, layout: EdgeLayout, nodePath: str
 }
 
 /** Where systemd is absent: a restart loop started with setsid; stopping = SIGTERM to its process group. */
-export function supervisorScript(layout: EdgeLayout, nodePath: string): string {
+export function supervisorScript(layout: EdgeLayout, nodePath: string, role: NodeRole = 'edge'): string {
   return `#!/bin/sh
-# Supervises the streams edge agent where systemd is absent: restarts it 2 s after any exit.
+# Supervises the streams ${role} where systemd is absent: restarts it 2 s after any exit.
 set -a
 . ${sh(layout.envFile)}
 set +a
 while true; do
-  ${sh(nodePath)} ${sh(layout.bundle)} edge &
+  ${sh(nodePath)} ${sh(layout.bundle)} ${role} &
   wait $!
   sleep 2
 done

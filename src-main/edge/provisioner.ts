@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import type { ProvisionStep } from '../../src-shared/contract/cdn.js';
 import {
-  EDGE_PACKAGES,
-  edgeLayout,
   envFileText,
+  ROLE_PACKAGES,
+  roleLayout,
+  runnerEnvFileText,
   isSupportedOs,
   missingPackages,
   NODE_PACKAGE,
@@ -14,6 +15,8 @@ import {
   unitFileText,
   type EdgeLayout,
   type EdgeSettings,
+  type NodeRole,
+  type RunnerSettings,
 } from './provision-plan.js';
 import type { ExecResult, RemoteShell } from './ssh-shell.js';
 
@@ -25,8 +28,10 @@ export interface ProvisionDeps {
   /** The agent bundle (dist/edge/streams-edge.mjs) and the systemd unit template. */
   bundle: () => Buffer;
   unitTemplate: () => string;
-  /** Resolves true once the origin lists the edge as in rotation (healthy). */
+  /** Resolves true once the origin lists the edge as in rotation (healthy), or the runner of that name as connected. */
   waitRegistered: (edgeId: string, timeoutMs: number) => Promise<boolean>;
+  /** What the machine runs (default: an edge). */
+  role?: NodeRole;
   /** Prefix of every path on the server (tests install under a temporary folder). */
   root?: string;
   healthTimeoutMs?: number;
@@ -49,15 +54,17 @@ export interface ProvisionOutcome {
 }
 
 /**
- * Installs (or upgrades: every step is idempotent, a re-run replaces what changed) an edge on a
- * Debian/Ubuntu server, step by step, reporting each; stops at the first failed step and names it.
+ * Installs (or upgrades: every step is idempotent, a re-run replaces what changed) an edge or a
+ * runner on a Debian/Ubuntu server, step by step, reporting each; stops at the first failed step and names it.
  */
 export class EdgeProvisioner {
   private readonly layout: EdgeLayout;
+  private readonly role: NodeRole;
   private shell: RemoteShell | null = null;
 
   constructor(private readonly deps: ProvisionDeps) {
-    this.layout = edgeLayout(deps.root ?? '');
+    this.role = deps.role ?? 'edge';
+    this.layout = roleLayout(this.role, deps.root ?? '');
   }
 
   private async step<T>(id: string, title: string, run: (log: (line: string) => void) => Promise<T | 'skipped'>): Promise<T | 'skipped'> {
@@ -106,61 +113,7 @@ export class EdgeProvisioner {
   async provision(settings: EdgeSettings): Promise<ProvisionOutcome> {
     const L = this.layout;
     return this.session(async () => {
-      await this.step('detect-os', 'Detect the operating system', async (log) => {
-        const os = parseOsRelease((await this.run('cat /etc/os-release', () => undefined)).stdout);
-        if (!isSupportedOs(os)) throw new Error(`${os.prettyName} is not supported (Debian or Ubuntu only)`);
-        log(os.prettyName);
-      });
-      const nodePath = await this.step('packages', 'Install nginx, its modules and Node', async (log) => {
-        const dpkg = await this.run(`dpkg-query -W -f='\${Package} \${Status}\\n' ${EDGE_PACKAGES.join(' ')} 2>/dev/null`, () => undefined, true);
-        const missing = missingPackages(dpkg.stdout, EDGE_PACKAGES);
-        const node = await this.run('command -v node && node --version', () => undefined, true);
-        const [nodeBin = '', version = ''] = node.stdout.trim().split('\n');
-        if (!nodeIsRecent(version)) missing.push(NODE_PACKAGE);
-        if (missing.length === 0) {
-          log(`already installed (node ${version.trim()})`);
-          return nodeBin.trim();
-        }
-        await this.run(`mkdir -p ${sh(L.confDir)}`, log);
-        await this.run(
-          `apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing.join(' ')} && printf '%s\\n' ${missing.join(' ')} >> ${sh(L.installedList)}`,
-          log,
-        );
-        const installed = (await this.run('command -v node && node --version', () => undefined, true)).stdout.trim().split('\n');
-        if (!nodeIsRecent(installed[1] ?? '')) throw new Error(`the OS packages give Node ${installed[1] ?? 'none'}; the agent needs 20 or newer`);
-        log(`installed ${missing.join(', ')}`);
-        return installed[0]!.trim();
-      });
-      await this.step('upload', 'Upload the agent', async (log) => {
-        const bundle = this.deps.bundle();
-        const digest = crypto.createHash('sha256').update(bundle).digest('hex');
-        await this.run(`mkdir -p ${sh(L.installDir)} ${sh(L.confDir)} ${sh(L.dataDir)}`, () => undefined);
-        const remote = await this.run(`sha256sum ${sh(L.bundle)} 2>/dev/null`, () => undefined, true);
-        if (remote.stdout.startsWith(digest)) {
-          log('the agent is up to date');
-          return 'skipped';
-        }
-        await this.shell!.upload(bundle, L.bundle, 0o644);
-        log(`uploaded ${(bundle.length / 1024).toFixed(0)} KiB (sha256 ${digest.slice(0, 12)})`);
-        return undefined;
-      });
-      await this.step('configure', 'Write the configuration', async (log) => {
-        await this.shell!.upload(envFileText(settings, L), L.envFile, 0o600);
-        log(`${L.envFile} (origin ${settings.origin}, port ${settings.port})`);
-      });
-      await this.step('service', 'Install and start the service', async (log) => {
-        const systemd = (await this.run('test -d /run/systemd/system && command -v systemctl', () => undefined, true)).code === 0;
-        if (systemd && !this.deps.root) {
-          await this.shell!.upload(unitFileText(this.deps.unitTemplate(), L, nodePath), L.unitFile, 0o644);
-          await this.run('systemctl daemon-reload && systemctl enable streams-edge && systemctl restart streams-edge', log);
-          log('systemd unit streams-edge enabled and (re)started');
-          return;
-        }
-        await this.shell!.upload(supervisorScript(L, nodePath), L.supervisor, 0o755);
-        await this.run(this.stopSupervisorCommand(), () => undefined, true);
-        await this.run(`setsid nohup sh ${sh(L.supervisor)} > ${sh(`${L.dataDir}/supervisor.log`)} 2>&1 < /dev/null & echo $! > ${sh(L.supervisorPid)}`, log);
-        log('no systemd: started under a supervising restart loop');
-      });
+      const nodePath = await this.install(envFileText(settings, this.layout), `origin ${settings.origin}, port ${settings.port}`);
       const edgeId = await this.step('health', 'Check health', async (log) => {
         const url = `http://127.0.0.1:${settings.port}/edge/health`;
         const probe = `${sh(nodePath)} -e ${sh(`fetch(${JSON.stringify(url)}).then(async r=>{const t=await r.text();console.log(t);process.exit(r.ok?0:1)},()=>process.exit(1))`)}`;
@@ -192,6 +145,91 @@ export class EdgeProvisioner {
     });
   }
 
+  /** The steps an edge and a runner share: OS, packages, the bundle, its environment file, the service. Returns node's path. */
+  private async install(envText: string, about: string): Promise<string> {
+    const L = this.layout;
+    const packages = ROLE_PACKAGES[this.role];
+    const service = `streams-${this.role}`;
+    await this.step('detect-os', 'Detect the operating system', async (log) => {
+      const os = parseOsRelease((await this.run('cat /etc/os-release', () => undefined)).stdout);
+      if (!isSupportedOs(os)) throw new Error(`${os.prettyName} is not supported (Debian or Ubuntu only)`);
+      log(os.prettyName);
+    });
+    const nodePath = await this.step('packages', this.role === 'edge' ? 'Install nginx, its modules and Node' : 'Install ffmpeg and Node', async (log) => {
+      const dpkg = await this.run(`dpkg-query -W -f='\${Package} \${Status}\\n' ${packages.join(' ')} 2>/dev/null`, () => undefined, true);
+      const missing = missingPackages(dpkg.stdout, packages);
+      const node = await this.run('command -v node && node --version', () => undefined, true);
+      const [nodeBin = '', version = ''] = node.stdout.trim().split('\n');
+      if (!nodeIsRecent(version)) missing.push(NODE_PACKAGE);
+      if (missing.length === 0) {
+        log(`already installed (node ${version.trim()})`);
+        return nodeBin.trim();
+      }
+      await this.run(`mkdir -p ${sh(L.confDir)}`, log);
+      await this.run(
+        `apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing.join(' ')} && printf '%s\\n' ${missing.join(' ')} >> ${sh(L.installedList)}`,
+        log,
+      );
+      const installed = (await this.run('command -v node && node --version', () => undefined, true)).stdout.trim().split('\n');
+      if (!nodeIsRecent(installed[1] ?? '')) throw new Error(`the OS packages give Node ${installed[1] ?? 'none'}; the agent needs 20 or newer`);
+      log(`installed ${missing.join(', ')}`);
+      return installed[0]!.trim();
+    });
+    await this.step('upload', 'Upload the agent', async (log) => {
+      const bundle = this.deps.bundle();
+      const digest = crypto.createHash('sha256').update(bundle).digest('hex');
+      await this.run(`mkdir -p ${sh(L.installDir)} ${sh(L.confDir)} ${sh(L.dataDir)}`, () => undefined);
+      const remote = await this.run(`sha256sum ${sh(L.bundle)} 2>/dev/null`, () => undefined, true);
+      if (remote.stdout.startsWith(digest)) {
+        log('the agent is up to date');
+        return 'skipped';
+      }
+      await this.shell!.upload(bundle, L.bundle, 0o644);
+      log(`uploaded ${(bundle.length / 1024).toFixed(0)} KiB (sha256 ${digest.slice(0, 12)})`);
+      return undefined;
+    });
+    await this.step('configure', 'Write the configuration', async (log) => {
+      await this.shell!.upload(envText, L.envFile, 0o600);
+      log(`${L.envFile} (${about})`);
+    });
+    await this.step('service', 'Install and start the service', async (log) => {
+      const systemd = (await this.run('test -d /run/systemd/system && command -v systemctl', () => undefined, true)).code === 0;
+      if (systemd && !this.deps.root) {
+        await this.shell!.upload(unitFileText(this.deps.unitTemplate(), L, nodePath), L.unitFile, 0o644);
+        await this.run(`systemctl daemon-reload && systemctl enable ${service} && systemctl restart ${service}`, log);
+        log(`systemd unit ${service} enabled and (re)started`);
+        return;
+      }
+      await this.shell!.upload(supervisorScript(L, nodePath, this.role), L.supervisor, 0o755);
+      await this.run(this.stopSupervisorCommand(), () => undefined, true);
+      await this.run(`setsid nohup sh ${sh(L.supervisor)} > ${sh(`${L.dataDir}/supervisor.log`)} 2>&1 < /dev/null & echo $! > ${sh(L.supervisorPid)}`, log);
+      log('no systemd: started under a supervising restart loop');
+    });
+    return nodePath as string;
+  }
+
+  async provisionRunner(settings: RunnerSettings): Promise<ProvisionOutcome> {
+    return this.session(async () => {
+      await this.install(runnerEnvFileText(settings, this.layout), `origin ${settings.origin}, ${settings.slots} slot${settings.slots === 1 ? '' : 's'}`);
+      await this.step('register', 'Register with the origin', async (log) => {
+        // Connected at the origin, or refused by it: the runner says why in its log (a token, a version, a clock).
+        const deadline = Date.now() + (this.deps.healthTimeoutMs ?? 60_000);
+        const supervisorLog = sh(`${this.layout.dataDir}/supervisor.log`);
+        for (;;) {
+          if (await this.deps.waitRegistered(settings.name, 1000)) break;
+          const refused = (await this.run(`grep -h 'refused by the origin' ${supervisorLog} 2>/dev/null | tail -n 1`, () => undefined, true)).stdout.trim();
+          if (refused) throw new Error(`the runner did not connect: ${refused.replace(/^streams runner: /, '')}`);
+          if (Date.now() > deadline) {
+            const tail = await this.run(`tail -n 5 ${supervisorLog} ${sh(`${this.layout.dataDir}/runner.log`)} 2>/dev/null`, log, true);
+            throw new Error(`the runner did not connect to the origin (check the origin URL, and that the token has runners:write)${tail.stdout ? ' (see the log)' : ''}`);
+          }
+        }
+        log(`runner ${settings.name} is connected`);
+      });
+      return settings.name;
+    });
+  }
+
   private stopSupervisorCommand(): string {
     const pid = sh(this.layout.supervisorPid);
     return `if [ -f ${pid} ]; then kill -TERM -- -$(cat ${pid}) 2>/dev/null; for i in $(seq 1 50); do kill -0 $(cat ${pid}) 2>/dev/null || break; sleep 0.2; done; rm -f ${pid}; fi`;
@@ -202,7 +240,7 @@ export class EdgeProvisioner {
     const L = this.layout;
     return this.session(async () => {
       await this.step('stop', 'Stop the service', async (log) => {
-        if (!this.deps.root) await this.run('systemctl disable --now streams-edge 2>/dev/null; true', log, true);
+        if (!this.deps.root) await this.run(`systemctl disable --now streams-${this.role} 2>/dev/null; true`, log, true);
         await this.run(this.stopSupervisorCommand(), log, true);
         // The agent stops its nginx on SIGTERM; wait until that nginx is gone.
         // `[n]` keeps the pattern from matching this very shell's command line.

@@ -8,6 +8,7 @@ import { homeLayout, resolveHome, resourcesDir } from '../platform/paths.js';
 import { BACKUP_USAGE, runBackup, runRestore } from './backup-cli.js';
 import { EDGE_USAGE, runEdge } from './edge.js';
 import { RUNNER_USAGE, runRunner } from './runner.js';
+import { RUNNER_PROVISION_USAGE, runRunnerProvision } from './runner-provision.js';
 import { PROVISION_USAGE, runEdgeProvision } from './edge-provision.js';
 import { exitCodeFor, HOST_USAGE, runHost } from './host.js';
 import { runInputAgent } from '../remote/input-agent.js';
@@ -30,6 +31,8 @@ ${HOST_USAGE}
 ${EDGE_USAGE}
 
 ${RUNNER_USAGE}
+
+${RUNNER_PROVISION_USAGE}
 
 ${PROVISION_USAGE}
 
@@ -74,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       if (rest[0] === 'provision' || rest[0] === 'decommission') return runEdgeProvision(rest[0], rest.slice(1));
       return runEdge(rest);
     case 'runner':
+      if (rest[0] === 'provision' || rest[0] === 'decommission') return runRunnerProvision(rest[0], rest.slice(1));
       return runRunner(rest);
     case 'login-link':
       return loginLink(rest);

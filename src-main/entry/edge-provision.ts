@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ProvisionStep } from '../../src-shared/contract/cdn.js';
 import { StudioError } from '../core/errors.js';
 import { defaultPublicUrl } from '../edge/provision-plan.js';
 import { EdgeProvisioner, type ProvisionOutcome } from '../edge/provisioner.js';
@@ -31,6 +32,42 @@ function bad(field: string, message: string): never {
   throw new StudioError('CONFIG_INVALID', `${field}: ${message}`, { field });
 }
 
+/** The SSH side of `streams edge|runner provision|decommission`: user@host, port, key, and the host's URL and token. */
+export function sshTarget(
+  kind: 'provision' | 'decommission',
+  values: { key?: string; 'ssh-port'?: string; token?: string; home?: string; origin?: string },
+  positionals: string[],
+  role: 'edge' | 'runner',
+): { host: string; connect: () => Promise<SshShell>; token: string; origin: string | undefined } {
+  const match = /^([a-z_][a-z0-9_-]*)@([A-Za-z0-9.:_-]+)$/.exec(positionals[0] ?? '');
+  if (!match || positionals.length !== 1) bad('target', 'expected user@host');
+  const [, user, host] = match;
+  const sshPort = Number(values['ssh-port'] ?? '22');
+  if (!Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535) bad('--ssh-port', 'expected a port number');
+  const keyFile = values.key ?? ['id_ed25519', 'id_rsa'].map((k) => path.join(os.homedir(), '.ssh', k)).find((f) => fs.existsSync(f));
+  if (!keyFile || !fs.existsSync(keyFile)) bad('--key', `no private key ${keyFile ?? 'in ~/.ssh'}`);
+  const privateKey = fs.readFileSync(keyFile);
+  let token = values.token ?? '';
+  if (!token) {
+    try {
+      token = fs.readFileSync(homeLayout(resolveHome(values.home)).token, 'utf8').trim();
+    } catch {
+      if (kind === 'provision') bad('--token', 'give the host API token (or --home of the host)');
+    }
+  }
+  const origin = values.origin?.replace(/\/$/, '');
+  if (kind === 'provision' && !origin) bad('--origin', `required: the URL the ${role} reaches the studio host at`);
+  return { host: host!, connect: () => SshShell.connect({ host: host!, port: sshPort, username: user!, privateKey }), token, origin };
+}
+
+/** One line per finished step ([ok  ], [skip], [FAIL] with its log). */
+export function printStep(step: Omit<ProvisionStep, 'at'>): void {
+  if (step.status === 'running') return;
+  const mark = { done: 'ok  ', skipped: 'skip', failed: 'FAIL' }[step.status];
+  process.stdout.write(`[${mark}] ${step.title}${step.message ? ` — ${step.message}` : ''}\n`);
+  if (step.status === 'failed' && step.log) process.stdout.write(`${step.log.replace(/^/gm, '       ')}\n`);
+}
+
 /** `streams edge provision|decommission`: runs the provisioner here, printing each step. */
 export async function runEdgeProvision(kind: 'provision' | 'decommission', argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -55,35 +92,13 @@ export async function runEdgeProvision(kind: 'provision' | 'decommission', argv:
     process.stdout.write(`${PROVISION_USAGE}\n`);
     return 0;
   }
-  const match = /^([a-z_][a-z0-9_-]*)@([A-Za-z0-9.:_-]+)$/.exec(positionals[0] ?? '');
-  if (!match || positionals.length !== 1) bad('target', 'expected user@host');
-  const [, user, host] = match;
-  const sshPort = Number(values['ssh-port']);
+  const { host, connect, token, origin } = sshTarget(kind, values, positionals, 'edge');
   const port = Number(values.port);
-  if (!Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535) bad('--ssh-port', 'expected a port number');
   if (!Number.isInteger(port) || port < 1 || port > 65535) bad('--port', 'expected a port number');
-  const keyFile = values.key ?? ['id_ed25519', 'id_rsa'].map((k) => path.join(os.homedir(), '.ssh', k)).find((f) => fs.existsSync(f));
-  if (!keyFile || !fs.existsSync(keyFile)) bad('--key', `no private key ${keyFile ?? 'in ~/.ssh'}`);
-  const privateKey = fs.readFileSync(keyFile);
-  let token = values.token ?? '';
-  if (!token) {
-    try {
-      token = fs.readFileSync(homeLayout(resolveHome(values.home)).token, 'utf8').trim();
-    } catch {
-      if (kind === 'provision') bad('--token', 'give the host API token (or --home of the host)');
-    }
-  }
-  const origin = values.origin?.replace(/\/$/, '');
-  if (kind === 'provision' && !origin) bad('--origin', 'required: the URL the edge reaches the studio host at');
 
   const provisioner = new EdgeProvisioner({
-    connect: () => SshShell.connect({ host: host!, port: sshPort, username: user!, privateKey }),
-    onStep: (step) => {
-      if (step.status === 'running') return;
-      const mark = { done: 'ok  ', skipped: 'skip', failed: 'FAIL' }[step.status];
-      process.stdout.write(`[${mark}] ${step.title}${step.message ? ` — ${step.message}` : ''}\n`);
-      if (step.status === 'failed' && step.log) process.stdout.write(`${step.log.replace(/^/gm, '       ')}\n`);
-    },
+    connect,
+    onStep: printStep,
     bundle: () => fs.readFileSync(edgeBundleFile()),
     unitTemplate: () => fs.readFileSync(edgeUnitTemplateFile(), 'utf8'),
     waitRegistered: async (id, timeoutMs) => {
@@ -100,7 +115,7 @@ export async function runEdgeProvision(kind: 'provision' | 'decommission', argv:
   });
   let outcome: ProvisionOutcome;
   if (kind === 'provision') {
-    const publicUrl = values['public-url'] ?? defaultPublicUrl(host!, port);
+    const publicUrl = values['public-url'] ?? defaultPublicUrl(host, port);
     outcome = await provisioner.provision({ origin: origin!, token, port, region: values.region, publicUrl, cacheSize: values['cache-size'] });
   } else {
     outcome = await provisioner.decommission();

@@ -20,7 +20,7 @@ uploads the outputs back over tus; the host checks every output with ffprobe bef
   --origin URL     the studio host, e.g. http://studio.example:7070
   --token T        an API token with the runners:write scope (or $STREAMS_RUNNER_TOKEN)
   --name NAME      shown in the host's Runners list (default: this machine's host name)
-  --slots N        jobs at once (default 1)
+  --slots N        jobs at once (default: one per 2 cores, at least 1)
   --dir DIR        work folder for sources and outputs in flight (default ~/.streams-runner)
 
 The host refuses a runner of another release line (major.minor) or whose clock is more than 30 s
@@ -52,8 +52,10 @@ export async function runRunner(argv: string[]): Promise<number> {
   const origin = values.origin ?? env.STREAMS_RUNNER_ORIGIN ?? bad('--origin', 'required (the studio host URL)');
   if (!/^https?:\/\/[^/\s]+/.test(origin)) bad('--origin', `expected http(s)://host:port, got "${origin}"`);
   const token = values.token ?? env.STREAMS_RUNNER_TOKEN ?? bad('--token', 'required (a host API token with the runners:write scope)');
-  const slots = Number(values.slots ?? env.STREAMS_RUNNER_SLOTS ?? '1');
-  if (!Number.isInteger(slots) || slots < 1 || slots > 16) bad('--slots', 'expected 1..16');
+  const given = Number(values.slots ?? env.STREAMS_RUNNER_SLOTS ?? '0');
+  if (!Number.isInteger(given) || given < 0 || given > 16) bad('--slots', 'expected 1..16 (0: one per 2 cores)');
+  // Each job's ffmpeg uses the cores it finds: one job per 2 cores keeps them busy without thrashing.
+  const slots = given || Math.max(1, Math.floor(os.availableParallelism() / 2));
   const name = (values.name ?? env.STREAMS_RUNNER_NAME ?? os.hostname()).slice(0, 100);
   const dir = path.resolve(values.dir ?? (env.STREAMS_RUNNER_DIR || path.join(os.homedir(), '.streams-runner')));
 

@@ -7,6 +7,7 @@ import { RUNNER_CLOSE, RUNNER_SOCKET_PATH, RUNNER_UPLOADS_PATH, type RunnerClien
 import { classifyJobError, JobError } from '../core/job-error.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { loadBetween, parseCoreTicks, type CoreTicks } from '../metrics/proc-sources.js';
 import type { VideoProcessor } from '../vod/process/processor.js';
 import { packOutputs } from './outputs.js';
 import { downloadSource, uploadOutput } from './transfer.js';
@@ -55,6 +56,7 @@ export class RunnerAgent implements Service {
   /** Messages for the origin while the socket is down (progress is dropped, results wait). */
   private readonly pending: RunnerClientMessage[] = [];
   id: string | null = null;
+  private ticks: CoreTicks[] | undefined;
 
   constructor(private readonly o: RunnerAgentOptions) {}
 
@@ -222,8 +224,19 @@ export class RunnerAgent implements Service {
   }
 
   private sendHeartbeat(): void {
-    const load = os.loadavg()[0]! / os.availableParallelism();
-    this.send({ type: 'heartbeat', load: Math.round(load * 100) / 100, leases: [...this.active.keys()] }, false);
+    void this.cpuLoad().then((load) => this.send({ type: 'heartbeat', load, leases: [...this.active.keys()] }, false));
+  }
+
+  /** Busy share of all cores since the last heartbeat (/proc/stat; the load average per core elsewhere, at most 1). */
+  private async cpuLoad(): Promise<number | null> {
+    try {
+      const now = parseCoreTicks(await fs.promises.readFile('/proc/stat', 'utf8'));
+      const before = this.ticks;
+      this.ticks = now;
+      return before ? Math.round(loadBetween(before, now).currentLoad) / 100 : null;
+    } catch {
+      return Math.min(1, Math.round((os.loadavg()[0]! / os.availableParallelism()) * 100) / 100);
+    }
   }
 
   async dispose(): Promise<void> {

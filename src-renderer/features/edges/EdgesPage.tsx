@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { EdgeInfo } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
+import { itemHref, useHashItem } from '../../ui/hash-route.js';
 import { Icon } from '../../ui/Icon.js';
 import { formatRate } from '../dashboard/format.js';
 import { TimeChart } from '../dashboard/TimeChart.js';
@@ -11,12 +12,47 @@ import { FunctionsCard } from './FunctionsCard.js';
 import { EDGE_WINDOW_SEC, mergeSeries } from './model.js';
 import { ProvisionDialog } from './ProvisionDialog.js';
 import { PurgeForm } from './PurgeForm.js';
+import { RunnersCard } from './RunnersCard.js';
+import { useRunners } from './runners-store.js';
 import { useEdges } from './store.js';
 
 const COLORS = ['--chart-1', '--chart-2', '--chart-3', '--chart-4'];
 
-/** The edge fleet: health, charts, purge, provisioning and decommission. */
+type EdgesTab = 'edges' | 'runners';
+
+/** The page's two fleets, one address each: `#/edges` (delivery) and `#/edges/runners` (transcoding). */
 export function EdgesPage() {
+  const tab: EdgesTab = useHashItem('edges') === 'runners' ? 'runners' : 'edges';
+  const edges = useEdges((s) => s.edges.length);
+  const runners = useRunners((s) => s.runners.length);
+  const tabs: { id: EdgesTab; label: string; count: number }[] = [
+    { id: 'edges', label: 'Edges', count: edges },
+    { id: 'runners', label: 'Runners', count: runners },
+  ];
+  return (
+    <div className="edges">
+      <nav className="segmented edges-tabs" role="tablist" aria-label="Fleet">
+        {tabs.map((t) => (
+          <a
+            key={t.id}
+            role="tab"
+            aria-selected={tab === t.id}
+            className={`segment ${tab === t.id ? 'active' : ''}`}
+            href={itemHref('edges', t.id === 'edges' ? null : t.id)}
+            data-testid={`edges-tab-${t.id}`}
+          >
+            {t.label}
+            {t.count > 0 && <span className="edges-tab-count">{t.count}</span>}
+          </a>
+        ))}
+      </nav>
+      {tab === 'runners' ? <RunnersCard /> : <EdgeFleet />}
+    </div>
+  );
+}
+
+/** The edge fleet: health, charts, purge, provisioning and decommission. */
+function EdgeFleet() {
   const edges = useEdges((s) => s.edges);
   const series = useEdges((s) => s.series);
   const loaded = useEdges((s) => s.loaded);
@@ -43,7 +79,7 @@ export function EdgesPage() {
   );
 
   return (
-    <div className="edges">
+    <>
       <Card
         title={<>Edges <span className="muted">{edges.length || ''}</span></>}
         testId="edges-card"
@@ -68,6 +104,6 @@ export function EdgesPage() {
       <PurgeForm />
       {edges.some((e) => e.healthy) && <EdgePlayer />}
       {dialog && <ProvisionDialog {...(dialog.edge ? { edge: dialog.edge } : {})} onClose={() => setDialog(null)} />}
-    </div>
+    </>
   );
 }

@@ -4,6 +4,7 @@ import { call, onConnection, onEvent } from '../../api/client.js';
 import { attempt, toastSuccess } from '../../ui/toast-store.js';
 import { connectFunctions, useFunctions } from './functions-store.js';
 import { appendEdgeSample, EMPTY_EDGE_SERIES, type EdgeSeries } from './model.js';
+import { connectRunners } from './runners-store.js';
 
 export interface SshForm {
   host: string;
@@ -92,4 +93,5 @@ export function connectEdges(): void {
   onEvent('cdn.edges', (edges) => take(edges));
   onEvent('cdn.provision', (job) => keepJob(job));
   connectFunctions();
+  connectRunners();
 }

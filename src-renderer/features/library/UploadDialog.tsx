@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { Icon } from '../../ui/Icon.js';
 import { Modal } from '../../ui/Modal.js';
 import { formatBytes, formatRate } from '../dashboard/format.js';
+import { useRunners } from '../edges/runners-store.js';
 import { formatEta, nextStep, VIDEO_BADGE } from './format.js';
 import { videoHref } from './route.js';
 import { useLibrary } from './store.js';
@@ -86,6 +87,7 @@ export function UploadDialog({ onClose }: { onClose(): void }) {
 function UploadRow({ item }: { item: UploadItem }) {
   const { pause, resume, cancel } = useUploads.getState();
   const video = useLibrary((s) => (item.videoId ? s.videos[item.videoId] : undefined));
+  const runnerNames = useRunners((s) => s.names);
   const share = item.size > 0 ? item.sent / item.size : 1;
   const finishing = item.phase === 'uploading' && item.sent >= item.size;
   const left = formatEta(secondsLeft(item.sent, item.size, item.rate));
@@ -135,7 +137,7 @@ function UploadRow({ item }: { item: UploadItem }) {
       {video && (
         <div className="upload-next" data-testid="upload-next" data-state={video.state}>
           <span className={`badge ${VIDEO_BADGE[video.state]}`}>{video.state}</span>
-          <span className="upload-next-text">{nextStep(video)}</span>
+          <span className="upload-next-text">{nextStep(video, runnerNames)}</span>
           {video.state === 'processing' && (
             <div className="upload-next-meter" aria-hidden="true">
               <div style={{ width: `${video.progress * 100}%` }} />

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Video } from '../../../src-shared/contract/index.js';
 import { formatClock } from '../../../src-shared/dvr.js';
 import { Icon } from '../../ui/Icon.js';
+import { useRunners } from '../edges/runners-store.js';
 import { formatViews, nextStep, VIDEO_BADGE, VIDEO_STATE_WORDS, VISIBILITY_WORDS } from './format.js';
 import { videoHref } from './route.js';
 import { signedUrl, useSignedQuery } from './signed.js';
@@ -31,6 +32,7 @@ function PosterProgress({ value }: { value: number }) {
 }
 
 export function VideoCard({ video: v }: { video: Video }) {
+  const runnerNames = useRunners((s) => s.names);
   const working = v.state === 'uploading' || v.state === 'queued' || v.state === 'processing';
   const share = v.state === 'uploading' ? (v.upload?.size ? v.upload.offset / v.upload.size : 0) : v.progress;
   return (
@@ -60,7 +62,7 @@ export function VideoCard({ video: v }: { video: Video }) {
             </div>
           ) : (
             <div className={`video-card-meta small ${v.state === 'failed' ? 'video-card-failed' : 'muted'}`} data-testid={`video-next-${v.id}`}>
-              {nextStep(v)}
+              {nextStep(v, runnerNames)}
             </div>
           )}
         </div>

@@ -3,6 +3,7 @@ import type { Video } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { Icon } from '../../ui/Icon.js';
 import { formatBytes } from '../dashboard/format.js';
+import { useRunners } from '../edges/runners-store.js';
 import { ChapterEditor } from './ChapterEditor.js';
 import { DetailsForm } from './DetailsForm.js';
 import { nextStep, resolutionOf, VIDEO_BADGE, VIDEO_STATE_WORDS } from './format.js';
@@ -24,6 +25,7 @@ function usePlayableHls(v: Video | undefined): string | null {
 
 export function VideoPage({ id }: { id: string }) {
   const video = useLibrary((s) => s.videos[id]);
+  const runnerNames = useRunners((s) => s.names);
   const loaded = useLibrary((s) => s.loaded);
   const [missing, setMissing] = useState(false);
   const [playhead, setPlayhead] = useState(0);
@@ -70,7 +72,7 @@ export function VideoPage({ id }: { id: string }) {
             <div className="video-pending" data-testid="video-pending">
               <Poster video={v} />
               <div className="video-pending-text">
-                <strong>{nextStep(v)}</strong>
+                <strong>{nextStep(v, runnerNames)}</strong>
                 {(v.state === 'processing' || v.state === 'queued') && (
                   <div className="meter"><div className="meter-fill" style={{ width: `${v.progress * 100}%` }} /></div>
                 )}

@@ -1,4 +1,5 @@
 import type { Video, VideoState, VideoVisibility } from '../../../src-shared/contract/index.js';
+import { runnerWords, type RunnerNames } from '../edges/runners-model.js';
 
 export const VIDEO_BADGE: Record<VideoState, string> = {
   uploading: 'badge-accent',
@@ -34,8 +35,11 @@ export function formatEta(sec: number | null | undefined): string | null {
 
 const ORDINAL: Record<number, string> = { 1: 'next', 2: '2nd', 3: '3rd' };
 
-/** What happens next to a video, in one line: the upload dialog and the video page show it. */
-export function nextStep(video: Pick<Video, 'state' | 'progress' | 'etaSec' | 'job' | 'error' | 'upload'>): string {
+/**
+ * What happens next to a video, in one line: the upload dialog and the video page show it. A job on a
+ * transcoding runner says which (`runnerNames`: id -> name; the id when the name is not known).
+ */
+export function nextStep(video: Pick<Video, 'state' | 'progress' | 'etaSec' | 'job' | 'error' | 'upload'>, runnerNames: RunnerNames = {}): string {
   const eta = formatEta(video.etaSec ?? video.job?.etaSec);
   switch (video.state) {
     case 'uploading': {
@@ -49,7 +53,8 @@ export function nextStep(video: Pick<Video, 'state' | 'progress' | 'etaSec' | 'j
     }
     case 'processing': {
       const step = video.job?.step ? ` (${video.job.step})` : '';
-      const done = `Processing${step} · ${Math.floor(video.progress * 100)} %`;
+      const where = runnerWords(video.job?.runner, runnerNames);
+      const done = `Processing${step} · ${Math.floor(video.progress * 100)} %${where ? ` · ${where}` : ''}`;
       return eta ? `${done} · ${eta} left` : done;
     }
     case 'ready':

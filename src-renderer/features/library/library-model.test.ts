@@ -36,6 +36,10 @@ describe('library model', () => {
     expect(nextStep(video('a', { state: 'processing', progress: 0.426, job: job({ state: 'running', step: 'encode', etaSec: 30 }) }))).toBe(
       'Processing (encode) · 42 % · less than a minute left',
     );
+    // On a transcoding runner: named when the runner list knows it, else its id.
+    const remote = video('a', { state: 'processing', progress: 0.5, job: job({ state: 'running', step: 'encode', runner: 'run_1' }) });
+    expect(nextStep(remote, { run_1: 'render-1' })).toBe('Processing (encode) · 50 % · on runner render-1');
+    expect(nextStep(remote)).toBe('Processing (encode) · 50 % · on runner run_1');
     expect(nextStep(video('a', { state: 'failed', error: { code: 'MEDIA_INVALID', message: 'not a media file' } }))).toBe('Failed: not a media file');
     expect(nextStep(video('a'))).toBe('Ready');
   });

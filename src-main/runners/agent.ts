@@ -34,9 +34,9 @@ export interface RunnerAgentOptions {
 interface Active {
   job: JobMessage;
   controller: AbortController;
-  /** The origin's answer to our result. */
-  ack?: (message: Extract<RunnerServerMessage, { type: 'resultAck' }>) => void;
 }
+
+type ResultAck = Extract<RunnerServerMessage, { type: 'resultAck' }>;
 
 /**
  * `streams runner`'s agent: one WebSocket to the origin (hello with what this machine is, heartbeats
@@ -53,6 +53,8 @@ export class RunnerAgent implements Service {
   private attempts = 0;
   private stopped = false;
   private readonly active = new Map<string, Active>();
+  /** Results sent, waiting for the origin's check (their slots are free already). */
+  private readonly acks = new Map<string, (message: ResultAck) => void>();
   /** Messages for the origin while the socket is down (progress is dropped, results wait). */
   private readonly pending: RunnerClientMessage[] = [];
   id: string | null = null;
@@ -141,7 +143,7 @@ export class RunnerAgent implements Service {
         return;
       }
       case 'resultAck':
-        this.active.get(message.lease)?.ack?.(message);
+        this.acks.get(message.lease)?.(message);
         return;
     }
   }
@@ -194,13 +196,19 @@ export class RunnerAgent implements Service {
           progress(0.99, 'upload');
         },
       });
-      const ack = await new Promise<Extract<RunnerServerMessage, { type: 'resultAck' }>>((resolve, reject) => {
-        active.ack = resolve;
-        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      await fs.promises.rm(dir, { recursive: true, force: true });
+      // Our part is done: the slot takes the next job while the origin checks this one.
+      this.active.delete(job.lease);
+      const ack = await new Promise<ResultAck | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), 10 * 60_000).unref();
+        this.acks.set(job.lease, (m) => (clearTimeout(timer), resolve(m)));
         this.send({ type: 'result', lease: job.lease, uploadId });
       });
-      if (ack.ok) log.info('job done: the origin published the output');
+      this.acks.delete(job.lease);
+      if (!ack) log.warn('no answer from the origin about the output');
+      else if (ack.ok) log.info('job done: the origin published the output');
       else log.warn({ error: ack.error }, 'the origin refused the output');
+      return;
     } catch (error) {
       const why = classifyJobError(error);
       if (!(error instanceof JobError && error.code === 'CANCELLED')) {

@@ -65,6 +65,24 @@ describe('RunnerPool', () => {
     expect(h.pool.hasFreeSlot()).toBe(true);
   });
 
+  it("frees the runner's slot when its result arrives: the next job starts there while the host checks the output", async () => {
+    const h = harness();
+    const a = h.connect('a');
+    h.pool.place({ id: 'j1', kind: 'process' }, false);
+    let finishCheck: () => void = () => {};
+    const done = h.pool.execute(a.id, h.ctx('j1').ctx, h.work(() => new Promise<void>((resolve) => (finishCheck = resolve))));
+    const before = h.capacity();
+    a.say({ type: 'result', lease: a.jobs()[0]!.lease, uploadId: 'u' });
+    expect(h.pool.hasFreeSlot()).toBe(true);
+    expect(h.capacity()).toBe(before + 1);
+    expect(h.pool.list()[0]!.jobs).toEqual([]);
+    // Checking takes long: the lease does not expire meanwhile.
+    h.tick(10_000);
+    finishCheck();
+    await expect(done).resolves.toBeUndefined();
+    expect(h.pool.list()[0]).toMatchObject({ done: 1 });
+  });
+
   it('a lease not renewed for leaseMs ends with RUNNER_LOST; heartbeats naming it keep it; a late result is refused', async () => {
     const h = harness();
     const a = h.connect('a');

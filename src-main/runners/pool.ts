@@ -324,6 +324,10 @@ export class RunnerPool implements Service {
         if (!lease) return runner.conn.send({ type: 'resultAck', lease: String(message.lease), ok: false, error: { code: 'LEASE_LOST', message: 'the lease ended before the result came (the job went back to the queue)' } });
         if (lease.accepting) return;
         lease.accepting = true;
+        // The runner's part is done: its slot takes the next job while the output is checked here.
+        runner.leases.delete(lease.id);
+        this.changed();
+        this.o.onCapacity();
         void lease.work.accept(String(message.uploadId)).then(
           () => {
             runner.conn.send({ type: 'resultAck', lease: lease.id, ok: true });
@@ -387,7 +391,7 @@ export class RunnerPool implements Service {
   private end(lease: Lease, error: JobError | null): void {
     if (this.leases.get(lease.id) !== lease) return;
     this.leases.delete(lease.id);
-    const runner = [...this.runners.values()].find((r) => r.leases.has(lease.id));
+    const runner = this.runners.get(lease.runnerId);
     runner?.leases.delete(lease.id);
     if (error && error.code !== 'CANCELLED' && error.code !== 'INTERRUPTED') {
       if (runner) runner.failed += 1;

@@ -110,6 +110,8 @@ export interface HostOptions {
   env?: NodeJS.ProcessEnv;
   args?: string[];
   netns?: { name: string; address: string };
+  /** The address the host is reached at when it binds another than loopback (`args: ['--bind', ...]`). */
+  address?: string;
 }
 
 export async function startHost(options: HostOptions = {}): Promise<HostProcess> {
@@ -164,7 +166,7 @@ async function launchHost(options: HostOptions, picked: Set<number>): Promise<Ho
     mqttPort: Number(env.STREAMS_MQTT_PORT),
     home,
     port,
-    url: `http://${options.netns?.address ?? '127.0.0.1'}:${port}`,
+    url: `http://${options.netns?.address ?? options.address ?? '127.0.0.1'}:${port}`,
     loginUrl,
     token,
     stdout: () => stdout,

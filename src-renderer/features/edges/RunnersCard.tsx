@@ -88,7 +88,7 @@ function AddRunnerSteps() {
       <li>
         On the other machine (Streams Studio and ffmpeg installed, this host reachable), run it with that token:
         <CopyField value={command} testId="runners-command" copyTestId="runners-command-copy" />
-        Or install it there over SSH from this machine (ffmpeg, Node and a service, on Debian or Ubuntu):
+        Or, from a machine with Streams Studio installed, put it on a Debian or Ubuntu server over SSH (ffmpeg, Node and a service):
         <CopyField value={provisionCommand} testId="runners-provision-command" copyTestId="runners-provision-copy" />
       </li>
       <li className="muted">

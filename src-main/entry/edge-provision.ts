@@ -60,6 +60,18 @@ export function sshTarget(
   return { host: host!, connect: () => SshShell.connect({ host: host!, port: sshPort, username: user!, privateKey }), token, origin };
 }
 
+/** Polls a list of the host's API (every 0.5 s, at most `timeoutMs`) until an item matches; false when none did. */
+export async function waitListed<T>(url: string, token: string, match: (item: T) => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+    const items = res?.ok ? ((await res.json()) as T[]) : [];
+    if (items.some(match)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** One line per finished step ([ok  ], [skip], [FAIL] with its log). */
 export function printStep(step: Omit<ProvisionStep, 'at'>): void {
   if (step.status === 'running') return;
@@ -101,16 +113,7 @@ export async function runEdgeProvision(kind: 'provision' | 'decommission', argv:
     onStep: printStep,
     bundle: () => fs.readFileSync(edgeBundleFile()),
     unitTemplate: () => fs.readFileSync(edgeUnitTemplateFile(), 'utf8'),
-    waitRegistered: async (id, timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const res = await fetch(`${origin}/api/v1/cdn/edges`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
-        const edges = res?.ok ? ((await res.json()) as { id: string; healthy: boolean }[]) : [];
-        if (edges.some((e) => e.id === id && e.healthy)) return true;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      return false;
-    },
+    waitRegistered: (id, timeoutMs) => waitListed<{ id: string; healthy: boolean }>(`${origin}/api/v1/cdn/edges`, token, (e) => e.id === id && e.healthy, timeoutMs),
     root: values.root,
   });
   let outcome: ProvisionOutcome;

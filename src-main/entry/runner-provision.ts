@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { StudioError } from '../core/errors.js';
 import { EdgeProvisioner, type ProvisionOutcome } from '../edge/provisioner.js';
 import { packageRoot, resourcesDir } from '../platform/paths.js';
-import { printStep, sshTarget } from './edge-provision.js';
+import { printStep, sshTarget, waitListed } from './edge-provision.js';
 
 export const RUNNER_PROVISION_USAGE = `Usage: streams runner provision|decommission user@host [options]
 
@@ -54,16 +54,7 @@ export async function runRunnerProvision(kind: 'provision' | 'decommission', arg
     bundle: () => fs.readFileSync(runnerBundleFile()),
     unitTemplate: () => fs.readFileSync(runnerUnitTemplateFile(), 'utf8'),
     // Connected: listed by the host under its name.
-    waitRegistered: async (runnerName, timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const res = await fetch(`${origin}/api/v1/runners`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
-        const runners = res?.ok ? ((await res.json()) as { name: string }[]) : [];
-        if (runners.some((r) => r.name === runnerName)) return true;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      return false;
-    },
+    waitRegistered: (runnerName, timeoutMs) => waitListed<{ name: string }>(`${origin}/api/v1/runners`, token, (r) => r.name === runnerName, timeoutMs),
     root: values.root,
   });
   const outcome: ProvisionOutcome =

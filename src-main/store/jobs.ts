@@ -128,19 +128,10 @@ export class JobStore {
    * One IMMEDIATE transaction: another process claiming at the same time waits for this one.
    */
   claimNext(now: number, skip: readonly string[]): StoredJob | undefined {
-    const skipped = skip.length > 0 ? `AND id NOT IN (${skip.map(() => '?').join(', ')})` : '';
-    const select = this.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' ${skipped} ORDER BY ${WAITING_ORDER} LIMIT 1`);
-    const claim = this.db.prepare(
-      `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL, progress = 0, step = NULL
-       WHERE id = ? AND state = 'queued'`,
-    );
-    const take = this.db.transaction((): string | undefined => {
-      const row = select.get(...skip) as { id: string } | undefined;
-      if (!row) return undefined;
-      return claim.run(now, row.id).changes === 1 ? row.id : undefined;
-    });
-    const id = take.immediate();
-    return id === undefined ? undefined : this.get(id);
+    return this.db.transaction((): StoredJob | undefined => {
+      const next = this.peekNext(skip);
+      return next && this.claim(next.id, now);
+    }).immediate();
   }
 
   /** The next waiting job (not one of `skip`), without taking it. */

@@ -248,6 +248,8 @@ export class JobQueue implements Service {
       }
       const job = this.o.store.claim(next.id, this.now());
       if (!job) {
+        // Gone from the queue meanwhile (cancelled): the runner's slot reserved for it is free again.
+        if (runner !== undefined) remote!.release(next.id);
         skip.add(next.id);
         continue;
       }

@@ -161,6 +161,17 @@ describe('RunnerPool', () => {
     expect(error.message).toMatch(/on runner a: no video stream/);
   });
 
+  it('a job cancelled before its lease is made sends the runner nothing', async () => {
+    const h = harness();
+    const a = h.connect('a');
+    h.pool.place({ id: 'j1', kind: 'process' }, false);
+    const c = h.ctx('j1');
+    c.controller.abort(new JobError('CANCELLED', 'cancelled'));
+    await expect(h.pool.execute(a.id, c.ctx, h.work())).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(a.jobs()).toEqual([]);
+    expect(h.pool.hasFreeSlot()).toBe(true);
+  });
+
   it('refuses another release line, a far clock and a malformed hello, with the reason, and closes', () => {
     const h = harness();
     for (const [hello, code] of [

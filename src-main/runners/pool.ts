@@ -53,6 +53,8 @@ export interface Lease {
   step: string | null;
   /** The result is being checked: the runner's silence no longer matters. */
   accepting: boolean;
+  /** The queue's side of the job: its signal, and where progress goes. */
+  ctx: LeaseContext;
   settle(error: JobError | null): void;
 }
 
@@ -196,6 +198,8 @@ export class RunnerPool implements Service {
     this.reserved.delete(ctx.jobId);
     const runner = this.runners.get(runnerId);
     if (!runner) return Promise.reject(new JobError('RUNNER_LOST', `runner ${runnerId} left before the job started`, { retry: true }));
+    // Cancelled while the job got ready (its source's digest): no lease at all.
+    if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason instanceof JobError ? ctx.signal.reason : new JobError('CANCELLED', 'cancelled'));
     return new Promise<void>((resolve, reject) => {
       const lease: Lease = {
         id: `lease_${crypto.randomBytes(8).toString('hex')}`,
@@ -209,6 +213,7 @@ export class RunnerPool implements Service {
         progress: 0,
         step: null,
         accepting: false,
+        ctx,
         settle: (error) => {
           ctx.signal.removeEventListener('abort', onAbort);
           if (error) reject(error);
@@ -220,7 +225,6 @@ export class RunnerPool implements Service {
         this.end(lease, ctx.signal.reason instanceof JobError ? ctx.signal.reason : new JobError('CANCELLED', 'cancelled'));
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      (lease as Lease & { ctx: LeaseContext }).ctx = ctx;
       this.leases.set(lease.id, lease);
       runner.leases.add(lease.id);
       work.onLease?.(lease.id);
@@ -316,7 +320,7 @@ export class RunnerPool implements Service {
         if (!lease) return;
         lease.progress = Math.max(0, Math.min(1, Number(message.value) || 0));
         lease.step = typeof message.step === 'string' ? message.step.slice(0, 40) : null;
-        (lease as Lease & { ctx: LeaseContext }).ctx.progress(lease.progress, lease.step ?? undefined);
+        lease.ctx.progress(lease.progress, lease.step ?? undefined);
         return;
       }
       case 'result': {

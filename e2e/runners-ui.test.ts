@@ -151,4 +151,18 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('runners on the Edges page in Chrom
     expect(await page.getByTestId('edges-tab-runners').textContent()).toBe('Runners');
     await page.getByTestId('runners-card').screenshot({ path: path.join(ARTIFACTS, 'runners-ui-empty.png') });
   }, 30_000);
+
+  it('the Provision a runner dialog streams its steps and names the one that failed', { timeout: 60_000 }, async () => {
+    await page.getByTestId('runner-provision-open').click();
+    await page.getByTestId('provision-host').fill('127.0.0.1');
+    // Nothing listens on port 1: the job fails at its first step, which the dialog names.
+    await page.getByTestId('provision-ssh-port').fill('1');
+    await page.getByTestId('provision-key').fill('not a key');
+    await page.getByTestId('runner-provision-name').fill('render-2');
+    await page.getByTestId('runner-provision-submit').click();
+    await expect.poll(() => page.getByTestId('job-state').textContent(), { timeout: 30_000 }).toContain('Failed at “connect”');
+    expect(await page.getByTestId('job-step-connect').getAttribute('class')).toContain('job-step-failed');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'runners-provision-failed.png'), fullPage: true, animations: 'disabled' });
+    await page.keyboard.press('Escape');
+  });
 });

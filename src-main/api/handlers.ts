@@ -1,4 +1,5 @@
-import type { BackupItem, BackupStatus, FfmpegInfo, RunnerInfo, SystemInfo, SystemStats } from '../../src-shared/contract/index.js';
+import type { BackupItem, BackupStatus, FfmpegInfo, SystemInfo, SystemStats } from '../../src-shared/contract/index.js';
+import { runnerHandlers, type RunnerHandlerDeps } from './handlers-runners.js';
 import type { ConfigStore } from '../conf/config-store.js';
 import type { StreamService } from '../media/stream-service.js';
 import type { RecordingService } from '../recorder/recording-service.js';
@@ -50,7 +51,7 @@ export interface HandlerDeps {
   guestTakes: GuestTakes;
   podcasts: PodcastHandlerDeps;
   backups: { status(): BackupStatus; run(): Promise<BackupItem> };
-  runners: { list(): RunnerInfo[]; remove(id: string): boolean };
+  runners: RunnerHandlerDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -61,8 +62,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'system.probeFfmpeg': () => deps.ffmpeg.reprobe(),
     'backups.status': () => deps.backups.status(),
     'backups.create': () => deps.backups.run(),
-    'runners.list': () => deps.runners.list(),
-    'runners.remove': ({ id }) => ({ removed: deps.runners.remove(id) }),
     'config.get': () => deps.config.view(),
     'config.update': (patch) => {
       deps.config.update(patch);
@@ -121,5 +120,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...sceneHandlers(deps.scenes),
     ...guestHandlers(deps.guests, deps.guestTakes),
     ...podcastHandlers(deps.podcasts),
+    ...runnerHandlers(deps.runners),
   };
 }

@@ -5,9 +5,11 @@ import type { AuditPort } from '../auth/types.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { defaultPublicUrl } from '../edge/provision-plan.js';
+import { defaultPublicUrl, type NodeRole } from '../edge/provision-plan.js';
 import { EdgeProvisioner, type ProvisionOutcome } from '../edge/provisioner.js';
 import { SshShell } from '../edge/ssh-shell.js';
+
+type ProvisionJobsRunners = ConstructorParameters<typeof ProvisionJobs>[0]['runners'];
 
 export interface SshInput {
   host: string;
@@ -37,6 +39,13 @@ export class ProvisionJobs {
       drainFor?: (edgeId: string, why: 'decommission' | 'upgrade') => { release(): void };
       /** Where a job's outcome is recorded (its start is a write call, recorded by the dispatcher). */
       audit?: Pick<AuditPort, 'record'>;
+      /** Runners provisioned the same way: their bundle and unit, whether one of that name is connected, and disconnecting one. */
+      runners?: {
+        bundleFile: () => string;
+        unitTemplateFile: () => string;
+        waitConnected: (name: string, timeoutMs: number) => Promise<boolean>;
+        remove: (id: string) => void;
+      };
     },
   ) {}
 
@@ -55,6 +64,29 @@ export class ProvisionJobs {
     return this.launch('provision', input, drained, (p) =>
       p.provision({ origin: input.origin, token: input.token, port: input.port, region: input.region, publicUrl, cacheSize: input.cacheSize }),
     );
+  }
+
+  /** Installs a runner (its register step waits until the host lists it under `name`). */
+  provisionRunner(input: SshInput & { origin: string; token: () => string; name: string; slots: number }): ProvisionJob {
+    this.runnersOrRefuse();
+    return this.launch('provision', input, () => {}, (p) => p.provisionRunner({ origin: input.origin, token: input.token, name: input.name, slots: input.slots }), 'runner');
+  }
+
+  /** Stops and removes a provisioned runner; `runnerId` is disconnected at once (its jobs go back to the queue). */
+  decommissionRunner(input: SshInput & { runnerId?: string }): ProvisionJob {
+    const runners = this.runnersOrRefuse();
+    return this.launch('decommission', input, () => {}, async (p) => {
+      const outcome = await p.decommission();
+      if (outcome.ok && input.runnerId) runners.remove(input.runnerId);
+      return outcome;
+    }, 'runner');
+  }
+
+  private runnersOrRefuse(): NonNullable<ProvisionJobsRunners> {
+    const runners = this.deps.runners;
+    if (!runners) throw new StudioError('UNAVAILABLE', 'this host provisions no runners');
+    if (!fs.existsSync(runners.bundleFile())) throw new StudioError('UNAVAILABLE', `the runner bundle is missing (${runners.bundleFile()}); run npm run build`);
+    return runners;
   }
 
   /**
@@ -83,7 +115,7 @@ export class ProvisionJobs {
     });
   }
 
-  private launch(kind: ProvisionJob['kind'], input: SshInput, drained: (ok: boolean) => void, run: (p: EdgeProvisioner) => Promise<ProvisionOutcome>): ProvisionJob {
+  private launch(kind: ProvisionJob['kind'], input: SshInput, drained: (ok: boolean) => void, run: (p: EdgeProvisioner) => Promise<ProvisionOutcome>, role: NodeRole = 'edge'): ProvisionJob {
     const job: ProvisionJob = {
       id: `job_${crypto.randomBytes(6).toString('hex')}`,
       kind,
@@ -98,7 +130,9 @@ export class ProvisionJobs {
     };
     this.jobs.set(job.id, job);
     const publish = (): void => this.deps.bus.emit('cdn.provision', structuredClone(job));
+    const files = role === 'runner' ? this.deps.runners! : { bundleFile: this.deps.bundleFile, unitTemplateFile: this.deps.unitTemplateFile };
     const provisioner = new EdgeProvisioner({
+      role,
       connect: () => SshShell.connect({ host: input.host, port: input.sshPort, username: input.user, privateKey: input.privateKey }),
       onStep: (update) => {
         const step = { ...update, at: Date.now() };
@@ -107,9 +141,9 @@ export class ProvisionJobs {
         else job.steps.push(step);
         publish();
       },
-      bundle: () => fs.readFileSync(this.deps.bundleFile()),
-      unitTemplate: () => fs.readFileSync(this.deps.unitTemplateFile(), 'utf8'),
-      waitRegistered: this.deps.waitRegistered,
+      bundle: () => fs.readFileSync(files.bundleFile()),
+      unitTemplate: () => fs.readFileSync(files.unitTemplateFile(), 'utf8'),
+      waitRegistered: role === 'runner' ? this.deps.runners!.waitConnected : this.deps.waitRegistered,
       root: input.root,
     });
     run(provisioner).then(
@@ -117,14 +151,14 @@ export class ProvisionJobs {
         drained(outcome.ok);
         Object.assign(job, { state: outcome.ok ? 'done' : 'failed', edgeId: outcome.edgeId, failedStep: outcome.failedStep, error: outcome.error, endedAt: Date.now() });
         this.deps.logger.info({ job: job.id, kind, target: job.target, ok: outcome.ok, failedStep: outcome.failedStep }, 'provisioning job ended');
-        this.deps.audit?.record({ actor: 'system', action: `edge.${kind}`, target: job.target, ip: null, result: outcome.ok ? 'ok' : 'failed', detail: outcome.failedStep });
+        this.deps.audit?.record({ actor: 'system', action: `${role}.${kind}`, target: job.target, ip: null, result: outcome.ok ? 'ok' : 'failed', detail: outcome.failedStep });
         publish();
         setTimeout(() => this.jobs.delete(job.id), 3_600_000).unref();
       },
       (error: unknown) => {
         drained(false);
         Object.assign(job, { state: 'failed', error: (error as Error).message, endedAt: Date.now() });
-        this.deps.audit?.record({ actor: 'system', action: `edge.${kind}`, target: job.target, ip: null, result: 'failed', detail: (error as Error).message });
+        this.deps.audit?.record({ actor: 'system', action: `${role}.${kind}`, target: job.target, ip: null, result: 'failed', detail: (error as Error).message });
         publish();
       },
     );

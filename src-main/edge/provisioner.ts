@@ -113,7 +113,7 @@ export class EdgeProvisioner {
   async provision(settings: EdgeSettings): Promise<ProvisionOutcome> {
     const L = this.layout;
     return this.session(async () => {
-      const nodePath = await this.install(envFileText(settings, this.layout), `origin ${settings.origin}, port ${settings.port}`);
+      const nodePath = await this.install(() => envFileText(settings, this.layout), `origin ${settings.origin}, port ${settings.port}`);
       const edgeId = await this.step('health', 'Check health', async (log) => {
         const url = `http://127.0.0.1:${settings.port}/edge/health`;
         const probe = `${sh(nodePath)} -e ${sh(`fetch(${JSON.stringify(url)}).then(async r=>{const t=await r.text();console.log(t);process.exit(r.ok?0:1)},()=>process.exit(1))`)}`;
@@ -146,7 +146,7 @@ export class EdgeProvisioner {
   }
 
   /** The steps an edge and a runner share: OS, packages, the bundle, its environment file, the service. Returns node's path. */
-  private async install(envText: string, about: string): Promise<string> {
+  private async install(envText: () => string, about: string): Promise<string> {
     const L = this.layout;
     const packages = ROLE_PACKAGES[this.role];
     const service = `streams-${this.role}`;
@@ -189,7 +189,7 @@ export class EdgeProvisioner {
       return undefined;
     });
     await this.step('configure', 'Write the configuration', async (log) => {
-      await this.shell!.upload(envText, L.envFile, 0o600);
+      await this.shell!.upload(envText(), L.envFile, 0o600);
       log(`${L.envFile} (${about})`);
     });
     await this.step('service', 'Install and start the service', async (log) => {
@@ -208,9 +208,11 @@ export class EdgeProvisioner {
     return nodePath as string;
   }
 
-  async provisionRunner(settings: RunnerSettings): Promise<ProvisionOutcome> {
+  /** `token` is asked for when the configuration is written (a job that fails before makes none). */
+  async provisionRunner(settings: Omit<RunnerSettings, 'token'> & { token: string | (() => string) }): Promise<ProvisionOutcome> {
+    const token = settings.token;
     return this.session(async () => {
-      await this.install(runnerEnvFileText(settings, this.layout), `origin ${settings.origin}, ${settings.slots} slot${settings.slots === 1 ? '' : 's'}`);
+      await this.install(() => runnerEnvFileText({ ...settings, token: typeof token === 'string' ? token : token() }, this.layout), `origin ${settings.origin}, ${settings.slots} slot${settings.slots === 1 ? '' : 's'}`);
       await this.step('register', 'Register with the origin', async (log) => {
         // Connected at the origin, or refused by it: the runner says why in its log (a token, a version, a clock).
         const deadline = Date.now() + (this.deps.healthTimeoutMs ?? 60_000);

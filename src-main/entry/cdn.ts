@@ -20,6 +20,7 @@ import { EdgeFunctions } from '../cdn/edge-functions.js';
 import { checkFunction } from '../cdn/function-check.js';
 import type { ChildRegistry } from '../core/children.js';
 import { edgeBundleFile, edgeUnitTemplateFile } from './edge-provision.js';
+import { runnerBundleFile, runnerUnitTemplateFile } from './runner-provision.js';
 
 /** Wires the origin side of the edge fleet (part of the studio composition root). */
 export function wireCdn(deps: {
@@ -38,8 +39,11 @@ export function wireCdn(deps: {
   audit?: Pick<AuditPort, 'record'>;
   /** The edges' podcast download lines (the podcasts are wired after the CDN, so asked lazily). */
   onDownloads?: (edgeId: string, records: EdgeDownloadRecord[]) => void;
+  /** Runners, provisioned over SSH as edges are. */
+  runners?: { list(): { name: string }[]; remove(id: string): boolean };
 }): {
   registry: EdgeRegistry;
+  jobs: ProvisionJobs;
   handlers: CdnHandlerDeps;
   services: Service[];
   plugins: HttpPlugin[];
@@ -69,9 +73,11 @@ export function wireCdn(deps: {
     edges: () => registry.list(),
     drainFor: (id, why) => registry.drainFor(id, why),
     audit: deps.audit,
+    ...(deps.runners ? { runners: runnerProvisioning(deps.runners) } : {}),
   });
   return {
     registry,
+    jobs,
     handlers: {
       edges: () => registry.list(),
       removeEdge: (id) => registry.remove(id),
@@ -100,5 +106,22 @@ export function wireCdn(deps: {
     },
     services: [registry],
     plugins: [edgeSocketRoutes(registry)],
+  };
+}
+
+/** What provisioning a runner needs: its files, and the pool to see it connect (or disconnect it). */
+function runnerProvisioning(pool: { list(): { name: string }[]; remove(id: string): boolean }) {
+  return {
+    bundleFile: runnerBundleFile,
+    unitTemplateFile: runnerUnitTemplateFile,
+    waitConnected: async (name: string, timeoutMs: number): Promise<boolean> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (pool.list().some((r) => r.name === name)) return true;
+        if (Date.now() >= deadline) return false;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    remove: (id: string) => void pool.remove(id),
   };
 }

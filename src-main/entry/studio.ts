@@ -214,7 +214,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const podcasts = wirePodcasts({ home: layout.root, db, children, ffmpeg, library: () => library.library, uploads: () => library.uploads, recordings: live.recordings, queue: jobs, streams: live.streams, baseUrl: () => http.url, purge: (prefix) => cdn.registry.autoPurge({ prefix }, { podcasts: prefix }), logger });
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
-    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, children, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records) });
+    const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, children, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records), runners: runners.pool });
     const webrtc = wireWebRtc({
       config: () => config.current,
       paths: live.paths,
@@ -237,7 +237,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       logger: logger.child({ service: 'backups' }),
     });
     const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
-    const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens: new TokensService(people.tokens), streams: live.streams, signer: live.signer });
+    const tokens = new TokensService(people.tokens);
+    const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens, streams: live.streams, signer: live.signer });
     const scenes = new SceneService({ store: new SceneStore(db), bus });
     const rendererDir = options.rendererDir ?? defaultRendererDir();
     const guests = wireGuests({ db, bus, jwt: access.jwt, streams: live.streams, webrtc: webrtc.server, auth, rendererDir, logger, scenes, paths: live.paths, config: () => config.current, library, recordings: live.recordings, clock: live.clock });
@@ -273,7 +274,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         guestTakes: guests.takes,
         podcasts: podcasts.handlers,
         backups,
-        runners: runners.pool,
+        runners: {
+          pool: runners.pool,
+          provision: (input) => cdn.jobs.provisionRunner({ ...input, slots: input.slots }),
+          decommission: (input) => cdn.jobs.decommissionRunner(input),
+          runnerToken: (by, name) => tokens.create(by, { name, scopes: ['runners:write'] }).token,
+        },
       }),
       logger,
       access.onCall,

@@ -90,4 +90,38 @@ describe.skipIf(needs('sshd', 'ffmpeg'))('provisioning a runner over SSH', () =>
     expect(pidsMatching(layout.dataDir)).toEqual([]);
     await waitFor('the runner gone from the host', async () => ((await api(host, 'GET', '/api/v1/runners')).json as unknown as unknown[]).length === 0, 10_000);
   });
+
+  it('from the API: provision with a new runners:write token of the caller, steps as a job; bad input is 400; decommission disconnects it', { timeout: 120_000 }, async () => {
+    const ssh = { host: '127.0.0.1', sshPort: sshd.port, user: sshd.user, privateKey: fs.readFileSync(sshd.keyFile, 'utf8'), root };
+    for (const body of [{}, { ...ssh, host: 'a b' }, { ...ssh, slots: 99 }, { ...ssh, name: 'bad/name' }]) {
+      const res = await api(host, 'POST', '/api/v1/runners/provision', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error.code).toBe('VALIDATION_FAILED');
+    }
+    const tokensBefore = ((await api(host, 'GET', '/api/v1/tokens')).json as unknown as unknown[]).length;
+    const started = await api(host, 'POST', '/api/v1/runners/provision', { ...ssh, name: 'render-api', slots: 1 });
+    expect(started.status, started.text).toBe(202);
+    const done = await waitFor('the provisioning job', async () => {
+      const job = (await api(host, 'GET', `/api/v1/cdn/jobs/${started.json.id}`)).json;
+      return job.state !== 'running' ? job : null;
+    }, 90_000, 250);
+    expect(done, JSON.stringify(done.steps)).toMatchObject({ state: 'done', failedStep: null });
+    expect(done.steps.map((s: { id: string }) => s.id)).toEqual(['connect', 'detect-os', 'packages', 'upload', 'configure', 'service', 'register']);
+    const runners = (await api(host, 'GET', '/api/v1/runners')).json as unknown as Record<string, any>[];
+    expect(runners).toMatchObject([{ name: 'render-api', slots: 1 }]);
+    // The runner holds a token of its own, runners:write only, listed where the operator can revoke it.
+    const tokens = (await api(host, 'GET', '/api/v1/tokens')).json as unknown as Record<string, any>[];
+    expect(tokens.length).toBe(tokensBefore + 1);
+    expect(tokens.find((t) => t.name === 'runner render-api')).toMatchObject({ scopes: ['runners:write'] });
+    expect(fs.readFileSync(roleLayout('runner', root).envFile, 'utf8')).not.toContain(host.token);
+    const gone = await api(host, 'POST', '/api/v1/runners/decommission', { ...ssh, runnerId: runners[0]!.id });
+    expect(gone.status, gone.text).toBe(202);
+    const ended = await waitFor('the decommission job', async () => {
+      const job = (await api(host, 'GET', `/api/v1/cdn/jobs/${gone.json.id}`)).json;
+      return job.state !== 'running' ? job : null;
+    }, 40_000, 250);
+    expect(ended).toMatchObject({ state: 'done' });
+    expect(fs.existsSync(roleLayout('runner', root).installDir)).toBe(false);
+    expect((await api(host, 'GET', '/api/v1/runners')).json).toEqual([]);
+  });
 });

@@ -192,7 +192,8 @@ export const provisionJobSchema = z.object({
 });
 export type ProvisionJob = z.infer<typeof provisionJobSchema>;
 
-const sshTargetInput = {
+/** Where to provision over SSH (an edge, a runner): the key is used for the job only, never stored. */
+export const sshTargetInput = {
   host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'a host name or address'),
   sshPort: z.number().int().min(1).max(65535).default(22),
   user: z.string().min(1).max(32).regex(/^[a-z_][a-z0-9_-]*$/, 'a user name'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { provisionJobSchema, sshTargetInput } from './cdn.js';
 import { event, method } from './define.js';
 
 /**
@@ -50,6 +51,16 @@ export const runnerEvents = {
   'runners.changed': event({ summary: 'A runner connected, left, took or finished a job', payload: z.array(runnerSchema) }),
 };
 
+export const runnerProvisionInputSchema = z
+  .object({
+    ...sshTargetInput,
+    name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9 ._-]+$/, 'letters, digits, space, dot, dash, underscore').optional().describe('Its name in the list (default: the SSH host)'),
+    slots: z.number().int().min(0).max(16).default(0).describe('Jobs at once; 0: one per 2 cores of the server'),
+    origin: z.string().url().optional().describe('How the runner reaches this host (default: the URL of this request)'),
+  })
+  .strict();
+export const runnerDecommissionInputSchema = z.object({ ...sshTargetInput, runnerId: id.optional().describe('Also disconnect this runner at once') }).strict();
+
 export const runnerMethods = {
   'runners.list': method({
     tag: 'runners',
@@ -66,6 +77,22 @@ export const runnerMethods = {
     input: z.object({ id }).strict(),
     output: z.object({ removed: z.boolean() }),
     http: { method: 'DELETE', path: '/runners/:id' },
+  }),
+  'runners.provision': method({
+    tag: 'runners',
+    scope: 'runners:write',
+    summary: 'Install (or upgrade) a runner on a Debian/Ubuntu server over SSH with a new runners:write token of the caller; progress as cdn.provision events, the job at GET /cdn/jobs/:id',
+    input: runnerProvisionInputSchema,
+    output: provisionJobSchema,
+    http: { method: 'POST', path: '/runners/provision', status: 202 },
+  }),
+  'runners.decommission': method({
+    tag: 'runners',
+    scope: 'runners:write',
+    summary: 'Stop a provisioned runner and remove what provisioning installed; progress as cdn.provision events',
+    input: runnerDecommissionInputSchema,
+    output: provisionJobSchema,
+    http: { method: 'POST', path: '/runners/decommission', status: 202 },
   }),
 };
 

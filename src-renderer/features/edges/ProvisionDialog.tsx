@@ -24,6 +24,24 @@ export function JobSteps({ job }: { job: ProvisionJob }) {
   );
 }
 
+/** Where to reach a server over SSH: host, user, port and the private key (the same for edges and runners). */
+export function SshFields({ form, set, placeholder }: { form: SshForm; set(key: keyof SshForm, value: string | number): void; placeholder: string }) {
+  return (
+    <>
+      <label className="field-label" htmlFor="pv-host">Server</label>
+      <input id="pv-host" className="input" data-testid="provision-host" placeholder={placeholder} value={form.host} onChange={(e) => set('host', e.target.value)} />
+      <label className="field-label" htmlFor="pv-user">SSH user and port</label>
+      <div className="row">
+        <input id="pv-user" className="input" data-testid="provision-user" value={form.user} onChange={(e) => set('user', e.target.value)} />
+        <input className="input" type="number" aria-label="SSH port" data-testid="provision-ssh-port" value={form.sshPort} onChange={(e) => set('sshPort', Number(e.target.value))} />
+      </div>
+      <label className="field-label" htmlFor="pv-key">Private key</label>
+      <textarea id="pv-key" className="input" rows={4} data-testid="provision-key" placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" value={form.privateKey} onChange={(e) => set('privateKey', e.target.value)} />
+      <div className="field-hint">Used for this job only, never stored.</div>
+    </>
+  );
+}
+
 /** Provision (or, with `edge`, decommission) over SSH; then shows the job's steps live. */
 export function ProvisionDialog({ edge, onClose }: { edge?: EdgeInfo; onClose(): void }) {
   const { provision, decommission } = useEdges.getState();
@@ -47,16 +65,7 @@ export function ProvisionDialog({ edge, onClose }: { edge?: EdgeInfo; onClose():
         <JobSteps job={job} />
       ) : (
         <form className="form" onSubmit={(e) => void submit(e)} noValidate>
-          <label className="field-label" htmlFor="pv-host">Server</label>
-          <input id="pv-host" className="input" data-testid="provision-host" placeholder="edge1.example.com" value={form.host} onChange={(e) => set('host', e.target.value)} />
-          <label className="field-label" htmlFor="pv-user">SSH user and port</label>
-          <div className="row">
-            <input id="pv-user" className="input" data-testid="provision-user" value={form.user} onChange={(e) => set('user', e.target.value)} />
-            <input className="input" type="number" aria-label="SSH port" data-testid="provision-ssh-port" value={form.sshPort} onChange={(e) => set('sshPort', Number(e.target.value))} />
-          </div>
-          <label className="field-label" htmlFor="pv-key">Private key</label>
-          <textarea id="pv-key" className="input" rows={4} data-testid="provision-key" placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" value={form.privateKey} onChange={(e) => set('privateKey', e.target.value)} />
-          <div className="field-hint">Used for this job only, never stored.</div>
+          <SshFields form={form} set={(key, value) => setForm((f) => ({ ...f, [key]: value }))} placeholder="edge1.example.com" />
           {!edge && (
             <>
               <label className="field-label" htmlFor="pv-port">Edge HTTP port and region</label>

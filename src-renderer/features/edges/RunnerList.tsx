@@ -9,11 +9,14 @@ export function RunnerList({
   videos,
   now,
   onRemove,
+  onDecommission,
 }: {
   runners: RunnerInfo[];
   videos: Readonly<Record<string, Video>>;
   now: number;
   onRemove(runner: RunnerInfo): void;
+  /** Stop and uninstall it over SSH. */
+  onDecommission(runner: RunnerInfo): void;
 }) {
   return (
     <table className="table runner-table" data-testid="runners-table">
@@ -24,14 +27,14 @@ export function RunnerList({
       </thead>
       <tbody>
         {runners.map((r) => (
-          <RunnerRow key={r.id} runner={r} videos={videos} now={now} onRemove={() => onRemove(r)} />
+          <RunnerRow key={r.id} runner={r} videos={videos} now={now} onRemove={() => onRemove(r)} onDecommission={() => onDecommission(r)} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function RunnerRow({ runner: r, videos, now, onRemove }: { runner: RunnerInfo; videos: Readonly<Record<string, Video>>; now: number; onRemove(): void }) {
+function RunnerRow({ runner: r, videos, now, onRemove, onDecommission }: { runner: RunnerInfo; videos: Readonly<Record<string, Video>>; now: number; onRemove(): void; onDecommission(): void }) {
   const load = loadOf(r.load);
   const encoders = shortEncoders(r.encoders);
   const jobs = runnerJobs(r, videos);
@@ -102,6 +105,9 @@ function RunnerRow({ runner: r, videos, now, onRemove }: { runner: RunnerInfo; v
         <div className="edge-actions">
           <button className="button danger-outline" data-testid={`runner-remove-${r.id}`} onClick={onRemove}>
             Remove
+          </button>
+          <button className="button ghost" data-testid={`runner-decommission-${r.id}`} title="Stop it and uninstall it over SSH" onClick={onDecommission}>
+            Decommission
           </button>
         </div>
       </td>

@@ -6,7 +6,9 @@ import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
 import { CopyField } from '../../ui/CopyButton.js';
 import { useLibrary } from '../library/store.js';
 import { useNow } from '../recordings/use-now.js';
+import { Icon } from '../../ui/Icon.js';
 import { RunnerList } from './RunnerList.js';
+import { RunnerProvisionDialog } from './RunnerProvisionDialog.js';
 import { fleetLine, runnerCommand, runnerOrigin, runnerProvisionCommand } from './runners-model.js';
 import { useRunners } from './runners-store.js';
 
@@ -17,6 +19,7 @@ export function RunnersCard() {
   const videos = useLibrary((s) => s.videos);
   const now = useNow(true, 1000);
   const [removing, setRemoving] = useState<RunnerInfo | null>(null);
+  const [dialog, setDialog] = useState<{ runner?: RunnerInfo } | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     void useRunners.getState().load();
@@ -34,7 +37,14 @@ export function RunnersCard() {
     <Card
       title={<>Runners <span className="muted">{runners.length || ''}</span></>}
       testId="runners-card"
-      actions={runners.length > 0 && <span className="muted small" data-testid="runners-summary">{fleetLine(runners)}</span>}
+      actions={
+        <>
+          {runners.length > 0 && <span className="muted small" data-testid="runners-summary">{fleetLine(runners)}</span>}
+          <button className="button primary" data-testid="runner-provision-open" onClick={() => setDialog({})}>
+            <Icon name="plus" size={16} /> Provision a runner
+          </button>
+        </>
+      }
     >
       {!loaded ? (
         <p className="muted">Loading…</p>
@@ -48,13 +58,14 @@ export function RunnersCard() {
         </div>
       ) : (
         <>
-          <RunnerList runners={runners} videos={videos} now={now} onRemove={setRemoving} />
+          <RunnerList runners={runners} videos={videos} now={now} onRemove={setRemoving} onDecommission={(runner) => setDialog({ runner })} />
           <details className="details runners-add" data-testid="runners-add">
             <summary data-testid="runners-add-toggle">Add another runner</summary>
             <AddRunnerSteps />
           </details>
         </>
       )}
+      {dialog && <RunnerProvisionDialog {...(dialog.runner ? { runner: dialog.runner } : {})} onClose={() => setDialog(null)} />}
       {removing && (
         <ConfirmDialog
           title={`Remove ${removing.name}?`}
@@ -88,7 +99,8 @@ function AddRunnerSteps() {
       <li>
         On the other machine (Streams Studio and ffmpeg installed, this host reachable), run it with that token:
         <CopyField value={command} testId="runners-command" copyTestId="runners-command-copy" />
-        Or, from a machine with Streams Studio installed, put it on a Debian or Ubuntu server over SSH (ffmpeg, Node and a service):
+        Or install it on a Debian or Ubuntu server over SSH with <strong>Provision a runner</strong> above (ffmpeg, Node and a
+        service; the runner gets a token of its own), or from a machine with Streams Studio installed:
         <CopyField value={provisionCommand} testId="runners-provision-command" copyTestId="runners-provision-copy" />
       </li>
       <li className="muted">

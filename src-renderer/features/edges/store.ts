@@ -23,6 +23,8 @@ interface EdgesState {
   purge(request: PurgeRequest): Promise<PurgeResult | null>;
   provision(input: SshForm & { port: number; region: string }): Promise<ProvisionJob | null>;
   decommission(input: SshForm & { edgeId: string }): Promise<ProvisionJob | null>;
+  provisionRunner(input: SshForm & { name?: string; slots: number }): Promise<ProvisionJob | null>;
+  decommissionRunner(input: SshForm & { runnerId?: string }): Promise<ProvisionJob | null>;
   /** Drain an edge (no new viewers) or put it back. */
   drain(id: string, draining: boolean): Promise<void>;
 }
@@ -76,6 +78,8 @@ export const useEdges = create<EdgesState>()(() => ({
 
   provision: (input) => startJob(() => call('cdn.provision', input)),
   decommission: (input) => startJob(() => call('cdn.decommission', input)),
+  provisionRunner: (input) => startJob(() => call('runners.provision', input)),
+  decommissionRunner: (input) => startJob(() => call('runners.decommission', input)),
 
   async drain(id, draining) {
     const edge = await attempt(() => call('cdn.drainEdge', { id, draining }));

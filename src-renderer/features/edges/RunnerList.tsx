@@ -103,10 +103,10 @@ function RunnerRow({ runner: r, videos, now, onRemove, onDecommission }: { runne
       </td>
       <td>
         <div className="edge-actions">
-          <button className="button danger-outline" data-testid={`runner-remove-${r.id}`} onClick={onRemove}>
+          <button className="button danger-outline small-button" data-testid={`runner-remove-${r.id}`} onClick={onRemove}>
             Remove
           </button>
-          <button className="button ghost" data-testid={`runner-decommission-${r.id}`} title="Stop it and uninstall it over SSH" onClick={onDecommission}>
+          <button className="button ghost small-button" data-testid={`runner-decommission-${r.id}`} title="Stop it and uninstall it over SSH" onClick={onDecommission}>
             Decommission
           </button>
         </div>

@@ -38,12 +38,12 @@ export function RunnersCard() {
       title={<>Runners <span className="muted">{runners.length || ''}</span></>}
       testId="runners-card"
       actions={
-        <>
+        <div className="runners-actions">
           {runners.length > 0 && <span className="muted small" data-testid="runners-summary">{fleetLine(runners)}</span>}
           <button className="button primary" data-testid="runner-provision-open" onClick={() => setDialog({})}>
             <Icon name="plus" size={16} /> Provision a runner
           </button>
-        </>
+        </div>
       }
     >
       {!loaded ? (

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { EDGE_SOCKET_PATH, type EdgeFunctionSpec, type EdgeServerMessage, type EdgeStats, type PurgeRequest, type SigningKeys } from '../../src-shared/contract/cdn.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { closeSocket } from '../http/websocket.js';
 import type { PodcastLog } from './podcast-log.js';
 import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
 
@@ -146,16 +147,6 @@ export class OriginLink implements Service {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.heartbeat) clearInterval(this.heartbeat);
-    const socket = this.socket;
-    if (socket && socket.readyState !== socket.CLOSED) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.close(1001, 'edge stopping');
-        setTimeout(() => {
-          socket.terminate();
-          resolve();
-        }, 1000).unref();
-      });
-    }
+    await closeSocket(this.socket, 'edge stopping');
   }
 }

@@ -32,6 +32,17 @@ function bad(field: string, message: string): never {
   throw new StudioError('CONFIG_INVALID', `${field}: ${message}`, { field });
 }
 
+/** The options `streams edge|runner provision|decommission` share: the SSH target's and the host's. */
+export const SSH_CLI_OPTIONS = {
+  key: { type: 'string' },
+  'ssh-port': { type: 'string', default: '22' },
+  origin: { type: 'string' },
+  token: { type: 'string' },
+  home: { type: 'string' },
+  root: { type: 'string', default: '' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** The SSH side of `streams edge|runner provision|decommission`: user@host, port, key, and the host's URL and token. */
 export function sshTarget(
   kind: 'provision' | 'decommission',
@@ -86,18 +97,12 @@ export async function runEdgeProvision(kind: 'provision' | 'decommission', argv:
     args: argv,
     allowPositionals: true,
     options: {
-      key: { type: 'string' },
-      'ssh-port': { type: 'string', default: '22' },
-      origin: { type: 'string' },
-      token: { type: 'string' },
-      home: { type: 'string' },
+      ...SSH_CLI_OPTIONS,
       port: { type: 'string', default: '8081' },
       region: { type: 'string', default: '' },
       'public-url': { type: 'string' },
       'cache-size': { type: 'string', default: '1g' },
       'edge-id': { type: 'string' },
-      root: { type: 'string', default: '' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { StudioError } from '../core/errors.js';
 import { EdgeProvisioner, type ProvisionOutcome } from '../edge/provisioner.js';
 import { packageRoot, resourcesDir } from '../platform/paths.js';
-import { printStep, sshTarget, waitListed } from './edge-provision.js';
+import { printStep, SSH_CLI_OPTIONS, sshTarget, waitListed } from './edge-provision.js';
 
 export const RUNNER_PROVISION_USAGE = `Usage: streams runner provision|decommission user@host [options]
 
@@ -28,15 +28,9 @@ export async function runRunnerProvision(kind: 'provision' | 'decommission', arg
     args: argv,
     allowPositionals: true,
     options: {
-      key: { type: 'string' },
-      'ssh-port': { type: 'string', default: '22' },
-      origin: { type: 'string' },
-      token: { type: 'string' },
-      home: { type: 'string' },
+      ...SSH_CLI_OPTIONS,
       name: { type: 'string' },
       slots: { type: 'string' },
-      root: { type: 'string', default: '' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

@@ -17,3 +17,16 @@ export function keepAlive(socket: WebSocket, everyMs: number): void {
   socket.on('pong', () => (alive = true));
   socket.once('close', () => clearInterval(timer));
 }
+
+/** Closes `socket` (1001, going away) and resolves once it is closed, terminating it after `graceMs`. */
+export function closeSocket(socket: WebSocket | null, reason: string, graceMs = 1000): Promise<void> {
+  if (!socket || socket.readyState === socket.CLOSED) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    socket.close(1001, reason);
+    setTimeout(() => {
+      socket.terminate();
+      resolve();
+    }, graceMs).unref();
+  });
+}

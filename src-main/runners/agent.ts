@@ -7,6 +7,7 @@ import { RUNNER_CLOSE, RUNNER_SOCKET_PATH, RUNNER_UPLOADS_PATH, type RunnerClien
 import { classifyJobError, JobError } from '../core/job-error.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { closeSocket } from '../http/websocket.js';
 import { loadBetween, parseCoreTicks, type CoreTicks } from '../metrics/proc-sources.js';
 import type { VideoProcessor } from '../vod/process/processor.js';
 import { packOutputs } from './outputs.js';
@@ -254,16 +255,6 @@ export class RunnerAgent implements Service {
     for (const a of this.active.values()) a.controller.abort(new JobError('CANCELLED', 'the runner is stopping'));
     // Say so: the origin places them again at once instead of waiting for the leases to expire.
     for (const a of this.active.values()) this.send({ type: 'failed', lease: a.job.lease, code: 'RUNNER_LOST', message: 'the runner is stopping', retry: true }, false);
-    const socket = this.socket;
-    if (socket && socket.readyState !== socket.CLOSED) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.close(1001, 'runner stopping');
-        setTimeout(() => {
-          socket.terminate();
-          resolve();
-        }, 1000).unref();
-      });
-    }
+    await closeSocket(this.socket, 'runner stopping');
   }
 }

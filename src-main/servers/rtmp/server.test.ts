@@ -182,6 +182,24 @@ describe('RtmpServer', () => {
     await waitFor('no connection left', () => server.connectionCount === 0, 3000, 5);
   });
 
+  it('closes a client that opens more than 8 chunk streams before publishing (each holding a message)', async () => {
+    const { port, server } = await startServer();
+    const socket = net.connect(port, '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    let received = 0;
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received !== 1 + 1536 * 2) return;
+      socket.write(Buffer.alloc(1536));
+      // fmt 0 on chunk streams 3..12, each: timestamp 0, length 60000, AMF0 command, stream 0, then
+      // its first chunk (128 bytes at the default chunk size), so that each message stays open
+      for (let csid = 3; csid <= 12; csid++) socket.write(Buffer.concat([Buffer.from([csid]), Buffer.from('00000000ea601400000000', 'hex'), Buffer.alloc(128, 2)]));
+    });
+    socket.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
+    await waitFor('the socket closed', () => socket.destroyed || socket.readableEnded, 3000, 5);
+    await waitFor('no connection left', () => server.connectionCount === 0, 3000, 5);
+  });
+
   it('reports a port in use as PORT_IN_USE, not process.exit', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

@@ -31,11 +31,14 @@ export interface RtmpConnectionDeps {
 export const RTMP_APP = 'live';
 /** Refused clients get this long to read the refusal before the socket is destroyed. */
 const REFUSAL_LINGER_MS = 2000;
-// The engine allocates a message's full length on its first chunk header: cap it, and the number
-// of chunk streams, so that a client cannot make us allocate gigabytes with a few bytes.
+// The engine allocates a message's full length on its first chunk header and keeps one message
+// per chunk stream: cap both, so that a client cannot make us allocate gigabytes with a few bytes.
+// Before it is accepted a client holds at most 8 × 64 KiB (real encoders use chunk streams 2-8 for
+// connect, createStream and publish), so thousands of unauthenticated sockets stay cheap.
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const MAX_MESSAGE_BYTES_BEFORE_PUBLISH = 64 * 1024;
 const MAX_CHUNK_STREAMS = 64;
+const MAX_CHUNK_STREAMS_BEFORE_PUBLISH = 8;
 
 let nextId = 1;
 
@@ -96,7 +99,8 @@ export class RtmpConnection {
       const limit = this.publisher ? MAX_MESSAGE_BYTES : MAX_MESSAGE_BYTES_BEFORE_PUBLISH;
       const length = engine.parserPacket.header.length;
       if (length > limit) throw new Error(`RTMP message of ${length} bytes exceeds ${limit}`);
-      if (engine.inPackets.size > MAX_CHUNK_STREAMS) throw new Error(`more than ${MAX_CHUNK_STREAMS} RTMP chunk streams`);
+      const streams = this.publisher ? MAX_CHUNK_STREAMS : MAX_CHUNK_STREAMS_BEFORE_PUBLISH;
+      if (engine.inPackets.size > streams) throw new Error(`more than ${streams} RTMP chunk streams`);
       baseAlloc();
     };
     engine.onConnect = (message) => this.onConnect(message, baseConnect);

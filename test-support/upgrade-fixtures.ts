@@ -232,6 +232,7 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
       { version: 16, where: { name: 'show' }, values: { key_provider_url: 'https://keys.example/cpix' } },
       { version: 17, where: { name: 'show' }, values: { key_provider_token_enc: 'v1.sealed', key_provider_token_hint: '…cpix' } },
       { version: 23, where: { name: 'show' }, values: { p2p: '{"mode":"on","maxPeers":3,"maxUploadKbps":2000}' } },
+      { version: 24, where: { name: 'show' }, values: { encode_on: 'runner' } },
     ],
     check: (db, v) => {
       const streams = new StreamStore(db);
@@ -243,11 +244,12 @@ export const TABLE_FIXTURES: readonly TableFixture[] = [
           encryption: addedIn(v, 13, 'aes-128', 'none'), keyProviderUrl: addedIn(v, 16, 'https://keys.example/cpix', ''),
           keyProviderTokenEnc: addedIn(v, 17, 'v1.sealed', null), keyProviderTokenHint: addedIn(v, 17, '…cpix', null),
           p2p: addedIn(v, 23, { mode: 'on', maxPeers: 3, maxUploadKbps: 2000 }, { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 }),
+          encodeOn: addedIn(v, 24, 'runner', 'origin'),
         },
         {
           name: 'backstage', ladder: 'passthrough', private: false, createdAt: T0 + 1, state: 'ended', stateAt: T0 + 9000, stateReason: 'publisher left',
           record: false, latency: 'standard', dvrMinutes: 0, publishAuth: 'key', playAuth: 'default', maxViewers: 0, encryption: 'none', keyProviderUrl: '',
-          keyProviderTokenEnc: null, keyProviderTokenHint: null, p2p: { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 },
+          keyProviderTokenEnc: null, keyProviderTokenHint: null, p2p: { mode: 'auto', maxPeers: 5, maxUploadKbps: 0 }, encodeOn: 'origin',
         },
       ]);
       expect(streams.byKey(STREAM_KEY)?.name).toBe('show');

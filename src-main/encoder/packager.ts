@@ -52,6 +52,58 @@ export interface LowLatencyRun {
   readonly ready: boolean;
 }
 
+/**
+ * One run's ffmpeg, wherever it runs: here (a child process), or on a runner (runners/live-ladder.ts)
+ * that takes the FLV over a socket and sends the tracks back. The packager feeds `stdin`, reads each
+ * track, and supervises the run the same way in both places.
+ */
+export interface LadderProcess {
+  /** Where it runs: "origin", or the runner's name. */
+  readonly where: string;
+  /** The local child's pid; undefined on a runner. */
+  readonly pid: number | undefined;
+  readonly stdin: ByteSink | null;
+  /** The low-latency tracks, in order (fd 3 + track locally). */
+  readonly tracks: readonly (NodeJS.ReadableStream | null)[];
+  /** The newest stderr. */
+  readonly stderr: string;
+  finish(graceMs: number, endStdinAfterMs: number, onKill?: () => void): Promise<void>;
+  kill(): void;
+  /** Why an unexpected exit happened, for logs and states. */
+  reason(exit: FfmpegExit): string;
+}
+
+export interface LadderCallbacks {
+  onProgress: (block: FfmpegProgress) => void;
+  onExit: (exit: FfmpegExit) => void;
+  logger: Logger;
+}
+
+/**
+ * Places one run of a low-latency ladder elsewhere (a runner), or returns undefined to run it here.
+ * Asked again at every restart: a run lost with its runner comes back on another one or here.
+ */
+export type LadderLauncher = (run: { attempt: number; args: readonly string[]; tracks: number }, callbacks: LadderCallbacks) => LadderProcess | undefined;
+
+/** A local ffmpeg as a LadderProcess. */
+function localLadder(ffmpeg: FfmpegRunner, tracks: number): LadderProcess {
+  const stdio = ffmpeg.child.stdio;
+  return {
+    where: 'origin',
+    get pid() {
+      return ffmpeg.pid;
+    },
+    stdin: ffmpeg.child.stdin,
+    tracks: Array.from({ length: tracks }, (_, i) => (stdio[LL_FIRST_FD + i] ?? null) as NodeJS.ReadableStream | null),
+    get stderr() {
+      return ffmpeg.stderr;
+    },
+    finish: (graceMs, endStdinAfterMs, onKill) => ffmpeg.finish(graceMs, endStdinAfterMs, onKill),
+    kill: () => ffmpeg.kill(),
+    reason: (exit) => ffmpeg.reason(exit),
+  };
+}
+
 export type ReaderFactory = (options: { id: string; sink: ByteSink; logger: Logger; maxBytes?: number }) => PackagerReader;
 
 export interface PackagerOptions {
@@ -89,6 +141,8 @@ export interface PackagerOptions {
   caps?: FfmpegCaps;
   /** Low latency: tracks go to pipes and our segmenter instead of ffmpeg's dash muxer. */
   lowLatency?: LowLatencySink;
+  /** Low latency only: where each run's ffmpeg runs (a runner), asked at every (re)start; here when absent or undefined. */
+  launcher?: LadderLauncher;
 }
 
 export type PackagerState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -103,12 +157,14 @@ export interface PackagerProgress {
   /** Every rendition has its first segment and both manifests exist (this run). */
   ready: boolean;
   state: PackagerState;
+  /** Where the current run encodes: "origin" or a runner's name; null between runs. */
+  encodedOn: string | null;
 }
 
 interface Run {
   attempt: number;
   outDir: string;
-  ffmpeg: FfmpegRunner;
+  ffmpeg: LadderProcess;
   reader: PackagerReader | undefined;
   detach: (() => void) | undefined;
   startedAt: number;
@@ -166,6 +222,7 @@ export class Packager {
       dupFrames: this.last?.dupFrames ?? 0,
       ready: this.run?.ready ?? false,
       state: this.state,
+      encodedOn: this.run?.ffmpeg.where ?? null,
     };
   }
 
@@ -174,7 +231,7 @@ export class Packager {
     return this.droppedBefore + readerDropped(this.run?.reader);
   }
 
-  /** The running ffmpeg's pid (tests, diagnostics). */
+  /** The running ffmpeg's pid (tests, diagnostics); undefined when it runs on a runner. */
   get pid(): number | undefined {
     return this.run?.ffmpeg.pid;
   }
@@ -234,19 +291,28 @@ export class Packager {
     const { children, ffmpegPath } = this.options;
     const attempt = ++this.attempt;
     const outDir = attempt > 1 && this.options.outDirFor ? this.options.outDirFor(attempt) : this.options.outDir;
-    let ffmpeg: FfmpegRunner;
+    let ffmpeg: LadderProcess;
     try {
       if (outDir !== this.options.outDir) fs.mkdirSync(outDir, { recursive: true });
       const args = outDir === this.options.outDir || this.options.lowLatency ? this.args : packagerArgs({ ...this.options, outDir });
       const tracks = this.options.lowLatency ? streamCount({ renditions: this.options.renditions, audio: this.options.audio }) : 0;
       // The callbacks run on later events, by when `run` below exists.
-      ffmpeg = FfmpegRunner.start(children, ffmpegPath, args, {
-        stdio: ['pipe', 'pipe', 'pipe', ...Array.from({ length: tracks }, () => 'pipe' as const)],
-        stderrMax: 32 * 1024,
+      const callbacks: LadderCallbacks = {
         onProgress: (block) => this.onBlock(run, block),
         onExit: (exit) => this.onExit(run, exit),
         logger: this.logger.child({ attempt }),
-      });
+      };
+      const remote = this.options.lowLatency ? this.options.launcher?.({ attempt, args, tracks }, callbacks) : undefined;
+      ffmpeg =
+        remote ??
+        localLadder(
+          FfmpegRunner.start(children, ffmpegPath, args, {
+            stdio: ['pipe', 'pipe', 'pipe', ...Array.from({ length: tracks }, () => 'pipe' as const)],
+            stderrMax: 32 * 1024,
+            ...callbacks,
+          }),
+          tracks,
+        );
     } catch (error) {
       this.fail(`could not start ffmpeg: ${(error as Error).message}`);
       return;
@@ -257,7 +323,7 @@ export class Packager {
     if (this.options.lowLatency) this.connectTracks(run, this.options.lowLatency);
     this.last = undefined;
     if (this.state !== 'stopping') this.state = 'starting';
-    const stdin = ffmpeg.child.stdin;
+    const stdin = ffmpeg.stdin;
     if (!stdin) return;
 
     const reader = (this.options.createReader ?? defaultReader)({
@@ -275,7 +341,7 @@ export class Packager {
       this.fail(`could not attach to the stream: ${(error as Error).message}`);
       return;
     }
-    this.logger.info({ pid: ffmpeg.pid, attempt }, 'ffmpeg started');
+    this.logger.info({ pid: ffmpeg.pid, attempt, where: ffmpeg.where }, 'ffmpeg started');
     this.schedulePoll(run);
   }
 
@@ -300,9 +366,7 @@ export class Packager {
   private connectTracks(run: Run, sink: LowLatencySink): void {
     const out = sink.openRun(run.outDir);
     run.sink = out;
-    const stdio = run.ffmpeg.child.stdio;
-    for (let track = 0; LL_FIRST_FD + track < stdio.length; track += 1) {
-      const pipe = stdio[LL_FIRST_FD + track] as NodeJS.ReadableStream | null;
+    run.ffmpeg.tracks.forEach((pipe, track) => {
       pipe?.on('data', (chunk: Buffer) => {
         try {
           out.data(track, chunk);
@@ -313,7 +377,7 @@ export class Packager {
         }
       });
       pipe?.on('error', () => undefined);
-    }
+    });
   }
 
   private onBlock(run: Run, block: FfmpegProgress): void {

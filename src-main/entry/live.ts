@@ -14,7 +14,8 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { capsOf } from '../encoder/capabilities.js';
 import { planLiveLadder } from '../encoder/live-ladder.js';
-import { Packager } from '../encoder/packager.js';
+import { Packager, type LadderLauncher } from '../encoder/packager.js';
+import type { RunnerPool } from '../runners/pool.js';
 import { usablePath, type FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { TimedMetadata } from '../data/timed-metadata.js';
@@ -92,6 +93,8 @@ export function wireLiveServer(deps: {
   audit?: LiveRoutesOptions['audit'];
   /** The certificate HTTPS and RTMPS serve (http.tlsCert, or one the host's own authority issued). */
   tls?: { cert: string; key: string };
+  /** Transcoding runners: a stream set to encode on one has each low-latency ladder run placed there when one can (runners/pool.ts). */
+  runners?: Pick<RunnerPool, 'launchLive'>;
 }): LiveServer {
   const { config, logger } = deps;
   const store = new StreamStore(deps.db);
@@ -170,6 +173,10 @@ export function wireLiveServer(deps: {
       request.latency === 'low'
         ? lowLatency.sink({ name: request.name, continuing: request.continuing, dvrMinutes: request.dvrMinutes, encryption, tracks: llTracks })
         : undefined;
+    // A runner takes each run it can (asked again at every restart); the origin the rest.
+    const runners = deps.runners;
+    const launcher: LadderLauncher | undefined =
+      sink && request.encodeOn === 'runner' && runners ? (run, callbacks) => runners.launchLive(request.name, plan.encoder.name, run, callbacks) : undefined;
     const packager = new Packager({
       name: request.name,
       outDir: request.outDir,
@@ -185,6 +192,7 @@ export function wireLiveServer(deps: {
       fps: plan.fps,
       audio: plan.audio,
       caps: capsOf(info.features),
+      ...(launcher ? { launcher } : {}),
       ...(sink ? { lowLatency: sink } : { onFirstMedia: (dir, kind, mediaTime) => segmentTimes.firstMedia(dir, kind, mediaTime) }),
     });
     packager.onFailed(request.onFailed);

@@ -80,6 +80,7 @@ export async function runRunner(argv: string[]): Promise<number> {
     workDir: path.join(dir, 'work'),
     logger: logger.child({ service: 'runner' }),
     processor,
+    live: { ffmpegPath: () => ffmpeg.path(), children },
     describe: async () => {
       const info = await ffmpeg.info();
       const encoders = info.encoders.filter((e) => e.usable && ['h264', 'hevc', 'av1', 'vp9'].includes(e.codec)).map((e) => e.name);

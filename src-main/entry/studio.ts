@@ -209,6 +209,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       admit: (request) => access.admit(request),
       audit: { record: (entry) => access.audit.record(entry) },
       ...(tls.mode !== 'off' ? { tls: { cert: tls.certFile, key: tls.keyFile } } : {}),
+      runners: runners.pool,
     });
     const library: Library = wireLibrary({ config: () => config.current, home: layout.root, db, bus, children, ffmpeg, recordings: live.recordings, timedMetadata: live.timedMetadata, queue: jobs, signer: live.signer, protection: live.videoProtection, auth, logger, chat: { watchPanel: (id) => data.chat.watchPanel(id) }, guestTakes: () => guests.takes, runners });
     const podcasts = wirePodcasts({ home: layout.root, db, children, ffmpeg, library: () => library.library, uploads: () => library.uploads, recordings: live.recordings, queue: jobs, streams: live.streams, baseUrl: () => http.url, purge: (prefix) => cdn.registry.autoPurge({ prefix }, { podcasts: prefix }), logger });

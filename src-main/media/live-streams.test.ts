@@ -19,7 +19,7 @@ import type { PublisherInfo } from './types.js';
 const VIDEO = { video: { codec: 'h264', width: 640, height: 360, fps: 30, bitrateKbps: 800 } };
 
 class RecordingPackager implements PackagerPort {
-  readonly progress = { speed: 1.01, fps: 30, restarts: 0 };
+  readonly progress = { speed: 1.01, fps: 30, restarts: 0, encodedOn: 'origin' };
   readonly droppedChunks = 0;
   started = false;
   stoppedWith: string | undefined;
@@ -94,9 +94,9 @@ describe('LiveStreams', () => {
     const packager = await waitFor('the packager to start', () => packagers[0]?.started && packagers[0]);
     expect(packager.request).toMatchObject({ name: 'show', ladder: 'standard', tracks: VIDEO });
     expect(sessions.of('show').map((s) => s.dir)).toEqual([packager.request.outDir]);
-    expect(live.viewOf('show')).toMatchObject({ publisher: { protocol: 'rtmp', remoteAddress: '127.0.0.1' }, tracks: VIDEO, viewers: 0 });
+    expect(live.viewOf('show')).toMatchObject({ publisher: { protocol: 'rtmp', remoteAddress: '127.0.0.1' }, tracks: VIDEO, viewers: 0, encodedOn: 'origin' });
     const tick = await waitFor('a stats event', () => stats.find((s) => s.name === 'show'));
-    expect(tick.packager).toEqual({ speed: 1.01, fps: 30, restarts: 0 });
+    expect(tick.packager).toEqual({ speed: 1.01, fps: 30, restarts: 0, encodedOn: 'origin' });
 
     handle.end('publisher left');
     await waitFor('the packager to stop', () => packager.stoppedWith);

@@ -1,4 +1,4 @@
-import type { EncryptionMode, LadderPreset, LatencyMode, Rendition, Stream, ViewerStats } from '../../src-shared/contract/index.js';
+import type { EncodeOn, EncryptionMode, LadderPreset, LatencyMode, Rendition, Stream, ViewerStats } from '../../src-shared/contract/index.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamStore } from '../store/streams.js';
@@ -21,7 +21,7 @@ export interface PathsPort {
 export interface PackagerPort {
   start(): void | Promise<void>;
   stop(reason: string): Promise<void>;
-  readonly progress: { speed: number | null; fps: number | null; restarts: number };
+  readonly progress: { speed: number | null; fps: number | null; restarts: number; encodedOn?: string | null };
   readonly droppedChunks: number;
 }
 
@@ -33,6 +33,8 @@ export interface PackagerRequest {
   ladder: LadderPreset;
   latency: LatencyMode;
   dvrMinutes: number;
+  /** Where its ladder is encoded (a runner: low latency only; the origin when none can). */
+  encodeOn: EncodeOn;
   /** How its HLS output is encrypted (a run that continues the previous one keeps that one's). */
   encryption: EncryptionMode;
   /** This session continues the previous one's playlists (a publisher back within the resume window). */
@@ -132,6 +134,7 @@ export class LiveStreams {
       tracks: live.tracks,
       renditions: live.renditions,
       ...this.figures(name, live, this.options.analytics.snapshot(name), Date.now()),
+      encodedOn: live.packager?.progress.encodedOn ?? null,
     };
   }
 
@@ -190,6 +193,7 @@ export class LiveStreams {
           ladder: record.ladder,
           latency: record.latency,
           dvrMinutes: record.dvrMinutes,
+          encodeOn: record.encodeOn,
           encryption: record.encryption,
           continuing: session.discontinuityBefore,
           tracks: live.tracks,
@@ -261,7 +265,9 @@ export class LiveStreams {
         name,
         at: now,
         ...figures,
-        packager: progress ? { speed: progress.speed, fps: progress.fps, restarts: progress.restarts } : { speed: null, fps: null, restarts: 0 },
+        packager: progress
+          ? { speed: progress.speed, fps: progress.fps, restarts: progress.restarts, encodedOn: progress.encodedOn ?? null }
+          : { speed: null, fps: null, restarts: 0, encodedOn: null },
       });
     }
   }

@@ -72,6 +72,7 @@ export class StreamService implements Service {
     const key = newStreamKey();
     const latency = input.latency ?? this.options.defaultLatency();
     checkEncryption(latency, input.encryption ?? 'none');
+    checkEncodeOn(latency, input.encodeOn ?? 'origin');
     const token = this.providerToken(input.name, input.keyProviderUrl ?? '', input.keyProviderToken ?? '');
     const created = this.options.store.create(
       {
@@ -88,6 +89,7 @@ export class StreamService implements Service {
         keyProviderUrl: input.keyProviderUrl ?? '',
         ...token,
         p2p: p2pSettingsOf(input.p2p ?? {}),
+        encodeOn: input.encodeOn ?? 'origin',
         createdAt: Date.now(),
       },
       key,
@@ -107,6 +109,7 @@ export class StreamService implements Service {
     const current = this.require(input.name);
     const { name, keyProviderToken, p2p, ...settings } = input;
     checkEncryption(settings.latency ?? current.latency, settings.encryption ?? current.encryption);
+    checkEncodeOn(settings.latency ?? current.latency, settings.encodeOn ?? current.encodeOn);
     const patch: StreamPatch = { ...settings, ...(p2p ? { p2p: p2pSettingsOf({ ...current.p2p, ...p2p }) } : {}) };
     const url = settings.keyProviderUrl ?? current.keyProviderUrl;
     if (keyProviderToken !== undefined) {
@@ -208,6 +211,7 @@ export class StreamService implements Service {
       keyProviderUrl: record.keyProviderUrl,
       keyProviderTokenHint: record.keyProviderTokenHint,
       p2p: p2pView(record),
+      encodeOn: record.encodeOn,
       recording: this.options.recordingOf?.(record.name) ?? null,
       createdAt: record.createdAt,
       ingest: ingestUrls(bases),
@@ -222,6 +226,15 @@ function checkEncryption(latency: StreamRecord['latency'], encryption: StreamRec
   if (encryption !== 'none' && latency !== 'low') {
     throw new StudioError('VALIDATION_FAILED', `${encryption === 'cbcs' ? 'cbcs' : 'AES-128'} encryption needs low latency`, {
       fields: [{ path: 'encryption', message: `${encryption} needs latency "low" (set both)` }],
+    });
+  }
+}
+
+/** A ladder on a runner sends its tracks back to our segmenter: the low-latency packager's way only. */
+function checkEncodeOn(latency: StreamRecord['latency'], encodeOn: StreamRecord['encodeOn']): void {
+  if (encodeOn === 'runner' && latency !== 'low') {
+    throw new StudioError('VALIDATION_FAILED', 'encoding the ladder on a runner needs low latency', {
+      fields: [{ path: 'encodeOn', message: 'runner needs latency "low" (set both)' }],
     });
   }
 }

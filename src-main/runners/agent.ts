@@ -10,6 +10,8 @@ import type { Logger } from '../core/logger.js';
 import { closeSocket } from '../http/websocket.js';
 import { loadBetween, parseCoreTicks, type CoreTicks } from '../metrics/proc-sources.js';
 import type { VideoProcessor } from '../vod/process/processor.js';
+import type { ChildRegistry } from '../core/children.js';
+import { LiveRun } from './live-run.js';
 import { packOutputs } from './outputs.js';
 import { downloadSource, uploadOutput } from './transfer.js';
 
@@ -27,6 +29,8 @@ export interface RunnerAgentOptions {
   processor: Pick<VideoProcessor, 'run'>;
   /** This machine's ffmpeg: its version line and usable video encoders (probed once). */
   describe: () => Promise<{ ffmpeg: string; encoders: string[] }>;
+  /** Live ladders: this machine's ffmpeg and where its processes are registered. */
+  live: { ffmpegPath: () => Promise<string>; children: Pick<ChildRegistry, 'spawn'> };
   /** The origin refused this runner for good (a wrong token, another version, a clock far off). */
   onRefused: (code: string, message: string) => void;
   now?: () => number;
@@ -54,6 +58,7 @@ export class RunnerAgent implements Service {
   private attempts = 0;
   private stopped = false;
   private readonly active = new Map<string, Active>();
+  private readonly liveRuns = new Map<string, LiveRun>();
   /** Results sent, waiting for the origin's check (their slots are free already). */
   private readonly acks = new Map<string, (message: ResultAck) => void>();
   /** Messages for the origin while the socket is down (progress is dropped, results wait). */
@@ -69,7 +74,7 @@ export class RunnerAgent implements Service {
   }
 
   get running(): number {
-    return this.active.size;
+    return this.active.size + this.liveRuns.size;
   }
 
   private connect(): void {
@@ -129,7 +134,7 @@ export class RunnerAgent implements Service {
         return;
       case 'job':
         // More than our slots (an origin that miscounted): handed back at once rather than run slowly.
-        if (this.active.size >= this.o.slots) {
+        if (this.running >= this.o.slots) {
           this.send({ type: 'failed', lease: message.lease, code: 'RUNNER_BUSY', message: `all ${this.o.slots} slot(s) are busy`, retry: true });
           return;
         }
@@ -145,6 +150,9 @@ export class RunnerAgent implements Service {
       }
       case 'resultAck':
         this.acks.get(message.lease)?.(message);
+        return;
+      case 'live':
+        void this.runLive(message);
         return;
     }
   }
@@ -222,6 +230,22 @@ export class RunnerAgent implements Service {
     }
   }
 
+  private async runLive(message: Extract<RunnerServerMessage, { type: 'live' }>): Promise<void> {
+    const busy = this.running >= this.o.slots;
+    const run = new LiveRun({
+      origin: this.o.origin,
+      message,
+      ffmpegPath: await this.o.live.ffmpegPath(),
+      children: this.o.live.children,
+      logger: this.o.logger.child({ stream: message.stream }),
+      ...(busy ? { refusal: `all ${this.o.slots} slot(s) of runner ${this.o.name} are busy` } : {}),
+    });
+    if (!busy) this.liveRuns.set(message.lease, run);
+    run.start();
+    await run.ended;
+    this.liveRuns.delete(message.lease);
+  }
+
   /** Sent now, or (when `keep`) when the socket is back; progress is not worth keeping. */
   private send(message: RunnerClientMessage, keep = true): void {
     const socket = this.socket;
@@ -253,6 +277,7 @@ export class RunnerAgent implements Service {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const a of this.active.values()) a.controller.abort(new JobError('CANCELLED', 'the runner is stopping'));
+    for (const run of this.liveRuns.values()) run.kill();
     // Say so: the origin places them again at once instead of waiting for the leases to expire.
     for (const a of this.active.values()) this.send({ type: 'failed', lease: a.job.lease, code: 'RUNNER_LOST', message: 'the runner is stopping', retry: true }, false);
     await closeSocket(this.socket, 'runner stopping');

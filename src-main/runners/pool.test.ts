@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventEmitter } from 'node:events';
 import type { RunnerClientMessage, RunnerServerMessage } from '../../src-shared/contract/runners.js';
 import { JobError } from '../core/job-error.js';
+import type { FfmpegExit } from '../encoder/ffmpeg-runner.js';
 import { silentLogger } from '../core/logger.js';
 import { RunnerPool, type LeaseWork } from './pool.js';
 
@@ -204,5 +206,111 @@ describe('RunnerPool', () => {
     expect(a.closed).toEqual([{ code: 4004, reason: 'removed by an operator' }]);
     expect(h.pool.remove(a.id)).toBe(false);
     expect(h.capacity()).toBeGreaterThan(0);
+  });
+});
+
+/** A live link as the route hands it over: what the origin sends, and the runner's side to play. */
+class FakeLink extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  readonly sent: (Buffer | string)[] = [];
+  closedWith: number | undefined;
+  send(data: Buffer | string, _options?: unknown, cb?: () => void): void {
+    this.sent.push(data);
+    cb?.();
+  }
+  ping(): void {
+    queueMicrotask(() => this.emit('pong'));
+  }
+  close(code: number): void {
+    if (this.readyState !== 1) return;
+    this.closedWith = code;
+    this.readyState = 3;
+    this.emit('close', code, Buffer.alloc(0));
+  }
+  terminate(): void {
+    this.close(1006);
+  }
+  /** The runner sends `body` on `channel`. */
+  channel(channel: number, body: string): void {
+    this.emit('message', Buffer.concat([Buffer.from([channel]), Buffer.from(body)]), true);
+  }
+}
+
+describe('RunnerPool live ladders', () => {
+  const callbacks = () => {
+    const exits: FfmpegExit[] = [];
+    const progress: number[] = [];
+    return { exits, progress, callbacks: { onProgress: (p: { fps: number | null }) => progress.push(p.fps ?? -1), onExit: (e: FfmpegExit) => exits.push(e), logger: silentLogger() } };
+  };
+
+  it('places a run on a free runner with the encoder, relays the FLV, the tracks and the progress, and gives the slot back on exit', async () => {
+    const h = harness();
+    const a = h.connect('a', 1);
+    const c = callbacks();
+    expect(h.pool.launchLive('show', 'h264_nvenc', { args: ['-i', 'pipe:0'], tracks: 2 }, c.callbacks)).toBeUndefined();
+    const ladder = h.pool.launchLive('show', 'libx264', { args: ['-i', 'pipe:0'], tracks: 2 }, c.callbacks)!;
+    expect(ladder.where).toBe('a');
+    const asked = a.sent.find((m) => m.type === 'live') as Extract<RunnerServerMessage, { type: 'live' }>;
+    expect(asked).toMatchObject({ stream: 'show', args: ['-i', 'pipe:0'], tracks: 2, path: `/runner-leases/${asked.lease}/live` });
+    // Its slot is taken: a job finds none.
+    expect(h.pool.hasFreeSlot()).toBe(false);
+    expect(h.pool.list()[0]!.jobs).toMatchObject([{ subject: 'live:show', step: 'starting' }]);
+    // FLV written before the runner connects waits for its link.
+    ladder.stdin!.write(Buffer.from('FLV-1'));
+    expect(h.pool.liveBySecret(asked.lease, 'x'.repeat(asked.secret.length))).toBeUndefined();
+    const link = new FakeLink();
+    h.pool.liveBySecret(asked.lease, asked.secret)!.attach(link as never);
+    ladder.stdin!.write(Buffer.from('FLV-2'));
+    expect(link.sent.map(String)).toEqual(['FLV-1', 'FLV-2']);
+    const got: string[] = [];
+    ladder.tracks[1]!.on('data', (d: Buffer) => got.push(String(d)));
+    link.channel(1, 'moof');
+    link.channel(0xff, 'fps=25\nprogress=continue\n');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(got).toEqual(['moof']);
+    expect(c.progress).toEqual([25]);
+    // A second link for the same run is refused.
+    const again = new FakeLink();
+    h.pool.liveBySecret(asked.lease, asked.secret)!.attach(again as never);
+    expect(again.closedWith).toBe(4000);
+    // The origin ends the input, the runner's ffmpeg finishes with 0.
+    const finished = ladder.finish(3000, 0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(link.sent.at(-1)).toBe('end');
+    link.emit('message', Buffer.from(JSON.stringify({ type: 'exit', code: 0, signal: null })), false);
+    await finished;
+    expect(c.exits).toEqual([{ code: 0, signal: null, requested: true }]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.pool.hasFreeSlot()).toBe(true);
+    expect(h.pool.list()[0]).toMatchObject({ failed: 0, jobs: [] });
+  });
+
+  it('ends a run whose runner never connects or whose link drops, and keeps that stream off that runner for a while', async () => {
+    const h = harness();
+    h.connect('a', 1);
+    const c = callbacks();
+    const first = h.pool.launchLive('show', 'libx264', { args: [], tracks: 1 }, c.callbacks)!;
+    h.tick(5000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(c.exits).toEqual([{ code: null, signal: null, requested: false }]);
+    expect(first.reason(c.exits[0]!)).toBe('on runner a: the runner did not open its live link within 5 s');
+    // The failed runner is avoided for this stream (the origin encodes), not for another one.
+    expect(h.pool.launchLive('show', 'libx264', { args: [], tracks: 1 }, c.callbacks)).toBeUndefined();
+    const b = h.connect('b', 1);
+    const second = h.pool.launchLive('show', 'libx264', { args: [], tracks: 1 }, c.callbacks)!;
+    expect(second.where).toBe('b');
+    const asked = b.sent.find((m) => m.type === 'live') as Extract<RunnerServerMessage, { type: 'live' }>;
+    const link = new FakeLink();
+    h.pool.liveBySecret(asked.lease, asked.secret)!.attach(link as never);
+    link.terminate();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(c.exits[1]).toEqual({ code: null, signal: null, requested: false });
+    expect(second.reason(c.exits[1]!)).toBe('on runner b: the link to the runner was lost');
+    expect(h.pool.launchLive('other', 'libx264', { args: [], tracks: 1 }, c.callbacks)?.where).toBe('a');
+    expect(h.pool.list().find((r) => r.name === 'b')).toMatchObject({ failed: 1 });
+    // After the avoid window, the stream may go back to b.
+    h.tick(61_000);
+    expect(h.pool.launchLive('show', 'libx264', { args: [], tracks: 1 }, c.callbacks)?.where).toBe('b');
   });
 });

@@ -3,6 +3,7 @@ import {
   RUNNER_CLOSE,
   RUNNER_JOB_KINDS,
   RUNNER_LEASE_PATH,
+  liveLadderPath,
   type RunnerClientMessage,
   type RunnerInfo,
   type RunnerServerMessage,
@@ -10,7 +11,9 @@ import {
 import { JobError } from '../core/job-error.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import type { LadderCallbacks, LadderProcess } from '../encoder/packager.js';
 import { checkRunnerHello } from './hello.js';
+import { RemoteLadder } from './live-ladder.js';
 
 /** One runner socket, as the route hands it over. */
 export interface RunnerConnection {
@@ -58,11 +61,23 @@ export interface Lease {
   settle(error: JobError | null): void;
 }
 
+/** A live ladder run on a runner: its slot is held while the run lasts. */
+interface LiveRun {
+  id: string;
+  secret: string;
+  stream: string;
+  runnerId: string;
+  ladder: RemoteLadder;
+  leasedAt: number;
+}
+
 interface Runner {
   id: string;
   conn: RunnerConnection;
   hello: Extract<RunnerClientMessage, { type: 'hello' }>;
   leases: Set<string>;
+  /** Live ladder runs (their ids). */
+  live: Set<string>;
   load: number | null;
   done: number;
   failed: number;
@@ -81,6 +96,12 @@ export interface RunnerPoolOptions {
   onCapacity: () => void;
   /** Largest difference between a runner's clock and ours. */
   maxClockSkewMs?: number;
+  /** A live run's runner must open its link this soon (default 5 s). */
+  liveConnectMs?: number;
+  /** A live link is pinged this often; two unanswered pings lose the run (default 1 s). */
+  liveKeepAliveMs?: number;
+  /** A runner a stream's live run failed on is not given that stream again for this long (default 60 s). */
+  liveAvoidMs?: number;
   now?: () => number;
   clock?: () => number;
 }
@@ -101,6 +122,9 @@ export class RunnerPool implements Service {
   private readonly reserved = new Map<string, string>();
   /** Runners a job failed on: it goes elsewhere next time when it can. */
   private readonly avoid = new Map<string, Set<string>>();
+  private readonly live = new Map<string, LiveRun>();
+  /** Stream -> runner id -> until when (monotonic ms) a live run of it is not placed there again. */
+  private readonly liveAvoid = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly clock: () => number;
@@ -118,6 +142,7 @@ export class RunnerPool implements Service {
   async dispose(): Promise<void> {
     clearInterval(this.timer);
     for (const lease of [...this.leases.values()]) this.end(lease, new JobError('INTERRUPTED', 'the origin is stopping'));
+    for (const run of [...this.live.values()]) run.ladder.kill();
     for (const r of this.runners.values()) r.conn.close(1001, 'origin stopping');
     this.runners.clear();
   }
@@ -133,10 +158,16 @@ export class RunnerPool implements Service {
       encoders: r.hello.encoders,
       ffmpeg: r.hello.ffmpeg,
       load: r.load,
-      jobs: [...r.leases].flatMap((id) => {
-        const l = this.leases.get(id);
-        return l ? [{ jobId: l.jobId, subject: l.subject, progress: l.progress, step: l.step, leasedAt: l.leasedAt }] : [];
-      }),
+      jobs: [
+        ...[...r.leases].flatMap((id) => {
+          const l = this.leases.get(id);
+          return l ? [{ jobId: l.jobId, subject: l.subject, progress: l.progress, step: l.step, leasedAt: l.leasedAt }] : [];
+        }),
+        ...[...r.live].flatMap((id) => {
+          const run = this.live.get(id);
+          return run ? [{ jobId: run.id, subject: `live:${run.stream}`, progress: 0, step: run.ladder.connected ? 'live' : 'starting', leasedAt: run.leasedAt }] : [];
+        }),
+      ],
       done: r.done,
       failed: r.failed,
       connectedAt: r.connectedAt,
@@ -170,7 +201,74 @@ export class RunnerPool implements Service {
   private free(r: Runner): number {
     let reserved = 0;
     for (const id of this.reserved.values()) if (id === r.id) reserved += 1;
-    return r.hello.slots - r.leases.size - reserved;
+    return r.hello.slots - r.leases.size - r.live.size - reserved;
+  }
+
+  /**
+   * Runs one live ladder run of `stream` on a runner: one with a free slot and `encoder`, not one a run
+   * of this stream failed on lately, the one with the most free slots first. Undefined when none can:
+   * the run stays at the origin.
+   */
+  launchLive(stream: string, encoder: string, run: { args: readonly string[]; tracks: number }, callbacks: LadderCallbacks): LadderProcess | undefined {
+    const now = this.clock();
+    const avoided = this.liveAvoid.get(stream);
+    const chosen = [...this.runners.values()]
+      .filter((r) => this.free(r) > 0 && r.hello.encoders.includes(encoder) && !((avoided?.get(r.id) ?? 0) > now))
+      .sort((a, b) => this.free(b) - this.free(a))[0];
+    if (!chosen) return undefined;
+    const id = `live_${crypto.randomBytes(8).toString('hex')}`;
+    const secret = crypto.randomBytes(24).toString('base64url');
+    let clean = false;
+    const ladder: RemoteLadder = new RemoteLadder({
+      runnerName: chosen.hello.name,
+      tracks: run.tracks,
+      callbacks: {
+        ...callbacks,
+        onExit: (exit) => {
+          clean = exit.requested || exit.code === 0;
+          callbacks.onExit(exit);
+        },
+      },
+      connectTimeoutMs: this.o.liveConnectMs ?? 5000,
+      keepAliveMs: this.o.liveKeepAliveMs ?? 1000,
+      onEnd: () => {
+        // onEnd runs just before onExit: the verdict is read on the next turn.
+        queueMicrotask(() => this.endLive(id, clean));
+      },
+    });
+    const live: LiveRun = { id, secret, stream, runnerId: chosen.id, ladder, leasedAt: this.now() };
+    this.live.set(id, live);
+    chosen.live.add(id);
+    chosen.conn.send({ type: 'live', lease: id, secret, stream, args: [...run.args], tracks: run.tracks, path: liveLadderPath(id) });
+    this.o.logger.info({ stream, runner: chosen.id, name: chosen.hello.name, lease: id }, 'live ladder placed on a runner');
+    this.changed();
+    return ladder;
+  }
+
+  /** The live run whose bearer is `secret` (the live route). */
+  liveBySecret(id: string, secret: string): RemoteLadder | undefined {
+    const run = this.live.get(id);
+    if (!run) return undefined;
+    const a = Buffer.from(run.secret);
+    const b = Buffer.from(secret);
+    return a.length === b.length && crypto.timingSafeEqual(a, b) ? run.ladder : undefined;
+  }
+
+  private endLive(id: string, clean: boolean): void {
+    const run = this.live.get(id);
+    if (!run) return;
+    this.live.delete(id);
+    const runner = this.runners.get(run.runnerId);
+    runner?.live.delete(id);
+    if (!clean) {
+      if (runner) runner.failed += 1;
+      const avoid = this.liveAvoid.get(run.stream) ?? new Map<string, number>();
+      avoid.set(run.runnerId, this.clock() + (this.o.liveAvoidMs ?? 60_000));
+      this.liveAvoid.set(run.stream, avoid);
+      if (this.liveAvoid.size > 1000) this.liveAvoid.delete(this.liveAvoid.keys().next().value!);
+    }
+    this.changed();
+    this.o.onCapacity();
   }
 
   /** The queue's job ended (or never reached execute): a reservation it still holds is given back. */
@@ -297,7 +395,7 @@ export class RunnerPool implements Service {
     }
     const id = `run_${crypto.randomBytes(6).toString('hex')}`;
     const now = this.now();
-    const runner: Runner = { id, conn, hello, leases: new Set(), load: null, done: 0, failed: 0, connectedAt: now, lastSeenAt: now };
+    const runner: Runner = { id, conn, hello, leases: new Set(), live: new Set(), load: null, done: 0, failed: 0, connectedAt: now, lastSeenAt: now };
     this.runners.set(id, runner);
     const leaseMs = this.o.leaseMs();
     conn.send({ type: 'welcome', id, leaseMs, heartbeatMs: Math.max(200, Math.floor(leaseMs / 3)) });
@@ -385,6 +483,7 @@ export class RunnerPool implements Service {
 
   private drop(runner: Runner, why: string): void {
     this.runners.delete(runner.id);
+    for (const id of [...runner.live]) this.live.get(id)?.ladder.kill();
     for (const id of [...runner.leases]) {
       const lease = this.leases.get(id);
       if (lease && !lease.accepting) this.end(lease, new JobError('RUNNER_LOST', `the runner left: ${why}`, { retry: true }));

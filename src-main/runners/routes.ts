@@ -14,8 +14,8 @@ const bearerOf = (value: string | undefined): string | undefined => /^Bearer\s+(
 
 /**
  * The runners' socket (under /api/v1: a token with runners:write, checked by the HTTP app before the
- * upgrade) and each lease's source (outside /api/v1: the lease's secret is the bearer; Range for a
- * download that resumes).
+ * upgrade), each lease's source (outside /api/v1: the lease's secret is the bearer; Range for a
+ * download that resumes), and each live ladder run's link (its secret is the bearer).
  */
 export function runnerRoutes(pool: RunnerPool): HttpPlugin {
   return (app) => {
@@ -30,6 +30,13 @@ export function runnerRoutes(pool: RunnerPool): HttpPlugin {
       keepAlive(socket, KEEPALIVE_MS);
       socket.on('message', (raw) => handler.onMessage(String(raw)));
       socket.on('close', () => handler.onClose());
+    });
+    // A live ladder run's link (runners/live-ladder.ts): the run's secret is the bearer.
+    app.get<{ Params: { lease: string } }>(`${RUNNER_LEASE_PATH}/:lease/live`, { websocket: true, config: { public: true } }, (socket: WebSocket, req) => {
+      const secret = bearerOf(req.headers.authorization);
+      const ladder = secret ? pool.liveBySecret(req.params.lease, secret) : undefined;
+      if (!ladder) return socket.close(4001, 'no live run with this bearer (it ended, or the secret is wrong)');
+      ladder.attach(socket);
     });
     app.get<{ Params: { lease: string } }>(`${RUNNER_LEASE_PATH}/:lease/source`, { config: { public: true } }, async (req, reply) => {
       const secret = bearerOf(req.headers.authorization);

@@ -483,4 +483,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE streams ADD COLUMN p2p TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 24,
+    name: 'where a stream encodes its ladder',
+    sql: `
+      ALTER TABLE streams ADD COLUMN encode_on TEXT NOT NULL DEFAULT 'origin';
+    `,
+  },
 ];

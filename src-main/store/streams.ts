@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { EncryptionMode, LadderPreset, LatencyMode, PlayAuth, PublishAuth, StreamState } from '../../src-shared/contract/index.js';
+import type { EncodeOn, EncryptionMode, LadderPreset, LatencyMode, PlayAuth, PublishAuth, StreamState } from '../../src-shared/contract/index.js';
 import { p2pSettingsOf, type P2pSettings } from '../../src-shared/p2p.js';
 import { prepared, type Db } from './db.js';
 
@@ -24,6 +24,8 @@ export interface StreamRecord {
   keyProviderTokenHint: string | null;
   /** Whether its HLS viewers share segments with each other, and the caps. */
   p2p: P2pSettings;
+  /** Where its ladder is encoded: here, or on a runner when one is free (low latency only). */
+  encodeOn: EncodeOn;
   createdAt: number;
   state: StreamState;
   stateAt: number;
@@ -31,7 +33,7 @@ export interface StreamRecord {
 }
 
 /** What PATCH /streams/:name may change. */
-export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint' | 'p2p'>>;
+export type StreamPatch = Partial<Pick<StreamRecord, 'ladder' | 'latency' | 'dvrMinutes' | 'private' | 'record' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint' | 'p2p' | 'encodeOn'>>;
 
 /** The SecretBox context of a stream's key provider token (a sealed token copied onto another stream does not open). */
 export const keyProviderTokenContext = (name: string): string => `stream-key-provider:${name}`;
@@ -51,6 +53,7 @@ interface Row {
   key_provider_token_enc: string | null;
   key_provider_token_hint: string | null;
   p2p: string;
+  encode_on: string;
   created_at: number;
   state: string;
   state_at: number;
@@ -72,6 +75,7 @@ const fromRow = (r: Row): StreamRecord => ({
   keyProviderTokenEnc: r.key_provider_token_enc,
   keyProviderTokenHint: r.key_provider_token_hint,
   p2p: p2pSettingsOf(safeJson(r.p2p)),
+  encodeOn: r.encode_on === 'runner' ? 'runner' : 'origin',
   createdAt: r.created_at,
   state: r.state as StreamState,
   stateAt: r.state_at,
@@ -114,18 +118,18 @@ export class StreamStore {
 
   /** Inserts a stream; returns false when the name is taken. */
   create(
-    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint' | 'p2p'> &
-      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint' | 'p2p'>>,
+    record: Omit<StreamRecord, 'state' | 'stateAt' | 'stateReason' | 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint' | 'p2p' | 'encodeOn'> &
+      Partial<Pick<StreamRecord, 'publishAuth' | 'playAuth' | 'maxViewers' | 'encryption' | 'keyProviderUrl' | 'keyProviderTokenEnc' | 'keyProviderTokenHint' | 'p2p' | 'encodeOn'>>,
     key: string,
   ): boolean {
     const result = this.db
       .prepare(
-        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, encryption, key_provider_url, key_provider_token_enc, key_provider_token_hint, p2p, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO streams (name, key_hash, ladder, latency, dvr_minutes, private, record, publish_auth, play_auth, max_viewers, encryption, key_provider_url, key_provider_token_enc, key_provider_token_hint, p2p, encode_on, created_at, state, state_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         record.name, hashKey(key), record.ladder, record.latency, record.dvrMinutes, record.private ? 1 : 0, record.record ? 1 : 0,
         record.publishAuth ?? 'key', record.playAuth ?? 'default', record.maxViewers ?? 0, record.encryption ?? 'none', record.keyProviderUrl ?? '',
-        record.keyProviderTokenEnc ?? null, record.keyProviderTokenHint ?? null, JSON.stringify(p2pSettingsOf(record.p2p)), record.createdAt, 'idle', record.createdAt,
+        record.keyProviderTokenEnc ?? null, record.keyProviderTokenHint ?? null, JSON.stringify(p2pSettingsOf(record.p2p)), record.encodeOn ?? 'origin', record.createdAt, 'idle', record.createdAt,
       );
     return result.changes === 1;
   }
@@ -136,11 +140,11 @@ export class StreamStore {
     const next = { ...current, ...patch };
     this.db
       .prepare(
-        'UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ?, encryption = ?, key_provider_url = ?, key_provider_token_enc = ?, key_provider_token_hint = ?, p2p = ? WHERE name = ?',
+        'UPDATE streams SET ladder = ?, latency = ?, dvr_minutes = ?, private = ?, record = ?, publish_auth = ?, play_auth = ?, max_viewers = ?, encryption = ?, key_provider_url = ?, key_provider_token_enc = ?, key_provider_token_hint = ?, p2p = ?, encode_on = ? WHERE name = ?',
       )
       .run(
         next.ladder, next.latency, next.dvrMinutes, next.private ? 1 : 0, next.record ? 1 : 0, next.publishAuth, next.playAuth, next.maxViewers, next.encryption,
-        next.keyProviderUrl, next.keyProviderTokenEnc, next.keyProviderTokenHint, JSON.stringify(p2pSettingsOf(next.p2p)), name,
+        next.keyProviderUrl, next.keyProviderTokenEnc, next.keyProviderTokenHint, JSON.stringify(p2pSettingsOf(next.p2p)), next.encodeOn, name,
       );
   }
 

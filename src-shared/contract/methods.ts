@@ -9,6 +9,7 @@ import { configViewSchema } from './config.js';
 import { method } from './define.js';
 import {
   dvrMinutesSchema,
+  encodeOnSchema,
   encryptionModeSchema,
   keyProviderTokenSchema,
   keyProviderUrlSchema,
@@ -58,6 +59,7 @@ const streamSettingsInput = z
     keyProviderUrl: keyProviderUrlSchema.optional(),
     keyProviderToken: keyProviderTokenSchema.optional(),
     p2p: p2pSettingsInput.optional(),
+    encodeOn: encodeOnSchema.optional(),
   })
   .strict();
 

@@ -22,8 +22,8 @@ export const RUNNER_JOB_KINDS = ['process'] as const;
 const id = z.string().min(1).max(64);
 
 export const runnerJobSchema = z.object({
-  jobId: z.string(),
-  subject: z.string().describe('What the job works on (a video id)'),
+  jobId: z.string().describe("The job's id, or the lease's for a live ladder"),
+  subject: z.string().describe('What the job works on (a video id, or "live:<stream>" for a live ladder)'),
   progress: z.number().min(0).max(1),
   step: z.string().nullable(),
   leasedAt: z.number().describe('Unix ms the lease was given'),
@@ -126,7 +126,27 @@ export type RunnerServerMessage =
       source: { path: string; size: number; sha256: string; name: string };
     }
   | { type: 'cancel'; lease: string; reason: string }
-  | { type: 'resultAck'; lease: string; ok: boolean; error?: { code: string; message: string } };
+  | { type: 'resultAck'; lease: string; ok: boolean; error?: { code: string; message: string } }
+  | {
+      /** Run a live stream's ladder: connect `path` (a WebSocket, the lease's secret as bearer), run ffmpeg with `args` on the FLV it sends, send back each track. */
+      type: 'live';
+      lease: string;
+      secret: string;
+      stream: string;
+      args: string[];
+      tracks: number;
+      path: string;
+    };
+
+/**
+ * The live ladder's socket, `<RUNNER_LEASE_PATH>/<lease>/live`. Origin -> runner: binary messages are
+ * the stream's FLV, in order; the text message `end` ends ffmpeg's input (it finishes its output).
+ * Runner -> origin: binary messages whose first byte names the channel (a track number, or one below),
+ * then a text message `{"type":"exit","code":..,"signal":..}` when ffmpeg has exited. Closing the
+ * socket from either side ends the run (the runner kills its ffmpeg).
+ */
+export const LIVE_CHANNEL = { progress: 0xff, stderr: 0xfe } as const;
+export const liveLadderPath = (lease: string): string => `${RUNNER_LEASE_PATH}/${lease}/live`;
 
 /** Close codes of the runner socket. */
 export const RUNNER_CLOSE = { refused: 4003, removed: 4004, replaced: 4009 } as const;

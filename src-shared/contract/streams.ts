@@ -90,6 +90,12 @@ export const playAuthSchema = z.enum(['default', 'jwt', 'webhook']);
 export type PublishAuth = z.infer<typeof publishAuthSchema>;
 export type PlayAuth = z.infer<typeof playAuthSchema>;
 
+export const encodeOnModes = ['origin', 'runner'] as const;
+export const encodeOnSchema = z
+  .enum(encodeOnModes)
+  .describe('Where its ladder is encoded: origin (this host), or runner (a connected transcoding runner with a free slot; this host when none is, or when one fails). Low latency only');
+export type EncodeOn = z.infer<typeof encodeOnSchema>;
+
 export const streamSchema = z.object({
   name: streamNameSchema,
   state: streamStateSchema,
@@ -107,6 +113,7 @@ export const streamSchema = z.object({
   keyProviderUrl: z.string().describe("Where an encrypted stream's content keys come from; '': the host's key provider (live.keyProviderUrl), or the host's own keys"),
   keyProviderTokenHint: z.string().nullable().describe("The last 4 characters of the token sent to the stream's own key provider (…abcd); null: none"),
   p2p: p2pSettingsSchema.describe('Whether its HLS viewers share segments with each other (WebRTC data channels), and the caps'),
+  encodeOn: encodeOnSchema,
   recording: z.string().nullable().describe('Id of the recording in progress'),
   createdAt: z.number(),
   ingest: z.object({
@@ -126,6 +133,7 @@ export const streamSchema = z.object({
       bitrateOutKbps: z.number(),
       viewers: z.number().int(),
       droppedChunks: z.number().int(),
+      encodedOn: z.string().nullable().describe('Where the ladder is encoding now: "origin", or the name of the runner; null while it starts or restarts'),
     })
     .nullable(),
 });
@@ -163,6 +171,11 @@ export const streamStatsSchema = z.object({
   bitrateOutKbps: z.number(),
   viewers: z.number().int(),
   droppedChunks: z.number().int(),
-  packager: z.object({ speed: z.number().nullable(), fps: z.number().nullable(), restarts: z.number().int() }),
+  packager: z.object({
+    speed: z.number().nullable(),
+    fps: z.number().nullable(),
+    restarts: z.number().int(),
+    encodedOn: z.string().nullable().describe('Where the ladder is encoding now: "origin", or the name of the runner; null between runs'),
+  }),
 });
 export type StreamStats = z.infer<typeof streamStatsSchema>;

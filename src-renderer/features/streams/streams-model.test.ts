@@ -14,7 +14,7 @@ function sample(atSec: number, bitrateInKbps: number): StreamStats {
     bitrateOutKbps: 2 * bitrateInKbps,
     viewers: 3,
     droppedChunks: 0,
-    packager: { speed: 1, fps: 30, restarts: 0 },
+    packager: { speed: 1, fps: 30, restarts: 0, encodedOn: null },
   };
 }
 

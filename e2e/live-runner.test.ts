@@ -10,13 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { api, cleanEnv, startHost, STREAMS_BIN, type HostProcess } from '../test-support/host-process.js';
 import { exitOf, publishTestPattern } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { waitFor } from '../test-support/wait.js';
 
 const require = createRequire(import.meta.url);
+const ARTIFACTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'artifacts');
 const HLS_JS = fs.readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
@@ -126,6 +127,36 @@ describe.skipIf(needs('chromium'))('a live ladder on a runner in hls.js', () => 
     expect(remote.latencies.length).toBeGreaterThan(10);
     // Generous: the goal (within 0.3 s) is bench/live-runner's.
     expect(results.remote).toBeLessThan(results.local + 1.5);
+  });
+
+  it('shows where the ladder encodes on the stream page, and sets it there', { timeout: 60_000 }, async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const studio = await studioPage(browser, host, { width: 1360, height: 1000 });
+    try {
+      await studio.getByTestId('nav-streams').click();
+      await studio.getByTestId('stream-row-show').click();
+      await expect.poll(() => studio.getByTestId('stream-encoded-on').textContent(), { timeout: 15_000 }).toBe('runner e2e-runner');
+      await studio.getByTestId('stream-latency-change').click();
+      expect(await studio.getByTestId('stream-encode-on').inputValue()).toBe('runner');
+      await studio.getByTestId('stream-latency').scrollIntoViewIfNeeded();
+      await studio.getByTestId('stream-latency').screenshot({ path: path.join(ARTIFACTS, 'live-runner-latency-card.png') });
+      // The Runners tab lists the ladder as the runner's job, linked to its stream.
+      await studio.getByTestId('nav-edges').click();
+      await studio.getByTestId('edges-tab-runners').click();
+      const job = studio.locator('[data-testid^="runner-job-stream-"]');
+      await expect.poll(() => job.textContent(), { timeout: 10_000 }).toBe('Live: show');
+      await studio.getByTestId('runners-table').screenshot({ path: path.join(ARTIFACTS, 'live-runner-runners-tab.png') });
+      // The other stream (idle, encoding here) is switched to runners from its page.
+      await studio.getByTestId('nav-streams').click();
+      await studio.getByTestId('stream-row-here').click();
+      await expect.poll(() => studio.getByTestId('stream-encoded-on').textContent()).toBe('this host');
+      await studio.getByTestId('stream-latency-change').click();
+      await studio.getByTestId('stream-encode-on').selectOption('runner');
+      await expect.poll(async () => (await api(host, 'GET', '/api/v1/streams/here')).json.encodeOn).toBe('runner');
+      await expect.poll(() => studio.getByTestId('stream-encoded-on').textContent()).toBe('a runner when one is free');
+    } finally {
+      await studio.close();
+    }
   });
 
   it('goes on playing without a reload when the runner is killed (the ladder back at the origin)', { timeout: 90_000 }, async () => {

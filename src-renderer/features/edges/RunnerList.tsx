@@ -1,5 +1,6 @@
 import type { RunnerInfo, Video } from '../../../src-shared/contract/index.js';
 import { videoHref } from '../library/route.js';
+import { streamHref } from '../streams/route.js';
 import { ago } from './model.js';
 import { connectedFor, loadOf, runnerJobs, shortEncoders, slotsLine } from './runners-model.js';
 
@@ -75,7 +76,17 @@ function RunnerRow({ runner: r, videos, now, onRemove, onDecommission }: { runne
           <span className="muted small" data-testid={`runner-idle-${r.id}`}>Idle</span>
         ) : (
           <ul className="runner-jobs" data-testid={`runner-jobs-${r.id}`}>
-            {jobs.map((j) => (
+            {jobs.map((j) =>
+              j.stream !== null ? (
+                <li key={j.jobId} className="runner-job" data-testid={`runner-job-${j.jobId}`}>
+                  <div className="runner-job-head">
+                    <a className="runner-job-video" href={streamHref(j.stream)} data-testid={`runner-job-stream-${j.jobId}`} title={`The live ladder of stream ${j.stream}`}>
+                      Live: {j.stream}
+                    </a>
+                    <span className="badge badge-live" data-testid={`runner-job-step-${j.jobId}`} title="Encoding the stream's ladder">{j.step ?? 'starting'}</span>
+                  </div>
+                </li>
+              ) : (
               <li key={j.jobId} className="runner-job" data-testid={`runner-job-${j.jobId}`}>
                 <div className="runner-job-head">
                   <a className="runner-job-video" href={videoHref(j.videoId)} data-testid={`runner-job-video-${j.jobId}`} title={j.title ? `${j.title} (${j.videoId})` : j.videoId}>
@@ -89,7 +100,8 @@ function RunnerRow({ runner: r, videos, now, onRemove, onDecommission }: { runne
                 </div>
                 {j.title && <div className="muted small mono">{j.videoId}</div>}
               </li>
-            ))}
+              ),
+            )}
           </ul>
         )}
       </td>

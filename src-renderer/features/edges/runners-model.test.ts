@@ -66,13 +66,19 @@ describe('runners model', () => {
     const r = runner({ jobs: [job('job1', 'vid_1', 0.3, 'download'), job('job2', 'vid_2', 0.1, null)] });
     const videos = { vid_1: video('vid_1', { progress: 0.55, step: 'encode' }) };
     expect(runnerJobs(r, videos)).toEqual([
-      { jobId: 'job1', videoId: 'vid_1', title: 'Sea trip', progress: 0.55, step: 'encode' },
-      { jobId: 'job2', videoId: 'vid_2', title: null, progress: 0.1, step: null },
+      { jobId: 'job1', videoId: 'vid_1', stream: null, title: 'Sea trip', progress: 0.55, step: 'encode' },
+      { jobId: 'job2', videoId: 'vid_2', stream: null, title: null, progress: 0.1, step: null },
     ]);
     // The library's view of another attempt (an older job id) is not this job's.
     expect(runnerJobs(r, { vid_1: video('vid_1', { id: 'job0', progress: 0.9 }) })[0]).toMatchObject({ progress: 0.3, step: 'download' });
     // The runner's heartbeat ahead of the library: it wins.
     expect(runnerJobs(runner({ jobs: [job('job1', 'vid_1', 0.8)] }), videos)[0]!.progress).toBe(0.8);
+  });
+
+  it("shows a live ladder by its stream's name, with no progress", () => {
+    expect(runnerJobs(runner({ jobs: [job('live_1', 'live:show', 0, 'live')] }), {})).toEqual([{ jobId: 'live_1', videoId: '', stream: 'show', title: null, progress: 0, step: 'live' }]);
+    // A video whose id starts like a stream's is not one: library ids never hold a colon.
+    expect(runnerJobs(runner({ jobs: [job('job1', 'vid_live', 0.2)] }), {})[0]!.stream).toBeNull();
   });
 
   it('tells how to add a runner with the URL this page was served from', () => {

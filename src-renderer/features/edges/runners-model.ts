@@ -46,6 +46,8 @@ export function shortEncoders(encoders: string[], max = 3): { shown: string[]; m
 export interface RunnerJobView {
   jobId: string;
   videoId: string;
+  /** A live stream's ladder (subject `live:<stream>`): the stream's name; null for a library job. */
+  stream: string | null;
   /** The video's title when the library knows it. */
   title: string | null;
   progress: number;
@@ -58,11 +60,12 @@ export interface RunnerJobView {
  */
 export function runnerJobs(runner: Pick<RunnerInfo, 'jobs'>, videos: Readonly<Record<string, Video>>): RunnerJobView[] {
   return runner.jobs.map((j) => {
+    if (j.subject.startsWith('live:')) return { jobId: j.jobId, videoId: '', stream: j.subject.slice(5), title: null, progress: 0, step: j.step };
     const video = videos[j.subject];
     const live = video?.job?.id === j.jobId && video.job.state === 'running' ? video.job : null;
     const fresher = live && live.progress > j.progress ? live : null;
     const step = fresher ? fresher.step ?? j.step : j.step ?? live?.step ?? null;
-    return { jobId: j.jobId, videoId: j.subject, title: video?.title ?? null, progress: fresher?.progress ?? j.progress, step: step || null };
+    return { jobId: j.jobId, videoId: j.subject, stream: null, title: video?.title ?? null, progress: fresher?.progress ?? j.progress, step: step || null };
   });
 }
 

@@ -81,6 +81,7 @@ export function StreamDetail({ name }: { name: string }) {
             {numbers && ` · up ${formatDuration(numbers.uptimeSec)} · ${numbers.viewers} watching · ${formatKbps(numbers.bitrateIn)} in`}
             {numbers && stats?.packager.speed != null && ` · packager ${stats.packager.speed.toFixed(2)}×`}
             {numbers && stats && stats.packager.restarts > 0 && ` · ${stats.packager.restarts} packager restarts`}
+            {numbers && stream.live?.encodedOn && stream.live.encodedOn !== 'origin' && ` · encoding on runner ${stream.live.encodedOn}`}
           </div>
         </div>
         <StreamActions stream={stream} />

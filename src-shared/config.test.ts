@@ -151,6 +151,18 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   { path: 'remote.audio', env: 'STREAMS_REMOTE_AUDIO', type: 'enum', restart: false, default: 'auto', options: ['auto', 'off'] },
   { path: 'remote.audioSource', env: 'STREAMS_REMOTE_AUDIO_SOURCE', type: 'string', restart: false, default: '' },
   { path: 'remote.clipboard', env: 'STREAMS_REMOTE_CLIPBOARD', type: 'boolean', restart: false, default: true },
+  { path: 'scaling.runners', env: 'STREAMS_SCALING_RUNNERS', type: 'boolean', restart: false, default: false },
+  { path: 'scaling.runnersMin', env: 'STREAMS_SCALING_RUNNERS_MIN', type: 'integer', restart: false, default: 0, min: 0, max: 100 },
+  { path: 'scaling.runnersMax', env: 'STREAMS_SCALING_RUNNERS_MAX', type: 'integer', restart: false, default: 4, min: 0, max: 100 },
+  { path: 'scaling.queueWaitSeconds', env: 'STREAMS_SCALING_QUEUE_WAIT_SECONDS', type: 'integer', restart: false, default: 30, min: 1, max: 3600 },
+  { path: 'scaling.idleSeconds', env: 'STREAMS_SCALING_IDLE_SECONDS', type: 'integer', restart: false, default: 300, min: 10, max: 86400 },
+  { path: 'scaling.cooldownSeconds', env: 'STREAMS_SCALING_COOLDOWN_SECONDS', type: 'integer', restart: false, default: 120, min: 0, max: 3600 },
+  { path: 'scaling.runnerSlots', env: 'STREAMS_SCALING_RUNNER_SLOTS', type: 'integer', restart: false, default: 0, min: 0, max: 16 },
+  { path: 'scaling.sshHosts', env: 'STREAMS_SCALING_SSH_HOSTS', type: 'string', restart: false, default: '' },
+  { path: 'scaling.sshKeyFile', env: 'STREAMS_SCALING_SSH_KEY_FILE', type: 'string', restart: false, default: '' },
+  { path: 'scaling.providerCommand', env: 'STREAMS_SCALING_PROVIDER_COMMAND', type: 'string', restart: false, default: '' },
+  { path: 'scaling.providerTimeoutSeconds', env: 'STREAMS_SCALING_PROVIDER_TIMEOUT_SECONDS', type: 'integer', restart: false, default: 300, min: 10, max: 3600 },
+  { path: 'scaling.origin', env: 'STREAMS_SCALING_ORIGIN', type: 'string', restart: false, default: '' },
 ];
 
 describe('envNameOf', () => {
@@ -258,6 +270,10 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       },
       guests: { max: 6 },
       remote: { bitrateKbps: 4000, adaptive: true, audio: 'auto', audioSource: '', clipboard: true },
+      scaling: {
+        runners: false, runnersMin: 0, runnersMax: 4, queueWaitSeconds: 30, idleSeconds: 300, cooldownSeconds: 120, runnerSlots: 0,
+        sshHosts: '', sshKeyFile: '', providerCommand: '', providerTimeoutSeconds: 300, origin: '',
+      },
     });
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bridgesConfigSchema } from './config-bridges.js';
 import { auditConfigSchema, authConfigSchema, backupConfigSchema, BEARER_TOKEN_OR_EMPTY, int, isBearerTokenOrEmpty, limitsConfigSchema, optionalHttpUrl, tlsConfigSchema } from './config-auth.js';
+import { scalingConfigSchema } from './config-scaling.js';
 
 /**
  * The one config schema: it validates config.yaml, STREAMS_* environment variables and API patches.
@@ -494,6 +495,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    scaling: scalingConfigSchema,
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ProvisionJob, RunnerInfo, runnerDecommissionInputSchema, runnerProvisionInputSchema } from '../../src-shared/contract/index.js';
+import type { ProvisionJob, RunnerInfo, ScalingStatus, runnerDecommissionInputSchema, runnerProvisionInputSchema } from '../../src-shared/contract/index.js';
 import type { Principal } from '../auth/types.js';
 import { StudioError } from '../core/errors.js';
 import type { Handlers } from './dispatch.js';
@@ -12,9 +12,11 @@ export interface RunnerHandlerDeps {
   decommission(input: z.output<typeof runnerDecommissionInputSchema>): ProvisionJob;
   /** A new API token of `by` with runners:write only (listed and revocable on the Access page). */
   runnerToken(by: Principal, name: string): string;
+  /** The autoscaler's status. */
+  scaling: () => ScalingStatus;
 }
 
-type RunnerMethod = 'runners.list' | 'runners.remove' | 'runners.provision' | 'runners.decommission';
+type RunnerMethod = 'runners.list' | 'runners.remove' | 'runners.provision' | 'runners.decommission' | 'scaling.status';
 
 export function runnerHandlers(deps: RunnerHandlerDeps): Pick<Handlers, RunnerMethod> {
   return {
@@ -31,5 +33,6 @@ export function runnerHandlers(deps: RunnerHandlerDeps): Pick<Handlers, RunnerMe
       return deps.provision({ ...input, origin: origin.replace(/\/$/, ''), token, name });
     },
     'runners.decommission': (input) => deps.decommission(input),
+    'scaling.status': () => deps.scaling(),
   };
 }

@@ -25,6 +25,7 @@ export interface SshInput {
  */
 export class ProvisionJobs {
   private readonly jobs = new Map<string, ProvisionJob>();
+  private readonly waiters = new Map<string, ((job: ProvisionJob) => void)[]>();
 
   constructor(
     private readonly deps: {
@@ -48,6 +49,18 @@ export class ProvisionJobs {
       };
     },
   ) {}
+
+  /** Resolves with job `id` once it has ended (done or failed). */
+  finished(id: string): Promise<ProvisionJob> {
+    const job = this.get(id);
+    if (job.state !== 'running') return Promise.resolve(structuredClone(job));
+    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+  }
+
+  private ended(job: ProvisionJob): void {
+    for (const resolve of this.waiters.get(job.id) ?? []) resolve(structuredClone(job));
+    this.waiters.delete(job.id);
+  }
 
   get(id: string): ProvisionJob {
     const job = this.jobs.get(id);
@@ -153,6 +166,7 @@ export class ProvisionJobs {
         this.deps.logger.info({ job: job.id, kind, target: job.target, ok: outcome.ok, failedStep: outcome.failedStep }, 'provisioning job ended');
         this.deps.audit?.record({ actor: 'system', action: `${role}.${kind}`, target: job.target, ip: null, result: outcome.ok ? 'ok' : 'failed', detail: outcome.failedStep });
         publish();
+        this.ended(job);
         setTimeout(() => this.jobs.delete(job.id), 3_600_000).unref();
       },
       (error: unknown) => {
@@ -160,6 +174,7 @@ export class ProvisionJobs {
         Object.assign(job, { state: 'failed', error: (error as Error).message, endedAt: Date.now() });
         this.deps.audit?.record({ actor: 'system', action: `${role}.${kind}`, target: job.target, ip: null, result: 'failed', detail: (error as Error).message });
         publish();
+        this.ended(job);
       },
     );
     return structuredClone(job);

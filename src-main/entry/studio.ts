@@ -42,6 +42,7 @@ import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
 import { wireRunners } from './runners.js';
+import { RunnerAutoscaler } from '../runners/autoscaler.js';
 import { wireData } from './data.js';
 import { hostTls, wireAccess } from './access.js';
 import { playbackPaths } from '../protocols/signing.js';
@@ -216,6 +217,28 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, children, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records), runners: runners.pool });
+    const autoscaler = new RunnerAutoscaler({
+      config: () => config.current.scaling,
+      pool: runners.pool,
+      queue: () => {
+        const waiting = jobs.list().jobs.filter((j) => j.state === 'queued' && runners.pool.canRun(j.kind));
+        return { waiting: waiting.length, oldestWaitMs: waiting.length ? Date.now() - Math.min(...waiting.map((j) => j.createdAt)) : 0 };
+      },
+      provision: (input) => cdn.jobs.provisionRunner(input),
+      decommission: (input) => cdn.jobs.decommissionRunner(input),
+      finished: (id) => cdn.jobs.finished(id),
+      origin: () => (config.current.scaling.origin || http.url).replace(/\/$/, ''),
+      // A token that can do nothing but be a runner, of the owner (the api-token itself before there is one).
+      token: () => {
+        const owner = auth.ownerPrincipal('token');
+        return owner.userId ? tokens.create(owner, { name: 'runner (autoscaler)', scopes: ['runners:write'] }).token : apiToken;
+      },
+      runProvider: (command, args, timeoutMs) => children.run('/bin/sh', ['-c', `${command} "$@"`, 'provider', ...args], { timeoutMs }),
+      stateFile: path.join(layout.root, 'scaling', 'members.json'),
+      onChange: (status) => bus.emit('scaling.changed', status),
+      audit: { record: (entry) => access.audit.record(entry) },
+      logger: logger.child({ service: 'autoscaler' }),
+    });
     const webrtc = wireWebRtc({
       config: () => config.current,
       paths: live.paths,
@@ -280,6 +303,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
           provision: (input) => cdn.jobs.provisionRunner({ ...input, slots: input.slots }),
           decommission: (input) => cdn.jobs.decommissionRunner(input),
           runnerToken: (by, name) => tokens.create(by, { name, scopes: ['runners:write'] }).token,
+          scaling: () => autoscaler.status(),
         },
       }),
       logger,
@@ -315,7 +339,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     // Safe mode: the UI, the API and sign-in only; nothing that listens for media, runs jobs or starts things by itself.
     const services = safeMode
       ? [children, access.audit, stats, http]
-      : [children, access.audit, ffmpeg, stats, runners.pool, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, backups, http];
+      : [children, access.audit, ffmpeg, stats, runners.pool, jobs, ...live.services, ...library.services, ...webrtc.services, ...remote.services, broadcasts, ...obs.services, ...cdn.services, ...data.services, backups, http, autoscaler];
     await group.start(services, (name) => guard.phase(`service:${name}`));
     guard.started();
     studioUrl = http.url;

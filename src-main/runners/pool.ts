@@ -85,6 +85,13 @@ interface Runner {
   lastSeenAt: number;
 }
 
+/** What the autoscaler reads of the pool each tick. */
+export interface PoolLoad {
+  runners: number;
+  slots: number;
+  busy: number;
+}
+
 export interface RunnerPoolOptions {
   logger: Logger;
   version: string;
@@ -123,6 +130,8 @@ export class RunnerPool implements Service {
   /** Runners a job failed on: it goes elsewhere next time when it can. */
   private readonly avoid = new Map<string, Set<string>>();
   private readonly live = new Map<string, LiveRun>();
+  /** Runner names that take no new job or live run (the autoscaler drains them before removing them). */
+  private readonly draining = new Set<string>();
   /** Stream -> runner id -> until when (monotonic ms) a live run of it is not placed there again. */
   private readonly liveAvoid = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
@@ -172,7 +181,38 @@ export class RunnerPool implements Service {
       failed: r.failed,
       connectedAt: r.connectedAt,
       lastSeenAt: r.lastSeenAt,
+      draining: this.draining.has(r.hello.name),
     }));
+  }
+
+  /** Runners, their slots, and the slots busy with a job or a live ladder (leased or reserved). */
+  load(): PoolLoad {
+    let slots = 0;
+    let free = 0;
+    for (const r of this.runners.values()) {
+      slots += r.hello.slots;
+      free += Math.max(0, this.free(r));
+    }
+    return { runners: this.runners.size, slots, busy: slots - free };
+  }
+
+  /** The runner named `name` takes no new work (true) or takes it again (false); its running work goes on. */
+  setDraining(name: string, draining: boolean): void {
+    if (draining) this.draining.add(name);
+    else this.draining.delete(name);
+    this.changed();
+  }
+
+  /** Jobs and live ladders the runner named `name` runs now; undefined when no runner of that name is connected. */
+  workOf(name: string): number | undefined {
+    for (const r of this.runners.values()) if (r.hello.name === name) return r.leases.size + r.live.size + [...this.reserved.values()].filter((id) => id === r.id).length;
+    return undefined;
+  }
+
+  /** The connected runner named `name`. */
+  idOf(name: string): string | undefined {
+    for (const r of this.runners.values()) if (r.hello.name === name) return r.id;
+    return undefined;
   }
 
   get connected(): number {
@@ -201,6 +241,7 @@ export class RunnerPool implements Service {
   private free(r: Runner): number {
     let reserved = 0;
     for (const id of this.reserved.values()) if (id === r.id) reserved += 1;
+    if (this.draining.has(r.hello.name)) return 0;
     return r.hello.slots - r.leases.size - r.live.size - reserved;
   }
 

@@ -44,11 +44,56 @@ export const runnerSchema = z.object({
   failed: z.number().int().min(0).describe('Jobs it failed, lost or returned bad outputs for since it connected'),
   connectedAt: z.number(),
   lastSeenAt: z.number(),
+  draining: z.boolean().describe('Takes no new job (the autoscaler is removing it); its jobs finish'),
 });
 export type RunnerInfo = z.infer<typeof runnerSchema>;
 
+/** A runner the autoscaler added: where it runs and where it stands. */
+export const scalingMemberSchema = z.object({
+  id: z.string(),
+  name: z.string().describe('The runner name it registers under'),
+  source: z.enum(['pool', 'provider']).describe('A machine of scaling.sshHosts, or one the provider command created'),
+  target: z.string().describe('user@host:port it was installed over'),
+  providerId: z.string().nullable().describe("The provider's id of the machine (destroyed after decommission)"),
+  state: z.enum(['provisioning', 'ready', 'draining', 'removing']),
+  runnerId: z.string().nullable().describe('Its id in GET /runners once connected'),
+  since: z.number().describe('Unix ms of its last state change'),
+});
+export const scalingDecisionSchema = z.object({
+  at: z.number(),
+  action: z.enum(['add', 'ready', 'remove', 'removed', 'failed']),
+  member: z.string().nullable(),
+  reason: z.string(),
+});
+export const scalingSampleSchema = z.object({
+  at: z.number(),
+  runners: z.number().int().describe('Runners connected'),
+  slots: z.number().int().describe('Their slots (capacity)'),
+  busy: z.number().int().describe('Slots with a job or a live ladder'),
+  waiting: z.number().int().describe('Jobs in the queue a runner could take'),
+});
+export const scalingStatusSchema = z.object({
+  enabled: z.boolean(),
+  min: z.number().int(),
+  max: z.number().int(),
+  queueWaitSeconds: z.number().int(),
+  idleSeconds: z.number().int(),
+  cooldownSeconds: z.number().int(),
+  poolSize: z.number().int().describe('Machines in scaling.sshHosts'),
+  provider: z.boolean().describe('A provider command is set'),
+  backoffUntil: z.number().nullable().describe('Unix ms until which no machine is added after a failure'),
+  lastReason: z.string().describe('What the last look decided and why ("steady", "2 jobs waiting, …")'),
+  members: z.array(scalingMemberSchema),
+  decisions: z.array(scalingDecisionSchema).describe('The newest first (the last 50)'),
+  samples: z.array(scalingSampleSchema).describe('Load against capacity, one sample per tick (the last hour), oldest first'),
+});
+export type ScalingStatus = z.infer<typeof scalingStatusSchema>;
+export type ScalingMember = z.infer<typeof scalingMemberSchema>;
+export type ScalingDecision = z.infer<typeof scalingDecisionSchema>;
+
 export const runnerEvents = {
   'runners.changed': event({ summary: 'A runner connected, left, took or finished a job', payload: z.array(runnerSchema) }),
+  'scaling.changed': event({ summary: 'The runners autoscaler decided, or one of its runners changed state', payload: scalingStatusSchema }),
 };
 
 export const runnerProvisionInputSchema = z
@@ -77,6 +122,14 @@ export const runnerMethods = {
     input: z.object({ id }).strict(),
     output: z.object({ removed: z.boolean() }),
     http: { method: 'DELETE', path: '/runners/:id' },
+  }),
+  'scaling.status': method({
+    tag: 'runners',
+    scope: 'runners:read',
+    summary: "The runners autoscaler: its policy (config scaling.*), the runners it added, its recent decisions with their reasons, and load against capacity",
+    input: z.object({}).strict(),
+    output: scalingStatusSchema,
+    http: { method: 'GET', path: '/scaling' },
   }),
   'runners.provision': method({
     tag: 'runners',

@@ -17,7 +17,7 @@ import {
 function runner(over: Partial<RunnerInfo> = {}): RunnerInfo {
   return {
     id: 'run_a', name: 'render-1', address: '10.0.0.9', version: '1.4.0', slots: 2, cores: 8, encoders: ['libx264'], ffmpeg: '6.1',
-    load: 0.25, jobs: [], done: 0, failed: 0, connectedAt: 0, lastSeenAt: 0, ...over,
+    load: 0.25, jobs: [], done: 0, failed: 0, connectedAt: 0, lastSeenAt: 0, draining: false, ...over,
   };
 }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// A machine provider for the autoscaler's tests (scaling.providerCommand), as a cloud's would be: a
+// "machine" is a folder under --dir that the loopback sshd (--port, --user) installs into (the
+// provisioner's test root). `create runner <name>` prints {"id","host","port","user","root"}; `destroy
+// <id>` removes the folder. Every call is appended to <dir>/calls.log; a file <dir>/fail makes create
+// fail with its content on stderr (a provider that cannot create a machine).
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({ options: { dir: { type: 'string' }, port: { type: 'string' }, user: { type: 'string' } }, allowPositionals: true });
+const dir = values.dir;
+fs.appendFileSync(path.join(dir, 'calls.log'), `${positionals.join(' ')}\n`);
+const [action, ...rest] = positionals;
+if (action === 'create') {
+  const failure = path.join(dir, 'fail');
+  if (fs.existsSync(failure)) {
+    process.stderr.write(`${fs.readFileSync(failure, 'utf8').trim()}\n`);
+    process.exit(3);
+  }
+  const name = rest[1];
+  const root = path.join(dir, `machine-${name}`);
+  fs.mkdirSync(root, { recursive: true });
+  fs.chmodSync(root, 0o755);
+  process.stdout.write(`created ${name}\n${JSON.stringify({ id: name, host: '127.0.0.1', port: Number(values.port), user: values.user, root })}\n`);
+} else if (action === 'destroy') {
+  fs.rmSync(path.join(dir, `machine-${rest[0]}`), { recursive: true, force: true });
+} else {
+  process.stderr.write(`unknown action ${action}\n`);
+  process.exit(2);
+}

@@ -73,6 +73,7 @@ export class RunnerAutoscaler implements Service {
   private failures = 0;
   private acting = false;
   private lastReason = '';
+  private lastSignature = '';
   private readonly now: () => number;
 
   constructor(private readonly d: AutoscalerDeps) {
@@ -154,7 +155,11 @@ export class RunnerAutoscaler implements Service {
       lastActionAt: this.lastActionAt,
       backoffUntil: this.backoffUntil,
     });
-    const changed = decision.reason !== this.lastReason;
+    // A new reason or a new policy (config scaling.*) is news; the same look again is not.
+    const config = this.d.config();
+    const signature = JSON.stringify([decision.reason, config]);
+    const changed = signature !== this.lastSignature;
+    this.lastSignature = signature;
     this.lastReason = decision.reason;
     if (decision.action === 'add') await this.act(() => this.add(decision.reason));
     else if (decision.action === 'remove') await this.act(() => this.drain(decision.member, decision.reason));

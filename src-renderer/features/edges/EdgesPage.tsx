@@ -13,6 +13,7 @@ import { EDGE_WINDOW_SEC, mergeSeries } from './model.js';
 import { ProvisionDialog } from './ProvisionDialog.js';
 import { PurgeForm } from './PurgeForm.js';
 import { RunnersCard } from './RunnersCard.js';
+import { ScalingCard } from './ScalingCard.js';
 import { useRunners } from './runners-store.js';
 import { useEdges } from './store.js';
 
@@ -46,7 +47,14 @@ export function EdgesPage() {
           </a>
         ))}
       </nav>
-      {tab === 'runners' ? <RunnersCard /> : <EdgeFleet />}
+      {tab === 'runners' ? (
+        <>
+          <RunnersCard />
+          <ScalingCard />
+        </>
+      ) : (
+        <EdgeFleet />
+      )}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import {
   shortEncoders,
   slotsLine,
 } from './runners-model.js';
+import { policyLine, scalingChart, sourcesLine } from './scaling-model.js';
 
 function runner(over: Partial<RunnerInfo> = {}): RunnerInfo {
   return {
@@ -87,5 +88,29 @@ describe('runners model', () => {
     expect(runnerOrigin({ protocol: 'file:', origin: 'null' }, 'http://127.0.0.1:7070/')).toBe('http://127.0.0.1:7070');
     expect(runnerCommand('https://studio.example')).toBe('streams runner --origin https://studio.example --token <token>');
     expect(runnerProvisionCommand('https://studio.example')).toBe('streams runner provision root@<server> --origin https://studio.example --token <token>');
+  });
+});
+
+describe('scaling model', () => {
+  it('says the policy and where machines come from in a line each', () => {
+    expect(policyLine({ min: 1, max: 4, queueWaitSeconds: 30, idleSeconds: 300, cooldownSeconds: 120 })).toBe('1 to 4 runners · add when a job waits 30 s · remove after 5 min idle · 2 min between actions');
+    expect(policyLine({ min: 0, max: 2, queueWaitSeconds: 90, idleSeconds: 7200, cooldownSeconds: 0 })).toBe('0 to 2 runners · add when a job waits 90 s · remove after 2 h idle · 0 s between actions');
+    expect(sourcesLine({ poolSize: 2, provider: true })).toBe('2 machines in the SSH pool, then the provider command');
+    expect(sourcesLine({ poolSize: 0, provider: false })).toBe('no SSH pool, no provider command');
+  });
+
+  it('draws capacity as steps and load as an area over the samples, with whole-slot ticks', () => {
+    const box = { width: 110, height: 60, left: 10, right: 0, top: 0, bottom: 10 };
+    const samples = [
+      { at: 0, runners: 0, slots: 0, busy: 0, waiting: 3 },
+      { at: 60_000, runners: 1, slots: 2, busy: 2, waiting: 1 },
+      { at: 120_000, runners: 1, slots: 2, busy: 0, waiting: 0 },
+    ];
+    const chart = scalingChart(samples, box);
+    expect(chart.ticks.map((t) => t.value)).toEqual([0, 1, 2, 3]);
+    expect(chart.capacity).toBe('M10.0,50.0H60.0V16.7H110.0V16.7');
+    expect(chart.load).toBe('M10.0,50.0L10.0,0.0L60.0,0.0L110.0,50.0L110.0,50.0Z');
+    expect(chart.spanMin).toBe(2);
+    expect(scalingChart([], box)).toEqual({ capacity: '', load: '', ticks: [], spanMin: 0 });
   });
 });

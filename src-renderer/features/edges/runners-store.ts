@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { RunnerInfo } from '../../../src-shared/contract/index.js';
+import type { RunnerInfo, ScalingStatus } from '../../../src-shared/contract/index.js';
 import { call, onConnection, onEvent } from '../../api/client.js';
 import { attempt, toastSuccess } from '../../ui/toast-store.js';
 import { rememberNames, type RunnerNames } from './runners-model.js';
@@ -9,7 +9,10 @@ interface RunnersState {
   runners: RunnerInfo[];
   /** Id -> name of every runner seen in this session (the library names a job's runner with it). */
   names: RunnerNames;
+  /** The autoscaler's status (policy, members, decisions, load against capacity); null until loaded. */
+  scaling: ScalingStatus | null;
   load(): Promise<void>;
+  loadScaling(): Promise<void>;
   /** Disconnects a runner: its jobs go back to the queue (its process, if it still runs, connects again). */
   remove(id: string): Promise<boolean>;
 }
@@ -20,6 +23,12 @@ export const useRunners = create<RunnersState>()((_set, get) => ({
   loaded: false,
   runners: [],
   names: {},
+  scaling: null,
+
+  async loadScaling() {
+    const scaling = await attempt(() => call('scaling.status', {}));
+    if (scaling) useRunners.setState({ scaling });
+  },
 
   async load() {
     const runners = await attempt(() => call('runners.list', {}));
@@ -43,4 +52,5 @@ export function connectRunners(): void {
     if (state === 'live' && useRunners.getState().loaded) void useRunners.getState().load();
   });
   onEvent('runners.changed', (runners) => take(runners));
+  onEvent('scaling.changed', (scaling) => useRunners.setState({ scaling }));
 }

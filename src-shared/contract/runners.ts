@@ -93,7 +93,7 @@ export type ScalingDecision = z.infer<typeof scalingDecisionSchema>;
 
 export const runnerEvents = {
   'runners.changed': event({ summary: 'A runner connected, left, took or finished a job', payload: z.array(runnerSchema) }),
-  'scaling.changed': event({ summary: 'The runners autoscaler decided, or one of its runners changed state', payload: scalingStatusSchema }),
+  'scaling.changed': event({ summary: 'The runners autoscaler decided, or one of its runners changed state (samples left out: GET /scaling has them)', payload: scalingStatusSchema }),
 };
 
 export const runnerProvisionInputSchema = z

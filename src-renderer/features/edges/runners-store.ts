@@ -52,5 +52,6 @@ export function connectRunners(): void {
     if (state === 'live' && useRunners.getState().loaded) void useRunners.getState().load();
   });
   onEvent('runners.changed', (runners) => take(runners));
-  onEvent('scaling.changed', (scaling) => useRunners.setState({ scaling }));
+  // Events leave the samples out: the ones read last stay until the next read.
+  onEvent('scaling.changed', (scaling) => useRunners.setState((s) => ({ scaling: { ...scaling, samples: s.scaling?.samples ?? [] } })));
 }

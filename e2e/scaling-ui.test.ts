@@ -38,7 +38,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the Autoscaling card in Chromium',
     await page.getByTestId('nav-edges').click();
     await page.getByTestId('edges-tab-runners').click();
     await expect.poll(() => page.getByTestId('scaling-state').textContent(), { timeout: 10_000 }).toBe('off');
-    expect(await page.getByTestId('scaling-off').textContent()).toMatch(/Turn on Scaling › Runners in Settings/);
+    expect(await page.getByTestId('scaling-off').textContent()).toMatch(/Turn on Autoscaling › Runners in Settings/);
     // A sample every 5 s: the chart draws from the second one.
     await expect.poll(async () => page.getByTestId('scaling-chart').count(), { timeout: 20_000 }).toBe(1);
   });

@@ -33,7 +33,7 @@ export function ScalingCard() {
         </>
       ) : (
         <p className="muted" data-testid="scaling-off">
-          Off: runners come and go by hand. Turn on <a href="#/settings">Scaling › Runners</a> in Settings, with an SSH pool or a provider command,
+          Off: runners come and go by hand. Turn on <a href="#/settings">Autoscaling › Runners</a> in Settings, with an SSH pool or a provider command,
           to add runners when jobs wait and remove them once idle.
         </p>
       )}

@@ -58,7 +58,9 @@ describe('labels', () => {
   it('humanizes keys and groups sections', () => {
     expect(labelOf('ffmpeg.probeTimeoutMs')).toBe('Probe timeout (ms)');
     expect(labelOf('http.sessionTtlHours')).toBe('Session TTL hours');
-    expect(sectionsOf(fields).map((s) => s.id)).toEqual(['studio', 'http', 'rtmp', 'srt', 'live', 'recording', 'library', 'auth', 'limits', 'audit', 'backup', 'tls', 'data', 'mqtt', 'bridges', 'log', 'system', 'ffmpeg', 'obs', 'webrtc', 'guests', 'remote']);
+    expect(sectionsOf(fields).map((s) => s.id)).toEqual(['studio', 'http', 'rtmp', 'srt', 'live', 'recording', 'library', 'auth', 'limits', 'audit', 'backup', 'tls', 'data', 'mqtt', 'bridges', 'log', 'system', 'ffmpeg', 'obs', 'webrtc', 'guests', 'remote', 'scaling']);
     expect(labelOf('remote.bitrateKbps')).toBe('Bitrate (kb/s)');
+    expect(labelOf('scaling.sshKeyFile')).toBe('SSH key file');
+    expect(sectionsOf(fields).find((s) => s.id === 'scaling')?.title).toBe('Autoscaling');
   });
 });

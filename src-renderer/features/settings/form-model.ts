@@ -91,7 +91,7 @@ export function validateEdits(fields: readonly ConfigField[], config: unknown, e
   return errors;
 }
 
-const WORDS: Record<string, string> = { ms: '(ms)', kbps: '(kb/s)', tls: 'TLS', ttl: 'TTL', http: 'HTTP', api: 'API' };
+const WORDS: Record<string, string> = { ms: '(ms)', kbps: '(kb/s)', tls: 'TLS', ttl: 'TTL', http: 'HTTP', api: 'API', ssh: 'SSH' };
 
 /** `probeTimeoutMs` -> `Probe timeout (ms)`. */
 export function labelOf(path: string): string {
@@ -123,6 +123,7 @@ const SECTIONS: Record<string, string> = {
   webrtc: 'WebRTC',
   guests: 'Guests',
   remote: 'Remote desktop',
+  scaling: 'Autoscaling',
 };
 
 export function sectionsOf(fields: readonly ConfigField[]): { id: string; title: string; fields: ConfigField[] }[] {

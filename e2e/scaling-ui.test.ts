@@ -67,4 +67,12 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the Autoscaling card in Chromium',
     await page.getByTestId('scaling-card').scrollIntoViewIfNeeded();
     await page.getByTestId('scaling-card').screenshot({ path: path.join(ARTIFACTS, 'scaling-card.png') });
   });
+
+  it('shows the policy in Settings under Autoscaling, with what each field does', { timeout: 30_000 }, async () => {
+    await page.getByTestId('nav-settings').click();
+    const section = page.getByTestId('settings-section-scaling');
+    await section.scrollIntoViewIfNeeded();
+    expect(await section.textContent()).toMatch(/Autoscaling.*Runners.*SSH hosts.*SSH key file.*Provider command/s);
+    await section.screenshot({ path: path.join(ARTIFACTS, 'scaling-settings.png') });
+  });
 });

@@ -25,12 +25,13 @@ const SHOWN_AT = `window.shownAt = async (video, height) => {
     if (from >= 0 && video.currentTime - from > 1.5) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { height, videoHeight: video.videoHeight, advancedSec: from < 0 ? 0 : video.currentTime - from, ms: Date.now() - t0 };
+  const ranges = Array.from({ length: video.buffered.length }, (_, i) => video.buffered.start(i).toFixed(2) + '-' + video.buffered.end(i).toFixed(2)).join(' ');
+  return { height, videoHeight: video.videoHeight, advancedSec: from < 0 ? 0 : video.currentTime - from, ms: Date.now() - t0, state: 'at ' + video.currentTime.toFixed(2) + ' buffered ' + ranges + ' readyState ' + video.readyState + ' paused ' + video.paused };
 };`;
 
 interface Played {
   renditions: { height: number; bitrate: number }[];
-  shown: { height: number; videoHeight: number; advancedSec: number; ms: number }[];
+  shown: { height: number; videoHeight: number; advancedSec: number; ms: number; state?: string }[];
   frames: number;
   errors: string[];
   /** What the player met on the way, fatal or not (errors with status and URL, level loads): said when a rendition does not show. */
@@ -106,7 +107,7 @@ describe.skipIf(needs('chromium')).each(['low', 'standard'] as const)('the stand
       const hls = new Hls({ capLevelToPlayerSize: false, startLevel: 0 });
       const notes: string[] = [];
       const t0 = performance.now();
-      const note = (text: string): void => void (notes.length < 40 && notes.push(`+${Math.round(performance.now() - t0)} ms ${text}`));
+      const note = (text: string): void => void (notes.length < 400 && notes.push(`+${Math.round(performance.now() - t0)} ms ${text}`));
       hls.on(Hls.Events.ERROR, (_e: unknown, d: any) => {
         if (d.fatal) errors.push(`${d.type}/${d.details}`);
         note(`${d.fatal ? 'fatal' : 'error'} ${d.details} ${d.response?.code ?? ''} ${String(d.url ?? d.frag?.url ?? d.context?.url ?? '').split('?')[0]}`);
@@ -129,7 +130,7 @@ describe.skipIf(needs('chromium')).each(['low', 'standard'] as const)('the stand
       hls.destroy();
       return { renditions: levels, shown, frames, errors, notes };
     }, playback.hls);
-    console.log(`[ladder-players] ${latency}: hls.js: ${played.shown.map((s) => `${s.height}p in ${s.ms} ms`).join(', ')}; ${played.frames} frames`);
+    console.log(`[ladder-players] ${latency}: hls.js: ${played.shown.map((s) => `${s.height}p in ${s.ms} ms (${s.state})`).join(', ')}; ${played.frames} frames`);
     if (played.shown.some((s) => s.videoHeight !== s.height)) console.log(`[ladder-players] ${latency}: hls.js met: ${played.notes?.join('; ')}`);
     expectEveryRenditionShown(played);
   });

@@ -229,10 +229,13 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       finished: (id) => cdn.jobs.finished(id),
       origin: () => (config.current.scaling.origin || http.url).replace(/\/$/, ''),
       // A token that can do nothing but be a runner, of the owner (the api-token itself before there is one).
-      token: () => {
+      token: (name) => {
         const owner = auth.ownerPrincipal('token');
-        return owner.userId ? tokens.create(owner, { name: 'runner (autoscaler)', scopes: ['runners:write'] }).token : apiToken;
+        if (!owner.userId) return { token: apiToken, id: null };
+        const made = tokens.create(owner, { name: `runner ${name} (autoscaler)`, scopes: ['runners:write'] });
+        return { token: made.token, id: made.id };
       },
+      deleteToken: (id) => tokens.delete(auth.ownerPrincipal('token'), id),
       runProvider: (command, args, timeoutMs) => children.run('/bin/sh', ['-c', `${command} "$@"`, 'provider', ...args], { timeoutMs }),
       stateFile: path.join(layout.root, 'scaling', 'members.json'),
       onChange: (status) => bus.emit('scaling.changed', status),

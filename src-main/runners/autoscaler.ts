@@ -14,6 +14,8 @@ import type { RunnerPool } from './pool.js';
 /** A member with what the status does not show: its SSH root, and when its work last ended. */
 interface Member extends ScalingMember {
   root: string;
+  /** The runners:write token made for it (deleted once it is removed); null: none of its own. */
+  tokenId?: string | null;
   idleSince: number | null;
   /** A removal that failed is tried again after this (unix ms). */
   retryAt: number | null;
@@ -34,9 +36,10 @@ export interface AutoscalerDeps {
   decommission: (input: SshInput & { runnerId?: string }) => ProvisionJob;
   /** Resolves when provisioning job `id` has ended. */
   finished: (id: string) => Promise<ProvisionJob>;
-  /** How a runner reaches this host, and the runners:write token a runner it adds gets. */
+  /** How a runner reaches this host; a new runners:write token for runner `name` (its id: null when it is not one of its own), and deleting it. */
   origin: () => string;
-  token: () => string;
+  token: (name: string) => { token: string; id: string | null };
+  deleteToken: (id: string) => void;
   /** Runs the provider command with `args` (create/destroy). */
   runProvider: (command: string, args: string[], timeoutMs: number) => Promise<ProviderRun>;
   /** Where its members are kept across restarts. */
@@ -111,7 +114,7 @@ export class RunnerAutoscaler implements Service {
       provider: p.providerCommand.trim() !== '',
       backoffUntil: this.backoffUntil !== null && this.backoffUntil > this.now() ? this.backoffUntil : null,
       lastReason: this.lastReason,
-      members: this.members.map(({ root: _root, idleSince: _idle, retryAt: _retry, ...m }) => m),
+      members: this.members.map(({ root: _root, idleSince: _idle, retryAt: _retry, tokenId: _token, ...m }) => m),
       decisions: [...this.decisions],
       samples: [...this.samples],
     };
@@ -221,7 +224,13 @@ export class RunnerAutoscaler implements Service {
       privateKey,
       root: machine.root,
       origin: this.d.origin(),
-      token: this.d.token,
+      // Made only when provisioning writes the runner's configuration (a failure before makes none).
+      token: () => {
+        const made = this.d.token(name);
+        member.tokenId = made.id;
+        this.save();
+        return made.token;
+      },
       name,
       slots: config.runnerSlots,
     });
@@ -257,9 +266,10 @@ export class RunnerAutoscaler implements Service {
     return { source: 'provider' as const, target: `${m.user}@${m.host}:${m.port}`, user: m.user, host: m.host, port: m.port, root: m.root, providerId: m.id };
   }
 
-  /** A member that never became a runner: its machine given back, the failure said, the backoff grown. */
+  /** A member that never became a runner: its machine given back, its token deleted, the failure said, the backoff grown. */
   private async discard(member: Member, why: string): Promise<void> {
     this.members = this.members.filter((m) => m !== member);
+    this.forgetToken(member);
     this.save();
     await this.giveBack(member.source, member.providerId);
     this.failed(member.name, why);
@@ -318,9 +328,19 @@ export class RunnerAutoscaler implements Service {
     }
     await this.giveBack(member.source, member.providerId);
     this.members = this.members.filter((m) => m !== member);
+    this.forgetToken(member);
     this.d.pool.setDraining(member.name, false);
     this.save();
     this.decide({ action: 'removed', member: member.name, reason: `${member.name} decommissioned${member.source === 'provider' ? ' and its machine destroyed' : ` (${member.target} back in the pool)`}` });
+  }
+
+  private forgetToken(member: Member): void {
+    if (!member.tokenId) return;
+    try {
+      this.d.deleteToken(member.tokenId);
+    } catch (error) {
+      this.d.logger.warn({ err: error, runner: member.name }, "could not delete the runner's token");
+    }
   }
 
   private decide(decision: Omit<ScalingDecision, 'at'>): void {

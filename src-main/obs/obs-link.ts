@@ -4,6 +4,7 @@ import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { backoffDelay, type BackoffOptions } from '../../src-shared/backoff.js';
 import { OBS_AUTH_FAILED_CLOSE, obsError } from './obs-errors.js';
+import { withTimeout } from '../core/timeout.js';
 
 /** Only what the UI shows: audio meters, but no other high-volume events (transform drags), no media-input or vendor events. */
 export const OBS_EVENT_SUBSCRIPTIONS =
@@ -51,15 +52,6 @@ export type BatchResult<T extends Req = Req> = { ok: true; data: OBSResponseType
 
 /** The answers of a batch, in the order (and, for a tuple, with the types) of its requests. */
 export type BatchResults<R extends readonly BatchRequest[]> = { -readonly [K in keyof R]: R[K] extends { requestType: infer T extends Req } ? BatchResult<T> : never };
-
-/** `promise`, or a rejection with code -1 (no close code) when it has not settled within `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: -1 })), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * One OBS instance over obs-websocket v5: connects, reconnects with backoff while OBS is away,
@@ -174,8 +166,10 @@ export class ObsLink {
     try {
       const timeout = this.options.connectTimeoutMs ?? 10_000;
       // The request socket first: a wrong password is then refused once, not twice.
-      const hello = await withTimeout(rpc.connect(this.options.url, password, { eventSubscriptions: EventSubscription.None, rpcVersion: 1 }), timeout);
-      await withTimeout(socket.connect(this.options.url, password, { eventSubscriptions: OBS_EVENT_SUBSCRIPTIONS, rpcVersion: 1 }), timeout);
+      // A rejection with code -1 (no close code) when OBS does not answer in time.
+      const late = (): Error => Object.assign(new Error(`no answer within ${timeout} ms`), { code: -1 });
+      const hello = await withTimeout(rpc.connect(this.options.url, password, { eventSubscriptions: EventSubscription.None, rpcVersion: 1 }), timeout, late);
+      await withTimeout(socket.connect(this.options.url, password, { eventSubscriptions: OBS_EVENT_SUBSCRIPTIONS, rpcVersion: 1 }), timeout, late);
       if (generation !== this.generation || this.closed) {
         await Promise.all([socket.disconnect().catch(() => undefined), rpc.disconnect().catch(() => undefined)]);
         return;

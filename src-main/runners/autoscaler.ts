@@ -5,6 +5,8 @@ import type { StudioConfig } from '../../src-shared/config.js';
 import type { ProvisionJob } from '../../src-shared/contract/cdn.js';
 import type { ScalingDecision, ScalingMember, ScalingStatus } from '../../src-shared/contract/runners.js';
 import type { AuditPort } from '../auth/types.js';
+import { writeFileAtomicSync } from '../core/atomic-file.js';
+import { withTimeout } from '../core/timeout.js';
 import type { SshInput } from '../cdn/provision-jobs.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
@@ -13,6 +15,8 @@ import type { RunnerPool } from './pool.js';
 
 /** A member with what the status does not show: its SSH root, and when its work last ended. */
 interface Member extends ScalingMember {
+  /** Where it is reached over SSH (target says the same in words). */
+  ssh: { user: string; host: string; port: number };
   root: string;
   /** The runners:write token made for it (deleted once it is removed); null: none of its own. */
   tokenId?: string | null;
@@ -55,6 +59,7 @@ const DECISIONS_KEPT = 50;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_MAX_MS = 10 * 60_000;
 const PROVISION_TIMEOUT_MS = 15 * 60_000;
+const noEnd = (): Error => new Error(`no end within ${PROVISION_TIMEOUT_MS / 60_000} min`);
 
 /**
  * The runners autoscaler: every tick it reads the queue and the pool, decides (autoscale.ts, pure),
@@ -114,7 +119,7 @@ export class RunnerAutoscaler implements Service {
       provider: p.providerCommand.trim() !== '',
       backoffUntil: this.backoffUntil !== null && this.backoffUntil > this.now() ? this.backoffUntil : null,
       lastReason: this.lastReason,
-      members: this.members.map(({ root: _root, idleSince: _idle, retryAt: _retry, tokenId: _token, ...m }) => m),
+      members: this.members.map(({ ssh: _ssh, root: _root, idleSince: _idle, retryAt: _retry, tokenId: _token, ...m }) => m),
       decisions: [...this.decisions],
       samples: [...this.samples],
     };
@@ -210,6 +215,7 @@ export class RunnerAutoscaler implements Service {
       state: 'provisioning',
       runnerId: null,
       since: this.now(),
+      ssh: { user: machine.user, host: machine.host, port: machine.port },
       root: machine.root,
       idleSince: null,
       retryAt: null,
@@ -235,7 +241,7 @@ export class RunnerAutoscaler implements Service {
       slots: config.runnerSlots,
     });
     // Provisioning runs on: the next ticks see the member provisioning (and add nothing more meanwhile).
-    void withTimeout(this.d.finished(job.id), PROVISION_TIMEOUT_MS).then(
+    void withTimeout(this.d.finished(job.id), PROVISION_TIMEOUT_MS, noEnd).then(
       (ended) => {
         if (ended.state === 'done') {
           member.state = 'ready';
@@ -306,15 +312,13 @@ export class RunnerAutoscaler implements Service {
     member.since = this.now();
     this.save();
     this.emit();
-    const [user, rest] = [member.target.slice(0, member.target.indexOf('@')), member.target.slice(member.target.indexOf('@') + 1)];
-    const port = Number(rest.slice(rest.lastIndexOf(':') + 1));
-    const host = rest.slice(0, rest.lastIndexOf(':'));
+    const { user, host, port } = member.ssh;
     let ended: ProvisionJob;
     try {
       const privateKey = fs.readFileSync(this.d.config().sshKeyFile, 'utf8');
       const runnerId = this.d.pool.idOf(member.name);
       const job = this.d.decommission({ host, sshPort: port, user, privateKey, root: member.root, ...(runnerId ? { runnerId } : {}) });
-      ended = await withTimeout(this.d.finished(job.id), PROVISION_TIMEOUT_MS);
+      ended = await withTimeout(this.d.finished(job.id), PROVISION_TIMEOUT_MS, noEnd);
     } catch (error) {
       ended = { state: 'failed', error: (error as Error).message, failedStep: null } as ProvisionJob;
     }
@@ -360,7 +364,7 @@ export class RunnerAutoscaler implements Service {
   private save(): void {
     try {
       fs.mkdirSync(path.dirname(this.d.stateFile), { recursive: true });
-      fs.writeFileSync(this.d.stateFile, JSON.stringify(this.members.map(({ idleSince: _i, retryAt: _r, ...m }) => m)));
+      writeFileAtomicSync(this.d.stateFile, JSON.stringify(this.members.map(({ idleSince: _i, retryAt: _r, ...m }) => m)));
     } catch (error) {
       this.d.logger.warn({ err: error }, 'could not keep the autoscaler members');
     }
@@ -369,15 +373,4 @@ export class RunnerAutoscaler implements Service {
 
 function lastLine(text: string): string {
   return text.trim().split('\n').at(-1)?.slice(0, 300) ?? '';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no end within ${Math.round(ms / 60_000)} min`)), ms);
-    timer.unref();
-    promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error)),
-    );
-  });
 }

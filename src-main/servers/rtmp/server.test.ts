@@ -164,25 +164,8 @@ describe('RtmpServer', () => {
     expect(b.paths.liveNames()).toEqual(['main']);
   });
 
-  it('closes a client that announces a huge message before publishing', async () => {
-    const { port, server } = await startServer();
-    const socket = net.connect(port, '127.0.0.1');
-    cleanups.push(() => socket.destroy());
-    let received = 0;
-    socket.on('data', (d: Buffer) => {
-      received += d.length;
-      if (received === 1 + 1536 * 2) {
-        socket.write(Buffer.alloc(1536));
-        // fmt 0, chunk stream 3, timestamp 0, length 1 MiB, AMF0 command, stream 0, first payload byte
-        socket.write(Buffer.from('030000000fffff140000000002', 'hex'));
-      }
-    });
-    socket.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
-    await waitFor('the socket closed', () => socket.destroyed || socket.readableEnded, 3000, 5);
-    await waitFor('no connection left', () => server.connectionCount === 0, 3000, 5);
-  });
-
-  it('closes a client that opens more than 8 chunk streams before publishing (each holding a message)', async () => {
+  /** A raw client: the RTMP handshake, then `after` (chunks of its own making); resolves once the server has closed it and kept no connection. */
+  async function rawClientClosed(after: Buffer): Promise<void> {
     const { port, server } = await startServer();
     const socket = net.connect(port, '127.0.0.1');
     cleanups.push(() => socket.destroy());
@@ -191,13 +174,23 @@ describe('RtmpServer', () => {
       received += d.length;
       if (received !== 1 + 1536 * 2) return;
       socket.write(Buffer.alloc(1536));
-      // fmt 0 on chunk streams 3..12, each: timestamp 0, length 60000, AMF0 command, stream 0, then
-      // its first chunk (128 bytes at the default chunk size), so that each message stays open
-      for (let csid = 3; csid <= 12; csid++) socket.write(Buffer.concat([Buffer.from([csid]), Buffer.from('00000000ea601400000000', 'hex'), Buffer.alloc(128, 2)]));
+      socket.write(after);
     });
     socket.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
     await waitFor('the socket closed', () => socket.destroyed || socket.readableEnded, 3000, 5);
     await waitFor('no connection left', () => server.connectionCount === 0, 3000, 5);
+  }
+
+  it('closes a client that announces a huge message before publishing', async () => {
+    // fmt 0, chunk stream 3, timestamp 0, length 1 MiB, AMF0 command, stream 0, first payload byte
+    await rawClientClosed(Buffer.from('030000000fffff140000000002', 'hex'));
+  });
+
+  it('closes a client that opens more than 8 chunk streams before publishing (each holding a message)', async () => {
+    // fmt 0 on chunk streams 3..12, each: timestamp 0, length 60000, AMF0 command, stream 0, then
+    // its first chunk (128 bytes at the default chunk size), so that each message stays open
+    const chunks = Array.from({ length: 10 }, (_, i) => Buffer.concat([Buffer.from([3 + i]), Buffer.from('00000000ea601400000000', 'hex'), Buffer.alloc(128, 2)]));
+    await rawClientClosed(Buffer.concat(chunks));
   });
 
   it('reports a port in use as PORT_IN_USE, not process.exit', async () => {

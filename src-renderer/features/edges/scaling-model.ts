@@ -1,4 +1,5 @@
 import type { ScalingDecision, ScalingStatus } from '../../../src-shared/contract/index.js';
+import { niceScale, type ChartBox } from '../../ui/chart.js';
 
 /** The policy in a sentence: "1 to 4 runners · add when a job waits 30 s · remove after 5 min idle · 2 min between actions". */
 export function policyLine(s: Pick<ScalingStatus, 'min' | 'max' | 'queueWaitSeconds' | 'idleSeconds' | 'cooldownSeconds'>): string {
@@ -29,15 +30,6 @@ export const DECISION_WORDS: Record<ScalingDecision['action'], { label: string; 
   failed: { label: 'failed', tone: 'bad' },
 };
 
-export interface ChartBox {
-  width: number;
-  height: number;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-}
-
 /**
  * The chart of load against capacity: capacity (runner slots) as a step line, load (busy slots plus
  * jobs waiting) as an area, over the samples' time span; y ticks at whole slots.
@@ -46,9 +38,7 @@ export function scalingChart(samples: ScalingStatus['samples'], box: ChartBox): 
   if (samples.length === 0) return { capacity: '', load: '', ticks: [], spanMin: 0 };
   const t0 = samples[0]!.at;
   const t1 = Math.max(samples.at(-1)!.at, t0 + 1);
-  const top = Math.max(1, ...samples.map((s) => Math.max(s.slots, s.busy + s.waiting)));
-  const step = top <= 5 ? 1 : Math.ceil(top / 5);
-  const yMax = Math.ceil(top / step) * step;
+  const { top: yMax, step } = niceScale(Math.max(1, ...samples.map((s) => Math.max(s.slots, s.busy + s.waiting))));
   const x = (at: number): number => box.left + ((at - t0) / (t1 - t0)) * (box.width - box.left - box.right);
   const y = (v: number): number => box.top + (1 - v / yMax) * (box.height - box.top - box.bottom);
   const r = (n: number): string => n.toFixed(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DownloadReport } from '../../../src-shared/contract/index.js';
-import { dayLabel, daysBetween, downloadChart, excludedLine, layoutChart, niceScale, OTHERS_KEY } from './downloads-model.js';
+import { niceScale } from '../../ui/chart.js';
+import { dayLabel, daysBetween, downloadChart, excludedLine, layoutChart, OTHERS_KEY } from './downloads-model.js';
 
 const NONE = { bots: 0, head: 0, failed: 0, tooShort: 0, probes: 0 };
 

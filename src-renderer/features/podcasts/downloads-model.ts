@@ -1,4 +1,5 @@
 import type { DownloadReport } from '../../../src-shared/contract/index.js';
+import { niceScale, type ChartBox } from '../../ui/chart.js';
 
 /** Episodes drawn one colour each, the biggest first; the rest share one grey band. */
 export const MAX_SERIES = 6;
@@ -49,16 +50,6 @@ export interface DownloadChart {
   step: number;
 }
 
-/** A round scale over `max`, about four steps: `7` -> top 8 step 2; `0` -> top 1 step 1. */
-export function niceScale(max: number): { top: number; step: number } {
-  if (!(max > 0)) return { top: 1, step: 1 };
-  const rough = max / 4;
-  const mag = 10 ** Math.floor(Math.log10(rough));
-  const norm = rough / mag;
-  const step = Math.max(1, (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag);
-  return { top: Math.ceil(max / step) * step, step };
-}
-
 /**
  * Downloads per day stacked per episode over the report's days, the episodes named from `titles`
  * (`unknown` words the others: deleted episodes keep their downloads), the biggest `MAX_SERIES`
@@ -102,15 +93,6 @@ export function downloadChart(report: DownloadReport, titles: Record<string, str
   });
   const { top, step } = niceScale(Math.max(0, ...stacks.map((s) => s.total)));
   return { days, series, stacks, total: series.reduce((s, e) => s + e.total, 0), top, step };
-}
-
-export interface ChartBox {
-  width: number;
-  height: number;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
 }
 
 export interface Bar {

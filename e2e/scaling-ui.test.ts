@@ -23,7 +23,9 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the Autoscaling card in Chromium',
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    host = await startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'fast' }) });
+    // The balanced preset (x264 medium): jobs that take long enough to wait behind each other with
+    // either ffmpeg, so the autoscaler's look (every 5 s) finds them waiting.
+    host = await startHost({ env: cleanEnv({ STREAMS_LIBRARY_DEFAULT_PRESET: 'balanced' }) });
     browser = await launchChromium();
     page = await studioPage(browser, host, { width: 1360, height: 1100 });
   }, 60_000);
@@ -50,7 +52,7 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the Autoscaling card in Chromium',
     });
     expect(set.status, set.text).toBe(200);
     const clip = await makeClip(path.join(work, 'clip.mp4'), { seconds: 10, scenes: 2 });
-    for (let i = 0; i < 3; i++) await tusUpload(host, clip, { filename: `clip-${i}.mp4` });
+    for (let i = 0; i < 5; i++) await tusUpload(host, clip, { filename: `clip-${i}.mp4` });
     await expect.poll(() => page.getByTestId('scaling-state').textContent(), { timeout: 15_000 }).toBe('on');
     expect(await page.getByTestId('scaling-policy').textContent()).toBe('0 to 3 runners · add when a job waits 1 s · remove after 1 min idle · 10 s between actions');
     expect(await page.getByTestId('scaling-sources').textContent()).toBe('no SSH pool, then the provider command');

@@ -109,12 +109,7 @@ export class RunnerAutoscaler implements Service {
   status(): ScalingStatus {
     const p = this.d.config();
     return {
-      enabled: p.runners,
-      min: p.runnersMin,
-      max: p.runnersMax,
-      queueWaitSeconds: p.queueWaitSeconds,
-      idleSeconds: p.idleSeconds,
-      cooldownSeconds: p.cooldownSeconds,
+      ...this.policy(),
       poolSize: parseSshPool(p.sshHosts).length,
       provider: p.providerCommand.trim() !== '',
       backoffUntil: this.backoffUntil !== null && this.backoffUntil > this.now() ? this.backoffUntil : null,

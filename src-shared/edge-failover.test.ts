@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterMeasuring, FAILOVER_FUNCTIONS, FAILOVER_RULE, isLoadFailure, measureSet, moveOnReason, nextSource, type SourceHealth } from './edge-failover.js';
+import { afterMeasuring, FAILOVER_FUNCTIONS, FAILOVER_RULE, isLoadFailure, leftOrder, measureSet, moveOnReason, nextSource, type SourceHealth } from './edge-failover.js';
 
 const rule = FAILOVER_RULE;
 const healthy: SourceHealth = { fatal: false, errorsAt: [], wantsPlay: true, started: true, progressAt: 10_000 };
@@ -52,11 +52,20 @@ describe('measuring and choosing', () => {
     expect(nextSource([], {}, 0, 1)).toBe(-1);
   });
 
+  it('leaves an edge the order no longer lists (drained or removed), never the origin', () => {
+    expect(leftOrder('e1', ['e2', 'e3'])).toBe(true);
+    expect(leftOrder('e1', [])).toBe(true);
+    expect(leftOrder('e2', ['e2', 'e3'])).toBe(false);
+    expect(leftOrder('origin', ['e2'])).toBe(false);
+    expect(FAILOVER_RULE.recheckMs + FAILOVER_RULE.recheckJitterMs).toBeLessThan(60_000);
+  });
+
   it('inlines: every function stands alone in a page script', () => {
     const source = FAILOVER_FUNCTIONS.map(String).join('\n');
-    const run = new Function(`${source}\nreturn { moveOnReason, afterMeasuring, nextSource };`)() as {
-      moveOnReason: typeof moveOnReason; afterMeasuring: typeof afterMeasuring; nextSource: typeof nextSource;
+    const run = new Function(`${source}\nreturn { moveOnReason, afterMeasuring, nextSource, leftOrder };`)() as {
+      moveOnReason: typeof moveOnReason; afterMeasuring: typeof afterMeasuring; nextSource: typeof nextSource; leftOrder: typeof leftOrder;
     };
+    expect(run.leftOrder('e1', ['e2'])).toBe(true);
     expect(run.moveOnReason({ ...healthy, fatal: true }, 0, rule)).toBe('fatal network error');
     expect(run.afterMeasuring(['a', 'b'], [9, 1])).toEqual(['b', 'a']);
     expect(run.nextSource(['a'], {}, 0, 1)).toBe(0);

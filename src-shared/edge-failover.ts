@@ -20,6 +20,10 @@
  *   source that did not fail in the last `cooldownMs` is taken, the origin last; when every one
  *   failed lately, the one that failed longest ago. No reload: the same player loads the new URL and
  *   starts near the live edge; the page says `via edge <id>`.
+ * - Leave a drained edge: every `recheckMs` (plus up to `recheckJitterMs`, so that viewers do not ask
+ *   at once) the page asks the order again; when it no longer lists the edge played from (an operator
+ *   or the autoscaler drains it, or it was removed: `leftOrder`), the page moves as above without
+ *   counting it a failure, before the edge goes away. That is how a scale-in loses no viewer.
  * With the figures below an edge that dies mid-play is left within about 2.5 s (its next playlist
  * reloads fail at once; a hung edge stalls for 3 s) and the next plays about a second later.
  *
@@ -34,6 +38,9 @@ export interface FailoverRule {
   /** A source that has not played yet gets this long before its silence counts as a stall. */
   startupMs: number;
   cooldownMs: number;
+  /** How often the page asks the playback order again to leave a drained edge, and the random spread added. */
+  recheckMs: number;
+  recheckJitterMs: number;
 }
 
 export const FAILOVER_RULE: FailoverRule = {
@@ -44,6 +51,8 @@ export const FAILOVER_RULE: FailoverRule = {
   stallMs: 3000,
   startupMs: 8000,
   cooldownMs: 30_000,
+  recheckMs: 20_000,
+  recheckJitterMs: 10_000,
 };
 
 /** What the player saw on its current source. Times are the page's clock (ms). */
@@ -110,4 +119,9 @@ export function nextSource(ids: readonly string[], failedAt: Readonly<Record<str
   return oldest;
 }
 
-export const FAILOVER_FUNCTIONS = [moveOnReason, isLoadFailure, measureSet, afterMeasuring, nextSource] as const;
+/** The order asked again no longer lists the edge played from (drained or removed): leave it, no failure. The origin is never left this way. */
+export function leftOrder(currentId: string, freshIds: readonly string[]): boolean {
+  return currentId !== 'origin' && !freshIds.includes(currentId);
+}
+
+export const FAILOVER_FUNCTIONS = [moveOnReason, isLoadFailure, measureSet, afterMeasuring, nextSource, leftOrder] as const;

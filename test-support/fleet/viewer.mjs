@@ -1,7 +1,7 @@
 // One simulated player of the viewer simulator (viewers.mjs): start, ABR, the video and audio loops,
 // the playback buffer, failover between edges. See viewers.mjs for what it models.
 import { BandwidthEstimator, chooseLevel } from './abr.mjs';
-import { FAILOVER_RULE, moveOnReason, nextSource } from './failover-rule.mjs';
+import { FAILOVER_RULE, leftOrder, moveOnReason, nextSource } from './failover-rule.mjs';
 import { joinPosition, liveEdgePdt, parseMaster, parseMedia } from './hls.mjs';
 import { classify, FetchError, get } from './http.mjs';
 
@@ -73,7 +73,7 @@ export class Viewer {
       if (this.edges.length === 0) throw new FetchError('no-edge', 'the playback API listed no edge');
       this.switchTo(0, 'start');
       await this.withFailover(() => null);
-      await Promise.all(this.tracks.map((t) => this.trackLoop(t)));
+      await Promise.all([...this.tracks.map((t) => this.trackLoop(t)), this.recheckLoop()]);
     } catch (error) {
       if (!this.sim.stopped) this.fatal = String(error.message ?? error);
     }
@@ -156,6 +156,25 @@ export class Viewer {
     if (!everyStalled) for (const [id, at] of Object.entries(this.stalledAt)) marks[id] = Math.max(marks[id] ?? -Infinity, at);
     const next = Math.max(0, nextSource(ids, marks, t, FAILOVER_RULE.cooldownMs));
     this.switchTo(next, `${left}: ${reason}`);
+  }
+
+  /**
+   * The player page's recheck (edge-failover.ts leftOrder): every recheckMs plus a random spread, the
+   * order asked again; an edge it no longer lists (drained, removed) is left for the first source that
+   * did not fail lately, without counting a failure.
+   */
+  async recheckLoop() {
+    while (!this.sim.stopped) {
+      await sleep(FAILOVER_RULE.recheckMs + Math.random() * FAILOVER_RULE.recheckJitterMs);
+      if (this.sim.stopped || this.failing || this.needsOpen || !this.source) continue;
+      const fresh = await this.sim.playbackEdges(this.region, { playbackUrl: this.playbackUrl, timeoutMs: ORDER_TIMEOUT_MS }).catch(() => null);
+      if (!fresh || this.sim.stopped || this.failing || !leftOrder(this.edge.id, fresh.map((e) => e.id)) || fresh.length === 0) continue;
+      const left = this.edge.id;
+      this.count('drainMoves');
+      this.edges = fresh;
+      const next = Math.max(0, nextSource(fresh.map((e) => e.id), this.failedAt, now(), FAILOVER_RULE.cooldownMs));
+      this.switchTo(next, `${left}: left the playback order`);
+    }
   }
 
   /** One request to the current edge, counted; throws FetchError on a transport error or a non-2xx answer (Moved when the viewer left the edge meanwhile). */

@@ -18,6 +18,8 @@ export interface Phase {
   playedMs: number;
   failovers: number;
   stallSwitches: number;
+  /** Viewers that left an edge the playback order no longer listed (drained), without a failure. */
+  drainMoves: number;
   samples: string[];
   /** Per stream label (ViewerSim.add's `stream`). */
   streams: Record<string, { requests: number; errors: number; stalls: number; stalledMs: number; playedMs: number }>;
@@ -47,6 +49,8 @@ export interface Viewer {
   fatal: string | null;
   latencies: { at: number; edge: string; ms: number }[];
   history: { edge: string; at: number; reason: string; firstMediaAt: number | null; playingAt: number | null }[];
+  /** Brings the played and stalled time up to now. */
+  tick(): void;
 }
 
 export class ViewerSim {

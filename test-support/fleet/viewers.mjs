@@ -13,7 +13,8 @@
 //    request is tried again a second later; 2 failures within 10 s, a stall of 3 s on an edge it played
 //    from (8 s on one it has not played from yet) move the viewer on: the playback order asked again,
 //    the next edge that did not fail within the 30 s cooldown, opened again (master, playlists, init)
-//    at the position reached. Requests still in flight on the edge left are aborted, not errors.
+//    at the position reached. Requests still in flight on the edge left are aborted, not errors. Every
+//    20-30 s the order is asked again and an edge no longer in it (drained) is left the same way, no failure.
 //  - Errors: every request that failed (HTTP status other than 2xx, timeout, reset) on the edge the
 //    viewer plays from. A playlist that loads but does not advance is no error: the viewer stalls once
 //    it has played what it holds (counted as stalls and stalled time).
@@ -40,7 +41,7 @@ export function recoveryMs(viewer, since, left) {
 
 /** Counters of one phase of a run (steady, kill, origin cut...). */
 function newPhase(name) {
-  return { name, startedAt: now(), requests: 0, bytes: 0, errors: 0, errorsLowLatency: 0, errorsByKind: {}, errorsByEdge: {}, stalls: 0, stalledMs: 0, playedMs: 0, failovers: 0, stallSwitches: 0, samples: [], sampled: {}, streams: {} };
+  return { name, startedAt: now(), requests: 0, bytes: 0, errors: 0, errorsLowLatency: 0, errorsByKind: {}, errorsByEdge: {}, stalls: 0, stalledMs: 0, playedMs: 0, failovers: 0, stallSwitches: 0, drainMoves: 0, samples: [], sampled: {}, streams: {} };
 }
 
 export class ViewerSim {

@@ -254,7 +254,8 @@ async function hls(route) {
 /**
  * Plays from the route's sources (edges, then the origin) with one hls.js player: on a fatal network
  * error, repeated network errors or a stall (src-shared/edge-failover.ts) it fetches the order again
- * and loads the next source, keeping the page and the player; the live edge is where it resumes.
+ * and loads the next source, keeping the page and the player; the live edge is where it resumes. It
+ * also asks the order again every 20-30 s and leaves an edge that was drained (no longer listed).
  * body[data-edge] and window.edgeSwitches say where it plays and where it moved, for people and tests.
  */
 function edgeFailover(player, route) {
@@ -282,6 +283,20 @@ function edgeFailover(player, route) {
     use(next, left + ': ' + reason);
     moving = false;
   };
+  // A drained edge (the order no longer lists it) is left before it goes away, without counting a failure.
+  const recheck = async () => {
+    if (current && !moving && current.source.id !== 'origin') {
+      const fresh = await playbackOrder();
+      if (fresh && current && !moving && leftOrder(current.source.id, fresh.map((s) => s.id))) {
+        const left = current.source.id;
+        sources = [...fresh, originSource];
+        const next = sources[nextSource(sources.map((s) => s.id), failedAt, ms(), RULE.cooldownMs)];
+        use(next, left + ': left the playback order');
+      }
+    }
+    setTimeout(recheck, RULE.recheckMs + Math.random() * RULE.recheckJitterMs);
+  };
+  setTimeout(recheck, RULE.recheckMs + Math.random() * RULE.recheckJitterMs);
   setInterval(() => {
     if (!current || moving) return;
     if (video.currentTime !== lastTime && !video.paused) {

@@ -162,6 +162,14 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   { path: 'scaling.sshKeyFile', env: 'STREAMS_SCALING_SSH_KEY_FILE', type: 'string', restart: false, default: '' },
   { path: 'scaling.providerCommand', env: 'STREAMS_SCALING_PROVIDER_COMMAND', type: 'string', restart: false, default: '' },
   { path: 'scaling.providerTimeoutSeconds', env: 'STREAMS_SCALING_PROVIDER_TIMEOUT_SECONDS', type: 'integer', restart: false, default: 300, min: 10, max: 3600 },
+  { path: 'scaling.edges', env: 'STREAMS_SCALING_EDGES', type: 'boolean', restart: false, default: false },
+  { path: 'scaling.edgesMin', env: 'STREAMS_SCALING_EDGES_MIN', type: 'integer', restart: false, default: 0, min: 0, max: 100 },
+  { path: 'scaling.edgesMax', env: 'STREAMS_SCALING_EDGES_MAX', type: 'integer', restart: false, default: 4, min: 0, max: 100 },
+  { path: 'scaling.edgeTargetMbps', env: 'STREAMS_SCALING_EDGE_TARGET_MBPS', type: 'integer', restart: false, default: 400, min: 1, max: 100000 },
+  { path: 'scaling.edgeDrainSeconds', env: 'STREAMS_SCALING_EDGE_DRAIN_SECONDS', type: 'integer', restart: false, default: 300, min: 10, max: 3600 },
+  { path: 'scaling.edgePort', env: 'STREAMS_SCALING_EDGE_PORT', type: 'integer', restart: false, default: 8081, min: 1, max: 65535 },
+  { path: 'scaling.edgeRegion', env: 'STREAMS_SCALING_EDGE_REGION', type: 'string', restart: false, default: '' },
+  { path: 'scaling.edgeCacheSize', env: 'STREAMS_SCALING_EDGE_CACHE_SIZE', type: 'string', restart: false, default: '1g' },
   { path: 'scaling.origin', env: 'STREAMS_SCALING_ORIGIN', type: 'string', restart: false, default: '' },
 ];
 
@@ -272,7 +280,8 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       remote: { bitrateKbps: 4000, adaptive: true, audio: 'auto', audioSource: '', clipboard: true },
       scaling: {
         runners: false, runnersMin: 0, runnersMax: 4, queueWaitSeconds: 30, idleSeconds: 300, cooldownSeconds: 120, runnerSlots: 0,
-        sshHosts: '', sshKeyFile: '', providerCommand: '', providerTimeoutSeconds: 300, origin: '',
+        sshHosts: '', sshKeyFile: '', providerCommand: '', providerTimeoutSeconds: 300,
+        edges: false, edgesMin: 0, edgesMax: 4, edgeTargetMbps: 400, edgeDrainSeconds: 300, edgePort: 8081, edgeRegion: '', edgeCacheSize: '1g', origin: '',
       },
     });
   });

@@ -42,7 +42,7 @@ import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
 import { wireRunners } from './runners.js';
-import { RunnerAutoscaler } from '../runners/autoscaler.js';
+import { Autoscaler } from '../runners/autoscaler.js';
 import { wireData } from './data.js';
 import { hostTls, wireAccess } from './access.js';
 import { playbackPaths } from '../protocols/signing.js';
@@ -217,9 +217,16 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const data = wireData({ config: () => config.current, db, bus, logger, auth, streams: live.streams, signer: live.signer, clock: live.clock, timedMetadata: live.timedMetadata, library: () => library.library, metrics });
     const obs = wireObs({ config: () => config.current, mode: options.mode, home: layout.root, db, bus, children, logger, streams: live.streams });
     const cdn = wireCdn({ db, bus, logger, signer: live.signer, streams: live.streams, recordings: live.recordings, apiToken, children, jwtKeys: () => access.jwt.verifyingKeys(), audit: { record: (entry) => access.audit.record(entry) }, onDownloads: (edgeId, records) => void podcasts.delivery.recordEdge(edgeId, records), runners: runners.pool });
-    const autoscaler = new RunnerAutoscaler({
+    const autoscaler = new Autoscaler({
       config: () => config.current.scaling,
       pool: runners.pool,
+      edges: {
+        list: () => cdn.registry.list(),
+        drain: (id) => cdn.registry.drainFor(id, 'autoscaler'),
+        // An edge the scaler adds registers with the API token, as one provisioned from the Edges page.
+        provision: (input) => cdn.jobs.provision({ ...input, token: apiToken }),
+        decommission: (input) => cdn.jobs.decommission(input),
+      },
       queue: () => {
         const waiting = jobs.list().jobs.filter((j) => j.state === 'queued' && runners.pool.canRun(j.kind));
         return { waiting: waiting.length, oldestWaitMs: waiting.length ? Date.now() - Math.min(...waiting.map((j) => j.createdAt)) : 0 };

@@ -80,6 +80,118 @@ export function decideScale(input: ScaleInput): ScaleDecision {
   return { action: 'none', reason: input.waiting > 0 ? `${input.waiting} waiting, within the target` : 'steady' };
 }
 
+/** The edges' policy (config `scaling.edge*`); the cooldown is the runners' one. */
+export interface EdgePolicy {
+  enabled: boolean;
+  min: number;
+  max: number;
+  /** Bytes/s per edge core at which an edge is added. */
+  targetBps: number;
+  drainSeconds: number;
+  cooldownSeconds: number;
+}
+
+/** An edge as the edges' autoscaler weighs it. */
+export interface ScaleEdge {
+  id: string;
+  /** Bytes/s over the last minute (all cores), and its cores. */
+  bps: number;
+  cores: number;
+  /** In rotation (connected, heartbeating, serving) and taking new viewers (not draining). */
+  healthy: boolean;
+  draining: boolean;
+}
+
+export interface EdgeScaleInput {
+  policy: EdgePolicy;
+  now: number;
+  edges: readonly ScaleEdge[];
+  /** The edges the autoscaler added (`edgeId` once registered). */
+  members: readonly (Pick<ScalingMember, 'id' | 'name' | 'state' | 'edgeId'>)[];
+  lastActionAt: number | null;
+  backoffUntil: number | null;
+}
+
+/** An edge the scaler added is removed only when the others would carry its traffic below this share of the target. */
+export const EDGE_SCALE_IN_SHARE = 0.5;
+
+const mbps = (bps: number): string => `${(bps * 8 / 1e6).toFixed(bps * 8 >= 1e7 ? 0 : 1)} Mbit/s`;
+
+/** What the edges carry: traffic of every edge in rotation (a draining one's viewers move to the others), and the edges and cores that take new viewers. */
+export function edgeFleetLoad(edges: readonly ScaleEdge[]): { bps: number; taking: number; cores: number } {
+  const healthy = edges.filter((e) => e.healthy);
+  const taking = healthy.filter((e) => !e.draining);
+  return { bps: healthy.reduce((sum, e) => sum + e.bps, 0), taking: taking.length, cores: taking.reduce((sum, e) => sum + Math.max(1, e.cores), 0) };
+}
+
+/**
+ * The edges' decision at one tick, pure: add an edge below the minimum, or when the traffic per core
+ * of the edges taking viewers (a draining edge's traffic counted on them: its viewers are moving) has
+ * reached the target; remove the edge it added that carries least once the others would carry the
+ * whole traffic below EDGE_SCALE_IN_SHARE of the target (the gap between the two keeps it from
+ * flapping), never below the minimum; above the maximum, remove one. One machine at a time, the
+ * cooldown between actions, the backoff after a failure, as for runners.
+ */
+export function decideEdgeScale(input: EdgeScaleInput): ScaleDecision {
+  const { policy, now } = input;
+  if (!policy.enabled) return { action: 'none', reason: 'edge autoscaling is off' };
+  const provisioning = input.members.filter((m) => m.state === 'provisioning').length;
+  const load = edgeFleetLoad(input.edges);
+  const count = load.taking + provisioning;
+  const perCore = load.cores > 0 ? load.bps / load.cores : load.bps > 0 ? Infinity : 0;
+  const backedOff = input.backoffUntil !== null && input.backoffUntil > now;
+  const cooling = input.lastActionAt !== null && now - input.lastActionAt < policy.cooldownSeconds * 1000;
+  const plural = (n: number): string => `${n} edge${n === 1 ? '' : 's'}`;
+
+  if (count < policy.min && provisioning === 0) {
+    if (backedOff) return { action: 'none', reason: `below the minimum of ${policy.min}, but adding waits ${seconds(input.backoffUntil! - now)} after a failure` };
+    return { action: 'add', reason: `${plural(count)} in rotation, below the minimum of ${policy.min}` };
+  }
+  const carrying = load.cores > 0 ? `${mbps(load.bps)} on ${plural(load.taking)} (${load.cores} core${load.cores === 1 ? '' : 's'}), ${mbps(perCore)} per core` : `${mbps(load.bps)} and no edge taking viewers`;
+  if (load.bps > 0 && perCore >= policy.targetBps) {
+    const why = `${carrying}, at or above the target of ${mbps(policy.targetBps)}`;
+    if (count >= policy.max) return { action: 'none', reason: `${why}; at the maximum of ${policy.max}` };
+    if (provisioning > 0) return { action: 'none', reason: `${why}; an edge is being added` };
+    if (backedOff) return { action: 'none', reason: `${why}; adding waits ${seconds(input.backoffUntil! - now)} after a failure` };
+    if (cooling) return { action: 'none', reason: `${why}; cooling down` };
+    return { action: 'add', reason: why };
+  }
+  const removable = input.members
+    .filter((m) => m.state === 'ready' && m.edgeId !== null)
+    .flatMap((m) => {
+      const edge = input.edges.find((e) => e.id === m.edgeId && e.healthy && !e.draining);
+      return edge ? [{ member: m, edge }] : [];
+    })
+    .sort((a, b) => a.edge.bps - b.edge.bps);
+  if (count > policy.max && removable[0] && provisioning === 0 && !cooling) {
+    return { action: 'remove', member: removable[0].member.id, reason: `${plural(count)} in rotation, above the maximum of ${policy.max}` };
+  }
+  if (count > policy.min && provisioning === 0 && !cooling) {
+    const candidate = removable[0];
+    if (candidate) {
+      const rest = load.cores - Math.max(1, candidate.edge.cores);
+      const after = rest > 0 ? load.bps / rest : Infinity;
+      if (after < policy.targetBps * EDGE_SCALE_IN_SHARE) {
+        return {
+          action: 'remove',
+          member: candidate.member.id,
+          reason: `${carrying}; without ${candidate.member.name} ${mbps(after)} per core, below half the target of ${mbps(policy.targetBps)}`,
+        };
+      }
+    }
+  }
+  return { action: 'none', reason: load.cores > 0 || load.bps > 0 ? `${carrying}, within the target of ${mbps(policy.targetBps)}` : 'steady: no edge traffic' };
+}
+
+/** Whether a draining edge can go: its viewers moved on (the last minute's requests at most a trickle), it left, or the drain took its longest. */
+export const DRAINED_REQUESTS_PER_MINUTE = 12;
+export function edgeDrained(edge: { connected: boolean; requests: number | null } | undefined, drainingMs: number, drainSeconds: number): string | null {
+  if (!edge || !edge.connected) return 'it is no longer connected';
+  if (edge.requests !== null && edge.requests <= DRAINED_REQUESTS_PER_MINUTE) return `${edge.requests} request${edge.requests === 1 ? '' : 's'} in the last minute`;
+  if (drainingMs >= drainSeconds * 1000) return `its viewers still there after ${drainSeconds} s of draining`;
+  return null;
+}
+
 /** A machine of the SSH pool. */
 export interface PoolHost {
   target: string;
@@ -99,8 +211,11 @@ export function parseSshPool(value: string): PoolHost[] {
   });
 }
 
-/** What a provider's `create` printed: {"id","host","port"?,"user"?,"root"?}. Throws with the reason when it is not that. */
-export function parseProviderMachine(stdout: string): { id: string; host: string; port: number; user: string; root: string } {
+/**
+ * What a provider's `create` printed: {"id","host","port"?,"user"?,"root"?} and, for an edge,
+ * "httpPort"? and "region"?. Throws with the reason when it is not that.
+ */
+export function parseProviderMachine(stdout: string): { id: string; host: string; port: number; user: string; root: string; httpPort: number | null; region: string | null } {
   const line = stdout.trim().split('\n').filter((l) => l.trim().startsWith('{')).at(-1);
   if (!line) throw new Error('the provider printed no JSON machine ({"id","host"})');
   let value: Record<string, unknown>;
@@ -117,5 +232,8 @@ export function parseProviderMachine(stdout: string): { id: string; host: string
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`the provider's machine has a bad port: ${String(value.port)}`);
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(user)) throw new Error(`the provider's machine has a bad user: ${user.slice(0, 64)}`);
   const root = typeof value.root === 'string' && value.root.startsWith('/') ? value.root : '/';
-  return { id, host, port, user, root };
+  const httpPort = value.httpPort === undefined ? null : Number(value.httpPort);
+  if (httpPort !== null && (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535)) throw new Error(`the provider's machine has a bad httpPort: ${String(value.httpPort)}`);
+  const region = typeof value.region === 'string' && /^[A-Za-z0-9 _.-]{0,64}$/.test(value.region) ? value.region : null;
+  return { id, host, port, user, root, httpPort, region };
 }

@@ -14,7 +14,7 @@ import { needs } from '../../test-support/peers.js';
 import { startSshd, type SshdProcess } from '../../test-support/sshd.js';
 import { makeClip, tusUpload } from '../../test-support/vod-media.js';
 import { waitFor } from '../../test-support/wait.js';
-import { stopProvisionedRunner } from '../../test-support/provisioned.js';
+import { stopProvisioned } from '../../test-support/provisioned.js';
 
 const PROVIDER = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test-support', 'scaling-provider.mjs');
 
@@ -42,7 +42,7 @@ describe.skipIf(needs('sshd', 'ffmpeg'))('the runners autoscaler', () => {
 
   afterAll(async () => {
     // A runner left behind by a failed run: its supervisor by the pid file of every machine folder.
-    for (const entry of fs.existsSync(machines) ? fs.readdirSync(machines) : []) stopProvisionedRunner(path.join(machines, entry), 'SIGKILL');
+    for (const entry of fs.existsSync(machines) ? fs.readdirSync(machines) : []) stopProvisioned(path.join(machines, entry), 'SIGKILL');
     await host?.stop();
     await sshd?.stop();
     fs.rmSync(work, { recursive: true, force: true });

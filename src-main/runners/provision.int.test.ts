@@ -6,7 +6,7 @@ import { roleLayout } from '../edge/provision-plan.js';
 import { api, cleanEnv, runStreams, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching } from '../../test-support/media.js';
 import { needs } from '../../test-support/peers.js';
-import { stopProvisionedRunner } from '../../test-support/provisioned.js';
+import { stopProvisioned } from '../../test-support/provisioned.js';
 import { startSshd, type SshdProcess } from '../../test-support/sshd.js';
 import { makeClip, tusUpload } from '../../test-support/vod-media.js';
 import { waitFor } from '../../test-support/wait.js';
@@ -29,7 +29,7 @@ describe.skipIf(needs('sshd', 'ffmpeg'))('provisioning a runner over SSH', () =>
   }, 60_000);
 
   afterAll(async () => {
-    stopProvisionedRunner(root);
+    stopProvisioned(root);
     await host?.stop();
     await sshd?.stop();
     fs.rmSync(root, { recursive: true, force: true });

@@ -59,7 +59,7 @@ export const edgeSchema = z.object({
   unhealthyReason: z.string().nullable().describe('Why the edge is out of rotation, in words (e.g. "data plane: nginx answered 500 for /edge/probe"); null when healthy'),
   connected: z.boolean(),
   draining: z
-    .enum(['operator', 'decommission', 'upgrade'])
+    .enum(['operator', 'decommission', 'upgrade', 'autoscaler'])
     .nullable()
     .describe('Why the edge gets no new viewers (it keeps serving those it has and stays purged); null when it takes new viewers'),
   hitRatio: z.number(),

@@ -48,19 +48,22 @@ export const runnerSchema = z.object({
 });
 export type RunnerInfo = z.infer<typeof runnerSchema>;
 
-/** A runner the autoscaler added: where it runs and where it stands. */
+/** A runner or an edge the autoscaler added: where it runs and where it stands. */
 export const scalingMemberSchema = z.object({
   id: z.string(),
-  name: z.string().describe('The runner name it registers under'),
+  role: z.enum(['runner', 'edge']),
+  name: z.string().describe('The runner name it registers under, or the edge\'s name in the scaler'),
   source: z.enum(['pool', 'provider']).describe('A machine of scaling.sshHosts, or one the provider command created'),
   target: z.string().describe('user@host:port it was installed over'),
   providerId: z.string().nullable().describe("The provider's id of the machine (destroyed after decommission)"),
   state: z.enum(['provisioning', 'ready', 'draining', 'removing']),
-  runnerId: z.string().nullable().describe('Its id in GET /runners once connected'),
+  runnerId: z.string().nullable().describe('Its id in GET /runners once connected (a runner)'),
+  edgeId: z.string().nullable().describe('Its id in GET /cdn/edges once registered (an edge)'),
   since: z.number().describe('Unix ms of its last state change'),
 });
 export const scalingDecisionSchema = z.object({
   at: z.number(),
+  role: z.enum(['runner', 'edge']),
   action: z.enum(['add', 'ready', 'remove', 'removed', 'failed']),
   member: z.string().nullable(),
   reason: z.string(),
@@ -71,6 +74,9 @@ export const scalingSampleSchema = z.object({
   slots: z.number().int().describe('Their slots (capacity)'),
   busy: z.number().int().describe('Slots with a job or a live ladder'),
   waiting: z.number().int().describe('Jobs in the queue a runner could take'),
+  edges: z.number().int().describe('Edges in rotation taking new viewers'),
+  edgeCores: z.number().int().describe('Their cores (capacity: edgeCores x the target)'),
+  edgeMbps: z.number().describe('Traffic of every edge in rotation (draining ones too), Mbit/s over the last minute'),
 });
 export const scalingStatusSchema = z.object({
   enabled: z.boolean(),
@@ -83,6 +89,17 @@ export const scalingStatusSchema = z.object({
   provider: z.boolean().describe('A provider command is set'),
   backoffUntil: z.number().nullable().describe('Unix ms until which no machine is added after a failure'),
   lastReason: z.string().describe('What the last look decided and why ("steady", "2 jobs waiting, …")'),
+  edges: z
+    .object({
+      enabled: z.boolean(),
+      min: z.number().int(),
+      max: z.number().int(),
+      targetMbps: z.number().int().describe('Per edge core'),
+      drainSeconds: z.number().int(),
+      backoffUntil: z.number().nullable(),
+      lastReason: z.string(),
+    })
+    .describe("The edges' policy (config scaling.edge*) and its last look"),
   members: z.array(scalingMemberSchema),
   decisions: z.array(scalingDecisionSchema).describe('The newest first (the last 50)'),
   samples: z.array(scalingSampleSchema).describe('Load against capacity, one sample per tick (the last hour), oldest first'),
@@ -93,7 +110,7 @@ export type ScalingDecision = z.infer<typeof scalingDecisionSchema>;
 
 export const runnerEvents = {
   'runners.changed': event({ summary: 'A runner connected, left, took or finished a job', payload: z.array(runnerSchema) }),
-  'scaling.changed': event({ summary: 'The runners autoscaler decided, or one of its runners changed state (samples left out: GET /scaling has them)', payload: scalingStatusSchema }),
+  'scaling.changed': event({ summary: 'The autoscaler decided, or one of its runners or edges changed state (samples left out: GET /scaling has them)', payload: scalingStatusSchema }),
 };
 
 export const runnerProvisionInputSchema = z
@@ -126,7 +143,7 @@ export const runnerMethods = {
   'scaling.status': method({
     tag: 'runners',
     scope: 'runners:read',
-    summary: "The runners autoscaler: its policy (config scaling.*), the runners it added, its recent decisions with their reasons, and load against capacity",
+    summary: "The autoscaler of runners and edges: its policies (config scaling.*), the runners and edges it added, its recent decisions with their reasons, and load against capacity",
     input: z.object({}).strict(),
     output: scalingStatusSchema,
     http: { method: 'GET', path: '/scaling' },

@@ -6,6 +6,7 @@ const DRAIN_WORDS: Record<NonNullable<EdgeInfo['draining']>, string> = {
   operator: 'draining: no new viewers',
   decommission: 'draining for its decommission',
   upgrade: 'draining while it is upgraded',
+  autoscaler: 'draining: the autoscaler is removing it',
 };
 
 export function EdgeList({
@@ -58,7 +59,7 @@ export function EdgeList({
                 <button
                   className="button"
                   data-testid={`edge-drain-${e.id}`}
-                  title={e.draining ? 'Send new viewers here again' : 'No new viewers; those watching keep playing'}
+                  title={e.draining ? 'Send new viewers here again' : 'No new viewers; those watching move to the other edges within half a minute'}
                   onClick={() => onDrain(e, !e.draining)}
                 >
                   {e.draining ? 'Undrain' : 'Drain'}

@@ -50,7 +50,7 @@ export function EdgesPage() {
       {tab === 'runners' ? (
         <>
           <RunnersCard />
-          <ScalingCard />
+          <ScalingCard role="runner" />
         </>
       ) : (
         <EdgeFleet />
@@ -108,6 +108,7 @@ function EdgeFleet() {
           </div>
         </Card>
       )}
+      <ScalingCard role="edge" />
       <FunctionsCard />
       <PurgeForm />
       {edges.some((e) => e.healthy) && <EdgePlayer />}

@@ -2,14 +2,19 @@ import { useEffect } from 'react';
 import type { ScalingStatus } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { useNow } from '../recordings/use-now.js';
-import { DECISION_WORDS, policyLine, scalingChart, sourcesLine } from './scaling-model.js';
+import { DECISION_WORDS, edgePolicyLine, policyLine, scalingChart, sourcesLine } from './scaling-model.js';
 import { useRunners } from './runners-store.js';
 import './scaling.css';
 
-const BOX = { width: 720, height: 110, left: 30, right: 6, top: 8, bottom: 8 };
+const BOX = { width: 720, height: 110, left: 36, right: 6, top: 8, bottom: 8 };
 
-/** The runners autoscaler: its policy, the runners it added, its decisions with their reasons, and load against capacity. */
-export function ScalingCard() {
+type Role = 'runner' | 'edge';
+
+/**
+ * The autoscaler as one fleet sees it (runners in the Runners tab, edges in the Edges tab): its
+ * policy, the machines it added, its decisions with their reasons, and load against capacity.
+ */
+export function ScalingCard({ role }: { role: Role }) {
   const scaling = useRunners((s) => s.scaling);
   const now = useNow(true, 1000);
   // Decisions come as events; the load samples (one per look) are read again every few seconds.
@@ -19,18 +24,29 @@ export function ScalingCard() {
     return () => clearInterval(timer);
   }, []);
   if (!scaling) return null;
-  const backoff = scaling.backoffUntil !== null && scaling.backoffUntil > now ? Math.ceil((scaling.backoffUntil - now) / 1000) : null;
-  const lastFailure = scaling.decisions.find((d) => d.action === 'failed');
+  const edge = role === 'edge';
+  const enabled = edge ? scaling.edges.enabled : scaling.enabled;
+  const backoffUntil = edge ? scaling.edges.backoffUntil : scaling.backoffUntil;
+  const lastReason = edge ? scaling.edges.lastReason : scaling.lastReason;
+  const members = scaling.members.filter((m) => m.role === role);
+  const decisions = scaling.decisions.filter((d) => d.role === role);
+  const backoff = backoffUntil !== null && backoffUntil > now ? Math.ceil((backoffUntil - now) / 1000) : null;
+  const lastFailure = decisions.find((d) => d.action === 'failed');
   return (
     <Card
-      title={<>Autoscaling <span className={`badge ${scaling.enabled ? 'badge-ok' : 'badge-muted'}`} data-testid="scaling-state">{scaling.enabled ? 'on' : 'off'}</span></>}
-      testId="scaling-card"
+      title={<>Autoscaling <span className={`badge ${enabled ? 'badge-ok' : 'badge-muted'}`} data-testid="scaling-state">{enabled ? 'on' : 'off'}</span></>}
+      testId={edge ? 'edge-scaling-card' : 'scaling-card'}
     >
-      {scaling.enabled ? (
+      {enabled ? (
         <>
-          <p className="scaling-policy" data-testid="scaling-policy">{policyLine(scaling)}</p>
+          <p className="scaling-policy" data-testid="scaling-policy">{edge ? edgePolicyLine({ ...scaling.edges, cooldownSeconds: scaling.cooldownSeconds }) : policyLine(scaling)}</p>
           <p className="muted small" data-testid="scaling-sources">{sourcesLine(scaling)}</p>
         </>
+      ) : edge ? (
+        <p className="muted" data-testid="scaling-off">
+          Off: edges come and go by hand. Turn on <a href="#/settings">Autoscaling › Edges</a> in Settings, with an SSH pool or a provider command,
+          to add edges when the viewers' traffic per edge core passes a target, and drain and remove them when the others can carry it.
+        </p>
       ) : (
         <p className="muted" data-testid="scaling-off">
           Off: runners come and go by hand. Turn on <a href="#/settings">Autoscaling › Runners</a> in Settings, with an SSH pool or a provider command,
@@ -39,28 +55,31 @@ export function ScalingCard() {
       )}
       {backoff !== null && lastFailure && (
         <div className="notice notice-bad scaling-alert" role="alert" data-testid="scaling-alert">
-          <strong>Adding a runner failed.</strong> {lastFailure.reason.replace(/; next try in \d+ s$/, '')}. Next try in {backoff} s.
+          <strong>Adding {edge ? 'an edge' : 'a runner'} failed.</strong> {lastFailure.reason.replace(/; next try in \d+ s$/, '')}. Next try in {backoff} s.
         </div>
       )}
-      {scaling.enabled && <p className="small" data-testid="scaling-now">Now: {scaling.lastReason || '—'}</p>}
-      <LoadChart samples={scaling.samples} />
-      {scaling.members.length > 0 && (
+      {enabled && <p className="small" data-testid="scaling-now">Now: {lastReason || '—'}</p>}
+      <LoadChart samples={scaling.samples} role={role} targetMbps={scaling.edges.targetMbps} />
+      {members.length > 0 && (
         <ul className="scaling-members" data-testid="scaling-members">
-          {scaling.members.map((m) => (
+          {members.map((m) => (
             <li key={m.id} data-testid={`scaling-member-${m.name}`}>
               <strong>{m.name}</strong> <span className="badge badge-accent">{m.state}</span>{' '}
-              <span className="muted small">{m.source === 'pool' ? 'SSH pool' : `provider ${m.providerId ?? ''}`} · {m.target}</span>
+              <span className="muted small">
+                {edge && m.edgeId ? `${m.edgeId} · ` : ''}
+                {m.source === 'pool' ? 'SSH pool' : `provider ${m.providerId ?? ''}`} · {m.target}
+              </span>
             </li>
           ))}
         </ul>
       )}
       <h4 className="scaling-heading">Decisions</h4>
-      {scaling.decisions.length === 0 ? (
+      {decisions.length === 0 ? (
         <p className="muted small" data-testid="scaling-no-decisions">None yet.</p>
       ) : (
         <table className="table scaling-decisions" data-testid="scaling-decisions">
           <tbody>
-            {scaling.decisions.slice(0, 12).map((d) => (
+            {decisions.slice(0, 12).map((d) => (
               <tr key={`${d.at}-${d.action}-${d.member}`}>
                 <td className="muted small nowrap">{new Date(d.at).toLocaleTimeString()}</td>
                 <td><span className={`badge badge-${DECISION_WORDS[d.action].tone}`}>{DECISION_WORDS[d.action].label}</span></td>
@@ -75,12 +94,18 @@ export function ScalingCard() {
   );
 }
 
-function LoadChart({ samples }: { samples: ScalingStatus['samples'] }) {
-  const chart = scalingChart(samples, BOX);
+const LEGEND: Record<Role, { what: string; load: string; capacity: string }> = {
+  runner: { what: 'Runner load', load: 'load (busy slots + jobs waiting)', capacity: 'capacity (runner slots)' },
+  edge: { what: 'Edge traffic', load: 'traffic (Mbit/s, all edges in rotation)', capacity: 'capacity (edge cores × the target)' },
+};
+
+function LoadChart({ samples, role, targetMbps }: { samples: ScalingStatus['samples']; role: Role; targetMbps: number }) {
+  const chart = scalingChart(samples, BOX, role, targetMbps);
+  const legend = LEGEND[role];
   if (samples.length < 2) return <p className="muted small" data-testid="scaling-chart-empty">Load against capacity shows after a few seconds.</p>;
   return (
     <figure className="scaling-chart-figure">
-      <svg className="scaling-chart" viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={`Runner load against capacity over the last ${chart.spanMin} min`} data-testid="scaling-chart">
+      <svg className="scaling-chart" viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={`${legend.what} against capacity over the last ${chart.spanMin} min`} data-testid="scaling-chart">
         {chart.ticks.map((t) => (
           <g key={t.value}>
             <line className="chart-grid" x1={BOX.left} x2={BOX.width - BOX.right} y1={t.y} y2={t.y} />
@@ -91,7 +116,7 @@ function LoadChart({ samples }: { samples: ScalingStatus['samples'] }) {
         <path className="scaling-capacity" d={chart.capacity} />
       </svg>
       <figcaption className="muted small">
-        <span className="legend legend-load" /> load (busy slots + jobs waiting) <span className="legend legend-capacity" /> capacity (runner slots) · last {chart.spanMin || '<1'} min
+        <span className="legend legend-load" /> {legend.load} <span className="legend legend-capacity" /> {legend.capacity} · last {chart.spanMin || '<1'} min
       </figcaption>
     </figure>
   );

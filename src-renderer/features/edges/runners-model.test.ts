@@ -13,7 +13,7 @@ import {
   shortEncoders,
   slotsLine,
 } from './runners-model.js';
-import { policyLine, scalingChart, sourcesLine } from './scaling-model.js';
+import { edgePolicyLine, policyLine, scalingChart, sourcesLine } from './scaling-model.js';
 
 function runner(over: Partial<RunnerInfo> = {}): RunnerInfo {
   return {
@@ -101,10 +101,11 @@ describe('scaling model', () => {
 
   it('draws capacity as steps and load as an area over the samples, with whole-slot ticks', () => {
     const box = { width: 110, height: 60, left: 10, right: 0, top: 0, bottom: 10 };
+    const edgesNone = { edges: 0, edgeCores: 0, edgeMbps: 0 };
     const samples = [
-      { at: 0, runners: 0, slots: 0, busy: 0, waiting: 3 },
-      { at: 60_000, runners: 1, slots: 2, busy: 2, waiting: 1 },
-      { at: 120_000, runners: 1, slots: 2, busy: 0, waiting: 0 },
+      { at: 0, runners: 0, slots: 0, busy: 0, waiting: 3, ...edgesNone },
+      { at: 60_000, runners: 1, slots: 2, busy: 2, waiting: 1, ...edgesNone },
+      { at: 120_000, runners: 1, slots: 2, busy: 0, waiting: 0, ...edgesNone },
     ];
     const chart = scalingChart(samples, box);
     expect(chart.ticks.map((t) => t.value)).toEqual([0, 1, 2, 3]);
@@ -112,5 +113,25 @@ describe('scaling model', () => {
     expect(chart.load).toBe('M10.0,50.0L10.0,0.0L60.0,0.0L110.0,50.0L110.0,50.0Z');
     expect(chart.spanMin).toBe(2);
     expect(scalingChart([], box)).toEqual({ capacity: '', load: '', ticks: [], spanMin: 0 });
+  });
+
+  it("draws the edges' traffic against their cores times the target, in Mbit/s", () => {
+    const box = { width: 110, height: 60, left: 10, right: 0, top: 0, bottom: 10 };
+    const runnersNone = { runners: 0, slots: 0, busy: 0, waiting: 0 };
+    const samples = [
+      { at: 0, ...runnersNone, edges: 1, edgeCores: 1, edgeMbps: 150 },
+      { at: 60_000, ...runnersNone, edges: 2, edgeCores: 2, edgeMbps: 260 },
+    ];
+    const chart = scalingChart(samples, box, 'edge', 200);
+    // Capacity 200 then 400 Mbit/s; ticks every 100.
+    expect(chart.ticks.map((t) => t.value)).toEqual([0, 100, 200, 300, 400]);
+    expect(chart.capacity).toBe('M10.0,25.0H110.0V0.0');
+    expect(chart.load).toBe('M10.0,50.0L10.0,31.3L110.0,17.5L110.0,50.0Z');
+  });
+
+  it("says the edges' policy in a line", () => {
+    expect(edgePolicyLine({ min: 1, max: 6, targetMbps: 400, drainSeconds: 300, cooldownSeconds: 120 })).toBe(
+      '1 to 6 edges · add at 400 Mbit/s per core · remove one when the rest stay below 200 · drain up to 5 min · 2 min between actions',
+    );
   });
 });

@@ -1,7 +1,8 @@
-// The Autoscaling card of the Runners tab in Chromium against a real host: off, it says how to turn
-// it on and still charts load against capacity; on, with jobs waiting and a provider command that
-// cannot create a machine, it shows the policy, the failed decision with the provider's reason as an
-// alert with its backoff, and the decisions table. Screenshots go to e2e/artifacts.
+// The Autoscaling cards of the Runners and Edges tabs in Chromium against a real host: off, it says
+// how to turn it on and still charts load against capacity; on, with jobs waiting (or below the edges'
+// minimum) and a provider command that cannot create a machine, it shows the policy, the failed
+// decision with the provider's reason as an alert with its backoff, and the decisions table.
+// Screenshots go to e2e/artifacts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,11 +71,35 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('the Autoscaling card in Chromium',
     await page.getByTestId('scaling-card').screenshot({ path: path.join(ARTIFACTS, 'scaling-card.png') });
   });
 
+  it("shows the edges' policy, traffic chart and a failed add on the Edges tab", { timeout: 90_000 }, async () => {
+    const set = await api(host, 'PATCH', '/api/v1/config', { scaling: { edges: true, edgesMin: 1, edgesMax: 3, edgeTargetMbps: 300, edgeDrainSeconds: 120 } });
+    expect(set.status, set.text).toBe(200);
+    await page.getByTestId('edges-tab-edges').click();
+    const card = page.getByTestId('edge-scaling-card');
+    await expect.poll(() => card.getByTestId('scaling-state').textContent(), { timeout: 15_000 }).toBe('on');
+    expect(await card.getByTestId('scaling-policy').textContent()).toBe(
+      '1 to 3 edges · add at 300 Mbit/s per core · remove one when the rest stay below 150 Mbit/s · drain up to 2 min · 10 s between actions',
+    );
+    await expect.poll(() => card.getByTestId('scaling-alert').textContent(), { timeout: 30_000 }).toMatch(
+      /^Adding an edge failed\. no machine: the provider's create exited 4: no capacity in zone test-1a\. Next try in \d+ s\.$/,
+    );
+    const rows = card.getByTestId('scaling-decisions').locator('tr');
+    expect(await rows.nth(0).textContent()).toMatch(/failed.*no capacity in zone test-1a/);
+    expect(await rows.nth(1).textContent()).toMatch(/add.*0 edges in rotation, below the minimum of 1/);
+    // Only the edges' decisions here: the runners' stay in their tab.
+    expect(await card.getByTestId('scaling-decisions').textContent()).not.toMatch(/runner slot/);
+    // The next look (every 5 s) says why it waits.
+    await expect.poll(() => card.getByTestId('scaling-now').textContent(), { timeout: 15_000 }).toMatch(/^Now: below the minimum of 1, but adding waits \d+ s after a failure$/);
+    expect(await card.getByTestId('scaling-chart').getAttribute('aria-label')).toMatch(/^Edge traffic against capacity/);
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({ path: path.join(ARTIFACTS, 'edge-scaling-card.png') });
+  });
+
   it('shows the policy in Settings under Autoscaling, with what each field does', { timeout: 30_000 }, async () => {
     await page.getByTestId('nav-settings').click();
     const section = page.getByTestId('settings-section-scaling');
     await section.scrollIntoViewIfNeeded();
-    expect(await section.textContent()).toMatch(/Autoscaling.*Runners.*SSH hosts.*SSH key file.*Provider command/s);
+    expect(await section.textContent()).toMatch(/Autoscaling.*Runners.*SSH hosts.*SSH key file.*Provider command.*Edges.*Edge target \(Mbit\/s\).*Edge drain seconds/s);
     await section.screenshot({ path: path.join(ARTIFACTS, 'scaling-settings.png') });
   });
 });

@@ -131,7 +131,7 @@ describe('scaling model', () => {
 
   it("says the edges' policy in a line", () => {
     expect(edgePolicyLine({ min: 1, max: 6, targetMbps: 400, drainSeconds: 300, cooldownSeconds: 120 })).toBe(
-      '1 to 6 edges · add at 400 Mbit/s per core · remove one when the rest stay below 200 · drain up to 5 min · 2 min between actions',
+      '1 to 6 edges · add at 400 Mbit/s per core · remove one when the rest stay below 200 Mbit/s · drain up to 5 min · 2 min between actions',
     );
   });
 });

@@ -16,7 +16,7 @@ export function edgePolicyLine(s: Pick<ScalingStatus['edges'], 'min' | 'max' | '
   return [
     `${s.min} to ${s.max} edges`,
     `add at ${s.targetMbps} Mbit/s per core`,
-    `remove one when the rest stay below ${s.targetMbps / 2}`,
+    `remove one when the rest stay below ${s.targetMbps / 2} Mbit/s`,
     `drain up to ${duration(s.drainSeconds)}`,
     `${duration(s.cooldownSeconds)} between actions`,
   ].join(' · ');

@@ -61,6 +61,7 @@ describe('labels', () => {
     expect(sectionsOf(fields).map((s) => s.id)).toEqual(['studio', 'http', 'rtmp', 'srt', 'live', 'recording', 'library', 'auth', 'limits', 'audit', 'backup', 'tls', 'data', 'mqtt', 'bridges', 'log', 'system', 'ffmpeg', 'obs', 'webrtc', 'guests', 'remote', 'scaling']);
     expect(labelOf('remote.bitrateKbps')).toBe('Bitrate (kb/s)');
     expect(labelOf('scaling.sshKeyFile')).toBe('SSH key file');
+    expect(labelOf('scaling.edgeTargetMbps')).toBe('Edge target (Mbit/s)');
     expect(sectionsOf(fields).find((s) => s.id === 'scaling')?.title).toBe('Autoscaling');
   });
 });

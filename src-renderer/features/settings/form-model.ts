@@ -91,7 +91,7 @@ export function validateEdits(fields: readonly ConfigField[], config: unknown, e
   return errors;
 }
 
-const WORDS: Record<string, string> = { ms: '(ms)', kbps: '(kb/s)', tls: 'TLS', ttl: 'TTL', http: 'HTTP', api: 'API', ssh: 'SSH' };
+const WORDS: Record<string, string> = { ms: '(ms)', kbps: '(kb/s)', mbps: '(Mbit/s)', tls: 'TLS', ttl: 'TTL', http: 'HTTP', api: 'API', ssh: 'SSH' };
 
 /** `probeTimeoutMs` -> `Probe timeout (ms)`. */
 export function labelOf(path: string): string {

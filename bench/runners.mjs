@@ -19,8 +19,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tus from 'tus-js-client';
 import { defineBench } from './lib/report.mjs';
+import { tusUpload } from './lib/tus-upload.mjs';
 import { cleanup, fmt, sleep, startHost, STREAMS_BIN, cleanEnv, stopProcess, tempDir, track, waitFor } from './lib/live.mjs';
 
 const bench = defineBench('bench/runners', {
@@ -45,21 +45,6 @@ const pin = (pid, cores) => {
   if (r.status !== 0) throw new Error(`taskset ${cores} ${pid}: ${r.stderr}`);
 };
 
-function upload(host, file, name) {
-  return new Promise((resolve, reject) => {
-    const u = new tus.Upload(fs.readFileSync(file), {
-      endpoint: `${host.url}/api/v1/uploads`,
-      headers: { authorization: `Bearer ${host.token}` },
-      chunkSize: 8 * 1024 * 1024,
-      metadata: { filename: name },
-      retryDelays: [0, 500],
-      onError: reject,
-      onSuccess: () => resolve(u.url.split('/').pop()),
-    });
-    u.start();
-  });
-}
-
 function startRunner(host, name, core) {
   const proc = track(spawn('taskset', ['-c', core, process.execPath, STREAMS_BIN, 'runner', '--origin', host.url, '--token', host.token, '--name', name, '--dir', path.join(work, name)], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
@@ -83,7 +68,7 @@ function treeCpu(pid) {
 async function phase(host, label) {
   const cpu0 = treeCpu(host.proc.pid);
   const started = performance.now();
-  const uploads = await Promise.all(Array.from({ length: JOBS }, (_, i) => upload(host, clip, `${label}-${i}.mp4`)));
+  const uploads = await Promise.all(Array.from({ length: JOBS }, (_, i) => tusUpload(host, clip, `${label}-${i}.mp4`)));
   const ids = [];
   for (const id of uploads) {
     const list = await host.api('GET', `/api/v1/videos?uploadId=${id}`);

@@ -85,6 +85,14 @@ function bundledFfmpeg() {
   }
 }
 
+function sameFile(a, b) {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
 // Arguments: stage names, and test files (or folders) that narrow the vitest stages to them.
 const isPath = (a) => a.includes('/') || /\.(ts|tsx|mjs)$/.test(a);
 const only = process.argv.slice(2).filter((a) => !isPath(a));
@@ -133,6 +141,10 @@ async function runOne(stage) {
     if (stage.vitest.bundledFfmpeg) {
       const ffmpeg = bundledFfmpeg();
       if (!ffmpeg.path) return { ...result, status: 'skipped', note: ffmpeg.reason };
+      // The run is on the npm-shipped binary already (FFMPEG_PATH at it): every stage tried it, no need twice.
+      if (process.env.FFMPEG_PATH && sameFile(process.env.FFMPEG_PATH, ffmpeg.path)) {
+        return { ...result, status: 'skipped', optional: true, note: `FFMPEG_PATH is the npm-shipped ffmpeg already (${ffmpeg.path}): the other stages ran on it` };
+      }
       env.FFMPEG_PATH = ffmpeg.path;
       console.log(`FFMPEG_PATH=${ffmpeg.path}`);
     }

@@ -5,3 +5,4 @@ export function findChromium(explicit: string | undefined): string | null;
 export const CLK_TCK: number;
 export function cpuSeconds(pid: number): number | null;
 export function processTree(pid: number): number[];
+export function freePort(): Promise<number>;

@@ -6,9 +6,9 @@
 // removes the folder. Every call is appended to <dir>/calls.log; a file <dir>/fail makes create
 // fail with its content on stderr (a provider that cannot create a machine).
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from './machine.mjs';
 
 const { values, positionals } = parseArgs({ options: { dir: { type: 'string' }, port: { type: 'string' }, user: { type: 'string' }, regions: { type: 'string' } }, allowPositionals: true });
 const dir = values.dir;
@@ -38,13 +38,3 @@ if (action === 'create') {
   process.exit(2);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}

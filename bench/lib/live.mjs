@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginxModulePath } from './peers.mjs';
 import { apiClient } from '../../test-support/api-client.mjs';
-import { CLK_TCK, cpuSeconds } from '../../test-support/machine.mjs';
+import { CLK_TCK, cpuSeconds, freePort } from '../../test-support/machine.mjs';
 
 export const ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const STREAMS_BIN = path.join(ROOT, 'bin', 'streams.mjs');
@@ -29,15 +29,7 @@ export async function waitFor(what, check, timeoutMs, detail = () => '') {
   }
 }
 
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+export { freePort };
 
 export const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);

@@ -26,6 +26,7 @@ const PEERS = {
   nginx: [() => nginx() && nginxModulePath('ngx_http_js_module.so') !== null && nginxModulePath('ngx_http_cache_purge_module.so') !== null, SETUP_COMMAND],
   'nginx-rtmp': [() => nginx() && nginxModulePath('ngx_rtmp_module.so') !== null, SETUP_COMMAND],
   wrk: [() => which('wrk') !== null, SETUP_COMMAND],
+  sshd: [() => which('sshd', ['/usr/sbin/sshd']) !== null, SETUP_COMMAND],
   mosquitto: [() => which('mosquitto', ['/usr/sbin/mosquitto']) !== null, SETUP_COMMAND],
   nats: [() => which('nats-server', ['/usr/bin/nats-server', '/usr/sbin/nats-server']) !== null, SETUP_COMMAND],
   redis: [() => which('redis-server', ['/usr/bin/redis-server']) !== null, SETUP_COMMAND],

@@ -7,7 +7,7 @@ import { waitFor } from '../../test-support/wait.js';
 import { api, freePort, runStreams, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../../test-support/media.js';
 import { needs } from '../../test-support/peers.js';
-import { startSshd, type SshdProcess } from '../../test-support/sshd.js';
+import { startSshd, type SshdProcess } from '../../test-support/sshd.mjs';
 import { edgeLayout } from './provision-plan.js';
 
 // A real sshd on loopback (key auth): the edge is provisioned through it end to end, under a

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cleanEnv, startHost, type HostProcess } from '../../test-support/host-process.js';
 import { needs } from '../../test-support/peers.js';
-import { startSshd, type SshdProcess } from '../../test-support/sshd.js';
+import { startSshd, type SshdProcess } from '../../test-support/sshd.mjs';
 import { makeClip, tusUpload } from '../../test-support/vod-media.js';
 import { waitFor } from '../../test-support/wait.js';
 import { stopProvisioned } from '../../test-support/provisioned.js';

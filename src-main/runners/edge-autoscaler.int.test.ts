@@ -16,7 +16,7 @@ import { api, startHost, type HostProcess } from '../../test-support/host-proces
 import { publishTestPattern } from '../../test-support/media.js';
 import { needs } from '../../test-support/peers.js';
 import { stopProvisioned } from '../../test-support/provisioned.js';
-import { startSshd, type SshdProcess } from '../../test-support/sshd.js';
+import { startSshd, type SshdProcess } from '../../test-support/sshd.mjs';
 import { sleep, waitFor } from '../../test-support/wait.js';
 
 const PROVIDER = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test-support', 'scaling-provider.mjs');

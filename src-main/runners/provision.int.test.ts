@@ -7,7 +7,7 @@ import { api, cleanEnv, runStreams, startHost, type HostProcess } from '../../te
 import { pidsMatching } from '../../test-support/media.js';
 import { needs } from '../../test-support/peers.js';
 import { stopProvisioned } from '../../test-support/provisioned.js';
-import { startSshd, type SshdProcess } from '../../test-support/sshd.js';
+import { startSshd, type SshdProcess } from '../../test-support/sshd.mjs';
 import { makeClip, tusUpload } from '../../test-support/vod-media.js';
 import { waitFor } from '../../test-support/wait.js';
 

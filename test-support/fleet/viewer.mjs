@@ -55,6 +55,18 @@ export class Viewer {
     this.failing = null;
   }
 
+  /** The simulator stopped, or this viewer left (ViewerSim.remove). */
+  get stopped() {
+    return this.sim.stopped || this.gone === true;
+  }
+
+  /** The viewer closes the page: its loops end, its requests in flight are aborted (not errors). */
+  leave() {
+    this.tick();
+    this.gone = true;
+    this.source?.abort.abort();
+  }
+
   get edge() {
     return this.edges[this.edgeIndex];
   }
@@ -75,7 +87,7 @@ export class Viewer {
       await this.withFailover(() => null);
       await Promise.all([...this.tracks.map((t) => this.trackLoop(t)), this.recheckLoop()]);
     } catch (error) {
-      if (!this.sim.stopped) this.fatal = String(error.message ?? error);
+      if (!this.stopped) this.fatal = String(error.message ?? error);
     }
   }
 
@@ -84,7 +96,7 @@ export class Viewer {
       try {
         return await fn();
       } catch (error) {
-        if (i + 1 >= attempts || this.sim.stopped) throw error;
+        if (i + 1 >= attempts || this.stopped) throw error;
         await sleep(500 * (i + 1));
       }
     }
@@ -105,7 +117,7 @@ export class Viewer {
    */
   async withFailover(fn) {
     for (;;) {
-      if (this.sim.stopped) throw new Error('stopped');
+      if (this.stopped) throw new Error('stopped');
       const source = this.source;
       try {
         if (this.failing) await this.failing;
@@ -116,7 +128,7 @@ export class Viewer {
         }
         return await fn();
       } catch (error) {
-        if (this.sim.stopped) throw error;
+        if (this.stopped) throw error;
         if (error instanceof Moved || source !== this.source) continue;
         if (!(error instanceof FetchError)) throw error;
         if (!this.checkRule()) await sleep(RETRY_MS);
@@ -146,7 +158,7 @@ export class Viewer {
     (stall ? this.stalledAt : this.failedAt)[left] = now();
     this.source.abort.abort();
     const fresh = await this.sim.playbackEdges(this.region, { playbackUrl: this.playbackUrl, timeoutMs: ORDER_TIMEOUT_MS }).catch(() => null);
-    if (this.sim.stopped) return;
+    if (this.stopped) return;
     if (fresh && fresh.length > 0) this.edges = fresh;
     const ids = this.edges.map((e) => e.id);
     const t = now();
@@ -164,11 +176,11 @@ export class Viewer {
    * did not fail lately, without counting a failure.
    */
   async recheckLoop() {
-    while (!this.sim.stopped) {
+    while (!this.stopped) {
       await sleep(FAILOVER_RULE.recheckMs + Math.random() * FAILOVER_RULE.recheckJitterMs);
-      if (this.sim.stopped || this.failing || this.needsOpen || !this.source) continue;
+      if (this.stopped || this.failing || this.needsOpen || !this.source) continue;
       const fresh = await this.sim.playbackEdges(this.region, { playbackUrl: this.playbackUrl, timeoutMs: ORDER_TIMEOUT_MS }).catch(() => null);
-      if (!fresh || this.sim.stopped || this.failing || !leftOrder(this.edge.id, fresh.map((e) => e.id)) || fresh.length === 0) continue;
+      if (!fresh || this.stopped || this.failing || !leftOrder(this.edge.id, fresh.map((e) => e.id)) || fresh.length === 0) continue;
       const left = this.edge.id;
       this.count('drainMoves');
       this.edges = fresh;
@@ -354,7 +366,7 @@ export class Viewer {
   async trackLoop(track) {
     let nextReloadAt = 0;
     const blocking = () => this.lowLatency && track.media.canBlockReload;
-    while (!this.sim.stopped) {
+    while (!this.stopped) {
       await this.withFailover(async () => {
         const item = this.nextItem(track);
         if (item) {
@@ -398,7 +410,7 @@ export class Viewer {
 
   /** The player page's check, every 250 ms (viewers.mjs): the playhead advanced, and the rule. */
   watch() {
-    if (this.sim.stopped || this.fatal !== null || !this.source) return;
+    if (this.stopped || this.fatal !== null || !this.source) return;
     this.checkRule();
   }
 
@@ -414,6 +426,7 @@ export class Viewer {
    * out. Progress on the current source is what the failover rule watches (SourceHealth.progressAt).
    */
   tick() {
+    if (this.gone) return;
     const t = now();
     const dt = t - this.lastTick;
     this.lastTick = t;

@@ -51,6 +51,8 @@ export interface Viewer {
   history: { edge: string; at: number; reason: string; firstMediaAt: number | null; playingAt: number | null }[];
   /** Brings the played and stalled time up to now. */
   tick(): void;
+  /** Removed by ViewerSim.remove: no longer watching. */
+  gone?: boolean;
 }
 
 export class ViewerSim {
@@ -68,6 +70,10 @@ export class ViewerSim {
   phases: Phase[];
   markPhase(name: string): Phase;
   add(count: number, options?: { rampMs?: number; playbackUrl?: string; stream?: string; lowLatencyShare?: number }): Promise<void>;
+  /** Viewers still watching (not removed). */
+  active(): Viewer[];
+  /** `count` of the viewers still watching leave, spread evenly over them, over `rampMs`. */
+  remove(count: number, options?: { rampMs?: number }): Promise<void>;
   cpu(): { share: number; wallMs: number };
   stop(): Promise<void>;
 }

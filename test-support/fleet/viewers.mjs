@@ -156,6 +156,27 @@ export class ViewerSim {
     }
   }
 
+  /** Viewers still watching (not removed). */
+  active() {
+    return this.viewers.filter((v) => !v.gone);
+  }
+
+  /**
+   * `count` of the viewers still watching leave, spread evenly over them (so over the edges they joined
+   * at different times) and over `rampMs`; resolves once all have left.
+   */
+  async remove(count, { rampMs = 0 } = {}) {
+    const active = this.active();
+    const n = Math.min(count, active.length);
+    const leaving = Array.from({ length: n }, (_, i) => active[Math.floor((i * active.length) / n)]);
+    const t0 = now();
+    for (let i = 0; i < leaving.length; i++) {
+      const wait = t0 + (rampMs * i) / leaving.length - now();
+      if (wait > 0) await sleep(wait);
+      leaving[i].leave();
+    }
+  }
+
   /** This process's CPU use since the last call (share of one core), and the wall time it covers. */
   cpu() {
     const c = process.cpuUsage(this.cpu0);

@@ -1,28 +1,20 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// A real sshd on loopback for the tests and benches that provision over SSH (plain ESM, so that the
+// benches import it as the tests do; types in sshd.d.mts).
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './host-process.js';
-import { which } from './peers.js';
+import { freePort, which } from './machine.mjs';
 
 /** sshd from the PATH or sbin (often not on a user's PATH); suites gate on `needs('sshd')`. */
 export const SSHD_PATH = which('sshd', ['/usr/sbin/sshd']) ?? undefined;
 
-export interface SshdProcess {
-  port: number;
-  dir: string;
-  /** The client's private key file (ed25519, no passphrase), authorized for the current user. */
-  keyFile: string;
-  user: string;
-  stop(): Promise<void>;
-}
-
 /** A real sshd on 127.0.0.1 with its own host key, config and authorized_keys (key auth only). */
-export async function startSshd(): Promise<SshdProcess> {
+export async function startSshd() {
   if (!SSHD_PATH) throw new Error('sshd not found: install openssh-server');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshd-'));
   const port = await freePort();
-  const keygen = (file: string): void => {
+  const keygen = (file) => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
   };
   keygen(path.join(dir, 'host_ed25519'));
@@ -49,18 +41,18 @@ export async function startSshd(): Promise<SshdProcess> {
   );
   // A root sshd needs its privilege separation folder (absent where sshd never ran); others do not.
   if (process.getuid?.() === 0) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const proc: ChildProcess = spawn(SSHD_PATH, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(SSHD_PATH, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
+  proc.stderr.on('data', (d) => (stderr += d.toString()));
+  await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sshd did not start:\n${stderr}`)), 10_000);
-    const check = (): void => {
+    const check = () => {
       if (/Server listening/.test(stderr)) {
         clearTimeout(timer);
         resolve();
       }
     };
-    proc.stderr!.on('data', check);
+    proc.stderr.on('data', check);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`sshd exited with ${String(code)}:\n${stderr}`));

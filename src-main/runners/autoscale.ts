@@ -180,7 +180,7 @@ export function decideEdgeScale(input: EdgeScaleInput): ScaleDecision {
       }
     }
   }
-  return { action: 'none', reason: load.cores > 0 || load.bps > 0 ? `${carrying}, within the target of ${mbps(policy.targetBps)}` : 'steady: no edge traffic' };
+  return { action: 'none', reason: load.bps > 0 ? `${carrying}, within the target of ${mbps(policy.targetBps)}` : 'steady: no edge traffic' };
 }
 
 /** Whether a draining edge can go: its viewers moved on (the last minute's requests at most a trickle), it left, or the drain took its longest. */

@@ -187,6 +187,8 @@ export class Autoscaler implements Service {
         this.edgeDrains.delete(m.id);
         m.state = 'ready';
         m.since = now;
+        // The operator's choice counts as the role's last action: the cooldown before the scaler drains one again.
+        this.roles.edge.lastActionAt = now;
         this.save();
         this.decide({ role: 'edge', action: 'ready', member: m.name, reason: `${m.name} taken back into rotation by an operator while it drained` });
       }

@@ -83,8 +83,6 @@ interface RoleState {
   lastSignature: string;
 }
 
-const WORD: Record<Role, string> = { runner: 'runner', edge: 'edge' };
-
 /**
  * The autoscaler of runners and edges: every tick it reads the job queue and the runners' pool, and
  * the edges' traffic, decides for each role (autoscale.ts, pure), and acts: a machine from the SSH
@@ -462,7 +460,7 @@ export class Autoscaler implements Service {
     this.decisions.unshift(entry);
     this.decisions.length = Math.min(this.decisions.length, DECISIONS_KEPT);
     this.d.logger.info({ role: entry.role, action: entry.action, member: entry.member, reason: entry.reason }, 'autoscaler decision');
-    this.d.audit?.record({ actor: 'system', action: `scaling.${entry.action}`, target: entry.member ?? `${WORD[entry.role]}s`, ip: null, result: entry.action === 'failed' ? 'failed' : 'ok', detail: entry.reason });
+    this.d.audit?.record({ actor: 'system', action: `scaling.${entry.action}`, target: entry.member ?? `${entry.role}s`, ip: null, result: entry.action === 'failed' ? 'failed' : 'ok', detail: entry.reason });
     this.emit();
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { int, splitList } from './config-auth.js';
+import { CACHE_SIZE_PATTERN, EDGE_REGION_PATTERN } from './contract/cdn.js';
 
 /** `user@host[:port]`, as the SSH pool lists machines (groups: user, host, port). */
 export const SSH_HOST_PATTERN = /^([A-Za-z0-9._-]{1,64})@([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:]{2,45}\])(?::(\d{1,5}))?$/;
@@ -54,12 +55,12 @@ export const scalingConfigSchema = z
     edgeRegion: z
       .string()
       .max(64, 'must be at most 64 characters')
-      .regex(/^[A-Za-z0-9 _.-]*$/, 'letters, digits, spaces, dots, dashes and underscores only')
+      .regex(EDGE_REGION_PATTERN, 'letters, digits, spaces, dots, dashes and underscores only')
       .default('')
       .meta({ description: 'Region of the edges the scaler adds (a provider may name another per machine).' }),
     edgeCacheSize: z
       .string()
-      .regex(/^\d{1,9}[kmgKMG]?$/, 'a size like 512m or 10g')
+      .regex(CACHE_SIZE_PATTERN, 'a size like 512m or 10g')
       .default('1g')
       .meta({ description: 'Cache size of the edges the scaler adds.' }),
     origin: z

@@ -1,5 +1,6 @@
 import { splitList } from '../../src-shared/config-auth.js';
 import { SSH_HOST_PATTERN } from '../../src-shared/config-scaling.js';
+import { EDGE_REGION_PATTERN } from '../../src-shared/contract/cdn.js';
 import type { ScalingMember } from '../../src-shared/contract/runners.js';
 
 /** The runners autoscaler's policy (config `scaling.*`). */
@@ -234,6 +235,6 @@ export function parseProviderMachine(stdout: string): { id: string; host: string
   const root = typeof value.root === 'string' && value.root.startsWith('/') ? value.root : '/';
   const httpPort = value.httpPort === undefined ? null : Number(value.httpPort);
   if (httpPort !== null && (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535)) throw new Error(`the provider's machine has a bad httpPort: ${String(value.httpPort)}`);
-  const region = typeof value.region === 'string' && /^[A-Za-z0-9 _.-]{0,64}$/.test(value.region) ? value.region : null;
+  const region = typeof value.region === 'string' && value.region.length <= 64 && EDGE_REGION_PATTERN.test(value.region) ? value.region : null;
   return { id, host, port, user, root, httpPort, region };
 }

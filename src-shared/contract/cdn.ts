@@ -202,14 +202,18 @@ export const sshTargetInput = {
   root: z.string().max(256).regex(/^(\/[A-Za-z0-9._-]+)*$/, 'an absolute path').default(''),
 };
 
+/** An edge's region name, and an nginx cache size: what provisioning takes (and the autoscaler's config and provider). */
+export const EDGE_REGION_PATTERN = /^[A-Za-z0-9 _.-]*$/;
+export const CACHE_SIZE_PATTERN = /^\d{1,9}[kmgKMG]?$/;
+
 export const provisionInputSchema = z
   .object({
     ...sshTargetInput,
     port: z.number().int().min(1).max(65535).default(8081).describe('The edge HTTP port'),
-    region: z.string().max(64).regex(/^[A-Za-z0-9 _.-]*$/).default(''),
+    region: z.string().max(64).regex(EDGE_REGION_PATTERN).default(''),
     origin: z.string().url().optional().describe('How the edge reaches this host (default: the URL of this request)'),
     publicUrl: z.string().url().optional(),
-    cacheSize: z.string().regex(/^\d{1,9}[kmgKMG]?$/).default('1g'),
+    cacheSize: z.string().regex(CACHE_SIZE_PATTERN).default('1g'),
   })
   .strict();
 export const decommissionInputSchema = z.object({ ...sshTargetInput, edgeId: z.string().max(64).optional() }).strict();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds main (host CLI + Electron main), preload and renderer into dist/.
 // `--if-stale` skips the build when dist/ is newer than every source file (npm start stays fast).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,13 +27,18 @@ function isStale() {
   return Math.max(...SOURCES.map(newestMtime)) > Math.min(...built);
 }
 
+// The native addon first (its own staleness check): a -dev package installed since `npm ci` (the test
+// setup installs them) brings its part in.
+spawnSync(process.execPath, [path.join(root, 'native', 'build.mjs'), '--if-stale'], { stdio: 'inherit' });
+
 if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
 
 const started = Date.now();
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, define, logLevel: 'warning', absWorkingDir: root };
 
 // The CLI bundles its dependencies: one file loads in about half the time of resolving hundreds of
-// modules at start-up. Native addons and packages that locate binaries at run time stay external, and
+// modules at start-up. Native addons and packages that locate binaries at run time stay external (dbus-next
+// looks for its optional native socket module with `bindings`, which needs a real __filename), and
 // aedes too: the MQTT 5 support hooks the very mqtt-packet module aedes loaded (servers/mqtt/v5.ts),
 // which a bundled aedes would not share.
 await esbuild({
@@ -40,7 +46,7 @@ await esbuild({
   entryPoints: ['src-main/entry/cli.ts'],
   outfile: 'dist/main/cli.js',
   format: 'esm',
-  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes', '@node-rs/argon2'],
+  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes', '@node-rs/argon2', 'dbus-next'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 

@@ -48,6 +48,10 @@ export const TEST_PACKAGES = {
   pipewire: 'the screen cast stream between the portal and Chromium',
   wireplumber: "PipeWire's session manager",
   'dbus-daemon': 'dbus-run-session: the Wayland session bus',
+  mutter: "GNOME's compositor (headless, a virtual monitor): the remote-desktop host captures it through PipeWire and drives its input",
+  'libpipewire-0.3-dev': "PipeWire's headers: the native addon's capture part (native/) builds against them",
+  gcc: 'the C compiler that builds the native addon (native/build.mjs)',
+  'pkg-config': "finds the native addon's libraries",
 };
 
 /** Package -> why a benchmark needs it (on top of the test packages). */

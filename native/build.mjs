@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Builds native/build/streams_native.node with the system's C compiler and the Node headers already on
+// the machine (nothing downloads): at `npm ci` (postinstall), by `npm run build` when stale, and by
+// the test setup once it has installed the -dev packages. Each part goes in when its library is found
+// (pkg-config): PipeWire capture needs libpipewire-0.3. Never fails the install: where nothing can be
+// built (no compiler, no headers, another OS) it writes why to native/build/status.json, and the host
+// says so and runs without those parts.
+//   node native/build.mjs [--if-stale] [--quiet]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, 'build');
+const target = path.join(out, 'streams_native.node');
+const statusFile = path.join(out, 'status.json');
+const sources = fs.readdirSync(path.join(here, 'src')).map((f) => path.join(here, 'src', f));
+const quiet = process.argv.includes('--quiet');
+const say = (text) => quiet || console.log(`native: ${text}`);
+
+/** Which optional parts this machine can build, and their compiler flags. */
+const PARTS = [{ name: 'pipewire', define: 'WITH_PIPEWIRE', pkg: 'libpipewire-0.3', files: ['pipewire-capture.c'] }];
+
+function run(command, args) {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  return { ok: r.status === 0, out: (r.stdout ?? '').trim(), err: (r.stderr ?? r.error?.message ?? '').trim() };
+}
+
+/** Node's own headers: beside the running node, or where npm was told they are (nodedir). */
+function nodeHeaders() {
+  const candidates = [
+    path.join(path.dirname(process.execPath), '..', 'include', 'node'),
+    process.env.npm_config_nodedir && path.join(process.env.npm_config_nodedir, 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ].filter(Boolean);
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'node_api.h')));
+}
+
+function writeStatus(status) {
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(statusFile, JSON.stringify({ ...status, builtAt: new Date().toISOString() }, null, 2) + '\n');
+}
+
+function stale() {
+  if (!fs.existsSync(statusFile)) return true;
+  const status = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+  const built = fs.statSync(statusFile).mtimeMs;
+  if (Math.max(...sources.map((f) => fs.statSync(f).mtimeMs), fs.statSync(fileURLToPath(import.meta.url)).mtimeMs) > built) return true;
+  // A part missing its library before may be buildable now (the test setup installed it).
+  const wanted = PARTS.filter((p) => !(status.features ?? []).includes(p.name) && run('pkg-config', ['--exists', p.pkg]).ok);
+  return wanted.length > 0 || (status.ok && !fs.existsSync(target));
+}
+
+function build() {
+  if (process.platform !== 'linux') return { ok: false, reason: `native parts are built on Linux only for now (this is ${process.platform}); prebuilt binaries per OS are planned for the installers` };
+  const cc = ['cc', 'gcc', 'clang'].find((c) => run(c, ['--version']).ok);
+  if (!cc) return { ok: false, reason: 'no C compiler (cc, gcc or clang) on the PATH' };
+  const headers = nodeHeaders();
+  if (!headers) return { ok: false, reason: "Node's headers (node_api.h) are not installed beside node" };
+  const features = [];
+  const missing = [];
+  const flags = [];
+  const libs = [];
+  const files = ['module.c'];
+  for (const part of PARTS) {
+    const cflags = run('pkg-config', ['--cflags', part.pkg]);
+    const lflags = run('pkg-config', ['--libs', part.pkg]);
+    if (!cflags.ok || !lflags.ok) {
+      missing.push(`${part.name}: ${part.pkg} not found by pkg-config (Debian: ${part.pkg}-dev)`);
+      continue;
+    }
+    features.push(part.name);
+    flags.push(`-D${part.define}`, ...cflags.out.split(/\s+/).filter(Boolean));
+    libs.push(...lflags.out.split(/\s+/).filter(Boolean));
+    files.push(...part.files);
+  }
+  fs.mkdirSync(out, { recursive: true });
+  const partial = `${target}.partial`;
+  const args = ['-O2', '-Wall', '-shared', '-fPIC', '-std=gnu11', '-DNODE_GYP_MODULE_NAME=streams_native', `-I${headers}`, ...flags, ...files.map((f) => path.join(here, 'src', f)), '-o', partial, ...libs];
+  const compiled = run(cc, args);
+  if (!compiled.ok) return { ok: false, reason: `${cc} failed: ${compiled.err.slice(-1500)}`, missing };
+  fs.renameSync(partial, target);
+  return { ok: true, features, missing, compiler: cc };
+}
+
+if (process.argv.includes('--if-stale') && !stale()) process.exit(0);
+const status = build();
+writeStatus(status);
+if (status.ok) say(`built ${path.relative(process.cwd(), target)} (${status.features.join(', ') || 'no optional parts'})${status.missing.length ? `; without ${status.missing.join('; ')}` : ''}`);
+else say(`not built: ${status.reason}. The host runs without its native parts.`);

@@ -40,6 +40,7 @@ const PACKAGE: Record<Peer, string> = {
   openssl: 'openssl',
   faketime: 'faketime',
   wayland: 'sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire wireplumber dbus-daemon',
+  mutter: 'mutter pipewire wireplumber dbus-daemon libpipewire-0.3-dev gcc pkg-config',
   root: '',
 };
 
@@ -67,6 +68,7 @@ export type Peer =
   | 'openssl'
   | 'faketime'
   | 'wayland'
+  | 'mutter'
   | 'root';
 
 const nginxModule = (file: string): boolean => nginxModulePath(file) !== null;
@@ -121,6 +123,11 @@ const CHECKS: Record<Peer, () => boolean> = {
     ['sway', 'pipewire', 'wireplumber', 'dbus-run-session'].every((c) => which(c) !== null) &&
     which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&
     ['/usr/libexec/xdg-desktop-portal', '/usr/libexec/xdg-desktop-portal-wlr'].every((f) => fs.existsSync(f)),
+  // The compositor and, for the host's native capture, PipeWire's headers (the build brings the part in).
+  mutter: () =>
+    ['mutter', 'pipewire', 'wireplumber', 'dbus-run-session', 'pkg-config'].every((c) => which(c) !== null) &&
+    which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&
+    runs('pkg-config', ['--exists', 'libpipewire-0.3']),
   root: () => process.getuid?.() === 0,
 };
 

@@ -24,6 +24,8 @@ export interface RemoteState {
   quality: { level: number; choice: number | 'auto'; width: number; height: number; bitrateKbps: number; fps: number } | null;
   pointerLocked: boolean;
   latencyMs: number | null;
+  /** The host's capture of the display: lost while a Wayland desktop or PipeWire is away. */
+  capture: 'running' | 'lost';
 }
 
 export const remoteState = (page: Page): Promise<RemoteState> => page.evaluate(() => (window as unknown as { remote: RemoteState }).remote);

@@ -1,4 +1,5 @@
 import type dgram from 'node:dgram';
+import type { Writable } from 'node:stream';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { Supervisor } from '../core/supervisor.js';
@@ -43,6 +44,8 @@ export class RtpFeed {
       clockRate: number;
       /** What the logs say this feed is, e.g. `{ display: ':5' }`. */
       label: Record<string, unknown>;
+      /** Feeds ffmpeg's stdin (a native capture's frames), on every start; returns the detach function. */
+      input?: (stdin: Writable) => () => void;
       logger: Logger;
     },
   ) {}
@@ -101,6 +104,11 @@ export class RtpFeed {
       },
     });
     this.ffmpeg = child;
+    const stdin = child.child.stdin;
+    if (this.deps.input && stdin) {
+      const detach = this.deps.input(stdin);
+      void child.exited.then(detach);
+    }
   }
 
   async stop(): Promise<void> {

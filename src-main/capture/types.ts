@@ -24,6 +24,11 @@ export interface CaptureOptions {
   outputSize?: { width: number; height: number };
   /** What the found ffmpeg accepts; a current ffmpeg when omitted. */
   caps?: FfmpegCaps;
+  /**
+   * The frames come on ffmpeg's stdin as raw pictures of the target's size in this pixel format (a
+   * native capture: PipeWire on Wayland) instead of from ffmpeg's own grabber.
+   */
+  rawInput?: { pixelFormat: string };
 }
 
 /** Builds the ffmpeg arguments that capture and encode a target as H.264 RTP on loopback. */

@@ -28,7 +28,7 @@ export function parseProfilerScreens(json: string): Omit<Display, 'id'>[] {
     const pixels = /(\d+)\s*x\s*(\d+)/.exec(screen._spdisplays_pixels ?? screen._spdisplays_resolution ?? '');
     if (!pixels) return [];
     const hz = /@\s*([\d.]+)\s*Hz/.exec(screen._spdisplays_resolution ?? '');
-    return [{ name: `Capture screen ${index}`, width: Number(pixels[1]), height: Number(pixels[2]), refreshHz: hz ? Math.round(Number(hz[1])) : 60, virtual: false, state: 'running' as const }];
+    return [{ name: `Capture screen ${index}`, width: Number(pixels[1]), height: Number(pixels[2]), refreshHz: hz ? Math.round(Number(hz[1])) : 60, virtual: false, state: 'running' as const, kind: 'screen' as const }];
   });
 }
 

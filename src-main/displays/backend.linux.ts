@@ -1,4 +1,5 @@
-import type { DisplayWindow } from '../../src-shared/contract/index.js';
+import type { Display, DisplayWindow } from '../../src-shared/contract/index.js';
+import type { WaylandDesktops } from './wayland.linux.js';
 import type { ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -6,20 +7,27 @@ import type { DisplayBackend, VirtualDisplay, VirtualDisplaySpec } from './types
 import { listWindows, screenSize } from './x11-client.linux.js';
 import { XvfbDisplay } from './xvfb.linux.js';
 
-/** Linux: the host's own X display ($DISPLAY) when it has one, and Xvfb servers as virtual displays. */
+/**
+ * Linux: the host's own X display ($DISPLAY) when it has one, the monitors of the Wayland desktop it
+ * runs in ($WAYLAND_DISPLAY; wayland.linux.ts), and Xvfb servers as virtual displays. On a Wayland
+ * desktop $DISPLAY is XWayland, whose grab shows only X clients: its monitors are captured through
+ * PipeWire instead, and the X display is listed only where there is no Wayland capture.
+ */
 export class LinuxDisplayBackend implements DisplayBackend {
   readonly os = 'linux' as const;
 
   constructor(
-    private readonly deps: { children: ChildRegistry; logger: Logger; xvfbCommand?: string; env: NodeJS.ProcessEnv },
+    private readonly deps: { children: ChildRegistry; logger: Logger; xvfbCommand?: string; env: NodeJS.ProcessEnv; wayland?: WaylandDesktops },
   ) {}
 
-  async listPhysical(): Promise<{ name: string; width: number; height: number; refreshHz: number; virtual: false; state: 'running' }[]> {
+  async listPhysical(): Promise<Omit<Display, 'id'>[]> {
+    const wayland = (await this.deps.wayland?.list()) ?? [];
+    if (wayland.length > 0) return wayland;
     const name = this.deps.env.DISPLAY;
     if (!name) return [];
     try {
       const { width, height } = await screenSize(name);
-      return [{ name, width, height, refreshHz: 60, virtual: false, state: 'running' }];
+      return [{ name, width, height, refreshHz: 60, virtual: false, state: 'running', kind: 'x11' }];
     } catch (error) {
       this.deps.logger.debug({ err: error, display: name }, 'the X display of $DISPLAY does not answer');
       return [];

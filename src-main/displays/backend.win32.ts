@@ -22,7 +22,7 @@ export const SCREENS_QUERY = [
 export function parseScreens(output: string): Omit<Display, 'id'>[] {
   return output.split(/\r?\n/).flatMap((line) => {
     const m = /^(\\\\\.\\DISPLAY\d+)\|-?\d+\|-?\d+\|(\d+)\|(\d+)\|(True|False)\s*$/.exec(line.trim());
-    return m ? [{ name: m[1]!, width: Number(m[2]), height: Number(m[3]), refreshHz: 60, virtual: false, state: 'running' as const }] : [];
+    return m ? [{ name: m[1]!, width: Number(m[2]), height: Number(m[3]), refreshHz: 60, virtual: false, state: 'running' as const, kind: 'screen' as const }] : [];
   });
 }
 

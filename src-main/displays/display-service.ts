@@ -7,23 +7,24 @@ import { DarwinDisplayBackend } from './backend.darwin.js';
 import { LinuxDisplayBackend } from './backend.linux.js';
 import { WindowsDisplayBackend } from './backend.win32.js';
 import type { DisplayBackend, VirtualDisplay, VirtualDisplaySpec } from './types.js';
+import type { WaylandDesktops } from './wayland.linux.js';
 
 export const MAX_VIRTUAL_DISPLAYS = 8;
 
 /** The one place that picks the display backend of this operating system. */
-export function displayBackendFor(platform: NodeJS.Platform, deps: { children: ChildRegistry; logger: Logger; env: NodeJS.ProcessEnv }): DisplayBackend {
+export function displayBackendFor(platform: NodeJS.Platform, deps: { children: ChildRegistry; logger: Logger; env: NodeJS.ProcessEnv; wayland?: WaylandDesktops }): DisplayBackend {
   if (platform === 'win32') return new WindowsDisplayBackend(deps);
   if (platform === 'darwin') return new DarwinDisplayBackend(deps);
   return new LinuxDisplayBackend(deps);
 }
 
 /**
- * Display ids: `x11-0` for the real X display `:0`, `screen-DISPLAY1` for a real screen elsewhere,
- * `vd-5` for a virtual `:5` (stable while the display lives).
+ * Display ids: `x11-0` for the real X display `:0`, `wl-wayland-0-Meta-0` for a Wayland monitor,
+ * `screen-DISPLAY1` for a real screen elsewhere, `vd-5` for a virtual `:5` (stable while the display lives).
  */
-export function displayIdOf(name: string, virtual: boolean, os: NodeJS.Platform = 'linux'): string {
+export function displayIdOf(name: string, virtual: boolean, os: NodeJS.Platform = 'linux', kind?: Display['kind']): string {
   const tail = name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'primary';
-  return `${virtual ? 'vd' : os === 'linux' ? 'x11' : 'screen'}-${tail}`;
+  return `${virtual ? 'vd' : kind === 'wayland' ? 'wl' : os === 'linux' ? 'x11' : 'screen'}-${tail}`;
 }
 
 /** Real and virtual displays; virtual ones are stopped with the host (dispose). */
@@ -42,7 +43,7 @@ export class DisplayService implements Service {
   }
 
   async list(): Promise<Display[]> {
-    const physical = (await this.backend.listPhysical()).map((d) => ({ ...d, id: displayIdOf(d.name, false, this.backend.os) }));
+    const physical = (await this.backend.listPhysical()).map((d) => ({ ...d, id: displayIdOf(d.name, false, this.backend.os, d.kind) }));
     return [...physical, ...[...this.virtual.entries()].map(([id, d]) => this.describe(id, d))];
   }
 
@@ -102,7 +103,7 @@ export class DisplayService implements Service {
   }
 
   private describe(id: string, d: VirtualDisplay): Display {
-    return { id, name: d.name, width: d.spec.width, height: d.spec.height, refreshHz: d.spec.refreshHz, virtual: true, state: d.state };
+    return { id, name: d.name, width: d.spec.width, height: d.spec.height, refreshHz: d.spec.refreshHz, virtual: true, state: d.state, kind: this.backend.os === 'linux' ? 'x11' : 'screen' };
   }
 
   private changed(): void {

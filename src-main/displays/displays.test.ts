@@ -12,13 +12,14 @@ describe('displays', () => {
     expect(displayIdOf(':0', false)).toBe('x11-0');
     expect(displayIdOf('localhost:10.0', false)).toBe('x11-localhost-10-0');
     expect(displayIdOf('\\\\.\\DISPLAY2', false, 'win32')).toBe('screen-DISPLAY2');
+    expect(displayIdOf('wayland-0/Meta-0', false, 'linux', 'wayland')).toBe('wl-wayland-0-Meta-0');
   });
 
   it('reads the screens of Windows from the PowerShell query (fixture: Windows APIs cannot run here)', () => {
     const output = '\\\\.\\DISPLAY1|0|0|2560|1440|True\r\n\\\\.\\DISPLAY2|-1920|0|1920|1080|False\r\nWARNING: noise\r\n';
     expect(parseScreens(output)).toEqual([
-      { name: '\\\\.\\DISPLAY1', width: 2560, height: 1440, refreshHz: 60, virtual: false, state: 'running' },
-      { name: '\\\\.\\DISPLAY2', width: 1920, height: 1080, refreshHz: 60, virtual: false, state: 'running' },
+      { name: '\\\\.\\DISPLAY1', width: 2560, height: 1440, refreshHz: 60, virtual: false, state: 'running', kind: 'screen' },
+      { name: '\\\\.\\DISPLAY2', width: 1920, height: 1080, refreshHz: 60, virtual: false, state: 'running', kind: 'screen' },
     ]);
   });
 
@@ -32,8 +33,8 @@ describe('displays', () => {
       ],
     });
     expect(parseProfilerScreens(json)).toEqual([
-      { name: 'Capture screen 0', width: 3024, height: 1964, refreshHz: 120, virtual: false, state: 'running' },
-      { name: 'Capture screen 1', width: 3840, height: 2160, refreshHz: 60, virtual: false, state: 'running' },
+      { name: 'Capture screen 0', width: 3024, height: 1964, refreshHz: 120, virtual: false, state: 'running', kind: 'screen' },
+      { name: 'Capture screen 1', width: 3840, height: 2160, refreshHz: 60, virtual: false, state: 'running', kind: 'screen' },
     ]);
     expect(parseProfilerScreens('not json')).toEqual([]);
   });

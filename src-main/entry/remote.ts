@@ -6,6 +6,7 @@ import type { ChildRegistry } from '../core/children.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { DisplayService, displayBackendFor } from '../displays/display-service.js';
+import { WaylandDesktops } from '../displays/wayland.linux.js';
 import type { FfmpegService } from '../encoder/service.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { clipboardFor } from '../remote/clipboard.js';
@@ -36,7 +37,9 @@ export function wireRemote(deps: {
   audit?: Pick<AuditPort, 'record'>;
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
-  const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env }));
+  // The Wayland desktop the host runs in (its monitors through PipeWire), on Linux.
+  const wayland = process.platform === 'linux' ? new WaylandDesktops({ env: deps.env, logger }) : undefined;
+  const displays = new DisplayService(displayBackendFor(process.platform, { children: deps.children, logger, env: deps.env, ...(wayland ? { wayland } : {}) }));
   const captureArgs = captureArgsFor(process.platform);
   // The input agent is this same program (`streams input-agent`), one per display.
   const injector = new InputInjector({
@@ -63,6 +66,7 @@ export function wireRemote(deps: {
     settings: () => deps.config().remote,
     sound,
     clipboard: clipboardFor(process.platform),
+    ...(wayland ? { wayland } : {}),
     logger,
     audit: deps.audit,
   });

@@ -4,6 +4,10 @@ import type { CaptureArgsBuilder } from '../capture/types.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { FfmpegCaps } from '../encoder/capabilities.js';
 import type { Logger } from '../core/logger.js';
+import type { Writable } from 'node:stream';
+import type { RawFormat } from '../capture/frame-pump.js';
+import { StudioError } from '../core/errors.js';
+import type { DesktopStatus, WaylandDesktop, WaylandDesktops } from '../displays/wayland.linux.js';
 import type { ClipboardBridge, ClipboardOpener } from './clipboard.js';
 import { MAX_CLIPBOARD_LENGTH } from './input-protocol.js';
 import { encodeSettings, LOWEST_LEVEL, QualityController, type EncodeSettings, type NetworkSample } from './quality.js';
@@ -43,6 +47,8 @@ export interface DisplayShareDeps {
   settings: () => ShareSettings;
   sound: SoundSource;
   clipboard: ClipboardOpener | undefined;
+  /** The Wayland desktop's monitors (native PipeWire capture), where the host runs in one. */
+  wayland?: Pick<WaylandDesktops, 'desktop'>;
   logger: Logger;
 }
 
@@ -67,6 +73,8 @@ export class DisplayShare {
   private level = 0;
   private clipboard: Promise<ClipboardBridge | undefined> | undefined;
   private stopped = false;
+  /** A Wayland monitor's shared desktop while this share uses it, and the picture it sends. */
+  private desktop: { desktop: WaylandDesktop; format: RawFormat; unsubscribe: () => void } | undefined;
 
   constructor(
     readonly display: Display,
@@ -146,6 +154,10 @@ export class DisplayShare {
     const feeds = [...this.feeds.values()];
     this.feeds.clear();
     await Promise.all(feeds.map(({ feed }) => feed.stop()));
+    const desktop = this.desktop;
+    this.desktop = undefined;
+    desktop?.unsubscribe();
+    desktop?.desktop.release();
   }
 
   private settingsAt(level: number): EncodeSettings {
@@ -155,6 +167,7 @@ export class DisplayShare {
 
   /** Sends the capture in the viewer's codec, starting it for the first viewer of that codec. */
   private async attachVideo(viewer: ShareViewer): Promise<() => void> {
+    if (this.display.kind === 'wayland') await this.useDesktop();
     let entry = this.feeds.get(viewer.codec);
     if (!entry) {
       // VP8 realtime for viewers without H.264; H.264 from the probe (hardware first, else x264).
@@ -170,6 +183,7 @@ export class DisplayShare {
           clockRate: 90_000,
           label: { display: this.display.name, encoder },
           logger: this.deps.logger,
+          ...(this.desktop ? { input: this.desktopInput(viewer.codec) } : {}),
         }),
       };
       this.feeds.set(viewer.codec, entry);
@@ -180,7 +194,10 @@ export class DisplayShare {
 
   private argsAt(level: number, encoder: string, caps: FfmpegCaps): (rtpPort: number) => string[] {
     const s = this.settingsAt(level);
-    const { width, height } = this.display;
+    // A Wayland monitor's frames come as the screen cast negotiated them, scaled to the display's size.
+    const raw = this.desktop?.format;
+    const { width, height } = raw ?? this.display;
+    const wanted = s.width !== this.display.width || s.height !== this.display.height || width !== this.display.width || height !== this.display.height;
     return (rtpPort) =>
       this.deps.captureArgs({
         target: { display: this.display.name, width, height },
@@ -190,8 +207,49 @@ export class DisplayShare {
         bitrateKbps: s.bitrateKbps,
         drawMouse: true,
         rtpPort,
-        ...(s.width !== width || s.height !== height ? { outputSize: { width: s.width, height: s.height } } : {}),
+        ...(wanted ? { outputSize: { width: s.width, height: s.height } } : {}),
+        ...(raw ? { rawInput: { pixelFormat: raw.pixelFormat } } : {}),
       });
+  }
+
+  /**
+   * A Wayland monitor: its desktop (capture and input) opened for this share, and its news passed on:
+   * viewers hear when the capture is lost and when it is back; a new picture size restarts the encoders.
+   */
+  private async useDesktop(): Promise<void> {
+    if (this.desktop) return;
+    const wayland = this.deps.wayland;
+    if (!wayland) throw new StudioError('CAPTURE_UNAVAILABLE', `display ${this.display.name} is a Wayland monitor and this host has no Wayland capture`);
+    const desktop = wayland.desktop(this.display.name);
+    const format = await desktop.use();
+    if (this.desktop || this.stopped) {
+      desktop.release();
+      return;
+    }
+    const unsubscribe = desktop.onStatus((status) => this.desktopStatus(status));
+    this.desktop = { desktop, format, unsubscribe };
+  }
+
+  private desktopStatus(status: DesktopStatus): void {
+    const current = this.desktop;
+    if (!current) return;
+    if (status.state === 'lost') {
+      this.deps.logger.warn({ display: this.display.name, reason: status.reason }, 'remote capture lost');
+      for (const m of this.members.values()) m.viewer.send({ t: 'capture', state: 'lost', code: 'CAPTURE_FAILED', message: status.reason });
+      return;
+    }
+    for (const m of this.members.values()) m.viewer.send({ t: 'capture', state: 'running' });
+    const { format } = status;
+    if (format.width === current.format.width && format.height === current.format.height && format.pixelFormat === current.format.pixelFormat) return;
+    current.format = format;
+    for (const { feed, encoder, caps } of this.feeds.values()) {
+      void feed.reconfigure(this.argsAt(this.level, encoder, caps)).catch((error: unknown) => this.deps.logger.warn({ err: error, display: this.display.name }, 'capture reconfiguration failed'));
+    }
+  }
+
+  /** Feeds an encoder's stdin with the desktop's frames (on each start of its ffmpeg). */
+  private desktopInput(codec: ViewerCodec): (stdin: Writable) => () => void {
+    return (stdin) => this.desktop?.desktop.attach(`${this.display.id}:${codec}`, stdin) ?? (() => undefined);
   }
 
   /** The capture's level is the highest (poorest) any viewer needs; returns true when it changed. */

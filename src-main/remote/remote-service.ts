@@ -3,10 +3,11 @@ import type { AuditPort } from '../auth/types.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { DisplayService } from '../displays/display-service.js';
+import type { WaylandDesktops } from '../displays/wayland.linux.js';
 import type { IceOptions } from '../protocols/webrtc/peer.js';
 import { DisplayShare, type DisplayShareDeps } from './display-share.js';
 import type { InputInjector } from './input-injector.js';
-import { HeldInput, parseViewerMessage } from './input-protocol.js';
+import { HeldInput, parseViewerMessage, type AgentCommand } from './input-protocol.js';
 import { PairingBook, type PairingEntry } from './pairing.js';
 import { RemotePeer } from './remote-peer.js';
 
@@ -24,6 +25,8 @@ interface Viewer {
 export interface RemoteServiceDeps extends DisplayShareDeps {
   displays: Pick<DisplayService, 'get' | 'onChange'>;
   injector: Pick<InputInjector, 'send' | 'retain' | 'dispose'>;
+  /** The Wayland desktop's monitors: capture (DisplayShareDeps) and input. */
+  wayland?: Pick<WaylandDesktops, 'desktop' | 'input' | 'dispose'>;
   ice: () => IceOptions;
   /** Viewers joining or refused, and sessions ending, go to the audit log (a session's start is a write call). */
   audit?: Pick<AuditPort, 'record'>;
@@ -133,6 +136,7 @@ export class RemoteService implements Service {
     await Promise.all([...this.shares.values()].map((share) => share.stop()));
     this.shares.clear();
     this.deps.injector.dispose();
+    this.deps.wayland?.dispose();
   }
 
   private async attach(display: Display, peer: RemotePeer, permission: RemotePermission): Promise<void> {
@@ -176,7 +180,7 @@ export class RemoteService implements Service {
       });
       return;
     }
-    this.deps.injector.send(viewer.display.name, viewer.held.commands(message, viewer.display));
+    this.inject(viewer.display, viewer.held.commands(message, viewer.display));
   }
 
   private onViewerClosed(viewer: Viewer, reason: string): void {
@@ -184,7 +188,7 @@ export class RemoteService implements Service {
     const share = viewer.share;
     if (share?.remove(viewer.peer.id) && this.shares.get(viewer.display.id) === share) this.shares.delete(viewer.display.id);
     const release = viewer.held.releaseAll();
-    if (release.length > 0) this.deps.injector.send(viewer.display.name, release);
+    if (release.length > 0) this.inject(viewer.display, release);
     this.deps.logger.info({ session: viewer.sessionId, viewer: viewer.peer.id, reason, released: release.length }, 'remote viewer left');
   }
 
@@ -196,5 +200,11 @@ export class RemoteService implements Service {
         return { id: v.peer.id, remoteAddress: v.peer.remoteAddress, connected: v.peer.connected, since: v.peer.since, ...(network ? { network } : {}) };
       });
     return { id: s.id, displayId: s.displayId, permission: s.permission, pairingCode: s.pairingCode, pairingExpiresAt: s.pairingExpiresAt, createdAt: s.createdAt, viewers };
+  }
+
+  /** Input for a display: a Wayland monitor's desktop takes it, an X display's agent otherwise. */
+  private inject(display: Display, commands: readonly AgentCommand[]): void {
+    if (display.kind === 'wayland') this.deps.wayland?.input(display.name, commands);
+    else this.deps.injector.send(display.name, commands);
   }
 }

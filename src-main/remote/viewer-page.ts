@@ -52,7 +52,7 @@ export function viewerPage(): string {
   const LEVELS = ${JSON.stringify(LEVEL_NAMES)};
   const state = { phase: 'pairing', width: 0, height: 0, permission: null, errors: [], received: [], endedAt: null,
     fps: 0, kbps: 0, frames: 0, lossPct: 0, rttMs: null, latencyMs: null, audio: false, audioBytes: 0, audioEnergy: 0, audioCodec: null,
-    clipboard: null, clipboardSent: null, quality: null, pointerLocked: false };
+    clipboard: null, clipboardSent: null, quality: null, pointerLocked: false, capture: 'running' };
   window.remote = state;
   let pc, dc, token, location_, ping, statsTimer;
   const send = (m) => { if (dc && dc.readyState === 'open') dc.send(JSON.stringify(m)); };
@@ -86,6 +86,13 @@ export function viewerPage(): string {
     else if (m.t === 'error') state.errors.push(m.code + ': ' + m.message);
     else if (m.t === 'hello') { state.width = m.width; state.height = m.height; state.audio = m.audio; state.clipboardShared = m.clipboard; }
     else if (m.t === 'quality') { state.quality = m; $('quality').value = String(m.choice); }
+    else if (m.t === 'capture') {
+      // The host lost its capture of this display (a Wayland desktop or PipeWire went away): the picture
+      // holds until it is back, and the banner says why.
+      state.capture = m.state;
+      if (m.state === 'lost') { state.errors.push(m.code + ': ' + m.message); banner('The host stopped capturing this display: ' + m.message + '. Waiting for it to come back…'); }
+      else if (state.phase === 'connected') $('banner').style.display = 'none';
+    }
     else if (m.t === 'clipboard') {
       state.clipboard = m.text; state.clipboardSent = m.text; $('cliptext').value = m.text;
       if (navigator.clipboard && document.hasFocus()) navigator.clipboard.writeText(m.text).catch(() => {});

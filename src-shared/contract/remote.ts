@@ -4,12 +4,15 @@ import { method } from './define.js';
 /** A display the host can capture: a real screen, or a virtual one it created (Xvfb on Linux). */
 export const displaySchema = z.object({
   id: z.string(),
-  name: z.string().describe('The X display on Linux (":5"), the adapter name elsewhere'),
+  name: z.string().describe('The X display on Linux (":5"), a Wayland monitor as socket/connector ("wayland-0/Meta-0"), the adapter name elsewhere'),
   width: z.number().int(),
   height: z.number().int(),
   refreshHz: z.number(),
   virtual: z.boolean(),
   state: z.enum(['running', 'restarting', 'failed']),
+  kind: z
+    .enum(['x11', 'wayland', 'screen'])
+    .describe('How the host captures it and sends it input: an X display (x11grab, XTest), a Wayland monitor (PipeWire screen cast and the desktop\'s remote-desktop input), or the operating system\'s own screen capture'),
 });
 export type Display = z.infer<typeof displaySchema>;
 

@@ -1,0 +1,144 @@
+// Remote desktop of a Wayland desktop: GNOME's mutter (headless, a virtual monitor, software
+// rendering), PipeWire and WirePlumber in one session of an unprivileged user, and a Wayland client
+// (Chromium in kiosk mode) whose page changes colour every frame and records the clicks and keys it
+// gets. The host runs with that desktop's environment (session bus, runtime dir, Wayland socket), as a
+// host started in the desktop would: it lists the monitor, captures it through mutter's screen cast and
+// the native PipeWire addon (no x11grab, no XWayland), and injects input through mutter's remote-desktop
+// interface. A viewer in Chromium (outside that desktop) pairs, watches the picture change, and clicks
+// and types into the client; PipeWire killed mid-session shows the viewer why, and the picture comes back.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../test-support/browser.js';
+import { api, cleanEnv, freePort, startHost, type HostProcess } from '../test-support/host-process.js';
+import { stopHostCleanly } from '../test-support/media.js';
+import { needs } from '../test-support/peers.js';
+import { pairViewer, remoteState } from '../test-support/remote.js';
+import { waitFor } from '../test-support/wait.js';
+import { startMutterSession, type MutterSession } from '../test-support/wayland.js';
+
+const W = 1280;
+const H = 720;
+
+/** The Wayland client's page: a new hue and number every frame; clicks and keys kept in `window.got`. */
+const CLIENT_PAGE = `data:text/html,${encodeURIComponent(`<!doctype html><html><body style="margin:0;overflow:hidden">
+<canvas id="c"></canvas><script>
+const c = document.getElementById('c'); c.width = innerWidth; c.height = innerHeight;
+const g = c.getContext('2d');
+window.got = { clicks: [], keys: [], frame: 0, moves: 0, log: [] };
+addEventListener('mousemove', () => got.moves++);
+for (const t of ['pointerenter','pointerleave','mouseup','focus','blur']) addEventListener(t, (e) => got.log.push(t + (e.clientX !== undefined ? ':' + e.clientX + ',' + e.clientY : '')));
+addEventListener('mousedown', (e) => got.clicks.push([e.clientX, e.clientY, e.button]));
+addEventListener('keydown', (e) => got.keys.push(e.key));
+(function draw() {
+  got.frame++;
+  g.fillStyle = 'hsl(' + ((got.frame * 37) % 360) + ' 90% 50%)';
+  g.fillRect(0, 0, c.width, c.height);
+  g.fillStyle = '#fff'; g.font = '64px sans-serif'; g.fillText(String(got.frame), 40, 100);
+  requestAnimationFrame(draw);
+})();
+</script></body></html>`)}`;
+
+/** The viewer's picture at its centre, as [r, g, b]. */
+const centrePixel = (viewer: Page): Promise<number[]> =>
+  viewer.evaluate(() => {
+    const video = document.getElementById('video') as HTMLVideoElement;
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 36;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(video, 0, 0, 64, 36);
+    return [...ctx.getImageData(32, 24, 1, 1).data.slice(0, 3)];
+  });
+
+describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Wayland desktop (mutter, PipeWire, native capture)', () => {
+  let desktop: MutterSession;
+  let client: Browser;
+  let clientPage: Page;
+  let host: HostProcess;
+  let viewers: Browser;
+  let viewer: Page;
+  let displayId = '';
+
+  beforeAll(async () => {
+    desktop = await startMutterSession({ width: W, height: H, clientUrl: CLIENT_PAGE, cdpPort: await freePort() });
+    client = await chromium.connectOverCDP(desktop.cdpUrl!);
+    clientPage = client.contexts()[0]!.pages()[0]!;
+    await waitFor('the Wayland client to draw', async () => ((await clientPage.evaluate(() => (window as unknown as { got?: { frame: number } }).got?.frame)) ?? 0) > 10, 20_000);
+    // The host's environment is the desktop's (a host started there has it); no X display.
+    const env: NodeJS.ProcessEnv = { ...cleanEnv(), ...desktop.env };
+    delete env.DISPLAY;
+    host = await startHost({ env });
+    viewers = await launchChromium();
+  }, 90_000);
+
+  afterAll(async () => {
+    await viewers?.close();
+    await client?.close().catch(() => undefined);
+    if (host) await stopHostCleanly(host);
+    await desktop?.stop();
+  });
+
+  it("lists the desktop's monitor as a Wayland display", async () => {
+    const list = await api(host, 'GET', '/api/v1/displays');
+    expect(list.status, list.text).toBe(200);
+    const wayland = (list.json as { id: string; name: string; kind: string; width: number; height: number; virtual: boolean }[]).filter((d) => d.kind === 'wayland');
+    expect(wayland, `displays: ${list.text}; host log: ${host.stdout().slice(-1500)}`).toHaveLength(1);
+    expect(wayland[0]).toMatchObject({ name: 'wayland-0/Meta-0', width: W, height: H, virtual: false, state: 'running' });
+    expect(wayland[0]!.id).toBe('wl-wayland-0-Meta-0');
+    displayId = wayland[0]!.id;
+  });
+
+  it('a viewer sees the client change every frame and clicks and types into it', async () => {
+    const session = await api(host, 'POST', '/api/v1/remote/sessions', { displayId, permission: 'control' });
+    expect(session.status, session.text).toBe(201);
+    viewer = await pairViewer(viewers, host, session.json.pairingCode);
+    const state = await remoteState(viewer);
+    expect([state.videoWidth, state.videoHeight]).toEqual([W, H]);
+    // The client repaints every frame: the picture's colour changes from one look to the next.
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const [r, g, b] = await centrePixel(viewer);
+      seen.add(`${Math.round(r! / 32)},${Math.round(g! / 32)},${Math.round(b! / 32)}`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(seen.size, `colours seen: ${[...seen].join(' ')}`).toBeGreaterThanOrEqual(4);
+    await waitFor('a steady frame rate at the viewer', async () => (await remoteState(viewer)).fps >= 10, 15_000);
+
+    // The viewer's window is 640x360 and shows the 1280x720 monitor: (200, 100) is (400, 200) there.
+    await viewer.mouse.click(200, 100);
+    await waitFor('the client to get the click', async () => (await clientPage.evaluate(() => (window as unknown as { got: { clicks: number[][] } }).got.clicks.length)) > 0, 10_000).catch(async (e: Error) => {
+      throw new Error(e.message + JSON.stringify(await clientPage.evaluate(() => (window as unknown as { got: unknown }).got)));
+    });
+    const clicks = await clientPage.evaluate(() => (window as unknown as { got: { clicks: number[][] } }).got.clicks);
+    expect(clicks[0]![0]).toBeCloseTo(400, -1);
+    expect(clicks[0]![1]).toBeCloseTo(200, -1);
+    expect(clicks[0]![2]).toBe(0);
+    await viewer.mouse.click(300, 150, { button: 'right' });
+    await waitFor('the right click', async () => (await clientPage.evaluate(() => (window as unknown as { got: { clicks: number[][] } }).got.clicks.length)) > 1, 10_000);
+    expect((await clientPage.evaluate(() => (window as unknown as { got: { clicks: number[][] } }).got.clicks))[1]![2]).toBe(2);
+
+    await viewer.keyboard.press('KeyA');
+    await viewer.keyboard.down('Shift');
+    await viewer.keyboard.press('KeyB');
+    await viewer.keyboard.up('Shift');
+    // Typed text goes by symbol; mutter 43 types only symbols of the desktop's keyboard layout (US here).
+    await viewer.fill('#text', 'hi!');
+    await viewer.click('#send');
+    await waitFor('the client to get the keys and the text', async () => (await clientPage.evaluate(() => (window as unknown as { got: { keys: string[] } }).got.keys.join(' '))).includes('!'), 10_000);
+    const keys = (await clientPage.evaluate(() => (window as unknown as { got: { keys: string[] } }).got.keys)).filter((k) => k !== 'Shift');
+    expect(keys).toEqual(['a', 'B', 'h', 'i', '!']);
+  });
+
+  it('PipeWire gone mid-session: the viewer is told why, and the picture comes back with it', async () => {
+    desktop.stopPipewire();
+    await waitFor('the viewer to hear the capture was lost', async () => (await remoteState(viewer)).capture === 'lost', 15_000);
+    const lost = await remoteState(viewer);
+    expect(lost.errors.some((e) => e.startsWith('CAPTURE_FAILED: ')), lost.errors.join('; ')).toBe(true);
+    expect(await viewer.textContent('#banner')).toContain('The host stopped capturing this display');
+    desktop.startPipewire();
+    await waitFor('the capture to come back', async () => (await remoteState(viewer)).capture === 'running', 30_000);
+    const before = (await remoteState(viewer)).frames;
+    await waitFor('new frames at the viewer', async () => (await remoteState(viewer)).frames > before + 20, 20_000);
+    expect(await viewer.isVisible('#banner')).toBe(false);
+  });
+});

@@ -1,0 +1,311 @@
+import type dbus from 'dbus-next';
+import type { Writable } from 'node:stream';
+import type { Display } from '../../src-shared/contract/index.js';
+import { StudioError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { FramePump, type RawFormat } from '../capture/frame-pump.js';
+import { nativeFeature, type CaptureEvent, type NativeAddon, type NativeCapture } from '../platform/native.js';
+import { waylandCalls } from '../remote/wayland-input.js';
+import type { AgentCommand } from '../remote/input-protocol.js';
+import { CURSOR_MODE, MutterRemoteDesktop, mutterAvailable, mutterMonitors, sessionBus } from './mutter.linux.js';
+
+/** A Wayland display's name: the compositor's socket and the monitor, `wayland-0/Meta-0`. */
+export const waylandDisplayName = (socket: string, connector: string): string => `${socket}/${connector}`;
+
+/** What a desktop tells the shares of its display: running with a picture, or lost (and why). */
+export type DesktopStatus = { state: 'running'; format: RawFormat } | { state: 'lost'; reason: string };
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StudioError('CAPTURE_UNAVAILABLE', message)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+const SHIFT_L = 0xffe1;
+
+/** After a loss the desktop is opened again: 1 s, then up to 10 s apart, while anyone uses it. */
+const REOPEN_MS = [1000, 2000, 5000, 10_000];
+
+interface DesktopDeps {
+  bus: () => Promise<dbus.MessageBus>;
+  addon: NativeAddon;
+  logger: Logger;
+  fps: number;
+}
+
+/**
+ * One monitor of a Wayland desktop, shared by the remote-desktop sessions and broadcasts that show it:
+ * mutter's remote-desktop session (capture and input), the native PipeWire capture, and the pump that
+ * feeds its frames to the encoders. Opened at the first user, closed after the last. When the desktop
+ * or PipeWire goes away, its users hear why, and it is opened again until it comes back.
+ */
+export class WaylandDesktop {
+  private users = 0;
+  private session: MutterRemoteDesktop | undefined;
+  private capture: NativeCapture | undefined;
+  private pump: FramePump | undefined;
+  private readonly attached = new Map<string, Writable>();
+  private readonly listeners = new Set<(status: DesktopStatus) => void>();
+  private opening: Promise<RawFormat> | undefined;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private inputChain: Promise<void> = Promise.resolve();
+  status: DesktopStatus | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly connector: string,
+    private readonly deps: DesktopDeps,
+  ) {}
+
+  /** One more user; resolves with the picture's format once frames can come (throws CAPTURE_* if not). */
+  async use(): Promise<RawFormat> {
+    this.users++;
+    try {
+      if (this.status?.state === 'running') return this.status.format;
+      return await (this.opening ??= this.open());
+    } catch (error) {
+      this.users--;
+      throw error;
+    }
+  }
+
+  /** One user fewer; the last one closes the desktop's session. */
+  release(): void {
+    if (this.users === 0 || --this.users > 0) return;
+    this.close();
+  }
+
+  onStatus(listener: (status: DesktopStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Writes every frame to `stdin` (an encoder's) from now on, across losses of the capture. */
+  attach(id: string, stdin: Writable): () => void {
+    this.attached.set(id, stdin);
+    const detach = this.pump?.attach(id, stdin);
+    return () => {
+      if (this.attached.get(id) === stdin) this.attached.delete(id);
+      detach?.();
+    };
+  }
+
+  /** Input in display pixels, in order; a failed call is logged, the next ones still go. */
+  input(commands: readonly AgentCommand[]): void {
+    for (const command of commands) {
+      this.inputChain = this.inputChain.then(async () => {
+        const session = this.session;
+        if (!session?.open) return;
+        for (const c of waylandCalls(command)) {
+          if (c.call === 'move') await session.move(c.x, c.y);
+          else if (c.call === 'button') await session.button(c.code, c.down);
+          else if (c.call === 'scroll') await session.scroll(c.axis, c.steps);
+          else if (c.call === 'keycode') await session.keycode(c.code, c.down);
+          else await session.keysym(c.sym, c.down);
+        }
+      }).catch((error: unknown) => this.deps.logger.warn({ display: this.name, err: error }, 'input injection failed'));
+    }
+  }
+
+  /** Counters of the pump and the addon, for logs and the bench. */
+  stats(): { pump: FramePump['counts'] | undefined; capture: ReturnType<NativeCapture['stats']> | undefined } {
+    return { pump: this.pump ? { ...this.pump.counts } : undefined, capture: this.capture?.stats() };
+  }
+
+  private async open(): Promise<RawFormat> {
+    const { logger } = this.deps;
+    let format: ((f: RawFormat) => void) | undefined;
+    let failed: ((e: Error) => void) | undefined;
+    const first = new Promise<RawFormat>((resolve, reject) => {
+      format = resolve;
+      failed = reject;
+    });
+    try {
+      const bus = await withTimeout(this.deps.bus(), 5000, 'the desktop\'s session bus did not answer within 5 s');
+      const session = await withTimeout(MutterRemoteDesktop.open(bus, {
+        connector: this.connector,
+        cursorMode: CURSOR_MODE.embedded,
+        onClosed: (reason) => this.lost(reason),
+      }), 15_000, 'mutter did not start the screen cast within 15 s');
+      this.session = session;
+      // The pump hands buffers back to the capture it is made before.
+      const late: { capture?: NativeCapture } = {};
+      const pump = new FramePump({ release: (i, g) => late.capture?.release(i, g), repeat: () => late.capture?.repeat() ?? null }, this.deps.fps);
+      const onEvent = (event: CaptureEvent): void => {
+        if (pump.handle(event)) {
+          if (event.type === 'format' && pump.format) {
+            this.failures = 0;
+            this.setStatus({ state: 'running', format: pump.format });
+            format?.(pump.format);
+          }
+          return;
+        }
+        if (event.type === 'error') {
+          failed?.(new StudioError('CAPTURE_FAILED', event.message));
+          this.lost(event.message);
+        }
+      };
+      const capture = this.deps.addon.openCapture!({ nodeId: session.nodeId, fps: this.deps.fps }, onEvent);
+      late.capture = capture;
+      this.capture = capture;
+      this.pump = pump;
+      for (const [id, stdin] of this.attached) pump.attach(id, stdin);
+      const timer = setTimeout(() => failed?.(new StudioError('CAPTURE_FAILED', 'the screen cast negotiated no picture within 10 s')), 10_000);
+      const result = await first.finally(() => clearTimeout(timer));
+      // mutter 43 loses the first key press of a new remote-desktop keyboard (the client's keymap is set
+      // up on it), and a button pressed with the new pointer's first motion (the pointer appears and the
+      // window under it is entered): a Shift tap and the pointer in the middle of the monitor take
+      // those places, so a viewer's first key and first click arrive.
+      await session.keysym(SHIFT_L, true);
+      await session.keysym(SHIFT_L, false);
+      await session.move(Math.floor(result.width / 2), Math.floor(result.height / 2));
+      logger.info({ display: this.name, node: session.nodeId, ...result }, 'wayland capture started');
+      return result;
+    } catch (error) {
+      this.teardown();
+      throw error instanceof StudioError ? error : new StudioError('CAPTURE_FAILED', (error as Error).message);
+    } finally {
+      this.opening = undefined;
+    }
+  }
+
+  private lost(reason: string): void {
+    if (this.users === 0 || this.status?.state === 'lost') return;
+    this.deps.logger.warn({ display: this.name, reason }, 'wayland capture lost');
+    this.teardown();
+    this.setStatus({ state: 'lost', reason });
+    this.scheduleReopen();
+  }
+
+  private scheduleReopen(): void {
+    if (this.reopenTimer || this.users === 0) return;
+    const delay = REOPEN_MS[Math.min(this.failures, REOPEN_MS.length - 1)]!;
+    this.failures++;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      if (this.users === 0 || this.status?.state === 'running') return;
+      void (this.opening ??= this.open()).catch((error: unknown) => {
+        this.deps.logger.debug({ display: this.name, err: error }, 'wayland capture not back yet');
+        this.scheduleReopen();
+      });
+    }, delay);
+    this.reopenTimer.unref?.();
+  }
+
+  private setStatus(status: DesktopStatus): void {
+    this.status = status;
+    for (const listener of this.listeners) listener(status);
+  }
+
+  private teardown(): void {
+    this.pump?.dispose();
+    this.pump = undefined;
+    const capture = this.capture;
+    this.capture = undefined;
+    capture?.stop();
+    const session = this.session;
+    this.session = undefined;
+    void session?.close();
+  }
+
+  private close(): void {
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
+    this.teardown();
+    this.status = undefined;
+    this.failures = 0;
+  }
+
+  dispose(): void {
+    this.users = 0;
+    this.close();
+    this.listeners.clear();
+  }
+}
+
+/**
+ * The Wayland desktop the host runs in (WAYLAND_DISPLAY and the session bus in its environment): its
+ * monitors as displays, each with a shared WaylandDesktop. Today through GNOME's remote-desktop
+ * interface (mutter); `unavailable` says why there is none.
+ */
+export class WaylandDesktops {
+  private bus: Promise<dbus.MessageBus> | undefined;
+  private readonly desktops = new Map<string, WaylandDesktop>();
+  private cache: { at: number; displays: Omit<Display, 'id'>[] } | undefined;
+  /** Why this host lists no Wayland display, or undefined when it does (or is not on Wayland). */
+  unavailable: string | undefined;
+  private said = '';
+
+  constructor(private readonly deps: { env: NodeJS.ProcessEnv; logger: Logger; fps?: number; loadAddon?: typeof nativeFeature }) {}
+
+  private get socket(): string | undefined {
+    return this.deps.env.WAYLAND_DISPLAY || undefined;
+  }
+
+  private sessionBus(): Promise<dbus.MessageBus> {
+    this.bus ??= sessionBus(this.deps.env).then((bus) => {
+      bus.on('error', (error: unknown) => this.deps.logger.warn({ err: error }, 'D-Bus session bus error'));
+      return bus;
+    });
+    // A bus that could not be reached is tried again next time.
+    this.bus.catch(() => (this.bus = undefined));
+    return this.bus;
+  }
+
+  /** The monitors of the desktop, as displays (cached for 2 s: every display lookup lists). */
+  async list(): Promise<Omit<Display, 'id'>[]> {
+    const socket = this.socket;
+    if (!socket) return [];
+    if (this.cache && performance.now() - this.cache.at < 2000) return this.cache.displays;
+    const displays = await withTimeout(this.discover(socket), 5000, 'the desktop did not answer on its session bus within 5 s').catch((error: unknown) => {
+      this.explain((error as Error).message);
+      return [];
+    });
+    this.cache = { at: performance.now(), displays };
+    return displays;
+  }
+
+  private async discover(socket: string): Promise<Omit<Display, 'id'>[]> {
+    const feature = (this.deps.loadAddon ?? nativeFeature)('pipewire');
+    if (!feature.ok) throw new Error(`Wayland capture needs the native PipeWire part: ${feature.reason}`);
+    const bus = await this.sessionBus();
+    if (!(await mutterAvailable(bus))) {
+      throw new Error('this Wayland desktop has no remote-desktop service the host can use (GNOME\'s mutter: org.gnome.Mutter.RemoteDesktop and ScreenCast on the session bus)');
+    }
+    const monitors = await mutterMonitors(bus);
+    this.explain(undefined);
+    return monitors.map((m) => ({ name: waylandDisplayName(socket, m.connector), width: m.width, height: m.height, refreshHz: m.refreshHz, virtual: false, state: 'running' as const, kind: 'wayland' as const }));
+  }
+
+  private explain(reason: string | undefined): void {
+    this.unavailable = reason;
+    if (reason && reason !== this.said) this.deps.logger.warn({ wayland: this.socket, reason }, 'Wayland displays unavailable');
+    this.said = reason ?? '';
+  }
+
+  /** The shared desktop of a display this service listed. */
+  desktop(name: string): WaylandDesktop {
+    let desktop = this.desktops.get(name);
+    if (!desktop) {
+      const connector = name.slice(name.indexOf('/') + 1);
+      const feature = (this.deps.loadAddon ?? nativeFeature)('pipewire');
+      if (!feature.ok) throw new StudioError('CAPTURE_UNAVAILABLE', feature.reason);
+      desktop = new WaylandDesktop(name, connector, { bus: () => this.sessionBus(), addon: feature.addon, logger: this.deps.logger, fps: this.deps.fps ?? 30 });
+      this.desktops.set(name, desktop);
+    }
+    return desktop;
+  }
+
+  /** Input for a display whose desktop is open (a control viewer is watching it). */
+  input(name: string, commands: readonly AgentCommand[]): void {
+    this.desktops.get(name)?.input(commands);
+  }
+
+  dispose(): void {
+    for (const desktop of this.desktops.values()) desktop.dispose();
+    this.desktops.clear();
+    void this.bus?.then((bus) => bus.disconnect(), () => undefined);
+    this.bus = undefined;
+  }
+}

@@ -6,6 +6,9 @@
 // the native PipeWire addon (no x11grab, no XWayland), and injects input through mutter's remote-desktop
 // interface. A viewer in Chromium (outside that desktop) pairs, watches the picture change, and clicks
 // and types into the client; PipeWire killed mid-session shows the viewer why, and the picture comes back.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
@@ -16,6 +19,7 @@ import { pairViewer, remoteState } from '../test-support/remote.js';
 import { waitFor } from '../test-support/wait.js';
 import { startMutterSession, type MutterSession } from '../test-support/wayland.js';
 
+const ARTIFACTS = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'e2e', 'artifacts');
 const W = 1280;
 const H = 720;
 
@@ -31,6 +35,7 @@ addEventListener('mousedown', (e) => got.clicks.push([e.clientX, e.clientY, e.bu
 addEventListener('keydown', (e) => got.keys.push(e.key));
 (function draw() {
   got.frame++;
+  if (c.width !== innerWidth || c.height !== innerHeight) { c.width = innerWidth; c.height = innerHeight; }
   g.fillStyle = 'hsl(' + ((got.frame * 37) % 360) + ' 90% 50%)';
   g.fillRect(0, 0, c.width, c.height);
   g.fillStyle = '#fff'; g.font = '64px sans-serif'; g.fillText(String(got.frame), 40, 100);
@@ -127,6 +132,43 @@ describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Waylan
     await waitFor('the client to get the keys and the text', async () => (await clientPage.evaluate(() => (window as unknown as { got: { keys: string[] } }).got.keys.join(' '))).includes('!'), 10_000);
     const keys = (await clientPage.evaluate(() => (window as unknown as { got: { keys: string[] } }).got.keys)).filter((k) => k !== 'Shift');
     expect(keys).toEqual(['a', 'B', 'h', 'i', '!']);
+  });
+
+  it("draws the desktop's pointer from the screen cast's metadata: at the host's position for a view-only viewer, as the own pointer's image for a control viewer", async () => {
+    // The last click left the pointer at (600, 300) of the monitor.
+    const session = await api(host, 'POST', '/api/v1/remote/sessions', { displayId, permission: 'view' });
+    expect(session.status, session.text).toBe(201);
+    const watcher = await pairViewer(viewers, host, session.json.pairingCode);
+    await waitFor('the pointer image and position at the view-only viewer', async () => {
+      const s = (await remoteState(watcher)) as unknown as { cursor: { x: number } | null; cursorShape: object | null };
+      return s.cursor !== null && s.cursorShape !== null;
+    }, 10_000);
+    const s = (await remoteState(watcher)) as unknown as { cursor: { visible: boolean; x: number; y: number }; cursorShape: { width: number; height: number; hotX: number; hotY: number } };
+    expect(s.cursor.visible).toBe(true);
+    expect(s.cursor.x).toBeCloseTo(600 / W, 2);
+    expect(s.cursor.y).toBeCloseTo(300 / H, 2);
+    expect(s.cursorShape.width).toBeGreaterThan(8);
+    // Drawn where the host's pointer is: the 640x360 window shows the monitor at half size.
+    await waitFor('the pointer image to load', () => watcher.evaluate(() => (document.getElementById('cursor') as HTMLImageElement).naturalWidth > 0), 5000);
+    const drawn = await watcher.evaluate(() => {
+      const el = document.getElementById('cursor') as HTMLImageElement;
+      return { display: el.style.display, left: parseFloat(el.style.left), top: parseFloat(el.style.top), loaded: el.naturalWidth };
+    });
+    expect(drawn.display).toBe('block');
+    expect(drawn.left + s.cursorShape.hotX).toBeCloseTo(300, -1);
+    expect(drawn.top + s.cursorShape.hotY).toBeCloseTo(150, -1);
+    expect(drawn.loaded).toBe(s.cursorShape.width);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await watcher.screenshot({ path: path.join(ARTIFACTS, 'remote-wayland-view-only.png') });
+    // The control viewer's own pointer wears the host's image.
+    expect(await viewer.evaluate(() => (document.getElementById('video') as HTMLVideoElement).style.cursor)).toMatch(/^url\("?data:image\/png/);
+    // The pointer moved by the control viewer moves at the watcher.
+    await viewer.mouse.move(100, 50);
+    await waitFor('the watcher to see the pointer move', async () => {
+      const c = ((await remoteState(watcher)) as unknown as { cursor: { x: number } }).cursor;
+      return Math.abs(c.x - 200 / W) < 0.01;
+    }, 10_000);
+    await watcher.close();
   });
 
   it('PipeWire gone mid-session: the viewer is told why, and the picture comes back with it', async () => {

@@ -31,7 +31,7 @@
 #include "common.h"
 
 #define BUFFERS 3
-#define CURSOR_MAX 256
+#define CURSOR_MAX 1024
 #define CURSOR_META_SIZE(w, h) (sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (size_t)(w) * (h) * 4)
 
 enum slot_state { SLOT_FREE, SLOT_WITH_JS };
@@ -160,7 +160,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
       SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
   params[2] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
       SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
-      SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(CURSOR_META_SIZE(64, 64), CURSOR_META_SIZE(1, 1), CURSOR_META_SIZE(CURSOR_MAX, CURSOR_MAX)));
+      SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(CURSOR_META_SIZE(384, 384), CURSOR_META_SIZE(1, 1), CURSOR_META_SIZE(CURSOR_MAX, CURSOR_MAX)));
   pw_stream_update_params(cap->stream, params, 3);
 
   event *ev = calloc(1, sizeof(event));

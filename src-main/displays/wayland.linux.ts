@@ -23,6 +23,17 @@ function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<
 
 const SHIFT_L = 0xffe1;
 
+/** The desktop's pointer as the screen cast reports it (metadata: the viewer draws it). */
+export interface DesktopCursor {
+  visible: boolean;
+  x: number;
+  y: number;
+  /** The pointer's image, RGBA, with its hotspot; replaced when the shape changes. */
+  image: { width: number; height: number; hotX: number; hotY: number; rgba: Buffer } | undefined;
+  /** Bumped with each new image. */
+  shape: number;
+}
+
 /** After a loss the desktop is opened again: 1 s, then up to 10 s apart, while anyone uses it. */
 const REOPEN_MS = [1000, 2000, 5000, 10_000];
 
@@ -50,7 +61,9 @@ export class WaylandDesktop {
   private reopenTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private inputChain: Promise<void> = Promise.resolve();
+  private readonly cursorListeners = new Set<(cursor: DesktopCursor) => void>();
   status: DesktopStatus | undefined;
+  cursor: DesktopCursor = { visible: false, x: 0, y: 0, image: undefined, shape: 0 };
 
   constructor(
     readonly name: string,
@@ -79,6 +92,12 @@ export class WaylandDesktop {
   onStatus(listener: (status: DesktopStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The pointer's moves and shapes (the picture does not show it). */
+  onCursor(listener: (cursor: DesktopCursor) => void): () => void {
+    this.cursorListeners.add(listener);
+    return () => this.cursorListeners.delete(listener);
   }
 
   /** Writes every frame to `stdin` (an encoder's) from now on, across losses of the capture. */
@@ -125,7 +144,7 @@ export class WaylandDesktop {
       const bus = await withTimeout(this.deps.bus(), 5000, 'the desktop\'s session bus did not answer within 5 s');
       const session = await withTimeout(MutterRemoteDesktop.open(bus, {
         connector: this.connector,
-        cursorMode: CURSOR_MODE.embedded,
+        cursorMode: CURSOR_MODE.metadata,
         onClosed: (reason) => this.lost(reason),
       }), 15_000, 'mutter did not start the screen cast within 15 s');
       this.session = session;
@@ -139,6 +158,10 @@ export class WaylandDesktop {
             this.setStatus({ state: 'running', format: pump.format });
             format?.(pump.format);
           }
+          return;
+        }
+        if (event.type === 'cursor') {
+          this.pointer(event);
           return;
         }
         if (event.type === 'error') {
@@ -168,6 +191,18 @@ export class WaylandDesktop {
     } finally {
       this.opening = undefined;
     }
+  }
+
+  private pointer(event: Extract<CaptureEvent, { type: 'cursor' }>): void {
+    const { cursor } = this;
+    cursor.visible = event.visible;
+    cursor.x = event.x;
+    cursor.y = event.y;
+    if (event.image && event.imageWidth && event.imageHeight) {
+      cursor.image = { width: event.imageWidth, height: event.imageHeight, hotX: event.hotX, hotY: event.hotY, rgba: event.image };
+      cursor.shape++;
+    }
+    for (const listener of this.cursorListeners) listener(cursor);
   }
 
   private lost(reason: string): void {
@@ -221,6 +256,7 @@ export class WaylandDesktop {
     this.users = 0;
     this.close();
     this.listeners.clear();
+    this.cursorListeners.clear();
   }
 }
 

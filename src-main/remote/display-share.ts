@@ -7,7 +7,8 @@ import type { Logger } from '../core/logger.js';
 import type { Writable } from 'node:stream';
 import type { RawFormat } from '../capture/frame-pump.js';
 import { StudioError } from '../core/errors.js';
-import type { DesktopStatus, WaylandDesktop, WaylandDesktops } from '../displays/wayland.linux.js';
+import type { DesktopCursor, DesktopStatus, WaylandDesktop, WaylandDesktops } from '../displays/wayland.linux.js';
+import { deflateSync } from 'node:zlib';
 import type { ClipboardBridge, ClipboardOpener } from './clipboard.js';
 import { MAX_CLIPBOARD_LENGTH } from './input-protocol.js';
 import { encodeSettings, LOWEST_LEVEL, QualityController, type EncodeSettings, type NetworkSample } from './quality.js';
@@ -61,6 +62,18 @@ interface Member {
   detach: (() => void)[];
 }
 
+/** A data-channel message stays under 256 KB: a larger pointer image is not sent (the viewer keeps its arrow). */
+const MAX_CURSOR_IMAGE_BYTES = 192 * 1024;
+
+/** The pointer's image for viewers: RGBA deflated, base64; undefined without one or when too large. */
+export function cursorImageMessage(cursor: DesktopCursor): object | undefined {
+  const image = cursor.image;
+  if (!image) return undefined;
+  const data = deflateSync(image.rgba).toString('base64');
+  if (data.length > MAX_CURSOR_IMAGE_BYTES) return undefined;
+  return { t: 'cursor-image', width: image.width, height: image.height, hotX: image.hotX, hotY: image.hotY, data };
+}
+
 /**
  * Everything one display shares with its viewers: one capture, encoded at the level the worst-placed
  * viewer can take (one encode for all; a viewer on a poor network lowers it for the others too),
@@ -75,6 +88,8 @@ export class DisplayShare {
   private stopped = false;
   /** A Wayland monitor's shared desktop while this share uses it, and the picture it sends. */
   private desktop: { desktop: WaylandDesktop; format: RawFormat; unsubscribe: () => void } | undefined;
+  /** The pointer's last position sent, and a pending send (positions go out at most every 16 ms). */
+  private cursorSent = { shape: -1, timer: undefined as NodeJS.Timeout | undefined, image: undefined as object | undefined };
 
   constructor(
     readonly display: Display,
@@ -96,6 +111,13 @@ export class DisplayShare {
     }
     viewer.send({ t: 'hello', width: this.display.width, height: this.display.height, audio: sound !== undefined, clipboard: clipboard !== undefined });
     viewer.send(this.qualityMessage(member));
+    // A Wayland monitor's pointer as it is now, for a viewer who joins.
+    if (this.desktop) {
+      const shape = cursorImageMessage(this.desktop.desktop.cursor);
+      if (shape) viewer.send(shape);
+      const where = this.cursorMessage();
+      if (where) viewer.send(where);
+    }
   }
 
   /** Stops sending to a viewer; returns true when the share has no viewers left (and has stopped). */
@@ -156,6 +178,7 @@ export class DisplayShare {
     await Promise.all(feeds.map(({ feed }) => feed.stop()));
     const desktop = this.desktop;
     this.desktop = undefined;
+    clearTimeout(this.cursorSent.timer);
     desktop?.unsubscribe();
     desktop?.desktop.release();
   }
@@ -226,8 +249,35 @@ export class DisplayShare {
       desktop.release();
       return;
     }
-    const unsubscribe = desktop.onStatus((status) => this.desktopStatus(status));
-    this.desktop = { desktop, format, unsubscribe };
+    const offStatus = desktop.onStatus((status) => this.desktopStatus(status));
+    const offCursor = desktop.onCursor((cursor) => this.cursorMoved(cursor));
+    this.desktop = { desktop, format, unsubscribe: () => (offStatus(), offCursor()) };
+  }
+
+  /**
+   * The pointer of a Wayland monitor is not in the picture (the screen cast sends it as metadata):
+   * viewers draw it. Its image goes when the shape changes (deflated RGBA), its position at most every
+   * 16 ms, as fractions of the picture like the viewers' own pointer messages.
+   */
+  private cursorMoved(cursor: DesktopCursor): void {
+    if (cursor.shape !== this.cursorSent.shape) {
+      this.cursorSent.shape = cursor.shape;
+      this.cursorSent.image = cursorImageMessage(cursor);
+      if (this.cursorSent.image) for (const m of this.members.values()) m.viewer.send(this.cursorSent.image);
+    }
+    this.cursorSent.timer ??= setTimeout(() => {
+      this.cursorSent.timer = undefined;
+      const message = this.cursorMessage();
+      if (message) for (const m of this.members.values()) m.viewer.send(message);
+    }, 16);
+  }
+
+  private cursorMessage(): object | undefined {
+    const desktop = this.desktop;
+    if (!desktop) return undefined;
+    const { cursor } = desktop.desktop;
+    const { width, height } = desktop.format;
+    return { t: 'cursor', visible: cursor.visible, x: cursor.x / width, y: cursor.y / height };
   }
 
   private desktopStatus(status: DesktopStatus): void {

@@ -45,7 +45,7 @@ async function remoteScope(scope: FastifyInstance, options: RemoteRoutesOptions)
   scope.get('/remote', async (_req, reply) =>
     reply
       .header('Cache-Control', 'no-store')
-      .header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; media-src 'self' blob:")
+      .header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; media-src 'self' blob:; img-src 'self' data:")
       .type('text/html; charset=utf-8')
       .send(viewerPage()),
   );

@@ -30,12 +30,13 @@ export function viewerPage(): string {
   #clip p{margin:4px 0;color:#9aa4b1;font-size:12px}
   #hint{position:fixed;top:8px;left:50%;transform:translateX(-50%);background:#000b;padding:4px 10px;border-radius:6px;display:none}
   #banner{position:fixed;top:40%;width:100%;text-align:center;font-size:22px;display:none}
+  #cursor{position:fixed;pointer-events:none;display:none;z-index:1}
 </style></head>
 <body>
 <form id="pair"><h2>Remote desktop</h2><label for="code">Pairing code shown on the host</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required>
 <button id="connect" type="submit">Connect</button><p id="err"></p></form>
-<div id="screen"><video id="video" tabindex="0" autoplay playsinline muted></video><audio id="sound" autoplay></audio>
+<div id="screen"><video id="video" tabindex="0" autoplay playsinline muted></video><audio id="sound" autoplay></audio><img id="cursor" alt="">
 <div id="stats"></div><div id="hint">Pointer locked: press Esc to release it</div>
 <div id="clip"><p>Clipboard of the host display. Copy from here, or paste text and send it.</p>
 <textarea id="cliptext" spellcheck="false"></textarea><button id="clipsend" type="button">Send to host clipboard</button></div>
@@ -52,7 +53,8 @@ export function viewerPage(): string {
   const LEVELS = ${JSON.stringify(LEVEL_NAMES)};
   const state = { phase: 'pairing', width: 0, height: 0, permission: null, errors: [], received: [], endedAt: null,
     fps: 0, kbps: 0, frames: 0, lossPct: 0, rttMs: null, latencyMs: null, audio: false, audioBytes: 0, audioEnergy: 0, audioCodec: null,
-    clipboard: null, clipboardSent: null, quality: null, pointerLocked: false, capture: 'running' };
+    clipboard: null, clipboardSent: null, quality: null, pointerLocked: false, capture: 'running',
+    cursor: null, cursorShape: null };
   window.remote = state;
   let pc, dc, token, location_, ping, statsTimer;
   const send = (m) => { if (dc && dc.readyState === 'open') dc.send(JSON.stringify(m)); };
@@ -86,6 +88,8 @@ export function viewerPage(): string {
     else if (m.t === 'error') state.errors.push(m.code + ': ' + m.message);
     else if (m.t === 'hello') { state.width = m.width; state.height = m.height; state.audio = m.audio; state.clipboardShared = m.clipboard; }
     else if (m.t === 'quality') { state.quality = m; $('quality').value = String(m.choice); }
+    else if (m.t === 'cursor-image') void cursorImage(m);
+    else if (m.t === 'cursor') { state.cursor = { visible: m.visible, x: m.x, y: m.y }; drawCursor(); }
     else if (m.t === 'capture') {
       // The host lost its capture of this display (a Wayland desktop or PipeWire went away): the picture
       // holds until it is back, and the banner says why.
@@ -178,6 +182,34 @@ export function viewerPage(): string {
       'latency ~' + (state.latencyMs ?? '-') + ' ms (rtt ' + (state.rttMs ?? '-') + ', buffer ' + (state.bufferMs ?? '-') + ', decode ' + (state.decodeMs ?? '-') + ')' + NL +
       'quality ' + level + '  ' + (state.permission === 'control' ? 'control' : 'view only') + (state.audio ? '  sound' : '');
   }
+
+  // A Wayland desktop's pointer comes as its image and positions, not in the picture: drawn here at the
+  // host's position. A control viewer's own pointer over the picture takes the host's image instead
+  // (no lag), and the drawn one hides while it is there.
+  let shape = null;
+  async function cursorImage(m) {
+    const bytes = Uint8Array.from(atob(m.data), (c) => c.charCodeAt(0));
+    const rgba = new Uint8ClampedArray(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'))).arrayBuffer());
+    const canvas = document.createElement('canvas');
+    canvas.width = m.width; canvas.height = m.height;
+    canvas.getContext('2d').putImageData(new ImageData(rgba, m.width, m.height), 0, 0);
+    const url = canvas.toDataURL('image/png');
+    shape = { url, hotX: m.hotX, hotY: m.hotY };
+    state.cursorShape = { width: m.width, height: m.height, hotX: m.hotX, hotY: m.hotY };
+    $('cursor').src = url;
+    if (state.permission === 'control') video.style.cursor = 'url(' + url + ') ' + m.hotX + ' ' + m.hotY + ', default';
+    drawCursor();
+  }
+  function drawCursor() {
+    const c = state.cursor, el = $('cursor');
+    const own = state.permission === 'control' && video.matches(':hover') && !state.pointerLocked;
+    if (!c || !c.visible || !shape || own) { el.style.display = 'none'; return; }
+    const b = box();
+    el.style.left = (b.left + c.x * b.w - shape.hotX) + 'px';
+    el.style.top = (b.top + c.y * b.h - shape.hotY) + 'px';
+    el.style.display = 'block';
+  }
+  window.addEventListener('resize', drawCursor);
 
   // Pointer position as a fraction of the picture (object-fit: contain leaves bars around it).
   const video = $('video');

@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
 import { api, cleanEnv, freePort, startHost, type HostProcess } from '../test-support/host-process.js';
-import { stopHostCleanly } from '../test-support/media.js';
+import { ffprobe, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
 import { pairViewer, remoteState } from '../test-support/remote.js';
 import { waitFor } from '../test-support/wait.js';
@@ -169,6 +169,22 @@ describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Waylan
       return Math.abs(c.x - 200 / W) < 0.01;
     }, 10_000);
     await watcher.close();
+  });
+
+  it('broadcasts a region of the monitor into a stream (its own screen cast, the pointer in the picture); a window is refused clearly', async () => {
+    expect((await api(host, 'POST', '/api/v1/streams', { name: 'wayland-desk', ladder: 'passthrough' })).status).toBe(201);
+    const window = await api(host, 'POST', '/api/v1/broadcasts', { displayId, stream: 'wayland-desk', windowId: 5 });
+    expect([window.status, window.json.error?.code], window.text).toEqual([501, 'NOT_IMPLEMENTED_ON_OS']);
+    const created = await api(host, 'POST', '/api/v1/broadcasts', { displayId, stream: 'wayland-desk', region: { x: 320, y: 180, width: 640, height: 360 }, fps: 15 });
+    expect(created.status, created.text).toBe(201);
+    await waitFor('the broadcast to go live', async () => ((await api(host, 'GET', '/api/v1/broadcasts')).json as { id: string; state: string }[]).some((b) => b.id === created.json.id && b.state === 'live'), 20_000);
+    await waitFor('two HLS segments', async () => (await (await fetch(`${host.url}/live/wayland-desk/v0.m3u8`)).text()).split('#EXTINF').length > 2, 30_000);
+    const probe = ffprobe(`${host.url}/live/wayland-desk/index.m3u8`);
+    expect(probe.error).toBeUndefined();
+    expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 640, height: 360 });
+    expect((await api(host, 'GET', '/api/v1/streams/wayland-desk')).json.live.publisher).toMatchObject({ protocol: 'capture', remoteAddress: 'display wayland-0/Meta-0' });
+    const stopped = await api(host, 'DELETE', `/api/v1/broadcasts/${created.json.id as string}`);
+    expect(stopped.status).toBe(200);
   });
 
   it('PipeWire gone mid-session: the viewer is told why, and the picture comes back with it', async () => {

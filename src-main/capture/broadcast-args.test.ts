@@ -45,6 +45,16 @@ describe('broadcastArgsLinux', () => {
     expect(joined).toContain('-c:v h264_nvenc');
     expect(joined).toContain('-g 60 -bf 0');
   });
+
+  it('broadcasts a Wayland monitor from its raw frames on stdin, cropped to a region', () => {
+    const raw = { pixelFormat: 'bgr0', width: 1280, height: 720 };
+    const region = broadcastArgsLinux({ ...base, target: { display: 'wayland-0/Meta-0', width: 640, height: 360, x: 320, y: 180 }, rawInput: raw }).join(' ');
+    expect(region).toContain('-thread_queue_size 512 -f rawvideo -pix_fmt bgr0 -video_size 1280x720 -framerate 30 -use_wallclock_as_timestamps 1 -i pipe:0');
+    expect(region).toContain('-vf crop=640:360:320:180 -c:v libx264');
+    const whole = broadcastArgsLinux({ ...base, target: { display: 'wayland-0/Meta-0', width: 1280, height: 720, x: 0, y: 0 }, rawInput: raw }).join(' ');
+    expect(whole).not.toContain('crop=');
+    expect(whole).not.toContain('x11grab');
+  });
 });
 
 describe('broadcast per OS (Windows and macOS arguments checked, not run here)', () => {

@@ -1,6 +1,6 @@
 import { h264EncoderArgs, withFilters } from '../encoder/encoders.js';
-import { screenInputFor } from './index.js';
-import type { CaptureTarget, ScreenInputBuilder } from './types.js';
+import { rawScreenInput, screenInputFor } from './index.js';
+import type { CaptureTarget, ScreenInput, ScreenInputBuilder } from './types.js';
 
 export interface BroadcastCaptureOptions {
   target: CaptureTarget;
@@ -12,6 +12,11 @@ export interface BroadcastCaptureOptions {
   /** ffmpeg input arguments of the sound (a PulseAudio monitor); without them the audio track is silence. */
   audioInput?: string[];
   drawMouse: boolean;
+  /**
+   * The frames come on stdin as raw pictures of this size (a Wayland monitor through the native
+   * capture): the target is cropped out of them.
+   */
+  rawInput?: { pixelFormat: string; width: number; height: number };
 }
 
 /** Builds the ffmpeg arguments that capture a display with sound and write H.264 + AAC as FLV on stdout. */
@@ -28,7 +33,8 @@ const AUDIO_BITRATE_KBPS = 128;
  */
 export function broadcastArgs(screenInput: ScreenInputBuilder, o: BroadcastCaptureOptions): string[] {
   const gop = Math.max(1, Math.round(o.fps * o.keyframeSeconds));
-  const input = screenInput({ target: o.target, fps: o.fps, drawMouse: o.drawMouse, encoder: o.encoder, scaled: false });
+  const raw = o.rawInput;
+  const input = raw ? rawBroadcastInput(o.target, raw, o.fps) : screenInput({ target: o.target, fps: o.fps, drawMouse: o.drawMouse, encoder: o.encoder, scaled: false });
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     // A live input must not wait for the other one: each gets a queue instead of blocking the reader.
@@ -43,6 +49,15 @@ export function broadcastArgs(screenInput: ScreenInputBuilder, o: BroadcastCaptu
     '-flvflags', 'no_duration_filesize',
     '-f', 'flv', 'pipe:1',
   ];
+}
+
+/** A native capture's raw frames on stdin, cropped to the target when it is a region of them. */
+function rawBroadcastInput(target: CaptureTarget, raw: { pixelFormat: string; width: number; height: number }, fps: number): ScreenInput {
+  const whole = rawScreenInput({ display: target.display, width: raw.width, height: raw.height }, raw.pixelFormat, fps);
+  const x = target.x ?? 0;
+  const y = target.y ?? 0;
+  const cropped = x !== 0 || y !== 0 || target.width !== raw.width || target.height !== raw.height;
+  return { args: whole.args, filters: cropped ? [`crop=${target.width}:${target.height}:${x}:${y}`] : [] };
 }
 
 /**

@@ -10,6 +10,8 @@ import type { PathManager } from '../media/path-manager.js';
 import { Broadcast, type BroadcastSupervision } from './broadcast.js';
 import type { BroadcastArgsBuilder, BroadcastCaptureOptions } from './broadcast-args.js';
 import { broadcastTarget } from './broadcast-target.js';
+import type { Writable } from 'node:stream';
+import type { WaylandDesktop, WaylandDesktops } from '../displays/wayland.linux.js';
 
 export interface BroadcastServiceDeps {
   displays: Pick<DisplayService, 'get' | 'windows' | 'onChange'>;
@@ -27,6 +29,8 @@ export interface BroadcastServiceDeps {
   bus: Pick<EventBus, 'emit'>;
   logger: Logger;
   supervision?: Partial<BroadcastSupervision>;
+  /** The Wayland desktop's monitors (native PipeWire capture), where the host runs in one. */
+  wayland?: Pick<WaylandDesktops, 'desktop'>;
 }
 
 /**
@@ -37,6 +41,8 @@ export interface BroadcastServiceDeps {
 export class BroadcastService implements Service {
   readonly name = 'broadcasts';
   private readonly broadcasts = new Map<string, Broadcast>();
+  /** The Wayland desktop each broadcast of a Wayland monitor holds, released when it ends. */
+  private readonly desktops = new Map<string, WaylandDesktop>();
   private unsubscribe: (() => void) | undefined;
   private disposed = false;
 
@@ -58,12 +64,19 @@ export class BroadcastService implements Service {
     const display = await this.deps.displays.get(input.displayId);
     if (!this.deps.streamExists(input.stream)) throw new StudioError('NOT_FOUND', `no stream named "${input.stream}"`, { stream: input.stream });
     let window;
+    if (input.windowId !== undefined && display.kind === 'wayland') {
+      throw new StudioError('NOT_IMPLEMENTED_ON_OS', `windows of a Wayland desktop cannot be captured one by one here: broadcast the monitor ${display.name} or a region of it`, { displayId: display.id });
+    }
     if (input.windowId !== undefined) {
       window = (await this.deps.displays.windows(display.id)).find((w) => w.id === input.windowId);
       if (!window) throw new StudioError('NOT_FOUND', `no window ${input.windowId} on display ${display.name}`, { displayId: display.id, windowId: input.windowId });
     }
     const target = broadcastTarget(display, { region: input.region, window });
     const [encoder, ffmpegPath] = await Promise.all([this.deps.encoder(), this.deps.ffmpegPath()]);
+    // A Wayland monitor: its desktop's screen cast with the pointer in the picture, held while the
+    // broadcast lives (CAPTURE_UNAVAILABLE or CAPTURE_FAILED, with the desktop's reason, when it cannot be had).
+    const desktop = display.kind === 'wayland' ? await this.waylandDesktop(display.name) : undefined;
+    const raw = desktop?.status?.state === 'running' ? desktop.status.format : undefined;
     const capture: BroadcastCaptureOptions = {
       target: { display: display.name, ...target },
       fps: input.fps,
@@ -71,12 +84,18 @@ export class BroadcastService implements Service {
       bitrateKbps: input.bitrateKbps,
       keyframeSeconds: this.deps.keyframeSeconds(),
       drawMouse: true,
+      ...(raw ? { rawInput: raw } : {}),
     };
-    // Refuses an OS without broadcast capture (NOT_IMPLEMENTED_ON_OS) before anything starts.
-    this.deps.buildArgs(capture);
-    // Checked last, after every await: nothing can take the stream between this check and the start.
-    this.assertStreamFree(input.stream);
-    if (this.disposed) throw new StudioError('UNAVAILABLE', 'the host is stopping');
+    try {
+      // Refuses an OS without broadcast capture (NOT_IMPLEMENTED_ON_OS) before anything starts.
+      this.deps.buildArgs(capture);
+      // Checked last, after every await: nothing can take the stream between this check and the start.
+      this.assertStreamFree(input.stream);
+      if (this.disposed) throw new StudioError('UNAVAILABLE', 'the host is stopping');
+    } catch (error) {
+      desktop?.release();
+      throw error;
+    }
 
     const id = `bc-${crypto.randomBytes(6).toString('hex')}`;
     const broadcast: Broadcast = new Broadcast({
@@ -93,9 +112,12 @@ export class BroadcastService implements Service {
       ffmpegPath: () => Promise.resolve(ffmpegPath),
       prepare: async () => {
         const audio = await this.deps.audio();
-        return { args: this.deps.buildArgs({ ...capture, ...(audio ? { audioInput: audio.input } : {}) }), audio: audio?.source ?? 'silence' };
+        // A Wayland monitor's picture as its screen cast negotiated it at this launch.
+        const now = desktop?.status?.state === 'running' ? { rawInput: desktop.status.format } : {};
+        return { args: this.deps.buildArgs({ ...capture, ...now, ...(audio ? { audioInput: audio.input } : {}) }), audio: audio?.source ?? 'silence' };
       },
       publish: (info) => this.deps.paths.publish(input.stream, info),
+      ...(desktop ? { input: (stdin: Writable) => desktop.attach(id, stdin) } : {}),
       onChange: (view) => {
         if (this.broadcasts.get(id) === broadcast) this.deps.bus.emit('broadcast.changed', { id, broadcast: view });
       },
@@ -104,6 +126,7 @@ export class BroadcastService implements Service {
       ...(this.deps.supervision ? { supervision: this.deps.supervision } : {}),
     });
     this.broadcasts.set(id, broadcast);
+    if (desktop) this.desktops.set(id, desktop);
     this.deps.logger.info({ broadcast: id, display: display.name, stream: input.stream, target, encoder }, 'broadcast created');
     broadcast.start();
     const view = broadcast.view();
@@ -140,5 +163,14 @@ export class BroadcastService implements Service {
     this.broadcasts.delete(broadcast.id);
     this.deps.bus.emit('broadcast.changed', { id: broadcast.id, broadcast: null });
     await broadcast.stop(reason);
+    this.desktops.get(broadcast.id)?.release();
+    this.desktops.delete(broadcast.id);
+  }
+
+  private async waylandDesktop(name: string): Promise<WaylandDesktop> {
+    if (!this.deps.wayland) throw new StudioError('CAPTURE_UNAVAILABLE', `display ${name} is a Wayland monitor and this host has no Wayland capture`);
+    const desktop = this.deps.wayland.desktop(name, 'embedded');
+    await desktop.use();
+    return desktop;
   }
 }

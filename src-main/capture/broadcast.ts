@@ -1,4 +1,5 @@
 import type { Broadcast as BroadcastView, BroadcastState, Rect } from '../../src-shared/contract/index.js';
+import type { Writable } from 'node:stream';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import { FlvToPath } from '../media/flv-to-path.js';
@@ -35,6 +36,8 @@ export interface BroadcastDeps {
   ffmpegPath: () => Promise<string>;
   /** Called per launch: a sound server may have come or gone since the last one. */
   prepare: () => Promise<BroadcastLaunch>;
+  /** Feeds ffmpeg's stdin (a native capture's frames) on each launch; returns the detach function. */
+  input?: (stdin: Writable) => () => void;
   /** Makes this broadcast the stream's publisher; throws CONFLICT when the stream has another one. */
   publish: (info: PublisherInfo) => PathPublisher;
   onChange: (view: BroadcastView) => void;
@@ -138,6 +141,11 @@ export class Broadcast {
       flv: new FlvToPath('capture', () => this.publish(run)),
     };
     this.run = run;
+    const stdin = run.ffmpeg.child.stdin;
+    if (this.deps.input && stdin) {
+      const detach = this.deps.input(stdin);
+      void run.ffmpeg.exited.then(detach);
+    }
     run.ffmpeg.child.stdout?.on('data', (data: Buffer) => this.onFlv(run, data));
     this.log.info({ pid: run.ffmpeg.child.pid, encoder: this.deps.encoder, audio: launch.audio, target: this.deps.target, failures: this.supervisor.failures }, 'broadcast ffmpeg started');
   }

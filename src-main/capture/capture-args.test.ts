@@ -37,6 +37,18 @@ describe('capture on Linux (x11grab)', () => {
   });
 });
 
+describe('capture of a Wayland monitor (raw frames of the native capture on stdin)', () => {
+  it('reads raw pictures of the negotiated format, stamped as they arrive, and encodes them like a grab', () => {
+    const args = linux({ ...base, target: { display: 'wayland-0/Meta-0', width: 1280, height: 720 }, rawInput: { pixelFormat: 'bgr0' } });
+    const joined = args.join(' ');
+    expect(joined).toContain('-f rawvideo -pix_fmt bgr0 -video_size 1280x720 -framerate 30 -use_wallclock_as_timestamps 1 -i pipe:0 -c:v libx264');
+    expect(joined).not.toContain('x11grab');
+    expect(joined).toContain('-fps_mode passthrough');
+    const scaled = linux({ ...base, target: { display: 'wayland-0/Meta-0', width: 1280, height: 720 }, rawInput: { pixelFormat: 'rgb0' }, outputSize: { width: 640, height: 360 } }).join(' ');
+    expect(scaled).toContain('-i pipe:0 -vf scale=640:360:flags=fast_bilinear,setsar=1 -c:v libx264');
+  });
+});
+
 // Fixtures only: no Windows or macOS machine runs this build's tests, so these arguments are checked
 // against ffmpeg's documented ddagrab and avfoundation options, not run.
 describe('capture on Windows (ddagrab; Windows APIs not run here)', () => {

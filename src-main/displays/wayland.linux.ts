@@ -42,7 +42,11 @@ interface DesktopDeps {
   addon: NativeAddon;
   logger: Logger;
   fps: number;
+  /** `metadata`: the viewer draws the pointer (remote desktop); `embedded`: it is in the picture (broadcasts). */
+  pointer: DesktopPointer;
 }
+
+export type DesktopPointer = 'metadata' | 'embedded';
 
 /**
  * One monitor of a Wayland desktop, shared by the remote-desktop sessions and broadcasts that show it:
@@ -144,7 +148,7 @@ export class WaylandDesktop {
       const bus = await withTimeout(this.deps.bus(), 5000, 'the desktop\'s session bus did not answer within 5 s');
       const session = await withTimeout(MutterRemoteDesktop.open(bus, {
         connector: this.connector,
-        cursorMode: CURSOR_MODE.metadata,
+        cursorMode: CURSOR_MODE[this.deps.pointer],
         onClosed: (reason) => this.lost(reason),
       }), 15_000, 'mutter did not start the screen cast within 15 s');
       this.session = session;
@@ -320,22 +324,26 @@ export class WaylandDesktops {
     this.said = reason ?? '';
   }
 
-  /** The shared desktop of a display this service listed. */
-  desktop(name: string): WaylandDesktop {
-    let desktop = this.desktops.get(name);
+  /**
+   * The shared desktop of a display this service listed: one for remote desktops (the pointer as
+   * metadata) and one for broadcasts (the pointer in the picture), each a screen cast of its own.
+   */
+  desktop(name: string, pointer: DesktopPointer = 'metadata'): WaylandDesktop {
+    const key = `${name}|${pointer}`;
+    let desktop = this.desktops.get(key);
     if (!desktop) {
       const connector = name.slice(name.indexOf('/') + 1);
       const feature = (this.deps.loadAddon ?? nativeFeature)('pipewire');
       if (!feature.ok) throw new StudioError('CAPTURE_UNAVAILABLE', feature.reason);
-      desktop = new WaylandDesktop(name, connector, { bus: () => this.sessionBus(), addon: feature.addon, logger: this.deps.logger, fps: this.deps.fps ?? 30 });
-      this.desktops.set(name, desktop);
+      desktop = new WaylandDesktop(name, connector, { bus: () => this.sessionBus(), addon: feature.addon, logger: this.deps.logger, fps: this.deps.fps ?? 30, pointer });
+      this.desktops.set(key, desktop);
     }
     return desktop;
   }
 
-  /** Input for a display whose desktop is open (a control viewer is watching it). */
+  /** Input for a display whose remote desktop is open (a control viewer is watching it). */
   input(name: string, commands: readonly AgentCommand[]): void {
-    this.desktops.get(name)?.input(commands);
+    this.desktops.get(`${name}|metadata`)?.input(commands);
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import type { EventBus } from '../core/bus.js';
 import type { ChildRegistry } from '../core/children.js';
 import type { Logger } from '../core/logger.js';
 import type { DisplayService } from '../displays/display-service.js';
+import type { WaylandDesktops } from '../displays/wayland.linux.js';
 import type { FfmpegService } from '../encoder/service.js';
 import type { PathManager } from '../media/path-manager.js';
 import type { HostSound } from '../remote/host-sound.js';
@@ -23,9 +24,11 @@ export function wireBroadcasts(deps: {
   ffmpeg: Pick<FfmpegService, 'info' | 'path'>;
   bus: EventBus;
   logger: Logger;
+  wayland?: WaylandDesktops | undefined;
 }): BroadcastService {
   return new BroadcastService({
     displays: deps.displays,
+    ...(deps.wayland ? { wayland: deps.wayland } : {}),
     streamExists: (name) => deps.streams.lookup(name) !== undefined,
     paths: deps.paths,
     children: deps.children,

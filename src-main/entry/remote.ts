@@ -18,6 +18,8 @@ import { iceOptionsOf } from '../protocols/webrtc/peer.js';
 
 export interface Remote {
   displays: DisplayService;
+  /** The monitors of the Wayland desktop the host runs in (Linux), shared with display broadcasts. */
+  wayland: WaylandDesktops | undefined;
   /** The host session's sound, shared with display broadcasts. */
   sound: HostSound;
   remote: RemoteService;
@@ -71,5 +73,5 @@ export function wireRemote(deps: {
     audit: deps.audit,
   });
   // Sessions end before the sound feed and the displays go away.
-  return { displays, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };
+  return { displays, wayland, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };
 }

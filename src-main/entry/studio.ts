@@ -270,7 +270,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       studioVersion: STUDIO_VERSION,
       logger: logger.child({ service: 'backups' }),
     });
-    const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
+    const broadcasts = wireBroadcasts({ config: () => config.current, displays: remote.displays, wayland: remote.wayland, sound: remote.sound, paths: live.paths, streams: live.streams, children, ffmpeg, bus, logger });
     const tokens = new TokensService(people.tokens);
     const access = wireAccess({ db, config: () => config.current, logger, tls, home: layout.root, failures: auth, onJwtRotate: () => cdn.registry.pushKeys(), users, tokens, streams: live.streams, signer: live.signer });
     const scenes = new SceneService({ store: new SceneStore(db), bus });

@@ -17,13 +17,24 @@
 // Per size: ours (half the samples; its capture's command line is what the floor replays), the floor,
 // ours again (the other half, then the clicks). BENCH_SAMPLES barcode samples (150 ms apart) per
 // scenario and BENCH_CLICKS clicks per size. Goals at 720p30.
+// wayland   (where mutter, PipeWire and the native addon are here; as root) the same painter as a web page
+//            in Chromium, once as a Wayland client of a headless mutter desktop (the host captures it
+//            through mutter's screen cast, PipeWire and the native addon) and once on an X display
+//            (x11grab), 720p30, in alternating segments in one host: capture-to-display, click-to-photon
+//            and the capture's CPU per frame (encoder + display server + the host's capture thread).
 // Needs ffmpeg, Xvfb and Chromium; skips (exit 2) without them. BENCH_SHORT=1: 20 samples, 8 clicks.
 /* global window, document -- functions passed to page.evaluate run in the browser */
 import os from 'node:os';
-import { cleanup, cpuSeconds, fmt, machineTicks, percentile, ratio, sleep, startHost, waitFor } from './lib/live.mjs';
+import { cleanup, cmdline, cpuSeconds, fmt, machineTicks, percentile, ratio, sleep, startHost, waitFor } from './lib/live.mjs';
 import { launchPlayer, watch } from './lib/player.mjs';
 import { clickToPhoton, hostCapture, painterLayout, pairViewer, receiverStats, startPainter, statsDelta, withRtpPort } from './lib/remote.mjs';
 import { defineBench } from './lib/report.mjs';
+import { painterPageUrl, startBrowserPainter } from './lib/browser-painter.mjs';
+import { CHROMIUM_DESKTOP_ARGS, startMutterSession } from '../test-support/mutter-session.mjs';
+import { findChromium, freePort as freeTcpPort, processTree, which } from '../test-support/machine.mjs';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startFloorRelay } from './lib/webrtc.mjs';
 
 const NAME = 'bench/remote-latency';
@@ -38,6 +49,8 @@ const bench = defineBench(NAME, {
     digits: 0,
   },
   clickP50: { what: 'click-to-photon p50 at 720p30 (no reference: the floor has no input path)', on: 'ours', op: '<', target: 120, unit: 'ms', digits: 0 },
+  wayland: { what: "Wayland capture-to-display p50 at 720p (the monitor's rate) vs x11grab of the same painter (same run)", on: 'ratio', op: '<=', target: 1.1, unit: 'ms', digits: 0 },
+  waylandCpu: { what: "Wayland capture CPU per frame vs x11grab (encoder + the display server's capture share + host capture thread)", on: 'ratio', op: '<=', target: 1.0, unit: 'ms', digits: 2 },
 });
 const SAMPLES = bench.knob('BENCH_SAMPLES', 60, 20);
 const CLICKS = bench.knob('BENCH_CLICKS', 20, 8);
@@ -54,13 +67,14 @@ bench.requires('ffmpeg', 'xvfb', 'chromium', 'build');
  * the receiver's stats and the CPU over the sampling: the capture ffmpeg's and the relay's (the host,
  * or this process for the floor) in % of one core, the machine's in % of all its cores.
  */
-async function measure(page, n, { ffmpegPid, relayPid }) {
+async function measure(page, n, { ffmpegPid, relayPid, serverPid, capturePid }) {
   await page.waitForFunction(() => document.querySelector('video').videoWidth > 0, null, { timeout: 30_000 });
   await sleep(SETTLE_MS);
   const before = await receiverStats(page);
-  const cpu0 = [cpuSeconds(ffmpegPid), cpuSeconds(relayPid), machineTicks(), performance.now()];
+  const extra = () => [serverPid ? cpuSeconds(serverPid) : 0, capturePid ? threadCpuSeconds(capturePid.pid, capturePid.thread) : 0];
+  const cpu0 = [cpuSeconds(ffmpegPid), cpuSeconds(relayPid), machineTicks(), performance.now(), ...extra()];
   const r = await page.evaluate((k) => window.sampleLatency(k, 150, 40_000), n);
-  const cpu1 = [cpuSeconds(ffmpegPid), cpuSeconds(relayPid), machineTicks(), performance.now()];
+  const cpu1 = [cpuSeconds(ffmpegPid), cpuSeconds(relayPid), machineTicks(), performance.now(), ...extra()];
   const seconds = (cpu1[3] - cpu0[3]) / 1000;
   return {
     samples: r.samples,
@@ -70,8 +84,27 @@ async function measure(page, n, { ffmpegPid, relayPid }) {
       ffmpeg: ((cpu1[0] - cpu0[0]) / seconds) * 100,
       relay: ((cpu1[1] - cpu0[1]) / seconds) * 100,
       machine: ((cpu1[2].busy - cpu0[2].busy) / (cpu1[2].total - cpu0[2].total)) * 100,
+      server: ((cpu1[4] - cpu0[4]) / seconds) * 100,
+      captureThread: ((cpu1[5] - cpu0[5]) / seconds) * 100,
     },
   };
+}
+
+/** CPU seconds of the threads of `pid` whose name matches `thread` (the native capture's PipeWire thread). */
+function threadCpuSeconds(pid, thread) {
+  let ticks = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`, { withFileTypes: false })) {
+    try {
+      const comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      if (!thread.test(comm)) continue;
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the thread ended
+    }
+  }
+  return ticks / 100;
 }
 
 /** Segments of one scenario as one result: samples pooled, rates and CPU averaged. */
@@ -89,17 +122,23 @@ function pooled(parts) {
     fps: mean((p) => p.fps),
     jitterMs: mean((p) => p.jitterMs),
     decodeMs: mean((p) => p.decodeMs),
-    cpu: { ffmpeg: mean((p) => p.cpu.ffmpeg), relay: mean((p) => p.cpu.relay), machine: mean((p) => p.cpu.machine) },
+    cpu: {
+      ffmpeg: mean((p) => p.cpu.ffmpeg),
+      relay: mean((p) => p.cpu.relay),
+      machine: mean((p) => p.cpu.machine),
+      server: mean((p) => p.cpu.server ?? 0),
+      captureThread: mean((p) => p.cpu.captureThread ?? 0),
+    },
   };
 }
 
 /** Ours: a control session, /remote paired in Chromium, `n` samples, then `then(page)`; the viewer leaves. */
-async function oursSegment(host, player, display, n, then = async () => undefined) {
+async function oursSegment(host, player, display, n, then = async () => undefined, cpu = {}) {
   const session = await host.api('POST', '/api/v1/remote/sessions', { displayId: display.id, permission: 'control' });
   if (session.status !== 201) throw new Error(`POST /api/v1/remote/sessions -> ${session.status}: ${session.text}`);
   const page = await pairViewer(player.context, host.url, session.json.pairingCode);
   const capture = await waitFor('no host capture ffmpeg', () => hostCapture(host.proc.pid, display.name), 5000);
-  const measured = await measure(page, n, { ffmpegPid: capture.pid, relayPid: host.proc.pid });
+  const measured = await measure(page, n, { ffmpegPid: capture.pid, relayPid: host.proc.pid, ...cpu });
   const extra = await then(page);
   await page.click('#leave');
   await page.close();
@@ -146,15 +185,95 @@ async function runSize(host, player, width, height) {
   }
 }
 
+/** Why the Wayland comparison cannot run here, or null. */
+function waylandMissing() {
+  if (process.getuid?.() !== 0) return 'needs root (the desktop runs as an unprivileged user)';
+  const missing = ['mutter', 'pipewire', 'wireplumber', 'dbus-run-session', 'runuser'].filter((c) => !which(c, [`/usr/sbin/${c}`]));
+  if (missing.length > 0) return `needs ${missing.join(', ')} (node scripts/setup-system.mjs)`;
+  const status = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'native', 'build', 'status.json');
+  const built = fs.existsSync(status) ? JSON.parse(fs.readFileSync(status, 'utf8')) : { features: [] };
+  if (!(built.features ?? []).includes('pipewire')) return "needs the native addon's PipeWire part (node native/build.mjs with libpipewire-0.3-dev)";
+  return null;
+}
+
+/**
+ * The same painter page in Chromium on a Wayland desktop (mutter) and on an X display of the same
+ * host, at 720p30: x11grab then Wayland, twice, each half of the samples; then the clicks on each.
+ */
+async function runWayland(player) {
+  const [width, height] = SIZES[0];
+  const layout = painterLayout(width, height);
+  const url = painterPageUrl(layout);
+  const { chromium } = await import('playwright-core');
+  const desktop = await startMutterSession({ width, height, clientUrl: url, cdpPort: await freeTcpPort() });
+  let wHost = null;
+  let xBrowser = null;
+  let wClient = null;
+  try {
+    wClient = await chromium.connectOverCDP(desktop.cdpUrl);
+    const wPainter = await startBrowserPainter(wClient.contexts()[0].pages()[0]);
+    wHost = await startHost({ env: { ...desktop.env } });
+    const displays = (await wHost.api('GET', '/api/v1/displays')).json;
+    const wl = displays.find((d) => d.kind === 'wayland');
+    if (!wl) throw new Error(`the host lists no Wayland display: ${JSON.stringify(displays)}`);
+    // At the monitor's rate on both sides: the host captures a display at its refresh rate (up to 60).
+    const created = await wHost.api('POST', '/api/v1/displays', { width, height, refreshHz: wl.refreshHz });
+    if (created.status !== 201) throw new Error(`POST /api/v1/displays -> ${created.status}: ${created.text}`);
+    const x = created.json;
+    const profile = fs.mkdtempSync('/tmp/bench-painter-');
+    xBrowser = await chromium.launchPersistentContext(profile, {
+      executablePath: findChromium(process.env.CHROMIUM_PATH) ?? 'chromium',
+      headless: false,
+      viewport: null,
+      env: { ...process.env, DISPLAY: x.name },
+      args: [...CHROMIUM_DESKTOP_ARGS, '--kiosk', '--window-position=0,0', `--window-size=${width},${height}`],
+    });
+    const xPage = xBrowser.pages()[0] ?? (await xBrowser.newPage());
+    await xPage.goto(url);
+    const xPainter = await startBrowserPainter(xPage);
+    const xvfb = processTree(wHost.proc.pid).find((pid) => (cmdline(pid) ?? []).some((a) => /(^|\/)Xvfb$/.test(a)));
+    const mutter = Number(spawnSync('pgrep', ['-x', 'mutter'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    const thread = /^(streams-capture|pw-|data-loop)/;
+    const xCpu = { serverPid: xvfb };
+    const wCpu = { serverPid: Number.isFinite(mutter) ? mutter : undefined, capturePid: { pid: wHost.proc.pid, thread } };
+    // Each display server's CPU with the painter running and nothing captured: what it costs to show
+    // the page (mutter composites in software here), so that only the capture's share is counted.
+    const idle = async (pid) => {
+      if (!pid) return 0;
+      const a = [cpuSeconds(pid), performance.now()];
+      await sleep(5000);
+      return ((cpuSeconds(pid) - a[0]) / ((performance.now() - a[1]) / 1000)) * 100;
+    };
+    const [xIdle, wIdle] = await Promise.all([idle(xCpu.serverPid), idle(wCpu.serverPid)]);
+    const half = Math.ceil(SAMPLES / 2);
+    const x1 = await oursSegment(wHost, player, x, half, undefined, xCpu);
+    const w1 = await oursSegment(wHost, player, wl, half, undefined, wCpu);
+    const x2 = await oursSegment(wHost, player, x, SAMPLES - half, (page) => clickToPhoton(page, xPainter, layout, { n: CLICKS }), xCpu);
+    const w2 = await oursSegment(wHost, player, wl, SAMPLES - half, (page) => clickToPhoton(page, wPainter, layout, { n: CLICKS }), wCpu);
+    return { x: pooled([x1.measured, x2.measured]), w: pooled([w1.measured, w2.measured]), xClicks: x2.extra, wClicks: w2.extra, capture: w1.capture.argv, fps: wl.refreshHz, serverIdle: { x: xIdle, w: wIdle } };
+  } finally {
+    await xBrowser?.close().catch(() => undefined);
+    await wClient?.close().catch(() => undefined);
+    await wHost?.stop();
+    await desktop.stop();
+  }
+}
+
 const started = Date.now();
 const loadBefore = os.loadavg()[0];
 const results = [];
+let wayland = null;
+let waylandSkip = null;
 let host = null;
 let player = null;
 try {
   host = await startHost();
   player = await launchPlayer();
   for (const [w, h] of SIZES) results.push(await runSize(host, player, w, h));
+  await host.stop();
+  host = null;
+  waylandSkip = waylandMissing();
+  if (!waylandSkip) wayland = await runWayland(player);
 } catch (error) {
   console.error(`${NAME}: FAILED: ${error.stack ?? error}`);
   bench.fail(error);
@@ -193,6 +312,29 @@ if (results.length > 0) {
     );
   }
   console.log('(input: pointerdown -> the painter\'s ButtonPress; display: ButtonPress -> frame seen; frame age: that frame\'s own capture-to-display)');
+}
+if (wayland) {
+  // The capture's CPU: the encoder, the display server above what showing the page costs it, the host's capture thread.
+  const perFrame = (x, idle) => ((x.cpu.ffmpeg + Math.max(0, x.cpu.server - idle) + x.cpu.captureThread) * 10) / x.fps;
+  const xPer = perFrame(wayland.x, wayland.serverIdle.x);
+  const wPer = perFrame(wayland.w, wayland.serverIdle.w);
+  console.log(`\nWayland vs x11grab, the same painter page in Chromium, 720p at the monitor's ${wayland.fps} Hz (${SAMPLES} samples each)`);
+  console.log(`capture: ${wayland.capture.join(' ')}`);
+  console.log(`${'scenario'.padEnd(38)} ${'p50'.padStart(5)} ${'p90'.padStart(6)} ${'samples'.padStart(7)} ${'to rx'.padStart(8)} ${'rx>shown'.padStart(8)} ${'fps'.padStart(6)} ${'jitbuf'.padStart(7)} ${'decode'.padStart(7)}   p50 / x11grab`);
+  console.log(row('x11grab of Chromium (X display)', wayland.x));
+  console.log(row('Wayland: mutter + PipeWire + addon', wayland.w, wayland.x));
+  for (const [name, x, idle, per] of [['x11grab', wayland.x, wayland.serverIdle.x, xPer], ['wayland', wayland.w, wayland.serverIdle.w, wPer]]) {
+    console.log(`  ${name.padEnd(8)} CPU: ffmpeg ${fmt(x.cpu.ffmpeg, 0).padStart(3)}%  display server ${fmt(x.cpu.server, 0).padStart(3)}% (${fmt(idle, 0)}% without capture)  host capture thread ${fmt(x.cpu.captureThread, 1).padStart(4)}%  -> ${fmt(per, 2)} ms of CPU per frame  (host ${fmt(x.cpu.relay, 0)}%, machine ${fmt(x.cpu.machine, 0)}%)`);
+  }
+  for (const [name, c] of [['x11grab', wayland.xClicks], ['wayland', wayland.wClicks]]) {
+    console.log(`  ${name.padEnd(8)} click-to-photon p50 ${fmt(percentile(c.total, 50), 0)} ms, p90 ${fmt(percentile(c.total, 90), 0)} ms (${c.total.length} clicks, ${c.missed} missed; input p50 ${fmt(percentile(c.input, 50), 0)} ms)`);
+  }
+  bench.record('wayland', { ours: wayland.w.p50, reference: wayland.x.p50, note: `p90 ${fmt(wayland.w.p90, 0)} vs ${fmt(wayland.x.p90, 0)} ms; clicks p50 ${fmt(percentile(wayland.wClicks.total, 50), 0)} vs ${fmt(percentile(wayland.xClicks.total, 50), 0)} ms` });
+  bench.record('waylandCpu', { ours: wPer, reference: xPer, note: "encoder + the display server's capture share + host capture thread, per frame received" });
+} else if (waylandSkip) {
+  console.log(`\nWayland vs x11grab: not run here: ${waylandSkip}`);
+  bench.skipGoal('wayland', waylandSkip);
+  bench.skipGoal('waylandCpu', waylandSkip);
 }
 const goal = results.find((r) => r.label === `720p${FPS}`);
 if (goal) {

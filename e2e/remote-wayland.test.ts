@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../test-support/browser.js';
+import { launchChromium, studioPage } from '../test-support/browser.js';
 import { api, cleanEnv, freePort, startHost, type HostProcess } from '../test-support/host-process.js';
 import { ffprobe, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
@@ -91,6 +91,22 @@ describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Waylan
     expect(wayland[0]).toMatchObject({ name: 'wayland-0/Meta-0', width: W, height: H, virtual: false, state: 'running' });
     expect(wayland[0]!.id).toBe('wl-wayland-0-Meta-0');
     displayId = wayland[0]!.id;
+  });
+
+  it("the Remote page lists the monitor as a Wayland monitor and shares it", async () => {
+    const ui = await studioPage(viewers, host);
+    await ui.getByTestId('nav-remote').click();
+    const row = ui.getByTestId(`display-${displayId}`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Wayland monitor');
+    expect(await row.textContent()).toContain('1280×720 @ 60 Hz');
+    await ui.getByTestId(`share-${displayId}`).click();
+    await expect.poll(() => ui.getByTestId('pairing-code').textContent(), { timeout: 10_000 }).toMatch(/^\d{6}$/);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await ui.screenshot({ path: path.join(ARTIFACTS, 'remote-page-wayland.png') });
+    // That session is not the one the next tests use: end it.
+    for (const s of (await api(host, 'GET', '/api/v1/remote/sessions')).json as { id: string }[]) await api(host, 'DELETE', `/api/v1/remote/sessions/${s.id}`);
+    await ui.close();
   });
 
   it('a viewer sees the client change every frame and clicks and types into it', async () => {

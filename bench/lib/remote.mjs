@@ -55,11 +55,16 @@ export async function startPainter(display, layout, periodMs = 4) {
   return { proc, presses, stop: () => stopProcess(proc, 'SIGTERM', 2000) };
 }
 
-/** The host's capture of X display `display` (a descendant ffmpeg running x11grab): { pid, argv }, or null. */
+/**
+ * The host's capture of display `display`: a descendant ffmpeg running x11grab of it, or for a Wayland
+ * monitor (`wayland-0/Meta-0`) the one reading raw frames on stdin and sending RTP: { pid, argv }, or null.
+ */
 export function hostCapture(hostPid, display) {
   for (const pid of processTree(hostPid).slice(1)) {
     const argv = cmdline(pid);
     if (argv && argv.includes('x11grab') && argv.some((a) => a.startsWith(`${display}.`))) return { pid, argv };
+    // A Wayland monitor: the native capture's raw frames on the encoder's stdin.
+    if (argv && display.includes('/') && argv.includes('rawvideo') && argv.includes('pipe:0') && argv.some((a) => a.startsWith('rtp://'))) return { pid, argv };
   }
   return null;
 }

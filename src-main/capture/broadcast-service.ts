@@ -75,7 +75,7 @@ export class BroadcastService implements Service {
     const [encoder, ffmpegPath] = await Promise.all([this.deps.encoder(), this.deps.ffmpegPath()]);
     // A Wayland monitor: its desktop's screen cast with the pointer in the picture, held while the
     // broadcast lives (CAPTURE_UNAVAILABLE or CAPTURE_FAILED, with the desktop's reason, when it cannot be had).
-    const desktop = display.kind === 'wayland' ? await this.waylandDesktop(display.name) : undefined;
+    const desktop = display.kind === 'wayland' ? await this.waylandDesktop(display.name, input.fps) : undefined;
     const raw = desktop?.status?.state === 'running' ? desktop.status.format : undefined;
     const capture: BroadcastCaptureOptions = {
       target: { display: display.name, ...target },
@@ -167,9 +167,9 @@ export class BroadcastService implements Service {
     this.desktops.delete(broadcast.id);
   }
 
-  private async waylandDesktop(name: string): Promise<WaylandDesktop> {
+  private async waylandDesktop(name: string, fps: number): Promise<WaylandDesktop> {
     if (!this.deps.wayland) throw new StudioError('CAPTURE_UNAVAILABLE', `display ${name} is a Wayland monitor and this host has no Wayland capture`);
-    const desktop = this.deps.wayland.desktop(name, 'embedded');
+    const desktop = this.deps.wayland.desktop(name, 'embedded', fps);
     await desktop.use();
     return desktop;
   }

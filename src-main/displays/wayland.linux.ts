@@ -326,16 +326,17 @@ export class WaylandDesktops {
 
   /**
    * The shared desktop of a display this service listed: one for remote desktops (the pointer as
-   * metadata) and one for broadcasts (the pointer in the picture), each a screen cast of its own.
+   * metadata) and one for broadcasts (the pointer in the picture), each a screen cast of its own, at
+   * the frame rate its first user asks.
    */
-  desktop(name: string, pointer: DesktopPointer = 'metadata'): WaylandDesktop {
+  desktop(name: string, pointer: DesktopPointer = 'metadata', fps = this.deps.fps ?? 30): WaylandDesktop {
     const key = `${name}|${pointer}`;
     let desktop = this.desktops.get(key);
     if (!desktop) {
       const connector = name.slice(name.indexOf('/') + 1);
       const feature = (this.deps.loadAddon ?? nativeFeature)('pipewire');
       if (!feature.ok) throw new StudioError('CAPTURE_UNAVAILABLE', feature.reason);
-      desktop = new WaylandDesktop(name, connector, { bus: () => this.sessionBus(), addon: feature.addon, logger: this.deps.logger, fps: this.deps.fps ?? 30, pointer });
+      desktop = new WaylandDesktop(name, connector, { bus: () => this.sessionBus(), addon: feature.addon, logger: this.deps.logger, fps, pointer });
       this.desktops.set(key, desktop);
     }
     return desktop;

@@ -243,7 +243,7 @@ export class DisplayShare {
     if (this.desktop) return;
     const wayland = this.deps.wayland;
     if (!wayland) throw new StudioError('CAPTURE_UNAVAILABLE', `display ${this.display.name} is a Wayland monitor and this host has no Wayland capture`);
-    const desktop = wayland.desktop(this.display.name);
+    const desktop = wayland.desktop(this.display.name, 'metadata', this.settingsAt(0).fps);
     const format = await desktop.use();
     if (this.desktop || this.stopped) {
       desktop.release();

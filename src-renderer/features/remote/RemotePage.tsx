@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { QUALITY_LEVEL_NAMES, type RemotePermission, type RemoteSession } from '../../../src-shared/contract/index.js';
+import { QUALITY_LEVEL_NAMES, type Display, type RemotePermission, type RemoteSession } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { BroadcastForm, BroadcastList } from './Broadcasts.js';
 import { parseSize } from './size.js';
@@ -60,7 +60,7 @@ export function RemotePage() {
                 <tr key={d.id} data-testid={`display-${d.id}`}>
                   <td>{d.name} <span className="muted small">{d.id}</span></td>
                   <td>{d.width}×{d.height} @ {d.refreshHz} Hz</td>
-                  <td>{d.virtual ? 'virtual' : 'screen'}</td>
+                  <td>{displayKind(d)}</td>
                   <td>{d.state}</td>
                   <td style={{ display: 'flex', gap: 6 }}>
                     <select className="input input-compact" aria-label="Permission" value={permission} onChange={(e) => setPermission(e.target.value as RemotePermission)}>
@@ -121,4 +121,11 @@ function ViewerLine({ viewer }: { viewer: RemoteSession['viewers'][number] }) {
       )}
     </div>
   );
+}
+
+/** How the host reaches a display, in words: an Xvfb it made, the X display it runs on, a Wayland monitor. */
+function displayKind(d: Display): string {
+  if (d.virtual) return d.kind === 'x11' ? 'virtual (Xvfb)' : 'virtual';
+  if (d.kind === 'wayland') return 'Wayland monitor';
+  return d.kind === 'x11' ? 'X display' : 'screen';
 }

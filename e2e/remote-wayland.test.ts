@@ -216,3 +216,40 @@ describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Waylan
     expect(await viewer.isVisible('#banner')).toBe(false);
   });
 });
+
+describe.skipIf(needs('chromium', 'xvfb'))('a Wayland desktop the host cannot capture', () => {
+  let host: HostProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // A Wayland session whose bus answers nothing: no mutter, no portal.
+    const env: NodeJS.ProcessEnv = { ...cleanEnv(), WAYLAND_DISPLAY: 'wayland-7', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+    delete env.DISPLAY;
+    host = await startHost({ env });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (host) await stopHostCleanly(host);
+  });
+
+  it('starts, lists no Wayland display, and says why in the system info and on the Remote page', async () => {
+    const list = await api(host, 'GET', '/api/v1/displays');
+    expect(list.status, list.text).toBe(200);
+    expect((list.json as { kind: string }[]).filter((d) => d.kind === 'wayland')).toEqual([]);
+    const info = await api(host, 'GET', '/api/v1/system');
+    const capture = info.json.capture as { native: { features: string[]; reason: string | null }; wayland: string | null };
+    expect(capture.native.features).toContain('pipewire');
+    expect(capture.wayland).toMatch(/session bus|remote-desktop service/);
+    const ui = await studioPage(browser, host);
+    await ui.getByTestId('nav-remote').click();
+    const note = ui.getByTestId('wayland-note');
+    await note.waitFor();
+    expect(await note.textContent()).toContain('cannot capture');
+    // Virtual displays work as usual.
+    const created = await api(host, 'POST', '/api/v1/displays', { width: 640, height: 360 });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json).toMatchObject({ kind: 'x11', virtual: true });
+  });
+});

@@ -38,6 +38,7 @@ import { wireWebRtc } from './webrtc.js';
 import { wireGuests } from './guests.js';
 import { wirePodcasts } from './podcasts.js';
 import { PODCAST_AUDIO_JOB } from '../podcasts/service.js';
+import { nativeSummary } from '../platform/native.js';
 import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
@@ -177,6 +178,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       mode: options.mode,
       url: http.url,
       safeMode,
+      capture: { native: nativeSummary(), wayland: remote.wayland?.unavailable ?? null },
     });
     // One persisted queue for every ffmpeg conversion (the library's processing, recordings' VODs): one
     // concurrency limit, one list, stall kill, retries, and resumption after a host stop.

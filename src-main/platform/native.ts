@@ -73,3 +73,9 @@ export function nativeFeature(name: string, status = loadNative()): { ok: true; 
   const why = status.missing.find((m) => m.startsWith(`${name}:`));
   return { ok: false, reason: why ? `the native addon was built without ${why}` : `the native addon has no ${name} part` };
 }
+
+/** The addon's parts built here and, where it or a part is missing, why (the host's system info). */
+export function nativeSummary(status = loadNative()): { features: string[]; reason: string | null } {
+  if (!status.ok) return { features: [], reason: status.reason };
+  return { features: [...status.features], reason: status.missing.length > 0 ? `built without ${status.missing.join('; ')}` : null };
+}

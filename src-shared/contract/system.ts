@@ -22,6 +22,15 @@ export const systemInfoSchema = z.object({
     })
     .nullable()
     .describe('Why this start is a safe mode (UI, API and sign-in only), or null'),
+  capture: z
+    .object({
+      native: z.object({
+        features: z.array(z.string()).describe('Parts of the native addon built here (pipewire: Wayland capture)'),
+        reason: z.string().nullable().describe('Why the addon or one of its parts is missing, or null'),
+      }),
+      wayland: z.string().nullable().describe('Why the Wayland desktop the host runs in has no displays here, or null'),
+    })
+    .describe('What the host can capture with, and why not where it cannot'),
 });
 export type SystemInfo = z.infer<typeof systemInfoSchema>;
 

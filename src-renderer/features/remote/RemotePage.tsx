@@ -10,7 +10,7 @@ const REFRESH_MS = 2000;
 
 /** Displays (real and virtual), remote sessions with their pairing codes and viewers. */
 export function RemotePage() {
-  const { loaded, displays, sessions } = useRemote();
+  const { loaded, displays, sessions, waylandNote } = useRemote();
   const { load, createDisplay, deleteDisplay, openSession, endSession } = useRemote.getState();
   const [size, setSize] = useState(SIZES[0]!);
   const [permission, setPermission] = useState<RemotePermission>('control');
@@ -46,6 +46,11 @@ export function RemotePage() {
           </form>
         }
       >
+        {waylandNote && (
+          <div className="notice notice-warn" role="status" data-testid="wayland-note">
+            This host runs on a Wayland desktop whose screens it cannot capture: {waylandNote}. Virtual displays work as usual.
+          </div>
+        )}
         {!loaded ? (
           <p className="muted">Loading…</p>
         ) : displays.length === 0 ? (

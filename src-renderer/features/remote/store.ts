@@ -7,6 +7,8 @@ interface RemoteState {
   loaded: boolean;
   displays: Display[];
   sessions: RemoteSession[];
+  /** Why the Wayland desktop the host runs in has no displays (the host's words), or null. */
+  waylandNote: string | null;
   load(): Promise<void>;
   createDisplay(width: number, height: number): Promise<void>;
   deleteDisplay(id: string): Promise<void>;
@@ -28,11 +30,13 @@ export const useRemote = create<RemoteState>()((set) => ({
   loaded: false,
   displays: [],
   sessions: [],
+  waylandNote: null,
 
   async load() {
     try {
-      const [displays, sessions] = await Promise.all([call('displays.list', {}), call('remote.sessions.list', {})]);
-      set({ loaded: true, displays, sessions });
+      // The host's own words on Wayland capture, for those who may read the system info.
+      const [displays, sessions, system] = await Promise.all([call('displays.list', {}), call('remote.sessions.list', {}), call('system.info', {}).catch(() => null)]);
+      set({ loaded: true, displays, sessions, waylandNote: system?.capture.wayland ?? null });
     } catch (err) {
       toastError(err);
     }

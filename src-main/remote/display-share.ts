@@ -88,8 +88,8 @@ export class DisplayShare {
   private stopped = false;
   /** A Wayland monitor's shared desktop while this share uses it, and the picture it sends. */
   private desktop: { desktop: WaylandDesktop; format: RawFormat; unsubscribe: () => void } | undefined;
-  /** The pointer's last position sent, and a pending send (positions go out at most every 16 ms). */
-  private cursorSent = { shape: -1, timer: undefined as NodeJS.Timeout | undefined, image: undefined as object | undefined };
+  /** The pointer's image message of the shape last seen (deflated once per shape), and a pending position send. */
+  private cursorSent = { shape: -1, image: undefined as object | undefined, timer: undefined as NodeJS.Timeout | undefined };
 
   constructor(
     readonly display: Display,
@@ -113,7 +113,7 @@ export class DisplayShare {
     viewer.send(this.qualityMessage(member));
     // A Wayland monitor's pointer as it is now, for a viewer who joins.
     if (this.desktop) {
-      const shape = cursorImageMessage(this.desktop.desktop.cursor);
+      const shape = this.cursorImage(this.desktop.desktop.cursor);
       if (shape) viewer.send(shape);
       const where = this.cursorMessage();
       if (where) viewer.send(where);
@@ -261,15 +261,23 @@ export class DisplayShare {
    */
   private cursorMoved(cursor: DesktopCursor): void {
     if (cursor.shape !== this.cursorSent.shape) {
-      this.cursorSent.shape = cursor.shape;
-      this.cursorSent.image = cursorImageMessage(cursor);
-      if (this.cursorSent.image) for (const m of this.members.values()) m.viewer.send(this.cursorSent.image);
+      const image = this.cursorImage(cursor);
+      if (image) for (const m of this.members.values()) m.viewer.send(image);
     }
     this.cursorSent.timer ??= setTimeout(() => {
       this.cursorSent.timer = undefined;
       const message = this.cursorMessage();
       if (message) for (const m of this.members.values()) m.viewer.send(message);
     }, 16);
+  }
+
+  /** The image message of the pointer's current shape, made once per shape. */
+  private cursorImage(cursor: DesktopCursor): object | undefined {
+    if (cursor.shape !== this.cursorSent.shape) {
+      this.cursorSent.shape = cursor.shape;
+      this.cursorSent.image = cursorImageMessage(cursor);
+    }
+    return this.cursorSent.image;
   }
 
   private cursorMessage(): object | undefined {

@@ -89,4 +89,4 @@ if (process.argv.includes('--if-stale') && !stale()) process.exit(0);
 const status = build();
 writeStatus(status);
 if (status.ok) say(`built ${path.relative(process.cwd(), target)} (${status.features.join(', ') || 'no optional parts'})${status.missing.length ? `; without ${status.missing.join('; ')}` : ''}`);
-else say(`not built: ${status.reason}. The host runs without its native parts.`);
+else say(`not built: ${status.reason.replace(/\.$/, '')}. The host runs without its native parts.`);

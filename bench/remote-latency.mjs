@@ -30,7 +30,7 @@ import { launchPlayer, watch } from './lib/player.mjs';
 import { clickToPhoton, hostCapture, painterLayout, pairViewer, receiverStats, startPainter, statsDelta, withRtpPort } from './lib/remote.mjs';
 import { defineBench } from './lib/report.mjs';
 import { painterPageUrl, startBrowserPainter } from './lib/browser-painter.mjs';
-import { CHROMIUM_DESKTOP_ARGS, startMutterSession } from '../test-support/mutter-session.mjs';
+import { CHROMIUM_DESKTOP_ARGS, startMutterSession } from '../test-support/desktop-session.mjs';
 import { findChromium, freePort as freeTcpPort, processTree, which } from '../test-support/machine.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -2,6 +2,19 @@ export const DESKTOP_USER: string;
 export const CHROMIUM_DESKTOP_ARGS: string[];
 export function ensureDesktopUser(): void;
 
+/** A session of the desktop user under dbus-run-session: its folder, logs by part, and a stop that ends everything of the user. */
+export interface Desktop {
+  dir: string;
+  run: string;
+  log(name: string): string;
+  stop(): Promise<void>;
+}
+
+export function launchDesktop(options: { prefix: string; script: (dir: string, q: (s: string) => string) => string[]; allowRoot?: boolean }): Desktop;
+
+/** Waits until Chromium in `desktop` answers on DevTools at `cdpUrl`; stops the desktop with the last lines of `parts`' logs when it does not by `deadline`. */
+export function waitForDevTools(desktop: Desktop, cdpUrl: string, deadline: number, parts: string[]): Promise<void>;
+
 /**
  * A GNOME desktop (headless mutter, a virtual monitor, PipeWire, WirePlumber) in one D-Bus session of an
  * unprivileged user; optionally Chromium on Wayland in kiosk mode on `clientUrl`, over DevTools on `cdpPort`.

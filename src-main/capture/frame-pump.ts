@@ -54,16 +54,19 @@ export class FramePump {
     return false;
   }
 
-  /** Sends every frame to `stream` from now on; returns the detach function. */
+  /** Sends every frame to `stream` from now on (in place of another under the same id); returns the detach function. */
   attach(id: string, stream: Pick<Writable, 'write'>): () => void {
     this.sinks.set(id, { stream, busy: false });
     this.timer ??= setInterval(() => this.tick(), Math.max(5, Math.round(1000 / this.fps)));
     this.timer.unref?.();
-    return () => {
-      if (this.sinks.get(id)?.stream !== stream) return;
-      this.sinks.delete(id);
-      if (this.sinks.size === 0) this.stopTimer();
-    };
+    return () => this.detach(id, stream);
+  }
+
+  /** Stops sending to `stream` (nothing when another stream has taken its id since). */
+  detach(id: string, stream: Pick<Writable, 'write'>): void {
+    if (this.sinks.get(id)?.stream !== stream) return;
+    this.sinks.delete(id);
+    if (this.sinks.size === 0) this.stopTimer();
   }
 
   /** While nothing new came for a frame and a half, the newest frame again. */

@@ -104,13 +104,14 @@ export class WaylandDesktop {
     return () => this.cursorListeners.delete(listener);
   }
 
-  /** Writes every frame to `stdin` (an encoder's) from now on, across losses of the capture. */
+  /** Writes every frame to `stdin` (an encoder's) from now on, across losses of the capture (each new pump gets it). */
   attach(id: string, stdin: Writable): () => void {
     this.attached.set(id, stdin);
-    const detach = this.pump?.attach(id, stdin);
+    this.pump?.attach(id, stdin);
     return () => {
-      if (this.attached.get(id) === stdin) this.attached.delete(id);
-      detach?.();
+      if (this.attached.get(id) !== stdin) return;
+      this.attached.delete(id);
+      this.pump?.detach(id, stdin);
     };
   }
 

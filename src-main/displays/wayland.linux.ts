@@ -2,6 +2,7 @@ import type dbus from 'dbus-next';
 import type { Writable } from 'node:stream';
 import type { Display } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
+import { withTimeout } from '../core/timeout.js';
 import type { Logger } from '../core/logger.js';
 import { FramePump, type RawFormat } from '../capture/frame-pump.js';
 import { nativeFeature, type CaptureEvent, type NativeAddon, type NativeCapture } from '../platform/native.js';
@@ -15,11 +16,8 @@ export const waylandDisplayName = (socket: string, connector: string): string =>
 /** What a desktop tells the shares of its display: running with a picture, or lost (and why). */
 export type DesktopStatus = { state: 'running'; format: RawFormat } | { state: 'lost'; reason: string };
 
-function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StudioError('CAPTURE_UNAVAILABLE', message)), ms)));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
+/** A bounded wait on the desktop: CAPTURE_UNAVAILABLE with `message` when it does not answer in time. */
+const answered = <T>(work: Promise<T>, ms: number, message: string): Promise<T> => withTimeout(work, ms, () => new StudioError('CAPTURE_UNAVAILABLE', message));
 
 const SHIFT_L = 0xffe1;
 
@@ -146,8 +144,8 @@ export class WaylandDesktop {
       failed = reject;
     });
     try {
-      const bus = await withTimeout(this.deps.bus(), 5000, 'the desktop\'s session bus did not answer within 5 s');
-      const session = await withTimeout(MutterRemoteDesktop.open(bus, {
+      const bus = await answered(this.deps.bus(), 5000, 'the desktop\'s session bus did not answer within 5 s');
+      const session = await answered(MutterRemoteDesktop.open(bus, {
         connector: this.connector,
         cursorMode: CURSOR_MODE[this.deps.pointer],
         onClosed: (reason) => this.lost(reason),
@@ -299,7 +297,7 @@ export class WaylandDesktops {
     const socket = this.socket;
     if (!socket) return [];
     if (this.cache && performance.now() - this.cache.at < 2000) return this.cache.displays;
-    const displays = await withTimeout(this.discover(socket), 5000, 'the desktop did not answer on its session bus within 5 s').catch((error: unknown) => {
+    const displays = await answered(this.discover(socket), 5000, 'the desktop did not answer on its session bus within 5 s').catch((error: unknown) => {
       this.explain((error as Error).message);
       return [];
     });

@@ -52,6 +52,8 @@ export const TEST_PACKAGES = {
   'libpipewire-0.3-dev': "PipeWire's headers: the native addon's capture part (native/) builds against them",
   gcc: 'the C compiler that builds the native addon (native/build.mjs)',
   'pkg-config': "finds the native addon's libraries",
+  'freerdp2-shadow-x11': "FreeRDP's shadow server: RDP clients into the host's X displays",
+  'freerdp2-x11': 'xfreerdp: a real RDP client signs in to the host (and is refused a wrong password)',
 };
 
 /** Package -> why a benchmark needs it (on top of the test packages). */

@@ -151,6 +151,7 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   { path: 'remote.audio', env: 'STREAMS_REMOTE_AUDIO', type: 'enum', restart: false, default: 'auto', options: ['auto', 'off'] },
   { path: 'remote.audioSource', env: 'STREAMS_REMOTE_AUDIO_SOURCE', type: 'string', restart: false, default: '' },
   { path: 'remote.clipboard', env: 'STREAMS_REMOTE_CLIPBOARD', type: 'boolean', restart: false, default: true },
+  { path: 'remote.rdpBindAddress', env: 'STREAMS_REMOTE_RDP_BIND_ADDRESS', type: 'string', restart: false, default: '127.0.0.1' },
   { path: 'scaling.runners', env: 'STREAMS_SCALING_RUNNERS', type: 'boolean', restart: false, default: false },
   { path: 'scaling.runnersMin', env: 'STREAMS_SCALING_RUNNERS_MIN', type: 'integer', restart: false, default: 0, min: 0, max: 100 },
   { path: 'scaling.runnersMax', env: 'STREAMS_SCALING_RUNNERS_MAX', type: 'integer', restart: false, default: 4, min: 0, max: 100 },
@@ -277,7 +278,7 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
         silenceTimeoutSec: 6, twcc: false,
       },
       guests: { max: 6 },
-      remote: { bitrateKbps: 4000, adaptive: true, audio: 'auto', audioSource: '', clipboard: true },
+      remote: { bitrateKbps: 4000, adaptive: true, audio: 'auto', audioSource: '', clipboard: true, rdpBindAddress: '127.0.0.1' },
       scaling: {
         runners: false, runnersMin: 0, runnersMax: 4, queueWaitSeconds: 30, idleSeconds: 300, cooldownSeconds: 120, runnerSlots: 0,
         sshHosts: '', sshKeyFile: '', providerCommand: '', providerTimeoutSeconds: 300,

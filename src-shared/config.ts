@@ -492,6 +492,11 @@ export const configSchema = z
           .boolean()
           .default(true)
           .meta({ description: 'Share clipboard text both ways with viewers of control sessions.' }),
+        rdpBindAddress: z
+          .string()
+          .regex(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/, 'must be an IP address')
+          .default('127.0.0.1')
+          .meta({ description: 'Address RDP clients connect to when an RDP access is open on a display: 127.0.0.1 lets in this machine only (or an SSH tunnel); 0.0.0.0 the network.' }),
       })
       .strict()
       .prefault({}),

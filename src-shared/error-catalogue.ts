@@ -48,6 +48,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { title: string; hint: string }>
   CAPTURE_UNAVAILABLE: { title: 'This screen cannot be captured here', hint: "On Wayland the host needs the desktop's screen-cast service (GNOME's remote desktop, or the ScreenCast portal) and its native addon; the message says which is missing." },
   CAPTURE_REFUSED: { title: 'The screen cast was refused', hint: 'The desktop (or the person at it) declined to share the screen. Allow it and try again.' },
   CAPTURE_FAILED: { title: 'The screen capture stopped', hint: 'The desktop ended the screen cast or PipeWire went away; the session resumes when it is back.' },
+  RDP_UNAVAILABLE: { title: 'RDP is not available on this host', hint: "The host lets RDP clients in through FreeRDP's shadow server: install it (Debian, Ubuntu: freerdp2-shadow-x11)." },
+  RDP_FAILED: { title: 'The RDP server did not start', hint: 'The message says what it reported; see the host log.' },
   PAIRING_CODE_INVALID: { title: 'That pairing code is not valid', hint: 'Ask the host for the code shown with the session; codes expire.' },
   REMOTE_TOKEN_INVALID: { title: 'The remote session has expired', hint: 'Pair again with a new code.' },
   STREAM_OFFLINE: { title: 'The stream is not live', hint: 'Start publishing, then open the player again.' },

@@ -41,6 +41,8 @@ const PACKAGE: Record<Peer, string> = {
   faketime: 'faketime',
   wayland: 'sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire wireplumber dbus-daemon',
   mutter: 'mutter pipewire wireplumber dbus-daemon libpipewire-0.3-dev gcc pkg-config',
+  'rdp-shadow': 'freerdp2-shadow-x11',
+  xfreerdp: 'freerdp2-x11',
   root: '',
 };
 
@@ -69,6 +71,8 @@ export type Peer =
   | 'faketime'
   | 'wayland'
   | 'mutter'
+  | 'rdp-shadow'
+  | 'xfreerdp'
   | 'root';
 
 const nginxModule = (file: string): boolean => nginxModulePath(file) !== null;
@@ -128,6 +132,8 @@ const CHECKS: Record<Peer, () => boolean> = {
     ['mutter', 'pipewire', 'wireplumber', 'dbus-run-session', 'pkg-config'].every((c) => which(c) !== null) &&
     which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&
     runs('pkg-config', ['--exists', 'libpipewire-0.3']),
+  'rdp-shadow': () => which('freerdp-shadow-cli') !== null,
+  xfreerdp: () => which('xfreerdp') !== null,
   root: () => process.getuid?.() === 0,
 };
 

@@ -1,12 +1,15 @@
 import type { DisplayService } from '../displays/display-service.js';
+import type { RdpAccessService } from '../remote/rdp-access.js';
 import type { RemoteService } from '../remote/remote-service.js';
+import { actorOf } from '../auth/types.js';
 import type { Handlers } from './dispatch.js';
 
-type RemoteMethod = 'displays.list' | 'displays.create' | 'displays.delete' | 'remote.sessions.list' | 'remote.sessions.create' | 'remote.sessions.end';
+type RemoteMethod = 'displays.list' | 'displays.create' | 'displays.delete' | 'remote.sessions.list' | 'remote.sessions.create' | 'remote.sessions.end' | 'remote.rdp.list' | 'remote.rdp.open' | 'remote.rdp.close';
 
 export interface RemoteHandlerDeps {
   displays: Pick<DisplayService, 'list' | 'create' | 'delete'>;
   remote: Pick<RemoteService, 'list' | 'create' | 'end'>;
+  rdp: Pick<RdpAccessService, 'list' | 'open' | 'close'>;
 }
 
 /** Handlers of the remote-desktop methods (displays, sessions). */
@@ -23,6 +26,14 @@ export function remoteHandlers(deps: RemoteHandlerDeps): Pick<Handlers, RemoteMe
     'remote.sessions.end': ({ id }) => {
       deps.remote.end(id);
       return { id, ended: true as const };
+    },
+    'remote.rdp.list': () => deps.rdp.list(),
+    // The RDP user is named after the studio user who opened the access (the API token's owner).
+    'remote.rdp.open': ({ displayId, minutes }, ctx) =>
+      deps.rdp.open(displayId, { minutes, openedBy: actorOf(ctx.principal), userName: ctx.principal?.userName ?? '' }),
+    'remote.rdp.close': async ({ displayId }) => {
+      await deps.rdp.close(displayId);
+      return { displayId, closed: true as const };
     },
   };
 }

@@ -1,13 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { stopChild, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { localAddressOf } from '../http/loopback.js';
+import { waitForPort } from '../platform/net.js';
 import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import { buildNginxConf, ERROR_LOG, NJS_FILE, TEMP_DIRS, type EdgeNginxOptions } from './nginx-conf.js';
 import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
@@ -36,25 +36,6 @@ export function findNginx(candidates: readonly string[] = NGINX_BINS): string | 
     if (dir && fs.existsSync(path.join(dir, 'nginx'))) return path.join(dir, 'nginx');
   }
   return null;
-}
-
-export function waitForPort(port: number, host: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const socket = net.connect(port, host);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 /** The worker processes of nginx master `pid` that still accept connections (Linux /proc; none found elsewhere). */

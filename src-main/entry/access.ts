@@ -38,7 +38,7 @@ export interface Access {
 function targetOf(input: unknown): string | null {
   if (input === null || typeof input !== 'object') return null;
   const i = input as Record<string, unknown>;
-  const parts = ['name', 'id', 'stream', 'scene', 'input', 'output'].map((k) => (typeof i[k] === 'string' || typeof i[k] === 'number' ? `${k === 'name' || k === 'id' ? '' : `${k}:`}${String(i[k])}` : null)).filter((p) => p !== null);
+  const parts = ['name', 'id', 'stream', 'scene', 'input', 'output', 'displayId'].map((k) => (typeof i[k] === 'string' || typeof i[k] === 'number' ? `${k === 'name' || k === 'id' ? '' : `${k === 'displayId' ? 'display' : k}:`}${String(i[k])}` : null)).filter((p) => p !== null);
   return parts.length > 0 ? parts.join(' ').slice(0, 300) : null;
 }
 

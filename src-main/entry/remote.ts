@@ -12,6 +12,7 @@ import type { HttpPlugin } from '../http/plugin.js';
 import { clipboardFor } from '../remote/clipboard.js';
 import { HostSound } from '../remote/host-sound.js';
 import { InputInjector } from '../remote/input-injector.js';
+import { RdpAccessService } from '../remote/rdp-access.js';
 import { RemoteService } from '../remote/remote-service.js';
 import { remoteRoutes } from '../remote/routes.js';
 import { iceOptionsOf } from '../protocols/webrtc/peer.js';
@@ -23,6 +24,8 @@ export interface Remote {
   /** The host session's sound, shared with display broadcasts. */
   sound: HostSound;
   remote: RemoteService;
+  /** RDP clients into the host's X displays (FreeRDP's shadow server). */
+  rdp: RdpAccessService;
   services: Service[];
   plugins: HttpPlugin[];
 }
@@ -37,6 +40,8 @@ export function wireRemote(deps: {
   /** Remote-view JWTs (auth/admission.ts). */
   admit?: (request: AdmissionRequest) => Promise<AdmissionResult>;
   audit?: Pick<AuditPort, 'record'>;
+  /** The host's folder for RDP accesses (SAM files, the RDP server's certificate). */
+  rdpHome: string;
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
   // The Wayland desktop the host runs in (its monitors through PipeWire), on Linux.
@@ -72,6 +77,15 @@ export function wireRemote(deps: {
     logger,
     audit: deps.audit,
   });
-  // Sessions end before the sound feed and the displays go away.
-  return { displays, wayland, sound, remote, services: [displays, sound, remote], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };
+  const rdp = new RdpAccessService({
+    displays,
+    children: deps.children,
+    home: deps.rdpHome,
+    bindAddress: () => deps.config().remote.rdpBindAddress,
+    env: deps.env,
+    audit: deps.audit,
+    logger: logger.child({ part: 'rdp' }),
+  });
+  // Sessions and RDP accesses end before the sound feed and the displays go away.
+  return { displays, wayland, sound, remote, rdp, services: [displays, sound, remote, rdp], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };
 }

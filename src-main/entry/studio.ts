@@ -264,7 +264,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       timedMetadata: live.timedMetadata,
       admit: (request) => access.admit(request),
     });
-    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, admit: (request) => access.admit(request), audit: { record: (entry) => access.audit.record(entry) } });
+    const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, admit: (request) => access.admit(request), audit: { record: (entry) => access.audit.record(entry) }, rdpHome: path.join(layout.root, 'rdp') });
     const backups = new BackupSchedule({
       config: () => config.current.backup,
       home: layout.root,

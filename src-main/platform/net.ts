@@ -48,3 +48,23 @@ export function listenOn(server: net.Server, port: number, bind: string, field: 
     server.listen(port, bind);
   });
 }
+
+/** Resolves once something accepts TCP connections on `host:port` (tried every 50 ms), rejects after `timeoutMs`. */
+export function waitForPort(port: number, host: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}

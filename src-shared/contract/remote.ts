@@ -57,6 +57,22 @@ export type RemoteSession = z.infer<typeof remoteSessionSchema>;
 /** Names of a remote-desktop capture's quality levels, best first (level 0 is full quality). */
 export const QUALITY_LEVEL_NAMES = ['Full', 'High', 'Medium', 'Low'] as const;
 
+export const rdpAccessSchema = z.object({
+  displayId: z.string(),
+  user: z.string().describe('The user name an RDP client signs in with: the studio user who opened the access'),
+  address: z.string().describe('host:port for the RDP client (Windows Remote Desktop, xfreerdp, Remmina)'),
+  port: z.number().int(),
+  state: z.enum(['starting', 'running', 'restarting', 'failed']),
+  certificateSha256: z.string().nullable().describe('Fingerprint of the certificate the RDP client is shown on its first connection'),
+  openedBy: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number().describe('The access closes by itself then (its password stops working)'),
+  connected: z.number().int().describe('RDP clients signed in now'),
+  signIns: z.number().int(),
+  refused: z.number().int().describe('Sign-ins refused (wrong user name or password); each one is in the audit log'),
+});
+export type RdpAccess = z.infer<typeof rdpAccessSchema>;
+
 /** A display's id in method inputs (`x11-0`, `vd-5`...). */
 export const displayIdSchema = z.string().min(1).max(64);
 const sessionId = z.string().min(1).max(64);
@@ -109,5 +125,34 @@ export const remoteMethods = {
     input: z.object({ id: sessionId }).strict(),
     output: z.object({ id: z.string(), ended: z.literal(true) }),
     http: { method: 'DELETE', path: '/remote/sessions/:id' },
+  }),
+  'remote.rdp.list': method({
+    tag: 'remote',
+    scope: 'remote:read',
+    summary: 'RDP accesses open on the host\'s X displays',
+    input: z.object({}).strict(),
+    output: z.array(rdpAccessSchema),
+    http: { method: 'GET', path: '/remote/rdp' },
+  }),
+  'remote.rdp.open': method({
+    tag: 'remote',
+    scope: 'remote:write',
+    summary: 'Let RDP clients into an X display: answers a user name and a password made for this access, shown this once (the host keeps only its NT hash); opening again replaces them',
+    input: z
+      .object({
+        displayId: displayIdSchema,
+        minutes: z.number().int().min(5).max(1440).default(60).describe('How long the access stays open'),
+      })
+      .strict(),
+    output: rdpAccessSchema.extend({ password: z.string() }),
+    http: { method: 'POST', path: '/remote/rdp', status: 201 },
+  }),
+  'remote.rdp.close': method({
+    tag: 'remote',
+    scope: 'remote:write',
+    summary: 'Close the RDP access of a display: its RDP clients are disconnected and its password stops working',
+    input: z.object({ displayId: displayIdSchema }).strict(),
+    output: z.object({ displayId: z.string(), closed: z.literal(true) }),
+    http: { method: 'DELETE', path: '/remote/rdp/:displayId' },
   }),
 } as const;

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { QUALITY_LEVEL_NAMES, type Display, type RemotePermission, type RemoteSession } from '../../../src-shared/contract/index.js';
 import { Card } from '../../ui/Card.js';
 import { BroadcastForm, BroadcastList } from './Broadcasts.js';
+import { RdpAccesses } from './RdpAccesses.js';
 import { parseSize } from './size.js';
 import { useRemote } from './store.js';
 
@@ -11,7 +12,7 @@ const REFRESH_MS = 2000;
 /** Displays (real and virtual), remote sessions with their pairing codes and viewers. */
 export function RemotePage() {
   const { loaded, displays, sessions, waylandNote } = useRemote();
-  const { load, createDisplay, deleteDisplay, openSession, endSession } = useRemote.getState();
+  const { load, createDisplay, deleteDisplay, openSession, endSession, openRdp } = useRemote.getState();
   const [size, setSize] = useState(SIZES[0]!);
   const [permission, setPermission] = useState<RemotePermission>('control');
   const [broadcastOf, setBroadcastOf] = useState<string | null>(null);
@@ -74,6 +75,11 @@ export function RemotePage() {
                     </select>
                     <button className="button" type="button" data-testid={`share-${d.id}`} onClick={() => void openSession(d.id, permission)}>Share</button>
                     <button className="button" type="button" data-testid={`broadcast-display-${d.id}`} onClick={() => setBroadcastOf(d.id)}>Broadcast</button>
+                    {d.kind === 'x11' && (
+                      <button className="button" type="button" data-testid={`rdp-open-${d.id}`} title="Let RDP clients in for an hour, with a password made for it" onClick={() => void openRdp(d.id, 60)}>
+                        RDP
+                      </button>
+                    )}
                     {d.virtual && <button className="button danger-outline" type="button" onClick={() => void deleteDisplay(d.id)}>Delete</button>}
                   </td>
                 </tr>
@@ -108,6 +114,7 @@ export function RemotePage() {
           </table>
         )}
       </Card>
+      <RdpAccesses displays={displays} />
       <BroadcastList displays={displays} />
     </div>
   );

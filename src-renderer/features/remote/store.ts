@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Display, RemotePermission, RemoteSession } from '../../../src-shared/contract/index.js';
+import type { Display, RdpAccess, RemotePermission, RemoteSession } from '../../../src-shared/contract/index.js';
 import { call } from '../../api/client.js';
 import { toastError, toastSuccess } from '../../ui/toast-store.js';
 
@@ -7,6 +7,9 @@ interface RemoteState {
   loaded: boolean;
   displays: Display[];
   sessions: RemoteSession[];
+  rdp: RdpAccess[];
+  /** The password of the RDP access opened last, shown once (the host keeps only its hash). */
+  rdpPassword: { displayId: string; password: string } | null;
   /** Why the Wayland desktop the host runs in has no displays (the host's words), or null. */
   waylandNote: string | null;
   load(): Promise<void>;
@@ -14,6 +17,9 @@ interface RemoteState {
   deleteDisplay(id: string): Promise<void>;
   openSession(displayId: string, permission: RemotePermission): Promise<void>;
   endSession(id: string): Promise<void>;
+  openRdp(displayId: string, minutes: number): Promise<void>;
+  closeRdp(displayId: string): Promise<void>;
+  forgetRdpPassword(): void;
 }
 
 /** A change through the API, then a fresh list; a refusal becomes a toast. */
@@ -30,13 +36,20 @@ export const useRemote = create<RemoteState>()((set) => ({
   loaded: false,
   displays: [],
   sessions: [],
+  rdp: [],
+  rdpPassword: null,
   waylandNote: null,
 
   async load() {
     try {
       // The host's own words on Wayland capture, for those who may read the system info.
-      const [displays, sessions, system] = await Promise.all([call('displays.list', {}), call('remote.sessions.list', {}), call('system.info', {}).catch(() => null)]);
-      set({ loaded: true, displays, sessions, waylandNote: system?.capture.wayland ?? null });
+      const [displays, sessions, rdp, system] = await Promise.all([
+        call('displays.list', {}),
+        call('remote.sessions.list', {}),
+        call('remote.rdp.list', {}),
+        call('system.info', {}).catch(() => null),
+      ]);
+      set({ loaded: true, displays, sessions, rdp, waylandNote: system?.capture.wayland ?? null });
     } catch (err) {
       toastError(err);
     }
@@ -50,4 +63,15 @@ export const useRemote = create<RemoteState>()((set) => ({
   deleteDisplay: (id) => change(() => call('displays.delete', { id })),
   openSession: (displayId, permission) => change(() => call('remote.sessions.create', { displayId, permission })),
   endSession: (id) => change(() => call('remote.sessions.end', { id })),
+  openRdp: (displayId, minutes) =>
+    change(async () => {
+      const opened = await call('remote.rdp.open', { displayId, minutes });
+      set({ rdpPassword: { displayId, password: opened.password } });
+    }),
+  closeRdp: (displayId) =>
+    change(async () => {
+      await call('remote.rdp.close', { displayId });
+      set((state) => (state.rdpPassword?.displayId === displayId ? { rdpPassword: null } : {}));
+    }),
+  forgetRdpPassword: () => set({ rdpPassword: null }),
 }));

@@ -22,6 +22,10 @@
 //            through mutter's screen cast, PipeWire and the native addon) and once on an X display
 //            (x11grab), 720p30, in alternating segments in one host: capture-to-display, click-to-photon
 //            and the capture's CPU per frame (encoder + display server + the host's capture thread).
+// gateway   (where FreeRDP's shadow server and xfreerdp are here) the painter on a virtual display let in
+//            by an RDP access of the host, and the host's RDP gateway signed in to it: xfreerdp draws the
+//            remote desktop into a virtual display of its own, which /remote shows. Beside it, the direct
+//            path to the painter's display, in alternating segments; click-to-photon through both.
 // Needs ffmpeg, Xvfb and Chromium; skips (exit 2) without them. BENCH_SHORT=1: 20 samples, 8 clicks.
 /* global window, document -- functions passed to page.evaluate run in the browser */
 import os from 'node:os';
@@ -49,6 +53,7 @@ const bench = defineBench(NAME, {
     digits: 0,
   },
   clickP50: { what: 'click-to-photon p50 at 720p30 (no reference: the floor has no input path)', on: 'ours', op: '<', target: 120, unit: 'ms', digits: 0 },
+  gateway: { what: 'RDP gateway capture-to-display p50 at 720p30 (painter on an RDP server of this host -> xfreerdp -> our viewer); the direct path to the same display beside it', on: 'ours', op: '<', target: 100, unit: 'ms', digits: 0 },
   wayland: { what: "Wayland capture-to-display p50 at 720p (the monitor's rate) vs x11grab of the same painter (same run)", on: 'ratio', op: '<=', target: 1.1, unit: 'ms', digits: 0 },
   waylandCpu: { what: "Wayland capture CPU per frame vs x11grab (encoder + the display server's capture share + host capture thread)", on: 'ratio', op: '<=', target: 1.0, unit: 'ms', digits: 2 },
 });
@@ -185,6 +190,58 @@ async function runSize(host, player, width, height) {
   }
 }
 
+/** A viewer paired with the gateway's own session: `n` samples, then `then(page)`; the viewer leaves. */
+async function gatewaySegment(host, player, gateway, n, then = async () => undefined) {
+  const displays = (await host.api('GET', '/api/v1/displays')).json;
+  const shown = displays.find((d) => d.id === gateway.displayId);
+  const page = await pairViewer(player.context, host.url, gateway.pairingCode);
+  const capture = await waitFor('no host capture ffmpeg', () => hostCapture(host.proc.pid, shown.name), 5000);
+  const measured = await measure(page, n, { ffmpegPid: capture.pid, relayPid: host.proc.pid });
+  const extra = await then(page);
+  await page.click('#leave');
+  await page.close();
+  await waitFor('the host capture did not stop', () => cpuSeconds(capture.pid) === null, 10_000);
+  return { measured, extra };
+}
+
+/**
+ * The RDP gateway at 720p30: the painter on a display the host lets RDP clients into, reached through
+ * the gateway (xfreerdp in a display of its own); the direct path to the painter's display beside it,
+ * direct / gateway / direct, then the clicks through each.
+ */
+async function runGateway(host, player) {
+  const [width, height] = [1280, 720];
+  const created = await host.api('POST', '/api/v1/displays', { width, height, refreshHz: FPS });
+  if (created.status !== 201) throw new Error(`POST /api/v1/displays -> ${created.status}: ${created.text}`);
+  const display = created.json;
+  const layout = painterLayout(width, height);
+  const painter = await startPainter(display.name, layout);
+  let gateway = null;
+  try {
+    const access = await host.api('POST', '/api/v1/remote/rdp', { displayId: display.id });
+    if (access.status !== 201) throw new Error(`POST /api/v1/remote/rdp -> ${access.status}: ${access.text}`);
+    const opened = await host.api('POST', '/api/v1/remote/gateways', { host: '127.0.0.1', port: access.json.port, user: access.json.user, password: access.json.password, width, height });
+    if (opened.status !== 201) throw new Error(`POST /api/v1/remote/gateways -> ${opened.status}: ${opened.text}`);
+    gateway = opened.json;
+    await sleep(SETTLE_MS);
+    const half = Math.ceil(SAMPLES / 2);
+    const first = await oursSegment(host, player, display, half);
+    const through = await gatewaySegment(host, player, gateway, SAMPLES, (page) => clickToPhoton(page, painter, layout, { n: CLICKS }));
+    const second = await oursSegment(host, player, display, SAMPLES - half, (page) => clickToPhoton(page, painter, layout, { n: CLICKS }));
+    return { direct: pooled([first.measured, second.measured]), gateway: pooled([through.measured]), directClicks: second.extra, gatewayClicks: through.extra };
+  } finally {
+    if (gateway) await host.api('DELETE', `/api/v1/remote/gateways/${gateway.id}`);
+    await painter.stop();
+    await host.api('DELETE', `/api/v1/displays/${display.id}`);
+  }
+}
+
+/** Why the gateway cannot be measured here, or null. */
+function gatewayMissing() {
+  const missing = ['freerdp-shadow-cli', 'xfreerdp'].filter((c) => !which(c));
+  return missing.length > 0 ? `needs ${missing.join(' and ')} (Debian: freerdp2-shadow-x11, freerdp2-x11)` : null;
+}
+
 /** Why the Wayland comparison cannot run here, or null. */
 function waylandMissing() {
   if (process.getuid?.() !== 0) return 'needs root (the desktop runs as an unprivileged user)';
@@ -264,12 +321,15 @@ const loadBefore = os.loadavg()[0];
 const results = [];
 let wayland = null;
 let waylandSkip = null;
+let gateway = null;
+const gatewaySkip = gatewayMissing();
 let host = null;
 let player = null;
 try {
   host = await startHost();
   player = await launchPlayer();
   for (const [w, h] of SIZES) results.push(await runSize(host, player, w, h));
+  if (!gatewaySkip) gateway = await runGateway(host, player);
   await host.stop();
   host = null;
   waylandSkip = waylandMissing();
@@ -312,6 +372,19 @@ if (results.length > 0) {
     );
   }
   console.log('(input: pointerdown -> the painter\'s ButtonPress; display: ButtonPress -> frame seen; frame age: that frame\'s own capture-to-display)');
+}
+if (gateway) {
+  console.log(`\nRDP gateway vs the direct path to the same display, 720p30 (${SAMPLES} samples each)`);
+  console.log(`${'scenario'.padEnd(38)} ${'p50'.padStart(5)} ${'p90'.padStart(6)} ${'samples'.padStart(7)} ${'to rx'.padStart(8)} ${'rx>shown'.padStart(8)} ${'fps'.padStart(6)} ${'jitbuf'.padStart(7)} ${'decode'.padStart(7)}   p50 / direct`);
+  console.log(row('direct: the display in /remote', gateway.direct));
+  console.log(row('gateway: RDP -> xfreerdp -> /remote', gateway.gateway, gateway.direct));
+  for (const [name, c] of [['direct', gateway.directClicks], ['gateway', gateway.gatewayClicks]]) {
+    console.log(`  ${name.padEnd(8)} click-to-photon p50 ${fmt(percentile(c.total, 50), 0)} ms, p90 ${fmt(percentile(c.total, 90), 0)} ms (${c.total.length} clicks, ${c.missed} missed; input p50 ${fmt(percentile(c.input, 50), 0)} ms)`);
+  }
+  bench.record('gateway', { ours: gateway.gateway.p50, reference: gateway.direct.p50, note: `p90 ${fmt(gateway.gateway.p90, 0)} ms; clicks p50 ${fmt(percentile(gateway.gatewayClicks.total, 50), 0)} vs ${fmt(percentile(gateway.directClicks.total, 50), 0)} ms direct` });
+} else {
+  console.log(`\nRDP gateway: not run here: ${gatewaySkip ?? 'the run stopped before it'}`);
+  bench.skipGoal('gateway', gatewaySkip ?? 'the run stopped before it');
 }
 if (wayland) {
   // The capture's CPU: the encoder, the display server above what showing the page costs it, the host's capture thread.

@@ -9,23 +9,12 @@ import { launchChromium } from '../test-support/browser.js';
 import { api, startHost, type HostProcess } from '../test-support/host-process.js';
 import { pidsMatching, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
-import { pairViewer as pair, remoteState } from '../test-support/remote.js';
+import { pairViewer as pair, remoteState, xevEvents } from '../test-support/remote.js';
 import { nodeViewer } from '../test-support/webrtc.js';
 import { waitFor } from '../test-support/wait.js';
 
 const W = 640;
 const H = 360;
-
-/** xev's report as events: `KeyPress:Control_L`, `ButtonPress:200,100`... */
-function xevEvents(text: string): string[] {
-  return text.split(/\n\s*\n/).flatMap((block) => {
-    const type = /^(KeyPress|KeyRelease|ButtonPress|ButtonRelease) event/m.exec(block)?.[1];
-    if (!type) return [];
-    const key = /keysym 0x[0-9a-f]+, (\w+)\)/.exec(block)?.[1];
-    const at = /root:\((\d+),(\d+)\)/.exec(block);
-    return [`${type}:${key ?? (at ? `${at[1]},${at[2]}` : '?')}`];
-  });
-}
 
 describe.skipIf(needs('xvfb', 'chromium', 'xev', 'xdotool'))('remote desktop on a virtual display', () => {
   let host: HostProcess;

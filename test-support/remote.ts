@@ -98,3 +98,14 @@ export const receivedSpectrum = (page: Page, frames = 8, everyMs = 100): Promise
     },
     { frames, everyMs },
   );
+
+/** xev's report as events: `KeyPress:Control_L`, `ButtonPress:200,100`... */
+export function xevEvents(text: string): string[] {
+  return text.split(/\n\s*\n/).flatMap((block) => {
+    const type = /^(KeyPress|KeyRelease|ButtonPress|ButtonRelease) event/m.exec(block)?.[1];
+    if (!type) return [];
+    const key = /keysym 0x[0-9a-f]+, (\w+)\)/.exec(block)?.[1];
+    const at = /root:\((\d+),(\d+)\)/.exec(block);
+    return [`${type}:${key ?? (at ? `${at[1]},${at[2]}` : '?')}`];
+  });
+}

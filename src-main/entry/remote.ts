@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { StudioConfig } from '../../src-shared/config.js';
 import type { AdmissionRequest, AdmissionResult, AuditPort } from '../auth/types.js';
 import { pickCaptureEncoder } from '../encoder/encoders.js';
@@ -13,6 +14,7 @@ import { clipboardFor } from '../remote/clipboard.js';
 import { HostSound } from '../remote/host-sound.js';
 import { InputInjector } from '../remote/input-injector.js';
 import { RdpAccessService } from '../remote/rdp-access.js';
+import { RdpGatewayService } from '../remote/rdp-gateway.js';
 import { RemoteService } from '../remote/remote-service.js';
 import { remoteRoutes } from '../remote/routes.js';
 import { iceOptionsOf } from '../protocols/webrtc/peer.js';
@@ -26,6 +28,8 @@ export interface Remote {
   remote: RemoteService;
   /** RDP clients into the host's X displays (FreeRDP's shadow server). */
   rdp: RdpAccessService;
+  /** Browser viewers into RDP servers elsewhere (xfreerdp in a virtual display). */
+  gateways: RdpGatewayService;
   services: Service[];
   plugins: HttpPlugin[];
 }
@@ -40,7 +44,7 @@ export function wireRemote(deps: {
   /** Remote-view JWTs (auth/admission.ts). */
   admit?: (request: AdmissionRequest) => Promise<AdmissionResult>;
   audit?: Pick<AuditPort, 'record'>;
-  /** The host's folder for RDP accesses (SAM files, the RDP server's certificate). */
+  /** The host's folder for RDP accesses (SAM files, the RDP server's certificate) and the gateway's pins. */
   rdpHome: string;
 }): Remote {
   const logger = deps.logger.child({ service: 'remote' });
@@ -86,6 +90,15 @@ export function wireRemote(deps: {
     audit: deps.audit,
     logger: logger.child({ part: 'rdp' }),
   });
-  // Sessions and RDP accesses end before the sound feed and the displays go away.
-  return { displays, wayland, sound, remote, rdp, services: [displays, sound, remote, rdp], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };
+  const gateways = new RdpGatewayService({
+    displays,
+    remote,
+    children: deps.children,
+    home: path.join(deps.rdpHome, 'gateway'),
+    env: deps.env,
+    audit: deps.audit,
+    logger: logger.child({ part: 'rdp-gateway' }),
+  });
+  // Gateways, RDP accesses and sessions end before the sound feed and the displays go away.
+  return { displays, wayland, sound, remote, rdp, gateways, services: [displays, sound, remote, rdp, gateways], plugins: [remoteRoutes({ remote, logger, ...(deps.admit ? { admit: deps.admit } : {}) })] };
 }

@@ -73,6 +73,44 @@ export const rdpAccessSchema = z.object({
 });
 export type RdpAccess = z.infer<typeof rdpAccessSchema>;
 
+export const rdpGatewayInputSchema = z
+  .object({
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address')
+      .describe('The RDP server (a Windows machine, xrdp, another host)'),
+    port: z.number().int().min(1).max(65535).default(3389),
+    user: z.string().min(1).max(104).regex(/^[^\s:/\\]+$/, 'must be a user name without spaces, colons or slashes'),
+    password: z.string().max(256).describe('Handed to the RDP client on its standard input and kept nowhere'),
+    domain: z.string().max(64).regex(/^[A-Za-z0-9._-]*$/, 'must be a domain name').optional(),
+    width: z.number().int().min(640).max(3840).multipleOf(2).default(1280),
+    height: z.number().int().min(480).max(2160).multipleOf(2).default(720),
+    certificateSha256: z
+      .string()
+      .max(100)
+      .optional()
+      .describe("The server certificate's SHA-256 fingerprint to insist on; without it the first one seen is trusted and pinned"),
+  })
+  .strict();
+export type RdpGatewayInput = z.infer<typeof rdpGatewayInputSchema>;
+
+export const rdpGatewaySchema = z.object({
+  id: z.string(),
+  target: z.string().describe('host:port of the RDP server'),
+  user: z.string(),
+  displayId: z.string().describe('The virtual display the RDP client draws into'),
+  sessionId: z.string(),
+  pairingCode: z.string().describe('Six digits a viewer types on /remote to see and drive the remote desktop'),
+  pairingExpiresAt: z.number(),
+  viewers: z.number().int(),
+  certificateSha256: z.string().nullable().describe('The server certificate pinned for it'),
+  openedBy: z.string(),
+  createdAt: z.number(),
+});
+export type RdpGateway = z.infer<typeof rdpGatewaySchema>;
+
 /** A display's id in method inputs (`x11-0`, `vd-5`...). */
 export const displayIdSchema = z.string().min(1).max(64);
 const sessionId = z.string().min(1).max(64);
@@ -154,5 +192,29 @@ export const remoteMethods = {
     input: z.object({ displayId: displayIdSchema }).strict(),
     output: z.object({ displayId: z.string(), closed: z.literal(true) }),
     http: { method: 'DELETE', path: '/remote/rdp/:displayId' },
+  }),
+  'remote.gateways.list': method({
+    tag: 'remote',
+    scope: 'remote:read',
+    summary: 'RDP gateway sessions: RDP servers elsewhere shown to browser viewers',
+    input: z.object({}).strict(),
+    output: z.array(rdpGatewaySchema),
+    http: { method: 'GET', path: '/remote/gateways' },
+  }),
+  'remote.gateways.open': method({
+    tag: 'remote',
+    scope: 'remote:write',
+    summary: 'Connect to an RDP server and share it as a control session: answers once the remote desktop shows, with the pairing code for a viewer',
+    input: rdpGatewayInputSchema,
+    output: rdpGatewaySchema,
+    http: { method: 'POST', path: '/remote/gateways', status: 201 },
+  }),
+  'remote.gateways.close': method({
+    tag: 'remote',
+    scope: 'remote:write',
+    summary: 'Disconnect from the RDP server: the viewers are told and the virtual display goes',
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: z.object({ id: z.string(), closed: z.literal(true) }),
+    http: { method: 'DELETE', path: '/remote/gateways/:id' },
   }),
 } as const;

@@ -3,6 +3,7 @@ import { QUALITY_LEVEL_NAMES, type Display, type RemotePermission, type RemoteSe
 import { Card } from '../../ui/Card.js';
 import { BroadcastForm, BroadcastList } from './Broadcasts.js';
 import { RdpAccesses } from './RdpAccesses.js';
+import { RdpGateways } from './RdpGateways.js';
 import { parseSize } from './size.js';
 import { useRemote } from './store.js';
 
@@ -115,6 +116,7 @@ export function RemotePage() {
         )}
       </Card>
       <RdpAccesses displays={displays} />
+      <RdpGateways />
       <BroadcastList displays={displays} />
     </div>
   );

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Display, RdpAccess, RemotePermission, RemoteSession } from '../../../src-shared/contract/index.js';
+import type { Display, RdpAccess, RdpGateway, RdpGatewayInput, RemotePermission, RemoteSession } from '../../../src-shared/contract/index.js';
 import { call } from '../../api/client.js';
 import { toastError, toastSuccess } from '../../ui/toast-store.js';
 
@@ -8,6 +8,7 @@ interface RemoteState {
   displays: Display[];
   sessions: RemoteSession[];
   rdp: RdpAccess[];
+  gateways: RdpGateway[];
   /** The password of the RDP access opened last, shown once (the host keeps only its hash). */
   rdpPassword: { displayId: string; password: string } | null;
   /** Why the Wayland desktop the host runs in has no displays (the host's words), or null. */
@@ -20,6 +21,8 @@ interface RemoteState {
   openRdp(displayId: string, minutes: number): Promise<void>;
   closeRdp(displayId: string): Promise<void>;
   forgetRdpPassword(): void;
+  openGateway(input: Omit<RdpGatewayInput, 'width' | 'height'> & Partial<Pick<RdpGatewayInput, 'width' | 'height'>>): Promise<void>;
+  closeGateway(id: string): Promise<void>;
 }
 
 /** A change through the API, then a fresh list; a refusal becomes a toast. */
@@ -37,19 +40,21 @@ export const useRemote = create<RemoteState>()((set) => ({
   displays: [],
   sessions: [],
   rdp: [],
+  gateways: [],
   rdpPassword: null,
   waylandNote: null,
 
   async load() {
     try {
       // The host's own words on Wayland capture, for those who may read the system info.
-      const [displays, sessions, rdp, system] = await Promise.all([
+      const [displays, sessions, rdp, gateways, system] = await Promise.all([
         call('displays.list', {}),
         call('remote.sessions.list', {}),
         call('remote.rdp.list', {}),
+        call('remote.gateways.list', {}),
         call('system.info', {}).catch(() => null),
       ]);
-      set({ loaded: true, displays, sessions, rdp, waylandNote: system?.capture.wayland ?? null });
+      set({ loaded: true, displays, sessions, rdp, gateways, waylandNote: system?.capture.wayland ?? null });
     } catch (err) {
       toastError(err);
     }
@@ -74,4 +79,10 @@ export const useRemote = create<RemoteState>()((set) => ({
       set((state) => (state.rdpPassword?.displayId === displayId ? { rdpPassword: null } : {}));
     }),
   forgetRdpPassword: () => set({ rdpPassword: null }),
+  openGateway: (input) =>
+    change(async () => {
+      const gateway = await call('remote.gateways.open', { width: 1280, height: 720, ...input });
+      toastSuccess('Connected', `${gateway.target}: pairing code ${gateway.pairingCode}`);
+    }),
+  closeGateway: (id) => change(() => call('remote.gateways.close', { id })),
 }));

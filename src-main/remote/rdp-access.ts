@@ -186,6 +186,9 @@ export class RdpAccessService implements Service {
       child.once('error', (error) => reject(this.unavailable(error)));
       child.once('exit', (code, signal) => reject(new StudioError('RDP_FAILED', `the RDP server exited (${signal ?? `code ${code}`}) before it listened${tail ? `: ${tail}` : ''}`)));
     });
+    // Observed from the start: it also rejects when the server exits after it listened, or after a
+    // start that timed out killed it, and nobody waits on it then.
+    fatal.catch(() => undefined);
     const reader = new ShadowLogReader();
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
@@ -208,7 +211,6 @@ export class RdpAccessService implements Service {
       killTree(child, 'SIGKILL');
       throw error instanceof StudioError ? error : new StudioError('RDP_FAILED', `the RDP server did not listen within ${START_TIMEOUT_MS / 1000} s${tail ? `: ${tail}` : ''}`);
     }
-    fatal.catch(() => undefined);
     access.state = 'running';
     access.supervisor.running();
     this.deps.logger.info({ display: access.displayId, port: access.port }, 'RDP access open');

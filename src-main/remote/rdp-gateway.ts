@@ -135,13 +135,21 @@ export class RdpGatewayService implements Service {
       child.kill('SIGKILL');
       const code = await exited;
       await this.deps.displays.delete(display.id).catch(() => undefined);
-      const failure = error instanceof StudioError ? error : new StudioError(rdpClientFailure(log, code).code, rdpClientFailure(log, code).message, { target });
+      const why = rdpClientFailure(log, code);
+      const failure = error instanceof StudioError ? error : new StudioError(why.code, why.message, { target });
       this.deps.logger.warn({ target, code: failure.code, log: log.slice(-1500) }, 'RDP gateway connection failed');
       this.deps.audit?.record({ actor: openedBy, action: 'remote.gateway.connect', target, ip: null, result: 'failed', detail: failure.code });
       throw failure;
     }
 
-    const session = await this.deps.remote.create(display.id, 'control');
+    let session: Awaited<ReturnType<RemoteService['create']>>;
+    try {
+      session = await this.deps.remote.create(display.id, 'control');
+    } catch (error) {
+      await stopChild(child);
+      await this.deps.displays.delete(display.id).catch(() => undefined);
+      throw error;
+    }
     const gateway: Gateway = {
       id: `gw-${crypto.randomBytes(6).toString('hex')}`,
       target,

@@ -15,7 +15,7 @@ export interface RemoteHandlerDeps {
   gateways: Pick<RdpGatewayService, 'list' | 'open' | 'close'>;
 }
 
-/** Handlers of the remote-desktop methods (displays, sessions). */
+/** Handlers of the remote-desktop methods (displays, sessions, RDP accesses and gateways). */
 export function remoteHandlers(deps: RemoteHandlerDeps): Pick<Handlers, RemoteMethod> {
   return {
     'displays.list': () => deps.displays.list(),

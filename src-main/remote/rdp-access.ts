@@ -8,6 +8,7 @@ import type { RdpAccess } from '../../src-shared/contract/index.js';
 import { DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 import type { AuditPort } from '../auth/types.js';
 import { killTree, stopChild, type ChildRegistry } from '../core/children.js';
+import { writeFileAtomicSync } from '../core/atomic-file.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
@@ -94,7 +95,8 @@ export class RdpAccessService implements Service {
     const password = rdpPassword();
     const user = rdpUserName(options.userName);
     const samFile = path.join(home, `${displayId}.sam`);
-    fs.writeFileSync(samFile, samFileOf(user, password), { mode: 0o600 });
+    // Whole or not at all, and 0600 even where a file of an earlier run was left with other rights.
+    writeFileAtomicSync(samFile, samFileOf(user, password), { mode: 0o600 });
     const now = Date.now();
     const access: Access = {
       displayId,

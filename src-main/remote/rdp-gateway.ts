@@ -5,6 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { RdpGateway, RdpGatewayInput } from '../../src-shared/contract/index.js';
 import type { AuditPort } from '../auth/types.js';
+import { writeFileAtomicSync } from '../core/atomic-file.js';
 import { stopChild, type ChildRegistry } from '../core/children.js';
 import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
@@ -102,7 +103,7 @@ export class RdpGatewayService implements Service {
     const knownHosts = path.join(this.deps.home, '.config', 'freerdp', 'known_hosts2');
     fs.mkdirSync(path.dirname(knownHosts), { recursive: true, mode: 0o700 });
     // A fingerprint given by the caller replaces the one pinned for that server.
-    if (pinned) fs.writeFileSync(knownHosts, pinnedHosts(readOr(knownHosts, ''), host, port, pinned), { mode: 0o600 });
+    if (pinned) writeFileAtomicSync(knownHosts, pinnedHosts(readOr(knownHosts, ''), host, port, pinned), { mode: 0o600 });
 
     const display = await this.deps.displays.create({ width: input.width, height: input.height });
     let child: ChildProcess;

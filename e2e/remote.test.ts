@@ -87,7 +87,7 @@ describe.skipIf(needs('xvfb', 'chromium', 'xev', 'xdotool'))('remote desktop on 
     expect([state.videoWidth, state.videoHeight]).toEqual([W, H]);
 
     await viewer.mouse.click(200, 100);
-    await waitFor('xev to see the click at 200,100', () => xevEvents(xevOut).includes('ButtonPress:200,100'), 10_000).catch((error: Error) => {
+    await waitFor('xev to see the click at 200,100', () => xevEvents(xevOut).includes('ButtonPress:200,100'), 20_000).catch((error: Error) => {
       throw new Error(`${error.message}; xev saw ${xevEvents(xevOut).join(' ')}; ${xevOut.slice(-600)}`);
     });
     const where = spawnSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' }).stdout;

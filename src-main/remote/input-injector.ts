@@ -24,6 +24,14 @@ export class InputInjector {
     agent.stdin?.write(commands.map((c) => JSON.stringify(c)).join('\n') + '\n');
   }
 
+  /**
+   * Starts the display's agent ahead of its first command (a control viewer joined): a Node process
+   * takes a moment to start, which the first click would otherwise wait for.
+   */
+  warm(display: string): void {
+    this.agentFor(display);
+  }
+
   private agentFor(display: string): ChildProcess {
     const existing = this.agents.get(display);
     if (existing && existing.exitCode === null && existing.signalCode === null) return existing;

@@ -24,7 +24,7 @@ interface Viewer {
 
 export interface RemoteServiceDeps extends DisplayShareDeps {
   displays: Pick<DisplayService, 'get' | 'onChange'>;
-  injector: Pick<InputInjector, 'send' | 'retain' | 'dispose'>;
+  injector: Pick<InputInjector, 'send' | 'warm' | 'retain' | 'dispose'>;
   /** The Wayland desktop's monitors: capture (DisplayShareDeps) and input. */
   wayland?: Pick<WaylandDesktops, 'desktop' | 'input' | 'dispose'>;
   ice: () => IceOptions;
@@ -148,6 +148,7 @@ export class RemoteService implements Service {
       this.shares.set(display.id, share);
     }
     viewer.share = share;
+    if (permission === 'control' && display.kind !== 'wayland') this.deps.injector.warm(display.name);
     await share.add({
       id: peer.id,
       control: permission === 'control',

@@ -15,45 +15,13 @@ import { launchChromium, studioPage } from '../test-support/browser.js';
 import { api, cleanEnv, freePort, startHost, type HostProcess } from '../test-support/host-process.js';
 import { ffprobe, stopHostCleanly } from '../test-support/media.js';
 import { needs } from '../test-support/peers.js';
-import { pairViewer, remoteState } from '../test-support/remote.js';
+import { centrePixel, pairViewer, remoteState, WAYLAND_CLIENT_PAGE as CLIENT_PAGE } from '../test-support/remote.js';
 import { waitFor } from '../test-support/wait.js';
 import { startMutterSession, type MutterSession } from '../test-support/wayland.js';
 
 const ARTIFACTS = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'e2e', 'artifacts');
 const W = 1280;
 const H = 720;
-
-/** The Wayland client's page: a new hue and number every frame; clicks and keys kept in `window.got`. */
-const CLIENT_PAGE = `data:text/html,${encodeURIComponent(`<!doctype html><html><body style="margin:0;overflow:hidden">
-<canvas id="c"></canvas><script>
-const c = document.getElementById('c'); c.width = innerWidth; c.height = innerHeight;
-const g = c.getContext('2d');
-window.got = { clicks: [], keys: [], frame: 0, moves: 0, log: [] };
-addEventListener('mousemove', () => got.moves++);
-for (const t of ['pointerenter','pointerleave','mouseup','focus','blur']) addEventListener(t, (e) => got.log.push(t + (e.clientX !== undefined ? ':' + e.clientX + ',' + e.clientY : '')));
-addEventListener('mousedown', (e) => got.clicks.push([e.clientX, e.clientY, e.button]));
-addEventListener('keydown', (e) => got.keys.push(e.key));
-(function draw() {
-  got.frame++;
-  if (c.width !== innerWidth || c.height !== innerHeight) { c.width = innerWidth; c.height = innerHeight; }
-  g.fillStyle = 'hsl(' + ((got.frame * 37) % 360) + ' 90% 50%)';
-  g.fillRect(0, 0, c.width, c.height);
-  g.fillStyle = '#fff'; g.font = '64px sans-serif'; g.fillText(String(got.frame), 40, 100);
-  requestAnimationFrame(draw);
-})();
-</script></body></html>`)}`;
-
-/** The viewer's picture at its centre, as [r, g, b]. */
-const centrePixel = (viewer: Page): Promise<number[]> =>
-  viewer.evaluate(() => {
-    const video = document.getElementById('video') as HTMLVideoElement;
-    const canvas = document.createElement('canvas');
-    canvas.width = 64;
-    canvas.height = 36;
-    const ctx = canvas.getContext('2d')!;
-    ctx.drawImage(video, 0, 0, 64, 36);
-    return [...ctx.getImageData(32, 24, 1, 1).data.slice(0, 3)];
-  });
 
 describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Wayland desktop (mutter, PipeWire, native capture)', () => {
   let desktop: MutterSession;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds native/build/streams_native.node with the system's C compiler and the Node headers already on
 // the machine (nothing downloads): at `npm ci` (postinstall), by `npm run build` when stale, and by
-// the test setup once it has installed the -dev packages. Each part goes in when its library is found
-// (pkg-config): PipeWire capture needs libpipewire-0.3. Never fails the install: where nothing can be
+// the test setup once it has installed the -dev packages. Each part goes in when its libraries are
+// found (pkg-config): PipeWire capture needs libpipewire-0.3; wlroots capture and input (sway...)
+// wayland-client and xkbcommon. Never fails the install: where nothing can be
 // built (no compiler, no headers, another OS) it writes why to native/build/status.json, and the host
 // says so and runs without those parts.
 //   node native/build.mjs [--if-stale] [--quiet]
@@ -20,7 +21,11 @@ const quiet = process.argv.includes('--quiet');
 const say = (text) => quiet || console.log(`native: ${text}`);
 
 /** Which optional parts this machine can build, and their compiler flags. */
-const PARTS = [{ name: 'pipewire', define: 'WITH_PIPEWIRE', pkg: 'libpipewire-0.3', files: ['pipewire-capture.c'] }];
+const PARTS = [
+  { name: 'pipewire', define: 'WITH_PIPEWIRE', pkgs: ['libpipewire-0.3'], debian: 'libpipewire-0.3-dev', files: ['pipewire-capture.c'] },
+  // wlroots desktops (sway...): screencopy, virtual pointer and keyboard over the Wayland socket.
+  { name: 'wlroots', define: 'WITH_WLROOTS', pkgs: ['wayland-client', 'xkbcommon'], debian: 'libwayland-dev libxkbcommon-dev', files: ['wlroots.c'] },
+];
 
 function run(command, args) {
   const r = spawnSync(command, args, { encoding: 'utf8' });
@@ -49,7 +54,7 @@ function stale() {
   const built = fs.statSync(statusFile).mtimeMs;
   if (Math.max(...sources.map((f) => fs.statSync(f).mtimeMs), fs.statSync(fileURLToPath(import.meta.url)).mtimeMs) > built) return true;
   // A part missing its library before may be buildable now (the test setup installed it).
-  const wanted = PARTS.filter((p) => !(status.features ?? []).includes(p.name) && run('pkg-config', ['--exists', p.pkg]).ok);
+  const wanted = PARTS.filter((p) => !(status.features ?? []).includes(p.name) && run('pkg-config', ['--exists', ...p.pkgs]).ok);
   return wanted.length > 0 || (status.ok && !fs.existsSync(target));
 }
 
@@ -63,12 +68,12 @@ function build() {
   const missing = [];
   const flags = [];
   const libs = [];
-  const files = ['module.c'];
+  const files = ['module.c', 'frame-slots.c'];
   for (const part of PARTS) {
-    const cflags = run('pkg-config', ['--cflags', part.pkg]);
-    const lflags = run('pkg-config', ['--libs', part.pkg]);
+    const cflags = run('pkg-config', ['--cflags', ...part.pkgs]);
+    const lflags = run('pkg-config', ['--libs', ...part.pkgs]);
     if (!cflags.ok || !lflags.ok) {
-      missing.push(`${part.name}: ${part.pkg} not found by pkg-config (Debian: ${part.pkg}-dev)`);
+      missing.push(`${part.name}: ${part.pkgs.join(' and ')} not found by pkg-config (Debian: ${part.debian})`);
       continue;
     }
     features.push(part.name);

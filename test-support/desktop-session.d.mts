@@ -32,3 +32,18 @@ export interface MutterSession {
 }
 
 export function startMutterSession(options?: { width?: number; height?: number; clientUrl?: string; cdpPort?: number }): Promise<MutterSession>;
+
+/** A sway desktop (headless, software rendering, output HEADLESS-1) of the desktop user; optionally Chromium on Wayland in kiosk mode on `clientUrl`. */
+export interface SwaySession {
+  dir: string;
+  /** What a host started in that desktop has in its environment. */
+  env: { DBUS_SESSION_BUS_ADDRESS: string; XDG_RUNTIME_DIR: string; WAYLAND_DISPLAY: string };
+  cdpUrl?: string;
+  log(name: 'sway' | 'chromium'): string;
+  /** Kills sway (its clients lose it); `startCompositor` starts it again on the same socket. */
+  stopCompositor(): void;
+  startCompositor(): void;
+  stop(): Promise<void>;
+}
+
+export function startSwaySession(options?: { width?: number; height?: number; clientUrl?: string; cdpPort?: number }): Promise<SwaySession>;

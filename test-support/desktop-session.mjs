@@ -87,6 +87,68 @@ export async function waitForDevTools(desktop, cdpUrl, deadline, parts) {
   }
 }
 
+/** Waits for the session's `session.env` (what a host started there has in its environment); stops it and says why when it does not come in 30 s. */
+async function sessionEnv(desktop, part) {
+  const envFile = path.join(desktop.dir, 'session.env');
+  const deadline = Date.now() + 30_000;
+  while (!fs.existsSync(envFile)) {
+    if (Date.now() > deadline) {
+      const why = `${part}: ${desktop.log(part).slice(-800)}`;
+      await desktop.stop();
+      throw new Error(`the ${part} session did not come up in 30 s:\n${why}`);
+    }
+    await sleep(100);
+  }
+  return Object.fromEntries(fs.readFileSync(envFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+const SESSION_ENV = 'printf "DBUS_SESSION_BUS_ADDRESS=%s\\nXDG_RUNTIME_DIR=%s\\nWAYLAND_DISPLAY=%s\\n" "$DBUS_SESSION_BUS_ADDRESS" "$XDG_RUNTIME_DIR" "$WAYLAND_DISPLAY" > session.env.partial && mv session.env.partial session.env';
+
+/** Chromium on Wayland in kiosk mode on `url`, over DevTools on `cdpPort` (a line of a session script). */
+const kioskChromium = (chromiumPath, dir, q, url, cdpPort) =>
+  `${q(chromiumPath)} ${[...CHROMIUM_DESKTOP_ARGS, '--ozone-platform=wayland', '--kiosk', `--user-data-dir=${dir}/profile`, `--remote-debugging-port=${cdpPort ?? 0}`, '--remote-debugging-address=127.0.0.1', url].map(q).join(' ')} > chromium.log 2>&1 &`;
+
+/**
+ * A sway desktop (wlroots, headless backend, software renderer, one output HEADLESS-1) of the desktop
+ * user, with no portal and no PipeWire: what the host's wlroots capture needs is the compositor alone.
+ * Optionally Chromium on Wayland in kiosk mode on `clientUrl` (sway tiles it over the whole output).
+ * `stopCompositor` kills sway (its clients lose it too); `startCompositor` starts it again on the same socket.
+ */
+export async function startSwaySession(options = {}) {
+  const { width = 1280, height = 720 } = options;
+  const chromiumPath = findChromium(process.env.CHROMIUM_PATH);
+  const swayLine = 'WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 WAYLAND_DISPLAY= sway -c sway.conf >> sway.log 2>&1';
+  const desktop = launchDesktop({
+    prefix: 'streams-sway-',
+    script: (dir, q) => {
+      fs.writeFileSync(path.join(dir, 'sway.conf'), `output HEADLESS-1 resolution ${width}x${height}\ndefault_border none\nseat * hide_cursor 0\n`);
+      return [
+        `${swayLine} &`,
+        'for i in $(seq 100); do [ -S "$XDG_RUNTIME_DIR/wayland-1" ] && break; sleep 0.1; done',
+        'export WAYLAND_DISPLAY=wayland-1 XDG_SESSION_TYPE=wayland',
+        options.clientUrl && chromiumPath ? kioskChromium(chromiumPath, dir, q, options.clientUrl, options.cdpPort) : '',
+        SESSION_ENV,
+      ];
+    },
+  });
+  const env = await sessionEnv(desktop, 'sway');
+  const asUser = (command) =>
+    spawnSync('runuser', ['-u', DESKTOP_USER, '--', 'env', '-i', `HOME=${desktop.dir}`, `PATH=${PATH}`, `XDG_RUNTIME_DIR=${env.XDG_RUNTIME_DIR}`, 'bash', '-c', command], { encoding: 'utf8' });
+  const result = {
+    dir: desktop.dir,
+    env,
+    log: desktop.log,
+    stopCompositor: () => void spawnSync('pkill', ['-KILL', '-u', DESKTOP_USER, '-x', 'sway']),
+    startCompositor: () => void asUser(`cd ${q(desktop.dir)}; (setsid bash -c ${q(swayLine)} > /dev/null 2>&1 &)`),
+    stop: desktop.stop,
+  };
+  if (options.clientUrl && options.cdpPort) {
+    result.cdpUrl = `http://127.0.0.1:${options.cdpPort}`;
+    await waitForDevTools(desktop, result.cdpUrl, Date.now() + 30_000, ['sway', 'chromium']);
+  }
+  return result;
+}
+
 export async function startMutterSession(options = {}) {
   const { width = 1280, height = 720 } = options;
   const chromiumPath = findChromium(process.env.CHROMIUM_PATH);
@@ -100,25 +162,14 @@ export async function startMutterSession(options = {}) {
       `mutter --headless --virtual-monitor ${width}x${height} --wayland --no-x11 > mutter.log 2>&1 &`,
       'for i in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.gnome.Mutter.RemoteDesktop 2>/dev/null | grep -q "boolean true" && break; sleep 0.1; done',
       'export WAYLAND_DISPLAY=wayland-0 XDG_SESSION_TYPE=wayland',
-      options.clientUrl && chromiumPath
-        ? `${q(chromiumPath)} ${[...CHROMIUM_DESKTOP_ARGS, '--ozone-platform=wayland', '--kiosk', `--user-data-dir=${dir}/profile`, `--remote-debugging-port=${options.cdpPort ?? 0}`, '--remote-debugging-address=127.0.0.1', options.clientUrl].map(q).join(' ')} > chromium.log 2>&1 &`
-        : '',
+      options.clientUrl && chromiumPath ? kioskChromium(chromiumPath, dir, q, options.clientUrl, options.cdpPort) : '',
       // What a host started in this desktop would have.
-      'printf "DBUS_SESSION_BUS_ADDRESS=%s\\nXDG_RUNTIME_DIR=%s\\nWAYLAND_DISPLAY=%s\\n" "$DBUS_SESSION_BUS_ADDRESS" "$XDG_RUNTIME_DIR" "$WAYLAND_DISPLAY" > session.env.partial && mv session.env.partial session.env',
+      SESSION_ENV,
     ],
   });
   const { dir, log, stop } = desktop;
-  const envFile = path.join(dir, 'session.env');
+  const env = await sessionEnv(desktop, 'mutter');
   const deadline = Date.now() + 30_000;
-  while (!fs.existsSync(envFile)) {
-    if (Date.now() > deadline) {
-      const why = `mutter: ${log('mutter').slice(-800)}`;
-      await stop();
-      throw new Error(`the mutter session did not come up in 30 s:\n${why}`);
-    }
-    await sleep(100);
-  }
-  const env = Object.fromEntries(fs.readFileSync(envFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   const asUser = (command) =>
     spawnSync('runuser', ['-u', DESKTOP_USER, '--', 'env', '-i', `HOME=${dir}`, `PATH=${PATH}`, `XDG_RUNTIME_DIR=${env.XDG_RUNTIME_DIR}`, `DBUS_SESSION_BUS_ADDRESS=${env.DBUS_SESSION_BUS_ADDRESS}`, 'bash', '-c', command], { encoding: 'utf8' });
   const result = {

@@ -40,6 +40,7 @@ const PACKAGE: Record<Peer, string> = {
   openssl: 'openssl',
   faketime: 'faketime',
   wayland: 'sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire wireplumber dbus-daemon',
+  sway: 'sway dbus-daemon libwayland-dev libxkbcommon-dev gcc pkg-config',
   mutter: 'mutter pipewire wireplumber dbus-daemon libpipewire-0.3-dev gcc pkg-config',
   'rdp-shadow': 'freerdp2-shadow-x11',
   xfreerdp: 'freerdp2-x11',
@@ -51,6 +52,7 @@ export type Peer =
   | 'ffprobe'
   | 'ffplay'
   | 'chromium'
+  | 'sway'
   | 'xvfb'
   | 'xdotool'
   | 'xev'
@@ -127,6 +129,11 @@ const CHECKS: Record<Peer, () => boolean> = {
     ['sway', 'pipewire', 'wireplumber', 'dbus-run-session'].every((c) => which(c) !== null) &&
     which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&
     ['/usr/libexec/xdg-desktop-portal', '/usr/libexec/xdg-desktop-portal-wlr'].every((f) => fs.existsSync(f)),
+  // sway and, for the host's native capture and input, the wlroots part's libraries.
+  sway: () =>
+    ['sway', 'dbus-run-session', 'pkg-config'].every((c) => which(c) !== null) &&
+    which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&
+    runs('pkg-config', ['--exists', 'wayland-client', 'xkbcommon']),
   // The compositor and, for the host's native capture, PipeWire's headers (the build brings the part in).
   mutter: () =>
     ['mutter', 'pipewire', 'wireplumber', 'dbus-run-session', 'pkg-config'].every((c) => which(c) !== null) &&

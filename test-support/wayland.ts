@@ -54,4 +54,4 @@ export async function startWaylandSession(options: { cdpPort: number; width?: nu
   return { dir: desktop.dir, cdpUrl, log: desktop.log as WaylandSession['log'], stop: desktop.stop };
 }
 
-export { startMutterSession, type MutterSession } from './desktop-session.mjs';
+export { startMutterSession, startSwaySession, type MutterSession, type SwaySession } from './desktop-session.mjs';

@@ -55,5 +55,8 @@ static inline uint32_t get_uint_prop(napi_env env, napi_value obj, const char *k
 }
 
 napi_value open_capture(napi_env env, napi_callback_info info);
+napi_value wlr_outputs(napi_env env, napi_callback_info info);
+napi_value open_wlr_capture(napi_env env, napi_callback_info info);
+napi_value open_wlr_input(napi_env env, napi_callback_info info);
 
 #endif

@@ -5,16 +5,29 @@
  */
 #include "common.h"
 
+static void add_feature(napi_env env, napi_value features, uint32_t *n, const char *name) {
+  napi_value v;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, features, (*n)++, v);
+}
+
 napi_value init(napi_env env, napi_value exports) {
   napi_value features, fn;
   napi_create_array(env, &features);
   uint32_t n = 0;
 #ifdef WITH_PIPEWIRE
-  napi_value name;
-  napi_create_string_utf8(env, "pipewire", NAPI_AUTO_LENGTH, &name);
-  napi_set_element(env, features, n++, name);
+  add_feature(env, features, &n, "pipewire");
   napi_create_function(env, "openCapture", NAPI_AUTO_LENGTH, open_capture, NULL, &fn);
   napi_set_named_property(env, exports, "openCapture", fn);
+#endif
+#ifdef WITH_WLROOTS
+  add_feature(env, features, &n, "wlroots");
+  napi_create_function(env, "wlrOutputs", NAPI_AUTO_LENGTH, wlr_outputs, NULL, &fn);
+  napi_set_named_property(env, exports, "wlrOutputs", fn);
+  napi_create_function(env, "openWlrCapture", NAPI_AUTO_LENGTH, open_wlr_capture, NULL, &fn);
+  napi_set_named_property(env, exports, "openWlrCapture", fn);
+  napi_create_function(env, "openWlrInput", NAPI_AUTO_LENGTH, open_wlr_input, NULL, &fn);
+  napi_set_named_property(env, exports, "openWlrInput", fn);
 #endif
   (void)fn;
   (void)n;

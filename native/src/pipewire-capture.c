@@ -2,10 +2,8 @@
  * Screen capture from a PipeWire video node (a Wayland compositor's screen cast: the ScreenCast portal
  * or mutter's own API gives the node, and for the portal a remote fd).
  *
- * PipeWire runs its own thread (pw_thread_loop). Each frame is copied once, row by row without the
- * stride's padding, into one of three JS Buffers allocated when the format is known; JavaScript is told
- * which one through a thread-safe function, writes it to the encoder and hands it back (release). A
- * buffer handed to JavaScript is never written; the newest complete frame is never overwritten, so it
+ * PipeWire runs its own thread (pw_thread_loop). Each frame is copied once into the buffers shared with
+ * JavaScript (frame-slots.h), which is told which one through a thread-safe function; the newest frame
  * can be sent again while the screen does not change (compositors send frames on damage only). Frames
  * closer together than the asked rate are skipped in this thread. Cursor metadata (position, hotspot,
  * and the bitmap when it changes) goes up as its own events: the viewer draws the pointer.
@@ -29,12 +27,11 @@
 #include <spa/utils/result.h>
 
 #include "common.h"
+#include "frame-slots.h"
 
-#define BUFFERS 3
 #define CURSOR_MAX 1024
 #define CURSOR_META_SIZE(w, h) (sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (size_t)(w) * (h) * 4)
 
-enum slot_state { SLOT_FREE, SLOT_WITH_JS };
 enum event_type { EV_FORMAT, EV_FRAME, EV_CURSOR, EV_STATE, EV_ERROR };
 
 typedef struct capture {
@@ -46,22 +43,12 @@ typedef struct capture {
   struct spa_hook stream_listener;
   napi_threadsafe_function tsfn;
   int stopped;
-  /* Everything below is shared between PipeWire's thread and JavaScript's: under `lock`. */
-  pthread_mutex_t lock;
-  uint8_t *slots[BUFFERS];
-  napi_ref refs[BUFFERS];
-  int state[BUFFERS];
-  int last; /* the newest complete frame, or -1 */
-  uint32_t generation; /* bumped when the buffers change (a new format) */
-  int width, height, bpp;
-  size_t frame_size;
-  uint32_t format; /* spa_video_format of the negotiated stream */
+  /* Shared between PipeWire's thread and JavaScript's (under its lock). */
+  frame_slots slots;
   /* Only PipeWire's thread: */
   int64_t interval_ns, last_sent_ns;
   int cursor_x, cursor_y, cursor_visible;
   uint32_t cursor_serial;
-  /* Counters, read by stats(). */
-  uint64_t delivered, skipped, busy, repeated;
   /* The event channel and the handle JavaScript holds each keep this alive; the last one frees it. */
   int owners;
 } capture;
@@ -169,11 +156,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
   ev->width = (int)info.size.width;
   ev->height = (int)info.size.height;
   snprintf(ev->text, sizeof(ev->text), "%s", pixel_format_name(info.format));
-  /* Frames are dropped from here until JavaScript has made the buffers of the new size. */
-  pthread_mutex_lock(&cap->lock);
-  cap->format = info.format;
-  cap->frame_size = 0;
-  pthread_mutex_unlock(&cap->lock);
+  slots_invalidate(&cap->slots);
   post(cap, ev);
 }
 
@@ -250,37 +233,26 @@ static void on_process(void *data) {
   }
   int64_t now = now_ns();
   if (cap->interval_ns > 0 && cap->last_sent_ns != 0 && now - cap->last_sent_ns < cap->interval_ns * 9 / 10) {
-    cap->skipped++;
+    cap->slots.skipped++;
     pw_stream_queue_buffer(cap->stream, b);
     return;
   }
-  pthread_mutex_lock(&cap->lock);
-  int slot = -1;
-  if (cap->frame_size > 0) {
-    for (int i = 0; i < BUFFERS; i++) {
-      if (i != cap->last && cap->state[i] == SLOT_FREE) { slot = i; break; }
-    }
-  }
-  if (slot < 0) {
-    cap->busy++;
-    pthread_mutex_unlock(&cap->lock);
+  int slot;
+  frame_slots *sl = &cap->slots;
+  uint8_t *dst = slots_begin(sl, &slot);
+  if (!dst) {
     pw_stream_queue_buffer(cap->stream, b);
     return;
   }
-  size_t row = (size_t)cap->width * cap->bpp;
+  size_t row = (size_t)sl->width * sl->bpp;
   int32_t stride = d->chunk->stride != 0 ? d->chunk->stride : (int32_t)row;
   const uint8_t *src = SPA_PTROFF(d->data, d->chunk->offset % (d->maxsize ? d->maxsize : 1), const uint8_t);
   size_t available = d->maxsize - (d->chunk->offset % (d->maxsize ? d->maxsize : 1));
-  int rows = cap->height;
+  int rows = sl->height;
   if ((size_t)stride * (rows - 1) + row > available) rows = stride > 0 ? (int)((available - row) / (size_t)stride) + 1 : 0;
-  uint8_t *dst = cap->slots[slot];
   for (int y = 0; y < rows; y++) memcpy(dst + y * row, src + (size_t)y * stride, row);
-  if (rows < cap->height) memset(dst + (size_t)rows * row, 0, (size_t)(cap->height - rows) * row);
-  cap->state[slot] = SLOT_WITH_JS;
-  cap->last = slot;
-  uint32_t generation = cap->generation;
-  cap->delivered++;
-  pthread_mutex_unlock(&cap->lock);
+  if (rows < sl->height) memset(dst + (size_t)rows * row, 0, (size_t)(sl->height - rows) * row);
+  uint32_t generation = slots_end(sl, slot);
   cap->last_sent_ns = now;
   pw_stream_queue_buffer(cap->stream, b);
 
@@ -302,36 +274,6 @@ static const struct pw_stream_events stream_events = {
 
 /* --- JavaScript side ------------------------------------------------------------------------- */
 
-static napi_value make_frame_buffers(napi_env env, capture *cap, int width, int height, napi_value *out_array) {
-  size_t size = (size_t)width * height * 4;
-  napi_value array;
-  napi_create_array_with_length(env, BUFFERS, &array);
-  pthread_mutex_lock(&cap->lock);
-  for (int i = 0; i < BUFFERS; i++) {
-    if (cap->refs[i]) napi_delete_reference(env, cap->refs[i]);
-    cap->refs[i] = NULL;
-    cap->slots[i] = NULL;
-  }
-  for (int i = 0; i < BUFFERS; i++) {
-    void *data = NULL;
-    napi_value buffer;
-    if (napi_create_buffer(env, size, &data, &buffer) != napi_ok) break;
-    napi_create_reference(env, buffer, 1, &cap->refs[i]);
-    cap->slots[i] = data;
-    cap->state[i] = SLOT_FREE;
-    napi_set_element(env, array, i, buffer);
-  }
-  cap->width = width;
-  cap->height = height;
-  cap->bpp = 4;
-  cap->last = -1;
-  cap->generation++;
-  cap->frame_size = cap->slots[BUFFERS - 1] ? size : 0;
-  pthread_mutex_unlock(&cap->lock);
-  *out_array = array;
-  return array;
-}
-
 static void call_js(napi_env env, napi_value callback, void *context, void *data) {
   capture *cap = context;
   event *ev = data;
@@ -349,10 +291,8 @@ static void call_js(napi_env env, napi_value callback, void *context, void *data
       set_int(env, obj, "width", ev->width);
       set_int(env, obj, "height", ev->height);
       set_string(env, obj, "pixelFormat", ev->text);
-      napi_value buffers;
-      make_frame_buffers(env, cap, ev->width, ev->height, &buffers);
-      napi_set_named_property(env, obj, "buffers", buffers);
-      set_int(env, obj, "generation", (int64_t)cap->generation);
+      napi_set_named_property(env, obj, "buffers", slots_make_buffers(env, &cap->slots, ev->width, ev->height));
+      set_int(env, obj, "generation", (int64_t)cap->slots.generation);
       break;
     }
     case EV_FRAME:
@@ -418,8 +358,7 @@ static void teardown(capture *cap) {
 
 static void drop_owner(napi_env env, capture *cap) {
   if (--cap->owners > 0) return;
-  for (int i = 0; i < BUFFERS; i++) if (cap->refs[i]) napi_delete_reference(env, cap->refs[i]);
-  pthread_mutex_destroy(&cap->lock);
+  slots_destroy(env, &cap->slots);
   free(cap);
 }
 
@@ -450,62 +389,6 @@ static capture *this_capture(napi_env env, napi_callback_info info, size_t *argc
   void *data = NULL;
   napi_get_cb_info(env, info, argc, argv, NULL, &data);
   return data;
-}
-
-/* release(index, generation): JavaScript is done with a frame buffer. */
-static napi_value js_release(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  capture *cap = this_capture(env, info, &argc, argv);
-  int32_t index = -1;
-  uint32_t generation = 0;
-  if (argc >= 2) {
-    napi_get_value_int32(env, argv[0], &index);
-    napi_get_value_uint32(env, argv[1], &generation);
-  }
-  pthread_mutex_lock(&cap->lock);
-  if (index >= 0 && index < BUFFERS && generation == cap->generation) cap->state[index] = SLOT_FREE;
-  pthread_mutex_unlock(&cap->lock);
-  return NULL;
-}
-
-/* repeat(): the newest frame again (the screen did not change), as {index, generation}, or null while it is busy. */
-static napi_value js_repeat(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  capture *cap = this_capture(env, info, &argc, NULL);
-  int index = -1;
-  uint32_t generation;
-  pthread_mutex_lock(&cap->lock);
-  if (cap->last >= 0 && cap->state[cap->last] == SLOT_FREE && cap->frame_size > 0) {
-    index = cap->last;
-    cap->state[index] = SLOT_WITH_JS;
-    cap->repeated++;
-  }
-  generation = cap->generation;
-  pthread_mutex_unlock(&cap->lock);
-  napi_value result;
-  if (index < 0) {
-    napi_get_null(env, &result);
-    return result;
-  }
-  napi_create_object(env, &result);
-  set_int(env, result, "index", index);
-  set_int(env, result, "generation", generation);
-  return result;
-}
-
-static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  capture *cap = this_capture(env, info, &argc, NULL);
-  napi_value result;
-  napi_create_object(env, &result);
-  pthread_mutex_lock(&cap->lock);
-  set_double(env, result, "delivered", (double)cap->delivered);
-  set_double(env, result, "skipped", (double)cap->skipped);
-  set_double(env, result, "busy", (double)cap->busy);
-  set_double(env, result, "repeated", (double)cap->repeated);
-  pthread_mutex_unlock(&cap->lock);
-  return result;
 }
 
 static napi_value js_stop(napi_env env, napi_callback_info info) {
@@ -544,15 +427,14 @@ napi_value open_capture(napi_env env, napi_callback_info info) {
   }
   capture *cap = calloc(1, sizeof(capture));
   if (!cap) THROW(env, "out of memory");
-  pthread_mutex_init(&cap->lock, NULL);
+  slots_init(&cap->slots);
   cap->owners = 1;
-  cap->last = -1;
   cap->interval_ns = fps > 0 ? 1000000000LL / fps : 0;
 
   napi_value name;
   napi_create_string_utf8(env, "pipewire-capture", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, cap, finalize_capture, cap, call_js, &cap->tsfn) != napi_ok) {
-    pthread_mutex_destroy(&cap->lock);
+    pthread_mutex_destroy(&cap->slots.lock);
     free(cap);
     THROW(env, "openCapture: could not make the event channel");
   }
@@ -612,12 +494,7 @@ napi_value open_capture(napi_env env, napi_callback_info info) {
   napi_create_object(env, &handle);
   cap->owners++;
   napi_add_finalizer(env, handle, cap, finalize_handle, NULL, NULL);
-  napi_create_function(env, "release", NAPI_AUTO_LENGTH, js_release, cap, &fn);
-  napi_set_named_property(env, handle, "release", fn);
-  napi_create_function(env, "repeat", NAPI_AUTO_LENGTH, js_repeat, cap, &fn);
-  napi_set_named_property(env, handle, "repeat", fn);
-  napi_create_function(env, "stats", NAPI_AUTO_LENGTH, js_stats, cap, &fn);
-  napi_set_named_property(env, handle, "stats", fn);
+  slots_add_methods(env, handle, &cap->slots);
   napi_create_function(env, "stop", NAPI_AUTO_LENGTH, js_stop, cap, &fn);
   napi_set_named_property(env, handle, "stop", fn);
   return handle;

@@ -1,11 +1,12 @@
 import type dbus from 'dbus-next';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Display } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import { withTimeout } from '../core/timeout.js';
 import type { Logger } from '../core/logger.js';
 import { FramePump, type RawFormat } from '../capture/frame-pump.js';
-import { nativeFeature, type CaptureEvent, type NativeAddon, type NativeCapture } from '../platform/native.js';
+import { nativeFeature, type CaptureEvent, type NativeAddon, type NativeCapture, type WlrInput, type WlrOutputs } from '../platform/native.js';
 import { waylandCalls } from '../remote/wayland-input.js';
 import type { AgentCommand } from '../remote/input-protocol.js';
 import { CURSOR_MODE, MutterRemoteDesktop, mutterAvailable, mutterMonitors, sessionBus } from './mutter.linux.js';
@@ -36,8 +37,8 @@ export interface DesktopCursor {
 const REOPEN_MS = [1000, 2000, 5000, 10_000];
 
 interface DesktopDeps {
-  bus: () => Promise<dbus.MessageBus>;
-  addon: NativeAddon;
+  /** Opens the compositor's capture (and input) for this monitor. */
+  link: DesktopOpener;
   logger: Logger;
   fps: number;
   /** `metadata`: the viewer draws the pointer (remote desktop); `embedded`: it is in the picture (broadcasts). */
@@ -45,6 +46,118 @@ interface DesktopDeps {
 }
 
 export type DesktopPointer = 'metadata' | 'embedded';
+
+/** Pointer and keyboard of a desktop, in the monitor's pixels; buttons and keys by evdev code, text by X keysym. */
+export interface DesktopInput {
+  readonly open: boolean;
+  move(x: number, y: number): Promise<void> | void;
+  button(code: number, down: boolean): Promise<void> | void;
+  scroll(axis: 0 | 1, steps: number): Promise<void> | void;
+  keycode(code: number, down: boolean): Promise<void> | void;
+  keysym(sym: number, down: boolean): Promise<void> | void;
+}
+
+/** A monitor's capture as a compositor gives it: the frames (events into `onEvent`), the input, and how to close both. */
+export interface DesktopLink {
+  capture: NativeCapture;
+  /** Absent where the link serves broadcasts only. */
+  input: DesktopInput | undefined;
+  /** Once the first picture is there (mutter's first key and click need a warm-up). */
+  started?(format: RawFormat): Promise<void>;
+  close(): void;
+  /** For the log. */
+  detail: Record<string, unknown>;
+}
+
+export type DesktopOpener = (options: { pointer: DesktopPointer; fps: number; onEvent: (event: CaptureEvent) => void; onClosed: (reason: string) => void }) => Promise<DesktopLink>;
+
+/** GNOME: mutter's remote-desktop session with a linked screen cast, read by the addon's PipeWire part. */
+export function mutterOpener(connector: string, bus: () => Promise<dbus.MessageBus>, addon: NativeAddon): DesktopOpener {
+  return async ({ pointer, fps, onEvent, onClosed }) => {
+    const connection = await answered(bus(), 5000, 'the desktop\'s session bus did not answer within 5 s');
+    const session = await answered(MutterRemoteDesktop.open(connection, { connector, cursorMode: CURSOR_MODE[pointer], onClosed }), 15_000, 'mutter did not start the screen cast within 15 s');
+    let capture: NativeCapture;
+    try {
+      capture = addon.openCapture!({ nodeId: session.nodeId, fps }, onEvent);
+    } catch (error) {
+      void session.close();
+      throw error;
+    }
+    return {
+      capture,
+      input: session,
+      // mutter 43 loses the first key press of a new remote-desktop keyboard (the client's keymap is set
+      // up on it), and a button pressed with the new pointer's first motion (the pointer appears and the
+      // window under it is entered): a Shift tap and the pointer in the middle of the monitor take
+      // those places, so a viewer's first key and first click arrive.
+      started: async (format) => {
+        await session.keysym(SHIFT_L, true);
+        await session.keysym(SHIFT_L, false);
+        await session.move(Math.floor(format.width / 2), Math.floor(format.height / 2));
+      },
+      close: () => {
+        capture.stop();
+        void session.close();
+      },
+      detail: { node: session.nodeId },
+    };
+  };
+}
+
+/**
+ * wlroots desktops (sway...): the addon as a client of the compositor itself, wlr-screencopy for the
+ * picture and the virtual pointer and keyboard for the input (remote desktops only). wlroots has no
+ * pointer metadata: a remote desktop's picture is taken without the pointer (the viewer's own is
+ * enough for control), a broadcast's with it.
+ */
+export function wlrootsOpener(socket: string, output: string, addon: NativeAddon, logger: Logger): DesktopOpener {
+  return async ({ pointer, fps, onEvent }) => {
+    const wrap = (error: unknown): StudioError => new StudioError('CAPTURE_FAILED', (error as Error).message);
+    let capture: NativeCapture;
+    try {
+      capture = addon.openWlrCapture!({ socket, output, fps, cursor: pointer === 'embedded' }, onEvent);
+    } catch (error) {
+      throw wrap(error);
+    }
+    let input: WlrInput | undefined;
+    if (pointer === 'metadata') {
+      try {
+        input = addon.openWlrInput!({ socket, output });
+      } catch (error) {
+        capture.stop();
+        throw wrap(error);
+      }
+    }
+    let closed = false;
+    return {
+      capture,
+      input: input && {
+        get open() {
+          return !closed;
+        },
+        move: (x, y) => input.move(x, y),
+        button: (code, down) => input.button(code, down),
+        scroll: (axis, steps) => input.scroll(axis, steps),
+        keycode: (code, down) => input.keycode(code, down),
+        keysym: (sym, down) => {
+          try {
+            input.keysym(sym, down);
+          } catch (error) {
+            // A symbol the keymap lacks is skipped (said once per press); the rest of the text still goes.
+            if ((error as { code?: string }).code !== 'KEY_UNAVAILABLE') throw error;
+            if (down) logger.warn({ output, sym: `0x${sym.toString(16)}` }, (error as Error).message);
+          }
+        },
+      },
+      close: () => {
+        closed = true;
+        capture.stop();
+        input?.close();
+      },
+      detail: { socket, output, pointer: input?.pointer ?? false, keyboard: input?.keyboard ?? false },
+    };
+  };
+}
 
 /**
  * One monitor of a Wayland desktop, shared by the remote-desktop sessions and broadcasts that show it:
@@ -54,7 +167,7 @@ export type DesktopPointer = 'metadata' | 'embedded';
  */
 export class WaylandDesktop {
   private users = 0;
-  private session: MutterRemoteDesktop | undefined;
+  private link: DesktopLink | undefined;
   private capture: NativeCapture | undefined;
   private pump: FramePump | undefined;
   private readonly attached = new Map<string, Writable>();
@@ -69,7 +182,6 @@ export class WaylandDesktop {
 
   constructor(
     readonly name: string,
-    private readonly connector: string,
     private readonly deps: DesktopDeps,
   ) {}
 
@@ -117,7 +229,7 @@ export class WaylandDesktop {
   input(commands: readonly AgentCommand[]): void {
     for (const command of commands) {
       this.inputChain = this.inputChain.then(async () => {
-        const session = this.session;
+        const session = this.link?.input;
         if (!session?.open) return;
         for (const c of waylandCalls(command)) {
           if (c.call === 'move') await session.move(c.x, c.y);
@@ -144,16 +256,12 @@ export class WaylandDesktop {
       failed = reject;
     });
     try {
-      const bus = await answered(this.deps.bus(), 5000, 'the desktop\'s session bus did not answer within 5 s');
-      const session = await answered(MutterRemoteDesktop.open(bus, {
-        connector: this.connector,
-        cursorMode: CURSOR_MODE[this.deps.pointer],
-        onClosed: (reason) => this.lost(reason),
-      }), 15_000, 'mutter did not start the screen cast within 15 s');
-      this.session = session;
       // The pump hands buffers back to the capture it is made before.
+      // Buffers handed back before the capture is known go back once it is.
       const late: { capture?: NativeCapture } = {};
-      const pump = new FramePump({ release: (i, g) => late.capture?.release(i, g), repeat: () => late.capture?.repeat() ?? null }, this.deps.fps);
+      const early: [number, number][] = [];
+      const pump = new FramePump({ release: (i, g) => (late.capture ? late.capture.release(i, g) : early.push([i, g])), repeat: () => late.capture?.repeat() ?? null }, this.deps.fps);
+      this.pump = pump;
       const onEvent = (event: CaptureEvent): void => {
         if (pump.handle(event)) {
           if (event.type === 'format' && pump.format) {
@@ -172,21 +280,17 @@ export class WaylandDesktop {
           this.lost(event.message);
         }
       };
-      const capture = this.deps.addon.openCapture!({ nodeId: session.nodeId, fps: this.deps.fps }, onEvent);
+      const link = await this.deps.link({ pointer: this.deps.pointer, fps: this.deps.fps, onEvent, onClosed: (reason) => this.lost(reason) });
+      this.link = link;
+      const capture = link.capture;
       late.capture = capture;
+      for (const [i, g] of early.splice(0)) capture.release(i, g);
       this.capture = capture;
-      this.pump = pump;
       for (const [id, stdin] of this.attached) pump.attach(id, stdin);
       const timer = setTimeout(() => failed?.(new StudioError('CAPTURE_FAILED', 'the screen cast negotiated no picture within 10 s')), 10_000);
       const result = await first.finally(() => clearTimeout(timer));
-      // mutter 43 loses the first key press of a new remote-desktop keyboard (the client's keymap is set
-      // up on it), and a button pressed with the new pointer's first motion (the pointer appears and the
-      // window under it is entered): a Shift tap and the pointer in the middle of the monitor take
-      // those places, so a viewer's first key and first click arrive.
-      await session.keysym(SHIFT_L, true);
-      await session.keysym(SHIFT_L, false);
-      await session.move(Math.floor(result.width / 2), Math.floor(result.height / 2));
-      logger.info({ display: this.name, node: session.nodeId, ...result }, 'wayland capture started');
+      await link.started?.(result);
+      logger.info({ display: this.name, ...link.detail, ...result }, 'wayland capture started');
       return result;
     } catch (error) {
       this.teardown();
@@ -239,12 +343,10 @@ export class WaylandDesktop {
   private teardown(): void {
     this.pump?.dispose();
     this.pump = undefined;
-    const capture = this.capture;
     this.capture = undefined;
-    capture?.stop();
-    const session = this.session;
-    this.session = undefined;
-    void session?.close();
+    const link = this.link;
+    this.link = undefined;
+    link?.close();
   }
 
   private close(): void {
@@ -264,13 +366,16 @@ export class WaylandDesktop {
 }
 
 /**
- * The Wayland desktop the host runs in (WAYLAND_DISPLAY and the session bus in its environment): its
- * monitors as displays, each with a shared WaylandDesktop. Today through GNOME's remote-desktop
- * interface (mutter); `unavailable` says why there is none.
+ * The Wayland desktop the host runs in (WAYLAND_DISPLAY in its environment): its monitors as displays,
+ * each with a shared WaylandDesktop. A wlroots compositor (sway...) is used directly through its own
+ * protocols; GNOME through mutter's remote-desktop interface on the session bus. `unavailable` says
+ * why there is neither.
  */
 export class WaylandDesktops {
   private bus: Promise<dbus.MessageBus> | undefined;
   private readonly desktops = new Map<string, WaylandDesktop>();
+  /** Which way each listed monitor is served. */
+  private readonly via = new Map<string, 'wlroots' | 'mutter'>();
   private cache: { at: number; displays: Omit<Display, 'id'>[] } | undefined;
   /** Why this host lists no Wayland display, or undefined when it does (or is not on Wayland). */
   unavailable: string | undefined;
@@ -280,6 +385,12 @@ export class WaylandDesktops {
 
   private get socket(): string | undefined {
     return this.deps.env.WAYLAND_DISPLAY || undefined;
+  }
+
+  /** The compositor's socket as a path (WAYLAND_DISPLAY is a name in XDG_RUNTIME_DIR, or a path). */
+  private get socketPath(): string {
+    const socket = this.socket ?? '';
+    return path.isAbsolute(socket) || !this.deps.env.XDG_RUNTIME_DIR ? socket : path.join(this.deps.env.XDG_RUNTIME_DIR, socket);
   }
 
   private sessionBus(): Promise<dbus.MessageBus> {
@@ -306,15 +417,49 @@ export class WaylandDesktops {
   }
 
   private async discover(socket: string): Promise<Omit<Display, 'id'>[]> {
-    const feature = (this.deps.loadAddon ?? nativeFeature)('pipewire');
-    if (!feature.ok) throw new Error(`Wayland capture needs the native PipeWire part: ${feature.reason}`);
-    const bus = await this.sessionBus();
-    if (!(await mutterAvailable(bus))) {
-      throw new Error('this Wayland desktop has no remote-desktop service the host can use (GNOME\'s mutter: org.gnome.Mutter.RemoteDesktop and ScreenCast on the session bus)');
+    const wlroots = this.wlrootsMonitors(socket);
+    if (wlroots.ok) {
+      this.explain(undefined);
+      return wlroots.displays;
     }
-    const monitors = await mutterMonitors(bus);
-    this.explain(undefined);
-    return monitors.map((m) => ({ name: waylandDisplayName(socket, m.connector), width: m.width, height: m.height, refreshHz: m.refreshHz, virtual: false, state: 'running' as const, kind: 'wayland' as const }));
+    try {
+      const feature = (this.deps.loadAddon ?? nativeFeature)('pipewire');
+      if (!feature.ok) throw new Error(`Wayland capture needs the native PipeWire part: ${feature.reason}`);
+      const bus = await this.sessionBus();
+      if (!(await mutterAvailable(bus))) {
+        throw new Error('this Wayland desktop has no remote-desktop service the host can use (GNOME\'s mutter: org.gnome.Mutter.RemoteDesktop and ScreenCast on the session bus)');
+      }
+      const monitors = await mutterMonitors(bus);
+      this.explain(undefined);
+      return monitors.map((m) => {
+        const name = waylandDisplayName(socket, m.connector);
+        this.via.set(name, 'mutter');
+        return { name, width: m.width, height: m.height, refreshHz: m.refreshHz, virtual: false, state: 'running' as const, kind: 'wayland' as const };
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; nor is it a wlroots desktop the host can use (${wlroots.reason})`, { cause: error });
+    }
+  }
+
+  /** The outputs of a wlroots compositor that offers screencopy, or why this is not one. */
+  private wlrootsMonitors(socket: string): { ok: true; displays: Omit<Display, 'id'>[] } | { ok: false; reason: string } {
+    const feature = (this.deps.loadAddon ?? nativeFeature)('wlroots');
+    if (!feature.ok) return { ok: false, reason: feature.reason };
+    let found: WlrOutputs;
+    try {
+      found = feature.addon.wlrOutputs!(this.socketPath);
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+    if (!found.screencopy) return { ok: false, reason: 'the compositor offers no wlr-screencopy' };
+    return {
+      ok: true,
+      displays: found.outputs.map((o) => {
+        const name = waylandDisplayName(socket, o.name);
+        this.via.set(name, 'wlroots');
+        return { name, width: o.width, height: o.height, refreshHz: Math.round(o.refreshMhz / 1000) || 60, virtual: false, state: 'running' as const, kind: 'wayland' as const };
+      }),
+    };
   }
 
   private explain(reason: string | undefined): void {
@@ -333,9 +478,11 @@ export class WaylandDesktops {
     let desktop = this.desktops.get(key);
     if (!desktop) {
       const connector = name.slice(name.indexOf('/') + 1);
-      const feature = (this.deps.loadAddon ?? nativeFeature)('pipewire');
+      const via = this.via.get(name) ?? 'mutter';
+      const feature = (this.deps.loadAddon ?? nativeFeature)(via === 'wlroots' ? 'wlroots' : 'pipewire');
       if (!feature.ok) throw new StudioError('CAPTURE_UNAVAILABLE', feature.reason);
-      desktop = new WaylandDesktop(name, connector, { bus: () => this.sessionBus(), addon: feature.addon, logger: this.deps.logger, fps, pointer });
+      const link = via === 'wlroots' ? wlrootsOpener(this.socketPath, connector, feature.addon, this.deps.logger) : mutterOpener(connector, () => this.sessionBus(), feature.addon);
+      desktop = new WaylandDesktop(name, { link, logger: this.deps.logger, fps, pointer });
       this.desktops.set(key, desktop);
     }
     return desktop;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { packageRoot } from './paths.js';
 
-/** One PipeWire screen cast read by the addon (native/src/pipewire-capture.c). */
+/** One screen capture read by the addon (a PipeWire screen cast, or wlroots' screencopy). */
 export interface NativeCapture {
   /** JavaScript is done with the frame buffer `index` of `generation`. */
   release(index: number, generation: number): void;
@@ -20,10 +20,35 @@ export type CaptureEvent =
   | { type: 'state'; state: string }
   | { type: 'error'; message: string };
 
+/** An output of a wlroots compositor (sway...), and what that compositor offers its clients. */
+export interface WlrOutputs {
+  outputs: { name: string; description: string; width: number; height: number; refreshMhz: number; x: number; y: number; logicalWidth: number; logicalHeight: number; scale: number }[];
+  screencopy: boolean;
+  virtualPointer: boolean;
+  virtualKeyboard: boolean;
+}
+
+/** Virtual pointer and keyboard on a wlroots compositor (native/src/wlroots.c); calls throw once it is gone. */
+export interface WlrInput {
+  readonly pointer: boolean;
+  readonly keyboard: boolean;
+  move(x: number, y: number): void;
+  button(code: number, down: boolean): void;
+  scroll(axis: number, steps: number): void;
+  keycode(code: number, down: boolean): void;
+  keysym(sym: number, down: boolean): void;
+  close(): void;
+}
+
 export interface NativeAddon {
   readonly features: readonly string[];
   readonly napiVersion: number;
   openCapture?(options: { nodeId: number; fd?: number; fps: number; width?: number; height?: number }, onEvent: (event: CaptureEvent) => void): NativeCapture;
+  /** The compositor's outputs (socket: a path, or a name in $XDG_RUNTIME_DIR); throws when it cannot be reached. */
+  wlrOutputs?(socket: string): WlrOutputs;
+  /** An output's frames by wlr-screencopy, as openCapture's events (format, frame, error); `cursor` draws the pointer in. */
+  openWlrCapture?(options: { socket: string; output: string; fps: number; cursor: boolean }, onEvent: (event: CaptureEvent) => void): NativeCapture;
+  openWlrInput?(options: { socket: string; output: string }): WlrInput;
 }
 
 export type NativeStatus =

@@ -1,0 +1,151 @@
+/* The frame buffers a capture shares with JavaScript: see frame-slots.h. */
+#include "frame-slots.h"
+
+#include <string.h>
+
+enum slot_state { SLOT_FREE, SLOT_WITH_JS };
+
+void slots_init(frame_slots *s) {
+  memset(s, 0, sizeof(*s));
+  pthread_mutex_init(&s->lock, NULL);
+  s->last = -1;
+}
+
+void slots_destroy(napi_env env, frame_slots *s) {
+  for (int i = 0; i < FRAME_SLOTS; i++) {
+    if (s->refs[i]) napi_delete_reference(env, s->refs[i]);
+    s->refs[i] = NULL;
+  }
+  pthread_mutex_destroy(&s->lock);
+}
+
+void slots_invalidate(frame_slots *s) {
+  pthread_mutex_lock(&s->lock);
+  s->frame_size = 0;
+  pthread_mutex_unlock(&s->lock);
+}
+
+napi_value slots_make_buffers(napi_env env, frame_slots *s, int width, int height) {
+  size_t size = (size_t)width * height * 4;
+  napi_value array;
+  napi_create_array_with_length(env, FRAME_SLOTS, &array);
+  pthread_mutex_lock(&s->lock);
+  for (int i = 0; i < FRAME_SLOTS; i++) {
+    if (s->refs[i]) napi_delete_reference(env, s->refs[i]);
+    s->refs[i] = NULL;
+    s->data[i] = NULL;
+  }
+  for (int i = 0; i < FRAME_SLOTS; i++) {
+    void *data = NULL;
+    napi_value buffer;
+    if (napi_create_buffer(env, size, &data, &buffer) != napi_ok) break;
+    napi_create_reference(env, buffer, 1, &s->refs[i]);
+    s->data[i] = data;
+    s->state[i] = SLOT_FREE;
+    napi_set_element(env, array, i, buffer);
+  }
+  s->width = width;
+  s->height = height;
+  s->bpp = 4;
+  s->last = -1;
+  s->generation++;
+  s->frame_size = s->data[FRAME_SLOTS - 1] ? size : 0;
+  pthread_mutex_unlock(&s->lock);
+  return array;
+}
+
+uint8_t *slots_begin(frame_slots *s, int *slot) {
+  pthread_mutex_lock(&s->lock);
+  if (s->frame_size > 0) {
+    for (int i = 0; i < FRAME_SLOTS; i++) {
+      if (i != s->last && s->state[i] == SLOT_FREE) {
+        *slot = i;
+        return s->data[i];
+      }
+    }
+  }
+  s->busy++;
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+uint32_t slots_end(frame_slots *s, int slot) {
+  s->state[slot] = SLOT_WITH_JS;
+  s->last = slot;
+  s->delivered++;
+  uint32_t generation = s->generation;
+  pthread_mutex_unlock(&s->lock);
+  return generation;
+}
+
+static frame_slots *this_slots(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  void *data = NULL;
+  napi_get_cb_info(env, info, argc, argv, NULL, &data);
+  return data;
+}
+
+/* release(index, generation): JavaScript is done with a frame buffer. */
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  frame_slots *s = this_slots(env, info, &argc, argv);
+  int32_t index = -1;
+  uint32_t generation = 0;
+  if (argc >= 2) {
+    napi_get_value_int32(env, argv[0], &index);
+    napi_get_value_uint32(env, argv[1], &generation);
+  }
+  pthread_mutex_lock(&s->lock);
+  if (index >= 0 && index < FRAME_SLOTS && generation == s->generation) s->state[index] = SLOT_FREE;
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+/* repeat(): the newest frame again (the screen did not change), as {index, generation}, or null while it is busy. */
+static napi_value js_repeat(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  frame_slots *s = this_slots(env, info, &argc, NULL);
+  int index = -1;
+  uint32_t generation;
+  pthread_mutex_lock(&s->lock);
+  if (s->last >= 0 && s->state[s->last] == SLOT_FREE && s->frame_size > 0) {
+    index = s->last;
+    s->state[index] = SLOT_WITH_JS;
+    s->repeated++;
+  }
+  generation = s->generation;
+  pthread_mutex_unlock(&s->lock);
+  napi_value result;
+  if (index < 0) {
+    napi_get_null(env, &result);
+    return result;
+  }
+  napi_create_object(env, &result);
+  set_int(env, result, "index", index);
+  set_int(env, result, "generation", generation);
+  return result;
+}
+
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  frame_slots *s = this_slots(env, info, &argc, NULL);
+  napi_value result;
+  napi_create_object(env, &result);
+  pthread_mutex_lock(&s->lock);
+  set_double(env, result, "delivered", (double)s->delivered);
+  set_double(env, result, "skipped", (double)s->skipped);
+  set_double(env, result, "busy", (double)s->busy);
+  set_double(env, result, "repeated", (double)s->repeated);
+  pthread_mutex_unlock(&s->lock);
+  return result;
+}
+
+void slots_add_methods(napi_env env, napi_value handle, frame_slots *s) {
+  napi_value fn;
+  napi_create_function(env, "release", NAPI_AUTO_LENGTH, js_release, s, &fn);
+  napi_set_named_property(env, handle, "release", fn);
+  napi_create_function(env, "repeat", NAPI_AUTO_LENGTH, js_repeat, s, &fn);
+  napi_set_named_property(env, handle, "repeat", fn);
+  napi_create_function(env, "stats", NAPI_AUTO_LENGTH, js_stats, s, &fn);
+  napi_set_named_property(env, handle, "stats", fn);
+}

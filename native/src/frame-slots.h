@@ -1,0 +1,47 @@
+/*
+ * The frame buffers a capture shares with JavaScript, whatever reads the screen (PipeWire, wlroots'
+ * screencopy): three JS Buffers made when the picture's size is known; the capture's thread copies
+ * each frame, without the stride's padding, into a free one that is not the newest, and tells
+ * JavaScript which one; JavaScript writes it to the encoders and hands it back (release). A buffer
+ * handed to JavaScript is never written; the newest complete frame is never overwritten, so it can be
+ * sent again while the screen does not change (repeat). Copies happen under the lock, so JavaScript
+ * cannot replace the buffers (a new size) under a copy.
+ */
+#ifndef STREAMS_FRAME_SLOTS_H
+#define STREAMS_FRAME_SLOTS_H
+#include <pthread.h>
+#include <stddef.h>
+#include "common.h"
+
+#define FRAME_SLOTS 3
+
+typedef struct frame_slots {
+  pthread_mutex_t lock;
+  uint8_t *data[FRAME_SLOTS];
+  napi_ref refs[FRAME_SLOTS];
+  int state[FRAME_SLOTS];
+  int last; /* the newest complete frame, or -1 */
+  uint32_t generation; /* bumped when the buffers change (a new size) */
+  int width, height, bpp;
+  size_t frame_size; /* 0 while there are no buffers of the current size */
+  uint64_t delivered, skipped, busy, repeated;
+} frame_slots;
+
+void slots_init(frame_slots *s);
+/* Deletes the references to the buffers (the JavaScript side is gone or going). */
+void slots_destroy(napi_env env, frame_slots *s);
+/* A new size is coming: frames are dropped until JavaScript has made its buffers. */
+void slots_invalidate(frame_slots *s);
+/* Makes the buffers of a new size (JavaScript's thread), as a JS array. */
+napi_value slots_make_buffers(napi_env env, frame_slots *s, int width, int height);
+/*
+ * A free buffer to copy the next frame into, with the lock held (then slots_end), or NULL with the
+ * lock released when every buffer is busy or none is made yet (counted as busy).
+ */
+uint8_t *slots_begin(frame_slots *s, int *slot);
+/* The frame in `slot` is complete: it becomes the newest, handed to JavaScript. Releases the lock; returns the generation. */
+uint32_t slots_end(frame_slots *s, int slot);
+/* release(index, generation), repeat() and stats() on a capture's handle, working on `s`. */
+void slots_add_methods(napi_env env, napi_value handle, frame_slots *s);
+
+#endif

@@ -2,8 +2,9 @@
 #include "frame-slots.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
-enum slot_state { SLOT_FREE, SLOT_WITH_JS };
+enum slot_state { SLOT_FREE, SLOT_WITH_JS, SLOT_FILLING };
 
 void slots_init(frame_slots *s) {
   memset(s, 0, sizeof(*s));
@@ -52,6 +53,79 @@ napi_value slots_make_buffers(napi_env env, frame_slots *s, int width, int heigh
   s->frame_size = s->data[FRAME_SLOTS - 1] ? size : 0;
   pthread_mutex_unlock(&s->lock);
   return array;
+}
+
+static void unmap_buffer(napi_env env, void *data, void *hint) {
+  (void)env;
+  munmap(data, (size_t)(uintptr_t)hint);
+}
+
+bool slots_can_adopt(napi_env env) {
+  static uint8_t probe;
+  napi_value v;
+  if (napi_create_external_buffer(env, 1, &probe, NULL, NULL, &v) == napi_ok) return true;
+  bool pending;
+  napi_is_exception_pending(env, &pending);
+  if (pending) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
+  return false;
+}
+
+napi_value slots_adopt_mappings(napi_env env, frame_slots *s, int width, int height, uint8_t *maps[FRAME_SLOTS], size_t map_size) {
+  size_t size = (size_t)width * height * 4;
+  napi_value array, buffers[FRAME_SLOTS];
+  for (int i = 0; i < FRAME_SLOTS; i++) {
+    if (napi_create_external_buffer(env, size, maps[i], unmap_buffer, (void *)(uintptr_t)map_size, &buffers[i]) != napi_ok) {
+      napi_fatal_error("slots_adopt_mappings", NAPI_AUTO_LENGTH, "could not make a Buffer over a frame's shared memory", NAPI_AUTO_LENGTH);
+    }
+  }
+  napi_create_array_with_length(env, FRAME_SLOTS, &array);
+  pthread_mutex_lock(&s->lock);
+  for (int i = 0; i < FRAME_SLOTS; i++) {
+    if (s->refs[i]) napi_delete_reference(env, s->refs[i]);
+    napi_create_reference(env, buffers[i], 1, &s->refs[i]);
+    s->data[i] = maps[i];
+    s->state[i] = SLOT_FREE;
+    napi_set_element(env, array, i, buffers[i]);
+  }
+  s->width = width;
+  s->height = height;
+  s->bpp = 4;
+  s->last = -1;
+  s->generation++;
+  s->frame_size = size;
+  pthread_mutex_unlock(&s->lock);
+  return array;
+}
+
+int slots_reserve(frame_slots *s) {
+  pthread_mutex_lock(&s->lock);
+  int slot = -1;
+  if (s->frame_size > 0) {
+    for (int i = 0; i < FRAME_SLOTS; i++) {
+      if (i != s->last && s->state[i] == SLOT_FREE) {
+        slot = i;
+        s->state[i] = SLOT_FILLING;
+        break;
+      }
+    }
+  }
+  if (slot < 0) s->busy++;
+  pthread_mutex_unlock(&s->lock);
+  return slot;
+}
+
+uint32_t slots_publish(frame_slots *s, int slot) {
+  pthread_mutex_lock(&s->lock);
+  return slots_end(s, slot);
+}
+
+void slots_unreserve(frame_slots *s, int slot) {
+  pthread_mutex_lock(&s->lock);
+  if (s->state[slot] == SLOT_FILLING) s->state[slot] = SLOT_FREE;
+  pthread_mutex_unlock(&s->lock);
 }
 
 uint8_t *slots_begin(frame_slots *s, int *slot) {

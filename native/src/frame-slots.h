@@ -1,6 +1,6 @@
 /*
  * The frame buffers a capture shares with JavaScript, whatever reads the screen (PipeWire, wlroots'
- * screencopy): three JS Buffers made when the picture's size is known; the capture's thread copies
+ * screencopy): four JS Buffers made when the picture's size is known; the capture's thread copies
  * each frame, without the stride's padding, into a free one that is not the newest, and tells
  * JavaScript which one; JavaScript writes it to the encoders and hands it back (release). A buffer
  * handed to JavaScript is never written; the newest complete frame is never overwritten, so it can be
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include "common.h"
 
-#define FRAME_SLOTS 3
+#define FRAME_SLOTS 4
 
 typedef struct frame_slots {
   pthread_mutex_t lock;
@@ -41,6 +41,19 @@ napi_value slots_make_buffers(napi_env env, frame_slots *s, int width, int heigh
 uint8_t *slots_begin(frame_slots *s, int *slot);
 /* The frame in `slot` is complete: it becomes the newest, handed to JavaScript. Releases the lock; returns the generation. */
 uint32_t slots_end(frame_slots *s, int slot);
+/* Whether this runtime allows Buffers over outside memory (Electron's V8 sandbox does not). */
+bool slots_can_adopt(napi_env env);
+/*
+ * Buffers JavaScript sees over memory the capture already has (a compositor's shared memory, mapped
+ * here): no copy. Each mapping of `map_size` bytes belongs to its Buffer from now on, unmapped when it
+ * is collected. Only where slots_can_adopt said yes.
+ */
+napi_value slots_adopt_mappings(napi_env env, frame_slots *s, int width, int height, uint8_t *maps[FRAME_SLOTS], size_t map_size);
+/* A slot to fill outside the lock (a compositor writes it): -1 (counted as busy) when none is free. */
+int slots_reserve(frame_slots *s);
+/* The reserved slot is complete (slots_end's work) or given up (FREE again). */
+uint32_t slots_publish(frame_slots *s, int slot);
+void slots_unreserve(frame_slots *s, int slot);
 /* release(index, generation), repeat() and stats() on a capture's handle, working on `s`. */
 void slots_add_methods(napi_env env, napi_value handle, frame_slots *s);
 

@@ -357,10 +357,17 @@ typedef struct wcapture {
   volatile int stopped;
   napi_threadsafe_function tsfn;
   frame_slots slots;
+  /*
+   * One shared-memory buffer per slot. Where the runtime allows (zero_copy), JavaScript's Buffers are
+   * these very mappings: the compositor copies the output straight into what goes to the encoders, and
+   * the mappings belong to those Buffers. Otherwise JavaScript has Buffers of its own, the frame is
+   * copied into them once, and the mappings stay this thread's.
+   */
+  int zero_copy;
   /* Only the capture thread: */
   struct wl_proxy *frame;
-  struct wl_buffer *buffer;
-  uint8_t *map;
+  struct wl_buffer *buffers[FRAME_SLOTS];
+  uint8_t *maps[FRAME_SLOTS];
   size_t map_size;
   uint32_t buf_format, buf_w, buf_h, buf_stride, flags;
   int frame_state; /* 0 waiting for the buffer event, 1 copying, 2 ready, 3 failed */
@@ -376,6 +383,9 @@ typedef struct wevent {
   int width, height;
   int64_t pts_ns;
   char text[256];
+  /* A new format's mappings, for JavaScript's Buffers (zero copy). */
+  uint8_t *maps[FRAME_SLOTS];
+  size_t map_size;
 } wevent;
 
 static int64_t mono_ns(void) {
@@ -436,36 +446,41 @@ static const struct {
   void (*damage)(void *, struct wl_proxy *, uint32_t, uint32_t, uint32_t, uint32_t);
 } frame_listener = {frame_buffer, frame_flags, frame_ready, frame_failed, frame_damage};
 
-static void drop_shm_buffer(wcapture *cap) {
-  if (cap->buffer) wl_buffer_destroy(cap->buffer);
-  cap->buffer = NULL;
-  if (cap->map) munmap(cap->map, cap->map_size);
-  cap->map = NULL;
+/* The wl_buffers go; the mappings too where they are this thread's (not handed to JavaScript's Buffers). */
+static void drop_shm_buffers(wcapture *cap) {
+  for (int i = 0; i < FRAME_SLOTS; i++) {
+    if (cap->buffers[i]) wl_buffer_destroy(cap->buffers[i]);
+    cap->buffers[i] = NULL;
+    if (cap->maps[i] && !cap->zero_copy) munmap(cap->maps[i], cap->map_size);
+    cap->maps[i] = NULL;
+  }
   cap->map_size = 0;
 }
 
-/* The shared-memory buffer the compositor copies into, of the size and format it asked. */
-static int make_shm_buffer(wcapture *cap, char *error, size_t size) {
-  drop_shm_buffer(cap);
+/* The shared-memory buffers the compositor copies into, of the size and format it asked, one per slot. */
+static int make_shm_buffers(wcapture *cap, char *error, size_t size) {
+  drop_shm_buffers(cap);
   size_t bytes = (size_t)cap->buf_stride * cap->buf_h;
-  int fd = memfd_create("streams-screencopy", MFD_CLOEXEC);
-  if (fd < 0 || ftruncate(fd, (off_t)bytes) < 0) {
-    snprintf(error, size, "screencopy: no shared memory for a frame (%s)", strerror(errno));
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  cap->map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (cap->map == MAP_FAILED) {
-    cap->map = NULL;
+  for (int i = 0; i < FRAME_SLOTS; i++) {
+    int fd = memfd_create("streams-screencopy", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)bytes) < 0) {
+      snprintf(error, size, "screencopy: no shared memory for a frame (%s)", strerror(errno));
+      if (fd >= 0) close(fd);
+      return -1;
+    }
+    uint8_t *map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+      close(fd);
+      snprintf(error, size, "screencopy: could not map a frame (%s)", strerror(errno));
+      return -1;
+    }
+    cap->maps[i] = map;
+    cap->map_size = bytes;
+    struct wl_shm_pool *pool = wl_shm_create_pool(cap->c.shm, fd, (int32_t)bytes);
+    cap->buffers[i] = wl_shm_pool_create_buffer(pool, 0, (int32_t)cap->buf_w, (int32_t)cap->buf_h, (int32_t)cap->buf_stride, cap->buf_format);
+    wl_shm_pool_destroy(pool);
     close(fd);
-    snprintf(error, size, "screencopy: could not map a frame (%s)", strerror(errno));
-    return -1;
   }
-  cap->map_size = bytes;
-  struct wl_shm_pool *pool = wl_shm_create_pool(cap->c.shm, fd, (int32_t)bytes);
-  cap->buffer = wl_shm_pool_create_buffer(pool, 0, (int32_t)cap->buf_w, (int32_t)cap->buf_h, (int32_t)cap->buf_stride, cap->buf_format);
-  wl_shm_pool_destroy(pool);
-  close(fd);
   return 0;
 }
 
@@ -494,25 +509,37 @@ static int pump_events(wcapture *cap, int timeout_ms) {
   return 0;
 }
 
-/* The frame the compositor copied, into a free buffer shared with JavaScript; 0 when it had to be dropped. */
-static int deliver(wcapture *cap) {
+/*
+ * The frame the compositor copied into the slot's shared memory, made what the encoders read (rows
+ * without padding, top first) in JavaScript's Buffer of that slot: in place where that Buffer is the
+ * mapping, by one copy otherwise.
+ */
+static void finish_frame(wcapture *cap, int slot) {
   frame_slots *sl = &cap->slots;
-  int slot;
-  uint8_t *dst = slots_begin(sl, &slot);
-  if (!dst) return 0;
-  if (sl->width != (int)cap->buf_w || sl->height != (int)cap->buf_h) {
-    /* JavaScript has not made the buffers of the new size yet. */
-    sl->busy++;
-    pthread_mutex_unlock(&sl->lock);
-    return 0;
-  }
-  size_t row = (size_t)cap->buf_w * 4;
+  size_t row = (size_t)cap->buf_w * 4, stride = cap->buf_stride;
+  uint8_t *src = cap->maps[slot], *dst = sl->data[slot];
   int invert = cap->flags & 1;
-  for (uint32_t y = 0; y < cap->buf_h; y++) {
-    uint32_t from = invert ? cap->buf_h - 1 - y : y;
-    memcpy(dst + (size_t)y * row, cap->map + (size_t)from * cap->buf_stride, row);
+  if (dst != src) {
+    for (uint32_t y = 0; y < cap->buf_h; y++) memcpy(dst + (size_t)y * row, src + (size_t)(invert ? cap->buf_h - 1 - y : y) * stride, row);
+    return;
   }
-  uint32_t generation = slots_end(sl, slot);
+  if (stride != row) {
+    for (uint32_t y = 1; y < cap->buf_h; y++) memmove(dst + (size_t)y * row, src + (size_t)y * stride, row);
+  }
+  if (invert) {
+    uint8_t *tmp = malloc(row);
+    if (!tmp) return;
+    for (uint32_t y = 0; y < cap->buf_h / 2; y++) {
+      uint8_t *a = dst + (size_t)y * row, *b = dst + (size_t)(cap->buf_h - 1 - y) * row;
+      memcpy(tmp, a, row);
+      memcpy(a, b, row);
+      memcpy(b, tmp, row);
+    }
+    free(tmp);
+  }
+}
+
+static void post_frame(wcapture *cap, int slot, uint32_t generation) {
   wevent *ev = calloc(1, sizeof(wevent));
   if (!ev) return;
   ev->type = EV_FRAME;
@@ -520,7 +547,6 @@ static int deliver(wcapture *cap) {
   ev->generation = generation;
   ev->pts_ns = (int64_t)cap->pts_ns;
   if (napi_call_threadsafe_function(cap->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) free(ev);
-  return 1;
 }
 
 static void *capture_thread(void *data) {
@@ -557,7 +583,7 @@ static void *capture_thread(void *data) {
         snprintf(error, sizeof(error), "screencopy offers frames in a pixel format the host does not read (wl_shm format 0x%x)", cap->buf_format);
         break;
       }
-      if (make_shm_buffer(cap, error, sizeof(error)) < 0) break;
+      if (make_shm_buffers(cap, error, sizeof(error)) < 0) break;
       known_w = cap->buf_w;
       known_h = cap->buf_h;
       known_format = cap->buf_format;
@@ -570,19 +596,36 @@ static void *capture_thread(void *data) {
         ev->width = (int)known_w;
         ev->height = (int)known_h;
         snprintf(ev->text, sizeof(ev->text), "%s", name);
-        if (napi_call_threadsafe_function(cap->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) free(ev);
+        if (cap->zero_copy) {
+          memcpy(ev->maps, cap->maps, sizeof(ev->maps));
+          ev->map_size = cap->map_size;
+        }
+        if (napi_call_threadsafe_function(cap->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) {
+          for (int i = 0; i < FRAME_SLOTS && cap->zero_copy; i++) munmap(ev->maps[i], ev->map_size);
+          free(ev);
+        }
       }
+    }
+    /* A slot JavaScript does not hold; none while its Buffers of this size are not made yet. */
+    int slot = slots_reserve(&cap->slots);
+    if (slot < 0 || cap->slots.width != (int)cap->buf_w || cap->slots.height != (int)cap->buf_h) {
+      if (slot >= 0) slots_unreserve(&cap->slots, slot);
+      need_full = 1;
+      goto next;
     }
     cap->frame_state = 1;
     /* With damage: the compositor answers when the output changed (the pump repeats the newest meanwhile). */
-    wl_proxy_marshal(cap->frame, cap->c.screencopy_version >= 2 && !need_full ? FRAME_COPY_WITH_DAMAGE : FRAME_COPY, cap->buffer);
+    wl_proxy_marshal(cap->frame, cap->c.screencopy_version >= 2 && !need_full ? FRAME_COPY_WITH_DAMAGE : FRAME_COPY, cap->buffers[slot]);
     while (!cap->stopped && cap->frame_state == 1 && (r = pump_events(cap, 1000)) == 0) {}
-    if (r < 0) break;
-    if (cap->frame_state == 2) {
+    if (cap->frame_state == 2 && r >= 0) {
       cap->failures = 0;
-      need_full = !deliver(cap);
+      need_full = 0;
+      finish_frame(cap, slot);
+      post_frame(cap, slot, slots_publish(&cap->slots, slot));
       goto next;
     }
+    slots_unreserve(&cap->slots, slot);
+    if (r < 0) break;
     if (cap->frame_state != 3) goto next;
   failed:
     if (++cap->failures >= 30) {
@@ -612,6 +655,8 @@ static void wcall_js(napi_env env, napi_value callback, void *context, void *dat
   wcapture *cap = context;
   wevent *ev = data;
   if (env == NULL || cap->stopped) {
+    /* Mappings meant for Buffers that will not be made. */
+    for (int i = 0; i < FRAME_SLOTS && ev->type == EV_FORMAT && cap->zero_copy; i++) munmap(ev->maps[i], ev->map_size);
     free(ev);
     return;
   }
@@ -624,7 +669,8 @@ static void wcall_js(napi_env env, napi_value callback, void *context, void *dat
       set_int(env, obj, "width", ev->width);
       set_int(env, obj, "height", ev->height);
       set_string(env, obj, "pixelFormat", ev->text);
-      napi_set_named_property(env, obj, "buffers", slots_make_buffers(env, &cap->slots, ev->width, ev->height));
+      napi_set_named_property(env, obj, "buffers",
+          cap->zero_copy ? slots_adopt_mappings(env, &cap->slots, ev->width, ev->height, ev->maps, ev->map_size) : slots_make_buffers(env, &cap->slots, ev->width, ev->height));
       set_int(env, obj, "generation", (int64_t)cap->slots.generation);
       break;
     case EV_FRAME:
@@ -651,7 +697,7 @@ static void wteardown(wcapture *cap) {
     pthread_join(cap->thread, NULL);
     cap->thread_started = 0;
   }
-  drop_shm_buffer(cap);
+  drop_shm_buffers(cap);
   conn_close(&cap->c);
   if (cap->wake >= 0) close(cap->wake);
   cap->wake = -1;
@@ -722,6 +768,7 @@ napi_value open_wlr_capture(napi_env env, napi_callback_info info) {
     THROW(env, error);
   }
   slots_init(&cap->slots);
+  cap->zero_copy = slots_can_adopt(env) && !get_int_prop(env, argv[0], "copy", 0);
   cap->owners = 1;
   cap->overlay_cursor = cursor ? 1 : 0;
   cap->interval_ns = fps > 0 ? 1000000000LL / fps : 0;
@@ -742,6 +789,7 @@ napi_value open_wlr_capture(napi_env env, napi_callback_info info) {
     THROW(env, "openWlrCapture: could not start its thread");
   }
   cap->thread_started = 1;
+  pthread_setname_np(cap->thread, "streams-wlr");
   napi_value handle, fn;
   napi_create_object(env, &handle);
   cap->owners++;
@@ -782,6 +830,9 @@ static void winput_close(winput *in) {
     wl_proxy_marshal(in->keyboard, VK_DESTROY);
     wl_proxy_destroy(in->keyboard);
   }
+  in->pointer = NULL;
+  in->keyboard = NULL;
+  in->out = NULL;
   if (in->c.display) wl_display_flush(in->c.display);
   conn_close(&in->c);
   if (in->state) xkb_state_unref(in->state);
@@ -815,10 +866,16 @@ gone:
   return -1;
 }
 
+/* The input a method is called on; NULL (with a CAPTURE_FAILED thrown) once it is closed. */
 static winput *this_input(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
   void *data = NULL;
   napi_get_cb_info(env, info, argc, argv, NULL, &data);
-  return data;
+  winput *in = data;
+  if (in->closed) {
+    napi_throw_error(env, "CAPTURE_FAILED", "the Wayland input is closed");
+    return NULL;
+  }
+  return in;
 }
 
 static double arg_number(napi_env env, napi_value v) {
@@ -838,7 +895,7 @@ static napi_value win_move(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   winput *in = this_input(env, info, &argc, argv);
-  if (argc < 2 || !in->pointer) return NULL;
+  if (!in || argc < 2 || !in->pointer) return NULL;
   double x = arg_number(env, argv[0]), y = arg_number(env, argv[1]);
   output *o = in->out;
   int32_t w = o->mode_w > 0 ? o->mode_w : 1, h = o->mode_h > 0 ? o->mode_h : 1;
@@ -869,7 +926,7 @@ static napi_value win_button(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   winput *in = this_input(env, info, &argc, argv);
-  if (argc < 2 || !in->pointer) return NULL;
+  if (!in || argc < 2 || !in->pointer) return NULL;
   wl_proxy_marshal(in->pointer, VP_BUTTON, now_ms(), (uint32_t)arg_number(env, argv[0]), arg_bool(env, argv[1]) ? 1u : 0u);
   wl_proxy_marshal(in->pointer, VP_FRAME);
   winput_flush(env, in);
@@ -881,7 +938,7 @@ static napi_value win_scroll(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   winput *in = this_input(env, info, &argc, argv);
-  if (argc < 2 || !in->pointer) return NULL;
+  if (!in || argc < 2 || !in->pointer) return NULL;
   uint32_t axis = (uint32_t)arg_number(env, argv[0]);
   int32_t steps = (int32_t)arg_number(env, argv[1]);
   if (steps == 0) return NULL;
@@ -907,7 +964,7 @@ static napi_value win_keycode(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   winput *in = this_input(env, info, &argc, argv);
-  if (argc < 2 || !in->keyboard) return NULL;
+  if (!in || argc < 2 || !in->keyboard) return NULL;
   send_key(in, (uint32_t)arg_number(env, argv[0]), arg_bool(env, argv[1]));
   winput_flush(env, in);
   return NULL;
@@ -935,7 +992,7 @@ static napi_value win_keysym(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   winput *in = this_input(env, info, &argc, argv);
-  if (argc < 2 || !in->keyboard) return NULL;
+  if (!in || argc < 2 || !in->keyboard) return NULL;
   xkb_keysym_t sym = (xkb_keysym_t)arg_number(env, argv[0]);
   bool down = arg_bool(env, argv[1]);
   xkb_level_index_t level = 0;
@@ -960,8 +1017,9 @@ static napi_value win_keysym(napi_env env, napi_callback_info info) {
 
 static napi_value win_close(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  winput *in = this_input(env, info, &argc, NULL);
-  winput_close(in);
+  void *data = NULL;
+  napi_get_cb_info(env, info, &argc, NULL, NULL, &data);
+  winput_close(data);
   return NULL;
 }
 

@@ -47,7 +47,7 @@ export interface NativeAddon {
   /** The compositor's outputs (socket: a path, or a name in $XDG_RUNTIME_DIR); throws when it cannot be reached. */
   wlrOutputs?(socket: string): WlrOutputs;
   /** An output's frames by wlr-screencopy, as openCapture's events (format, frame, error); `cursor` draws the pointer in. */
-  openWlrCapture?(options: { socket: string; output: string; fps: number; cursor: boolean }, onEvent: (event: CaptureEvent) => void): NativeCapture;
+  openWlrCapture?(options: { socket: string; output: string; fps: number; cursor: boolean; /** JavaScript's own Buffers and one copy (as under Electron), for tests. */ copy?: boolean }, onEvent: (event: CaptureEvent) => void): NativeCapture;
   openWlrInput?(options: { socket: string; output: string }): WlrInput;
 }
 

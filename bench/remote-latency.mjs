@@ -22,6 +22,9 @@
 //            through mutter's screen cast, PipeWire and the native addon) and once on an X display
 //            (x11grab), 720p30, in alternating segments in one host: capture-to-display, click-to-photon
 //            and the capture's CPU per frame (encoder + display server + the host's capture thread).
+// sway      the same against a headless sway desktop (wlroots: screencopy, virtual pointer and keyboard,
+//            through the addon's wlroots part), where sway and that part are here.
+// BENCH_PARTS=x11,gateway,mutter,sway (the default: all) runs only those parts.
 // gateway   (where FreeRDP's shadow server and xfreerdp are here) the painter on a virtual display let in
 //            by an RDP access of the host, and the host's RDP gateway signed in to it: xfreerdp draws the
 //            remote desktop into a virtual display of its own, which /remote shows. Beside it, the direct
@@ -34,7 +37,7 @@ import { launchPlayer, watch } from './lib/player.mjs';
 import { clickToPhoton, hostCapture, painterLayout, pairViewer, receiverStats, startPainter, statsDelta, withRtpPort } from './lib/remote.mjs';
 import { defineBench } from './lib/report.mjs';
 import { painterPageUrl, startBrowserPainter } from './lib/browser-painter.mjs';
-import { CHROMIUM_DESKTOP_ARGS, startMutterSession } from '../test-support/desktop-session.mjs';
+import { CHROMIUM_DESKTOP_ARGS, startMutterSession, startSwaySession } from '../test-support/desktop-session.mjs';
 import { findChromium, freePort as freeTcpPort, processTree, which } from '../test-support/machine.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,7 +59,16 @@ const bench = defineBench(NAME, {
   gateway: { what: 'RDP gateway capture-to-display p50 at 720p30 (painter on an RDP server of this host -> xfreerdp -> our viewer); the direct path to the same display beside it', on: 'ours', op: '<', target: 100, unit: 'ms', digits: 0 },
   wayland: { what: "Wayland capture-to-display p50 at 720p (the monitor's rate) vs x11grab of the same painter (same run)", on: 'ratio', op: '<=', target: 1.1, unit: 'ms', digits: 0 },
   waylandCpu: { what: "Wayland capture CPU per frame vs x11grab (encoder + the display server's capture share + host capture thread)", on: 'ratio', op: '<=', target: 1.0, unit: 'ms', digits: 2 },
+  sway: { what: "sway (wlroots screencopy) capture-to-display p50 at 720p (the output's rate) vs x11grab of the same painter (same run)", on: 'ratio', op: '<=', target: 1.1, unit: 'ms', digits: 0 },
+  swayCpu: { what: "sway capture CPU per frame vs x11grab (encoder + the compositor's capture share + host capture thread)", on: 'ratio', op: '<=', target: 1.0, unit: 'ms', digits: 2 },
 });
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'x11,gateway,mutter,sway').split(',').map((p) => p.trim()));
+
+/** The Wayland desktops compared with x11grab: how to start each, its compositor's process, the addon part and the capture thread. */
+const DESKTOPS = {
+  mutter: { start: startMutterSession, server: 'mutter', commands: ['mutter', 'pipewire', 'wireplumber'], feature: 'pipewire', dev: 'libpipewire-0.3-dev', thread: /^(streams-capture|pw-|data-loop)/, label: 'Wayland: mutter + PipeWire + addon', goals: ['wayland', 'waylandCpu'] },
+  sway: { start: startSwaySession, server: 'sway', commands: ['sway'], feature: 'wlroots', dev: 'libwayland-dev and libxkbcommon-dev', thread: /^streams-wlr/, label: 'Wayland: sway + screencopy (addon)', goals: ['sway', 'swayCpu'] },
+};
 const SAMPLES = bench.knob('BENCH_SAMPLES', 60, 20);
 const CLICKS = bench.knob('BENCH_CLICKS', 20, 8);
 const SETTLE_MS = 3000;
@@ -242,27 +254,30 @@ function gatewayMissing() {
   return missing.length > 0 ? `needs ${missing.join(' and ')} (Debian: freerdp2-shadow-x11, freerdp2-x11)` : null;
 }
 
-/** Why the Wayland comparison cannot run here, or null. */
-function waylandMissing() {
+/** Why a Wayland comparison cannot run here, or null. */
+function waylandMissing(kind) {
+  const desktop = DESKTOPS[kind];
+  if (!PARTS.has(kind)) return `not asked (BENCH_PARTS=${[...PARTS].join(',')})`;
   if (process.getuid?.() !== 0) return 'needs root (the desktop runs as an unprivileged user)';
-  const missing = ['mutter', 'pipewire', 'wireplumber', 'dbus-run-session', 'runuser'].filter((c) => !which(c, [`/usr/sbin/${c}`]));
+  const missing = [...desktop.commands, 'dbus-run-session', 'runuser'].filter((c) => !which(c, [`/usr/sbin/${c}`]));
   if (missing.length > 0) return `needs ${missing.join(', ')} (node scripts/setup-system.mjs)`;
   const status = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'native', 'build', 'status.json');
   const built = fs.existsSync(status) ? JSON.parse(fs.readFileSync(status, 'utf8')) : { features: [] };
-  if (!(built.features ?? []).includes('pipewire')) return "needs the native addon's PipeWire part (node native/build.mjs with libpipewire-0.3-dev)";
+  if (!(built.features ?? []).includes(desktop.feature)) return `needs the native addon's ${desktop.feature} part (node native/build.mjs with ${desktop.dev})`;
   return null;
 }
 
 /**
- * The same painter page in Chromium on a Wayland desktop (mutter) and on an X display of the same
- * host, at 720p30: x11grab then Wayland, twice, each half of the samples; then the clicks on each.
+ * The same painter page in Chromium on a Wayland desktop (mutter or sway) and on an X display of the
+ * same host, at 720p30: x11grab then Wayland, twice, each half of the samples; then the clicks on each.
  */
-async function runWayland(player) {
+async function runWayland(player, kind) {
+  const which = DESKTOPS[kind];
   const [width, height] = SIZES[0];
   const layout = painterLayout(width, height);
   const url = painterPageUrl(layout);
   const { chromium } = await import('playwright-core');
-  const desktop = await startMutterSession({ width, height, clientUrl: url, cdpPort: await freeTcpPort() });
+  const desktop = await which.start({ width, height, clientUrl: url, cdpPort: await freeTcpPort() });
   let wHost = null;
   let xBrowser = null;
   let wClient = null;
@@ -289,12 +304,11 @@ async function runWayland(player) {
     await xPage.goto(url);
     const xPainter = await startBrowserPainter(xPage);
     const xvfb = processTree(wHost.proc.pid).find((pid) => (cmdline(pid) ?? []).some((a) => /(^|\/)Xvfb$/.test(a)));
-    const mutter = Number(spawnSync('pgrep', ['-x', 'mutter'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
-    const thread = /^(streams-capture|pw-|data-loop)/;
+    const server = Number(spawnSync('pgrep', ['-x', which.server], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
     const xCpu = { serverPid: xvfb };
-    const wCpu = { serverPid: Number.isFinite(mutter) ? mutter : undefined, capturePid: { pid: wHost.proc.pid, thread } };
+    const wCpu = { serverPid: Number.isFinite(server) ? server : undefined, capturePid: { pid: wHost.proc.pid, thread: which.thread } };
     // Each display server's CPU with the painter running and nothing captured: what it costs to show
-    // the page (mutter composites in software here), so that only the capture's share is counted.
+    // the page (the compositor composites in software here), so that only the capture's share is counted.
     const idle = async (pid) => {
       if (!pid) return 0;
       const a = [cpuSeconds(pid), performance.now()];
@@ -319,21 +333,23 @@ async function runWayland(player) {
 const started = Date.now();
 const loadBefore = os.loadavg()[0];
 const results = [];
-let wayland = null;
-let waylandSkip = null;
+const waylands = {};
+const waylandSkips = {};
 let gateway = null;
-const gatewaySkip = gatewayMissing();
+const gatewaySkip = PARTS.has('gateway') ? gatewayMissing() : `not asked (BENCH_PARTS=${[...PARTS].join(',')})`;
 let host = null;
 let player = null;
 try {
   host = await startHost();
   player = await launchPlayer();
-  for (const [w, h] of SIZES) results.push(await runSize(host, player, w, h));
+  if (PARTS.has('x11')) for (const [w, h] of SIZES) results.push(await runSize(host, player, w, h));
   if (!gatewaySkip) gateway = await runGateway(host, player);
   await host.stop();
   host = null;
-  waylandSkip = waylandMissing();
-  if (!waylandSkip) wayland = await runWayland(player);
+  for (const kind of Object.keys(DESKTOPS)) {
+    waylandSkips[kind] = waylandMissing(kind);
+    if (!waylandSkips[kind]) waylands[kind] = await runWayland(player, kind);
+  }
 } catch (error) {
   console.error(`${NAME}: FAILED: ${error.stack ?? error}`);
   bench.fail(error);
@@ -386,34 +402,42 @@ if (gateway) {
   console.log(`\nRDP gateway: not run here: ${gatewaySkip ?? 'the run stopped before it'}`);
   bench.skipGoal('gateway', gatewaySkip ?? 'the run stopped before it');
 }
-if (wayland) {
+for (const [kind, desktop] of Object.entries(DESKTOPS)) {
+  const wayland = waylands[kind];
+  const [latencyGoal, cpuGoal] = desktop.goals;
+  if (!wayland) {
+    const why = waylandSkips[kind] ?? 'the run stopped before it';
+    console.log(`\n${desktop.label} vs x11grab: not run here: ${why}`);
+    bench.skipGoal(latencyGoal, why);
+    bench.skipGoal(cpuGoal, why);
+    continue;
+  }
   // The capture's CPU: the encoder, the display server above what showing the page costs it, the host's capture thread.
   const perFrame = (x, idle) => ((x.cpu.ffmpeg + Math.max(0, x.cpu.server - idle) + x.cpu.captureThread) * 10) / x.fps;
   const xPer = perFrame(wayland.x, wayland.serverIdle.x);
   const wPer = perFrame(wayland.w, wayland.serverIdle.w);
-  console.log(`\nWayland vs x11grab, the same painter page in Chromium, 720p at the monitor's ${wayland.fps} Hz (${SAMPLES} samples each)`);
+  console.log(`\n${desktop.label} vs x11grab, the same painter page in Chromium, 720p at the monitor's ${wayland.fps} Hz (${SAMPLES} samples each)`);
   console.log(`capture: ${wayland.capture.join(' ')}`);
   console.log(`${'scenario'.padEnd(38)} ${'p50'.padStart(5)} ${'p90'.padStart(6)} ${'samples'.padStart(7)} ${'to rx'.padStart(8)} ${'rx>shown'.padStart(8)} ${'fps'.padStart(6)} ${'jitbuf'.padStart(7)} ${'decode'.padStart(7)}   p50 / x11grab`);
   console.log(row('x11grab of Chromium (X display)', wayland.x));
-  console.log(row('Wayland: mutter + PipeWire + addon', wayland.w, wayland.x));
-  for (const [name, x, idle, per] of [['x11grab', wayland.x, wayland.serverIdle.x, xPer], ['wayland', wayland.w, wayland.serverIdle.w, wPer]]) {
+  console.log(row(desktop.label, wayland.w, wayland.x));
+  for (const [name, x, idle, per] of [['x11grab', wayland.x, wayland.serverIdle.x, xPer], [kind, wayland.w, wayland.serverIdle.w, wPer]]) {
     console.log(`  ${name.padEnd(8)} CPU: ffmpeg ${fmt(x.cpu.ffmpeg, 0).padStart(3)}%  display server ${fmt(x.cpu.server, 0).padStart(3)}% (${fmt(idle, 0)}% without capture)  host capture thread ${fmt(x.cpu.captureThread, 1).padStart(4)}%  -> ${fmt(per, 2)} ms of CPU per frame  (host ${fmt(x.cpu.relay, 0)}%, machine ${fmt(x.cpu.machine, 0)}%)`);
   }
-  for (const [name, c] of [['x11grab', wayland.xClicks], ['wayland', wayland.wClicks]]) {
+  for (const [name, c] of [['x11grab', wayland.xClicks], [kind, wayland.wClicks]]) {
     console.log(`  ${name.padEnd(8)} click-to-photon p50 ${fmt(percentile(c.total, 50), 0)} ms, p90 ${fmt(percentile(c.total, 90), 0)} ms (${c.total.length} clicks, ${c.missed} missed; input p50 ${fmt(percentile(c.input, 50), 0)} ms)`);
   }
-  bench.record('wayland', { ours: wayland.w.p50, reference: wayland.x.p50, note: `p90 ${fmt(wayland.w.p90, 0)} vs ${fmt(wayland.x.p90, 0)} ms; clicks p50 ${fmt(percentile(wayland.wClicks.total, 50), 0)} vs ${fmt(percentile(wayland.xClicks.total, 50), 0)} ms` });
-  bench.record('waylandCpu', { ours: wPer, reference: xPer, note: "encoder + the display server's capture share + host capture thread, per frame received" });
-} else if (waylandSkip) {
-  console.log(`\nWayland vs x11grab: not run here: ${waylandSkip}`);
-  bench.skipGoal('wayland', waylandSkip);
-  bench.skipGoal('waylandCpu', waylandSkip);
+  bench.record(latencyGoal, { ours: wayland.w.p50, reference: wayland.x.p50, note: `p90 ${fmt(wayland.w.p90, 0)} vs ${fmt(wayland.x.p90, 0)} ms; clicks p50 ${fmt(percentile(wayland.wClicks.total, 50), 0)} vs ${fmt(percentile(wayland.xClicks.total, 50), 0)} ms` });
+  bench.record(cpuGoal, { ours: wPer, reference: xPer, note: "encoder + the display server's capture share + host capture thread, per frame received" });
 }
 const goal = results.find((r) => r.label === `720p${FPS}`);
 if (goal) {
   bench.record('p50', { ours: goal.ours.p50, reference: goal.floor.p50, note: `p90 ${fmt(goal.ours.p90, 0)} ms, ${goal.ours.n} samples` });
   bench.record('vsFloor', { ours: goal.ours.p50, reference: goal.floor.p50, note: 'overhead only: the floor is our own capture command line replayed' });
   bench.record('clickP50', { ours: percentile(goal.clicks.total, 50), note: `${goal.clicks.total.length} clicks, ${goal.clicks.missed} missed` });
+} else {
+  const why = PARTS.has('x11') ? 'the run stopped before it' : `not asked (BENCH_PARTS=${[...PARTS].join(',')})`;
+  for (const name of ['p50', 'vsFloor', 'clickP50']) bench.skipGoal(name, why);
 }
 console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after, ${os.cpus().length} cores)`);
 bench.finish();

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { HostProcess } from './host-process.js';
 import { waitFor } from './wait.js';
 
@@ -142,3 +142,23 @@ export const centrePixel = (viewer: Page): Promise<number[]> =>
     ctx.drawImage(video, 0, 0, 64, 36);
     return [...ctx.getImageData(32, 24, 1, 1).data.slice(0, 3)];
   });
+
+/** The Wayland client page of a desktop's Chromium (over DevTools), once it has drawn a few frames. */
+export async function connectWaylandClient(cdpUrl: string): Promise<{ client: Browser; page: Page }> {
+  const client = await chromium.connectOverCDP(cdpUrl);
+  const page = client.contexts()[0]!.pages()[0]!;
+  await waitFor('the Wayland client to draw', async () => ((await page.evaluate(() => (window as unknown as { got?: { frame: number } }).got?.frame)) ?? 0) > 10, 20_000);
+  return { client, page };
+}
+
+/** The viewer's picture changes from one look to the next (the client repaints every frame), at a steady rate. */
+export async function expectChangingPicture(viewer: Page): Promise<void> {
+  const seen = new Set<string>();
+  for (let i = 0; i < 8; i++) {
+    const [r, g, b] = await centrePixel(viewer);
+    seen.add(`${Math.round(r! / 32)},${Math.round(g! / 32)},${Math.round(b! / 32)}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  if (seen.size < 4) throw new Error(`the picture did not change: colours seen ${[...seen].join(' ')}`);
+  await waitFor('a steady frame rate at the viewer', async () => (await remoteState(viewer)).fps >= 10, 15_000);
+}

@@ -5,6 +5,7 @@
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #define THROW(env, message)                    \
   do {                                         \
@@ -52,6 +53,13 @@ static inline int64_t get_int_prop(napi_env env, napi_value obj, const char *key
 static inline uint32_t get_uint_prop(napi_env env, napi_value obj, const char *key, uint32_t fallback) {
   int64_t v = get_int_prop(env, obj, key, fallback);
   return v < 0 ? fallback : (uint32_t)v;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds (what compositors stamp frames with). */
+static inline int64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 napi_value open_capture(napi_env env, napi_callback_info info);

@@ -64,12 +64,6 @@ typedef struct event {
   uint8_t *image; /* RGBA, image_w * image_h * 4 */
 } event;
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* ffmpeg's name for a packed 32-bit layout PipeWire negotiated. */
 static const char *pixel_format_name(uint32_t format) {
   switch (format) {
@@ -231,7 +225,7 @@ static void on_process(void *data) {
     pw_stream_queue_buffer(cap->stream, b);
     return;
   }
-  int64_t now = now_ns();
+  int64_t now = monotonic_ns();
   if (cap->interval_ns > 0 && cap->last_sent_ns != 0 && now - cap->last_sent_ns < cap->interval_ns * 9 / 10) {
     cap->slots.skipped++;
     pw_stream_queue_buffer(cap->stream, b);

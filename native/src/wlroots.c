@@ -388,12 +388,6 @@ typedef struct wevent {
   size_t map_size;
 } wevent;
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* ffmpeg's name for a wl_shm format (little-endian words: ARGB8888 is B, G, R, A in memory). */
 static const char *shm_format_name(uint32_t format) {
   switch (format) {
@@ -558,14 +552,14 @@ static void *capture_thread(void *data) {
   int need_full = 1;
   while (!cap->stopped) {
     /* One frame at the asked rate at most: wait out the rest of the interval. */
-    int64_t wait_ns = last_request + cap->interval_ns - mono_ns();
+    int64_t wait_ns = last_request + cap->interval_ns - monotonic_ns();
     if (last_request && wait_ns > 0) {
       int r = pump_events(cap, (int)(wait_ns / 1000000) + 1);
       if (r < 0) break;
       if (r > 0) continue;
-      if (mono_ns() < last_request + cap->interval_ns) continue;
+      if (monotonic_ns() < last_request + cap->interval_ns) continue;
     }
-    last_request = mono_ns();
+    last_request = monotonic_ns();
     cap->frame_state = 0;
     cap->buf_w = 0;
     cap->flags = 0;
@@ -817,7 +811,7 @@ typedef struct winput {
   int closed;
 } winput;
 
-static uint32_t now_ms(void) { return (uint32_t)(mono_ns() / 1000000); }
+static uint32_t now_ms(void) { return (uint32_t)(monotonic_ns() / 1000000); }
 
 static void winput_close(winput *in) {
   if (in->closed) return;

@@ -107,8 +107,8 @@ export function mutterOpener(connector: string, bus: () => Promise<dbus.MessageB
 /**
  * wlroots desktops (sway...): the addon as a client of the compositor itself, wlr-screencopy for the
  * picture and the virtual pointer and keyboard for the input (remote desktops only). wlroots has no
- * pointer metadata: a remote desktop's picture is taken without the pointer (the viewer's own is
- * enough for control), a broadcast's with it.
+ * pointer metadata: a remote desktop's picture is asked without the pointer (a compositor drawing it in
+ * software has it in the picture anyway), a broadcast's with it.
  */
 export function wlrootsOpener(socket: string, output: string, addon: NativeAddon, logger: Logger): DesktopOpener {
   return async ({ pointer, fps, onEvent }) => {
@@ -161,9 +161,9 @@ export function wlrootsOpener(socket: string, output: string, addon: NativeAddon
 
 /**
  * One monitor of a Wayland desktop, shared by the remote-desktop sessions and broadcasts that show it:
- * mutter's remote-desktop session (capture and input), the native PipeWire capture, and the pump that
- * feeds its frames to the encoders. Opened at the first user, closed after the last. When the desktop
- * or PipeWire goes away, its users hear why, and it is opened again until it comes back.
+ * the compositor's capture and input (a DesktopLink: mutter's or wlroots') and the pump that feeds its
+ * frames to the encoders. Opened at the first user, closed after the last. When the desktop, its
+ * compositor or PipeWire goes away, its users hear why, and it is opened again until it comes back.
  */
 export class WaylandDesktop {
   private users = 0;
@@ -256,8 +256,8 @@ export class WaylandDesktop {
       failed = reject;
     });
     try {
-      // The pump hands buffers back to the capture it is made before.
-      // Buffers handed back before the capture is known go back once it is.
+      // The pump is made before the capture it hands buffers back to: those handed back before the
+      // capture is known go back once it is.
       const late: { capture?: NativeCapture } = {};
       const early: [number, number][] = [];
       const pump = new FramePump({ release: (i, g) => (late.capture ? late.capture.release(i, g) : early.push([i, g])), repeat: () => late.capture?.repeat() ?? null }, this.deps.fps);

@@ -50,6 +50,20 @@ static inline int64_t get_int_prop(napi_env env, napi_value obj, const char *key
   return out;
 }
 
+/* A string property of an options object into `out` (empty when it is missing or not a string). */
+static inline char *get_string_prop(napi_env env, napi_value obj, const char *key, char *out, size_t size) {
+  out[0] = 0;
+  bool has = false;
+  if (napi_has_named_property(env, obj, key, &has) != napi_ok || !has) return out;
+  napi_value v;
+  napi_valuetype type;
+  napi_get_named_property(env, obj, key, &v);
+  if (napi_typeof(env, v, &type) != napi_ok || type != napi_string) return out;
+  size_t len = 0;
+  napi_get_value_string_utf8(env, v, out, size, &len);
+  return out;
+}
+
 static inline uint32_t get_uint_prop(napi_env env, napi_value obj, const char *key, uint32_t fallback) {
   int64_t v = get_int_prop(env, obj, key, fallback);
   return v < 0 ? fallback : (uint32_t)v;

@@ -1,6 +1,7 @@
 /* The frame buffers a capture shares with JavaScript: see frame-slots.h. */
 #include "frame-slots.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -214,12 +215,75 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return result;
 }
 
-void slots_add_methods(napi_env env, napi_value handle, frame_slots *s) {
-  napi_value fn;
-  napi_create_function(env, "release", NAPI_AUTO_LENGTH, js_release, s, &fn);
+void core_init(capture_core *c, void (*teardown)(capture_core *core)) {
+  slots_init(&c->slots);
+  c->owners = 1;
+  c->teardown = teardown;
+}
+
+static void core_drop_owner(napi_env env, capture_core *c) {
+  if (--c->owners > 0) return;
+  slots_destroy(env, &c->slots);
+  free(c);
+}
+
+/* The event channel is gone (stopped, or the environment is going away). */
+static void core_channel_gone(napi_env env, void *data, void *hint) {
+  (void)hint;
+  capture_core *c = data;
+  if (!c->stopped) {
+    c->stopped = 1;
+    c->teardown(c);
+  }
+  core_drop_owner(env, c);
+}
+
+bool core_open_channel(napi_env env, capture_core *c, napi_value callback, const char *name, napi_threadsafe_function_call_js call_js) {
+  napi_value resource;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource);
+  if (napi_create_threadsafe_function(env, callback, NULL, resource, 0, 1, c, core_channel_gone, c, call_js, &c->tsfn) != napi_ok) {
+    pthread_mutex_destroy(&c->slots.lock);
+    return false;
+  }
+  /* The channel does not keep Node's loop alive: the handle's owner decides. */
+  napi_unref_threadsafe_function(env, c->tsfn);
+  return true;
+}
+
+void core_stop(capture_core *c) {
+  if (c->stopped) return;
+  c->stopped = 1;
+  c->teardown(c);
+  napi_release_threadsafe_function(c->tsfn, napi_tsfn_abort);
+}
+
+/* The handle was collected: a capture nobody can stop any more is stopped. */
+static void core_handle_gone(napi_env env, void *data, void *hint) {
+  (void)hint;
+  core_stop(data);
+  core_drop_owner(env, data);
+}
+
+static napi_value core_js_stop(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t argc = 0;
+  napi_get_cb_info(env, info, &argc, NULL, NULL, &data);
+  core_stop(data);
+  return NULL;
+}
+
+napi_value core_handle(napi_env env, capture_core *c) {
+  napi_value handle, fn;
+  napi_create_object(env, &handle);
+  c->owners++;
+  napi_add_finalizer(env, handle, c, core_handle_gone, NULL, NULL);
+  napi_create_function(env, "release", NAPI_AUTO_LENGTH, js_release, &c->slots, &fn);
   napi_set_named_property(env, handle, "release", fn);
-  napi_create_function(env, "repeat", NAPI_AUTO_LENGTH, js_repeat, s, &fn);
+  napi_create_function(env, "repeat", NAPI_AUTO_LENGTH, js_repeat, &c->slots, &fn);
   napi_set_named_property(env, handle, "repeat", fn);
-  napi_create_function(env, "stats", NAPI_AUTO_LENGTH, js_stats, s, &fn);
+  napi_create_function(env, "stats", NAPI_AUTO_LENGTH, js_stats, &c->slots, &fn);
   napi_set_named_property(env, handle, "stats", fn);
+  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, core_js_stop, c, &fn);
+  napi_set_named_property(env, handle, "stop", fn);
+  return handle;
 }

@@ -1,5 +1,5 @@
 /*
- * The frame buffers a capture shares with JavaScript, whatever reads the screen (PipeWire, wlroots'
+ * The frame buffers a capture shares with JavaScript, and the life of a capture around them (below), whatever reads the screen (PipeWire, wlroots'
  * screencopy): four JS Buffers made when the picture's size is known; the capture's thread copies
  * each frame, without the stride's padding, into a free one that is not the newest, and tells
  * JavaScript which one; JavaScript writes it to the encoders and hands it back (release). A buffer
@@ -54,7 +54,26 @@ int slots_reserve(frame_slots *s);
 /* The reserved slot is complete (slots_end's work) or given up (FREE again). */
 uint32_t slots_publish(frame_slots *s, int slot);
 void slots_unreserve(frame_slots *s, int slot);
-/* release(index, generation), repeat() and stats() on a capture's handle, working on `s`. */
-void slots_add_methods(napi_env env, napi_value handle, frame_slots *s);
+/*
+ * What every capture shares about its life: its frame slots, its event channel to JavaScript, and two
+ * owners (the channel and the handle JavaScript holds), the last of which frees it. A capture's struct
+ * has this first (it is freed through it); `teardown` stops the capture's thread and closes its
+ * connection, once.
+ */
+typedef struct capture_core {
+  frame_slots slots;
+  napi_threadsafe_function tsfn;
+  volatile int stopped;
+  int owners;
+  void (*teardown)(struct capture_core *core);
+} capture_core;
+
+void core_init(capture_core *c, void (*teardown)(capture_core *core));
+/* The event channel to `callback` (the first owner); false when it cannot be made (then free the capture). */
+bool core_open_channel(napi_env env, capture_core *c, napi_value callback, const char *name, napi_threadsafe_function_call_js call_js);
+/* Stops the capture once and closes its channel (the channel's owner goes with it). */
+void core_stop(capture_core *c);
+/* The handle JavaScript holds (the second owner): release, repeat, stats, stop; collected, it stops the capture. */
+napi_value core_handle(napi_env env, capture_core *c);
 
 #endif

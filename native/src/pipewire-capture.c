@@ -35,22 +35,18 @@
 enum event_type { EV_FORMAT, EV_FRAME, EV_CURSOR, EV_STATE, EV_ERROR };
 
 typedef struct capture {
+  /* The frame slots (shared with JavaScript's thread, under their lock), the event channel, the owners: first. */
+  capture_core life;
   struct pw_thread_loop *loop;
   struct pw_context *context;
   struct pw_core *core;
   struct spa_hook core_listener;
   struct pw_stream *stream;
   struct spa_hook stream_listener;
-  napi_threadsafe_function tsfn;
-  int stopped;
-  /* Shared between PipeWire's thread and JavaScript's (under its lock). */
-  frame_slots slots;
   /* Only PipeWire's thread: */
   int64_t interval_ns, last_sent_ns;
   int cursor_x, cursor_y, cursor_visible;
   uint32_t cursor_serial;
-  /* The event channel and the handle JavaScript holds each keep this alive; the last one frees it. */
-  int owners;
 } capture;
 
 typedef struct event {
@@ -80,7 +76,7 @@ static const char *pixel_format_name(uint32_t format) {
 }
 
 static void post(capture *cap, event *ev) {
-  if (napi_call_threadsafe_function(cap->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) {
+  if (napi_call_threadsafe_function(cap->life.tsfn, ev, napi_tsfn_nonblocking) != napi_ok) {
     free(ev->image);
     free(ev);
   }
@@ -150,7 +146,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
   ev->width = (int)info.size.width;
   ev->height = (int)info.size.height;
   snprintf(ev->text, sizeof(ev->text), "%s", pixel_format_name(info.format));
-  slots_invalidate(&cap->slots);
+  slots_invalidate(&cap->life.slots);
   post(cap, ev);
 }
 
@@ -227,12 +223,12 @@ static void on_process(void *data) {
   }
   int64_t now = monotonic_ns();
   if (cap->interval_ns > 0 && cap->last_sent_ns != 0 && now - cap->last_sent_ns < cap->interval_ns * 9 / 10) {
-    cap->slots.skipped++;
+    cap->life.slots.skipped++;
     pw_stream_queue_buffer(cap->stream, b);
     return;
   }
   int slot;
-  frame_slots *sl = &cap->slots;
+  frame_slots *sl = &cap->life.slots;
   uint8_t *dst = slots_begin(sl, &slot);
   if (!dst) {
     pw_stream_queue_buffer(cap->stream, b);
@@ -271,7 +267,7 @@ static const struct pw_stream_events stream_events = {
 static void call_js(napi_env env, napi_value callback, void *context, void *data) {
   capture *cap = context;
   event *ev = data;
-  if (env == NULL || cap->stopped) {
+  if (env == NULL || cap->life.stopped) {
     free(ev->image);
     free(ev);
     return;
@@ -285,8 +281,8 @@ static void call_js(napi_env env, napi_value callback, void *context, void *data
       set_int(env, obj, "width", ev->width);
       set_int(env, obj, "height", ev->height);
       set_string(env, obj, "pixelFormat", ev->text);
-      napi_set_named_property(env, obj, "buffers", slots_make_buffers(env, &cap->slots, ev->width, ev->height));
-      set_int(env, obj, "generation", (int64_t)cap->slots.generation);
+      napi_set_named_property(env, obj, "buffers", slots_make_buffers(env, &cap->life.slots, ev->width, ev->height));
+      set_int(env, obj, "generation", (int64_t)cap->life.slots.generation);
       break;
     }
     case EV_FRAME:
@@ -325,7 +321,8 @@ static void call_js(napi_env env, napi_value callback, void *context, void *data
   napi_call_function(env, undefined, callback, 1, &obj, NULL);
 }
 
-static void teardown(capture *cap) {
+static void teardown(capture_core *core) {
+  capture *cap = (capture *)core;
   if (cap->loop) pw_thread_loop_lock(cap->loop);
   if (cap->stream) {
     pw_stream_disconnect(cap->stream);
@@ -348,51 +345,6 @@ static void teardown(capture *cap) {
     pw_thread_loop_destroy(cap->loop);
     cap->loop = NULL;
   }
-}
-
-static void drop_owner(napi_env env, capture *cap) {
-  if (--cap->owners > 0) return;
-  slots_destroy(env, &cap->slots);
-  free(cap);
-}
-
-/* The event channel is gone (stopped, or the environment is going away). */
-static void finalize_capture(napi_env env, void *data, void *hint) {
-  (void)hint;
-  capture *cap = data;
-  if (!cap->stopped) {
-    cap->stopped = 1;
-    teardown(cap);
-  }
-  drop_owner(env, cap);
-}
-
-/* The handle was collected: a capture nobody can stop any more is stopped. */
-static void finalize_handle(napi_env env, void *data, void *hint) {
-  (void)hint;
-  capture *cap = data;
-  if (!cap->stopped) {
-    cap->stopped = 1;
-    teardown(cap);
-    napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
-  }
-  drop_owner(env, cap);
-}
-
-static capture *this_capture(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  void *data = NULL;
-  napi_get_cb_info(env, info, argc, argv, NULL, &data);
-  return data;
-}
-
-static napi_value js_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  capture *cap = this_capture(env, info, &argc, NULL);
-  if (cap->stopped) return NULL;
-  cap->stopped = 1;
-  teardown(cap);
-  napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
-  return NULL;
 }
 
 static int pw_ready = 0;
@@ -421,18 +373,12 @@ napi_value open_capture(napi_env env, napi_callback_info info) {
   }
   capture *cap = calloc(1, sizeof(capture));
   if (!cap) THROW(env, "out of memory");
-  slots_init(&cap->slots);
-  cap->owners = 1;
+  core_init(&cap->life, teardown);
   cap->interval_ns = fps > 0 ? 1000000000LL / fps : 0;
-
-  napi_value name;
-  napi_create_string_utf8(env, "pipewire-capture", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, cap, finalize_capture, cap, call_js, &cap->tsfn) != napi_ok) {
-    pthread_mutex_destroy(&cap->slots.lock);
+  if (!core_open_channel(env, &cap->life, argv[1], "pipewire-capture", call_js)) {
     free(cap);
     THROW(env, "openCapture: could not make the event channel");
   }
-  napi_unref_threadsafe_function(env, cap->tsfn);
 
   char failure[256] = "";
   cap->loop = pw_thread_loop_new("streams-capture", NULL);
@@ -478,18 +424,8 @@ napi_value open_capture(napi_env env, napi_callback_info info) {
     pw_thread_loop_unlock(cap->loop);
   }
   if (failure[0]) {
-    cap->stopped = 1;
-    teardown(cap);
-    napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
+    core_stop(&cap->life);
     THROW(env, failure);
   }
-
-  napi_value handle, fn;
-  napi_create_object(env, &handle);
-  cap->owners++;
-  napi_add_finalizer(env, handle, cap, finalize_handle, NULL, NULL);
-  slots_add_methods(env, handle, &cap->slots);
-  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, js_stop, cap, &fn);
-  napi_set_named_property(env, handle, "stop", fn);
-  return handle;
+  return core_handle(env, &cap->life);
 }

@@ -285,18 +285,6 @@ static output *find_output(conn *c, const char *name) {
   return NULL;
 }
 
-static char *get_string_prop(napi_env env, napi_value obj, const char *key, char *out, size_t size) {
-  out[0] = 0;
-  bool has = false;
-  if (napi_has_named_property(env, obj, key, &has) != napi_ok || !has) return out;
-  napi_value v;
-  napi_valuetype type;
-  napi_get_named_property(env, obj, key, &v);
-  if (napi_typeof(env, v, &type) != napi_ok || type != napi_string) return out;
-  size_t len = 0;
-  napi_get_value_string_utf8(env, v, out, size, &len);
-  return out;
-}
 
 /*
  * wlrOutputs(socket) -> { outputs: [{ name, description, width, height, refreshMhz, x, y,
@@ -347,6 +335,8 @@ napi_value wlr_outputs(napi_env env, napi_callback_info info) {
 enum { EV_FORMAT, EV_FRAME, EV_ERROR };
 
 typedef struct wcapture {
+  /* The frame slots (shared with JavaScript's thread, under their lock), the event channel, the owners: first. */
+  capture_core life;
   conn c;
   output *out;
   int overlay_cursor;
@@ -354,9 +344,6 @@ typedef struct wcapture {
   int wake; /* an eventfd: stop() wakes the thread with it */
   pthread_t thread;
   int thread_started;
-  volatile int stopped;
-  napi_threadsafe_function tsfn;
-  frame_slots slots;
   /*
    * One shared-memory buffer per slot. Where the runtime allows (zero_copy), JavaScript's Buffers are
    * these very mappings: the compositor copies the output straight into what goes to the encoders, and
@@ -373,7 +360,6 @@ typedef struct wcapture {
   int frame_state; /* 0 waiting for the buffer event, 1 copying, 2 ready, 3 failed */
   uint64_t pts_ns;
   int failures;
-  int owners;
 } wcapture;
 
 typedef struct wevent {
@@ -404,7 +390,7 @@ static void wpost(wcapture *cap, int type, const char *text) {
   if (!ev) return;
   ev->type = type;
   if (text) snprintf(ev->text, sizeof(ev->text), "%s", text);
-  if (napi_call_threadsafe_function(cap->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) free(ev);
+  if (napi_call_threadsafe_function(cap->life.tsfn, ev, napi_tsfn_nonblocking) != napi_ok) free(ev);
 }
 
 static void frame_buffer(void *data, struct wl_proxy *f, uint32_t format, uint32_t w, uint32_t h, uint32_t stride) {
@@ -509,7 +495,7 @@ static int pump_events(wcapture *cap, int timeout_ms) {
  * mapping, by one copy otherwise.
  */
 static void finish_frame(wcapture *cap, int slot) {
-  frame_slots *sl = &cap->slots;
+  frame_slots *sl = &cap->life.slots;
   size_t row = (size_t)cap->buf_w * 4, stride = cap->buf_stride;
   uint8_t *src = cap->maps[slot], *dst = sl->data[slot];
   int invert = cap->flags & 1;
@@ -540,7 +526,7 @@ static void post_frame(wcapture *cap, int slot, uint32_t generation) {
   ev->index = slot;
   ev->generation = generation;
   ev->pts_ns = (int64_t)cap->pts_ns;
-  if (napi_call_threadsafe_function(cap->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) free(ev);
+  if (napi_call_threadsafe_function(cap->life.tsfn, ev, napi_tsfn_nonblocking) != napi_ok) free(ev);
 }
 
 static void *capture_thread(void *data) {
@@ -550,7 +536,7 @@ static void *capture_thread(void *data) {
   int64_t last_request = 0;
   /* A whole copy (not waiting for damage) until a frame has reached JavaScript at this size: a still screen shows too. */
   int need_full = 1;
-  while (!cap->stopped) {
+  while (!cap->life.stopped) {
     /* One frame at the asked rate at most: wait out the rest of the interval. */
     int64_t wait_ns = last_request + cap->interval_ns - monotonic_ns();
     if (last_request && wait_ns > 0) {
@@ -567,9 +553,9 @@ static void *capture_thread(void *data) {
     wl_proxy_add_listener(cap->frame, (void (**)(void))&frame_listener, cap);
     int r = 0;
     /* The buffer event comes at once (version 2 sends one, for shared memory). */
-    while (!cap->stopped && cap->buf_w == 0 && cap->frame_state != 3 && (r = pump_events(cap, 1000)) == 0) {}
+    while (!cap->life.stopped && cap->buf_w == 0 && cap->frame_state != 3 && (r = pump_events(cap, 1000)) == 0) {}
     if (r < 0) break;
-    if (cap->stopped || r > 0) goto next;
+    if (cap->life.stopped || r > 0) goto next;
     if (cap->frame_state == 3 || cap->buf_w == 0) goto failed;
     if (cap->buf_w != known_w || cap->buf_h != known_h || cap->buf_format != known_format || cap->buf_stride != known_stride) {
       const char *name = shm_format_name(cap->buf_format);
@@ -582,7 +568,7 @@ static void *capture_thread(void *data) {
       known_h = cap->buf_h;
       known_format = cap->buf_format;
       known_stride = cap->buf_stride;
-      slots_invalidate(&cap->slots);
+      slots_invalidate(&cap->life.slots);
       need_full = 1;
       wevent *ev = calloc(1, sizeof(wevent));
       if (ev) {
@@ -594,31 +580,31 @@ static void *capture_thread(void *data) {
           memcpy(ev->maps, cap->maps, sizeof(ev->maps));
           ev->map_size = cap->map_size;
         }
-        if (napi_call_threadsafe_function(cap->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) {
+        if (napi_call_threadsafe_function(cap->life.tsfn, ev, napi_tsfn_nonblocking) != napi_ok) {
           for (int i = 0; i < FRAME_SLOTS && cap->zero_copy; i++) munmap(ev->maps[i], ev->map_size);
           free(ev);
         }
       }
     }
     /* A slot JavaScript does not hold; none while its Buffers of this size are not made yet. */
-    int slot = slots_reserve(&cap->slots);
-    if (slot < 0 || cap->slots.width != (int)cap->buf_w || cap->slots.height != (int)cap->buf_h) {
-      if (slot >= 0) slots_unreserve(&cap->slots, slot);
+    int slot = slots_reserve(&cap->life.slots);
+    if (slot < 0 || cap->life.slots.width != (int)cap->buf_w || cap->life.slots.height != (int)cap->buf_h) {
+      if (slot >= 0) slots_unreserve(&cap->life.slots, slot);
       need_full = 1;
       goto next;
     }
     cap->frame_state = 1;
     /* With damage: the compositor answers when the output changed (the pump repeats the newest meanwhile). */
     wl_proxy_marshal(cap->frame, cap->c.screencopy_version >= 2 && !need_full ? FRAME_COPY_WITH_DAMAGE : FRAME_COPY, cap->buffers[slot]);
-    while (!cap->stopped && cap->frame_state == 1 && (r = pump_events(cap, 1000)) == 0) {}
+    while (!cap->life.stopped && cap->frame_state == 1 && (r = pump_events(cap, 1000)) == 0) {}
     if (cap->frame_state == 2 && r >= 0) {
       cap->failures = 0;
       need_full = 0;
       finish_frame(cap, slot);
-      post_frame(cap, slot, slots_publish(&cap->slots, slot));
+      post_frame(cap, slot, slots_publish(&cap->life.slots, slot));
       goto next;
     }
-    slots_unreserve(&cap->slots, slot);
+    slots_unreserve(&cap->life.slots, slot);
     if (r < 0) break;
     if (cap->frame_state != 3) goto next;
   failed:
@@ -635,7 +621,7 @@ static void *capture_thread(void *data) {
     wl_proxy_destroy(cap->frame);
     cap->frame = NULL;
   }
-  if (!cap->stopped) {
+  if (!cap->life.stopped) {
     if (!error[0]) {
       int code = wl_display_get_error(cap->c.display);
       snprintf(error, sizeof(error), "the Wayland compositor went away (%s)", code ? strerror(code) : "connection closed");
@@ -648,7 +634,7 @@ static void *capture_thread(void *data) {
 static void wcall_js(napi_env env, napi_value callback, void *context, void *data) {
   wcapture *cap = context;
   wevent *ev = data;
-  if (env == NULL || cap->stopped) {
+  if (env == NULL || cap->life.stopped) {
     /* Mappings meant for Buffers that will not be made. */
     for (int i = 0; i < FRAME_SLOTS && ev->type == EV_FORMAT && cap->zero_copy; i++) munmap(ev->maps[i], ev->map_size);
     free(ev);
@@ -664,8 +650,8 @@ static void wcall_js(napi_env env, napi_value callback, void *context, void *dat
       set_int(env, obj, "height", ev->height);
       set_string(env, obj, "pixelFormat", ev->text);
       napi_set_named_property(env, obj, "buffers",
-          cap->zero_copy ? slots_adopt_mappings(env, &cap->slots, ev->width, ev->height, ev->maps, ev->map_size) : slots_make_buffers(env, &cap->slots, ev->width, ev->height));
-      set_int(env, obj, "generation", (int64_t)cap->slots.generation);
+          cap->zero_copy ? slots_adopt_mappings(env, &cap->life.slots, ev->width, ev->height, ev->maps, ev->map_size) : slots_make_buffers(env, &cap->life.slots, ev->width, ev->height));
+      set_int(env, obj, "generation", (int64_t)cap->life.slots.generation);
       break;
     case EV_FRAME:
       set_string(env, obj, "type", "frame");
@@ -682,9 +668,9 @@ static void wcall_js(napi_env env, napi_value callback, void *context, void *dat
   napi_call_function(env, undefined, callback, 1, &obj, NULL);
 }
 
-/* Stops the thread and closes the connection (JavaScript's thread). */
-static void wteardown(wcapture *cap) {
-  cap->stopped = 1;
+/* Stops the thread and closes the connection (JavaScript's thread; `stopped` is set). */
+static void wteardown(capture_core *core) {
+  wcapture *cap = (wcapture *)core;
   if (cap->thread_started) {
     uint64_t one = 1;
     if (write(cap->wake, &one, sizeof(one)) < 0) { /* the thread sees `stopped` within a second anyway */ }
@@ -695,40 +681,6 @@ static void wteardown(wcapture *cap) {
   conn_close(&cap->c);
   if (cap->wake >= 0) close(cap->wake);
   cap->wake = -1;
-}
-
-static void wdrop_owner(napi_env env, wcapture *cap) {
-  if (--cap->owners > 0) return;
-  slots_destroy(env, &cap->slots);
-  free(cap);
-}
-
-static void wfinalize_channel(napi_env env, void *data, void *hint) {
-  (void)hint;
-  wcapture *cap = data;
-  if (!cap->stopped) wteardown(cap);
-  wdrop_owner(env, cap);
-}
-
-static void wfinalize_handle(napi_env env, void *data, void *hint) {
-  (void)hint;
-  wcapture *cap = data;
-  if (!cap->stopped) {
-    wteardown(cap);
-    napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
-  }
-  wdrop_owner(env, cap);
-}
-
-static napi_value wjs_stop(napi_env env, napi_callback_info info) {
-  void *data = NULL;
-  size_t argc = 0;
-  napi_get_cb_info(env, info, &argc, NULL, NULL, &data);
-  wcapture *cap = data;
-  if (cap->stopped) return NULL;
-  wteardown(cap);
-  napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
-  return NULL;
 }
 
 /*
@@ -761,37 +713,24 @@ napi_value open_wlr_capture(napi_env env, napi_callback_info info) {
     free(cap);
     THROW(env, error);
   }
-  slots_init(&cap->slots);
+  core_init(&cap->life, wteardown);
   cap->zero_copy = slots_can_adopt(env) && !get_int_prop(env, argv[0], "copy", 0);
-  cap->owners = 1;
   cap->overlay_cursor = cursor ? 1 : 0;
   cap->interval_ns = fps > 0 ? 1000000000LL / fps : 0;
   cap->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  napi_value resource;
-  napi_create_string_utf8(env, "wlr-capture", NAPI_AUTO_LENGTH, &resource);
-  if (napi_create_threadsafe_function(env, argv[1], NULL, resource, 0, 1, cap, wfinalize_channel, cap, wcall_js, &cap->tsfn) != napi_ok) {
+  if (!core_open_channel(env, &cap->life, argv[1], "wlr-capture", wcall_js)) {
     close(cap->wake);
     conn_close(&cap->c);
-    pthread_mutex_destroy(&cap->slots.lock);
     free(cap);
     THROW(env, "openWlrCapture: could not make the event channel");
   }
-  napi_unref_threadsafe_function(env, cap->tsfn);
   if (pthread_create(&cap->thread, NULL, capture_thread, cap) != 0) {
-    wteardown(cap);
-    napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
+    core_stop(&cap->life);
     THROW(env, "openWlrCapture: could not start its thread");
   }
   cap->thread_started = 1;
   pthread_setname_np(cap->thread, "streams-wlr");
-  napi_value handle, fn;
-  napi_create_object(env, &handle);
-  cap->owners++;
-  napi_add_finalizer(env, handle, cap, wfinalize_handle, NULL, NULL);
-  slots_add_methods(env, handle, &cap->slots);
-  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, wjs_stop, cap, &fn);
-  napi_set_named_property(env, handle, "stop", fn);
-  return handle;
+  return core_handle(env, &cap->life);
 }
 
 /* --- input -------------------------------------------------------------------------------------- */

@@ -121,14 +121,32 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('P2P segments between viewers (Chro
     for (const page of pages.splice(0)) await page.close();
   }, 150_000);
 
-  it('a viewer that corrupts what it sends is dropped by the others, who play on from HTTP and honest peers', async () => {
-    // The liar flips bytes in every segment chunk it sends over a data channel.
+  it('a viewer that turns to corrupting what it sends is dropped by the others, who play on from HTTP and honest peers', async () => {
+    // Viewers who join a stream live a while play a hold-back behind its live edge, with room to share.
+    await liveFor(6);
+    // The liar shares one segment honestly, as any viewer, then flips bytes in every segment chunk it
+    // sends over a data channel. The library weighs peers by the bandwidth they showed in the last 15 s:
+    // a peer nobody has taken from lately gets a tenth of a proven one's share of requests, so a liar from
+    // the start is seldom asked; one that has just served a segment is asked as often as the others.
+    // It keeps to the protocol (its commands, framed "cstr"/"dstr" … "cend"/"dend", go out whole): a peer
+    // whose announcements are garbage is never asked for anything.
     const liar = await open(async (page) => {
       await page.addInitScript(() => {
+        const w = window as unknown as { lying: boolean };
+        w.lying = false;
+        let honestBytes = 0;
         const send = RTCDataChannel.prototype.send as (this: RTCDataChannel, data: unknown) => void;
         RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: unknown) {
           const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
-          if (!bytes || bytes.byteLength < 1000) return send.call(this, data);
+          if (!bytes) return send.call(this, data);
+          const command = bytes.byteLength >= 4 && (bytes[0] === 0x63 || bytes[0] === 0x64) && bytes[1] === 0x73 && bytes[2] === 0x74 && bytes[3] === 0x72;
+          // A command after a segment's worth of data: that segment went out whole; lie from now on.
+          if (command && honestBytes >= 100_000) w.lying = true;
+          if (command || bytes.byteLength < 1000) return send.call(this, data);
+          if (!w.lying) {
+            honestBytes += bytes.byteLength;
+            return send.call(this, data);
+          }
           const bad = bytes.slice();
           for (let i = 0; i < bad.length; i += 61) bad[i] = bad[i]! ^ 0xff;
           return send.call(this, bad);
@@ -138,10 +156,14 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('P2P segments between viewers (Chro
     const honest: Page[] = [];
     for (let i = 0; i < 3; i++) honest.push(await open());
     for (const page of honest) await watchFrames(page);
+    // Until someone asks the liar for a segment: on a loaded machine that can take a minute or two (the
+    // pages fetch more over HTTP there: what is due soon is not waited for).
+    await expect.poll(() => liar.evaluate(() => (window as unknown as { lying: boolean }).lying), { timeout: 150_000, interval: 1000 }).toBe(true);
+    const lyingSince = Date.now();
     // Each honest viewer that took a segment from the liar threw it away and dropped the liar.
-    await expect.poll(async () => (await Promise.all(honest.map(stats))).reduce((sum, s) => sum + s.dropped, 0), { timeout: 90_000, interval: 1000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await Promise.all(honest.map(stats))).reduce((sum, s) => sum + s.dropped, 0), { timeout: 120_000, interval: 1000 }).toBeGreaterThan(0);
     const after = await Promise.all(honest.map(stats));
-    console.log('honest viewers beside a liar:', after.map((s) => `http ${s.httpBytes} p2p ${s.p2pBytes} invalid ${s.invalid} dropped ${s.dropped}`).join('; '));
+    console.log(`honest viewers beside a liar (dropped within ${Date.now() - lyingSince} ms of its first lie):`, after.map((s) => `http ${s.httpBytes} p2p ${s.p2pBytes} invalid ${s.invalid} dropped ${s.dropped}`).join('; '));
     expect(after.every((s) => s.dropped <= s.invalid)).toBe(true);
     // They play on: time moves, no media error, and every frame they showed carries a whole barcode
     // (nothing unchecked reached the decoder).
@@ -153,6 +175,5 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('P2P segments between viewers (Chro
     const frames = await Promise.all(honest.map(framesOf));
     console.log('frames the honest viewers showed:', frames.map((f) => `${f.read} read, ${f.unreadable} unreadable`).join('; '));
     expect(frames.every((f) => f.read >= 30 && f.unreadable === 0)).toBe(true);
-    expect((await stats(liar)).uploadedBytes).toBeGreaterThan(0);
-  }, 150_000);
+  }, 330_000);
 });

@@ -41,6 +41,7 @@ const PACKAGE: Record<Peer, string> = {
   faketime: 'faketime',
   wayland: 'sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire wireplumber dbus-daemon',
   sway: 'sway dbus-daemon libwayland-dev libxkbcommon-dev gcc pkg-config',
+  'wlroots-dev': 'libwayland-dev libxkbcommon-dev gcc pkg-config',
   mutter: 'mutter pipewire wireplumber dbus-daemon libpipewire-0.3-dev gcc pkg-config',
   'rdp-shadow': 'freerdp2-shadow-x11',
   xfreerdp: 'freerdp2-x11',
@@ -53,6 +54,7 @@ export type Peer =
   | 'ffplay'
   | 'chromium'
   | 'sway'
+  | 'wlroots-dev'
   | 'xvfb'
   | 'xdotool'
   | 'xev'
@@ -134,6 +136,8 @@ const CHECKS: Record<Peer, () => boolean> = {
     ['sway', 'dbus-run-session', 'pkg-config'].every((c) => which(c) !== null) &&
     which('runuser', ['/usr/sbin/runuser', '/sbin/runuser']) !== null &&
     runs('pkg-config', ['--exists', 'wayland-client', 'xkbcommon']),
+  // What the native addon's wlroots part is built with: a C compiler and the part's libraries.
+  'wlroots-dev': () => ['cc', 'pkg-config'].every((c) => which(c) !== null) && runs('pkg-config', ['--exists', 'wayland-client', 'xkbcommon']),
   // The compositor and, for the host's native capture, PipeWire's headers (the build brings the part in).
   mutter: () =>
     ['mutter', 'pipewire', 'wireplumber', 'dbus-run-session', 'pkg-config'].every((c) => which(c) !== null) &&

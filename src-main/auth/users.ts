@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Role, User } from '../../src-shared/contract/index.js';
 import { StudioError } from '../core/errors.js';
 import type { SessionStore } from '../store/sessions.js';
@@ -106,6 +105,8 @@ export class UsersService implements UsersPort {
     const secret = newTotpSecret();
     this.deps.users.setTotp(user.id, { pending: secret });
     const otpauthUrl = totpUri(secret, user.name, this.deps.studioName());
+    // qrcode loads with the first two-step set-up, not with the host.
+    const { default: QRCode } = await import('qrcode');
     return { secret, otpauthUrl, qrSvg: await QRCode.toString(otpauthUrl, { type: 'svg', margin: 1 }) };
   }
 

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { splitList } from '../../src-shared/config-auth.js';
-import { certificateNames, ensureHostCertificate, issueHostCertificate } from '../auth/tls-ca.js';
 import type { HttpPlugin } from '../http/plugin.js';
 import { sendError } from '../http/reply.js';
 import type { StudioConfig } from '../../src-shared/config.js';
@@ -49,6 +48,8 @@ export type HostTls = { mode: 'off' } | { mode: 'files' | 'self-ca'; certFile: s
 export async function hostTls(config: StudioConfig, home: string): Promise<HostTls> {
   if (config.http.tlsCert) return { mode: 'files', certFile: config.http.tlsCert, keyFile: config.http.tlsKey, caFile: null };
   if (!config.tls.selfSigned) return { mode: 'off' };
+  // The certificate authority's libraries (@peculiar/x509) load only for a host that has one.
+  const { certificateNames, ensureHostCertificate } = await import('../auth/tls-ca.js');
   const cert = await ensureHostCertificate(path.join(home, 'tls'), certificateNames(splitList(config.tls.names)), config.studio.name);
   return { mode: 'self-ca', certFile: cert.certFile, keyFile: cert.keyFile, caFile: cert.caFile };
 }
@@ -124,6 +125,7 @@ export function wireAccess(deps: {
         if (tls.mode === 'files') throw new StudioError('CONFLICT', 'the host serves the certificate in http.tlsCert: clear it to use its own authority');
         const dir = path.join(deps.home, 'tls');
         // The configured names stay covered too: the next start keeps this certificate.
+        const { certificateNames, issueHostCertificate } = await import('../auth/tls-ca.js');
         await issueHostCertificate(dir, certificateNames([...splitList(deps.config().tls.names), ...names]), deps.config().studio.name);
         return certificateInfo('self-ca', path.join(dir, 'host.crt'));
       },

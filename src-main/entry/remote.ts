@@ -17,7 +17,7 @@ import { RdpAccessService } from '../remote/rdp-access.js';
 import { RdpGatewayService } from '../remote/rdp-gateway.js';
 import { RemoteService } from '../remote/remote-service.js';
 import { remoteRoutes } from '../remote/routes.js';
-import { iceOptionsOf } from '../protocols/webrtc/peer.js';
+import { iceOptionsOf } from '../protocols/webrtc/ice-options.js';
 
 export interface Remote {
   displays: DisplayService;

@@ -18,7 +18,7 @@ import { originAllowed } from '../auth/limits.js';
 import { splitList } from '../../src-shared/config-auth.js';
 import type { AdmissionRequest, AdmissionResult } from '../auth/types.js';
 import { bearerOf } from '../http/credentials.js';
-import { iceOptionsOf } from '../protocols/webrtc/peer.js';
+import { iceOptionsOf } from '../protocols/webrtc/ice-options.js';
 import { p2pTrackerRoutes } from '../servers/p2p/tracker.js';
 import { webrtcRoutes } from '../servers/webrtc/routes.js';
 import { WebRtcServer } from '../servers/webrtc/server.js';

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadBetween, parseCoreTicks, parseNetDev, parseProcStat, ProcStatsSources } from './proc-sources.js';
+import * as si from 'systeminformation';
+import { loadBetween, parseCoreTicks, parseMeminfo, parseNetDev, parseProcStat, ProcStatsSources } from './proc-sources.js';
 
 const NET_DEV = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
@@ -82,6 +83,24 @@ describe('ProcStatsSources', () => {
       { iface: 'lo', rx_sec: 0, tx_sec: 0 },
       { iface: 'eth0', rx_sec: 1000, tx_sec: null },
     ]);
+  });
+
+  it('reads memory from /proc/meminfo in bytes, swap used as total less free', async () => {
+    expect(parseMeminfo('MemTotal:       24000000 kB\nMemFree:         1000 kB\nMemAvailable:   20000000 kB\nSwapTotal:       2048 kB\nSwapFree:        1024 kB\n')).toEqual({
+      total: 24000000 * 1024, available: 20000000 * 1024, swaptotal: 2048 * 1024, swapused: 1024 * 1024,
+    });
+    expect(parseMeminfo('MemTotal: 8 kB\n')).toEqual({ total: 8192, available: 0, swaptotal: 0, swapused: 0 });
+    const dir = fixture(NET_DEV, STAT, []);
+    fs.writeFileSync(path.join(dir, 'meminfo'), 'MemTotal: 100 kB\nMemAvailable: 40 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n');
+    expect(await new ProcStatsSources(null, dir).mem()).toEqual({ total: 102400, available: 40960, swaptotal: 0, swapused: 0 });
+  });
+
+  it.skipIf(process.platform !== 'linux')('reads this machine\'s /proc, memory as systeminformation reads it', async () => {
+    const ours = await new ProcStatsSources().mem();
+    const theirs = await si.mem();
+    expect(ours.total).toBe(theirs.total);
+    expect(ours.swaptotal).toBe(theirs.swaptotal);
+    expect(Math.abs(ours.available - theirs.available)).toBeLessThan(theirs.total * 0.05);
   });
 
   it.skipIf(process.platform !== 'linux')('reads this machine\'s /proc', async () => {

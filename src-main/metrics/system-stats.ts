@@ -1,5 +1,4 @@
 import os from 'node:os';
-import * as si from 'systeminformation';
 import type { Systeminformation } from 'systeminformation';
 import type { SystemStats } from '../../src-shared/contract/system.js';
 import type { EventBus } from '../core/bus.js';
@@ -44,6 +43,15 @@ function rate(value: number | null | undefined): number {
 // Loopback carries our own internal hops (ffmpeg -> local RTMP, edge on loopback): not the machine's traffic.
 const isLoopback = (iface: string): boolean => iface === 'lo' || /^lo\d*$|loopback/i.test(iface);
 
+/** systeminformation (700 KB of code), loaded by the first sample where /proc is not there to read. */
+const si = () => import('systeminformation');
+const systeminformation: StatsSources = {
+  currentLoad: async () => (await si()).currentLoad(),
+  mem: async () => (await si()).mem(),
+  networkStats: async (ifaces) => (await si()).networkStats(ifaces),
+  processes: async () => (await si()).processes(),
+};
+
 /** Samples CPU, memory, network and processes on a timer, pushes each sample as `system.stats`. */
 export class SystemStatsService implements Service {
   readonly name = 'system-stats';
@@ -55,7 +63,7 @@ export class SystemStatsService implements Service {
   private cpuMark = { usage: process.cpuUsage(), at: process.hrtime.bigint() };
 
   constructor(private readonly options: SystemStatsOptions) {
-    this.sources = options.sources ?? (process.platform === 'linux' ? new ProcStatsSources(si) : si);
+    this.sources = options.sources ?? (process.platform === 'linux' ? new ProcStatsSources() : systeminformation);
   }
 
   /** The most recent sample; null until the first one completes. */

@@ -9,7 +9,7 @@ import { DisplayShare, type DisplayShareDeps } from './display-share.js';
 import type { InputInjector } from './input-injector.js';
 import { HeldInput, parseViewerMessage, type AgentCommand } from './input-protocol.js';
 import { PairingBook, type PairingEntry } from './pairing.js';
-import { RemotePeer } from './remote-peer.js';
+import type { RemotePeer } from './remote-peer.js';
 
 /** How long an ended session's viewers are given to acknowledge the "ended" message. */
 const ENDED_DELIVERY_MS = 1500;
@@ -105,7 +105,9 @@ export class RemoteService implements Service {
     const held = new HeldInput();
     // Filled in once the peer exists; its events cannot fire before the answer is sent.
     const slot: { viewer?: Viewer } = {};
-    const { peer, answer } = await RemotePeer.create({
+    // werift comes with the first viewer's peer, not with every start of the host.
+    const { RemotePeer: Peer } = await import('./remote-peer.js');
+    const { peer, answer } = await Peer.create({
       offer,
       ice: this.deps.ice(),
       remoteAddress,

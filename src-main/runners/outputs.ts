@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tar from 'tar';
 import { JobError } from '../core/job-error.js';
 import type { MediaInfo } from '../recorder/media-info.js';
 import type { VideoOutputs } from '../vod/process/processor.js';
 import { MANIFEST, MASTER, OUTPUTS_FILE } from '../vod/process/video-files.js';
+
+/** tar loads with the first archive made or opened, not with the host. */
+const tarModule = () => import('tar');
 
 /** How far a runner's output may be from the source's duration: 2 %, at least 1 s. */
 export const durationTolerance = (sec: number): number => Math.max(1, sec * 0.02);
@@ -14,7 +16,7 @@ const SAFE_NAME = /^[A-Za-z0-9._-]{1,200}(\/[A-Za-z0-9._-]{1,200}){0,2}$/;
 /** Packs a processed video's folder for the trip back to the origin (uncompressed: the media is). */
 export async function packOutputs(dir: string, file: string): Promise<void> {
   const names = await fs.promises.readdir(dir, { recursive: true });
-  await tar.create({ file, cwd: dir, portable: true, noDirRecurse: true }, names.sort());
+  await (await tarModule()).create({ file, cwd: dir, portable: true, noDirRecurse: true }, names.sort());
 }
 
 /**
@@ -26,7 +28,7 @@ export async function unpackOutputs(file: string, dir: string): Promise<void> {
   await fs.promises.mkdir(dir, { recursive: true });
   const refused: string[] = [];
   try {
-    await tar.extract({
+    await (await tarModule()).extract({
       file,
       cwd: dir,
       strict: true,

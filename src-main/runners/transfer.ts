@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Upload } from 'tus-js-client';
 import { backoffDelay } from '../../src-shared/backoff.js';
 import { JobError } from '../core/job-error.js';
 
@@ -68,7 +67,7 @@ export async function downloadSource(o: {
 }
 
 /** Uploads `file` over tus (retrying broken requests from the offset the server has); resolves with the upload id. */
-export function uploadOutput(o: {
+export async function uploadOutput(o: {
   endpoint: string;
   bearer: string;
   file: string;
@@ -78,6 +77,8 @@ export function uploadOutput(o: {
   chunkBytes?: number;
 }): Promise<string> {
   const size = fs.statSync(o.file).size;
+  // tus-js-client is loaded by the first upload (a runner's), not when a host starts.
+  const { Upload } = await import('tus-js-client');
   return new Promise<string>((resolve, reject) => {
     const upload = new Upload(fs.createReadStream(o.file), {
       endpoint: o.endpoint,

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import * as tar from 'tar';
 import { StudioError } from '../core/errors.js';
 import { SCHEMA_VERSION } from './db.js';
+
+/** tar loads with the first archive made or opened, not with the host. */
+const tarModule = () => import('tar');
 
 /**
  * A studio home in one file, and back.
@@ -105,7 +107,7 @@ export async function createBackup(file: string, options: BackupOptions): Promis
     }
     fs.rmSync(partial, { force: true });
     fs.writeFileSync(partial, '', { mode: 0o600 });
-    await tar.create(
+    await (await tarModule()).create(
       {
         gzip: true,
         file: partial,
@@ -215,7 +217,7 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
   const stage = fs.mkdtempSync(path.join(home, '.restore-'));
   try {
     try {
-      await tar.extract({ file: archive, cwd: stage, strict: true });
+      await (await tarModule()).extract({ file: archive, cwd: stage, strict: true });
     } catch (error) {
       throw new StudioError('BACKUP_INVALID', `${archive} is not a readable backup (${(error as Error).message}); nothing was changed`, { path: archive });
     }

@@ -7,11 +7,9 @@ import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../store/db.js';
 import { StreamDefinitionStore } from '../../store/stream-definitions.js';
 import type { BridgesPort, DataHubPort } from '../types.js';
-import { errorText, type BridgeEngine, type BridgeReader } from './engine.js';
-import { NatsEngine } from './nats-engine.js';
+import { errorText, LazyEngine, type BridgeEngine, type BridgeReader } from './engine.js';
 import { EngineOffError, Outbox } from './outbox.js';
 import { recordOf, type BridgeRecord } from './records.js';
-import { RedisEngine } from './redis-engine.js';
 
 /** How long a stopping host waits for its out-bridges to send what they hold. */
 const DRAIN_MS = 2000;
@@ -157,10 +155,11 @@ export class BridgeService implements BridgesPort, Service {
     const key = engineKeyOf(kind, config);
     if (known?.key === key) return known.engine;
     if (known) void known.engine.close().catch(() => undefined);
+    // The engine's client library is loaded when a bridge first needs it, not at every start of the host.
     const engine: BridgeEngine =
       kind === 'nats'
-        ? new NatsEngine({ url: config.natsUrl, token: config.natsToken, prefix: config.prefix })
-        : new RedisEngine({ url: config.redisUrl, password: config.redisPassword, prefix: config.prefix, maxLen: () => this.options.config().redisMaxLen });
+        ? new LazyEngine('nats', async () => new (await import('./nats-engine.js')).NatsEngine({ url: config.natsUrl, token: config.natsToken, prefix: config.prefix }))
+        : new LazyEngine('redis', async () => new (await import('./redis-engine.js')).RedisEngine({ url: config.redisUrl, password: config.redisPassword, prefix: config.prefix, maxLen: () => this.options.config().redisMaxLen }));
     this.engines.set(kind, { key, engine });
     return engine;
   }

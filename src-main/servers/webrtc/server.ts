@@ -9,12 +9,27 @@ import { PathFeed } from './path-feed.js';
 import type { IceOptions } from '../../protocols/webrtc/peer.js';
 import { chooseCodecs, firstEncodingOnly, narrowOffer, parseOffer, parseTrickleFragment, pickOpus, restoreRejected, withoutSections, type RejectedSection } from '../../protocols/webrtc/sdp.js';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
-import { WhepSession, type WhepTimedData } from './whep-session.js';
+import type { WhepSession, WhepTimedData } from './whep-session.js';
 import { WhipIngest } from './whip-ingest.js';
 import { CompositeFeed } from './composite-feed.js';
-import { WhipSession } from './whip-session.js';
+import type { WhipSession } from './whip-session.js';
 import type { LayerInfo } from '../../protocols/webrtc/simulcast.js';
 import { monotonicMs } from '../../core/clock.js';
+
+/**
+ * The session classes, loaded with werift (and its certificate libraries) by the first WHIP or WHEP
+ * session, not at every start of the host. Before that no session exists, so no object is one.
+ */
+let sessionClasses: { WhipSession: typeof WhipSession; WhepSession: typeof WhepSession } | null = null;
+async function loadSessions(): Promise<NonNullable<typeof sessionClasses>> {
+  if (!sessionClasses) {
+    const [{ WhipSession: whip }, { WhepSession: whep }] = await Promise.all([import('./whip-session.js'), import('./whep-session.js')]);
+    sessionClasses = { WhipSession: whip, WhepSession: whep };
+  }
+  return sessionClasses;
+}
+const isWhip = (x: unknown): x is WhipSession => sessionClasses !== null && x instanceof sessionClasses.WhipSession;
+const isWhep = (x: unknown): x is WhepSession => sessionClasses !== null && x instanceof sessionClasses.WhepSession;
 
 /** A WHEP viewer's simulcast layers: what is sent, what it gets, and what it asked for. */
 export interface LayerState {
@@ -176,7 +191,7 @@ export class WebRtcServer implements Service {
     let session: WhipSession;
     let answer: string;
     try {
-      const created = await WhipSession.create({
+      const created = await (await loadSessions()).WhipSession.create({
         name,
         offer: single ? firstEncodingOnly(narrowed, rids[0]!) : narrowed,
         choice,
@@ -253,7 +268,7 @@ export class WebRtcServer implements Service {
     try {
       const narrowed = withoutSections(narrowOffer(offer as string, choice, ice.twcc), feed.video ? [] : ['video']);
       rejected = narrowed.rejected;
-      created = await WhepSession.create({
+      created = await (await loadSessions()).WhepSession.create({
         feed,
         ...(this.options.timedData && parsed.dataChannel ? { timedData: timedDataOf(this.options.timedData, name) } : {}),
         offer: narrowed.offer,
@@ -278,7 +293,7 @@ export class WebRtcServer implements Service {
     let set = this.viewersByName.get(name);
     if (!set) this.viewersByName.set(name, (set = new Set()));
     set.add(session);
-    return { id: session.id, answer: restoreRejected(created.answer, rejected), layered: feed instanceof WhipSession && feed.layers !== undefined };
+    return { id: session.id, answer: restoreRejected(created.answer, rejected), layered: isWhip(feed) && feed.layers !== undefined };
   }
 
   /**
@@ -287,7 +302,7 @@ export class WebRtcServer implements Service {
    */
   end(id: string, options: { returning?: boolean } = {}): boolean {
     const session = this.sessions.get(id);
-    session?.close(options.returning && session instanceof WhipSession ? RETURNING_REASON : 'ended by the client');
+    session?.close(options.returning && isWhip(session) ? RETURNING_REASON : 'ended by the client');
     return session !== undefined;
   }
 
@@ -325,9 +340,9 @@ export class WebRtcServer implements Service {
 
   private simulcastViewer(id: string): { viewer: WhepSession; feed: WhipSession } {
     const viewer = this.sessions.get(id);
-    if (!(viewer instanceof WhepSession)) throw new StudioError('NOT_FOUND', 'no such WHEP session');
+    if (!isWhep(viewer)) throw new StudioError('NOT_FOUND', 'no such WHEP session');
     const feed = viewer.source;
-    if (!(feed instanceof WhipSession) || !feed.layers) {
+    if (!isWhip(feed) || !feed.layers) {
       throw new StudioError('LAYER_UNAVAILABLE', 'this stream is sent in one encoding only: there is no layer to choose', { name: viewer.name });
     }
     return { viewer, feed };
@@ -336,7 +351,7 @@ export class WebRtcServer implements Service {
   /** Which stream and direction a session id belongs to. */
   sessionInfo(id: string): { kind: 'whip' | 'whep'; name: string } | undefined {
     const session = this.sessions.get(id);
-    return session ? { kind: session instanceof WhipSession ? 'whip' : 'whep', name: session.name } : undefined;
+    return session ? { kind: isWhip(session) ? 'whip' : 'whep', name: session.name } : undefined;
   }
 
   async dispose(): Promise<void> {
@@ -347,7 +362,7 @@ export class WebRtcServer implements Service {
     const ingests: Promise<void>[] = [];
     for (const session of [...this.sessions.values()]) {
       session.close('host stopping');
-      if (session instanceof WhipSession && session.ingest) ingests.push(session.ingest.stop('host stopping'));
+      if (isWhip(session) && session.ingest) ingests.push(session.ingest.stop('host stopping'));
     }
     for (const feed of this.pathFeeds.values()) feed.stop('host stopping');
     this.pathFeeds.clear();

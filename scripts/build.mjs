@@ -41,14 +41,28 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: tr
 // looks for its optional native socket module with `bindings`, which needs a real __filename), and
 // aedes too: the MQTT 5 support hooks the very mqtt-packet module aedes loaded (servers/mqtt/v5.ts),
 // which a bundled aedes would not share.
-await esbuild({
+// What the CLI loads on first use (werift with the first peer connection, the bridges' clients, the
+// certificate authority, ...) goes in chunks of its own under dist/main/chunks (splitting), which a
+// start neither reads nor compiles.
+const cliBuild = await esbuild({
   ...common,
-  entryPoints: ['src-main/entry/cli.ts'],
-  outfile: 'dist/main/cli.js',
+  entryPoints: { cli: 'src-main/entry/cli.ts' },
+  outdir: 'dist/main',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   format: 'esm',
   external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes', '@node-rs/argon2', 'dbus-next'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  metafile: true,
 });
+// Chunks of earlier builds go once a day old: a host started before this build still loads its own
+// (their names change with their contents) when it first needs one.
+const chunksDir = path.join(root, 'dist/main/chunks');
+const current = new Set(Object.keys(cliBuild.metafile.outputs).map((f) => path.resolve(root, f)));
+for (const name of fs.existsSync(chunksDir) ? fs.readdirSync(chunksDir) : []) {
+  const file = path.join(chunksDir, name);
+  if (!current.has(file) && Date.now() - fs.statSync(file).mtimeMs > 86_400_000) fs.rmSync(file, { force: true });
+}
 
 // The edge agent as one file: `streams edge provision` uploads it to the edge server.
 await esbuild({

@@ -116,7 +116,7 @@ export class RecordingService implements Service {
     return this.sessions.get(stream)?.recorder?.pid;
   }
 
-  /** Stops a stream's recording; resolves with its last file, probed and final. */
+  /** Stops a stream's recording; resolves with its last file, probed and final, once every file of it is final. */
   async stopRecording(stream: string, reason = 'stopped by request'): Promise<Recording> {
     this.awaitingSpace.delete(stream);
     const session = this.sessions.get(stream);
@@ -126,7 +126,8 @@ export class RecordingService implements Service {
     const before = id === undefined ? undefined : this.store.get(id);
     await session.recorder?.stop(reason);
     if (id === undefined || !before) throw new StudioError('NOT_FOUND', `stream "${stream}" is not being recorded`, { stream });
-    await this.finalizing.get(id);
+    // The files split off before it may still be being probed (a stop just after a split): all final.
+    await Promise.allSettled([...this.finalizing].filter(([fileId]) => fileId === id || this.store.get(fileId)?.stream === stream).map(([, done]) => done));
     return this.view(this.store.get(id) ?? before);
   }
 

@@ -44,7 +44,7 @@ function rate(value: number | null | undefined): number {
 const isLoopback = (iface: string): boolean => iface === 'lo' || /^lo\d*$|loopback/i.test(iface);
 
 /** systeminformation (700 KB of code), loaded by the first sample where /proc is not there to read. */
-const si = () => import('systeminformation');
+const si = () => import('./systeminformation-lib.js');
 const systeminformation: StatsSources = {
   currentLoad: async () => (await si()).currentLoad(),
   mem: async () => (await si()).mem(),

@@ -6,7 +6,7 @@ import type { VideoOutputs } from '../vod/process/processor.js';
 import { MANIFEST, MASTER, OUTPUTS_FILE } from '../vod/process/video-files.js';
 
 /** tar loads with the first archive made or opened, not with the host. */
-const tarModule = () => import('tar');
+const tarModule = () => import('../core/tar-lib.js');
 
 /** How far a runner's output may be from the source's duration: 2 %, at least 1 s. */
 export const durationTolerance = (sec: number): number => Math.max(1, sec * 0.02);

@@ -78,7 +78,7 @@ export async function uploadOutput(o: {
 }): Promise<string> {
   const size = fs.statSync(o.file).size;
   // tus-js-client is loaded by the first upload (a runner's), not when a host starts.
-  const { Upload } = await import('tus-js-client');
+  const { Upload } = await import('./tus-client-lib.js');
   return new Promise<string>((resolve, reject) => {
     const upload = new Upload(fs.createReadStream(o.file), {
       endpoint: o.endpoint,

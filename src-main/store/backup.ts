@@ -7,7 +7,7 @@ import { StudioError } from '../core/errors.js';
 import { SCHEMA_VERSION } from './db.js';
 
 /** tar loads with the first archive made or opened, not with the host. */
-const tarModule = () => import('tar');
+const tarModule = () => import('../core/tar-lib.js');
 
 /**
  * A studio home in one file, and back.

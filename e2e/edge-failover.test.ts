@@ -140,30 +140,35 @@ describe.skipIf(needs('nginx', 'ffmpeg', 'chromium'))('viewers through the edges
     expect((await viewerOrder()).json.edges.map((e: any) => e.id)).toEqual([r1, r2]);
   });
 
-  it('the player page leaves an edge drained while it plays from it, before it goes, without an error or a reload', { timeout: 90_000 }, async () => {
+  it('the player page leaves an edge drained while it plays from it, before it goes, without an error or a reload', { timeout: 120_000 }, async () => {
     const page = await openPlayer('/play/demo?region=r1');
     const [r1, r2] = [await idOf(edges[0]!), await idOf(edges[1]!)];
     expect(await playingVia(page)).toBe(r1);
     expect((await api(host, 'POST', `/api/v1/cdn/edges/${r1}/drain`, {})).status).toBe(200);
     const drainedAt = Date.now();
-    // The page asks the order again every 20-30 s: it moves on once it sees r1 gone from it.
-    const moved = await waitFor('the page on the other edge', async () => {
-      const s = await state(page);
-      return s.edge === r2 ? s : null;
-    }, 40_000, 250);
-    const tookMs = Date.now() - drainedAt;
-    const switches = await page.evaluate(() => (window as any).edgeSwitches as { id: string; why: string | null }[]);
-    expect(switches.map((x) => x.id)).toEqual([r1, r2]);
-    expect(switches[1]!.why).toBe(`${r1}: left the playback order`);
-    expect(moved.marker).toBe('still the same page');
-    // It plays on from r2: the playhead moves, media comes from there.
-    await waitFor('the video advancing on r2', async () => (await state(page)).time > moved.time + 2, 20_000, 250);
-    expect(edges[1]!.accessLog().some((l) => String(l.u).endsWith('.m4s') && l.t * 1000 > drainedAt)).toBe(true);
-    // No error shown (a move for a drain is no failure).
-    expect(logs.filter((l) => l.startsWith('/play/demo?region=r1') && /network error|stalled/.test(l))).toEqual([]);
-    console.log(`edge ${r1} drained; the page moved to ${r2} after ${tookMs} ms`);
-    await page.close();
-    expect((await api(host, 'POST', `/api/v1/cdn/edges/${r1}/drain`, { draining: false })).status).toBe(200);
+    try {
+      // The page asks the order again every 20-30 s: it moves on once it sees r1 gone from it (a second
+      // asking allowed for, on a loaded machine).
+      const moved = await waitFor('the page on the other edge', async () => {
+        const s = await state(page);
+        return s.edge === r2 ? s : null;
+      }, 65_000, 250);
+      const tookMs = Date.now() - drainedAt;
+      const switches = await page.evaluate(() => (window as any).edgeSwitches as { id: string; why: string | null }[]);
+      expect(switches.map((x) => x.id)).toEqual([r1, r2]);
+      expect(switches[1]!.why).toBe(`${r1}: left the playback order`);
+      expect(moved.marker).toBe('still the same page');
+      // It plays on from r2: the playhead moves, media comes from there.
+      await waitFor('the video advancing on r2', async () => (await state(page)).time > moved.time + 2, 20_000, 250);
+      expect(edges[1]!.accessLog().some((l) => String(l.u).endsWith('.m4s') && l.t * 1000 > drainedAt)).toBe(true);
+      // No error shown (a move for a drain is no failure).
+      expect(logs.filter((l) => l.startsWith('/play/demo?region=r1') && /network error|stalled/.test(l))).toEqual([]);
+      console.log(`edge ${r1} drained; the page moved to ${r2} after ${tookMs} ms`);
+    } finally {
+      // The next tests start on r1: it is taken back whatever happened here.
+      await page.close();
+      expect((await api(host, 'POST', `/api/v1/cdn/edges/${r1}/drain`, { draining: false })).status).toBe(200);
+    }
   });
 
   it('the player page moves to the other edge within 5 s when its edge dies, without a reload', { timeout: 90_000 }, async () => {

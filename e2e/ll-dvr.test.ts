@@ -109,7 +109,8 @@ describe.skipIf(needs('chromium'))('a three-minute DVR window after five minutes
     // The other viewer stayed at the live edge meanwhile.
     const liveNow = await position(live);
     expect(liveNow.ageSec).toBeLessThan(4);
-    expect(liveNow.currentTime - before.currentTime).toBeGreaterThan(5);
+    // At least 5.25 s of wall time went by (the rewind, then 5 s): it played on (a loaded run showed 4.9 s).
+    expect(liveNow.currentTime - before.currentTime).toBeGreaterThan(4);
 
     // Back to live.
     await rewinder.evaluate(() => {

@@ -116,7 +116,7 @@ describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Waylan
     await waitFor('the pointer image and position at the view-only viewer', async () => {
       const s = (await remoteState(watcher)) as unknown as { cursor: { x: number } | null; cursorShape: object | null };
       return s.cursor !== null && s.cursorShape !== null;
-    }, 10_000);
+    }, 30_000);
     const s = (await remoteState(watcher)) as unknown as { cursor: { visible: boolean; x: number; y: number }; cursorShape: { width: number; height: number; hotX: number; hotY: number } };
     expect(s.cursor.visible).toBe(true);
     expect(s.cursor.x).toBeCloseTo(600 / W, 2);
@@ -141,7 +141,7 @@ describe.skipIf(needs('chromium', 'mutter', 'root'))('remote desktop of a Waylan
     await waitFor('the watcher to see the pointer move', async () => {
       const c = ((await remoteState(watcher)) as unknown as { cursor: { x: number } }).cursor;
       return Math.abs(c.x - 200 / W) < 0.01;
-    }, 10_000);
+    }, 30_000);
     await watcher.close();
   });
 

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { RtcpRrPacket, RtcpSrPacket, type RTCDataChannel } from 'werift';
 import { StudioError } from '../core/errors.js';
-import { answerWhenGathered, MediaStreamTrack, peerConfig, RTCPeerConnection, type IceOptions } from '../protocols/webrtc/peer.js';
+import type { IceOptions } from '../protocols/webrtc/ice-options.js';
+import { answerWhenGathered, MediaStreamTrack, peerConfig, RTCPeerConnection } from '../protocols/webrtc/peer.js';
 import { chooseCodecs, narrowOffer, parseOffer, type CodecChoice } from '../protocols/webrtc/sdp.js';
 import type { ViewerCodec } from './display-share.js';
 import type { NetworkSample } from './quality.js';

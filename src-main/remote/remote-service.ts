@@ -4,7 +4,7 @@ import { StudioError } from '../core/errors.js';
 import type { Service } from '../core/lifecycle.js';
 import type { DisplayService } from '../displays/display-service.js';
 import type { WaylandDesktops } from '../displays/wayland.linux.js';
-import type { IceOptions } from '../protocols/webrtc/peer.js';
+import type { IceOptions } from '../protocols/webrtc/ice-options.js';
 import { DisplayShare, type DisplayShareDeps } from './display-share.js';
 import type { InputInjector } from './input-injector.js';
 import { HeldInput, parseViewerMessage, type AgentCommand } from './input-protocol.js';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS } from '../../../src-shared/config.js';
-import { answerWhenGathered, iceOptionsOf, peerConfig, RTCPeerConnection } from './peer.js';
+import { iceOptionsOf } from './ice-options.js';
+import { answerWhenGathered, peerConfig, RTCPeerConnection } from './peer.js';
 import { chooseCodecs, narrowOffer, parseOffer } from './sdp.js';
 
 const offer = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chromium-whep-offer.sdp'), 'utf8');

@@ -5,8 +5,6 @@ import {
 import type { IceOptions } from './ice-options.js';
 import type { CodecChoice } from './sdp.js';
 
-export { iceOptionsOf, type IceOptions } from './ice-options.js';
-
 export type PeerConfigInput = Partial<RTCPeerConnectionConfig> & Record<string, unknown>;
 
 /** The werift configuration for one session, with exactly the negotiated codecs. */

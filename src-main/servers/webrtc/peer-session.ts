@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from '../../core/logger.js';
-import { answerWhenGathered, peerConfig, RTCPeerConnection, type IceOptions } from '../../protocols/webrtc/peer.js';
+import type { IceOptions } from '../../protocols/webrtc/ice-options.js';
+import { answerWhenGathered, peerConfig, RTCPeerConnection } from '../../protocols/webrtc/peer.js';
 import type { CodecChoice } from '../../protocols/webrtc/sdp.js';
 
 /** What every WHIP and WHEP session is made of. */

@@ -6,7 +6,7 @@ import type { PathManager } from '../../media/path-manager.js';
 import { STALE_PUBLISHER_MS } from '../../media/path.js';
 import type { MediaFeed } from './feed.js';
 import { PathFeed } from './path-feed.js';
-import type { IceOptions } from '../../protocols/webrtc/peer.js';
+import type { IceOptions } from '../../protocols/webrtc/ice-options.js';
 import { chooseCodecs, firstEncodingOnly, narrowOffer, parseOffer, parseTrickleFragment, pickOpus, restoreRejected, withoutSections, type RejectedSection } from '../../protocols/webrtc/sdp.js';
 import type { DataMessage } from '../../../src-shared/contract/data.js';
 import type { WhepSession, WhepTimedData } from './whep-session.js';

@@ -3,7 +3,7 @@
 // the machine (nothing downloads): at `npm ci` (postinstall), by `npm run build` when stale, and by
 // the test setup once it has installed the -dev packages. Each part goes in when its libraries are
 // found (pkg-config): PipeWire capture needs libpipewire-0.3; wlroots capture and input (sway...)
-// wayland-client and xkbcommon. Never fails the install: where nothing can be
+// wayland-client and xkbcommon; the WebRTC fan-out libsrtp2. Never fails the install: where nothing can be
 // built (no compiler, no headers, another OS) it writes why to native/build/status.json, and the host
 // says so and runs without those parts.
 // A part that does not compile with the library found (another version) is left out, and said so; the
@@ -29,6 +29,8 @@ const PARTS = [
   { name: 'pipewire', define: 'WITH_PIPEWIRE', pkgs: ['libpipewire-0.3'], debian: 'libpipewire-0.3-dev', files: ['pipewire-capture.c'] },
   // wlroots desktops (sway...): screencopy, virtual pointer and keyboard over the Wayland socket.
   { name: 'wlroots', define: 'WITH_WLROOTS', pkgs: ['wayland-client', 'xkbcommon'], debian: 'libwayland-dev libxkbcommon-dev', files: ['wlroots.c'] },
+  // WebRTC fan-out: one incoming RTP packet to every viewer, protected by libsrtp, in one call.
+  { name: 'srtp', define: 'WITH_SRTP', pkgs: ['libsrtp2'], debian: 'libsrtp2-dev', files: ['srtp-fanout.c'] },
 ];
 
 function run(command, args) {

@@ -52,6 +52,7 @@ export const TEST_PACKAGES = {
   'libpipewire-0.3-dev': "PipeWire's headers: the native addon's capture part (native/) builds against them",
   'libwayland-dev': "Wayland's client library and headers: the native addon's wlroots part (screencopy, virtual pointer and keyboard on sway)",
   'libxkbcommon-dev': "xkbcommon: the wlroots part's keymap for the virtual keyboard",
+  'libsrtp2-dev': "libsrtp: the native addon's WebRTC fan-out protects every viewer's packets with it",
   gcc: 'the C compiler that builds the native addon (native/build.mjs)',
   'pkg-config': "finds the native addon's libraries",
   'freerdp2-shadow-x11': "FreeRDP's shadow server: RDP clients into the host's X displays",

@@ -145,6 +145,7 @@ const EXPECTED: Omit<ConfigField, 'description'>[] = [
   { path: 'webrtc.turnCredential', env: 'STREAMS_WEBRTC_TURN_CREDENTIAL', type: 'string', restart: false, default: '' },
   { path: 'webrtc.silenceTimeoutSec', env: 'STREAMS_WEBRTC_SILENCE_TIMEOUT_SEC', type: 'integer', restart: false, default: 6, min: 3, max: 60 },
   { path: 'webrtc.twcc', env: 'STREAMS_WEBRTC_TWCC', type: 'boolean', restart: false, default: false },
+  { path: 'webrtc.fanout', env: 'STREAMS_WEBRTC_FANOUT', type: 'enum', restart: false, default: 'auto', options: ['auto', 'js'] },
   { path: 'guests.max', env: 'STREAMS_GUESTS_MAX', type: 'integer', restart: false, default: 6, min: 1, max: 16 },
   { path: 'remote.bitrateKbps', env: 'STREAMS_REMOTE_BITRATE_KBPS', type: 'integer', restart: false, default: 4000, min: 300, max: 50000 },
   { path: 'remote.adaptive', env: 'STREAMS_REMOTE_ADAPTIVE', type: 'boolean', restart: false, default: true },
@@ -275,7 +276,7 @@ describe('CONFIG_DEFAULTS and configSchema', () => {
       obs: { statsIntervalMs: 1000, managed: false },
       webrtc: {
         portMin: 0, portMax: 0, bindAddress: '', publicAddress: '', stunServer: '', turnServer: '', turnUsername: '', turnCredential: '',
-        silenceTimeoutSec: 6, twcc: false,
+        silenceTimeoutSec: 6, twcc: false, fanout: 'auto',
       },
       guests: { max: 6 },
       remote: { bitrateKbps: 4000, adaptive: true, audio: 'auto', audioSource: '', clipboard: true, rdpBindAddress: '127.0.0.1' },

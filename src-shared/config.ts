@@ -451,6 +451,10 @@ export const configSchema = z
           .boolean()
           .default(false)
           .meta({ description: 'Negotiate transport-wide congestion control feedback (off: it made Chrome underestimate bandwidth).' }),
+        fanout: z
+          .enum(['auto', 'js'])
+          .default('auto')
+          .meta({ description: 'What feeds WHEP viewers: auto uses the native fan-out (libsrtp, one call per packet for every viewer) where the addon has it, js always werift in JavaScript. Applies to viewers that join after a change.', restart: false }),
       })
       .strict()
       .prefault({}),

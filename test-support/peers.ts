@@ -42,6 +42,7 @@ const PACKAGE: Record<Peer, string> = {
   wayland: 'sway xdg-desktop-portal xdg-desktop-portal-wlr pipewire wireplumber dbus-daemon',
   sway: 'sway dbus-daemon libwayland-dev libxkbcommon-dev gcc pkg-config',
   'wlroots-dev': 'libwayland-dev libxkbcommon-dev gcc pkg-config',
+  'srtp-dev': 'libsrtp2-dev gcc pkg-config',
   mutter: 'mutter pipewire wireplumber dbus-daemon libpipewire-0.3-dev gcc pkg-config',
   'rdp-shadow': 'freerdp2-shadow-x11',
   xfreerdp: 'freerdp2-x11',
@@ -55,6 +56,7 @@ export type Peer =
   | 'chromium'
   | 'sway'
   | 'wlroots-dev'
+  | 'srtp-dev'
   | 'xvfb'
   | 'xdotool'
   | 'xev'
@@ -138,6 +140,7 @@ const CHECKS: Record<Peer, () => boolean> = {
     runs('pkg-config', ['--exists', 'wayland-client', 'xkbcommon']),
   // What the native addon's wlroots part is built with: a C compiler and the part's libraries.
   'wlroots-dev': () => ['cc', 'pkg-config'].every((c) => which(c) !== null) && runs('pkg-config', ['--exists', 'wayland-client', 'xkbcommon']),
+  'srtp-dev': () => ['cc', 'pkg-config'].every((c) => which(c) !== null) && runs('pkg-config', ['--exists', 'libsrtp2']),
   // The compositor and, for the host's native capture, PipeWire's headers (the build brings the part in).
   mutter: () =>
     ['mutter', 'pipewire', 'wireplumber', 'dbus-run-session', 'pkg-config'].every((c) => which(c) !== null) &&

@@ -77,6 +77,14 @@ static inline int64_t monotonic_ns(void) {
 }
 
 napi_value open_capture(napi_env env, napi_callback_info info);
+napi_value srtp_transport(napi_env env, napi_callback_info info);
+napi_value srtp_transport_dest(napi_env env, napi_callback_info info);
+napi_value srtp_transport_close(napi_env env, napi_callback_info info);
+napi_value fan_stream(napi_env env, napi_callback_info info);
+napi_value fan_stream_close(napi_env env, napi_callback_info info);
+napi_value fan_send(napi_env env, napi_callback_info info);
+napi_value fan_nack(napi_env env, napi_callback_info info);
+napi_value fan_stats(napi_env env, napi_callback_info info);
 napi_value wlr_outputs(napi_env env, napi_callback_info info);
 napi_value open_wlr_capture(napi_env env, napi_callback_info info);
 napi_value open_wlr_input(napi_env env, napi_callback_info info);

@@ -29,6 +29,17 @@ napi_value init(napi_env env, napi_value exports) {
   napi_create_function(env, "openWlrInput", NAPI_AUTO_LENGTH, open_wlr_input, NULL, &fn);
   napi_set_named_property(env, exports, "openWlrInput", fn);
 #endif
+#ifdef WITH_SRTP
+  add_feature(env, features, &n, "srtp");
+  static const struct { const char *name; napi_callback cb; } srtp_fns[] = {
+    { "srtpTransport", srtp_transport }, { "srtpTransportDest", srtp_transport_dest }, { "srtpTransportClose", srtp_transport_close },
+    { "fanStream", fan_stream }, { "fanStreamClose", fan_stream_close }, { "fanSend", fan_send }, { "fanNack", fan_nack }, { "fanStats", fan_stats },
+  };
+  for (size_t i = 0; i < sizeof srtp_fns / sizeof srtp_fns[0]; i++) {
+    napi_create_function(env, srtp_fns[i].name, NAPI_AUTO_LENGTH, srtp_fns[i].cb, NULL, &fn);
+    napi_set_named_property(env, exports, srtp_fns[i].name, fn);
+  }
+#endif
   (void)fn;
   (void)n;
   napi_set_named_property(env, exports, "features", features);

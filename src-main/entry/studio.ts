@@ -17,7 +17,7 @@ import { StudioError } from '../core/errors.js';
 import { ServiceGroup } from '../core/lifecycle.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { FfmpegService } from '../encoder/service.js';
-import { bindSystemStats, createMetrics } from '../metrics/registry.js';
+import { bindSystemStats, bindWebRtcMetrics, createMetrics } from '../metrics/registry.js';
 import { bindStreamMetrics } from '../metrics/stream-metrics.js';
 import { SystemStatsService } from '../metrics/system-stats.js';
 import { ensureApiToken, HomeLock, prepareHome } from '../platform/home.js';
@@ -39,6 +39,7 @@ import { wireGuests } from './guests.js';
 import { wirePodcasts } from './podcasts.js';
 import { PODCAST_AUDIO_JOB } from '../podcasts/service.js';
 import { nativeSummary } from '../platform/native.js';
+import { fanoutMode, fanoutSummary } from '../servers/webrtc/native-fanout.js';
 import { wireRemote } from './remote.js';
 import { wireBroadcasts } from './broadcast.js';
 import { wireLibrary, type Library } from './library.js';
@@ -179,6 +180,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       url: http.url,
       safeMode,
       capture: { native: nativeSummary(), wayland: remote.wayland?.unavailable ?? null },
+      webrtc: { fanout: fanoutSummary(fanoutMode(config.current.webrtc.fanout)) },
     });
     // One persisted queue for every ffmpeg conversion (the library's processing, recordings' VODs): one
     // concurrency limit, one list, stall kill, retries, and resumption after a host stop.
@@ -264,6 +266,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       timedMetadata: live.timedMetadata,
       admit: (request) => access.admit(request),
     });
+    bindWebRtcMetrics(metrics, () => webrtc.server.viewerPaths());
     const remote = wireRemote({ config: () => config.current, children, ffmpeg, env, logger, admit: (request) => access.admit(request), audit: { record: (entry) => access.audit.record(entry) }, rdpHome: path.join(layout.root, 'rdp') });
     const backups = new BackupSchedule({
       config: () => config.current.backup,

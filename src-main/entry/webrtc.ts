@@ -56,6 +56,7 @@ export function wireWebRtc(deps: {
     logger,
     ice: () => iceOptionsOf(deps.config().webrtc),
     silenceTimeoutMs: () => deps.config().webrtc.silenceTimeoutSec * 1000,
+    fanout: () => deps.config().webrtc.fanout,
     analytics: deps.analytics,
     keyframeIntervalMs: () => deps.config().live.segmentSeconds * 1000,
     ...(deps.clock && deps.timedMetadata ? { timedData: timedDataOf(deps.clock, deps.timedMetadata) } : {}),

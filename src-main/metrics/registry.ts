@@ -30,3 +30,19 @@ export function bindSystemStats(registry: Registry, bus: Pick<EventBus, 'on'>): 
     tx.set(stats.network.txBytesPerSec);
   });
 }
+
+/** WHEP viewers by the path that feeds them (`path`: native or js), read from `count` at each scrape. */
+export function bindWebRtcMetrics(registry: Registry, count: () => { native: number; js: number }): void {
+  if (registry.getSingleMetric(`${METRICS_PREFIX}webrtc_viewers`)) return;
+  new Gauge({
+    name: `${METRICS_PREFIX}webrtc_viewers`,
+    help: 'Connected WHEP viewers by what feeds them: native (the fan-out addon, libsrtp) or js (werift)',
+    labelNames: ['path'],
+    registers: [registry],
+    collect() {
+      const now = count();
+      this.set({ path: 'native' }, now.native);
+      this.set({ path: 'js' }, now.js);
+    },
+  });
+}

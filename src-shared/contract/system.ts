@@ -31,6 +31,14 @@ export const systemInfoSchema = z.object({
       wayland: z.string().nullable().describe('Why the Wayland desktop the host runs in has no displays here, or null'),
     })
     .describe('What the host can capture with, and why not where it cannot'),
+  webrtc: z
+    .object({
+      fanout: z.object({
+        path: z.enum(['native', 'js']).describe('native: the addon protects and sends each packet to every viewer in one call; js: werift sends per viewer'),
+        reason: z.string().nullable().describe('Why the JavaScript path (the addon built without libsrtp, or webrtc.fanout is js), or null'),
+      }),
+    })
+    .describe('How WebRTC (WHEP) viewers that join now are fed (webrtc.fanout and the addon)'),
 });
 export type SystemInfo = z.infer<typeof systemInfoSchema>;
 

@@ -7,6 +7,8 @@ export interface FeedSink {
   audio(rtp: Buffer): void;
   /** The simulcast encoding (rid) this viewer asked for; undefined or null: the publisher's default. */
   readonly layer?: string | null;
+  /** The viewer's streams in the native fan-out (native-fanout.ts), when it is fed that way: a feed hands packets to all such viewers in one call. */
+  readonly native?: { readonly streams: { video?: number; audio?: number }; readonly isClosed: boolean } | undefined;
   /** A keyframe's RTP timestamp (as the feed writes it) and media time (FLV ms): the viewer's time map. */
   timeMap?(map: { rtp: number; mediaTime: number }): void;
 }

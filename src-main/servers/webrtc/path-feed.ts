@@ -8,6 +8,7 @@ import { FfmpegRunner } from '../../encoder/ffmpeg-runner.js';
 import { FlvToRtp } from '../../protocols/webrtc/flv-to-rtp.js';
 import { aacToOpusArgs } from './rtp-args.js';
 import { bindRtpPair } from '../../protocols/webrtc/udp.js';
+import { deliver } from './native-fanout.js';
 
 export interface PathFeedDeps {
   children: ChildRegistry;
@@ -79,7 +80,7 @@ export class PathFeed implements MediaFeed, PathReader {
     if (this.ended) return;
     if (chunk.kind === 'video') {
       const before = this.video2rtp.lastKeyframe;
-      for (const packet of this.video2rtp.push(chunk)) for (const sink of this.sinks) sink.video(packet);
+      for (const packet of this.video2rtp.push(chunk)) deliver(this.sinks, 'video', packet);
       const map = this.video2rtp.lastKeyframe;
       // A time map per keyframe: a viewer maps every frame's RTP time to media time from the latest.
       if (map && map !== before) for (const sink of this.sinks) sink.timeMap?.(map);
@@ -112,7 +113,7 @@ export class PathFeed implements MediaFeed, PathReader {
     }
     this.sockets = [pair.rtp, pair.rtcp];
     pair.rtp.on('message', (packet: Buffer) => {
-      for (const sink of this.sinks) sink.audio(packet);
+      deliver(this.sinks, 'audio', packet);
     });
     this.encoder = FfmpegRunner.start(this.deps.children, command, aacToOpusArgs(pair.port), {
       stderrMax: 4000,

@@ -49,6 +49,8 @@ export interface WebRtcServerOptions {
   ice: () => IceOptions;
   /** A viewer without RTCP, or a publisher without media, for this long is dropped (default 6 s). */
   silenceTimeoutMs?: () => number;
+  /** What feeds a joining WHEP viewer (webrtc.fanout): the native fan-out where the addon has it, or werift. */
+  fanout?: () => 'auto' | 'js';
   /** Keyframes asked of a WHIP publisher for HLS/DASH segments (the live segment duration). */
   keyframeIntervalMs?: () => number;
   /** Viewer accounting beside HLS/DASH (protocol "webrtc"): a connected viewer is recorded, then kept alive. */
@@ -126,6 +128,19 @@ export class WebRtcServer implements Service {
     let n = 0;
     for (const session of this.sessions.values()) if (session.remoteAddress === ip) n += 1;
     return n;
+  }
+
+  /** Connected WHEP viewers by what feeds them: the native fan-out, or werift (the JavaScript path). */
+  viewerPaths(): { native: number; js: number } {
+    const out = { native: 0, js: 0 };
+    for (const set of this.viewersByName.values()) {
+      for (const viewer of set) {
+        if (!viewer.connected) continue;
+        if (viewer.native && !viewer.native.isClosed) out.native += 1;
+        else out.js += 1;
+      }
+    }
+    return out;
   }
 
   /** Viewers of one stream over WHEP. */
@@ -277,6 +292,7 @@ export class WebRtcServer implements Service {
         logger: this.options.logger.child({ stream: name }),
         remoteAddress,
         silenceTimeoutMs: this.silenceTimeoutMs,
+        fanout: this.options.fanout?.() ?? 'auto',
         onConnected: (s) => !this.relays.has(name) && this.options.analytics?.record(name, { sid: sidOf(s), protocol: 'webrtc' }),
         onClosed: (s) => {
           this.onWhepClosed(s);

@@ -5,6 +5,7 @@ import { MediaStreamTrack } from '../../protocols/webrtc/peer.js';
 import { RtpSplicer } from '../../protocols/webrtc/rtp-splice.js';
 import { PeerSession, type PeerSessionOptions } from './peer-session.js';
 import { monotonicMs } from '../../core/clock.js';
+import { fanoutMode, NativeViewer } from './native-fanout.js';
 
 // Payload-specific feedback formats (RFC 4585, RFC 5104).
 const PLI_FMT = 1;
@@ -27,6 +28,8 @@ const MAX_CHANNEL_BACKLOG = 1024 * 1024;
 export interface WhepSessionOptions extends PeerSessionOptions {
   feed: MediaFeed;
   timedData?: WhepTimedData;
+  /** webrtc.fanout when the viewer joined: auto feeds it natively where the addon can. */
+  fanout?: 'auto' | 'js';
   onConnected?(session: WhepSession): void;
   onClosed(session: WhepSession, reason: string): void;
 }
@@ -47,6 +50,9 @@ export class WhepSession extends PeerSession implements FeedSink {
   private feed: MediaFeed;
   private detach: (() => void) | undefined;
   private videoSender: RTCRtpSender | undefined;
+  private readonly senders: { kind: 'video' | 'audio'; sender: RTCRtpSender }[] = [];
+  /** Fed by the native fan-out once connected (where the addon can serve it); werift sends otherwise. */
+  native: NativeViewer | undefined;
   private channel: RTCDataChannel | undefined;
   private lastMap: { rtp: number; mediaTime: number } | undefined;
   private unsubscribeData: (() => void) | undefined;
@@ -111,6 +117,7 @@ export class WhepSession extends PeerSession implements FeedSink {
   }
 
   private write(kind: 'video' | 'audio', rtp: Buffer): void {
+    if (this.native && !this.native.isClosed) return this.native.send(kind, rtp);
     const track = this.tracks[kind];
     if (!track) return;
     const packet = RtpPacket.deSerialize(rtp);
@@ -124,8 +131,9 @@ export class WhepSession extends PeerSession implements FeedSink {
     const programDateTime = this.options.timedData?.programDateTime(map.mediaTime);
     if (programDateTime === null || programDateTime === undefined) return;
     // werift keeps the offset private: it is 0 unless the sender had to splice a new source in.
-    const offset = (this.videoSender as unknown as { timestampOffset?: number } | undefined)?.timestampOffset ?? 0;
-    const rtp = (map.rtp + this.splice.video.timestampOffset + offset) >>> 0;
+    const native = this.native && !this.native.isClosed ? this.native : undefined;
+    const offset = native ? native.timestampOffset('video') : ((this.videoSender as unknown as { timestampOffset?: number } | undefined)?.timestampOffset ?? 0) + this.splice.video.timestampOffset;
+    const rtp = (map.rtp + offset) >>> 0;
     this.sendData({ type: 'time', rtp, mediaTime: map.mediaTime, programDateTime });
   }
 
@@ -171,10 +179,17 @@ export class WhepSession extends PeerSession implements FeedSink {
       await transceiver.sender.replaceTrack(track);
       transceiver.sender.onRtcp.subscribe((packet) => this.onRtcp(packet));
       if (kind === 'video') this.videoSender = transceiver.sender;
+      this.senders.push({ kind, sender: transceiver.sender });
     }
   }
 
   protected onConnected(): void {
+    const mode = fanoutMode(this.options.fanout);
+    if (mode.native) {
+      const opened = NativeViewer.open(mode.addon, this.pc, this.senders);
+      if (typeof opened === 'string') this.options.logger.info({ viewer: this.id, stream: this.name, reason: opened }, 'WHEP viewer fed by werift (JavaScript path)');
+      else this.native = opened;
+    }
     // Attached only once DTLS is up: packets before that would be dropped by the sender anyway.
     if (this.parked) return void this.options.onConnected?.(this);
     this.detach = this.feed.attach(this);
@@ -183,6 +198,7 @@ export class WhepSession extends PeerSession implements FeedSink {
   }
 
   protected release(): void {
+    this.native?.close();
     this.detach?.();
     this.unsubscribeData?.();
     for (const track of Object.values(this.tracks)) track.stop();

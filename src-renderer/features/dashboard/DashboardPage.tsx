@@ -6,6 +6,7 @@ import { CertificateCard } from './CertificateCard.js';
 import { FfmpegCard } from './FfmpegCard.js';
 import { formatBytes, formatRate } from './format.js';
 import { LiveStreamsCard } from './LiveStreamsCard.js';
+import { NativeCard } from './NativeCard.js';
 import { StatTiles } from './StatTiles.js';
 import { useDashboard } from './store.js';
 import { TimeChart } from './TimeChart.js';
@@ -56,6 +57,7 @@ export function DashboardPage() {
       </div>
       <FfmpegCard />
       <CertificateCard />
+      <NativeCard />
       <BackupsCard />
     </div>
   );

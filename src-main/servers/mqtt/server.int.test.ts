@@ -210,6 +210,45 @@ describe.skipIf(needs('mosquitto'))('MQTT broker with mosquitto clients (3.1.1 a
     fast.socket.destroy();
   });
 
+  it('makes the broker with its first client (a host nobody reaches over MQTT never loads aedes); a stop while it is made leaves nothing', async () => {
+    const make = async () => {
+      const p = await freePort();
+      const s = new MqttServer({ hub, authenticate: (pw) => (pw === TOKEN ? { kind: 'api' } : null), streams: { get: (name) => STREAMS[name] }, config: () => ({ port: p, bind: '127.0.0.1', maxPacketKilobytes: MAX_PACKET_KB }), logger: silentLogger() });
+      await s.start();
+      return { s, p };
+    };
+    const brokerOf = (s: MqttServer) => (s as unknown as { broker?: object }).broker;
+    const { s: lazy, p: lazyPort } = await make();
+    try {
+      expect(lazy.state).toMatchObject({ status: 'listening', port: lazyPort });
+      expect(brokerOf(lazy)).toBeUndefined();
+      // The CONNECT sent at once waits in the socket while the broker is made, then is answered.
+      const socket = net.connect(lazyPort, '127.0.0.1');
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      const packets: mqttPacket.Packet[] = [];
+      parser.on('packet', (packet: mqttPacket.Packet) => packets.push(packet));
+      socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+      await once(socket, 'connect');
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolVersion: 4, clientId: 'first', clean: true, keepalive: 30, username: 'x', password: Buffer.from(TOKEN) }));
+      await waitFor('the CONNACK', () => packets.some((p) => p.cmd === 'connack'), 5000, 10);
+      expect(packets.find((p) => p.cmd === 'connack')).toMatchObject({ returnCode: 0 });
+      expect(brokerOf(lazy)).toBeDefined();
+      expect(lazy.counters().clients).toBe(1);
+      socket.destroy();
+    } finally {
+      await lazy.dispose();
+    }
+    const { s: stopped, p: stoppedPort } = await make();
+    const early = net.connect(stoppedPort, '127.0.0.1');
+    early.on('error', () => {});
+    await once(early, 'connect');
+    early.write(mqttPacket.generate({ cmd: 'pingreq' }));
+    await stopped.dispose();
+    expect(stopped.state).toEqual({ status: 'stopped' });
+    expect(brokerOf(stopped)).toBeUndefined();
+    await waitFor('the held socket closed', () => early.destroyed || early.readyState === 'closed', 3000, 10);
+  });
+
   it('reports a port in use without failing the host', async () => {
     const second = new MqttServer({
       hub,

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import type { IConnectPacket } from 'mqtt-packet';
 import { StudioError } from '../../core/errors.js';
 import type { Service } from '../../core/lifecycle.js';
@@ -63,6 +63,8 @@ export class MqttServer implements Service {
   readonly name = 'mqtt';
   private readonly log: Logger;
   private broker: Aedes | undefined;
+  private brokerReady: Promise<Aedes | undefined> | undefined;
+  private maxBytes = 0;
   private server: net.Server | undefined;
   private bridge: MqttBridge | undefined;
   private readonly sockets = new Set<net.Socket>();
@@ -107,7 +109,7 @@ export class MqttServer implements Service {
   }
 
   async start(): Promise<void> {
-    if (this.broker) return;
+    if (this.server) return;
     const { port, bind, maxPacketKilobytes } = this.options.config();
     if (port === 0) {
       this.current = { status: 'off' };
@@ -115,60 +117,95 @@ export class MqttServer implements Service {
       return;
     }
     this.current = { status: 'starting', port, bind };
-    installBrokerWriter();
-    const maxBytes = maxPacketKilobytes * 1024;
-    const broker = await Aedes.createBroker({
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      drainTimeout: this.options.drainTimeoutMs ?? 10_000,
-      preConnect: (client, packet, done) => done(null, this.preConnect(client, packet as IConnectPacket, maxBytes)),
-      authenticate: (client, _username, password, done) => this.authenticate(client, password, done),
-      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
-      authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
-      authorizeForward: (client, packet) => this.authorizeForward(client, packet),
-    });
-    broker.on('clientError', (client, error) => this.log.debug({ client: client.id, err: error }, 'MQTT client error'));
-    broker.on('connectionError', (_client, error) => this.log.debug({ err: error }, 'MQTT connection error'));
-    this.broker = broker;
-
-    const server = net.createServer((socket) => this.accept(socket, maxBytes));
+    this.maxBytes = maxPacketKilobytes * 1024;
+    const server = net.createServer((socket) => this.accept(socket));
     try {
       await listenOn(server, port, bind, 'mqtt.port');
     } catch (error) {
       const failure = StudioError.from(error);
       this.current = { status: failure.code === 'PORT_IN_USE' ? 'port-in-use' : 'failed', port, bind, message: failure.message };
       this.log.warn({ port, bind, code: failure.code }, `MQTT broker not started: ${failure.message}; the rest of the host runs on (change mqtt.port, or 0 to turn MQTT off)`);
-      this.broker = undefined;
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
       return;
     }
     server.on('error', (error) => this.log.error({ err: error }, 'MQTT listener error'));
     this.server = server;
-    this.bridge = new MqttBridge(this.options.hub, broker, this.log);
     const bound = this.address()?.port ?? port;
     this.current = { status: 'listening', port: bound, bind };
     this.log.info({ port: bound, bind }, 'MQTT broker listening');
   }
 
+  /**
+   * aedes and its packet library are loaded, and the broker made, with the first client: a host that
+   * nobody reaches over MQTT never loads them (they were a twentieth of a start). Until then there is
+   * no subscriber, so the hub's messages have nowhere to go and the bridge is not needed either.
+   */
+  private loadBroker(): Promise<Aedes | undefined> {
+    this.brokerReady ??= (async () => {
+      const { Aedes } = await import('./aedes-lib.js');
+      if (!this.server) return undefined;
+      installBrokerWriter();
+      const maxBytes = this.maxBytes;
+      const broker = await Aedes.createBroker({
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        drainTimeout: this.options.drainTimeoutMs ?? 10_000,
+        preConnect: (client, packet, done) => done(null, this.preConnect(client, packet as IConnectPacket, maxBytes)),
+        authenticate: (client, _username, password, done) => this.authenticate(client, password, done),
+        authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
+        authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
+        authorizeForward: (client, packet) => this.authorizeForward(client, packet),
+      });
+      if (!this.server) {
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        return undefined;
+      }
+      broker.on('clientError', (client, error) => this.log.debug({ client: client.id, err: error }, 'MQTT client error'));
+      broker.on('connectionError', (_client, error) => this.log.debug({ err: error }, 'MQTT connection error'));
+      this.broker = broker;
+      this.bridge = new MqttBridge(this.options.hub, broker, this.log);
+      return broker;
+    })().catch((error: unknown) => {
+      this.log.error({ err: error }, 'MQTT broker could not be made; the next client tries again');
+      this.brokerReady = undefined;
+      return undefined;
+    });
+    return this.brokerReady;
+  }
+
   async dispose(): Promise<void> {
-    const { broker, server } = this;
-    this.broker = undefined;
+    const { server, brokerReady } = this;
     this.server = undefined;
-    this.bridge?.dispose();
-    this.bridge = undefined;
     if (this.current.status !== 'off') this.current = { status: 'stopped' };
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const socket of this.sockets) socket.destroy();
+    // A broker still being made sees the server gone and closes itself.
+    await brokerReady;
+    const broker = this.broker;
+    this.broker = undefined;
+    this.brokerReady = undefined;
+    this.bridge?.dispose();
+    this.bridge = undefined;
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
     await closed;
   }
 
-  private accept(socket: net.Socket, maxBytes: number): void {
-    if (!this.broker) {
+  private accept(socket: net.Socket): void {
+    if (!this.server) {
       socket.destroy();
       return;
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    if (this.broker) return this.handle(socket, this.broker);
+    // Held (its bytes wait in the socket) while the broker is made for it.
+    socket.pause();
+    void this.loadBroker().then((broker) => {
+      if (!broker || socket.destroyed) socket.destroy();
+      else this.handle(socket, broker);
+    });
+  }
+
+  private handle(socket: net.Socket, broker: Aedes): void {
+    const maxBytes = this.maxBytes;
     socket.setNoDelay(true);
     adoptBrokerSocket(socket);
     // aedes reads with read(); a 'data' listener sees each chunk before aedes's parser does.
@@ -181,7 +218,8 @@ export class MqttServer implements Service {
       disconnectV5(socket, REASON.packetTooLarge);
       socket.destroy();
     });
-    this.broker.handle(socket);
+    if (socket.isPaused()) socket.resume();
+    broker.handle(socket);
   }
 
   private preConnect(client: Client, packet: IConnectPacket, maxBytes: number): boolean {

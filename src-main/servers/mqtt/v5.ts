@@ -33,7 +33,11 @@ interface MqttPacketModule {
 }
 
 /** The copy of mqtt-packet aedes loaded: its writer is hooked on this very module object (writer.ts). */
-export const mqttPacket = createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as MqttPacketModule;
+export function mqttPacket(): MqttPacketModule {
+  loadedPacket ??= createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as MqttPacketModule;
+  return loadedPacket;
+}
+let loadedPacket: MqttPacketModule | undefined;
 
 export const V5 = { protocolVersion: 5 };
 
@@ -138,7 +142,7 @@ export function writeV5(socket: Socket, packet: IConnackPacket | IDisconnectPack
   if (socket.destroyed || !socket.writable) return;
   // It may be closed right after: nothing may stay corked behind it.
   while (socket.writableCorked > 0) socket.uncork();
-  socket.write(mqttPacket.generate(packet, V5));
+  socket.write(mqttPacket().generate(packet, V5));
 }
 
 /** Ends a v5 connection with a reason code before aedes closes it; nothing for 3.1.1 sockets. */

@@ -12,13 +12,13 @@ describe('sharedPublishBytes', () => {
     // aedes makes a new packet per subscriber around the same payload Buffer.
     const first = sharedPublishBytes(publish('streams/alpha/data/score', payload));
     const second = sharedPublishBytes(publish('streams/alpha/data/score', payload));
-    expect(first).toEqual(mqttPacket.generate(publish('streams/alpha/data/score', payload)));
+    expect(first).toEqual(mqttPacket().generate(publish('streams/alpha/data/score', payload)));
     expect(second).toBe(first);
     // Another topic, or a retained copy, of the same payload is its own packet.
     const other = sharedPublishBytes(publish('streams/beta/data/score', payload));
-    expect(other).toEqual(mqttPacket.generate(publish('streams/beta/data/score', payload)));
+    expect(other).toEqual(mqttPacket().generate(publish('streams/beta/data/score', payload)));
     expect(sharedPublishBytes(publish('streams/beta/data/score', payload, { retain: true }))).toEqual(
-      mqttPacket.generate(publish('streams/beta/data/score', payload, { retain: true })),
+      mqttPacket().generate(publish('streams/beta/data/score', payload, { retain: true })),
     );
   });
 

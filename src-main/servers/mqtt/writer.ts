@@ -56,7 +56,7 @@ export function sharedPublishBytes(packet: Packet): Buffer | undefined {
   const dup = packet.dup === true;
   const known = encodedPublishes.get(packet.payload);
   if (known && known.topic === packet.topic && known.retain === retain && known.dup === dup) return known.bytes;
-  const bytes = mqttPacket.generate(packet);
+  const bytes = mqttPacket().generate(packet);
   encodedPublishes.set(packet.payload, { topic: packet.topic, retain, dup, bytes });
   return bytes;
 }
@@ -65,7 +65,7 @@ export function sharedPublishBytes(packet: Packet): Buffer | undefined {
 export function installBrokerWriter(): void {
   if (installed) return;
   installed = true;
-  const original = mqttPacket.writeToStream;
+  const original = mqttPacket().writeToStream;
   const writeToStream: WriteToStream = (packet, stream, opts) => {
     if (opts !== undefined || !brokerSockets.has(stream)) return original(packet, stream, opts);
     const socket = stream as unknown as Socket;
@@ -84,6 +84,6 @@ export function installBrokerWriter(): void {
       original.cacheNumbers = value;
     },
   });
-  mqttPacket.writeToStream = writeToStream;
+  mqttPacket().writeToStream = writeToStream;
 }
 

@@ -62,6 +62,12 @@ describe.skipIf(needs('chromium'))('host UI in Chromium', () => {
     // What this ffmpeg can do for the creator: the main job at least.
     await expect.poll(() => page.getByTestId('ffmpeg-ability-ladder').getAttribute('data-ok'), { timeout: 20_000 }).toBe('true');
     expect(await page.getByTestId('ffmpeg-ability-record').getAttribute('data-ok')).toBe('true');
+    // Which path feeds WebRTC viewers, and the addon's parts, as the system info has them.
+    const info = (await api(host, 'GET', '/api/v1/system')).json as { webrtc: { fanout: { path: string; reason: string | null } }; capture: { native: { features: string[] } } };
+    const fanout = (await page.getByTestId('webrtc-fanout').textContent()) ?? '';
+    expect(fanout).toContain(info.webrtc.fanout.path === 'native' ? 'native fan-out' : `JavaScript ${info.webrtc.fanout.reason}`);
+    expect(await page.getByTestId('native-features').locator('.chip').count()).toBe(info.capture.native.features.length);
+    await page.getByTestId('native-card').screenshot({ path: path.join(ARTIFACTS, 'dashboard-native-card.png') });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   });
 

@@ -210,13 +210,18 @@ napi_value srtp_transport_dest(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-napi_value srtp_transport_close(napi_env env, napi_callback_info info) {
+/* The one id argument of a call (0, never a valid id, when it is missing or not a number). */
+static int32_t id_arg(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   int32_t id = 0;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_get_value_int32(env, argv[0], &id);
-  transport_t *t = get_transport(id);
+  if (argc >= 1) napi_get_value_int32(env, argv[0], &id);
+  return id;
+}
+
+napi_value srtp_transport_close(napi_env env, napi_callback_info info) {
+  transport_t *t = get_transport(id_arg(env, info));
   if (t) {
     srtp_dealloc(t->srtp);
     t->used = false;
@@ -252,12 +257,7 @@ napi_value fan_stream(napi_env env, napi_callback_info info) {
 }
 
 napi_value fan_stream_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int32_t id = 0;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_get_value_int32(env, argv[0], &id);
-  stream_t *s = get_stream(id);
+  stream_t *s = get_stream(id_arg(env, info));
   if (s) {
     for (int i = 0; i < HISTORY; i++) blob_unref(s->hist[i]);
     memset(s, 0, sizeof *s);
@@ -485,12 +485,8 @@ napi_value fan_nack(napi_env env, napi_callback_info info) {
 }
 
 napi_value fan_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  int32_t id = 0;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_get_value_int32(env, argv[0], &id);
-  stream_t *s = get_stream(id);
+  napi_value out;
+  stream_t *s = get_stream(id_arg(env, info));
   if (!s) return NULL;
   transport_t *t = get_transport(s->transport);
   double values[7] = { s->packets, (double)s->octets, s->last_rtp_ts, s->last_sent_ms, s->ts_off, t ? (double)t->send_errors : 0, (double)s->resent };

@@ -1,4 +1,4 @@
-import type { RTCPeerConnection, RTCRtpSender } from 'werift';
+import type { RTCRtpSender } from 'werift';
 import { nativeFeature, type NativeAddon } from '../../platform/native.js';
 
 /**
@@ -59,7 +59,6 @@ interface SenderInternals {
   rtpTimestamp: number;
   ntpTimestamp: bigint;
   timestamp?: number;
-  sequenceNumber?: number;
   onGenericNack: { subscribe(fn: (feedback: { lost: number[] }) => void): { unSubscribe(): void } };
   runRtcp(): Promise<void>;
   dtlsTransport: DtlsInternals;
@@ -122,6 +121,7 @@ export class NativeViewer {
     private readonly transport: number,
     private readonly dtls: DtlsInternals,
     private readonly fd: number,
+    private peer: { host: string; port: number },
     socket: NodeJS.EventEmitter,
     readonly streams: { video?: number; audio?: number },
     private readonly senders: { id: number; sender: SenderInternals }[],
@@ -135,7 +135,7 @@ export class NativeViewer {
     this.timer.unref();
   }
 
-  static open(addon: NativeFanoutAddon, pc: RTCPeerConnection, senders: { kind: 'video' | 'audio'; sender: RTCRtpSender }[]): NativeViewer | string {
+  static open(addon: NativeFanoutAddon, senders: { kind: 'video' | 'audio'; sender: RTCRtpSender }[]): NativeViewer | string {
     const first = senders[0]?.sender as unknown as SenderInternals | undefined;
     if (!first) return 'no sending track';
     const dtls = first.dtlsTransport;
@@ -187,7 +187,7 @@ export class NativeViewer {
       addon.srtpTransportClose(transport);
       return (error as Error).message;
     }
-    return new NativeViewer(addon, transport, dtls, route.fd, route.socket as NodeJS.EventEmitter, streams, opened);
+    return new NativeViewer(addon, transport, dtls, route.fd, { host: route.host, port: route.port }, route.socket as NodeJS.EventEmitter, streams, opened);
   }
 
   /** Sends one packet to this viewer alone (a feed that filters per viewer, a cached GOP on join). */
@@ -202,21 +202,6 @@ export class NativeViewer {
     return (id && this.addon.fanStats(id)?.[4]) || 0;
   }
 
-  /** Counts for the dashboard and tests: packets sent, resent and not sent (socket refused). */
-  stats(): { packets: number; resent: number; sendErrors: number } {
-    let packets = 0;
-    let resent = 0;
-    let sendErrors = 0;
-    for (const { id } of this.senders) {
-      const s = this.addon.fanStats(id);
-      if (!s) continue;
-      packets += s[0];
-      resent += s[6];
-      sendErrors = s[5];
-    }
-    return { packets, resent, sendErrors };
-  }
-
   private nack(id: number, lost: number[]): void {
     if (!this.closed) this.addon.fanNack(id, lost);
   }
@@ -228,7 +213,11 @@ export class NativeViewer {
     // The socket went (ICE closed under us): nothing more may be written to its descriptor.
     if (typeof route === 'string') return this.close();
     if (route.fd !== this.fd) return this.close();
-    this.addon.srtpTransportDest(this.transport, route.fd, route.host, route.port);
+    // ICE may nominate another pair of the same socket (the peer's address changed).
+    if (route.host !== this.peer.host || route.port !== this.peer.port) {
+      this.addon.srtpTransportDest(this.transport, route.fd, route.host, route.port);
+      this.peer = { host: route.host, port: route.port };
+    }
     for (const { id, sender } of this.senders) {
       const s = this.addon.fanStats(id);
       if (!s || s[0] === 0) continue;

@@ -186,7 +186,7 @@ export class WhepSession extends PeerSession implements FeedSink {
   protected onConnected(): void {
     const mode = fanoutMode(this.options.fanout);
     if (mode.native) {
-      const opened = NativeViewer.open(mode.addon, this.pc, this.senders);
+      const opened = NativeViewer.open(mode.addon, this.senders);
       if (typeof opened === 'string') this.options.logger.info({ viewer: this.id, stream: this.name, reason: opened }, 'WHEP viewer fed by werift (JavaScript path)');
       else this.native = opened;
     }

@@ -74,7 +74,9 @@ describe.skipIf(needs('chromium', 'ffmpeg'))('live streaming through the UI in C
     // The label follows hls.js's level switch, which on a loaded machine came over 10 s after the picture's.
     await expect.poll(() => page.getByTestId('player-current-rendition').textContent(), { timeout: 30_000 }).toMatch(/360/);
     await expect.poll(videoHeight, { timeout: 30_000 }).toBe(360);
-    await expect.poll(() => page.getByTestId('player-latency').textContent(), { timeout: 10_000 }).toMatch(/\d/);
+    // After the switch's flush a loaded machine left the player more than 2 s behind the live point for
+    // over 10 s (it counts as rewound then, and shows no latency) while hls.js caught up at 1.1x.
+    await expect.poll(() => page.getByTestId('player-latency').textContent(), { timeout: 30_000 }).toMatch(/\d/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'stream-playing-hls.png') });
     const viewers = (await api(host, 'GET', '/api/v1/streams/e2e-live/viewers')).json;
     expect(viewers.viewers).toBeGreaterThanOrEqual(1);

@@ -16,6 +16,7 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { EdgeStore } from '../store/edges.js';
 import { VodPurgeTracker } from './vod-purge.js';
+import { StreamPurgeTracker, streamTag } from './stream-purge.js';
 
 /** One edge's socket as the registry sees it. */
 export interface EdgeConnection {
@@ -62,6 +63,7 @@ export class EdgeRegistry implements Service {
   private readonly draining = new Map<string, Drain>();
   private unsubscribe: (() => void)[] = [];
   private readonly vodPurges = new VodPurgeTracker();
+  private readonly streamPurges = new StreamPurgeTracker();
   /** The edge functions each edge runs (cdn/edge-functions.ts sets it); none until then. */
   private functionPlan: (edgeId: string) => EdgeFunctionSpec[] = () => [];
   private functionsRev = 0;
@@ -102,9 +104,11 @@ export class EdgeRegistry implements Service {
       this.deps.bus.on('stream.state', ({ name, state }) => {
         // Ended: its objects go. Live again: 404s cached while it was off go too.
         const request: PurgeRequest | null =
-          state === 'ended' || state === 'error' ? { tags: [`stream/${name}`] } : state === 'live' ? { prefix: `/live/${name}/` } : null;
+          state === 'ended' || state === 'error' ? { tags: [streamTag(name)] } : state === 'live' ? { prefix: `/live/${name}/` } : null;
         this.autoPurge(request, { stream: name });
       }),
+      // A stream made private or encrypted, or deleted: no public copy of it stays at the edges.
+      this.deps.bus.on('streams.changed', ({ name, stream }) => this.autoPurge(this.streamPurges.onStreamChanged(name, stream), { stream: name })),
       // A recording deleted or converted (again): its VOD and download leave the edges.
       this.deps.bus.on('recording.changed', ({ id, recording }) => this.autoPurge(this.vodPurges.onRecordingChanged(id, recording), { recording: id })),
       // A library video deleted, processed again or with other subtitles or chapters.

@@ -167,10 +167,13 @@ export type CacheZone = 'edge' | 'edge_live' | 'edge_fill';
 export const CACHE_ZONES: readonly CacheZone[] = ['edge', 'edge_live', 'edge_fill'];
 
 /**
- * For proxy_cache locations only (a cache hit looks its entry up in the zone first, so a purged object
- * is never found through a cached descriptor). Measured on playlist hits: 12.5 -> 10.3 us of worker
- * CPU per request. Not in the mirror's locations: there a purged file could be served from a cached
- * descriptor for up to `open_file_cache_valid`.
+ * For proxy_cache locations only. Measured on playlist hits: 12.5 -> 10.3 us of worker CPU per request.
+ * The price, as for the playlist tier's files (PLAYLIST_FILE_CACHE): a purged object can still be
+ * served from a worker's cached descriptor until nginx checks the name again, at most
+ * `open_file_cache_valid` (1 s) after the purge. Seen in e2e/edge (a stream made private: one request
+ * in three or so answered from the purged playlist 60 ms after the purge; none with this off). So a
+ * purge is whole 1 s after the edge applied it. Not in the mirror's locations, whose files stay for
+ * minutes and are served without a zone lookup.
  */
 const OPEN_FILE_CACHE = ['open_file_cache max=10000 inactive=30s;', 'open_file_cache_valid 1s;', 'open_file_cache_min_uses 1;'];
 

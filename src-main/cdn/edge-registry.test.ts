@@ -183,6 +183,22 @@ describe('EdgeRegistry', () => {
     expect(edge.closed?.code).toBe(1001);
   });
 
+  it('purges a stream from the edges when it is made private, not for other edits nor when made public', async () => {
+    const registry = make();
+    registry.start();
+    const edge = new FakeEdge(registry);
+    edge.hello('e1', null);
+    const stream = (over: object) => ({ name: 'demo', private: false, playAuth: 'default', encryption: 'none', dvrMinutes: 0, ...over }) as any;
+    bus.emit('streams.changed', { name: 'demo', stream: stream({}) });
+    bus.emit('streams.changed', { name: 'demo', stream: stream({ private: true }) });
+    bus.emit('streams.changed', { name: 'demo', stream: stream({ private: true, dvrMinutes: 5 }) });
+    bus.emit('streams.changed', { name: 'demo', stream: stream({}) });
+    await new Promise((r) => setTimeout(r, 10));
+    const purges = edge.sent.filter((m) => m.type === 'purge');
+    expect(purges.map((m) => m.type === 'purge' && m.request)).toEqual([{ tags: ['stream/demo'] }]);
+    registry.dispose();
+  });
+
   it('purges a recording\'s VOD and download from the edges when it is deleted or converted again', async () => {
     const registry = make();
     registry.start();

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 
 /** One tus upload as the library knows it; the bytes and the tus info live in the upload folder. */
 export interface UploadRecord {
@@ -37,14 +37,13 @@ export class UploadStore {
   constructor(private readonly db: Db) {}
 
   insert(u: Omit<UploadRecord, 'finishedAt'>): UploadRecord {
-    this.db
-      .prepare('INSERT INTO uploads (id, owner, size, file_name, title, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(u.id, u.owner, u.size, u.fileName, u.title, u.createdAt);
+    prepared(this.db, 'INSERT INTO uploads (id, owner, size, file_name, title, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(u.id, u.owner, u.size, u.fileName, u.title, u.createdAt);
     return { ...u, finishedAt: null };
   }
 
   get(id: string): UploadRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as Row | undefined;
+    // Asked on every PATCH of an upload (5 MB chunks): prepared once.
+    const row = prepared(this.db, 'SELECT * FROM uploads WHERE id = ?').get(id) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
@@ -54,10 +53,10 @@ export class UploadStore {
 
   /** Finished, with its final size (an upload created with Upload-Defer-Length had none). */
   markFinished(id: string, at: number, size: number): void {
-    this.db.prepare('UPDATE uploads SET finished_at = ?, size = ? WHERE id = ? AND finished_at IS NULL').run(at, size, id);
+    prepared(this.db, 'UPDATE uploads SET finished_at = ?, size = ? WHERE id = ? AND finished_at IS NULL').run(at, size, id);
   }
 
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id).changes > 0;
+    return prepared(this.db, 'DELETE FROM uploads WHERE id = ?').run(id).changes > 0;
   }
 }

@@ -86,7 +86,8 @@ export class LibraryFileStore extends FileStore {
 
   /**
    * Writes `body` at `offset` and returns the new offset. As FileStore.write, which reports every
-   * failure as a 500: here a full disk is DISK_FULL, and a body cut short (`cut`) keeps what arrived.
+   * failure as a 500: here a full disk is DISK_FULL, and a body cut short (`cut`) keeps what arrived
+   * (its offset then is a lower bound).
    */
   async append(body: Readable, id: string, offset: number): Promise<{ offset: number; cut: boolean }> {
     const out = fs.createWriteStream(this.path(id), { flags: 'r+', start: offset });
@@ -94,7 +95,8 @@ export class LibraryFileStore extends FileStore {
       await pipeline(body, out);
       return { offset: offset + out.bytesWritten, cut: false };
     } catch (error) {
-      // bytesWritten is final once the file is closed (a write may still be under way).
+      // Closed, so that no write is under way; bytesWritten may still miss one that landed as the
+      // stream was destroyed (64 KiB short, seen): a cut body's offset is the file's to tell.
       if (!out.closed) await once(out, 'close').catch(() => undefined);
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw DISK_FULL;
       // Any other failure of ours (not the client's going away) is the caller's to answer.

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Scope } from '../../src-shared/contract/index.js';
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 
 export interface TokenRecord {
   id: string;
@@ -69,7 +69,7 @@ export class ApiTokenStore {
   verify(token: string): TokenRecord | undefined {
     const match = API_TOKEN_RE.exec(token);
     if (!match) return undefined;
-    const row = this.db.prepare('SELECT * FROM api_tokens WHERE id = ?').get(match[1]) as (Row & { token_hash: string }) | undefined;
+    const row = prepared(this.db, 'SELECT * FROM api_tokens WHERE id = ?').get(match[1]) as (Row & { token_hash: string }) | undefined;
     if (!row) return undefined;
     const a = Buffer.from(row.token_hash, 'hex');
     const b = Buffer.from(sha256(token), 'hex');
@@ -78,7 +78,7 @@ export class ApiTokenStore {
 
   /** Notes a use, at most once a minute per token (a write per call would be wasteful). */
   used(id: string, at = Date.now()): void {
-    this.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(at, id, at - 60_000);
+    prepared(this.db, 'UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(at, id, at - 60_000);
   }
 
   delete(id: string): boolean {

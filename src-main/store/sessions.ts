@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 
 export interface SessionRecord {
   id: string;
@@ -59,11 +59,11 @@ export class SessionStore {
   }
 
   verify(token: string): SessionRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?').get(hash(token), Date.now()) as Row | undefined;
+    const row = prepared(this.db, 'SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?').get(hash(token), Date.now()) as Row | undefined;
     if (!row) return undefined;
     const now = Date.now();
     // Last seen, at most once a minute (not a write per request).
-    if (now - row.last_seen_at > 60_000) this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, row.id);
+    if (now - row.last_seen_at > 60_000) prepared(this.db, 'UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, row.id);
     return fromRow(row);
   }
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Role, User } from '../../src-shared/contract/index.js';
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 
 export interface UserRecord {
   id: string;
@@ -64,7 +64,7 @@ export class UserStore {
   }
 
   get(id: string): UserRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    const row = prepared(this.db, 'SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
     return row && fromRow(row);
   }
 
@@ -75,7 +75,7 @@ export class UserStore {
 
   /** The first owner (the one the api-token file and one-time login links stand for). */
   firstOwner(): UserRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM users WHERE role = 'owner' AND disabled = 0 ORDER BY created_at LIMIT 1").get() as Row | undefined;
+    const row = prepared(this.db, "SELECT * FROM users WHERE role = 'owner' AND disabled = 0 ORDER BY created_at LIMIT 1").get() as Row | undefined;
     return row && fromRow(row);
   }
 

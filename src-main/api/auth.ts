@@ -28,10 +28,11 @@ export interface People {
 
 type Headers = { authorization?: string; cookie?: string };
 
-function safeEqual(a: string, b: string): boolean {
-  const ha = crypto.createHash('sha256').update(a).digest();
-  const hb = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(ha, hb);
+const sha256 = (text: string): Buffer => crypto.createHash('sha256').update(text).digest();
+
+/** Whether `given` is the secret whose SHA-256 is `secretHash`, in a time that does not tell how much of it matched. */
+function matchesHash(given: string, secretHash: Buffer): boolean {
+  return crypto.timingSafeEqual(sha256(given), secretHash);
 }
 
 /**
@@ -43,9 +44,11 @@ export class AuthService {
   private readonly codes = new Map<string, number>();
   private readonly failures: FailureLimit;
   private blockListener: (block: Block) => void = () => undefined;
+  /** Hashed once: every request and socket call with a bearer is compared with it (a hash each was 25 us of the socket call's 0.16 ms). */
+  private readonly apiTokenHash: Buffer;
 
   constructor(
-    private readonly apiToken: string,
+    apiToken: string,
     private readonly sessions: SessionStore,
     private readonly sessionTtlMs: () => number,
     private readonly people?: People,
@@ -53,6 +56,7 @@ export class AuthService {
     failedLimit: () => number = () => FAILED_LOGIN_LIMIT,
   ) {
     this.failures = new FailureLimit(failedLimit, (block) => this.blockListener(block));
+    this.apiTokenHash = sha256(apiToken);
   }
 
   /** Hears each block as it starts (the audit records it). */
@@ -93,7 +97,7 @@ export class AuthService {
   private identify(headers: Headers, cookieName: string): Principal | StudioError | undefined {
     const bearer = bearerOf(headers.authorization);
     if (bearer !== undefined) {
-      if (safeEqual(bearer, this.apiToken)) return this.ownerPrincipal('token');
+      if (matchesHash(bearer, this.apiTokenHash)) return this.ownerPrincipal('token');
       const token = this.people?.tokens.verify(bearer);
       if (token) {
         if (token.expiresAt !== null && token.expiresAt <= Date.now()) return new StudioError('TOKEN_EXPIRED', `the API token "${token.name}" expired`);

@@ -88,8 +88,12 @@ function packager(preset: LadderPreset, attach: PackagerOptions['attach'], over:
   return { p, plan, outDir };
 }
 
+// A second of media is enough to tell each stream's codec and size (segments start on a keyframe); by
+// default ffprobe reads five, and on a live playlist it waits for them: under a CI pair's load (load
+// average 11.6) the npm-shipped ffmpeg's ladder ran behind and the probe of the master passed its 30 s.
 const ffprobeJson = async (file: string, entries: string): Promise<any> => {
-  const result = await children.run(FFPROBE, ['-v', 'error', '-show_entries', entries, '-of', 'json', file], { timeoutMs: 30_000 });
+  const result = await children.run(FFPROBE, ['-v', 'error', '-analyzeduration', '1000000', '-show_entries', entries, '-of', 'json', file], { timeoutMs: 30_000 });
+  expect(result.timedOut, `ffprobe of ${path.basename(file)} timed out`).toBe(false);
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout);
 };

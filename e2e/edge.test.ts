@@ -276,22 +276,21 @@ describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin'
   });
 
   it('plays a private stream through an edge with a read JWT; expired, other-stream and forged tokens are refused there', async () => {
-    // Public copies the edge holds before the stream is made private: its playlist file and a segment.
-    const edge0 = edges[0]!;
+    // Public copies the edge holds before the stream is made private: its playlist and a segment.
+    const edge = edges[0]!;
     const publicSegment = (await originSegments()).at(-2)!;
-    expect((await get(edge0.url, '/live/demo/v0.m3u8')).status).toBe(200);
-    await get(edge0.url, publicSegment);
-    expect((await get(edge0.url, publicSegment)).cache).toBe('HIT');
+    expect((await get(edge.url, '/live/demo/v0.m3u8')).status).toBe(200);
+    await get(edge.url, publicSegment);
+    expect((await get(edge.url, publicSegment)).cache).toBe('HIT');
     expect((await api(host, 'PATCH', '/api/v1/streams/demo', { private: true })).status).toBe(200);
     try {
       // Made private, the stream is purged from the edges: no public copy is handed out after that.
-      await waitFor('the edge to refuse the private playlist without a credential', async () => (await get(edge0.url, '/live/demo/v0.m3u8')).status === 403, 5_000);
+      await waitFor('the edge to refuse the private playlist without a credential', async () => (await get(edge.url, '/live/demo/v0.m3u8')).status === 403, 5_000);
       // A worker may hold the purged copy's descriptor for up to open_file_cache_valid (1 s, nginx-conf.ts).
       await new Promise((r) => setTimeout(r, 1_100));
-      expect((await get(edge0.url, publicSegment)).status).toBe(403);
+      expect((await get(edge.url, publicSegment)).status).toBe(403);
       const jwt = async (streams: string[], expiresInSec = 120): Promise<string> => (await api(host, 'POST', '/api/v1/jwt', { action: 'read', streams, expiresInSec })).json.token;
       const token = await jwt(['demo']);
-      const edge = edges[0]!;
       const playlist = await waitFor('the private playlist through the edge with a JWT', async () => {
         const p = await get(edge.url, `/live/demo/v0.m3u8?jwt=${token}`);
         return p.status === 200 ? p : null;

@@ -9,6 +9,7 @@ import {
   type PurgeRequest,
   type PurgeResult,
   type SigningKeys,
+  streamTag,
 } from '../../src-shared/contract/cdn.js';
 import type { EventBus } from '../core/bus.js';
 import { StudioError } from '../core/errors.js';
@@ -16,7 +17,7 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { EdgeStore } from '../store/edges.js';
 import { VodPurgeTracker } from './vod-purge.js';
-import { StreamPurgeTracker, streamTag } from './stream-purge.js';
+import { StreamPurgeTracker } from './stream-purge.js';
 
 /** One edge's socket as the registry sees it. */
 export interface EdgeConnection {

@@ -1,8 +1,5 @@
-import type { PurgeRequest } from '../../src-shared/contract/cdn.js';
+import { streamTag, type PurgeRequest } from '../../src-shared/contract/cdn.js';
 import type { Stream } from '../../src-shared/contract/streams.js';
-
-/** The Surrogate-Key tag the origin puts on every object of a live stream (playlists, parts, segments, init files). */
-export const streamTag = (name: string): string => `stream/${name}`;
 
 /**
  * Which `streams.changed` events purge a live stream from the edges: a change of who may watch it

@@ -1,4 +1,4 @@
-import type { PurgeRequest } from '../../src-shared/contract/cdn.js';
+import { streamTag, type PurgeRequest } from '../../src-shared/contract/cdn.js';
 import { pathOf, type CacheVariant } from './purge-plan.js';
 
 /**
@@ -190,8 +190,8 @@ function streamTagged(uri: string, tags: ReadonlySet<string>): boolean {
   const name = /^\/live\/([^/]+)\//.exec(uri)?.[1];
   if (!name) return false;
   try {
-    return tags.has(`stream/${decodeURIComponent(name)}`) || tags.has(`stream/${name}`);
+    return tags.has(streamTag(decodeURIComponent(name))) || tags.has(streamTag(name));
   } catch {
-    return tags.has(`stream/${name}`);
+    return tags.has(streamTag(name));
   }
 }

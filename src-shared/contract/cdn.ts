@@ -98,6 +98,9 @@ export const purgeRequestSchema = z
   .refine((p) => Boolean(p.urls?.length || p.prefix || p.pattern || p.tags?.length), 'give urls, prefix, pattern or tags');
 export type PurgeRequest = z.infer<typeof purgeRequestSchema>;
 
+/** The Surrogate-Key tag the origin puts on every object of a live stream (playlists, parts, segments, init files): a purge by it reaches them all. */
+export const streamTag = (name: string): string => `stream/${name}`;
+
 export const purgeResultSchema = z.object({
   id: z.string(),
   seq: z.number().int(),

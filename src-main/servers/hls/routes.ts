@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { streamTag } from '../../../src-shared/contract/cdn.js';
 import { STREAM_NAME_PATTERN } from '../../../src-shared/contract/streams.js';
 import type { Logger } from '../../core/logger.js';
 import type { HttpPlugin } from '../../http/plugin.js';
@@ -221,7 +222,7 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
   scope.addHook('onSend', async (req, reply, payload) => {
     const { name } = (req.params ?? {}) as Params;
     // Tags for edge purges (servers of the edge fleet index objects by them).
-    if (name && STREAM_NAME_PATTERN.test(name)) reply.header('Surrogate-Key', `stream/${name}`);
+    if (name && STREAM_NAME_PATTERN.test(name)) reply.header('Surrogate-Key', streamTag(name));
     if (reply.statusCode === 404 && reply.getHeader('x-accel-expires') === undefined) {
       // Shared caches (edges) keep a 404 for 60 s; browsers keep nothing. nginx honours
       // X-Accel-Expires only when it comes before Cache-Control, hence the order.

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The `streams` command: runs the built CLI (npm run build writes dist/).
+// The `streams` command: runs the built CLI (npm run build writes dist/) with its code cache.
 import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { loadBundle } from './load-bundle.mjs';
 
-const cli = fileURLToPath(new URL('../dist/main/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/main/cli.cjs', import.meta.url));
 if (!existsSync(cli)) {
   process.stderr.write('streams: not built yet; run `npm run build` (or `npm start`) first\n');
   process.exit(2);
 }
-await import(pathToFileURL(cli).href);
+loadBundle(cli);

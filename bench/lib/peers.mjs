@@ -36,7 +36,7 @@ const PEERS = {
   'hls.js': [() => fs.existsSync(path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js')), 'npm ci'],
   'dash.js': [() => fs.existsSync(path.join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js')), 'npm ci'],
   'video.js': [() => fs.existsSync(path.join(ROOT, 'node_modules/video.js/dist/video.min.js')), 'npm ci'],
-  build: [() => fs.existsSync(path.join(ROOT, 'dist/main/cli.js')), BUILD_COMMAND],
+  build: [() => fs.existsSync(path.join(ROOT, 'dist/main/cli.cjs')), BUILD_COMMAND],
 };
 
 /** Null when every peer is there; else "needs wrk, nginx-rtmp (node scripts/setup-system.mjs --bench)". */

@@ -359,7 +359,10 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     guard.started();
     studioUrl = http.url;
     if (safeMode) logger.warn({ safeMode }, 'studio started in safe mode');
-    logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION, safeMode: safeMode !== null }, 'studio started');
+    // How the CLI bundle was compiled (bin/load-bundle.mjs): 'used' is the fast start; 'none' or 'rejected'
+    // is written as the cache a few seconds on. Absent in the Electron shell.
+    const codeCache = (globalThis as Record<symbol, unknown>)[Symbol.for('streams.codeCache')];
+    logger.info({ url: http.url, home: layout.root, mode: options.mode, version: STUDIO_VERSION, safeMode: safeMode !== null, codeCache }, 'studio started');
 
     let stopping: Promise<void> | undefined;
     return {

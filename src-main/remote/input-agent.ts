@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import readline from 'node:readline';
 import type { AgentCommand } from './input-protocol.js';
 
@@ -33,6 +34,8 @@ interface Nut {
 }
 
 // A computed specifier keeps the bundler from inlining nut-js: it loads its native addon at run time.
+// Required, not imported: it is CommonJS, and the CLI bundle runs as a script (bin/load-bundle.mjs)
+// whose dynamic import() of a package Node 20 still calls experimental.
 const NUT_PACKAGE = ['@nut-tree-fork', 'nut-js'].join('/');
 
 export async function execute(nut: Nut, command: AgentCommand): Promise<void> {
@@ -64,7 +67,7 @@ export async function execute(nut: Nut, command: AgentCommand): Promise<void> {
 }
 
 export async function runInputAgent(): Promise<number> {
-  const nut = (await import(NUT_PACKAGE)) as Nut;
+  const nut = createRequire(import.meta.url)(NUT_PACKAGE) as Nut;
   nut.mouse.config.autoDelayMs = 0;
   nut.keyboard.config.autoDelayMs = 0;
   process.stdout.write('ready\n');

@@ -10,6 +10,8 @@
 // when its key is this bundle's. A cache V8 rejects (a corrupt file) is rewritten. V8 also rejects a
 // cache made under other flags: a process started with options of its own (--max-old-space-size, ...)
 // keeps its cache in a file of its own, so two kinds of start do not rewrite each other's on every run.
+// The bundle has no import(): a function compiled from a cache has no dynamic-import callback (Node 20),
+// so the build turns each into a require.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -42,7 +44,6 @@ export function loadBundle(filename, options = {}) {
   const script = new vm.Script(Module.wrap(source), {
     filename,
     cachedData: readCache(cacheFile, key),
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   // cachedDataRejected is undefined when no cache was given.
   const state = script.cachedDataRejected === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';

@@ -68,11 +68,18 @@ await esbuild({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'external',
+  // No import() left in it: V8 compiles a function read from a code cache without the script's
+  // dynamic-import callback, so an import() there fails ("A dynamic import callback was not specified",
+  // seen on `import('ssh2')` once the cache was used). Every import() becomes a require, as in any
+  // CommonJS module (the externals are CommonJS).
+  supported: { 'dynamic-import': false },
   external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes', '@node-rs/argon2', 'dbus-next'],
   define: { ...define, 'import.meta.url': '__importMetaUrl' },
   banner: { js: `"use strict";const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;${BUILTIN_VIEWS}` },
 });
 rewriteBuiltinImports(path.join(root, 'dist/main/cli.cjs'));
+const leftImport = /\bimport\(\s*["'`]([^"'`]+)/.exec(fs.readFileSync(path.join(root, 'dist/main/cli.cjs'), 'latin1'));
+if (leftImport) throw new Error(`build: dist/main/cli.cjs still has import("${leftImport[1]}"), which fails once the code cache is used`);
 // What earlier builds wrote (the ES module cli.js and its chunks) goes once a day old: a host started
 // before this build may still load a chunk of its own when it first needs one.
 for (const stale of ['dist/main/chunks', 'dist/main/cli.js', 'dist/main/cli.js.map']) {

@@ -34,8 +34,7 @@ interface Nut {
 }
 
 // A computed specifier keeps the bundler from inlining nut-js: it loads its native addon at run time.
-// Required, not imported: it is CommonJS, and the CLI bundle runs as a script (bin/load-bundle.mjs)
-// whose dynamic import() of a package Node 20 still calls experimental.
+// Required, not imported: it is CommonJS, and the CLI bundle (bin/load-bundle.mjs) has no import().
 const NUT_PACKAGE = ['@nut-tree-fork', 'nut-js'].join('/');
 
 export async function execute(nut: Nut, command: AgentCommand): Promise<void> {

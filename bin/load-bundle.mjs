@@ -1,8 +1,8 @@
 // Runs a CommonJS bundle (dist/main/cli.cjs) with a V8 code cache beside it. Compiling the 7 MB bundle
 // took 145-160 ms of every start (Node 20 keeps no compile cache for ES modules; Node 22's
 // module.enableCompileCache is what this does by hand); with the cache it takes about 20 ms. The cache
-// is written by a process that has run for a few seconds (a host, an edge, a runner), so it holds the
-// functions a start compiled too, not only the top level.
+// is written by a process that has run for a few seconds (the host, `streams edge`, `streams runner`),
+// so it holds the functions a start compiled too, not only the top level.
 //
 // V8 checks a cache against the source's length, not its contents: a rebuilt bundle of the same length
 // would run the old code. So the cache file starts with a key line (V8 version, architecture, the

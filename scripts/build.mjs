@@ -53,10 +53,13 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: tr
 // `__toESN` has the length of `__toESM`: the source map's columns stay right.
 const BUILTIN_VIEWS =
   'const __builtinViews=new Map;function __toESN(m,n){const k=n?1:0;let v=__builtinViews.get(m);if(!v)__builtinViews.set(m,v=[]);return v[k]??=__toESM(m,n)}';
+/** Shares the built-in views, and refuses a bundle that kept an import() (see `supported` below), in one read. */
 function rewriteBuiltinImports(file) {
   const text = fs.readFileSync(file, 'utf8');
   const rewritten = text.replace(/__toESM\(require\("node:/g, '__toESN(require("node:');
   if (rewritten === text) throw new Error(`build: no built-in import found to rewrite in ${file}: has esbuild's __toESM changed?`);
+  const leftImport = /\bimport\(\s*["'`]([^"'`]+)/.exec(rewritten);
+  if (leftImport) throw new Error(`build: ${file} still has import("${leftImport[1]}"), which fails once the code cache is used`);
   fs.writeFileSync(file, rewritten);
 }
 await esbuild({
@@ -78,8 +81,6 @@ await esbuild({
   banner: { js: `"use strict";const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;${BUILTIN_VIEWS}` },
 });
 rewriteBuiltinImports(path.join(root, 'dist/main/cli.cjs'));
-const leftImport = /\bimport\(\s*["'`]([^"'`]+)/.exec(fs.readFileSync(path.join(root, 'dist/main/cli.cjs'), 'latin1'));
-if (leftImport) throw new Error(`build: dist/main/cli.cjs still has import("${leftImport[1]}"), which fails once the code cache is used`);
 // What earlier builds wrote (the ES module cli.js and its chunks) goes once a day old: a host started
 // before this build may still load a chunk of its own when it first needs one.
 for (const stale of ['dist/main/chunks', 'dist/main/cli.js', 'dist/main/cli.js.map']) {

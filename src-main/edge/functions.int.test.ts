@@ -30,8 +30,16 @@ const FUNCTIONS: EdgeFunctionSpec[] = [
   return { headers: { 'X-Edge-Fn': 'region ' + req.method + ' ' + req.headers['x-viewer'] } };
 }`),
   fn('boom', '/live/boom/**', 'request', `function handle(req) { return req.nothing.here; }`),
+  fn('hdr', '/live/hdr/*/h.m3u8', 'request', `function handle(req) {
+  if (req.args.k === 'name') return { headers: { 'Bad Name': '1' } };
+  if (req.args.k === 'crlf') return { headers: { 'X-V': 'a\\r\\nInjected: 1' } };
+  if (req.args.k === 'paren') return { headers: { 'X(a)': '1' } };
+  if (req.args.k === 'token') return { headers: { 'X-A#b|c': 'ok', 'X-N': 5 } };
+  return { headers: { 'X-Star': 'yes' } };
+}`),
   fn('headers', '/live/**', 'response', `function handle(req, res) {
   if (req.uri.indexOf('/live/rboom/') === 0) throw new Error('response went wrong');
+  if (req.uri.indexOf('/live/rbad/') === 0) return { headers: { 'X-Ok': 'fine', 'X-Bad': 'a\\nInjected: 1' } };
   return { headers: { 'X-Status-Seen': String(res.status), 'X-Remove-Me': null } };
 }`),
 ];
@@ -130,6 +138,32 @@ describe.skipIf(needs('nginx'))('edge functions in nginx + njs', () => {
     const headers = log.stats().find((c) => c.name === 'headers')!;
     expect(headers.recent.at(-1)!.message).toBe('Error: response went wrong');
     expect(log.stats().find((c) => c.name === 'region')!.calls).toBeGreaterThanOrEqual(6);
+  });
+
+  it('a route\'s * stays within one segment; a header that is not a token or holds a line break is the function\'s error, never sent', async () => {
+    expect((await get('/live/hdr/a/h.m3u8')).headers['x-star']).toBe('yes');
+    expect((await get('/live/hdr/a/b/h.m3u8')).headers['x-star']).toBeUndefined();
+    expect((await get('/live/hdr/h.m3u8')).headers['x-star']).toBeUndefined();
+    for (const k of ['name', 'crlf', 'paren']) {
+      const bad = await get(`/live/hdr/a/h.m3u8?k=${k}`);
+      expect(bad.status, k).toBe(500);
+      expect(bad.headers['injected'], k).toBeUndefined();
+    }
+    // Token characters beyond letters, digits and -, and a value that is not a string.
+    const token = await get('/live/hdr/a/h.m3u8?k=token');
+    expect(token.status).toBe(200);
+    expect(token.headers['x-a#b|c']).toBe('ok');
+    expect(token.headers['x-n']).toBe('5');
+    // In the response phase: the answer as it came, without any of that call's headers.
+    const rbad = await get('/live/rbad/index.m3u8');
+    expect(rbad.status).toBe(200);
+    expect(rbad.headers['injected']).toBeUndefined();
+    expect(rbad.headers['x-ok']).toBeUndefined();
+    expect(rbad.headers['x-remove-me']).toBe('origin');
+    await waitFor('the bad headers counted', () => (log.stats().find((c) => c.name === 'hdr')?.errors ?? 0) >= 3, 10_000);
+    const hdr = log.stats().find((c) => c.name === 'hdr')!;
+    expect(hdr.recent.map((e) => e.message)).toEqual(expect.arrayContaining(['TypeError: not a header name: Bad Name', 'TypeError: a header value may not hold a line break: X-V', 'TypeError: not a header name: X(a)']));
+    await waitFor('the response phase\'s bad header counted', () => (log.stats().find((c) => c.name === 'headers')?.recent ?? []).some((e) => e.message === 'TypeError: a header value may not hold a line break: X-Bad'), 10_000);
   });
 
   it('a set nginx refuses is answered with the function\'s own line, and the running functions stay', async () => {

@@ -25,11 +25,16 @@ import { DENY_STATUSES, REDIRECT_STATUSES, routeRegexSource } from '../../src-sh
  *   `process` are hidden from it; the origin runs each function on a sample request with a time limit
  *   before it rolls it out (cdn/function-check.ts).
  * - Cost (bench/edge, 1 worker): njs runs each request in a copy of the VM (the signing module's and
- *   this one's), and a call is interpreted: a function that adds a header costs about 5-7 us of worker
- *   time per request. Two functions (one per phase) took a 200 KB segment hit to 0.75-0.84x and a
- *   playlist hit, ~10 us by itself, to 0.44x; the same two headers written by hand in njs keep a
- *   static nginx at 0.95-1.03x. Functions run only on their routes: a route as narrow as the need
- *   (`/live/*\/index.m3u8`) keeps the rest at full speed.
+ *   this one's), and a call is interpreted. Measured per use in njs 0.7.9 (a loop in js_content): a
+ *   RegExp test or replace 1.2-1.7 us (a playlist hit is ~10 us by itself), `startsWith` 0.05, an
+ *   `indexOf` 0.2, the full `req` object 0.5; and every object, call and variable write of the wrapper
+ *   adds up besides. So no RegExp on the way of a call that goes well (routes are string tests, header
+ *   checks one native call each), and `req`/`res` carry only what the code names. Two functions (one
+ *   per phase) keep 0.77x of a 200 KB segment hit's req/s and 0.37x of a playlist hit's (0.68x and
+ *   0.30x with the RegExps); the same two headers written by hand in njs keep a static nginx at
+ *   0.95x and 0.77x: the rest is the wrapper (timing, the call's log line, checks, isolation), ~13 us
+ *   over the hand-written pair on a playlist hit. Functions run only on their routes: a route as narrow
+ *   as the need (`/live/*\/index.m3u8`) keeps the rest at full speed.
  */
 
 export const FUNCTIONS_NJS_FILE = 'edge-functions.js';
@@ -59,21 +64,36 @@ function problem(e) {
   return e && e.message !== undefined ? (e.name ? e.name + ': ' : '') + e.message : String(e);
 }
 
-// The request as a function sees it: nginx's header and argument objects (read by name, headers in
-// any case), not the request object (no subrequests).
-function reqOf(r, uri) {
-  return { method: r.method, uri: uri, args: r.args, headers: r.headersIn, remoteAddress: r.remoteAddress };
-}
-
+// The headers a function returned, checked and copied into \`into\` (a null removes). The checks of all
+// names and of all values are one native call each on their concatenation (a RegExp costs ~1.5 us per
+// use in njs 0.7, a whole hit's worth): any name that encodeURIComponent keeps as it is, without ( or ),
+// is an RFC 9110 token; only a name that is not goes through the token RegExp.
 function headersOf(out, into) {
   if (out.headers === undefined) return;
   if (out.headers === null || typeof out.headers !== 'object') throw new TypeError('headers must be an object of name: value');
-  for (var name in out.headers) {
-    var value = out.headers[name];
-    if (!/^[!#$%&'*+.^_\`|~0-9A-Za-z-]+$/.test(name)) throw new TypeError('not a header name: ' + name);
-    if (value !== null && /[\\r\\n]/.test(String(value))) throw new TypeError('a header value may not hold a line break: ' + name);
-    into[name] = value === null ? null : String(value);
+  var names = '', values = '', name, value;
+  for (name in out.headers) {
+    value = out.headers[name];
+    if (name === '') throw new TypeError('not a header name: (empty)');
+    names += name;
+    if (value !== null) {
+      if (typeof value !== 'string') value = String(value);
+      values += value;
+    }
+    into[name] = value;
   }
+  if (encodeURIComponent(names) !== names || names.indexOf('(') >= 0 || names.indexOf(')') >= 0) {
+    for (name in out.headers) if (!/^[!#$%&'*+.^_\`|~0-9A-Za-z-]+$/.test(name)) throw new TypeError('not a header name: ' + name);
+  }
+  if (values.indexOf('\\n') >= 0 || values.indexOf('\\r') >= 0) {
+    for (name in out.headers) if (into[name] !== null && (into[name].indexOf('\\n') >= 0 || into[name].indexOf('\\r') >= 0)) throw new TypeError('a header value may not hold a line break: ' + name);
+  }
+}
+
+// Whether s has no / between from and to (a route's single *).
+function noSlash(s, from, to) {
+  var at = s.indexOf('/', from);
+  return at < 0 || at >= to;
 }
 
 function decide(out, headers) {
@@ -114,6 +134,47 @@ function apply(r, headers) {
 }
 `;
 
+/** The properties of `req` (and `res`) and where njs reads them. */
+const REQ_PROPERTIES = { method: 'r.method', uri: '', args: 'r.args', headers: 'r.headersIn', remoteAddress: 'r.remoteAddress' } as const;
+const RES_PROPERTIES = { status: 'r.status', headers: 'r.headersOut' } as const;
+/** Code that may read an object's properties without naming them. */
+const ENUMERATES = /\bObject\s*\.|\bJSON\s*\.|\bin\s+[A-Za-z_$][\w$]*\s*\)|\.\.\.|\bReflect\b/;
+
+/**
+ * The object literal a phase hands its functions, with only the properties their code names (each is a
+ * native read and a string or object made per request in njs: ~0.1 us each, the whole object ~0.5 us of
+ * a hit's ~10). Code that could read a property without naming it (enumerating, serialising) gets all.
+ */
+function objectSource(codes: readonly string[], properties: Readonly<Record<string, string>>, own: Readonly<Record<string, string>> = {}): string {
+  const all = codes.some((code) => ENUMERATES.test(code));
+  const named = Object.entries(properties).filter(([name]) => all || codes.some((code) => new RegExp(`\\b${name}\\b`).test(code)));
+  return `{ ${named.map(([name, from]) => `${name}: ${own[name] ?? from}`).join(', ')} }`.replace('{  }', '{}');
+}
+const reqSource = (codes: readonly string[], uri: string): string => objectSource(codes, REQ_PROPERTIES, { uri });
+const resSource = (code: string): string => objectSource([code], RES_PROPERTIES);
+
+/**
+ * A route's test as njs string operations (a RegExp costs ~1.5 us per use in njs 0.7, `startsWith`
+ * ~0.05): a path, `prefix**`, `prefix**suffix`, `**suffix` and `prefix*suffix`; any other pattern its RegExp.
+ */
+export function routeTestSource(route: string, on: string): string {
+  const parts = route.split(/(\*\*|\*)/);
+  const literals = parts.filter((_, k) => k % 2 === 0);
+  const stars = parts.filter((_, k) => k % 2 === 1);
+  const q = (text: string): string => JSON.stringify(text);
+  if (stars.length === 0) return `${on} === ${q(route)}`;
+  if (stars.length === 1) {
+    const [prefix, suffix] = literals as [string, string];
+    const checks = [];
+    if (suffix !== '') checks.push(`${on}.length >= ${prefix.length + suffix.length}`);
+    if (prefix !== '') checks.push(`${on}.startsWith(${q(prefix)})`);
+    if (suffix !== '') checks.push(`${on}.endsWith(${q(suffix)})`);
+    if (stars[0] === '*') checks.push(`noSlash(${on}, ${prefix.length}, ${on}.length - ${suffix.length})`);
+    return checks.length === 0 ? 'true' : `(${checks.join(' && ')})`;
+  }
+  return `/${routeRegexSource(route)}/.test(${on})`;
+}
+
 /**
  * The njs module of a set of functions, and the line each function's code starts on (njs reports
  * errors by line of the module: see explainNjsError). Each function's code is the body of its own
@@ -131,14 +192,16 @@ export function functionsModule(specs: readonly EdgeFunctionSpec[]): { text: str
     lines.push(...code, `;if (typeof handle !== 'function') throw new Error('function "${spec.name}" defines no handle(req, res)');`, 'return handle(req, res);', '}');
   });
   const tag = (spec: EdgeFunctionSpec): string => JSON.stringify(`{"f":${JSON.stringify(spec.name)},"v":${spec.version},"ms":`);
-  const test = (spec: EdgeFunctionSpec, on: string): string => `/${routeRegexSource(spec.route)}/.test(${on})`;
   const requests = specs.map((spec, i) => ({ spec, i })).filter(({ spec }) => spec.phase === 'request');
   const responses = specs.map((spec, i) => ({ spec, i })).filter(({ spec }) => spec.phase === 'response');
+  // The request phase runs only when nginx's map found one of the request routes: with one route, no test here.
+  const oneRequestRoute = new Set(requests.map(({ spec }) => routeRegexSource(spec.route))).size === 1;
+  const test = (spec: EdgeFunctionSpec, on: string): string => (spec.phase === 'request' && oneRequestRoute ? 'true' : routeTestSource(spec.route, on));
   lines.push(HELPERS, 'function request(r) {', '  var uri = r.uri;', "  var req = null, headers = null, decision = '', log = '', t0;");
   for (const { spec, i } of requests) {
     lines.push(
       `  if (!decision && ${test(spec, 'uri')}) {`,
-      '    if (req === null) { req = reqOf(r, uri); headers = {}; }',
+      `    if (req === null) { req = ${reqSource(requests.map(({ spec }) => spec.code), 'uri')}; headers = {}; }`,
       '    t0 = Date.now();',
       `    try { decision = decide(fn_${i}(req), headers); log += (log ? '\\n' : '') + line(${tag(spec)}, Date.now() - t0); }`,
       `    catch (e) { log += (log ? '\\n' : '') + line(${tag(spec)}, Date.now() - t0, problem(e)); decision = 'error'; }`,
@@ -155,15 +218,15 @@ export function functionsModule(specs: readonly EdgeFunctionSpec[]): { text: str
   );
   if (responses.length > 0) {
     // The path the viewer asked for (the edge's own internal locations put a prefix before it).
-    lines.push("  var path = r.uri.replace(/^\\/_edge_[a-z]+(?=\\/)/, '');", "  var req = null, log = '', t0, h;");
+    lines.push("  var path = r.uri;", "  if (path.startsWith('/_edge_')) path = path.slice(path.indexOf('/', 1));", "  var req = null, log = '', t0, h;");
     for (const { spec, i } of responses) {
       lines.push(
         `  if (${test(spec, 'path')}) {`,
-        '    if (req === null) req = reqOf(r, path);',
+        `    if (req === null) req = ${reqSource(responses.map(({ spec }) => spec.code), 'path')};`,
         '    t0 = Date.now();',
         '    h = {};',
         // A response function that throws: the answer goes out without its headers (see the header above).
-        `    try { responseHeaders(fn_${i}(req, { status: r.status, headers: r.headersOut }), h); log += (log ? '\\n' : '') + line(${tag(spec)}, Date.now() - t0); apply(r, h); }`,
+        `    try { responseHeaders(fn_${i}(req, ${resSource(spec.code)}), h); log += (log ? '\\n' : '') + line(${tag(spec)}, Date.now() - t0); apply(r, h); }`,
         `    catch (e) { log += (log ? '\\n' : '') + line(${tag(spec)}, Date.now() - t0, problem(e)); }`,
         '  }',
       );

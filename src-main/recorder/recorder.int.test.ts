@@ -23,7 +23,7 @@ import { recordingRoutes } from './routes.js';
 
 // Real RTMP ingest, a real ffmpeg publisher (1 s GOPs) and the recorder's real ffmpeg/ffprobe.
 // Each test has its own service (own database and folder) recording the same live stream, so they run concurrently.
-const KEYS: Record<string, string> = { sk_main_0123456789: 'main', sk_auto_0123456789: 'auto' };
+const KEYS: Record<string, string> = { sk_main_0123456789: 'main', sk_auto_0123456789: 'auto', sk_take_0123456789: 'take' };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'recorder-int-'));
 const children = new ChildRegistry(500);
 const logger = silentLogger();
@@ -324,6 +324,38 @@ describe.concurrent('recorder with a live RTMP stream', () => {
     expect(fs.existsSync(path.join(home, 'recordings', 'thumbs', `${id}.jpg`))).toBe(false);
     expect(() => service.get(id)).toThrow(/no recording/);
   }, 40_000);
+
+  it('a publisher that takes over a silent one is recorded in a new file once the last one is finished; both play', async () => {
+    const { service, home } = harness('take', { shouldRecord: (n) => n === 'take' });
+    const first = publish('sk_take_0123456789', '320x240', 60);
+    try {
+      const firstId = await waitFor('the first publisher\'s recording', () => service.activeOf('take'), 15_000, 50);
+      await sleep(3000);
+      // A frozen encoder keeps its connection and sends nothing: after STALE_PUBLISHER_MS a new one takes over.
+      first.kill('SIGSTOP');
+      await sleep(2500);
+      const second = publish('sk_take_0123456789', '640x360', 4);
+      const secondId = await waitFor('the new publisher\'s recording', () => {
+        const id = service.activeOf('take');
+        return id !== null && id !== firstId ? id : undefined;
+      }, 15_000, 50);
+      // The first file was closed by its ffmpeg before the second began (the session waits for it); its probe may still run.
+      await waitFor('the first recording complete', () => service.get(firstId).state !== 'recording' && service.get(firstId).video, 10_000, 50);
+      expect(service.get(firstId)).toMatchObject({ stream: 'take', state: 'complete', video: { width: 320, height: 240 } });
+      expect(service.get(firstId).durationSec).toBeGreaterThan(2);
+      await waitFor('the second\'s end', () => service.activeOf('take') === null && service.get(secondId).state !== 'recording', 20_000, 50);
+      expect(service.get(secondId)).toMatchObject({ stream: 'take', state: 'complete', video: { width: 640, height: 360 } });
+      expect(service.get(secondId).durationSec).toBeGreaterThan(2);
+      for (const id of [firstId, secondId]) {
+        const probe = await ffprobeAsync(path.join(home, 'recordings', service.get(id).file));
+        expect(Number(probe.format.duration)).toBeGreaterThan(2);
+      }
+      expect(service.list('take').map((r) => r.id).sort()).toEqual([firstId, secondId].sort());
+      second.kill('SIGKILL');
+    } finally {
+      first.kill('SIGKILL');
+    }
+  }, 60_000);
 });
 
 function plainOptions(home: string, db: Db): Omit<RecordingServiceOptions, 'jobs'> {

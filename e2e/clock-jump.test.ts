@@ -13,7 +13,7 @@ import { exitOf, publishTestPattern } from '../test-support/media.js';
 import { libfaketimePath, needs } from '../test-support/peers.js';
 import { makeClip, tusUpload } from '../test-support/vod-media.js';
 import { waitFor } from '../test-support/wait.js';
-import { inboundStats, launchMediaChromium, startWhepViewer } from '../test-support/webrtc.js';
+import { inboundStats, launchMediaChromium, startWhepViewer, startWhipPublisher } from '../test-support/webrtc.js';
 
 const require = createRequire(import.meta.url);
 const HLS_JS = fs.readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
@@ -31,6 +31,8 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
   /** A JWT issued while the clock was an hour ahead. */
   let longJwtIssuedAhead = '';
   let clip: Promise<string>;
+  let whipPage: Page;
+  let whipKey = '';
 
   /** Moves the host's wall clock (libfaketime reads the file again within a second) and waits until the host sees it. */
   async function setOffset(hours: number): Promise<void> {
@@ -40,6 +42,14 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
       return hours > 0 ? uptime > HOUR_S / 2 : uptime < HOUR_S / 2;
     }, 10_000, 250);
   }
+
+  /** A page of the host's origin (WHIP and WHEP need no CORS there). */
+  const pageAt = async (route: string): Promise<Page> => {
+    const p = await browser.newPage();
+    await p.route(`${host.url}${route}`, (r) => r.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
+    await p.goto(`${host.url}${route}`);
+    return p;
+  };
 
   const mediaPlaylist = async (jwt: string): Promise<{ msn: number; pdt: number }> => {
     const text = await (await fetch(`${host.url}/live/clock/v0.m3u8?jwt=${jwt}`)).text();
@@ -83,12 +93,6 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
     }, 40_000);
 
     browser = await launchMediaChromium();
-    const pageAt = async (route: string): Promise<Page> => {
-      const p = await browser.newPage();
-      await p.route(`${host.url}${route}`, (r) => r.fulfill({ contentType: 'text/html', body: '<video id=v muted playsinline></video>' }));
-      await p.goto(`${host.url}${route}`);
-      return p;
-    };
     player = await pageAt('/__player');
     await player.addScriptTag({ content: HLS_JS });
     await player.evaluate(async (src) => {
@@ -145,13 +149,20 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
         expect(jobJustAfter.etaSec!, why).toBeLessThanOrEqual(jobBefore.etaSec! + 10);
         expect(jobJustAfter.etaSec!, why).toBeGreaterThanOrEqual(jobBefore.etaSec! / 2 - 5);
       }
+      if (hours === 1) {
+        // A WHIP publisher that starts while the clock is ahead, to go silent after the jump back.
+        const created = await api(host, 'POST', '/api/v1/streams', { name: 'clockw', ladder: 'passthrough' });
+        expect(created.status, created.text).toBe(201);
+        whipKey = created.json.key as string;
+        whipPage = await pageAt('/__whip');
+        expect((await startWhipPublisher(whipPage, `${host.url}/live/clockw/whip`, whipKey)).status).toBe(201);
+      }
       // Past the WHEP silence timeout and a few segments.
       const watched = await watchFor(10_000);
       expect(watched.hlsErrors, what).toEqual([]);
       expect(watched.hlsAdvancedSec, `hls.js ${what}`).toBeGreaterThan(6);
-      // The WHEP viewer is watched but not judged: its session's silence watchdog still reads the wall
-      // clock (the monotonic version broke the Streams page's WebRTC preview; see the issue's note).
-      void watched.whepFrames;
+      expect(watched.whepState, `WHEP ${what}`).toBe('connected');
+      expect(watched.whepFrames, `WHEP frames ${what}`).toBeGreaterThan(60);
       const after = await mediaPlaylist(longJwt);
       expect(after.msn, `segments ${what}`).toBeGreaterThan(before.msn + 2);
       // The program date-time runs on with the media, without the jump: a PDT that leapt an hour would
@@ -176,6 +187,21 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
         expect(j.etaSec!, `ETA ${what}`).toBeGreaterThanOrEqual(0);
       }
     }
+    // The WHIP publisher heard while the clock was ahead goes silent after the jump back: a new publisher
+    // with its key takes over after STALE_PUBLISHER_MS (2 s) of silence, as without a step. Timed by the
+    // wall clock, its silence would read as none for an hour: every new publisher refused (409) till then.
+    await whipPage.evaluate(async () => {
+      for (const sender of (window as unknown as { __pc: RTCPeerConnection }).__pc.getSenders()) await sender.replaceTrack(null);
+    });
+    const silentAt = Date.now();
+    const next = await pageAt('/__whip2');
+    const statuses: number[] = [];
+    await waitFor('a new WHIP publisher taking over the silent one', async () => {
+      const status = (await startWhipPublisher(next, `${host.url}/live/clockw/whip`, whipKey)).status;
+      statuses.push(status);
+      return status === 201;
+    }, 20_000, 500);
+    expect(Date.now() - silentAt, `took over after ${statuses.join(', ')}`).toBeLessThan(15_000);
     // Issued an hour "ahead" (its iat now in the future), still good.
     expect((await fetch(`${host.url}/live/clock/index.m3u8?jwt=${longJwtIssuedAhead}`)).status).toBe(200);
     // The job ran on through both steps in its first attempt (the host stops it at the end).

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import type { IceOptions } from '../../protocols/webrtc/ice-options.js';
 import { answerWhenGathered, peerConfig, RTCPeerConnection } from '../../protocols/webrtc/peer.js';
 import type { CodecChoice } from '../../protocols/webrtc/sdp.js';
+import { monotonicMs } from '../../core/clock.js';
 
 /** What every WHIP and WHEP session is made of. */
 export interface PeerSessionOptions {
@@ -37,7 +38,8 @@ export abstract class PeerSession {
   readonly id = crypto.randomBytes(12).toString('base64url');
   connected = false;
   protected readonly pc: RTCPeerConnection;
-  private lastHeardAt = Date.now();
+  /** Monotonic (core/clock.ts): a wall-clock step must not close every session as silent, or keep a silent one for an hour. */
+  private lastHeardAt = monotonicMs();
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -88,17 +90,17 @@ export abstract class PeerSession {
 
   /** How long nothing has been heard from the peer. */
   get silentMs(): number {
-    return Math.max(0, Date.now() - this.lastHeardAt);
+    return Math.max(0, monotonicMs() - this.lastHeardAt);
   }
 
   /** The peer is alive (media from a publisher, RTCP from a viewer). */
   protected heard(): void {
-    this.lastHeardAt = Math.max(this.lastHeardAt, Date.now());
+    this.lastHeardAt = Math.max(this.lastHeardAt, monotonicMs());
   }
 
   /** The peer may say nothing for `ms` from now (a viewer with nothing to receive); a failed connection still closes it. */
   protected excuseSilence(ms: number): void {
-    this.lastHeardAt = Date.now() + ms;
+    this.lastHeardAt = monotonicMs() + ms;
   }
 
   /** The offer is applied: set up the transceivers. */
@@ -122,7 +124,7 @@ export abstract class PeerSession {
     });
     const answer = await answerWhenGathered(this.pc);
     this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastHeardAt > this.peer.silenceTimeoutMs) this.close(this.connected ? this.role.silent : this.role.neverConnected);
+      if (monotonicMs() - this.lastHeardAt > this.peer.silenceTimeoutMs) this.close(this.connected ? this.role.silent : this.role.neverConnected);
     }, 1000);
     this.watchdog.unref();
     return answer;

@@ -18,6 +18,7 @@ import type { Logger } from '../core/logger.js';
 import type { EdgeStore } from '../store/edges.js';
 import { VodPurgeTracker } from './vod-purge.js';
 import { StreamPurgeTracker } from './stream-purge.js';
+import { monotonicMs } from '../core/clock.js';
 
 /** One edge's socket as the registry sees it. */
 export interface EdgeConnection {
@@ -248,11 +249,11 @@ export class EdgeRegistry implements Service {
 
   /** Resolves null once edge `id` is in rotation, else (after `timeoutMs`) why it is not. */
   async waitInRotation(id: string, timeoutMs: number): Promise<string | null> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = monotonicMs() + timeoutMs;
     for (;;) {
       const reason = this.live.has(id) ? this.outOfRotation(this.live.get(id)) : 'it did not connect to the origin (check the origin URL and token)';
       if (reason === null) return null;
-      if (Date.now() > deadline) return reason;
+      if (monotonicMs() > deadline) return reason;
       await new Promise((r) => setTimeout(r, 200));
     }
   }

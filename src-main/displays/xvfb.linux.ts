@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 import { Supervisor, type RestartPolicy } from '../core/supervisor.js';
 import type { VirtualDisplay, VirtualDisplaySpec } from './types.js';
+import { monotonicMs } from '../core/clock.js';
 
 const START_TIMEOUT_MS = 10_000;
 /**
@@ -54,7 +55,7 @@ function readDisplayNumber(child: ChildProcess, stderrTail: () => string): Promi
 
 /** Waits until the X socket of `:n` accepts connections (the server may report before it listens). */
 async function waitForSocket(display: number, timeoutMs = START_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicMs() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const socket = net.connect(`/tmp/.X11-unix/X${display}`);
@@ -65,7 +66,7 @@ async function waitForSocket(display: number, timeoutMs = START_TIMEOUT_MS): Pro
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new StudioError('DISPLAY_FAILED', `the X socket of :${display} never opened`);
+    if (monotonicMs() > deadline) throw new StudioError('DISPLAY_FAILED', `the X socket of :${display} never opened`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

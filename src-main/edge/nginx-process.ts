@@ -14,6 +14,7 @@ import { NJS_SIGNING_SCRIPT } from './njs-signing.js';
 import { explainNjsError, functionsModule, FUNCTIONS_NJS_FILE } from './njs-functions.js';
 import type { EdgeFunctionSpec } from '../../src-shared/contract/cdn.js';
 import { prepareAgentDir, prepareWorkerFolders, workerUser } from './worker-folders.js';
+import { monotonicMs } from '../core/clock.js';
 
 const MODULE_DIRS = ['/usr/lib/nginx/modules', '/usr/share/nginx/modules', '/usr/lib64/nginx/modules', '/etc/nginx/modules'];
 const NGINX_BINS = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
@@ -76,11 +77,11 @@ function controlText(port: number, urlPath: string): Promise<string> {
 
 /** Resolves once nginx's control server answers `generation` (the config written last is in force). */
 export async function waitForGeneration(controlPort: number, generation: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicMs() + timeoutMs;
   for (;;) {
     const last = await controlText(controlPort, '/generation');
     if (last === String(generation)) return;
-    if (Date.now() > deadline) throw new StudioError('UNAVAILABLE', `nginx did not apply its new config within ${timeoutMs} ms (generation ${last}, expected ${generation})`);
+    if (monotonicMs() > deadline) throw new StudioError('UNAVAILABLE', `nginx did not apply its new config within ${timeoutMs} ms (generation ${last}, expected ${generation})`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -157,8 +158,8 @@ export class NginxProcess implements Service {
     await waitForGeneration(this.options.controlPort, this.generation, RELOAD_TIMEOUT_MS);
     // Until the old workers got their quit signal they still accept connections: a request could run
     // the old config (an edge function the origin was just told is gone). Wait for them to stop.
-    const deadline = Date.now() + RELOAD_TIMEOUT_MS;
-    while (acceptingWorkers(master).some((pid) => old.includes(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const deadline = monotonicMs() + RELOAD_TIMEOUT_MS;
+    while (acceptingWorkers(master).some((pid) => old.includes(pid)) && monotonicMs() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   async dispose(): Promise<void> {

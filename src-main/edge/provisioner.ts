@@ -19,6 +19,7 @@ import {
   type RunnerSettings,
 } from './provision-plan.js';
 import type { ExecResult, RemoteShell } from './ssh-shell.js';
+import { monotonicMs } from '../core/clock.js';
 
 export type StepUpdate = Omit<ProvisionStep, 'at'>;
 
@@ -117,7 +118,7 @@ export class EdgeProvisioner {
       const edgeId = await this.step('health', 'Check health', async (log) => {
         const url = `http://127.0.0.1:${settings.port}/edge/health`;
         const probe = `${sh(nodePath)} -e ${sh(`fetch(${JSON.stringify(url)}).then(async r=>{const t=await r.text();console.log(t);process.exit(r.ok?0:1)},()=>process.exit(1))`)}`;
-        const deadline = Date.now() + (this.deps.healthTimeoutMs ?? 30_000);
+        const deadline = monotonicMs() + (this.deps.healthTimeoutMs ?? 30_000);
         let last: string;
         for (;;) {
           const result = await this.shell!.exec(probe);
@@ -127,7 +128,7 @@ export class EdgeProvisioner {
             log(`edge ${health.id} answers on port ${settings.port}`);
             return health.id;
           }
-          if (Date.now() > deadline) {
+          if (monotonicMs() > deadline) {
             const tail = await this.run(`tail -n 5 ${sh(`${L.dataDir}/supervisor.log`)} ${sh(`${L.dataDir}/error.log`)} 2>/dev/null`, log, true);
             // A 503 says why (nginx down, or the data-plane probe failing and its reason).
             throw new Error(`no healthy answer from ${url}${last ? `: ${last.slice(0, 300)}` : ''} ${tail.stdout ? '(see the log)' : ''}`);
@@ -215,13 +216,13 @@ export class EdgeProvisioner {
       await this.install(() => runnerEnvFileText({ ...settings, token: typeof token === 'string' ? token : token() }, this.layout), `origin ${settings.origin}, ${settings.slots} slot${settings.slots === 1 ? '' : 's'}`);
       await this.step('register', 'Register with the origin', async (log) => {
         // Connected at the origin, or refused by it: the runner says why in its log (a token, a version, a clock).
-        const deadline = Date.now() + (this.deps.healthTimeoutMs ?? 60_000);
+        const deadline = monotonicMs() + (this.deps.healthTimeoutMs ?? 60_000);
         const supervisorLog = sh(`${this.layout.dataDir}/supervisor.log`);
         for (;;) {
           if (await this.deps.waitRegistered(settings.name, 1000)) break;
           const refused = (await this.run(`grep -h 'refused by the origin' ${supervisorLog} 2>/dev/null | tail -n 1`, () => undefined, true)).stdout.trim();
           if (refused) throw new Error(`the runner did not connect: ${refused.replace(/^streams runner: /, '')}`);
-          if (Date.now() > deadline) {
+          if (monotonicMs() > deadline) {
             const tail = await this.run(`tail -n 5 ${supervisorLog} ${sh(`${this.layout.dataDir}/runner.log`)} 2>/dev/null`, log, true);
             throw new Error(`the runner did not connect to the origin (check the origin URL, and that the token has runners:write)${tail.stdout ? ' (see the log)' : ''}`);
           }

@@ -21,6 +21,7 @@ import { checkFunction } from '../cdn/function-check.js';
 import type { ChildRegistry } from '../core/children.js';
 import { edgeBundleFile, edgeUnitTemplateFile } from './edge-provision.js';
 import { runnerBundleFile, runnerUnitTemplateFile } from './runner-provision.js';
+import { monotonicMs } from '../core/clock.js';
 
 /** Wires the origin side of the edge fleet (part of the studio composition root). */
 export function wireCdn(deps: {
@@ -115,10 +116,10 @@ function runnerProvisioning(pool: { list(): { name: string }[]; remove(id: strin
     bundleFile: runnerBundleFile,
     unitTemplateFile: runnerUnitTemplateFile,
     waitConnected: async (name: string, timeoutMs: number): Promise<boolean> => {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = monotonicMs() + timeoutMs;
       for (;;) {
         if (pool.list().some((r) => r.name === name)) return true;
-        if (Date.now() >= deadline) return false;
+        if (monotonicMs() >= deadline) return false;
         await new Promise((r) => setTimeout(r, 250));
       }
     },

@@ -8,6 +8,7 @@ import { defaultPublicUrl } from '../edge/provision-plan.js';
 import { EdgeProvisioner, type ProvisionOutcome } from '../edge/provisioner.js';
 import { SshShell } from '../edge/ssh-shell.js';
 import { homeLayout, packageRoot, resolveHome, resourcesDir } from '../platform/paths.js';
+import { monotonicMs } from '../core/clock.js';
 
 export const PROVISION_USAGE = `Usage: streams edge provision|decommission user@host [options]
 
@@ -73,12 +74,12 @@ export function sshTarget(
 
 /** Polls a list of the host's API (every 0.5 s, at most `timeoutMs`) until an item matches; false when none did. */
 export async function waitListed<T>(url: string, token: string, match: (item: T) => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicMs() + timeoutMs;
   for (;;) {
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
     const items = res?.ok ? ((await res.json()) as T[]) : [];
     if (items.some(match)) return true;
-    if (Date.now() >= deadline) return false;
+    if (monotonicMs() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { killTree, type ChildRegistry } from '../core/children.js';
 import { obsCommand, obsLogTail, writeObsHome, type ObsHomeOptions } from './obs-home.js';
+import { monotonicMs } from '../core/clock.js';
 
 /**
  * One OBS Studio under `xvfb-run -a`, in its own process group with its own HOME. Stopped with
@@ -103,8 +104,8 @@ export class ObsProcess {
         resolve();
       });
     });
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    const deadline = monotonicMs() + timeoutMs;
+    while (monotonicMs() < deadline) {
       const spawnError = this.spawnError as Error | undefined;
       if (spawnError) throw new Error(`cannot run ${cmd.file} (${spawnError.message}): install xvfb and obs-studio`);
       if (!this.running) throw new Error(`OBS exited before its websocket opened:\n${this.output}\n${obsLogTail(o.home)}`);

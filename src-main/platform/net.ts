@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { StudioError } from '../core/errors.js';
+import { monotonicMs } from '../core/clock.js';
 
 /**
  * A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it): for children we start on loopback.
@@ -51,7 +52,7 @@ export function listenOn(server: net.Server, port: number, bind: string, field: 
 
 /** Resolves once something accepts TCP connections on `host:port` (tried every 50 ms), rejects after `timeoutMs`. */
 export function waitForPort(port: number, host: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicMs() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
       const socket = net.connect(port, host);
@@ -61,7 +62,7 @@ export function waitForPort(port: number, host: string, timeoutMs: number): Prom
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
+        if (monotonicMs() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
         else setTimeout(attempt, 50);
       });
     };

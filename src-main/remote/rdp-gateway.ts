@@ -13,6 +13,7 @@ import type { Logger } from '../core/logger.js';
 import type { DisplayService } from '../displays/display-service.js';
 import { asksToTrust, fingerprintHex, fingerprintText, knownFingerprint, pinnedHosts, rdpClientArgs, rdpClientFailure } from './rdp-client.js';
 import type { RemoteService } from './remote-service.js';
+import { monotonicMs } from '../core/clock.js';
 
 export const RDP_CLIENT_COMMAND = 'xfreerdp';
 /** How long a connection may take to show the remote desktop (sign-in included). */
@@ -181,8 +182,8 @@ export class RdpGatewayService implements Service {
   private async waitForWindow(displayId: string, exited: Promise<number | null>): Promise<void> {
     let gone = false;
     void exited.then(() => (gone = true));
-    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
-    while (Date.now() < deadline) {
+    const deadline = monotonicMs() + CONNECT_TIMEOUT_MS;
+    while (monotonicMs() < deadline) {
       if (gone) throw new Error('exited');
       const windows = await this.deps.displays.windows(displayId).catch(() => []);
       if (windows.some((w) => /FreeRDP/i.test(w.title) && w.width > 0)) return;

@@ -14,6 +14,7 @@ import type { ChildRegistry } from '../core/children.js';
 import { LiveRun } from './live-run.js';
 import { packOutputs } from './outputs.js';
 import { downloadSource, uploadOutput } from './transfer.js';
+import { monotonicMs } from '../core/clock.js';
 
 type JobMessage = Extract<RunnerServerMessage, { type: 'job' }>;
 
@@ -179,8 +180,8 @@ export class RunnerAgent implements Service {
         sha256: job.source.sha256,
         signal,
         onBytes: () => {
-          if (Date.now() - lastSaid < 1000) return;
-          lastSaid = Date.now();
+          if (monotonicMs() - lastSaid < 1000) return;
+          lastSaid = monotonicMs();
           progress(0, 'download');
         },
       });
@@ -200,8 +201,8 @@ export class RunnerAgent implements Service {
         metadata: { purpose: 'runner-output', lease: job.lease, filename: `${job.jobId}.tar` },
         signal,
         onProgress: () => {
-          if (Date.now() - lastSaid < 1000) return;
-          lastSaid = Date.now();
+          if (monotonicMs() - lastSaid < 1000) return;
+          lastSaid = monotonicMs();
           progress(0.99, 'upload');
         },
       });

@@ -10,6 +10,7 @@ import type { BridgesPort, DataHubPort } from '../types.js';
 import { errorText, LazyEngine, type BridgeEngine, type BridgeReader } from './engine.js';
 import { EngineOffError, Outbox } from './outbox.js';
 import { recordOf, type BridgeRecord } from './records.js';
+import { monotonicMs } from '../../core/clock.js';
 
 /** How long a stopping host waits for its out-bridges to send what they hold. */
 const DRAIN_MS = 2000;
@@ -90,7 +91,7 @@ export class BridgeService implements BridgesPort, Service {
     for (const off of this.offs.splice(0)) off();
     // What waits for an engine that is up gets a moment to go out before the host stops (nothing new comes).
     const waiting = () => [...this.streams.values()].some((b) => b.outs.some((o) => o.outbox.buffered > 0 && o.outbox.state === 'up'));
-    for (const until = Date.now() + DRAIN_MS; waiting() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const until = monotonicMs() + DRAIN_MS; waiting() && monotonicMs() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const stream of [...this.streams.keys()]) this.stop(stream);
     await Promise.all([...this.engines.values()].map(({ engine }) => engine.close().catch(() => undefined)));
     this.engines.clear();

@@ -30,6 +30,7 @@ import {
 import { kidOf, parseKid } from './ll/content-keys.js';
 import { KeyGuard, sendKey } from './key-guard.js';
 import type { AuditEntry } from '../../../src-shared/contract/index.js';
+import { monotonicMs } from '../../core/clock.js';
 
 /**
  * HLS/DASH playback routes (URL shapes: see playlist.ts). Public streams need nothing; private ones a
@@ -304,12 +305,12 @@ async function liveScope(scope: FastifyInstance, options: LiveRoutesOptions): Pr
     message: string,
     attempt: (ctx: StreamContext) => Promise<Attempt>,
   ): Promise<FastifyReply | Promise<FastifyReply>> {
-    const deadline = Date.now() + startWaitMs;
+    const deadline = monotonicMs() + startWaitMs;
     let ctx = opened;
     for (;;) {
       const answer = await attempt(ctx);
       if (answer !== STARTING) return answer.sent;
-      if (!ctx.live || reply.raw.destroyed || Date.now() >= deadline) break;
+      if (!ctx.live || reply.raw.destroyed || monotonicMs() >= deadline) break;
       await sleep(START_POLL_MS);
       const entry = catalog.lookup(ctx.name);
       if (!entry || entry.sessions.length === 0) break;

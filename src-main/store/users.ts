@@ -57,6 +57,12 @@ const sha256 = (value: string): string => crypto.createHash('sha256').update(val
 
 /** Users and their invitations. Passwords are argon2id hashes; invitation links are kept as hashes only. */
 export class UserStore {
+  /**
+   * The first owner, read on every request of the api-token and of a login link's session: kept until
+   * this store writes a user (the users table is written here only). undefined: not read yet.
+   */
+  private owner: UserRecord | null | undefined;
+
   constructor(private readonly db: Db) {}
 
   list(): UserRecord[] {
@@ -75,8 +81,11 @@ export class UserStore {
 
   /** The first owner (the one the api-token file and one-time login links stand for). */
   firstOwner(): UserRecord | undefined {
-    const row = prepared(this.db, "SELECT * FROM users WHERE role = 'owner' AND disabled = 0 ORDER BY created_at LIMIT 1").get() as Row | undefined;
-    return row && fromRow(row);
+    if (this.owner === undefined) {
+      const row = prepared(this.db, "SELECT * FROM users WHERE role = 'owner' AND disabled = 0 ORDER BY created_at LIMIT 1").get() as Row | undefined;
+      this.owner = row ? fromRow(row) : null;
+    }
+    return this.owner === null ? undefined : { ...this.owner };
   }
 
   countOwners(): number {
@@ -86,6 +95,7 @@ export class UserStore {
   /** Inserts a user; returns undefined when the name is taken (names are compared without case). */
   create(input: { name: string; role: Role }, now = Date.now()): UserRecord | undefined {
     const id = `usr_${crypto.randomBytes(9).toString('base64url')}`;
+    this.owner = undefined;
     const result = this.db
       .prepare('INSERT OR IGNORE INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?)')
       .run(id, input.name, input.role, now);
@@ -96,6 +106,7 @@ export class UserStore {
     const current = this.get(id);
     if (!current) return 'ok';
     const next = { ...current, ...patch };
+    this.owner = undefined;
     try {
       this.db.prepare('UPDATE users SET name = ?, role = ?, disabled = ? WHERE id = ?').run(next.name, next.role, next.disabled ? 1 : 0, id);
       return 'ok';
@@ -106,6 +117,7 @@ export class UserStore {
   }
 
   delete(id: string): boolean {
+    this.owner = undefined;
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(id);
       this.db.prepare('DELETE FROM api_tokens WHERE user_id = ?').run(id);
@@ -115,12 +127,14 @@ export class UserStore {
   }
 
   setPassword(id: string, hash: string): void {
+    this.owner = undefined;
     this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, id);
   }
 
   setTotp(id: string, fields: { secret?: string | null; pending?: string | null; lastStep?: number | null }): void {
     const current = this.get(id);
     if (!current) return;
+    this.owner = undefined;
     this.db
       .prepare('UPDATE users SET totp_secret = ?, totp_pending = ?, totp_last_step = ? WHERE id = ?')
       .run(
@@ -132,6 +146,7 @@ export class UserStore {
   }
 
   signedIn(id: string, at = Date.now()): void {
+    this.owner = undefined;
     this.db.prepare('UPDATE users SET last_sign_in_at = ? WHERE id = ?').run(at, id);
   }
 

@@ -31,9 +31,18 @@ export function waitFor(
   });
 }
 
+/**
+ * The reason of every closed signal, made once: an abort() without a reason builds a DOMException, with
+ * its stack, on every request that closes (2.7 % of a busy host's CPU in bench/soak).
+ */
+const CONNECTION_CLOSED = new Error('the client closed the connection');
+
 /** An AbortSignal that fires when the client's connection closes before the response is sent. */
-export function closedSignal(raw: { once(event: 'close', fn: () => void): unknown }): AbortSignal {
+export function closedSignal(raw: { once(event: 'close', fn: () => void): unknown; writableFinished?: boolean }): AbortSignal {
   const controller = new AbortController();
-  raw.once('close', () => controller.abort());
+  raw.once('close', () => {
+    // Closed after the whole answer went out (a kept-alive request's end): nothing waits on it any more.
+    if (raw.writableFinished !== true) controller.abort(CONNECTION_CLOSED);
+  });
   return controller.signal;
 }

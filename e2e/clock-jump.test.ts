@@ -156,6 +156,12 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
         whipKey = created.json.key as string;
         whipPage = await pageAt('/__whip');
         expect((await startWhipPublisher(whipPage, `${host.url}/live/clockw/whip`, whipKey)).status).toBe(201);
+        // As little picture as keeps it heard: its encoder must not slow the library job whose ETA is judged.
+        await whipPage.evaluate(async () => {
+          for (const sender of (window as unknown as { __pc: RTCPeerConnection }).__pc.getSenders()) {
+            if (sender.track?.kind === 'video') await sender.track.applyConstraints({ width: 160, height: 90, frameRate: 5 });
+          }
+        });
       }
       // Past the WHEP silence timeout and a few segments.
       const watched = await watchFor(10_000);

@@ -148,7 +148,7 @@ const ENUMERATES = /\bObject\s*\.|\bJSON\s*\.|\bin\s+[A-Za-z_$][\w$]*\s*\)|\.\.\
 function objectSource(codes: readonly string[], properties: Readonly<Record<string, string>>, own: Readonly<Record<string, string>> = {}): string {
   const all = codes.some((code) => ENUMERATES.test(code));
   const named = Object.entries(properties).filter(([name]) => all || codes.some((code) => new RegExp(`\\b${name}\\b`).test(code)));
-  return `{ ${named.map(([name, from]) => `${name}: ${own[name] ?? from}`).join(', ')} }`.replace('{  }', '{}');
+  return named.length === 0 ? '{}' : `{ ${named.map(([name, from]) => `${name}: ${own[name] ?? from}`).join(', ')} }`;
 }
 const reqSource = (codes: readonly string[], uri: string): string => objectSource(codes, REQ_PROPERTIES, { uri });
 const resSource = (code: string): string => objectSource([code], RES_PROPERTIES);

@@ -25,6 +25,12 @@ describe('streams host: a running host', () => {
     expect(res.json).toMatchObject({ status: 'ok', version: pkg.version });
   });
 
+  it.runIf(process.platform === 'linux')('has not loaded the password-hashing addon while no password was set or checked (/proc/<pid>/maps)', () => {
+    const maps = fs.readFileSync(`/proc/${host.proc.pid}/maps`, 'utf8');
+    expect(maps).toContain('better_sqlite3.node');
+    expect(maps).not.toMatch(/argon2[^\n]*\.node/);
+  });
+
   it('refuses the API, metrics and events without a token (401 with a JSON error), and a wrong token', async () => {
     for (const p of ['/api/v1/system', '/api/v1/config', '/metrics']) {
       const res = await api(host, 'GET', p, undefined, null);

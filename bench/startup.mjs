@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// bench/startup: time from launch to the first /healthz 200, and idle RSS after 5 s, for the
-// headless host (cold home, then warm home) against a reference measured in the same run:
-// a bare Node http server answering /healthz (the floor any Node host pays).
+// bench/startup: time from launch to the first /healthz 200, and idle RSS 5 s after it and once
+// settled (25 s), for the headless host (cold home, then warm home) against a reference measured in
+// the same run: a bare Node http server answering /healthz (the floor any Node host pays).
+// Idle means settled: 5 s after /healthz the start's garbage is still in V8's heap (its young
+// generation grew to 2 x 16 MiB while the start allocated, and V8 gives it back when its memory reducer
+// runs, about 8 s after the start's last full collection); a host left idle (a tray app, an edge or a
+// runner waiting for work) sits at the settled figure, so the goal judges that one; both are printed.
 // The goals bound our own figures (a ratio to a bare http server says little); the reference is shown
 // beside them. Warm start and idle RSS are the performance issue's (a tray app and every test host
 // pay them on each start: /healthz in < 500 ms warm, idle RSS < 100 MiB); the first run keeps ours.
@@ -17,11 +21,12 @@ import { defineBench } from './lib/report.mjs';
 const bench = defineBench('bench/startup', {
   coldReady: { what: 'launch -> /healthz 200, first run (new home)', on: 'ours', op: '<', target: 3000, unit: 'ms', digits: 0 },
   warmReady: { what: 'launch -> /healthz 200, warm home', on: 'ours', op: '<', target: 500, unit: 'ms', digits: 0 },
-  idleRss: { what: 'idle RSS 5 s after /healthz, warm home', on: 'ours', op: '<', target: 100, unit: 'MiB', digits: 1 },
+  idleRss: { what: 'idle RSS, settled (25 s after /healthz), warm home', on: 'ours', op: '<', target: 100, unit: 'MiB', digits: 1 },
 });
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const RUNS = bench.knob('BENCH_RUNS', 5, 2);
 const IDLE_MS = 5000;
+const SETTLED_MS = 25_000;
 bench.requires('build');
 
 const freePort = () =>
@@ -56,7 +61,7 @@ async function waitHealthy(port, started, proc) {
   }
 }
 
-async function measure(args, env) {
+async function measure(args, env, { settle = false } = {}) {
   const port = await freePort();
   const started = performance.now();
   const proc = spawn(process.execPath, args(port), { env: { ...env }, stdio: 'ignore' });
@@ -64,7 +69,10 @@ async function measure(args, env) {
   try {
     const readyMs = await waitHealthy(port, started, proc);
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { readyMs, rss: rssBytes(proc.pid) };
+    const rss = rssBytes(proc.pid);
+    if (!settle) return { readyMs, rss };
+    await new Promise((r) => setTimeout(r, SETTLED_MS - IDLE_MS));
+    return { readyMs, rss, settledRss: rssBytes(proc.pid) };
   } finally {
     proc.kill('SIGTERM');
     await exited;
@@ -77,12 +85,12 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.st
 const results = { reference: [], cold: [], warm: [] };
 try {
   for (let i = 0; i < RUNS; i++) {
-    results.reference.push(await measure((port) => ['-e', REFERENCE, String(port)], env));
+    results.reference.push(await measure((port) => ['-e', REFERENCE, String(port)], env, { settle: true }));
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-bench-'));
     const host = (port) => [path.join(root, 'bin/streams.mjs'), 'host', '--home', home, '--port', String(port)];
     try {
       results.cold.push(await measure(host, env));
-      results.warm.push(await measure(host, env));
+      results.warm.push(await measure(host, env, { settle: true }));
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
@@ -95,22 +103,28 @@ try {
 const row = (name, xs) => {
   const ready = median(xs.map((x) => x.readyMs));
   const rss = median(xs.map((x) => x.rss)) / 1048576;
-  return { name, ready, rss };
+  const settled = xs[0].settledRss === undefined ? undefined : median(xs.map((x) => x.settledRss)) / 1048576;
+  return { name, ready, rss, settled };
 };
 if (results.warm.length > 0) {
   const ref = row('reference: bare node http', results.reference);
   const cold = row('streams host, first run (new home)', results.cold);
   const warm = row('streams host, warm home', results.warm);
-  console.log(`bench/startup: ${RUNS} runs each, medians; idle RSS read ${IDLE_MS / 1000} s after /healthz answered`);
-  console.log('| what | launch -> /healthz 200 | x reference | idle RSS | x reference |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log(`bench/startup: ${RUNS} runs each, medians; RSS read ${IDLE_MS / 1000} s after /healthz answered, and settled ${SETTLED_MS / 1000} s after it`);
+  console.log('| what | launch -> /healthz 200 | x reference | RSS at 5 s | x reference | idle RSS, settled | x reference |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  const settledCells = (r) => (r.settled === undefined ? '- | -' : `${r.settled.toFixed(1)} MiB | ${(r.settled / ref.settled).toFixed(2)}`);
   for (const r of [ref, cold, warm]) {
     console.log(
-      `| ${r.name} | ${r.ready.toFixed(0)} ms | ${(r.ready / ref.ready).toFixed(2)} | ${r.rss.toFixed(1)} MiB | ${(r.rss / ref.rss).toFixed(2)} |`,
+      `| ${r.name} | ${r.ready.toFixed(0)} ms | ${(r.ready / ref.ready).toFixed(2)} | ${r.rss.toFixed(1)} MiB | ${(r.rss / ref.rss).toFixed(2)} | ${settledCells(r)} |`,
     );
   }
   bench.record('coldReady', { ours: cold.ready, reference: ref.ready, note: 'reference: a bare Node http server' });
   bench.record('warmReady', { ours: warm.ready, reference: ref.ready, note: 'reference: a bare Node http server' });
-  bench.record('idleRss', { ours: warm.rss, reference: ref.rss, note: `first run ${cold.rss.toFixed(1)} MiB` });
+  bench.record('idleRss', {
+    ours: warm.settled,
+    reference: ref.settled,
+    note: `${warm.rss.toFixed(1)} MiB ${IDLE_MS / 1000} s after /healthz (reference ${ref.rss.toFixed(1)}); first run ${cold.rss.toFixed(1)} MiB at ${IDLE_MS / 1000} s`,
+  });
 }
 bench.finish();

@@ -107,8 +107,8 @@ export async function publishWhip(whipUrl: string, media: MediaStream, key?: str
  * Seconds from the publisher's packet to the screen as this receiver can measure it: half the round
  * trip plus the jitter buffer's average delay (the decoder's share is not in getStats).
  */
-export async function receiveLatencySec(pc: RTCPeerConnection): Promise<number | null> {
-  const report = await pc.getStats();
+export async function receiveLatencySec(pc: RTCPeerConnection, stats?: RTCStatsReport): Promise<number | null> {
+  const report = stats ?? (await pc.getStats());
   let rtt: number | null = null;
   let buffer: number | null = null;
   report.forEach((s: Record<string, unknown>) => {
@@ -121,6 +121,17 @@ export async function receiveLatencySec(pc: RTCPeerConnection): Promise<number |
   });
   if (buffer === null) return null;
   return (rtt ?? 0) / 2 + buffer;
+}
+
+/** The video bytes received so far and getStats' time of the count (ms), or null before the first video packet. */
+export function videoBytesReceived(report: RTCStatsReport): { bytes: number; atMs: number } | null {
+  let found: { bytes: number; atMs: number } | null = null;
+  report.forEach((s: Record<string, unknown>) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video' && typeof s.bytesReceived === 'number' && typeof s.timestamp === 'number') {
+      found = { bytes: s.bytesReceived, atMs: s.timestamp };
+    }
+  });
+  return found;
 }
 
 /**

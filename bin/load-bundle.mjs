@@ -1,4 +1,4 @@
-// Runs a CommonJS bundle (dist/main/cli.cjs) with a V8 code cache beside it. Compiling the 7 MB bundle
+// Runs a CommonJS bundle (dist/main/cli.cjs) with a V8 code cache beside it. Compiling the bundle (7 MB then)
 // took 145-160 ms of every start (Node 20 keeps no compile cache for ES modules; Node 22's
 // module.enableCompileCache is what this does by hand); with the cache it takes about 20 ms. The cache
 // is written by a process that has run for a few seconds (the host, `streams edge`, `streams runner`),

@@ -11,7 +11,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const define = { __STUDIO_VERSION__: JSON.stringify(pkg.version) };
 const SOURCES = ['src-main', 'src-shared', 'src-preload', 'src-renderer', 'package.json', 'vite.config.ts'];
-const OUTPUTS = ['dist/main/cli.cjs', 'dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/renderer/guest.html'];
+const OUTPUTS = ['dist/main/cli.cjs', 'dist/main/vendor/werift.cjs', 'dist/main/electron.cjs', 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/renderer/guest.html'];
 
 function newestMtime(p) {
   const full = path.join(root, p);
@@ -44,8 +44,9 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: tr
 // It is CommonJS, run by bin/load-bundle.mjs with a V8 code cache: compiling the bundle was 145-160 ms
 // of every start, and Node 20 caches no compiled ES module. Strict, as the ES module it was (and as its
 // bundled CommonJS dependencies ran inside it). What it loads on first use (werift, the bridges'
-// clients, aedes, ...) is still evaluated on first use; whitespace is minified (7 MB instead of 10.6 MB
-// held in memory as the source of every lazily compiled function) and the licence comments go to
+// clients, ...) lives in vendor files of its own (LAZY_VENDOR below) or is evaluated on first use;
+// whitespace is minified (4.3 MB instead of 7.1 MB held in memory as the source of every lazily
+// compiled function, 10.6 MB before either) and the licence comments go to
 // cli.cjs.LEGAL.txt; cli.cjs.map takes a stack trace's positions back to the sources.
 // An `import fs from 'node:fs'` of each of the bundle's modules becomes `__toESM(require("node:fs"))`,
 // a new object with a getter per export: 300 of them at start (84 for node:path alone), 9 ms of a
@@ -53,18 +54,55 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: tr
 // `__toESN` has the length of `__toESM`: the source map's columns stay right.
 const BUILTIN_VIEWS =
   'const __builtinViews=new Map;function __toESN(m,n){const k=n?1:0;let v=__builtinViews.get(m);if(!v)__builtinViews.set(m,v=[]);return v[k]??=__toESM(m,n)}';
-/** Shares the built-in views, and refuses a bundle that kept an import() (see `supported` below), in one read. */
+/** Shares the built-in views, and refuses a bundle that kept an import() (see `supported` below) or a LAZY_VENDOR package, in one read. */
 function rewriteBuiltinImports(file) {
   const text = fs.readFileSync(file, 'utf8');
   const rewritten = text.replace(/__toESM\(require\("node:/g, '__toESN(require("node:');
   if (rewritten === text) throw new Error(`build: no built-in import found to rewrite in ${file}: has esbuild's __toESM changed?`);
+  const inlined = LAZY_VENDOR.find((name) => rewritten.includes(`"node_modules/${name}/`));
+  if (inlined) throw new Error(`build: ${file} has ${inlined} inside it (imported under another path?): it belongs in dist/main/vendor/`);
   const leftImport = /\bimport\(\s*["'`]([^"'`]+)/.exec(rewritten);
   if (leftImport) throw new Error(`build: ${file} still has import("${leftImport[1]}"), which fails once the code cache is used`);
   fs.writeFileSync(file, rewritten);
 }
+// Packages the host reaches only when a feature is first used (WebRTC, the bridges' NATS and Redis
+// clients, the certificate authority, system stats, backups, QR codes for two-factor set-up, uploads to
+// runners) are bundled each into a file of its own, dist/main/vendor/<name>.cjs, and required from there
+// when first needed: in the CLI bundle their 3 MB of source (40 % of it) sat in every host's memory as
+// part of the one source string V8 keeps for lazily compiled functions, though no idle host runs them.
+// A vendor file is required without a code cache (a first WebRTC session compiles werift: a few ms).
+// Only our own imports are redirected: a package inside a vendor file keeps its own copies.
+const NATIVE_EXTERNALS = ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes', '@node-rs/argon2', 'dbus-next'];
+const LAZY_VENDOR = ['werift', 'systeminformation', 'nats', 'ioredis', 'tar', 'qrcode', 'tus-js-client', '@peculiar/x509'];
+const vendorName = (name) => name.replace(/^@/, '').replace(/\//g, '-');
+const lazyVendor = {
+  name: 'lazy-vendor',
+  setup(b) {
+    const names = new Set(LAZY_VENDOR);
+    b.onResolve({ filter: /^[@a-z]/ }, (args) => {
+      if (!names.has(args.path) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      return { path: `./vendor/${vendorName(args.path)}.cjs`, external: true };
+    });
+  },
+};
+await esbuild({
+  ...common,
+  entryPoints: Object.fromEntries(LAZY_VENDOR.map((name) => [vendorName(name), name])),
+  outdir: 'dist/main/vendor',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'external',
+  supported: { 'dynamic-import': false },
+  external: NATIVE_EXTERNALS,
+  define: { ...define, 'import.meta.url': '__importMetaUrl' },
+  banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
 await esbuild({
   ...common,
   entryPoints: { cli: 'src-main/entry/cli.ts' },
+  plugins: [lazyVendor],
   outdir: 'dist/main',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
@@ -76,7 +114,7 @@ await esbuild({
   // seen on `import('ssh2')` once the cache was used). Every import() becomes a require, as in any
   // CommonJS module (the externals are CommonJS).
   supported: { 'dynamic-import': false },
-  external: ['better-sqlite3', '@ffmpeg-installer/ffmpeg', 'ssh2', 'aedes', '@node-rs/argon2', 'dbus-next'],
+  external: NATIVE_EXTERNALS,
   define: { ...define, 'import.meta.url': '__importMetaUrl' },
   banner: { js: `"use strict";const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;${BUILTIN_VIEWS}` },
 });

@@ -85,10 +85,13 @@ const lazyVendor = {
     });
   },
 };
-await esbuild({
+// What the CLI bundle and its vendor files have in common. No import() left in them: V8 compiles a
+// function read from a code cache without the script's dynamic-import callback, so an import() there
+// fails ("A dynamic import callback was not specified", seen on `import('ssh2')` once the cache was
+// used). Every import() becomes a require, as in any CommonJS module (the externals are CommonJS).
+const META_URL = 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;';
+const cjsBundle = {
   ...common,
-  entryPoints: Object.fromEntries(LAZY_VENDOR.map((name) => [vendorName(name), name])),
-  outdir: 'dist/main/vendor',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   minifyWhitespace: true,
@@ -97,26 +100,19 @@ await esbuild({
   supported: { 'dynamic-import': false },
   external: NATIVE_EXTERNALS,
   define: { ...define, 'import.meta.url': '__importMetaUrl' },
-  banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+await esbuild({
+  ...cjsBundle,
+  entryPoints: Object.fromEntries(LAZY_VENDOR.map((name) => [vendorName(name), name])),
+  outdir: 'dist/main/vendor',
+  banner: { js: META_URL },
 });
 await esbuild({
-  ...common,
+  ...cjsBundle,
   entryPoints: { cli: 'src-main/entry/cli.ts' },
   plugins: [lazyVendor],
   outdir: 'dist/main',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'external',
-  // No import() left in it: V8 compiles a function read from a code cache without the script's
-  // dynamic-import callback, so an import() there fails ("A dynamic import callback was not specified",
-  // seen on `import('ssh2')` once the cache was used). Every import() becomes a require, as in any
-  // CommonJS module (the externals are CommonJS).
-  supported: { 'dynamic-import': false },
-  external: NATIVE_EXTERNALS,
-  define: { ...define, 'import.meta.url': '__importMetaUrl' },
-  banner: { js: `"use strict";const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;${BUILTIN_VIEWS}` },
+  banner: { js: `"use strict";${META_URL}${BUILTIN_VIEWS}` },
 });
 rewriteBuiltinImports(path.join(root, 'dist/main/cli.cjs'));
 // What earlier builds wrote (the ES module cli.js and its chunks) goes once a day old: a host started

@@ -107,8 +107,7 @@ export async function publishWhip(whipUrl: string, media: MediaStream, key?: str
  * Seconds from the publisher's packet to the screen as this receiver can measure it: half the round
  * trip plus the jitter buffer's average delay (the decoder's share is not in getStats).
  */
-export async function receiveLatencySec(pc: RTCPeerConnection, stats?: RTCStatsReport): Promise<number | null> {
-  const report = stats ?? (await pc.getStats());
+export function latencyFromStats(report: RTCStatsReport): number | null {
   let rtt: number | null = null;
   let buffer: number | null = null;
   report.forEach((s: Record<string, unknown>) => {

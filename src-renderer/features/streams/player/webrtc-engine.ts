@@ -1,5 +1,5 @@
 import { finite, releaseVideo, type EngineCallbacks, type PreviewEngine } from './engine.js';
-import { receiveLatencySec, videoBytesReceived, watchWhep, type WebRtcSession } from '../../../studio/output/webrtc-client.js';
+import { latencyFromStats, videoBytesReceived, watchWhep, type WebRtcSession } from '../../../studio/output/webrtc-client.js';
 
 /** WebRTC preview (WHEP): one level (the source as it arrives, at the rate it arrives), latency from getStats. */
 export async function createWebRtcEngine(video: HTMLVideoElement, url: string, callbacks: EngineCallbacks): Promise<PreviewEngine> {
@@ -14,8 +14,8 @@ export async function createWebRtcEngine(video: HTMLVideoElement, url: string, c
   let bitrateKbps = Number.NaN;
   let lastCount: { bytes: number; atMs: number } | null = null;
   const timer = setInterval(() => {
-    void session.pc.getStats().then(async (report) => {
-      latency = await receiveLatencySec(session.pc, report);
+    void session.pc.getStats().then((report) => {
+      latency = latencyFromStats(report);
       const count = videoBytesReceived(report);
       if (count && lastCount && count.atMs > lastCount.atMs) bitrateKbps = ((count.bytes - lastCount.bytes) * 8) / (count.atMs - lastCount.atMs);
       lastCount = count;

@@ -78,11 +78,11 @@ const vendorName = (name) => name.replace(/^@/, '').replace(/\//g, '-');
 const lazyVendor = {
   name: 'lazy-vendor',
   setup(b) {
-    const names = new Set(LAZY_VENDOR);
-    b.onResolve({ filter: /^[@a-z]/ }, (args) => {
-      if (!names.has(args.path) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-      return { path: `./vendor/${vendorName(args.path)}.cjs`, external: true };
-    });
+    // esbuild calls back only for these exact names (its Go side runs the filter).
+    const filter = new RegExp(`^(${LAZY_VENDOR.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}`) ? undefined : { path: `./vendor/${vendorName(args.path)}.cjs`, external: true },
+    );
   },
 };
 // What the CLI bundle and its vendor files have in common. No import() left in them: V8 compiles a

@@ -42,7 +42,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
-          // A run of both (the bundled-ffmpeg stage) runs integration files first, then e2e: never two hosts at once.
+          // A run of both (the bundled-ffmpeg stage) runs the integration files first, then the e2e files.
           sequence: { groupOrder: 1 },
         },
       },

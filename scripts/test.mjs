@@ -13,6 +13,8 @@
 //                                        scripts/setup-system.mjs, runs apt-get as root or with sudo)
 //   STREAMS_TEST_TIMEOUT_MIN=<minutes>   every stage's wall-clock limit (defaults below);
 //   STREAMS_TEST_TIMEOUT_MIN_<STAGE>     one stage's, e.g. STREAMS_TEST_TIMEOUT_MIN_INTEGRATION=60
+//   STREAMS_TEST_WORKERS=<n>             how many test files of the integration and e2e stages run at
+//                                        once (default 2; SOLO_FILES always run alone, after the others)
 //   CI=true                              any skip but the Electron suite fails the run
 //
 // A stage past its limit is killed with its whole process group and reported failed; processes a stage
@@ -49,6 +51,39 @@ export const BUNDLED_FFMPEG_FILES = [
   // The studio's program over WHIP into HLS, WHEP and a recording.
   'e2e/studio.test.ts',
 ];
+
+/**
+ * The test files that run alone, after the other files of their stage (which run WORKERS at a time), and
+ * why: each measures time against a bound that another file's load on two cores can break (all seen to
+ * fail so under load, and to pass alone), or holds something there is one of per machine.
+ */
+export const SOLO_FILES = {
+  'src-main/edge/fleet-bed.int.test.ts': 'a fleet bed: one per machine (network namespaces, the origin address)',
+  'src-main/runners/runners-netns.int.test.ts': 'a fleet bed: one per machine',
+  'src-main/displays/wlroots.int.test.ts': 'a Wayland session of the one unprivileged desktop user, all of whose processes it ends',
+  'e2e/remote-sway.test.ts': 'a Wayland session of the one desktop user',
+  'e2e/remote-wayland.test.ts': 'a Wayland session of the one desktop user',
+  'e2e/studio-wayland.test.ts': 'a Wayland session of the one desktop user',
+  'e2e/guests-return.test.ts': 'times a guest\'s return',
+  'e2e/guests-iso.test.ts': 'times isolated guest recordings against the program',
+  'e2e/cbcs-dash.test.ts': 'measures the latency of a stream whose key rotates every segment',
+  'e2e/chat.test.ts': 'times chat replay against the picture',
+  'e2e/clock-jump.test.ts': 'times an ETA across a clock jump',
+  'e2e/remote-media.test.ts': 'times remote-desktop media',
+  'e2e/remote.test.ts': 'times the first click of a remote desktop',
+  'e2e/p2p.test.ts': 'times a lying peer\'s eviction',
+  'e2e/runners-ui.test.ts': 'times a runner job in the page',
+  'e2e/studio-avsync.test.ts': 'measures audio/video sync',
+  'e2e/obs-ui.test.ts': 'a real OBS Studio, timed',
+  'e2e/live-ui.test.ts': 'measures live latency in the page',
+};
+
+/** How many test files of a stage run at once (but SOLO_FILES): STREAMS_TEST_WORKERS, or 2 (1 on one core). */
+function workers() {
+  const asked = Number(process.env.STREAMS_TEST_WORKERS);
+  if (Number.isInteger(asked) && asked > 0) return asked;
+  return Math.min(2, os.availableParallelism());
+}
 
 /** vitest's CLI, run by node directly: a stage's process is vitest itself, not npx around it. */
 function vitestBin() {
@@ -128,15 +163,44 @@ const readJson = (file) => {
   }
 };
 
+/** The files of SOLO_FILES that belong to a vitest stage's projects, among `within` (its list) when it has one. */
+function soloFilesOf(stage, within) {
+  const ofProject = (f) => stage.vitest.projects?.length > 1 || (stage.vitest.project === 'e2e' ? f.startsWith('e2e/') : f.endsWith('.int.test.ts'));
+  return Object.keys(SOLO_FILES).filter((f) => (within ? within.includes(f) : ofProject(f)) && fs.existsSync(path.join(ROOT, f)));
+}
+
+/**
+ * A vitest stage's runs: the files that may share the machine, WORKERS at a time, then SOLO_FILES one by
+ * one (none running beside them). Each run names the files it may run; `args` narrows nothing else.
+ */
+function vitestPhases(stage, targets, { listed }) {
+  const asked = filters.map((x) => path.relative(ROOT, path.resolve(ROOT, x)));
+  const solo = soloFilesOf(stage, listed).filter((f) => asked.length === 0 || asked.some((x) => f === x || f.startsWith(`${x.replace(/\/$/, '')}/`)));
+  const shared = listed ? targets.filter((f) => !solo.includes(f)) : targets;
+  const phases = [];
+  // Without a list, the shared run is the stage's whole project but its solo files (none found is no failure then).
+  if (!listed || shared.length > 0) {
+    phases.push({
+      name: 'shared',
+      args: [...shared, `--maxWorkers=${workers()}`, '--fileParallelism', ...Object.keys(SOLO_FILES).map((f) => `--exclude=**/${f}`), ...(filters.length > 0 || !listed ? ['--passWithNoTests'] : [])],
+    });
+  }
+  if (solo.length > 0) phases.push({ name: 'solo', args: [...solo, '--maxWorkers=1', '--no-file-parallelism'] });
+  return phases;
+}
+
+/** Two runs' JSON reports as one (only what summarizeVitest reads: testResults). */
+const mergeReports = (reports) => (reports.some(Boolean) ? { testResults: reports.flatMap((r) => r?.testResults ?? []) } : undefined);
+
 async function runOne(stage) {
   const env = { ...process.env };
   const result = { name: stage.name, status: 'passed', problems: [] };
-  let command = stage.command;
-  const files = {};
 
   if (stage.name === 'setup' && process.env.STREAMS_TEST_SKIP_SETUP === '1') {
     return { ...result, status: 'skipped', optional: true, note: 'STREAMS_TEST_SKIP_SETUP=1: system packages not checked' };
   }
+  let runs = [{ name: stage.name, command: stage.command }];
+  const skipsFile = path.join(work, `${stage.name}.skips`);
   if (stage.vitest) {
     if (stage.vitest.bundledFfmpeg) {
       const ffmpeg = bundledFfmpeg();
@@ -157,56 +221,71 @@ async function runOne(stage) {
     const asked = filters.map((x) => path.relative(ROOT, path.resolve(ROOT, x)));
     const targets = !listed ? filters : filters.length === 0 ? listed : listed.filter((f) => asked.some((x) => f.startsWith(x)));
     if (listed && targets.length === 0) return { ...result, status: 'skipped', optional: true, note: 'none of its files is among the files asked for' };
-    Object.assign(files, {
-      json: path.join(work, `${stage.name}.json`),
-      run: path.join(work, `${stage.name}.run.json`),
-      skips: path.join(work, `${stage.name}.skips`),
+    // The unit stage is in-process tests only: vitest's own parallelism, no solo files.
+    const phases = stage.vitest.project === 'unit' ? [{ name: 'unit', args: [...targets, ...(filters.length > 0 ? ['--passWithNoTests'] : [])] }] : vitestPhases(stage, targets, { listed });
+    env.STREAMS_SKIP_LOG = skipsFile;
+    runs = phases.map((phase) => {
+      const json = path.join(work, `${stage.name}.${phase.name}.json`);
+      const run = path.join(work, `${stage.name}.${phase.name}.run.json`);
+      return {
+        name: phase.name, json, run,
+        command: [
+          process.execPath, vitestBin(), 'run', ...(stage.vitest.projects ?? [stage.vitest.project]).flatMap((p) => ['--project', p]), ...phase.args,
+          '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, `--reporter=${path.join(ROOT, 'scripts', 'vitest-run-reporter.mjs')}`,
+        ],
+      };
     });
-    env.STREAMS_SKIP_LOG = files.skips;
-    env.STREAMS_TEST_REPORT = files.run;
-    command = [
-      process.execPath, vitestBin(), 'run', ...(stage.vitest.projects ?? [stage.vitest.project]).flatMap((p) => ['--project', p]), ...targets,
-      ...(filters.length > 0 ? ['--passWithNoTests'] : []),
-      '--reporter=default', '--reporter=json', `--outputFile.json=${files.json}`, `--reporter=${path.join(ROOT, 'scripts', 'vitest-run-reporter.mjs')}`,
-    ];
   }
 
   const minutes = timeoutMinutes(stage);
   const started = Date.now();
-  const { code, timedOut, killed, watcher } = await runStage({
-    command: command[0], args: command.slice(1), env, mark: `${runId}:${stage.name}`, timeoutMs: minutes * 60_000,
-    onStart: (w) => (running = w),
-  });
-  result.seconds = (Date.now() - started) / 1000;
-
-  if (interrupted) result.problems.push(`interrupted by ${interrupted}`);
-  if (timedOut) {
-    const current = files.run ? readJson(`${files.run}.current`) : undefined;
-    const where = current ? ` while running ${path.relative(ROOT, current.file)} > ${current.test} (for ${Math.round((Date.now() - current.since) / 1000)} s)` : '';
-    result.problems.push(`timed out after ${minutes} min${where}; killed ${describe(killed)} (limit: ${timeoutVariable(stage)})`);
+  let code = 0;
+  let timedOut = false;
+  for (const run of runs) {
+    if (runs.length > 1) console.log(`\n-- ${stage.name}: ${run.name === 'solo' ? 'files that run alone (SOLO_FILES in scripts/test.mjs)' : `${workers()} files at a time`} --`);
+    const left = minutes * 60_000 - (Date.now() - started);
+    const ran = await runStage({
+      command: run.command[0], args: run.command.slice(1), env: { ...env, ...(run.run ? { STREAMS_TEST_REPORT: run.run } : {}) }, mark: `${runId}:${stage.name}`, timeoutMs: Math.max(1000, left),
+      onStart: (w) => (running = w),
+    });
+    if (ran.code !== 0 && code === 0) code = ran.code;
+    if (ran.timedOut) {
+      timedOut = true;
+      const current = run.run ? readJson(`${run.run}.current`) : undefined;
+      const where = current ? ` while running ${path.relative(ROOT, current.file)} > ${current.test} (for ${Math.round((Date.now() - current.since) / 1000)} s)` : '';
+      result.problems.push(`timed out after ${minutes} min${where}; killed ${describe(ran.killed)} (limit: ${timeoutVariable(stage)})`);
+    }
+    if (ran.code !== 0 && !ran.timedOut && !stage.vitest && !interrupted) result.problems.push(`${[path.basename(run.command[0]), ...run.command.slice(1)].join(' ')} exited with code ${ran.code}`);
+    const strays = await strayProcesses(ran.watcher);
+    running = undefined;
+    if (strays.length > 0) {
+      await killAll(strays);
+      result.problems.push(`left ${strays.length} process${strays.length === 1 ? '' : 'es'} running (killed): ${describe(strays)}`);
+    }
+    if (timedOut || interrupted) break;
   }
+  result.seconds = (Date.now() - started) / 1000;
+  if (interrupted) result.problems.push(`interrupted by ${interrupted}`);
+
   if (stage.vitest) {
-    const report = readJson(files.json);
-    const run = readJson(files.run);
-    const skipLog = parseSkipLog(fs.existsSync(files.skips) ? fs.readFileSync(files.skips, 'utf8') : '');
+    const reports = runs.map((r) => readJson(r.json));
+    const report = mergeReports(reports);
+    const reporterRuns = runs.map((r) => readJson(r.run)).filter(Boolean);
+    const skipLog = parseSkipLog(fs.existsSync(skipsFile) ? fs.readFileSync(skipsFile, 'utf8') : '');
     if (report) {
-      const summary = summarizeVitest({ report, suiteErrors: run?.suiteErrors, unhandled: run?.unhandled, skipLog, root: ROOT });
+      const summary = summarizeVitest({
+        report, suiteErrors: reporterRuns.flatMap((r) => r.suiteErrors ?? []), unhandled: reporterRuns.flatMap((r) => r.unhandled ?? []), skipLog, root: ROOT,
+      });
       result.counts = { passed: summary.passed, failed: summary.failed, skipped: summary.skipped };
       result.failures = summary.failures;
       result.skips = summary.skips;
-    } else if (!timedOut && !interrupted) {
-      result.problems.push(`vitest exited with code ${code} and wrote no report (see its output above)`);
     }
-  }
-  if (code !== 0 && !timedOut && (result.counts?.failed ?? 0) === 0 && result.problems.length === 0) {
-    result.problems.push(`${[path.basename(command[0]), ...command.slice(1)].join(' ')} exited with code ${code}`);
-  }
-
-  const strays = await strayProcesses(watcher);
-  running = undefined;
-  if (strays.length > 0) {
-    await killAll(strays);
-    result.problems.push(`left ${strays.length} process${strays.length === 1 ? '' : 'es'} running (killed): ${describe(strays)}`);
+    for (const [i, r] of runs.entries()) {
+      if (!reports[i] && !timedOut && !interrupted) result.problems.push(`vitest (${r.name}) wrote no report (see its output above)`);
+    }
+    if (code !== 0 && !timedOut && (result.counts?.failed ?? 0) === 0 && result.problems.length === 0) {
+      result.problems.push(`vitest exited with code ${code} (see its output above)`);
+    }
   }
   if (result.problems.length > 0 || (result.counts?.failed ?? 0) > 0 || code !== 0) result.status = 'failed';
   return result;

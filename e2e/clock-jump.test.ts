@@ -37,9 +37,10 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
   /** Moves the host's wall clock (libfaketime reads the file again within a second) and waits until the host sees it. */
   async function setOffset(hours: number): Promise<void> {
     fs.writeFileSync(clockFile, `${hours >= 0 ? '+' : ''}${hours}h\n`);
+    // The host's wall clock as its HTTP Date header gives it (its uptime is on the monotonic clock).
     await waitFor(`the host's clock at ${hours} h`, async () => {
-      const uptime = (await api(host, 'GET', '/api/v1/system')).json.uptimeSec as number;
-      return hours > 0 ? uptime > HOUR_S / 2 : uptime < HOUR_S / 2;
+      const ahead = Date.parse((await fetch(`${host.url}/healthz`)).headers.get('date') ?? '') - Date.now();
+      return hours > 0 ? ahead > (HOUR_S / 2) * 1000 : ahead < (HOUR_S / 2) * 1000;
     }, 10_000, 250);
   }
 
@@ -69,8 +70,12 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
     return { hlsAdvancedSec: t1 - t0, hlsErrors, whepFrames: stats.framesDecoded - f0, whepState: stats.state };
   }
 
+  /** When this test started the host (its uptime can be no longer than the time since). */
+  let hostStartedPerfMs = 0;
+
   beforeAll(async () => {
     fs.writeFileSync(clockFile, '+0\n');
+    hostStartedPerfMs = performance.now();
     clip = makeClip(path.join(work, 'clip.mp4'), { seconds: 150, scenes: 6, size: '640x360' });
     host = await startHost({
       env: cleanEnv({
@@ -162,6 +167,11 @@ describe.skipIf(needs('chromium', 'ffmpeg', 'faketime'))('a wall clock that jump
             if (sender.track?.kind === 'video') await sender.track.applyConstraints({ width: 160, height: 90, frameRate: 5 });
           }
         });
+      }
+      // The host's uptime is read on the monotonic clock: an hour ahead, it still says minutes.
+      const started = performance.now() - hostStartedPerfMs;
+      for (const [where, body] of [['/healthz', (await api(host, 'GET', '/healthz')).json], ['/api/v1/system', (await api(host, 'GET', '/api/v1/system')).json]] as const) {
+        expect(body.uptimeSec as number, `${where} uptime ${what}`).toBeLessThanOrEqual(Math.ceil(started / 1000) + 1);
       }
       // Past the WHEP silence timeout and a few segments.
       const watched = await watchFor(10_000);

@@ -82,7 +82,7 @@ export async function startDataApp(
     metrics: new Registry(),
     logger,
     version: 'test',
-    startedAt: Date.now(),
+    uptimeSec: () => 0,
     rendererDir: path.join(home, 'no-renderer'),
     plugins: [
       dataPlugin({ hub, access, config: () => dataConfig, logger, streamExists: (name) => name in streams, schemas: { has: () => false, decode: () => undefined } }),

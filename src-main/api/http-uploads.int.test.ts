@@ -42,7 +42,7 @@ describe('uploads mounted on the shared HTTP app', () => {
       metrics: new Registry(),
       logger: silentLogger(),
       version: 'test',
-      startedAt: Date.now(),
+      uptimeSec: () => 0,
       rendererDir: path.join(home, 'no-renderer'),
       plugins: [uploads.plugin()],
     });

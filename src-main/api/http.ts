@@ -33,7 +33,8 @@ export interface HttpServerOptions {
   metrics: Registry;
   logger: Logger;
   version: string;
-  startedAt: number;
+  /** Seconds since the host started, on the monotonic clock (a wall-clock step does not move it). */
+  uptimeSec: () => number;
   /** The built renderer (index.html and assets); a short notice is served when it is missing. */
   rendererDir: string;
   tls?: { cert: Buffer; key: Buffer };
@@ -143,7 +144,7 @@ export async function createHttpApp(options: HttpServerOptions): Promise<Fastify
   app.get('/healthz', async () => ({
     status: 'ok',
     version: options.version,
-    uptimeSec: Math.round((Date.now() - options.startedAt) / 1000),
+    uptimeSec: options.uptimeSec(),
   }));
 
   // Built on its first request, not at start: every method's schemas through zod's JSON Schema cost

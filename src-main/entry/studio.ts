@@ -13,6 +13,7 @@ import { ConfigStore } from '../conf/config-store.js';
 import { EventBus } from '../core/bus.js';
 import { ChildLedger } from '../core/child-ledger.js';
 import { ChildRegistry, findSetpriv } from '../core/children.js';
+import { monotonicMs } from '../core/clock.js';
 import { StudioError } from '../core/errors.js';
 import { ServiceGroup } from '../core/lifecycle.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -104,6 +105,9 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   prepareHome(layout);
   const config = ConfigStore.load(layout.config, path.join(options.resourcesDir ?? resourcesDir(), 'config.default.yaml'), env);
   const startedAt = Date.now();
+  // What a person reads as the start is wall time; how long ago it was is the monotonic clock's.
+  const startedMonoMs = monotonicMs();
+  const uptimeSec = (): number => Math.round((monotonicMs() - startedMonoMs) / 1000);
   let studioUrl = '';
   const lock = await HomeLock.acquire(layout.root, () => ({ pid: process.pid, url: studioUrl, mode: options.mode }));
 
@@ -170,7 +174,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       version: STUDIO_VERSION,
       pid: process.pid,
       startedAt,
-      uptimeSec: Math.round((Date.now() - startedAt) / 1000),
+      uptimeSec: uptimeSec(),
       platform: process.platform,
       arch: process.arch,
       node: process.versions.node,
@@ -341,7 +345,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         metrics,
         logger: logger.child({ service: 'http' }),
         version: STUDIO_VERSION,
-        startedAt,
+        uptimeSec,
         rendererDir,
         plugins: safeMode
           ? access.plugins

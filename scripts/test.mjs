@@ -97,9 +97,10 @@ const STAGES = [
   { name: 'type-check', command: ['npm', 'run', '--silent', 'typecheck'], minutes: 10 },
   { name: 'build', command: [process.execPath, 'scripts/build.mjs'], minutes: 10 },
   { name: 'unit', vitest: { project: 'unit' }, minutes: 15 },
-  { name: 'integration', vitest: { project: 'integration' }, minutes: 45 },
-  { name: 'integration-bundled-ffmpeg', vitest: { projects: ['integration', 'e2e'], files: BUNDLED_FFMPEG_FILES, bundledFfmpeg: true }, minutes: 20 },
-  { name: 'e2e', vitest: { project: 'e2e' }, minutes: 45 },
+  // `phased`: the files WORKERS at a time, then SOLO_FILES alone (see vitestPhases).
+  { name: 'integration', vitest: { project: 'integration', phased: true }, minutes: 45 },
+  { name: 'integration-bundled-ffmpeg', vitest: { projects: ['integration', 'e2e'], files: BUNDLED_FFMPEG_FILES, bundledFfmpeg: true, phased: true }, minutes: 20 },
+  { name: 'e2e', vitest: { project: 'e2e', phased: true }, minutes: 45 },
 ];
 
 const timeoutVariable = (stage) => `STREAMS_TEST_TIMEOUT_MIN_${stage.name.toUpperCase().replace(/-/g, '_')}`;
@@ -165,7 +166,7 @@ const readJson = (file) => {
 
 /** The files of SOLO_FILES that belong to a vitest stage's projects, among `within` (its list) when it has one. */
 function soloFilesOf(stage, within) {
-  const ofProject = (f) => stage.vitest.projects?.length > 1 || (stage.vitest.project === 'e2e' ? f.startsWith('e2e/') : f.endsWith('.int.test.ts'));
+  const ofProject = (f) => (stage.vitest.project === 'e2e' ? f.startsWith('e2e/') : f.endsWith('.int.test.ts'));
   return Object.keys(SOLO_FILES).filter((f) => (within ? within.includes(f) : ofProject(f)) && fs.existsSync(path.join(ROOT, f)));
 }
 
@@ -173,8 +174,7 @@ function soloFilesOf(stage, within) {
  * A vitest stage's runs: the files that may share the machine, WORKERS at a time, then SOLO_FILES one by
  * one (none running beside them). Each run names the files it may run; `args` narrows nothing else.
  */
-function vitestPhases(stage, targets, { listed }) {
-  const asked = filters.map((x) => path.relative(ROOT, path.resolve(ROOT, x)));
+function vitestPhases(stage, targets, { listed, asked }) {
   const solo = soloFilesOf(stage, listed).filter((f) => asked.length === 0 || asked.some((x) => f === x || f.startsWith(`${x.replace(/\/$/, '')}/`)));
   const shared = listed ? targets.filter((f) => !solo.includes(f)) : targets;
   const phases = [];
@@ -221,8 +221,9 @@ async function runOne(stage) {
     const asked = filters.map((x) => path.relative(ROOT, path.resolve(ROOT, x)));
     const targets = !listed ? filters : filters.length === 0 ? listed : listed.filter((f) => asked.some((x) => f.startsWith(x)));
     if (listed && targets.length === 0) return { ...result, status: 'skipped', optional: true, note: 'none of its files is among the files asked for' };
-    // The unit stage is in-process tests only: vitest's own parallelism, no solo files.
-    const phases = stage.vitest.project === 'unit' ? [{ name: 'unit', args: [...targets, ...(filters.length > 0 ? ['--passWithNoTests'] : [])] }] : vitestPhases(stage, targets, { listed });
+    const phases = stage.vitest.phased
+      ? vitestPhases(stage, targets, { listed, asked })
+      : [{ name: stage.name, args: [...targets, ...(filters.length > 0 ? ['--passWithNoTests'] : [])] }];
     env.STREAMS_SKIP_LOG = skipsFile;
     runs = phases.map((phase) => {
       const json = path.join(work, `${stage.name}.${phase.name}.json`);

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test-support/browser.js';
 import { runEdgeToExit, startEdge, type EdgeProcess } from '../test-support/edge.js';
 import { needs } from '../test-support/peers.js';
-import { waitFor } from '../test-support/wait.js';
+import { sleep, waitFor } from '../test-support/wait.js';
 import { api, ROOT, runStreams, startHost, type HostProcess } from '../test-support/host-process.js';
 import { pidsMatching, publishTestPattern } from '../test-support/media.js';
 import { UrlSigner } from '../src-main/protocols/signing.js';
@@ -459,12 +459,12 @@ describe.skipIf(needs('nginx', 'ffmpeg'))('edge nodes in front of a live origin'
     ffmpeg.kill('SIGKILL');
     // Past the playlist's max-age=1 (nginx counts freshness in whole seconds: up to 2 s), the origin gone:
     // the tier keeps its last file (for PLAYLIST_LIMITS.staleMs after the last good answer), unchanged.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await sleep(2500);
     const playlist = await get(edges[0]!.url, '/live/demo/v0.m3u8');
     expect(playlist.status).toBe(200);
     expect(playlist.cache).toBe('HIT');
     expect(playlist.body.toString()).toContain('#EXTM3U');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const again = await get(edges[0]!.url, '/live/demo/v0.m3u8');
     expect(again.status).toBe(200);
     expect(again.body.equals(playlist.body)).toBe(true);

@@ -31,10 +31,12 @@
 // SOAK_DISK_MB (1536), SOAK_FLOOR_MB (64), SOAK_FLOOR_AT_MIN (40 % of the run), SOAK_UPLOAD_EVERY_S
 // (180; short 120), SOAK_DVR_MINUTES (2: the DVR window of the low-latency streams fills during the
 // warm-up, so that a slope measures leaks rather than a window filling), SOAK_SEED (the chaos's seed,
-// printed: the same seed replays the same schedule). Needs ffmpeg, nginx with the rtmp module and the
+// printed: the same seed replays the same schedule), SOAK_RECORD (a file: every sample and minute row
+// written there as JSON at the end, to read a long run again). Needs ffmpeg, nginx with the rtmp module and the
 // build; without root there is no tmpfs and no disk floor (said so). The run.mjs timeout (BENCH_TIMEOUT_S,
 // 1800 s) must cover longer runs: SOAK_MINUTES=120 BENCH_TIMEOUT_S=8000 npm run bench -- soak.
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanup, cpuSeconds, fmt, freePort, machineTicks, percentile, sleep, startNginxReceivers, tempDir, track, waitFor } from './lib/live.mjs';
@@ -477,6 +479,11 @@ try {
   clearTimeout(watchdog);
 }
 
+if (process.env.SOAK_RECORD) {
+  // Every sample and minute row as JSON, to read a long run again after it (the slopes of other windows).
+  fs.writeFileSync(process.env.SOAK_RECORD, JSON.stringify({ seed: run.seed, minutes: run.minutes, warmupS: run.warmupS, samples: run.samples, rows: run.rows }));
+  console.log(`${NAME}: samples and minute rows written to SOAK_RECORD`);
+}
 const figures = printFinal(result ?? run, { returnSeconds, leastSquares, slopePercentPerHour, percentile, say: (l) => console.log(l) });
 if (figures.rss) bench.record('rssSlope', { ours: figures.rss.slopePct, note: figures.rss.note });
 if (figures.fds) bench.record('fdSlope', { ours: figures.fds.slopePct, note: figures.fds.note });

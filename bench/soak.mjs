@@ -485,8 +485,9 @@ if (process.env.SOAK_RECORD) {
   console.log(`${NAME}: samples and minute rows written to SOAK_RECORD`);
 }
 const figures = printFinal(result ?? run, { returnSeconds, leastSquares, slopePercentPerHour, percentile, say: (l) => console.log(l) });
-if (figures.rss) bench.record('rssSlope', { ours: figures.rss.slopePct, note: figures.rss.note });
-if (figures.fds) bench.record('fdSlope', { ours: figures.fds.slopePct, note: figures.fds.note });
+const withBlocks = (f) => (f.blocks ? `${f.note}; ${f.blocks}` : f.note);
+if (figures.rss) bench.record('rssSlope', { ours: figures.rss.slopePct, note: withBlocks(figures.rss) });
+if (figures.fds) bench.record('fdSlope', { ours: figures.fds.slopePct, note: withBlocks(figures.fds) });
 if (figures.eld) bench.record('eventLoopP99', { ours: figures.eld.worst, note: figures.eld.note });
 if (figures.recordings) bench.record('lostRecordings', { ours: figures.recordings.lost, note: figures.recordings.note });
 if (figures.data) bench.record('lostData', { ours: figures.data.lost, note: figures.data.note });

@@ -2,7 +2,7 @@
 // viewers, uploads, restream, edges, the disk floor, errors by kind) and the figures its goals take.
 import { fmt } from './live.mjs';
 import { RETURN_TIMEOUT_MS } from './soak-publishers.mjs';
-import { MiB } from './soak-stats.mjs';
+import { blockFit, MiB } from './soak-stats.mjs';
 
 /** Seconds, or "never" for a return not seen within the watch. */
 const secText = (x, digits = 1) => (x === Infinity ? 'never' : fmt(x, digits));
@@ -50,6 +50,18 @@ export function printFinal(run, { returnSeconds, leastSquares, slopePercentPerHo
         note: `${fmt(w, 1)}${u} after warm-up -> ${fmt(e, 1)}${u} at the end (x${fmt(e / w, 3)}, ${e - w >= 0 ? '+' : ''}${fmt(e - w, 1)}${u} over ${fmt(measuredMin, 1)} min; ${raw})`,
       };
     }
+  }
+  // The same two judged series in blocks: their means and floors (what a collection falls back to),
+  // each slope with its 95 % interval over the blocks, which says whether the run can tell 1 %/h from flat.
+  const blockS = measuredMin >= 60 ? 600 : 300;
+  for (const [label, unit, points, key] of series.filter((x) => x[3])) {
+    const fit = blockFit(points.filter((p) => Number.isFinite(p.v)), blockS);
+    if (fit.blocks < 3) continue;
+    const pct = (x) => (x / fit.mean.mean) * 100;
+    const band = (f) => `${fmt(pct(f.slopePerHour), 2)} %/h (95 %: ${fmt(pct(f.slopePerHour - 2 * f.sePerHour), 2)} to ${fmt(pct(f.slopePerHour + 2 * f.sePerHour), 2)})`;
+    const line = `${label} in ${fit.blocks} blocks of ${blockS / 60} min: block means ${band(fit.mean)}; block floors ${fmt(fit.floor.mean, 1)}${unit ? ` ${unit}` : ''} on average, ${band(fit.floor)}`;
+    say(line);
+    out[key].blocks = line;
   }
   if (measuredMin < 30) say(`(a ${fmt(measuredMin, 0)}-minute window: 1 %/h is ${fmt(measuredMin / 60, 2)} % over it, below the noise of a garbage collection; the slope of a short run is indicative only, the change beside it is the figure to read)`);
 

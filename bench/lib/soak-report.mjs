@@ -12,9 +12,9 @@ const median = (xs) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Prints everything; returns { rss, fds, eld, recordings, data, returns } with each goal's figure and note (null: not measured). */
+/** Prints everything; returns { rss, live, fds, eld, recordings, data, returns } with each goal's figure and note (null: not measured). */
 export function printFinal(run, { returnSeconds, leastSquares, slopePercentPerHour, percentile, say }) {
-  const out = { rss: null, fds: null, eld: null, recordings: null, data: null, returns: null };
+  const out = { rss: null, live: null, fds: null, eld: null, recordings: null, data: null, returns: null };
   const warm = run.warmupS;
   const after = run.samples.filter((s) => s.t >= warm);
   const afterRows = run.rows.filter((r) => r.minute * 60 >= warm);
@@ -32,6 +32,7 @@ export function printFinal(run, { returnSeconds, leastSquares, slopePercentPerHo
     ['  of them sockets', '', after.map((s) => ({ t: s.t, v: s.sockets })), null],
     ['child processes', '', after.map((s) => ({ t: s.t, v: s.children })), null],
     ['heap used', 'MiB', afterRows.map((r) => ({ t: r.minute * 60, v: r.heap / MiB })), null],
+    ['live heap (after each full collection)', 'MiB', afterRows.map((r) => ({ t: r.minute * 60, v: r.live / MiB })), 'live'],
     ['SQLite (db + wal)', 'MiB', afterRows.map((r) => ({ t: r.minute * 60, v: r.sqlite / MiB })), null],
     ['disk used (minutes without the floor)', 'MiB', afterRows.filter((r) => !r.floor).map((r) => ({ t: r.minute * 60, v: r.disk / MiB })), null],
   ];

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { register as globalRegistry } from 'prom-client';
 import type { SystemStats } from '../../src-shared/contract/system.js';
@@ -31,5 +33,22 @@ describe('metrics registry', () => {
     unbind();
     expect(() => bindSystemStats(registry, bus)).not.toThrow(); // binding again reuses the gauges
     expect(await globalRegistry.metrics()).not.toContain('streams_system_cpu_percent');
+  });
+
+  it('gives the heap in use after the last full collection (the live set)', async () => {
+    const registry = createMetrics();
+    const live = async (): Promise<number> => Number(/^streams_nodejs_heap_live_after_full_gc_bytes (\S+)$/m.exec(await registry.metrics())?.[1]);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    gc();
+    await expect.poll(live).toBeGreaterThan(0);
+    const before = await live();
+    const kept = { arrays: Array.from({ length: 40 }, () => new Array<number>(50_000).fill(1)) }; // ~16 MB held
+    gc();
+    await expect.poll(live).toBeGreaterThan(before + 12e6);
+    kept.arrays = [];
+    gc();
+    await expect.poll(live).toBeLessThan(before + 4e6);
+    expect(kept.arrays).toHaveLength(0);
   });
 });

@@ -1,12 +1,43 @@
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from '../core/bus.js';
 
 export const METRICS_PREFIX = 'streams_';
 
-/** A registry of our own (never prom-client's global one) with Node's default process metrics. */
+/** The heap in use as the last full collection left it (NaN before the first); one observer per process. */
+let liveHeap = NaN;
+let gcObserver: PerformanceObserver | undefined;
+
+/**
+ * Watches full (mark-compact) collections and notes the heap in use just after each: the live set.
+ * V8 lets a busy heap fill with garbage to several times that before a full collection, so RSS and
+ * the heap used saw up and down by hundreds of megabytes; the live set does not, and its trend is
+ * what a leak moves. Read at the observer's callback, a moment after the collection (what was
+ * allocated in between is counted too: little beside the live set).
+ */
+export function watchLiveHeap(): void {
+  if (gcObserver) return;
+  gcObserver = new PerformanceObserver((list) => {
+    const entries = list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[];
+    if (entries.some((e) => e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) liveHeap = v8.getHeapStatistics().used_heap_size;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+}
+
+/** A registry of our own (never prom-client's global one) with Node's default process metrics and the live heap. */
 export function createMetrics(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: METRICS_PREFIX });
+  watchLiveHeap();
+  new Gauge({
+    name: `${METRICS_PREFIX}nodejs_heap_live_after_full_gc_bytes`,
+    help: 'Heap in use just after the last full (mark-compact) collection: the live set, whose trend over hours shows a leak (NaN before the first)',
+    registers: [registry],
+    collect() {
+      this.set(liveHeap);
+    },
+  });
   return registry;
 }
 

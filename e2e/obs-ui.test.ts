@@ -10,6 +10,7 @@ import { launchChromium, studioPage } from '../test-support/browser.js';
 import { needs } from '../test-support/peers.js';
 import { api, ROOT, startHost, type HostProcess } from '../test-support/host-process.js';
 import { startObs, type TestObs } from '../test-support/obs.js';
+import { sleep } from '../test-support/wait.js';
 
 const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 
@@ -64,6 +65,26 @@ describe.skipIf(needs('chromium', 'obs', 'xvfb'))('the OBS page in Chromium', ()
     // Thumbnails are screenshots of each scene: wait for the Game one to be drawn.
     await expect.poll(() => game.locator('img').count(), { timeout: 15_000 }).toBe(1);
     await page.getByTestId('obs-scenes').screenshot({ path: path.join(ARTIFACTS, 'obs-scene-grid.png') });
+  });
+
+  it('sets the duration of a fade from the page; a cut shows none', async () => {
+    const current = async () => (await api(host, 'GET', `/api/v1/obs/connections/${await connectionId()}/transitions`)).json;
+    await page.getByTestId('obs-transition').selectOption('Fade');
+    const box = page.getByTestId('obs-transition-duration');
+    await expect.poll(() => box.inputValue(), { timeout: 10_000 }).toBe(String((await current()).durationMs));
+    await box.fill('750');
+    await box.press('Enter');
+    await expect.poll(async () => (await current()).durationMs, { timeout: 10_000 }).toBe(750);
+    // Out of range: not sent, the box goes back to OBS's duration.
+    await box.fill('10');
+    await box.press('Enter');
+    await expect.poll(() => box.inputValue()).toBe('750');
+    await sleep(500);
+    expect((await current()).durationMs).toBe(750);
+    await page.getByTestId('obs-transition').selectOption('Cut');
+    await page.getByTestId('obs-transition-fixed').waitFor();
+    expect(await box.count()).toBe(0);
+    expect((await current()).current).toBe('Cut');
   });
 
   it('previews a scene in studio mode and takes it to program with the transition', async () => {

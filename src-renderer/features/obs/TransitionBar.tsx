@@ -8,13 +8,13 @@ export function TransitionBar() {
   const [duration, setDuration] = useState('');
   const current = transitions?.transitions.find((t) => t.name === transitions.current);
 
-  useEffect(() => {
-    setDuration(transitions?.durationMs !== null && transitions?.durationMs !== undefined ? String(transitions.durationMs) : '');
-  }, [transitions?.durationMs]);
+  const shown = transitions?.durationMs !== null && transitions?.durationMs !== undefined ? String(transitions.durationMs) : '';
+  useEffect(() => setDuration(shown), [shown]);
 
   const commitDuration = () => {
     const ms = Number(duration);
-    if (Number.isInteger(ms) && ms >= 50 && ms <= 20_000 && ms !== transitions?.durationMs) void setTransition({ durationMs: ms });
+    if (!Number.isInteger(ms) || ms < 50 || ms > 20_000) setDuration(shown); // not a duration OBS takes: back to its own
+    else if (ms !== transitions?.durationMs) void setTransition({ durationMs: ms });
   };
 
   return (
@@ -29,18 +29,28 @@ export function TransitionBar() {
           <option key={t.name} value={t.name}>{t.name}</option>
         ))}
       </select>
-      <input
-        className="input input-compact input-port"
-        aria-label="Transition duration (ms)"
-        data-testid="obs-transition-duration"
-        inputMode="numeric"
-        disabled={!current || current.fixed}
-        value={duration}
-        onChange={(e) => setDuration(e.target.value)}
-        onBlur={commitDuration}
-        onKeyDown={(e) => e.key === 'Enter' && commitDuration()}
-      />
-      <span className="muted">ms</span>
+      {current?.fixed ? (
+        // A transition of no length (Cut): OBS shows no duration for it, nor do we.
+        <span className="muted" data-testid="obs-transition-fixed" title={`${current.name} has no duration`}>
+          instant
+        </span>
+      ) : (
+        <>
+          <input
+            className="input input-compact input-port"
+            aria-label="Transition duration (ms)"
+            data-testid="obs-transition-duration"
+            inputMode="numeric"
+            title="50 to 20000 ms"
+            disabled={!current}
+            value={duration}
+            onChange={(e) => setDuration(e.target.value)}
+            onBlur={commitDuration}
+            onKeyDown={(e) => e.key === 'Enter' && commitDuration()}
+          />
+          <span className="muted">ms</span>
+        </>
+      )}
       {studioMode && (
         <button type="button" className="button primary small-button" data-testid="obs-transition-go" onClick={() => void setTransition({ trigger: true })}>
           Transition

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { EdgeInfo, ProvisionJob, PurgeRequest, PurgeResult } from '../../../src-shared/contract/index.js';
 import { call, onConnection, onEvent } from '../../api/client.js';
-import { attempt, toastSuccess } from '../../ui/toast-store.js';
+import { attempt } from '../../ui/toast-store.js';
 import { connectFunctions, useFunctions } from './functions-store.js';
 import { appendEdgeSample, EMPTY_EDGE_SERIES, type EdgeSeries } from './model.js';
 import { connectRunners } from './runners-store.js';
@@ -70,9 +70,8 @@ export const useEdges = create<EdgesState>()(() => ({
   purge: (request) =>
     attempt(async () => {
       const result = await call('cdn.purge', request);
+      // The purge form says how it went, where it was asked for (no toast: it covered the player below).
       useEdges.setState({ lastPurge: result });
-      const done = result.edges.filter((e) => e.status === 'done').length;
-      toastSuccess('Purged', `${done} of ${result.edges.length} edges confirmed${result.propagatedMs !== null ? ` in ${result.propagatedMs} ms` : ''}`);
       return result;
     }),
 

@@ -16,7 +16,7 @@ let gcObserver: PerformanceObserver | undefined;
  * what a leak moves. Read at the observer's callback, a moment after the collection (what was
  * allocated in between is counted too: little beside the live set).
  */
-export function watchLiveHeap(): void {
+function watchLiveHeap(): void {
   if (gcObserver) return;
   gcObserver = new PerformanceObserver((list) => {
     const entries = list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[];

@@ -5,6 +5,8 @@ import { streamNameSchema } from './streams.js';
 /** OBS Studio control (obs-websocket v5): connections, scenes, inputs, filters, outputs, templates. */
 
 export const obsConnectionStates = ['connecting', 'connected', 'disconnected', 'auth_failed'] as const;
+/** The transition durations the API takes (ms). */
+export const OBS_TRANSITION_MS = { min: 50, max: 20_000 } as const;
 export const obsConnectionStateSchema = z.enum(obsConnectionStates);
 export type ObsConnectionState = z.infer<typeof obsConnectionStateSchema>;
 
@@ -270,7 +272,7 @@ export const obsMethods = {
     tag: 'obs',
     scope: 'obs:write',
     summary: 'Choose the current transition and/or its duration; trigger=true runs the studio-mode transition',
-    input: z.object({ ...conn, name: obsNameSchema.optional(), durationMs: z.number().int().min(50).max(20_000).optional(), trigger: z.boolean().optional() }).strict(),
+    input: z.object({ ...conn, name: obsNameSchema.optional(), durationMs: z.number().int().min(OBS_TRANSITION_MS.min).max(OBS_TRANSITION_MS.max).optional(), trigger: z.boolean().optional() }).strict(),
     output: z.object({ current: z.string().nullable(), durationMs: z.number().nullable() }),
     http: { method: 'PUT', path: '/obs/connections/:id/transition' },
   }),

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { OBS_TRANSITION_MS } from '../../../src-shared/contract/index.js';
 import { setStudioMode, setTransition, useObs } from './store.js';
 
 /** Studio mode, the transition and its duration; in studio mode, the button that takes preview to program. */
@@ -13,7 +14,7 @@ export function TransitionBar() {
 
   const commitDuration = () => {
     const ms = Number(duration);
-    if (!Number.isInteger(ms) || ms < 50 || ms > 20_000) setDuration(shown); // not a duration OBS takes: back to its own
+    if (!Number.isInteger(ms) || ms < OBS_TRANSITION_MS.min || ms > OBS_TRANSITION_MS.max) setDuration(shown); // not a duration OBS takes: back to its own
     else if (ms !== transitions?.durationMs) void setTransition({ durationMs: ms });
   };
 
@@ -41,7 +42,7 @@ export function TransitionBar() {
             aria-label="Transition duration (ms)"
             data-testid="obs-transition-duration"
             inputMode="numeric"
-            title="50 to 20000 ms"
+            title={`${OBS_TRANSITION_MS.min} to ${OBS_TRANSITION_MS.max} ms`}
             disabled={!current}
             value={duration}
             onChange={(e) => setDuration(e.target.value)}

@@ -57,8 +57,13 @@ describe.skipIf(needs('chromium', 'nginx'))('edge functions on the Edges page in
     await page.getByTestId('function-code').fill((await page.getByTestId('function-code').inputValue()).replace('change-me', 'opensesame'));
     await page.screenshot({ path: path.join(ARTIFACTS, 'edge-function-new.png') });
     await page.getByTestId('function-submit').click();
-    // The dialog closes once the host answered: every edge applied it.
-    await page.getByTestId('function-dialog').waitFor({ state: 'detached', timeout: 20_000 });
+    // The dialog closes once the host answered: every edge applied it. Refused, it says why: that is the failure's message.
+    const outcome = async (): Promise<string> => {
+      if (await page.getByTestId('function-error').isVisible()) return `refused: ${await page.getByTestId('function-error').textContent()}`;
+      return (await page.getByTestId('function-dialog').count()) === 0 ? 'closed' : 'open';
+    };
+    await expect.poll(outcome, { timeout: 20_000 }).not.toBe('open');
+    expect(await outcome()).toBe('closed');
     await page.getByTestId('function-row-token-check').waitFor();
     await expect.poll(() => page.getByTestId('function-edges-token-check').textContent(), { timeout: 15_000 }).toBe('applied on 2 of 2 edges');
     expect(await page.getByTestId('function-version-token-check').textContent()).toBe('v1');

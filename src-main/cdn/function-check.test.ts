@@ -25,4 +25,11 @@ describe('sampleRun (V8 with a time limit, before any edge sees a function)', ()
     const slowOnce = 'var calls = 0;\nfunction handle(req) { if (calls++ === 0) { var t = Date.now(); while (Date.now() - t < 120) {} } }';
     expect(() => sampleRun(spec(slowOnce))).not.toThrow();
   });
+
+  it('refuses a function that returns, but past the limit each time it is tried', () => {
+    const slow = 'function handle(req) { var t = Date.now(); while (Date.now() - t < 70) {} }';
+    expect(() => sampleRun(spec(slow))).toThrow(/"probe" ran longer than 50 ms on a sample request/);
+    const slowLoad = 'var t = Date.now(); while (Date.now() - t < 70) {}\nfunction handle() {}';
+    expect(() => sampleRun(spec(slowLoad))).toThrow(/"probe" ran longer than 50 ms when it was loaded/);
+  });
 });

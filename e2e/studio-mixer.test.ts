@@ -257,12 +257,14 @@ describe.skipIf(needs('chromium'))('the studio mixer in Chromium', () => {
     const shifts = gaps.filter((g) => g < 500);
     const rest = gaps.filter((x) => x >= 500);
     expect(shifts.length).toBeGreaterThanOrEqual(2);
+    expect(rest.length).toBeGreaterThanOrEqual(1);
     // The tap reads the mixer's output MediaStream, which carries sound in 10 ms pieces: under load
-    // one piece may come twice or not at all (a run read "310 700 300 700 300"). The delay itself is
-    // exact: the middle gap of each kind within 5 ms, every gap within one piece.
-    const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    expect(near(middle(shifts), 300, 5), `gaps ${gaps.join(' ')}`).toBe(true);
-    expect(near(middle(rest), 700, 5), `gaps ${gaps.join(' ')}`).toBe(true);
+    // one piece may come twice or not at all (runs read "310 700 300 700 300" and "300 710 300 700 300").
+    // The delay itself is exact: at least half the gaps of each kind within 5 ms (of two, one), every
+    // gap within one piece.
+    const mostlyNear = (xs: number[], ms: number) => xs.filter((g) => near(g, ms, 5)).length * 2 >= xs.length;
+    expect(mostlyNear(shifts, 300), `gaps ${gaps.join(' ')}`).toBe(true);
+    expect(mostlyNear(rest, 700), `gaps ${gaps.join(' ')}`).toBe(true);
     for (const g of shifts) expect(near(g, 300, 12), `gaps ${gaps.join(' ')}`).toBe(true);
     for (const g of rest) expect(near(g, 700, 12), `gaps ${gaps.join(' ')}`).toBe(true);
     await remove(page, 'now');

@@ -96,8 +96,14 @@ export class ObsProcess {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
+      // A run however it ended leaves nothing of its group: xvfb-run's trap only signals Xvfb and does
+      // not wait, so an Xvfb slow to go outlived a crashed OBS's run (found by a test, minutes later).
+      const ended = (): void => {
+        killTree(child, 'SIGKILL');
+        resolve();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) ended();
+      else child.once('exit', ended);
       // xvfb-run missing: no exit follows the spawn error.
       child.once('error', (error) => {
         this.spawnError = error;

@@ -135,9 +135,8 @@ export class ObsProcess {
     }
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs));
     if ((await Promise.race([this.exited.then(() => 'exited' as const), timer])) === 'timeout') this.killGroup('SIGKILL');
+    // The run's end empties its group (Xvfb may outlive xvfb-run): see start.
     await this.exited;
-    // Xvfb may outlive a killed xvfb-run: make sure the group is empty.
-    this.killGroup('SIGKILL');
   }
 
   /** SIGKILL to OBS alone (a crash, as the tests simulate one); xvfb-run and Xvfb then exit. */
